@@ -1,0 +1,76 @@
+/* Drop reasons: every frame or segment the stack discards is counted under
+ * exactly one of these. Parsers return them; the stack counts them. */
+#ifndef SYNACK_STATS_H
+#define SYNACK_STATS_H
+
+#include <stdint.h>
+
+#define SK_DROP_REASONS(X)                                                          \
+    X(NONE,               "not dropped")                                           \
+    /* link layer */                                                               \
+    X(ETH_TRUNCATED,      "Ethernet frame shorter than its header")                \
+    X(ETH_NOT_FOR_US,     "Ethernet destination is not our MAC or broadcast")      \
+    X(ETH_UNKNOWN_TYPE,   "Ethernet type not handled")                             \
+    X(ARP_TRUNCATED,      "ARP packet shorter than 28 bytes")                      \
+    X(ARP_UNSUPPORTED,    "ARP hardware/protocol type or lengths not Ethernet/IPv4") \
+    X(ARP_BAD_OP,         "ARP operation neither request nor reply")               \
+    /* IPv4 */                                                                     \
+    X(IP_TRUNCATED,       "IPv4 packet shorter than 20 bytes")                     \
+    X(IP_VERSION,         "IP version is not 4")                                   \
+    X(IP_HDR_LEN,         "IPv4 IHL below 5 or past the packet")                   \
+    X(IP_TOTAL_LEN,       "IPv4 total length below IHL or past the buffer")        \
+    X(IP_CHECKSUM,        "IPv4 header checksum wrong")                            \
+    X(IP_BAD_SRC,         "IPv4 source is broadcast, multicast or ours")           \
+    X(IP_NOT_FOR_US,      "IPv4 destination is not our address")                   \
+    X(IP_FRAG_BAD,        "IPv4 fragment malformed (reserved bit, bad offset)")    \
+    X(IP_FRAG_NOMEM,      "IPv4 reassembly memory exhausted")                      \
+    X(IP_FRAG_TIMEOUT,    "IPv4 reassembly timed out")                             \
+    X(IP_UNKNOWN_PROTO,   "IPv4 protocol not handled")                             \
+    X(IP_TTL_EXPIRED,     "IPv4 TTL expired")                                      \
+    /* ICMPv4 */                                                                   \
+    X(ICMP_TRUNCATED,     "ICMP message shorter than its header")                  \
+    X(ICMP_CHECKSUM,      "ICMP checksum wrong")                                   \
+    X(ICMP_UNHANDLED,     "ICMP type or code not handled")                         \
+    X(ICMP_BAD_QUOTE,     "ICMP error quotes no valid IPv4/TCP header")            \
+    X(ICMP_NO_CONN,       "ICMP error for no known connection")                    \
+    X(ICMP_OUT_OF_WINDOW, "ICMP error quotes a sequence number not in flight (RFC 5927)") \
+    /* TCP header */                                                               \
+    X(TCP_TRUNCATED,      "TCP segment shorter than 20 bytes")                     \
+    X(TCP_DATA_OFFSET,    "TCP data offset below 5 or past the segment")           \
+    X(TCP_SYN_RST,        "TCP SYN and RST both set")                              \
+    X(TCP_SYN_FIN,        "TCP SYN and FIN both set")                              \
+    X(TCP_CHECKSUM,       "TCP checksum wrong")                                    \
+    X(TCP_BAD_PORT,       "TCP source or destination port is zero")                \
+    X(TCP_BAD_ADDR,       "TCP to or from a broadcast or multicast address")       \
+    /* TCP state machine (RFC 9293 §3.10.7) */                                     \
+    X(TCP_NO_SOCKET,      "TCP segment for no connection or listener")             \
+    X(TCP_LISTEN_NOT_SYN, "TCP segment to a listener that is not a SYN")           \
+    X(TCP_BACKLOG_FULL,   "TCP SYN to a listener whose backlog is full")           \
+    X(TCP_NO_MEMORY,      "TCP connection table or memory exhausted")              \
+    X(TCP_SYNSENT_BAD,    "TCP segment in SYN-SENT neither SYN nor acceptable RST") \
+    X(TCP_BAD_ACK,        "TCP ACK acknowledges nothing sent")                     \
+    X(TCP_OLD_ACK,        "TCP ACK older than snd_una (duplicate or old)")         \
+    X(TCP_OUT_OF_WINDOW,  "TCP segment outside the receive window")                \
+    X(TCP_RST_OUT_OF_WINDOW, "TCP RST outside the receive window")                 \
+    X(TCP_RST_CHALLENGED, "TCP RST in window but not exact: challenge ACK sent (RFC 5961)") \
+    X(TCP_SYN_CHALLENGED, "TCP SYN in a synchronized state: challenge ACK sent (RFC 5961)") \
+    X(TCP_NO_ACK,         "TCP segment without ACK in a synchronized state")       \
+    X(TCP_DATA_AFTER_FIN, "TCP data past the peer's FIN")                          \
+    X(TCP_REASS_FULL,     "TCP out-of-order segment: reassembly queue full")       \
+    X(TCP_RCV_CLOSED,     "TCP data after the application closed receiving")       \
+    X(TCP_TIMEWAIT,       "TCP segment in TIME-WAIT")                              \
+    X(TCP_PAWS,           "TCP segment failed PAWS timestamp check")
+
+enum sk_drop_reason {
+#define SK_DROP_ENUM_(name, msg) SK_DROP_##name,
+    SK_DROP_REASONS(SK_DROP_ENUM_)
+#undef SK_DROP_ENUM_
+    SK_DROP__COUNT
+};
+
+/* Text for a drop reason ("unknown drop reason" when out of range). */
+const char *sk_drop_reason_str(int reason);
+/* Short name ("TCP_CHECKSUM"). */
+const char *sk_drop_reason_name(int reason);
+
+#endif

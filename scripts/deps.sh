@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the Debian packages a task needs, only those missing.
+#   scripts/deps.sh build   compilers and CMake
+#   scripts/deps.sh test    + tshark, iproute2, nftables, socat, curl, iperf, ...
+#   scripts/deps.sh bench   + liblwip-dev and the test tools
+set -euo pipefail
+profile=${1:-build}
+
+pkgs=(cmake gcc clang make libclang-rt-14-dev)
+case "$profile" in
+  build) ;;
+  test)  pkgs+=(tshark iproute2 nftables socat curl iperf netcat-openbsd ethtool iputils-ping procps) ;;
+  bench) pkgs+=(tshark iproute2 nftables socat curl iperf netcat-openbsd ethtool iputils-ping procps liblwip-dev) ;;
+  *) echo "deps.sh: unknown profile '$profile' (build, test, bench)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: missing packages (${missing[*]}); run as root to install them" >&2
+  exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,27 @@
+/* A one-line text form of a TCP segment, readable by anyone who knows
+ * tcpdump, used by test diffs, traces and the `synack` command:
+ *
+ *   client > server  [S.] seq=8000 ack=1001 win=65535 len=0 <mss 1024,sackOK,TS val 1 ecr 0,nop,wscale 7>
+ *
+ * Flags as tcpdump prints them (S F R P U E W, '.' for ACK, in that order);
+ * ack= only when ACK is set; seq and ack are absolute; win is the raw field;
+ * len is the payload length; options in the order they would be emitted,
+ * omitted with the angle brackets when there are none. Relative numbers are
+ * the caller's business (subtract ISNs before formatting, if wanted). */
+#ifndef SK_WIRE_SEG_TEXT_H
+#define SK_WIRE_SEG_TEXT_H
+
+#include "wire/tcp_hdr.h"
+
+#include <stddef.h>
+
+/* Flags as tcpdump shows them, e.g. "S.", "P.", "F.", "R", "." ; buf >= 10. */
+char *sk_tcp_flags_str(uint8_t flags, char *buf, size_t cap);
+/* Options as "<mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7>" or "" if none. */
+size_t sk_tcp_opts_str(const sk_tcp_opts *o, char *buf, size_t cap);
+/* The whole line (no trailing newline). `from`/`to` are labels such as
+ * "client" or "192.0.2.1:80". Returns the length written (truncated to cap-1). */
+size_t sk_tcp_seg_str(const char *from, const char *to, const sk_tcp_repr *r, char *buf,
+                      size_t cap);
+
+#endif
