@@ -175,7 +175,7 @@ static void test_rng_chance_edges(void)
     for (int i = 0; i < 1000; i++) {
         never += sk_rng_chance(&r, 0.0);
         never += sk_rng_chance(&r, -1.0);
-        never += sk_rng_chance(&r, NAN);
+        never += sk_rng_chance(&r, (double)NAN);
         always += sk_rng_chance(&r, 1.0);
         always += sk_rng_chance(&r, 2.5);
     }

@@ -95,8 +95,9 @@ static void test_siphash_key_sensitivity(void)
     SK_CHECK_EQ(unchanged, 0);
 }
 
-/* The length byte is mod 256: a 256-byte message and its 0-byte prefix
- * differ only through content, and trailing zeros still change the hash. */
+/* The final word carries the length (mod 256), so all-zero messages of
+ * different lengths hash differently, including lengths 0 and 256 whose
+ * length bytes are equal. */
 static void test_siphash_trailing_zeros_matter(void)
 {
     sk_siphash_key k = ref_key();
