@@ -1,0 +1,290 @@
+/* The synack stack: a sans-I/O TCP/IPv4 engine.
+ *
+ * Frames go in with sk_stack_input(), frames come out of sk_stack_output(),
+ * and the caller asks sk_stack_poll_at() when it must call again. Every call
+ * takes `now` (microseconds on any monotonic clock the caller chooses); the
+ * stack never reads a clock, never does I/O, never calls back into the
+ * application (the only callback is the optional trace hook, which must not
+ * call the stack). Applications learn what happened from readiness
+ * (sk_sock_events) or the event queue (sk_stack_next_event).
+ *
+ * Memory: the stack allocates through the allocator in its configuration,
+ * at creation (socket table, demux table) and for socket buffers, which are
+ * taken when data is queued and given back when they empty, so an idle
+ * connection holds no buffer memory.
+ *
+ * Pointers passed in are read during the call only.
+ */
+#ifndef SYNACK_STACK_H
+#define SYNACK_STACK_H
+
+#include "synack/addr.h"
+#include "synack/stats.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t sk_time_us;
+#define SK_NEVER UINT64_MAX
+
+typedef struct sk_stack sk_stack;
+
+/* A socket handle: a slot index plus a generation count, so that a handle
+ * kept after its socket is gone is an error (SK_EBADHANDLE), never a
+ * use-after-free. The zero handle is never valid. */
+typedef struct {
+    uint32_t idx;
+    uint32_t gen;
+} sk_sock;
+
+/* Memory for the stack. allocate returns NULL on failure; release gets the
+ * size that was allocated. */
+typedef struct {
+    void *(*allocate)(void *ctx, size_t size);
+    void (*release)(void *ctx, void *ptr, size_t size);
+    void *ctx;
+} sk_allocator;
+
+/* ---------------------------------------------------------------------------
+ * Trace: every segment in and out, state change, timer, retransmission,
+ * RTT sample and drop. The event and everything it points to are valid
+ * during the call only. The hook must not call into the stack.
+ * ------------------------------------------------------------------------- */
+enum sk_trace_kind {
+    SK_TRACE_SEG_IN,     /* a TCP segment arrived (before processing) */
+    SK_TRACE_SEG_OUT,    /* a TCP segment was emitted */
+    SK_TRACE_STATE,      /* a connection changed state */
+    SK_TRACE_TIMER,      /* a timer fired */
+    SK_TRACE_RETRANSMIT, /* the emitted segment is a retransmission */
+    SK_TRACE_RTT,        /* an RTT sample was taken */
+    SK_TRACE_DROP,       /* a frame or segment was dropped (reason set) */
+};
+
+enum sk_timer_kind {
+    SK_TIMER_RETRANSMIT,
+    SK_TIMER_DELACK,
+    SK_TIMER_PERSIST,
+    SK_TIMER_KEEPALIVE,
+    SK_TIMER_TIME_WAIT,
+    SK_TIMER__COUNT
+};
+
+enum sk_tcp_state {
+    SK_TCP_CLOSED,
+    SK_TCP_LISTEN,
+    SK_TCP_SYN_SENT,
+    SK_TCP_SYN_RECEIVED,
+    SK_TCP_ESTABLISHED,
+    SK_TCP_FIN_WAIT_1,
+    SK_TCP_FIN_WAIT_2,
+    SK_TCP_CLOSE_WAIT,
+    SK_TCP_CLOSING,
+    SK_TCP_LAST_ACK,
+    SK_TCP_TIME_WAIT,
+    SK_TCP__STATE_COUNT
+};
+
+/* The fields of a TCP segment as the trace reports it (host order). */
+typedef struct {
+    sk_endpoint src;
+    sk_endpoint dst;
+    uint32_t seq;
+    uint32_t ack;
+    uint8_t flags; /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 */
+    uint16_t window; /* raw field */
+    uint32_t len;    /* payload bytes */
+    const uint8_t *payload;
+    /* options */
+    bool has_mss, has_wscale, sack_permitted, has_ts;
+    uint16_t mss;
+    uint8_t wscale;
+    uint32_t ts_val, ts_ecr;
+    uint8_t n_sack;
+    uint32_t sack[4][2];
+} sk_trace_seg;
+
+typedef struct {
+    enum sk_trace_kind kind;
+    sk_time_us now;
+    sk_sock sock;              /* zero handle when no connection */
+    const sk_trace_seg *seg;   /* SEG_IN, SEG_OUT, RETRANSMIT; DROP when a TCP segment */
+    enum sk_tcp_state old_state, new_state; /* STATE */
+    enum sk_timer_kind timer;  /* TIMER */
+    uint32_t rtt_us, srtt_us, rttvar_us, rto_us; /* RTT */
+    int drop_reason;           /* DROP: an SK_DROP_* value */
+} sk_trace_event;
+
+typedef void (*sk_trace_fn)(void *ctx, const sk_trace_event *ev);
+
+/* ---------------------------------------------------------------------------
+ * Configuration
+ * ------------------------------------------------------------------------- */
+enum sk_link_type {
+    SK_LINK_IP,       /* frames are raw IPv4 packets (TUN, the simulator) */
+    SK_LINK_ETHERNET, /* frames are Ethernet II (TAP) */
+};
+
+typedef struct {
+    enum sk_link_type link;
+    sk_ip4 addr;            /* our address */
+    uint8_t prefix_len;     /* on-link prefix */
+    sk_ip4 gateway;         /* 0.0.0.0: none */
+    sk_mac mac;             /* SK_LINK_ETHERNET only */
+    uint16_t mtu;           /* link MTU (IP packet size), default 1500 */
+    uint32_t max_sockets;   /* socket table size, default 1024 */
+    uint32_t sndbuf;        /* per-connection send buffer limit, default 256 KiB */
+    uint32_t rcvbuf;        /* per-connection receive buffer limit, default 256 KiB */
+    bool window_scaling;    /* RFC 7323 window scale option, default on */
+    uint64_t seed;          /* keys ISNs, ephemeral ports and hashes */
+    sk_allocator alloc;     /* required */
+
+    /* RFC 6298 retransmission timer */
+    uint32_t rto_initial_us; /* default 1 s */
+    uint32_t rto_min_us;     /* default 1 s (RFC 6298 §2.4) */
+    uint32_t rto_max_us;     /* default 60 s */
+    uint8_t max_retries;     /* data retransmissions before ETIMEDOUT, default 12 */
+    uint8_t syn_retries;     /* SYN retransmissions before ETIMEDOUT, default 6 */
+    uint32_t delack_us;      /* delayed-ACK timer, default 40 ms */
+    uint32_t time_wait_us;   /* TIME-WAIT = 2*MSL, default 60 s */
+    uint32_t challenge_ack_limit; /* RFC 5961 challenge ACKs per second, default 1000 */
+
+    sk_trace_fn trace;       /* optional */
+    void *trace_ctx;
+} sk_stack_config;
+
+/* Fill `cfg` with the defaults above (addresses zero, no allocator). */
+void sk_stack_config_default(sk_stack_config *cfg);
+
+/* Create a stack; SK_EINVAL for a bad configuration (with no allocator,
+ * mtu < 68, max_sockets 0 ...), SK_ENOMEM when allocation fails. */
+int sk_stack_create(const sk_stack_config *cfg, sk_stack **out);
+/* Free the stack and every socket (no segments are sent). NULL is ignored. */
+void sk_stack_destroy(sk_stack *s);
+
+/* One frame arrived. Bad frames are dropped and counted; never an error. */
+void sk_stack_input(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t len);
+/* Write at most one frame into buf and return its length (0: nothing to
+ * send now). Fires due timers first. Call until it returns 0. cap must be
+ * at least the MTU (plus 14 for Ethernet) or frames may be held back. */
+size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap);
+/* When the caller must call sk_stack_output next: a time <= now when output
+ * is pending, SK_NEVER when nothing will happen without input. */
+sk_time_us sk_stack_poll_at(const sk_stack *s);
+
+/* ---------------------------------------------------------------------------
+ * TCP sockets (non-blocking)
+ * ------------------------------------------------------------------------- */
+typedef struct {
+    int backlog;      /* pending (half-open + not accepted) connections, default 128 */
+    uint16_t mss;     /* MSS to announce; 0: from the MTU */
+    bool fixed_isn;   /* use `isn` instead of the RFC 6528 ISN (teaching, tests) */
+    uint32_t isn;
+} sk_listen_opts;
+
+typedef struct {
+    uint16_t local_port; /* 0: ephemeral */
+    uint16_t mss;        /* MSS to announce; 0: from the MTU */
+    bool fixed_isn;
+    uint32_t isn;
+} sk_connect_opts;
+
+int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_sock *out);
+/* Take one established connection from the listener's queue; SK_EAGAIN when
+ * none. `peer` may be NULL. */
+int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer);
+/* Start an active open (SYN is sent by the next sk_stack_output). */
+int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
+                   const sk_connect_opts *opts, sk_sock *out);
+/* Queue bytes to send; returns bytes taken (may be fewer than len), or
+ * SK_EAGAIN when the send buffer is full, or an error. */
+ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *data, size_t len);
+/* Read received bytes; returns bytes read, 0 at end of stream (the peer
+ * sent FIN and everything before it was read), SK_EAGAIN when nothing is
+ * ready, or an error (SK_ECONNRESET, SK_ETIMEDOUT ...). */
+ptrdiff_t sk_tcp_recv(sk_stack *s, sk_time_us now, sk_sock sock, void *buf, size_t cap);
+/* Half-close: send FIN after the queued data. Receiving goes on. */
+int sk_tcp_shutdown(sk_stack *s, sk_time_us now, sk_sock sock);
+/* Graceful close and release of the handle: FIN after queued data; the
+ * connection finishes in the background (FIN-WAIT, TIME-WAIT). Data
+ * arriving after close is answered with RST (RFC 1122 §4.2.2.13). */
+int sk_tcp_close(sk_stack *s, sk_time_us now, sk_sock sock);
+/* Abortive close: RST now, release the handle. */
+int sk_tcp_abort(sk_stack *s, sk_time_us now, sk_sock sock);
+
+enum sk_sockopt {
+    SK_SO_NODELAY,        /* disable Nagle (bool) */
+    SK_SO_KEEPALIVE,      /* enable keepalive (bool) */
+    SK_SO_KEEPIDLE_US,    /* idle time before the first probe, default 2 h */
+    SK_SO_KEEPINTVL_US,   /* interval between probes, default 75 s */
+    SK_SO_KEEPCNT,        /* probes before the connection is dropped, default 9 */
+};
+int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value);
+
+/* Readiness bits */
+enum {
+    SK_EV_READABLE = 0x01,  /* recv would return data or end of stream */
+    SK_EV_WRITABLE = 0x02,  /* send would take bytes */
+    SK_EV_ACCEPT = 0x04,    /* listener: accept would succeed */
+    SK_EV_CONNECTED = 0x08, /* the connection is established */
+    SK_EV_HUP = 0x10,       /* the peer closed its side (FIN received) */
+    SK_EV_ERROR = 0x20,     /* the connection failed: see sk_tcp_info.error */
+    SK_EV_CLOSED = 0x40,    /* fully closed (both FINs acknowledged or reset) */
+};
+
+/* Current readiness of a socket (0 for a stale handle). */
+uint32_t sk_sock_events(const sk_stack *s, sk_sock sock);
+
+typedef struct {
+    sk_sock sock;
+    uint32_t events; /* SK_EV_* that became true since the socket was last reported */
+} sk_event;
+
+/* Pop the next socket whose readiness changed; false when none. */
+bool sk_stack_next_event(sk_stack *s, sk_event *ev);
+
+typedef struct {
+    enum sk_tcp_state state;
+    sk_endpoint local, remote;
+    uint32_t iss, irs;
+    uint32_t snd_una, snd_nxt, snd_max, snd_wnd;
+    uint32_t rcv_nxt, rcv_wnd;
+    uint32_t snd_mss;     /* effective send MSS */
+    uint8_t snd_wscale, rcv_wscale;
+    uint32_t srtt_us, rttvar_us, rto_us;
+    uint32_t cwnd, ssthresh;
+    uint32_t unacked;     /* bytes in flight */
+    size_t sndbuf_used, rcvbuf_used;
+    uint32_t retransmits; /* segments retransmitted on this connection */
+    int error;            /* pending error (SK_ECONNRESET ...) or 0 */
+} sk_tcp_info;
+
+int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out);
+const char *sk_tcp_state_name(enum sk_tcp_state st);
+const char *sk_timer_name(enum sk_timer_kind t);
+
+/* ---------------------------------------------------------------------------
+ * Statistics
+ * ------------------------------------------------------------------------- */
+typedef struct {
+    uint64_t frames_in, frames_out;
+    uint64_t segs_in, segs_out;
+    uint64_t bytes_in, bytes_out;     /* TCP payload */
+    uint64_t retransmits;             /* segments retransmitted */
+    uint64_t fast_retransmits;
+    uint64_t timeouts;                /* RTO expirations */
+    uint64_t active_opens, passive_opens;
+    uint64_t established;
+    uint64_t resets_in, resets_out;
+    uint64_t challenge_acks;
+    uint64_t conn_timeouts;           /* connections aborted by the retry limit */
+    uint64_t dup_acks_in;
+    uint64_t ooo_segments;            /* out-of-order segments queued */
+    uint64_t opts_malformed;          /* segments with a malformed option list */
+    uint64_t drops;                   /* total of drop[] */
+    uint64_t drop[SK_DROP__COUNT];
+} sk_stats;
+
+const sk_stats *sk_stack_stats(const sk_stack *s);
+
+#endif
