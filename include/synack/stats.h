@@ -22,6 +22,7 @@
     X(IP_CHECKSUM,        "IPv4 header checksum wrong")                            \
     X(IP_BAD_SRC,         "IPv4 source is broadcast, multicast or ours")           \
     X(IP_NOT_FOR_US,      "IPv4 destination is not our address")                   \
+    X(IP_FRAGMENT,        "IPv4 fragment (reassembly not enabled)")                \
     X(IP_FRAG_BAD,        "IPv4 fragment malformed (reserved bit, bad offset)")    \
     X(IP_FRAG_NOMEM,      "IPv4 reassembly memory exhausted")                      \
     X(IP_FRAG_TIMEOUT,    "IPv4 reassembly timed out")                             \

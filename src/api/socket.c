@@ -1,0 +1,408 @@
+/* The socket calls: listen, accept, connect, send, recv, shutdown, close,
+ * abort, options, readiness, events and connection info. Misuse returns a
+ * negative SK_E* code; nothing here builds a segment (output does). */
+#include "api/stack_impl.h"
+
+#include "synack/error.h"
+#include "wire/ipv4.h"
+
+#include <string.h>
+
+sk_tcb *sk_stack_tcb(const sk_stack *s, sk_sock h)
+{
+    if (h.idx == 0 || h.idx > s->env.n_tcbs)
+        return NULL;
+    sk_tcb *t = &s->env.tcbs[h.idx - 1];
+    if (t->gen != h.gen || !(t->flags & SK_TF_APP_HELD))
+        return NULL;
+    return t;
+}
+
+static sk_tcb *conn_of(const sk_stack *s, sk_sock h)
+{
+    sk_tcb *t = sk_stack_tcb(s, h);
+    return t != NULL && !(t->flags & SK_TF_LISTENER) ? t : NULL;
+}
+
+static uint16_t announce_mss(const sk_stack *s, uint16_t want)
+{
+    uint16_t mtu_mss = (uint16_t)(s->env.cfg.mtu - 40);
+    return want != 0 && want < mtu_mss ? want : mtu_mss;
+}
+
+int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_sock *out)
+{
+    if (s == NULL || out == NULL || port == 0)
+        return SK_EINVAL;
+    if (opts != NULL && (opts->backlog < 0 || opts->backlog > 65535))
+        return SK_EINVAL;
+    sk_tcp_env *e = &s->env;
+    if (sk_demux_port_used(e, port))
+        return SK_EADDRINUSE;
+    sk_tcb *l = sk_tcb_alloc(e, 0);
+    if (l == NULL)
+        return SK_ENOSPC;
+    l->flags = SK_TF_LISTENER | SK_TF_APP_HELD;
+    l->state = SK_TCP_LISTEN;
+    l->tuple.laddr = e->cfg.addr;
+    l->tuple.lport = port;
+    l->backlog = (uint16_t)(opts != NULL && opts->backlog > 0 ? opts->backlog : 128);
+    l->listen_mss = announce_mss(s, opts != NULL ? opts->mss : 0);
+    if (opts != NULL && opts->fixed_isn) {
+        l->flags |= SK_TF_FIXED_ISN;
+        l->listen_isn = opts->isn;
+    }
+    l->listen_next = e->listen_head;
+    e->listen_head = sk_tcb_index(e, l);
+    *out = sk_tcb_handle(e, l);
+    return 0;
+}
+
+int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer)
+{
+    if (s == NULL || out == NULL)
+        return SK_EINVAL;
+    sk_tcb *l = sk_stack_tcb(s, listener);
+    if (l == NULL)
+        return SK_EBADHANDLE;
+    if (!(l->flags & SK_TF_LISTENER))
+        return SK_EINVAL;
+    sk_tcp_env *e = &s->env;
+    uint32_t idx = sk_ilist_pop(e, &l->acceptq, offsetof(sk_tcb, acc_link));
+    if (idx == SK_TCB_NONE)
+        return SK_EAGAIN;
+    sk_tcb *t = &e->tcbs[idx];
+    t->flags = (t->flags & ~(uint32_t)SK_TF_IN_ACCEPTQ) | SK_TF_APP_HELD;
+    t->parent = SK_TCB_NONE;
+    if (l->pending > 0)
+        l->pending--;
+    *out = sk_tcb_handle(e, t);
+    if (peer != NULL) {
+        peer->addr = sk_ipaddr_from_ip4(t->tuple.raddr);
+        peer->port = t->tuple.rport;
+    }
+    /* report what already happened on the connection */
+    sk_tcb_notify(e, t, sk_tcb_readiness(e, t));
+    return 0;
+}
+
+static bool remote_ok(const sk_endpoint *r)
+{
+    if (r->addr.family != SK_AF_INET4 || r->port == 0)
+        return false;
+    sk_ip4 a = {{r->addr.b[0], r->addr.b[1], r->addr.b[2], r->addr.b[3]}};
+    return !(a.b[0] == 0 || sk_ip4_is_broadcast(a) || sk_ip4_is_multicast(a));
+}
+
+int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
+                   const sk_connect_opts *opts, sk_sock *out)
+{
+    if (s == NULL || remote == NULL || out == NULL)
+        return SK_EINVAL;
+    if (remote->addr.family == SK_AF_INET6)
+        return SK_EAFNOSUPPORT;
+    if (!remote_ok(remote))
+        return SK_EINVAL;
+    sk_tcp_env *e = &s->env;
+    sk_tuple tu;
+    memset(&tu, 0, sizeof tu);
+    tu.laddr = e->cfg.addr;
+    memcpy(tu.raddr.b, remote->addr.b, 4);
+    tu.rport = remote->port;
+    tu.lport = opts != NULL ? opts->local_port : 0;
+    if (tu.lport == 0) {
+        tu.lport = sk_demux_ephemeral(e, &tu);
+        if (tu.lport == 0)
+            return SK_EADDRINUSE;
+    } else if (sk_demux_lookup(e, &tu) != NULL) {
+        return SK_EADDRINUSE;
+    }
+    sk_tcb *t = sk_tcb_alloc(e, now);
+    if (t == NULL)
+        return SK_ENOSPC;
+    sk_tcb_init_conn(e, t, &tu, announce_mss(s, opts != NULL ? opts->mss : 0), now);
+    t->flags |= SK_TF_APP_HELD;
+    bool fixed = opts != NULL && opts->fixed_isn;
+    t->iss = fixed ? sk_seq_make(opts->isn) : sk_tcp_isn(e, &tu, now);
+    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
+    t->snd_buf_seq = sk_seq_add(t->iss, 1);
+    t->recover = t->iss;
+    sk_tcb_set_state(e, t, SK_TCP_SYN_SENT, now);
+    sk_demux_insert(e, t);
+    e->stats.active_opens++;
+    sk_tcb_mark_output(e, t);
+    *out = sk_tcb_handle(e, t);
+    return 0;
+}
+
+ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *data, size_t len)
+{
+    (void)now;
+    if (s == NULL || (data == NULL && len > 0))
+        return SK_EINVAL;
+    sk_tcb *t = conn_of(s, sock);
+    if (t == NULL)
+        return SK_EBADHANDLE;
+    if (t->error != 0)
+        return t->error;
+    if (t->flags & SK_TF_FIN_QUEUED)
+        return SK_ESHUTDOWN;
+    switch (t->state) {
+    case SK_TCP_SYN_SENT:
+    case SK_TCP_SYN_RECEIVED:
+    case SK_TCP_ESTABLISHED:
+    case SK_TCP_CLOSE_WAIT:
+        break;
+    default:
+        return SK_ENOTCONN;
+    }
+    if (len == 0)
+        return 0;
+    if (!sk_tcb_ensure_sndbuf(&s->env, t))
+        return SK_ENOBUFS;
+    size_t n = sk_ring_write(&t->sndbuf, data, len);
+    if (n == 0)
+        return SK_EAGAIN;
+    sk_tcb_mark_output(&s->env, t);
+    return (ptrdiff_t)n;
+}
+
+/* After the application reads, tell the peer when the window has grown by
+ * two segments or half the buffer (RFC 9293 §3.8.6.2.2). */
+static void maybe_window_update(sk_tcp_env *e, sk_tcb *t)
+{
+    if (!sk_tcb_synchronized(t) || (t->flags & SK_TF_FIN_RCVD))
+        return;
+    uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
+    uint32_t win = sk_tcp_rcv_window(e, t);
+    if (win > cur && (win - cur >= 2u * t->adv_mss || win - cur >= e->cfg.rcvbuf / 2)) {
+        t->flags |= SK_TF_ACK_NOW;
+        sk_tcb_mark_output(e, t);
+    }
+}
+
+ptrdiff_t sk_tcp_recv(sk_stack *s, sk_time_us now, sk_sock sock, void *buf, size_t cap)
+{
+    (void)now;
+    if (s == NULL || (buf == NULL && cap > 0))
+        return SK_EINVAL;
+    sk_tcb *t = conn_of(s, sock);
+    if (t == NULL)
+        return SK_EBADHANDLE;
+    if (t->error != 0)
+        return t->error;
+    size_t n = sk_ring_read(&t->rcvbuf, buf, cap);
+    if (n > 0) {
+        maybe_window_update(&s->env, t);
+        sk_tcb_trim_buffers(&s->env, t);
+        return (ptrdiff_t)n;
+    }
+    if (cap == 0)
+        return 0;
+    if ((t->flags & SK_TF_FIN_RCVD) || t->state == SK_TCP_CLOSED)
+        return 0;
+    return SK_EAGAIN;
+}
+
+int sk_tcp_shutdown(sk_stack *s, sk_time_us now, sk_sock sock)
+{
+    if (s == NULL)
+        return SK_EINVAL;
+    sk_tcb *t = conn_of(s, sock);
+    if (t == NULL)
+        return SK_EBADHANDLE;
+    if (t->error != 0)
+        return t->error;
+    switch (t->state) {
+    case SK_TCP_SYN_SENT:
+    case SK_TCP_SYN_RECEIVED:
+    case SK_TCP_ESTABLISHED:
+    case SK_TCP_CLOSE_WAIT:
+        sk_tcb_queue_fin(&s->env, t, now);
+        return 0;
+    case SK_TCP_CLOSED:
+        return SK_ENOTCONN;
+    default:
+        return 0; /* FIN already queued */
+    }
+}
+
+static void close_listener(sk_stack *s, sk_tcb *l, sk_time now)
+{
+    sk_tcp_env *e = &s->env;
+    uint32_t idx = sk_tcb_index(e, l);
+    uint32_t *pp = &e->listen_head;
+    while (*pp != SK_TCB_NONE && *pp != idx)
+        pp = &e->tcbs[*pp].listen_next;
+    if (*pp == idx)
+        *pp = l->listen_next;
+    /* children not yet accepted are reset (like Linux's listen queue purge) */
+    for (uint32_t i = 0; i < e->n_tcbs && l->pending > 0; i++) {
+        sk_tcb *c = &e->tcbs[i];
+        if (c->parent == idx && c->state != SK_TCP_CLOSED)
+            sk_tcb_reset(e, c, SK_ECONNABORTED, now);
+    }
+    l->flags = 0;
+    l->state = SK_TCP_CLOSED;
+    sk_tcb_release_if_unheld(e, l);
+}
+
+int sk_tcp_close(sk_stack *s, sk_time_us now, sk_sock sock)
+{
+    if (s == NULL)
+        return SK_EINVAL;
+    sk_tcb *t = sk_stack_tcb(s, sock);
+    if (t == NULL)
+        return SK_EBADHANDLE;
+    sk_tcp_env *e = &s->env;
+    if (t->flags & SK_TF_LISTENER) {
+        close_listener(s, t, now);
+        return 0;
+    }
+    t->flags |= SK_TF_RCV_CLOSED;
+    if (sk_ring_len(&t->rcvbuf) > 0 && sk_tcb_synchronized(t)) {
+        /* RFC 1122 §4.2.2.13: closing with unread data resets */
+        t->flags &= ~(uint32_t)SK_TF_APP_HELD;
+        sk_tcb_reset(e, t, 0, now);
+        return 0;
+    }
+    switch (t->state) {
+    case SK_TCP_SYN_SENT:
+        t->flags &= ~(uint32_t)SK_TF_APP_HELD;
+        sk_tcb_close(e, t, 0, now);
+        return 0;
+    case SK_TCP_SYN_RECEIVED:
+    case SK_TCP_ESTABLISHED:
+    case SK_TCP_CLOSE_WAIT:
+        sk_tcb_queue_fin(e, t, now);
+        break;
+    case SK_TCP_FIN_WAIT_2:
+        sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
+        break;
+    default:
+        break;
+    }
+    t->flags &= ~(uint32_t)SK_TF_APP_HELD;
+    sk_ilist_remove(e, &e->ev_list, sk_tcb_index(e, t), offsetof(sk_tcb, ev_link));
+    sk_tcb_release_if_unheld(e, t);
+    return 0;
+}
+
+int sk_tcp_abort(sk_stack *s, sk_time_us now, sk_sock sock)
+{
+    if (s == NULL)
+        return SK_EINVAL;
+    sk_tcb *t = sk_stack_tcb(s, sock);
+    if (t == NULL)
+        return SK_EBADHANDLE;
+    if (t->flags & SK_TF_LISTENER) {
+        close_listener(s, t, now);
+        return 0;
+    }
+    t->flags &= ~(uint32_t)SK_TF_APP_HELD;
+    sk_ilist_remove(&s->env, &s->env.ev_list, sk_tcb_index(&s->env, t),
+                    offsetof(sk_tcb, ev_link));
+    sk_tcb_reset(&s->env, t, 0, now);
+    return 0;
+}
+
+int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value)
+{
+    if (s == NULL)
+        return SK_EINVAL;
+    sk_tcb *t = sk_stack_tcb(s, sock);
+    if (t == NULL)
+        return SK_EBADHANDLE;
+    switch (opt) {
+    case SK_SO_NODELAY:
+        t->flags = value ? t->flags | SK_TF_NODELAY : t->flags & ~(uint32_t)SK_TF_NODELAY;
+        if (value)
+            sk_tcb_mark_output(&s->env, t);
+        return 0;
+    case SK_SO_KEEPALIVE:
+        t->flags = value ? t->flags | SK_TF_KEEPALIVE : t->flags & ~(uint32_t)SK_TF_KEEPALIVE;
+        if (value && sk_tcb_synchronized(t))
+            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, t->last_rcv + t->keep_idle);
+        else if (!value)
+            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, SK_TIME_NEVER);
+        return 0;
+    case SK_SO_KEEPIDLE_US:
+    case SK_SO_KEEPINTVL_US:
+        if (value == 0 || value > SK_SEC(86400) * 365)
+            return SK_ERANGE;
+        if (opt == SK_SO_KEEPIDLE_US)
+            t->keep_idle = value;
+        else
+            t->keep_intvl = value;
+        return 0;
+    case SK_SO_KEEPCNT:
+        if (value == 0 || value > 255)
+            return SK_ERANGE;
+        t->keep_cnt = (uint8_t)value;
+        return 0;
+    default:
+        return SK_EINVAL;
+    }
+}
+
+uint32_t sk_sock_events(const sk_stack *s, sk_sock sock)
+{
+    const sk_tcb *t = sk_stack_tcb(s, sock);
+    return t == NULL ? 0 : sk_tcb_readiness(&s->env, t);
+}
+
+bool sk_stack_next_event(sk_stack *s, sk_event *ev)
+{
+    sk_tcp_env *e = &s->env;
+    uint32_t idx = sk_ilist_pop(e, &e->ev_list, offsetof(sk_tcb, ev_link));
+    if (idx == SK_TCB_NONE)
+        return false;
+    sk_tcb *t = &e->tcbs[idx];
+    ev->sock = sk_tcb_handle(e, t);
+    ev->events = t->ev_pending;
+    t->ev_pending = 0;
+    return true;
+}
+
+static sk_endpoint ep4(sk_ip4 a, uint16_t port)
+{
+    sk_endpoint ep;
+    ep.addr = sk_ipaddr_from_ip4(a);
+    ep.port = port;
+    return ep;
+}
+
+int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
+{
+    if (s == NULL || out == NULL)
+        return SK_EINVAL;
+    const sk_tcb *t = sk_stack_tcb(s, sock);
+    if (t == NULL)
+        return SK_EBADHANDLE;
+    memset(out, 0, sizeof *out);
+    out->state = t->state;
+    out->local = ep4(t->tuple.laddr, t->tuple.lport);
+    out->remote = ep4(t->tuple.raddr, t->tuple.rport);
+    out->iss = t->iss.v;
+    out->irs = t->irs.v;
+    out->snd_una = t->snd_una.v;
+    out->snd_nxt = t->snd_nxt.v;
+    out->snd_max = t->snd_max.v;
+    out->snd_wnd = t->snd_wnd;
+    out->rcv_nxt = t->rcv_nxt.v;
+    out->rcv_wnd = sk_tcb_rcv_space(&s->env, t);
+    out->snd_mss = t->snd_mss;
+    out->snd_wscale = t->snd_wscale;
+    out->rcv_wscale = t->rcv_wscale;
+    out->srtt_us = t->srtt;
+    out->rttvar_us = t->rttvar;
+    out->rto_us = t->rto;
+    out->cwnd = t->cwnd;
+    out->ssthresh = t->ssthresh;
+    out->unacked = sk_seq_len(t->snd_una, t->snd_max);
+    out->sndbuf_used = sk_ring_len(&t->sndbuf);
+    out->rcvbuf_used = sk_ring_len(&t->rcvbuf);
+    out->retransmits = t->retransmits;
+    out->error = t->error;
+    return 0;
+}

@@ -1,0 +1,311 @@
+/* The TCP layer's internal interface: the transmission control block (one per
+ * connection or listener, with RFC 9293 variable names) and the environment
+ * shared by all of them (configuration, statistics, timer heap, output and
+ * event lists, buffer cache, the control-segment queue for RSTs and ACKs that
+ * belong to no connection).
+ *
+ * Ownership: the environment owns a fixed table of TCBs. A TCB is "held" by
+ * the application (it has a live handle), by a listener (it waits in the
+ * accept queue) and/or by the protocol (its state is not CLOSED). It returns
+ * to the free list when nothing holds it.
+ */
+#ifndef SK_TCP_CONN_H
+#define SK_TCP_CONN_H
+
+#include "base/ring.h"
+#include "base/seq.h"
+#include "base/siphash.h"
+#include "base/sktime.h"
+#include "synack/stack.h"
+#include "wire/tcp_hdr.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SK_TCB_NONE UINT32_MAX
+#define SK_REASS_MAX 16      /* out-of-order ranges kept per connection */
+#define SK_CTLQ_CAP 64       /* pending stateless control segments */
+#define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
+#define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
+
+typedef struct sk_tcp_env sk_tcp_env;
+
+/* Intrusive doubly linked lists of TCB indices (output list, event list,
+ * accept queues). A link not on any list has next == prev == SK_LINK_OFF. */
+#define SK_LINK_OFF (UINT32_MAX - 1)
+typedef struct {
+    uint32_t next, prev;
+} sk_ilink;
+typedef struct {
+    uint32_t head, tail, len;
+} sk_ilist;
+
+/* A connection's 4-tuple (IPv4 for now; the family lives in sk_endpoint at
+ * the API). */
+typedef struct {
+    sk_ip4 laddr, raddr;
+    uint16_t lport, rport;
+} sk_tuple;
+
+typedef struct {
+    sk_seq start, end; /* [start, end) received out of order */
+} sk_reass_range;
+
+/* The congestion-control table of functions (RFC 5681 / RFC 6582 NewReno is
+ * the default). Recovery bookkeeping (dup-ACK counting, partial ACKs) is in
+ * tcp_input.c; the table decides window sizes. */
+typedef struct sk_tcb sk_tcb;
+typedef struct {
+    const char *name;
+    void (*init)(sk_tcb *t);
+    /* new data acknowledged outside recovery */
+    void (*on_ack)(sk_tcb *t, uint32_t acked);
+    /* loss detected: returns the new ssthresh (RFC 5681 eqn. 4) */
+    uint32_t (*ssthresh)(const sk_tcb *t);
+    /* retransmission timeout: collapse the window (RFC 5681 §3.1) */
+    void (*on_timeout)(sk_tcb *t);
+} sk_cc_ops;
+
+extern const sk_cc_ops sk_cc_newreno;
+
+enum sk_tcb_flags {
+    SK_TF_ACK_NOW = 1u << 0,     /* send an ACK at the next output */
+    SK_TF_NODELAY = 1u << 1,     /* Nagle off */
+    SK_TF_KEEPALIVE = 1u << 2,
+    SK_TF_FIN_QUEUED = 1u << 3,  /* the application closed sending */
+    SK_TF_FIN_SENT = 1u << 4,    /* our FIN has been sent at least once */
+    SK_TF_FIN_RCVD = 1u << 5,    /* the peer's FIN has been processed */
+    SK_TF_RCV_CLOSED = 1u << 6,  /* the application closed receiving (close) */
+    SK_TF_APP_HELD = 1u << 7,    /* the application holds a handle */
+    SK_TF_IN_ACCEPTQ = 1u << 8,  /* waits in a listener's accept queue */
+    SK_TF_LISTENER = 1u << 9,
+    SK_TF_REXMIT_ONE = 1u << 10, /* retransmit one segment at snd_una */
+    SK_TF_FORCE_ONE = 1u << 11,  /* window probe: send one byte past the window */
+    SK_TF_WS_OK = 1u << 12,      /* window scaling negotiated */
+    SK_TF_PASSIVE = 1u << 13,    /* created by a listener */
+    SK_TF_IN_RECOVERY = 1u << 14,
+    SK_TF_RTT_ACTIVE = 1u << 15,
+    SK_TF_OOO_FIN = 1u << 16,    /* a FIN arrived out of order: fin at reass_fin */
+    SK_TF_KEEP_PROBE = 1u << 17, /* send a keepalive probe */
+    SK_TF_FIXED_ISN = 1u << 18,
+};
+
+struct sk_tcb {
+    uint32_t gen;   /* handle generation */
+    uint32_t flags; /* enum sk_tcb_flags */
+    enum sk_tcp_state state;
+    sk_tuple tuple;
+
+    /* Send sequence space (RFC 9293 §3.3.1) */
+    sk_seq iss;
+    sk_seq snd_una; /* oldest unacknowledged */
+    sk_seq snd_nxt; /* next to send (goes back to snd_una on timeout) */
+    sk_seq snd_max; /* highest sequence number sent + 1 */
+    sk_seq snd_wl1, snd_wl2;
+    sk_seq snd_buf_seq; /* sequence number of the first byte in sndbuf */
+    sk_seq snd_fin_seq; /* valid with SK_TF_FIN_QUEUED: sequence number of our FIN */
+    uint32_t snd_wnd;     /* peer's window, scaled */
+    uint32_t max_snd_wnd; /* largest window the peer offered */
+    uint16_t snd_mss;     /* effective MSS for what we send */
+    uint16_t adv_mss;     /* MSS we announce */
+    uint8_t snd_wscale, rcv_wscale;
+
+    /* Receive sequence space */
+    sk_seq irs;
+    sk_seq rcv_nxt;
+    sk_seq rcv_adv; /* right edge of the window we last advertised */
+    sk_seq reass_fin; /* with SK_TF_OOO_FIN */
+    uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
+
+    /* Buffers (storage taken lazily from the environment's cache) */
+    sk_ring sndbuf, rcvbuf;
+    sk_reass_range reass[SK_REASS_MAX];
+    uint8_t n_reass;
+
+    /* RTT and retransmission (RFC 6298), microseconds */
+    uint32_t srtt, rttvar, rto;
+    sk_seq rtt_seq;
+    sk_time rtt_time;
+    uint8_t backoff;  /* consecutive timeouts */
+    uint8_t keep_sent; /* keepalive probes unanswered */
+
+    /* Congestion control (RFC 5681, RFC 6582) */
+    const sk_cc_ops *cc;
+    uint32_t cwnd, ssthresh;
+    uint32_t cc_acc; /* bytes acked toward the next cwnd increase in CA */
+    uint8_t dupacks;
+    sk_seq recover;
+
+    /* Timers: absolute deadlines, SK_TIME_NEVER when off */
+    sk_time timer[SK_TIMER__COUNT];
+    sk_time deadline; /* min of timer[] (the heap key) */
+    uint32_t heap_pos; /* position in the environment's timer heap, or NONE */
+    sk_time last_rcv; /* for keepalive idleness */
+
+    /* Keepalive settings */
+    uint64_t keep_idle, keep_intvl;
+    uint8_t keep_cnt;
+
+    /* Lists (indices into the TCB table) */
+    sk_ilink out_link;    /* environment's output-pending list */
+    sk_ilink ev_link;     /* environment's event-ready list */
+    sk_ilink acc_link;    /* the listener's accept queue */
+    uint32_t free_next;   /* free slot list */
+    uint32_t parent;      /* passive connections: the listener */
+    sk_ilist acceptq;     /* listener: established, not yet accepted */
+    uint32_t listen_next; /* list of listeners */
+    uint16_t backlog, pending; /* listener: limit, half-open + unaccepted */
+    bool hashed;          /* in the demux table */
+    uint32_t ev_pending;  /* SK_EV_* bits not yet reported */
+
+    int error; /* pending error for the application (SK_ECONNRESET ...) */
+    uint32_t retransmits;
+    uint16_t listen_mss; /* listener: MSS override for children */
+    uint32_t listen_isn; /* listener: fixed ISN for children (SK_TF_FIXED_ISN) */
+};
+
+/* A stateless control segment (RST or ACK with no TCB behind it). */
+typedef struct {
+    sk_tuple tuple;
+    sk_seq seq, ack;
+    uint8_t flags;
+} sk_ctl_seg;
+
+/* One segment chosen by the output routine. The payload is
+ * sndbuf[data_off, data_off + hdr.payload_len). */
+typedef struct {
+    sk_tcp_repr hdr;
+    uint32_t data_off;
+    bool retransmit;
+} sk_seg_out;
+
+struct sk_tcp_env {
+    sk_stack_config cfg;
+    sk_stats stats;
+    sk_siphash_key isn_key;
+
+    sk_tcb *tcbs;
+    uint32_t n_tcbs;
+    uint32_t free_head;
+    uint32_t listen_head;
+
+    sk_ilist out_list; /* connections with something to send */
+    sk_ilist ev_list;  /* sockets with unreported events */
+    /* Demux: open-addressing hash of 4-tuples to TCB index + 1 (0: empty) */
+    uint32_t *hash;
+    uint32_t hash_mask;
+    /* Timer min-heap of TCB indices keyed by tcb->deadline */
+    uint32_t *heap;
+    uint32_t heap_len;
+
+    sk_ctl_seg ctlq[SK_CTLQ_CAP];
+    uint32_t ctlq_head, ctlq_len;
+
+    /* RFC 5961 §7 challenge-ACK rate limit */
+    sk_time chal_window_start;
+    uint32_t chal_count;
+
+    /* Buffer cache: spare send and receive buffers */
+    void *snd_cache[SK_BUFCACHE_MAX];
+    void *rcv_cache[SK_BUFCACHE_MAX];
+    uint32_t n_snd_cache, n_rcv_cache;
+
+    uint32_t ephemeral_next;
+};
+
+/* ---- tcp_env.c: table, lists, events, buffers, control queue ---- */
+void sk_ilist_init(sk_ilist *l);
+void sk_ilist_push(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
+void sk_ilist_remove(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
+uint32_t sk_ilist_pop(sk_tcp_env *e, sk_ilist *l, size_t link_off);
+bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t link_off);
+
+int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg);
+void sk_tcp_env_free(sk_tcp_env *e);
+sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now);
+void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t);
+static inline uint32_t sk_tcb_index(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return (uint32_t)(t - e->tcbs);
+}
+void sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t);
+void sk_tcb_unmark_output(sk_tcp_env *e, sk_tcb *t);
+void sk_tcb_notify(sk_tcp_env *e, sk_tcb *t, uint32_t events);
+uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t);
+bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t);
+bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t);
+void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t);
+void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t);
+bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags);
+void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now);
+void sk_tcp_trace_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state old, sk_time now);
+sk_sock sk_tcb_handle(const sk_tcp_env *e, const sk_tcb *t);
+
+/* ---- tcp_demux.c: 4-tuple hash table and listeners ---- */
+void sk_demux_insert(sk_tcp_env *e, sk_tcb *t);
+void sk_demux_remove(sk_tcp_env *e, sk_tcb *t);
+sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu);
+sk_tcb *sk_demux_listener(sk_tcp_env *e, sk_ip4 laddr, uint16_t lport);
+bool sk_demux_port_used(sk_tcp_env *e, uint16_t lport);
+/* Choose a free ephemeral port for the remote end (RFC 6056 §3.3.3-like). */
+uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial);
+
+/* ---- tcp_state.c ---- */
+void sk_tcb_set_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state st, sk_time now);
+/* The connection is finished: report `err` (0 for a clean close), drop
+ * buffers and timers and release the TCB when nothing else holds it. */
+void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now);
+/* Queue a RST for this connection (RFC 9293 §3.10.7: <SEQ=SND.NXT><CTL=RST>)
+ * and close it with `err`. */
+void sk_tcb_reset(sk_tcp_env *e, sk_tcb *t, int err, sk_time now);
+bool sk_tcb_synchronized(const sk_tcb *t);
+void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv_mss, sk_time now);
+/* The first in-order, not-yet-read byte count and the free space. */
+uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t);
+/* Application close of the send side (shutdown or close). */
+void sk_tcb_queue_fin(sk_tcp_env *e, sk_tcb *t, sk_time now);
+
+/* ---- tcp_isn.c (RFC 6528) ---- */
+sk_seq sk_tcp_isn(const sk_tcp_env *e, const sk_tuple *tu, sk_time now);
+
+/* ---- tcp_timer.c ---- */
+void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time when);
+void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t);
+sk_time sk_tcp_next_deadline(const sk_tcp_env *e);
+/* Fire every timer due at `now`. */
+void sk_tcp_run_timers(sk_tcp_env *e, sk_time now);
+uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e);
+
+/* ---- tcp_rtt.c (RFC 6298) ---- */
+void sk_rtt_init(sk_tcb *t, const sk_stack_config *cfg);
+void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now);
+
+/* ---- tcp_reass.c ---- */
+/* Place an out-of-order segment; returns false when the queue is full. */
+bool sk_reass_insert(sk_tcp_env *e, sk_tcb *t, sk_seq seq, const uint8_t *data, uint32_t len);
+/* After rcv_nxt advanced: commit contiguous ranges; returns bytes added. */
+uint32_t sk_reass_advance(sk_tcb *t);
+
+/* ---- tcp_input.c ---- */
+/* A segment for this TCB (or listener). `seg` is parsed and checksummed. */
+void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
+                  sk_time now);
+/* A segment for no connection or listener (RFC 9293 §3.10.7.1). */
+void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *seg,
+                         sk_time now);
+
+/* ---- tcp_output.c ---- */
+/* The one emission path: choose the next segment for t, update the send
+ * state as if it were sent, and return true; false when t has nothing to send. */
+bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out);
+/* The window we would advertise now, unscaled bytes. */
+uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t);
+/* Fill the ACK/window part of a header for t. */
+void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h);
+
+/* ---- trace conversion (tcp_env.c) ---- */
+void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
+                      const sk_tuple *tu, bool outbound, const sk_tcp_repr *seg, sk_time now);
+
+#endif

@@ -1,0 +1,114 @@
+/* Demultiplexing: an open-addressing hash table from 4-tuples to TCBs
+ * (linear probing, backward-shift deletion, keyed SipHash so that a peer
+ * cannot aim collisions at it), the list of listeners, and ephemeral port
+ * selection (RFC 6056 §3.3.3, "Simple Hash-Based Port Selection"). */
+#include "tcp/tcp_conn.h"
+
+#include "base/skassert.h"
+
+#include <string.h>
+
+#define EPHEMERAL_LO 49152u
+#define EPHEMERAL_N 16384u
+
+static uint32_t tuple_hash(const sk_tcp_env *e, const sk_tuple *tu)
+{
+    uint8_t key[12];
+    memcpy(key, tu->laddr.b, 4);
+    memcpy(key + 4, tu->raddr.b, 4);
+    key[8] = (uint8_t)(tu->lport >> 8);
+    key[9] = (uint8_t)tu->lport;
+    key[10] = (uint8_t)(tu->rport >> 8);
+    key[11] = (uint8_t)tu->rport;
+    return (uint32_t)sk_siphash24(&e->isn_key, key, sizeof key);
+}
+
+static bool tuple_eq(const sk_tuple *a, const sk_tuple *b)
+{
+    return a->lport == b->lport && a->rport == b->rport &&
+           memcmp(a->laddr.b, b->laddr.b, 4) == 0 && memcmp(a->raddr.b, b->raddr.b, 4) == 0;
+}
+
+void sk_demux_insert(sk_tcp_env *e, sk_tcb *t)
+{
+    SK_ASSERT(!t->hashed);
+    uint32_t i = tuple_hash(e, &t->tuple) & e->hash_mask;
+    while (e->hash[i] != 0)
+        i = (i + 1) & e->hash_mask;
+    e->hash[i] = sk_tcb_index(e, t) + 1;
+    t->hashed = true;
+}
+
+static uint32_t find_slot(sk_tcp_env *e, const sk_tuple *tu)
+{
+    uint32_t i = tuple_hash(e, tu) & e->hash_mask;
+    while (e->hash[i] != 0) {
+        if (tuple_eq(&e->tcbs[e->hash[i] - 1].tuple, tu))
+            return i;
+        i = (i + 1) & e->hash_mask;
+    }
+    return SK_TCB_NONE;
+}
+
+void sk_demux_remove(sk_tcp_env *e, sk_tcb *t)
+{
+    if (!t->hashed)
+        return;
+    uint32_t i = find_slot(e, &t->tuple);
+    SK_ASSERT(i != SK_TCB_NONE);
+    t->hashed = false;
+    if (i == SK_TCB_NONE)
+        return;
+    /* Backward-shift deletion keeps every probe chain unbroken. */
+    uint32_t j = i;
+    for (;;) {
+        e->hash[i] = 0;
+        for (;;) {
+            j = (j + 1) & e->hash_mask;
+            if (e->hash[j] == 0)
+                return;
+            uint32_t home = tuple_hash(e, &e->tcbs[e->hash[j] - 1].tuple) & e->hash_mask;
+            /* Move j back to i unless its home lies cyclically in (i, j]. */
+            bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+            if (!stays)
+                break;
+        }
+        e->hash[i] = e->hash[j];
+        i = j;
+    }
+}
+
+sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu)
+{
+    uint32_t i = find_slot(e, tu);
+    return i == SK_TCB_NONE ? NULL : &e->tcbs[e->hash[i] - 1];
+}
+
+sk_tcb *sk_demux_listener(sk_tcp_env *e, sk_ip4 laddr, uint16_t lport)
+{
+    (void)laddr; /* listeners bind the port on the stack's one address */
+    for (uint32_t i = e->listen_head; i != SK_TCB_NONE; i = e->tcbs[i].listen_next) {
+        if (e->tcbs[i].tuple.lport == lport)
+            return &e->tcbs[i];
+    }
+    return NULL;
+}
+
+bool sk_demux_port_used(sk_tcp_env *e, uint16_t lport)
+{
+    return sk_demux_listener(e, e->cfg.addr, lport) != NULL;
+}
+
+uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial)
+{
+    sk_tuple tu = *partial;
+    tu.lport = 0;
+    uint32_t offset = tuple_hash(e, &tu);
+    for (uint32_t tries = 0; tries < EPHEMERAL_N; tries++) {
+        uint16_t port = (uint16_t)(EPHEMERAL_LO + (offset + e->ephemeral_next++) % EPHEMERAL_N);
+        tu.lport = port;
+        if (!sk_demux_port_used(e, port) && sk_demux_lookup(e, &tu) == NULL)
+            return port;
+    }
+    return 0;
+}

@@ -1,0 +1,647 @@
+/* Segment arrival, written as the steps of RFC 9293 §3.10.7. Each step is a
+ * small function returning a verdict; only tcp_output.c builds segments, so
+ * these functions change state and record intent (ACK now, retransmit one,
+ * queue a RST on the control queue). */
+#include "tcp/tcp_conn.h"
+
+#include "base/skassert.h"
+#include "synack/error.h"
+
+#include <string.h>
+
+typedef enum { V_CONTINUE, V_DROP } verdict;
+
+static uint32_t flight(const sk_tcb *t)
+{
+    return sk_seq_len(t->snd_una, t->snd_max);
+}
+
+static void drop(sk_tcp_env *e, const sk_tcb *t, int reason, sk_time now)
+{
+    sk_tcp_count_drop(e, reason, t, now);
+}
+
+static void ack_now(sk_tcp_env *e, sk_tcb *t)
+{
+    t->flags |= SK_TF_ACK_NOW;
+    sk_tcb_mark_output(e, t);
+}
+
+/* RFC 5961 §7: challenge ACKs are rate limited per stack. */
+static void challenge_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (now - e->chal_window_start >= SK_SEC(1) || now < e->chal_window_start) {
+        e->chal_window_start = now;
+        e->chal_count = 0;
+    }
+    if (e->chal_count >= e->cfg.challenge_ack_limit)
+        return;
+    e->chal_count++;
+    e->stats.challenge_acks++;
+    ack_now(e, t);
+}
+
+/* The peer's options from its SYN: MSS (RFC 9293 §3.7.1: 536 when absent,
+ * bounded by our own) and window scale (RFC 7323 §2.2: both must send it). */
+static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
+{
+    uint16_t peer = seg->opts.has_mss ? seg->opts.mss : SK_DEFAULT_MSS;
+    uint16_t mtu_mss = (uint16_t)(e->cfg.mtu - 40);
+    t->snd_mss = peer < mtu_mss ? peer : mtu_mss;
+    if (t->snd_mss < 64)
+        t->snd_mss = 64; /* refuse absurdly small segments (RFC 9293 §3.7.1 floor) */
+    if (seg->opts.has_wscale && e->cfg.window_scaling) {
+        t->flags |= SK_TF_WS_OK;
+        t->snd_wscale = seg->opts.wscale > 14 ? 14 : seg->opts.wscale;
+    } else {
+        t->flags &= ~(uint32_t)SK_TF_WS_OK;
+        t->snd_wscale = 0;
+        t->rcv_wscale = 0;
+    }
+    t->cc->init(t); /* the initial window depends on the MSS */
+}
+
+static void update_window(sk_tcb *t, const sk_tcp_repr *seg)
+{
+    /* RFC 7323 §2.2: the window in a SYN is never scaled. */
+    uint32_t w = (seg->flags & SK_TCP_SYN) ? seg->window : (uint32_t)seg->window << t->snd_wscale;
+    t->snd_wnd = w;
+    t->snd_wl1 = seg->seq;
+    t->snd_wl2 = seg->ack;
+    if (w > t->max_snd_wnd)
+        t->max_snd_wnd = w;
+}
+
+static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    sk_tcb_set_state(e, t, SK_TCP_ESTABLISHED, now);
+    e->stats.established++;
+    t->backoff = 0;
+    sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
+    if (t->flags & SK_TF_KEEPALIVE)
+        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
+    if (t->parent != SK_TCB_NONE) {
+        sk_tcb *l = &e->tcbs[t->parent];
+        sk_ilist_push(e, &l->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
+        t->flags |= SK_TF_IN_ACCEPTQ;
+        sk_tcb_notify(e, l, SK_EV_ACCEPT);
+    }
+    sk_tcb_notify(e, t, SK_EV_CONNECTED | SK_EV_WRITABLE);
+    if (t->flags & SK_TF_FIN_QUEUED) {
+        t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->sndbuf));
+        sk_tcb_set_state(e, t, SK_TCP_FIN_WAIT_1, now);
+    }
+    sk_tcb_mark_output(e, t);
+}
+
+/* ---- LISTEN (RFC 9293 §3.10.7.2) ---- */
+
+static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                       sk_time now)
+{
+    if (l->pending >= l->backlog) {
+        drop(e, l, SK_DROP_TCP_BACKLOG_FULL, now);
+        return;
+    }
+    sk_tcb *t = sk_tcb_alloc(e, now);
+    if (t == NULL) {
+        drop(e, l, SK_DROP_TCP_NO_MEMORY, now);
+        return;
+    }
+    uint16_t mtu_mss = (uint16_t)(e->cfg.mtu - 40);
+    uint16_t adv = l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
+    sk_tcb_init_conn(e, t, tu, adv, now);
+    t->flags |= SK_TF_PASSIVE | (l->flags & SK_TF_NODELAY);
+    t->parent = sk_tcb_index(e, l);
+    l->pending++;
+    t->irs = seg->seq;
+    t->rcv_nxt = sk_seq_add(seg->seq, 1);
+    t->rcv_adv = t->rcv_nxt;
+    t->iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->listen_isn) : sk_tcp_isn(e, tu, now);
+    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
+    t->snd_buf_seq = sk_seq_add(t->iss, 1);
+    t->recover = t->iss;
+    take_syn_options(e, t, seg);
+    update_window(t, seg);
+    sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
+    sk_demux_insert(e, t);
+    e->stats.passive_opens++;
+    sk_tcb_mark_output(e, t);
+}
+
+static void input_listen(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                         sk_time now)
+{
+    if (seg->flags & SK_TCP_RST) {
+        drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
+        return;
+    }
+    if (seg->flags & SK_TCP_ACK) {
+        /* <SEQ=SEG.ACK><CTL=RST> */
+        if (sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST))
+            e->stats.resets_out++;
+        drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
+        return;
+    }
+    if (seg->flags & SK_TCP_SYN) {
+        listen_syn(e, l, tu, seg, now);
+        return;
+    }
+    drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
+}
+
+/* ---- SYN-SENT (RFC 9293 §3.10.7.3) ---- */
+
+static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    bool has_ack = (seg->flags & SK_TCP_ACK) != 0;
+    /* first: the ACK must acknowledge our SYN */
+    if (has_ack && (sk_seq_le(seg->ack, t->iss) || sk_seq_gt(seg->ack, t->snd_max))) {
+        if (!(seg->flags & SK_TCP_RST) &&
+            sk_ctl_push(e, &t->tuple, seg->ack, sk_seq_make(0), SK_TCP_RST))
+            e->stats.resets_out++;
+        drop(e, t, SK_DROP_TCP_BAD_ACK, now);
+        return;
+    }
+    /* second: a RST is accepted only with an acceptable ACK (RFC 5961 §3.2
+     * for SYN-SENT) */
+    if (seg->flags & SK_TCP_RST) {
+        if (!has_ack) {
+            drop(e, t, SK_DROP_TCP_SYNSENT_BAD, now);
+            return;
+        }
+        e->stats.resets_in++;
+        sk_tcb_close(e, t, SK_ECONNREFUSED, now);
+        return;
+    }
+    /* fourth: the SYN */
+    if (!(seg->flags & SK_TCP_SYN)) {
+        drop(e, t, SK_DROP_TCP_SYNSENT_BAD, now);
+        return;
+    }
+    t->irs = seg->seq;
+    t->rcv_nxt = sk_seq_add(seg->seq, 1);
+    t->rcv_adv = t->rcv_nxt;
+    take_syn_options(e, t, seg);
+    update_window(t, seg);
+    if (has_ack) {
+        t->snd_una = seg->ack;
+        if (sk_seq_gt(t->snd_nxt, t->snd_una) == false)
+            t->snd_nxt = t->snd_una;
+        if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(seg->ack, t->rtt_seq))
+            sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
+        t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
+        enter_established(e, t, now);
+        ack_now(e, t); /* RFC 9293: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+        return;
+    }
+    /* simultaneous open: SYN-RECEIVED, send SYN,ACK with our ISS */
+    t->snd_nxt = t->iss;
+    sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
+    sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
+    sk_tcb_mark_output(e, t);
+}
+
+/* ---- synchronized states: first, check the sequence number ---- */
+
+static verdict check_seq(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    uint32_t len = sk_tcp_seg_len(seg);
+    uint32_t wnd = sk_tcb_rcv_space(e, t);
+    sk_seq wend = sk_seq_add(t->rcv_nxt, wnd);
+    bool ok;
+    if (len == 0)
+        ok = wnd == 0 ? sk_seq_eq(seg->seq, t->rcv_nxt) : sk_seq_in(seg->seq, t->rcv_nxt, wend);
+    else
+        ok = wnd != 0 && (sk_seq_in(seg->seq, t->rcv_nxt, wend) ||
+                          sk_seq_in(sk_seq_add(seg->seq, len - 1), t->rcv_nxt, wend));
+    /* A zero-window probe at RCV.NXT is not acceptable, but it is the way
+     * the peer asks for our window: it gets the ACK below. */
+    if (ok)
+        return V_CONTINUE;
+    if (seg->flags & SK_TCP_RST) {
+        drop(e, t, SK_DROP_TCP_RST_OUT_OF_WINDOW, now);
+        return V_DROP;
+    }
+    if (t->state == SK_TCP_TIME_WAIT && (seg->flags & SK_TCP_FIN)) /* FIN again: restart 2MSL */
+        sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
+    drop(e, t, SK_DROP_TCP_OUT_OF_WINDOW, now);
+    ack_now(e, t);
+    return V_DROP;
+}
+
+/* second: RST (RFC 5961 §3.2: exact match resets, in-window is challenged) */
+static verdict check_rst(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (!(seg->flags & SK_TCP_RST))
+        return V_CONTINUE;
+    if (!sk_seq_eq(seg->seq, t->rcv_nxt)) {
+        drop(e, t, SK_DROP_TCP_RST_CHALLENGED, now);
+        challenge_ack(e, t, now);
+        return V_DROP;
+    }
+    e->stats.resets_in++;
+    switch (t->state) {
+    case SK_TCP_SYN_RECEIVED:
+        /* from a passive open: back to LISTEN, i.e. forget this TCB */
+        sk_tcb_close(e, t, (t->flags & SK_TF_PASSIVE) ? 0 : SK_ECONNREFUSED, now);
+        break;
+    case SK_TCP_CLOSING:
+    case SK_TCP_LAST_ACK:
+    case SK_TCP_TIME_WAIT:
+        sk_tcb_close(e, t, 0, now);
+        break;
+    default:
+        sk_tcb_close(e, t, SK_ECONNRESET, now);
+        break;
+    }
+    return V_DROP;
+}
+
+/* fourth: SYN in a synchronized state (RFC 5961 §4: challenge ACK). */
+static verdict check_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (!(seg->flags & SK_TCP_SYN))
+        return V_CONTINUE;
+    drop(e, t, SK_DROP_TCP_SYN_CHALLENGED, now);
+    challenge_ack(e, t, now);
+    return V_DROP;
+}
+
+/* ---- fifth: the ACK field ---- */
+
+static void rtt_and_timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
+{
+    if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(ack, t->rtt_seq)) {
+        t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
+        sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
+    }
+    t->backoff = 0;
+    /* RFC 6298 §5.2-5.3: stop the timer when all is acknowledged, else
+     * restart it */
+    if (sk_seq_eq(t->snd_una, t->snd_max))
+        sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
+    else
+        sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
+}
+
+/* Release acknowledged bytes from the send buffer (SYN and FIN occupy
+ * sequence numbers but no buffer bytes). */
+static void release_acked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
+{
+    if (sk_seq_gt(ack, t->snd_buf_seq)) {
+        uint32_t n = sk_seq_len(t->snd_buf_seq, ack);
+        size_t held = sk_ring_len(&t->sndbuf);
+        if (n > held)
+            n = (uint32_t)held;
+        sk_ring_drop(&t->sndbuf, n);
+        t->snd_buf_seq = sk_seq_add(t->snd_buf_seq, n);
+        if (n > 0)
+            sk_tcb_notify(e, t, SK_EV_WRITABLE);
+    }
+    sk_tcb_trim_buffers(e, t);
+}
+
+/* RFC 6582 §3.2 steps 3 (full ACK) and 5 (partial ACK). */
+static void newreno_new_ack(sk_tcb *t, sk_seq ack, uint32_t acked)
+{
+    if (!(t->flags & SK_TF_IN_RECOVERY)) {
+        t->dupacks = 0;
+        t->cc->on_ack(t, acked);
+        return;
+    }
+    if (sk_seq_ge(ack, t->recover)) {
+        uint32_t fl = sk_seq_len(ack, t->snd_max);
+        uint32_t w = fl + t->snd_mss;
+        t->cwnd = w < t->ssthresh ? w : t->ssthresh;
+        t->flags &= ~(uint32_t)SK_TF_IN_RECOVERY;
+        t->dupacks = 0;
+        return;
+    }
+    /* partial ACK: retransmit the next hole, deflate by what was acked and
+     * add back one SMSS if at least one SMSS was acked */
+    t->flags |= SK_TF_REXMIT_ONE;
+    t->cwnd = acked < t->cwnd ? t->cwnd - acked : t->snd_mss;
+    if (acked >= t->snd_mss)
+        t->cwnd += t->snd_mss;
+}
+
+static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    uint32_t acked = sk_seq_len(t->snd_una, seg->ack);
+    newreno_new_ack(t, seg->ack, acked);
+    t->snd_una = seg->ack;
+    if (sk_seq_lt(t->snd_nxt, t->snd_una))
+        t->snd_nxt = t->snd_una;
+    release_acked(e, t, seg->ack);
+    rtt_and_timer_on_ack(e, t, seg->ack, now);
+    sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
+    sk_tcb_mark_output(e, t);
+}
+
+/* RFC 5681 §2 "duplicate acknowledgment" and RFC 6582 §3.2 steps 1-4. */
+static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
+{
+    uint32_t w = (uint32_t)seg->window << t->snd_wscale;
+    if (seg->payload_len != 0 || (seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) || flight(t) == 0 ||
+        w != t->snd_wnd) {
+        return;
+    }
+    e->stats.dup_acks_in++;
+    t->dupacks++;
+    if (t->flags & SK_TF_IN_RECOVERY) {
+        t->cwnd += t->snd_mss; /* step 4: inflate for each further dup ACK */
+        sk_tcb_mark_output(e, t);
+        return;
+    }
+    if (t->dupacks != 3 || !sk_seq_gt(seg->ack, t->recover))
+        return;
+    /* step 2: enter fast retransmit / fast recovery */
+    t->ssthresh = t->cc->ssthresh(t);
+    t->recover = t->snd_max;
+    t->cwnd = t->ssthresh + 3u * t->snd_mss;
+    t->flags |= SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE;
+    e->stats.fast_retransmits++;
+    sk_tcb_mark_output(e, t);
+}
+
+static bool our_fin_acked(const sk_tcb *t)
+{
+    return (t->flags & SK_TF_FIN_SENT) && sk_seq_gt(t->snd_una, t->snd_fin_seq);
+}
+
+static void enter_time_wait(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    sk_tcb_set_state(e, t, SK_TCP_TIME_WAIT, now);
+    for (int k = 0; k < SK_TIMER__COUNT; k++)
+        sk_tcb_timer_set(e, t, (enum sk_timer_kind)k, SK_TIME_NEVER);
+    sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
+    sk_tcb_trim_buffers(e, t);
+    sk_tcb_notify(e, t, SK_EV_CLOSED);
+}
+
+/* The state-specific part of step five; V_DROP when the TCB is gone. */
+static verdict ack_state_effects(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    switch (t->state) {
+    case SK_TCP_FIN_WAIT_1:
+        if (our_fin_acked(t)) {
+            sk_tcb_set_state(e, t, SK_TCP_FIN_WAIT_2, now);
+            /* an orphaned FIN-WAIT-2 must not live forever (like Linux's
+             * tcp_fin_timeout): reuse the TIME-WAIT timer */
+            if (!(t->flags & SK_TF_APP_HELD))
+                sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT,
+                                 sk_time_after(now, e->cfg.time_wait_us));
+        }
+        break;
+    case SK_TCP_CLOSING:
+        if (our_fin_acked(t))
+            enter_time_wait(e, t, now);
+        break;
+    case SK_TCP_LAST_ACK:
+        if (our_fin_acked(t)) {
+            sk_tcb_close(e, t, 0, now);
+            return V_DROP;
+        }
+        break;
+    default:
+        break;
+    }
+    return V_CONTINUE;
+}
+
+static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (!(seg->flags & SK_TCP_ACK)) {
+        drop(e, t, SK_DROP_TCP_NO_ACK, now);
+        return V_DROP;
+    }
+    if (t->state == SK_TCP_SYN_RECEIVED) {
+        if (!sk_seq_gt(seg->ack, t->snd_una) || sk_seq_gt(seg->ack, t->snd_max)) {
+            if (sk_ctl_push(e, &t->tuple, seg->ack, sk_seq_make(0), SK_TCP_RST))
+                e->stats.resets_out++;
+            drop(e, t, SK_DROP_TCP_BAD_ACK, now);
+            return V_DROP;
+        }
+        if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(seg->ack, t->rtt_seq))
+            sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
+        t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
+        t->snd_una = seg->ack;
+        if (sk_seq_lt(t->snd_nxt, t->snd_una))
+            t->snd_nxt = t->snd_una;
+        update_window(t, seg);
+        enter_established(e, t, now);
+        return V_CONTINUE;
+    }
+    /* RFC 5961 §5.2: acceptable range is [SND.UNA - MAX.SND.WND, SND.NXT] */
+    if (sk_seq_gt(seg->ack, t->snd_max)) {
+        drop(e, t, SK_DROP_TCP_BAD_ACK, now);
+        ack_now(e, t);
+        return V_DROP;
+    }
+    if (sk_seq_lt(seg->ack, sk_seq_add(t->snd_una, (uint32_t)0 - t->max_snd_wnd))) {
+        drop(e, t, SK_DROP_TCP_OLD_ACK, now);
+        challenge_ack(e, t, now);
+        return V_DROP;
+    }
+    if (sk_seq_gt(seg->ack, t->snd_una))
+        on_new_ack(e, t, seg, now);
+    else if (sk_seq_eq(seg->ack, t->snd_una))
+        on_dup_ack(e, t, seg);
+    /* window update (RFC 9293 §3.10.7.4, fifth, ESTABLISHED) */
+    if (sk_seq_le(t->snd_una, seg->ack) &&
+        (sk_seq_lt(t->snd_wl1, seg->seq) ||
+         (sk_seq_eq(t->snd_wl1, seg->seq) && sk_seq_le(t->snd_wl2, seg->ack)))) {
+        uint32_t old = t->snd_wnd;
+        update_window(t, seg);
+        if (t->snd_wnd > old) {
+            if (old == 0)
+                t->backoff = 0; /* the persist episode is over */
+            sk_tcb_mark_output(e, t);
+        }
+    }
+    return ack_state_effects(e, t, now);
+}
+
+/* ---- seventh: segment text; eighth: FIN ---- */
+
+static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    t->rcv_nxt = sk_seq_add(t->rcv_nxt, 1);
+    t->flags |= SK_TF_FIN_RCVD;
+    t->flags &= ~(uint32_t)SK_TF_OOO_FIN;
+    ack_now(e, t);
+    sk_tcb_notify(e, t, SK_EV_READABLE | SK_EV_HUP);
+    switch (t->state) {
+    case SK_TCP_SYN_RECEIVED:
+    case SK_TCP_ESTABLISHED:
+        sk_tcb_set_state(e, t, SK_TCP_CLOSE_WAIT, now);
+        break;
+    case SK_TCP_FIN_WAIT_1:
+        if (our_fin_acked(t))
+            enter_time_wait(e, t, now);
+        else
+            sk_tcb_set_state(e, t, SK_TCP_CLOSING, now);
+        break;
+    case SK_TCP_FIN_WAIT_2:
+        enter_time_wait(e, t, now);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Delayed ACK (RFC 1122 §4.2.3.2, RFC 5681 §4.2): at least every second
+ * full-sized segment, and within delack_us otherwise. */
+static void schedule_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (t->rcv_unacked >= 2u * t->adv_mss) {
+        ack_now(e, t);
+        return;
+    }
+    if (t->timer[SK_TIMER_DELACK] == SK_TIME_NEVER)
+        sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->cfg.delack_us));
+}
+
+static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint32_t len,
+                             sk_time now)
+{
+    sk_ring_write(&t->rcvbuf, data, len);
+    t->rcv_nxt = sk_seq_add(t->rcv_nxt, len);
+    bool had_holes = t->n_reass > 0;
+    uint32_t more = sk_reass_advance(t);
+    t->rcv_unacked += len + more;
+    e->stats.bytes_in += len;
+    sk_tcb_notify(e, t, SK_EV_READABLE);
+    if (had_holes)
+        ack_now(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
+    else
+        schedule_ack(e, t, now);
+    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->reass_fin, t->rcv_nxt))
+        process_fin(e, t, now);
+}
+
+static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (seg->payload_len == 0)
+        return V_CONTINUE;
+    if (t->state != SK_TCP_ESTABLISHED && t->state != SK_TCP_FIN_WAIT_1 &&
+        t->state != SK_TCP_FIN_WAIT_2) {
+        drop(e, t, SK_DROP_TCP_DATA_AFTER_FIN, now);
+        return V_CONTINUE;
+    }
+    if (t->flags & SK_TF_RCV_CLOSED) {
+        /* RFC 1122 §4.2.2.13: nobody will read this; reset */
+        drop(e, t, SK_DROP_TCP_RCV_CLOSED, now);
+        sk_tcb_reset(e, t, 0, now);
+        return V_DROP;
+    }
+    const uint8_t *data = seg->payload;
+    uint32_t len = (uint32_t)seg->payload_len;
+    sk_seq seq = seg->seq;
+    if (sk_seq_lt(seq, t->rcv_nxt)) { /* trim what we already have */
+        uint32_t skip = sk_seq_len(seq, t->rcv_nxt);
+        data += skip;
+        len -= skip;
+        seq = t->rcv_nxt;
+    }
+    uint32_t off = sk_seq_len(t->rcv_nxt, seq);
+    uint32_t space = sk_tcb_rcv_space(e, t);
+    if (len > space - off) /* trim what lies past the window */
+        len = space - off;
+    if (len == 0)
+        return V_CONTINUE;
+    if (!sk_tcb_ensure_rcvbuf(e, t)) {
+        drop(e, t, SK_DROP_TCP_NO_MEMORY, now);
+        return V_DROP;
+    }
+    t->last_rcv = now;
+    if (off == 0) {
+        deliver_in_order(e, t, data, len, now);
+    } else if (sk_reass_insert(e, t, seq, data, len)) {
+        e->stats.ooo_segments++;
+        ack_now(e, t); /* a duplicate ACK tells the sender about the hole */
+    } else {
+        drop(e, t, SK_DROP_TCP_REASS_FULL, now);
+        ack_now(e, t);
+    }
+    return V_CONTINUE;
+}
+
+static void check_fin(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (!(seg->flags & SK_TCP_FIN) || (t->flags & SK_TF_FIN_RCVD))
+        return;
+    sk_seq fin_seq = sk_seq_add(seg->seq, (uint32_t)seg->payload_len);
+    if (sk_seq_eq(fin_seq, t->rcv_nxt)) {
+        process_fin(e, t, now);
+    } else if (sk_seq_gt(fin_seq, t->rcv_nxt)) {
+        t->flags |= SK_TF_OOO_FIN;
+        t->reass_fin = fin_seq;
+        ack_now(e, t);
+    }
+}
+
+/* TIME-WAIT may be reopened by a new SYN with a larger sequence number
+ * (RFC 9293 §3.6.1 and RFC 6191 without timestamps): returns true when
+ * the TCB was closed so the SYN can go to the listener. */
+static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (t->state != SK_TCP_TIME_WAIT || (seg->flags & (SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST)) !=
+                                            SK_TCP_SYN)
+        return false;
+    if (!sk_seq_gt(seg->seq, t->rcv_nxt) ||
+        sk_demux_listener(e, t->tuple.laddr, t->tuple.lport) == NULL)
+        return false;
+    sk_tcb_close(e, t, 0, now);
+    return true;
+}
+
+void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
+                  sk_time now)
+{
+    if (t->state == SK_TCP_LISTEN) {
+        input_listen(e, t, tu, seg, now);
+        return;
+    }
+    if (t->state == SK_TCP_SYN_SENT) {
+        input_syn_sent(e, t, seg, now);
+        return;
+    }
+    if (time_wait_reopen(e, t, seg, now)) {
+        sk_tcb *l = sk_demux_listener(e, tu->laddr, tu->lport);
+        if (l != NULL)
+            input_listen(e, l, tu, seg, now);
+        return;
+    }
+    t->last_rcv = now;
+    t->keep_sent = 0;
+    if (check_seq(e, t, seg, now) == V_DROP || check_rst(e, t, seg, now) == V_DROP ||
+        check_syn(e, t, seg, now) == V_DROP || check_ack(e, t, seg, now) == V_DROP)
+        return;
+    /* sixth (URG) is not supported: the pointer is ignored, data is inline */
+    if (process_text(e, t, seg, now) == V_DROP)
+        return;
+    check_fin(e, t, seg, now);
+    if (t->flags & SK_TF_KEEPALIVE)
+        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
+}
+
+/* RFC 9293 §3.10.7.1: CLOSED. A RST is dropped; otherwise answer with RST:
+ * <SEQ=SEG.ACK><CTL=RST> if ACK is on, else
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
+void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *seg,
+                         sk_time now)
+{
+    sk_tcp_count_drop(e, SK_DROP_TCP_NO_SOCKET, NULL, now);
+    if (seg->flags & SK_TCP_RST)
+        return;
+    bool ok;
+    if (seg->flags & SK_TCP_ACK)
+        ok = sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST);
+    else
+        ok = sk_ctl_push(e, tu, sk_seq_make(0), sk_seq_add(seg->seq, sk_tcp_seg_len(seg)),
+                         SK_TCP_RST | SK_TCP_ACK);
+    if (ok)
+        e->stats.resets_out++;
+}

@@ -1,0 +1,251 @@
+/* The one emission path. Input, timers and application calls only record
+ * intent (flags, queued bytes); sk_tcp_output() turns that intent into at
+ * most one segment per call and updates the send state as if the segment
+ * were sent (the caller always sends what it gets). */
+#include "tcp/tcp_conn.h"
+
+#include "base/skassert.h"
+
+#include <string.h>
+
+/* ---- the receive window we offer (RFC 9293 §3.8.6.2.2, receiver SWS) ---- */
+
+uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t)
+{
+    uint32_t space = sk_tcb_rcv_space(e, t);
+    uint32_t max = (uint32_t)65535 << t->rcv_wscale;
+    if (space > max)
+        space = max;
+    uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
+    if (space <= cur)
+        return cur; /* never shrink the window (RFC 9293 §3.8.6) */
+    uint32_t half = e->cfg.rcvbuf / 2;
+    uint32_t step = half < t->adv_mss ? half : t->adv_mss;
+    if (space - cur < step)
+        return cur; /* do not move the right edge by small amounts */
+    return space;
+}
+
+void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
+{
+    uint32_t win = sk_tcp_rcv_window(e, t);
+    uint32_t field;
+    if (h->flags & SK_TCP_SYN) {
+        field = win > 65535 ? 65535 : win; /* RFC 7323 §2.2: never scaled in a SYN */
+        win = field;
+    } else {
+        field = win >> t->rcv_wscale;
+        if (field > 65535)
+            field = 65535;
+        /* rounding down must not shrink what we already offered */
+        uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
+        if ((field << t->rcv_wscale) < cur && field < 65535)
+            field++;
+        win = field << t->rcv_wscale;
+    }
+    h->window = (uint16_t)field;
+    if (t->state != SK_TCP_SYN_SENT) {
+        h->flags |= SK_TCP_ACK;
+        h->ack = t->rcv_nxt;
+    }
+    sk_seq edge = sk_seq_add(t->rcv_nxt, win);
+    if (sk_seq_gt(edge, t->rcv_adv))
+        t->rcv_adv = edge;
+    t->rcv_unacked = 0;
+    t->flags &= ~(uint32_t)SK_TF_ACK_NOW;
+    sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
+}
+
+static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags)
+{
+    memset(out, 0, sizeof *out);
+    out->hdr.src_port = t->tuple.lport;
+    out->hdr.dst_port = t->tuple.rport;
+    out->hdr.seq = seq;
+    out->hdr.flags = flags;
+}
+
+static void arm_rexmt(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (t->timer[SK_TIMER_RETRANSMIT] == SK_TIME_NEVER)
+        sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
+}
+
+/* A segment occupying sequence space [seq, seq+n) was just built. */
+static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, sk_time now)
+{
+    sk_seq seq = out->hdr.seq;
+    if (sk_seq_lt(seq, t->snd_max)) {
+        out->retransmit = true;
+        t->retransmits++;
+        e->stats.retransmits++;
+        t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE; /* Karn: never time a retransmission */
+    } else if (!(t->flags & SK_TF_RTT_ACTIVE) && n > 0 && t->backoff == 0) {
+        t->flags |= SK_TF_RTT_ACTIVE;
+        t->rtt_seq = seq;
+        t->rtt_time = now;
+    }
+    sk_seq end = sk_seq_add(seq, n);
+    if (sk_seq_gt(end, t->snd_max))
+        t->snd_max = end;
+    if (n > 0)
+        arm_rexmt(e, t, now);
+    e->stats.bytes_out += out->hdr.payload_len;
+}
+
+/* SYN or SYN,ACK with our options (MSS; window scale when allowed). */
+static bool output_syn(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
+{
+    bool synack = t->state == SK_TCP_SYN_RECEIVED;
+    seg_init(t, out, t->iss, SK_TCP_SYN);
+    out->hdr.opts.has_mss = true;
+    out->hdr.opts.mss = t->adv_mss;
+    bool ws = synack ? (t->flags & SK_TF_WS_OK) != 0 : e->cfg.window_scaling;
+    if (ws) {
+        out->hdr.opts.has_wscale = true;
+        out->hdr.opts.wscale = t->rcv_wscale;
+    }
+    sk_tcp_fill_ack(e, t, &out->hdr);
+    t->snd_nxt = sk_seq_add(t->iss, 1);
+    account_sent(e, t, out, 1, now);
+    return true;
+}
+
+static bool output_pure_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_seg_out *out)
+{
+    seg_init(t, out, seq, 0);
+    sk_tcp_fill_ack(e, t, &out->hdr);
+    return true;
+}
+
+/* Build a data (and/or FIN) segment at `seq` with `len` payload bytes. */
+static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, uint32_t len,
+                       bool fin)
+{
+    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t off = sk_seq_len(t->snd_buf_seq, seq);
+    seg_init(t, out, seq, fin ? SK_TCP_FIN : 0);
+    out->data_off = off;
+    out->hdr.payload_len = len;
+    if (len > 0 && off + len == data_len)
+        out->hdr.flags |= SK_TCP_PSH;
+    if (fin)
+        t->flags |= SK_TF_FIN_SENT;
+    sk_tcp_fill_ack(e, t, &out->hdr);
+}
+
+/* Fast retransmit / partial ACK: one segment at SND.UNA, snd_nxt unchanged. */
+static bool output_rexmit_one(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
+{
+    t->flags &= ~(uint32_t)SK_TF_REXMIT_ONE;
+    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_una);
+    uint32_t len = off < data_len ? data_len - off : 0;
+    if (len > t->snd_mss)
+        len = t->snd_mss;
+    bool fin = (t->flags & SK_TF_FIN_SENT) &&
+               sk_seq_eq(sk_seq_add(t->snd_una, len), t->snd_fin_seq);
+    if (len == 0 && !fin)
+        return false;
+    build_data(e, t, out, t->snd_una, len, fin);
+    account_sent(e, t, out, len + (fin ? 1u : 0u), now);
+    return true;
+}
+
+/* Sender silly-window avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 896). */
+static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t avail, uint32_t in_flight)
+{
+    if (len >= t->snd_mss)
+        return true;
+    bool idle = in_flight == 0 || (t->flags & SK_TF_NODELAY);
+    if (len == avail && (idle || (t->flags & SK_TF_FIN_QUEUED)))
+        return true;
+    if (idle && t->max_snd_wnd > 0 && len >= t->max_snd_wnd / 2)
+        return true;
+    return sk_seq_lt(t->snd_nxt, t->snd_max); /* retransmitting after a timeout */
+}
+
+/* Zero window: probe with one byte past the window when the persist timer
+ * fires (RFC 9293 §3.8.6.1); the byte is not counted as in flight, so the
+ * probe runs on the persist timer, never on the retransmission timer. */
+static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
+{
+    t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
+    build_data(e, t, out, t->snd_nxt, 1, false);
+    sk_seq end = sk_seq_add(t->snd_nxt, 1);
+    if (sk_seq_gt(end, t->snd_max))
+        t->snd_max = end;
+    e->stats.bytes_out += 1;
+    sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
+    return true;
+}
+
+static void maybe_persist(sk_tcp_env *e, sk_tcb *t, uint32_t avail, uint32_t in_flight, sk_time now)
+{
+    if (avail > 0 && t->snd_wnd == 0 && in_flight == 0 &&
+        t->timer[SK_TIMER_RETRANSMIT] == SK_TIME_NEVER &&
+        t->timer[SK_TIMER_PERSIST] == SK_TIME_NEVER)
+        sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
+}
+
+static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
+{
+    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
+    uint32_t avail = off < data_len ? data_len - off : 0;
+    uint32_t in_flight = sk_seq_len(t->snd_una, t->snd_nxt);
+    uint32_t wnd = t->snd_wnd < t->cwnd ? t->snd_wnd : t->cwnd;
+    uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
+    uint32_t len = avail < usable ? avail : usable;
+    if (len > t->snd_mss)
+        len = t->snd_mss;
+    if ((t->flags & SK_TF_FORCE_ONE) && avail > 0 && usable == 0)
+        return output_probe(e, t, now, out);
+    t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
+    if (len > 0 && !worth_sending(t, len, avail, in_flight))
+        len = 0;
+    bool fin = (t->flags & SK_TF_FIN_QUEUED) &&
+               sk_seq_eq(sk_seq_add(t->snd_nxt, len), t->snd_fin_seq) &&
+               (len > 0 || avail == 0);
+    if (len == 0 && !fin) {
+        maybe_persist(e, t, avail, in_flight, now);
+        if (t->flags & SK_TF_ACK_NOW)
+            return output_pure_ack(e, t, t->snd_nxt, out);
+        return false;
+    }
+    build_data(e, t, out, t->snd_nxt, len, fin);
+    t->snd_nxt = sk_seq_add(t->snd_nxt, len + (fin ? 1u : 0u));
+    account_sent(e, t, out, len + (fin ? 1u : 0u), now);
+    return true;
+}
+
+bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
+{
+    switch (t->state) {
+    case SK_TCP_CLOSED:
+    case SK_TCP_LISTEN:
+        return false;
+    case SK_TCP_SYN_SENT:
+        if (sk_seq_eq(t->snd_nxt, t->iss))
+            return output_syn(e, t, now, out);
+        return false;
+    case SK_TCP_SYN_RECEIVED:
+        if (sk_seq_eq(t->snd_nxt, t->iss) || (t->flags & SK_TF_ACK_NOW))
+            return output_syn(e, t, now, out);
+        return false;
+    case SK_TCP_TIME_WAIT:
+        if (t->flags & SK_TF_ACK_NOW)
+            return output_pure_ack(e, t, t->snd_max, out);
+        return false;
+    default:
+        break;
+    }
+    if (t->flags & SK_TF_KEEP_PROBE) {
+        /* RFC 9293 §3.8.4: SEG.SEQ = SND.NXT - 1, no data */
+        t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
+        return output_pure_ack(e, t, sk_seq_add(t->snd_una, (uint32_t)0 - 1u), out);
+    }
+    if ((t->flags & SK_TF_REXMIT_ONE) && output_rexmit_one(e, t, now, out))
+        return true;
+    return output_data(e, t, now, out);
+}

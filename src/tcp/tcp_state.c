@@ -1,0 +1,126 @@
+/* Connection state: transitions, opening a TCB, closing it cleanly or with
+ * an error, resets, and the application's FIN. */
+#include "tcp/tcp_conn.h"
+
+#include "synack/error.h"
+
+#include <string.h>
+
+static const char *const state_names[SK_TCP__STATE_COUNT] = {
+    "CLOSED",      "LISTEN",     "SYN-SENT",   "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+    "FIN-WAIT-2",  "CLOSE-WAIT", "CLOSING",    "LAST-ACK",     "TIME-WAIT",
+};
+
+const char *sk_tcp_state_name(enum sk_tcp_state st)
+{
+    return (unsigned)st < SK_TCP__STATE_COUNT ? state_names[st] : "?";
+}
+
+const char *sk_timer_name(enum sk_timer_kind k)
+{
+    static const char *const names[SK_TIMER__COUNT] = {"retransmit", "delayed-ack", "persist",
+                                                       "keepalive", "time-wait"};
+    return (unsigned)k < SK_TIMER__COUNT ? names[k] : "?";
+}
+
+bool sk_tcb_synchronized(const sk_tcb *t)
+{
+    return t->state >= SK_TCP_ESTABLISHED;
+}
+
+void sk_tcb_set_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state st, sk_time now)
+{
+    enum sk_tcp_state old = t->state;
+    if (old == st)
+        return;
+    t->state = st;
+    sk_tcp_trace_state(e, t, old, now);
+}
+
+/* The smallest window shift that lets the whole receive buffer be offered
+ * (RFC 7323 §2.3: at most 14). */
+static uint8_t our_wscale(uint32_t rcvbuf)
+{
+    uint8_t ws = 0;
+    while (ws < 14 && ((uint32_t)65535 << ws) < rcvbuf)
+        ws++;
+    return ws;
+}
+
+void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv_mss, sk_time now)
+{
+    t->tuple = *tu;
+    t->adv_mss = adv_mss;
+    t->snd_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
+    t->rcv_wscale = e->cfg.window_scaling ? our_wscale(e->cfg.rcvbuf) : 0;
+    t->last_rcv = now;
+    sk_rtt_init(t, &e->cfg);
+    t->cc->init(t);
+}
+
+uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t)
+{
+    size_t used = sk_ring_len(&t->rcvbuf);
+    return used >= e->cfg.rcvbuf ? 0 : (uint32_t)(e->cfg.rcvbuf - used);
+}
+
+/* A passive connection that dies before accept() leaves its listener. */
+static void detach_from_listener(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->parent == SK_TCB_NONE)
+        return;
+    sk_tcb *l = &e->tcbs[t->parent];
+    if (t->flags & SK_TF_IN_ACCEPTQ) {
+        sk_ilist_remove(e, &l->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
+        t->flags &= ~(uint32_t)SK_TF_IN_ACCEPTQ;
+    }
+    if (l->pending > 0)
+        l->pending--;
+    t->parent = SK_TCB_NONE;
+}
+
+void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
+{
+    sk_tcb_set_state(e, t, SK_TCP_CLOSED, now);
+    sk_tcb_timer_clear_all(e, t);
+    sk_tcb_unmark_output(e, t);
+    sk_demux_remove(e, t);
+    t->flags &= ~(uint32_t)(SK_TF_ACK_NOW | SK_TF_REXMIT_ONE | SK_TF_FORCE_ONE | SK_TF_KEEP_PROBE);
+    if (!(t->flags & SK_TF_APP_HELD) || err != 0) {
+        sk_tcb_free_buffers(e, t);
+    } else if (t->sndbuf.buf != NULL) {
+        sk_ring_drop(&t->sndbuf, sk_ring_len(&t->sndbuf));
+        sk_tcb_trim_buffers(e, t);
+    }
+    if (err != 0 && t->error == 0)
+        t->error = err;
+    detach_from_listener(e, t);
+    sk_tcb_notify(e, t, err != 0 ? (SK_EV_ERROR | SK_EV_READABLE) : SK_EV_CLOSED);
+    sk_tcb_release_if_unheld(e, t);
+}
+
+void sk_tcb_reset(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
+{
+    if (t->state != SK_TCP_CLOSED && t->state != SK_TCP_LISTEN && t->state != SK_TCP_SYN_SENT &&
+        t->state != SK_TCP_TIME_WAIT) {
+        if (sk_ctl_push(e, &t->tuple, t->snd_nxt, t->rcv_nxt, SK_TCP_RST | SK_TCP_ACK))
+            e->stats.resets_out++;
+    }
+    sk_tcb_close(e, t, err, now);
+}
+
+/* RFC 9293 §3.10.4 CLOSE / shutdown of the send side: the FIN follows the
+ * data already queued. In SYN-SENT and SYN-RECEIVED it waits for the
+ * handshake to finish (see enter_established in tcp_input.c). */
+void sk_tcb_queue_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (t->flags & SK_TF_FIN_QUEUED)
+        return;
+    t->flags |= SK_TF_FIN_QUEUED;
+    t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->sndbuf));
+    if (t->state == SK_TCP_ESTABLISHED)
+        sk_tcb_set_state(e, t, SK_TCP_FIN_WAIT_1, now);
+    else if (t->state == SK_TCP_CLOSE_WAIT)
+        sk_tcb_set_state(e, t, SK_TCP_LAST_ACK, now);
+    sk_tcb_mark_output(e, t);
+}

@@ -1,0 +1,223 @@
+/* Timers are deadlines stored in the TCB (retransmission, delayed ACK,
+ * persist, keepalive, TIME-WAIT). The environment keeps a binary min-heap of
+ * TCBs keyed by their earliest deadline, so the next deadline of the whole
+ * stack is O(1) and re-arming a timer O(log n). */
+#include "tcp/tcp_conn.h"
+
+#include "base/skassert.h"
+#include "synack/error.h"
+
+#include <string.h>
+
+/* ---- heap ---- */
+
+static bool heap_less(const sk_tcp_env *e, uint32_t a, uint32_t b)
+{
+    sk_time da = e->tcbs[e->heap[a]].deadline, db = e->tcbs[e->heap[b]].deadline;
+    if (da != db)
+        return da < db;
+    return e->heap[a] < e->heap[b]; /* deterministic tie-break */
+}
+
+static void heap_swap(sk_tcp_env *e, uint32_t a, uint32_t b)
+{
+    uint32_t ta = e->heap[a], tb = e->heap[b];
+    e->heap[a] = tb;
+    e->heap[b] = ta;
+    e->tcbs[tb].heap_pos = a;
+    e->tcbs[ta].heap_pos = b;
+}
+
+static void heap_up(sk_tcp_env *e, uint32_t i)
+{
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+        if (!heap_less(e, i, p))
+            break;
+        heap_swap(e, i, p);
+        i = p;
+    }
+}
+
+static void heap_down(sk_tcp_env *e, uint32_t i)
+{
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < e->heap_len && heap_less(e, l, m))
+            m = l;
+        if (r < e->heap_len && heap_less(e, r, m))
+            m = r;
+        if (m == i)
+            return;
+        heap_swap(e, i, m);
+        i = m;
+    }
+}
+
+static void heap_remove(sk_tcp_env *e, sk_tcb *t)
+{
+    uint32_t i = t->heap_pos;
+    if (i == SK_TCB_NONE)
+        return;
+    uint32_t last = --e->heap_len;
+    if (i != last) {
+        heap_swap(e, i, last);
+        heap_down(e, i);
+        heap_up(e, i);
+    }
+    t->heap_pos = SK_TCB_NONE;
+}
+
+/* Recompute t's earliest deadline and its place in the heap. */
+static void timer_resched(sk_tcp_env *e, sk_tcb *t)
+{
+    sk_time d = SK_TIME_NEVER;
+    for (int k = 0; k < SK_TIMER__COUNT; k++)
+        d = sk_time_min(d, t->timer[k]);
+    t->deadline = d;
+    if (d == SK_TIME_NEVER) {
+        heap_remove(e, t);
+        return;
+    }
+    if (t->heap_pos == SK_TCB_NONE) {
+        t->heap_pos = e->heap_len;
+        e->heap[e->heap_len++] = sk_tcb_index(e, t);
+    }
+    heap_up(e, t->heap_pos);
+    heap_down(e, t->heap_pos);
+}
+
+void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time when)
+{
+    if (t->timer[k] == when)
+        return;
+    t->timer[k] = when;
+    timer_resched(e, t);
+}
+
+void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
+{
+    for (int k = 0; k < SK_TIMER__COUNT; k++)
+        t->timer[k] = SK_TIME_NEVER;
+    t->deadline = SK_TIME_NEVER;
+    heap_remove(e, t);
+}
+
+sk_time sk_tcp_next_deadline(const sk_tcp_env *e)
+{
+    return e->heap_len == 0 ? SK_TIME_NEVER : e->tcbs[e->heap[0]].deadline;
+}
+
+uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e)
+{
+    uint64_t rto = (uint64_t)t->rto << (t->backoff < 16 ? t->backoff : 16);
+    return rto > e->cfg.rto_max_us ? e->cfg.rto_max_us : (uint32_t)rto;
+}
+
+/* ---- firing ---- */
+
+static void trace_timer(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now)
+{
+    if (e->cfg.trace == NULL)
+        return;
+    sk_trace_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = SK_TRACE_TIMER;
+    ev.now = now;
+    ev.sock = sk_tcb_handle(e, t);
+    ev.timer = k;
+    e->cfg.trace(e->cfg.trace_ctx, &ev);
+}
+
+/* RFC 6298 §5.4-5.7 and RFC 5681 §3.1: back off, collapse the window, go
+ * back to the oldest unacknowledged byte. */
+static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    bool syn_phase = t->state == SK_TCP_SYN_SENT || t->state == SK_TCP_SYN_RECEIVED;
+    uint8_t limit = syn_phase ? e->cfg.syn_retries : e->cfg.max_retries;
+    if (t->backoff >= limit) {
+        e->stats.conn_timeouts++;
+        sk_tcb_close(e, t, SK_ETIMEDOUT, now);
+        return;
+    }
+    e->stats.timeouts++;
+    if (t->backoff == 0 && !syn_phase)
+        t->cc->on_timeout(t);
+    else if (!syn_phase)
+        t->cwnd = t->snd_mss; /* loss window again; ssthresh held (RFC 5681 §3.1) */
+    t->backoff++;
+    t->flags &= ~(uint32_t)(SK_TF_RTT_ACTIVE | SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE);
+    t->dupacks = 0;
+    t->recover = t->snd_max; /* RFC 6582 §4: no fast retransmit below this */
+    t->snd_nxt = syn_phase ? t->iss : t->snd_una;
+    sk_tcb_mark_output(e, t);
+}
+
+static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (!(t->flags & SK_TF_KEEPALIVE) || !sk_tcb_synchronized(t))
+        return;
+    if (now - t->last_rcv < t->keep_idle && t->keep_sent == 0) {
+        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, t->last_rcv + t->keep_idle);
+        return;
+    }
+    if (t->keep_sent >= t->keep_cnt) {
+        e->stats.conn_timeouts++;
+        sk_tcb_close(e, t, SK_ETIMEDOUT, now);
+        return;
+    }
+    t->keep_sent++;
+    t->flags |= SK_TF_KEEP_PROBE;
+    sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_intvl));
+    sk_tcb_mark_output(e, t);
+}
+
+static void fire_one(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now)
+{
+    trace_timer(e, t, k, now);
+    switch (k) {
+    case SK_TIMER_RETRANSMIT:
+        fire_retransmit(e, t, now);
+        break;
+    case SK_TIMER_DELACK:
+        t->flags |= SK_TF_ACK_NOW;
+        sk_tcb_mark_output(e, t);
+        break;
+    case SK_TIMER_PERSIST:
+        t->flags |= SK_TF_FORCE_ONE;
+        if (t->backoff < 16)
+            t->backoff++;
+        sk_tcb_mark_output(e, t);
+        break;
+    case SK_TIMER_KEEPALIVE:
+        fire_keepalive(e, t, now);
+        break;
+    case SK_TIMER_TIME_WAIT:
+        sk_tcb_close(e, t, 0, now);
+        break;
+    default:
+        break;
+    }
+}
+
+void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
+{
+    while (e->heap_len > 0) {
+        sk_tcb *t = &e->tcbs[e->heap[0]];
+        if (t->deadline > now)
+            return;
+        /* Fire the earliest due timer of this TCB, then look again: firing
+         * may close the TCB (removing it from the heap) or re-arm timers. */
+        int first = -1;
+        for (int k = 0; k < SK_TIMER__COUNT; k++) {
+            if (sk_time_due(t->timer[k], now) && (first < 0 || t->timer[k] < t->timer[first]))
+                first = k;
+        }
+        SK_ASSERT(first >= 0);
+        if (first < 0)
+            return;
+        t->timer[first] = SK_TIME_NEVER;
+        timer_resched(e, t);
+        fire_one(e, t, (enum sk_timer_kind)first, now);
+    }
+}
