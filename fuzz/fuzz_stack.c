@@ -1,0 +1,173 @@
+/* libFuzzer target over the whole stack. The input is a script: a listener
+ * on port 80 and an active connection to 10.0.0.1:5000 exist; each record
+ * is either a frame delivered to the stack (with the IPv4 and TCP checksums
+ * fixed up, so the fuzzer reaches the state machine instead of stopping at
+ * the checksum), a time step, or an application call. After every step the
+ * stack's output is drained and the invariants are checked through the
+ * public API: snd_una <= snd_nxt <= snd_max, buffers within their limits,
+ * poll_at never in the past once output is drained. */
+#include "base/bytes.h"
+#include "base/checksum.h"
+#include "synack/synack.h"
+#include "wire/ipv4.h"
+#include "wire/tcp_hdr.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c))                                                                                  \
+            abort();                                                                               \
+    } while (0)
+
+static void *fz_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    return malloc(n);
+}
+
+static void fz_free(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    (void)n;
+    free(p);
+}
+
+static int32_t seq_diff(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b);
+}
+
+static void check_conn(sk_stack *s, sk_sock c)
+{
+    sk_tcp_info in;
+    if (sk_tcp_get_info(s, c, &in) != 0)
+        return;
+    if (in.state == SK_TCP_CLOSED || in.state == SK_TCP_LISTEN)
+        return;
+    CHECK(seq_diff(in.snd_nxt, in.snd_una) >= 0);
+    CHECK(seq_diff(in.snd_max, in.snd_nxt) >= 0);
+    CHECK(in.sndbuf_used <= 4096 && in.rcvbuf_used <= 4096);
+}
+
+/* Make a fuzzed IPv4+TCP frame acceptable up to the TCP parser. */
+static size_t fix_frame(const uint8_t *p, size_t n, uint8_t *buf, size_t cap)
+{
+    if (n + 20 > cap || n < 20)
+        return 0;
+    size_t total = 20 + n;
+    sk_ip4_repr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.total_len = (uint16_t)total;
+    ip.ttl = 64;
+    ip.proto = SK_IPPROTO_TCP;
+    ip.src = sk_ip4_make(10, 0, 0, 1);
+    ip.dst = sk_ip4_make(10, 0, 0, 2);
+    sk_ip4_emit(&ip, buf, cap);
+    memcpy(buf + 20, p, n);
+    /* keep the fuzzer's ports pointed at our sockets most of the time */
+    if (buf[20] & 1) {
+        sk_store_be16(buf + 20, 5000);
+        sk_store_be16(buf + 22, (buf[21] & 2) ? 80 : 40000);
+    }
+    sk_tcp_fill_checksum4(ip.src, ip.dst, buf + 20, n);
+    return total;
+}
+
+static uint64_t drain(sk_stack *s, uint64_t now)
+{
+    uint8_t out[1600];
+    for (int i = 0; i < 1000 && sk_stack_output(s, now, out, sizeof out) > 0; i++) {
+    }
+    uint64_t at = sk_stack_poll_at(s);
+    CHECK(at == SK_NEVER || at > now);
+    return at;
+}
+
+static void app_call(sk_stack *s, uint64_t now, uint8_t op, sk_sock *c, sk_sock l)
+{
+    uint8_t buf[800]; /* op * 3 <= 765 */
+    memset(buf, op, sizeof buf);
+    sk_sock a;
+    switch (op % 6) {
+    case 0:
+        sk_tcp_send(s, now, *c, buf, (size_t)(op * 3u));
+        break;
+    case 1:
+        sk_tcp_recv(s, now, *c, buf, (size_t)op);
+        break;
+    case 2:
+        if (sk_tcp_accept(s, l, &a, NULL) == 0) {
+            sk_tcp_send(s, now, a, buf, 100);
+            if (op & 0x40)
+                sk_tcp_close(s, now, a);
+        }
+        break;
+    case 3:
+        sk_tcp_shutdown(s, now, *c);
+        break;
+    case 4:
+        sk_tcp_close(s, now, *c);
+        break;
+    default:
+        sk_tcp_abort(s, now, *c);
+        break;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    sk_stack_config cfg;
+    sk_stack_config_default(&cfg);
+    cfg.addr = sk_ip4_make(10, 0, 0, 2);
+    cfg.alloc.allocate = fz_alloc;
+    cfg.alloc.release = fz_free;
+    cfg.max_sockets = 8;
+    cfg.sndbuf = 4096;
+    cfg.rcvbuf = 4096;
+    cfg.seed = 1;
+    sk_stack *s;
+    CHECK(sk_stack_create(&cfg, &s) == 0);
+    sk_sock l, c;
+    sk_listen_opts lo = {2, 0, true, 8000};
+    CHECK(sk_tcp_listen(s, 80, &lo, &l) == 0);
+    sk_endpoint ep = {sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 1)), 5000};
+    sk_connect_opts co = {40000, 0, true, 1000};
+    CHECK(sk_tcp_connect(s, 0, &ep, &co, &c) == 0);
+    uint64_t now = 0;
+    drain(s, now);
+    uint8_t frame[1600];
+    size_t i = 0;
+    while (i + 2 <= size) {
+        uint8_t kind = data[i], len = data[i + 1];
+        i += 2;
+        size_t n = len < size - i ? len : size - i;
+        if (kind < 0xa0) {
+            size_t m = (kind & 1) ? fix_frame(data + i, n, frame, sizeof frame) : 0;
+            if (m > 0)
+                sk_stack_input(s, now, frame, m);
+            else
+                sk_stack_input(s, now, data + i, n);
+            i += n;
+        } else if (kind < 0xd0) {
+            now += (uint64_t)len * 10000u; /* up to 2.55 s per step */
+        } else {
+            app_call(s, now, len, &c, l);
+        }
+        uint64_t at = drain(s, now);
+        if (kind >= 0xa0 && kind < 0xd0 && at != SK_NEVER && at > now && at - now < 5000000)
+            now = at; /* let timers fire */
+        check_conn(s, c);
+    }
+    const sk_stats *st = sk_stack_stats(s);
+    uint64_t total = 0;
+    for (int k = 0; k < SK_DROP__COUNT; k++)
+        total += st->drop[k];
+    CHECK(total == st->drops);
+    sk_stack_destroy(s);
+    return 0;
+}
