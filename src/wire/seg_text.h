@@ -3,11 +3,17 @@
  *
  *   client > server  [S.] seq=8000 ack=1001 win=65535 len=0 <mss 1024,sackOK,TS val 1 ecr 0,nop,wscale 7>
  *
- * Flags as tcpdump prints them (S F R P U E W, '.' for ACK, in that order);
- * ack= only when ACK is set; seq and ack are absolute; win is the raw field;
- * len is the payload length; options in the order they would be emitted,
- * omitted with the angle brackets when there are none. Relative numbers are
- * the caller's business (subtract ISNs before formatting, if wanted). */
+ * Flags as tcpdump prints them (S F R P U E W, '.' for ACK, in that order;
+ * "none" when no flag is set); ack= only when ACK is set; seq and ack are
+ * absolute; win is the raw field; urg=N after win only when URG is set; len
+ * is the payload length; options in the order sk_tcp_emit writes them, with
+ * the NOP fillers it writes (so the text of any Linux-laid-out segment is
+ * exactly tcpdump's "options [...]"), "sack N {l:r}..." with absolute
+ * numbers, and "[bad opt]" last when opts.malformed is set; the options and
+ * the angle brackets are omitted when there are none. Relative numbers are
+ * the caller's business (subtract ISNs before formatting, if wanted). All
+ * three functions write at most cap bytes, always NUL-terminate when cap > 0,
+ * and write nothing when cap == 0. */
 #ifndef SK_WIRE_SEG_TEXT_H
 #define SK_WIRE_SEG_TEXT_H
 
@@ -17,7 +23,8 @@
 
 /* Flags as tcpdump shows them, e.g. "S.", "P.", "F.", "R", "." ; buf >= 10. */
 char *sk_tcp_flags_str(uint8_t flags, char *buf, size_t cap);
-/* Options as "<mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7>" or "" if none. */
+/* Options as "<mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7>" or "" if none.
+ * Returns the length written (truncated to cap-1). */
 size_t sk_tcp_opts_str(const sk_tcp_opts *o, char *buf, size_t cap);
 /* The whole line (no trailing newline). `from`/`to` are labels such as
  * "client" or "192.0.2.1:80". Returns the length written (truncated to cap-1). */

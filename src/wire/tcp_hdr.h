@@ -6,10 +6,14 @@
  * Malformed option lists (RFC 9293 §3.1, MUST-7 "robust against illegal
  * option lengths"): we do what Linux does, because that is what peers expect.
  * The segment is kept; parsing stops at an option whose length is below 2 or
- * runs past the header, keeping the options read before it; a known option
- * with the wrong length (MSS not 4, window scale not 3, SACK-permitted not 2,
- * timestamps not 10, SACK not 2+8n) is ignored and parsing goes on. Either
- * case sets opts.malformed so that the stack can count it.
+ * runs past the header (or has no room for its length byte), keeping the
+ * options read before it; a known option with the wrong length (MSS not 4,
+ * window scale not 3, SACK-permitted not 2, timestamps not 10, SACK not 2+8n
+ * with n >= 1) is ignored and parsing goes on. Either case sets
+ * opts.malformed so that the stack can count it. EOL ends the list: bytes
+ * after it are padding and never looked at. The parser reports MSS, window
+ * scale and SACK-permitted on any segment; honouring them only on a SYN
+ * (RFC 9293 §3.7.1, RFC 7323 §2.2) is the TCP layer's job.
  * See docs/rfc-coverage.md. */
 #ifndef SK_WIRE_TCP_HDR_H
 #define SK_WIRE_TCP_HDR_H
@@ -85,17 +89,21 @@ typedef struct {
  * _DATA_OFFSET / _SYN_RST / _SYN_FIN. */
 int sk_tcp_parse(const uint8_t *seg, size_t len, sk_tcp_repr *out);
 
-/* Bytes of options emit will write for `o` (a multiple of 4, at most 40). */
+/* Bytes of options the layout below needs for `o` (a multiple of 4). Above
+ * 40 (e.g. timestamps + 4 SACK blocks = 48) emit refuses: with timestamps
+ * the caller must send at most 3 SACK blocks (RFC 2018 §3). */
 size_t sk_tcp_opts_len(const sk_tcp_opts *o);
 /* Header length (20 + options). */
 size_t sk_tcp_hdr_len(const sk_tcp_repr *r);
 
 /* Write the header and options, then the payload if r->payload is non-NULL
- * and not already at buf + header length. The checksum field is written as
- * zero (see sk_tcp_fill_checksum4). Option layout follows Linux: MSS, then
- * SACK-permitted+timestamps (or NOP NOP timestamps), NOP + window scale,
- * then NOP NOP + SACK blocks. Returns bytes written (header + payload), or 0
- * when cap is too small or the options do not fit in 40 bytes. */
+ * and not already at buf + header length (it may overlap buf). The checksum
+ * field is written as zero (see sk_tcp_fill_checksum4). Option layout follows
+ * Linux: MSS, then SACK-permitted+timestamps (or NOP NOP timestamps, or NOP
+ * NOP SACK-permitted), NOP + window scale, then NOP NOP + SACK blocks.
+ * Returns bytes written (header + payload), or 0 (nothing written) when cap
+ * is too small, the options do not fit in 40 bytes, n_sack exceeds
+ * SK_TCP_MAX_SACK, or payload is NULL with payload_len > 0. */
 size_t sk_tcp_emit(const sk_tcp_repr *r, uint8_t *buf, size_t cap);
 
 /* Fill the checksum of the segment seg[0..len) using the IPv4 pseudo-header. */
