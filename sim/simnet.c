@@ -162,7 +162,8 @@ static void emit(sk_simnet *net, enum sk_sim_what what, int from, int to, int li
 {
     if (net->tap == NULL)
         return;
-    sk_sim_event ev = {what, net->now, from, to, link, flags, frame, len};
+    sk_sim_event ev = {.what = what, .now = net->now, .from = from, .to = to, .link = link,
+                       .flags = flags, .frame = frame, .len = len};
     net->tap(net->tap_ctx, &ev);
 }
 
