@@ -597,6 +597,19 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     return true;
 }
 
+/* Simultaneous open (RFC 9293 §3.5 figure 8, line 6): in SYN-RECEIVED
+ * reached from SYN-SENT, the peer's SYN,ACK <SEQ=IRS><ACK=ISS+1> completes
+ * the handshake. Its SYN lies just below RCV.NXT, so the generic sequence
+ * test would drop it and the SYN test would challenge it; like Linux, let it
+ * through to the ACK processing. */
+static bool simultaneous_synack(const sk_tcb *t, const sk_tcp_repr *seg)
+{
+    return t->state == SK_TCP_SYN_RECEIVED && !(t->flags & SK_TF_PASSIVE) &&
+           (seg->flags & (SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST | SK_TCP_FIN)) ==
+               (SK_TCP_SYN | SK_TCP_ACK) &&
+           seg->payload_len == 0 && sk_seq_eq(seg->seq, t->irs);
+}
+
 void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
                   sk_time now)
 {
@@ -616,8 +629,9 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
     }
     t->last_rcv = now;
     t->keep_sent = 0;
-    if (check_seq(e, t, seg, now) == V_DROP || check_rst(e, t, seg, now) == V_DROP ||
-        check_syn(e, t, seg, now) == V_DROP || check_ack(e, t, seg, now) == V_DROP)
+    bool crossed = simultaneous_synack(t, seg);
+    if ((!crossed && check_seq(e, t, seg, now) == V_DROP) || check_rst(e, t, seg, now) == V_DROP ||
+        (!crossed && check_syn(e, t, seg, now) == V_DROP) || check_ack(e, t, seg, now) == V_DROP)
         return;
     /* sixth (URG) is not supported: the pointer is ignored, data is inline */
     if (process_text(e, t, seg, now) == V_DROP)
