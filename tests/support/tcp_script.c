@@ -61,6 +61,8 @@ void ts_init(ts_script *ts, const sk_stack_config *cfg)
     ts->peer_mss = 1460;
     ts->peer_ws = -1;
     ts->peer_win = 65535;
+    ts->us_isn = TS_US_ISN;
+    ts->peer_isn = TS_PEER_ISN;
     ts->q = calloc(TS_QUEUE_CAP, sizeof *ts->q);
     int r = sk_stack_create(&ts->cfg, &ts->s);
     if (r != 0 || ts->q == NULL)
@@ -425,22 +427,22 @@ bool ts_open_active(ts_script *ts, sk_time_us t, sk_time_us rtt)
     int fails = ts->fails;
     ts->lport = TS_US_PORT_ACTIVE;
     ts->rport = TS_PEER_PORT_ACTIVE;
-    ts->iss = TS_US_ISN;
-    ts->irs = TS_PEER_ISN;
+    ts->iss = ts->us_isn;
+    ts->irs = ts->peer_isn;
     sk_endpoint peer = {sk_ipaddr_from_ip4(PEER_ADDR), TS_PEER_PORT_ACTIVE};
-    sk_connect_opts co = {TS_US_PORT_ACTIVE, 0, true, TS_US_ISN};
+    sk_connect_opts co = {TS_US_PORT_ACTIVE, 0, true, ts->us_isn};
     int r = sk_tcp_connect(ts->s, t, &peer, &co, &ts->sock);
     if (r != 0) {
         FAIL(ts, __FILE__, __LINE__, "sk_tcp_connect: %s", sk_errname(r));
         return false;
     }
     bool ws = ts->cfg.window_scaling;
-    TS_EXPECT(ts, t, .flags = TS_S, .seq = TS_US_ISN, TS_WIN(syn_win(ts)), TS_MSS(our_mss(ts)),
+    TS_EXPECT(ts, t, .flags = TS_S, .seq = ts->us_isn, TS_WIN(syn_win(ts)), TS_MSS(our_mss(ts)),
               .has_ws = ws, .ws = ws ? our_ws(ts) : 0);
     ts_inject_(ts, __FILE__, __LINE__, t + rtt,
-               peer_syn_opts(ts, (ts_seg){.flags = TS_SA, .seq = TS_PEER_ISN,
-                                          .ack = TS_US_ISN + 1}));
-    TS_EXPECT(ts, t + rtt, .flags = TS_A, .seq = TS_US_ISN + 1, .ack = TS_PEER_ISN + 1);
+               peer_syn_opts(ts, (ts_seg){.flags = TS_SA, .seq = ts->peer_isn,
+                                          .ack = ts->us_isn + 1}));
+    TS_EXPECT(ts, t + rtt, .flags = TS_A, .seq = ts->us_isn + 1, .ack = ts->peer_isn + 1);
     TS_NOTHING(ts, t + rtt);
     if (ts_state(ts) != SK_TCP_ESTABLISHED)
         FAIL(ts, __FILE__, __LINE__, "ts_open_active: state %s",
@@ -450,7 +452,7 @@ bool ts_open_active(ts_script *ts, sk_time_us t, sk_time_us rtt)
 
 bool ts_listen(ts_script *ts, int backlog)
 {
-    sk_listen_opts lo = {backlog, 0, true, TS_US_ISN};
+    sk_listen_opts lo = {backlog, 0, true, ts->us_isn};
     int r = sk_tcp_listen(ts->s, TS_US_PORT_PASSIVE, &lo, &ts->listener);
     if (r != 0)
         FAIL(ts, __FILE__, __LINE__, "sk_tcp_listen: %s", sk_errname(r));
@@ -462,17 +464,17 @@ bool ts_open_passive(ts_script *ts, sk_time_us t, sk_time_us rtt)
     int fails = ts->fails;
     ts->lport = TS_US_PORT_PASSIVE;
     ts->rport = TS_PEER_PORT_PASSIVE;
-    ts->iss = TS_US_ISN;
-    ts->irs = TS_PEER_ISN;
+    ts->iss = ts->us_isn;
+    ts->irs = ts->peer_isn;
     if (ts->listener.idx == 0 && !ts_listen(ts, 0))
         return false;
     ts_inject_(ts, __FILE__, __LINE__, t,
-               peer_syn_opts(ts, (ts_seg){.flags = TS_S, .seq = TS_PEER_ISN}));
+               peer_syn_opts(ts, (ts_seg){.flags = TS_S, .seq = ts->peer_isn}));
     bool ws = ts->cfg.window_scaling && ts->peer_ws >= 0;
-    TS_EXPECT(ts, t, .flags = TS_SA, .seq = TS_US_ISN, .ack = TS_PEER_ISN + 1,
+    TS_EXPECT(ts, t, .flags = TS_SA, .seq = ts->us_isn, .ack = ts->peer_isn + 1,
               TS_WIN(syn_win(ts)), TS_MSS(our_mss(ts)), .has_ws = ws, .ws = ws ? our_ws(ts) : 0);
     TS_NOTHING(ts, t);
-    TS_INJECT(ts, t + rtt, .flags = TS_A, .seq = TS_PEER_ISN + 1, .ack = TS_US_ISN + 1);
+    TS_INJECT(ts, t + rtt, .flags = TS_A, .seq = ts->peer_isn + 1, .ack = ts->us_isn + 1);
     TS_NOTHING(ts, t + rtt);
     int r = sk_tcp_accept(ts->s, ts->listener, &ts->sock, NULL);
     if (r != 0)
@@ -500,9 +502,9 @@ ptrdiff_t ts_send(ts_script *ts, sk_time_us t, size_t n)
     return r;
 }
 
-ptrdiff_t ts_recv(ts_script *ts, sk_time_us t, size_t n)
+ptrdiff_t ts_recv_(ts_script *ts, const char *file, int line, sk_time_us t, size_t n)
 {
-    advance(ts, __FILE__, __LINE__, t);
+    advance(ts, file, line, t);
     uint8_t *buf = malloc(n > 0 ? n : 1);
     if (buf == NULL)
         return SK_ENOMEM;
@@ -510,8 +512,7 @@ ptrdiff_t ts_recv(ts_script *ts, sk_time_us t, size_t n)
     for (ptrdiff_t i = 0; i < r; i++) {
         uint8_t w = ts_pattern(TS_PEER_STREAM, ts->read + (uint32_t)i);
         if (buf[i] != w) {
-            FAIL(ts, __FILE__, __LINE__,
-                         "ts_recv: stream byte %u is 0x%02x, want 0x%02x",
+            FAIL(ts, file, line, "ts_recv: stream byte %u is 0x%02x, want 0x%02x",
                          ts->read + (uint32_t)i, buf[i], w);
             break;
         }

@@ -107,6 +107,7 @@ typedef struct {
     uint16_t peer_mss; /* 0: no MSS option */
     int peer_ws;       /* -1: no window scale option */
     uint16_t peer_win; /* window field of injected segments without TS_WIN */
+    uint32_t us_isn, peer_isn; /* ISNs of scripted handshakes (TS_*_ISN) */
 
     /* bytes the application has sent (ts_send) and read (ts_recv) */
     uint32_t sent, read;
@@ -153,7 +154,7 @@ size_t ts_discard(ts_script *ts, sk_time_us t);
 const ts_out *ts_next(ts_script *ts, sk_time_us t);
 
 /* Connections in ESTABLISHED through a scripted handshake with the fixed
- * ISNs (ours TS_US_ISN, the peer's TS_PEER_ISN) and the peer's options from
+ * ISNs (ts->us_isn, ts->peer_isn: TS_US_ISN and TS_PEER_ISN unless changed) and the peer's options from
  * ts->peer_mss / peer_ws. Active: our SYN at t, the peer's SYN,ACK at t+rtt,
  * our ACK. Passive: the peer's SYN at t, our SYN,ACK, the peer's ACK at
  * t+rtt, accept. Both leave ts->now = t + rtt and return true on success. */
@@ -167,7 +168,8 @@ bool ts_listen(ts_script *ts, int backlog);
 ptrdiff_t ts_send(ts_script *ts, sk_time_us t, size_t n);
 /* The application reads up to n bytes; fails the test unless they are the
  * next bytes of the peer's stream. Returns what sk_tcp_recv returned. */
-ptrdiff_t ts_recv(ts_script *ts, sk_time_us t, size_t n);
+ptrdiff_t ts_recv_(ts_script *ts, const char *file, int line, sk_time_us t, size_t n);
+#define ts_recv(ts, t, n) ts_recv_((ts), __FILE__, __LINE__, (t), (n))
 
 sk_tcp_info ts_info(const ts_script *ts);
 /* Shorthands of the info fields. */

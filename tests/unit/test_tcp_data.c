@@ -1,0 +1,334 @@
+/* Scripted data transfer: delayed ACKs (RFC 1122 §4.2.3.2, RFC 5681 §4.2),
+ * piggybacked ACKs, out-of-order, duplicate and overlapping segments
+ * (RFC 9293 §3.10.7.4 "seventh"), Nagle (RFC 896, RFC 9293 §3.8.6.2.1),
+ * window updates after reads and the memory an idle connection holds. */
+#include "sk_test.h"
+#include "tcp_script.h"
+
+#include "api/stack_impl.h"
+
+/* A single segment is ACKed when the delayed-ACK timer (40 ms) expires,
+ * not before. */
+static void test_delayed_ack_single_segment(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 5001, .ack = 1001, .len = 100);
+    TS_NOTHING(&ts, TS_MS(10));
+    TS_NOTHING(&ts, TS_MS(50) - 1);
+    TS_EXPECT(&ts, TS_MS(50), .flags = TS_A, .seq = 1001, .ack = 5101, TS_WIN(65435));
+    TS_NOTHING(&ts, TS_MS(50));
+    TS_NOTHING(&ts, TS_SEC(10));
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_SEC(10), 1000), 100);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_SEC(10), 1000), SK_EAGAIN);
+    ts_free(&ts);
+}
+
+/* RFC 5681 §4.2: an ACK at least for every second full-sized segment. */
+static void test_ack_every_second_full_segment(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 1460);
+    TS_NOTHING(&ts, TS_MS(10));
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 6461, .ack = 1001, .len = 1460);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1001, .ack = 7921);
+    TS_NOTHING(&ts, TS_MS(11));
+    /* the delayed-ACK timer was cancelled by that ACK */
+    TS_NOTHING(&ts, TS_MS(100));
+    TS_INJECT(&ts, TS_MS(200), .flags = TS_A, .seq = 7921, .ack = 1001, .len = 1460);
+    TS_NOTHING(&ts, TS_MS(239));
+    TS_EXPECT(&ts, TS_MS(240), .flags = TS_A, .seq = 1001, .ack = 9381);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(300), 10000), 3 * 1460);
+    ts_free(&ts);
+}
+
+/* Data we send carries the ACK, so no separate ACK follows at the timer. */
+static void test_piggybacked_ack(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 5001, .ack = 1001, .len = 20);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(12), 100), 20);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(12), 30), 30);
+    TS_EXPECT(&ts, TS_MS(12), .flags = TS_PA, .seq = 1001, .ack = 5021, .len = 30, TS_PSH);
+    TS_NOTHING(&ts, TS_MS(12));
+    TS_NOTHING(&ts, TS_MS(60));
+    /* the peer's reply piggybacks its ACK of our 30 bytes */
+    TS_INJECT(&ts, TS_MS(70), .flags = TS_PA, .seq = 5021, .ack = 1031, .len = 5);
+    SK_CHECK_EQ(ts_info(&ts).snd_una, 1031);
+    SK_CHECK_EQ(ts_info(&ts).unacked, 0);
+    TS_EXPECT(&ts, TS_MS(110), .flags = TS_A, .seq = 1031, .ack = 5026);
+    ts_free(&ts);
+}
+
+/* Out of order: a hole is reported at once with a duplicate ACK; filling
+ * it is ACKed at once (RFC 5681 §4.2); the bytes come out in order. */
+static void test_out_of_order(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5201, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 5101, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1001, .ack = 5001);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(11), 1000), SK_EAGAIN);
+    TS_INJECT(&ts, TS_MS(12), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(12), .flags = TS_A, .seq = 1001, .ack = 5301);
+    TS_NOTHING(&ts, TS_MS(100));
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(100), 1000), 300);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->ooo_segments, 2);
+    ts_free(&ts);
+}
+
+/* A duplicate is not acceptable (all before RCV.NXT): ACK, deliver once. */
+static void test_duplicate_segment(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1001, .ack = 5101);
+    TS_NOTHING(&ts, TS_MS(100));
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(100), 1000), 100);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(100), 1000), SK_EAGAIN);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_OUT_OF_WINDOW), 1);
+    ts_free(&ts);
+}
+
+/* Overlaps: only the new part of a segment is taken, in order and out of
+ * order, and every byte comes out once, exact. */
+static void test_overlapping_segments(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
+    /* straddles RCV.NXT: 50 old, 50 new */
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 5051, .ack = 1001, .len = 100);
+    SK_CHECK_EQ(ts_info(&ts).rcv_nxt, 5151);
+    /* out of order, overlapping each other: [5301,5401) [5351,5501) [5201,5351) */
+    TS_INJECT(&ts, TS_MS(12), .flags = TS_A, .seq = 5301, .ack = 1001, .len = 100);
+    TS_INJECT(&ts, TS_MS(12), .flags = TS_A, .seq = 5351, .ack = 1001, .len = 150);
+    TS_INJECT(&ts, TS_MS(12), .flags = TS_A, .seq = 5201, .ack = 1001, .len = 150);
+    SK_CHECK_EQ(ts_info(&ts).rcv_nxt, 5151);
+    /* [5141, 5261) fills the hole, overlapping both sides */
+    TS_INJECT(&ts, TS_MS(12), .flags = TS_A, .seq = 5141, .ack = 1001, .len = 120);
+    SK_CHECK_EQ(ts_info(&ts).rcv_nxt, 5501);
+    ts_discard(&ts, TS_MS(12));
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(20), 10000), 500);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(20), 10000), SK_EAGAIN);
+    TS_NOTHING(&ts, TS_MS(100));
+    ts_free(&ts);
+}
+
+/* Sequence numbers that wrap past 2^32 (RFC 9293 §3.4). */
+static void test_sequence_wrap(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    ts.peer_isn = 0xffffff00u;
+    ts.us_isn = 0xfffffff0u;
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 0xffffff01u, .ack = 0xfffffff1u, .len = 1000);
+    SK_CHECK_EQ(ts_info(&ts).rcv_nxt, 0xffffff01u + 1000u);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 100), 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 0xfffffff1u, .ack = 0x2e9, .len = 100);
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 0x2e9, .ack = 0x55);
+    SK_CHECK_EQ(ts_info(&ts).unacked, 0);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(20), 2000), 1000);
+    TS_NOTHING(&ts, TS_MS(100));
+    ts_free(&ts);
+}
+
+/* Nagle: a small segment goes out at once when nothing is in flight, and
+ * is held while data is unacknowledged; NODELAY sends it at once. */
+static void test_nagle(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 100), 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(11), 100), 100);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(11), 100), 100);
+    TS_NOTHING(&ts, TS_MS(11));
+    TS_NOTHING(&ts, TS_MS(30));
+    TS_INJECT(&ts, TS_MS(30), .flags = TS_A, .seq = 5001, .ack = 1101);
+    TS_EXPECT(&ts, TS_MS(30), .flags = TS_PA, .seq = 1101, .ack = 5001, .len = 200);
+    TS_NOTHING(&ts, TS_MS(30));
+    TS_INJECT(&ts, TS_MS(40), .flags = TS_A, .seq = 5001, .ack = 1301);
+
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_NODELAY, 1), 0);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(50), 100), 100);
+    TS_EXPECT(&ts, TS_MS(50), .flags = TS_PA, .seq = 1301, .ack = 5001, .len = 100);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(51), 100), 100);
+    TS_EXPECT(&ts, TS_MS(51), .flags = TS_PA, .seq = 1401, .ack = 5001, .len = 100);
+    TS_NOTHING(&ts, TS_MS(51));
+    TS_INJECT(&ts, TS_MS(60), .flags = TS_A, .seq = 5001, .ack = 1501);
+    TS_NOTHING(&ts, TS_MS(60));
+    ts_free(&ts);
+}
+
+/* Turning NODELAY on releases a segment Nagle was holding. */
+static void test_nodelay_flushes(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 100), 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(11), 50), 50);
+    TS_NOTHING(&ts, TS_MS(11));
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_NODELAY, 1), 0);
+    TS_EXPECT(&ts, TS_MS(12), .flags = TS_PA, .seq = 1101, .ack = 5001, .len = 50);
+    TS_NOTHING(&ts, TS_MS(12));
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 1151);
+    ts_free(&ts);
+}
+
+/* Full-sized segments are never held by Nagle; the initial window (RFC
+ * 5681 §3.1: 3 * 1460 for SMSS 1460) bounds what goes out at once. */
+static void test_send_bulk_initial_window(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 4380);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 5000), 5000);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001, .len = 1460);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 2461, .ack = 5001, .len = 1460);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 3921, .ack = 5001, .len = 1460);
+    TS_NOTHING(&ts, TS_MS(10));
+    SK_CHECK_EQ(ts_info(&ts).unacked, 4380);
+    SK_CHECK_EQ(ts_info(&ts).sndbuf_used, 5000);
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 3921);
+    SK_CHECK_EQ(ts_info(&ts).sndbuf_used, 5000 - 2920);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 4380 + 1460); /* slow start: + min(acked, SMSS) */
+    /* the last 620 bytes are a small segment: Nagle holds them while the
+     * third segment is in flight */
+    TS_NOTHING(&ts, TS_MS(20));
+    TS_INJECT(&ts, TS_MS(30), .flags = TS_A, .seq = 5001, .ack = 5381);
+    TS_EXPECT(&ts, TS_MS(30), .flags = TS_PA, .seq = 5381, .ack = 5001, .len = 620, TS_PSH);
+    TS_NOTHING(&ts, TS_MS(30));
+    TS_INJECT(&ts, TS_MS(40), .flags = TS_A, .seq = 5001, .ack = 6001);
+    TS_NOTHING(&ts, TS_MS(40));
+    ts_free(&ts);
+}
+
+/* The peer's window limits what we send (RFC 9293 §3.8.6). */
+static void test_send_window_limits(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    ts.peer_win = 1000;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 3000), 3000);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001, .len = 1000);
+    TS_NOTHING(&ts, TS_MS(10));
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 2001, TS_WIN(1500));
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 2001, .ack = 5001, .len = 1460);
+    TS_NOTHING(&ts, TS_MS(20)); /* 40 more would fit: sender SWS avoidance holds them */
+    TS_INJECT(&ts, TS_MS(30), .flags = TS_A, .seq = 5001, .ack = 3461, TS_WIN(5000));
+    TS_EXPECT(&ts, TS_MS(30), .flags = TS_PA, .seq = 3461, .ack = 5001, .len = 540);
+    TS_INJECT(&ts, TS_MS(40), .flags = TS_A, .seq = 5001, .ack = 4001, TS_WIN(5000));
+    TS_NOTHING(&ts, TS_MS(40));
+    ts_free(&ts);
+}
+
+/* The receive window closes as the buffer fills and a window update is
+ * sent once the application has read enough (RFC 9293 §3.8.6.2.2). */
+static void test_window_update_after_read(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.rcvbuf = 4096;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ(ts_info(&ts).rcv_wnd, 4096);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 1460);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 6461, .ack = 1001, .len = 1460);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 7921, TS_WIN(1176));
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_PA, .seq = 7921, .ack = 1001, .len = 1176);
+    TS_EXPECT(&ts, TS_MS(51), .flags = TS_A, .seq = 1001, .ack = 9097, TS_WIN(0));
+    TS_NOTHING(&ts, TS_MS(51));
+    /* a byte past the closed window is not taken; the ACK repeats the 0 */
+    TS_INJECT(&ts, TS_MS(60), .flags = TS_A, .seq = 9097, .ack = 1001, .len = 1);
+    TS_EXPECT(&ts, TS_MS(60), .flags = TS_A, .seq = 1001, .ack = 9097, TS_WIN(0));
+    /* reading a little does not reopen the window (receiver SWS) */
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(70), 1000), 1000);
+    TS_NOTHING(&ts, TS_MS(70));
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(80), 10000), 3096);
+    TS_EXPECT(&ts, TS_MS(80), .flags = TS_A, .seq = 1001, .ack = 9097, TS_WIN(4096));
+    TS_NOTHING(&ts, TS_MS(80));
+    ts_free(&ts);
+}
+
+/* Idle connections hold no buffer memory: no ring storage once the data
+ * is acknowledged and read. */
+static void test_idle_holds_no_buffers(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    SK_CHECK(t != NULL && t->sndbuf.buf == NULL && t->rcvbuf.buf == NULL);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 100), 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100);
+    SK_CHECK(t->sndbuf.buf != NULL);
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_PA, .seq = 5001, .ack = 1101, .len = 50);
+    SK_CHECK(t->sndbuf.buf == NULL);
+    SK_CHECK(t->rcvbuf.buf != NULL);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(30), 1000), 50);
+    SK_CHECK(t->rcvbuf.buf == NULL);
+    sk_tcp_info in = ts_info(&ts);
+    SK_CHECK_EQ(in.sndbuf_used, 0);
+    SK_CHECK_EQ(in.rcvbuf_used, 0);
+    TS_EXPECT(&ts, TS_MS(60), .flags = TS_A, .seq = 1101, .ack = 5051);
+    ts_free(&ts);
+}
+
+/* An out-of-order hole keeps the receive buffer; filling it and reading
+ * gives it back. */
+static void test_ooo_keeps_buffer_until_read(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5101, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    SK_CHECK(t->rcvbuf.buf != NULL);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(10), 1000), SK_EAGAIN);
+    SK_CHECK(t->rcvbuf.buf != NULL);
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1001, .ack = 5201);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(12), 1000), 200);
+    SK_CHECK(t->rcvbuf.buf == NULL);
+    ts_free(&ts);
+}
+
+int main(void)
+{
+    SK_RUN(test_delayed_ack_single_segment);
+    SK_RUN(test_ack_every_second_full_segment);
+    SK_RUN(test_piggybacked_ack);
+    SK_RUN(test_out_of_order);
+    SK_RUN(test_duplicate_segment);
+    SK_RUN(test_overlapping_segments);
+    SK_RUN(test_sequence_wrap);
+    SK_RUN(test_nagle);
+    SK_RUN(test_nodelay_flushes);
+    SK_RUN(test_send_bulk_initial_window);
+    SK_RUN(test_send_window_limits);
+    SK_RUN(test_window_update_after_read);
+    SK_RUN(test_idle_holds_no_buffers);
+    SK_RUN(test_ooo_keeps_buffer_until_read);
+    return sk_test_finish();
+}
