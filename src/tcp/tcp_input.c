@@ -207,7 +207,9 @@ static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
 static verdict check_seq(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     uint32_t len = sk_tcp_seg_len(seg);
-    uint32_t wnd = sk_tcb_rcv_space(e, t);
+    /* RCV.WND is the window we advertised (right edge rcv_adv), not the
+     * free buffer space, which may be larger (no scaling, receiver SWS). */
+    uint32_t wnd = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
     sk_seq wend = sk_seq_add(t->rcv_nxt, wnd);
     bool ok;
     if (len == 0)
