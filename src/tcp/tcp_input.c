@@ -76,6 +76,11 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     sk_tcb_set_state(e, t, SK_TCP_ESTABLISHED, now);
     e->stats.established++;
+    /* RFC 6298 §5.7: the SYN (or SYN,ACK) timed out and, by Karn's rule,
+     * there is no sample: data transmission starts with RTO = 3 s. */
+    uint32_t fallback = e->cfg.rto_max_us < 3000000u ? e->cfg.rto_max_us : 3000000u;
+    if (t->backoff > 0 && t->srtt == 0 && t->rto < fallback)
+        t->rto = fallback;
     t->backoff = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     if (t->flags & SK_TF_KEEPALIVE)
