@@ -1,0 +1,213 @@
+/* Scripted congestion control: slow start and congestion avoidance
+ * (RFC 5681 §3.1), fast retransmit on the third duplicate ACK (§3.2), and
+ * NewReno recovery (RFC 6582 §3.2): partial ACKs retransmit the next hole,
+ * a full ACK ends recovery with cwnd <= ssthresh. SMSS is 1000 here (the
+ * peer's MSS), so the initial window is 4 segments. */
+#include "sk_test.h"
+#include "tcp_script.h"
+
+static void open_mss1000(ts_script *ts)
+{
+    ts_init(ts, NULL);
+    ts->peer_mss = 1000;
+    SK_CHECK(ts_open_active(ts, 0, TS_MS(10)));
+    SK_CHECK_EQ(ts_info(ts).cwnd, 4000);
+}
+
+static void expect_data(ts_script *ts, sk_time_us t, uint32_t seq, uint32_t len, int line)
+{
+    ts_expect_(ts, __FILE__, line, t,
+               (ts_seg){.flags = TS_A, .seq = seq, .ack = 5001, .len = len});
+}
+
+static void dupack(ts_script *ts, sk_time_us t, uint32_t ack)
+{
+    TS_INJECT(ts, t, .flags = TS_A, .seq = 5001, .ack = ack);
+}
+
+/* Slow start: + min(acked, SMSS) per ACK, so the window doubles per RTT. */
+static void test_slow_start(void)
+{
+    ts_script ts;
+    open_mss1000(&ts);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 100000), 100000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(1));
+    /* one ACK per segment: each opens the window by two segments */
+    sk_time_us t = TS_MS(1010);
+    for (uint32_t i = 0; i < 4; i++) {
+        dupack(&ts, t, 2001 + 1000 * i);
+        expect_data(&ts, t, 5001 + 2000 * i, 1000, __LINE__);
+        expect_data(&ts, t, 6001 + 2000 * i, 1000, __LINE__);
+        TS_NOTHING(&ts, t);
+    }
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 8000);
+    /* a stretch ACK of 4 segments grows cwnd by one SMSS only (L = 1) */
+    dupack(&ts, TS_MS(1020), 9001);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 9000);
+    ts_discard(&ts, TS_MS(1020));
+    ts_free(&ts);
+}
+
+/* Fast retransmit on the third duplicate ACK, not the second; a segment
+ * with data, or a window change, is not a duplicate ACK. */
+static void test_fast_retransmit_third_dupack(void)
+{
+    ts_script ts;
+    open_mss1000(&ts);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    sk_time_us t = TS_MS(1010);
+    dupack(&ts, t, 1001);
+    TS_NOTHING(&ts, t);
+    /* not duplicates: a window update and a segment carrying data */
+    TS_INJECT(&ts, t, .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(60000));
+    TS_INJECT(&ts, t, .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(60000), .len = 10);
+    TS_NOTHING(&ts, t + TS_MS(1));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->dup_acks_in, 1);
+    ts.peer_win = 60000;
+    TS_INJECT(&ts, t + TS_MS(2), .flags = TS_A, .seq = 5011, .ack = 1001);
+    TS_NOTHING(&ts, t + TS_MS(2)); /* the second duplicate: nothing yet */
+    TS_INJECT(&ts, t + TS_MS(3), .flags = TS_A, .seq = 5011, .ack = 1001);
+    TS_EXPECT(&ts, t + TS_MS(3), .flags = TS_A, .seq = 1001, .ack = 5011, .len = 1000);
+    TS_NOTHING(&ts, t + TS_MS(3));
+    sk_tcp_info in = ts_info(&ts);
+    SK_CHECK_EQ(in.ssthresh, 2000); /* max(FlightSize 4000 / 2, 2 SMSS) */
+    SK_CHECK_EQ(in.cwnd, 2000 + 3 * 1000);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->fast_retransmits, 1);
+    SK_CHECK_EQ(ts_info(&ts).retransmits, 1);
+    /* the full ACK ends recovery: cwnd = min(ssthresh, FlightSize + SMSS) */
+    TS_INJECT(&ts, t + TS_MS(20), .flags = TS_A, .seq = 5011, .ack = 5001);
+    in = ts_info(&ts);
+    SK_CHECK(in.cwnd <= in.ssthresh);
+    SK_CHECK_EQ(in.cwnd, 1000);
+    TS_NOTHING(&ts, t + TS_MS(20));
+    ts_free(&ts);
+}
+
+/* NewReno: with two holes, the partial ACK retransmits the second hole at
+ * once; more dup ACKs inflate cwnd and release new data; the full ACK
+ * deflates to <= ssthresh. */
+static void test_newreno_partial_ack(void)
+{
+    ts_script ts;
+    open_mss1000(&ts);
+    /* grow cwnd to 8000 first */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    for (uint32_t i = 0; i < 4; i++)
+        dupack(&ts, TS_MS(1010), 2001 + 1000 * i);
+    TS_NOTHING(&ts, TS_MS(1010));
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 8000);
+    /* 8 segments [5001, 13001); [5001] and [7001] are lost */
+    sk_time_us t = TS_SEC(2);
+    SK_CHECK_EQ_I(ts_send(&ts, t, 20000), 20000);
+    for (uint32_t i = 0; i < 8; i++)
+        expect_data(&ts, t, 5001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, t);
+    t += TS_MS(10);
+    /* six segments arrive: six duplicate ACKs */
+    dupack(&ts, t, 5001);
+    dupack(&ts, t, 5001);
+    TS_NOTHING(&ts, t);
+    dupack(&ts, t, 5001);
+    expect_data(&ts, t, 5001, 1000, __LINE__); /* fast retransmit */
+    TS_NOTHING(&ts, t);
+    sk_tcp_info in = ts_info(&ts);
+    SK_CHECK_EQ(in.ssthresh, 4000);
+    SK_CHECK_EQ(in.cwnd, 7000);
+    dupack(&ts, t, 5001); /* cwnd 8000 = FlightSize: nothing new yet */
+    TS_NOTHING(&ts, t);
+    dupack(&ts, t, 5001); /* 9000: one new segment */
+    expect_data(&ts, t, 13001, 1000, __LINE__);
+    TS_NOTHING(&ts, t);
+    dupack(&ts, t, 5001); /* 10000: another */
+    expect_data(&ts, t, 14001, 1000, __LINE__);
+    TS_NOTHING(&ts, t);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 10000);
+    /* the retransmission arrives: a partial ACK up to the second hole */
+    t += TS_MS(10);
+    dupack(&ts, t, 7001);
+    expect_data(&ts, t, 7001, 1000, __LINE__); /* the next hole, at once */
+    /* deflated by the 2000 acked, plus one SMSS back: 9000; FlightSize
+     * 15001 - 7001 = 8000, so one new segment fits */
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 9000);
+    expect_data(&ts, t, 15001, 1000, __LINE__);
+    TS_NOTHING(&ts, t);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->fast_retransmits, 1);
+    /* the full ACK (covers recover = 13001) ends recovery */
+    t += TS_MS(10);
+    dupack(&ts, t, 15001);
+    in = ts_info(&ts);
+    SK_CHECK(in.cwnd <= in.ssthresh);
+    SK_CHECK_EQ(in.cwnd, 2000); /* min(ssthresh, FlightSize 1000 + SMSS) */
+    expect_data(&ts, t, 16001, 1000, __LINE__);
+    TS_NOTHING(&ts, t);
+    ts_free(&ts);
+}
+
+/* Congestion avoidance: about one SMSS per window of data acknowledged. */
+static void test_congestion_avoidance(void)
+{
+    ts_script ts;
+    open_mss1000(&ts);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 100000), 100000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    /* a timeout: ssthresh = 2000, cwnd = 1000 */
+    expect_data(&ts, TS_SEC(2), 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(2));
+    SK_CHECK_EQ(ts_info(&ts).ssthresh, 2000);
+    /* slow start up to ssthresh */
+    dupack(&ts, TS_MS(2010), 2001);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 2000);
+    ts_discard(&ts, TS_MS(2010));
+    /* now cwnd >= ssthresh: 2000 bytes acked for the next +1000 */
+    dupack(&ts, TS_MS(2020), 3001);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 2000);
+    ts_discard(&ts, TS_MS(2020));
+    dupack(&ts, TS_MS(2030), 4001);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 3000);
+    ts_discard(&ts, TS_MS(2030));
+    dupack(&ts, TS_MS(2040), 5001);
+    dupack(&ts, TS_MS(2040), 6001);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 3000);
+    dupack(&ts, TS_MS(2040), 7001);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 4000);
+    ts_discard(&ts, TS_MS(2040));
+    ts_free(&ts);
+}
+
+/* After a timeout, three duplicate ACKs for data sent before it do not
+ * start a fast retransmit (RFC 6582 §4.1, recover = highest sent). */
+static void test_no_fast_retransmit_below_recover(void)
+{
+    ts_script ts;
+    open_mss1000(&ts);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    expect_data(&ts, TS_SEC(2), 1001, 1000, __LINE__); /* timeout */
+    /* late duplicates from the original flight */
+    dupack(&ts, TS_MS(2005), 1001);
+    dupack(&ts, TS_MS(2005), 1001);
+    dupack(&ts, TS_MS(2005), 1001);
+    TS_NOTHING(&ts, TS_MS(2005));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->fast_retransmits, 0);
+    dupack(&ts, TS_MS(2010), 5001);
+    TS_NOTHING(&ts, TS_MS(2010));
+    ts_free(&ts);
+}
+
+int main(void)
+{
+    SK_RUN(test_slow_start);
+    SK_RUN(test_fast_retransmit_third_dupack);
+    SK_RUN(test_newreno_partial_ack);
+    SK_RUN(test_congestion_avoidance);
+    SK_RUN(test_no_fast_retransmit_below_recover);
+    return sk_test_finish();
+}
