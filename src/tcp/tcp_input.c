@@ -346,12 +346,16 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time
     sk_tcb_mark_output(e, t);
 }
 
-/* RFC 5681 §2 "duplicate acknowledgment" and RFC 6582 §3.2 steps 1-4. */
+/* RFC 5681 §2 "duplicate acknowledgment" and RFC 6582 §3.2 steps 1-4.
+ * An ACK with a zero window is not one: it answers a window probe (the
+ * probe byte sits past the window, so it is no outstanding data) and says
+ * nothing about loss; counting it would fast-retransmit into a closed
+ * window after the third probe. */
 static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
 {
     uint32_t w = (uint32_t)seg->window << t->snd_wscale;
     if (seg->payload_len != 0 || (seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) || flight(t) == 0 ||
-        w != t->snd_wnd) {
+        w != t->snd_wnd || w == 0) {
         return;
     }
     e->stats.dup_acks_in++;
