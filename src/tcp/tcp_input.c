@@ -187,6 +187,7 @@ static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     t->irs = seg->seq;
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
     t->rcv_adv = t->rcv_nxt;
+    t->last_rcv = now; /* keepalive idleness counts from here, not from connect */
     take_syn_options(e, t, seg);
     update_window(t, seg);
     if (has_ack) {
