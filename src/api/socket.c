@@ -334,6 +334,9 @@ int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value
             t->keep_idle = value;
         else
             t->keep_intvl = value;
+        /* a new idle time applies to the timer already running */
+        if (opt == SK_SO_KEEPIDLE_US && (t->flags & SK_TF_KEEPALIVE) && sk_tcb_synchronized(t))
+            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, t->last_rcv + t->keep_idle);
         return 0;
     case SK_SO_KEEPCNT:
         if (value == 0 || value > 255)
