@@ -1,0 +1,114 @@
+/* Scripted keepalive (RFC 1122 §4.2.3.6, RFC 9293 §3.8.4): off by default;
+ * when on, a probe <SEQ=SND.UNA-1> with no data after the idle time,
+ * repeated every interval, and the connection dropped after keepcnt
+ * unanswered probes. */
+#include "sk_test.h"
+#include "tcp_script.h"
+
+static void test_keepalive_off_by_default(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), SK_NEVER);
+    TS_NOTHING(&ts, TS_SEC(3 * 3600));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    ts_free(&ts);
+}
+
+static void set_keepalive(ts_script *ts, uint64_t idle, uint64_t intvl, uint64_t cnt)
+{
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts->s, ts->sock, SK_SO_KEEPIDLE_US, idle), 0);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts->s, ts->sock, SK_SO_KEEPINTVL_US, intvl), 0);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts->s, ts->sock, SK_SO_KEEPCNT, cnt), 0);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts->s, ts->sock, SK_SO_KEEPALIVE, 1), 0);
+}
+
+/* Probes after idle; answered probes keep the connection; unanswered ones
+ * end it with SK_ETIMEDOUT after keepcnt. */
+static void test_keepalive_probes_and_drop(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1))); /* last segment in: 1 ms */
+    set_keepalive(&ts, TS_SEC(10), TS_SEC(1), 3);
+    sk_time_us t = TS_MS(1) + TS_SEC(10);
+    TS_NOTHING(&ts, t - 1);
+    TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
+    TS_NOTHING(&ts, t);
+    /* answered: the idle time starts over from the answer */
+    TS_INJECT(&ts, t + TS_MS(5), .flags = TS_A, .seq = 5001, .ack = 1001);
+    TS_NOTHING(&ts, t + TS_MS(5));
+    t += TS_MS(5) + TS_SEC(10);
+    TS_NOTHING(&ts, t - 1);
+    TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
+    /* unanswered: every second, three in all, then the connection is dropped */
+    TS_NOTHING(&ts, t + TS_SEC(1) - 1);
+    TS_EXPECT(&ts, t + TS_SEC(1), .flags = TS_A, .seq = 1000, .ack = 5001);
+    TS_EXPECT(&ts, t + TS_SEC(2), .flags = TS_A, .seq = 1000, .ack = 5001);
+    TS_NOTHING(&ts, t + TS_SEC(3) - 1);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    TS_NOTHING(&ts, t + TS_SEC(3));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSED);
+    SK_CHECK_EQ_I(ts_info(&ts).error, SK_ETIMEDOUT);
+    SK_CHECK(sk_sock_events(ts.s, ts.sock) & SK_EV_ERROR);
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), SK_NEVER);
+    ts_free(&ts);
+}
+
+/* Traffic from the peer postpones the first probe. */
+static void test_keepalive_postponed_by_traffic(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    set_keepalive(&ts, TS_SEC(10), TS_SEC(1), 3);
+    TS_INJECT(&ts, TS_SEC(5), .flags = TS_PA, .seq = 5001, .ack = 1001, .len = 10);
+    TS_EXPECT(&ts, TS_SEC(5) + TS_MS(40), .flags = TS_A, .seq = 1001, .ack = 5011);
+    TS_NOTHING(&ts, TS_SEC(15) - 1);
+    TS_EXPECT(&ts, TS_SEC(15), .flags = TS_A, .seq = 1000, .ack = 5011);
+    TS_NOTHING(&ts, TS_SEC(15));
+    ts_free(&ts);
+}
+
+/* Options set after keepalive was turned on take effect. */
+static void test_keepalive_idle_changed_after_enable(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_KEEPALIVE, 1), 0);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_KEEPIDLE_US, TS_SEC(10)), 0);
+    TS_NOTHING(&ts, TS_MS(1) + TS_SEC(10) - 1);
+    TS_EXPECT(&ts, TS_MS(1) + TS_SEC(10), .flags = TS_A, .seq = 1000, .ack = 5001);
+    TS_NOTHING(&ts, TS_MS(1) + TS_SEC(10));
+    /* turned off: no more probes */
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_KEEPALIVE, 0), 0);
+    TS_NOTHING(&ts, TS_SEC(24 * 3600));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    ts_free(&ts);
+}
+
+/* Out-of-range values are refused. */
+static void test_keepalive_option_ranges(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_KEEPIDLE_US, 0), SK_ERANGE);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_KEEPINTVL_US, 0), SK_ERANGE);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_KEEPCNT, 0), SK_ERANGE);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_KEEPCNT, 256), SK_ERANGE);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, (enum sk_sockopt)99, 1), SK_EINVAL);
+    ts_free(&ts);
+}
+
+int main(void)
+{
+    SK_RUN(test_keepalive_off_by_default);
+    SK_RUN(test_keepalive_probes_and_drop);
+    SK_RUN(test_keepalive_postponed_by_traffic);
+    SK_RUN(test_keepalive_idle_changed_after_enable);
+    SK_RUN(test_keepalive_option_ranges);
+    return sk_test_finish();
+}
