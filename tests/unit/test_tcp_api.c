@@ -1,0 +1,288 @@
+/* The socket API against a scripted peer: caller misuse returns the
+ * documented SK_E* codes, stale handles are SK_EBADHANDLE (never a use of a
+ * reused slot), and bad bytes from the network are dropped and counted by
+ * reason, never answered. */
+#include "sk_test.h"
+#include "tcp_script.h"
+
+#include "wire/ipv4.h"
+
+#include <string.h>
+
+static sk_endpoint ep(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
+{
+    sk_endpoint e;
+    memset(&e, 0, sizeof e);
+    e.addr = sk_ipaddr_from_ip4(sk_ip4_make(a, b, c, d));
+    e.port = port;
+    return e;
+}
+
+static void test_stale_handles(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    char b[4];
+    sk_sock zero = {0, 0};
+    SK_CHECK_EQ_I(sk_tcp_send(ts.s, 0, zero, "x", 1), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_recv(ts.s, 0, zero, b, sizeof b), SK_EBADHANDLE);
+    sk_sock wild = {999, 1};
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, 0, wild), SK_EBADHANDLE);
+    SK_CHECK_EQ(sk_sock_events(ts.s, wild), 0);
+
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    sk_sock old = ts.sock;
+    /* abort frees the slot at once */
+    SK_CHECK_EQ_I(sk_tcp_abort(ts.s, TS_MS(2), old), 0);
+    TS_EXPECT(&ts, TS_MS(2), .flags = TS_RA, .seq = 1001, .ack = 5001);
+    SK_CHECK_EQ_I(sk_tcp_send(ts.s, TS_MS(3), old, "x", 1), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_recv(ts.s, TS_MS(3), old, b, sizeof b), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(3), old), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(3), old), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, old, SK_SO_NODELAY, 1), SK_EBADHANDLE);
+    sk_tcp_info in;
+    SK_CHECK_EQ_I(sk_tcp_get_info(ts.s, old, &in), SK_EBADHANDLE);
+    /* the slot is reused by a new connection: the old handle stays stale */
+    sk_endpoint peer = ep(10, 0, 0, 1, 81);
+    sk_sock fresh;
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, TS_MS(4), &peer, NULL, &fresh), 0);
+    SK_CHECK_EQ(fresh.idx, old.idx);
+    SK_CHECK(fresh.gen != old.gen);
+    SK_CHECK_EQ_I(sk_tcp_get_info(ts.s, old, &in), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_get_info(ts.s, fresh, &in), 0);
+    SK_CHECK_EQ(in.state, SK_TCP_SYN_SENT);
+    ts_discard(&ts, TS_MS(4));
+    ts_free(&ts);
+}
+
+static void test_send_recv_misuse(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    char b[4];
+    SK_CHECK_EQ_I(sk_tcp_recv(ts.s, TS_MS(2), ts.sock, b, sizeof b), SK_EAGAIN);
+    SK_CHECK_EQ_I(sk_tcp_send(ts.s, TS_MS(2), ts.sock, NULL, 5), SK_EINVAL);
+    SK_CHECK_EQ_I(sk_tcp_recv(ts.s, TS_MS(2), ts.sock, NULL, 5), SK_EINVAL);
+    SK_CHECK_EQ_I(sk_tcp_send(ts.s, TS_MS(2), ts.sock, b, 0), 0);
+    TS_NOTHING(&ts, TS_MS(2));
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(3), ts.sock), 0);
+    SK_CHECK_EQ_I(sk_tcp_send(ts.s, TS_MS(3), ts.sock, "x", 1), SK_ESHUTDOWN);
+    SK_CHECK_EQ(sk_sock_events(ts.s, ts.sock) & SK_EV_WRITABLE, 0);
+    TS_EXPECT(&ts, TS_MS(3), .flags = TS_FA, .seq = 1001, .ack = 5001);
+    ts_free(&ts);
+}
+
+/* Data queued in SYN-SENT goes out after the handshake. */
+static void test_send_before_established(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    ts.lport = TS_US_PORT_ACTIVE;
+    ts.rport = TS_PEER_PORT_ACTIVE;
+    ts.iss = TS_US_ISN;
+    ts.irs = TS_PEER_ISN;
+    sk_endpoint peer = ep(10, 0, 0, 1, 80);
+    sk_connect_opts co = {TS_US_PORT_ACTIVE, 0, true, TS_US_ISN};
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, &co, &ts.sock), 0);
+    SK_CHECK_EQ_I(ts_send(&ts, 0, 100), 100);
+    TS_EXPECT(&ts, 0, .flags = TS_S, .seq = 1000, TS_MSS(1460), TS_WS(3));
+    TS_NOTHING(&ts, 0);
+    TS_INJECT(&ts, TS_MS(1), .flags = TS_SA, .seq = 5000, .ack = 1001, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_MS(1), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100);
+    TS_NOTHING(&ts, TS_MS(1));
+    ts_free(&ts);
+}
+
+static void test_listen_connect_misuse(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    sk_sock l, l2, c;
+    SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 0, NULL, &l), SK_EINVAL);
+    sk_listen_opts bad = {-1, 0, false, 0};
+    SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 80, &bad, &l), SK_EINVAL);
+    SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 80, NULL, &l), 0);
+    SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 80, NULL, &l2), SK_EADDRINUSE);
+    SK_CHECK_EQ_I(sk_tcp_accept(ts.s, l, &c, NULL), SK_EAGAIN);
+    /* a listener is not a connection */
+    char b[4];
+    SK_CHECK_EQ_I(sk_tcp_send(ts.s, 0, l, "x", 1), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_recv(ts.s, 0, l, b, sizeof b), SK_EBADHANDLE);
+
+    sk_endpoint any = ep(0, 0, 0, 0, 80);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &any, NULL, &c), SK_EINVAL);
+    sk_endpoint bcast = ep(255, 255, 255, 255, 80);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &bcast, NULL, &c), SK_EINVAL);
+    sk_endpoint mcast = ep(224, 0, 0, 1, 80);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &mcast, NULL, &c), SK_EINVAL);
+    sk_endpoint port0 = ep(10, 0, 0, 1, 0);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &port0, NULL, &c), SK_EINVAL);
+    sk_endpoint v6 = ep(10, 0, 0, 1, 80);
+    v6.addr.family = SK_AF_INET6;
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &v6, NULL, &c), SK_EAFNOSUPPORT);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, NULL, NULL, &c), SK_EINVAL);
+    /* the same 4-tuple twice */
+    sk_endpoint peer = ep(10, 0, 0, 1, 80);
+    sk_connect_opts co = {40000, 0, false, 0};
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, &co, &c), 0);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, &co, &c), SK_EADDRINUSE);
+    /* accept on a connection */
+    SK_CHECK_EQ_I(sk_tcp_accept(ts.s, c, &l2, NULL), SK_EINVAL);
+    ts_discard(&ts, 0);
+    ts_free(&ts);
+}
+
+/* A full socket table fails in a defined way. */
+static void test_socket_table_full(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.max_sockets = 2;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    sk_sock a, b, c;
+    sk_endpoint peer = ep(10, 0, 0, 1, 80);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, NULL, &a), 0);
+    SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 80, NULL, &b), 0);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, NULL, &c), SK_ENOSPC);
+    SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 81, NULL, &c), SK_ENOSPC);
+    /* a SYN to the listener finds no TCB: dropped and counted */
+    ts.lport = 80;
+    ts.rport = 50000;
+    TS_INJECT(&ts, 1, .flags = TS_S, .seq = 5000, TS_MSS(1460));
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 1);
+    ts_discard(&ts, 1);
+    ts_free(&ts);
+}
+
+static void test_config_errors(void)
+{
+    sk_stack_config cfg;
+    sk_stack *s = NULL;
+    sk_stack_config_default(&cfg);
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL); /* no allocator */
+    ts_script ts;
+    ts_init(&ts, NULL);
+    cfg = ts.cfg;
+    cfg.mtu = 67;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg = ts.cfg;
+    cfg.max_sockets = 0;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg = ts.cfg;
+    cfg.rto_max_us = 10;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    ts_free(&ts);
+}
+
+/* Bad bytes are dropped and counted by reason; nothing is sent back. */
+static void test_drop_counters(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    const sk_stats *st = sk_stack_stats(ts.s);
+    uint64_t drops0 = st->drops;
+    uint8_t pkt[256];
+    ts_seg good = {.flags = TS_PA, .seq = 5001, .ack = 1001, .len = 10};
+    size_t n = ts_build(&ts, &good, pkt, sizeof pkt);
+    SK_CHECK(n == 20 + 20 + 10);
+
+    uint8_t bad[256];
+    memcpy(bad, pkt, n);
+    bad[n - 1] ^= 0x01; /* payload byte: TCP checksum */
+    ts_inject_raw(&ts, TS_MS(10), bad, n);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_CHECKSUM), 1);
+
+    memcpy(bad, pkt, n);
+    bad[8] ^= 0x01; /* TTL: IPv4 header checksum */
+    ts_inject_raw(&ts, TS_MS(10), bad, n);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_IP_CHECKSUM), 1);
+
+    ts_inject_raw(&ts, TS_MS(10), pkt, 19);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_IP_TRUNCATED), 1);
+
+    /* the stack is at 10.0.0.2; send to 10.0.0.3 */
+    sk_ip4_repr ip;
+    SK_CHECK_EQ_I(sk_ip4_parse(pkt, n, &ip), 0);
+    ip.dst = sk_ip4_make(10, 0, 0, 3);
+    memcpy(bad, pkt, n);
+    sk_ip4_emit(&ip, bad, sizeof bad);
+    ts_inject_raw(&ts, TS_MS(10), bad, n);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_IP_NOT_FOR_US), 1);
+
+    SK_CHECK_EQ_I(sk_ip4_parse(pkt, n, &ip), 0);
+    ip.proto = SK_IPPROTO_UDP;
+    memcpy(bad, pkt, n);
+    sk_ip4_emit(&ip, bad, sizeof bad);
+    ts_inject_raw(&ts, TS_MS(10), bad, n);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_IP_UNKNOWN_PROTO), 1);
+
+    SK_CHECK_EQ_I(sk_ip4_parse(pkt, n, &ip), 0);
+    ip.mf = true;
+    memcpy(bad, pkt, n);
+    sk_ip4_emit(&ip, bad, sizeof bad);
+    ts_inject_raw(&ts, TS_MS(10), bad, n);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_IP_FRAGMENT), 1);
+
+    /* TCP port 0 */
+    ts_seg port0 = good;
+    port0.sport = 0;
+    ts.rport = 0;
+    n = ts_build(&ts, &port0, bad, sizeof bad);
+    ts.rport = TS_PEER_PORT_ACTIVE;
+    ts_inject_raw(&ts, TS_MS(10), bad, n);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_BAD_PORT), 1);
+
+    /* a TCP header cut short inside the IP packet */
+    SK_CHECK_EQ_I(sk_ip4_parse(pkt, 50, &ip), 0);
+    ip.total_len = 20 + 12;
+    memcpy(bad, pkt, 32);
+    sk_ip4_emit(&ip, bad, sizeof bad);
+    ts_inject_raw(&ts, TS_MS(10), bad, 32);
+    SK_CHECK(ts_drops(&ts, SK_DROP_TCP_TRUNCATED) + ts_drops(&ts, SK_DROP_TCP_CHECKSUM) == 2);
+
+    SK_CHECK_EQ(st->drops, drops0 + 8);
+    TS_NOTHING(&ts, TS_MS(100)); /* no RST, no ACK for any of them */
+    char b[16];
+    SK_CHECK_EQ_I(sk_tcp_recv(ts.s, TS_MS(100), ts.sock, b, sizeof b), SK_EAGAIN);
+    /* the good one still works */
+    ts_inject_raw(&ts, TS_MS(100), pkt, 50);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(100), 100), 10);
+    TS_EXPECT(&ts, TS_MS(140), .flags = TS_A, .seq = 1001, .ack = 5011);
+    ts_free(&ts);
+}
+
+/* Every segment the stack emits has a correct IPv4 header and checksums
+ * (the harness checks it on every TS_EXPECT); the stats count them. */
+static void test_stats_segments(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(2), 300), 300);
+    TS_EXPECT(&ts, TS_MS(2), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 300);
+    TS_INJECT(&ts, TS_MS(3), .flags = TS_PA, .seq = 5001, .ack = 1301, .len = 200);
+    TS_EXPECT(&ts, TS_MS(43), .flags = TS_A, .seq = 1301, .ack = 5201);
+    const sk_stats *st = sk_stack_stats(ts.s);
+    SK_CHECK_EQ(st->segs_out, 4);
+    SK_CHECK_EQ(st->segs_in, 2);
+    SK_CHECK_EQ(st->bytes_out, 300);
+    SK_CHECK_EQ(st->bytes_in, 200);
+    SK_CHECK_EQ(st->drops, 0);
+    ts_free(&ts);
+}
+
+int main(void)
+{
+    SK_RUN(test_stale_handles);
+    SK_RUN(test_send_recv_misuse);
+    SK_RUN(test_send_before_established);
+    SK_RUN(test_listen_connect_misuse);
+    SK_RUN(test_socket_table_full);
+    SK_RUN(test_config_errors);
+    SK_RUN(test_drop_counters);
+    SK_RUN(test_stats_segments);
+    return sk_test_finish();
+}
