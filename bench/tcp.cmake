@@ -1,0 +1,10 @@
+# TCP benchmarks (issue 3): synack in-process and the Linux peer for the
+# baseline. Included from bench/CMakeLists.txt.
+add_executable(bench_tcp ${CMAKE_CURRENT_LIST_DIR}/bench_tcp.c)
+target_include_directories(bench_tcp PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/port)
+target_link_libraries(bench_tcp PRIVATE synack synack_posix)
+
+# Plain BSD sockets: Linux's own TCP, driven by bench/run_tcp_bench.sh in two
+# network namespaces. It does not use synack.
+add_executable(linux_tcp_peer ${CMAKE_CURRENT_LIST_DIR}/linux_tcp_peer.c)
+target_compile_definitions(linux_tcp_peer PRIVATE _GNU_SOURCE)
