@@ -531,7 +531,7 @@ static void usage(void)
             "  --mib N          bulk transfer size in MiB (default 256)\n"
             "  --conns N        connections for conn (default 20000)\n"
             "  --conc N         connections open at once (default 1)\n"
-            "  --tw-ms N        TIME-WAIT length in ms (default 1000)\n"
+            "  --tw-ms N        TIME-WAIT length in ms (default 20)\n"
             "  --buf-kib N      send and receive buffer per connection (default 256)\n"
             "  --max-sockets N  socket table size per stack (default 65536)\n"
             "  --timeout N      seconds allowed per measurement (default 120)\n"
@@ -594,7 +594,7 @@ static int parse_args(int argc, char **argv, bench_opts *o)
 
 int main(int argc, char **argv)
 {
-    bench_opts o = {256, 20000, 1, 1000, 256, 65536, 120, 0, 0, 1, 1};
+    bench_opts o = {256, 20000, 1, 20, 256, 65536, 120, 0, 0, 1, 1};
     if (parse_args(argc, argv, &o) != 0) {
         usage();
         return 2;
