@@ -175,7 +175,13 @@ static void maybe_window_update(sk_tcp_env *e, sk_tcb *t)
         return;
     uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
     uint32_t win = sk_tcp_rcv_window(e, t);
-    if (win > cur && (win - cur >= 2u * t->adv_mss || win - cur >= e->cfg.rcvbuf / 2)) {
+    if (win <= cur)
+        return;
+    /* a peer that is (nearly) blocked must hear at once; otherwise wait for
+     * a worthwhile step, as Linux does in tcp_cleanup_rbuf */
+    uint32_t grow = win - cur;
+    bool blocked = cur < t->adv_mss;
+    if (blocked || grow >= 2u * t->adv_mss || grow >= e->cfg.rcvbuf / 2) {
         t->flags |= SK_TF_ACK_NOW;
         sk_tcb_mark_output(e, t);
     }

@@ -210,7 +210,12 @@ static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
 
 /* ---- synchronized states: first, check the sequence number ---- */
 
-static verdict check_seq(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+/* *ack_only is set for a segment that is not acceptable only because our
+ * window is zero: its ACK is still processed (RFC 9293 §3.10.7.4: "special
+ * allowance should be made to accept valid ACKs, URGs, and RSTs"), its
+ * text and FIN are not. */
+static verdict check_seq(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now,
+                         bool *ack_only)
 {
     uint32_t len = sk_tcp_seg_len(seg);
     /* RCV.WND is the window we advertised (right edge rcv_adv), not the
@@ -227,6 +232,10 @@ static verdict check_seq(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
      * the peer asks for our window: it gets the ACK below. */
     if (ok)
         return V_CONTINUE;
+    if (wnd == 0 && sk_seq_eq(seg->seq, t->rcv_nxt) && !(seg->flags & (SK_TCP_RST | SK_TCP_SYN))) {
+        *ack_only = true;
+        return V_CONTINUE;
+    }
     if (seg->flags & SK_TCP_RST) {
         drop(e, t, SK_DROP_TCP_RST_OUT_OF_WINDOW, now);
         return V_DROP;
@@ -646,9 +655,18 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
     t->last_rcv = now;
     t->keep_sent = 0;
     bool crossed = simultaneous_synack(t, seg);
-    if ((!crossed && check_seq(e, t, seg, now) == V_DROP) || check_rst(e, t, seg, now) == V_DROP ||
+    bool ack_only = false;
+    if ((!crossed && check_seq(e, t, seg, now, &ack_only) == V_DROP) ||
+        check_rst(e, t, seg, now) == V_DROP ||
         (!crossed && check_syn(e, t, seg, now) == V_DROP) || check_ack(e, t, seg, now) == V_DROP)
         return;
+    if (ack_only) {
+        /* zero window: the ACK was taken, the text is not; answer with our
+         * (still zero) window so that the peer keeps probing */
+        drop(e, t, SK_DROP_TCP_OUT_OF_WINDOW, now);
+        ack_now(e, t);
+        return;
+    }
     /* sixth (URG) is not supported: the pointer is ignored, data is inline */
     if (process_text(e, t, seg, now) == V_DROP)
         return;

@@ -1,0 +1,54 @@
+/* synack: a user-space TCP/IP stack, its teaching demo and its tools. */
+#include "tool.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct subcommand commands[] = {
+    {"demo", cmd_demo, "replay the textbook TCP conversation on a simulated link, narrated"},
+    {"serve", cmd_serve, "serve echo/discard/HTTP/iperf on a TAP device"},
+    {"connect", cmd_connect, "like nc: stdin to a TCP connection over a TAP device, and back"},
+    {"ping", cmd_ping, "send ICMP echo requests over a TAP device"},
+};
+
+void tool_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "synack %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: synack <command> [options]   (synack <command> --help for details)\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "synack: unknown command '%s' (try: synack --help)\n", argv[1]);
+    return 2;
+}
