@@ -333,6 +333,13 @@ static void conn_pump(server *sv, conn *c)
         r = pump_http(sv, c);
     else
         r = pump_sink(sv, c);
+    if (r > 0 && c->svc == SVC_HTTP && c->close_after && !c->draining) {
+        /* RFC 9112 §9.6: half-close, then read until the client closes, so
+         * that unread request bytes do not turn our close into a RST that
+         * could destroy the response before the client reads it. */
+        c->draining = true;
+        r = sk_tcp_shutdown(sv->stack, sv->loop->now, c->sock) == 0 ? pump_sink(sv, c) : -1;
+    }
     if (r != 0)
         conn_end(sv, c, r);
 }
@@ -469,6 +476,10 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
         }
         if (i + 1 >= argc || *end != '\0' || p == 0 || p > 65535) {
             tool_error(CMD, "%s needs a port number 1..65535 (try --help)", argv[i]);
+            return 2;
+        }
+        if (sv->on[k]) {
+            tool_error(CMD, "%s given twice (one port per service)", argv[i]);
             return 2;
         }
         sv->on[k] = true;

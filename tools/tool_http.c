@@ -178,8 +178,8 @@ int tool_http_parse(const char *head, size_t len, tool_http_req *req)
     while (p < end && (n = next_line(&p, end, &line)) > 0) {
         int fr = parse_field(line, n, req, &hosts);
         if (fr != 0) {
-            req->keep_alive = false;
-            return fr;
+            req->keep_alive = false; /* a body we will not read: close after answering */
+            return r != 0 ? r : fr;
         }
     }
     if (r != 0) {
