@@ -536,7 +536,7 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
     bool had_holes = t->n_reass > 0;
     uint32_t more = sk_reass_advance(t);
     t->rcv_unacked += len + more;
-    e->stats.bytes_in += len;
+    e->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
     sk_tcb_notify(e, t, SK_EV_READABLE);
     if (had_holes)
         ack_now(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
