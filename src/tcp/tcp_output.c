@@ -37,9 +37,16 @@ void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
         field = win >> t->rcv_wscale;
         if (field > 65535)
             field = 65535;
-        /* rounding down must not shrink what we already offered */
+        /* Rounding down must not shrink what we already offered, but
+         * rounding up must not offer more than the buffer holds: data the
+         * peer sends up to an edge we announced has to fit, or it is trimmed
+         * and the peer's later segments (seq past that edge) are all
+         * unacceptable - a deadlock. Then the window seems to shrink by less
+         * than one scale unit (RFC 7323 §2.4, appendix F); rcv_adv keeps the
+         * old edge, so what the peer already sent is still accepted. */
         uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
-        if ((field << t->rcv_wscale) < cur && field < 65535)
+        if ((field << t->rcv_wscale) < cur && field < 65535 &&
+            ((field + 1) << t->rcv_wscale) <= sk_tcb_rcv_space(e, t))
             field++;
         win = field << t->rcv_wscale;
     }

@@ -142,6 +142,42 @@ static void test_window_reopens_before_persist(void)
     ts_free(&ts);
 }
 
+/* A scaled window is rounded down, never up past the free buffer space
+ * (RFC 7323 §2.4): data the peer sends up to an edge we announced must fit.
+ * rcvbuf 70000 gives shift 1; after 1 byte, 69999 bytes are free: the
+ * window field is 34999 (69998 bytes), not 35000 (70000 bytes, one more
+ * than fits, which once trimmed the last byte of a full window and left
+ * the peer's later segments, sent at that edge, all out of window). */
+static void test_scaled_window_never_exceeds_buffer(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.rcvbuf = 70000;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    ts.peer_ws = 0;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ(ts_info(&ts).rcv_wscale, 1);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 5001, .ack = 1001, .len = 1);
+    TS_EXPECT(&ts, TS_MS(50), .flags = TS_A, .seq = 1001, .ack = 5002, TS_WIN(34999));
+    /* the peer fills what was offered: every byte is taken */
+    uint32_t seq = 5002, left = 69998;
+    while (left > 0) {
+        uint32_t n = left < 1460 ? left : 1460;
+        TS_INJECT(&ts, TS_MS(60), .flags = TS_A, .seq = seq, .ack = 1001, .len = n);
+        seq += n;
+        left -= n;
+    }
+    ts_discard(&ts, TS_MS(60));
+    SK_CHECK_EQ(ts_info(&ts).rcv_nxt, 5002u + 69998u);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_OUT_OF_WINDOW), 0);
+    /* the peer's next ACK, at the edge, is acceptable (a zero-window ACK) */
+    TS_INJECT(&ts, TS_MS(70), .flags = TS_A, .seq = seq, .ack = 1001);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_OUT_OF_WINDOW), 0);
+    ts_discard(&ts, TS_MS(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_zero_window_persist);
@@ -149,5 +185,6 @@ int main(void)
     SK_RUN(test_window_closes_with_data_in_flight);
     SK_RUN(test_small_window);
     SK_RUN(test_window_reopens_before_persist);
+    SK_RUN(test_scaled_window_never_exceeds_buffer);
     return sk_test_finish();
 }
