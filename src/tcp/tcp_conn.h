@@ -195,6 +195,7 @@ struct sk_tcp_env {
     /* Demux: open-addressing hash of 4-tuples to TCB index + 1 (0: empty) */
     uint32_t *hash;
     uint32_t hash_mask;
+    uint32_t demux_last; /* the last TCB found (only while hashed), or NONE */
     /* Timer min-heap of TCB indices keyed by tcb->deadline */
     uint32_t *heap;
     uint32_t heap_len;
