@@ -108,6 +108,11 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     memset(&tu, 0, sizeof tu);
     tu.laddr = e->cfg.addr;
     memcpy(tu.raddr.b, remote->addr.b, 4);
+    sk_ip4 nexthop;
+    if (sk_iface_is_bcast(&s->ifc, tu.raddr))
+        return SK_EINVAL;
+    if (sk_iface_route(&s->ifc, tu.raddr, &nexthop) != 0)
+        return SK_EHOSTUNREACH; /* off-link and no gateway */
     tu.rport = remote->port;
     tu.lport = opts != NULL ? opts->local_port : 0;
     if (tu.lport == 0) {
@@ -409,5 +414,6 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->rcvbuf_used = sk_ring_len(&t->rcvbuf);
     out->retransmits = t->retransmits;
     out->error = t->error;
+    out->soft_error = t->soft_error;
     return 0;
 }
