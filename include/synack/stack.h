@@ -122,7 +122,7 @@ typedef void (*sk_trace_fn)(void *ctx, const sk_trace_event *ev);
  * ------------------------------------------------------------------------- */
 enum sk_link_type {
     SK_LINK_IP,       /* frames are raw IPv4 packets (TUN, the simulator) */
-    SK_LINK_ETHERNET, /* frames are Ethernet II (TAP) */
+    SK_LINK_ETHERNET, /* frames are Ethernet II (TAP), with ARP for next hops */
 };
 
 typedef struct {
@@ -172,7 +172,9 @@ typedef struct {
 void sk_stack_config_default(sk_stack_config *cfg);
 
 /* Create a stack; SK_EINVAL for a bad configuration (with no allocator,
- * mtu < 68, max_sockets 0 ...), SK_ENOMEM when allocation fails. */
+ * mtu < 68, max_sockets 0, Ethernet with a multicast MAC or no ARP cache
+ * ...), SK_ENOTSUP for an unknown link type, SK_ENOMEM when allocation
+ * fails. On Ethernet the first sk_stack_output sends a gratuitous ARP. */
 int sk_stack_create(const sk_stack_config *cfg, sk_stack **out);
 /* Free the stack and every socket (no segments are sent). NULL is ignored. */
 void sk_stack_destroy(sk_stack *s);

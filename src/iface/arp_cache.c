@@ -27,7 +27,6 @@
  * TAP and veth do not need the 60-byte minimum, a NIC pads (RFC 894). */
 #include "iface/iface.h"
 
-#include "base/skassert.h"
 #include "synack/error.h"
 #include "wire/arp.h"
 
@@ -77,7 +76,7 @@ static sk_arp_entry *arp_find(sk_arp *a, sk_ip4 ip)
 
 /* A slot for a new entry: free, else expired, else the resolved entry that
  * expires first; never one being resolved. */
-static sk_arp_entry *arp_slot(sk_arp *a, sk_time now)
+static sk_arp_entry *arp_slot(sk_arp *a)
 {
     sk_arp_entry *best = NULL;
     for (uint32_t i = 0; i < a->n_entries; i++) {
@@ -87,7 +86,6 @@ static sk_arp_entry *arp_slot(sk_arp *a, sk_time now)
         if (en->state == SK_ARP_REACHABLE && (best == NULL || en->when < best->when))
             best = en;
     }
-    (void)now;
     return best;
 }
 
@@ -135,7 +133,7 @@ size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, ui
     sk_arp_entry *en = arp_find(a, nexthop);
     if (en == NULL || en->state == SK_ARP_REACHABLE) { /* absent or expired */
         if (en == NULL)
-            en = arp_slot(a, now);
+            en = arp_slot(a);
         if (en == NULL) {
             sk_iface_drop(ifc, SK_DROP_ARP_CACHE_FULL, now);
             return 0;
@@ -313,7 +311,7 @@ void sk_arp_input(sk_iface *ifc, sk_time now, const sk_eth_repr *eth)
         return;
     }
     if (en == NULL && !probe && sk_iface_on_link(ifc, p.spa)) {
-        en = arp_slot(&ifc->arp, now);
+        en = arp_slot(&ifc->arp);
         if (en != NULL) {
             memset(en, 0, sizeof *en);
             en->ip = p.spa;
