@@ -137,7 +137,10 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
     uint8_t limit = syn_phase ? e->cfg.syn_retries : e->cfg.max_retries;
     if (t->backoff >= limit) {
         e->stats.conn_timeouts++;
-        sk_tcb_close(e, t, SK_ETIMEDOUT, now);
+        /* a handshake that died after an ICMP soft error reports it
+         * (RFC 1122 §4.2.3.9; see tcp_icmp.c) */
+        int err = syn_phase && t->soft_error != 0 ? t->soft_error : SK_ETIMEDOUT;
+        sk_tcb_close(e, t, err, now);
         return;
     }
     e->stats.timeouts++;
