@@ -88,7 +88,7 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
     uint64_t n;
     if (!strcmp(opt, "--tap") || !strcmp(opt, "--tun")) {
         o->have_dev = true;
-        o->kind = opt[4] == 'a' ? SK_DEV_TAP : SK_DEV_TUN;
+        o->kind = opt[3] == 'a' ? SK_DEV_TAP : SK_DEV_TUN;
         o->dev_name = v;
     } else if (!strcmp(opt, "--addr")) {
         if (sk_ip4_prefix_from_str(v, &o->addr, &o->prefix_len) != 0) {

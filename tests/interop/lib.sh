@@ -1,14 +1,14 @@
 # Shared helpers for the interop tests (sourced, not run).
 #
-# Each test gets its own network namespace (skit-NAME-PID) holding one TUN
-# (or TAP) device: Linux's side is 192.0.2.1/24 on the device, synack runs
+# Each test gets its own network namespace (skit-NAME-PID) holding one TAP
+# (or TUN) device: Linux's side is 192.0.2.1/24 on the device, synack runs
 # inside the namespace at 192.0.2.2/24 on the other end of it. Nothing
 # leaves the namespace. Every wait is bounded; cleanup runs on any exit and
 # kills only the processes this test started.
 #
 # Environment: SYNACK_BINARY_DIR (the build tree, default build/dev),
-# SYNACK_SOURCE_DIR, SK_LINK=tun|tap (default tun until the Ethernet layer is
-# in), SK_KEEP=1 keeps the temporary directory for inspection.
+# SYNACK_SOURCE_DIR, SK_LINK=tap|tun (default tap: Ethernet and ARP; tun runs
+# the same tests over raw IP), SK_KEEP=1 keeps the temporary directory.
 
 set -u
 
@@ -22,7 +22,7 @@ NS=skit-${IT_NAME:0:6}-$$
 DEV=skit0
 LINUX_IP=192.0.2.1
 SYNACK_IP=192.0.2.2
-SK_LINK=${SK_LINK:-tun}
+SK_LINK=${SK_LINK:-tap}
 IT_PIDS=()
 IT_PASS=0
 IT_FAIL=0
