@@ -355,6 +355,9 @@ static void print_stats(tool_net *n)
 
 void tool_net_stop(tool_net *n)
 {
+    /* frames still in an impairment delay line (the last ACK ...) go out */
+    if (n->loop != NULL)
+        sk_posix_loop_linger(n->loop, 2000000u);
     if (n->stack != NULL && n->opts->stats)
         print_stats(n);
     if (n->loop != NULL) {

@@ -233,3 +233,22 @@ int sk_posix_loop_step(sk_posix_loop *l, uint64_t timeout_us)
         return -1;
     return sk_posix_loop_flush(l);
 }
+
+int sk_posix_loop_linger(sk_posix_loop *l, uint64_t max_us)
+{
+    sk_time_us until = sk_posix_loop_clock(l) + max_us;
+    if (sk_posix_loop_flush(l) != 0)
+        return -1;
+    while (l->now < until && ((l->has_imp_out && sk_impair_pending(&l->imp_out) > 0) ||
+                              (l->has_imp_in && sk_impair_pending(&l->imp_in) > 0))) {
+        sk_time_us next = SK_NEVER;
+        if (l->has_imp_out && sk_impair_next_time(&l->imp_out) < next)
+            next = sk_impair_next_time(&l->imp_out);
+        if (l->has_imp_in && sk_impair_next_time(&l->imp_in) < next)
+            next = sk_impair_next_time(&l->imp_in);
+        uint64_t wait = next > until ? until - l->now : next > l->now ? next - l->now : 0;
+        if (sk_posix_loop_step(l, wait) != 0)
+            return -1;
+    }
+    return 0;
+}

@@ -87,6 +87,10 @@ short sk_posix_loop_revents(const sk_posix_loop *l, int fd);
 /* One round (see above), sleeping at most timeout_us. Returns 0 (also when a
  * signal cut the sleep short), or -1 when the device failed (errno set). */
 int sk_posix_loop_step(sk_posix_loop *l, uint64_t timeout_us);
+/* Before exiting: run rounds until no frame waits in an impairment delay
+ * line (they would be lost with the process), at most max_us. Without
+ * impairment this only flushes. Returns 0, or -1 when the device failed. */
+int sk_posix_loop_linger(sk_posix_loop *l, uint64_t max_us);
 /* Drain the stack's output to the device now (step 1 alone). */
 int sk_posix_loop_flush(sk_posix_loop *l);
 /* Read the monotonic clock into l->now and return it. */
