@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # socat sends 10 MiB of random data to `synack serve --echo` and reads it
 # back identically; --discard takes 10 MiB; SIGTERM exits 0; clean capture.
+# Then the same echo through examples/echo_server (the README's example).
 . "$(dirname "$0")/lib.sh"
 it_require socat
 it_setup
@@ -23,4 +24,15 @@ check "SIGTERM: serve exits 0" test $? = 0
 in_bytes=$(sed -n 's/^stats: .*payload bytes in \([0-9]*\).*/\1/p' "$SERVE_LOG")
 check "serve counted 20 MiB of payload in ($in_bytes)" test "$in_bytes" = $((20 * 1048576))
 check "capture: no malformed frame, no bad checksum" it_pcap_clean "$SERVE_PCAP"
+
+EXAMPLE=$IT_BIN/examples/echo_server
+if [ "$SK_LINK" = tap ] && [ -x "$EXAMPLE" ]; then
+    "${NSX[@]}" "$EXAMPLE" "$DEV" "$SYNACK_IP/24" 7 >"$IT_TMP/example.log" 2>&1 &
+    ex=$!; IT_PIDS+=("$ex")
+    for i in $(seq 1 50); do grep -q listening "$IT_TMP/example.log" && break; sleep 0.1; done
+    nsx timeout 60 socat -t 30 -T 30 -b 65536 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in" >"$IT_TMP/out2"
+    check "examples/echo_server: 10 MiB back byte for byte" it_same "$IT_TMP/in" "$IT_TMP/out2"
+    it_stop "$ex" 10
+    check "examples/echo_server: exits 0 on SIGTERM" test $? = 0
+fi
 it_finish
