@@ -34,11 +34,13 @@ int sk_blocking_connect(sk_posix_loop *l, const sk_endpoint *remote, uint64_t ti
     if (r != 0)
         return r;
     r = wait_for(l, s, SK_EV_CONNECTED | SK_EV_ERROR | SK_EV_CLOSED, deadline);
-    if (r == 0 && !(sk_sock_events(l->stack, s) & SK_EV_CONNECTED)) {
-        sk_tcp_info info;
+    sk_tcp_info info;
+    if (r == 0 && !(sk_sock_events(l->stack, s) & SK_EV_CONNECTED))
         r = sk_tcp_get_info(l->stack, s, &info) == 0 && info.error != 0 ? info.error
                                                                          : SK_ECONNREFUSED;
-    }
+    /* our own timeout: an ICMP error seen meanwhile says more (RFC 1122 §4.2.3.9) */
+    if (r == SK_ETIMEDOUT && sk_tcp_get_info(l->stack, s, &info) == 0 && info.soft_error != 0)
+        r = info.soft_error;
     if (r != 0) {
         sk_tcp_abort(l->stack, l->now, s);
         sk_posix_loop_flush(l);

@@ -65,12 +65,14 @@ err() { # err NAME WANT_RC PATTERN CMD...
 }
 err "refused" 1 "refused" "${CONNECT[@]}" "$LINUX_IP" 45999
 err "no answer" 1 "timed out" "${CONNECT[@]}" --timeout 1.5 192.0.2.99 80
-err "bad address" 2 "bad --addr" "${NSX[@]}" "$SYNACK" connect --tun "$DEV" --addr 192.0.2.300/24 "$LINUX_IP" 1
+err "bad address" 2 "bad --addr" "${NSX[@]}" "$SYNACK" connect "--$SK_LINK" "$DEV" --addr 192.0.2.300/24 "$LINUX_IP" 1
 err "bad host" 2 "bad host" "${CONNECT[@]}" 192.0.2 80
 err "bad port" 2 "bad port" "${CONNECT[@]}" "$LINUX_IP" 70000
+err "serve: port in use" 1 "already in use" "${NSX[@]}" timeout 10 "$SYNACK" serve "--$SK_LINK" "$DEV" \
+    --addr "$SYNACK_IP/24" --echo 7 --discard 7
 it_serve busy --discard 9 || true
 err "device busy" 1 "busy" "${CONNECT[@]}" "$LINUX_IP" 45000
 it_stop "$SERVE_PID" 10
 err "no permission" 1 "permission" "${NSX[@]}" setpriv --reuid=65534 --regid=65534 --clear-groups \
-    "$SYNACK" connect --tun "$DEV" --addr "$SYNACK_IP/24" "$LINUX_IP" 45000
+    "$SYNACK" connect "--$SK_LINK" "$DEV" --addr "$SYNACK_IP/24" "$LINUX_IP" 45000
 it_finish
