@@ -117,7 +117,7 @@ static int setup(const char *dev_name, const char *cidr, sk_posix_dev *dev, sk_s
         return -1;
     }
     cfg.link = SK_LINK_ETHERNET;
-    cfg.mac = sk_posix_random_mac(); /* our end of the wire, not the kernel's */
+    cfg.mac = sk_posix_stable_mac(cfg.addr); /* our end of the wire, not the kernel's */
     cfg.mtu = dev->mtu;
     cfg.seed = sk_posix_seed();
     cfg.alloc.allocate = alloc_fn;

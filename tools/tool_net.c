@@ -13,7 +13,7 @@ const char tool_net_usage[] =
     "  --tap NAME | --tun NAME   create or attach the TAP (Ethernet) or TUN (IP) device\n"
     "  --addr A.B.C.D/NN         synack's address and on-link prefix\n"
     "  --gw A.B.C.D              default gateway\n"
-    "  --mac AA:BB:CC:DD:EE:FF   synack's MAC on a TAP (default: random, locally administered)\n"
+    "  --mac AA:BB:CC:DD:EE:FF   synack's MAC on a TAP (default: 02:73:6b + the address's last 3 bytes)\n"
     "  --mtu N                   link MTU (default: the device's)\n"
     "  --pcap FILE               capture every frame in and out\n"
     "  --trace                   print every segment, state change, timer and drop\n"
@@ -261,7 +261,7 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     cfg.addr = o->addr;
     cfg.prefix_len = o->prefix_len;
     cfg.gateway = o->gateway;
-    cfg.mac = o->have_mac ? o->mac : sk_posix_random_mac();
+    cfg.mac = o->have_mac ? o->mac : sk_posix_stable_mac(o->addr);
     cfg.mtu = o->mtu ? o->mtu : n->dev.mtu;
     cfg.seed = o->seed ? o->seed : sk_posix_seed();
     cfg.alloc.allocate = heap_alloc;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *kind_name(enum sk_dev_kind kind)
@@ -54,6 +55,25 @@ static int bring_up(const char *name)
         return 0;
     ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP);
     return ifreq_ioctl(SIOCSIFFLAGS, &ifr);
+}
+
+/* Attaching gives the device its carrier, but Linux takes the change in
+ * through its link watch, up to a second later, and until then drops what
+ * it would send through the device (the first ARP reply, a SYN,ACK ...).
+ * Wait (at most 3 s) until the interface is running. */
+static void wait_running(const char *name)
+{
+    struct ifreq ifr;
+    for (int i = 0; i < 300; i++) {
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+        if (ifreq_ioctl(SIOCGIFFLAGS, &ifr) != 0 || (ifr.ifr_flags & IFF_RUNNING))
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    struct timespec settle = {0, 5 * 1000 * 1000}; /* the qdisc follows the flag */
+    nanosleep(&settle, NULL);
 }
 
 static void read_link_info(sk_posix_dev *dev)
@@ -106,6 +126,7 @@ int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name
         sk_posix_dev_close(dev);
         return -1;
     }
+    wait_running(dev->name);
     read_link_info(dev);
     return 0;
 }
@@ -154,5 +175,11 @@ sk_mac sk_posix_random_mac(void)
             m.b[i] = (uint8_t)(t >> (8 * i));
     }
     m.b[0] = (uint8_t)((m.b[0] & 0xfe) | 0x02); /* unicast, locally administered */
+    return m;
+}
+
+sk_mac sk_posix_stable_mac(sk_ip4 addr)
+{
+    sk_mac m = {{0x02, 0x73, 0x6b, addr.b[1], addr.b[2], addr.b[3]}};
     return m;
 }

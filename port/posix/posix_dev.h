@@ -45,5 +45,11 @@ int sk_posix_dev_write(sk_posix_dev *dev, const uint8_t *frame, size_t len);
 /* A random locally administered unicast MAC (02:xx:xx:xx:xx:xx family) for
  * synack's end of a TAP. */
 sk_mac sk_posix_random_mac(void);
+/* A locally administered MAC derived from synack's address,
+ * 02:73:6b:<the address's last three bytes>: the same on every run, so a
+ * restarted program does not meet a Linux neighbour entry that still holds
+ * the previous run's MAC (Linux ignores ARP updates within its 1 s
+ * locktime, and then sends to the old MAC until the entry goes stale). */
+sk_mac sk_posix_stable_mac(sk_ip4 addr);
 
 #endif

@@ -8,6 +8,7 @@ Steps, run in order on the connection:
   send:TEXT      send bytes
   recv:N         read until N bytes arrived (or EOF)
   eof            read until end of stream (the peer's FIN)
+  echo           send back everything read, until end of stream
   shut           shutdown(SHUT_WR): send FIN, keep reading
   close          close()
   rst            SO_LINGER 0 + close(): send RST
@@ -39,6 +40,12 @@ def run(sock, steps):
         elif op == "eof":
             while sock.recv(65536):
                 pass
+        elif op == "echo":
+            while True:
+                b = sock.recv(65536)
+                if not b:
+                    break
+                sock.sendall(b)
         elif op == "shut":
             sock.shutdown(socket.SHUT_WR)
         elif op == "close":
