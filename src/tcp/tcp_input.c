@@ -538,8 +538,10 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
     t->rcv_unacked += len + more;
     e->stats.bytes_in += len;
     sk_tcb_notify(e, t, SK_EV_READABLE);
-    if (had_holes)
+    if (had_holes) {
+        t->dupacks_owed = 0; /* the ACK of the fill answers them all */
         ack_now(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
+    }
     else
         schedule_ack(e, t, now);
     if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->reass_fin, t->rcv_nxt))
@@ -585,7 +587,11 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
         deliver_in_order(e, t, data, len, now);
     } else if (sk_reass_insert(e, t, seq, data, len)) {
         e->stats.ooo_segments++;
-        ack_now(e, t); /* a duplicate ACK tells the sender about the hole */
+        /* one duplicate ACK per out-of-order segment (RFC 5681 §4.2), even
+         * when several arrive before the next output call */
+        if (t->dupacks_owed < UINT8_MAX)
+            t->dupacks_owed++;
+        ack_now(e, t);
     } else {
         drop(e, t, SK_DROP_TCP_REASS_FULL, now);
         ack_now(e, t);

@@ -54,6 +54,14 @@ void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
     t->rcv_unacked = 0;
     t->flags &= ~(uint32_t)SK_TF_ACK_NOW;
     sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
+    /* each owed duplicate ACK is a segment of its own; output_conn keeps
+     * the connection on the output list after every segment */
+    if (t->dupacks_owed > 1) {
+        t->dupacks_owed--;
+        t->flags |= SK_TF_ACK_NOW;
+    } else {
+        t->dupacks_owed = 0;
+    }
 }
 
 static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags)
