@@ -26,7 +26,7 @@ enum demo_verbosity { DEMO_QUIET = -1, DEMO_NORMAL = 0, DEMO_VERBOSE = 1 };
 /* The textbook exchange (no --bytes): the client's request and the reply. */
 #define DEMO_REQUEST "Hello, TCP server!\r\n" /* 20 bytes */
 #define DEMO_REPLY "Hi client\n"              /* 10 bytes */
-#define DEMO_SERVER_PORT 80
+#define DEMO_SERVER_PORT 5050
 #define DEMO_CLIENT_PORT 40000
 /* Stop a run that is still going after this much virtual time. */
 #define DEMO_TIME_CAP_US (6ull * 3600 * 1000000)
@@ -90,6 +90,7 @@ typedef struct {
     int drop_reason;
     /* sequence-space facts learnt from the segments it sent */
     bool syn_sent, fin_sent;
+    bool got_syn; /* a SYN was delivered to it (explained) */
     uint32_t iss, fin_seq;
     uint32_t max_ack_sent;
     bool ack_sent;
@@ -138,6 +139,7 @@ struct demo {
     uint32_t num_width, time_width, seq_width, opts_width;
     uint64_t progress_shown;
     uint64_t t_established, t_last;
+    bool established;
     bool told_psh, told_pure_ack, told_handshake, told_win_edge;
     demo_lost pend[DEMO_PENDING];
     unsigned n_pend;

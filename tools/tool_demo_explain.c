@@ -79,10 +79,6 @@ static void explain_data(xctx *x)
             say(d, demo_say(d, DEMO_X_OOO, 2, demo_seqnum(d, from, b.v), x->rcv));
             return;
         }
-        if (sk_seq_le(sk_seq_add(t->seq, len), b)) {
-            say(d, demo_say(d, DEMO_X_DUP_DATA, 1, x->rcv));
-            return;
-        }
     }
     char text[128];
     const char *q = payload_text(d, x->r, text, sizeof text);
@@ -184,6 +180,14 @@ static void explain_state(xctx *x)
     }
 }
 
+/* Everything in it (data, FIN) was received before: dropped and re-ACKed. */
+static bool old_duplicate(const demo_delivery *dv)
+{
+    const sk_tcp_repr *t = &dv->rec->tcp;
+    return dv->info_ok && sk_tcp_seg_len(t) > 0 &&
+           sk_seq_le(sk_seq_add(t->seq, sk_tcp_seg_len(t)), (sk_seq){dv->before.rcv_nxt});
+}
+
 void demo_explain(demo *d, const demo_delivery *dv)
 {
     xctx x = {d, dv, dv->rec, demo_side_name(d, dv->rec->from), demo_side_name(d, dv->to)};
@@ -203,8 +207,15 @@ void demo_explain(demo *d, const demo_delivery *dv)
                         demo_u(x.r->orig_num)));
     if (x.r->cause == DEMO_CAUSE_PERSIST)
         say(d, demo_say(d, DEMO_X_PROBE, 1, x.rcv));
-    if (t->flags & SK_TCP_SYN) {
+    if ((t->flags & SK_TCP_SYN) && !d->side[dv->to].got_syn) {
+        d->side[dv->to].got_syn = true;
         explain_syn(&x);
+        return;
+    }
+    if ((t->flags & SK_TCP_SYN) || old_duplicate(dv)) {
+        say(d, demo_say(d, DEMO_X_DUP_DATA, 1, x.rcv));
+        if (d->side[dv->to].state == SK_TCP_TIME_WAIT)
+            say(d, demo_raw(d, DEMO_X_TW_RESTART));
         return;
     }
     if (t->payload_len > 0)
@@ -222,5 +233,6 @@ void demo_explain_lost(demo *d, const demo_rec *r)
     if (sk_tcp_seg_len(t) == 0)
         say(d, demo_raw(d, DEMO_X_LOST_ACK));
     else
-        say(d, demo_say(d, DEMO_X_LOST, 2, demo_side_name(d, 1 - r->from), demo_side_name(d, r->from)));
+        say(d, demo_say(d, t->payload_len > 0 ? DEMO_X_LOST_DATA : DEMO_X_LOST, 2,
+                        demo_side_name(d, 1 - r->from), demo_side_name(d, r->from)));
 }

@@ -149,8 +149,11 @@ DEMO_MSG_ENUM_(X_REXMIT_FAST,
                "A fast retransmission: duplicate ACKs showed that segment #{0} was lost, so it is resent without waiting for the timer.",
                "这是一次快速重传：重复 ACK 表明 #{0} 号报文段已丢失，于是不等计时器超时就重发。")
 DEMO_MSG_ENUM_(X_LOST,
-               "The network lost this segment: the {0} never sees it, and only the {1}'s retransmission timer or duplicate ACKs can recover it.",
-               "网络丢失了这个报文段：{0}根本收不到它，只能靠{1}的重传计时器或重复 ACK 来恢复。")
+               "The network lost this segment: the {0} never sees it, and the {1} sends it again when its retransmission timer expires.",
+               "网络丢失了这个报文段：{0}根本收不到它，{1}要等重传计时器超时后再发送一次。")
+DEMO_MSG_ENUM_(X_LOST_DATA,
+               "The network lost this segment: the {0} never sees it, and the {1} sends it again when its retransmission timer expires or after three duplicate ACKs.",
+               "网络丢失了这个报文段：{0}根本收不到它，{1}会在重传计时器超时或收到三个重复 ACK 后再发送一次。")
 DEMO_MSG_ENUM_(X_LOST_ACK,
                "The network lost this ACK; ACKs are cumulative, so a later one (or a retransmission it provokes) makes up for it.",
                "网络丢失了这个 ACK；确认是累积的，所以后面的 ACK（或由此引发的重传）会弥补它。")
@@ -160,8 +163,10 @@ DEMO_MSG_ENUM_(X_OOO,
 DEMO_MSG_ENUM_(X_FILL, "It fills the gap: the {0} also delivers the {1} bytes it had kept aside and now expects byte {2}.",
                "它填补了空缺：{0}把先前存起来的 {1} 字节一起交付，现在期待字节 {2}。")
 DEMO_MSG_ENUM_(X_DUP_DATA,
-               "The {0} already had these bytes (an ACK was lost or late): it discards the copy and acknowledges again.",
-               "{0}已经收到过这些字节（ACK 丢失或来迟了）：它丢弃这个副本并再次确认。")
+               "The {0} had already received this (an ACK was lost or late): it discards the copy and acknowledges again.",
+               "{0}之前已经收到过这些内容（ACK 丢失或来迟了）：它丢弃这个副本并再次确认。")
+DEMO_MSG_ENUM_(X_TW_RESTART, "In TIME-WAIT this also restarts the 2×MSL timer.",
+               "在 TIME-WAIT 状态下，这还会重新启动 2×MSL 计时器。")
 DEMO_MSG_ENUM_(X_DUP_ACK,
                "A duplicate ACK: ack={0} again, because the {1} still misses byte {0}; three in a row make the {2} retransmit at once (fast retransmit).",
                "重复 ACK：再次确认 {0}，因为{1}仍缺少字节 {0}；连续三个会让{2}立即重传（快速重传）。")

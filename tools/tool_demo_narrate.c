@@ -275,9 +275,9 @@ void demo_narrate_progress(demo *d, bool final)
     const demo_side *s = &d->side[DEMO_SERVER];
     uint64_t total = d->o.bytes > 0 ? d->o.bytes : 1;
     uint64_t pct = s->rcvd * 100 / total;
-    if (!final && pct == d->progress_shown && s->rcvd != 0)
+    if (!final && pct + 1 == d->progress_shown)
         return;
-    d->progress_shown = pct;
+    d->progress_shown = pct + 1; /* 0: nothing shown yet */
     char secs[32];
     uint64_t now = sk_simnet_now(d->net);
     snprintf(secs, sizeof secs, "%llu.%03llu", (unsigned long long)(now / 1000000),
@@ -358,7 +358,7 @@ void demo_narrate_summary(demo *d, bool ok, const char *why)
         fprintf(d->out, "  %s\n", demo_say(d, DEMO_S_LINK, 3, demo_u(dup), demo_u(reo), demo_u(cor)));
     char t1[32], t2[32];
     fprintf(d->out, "  %s\n",
-            demo_say(d, DEMO_S_TIME, 2, d->t_established ? demo_ms(d->t_established, t1, sizeof t1) : "-",
+            demo_say(d, DEMO_S_TIME, 2, d->established ? demo_ms(d->t_established, t1, sizeof t1) : "-",
                      demo_ms(d->t_last, t2, sizeof t2)));
     if (ok)
         fprintf(d->out, "  %s\n", demo_raw(d, DEMO_S_OK));

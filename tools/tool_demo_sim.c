@@ -175,8 +175,10 @@ static void on_state(demo *d, demo_side *s, const sk_trace_event *ev)
     if (s->id == DEMO_SERVER && ev->sock.idx == s->listener.idx && ev->sock.gen == s->listener.gen)
         return;
     s->state = ev->new_state;
-    if (ev->new_state == SK_TCP_ESTABLISHED && d->t_established == 0 && s->id == DEMO_SERVER)
+    if (ev->new_state == SK_TCP_ESTABLISHED && !d->established && s->id == DEMO_SERVER) {
+        d->established = true;
         d->t_established = ev->now;
+    }
     if (ev->new_state != SK_TCP_CLOSED)
         return;
     const char *name = demo_side_name(d, s->id);
