@@ -119,6 +119,21 @@ static bool output_syn(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     return true;
 }
 
+/* The sequence number of an ACK without data. After a timeout snd_nxt went
+ * back to snd_una, but the peer may hold everything up to snd_max already:
+ * SEQ=SND.NXT would then be old, and the peer would drop the segment, ACK
+ * and all (RFC 9293 §3.10.7.4 acceptability), answering with an ACK of its
+ * own that we may drop for the same reason. Like BSD, send SND.MAX, but not
+ * past the right edge of the peer's window (a zero-window probe byte lies
+ * there, and the peer's RCV.NXT is still before it). */
+static sk_seq ack_seq(const sk_tcb *t)
+{
+    sk_seq edge = sk_seq_add(t->snd_una, t->snd_wnd);
+    if (sk_seq_le(t->snd_max, edge))
+        return t->snd_max;
+    return sk_seq_gt(edge, t->snd_nxt) ? edge : t->snd_nxt;
+}
+
 static bool output_pure_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_seg_out *out)
 {
     seg_init(t, out, seq, 0);
@@ -218,7 +233,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     if (len == 0 && !fin) {
         maybe_persist(e, t, avail, in_flight, now);
         if (t->flags & SK_TF_ACK_NOW)
-            return output_pure_ack(e, t, t->snd_nxt, out);
+            return output_pure_ack(e, t, ack_seq(t), out);
         return false;
     }
     build_data(e, t, out, t->snd_nxt, len, fin);
