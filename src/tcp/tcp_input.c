@@ -476,9 +476,10 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         uint32_t old = t->snd_wnd;
         update_window(t, seg);
         if (t->snd_wnd > old) {
-            if (old == 0) {
-                /* the persist episode is over: a stale persist timer
-                 * would otherwise back off the retransmission timer */
+            if (old == 0 || t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER) {
+                /* the persist episode (zero or too small a window) is
+                 * over: a stale persist timer would otherwise back off
+                 * the retransmission timer */
                 t->backoff = 0;
                 sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
             }

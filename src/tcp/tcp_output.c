@@ -203,10 +203,16 @@ static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     return true;
 }
 
+/* Data waits, nothing is in flight and nothing may be sent: the window is
+ * zero, or too small to be worth a segment (sender SWS avoidance). Nothing
+ * but a window update from the peer would restart us, and a lost update
+ * would deadlock the connection, so the persist timer runs in both cases:
+ * for a zero window it sends a probe (RFC 9293 §3.8.6.1), for a small one
+ * it is the override timeout of RFC 9293 §3.8.6.2.1 / RFC 1122 §4.2.3.4
+ * that sends what the window allows. */
 static void maybe_persist(sk_tcp_env *e, sk_tcb *t, uint32_t avail, uint32_t in_flight, sk_time now)
 {
-    if (avail > 0 && t->snd_wnd == 0 && in_flight == 0 &&
-        t->timer[SK_TIMER_RETRANSMIT] == SK_TIME_NEVER &&
+    if (avail > 0 && in_flight == 0 && t->timer[SK_TIMER_RETRANSMIT] == SK_TIME_NEVER &&
         t->timer[SK_TIMER_PERSIST] == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
@@ -222,10 +228,11 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     uint32_t len = avail < usable ? avail : usable;
     if (len > t->snd_mss)
         len = t->snd_mss;
-    if ((t->flags & SK_TF_FORCE_ONE) && avail > 0 && usable == 0)
+    bool forced = (t->flags & SK_TF_FORCE_ONE) != 0; /* the persist timer fired */
+    if (forced && avail > 0 && usable == 0)
         return output_probe(e, t, now, out);
     t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
-    if (len > 0 && !worth_sending(t, len, avail, in_flight))
+    if (len > 0 && !forced && !worth_sending(t, len, avail, in_flight))
         len = 0;
     bool fin = (t->flags & SK_TF_FIN_QUEUED) &&
                sk_seq_eq(sk_seq_add(t->snd_nxt, len), t->snd_fin_seq) &&

@@ -259,6 +259,66 @@ static void test_read_one_mss_updates_nearly_closed(void)
     ts_free(&ts);
 }
 
+/* The peer's window is open but smaller than a segment and than half the
+ * largest window it offered: sender SWS avoidance holds the data. If the
+ * window update that would release it is lost, nothing else would ever
+ * wake us: the persist timer is the override timeout (RFC 9293
+ * §3.8.6.2.1, RFC 1122 §4.2.3.4) and sends what the window allows. */
+static void test_small_window_override_timeout(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10))); /* RTO 1 s, max window 65535 */
+    TS_INJECT(&ts, TS_MS(100), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(500));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(200), 1000), 1000);
+    TS_NOTHING(&ts, TS_MS(200));
+    TS_NOTHING(&ts, TS_MS(1200) - 1);
+    TS_EXPECT(&ts, TS_MS(1200), .flags = TS_A, .seq = 1001, .ack = 5001, .len = 500);
+    TS_NOTHING(&ts, TS_MS(1200));
+    /* acknowledged with the same small window: the rest (all that is
+     * queued) fits and goes at once */
+    TS_INJECT(&ts, TS_MS(1210), .flags = TS_A, .seq = 5001, .ack = 1501, TS_WIN(500));
+    TS_EXPECT(&ts, TS_MS(1210), .flags = TS_PA, .seq = 1501, .ack = 5001, .len = 500);
+    TS_NOTHING(&ts, TS_MS(1210));
+    TS_INJECT(&ts, TS_MS(1220), .flags = TS_A, .seq = 5001, .ack = 2001, TS_WIN(500));
+    /* more data than the window again: held, then the timer */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1300), 2000), 2000);
+    TS_NOTHING(&ts, TS_MS(1300));
+    TS_NOTHING(&ts, TS_MS(2300) - 1);
+    TS_EXPECT(&ts, TS_MS(2300), .flags = TS_A, .seq = 2001, .ack = 5001, .len = 500);
+    TS_INJECT(&ts, TS_MS(2310), .flags = TS_A, .seq = 5001, .ack = 2501, TS_WIN(8000));
+    TS_EXPECT(&ts, TS_MS(2310), .flags = TS_A, .seq = 2501, .ack = 5001, .len = 1460);
+    TS_NOTHING(&ts, TS_MS(2310)); /* Nagle: 40 bytes wait for the ACK */
+    TS_INJECT(&ts, TS_MS(2320), .flags = TS_A, .seq = 5001, .ack = 3961, TS_WIN(8000));
+    TS_EXPECT(&ts, TS_MS(2320), .flags = TS_PA, .seq = 3961, .ack = 5001, .len = 40);
+    TS_INJECT(&ts, TS_MS(2330), .flags = TS_A, .seq = 5001, .ack = 4001, TS_WIN(8000));
+    TS_NOTHING(&ts, TS_SEC(100));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    ts_free(&ts);
+}
+
+/* The window grows (but not from zero) while the override timer runs: the
+ * data goes at once and the stale timer neither fires nor backs off the
+ * retransmission timer. */
+static void test_small_window_update_stops_timer(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    TS_INJECT(&ts, TS_MS(100), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(500));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(200), 1000), 1000);
+    TS_NOTHING(&ts, TS_MS(500));
+    TS_INJECT(&ts, TS_MS(500), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(8000));
+    TS_EXPECT(&ts, TS_MS(500), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 1000);
+    TS_NOTHING(&ts, TS_MS(500));
+    /* lost: retransmitted after exactly one RTO, not a backed-off one */
+    TS_NOTHING(&ts, TS_MS(1500) - 1);
+    TS_EXPECT(&ts, TS_MS(1500), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 1000);
+    TS_INJECT(&ts, TS_MS(1510), .flags = TS_A, .seq = 5001, .ack = 2001, TS_WIN(8000));
+    TS_NOTHING(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_zero_window_persist);
@@ -270,5 +330,7 @@ int main(void)
     SK_RUN(test_zero_rcv_window_refuses_fin);
     SK_RUN(test_read_one_mss_updates_at_once);
     SK_RUN(test_read_one_mss_updates_nearly_closed);
+    SK_RUN(test_small_window_override_timeout);
+    SK_RUN(test_small_window_update_stops_timer);
     return sk_test_finish();
 }
