@@ -48,8 +48,10 @@ static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
     uint16_t peer = seg->opts.has_mss ? seg->opts.mss : SK_DEFAULT_MSS;
     uint16_t mtu_mss = (uint16_t)(e->cfg.mtu - 40);
     t->snd_mss = peer < mtu_mss ? peer : mtu_mss;
+    /* refuse absurdly small segments, but never send more than our own
+     * link carries (RFC 9293 §3.7.1: Eff.snd.MSS is bounded by MMS_S) */
     if (t->snd_mss < 64)
-        t->snd_mss = 64; /* refuse absurdly small segments (RFC 9293 §3.7.1 floor) */
+        t->snd_mss = mtu_mss < 64 ? mtu_mss : 64;
     if (seg->opts.has_wscale && e->cfg.window_scaling) {
         t->flags |= SK_TF_WS_OK;
         t->snd_wscale = seg->opts.wscale > 14 ? 14 : seg->opts.wscale;
