@@ -158,7 +158,11 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
 
 static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (!(t->flags & SK_TF_KEEPALIVE) || !sk_tcb_synchronized(t))
+    /* TIME-WAIT only waits out 2 MSL (RFC 9293 §3.10.8): a keepalive timer
+     * re-armed there by a retransmitted FIN must neither probe nor time
+     * the connection out with an error */
+    if (!(t->flags & SK_TF_KEEPALIVE) || !sk_tcb_synchronized(t) ||
+        t->state == SK_TCP_TIME_WAIT)
         return;
     if (now - t->last_rcv < t->keep_idle && t->keep_sent == 0) {
         sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, t->last_rcv + t->keep_idle);
