@@ -8,7 +8,8 @@
  *                          scenarios scale with it (N/1000 of their default)
  *   SYNACK_SIM_SEED=S      run only seed S (replays a failure)
  *   SYNACK_SIM_ONLY=name   run only one scenario: sweep, many, simclose,
- *                          linkdies, stall, reset, rfc, tinymtu, determinism
+ *                          linkdies, stall, reset, rfc, tinymtu, churn,
+ *                          determinism
  *   SYNACK_SIM_VERBOSE=1   print every frame on the link */
 #include "sim_pair.h"
 #include "sk_test.h"
@@ -214,6 +215,8 @@ static void make_sweep_rfc(sp_scenario *sc, uint64_t seed, bool rfc)
     sc->second_closes = sk_rng_chance(&r, 0.3);
     sc->nodelay[0] = sk_rng_chance(&r, 0.3);
     sc->nodelay[1] = sk_rng_chance(&r, 0.3);
+    if (sk_rng_chance(&r, 0.2))
+        sc->keepalive_us = between(&r, 100 * MS, 2 * SEC);
 }
 
 static void make_sweep(sp_scenario *sc, uint64_t seed)
@@ -275,7 +278,7 @@ static void test_determinism(void)
 /* The RFC defaults (RTO min 1 s, TIME-WAIT 60 s, 12 retries). */
 static void test_rfc_defaults(void)
 {
-    run_seeds("rfc", 30, 100001, make_rfc, check_clean);
+    run_seeds("rfc", 60, 100001, make_rfc, check_clean);
 }
 
 /* ------------------------------------------------------------------------
@@ -305,7 +308,7 @@ static void make_many(sp_scenario *sc, uint64_t seed)
 
 static void test_many_connections(void)
 {
-    run_seeds("many", 6, 200001, make_many, check_clean);
+    run_seeds("many", 10, 200001, make_many, check_clean);
 }
 
 /* ------------------------------------------------------------------------
@@ -342,7 +345,7 @@ static void check_simclose(const sp_scenario *sc, const sp_result *r)
 
 static void test_simultaneous_close(void)
 {
-    run_seeds("simclose", 30, 300001, make_simclose, check_simclose);
+    run_seeds("simclose", 60, 300001, make_simclose, check_simclose);
 }
 
 /* ------------------------------------------------------------------------
@@ -379,7 +382,7 @@ static void check_linkdies(const sp_scenario *sc, const sp_result *r)
 
 static void test_link_dies(void)
 {
-    run_seeds("linkdies", 20, 400001, make_linkdies, check_linkdies);
+    run_seeds("linkdies", 30, 400001, make_linkdies, check_linkdies);
 }
 
 /* ------------------------------------------------------------------------
@@ -416,7 +419,7 @@ static void check_stall(const sp_scenario *sc, const sp_result *r)
 
 static void test_zero_window_stall(void)
 {
-    run_seeds("stall", 20, 500001, make_stall, check_stall);
+    run_seeds("stall", 30, 500001, make_stall, check_stall);
 }
 
 /* ------------------------------------------------------------------------
@@ -447,7 +450,36 @@ static void check_reset(const sp_scenario *sc, const sp_result *r)
 
 static void test_reset_mid_transfer(void)
 {
-    run_seeds("reset", 20, 600001, make_reset, check_reset);
+    run_seeds("reset", 60, 600001, make_reset, check_reset);
+}
+
+/* ------------------------------------------------------------------------
+ * Churn: 64 short connections opened over 10 s, some with nothing to send
+ * (the client then shuts down in SYN-SENT, before the handshake is done)
+ * ---------------------------------------------------------------------- */
+static void make_churn(sp_scenario *sc, uint64_t seed)
+{
+    sp_scenario_default(sc, seed);
+    sk_rng r;
+    sk_rng_seed(&r, seed ^ 0xc4c4ull);
+    double loss = unit(&r) * 0.1;
+    for (int d = 0; d < 2; d++) {
+        sc->link[d].loss = loss;
+        sc->link[d].delay_us = between(&r, 1 * MS, 50 * MS);
+        sc->link[d].jitter_us = between(&r, 0, 5 * MS);
+        sc->link[d].dup = unit(&r) * 0.02;
+        sc->link[d].reorder = unit(&r) * 0.05;
+        sc->bytes[d] = sk_rng_chance(&r, 0.3) ? 0 : between(&r, 1, 4 * KB);
+    }
+    sc->n_conns = SP_MAX_CONNS;
+    sc->connect_spread_us = 10 * SEC;
+    sc->close = (enum sp_close)sk_rng_below(&r, 3);
+    sc->second_closes = sk_rng_chance(&r, 0.5);
+}
+
+static void test_churn(void)
+{
+    run_seeds("churn", 20, 800001, make_churn, check_clean);
 }
 
 /* ------------------------------------------------------------------------
@@ -473,7 +505,7 @@ static void make_tinymtu(sp_scenario *sc, uint64_t seed)
 
 static void test_small_mtu(void)
 {
-    run_seeds("tinymtu", 50, 700001, make_tinymtu, check_clean);
+    run_seeds("tinymtu", 100, 700001, make_tinymtu, check_clean);
 }
 
 int main(void)
@@ -502,5 +534,6 @@ int main(void)
     SK_RUN(test_zero_window_stall);
     SK_RUN(test_reset_mid_transfer);
     SK_RUN(test_small_mtu);
+    SK_RUN(test_churn);
     return sk_test_finish();
 }

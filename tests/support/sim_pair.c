@@ -330,6 +330,16 @@ static sk_stack *stack_of(sp_ctx *c, const sp_end *e)
     return c->node[e->side].s;
 }
 
+static void set_keepalive(sp_ctx *c, int side, sk_sock h)
+{
+    sk_stack *s = c->node[side].s;
+    uint64_t k = c->sc->keepalive_us;
+    if (sk_tcp_setopt(s, h, SK_SO_KEEPALIVE, 1) != 0 ||
+        sk_tcp_setopt(s, h, SK_SO_KEEPIDLE_US, k) != 0 ||
+        sk_tcp_setopt(s, h, SK_SO_KEEPINTVL_US, k) != 0 || sk_tcp_setopt(s, h, SK_SO_KEEPCNT, 20) != 0)
+        fail(c, "%s: setting keepalive failed", side_name[side]);
+}
+
 static void end_bind(sp_ctx *c, int side, uint32_t conn, sk_sock h)
 {
     sp_end *e = &c->end[side][conn];
@@ -343,6 +353,8 @@ static void end_bind(sp_ctx *c, int side, uint32_t conn, sk_sock h)
     sp_node *n = &c->node[side];
     if (h.idx < n->n_slots)
         n->slot_end[h.idx] = e;
+    if (c->sc->keepalive_us != 0)
+        set_keepalive(c, side, h);
 }
 
 static void end_release(sp_ctx *c, sp_end *e, bool abort)
@@ -872,6 +884,7 @@ static void collect(sp_ctx *c)
         r->conn_timeouts += st->conn_timeouts;
         r->ooo_segments += st->ooo_segments;
         r->dup_acks += st->dup_acks_in;
+        memcpy(r->drop[side], st->drop, sizeof r->drop[side]);
         const sk_impair_stats *ls = sk_simnet_link_stats(c->net, c->link, side);
         r->lost += ls->lost;
         r->dup += ls->duplicated;
@@ -917,11 +930,11 @@ static void report_config(const sp_ctx *c)
                k->max_retries, k->syn_retries, k->delack_us, k->time_wait_us);
     }
     printf("    %u connection(s), %u bytes client->server, %u server->client, writes <= %u, "
-           "reads <= %u, pauses %.1f%% <= %u us, close %s%s, nodelay %d/%d\n",
+           "reads <= %u, pauses %.1f%% <= %u us, close %s%s, nodelay %d/%d, keepalive %llu us\n",
            sc->n_conns, sc->bytes[0], sc->bytes[1], sc->write_max, sc->read_max,
            sc->pause_chance * 100.0, sc->pause_max_us, close_name(sc->close),
            sc->second_closes ? " (second with sk_tcp_close)" : "", sc->nodelay[0],
-           sc->nodelay[1]);
+           sc->nodelay[1], (unsigned long long)sc->keepalive_us);
     if (sc->cut_at_us || sc->abort_side >= 0 || sc->stall_side >= 0)
         printf("    link dies at %llu us; abort side %d after %u; stall side %d at %u for %llu us\n",
                (unsigned long long)sc->cut_at_us, sc->abort_side, sc->abort_after, sc->stall_side,

@@ -69,6 +69,8 @@ typedef struct {
     enum sp_close close;
     bool second_closes;       /* the second closer calls sk_tcp_close (not shutdown) after
                                  EOF: the connection finishes in the background */
+    uint64_t keepalive_us;    /* 0, or keepalive on every socket with this idle time and
+                                 interval, 20 probes */
     bool nodelay[2];          /* SK_SO_NODELAY on client sockets / the server's listener */
 
     /* Failure modes (off by default). */
@@ -99,6 +101,7 @@ typedef struct {
     uint32_t n_time_wait[2]; /* connections that went through TIME-WAIT */
     uint32_t n_late_rst[2];
     uint32_t n_closed_early; /* connections the second closer closed with sk_tcp_close */  /* closed by a RST after the peer's TIME-WAIT ended */
+    uint64_t drop[2][SK_DROP__COUNT]; /* each stack's drops by reason */
     size_t peak_bytes[2];    /* allocator high-water mark per stack */
 } sp_result;
 
