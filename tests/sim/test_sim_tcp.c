@@ -4,8 +4,8 @@
  * simultaneous close, a dying link, a long zero-window stall and a reset.
  *
  * Environment:
- *   SYNACK_SIM_SEEDS=N     seeds of the sweep (default 1000); the other
- *                          scenarios scale with it (N/1000 of their default)
+ *   SYNACK_SIM_SEEDS=N     seeds of the sweep (default 2000); the other
+ *                          scenarios scale with it (N/2000 of their default)
  *   SYNACK_SIM_SEED=S      run only seed S (replays a failure)
  *   SYNACK_SIM_ONLY=name   run only one scenario: sweep, many, simclose,
  *                          linkdies, stall, reset, rfc, tinymtu, churn,
@@ -24,7 +24,7 @@
 #define SEC 1000000u
 #define MAX_FAILS 5 /* failing seeds reported per scenario before giving up */
 
-static uint32_t g_seeds = 1000;
+static uint32_t g_seeds = 2000;
 static bool g_seeds_given;
 static bool g_one;
 static uint64_t g_seed;
@@ -74,7 +74,7 @@ static totals run_seeds(const char *name, uint32_t count, uint64_t first, make_f
     if (g_only != NULL && strcmp(g_only, name) != 0)
         return t;
     if (g_seeds_given && strcmp(name, "sweep") != 0) /* scale with the sweep */
-        count = (uint32_t)((uint64_t)count * g_seeds / 1000u) + 1u;
+        count = (uint32_t)((uint64_t)count * g_seeds / 2000u) + 1u;
     char replay[160];
     for (uint32_t i = 0; i < (g_one ? 1u : count); i++) {
         uint64_t seed = g_one ? g_seed : first + i;
