@@ -130,6 +130,7 @@ struct sk_tcb {
     sk_time rtt_time;
     uint8_t backoff;  /* consecutive timeouts */
     uint8_t keep_sent; /* keepalive probes unanswered */
+    uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
 
     /* Congestion control (RFC 5681, RFC 6582) */
     const sk_cc_ops *cc;

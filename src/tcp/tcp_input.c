@@ -663,6 +663,7 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
     }
     t->last_rcv = now;
     t->keep_sent = 0;
+    t->probes_unanswered = 0;
     bool crossed = simultaneous_synack(t, seg);
     bool ack_only = false;
     if ((!crossed && check_seq(e, t, seg, now, &ack_only) == V_DROP) ||

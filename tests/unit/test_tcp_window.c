@@ -48,6 +48,36 @@ static void test_zero_window_persist(void)
     ts_free(&ts);
 }
 
+/* A peer that never answers the probes is gone: after max_retries
+ * unanswered probes the connection times out (as Linux's tcp_retries2). */
+static void test_unanswered_probes_time_out(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.max_retries = 3;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10))); /* RTO 1 s */
+    TS_INJECT(&ts, TS_MS(100), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(0));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(200), 500), 500);
+    TS_NOTHING(&ts, TS_MS(200)); /* output at 200 ms arms the persist timer */
+    sk_time_us t = TS_MS(200), gap = TS_SEC(1);
+    for (int i = 0; i < 3; i++) {
+        t += gap;
+        TS_NOTHING(&ts, t - 1);
+        TS_EXPECT(&ts, t, .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 1);
+        gap *= 2;
+    }
+    /* the fourth expiry finds three probes unanswered: give up, no segment */
+    TS_NOTHING(&ts, t + gap - 1);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    TS_NOTHING(&ts, t + gap);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSED);
+    SK_CHECK_EQ(ts_info(&ts).error, SK_ETIMEDOUT);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->conn_timeouts, 1);
+    ts_free(&ts);
+}
+
 /* The receiver takes the probe byte: the next probe carries the next byte. */
 static void test_probe_byte_accepted(void)
 {
@@ -322,6 +352,7 @@ static void test_small_window_update_stops_timer(void)
 int main(void)
 {
     SK_RUN(test_zero_window_persist);
+    SK_RUN(test_unanswered_probes_time_out);
     SK_RUN(test_probe_byte_accepted);
     SK_RUN(test_window_closes_with_data_in_flight);
     SK_RUN(test_small_window);
