@@ -117,6 +117,7 @@ struct sk_tcb {
     sk_seq rcv_adv; /* right edge of the window we last advertised */
     sk_seq reass_fin; /* with SK_TF_OOO_FIN */
     uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
+    uint8_t dupacks_owed; /* out-of-order arrivals not yet answered by an ACK */
 
     /* Buffers (storage taken lazily from the environment's cache) */
     sk_ring sndbuf, rcvbuf;
@@ -129,6 +130,7 @@ struct sk_tcb {
     sk_time rtt_time;
     uint8_t backoff;  /* consecutive timeouts */
     uint8_t keep_sent; /* keepalive probes unanswered */
+    uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
 
     /* Congestion control (RFC 5681, RFC 6582) */
     const sk_cc_ops *cc;
