@@ -36,10 +36,13 @@ static void newreno_on_ack(sk_tcb *t, uint32_t acked)
     }
 }
 
-/* RFC 5681 eqn. 4: ssthresh = max(FlightSize / 2, 2 * SMSS). */
+/* RFC 5681 eqn. 4: ssthresh = max(FlightSize / 2, 2 * SMSS), where data
+ * sent by Limited Transmit does not count (RFC 5681 §3.2 step 2). */
 static uint32_t newreno_ssthresh(const sk_tcb *t)
 {
-    uint32_t half = flight_size(t) / 2, floor = 2u * t->snd_mss;
+    uint32_t fl = flight_size(t);
+    fl = fl > t->lt_bytes ? fl - t->lt_bytes : 0;
+    uint32_t half = fl / 2, floor = 2u * t->snd_mss;
     return half > floor ? half : floor;
 }
 

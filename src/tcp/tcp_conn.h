@@ -137,6 +137,7 @@ struct sk_tcb {
     uint32_t cwnd, ssthresh;
     uint32_t cc_acc; /* bytes acked toward the next cwnd increase in CA */
     uint8_t dupacks;
+    uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
     sk_seq recover;
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off */

@@ -324,6 +324,7 @@ static void release_acked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
 /* RFC 6582 §3.2 steps 3 (full ACK) and 5 (partial ACK). */
 static void newreno_new_ack(sk_tcb *t, sk_seq ack, uint32_t acked)
 {
+    t->lt_bytes = 0;
     if (!(t->flags & SK_TF_IN_RECOVERY)) {
         t->dupacks = 0;
         t->cc->on_ack(t, acked);
@@ -375,6 +376,10 @@ static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
     if (t->flags & SK_TF_IN_RECOVERY) {
         t->cwnd += t->snd_mss; /* step 4: inflate for each further dup ACK */
         sk_tcb_mark_output(e, t);
+        return;
+    }
+    if (t->dupacks < 3) {
+        sk_tcb_mark_output(e, t); /* Limited Transmit (RFC 3042) */
         return;
     }
     if (t->dupacks != 3 || !sk_seq_gt(seg->ack, t->recover))

@@ -224,13 +224,25 @@ static void maybe_persist(sk_tcp_env *e, sk_tcb *t, uint32_t avail, uint32_t in_
         sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
+/* Limited Transmit (RFC 3042): on each of the first two duplicate ACKs one
+ * new segment may go beyond cwnd (cwnd itself unchanged), so that a small
+ * window still produces the three duplicate ACKs fast retransmit needs. */
+static uint32_t limited_transmit(const sk_tcb *t)
+{
+    if ((t->flags & SK_TF_IN_RECOVERY) || t->dupacks == 0 || t->dupacks > 2 ||
+        sk_seq_lt(t->snd_nxt, t->snd_max))
+        return 0;
+    return (uint32_t)t->dupacks * t->snd_mss;
+}
+
 static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
 {
     uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
     uint32_t avail = off < data_len ? data_len - off : 0;
     uint32_t in_flight = sk_seq_len(t->snd_una, t->snd_nxt);
-    uint32_t wnd = t->snd_wnd < t->cwnd ? t->snd_wnd : t->cwnd;
+    uint32_t cwnd = t->cwnd + limited_transmit(t);
+    uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
     uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
     uint32_t len = avail < usable ? avail : usable;
     if (len > t->snd_mss)
@@ -250,6 +262,8 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
             return output_pure_ack(e, t, ack_seq(t), out);
         return false;
     }
+    if (in_flight + len > t->cwnd)
+        t->lt_bytes += len; /* sent on Limited Transmit's allowance */
     build_data(e, t, out, t->snd_nxt, len, fin);
     t->snd_nxt = sk_seq_add(t->snd_nxt, len + (fin ? 1u : 0u));
     account_sent(e, t, out, len + (fin ? 1u : 0u), now);

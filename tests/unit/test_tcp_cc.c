@@ -90,6 +90,32 @@ static void test_fast_retransmit_third_dupack(void)
 /* NewReno: with two holes, the partial ACK retransmits the second hole at
  * once; more dup ACKs inflate cwnd and release new data; the full ACK
  * deflates to <= ssthresh. */
+/* RFC 3042 Limited Transmit: the first and second duplicate ACKs each let
+ * one new segment out beyond cwnd; cwnd itself does not change; the third
+ * starts fast retransmit as usual. */
+static void test_limited_transmit(void)
+{
+    ts_script ts;
+    open_mss1000(&ts);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 7000), 7000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(1)); /* cwnd (IW 4000) is full */
+    sk_time_us t = TS_MS(1010);
+    uint32_t cwnd = ts_info(&ts).cwnd;
+    dupack(&ts, t, 1001);
+    expect_data(&ts, t, 5001, 1000, __LINE__);
+    TS_NOTHING(&ts, t);
+    dupack(&ts, t + TS_MS(1), 1001);
+    expect_data(&ts, t + TS_MS(1), 6001, 1000, __LINE__);
+    TS_NOTHING(&ts, t + TS_MS(1));
+    SK_CHECK_EQ(ts_info(&ts).cwnd, cwnd);
+    dupack(&ts, t + TS_MS(2), 1001);
+    TS_EXPECT(&ts, t + TS_MS(2), .flags = TS_A, .seq = 1001, .ack = 5001, .len = 1000);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->fast_retransmits, 1);
+    ts_free(&ts);
+}
+
 static void test_newreno_partial_ack(void)
 {
     ts_script ts;
@@ -109,23 +135,24 @@ static void test_newreno_partial_ack(void)
         expect_data(&ts, t, 5001 + 1000 * i, 1000, __LINE__);
     TS_NOTHING(&ts, t);
     t += TS_MS(10);
-    /* six segments arrive: six duplicate ACKs */
+    /* six segments arrive: six duplicate ACKs; the first two each release
+     * one new segment (Limited Transmit, RFC 3042) */
     dupack(&ts, t, 5001);
+    expect_data(&ts, t, 13001, 1000, __LINE__);
     dupack(&ts, t, 5001);
+    expect_data(&ts, t, 14001, 1000, __LINE__);
     TS_NOTHING(&ts, t);
     dupack(&ts, t, 5001);
     expect_data(&ts, t, 5001, 1000, __LINE__); /* fast retransmit */
     TS_NOTHING(&ts, t);
     sk_tcp_info in = ts_info(&ts);
+    /* FlightSize 10000 less the 2000 sent by Limited Transmit (RFC 5681
+     * §3.2 step 2), halved */
     SK_CHECK_EQ(in.ssthresh, 4000);
     SK_CHECK_EQ(in.cwnd, 7000);
-    dupack(&ts, t, 5001); /* cwnd 8000 = FlightSize: nothing new yet */
-    TS_NOTHING(&ts, t);
-    dupack(&ts, t, 5001); /* 9000: one new segment */
-    expect_data(&ts, t, 13001, 1000, __LINE__);
-    TS_NOTHING(&ts, t);
-    dupack(&ts, t, 5001); /* 10000: another */
-    expect_data(&ts, t, 14001, 1000, __LINE__);
+    dupack(&ts, t, 5001); /* cwnd 8000 < 10000 in flight: nothing new */
+    dupack(&ts, t, 5001); /* 9000 */
+    dupack(&ts, t, 5001); /* 10000 = in flight: still nothing */
     TS_NOTHING(&ts, t);
     SK_CHECK_EQ(ts_info(&ts).cwnd, 10000);
     /* the retransmission arrives: a partial ACK up to the second hole */
@@ -138,7 +165,7 @@ static void test_newreno_partial_ack(void)
     expect_data(&ts, t, 15001, 1000, __LINE__);
     TS_NOTHING(&ts, t);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->fast_retransmits, 1);
-    /* the full ACK (covers recover = 13001) ends recovery */
+    /* the full ACK (covers recover = 15001: SND.MAX at fast retransmit) ends recovery */
     t += TS_MS(10);
     dupack(&ts, t, 15001);
     in = ts_info(&ts);
@@ -206,6 +233,7 @@ int main(void)
 {
     SK_RUN(test_slow_start);
     SK_RUN(test_fast_retransmit_third_dupack);
+    SK_RUN(test_limited_transmit);
     SK_RUN(test_newreno_partial_ack);
     SK_RUN(test_congestion_avoidance);
     SK_RUN(test_no_fast_retransmit_below_recover);
