@@ -24,6 +24,20 @@ static sk_tcb *conn_of(const sk_stack *s, sk_sock h)
     return t != NULL && !(t->flags & SK_TF_LISTENER) ? t : NULL;
 }
 
+/* The connection behind a handle for a data call, or the error that call
+ * returns: a stale handle, or the connection's pending error (reset,
+ * timeout ...), which every later call keeps reporting. */
+static int io_conn(const sk_stack *s, sk_sock sock, sk_tcb **out)
+{
+    sk_tcb *t = conn_of(s, sock);
+    if (t == NULL)
+        return SK_EBADHANDLE;
+    if (t->error != 0)
+        return t->error;
+    *out = t;
+    return 0;
+}
+
 static uint16_t announce_mss(const sk_stack *s, uint16_t want)
 {
     uint16_t mtu_mss = (uint16_t)(s->env.cfg.mtu - 40);
@@ -153,11 +167,10 @@ ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *dat
     (void)now;
     if (s == NULL || (data == NULL && len > 0))
         return SK_EINVAL;
-    sk_tcb *t = conn_of(s, sock);
-    if (t == NULL)
-        return SK_EBADHANDLE;
-    if (t->error != 0)
-        return t->error;
+    sk_tcb *t;
+    int err = io_conn(s, sock, &t);
+    if (err != 0)
+        return err;
     if (t->flags & SK_TF_FIN_QUEUED)
         return SK_ESHUTDOWN;
     if (!send_side_open(t->state))
@@ -200,11 +213,10 @@ ptrdiff_t sk_tcp_recv(sk_stack *s, sk_time_us now, sk_sock sock, void *buf, size
     (void)now;
     if (s == NULL || (buf == NULL && cap > 0))
         return SK_EINVAL;
-    sk_tcb *t = conn_of(s, sock);
-    if (t == NULL)
-        return SK_EBADHANDLE;
-    if (t->error != 0)
-        return t->error;
+    sk_tcb *t;
+    int err = io_conn(s, sock, &t);
+    if (err != 0)
+        return err;
     size_t n = sk_ring_read(&t->rcvbuf, buf, cap);
     if (n > 0) {
         maybe_window_update(&s->env, t);
@@ -222,11 +234,10 @@ int sk_tcp_shutdown(sk_stack *s, sk_time_us now, sk_sock sock)
 {
     if (s == NULL)
         return SK_EINVAL;
-    sk_tcb *t = conn_of(s, sock);
-    if (t == NULL)
-        return SK_EBADHANDLE;
-    if (t->error != 0)
-        return t->error;
+    sk_tcb *t;
+    int err = io_conn(s, sock, &t);
+    if (err != 0)
+        return err;
     if (send_side_open(t->state)) {
         sk_tcb_queue_fin(&s->env, t, now);
         return 0;
