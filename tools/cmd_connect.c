@@ -1,10 +1,253 @@
-/* synack connect: placeholder until the subcommand lands (its own issue). */
+/* synack connect: like nc. Standard input goes to one TCP connection made
+ * by synack on a TAP/TUN device, what arrives goes to standard output, and
+ * the end of standard input half-closes the connection (FIN). Exit status 0
+ * only when the connection ended cleanly: everything read from stdin was
+ * sent and acknowledged, our FIN was acknowledged, the peer's FIN arrived
+ * and everything before it was written to stdout. */
+#include "posix/posix_sock.h"
+#include "synack/error.h"
 #include "tool.h"
+#include "tool_net.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CMD "connect"
+#define IO_CAP 65536
+
+static const char usage_text[] =
+    "usage: synack connect (--tap NAME | --tun NAME) --addr A.B.C.D/NN [options] HOST PORT\n"
+    "  --timeout SECS            give up connecting after SECS seconds (default 10)\n";
+
+typedef struct {
+    tool_net net;
+    sk_stack *stack;
+    sk_posix_loop *loop;
+    sk_sock sock;
+    sk_endpoint remote;
+    char remote_str[32];
+    uint64_t timeout_us;
+    int stdin_flags;
+    bool stdin_eof, shut, peer_eof;
+    size_t in_len, in_off;
+    uint8_t in[IO_CAP];
+    uint8_t out[IO_CAP];
+} client;
+
+static int parse_target(client *cl, const char *host, const char *port)
+{
+    sk_ip4 a;
+    char *end;
+    unsigned long p = strtoul(port, &end, 10);
+    if (sk_ip4_from_str(host, &a) != 0) {
+        tool_error(CMD, "bad host '%s' (want an IPv4 address A.B.C.D)", host);
+        return -1;
+    }
+    if (port[0] == '\0' || *end != '\0' || p == 0 || p > 65535) {
+        tool_error(CMD, "bad port '%s' (1..65535)", port);
+        return -1;
+    }
+    cl->remote.addr = sk_ipaddr_from_ip4(a);
+    cl->remote.port = (uint16_t)p;
+    tool_endpoint_str(&cl->remote, cl->remote_str, sizeof cl->remote_str);
+    return 0;
+}
+
+static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
+{
+    const char *pos[2];
+    int npos = 0;
+    cl->timeout_us = 10000000u;
+    for (int i = 1; i < argc; i++) {
+        int t = tool_net_option(CMD, o, argc, argv, &i);
+        if (t < 0)
+            return 2;
+        if (t > 0)
+            continue;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("%s%s", usage_text, tool_net_usage);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+            char *end;
+            double s = strtod(argv[++i], &end);
+            if (*end != '\0' || !(s > 0 && s < 86400)) {
+                tool_error(CMD, "bad --timeout '%s' (seconds, > 0)", argv[i]);
+                return 2;
+            }
+            cl->timeout_us = (uint64_t)(s * 1e6);
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            tool_error(CMD, "unknown option '%s' (try --help)", argv[i]);
+            return 2;
+        } else if (npos < 2) {
+            pos[npos++] = argv[i];
+        } else {
+            tool_error(CMD, "unexpected argument '%s' (try --help)", argv[i]);
+            return 2;
+        }
+    }
+    if (npos != 2) {
+        tool_error(CMD, "HOST and PORT are required (try --help)");
+        return 2;
+    }
+    if (tool_net_check(CMD, o) != 0 || parse_target(cl, pos[0], pos[1]) != 0)
+        return 2;
+    return -1;
+}
+
+static int fail(client *cl, int err)
+{
+    tool_error(CMD, "%s: %s", cl->remote_str, sk_strerror(err));
+    return 1;
+}
+
+/* stdin -> connection. Returns 0, or an error code. */
+static int pump_stdin(client *cl)
+{
+    for (;;) {
+        while (cl->in_off < cl->in_len) {
+            ptrdiff_t n = sk_tcp_send(cl->stack, cl->loop->now, cl->sock, cl->in + cl->in_off,
+                                      cl->in_len - cl->in_off);
+            if (n == SK_EAGAIN)
+                return 0;
+            if (n < 0)
+                return (int)n;
+            cl->in_off += (size_t)n;
+        }
+        cl->in_off = cl->in_len = 0;
+        if (cl->stdin_eof)
+            break;
+        ssize_t r = read(STDIN_FILENO, cl->in, IO_CAP);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return 0;
+        if (r <= 0) {
+            cl->stdin_eof = true;
+            sk_posix_loop_unwatch(cl->loop, STDIN_FILENO);
+            break;
+        }
+        cl->in_len = (size_t)r;
+    }
+    if (!cl->shut) {
+        cl->shut = true;
+        return sk_tcp_shutdown(cl->stack, cl->loop->now, cl->sock);
+    }
+    return 0;
+}
+
+static int write_all(const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(STDOUT_FILENO, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* connection -> stdout. Returns 0, or an error code. */
+static int pump_stdout(client *cl)
+{
+    while (!cl->peer_eof) {
+        ptrdiff_t n = sk_tcp_recv(cl->stack, cl->loop->now, cl->sock, cl->out, IO_CAP);
+        if (n == SK_EAGAIN)
+            return 0;
+        if (n < 0)
+            return (int)n;
+        if (n == 0) {
+            cl->peer_eof = true;
+            break;
+        }
+        if (write_all(cl->out, (size_t)n) != 0) {
+            tool_error(CMD, "cannot write to standard output: %s", strerror(errno));
+            return SK_EIO;
+        }
+    }
+    return 0;
+}
+
+static int session(client *cl)
+{
+    bool watching = true;
+    for (;;) {
+        int e = pump_stdout(cl);
+        if (e == 0)
+            e = pump_stdin(cl);
+        if (e == 0 && (sk_sock_events(cl->stack, cl->sock) & SK_EV_ERROR))
+            e = SK_ECONNRESET;
+        if (e != 0) {
+            sk_tcp_info info;
+            if (sk_tcp_get_info(cl->stack, cl->sock, &info) == 0 && info.error != 0)
+                e = info.error;
+            return e;
+        }
+        if (cl->peer_eof && cl->shut && (sk_sock_events(cl->stack, cl->sock) & SK_EV_CLOSED))
+            return 0;
+        /* read stdin only when what was read before has been queued */
+        bool want = !cl->stdin_eof && cl->in_len == 0;
+        if (want != watching) {
+            if (want)
+                sk_posix_loop_watch(cl->loop, STDIN_FILENO, POLLIN);
+            else
+                sk_posix_loop_unwatch(cl->loop, STDIN_FILENO);
+            watching = want;
+        }
+        if (tool_stop_flag)
+            return SK_ECONNABORTED;
+        if (sk_posix_loop_step(cl->loop, 1000000u) != 0)
+            return SK_EIO;
+    }
+}
+
+static int run(client *cl)
+{
+    int r = sk_blocking_connect(cl->loop, &cl->remote, cl->timeout_us, &cl->sock);
+    if (r != 0)
+        return r == SK_EIO ? (tool_error(CMD, "device failed: %s", strerror(errno)), 1)
+                           : fail(cl, r);
+    cl->stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
+    if (cl->stdin_flags >= 0)
+        fcntl(STDIN_FILENO, F_SETFL, cl->stdin_flags | O_NONBLOCK);
+    sk_posix_loop_watch(cl->loop, STDIN_FILENO, POLLIN);
+    r = session(cl);
+    if (cl->stdin_flags >= 0)
+        fcntl(STDIN_FILENO, F_SETFL, cl->stdin_flags);
+    if (r == 0) {
+        sk_tcp_close(cl->stack, cl->loop->now, cl->sock);
+        sk_posix_loop_flush(cl->loop);
+        return 0;
+    }
+    if (r == SK_ECONNABORTED) {
+        sk_blocking_close(cl->loop, cl->sock, 2000000u);
+        tool_error(CMD, "interrupted");
+        return 1;
+    }
+    sk_tcp_abort(cl->stack, cl->loop->now, cl->sock);
+    sk_posix_loop_flush(cl->loop);
+    return r == SK_EIO ? 1 : fail(cl, r);
+}
 
 int cmd_connect(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    tool_error("connect", "not built yet");
-    return 1;
+    static client cl;
+    tool_net_opts o;
+    memset(&o, 0, sizeof o);
+    memset(&cl, 0, sizeof cl);
+    int r = parse_args(&cl, &o, argc, argv);
+    if (r >= 0)
+        return r;
+    tool_signals_install();
+    if (tool_net_start(&cl.net, CMD, &o, stderr, NULL) != 0)
+        return 1;
+    cl.stack = cl.net.stack;
+    cl.loop = cl.net.loop;
+    r = run(&cl);
+    tool_net_stop(&cl.net);
+    return r;
 }

@@ -1,10 +1,556 @@
-/* synack serve: placeholder until the subcommand lands (its own issue). */
+/* synack serve: echo, discard, HTTP/1.1 and iperf 2 servers on a TAP/TUN
+ * device, all in one single-threaded event loop on the non-blocking API. */
+#include "synack/error.h"
 #include "tool.h"
+#include "tool_http.h"
+#include "tool_net.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CMD "serve"
+#define OUT_CAP 32768
+#define DRAIN_US 2000000u /* how long SIGINT/SIGTERM waits for peers to close */
+
+enum svc { SVC_ECHO, SVC_DISCARD, SVC_HTTP, SVC_IPERF, SVC__COUNT };
+static const char *const svc_opt[SVC__COUNT] = {"--echo", "--discard", "--http", "--iperf"};
+
+typedef struct {
+    sk_sock sock;
+    enum svc svc;
+    sk_endpoint peer;
+    bool draining;         /* FIN sent at exit: read and drop until the peer's */
+    sk_time_us t0, t_last; /* iperf: first and last byte */
+    uint64_t bytes;
+    /* pending output: echo data, or an HTTP response head / body chunk */
+    size_t out_len, out_off;
+    /* http */
+    size_t req_len;
+    bool responding, close_after;
+    int fd;                /* body from a file, or -1 */
+    uint64_t body_off, body_left;
+    const char *page;      /* body from memory (generated), or NULL */
+    bool pattern;          /* body: the /bytes/N pattern */
+    char req[TOOL_HTTP_MAX_HEAD];
+    uint8_t out[OUT_CAP];
+} conn;
+
+typedef struct {
+    tool_net net;
+    sk_stack *stack;
+    sk_posix_loop *loop;
+    const char *root;
+    uint16_t port[SVC__COUNT];
+    bool on[SVC__COUNT];
+    sk_sock listener[SVC__COUNT];
+    conn **conns;          /* indexed by handle slot */
+    uint32_t max_conns, nconns;
+    FILE *log;
+} server;
+
+static const char usage_text[] =
+    "usage: synack serve (--tap NAME | --tun NAME) --addr A.B.C.D/NN [options]\n"
+    "services (any number, each on its own port):\n"
+    "  --echo PORT               send back every byte received\n"
+    "  --discard PORT            read and drop\n"
+    "  --http PORT [--root DIR]  HTTP/1.1: GET/HEAD files under DIR, or generated pages\n"
+    "                            (/ and /bytes/N) when no DIR is given\n"
+    "  --iperf PORT              iperf 2 TCP server: run `iperf -c ADDR -p PORT` against it\n"
+    "other options:\n";
+
+/* ---- connections ---- */
+
+static conn *conn_of(const server *sv, sk_sock s)
+{
+    if (s.idx >= sv->max_conns || sv->conns[s.idx] == NULL)
+        return NULL;
+    conn *c = sv->conns[s.idx];
+    return c->sock.gen == s.gen ? c : NULL;
+}
+
+static void conn_free(server *sv, conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    sv->conns[c->sock.idx] = NULL;
+    sv->nconns--;
+    free(c);
+}
+
+static void iperf_report(server *sv, const conn *c)
+{
+    char peer[32];
+    double secs = c->t_last > c->t0 ? (double)(c->t_last - c->t0) / 1e6 : 0.0;
+    double mbit = secs > 0 ? (double)c->bytes * 8.0 / secs / 1e6 : 0.0;
+    fprintf(sv->log, "iperf %s: %llu bytes in %.2f s = %.1f Mbit/s\n",
+            tool_endpoint_str(&c->peer, peer, sizeof peer), (unsigned long long)c->bytes, secs,
+            mbit);
+}
+
+/* status > 0: the peer finished (graceful close); < 0: the connection failed. */
+static void conn_end(server *sv, conn *c, int status)
+{
+    if (c->svc == SVC_IPERF && status > 0)
+        iperf_report(sv, c);
+    if (sk_tcp_close(sv->stack, sv->loop->now, c->sock) != 0)
+        sk_tcp_abort(sv->stack, sv->loop->now, c->sock);
+    conn_free(sv, c);
+}
+
+/* Send what is pending in c->out: 1 all sent, 0 would block, -1 error. */
+static int flush_out(server *sv, conn *c)
+{
+    while (c->out_off < c->out_len) {
+        ptrdiff_t n = sk_tcp_send(sv->stack, sv->loop->now, c->sock, c->out + c->out_off,
+                                  c->out_len - c->out_off);
+        if (n == SK_EAGAIN)
+            return 0;
+        if (n < 0)
+            return -1;
+        c->out_off += (size_t)n;
+    }
+    c->out_off = c->out_len = 0;
+    return 1;
+}
+
+/* ---- echo, discard, iperf, drain: 0 keep going, 1 peer done, -1 failed ---- */
+
+static int pump_echo(server *sv, conn *c)
+{
+    for (;;) {
+        int f = flush_out(sv, c);
+        if (f <= 0)
+            return f;
+        ptrdiff_t n = sk_tcp_recv(sv->stack, sv->loop->now, c->sock, c->out, OUT_CAP);
+        if (n == SK_EAGAIN)
+            return 0;
+        if (n <= 0)
+            return n == 0 ? 1 : -1;
+        c->out_len = (size_t)n;
+    }
+}
+
+static int pump_sink(server *sv, conn *c)
+{
+    for (;;) {
+        ptrdiff_t n = sk_tcp_recv(sv->stack, sv->loop->now, c->sock, c->out, OUT_CAP);
+        if (n == SK_EAGAIN)
+            return 0;
+        if (n <= 0)
+            return n == 0 ? 1 : -1;
+        c->bytes += (uint64_t)n;
+        c->t_last = sv->loop->now;
+    }
+}
+
+/* ---- http ---- */
+
+static const char index_page[] =
+    "<!DOCTYPE html>\n<html><head><title>synack</title></head><body>\n"
+    "<h1>synack</h1>\n<p>This page was served by synack, a user-space TCP/IPv4 stack.</p>\n"
+    "<p><a href=\"/bytes/1048576\">/bytes/N</a> returns N bytes of a test pattern.</p>\n"
+    "</body></html>\n";
+static const char pattern[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+\n";
+
+static void http_head(conn *c, int status, bool keep, uint64_t len, const char *type, int minor)
+{
+    c->out_len = tool_http_response_head((char *)c->out, OUT_CAP, status, minor, keep, len, type);
+    c->out_off = 0;
+    c->close_after = !keep;
+    c->responding = true;
+}
+
+static void http_error(conn *c, int status, bool keep, int minor, bool head)
+{
+    char body[64];
+    int n = snprintf(body, sizeof body, "%d %s\n", status, tool_http_reason(status));
+    http_head(c, status, keep, (uint64_t)n, "text/plain; charset=utf-8", minor);
+    if (!head && c->out_len + (size_t)n <= OUT_CAP) {
+        memcpy(c->out + c->out_len, body, (size_t)n);
+        c->out_len += (size_t)n;
+    }
+}
+
+/* A file under the root: 0 and an open fd with its size, or a status. */
+static int open_under_root(const char *root, const char *path, int *fd, uint64_t *size)
+{
+    char full[4096];
+    struct stat st;
+    int n = snprintf(full, sizeof full, "%s%s", root, path);
+    if (n < 0 || (size_t)n >= sizeof full - 16)
+        return 414;
+    if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+        strcat(full, full[n - 1] == '/' ? "index.html" : "/index.html");
+        if (stat(full, &st) != 0)
+            return 404;
+    }
+    if (!S_ISREG(st.st_mode))
+        return 404;
+    *fd = open(full, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return errno == EACCES ? 403 : 404;
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
+/* Generated content when there is no --root: "/" and "/bytes/N". */
+static int generated(conn *c, const char *path, uint64_t *size, const char **type)
+{
+    char *end;
+    if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
+        c->page = index_page;
+        *size = sizeof index_page - 1;
+        *type = "text/html; charset=utf-8";
+        return 0;
+    }
+    if (strncmp(path, "/bytes/", 7) == 0 && path[7] >= '0' && path[7] <= '9') {
+        unsigned long long n = strtoull(path + 7, &end, 10);
+        if (*end != '\0' || n > (1ull << 40))
+            return 404;
+        c->pattern = true;
+        *size = n;
+        *type = "application/octet-stream";
+        return 0;
+    }
+    return 404;
+}
+
+static void http_start(server *sv, conn *c, size_t head_len)
+{
+    tool_http_req req;
+    int st = tool_http_parse(c->req, head_len, &req);
+    memmove(c->req, c->req + head_len, c->req_len - head_len);
+    c->req_len -= head_len;
+    if (st != 0) {
+        http_error(c, st, req.keep_alive, req.minor, req.head);
+        return;
+    }
+    uint64_t size = 0;
+    const char *type = NULL;
+    c->fd = -1;
+    c->page = NULL;
+    c->pattern = false;
+    if (sv->root != NULL) {
+        st = open_under_root(sv->root, req.path, &c->fd, &size);
+        type = tool_http_mime(req.path);
+    } else {
+        st = generated(c, req.path, &size, &type);
+    }
+    if (st != 0) {
+        http_error(c, st, req.keep_alive, req.minor, req.head);
+        return;
+    }
+    http_head(c, 200, req.keep_alive, size, type, req.minor);
+    c->body_off = 0;
+    c->body_left = req.head ? 0 : size;
+}
+
+/* Refill c->out with the next piece of the body: 0, or -1 (file error). */
+static int http_refill(conn *c)
+{
+    size_t want = c->body_left < OUT_CAP ? (size_t)c->body_left : OUT_CAP;
+    if (c->fd >= 0) {
+        ssize_t n = pread(c->fd, c->out, want, (off_t)c->body_off);
+        if (n <= 0)
+            return -1; /* the file shrank or failed: the response cannot be completed */
+        want = (size_t)n;
+    } else if (c->page != NULL) {
+        memcpy(c->out, c->page + c->body_off, want);
+    } else {
+        for (size_t i = 0; i < want; i++)
+            c->out[i] = (uint8_t)pattern[(c->body_off + i) % (sizeof pattern - 1)];
+    }
+    c->out_len = want;
+    c->out_off = 0;
+    c->body_off += want;
+    c->body_left -= want;
+    return 0;
+}
+
+/* The response in progress: 1 done, 0 would block, -1 failed. */
+static int http_respond(server *sv, conn *c)
+{
+    for (;;) {
+        int f = flush_out(sv, c);
+        if (f <= 0)
+            return f;
+        if (c->body_left == 0)
+            break;
+        if (http_refill(c) != 0)
+            return -1;
+    }
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->responding = false;
+    return 1;
+}
+
+static int pump_http(server *sv, conn *c)
+{
+    for (;;) {
+        if (c->responding) {
+            int r = http_respond(sv, c);
+            if (r <= 0)
+                return r;
+            if (c->close_after)
+                return 1;
+            continue;
+        }
+        size_t hl = tool_http_head_len(c->req, c->req_len);
+        if (hl > 0) {
+            http_start(sv, c, hl);
+            continue;
+        }
+        if (c->req_len == sizeof c->req) {
+            http_error(c, 431, false, 1, false);
+            continue;
+        }
+        ptrdiff_t n = sk_tcp_recv(sv->stack, sv->loop->now, c->sock, c->req + c->req_len,
+                                  sizeof c->req - c->req_len);
+        if (n == SK_EAGAIN)
+            return 0;
+        if (n <= 0)
+            return n == 0 ? 1 : -1;
+        c->req_len += (size_t)n;
+    }
+}
+
+/* ---- dispatch ---- */
+
+static void conn_pump(server *sv, conn *c)
+{
+    int r;
+    if (c->draining)
+        r = pump_sink(sv, c);
+    else if (c->svc == SVC_ECHO)
+        r = pump_echo(sv, c);
+    else if (c->svc == SVC_HTTP)
+        r = pump_http(sv, c);
+    else
+        r = pump_sink(sv, c);
+    if (r > 0 && c->svc == SVC_HTTP && c->close_after && !c->draining) {
+        /* RFC 9112 §9.6: half-close, then read until the client closes, so
+         * that unread request bytes do not turn our close into a RST that
+         * could destroy the response before the client reads it. */
+        c->draining = true;
+        r = sk_tcp_shutdown(sv->stack, sv->loop->now, c->sock) == 0 ? pump_sink(sv, c) : -1;
+    }
+    if (r != 0)
+        conn_end(sv, c, r);
+}
+
+static void accept_all(server *sv, enum svc svc)
+{
+    for (;;) {
+        sk_sock s;
+        sk_endpoint peer;
+        if (sk_tcp_accept(sv->stack, sv->listener[svc], &s, &peer) != 0)
+            return;
+        conn *c = s.idx < sv->max_conns ? calloc(1, sizeof *c) : NULL;
+        if (c == NULL) {
+            sk_tcp_abort(sv->stack, sv->loop->now, s);
+            continue;
+        }
+        c->sock = s;
+        c->svc = svc;
+        c->peer = peer;
+        c->fd = -1;
+        c->t0 = c->t_last = sv->loop->now;
+        sv->conns[s.idx] = c;
+        sv->nconns++;
+        conn_pump(sv, c);
+    }
+}
+
+static bool same_sock(sk_sock a, sk_sock b)
+{
+    return a.idx == b.idx && a.gen == b.gen;
+}
+
+static void dispatch(server *sv)
+{
+    sk_event ev;
+    while (sk_stack_next_event(sv->stack, &ev)) {
+        bool listener = false;
+        for (int k = 0; k < SVC__COUNT; k++) {
+            if (sv->on[k] && same_sock(ev.sock, sv->listener[k])) {
+                accept_all(sv, (enum svc)k);
+                listener = true;
+            }
+        }
+        conn *c = listener ? NULL : conn_of(sv, ev.sock);
+        if (c != NULL)
+            conn_pump(sv, c);
+    }
+}
+
+/* ---- start-up and shutdown ---- */
+
+static int start_listeners(server *sv)
+{
+    sk_listen_opts lo = {.backlog = 1024};
+    char ip[16];
+    fprintf(sv->log, "synack serve: %s %s, synack at %s/%u:", sv->net.dev.kind == SK_DEV_TAP ?
+            "TAP" : "TUN", sv->net.dev.name, sk_ip4_to_str(sv->net.opts->addr, ip, sizeof ip),
+            sv->net.opts->prefix_len);
+    for (int k = 0; k < SVC__COUNT; k++) {
+        if (!sv->on[k])
+            continue;
+        int r = sk_tcp_listen(sv->stack, sv->port[k], &lo, &sv->listener[k]);
+        if (r != 0) {
+            fputc('\n', sv->log);
+            tool_error(CMD, "cannot listen on port %u for %s: %s", sv->port[k], svc_opt[k] + 2,
+                       sk_strerror(r));
+            return -1;
+        }
+        fprintf(sv->log, " %s on %u", svc_opt[k] + 2, sv->port[k]);
+    }
+    fprintf(sv->log, "\n");
+    fflush(sv->log);
+    return 0;
+}
+
+/* SIGINT/SIGTERM: stop listening, FIN every connection, wait up to DRAIN_US
+ * for the peers' FINs, reset what is left. */
+static int drain(server *sv)
+{
+    for (int k = 0; k < SVC__COUNT; k++)
+        if (sv->on[k])
+            sk_tcp_close(sv->stack, sv->loop->now, sv->listener[k]);
+    for (uint32_t i = 0; i < sv->max_conns; i++) {
+        conn *c = sv->conns[i];
+        if (c == NULL)
+            continue;
+        c->draining = true;
+        if (sk_tcp_shutdown(sv->stack, sv->loop->now, c->sock) != 0)
+            conn_end(sv, c, -1);
+    }
+    sk_time_us until = sv->loop->now + DRAIN_US;
+    while (sv->nconns > 0 && sv->loop->now < until) {
+        if (sk_posix_loop_step(sv->loop, until - sv->loop->now) != 0)
+            return -1;
+        dispatch(sv);
+    }
+    for (uint32_t i = 0; i < sv->max_conns; i++)
+        if (sv->conns[i] != NULL) {
+            sk_tcp_abort(sv->stack, sv->loop->now, sv->conns[i]->sock);
+            conn_free(sv, sv->conns[i]);
+        }
+    /* a last moment for the final ACKs and RSTs to go out */
+    until = sv->loop->now + 100000u;
+    while (sv->loop->now < until)
+        if (sk_posix_loop_step(sv->loop, until - sv->loop->now) != 0)
+            return -1;
+    return 0;
+}
+
+static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        int t = tool_net_option(CMD, o, argc, argv, &i);
+        if (t < 0)
+            return 2;
+        if (t > 0)
+            continue;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("%s%s", usage_text, tool_net_usage);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--root") && i + 1 < argc) {
+            sv->root = argv[++i];
+            continue;
+        }
+        int k = 0;
+        while (k < SVC__COUNT && strcmp(argv[i], svc_opt[k]) != 0)
+            k++;
+        char *end;
+        unsigned long p = k < SVC__COUNT && i + 1 < argc ? strtoul(argv[i + 1], &end, 10) : 0;
+        if (k == SVC__COUNT) {
+            tool_error(CMD, "unknown option '%s' (try --help)", argv[i]);
+            return 2;
+        }
+        if (i + 1 >= argc || *end != '\0' || p == 0 || p > 65535) {
+            tool_error(CMD, "%s needs a port number 1..65535 (try --help)", argv[i]);
+            return 2;
+        }
+        if (sv->on[k]) {
+            tool_error(CMD, "%s given twice (one port per service)", argv[i]);
+            return 2;
+        }
+        sv->on[k] = true;
+        sv->port[k] = (uint16_t)p;
+        i++;
+    }
+    return -1;
+}
+
+static int check_args(server *sv, const tool_net_opts *o)
+{
+    if (tool_net_check(CMD, o) != 0)
+        return 2;
+    bool any = false;
+    for (int k = 0; k < SVC__COUNT; k++)
+        any = any || sv->on[k];
+    if (!any) {
+        tool_error(CMD, "no service: give at least one of --echo, --discard, --http, --iperf");
+        return 2;
+    }
+    struct stat st;
+    if (sv->root != NULL && (stat(sv->root, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        tool_error(CMD, "--root %s is not a directory", sv->root);
+        return 2;
+    }
+    return 0;
+}
+
+static void serve_tweak(sk_stack_config *cfg)
+{
+    cfg->max_sockets = 4096;
+}
+
+static int run(server *sv)
+{
+    while (!tool_stop_flag) {
+        if (sk_posix_loop_step(sv->loop, 1000000u) != 0) {
+            tool_error(CMD, "device %s failed: %s", sv->net.dev.name, strerror(errno));
+            return 1;
+        }
+        dispatch(sv);
+    }
+    if (drain(sv) != 0) {
+        tool_error(CMD, "device %s failed: %s", sv->net.dev.name, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
 
 int cmd_serve(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    tool_error("serve", "not built yet");
-    return 1;
+    static server sv;
+    tool_net_opts o;
+    memset(&o, 0, sizeof o);
+    memset(&sv, 0, sizeof sv);
+    sv.log = stdout;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    int r = parse_args(&sv, &o, argc, argv);
+    if (r >= 0)
+        return r;
+    if ((r = check_args(&sv, &o)) != 0)
+        return r;
+    tool_signals_install();
+    if (tool_net_start(&sv.net, CMD, &o, sv.log, serve_tweak) != 0)
+        return 1;
+    sv.stack = sv.net.stack;
+    sv.loop = sv.net.loop;
+    sv.max_conns = 4096;
+    sv.conns = calloc(sv.max_conns, sizeof *sv.conns);
+    r = sv.conns == NULL ? 1 : start_listeners(&sv) != 0 ? 1 : run(&sv);
+    free(sv.conns);
+    tool_net_stop(&sv.net);
+    return r;
 }

@@ -13,4 +13,13 @@ int cmd_ping(int argc, char **argv);
 /* Print "synack <cmd>: <message>" to stderr (printf-style). */
 void tool_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Strict number parsing for options (tools/tool_parse.c). Each returns 0,
+ * or -1 when `s` is not entirely a number of the expected form or is out of
+ * range; nothing is printed. */
+#include <stdint.h>
+/* Decimal digits only (no sign, no spaces, no "0x"), value in [min, max]. */
+int tool_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A probability: "0.25", "1", ".5" or a percentage "25%", "2.5%"; in [0, 1]. */
+int tool_parse_prob(const char *s, double *out);
+
 #endif

@@ -122,7 +122,7 @@ typedef void (*sk_trace_fn)(void *ctx, const sk_trace_event *ev);
  * ------------------------------------------------------------------------- */
 enum sk_link_type {
     SK_LINK_IP,       /* frames are raw IPv4 packets (TUN, the simulator) */
-    SK_LINK_ETHERNET, /* frames are Ethernet II (TAP) */
+    SK_LINK_ETHERNET, /* frames are Ethernet II (TAP), with ARP for next hops */
 };
 
 typedef struct {
@@ -149,6 +149,21 @@ typedef struct {
     uint32_t time_wait_us;   /* TIME-WAIT = 2*MSL, default 60 s */
     uint32_t challenge_ack_limit; /* RFC 5961 challenge ACKs per second, default 1000 */
 
+    /* Interface layer (ARP, IPv4 reassembly, ICMP). Every table below is
+     * allocated at creation and fails in a counted way when full. */
+    uint16_t arp_cache_size;   /* neighbour entries, default 64 (Ethernet only) */
+    uint16_t arp_queue_len;    /* packets held while resolving, default 16, each up to the MTU */
+    uint32_t arp_timeout_us;   /* a learned entry is used this long, default 60 s */
+    uint32_t arp_retry_us;     /* interval between requests, default 1 s */
+    uint8_t arp_tries;         /* requests before held packets are dropped, default 3 */
+    uint8_t ip_reass_max;      /* datagrams reassembled at once (64 KiB each), default 4; 0: off */
+    uint32_t ip_reass_timeout_us; /* default 30 s */
+    uint16_t icmp_queue_len;   /* echo replies, pings and ICMP errors waiting to go out, default 8 */
+    uint16_t ping_queue_len;   /* echo replies kept for sk_ping_next_reply, default 16 */
+    uint32_t icmp_error_rate;  /* ICMP errors we send per second, default 100; 0: none */
+    uint32_t icmp_error_burst; /* token bucket depth, default 10 */
+    bool icmp_echo_broadcast;  /* answer echo requests sent to a broadcast address, default off */
+
     sk_trace_fn trace;       /* optional */
     void *trace_ctx;
 } sk_stack_config;
@@ -157,7 +172,9 @@ typedef struct {
 void sk_stack_config_default(sk_stack_config *cfg);
 
 /* Create a stack; SK_EINVAL for a bad configuration (with no allocator,
- * mtu < 68, max_sockets 0 ...), SK_ENOMEM when allocation fails. */
+ * mtu < 68, max_sockets 0, Ethernet with a multicast MAC or no ARP cache
+ * ...), SK_ENOTSUP for an unknown link type, SK_ENOMEM when allocation
+ * fails. On Ethernet the first sk_stack_output sends a gratuitous ARP. */
 int sk_stack_create(const sk_stack_config *cfg, sk_stack **out);
 /* Free the stack and every socket (no segments are sent). NULL is ignored. */
 void sk_stack_destroy(sk_stack *s);
@@ -257,6 +274,7 @@ typedef struct {
     size_t sndbuf_used, rcvbuf_used;
     uint32_t retransmits; /* segments retransmitted on this connection */
     int error;            /* pending error (SK_ECONNRESET ...) or 0 */
+    int soft_error;       /* last ICMP soft error (SK_EHOSTUNREACH ...) or 0 (RFC 1122 §4.2.3.9) */
 } sk_tcp_info;
 
 int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out);
@@ -281,6 +299,19 @@ typedef struct {
     uint64_t dup_acks_in;
     uint64_t ooo_segments;            /* out-of-order segments queued */
     uint64_t opts_malformed;          /* segments with a malformed option list */
+    /* interface layer */
+    uint64_t arp_requests_in, arp_replies_in;
+    uint64_t arp_requests_out, arp_replies_out; /* requests include gratuitous ARP */
+    uint64_t ip_frags_in;             /* fragments accepted into reassembly */
+    uint64_t ip_reassembled;          /* datagrams completed from fragments */
+    uint64_t icmp_in, icmp_out;       /* all ICMP messages parsed / sent */
+    uint64_t icmp_echo_requests_in, icmp_echo_replies_out;
+    uint64_t icmp_echo_requests_out, icmp_echo_replies_in; /* sk_ping_send and its replies */
+    uint64_t icmp_unreach_in;         /* destination unreachable, fragmentation needed included */
+    uint64_t icmp_time_exceeded_in;
+    uint64_t icmp_unreach_out, icmp_time_exceeded_out;
+    uint64_t icmp_rate_limited;       /* ICMP errors we did not send (token bucket empty) */
+    uint64_t pmtu_lowered;            /* connections whose MSS a valid frag-needed lowered */
     uint64_t drops;                   /* total of drop[] */
     uint64_t drop[SK_DROP__COUNT];
 } sk_stats;

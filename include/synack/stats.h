@@ -14,6 +14,12 @@
     X(ARP_TRUNCATED,      "ARP packet shorter than 28 bytes")                      \
     X(ARP_UNSUPPORTED,    "ARP hardware/protocol type or lengths not Ethernet/IPv4") \
     X(ARP_BAD_OP,         "ARP operation neither request nor reply")               \
+    X(ARP_BAD_SENDER,     "ARP sender MAC is broadcast/multicast or sender IP is ours") \
+    X(ARP_NOT_FOR_US,     "ARP packet whose target is not our address")            \
+    X(ARP_REPLY_QUEUE_FULL, "ARP request not answered: reply queue full")          \
+    X(ARP_CACHE_FULL,     "packet dropped: ARP cache full of unresolved entries")  \
+    X(ARP_QUEUE_FULL,     "packet dropped: queue of packets awaiting ARP full")    \
+    X(ARP_UNRESOLVED,     "packet dropped: next hop did not answer ARP requests")  \
     /* IPv4 */                                                                     \
     X(IP_TRUNCATED,       "IPv4 packet shorter than 20 bytes")                     \
     X(IP_VERSION,         "IP version is not 4")                                   \
@@ -28,6 +34,8 @@
     X(IP_FRAG_TIMEOUT,    "IPv4 reassembly timed out")                             \
     X(IP_UNKNOWN_PROTO,   "IPv4 protocol not handled")                             \
     X(IP_TTL_EXPIRED,     "IPv4 TTL expired")                                      \
+    X(IP_FRAG_OVERLAP,    "IPv4 fragment overlaps earlier data with different bytes: datagram dropped") \
+    X(IP_NO_ROUTE,        "IPv4 packet to an off-link address and no gateway")     \
     /* ICMPv4 */                                                                   \
     X(ICMP_TRUNCATED,     "ICMP message shorter than its header")                  \
     X(ICMP_CHECKSUM,      "ICMP checksum wrong")                                   \
@@ -35,6 +43,11 @@
     X(ICMP_BAD_QUOTE,     "ICMP error quotes no valid IPv4/TCP header")            \
     X(ICMP_NO_CONN,       "ICMP error for no known connection")                    \
     X(ICMP_OUT_OF_WINDOW, "ICMP error quotes a sequence number not in flight (RFC 5927)") \
+    X(ICMP_PMTU_IGNORED,  "ICMP fragmentation needed that would not lower the MSS") \
+    X(ICMP_BROADCAST,     "ICMP to a broadcast address (only enabled echo requests are answered)") \
+    X(ICMP_TOO_BIG,       "ICMP echo request whose reply would exceed the MTU")    \
+    X(ICMP_QUEUE_FULL,    "ICMP echo request not answered: output queue full")     \
+    X(PING_QUEUE_FULL,    "ICMP echo reply dropped: ping reply queue full")        \
     /* TCP header */                                                               \
     X(TCP_TRUNCATED,      "TCP segment shorter than 20 bytes")                     \
     X(TCP_DATA_OFFSET,    "TCP data offset below 5 or past the segment")           \

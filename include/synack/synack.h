@@ -5,6 +5,7 @@
 
 #include "synack/addr.h"
 #include "synack/error.h"
+#include "synack/icmp.h"
 #include "synack/stack.h"
 #include "synack/stats.h"
 

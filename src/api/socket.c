@@ -108,6 +108,11 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     memset(&tu, 0, sizeof tu);
     tu.laddr = e->cfg.addr;
     memcpy(tu.raddr.b, remote->addr.b, 4);
+    sk_ip4 nexthop;
+    if (sk_iface_is_bcast(&s->ifc, tu.raddr))
+        return SK_EINVAL;
+    if (sk_iface_route(&s->ifc, tu.raddr, &nexthop) != 0)
+        return SK_EHOSTUNREACH; /* off-link and no gateway */
     tu.rport = remote->port;
     tu.lport = opts != NULL ? opts->local_port : 0;
     if (tu.lport == 0) {
@@ -135,6 +140,14 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     return 0;
 }
 
+/* States in which the application may still queue data (and so a FIN):
+ * before the handshake completes the bytes wait (RFC 9293 §3.10.2). */
+static bool send_side_open(enum sk_tcp_state st)
+{
+    return st == SK_TCP_SYN_SENT || st == SK_TCP_SYN_RECEIVED || st == SK_TCP_ESTABLISHED ||
+           st == SK_TCP_CLOSE_WAIT;
+}
+
 ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *data, size_t len)
 {
     (void)now;
@@ -147,15 +160,8 @@ ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *dat
         return t->error;
     if (t->flags & SK_TF_FIN_QUEUED)
         return SK_ESHUTDOWN;
-    switch (t->state) {
-    case SK_TCP_SYN_SENT:
-    case SK_TCP_SYN_RECEIVED:
-    case SK_TCP_ESTABLISHED:
-    case SK_TCP_CLOSE_WAIT:
-        break;
-    default:
+    if (!send_side_open(t->state))
         return SK_ENOTCONN;
-    }
     if (len == 0)
         return 0;
     if (!sk_tcb_ensure_sndbuf(&s->env, t))
@@ -168,7 +174,9 @@ ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *dat
 }
 
 /* After the application reads, tell the peer when the window has grown by
- * two segments or half the buffer (RFC 9293 §3.8.6.2.2). */
+ * two segments or half the buffer, or at once when the peer had less than a
+ * segment of window left (sk_tcp_rcv_window already applies the receiver
+ * SWS rule of RFC 9293 §3.8.6.2.2, so the step is never tiny). */
 static void maybe_window_update(sk_tcp_env *e, sk_tcb *t)
 {
     if (!sk_tcb_synchronized(t) || (t->flags & SK_TF_FIN_RCVD))
@@ -219,18 +227,11 @@ int sk_tcp_shutdown(sk_stack *s, sk_time_us now, sk_sock sock)
         return SK_EBADHANDLE;
     if (t->error != 0)
         return t->error;
-    switch (t->state) {
-    case SK_TCP_SYN_SENT:
-    case SK_TCP_SYN_RECEIVED:
-    case SK_TCP_ESTABLISHED:
-    case SK_TCP_CLOSE_WAIT:
+    if (send_side_open(t->state)) {
         sk_tcb_queue_fin(&s->env, t, now);
         return 0;
-    case SK_TCP_CLOSED:
-        return SK_ENOTCONN;
-    default:
-        return 0; /* FIN already queued */
     }
+    return t->state == SK_TCP_CLOSED ? SK_ENOTCONN : 0; /* else: FIN already queued */
 }
 
 static void close_listener(sk_stack *s, sk_tcb *l, sk_time now)
@@ -413,5 +414,6 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->rcvbuf_used = sk_ring_len(&t->rcvbuf);
     out->retransmits = t->retransmits;
     out->error = t->error;
+    out->soft_error = t->soft_error;
     return 0;
 }

@@ -2,12 +2,13 @@
 #ifndef SK_API_STACK_IMPL_H
 #define SK_API_STACK_IMPL_H
 
+#include "iface/iface.h"
 #include "synack/stack.h"
 #include "tcp/tcp_conn.h"
 
 struct sk_stack {
     sk_tcp_env env;
-    uint16_t ip_id; /* IPv4 identification for outgoing packets */
+    sk_iface ifc; /* link, ARP, IPv4, ICMP (ifc.env == &env) */
 };
 
 /* The TCB behind a handle, or NULL for a stale or invalid handle. */

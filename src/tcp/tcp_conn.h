@@ -117,6 +117,7 @@ struct sk_tcb {
     sk_seq rcv_adv; /* right edge of the window we last advertised */
     sk_seq reass_fin; /* with SK_TF_OOO_FIN */
     uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
+    uint8_t dupacks_owed; /* out-of-order arrivals not yet answered by an ACK */
 
     /* Buffers (storage taken lazily from the environment's cache) */
     sk_ring sndbuf, rcvbuf;
@@ -129,6 +130,7 @@ struct sk_tcb {
     sk_time rtt_time;
     uint8_t backoff;  /* consecutive timeouts */
     uint8_t keep_sent; /* keepalive probes unanswered */
+    uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
 
     /* Congestion control (RFC 5681, RFC 6582) */
     const sk_cc_ops *cc;
@@ -160,6 +162,7 @@ struct sk_tcb {
     uint32_t ev_pending;  /* SK_EV_* bits not yet reported */
 
     int error; /* pending error for the application (SK_ECONNRESET ...) */
+    int soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
     uint32_t retransmits;
     uint16_t listen_mss; /* listener: MSS override for children */
     uint32_t listen_isn; /* listener: fixed ISN for children (SK_TF_FIXED_ISN) */
@@ -195,6 +198,7 @@ struct sk_tcp_env {
     /* Demux: open-addressing hash of 4-tuples to TCB index + 1 (0: empty) */
     uint32_t *hash;
     uint32_t hash_mask;
+    uint32_t demux_last; /* the last TCB found (only while hashed), or NONE */
     /* Timer min-heap of TCB indices keyed by tcb->deadline */
     uint32_t *heap;
     uint32_t heap_len;
@@ -303,6 +307,17 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out);
 uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t);
 /* Fill the ACK/window part of a header for t. */
 void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h);
+
+/* ---- tcp_icmp.c: ICMP errors about our segments (RFC 1122 §4.2.3.9, RFC 5927) ---- */
+enum {
+    SK_TCP_ICMP_UNREACH, /* soft: net/host unreachable, time exceeded ... */
+    SK_TCP_ICMP_REFUSED, /* hard: protocol or port unreachable */
+    SK_TCP_ICMP_PMTU,    /* fragmentation needed, `mtu` is the next-hop MTU */
+};
+/* An ICMP error quoting our segment on tuple `tu` with sequence number
+ * `seq`. Returns 0 when it was acted on, else a drop reason (not counted). */
+int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
+                      sk_time now);
 
 /* ---- trace conversion (tcp_env.c) ---- */
 void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,

@@ -57,6 +57,8 @@ void sk_demux_remove(sk_tcp_env *e, sk_tcb *t)
     uint32_t i = find_slot(e, &t->tuple);
     SK_ASSERT(i != SK_TCB_NONE);
     t->hashed = false;
+    if (e->demux_last == sk_tcb_index(e, t))
+        e->demux_last = SK_TCB_NONE;
     if (i == SK_TCB_NONE)
         return;
     /* Backward-shift deletion keeps every probe chain unbroken. */
@@ -78,10 +80,18 @@ void sk_demux_remove(sk_tcp_env *e, sk_tcb *t)
     }
 }
 
+/* A one-entry cache in front of the hash: a bulk transfer brings segment
+ * after segment for the same connection, and comparing one tuple is cheaper
+ * than hashing it. */
 sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu)
 {
+    if (e->demux_last != SK_TCB_NONE && tuple_eq(&e->tcbs[e->demux_last].tuple, tu))
+        return &e->tcbs[e->demux_last];
     uint32_t i = find_slot(e, tu);
-    return i == SK_TCB_NONE ? NULL : &e->tcbs[e->hash[i] - 1];
+    if (i == SK_TCB_NONE)
+        return NULL;
+    e->demux_last = e->hash[i] - 1;
+    return &e->tcbs[e->demux_last];
 }
 
 sk_tcb *sk_demux_listener(sk_tcp_env *e, sk_ip4 laddr, uint16_t lport)

@@ -50,6 +50,7 @@ int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg)
     }
     e->free_head = 0;
     e->listen_head = SK_TCB_NONE;
+    e->demux_last = SK_TCB_NONE;
     sk_ilist_init(&e->out_list);
     sk_ilist_init(&e->ev_list);
     /* Keys derived from the seed: ISNs (RFC 6528) and ephemeral ports. */

@@ -48,8 +48,10 @@ static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
     uint16_t peer = seg->opts.has_mss ? seg->opts.mss : SK_DEFAULT_MSS;
     uint16_t mtu_mss = (uint16_t)(e->cfg.mtu - 40);
     t->snd_mss = peer < mtu_mss ? peer : mtu_mss;
+    /* refuse absurdly small segments, but never send more than our own
+     * link carries (RFC 9293 §3.7.1: Eff.snd.MSS is bounded by MMS_S) */
     if (t->snd_mss < 64)
-        t->snd_mss = 64; /* refuse absurdly small segments (RFC 9293 §3.7.1 floor) */
+        t->snd_mss = mtu_mss < 64 ? mtu_mss : 64;
     if (seg->opts.has_wscale && e->cfg.window_scaling) {
         t->flags |= SK_TF_WS_OK;
         t->snd_wscale = seg->opts.wscale > 14 ? 14 : seg->opts.wscale;
@@ -476,9 +478,10 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         uint32_t old = t->snd_wnd;
         update_window(t, seg);
         if (t->snd_wnd > old) {
-            if (old == 0) {
-                /* the persist episode is over: a stale persist timer
-                 * would otherwise back off the retransmission timer */
+            if (old == 0 || t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER) {
+                /* the persist episode (zero or too small a window) is
+                 * over: a stale persist timer would otherwise back off
+                 * the retransmission timer */
                 t->backoff = 0;
                 sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
             }
@@ -536,10 +539,12 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
     bool had_holes = t->n_reass > 0;
     uint32_t more = sk_reass_advance(t);
     t->rcv_unacked += len + more;
-    e->stats.bytes_in += len;
+    e->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
     sk_tcb_notify(e, t, SK_EV_READABLE);
-    if (had_holes)
+    if (had_holes) {
+        t->dupacks_owed = 0; /* the ACK of the fill answers them all */
         ack_now(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
+    }
     else
         schedule_ack(e, t, now);
     if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->reass_fin, t->rcv_nxt))
@@ -585,7 +590,11 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
         deliver_in_order(e, t, data, len, now);
     } else if (sk_reass_insert(e, t, seq, data, len)) {
         e->stats.ooo_segments++;
-        ack_now(e, t); /* a duplicate ACK tells the sender about the hole */
+        /* one duplicate ACK per out-of-order segment (RFC 5681 §4.2), even
+         * when several arrive before the next output call */
+        if (t->dupacks_owed < UINT8_MAX)
+            t->dupacks_owed++;
+        ack_now(e, t);
     } else {
         drop(e, t, SK_DROP_TCP_REASS_FULL, now);
         ack_now(e, t);
@@ -654,6 +663,7 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
     }
     t->last_rcv = now;
     t->keep_sent = 0;
+    t->probes_unanswered = 0;
     bool crossed = simultaneous_synack(t, seg);
     bool ack_only = false;
     if ((!crossed && check_seq(e, t, seg, now, &ack_only) == V_DROP) ||

@@ -37,9 +37,16 @@ void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
         field = win >> t->rcv_wscale;
         if (field > 65535)
             field = 65535;
-        /* rounding down must not shrink what we already offered */
+        /* Rounding down must not shrink what we already offered, but
+         * rounding up must not offer more than the buffer holds: data the
+         * peer sends up to an edge we announced has to fit, or it is trimmed
+         * and the peer's later segments (seq past that edge) are all
+         * unacceptable - a deadlock. Then the window seems to shrink by less
+         * than one scale unit (RFC 7323 §2.4, appendix F); rcv_adv keeps the
+         * old edge, so what the peer already sent is still accepted. */
         uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
-        if ((field << t->rcv_wscale) < cur && field < 65535)
+        if ((field << t->rcv_wscale) < cur && field < 65535 &&
+            ((field + 1) << t->rcv_wscale) <= sk_tcb_rcv_space(e, t))
             field++;
         win = field << t->rcv_wscale;
     }
@@ -54,6 +61,14 @@ void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
     t->rcv_unacked = 0;
     t->flags &= ~(uint32_t)SK_TF_ACK_NOW;
     sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
+    /* each owed duplicate ACK is a segment of its own; output_conn keeps
+     * the connection on the output list after every segment */
+    if (t->dupacks_owed > 1) {
+        t->dupacks_owed--;
+        t->flags |= SK_TF_ACK_NOW;
+    } else {
+        t->dupacks_owed = 0;
+    }
 }
 
 static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags)
@@ -109,6 +124,21 @@ static bool output_syn(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     t->snd_nxt = sk_seq_add(t->iss, 1);
     account_sent(e, t, out, 1, now);
     return true;
+}
+
+/* The sequence number of an ACK without data. After a timeout snd_nxt went
+ * back to snd_una, but the peer may hold everything up to snd_max already:
+ * SEQ=SND.NXT would then be old, and the peer would drop the segment, ACK
+ * and all (RFC 9293 §3.10.7.4 acceptability), answering with an ACK of its
+ * own that we may drop for the same reason. Like BSD, send SND.MAX, but not
+ * past the right edge of the peer's window (a zero-window probe byte lies
+ * there, and the peer's RCV.NXT is still before it). */
+static sk_seq ack_seq(const sk_tcb *t)
+{
+    sk_seq edge = sk_seq_add(t->snd_una, t->snd_wnd);
+    if (sk_seq_le(t->snd_max, edge))
+        return t->snd_max;
+    return sk_seq_gt(edge, t->snd_nxt) ? edge : t->snd_nxt;
 }
 
 static bool output_pure_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_seg_out *out)
@@ -180,10 +210,16 @@ static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     return true;
 }
 
+/* Data waits, nothing is in flight and nothing may be sent: the window is
+ * zero, or too small to be worth a segment (sender SWS avoidance). Nothing
+ * but a window update from the peer would restart us, and a lost update
+ * would deadlock the connection, so the persist timer runs in both cases:
+ * for a zero window it sends a probe (RFC 9293 §3.8.6.1), for a small one
+ * it is the override timeout of RFC 9293 §3.8.6.2.1 / RFC 1122 §4.2.3.4
+ * that sends what the window allows. */
 static void maybe_persist(sk_tcp_env *e, sk_tcb *t, uint32_t avail, uint32_t in_flight, sk_time now)
 {
-    if (avail > 0 && t->snd_wnd == 0 && in_flight == 0 &&
-        t->timer[SK_TIMER_RETRANSMIT] == SK_TIME_NEVER &&
+    if (avail > 0 && in_flight == 0 && t->timer[SK_TIMER_RETRANSMIT] == SK_TIME_NEVER &&
         t->timer[SK_TIMER_PERSIST] == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
@@ -199,10 +235,11 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     uint32_t len = avail < usable ? avail : usable;
     if (len > t->snd_mss)
         len = t->snd_mss;
-    if ((t->flags & SK_TF_FORCE_ONE) && avail > 0 && usable == 0)
+    bool forced = (t->flags & SK_TF_FORCE_ONE) != 0; /* the persist timer fired */
+    if (forced && avail > 0 && usable == 0)
         return output_probe(e, t, now, out);
     t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
-    if (len > 0 && !worth_sending(t, len, avail, in_flight))
+    if (len > 0 && !forced && !worth_sending(t, len, avail, in_flight))
         len = 0;
     bool fin = (t->flags & SK_TF_FIN_QUEUED) &&
                sk_seq_eq(sk_seq_add(t->snd_nxt, len), t->snd_fin_seq) &&
@@ -210,7 +247,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     if (len == 0 && !fin) {
         maybe_persist(e, t, avail, in_flight, now);
         if (t->flags & SK_TF_ACK_NOW)
-            return output_pure_ack(e, t, t->snd_nxt, out);
+            return output_pure_ack(e, t, ack_seq(t), out);
         return false;
     }
     build_data(e, t, out, t->snd_nxt, len, fin);

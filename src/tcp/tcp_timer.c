@@ -137,7 +137,10 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
     uint8_t limit = syn_phase ? e->cfg.syn_retries : e->cfg.max_retries;
     if (t->backoff >= limit) {
         e->stats.conn_timeouts++;
-        sk_tcb_close(e, t, SK_ETIMEDOUT, now);
+        /* a handshake that died after an ICMP soft error reports it
+         * (RFC 1122 §4.2.3.9; see tcp_icmp.c) */
+        int err = syn_phase && t->soft_error != 0 ? t->soft_error : SK_ETIMEDOUT;
+        sk_tcb_close(e, t, err, now);
         return;
     }
     e->stats.timeouts++;
@@ -155,7 +158,11 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
 
 static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (!(t->flags & SK_TF_KEEPALIVE) || !sk_tcb_synchronized(t))
+    /* TIME-WAIT only waits out 2 MSL (RFC 9293 §3.10.8): a keepalive timer
+     * re-armed there by a retransmitted FIN must neither probe nor time
+     * the connection out with an error */
+    if (!(t->flags & SK_TF_KEEPALIVE) || !sk_tcb_synchronized(t) ||
+        t->state == SK_TCP_TIME_WAIT)
         return;
     if (now - t->last_rcv < t->keep_idle && t->keep_sent == 0) {
         sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, t->last_rcv + t->keep_idle);
@@ -172,6 +179,23 @@ static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
     sk_tcb_mark_output(e, t);
 }
 
+/* RFC 9293 §3.8.6.1: probe the zero window for as long as the peer
+ * answers; a peer that stays silent through max_retries probes is gone
+ * (Linux does the same with tcp_retries2). */
+static void fire_persist(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (t->probes_unanswered >= e->cfg.max_retries) {
+        e->stats.conn_timeouts++;
+        sk_tcb_close(e, t, SK_ETIMEDOUT, now);
+        return;
+    }
+    t->probes_unanswered++;
+    t->flags |= SK_TF_FORCE_ONE;
+    if (t->backoff < 16)
+        t->backoff++;
+    sk_tcb_mark_output(e, t);
+}
+
 static void fire_one(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now)
 {
     trace_timer(e, t, k, now);
@@ -184,10 +208,7 @@ static void fire_one(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now
         sk_tcb_mark_output(e, t);
         break;
     case SK_TIMER_PERSIST:
-        t->flags |= SK_TF_FORCE_ONE;
-        if (t->backoff < 16)
-            t->backoff++;
-        sk_tcb_mark_output(e, t);
+        fire_persist(e, t, now);
         break;
     case SK_TIMER_KEEPALIVE:
         fire_keepalive(e, t, now);

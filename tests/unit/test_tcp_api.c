@@ -180,7 +180,11 @@ static void test_config_errors(void)
 static void test_drop_counters(void)
 {
     ts_script ts;
-    ts_init(&ts, NULL);
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.ip_reass_max = 0;    /* fragments dropped (IP_FRAGMENT) */
+    cfg.icmp_error_rate = 0; /* no protocol unreachable for the UDP packet */
+    ts_init(&ts, &cfg);
     SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
     const sk_stats *st = sk_stack_stats(ts.s);
     uint64_t drops0 = st->drops;

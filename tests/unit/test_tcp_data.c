@@ -85,6 +85,32 @@ static void test_out_of_order(void)
     ts_free(&ts);
 }
 
+/* Several out-of-order segments arriving before the caller drains output
+ * (a burst read from a device, or a simulator delivering at one instant)
+ * each owe the sender a duplicate ACK (RFC 5681 §4.2): coalescing them into
+ * one would keep the sender from ever seeing three and fast-retransmitting. */
+static void test_out_of_order_burst(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5101, .ack = 1001, .len = 100);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5201, .ack = 1001, .len = 100);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5301, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    TS_NOTHING(&ts, TS_MS(10));
+    /* the hole fills in a burst with one more out-of-order segment before
+     * it: only the fill is owed an ACK once the data is in order */
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5401, .ack = 1001, .len = 100);
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = 5501);
+    TS_NOTHING(&ts, TS_MS(100));
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(100), 1000), 500);
+    ts_free(&ts);
+}
+
 /* A duplicate is not acceptable (all before RCV.NXT): ACK, deliver once. */
 static void test_duplicate_segment(void)
 {
@@ -330,5 +356,6 @@ int main(void)
     SK_RUN(test_window_update_after_read);
     SK_RUN(test_idle_holds_no_buffers);
     SK_RUN(test_ooo_keeps_buffer_until_read);
+    SK_RUN(test_out_of_order_burst);
     return sk_test_finish();
 }

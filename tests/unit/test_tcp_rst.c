@@ -344,6 +344,24 @@ static void test_backlog_full(void)
 }
 
 /* Abort sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> and frees the handle. */
+/* After a retransmission timeout snd_nxt has rolled back; the RST of an
+ * abort must still carry SND.MAX (the RFC's SND.NXT), else a peer that has
+ * received everything would drop it as below RCV.NXT (RFC 5961 §3.2). */
+static void test_abort_after_timeout(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(5), 100), 100);
+    TS_EXPECT(&ts, TS_MS(5), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100);
+    /* the ACK is lost: the timer fires and retransmits from SND.UNA */
+    TS_EXPECT(&ts, TS_MS(5) + TS_SEC(1), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100);
+    SK_CHECK_EQ_I(sk_tcp_abort(ts.s, TS_MS(5) + TS_SEC(1), ts.sock), 0);
+    TS_EXPECT(&ts, TS_MS(5) + TS_SEC(1), .flags = TS_RA, .seq = 1101, .ack = 5001);
+    TS_NOTHING(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 static void test_abort(void)
 {
     ts_script ts;
@@ -402,6 +420,7 @@ int main(void)
     SK_RUN(test_listener_non_syn);
     SK_RUN(test_backlog_full);
     SK_RUN(test_abort);
+    SK_RUN(test_abort_after_timeout);
     SK_RUN(test_bad_acks_in_established);
     return sk_test_finish();
 }

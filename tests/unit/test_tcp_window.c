@@ -48,6 +48,36 @@ static void test_zero_window_persist(void)
     ts_free(&ts);
 }
 
+/* A peer that never answers the probes is gone: after max_retries
+ * unanswered probes the connection times out (as Linux's tcp_retries2). */
+static void test_unanswered_probes_time_out(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.max_retries = 3;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10))); /* RTO 1 s */
+    TS_INJECT(&ts, TS_MS(100), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(0));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(200), 500), 500);
+    TS_NOTHING(&ts, TS_MS(200)); /* output at 200 ms arms the persist timer */
+    sk_time_us t = TS_MS(200), gap = TS_SEC(1);
+    for (int i = 0; i < 3; i++) {
+        t += gap;
+        TS_NOTHING(&ts, t - 1);
+        TS_EXPECT(&ts, t, .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 1);
+        gap *= 2;
+    }
+    /* the fourth expiry finds three probes unanswered: give up, no segment */
+    TS_NOTHING(&ts, t + gap - 1);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    TS_NOTHING(&ts, t + gap);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSED);
+    SK_CHECK_EQ(ts_info(&ts).error, SK_ETIMEDOUT);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->conn_timeouts, 1);
+    ts_free(&ts);
+}
+
 /* The receiver takes the probe byte: the next probe carries the next byte. */
 static void test_probe_byte_accepted(void)
 {
@@ -142,12 +172,233 @@ static void test_window_reopens_before_persist(void)
     ts_free(&ts);
 }
 
+/* A scaled window is rounded down, never up past the free buffer space
+ * (RFC 7323 §2.4): data the peer sends up to an edge we announced must fit.
+ * rcvbuf 70000 gives shift 1; after 1 byte, 69999 bytes are free: the
+ * window field is 34999 (69998 bytes), not 35000 (70000 bytes, one more
+ * than fits, which once trimmed the last byte of a full window and left
+ * the peer's later segments, sent at that edge, all out of window). */
+static void test_scaled_window_never_exceeds_buffer(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.rcvbuf = 70000;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    ts.peer_ws = 0;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ(ts_info(&ts).rcv_wscale, 1);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 5001, .ack = 1001, .len = 1);
+    TS_EXPECT(&ts, TS_MS(50), .flags = TS_A, .seq = 1001, .ack = 5002, TS_WIN(34999));
+    /* the peer fills what was offered: every byte is taken */
+    uint32_t seq = 5002, left = 69998;
+    while (left > 0) {
+        uint32_t n = left < 1460 ? left : 1460;
+        TS_INJECT(&ts, TS_MS(60), .flags = TS_A, .seq = seq, .ack = 1001, .len = n);
+        seq += n;
+        left -= n;
+    }
+    ts_discard(&ts, TS_MS(60));
+    SK_CHECK_EQ(ts_info(&ts).rcv_nxt, 5002u + 69998u);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_OUT_OF_WINDOW), 0);
+    /* the peer's next ACK, at the edge, is acceptable (a zero-window ACK) */
+    TS_INJECT(&ts, TS_MS(70), .flags = TS_A, .seq = seq, .ack = 1001);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_OUT_OF_WINDOW), 0);
+    ts_discard(&ts, TS_MS(100));
+    ts_free(&ts);
+}
+
+/* Fill a 4096-byte receive buffer from the peer (no window scaling): our
+ * window is then zero and rcv_nxt = 9097. */
+static void fill_our_window(ts_script *ts)
+{
+    TS_INJECT(ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 1460);
+    TS_INJECT(ts, TS_MS(10), .flags = TS_A, .seq = 6461, .ack = 1001, .len = 1460);
+    TS_EXPECT(ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 7921, TS_WIN(1176));
+    TS_INJECT(ts, TS_MS(11), .flags = TS_PA, .seq = 7921, .ack = 1001, .len = 1176);
+    TS_EXPECT(ts, TS_MS(51), .flags = TS_A, .seq = 1001, .ack = 9097, TS_WIN(0));
+    TS_NOTHING(ts, TS_MS(51));
+}
+
+static void small_rcvbuf_open(ts_script *ts)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.rcvbuf = 4096;
+    ts_init(ts, &cfg);
+    SK_CHECK(ts_open_active(ts, 0, TS_MS(1)));
+}
+
+/* Our window is zero and a data segment arrives at RCV.NXT carrying a new
+ * ACK. RFC 9293 §3.10.7.4: the segment is not acceptable (a zero window
+ * takes no text), but "special allowance should be made to accept valid
+ * ACKs": snd_una advances, the text is dropped and counted, and the answer
+ * is an ACK still offering window 0. */
+static void test_zero_rcv_window_still_takes_ack(void)
+{
+    ts_script ts;
+    small_rcvbuf_open(&ts);
+    fill_our_window(&ts);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(60), 300), 300);
+    TS_EXPECT(&ts, TS_MS(60), .flags = TS_PA, .seq = 1001, .ack = 9097, .len = 300, TS_WIN(0));
+    TS_NOTHING(&ts, TS_MS(60));
+    SK_CHECK_EQ(ts_info(&ts).unacked, 300);
+    uint64_t oow = ts_drops(&ts, SK_DROP_TCP_OUT_OF_WINDOW);
+    /* the peer's next data, with the ACK of our 300 bytes */
+    TS_INJECT(&ts, TS_MS(70), .flags = TS_PA, .seq = 9097, .ack = 1301, .len = 200);
+    TS_EXPECT(&ts, TS_MS(70), .flags = TS_A, .seq = 1301, .ack = 9097, TS_WIN(0));
+    TS_NOTHING(&ts, TS_MS(70));
+    sk_tcp_info in = ts_info(&ts);
+    SK_CHECK_EQ(in.snd_una, 1301);
+    SK_CHECK_EQ(in.unacked, 0);
+    SK_CHECK_EQ(in.rcv_nxt, 9097);
+    SK_CHECK_EQ(in.rcvbuf_used, 4096);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_OUT_OF_WINDOW), oow + 1);
+    /* all acknowledged: the retransmission timer is off, nothing is resent */
+    TS_NOTHING(&ts, TS_SEC(5));
+    /* the dropped text comes again once the window opens: byte exact */
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_SEC(5), 10000), 4096);
+    TS_EXPECT(&ts, TS_SEC(5), .flags = TS_A, .seq = 1301, .ack = 9097, TS_WIN(4096));
+    TS_INJECT(&ts, TS_SEC(6), .flags = TS_PA, .seq = 9097, .ack = 1301, .len = 200);
+    TS_EXPECT(&ts, TS_SEC(6) + TS_MS(40), .flags = TS_A, .seq = 1301, .ack = 9297, TS_WIN(3896));
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_SEC(7), 10000), 200);
+    ts_discard(&ts, TS_SEC(7));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    ts_free(&ts);
+}
+
+/* The same segment with an old ACK (nothing new to acknowledge) and a FIN:
+ * neither the text nor the FIN is taken in a zero window. */
+static void test_zero_rcv_window_refuses_fin(void)
+{
+    ts_script ts;
+    small_rcvbuf_open(&ts);
+    fill_our_window(&ts);
+    TS_INJECT(&ts, TS_MS(70), .flags = TS_FA, .seq = 9097, .ack = 1001, .len = 10);
+    TS_EXPECT(&ts, TS_MS(70), .flags = TS_A, .seq = 1001, .ack = 9097, TS_WIN(0));
+    TS_NOTHING(&ts, TS_MS(70));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    SK_CHECK_EQ(ts_info(&ts).rcv_nxt, 9097);
+    ts_discard(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
+/* Our window closed; the application reads. Less than one MSS does not
+ * reopen it (receiver SWS avoidance, RFC 9293 §3.8.6.2.2); one MSS does,
+ * and the window update goes out at once, not with the next delayed ACK:
+ * the peer is blocked and would otherwise wait for its persist timer. */
+static void test_read_one_mss_updates_at_once(void)
+{
+    ts_script ts;
+    small_rcvbuf_open(&ts);
+    fill_our_window(&ts);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(70), 1000), 1000);
+    TS_NOTHING(&ts, TS_MS(70));
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(80), 460), 460);
+    TS_EXPECT(&ts, TS_MS(80), .flags = TS_A, .seq = 1001, .ack = 9097, TS_WIN(1460));
+    TS_NOTHING(&ts, TS_MS(80));
+    /* the peer fills the 1460 again: closed */
+    TS_INJECT(&ts, TS_MS(90), .flags = TS_PA, .seq = 9097, .ack = 1001, .len = 1460);
+    TS_EXPECT(&ts, TS_MS(130), .flags = TS_A, .seq = 1001, .ack = 10557, TS_WIN(0));
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(140), 1460), 1460);
+    TS_EXPECT(&ts, TS_MS(140), .flags = TS_A, .seq = 1001, .ack = 10557, TS_WIN(1460));
+    TS_NOTHING(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
+/* The window is not zero but below one MSS (the peer has 636 bytes left
+ * of it): reading one MSS also sends the update at once, though the window
+ * grows by less than two segments. */
+static void test_read_one_mss_updates_nearly_closed(void)
+{
+    ts_script ts;
+    small_rcvbuf_open(&ts);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 1460);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 6461, .ack = 1001, .len = 1460);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 7921, TS_WIN(1176));
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_PA, .seq = 7921, .ack = 1001, .len = 540);
+    TS_EXPECT(&ts, TS_MS(51), .flags = TS_A, .seq = 1001, .ack = 8461, TS_WIN(636));
+    TS_NOTHING(&ts, TS_MS(51));
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(60), 1460), 1460);
+    TS_EXPECT(&ts, TS_MS(60), .flags = TS_A, .seq = 1001, .ack = 8461, TS_WIN(2096));
+    TS_NOTHING(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
+/* The peer's window is open but smaller than a segment and than half the
+ * largest window it offered: sender SWS avoidance holds the data. If the
+ * window update that would release it is lost, nothing else would ever
+ * wake us: the persist timer is the override timeout (RFC 9293
+ * §3.8.6.2.1, RFC 1122 §4.2.3.4) and sends what the window allows. */
+static void test_small_window_override_timeout(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10))); /* RTO 1 s, max window 65535 */
+    TS_INJECT(&ts, TS_MS(100), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(500));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(200), 1000), 1000);
+    TS_NOTHING(&ts, TS_MS(200));
+    TS_NOTHING(&ts, TS_MS(1200) - 1);
+    TS_EXPECT(&ts, TS_MS(1200), .flags = TS_A, .seq = 1001, .ack = 5001, .len = 500);
+    TS_NOTHING(&ts, TS_MS(1200));
+    /* acknowledged with the same small window: the rest (all that is
+     * queued) fits and goes at once */
+    TS_INJECT(&ts, TS_MS(1210), .flags = TS_A, .seq = 5001, .ack = 1501, TS_WIN(500));
+    TS_EXPECT(&ts, TS_MS(1210), .flags = TS_PA, .seq = 1501, .ack = 5001, .len = 500);
+    TS_NOTHING(&ts, TS_MS(1210));
+    TS_INJECT(&ts, TS_MS(1220), .flags = TS_A, .seq = 5001, .ack = 2001, TS_WIN(500));
+    /* more data than the window again: held, then the timer */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1300), 2000), 2000);
+    TS_NOTHING(&ts, TS_MS(1300));
+    TS_NOTHING(&ts, TS_MS(2300) - 1);
+    TS_EXPECT(&ts, TS_MS(2300), .flags = TS_A, .seq = 2001, .ack = 5001, .len = 500);
+    TS_INJECT(&ts, TS_MS(2310), .flags = TS_A, .seq = 5001, .ack = 2501, TS_WIN(8000));
+    TS_EXPECT(&ts, TS_MS(2310), .flags = TS_A, .seq = 2501, .ack = 5001, .len = 1460);
+    TS_NOTHING(&ts, TS_MS(2310)); /* Nagle: 40 bytes wait for the ACK */
+    TS_INJECT(&ts, TS_MS(2320), .flags = TS_A, .seq = 5001, .ack = 3961, TS_WIN(8000));
+    TS_EXPECT(&ts, TS_MS(2320), .flags = TS_PA, .seq = 3961, .ack = 5001, .len = 40);
+    TS_INJECT(&ts, TS_MS(2330), .flags = TS_A, .seq = 5001, .ack = 4001, TS_WIN(8000));
+    TS_NOTHING(&ts, TS_SEC(100));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    ts_free(&ts);
+}
+
+/* The window grows (but not from zero) while the override timer runs: the
+ * data goes at once and the stale timer neither fires nor backs off the
+ * retransmission timer. */
+static void test_small_window_update_stops_timer(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    TS_INJECT(&ts, TS_MS(100), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(500));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(200), 1000), 1000);
+    TS_NOTHING(&ts, TS_MS(500));
+    TS_INJECT(&ts, TS_MS(500), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(8000));
+    TS_EXPECT(&ts, TS_MS(500), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 1000);
+    TS_NOTHING(&ts, TS_MS(500));
+    /* lost: retransmitted after exactly one RTO, not a backed-off one */
+    TS_NOTHING(&ts, TS_MS(1500) - 1);
+    TS_EXPECT(&ts, TS_MS(1500), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 1000);
+    TS_INJECT(&ts, TS_MS(1510), .flags = TS_A, .seq = 5001, .ack = 2001, TS_WIN(8000));
+    TS_NOTHING(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_zero_window_persist);
+    SK_RUN(test_unanswered_probes_time_out);
     SK_RUN(test_probe_byte_accepted);
     SK_RUN(test_window_closes_with_data_in_flight);
     SK_RUN(test_small_window);
     SK_RUN(test_window_reopens_before_persist);
+    SK_RUN(test_scaled_window_never_exceeds_buffer);
+    SK_RUN(test_zero_rcv_window_still_takes_ack);
+    SK_RUN(test_zero_rcv_window_refuses_fin);
+    SK_RUN(test_read_one_mss_updates_at_once);
+    SK_RUN(test_read_one_mss_updates_nearly_closed);
+    SK_RUN(test_small_window_override_timeout);
+    SK_RUN(test_small_window_update_stops_timer);
     return sk_test_finish();
 }

@@ -1,0 +1,185 @@
+#include "posix_dev.h"
+
+#include "posix_sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *kind_name(enum sk_dev_kind kind)
+{
+    return kind == SK_DEV_TAP ? "TAP" : "TUN";
+}
+
+static void attach_error(const char *name, enum sk_dev_kind kind, int e, char *err, size_t cap)
+{
+    if (e == EBUSY)
+        snprintf(err, cap, "device %s is busy (another process has it open)", name);
+    else if (e == EPERM || e == EACCES)
+        snprintf(err, cap, "no permission to create or attach %s %s (needs CAP_NET_ADMIN or "
+                 "a device owned by this user)", kind_name(kind), name);
+    else if (e == EINVAL)
+        snprintf(err, cap, "%s exists but is not a %s device", name, kind_name(kind));
+    else
+        snprintf(err, cap, "cannot attach %s %s: %s", kind_name(kind), name, strerror(e));
+}
+
+/* Interface control (MTU, MAC, up) goes through any socket of the netns. */
+static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -1;
+    int r = ioctl(s, req, ifr);
+    int e = errno;
+    close(s);
+    errno = e;
+    return r;
+}
+
+static int bring_up(const char *name)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    if (ifreq_ioctl(SIOCGIFFLAGS, &ifr) != 0)
+        return -1;
+    if (ifr.ifr_flags & IFF_UP)
+        return 0;
+    ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP);
+    return ifreq_ioctl(SIOCSIFFLAGS, &ifr);
+}
+
+/* Attaching gives the device its carrier, but Linux takes the change in
+ * through its link watch, up to a second later, and until then drops what
+ * it would send through the device (the first ARP reply, a SYN,ACK ...).
+ * Wait (at most 3 s) until the interface is running. */
+static void wait_running(const char *name)
+{
+    struct ifreq ifr;
+    for (int i = 0; i < 300; i++) {
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+        if (ifreq_ioctl(SIOCGIFFLAGS, &ifr) != 0 || (ifr.ifr_flags & IFF_RUNNING))
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    struct timespec settle = {0, 5 * 1000 * 1000}; /* the qdisc follows the flag */
+    nanosleep(&settle, NULL);
+}
+
+static void read_link_info(sk_posix_dev *dev)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", dev->name);
+    dev->mtu = 1500;
+    if (ifreq_ioctl(SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu >= 68 && ifr.ifr_mtu <= 65535)
+        dev->mtu = (uint16_t)ifr.ifr_mtu;
+    memset(&dev->kernel_mac, 0, sizeof dev->kernel_mac);
+    if (dev->kind == SK_DEV_TAP && ifreq_ioctl(SIOCGIFHWADDR, &ifr) == 0)
+        memcpy(dev->kernel_mac.b, ifr.ifr_hwaddr.sa_data, 6);
+}
+
+int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, char *err,
+                      size_t errcap)
+{
+    memset(dev, 0, sizeof *dev);
+    dev->fd = -1;
+    dev->kind = kind;
+    if (name == NULL || name[0] == '\0' || strlen(name) >= IFNAMSIZ) {
+        snprintf(err, errcap, "bad device name '%s' (1 to %d characters)", name ? name : "",
+                 IFNAMSIZ - 1);
+        return -1;
+    }
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == EACCES || e == EPERM)
+            snprintf(err, errcap, "no permission to open /dev/net/tun (run as root or with "
+                     "CAP_NET_ADMIN)");
+        else
+            snprintf(err, errcap, "cannot open /dev/net/tun: %s", strerror(e));
+        return -1;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = (short)((kind == SK_DEV_TAP ? IFF_TAP : IFF_TUN) | IFF_NO_PI);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
+        attach_error(name, kind, errno, err, errcap);
+        close(fd);
+        return -1;
+    }
+    dev->fd = fd;
+    snprintf(dev->name, sizeof dev->name, "%s", ifr.ifr_name);
+    if (bring_up(dev->name) != 0) {
+        snprintf(err, errcap, "cannot bring %s up: %s", dev->name, strerror(errno));
+        sk_posix_dev_close(dev);
+        return -1;
+    }
+    wait_running(dev->name);
+    read_link_info(dev);
+    return 0;
+}
+
+void sk_posix_dev_close(sk_posix_dev *dev)
+{
+    if (dev->fd >= 0)
+        close(dev->fd);
+    dev->fd = -1;
+}
+
+long sk_posix_dev_read(sk_posix_dev *dev, uint8_t *buf, size_t cap)
+{
+    for (;;) {
+        ssize_t n = read(dev->fd, buf, cap);
+        if (n >= 0)
+            return (long)n;
+        if (errno == EINTR)
+            continue;
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    }
+}
+
+int sk_posix_dev_write(sk_posix_dev *dev, const uint8_t *frame, size_t len)
+{
+    for (;;) {
+        ssize_t n = write(dev->fd, frame, len);
+        if (n >= 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        /* ENOBUFS/EAGAIN: the kernel's queue is full; EIO: the interface is
+         * down. Like a real link, the frame is lost and TCP recovers. */
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EIO)
+            return 1;
+        return -1;
+    }
+}
+
+sk_mac sk_posix_random_mac(void)
+{
+    sk_mac m;
+    if (sk_posix_entropy(m.b, sizeof m.b) != 0) {
+        uint64_t t = sk_posix_now_us() ^ (uint64_t)getpid();
+        for (int i = 0; i < 6; i++)
+            m.b[i] = (uint8_t)(t >> (8 * i));
+    }
+    m.b[0] = (uint8_t)((m.b[0] & 0xfe) | 0x02); /* unicast, locally administered */
+    return m;
+}
+
+sk_mac sk_posix_stable_mac(sk_ip4 addr)
+{
+    sk_mac m = {{0x02, 0x73, 0x6b, addr.b[1], addr.b[2], addr.b[3]}};
+    return m;
+}

@@ -1,0 +1,55 @@
+/* TAP and TUN devices (Linux /dev/net/tun): where synack's frames meet the
+ * kernel. A TUN device carries raw IPv4 packets (the stack's SK_LINK_IP), a
+ * TAP device carries Ethernet II frames (SK_LINK_ETHERNET). The kernel side
+ * of the device is an ordinary Linux interface; synack is the other end of
+ * the wire, so on a TAP synack needs a MAC address of its own, different
+ * from the interface's.
+ *
+ * The device is opened with IFF_NO_PI (no 4-byte packet-information prefix)
+ * and its file descriptor is non-blocking: reads return one frame each, or
+ * fail with EAGAIN when none is waiting. */
+#ifndef SK_PORT_POSIX_DEV_H
+#define SK_PORT_POSIX_DEV_H
+
+#include "synack/addr.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum sk_dev_kind { SK_DEV_TUN, SK_DEV_TAP };
+
+typedef struct {
+    int fd;                /* non-blocking, -1 when closed */
+    enum sk_dev_kind kind;
+    char name[16];         /* the kernel's name for it (IFNAMSIZ) */
+    uint16_t mtu;          /* the interface MTU (IP packet size) */
+    sk_mac kernel_mac;     /* TAP: the Linux interface's own MAC */
+} sk_posix_dev;
+
+/* Create the device `name` or attach to an existing one (persistent devices
+ * made with `ip tuntap add`), switch it non-blocking and bring the interface
+ * up. The MTU and, on a TAP, the kernel's MAC are read into *dev. Returns 0,
+ * or -1 with a one-line reason in err (permission denied, device busy, wrong
+ * kind ...). */
+int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, char *err,
+                      size_t errcap);
+void sk_posix_dev_close(sk_posix_dev *dev);
+
+/* Read one frame: its length, 0 when none is waiting, -1 on an error. */
+long sk_posix_dev_read(sk_posix_dev *dev, uint8_t *buf, size_t cap);
+/* Write one frame: 0, 1 when the kernel had no room (the frame is dropped,
+ * as a full queue on a real link would), -1 on an error. */
+int sk_posix_dev_write(sk_posix_dev *dev, const uint8_t *frame, size_t len);
+
+/* A random locally administered unicast MAC (02:xx:xx:xx:xx:xx family) for
+ * synack's end of a TAP. */
+sk_mac sk_posix_random_mac(void);
+/* A locally administered MAC derived from synack's address,
+ * 02:73:6b:<the address's last three bytes>: the same on every run, so a
+ * restarted program does not meet a Linux neighbour entry that still holds
+ * the previous run's MAC (Linux ignores ARP updates within its 1 s
+ * locktime, and then sends to the old MAC until the entry goes stale). */
+sk_mac sk_posix_stable_mac(sk_ip4 addr);
+
+#endif

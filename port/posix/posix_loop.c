@@ -1,0 +1,254 @@
+#include "posix_loop.h"
+
+#include "posix_sys.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t wall_offset(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t wall = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    return wall - sk_posix_now_us();
+}
+
+static int init_impair(sk_impair *imp, const sk_impair_config *cfg, uint64_t seed, bool *has,
+                       const char *dir, char *err, size_t errcap)
+{
+    *has = false;
+    if (cfg == NULL)
+        return 0;
+    if (sk_impair_init(imp, cfg, seed) != 0) {
+        snprintf(err, errcap, "bad %s impairment (probability outside 0..1 or rate too high)",
+                 dir);
+        return -1;
+    }
+    *has = true;
+    return 0;
+}
+
+int sk_posix_loop_init(sk_posix_loop *l, const sk_posix_loop_config *cfg, char *err,
+                       size_t errcap)
+{
+    memset(l, 0, sizeof *l);
+    l->stack = cfg->stack;
+    l->dev = cfg->dev;
+    l->batch = cfg->batch ? cfg->batch : 64;
+    l->wall_offset_us = wall_offset();
+    l->pfd[0].fd = cfg->dev->fd;
+    l->pfd[0].events = POLLIN;
+    l->nfds = 1;
+    if (init_impair(&l->imp_in, cfg->impair_in, cfg->impair_seed, &l->has_imp_in, "inbound",
+                    err, errcap) != 0)
+        return -1;
+    if (init_impair(&l->imp_out, cfg->impair_out, cfg->impair_seed ^ 0x9e3779b97f4a7c15u,
+                    &l->has_imp_out, "outbound", err, errcap) != 0) {
+        sk_posix_loop_free(l);
+        return -1;
+    }
+    if (cfg->pcap_path != NULL) {
+        uint32_t link = cfg->dev->kind == SK_DEV_TAP ? SK_PCAP_LINK_ETHERNET : SK_PCAP_LINK_RAW;
+        l->pcap = sk_pcap_open(cfg->pcap_path, link, 0);
+        if (l->pcap == NULL) {
+            snprintf(err, errcap, "cannot write %s: %s", cfg->pcap_path, strerror(errno));
+            sk_posix_loop_free(l);
+            return -1;
+        }
+    }
+    l->now = sk_posix_now_us();
+    return 0;
+}
+
+void sk_posix_loop_free(sk_posix_loop *l)
+{
+    if (l->has_imp_in)
+        sk_impair_free(&l->imp_in);
+    if (l->has_imp_out)
+        sk_impair_free(&l->imp_out);
+    l->has_imp_in = l->has_imp_out = false;
+    sk_pcap_close(l->pcap);
+    l->pcap = NULL;
+}
+
+int sk_posix_loop_watch(sk_posix_loop *l, int fd, short events)
+{
+    for (unsigned i = 1; i < l->nfds; i++) {
+        if (l->pfd[i].fd == fd) {
+            l->pfd[i].events = events;
+            return 0;
+        }
+    }
+    if (l->nfds >= 1 + SK_POSIX_LOOP_MAX_FDS)
+        return -1;
+    l->pfd[l->nfds].fd = fd;
+    l->pfd[l->nfds].events = events;
+    l->pfd[l->nfds].revents = 0;
+    l->nfds++;
+    return 0;
+}
+
+void sk_posix_loop_unwatch(sk_posix_loop *l, int fd)
+{
+    for (unsigned i = 1; i < l->nfds; i++) {
+        if (l->pfd[i].fd == fd) {
+            l->pfd[i] = l->pfd[l->nfds - 1];
+            l->nfds--;
+            return;
+        }
+    }
+}
+
+short sk_posix_loop_revents(const sk_posix_loop *l, int fd)
+{
+    for (unsigned i = 1; i < l->nfds; i++) {
+        if (l->pfd[i].fd == fd)
+            return l->pfd[i].revents;
+    }
+    return 0;
+}
+
+sk_time_us sk_posix_loop_clock(sk_posix_loop *l)
+{
+    l->now = sk_posix_now_us();
+    return l->now;
+}
+
+static void capture(sk_posix_loop *l, const uint8_t *frame, size_t len)
+{
+    if (l->pcap != NULL)
+        sk_pcap_write(l->pcap, l->now + l->wall_offset_us, frame, len);
+}
+
+static int dev_write(sk_posix_loop *l, const uint8_t *frame, size_t len)
+{
+    int r = sk_posix_dev_write(l->dev, frame, len);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        l->stats.write_drops++;
+    else
+        l->stats.frames_written++;
+    return 0;
+}
+
+static void stack_input(sk_posix_loop *l, const uint8_t *frame, size_t len)
+{
+    capture(l, frame, len);
+    sk_stack_input(l->stack, l->now, frame, len);
+}
+
+/* Frames whose impairment delay has passed go on to their destination. */
+static int deliver_impaired(sk_posix_loop *l)
+{
+    size_t len;
+    while (l->has_imp_out && sk_impair_pop(&l->imp_out, l->now, l->buf, sizeof l->buf, &len, NULL))
+        if (dev_write(l, l->buf, len) != 0)
+            return -1;
+    while (l->has_imp_in && sk_impair_pop(&l->imp_in, l->now, l->buf, sizeof l->buf, &len, NULL))
+        stack_input(l, l->buf, len);
+    return 0;
+}
+
+int sk_posix_loop_flush(sk_posix_loop *l)
+{
+    if (deliver_impaired(l) != 0)
+        return -1;
+    size_t n;
+    while ((n = sk_stack_output(l->stack, l->now, l->buf, sizeof l->buf)) > 0) {
+        capture(l, l->buf, n);
+        if (l->has_imp_out) {
+            sk_impair_submit(&l->imp_out, l->now, l->buf, n);
+        } else if (dev_write(l, l->buf, n) != 0) {
+            return -1;
+        }
+    }
+    /* an outbound frame with no delay is due at once */
+    return deliver_impaired(l);
+}
+
+static sk_time_us next_deadline(const sk_posix_loop *l, uint64_t timeout_us)
+{
+    sk_time_us t = sk_stack_poll_at(l->stack);
+    sk_time_us cap = timeout_us > SK_NEVER - l->now ? SK_NEVER : l->now + timeout_us;
+    if (cap < t)
+        t = cap;
+    if (l->has_imp_in && sk_impair_next_time(&l->imp_in) < t)
+        t = sk_impair_next_time(&l->imp_in);
+    if (l->has_imp_out && sk_impair_next_time(&l->imp_out) < t)
+        t = sk_impair_next_time(&l->imp_out);
+    return t;
+}
+
+static int sleep_until(sk_posix_loop *l, sk_time_us deadline)
+{
+    struct timespec ts, *tsp = NULL;
+    if (deadline != SK_NEVER) {
+        uint64_t wait = deadline > l->now ? deadline - l->now : 0;
+        ts.tv_sec = (time_t)(wait / 1000000u);
+        ts.tv_nsec = (long)(wait % 1000000u) * 1000L;
+        tsp = &ts;
+    }
+    for (unsigned i = 0; i < l->nfds; i++)
+        l->pfd[i].revents = 0;
+    int r = ppoll(l->pfd, l->nfds, tsp, NULL);
+    if (r < 0 && errno != EINTR)
+        return -1;
+    return 0;
+}
+
+static int read_frames(sk_posix_loop *l)
+{
+    for (unsigned i = 0; i < l->batch; i++) {
+        long n = sk_posix_dev_read(l->dev, l->buf, sizeof l->buf);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        l->stats.frames_read++;
+        if (l->has_imp_in)
+            sk_impair_submit(&l->imp_in, l->now, l->buf, (size_t)n);
+        else
+            stack_input(l, l->buf, (size_t)n);
+    }
+    return 0;
+}
+
+int sk_posix_loop_step(sk_posix_loop *l, uint64_t timeout_us)
+{
+    sk_posix_loop_clock(l);
+    if (sk_posix_loop_flush(l) != 0)
+        return -1;
+    if (sleep_until(l, next_deadline(l, timeout_us)) != 0)
+        return -1;
+    l->stats.wakeups++;
+    sk_posix_loop_clock(l);
+    if ((l->pfd[0].revents & (POLLERR | POLLNVAL)) != 0) {
+        errno = EIO;
+        return -1;
+    }
+    if ((l->pfd[0].revents & POLLIN) != 0 && read_frames(l) != 0)
+        return -1;
+    return sk_posix_loop_flush(l);
+}
+
+int sk_posix_loop_linger(sk_posix_loop *l, uint64_t max_us)
+{
+    sk_time_us until = sk_posix_loop_clock(l) + max_us;
+    if (sk_posix_loop_flush(l) != 0)
+        return -1;
+    while (l->now < until && ((l->has_imp_out && sk_impair_pending(&l->imp_out) > 0) ||
+                              (l->has_imp_in && sk_impair_pending(&l->imp_in) > 0))) {
+        sk_time_us next = SK_NEVER;
+        if (l->has_imp_out && sk_impair_next_time(&l->imp_out) < next)
+            next = sk_impair_next_time(&l->imp_out);
+        if (l->has_imp_in && sk_impair_next_time(&l->imp_in) < next)
+            next = sk_impair_next_time(&l->imp_in);
+        uint64_t wait = next > until ? until - l->now : next > l->now ? next - l->now : 0;
+        if (sk_posix_loop_step(l, wait) != 0)
+            return -1;
+    }
+    return 0;
+}

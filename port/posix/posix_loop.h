@@ -1,0 +1,99 @@
+/* An event loop that runs a synack stack on a TAP/TUN device.
+ *
+ * One call to sk_posix_loop_step() is one round:
+ *   1. drain sk_stack_output() to the device (what the application queued
+ *      since the last round goes out now),
+ *   2. sleep (ppoll) until the stack's next deadline (sk_stack_poll_at), a
+ *      frame on the device, a watched file descriptor, or the caller's
+ *      timeout, whichever comes first,
+ *   3. read up to `batch` frames from the device into sk_stack_input(),
+ *   4. drain sk_stack_output() again.
+ * Between rounds the application reacts to sk_stack_next_event() or
+ * sk_sock_events() and calls the non-blocking socket API; a typical program:
+ *
+ *     while (!stop) {
+ *         sk_posix_loop_step(&loop, 1000000);
+ *         sk_event ev;
+ *         while (sk_stack_next_event(stack, &ev))
+ *             handle(&ev);             // sk_tcp_accept/recv/send/close ...
+ *     }
+ *
+ * Options: a pcap capture of every frame the stack receives and sends (at
+ * the stack's side of the impairment), and sk_impair delay lines in either
+ * direction (loss, delay, jitter, reorder, duplication, rate) between the
+ * device and the stack. */
+#ifndef SK_PORT_POSIX_LOOP_H
+#define SK_PORT_POSIX_LOOP_H
+
+#include "impair.h"
+#include "pcap_file.h"
+#include "posix_dev.h"
+#include "synack/stack.h"
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SK_POSIX_LOOP_MAX_FDS 8      /* extra watched descriptors */
+#define SK_POSIX_LOOP_FRAME_MAX 65536 /* largest frame read or written */
+
+typedef struct {
+    sk_stack *stack;              /* required */
+    sk_posix_dev *dev;            /* required, opened */
+    const char *pcap_path;        /* NULL: no capture */
+    const sk_impair_config *impair_in;  /* device -> stack; NULL: none */
+    const sk_impair_config *impair_out; /* stack -> device; NULL: none */
+    uint64_t impair_seed;
+    unsigned batch;               /* frames read per wakeup; 0: 64 */
+} sk_posix_loop_config;
+
+typedef struct {
+    uint64_t wakeups;
+    uint64_t frames_read;     /* from the device */
+    uint64_t frames_written;  /* to the device */
+    uint64_t write_drops;     /* frames the kernel had no room for */
+} sk_posix_loop_stats;
+
+typedef struct {
+    sk_stack *stack;
+    sk_posix_dev *dev;
+    sk_pcap *pcap;
+    uint64_t wall_offset_us;  /* realtime - monotonic, for pcap timestamps */
+    bool has_imp_in, has_imp_out;
+    sk_impair imp_in, imp_out;
+    unsigned batch;
+    sk_time_us now;           /* the clock as of the last read */
+    struct pollfd pfd[1 + SK_POSIX_LOOP_MAX_FDS];
+    unsigned nfds;            /* including the device at pfd[0] */
+    sk_posix_loop_stats stats;
+    uint8_t buf[SK_POSIX_LOOP_FRAME_MAX];
+} sk_posix_loop;
+
+/* Returns 0, or -1 with a one-line reason in err (pcap file not writable,
+ * bad impairment). The loop does not own the stack or the device. */
+int sk_posix_loop_init(sk_posix_loop *l, const sk_posix_loop_config *cfg, char *err,
+                       size_t errcap);
+/* Flush what is still queued (impaired frames are dropped), close the
+ * capture. */
+void sk_posix_loop_free(sk_posix_loop *l);
+
+/* Also wake up when `fd` has any of `events` (POLLIN, POLLOUT). Returns 0,
+ * or -1 when SK_POSIX_LOOP_MAX_FDS are watched already. */
+int sk_posix_loop_watch(sk_posix_loop *l, int fd, short events);
+void sk_posix_loop_unwatch(sk_posix_loop *l, int fd);
+/* The revents the last round saw on a watched fd (0 if none). */
+short sk_posix_loop_revents(const sk_posix_loop *l, int fd);
+
+/* One round (see above), sleeping at most timeout_us. Returns 0 (also when a
+ * signal cut the sleep short), or -1 when the device failed (errno set). */
+int sk_posix_loop_step(sk_posix_loop *l, uint64_t timeout_us);
+/* Before exiting: run rounds until no frame waits in an impairment delay
+ * line (they would be lost with the process), at most max_us. Without
+ * impairment this only flushes. Returns 0, or -1 when the device failed. */
+int sk_posix_loop_linger(sk_posix_loop *l, uint64_t max_us);
+/* Drain the stack's output to the device now (step 1 alone). */
+int sk_posix_loop_flush(sk_posix_loop *l);
+/* Read the monotonic clock into l->now and return it. */
+sk_time_us sk_posix_loop_clock(sk_posix_loop *l);
+
+#endif

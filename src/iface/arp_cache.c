@@ -1,0 +1,324 @@
+/* ARP (RFC 826) for the Ethernet link: a fixed neighbour table, the packets
+ * held while a next hop is being resolved, answers to requests for our
+ * address, and a gratuitous ARP at start.
+ *
+ * Limits, each failing in a counted way:
+ *   - cfg.arp_cache_size entries. A new entry takes a free slot, else an
+ *     expired one, else the resolved entry that expires first. Entries
+ *     being resolved are never evicted (packets wait on them); when every
+ *     entry is being resolved the packet is dropped (ARP_CACHE_FULL).
+ *   - cfg.arp_queue_len held packets (each a copy of up to one MTU, so at
+ *     most arp_queue_len * mtu bytes, allocated at creation). A packet
+ *     arriving at a full queue is dropped (ARP_QUEUE_FULL).
+ *   - cfg.arp_tries requests, cfg.arp_retry_us apart; one retry interval
+ *     after the last request the entry is given up and its held packets are
+ *     dropped (ARP_UNRESOLVED). Nothing else is sent: TCP's retransmission
+ *     timer will ask again.
+ *   - resolved entries are used for cfg.arp_timeout_us after they were
+ *     last learned or refreshed (RFC 1122 §2.3.2.1 asks for a timeout), then
+ *     resolved again by the next packet.
+ *   - SK_ARP_REPLYQ_CAP replies waiting for output (ARP_REPLY_QUEUE_FULL).
+ *
+ * Learning follows RFC 826's merge rule: a packet from a sender we already
+ * know refreshes its entry whoever the target is; a new entry is created
+ * only from a packet whose target is our address (and only for an on-link
+ * sender, the only kind we ever use as a next hop). Packets not targeting
+ * us are then counted as ARP_NOT_FOR_US. Frames go out unpadded (42 bytes):
+ * TAP and veth do not need the 60-byte minimum, a NIC pads (RFC 894). */
+#include "iface/iface.h"
+
+#include "synack/error.h"
+#include "wire/arp.h"
+
+#include <string.h>
+
+static const sk_mac mac_zero = {{0, 0, 0, 0, 0, 0}};
+
+int sk_arp_init(sk_iface *ifc)
+{
+    sk_arp *a = &ifc->arp;
+    const sk_stack_config *cfg = ifc->cfg;
+    if (cfg->link != SK_LINK_ETHERNET)
+        return 0;
+    a->n_entries = cfg->arp_cache_size;
+    a->n_held = cfg->arp_queue_len;
+    a->entries = sk_iface_alloc(ifc, sizeof(sk_arp_entry) * a->n_entries);
+    a->held = sk_iface_alloc(ifc, sizeof(sk_arp_held) * (a->n_held + 1));
+    a->held_mem = sk_iface_alloc(ifc, (size_t)cfg->mtu * (a->n_held + 1));
+    if (a->entries == NULL || a->held == NULL || a->held_mem == NULL)
+        return SK_ENOMEM;
+    memset(a->entries, 0, sizeof(sk_arp_entry) * a->n_entries);
+    memset(a->held, 0, sizeof(sk_arp_held) * (a->n_held + 1));
+    for (uint32_t i = 0; i < a->n_held; i++)
+        a->held[i].data = a->held_mem + (size_t)i * cfg->mtu;
+    a->garp_pending = cfg->addr.b[0] != 0;
+    return 0;
+}
+
+void sk_arp_free(sk_iface *ifc)
+{
+    sk_arp *a = &ifc->arp;
+    sk_iface_release(ifc, a->entries, sizeof(sk_arp_entry) * a->n_entries);
+    sk_iface_release(ifc, a->held, sizeof(sk_arp_held) * (a->n_held + 1));
+    sk_iface_release(ifc, a->held_mem, (size_t)ifc->cfg->mtu * (a->n_held + 1));
+    memset(a, 0, sizeof *a);
+}
+
+static sk_arp_entry *arp_find(sk_arp *a, sk_ip4 ip)
+{
+    for (uint32_t i = 0; i < a->n_entries; i++) {
+        sk_arp_entry *en = &a->entries[i];
+        if (en->state != SK_ARP_FREE && sk_ip4_eq(en->ip, ip))
+            return en;
+    }
+    return NULL;
+}
+
+/* A slot for a new entry: free, else expired, else the resolved entry that
+ * expires first; never one being resolved. */
+static sk_arp_entry *arp_slot(sk_arp *a)
+{
+    sk_arp_entry *best = NULL;
+    for (uint32_t i = 0; i < a->n_entries; i++) {
+        sk_arp_entry *en = &a->entries[i];
+        if (en->state == SK_ARP_FREE)
+            return en;
+        if (en->state == SK_ARP_REACHABLE && (best == NULL || en->when < best->when))
+            best = en;
+    }
+    return best;
+}
+
+bool sk_arp_lookup(sk_iface *ifc, sk_ip4 ip, sk_time now, sk_mac *mac)
+{
+    sk_arp_entry *en = arp_find(&ifc->arp, ip);
+    if (en == NULL || en->state != SK_ARP_REACHABLE || en->when <= now)
+        return false;
+    *mac = en->mac;
+    return true;
+}
+
+/* Write an ARP frame into buf (cap >= 42 is guaranteed by the caller). */
+static size_t arp_frame(const sk_iface *ifc, uint8_t *buf, uint16_t op, sk_mac eth_dst,
+                        sk_mac tha, sk_ip4 tpa)
+{
+    sk_eth_repr eth;
+    eth.dst = eth_dst;
+    eth.src = ifc->cfg->mac;
+    eth.ethertype = SK_ETHERTYPE_ARP;
+    sk_eth_emit(&eth, buf, SK_ETH_HDR_LEN);
+    sk_arp_repr arp;
+    arp.op = op;
+    arp.sha = ifc->cfg->mac;
+    arp.spa = ifc->cfg->addr;
+    arp.tha = tha;
+    arp.tpa = tpa;
+    sk_arp_emit(&arp, buf + SK_ETH_HDR_LEN, SK_ARP_LEN);
+    return SK_ETH_HDR_LEN + SK_ARP_LEN;
+}
+
+static size_t arp_request(sk_iface *ifc, sk_arp_entry *en, sk_time now, uint8_t *buf)
+{
+    en->tries++;
+    en->when = sk_time_after(now, ifc->cfg->arp_retry_us);
+    ifc->env->stats.arp_requests_out++;
+    return arp_frame(ifc, buf, SK_ARP_REQUEST, sk_mac_broadcast, mac_zero, en->ip);
+}
+
+size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, uint8_t *buf,
+                   size_t cap)
+{
+    sk_arp *a = &ifc->arp;
+    (void)cap;
+    sk_arp_entry *en = arp_find(a, nexthop);
+    if (en == NULL || en->state == SK_ARP_REACHABLE) { /* absent or expired */
+        if (en == NULL)
+            en = arp_slot(a);
+        if (en == NULL) {
+            sk_iface_drop(ifc, SK_DROP_ARP_CACHE_FULL, now);
+            return 0;
+        }
+        memset(en, 0, sizeof *en);
+        en->ip = nexthop;
+        en->state = SK_ARP_INCOMPLETE;
+        en->when = now;
+    }
+    if (a->held_used == a->n_held) {
+        sk_iface_drop(ifc, SK_DROP_ARP_QUEUE_FULL, now);
+    } else {
+        sk_arp_held *h = NULL;
+        for (uint32_t i = 0; h == NULL; i++)
+            if (a->held[i].len == 0)
+                h = &a->held[i];
+        memcpy(h->data, buf + SK_ETH_HDR_LEN, ip_len);
+        h->len = (uint16_t)ip_len;
+        h->ready = false;
+        h->nexthop = nexthop;
+        h->order = a->held_order++;
+        a->held_used++;
+    }
+    if (en->tries < ifc->cfg->arp_tries && en->when <= now)
+        return arp_request(ifc, en, now, buf);
+    return 0;
+}
+
+/* The oldest held packet whose next hop is resolved. */
+static sk_arp_held *arp_ready(const sk_arp *a)
+{
+    sk_arp_held *best = NULL;
+    for (uint32_t i = 0; i < a->n_held; i++) {
+        sk_arp_held *h = &a->held[i];
+        if (h->len > 0 && h->ready && (best == NULL || (int32_t)(h->order - best->order) < 0))
+            best = h;
+    }
+    return best;
+}
+
+static size_t arp_send_held(sk_iface *ifc, sk_arp_held *h, uint8_t *buf)
+{
+    sk_eth_repr eth;
+    eth.dst = h->mac;
+    eth.src = ifc->cfg->mac;
+    eth.ethertype = SK_ETHERTYPE_IPV4;
+    sk_eth_emit(&eth, buf, SK_ETH_HDR_LEN);
+    memcpy(buf + SK_ETH_HDR_LEN, h->data, h->len);
+    size_t n = SK_ETH_HDR_LEN + h->len;
+    h->len = 0;
+    ifc->arp.held_used--;
+    return n;
+}
+
+/* Gratuitous ARP, replies, due requests, then released packets. */
+size_t sk_arp_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
+{
+    sk_arp *a = &ifc->arp;
+    (void)cap;
+    if (a->garp_pending) {
+        /* RFC 5227 §3 / RFC 5944 §4.6: a request for our own address
+         * announces (and refreshes in others' caches) our MAC. */
+        a->garp_pending = false;
+        ifc->env->stats.arp_requests_out++;
+        return arp_frame(ifc, buf, SK_ARP_REQUEST, sk_mac_broadcast, mac_zero, ifc->cfg->addr);
+    }
+    if (a->replyq_len > 0) {
+        sk_arp_target t = a->replyq[a->replyq_head];
+        a->replyq_head = (a->replyq_head + 1) % SK_ARP_REPLYQ_CAP;
+        a->replyq_len--;
+        ifc->env->stats.arp_replies_out++;
+        return arp_frame(ifc, buf, SK_ARP_REPLY, t.mac, t.mac, t.ip);
+    }
+    for (uint32_t i = 0; i < a->n_entries; i++) {
+        sk_arp_entry *en = &a->entries[i];
+        if (en->state == SK_ARP_INCOMPLETE && en->tries < ifc->cfg->arp_tries && en->when <= now)
+            return arp_request(ifc, en, now, buf);
+    }
+    sk_arp_held *h = arp_ready(a);
+    return h != NULL ? arp_send_held(ifc, h, buf) : 0;
+}
+
+/* Give up entries whose last request went unanswered for a retry interval. */
+void sk_arp_run_timers(sk_iface *ifc, sk_time now)
+{
+    sk_arp *a = &ifc->arp;
+    for (uint32_t i = 0; i < a->n_entries; i++) {
+        sk_arp_entry *en = &a->entries[i];
+        if (en->state != SK_ARP_INCOMPLETE || en->tries < ifc->cfg->arp_tries || en->when > now)
+            continue;
+        for (uint32_t j = 0; j < a->n_held; j++) {
+            sk_arp_held *h = &a->held[j];
+            if (h->len > 0 && !h->ready && sk_ip4_eq(h->nexthop, en->ip)) {
+                h->len = 0;
+                a->held_used--;
+                sk_iface_drop(ifc, SK_DROP_ARP_UNRESOLVED, now);
+            }
+        }
+        en->state = SK_ARP_FREE;
+    }
+}
+
+sk_time sk_arp_poll_at(const sk_iface *ifc)
+{
+    const sk_arp *a = &ifc->arp;
+    if (a->garp_pending || a->replyq_len > 0 || arp_ready(a) != NULL)
+        return 0;
+    sk_time t = SK_TIME_NEVER;
+    for (uint32_t i = 0; i < a->n_entries; i++)
+        if (a->entries[i].state == SK_ARP_INCOMPLETE)
+            t = sk_time_min(t, a->entries[i].when);
+    return t;
+}
+
+/* ---- input ---- */
+
+/* The sender's mapping is known now: resolve the entry, release its packets. */
+static void arp_learn(sk_iface *ifc, sk_arp_entry *en, sk_mac mac, sk_time now)
+{
+    sk_arp *a = &ifc->arp;
+    en->mac = mac;
+    en->state = SK_ARP_REACHABLE;
+    en->tries = 0;
+    en->when = sk_time_after(now, ifc->cfg->arp_timeout_us);
+    for (uint32_t j = 0; j < a->n_held; j++) {
+        sk_arp_held *h = &a->held[j];
+        if (h->len > 0 && !h->ready && sk_ip4_eq(h->nexthop, en->ip)) {
+            h->ready = true;
+            h->mac = mac;
+        }
+    }
+}
+
+static bool arp_sender_bad(const sk_iface *ifc, const sk_arp_repr *p)
+{
+    return sk_mac_is_multicast(p->sha) || sk_ip4_is_broadcast(p->spa) ||
+           sk_ip4_is_multicast(p->spa) || sk_ip4_eq(p->spa, ifc->cfg->addr);
+}
+
+static void arp_queue_reply(sk_iface *ifc, const sk_arp_repr *p, sk_time now)
+{
+    sk_arp *a = &ifc->arp;
+    if (a->replyq_len == SK_ARP_REPLYQ_CAP) {
+        sk_iface_drop(ifc, SK_DROP_ARP_REPLY_QUEUE_FULL, now);
+        return;
+    }
+    sk_arp_target *t = &a->replyq[(a->replyq_head + a->replyq_len) % SK_ARP_REPLYQ_CAP];
+    t->mac = p->sha;
+    t->ip = p->spa;
+    a->replyq_len++;
+}
+
+void sk_arp_input(sk_iface *ifc, sk_time now, const sk_eth_repr *eth)
+{
+    sk_arp_repr p;
+    int r = sk_arp_parse(eth->payload, eth->payload_len, &p);
+    if (r != 0) {
+        sk_iface_drop(ifc, r, now);
+        return;
+    }
+    if (p.op == SK_ARP_REQUEST)
+        ifc->env->stats.arp_requests_in++;
+    else
+        ifc->env->stats.arp_replies_in++;
+    if (arp_sender_bad(ifc, &p)) {
+        sk_iface_drop(ifc, SK_DROP_ARP_BAD_SENDER, now);
+        return;
+    }
+    bool probe = p.spa.b[0] == 0 && p.spa.b[1] == 0 && p.spa.b[2] == 0 && p.spa.b[3] == 0;
+    sk_arp_entry *en = probe ? NULL : arp_find(&ifc->arp, p.spa);
+    if (en != NULL) /* RFC 826: merge */
+        arp_learn(ifc, en, p.sha, now);
+    if (!sk_ip4_eq(p.tpa, ifc->cfg->addr)) {
+        sk_iface_drop(ifc, SK_DROP_ARP_NOT_FOR_US, now);
+        return;
+    }
+    if (en == NULL && !probe && sk_iface_on_link(ifc, p.spa)) {
+        en = arp_slot(&ifc->arp);
+        if (en != NULL) {
+            memset(en, 0, sizeof *en);
+            en->ip = p.spa;
+            arp_learn(ifc, en, p.sha, now);
+        }
+    }
+    /* RFC 5227 §2.1.1: a probe (sender 0.0.0.0) is answered like any request */
+    if (p.op == SK_ARP_REQUEST)
+        arp_queue_reply(ifc, &p, now);
+}

@@ -1,0 +1,158 @@
+/* The interface: creation of its tables, address classes and routing, the
+ * IPv4 header we write, link framing of outgoing packets, and the order in
+ * which the interface's own frames go out. */
+#include "iface/iface.h"
+
+#include "base/bytes.h"
+#include "base/skassert.h"
+#include "synack/error.h"
+
+#include <string.h>
+
+void *sk_iface_alloc(sk_iface *ifc, size_t n)
+{
+    return ifc->cfg->alloc.allocate(ifc->cfg->alloc.ctx, n);
+}
+
+void sk_iface_release(sk_iface *ifc, void *p, size_t n)
+{
+    if (p != NULL)
+        ifc->cfg->alloc.release(ifc->cfg->alloc.ctx, p, n);
+}
+
+void sk_iface_drop(sk_iface *ifc, int reason, sk_time now)
+{
+    sk_tcp_count_drop(ifc->env, reason, NULL, now);
+}
+
+int sk_iface_init(sk_iface *ifc, sk_tcp_env *env)
+{
+    memset(ifc, 0, sizeof *ifc);
+    ifc->env = env;
+    ifc->cfg = &env->cfg;
+    uint8_t pl = ifc->cfg->prefix_len;
+    ifc->mask = pl == 0 ? 0 : (uint32_t)(0xffffffffu << (32 - pl));
+    ifc->ip_id = (uint16_t)(ifc->cfg->seed >> 48);
+    int err = sk_arp_init(ifc);
+    if (err == 0)
+        err = sk_ipr_init(ifc);
+    if (err == 0)
+        err = sk_icmp_init(ifc);
+    if (err != 0)
+        sk_iface_free(ifc);
+    return err;
+}
+
+void sk_iface_free(sk_iface *ifc)
+{
+    sk_icmp_free(ifc);
+    sk_ipr_free(ifc);
+    sk_arp_free(ifc);
+}
+
+size_t sk_iface_link_hdr(const sk_iface *ifc)
+{
+    return ifc->cfg->link == SK_LINK_ETHERNET ? SK_ETH_HDR_LEN : 0;
+}
+
+bool sk_iface_on_link(const sk_iface *ifc, sk_ip4 a)
+{
+    return ((sk_ip4_to_u32(a) ^ sk_ip4_to_u32(ifc->cfg->addr)) & ifc->mask) == 0;
+}
+
+/* RFC 1122 §3.2.1.3: {-1, -1} and {<Network>, -1}. A /31 or /32 has no
+ * directed broadcast (RFC 3021). */
+bool sk_iface_is_bcast(const sk_iface *ifc, sk_ip4 a)
+{
+    if (sk_ip4_is_broadcast(a))
+        return true;
+    if (ifc->cfg->prefix_len >= 31)
+        return false;
+    uint32_t v = sk_ip4_to_u32(a);
+    return sk_iface_on_link(ifc, a) && (v | ifc->mask) == 0xffffffffu;
+}
+
+int sk_iface_route(const sk_iface *ifc, sk_ip4 dst, sk_ip4 *nexthop)
+{
+    static const sk_ip4 zero = {{0, 0, 0, 0}};
+    if (ifc->cfg->link != SK_LINK_ETHERNET || sk_iface_on_link(ifc, dst) ||
+        sk_ip4_is_broadcast(dst)) {
+        *nexthop = dst;
+        return 0;
+    }
+    if (sk_ip4_eq(ifc->cfg->gateway, zero))
+        return SK_EHOSTUNREACH;
+    *nexthop = ifc->cfg->gateway;
+    return 0;
+}
+
+void sk_iface_ip_hdr(sk_iface *ifc, uint8_t *p, size_t total, uint8_t proto, sk_ip4 dst, bool df)
+{
+    sk_ip4_repr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.total_len = (uint16_t)total;
+    ip.id = ifc->ip_id++;
+    ip.df = df;
+    ip.ttl = SK_IFACE_TTL;
+    ip.proto = proto;
+    ip.src = ifc->cfg->addr;
+    ip.dst = dst;
+    sk_ip4_emit(&ip, p, SK_IP4_HDR_LEN);
+}
+
+static void eth_hdr(const sk_iface *ifc, uint8_t *buf, sk_mac dst, uint16_t type)
+{
+    sk_eth_repr eth;
+    eth.dst = dst;
+    eth.src = ifc->cfg->mac;
+    eth.ethertype = type;
+    sk_eth_emit(&eth, buf, SK_ETH_HDR_LEN);
+}
+
+size_t sk_iface_send_ip(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, size_t ip_len)
+{
+    if (ifc->cfg->link != SK_LINK_ETHERNET)
+        return ip_len;
+    SK_ASSERT(cap >= SK_ETH_HDR_LEN + ip_len);
+    sk_ip4 dst, nh;
+    memcpy(dst.b, buf + SK_ETH_HDR_LEN + 16, 4);
+    sk_mac mac = sk_mac_broadcast;
+    if (!sk_iface_is_bcast(ifc, dst)) {
+        if (sk_iface_route(ifc, dst, &nh) != 0) {
+            sk_iface_drop(ifc, SK_DROP_IP_NO_ROUTE, now);
+            return 0;
+        }
+        if (!sk_arp_lookup(ifc, nh, now, &mac))
+            return sk_arp_hold(ifc, now, nh, ip_len, buf, cap);
+    }
+    eth_hdr(ifc, buf, mac, SK_ETHERTYPE_IPV4);
+    return SK_ETH_HDR_LEN + ip_len;
+}
+
+/* ARP first (it unblocks everything else), then ICMP. */
+size_t sk_iface_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
+{
+    size_t n = 0;
+    if (ifc->cfg->link == SK_LINK_ETHERNET)
+        n = sk_arp_output(ifc, now, buf, cap);
+    while (n == 0 && ifc->icmp.len > 0)
+        n = sk_icmp_output(ifc, now, buf, cap);
+    return n;
+}
+
+void sk_iface_run_timers(sk_iface *ifc, sk_time now)
+{
+    if (ifc->cfg->link == SK_LINK_ETHERNET)
+        sk_arp_run_timers(ifc, now);
+    sk_ipr_run_timers(ifc, now);
+}
+
+sk_time sk_iface_poll_at(const sk_iface *ifc)
+{
+    if (ifc->icmp.len > 0)
+        return 0;
+    sk_time t = sk_ipr_poll_at(ifc);
+    if (ifc->cfg->link == SK_LINK_ETHERNET)
+        t = sk_time_min(t, sk_arp_poll_at(ifc));
+    return t;
+}

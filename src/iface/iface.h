@@ -1,0 +1,191 @@
+/* The interface layer's internal interface: link framing (raw IPv4 or
+ * Ethernet II), the ARP neighbour cache with its queue of packets awaiting
+ * resolution, IPv4 input (validation, address classes, reassembly, protocol
+ * demultiplexing) and output (header, route, next hop), and ICMP (echo,
+ * errors to TCP, our own rate-limited errors, the ping queues).
+ *
+ * One emission path: input only records intent in bounded queues (ARP
+ * replies, echo replies, ICMP errors, packets held for ARP);
+ * sk_iface_output() and sk_iface_send_ip() are the only places that write
+ * frames. Every table is allocated once at creation through cfg.alloc.
+ */
+#ifndef SK_IFACE_IFACE_H
+#define SK_IFACE_IFACE_H
+
+#include "synack/icmp.h"
+#include "tcp/tcp_conn.h"
+#include "wire/eth.h"
+#include "wire/ipv4.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SK_IFACE_TTL 64          /* RFC 1700 default TTL, as Linux */
+#define SK_ARP_REPLYQ_CAP 8      /* ARP replies waiting to be sent */
+#define SK_IPR_RANGES 32         /* received ranges tracked per datagram */
+#define SK_IPR_BUF 65536         /* payload bytes a datagram can hold */
+#define SK_ICMP_QUOTE_MAX 576    /* RFC 1812 §4.3.2.3: errors up to 576 bytes */
+
+/* ---- ARP (arp_cache.c) ---- */
+enum { SK_ARP_FREE, SK_ARP_INCOMPLETE, SK_ARP_REACHABLE };
+
+typedef struct {
+    sk_ip4 ip;
+    sk_mac mac;
+    uint8_t state;
+    uint8_t tries; /* INCOMPLETE: requests sent so far */
+    sk_time when;  /* INCOMPLETE: next request (or give-up); REACHABLE: expiry */
+} sk_arp_entry;
+
+/* A packet held until its next hop is resolved (a copy of the IPv4 packet). */
+typedef struct {
+    uint16_t len; /* 0: slot free */
+    bool ready;   /* the next hop has been resolved: send it to mac */
+    sk_ip4 nexthop;
+    sk_mac mac;
+    uint32_t order; /* FIFO order among held packets */
+    uint8_t *data;  /* cfg.mtu bytes */
+} sk_arp_held;
+
+typedef struct {
+    sk_mac mac;
+    sk_ip4 ip;
+} sk_arp_target;
+
+typedef struct {
+    sk_arp_entry *entries;
+    uint32_t n_entries;
+    sk_arp_held *held;
+    uint8_t *held_mem;
+    uint32_t n_held, held_used, held_order;
+    sk_arp_target replyq[SK_ARP_REPLYQ_CAP];
+    uint32_t replyq_head, replyq_len;
+    bool garp_pending; /* gratuitous ARP at the first output */
+} sk_arp;
+
+/* ---- IPv4 reassembly (ip_reass.c) ---- */
+enum { SK_IPR_FREE, SK_IPR_ACTIVE, SK_IPR_DEAD };
+
+typedef struct {
+    uint32_t start, end; /* payload bytes [start, end) received */
+} sk_ipr_range;
+
+typedef struct {
+    uint8_t state;
+    uint8_t proto;
+    uint16_t id;
+    int dead_reason; /* DEAD: the reason later fragments are dropped with */
+    sk_ip4 src, dst;
+    sk_time expires;
+    uint32_t total;  /* payload length, known once the last fragment came */
+    bool have_last;
+    uint8_t hdr_len; /* header of fragment 0 (0: not received yet) */
+    uint8_t hdr[SK_IP4_MAX_HDR_LEN];
+    sk_ipr_range r[SK_IPR_RANGES];
+    uint8_t n_r;
+    uint8_t *buf; /* SK_IPR_BUF bytes */
+} sk_ipr_dgram;
+
+typedef struct {
+    sk_ipr_dgram *d;
+    uint32_t n;
+} sk_ipr;
+
+/* ---- ICMP (icmp.c) ---- */
+typedef struct {
+    sk_ip4 dst;
+    uint16_t len;  /* ICMP message length (header + data) */
+    uint8_t *msg;  /* cfg.mtu - 20 bytes, checksum filled */
+} sk_icmp_out;
+
+typedef struct {
+    sk_icmp_out *q;
+    uint8_t *mem;
+    uint32_t cap, head, len;
+    uint64_t tokens; /* token bucket for our errors */
+    sk_time refilled;
+    sk_ping_reply *replies;
+    uint32_t rcap, rhead, rlen;
+} sk_icmp;
+
+/* ---- the interface ---- */
+typedef struct {
+    sk_tcp_env *env;            /* configuration, statistics, connections */
+    const sk_stack_config *cfg; /* &env->cfg */
+    uint32_t mask;              /* on-link prefix mask, host order */
+    uint16_t ip_id;             /* IPv4 identification counter */
+    sk_arp arp;
+    sk_ipr reass;
+    sk_icmp icmp;
+} sk_iface;
+
+/* iface.c */
+int sk_iface_init(sk_iface *ifc, sk_tcp_env *env);
+void sk_iface_free(sk_iface *ifc);
+void *sk_iface_alloc(sk_iface *ifc, size_t n);
+void sk_iface_release(sk_iface *ifc, void *p, size_t n);
+void sk_iface_drop(sk_iface *ifc, int reason, sk_time now);
+/* Bytes of link header before the IPv4 packet (0 or 14). */
+size_t sk_iface_link_hdr(const sk_iface *ifc);
+bool sk_iface_on_link(const sk_iface *ifc, sk_ip4 a);
+/* Limited broadcast or the subnet-directed broadcast of our prefix. */
+bool sk_iface_is_bcast(const sk_iface *ifc, sk_ip4 a);
+/* Next hop for dst: 0, or SK_EHOSTUNREACH (off-link, no gateway). On a raw
+ * IP link every destination is reached through the link (point to point). */
+int sk_iface_route(const sk_iface *ifc, sk_ip4 dst, sk_ip4 *nexthop);
+/* Write a 20-byte IPv4 header from us (TTL 64, next identification). */
+void sk_iface_ip_hdr(sk_iface *ifc, uint8_t *p, size_t total, uint8_t proto, sk_ip4 dst, bool df);
+/* The IPv4 packet of ip_len bytes sits at buf + link header: frame it.
+ * Returns the frame length, or, when the next hop is unresolved, holds a
+ * copy and returns an ARP request written into buf (or 0). */
+size_t sk_iface_send_ip(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, size_t ip_len);
+/* Frames of the interface itself (ARP, ICMP, released held packets). */
+size_t sk_iface_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
+void sk_iface_run_timers(sk_iface *ifc, sk_time now);
+/* 0 when output is pending, else the next deadline (SK_TIME_NEVER). */
+sk_time sk_iface_poll_at(const sk_iface *ifc);
+
+/* iface_input.c */
+void sk_iface_input(sk_iface *ifc, sk_time now, const uint8_t *frame, size_t len);
+
+/* arp_cache.c */
+int sk_arp_init(sk_iface *ifc);
+void sk_arp_free(sk_iface *ifc);
+void sk_arp_input(sk_iface *ifc, sk_time now, const sk_eth_repr *eth);
+/* The MAC of a resolved, unexpired next hop. */
+bool sk_arp_lookup(sk_iface *ifc, sk_ip4 ip, sk_time now, sk_mac *mac);
+/* Hold the packet for nexthop; returns an ARP request frame in buf when one
+ * is due, else 0. */
+size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, uint8_t *buf,
+                   size_t cap);
+size_t sk_arp_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
+void sk_arp_run_timers(sk_iface *ifc, sk_time now);
+sk_time sk_arp_poll_at(const sk_iface *ifc);
+
+/* ip_reass.c */
+int sk_ipr_init(sk_iface *ifc);
+void sk_ipr_free(sk_iface *ifc);
+/* A fragment arrived. Returns 0 with *whole describing the complete
+ * datagram (payload in the slot, valid until sk_ipr_done(*slot)), 1 when the
+ * fragment was kept, or a drop reason (already counted). */
+int sk_ipr_input(sk_iface *ifc, sk_time now, const sk_ip4_repr *frag, sk_ip4_repr *whole,
+                 sk_ipr_dgram **slot);
+void sk_ipr_done(sk_iface *ifc, sk_ipr_dgram *d);
+void sk_ipr_run_timers(sk_iface *ifc, sk_time now);
+sk_time sk_ipr_poll_at(const sk_iface *ifc);
+
+/* icmp.c */
+int sk_icmp_init(sk_iface *ifc);
+void sk_icmp_free(sk_iface *ifc);
+void sk_icmp_input(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip, bool bcast);
+/* Queue an ICMP error about the datagram `orig` (its header bytes at
+ * orig_hdr), subject to RFC 1122 §3.2.2 and the rate limit. */
+void sk_icmp_error(sk_iface *ifc, sk_time now, uint8_t type, uint8_t code,
+                   const sk_ip4_repr *orig, const uint8_t *orig_hdr, bool bcast);
+size_t sk_icmp_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
+int sk_icmp_ping_send(sk_iface *ifc, sk_time now, sk_ip4 dst, uint16_t id, uint16_t seq,
+                      const void *data, size_t len);
+bool sk_icmp_ping_next(sk_iface *ifc, sk_ping_reply *out);
+
+#endif

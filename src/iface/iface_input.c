@@ -1,0 +1,145 @@
+/* Frames in: the link (Ethernet II or raw IPv4), IPv4 validation and
+ * address classes, reassembly, and demultiplexing to TCP and ICMP.
+ *
+ * Ethernet (RFC 894): frames to our MAC or the broadcast MAC, ethertypes
+ * IPv4 and ARP; everything else is counted (ETH_NOT_FOR_US,
+ * ETH_UNKNOWN_TYPE). We join no multicast group.
+ *
+ * IPv4 (RFC 1122 §3.2.1): the header is checked by the wire parser
+ * (version, lengths, checksum). Accepted destinations are our address, the
+ * limited broadcast and our subnet's directed broadcast (RFC 1122
+ * §3.2.1.3); broadcasts (and link-layer broadcasts carrying our address)
+ * are for ICMP only, TCP to them is dropped (TCP_BAD_ADDR, RFC 9293 §3.9.1:
+ * TCP is unicast). Sources that cannot be a single host (broadcast,
+ * multicast, class E, 0.0.0.0, 127/8, our own address) are dropped
+ * (IP_BAD_SRC, RFC 1122 §3.2.1.3). Options are accepted and ignored
+ * (RFC 1122 §3.2.1.8). Fragments go through reassembly (ip_reass.c); the
+ * complete datagram continues exactly like an unfragmented one. */
+#include "iface/iface.h"
+
+#include "tcp/tcp_conn.h"
+#include "wire/icmp4.h"
+#include "wire/tcp_hdr.h"
+
+static void input_tcp(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip)
+{
+    sk_tcp_env *e = ifc->env;
+    if (!sk_tcp_checksum_ok4(ip->src, ip->dst, ip->payload, ip->payload_len)) {
+        sk_iface_drop(ifc, SK_DROP_TCP_CHECKSUM, now);
+        return;
+    }
+    sk_tcp_repr seg;
+    int r = sk_tcp_parse(ip->payload, ip->payload_len, &seg);
+    if (r != 0) {
+        sk_iface_drop(ifc, r, now);
+        return;
+    }
+    if (seg.src_port == 0 || seg.dst_port == 0) {
+        sk_iface_drop(ifc, SK_DROP_TCP_BAD_PORT, now);
+        return;
+    }
+    if (seg.opts.malformed)
+        e->stats.opts_malformed++;
+    e->stats.segs_in++;
+    sk_tuple tu = {ip->dst, ip->src, seg.dst_port, seg.src_port};
+    sk_tcb *t = sk_demux_lookup(e, &tu);
+    if (t == NULL)
+        t = sk_demux_listener(e, tu.laddr, tu.lport);
+    sk_tcp_trace_seg(e, SK_TRACE_SEG_IN, t, &tu, false, &seg, now);
+    if (t == NULL)
+        sk_tcp_input_closed(e, &tu, &seg, now);
+    else
+        sk_tcp_input(e, t, &tu, &seg, now);
+}
+
+/* A whole datagram for us (unicast) or for everyone (bcast). */
+static void input_datagram(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip, bool bcast)
+{
+    switch (ip->proto) {
+    case SK_IPPROTO_TCP:
+        if (bcast)
+            sk_iface_drop(ifc, SK_DROP_TCP_BAD_ADDR, now);
+        else
+            input_tcp(ifc, now, ip);
+        return;
+    case SK_IPPROTO_ICMP:
+        sk_icmp_input(ifc, now, ip, bcast);
+        return;
+    default:
+        /* RFC 1122 §3.2.2.1: protocol unreachable for a transport we lack */
+        sk_iface_drop(ifc, SK_DROP_IP_UNKNOWN_PROTO, now);
+        sk_icmp_error(ifc, now, SK_ICMP_DEST_UNREACH, SK_ICMP_UNREACH_PROTO, ip,
+                      ip->options - SK_IP4_HDR_LEN, bcast);
+        return;
+    }
+}
+
+static bool src_single_host(const sk_iface *ifc, sk_ip4 a)
+{
+    return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224 && !sk_iface_is_bcast(ifc, a) &&
+           !sk_ip4_eq(a, ifc->cfg->addr);
+}
+
+static void input_ip(sk_iface *ifc, sk_time now, const uint8_t *pkt, size_t len, bool link_bcast)
+{
+    sk_ip4_repr ip;
+    int r = sk_ip4_parse(pkt, len, &ip);
+    if (r != 0) {
+        sk_iface_drop(ifc, r, now);
+        return;
+    }
+    bool ours = sk_ip4_eq(ip.dst, ifc->cfg->addr);
+    if (!ours && !sk_iface_is_bcast(ifc, ip.dst)) {
+        sk_iface_drop(ifc, SK_DROP_IP_NOT_FOR_US, now);
+        return;
+    }
+    if (!src_single_host(ifc, ip.src)) {
+        sk_iface_drop(ifc, SK_DROP_IP_BAD_SRC, now);
+        return;
+    }
+    bool bcast = !ours || link_bcast;
+    if (!ip.mf && ip.frag_off == 0) {
+        input_datagram(ifc, now, &ip, bcast);
+        return;
+    }
+    if (ifc->reass.n == 0) {
+        sk_iface_drop(ifc, SK_DROP_IP_FRAGMENT, now);
+        return;
+    }
+    sk_ip4_repr whole;
+    sk_ipr_dgram *d = NULL;
+    if (sk_ipr_input(ifc, now, &ip, &whole, &d) != 0)
+        return; /* kept, or dropped and counted */
+    input_datagram(ifc, now, &whole, bcast);
+    sk_ipr_done(ifc, d);
+}
+
+static void input_eth(sk_iface *ifc, sk_time now, const uint8_t *frame, size_t len)
+{
+    sk_eth_repr eth;
+    int r = sk_eth_parse(frame, len, &eth);
+    if (r != 0) {
+        sk_iface_drop(ifc, r, now);
+        return;
+    }
+    bool bcast = sk_mac_is_broadcast(eth.dst) != 0;
+    if (!bcast && !sk_mac_eq(eth.dst, ifc->cfg->mac)) {
+        sk_iface_drop(ifc, SK_DROP_ETH_NOT_FOR_US, now);
+        return;
+    }
+    if (eth.ethertype == SK_ETHERTYPE_IPV4)
+        input_ip(ifc, now, eth.payload, eth.payload_len, bcast);
+    else if (eth.ethertype == SK_ETHERTYPE_ARP)
+        sk_arp_input(ifc, now, &eth);
+    else
+        sk_iface_drop(ifc, SK_DROP_ETH_UNKNOWN_TYPE, now);
+}
+
+void sk_iface_input(sk_iface *ifc, sk_time now, const uint8_t *frame, size_t len)
+{
+    sk_iface_run_timers(ifc, now);
+    if (ifc->cfg->link == SK_LINK_ETHERNET)
+        input_eth(ifc, now, frame, len);
+    else
+        input_ip(ifc, now, frame, len, false);
+}

@@ -1,0 +1,67 @@
+/* ICMP errors about our segments.
+ *
+ * RFC 5927 §4.1 (as Linux): the quoted 4-tuple must name a connection
+ * (ICMP_NO_CONN) and the quoted sequence number must be in flight,
+ * SND.UNA <= SEG.SEQ < SND.MAX (ICMP_OUT_OF_WINDOW), so that a blind
+ * attacker must guess a window of sequence numbers.
+ *
+ * RFC 1122 §4.2.3.9: protocol and port unreachable are hard errors, the
+ * rest soft. Like Linux (and RFC 5461's advice) a hard error aborts only a
+ * connection in SYN-SENT, with SK_ECONNREFUSED; in other states it is kept
+ * as the soft error. A soft error is recorded (sk_tcp_info.soft_error) and
+ * reported only if the handshake then times out (the connect fails with the
+ * soft error instead of SK_ETIMEDOUT, as Linux's sk_err_soft).
+ *
+ * Fragmentation needed (RFC 1191 §6): lowers the send MSS of a synchronized
+ * connection to next-hop MTU - 40 (our segments carry no options after the
+ * SYN), never raises it, never below SK_PMTU_MIN - 40 (RFC 5927 §7.2: tiny
+ * MTUs are an attack; 552 is Linux's min_pmtu). The segments in flight are
+ * sent again at once in the smaller size (go back to SND.UNA, as Linux's
+ * tcp_simple_retransmit); this is not a congestion signal, so cwnd and
+ * ssthresh stay. Before synchronization the SYN options decide the MSS and
+ * the message is ignored (ICMP_PMTU_IGNORED, also for one that would not
+ * lower the MSS). */
+#include "tcp/tcp_conn.h"
+
+#include "synack/error.h"
+
+#define SK_PMTU_MIN 552
+
+static int pmtu_lower(sk_tcp_env *e, sk_tcb *t, uint16_t mtu)
+{
+    if (mtu < SK_PMTU_MIN)
+        mtu = SK_PMTU_MIN;
+    uint32_t mss = (uint32_t)mtu - 40u;
+    if (!sk_tcb_synchronized(t) || mss >= t->snd_mss)
+        return SK_DROP_ICMP_PMTU_IGNORED;
+    t->snd_mss = (uint16_t)mss;
+    e->stats.pmtu_lowered++;
+    t->snd_nxt = t->snd_una;
+    t->flags &= ~(uint32_t)(SK_TF_RTT_ACTIVE | SK_TF_REXMIT_ONE);
+    sk_tcb_mark_output(e, t);
+    return 0;
+}
+
+int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
+                      sk_time now)
+{
+    sk_tcb *t = sk_demux_lookup(e, tu);
+    if (t == NULL || (t->flags & SK_TF_LISTENER))
+        return SK_DROP_ICMP_NO_CONN;
+    if (!sk_seq_in(seq, t->snd_una, t->snd_max))
+        return SK_DROP_ICMP_OUT_OF_WINDOW;
+    switch (kind) {
+    case SK_TCP_ICMP_PMTU:
+        return pmtu_lower(e, t, mtu);
+    case SK_TCP_ICMP_REFUSED:
+        if (t->state == SK_TCP_SYN_SENT) {
+            sk_tcb_close(e, t, SK_ECONNREFUSED, now);
+            return 0;
+        }
+        t->soft_error = SK_ECONNREFUSED;
+        return 0;
+    default:
+        t->soft_error = SK_EHOSTUNREACH;
+        return 0;
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# socat sends 10 MiB of random data to `synack serve --echo` and reads it
+# back identically; --discard takes 10 MiB; SIGTERM exits 0; clean capture.
+# Then the same echo through examples/echo_server (the README's example).
+. "$(dirname "$0")/lib.sh"
+it_require socat
+it_setup
+
+it_random "$IT_TMP/in" 10
+it_serve echo --echo 7 --discard 9 || { it_finish; exit 1; }
+
+start=$(date +%s.%N)
+nsx timeout 60 socat -t 30 -T 30 -b 65536 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in" >"$IT_TMP/out"
+check "echo: socat exits 0" test $? = 0
+end=$(date +%s.%N)
+check "echo: 10 MiB back byte for byte" it_same "$IT_TMP/in" "$IT_TMP/out"
+it_log "echo round trip: $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f Mbit/s each way", 10 * 8 * 1.048576 / (e - s) }')"
+
+nsx timeout 60 socat -t 30 -T 30 - "TCP:$SYNACK_IP:9" <"$IT_TMP/in" >"$IT_TMP/none"
+check "discard: 10 MiB sent, socat exits 0" test $? = 0
+
+it_stop "$SERVE_PID" 10
+check "SIGTERM: serve exits 0" test $? = 0
+in_bytes=$(sed -n 's/^stats: .*payload bytes in \([0-9]*\).*/\1/p' "$SERVE_LOG")
+check "serve counted 20 MiB of payload in ($in_bytes)" test "$in_bytes" = $((20 * 1048576))
+check "capture: no malformed frame, no bad checksum" it_pcap_clean "$SERVE_PCAP"
+
+EXAMPLE=$IT_BIN/examples/echo_server
+if [ "$SK_LINK" = tap ] && [ -x "$EXAMPLE" ]; then
+    "${NSX[@]}" "$EXAMPLE" "$DEV" "$SYNACK_IP/24" 7 >"$IT_TMP/example.log" 2>&1 &
+    ex=$!; IT_PIDS+=("$ex")
+    for i in $(seq 1 50); do grep -q listening "$IT_TMP/example.log" && break; sleep 0.1; done
+    nsx timeout 60 socat -t 30 -T 30 -b 65536 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in" >"$IT_TMP/out2"
+    check "examples/echo_server: 10 MiB back byte for byte" it_same "$IT_TMP/in" "$IT_TMP/out2"
+    it_stop "$ex" 10
+    check "examples/echo_server: exits 0 on SIGTERM" test $? = 0
+fi
+it_finish

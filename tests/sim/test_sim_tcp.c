@@ -1,0 +1,539 @@
+/* Seeded simulation of two real synack stacks (layer 3 of the test plan):
+ * bidirectional transfers over impaired links, verified byte for byte, with
+ * clean closes and nothing left behind, plus many connections at once,
+ * simultaneous close, a dying link, a long zero-window stall and a reset.
+ *
+ * Environment:
+ *   SYNACK_SIM_SEEDS=N     seeds of the sweep (default 2000); the other
+ *                          scenarios scale with it (N/2000 of their default)
+ *   SYNACK_SIM_SEED=S      run only seed S (replays a failure)
+ *   SYNACK_SIM_ONLY=name   run only one scenario: sweep, many, simclose,
+ *                          linkdies, stall, reset, rfc, tinymtu, churn,
+ *                          determinism
+ *   SYNACK_SIM_VERBOSE=1   print every frame on the link */
+#include "sim_pair.h"
+#include "sk_test.h"
+
+#include "base/rng.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KB 1024u
+#define MS 1000u
+#define SEC 1000000u
+#define MAX_FAILS 5 /* failing seeds reported per scenario before giving up */
+
+static uint32_t g_seeds = 2000;
+static bool g_seeds_given;
+static bool g_one;
+static uint64_t g_seed;
+static const char *g_only;
+static bool g_verbose;
+
+typedef void (*make_fn)(sp_scenario *sc, uint64_t seed);
+
+typedef struct {
+    uint32_t runs, fails;
+    sp_result sum;
+} totals;
+
+static void add_result(sp_result *sum, const sp_result *r)
+{
+    for (int d = 0; d < 2; d++) {
+        sum->bytes[d] += r->bytes[d];
+        sum->persist_fired[d] += r->persist_fired[d];
+        sum->n_timedout[d] += r->n_timedout[d];
+        sum->n_reset[d] += r->n_reset[d];
+        sum->n_closing[d] += r->n_closing[d];
+        sum->n_time_wait[d] += r->n_time_wait[d];
+        sum->n_late_rst[d] += r->n_late_rst[d];
+    }
+    sum->retransmits += r->retransmits;
+    sum->timeouts += r->timeouts;
+    sum->fast_retransmits += r->fast_retransmits;
+    sum->zero_wnd_acks += r->zero_wnd_acks;
+    sum->ooo_segments += r->ooo_segments;
+    sum->lost += r->lost;
+    sum->dup += r->dup;
+    sum->reordered += r->reordered;
+    sum->corrupted += r->corrupted;
+    sum->corrupt_dropped += r->corrupt_dropped;
+    sum->queue_drops += r->queue_drops;
+    if (r->end_us > sum->end_us)
+        sum->end_us = r->end_us; /* the longest run */
+}
+
+/* Run `count` seeds (or only SYNACK_SIM_SEED) of a scenario; `check` adds
+ * the scenario's own expectations on each result. */
+static totals run_seeds(const char *name, uint32_t count, uint64_t first, make_fn make,
+                        void (*check)(const sp_scenario *, const sp_result *))
+{
+    totals t;
+    memset(&t, 0, sizeof t);
+    if (g_only != NULL && strcmp(g_only, name) != 0)
+        return t;
+    if (g_seeds_given && strcmp(name, "sweep") != 0) /* scale with the sweep */
+        count = (uint32_t)((uint64_t)count * g_seeds / 2000u) + 1u;
+    char replay[160];
+    for (uint32_t i = 0; i < (g_one ? 1u : count); i++) {
+        uint64_t seed = g_one ? g_seed : first + i;
+        sp_scenario sc;
+        make(&sc, seed);
+        sc.name = name;
+        sc.verbose = g_verbose;
+        snprintf(replay, sizeof replay,
+                 "SYNACK_SIM_ONLY=%s SYNACK_SIM_SEED=%llu ./test_sim_tcp "
+                 "(SYNACK_SIM_VERBOSE=1 prints every frame)",
+                 name, (unsigned long long)seed);
+        sc.replay = replay;
+        sp_result r;
+        int before = sk_test_current_failed();
+        bool ok = sp_run(&sc, &r);
+        SK_CHECK_MSG(ok, "%s: seed %llu failed (see above)", name, (unsigned long long)seed);
+        if (ok && check != NULL) {
+            check(&sc, &r);
+            if (sk_test_current_failed() && !before)
+                printf("    replay: %s\n", replay);
+        }
+        t.runs++;
+        add_result(&t.sum, &r);
+        if (!ok || (sk_test_current_failed() && !before))
+            t.fails++;
+        if (t.fails >= MAX_FAILS) {
+            printf("  %s: stopping after %u failing seeds\n", name, t.fails);
+            break;
+        }
+    }
+    printf("  %s: %u seed(s), %llu + %llu bytes verified, %llu retransmits (%llu fast, %llu RTOs), "
+           "lost %llu dup %llu reordered %llu corrupted %llu (dropped %llu) queue drops %llu, "
+           "zero-window ACKs %llu, persist %llu+%llu, longest run %.1f s virtual\n",
+           name, t.runs, (unsigned long long)t.sum.bytes[0], (unsigned long long)t.sum.bytes[1],
+           (unsigned long long)t.sum.retransmits, (unsigned long long)t.sum.fast_retransmits,
+           (unsigned long long)t.sum.timeouts, (unsigned long long)t.sum.lost,
+           (unsigned long long)t.sum.dup, (unsigned long long)t.sum.reordered,
+           (unsigned long long)t.sum.corrupted, (unsigned long long)t.sum.corrupt_dropped,
+           (unsigned long long)t.sum.queue_drops, (unsigned long long)t.sum.zero_wnd_acks,
+           (unsigned long long)t.sum.persist_fired[0], (unsigned long long)t.sum.persist_fired[1],
+           (double)t.sum.end_us / 1e6);
+    return t;
+}
+
+static double unit(sk_rng *r) { return sk_rng_unit(r); }
+static uint32_t between(sk_rng *r, uint32_t lo, uint32_t hi)
+{
+    return lo + (uint32_t)sk_rng_below(r, (uint64_t)hi - lo + 1u);
+}
+
+/* ------------------------------------------------------------------------
+ * The sweep: every impairment, MTU/MSS mixes, buffer sizes, I/O patterns
+ * ---------------------------------------------------------------------- */
+static double pick_loss(sk_rng *r)
+{
+    switch (sk_rng_below(r, 4)) {
+    case 0: return 0.0;
+    case 1: return unit(r) * 0.03;
+    case 2: return 0.03 + unit(r) * 0.07;
+    default: return 0.10 + unit(r) * 0.20;
+    }
+}
+
+static void sweep_link(sk_impair_config *l, sk_rng *r, double loss, uint32_t mtu)
+{
+    memset(l, 0, sizeof *l);
+    l->loss = loss * (0.7 + 0.3 * unit(r));
+    l->delay_us = between(r, 200, 50 * MS);
+    if (sk_rng_chance(r, 0.5))
+        l->jitter_us = between(r, 0, l->delay_us / 2 + 100);
+    if (sk_rng_chance(r, 0.3))
+        l->reorder = unit(r) * 0.10;
+    if (sk_rng_chance(r, 0.25))
+        l->dup = unit(r) * 0.05;
+    if (sk_rng_chance(r, 0.25))
+        l->corrupt = unit(r) * 0.05;
+    if (sk_rng_chance(r, 0.35)) { /* a bottleneck with a small queue */
+        l->bandwidth_bps = (uint64_t)between(r, 1000, 20000) * 1000u;
+        l->queue_limit_bytes = between(r, 2 * mtu, 32 * KB);
+    }
+    l->mtu = mtu;
+}
+
+static uint32_t pick_buf(sk_rng *r)
+{
+    static const uint32_t sizes[] = {4 * KB, 8 * KB, 16 * KB, 32 * KB, 64 * KB, 256 * KB};
+    return sizes[sk_rng_below(r, sizeof sizes / sizeof sizes[0])];
+}
+
+static uint32_t pick_io(sk_rng *r)
+{
+    static const uint32_t sizes[] = {64, 536, 1460, 4096, 8192, 65536};
+    return sizes[sk_rng_below(r, sizeof sizes / sizeof sizes[0])];
+}
+
+static void sweep_stacks(sp_scenario *sc, sk_rng *r, bool rfc)
+{
+    for (int side = 0; side < 2; side++) {
+        sk_stack_config *k = &sc->cfg[side];
+        if (rfc) { /* the RFC defaults: RTO min 1 s, TIME-WAIT 60 s, 12/6 retries */
+            sk_stack_config_default(k);
+            k->max_sockets = 128;
+        }
+        k->mtu = sk_rng_chance(r, 0.5) ? 1500 : (uint16_t)between(r, 576, 1500);
+        k->sndbuf = pick_buf(r);
+        k->rcvbuf = pick_buf(r);
+        k->window_scaling = sk_rng_chance(r, 0.8);
+        sc->mss[side] = sk_rng_chance(r, 0.5) ? 0 : (uint16_t)between(r, 536, k->mtu - 40u);
+    }
+}
+
+static void make_sweep_rfc(sp_scenario *sc, uint64_t seed, bool rfc)
+{
+    sp_scenario_default(sc, seed);
+    sk_rng r;
+    sk_rng_seed(&r, seed * 0x9e3779b97f4a7c15ull + 0x5eedull);
+    sweep_stacks(sc, &r, rfc);
+    double loss = pick_loss(&r);
+    if (rfc && loss > 0.05)
+        loss = 0.05; /* 6 SYN retries are not meant for 30% loss */
+    uint32_t mtu = sc->cfg[0].mtu < sc->cfg[1].mtu ? sc->cfg[0].mtu : sc->cfg[1].mtu;
+    sweep_link(&sc->link[0], &r, loss, mtu);
+    sweep_link(&sc->link[1], &r, loss, mtu);
+    for (int d = 0; d < 2; d++) {
+        sc->bytes[d] = between(&r, 20 * KB, 200 * KB);
+        if (loss < 0.03 && sk_rng_chance(&r, 0.03))
+            sc->bytes[d] = between(&r, 1024 * KB, 2048 * KB);
+    }
+    sc->write_max = pick_io(&r);
+    sc->read_max = pick_io(&r);
+    if (sk_rng_chance(&r, 0.4)) {
+        sc->pause_chance = 0.005 + unit(&r) * 0.045;
+        sc->pause_max_us = between(&r, 10 * MS, SEC);
+    }
+    uint64_t c = sk_rng_below(&r, 20);
+    sc->close = c < 9 ? SP_CLOSE_CLIENT_FIRST : c < 18 ? SP_CLOSE_SERVER_FIRST : SP_CLOSE_SIMULTANEOUS;
+    sc->time_limit_us = 3600ull * SEC;
+    sc->second_closes = sk_rng_chance(&r, 0.3);
+    sc->nodelay[0] = sk_rng_chance(&r, 0.3);
+    sc->nodelay[1] = sk_rng_chance(&r, 0.3);
+    if (sk_rng_chance(&r, 0.2))
+        sc->keepalive_us = between(&r, 100 * MS, 2 * SEC);
+}
+
+static void make_sweep(sp_scenario *sc, uint64_t seed)
+{
+    make_sweep_rfc(sc, seed, false);
+}
+
+static void make_rfc(sp_scenario *sc, uint64_t seed)
+{
+    make_sweep_rfc(sc, seed, true);
+}
+
+static void check_clean(const sp_scenario *sc, const sp_result *r)
+{
+    SK_CHECK_EQ(r->bytes[0], (uint64_t)sc->bytes[0] * sc->n_conns);
+    SK_CHECK_EQ(r->bytes[1], (uint64_t)sc->bytes[1] * sc->n_conns);
+    SK_CHECK_EQ(r->corrupt_dropped, r->corrupted);
+    SK_CHECK_EQ(r->conn_timeouts, 0);
+}
+
+static void test_sweep(void)
+{
+    totals t = run_seeds("sweep", g_seeds, 1, make_sweep, check_clean);
+    if (t.runs < 200)
+        return;
+    /* the sweep really covered what it claims */
+    SK_CHECK(t.sum.lost > 0);
+    SK_CHECK(t.sum.dup > 0);
+    SK_CHECK(t.sum.reordered > 0);
+    SK_CHECK(t.sum.corrupted > 0);
+    SK_CHECK(t.sum.queue_drops > 0);
+    SK_CHECK(t.sum.fast_retransmits > 0);
+    SK_CHECK(t.sum.timeouts > 0);
+    SK_CHECK(t.sum.ooo_segments > 0);
+    SK_CHECK(t.sum.zero_wnd_acks > 0);
+    SK_CHECK(t.sum.persist_fired[0] + t.sum.persist_fired[1] > 0);
+    SK_CHECK(t.sum.n_closing[0] > 0 && t.sum.n_closing[1] > 0);
+}
+
+/* The same seed gives the same run, event for event: every counter of
+ * the result is equal. */
+static void test_determinism(void)
+{
+    if (g_only != NULL && strcmp(g_only, "determinism") != 0)
+        return;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        sp_scenario sc;
+        make_sweep(&sc, seed);
+        sc.name = "determinism";
+        sp_result a, b;
+        bool ok_a = sp_run(&sc, &a);
+        bool ok_b = sp_run(&sc, &b);
+        SK_CHECK(ok_a && ok_b);
+        SK_CHECK_MSG(memcmp(&a, &b, sizeof a) == 0, "seed %llu: two runs differ",
+                     (unsigned long long)seed);
+    }
+}
+
+/* The RFC defaults (RTO min 1 s, TIME-WAIT 60 s, 12 retries). */
+static void test_rfc_defaults(void)
+{
+    run_seeds("rfc", 60, 100001, make_rfc, check_clean);
+}
+
+/* ------------------------------------------------------------------------
+ * Many connections at once on one stack pair, under loss
+ * ---------------------------------------------------------------------- */
+static void make_many(sp_scenario *sc, uint64_t seed)
+{
+    sp_scenario_default(sc, seed);
+    sk_rng r;
+    sk_rng_seed(&r, seed ^ 0x3a11ull);
+    sc->n_conns = 50;
+    double loss = 0.01 + unit(&r) * 0.04;
+    for (int d = 0; d < 2; d++) {
+        sc->link[d].loss = loss;
+        sc->link[d].delay_us = between(&r, 1 * MS, 20 * MS);
+        sc->link[d].jitter_us = between(&r, 0, 2 * MS);
+        sc->link[d].bandwidth_bps = 50000000;
+        sc->link[d].queue_limit_bytes = 128 * KB;
+        sc->bytes[d] = between(&r, 10 * KB, 40 * KB);
+        sc->cfg[d].sndbuf = sc->cfg[d].rcvbuf = 16 * KB;
+    }
+    sc->connect_spread_us = 200 * MS;
+    sc->pause_chance = 0.01;
+    sc->pause_max_us = 100 * MS;
+    sc->close = (enum sp_close)sk_rng_below(&r, 2);
+}
+
+static void test_many_connections(void)
+{
+    run_seeds("many", 10, 200001, make_many, check_clean);
+}
+
+/* ------------------------------------------------------------------------
+ * Simultaneous close: both FINs cross, both sides go through CLOSING and
+ * wait in TIME-WAIT
+ * ---------------------------------------------------------------------- */
+static void make_simclose(sp_scenario *sc, uint64_t seed)
+{
+    sp_scenario_default(sc, seed);
+    sk_rng r;
+    sk_rng_seed(&r, seed ^ 0x51c1ull);
+    bool lossy = seed % 2 == 0;
+    for (int d = 0; d < 2; d++) {
+        sc->link[d].delay_us = between(&r, 1 * MS, 30 * MS);
+        sc->link[d].loss = lossy ? 0.02 + unit(&r) * 0.1 : 0.0;
+        sc->bytes[d] = between(&r, 1, 100 * KB);
+    }
+    sc->n_conns = between(&r, 1, 4);
+    sc->close = SP_CLOSE_SIMULTANEOUS;
+}
+
+static void check_simclose(const sp_scenario *sc, const sp_result *r)
+{
+    check_clean(sc, r);
+    /* both are active closers: each goes through TIME-WAIT, unless its
+     * FIN went unanswered until the peer's TIME-WAIT had ended */
+    SK_CHECK_EQ(r->n_time_wait[0] + r->n_late_rst[0], sc->n_conns);
+    SK_CHECK_EQ(r->n_time_wait[1] + r->n_late_rst[1], sc->n_conns);
+    if (sc->link[0].loss == 0.0 && sc->link[1].loss == 0.0) {
+        SK_CHECK_EQ(r->n_closing[0], sc->n_conns);
+        SK_CHECK_EQ(r->n_closing[1], sc->n_conns);
+    }
+}
+
+static void test_simultaneous_close(void)
+{
+    run_seeds("simclose", 60, 300001, make_simclose, check_simclose);
+}
+
+/* ------------------------------------------------------------------------
+ * The link dies mid-transfer: both applications get SK_ETIMEDOUT from the
+ * retry limit, and nothing leaks
+ * ---------------------------------------------------------------------- */
+static void make_linkdies(sp_scenario *sc, uint64_t seed)
+{
+    sp_scenario_default(sc, seed);
+    sk_rng r;
+    sk_rng_seed(&r, seed ^ 0xdeadull);
+    for (int d = 0; d < 2; d++) {
+        sc->link[d].delay_us = between(&r, 1 * MS, 30 * MS);
+        sc->link[d].loss = unit(&r) * 0.05;
+        sc->link[d].bandwidth_bps = 10000000;
+        sc->link[d].queue_limit_bytes = 64 * KB;
+        sc->bytes[d] = 8192 * KB;
+        sc->cfg[d].max_retries = (uint8_t)between(&r, 3, 12);
+    }
+    sc->n_conns = between(&r, 1, 3);
+    sc->cut_at_us = between(&r, 300 * MS, 3 * SEC);
+}
+
+static void check_linkdies(const sp_scenario *sc, const sp_result *r)
+{
+    SK_CHECK_EQ(r->n_timedout[0], sc->n_conns);
+    /* a connection still half-open at the cut never reached the server
+     * application: its SYN,ACK retries time it out silently */
+    SK_CHECK_EQ(r->n_timedout[1], r->n_accepted);
+    SK_CHECK(r->conn_timeouts >= (uint64_t)r->n_timedout[0] + r->n_timedout[1]);
+    SK_CHECK(r->bytes[0] < (uint64_t)sc->bytes[0] * sc->n_conns);
+    SK_CHECK(r->done_us > sc->cut_at_us);
+}
+
+static void test_link_dies(void)
+{
+    run_seeds("linkdies", 30, 400001, make_linkdies, check_linkdies);
+}
+
+/* ------------------------------------------------------------------------
+ * A receiver stops reading for 10 s: the window closes, the sender probes
+ * on its persist timer, the transfer completes and nothing is aborted
+ * ---------------------------------------------------------------------- */
+static void make_stall(sp_scenario *sc, uint64_t seed)
+{
+    sp_scenario_default(sc, seed);
+    sk_rng r;
+    sk_rng_seed(&r, seed ^ 0x57a1ull);
+    int side = (int)sk_rng_below(&r, 2);
+    for (int d = 0; d < 2; d++) {
+        sc->link[d].delay_us = between(&r, 1 * MS, 30 * MS);
+        sc->link[d].loss = seed % 3 == 0 ? 0.0 : unit(&r) * 0.03;
+        sc->bytes[d] = between(&r, 100 * KB, 300 * KB);
+    }
+    sc->cfg[side].rcvbuf = 16 * KB;
+    sc->stall_side = side;
+    sc->stall_at = between(&r, 1, 60 * KB);
+    sc->stall_us = 10ull * SEC;
+    sc->close = (enum sp_close)sk_rng_below(&r, 3);
+}
+
+static void check_stall(const sp_scenario *sc, const sp_result *r)
+{
+    check_clean(sc, r);
+    int sender = 1 - sc->stall_side;
+    SK_CHECK_MSG(r->persist_fired[sender] > 0, "the %s never probed the zero window",
+                 sender == SP_CLIENT ? "client" : "server");
+    SK_CHECK(r->zero_wnd_acks > 0);
+    SK_CHECK(r->done_us > sc->stall_us);
+}
+
+static void test_zero_window_stall(void)
+{
+    run_seeds("stall", 30, 500001, make_stall, check_stall);
+}
+
+/* ------------------------------------------------------------------------
+ * One side aborts mid-transfer: the other gets SK_ECONNRESET
+ * ---------------------------------------------------------------------- */
+static void make_reset(sp_scenario *sc, uint64_t seed)
+{
+    sp_scenario_default(sc, seed);
+    sk_rng r;
+    sk_rng_seed(&r, seed ^ 0x4e5eull);
+    for (int d = 0; d < 2; d++) {
+        sc->link[d].delay_us = between(&r, 1 * MS, 30 * MS);
+        sc->link[d].loss = seed % 2 == 0 ? 0.0 : unit(&r) * 0.05;
+        sc->bytes[d] = 1024 * KB;
+    }
+    sc->n_conns = between(&r, 1, 3);
+    sc->abort_side = (int)sk_rng_below(&r, 2);
+    sc->abort_after = between(&r, 1, 200 * KB);
+}
+
+static void check_reset(const sp_scenario *sc, const sp_result *r)
+{
+    int other = 1 - sc->abort_side;
+    SK_CHECK_EQ(r->n_reset[other], sc->n_conns);
+    SK_CHECK_EQ(r->n_reset[sc->abort_side], 0);
+    SK_CHECK_EQ(r->conn_timeouts, 0);
+}
+
+static void test_reset_mid_transfer(void)
+{
+    run_seeds("reset", 60, 600001, make_reset, check_reset);
+}
+
+/* ------------------------------------------------------------------------
+ * Churn: 64 short connections opened over 10 s, some with nothing to send
+ * (the client then shuts down in SYN-SENT, before the handshake is done)
+ * ---------------------------------------------------------------------- */
+static void make_churn(sp_scenario *sc, uint64_t seed)
+{
+    sp_scenario_default(sc, seed);
+    sk_rng r;
+    sk_rng_seed(&r, seed ^ 0xc4c4ull);
+    double loss = unit(&r) * 0.1;
+    for (int d = 0; d < 2; d++) {
+        sc->link[d].loss = loss;
+        sc->link[d].delay_us = between(&r, 1 * MS, 50 * MS);
+        sc->link[d].jitter_us = between(&r, 0, 5 * MS);
+        sc->link[d].dup = unit(&r) * 0.02;
+        sc->link[d].reorder = unit(&r) * 0.05;
+        sc->bytes[d] = sk_rng_chance(&r, 0.3) ? 0 : between(&r, 1, 4 * KB);
+    }
+    sc->n_conns = SP_MAX_CONNS;
+    sc->connect_spread_us = 10 * SEC;
+    sc->close = (enum sp_close)sk_rng_below(&r, 3);
+    sc->second_closes = sk_rng_chance(&r, 0.5);
+}
+
+static void test_churn(void)
+{
+    run_seeds("churn", 20, 800001, make_churn, check_clean);
+}
+
+/* ------------------------------------------------------------------------
+ * Small MTUs (68..576 bytes): every stack keeps its segments within its own
+ * link MTU. Each direction of the link carries what its sender's MTU
+ * allows: a peer announcing an MSS below 64 is sent 64-byte segments (the
+ * stack's floor), which a link of the receiver's MTU would drop.
+ * ---------------------------------------------------------------------- */
+static void make_tinymtu(sp_scenario *sc, uint64_t seed)
+{
+    make_sweep(sc, seed);
+    sk_rng r;
+    sk_rng_seed(&r, seed ^ 0x7171ull);
+    for (int d = 0; d < 2; d++) {
+        sc->cfg[d].mtu = (uint16_t)between(&r, 68, 576);
+        sc->mss[d] = 0;
+        sc->link[d].mtu = sc->cfg[d].mtu;
+        if (sc->link[d].queue_limit_bytes != 0)
+            sc->link[d].queue_limit_bytes += 2u * sc->cfg[d].mtu;
+        sc->bytes[d] /= 4;
+    }
+}
+
+static void test_small_mtu(void)
+{
+    run_seeds("tinymtu", 100, 700001, make_tinymtu, check_clean);
+}
+
+int main(void)
+{
+    const char *v = getenv("SYNACK_SIM_SEEDS");
+    if (v != NULL && *v != '\0') {
+        g_seeds = (uint32_t)strtoul(v, NULL, 10);
+        g_seeds_given = true;
+    }
+    v = getenv("SYNACK_SIM_SEED");
+    if (v != NULL && *v != '\0') {
+        g_one = true;
+        g_seed = strtoull(v, NULL, 10);
+    }
+    g_only = getenv("SYNACK_SIM_ONLY");
+    if (g_only != NULL && *g_only == '\0')
+        g_only = NULL;
+    v = getenv("SYNACK_SIM_VERBOSE");
+    g_verbose = v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+    SK_RUN(test_sweep);
+    SK_RUN(test_determinism);
+    SK_RUN(test_rfc_defaults);
+    SK_RUN(test_many_connections);
+    SK_RUN(test_simultaneous_close);
+    SK_RUN(test_link_dies);
+    SK_RUN(test_zero_window_stall);
+    SK_RUN(test_reset_mid_transfer);
+    SK_RUN(test_small_mtu);
+    SK_RUN(test_churn);
+    return sk_test_finish();
+}

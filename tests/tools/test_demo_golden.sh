@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# `synack demo`, the project's main user-facing feature:
+# - the textbook conversation (plain, --explain, --lang zh --explain, and
+#   with --loss/--seed showing a retransmission) matches golden files byte
+#   for byte, and every run is repeated to prove the output deterministic;
+# - bad options exit 2 with exactly one line on stderr and nothing on stdout;
+# - a 1 MB transfer over a lossy link completes and verifies its checksum;
+#   a dead link (100% loss) exits 1 and says why;
+# - --pcap writes a raw-IPv4 capture that tshark (skipped if missing) reads
+#   with no malformed packet, correct IP/TCP checksums, and exactly as many
+#   frames as the narration numbered segments.
+# Regenerate the goldens after an intended change with:
+#   SYNACK_UPDATE_GOLDEN=1 bash tests/tools/test_demo_golden.sh
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+bin_dir=${SYNACK_BINARY_DIR:-$here/../../build/dev}
+synack=$bin_dir/tools/synack
+if [ ! -x "$synack" ]; then
+    echo "synack command not built: $synack"
+    exit 77
+fi
+
+tmp=$(mktemp -d /tmp/sk_demo_golden.XXXXXX) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# golden NAME ARGS...: output equals tests/tools/NAME.txt, twice over.
+golden() {
+    local name=$1
+    shift
+    local want=$here/$name.txt
+    "$synack" demo "$@" >"$tmp/$name.1" 2>"$tmp/$name.err"
+    local rc=$?
+    "$synack" demo "$@" >"$tmp/$name.2" 2>/dev/null
+    if [ "${SYNACK_UPDATE_GOLDEN:-0}" = 1 ]; then cp "$tmp/$name.1" "$want"; fi
+    if [ $rc -eq 0 ]; then ok; else bad "$name: exit status $rc"; cat "$tmp/$name.err"; fi
+    if cmp -s "$tmp/$name.1" "$want"; then ok; else
+        bad "$name: output differs from $want"
+        diff -u "$want" "$tmp/$name.1" | head -40
+    fi
+    if cmp -s "$tmp/$name.1" "$tmp/$name.2"; then ok; else bad "$name: two runs differ"; fi
+}
+
+golden demo_default
+golden demo_explain --explain
+golden demo_explain_zh --lang zh --explain
+golden demo_loss --loss 0.2 --seed 3 --explain
+
+# The textbook numbers are mandatory (also checked outside the golden file,
+# so that regenerating it cannot silently lose them).
+expect_line() {
+    if grep -qE "$1" "$tmp/demo_default.1"; then ok; else bad "default output lacks /$1/"; fi
+}
+expect_line '^  1 .*client → server  SYN +seq=1000 .*len=0 +<mss 1460>'
+expect_line '^  2 .*server → client  SYN\+ACK +seq=8000 ack=1001 .*<mss 1024>'
+expect_line '^  3 .*client → server  ACK +seq=1001 ack=8001 .*len=0 '
+expect_line '^  4 .*client → server  PSH\+ACK +seq=1001 ack=8001 .*len=20 '
+expect_line '^  5 .*server → client  PSH\+ACK +seq=8001 ack=1021 .*len=10 '
+expect_line '^  6 .*client → server  ACK +seq=1021 ack=8011 .*len=0 '
+expect_line 'FIN\+ACK +seq=1021 '
+expect_line 'FIN\+ACK +seq=8011 '
+expect_line 'client SYN-SENT \| server SYN-RECEIVED'
+expect_line 'result: OK'
+if grep -q 'retransmission timer fired after 1000 ms → retransmits seq=1000' "$tmp/demo_loss.1"; then ok; else
+    bad "loss run: no retransmission narrated"; fi
+
+# Bad options: exit 2, one line on stderr starting "synack demo: ", no stdout.
+bad_option() {
+    "$synack" demo "$@" >"$tmp/bad.out" 2>"$tmp/bad.err"
+    local rc=$? lines
+    lines=$(wc -l <"$tmp/bad.err")
+    if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$tmp/bad.out" ] &&
+        grep -q '^synack demo: ' "$tmp/bad.err"; then ok; else
+        bad "bad option '$*': exit $rc, $lines stderr line(s): $(head -c 200 "$tmp/bad.err")"
+    fi
+}
+bad_option --loss abc
+bad_option --loss 1.5
+bad_option --loss -0.1
+bad_option --loss 0.1x
+bad_option --loss nan
+bad_option --loss
+bad_option --delay 10ms
+bad_option --delay -5
+bad_option --delay 600001
+bad_option --seed -1
+bad_option --seed 18446744073709551616
+bad_option --bytes 0
+bad_option --bytes 12k
+bad_option --isn-client 4294967296
+bad_option --mss-server 63
+bad_option --mss-client 1461
+bad_option --lang fr
+bad_option --impair loss=2
+bad_option --impair rate=10mbps
+bad_option --random-isn --isn-client 5
+bad_option --explain=yes
+bad_option --frobnicate
+bad_option stray
+if grep -q "^synack demo: --loss: expected a probability between 0 and 1" <("$synack" demo --loss abc 2>&1); then ok; else
+    bad "--loss abc: message"; fi
+"$synack" demo --help >"$tmp/help" 2>&1 && grep -q '^usage: synack demo' "$tmp/help" && ok || bad "--help"
+
+# Bulk transfer over a lossy link: completes, verifies, narrates when not a TTY.
+"$synack" demo --bytes 1000000 --loss 0.05 >"$tmp/bulk" 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then ok; else bad "--bytes 1000000 --loss 0.05: exit $rc"; tail -5 "$tmp/bulk"; fi
+if grep -qE '^  data: 1000000 of 1000000 bytes' "$tmp/bulk" && grep -q ': verified$' "$tmp/bulk" &&
+    grep -q 'result: OK' "$tmp/bulk"; then ok; else bad "bulk: no verified checksum in the summary"; fi
+if [ "$(grep -cE '^ *[0-9]+ +[0-9]+\.[0-9]{3}  ' "$tmp/bulk")" -gt 700 ]; then ok; else
+    bad "bulk: not narrated segment by segment when stdout is not a TTY"; fi
+"$synack" demo --bytes 1000000 --loss 0.05 --quiet >"$tmp/bulkq" 2>&1
+if [ "$(head -1 "$tmp/bulkq")" = summary ] && [ "$(wc -l <"$tmp/bulkq")" -lt 12 ]; then ok; else
+    bad "--quiet: more than the summary"; fi
+
+# A dead link: the client gives up; exit 1 with the reason.
+"$synack" demo --loss 1 >"$tmp/dead" 2>"$tmp/dead.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q 'timed out' "$tmp/dead.err" && grep -q 'result: FAILED' "$tmp/dead"; then ok; else
+    bad "--loss 1: exit $rc, stderr '$(cat "$tmp/dead.err")'"; fi
+
+# --pcap: tshark sees the same conversation.
+if ! command -v tshark >/dev/null 2>&1; then
+    echo "tshark not installed: pcap checks skipped"
+else
+    TS_OPTS=(-o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE)
+    check_pcap() {
+        local name=$1
+        shift
+        local pcap=$tmp/$name.pcap
+        "$synack" demo "$@" --verbose --pcap "$pcap" >"$tmp/$name.txt" 2>&1 || { bad "$name: demo failed"; return; }
+        local frames numbered badframes
+        frames=$(tshark -r "$pcap" -T fields -e frame.number 2>/dev/null | wc -l)
+        numbered=$(grep -oE '^ *[0-9]+ +[0-9]+\.[0-9]{3}  ' "$tmp/$name.txt" | awk '{print $1}' | sort -un | wc -l)
+        if [ "$frames" -gt 0 ] && [ "$frames" -eq "$numbered" ]; then ok; else
+            bad "$name: $frames frames in the pcap, $numbered segments narrated"; fi
+        badframes=$(tshark -r "$pcap" "${TS_OPTS[@]}" \
+            -Y '_ws.malformed || _ws.expert.severity >= warning || !tcp || tcp.checksum.status != 1 || ip.checksum.status != 1' \
+            -T fields -e frame.number 2>/dev/null | tr '\n' ' ')
+        if [ -z "$badframes" ]; then ok; else bad "$name: malformed, warning or bad checksum in frames $badframes"; fi
+        # first frame: the client's SYN, as narrated
+        local first
+        first=$(tshark -r "$pcap" -c 1 -T fields -e ip.src -e tcp.flags -e tcp.seq_raw -e tcp.options.mss_val 2>/dev/null)
+        first=$(echo "$first" | tr '\t' ' ' | sed 's/0x0*2 /2 /; s/0x0002/2/')
+        if [ "$first" = "10.0.0.1 2 1000 1460" ]; then ok; else bad "$name: first frame '$first'"; fi
+    }
+    check_pcap pcap_loss --loss 0.2 --seed 3
+    check_pcap pcap_bulk --bytes 200000 --loss 0.03 --seed 5
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

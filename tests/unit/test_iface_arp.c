@@ -1,0 +1,503 @@
+/* iface: the Ethernet link and ARP (RFC 826), ping over Ethernet.
+ *
+ * The stack plays 192.0.2.2 with the MAC 86:69:1a:88:d5:ce, the Linux host
+ * "vb" of the captures in tests/unit/test_wire_{arp,eth,icmp4}.c (two
+ * namespaces on a veth pair, `ping -c 1 192.0.2.2` from 192.0.2.1), so its
+ * answers can be compared byte for byte with what Linux sent. */
+#include "base/bytes.h"
+#include "sk_test.h"
+#include "synack/synack.h"
+#include "wire/arp.h"
+#include "wire/eth.h"
+#include "wire/icmp4.h"
+#include "wire/ipv4.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MS(n) ((sk_time_us)(n) * 1000u)
+#define SEC(n) ((sk_time_us)(n) * 1000000u)
+
+/* Frame 1 of the capture: who-has 192.0.2.2 tell 192.0.2.1. */
+static const uint8_t arp_request[42] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xbe, 0xd0, 0x31, 0xd3, 0x91, 0x62,
+    0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01, 0xbe, 0xd0,
+    0x31, 0xd3, 0x91, 0x62, 0xc0, 0x00, 0x02, 0x01, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0xc0, 0x00, 0x02, 0x02,
+};
+
+/* Frame 2: Linux's answer, 192.0.2.2 is-at 86:69:1a:88:d5:ce. */
+static const uint8_t arp_reply[42] = {
+    0xbe, 0xd0, 0x31, 0xd3, 0x91, 0x62, 0x86, 0x69, 0x1a, 0x88, 0xd5, 0xce,
+    0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x02, 0x86, 0x69,
+    0x1a, 0x88, 0xd5, 0xce, 0xc0, 0x00, 0x02, 0x02, 0xbe, 0xd0, 0x31, 0xd3,
+    0x91, 0x62, 0xc0, 0x00, 0x02, 0x01,
+};
+
+/* Frame 3: echo request 192.0.2.1 -> 192.0.2.2, id 0x11ac seq 1, 56 bytes. */
+static const uint8_t echo_request[98] = {
+    0x86, 0x69, 0x1a, 0x88, 0xd5, 0xce, 0xbe, 0xd0, 0x31, 0xd3, 0x91, 0x62,
+    0x08, 0x00, 0x45, 0x00, 0x00, 0x54, 0x6b, 0x3b, 0x40, 0x00, 0x40, 0x01,
+    0x4b, 0x6a, 0xc0, 0x00, 0x02, 0x01, 0xc0, 0x00, 0x02, 0x02, 0x08, 0x00,
+    0x0d, 0x1c, 0x11, 0xac, 0x00, 0x01, 0xc9, 0x9b, 0x04, 0x6b, 0x00, 0x00,
+    0x00, 0x00, 0x4c, 0x5d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x11,
+    0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d,
+    0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29,
+    0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35,
+    0x36, 0x37,
+};
+
+/* Frame 4: Linux's echo reply (IP id 0x23ee, no DF, TTL 64). */
+static const uint8_t echo_reply[98] = {
+    0xbe, 0xd0, 0x31, 0xd3, 0x91, 0x62, 0x86, 0x69, 0x1a, 0x88, 0xd5, 0xce,
+    0x08, 0x00, 0x45, 0x00, 0x00, 0x54, 0x23, 0xee, 0x00, 0x00, 0x40, 0x01,
+    0xd2, 0xb7, 0xc0, 0x00, 0x02, 0x02, 0xc0, 0x00, 0x02, 0x01, 0x00, 0x00,
+    0x15, 0x1c, 0x11, 0xac, 0x00, 0x01, 0xc9, 0x9b, 0x04, 0x6b, 0x00, 0x00,
+    0x00, 0x00, 0x4c, 0x5d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x11,
+    0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d,
+    0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29,
+    0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35,
+    0x36, 0x37,
+};
+
+static const sk_mac MAC_A = {{0xbe, 0xd0, 0x31, 0xd3, 0x91, 0x62}}; /* 192.0.2.1 */
+static const sk_mac MAC_B = {{0x86, 0x69, 0x1a, 0x88, 0xd5, 0xce}}; /* us */
+static const sk_ip4 IP_A = {{192, 0, 2, 1}};
+static const sk_ip4 IP_B = {{192, 0, 2, 2}};
+
+static void *t_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    return malloc(n);
+}
+
+static void t_release(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    (void)n;
+    free(p);
+}
+
+static void eth_config(sk_stack_config *cfg)
+{
+    sk_stack_config_default(cfg);
+    cfg->link = SK_LINK_ETHERNET;
+    cfg->addr = IP_B;
+    cfg->mac = MAC_B;
+    cfg->prefix_len = 24;
+    cfg->alloc.allocate = t_alloc;
+    cfg->alloc.release = t_release;
+    cfg->max_sockets = 4;
+    cfg->seed = (uint64_t)0x23ee << 48; /* first IPv4 id 0x23ee, as Linux's reply */
+}
+
+static sk_stack *make(const sk_stack_config *cfg)
+{
+    sk_stack *s = NULL;
+    SK_CHECK_EQ_I(sk_stack_create(cfg, &s), 0);
+    return s;
+}
+
+/* A stack whose gratuitous ARP has been sent. */
+static sk_stack *make_started(sk_stack_config *cfg)
+{
+    sk_stack *s = make(cfg);
+    uint8_t out[2048];
+    SK_CHECK_EQ(sk_stack_output(s, 0, out, sizeof out), 42);
+    return s;
+}
+
+static size_t out1(sk_stack *s, sk_time_us now, uint8_t *out)
+{
+    return sk_stack_output(s, now, out, 2048);
+}
+
+static uint64_t drops(sk_stack *s, int reason)
+{
+    return sk_stack_stats(s)->drop[reason];
+}
+
+/* Check an ARP frame field by field. */
+static void check_arp(const uint8_t *f, size_t n, uint16_t op, sk_mac eth_dst, sk_mac tha,
+                      sk_ip4 tpa)
+{
+    SK_CHECK_EQ(n, 42);
+    sk_eth_repr eth;
+    SK_CHECK_EQ_I(sk_eth_parse(f, n, &eth), 0);
+    SK_CHECK(sk_mac_eq(eth.dst, eth_dst));
+    SK_CHECK(sk_mac_eq(eth.src, MAC_B));
+    SK_CHECK_EQ(eth.ethertype, SK_ETHERTYPE_ARP);
+    sk_arp_repr a;
+    SK_CHECK_EQ_I(sk_arp_parse(eth.payload, eth.payload_len, &a), 0);
+    SK_CHECK_EQ(a.op, op);
+    SK_CHECK(sk_mac_eq(a.sha, MAC_B) && sk_ip4_eq(a.spa, IP_B));
+    SK_CHECK(sk_mac_eq(a.tha, tha) && sk_ip4_eq(a.tpa, tpa));
+}
+
+/* An ARP packet from `mac`/`ip` to us. */
+static void arp_in(sk_stack *s, sk_time_us now, uint16_t op, sk_mac mac, sk_ip4 ip, sk_ip4 tpa)
+{
+    uint8_t f[42];
+    sk_eth_repr eth = {op == SK_ARP_REQUEST ? sk_mac_broadcast : MAC_B, mac, SK_ETHERTYPE_ARP,
+                       NULL, 0};
+    sk_eth_emit(&eth, f, sizeof f);
+    sk_arp_repr a = {op, mac, ip, op == SK_ARP_REQUEST ? (sk_mac){{0}} : MAC_B, tpa};
+    sk_arp_emit(&a, f + 14, 28);
+    sk_stack_input(s, now, f, sizeof f);
+}
+
+/* ---- tests ---- */
+
+static void test_gratuitous_arp_at_start(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    sk_stack *s = make(&cfg);
+    SK_CHECK_EQ(sk_stack_poll_at(s), 0);
+    uint8_t out[2048];
+    size_t n = out1(s, 0, out);
+    static const uint8_t want[42] = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x86, 0x69, 0x1a, 0x88, 0xd5, 0xce, 0x08, 0x06,
+        0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01, 0x86, 0x69, 0x1a, 0x88, 0xd5, 0xce,
+        0xc0, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x02,
+    };
+    SK_CHECK_EQ(n, 42);
+    SK_CHECK_MEM(out, want, 42);
+    SK_CHECK_EQ(out1(s, 0, out), 0); /* once */
+    SK_CHECK_EQ(sk_stack_poll_at(s), SK_NEVER);
+    SK_CHECK_EQ(sk_stack_stats(s)->arp_requests_out, 1);
+    SK_CHECK_EQ(sk_stack_stats(s)->frames_out, 1);
+    sk_stack_destroy(s);
+}
+
+/* Linux's request for our address gets Linux's reply, byte for byte. */
+static void test_arp_request_reply(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    sk_stack *s = make_started(&cfg);
+    sk_stack_input(s, MS(1), arp_request, sizeof arp_request);
+    SK_CHECK_EQ(sk_stack_poll_at(s), 0);
+    uint8_t out[2048];
+    size_t n = out1(s, MS(1), out);
+    SK_CHECK_EQ(n, sizeof arp_reply);
+    SK_CHECK_MEM(out, arp_reply, sizeof arp_reply);
+    SK_CHECK_EQ(out1(s, MS(1), out), 0);
+    const sk_stats *st = sk_stack_stats(s);
+    SK_CHECK_EQ(st->arp_requests_in, 1);
+    SK_CHECK_EQ(st->arp_replies_out, 1);
+    SK_CHECK_EQ(st->drops, 0);
+    sk_stack_destroy(s);
+}
+
+/* After the ARP exchange, Linux's ping gets Linux's echo reply byte for
+ * byte (the sender was learned from its request: no ARP of our own). */
+static void test_ping_echo_reply_golden(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    sk_stack *s = make_started(&cfg);
+    uint8_t out[2048];
+    sk_stack_input(s, MS(1), arp_request, sizeof arp_request);
+    SK_CHECK_EQ(out1(s, MS(1), out), 42);
+    sk_stack_input(s, MS(2), echo_request, sizeof echo_request);
+    size_t n = out1(s, MS(2), out);
+    SK_CHECK_EQ(n, sizeof echo_reply);
+    SK_CHECK_MEM(out, echo_reply, sizeof echo_reply);
+    SK_CHECK_EQ(out1(s, MS(2), out), 0);
+    const sk_stats *st = sk_stack_stats(s);
+    SK_CHECK_EQ(st->icmp_in, 1);
+    SK_CHECK_EQ(st->icmp_echo_requests_in, 1);
+    SK_CHECK_EQ(st->icmp_echo_replies_out, 1);
+    SK_CHECK_EQ(st->icmp_out, 1);
+    sk_stack_destroy(s);
+}
+
+/* Echo requests to the limited or subnet broadcast: ignored by default,
+ * answered from our unicast address when enabled. */
+static void test_ping_broadcast(void)
+{
+    uint8_t req[98], out[2048];
+    static const sk_ip4 dsts[2] = {{{255, 255, 255, 255}}, {{192, 0, 2, 255}}};
+    for (int on = 0; on <= 1; on++) {
+        for (int d = 0; d < 2; d++) {
+            sk_stack_config cfg;
+            eth_config(&cfg);
+            cfg.icmp_echo_broadcast = on != 0;
+            sk_stack *s = make_started(&cfg);
+            sk_stack_input(s, MS(1), arp_request, sizeof arp_request);
+            SK_CHECK_EQ(out1(s, MS(1), out), 42);
+            memcpy(req, echo_request, sizeof req);
+            memcpy(req, sk_mac_broadcast.b, 6);
+            sk_ip4_repr ip;
+            SK_CHECK_EQ_I(sk_ip4_parse(req + 14, 84, &ip), 0);
+            ip.dst = dsts[d];
+            sk_ip4_emit(&ip, req + 14, 20);
+            sk_stack_input(s, MS(2), req, sizeof req);
+            size_t n = out1(s, MS(2), out);
+            if (!on) {
+                SK_CHECK_EQ(n, 0);
+                SK_CHECK_EQ(drops(s, SK_DROP_ICMP_BROADCAST), 1);
+            } else {
+                SK_CHECK_EQ(n, 98);
+                SK_CHECK(sk_mac_eq(*(const sk_mac *)(const void *)out, MAC_A));
+                SK_CHECK_EQ_I(sk_ip4_parse(out + 14, n - 14, &ip), 0);
+                SK_CHECK(sk_ip4_eq(ip.src, IP_B) && sk_ip4_eq(ip.dst, IP_A));
+                SK_CHECK_MEM(out + 34 + 4, echo_request + 34 + 4, 60); /* id, seq, data */
+            }
+            sk_stack_destroy(s);
+        }
+    }
+}
+
+/* Resolution: the ping waits while we ask, 1 s apart, 3 times; one second
+ * after the third request the packet is dropped and counted, nothing else
+ * is sent, and the stack goes quiet. */
+static void test_resolution_gives_up(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    sk_stack *s = make_started(&cfg);
+    uint8_t out[2048];
+    static const sk_mac zero = {{0}};
+    SK_CHECK_EQ_I(sk_ping_send(s, MS(10), IP_A, 1, 1, "hi", 2), 0);
+    for (int i = 0; i < 3; i++) {
+        sk_time_us t = MS(10) + SEC(i);
+        size_t n = out1(s, t, out);
+        check_arp(out, n, SK_ARP_REQUEST, sk_mac_broadcast, zero, IP_A);
+        SK_CHECK_EQ(out1(s, t, out), 0);
+        SK_CHECK_EQ(sk_stack_poll_at(s), t + SEC(1));
+        SK_CHECK_EQ(out1(s, t + SEC(1) - 1, out), 0);
+    }
+    SK_CHECK_EQ(drops(s, SK_DROP_ARP_UNRESOLVED), 0);
+    SK_CHECK_EQ(out1(s, MS(10) + SEC(3), out), 0);
+    SK_CHECK_EQ(drops(s, SK_DROP_ARP_UNRESOLVED), 1);
+    SK_CHECK_EQ(sk_stack_poll_at(s), SK_NEVER);
+    SK_CHECK_EQ(sk_stack_stats(s)->arp_requests_out, 4); /* with the gratuitous one */
+    sk_stack_destroy(s);
+}
+
+/* Resolution succeeds: the held packets go out in order to the learned MAC. */
+static void test_resolution_releases_held(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    sk_stack *s = make_started(&cfg);
+    uint8_t out[2048];
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, IP_A, 9, 1, "a", 1), 0);
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, IP_A, 9, 2, "b", 1), 0);
+    SK_CHECK_EQ(out1(s, 0, out), 42); /* one request for both */
+    SK_CHECK_EQ(out1(s, 0, out), 0);
+    arp_in(s, MS(5), SK_ARP_REPLY, MAC_A, IP_A, IP_B);
+    SK_CHECK_EQ(sk_stack_poll_at(s), 0);
+    for (uint16_t seq = 1; seq <= 2; seq++) {
+        size_t n = out1(s, MS(5), out);
+        SK_CHECK_EQ(n, 14 + 20 + 9);
+        SK_CHECK(sk_mac_eq(*(const sk_mac *)(const void *)out, MAC_A));
+        SK_CHECK_EQ(sk_load_be16(out + 12), SK_ETHERTYPE_IPV4);
+        SK_CHECK_EQ(out[34], SK_ICMP_ECHO_REQUEST);
+        SK_CHECK_EQ(sk_load_be16(out + 40), seq);
+    }
+    SK_CHECK_EQ(out1(s, MS(5), out), 0);
+    SK_CHECK_EQ(sk_stack_poll_at(s), SK_NEVER); /* no request pending any more */
+    SK_CHECK_EQ(sk_stack_stats(s)->arp_replies_in, 1);
+    /* the answer is kept: the next ping goes straight out */
+    SK_CHECK_EQ_I(sk_ping_send(s, MS(6), IP_A, 9, 3, "c", 1), 0);
+    SK_CHECK_EQ(out1(s, MS(6), out), 43);
+    sk_stack_destroy(s);
+}
+
+/* The held-packet queue is bounded: the packet that finds it full is dropped. */
+static void test_held_queue_full(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    cfg.arp_queue_len = 2;
+    sk_stack *s = make_started(&cfg);
+    uint8_t out[2048];
+    for (uint16_t i = 0; i < 3; i++)
+        SK_CHECK_EQ_I(sk_ping_send(s, 0, IP_A, 9, i, NULL, 0), 0);
+    SK_CHECK_EQ(out1(s, 0, out), 42);
+    SK_CHECK_EQ(out1(s, 0, out), 0);
+    SK_CHECK_EQ(drops(s, SK_DROP_ARP_QUEUE_FULL), 1);
+    arp_in(s, MS(1), SK_ARP_REPLY, MAC_A, IP_A, IP_B);
+    SK_CHECK_EQ(out1(s, MS(1), out), 42);
+    SK_CHECK_EQ(out1(s, MS(1), out), 42);
+    SK_CHECK_EQ(out1(s, MS(1), out), 0);
+    sk_stack_destroy(s);
+}
+
+/* A learned entry is used for arp_timeout_us (60 s), then asked again. */
+static void test_cache_expiry(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    sk_stack *s = make_started(&cfg);
+    uint8_t out[2048];
+    sk_stack_input(s, 0, arp_request, sizeof arp_request); /* learns 192.0.2.1 */
+    SK_CHECK_EQ(out1(s, 0, out), 42);
+    SK_CHECK_EQ_I(sk_ping_send(s, SEC(60) - 1, IP_A, 1, 1, NULL, 0), 0);
+    SK_CHECK_EQ(out1(s, SEC(60) - 1, out), 42); /* 14 + 20 + 8: the echo itself */
+    SK_CHECK_EQ(sk_load_be16(out + 12), SK_ETHERTYPE_IPV4);
+    SK_CHECK_EQ_I(sk_ping_send(s, SEC(60), IP_A, 1, 2, NULL, 0), 0);
+    size_t n = out1(s, SEC(60), out);
+    static const sk_mac zero = {{0}};
+    check_arp(out, n, SK_ARP_REQUEST, sk_mac_broadcast, zero, IP_A);
+    sk_stack_destroy(s);
+}
+
+/* A full cache evicts the resolved entry that expires first; entries being
+ * resolved are never evicted, and a packet that needs a new entry when all
+ * are being resolved is dropped. */
+static void test_cache_full(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    cfg.arp_cache_size = 2;
+    sk_stack *s = make_started(&cfg);
+    uint8_t out[2048];
+    static const sk_mac mac_c = {{2, 0, 0, 0, 0, 3}}, mac_d = {{2, 0, 0, 0, 0, 4}};
+    static const sk_ip4 ip_c = {{192, 0, 2, 3}}, ip_d = {{192, 0, 2, 4}};
+    arp_in(s, 0, SK_ARP_REQUEST, MAC_A, IP_A, IP_B);
+    arp_in(s, SEC(1), SK_ARP_REQUEST, mac_c, ip_c, IP_B);
+    arp_in(s, SEC(2), SK_ARP_REQUEST, mac_d, ip_d, IP_B); /* evicts 192.0.2.1 */
+    while (out1(s, SEC(2), out) > 0) {
+    }
+    SK_CHECK_EQ_I(sk_ping_send(s, SEC(3), ip_c, 1, 1, NULL, 0), 0);
+    SK_CHECK_EQ(out1(s, SEC(3), out), 42); /* the echo: .3 still known */
+    SK_CHECK_EQ(sk_load_be16(out + 12), SK_ETHERTYPE_IPV4);
+    SK_CHECK_EQ_I(sk_ping_send(s, SEC(3), IP_A, 1, 2, NULL, 0), 0);
+    size_t n = out1(s, SEC(3), out); /* .1 was evicted: asked again, evicting .3 */
+    static const sk_mac zero = {{0}};
+    check_arp(out, n, SK_ARP_REQUEST, sk_mac_broadcast, zero, IP_A);
+    /* now .1 is being resolved; .4 is the only resolved entry */
+    static const sk_ip4 ip_e = {{192, 0, 2, 5}}, ip_f = {{192, 0, 2, 6}};
+    SK_CHECK_EQ_I(sk_ping_send(s, SEC(3), ip_e, 1, 3, NULL, 0), 0);
+    n = out1(s, SEC(3), out); /* evicts .4 */
+    check_arp(out, n, SK_ARP_REQUEST, sk_mac_broadcast, zero, ip_e);
+    SK_CHECK_EQ_I(sk_ping_send(s, SEC(3), ip_f, 1, 4, NULL, 0), 0);
+    SK_CHECK_EQ(out1(s, SEC(3), out), 0);
+    SK_CHECK_EQ(drops(s, SK_DROP_ARP_CACHE_FULL), 1);
+    sk_stack_destroy(s);
+}
+
+/* RFC 826 merge: a request for someone else refreshes a known sender but
+ * creates no entry and gets no answer. */
+static void test_arp_not_for_us(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    sk_stack *s = make_started(&cfg);
+    uint8_t out[2048];
+    static const sk_ip4 other = {{192, 0, 2, 9}};
+    arp_in(s, 0, SK_ARP_REQUEST, MAC_A, IP_A, other);
+    SK_CHECK_EQ(out1(s, 0, out), 0);
+    SK_CHECK_EQ(drops(s, SK_DROP_ARP_NOT_FOR_US), 1);
+    /* not learned: a ping to .1 must ask */
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, IP_A, 1, 1, NULL, 0), 0);
+    SK_CHECK_EQ(out1(s, 0, out), 42);
+    SK_CHECK_EQ(sk_load_be16(out + 12), SK_ETHERTYPE_ARP);
+    /* while resolving, .1's own request for .9 answers our question (merge) */
+    arp_in(s, MS(1), SK_ARP_REQUEST, MAC_A, IP_A, other);
+    SK_CHECK_EQ(drops(s, SK_DROP_ARP_NOT_FOR_US), 2);
+    SK_CHECK_EQ(out1(s, MS(1), out), 42); /* the held echo request */
+    SK_CHECK_EQ(sk_load_be16(out + 12), SK_ETHERTYPE_IPV4);
+    SK_CHECK(sk_mac_eq(*(const sk_mac *)(const void *)out, MAC_A));
+    sk_stack_destroy(s);
+}
+
+/* Senders that cannot be right; frames not for us; unknown ethertypes. */
+static void test_link_drops(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    sk_stack *s = make_started(&cfg);
+    uint8_t out[2048], f[98];
+    arp_in(s, 0, SK_ARP_REQUEST, MAC_A, IP_B, IP_B); /* claims our address */
+    SK_CHECK_EQ(drops(s, SK_DROP_ARP_BAD_SENDER), 1);
+    arp_in(s, 0, SK_ARP_REQUEST, sk_mac_broadcast, IP_A, IP_B);
+    SK_CHECK_EQ(drops(s, SK_DROP_ARP_BAD_SENDER), 2);
+    memcpy(f, echo_request, sizeof f);
+    f[5] ^= 1; /* another MAC */
+    sk_stack_input(s, 0, f, sizeof f);
+    SK_CHECK_EQ(drops(s, SK_DROP_ETH_NOT_FOR_US), 1);
+    memcpy(f, echo_request, sizeof f);
+    sk_store_be16(f + 12, SK_ETHERTYPE_IPV6);
+    sk_stack_input(s, 0, f, sizeof f);
+    SK_CHECK_EQ(drops(s, SK_DROP_ETH_UNKNOWN_TYPE), 1);
+    sk_stack_input(s, 0, f, 13);
+    SK_CHECK_EQ(drops(s, SK_DROP_ETH_TRUNCATED), 1);
+    SK_CHECK_EQ(out1(s, 0, out), 0);
+    SK_CHECK_EQ(sk_stack_stats(s)->drops, 5);
+    sk_stack_destroy(s);
+}
+
+/* A request from a probing host (sender 0.0.0.0, RFC 5227) is answered and
+ * not learned. */
+static void test_arp_probe(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    sk_stack *s = make_started(&cfg);
+    uint8_t out[2048];
+    static const sk_ip4 zero_ip = {{0, 0, 0, 0}};
+    arp_in(s, 0, SK_ARP_REQUEST, MAC_A, zero_ip, IP_B);
+    size_t n = out1(s, 0, out);
+    check_arp(out, n, SK_ARP_REPLY, MAC_A, MAC_A, zero_ip);
+    SK_CHECK_EQ(sk_stack_stats(s)->drops, 0);
+    sk_stack_destroy(s);
+}
+
+/* Configuration: Ethernet needs a unicast MAC and a cache; off-link pings
+ * need a gateway; the gateway is resolved for off-link destinations. */
+static void test_config_and_routes(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    sk_stack *s = NULL;
+    cfg.mac = sk_mac_broadcast;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    eth_config(&cfg);
+    cfg.arp_cache_size = 0;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    eth_config(&cfg);
+    s = make_started(&cfg);
+    static const sk_ip4 far = {{198, 51, 100, 7}};
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, far, 1, 1, NULL, 0), SK_EHOSTUNREACH);
+    static const uint8_t big[1473];
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, IP_A, 1, 1, big, 1473), SK_EMSGSIZE);
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, IP_A, 1, 1, NULL, 1), SK_EINVAL);
+    sk_stack_destroy(s);
+    eth_config(&cfg);
+    cfg.gateway = IP_A;
+    s = make_started(&cfg);
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, far, 1, 1, NULL, 0), 0);
+    uint8_t out[2048];
+    size_t n = out1(s, 0, out);
+    static const sk_mac zero = {{0}};
+    check_arp(out, n, SK_ARP_REQUEST, sk_mac_broadcast, zero, IP_A); /* the gateway */
+    arp_in(s, MS(1), SK_ARP_REPLY, MAC_A, IP_A, IP_B);
+    n = out1(s, MS(1), out);
+    SK_CHECK_EQ(n, 42);
+    SK_CHECK(sk_mac_eq(*(const sk_mac *)(const void *)out, MAC_A));
+    SK_CHECK_MEM(out + 30, far.b, 4); /* IPv4 destination unchanged */
+    sk_stack_destroy(s);
+}
+
+int main(void)
+{
+    SK_RUN(test_gratuitous_arp_at_start);
+    SK_RUN(test_arp_request_reply);
+    SK_RUN(test_ping_echo_reply_golden);
+    SK_RUN(test_ping_broadcast);
+    SK_RUN(test_resolution_gives_up);
+    SK_RUN(test_resolution_releases_held);
+    SK_RUN(test_held_queue_full);
+    SK_RUN(test_cache_expiry);
+    SK_RUN(test_cache_full);
+    SK_RUN(test_arp_not_for_us);
+    SK_RUN(test_link_drops);
+    SK_RUN(test_arp_probe);
+    SK_RUN(test_config_and_routes);
+    return sk_test_finish();
+}

@@ -1,0 +1,372 @@
+/* Shared device/stack/loop set-up for the network subcommands. */
+#include "tool_net.h"
+
+#include "posix/posix_sys.h"
+#include "synack/error.h"
+#include "tool.h"
+#include "wire/seg_text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char tool_net_usage[] =
+    "  --tap NAME | --tun NAME   create or attach the TAP (Ethernet) or TUN (IP) device\n"
+    "  --addr A.B.C.D/NN         synack's address and on-link prefix\n"
+    "  --gw A.B.C.D              default gateway\n"
+    "  --mac AA:BB:CC:DD:EE:FF   synack's MAC on a TAP (default: 02:73:6b + the address's last 3 bytes)\n"
+    "  --mtu N                   link MTU (default: the device's)\n"
+    "  --pcap FILE               capture every frame in and out\n"
+    "  --trace                   print every segment, state change, timer and drop\n"
+    "  --stats                   print the stack's counters at exit\n"
+    "  --impair SPEC             impair both directions, e.g. loss=2%,delay=10ms,reorder=1%\n"
+    "  --impair-in SPEC | --impair-out SPEC   one direction only (in: to synack)\n"
+    "  --seed N                  fixed seed (ISNs, ports, impairment)\n";
+
+volatile sig_atomic_t tool_stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    tool_stop_flag = 1;
+}
+
+void tool_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+char *tool_endpoint_str(const sk_endpoint *ep, char *buf, size_t cap)
+{
+    sk_ip4 a;
+    memcpy(a.b, ep->addr.b, 4);
+    char ip[16];
+    snprintf(buf, cap, "%s:%u", sk_ip4_to_str(a, ip, sizeof ip), ep->port);
+    return buf;
+}
+
+static int parse_impair(const char *cmd, const char *spec, sk_impair_config *out)
+{
+    char err[128];
+    if (sk_impair_parse(spec, out, err, sizeof err) != 0) {
+        tool_error(cmd, "bad --impair '%s': %s", spec, err);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_u64(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (s[0] == '\0' || s[0] == '-' || *end != '\0' || v > max) {
+        tool_error(cmd, "bad %s '%s' (a number up to %llu)", opt, s, (unsigned long long)max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int take_value(const char *cmd, int argc, char **argv, int *i, const char **val)
+{
+    if (*i + 1 >= argc) {
+        tool_error(cmd, "%s needs a value (try --help)", argv[*i]);
+        return -1;
+    }
+    *i += 1;
+    *val = argv[*i];
+    return 0;
+}
+
+static int option_value(const char *cmd, tool_net_opts *o, const char *opt, const char *v)
+{
+    uint64_t n;
+    if (!strcmp(opt, "--tap") || !strcmp(opt, "--tun")) {
+        o->have_dev = true;
+        o->kind = opt[3] == 'a' ? SK_DEV_TAP : SK_DEV_TUN;
+        o->dev_name = v;
+    } else if (!strcmp(opt, "--addr")) {
+        if (sk_ip4_prefix_from_str(v, &o->addr, &o->prefix_len) != 0) {
+            tool_error(cmd, "bad --addr '%s' (want A.B.C.D/NN, e.g. 192.0.2.2/24)", v);
+            return -1;
+        }
+        o->have_addr = true;
+    } else if (!strcmp(opt, "--gw")) {
+        if (sk_ip4_from_str(v, &o->gateway) != 0) {
+            tool_error(cmd, "bad --gw '%s' (want A.B.C.D)", v);
+            return -1;
+        }
+    } else if (!strcmp(opt, "--mac")) {
+        if (sk_mac_from_str(v, &o->mac) != 0) {
+            tool_error(cmd, "bad --mac '%s' (want aa:bb:cc:dd:ee:ff)", v);
+            return -1;
+        }
+        o->have_mac = true;
+    } else if (!strcmp(opt, "--mtu")) {
+        if (parse_u64(cmd, opt, v, 65535, &n) != 0 || n < 576) {
+            tool_error(cmd, "bad --mtu '%s' (576..65535)", v);
+            return -1;
+        }
+        o->mtu = (uint16_t)n;
+    } else if (!strcmp(opt, "--pcap")) {
+        o->pcap = v;
+    } else if (!strcmp(opt, "--seed")) {
+        return parse_u64(cmd, opt, v, UINT64_MAX, &o->seed);
+    } else if (!strcmp(opt, "--impair-in")) {
+        o->have_imp_in = true;
+        return parse_impair(cmd, v, &o->imp_in);
+    } else if (!strcmp(opt, "--impair-out")) {
+        o->have_imp_out = true;
+        return parse_impair(cmd, v, &o->imp_out);
+    } else { /* --impair */
+        o->have_imp_in = o->have_imp_out = true;
+        if (parse_impair(cmd, v, &o->imp_in) != 0)
+            return -1;
+        o->imp_out = o->imp_in;
+    }
+    return 0;
+}
+
+int tool_net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, int *i)
+{
+    static const char *const with_value[] = {"--tap", "--tun", "--addr", "--gw", "--mac",
+                                             "--mtu", "--pcap", "--seed", "--impair",
+                                             "--impair-in", "--impair-out"};
+    const char *opt = argv[*i];
+    if (!strcmp(opt, "--trace")) {
+        o->trace = true;
+        return 1;
+    }
+    if (!strcmp(opt, "--stats")) {
+        o->stats = true;
+        return 1;
+    }
+    for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
+        if (strcmp(opt, with_value[k]) != 0)
+            continue;
+        const char *v;
+        if (take_value(cmd, argc, argv, i, &v) != 0 || option_value(cmd, o, opt, v) != 0)
+            return -1;
+        return 1;
+    }
+    return 0;
+}
+
+int tool_net_check(const char *cmd, const tool_net_opts *o)
+{
+    if (!o->have_dev) {
+        tool_error(cmd, "--tap NAME or --tun NAME is required (try --help)");
+        return -1;
+    }
+    if (!o->have_addr) {
+        tool_error(cmd, "--addr A.B.C.D/NN is required (try --help)");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- trace ---- */
+
+static void trace_seg(tool_net *n, const sk_trace_event *ev, const char *what)
+{
+    const sk_trace_seg *s = ev->seg;
+    sk_tcp_repr r;
+    memset(&r, 0, sizeof r);
+    r.src_port = s->src.port;
+    r.dst_port = s->dst.port;
+    r.seq = sk_seq_make(s->seq);
+    r.ack = sk_seq_make(s->ack);
+    r.flags = s->flags;
+    r.window = s->window;
+    r.payload_len = s->len;
+    r.opts.has_mss = s->has_mss;
+    r.opts.mss = s->mss;
+    r.opts.has_wscale = s->has_wscale;
+    r.opts.wscale = s->wscale;
+    r.opts.sack_permitted = s->sack_permitted;
+    r.opts.has_ts = s->has_ts;
+    r.opts.ts_val = s->ts_val;
+    r.opts.ts_ecr = s->ts_ecr;
+    r.opts.n_sack = s->n_sack > SK_TCP_MAX_SACK ? SK_TCP_MAX_SACK : s->n_sack;
+    for (unsigned k = 0; k < r.opts.n_sack; k++) {
+        r.opts.sack[k].left = sk_seq_make(s->sack[k][0]);
+        r.opts.sack[k].right = sk_seq_make(s->sack[k][1]);
+    }
+    char from[32], to[32], line[512];
+    tool_endpoint_str(&s->src, from, sizeof from);
+    tool_endpoint_str(&s->dst, to, sizeof to);
+    sk_tcp_seg_str(from, to, &r, line, sizeof line);
+    fprintf(n->log, "%s %s\n", what, line);
+}
+
+static void on_trace(void *ctx, const sk_trace_event *ev)
+{
+    tool_net *n = ctx;
+    sk_time_us t = ev->now - n->start;
+    fprintf(n->log, "%4llu.%06llu ", (unsigned long long)(t / 1000000u),
+            (unsigned long long)(t % 1000000u));
+    switch (ev->kind) {
+    case SK_TRACE_SEG_IN:
+        trace_seg(n, ev, "in ");
+        break;
+    case SK_TRACE_SEG_OUT:
+        trace_seg(n, ev, "out");
+        break;
+    case SK_TRACE_RETRANSMIT:
+        trace_seg(n, ev, "RTX");
+        break;
+    case SK_TRACE_STATE:
+        fprintf(n->log, "state %s -> %s\n", sk_tcp_state_name(ev->old_state),
+                sk_tcp_state_name(ev->new_state));
+        break;
+    case SK_TRACE_TIMER:
+        fprintf(n->log, "timer %s fired\n", sk_timer_name(ev->timer));
+        break;
+    case SK_TRACE_RTT:
+        fprintf(n->log, "rtt %u us srtt %u rttvar %u rto %u\n", ev->rtt_us, ev->srtt_us,
+                ev->rttvar_us, ev->rto_us);
+        break;
+    case SK_TRACE_DROP:
+        fprintf(n->log, "drop %s\n", sk_drop_reason_name(ev->drop_reason));
+        break;
+    }
+}
+
+/* ---- start / stop ---- */
+
+static void *heap_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    return malloc(size);
+}
+
+static void heap_release(void *ctx, void *p, size_t size)
+{
+    (void)ctx;
+    (void)size;
+    free(p);
+}
+
+static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
+{
+    tool_net_opts *o = n->opts;
+    sk_stack_config cfg;
+    sk_stack_config_default(&cfg);
+    cfg.link = o->kind == SK_DEV_TAP ? SK_LINK_ETHERNET : SK_LINK_IP;
+    cfg.addr = o->addr;
+    cfg.prefix_len = o->prefix_len;
+    cfg.gateway = o->gateway;
+    cfg.mac = o->have_mac ? o->mac : sk_posix_stable_mac(o->addr);
+    cfg.mtu = o->mtu ? o->mtu : n->dev.mtu;
+    cfg.seed = o->seed ? o->seed : sk_posix_seed();
+    cfg.alloc.allocate = heap_alloc;
+    cfg.alloc.release = heap_release;
+    if (o->trace) {
+        cfg.trace = on_trace;
+        cfg.trace_ctx = n;
+    }
+    if (cfg_tweak != NULL)
+        cfg_tweak(&cfg);
+    int r = sk_stack_create(&cfg, &n->stack);
+    if (r == SK_ENOTSUP && cfg.link == SK_LINK_ETHERNET) {
+        tool_error(n->cmd, "this build has no Ethernet/ARP layer yet: use --tun instead of --tap");
+        return -1;
+    }
+    if (r != 0) {
+        tool_error(n->cmd, "cannot create the stack: %s", sk_strerror(r));
+        return -1;
+    }
+    return 0;
+}
+
+int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
+                   void (*cfg_tweak)(sk_stack_config *cfg))
+{
+    char err[256];
+    memset(n, 0, sizeof *n);
+    n->cmd = cmd;
+    n->opts = o;
+    n->log = log;
+    n->dev.fd = -1;
+    n->start = sk_posix_now_us();
+    if (sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err) != 0) {
+        tool_error(cmd, "%s", err);
+        return -1;
+    }
+    if (make_stack(n, cfg_tweak) != 0) {
+        tool_net_stop(n);
+        return -1;
+    }
+    n->loop = malloc(sizeof *n->loop);
+    sk_posix_loop_config lc = {
+        .stack = n->stack,
+        .dev = &n->dev,
+        .pcap_path = o->pcap,
+        .impair_in = o->have_imp_in ? &o->imp_in : NULL,
+        .impair_out = o->have_imp_out ? &o->imp_out : NULL,
+        .impair_seed = o->seed ? o->seed : sk_posix_seed(),
+        .batch = 64,
+    };
+    if (n->loop == NULL || sk_posix_loop_init(n->loop, &lc, err, sizeof err) != 0) {
+        tool_error(cmd, "%s", n->loop ? err : "out of memory");
+        free(n->loop);
+        n->loop = NULL;
+        tool_net_stop(n);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_stats(tool_net *n)
+{
+    const sk_stats *s = sk_stack_stats(n->stack);
+    FILE *f = n->log;
+    fprintf(f, "stats: frames in %llu out %llu, segments in %llu out %llu, payload bytes in %llu "
+            "out %llu\n", (unsigned long long)s->frames_in, (unsigned long long)s->frames_out,
+            (unsigned long long)s->segs_in, (unsigned long long)s->segs_out,
+            (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
+    fprintf(f, "stats: retransmissions %llu (fast %llu, timeouts %llu), dup ACKs in %llu, "
+            "out-of-order %llu\n", (unsigned long long)s->retransmits,
+            (unsigned long long)s->fast_retransmits, (unsigned long long)s->timeouts,
+            (unsigned long long)s->dup_acks_in, (unsigned long long)s->ooo_segments);
+    fprintf(f, "stats: opens active %llu passive %llu, established %llu, resets in %llu out "
+            "%llu, challenge ACKs %llu, connection timeouts %llu\n",
+            (unsigned long long)s->active_opens, (unsigned long long)s->passive_opens,
+            (unsigned long long)s->established, (unsigned long long)s->resets_in,
+            (unsigned long long)s->resets_out, (unsigned long long)s->challenge_acks,
+            (unsigned long long)s->conn_timeouts);
+    fprintf(f, "stats: drops %llu\n", (unsigned long long)s->drops);
+    for (int r = 1; r < SK_DROP__COUNT; r++)
+        if (s->drop[r] != 0)
+            fprintf(f, "stats:   %-22s %llu  (%s)\n", sk_drop_reason_name(r),
+                    (unsigned long long)s->drop[r], sk_drop_reason_str(r));
+    if (n->loop != NULL) {
+        const sk_posix_loop_stats *l = &n->loop->stats;
+        fprintf(f, "stats: device frames read %llu written %llu, write drops %llu, wakeups %llu\n",
+                (unsigned long long)l->frames_read, (unsigned long long)l->frames_written,
+                (unsigned long long)l->write_drops, (unsigned long long)l->wakeups);
+    }
+}
+
+void tool_net_stop(tool_net *n)
+{
+    /* frames still in an impairment delay line (the last ACK ...) go out */
+    if (n->loop != NULL)
+        sk_posix_loop_linger(n->loop, 2000000u);
+    if (n->stack != NULL && n->opts->stats)
+        print_stats(n);
+    if (n->loop != NULL) {
+        sk_posix_loop_free(n->loop);
+        free(n->loop);
+        n->loop = NULL;
+    }
+    sk_stack_destroy(n->stack);
+    n->stack = NULL;
+    sk_posix_dev_close(&n->dev);
+    fflush(n->log);
+}

@@ -1,0 +1,68 @@
+/* What `synack serve`, `connect` and `ping` share: the device and address
+ * options, the stack on a TAP/TUN device with its posix loop, --trace,
+ * --stats, --pcap, --impair, and SIGINT/SIGTERM handling. */
+#ifndef SK_TOOL_NET_H
+#define SK_TOOL_NET_H
+
+#include "posix/posix_dev.h"
+#include "posix/posix_loop.h"
+#include "synack/stack.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct {
+    bool have_dev;
+    enum sk_dev_kind kind;
+    const char *dev_name;
+    bool have_addr;
+    sk_ip4 addr;
+    uint8_t prefix_len;
+    sk_ip4 gateway;
+    bool have_mac;
+    sk_mac mac;
+    uint16_t mtu;          /* 0: the device's */
+    const char *pcap;
+    bool trace, stats;
+    bool have_imp_in, have_imp_out;
+    sk_impair_config imp_in, imp_out;
+    uint64_t seed;         /* 0: from the OS */
+} tool_net_opts;
+
+/* The help text for the options above. */
+extern const char tool_net_usage[];
+
+/* If argv[*i] is one of the shared options, take it (and its value,
+ * advancing *i) and return 1; return 0 if it is not one; -1 after printing
+ * a one-line error for a bad value. */
+int tool_net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, int *i);
+/* After parsing: -1 (with a message) when --tap/--tun or --addr is missing. */
+int tool_net_check(const char *cmd, const tool_net_opts *o);
+
+typedef struct {
+    const char *cmd;
+    tool_net_opts *opts;
+    FILE *log;             /* trace, stats and messages */
+    sk_posix_dev dev;
+    sk_stack *stack;
+    sk_posix_loop *loop;   /* malloc'd (it holds a 64 KiB buffer) */
+    sk_time_us start;
+} tool_net;
+
+/* Open the device, create the stack (cfg_tweak may adjust the config
+ * before creation; NULL: none) and the loop. -1 after printing an error. */
+int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
+                   void (*cfg_tweak)(sk_stack_config *cfg));
+/* Print stats if asked, destroy the stack, close the device. */
+void tool_net_stop(tool_net *n);
+
+/* SIGINT/SIGTERM set *tool_stop_flag (without SA_RESTART, so a sleeping
+ * loop wakes up). SIGPIPE is ignored. */
+extern volatile sig_atomic_t tool_stop_flag;
+void tool_signals_install(void);
+
+/* "a.b.c.d:port" */
+char *tool_endpoint_str(const sk_endpoint *ep, char *buf, size_t cap);
+
+#endif
