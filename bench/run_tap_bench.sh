@@ -47,9 +47,14 @@
 # set net.ipv4.tcp_max_tw_buckets=0 (no TIME-WAIT kept: the port is free at
 # once) and ip_local_port_range 49152-65535, identically for all three.
 #
+# PROFILE=1: instead of the rounds, run each user-space stack once under
+# `strace -c -f` for a bulk transfer of PROFILE_MIB (64) MiB and for
+# PROFILE_CONNS (2000) sequential connections, and print its system calls
+# per frame (frames counted on the Linux side of its TAP: ip -s link).
+#
 # Environment: ROUNDS (3), MIB (256), CONNS (20000), CONC (100; 0 skips the
 # concurrent test), CLIENT_CPU (0), SERVER_CPU (1), STEP_TIMEOUT (120 s per
-# program), SYNACK_ARGS (extra arguments for synack serve).
+# program), SYNACK_ARGS (extra arguments for synack serve; --stats), PROFILE (0).
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing binaries, 77 not root.
 set -u
 
@@ -61,21 +66,26 @@ CONC=${CONC:-100}
 CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
 STEP_TIMEOUT=${STEP_TIMEOUT:-120}
-SYNACK_ARGS=${SYNACK_ARGS:-}
+SYNACK_ARGS=${SYNACK_ARGS---stats}
+PROFILE=${PROFILE:-0}
+PROFILE_MIB=${PROFILE_MIB:-64}
+PROFILE_CONNS=${PROFILE_CONNS:-2000}
 ME=run_tap_bench.sh
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "$ME: skipped: needs root (network namespaces, TAP devices)" >&2
     exit 77
 fi
-for v in ROUNDS MIB CONNS CONC CLIENT_CPU SERVER_CPU STEP_TIMEOUT; do
+for v in ROUNDS MIB CONNS CONC CLIENT_CPU SERVER_CPU STEP_TIMEOUT PROFILE PROFILE_MIB PROFILE_CONNS; do
     case ${!v} in '' | *[!0-9]*) echo "$ME: $v must be a number" >&2; exit 2 ;; esac
 done
 if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 50 ]; then
     echo "$ME: ROUNDS must be 1..50" >&2
     exit 2
 fi
-for tool in ip timeout pgrep; do
+TOOLS="ip timeout pgrep"
+[ "$PROFILE" = 1 ] && TOOLS="$TOOLS strace"
+for tool in $TOOLS; do
     command -v $tool >/dev/null || { echo "$ME: $tool is needed" >&2; exit 2; }
 done
 
@@ -300,7 +310,8 @@ tap_round() { # tap_round TAG NS SERVER_COMMAND...
             "$(awk -v a="$c0" -v b="$c1" 'BEGIN { if (a != "" && b != "") printf "%.3f", b - a }')"
     done
     stop_server
-    grep -h "RESULT\|rror" "$srv" | sed "s/^/  $tag server: /" | head -n 3
+    grep -h "RESULT\|rror\|stats: frames\|stats: opens\|stats: device" "$srv" |
+        sed "s/^/  $tag server: /" | head -n 6
 }
 
 linux_test() { # linux_test TAG TEST SERVER_ARGS -- CLIENT_ARGS
@@ -334,6 +345,57 @@ linux_round() {
         offloads on
     fi
 }
+
+# ---- PROFILE=1: system calls per frame ----
+tap_frames() { # tap_frames NS DEV: frames the Linux side sent + received
+    ip -n "$1" -s link show "$2" | awk '/RX:/ { getline; rx = $2 } /TX:/ { getline; tx = $2 }
+        END { print rx + tx }'
+}
+
+profile_one() { # profile_one TAG NS DEV TEST SERVER_COMMAND...
+    local tag=$1 ns=$2 dev=$3 test=$4
+    shift 4
+    local srv=$TMP/$tag.srv cli=$TMP/$tag.cli st=$TMP/$tag.strace
+    start_server "$ns" "$srv" strace -c -f -o "$st" "$@"
+    if ! wait_tcp "$ns"; then
+        echo "$ME: $tag server did not start under strace:" >&2
+        cat "$srv" >&2
+        stop_server
+        FAIL=1
+        return
+    fi
+    local f0 f1 traced
+    traced=$(pgrep -P "$SRV_REAL" | head -n 1) # strace's child: the stack
+    f0=$(tap_frames "$ns" "$dev")
+    if [ "$test" = bulk ]; then
+        run_client "$ns" "$cli" bulk-source 192.0.2.2 5001 "$PROFILE_MIB"
+    else
+        run_client "$ns" "$cli" conn-client 192.0.2.2 5002 "$PROFILE_CONNS" 1
+    fi
+    f1=$(tap_frames "$ns" "$dev")
+    # end the stack itself so that strace prints its table and exits
+    [ -n "$traced" ] && kill -TERM "$traced" 2>/dev/null
+    reap "$SRV_PID" 2>/dev/null
+    local frames=$((f1 - f0))
+    echo "$tag $test: $frames frames on the TAP ($(field gbps "$cli")$(field conn_per_s "$cli")" \
+        "under strace); system calls of the whole process (all threads), per frame:"
+    # strace -c columns: % time, seconds, usecs/call, calls, [errors,] syscall
+    awk -v f="$frames" '/^-+/ { n++; next }
+        n >= 1 && NF >= 5 && $4 / f >= 0.001 {
+            printf "  %-16s %10d calls %7.3f per frame\n", $NF, $4, $4 / f }' "$st"
+}
+
+if [ "$PROFILE" = 1 ]; then
+    echo "PROFILE: bulk $PROFILE_MIB MiB, $PROFILE_CONNS sequential connections, strace -c -f"
+    for t in bulk conn; do
+        [ $HAVE_SYNACK = 1 ] && profile_one synack "$NSS" ts0 "$t" "$SYNACK" serve --tap ts0 \
+            --addr 192.0.2.2/24 --discard 5001 --echo 5002 $SYNACK_ARGS
+        [ $HAVE_LWIP = 1 ] && profile_one lwip "$NSL" tl0 "$t" "$LWIP" --tap tl0 \
+            --addr 192.0.2.2/24 --discard 5001 --echo 5002
+    done
+    [ $FAIL = 0 ] || exit 1
+    exit 0
+fi
 
 echo "TAP benchmark: $ROUNDS rounds, bulk $MIB MiB, $CONNS connections (1 at a time" \
     "$([ "$CONC" != 0 ] && echo "and $CONC at once")), MTU 1500"
