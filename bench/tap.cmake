@@ -1,0 +1,21 @@
+# TAP benchmark (issue 4): lwIP behind a TAP device as the second peer stack,
+# beside `synack serve --tap` and Linux over veth. Driver:
+# bench/run_tap_bench.sh. Included from bench/CMakeLists.txt.
+#
+# lwIP comes from Debian's liblwip-dev (scripts/deps.sh bench), found with
+# pkg-config; without it only this target is skipped.
+find_package(PkgConfig QUIET)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(LWIP QUIET IMPORTED_TARGET lwip)
+endif()
+if(LWIP_FOUND)
+  add_executable(lwip_tap_server ${CMAKE_CURRENT_LIST_DIR}/lwip_tap_server.c)
+  target_compile_definitions(lwip_tap_server PRIVATE _GNU_SOURCE)
+  # lwIP's headers are not written for our warning set: include them as
+  # system headers so that -Werror judges only our own code.
+  target_include_directories(lwip_tap_server SYSTEM PRIVATE ${LWIP_INCLUDE_DIRS})
+  target_link_libraries(lwip_tap_server PRIVATE PkgConfig::LWIP)
+else()
+  message(STATUS "lwIP (pkg-config lwip) not found: skipping lwip_tap_server "
+                 "(apt-get install liblwip-dev, or scripts/deps.sh bench)")
+endif()
