@@ -25,7 +25,7 @@ for target in build/fuzz/fuzz/fuzz_*; do
   cp -r "$corpus"/. "$work"/ 2>/dev/null || true
   "$target" -max_total_time="${SYNACK_FUZZ_SECONDS:-20}" -print_final_stats=0 "$work" \
       >"build/fuzz/$name.log" 2>&1 || { tail -40 "build/fuzz/$name.log"; rm -rf "$work"; exit 1; }
-  echo "$name: $(grep -Eo '#[0-9]+ *DONE.*' "build/fuzz/$name.log" | head -1)"
+  echo "$name: $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "build/fuzz/$name.log" | tail -1)s, no crash"
   rm -rf "$work"
 done
 
