@@ -1,5 +1,5 @@
 /* A small, fast, seeded PRNG (xoshiro256** seeded through splitmix64). The
- * core never calls rand(): every random choice comes from an sk_rng seeded by
+ * core never uses the C library's generator: every random choice comes from an sk_rng seeded by
  * the caller, so the same seed gives the same run. Not for cryptographic use
  * (ISNs use SipHash with a secret key). */
 #ifndef SK_BASE_RNG_H
