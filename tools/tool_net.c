@@ -87,6 +87,10 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
 {
     uint64_t n;
     if (!strcmp(opt, "--tap") || !strcmp(opt, "--tun")) {
+        if (o->have_dev) {
+            tool_error(cmd, "give one device: --tap NAME or --tun NAME, once (try --help)");
+            return -1;
+        }
         o->have_dev = true;
         o->kind = opt[3] == 'a' ? SK_DEV_TAP : SK_DEV_TUN;
         o->dev_name = v;
