@@ -6,10 +6,13 @@
  *   2. sleep (ppoll) until the stack's next deadline (sk_stack_poll_at), a
  *      frame on the device, a watched file descriptor, or the caller's
  *      timeout, whichever comes first,
- *   3. read up to `batch` frames from the device into sk_stack_input(),
- *   4. drain sk_stack_output() again.
+ *   3. read up to `batch` frames from the device into sk_stack_input().
  * Between rounds the application reacts to sk_stack_next_event() or
- * sk_sock_events() and calls the non-blocking socket API; a typical program:
+ * sk_sock_events() and calls the non-blocking socket API; what the stack
+ * owes (ACKs) and what the application answers leave together at step 1 of
+ * the next round, so replies and FINs ride on the ACKs they answer. Before
+ * exiting, call sk_posix_loop_flush() or sk_posix_loop_linger() so the last
+ * round's answers go out. A typical program:
  *
  *     while (!stop) {
  *         sk_posix_loop_step(&loop, 1000000);
