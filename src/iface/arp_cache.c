@@ -217,6 +217,20 @@ size_t sk_arp_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
 }
 
 /* Give up entries whose last request went unanswered for a retry interval. */
+/* RFC 1122 §2.3.2.2 ("the link layer SHOULD ... inform the transport"):
+ * every connection whose next hop is `ip` learns that it is unreachable. */
+static void tell_tcp_unreachable(sk_iface *ifc, sk_ip4 ip, sk_time now)
+{
+    sk_tcp_env *e = ifc->env;
+    for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        sk_tcb *t = &e->tcbs[i];
+        sk_ip4 hop;
+        if (!t->hashed || sk_iface_route(ifc, t->tuple.raddr, &hop) != 0 || !sk_ip4_eq(hop, ip))
+            continue;
+        sk_tcp_host_unreachable(e, t, now);
+    }
+}
+
 void sk_arp_run_timers(sk_iface *ifc, sk_time now)
 {
     sk_arp *a = &ifc->arp;
@@ -233,6 +247,7 @@ void sk_arp_run_timers(sk_iface *ifc, sk_time now)
             }
         }
         en->state = SK_ARP_FREE;
+        tell_tcp_unreachable(ifc, en->ip, now);
     }
 }
 

@@ -317,6 +317,10 @@ enum {
 };
 /* An ICMP error quoting our segment on tuple `tu` with sequence number
  * `seq`. Returns 0 when it was acted on, else a drop reason (not counted). */
+/* The interface could not resolve this connection's next hop (ARP gave
+ * up): a connection still in SYN-SENT fails with SK_EHOSTUNREACH (as
+ * Linux reports an unresolved neighbour); others keep it as a soft error. */
+void sk_tcp_host_unreachable(sk_tcp_env *e, sk_tcb *t, sk_time now);
 int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
                       sk_time now);
 

@@ -65,3 +65,11 @@ int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, u
         return 0;
     }
 }
+
+void sk_tcp_host_unreachable(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (t->state == SK_TCP_SYN_SENT)
+        sk_tcb_close(e, t, SK_EHOSTUNREACH, now);
+    else if (t->state != SK_TCP_CLOSED && t->state != SK_TCP_LISTEN)
+        t->soft_error = SK_EHOSTUNREACH;
+}

@@ -236,6 +236,39 @@ static void test_resolution_gives_up(void)
     sk_stack_destroy(s);
 }
 
+/* A connect to a neighbour that never answers ARP fails with
+ * SK_EHOSTUNREACH when resolution gives up (as Linux reports it), not with
+ * a timeout after all the SYN retries. */
+static void test_connect_unresolved_host(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    sk_stack *s = make_started(&cfg);
+    uint8_t out[2048];
+    sk_endpoint ep = {sk_ipaddr_from_ip4(IP_A), 80};
+    sk_sock c;
+    SK_CHECK_EQ_I(sk_tcp_connect(s, MS(10), &ep, NULL, &c), 0);
+    for (int i = 0; i < 3; i++) {
+        sk_time_us t = MS(10) + SEC(i);
+        check_arp(out, out1(s, t, out), SK_ARP_REQUEST, sk_mac_broadcast, (sk_mac){{0}}, IP_A);
+        SK_CHECK_EQ(out1(s, t, out), 0);
+    }
+    sk_tcp_info in;
+    SK_CHECK_EQ_I(sk_tcp_get_info(s, c, &in), 0);
+    SK_CHECK_EQ(in.state, SK_TCP_SYN_SENT);
+    SK_CHECK_EQ(out1(s, MS(10) + SEC(3), out), 0);
+    SK_CHECK_EQ_I(sk_tcp_get_info(s, c, &in), 0);
+    SK_CHECK_EQ(in.state, SK_TCP_CLOSED);
+    SK_CHECK_EQ_I(in.error, SK_EHOSTUNREACH);
+    SK_CHECK(sk_sock_events(s, c) & SK_EV_ERROR);
+    uint8_t b[4];
+    SK_CHECK_EQ_I(sk_tcp_recv(s, MS(10) + SEC(3), c, b, sizeof b), SK_EHOSTUNREACH);
+    /* the held SYN and its retransmission one RTO (1 s) later */
+    SK_CHECK_EQ(drops(s, SK_DROP_ARP_UNRESOLVED), 2);
+    SK_CHECK_EQ_I(sk_tcp_close(s, MS(10) + SEC(3), c), 0);
+    sk_stack_destroy(s);
+}
+
 /* Resolution succeeds: the held packets go out in order to the learned MAC. */
 static void test_resolution_releases_held(void)
 {
@@ -450,6 +483,7 @@ int main(void)
     SK_RUN(test_ping_echo_reply_golden);
     SK_RUN(test_ping_broadcast);
     SK_RUN(test_resolution_gives_up);
+    SK_RUN(test_connect_unresolved_host);
     SK_RUN(test_resolution_releases_held);
     SK_RUN(test_held_queue_full);
     SK_RUN(test_cache_expiry);
