@@ -220,11 +220,9 @@ struct sk_tcp_env {
 };
 
 /* ---- tcp_env.c: table, lists, events, buffers, control queue ---- */
-void sk_ilist_init(sk_ilist *l);
 void sk_ilist_push(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 void sk_ilist_remove(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 uint32_t sk_ilist_pop(sk_tcp_env *e, sk_ilist *l, size_t link_off);
-bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t link_off);
 
 int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg);
 void sk_tcp_env_free(sk_tcp_env *e);
@@ -306,8 +304,6 @@ void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *s
 bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out);
 /* The window we would advertise now, unscaled bytes. */
 uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t);
-/* Fill the ACK/window part of a header for t. */
-void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h);
 
 /* ---- tcp_icmp.c: ICMP errors about our segments (RFC 1122 §4.2.3.9, RFC 5927) ---- */
 enum {

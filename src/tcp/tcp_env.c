@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+static void sk_ilist_init(sk_ilist *l);
+
 static void *env_alloc(sk_tcp_env *e, size_t n)
 {
     return e->cfg.alloc.allocate(e->cfg.alloc.ctx, n);
@@ -86,13 +88,13 @@ static sk_ilink *link_of(sk_tcp_env *e, uint32_t idx, size_t off)
     return (sk_ilink *)(void *)((char *)&e->tcbs[idx] + off);
 }
 
-void sk_ilist_init(sk_ilist *l)
+static void sk_ilist_init(sk_ilist *l)
 {
     l->head = l->tail = SK_TCB_NONE;
     l->len = 0;
 }
 
-bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t off)
+static bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t off)
 {
     const sk_ilink *k = (const sk_ilink *)(const void *)((const char *)&e->tcbs[idx] + off);
     return k->next != SK_LINK_OFF;

@@ -26,7 +26,8 @@ uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t)
     return space;
 }
 
-void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
+/* Fill the ACK and window part of a header for t. */
+static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
 {
     uint32_t win = sk_tcp_rcv_window(e, t);
     uint32_t field;
