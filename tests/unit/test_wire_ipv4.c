@@ -304,6 +304,35 @@ static void test_ip4_bad_checksum(void)
     SK_CHECK_EQ_I(sk_ip4_parse(q, sizeof q, &r), SK_DROP_IP_CHECKSUM);
 }
 
+/* One's complement has two zeros. A header whose fields sum to 0xFFFF
+ * has computed checksum 0x0000, but a sender may put 0xFFFF in the field
+ * instead: the header still sums to all ones and must be accepted (Linux
+ * does). Emit writes the canonical 0x0000. Found by fuzz_wire: this is its
+ * input. */
+static void test_ip4_checksum_negative_zero(void)
+{
+    static const uint8_t hdr[32] = {
+        0x45, 0x00, 0x00, 0x20, 0x00, 0x01, 0x40, 0x00, 0x40, 0xff, /* ..proto */
+        0xff, 0xff,                                                 /* checksum */
+        0xff, 0xff, 0xfe, 0xff, 0x66, 0x00, 0xd4, 0xde,             /* addresses */
+        0x08, 0x00, 0x19, 0x27, 0x00, 0x07, 0x00, 0x01, 0x70, 0x69, 0x6e, 0x68};
+    sk_ip4_repr r, r2;
+    SK_CHECK_EQ_I(sk_ip4_parse(hdr, sizeof hdr, &r), 0);
+    SK_CHECK_EQ(r.checksum, 0xffffu);
+    SK_CHECK_EQ(r.payload_len, 12u);
+    uint8_t out[32];
+    SK_CHECK_EQ(sk_ip4_emit(&r, out, sizeof out), 20u);
+    SK_CHECK_EQ(sk_load_be16(out + 10), 0x0000u);
+    SK_CHECK(memcmp(out, hdr, 10) == 0 && memcmp(out + 12, hdr + 12, 8) == 0);
+    memcpy(out + 20, hdr + 20, 12);
+    SK_CHECK_EQ_I(sk_ip4_parse(out, sizeof out, &r2), 0);
+    /* Any other value in the field still fails. */
+    uint8_t bad[32];
+    memcpy(bad, hdr, sizeof bad);
+    bad[11] = 0xfe;
+    SK_CHECK_EQ_I(sk_ip4_parse(bad, sizeof bad, &r2), SK_DROP_IP_CHECKSUM);
+}
+
 /* RFC 791: bit 0 of the flags is reserved, must be zero. */
 static void test_ip4_reserved_flag(void)
 {
@@ -464,6 +493,7 @@ int main(void)
     SK_RUN(test_ip4_total_len_below_ihl);
     SK_RUN(test_ip4_total_len_past_buffer);
     SK_RUN(test_ip4_bad_checksum);
+    SK_RUN(test_ip4_checksum_negative_zero);
     SK_RUN(test_ip4_reserved_flag);
     SK_RUN(test_ip4_check_order);
     SK_RUN(test_ip4_emit_roundtrip);
