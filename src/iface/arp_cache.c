@@ -27,6 +27,8 @@
  * TAP and veth do not need the 60-byte minimum, a NIC pads (RFC 894). */
 #include "iface/iface.h"
 
+#include "base/skassert.h"
+
 #include "synack/error.h"
 #include "wire/arp.h"
 
@@ -64,15 +66,37 @@ void sk_arp_free(sk_iface *ifc)
     memset(a, 0, sizeof *a);
 }
 
+/* The entry for ip, trying the last hit first (a stack mostly talks to
+ * one next hop: its gateway or a single peer). */
 static sk_arp_entry *arp_find(sk_arp *a, sk_ip4 ip)
 {
+    sk_arp_entry *en = &a->entries[a->hint];
+    if (en->state != SK_ARP_FREE && sk_ip4_eq(en->ip, ip))
+        return en;
     for (uint32_t i = 0; i < a->n_entries; i++) {
-        sk_arp_entry *en = &a->entries[i];
-        if (en->state != SK_ARP_FREE && sk_ip4_eq(en->ip, ip))
+        en = &a->entries[i];
+        if (en->state != SK_ARP_FREE && sk_ip4_eq(en->ip, ip)) {
+            a->hint = i;
             return en;
+        }
     }
     return NULL;
 }
+
+#ifndef NDEBUG
+/* Debug builds: the counters agree with the tables. */
+static bool arp_counts_ok(const sk_arp *a)
+{
+    uint32_t inc = 0, ready = 0, used = 0;
+    for (uint32_t i = 0; i < a->n_entries; i++)
+        inc += a->entries[i].state == SK_ARP_INCOMPLETE;
+    for (uint32_t i = 0; i < a->n_held; i++) {
+        used += a->held[i].len > 0;
+        ready += a->held[i].len > 0 && a->held[i].ready;
+    }
+    return inc == a->n_incomplete && ready == a->held_ready && used == a->held_used;
+}
+#endif
 
 /* A slot for a new entry: free, else expired, else the resolved entry that
  * expires first; never one being resolved. */
@@ -142,6 +166,7 @@ size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, ui
         en->ip = nexthop;
         en->state = SK_ARP_INCOMPLETE;
         en->when = now;
+        a->n_incomplete++;
     }
     if (a->held_used == a->n_held) {
         sk_iface_drop(ifc, SK_DROP_ARP_QUEUE_FULL, now);
@@ -166,6 +191,8 @@ size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, ui
 static sk_arp_held *arp_ready(const sk_arp *a)
 {
     sk_arp_held *best = NULL;
+    if (a->held_ready == 0)
+        return NULL;
     for (uint32_t i = 0; i < a->n_held; i++) {
         sk_arp_held *h = &a->held[i];
         if (h->len > 0 && h->ready && (best == NULL || (int32_t)(h->order - best->order) < 0))
@@ -185,6 +212,7 @@ static size_t arp_send_held(sk_iface *ifc, sk_arp_held *h, uint8_t *buf)
     size_t n = SK_ETH_HDR_LEN + h->len;
     h->len = 0;
     ifc->arp.held_used--;
+    ifc->arp.held_ready--;
     return n;
 }
 
@@ -207,7 +235,7 @@ size_t sk_arp_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
         ifc->env->stats.arp_replies_out++;
         return arp_frame(ifc, buf, SK_ARP_REPLY, t.mac, t.mac, t.ip);
     }
-    for (uint32_t i = 0; i < a->n_entries; i++) {
+    for (uint32_t i = 0; a->n_incomplete > 0 && i < a->n_entries; i++) {
         sk_arp_entry *en = &a->entries[i];
         if (en->state == SK_ARP_INCOMPLETE && en->tries < ifc->cfg->arp_tries && en->when <= now)
             return arp_request(ifc, en, now, buf);
@@ -234,7 +262,8 @@ static void tell_tcp_unreachable(sk_iface *ifc, sk_ip4 ip, sk_time now)
 void sk_arp_run_timers(sk_iface *ifc, sk_time now)
 {
     sk_arp *a = &ifc->arp;
-    for (uint32_t i = 0; i < a->n_entries; i++) {
+    SK_ASSERT(arp_counts_ok(a));
+    for (uint32_t i = 0; a->n_incomplete > 0 && i < a->n_entries; i++) {
         sk_arp_entry *en = &a->entries[i];
         if (en->state != SK_ARP_INCOMPLETE || en->tries < ifc->cfg->arp_tries || en->when > now)
             continue;
@@ -247,6 +276,7 @@ void sk_arp_run_timers(sk_iface *ifc, sk_time now)
             }
         }
         en->state = SK_ARP_FREE;
+        a->n_incomplete--;
         tell_tcp_unreachable(ifc, en->ip, now);
     }
 }
@@ -257,7 +287,7 @@ sk_time sk_arp_poll_at(const sk_iface *ifc)
     if (a->garp_pending || a->replyq_len > 0 || arp_ready(a) != NULL)
         return 0;
     sk_time t = SK_TIME_NEVER;
-    for (uint32_t i = 0; i < a->n_entries; i++)
+    for (uint32_t i = 0; a->n_incomplete > 0 && i < a->n_entries; i++)
         if (a->entries[i].state == SK_ARP_INCOMPLETE)
             t = sk_time_min(t, a->entries[i].when);
     return t;
@@ -269,6 +299,8 @@ sk_time sk_arp_poll_at(const sk_iface *ifc)
 static void arp_learn(sk_iface *ifc, sk_arp_entry *en, sk_mac mac, sk_time now)
 {
     sk_arp *a = &ifc->arp;
+    if (en->state == SK_ARP_INCOMPLETE)
+        a->n_incomplete--;
     en->mac = mac;
     en->state = SK_ARP_REACHABLE;
     en->tries = 0;
@@ -278,6 +310,7 @@ static void arp_learn(sk_iface *ifc, sk_arp_entry *en, sk_mac mac, sk_time now)
         if (h->len > 0 && !h->ready && sk_ip4_eq(h->nexthop, en->ip)) {
             h->ready = true;
             h->mac = mac;
+            a->held_ready++;
         }
     }
 }

@@ -59,6 +59,11 @@ typedef struct {
     sk_arp_held *held;
     uint8_t *held_mem;
     uint32_t n_held, held_used, held_order;
+    /* Counts that let the per-frame paths (output, timers, poll_at) skip
+     * the table scans when nothing is being resolved, which is nearly
+     * always: entries in INCOMPLETE, held packets that are ready. */
+    uint32_t n_incomplete, held_ready;
+    uint32_t hint; /* index of the entry the last lookup hit */
     sk_arp_target replyq[SK_ARP_REPLYQ_CAP];
     uint32_t replyq_head, replyq_len;
     bool garp_pending; /* gratuitous ARP at the first output */
