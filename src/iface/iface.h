@@ -95,6 +95,7 @@ typedef struct {
 typedef struct {
     sk_ipr_dgram *d;
     uint32_t n;
+    uint32_t n_busy; /* slots not FREE: timers and poll_at skip the scan at 0 */
 } sk_ipr;
 
 /* ---- ICMP (icmp.c) ---- */

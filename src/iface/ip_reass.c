@@ -30,6 +30,7 @@
 #include "iface/iface.h"
 
 #include "base/bytes.h"
+#include "base/skassert.h"
 #include "synack/error.h"
 #include "wire/icmp4.h"
 
@@ -88,6 +89,7 @@ static sk_ipr_dgram *ipr_new(sk_iface *ifc, const sk_ip4_repr *f, sk_time now)
         memset(d, 0, sizeof *d);
         d->buf = buf;
         d->state = SK_IPR_ACTIVE;
+        r->n_busy++;
         d->id = f->id;
         d->proto = f->proto;
         d->src = f->src;
@@ -238,14 +240,16 @@ int sk_ipr_input(sk_iface *ifc, sk_time now, const sk_ip4_repr *f, sk_ip4_repr *
 
 void sk_ipr_done(sk_iface *ifc, sk_ipr_dgram *d)
 {
-    (void)ifc;
+    SK_ASSERT(d->state != SK_IPR_FREE && ifc->reass.n_busy > 0);
     d->state = SK_IPR_FREE;
+    ifc->reass.n_busy--;
 }
 
 static void ipr_expire(sk_iface *ifc, sk_ipr_dgram *d, sk_time now)
 {
     bool dead = d->state == SK_IPR_DEAD;
     d->state = SK_IPR_FREE;
+    ifc->reass.n_busy--;
     if (dead)
         return;
     sk_iface_drop(ifc, SK_DROP_IP_FRAG_TIMEOUT, now);
@@ -258,10 +262,21 @@ static void ipr_expire(sk_iface *ifc, sk_ipr_dgram *d, sk_time now)
     sk_icmp_error(ifc, now, SK_ICMP_TIME_EXCEEDED, 1, &orig, d->hdr, bcast);
 }
 
+#ifndef NDEBUG
+static bool ipr_count_ok(const sk_ipr *r)
+{
+    uint32_t busy = 0;
+    for (uint32_t i = 0; i < r->n; i++)
+        busy += r->d[i].state != SK_IPR_FREE;
+    return busy == r->n_busy;
+}
+#endif
+
 void sk_ipr_run_timers(sk_iface *ifc, sk_time now)
 {
     sk_ipr *r = &ifc->reass;
-    for (uint32_t i = 0; i < r->n; i++)
+    SK_ASSERT(ipr_count_ok(r));
+    for (uint32_t i = 0; r->n_busy > 0 && i < r->n; i++)
         if (r->d[i].state != SK_IPR_FREE && r->d[i].expires <= now)
             ipr_expire(ifc, &r->d[i], now);
 }
@@ -270,7 +285,7 @@ sk_time sk_ipr_poll_at(const sk_iface *ifc)
 {
     const sk_ipr *r = &ifc->reass;
     sk_time t = SK_TIME_NEVER;
-    for (uint32_t i = 0; i < r->n; i++)
+    for (uint32_t i = 0; r->n_busy > 0 && i < r->n; i++)
         if (r->d[i].state != SK_IPR_FREE)
             t = sk_time_min(t, r->d[i].expires);
     return t;
