@@ -57,6 +57,9 @@
 # program), SYNACK_ARGS (extra arguments for synack serve; --stats), PROFILE (0).
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing binaries, 77 not root.
 set -u
+ME=run_tap_bench.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh" || exit 2
 
 BUILD_DIR=${1:-build/release}
 ROUNDS=${ROUNDS:-3}
@@ -70,24 +73,13 @@ SYNACK_ARGS=${SYNACK_ARGS---stats}
 PROFILE=${PROFILE:-0}
 PROFILE_MIB=${PROFILE_MIB:-64}
 PROFILE_CONNS=${PROFILE_CONNS:-2000}
-ME=run_tap_bench.sh
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "$ME: skipped: needs root (network namespaces, TAP devices)" >&2
-    exit 77
-fi
-for v in ROUNDS MIB CONNS CONC CLIENT_CPU SERVER_CPU STEP_TIMEOUT PROFILE PROFILE_MIB PROFILE_CONNS; do
-    case ${!v} in '' | *[!0-9]*) echo "$ME: $v must be a number" >&2; exit 2 ;; esac
-done
-if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 50 ]; then
-    echo "$ME: ROUNDS must be 1..50" >&2
-    exit 2
-fi
-TOOLS="ip timeout pgrep"
-[ "$PROFILE" = 1 ] && TOOLS="$TOOLS strace"
-for tool in $TOOLS; do
-    command -v $tool >/dev/null || { echo "$ME: $tool is needed" >&2; exit 2; }
-done
+need_root "network namespaces, TAP devices"
+need_numbers ROUNDS MIB CONNS CONC CLIENT_CPU SERVER_CPU STEP_TIMEOUT PROFILE PROFILE_MIB \
+    PROFILE_CONNS
+need_range ROUNDS 1 50
+need_tools ip timeout pgrep
+[ "$PROFILE" = 1 ] && need_tools strace
 
 PEER=$BUILD_DIR/bench/linux_tcp_peer
 LWIP=$BUILD_DIR/bench/lwip_tap_server
@@ -117,38 +109,8 @@ NSS=skt-s-$$ # synack: TAP ts0
 NSL=skt-l-$$ # lwIP:   TAP tl0
 NSA=skt-a-$$ # Linux client, veth va
 NSB=skt-b-$$ # Linux server, veth vb
-TMP=$(mktemp -d /tmp/skt-tap.XXXXXX)
-PIDS=()
-
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do
-        kill "$p" 2>/dev/null
-    done
-    for p in "${PIDS[@]}"; do
-        wait "$p" 2>/dev/null
-    done
-    local ns
-    for ns in "$NSS" "$NSL" "$NSA" "$NSB"; do
-        ip netns del "$ns" 2>/dev/null
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'echo "$ME: interrupted" >&2; exit 130' INT TERM
-
-NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+bench_start skt-tap
 TICK=$(getconf CLK_TCK 2>/dev/null || echo 100)
-# exec_pinned CPU COMMAND...: replace this (background) subshell by COMMAND
-# on CPU, so that $! is COMMAND's PID. Only ever called as `... &`.
-exec_pinned() {
-    local cpu=$1
-    shift
-    if command -v taskset >/dev/null && [ "$cpu" -lt "$NCPU" ]; then
-        exec taskset -c "$cpu" "$@"
-    fi
-    exec "$@"
-}
 
 # ---- namespaces and links ----
 client_ns_setup() { # the same client settings wherever the client runs
@@ -157,7 +119,7 @@ client_ns_setup() { # the same client settings wherever the client runs
     ip netns exec "$1" sysctl -qw net.ipv4.tcp_max_tw_buckets=0
 }
 tap_ns() { # tap_ns NS DEV: TAP device with the Linux side 192.0.2.1/24
-    ip netns add "$1" || return 1
+    netns_add "$1" || return 1
     client_ns_setup "$1"
     ip -n "$1" tuntap add dev "$2" mode tap || return 1
     ip -n "$1" link set "$2" mtu 1500 up
@@ -165,42 +127,10 @@ tap_ns() { # tap_ns NS DEV: TAP device with the Linux side 192.0.2.1/24
 }
 [ $HAVE_SYNACK = 1 ] && { tap_ns "$NSS" ts0 || exit 1; }
 [ $HAVE_LWIP = 1 ] && { tap_ns "$NSL" tl0 || exit 1; }
-ip netns add "$NSA" || exit 1
-ip netns add "$NSB" || exit 1
+veth_pair || exit 1
 client_ns_setup "$NSA"
-ip -n "$NSB" link set lo up
-ip -n "$NSA" link add va type veth peer name vb netns "$NSB" || exit 1
-ip -n "$NSA" link set va mtu 1500 up
-ip -n "$NSB" link set vb mtu 1500 up
-ip -n "$NSA" addr add 192.0.2.1/24 dev va
-ip -n "$NSB" addr add 192.0.2.2/24 dev vb
-HAVE_ETHTOOL=0
-command -v ethtool >/dev/null && HAVE_ETHTOOL=1
-offloads() { # offloads on|off, both veth ends
-    [ $HAVE_ETHTOOL = 1 ] || return 1
-    ip netns exec "$NSA" ethtool -K va tso "$1" gso "$1" gro "$1" tx "$1" rx "$1" >/dev/null 2>&1
-    ip netns exec "$NSB" ethtool -K vb tso "$1" gso "$1" gro "$1" tx "$1" rx "$1" >/dev/null 2>&1
-}
 
 # ---- processes ----
-field() { sed -n "s/.*RESULT .*[ ]$1=\([^ ]*\).*/\1/p" "$2" | head -n 1; }
-
-FAIL=0
-record() { # record METRIC.TAG VALUE
-    if [ -z "$2" ]; then FAIL=1; return; fi
-    echo "$2" >>"$TMP/m.$1"
-}
-
-reap() { # reap PID: wait for a process we started, then forget it
-    wait "$1"
-    local rc=$? p keep=()
-    for p in "${PIDS[@]}"; do
-        [ "$p" = "$1" ] || keep+=("$p")
-    done
-    PIDS=("${keep[@]}")
-    return $rc
-}
-
 # cpu_of PID: utime+stime of the process (all threads), in seconds
 cpu_of() {
     [ -r "/proc/$1/stat" ] || { echo ""; return; }
@@ -213,10 +143,7 @@ cpu_of() {
 start_server() {
     local ns=$1 out=$2
     shift 2
-    : >"$out"
-    exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$ns" "$@" >"$out" 2>&1 &
-    SRV_PID=$!
-    PIDS+=("$SRV_PID")
+    serve_bg "$out" "$SERVER_CPU" ip netns exec "$ns" "$@"
     SRV_REAL=
     local _
     for _ in $(seq 1 100); do
@@ -247,11 +174,7 @@ stop_server() {
 run_client() { # run_client NS OUT ARGS...
     local ns=$1 out=$2
     shift 2
-    exec_pinned "$CLIENT_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$ns" "$PEER" "$@" \
-        >"$out" 2>&1 &
-    local pid=$!
-    PIDS+=("$pid")
-    reap "$pid"
+    run_fg "$out" "$CLIENT_CPU" ip netns exec "$ns" "$PEER" "$@"
 }
 
 # store TAG TEST CLIENT_OUT SERVER_CPU: record one measurement
@@ -267,14 +190,12 @@ store() {
     case $test in
     bulk)
         record "bulk_gbps.$tag" "$(field gbps "$out")"
-        record "bulk_gbps_cpu.$tag" "$(awk -v b="$MIB" -v c="$ccpu" -v d="$scpu" \
-            'BEGIN { printf "%.3f", b * 8 * 1048576 / (c + d) / 1e9 }')"
+        record "bulk_gbps_cpu.$tag" "$(gbps_per_cpu "$MIB" "$ccpu" "$scpu")"
         echo "  $tag bulk: $(field gbps "$out") Gbit/s, CPU client $ccpu s + server $scpu s"
         ;;
     conn*)
         record "$test.$tag" "$(field conn_per_s "$out")"
-        record "${test}_cpu.$tag" "$(awk -v n="$CONNS" -v c="$ccpu" -v d="$scpu" \
-            'BEGIN { printf "%.1f", n / (c + d) }')"
+        record "${test}_cpu.$tag" "$(conns_per_cpu "$CONNS" "$ccpu" "$scpu")"
         echo "  $tag $test: $(field conn_per_s "$out") conn/s, CPU client $ccpu s +" \
             "server $scpu s, errors $(field errors "$out")"
         ;;
@@ -321,11 +242,7 @@ linux_test() { # linux_test TAG TEST SERVER_ARGS -- CLIENT_ARGS
     while [ "$1" != -- ]; do sargs+=("$1"); shift; done
     shift
     start_server "$NSB" "$srv" "$PEER" "${sargs[@]}"
-    local _
-    for _ in $(seq 1 100); do
-        grep -q READY "$srv" && break
-        sleep 0.05
-    done
+    wait_ready "$srv"
     run_client "$NSA" "$cli" "$@"
     reap "$SRV_PID"
     store "$tag" "$test" "$cli" "$(field cpu_s "$srv")"
@@ -388,6 +305,7 @@ profile_one() { # profile_one TAG NS DEV TEST SERVER_COMMAND...
 if [ "$PROFILE" = 1 ]; then
     echo "PROFILE: bulk $PROFILE_MIB MiB, $PROFILE_CONNS sequential connections, strace -c -f"
     for t in bulk conn; do
+        # shellcheck disable=SC2086 # SYNACK_ARGS: any number of arguments
         [ $HAVE_SYNACK = 1 ] && profile_one synack "$NSS" ts0 "$t" "$SYNACK" serve --tap ts0 \
             --addr 192.0.2.2/24 --discard 5001 --echo 5002 $SYNACK_ARGS
         [ $HAVE_LWIP = 1 ] && profile_one lwip "$NSL" tl0 "$t" "$LWIP" --tap tl0 \
@@ -403,6 +321,7 @@ echo "pinning: client CPU $CLIENT_CPU, server CPU $SERVER_CPU ($NCPU CPUs online
 echo "client: TIME-WAIT off (tcp_max_tw_buckets=0), ports 49152-65535, in every setup"
 for r in $(seq 1 "$ROUNDS"); do
     echo "round $r/$ROUNDS"
+    # shellcheck disable=SC2086 # SYNACK_ARGS: any number of arguments
     [ $HAVE_SYNACK = 1 ] && tap_round synack "$NSS" "$SYNACK" serve --tap ts0 \
         --addr 192.0.2.2/24 --discard 5001 --echo 5002 $SYNACK_ARGS
     [ $HAVE_LWIP = 1 ] && tap_round lwip "$NSL" "$LWIP" --tap tl0 --addr 192.0.2.2/24 \
@@ -410,39 +329,12 @@ for r in $(seq 1 "$ROUNDS"); do
     linux_round
 done
 
-median() {
-    [ -s "$1" ] || { echo "-"; return; }
-    sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
-        else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-";
-    else printf "%.2f", a / b }'; }
-FMT="%-32s %10s %10s %10s %11s %8s %8s %8s\n"
-row() { # row LABEL METRIC
-    local s w l n
-    s=$(median "$TMP/m.$2.synack")
-    w=$(median "$TMP/m.$2.lwip")
-    l=$(median "$TMP/m.$2.linux")
-    n=$(median "$TMP/m.$2.nooff")
-    printf "$FMT" "$1" "$s" "$w" "$l" "$n" "$(ratio "$s" "$l")" "$(ratio "$s" "$w")" \
-        "$(ratio "$s" "$n")"
-}
-
 echo
 echo "medians of $ROUNDS rounds; synack and lwip over TAP, linux over veth" \
     "(linux-nooff: veth TSO/GSO/GRO/checksum offload off)"
 [ $HAVE_SYNACK = 1 ] || echo "(synack skipped: serve --tap not built yet)"
-printf "$FMT" metric synack lwip linux linux-nooff s/linux s/lwip s/nooff
-row "bulk Gbit/s (wall clock)" bulk_gbps
-row "bulk Gbit/s per CPU-second" bulk_gbps_cpu
-row "conn/s, 1 at a time" conn1
-row "conn per CPU-second, 1 at a time" conn1_cpu
-if [ "$CONC" != 0 ]; then
-    row "conn/s, $CONC at once" "conn$CONC"
-    row "conn per CPU-second, $CONC at once" "conn${CONC}_cpu"
-fi
-if [ $FAIL != 0 ]; then
-    echo "$ME: some measurements failed (see above)" >&2
-    exit 1
-fi
-exit 0
+TABLE_FMT="%-32s %10s %10s %10s %11s %8s %8s %8s\n"
+TABLE_TAGS=(synack lwip linux nooff)
+TABLE_VS=(linux lwip nooff)
+table
+bench_exit

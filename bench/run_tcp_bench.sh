@@ -40,6 +40,9 @@
 # LINUX_SERVER_CPU, STEP_TIMEOUT (120 s per program).
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing binaries, 77 not root.
 set -u
+ME=run_tcp_bench.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh" || exit 2
 
 BUILD_DIR=${1:-build/release}
 ROUNDS=${ROUNDS:-5}
@@ -52,73 +55,24 @@ LINUX_CLIENT_CPU=${LINUX_CLIENT_CPU:-0}
 LINUX_SERVER_CPU=${LINUX_SERVER_CPU:-1}
 STEP_TIMEOUT=${STEP_TIMEOUT:-120}
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "run_tcp_bench.sh: skipped: needs root (network namespaces)" >&2
-    exit 77
-fi
-
+need_root "network namespaces"
 BENCH=$BUILD_DIR/bench/bench_tcp
 PEER=$BUILD_DIR/bench/linux_tcp_peer
 if [ ! -x "$BENCH" ] || [ ! -x "$PEER" ]; then
-    echo "run_tcp_bench.sh: $BENCH or $PEER is missing; build them first:" >&2
+    echo "$ME: $BENCH or $PEER is missing; build them first:" >&2
     echo "    cmake --preset release && cmake --build --preset release -j2" >&2
     exit 2
 fi
-for v in ROUNDS MIB CONNS CONC TW_MS STEP_TIMEOUT; do
-    case ${!v} in '' | *[!0-9]*) echo "run_tcp_bench.sh: $v must be a number" >&2; exit 2 ;; esac
-done
-if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 50 ]; then
-    echo "run_tcp_bench.sh: ROUNDS must be 1..50" >&2
-    exit 2
-fi
-for tool in ip timeout; do
-    command -v $tool >/dev/null || { echo "run_tcp_bench.sh: $tool is needed" >&2; exit 2; }
-done
+need_numbers ROUNDS MIB CONNS CONC TW_MS STEP_TIMEOUT
+need_range ROUNDS 1 50
+need_tools ip timeout
 
 NSA=skb-a-$$
 NSB=skb-b-$$
-TMP=$(mktemp -d /tmp/skb-tcp.XXXXXX)
-PIDS=()
-
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do
-        kill "$p" 2>/dev/null
-    done
-    for p in "${PIDS[@]}"; do
-        wait "$p" 2>/dev/null
-    done
-    ip netns del "$NSA" 2>/dev/null
-    ip netns del "$NSB" 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'echo "run_tcp_bench.sh: interrupted" >&2; exit 130' INT TERM
-
-# ---- pinning ----
-NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-# exec_pinned CPU COMMAND...: replace the current (background) subshell by
-# COMMAND, on CPU when taskset can, so that $! is the PID of COMMAND itself
-# and the trap can end it. Only ever called as `exec_pinned ... &`.
-exec_pinned() {
-    local cpu=$1
-    shift
-    if command -v taskset >/dev/null && [ "$cpu" -lt "$NCPU" ]; then
-        exec taskset -c "$cpu" "$@"
-    fi
-    exec "$@"
-}
+bench_start skb-tcp
 
 # ---- namespaces ----
-ip netns add "$NSA" || exit 1
-ip netns add "$NSB" || exit 1
-ip -n "$NSA" link add va type veth peer name vb netns "$NSB" || exit 1
-ip -n "$NSA" link set va mtu 1500 up
-ip -n "$NSB" link set vb mtu 1500 up
-ip -n "$NSA" link set lo up
-ip -n "$NSB" link set lo up
-ip -n "$NSA" addr add 192.0.2.1/24 dev va
-ip -n "$NSB" addr add 192.0.2.2/24 dev vb
+veth_pair || exit 1
 ip netns exec "$NSA" sysctl -qw net.ipv4.ip_local_port_range="49152 65535"
 ip netns exec "$NSA" sysctl -qw net.ipv4.tcp_tw_reuse=1
 if [ -e /proc/sys/net/ipv4/tcp_tw_reuse_delay ] && [ "$TW_MS" -ge 1 ]; then
@@ -127,68 +81,19 @@ if [ -e /proc/sys/net/ipv4/tcp_tw_reuse_delay ] && [ "$TW_MS" -ge 1 ]; then
 else
     LINUX_TW="tw_reuse after the kernel default (1 s)"
 fi
-HAVE_ETHTOOL=0
-command -v ethtool >/dev/null && HAVE_ETHTOOL=1
-
-offloads() { # offloads on|off, on both veth ends
-    [ $HAVE_ETHTOOL = 1 ] || return 1
-    ip netns exec "$NSA" ethtool -K va tso "$1" gso "$1" gro "$1" tx "$1" rx "$1" >/dev/null 2>&1
-    ip netns exec "$NSB" ethtool -K vb tso "$1" gso "$1" gro "$1" tx "$1" rx "$1" >/dev/null 2>&1
-}
-
-# field KEY FILE: the value of KEY=... on the RESULT line of FILE
-field() { sed -n "s/.*RESULT .*[ ]$1=\([^ ]*\).*/\1/p" "$2" | head -n 1; }
-
-FAIL=0
-record() { # record NAME VALUE
-    if [ -z "$2" ]; then FAIL=1; return; fi
-    echo "$2" >>"$TMP/m.$1"
-}
 
 # start_server NAME ARGS...: the server in $NSB, pinned; waits for READY
 start_server() {
     local out=$TMP/$1.srv
     shift
-    : >"$out"
-    exec_pinned "$LINUX_SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$NSB" "$PEER" "$@" \
-        >"$out" 2>&1 &
-    SRV_PID=$!
-    PIDS+=("$SRV_PID")
-    local _
-    for _ in $(seq 1 100); do
-        grep -q READY "$out" && return 0
-        kill -0 "$SRV_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    echo "run_tcp_bench.sh: server $* did not start:" >&2
+    serve_bg "$out" "$LINUX_SERVER_CPU" ip netns exec "$NSB" "$PEER" "$@"
+    wait_ready "$out" && return 0
+    echo "$ME: server $* did not start:" >&2
     cat "$out" >&2
     return 1
 }
 
-reap() { # reap PID: wait for a process we started, then forget it
-    wait "$1"
-    local rc=$? p keep=()
-    for p in "${PIDS[@]}"; do
-        [ "$p" = "$1" ] || keep+=("$p")
-    done
-    PIDS=("${keep[@]}")
-    return $rc
-}
-
 wait_server() { reap "$SRV_PID"; }
-
-# run_fg OUT CPU COMMAND...: run pinned with a time limit, output to OUT.
-# Started in the background and waited for, so that Ctrl-C reaches the trap
-# at once (timeout puts its command in a process group of its own, out of
-# reach of the terminal's signals) and the trap can end it by its PID.
-run_fg() {
-    local out=$1 cpu=$2
-    shift 2
-    exec_pinned "$cpu" timeout "$STEP_TIMEOUT" "$@" >"$out" 2>&1 &
-    local pid=$!
-    PIDS+=("$pid")
-    reap "$pid"
-}
 
 run_client() { # run_client OUT ARGS...
     local out=$1
@@ -206,14 +111,13 @@ linux_bulk() { # linux_bulk TAG
     cpu1=$(field cpu_s "$TMP/bulk.cli")
     cpu2=$(field cpu_s "$TMP/bulk.srv")
     if [ -z "$wall" ] || [ -z "$cpu1" ] || [ -z "$cpu2" ]; then
-        echo "run_tcp_bench.sh: linux bulk ($tag) failed:" >&2
+        echo "$ME: linux bulk ($tag) failed:" >&2
         cat "$TMP/bulk.cli" "$TMP/bulk.srv" >&2
         FAIL=1
         return
     fi
     record "bulk_gbps.$tag" "$(field gbps "$TMP/bulk.cli")"
-    record "bulk_gbps_cpu.$tag" "$(awk -v b="$MIB" -v c="$cpu1" -v d="$cpu2" \
-        'BEGIN { printf "%.3f", b * 8 * 1048576 / (c + d) / 1e9 }')"
+    record "bulk_gbps_cpu.$tag" "$(gbps_per_cpu "$MIB" "$cpu1" "$cpu2")"
     echo "  linux($tag) bulk: $(field gbps "$TMP/bulk.cli") Gbit/s, CPU ${cpu1}+${cpu2} s"
 }
 
@@ -227,14 +131,13 @@ linux_conn() { # linux_conn TAG CONC
     cpu1=$(field cpu_s "$TMP/conn.cli")
     cpu2=$(field cpu_s "$TMP/conn.srv")
     if [ -z "$rate" ] || [ -z "$cpu2" ]; then
-        echo "run_tcp_bench.sh: linux conn (conc $conc) failed:" >&2
+        echo "$ME: linux conn (conc $conc) failed:" >&2
         cat "$TMP/conn.cli" "$TMP/conn.srv" >&2
         FAIL=1
         return
     fi
     record "conn$conc.$tag" "$rate"
-    record "conn${conc}_cpu.$tag" "$(awk -v n="$CONNS" -v c="$cpu1" -v d="$cpu2" \
-        'BEGIN { printf "%.1f", n / (c + d) }')"
+    record "conn${conc}_cpu.$tag" "$(conns_per_cpu "$CONNS" "$cpu1" "$cpu2")"
     echo "  linux($tag) conn (conc $conc): $rate conn/s, CPU ${cpu1}+${cpu2} s," \
         "port stalls $(field port_stalls "$TMP/conn.cli")"
 }
@@ -279,36 +182,10 @@ for r in $(seq 1 "$ROUNDS"); do
     linux_round
 done
 
-median() { # median FILE
-    [ -s "$1" ] || { echo "-"; return; }
-    sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
-        else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-";
-    else printf "%.2f", a / b }'; }
-
-row() { # row LABEL METRIC
-    local s l n
-    s=$(median "$TMP/m.$2.synack")
-    l=$(median "$TMP/m.$2.linux")
-    n=$(median "$TMP/m.$2.nooff")
-    printf "%-34s %10s %10s %12s %8s %10s\n" "$1" "$s" "$l" "$n" "$(ratio "$s" "$l")" \
-        "$(ratio "$s" "$n")"
-}
-
 echo
 echo "medians of $ROUNDS rounds (linux-nooff: veth TSO/GSO/GRO/checksum offload off)"
-printf "%-34s %10s %10s %12s %8s %10s\n" metric synack linux linux-nooff s/linux s/nooff
-row "bulk Gbit/s (wall clock)" bulk_gbps
-row "bulk Gbit/s per CPU-second" bulk_gbps_cpu
-row "conn/s, 1 at a time" conn1
-row "conn per CPU-second, 1 at a time" conn1_cpu
-if [ "$CONC" != 0 ]; then
-    row "conn/s, $CONC at once" "conn$CONC"
-    row "conn per CPU-second, $CONC at once" "conn${CONC}_cpu"
-fi
-if [ $FAIL != 0 ]; then
-    echo "run_tcp_bench.sh: some measurements failed (see above)" >&2
-    exit 1
-fi
-exit 0
+TABLE_FMT="%-34s %10s %10s %12s %8s %10s\n"
+TABLE_TAGS=(synack linux nooff)
+TABLE_VS=(linux nooff)
+table
+bench_exit
