@@ -231,7 +231,7 @@ tap_round() { # tap_round TAG NS SERVER_COMMAND...
             "$(awk -v a="$c0" -v b="$c1" 'BEGIN { if (a != "" && b != "") printf "%.3f", b - a }')"
     done
     stop_server
-    grep -h "RESULT\|rror\|stats: frames\|stats: opens\|stats: device" "$srv" |
+    grep -h "RESULT\|rror\|stats: frames\|stats: opens\|stats: device\|stats: busy" "$srv" |
         sed "s/^/  $tag server: /" | head -n 6
 }
 

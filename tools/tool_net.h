@@ -28,6 +28,7 @@ typedef struct {
     bool have_imp_in, have_imp_out;
     sk_impair_config imp_in, imp_out;
     uint64_t seed;         /* 0: from the OS */
+    uint32_t busy_poll_us; /* 0: sleep as soon as there is nothing to do */
 } tool_net_opts;
 
 /* The help text for the options above. */

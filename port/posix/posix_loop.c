@@ -37,6 +37,7 @@ int sk_posix_loop_init(sk_posix_loop *l, const sk_posix_loop_config *cfg, char *
     l->stack = cfg->stack;
     l->dev = cfg->dev;
     l->batch = cfg->batch ? cfg->batch : 64;
+    l->busy_poll_us = cfg->busy_poll_us;
     l->wall_offset_us = wall_offset();
     l->pfd[0].fd = cfg->dev->fd;
     l->pfd[0].events = POLLIN;
@@ -182,8 +183,37 @@ static sk_time_us next_deadline(const sk_posix_loop *l, uint64_t timeout_us)
     return t;
 }
 
+/* Busy polling: look (ppoll with a zero timeout, so without sleeping) until
+ * a descriptor is ready, busy_poll_us pass, or the deadline comes. 1: ready
+ * or due, skip the sleep; 0: sleep. */
+static int spin_until(sk_posix_loop *l, sk_time_us deadline)
+{
+    sk_time_us end = l->now + l->busy_poll_us;
+    if (deadline < end)
+        end = deadline;
+    const struct timespec zero = {0, 0};
+    for (;;) {
+        for (unsigned i = 0; i < l->nfds; i++)
+            l->pfd[i].revents = 0;
+        int r = ppoll(l->pfd, l->nfds, &zero, NULL);
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (r != 0) { /* ready, or a signal for the caller to look at */
+            l->stats.spin_hits += r > 0;
+            return 1;
+        }
+        if (sk_posix_loop_clock(l) >= end)
+            return l->now >= deadline;
+    }
+}
+
 static int sleep_until(sk_posix_loop *l, sk_time_us deadline)
 {
+    if (l->busy_poll_us > 0 && deadline > l->now) {
+        int r = spin_until(l, deadline);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+    }
     struct timespec ts, *tsp = NULL;
     if (deadline != SK_NEVER) {
         uint64_t wait = deadline > l->now ? deadline - l->now : 0;

@@ -5,7 +5,10 @@
  *      since the last round goes out now),
  *   2. sleep (ppoll) until the stack's next deadline (sk_stack_poll_at), a
  *      frame on the device, a watched file descriptor, or the caller's
- *      timeout, whichever comes first,
+ *      timeout, whichever comes first; with busy_poll_us, first check
+ *      without sleeping for up to that long (like Linux's SO_BUSY_POLL: a
+ *      CPU spent spinning buys the sleep and cross-CPU wake-up that a
+ *      request/response exchange otherwise pays),
  *   3. read up to `batch` frames from the device into sk_stack_input().
  * Between rounds the application reacts to sk_stack_next_event() or
  * sk_sock_events() and calls the non-blocking socket API; what the stack
@@ -48,6 +51,7 @@ typedef struct {
     const sk_impair_config *impair_out; /* stack -> device; NULL: none */
     uint64_t impair_seed;
     unsigned batch;               /* frames read per wakeup; 0: 64 */
+    uint32_t busy_poll_us;        /* spin this long before sleeping; 0: never */
 } sk_posix_loop_config;
 
 typedef struct {
@@ -55,6 +59,7 @@ typedef struct {
     uint64_t frames_read;     /* from the device */
     uint64_t frames_written;  /* to the device */
     uint64_t write_drops;     /* frames the kernel had no room for */
+    uint64_t spin_hits;       /* rounds where busy polling found work (no sleep) */
 } sk_posix_loop_stats;
 
 typedef struct {
@@ -65,6 +70,7 @@ typedef struct {
     bool has_imp_in, has_imp_out;
     sk_impair imp_in, imp_out;
     unsigned batch;
+    uint32_t busy_poll_us;
     sk_time_us now;           /* the clock as of the last read */
     struct pollfd pfd[1 + SK_POSIX_LOOP_MAX_FDS];
     unsigned nfds;            /* including the device at pfd[0] */

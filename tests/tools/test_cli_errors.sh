@@ -48,6 +48,10 @@ expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 70000
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --echo 8
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --impair loss=2 --echo 7
 expect_usage_error serve --tap x --tun y --addr 1.2.3.4/24 --echo 7
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --busy-poll x
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --busy-poll -5
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --busy-poll 1000001
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --busy-poll
 expect_usage_error serve --tap x --tap y --addr 1.2.3.4/24 --echo 7
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --gw 1.2.3 --echo 7
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --mac 02:00 --echo 7
