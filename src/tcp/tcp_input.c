@@ -321,6 +321,17 @@ static void release_acked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
     sk_tcb_trim_buffers(e, t);
 }
 
+/* RFC 6582 §3.2 step 2: does SEG.ACK "cover more than recover"? recover
+ * stays where the ISN or the last recovery or timeout put it, so after 2^31
+ * bytes a modulo-2^32 `ack > recover` reads it as ahead and turns fast
+ * retransmit off for the next 2^31. recover never exceeds SND.MAX, so the
+ * test is "recover is not in [SEG.ACK, SND.MAX]", which a stale value
+ * passes; on_new_ack also drags recover along so it never goes stale. */
+static bool ack_beyond_recover(const sk_tcb *t, sk_seq ack)
+{
+    return sk_seq_len(ack, t->recover) > sk_seq_len(ack, t->snd_max);
+}
+
 /* RFC 6582 §3.2 steps 3 (full ACK) and 5 (partial ACK). */
 static void newreno_new_ack(sk_tcb *t, sk_seq ack, uint32_t acked)
 {
@@ -350,6 +361,8 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time
 {
     uint32_t acked = sk_seq_len(t->snd_una, seg->ack);
     newreno_new_ack(t, seg->ack, acked);
+    if (!(t->flags & SK_TF_IN_RECOVERY) && ack_beyond_recover(t, seg->ack))
+        t->recover = sk_seq_add(seg->ack, (uint32_t)0 - 1u); /* same verdicts, never stale */
     t->snd_una = seg->ack;
     if (sk_seq_lt(t->snd_nxt, t->snd_una))
         t->snd_nxt = t->snd_una;
@@ -382,7 +395,7 @@ static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
         sk_tcb_mark_output(e, t); /* Limited Transmit (RFC 3042) */
         return;
     }
-    if (t->dupacks != 3 || !sk_seq_gt(seg->ack, t->recover))
+    if (t->dupacks != 3 || !ack_beyond_recover(t, seg->ack))
         return;
     /* step 2: enter fast retransmit / fast recovery */
     t->ssthresh = t->cc->ssthresh(t);

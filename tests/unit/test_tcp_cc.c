@@ -6,6 +6,8 @@
 #include "sk_test.h"
 #include "tcp_script.h"
 
+#include "api/stack_impl.h"
+
 static void open_mss1000(ts_script *ts)
 {
     ts_init(ts, NULL);
@@ -229,6 +231,38 @@ static void test_no_fast_retransmit_below_recover(void)
     ts_free(&ts);
 }
 
+/* RFC 6582 §3.2 step 2: fast retransmit when the third duplicate ACK
+ * "covers more than recover". recover is set at the ISN (step 1) and at
+ * each recovery or timeout, and is not otherwise moved: on a connection
+ * that has sent 2^31 bytes since, a modulo-2^32 comparison reads the old
+ * recover as ahead of SEG.ACK, and every loss for the next 2 GiB waits for
+ * a timeout. Pushing 2 GiB through the script is too slow for a unit test,
+ * so the TCB is aged instead: recover is put where the ISN of such a
+ * connection would be. */
+static void test_fast_retransmit_after_2gib(void)
+{
+    ts_script ts;
+    open_mss1000(&ts);
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    SK_CHECK(t != NULL);
+    if (t == NULL)
+        return;
+    t->recover = sk_seq_make(1001u - 0x80000010u); /* 2^31 + 16 bytes ago */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    sk_time_us t0 = TS_MS(1010);
+    dupack(&ts, t0, 1001);
+    dupack(&ts, t0, 1001);
+    dupack(&ts, t0, 1001);
+    expect_data(&ts, t0, 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, t0);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->fast_retransmits, 1);
+    dupack(&ts, t0 + TS_MS(10), 5001);
+    ts_discard(&ts, t0 + TS_MS(10));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_slow_start);
@@ -237,5 +271,6 @@ int main(void)
     SK_RUN(test_newreno_partial_ack);
     SK_RUN(test_congestion_avoidance);
     SK_RUN(test_no_fast_retransmit_below_recover);
+    SK_RUN(test_fast_retransmit_after_2gib);
     return sk_test_finish();
 }
