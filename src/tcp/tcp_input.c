@@ -593,6 +593,10 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
         len -= skip;
         seq = t->rcv_nxt;
     }
+    /* a FIN held out of order ends the stream: no byte lies past it
+     * (RFC 9293 §3.10.7.4 eighth) */
+    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_gt(sk_seq_add(seq, len), t->reass_fin))
+        len = sk_seq_gt(t->reass_fin, seq) ? sk_seq_len(seq, t->reass_fin) : 0;
     uint32_t off = sk_seq_len(t->rcv_nxt, seq);
     uint32_t space = sk_tcb_rcv_space(e, t);
     if (len > space - off) /* trim what lies past the window */

@@ -287,6 +287,30 @@ static void test_close_sends_data_then_fin(void)
     ts_free(&ts);
 }
 
+/* A FIN ends the peer's stream (RFC 9293 §3.10.7.4 eighth): bytes that
+ * claim to follow a FIN held out of order are not part of it. When the
+ * hole fills, the stream ends at the FIN: the application reads what came
+ * before it, then end of stream, and the ACK covers the FIN, not the bytes
+ * after it. */
+static void test_data_after_out_of_order_fin(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_FA, .seq = 5101, .ack = 1001, .len = 50);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    /* 100 bytes past the FIN (5151) */
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 5151, .ack = 1001, .len = 100);
+    ts_discard(&ts, TS_MS(11));
+    TS_INJECT(&ts, TS_MS(12), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(12), .flags = TS_A, .seq = 1001, .ack = 5152);
+    TS_NOTHING(&ts, TS_MS(12));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSE_WAIT);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(13), 1000), 150);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(13), 1000), 0);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_fin_in_established);
@@ -300,5 +324,6 @@ int main(void)
     SK_RUN(test_data_after_close_resets);
     SK_RUN(test_orphan_fin_wait_2_times_out);
     SK_RUN(test_close_sends_data_then_fin);
+    SK_RUN(test_data_after_out_of_order_fin);
     return sk_test_finish();
 }
