@@ -198,15 +198,18 @@ static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t avail, uint32_
 
 /* Zero window: probe with one byte past the window when the persist timer
  * fires (RFC 9293 §3.8.6.1); the byte is not counted as in flight, so the
- * probe runs on the persist timer, never on the retransmission timer. */
-static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
+ * probe runs on the persist timer, never on the retransmission timer. With
+ * no data left the probe is our FIN, which needs window room just as a
+ * byte does: a peer that keeps its window closed and answers the probes
+ * keeps the connection open (MUST-37), as it does for data. */
+static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out, bool fin)
 {
     t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
-    build_data(e, t, out, t->snd_nxt, 1, false);
+    build_data(e, t, out, t->snd_nxt, fin ? 0u : 1u, fin);
     sk_seq end = sk_seq_add(t->snd_nxt, 1);
     if (sk_seq_gt(end, t->snd_max))
         t->snd_max = end;
-    e->stats.bytes_out += 1;
+    e->stats.bytes_out += fin ? 0u : 1u;
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
     return true;
 }
@@ -248,17 +251,20 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     uint32_t len = avail < usable ? avail : usable;
     if (len > t->snd_mss)
         len = t->snd_mss;
+    /* our FIN follows the queued bytes */
+    bool fin_waits = (t->flags & SK_TF_FIN_QUEUED) &&
+                     sk_seq_eq(sk_seq_add(t->snd_nxt, avail), t->snd_fin_seq);
     bool forced = (t->flags & SK_TF_FORCE_ONE) != 0; /* the persist timer fired */
-    if (forced && avail > 0 && usable == 0)
-        return output_probe(e, t, now, out);
+    if (forced && (avail > 0 || fin_waits) && usable == 0)
+        return output_probe(e, t, now, out, avail == 0);
     t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
     if (len > 0 && !forced && !worth_sending(t, len, avail, in_flight))
         len = 0;
-    bool fin = (t->flags & SK_TF_FIN_QUEUED) &&
-               sk_seq_eq(sk_seq_add(t->snd_nxt, len), t->snd_fin_seq) &&
-               (len > 0 || avail == 0);
+    /* a FIN alone takes a sequence number the peer's window must have room
+     * for (RFC 9293 §3.8.6.1): into a zero window it goes as a probe */
+    bool fin = fin_waits && len == avail && (len > 0 || t->snd_wnd > in_flight || forced);
     if (len == 0 && !fin) {
-        maybe_persist(e, t, avail, in_flight, now);
+        maybe_persist(e, t, avail + (fin_waits ? 1u : 0u), in_flight, now);
         if (t->flags & SK_TF_ACK_NOW)
             return output_pure_ack(e, t, ack_seq(t), out);
         return false;

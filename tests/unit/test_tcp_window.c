@@ -385,6 +385,53 @@ static void test_small_window_update_stops_timer(void)
     ts_free(&ts);
 }
 
+/* Our FIN meets a zero window: the peer (like us, RFC 9293 §3.10.7.4) takes
+ * no FIN into a zero window and answers each one with an ACK of SND.UNA and
+ * window 0. RFC 9293 §3.8.6.1 MUST-37: as long as the peer acknowledges the
+ * probes, the connection stays open - here for far longer than max_retries
+ * retransmissions would last - and the FIN goes through once it is taken. */
+static void test_fin_into_zero_window_kept_open(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.max_retries = 3;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10))); /* RTO 1 s */
+    TS_INJECT(&ts, TS_MS(100), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(0));
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(200), ts.sock), 0);
+    sk_time_us t = TS_MS(200);
+    int fins = 0;
+    while (t < TS_SEC(600)) {
+        const ts_out *o = ts_next(&ts, t);
+        if (o != NULL) {
+            SK_CHECK_EQ(o->hdr.flags, TS_FA);
+            SK_CHECK_EQ(o->hdr.seq.v, 1001);
+            SK_CHECK_EQ(o->hdr.payload_len, 0);
+            fins++;
+            t += TS_MS(10);
+            TS_INJECT(&ts, t, .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(0));
+            continue;
+        }
+        sk_time_us next = sk_stack_poll_at(ts.s);
+        if (next == SK_NEVER)
+            break;
+        t = next > t ? next : t;
+    }
+    SK_CHECK(fins > 5);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_FIN_WAIT_1);
+    SK_CHECK_EQ_I(ts_info(&ts).error, 0);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->conn_timeouts, 0);
+    /* the window opens: the FIN is sent and acknowledged */
+    TS_INJECT(&ts, t + TS_MS(1), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(1000));
+    const ts_out *o = ts_next(&ts, t + TS_MS(1));
+    SK_CHECK(o != NULL && o->hdr.flags == TS_FA && o->hdr.seq.v == 1001);
+    TS_NOTHING(&ts, t + TS_MS(1));
+    TS_INJECT(&ts, t + TS_MS(2), .flags = TS_A, .seq = 5001, .ack = 1002, TS_WIN(1000));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_FIN_WAIT_2);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_zero_window_persist);
@@ -400,5 +447,6 @@ int main(void)
     SK_RUN(test_read_one_mss_updates_nearly_closed);
     SK_RUN(test_small_window_override_timeout);
     SK_RUN(test_small_window_update_stops_timer);
+    SK_RUN(test_fin_into_zero_window_kept_open);
     return sk_test_finish();
 }
