@@ -69,6 +69,8 @@ static int check_config(const sk_stack_config *cfg)
         return SK_EINVAL;
     if (cfg->rto_min_us == 0 || cfg->rto_initial_us == 0 || cfg->rto_max_us < cfg->rto_min_us)
         return SK_EINVAL;
+    if (cfg->delack_us >= 500000) /* RFC 1122 §4.2.3.2: the delay MUST be < 0.5 s */
+        return SK_EINVAL;
     if (cfg->ip_reass_max > 0 && cfg->ip_reass_timeout_us == 0)
         return SK_EINVAL;
     return check_link(cfg);

@@ -173,6 +173,13 @@ static void test_config_errors(void)
     cfg = ts.cfg;
     cfg.rto_max_us = 10;
     SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    /* RFC 1122 §4.2.3.2: the ACK delay MUST be less than 0.5 seconds */
+    cfg = ts.cfg;
+    cfg.delack_us = 500000;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg.delack_us = 499999;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), 0);
+    sk_stack_destroy(s);
     ts_free(&ts);
 }
 
