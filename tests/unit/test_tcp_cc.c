@@ -263,6 +263,40 @@ static void test_fast_retransmit_after_2gib(void)
     ts_free(&ts);
 }
 
+/* Fast retransmit and NewReno recovery with the send sequence space
+ * crossing 2^32 (RFC 9293 §3.4): the flight [0xfffff801, 0x000027d9)
+ * straddles zero, the partial ACK lands past it, the full ACK ends
+ * recovery, and the retransmission timer then sends nothing. */
+static void test_recovery_across_wrap(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    ts.peer_mss = 1000;
+    ts.us_isn = 0xfffff800u;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 0xfffff801u + 1000 * i, 1000, __LINE__);
+    sk_time_us t = TS_MS(1010);
+    /* the first and third segments are lost */
+    dupack(&ts, t, 0xfffff801u);
+    dupack(&ts, t, 0xfffff801u);
+    dupack(&ts, t, 0xfffff801u);
+    expect_data(&ts, t, 0xfffff801u, 1000, __LINE__);
+    TS_NOTHING(&ts, t);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->fast_retransmits, 1);
+    /* partial ACK up to the second hole, past zero */
+    dupack(&ts, t + TS_MS(10), 0xfffff801u + 2000u);
+    expect_data(&ts, t + TS_MS(10), 0xfffff801u + 2000u, 1000, __LINE__);
+    TS_NOTHING(&ts, t + TS_MS(10));
+    dupack(&ts, t + TS_MS(20), 0xfffff801u + 4000u);
+    SK_CHECK_EQ(ts_info(&ts).unacked, 0);
+    sk_tcp_info in = ts_info(&ts);
+    SK_CHECK(in.cwnd <= in.ssthresh);
+    TS_NOTHING(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_slow_start);
@@ -272,5 +306,6 @@ int main(void)
     SK_RUN(test_congestion_avoidance);
     SK_RUN(test_no_fast_retransmit_below_recover);
     SK_RUN(test_fast_retransmit_after_2gib);
+    SK_RUN(test_recovery_across_wrap);
     return sk_test_finish();
 }

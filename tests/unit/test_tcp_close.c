@@ -311,6 +311,67 @@ static void test_data_after_out_of_order_fin(void)
     ts_free(&ts);
 }
 
+/* A retransmission that overlaps RCV.NXT and carries the FIN (RFC 9293
+ * §3.10.7.4: trim the old part, take the rest, then the FIN). */
+static void test_fin_on_partly_old_segment(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_FA, .seq = 5051, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1001, .ack = 5152);
+    TS_NOTHING(&ts, TS_MS(11));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSE_WAIT);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(12), 1000), 150);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(12), 1000), 0);
+    ts_free(&ts);
+}
+
+/* An ACK of something never sent (SEG.ACK > SND.NXT) is answered with an
+ * ACK and dropped (RFC 9293 §3.10.7.4 fifth; RFC 5961 §5.2) in every state
+ * that waits for the ACK of our FIN: it must not count as that ACK. */
+static void test_ack_beyond_snd_nxt_while_closing(void)
+{
+    ts_script ts;
+    /* FIN-WAIT-1 */
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(10), ts.sock), 0);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_FA, .seq = 1001, .ack = 5001);
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 5001, .ack = 1003);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1002, .ack = 5001);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_FIN_WAIT_1);
+    SK_CHECK_EQ(ts_info(&ts).snd_una, 1001);
+    /* CLOSING: the peer's FIN crossed ours */
+    TS_INJECT(&ts, TS_MS(12), .flags = TS_FA, .seq = 5001, .ack = 1001);
+    TS_EXPECT(&ts, TS_MS(12), .flags = TS_A, .seq = 1002, .ack = 5002);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSING);
+    TS_INJECT(&ts, TS_MS(13), .flags = TS_A, .seq = 5002, .ack = 1003);
+    TS_EXPECT(&ts, TS_MS(13), .flags = TS_A, .seq = 1002, .ack = 5002);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSING);
+    TS_INJECT(&ts, TS_MS(14), .flags = TS_A, .seq = 5002, .ack = 1002);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_TIME_WAIT);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+
+    /* LAST-ACK */
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_FA, .seq = 5001, .ack = 1001);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5002);
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(11), ts.sock), 0);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_FA, .seq = 1001, .ack = 5002);
+    TS_INJECT(&ts, TS_MS(12), .flags = TS_A, .seq = 5002, .ack = 1003);
+    TS_EXPECT(&ts, TS_MS(12), .flags = TS_A, .seq = 1002, .ack = 5002);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_LAST_ACK);
+    TS_INJECT(&ts, TS_MS(13), .flags = TS_A, .seq = 5002, .ack = 1002);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSED);
+    SK_CHECK_EQ_I(ts_info(&ts).error, 0);
+    TS_NOTHING(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_fin_in_established);
@@ -325,5 +386,7 @@ int main(void)
     SK_RUN(test_orphan_fin_wait_2_times_out);
     SK_RUN(test_close_sends_data_then_fin);
     SK_RUN(test_data_after_out_of_order_fin);
+    SK_RUN(test_fin_on_partly_old_segment);
+    SK_RUN(test_ack_beyond_snd_nxt_while_closing);
     return sk_test_finish();
 }

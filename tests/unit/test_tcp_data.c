@@ -340,6 +340,71 @@ static void test_ooo_keeps_buffer_until_read(void)
     ts_free(&ts);
 }
 
+/* Reassembly across 2^32 (RFC 9293 §3.4): out-of-order ranges on both sides
+ * of the wrap, a FIN held out of order just past it, the window's right
+ * edge beyond zero, and every byte delivered once, in order. */
+static void test_reassembly_across_wrap(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    ts.peer_isn = 0xfffffe00u; /* RCV.NXT = 0xfffffe01, 511 bytes before 0 */
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    /* [0xffffff01, 0x00000065) straddles the wrap, [0xc9, 0x12d) after it */
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 0xffffff01u, .ack = 1001, .len = 356);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 0xfffffe01u);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_FA, .seq = 0xc9, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 0xfffffe01u);
+    /* a segment just past the right edge of the window we offered (65535,
+     * no scaling), also past zero */
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 0xfffffe01u + 65535u, .ack = 1001, .len = 1);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 0xfffffe01u);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_OUT_OF_WINDOW), 1);
+    /* the hole [0x65, 0xc9), then the first one [0xfffffe01, 0xffffff01) */
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 0x65, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1001, .ack = 0xfffffe01u);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    TS_INJECT(&ts, TS_MS(12), .flags = TS_A, .seq = 0xfffffe01u, .ack = 1001, .len = 256);
+    TS_EXPECT(&ts, TS_MS(12), .flags = TS_A, .seq = 1001, .ack = 0x12e);
+    TS_NOTHING(&ts, TS_MS(100));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSE_WAIT);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(100), 10000), 812);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(100), 10000), 0);
+    ts_free(&ts);
+}
+
+/* Urgent data is not supported (RFC 6093): the URG bit and pointer are
+ * ignored and the bytes are delivered inline, in order, once. */
+static void test_urgent_data_inline(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    uint8_t pkt[256];
+    size_t n = ts_build(&ts, &(ts_seg){.flags = TS_A | SK_TCP_URG, .seq = 5001, .ack = 1001,
+                                       .len = 100}, pkt, sizeof pkt);
+    SK_CHECK(n > 40);
+    uint8_t *tcp = pkt + 20;
+    tcp[18] = 0; /* urgent pointer 50 */
+    tcp[19] = 50;
+    tcp[16] = tcp[17] = 0;
+    sk_tcp_fill_checksum4(sk_ip4_make(10, 0, 0, 1), sk_ip4_make(10, 0, 0, 2), tcp, n - 20);
+    ts_inject_raw(&ts, TS_MS(10), pkt, n);
+    /* an urgent pointer past the segment (RFC 9293 §3.10.7.4 sixth) too */
+    n = ts_build(&ts, &(ts_seg){.flags = TS_A | SK_TCP_URG, .seq = 5101, .ack = 1001,
+                                .len = 100}, pkt, sizeof pkt);
+    tcp[18] = 0xff;
+    tcp[19] = 0xff;
+    tcp[16] = tcp[17] = 0;
+    sk_tcp_fill_checksum4(sk_ip4_make(10, 0, 0, 1), sk_ip4_make(10, 0, 0, 2), tcp, n - 20);
+    ts_inject_raw(&ts, TS_MS(10), pkt, n);
+    TS_NOTHING(&ts, TS_MS(10));
+    TS_EXPECT(&ts, TS_MS(50), .flags = TS_A, .seq = 1001, .ack = 5201);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(50), 1000), 200);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    TS_NOTHING(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_delayed_ack_single_segment);
@@ -357,5 +422,7 @@ int main(void)
     SK_RUN(test_idle_holds_no_buffers);
     SK_RUN(test_ooo_keeps_buffer_until_read);
     SK_RUN(test_out_of_order_burst);
+    SK_RUN(test_reassembly_across_wrap);
+    SK_RUN(test_urgent_data_inline);
     return sk_test_finish();
 }

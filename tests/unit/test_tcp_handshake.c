@@ -359,6 +359,31 @@ static void test_accept_event_and_peer(void)
     ts_free(&ts);
 }
 
+/* Our ACK of the SYN,ACK was lost and the peer retransmits its SYN,ACK
+ * after we have sent data: in ESTABLISHED the segment (SEG.SEQ = IRS, just
+ * below RCV.NXT) is not acceptable, so it is answered with
+ * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and dropped (RFC 9293 §3.10.7.4
+ * first); its ACK, window and SYN change nothing. */
+static void test_synack_retransmission_in_established(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(20), 100), 100);
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100);
+    TS_INJECT(&ts, TS_MS(30), .flags = TS_SA, .seq = 5000, .ack = 1001, TS_WIN(0), TS_MSS(536));
+    TS_EXPECT(&ts, TS_MS(30), .flags = TS_A, .seq = 1101, .ack = 5001);
+    TS_NOTHING(&ts, TS_MS(30));
+    sk_tcp_info in = ts_info(&ts);
+    SK_CHECK_EQ(in.state, SK_TCP_ESTABLISHED);
+    SK_CHECK_EQ(in.snd_wnd, 65535);
+    SK_CHECK_EQ(in.snd_mss, 1460);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->challenge_acks, 0);
+    TS_INJECT(&ts, TS_MS(40), .flags = TS_A, .seq = 5001, .ack = 1101);
+    TS_NOTHING(&ts, TS_SEC(10));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_active_open_options);
@@ -377,5 +402,6 @@ int main(void)
     SK_RUN(test_synack_retransmit_and_limit);
     SK_RUN(test_syn_duplicate_in_syn_received);
     SK_RUN(test_accept_event_and_peer);
+    SK_RUN(test_synack_retransmission_in_established);
     return sk_test_finish();
 }

@@ -403,6 +403,25 @@ static void test_bad_acks_in_established(void)
     ts_free(&ts);
 }
 
+/* RFC 5961 §5.2 at the boundary: SEG.ACK = SND.UNA - MAX.SND.WND is still
+ * acceptable (an old duplicate: its text is taken), one less is not (the
+ * segment is dropped and challenged). MAX.SND.WND is 65535 here. */
+static void test_old_ack_boundary(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 5001, .ack = 1001u - 65536u, .len = 10);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_OLD_ACK), 1);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(10), 100), SK_EAGAIN);
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_PA, .seq = 5001, .ack = 1001u - 65535u, .len = 10);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(11), 100), 10);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_OLD_ACK), 1);
+    TS_EXPECT(&ts, TS_MS(51), .flags = TS_A, .seq = 1001, .ack = 5011);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_syn_sent_rst_refused);
@@ -422,5 +441,6 @@ int main(void)
     SK_RUN(test_abort);
     SK_RUN(test_abort_after_timeout);
     SK_RUN(test_bad_acks_in_established);
+    SK_RUN(test_old_ack_boundary);
     return sk_test_finish();
 }

@@ -432,6 +432,37 @@ static void test_fin_into_zero_window_kept_open(void)
     ts_free(&ts);
 }
 
+/* RFC 9293 §3.10.7.4 fifth, ESTABLISHED: the send window is taken from a
+ * segment only if SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =<
+ * SEG.ACK, so an older segment delivered late never overrides a newer
+ * window. */
+static void test_window_update_ignores_reordered_segments(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_NODELAY, 1), 0);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(20), 100), 100);
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100);
+    /* the peer sent 10 bytes (window 3000), then a pure ACK of ours (window
+     * 2000); the ACK overtakes the data */
+    TS_INJECT(&ts, TS_MS(30), .flags = TS_PA, .seq = 5011, .ack = 1101, TS_WIN(2000));
+    SK_CHECK_EQ(ts_info(&ts).snd_wnd, 2000);
+    TS_NOTHING(&ts, TS_MS(30));
+    /* the older segment arrives late: SEG.SEQ < SND.WL1 */
+    TS_INJECT(&ts, TS_MS(31), .flags = TS_PA, .seq = 5001, .ack = 1001, .len = 10,
+              TS_WIN(3000));
+    SK_CHECK_EQ(ts_info(&ts).snd_wnd, 2000);
+    /* same SEG.SEQ, an older ACK (SEG.ACK < SND.UNA = SND.WL2) */
+    TS_INJECT(&ts, TS_MS(32), .flags = TS_A, .seq = 5011, .ack = 1001, TS_WIN(50000));
+    SK_CHECK_EQ(ts_info(&ts).snd_wnd, 2000);
+    /* same SEG.SEQ and SEG.ACK: taken, even when smaller */
+    TS_INJECT(&ts, TS_MS(33), .flags = TS_A, .seq = 5011, .ack = 1101, TS_WIN(1500));
+    SK_CHECK_EQ(ts_info(&ts).snd_wnd, 1500);
+    ts_discard(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_zero_window_persist);
@@ -448,5 +479,6 @@ int main(void)
     SK_RUN(test_small_window_override_timeout);
     SK_RUN(test_small_window_update_stops_timer);
     SK_RUN(test_fin_into_zero_window_kept_open);
+    SK_RUN(test_window_update_ignores_reordered_segments);
     return sk_test_finish();
 }
