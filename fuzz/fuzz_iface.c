@@ -14,45 +14,16 @@
  * the past once drained; the drop counters add up. */
 #include "base/bytes.h"
 #include "base/checksum.h"
+#include "fuzz_common.h"
 #include "synack/synack.h"
 
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
-
-static void *fz_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void fz_free(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-
 static const uint8_t OUR_MAC[6] = {0x02, 0, 0, 0, 0, 2};
 static const uint8_t PEER_MAC[6] = {0x02, 0, 0, 0, 0, 1};
-
-static uint64_t drain(sk_stack *s, uint64_t now)
-{
-    uint8_t out[1600];
-    for (int i = 0; i < 1000 && sk_stack_output(s, now, out, sizeof out) > 0; i++) {
-    }
-    uint64_t at = sk_stack_poll_at(s);
-    CHECK(at == SK_NEVER || at > now);
-    return at;
-}
 
 /* Ethernet header, then the record; with `fix`, IPv4 fixups. */
 static size_t make_frame(const uint8_t *p, size_t n, bool fix, uint8_t *f, size_t cap)
@@ -85,31 +56,18 @@ static size_t make_frame(const uint8_t *p, size_t n, bool fix, uint8_t *f, size_
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sk_stack_config cfg;
-    sk_stack_config_default(&cfg);
+    fz_config(&cfg, sk_ip4_make(192, 0, 2, 2));
     cfg.link = SK_LINK_ETHERNET;
-    cfg.addr = sk_ip4_make(192, 0, 2, 2);
     memcpy(cfg.mac.b, OUR_MAC, 6);
     cfg.gateway = sk_ip4_make(192, 0, 2, 1);
-    cfg.alloc.allocate = fz_alloc;
-    cfg.alloc.release = fz_free;
-    cfg.max_sockets = 8;
-    cfg.sndbuf = 4096;
-    cfg.rcvbuf = 4096;
-    cfg.seed = 1;
     cfg.arp_cache_size = 3;
     cfg.arp_queue_len = 3;
     cfg.ip_reass_max = 2;
     cfg.icmp_queue_len = 3;
     cfg.ping_queue_len = 2;
-    sk_stack *s;
-    CHECK(sk_stack_create(&cfg, &s) == 0);
     sk_sock l, c;
-    CHECK(sk_tcp_listen(s, 80, NULL, &l) == 0);
-    sk_endpoint ep = {sk_ipaddr_from_ip4(sk_ip4_make(192, 0, 2, 1)), 5000};
-    sk_connect_opts co = {40000, 0, true, 1000};
-    CHECK(sk_tcp_connect(s, 0, &ep, &co, &c) == 0);
+    sk_stack *s = fz_start(&cfg, NULL, sk_ip4_make(192, 0, 2, 1), &l, &c);
     uint64_t now = 0;
-    drain(s, now);
     uint8_t frame[1600];
     size_t i = 0;
     while (i + 2 <= size) {
@@ -131,18 +89,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memset(pay, kind, sizeof pay);
             sk_ping_send(s, now, sk_ip4_make(192, 0, 2, len), 1, len, pay, len);
         }
-        uint64_t at = drain(s, now);
+        uint64_t at = fz_drain(s, now);
         if (kind >= 0xc0 && kind < 0xe0 && at != SK_NEVER && at > now && at - now < 40000000)
             now = at; /* let timers fire */
         sk_ping_reply r;
         while (sk_ping_next_reply(s, &r)) {
         }
     }
-    const sk_stats *st = sk_stack_stats(s);
-    uint64_t total = 0;
-    for (int k = 0; k < SK_DROP__COUNT; k++)
-        total += st->drop[k];
-    CHECK(total == st->drops);
-    sk_stack_destroy(s);
+    fz_finish(s);
     return 0;
 }

@@ -8,34 +8,15 @@
  * poll_at never in the past once output is drained. */
 #include "base/bytes.h"
 #include "base/checksum.h"
+#include "fuzz_common.h"
 #include "synack/synack.h"
 #include "wire/ipv4.h"
 #include "wire/tcp_hdr.h"
 
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
-
-static void *fz_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void fz_free(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
 
 static int32_t seq_diff(uint32_t a, uint32_t b)
 {
@@ -78,16 +59,6 @@ static size_t fix_frame(const uint8_t *p, size_t n, uint8_t *buf, size_t cap)
     return total;
 }
 
-static uint64_t drain(sk_stack *s, uint64_t now)
-{
-    uint8_t out[1600];
-    for (int i = 0; i < 1000 && sk_stack_output(s, now, out, sizeof out) > 0; i++) {
-    }
-    uint64_t at = sk_stack_poll_at(s);
-    CHECK(at == SK_NEVER || at > now);
-    return at;
-}
-
 static void app_call(sk_stack *s, uint64_t now, uint8_t op, sk_sock *c, sk_sock l)
 {
     uint8_t buf[800]; /* op * 3 <= 765 */
@@ -122,24 +93,11 @@ static void app_call(sk_stack *s, uint64_t now, uint8_t op, sk_sock *c, sk_sock 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sk_stack_config cfg;
-    sk_stack_config_default(&cfg);
-    cfg.addr = sk_ip4_make(10, 0, 0, 2);
-    cfg.alloc.allocate = fz_alloc;
-    cfg.alloc.release = fz_free;
-    cfg.max_sockets = 8;
-    cfg.sndbuf = 4096;
-    cfg.rcvbuf = 4096;
-    cfg.seed = 1;
-    sk_stack *s;
-    CHECK(sk_stack_create(&cfg, &s) == 0);
+    fz_config(&cfg, sk_ip4_make(10, 0, 0, 2));
     sk_sock l, c;
     sk_listen_opts lo = {2, 0, true, 8000};
-    CHECK(sk_tcp_listen(s, 80, &lo, &l) == 0);
-    sk_endpoint ep = {sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 1)), 5000};
-    sk_connect_opts co = {40000, 0, true, 1000};
-    CHECK(sk_tcp_connect(s, 0, &ep, &co, &c) == 0);
+    sk_stack *s = fz_start(&cfg, &lo, sk_ip4_make(10, 0, 0, 1), &l, &c);
     uint64_t now = 0;
-    drain(s, now);
     uint8_t frame[1600];
     size_t i = 0;
     while (i + 2 <= size) {
@@ -158,16 +116,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else {
             app_call(s, now, len, &c, l);
         }
-        uint64_t at = drain(s, now);
+        uint64_t at = fz_drain(s, now);
         if (kind >= 0xa0 && kind < 0xd0 && at != SK_NEVER && at > now && at - now < 5000000)
             now = at; /* let timers fire */
         check_conn(s, c);
     }
-    const sk_stats *st = sk_stack_stats(s);
-    uint64_t total = 0;
-    for (int k = 0; k < SK_DROP__COUNT; k++)
-        total += st->drop[k];
-    CHECK(total == st->drops);
-    sk_stack_destroy(s);
+    fz_finish(s);
     return 0;
 }

@@ -3,6 +3,7 @@
  * round trip: emit the representation, parse it again, and get the same
  * fields back. Anything else (a crash, a sanitizer report, a mismatch) is a
  * bug. */
+#include "fuzz_common.h"
 #include "wire/arp.h"
 #include "wire/eth.h"
 #include "wire/icmp4.h"
@@ -11,16 +12,9 @@
 #include "wire/tcp_hdr.h"
 
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
 
 static uint8_t out[70000];
 

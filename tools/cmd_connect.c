@@ -61,16 +61,8 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
     const char *pos[2];
     int npos = 0;
     cl->timeout_us = 10000000u;
-    for (int i = 1; i < argc; i++) {
-        int t = tool_net_option(CMD, o, argc, argv, &i);
-        if (t < 0)
-            return 2;
-        if (t > 0)
-            continue;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("%s%s", usage_text, tool_net_usage);
-            return 0;
-        }
+    int i = 0, t;
+    while ((t = tool_net_next_arg(CMD, usage_text, o, argc, argv, &i)) == TOOL_ARG_OWN) {
         if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
             char *end;
             double s = strtod(argv[++i], &end);
@@ -89,6 +81,8 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
             return 2;
         }
     }
+    if (t != TOOL_ARG_END)
+        return t;
     if (npos != 2) {
         tool_error(CMD, "HOST and PORT are required (try --help)");
         return 2;

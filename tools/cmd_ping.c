@@ -69,17 +69,9 @@ static int parse_short(pinger *p, const char *opt, const char *val)
 static int parse_args(pinger *p, tool_net_opts *o, int argc, char **argv)
 {
     const char *host = NULL;
-    for (int i = 1; i < argc; i++) {
-        int t = tool_net_option(CMD, o, argc, argv, &i);
-        if (t < 0)
-            return 2;
-        if (t > 0)
-            continue;
+    int i = 0, t;
+    while ((t = tool_net_next_arg(CMD, usage_text, o, argc, argv, &i)) == TOOL_ARG_OWN) {
         const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("%s%s", usage_text, tool_net_usage);
-            return 0;
-        }
         if (!strcmp(a, "-c") || !strcmp(a, "-i") || !strcmp(a, "-s") || !strcmp(a, "-W")) {
             if (i + 1 >= argc) {
                 tool_error(CMD, "%s needs a value (try --help)", a);
@@ -97,6 +89,8 @@ static int parse_args(pinger *p, tool_net_opts *o, int argc, char **argv)
             return 2;
         }
     }
+    if (t != TOOL_ARG_END)
+        return t;
     if (host == NULL) {
         tool_error(CMD, "HOST is required (try --help)");
         return 2;

@@ -451,16 +451,8 @@ static int drain(server *sv)
 
 static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        int t = tool_net_option(CMD, o, argc, argv, &i);
-        if (t < 0)
-            return 2;
-        if (t > 0)
-            continue;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("%s%s", usage_text, tool_net_usage);
-            return 0;
-        }
+    int i = 0, t;
+    while ((t = tool_net_next_arg(CMD, usage_text, o, argc, argv, &i)) == TOOL_ARG_OWN) {
         if (!strcmp(argv[i], "--root") && i + 1 < argc) {
             sv->root = argv[++i];
             continue;
@@ -486,7 +478,7 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
         sv->port[k] = (uint16_t)p;
         i++;
     }
-    return -1;
+    return t == TOOL_ARG_END ? -1 : t;
 }
 
 static int check_args(server *sv, const tool_net_opts *o)

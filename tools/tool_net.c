@@ -142,7 +142,8 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
     return 0;
 }
 
-int tool_net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, int *i)
+/* 1: argv[*i] is a shared option, taken; 0: it is not one; -1: bad value. */
+static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, int *i)
 {
     static const char *const with_value[] = {"--tap", "--tun", "--addr", "--gw", "--mac",
                                              "--mtu", "--pcap", "--seed", "--impair",
@@ -165,6 +166,24 @@ int tool_net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, in
         return 1;
     }
     return 0;
+}
+
+int tool_net_next_arg(const char *cmd, const char *usage, tool_net_opts *o, int argc,
+                      char **argv, int *i)
+{
+    while (++*i < argc) {
+        int t = net_option(cmd, o, argc, argv, i);
+        if (t < 0)
+            return 2;
+        if (t > 0)
+            continue;
+        if (!strcmp(argv[*i], "--help") || !strcmp(argv[*i], "-h")) {
+            printf("%s%s", usage, tool_net_usage);
+            return 0;
+        }
+        return TOOL_ARG_OWN;
+    }
+    return TOOL_ARG_END;
 }
 
 int tool_net_check(const char *cmd, const tool_net_opts *o)

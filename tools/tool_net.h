@@ -34,10 +34,16 @@ typedef struct {
 /* The help text for the options above. */
 extern const char tool_net_usage[];
 
-/* If argv[*i] is one of the shared options, take it (and its value,
- * advancing *i) and return 1; return 0 if it is not one; -1 after printing
- * a one-line error for a bad value. */
-int tool_net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, int *i);
+/* The argument loop's step: advances *i (start at 0) to the next argument,
+ * taking the shared options (and their values) on the way. Returns
+ * TOOL_ARG_OWN at an argument that is the command's own (argv[*i]; the
+ * command may advance *i past a value it takes), TOOL_ARG_END after the
+ * last, else the command's exit status: 0 after --help/-h has printed
+ * `usage` then tool_net_usage, 2 after a one-line error for a bad value. */
+#define TOOL_ARG_OWN (-2)
+#define TOOL_ARG_END (-1)
+int tool_net_next_arg(const char *cmd, const char *usage, tool_net_opts *o, int argc,
+                      char **argv, int *i);
 /* After parsing: -1 (with a message) when --tap/--tun or --addr is missing. */
 int tool_net_check(const char *cmd, const tool_net_opts *o);
 

@@ -57,6 +57,14 @@ void sk_test_hexdump_diff(const uint8_t *got, const uint8_t *want, size_t n)
     }
 }
 
+int sk_test_all_bytes_are(const uint8_t *p, size_t n, uint8_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != v)
+            return 0;
+    return 1;
+}
+
 const char *sk_test_source_path(const char *rel, char *buf, size_t cap)
 {
     const char *top = getenv("SYNACK_SOURCE_DIR");

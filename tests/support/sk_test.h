@@ -18,6 +18,8 @@ void sk_test_fail(const char *file, int line, const char *fmt, ...)
 int sk_test_finish(void);
 int sk_test_current_failed(void);
 void sk_test_hexdump_diff(const uint8_t *got, const uint8_t *want, size_t n);
+/* 1 if all n bytes at p are v (a buffer a test cleared or filled), else 0. */
+int sk_test_all_bytes_are(const uint8_t *p, size_t n, uint8_t v);
 /* Path under the source tree (SYNACK_SOURCE_DIR or the compiled-in default). */
 const char *sk_test_source_path(const char *rel, char *buf, size_t cap);
 

@@ -6,6 +6,7 @@
  * answers can be compared byte for byte with what Linux sent. */
 #include "base/bytes.h"
 #include "golden_ip.h"
+#include "iface_fixture.h"
 #include "sk_test.h"
 #include "synack/synack.h"
 #include "wire/arp.h"
@@ -13,7 +14,6 @@
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define MS(n) ((sk_time_us)(n) * 1000u)
@@ -24,43 +24,17 @@ static const sk_mac MAC_B = {{0x86, 0x69, 0x1a, 0x88, 0xd5, 0xce}}; /* us */
 static const sk_ip4 IP_A = {{192, 0, 2, 1}};
 static const sk_ip4 IP_B = {{192, 0, 2, 2}};
 
-static void *t_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void t_release(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-
 static void eth_config(sk_stack_config *cfg)
 {
-    sk_stack_config_default(cfg);
-    cfg->link = SK_LINK_ETHERNET;
-    cfg->addr = IP_B;
-    cfg->mac = MAC_B;
+    /* the first IPv4 id is 0x23ee, as in Linux's reply */
+    ifx_eth_config(cfg, IP_B, MAC_B, (uint64_t)0x23ee << 48);
     cfg->prefix_len = 24;
-    cfg->alloc.allocate = t_alloc;
-    cfg->alloc.release = t_release;
-    cfg->max_sockets = 4;
-    cfg->seed = (uint64_t)0x23ee << 48; /* first IPv4 id 0x23ee, as Linux's reply */
-}
-
-static sk_stack *make(const sk_stack_config *cfg)
-{
-    sk_stack *s = NULL;
-    SK_CHECK_EQ_I(sk_stack_create(cfg, &s), 0);
-    return s;
 }
 
 /* A stack whose gratuitous ARP has been sent. */
 static sk_stack *make_started(sk_stack_config *cfg)
 {
-    sk_stack *s = make(cfg);
+    sk_stack *s = ifx_create(cfg);
     uint8_t out[2048];
     SK_CHECK_EQ(sk_stack_output(s, 0, out, sizeof out), 42);
     return s;
@@ -69,11 +43,6 @@ static sk_stack *make_started(sk_stack_config *cfg)
 static size_t out1(sk_stack *s, sk_time_us now, uint8_t *out)
 {
     return sk_stack_output(s, now, out, 2048);
-}
-
-static uint64_t drops(sk_stack *s, int reason)
-{
-    return sk_stack_stats(s)->drop[reason];
 }
 
 /* Check an ARP frame field by field. */
@@ -111,7 +80,7 @@ static void test_gratuitous_arp_at_start(void)
 {
     sk_stack_config cfg;
     eth_config(&cfg);
-    sk_stack *s = make(&cfg);
+    sk_stack *s = ifx_create(&cfg);
     SK_CHECK_EQ(sk_stack_poll_at(s), 0);
     uint8_t out[2048];
     size_t n = out1(s, 0, out);
@@ -196,7 +165,7 @@ static void test_ping_broadcast(void)
             size_t n = out1(s, MS(2), out);
             if (!on) {
                 SK_CHECK_EQ(n, 0);
-                SK_CHECK_EQ(drops(s, SK_DROP_ICMP_BROADCAST), 1);
+                SK_CHECK_EQ(ifx_drops(s, SK_DROP_ICMP_BROADCAST), 1);
             } else {
                 SK_CHECK_EQ(n, 98);
                 SK_CHECK(sk_mac_eq(*(const sk_mac *)(const void *)out, MAC_A));
@@ -228,9 +197,9 @@ static void test_resolution_gives_up(void)
         SK_CHECK_EQ(sk_stack_poll_at(s), t + SEC(1));
         SK_CHECK_EQ(out1(s, t + SEC(1) - 1, out), 0);
     }
-    SK_CHECK_EQ(drops(s, SK_DROP_ARP_UNRESOLVED), 0);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_UNRESOLVED), 0);
     SK_CHECK_EQ(out1(s, MS(10) + SEC(3), out), 0);
-    SK_CHECK_EQ(drops(s, SK_DROP_ARP_UNRESOLVED), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_UNRESOLVED), 1);
     SK_CHECK_EQ(sk_stack_poll_at(s), SK_NEVER);
     SK_CHECK_EQ(sk_stack_stats(s)->arp_requests_out, 4); /* with the gratuitous one */
     sk_stack_destroy(s);
@@ -264,7 +233,7 @@ static void test_connect_unresolved_host(void)
     uint8_t b[4];
     SK_CHECK_EQ_I(sk_tcp_recv(s, MS(10) + SEC(3), c, b, sizeof b), SK_EHOSTUNREACH);
     /* the held SYN and its retransmission one RTO (1 s) later */
-    SK_CHECK_EQ(drops(s, SK_DROP_ARP_UNRESOLVED), 2);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_UNRESOLVED), 2);
     SK_CHECK_EQ_I(sk_tcp_close(s, MS(10) + SEC(3), c), 0);
     sk_stack_destroy(s);
 }
@@ -311,7 +280,7 @@ static void test_held_queue_full(void)
         SK_CHECK_EQ_I(sk_ping_send(s, 0, IP_A, 9, i, NULL, 0), 0);
     SK_CHECK_EQ(out1(s, 0, out), 42);
     SK_CHECK_EQ(out1(s, 0, out), 0);
-    SK_CHECK_EQ(drops(s, SK_DROP_ARP_QUEUE_FULL), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_QUEUE_FULL), 1);
     arp_in(s, MS(1), SK_ARP_REPLY, MAC_A, IP_A, IP_B);
     SK_CHECK_EQ(out1(s, MS(1), out), 42);
     SK_CHECK_EQ(out1(s, MS(1), out), 42);
@@ -369,7 +338,7 @@ static void test_cache_full(void)
     check_arp(out, n, SK_ARP_REQUEST, sk_mac_broadcast, zero, ip_e);
     SK_CHECK_EQ_I(sk_ping_send(s, SEC(3), ip_f, 1, 4, NULL, 0), 0);
     SK_CHECK_EQ(out1(s, SEC(3), out), 0);
-    SK_CHECK_EQ(drops(s, SK_DROP_ARP_CACHE_FULL), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_CACHE_FULL), 1);
     sk_stack_destroy(s);
 }
 
@@ -384,14 +353,14 @@ static void test_arp_not_for_us(void)
     static const sk_ip4 other = {{192, 0, 2, 9}};
     arp_in(s, 0, SK_ARP_REQUEST, MAC_A, IP_A, other);
     SK_CHECK_EQ(out1(s, 0, out), 0);
-    SK_CHECK_EQ(drops(s, SK_DROP_ARP_NOT_FOR_US), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_NOT_FOR_US), 1);
     /* not learned: a ping to .1 must ask */
     SK_CHECK_EQ_I(sk_ping_send(s, 0, IP_A, 1, 1, NULL, 0), 0);
     SK_CHECK_EQ(out1(s, 0, out), 42);
     SK_CHECK_EQ(sk_load_be16(out + 12), SK_ETHERTYPE_ARP);
     /* while resolving, .1's own request for .9 answers our question (merge) */
     arp_in(s, MS(1), SK_ARP_REQUEST, MAC_A, IP_A, other);
-    SK_CHECK_EQ(drops(s, SK_DROP_ARP_NOT_FOR_US), 2);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_NOT_FOR_US), 2);
     SK_CHECK_EQ(out1(s, MS(1), out), 42); /* the held echo request */
     SK_CHECK_EQ(sk_load_be16(out + 12), SK_ETHERTYPE_IPV4);
     SK_CHECK(sk_mac_eq(*(const sk_mac *)(const void *)out, MAC_A));
@@ -406,19 +375,19 @@ static void test_link_drops(void)
     sk_stack *s = make_started(&cfg);
     uint8_t out[2048], f[98];
     arp_in(s, 0, SK_ARP_REQUEST, MAC_A, IP_B, IP_B); /* claims our address */
-    SK_CHECK_EQ(drops(s, SK_DROP_ARP_BAD_SENDER), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_BAD_SENDER), 1);
     arp_in(s, 0, SK_ARP_REQUEST, sk_mac_broadcast, IP_A, IP_B);
-    SK_CHECK_EQ(drops(s, SK_DROP_ARP_BAD_SENDER), 2);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_BAD_SENDER), 2);
     memcpy(f, echo_request, sizeof f);
     f[5] ^= 1; /* another MAC */
     sk_stack_input(s, 0, f, sizeof f);
-    SK_CHECK_EQ(drops(s, SK_DROP_ETH_NOT_FOR_US), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ETH_NOT_FOR_US), 1);
     memcpy(f, echo_request, sizeof f);
     sk_store_be16(f + 12, SK_ETHERTYPE_IPV6);
     sk_stack_input(s, 0, f, sizeof f);
-    SK_CHECK_EQ(drops(s, SK_DROP_ETH_UNKNOWN_TYPE), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ETH_UNKNOWN_TYPE), 1);
     sk_stack_input(s, 0, f, 13);
-    SK_CHECK_EQ(drops(s, SK_DROP_ETH_TRUNCATED), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ETH_TRUNCATED), 1);
     SK_CHECK_EQ(out1(s, 0, out), 0);
     SK_CHECK_EQ(sk_stack_stats(s)->drops, 5);
     sk_stack_destroy(s);

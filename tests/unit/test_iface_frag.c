@@ -4,12 +4,12 @@
  * an ICMP echo request of 1000 data bytes cut into fragments. A reassembled
  * request must be answered exactly like an unfragmented one: one echo reply
  * carrying the same identifier, sequence number and 1000 data bytes. */
+#include "iface_fixture.h"
 #include "sk_test.h"
 #include "synack/synack.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define SEC(n) ((sk_time_us)(n) * 1000000u)
@@ -17,31 +17,12 @@
 static const sk_ip4 US = {{10, 0, 0, 2}};
 static const sk_ip4 PEER = {{10, 0, 0, 1}};
 
-static void *t_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void t_release(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-
 static sk_stack *make_stack(uint8_t reass_max)
 {
     sk_stack_config cfg;
-    sk_stack_config_default(&cfg);
-    cfg.addr = US;
-    cfg.alloc.allocate = t_alloc;
-    cfg.alloc.release = t_release;
-    cfg.max_sockets = 4;
+    ifx_ip_config(&cfg, US);
     cfg.ip_reass_max = reass_max;
-    sk_stack *s = NULL;
-    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), 0);
-    return s;
+    return ifx_create(&cfg);
 }
 
 /* The ICMP echo request (8-byte header + 1000 pattern bytes). */
@@ -69,7 +50,6 @@ static void frag_from(sk_stack *s, sk_time_us now, uint16_t id, const uint8_t *m
     uint8_t pkt[1600];
     sk_ip4_repr ip;
     memset(&ip, 0, sizeof ip);
-    ip.total_len = (uint16_t)(20 + len);
     ip.id = id;
     ip.mf = mf;
     ip.frag_off = (uint16_t)off;
@@ -77,19 +57,13 @@ static void frag_from(sk_stack *s, sk_time_us now, uint16_t id, const uint8_t *m
     ip.proto = SK_IPPROTO_ICMP;
     ip.src = PEER;
     ip.dst = US;
-    sk_ip4_emit(&ip, pkt, sizeof pkt);
-    memcpy(pkt + 20, msg + off, len);
-    sk_stack_input(s, now, pkt, 20 + len);
+    size_t n = ifx_ip_wrap(&ip, msg + off, len, pkt, sizeof pkt);
+    sk_stack_input(s, now, pkt, n);
 }
 
 static void frag(sk_stack *s, sk_time_us now, size_t off, size_t len, bool mf)
 {
     frag_from(s, now, 77, g_msg, off, len, mf);
-}
-
-static uint64_t drops(sk_stack *s, int reason)
-{
-    return sk_stack_stats(s)->drop[reason];
 }
 
 /* Expect exactly one echo reply answering g_msg, then nothing. */
@@ -192,13 +166,13 @@ static void test_overlap_different(void)
     evil[450] ^= 0xff;
     frag(s, 0, 0, 480, true);
     frag_from(s, 0, 77, evil, 400, 400, true);
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_OVERLAP), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_OVERLAP), 1);
     frag(s, 0, 800, 208, false); /* the rest of it: dropped too */
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_OVERLAP), 2);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_OVERLAP), 2);
     expect_nothing(s, 0);
     /* the dead datagram's timer ends without a timeout count */
     expect_nothing(s, SEC(30));
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_TIMEOUT), 0);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_TIMEOUT), 0);
     /* after that the same id is a fresh datagram */
     frag(s, SEC(31), 0, 400, true);
     frag(s, SEC(31), 400, 400, true);
@@ -216,11 +190,11 @@ static void test_missing_timeout(void)
     frag(s, SEC(1), 0, 400, true);
     frag(s, SEC(1), 800, 208, false);
     expect_nothing(s, SEC(31) - 1);
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_TIMEOUT), 0);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_TIMEOUT), 0);
     SK_CHECK_EQ(sk_stack_poll_at(s), SEC(31));
     uint8_t out[2048];
     size_t n = sk_stack_output(s, SEC(31), out, sizeof out);
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_TIMEOUT), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_TIMEOUT), 1);
     SK_CHECK_EQ(n, 20 + 8 + 20 + 400); /* header + fragment zero's data */
     sk_ip4_repr ip;
     SK_CHECK_EQ_I(sk_ip4_parse(out, n, &ip), 0);
@@ -243,7 +217,7 @@ static void test_timeout_without_first(void)
     make_msg(7);
     frag(s, 0, 400, 400, true);
     expect_nothing(s, SEC(30));
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_TIMEOUT), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_TIMEOUT), 1);
     sk_stack_destroy(s);
 }
 
@@ -256,9 +230,9 @@ static void test_too_many(void)
     frag_from(s, 0, 1, g_msg, 0, 400, true);
     frag_from(s, 0, 2, g_msg, 0, 400, true);
     frag_from(s, 0, 3, g_msg, 0, 400, true);
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_NOMEM), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_NOMEM), 1);
     frag_from(s, 0, 3, g_msg, 400, 400, true);
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_NOMEM), 2);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_NOMEM), 2);
     for (uint16_t id = 1; id <= 2; id++) {
         frag_from(s, 0, id, g_msg, 400, 400, true);
         frag_from(s, 0, id, g_msg, 800, 208, false);
@@ -273,9 +247,9 @@ static void test_bad_fragments(void)
     sk_stack *s = make_stack(4);
     make_msg(9);
     frag(s, 0, 0, 401, true); /* non-final length not a multiple of 8 */
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_BAD), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_BAD), 1);
     frag(s, 0, 8, 0, true); /* no data */
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_BAD), 2);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_BAD), 2);
     /* ends past 65535 - 20: offset 65528 (the largest) + 16 bytes */
     uint8_t pkt[64];
     sk_ip4_repr ip;
@@ -290,7 +264,7 @@ static void test_bad_fragments(void)
     sk_ip4_emit(&ip, pkt, sizeof pkt);
     memset(pkt + 20, 0, 16);
     sk_stack_input(s, 0, pkt, 36);
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_BAD), 3);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_BAD), 3);
     SK_CHECK_EQ(sk_stack_stats(s)->ip_frags_in, 0);
     expect_nothing(s, 0);
     sk_stack_destroy(s);
@@ -304,10 +278,10 @@ static void test_inconsistent_end(void)
     make_msg(10);
     frag_from(s, 0, 21, g_msg, 800, 208, false);
     frag_from(s, 0, 21, g_msg, 400, 600, false); /* a second, different last */
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_BAD), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_BAD), 1);
     frag_from(s, 0, 22, g_msg, 400, 200, false);
     frag_from(s, 0, 22, g_msg, 0, 800, true); /* data past the end */
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAG_BAD), 2);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_BAD), 2);
     expect_nothing(s, 0);
     sk_stack_destroy(s);
 }
@@ -333,7 +307,7 @@ static void test_large(void)
     }
     SK_CHECK_EQ(sk_stack_stats(s)->ip_reassembled, 1);
     SK_CHECK_EQ(sk_stack_stats(s)->icmp_echo_requests_in, 1);
-    SK_CHECK_EQ(drops(s, SK_DROP_ICMP_TOO_BIG), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ICMP_TOO_BIG), 1);
     expect_nothing(s, 0);
     sk_stack_destroy(s);
 }
@@ -344,7 +318,7 @@ static void test_disabled(void)
     sk_stack *s = make_stack(0);
     make_msg(11);
     frag(s, 0, 0, 400, true);
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_FRAGMENT), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAGMENT), 1);
     SK_CHECK_EQ(sk_stack_poll_at(s), SK_NEVER);
     sk_stack_destroy(s);
 }

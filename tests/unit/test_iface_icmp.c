@@ -2,12 +2,12 @@
  * §3.2.2) and their token bucket, and the bounded ICMP queues. The stack
  * runs on a raw IP link at 10.0.0.2/24; the peer is 10.0.0.1. */
 #include "base/bytes.h"
+#include "iface_fixture.h"
 #include "sk_test.h"
 #include "synack/synack.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define MS(n) ((sk_time_us)(n) * 1000u)
@@ -15,39 +15,10 @@
 static const sk_ip4 US = {{10, 0, 0, 2}};
 static const sk_ip4 PEER = {{10, 0, 0, 1}};
 
-static void *t_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void t_release(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-
 static void ip_config(sk_stack_config *cfg)
 {
-    sk_stack_config_default(cfg);
-    cfg->addr = US;
-    cfg->alloc.allocate = t_alloc;
-    cfg->alloc.release = t_release;
-    cfg->max_sockets = 4;
+    ifx_ip_config(cfg, US);
     cfg->seed = 1;
-}
-
-static sk_stack *make(const sk_stack_config *cfg)
-{
-    sk_stack *s = NULL;
-    SK_CHECK_EQ_I(sk_stack_create(cfg, &s), 0);
-    return s;
-}
-
-static uint64_t drops(sk_stack *s, int reason)
-{
-    return sk_stack_stats(s)->drop[reason];
 }
 
 /* An IPv4 packet from src to dst with `proto` and payload. */
@@ -56,15 +27,12 @@ static size_t ip_pkt(uint8_t *buf, sk_ip4 src, sk_ip4 dst, uint8_t proto, const 
 {
     sk_ip4_repr ip;
     memset(&ip, 0, sizeof ip);
-    ip.total_len = (uint16_t)(20 + n);
     ip.id = 0x4242;
     ip.ttl = 63;
     ip.proto = proto;
     ip.src = src;
     ip.dst = dst;
-    sk_ip4_emit(&ip, buf, 20);
-    memcpy(buf + 20, pay, n);
-    return 20 + n;
+    return ifx_ip_wrap(&ip, pay, n, buf, 20 + n);
 }
 
 static size_t icmp_pkt(uint8_t *buf, sk_ip4 dst, uint8_t type, uint16_t id, uint16_t seq,
@@ -87,7 +55,7 @@ static void test_ping_send_and_reply(void)
 {
     sk_stack_config cfg;
     ip_config(&cfg);
-    sk_stack *s = make(&cfg);
+    sk_stack *s = ifx_create(&cfg);
     SK_CHECK_EQ_I(sk_ping_send(s, MS(1), PEER, 0xbeef, 7, "synack!", 7), 0);
     SK_CHECK_EQ(sk_stack_poll_at(s), 0);
     uint8_t out[2048], pkt[256];
@@ -131,13 +99,13 @@ static void test_ping_reply_queue_full(void)
     sk_stack_config cfg;
     ip_config(&cfg);
     cfg.ping_queue_len = 2;
-    sk_stack *s = make(&cfg);
+    sk_stack *s = ifx_create(&cfg);
     uint8_t pkt[256];
     for (uint16_t i = 0; i < 3; i++) {
         size_t n = icmp_pkt(pkt, US, SK_ICMP_ECHO_REPLY, 1, i, NULL, 0);
         sk_stack_input(s, 0, pkt, n);
     }
-    SK_CHECK_EQ(drops(s, SK_DROP_PING_QUEUE_FULL), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_PING_QUEUE_FULL), 1);
     sk_ping_reply r;
     SK_CHECK(sk_ping_next_reply(s, &r) && r.seq == 0);
     SK_CHECK(sk_ping_next_reply(s, &r) && r.seq == 1);
@@ -152,14 +120,14 @@ static void test_icmp_queue_full(void)
     sk_stack_config cfg;
     ip_config(&cfg);
     cfg.icmp_queue_len = 2;
-    sk_stack *s = make(&cfg);
+    sk_stack *s = ifx_create(&cfg);
     SK_CHECK_EQ_I(sk_ping_send(s, 0, PEER, 1, 1, NULL, 0), 0);
     SK_CHECK_EQ_I(sk_ping_send(s, 0, PEER, 1, 2, NULL, 0), 0);
     SK_CHECK_EQ_I(sk_ping_send(s, 0, PEER, 1, 3, NULL, 0), SK_ENOBUFS);
     uint8_t pkt[256], out[2048];
     size_t n = icmp_pkt(pkt, US, SK_ICMP_ECHO_REQUEST, 2, 1, "x", 1);
     sk_stack_input(s, 0, pkt, n);
-    SK_CHECK_EQ(drops(s, SK_DROP_ICMP_QUEUE_FULL), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ICMP_QUEUE_FULL), 1);
     SK_CHECK_EQ(sk_stack_output(s, 0, out, sizeof out), 28);
     SK_CHECK_EQ(sk_stack_output(s, 0, out, sizeof out), 28);
     SK_CHECK_EQ(sk_stack_output(s, 0, out, sizeof out), 0);
@@ -175,12 +143,12 @@ static void test_protocol_unreachable(void)
 {
     sk_stack_config cfg;
     ip_config(&cfg);
-    sk_stack *s = make(&cfg);
+    sk_stack *s = ifx_create(&cfg);
     static const uint8_t udp[12] = {0x30, 0x39, 0x00, 0x35, 0x00, 0x0c, 0, 0, 'd', 'n', 's', '?'};
     uint8_t pkt[256], out[2048];
     size_t n = ip_pkt(pkt, PEER, US, SK_IPPROTO_UDP, udp, sizeof udp);
     sk_stack_input(s, 0, pkt, n);
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_UNKNOWN_PROTO), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_UNKNOWN_PROTO), 1);
     size_t m = sk_stack_output(s, 0, out, sizeof out);
     SK_CHECK_EQ(m, 20 + 8 + n);
     sk_ip4_repr ip;
@@ -205,7 +173,7 @@ static void test_errors_rate_limited(void)
     cfg.icmp_error_rate = 100; /* one token every 10 ms */
     cfg.icmp_error_burst = 10;
     cfg.icmp_queue_len = 16; /* the queue is not the limit here */
-    sk_stack *s = make(&cfg);
+    sk_stack *s = ifx_create(&cfg);
     static const uint8_t junk[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     uint8_t pkt[256], out[2048];
     size_t n = ip_pkt(pkt, PEER, US, 99, junk, sizeof junk);
@@ -216,7 +184,7 @@ static void test_errors_rate_limited(void)
         sent++;
     SK_CHECK_EQ(sent, 10);
     SK_CHECK_EQ(sk_stack_stats(s)->icmp_rate_limited, 5);
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_UNKNOWN_PROTO), 15); /* each packet counted */
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_UNKNOWN_PROTO), 15); /* each packet counted */
     /* 9.999 ms later: no token yet; at 10 ms: one */
     sk_stack_input(s, MS(1010) - 1, pkt, n);
     SK_CHECK_EQ(sk_stack_output(s, MS(1010) - 1, out, sizeof out), 0);
@@ -228,7 +196,7 @@ static void test_errors_rate_limited(void)
     /* rate 0: never */
     sk_stack_destroy(s);
     cfg.icmp_error_rate = 0;
-    s = make(&cfg);
+    s = ifx_create(&cfg);
     sk_stack_input(s, 0, pkt, n);
     SK_CHECK_EQ(sk_stack_output(s, 0, out, sizeof out), 0);
     sk_stack_destroy(s);
@@ -240,21 +208,21 @@ static void test_no_error_cases(void)
 {
     sk_stack_config cfg;
     ip_config(&cfg);
-    sk_stack *s = make(&cfg);
+    sk_stack *s = ifx_create(&cfg);
     static const uint8_t junk[8] = {0};
     uint8_t pkt[256], out[2048];
     size_t n = ip_pkt(pkt, PEER, sk_ip4_make(10, 0, 0, 255), 99, junk, sizeof junk);
     sk_stack_input(s, 0, pkt, n); /* subnet broadcast */
     n = ip_pkt(pkt, PEER, sk_ip4_make(255, 255, 255, 255), 99, junk, sizeof junk);
     sk_stack_input(s, 0, pkt, n); /* limited broadcast */
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_UNKNOWN_PROTO), 2);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_UNKNOWN_PROTO), 2);
     n = ip_pkt(pkt, sk_ip4_make(0, 0, 0, 0), US, 99, junk, sizeof junk);
     sk_stack_input(s, 0, pkt, n);
     n = ip_pkt(pkt, sk_ip4_make(224, 0, 0, 5), US, 99, junk, sizeof junk);
     sk_stack_input(s, 0, pkt, n);
     n = ip_pkt(pkt, US, US, 99, junk, sizeof junk);
     sk_stack_input(s, 0, pkt, n);
-    SK_CHECK_EQ(drops(s, SK_DROP_IP_BAD_SRC), 3);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_BAD_SRC), 3);
     SK_CHECK_EQ(sk_stack_output(s, 0, out, sizeof out), 0);
     /* an ICMP error to us about nothing of ours: dropped, never answered */
     uint8_t quote[28];
@@ -269,16 +237,16 @@ static void test_no_error_cases(void)
     size_t ml = sk_icmp4_emit(&m, msg, sizeof msg);
     n = ip_pkt(pkt, PEER, US, SK_IPPROTO_ICMP, msg, ml);
     sk_stack_input(s, 0, pkt, n);
-    SK_CHECK_EQ(drops(s, SK_DROP_ICMP_BAD_QUOTE), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ICMP_BAD_QUOTE), 1);
     SK_CHECK_EQ(sk_stack_output(s, 0, out, sizeof out), 0);
     /* ICMP types we do not handle */
     n = icmp_pkt(pkt, US, 13 /* timestamp */, 1, 1, "12345678901", 12);
     sk_stack_input(s, 0, pkt, n);
-    SK_CHECK_EQ(drops(s, SK_DROP_ICMP_UNHANDLED), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ICMP_UNHANDLED), 1);
     n = icmp_pkt(pkt, US, SK_ICMP_ECHO_REQUEST, 1, 1, NULL, 0);
     pkt[n - 1] ^= 1;
     sk_stack_input(s, 0, pkt, n);
-    SK_CHECK_EQ(drops(s, SK_DROP_ICMP_CHECKSUM), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ICMP_CHECKSUM), 1);
     SK_CHECK_EQ(sk_stack_output(s, 0, out, sizeof out), 0);
     SK_CHECK_EQ(sk_stack_stats(s)->icmp_unreach_out, 0);
     sk_stack_destroy(s);
@@ -289,7 +257,7 @@ static void test_echo_on_ip_link(void)
 {
     sk_stack_config cfg;
     ip_config(&cfg);
-    sk_stack *s = make(&cfg);
+    sk_stack *s = ifx_create(&cfg);
     uint8_t pkt[256], out[2048];
     size_t n = icmp_pkt(pkt, US, SK_ICMP_ECHO_REQUEST, 0x77, 3, "abcdef", 6);
     sk_stack_input(s, 0, pkt, n);

@@ -3,6 +3,7 @@
  * TCP over Ethernet end to end between two stacks. The ICMP tests use the
  * scripted peer (tests/support/tcp_script.h: us 10.0.0.2, peer 10.0.0.1). */
 #include "base/bytes.h"
+#include "iface_fixture.h"
 #include "sk_test.h"
 #include "synack/synack.h"
 #include "tcp_script.h"
@@ -10,7 +11,6 @@
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static const sk_ip4 US = {{10, 0, 0, 2}};
@@ -46,14 +46,11 @@ static void icmp_err(ts_script *ts, sk_time_us t, uint8_t type, uint8_t code, ui
     uint8_t pkt[128];
     sk_ip4_repr ip;
     memset(&ip, 0, sizeof ip);
-    ip.total_len = (uint16_t)(20 + ml);
     ip.ttl = 64;
     ip.proto = SK_IPPROTO_ICMP;
     ip.src = PEER;
     ip.dst = US;
-    sk_ip4_emit(&ip, pkt, sizeof pkt);
-    memcpy(pkt + 20, msg, ml);
-    ts_inject_raw(ts, t, pkt, 20 + ml);
+    ts_inject_raw(ts, t, pkt, ifx_ip_wrap(&ip, msg, ml, pkt, sizeof pkt));
 }
 
 static void frag_needed(ts_script *ts, sk_time_us t, uint16_t mtu, uint32_t seq)
@@ -208,33 +205,11 @@ static void test_tcp_to_broadcast(void)
 
 /* ---- two stacks over Ethernet ---- */
 
-static void *t_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void t_release(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-
 static sk_stack *eth_stack(uint8_t last, uint64_t seed)
 {
     sk_stack_config cfg;
-    sk_stack_config_default(&cfg);
-    cfg.link = SK_LINK_ETHERNET;
-    cfg.addr = sk_ip4_make(192, 0, 2, last);
-    cfg.mac = (sk_mac){{0x02, 0, 0, 0, 0, last}};
-    cfg.alloc.allocate = t_alloc;
-    cfg.alloc.release = t_release;
-    cfg.max_sockets = 4;
-    cfg.seed = seed;
-    sk_stack *s = NULL;
-    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), 0);
-    return s;
+    ifx_eth_config(&cfg, sk_ip4_make(192, 0, 2, last), (sk_mac){{0x02, 0, 0, 0, 0, last}}, seed);
+    return ifx_create(&cfg);
 }
 
 /* Move every frame each stack has to the other until both are quiet. */

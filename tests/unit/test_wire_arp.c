@@ -17,14 +17,6 @@ static const sk_mac mac_a = {{0xbe, 0xd0, 0x31, 0xd3, 0x91, 0x62}};
 static const sk_mac mac_b = {{0x86, 0x69, 0x1a, 0x88, 0xd5, 0xce}};
 static const sk_mac mac_zero = {{0, 0, 0, 0, 0, 0}};
 
-static int all_bytes_are(const uint8_t *p, size_t n, uint8_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != v)
-            return 0;
-    return 1;
-}
-
 static void check_ip(sk_ip4 a, uint8_t last)
 {
     SK_CHECK(a.b[0] == 192 && a.b[1] == 0 && a.b[2] == 2);
@@ -85,7 +77,7 @@ static void test_arp_truncated_every_length(void)
         sk_arp_repr r;
         memset(&r, 0x5a, sizeof r);
         SK_CHECK_EQ_I(sk_arp_parse(ARP_OF(arp_request), len, &r), SK_DROP_ARP_TRUNCATED);
-        SK_CHECK(all_bytes_are((const uint8_t *)&r, sizeof r, 0x5a));
+        SK_CHECK(sk_test_all_bytes_are((const uint8_t *)&r, sizeof r, 0x5a));
     }
 }
 
@@ -149,7 +141,7 @@ static void test_arp_emit_from_fields(void)
     memset(out, 0xee, sizeof out);
     SK_CHECK_EQ(sk_arp_emit(&r, out, sizeof out), SK_ARP_LEN);
     SK_CHECK_MEM(out, ARP_OF(arp_request), SK_ARP_LEN);
-    SK_CHECK(all_bytes_are(out + SK_ARP_LEN, sizeof out - SK_ARP_LEN, 0xee));
+    SK_CHECK(sk_test_all_bytes_are(out + SK_ARP_LEN, sizeof out - SK_ARP_LEN, 0xee));
 }
 
 static void test_arp_emit_too_small(void)
@@ -159,7 +151,7 @@ static void test_arp_emit_too_small(void)
         uint8_t out[SK_ARP_LEN];
         memset(out, 0xee, sizeof out);
         SK_CHECK_EQ(sk_arp_emit(&r, out, cap), 0u);
-        SK_CHECK(all_bytes_are(out, sizeof out, 0xee));
+        SK_CHECK(sk_test_all_bytes_are(out, sizeof out, 0xee));
     }
 }
 

@@ -15,14 +15,6 @@
 static const sk_mac mac_a = {{0xbe, 0xd0, 0x31, 0xd3, 0x91, 0x62}};
 static const sk_mac mac_b = {{0x86, 0x69, 0x1a, 0x88, 0xd5, 0xce}};
 
-static int all_bytes_are(const uint8_t *p, size_t n, uint8_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != v)
-            return 0;
-    return 1;
-}
-
 static void test_eth_parse_golden_arp(void)
 {
     sk_eth_repr e;
@@ -68,7 +60,7 @@ static void test_eth_truncated_every_length(void)
         sk_eth_repr e;
         memset(&e, 0x5a, sizeof e);
         SK_CHECK_EQ_I(sk_eth_parse(echo_request, len, &e), SK_DROP_ETH_TRUNCATED);
-        SK_CHECK(all_bytes_are((const uint8_t *)&e, sizeof e, 0x5a));
+        SK_CHECK(sk_test_all_bytes_are((const uint8_t *)&e, sizeof e, 0x5a));
     }
 }
 
@@ -111,7 +103,7 @@ static void test_eth_emit_too_small(void)
         uint8_t out[SK_ETH_HDR_LEN + 4];
         memset(out, 0xee, sizeof out);
         SK_CHECK_EQ(sk_eth_emit(&e, out, cap), 0u);
-        SK_CHECK(all_bytes_are(out, sizeof out, 0xee));
+        SK_CHECK(sk_test_all_bytes_are(out, sizeof out, 0xee));
     }
 }
 

@@ -50,14 +50,6 @@ static const uint8_t frag_needed[130] = {
 #define ICMP_OF(frame) ((frame) + 34)
 #define ICMP_LEN(frame) (sizeof(frame) - 34)
 
-static int all_bytes_are(const uint8_t *p, size_t n, uint8_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != v)
-            return 0;
-    return 1;
-}
-
 /* Recompute the checksum after a test edits a message, so that only the
  * rule under test can fail. */
 static void fix_checksum(uint8_t *m, size_t len)
@@ -175,7 +167,7 @@ static void test_icmp_truncated_every_length(void)
         sk_icmp4_repr r;
         memset(&r, 0x5a, sizeof r);
         SK_CHECK_EQ_I(sk_icmp4_parse(ICMP_OF(echo_request), len, &r), SK_DROP_ICMP_TRUNCATED);
-        SK_CHECK(all_bytes_are((const uint8_t *)&r, sizeof r, 0x5a));
+        SK_CHECK(sk_test_all_bytes_are((const uint8_t *)&r, sizeof r, 0x5a));
     }
 }
 
@@ -252,7 +244,7 @@ static void test_icmp_unknown_type(void)
         sk_icmp4_repr r;
         memset(&r, 0x5a, sizeof r);
         SK_CHECK_EQ_I(sk_icmp4_parse(m, sizeof m, &r), SK_DROP_ICMP_UNHANDLED);
-        SK_CHECK(all_bytes_are((const uint8_t *)&r, sizeof r, 0x5a));
+        SK_CHECK(sk_test_all_bytes_are((const uint8_t *)&r, sizeof r, 0x5a));
     }
 }
 
@@ -283,7 +275,7 @@ static void test_icmp_emit_echo_reply(void)
     memset(out, 0xee, sizeof out);
     SK_CHECK_EQ(sk_icmp4_emit(&q, out, sizeof out), 64u);
     SK_CHECK_MEM(out, ICMP_OF(echo_reply), 64);
-    SK_CHECK(all_bytes_are(out + 64, 16, 0xee));
+    SK_CHECK(sk_test_all_bytes_are(out + 64, 16, 0xee));
 }
 
 /* Data already in place at buf + 8 (the quote copied there first). */
@@ -337,7 +329,7 @@ static void test_icmp_emit_too_small(void)
         uint8_t out[64];
         memset(out, 0xee, sizeof out);
         SK_CHECK_EQ(sk_icmp4_emit(&w, out, cap), 0u);
-        SK_CHECK(all_bytes_are(out, sizeof out, 0xee));
+        SK_CHECK(sk_test_all_bytes_are(out, sizeof out, 0xee));
     }
 }
 

@@ -69,14 +69,6 @@ static const uint8_t frag_last[46] = {
 #define IP_OF(frame) ((frame) + 14)
 #define IP_LEN(frame) (sizeof(frame) - 14)
 
-static int all_bytes_are(const uint8_t *p, size_t n, uint8_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != v)
-            return 0;
-    return 1;
-}
-
 /* Recompute the header checksum after a test edits a field, so that only
  * the rule under test can fail. */
 static void fix_checksum(uint8_t *h)
@@ -210,7 +202,7 @@ static void test_ip4_truncated_every_length(void)
         sk_ip4_repr r;
         memset(&r, 0x5a, sizeof r);
         SK_CHECK_EQ_I(sk_ip4_parse(IP_OF(echo_request), len, &r), SK_DROP_IP_TRUNCATED);
-        SK_CHECK(all_bytes_are((const uint8_t *)&r, sizeof r, 0x5a));
+        SK_CHECK(sk_test_all_bytes_are((const uint8_t *)&r, sizeof r, 0x5a));
     }
 }
 
@@ -343,7 +335,7 @@ static void test_ip4_reserved_flag(void)
     sk_ip4_repr r;
     memset(&r, 0x5a, sizeof r);
     SK_CHECK_EQ_I(sk_ip4_parse(p, n, &r), SK_DROP_IP_FRAG_BAD);
-    SK_CHECK(all_bytes_are((const uint8_t *)&r, sizeof r, 0x5a));
+    SK_CHECK(sk_test_all_bytes_are((const uint8_t *)&r, sizeof r, 0x5a));
 }
 
 /* Rules run in order: version before IHL before total length before
@@ -417,8 +409,8 @@ static void test_ip4_emit_options_padded(void)
     SK_CHECK_EQ(sk_ip4_emit(&w, buf, sizeof buf), 28u);
     SK_CHECK_EQ(buf[0], 0x47u);
     SK_CHECK_MEM(buf + 20, opts, 5);
-    SK_CHECK(all_bytes_are(buf + 25, 3, 0x00));
-    SK_CHECK(all_bytes_are(buf + 28, 4, 0xee));
+    SK_CHECK(sk_test_all_bytes_are(buf + 25, 3, 0x00));
+    SK_CHECK(sk_test_all_bytes_are(buf + 28, 4, 0xee));
     SK_CHECK_EQ_I(sk_ip4_parse(buf, 28, &r), 0);
     SK_CHECK_EQ(r.options_len, 8u);
 }
@@ -439,7 +431,7 @@ static void test_ip4_emit_options_limit(void)
     memset(buf, 0xee, sizeof buf);
     SK_CHECK_EQ(sk_ip4_emit_len(&w), 0u);
     SK_CHECK_EQ(sk_ip4_emit(&w, buf, sizeof buf), 0u);
-    SK_CHECK(all_bytes_are(buf, sizeof buf, 0xee));
+    SK_CHECK(sk_test_all_bytes_are(buf, sizeof buf, 0xee));
 }
 
 static void test_ip4_emit_too_small(void)
@@ -449,7 +441,7 @@ static void test_ip4_emit_too_small(void)
         uint8_t buf[64];
         memset(buf, 0xee, sizeof buf);
         SK_CHECK_EQ(sk_ip4_emit(&w, buf, cap), 0u);
-        SK_CHECK(all_bytes_are(buf, sizeof buf, 0xee));
+        SK_CHECK(sk_test_all_bytes_are(buf, sizeof buf, 0xee));
     }
     sk_ip4_repr g;
     SK_CHECK_EQ_I(sk_ip4_parse(IP_OF(rr_request), IP_LEN(rr_request), &g), 0);
@@ -457,7 +449,7 @@ static void test_ip4_emit_too_small(void)
         uint8_t buf[64];
         memset(buf, 0xee, sizeof buf);
         SK_CHECK_EQ(sk_ip4_emit(&g, buf, cap), 0u);
-        SK_CHECK(all_bytes_are(buf, sizeof buf, 0xee));
+        SK_CHECK(sk_test_all_bytes_are(buf, sizeof buf, 0xee));
     }
 }
 

@@ -1,0 +1,65 @@
+/* iface_fixture: see iface_fixture.h. */
+#include "iface_fixture.h"
+
+#include "sk_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void *ifx_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    return malloc(n);
+}
+
+static void ifx_release(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    (void)n;
+    free(p);
+}
+
+void ifx_ip_config(sk_stack_config *cfg, sk_ip4 addr)
+{
+    sk_stack_config_default(cfg);
+    cfg->addr = addr;
+    cfg->alloc.allocate = ifx_alloc;
+    cfg->alloc.release = ifx_release;
+    cfg->max_sockets = 4;
+}
+
+void ifx_eth_config(sk_stack_config *cfg, sk_ip4 addr, sk_mac mac, uint64_t seed)
+{
+    ifx_ip_config(cfg, addr);
+    cfg->link = SK_LINK_ETHERNET;
+    cfg->mac = mac;
+    cfg->seed = seed;
+}
+
+sk_stack *ifx_create(const sk_stack_config *cfg)
+{
+    sk_stack *s = NULL;
+    SK_CHECK_EQ_I(sk_stack_create(cfg, &s), 0);
+    return s;
+}
+
+uint64_t ifx_drops(sk_stack *s, int reason)
+{
+    return sk_stack_stats(s)->drop[reason];
+}
+
+size_t ifx_ip_wrap(const sk_ip4_repr *ip, const void *pay, size_t n, uint8_t *buf, size_t cap)
+{
+    sk_ip4_repr h = *ip;
+    size_t hl = sk_ip4_emit_len(&h);
+    if (hl == 0 || hl + n > cap || hl + n > 65535) {
+        sk_test_fail(__FILE__, __LINE__, "ifx_ip_wrap: %zu + %zu bytes do not fit in %zu", hl,
+                     n, cap);
+        return 0;
+    }
+    h.total_len = (uint16_t)(hl + n);
+    sk_ip4_emit(&h, buf, cap);
+    if (n > 0)
+        memcpy(buf + hl, pay, n);
+    return hl + n;
+}

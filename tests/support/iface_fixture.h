@@ -1,0 +1,32 @@
+/* iface_fixture: the set-up the interface-layer tests
+ * (tests/unit/test_iface_*.c) share: a stack on the heap with 4 sockets, on a
+ * raw IP link or on an Ethernet link, created under a check; drop counters by
+ * reason; and an IPv4 packet around a payload. */
+#ifndef SK_TEST_IFACE_FIXTURE_H
+#define SK_TEST_IFACE_FIXTURE_H
+
+#include "synack/synack.h"
+#include "wire/ipv4.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* sk_stack_config_default, then our address, malloc/free as the allocator
+ * and max_sockets 4; the link stays SK_LINK_IP, the seed the default. */
+void ifx_ip_config(sk_stack_config *cfg, sk_ip4 addr);
+
+/* ifx_ip_config on an Ethernet link with our MAC and the seed. */
+void ifx_eth_config(sk_stack_config *cfg, sk_ip4 addr, sk_mac mac, uint64_t seed);
+
+/* sk_stack_create, checked to succeed. */
+sk_stack *ifx_create(const sk_stack_config *cfg);
+
+/* The stack's drop counter for one SK_DROP_* reason. */
+uint64_t ifx_drops(sk_stack *s, int reason);
+
+/* The header `ip` (its total_len set to header + n) followed by the n bytes
+ * of `pay`, written to buf; returns the packet's length, or 0 and a failed
+ * check if it does not fit in cap (or in an IPv4 packet). */
+size_t ifx_ip_wrap(const sk_ip4_repr *ip, const void *pay, size_t n, uint8_t *buf, size_t cap);
+
+#endif
