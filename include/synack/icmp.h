@@ -23,7 +23,8 @@ typedef struct {
 } sk_ping_reply;
 
 /* Queue an echo request to dst with `len` data bytes. Returns 0, or
- * SK_EINVAL (NULL stack, data NULL with len > 0, dst 0.0.0.0 or multicast),
+ * SK_EINVAL (NULL stack, data NULL with len > 0, dst 0.0.0.0, multicast,
+ * 127/8 or our own address: there is no loopback path),
  * SK_EMSGSIZE (20 + 8 + len exceeds the MTU: we never fragment),
  * SK_EHOSTUNREACH (Ethernet: off-link and no gateway), SK_ENOBUFS (the ICMP
  * output queue is full). A broadcast dst is sent to the broadcast MAC. */

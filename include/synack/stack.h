@@ -210,7 +210,9 @@ int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_soc
 /* Take one established connection from the listener's queue; SK_EAGAIN when
  * none. `peer` may be NULL. */
 int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer);
-/* Start an active open (SYN is sent by the next sk_stack_output). */
+/* Start an active open (SYN is sent by the next sk_stack_output).
+ * SK_EINVAL for port 0 or an address that is not one remote host (0.0.0.0,
+ * broadcast, multicast, 127/8, our own address: there is no loopback). */
 int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
                    const sk_connect_opts *opts, sk_sock *out);
 /* Queue bytes to send; returns bytes taken (may be fewer than len), or

@@ -123,7 +123,7 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     tu.laddr = e->cfg.addr;
     memcpy(tu.raddr.b, remote->addr.b, 4);
     sk_ip4 nexthop;
-    if (sk_iface_is_bcast(&s->ifc, tu.raddr))
+    if (sk_iface_is_bcast(&s->ifc, tu.raddr) || sk_iface_is_local(&s->ifc, tu.raddr))
         return SK_EINVAL;
     if (sk_iface_route(&s->ifc, tu.raddr, &nexthop) != 0)
         return SK_EHOSTUNREACH; /* off-link and no gateway */

@@ -306,7 +306,8 @@ int sk_icmp_ping_send(sk_iface *ifc, sk_time now, sk_ip4 dst, uint16_t id, uint1
                       const void *data, size_t len)
 {
     (void)now;
-    if ((data == NULL && len > 0) || dst.b[0] == 0 || sk_ip4_is_multicast(dst))
+    if ((data == NULL && len > 0) || dst.b[0] == 0 || sk_ip4_is_multicast(dst) ||
+        sk_iface_is_local(ifc, dst))
         return SK_EINVAL;
     if (len > icmp_msg_cap(ifc) - SK_ICMP_HDR_LEN)
         return SK_EMSGSIZE;

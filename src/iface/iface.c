@@ -72,6 +72,14 @@ bool sk_iface_is_bcast(const sk_iface *ifc, sk_ip4 a)
     return sk_iface_on_link(ifc, a) && (v | ifc->mask) == 0xffffffffu;
 }
 
+/* RFC 1122 §3.2.1.3 (g): 127/8 MUST NOT appear outside a host. We have no
+ * loopback path, so a packet to 127/8 or to our own address would leave on
+ * the link (or wait for an ARP reply that never comes): callers refuse it. */
+bool sk_iface_is_local(const sk_iface *ifc, sk_ip4 a)
+{
+    return a.b[0] == 127 || sk_ip4_eq(a, ifc->cfg->addr);
+}
+
 int sk_iface_route(const sk_iface *ifc, sk_ip4 dst, sk_ip4 *nexthop)
 {
     static const sk_ip4 zero = {{0, 0, 0, 0}};

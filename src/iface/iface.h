@@ -137,6 +137,8 @@ size_t sk_iface_link_hdr(const sk_iface *ifc);
 bool sk_iface_on_link(const sk_iface *ifc, sk_ip4 a);
 /* Limited broadcast or the subnet-directed broadcast of our prefix. */
 bool sk_iface_is_bcast(const sk_iface *ifc, sk_ip4 a);
+/* 127/8 or our own address: nothing we send can reach it (no loopback). */
+bool sk_iface_is_local(const sk_iface *ifc, sk_ip4 a);
 /* Next hop for dst: 0, or SK_EHOSTUNREACH (off-link, no gateway). On a raw
  * IP link every destination is reached through the link (point to point). */
 int sk_iface_route(const sk_iface *ifc, sk_ip4 dst, sk_ip4 *nexthop);
