@@ -368,12 +368,14 @@ int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value
 
 uint32_t sk_sock_events(const sk_stack *s, sk_sock sock)
 {
-    const sk_tcb *t = sk_stack_tcb(s, sock);
+    const sk_tcb *t = s != NULL ? sk_stack_tcb(s, sock) : NULL;
     return t == NULL ? 0 : sk_tcb_readiness(&s->env, t);
 }
 
 bool sk_stack_next_event(sk_stack *s, sk_event *ev)
 {
+    if (s == NULL || ev == NULL)
+        return false; /* the event stays queued */
     sk_tcp_env *e = &s->env;
     uint32_t idx = sk_ilist_pop(e, &e->ev_list, offsetof(sk_tcb, ev_link));
     if (idx == SK_TCB_NONE)

@@ -119,8 +119,12 @@ const sk_stats *sk_stack_stats(const sk_stack *s)
 
 /* ---- input ---- */
 
+/* Caller misuse in the functions that return no error code (a NULL stack,
+ * buffer or event) is ignored: never a crash or an assertion. */
 void sk_stack_input(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t len)
 {
+    if (s == NULL || (frame == NULL && len > 0))
+        return;
     s->env.stats.frames_in++;
     sk_tcp_run_timers(&s->env, now);
     sk_iface_input(&s->ifc, now, frame, len);
@@ -196,9 +200,9 @@ static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, siz
 
 size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
 {
-    sk_tcp_env *e = &s->env;
-    if (buf == NULL || cap < e->cfg.mtu + sk_iface_link_hdr(&s->ifc))
+    if (s == NULL || buf == NULL || cap < s->env.cfg.mtu + sk_iface_link_hdr(&s->ifc))
         return 0;
+    sk_tcp_env *e = &s->env;
     sk_tcp_run_timers(e, now);
     sk_iface_run_timers(&s->ifc, now);
     size_t n = sk_iface_output(&s->ifc, now, buf, cap);
@@ -213,6 +217,8 @@ size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
 
 sk_time_us sk_stack_poll_at(const sk_stack *s)
 {
+    if (s == NULL)
+        return SK_NEVER;
     const sk_tcp_env *e = &s->env;
     if (e->ctlq_len > 0 || e->out_list.head != SK_TCB_NONE)
         return 0;
