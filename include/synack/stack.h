@@ -172,8 +172,8 @@ typedef struct {
 void sk_stack_config_default(sk_stack_config *cfg);
 
 /* Create a stack; SK_EINVAL for a bad configuration (with no allocator,
- * mtu < 68, max_sockets 0, Ethernet with a multicast MAC or no ARP cache
- * ...), SK_ENOTSUP for an unknown link type, SK_ENOMEM when allocation
+ * mtu < 68, max_sockets 0, Ethernet with a multicast MAC or no ARP cache,
+ * an address that is not one host, a gateway off the link ...), SK_ENOTSUP for an unknown link type, SK_ENOMEM when allocation
  * fails. On Ethernet the first sk_stack_output sends a gratuitous ARP. */
 int sk_stack_create(const sk_stack_config *cfg, sk_stack **out);
 /* Free the stack and every socket (no segments are sent). NULL is ignored. */

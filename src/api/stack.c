@@ -59,6 +59,38 @@ static int check_link(const sk_stack_config *cfg)
     return 0;
 }
 
+static bool ip4_is_zero(sk_ip4 a)
+{
+    return (a.b[0] | a.b[1] | a.b[2] | a.b[3]) == 0;
+}
+
+/* An address that can name one host on our prefix's terms (RFC 1122
+ * §3.2.1.3): not 127/8, multicast, class E, the limited broadcast or the
+ * subnet-directed broadcast (a /31 or /32 has none, RFC 3021). */
+static bool unicast_on_prefix(sk_ip4 a, uint8_t prefix_len)
+{
+    uint32_t mask = prefix_len == 0 ? 0 : (uint32_t)(0xffffffffu << (32 - prefix_len));
+    if (a.b[0] == 127 || a.b[0] >= 224)
+        return false;
+    return prefix_len >= 31 || (sk_ip4_to_u32(a) | mask) != 0xffffffffu;
+}
+
+/* Our address (0.0.0.0 is left to the caller: not yet configured) and the
+ * gateway (0.0.0.0: none), which must be another host on our link. */
+static int check_addrs(const sk_stack_config *cfg)
+{
+    sk_ip4 a = cfg->addr, g = cfg->gateway;
+    uint32_t mask = cfg->prefix_len == 0 ? 0 : (uint32_t)(0xffffffffu << (32 - cfg->prefix_len));
+    if (!ip4_is_zero(a) && !unicast_on_prefix(a, cfg->prefix_len))
+        return SK_EINVAL;
+    if (ip4_is_zero(g))
+        return 0;
+    bool on_link = ((sk_ip4_to_u32(g) ^ sk_ip4_to_u32(a)) & mask) == 0;
+    if (!on_link || sk_ip4_eq(g, a) || !unicast_on_prefix(g, cfg->prefix_len))
+        return SK_EINVAL;
+    return 0;
+}
+
 static int check_config(const sk_stack_config *cfg)
 {
     if (cfg->alloc.allocate == NULL || cfg->alloc.release == NULL)
@@ -72,6 +104,8 @@ static int check_config(const sk_stack_config *cfg)
     if (cfg->delack_us >= 500000) /* RFC 1122 §4.2.3.2: the delay MUST be < 0.5 s */
         return SK_EINVAL;
     if (cfg->ip_reass_max > 0 && cfg->ip_reass_timeout_us == 0)
+        return SK_EINVAL;
+    if (check_addrs(cfg) != 0)
         return SK_EINVAL;
     return check_link(cfg);
 }
