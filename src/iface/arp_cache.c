@@ -8,8 +8,11 @@
  *     being resolved are never evicted (packets wait on them); when every
  *     entry is being resolved the packet is dropped (ARP_CACHE_FULL).
  *   - cfg.arp_queue_len held packets (each a copy of up to one MTU, so at
- *     most arp_queue_len * mtu bytes, allocated at creation). A packet
- *     arriving at a full queue is dropped (ARP_QUEUE_FULL).
+ *     most arp_queue_len * mtu bytes, allocated at creation). At a full
+ *     queue one packet is dropped (ARP_QUEUE_FULL) so that each unresolved
+ *     next hop keeps its latest packet (RFC 1122 §2.3.2.2): the oldest one
+ *     for the same next hop, else the oldest of a next hop that holds
+ *     several, else (every next hop holds one) the arriving packet.
  *   - cfg.arp_tries requests, cfg.arp_retry_us apart; one retry interval
  *     after the last request the entry is given up and its held packets are
  *     dropped (ARP_UNRESOLVED). Nothing else is sent: TCP's retransmission
@@ -87,14 +90,17 @@ static sk_arp_entry *arp_find(sk_arp *a, sk_ip4 ip)
 /* Debug builds: the counters agree with the tables. */
 static bool arp_counts_ok(const sk_arp *a)
 {
-    uint32_t inc = 0, ready = 0, used = 0;
-    for (uint32_t i = 0; i < a->n_entries; i++)
+    uint32_t inc = 0, ready = 0, used = 0, waiting = 0;
+    for (uint32_t i = 0; i < a->n_entries; i++) {
         inc += a->entries[i].state == SK_ARP_INCOMPLETE;
+        waiting += a->entries[i].state == SK_ARP_INCOMPLETE ? a->entries[i].n_held : 0;
+    }
     for (uint32_t i = 0; i < a->n_held; i++) {
         used += a->held[i].len > 0;
         ready += a->held[i].len > 0 && a->held[i].ready;
     }
-    return inc == a->n_incomplete && ready == a->held_ready && used == a->held_used;
+    return inc == a->n_incomplete && ready == a->held_ready && used == a->held_used &&
+           waiting == used - ready;
 }
 #endif
 
@@ -149,6 +155,41 @@ static size_t arp_request(sk_iface *ifc, sk_arp_entry *en, sk_time now, uint8_t 
     return arp_frame(ifc, buf, SK_ARP_REQUEST, sk_mac_broadcast, mac_zero, en->ip);
 }
 
+/* The held packet to give up for one to en: see the limits above. */
+static sk_arp_held *arp_victim(const sk_arp *a, const sk_arp_entry *en)
+{
+    uint32_t idx = (uint32_t)(en - a->entries);
+    sk_arp_held *best = NULL;
+    for (uint32_t i = 0; i < a->n_held; i++) {
+        sk_arp_held *h = &a->held[i];
+        if (h->len == 0 || h->ready)
+            continue;
+        bool fits = en->n_held > 0 ? h->entry == idx : a->entries[h->entry].n_held > 1;
+        if (fits && (best == NULL || (int32_t)(h->order - best->order) < 0))
+            best = h;
+    }
+    return best;
+}
+
+/* A free held-packet slot for a packet to en, or NULL (counted). */
+static sk_arp_held *arp_held_slot(sk_iface *ifc, sk_arp_entry *en, sk_time now)
+{
+    sk_arp *a = &ifc->arp;
+    if (a->held_used < a->n_held) {
+        for (uint32_t i = 0; i < a->n_held; i++)
+            if (a->held[i].len == 0)
+                return &a->held[i];
+    }
+    sk_iface_drop(ifc, SK_DROP_ARP_QUEUE_FULL, now);
+    sk_arp_held *v = arp_victim(a, en);
+    if (v != NULL) {
+        a->entries[v->entry].n_held--;
+        v->len = 0;
+        a->held_used--;
+    }
+    return v;
+}
+
 size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, uint8_t *buf,
                    size_t cap)
 {
@@ -168,19 +209,16 @@ size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, ui
         en->when = now;
         a->n_incomplete++;
     }
-    if (a->held_used == a->n_held) {
-        sk_iface_drop(ifc, SK_DROP_ARP_QUEUE_FULL, now);
-    } else {
-        sk_arp_held *h = NULL;
-        for (uint32_t i = 0; h == NULL; i++)
-            if (a->held[i].len == 0)
-                h = &a->held[i];
+    sk_arp_held *h = arp_held_slot(ifc, en, now);
+    if (h != NULL) {
         memcpy(h->data, buf + SK_ETH_HDR_LEN, ip_len);
         h->len = (uint16_t)ip_len;
         h->ready = false;
         h->nexthop = nexthop;
+        h->entry = (uint32_t)(en - a->entries);
         h->order = a->held_order++;
         a->held_used++;
+        en->n_held++;
     }
     if (en->tries < ifc->cfg->arp_tries && en->when <= now)
         return arp_request(ifc, en, now, buf);
@@ -276,6 +314,7 @@ void sk_arp_run_timers(sk_iface *ifc, sk_time now)
             }
         }
         en->state = SK_ARP_FREE;
+        en->n_held = 0;
         a->n_incomplete--;
         tell_tcp_unreachable(ifc, en->ip, now);
     }
@@ -304,6 +343,7 @@ static void arp_learn(sk_iface *ifc, sk_arp_entry *en, sk_mac mac, sk_time now)
     en->mac = mac;
     en->state = SK_ARP_REACHABLE;
     en->tries = 0;
+    en->n_held = 0; /* every packet waiting for it is ready now */
     en->when = sk_time_after(now, ifc->cfg->arp_timeout_us);
     for (uint32_t j = 0; j < a->n_held; j++) {
         sk_arp_held *h = &a->held[j];

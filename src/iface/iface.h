@@ -35,6 +35,7 @@ typedef struct {
     sk_mac mac;
     uint8_t state;
     uint8_t tries; /* INCOMPLETE: requests sent so far */
+    uint32_t n_held; /* INCOMPLETE: held packets waiting for it */
     sk_time when;  /* INCOMPLETE: next request (or give-up); REACHABLE: expiry */
 } sk_arp_entry;
 
@@ -43,6 +44,7 @@ typedef struct {
     uint16_t len; /* 0: slot free */
     bool ready;   /* the next hop has been resolved: send it to mac */
     sk_ip4 nexthop;
+    uint32_t entry; /* not ready: index of nexthop's (INCOMPLETE) entry */
     sk_mac mac;
     uint32_t order; /* FIFO order among held packets */
     uint8_t *data;  /* cfg.mtu bytes */
