@@ -268,7 +268,7 @@ static void test_resolution_releases_held(void)
     sk_stack_destroy(s);
 }
 
-/* The held-packet queue is bounded: the packet that finds it full is dropped. */
+/* The held-packet queue is bounded: a full queue drops one packet (counted). */
 static void test_held_queue_full(void)
 {
     sk_stack_config cfg;
@@ -445,6 +445,88 @@ static void test_config_and_routes(void)
     sk_stack_destroy(s);
 }
 
+/* Echo sequence numbers of the held pings that go out now, in order. */
+static size_t released_seqs(sk_stack *s, sk_time_us now, uint16_t *seqs, size_t max)
+{
+    uint8_t out[2048];
+    size_t k = 0, n;
+    while ((n = out1(s, now, out)) > 0 && k < max) {
+        SK_CHECK_EQ(sk_load_be16(out + 12), SK_ETHERTYPE_IPV4);
+        seqs[k++] = sk_load_be16(out + 40);
+    }
+    return k;
+}
+
+/* RFC 1122 §2.3.2.2: the link layer SHOULD save "at least one (the latest)
+ * packet of each set of packets destined to the same unresolved IP
+ * address". A full queue gives up the oldest packet of a next hop that
+ * holds several, so the newest of each next hop is kept. */
+static void test_held_queue_keeps_latest(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    cfg.arp_queue_len = 2;
+    sk_stack *s = make_started(&cfg);
+    static const sk_ip4 IP_C = {{192, 0, 2, 3}};
+    static const sk_mac MAC_C = {{0x02, 0, 0, 0, 0, 3}};
+    uint8_t out[2048];
+    uint16_t seqs[4];
+    for (uint16_t i = 0; i < 3; i++)
+        SK_CHECK_EQ_I(sk_ping_send(s, 0, IP_A, 9, i, NULL, 0), 0);
+    SK_CHECK_EQ(out1(s, 0, out), 42);
+    SK_CHECK_EQ(out1(s, 0, out), 0);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_QUEUE_FULL), 1);
+    /* a second next hop gets its packet in: A's oldest (seq 1) gives way */
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, IP_C, 9, 7, NULL, 0), 0);
+    SK_CHECK_EQ(out1(s, 0, out), 42);
+    SK_CHECK_EQ(out1(s, 0, out), 0);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_QUEUE_FULL), 2);
+    /* each now holds one: a third next hop's packet is the one refused */
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, sk_ip4_make(192, 0, 2, 4), 9, 8, NULL, 0), 0);
+    SK_CHECK_EQ(out1(s, 0, out), 42); /* its request still goes */
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_QUEUE_FULL), 3);
+    arp_in(s, MS(1), SK_ARP_REPLY, MAC_A, IP_A, IP_B);
+    SK_CHECK_EQ(released_seqs(s, MS(1), seqs, 4), 1);
+    SK_CHECK_EQ(seqs[0], 2); /* the latest to A */
+    arp_in(s, MS(2), SK_ARP_REPLY, MAC_C, IP_C, IP_B);
+    SK_CHECK_EQ(released_seqs(s, MS(2), seqs, 4), 1);
+    SK_CHECK_EQ(seqs[0], 7);
+    sk_stack_destroy(s);
+}
+
+/* RFC 1122 §3.2.2 (and §3.3.6): no ICMP error about a datagram that came
+ * as a link-layer broadcast, even one carrying our unicast address; the
+ * same datagram in a unicast frame gets protocol unreachable. */
+static void test_no_error_for_link_broadcast(void)
+{
+    sk_stack_config cfg;
+    eth_config(&cfg);
+    sk_stack *s = make_started(&cfg);
+    arp_in(s, 0, SK_ARP_REPLY, MAC_A, IP_A, IP_B); /* A is resolved */
+    static const uint8_t junk[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    sk_ip4_repr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.ttl = 64;
+    ip.proto = 99;
+    ip.src = IP_A;
+    ip.dst = IP_B;
+    uint8_t f[128], out[2048];
+    size_t n = ifx_ip_wrap(&ip, junk, sizeof junk, f + 14, sizeof f - 14);
+    sk_eth_repr eth = {sk_mac_broadcast, MAC_A, SK_ETHERTYPE_IPV4, NULL, 0};
+    sk_eth_emit(&eth, f, 14);
+    sk_stack_input(s, MS(1), f, 14 + n);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_UNKNOWN_PROTO), 1);
+    SK_CHECK_EQ(out1(s, MS(1), out), 0);
+    eth.dst = MAC_B;
+    sk_eth_emit(&eth, f, 14);
+    sk_stack_input(s, MS(2), f, 14 + n);
+    n = out1(s, MS(2), out);
+    SK_CHECK_EQ(n, 14 + 20 + 8 + 20 + 8);
+    SK_CHECK_EQ(out[34], SK_ICMP_DEST_UNREACH);
+    SK_CHECK_EQ(out[35], SK_ICMP_UNREACH_PROTO);
+    sk_stack_destroy(s);
+}
+
 int main(void)
 {
     SK_RUN(test_gratuitous_arp_at_start);
@@ -455,10 +537,12 @@ int main(void)
     SK_RUN(test_connect_unresolved_host);
     SK_RUN(test_resolution_releases_held);
     SK_RUN(test_held_queue_full);
+    SK_RUN(test_held_queue_keeps_latest);
     SK_RUN(test_cache_expiry);
     SK_RUN(test_cache_full);
     SK_RUN(test_arp_not_for_us);
     SK_RUN(test_link_drops);
+    SK_RUN(test_no_error_for_link_broadcast);
     SK_RUN(test_arp_probe);
     SK_RUN(test_config_and_routes);
     return sk_test_finish();

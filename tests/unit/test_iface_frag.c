@@ -323,6 +323,24 @@ static void test_disabled(void)
     sk_stack_destroy(s);
 }
 
+/* RFC 1122 §3.2.2: no ICMP error about an ICMP error, even when it arrived
+ * in fragments and fragment zero was seen: its reassembly times out
+ * silently. An ICMP query (echo) in the same case does get time exceeded
+ * (test_missing_timeout). */
+static void test_timeout_of_icmp_error_silent(void)
+{
+    sk_stack *s = make_stack(4);
+    uint8_t msg[1008];
+    memset(msg, 0x5a, sizeof msg);
+    msg[0] = SK_ICMP_DEST_UNREACH; /* only the type byte matters here */
+    msg[1] = 1;
+    frag_from(s, SEC(1), 91, msg, 0, 400, true);
+    expect_nothing(s, SEC(31));
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_FRAG_TIMEOUT), 1);
+    SK_CHECK_EQ(sk_stack_stats(s)->icmp_time_exceeded_out, 0);
+    sk_stack_destroy(s);
+}
+
 int main(void)
 {
     SK_RUN(test_in_order);
@@ -332,6 +350,7 @@ int main(void)
     SK_RUN(test_overlap_different);
     SK_RUN(test_missing_timeout);
     SK_RUN(test_timeout_without_first);
+    SK_RUN(test_timeout_of_icmp_error_silent);
     SK_RUN(test_too_many);
     SK_RUN(test_bad_fragments);
     SK_RUN(test_inconsistent_end);

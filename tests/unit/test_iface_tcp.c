@@ -321,12 +321,61 @@ static void test_connect_routes(void)
     sk_stack_destroy(a);
 }
 
+/* RFC 5927 §7.2 / RFC 1191: fragmentation needed about our SYN (in flight,
+ * so it passes the sequence check) neither aborts the connect nor changes
+ * the MSS the SYN options will settle; nothing is sent because of it. */
+static void test_frag_needed_in_syn_sent(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    connect_syn_sent(&ts);
+    frag_needed(&ts, TS_MS(1), 576, TS_US_ISN);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_ICMP_PMTU_IGNORED), 1);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_SYN_SENT);
+    SK_CHECK_EQ_I(ts_info(&ts).error, 0);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->pmtu_lowered, 0);
+    TS_NOTHING(&ts, TS_MS(1));
+    /* the handshake completes with the peer's MSS */
+    TS_INJECT(&ts, TS_MS(2), .flags = TS_SA, .seq = TS_PEER_ISN, .ack = TS_US_ISN + 1,
+              TS_MSS(1460));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    SK_CHECK_EQ(ts_info(&ts).snd_mss, 1460);
+    ts_discard(&ts, TS_MS(2));
+    ts_free(&ts);
+}
+
+/* RFC 1191 §5, §7: a router that reports no next-hop MTU (0, pre-1191) or
+ * one not below the quoted datagram's length (1500 here): the next plateau
+ * below the quoted length, 1492, is used. */
+static void test_frag_needed_without_mtu(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(2), 100), 100);
+    TS_EXPECT(&ts, TS_MS(2), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100);
+    frag_needed(&ts, TS_MS(3), 0, 1001);
+    SK_CHECK_EQ(ts_info(&ts).snd_mss, 1492 - 40);
+    ts_discard(&ts, TS_MS(3));
+    ts_free(&ts);
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(2), 100), 100);
+    TS_EXPECT(&ts, TS_MS(2), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100);
+    frag_needed(&ts, TS_MS(3), 1500, 1001);
+    SK_CHECK_EQ(ts_info(&ts).snd_mss, 1492 - 40);
+    ts_discard(&ts, TS_MS(3));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_frag_needed_lowers_mss);
     SK_RUN(test_icmp_checks);
     SK_RUN(test_unreachable_in_syn_sent);
     SK_RUN(test_soft_error_reported_on_timeout);
+    SK_RUN(test_frag_needed_in_syn_sent);
+    SK_RUN(test_frag_needed_without_mtu);
     SK_RUN(test_tcp_to_broadcast);
     SK_RUN(test_tcp_over_ethernet);
     SK_RUN(test_connect_routes);

@@ -5,6 +5,7 @@
 #include "sk_test.h"
 #include "tcp_script.h"
 
+#include "synack/icmp.h"
 #include "wire/ipv4.h"
 
 #include <string.h>
@@ -285,6 +286,144 @@ static void test_stats_segments(void)
     ts_free(&ts);
 }
 
+/* RFC 1122 §3.2.1.3 (g): 127/8 "MUST NOT appear outside a host", and we have
+ * no loopback path, so a connect or ping to it (or to our own address, which
+ * would leave on the link and never come back) fails at once. */
+static void test_connect_loopback_and_self(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    sk_sock c;
+    sk_endpoint lo = ep(127, 0, 0, 1, 80);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &lo, NULL, &c), SK_EINVAL);
+    sk_endpoint lo2 = ep(127, 9, 9, 9, 80);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &lo2, NULL, &c), SK_EINVAL);
+    sk_endpoint self = ep(10, 0, 0, 2, 80);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &self, NULL, &c), SK_EINVAL);
+    SK_CHECK_EQ_I(sk_ping_send(ts.s, 0, sk_ip4_make(127, 0, 0, 1), 1, 1, NULL, 0), SK_EINVAL);
+    SK_CHECK_EQ_I(sk_ping_send(ts.s, 0, sk_ip4_make(10, 0, 0, 2), 1, 1, NULL, 0), SK_EINVAL);
+    TS_NOTHING(&ts, 0); /* nothing left for the link */
+    ts_free(&ts);
+}
+
+/* Functions without an error code ignore NULL arguments: no crash, no
+ * assertion, and no event lost (stack.h: misuse never corrupts state). */
+static void test_null_arguments(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK_EQ(sk_sock_events(NULL, ts.sock), 0);
+    SK_CHECK(!sk_stack_next_event(NULL, NULL));
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK(!sk_stack_next_event(ts.s, NULL));
+    sk_event ev;
+    SK_CHECK(sk_stack_next_event(ts.s, &ev)); /* still there */
+    SK_CHECK_EQ(ev.sock.idx, ts.sock.idx);
+    uint64_t in0 = sk_stack_stats(ts.s)->frames_in;
+    sk_stack_input(ts.s, TS_MS(2), NULL, 40);
+    sk_stack_input(NULL, TS_MS(2), NULL, 40);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->frames_in, in0);
+    uint8_t buf[2048];
+    SK_CHECK_EQ(sk_stack_output(NULL, TS_MS(2), buf, sizeof buf), 0);
+    SK_CHECK_EQ(sk_stack_poll_at(NULL), SK_NEVER);
+    SK_CHECK_EQ_I(sk_tcp_get_info(ts.s, ts.sock, NULL), SK_EINVAL);
+    SK_CHECK(!sk_ping_next_reply(ts.s, NULL));
+    TS_NOTHING(&ts, TS_MS(2));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    ts_free(&ts);
+}
+
+/* Calls in the wrong state or twice: each a defined code, state intact. */
+static void test_wrong_state_calls(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(2), ts.sock), 0);
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(2), ts.sock), 0); /* FIN already queued */
+    TS_EXPECT(&ts, TS_MS(2), .flags = TS_FA, .seq = 1001, .ack = 5001);
+    TS_NOTHING(&ts, TS_MS(2)); /* one FIN only */
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_FIN_WAIT_1);
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(3), ts.sock), 0);
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(3), ts.sock), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_abort(ts.s, TS_MS(3), ts.sock), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(3), ts.sock), SK_EBADHANDLE);
+    TS_NOTHING(&ts, TS_MS(3));
+    /* a listener: close releases the port at once; the old handle is stale */
+    sk_sock l, l2, c;
+    SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 90, NULL, &l), 0);
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(4), l), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(4), l), 0);
+    SK_CHECK_EQ_I(sk_tcp_accept(ts.s, l, &c, NULL), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(4), l), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 90, NULL, &l2), 0);
+    SK_CHECK(l2.idx != l.idx || l2.gen != l.gen);
+    /* options out of range */
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l2, SK_SO_KEEPCNT, 256), SK_ERANGE);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l2, SK_SO_KEEPIDLE_US, 0), SK_ERANGE);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l2, (enum sk_sockopt)99, 1), SK_EINVAL);
+    SK_CHECK_EQ_I(sk_tcp_abort(ts.s, TS_MS(5), l2), 0);
+    ts_discard(&ts, TS_MS(5));
+    ts_free(&ts);
+}
+
+/* Configuration values at and just past their limits. */
+static void test_config_limits(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    sk_stack_config cfg = ts.cfg;
+    sk_stack *s = NULL;
+    SK_CHECK_EQ_I(sk_stack_create(NULL, &s), SK_EINVAL);
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, NULL), SK_EINVAL);
+    cfg.mtu = 68; /* RFC 791: every host must take 68 */
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), 0);
+    sk_stack_destroy(s);
+    cfg = ts.cfg;
+    cfg.mtu = 65535;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), 0);
+    sk_stack_destroy(s);
+    cfg = ts.cfg;
+    cfg.prefix_len = 33;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg.prefix_len = 32;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), 0);
+    sk_stack_destroy(s);
+    cfg = ts.cfg;
+    cfg.sndbuf = 1023;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg = ts.cfg;
+    cfg.max_sockets = (1u << 24) + 1;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg = ts.cfg;
+    cfg.link = (enum sk_link_type)7;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_ENOTSUP);
+    cfg = ts.cfg;
+    cfg.ip_reass_timeout_us = 0;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg.ip_reass_max = 0; /* reassembly off: the timeout does not matter */
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), 0);
+    sk_stack_destroy(s);
+    /* RFC 1122 §3.2.1.3: our address must name one host */
+    cfg = ts.cfg;
+    cfg.addr = sk_ip4_make(10, 0, 0, 255); /* the subnet broadcast */
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg.addr = sk_ip4_make(224, 0, 0, 1);
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg.addr = sk_ip4_make(127, 0, 0, 1);
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    /* a gateway must be on the link and not a broadcast */
+    cfg = ts.cfg;
+    cfg.gateway = sk_ip4_make(192, 0, 2, 1);
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg.gateway = sk_ip4_make(10, 0, 0, 255);
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg.gateway = sk_ip4_make(10, 0, 0, 1);
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), 0);
+    sk_stack_destroy(s);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_stale_handles);
@@ -295,5 +434,9 @@ int main(void)
     SK_RUN(test_config_errors);
     SK_RUN(test_drop_counters);
     SK_RUN(test_stats_segments);
+    SK_RUN(test_connect_loopback_and_self);
+    SK_RUN(test_null_arguments);
+    SK_RUN(test_wrong_state_calls);
+    SK_RUN(test_config_limits);
     return sk_test_finish();
 }
