@@ -128,7 +128,8 @@ struct sk_tcb {
     uint32_t srtt, rttvar, rto;
     sk_seq rtt_seq;
     sk_time rtt_time;
-    uint8_t backoff;  /* consecutive timeouts */
+    uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
+    uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
     uint8_t keep_sent; /* keepalive probes unanswered */
     uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
 

@@ -81,9 +81,10 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     /* RFC 6298 §5.7: the SYN (or SYN,ACK) timed out and, by Karn's rule,
      * there is no sample: data transmission starts with RTO = 3 s. */
     uint32_t fallback = e->cfg.rto_max_us < 3000000u ? e->cfg.rto_max_us : 3000000u;
-    if (t->backoff > 0 && t->srtt == 0 && t->rto < fallback)
+    if (t->timeouts > 0 && t->srtt == 0 && t->rto < fallback)
         t->rto = fallback;
     t->backoff = 0;
+    t->timeouts = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     if (t->flags & SK_TF_KEEPALIVE)
         sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
@@ -294,8 +295,13 @@ static void rtt_and_timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time n
     if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(ack, t->rtt_seq)) {
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
+        /* RFC 6298 §5 (Karn's backoff, RFC 9293 §3.8.2 MUST-19): the
+         * backed-off RTO stays until new data is acknowledged without
+         * having been retransmitted; an ACK of a retransmission gives no
+         * sample and must not collapse it */
+        t->backoff = 0;
     }
-    t->backoff = 0;
+    t->timeouts = 0; /* progress: the retry count starts over */
     /* RFC 6298 §5.2-5.3: stop the timer when all is acknowledged, else
      * restart it */
     if (sk_seq_eq(t->snd_una, t->snd_max))
@@ -367,6 +373,10 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time
     if (sk_seq_lt(t->snd_nxt, t->snd_una))
         t->snd_nxt = t->snd_una;
     release_acked(e, t, seg->ack);
+    /* an ACK of a zero-window probe byte: the backoff was the persist
+     * timer's (probes are never timed), and the probe was taken */
+    if (t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER)
+        t->backoff = 0;
     rtt_and_timer_on_ack(e, t, seg->ack, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
     sk_tcb_mark_output(e, t);

@@ -96,7 +96,9 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
         t->retransmits++;
         e->stats.retransmits++;
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE; /* Karn: never time a retransmission */
-    } else if (!(t->flags & SK_TF_RTT_ACTIVE) && n > 0 && t->backoff == 0) {
+    } else if (!(t->flags & SK_TF_RTT_ACTIVE) && n > 0) {
+        /* new data is timed even while the RTO is backed off: only a
+         * valid sample ends the backoff (RFC 6298 §5) */
         t->flags |= SK_TF_RTT_ACTIVE;
         t->rtt_seq = seq;
         t->rtt_time = now;
