@@ -213,6 +213,24 @@ static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
 
 /* ---- synchronized states: first, check the sequence number ---- */
 
+/* A data-less ACK one below RCV.NXT that acknowledges new data. A peer that
+ * probes a zero window with a byte of data, as we do (RFC 9293 §3.8.6.1),
+ * sends its later ACKs with SEQ = its SND.UNA while that byte is beyond the
+ * window it knows of; when we took the byte, that is RCV.NXT - 1. Dropping
+ * those ACKs, while the peer drops ours for the same reason, is an endless
+ * ACK war in which neither reopened window is ever seen, yet "the reopening
+ * of the window [must] be reliably reported" (§3.8.6.1). The ACK field of
+ * such a segment is valid news; Linux, too, accepts segments back to the
+ * RCV.NXT of its last window update. Without new data acknowledged (a
+ * keepalive probe) the segment is only answered, as before. */
+static bool ack_past_peer_probe(const sk_tcb *t, const sk_tcp_repr *seg)
+{
+    return sk_tcp_seg_len(seg) == 0 && (seg->flags & SK_TCP_ACK) &&
+           !(seg->flags & (SK_TCP_RST | SK_TCP_SYN)) &&
+           sk_seq_eq(sk_seq_add(seg->seq, 1), t->rcv_nxt) && sk_seq_gt(seg->ack, t->snd_una) &&
+           sk_seq_le(seg->ack, t->snd_max);
+}
+
 /* *ack_only is set for a segment that is not acceptable only because our
  * window is zero: its ACK is still processed (RFC 9293 §3.10.7.4: "special
  * allowance should be made to accept valid ACKs, URGs, and RSTs"), its
@@ -235,7 +253,8 @@ static verdict check_seq(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
      * the peer asks for our window: it gets the ACK below. */
     if (ok)
         return V_CONTINUE;
-    if (wnd == 0 && sk_seq_eq(seg->seq, t->rcv_nxt) && !(seg->flags & (SK_TCP_RST | SK_TCP_SYN))) {
+    if ((wnd == 0 && sk_seq_eq(seg->seq, t->rcv_nxt) && !(seg->flags & (SK_TCP_RST | SK_TCP_SYN))) ||
+        ack_past_peer_probe(t, seg)) {
         *ack_only = true;
         return V_CONTINUE;
     }
