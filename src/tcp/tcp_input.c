@@ -367,8 +367,9 @@ static void newreno_new_ack(sk_tcb *t, sk_seq ack, uint32_t acked)
         return;
     }
     if (sk_seq_ge(ack, t->recover)) {
+        /* full ACK, option (1): min(ssthresh, max(FlightSize, SMSS) + SMSS) */
         uint32_t fl = sk_seq_len(ack, t->snd_max);
-        uint32_t w = fl + t->snd_mss;
+        uint32_t w = (fl > t->snd_mss ? fl : t->snd_mss) + t->snd_mss;
         t->cwnd = w < t->ssthresh ? w : t->ssthresh;
         t->flags &= ~(uint32_t)SK_TF_IN_RECOVERY;
         t->dupacks = 0;

@@ -80,11 +80,13 @@ static void test_fast_retransmit_third_dupack(void)
     SK_CHECK_EQ(in.cwnd, 2000 + 3 * 1000);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->fast_retransmits, 1);
     SK_CHECK_EQ(ts_info(&ts).retransmits, 1);
-    /* the full ACK ends recovery: cwnd = min(ssthresh, FlightSize + SMSS) */
+    /* the full ACK ends recovery: RFC 6582 §3.2 step 3 option (1), cwnd =
+     * min(ssthresh, max(FlightSize, SMSS) + SMSS); nothing is left in
+     * flight, so min(2000, 1000 + 1000) */
     TS_INJECT(&ts, t + TS_MS(20), .flags = TS_A, .seq = 5011, .ack = 5001);
     in = ts_info(&ts);
     SK_CHECK(in.cwnd <= in.ssthresh);
-    SK_CHECK_EQ(in.cwnd, 1000);
+    SK_CHECK_EQ(in.cwnd, 2000);
     TS_NOTHING(&ts, t + TS_MS(20));
     ts_free(&ts);
 }
@@ -172,7 +174,7 @@ static void test_newreno_partial_ack(void)
     dupack(&ts, t, 15001);
     in = ts_info(&ts);
     SK_CHECK(in.cwnd <= in.ssthresh);
-    SK_CHECK_EQ(in.cwnd, 2000); /* min(ssthresh, FlightSize 1000 + SMSS) */
+    SK_CHECK_EQ(in.cwnd, 2000); /* min(ssthresh, max(FlightSize 1000, SMSS) + SMSS) */
     expect_data(&ts, t, 16001, 1000, __LINE__);
     TS_NOTHING(&ts, t);
     ts_free(&ts);
