@@ -104,8 +104,10 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
 
 /* ---- LISTEN (RFC 9293 §3.10.7.2) ---- */
 
+/* `reuse_iss`: the ISS a connection reopened from TIME-WAIT must take
+ * (time_wait_reopen), NULL otherwise. */
 static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
-                       sk_time now)
+                       const sk_seq *reuse_iss, sk_time now)
 {
     if (l->pending >= l->backlog) {
         drop(e, l, SK_DROP_TCP_BACKLOG_FULL, now);
@@ -125,7 +127,10 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     t->irs = seg->seq;
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
     t->rcv_adv = t->rcv_nxt;
-    t->iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->listen_isn) : sk_tcp_isn(e, tu, now);
+    if (reuse_iss != NULL)
+        t->iss = *reuse_iss;
+    else
+        t->iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->listen_isn) : sk_tcp_isn(e, tu, now);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = sk_seq_add(t->iss, 1);
     t->recover = t->iss;
@@ -152,7 +157,7 @@ static void input_listen(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
         return;
     }
     if (seg->flags & SK_TCP_SYN) {
-        listen_syn(e, l, tu, seg, now);
+        listen_syn(e, l, tu, seg, NULL, now);
         return;
     }
     drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
@@ -669,17 +674,24 @@ static void check_fin(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
 }
 
 /* TIME-WAIT may be reopened by a new SYN with a larger sequence number
- * (RFC 9293 §3.6.1 and RFC 6191 without timestamps): returns true when
- * the TCB was closed so the SYN can go to the listener. */
+ * (RFC 9293 §3.6.1 and RFC 6191 without timestamps) if the new ISS is
+ * "larger than the largest sequence number it used on the previous
+ * connection incarnation": the ISN generator (or a fixed ISN) gives no
+ * such promise after a fast transfer, so the new ISS is the old SND.MAX
+ * plus 2^16 (a full unscaled window). Returns true when the SYN was
+ * handed to the listener. */
 static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     if (t->state != SK_TCP_TIME_WAIT || (seg->flags & (SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST)) !=
                                             SK_TCP_SYN)
         return false;
-    if (!sk_seq_gt(seg->seq, t->rcv_nxt) ||
-        sk_demux_listener(e, t->tuple.laddr, t->tuple.lport) == NULL)
+    sk_tcb *l = sk_demux_listener(e, t->tuple.laddr, t->tuple.lport);
+    if (!sk_seq_gt(seg->seq, t->rcv_nxt) || l == NULL || l->pending >= l->backlog)
         return false;
+    sk_seq iss = sk_seq_add(t->snd_max, 65536u);
+    sk_tuple tu = t->tuple;
     sk_tcb_close(e, t, 0, now);
+    listen_syn(e, l, &tu, seg, &iss, now);
     return true;
 }
 
@@ -707,12 +719,8 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
         input_syn_sent(e, t, seg, now);
         return;
     }
-    if (time_wait_reopen(e, t, seg, now)) {
-        sk_tcb *l = sk_demux_listener(e, tu->laddr, tu->lport);
-        if (l != NULL)
-            input_listen(e, l, tu, seg, now);
+    if (time_wait_reopen(e, t, seg, now))
         return;
-    }
     t->last_rcv = now;
     t->keep_sent = 0;
     t->probes_unanswered = 0;
