@@ -299,6 +299,40 @@ static void test_recovery_across_wrap(void)
     ts_free(&ts);
 }
 
+/* RFC 5681 §4.1: a sender that has not sent data for more than an RTO
+ * restarts from cwnd = RW = min(IW, cwnd) rather than releasing a burst
+ * of its old window into a network it no longer probes. Idle for exactly
+ * one RTO (1 s here) keeps the window. */
+static void test_restart_window_after_idle(void)
+{
+    ts_script ts;
+    open_mss1000(&ts);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    for (uint32_t i = 0; i < 4; i++)
+        dupack(&ts, TS_MS(1010), 2001 + 1000 * i);
+    TS_NOTHING(&ts, TS_MS(1010));
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 8000);
+    SK_CHECK_EQ(ts_info(&ts).rto_us, 1000000);
+    /* idle for exactly one RTO since the last data went out: all 8 */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(2), 8000), 8000);
+    for (uint32_t i = 0; i < 8; i++)
+        expect_data(&ts, TS_SEC(2), 5001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(2));
+    dupack(&ts, TS_MS(2010), 13001);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 9000);
+    TS_NOTHING(&ts, TS_MS(2010));
+    /* idle for more than an RTO: the restart window, IW = 4 segments */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(3) + 1, 20000), 20000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(3) + 1, 13001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(3) + 1);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 4000);
+    ts_discard(&ts, TS_SEC(3) + 1);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_slow_start);
@@ -309,5 +343,6 @@ int main(void)
     SK_RUN(test_no_fast_retransmit_below_recover);
     SK_RUN(test_fast_retransmit_after_2gib);
     SK_RUN(test_recovery_across_wrap);
+    SK_RUN(test_restart_window_after_idle);
     return sk_test_finish();
 }
