@@ -412,6 +412,32 @@ static void test_time_wait_reopened_by_new_syn(void)
     ts_free(&ts);
 }
 
+/* After close() the FIN is retransmitted like data (RFC 9293 §3.10.4);
+ * when the peer never acknowledges it, max_retries ends the orphaned
+ * connection (§3.8.3), the TCB is freed and the peer's next segment meets
+ * no connection. */
+static void test_orphan_fin_retries_exhausted(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.max_retries = 2;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1))); /* RTO 1 s */
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(10), ts.sock), 0);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_FA, .seq = 1001, .ack = 5001);
+    TS_EXPECT(&ts, TS_MS(1010), .flags = TS_FA, .seq = 1001, .ack = 5001);
+    TS_EXPECT(&ts, TS_MS(3010), .flags = TS_FA, .seq = 1001, .ack = 5001);
+    TS_NOTHING(&ts, TS_MS(7010) - 1);
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), TS_MS(7010));
+    TS_NOTHING(&ts, TS_MS(7010));
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), SK_NEVER);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->conn_timeouts, 1);
+    TS_INJECT(&ts, TS_SEC(8), .flags = TS_A, .seq = 5001, .ack = 1002);
+    TS_EXPECT(&ts, TS_SEC(8), .flags = TS_R, .seq = 1002);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_fin_in_established);
@@ -429,5 +455,6 @@ int main(void)
     SK_RUN(test_fin_on_partly_old_segment);
     SK_RUN(test_ack_beyond_snd_nxt_while_closing);
     SK_RUN(test_time_wait_reopened_by_new_syn);
+    SK_RUN(test_orphan_fin_retries_exhausted);
     return sk_test_finish();
 }
