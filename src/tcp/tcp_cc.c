@@ -10,11 +10,15 @@ static uint32_t flight_size(const sk_tcb *t)
 }
 
 /* RFC 5681 §3.1 (IW) with the RFC 3390 / 5681 initial window rule. */
-static void newreno_init(sk_tcb *t)
+static uint32_t initial_window(const sk_tcb *t)
 {
     uint32_t mss = t->snd_mss;
-    uint32_t iw = mss > 2190 ? 2 * mss : (mss > 1095 ? 3 * mss : 4 * mss);
-    t->cwnd = iw;
+    return mss > 2190 ? 2 * mss : (mss > 1095 ? 3 * mss : 4 * mss);
+}
+
+static void newreno_init(sk_tcb *t)
+{
+    t->cwnd = initial_window(t);
     t->ssthresh = UINT32_MAX / 2;
     t->cc_acc = 0;
 }
@@ -53,6 +57,16 @@ static void newreno_on_timeout(sk_tcb *t)
     t->cc_acc = 0;
 }
 
+/* RFC 5681 §4.1: RW = min(IW, cwnd); ssthresh is kept. */
+static void newreno_after_idle(sk_tcb *t)
+{
+    uint32_t iw = initial_window(t);
+    if (t->cwnd > iw)
+        t->cwnd = iw;
+    t->cc_acc = 0;
+}
+
 const sk_cc_ops sk_cc_newreno = {
     "newreno", newreno_init, newreno_on_ack, newreno_ssthresh, newreno_on_timeout,
+    newreno_after_idle,
 };

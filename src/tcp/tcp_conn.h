@@ -65,6 +65,8 @@ typedef struct {
     uint32_t (*ssthresh)(const sk_tcb *t);
     /* retransmission timeout: collapse the window (RFC 5681 §3.1) */
     void (*on_timeout)(sk_tcb *t);
+    /* no data sent for more than an RTO: the restart window (RFC 5681 §4.1) */
+    void (*after_idle)(sk_tcb *t);
 } sk_cc_ops;
 
 extern const sk_cc_ops sk_cc_newreno;
@@ -128,7 +130,8 @@ struct sk_tcb {
     uint32_t srtt, rttvar, rto;
     sk_seq rtt_seq;
     sk_time rtt_time;
-    uint8_t backoff;  /* consecutive timeouts */
+    uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
+    uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
     uint8_t keep_sent; /* keepalive probes unanswered */
     uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
 
@@ -145,6 +148,7 @@ struct sk_tcb {
     sk_time deadline; /* min of timer[] (the heap key) */
     uint32_t heap_pos; /* position in the environment's timer heap, or NONE */
     sk_time last_rcv; /* for keepalive idleness */
+    sk_time last_snd; /* last data (or SYN, FIN) sent: cwnd after idle */
 
     /* Keepalive settings */
     uint64_t keep_idle, keep_intvl;

@@ -81,9 +81,10 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     /* RFC 6298 §5.7: the SYN (or SYN,ACK) timed out and, by Karn's rule,
      * there is no sample: data transmission starts with RTO = 3 s. */
     uint32_t fallback = e->cfg.rto_max_us < 3000000u ? e->cfg.rto_max_us : 3000000u;
-    if (t->backoff > 0 && t->srtt == 0 && t->rto < fallback)
+    if (t->timeouts > 0 && t->srtt == 0 && t->rto < fallback)
         t->rto = fallback;
     t->backoff = 0;
+    t->timeouts = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     if (t->flags & SK_TF_KEEPALIVE)
         sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
@@ -103,8 +104,10 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
 
 /* ---- LISTEN (RFC 9293 §3.10.7.2) ---- */
 
+/* `reuse_iss`: the ISS a connection reopened from TIME-WAIT must take
+ * (time_wait_reopen), NULL otherwise. */
 static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
-                       sk_time now)
+                       const sk_seq *reuse_iss, sk_time now)
 {
     if (l->pending >= l->backlog) {
         drop(e, l, SK_DROP_TCP_BACKLOG_FULL, now);
@@ -124,7 +127,10 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     t->irs = seg->seq;
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
     t->rcv_adv = t->rcv_nxt;
-    t->iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->listen_isn) : sk_tcp_isn(e, tu, now);
+    if (reuse_iss != NULL)
+        t->iss = *reuse_iss;
+    else
+        t->iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->listen_isn) : sk_tcp_isn(e, tu, now);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = sk_seq_add(t->iss, 1);
     t->recover = t->iss;
@@ -151,7 +157,7 @@ static void input_listen(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
         return;
     }
     if (seg->flags & SK_TCP_SYN) {
-        listen_syn(e, l, tu, seg, now);
+        listen_syn(e, l, tu, seg, NULL, now);
         return;
     }
     drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
@@ -212,6 +218,24 @@ static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
 
 /* ---- synchronized states: first, check the sequence number ---- */
 
+/* A data-less ACK one below RCV.NXT that acknowledges new data. A peer that
+ * probes a zero window with a byte of data, as we do (RFC 9293 §3.8.6.1),
+ * sends its later ACKs with SEQ = its SND.UNA while that byte is beyond the
+ * window it knows of; when we took the byte, that is RCV.NXT - 1. Dropping
+ * those ACKs, while the peer drops ours for the same reason, is an endless
+ * ACK war in which neither reopened window is ever seen, yet "the reopening
+ * of the window [must] be reliably reported" (§3.8.6.1). The ACK field of
+ * such a segment is valid news; Linux, too, accepts segments back to the
+ * RCV.NXT of its last window update. Without new data acknowledged (a
+ * keepalive probe) the segment is only answered, as before. */
+static bool ack_past_peer_probe(const sk_tcb *t, const sk_tcp_repr *seg)
+{
+    return sk_tcp_seg_len(seg) == 0 && (seg->flags & SK_TCP_ACK) &&
+           !(seg->flags & (SK_TCP_RST | SK_TCP_SYN)) &&
+           sk_seq_eq(sk_seq_add(seg->seq, 1), t->rcv_nxt) && sk_seq_gt(seg->ack, t->snd_una) &&
+           sk_seq_le(seg->ack, t->snd_max);
+}
+
 /* *ack_only is set for a segment that is not acceptable only because our
  * window is zero: its ACK is still processed (RFC 9293 §3.10.7.4: "special
  * allowance should be made to accept valid ACKs, URGs, and RSTs"), its
@@ -234,7 +258,8 @@ static verdict check_seq(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
      * the peer asks for our window: it gets the ACK below. */
     if (ok)
         return V_CONTINUE;
-    if (wnd == 0 && sk_seq_eq(seg->seq, t->rcv_nxt) && !(seg->flags & (SK_TCP_RST | SK_TCP_SYN))) {
+    if ((wnd == 0 && sk_seq_eq(seg->seq, t->rcv_nxt) && !(seg->flags & (SK_TCP_RST | SK_TCP_SYN))) ||
+        ack_past_peer_probe(t, seg)) {
         *ack_only = true;
         return V_CONTINUE;
     }
@@ -294,8 +319,13 @@ static void rtt_and_timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time n
     if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(ack, t->rtt_seq)) {
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
+        /* RFC 6298 §5 (Karn's backoff, RFC 9293 §3.8.2 MUST-19): the
+         * backed-off RTO stays until new data is acknowledged without
+         * having been retransmitted; an ACK of a retransmission gives no
+         * sample and must not collapse it */
+        t->backoff = 0;
     }
-    t->backoff = 0;
+    t->timeouts = 0; /* progress: the retry count starts over */
     /* RFC 6298 §5.2-5.3: stop the timer when all is acknowledged, else
      * restart it */
     if (sk_seq_eq(t->snd_una, t->snd_max))
@@ -342,8 +372,9 @@ static void newreno_new_ack(sk_tcb *t, sk_seq ack, uint32_t acked)
         return;
     }
     if (sk_seq_ge(ack, t->recover)) {
+        /* full ACK, option (1): min(ssthresh, max(FlightSize, SMSS) + SMSS) */
         uint32_t fl = sk_seq_len(ack, t->snd_max);
-        uint32_t w = fl + t->snd_mss;
+        uint32_t w = (fl > t->snd_mss ? fl : t->snd_mss) + t->snd_mss;
         t->cwnd = w < t->ssthresh ? w : t->ssthresh;
         t->flags &= ~(uint32_t)SK_TF_IN_RECOVERY;
         t->dupacks = 0;
@@ -367,6 +398,10 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time
     if (sk_seq_lt(t->snd_nxt, t->snd_una))
         t->snd_nxt = t->snd_una;
     release_acked(e, t, seg->ack);
+    /* an ACK of a zero-window probe byte: the backoff was the persist
+     * timer's (probes are never timed), and the probe was taken */
+    if (t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER)
+        t->backoff = 0;
     rtt_and_timer_on_ack(e, t, seg->ack, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
     sk_tcb_mark_output(e, t);
@@ -639,17 +674,24 @@ static void check_fin(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
 }
 
 /* TIME-WAIT may be reopened by a new SYN with a larger sequence number
- * (RFC 9293 §3.6.1 and RFC 6191 without timestamps): returns true when
- * the TCB was closed so the SYN can go to the listener. */
+ * (RFC 9293 §3.6.1 and RFC 6191 without timestamps) if the new ISS is
+ * "larger than the largest sequence number it used on the previous
+ * connection incarnation": the ISN generator (or a fixed ISN) gives no
+ * such promise after a fast transfer, so the new ISS is the old SND.MAX
+ * plus 2^16 (a full unscaled window). Returns true when the SYN was
+ * handed to the listener. */
 static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     if (t->state != SK_TCP_TIME_WAIT || (seg->flags & (SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST)) !=
                                             SK_TCP_SYN)
         return false;
-    if (!sk_seq_gt(seg->seq, t->rcv_nxt) ||
-        sk_demux_listener(e, t->tuple.laddr, t->tuple.lport) == NULL)
+    sk_tcb *l = sk_demux_listener(e, t->tuple.laddr, t->tuple.lport);
+    if (!sk_seq_gt(seg->seq, t->rcv_nxt) || l == NULL || l->pending >= l->backlog)
         return false;
+    sk_seq iss = sk_seq_add(t->snd_max, 65536u);
+    sk_tuple tu = t->tuple;
     sk_tcb_close(e, t, 0, now);
+    listen_syn(e, l, &tu, seg, &iss, now);
     return true;
 }
 
@@ -677,12 +719,8 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
         input_syn_sent(e, t, seg, now);
         return;
     }
-    if (time_wait_reopen(e, t, seg, now)) {
-        sk_tcb *l = sk_demux_listener(e, tu->laddr, tu->lport);
-        if (l != NULL)
-            input_listen(e, l, tu, seg, now);
+    if (time_wait_reopen(e, t, seg, now))
         return;
-    }
     t->last_rcv = now;
     t->keep_sent = 0;
     t->probes_unanswered = 0;

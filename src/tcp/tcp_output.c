@@ -96,7 +96,9 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
         t->retransmits++;
         e->stats.retransmits++;
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE; /* Karn: never time a retransmission */
-    } else if (!(t->flags & SK_TF_RTT_ACTIVE) && n > 0 && t->backoff == 0) {
+    } else if (!(t->flags & SK_TF_RTT_ACTIVE) && n > 0) {
+        /* new data is timed even while the RTO is backed off: only a
+         * valid sample ends the backoff (RFC 6298 §5) */
         t->flags |= SK_TF_RTT_ACTIVE;
         t->rtt_seq = seq;
         t->rtt_time = now;
@@ -104,8 +106,10 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
     sk_seq end = sk_seq_add(seq, n);
     if (sk_seq_gt(end, t->snd_max))
         t->snd_max = end;
-    if (n > 0)
+    if (n > 0) {
         arm_rexmt(e, t, now);
+        t->last_snd = now;
+    }
     e->stats.bytes_out += out->hdr.payload_len;
 }
 
@@ -210,6 +214,7 @@ static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
     if (sk_seq_gt(end, t->snd_max))
         t->snd_max = end;
     e->stats.bytes_out += fin ? 0u : 1u;
+    t->last_snd = now;
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
     return true;
 }
@@ -244,6 +249,11 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
     uint32_t avail = off < data_len ? data_len - off : 0;
+    /* RFC 5681 §4.1: nothing sent for more than an RTO, nothing in flight:
+     * the ACK clock is gone, start again from the restart window */
+    if (avail > 0 && sk_seq_eq(t->snd_una, t->snd_max) &&
+        now - t->last_snd > sk_tcb_rto_current(t, e))
+        t->cc->after_idle(t);
     uint32_t in_flight = sk_seq_len(t->snd_una, t->snd_nxt);
     uint32_t cwnd = t->cwnd + limited_transmit(t);
     uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;

@@ -135,7 +135,7 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     bool syn_phase = t->state == SK_TCP_SYN_SENT || t->state == SK_TCP_SYN_RECEIVED;
     uint8_t limit = syn_phase ? e->cfg.syn_retries : e->cfg.max_retries;
-    if (t->backoff >= limit) {
+    if (t->timeouts >= limit) {
         e->stats.conn_timeouts++;
         /* a handshake that died after an ICMP soft error reports it
          * (RFC 1122 §4.2.3.9; see tcp_icmp.c) */
@@ -144,11 +144,13 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     }
     e->stats.timeouts++;
-    if (t->backoff == 0 && !syn_phase)
+    if (t->timeouts == 0 && !syn_phase)
         t->cc->on_timeout(t);
     else if (!syn_phase)
         t->cwnd = t->snd_mss; /* loss window again; ssthresh held (RFC 5681 §3.1) */
-    t->backoff++;
+    t->timeouts++;
+    if (t->backoff < 16)
+        t->backoff++;
     t->flags &= ~(uint32_t)(SK_TF_RTT_ACTIVE | SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE);
     t->dupacks = 0;
     t->recover = t->snd_max; /* RFC 6582 §4: no fast retransmit below this */

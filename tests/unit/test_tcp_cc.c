@@ -80,11 +80,13 @@ static void test_fast_retransmit_third_dupack(void)
     SK_CHECK_EQ(in.cwnd, 2000 + 3 * 1000);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->fast_retransmits, 1);
     SK_CHECK_EQ(ts_info(&ts).retransmits, 1);
-    /* the full ACK ends recovery: cwnd = min(ssthresh, FlightSize + SMSS) */
+    /* the full ACK ends recovery: RFC 6582 §3.2 step 3 option (1), cwnd =
+     * min(ssthresh, max(FlightSize, SMSS) + SMSS); nothing is left in
+     * flight, so min(2000, 1000 + 1000) */
     TS_INJECT(&ts, t + TS_MS(20), .flags = TS_A, .seq = 5011, .ack = 5001);
     in = ts_info(&ts);
     SK_CHECK(in.cwnd <= in.ssthresh);
-    SK_CHECK_EQ(in.cwnd, 1000);
+    SK_CHECK_EQ(in.cwnd, 2000);
     TS_NOTHING(&ts, t + TS_MS(20));
     ts_free(&ts);
 }
@@ -172,7 +174,7 @@ static void test_newreno_partial_ack(void)
     dupack(&ts, t, 15001);
     in = ts_info(&ts);
     SK_CHECK(in.cwnd <= in.ssthresh);
-    SK_CHECK_EQ(in.cwnd, 2000); /* min(ssthresh, FlightSize 1000 + SMSS) */
+    SK_CHECK_EQ(in.cwnd, 2000); /* min(ssthresh, max(FlightSize 1000, SMSS) + SMSS) */
     expect_data(&ts, t, 16001, 1000, __LINE__);
     TS_NOTHING(&ts, t);
     ts_free(&ts);
@@ -297,6 +299,40 @@ static void test_recovery_across_wrap(void)
     ts_free(&ts);
 }
 
+/* RFC 5681 §4.1: a sender that has not sent data for more than an RTO
+ * restarts from cwnd = RW = min(IW, cwnd) rather than releasing a burst
+ * of its old window into a network it no longer probes. Idle for exactly
+ * one RTO (1 s here) keeps the window. */
+static void test_restart_window_after_idle(void)
+{
+    ts_script ts;
+    open_mss1000(&ts);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    for (uint32_t i = 0; i < 4; i++)
+        dupack(&ts, TS_MS(1010), 2001 + 1000 * i);
+    TS_NOTHING(&ts, TS_MS(1010));
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 8000);
+    SK_CHECK_EQ(ts_info(&ts).rto_us, 1000000);
+    /* idle for exactly one RTO since the last data went out: all 8 */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(2), 8000), 8000);
+    for (uint32_t i = 0; i < 8; i++)
+        expect_data(&ts, TS_SEC(2), 5001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(2));
+    dupack(&ts, TS_MS(2010), 13001);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 9000);
+    TS_NOTHING(&ts, TS_MS(2010));
+    /* idle for more than an RTO: the restart window, IW = 4 segments */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(3) + 1, 20000), 20000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(3) + 1, 13001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(3) + 1);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 4000);
+    ts_discard(&ts, TS_SEC(3) + 1);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_slow_start);
@@ -307,5 +343,6 @@ int main(void)
     SK_RUN(test_no_fast_retransmit_below_recover);
     SK_RUN(test_fast_retransmit_after_2gib);
     SK_RUN(test_recovery_across_wrap);
+    SK_RUN(test_restart_window_after_idle);
     return sk_test_finish();
 }

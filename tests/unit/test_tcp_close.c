@@ -372,6 +372,72 @@ static void test_ack_beyond_snd_nxt_while_closing(void)
     ts_free(&ts);
 }
 
+/* RFC 9293 §3.6.1 (RFC 6191 §2 without timestamps): a new SYN with a
+ * sequence number above RCV.NXT may reopen a connection in TIME-WAIT, if
+ * the new initial sequence number is "larger than the largest sequence
+ * number it used on the previous connection incarnation" - even when the
+ * listener asked for a fixed ISN. An old SYN (not above RCV.NXT) does not
+ * reopen it. */
+static void test_time_wait_reopened_by_new_syn(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 3000), 3000);
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(10), ts.sock), 0);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001, .len = 1460);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 2461, .ack = 5001, .len = 1460);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_FA, .seq = 3921, .ack = 5001, .len = 80);
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_FA, .seq = 5001, .ack = 4002);
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 4002, .ack = 5002);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_TIME_WAIT);
+    /* an old SYN: answered with an ACK, TIME-WAIT stays */
+    TS_INJECT(&ts, TS_SEC(1), .flags = TS_S, .seq = 5000);
+    TS_EXPECT(&ts, TS_SEC(1), .flags = TS_A, .seq = 4002, .ack = 5002);
+    TS_NOTHING(&ts, TS_SEC(1));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_TIME_WAIT);
+    /* a new SYN: a new connection whose ISS lies past the old SND.MAX
+     * (4002), here by 2^16; not the listener's fixed ISN 1000 */
+    TS_INJECT(&ts, TS_SEC(2), .flags = TS_S, .seq = 9000, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_SEC(2), .flags = TS_SA, .seq = 4002 + 65536, .ack = 9001, TS_MSS(1460));
+    TS_NOTHING(&ts, TS_SEC(2));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSED);
+    SK_CHECK_EQ_I(ts_info(&ts).error, 0);
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_SEC(2), ts.sock), 0);
+    TS_INJECT(&ts, TS_MS(2010), .flags = TS_A, .seq = 9001, .ack = 4003 + 65536);
+    SK_CHECK_EQ_I(sk_tcp_accept(ts.s, ts.listener, &ts.sock, NULL), 0);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    SK_CHECK_EQ(ts_info(&ts).iss, 4002 + 65536);
+    TS_NOTHING(&ts, TS_MS(2010));
+    ts_free(&ts);
+}
+
+/* After close() the FIN is retransmitted like data (RFC 9293 §3.10.4);
+ * when the peer never acknowledges it, max_retries ends the orphaned
+ * connection (§3.8.3), the TCB is freed and the peer's next segment meets
+ * no connection. */
+static void test_orphan_fin_retries_exhausted(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.max_retries = 2;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1))); /* RTO 1 s */
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(10), ts.sock), 0);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_FA, .seq = 1001, .ack = 5001);
+    TS_EXPECT(&ts, TS_MS(1010), .flags = TS_FA, .seq = 1001, .ack = 5001);
+    TS_EXPECT(&ts, TS_MS(3010), .flags = TS_FA, .seq = 1001, .ack = 5001);
+    TS_NOTHING(&ts, TS_MS(7010) - 1);
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), TS_MS(7010));
+    TS_NOTHING(&ts, TS_MS(7010));
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), SK_NEVER);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->conn_timeouts, 1);
+    TS_INJECT(&ts, TS_SEC(8), .flags = TS_A, .seq = 5001, .ack = 1002);
+    TS_EXPECT(&ts, TS_SEC(8), .flags = TS_R, .seq = 1002);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_fin_in_established);
@@ -388,5 +454,7 @@ int main(void)
     SK_RUN(test_data_after_out_of_order_fin);
     SK_RUN(test_fin_on_partly_old_segment);
     SK_RUN(test_ack_beyond_snd_nxt_while_closing);
+    SK_RUN(test_time_wait_reopened_by_new_syn);
+    SK_RUN(test_orphan_fin_retries_exhausted);
     return sk_test_finish();
 }

@@ -384,6 +384,52 @@ static void test_synack_retransmission_in_established(void)
     ts_free(&ts);
 }
 
+static void connect_fixed(ts_script *ts)
+{
+    ts->lport = TS_US_PORT_ACTIVE;
+    ts->rport = TS_PEER_PORT_ACTIVE;
+    ts->iss = TS_US_ISN;
+    ts->irs = TS_PEER_ISN;
+    sk_endpoint peer = {sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 1)), 80};
+    sk_connect_opts co = {TS_US_PORT_ACTIVE, 0, true, TS_US_ISN};
+    SK_CHECK_EQ_I(sk_tcp_connect(ts->s, 0, &peer, &co, &ts->sock), 0);
+    TS_EXPECT(ts, 0, .flags = TS_S, .seq = 1000, TS_MSS(1460), TS_WS(3));
+}
+
+/* RFC 9293 §3.10.2 SEND in SYN-SENT: "queue the data for transmission
+ * after entering ESTABLISHED state"; §3.10.4 CLOSE (here shutdown) is
+ * queued the same way, the FIN follows the data. CLOSE in SYN-SENT
+ * deletes the TCB: nothing is sent, and a late SYN,ACK meets no
+ * connection. */
+static void test_send_and_close_in_syn_sent(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    connect_fixed(&ts);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1), 100), 100);
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(1), ts.sock), 0);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_SYN_SENT);
+    TS_NOTHING(&ts, TS_MS(1));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_SA, .seq = 5000, .ack = 1001, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_FA | TS_P, .seq = 1001, .ack = 5001, .len = 100,
+              TS_PSH);
+    TS_NOTHING(&ts, TS_MS(10));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_FIN_WAIT_1);
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 1102);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_FIN_WAIT_2);
+    ts_free(&ts);
+
+    ts_init(&ts, NULL);
+    connect_fixed(&ts);
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(1), ts.sock), 0);
+    TS_NOTHING(&ts, TS_SEC(100));
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), SK_NEVER);
+    TS_INJECT(&ts, TS_SEC(100), .flags = TS_SA, .seq = 5000, .ack = 1001);
+    TS_EXPECT(&ts, TS_SEC(100), .flags = TS_R, .seq = 1001);
+    TS_NOTHING(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_active_open_options);
@@ -403,5 +449,6 @@ int main(void)
     SK_RUN(test_syn_duplicate_in_syn_received);
     SK_RUN(test_accept_event_and_peer);
     SK_RUN(test_synack_retransmission_in_established);
+    SK_RUN(test_send_and_close_in_syn_sent);
     return sk_test_finish();
 }

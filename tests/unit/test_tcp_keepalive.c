@@ -103,6 +103,30 @@ static void test_keepalive_option_ranges(void)
     ts_free(&ts);
 }
 
+/* RFC 1122 §4.2.3.6: the idle time "MUST default to no less than two
+ * hours"; turned on without options: the first probe exactly 7200 s after
+ * the last segment received, then every 75 s, and after 9 unanswered
+ * probes the connection ends with SK_ETIMEDOUT (Linux's defaults). */
+static void test_keepalive_defaults(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_KEEPALIVE, 1), 0);
+    sk_time_us t = TS_MS(1) + TS_SEC(7200);
+    TS_NOTHING(&ts, t - 1);
+    for (int i = 0; i < 9; i++) {
+        TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1000, .ack = 5001);
+        TS_NOTHING(&ts, t + TS_SEC(75) - 1);
+        t += TS_SEC(75);
+    }
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    TS_NOTHING(&ts, t);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSED);
+    SK_CHECK_EQ_I(ts_info(&ts).error, SK_ETIMEDOUT);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_keepalive_off_by_default);
@@ -110,5 +134,6 @@ int main(void)
     SK_RUN(test_keepalive_postponed_by_traffic);
     SK_RUN(test_keepalive_idle_changed_after_enable);
     SK_RUN(test_keepalive_option_ranges);
+    SK_RUN(test_keepalive_defaults);
     return sk_test_finish();
 }

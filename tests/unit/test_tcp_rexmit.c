@@ -125,9 +125,13 @@ static void test_timer_restarts_on_ack(void)
     ts_free(&ts);
 }
 
-/* Karn's rule (RFC 6298 §3): no sample from a retransmitted segment; the
- * backed-off RTO is kept until new data is acknowledged, then the next
- * fresh segment is timed again. */
+/* Karn's rule (RFC 6298 §3): no sample from a retransmitted segment. The
+ * backed-off RTO is kept until a valid sample (RFC 6298 §5 note; RFC 9293
+ * §3.8.2 MUST-19: "keeping the backed-off value until a subsequent segment
+ * with new data has been sent and acknowledged without retransmission").
+ * An ACK of the retransmission alone must not collapse it: if the RTT had
+ * grown past the old RTO, every new segment would time out before its ACK
+ * and no sample could ever be taken. */
 static void test_karn(void)
 {
     sk_stack_config cfg;
@@ -145,20 +149,64 @@ static void test_karn(void)
     SK_CHECK_EQ(in.srtt_us, 100000);
     SK_CHECK_EQ(in.rttvar_us, 50000);
     SK_CHECK_EQ(in.rto_us, 300000);
-    /* the next segment is fresh and timed; its timer uses the base RTO */
+    /* the next segment is fresh and timed, and its timer still runs with
+     * the backed-off RTO: 600 ms, not 300 */
     t = TS_SEC(2);
     SK_CHECK_EQ_I(ts_send(&ts, t, 100), 100);
     TS_EXPECT(&ts, t, .flags = TS_PA, .seq = 1101, .ack = 5001, .len = 100);
-    TS_NOTHING(&ts, t + TS_MS(300) - 1);
-    TS_EXPECT(&ts, t + TS_MS(300), .flags = TS_PA, .seq = 1101, .ack = 5001, .len = 100);
-    TS_INJECT(&ts, t + TS_MS(320), .flags = TS_A, .seq = 5001, .ack = 1201);
-    SK_CHECK_EQ(ts_info(&ts).srtt_us, 100000);
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), t + TS_MS(600));
+    TS_NOTHING(&ts, t + TS_MS(400) - 1);
+    /* the path is slower now: 400 ms, a valid sample (sent once) */
+    TS_INJECT(&ts, t + TS_MS(400), .flags = TS_A, .seq = 5001, .ack = 1201);
+    in = ts_info(&ts);
+    /* |100000 - 400000| = 300000: RTTVAR = 37500 + 75000, SRTT = 87500 +
+     * 50000; RTO = SRTT + 4 RTTVAR, and the backoff is over */
+    SK_CHECK_EQ(in.rttvar_us, 112500);
+    SK_CHECK_EQ(in.srtt_us, 137500);
+    SK_CHECK_EQ(in.rto_us, 137500 + 4 * 112500);
+    TS_NOTHING(&ts, TS_MS(2999));
     t = TS_SEC(3);
     SK_CHECK_EQ_I(ts_send(&ts, t, 100), 100);
     TS_EXPECT(&ts, t, .flags = TS_PA, .seq = 1201, .ack = 5001, .len = 100);
-    TS_INJECT(&ts, t + TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 1301);
-    in = ts_info(&ts);
-    SK_CHECK_EQ(in.srtt_us, (7 * 100000 + 20000) / 8);
+    TS_NOTHING(&ts, t + 587500 - 1);
+    TS_EXPECT(&ts, t + 587500, .flags = TS_PA, .seq = 1201, .ack = 5001, .len = 100);
+    TS_INJECT(&ts, t + TS_MS(600), .flags = TS_A, .seq = 5001, .ack = 1301);
+    SK_CHECK_EQ(ts_info(&ts).srtt_us, 137500); /* retransmitted: no sample */
+    ts_free(&ts);
+}
+
+/* max_retries counts timeouts without progress (RFC 9293 §3.8.3 R2), not
+ * the RTO backoff: an ACK of new data restarts the count although the
+ * backed-off RTO is kept (no valid sample, RFC 6298 §5). */
+static void test_retry_count_restarts_on_progress(void)
+{
+    sk_stack_config cfg;
+    small_rto_config(&cfg);
+    cfg.max_retries = 2;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    ts.peer_mss = 1000;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(100))); /* RTO 300 ms */
+    sk_time_us t = TS_SEC(1);
+    SK_CHECK_EQ_I(ts_send(&ts, t, 2000), 2000);
+    TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1001, .ack = 5001, .len = 1000);
+    TS_EXPECT(&ts, t, .flags = TS_PA, .seq = 2001, .ack = 5001, .len = 1000);
+    TS_EXPECT(&ts, t + TS_MS(300), .flags = TS_A, .seq = 1001, .ack = 5001, .len = 1000);
+    TS_EXPECT(&ts, t + TS_MS(900), .flags = TS_A, .seq = 1001, .ack = 5001, .len = 1000);
+    /* progress: the first segment; go-back-N resends the second with the
+     * RTO still backed off twice (1200 ms) */
+    t += TS_MS(1000);
+    TS_INJECT(&ts, t, .flags = TS_A, .seq = 5001, .ack = 2001);
+    TS_EXPECT(&ts, t, .flags = TS_PA, .seq = 2001, .ack = 5001, .len = 1000);
+    TS_NOTHING(&ts, t + TS_MS(1200) - 1);
+    /* two more timeouts are allowed after the progress */
+    TS_EXPECT(&ts, t + TS_MS(1200), .flags = TS_PA, .seq = 2001, .ack = 5001, .len = 1000);
+    TS_EXPECT(&ts, t + TS_MS(3600), .flags = TS_PA, .seq = 2001, .ack = 5001, .len = 1000);
+    TS_NOTHING(&ts, t + TS_MS(8400) - 1);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    TS_NOTHING(&ts, t + TS_MS(8400));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSED);
+    SK_CHECK_EQ_I(ts_info(&ts).error, SK_ETIMEDOUT);
     ts_free(&ts);
 }
 
@@ -273,6 +321,7 @@ int main(void)
     SK_RUN(test_retransmit_timing_and_backoff);
     SK_RUN(test_timer_restarts_on_ack);
     SK_RUN(test_karn);
+    SK_RUN(test_retry_count_restarts_on_progress);
     SK_RUN(test_rto_3s_after_syn_retransmission);
     SK_RUN(test_retransmission_limit);
     SK_RUN(test_timeout_collapses_cwnd);

@@ -463,6 +463,45 @@ static void test_window_update_ignores_reordered_segments(void)
     ts_free(&ts);
 }
 
+/* Both sides probe a zero window with a byte of data (as we do, RFC 9293
+ * §3.8.6.1) and each takes the other's probe. The peer's next segments
+ * carry SEQ = its SND.UNA (its probe byte is beyond the window it knows),
+ * one below our RCV.NXT: not acceptable. Dropping them, and the peer
+ * dropping ours for the same reason, is an endless ACK war in which
+ * neither window ever reopens, while RFC 9293 §3.8.6.1 requires that "the
+ * reopening of the window will be reliably reported". The ACK field of
+ * such a segment is taken when it acknowledges new data. */
+static void test_crossed_probes_reopen_window(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10))); /* RTO 1 s */
+    TS_INJECT(&ts, TS_MS(100), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(0));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(200), 10), 10);
+    TS_NOTHING(&ts, TS_MS(200));
+    TS_EXPECT(&ts, TS_MS(1200), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 1);
+    /* the peer's own probe (it believes our window is closed): taken */
+    TS_INJECT(&ts, TS_MS(1205), .flags = TS_PA, .seq = 5001, .ack = 1001, .len = 1, TS_WIN(0));
+    SK_CHECK_EQ(ts_info(&ts).rcv_nxt, 5002);
+    TS_EXPECT(&ts, TS_MS(1245), .flags = TS_A, .seq = 1001, .ack = 5002);
+    /* the peer took our probe byte and opened its window; its ACK has the
+     * SEQ of its own probe */
+    TS_INJECT(&ts, TS_MS(1300), .flags = TS_A, .seq = 5001, .ack = 1002, TS_WIN(1000));
+    SK_CHECK_EQ(ts_info(&ts).snd_una, 1002);
+    SK_CHECK_EQ(ts_info(&ts).snd_wnd, 1000);
+    TS_EXPECT(&ts, TS_MS(1300), .flags = TS_PA, .seq = 1002, .ack = 5002, .len = 9);
+    TS_NOTHING(&ts, TS_MS(1300));
+    /* a keepalive-like segment one below RCV.NXT that acknowledges nothing
+     * new is still only answered (RFC 9293 §3.10.7.4 first) */
+    TS_INJECT(&ts, TS_MS(1310), .flags = TS_A, .seq = 5001, .ack = 1002, TS_WIN(1000));
+    TS_EXPECT(&ts, TS_MS(1310), .flags = TS_A, .seq = 1011, .ack = 5002);
+    TS_NOTHING(&ts, TS_MS(1310));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->dup_acks_in, 0);
+    TS_INJECT(&ts, TS_MS(1320), .flags = TS_A, .seq = 5002, .ack = 1011, TS_WIN(1000));
+    TS_NOTHING(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_zero_window_persist);
@@ -480,5 +519,6 @@ int main(void)
     SK_RUN(test_small_window_update_stops_timer);
     SK_RUN(test_fin_into_zero_window_kept_open);
     SK_RUN(test_window_update_ignores_reordered_segments);
+    SK_RUN(test_crossed_probes_reopen_window);
     return sk_test_finish();
 }
