@@ -320,7 +320,14 @@ int sk_tcp_abort(sk_stack *s, sk_time_us now, sk_sock sock)
     t->flags &= ~(uint32_t)SK_TF_APP_HELD;
     sk_ilist_remove(&s->env, &s->env.ev_list, sk_tcb_index(&s->env, t),
                     offsetof(sk_tcb, ev_link));
-    sk_tcb_reset(&s->env, t, 0, now);
+    /* RFC 9293 §3.10.5: in CLOSING and LAST-ACK both sides have sent their
+     * FIN and the peer is only waiting for our ACK or its own: ABORT just
+     * deletes the TCB. A RST there could cut the peer's TIME-WAIT short
+     * (RFC 1337); Linux, too, sends none in those states. */
+    if (t->state == SK_TCP_CLOSING || t->state == SK_TCP_LAST_ACK)
+        sk_tcb_close(&s->env, t, 0, now);
+    else
+        sk_tcb_reset(&s->env, t, 0, now);
     return 0;
 }
 

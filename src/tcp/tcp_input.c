@@ -121,7 +121,12 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     uint16_t mtu_mss = (uint16_t)(e->cfg.mtu - 40);
     uint16_t adv = l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
     sk_tcb_init_conn(e, t, tu, adv, now);
-    t->flags |= SK_TF_PASSIVE | (l->flags & SK_TF_NODELAY);
+    /* a new connection inherits the listener's options, as with BSD
+     * sockets: Nagle off, keepalive and its timings */
+    t->flags |= SK_TF_PASSIVE | (l->flags & (SK_TF_NODELAY | SK_TF_KEEPALIVE));
+    t->keep_idle = l->keep_idle;
+    t->keep_intvl = l->keep_intvl;
+    t->keep_cnt = l->keep_cnt;
     t->parent = sk_tcb_index(e, l);
     l->pending++;
     t->irs = seg->seq;

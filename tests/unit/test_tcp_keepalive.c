@@ -56,6 +56,29 @@ static void test_keepalive_probes_and_drop(void)
     ts_free(&ts);
 }
 
+/* Keepalive and its timings set on a listener carry over to the
+ * connections it accepts (as SO_KEEPALIVE and TCP_KEEPIDLE do on Linux):
+ * the first probe comes one idle time after the handshake's last segment. */
+static void test_keepalive_inherited_from_listener(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_listen(&ts, 0));
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.listener, SK_SO_KEEPIDLE_US, TS_SEC(10)), 0);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.listener, SK_SO_KEEPINTVL_US, TS_SEC(1)), 0);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.listener, SK_SO_KEEPCNT, 2), 0);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.listener, SK_SO_KEEPALIVE, 1), 0);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    sk_time_us t = TS_MS(1) + TS_SEC(10);
+    TS_NOTHING(&ts, t - 1);
+    TS_EXPECT(&ts, t, .flags = TS_A, .seq = ts.us_isn, .ack = ts.peer_isn + 1, .len = 0);
+    TS_EXPECT(&ts, t + TS_SEC(1), .flags = TS_A, .seq = ts.us_isn, .ack = ts.peer_isn + 1);
+    TS_NOTHING(&ts, t + TS_SEC(2));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSED);
+    SK_CHECK_EQ_I(ts_info(&ts).error, SK_ETIMEDOUT);
+    ts_free(&ts);
+}
+
 /* Traffic from the peer postpones the first probe. */
 static void test_keepalive_postponed_by_traffic(void)
 {
@@ -135,5 +158,6 @@ int main(void)
     SK_RUN(test_keepalive_idle_changed_after_enable);
     SK_RUN(test_keepalive_option_ranges);
     SK_RUN(test_keepalive_defaults);
+    SK_RUN(test_keepalive_inherited_from_listener);
     return sk_test_finish();
 }

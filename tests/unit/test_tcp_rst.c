@@ -376,6 +376,38 @@ static void test_abort(void)
     ts_free(&ts);
 }
 
+/* RFC 9293 §3.10.5: ABORT in CLOSING or LAST-ACK deletes the TCB without a
+ * RST (both FINs are out; a RST could end the peer's TIME-WAIT early). */
+static void test_abort_in_closing_and_last_ack(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(10), ts.sock), 0);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_FA, .seq = 1001, .ack = 5001);
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_FA, .seq = 5001, .ack = 1001);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSING);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1002, .ack = 5002);
+    SK_CHECK_EQ_I(sk_tcp_abort(ts.s, TS_MS(12), ts.sock), 0);
+    TS_NOTHING(&ts, TS_SEC(100));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->resets_out, 0);
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), SK_NEVER);
+    ts_free(&ts);
+
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_FA, .seq = 5001, .ack = 1001);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5002);
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(20), ts.sock), 0);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_LAST_ACK);
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_FA, .seq = 1001, .ack = 5002);
+    SK_CHECK_EQ_I(sk_tcp_abort(ts.s, TS_MS(21), ts.sock), 0);
+    TS_NOTHING(&ts, TS_SEC(100));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->resets_out, 0);
+    SK_CHECK_EQ_I(sk_tcp_abort(ts.s, TS_SEC(100), ts.sock), SK_EBADHANDLE);
+    ts_free(&ts);
+}
+
 /* An ACK for data never sent is answered with an ACK and dropped
  * (RFC 9293 §3.10.7.4 fifth); an ACK older than SND.UNA - MAX.SND.WND is
  * challenged (RFC 5961 §5.2). */
@@ -440,6 +472,7 @@ int main(void)
     SK_RUN(test_backlog_full);
     SK_RUN(test_abort);
     SK_RUN(test_abort_after_timeout);
+    SK_RUN(test_abort_in_closing_and_last_ack);
     SK_RUN(test_bad_acks_in_established);
     SK_RUN(test_old_ack_boundary);
     return sk_test_finish();
