@@ -111,6 +111,7 @@ struct sk_tcb {
     uint32_t max_snd_wnd; /* largest window the peer offered */
     uint16_t snd_mss;     /* effective MSS for what we send */
     uint16_t adv_mss;     /* MSS we announce */
+    uint16_t rcv_mss;     /* the peer's full-sized segment, as seen (delayed ACK) */
     uint8_t snd_wscale, rcv_wscale;
 
     /* Receive sequence space */

@@ -578,10 +578,13 @@ static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
 }
 
 /* Delayed ACK (RFC 1122 §4.2.3.2, RFC 5681 §4.2): at least every second
- * full-sized segment, and within delack_us otherwise. */
+ * full-sized segment, and within delack_us otherwise. "Full-sized" is the
+ * sender's SMSS, which may be below the MSS we announced (a smaller MTU on
+ * its side): rcv_mss is the largest segment seen so far (at least 536,
+ * RFC 9293 §3.7.1, at most our MSS), as Linux estimates it. */
 static void schedule_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (t->rcv_unacked >= 2u * t->adv_mss) {
+    if (t->rcv_unacked >= 2u * t->rcv_mss) {
         ack_now(e, t);
         return;
     }
@@ -592,6 +595,8 @@ static void schedule_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
 static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint32_t len,
                              sk_time now)
 {
+    if (len > t->rcv_mss)
+        t->rcv_mss = (uint16_t)(len < t->adv_mss ? len : t->adv_mss);
     sk_ring_write(&t->rcvbuf, data, len);
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, len);
     bool had_holes = t->n_reass > 0;

@@ -51,6 +51,7 @@ void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv
 {
     t->tuple = *tu;
     t->adv_mss = adv_mss;
+    t->rcv_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
     t->snd_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
     t->rcv_wscale = e->cfg.window_scaling ? our_wscale(e->cfg.rcvbuf) : 0;
     t->last_rcv = now;

@@ -25,6 +25,30 @@ static void test_delayed_ack_single_segment(void)
     ts_free(&ts);
 }
 
+/* "Full-sized" is the sender's SMSS, not the MSS we announced: a peer whose
+ * own MTU limits it to 536-byte segments gets an ACK for every second one,
+ * not every sixth (2 x 1460 bytes); small segments never lower the
+ * estimate below 536 (RFC 5681 §4.2, RFC 9293 §3.7.1). */
+static void test_ack_every_second_segment_of_smaller_smss(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 536);
+    TS_NOTHING(&ts, TS_MS(10));
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 5537, .ack = 1001, .len = 536);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1001, .ack = 6073);
+    TS_NOTHING(&ts, TS_MS(11));
+    /* three 300-byte segments (900 < 2 x 536): only the timer ACKs them */
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 6073, .ack = 1001, .len = 300);
+    TS_INJECT(&ts, TS_MS(21), .flags = TS_A, .seq = 6373, .ack = 1001, .len = 300);
+    TS_INJECT(&ts, TS_MS(22), .flags = TS_A, .seq = 6673, .ack = 1001, .len = 300);
+    TS_NOTHING(&ts, TS_MS(60) - 1);
+    TS_EXPECT(&ts, TS_MS(60), .flags = TS_A, .seq = 1001, .ack = 6973);
+    ts_discard(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
 /* RFC 5681 §4.2: an ACK at least for every second full-sized segment. */
 static void test_ack_every_second_full_segment(void)
 {
@@ -408,6 +432,7 @@ static void test_urgent_data_inline(void)
 int main(void)
 {
     SK_RUN(test_delayed_ack_single_segment);
+    SK_RUN(test_ack_every_second_segment_of_smaller_smss);
     SK_RUN(test_ack_every_second_full_segment);
     SK_RUN(test_piggybacked_ack);
     SK_RUN(test_out_of_order);
