@@ -216,7 +216,8 @@ int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer
 int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
                    const sk_connect_opts *opts, sk_sock *out);
 /* Queue bytes to send; returns bytes taken (may be fewer than len), or
- * SK_EAGAIN when the send buffer is full, or an error. */
+ * SK_EAGAIN when the send buffer is full, or an error. send, recv and
+ * shutdown on a listener return SK_ENOTCONN. */
 ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *data, size_t len);
 /* Read received bytes; returns bytes read, 0 at end of stream (the peer
  * sent FIN and everything before it was read), SK_EAGAIN when nothing is

@@ -18,20 +18,18 @@ sk_tcb *sk_stack_tcb(const sk_stack *s, sk_sock h)
     return t;
 }
 
-static sk_tcb *conn_of(const sk_stack *s, sk_sock h)
-{
-    sk_tcb *t = sk_stack_tcb(s, h);
-    return t != NULL && !(t->flags & SK_TF_LISTENER) ? t : NULL;
-}
-
 /* The connection behind a handle for a data call, or the error that call
- * returns: a stale handle, or the connection's pending error (reset,
- * timeout ...), which every later call keeps reporting. */
+ * returns: a stale handle, a listener (not a connection: SK_ENOTCONN, as
+ * POSIX send/recv/shutdown on a listening socket), or the connection's
+ * pending error (reset, timeout ...), which every later call keeps
+ * reporting. */
 static int io_conn(const sk_stack *s, sk_sock sock, sk_tcb **out)
 {
-    sk_tcb *t = conn_of(s, sock);
+    sk_tcb *t = sk_stack_tcb(s, sock);
     if (t == NULL)
         return SK_EBADHANDLE;
+    if (t->flags & SK_TF_LISTENER)
+        return SK_ENOTCONN;
     if (t->error != 0)
         return t->error;
     *out = t;

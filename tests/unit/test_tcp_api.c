@@ -106,10 +106,11 @@ static void test_listen_connect_misuse(void)
     SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 80, NULL, &l), 0);
     SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 80, NULL, &l2), SK_EADDRINUSE);
     SK_CHECK_EQ_I(sk_tcp_accept(ts.s, l, &c, NULL), SK_EAGAIN);
-    /* a listener is not a connection */
+    /* a listener is not a connection (POSIX: ENOTCONN) */
     char b[4];
-    SK_CHECK_EQ_I(sk_tcp_send(ts.s, 0, l, "x", 1), SK_EBADHANDLE);
-    SK_CHECK_EQ_I(sk_tcp_recv(ts.s, 0, l, b, sizeof b), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_send(ts.s, 0, l, "x", 1), SK_ENOTCONN);
+    SK_CHECK_EQ_I(sk_tcp_recv(ts.s, 0, l, b, sizeof b), SK_ENOTCONN);
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, 0, l), SK_ENOTCONN);
 
     sk_endpoint any = ep(0, 0, 0, 0, 80);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &any, NULL, &c), SK_EINVAL);
@@ -352,7 +353,7 @@ static void test_wrong_state_calls(void)
     /* a listener: close releases the port at once; the old handle is stale */
     sk_sock l, l2, c;
     SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 90, NULL, &l), 0);
-    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(4), l), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(4), l), SK_ENOTCONN);
     SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(4), l), 0);
     SK_CHECK_EQ_I(sk_tcp_accept(ts.s, l, &c, NULL), SK_EBADHANDLE);
     SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(4), l), SK_EBADHANDLE);
