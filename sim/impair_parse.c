@@ -160,6 +160,12 @@ static int parse_scaled(const struct key *k, span val, uint64_t *out, char *err,
         ERR("%s: '%.*s' is too large", k->name, SPAN(val));
         return -1;
     }
+    /* rate, queue and mtu: 0 in the config means "no limit", so a value
+     * that rounds to 0 would silently turn the limit off. Times may be 0. */
+    if (x < 1.0 && k->units != time_units) {
+        ERR("%s: '%.*s' rounds to 0 (0 means no limit: leave the key out)", k->name, SPAN(val));
+        return -1;
+    }
     *out = (uint64_t)x;
     return 0;
 }

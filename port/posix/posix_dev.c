@@ -159,8 +159,13 @@ int sk_posix_dev_write(sk_posix_dev *dev, const uint8_t *frame, size_t len)
         if (errno == EINTR)
             continue;
         /* ENOBUFS/EAGAIN: the kernel's queue is full; EIO: the interface is
-         * down. Like a real link, the frame is lost and TCP recovers. */
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EIO)
+         * down; EINVAL: the kernel refuses this one frame (a TUN packet
+         * whose version nibble is neither 4 nor 6, as a corrupting
+         * impairment makes; a TAP frame shorter than an Ethernet header).
+         * Like a real link, the frame is lost and TCP recovers. A removed
+         * device fails every write (EBADFD): that one is fatal. */
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EIO ||
+            errno == EINVAL)
             return 1;
         return -1;
     }

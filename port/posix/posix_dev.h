@@ -38,8 +38,9 @@ void sk_posix_dev_close(sk_posix_dev *dev);
 
 /* Read one frame: its length, 0 when none is waiting, -1 on an error. */
 long sk_posix_dev_read(sk_posix_dev *dev, uint8_t *buf, size_t cap);
-/* Write one frame: 0, 1 when the kernel had no room (the frame is dropped,
- * as a full queue on a real link would), -1 on an error. */
+/* Write one frame: 0, 1 when the kernel had no room or refused the frame
+ * as malformed (it is dropped, as a full queue or a bad frame on a real link
+ * would be), -1 on an error (the device is gone). */
 int sk_posix_dev_write(sk_posix_dev *dev, const uint8_t *frame, size_t len);
 
 /* A random locally administered unicast MAC (02:xx:xx:xx:xx:xx family) for

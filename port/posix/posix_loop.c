@@ -269,7 +269,8 @@ int sk_posix_loop_step(sk_posix_loop *l, uint64_t timeout_us)
 
 int sk_posix_loop_linger(sk_posix_loop *l, uint64_t max_us)
 {
-    sk_time_us until = sk_posix_loop_clock(l) + max_us;
+    sk_time_us now = sk_posix_loop_clock(l);
+    sk_time_us until = max_us >= SK_NEVER - now ? SK_NEVER : now + max_us; /* no wrap */
     if (sk_posix_loop_flush(l) != 0)
         return -1;
     while (l->now < until && ((l->has_imp_out && sk_impair_pending(&l->imp_out) > 0) ||

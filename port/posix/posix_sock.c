@@ -5,7 +5,9 @@
 static sk_time_us deadline_of(sk_posix_loop *l, uint64_t timeout_us)
 {
     sk_time_us now = sk_posix_loop_clock(l);
-    return timeout_us == 0 ? SK_NEVER : now + timeout_us;
+    /* a timeout past the end of the clock is no limit, not a wrapped-around
+     * deadline in the past */
+    return timeout_us == 0 || timeout_us >= SK_NEVER - now ? SK_NEVER : now + timeout_us;
 }
 
 /* Run the loop until `sock` shows one of `mask` (returns 0), the deadline

@@ -670,6 +670,23 @@ static void test_parse_errors(void)
     expect_error("queue=64k", "queue needs rate (the queue fills only behind a rate limit)");
 }
 
+/* In the config 0 means "no limit": a rate, queue or MTU written in the spec
+ * that rounds to 0 must be refused, not turned into an unlimited link. */
+static void test_parse_zero_limit_rejected(void)
+{
+    expect_error("rate=0.4bit", "rate: '0.4bit' rounds to 0 (0 means no limit: leave the key out)");
+    expect_error("rate=0mbit", "rate: '0mbit' rounds to 0 (0 means no limit: leave the key out)");
+    expect_error("rate=1mbit,queue=0",
+                 "queue: '0' rounds to 0 (0 means no limit: leave the key out)");
+    expect_error("mtu=0.4", "mtu: '0.4' rounds to 0 (0 means no limit: leave the key out)");
+    sk_impair_config c;
+    SK_CHECK_EQ_I(sk_impair_parse("rate=0.5bit,mtu=0.5", &c, NULL, 0), 0); /* rounds to 1 */
+    SK_CHECK_EQ(c.bandwidth_bps, 1);
+    SK_CHECK_EQ(c.mtu, 1);
+    SK_CHECK_EQ_I(sk_impair_parse("delay=0.4us", &c, NULL, 0), 0); /* a time of 0 is fine */
+    SK_CHECK_EQ(c.delay_us, 0);
+}
+
 static void test_parse_error_buffer(void)
 {
     sk_impair_config c;
@@ -708,6 +725,7 @@ int main(void)
     SK_RUN(test_parse_units_and_forms);
     SK_RUN(test_parse_empty_is_perfect);
     SK_RUN(test_parse_errors);
+    SK_RUN(test_parse_zero_limit_rejected);
     SK_RUN(test_parse_error_buffer);
     return sk_test_finish();
 }

@@ -1,0 +1,161 @@
+/* port/posix: the event loop and the blocking calls, without a real device.
+ * A "device" here is one end of an AF_UNIX SOCK_SEQPACKET pair: it keeps
+ * frame boundaries, is non-blocking and pollable like a TUN descriptor, so
+ * two stacks (SK_LINK_IP) can talk through it with no root and no netns. */
+#include "posix/posix_loop.h"
+#include "posix/posix_sock.h"
+#include "posix/posix_sys.h"
+#include "sk_test.h"
+#include "synack/error.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void *alloc_fn(void *ctx, size_t n)
+{
+    (void)ctx;
+    return malloc(n);
+}
+
+static void release_fn(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    (void)n;
+    free(p);
+}
+
+typedef struct {
+    sk_posix_dev dev;
+    sk_stack *st;
+    sk_posix_loop loop; /* 64 KiB buffer: the hosts are static */
+} host;
+
+static host host_a, host_b;
+static int pair[2];
+
+static int host_open(host *h, int fd, const char *addr, uint64_t seed,
+                     const sk_impair_config *imp_out)
+{
+    memset(&h->dev, 0, sizeof h->dev);
+    h->dev.fd = fd;
+    h->dev.kind = SK_DEV_TUN;
+    h->dev.mtu = 1500;
+    snprintf(h->dev.name, sizeof h->dev.name, "pair%d", fd);
+    sk_stack_config cfg;
+    sk_stack_config_default(&cfg);
+    if (sk_ip4_prefix_from_str(addr, &cfg.addr, &cfg.prefix_len) != 0)
+        return -1;
+    cfg.link = SK_LINK_IP;
+    cfg.mtu = 1500;
+    cfg.seed = seed;
+    cfg.alloc = (sk_allocator){alloc_fn, release_fn, NULL};
+    if (sk_stack_create(&cfg, &h->st) != 0)
+        return -1;
+    char err[256];
+    sk_posix_loop_config lc = {.stack = h->st, .dev = &h->dev, .impair_out = imp_out,
+                               .impair_seed = seed};
+    return sk_posix_loop_init(&h->loop, &lc, err, sizeof err);
+}
+
+static void host_close(host *h)
+{
+    sk_posix_loop_free(&h->loop);
+    sk_stack_destroy(h->st);
+    close(h->dev.fd);
+}
+
+static int open_pair(void)
+{
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0)
+        return -1;
+    return 0;
+}
+
+static sk_endpoint endpoint(uint8_t last, uint16_t port)
+{
+    sk_endpoint e = {sk_ipaddr_from_ip4(sk_ip4_make(192, 0, 2, last)), port};
+    return e;
+}
+
+/* The server side runs in its own thread: accept, echo one message, close. */
+static void *server_main(void *arg)
+{
+    int *result = arg;
+    sk_sock ls, s;
+    uint8_t buf[64];
+    *result = sk_tcp_listen(host_b.st, 7, NULL, &ls);
+    if (*result == 0)
+        *result = sk_blocking_accept(&host_b.loop, ls, 5000000u, &s, NULL);
+    if (*result != 0)
+        return NULL;
+    ptrdiff_t n = sk_blocking_recv(&host_b.loop, s, buf, sizeof buf, 5000000u);
+    if (n > 0)
+        n = sk_blocking_send_all(&host_b.loop, s, buf, (size_t)n, 5000000u);
+    *result = n > 0 ? sk_blocking_close(&host_b.loop, s, 5000000u) : (int)n;
+    return NULL;
+}
+
+/* A timeout as large as the clock (UINT64_MAX, "as long as it takes") must
+ * not wrap around into a deadline in the past: each call waits for its
+ * event instead of returning SK_ETIMEDOUT at once. */
+static void test_blocking_calls_with_largest_timeout(void)
+{
+    SK_CHECK_EQ_I(open_pair(), 0);
+    SK_CHECK_EQ_I(host_open(&host_a, pair[0], "192.0.2.2/24", 1, NULL), 0);
+    SK_CHECK_EQ_I(host_open(&host_b, pair[1], "192.0.2.1/24", 2, NULL), 0);
+    int server_result = -1;
+    pthread_t th;
+    SK_CHECK_EQ_I(pthread_create(&th, NULL, server_main, &server_result), 0);
+    sk_endpoint peer = endpoint(1, 7);
+    sk_sock s;
+    int r = sk_blocking_connect(&host_a.loop, &peer, UINT64_MAX, &s);
+    SK_CHECK_EQ_I(r, 0);
+    if (r == 0) {
+        static const char msg[] = "hello";
+        char back[16] = {0};
+        SK_CHECK_EQ_I(sk_blocking_send_all(&host_a.loop, s, msg, 5, UINT64_MAX), 5);
+        SK_CHECK_EQ_I(sk_blocking_recv(&host_a.loop, s, back, sizeof back, UINT64_MAX), 5);
+        SK_CHECK_MEM(back, msg, 5);
+        SK_CHECK_EQ_I(sk_blocking_close(&host_a.loop, s, UINT64_MAX - 1), 0);
+    }
+    pthread_join(th, NULL);
+    SK_CHECK_EQ_I(server_result, 0);
+    host_close(&host_a);
+    host_close(&host_b);
+}
+
+/* linger(max_us = UINT64_MAX) waits until the delay line is empty; it must
+ * not compute a wrapped end time and return with the frame still held. */
+static void test_linger_largest_max_delivers(void)
+{
+    SK_CHECK_EQ_I(open_pair(), 0);
+    sk_impair_config slow = {.delay_us = 20000};
+    SK_CHECK_EQ_I(host_open(&host_a, pair[0], "192.0.2.2/24", 3, &slow), 0);
+    sk_endpoint peer = endpoint(1, 7);
+    sk_sock s;
+    SK_CHECK_EQ_I(sk_tcp_connect(host_a.st, sk_posix_loop_clock(&host_a.loop), &peer, NULL, &s),
+                  0);
+    SK_CHECK_EQ_I(sk_posix_loop_flush(&host_a.loop), 0);
+    SK_CHECK_EQ_I(sk_impair_pending(&host_a.loop.imp_out), 1); /* the SYN, delayed */
+    SK_CHECK_EQ_I(sk_posix_loop_linger(&host_a.loop, UINT64_MAX), 0);
+    SK_CHECK_EQ_I(sk_impair_pending(&host_a.loop.imp_out), 0);
+    uint8_t frame[128];
+    ssize_t n = recv(pair[1], frame, sizeof frame, MSG_DONTWAIT);
+    SK_CHECK(n >= 40); /* the SYN came out: IPv4, TCP */
+    SK_CHECK_EQ_I(frame[0], 0x45);
+    SK_CHECK_EQ_I(frame[9], 6);
+    host_close(&host_a);
+    close(pair[1]);
+}
+
+int main(void)
+{
+    alarm(60); /* a hang is a failure, not a stuck test run */
+    SK_RUN(test_blocking_calls_with_largest_timeout);
+    SK_RUN(test_linger_largest_max_delivers);
+    return sk_test_finish();
+}
