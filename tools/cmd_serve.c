@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,6 +45,7 @@ typedef struct {
     sk_stack *stack;
     sk_posix_loop *loop;
     const char *root;
+    char *root_real;       /* realpath(root): files must resolve inside it */
     uint16_t port[SVC__COUNT];
     bool on[SVC__COUNT];
     sk_sock listener[SVC__COUNT];
@@ -175,24 +177,49 @@ static void http_error(conn *c, int status, bool keep, int minor, bool head)
     }
 }
 
-/* A file under the root: 0 and an open fd with its size, or a status. */
-static int open_under_root(const char *root, const char *path, int *fd, uint64_t *size)
+/* Resolve `full` (symlinks, "." and "..") into real[PATH_MAX] and require
+ * the result to be inside the canonical root: a symlink in the document
+ * root must not serve files from outside it. 0, or a status. */
+static int resolve_under_root(const char *root_real, const char *full, char *real)
 {
-    char full[4096];
+    if (realpath(full, real) == NULL)
+        return errno == ENAMETOOLONG ? 414 : errno == EACCES ? 403 : 404;
+    size_t rl = strlen(root_real);
+    if (strcmp(root_real, "/") == 0)
+        return 0;
+    if (strncmp(real, root_real, rl) != 0 || (real[rl] != '\0' && real[rl] != '/'))
+        return 403;
+    return 0;
+}
+
+/* A file under the root: 0 and an open fd with its size, or a status. Only
+ * regular files are served: a device or a FIFO (opened non-blocking, so a
+ * FIFO swapped in after the check cannot hang the server) answers 404. */
+static int open_under_root(const char *root_real, const char *path, int *fd, uint64_t *size)
+{
+    char full[PATH_MAX], real[PATH_MAX];
     struct stat st;
-    int n = snprintf(full, sizeof full, "%s%s", root, path);
-    if (n < 0 || (size_t)n >= sizeof full - 16)
+    int n = snprintf(full, sizeof full, "%s%s", root_real, path);
+    if (n < 0 || (size_t)n >= sizeof full)
         return 414;
-    if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-        strcat(full, full[n - 1] == '/' ? "index.html" : "/index.html");
-        if (stat(full, &st) != 0)
-            return 404;
+    int r = resolve_under_root(root_real, full, real);
+    if (r != 0)
+        return r;
+    if (stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
+        n = snprintf(full, sizeof full, "%s/index.html", real);
+        if (n < 0 || (size_t)n >= sizeof full)
+            return 414;
+        if ((r = resolve_under_root(root_real, full, real)) != 0)
+            return r;
     }
-    if (!S_ISREG(st.st_mode))
-        return 404;
-    *fd = open(full, O_RDONLY | O_CLOEXEC);
+    *fd = open(real, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
     if (*fd < 0)
         return errno == EACCES ? 403 : 404;
+    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return 404;
+    }
     *size = (uint64_t)st.st_size;
     return 0;
 }
@@ -235,7 +262,7 @@ static void http_start(server *sv, conn *c, size_t head_len)
     c->page = NULL;
     c->pattern = false;
     if (sv->root != NULL) {
-        st = open_under_root(sv->root, req.path, &c->fd, &size);
+        st = open_under_root(sv->root_real, req.path, &c->fd, &size);
         type = tool_http_mime(req.path);
     } else {
         st = generated(c, req.path, &size, &type);
@@ -497,6 +524,10 @@ static int check_args(server *sv, const tool_net_opts *o)
         tool_error(CMD, "--root %s is not a directory", sv->root);
         return 2;
     }
+    if (sv->root != NULL && (sv->root_real = realpath(sv->root, NULL)) == NULL) {
+        tool_error(CMD, "--root %s: %s", sv->root, strerror(errno));
+        return 2;
+    }
     return 0;
 }
 
@@ -535,14 +566,17 @@ int cmd_serve(int argc, char **argv)
     if ((r = check_args(&sv, &o)) != 0)
         return r;
     tool_signals_install();
-    if (tool_net_start(&sv.net, CMD, &o, sv.log, serve_tweak) != 0)
+    if (tool_net_start(&sv.net, CMD, &o, sv.log, serve_tweak) != 0) {
+        free(sv.root_real);
         return 1;
+    }
     sv.stack = sv.net.stack;
     sv.loop = sv.net.loop;
     sv.max_conns = 4096;
     sv.conns = calloc(sv.max_conns, sizeof *sv.conns);
     r = sv.conns == NULL ? 1 : start_listeners(&sv) != 0 ? 1 : run(&sv);
     free(sv.conns);
+    free(sv.root_real);
     tool_net_stop(&sv.net);
     return r;
 }
