@@ -9,7 +9,12 @@
 
 size_t tool_http_head_len(const char *buf, size_t len)
 {
-    for (size_t i = 0; i + 1 < len; i++) {
+    /* Empty lines before the request line are not the end of a head: RFC
+     * 9112 §2.2 says to ignore them (a client may send a CRLF after a body). */
+    size_t start = 0;
+    while (start < len && (buf[start] == '\r' || buf[start] == '\n'))
+        start++;
+    for (size_t i = start; i + 1 < len; i++) {
         if (buf[i] != '\n')
             continue;
         if (buf[i + 1] == '\n')
