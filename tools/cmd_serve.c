@@ -16,6 +16,7 @@
 #define CMD "serve"
 #define OUT_CAP 32768
 #define DRAIN_US 2000000u /* how long SIGINT/SIGTERM waits for peers to close */
+#define IDLE_S_DEFAULT 60 /* --idle: an HTTP connection without progress is closed */
 
 enum svc { SVC_ECHO, SVC_DISCARD, SVC_HTTP, SVC_IPERF, SVC__COUNT };
 static const char *const svc_opt[SVC__COUNT] = {"--echo", "--discard", "--http", "--iperf"};
@@ -26,6 +27,7 @@ typedef struct {
     sk_endpoint peer;
     bool draining;         /* FIN sent at exit: read and drop until the peer's */
     sk_time_us t0, t_last; /* iperf: first and last byte */
+    sk_time_us t_active;   /* http: the last byte received or sent */
     uint64_t bytes;
     /* pending output: echo data, or an HTTP response head / body chunk */
     size_t out_len, out_off;
@@ -51,6 +53,7 @@ typedef struct {
     sk_sock listener[SVC__COUNT];
     conn **conns;          /* indexed by handle slot */
     uint32_t max_conns, nconns;
+    sk_time_us idle_us, next_sweep; /* http idle timeout */
     FILE *log;
 } server;
 
@@ -62,6 +65,9 @@ static const char usage_text[] =
     "  --http PORT [--root DIR]  HTTP/1.1: GET/HEAD files under DIR, or generated pages\n"
     "                            (/ and /bytes/N) when no DIR is given\n"
     "  --iperf PORT              iperf 2 TCP server: run `iperf -c ADDR -p PORT` against it\n"
+    "  --idle SECS               close an HTTP connection after SECS without progress\n"
+    "                            (default 60): 408 to a partial request, reset for a\n"
+    "                            client that stopped reading\n"
     "other options:\n";
 
 /* ---- connections ---- */
@@ -114,6 +120,7 @@ static int flush_out(server *sv, conn *c)
         if (n < 0)
             return -1;
         c->out_off += (size_t)n;
+        c->t_active = sv->loop->now;
     }
     c->out_off = c->out_len = 0;
     return 1;
@@ -145,7 +152,7 @@ static int pump_sink(server *sv, conn *c)
         if (n <= 0)
             return n == 0 ? 1 : -1;
         c->bytes += (uint64_t)n;
-        c->t_last = sv->loop->now;
+        c->t_last = c->t_active = sv->loop->now;
     }
 }
 
@@ -344,6 +351,7 @@ static int pump_http(server *sv, conn *c)
         if (n <= 0)
             return n == 0 ? 1 : -1;
         c->req_len += (size_t)n;
+        c->t_active = sv->loop->now;
     }
 }
 
@@ -387,7 +395,7 @@ static void accept_all(server *sv, enum svc svc)
         c->svc = svc;
         c->peer = peer;
         c->fd = -1;
-        c->t0 = c->t_last = sv->loop->now;
+        c->t0 = c->t_last = c->t_active = sv->loop->now;
         sv->conns[s.idx] = c;
         sv->nconns++;
         conn_pump(sv, c);
@@ -413,6 +421,44 @@ static void dispatch(server *sv)
         conn *c = listener ? NULL : conn_of(sv, ev.sock);
         if (c != NULL)
             conn_pump(sv, c);
+    }
+}
+
+/* RFC 9112 §9.8 lets a server close idle connections. Without a bound, a
+ * client that sends half a request head and stalls, never reads its
+ * response, or never answers our FIN would hold its slot (and ~40 KiB)
+ * forever: a few thousand such clients would shut everyone else out. */
+static void http_idle(server *sv, conn *c)
+{
+    if (c->draining || c->responding) {
+        /* the peer stopped reading or closing: reset (a close would leave
+         * the stack probing a zero window with our unsent data forever) */
+        sk_tcp_abort(sv->stack, sv->loop->now, c->sock);
+        conn_free(sv, c);
+        return;
+    }
+    c->t_active = sv->loop->now; /* one more period for the close below */
+    if (c->req_len > 0) {
+        http_error(c, 408, false, 1, false); /* RFC 9110 §15.5.9 */
+        conn_pump(sv, c);
+        return;
+    }
+    c->close_after = true; /* an idle persistent connection: just close it */
+    c->draining = true;
+    if (sk_tcp_shutdown(sv->stack, sv->loop->now, c->sock) != 0)
+        conn_end(sv, c, -1);
+}
+
+static void sweep_idle(server *sv)
+{
+    sk_time_us now = sv->loop->now;
+    if (now < sv->next_sweep)
+        return;
+    sv->next_sweep = now + 250000u;
+    for (uint32_t i = 0; i < sv->max_conns; i++) {
+        conn *c = sv->conns[i];
+        if (c != NULL && c->svc == SVC_HTTP && now - c->t_active >= sv->idle_us)
+            http_idle(sv, c);
     }
 }
 
@@ -484,6 +530,15 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
             sv->root = argv[++i];
             continue;
         }
+        if (!strcmp(argv[i], "--idle") && i + 1 < argc) {
+            uint64_t secs;
+            if (tool_parse_u64(argv[++i], 1, 86400, &secs) != 0) {
+                tool_error(CMD, "bad --idle '%s' (seconds, 1..86400)", argv[i]);
+                return 2;
+            }
+            sv->idle_us = (sk_time_us)secs * 1000000u;
+            continue;
+        }
         int k = 0;
         while (k < SVC__COUNT && strcmp(argv[i], svc_opt[k]) != 0)
             k++;
@@ -544,6 +599,7 @@ static int run(server *sv)
             return 1;
         }
         dispatch(sv);
+        sweep_idle(sv);
     }
     if (drain(sv) != 0) {
         tool_error(CMD, "device %s failed: %s", sv->net.dev.name, strerror(errno));
@@ -558,6 +614,7 @@ int cmd_serve(int argc, char **argv)
     tool_net_opts o;
     memset(&o, 0, sizeof o);
     memset(&sv, 0, sizeof sv);
+    sv.idle_us = (sk_time_us)IDLE_S_DEFAULT * 1000000u;
     sv.log = stdout;
     setvbuf(stdout, NULL, _IOLBF, 0);
     int r = parse_args(&sv, &o, argc, argv);
