@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #define CMD "serve"
 #define OUT_CAP 32768
 #define DRAIN_US 2000000u /* how long SIGINT/SIGTERM waits for peers to close */
+#define IDLE_S_DEFAULT 60 /* --idle: an HTTP connection without progress is closed */
 
 enum svc { SVC_ECHO, SVC_DISCARD, SVC_HTTP, SVC_IPERF, SVC__COUNT };
 static const char *const svc_opt[SVC__COUNT] = {"--echo", "--discard", "--http", "--iperf"};
@@ -25,6 +27,7 @@ typedef struct {
     sk_endpoint peer;
     bool draining;         /* FIN sent at exit: read and drop until the peer's */
     sk_time_us t0, t_last; /* iperf: first and last byte */
+    sk_time_us t_active;   /* http: the last byte received or sent */
     uint64_t bytes;
     /* pending output: echo data, or an HTTP response head / body chunk */
     size_t out_len, out_off;
@@ -44,11 +47,13 @@ typedef struct {
     sk_stack *stack;
     sk_posix_loop *loop;
     const char *root;
+    char *root_real;       /* realpath(root): files must resolve inside it */
     uint16_t port[SVC__COUNT];
     bool on[SVC__COUNT];
     sk_sock listener[SVC__COUNT];
     conn **conns;          /* indexed by handle slot */
     uint32_t max_conns, nconns;
+    sk_time_us idle_us, next_sweep; /* http idle timeout */
     FILE *log;
 } server;
 
@@ -60,6 +65,9 @@ static const char usage_text[] =
     "  --http PORT [--root DIR]  HTTP/1.1: GET/HEAD files under DIR, or generated pages\n"
     "                            (/ and /bytes/N) when no DIR is given\n"
     "  --iperf PORT              iperf 2 TCP server: run `iperf -c ADDR -p PORT` against it\n"
+    "  --idle SECS               close an HTTP connection after SECS without progress\n"
+    "                            (default 60): 408 to a partial request, reset for a\n"
+    "                            client that stopped reading\n"
     "other options:\n";
 
 /* ---- connections ---- */
@@ -112,6 +120,7 @@ static int flush_out(server *sv, conn *c)
         if (n < 0)
             return -1;
         c->out_off += (size_t)n;
+        c->t_active = sv->loop->now;
     }
     c->out_off = c->out_len = 0;
     return 1;
@@ -143,7 +152,7 @@ static int pump_sink(server *sv, conn *c)
         if (n <= 0)
             return n == 0 ? 1 : -1;
         c->bytes += (uint64_t)n;
-        c->t_last = sv->loop->now;
+        c->t_last = c->t_active = sv->loop->now;
     }
 }
 
@@ -175,24 +184,49 @@ static void http_error(conn *c, int status, bool keep, int minor, bool head)
     }
 }
 
-/* A file under the root: 0 and an open fd with its size, or a status. */
-static int open_under_root(const char *root, const char *path, int *fd, uint64_t *size)
+/* Resolve `full` (symlinks, "." and "..") into real[PATH_MAX] and require
+ * the result to be inside the canonical root: a symlink in the document
+ * root must not serve files from outside it. 0, or a status. */
+static int resolve_under_root(const char *root_real, const char *full, char *real)
 {
-    char full[4096];
+    if (realpath(full, real) == NULL)
+        return errno == ENAMETOOLONG ? 414 : errno == EACCES ? 403 : 404;
+    size_t rl = strlen(root_real);
+    if (strcmp(root_real, "/") == 0)
+        return 0;
+    if (strncmp(real, root_real, rl) != 0 || (real[rl] != '\0' && real[rl] != '/'))
+        return 403;
+    return 0;
+}
+
+/* A file under the root: 0 and an open fd with its size, or a status. Only
+ * regular files are served: a device or a FIFO (opened non-blocking, so a
+ * FIFO swapped in after the check cannot hang the server) answers 404. */
+static int open_under_root(const char *root_real, const char *path, int *fd, uint64_t *size)
+{
+    char full[PATH_MAX], real[PATH_MAX];
     struct stat st;
-    int n = snprintf(full, sizeof full, "%s%s", root, path);
-    if (n < 0 || (size_t)n >= sizeof full - 16)
+    int n = snprintf(full, sizeof full, "%s%s", root_real, path);
+    if (n < 0 || (size_t)n >= sizeof full)
         return 414;
-    if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-        strcat(full, full[n - 1] == '/' ? "index.html" : "/index.html");
-        if (stat(full, &st) != 0)
-            return 404;
+    int r = resolve_under_root(root_real, full, real);
+    if (r != 0)
+        return r;
+    if (stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
+        n = snprintf(full, sizeof full, "%s/index.html", real);
+        if (n < 0 || (size_t)n >= sizeof full)
+            return 414;
+        if ((r = resolve_under_root(root_real, full, real)) != 0)
+            return r;
     }
-    if (!S_ISREG(st.st_mode))
-        return 404;
-    *fd = open(full, O_RDONLY | O_CLOEXEC);
+    *fd = open(real, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
     if (*fd < 0)
         return errno == EACCES ? 403 : 404;
+    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return 404;
+    }
     *size = (uint64_t)st.st_size;
     return 0;
 }
@@ -235,7 +269,7 @@ static void http_start(server *sv, conn *c, size_t head_len)
     c->page = NULL;
     c->pattern = false;
     if (sv->root != NULL) {
-        st = open_under_root(sv->root, req.path, &c->fd, &size);
+        st = open_under_root(sv->root_real, req.path, &c->fd, &size);
         type = tool_http_mime(req.path);
     } else {
         st = generated(c, req.path, &size, &type);
@@ -317,6 +351,7 @@ static int pump_http(server *sv, conn *c)
         if (n <= 0)
             return n == 0 ? 1 : -1;
         c->req_len += (size_t)n;
+        c->t_active = sv->loop->now;
     }
 }
 
@@ -360,7 +395,7 @@ static void accept_all(server *sv, enum svc svc)
         c->svc = svc;
         c->peer = peer;
         c->fd = -1;
-        c->t0 = c->t_last = sv->loop->now;
+        c->t0 = c->t_last = c->t_active = sv->loop->now;
         sv->conns[s.idx] = c;
         sv->nconns++;
         conn_pump(sv, c);
@@ -386,6 +421,44 @@ static void dispatch(server *sv)
         conn *c = listener ? NULL : conn_of(sv, ev.sock);
         if (c != NULL)
             conn_pump(sv, c);
+    }
+}
+
+/* RFC 9112 §9.8 lets a server close idle connections. Without a bound, a
+ * client that sends half a request head and stalls, never reads its
+ * response, or never answers our FIN would hold its slot (and ~40 KiB)
+ * forever: a few thousand such clients would shut everyone else out. */
+static void http_idle(server *sv, conn *c)
+{
+    if (c->draining || c->responding) {
+        /* the peer stopped reading or closing: reset (a close would leave
+         * the stack probing a zero window with our unsent data forever) */
+        sk_tcp_abort(sv->stack, sv->loop->now, c->sock);
+        conn_free(sv, c);
+        return;
+    }
+    c->t_active = sv->loop->now; /* one more period for the close below */
+    if (c->req_len > 0) {
+        http_error(c, 408, false, 1, false); /* RFC 9110 §15.5.9 */
+        conn_pump(sv, c);
+        return;
+    }
+    c->close_after = true; /* an idle persistent connection: just close it */
+    c->draining = true;
+    if (sk_tcp_shutdown(sv->stack, sv->loop->now, c->sock) != 0)
+        conn_end(sv, c, -1);
+}
+
+static void sweep_idle(server *sv)
+{
+    sk_time_us now = sv->loop->now;
+    if (now < sv->next_sweep)
+        return;
+    sv->next_sweep = now + 250000u;
+    for (uint32_t i = 0; i < sv->max_conns; i++) {
+        conn *c = sv->conns[i];
+        if (c != NULL && c->svc == SVC_HTTP && now - c->t_active >= sv->idle_us)
+            http_idle(sv, c);
     }
 }
 
@@ -457,6 +530,15 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
             sv->root = argv[++i];
             continue;
         }
+        if (!strcmp(argv[i], "--idle") && i + 1 < argc) {
+            uint64_t secs;
+            if (tool_parse_u64(argv[++i], 1, 86400, &secs) != 0) {
+                tool_error(CMD, "bad --idle '%s' (seconds, 1..86400)", argv[i]);
+                return 2;
+            }
+            sv->idle_us = (sk_time_us)secs * 1000000u;
+            continue;
+        }
         int k = 0;
         while (k < SVC__COUNT && strcmp(argv[i], svc_opt[k]) != 0)
             k++;
@@ -497,6 +579,10 @@ static int check_args(server *sv, const tool_net_opts *o)
         tool_error(CMD, "--root %s is not a directory", sv->root);
         return 2;
     }
+    if (sv->root != NULL && (sv->root_real = realpath(sv->root, NULL)) == NULL) {
+        tool_error(CMD, "--root %s: %s", sv->root, strerror(errno));
+        return 2;
+    }
     return 0;
 }
 
@@ -513,6 +599,7 @@ static int run(server *sv)
             return 1;
         }
         dispatch(sv);
+        sweep_idle(sv);
     }
     if (drain(sv) != 0) {
         tool_error(CMD, "device %s failed: %s", sv->net.dev.name, strerror(errno));
@@ -527,6 +614,7 @@ int cmd_serve(int argc, char **argv)
     tool_net_opts o;
     memset(&o, 0, sizeof o);
     memset(&sv, 0, sizeof sv);
+    sv.idle_us = (sk_time_us)IDLE_S_DEFAULT * 1000000u;
     sv.log = stdout;
     setvbuf(stdout, NULL, _IOLBF, 0);
     int r = parse_args(&sv, &o, argc, argv);
@@ -535,14 +623,17 @@ int cmd_serve(int argc, char **argv)
     if ((r = check_args(&sv, &o)) != 0)
         return r;
     tool_signals_install();
-    if (tool_net_start(&sv.net, CMD, &o, sv.log, serve_tweak) != 0)
+    if (tool_net_start(&sv.net, CMD, &o, sv.log, serve_tweak) != 0) {
+        free(sv.root_real);
         return 1;
+    }
     sv.stack = sv.net.stack;
     sv.loop = sv.net.loop;
     sv.max_conns = 4096;
     sv.conns = calloc(sv.max_conns, sizeof *sv.conns);
     r = sv.conns == NULL ? 1 : start_listeners(&sv) != 0 ? 1 : run(&sv);
     free(sv.conns);
+    free(sv.root_real);
     tool_net_stop(&sv.net);
     return r;
 }

@@ -9,7 +9,12 @@
 
 size_t tool_http_head_len(const char *buf, size_t len)
 {
-    for (size_t i = 0; i + 1 < len; i++) {
+    /* Empty lines before the request line are not the end of a head: RFC
+     * 9112 §2.2 says to ignore them (a client may send a CRLF after a body). */
+    size_t start = 0;
+    while (start < len && (buf[start] == '\r' || buf[start] == '\n'))
+        start++;
+    for (size_t i = start; i + 1 < len; i++) {
         if (buf[i] != '\n')
             continue;
         if (buf[i + 1] == '\n')
@@ -203,6 +208,7 @@ const char *tool_http_reason(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 414: return "URI Too Long";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";

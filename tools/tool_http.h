@@ -19,7 +19,8 @@ typedef struct {
 } tool_http_req;
 
 /* Length of the request head in buf (through the blank line), 0 when it is
- * not complete yet. A bare LF ends lines too (RFC 9112 §2.2). */
+ * not complete yet. A bare LF ends lines too, and empty lines before the
+ * request line are skipped (RFC 9112 §2.2). */
 size_t tool_http_head_len(const char *buf, size_t len);
 
 /* Parse a complete request head. Returns 0, or the status to answer with:

@@ -3,9 +3,11 @@
 # one too), several URLs over one kept-alive connection, HEAD, the error
 # statuses (400 403 404 405 505), Connection: close and HTTP/1.0, generated
 # pages without --root, 200 concurrent connections, a clean SIGTERM exit and
-# a capture tshark finds clean.
+# a capture tshark finds clean. Adversarial: symlinks out of the root, a FIFO,
+# empty lines before a request, and --idle (408 to a stalled head, an idle
+# kept-alive connection closed, a client that never reads reset).
 . "$(dirname "$0")/lib.sh"
-it_require curl socat
+it_require curl socat python3
 it_setup
 
 root=$IT_TMP/www
@@ -15,6 +17,11 @@ printf 'plain text\n' >"$root/sub/a.txt"
 it_random "$root/big.bin" 6
 it_random "$root/small.bin" 1
 head -c 65536 /dev/urandom >"$root/c64k.bin"
+ln -s /etc/passwd "$root/out"      # symlinks leading out of the root
+ln -s /etc "$root/outdir"
+ln -s /dev/zero "$root/zero"
+ln -s sub/a.txt "$root/in.txt"     # one staying inside it
+mkfifo "$root/fifo"
 
 CURL=(nsx curl -sS --max-time 30)
 U=http://$SYNACK_IP
@@ -57,6 +64,15 @@ check "405 for POST" test "$(code -X POST -d x=1 "$U/")" = 405
 check "405 for DELETE" test "$(code -X DELETE "$U/")" = 405
 
 raw() { printf "$1" | nsx timeout 10 socat -t 5 - "TCP:$SYNACK_IP:80" | head -1 | tr -d '\r'; }
+check "403 for a symlink to a file outside the root" test "$(code "$U/out")" = 403
+check "403 through a symlink to a directory outside the root" \
+    test "$(code "$U/outdir/passwd")" = 403
+check "403 for a symlink to /dev/zero" test "$(code "$U/zero")" = 403
+check "a symlink inside the root is served" test "$(code "$U/in.txt")" = 200
+check "404 for a FIFO, without hanging" test "$(code --max-time 5 "$U/fifo")" = 404
+check "empty lines before the request line are skipped (RFC 9112 §2.2)" \
+    test "$(raw '\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')" = \
+    "HTTP/1.1 200 OK"
 check "505 for HTTP/2.0" test "$(raw 'GET / HTTP/2.0\r\nHost: x\r\n\r\n')" = \
     "HTTP/1.1 505 HTTP Version Not Supported"
 check "400 for garbage" test "$(raw 'garbage\r\n\r\n')" = "HTTP/1.1 400 Bad Request"
@@ -85,4 +101,50 @@ grep '^stats' "$SERVE_LOG" | head -4
 syns=$(it_pcap_count "$SERVE_PCAP" 'tcp.flags.syn == 1 && tcp.flags.ack == 0')
 check "capture: at least 200 connections opened ($syns SYNs)" test "$syns" -ge 200
 check "capture: no malformed frame, no bad checksum" it_pcap_clean "$SERVE_PCAP"
+
+# --idle 1: connections that make no progress are closed (RFC 9112 §9.8)
+head -c 8388608 /dev/urandom >"$root/big8.bin"
+it_serve idle --http 80 --root "$root" --idle 1 || { it_finish; exit 1; }
+idle=$(nsx timeout 30 python3 - "$SYNACK_IP" <<'PY'
+import socket, sys, time
+ip = sys.argv[1]
+def outcome(s, limit):
+    s.settimeout(limit)
+    got = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return got, "eof"
+            got += d
+    except socket.timeout:
+        return got, "timeout"
+    except ConnectionResetError:
+        return got, "reset"
+s = socket.create_connection((ip, 80))
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX: never ends")
+got, how = outcome(s, 6)
+print("stalled-head", got.split(b"\r\n")[0].decode(), how)
+s = socket.create_connection((ip, 80))
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+got, how = outcome(s, 6)
+print("idle-keepalive", got.split(b"\r\n")[0].decode(), how)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect((ip, 80))
+s.sendall(b"GET /big8.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+time.sleep(4)
+got, how = outcome(s, 6)
+print("never-reads", len(got) < 8388608, how)
+PY
+)
+echo "$idle" | sed 's/^/  /'
+check "--idle: a stalled request head gets 408 and a close" \
+    grep -q "^stalled-head HTTP/1.1 408 Request Timeout eof$" <<<"$idle"
+check "--idle: an idle kept-alive connection is closed" \
+    grep -q "^idle-keepalive HTTP/1.1 200 OK eof$" <<<"$idle"
+check "--idle: a client that never reads is reset" grep -q "^never-reads True reset$" <<<"$idle"
+check "--idle: still serving" test "$(code "$U/sub/a.txt")" = 200
+it_stop "$SERVE_PID" 10
+check "--idle: SIGTERM, serve exits 0" test $? = 0
 it_finish
