@@ -39,11 +39,14 @@ int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg)
     e->heap = env_alloc(e, sizeof(uint32_t) * e->n_tcbs);
     e->hash_mask = pow2_at_least(e->n_tcbs * 2) - 1;
     e->hash = env_alloc(e, sizeof(uint32_t) * (e->hash_mask + 1));
+    /* zeroed before the failure path: sk_tcp_env_free reads every TCB's
+     * buffer pointers, which must not be uninitialised memory */
+    if (e->tcbs != NULL)
+        memset(e->tcbs, 0, sizeof(sk_tcb) * e->n_tcbs);
     if (e->tcbs == NULL || e->heap == NULL || e->hash == NULL) {
         sk_tcp_env_free(e);
         return SK_ENOMEM;
     }
-    memset(e->tcbs, 0, sizeof(sk_tcb) * e->n_tcbs);
     memset(e->hash, 0, sizeof(uint32_t) * (e->hash_mask + 1));
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         e->tcbs[i].free_next = i + 1 < e->n_tcbs ? i + 1 : SK_TCB_NONE;
