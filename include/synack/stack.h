@@ -206,13 +206,18 @@ typedef struct {
     uint32_t isn;
 } sk_connect_opts;
 
+/* Listen on `port`. SK_ENOSPC when the socket table (max_sockets) is full:
+ * half-open, unaccepted and TIME-WAIT connections hold slots too. */
 int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_sock *out);
 /* Take one established connection from the listener's queue; SK_EAGAIN when
  * none. `peer` may be NULL. */
 int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer);
 /* Start an active open (SYN is sent by the next sk_stack_output).
  * SK_EINVAL for port 0 or an address that is not one remote host (0.0.0.0,
- * broadcast, multicast, 127/8, our own address: there is no loopback). */
+ * broadcast, multicast, 127/8, our own address: there is no loopback).
+ * SK_ENOSPC when the socket table is full; SK_EADDRINUSE when every
+ * ephemeral port (49152-65535) towards this destination is taken, TIME-WAIT
+ * included (RFC 9293 §3.6.1), or the given local port's 4-tuple is. */
 int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
                    const sk_connect_opts *opts, sk_sock *out);
 /* Queue bytes to send; returns bytes taken (may be fewer than len), or

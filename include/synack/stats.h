@@ -73,7 +73,8 @@
     X(TCP_REASS_FULL,     "TCP out-of-order segment: reassembly queue full")       \
     X(TCP_RCV_CLOSED,     "TCP data after the application closed receiving")       \
     X(TCP_TIMEWAIT,       "TCP segment in TIME-WAIT")                              \
-    X(TCP_PAWS,           "TCP segment failed PAWS timestamp check")
+    X(TCP_PAWS,           "TCP segment failed PAWS timestamp check")               \
+    X(TCP_CTLQ_FULL,      "TCP RST not sent: control-segment queue full")
 
 enum sk_drop_reason {
 #define SK_DROP_ENUM_(name, msg) SK_DROP_##name,

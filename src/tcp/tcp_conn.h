@@ -245,7 +245,9 @@ bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t);
 bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t);
-bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags);
+/* Queue a stateless RST; false (counted as TCP_CTLQ_FULL) when full. */
+bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
+                 sk_time now);
 void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now);
 void sk_tcp_trace_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state old, sk_time now);
 sk_sock sk_tcb_handle(const sk_tcp_env *e, const sk_tcb *t);

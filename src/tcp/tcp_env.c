@@ -39,11 +39,14 @@ int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg)
     e->heap = env_alloc(e, sizeof(uint32_t) * e->n_tcbs);
     e->hash_mask = pow2_at_least(e->n_tcbs * 2) - 1;
     e->hash = env_alloc(e, sizeof(uint32_t) * (e->hash_mask + 1));
+    /* zeroed before the failure path: sk_tcp_env_free reads every TCB's
+     * buffer pointers, which must not be uninitialised memory */
+    if (e->tcbs != NULL)
+        memset(e->tcbs, 0, sizeof(sk_tcb) * e->n_tcbs);
     if (e->tcbs == NULL || e->heap == NULL || e->hash == NULL) {
         sk_tcp_env_free(e);
         return SK_ENOMEM;
     }
-    memset(e->tcbs, 0, sizeof(sk_tcb) * e->n_tcbs);
     memset(e->hash, 0, sizeof(uint32_t) * (e->hash_mask + 1));
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         e->tcbs[i].free_next = i + 1 < e->n_tcbs ? i + 1 : SK_TCB_NONE;
@@ -326,10 +329,16 @@ void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t)
 
 /* ---- control segments, drops, trace ---- */
 
-bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags)
+/* A full queue (a burst to closed ports between two output calls) is a
+ * counted drop of the RST we would have sent: the queue is a fixed
+ * capacity, and RFC 9293 makes no RST mandatory enough to grow it. */
+bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
+                 sk_time now)
 {
-    if (e->ctlq_len == SK_CTLQ_CAP)
+    if (e->ctlq_len == SK_CTLQ_CAP) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_CTLQ_FULL, NULL, now);
         return false;
+    }
     sk_ctl_seg *c = &e->ctlq[(e->ctlq_head + e->ctlq_len) % SK_CTLQ_CAP];
     c->tuple = *tu;
     c->seq = seq;

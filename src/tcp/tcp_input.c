@@ -156,7 +156,7 @@ static void input_listen(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
     }
     if (seg->flags & SK_TCP_ACK) {
         /* <SEQ=SEG.ACK><CTL=RST> */
-        if (sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST))
+        if (sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
             e->stats.resets_out++;
         drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
         return;
@@ -176,7 +176,7 @@ static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     /* first: the ACK must acknowledge our SYN */
     if (has_ack && (sk_seq_le(seg->ack, t->iss) || sk_seq_gt(seg->ack, t->snd_max))) {
         if (!(seg->flags & SK_TCP_RST) &&
-            sk_ctl_push(e, &t->tuple, seg->ack, sk_seq_make(0), SK_TCP_RST))
+            sk_ctl_push(e, &t->tuple, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
             e->stats.resets_out++;
         drop(e, t, SK_DROP_TCP_BAD_ACK, now);
         return;
@@ -499,7 +499,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     }
     if (t->state == SK_TCP_SYN_RECEIVED) {
         if (!sk_seq_gt(seg->ack, t->snd_una) || sk_seq_gt(seg->ack, t->snd_max)) {
-            if (sk_ctl_push(e, &t->tuple, seg->ack, sk_seq_make(0), SK_TCP_RST))
+            if (sk_ctl_push(e, &t->tuple, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
                 e->stats.resets_out++;
             drop(e, t, SK_DROP_TCP_BAD_ACK, now);
             return V_DROP;
@@ -766,10 +766,10 @@ void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *s
         return;
     bool ok;
     if (seg->flags & SK_TCP_ACK)
-        ok = sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST);
+        ok = sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now);
     else
         ok = sk_ctl_push(e, tu, sk_seq_make(0), sk_seq_add(seg->seq, sk_tcp_seg_len(seg)),
-                         SK_TCP_RST | SK_TCP_ACK);
+                         SK_TCP_RST | SK_TCP_ACK, now);
     if (ok)
         e->stats.resets_out++;
 }

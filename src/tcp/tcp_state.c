@@ -107,7 +107,7 @@ void sk_tcb_reset(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
         /* RFC 9293 §3.10.4 ABORT: <SEQ=SND.NXT><CTL=RST>. Our snd_nxt rolls
          * back to snd_una after a timeout; snd_max is the RFC's SND.NXT, and
          * a RST below the peer's RCV.NXT would be dropped (RFC 5961 §3.2). */
-        if (sk_ctl_push(e, &t->tuple, t->snd_max, t->rcv_nxt, SK_TCP_RST | SK_TCP_ACK))
+        if (sk_ctl_push(e, &t->tuple, t->snd_max, t->rcv_nxt, SK_TCP_RST | SK_TCP_ACK, now))
             e->stats.resets_out++;
     }
     sk_tcb_close(e, t, err, now);
