@@ -85,6 +85,32 @@ static int decode_path(const char *t, size_t n, char *out)
     return 0;
 }
 
+/* RFC 9112 §3.2.2: a server MUST accept the absolute-form
+ * ("http://host:port/path"). We serve one root whatever the host, so the
+ * scheme and authority are skipped and the path is served ("/" if none). */
+static void skip_authority(const char **t, size_t *n)
+{
+    static const char *const schemes[] = {"http://", "https://"};
+    for (size_t k = 0; k < 2; k++) {
+        size_t sl = strlen(schemes[k]);
+        if (*n <= sl || strncasecmp(*t, schemes[k], sl) != 0)
+            continue;
+        const char *p = *t + sl, *end = *t + *n;
+        while (p < end && *p != '/' && *p != '?' && *p != '#')
+            p++;
+        if (p == *t + sl)
+            return; /* no host: left for decode_path to refuse */
+        if (p == end || *p != '/') {
+            *t = "/";
+            *n = 1;
+        } else {
+            *n = (size_t)(end - p);
+            *t = p;
+        }
+        return;
+    }
+}
+
 static int parse_version(const char *v, size_t n, int *minor)
 {
     if (n != 8 || memcmp(v, "HTTP/", 5) != 0 || !isdigit((unsigned char)v[5]) || v[6] != '.' ||
@@ -117,7 +143,9 @@ static int parse_request_line(const char *l, size_t n, tool_http_req *req)
         req->head = true;
     else if (!(mlen == 3 && memcmp(l, "GET", 3) == 0))
         return 405;
-    return decode_path(t, (size_t)(sp2 - t), req->path);
+    size_t tlen = (size_t)(sp2 - t);
+    skip_authority(&t, &tlen);
+    return decode_path(t, tlen, req->path);
 }
 
 /* Does the comma-separated list in v[0..n) hold `tok` (case-insensitive)? */

@@ -99,7 +99,26 @@ static void test_parse_bad_targets(void)
     SK_CHECK_EQ_I(target_status("/a%"), 400);
     SK_CHECK_EQ_I(target_status("*"), 400);
     SK_CHECK_EQ_I(target_status("index.html"), 400);
-    SK_CHECK_EQ_I(target_status("http://h/index.html"), 400); /* absform: not served */
+}
+
+/* RFC 9112 §3.2.2: the absolute-form MUST be accepted; the path is served. */
+static void test_parse_absolute_form(void)
+{
+    char buf[256];
+    tool_http_req req;
+    snprintf(buf, sizeof buf, "GET http://h:8080/a/b.txt?q=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    SK_CHECK_EQ_I(parse(buf, &req), 0);
+    SK_CHECK_STR(req.path, "/a/b.txt");
+    SK_CHECK_EQ_I(target_status("HTTP://h"), 0);
+    snprintf(buf, sizeof buf, "GET http://h HTTP/1.1\r\nHost: x\r\n\r\n");
+    SK_CHECK_EQ_I(parse(buf, &req), 0);
+    SK_CHECK_STR(req.path, "/");
+    SK_CHECK_EQ_I(target_status("https://h/x"), 0);
+    /* the path rules still apply */
+    SK_CHECK_EQ_I(target_status("http://h/../etc/passwd"), 403);
+    SK_CHECK_EQ_I(target_status("http://h/a%00"), 400);
+    SK_CHECK_EQ_I(target_status("http:///x"), 400); /* no host */
+    SK_CHECK_EQ_I(target_status("ftp://h/x"), 400);
 }
 
 static void test_parse_path_too_long(void)
@@ -222,6 +241,7 @@ int main(void)
     SK_RUN(test_parse_keep_alive_rules);
     SK_RUN(test_parse_traversal_refused);
     SK_RUN(test_parse_bad_targets);
+    SK_RUN(test_parse_absolute_form);
     SK_RUN(test_parse_path_too_long);
     SK_RUN(test_parse_methods);
     SK_RUN(test_parse_versions_and_lines);
