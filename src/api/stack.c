@@ -69,10 +69,9 @@ static bool ip4_is_zero(sk_ip4 a)
  * subnet-directed broadcast (a /31 or /32 has none, RFC 3021). */
 static bool unicast_on_prefix(sk_ip4 a, uint8_t prefix_len)
 {
-    uint32_t mask = prefix_len == 0 ? 0 : (uint32_t)(0xffffffffu << (32 - prefix_len));
     if (a.b[0] == 127 || a.b[0] >= 224)
         return false;
-    return prefix_len >= 31 || (sk_ip4_to_u32(a) | mask) != 0xffffffffu;
+    return !sk_ip4_is_subnet_bcast(a, a, prefix_len);
 }
 
 /* Our address (0.0.0.0 is left to the caller: not yet configured) and the
@@ -80,13 +79,11 @@ static bool unicast_on_prefix(sk_ip4 a, uint8_t prefix_len)
 static int check_addrs(const sk_stack_config *cfg)
 {
     sk_ip4 a = cfg->addr, g = cfg->gateway;
-    uint32_t mask = cfg->prefix_len == 0 ? 0 : (uint32_t)(0xffffffffu << (32 - cfg->prefix_len));
     if (!ip4_is_zero(a) && !unicast_on_prefix(a, cfg->prefix_len))
         return SK_EINVAL;
     if (ip4_is_zero(g))
         return 0;
-    bool on_link = ((sk_ip4_to_u32(g) ^ sk_ip4_to_u32(a)) & mask) == 0;
-    if (!on_link || sk_ip4_eq(g, a) || !unicast_on_prefix(g, cfg->prefix_len))
+    if (!sk_ip4_same_prefix(g, a, cfg->prefix_len) || sk_ip4_eq(g, a) || !unicast_on_prefix(g, cfg->prefix_len))
         return SK_EINVAL;
     return 0;
 }

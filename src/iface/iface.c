@@ -31,7 +31,7 @@ int sk_iface_init(sk_iface *ifc, sk_tcp_env *env)
     ifc->env = env;
     ifc->cfg = &env->cfg;
     uint8_t pl = ifc->cfg->prefix_len;
-    ifc->mask = pl == 0 ? 0 : (uint32_t)(0xffffffffu << (32 - pl));
+    ifc->mask = sk_ip4_prefix_mask(pl);
     ifc->ip_id = (uint16_t)(ifc->cfg->seed >> 48);
     int err = sk_arp_init(ifc);
     if (err == 0)
@@ -64,12 +64,8 @@ bool sk_iface_on_link(const sk_iface *ifc, sk_ip4 a)
  * directed broadcast (RFC 3021). */
 bool sk_iface_is_bcast(const sk_iface *ifc, sk_ip4 a)
 {
-    if (sk_ip4_is_broadcast(a))
-        return true;
-    if (ifc->cfg->prefix_len >= 31)
-        return false;
-    uint32_t v = sk_ip4_to_u32(a);
-    return sk_iface_on_link(ifc, a) && (v | ifc->mask) == 0xffffffffu;
+    return sk_ip4_is_broadcast(a) ||
+           sk_ip4_is_subnet_bcast(a, ifc->cfg->addr, ifc->cfg->prefix_len);
 }
 
 /* RFC 1122 §3.2.1.3 (g): 127/8 MUST NOT appear outside a host. We have no

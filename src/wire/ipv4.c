@@ -128,6 +128,12 @@ bool sk_ip4_is_broadcast(sk_ip4 a)
     return a.b[0] == 255 && a.b[1] == 255 && a.b[2] == 255 && a.b[3] == 255;
 }
 
+bool sk_ip4_is_subnet_bcast(sk_ip4 a, sk_ip4 net, uint8_t len)
+{
+    return len < 31 && sk_ip4_same_prefix(a, net, len) &&
+           (sk_ip4_to_u32(a) | sk_ip4_prefix_mask(len)) == 0xffffffffu;
+}
+
 /* Class D, 224.0.0.0/4 (RFC 1112 §4). */
 bool sk_ip4_is_multicast(sk_ip4 a)
 {

@@ -54,5 +54,18 @@ static inline uint32_t sk_ip4_to_u32(sk_ip4 a)
 {
     return (uint32_t)a.b[0] << 24 | (uint32_t)a.b[1] << 16 | (uint32_t)a.b[2] << 8 | a.b[3];
 }
+/* The netmask of a prefix length 0..32, host byte order. */
+static inline uint32_t sk_ip4_prefix_mask(uint8_t len)
+{
+    return len == 0 ? 0 : (uint32_t)(0xffffffffu << (32 - len));
+}
+/* a and b share their first len bits. */
+static inline bool sk_ip4_same_prefix(sk_ip4 a, sk_ip4 b, uint8_t len)
+{
+    return ((sk_ip4_to_u32(a) ^ sk_ip4_to_u32(b)) & sk_ip4_prefix_mask(len)) == 0;
+}
+/* The subnet-directed broadcast of net/len (RFC 1122 §3.2.1.3 (d)); a /31
+ * or /32 has none (RFC 3021). */
+bool sk_ip4_is_subnet_bcast(sk_ip4 a, sk_ip4 net, uint8_t len);
 
 #endif
