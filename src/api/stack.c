@@ -64,26 +64,18 @@ static bool ip4_is_zero(sk_ip4 a)
     return (a.b[0] | a.b[1] | a.b[2] | a.b[3]) == 0;
 }
 
-/* An address that can name one host on our prefix's terms (RFC 1122
- * §3.2.1.3): not 127/8, multicast, class E, the limited broadcast or the
- * subnet-directed broadcast (a /31 or /32 has none, RFC 3021). */
-static bool unicast_on_prefix(sk_ip4 a, uint8_t prefix_len)
-{
-    if (a.b[0] == 127 || a.b[0] >= 224)
-        return false;
-    return !sk_ip4_is_subnet_bcast(a, a, prefix_len);
-}
-
-/* Our address (0.0.0.0 is left to the caller: not yet configured) and the
- * gateway (0.0.0.0: none), which must be another host on our link. */
+/* Our address must name one host (RFC 1122 §3.2.1.3; 0.0.0.0 is left to
+ * the caller: not yet configured), and the gateway (0.0.0.0: none) another
+ * host on our link. */
 static int check_addrs(const sk_stack_config *cfg)
 {
     sk_ip4 a = cfg->addr, g = cfg->gateway;
-    if (!ip4_is_zero(a) && !unicast_on_prefix(a, cfg->prefix_len))
+    if (!ip4_is_zero(a) && !sk_ip4_is_host(a, a, cfg->prefix_len))
         return SK_EINVAL;
     if (ip4_is_zero(g))
         return 0;
-    if (!sk_ip4_same_prefix(g, a, cfg->prefix_len) || sk_ip4_eq(g, a) || !unicast_on_prefix(g, cfg->prefix_len))
+    if (!sk_ip4_same_prefix(g, a, cfg->prefix_len) || sk_ip4_eq(g, a) ||
+        !sk_ip4_is_host(g, a, cfg->prefix_len))
         return SK_EINVAL;
     return 0;
 }

@@ -85,13 +85,6 @@ static bool icmp_is_error(const sk_ip4_repr *orig)
     return !(t == 0 || t == 8 || (t >= 13 && t <= 18));
 }
 
-/* RFC 1122 §3.2.2 (e): a zero, loopback, broadcast, multicast or class E
- * source does not name a single host. */
-static bool icmp_src_single_host(const sk_iface *ifc, sk_ip4 a)
-{
-    return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224 && !sk_iface_is_bcast(ifc, a);
-}
-
 static bool icmp_take_token(sk_iface *ifc, sk_time now)
 {
     sk_icmp *ic = &ifc->icmp;
@@ -119,7 +112,7 @@ void sk_icmp_error(sk_iface *ifc, sk_time now, uint8_t type, uint8_t code,
                    const sk_ip4_repr *orig, const uint8_t *orig_hdr, bool bcast)
 {
     if (bcast || orig->frag_off != 0 || icmp_is_error(orig) ||
-        !icmp_src_single_host(ifc, orig->src))
+        !sk_iface_is_host(ifc, orig->src))
         return;
     sk_icmp *ic = &ifc->icmp;
     sk_icmp_out *o = icmp_slot(ic);

@@ -68,6 +68,11 @@ bool sk_iface_is_bcast(const sk_iface *ifc, sk_ip4 a)
            sk_ip4_is_subnet_bcast(a, ifc->cfg->addr, ifc->cfg->prefix_len);
 }
 
+bool sk_iface_is_host(const sk_iface *ifc, sk_ip4 a)
+{
+    return sk_ip4_is_host(a, ifc->cfg->addr, ifc->cfg->prefix_len);
+}
+
 /* RFC 1122 §3.2.1.3 (g): 127/8 MUST NOT appear outside a host. We have no
  * loopback path, so a packet to 127/8 or to our own address would leave on
  * the link (or wait for an ARP reply that never comes): callers refuse it. */

@@ -139,6 +139,9 @@ size_t sk_iface_link_hdr(const sk_iface *ifc);
 bool sk_iface_on_link(const sk_iface *ifc, sk_ip4 a);
 /* Limited broadcast or the subnet-directed broadcast of our prefix. */
 bool sk_iface_is_bcast(const sk_iface *ifc, sk_ip4 a);
+/* a names one host on our link's terms (sk_ip4_is_host on our prefix);
+ * RFC 1122 §3.2.2 (e) and §3.2.1.3 for the sources we accept and answer. */
+bool sk_iface_is_host(const sk_iface *ifc, sk_ip4 a);
 /* 127/8 or our own address: nothing we send can reach it (no loopback). */
 bool sk_iface_is_local(const sk_iface *ifc, sk_ip4 a);
 /* Next hop for dst: 0, or SK_EHOSTUNREACH (off-link, no gateway). On a raw

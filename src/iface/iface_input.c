@@ -76,8 +76,7 @@ static void input_datagram(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip, bo
 
 static bool src_single_host(const sk_iface *ifc, sk_ip4 a)
 {
-    return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224 && !sk_iface_is_bcast(ifc, a) &&
-           !sk_ip4_eq(a, ifc->cfg->addr);
+    return sk_iface_is_host(ifc, a) && !sk_ip4_eq(a, ifc->cfg->addr);
 }
 
 static void input_ip(sk_iface *ifc, sk_time now, const uint8_t *pkt, size_t len, bool link_bcast)

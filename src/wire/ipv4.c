@@ -134,6 +134,11 @@ bool sk_ip4_is_subnet_bcast(sk_ip4 a, sk_ip4 net, uint8_t len)
            (sk_ip4_to_u32(a) | sk_ip4_prefix_mask(len)) == 0xffffffffu;
 }
 
+bool sk_ip4_is_host(sk_ip4 a, sk_ip4 net, uint8_t len)
+{
+    return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224 && !sk_ip4_is_subnet_bcast(a, net, len);
+}
+
 /* Class D, 224.0.0.0/4 (RFC 1112 §4). */
 bool sk_ip4_is_multicast(sk_ip4 a)
 {

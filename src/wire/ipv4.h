@@ -67,5 +67,9 @@ static inline bool sk_ip4_same_prefix(sk_ip4 a, sk_ip4 b, uint8_t len)
 /* The subnet-directed broadcast of net/len (RFC 1122 §3.2.1.3 (d)); a /31
  * or /32 has none (RFC 3021). */
 bool sk_ip4_is_subnet_bcast(sk_ip4 a, sk_ip4 net, uint8_t len);
+/* a can name one host on net/len (RFC 1122 §3.2.1.3): not 0/8 ("this
+ * network"), 127/8, multicast, class E, the limited or the subnet-directed
+ * broadcast. */
+bool sk_ip4_is_host(sk_ip4 a, sk_ip4 net, uint8_t len);
 
 #endif
