@@ -183,6 +183,15 @@ static sk_time_us next_deadline(const sk_posix_loop *l, uint64_t timeout_us)
     return t;
 }
 
+/* One ppoll over the device and the watched descriptors (tsp NULL: no
+ * limit), with revents cleared first. */
+static int poll_once(sk_posix_loop *l, const struct timespec *tsp)
+{
+    for (unsigned i = 0; i < l->nfds; i++)
+        l->pfd[i].revents = 0;
+    return ppoll(l->pfd, l->nfds, tsp, NULL);
+}
+
 /* Busy polling: look (ppoll with a zero timeout, so without sleeping) until
  * a descriptor is ready, busy_poll_us pass, or the deadline comes. 1: ready
  * or due, skip the sleep; 0: sleep. */
@@ -193,9 +202,7 @@ static int spin_until(sk_posix_loop *l, sk_time_us deadline)
         end = deadline;
     const struct timespec zero = {0, 0};
     for (;;) {
-        for (unsigned i = 0; i < l->nfds; i++)
-            l->pfd[i].revents = 0;
-        int r = ppoll(l->pfd, l->nfds, &zero, NULL);
+        int r = poll_once(l, &zero);
         if (r < 0 && errno != EINTR)
             return -1;
         if (r != 0) { /* ready, or a signal for the caller to look at */
@@ -221,10 +228,7 @@ static int sleep_until(sk_posix_loop *l, sk_time_us deadline)
         ts.tv_nsec = (long)(wait % 1000000u) * 1000L;
         tsp = &ts;
     }
-    for (unsigned i = 0; i < l->nfds; i++)
-        l->pfd[i].revents = 0;
-    int r = ppoll(l->pfd, l->nfds, tsp, NULL);
-    if (r < 0 && errno != EINTR)
+    if (poll_once(l, tsp) < 0 && errno != EINTR)
         return -1;
     return 0;
 }
