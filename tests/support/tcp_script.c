@@ -459,6 +459,15 @@ bool ts_listen(ts_script *ts, int backlog)
     return r == 0;
 }
 
+sk_endpoint ts_endpoint(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
+{
+    sk_endpoint e;
+    memset(&e, 0, sizeof e);
+    e.addr = sk_ipaddr_from_ip4(sk_ip4_make(a, b, c, d));
+    e.port = port;
+    return e;
+}
+
 bool ts_open_passive(ts_script *ts, sk_time_us t, sk_time_us rtt)
 {
     int fails = ts->fails;

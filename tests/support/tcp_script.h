@@ -158,6 +158,8 @@ const ts_out *ts_next(ts_script *ts, sk_time_us t);
  * ts->peer_mss / peer_ws. Active: our SYN at t, the peer's SYN,ACK at t+rtt,
  * our ACK. Passive: the peer's SYN at t, our SYN,ACK, the peer's ACK at
  * t+rtt, accept. Both leave ts->now = t + rtt and return true on success. */
+/* The endpoint a.b.c.d:port. */
+sk_endpoint ts_endpoint(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port);
 bool ts_open_active(ts_script *ts, sk_time_us t, sk_time_us rtt);
 bool ts_open_passive(ts_script *ts, sk_time_us t, sk_time_us rtt);
 /* Listen on TS_US_PORT_PASSIVE with the fixed ISN (backlog 0: default). */

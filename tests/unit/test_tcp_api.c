@@ -10,15 +10,6 @@
 
 #include <string.h>
 
-static sk_endpoint ep(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
-{
-    sk_endpoint e;
-    memset(&e, 0, sizeof e);
-    e.addr = sk_ipaddr_from_ip4(sk_ip4_make(a, b, c, d));
-    e.port = port;
-    return e;
-}
-
 static void test_stale_handles(void)
 {
     ts_script ts;
@@ -44,7 +35,7 @@ static void test_stale_handles(void)
     sk_tcp_info in;
     SK_CHECK_EQ_I(sk_tcp_get_info(ts.s, old, &in), SK_EBADHANDLE);
     /* the slot is reused by a new connection: the old handle stays stale */
-    sk_endpoint peer = ep(10, 0, 0, 1, 81);
+    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 81);
     sk_sock fresh;
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, TS_MS(4), &peer, NULL, &fresh), 0);
     SK_CHECK_EQ(fresh.idx, old.idx);
@@ -83,7 +74,7 @@ static void test_send_before_established(void)
     ts.rport = TS_PEER_PORT_ACTIVE;
     ts.iss = TS_US_ISN;
     ts.irs = TS_PEER_ISN;
-    sk_endpoint peer = ep(10, 0, 0, 1, 80);
+    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 80);
     sk_connect_opts co = {TS_US_PORT_ACTIVE, 0, true, TS_US_ISN};
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, &co, &ts.sock), 0);
     SK_CHECK_EQ_I(ts_send(&ts, 0, 100), 100);
@@ -112,20 +103,20 @@ static void test_listen_connect_misuse(void)
     SK_CHECK_EQ_I(sk_tcp_recv(ts.s, 0, l, b, sizeof b), SK_ENOTCONN);
     SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, 0, l), SK_ENOTCONN);
 
-    sk_endpoint any = ep(0, 0, 0, 0, 80);
+    sk_endpoint any = ts_endpoint(0, 0, 0, 0, 80);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &any, NULL, &c), SK_EINVAL);
-    sk_endpoint bcast = ep(255, 255, 255, 255, 80);
+    sk_endpoint bcast = ts_endpoint(255, 255, 255, 255, 80);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &bcast, NULL, &c), SK_EINVAL);
-    sk_endpoint mcast = ep(224, 0, 0, 1, 80);
+    sk_endpoint mcast = ts_endpoint(224, 0, 0, 1, 80);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &mcast, NULL, &c), SK_EINVAL);
-    sk_endpoint port0 = ep(10, 0, 0, 1, 0);
+    sk_endpoint port0 = ts_endpoint(10, 0, 0, 1, 0);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &port0, NULL, &c), SK_EINVAL);
-    sk_endpoint v6 = ep(10, 0, 0, 1, 80);
+    sk_endpoint v6 = ts_endpoint(10, 0, 0, 1, 80);
     v6.addr.family = SK_AF_INET6;
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &v6, NULL, &c), SK_EAFNOSUPPORT);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, NULL, NULL, &c), SK_EINVAL);
     /* the same 4-tuple twice */
-    sk_endpoint peer = ep(10, 0, 0, 1, 80);
+    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 80);
     sk_connect_opts co = {40000, 0, false, 0};
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, &co, &c), 0);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, &co, &c), SK_EADDRINUSE);
@@ -144,7 +135,7 @@ static void test_socket_table_full(void)
     ts_script ts;
     ts_init(&ts, &cfg);
     sk_sock a, b, c;
-    sk_endpoint peer = ep(10, 0, 0, 1, 80);
+    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 80);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, NULL, &a), 0);
     SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 80, NULL, &b), 0);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, NULL, &c), SK_ENOSPC);
@@ -295,11 +286,11 @@ static void test_connect_loopback_and_self(void)
     ts_script ts;
     ts_init(&ts, NULL);
     sk_sock c;
-    sk_endpoint lo = ep(127, 0, 0, 1, 80);
+    sk_endpoint lo = ts_endpoint(127, 0, 0, 1, 80);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &lo, NULL, &c), SK_EINVAL);
-    sk_endpoint lo2 = ep(127, 9, 9, 9, 80);
+    sk_endpoint lo2 = ts_endpoint(127, 9, 9, 9, 80);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &lo2, NULL, &c), SK_EINVAL);
-    sk_endpoint self = ep(10, 0, 0, 2, 80);
+    sk_endpoint self = ts_endpoint(10, 0, 0, 2, 80);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &self, NULL, &c), SK_EINVAL);
     SK_CHECK_EQ_I(sk_ping_send(ts.s, 0, sk_ip4_make(127, 0, 0, 1), 1, 1, NULL, 0), SK_EINVAL);
     SK_CHECK_EQ_I(sk_ping_send(ts.s, 0, sk_ip4_make(10, 0, 0, 2), 1, 1, NULL, 0), SK_EINVAL);

@@ -14,15 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static sk_endpoint ep(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
-{
-    sk_endpoint e;
-    memset(&e, 0, sizeof e);
-    e.addr = sk_ipaddr_from_ip4(sk_ip4_make(a, b, c, d));
-    e.port = port;
-    return e;
-}
-
 static sk_tuple tuple_of(uint16_t lport)
 {
     sk_tuple tu = {{{10, 0, 0, 2}}, {{10, 0, 0, 1}}, lport, 80};
@@ -47,7 +38,7 @@ static void init_stream(void)
  * peer's ISN 5000; returns the handle (zero handle on failure). */
 static sk_sock open_at(ts_script *ts, uint16_t lport, sk_time_us t)
 {
-    sk_endpoint peer = ep(10, 0, 0, 1, 80);
+    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 80);
     sk_connect_opts co = {lport, 0, true, 1000};
     sk_sock s = {0, 0};
     int r = sk_tcp_connect(ts->s, t, &peer, &co, &s);
@@ -157,7 +148,7 @@ static void test_memory_idle_and_drained(void)
     SK_CHECK_EQ(ts.live_bytes, after_drain);
     SK_CHECK_EQ(ts.s->env.heap_len, 0);
     /* every slot is free again */
-    sk_endpoint peer = ep(10, 0, 0, 1, 81);
+    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 81);
     sk_sock d;
     for (int i = 0; i < 100; i++)
         SK_CHECK_EQ_I(sk_tcp_connect(ts.s, TS_SEC(70), &peer, NULL, &d), 0);
@@ -329,7 +320,7 @@ static void test_syn_flood_then_reclaimed(void)
     SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 185);
     SK_CHECK_EQ(ts.live_bytes, base);
     sk_sock x;
-    sk_endpoint peer = ep(10, 0, 0, 1, 80);
+    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 80);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, NULL, &x), SK_ENOSPC);
     SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 81, NULL, &x), SK_ENOSPC);
     /* nobody answers: SYN,ACK retransmissions, then ETIMEDOUT for each */
@@ -399,7 +390,7 @@ static void test_time_wait_fills_table(void)
     SK_CHECK_EQ(ts.live_bytes, base + cached_bytes(&ts));
     SK_CHECK_EQ(cached_bytes(&ts), 0);
     sk_sock x;
-    sk_endpoint peer = ep(10, 0, 0, 1, 80);
+    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 80);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, TS_MS(3), &peer, NULL, &x), SK_ENOSPC);
     SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 81, NULL, &x), SK_ENOSPC);
     TS_NOTHING(&ts, TS_MS(2) + cfg.time_wait_us - 1);
@@ -427,7 +418,7 @@ static void test_ephemeral_exhaustion(void)
     cfg.max_sockets = NPORTS + 2;
     ts_script ts;
     ts_init(&ts, &cfg);
-    sk_endpoint peer = ep(10, 0, 0, 1, 80);
+    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 80);
     sk_connect_opts co = {0, 0, true, 1000};
     sk_sock c;
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, &co, &c), 0);
@@ -456,7 +447,7 @@ static void test_ephemeral_exhaustion(void)
     }
     SK_CHECK_EQ(bad, 0);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 3, &peer, NULL, &c), SK_EADDRINUSE);
-    sk_endpoint other = ep(10, 0, 0, 1, 81);
+    sk_endpoint other = ts_endpoint(10, 0, 0, 1, 81);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 3, &other, NULL, &c), 0);
     /* any input runs the timers: TIME-WAIT ends, its port is free again */
     TS_INJECT(&ts, 2 + cfg.time_wait_us, .flags = TS_R, .seq = 1, .sport = 7, .dport = 7);
@@ -650,7 +641,7 @@ static void test_demux_churn(void)
     bool live[POOL] = {false};
     int nlive = 0, bad = 0;
     uint32_t x = 12345;
-    sk_endpoint peer = ep(10, 0, 0, 1, 80);
+    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 80);
     for (int step = 0; step < 4000; step++) {
         x ^= x << 13;
         x ^= x >> 17;
