@@ -29,6 +29,9 @@ int sk_impair_init(sk_impair *imp, const sk_impair_config *cfg, uint64_t seed)
     if (!prob_ok(cfg->loss) || !prob_ok(cfg->dup) || !prob_ok(cfg->reorder) ||
         !prob_ok(cfg->corrupt) || cfg->bandwidth_bps > SK_IMPAIR_RATE_MAX)
         return -1;
+    if (!prob_ok(cfg->ge_p) || !prob_ok(cfg->ge_r) || !prob_ok(cfg->ge_loss_bad) ||
+        !prob_ok(cfg->ge_loss_good) || (cfg->ge_p > 0.0 && cfg->ge_r <= 0.0))
+        return -1;
     imp->cfg = *cfg;
     return 0;
 }
@@ -237,6 +240,21 @@ static int admit(sk_impair *imp, uint64_t now, size_t len, enum sk_impair_fate *
     return 1;
 }
 
+/* Gilbert-Elliott: decide this frame's loss in the current state, then step
+ * the chain. Off (no draw at all, so the random stream of a link without
+ * it is unchanged) unless ge_p > 0. */
+static int ge_lost(sk_impair *imp)
+{
+    const sk_impair_config *c = &imp->cfg;
+    if (c->ge_p <= 0.0)
+        return 0;
+    int lost = sk_rng_chance(&imp->rng, imp->ge_bad ? c->ge_loss_bad : c->ge_loss_good);
+    imp->stats.bad_frames += (uint64_t)imp->ge_bad;
+    if (sk_rng_chance(&imp->rng, imp->ge_bad ? c->ge_r : c->ge_p))
+        imp->ge_bad = !imp->ge_bad;
+    return lost;
+}
+
 enum sk_impair_fate sk_impair_submit(sk_impair *imp, uint64_t now, const uint8_t *frame,
                                      size_t len)
 {
@@ -247,9 +265,13 @@ enum sk_impair_fate sk_impair_submit(sk_impair *imp, uint64_t now, const uint8_t
     uint64_t sent = serialize(imp, now, len);
     if (queue_tracked(imp))
         tx_push(imp, sent, len);
-    /* A lost frame still used its link time: it is lost on the wire. */
-    if (sk_rng_chance(&imp->rng, imp->cfg.loss)) {
+    /* A lost frame still used its link time: it is lost on the wire. The
+     * chain steps for every frame on the wire, lost or not. */
+    int lost = sk_rng_chance(&imp->rng, imp->cfg.loss);
+    int burst = ge_lost(imp);
+    if (lost || burst) {
         imp->stats.lost++;
+        imp->stats.burst_lost += (uint64_t)(burst && !lost);
         return SK_IMPAIR_LOST;
     }
     int dup = sk_rng_chance(&imp->rng, imp->cfg.dup);

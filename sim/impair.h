@@ -40,12 +40,24 @@ typedef struct {
     uint64_t bandwidth_bps;    /* link rate in bit/s; 0 = unlimited (no serialization) */
     uint32_t queue_limit_bytes; /* transmit queue (needs a rate); 0 = unlimited */
     uint32_t mtu;              /* largest frame accepted, bytes; 0 = no limit */
+    /* Bursty loss (Gilbert-Elliott), on when ge_p > 0: a two-state Markov
+     * chain stepped once per frame on the wire. In state good a frame is
+     * lost with probability ge_loss_good (1 - k), in state bad with
+     * ge_loss_bad (1 - h); then the chain moves good -> bad with ge_p and
+     * bad -> good with ge_r. It starts in good. Long-run loss rate:
+     * (ge_r * ge_loss_good + ge_p * ge_loss_bad) / (ge_p + ge_r); mean stay
+     * in bad: 1 / ge_r frames. Applies on top of `loss`. */
+    double ge_p, ge_r;         /* transition probabilities; ge_r > 0 when on */
+    double ge_loss_bad;        /* loss probability in bad (the usual form: 1) */
+    double ge_loss_good;       /* loss probability in good (the usual form: 0) */
 } sk_impair_config;
 
 typedef struct {
     uint64_t submitted;     /* frames given to sk_impair_submit */
     uint64_t delivered;     /* copies returned by sk_impair_pop */
     uint64_t lost;          /* frames lost on the wire (after serialization) */
+    uint64_t burst_lost;    /* ... of them, by the Gilbert-Elliott model alone */
+    uint64_t bad_frames;    /* frames that met the Gilbert-Elliott chain in bad */
     uint64_t duplicated;    /* extra copies made */
     uint64_t reordered;     /* copies given the reorder delay */
     uint64_t corrupted;     /* copies with a flipped bit */
@@ -88,10 +100,12 @@ typedef struct {
     sk_impair_tx *tx;       /* ring of frames still serializing (queue limit only) */
     size_t tx_head, tx_count, tx_cap;
     uint64_t backlog_bytes; /* bytes not yet fully serialized */
+    int ge_bad;             /* Gilbert-Elliott state: 1 = bad */
 } sk_impair;
 
-/* Returns 0, or -1 if a probability is outside [0, 1] or NaN or the rate is
- * above SK_IMPAIR_RATE_MAX (imp is then left safe to free). */
+/* Returns 0, or -1 if a probability is outside [0, 1] or NaN, the rate is
+ * above SK_IMPAIR_RATE_MAX, or ge_p > 0 with ge_r == 0 (a chain that never
+ * leaves bad) (imp is then left safe to free). */
 int sk_impair_init(sk_impair *imp, const sk_impair_config *cfg, uint64_t seed);
 void sk_impair_free(sk_impair *imp);
 
@@ -113,7 +127,7 @@ int sk_impair_pop(sk_impair *imp, uint64_t now, uint8_t *buf, size_t cap, size_t
 
 /* Parse a spec such as
  *   "loss=0.1,delay=20ms,jitter=5ms,reorder=5%,dup=0.01,corrupt=0.001,
- *    rate=10mbit,queue=64k,mtu=1500"
+ *    rate=10mbit,queue=64k,mtu=1500,ge=1%/25%/100%/0"
  * into *out (every key not given is zero). The empty string is a perfect
  * link. Returns 0, or -1 with a message in err (NULL allowed) and *out
  * untouched. The syntax is described in sim/README.md. */

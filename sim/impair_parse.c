@@ -22,7 +22,7 @@ static const struct unit rate_units[] = {
 static const struct unit byte_units[] = {{"", 1.0}, {"k", 1024.0}, {"m", 1048576.0}, {NULL, 0}};
 
 enum key_id { K_LOSS, K_DUP, K_REORDER, K_CORRUPT, K_DELAY, K_JITTER, K_REORDER_DELAY,
-              K_RATE, K_QUEUE, K_MTU, K__COUNT };
+              K_RATE, K_QUEUE, K_MTU, K_GE, K__COUNT };
 
 struct key {
     const char *name;
@@ -41,6 +41,7 @@ static const struct key keys[K__COUNT] = {
     [K_RATE] = {"rate", rate_units, (double)SK_IMPAIR_RATE_MAX},
     [K_QUEUE] = {"queue", byte_units, 4294967295.0},
     [K_MTU] = {"mtu", byte_units, 4294967295.0},
+    [K_GE] = {"ge", NULL, 1.0}, /* p/r[/loss_bad[/loss_good]]: parse_ge */
 };
 
 #define ERR(...) ((err != NULL && errcap != 0) ? (void)snprintf(err, errcap, __VA_ARGS__) : (void)0)
@@ -170,6 +171,49 @@ static int parse_scaled(const struct key *k, span val, uint64_t *out, char *err,
     return 0;
 }
 
+/* Gilbert-Elliott: "p/r[/loss_bad[/loss_good]]", each a probability;
+ * loss_bad defaults to 1 and loss_good to 0 (loss only in bad, the usual
+ * simplified form). p and r must be above 0: p = 0 never enters bad, r = 0
+ * never leaves it. */
+static int parse_ge(span val, sk_impair_config *cfg, char *err, size_t errcap)
+{
+    static const char *const names[4] = {"p", "r", "loss_bad", "loss_good"};
+    double v[4] = {0.0, 0.0, 1.0, 0.0};
+    int n = 0;
+    const char *p = val.p, *end = val.p + val.n;
+    for (;;) {
+        const char *slash = memchr(p, '/', (size_t)(end - p));
+        span part = trim((span){p, (size_t)((slash ? slash : end) - p)});
+        if (n == 4) {
+            ERR("ge: '%.*s' has more than 4 parts (p/r[/loss_bad[/loss_good]])", SPAN(val));
+            return -1;
+        }
+        struct key k = {names[n], NULL, 1.0};
+        if (part.n == 0) {
+            ERR("ge: %s is missing in '%.*s' (p/r[/loss_bad[/loss_good]])", names[n], SPAN(val));
+            return -1;
+        }
+        char sub[80];
+        if (parse_prob(&k, part, &v[n], sub, sizeof sub) != 0) {
+            ERR("ge: %s", sub);
+            return -1;
+        }
+        n++;
+        if (slash == NULL)
+            break;
+        p = slash + 1;
+    }
+    if (n < 2 || v[0] <= 0.0 || v[1] <= 0.0) {
+        ERR("ge: '%.*s' needs p/r, both above 0 (p/r[/loss_bad[/loss_good]])", SPAN(val));
+        return -1;
+    }
+    cfg->ge_p = v[0];
+    cfg->ge_r = v[1];
+    cfg->ge_loss_bad = v[2];
+    cfg->ge_loss_good = v[3];
+    return 0;
+}
+
 static void store(sk_impair_config *c, enum key_id id, double p, uint64_t v)
 {
     switch (id) {
@@ -183,7 +227,7 @@ static void store(sk_impair_config *c, enum key_id id, double p, uint64_t v)
     case K_RATE: c->bandwidth_bps = v; break;
     case K_QUEUE: c->queue_limit_bytes = (uint32_t)v; break;
     case K_MTU: c->mtu = (uint32_t)v; break;
-    case K__COUNT: break;
+    case K_GE: case K__COUNT: break;
     }
 }
 
@@ -210,7 +254,7 @@ static int parse_item(span item, sk_impair_config *cfg, unsigned *seen, char *er
     enum key_id id;
     if (find_key(name, &id) != 0) {
         ERR("unknown key '%.*s' (loss, dup, reorder, corrupt, delay, jitter, "
-            "reorder_delay, rate, queue, mtu)", SPAN(name));
+            "reorder_delay, rate, queue, mtu, ge)", SPAN(name));
         return -1;
     }
     if (*seen & (1u << id)) {
@@ -222,6 +266,8 @@ static int parse_item(span item, sk_impair_config *cfg, unsigned *seen, char *er
         ERR("%s: missing value", keys[id].name);
         return -1;
     }
+    if (id == K_GE)
+        return parse_ge(val, cfg, err, errcap);
     double p = 0.0;
     uint64_t v = 0;
     int rc = keys[id].units ? parse_scaled(&keys[id], val, &v, err, errcap)

@@ -645,7 +645,7 @@ static void expect_error(const char *spec, const char *msg)
 static void test_parse_errors(void)
 {
     expect_error("lost=0.1", "unknown key 'lost' (loss, dup, reorder, corrupt, delay, jitter, "
-                             "reorder_delay, rate, queue, mtu)");
+                             "reorder_delay, rate, queue, mtu, ge)");
     expect_error("loss", "'loss': expected key=value");
     expect_error("loss=", "loss: missing value");
     expect_error("loss=0.1,", "empty item in 'loss=0.1,' (a stray comma?)");
