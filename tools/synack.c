@@ -16,6 +16,7 @@ static const struct subcommand commands[] = {
     {"serve", cmd_serve, "serve echo/discard/HTTP/iperf on a TAP device"},
     {"connect", cmd_connect, "like nc: stdin to a TCP connection over a TAP device, and back"},
     {"ping", cmd_ping, "send ICMP echo requests over a TAP device"},
+    {"link", cmd_link, "join two TAP devices (two namespaces) through an impaired link"},
 };
 
 void tool_error(const char *cmd, const char *fmt, ...)
