@@ -239,3 +239,36 @@ bench_exit() {
     fi
     exit 0
 }
+
+# ---- added for run_loss_bench.sh ----
+# provenance_print: what the numbers were measured on (commit, kernel, CPU
+# model, date), one "# key: value" line each
+provenance_print() {
+    local here commit dirty cpu
+    here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+    commit=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    dirty=$(git -C "$here" status --porcelain --untracked-files=no 2>/dev/null | head -c 1)
+    cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+    echo "# commit: $commit${dirty:+ (uncommitted changes)}"
+    echo "# kernel: $(uname -sr)"
+    echo "# cpu: ${cpu:-unknown} ($NCPU online)"
+    echo "# date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+}
+
+# netstat_snap NS FILE: the namespace's TcpExt and Tcp counters as
+# "Name value" lines (from /proc/net/netstat and /proc/net/snmp, which are
+# per namespace)
+netstat_snap() {
+    ip netns exec "$1" cat /proc/net/netstat /proc/net/snmp 2>/dev/null | awk '
+        $1 == "TcpExt:" || $1 == "Tcp:" {
+            if (!(($1) in hdr)) { hdr[$1] = 1; for (i = 2; i <= NF; i++) name[$1, i] = $i; next }
+            for (i = 2; i <= NF; i++) print substr($1, 1, length($1) - 1) "." name[$1, i], $i
+        }' >"$2"
+}
+
+# netstat_delta BEFORE AFTER NAME: AFTER minus BEFORE for one counter
+# (TcpExt.TCPTimeouts, Tcp.RetransSegs ...); empty when unknown
+netstat_delta() {
+    awk -v k="$3" 'FNR == NR { if ($1 == k) b = $2; next }
+        $1 == k { printf "%d\n", $2 - b; found = 1 } END { if (!found) print "" }' "$1" "$2"
+}

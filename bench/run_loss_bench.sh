@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# run_loss_bench.sh: goodput under loss, synack against Linux, through the
+# same user-space impaired link (`synack link`: this kernel has no netem).
+#
+#   sudo bench/run_loss_bench.sh [BUILD_DIR]        (default: build/release)
+#
+#   namespace A (skl-a-PID)                namespace B (skl-b-PID)
+#   ta 192.0.2.1  ==[synack link]==  tb --+-- br0 192.0.2.2  Linux
+#   (Linux: loss_peer.py)                 +-- ts  192.0.2.3  synack
+#
+# The link is symmetric: per direction delay RTT/2, rate 100 Mbit/s, a
+# queue of one BDP (rate x RTT: 250 kB at 20 ms, 1.25 MB at 100 ms) and the
+# cell's loss, on data and ACKs alike. Per cell and round, three transfers
+# of MIB MiB, each through a freshly started link with the same seed:
+#   linux   Linux A -> Linux B (loss_peer.py source -> sink)
+#   s-recv  Linux A -> synack B (`synack serve --discard`): synack receives
+#   s-send  synack B -> Linux A (`synack connect` <zeros -> sink): synack sends
+# Goodput is measured at A, the Linux end, in Mbit/s of payload: for linux
+# and s-recv by the source (connect -> all data acknowledged and the
+# peer's FIN), for s-send by the sink (accept -> FIN). A transfer that does
+# not finish in LIMIT seconds is cut off and counted as bytes moved / LIMIT
+# (marked `*` in the table, with how many rounds were cut off).
+#
+# Counters beside each goodput, of the sender (medians of the rounds):
+#   Linux (linux, s-recv columns; /proc/net/netstat in A, the sender's
+#   namespace): TO TcpExt.TCPTimeouts, FR TCPFastRetrans, SR TCPSackRecovery,
+#   TLP TCPLossProbes, SP TCPSpuriousRTOs, DS TCPDSACKRecv (each a sign of a
+#   spurious retransmission), RS Tcp.RetransSegs.
+#   synack (s-send; `synack connect --stats`): RS retransmissions,
+#   FR fast retransmissions, TO timeouts; TLP/SP do not exist yet ("-").
+#
+# Cells (CELLS, space separated RTT_MS:LOSS, LOSS a percentage or `ge`):
+# default the full matrix, RTT 20 and 100 ms x loss 0 0.5 1 3 5 10 %, and
+# 20:ge = GE_SPEC (Gilbert-Elliott, default ge=0.25%/25%: 0.99 % loss in
+# bursts of 4 frames on average). Rounds are interleaved: round 1 of every
+# cell and stack, then round 2 ...
+#
+# Environment: ROUNDS (3), MIB (64), LIMIT (60 s per transfer), CELLS,
+# GE_SPEC, SEED (1; the link's seed is SEED + round), SMOKE=1 (MIB 1,
+# ROUNDS 1, LIMIT 20, CELLS "20:0 20:1"). Full matrix: 13 cells x 3
+# transfers x ROUNDS, each at most LIMIT + ~3 s of setup.
+# Exit: 0 done, 1 a measurement failed, 2 usage/missing tools, 77 not root.
+set -u
+ME=run_loss_bench.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh" || exit 2
+
+BUILD_DIR=${1:-build/release}
+SMOKE=${SMOKE:-0}
+if [ "$SMOKE" = 1 ]; then
+    ROUNDS=${ROUNDS:-1} MIB=${MIB:-1} LIMIT=${LIMIT:-20} CELLS=${CELLS:-"20:0 20:1"}
+fi
+ROUNDS=${ROUNDS:-3}
+MIB=${MIB:-64}
+LIMIT=${LIMIT:-60}
+SEED=${SEED:-1}
+GE_SPEC=${GE_SPEC:-ge=0.25%/25%}
+CELLS=${CELLS:-"20:0 20:0.5 20:1 20:3 20:5 20:10 100:0 100:0.5 100:1 100:3 100:5 100:10 20:ge"}
+STEP_TIMEOUT=$((LIMIT + 30))
+
+need_root "network namespaces, TAP devices"
+need_numbers ROUNDS MIB LIMIT SEED
+need_range ROUNDS 1 50
+need_range MIB 1 4096
+need_range LIMIT 1 3600
+need_tools ip timeout python3 awk ethtool
+for c in $CELLS; do
+    case $c in
+    [0-9]*:ge | [0-9]*:[0-9]* | [0-9]*:[0-9]*.[0-9]*) ;;
+    *) echo "$ME: bad cell '$c' (RTT_MS:LOSS_PERCENT or RTT_MS:ge)" >&2; exit 2 ;;
+    esac
+done
+SYNACK=$BUILD_DIR/tools/synack
+PEER=$(cd "$(dirname "$0")" && pwd)/loss_peer.py
+if [ ! -x "$SYNACK" ] || ! "$SYNACK" link --help >/dev/null 2>&1; then
+    echo "$ME: $SYNACK (with the link command) is missing; build first:" >&2
+    echo "    cmake --preset release && cmake --build --preset release -j2" >&2
+    exit 2
+fi
+
+NSA=skl-a-$$
+NSB=skl-b-$$
+bench_start skl-loss
+BYTES=$((MIB * 1048576))
+
+# ---- the namespaces, their TAPs and B's bridge ----
+loss_topology() {
+    netns_add "$NSA" || return 1
+    netns_add "$NSB" || return 1
+    ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up &&
+        ip -n "$NSA" tuntap add dev ta mode tap &&
+        ip -n "$NSB" tuntap add dev tb mode tap &&
+        ip -n "$NSB" tuntap add dev ts mode tap &&
+        ip -n "$NSB" link add br0 type bridge stp_state 0 forward_delay 0 &&
+        ip -n "$NSB" link set tb master br0 && ip -n "$NSB" link set ts master br0 &&
+        ip -n "$NSA" addr add 192.0.2.1/24 dev ta &&
+        ip -n "$NSB" addr add 192.0.2.2/24 dev br0 || return 1
+    # frames no larger than the MTU on every TAP (as on a real wire)
+    ip netns exec "$NSA" ethtool -K ta tso off gso off gro off >/dev/null 2>&1
+    local d
+    for d in tb ts br0; do
+        ip netns exec "$NSB" ethtool -K "$d" tso off gso off gro off >/dev/null 2>&1
+    done
+    ip -n "$NSA" link set ta up && ip -n "$NSB" link set br0 up &&
+        ip -n "$NSB" link set tb up && ip -n "$NSB" link set ts up
+}
+loss_topology || { echo "$ME: cannot set up the namespaces" >&2; exit 1; }
+
+# ---- one cell's link ----
+cell_spec() { # cell_spec RTT_MS LOSS
+    local bdp=$((100000000 / 8 * $1 / 1000)) loss
+    if [ "$2" = ge ]; then loss=$GE_SPEC; else loss="loss=$2%"; fi
+    echo "delay=$(($1 * 1000 / 2))us,rate=100mbit,queue=$bdp,$loss"
+}
+
+# wait_line FILE PATTERN PID: until PATTERN shows in FILE (at most 10 s), or
+# PID exits
+wait_line() {
+    local _
+    for _ in $(seq 1 200); do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        kill -0 "$3" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+LINK_PID=
+link_start() { # link_start SPEC SEED LOG
+    "$SYNACK" link --ns-a "$NSA" --tap-a ta --ns-b "$NSB" --tap-b tb --impair "$1" \
+        --seed "$2" --stats --time "$((STEP_TIMEOUT * 2))" 2>"$3" &
+    LINK_PID=$!
+    PIDS+=("$LINK_PID")
+    wait_line "$3" running "$LINK_PID"
+}
+link_stop() {
+    kill -INT "$LINK_PID" 2>/dev/null
+    reap "$LINK_PID"
+}
+
+# bg OUT COMMAND...: start in the background, bounded; sets BG_PID
+bg() {
+    local out=$1
+    shift
+    timeout "$STEP_TIMEOUT" "$@" >"$out" 2>&1 &
+    BG_PID=$!
+    PIDS+=("$BG_PID")
+}
+
+kv() { sed -n "s/.*RESULT.* $1=\([^ ]*\).*/\1/p" "$2" | head -n 1; } # kv KEY FILE
+
+# record_result TAG CELL FILE: goodput (Mbit/s) and cut-off count
+record_result() {
+    local b s d
+    b=$(kv bytes "$3") s=$(kv secs "$3") d=$(kv done "$3")
+    if [ -z "$b" ] || [ -z "$s" ]; then
+        echo "$ME: $1 $2: no result:" >&2
+        sed 's/^/    /' "$3" >&2
+        FAIL=1
+        return
+    fi
+    record "gp.$2.$1" "$(awk -v b="$b" -v s="$s" 'BEGIN { printf "%.3f", b * 8 / s / 1e6 }')"
+    record "cut.$2.$1" "$((1 - d))"
+    echo "$ME:   $1: $b bytes in $s s$([ "$d" = 1 ] || echo ' (cut off at the limit)')"
+}
+
+# record_linux_counters TAG CELL BEFORE AFTER: the sender's TcpExt counters
+record_linux_counters() {
+    local k n
+    for k in TO:TcpExt.TCPTimeouts FR:TcpExt.TCPFastRetrans SR:TcpExt.TCPSackRecovery \
+        TLP:TcpExt.TCPLossProbes SP:TcpExt.TCPSpuriousRTOs DS:TcpExt.TCPDSACKRecv \
+        RS:Tcp.RetransSegs; do
+        n=$(netstat_delta "$3" "$4" "${k#*:}")
+        [ -n "$n" ] && record "${k%%:*}.$2.$1" "$n"
+    done
+}
+
+# record_synack_counters TAG CELL LOG: from `--stats`
+record_synack_counters() {
+    local line
+    line=$(grep -m1 '^stats: retransmissions' "$3")
+    [ -n "$line" ] || return
+    record "RS.$2.$1" "$(sed -n 's/.*retransmissions \([0-9]*\).*/\1/p' <<<"$line")"
+    record "FR.$2.$1" "$(sed -n 's/.*fast \([0-9]*\).*/\1/p' <<<"$line")"
+    record "TO.$2.$1" "$(sed -n 's/.*timeouts \([0-9]*\).*/\1/p' <<<"$line")"
+}
+
+# ---- the three transfers ----
+run_linux() { # CELL
+    local out=$TMP/sink.out src=$TMP/src.out
+    bg "$out" ip netns exec "$NSB" python3 "$PEER" sink 5001 "$LIMIT"
+    local sink=$BG_PID
+    wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
+    netstat_snap "$NSA" "$TMP/ns0"
+    run_fg "$src" "$NCPU" ip netns exec "$NSA" python3 "$PEER" source 192.0.2.2 5001 "$BYTES" "$LIMIT"
+    netstat_snap "$NSA" "$TMP/ns1"
+    kill "$sink" 2>/dev/null
+    reap "$sink"
+    record_result linux "$1" "$src"
+    record_linux_counters linux "$1" "$TMP/ns0" "$TMP/ns1"
+}
+
+run_srecv() { # CELL
+    local log=$TMP/serve.log src=$TMP/src.out
+    bg "$log" ip netns exec "$NSB" "$SYNACK" serve --tap ts --addr 192.0.2.3/24 --discard 5001 \
+        --stats
+    local srv=$BG_PID
+    wait_line "$log" "synack serve:" "$srv" || {
+        echo "$ME: synack serve did not start:" >&2; cat "$log" >&2; FAIL=1; return; }
+    netstat_snap "$NSA" "$TMP/ns0"
+    run_fg "$src" "$NCPU" ip netns exec "$NSA" python3 "$PEER" source 192.0.2.3 5001 "$BYTES" "$LIMIT"
+    netstat_snap "$NSA" "$TMP/ns1"
+    kill -TERM "$srv" 2>/dev/null
+    reap "$srv"
+    record_result s-recv "$1" "$src"
+    record_linux_counters s-recv "$1" "$TMP/ns0" "$TMP/ns1"
+}
+
+run_ssend() { # CELL
+    local out=$TMP/sink.out log=$TMP/connect.log
+    bg "$out" ip netns exec "$NSA" python3 "$PEER" sink 5002 "$LIMIT"
+    local sink=$BG_PID
+    wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
+    head -c "$BYTES" /dev/zero |
+        timeout "$((LIMIT + 10))" ip netns exec "$NSB" "$SYNACK" connect --tap ts \
+            --addr 192.0.2.3/24 --stats 192.0.2.1 5002 >/dev/null 2>"$log"
+    # the sink ends by itself (EOF or its limit)
+    reap "$sink"
+    record_result s-send "$1" "$out"
+    record_synack_counters s-send "$1" "$log"
+}
+
+# record_link TAG CELL LOG: what the link lost, both directions
+record_link() {
+    local n
+    n=$(sed -n 's/^link [ab]2[ab]: .*[ ]lost=\([0-9]*\).*/\1/p' "$3" | awk '{ s += $1 } END { print s + 0 }')
+    record "lost.$2.$1" "$n"
+    n=$(sed -n 's/^link [ab]2[ab]: .*[ ]queue_drops=\([0-9]*\).*/\1/p' "$3" | awk '{ s += $1 } END { print s + 0 }')
+    record "qd.$2.$1" "$n"
+}
+
+run_one() { # run_one TAG CELL SEED
+    local rtt=${2%%:*} loss=${2#*:} spec
+    spec=$(cell_spec "$rtt" "$loss")
+    link_start "$spec" "$3" "$TMP/link.log" || {
+        echo "$ME: link did not start:" >&2; cat "$TMP/link.log" >&2; FAIL=1; return; }
+    case $1 in
+    linux) run_linux "$2" ;;
+    s-recv) run_srecv "$2" ;;
+    s-send) run_ssend "$2" ;;
+    esac
+    link_stop
+    record_link "$1" "$2" "$TMP/link.log"
+}
+
+# ---- the rounds ----
+STACKS=(linux s-recv s-send)
+provenance_print
+echo "# link per direction: rate 100 Mbit/s, queue 1 BDP, delay RTT/2, the cell's loss (data and ACKs)"
+echo "# ROUNDS=$ROUNDS MIB=$MIB LIMIT=$LIMIT s SEED=$SEED GE_SPEC=$GE_SPEC"
+echo "# CELLS=$CELLS"
+T0=$(date +%s)
+for round in $(seq 1 "$ROUNDS"); do
+    for cell in $CELLS; do
+        echo "$ME: round $round/$ROUNDS, RTT ${cell%%:*} ms, loss ${cell#*:}: $(cell_spec "${cell%%:*}" "${cell#*:}")"
+        for tag in "${STACKS[@]}"; do
+            run_one "$tag" "$cell" "$((SEED + round))"
+        done
+    done
+done
+T1=$(date +%s)
+
+# ---- the tables ----
+med() { median "$TMP/m.$1"; }
+cutoffs() { # cutoffs CELL TAG: "" or "*k/N"
+    local f=$TMP/m.cut.$1.$2 n
+    [ -s "$f" ] || return
+    n=$(awk '{ s += $1 } END { print s + 0 }' "$f")
+    [ "$n" = 0 ] || echo "*$n/$(wc -l <"$f")"
+}
+label() { # label CELL: "20 ms | 1 %"
+    local l=${1#*:}
+    [ "$l" = ge ] && l="GE ${GE_SPEC#ge=}" || l="$l %"
+    echo "${1%%:*} ms | $l"
+}
+echo
+echo "Goodput, Mbit/s (median of $ROUNDS; * = cut off at ${LIMIT} s in k of N rounds, counted as bytes moved / ${LIMIT} s)"
+echo
+echo "| RTT | loss | linux | synack recv | recv/linux | synack send | send/linux |"
+echo "|---|---|---|---|---|---|---|"
+for cell in $CELLS; do
+    l=$(med "gp.$cell.linux") r=$(med "gp.$cell.s-recv") s=$(med "gp.$cell.s-send")
+    echo "| $(label "$cell") | $l$(cutoffs "$cell" linux) | $r$(cutoffs "$cell" s-recv) |" \
+        "$(ratio "$r" "$l") | $s$(cutoffs "$cell" s-send) | $(ratio "$s" "$l") |"
+done
+counters() { # counters CELL TAG KEYS...: "k=v ..." medians
+    local c=$1 t=$2 k out=()
+    shift 2
+    for k in "$@"; do out+=("$k $(med "$k.$c.$t")"); done
+    local IFS=,
+    echo "${out[*]}" | sed 's/,/, /g'
+}
+echo
+echo "Sender counters per transfer (medians); link = frames the link lost / tail-dropped, both ways"
+echo
+echo "| RTT | loss | linux sender (to linux) | linux sender (to synack) | synack sender | link lost/qdrop: linux, s-recv, s-send |"
+echo "|---|---|---|---|---|---|"
+for cell in $CELLS; do
+    echo "| $(label "$cell") | $(counters "$cell" linux TO FR SR TLP SP DS RS) |" \
+        "$(counters "$cell" s-recv TO FR SR TLP SP DS RS) |" \
+        "$(counters "$cell" s-send TO FR RS) TLP -, SP - |" \
+        "$(med "lost.$cell.linux")/$(med "qd.$cell.linux"), $(med "lost.$cell.s-recv")/$(med "qd.$cell.s-recv"), $(med "lost.$cell.s-send")/$(med "qd.$cell.s-send") |"
+done
+echo
+echo "# wall time: $((T1 - T0)) s for $ROUNDS round(s) of $(wc -w <<<"$CELLS") cell(s)"
+bench_exit
