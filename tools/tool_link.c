@@ -157,24 +157,24 @@ static int step(tool_link *l, struct pollfd *pfd, uint64_t until_us, const sigse
 
 int tool_link_run(tool_link *l, volatile sig_atomic_t *stop, uint64_t until_us)
 {
-    sigset_t block, orig;
+    sigset_t block, orig, in_poll;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     sigprocmask(SIG_BLOCK, &block, &orig);
-    sigdelset(&orig, SIGINT);
-    sigdelset(&orig, SIGTERM);
+    in_poll = orig;
+    sigdelset(&in_poll, SIGINT);
+    sigdelset(&in_poll, SIGTERM);
     struct pollfd pfd[2] = {{l->a.fd, POLLIN, 0}, {l->b.fd, POLLIN, 0}};
     int rc = 0;
     while (!*stop && (until_us == 0 || sk_posix_now_us() < until_us)) {
-        if (step(l, pfd, until_us, &orig) != 0) {
+        if (step(l, pfd, until_us, &in_poll) != 0) {
             rc = -1;
             break;
         }
     }
     int e = errno;
     sigprocmask(SIG_SETMASK, &orig, NULL);
-    sigprocmask(SIG_UNBLOCK, &block, NULL);
     l->end_us = sk_posix_now_us();
     errno = e;
     return rc;

@@ -11,6 +11,8 @@
 #  1. delay=10ms: ping's smallest RTT is at least 2 x 10 ms (no frame can
 #     cross faster than the configured delay each way: a physical bound, not
 #     a performance threshold); 4 MiB A -> B byte-exact (sha256).
+#  1b. --a2b and --b2a: a direction that loses everything passes nothing,
+#     the other delivers all; a namespace that does not exist is an error.
 #  2. loss=2%: the link counts its losses each way and its counters balance
 #     (in = out + lost + queue_drops + pending); 4 MiB still byte-exact.
 #  3. rate=20mbit,queue=64k: goodput of an 8 MiB transfer is at most the
@@ -137,6 +139,23 @@ check "delay: 4 MiB A -> B exits 0" test $? = 0
 check "delay: 4 MiB byte-exact (sha256)" same_sha "$IT_TMP/in4" "$IT_TMP/out1"
 link_stop
 check "delay: nothing lost or dropped" test "$(link_stat a2b lost)$(link_stat b2a lost)$(link_stat a2b queue_drops)" = 000
+
+# 1b. one spec per direction: --a2b and --b2a
+LINK_LOG=$IT_TMP/link.asym.log
+"$SYNACK" link --ns-a "$NSA" --tap-a ta --ns-b "$NSB" --tap-b tb --a2b delay=15ms \
+    --b2a "delay=1ms,loss=100%" --seed 7 --stats --time 300 2>"$LINK_LOG" &
+LINK_PID=$!
+IT_PIDS+=("$LINK_PID")
+for i in $(seq 1 50); do grep -q running "$LINK_LOG" && break; sleep 0.1; done
+"${A[@]}" timeout 10 ping -n -c 3 -i 0.2 -W 1 192.0.2.2 >"$IT_TMP/ping2" 2>&1
+link_stop
+check "--a2b/--b2a: b2a loses everything (no reply; b2a lost $(link_stat b2a lost), out $(link_stat b2a out))" \
+    test "$(link_stat b2a out)" = 0 -a "$(link_stat b2a lost)" -gt 0
+check "--a2b/--b2a: a2b delivers what it got ($(link_stat a2b in) in, $(link_stat a2b out) out)" \
+    test "$(link_stat a2b lost)" = 0 -a "$(link_stat a2b out)" = "$(link_stat a2b in)"
+"$SYNACK" link --ns-a "skit-none-$$" --tap-a ta --ns-b "$NSB" --tap-b tb >/dev/null 2>"$IT_TMP/nons"
+check "a missing namespace: exit 1 with a reason" test $? = 1
+check "  ... naming the namespace ($(head -c 80 "$IT_TMP/nons"))" grep -q "skit-none-$$" "$IT_TMP/nons"
 
 # 2. loss
 link_start "loss=2%,delay=2ms" || bad "link starts (loss)"

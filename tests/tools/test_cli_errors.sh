@@ -64,6 +64,19 @@ expect_usage_error ping
 expect_usage_error ping --tap x --addr 1.2.3.4/24
 expect_usage_error ping --tap x --addr 1.2.3.4/24 -c -1 1.2.3.5
 expect_usage_error ping --tap x --addr 1.2.3.4/24 -c abc 1.2.3.5
+expect_usage_error link
+expect_usage_error link --tap-a
+expect_usage_error link --tap-a x
+expect_usage_error link --tap-a x --tap-b x
+expect_usage_error link --tap-a x --tap-b y --impair loss=2
+expect_usage_error link --tap-a x --tap-b y --impair ge=0.1
+expect_usage_error link --tap-a x --tap-b y --b2a ge=0.1/0
+expect_usage_error link --tap-a x --tap-b y --impair delay=1ms --a2b loss=1%
+expect_usage_error link --tap-a x --tap-b y --seed abc
+expect_usage_error link --tap-a x --tap-b y --seed -1
+expect_usage_error link --tap-a x --tap-b y --time 0
+expect_usage_error link --tap-a x --tap-b y --bogus
+expect_usage_error link --tap-a x --tap-b y extra
 expect_usage_error demo --loss
 expect_usage_error demo --loss 2
 expect_usage_error demo --bytes -5
