@@ -62,8 +62,9 @@ def sink(port, limit):
         if time.monotonic() >= deadline:
             return result(total, limit, False)
     secs = time.monotonic() - t0
+    rc = result(total, secs, True)  # before the close: the source waits for it
     conn.close()
-    return result(total, secs, True)
+    return rc
 
 
 def bytes_acked(sock):

@@ -15,9 +15,11 @@
 #   linux   Linux A -> Linux B (loss_peer.py source -> sink)
 #   s-recv  Linux A -> synack B (`synack serve --discard`): synack receives
 #   s-send  synack B -> Linux A (`synack connect` <zeros -> sink): synack sends
-# Goodput is measured at A, the Linux end, in Mbit/s of payload: for linux
-# and s-recv by the source (connect -> all data acknowledged and the
-# peer's FIN), for s-send by the sink (accept -> FIN). A transfer that does
+# Goodput is in Mbit/s of payload, measured by Linux's end: s-recv by the
+# source in A (connect -> all data acknowledged and the peer's FIN), s-send
+# by the sink in A (accept -> FIN); linux by both its source (compared with
+# s-recv) and its sink (compared with s-send), so that each ratio compares
+# the same clock points. A transfer that does
 # not finish in LIMIT seconds is cut off and counted as bytes moved / LIMIT
 # (marked `*` in the table, with how many rounds were cut off).
 #
@@ -194,9 +196,9 @@ run_linux() { # CELL
     netstat_snap "$NSA" "$TMP/ns0"
     run_fg "$src" "$NCPU" ip netns exec "$NSA" python3 "$PEER" source 192.0.2.2 5001 "$BYTES" "$LIMIT"
     netstat_snap "$NSA" "$TMP/ns1"
-    kill "$sink" 2>/dev/null
-    reap "$sink"
+    reap "$sink" # it printed its result before the close the source waited for
     record_result linux "$1" "$src"
+    record_result linux-rx "$1" "$out"
     record_linux_counters linux "$1" "$TMP/ns0" "$TMP/ns1"
 }
 
@@ -223,9 +225,11 @@ run_ssend() { # CELL
     wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
     head -c "$BYTES" /dev/zero |
         timeout "$((LIMIT + 10))" ip netns exec "$NSB" "$SYNACK" connect --tap ts \
-            --addr 192.0.2.3/24 --stats 192.0.2.1 5002 >/dev/null 2>"$log"
-    # the sink ends by itself (EOF or its limit)
-    reap "$sink"
+            --addr 192.0.2.3/24 --stats 192.0.2.1 5002 >/dev/null 2>"$log" &
+    local conn=$! # timeout's PID: the trap can end it
+    PIDS+=("$conn")
+    reap "$conn"
+    reap "$sink" # it ends by itself (EOF or its limit)
     record_result s-send "$1" "$out"
     record_synack_counters s-send "$1" "$log"
 }
@@ -286,12 +290,14 @@ label() { # label CELL: "20 ms | 1 %"
 echo
 echo "Goodput, Mbit/s (median of $ROUNDS; * = cut off at ${LIMIT} s in k of N rounds, counted as bytes moved / ${LIMIT} s)"
 echo
-echo "| RTT | loss | linux | synack recv | recv/linux | synack send | send/linux |"
-echo "|---|---|---|---|---|---|---|"
+echo "| RTT | loss | linux (at sender) | synack recv | recv/linux | linux (at receiver) | synack send | send/linux |"
+echo "|---|---|---|---|---|---|---|---|"
 for cell in $CELLS; do
-    l=$(med "gp.$cell.linux") r=$(med "gp.$cell.s-recv") s=$(med "gp.$cell.s-send")
+    l=$(med "gp.$cell.linux") r=$(med "gp.$cell.s-recv")
+    lx=$(med "gp.$cell.linux-rx") s=$(med "gp.$cell.s-send")
     echo "| $(label "$cell") | $l$(cutoffs "$cell" linux) | $r$(cutoffs "$cell" s-recv) |" \
-        "$(ratio "$r" "$l") | $s$(cutoffs "$cell" s-send) | $(ratio "$s" "$l") |"
+        "$(ratio "$r" "$l") | $lx$(cutoffs "$cell" linux-rx) | $s$(cutoffs "$cell" s-send) |" \
+        "$(ratio "$s" "$lx") |"
 done
 counters() { # counters CELL TAG KEYS...: "k=v ..." medians
     local c=$1 t=$2 k out=()
