@@ -110,7 +110,7 @@ loss_topology || { echo "$ME: cannot set up the namespaces" >&2; exit 1; }
 
 # ---- one cell's link ----
 cell_spec() { # cell_spec RTT_MS LOSS
-    local bdp=$((100000000 / 8 * $1 / 1000)) loss
+    local bdp=$((100000000 * $1 / 8000)) loss
     if [ "$2" = ge ]; then loss=$GE_SPEC; else loss="loss=$2%"; fi
     echo "delay=$(($1 * 1000 / 2))us,rate=100mbit,queue=$bdp,$loss"
 }
@@ -154,7 +154,7 @@ kv() { sed -n "s/.*RESULT.* $1=\([^ ]*\).*/\1/p" "$2" | head -n 1; } # kv KEY FI
 # record_result TAG CELL FILE: goodput (Mbit/s) and cut-off count
 record_result() {
     local b s d
-    b=$(kv bytes "$3") s=$(kv secs "$3") d=$(kv done "$3")
+    b=$(kv bytes "$3") s=$(kv secs "$3") d=$(kv "done" "$3")
     if [ -z "$b" ] || [ -z "$s" ]; then
         echo "$ME: $1 $2: no result:" >&2
         sed 's/^/    /' "$3" >&2
@@ -237,6 +237,8 @@ run_ssend() { # CELL
 # record_link TAG CELL LOG: what the link lost, both directions
 record_link() {
     local n
+    n=$(sed -n 's/^link [ab]2[ab]: in=\([0-9]*\).*/\1/p' "$3" | awk '{ s += $1 } END { print s + 0 }')
+    record "in.$2.$1" "$n"
     n=$(sed -n 's/^link [ab]2[ab]: .*[ ]lost=\([0-9]*\).*/\1/p' "$3" | awk '{ s += $1 } END { print s + 0 }')
     record "lost.$2.$1" "$n"
     n=$(sed -n 's/^link [ab]2[ab]: .*[ ]queue_drops=\([0-9]*\).*/\1/p' "$3" | awk '{ s += $1 } END { print s + 0 }')
@@ -293,29 +295,31 @@ echo
 echo "| RTT | loss | linux (at sender) | synack recv | recv/linux | linux (at receiver) | synack send | send/linux |"
 echo "|---|---|---|---|---|---|---|---|"
 for cell in $CELLS; do
-    l=$(med "gp.$cell.linux") r=$(med "gp.$cell.s-recv")
-    lx=$(med "gp.$cell.linux-rx") s=$(med "gp.$cell.s-send")
-    echo "| $(label "$cell") | $l$(cutoffs "$cell" linux) | $r$(cutoffs "$cell" s-recv) |" \
-        "$(ratio "$r" "$l") | $lx$(cutoffs "$cell" linux-rx) | $s$(cutoffs "$cell" s-send) |" \
-        "$(ratio "$s" "$lx") |"
+    g_l=$(med "gp.$cell.linux") g_r=$(med "gp.$cell.s-recv")
+    g_lx=$(med "gp.$cell.linux-rx") g_s=$(med "gp.$cell.s-send")
+    echo "| $(label "$cell") | $g_l$(cutoffs "$cell" linux) | $g_r$(cutoffs "$cell" s-recv) |" \
+        "$(ratio "$g_r" "$g_l") | $g_lx$(cutoffs "$cell" linux-rx) | $g_s$(cutoffs "$cell" s-send) |" \
+        "$(ratio "$g_s" "$g_lx") |"
 done
 counters() { # counters CELL TAG KEYS...: "k=v ..." medians
     local c=$1 t=$2 k out=()
     shift 2
     for k in "$@"; do out+=("$k $(med "$k.$c.$t")"); done
-    local IFS=,
-    echo "${out[*]}" | sed 's/,/, /g'
+    local IFS=, joined
+    joined="${out[*]}"
+    echo "${joined//,/, }"
 }
 echo
-echo "Sender counters per transfer (medians); link = frames the link lost / tail-dropped, both ways"
+echo "Sender counters per transfer (medians); link = frames in / lost / tail-dropped by the link, both ways"
 echo
-echo "| RTT | loss | linux sender (to linux) | linux sender (to synack) | synack sender | link lost/qdrop: linux, s-recv, s-send |"
+echo "| RTT | loss | linux sender (to linux) | linux sender (to synack) | synack sender | link: linux; s-recv; s-send |"
 echo "|---|---|---|---|---|---|"
+linkc() { echo "$(med "in.$1.$2")/$(med "lost.$1.$2")/$(med "qd.$1.$2")"; }
 for cell in $CELLS; do
     echo "| $(label "$cell") | $(counters "$cell" linux TO FR SR TLP SP DS RS) |" \
         "$(counters "$cell" s-recv TO FR SR TLP SP DS RS) |" \
         "$(counters "$cell" s-send TO FR RS) TLP -, SP - |" \
-        "$(med "lost.$cell.linux")/$(med "qd.$cell.linux"), $(med "lost.$cell.s-recv")/$(med "qd.$cell.s-recv"), $(med "lost.$cell.s-send")/$(med "qd.$cell.s-send") |"
+        "$(linkc "$cell" linux); $(linkc "$cell" s-recv); $(linkc "$cell" s-send) |"
 done
 echo
 echo "# wall time: $((T1 - T0)) s for $ROUNDS round(s) of $(wc -w <<<"$CELLS") cell(s)"

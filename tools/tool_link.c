@@ -77,6 +77,11 @@ static int deliver(tool_link *l, tool_link_dir *d, uint64_t now)
         } else {
             d->written++;
             d->bytes_out += len;
+            if (d->first_us == 0) {
+                d->first_us = now;
+                d->first_len = len;
+            }
+            d->last_us = now;
         }
     }
 }
@@ -199,7 +204,13 @@ static void print_dir(const tool_link *l, const tool_link_dir *d, FILE *f)
             n ? (double)d->late_sum_us / (double)n : 0.0, (unsigned long long)d->late_max_us);
     for (int b = 0; b < TOOL_LINK_LATE_BUCKETS; b++)
         fprintf(f, " %s=%llu", late_names[b], (unsigned long long)d->late_hist[b]);
-    fprintf(f, " out_mbit_s=%.3f\n", secs > 0 ? (double)d->bytes_out * 8 / secs / 1e6 : 0.0);
+    /* active: from the first write to the last; for a saturated link, the
+     * rate it achieved (the first frame's bits went by before the span) */
+    double active = (double)(d->last_us - d->first_us) / 1e6;
+    uint64_t first_bytes = d->first_len;
+    fprintf(f, " out_mbit_s=%.3f active_s=%.6f active_mbit_s=%.3f\n",
+            secs > 0 ? (double)d->bytes_out * 8 / secs / 1e6 : 0.0, active,
+            active > 0 ? (double)(d->bytes_out - first_bytes) * 8 / active / 1e6 : 0.0);
 }
 
 void tool_link_print_stats(const tool_link *l, FILE *f)

@@ -28,6 +28,8 @@ typedef struct {
     uint64_t write_drops;               /* the kernel had no room */
     uint64_t overflow;                  /* TOOL_LINK_PENDING_MAX reached */
     uint64_t late_sum_us, late_max_us;  /* written minus due time */
+    uint64_t first_us, last_us;         /* first and last write (0: none) */
+    uint64_t first_len;                 /* the first written frame's length */
     uint64_t late_hist[TOOL_LINK_LATE_BUCKETS];
 } tool_link_dir;
 

@@ -57,7 +57,7 @@ setup() {
         ip -n "$NSA" addr add 192.0.2.1/24 dev ta &&
         ip -n "$NSB" addr add 192.0.2.2/24 dev br0 || return 1
     local d
-    for d in ta; do "${A[@]}" ethtool -K "$d" tso off gso off gro off >/dev/null 2>&1; done
+    "${A[@]}" ethtool -K ta tso off gso off gro off >/dev/null 2>&1
     for d in tb ts br0; do "${B[@]}" ethtool -K "$d" tso off gso off gro off >/dev/null 2>&1; done
     ip -n "$NSA" link set ta up && ip -n "$NSB" link set br0 up &&
         ip -n "$NSB" link set tb up && ip -n "$NSB" link set ts up
@@ -146,7 +146,7 @@ LINK_LOG=$IT_TMP/link.asym.log
     --b2a "delay=1ms,loss=100%" --seed 7 --stats --time 300 2>"$LINK_LOG" &
 LINK_PID=$!
 IT_PIDS+=("$LINK_PID")
-for i in $(seq 1 50); do grep -q running "$LINK_LOG" && break; sleep 0.1; done
+for _ in $(seq 1 50); do grep -q running "$LINK_LOG" && break; sleep 0.1; done
 "${A[@]}" timeout 10 ping -n -c 3 -i 0.2 -W 1 192.0.2.2 >"$IT_TMP/ping2" 2>&1
 link_stop
 check "--a2b/--b2a: b2a loses everything (no reply; b2a lost $(link_stat b2a lost), out $(link_stat b2a out))" \
@@ -195,7 +195,7 @@ SLOG=$IT_TMP/serve.log
 "${B[@]}" "$SYNACK" serve --tap ts --addr 192.0.2.3/24 --echo 7 --stats >"$SLOG" 2>&1 &
 SERVE_PID=$!
 IT_PIDS+=("$SERVE_PID")
-for i in $(seq 1 50); do
+for _ in $(seq 1 50); do
     grep -q "synack serve:" "$SLOG" 2>/dev/null && break
     kill -0 "$SERVE_PID" 2>/dev/null || break
     sleep 0.1
