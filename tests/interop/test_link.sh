@@ -99,8 +99,8 @@ sink() {
     "${B[@]}" timeout 120 socat -u "TCP-LISTEN:$1,reuseaddr" "OPEN:$2,creat,trunc" &
     SINK_PID=$!
     IT_PIDS+=("$SINK_PID")
-    local i
-    for i in $(seq 1 50); do
+    local _
+    for _ in $(seq 1 50); do
         "${B[@]}" ss -ltn "sport = :$1" | grep -q LISTEN && return 0
         sleep 0.1
     done
