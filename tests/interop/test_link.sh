@@ -72,8 +72,8 @@ link_start() {
         --seed 7 --stats --time 300 2>"$LINK_LOG" &
     LINK_PID=$!
     IT_PIDS+=("$LINK_PID")
-    local i
-    for i in $(seq 1 50); do
+    local _
+    for _ in $(seq 1 50); do
         grep -q "running" "$LINK_LOG" 2>/dev/null && return 0
         kill -0 "$LINK_PID" 2>/dev/null || break
         sleep 0.1
