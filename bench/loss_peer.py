@@ -5,12 +5,14 @@ with a hard time limit that still reports what it moved.
   loss_peer.py sink PORT LIMIT_S
       listen, print READY, accept one connection, read to EOF (or until
       LIMIT_S after the accept), close.
-  loss_peer.py source ADDR PORT BYTES LIMIT_S
+  loss_peer.py source ADDR PORT BYTES LIMIT_S [CC]
       connect, write BYTES zero bytes, half-close, read to the peer's EOF,
-      all within LIMIT_S of the connect.
+      all within LIMIT_S of the connect; with CC, the socket's congestion
+      control (TCP_CONGESTION; one outside tcp_allowed_congestion_control
+      needs CAP_NET_ADMIN).
 
 Each prints one line
-  RESULT bytes=N secs=S done=1|0
+  RESULT bytes=N secs=S done=1|0 [cc=NAME]
 bytes: received (sink), or acknowledged (source: tcpi_bytes_acked from
 TCP_INFO when the limit ended it); secs: accept -> EOF (sink), connect ->
 the peer's EOF after ours (source), or the limit when done=0. Exit 0 when
@@ -27,8 +29,9 @@ CHUNK = 65536
 BYTES_ACKED_OFF = 120
 
 
-def result(nbytes, secs, done):
-    print("RESULT bytes=%d secs=%.6f done=%d" % (nbytes, secs, 1 if done else 0), flush=True)
+def result(nbytes, secs, done, extra=""):
+    print("RESULT bytes=%d secs=%.6f done=%d%s" % (nbytes, secs, 1 if done else 0, extra),
+          flush=True)
     return 0 if done else 3
 
 
@@ -75,10 +78,20 @@ def bytes_acked(sock):
         return 0
 
 
-def source(addr, port, nbytes, limit):
+def connect(addr, port, limit, cc):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if cc:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, cc.encode())
+    s.settimeout(limit)
+    s.connect((addr, port))
+    name = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16)
+    return s, " cc=" + name.split(b"\0", 1)[0].decode()
+
+
+def source(addr, port, nbytes, limit, cc):
     t0 = time.monotonic()
     deadline = t0 + limit
-    s = socket.create_connection((addr, port), timeout=limit)
+    s, extra = connect(addr, port, limit, cc)
     buf = bytes(CHUNK)
     sent = 0
     try:
@@ -96,18 +109,19 @@ def source(addr, port, nbytes, limit):
             if time.monotonic() >= deadline:
                 raise socket.timeout
     except socket.timeout:
-        return result(min(bytes_acked(s), nbytes), limit, False)
+        return result(min(bytes_acked(s), nbytes), limit, False, extra)
     secs = time.monotonic() - t0
     s.close()
-    return result(nbytes, secs, True)
+    return result(nbytes, secs, True, extra)
 
 
 def main(argv):
     try:
         if len(argv) == 4 and argv[1] == "sink":
             return sink(int(argv[2]), float(argv[3]))
-        if len(argv) == 6 and argv[1] == "source":
-            return source(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
+        if len(argv) in (6, 7) and argv[1] == "source":
+            cc = argv[6] if len(argv) == 7 else ""
+            return source(argv[2], int(argv[3]), int(argv[4]), float(argv[5]), cc)
     except OSError as e:
         print("loss_peer.py: %s" % e, file=sys.stderr)
         return 1

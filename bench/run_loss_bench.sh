@@ -37,8 +37,14 @@
 # bursts of 4 frames on average). Rounds are interleaved: round 1 of every
 # cell and stack, then round 2 ...
 #
+# Linux runs with its defaults (SACK, RACK, TLP, timestamps) and the
+# congestion control LINUX_CC (cubic, the kernel's default), set on the
+# sending socket (TCP_CONGESTION): a host may default to another (this one:
+# bbr), which a namespace inherits and, as root of a namespace, cannot change
+# to an algorithm outside tcp_allowed_congestion_control.
+#
 # Environment: ROUNDS (3), MIB (64), LIMIT (60 s per transfer), CELLS,
-# GE_SPEC, SEED (1; the link's seed is SEED + round), SMOKE=1 (MIB 1,
+# GE_SPEC, LINUX_CC, SEED (1; the link's seed is SEED + round), SMOKE=1 (MIB 1,
 # ROUNDS 1, LIMIT 20, CELLS "20:0 20:1"). Full matrix: 13 cells x 3
 # transfers x ROUNDS, each at most LIMIT + ~3 s of setup.
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing tools, 77 not root.
@@ -57,6 +63,7 @@ MIB=${MIB:-64}
 LIMIT=${LIMIT:-60}
 SEED=${SEED:-1}
 GE_SPEC=${GE_SPEC:-ge=0.25%/25%}
+LINUX_CC=${LINUX_CC:-cubic}
 CELLS=${CELLS:-"20:0 20:0.5 20:1 20:3 20:5 20:10 100:0 100:0.5 100:1 100:3 100:5 100:10 20:ge"}
 STEP_TIMEOUT=$((LIMIT + 30))
 
@@ -163,7 +170,9 @@ record_result() {
     fi
     record "gp.$2.$1" "$(awk -v b="$b" -v s="$s" 'BEGIN { printf "%.3f", b * 8 / s / 1e6 }')"
     record "cut.$2.$1" "$((1 - d))"
-    echo "$ME:   $1: $b bytes in $s s$([ "$d" = 1 ] || echo ' (cut off at the limit)')"
+    local cc
+    cc=$(kv cc "$3")
+    echo "$ME:   $1: $b bytes in $s s${cc:+ ($cc)}$([ "$d" = 1 ] || echo ' (cut off at the limit)')"
 }
 
 # record_linux_counters TAG CELL BEFORE AFTER: the sender's TcpExt counters
@@ -194,7 +203,7 @@ run_linux() { # CELL
     local sink=$BG_PID
     wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
     netstat_snap "$NSA" "$TMP/ns0"
-    run_fg "$src" "$NCPU" ip netns exec "$NSA" python3 "$PEER" source 192.0.2.2 5001 "$BYTES" "$LIMIT"
+    run_fg "$src" "$NCPU" ip netns exec "$NSA" python3 "$PEER" source 192.0.2.2 5001 "$BYTES" "$LIMIT" "$LINUX_CC"
     netstat_snap "$NSA" "$TMP/ns1"
     reap "$sink" # it printed its result before the close the source waited for
     record_result linux "$1" "$src"
@@ -210,7 +219,7 @@ run_srecv() { # CELL
     wait_line "$log" "synack serve:" "$srv" || {
         echo "$ME: synack serve did not start:" >&2; cat "$log" >&2; FAIL=1; return; }
     netstat_snap "$NSA" "$TMP/ns0"
-    run_fg "$src" "$NCPU" ip netns exec "$NSA" python3 "$PEER" source 192.0.2.3 5001 "$BYTES" "$LIMIT"
+    run_fg "$src" "$NCPU" ip netns exec "$NSA" python3 "$PEER" source 192.0.2.3 5001 "$BYTES" "$LIMIT" "$LINUX_CC"
     netstat_snap "$NSA" "$TMP/ns1"
     kill -TERM "$srv" 2>/dev/null
     reap "$srv"
@@ -263,6 +272,12 @@ run_one() { # run_one TAG CELL SEED
 STACKS=(linux s-recv s-send)
 provenance_print
 echo "# link per direction: rate 100 Mbit/s, queue 1 BDP, delay RTT/2, the cell's loss (data and ACKs)"
+echo "# linux: congestion control $LINUX_CC per socket (namespace default" \
+    "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_congestion_control)), sack" \
+    "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_sack), timestamps" \
+    "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_timestamps), recovery (RACK)" \
+    "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_recovery), early_retrans (TLP)" \
+    "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_early_retrans)"
 echo "# ROUNDS=$ROUNDS MIB=$MIB LIMIT=$LIMIT s SEED=$SEED GE_SPEC=$GE_SPEC"
 echo "# CELLS=$CELLS"
 T0=$(date +%s)
