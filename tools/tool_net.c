@@ -19,6 +19,7 @@ const char tool_net_usage[] =
     "  --trace                   print every segment, state change, timer and drop\n"
     "  --stats                   print the stack's counters at exit\n"
     "  --impair SPEC             impair both directions, e.g. loss=2%,delay=10ms,reorder=1%\n"
+    "                            (keys in sim/README.md; ge=p/r: bursty Gilbert-Elliott loss)\n"
     "  --impair-in SPEC | --impair-out SPEC   one direction only (in: to synack)\n"
     "  --seed N                  fixed seed (ISNs, ports, impairment)\n"
     "  --busy-poll US            spin up to US microseconds before sleeping (0..1000000;\n"
