@@ -38,7 +38,7 @@ static int io_conn(const sk_stack *s, sk_sock sock, sk_tcb **out)
 
 static uint16_t announce_mss(const sk_stack *s, uint16_t want)
 {
-    uint16_t mtu_mss = (uint16_t)(s->env.cfg.mtu - 40);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(s->env.cfg.mtu);
     return want != 0 && want < mtu_mss ? want : mtu_mss;
 }
 

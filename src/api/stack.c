@@ -164,8 +164,13 @@ static size_t build_frame(sk_stack *s, sk_time now, const sk_tuple *tu, sk_tcp_r
     size_t lh = sk_iface_link_hdr(&s->ifc);
     size_t thl = sk_tcp_hdr_len(h);
     size_t total = SK_IP4_HDR_LEN + thl + h->payload_len;
-    if (total > cap - lh || total > s->env.cfg.mtu)
+    if (total > cap - lh || total > s->env.cfg.mtu) {
+        /* the output path sizes every segment to fit (tcp_output.c's
+         * segment budget): a frame over the MTU is a bug, never silent */
+        SK_ASSERT(total <= s->env.cfg.mtu);
+        sk_tcp_count_drop(&s->env, SK_DROP_TCP_OVER_MTU, NULL, now);
         return 0;
+    }
     uint8_t *ip = buf + lh;
     sk_iface_ip_hdr(&s->ifc, ip, total, SK_IPPROTO_TCP, tu->raddr, true); /* DF: RFC 1191 */
     uint8_t *seg = ip + SK_IP4_HDR_LEN;
@@ -212,7 +217,7 @@ static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, siz
     sk_tcb_unmark_output(e, t);
     sk_tcb_mark_output(e, t);
     /* 0 when the segment waits for ARP or has no route (both counted);
-     * segments never exceed the MTU (snd_mss <= mtu - 40). The trace's
+     * segments never exceed the MTU (build_frame asserts and counts). The trace's
      * payload view stays valid: an ARP request overwrites only 42 bytes. */
     size_t n = build_frame(s, now, &t->tuple, &so.hdr, &t->sndbuf, so.data_off, buf, cap);
     e->stats.segs_out++;

@@ -28,6 +28,15 @@
 #define SK_CTLQ_CAP 64       /* pending stateless control segments */
 #define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
 #define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
+#define SK_IP4_TCP_HDRS 40   /* IPv4 + TCP headers without options */
+
+/* The MSS a link MTU allows (RFC 9293 §3.7.1: MTU less the fixed IP and TCP
+ * headers; options come out of each segment's payload, see tcp_output.c).
+ * IPv4 only for now: an IPv6 family adds its own 60 here. */
+static inline uint16_t sk_tcp_mss_from_mtu(uint16_t mtu)
+{
+    return (uint16_t)(mtu > SK_IP4_TCP_HDRS ? mtu - SK_IP4_TCP_HDRS : 0);
+}
 
 typedef struct sk_tcp_env sk_tcp_env;
 

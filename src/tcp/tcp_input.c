@@ -46,7 +46,7 @@ static void challenge_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
 static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
 {
     uint16_t peer = seg->opts.has_mss ? seg->opts.mss : SK_DEFAULT_MSS;
-    uint16_t mtu_mss = (uint16_t)(e->cfg.mtu - 40);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(e->cfg.mtu);
     t->snd_mss = peer < mtu_mss ? peer : mtu_mss;
     /* refuse absurdly small segments, but never send more than our own
      * link carries (RFC 9293 §3.7.1: Eff.snd.MSS is bounded by MMS_S) */
@@ -118,7 +118,7 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
         drop(e, l, SK_DROP_TCP_NO_MEMORY, now);
         return;
     }
-    uint16_t mtu_mss = (uint16_t)(e->cfg.mtu - 40);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(e->cfg.mtu);
     uint16_t adv = l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
     sk_tcb_init_conn(e, t, tu, adv, now);
     /* a new connection inherits the listener's options, as with BSD

@@ -72,6 +72,29 @@ static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
     }
 }
 
+/* ---- one segment budget ---- */
+
+/* The options every non-SYN segment of t carries now. Pure: building them
+ * changes nothing, so output may size a segment before it decides to send. */
+static void seg_options(const sk_tcb *t, sk_tcp_opts *o)
+{
+    (void)t;
+    memset(o, 0, sizeof *o);
+}
+
+/* Payload bytes one segment may carry: the effective send MSS less this
+ * segment's own TCP options (RFC 9293 §3.7.1: Eff.snd.MSS counts TCP
+ * options against the MSS, which assumed a bare 20-byte header). The one
+ * place the output path sizes a segment. */
+static uint32_t seg_budget(const sk_tcb *t)
+{
+    sk_tcp_opts o;
+    seg_options(t, &o);
+    size_t ol = sk_tcp_opts_len(&o);
+    SK_ASSERT(ol < t->snd_mss); /* snd_mss >= 64, options <= 40 */
+    return t->snd_mss - (uint32_t)ol;
+}
+
 static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags)
 {
     memset(out, 0, sizeof *out);
@@ -176,8 +199,9 @@ static bool output_rexmit_one(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out 
     uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_una);
     uint32_t len = off < data_len ? data_len - off : 0;
-    if (len > t->snd_mss)
-        len = t->snd_mss;
+    uint32_t budget = seg_budget(t);
+    if (len > budget)
+        len = budget;
     bool fin = (t->flags & SK_TF_FIN_SENT) &&
                sk_seq_eq(sk_seq_add(t->snd_una, len), t->snd_fin_seq);
     if (len == 0 && !fin)
@@ -188,9 +212,10 @@ static bool output_rexmit_one(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out 
 }
 
 /* Sender silly-window avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 896). */
-static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t avail, uint32_t in_flight)
+static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t budget, uint32_t avail,
+                          uint32_t in_flight)
 {
-    if (len >= t->snd_mss)
+    if (len >= budget) /* a full-sized segment (its options take their share) */
         return true;
     bool idle = in_flight == 0 || (t->flags & SK_TF_NODELAY);
     if (len == avail && (idle || (t->flags & SK_TF_FIN_QUEUED)))
@@ -259,8 +284,9 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
     uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
     uint32_t len = avail < usable ? avail : usable;
-    if (len > t->snd_mss)
-        len = t->snd_mss;
+    uint32_t budget = seg_budget(t);
+    if (len > budget)
+        len = budget;
     /* our FIN follows the queued bytes */
     bool fin_waits = (t->flags & SK_TF_FIN_QUEUED) &&
                      sk_seq_eq(sk_seq_add(t->snd_nxt, avail), t->snd_fin_seq);
@@ -268,7 +294,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     if (forced && (avail > 0 || fin_waits) && usable == 0)
         return output_probe(e, t, now, out, avail == 0);
     t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
-    if (len > 0 && !forced && !worth_sending(t, len, avail, in_flight))
+    if (len > 0 && !forced && !worth_sending(t, len, budget, avail, in_flight))
         len = 0;
     /* a FIN alone takes a sequence number the peer's window must have room
      * for (RFC 9293 §3.8.6.1): into a zero window it goes as a probe */
