@@ -12,6 +12,7 @@
 #ifndef SK_TCP_CONN_H
 #define SK_TCP_CONN_H
 
+#include "base/rangeset.h"
 #include "base/ring.h"
 #include "base/seq.h"
 #include "base/siphash.h"
@@ -24,7 +25,7 @@
 #include <stdint.h>
 
 #define SK_TCB_NONE UINT32_MAX
-#define SK_REASS_MAX 16      /* out-of-order ranges kept per connection */
+#define SK_REASS_MAX SK_RSET_CAP /* out-of-order ranges kept per connection */
 #define SK_CTLQ_CAP 64       /* pending stateless control segments */
 #define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
 #define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
@@ -56,10 +57,6 @@ typedef struct {
     sk_ip4 laddr, raddr;
     uint16_t lport, rport;
 } sk_tuple;
-
-typedef struct {
-    sk_seq start, end; /* [start, end) received out of order */
-} sk_reass_range;
 
 /* The congestion-control table of functions (RFC 5681 / RFC 6582 NewReno is
  * the default). Recovery bookkeeping (dup-ACK counting, partial ACKs) is in
@@ -133,8 +130,7 @@ struct sk_tcb {
 
     /* Buffers (storage taken lazily from the environment's cache) */
     sk_ring sndbuf, rcvbuf;
-    sk_reass_range reass[SK_REASS_MAX];
-    uint8_t n_reass;
+    sk_rset reass; /* ranges received out of order, above rcv_nxt */
 
     /* RTT and retransmission (RFC 6298), microseconds */
     uint32_t srtt, rttvar, rto;

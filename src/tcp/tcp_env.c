@@ -310,7 +310,7 @@ void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
         cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, e->cfg.sndbuf);
         sk_ring_init(&t->sndbuf, NULL, 0);
     }
-    if (t->rcvbuf.buf != NULL && sk_ring_empty(&t->rcvbuf) && t->n_reass == 0) {
+    if (t->rcvbuf.buf != NULL && sk_ring_empty(&t->rcvbuf) && sk_rset_count(&t->reass) == 0) {
         cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->cfg.rcvbuf);
         sk_ring_init(&t->rcvbuf, NULL, 0);
     }
@@ -324,7 +324,7 @@ void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t)
         cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->cfg.rcvbuf);
     sk_ring_init(&t->sndbuf, NULL, 0);
     sk_ring_init(&t->rcvbuf, NULL, 0);
-    t->n_reass = 0;
+    sk_rset_init(&t->reass);
 }
 
 /* ---- control segments, drops, trace ---- */

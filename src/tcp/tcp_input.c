@@ -599,7 +599,7 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
         t->rcv_mss = (uint16_t)(len < t->adv_mss ? len : t->adv_mss);
     sk_ring_write(&t->rcvbuf, data, len);
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, len);
-    bool had_holes = t->n_reass > 0;
+    bool had_holes = sk_rset_count(&t->reass) > 0;
     uint32_t more = sk_reass_advance(t);
     t->rcv_unacked += len + more;
     e->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
