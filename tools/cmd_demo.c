@@ -39,6 +39,8 @@ static const char usage_text[] =
     "  --mss-client N     MSS the client announces, 64..1460 (default 1460)\n"
     "  --mss-server N     MSS the server announces, 64..1460 (default 1024)\n"
     "  --wscale           turn on window scaling (RFC 7323); off keeps the textbook view\n"
+    "  --sack             turn on SACK (RFC 2018, 2883); off keeps the textbook view\n"
+    "  --timestamps       turn on timestamps (RFC 7323: RTTM, PAWS); off by default too\n"
     "  --relative         show sequence numbers relative to each side's ISN\n"
     "  --quiet            print the summary only\n"
     "  --verbose          narrate every segment, even a long transfer on a terminal\n"
@@ -55,7 +57,7 @@ typedef struct {
 
 enum {
     O_EXPLAIN, O_LANG, O_LOSS, O_DELAY, O_IMPAIR, O_SEED, O_BYTES, O_PCAP, O_ISN_C, O_ISN_S,
-    O_RANDOM_ISN, O_MSS_C, O_MSS_S, O_WSCALE, O_RELATIVE, O_QUIET, O_VERBOSE, O_HELP,
+    O_RANDOM_ISN, O_MSS_C, O_MSS_S, O_WSCALE, O_SACK, O_TS, O_RELATIVE, O_QUIET, O_VERBOSE, O_HELP,
 };
 
 static const opt_def opt_defs[] = {
@@ -66,6 +68,7 @@ static const opt_def opt_defs[] = {
     {"--isn-client", O_ISN_C, true}, {"--isn-server", O_ISN_S, true},
     {"--random-isn", O_RANDOM_ISN, false}, {"--mss-client", O_MSS_C, true},
     {"--mss-server", O_MSS_S, true}, {"--wscale", O_WSCALE, false},
+    {"--sack", O_SACK, false},       {"--timestamps", O_TS, false},
     {"--relative", O_RELATIVE, false}, {"--quiet", O_QUIET, false},
     {"-q", O_QUIET, false},          {"--verbose", O_VERBOSE, false},
     {"-v", O_VERBOSE, false},        {"--help", O_HELP, false},
@@ -140,6 +143,8 @@ static int apply(parsed *p, const opt_def *def, const char *v)
         break;
     case O_RANDOM_ISN: p->o.random_isn = true; break;
     case O_WSCALE: p->o.wscale = true; break;
+    case O_SACK: p->o.sack = true; break;
+    case O_TS: p->o.timestamps = true; break;
     case O_RELATIVE: p->o.relative = true; break;
     case O_QUIET: p->o.verbosity = DEMO_QUIET; break;
     case O_VERBOSE: p->o.verbosity = DEMO_VERBOSE; break;

@@ -42,6 +42,7 @@ typedef struct {
     uint16_t mss[2];
     bool random_isn;
     bool wscale;
+    bool sack, timestamps; /* off: the textbook handshake */
     bool relative;
     bool explain;
     enum demo_lang lang;

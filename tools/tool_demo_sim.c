@@ -310,6 +310,8 @@ static int make_stack(demo *d, demo_side *s)
     cfg.addr = s->addr;
     cfg.prefix_len = 24;
     cfg.window_scaling = d->o.wscale;
+    cfg.sack = d->o.sack;
+    cfg.timestamps = d->o.timestamps;
     cfg.time_wait_us = DEMO_TIME_WAIT_US;
     cfg.delack_us = DEMO_DELACK_US;
     cfg.seed = d->o.seed * 2 + (uint64_t)s->id + 0x5eed;

@@ -136,6 +136,8 @@ typedef struct {
     uint32_t sndbuf;        /* per-connection send buffer limit, default 256 KiB */
     uint32_t rcvbuf;        /* per-connection receive buffer limit, default 256 KiB */
     bool window_scaling;    /* RFC 7323 window scale option, default on */
+    bool sack;              /* RFC 2018 SACK-permitted on SYNs and SACK blocks, default on */
+    bool timestamps;        /* RFC 7323 timestamps (RTTM, PAWS), default on */
     uint64_t seed;          /* keys ISNs, ephemeral ports and hashes */
     sk_allocator alloc;     /* required */
 
@@ -320,6 +322,12 @@ typedef struct {
     uint64_t icmp_unreach_out, icmp_time_exceeded_out;
     uint64_t icmp_rate_limited;       /* ICMP errors we did not send (token bucket empty) */
     uint64_t pmtu_lowered;            /* connections whose MSS a valid frag-needed lowered */
+    /* SACK (RFC 2018, RFC 2883) and timestamps (RFC 7323) */
+    uint64_t sack_blocks_in;          /* SACK blocks taken from arriving ACKs */
+    uint64_t sack_blocks_bad;         /* ignored: not within [snd_una, snd_max] */
+    uint64_t dsack_in, dsack_out;     /* duplicate reports received / sent */
+    uint64_t sack_blocks_out;         /* SACK blocks sent (DSACK included) */
+    uint64_t ts_rtt_samples;          /* RTT samples taken from TSecr (RTTM) */
     uint64_t drops;                   /* total of drop[] */
     uint64_t drop[SK_DROP__COUNT];
 } sk_stats;

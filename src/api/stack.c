@@ -24,6 +24,8 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->sndbuf = 256 * 1024;
     cfg->rcvbuf = 256 * 1024;
     cfg->window_scaling = true;
+    cfg->sack = true;
+    cfg->timestamps = true;
     cfg->rto_initial_us = 1000000;
     cfg->rto_min_us = 1000000;
     cfg->rto_max_us = 60000000;

@@ -97,6 +97,9 @@ enum sk_tcb_flags {
     SK_TF_OOO_FIN = 1u << 16,    /* a FIN arrived out of order: fin at reass_fin */
     SK_TF_KEEP_PROBE = 1u << 17, /* send a keepalive probe */
     SK_TF_FIXED_ISN = 1u << 18,
+    SK_TF_SACK_OK = 1u << 19,    /* SACK-permitted both ways (RFC 2018 §2) */
+    SK_TF_TS_OK = 1u << 20,      /* timestamps negotiated (RFC 7323 §3.2) */
+    SK_TF_DSACK = 1u << 21,      /* a duplicate to report in the next ACK (RFC 2883) */
 };
 
 struct sk_tcb {
@@ -131,6 +134,22 @@ struct sk_tcb {
     /* Buffers (storage taken lazily from the environment's cache) */
     sk_ring sndbuf, rcvbuf;
     sk_rset reass; /* ranges received out of order, above rcv_nxt */
+
+    /* SACK, receiving side (RFC 2018 §4, RFC 2883): left edges of the
+     * ranges reported most recently, newest first, and a duplicate */
+    sk_seq sack_recent[SK_TCP_MAX_SACK];
+    uint8_t n_sack_recent;
+    sk_range dsack; /* with SK_TF_DSACK */
+    /* SACK, sending side: the valid blocks the last ACK carried, for the
+     * recovery module (RFC 6675) to read */
+    sk_sack_block peer_sack[SK_TCP_MAX_SACK];
+    uint8_t n_peer_sack;
+
+    /* Timestamps (RFC 7323 §4.3, §5) */
+    uint32_t ts_offset;    /* TSval = now in ms + ts_offset */
+    uint32_t ts_recent;    /* TS.Recent */
+    sk_time ts_recent_age; /* when TS.Recent was recorded (§5.5) */
+    sk_seq last_ack_sent;  /* Last.ACK.sent */
 
     /* RTT and retransmission (RFC 6298), microseconds */
     uint32_t srtt, rttvar, rto;
@@ -283,6 +302,37 @@ void sk_tcb_queue_fin(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
 /* ---- tcp_isn.c (RFC 6528) ---- */
 sk_seq sk_tcp_isn(const sk_tcp_env *e, const sk_tuple *tu, sk_time now);
+
+/* Per-connection timestamp clock offset (RFC 7323 §5.4), keyed like the ISN. */
+uint32_t sk_tcp_ts_offset(const sk_tcp_env *e, const sk_tuple *tu);
+
+/* ---- tcp_sack.c (RFC 2018, RFC 2883) ---- */
+/* Data [seq, seq+len) arrived: remember the part we already had (below
+ * rcv_nxt or held out of order) as the duplicate to report. */
+void sk_sack_on_data(sk_tcb *t, sk_seq seq, uint32_t len);
+/* An out-of-order segment starting at seq was queued (or was already held). */
+void sk_sack_on_ooo(sk_tcb *t, sk_seq seq);
+/* The SACK blocks of our next ACK, at most `max` (RFC 2018 §3-4). Pure. */
+void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max);
+/* The blocks in `o` were sent. */
+void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o);
+/* An acceptable ACK arrived: record its valid blocks (before snd_una moves). */
+void sk_sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg);
+
+/* ---- tcp_ts.c (RFC 7323 §3-5, RFC 6191) ---- */
+uint32_t sk_ts_now(const sk_tcb *t, sk_time now);
+/* The peer's SYN or SYN,ACK: negotiate and record TS.Recent. */
+void sk_ts_on_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+/* PAWS (§5.3 R1) and the §3.2 rule for missing timestamps: false when the
+ * segment is dropped (counted; PAWS asks for an ACK). */
+bool sk_ts_check(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+/* §4.3 / §5.3 R3: record TS.Recent from an acceptable segment. */
+void sk_ts_record(sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+/* §4.1 RTTM: an ACK advancing snd_una with a timestamp gives an RTT
+ * sample (taken here); false when it gives none. */
+bool sk_ts_rtt(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+/* RFC 6191: may a SYN reopen this TIME-WAIT connection? */
+bool sk_ts_reopen_ok(const sk_tcb *t, const sk_tcp_repr *seg);
 
 /* ---- tcp_timer.c ---- */
 void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time when);

@@ -52,6 +52,11 @@ static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
      * link carries (RFC 9293 §3.7.1: Eff.snd.MSS is bounded by MMS_S) */
     if (t->snd_mss < 64)
         t->snd_mss = mtu_mss < 64 ? mtu_mss : 64;
+    /* RFC 2018 §2: SACK only when both SYNs carry SACK-permitted */
+    if (e->cfg.sack && seg->opts.sack_permitted)
+        t->flags |= SK_TF_SACK_OK;
+    else
+        t->flags &= ~(uint32_t)SK_TF_SACK_OK;
     if (seg->opts.has_wscale && e->cfg.window_scaling) {
         t->flags |= SK_TF_WS_OK;
         t->snd_wscale = seg->opts.wscale > 14 ? 14 : seg->opts.wscale;
@@ -140,6 +145,7 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     t->snd_buf_seq = sk_seq_add(t->iss, 1);
     t->recover = t->iss;
     take_syn_options(e, t, seg);
+    sk_ts_on_syn(e, t, seg, now);
     update_window(t, seg);
     sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
     sk_demux_insert(e, t);
@@ -202,6 +208,7 @@ static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     t->rcv_adv = t->rcv_nxt;
     t->last_rcv = now; /* keepalive idleness counts from here, not from connect */
     take_syn_options(e, t, seg);
+    sk_ts_on_syn(e, t, seg, now);
     update_window(t, seg);
     if (has_ack) {
         t->snd_una = seg->ack;
@@ -319,11 +326,15 @@ static verdict check_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
 
 /* ---- fifth: the ACK field ---- */
 
-static void rtt_and_timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
+/* `ts_sampled`: RFC 7323 §4.1 RTTM already timed this ACK by its echo;
+ * the timed segment then gives no second sample. */
+static void rtt_and_timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, bool ts_sampled,
+                                 sk_time now)
 {
     if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(ack, t->rtt_seq)) {
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
-        sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
+        if (!ts_sampled)
+            sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
         /* RFC 6298 §5 (Karn's backoff, RFC 9293 §3.8.2 MUST-19): the
          * backed-off RTO stays until new data is acknowledged without
          * having been retransmitted; an ACK of a retransmission gives no
@@ -396,6 +407,7 @@ static void newreno_new_ack(sk_tcb *t, sk_seq ack, uint32_t acked)
 static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     uint32_t acked = sk_seq_len(t->snd_una, seg->ack);
+    bool ts_sampled = sk_ts_rtt(e, t, seg, now); /* before snd_una moves */
     newreno_new_ack(t, seg->ack, acked);
     if (!(t->flags & SK_TF_IN_RECOVERY) && ack_beyond_recover(t, seg->ack))
         t->recover = sk_seq_add(seg->ack, (uint32_t)0 - 1u); /* same verdicts, never stale */
@@ -407,7 +419,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time
      * timer's (probes are never timed), and the probe was taken */
     if (t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER)
         t->backoff = 0;
-    rtt_and_timer_on_ack(e, t, seg->ack, now);
+    rtt_and_timer_on_ack(e, t, seg->ack, ts_sampled, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
     sk_tcb_mark_output(e, t);
 }
@@ -525,6 +537,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         challenge_ack(e, t, now);
         return V_DROP;
     }
+    sk_sack_on_ack(e, t, seg);
     if (sk_seq_gt(seg->ack, t->snd_una))
         on_new_ack(e, t, seg, now);
     else if (sk_seq_eq(seg->ack, t->snd_una))
@@ -656,6 +669,7 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
     if (off == 0) {
         deliver_in_order(e, t, data, len, now);
     } else if (sk_reass_insert(e, t, seq, data, len)) {
+        sk_sack_on_ooo(t, seq);
         e->stats.ooo_segments++;
         /* one duplicate ACK per out-of-order segment (RFC 5681 §4.2), even
          * when several arrive before the next output call */
@@ -684,7 +698,7 @@ static void check_fin(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
 }
 
 /* TIME-WAIT may be reopened by a new SYN with a larger sequence number
- * (RFC 9293 §3.6.1 and RFC 6191 without timestamps) if the new ISS is
+ * (RFC 9293 §3.6.1; RFC 6191 with timestamps: sk_ts_reopen_ok) if the new ISS is
  * "larger than the largest sequence number it used on the previous
  * connection incarnation": the ISN generator (or a fixed ISN) gives no
  * such promise after a fast transfer, so the new ISS is the old SND.MAX
@@ -696,7 +710,7 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
                                             SK_TCP_SYN)
         return false;
     sk_tcb *l = sk_demux_listener(e, t->tuple.laddr, t->tuple.lport);
-    if (!sk_seq_gt(seg->seq, t->rcv_nxt) || l == NULL || l->pending >= l->backlog)
+    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->pending >= l->backlog)
         return false;
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);
     sk_tuple tu = t->tuple;
@@ -736,8 +750,13 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
     t->probes_unanswered = 0;
     bool crossed = simultaneous_synack(t, seg);
     bool ack_only = false;
-    if ((!crossed && check_seq(e, t, seg, now, &ack_only) == V_DROP) ||
-        check_rst(e, t, seg, now) == V_DROP ||
+    if (!sk_ts_check(e, t, seg, now)) /* RFC 7323 §5.3 R1 (PAWS), before the sequence test */
+        return;
+    sk_sack_on_data(t, seg->seq, (uint32_t)seg->payload_len); /* a duplicate? (RFC 2883) */
+    if (!crossed && check_seq(e, t, seg, now, &ack_only) == V_DROP)
+        return;
+    sk_ts_record(t, seg, now); /* R3: after the segment proved acceptable */
+    if (check_rst(e, t, seg, now) == V_DROP ||
         (!crossed && check_syn(e, t, seg, now) == V_DROP) || check_ack(e, t, seg, now) == V_DROP)
         return;
     if (ack_only) {

@@ -8,6 +8,42 @@
 
 #include <string.h>
 
+/* ---- one segment budget ---- */
+
+/* The options every non-SYN segment of t carries now. Pure: building them
+ * changes nothing, so output may size a segment before it decides to send. */
+static void seg_options(const sk_tcb *t, sk_time now, sk_tcp_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    if (t->flags & SK_TF_TS_OK) {
+        /* RFC 7323 §3.2: on every non-RST segment once negotiated; TSecr
+         * is TS.Recent (§4.3) */
+        o->has_ts = true;
+        o->ts_val = sk_ts_now(t, now);
+        o->ts_ecr = t->ts_recent;
+    }
+    /* RFC 2018 §3: 40 bytes of option space hold 4 blocks, 3 beside the
+     * 12 bytes of timestamps */
+    sk_sack_fill(t, o, o->has_ts ? 3 : SK_TCP_MAX_SACK);
+    /* a tiny MTU (68 leaves an MSS of 28): fewer blocks, the oldest go
+     * first, so that a segment still fits and carries a byte */
+    while (o->n_sack > 0 && sk_tcp_opts_len(o) >= t->snd_mss)
+        o->n_sack--;
+}
+
+/* Payload bytes one segment may carry: the effective send MSS less this
+ * segment's own TCP options (RFC 9293 §3.7.1: Eff.snd.MSS counts TCP
+ * options against the MSS, which assumed a bare 20-byte header). The one
+ * place the output path sizes a segment. */
+static uint32_t seg_budget(const sk_tcb *t, sk_time now)
+{
+    sk_tcp_opts o;
+    seg_options(t, now, &o);
+    size_t ol = sk_tcp_opts_len(&o);
+    SK_ASSERT(ol < t->snd_mss); /* snd_mss >= 64, options <= 40 */
+    return t->snd_mss - (uint32_t)ol;
+}
+
 /* ---- the receive window we offer (RFC 9293 §3.8.6.2.2, receiver SWS) ---- */
 
 uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t)
@@ -26,9 +62,14 @@ uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t)
     return space;
 }
 
-/* Fill the ACK and window part of a header for t. */
-static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
+/* Fill the ACK and window part of a header for t, and a non-SYN
+ * segment's options (output_syn sets a SYN's). */
+static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h, sk_time now)
 {
+    if (!(h->flags & SK_TCP_SYN)) {
+        seg_options(t, now, &h->opts);
+        sk_sack_sent(e, t, &h->opts);
+    }
     uint32_t win = sk_tcp_rcv_window(e, t);
     uint32_t field;
     if (h->flags & SK_TCP_SYN) {
@@ -55,6 +96,7 @@ static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
     if (t->state != SK_TCP_SYN_SENT) {
         h->flags |= SK_TCP_ACK;
         h->ack = t->rcv_nxt;
+        t->last_ack_sent = t->rcv_nxt; /* RFC 7323 §4.3 Last.ACK.sent */
     }
     sk_seq edge = sk_seq_add(t->rcv_nxt, win);
     if (sk_seq_gt(edge, t->rcv_adv))
@@ -70,29 +112,6 @@ static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
     } else {
         t->dupacks_owed = 0;
     }
-}
-
-/* ---- one segment budget ---- */
-
-/* The options every non-SYN segment of t carries now. Pure: building them
- * changes nothing, so output may size a segment before it decides to send. */
-static void seg_options(const sk_tcb *t, sk_tcp_opts *o)
-{
-    (void)t;
-    memset(o, 0, sizeof *o);
-}
-
-/* Payload bytes one segment may carry: the effective send MSS less this
- * segment's own TCP options (RFC 9293 §3.7.1: Eff.snd.MSS counts TCP
- * options against the MSS, which assumed a bare 20-byte header). The one
- * place the output path sizes a segment. */
-static uint32_t seg_budget(const sk_tcb *t)
-{
-    sk_tcp_opts o;
-    seg_options(t, &o);
-    size_t ol = sk_tcp_opts_len(&o);
-    SK_ASSERT(ol < t->snd_mss); /* snd_mss >= 64, options <= 40 */
-    return t->snd_mss - (uint32_t)ol;
 }
 
 static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags)
@@ -148,7 +167,15 @@ static bool output_syn(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         out->hdr.opts.has_wscale = true;
         out->hdr.opts.wscale = t->rcv_wscale;
     }
-    sk_tcp_fill_ack(e, t, &out->hdr);
+    /* RFC 2018 §2 and RFC 7323 §3.2: offered on a SYN when configured,
+     * answered on a SYN,ACK only when the peer's SYN offered them */
+    out->hdr.opts.sack_permitted = synack ? (t->flags & SK_TF_SACK_OK) != 0 : e->cfg.sack;
+    if (synack ? (t->flags & SK_TF_TS_OK) != 0 : e->cfg.timestamps) {
+        out->hdr.opts.has_ts = true;
+        out->hdr.opts.ts_val = sk_ts_now(t, now);
+        out->hdr.opts.ts_ecr = synack ? t->ts_recent : 0; /* §3.2: TSecr 0 on a SYN */
+    }
+    sk_tcp_fill_ack(e, t, &out->hdr, now);
     t->snd_nxt = sk_seq_add(t->iss, 1);
     account_sent(e, t, out, 1, now);
     return true;
@@ -169,16 +196,16 @@ static sk_seq ack_seq(const sk_tcb *t)
     return sk_seq_gt(edge, t->snd_nxt) ? edge : t->snd_nxt;
 }
 
-static bool output_pure_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_seg_out *out)
+static bool output_pure_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now, sk_seg_out *out)
 {
     seg_init(t, out, seq, 0);
-    sk_tcp_fill_ack(e, t, &out->hdr);
+    sk_tcp_fill_ack(e, t, &out->hdr, now);
     return true;
 }
 
 /* Build a data (and/or FIN) segment at `seq` with `len` payload bytes. */
 static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, uint32_t len,
-                       bool fin)
+                       bool fin, sk_time now)
 {
     uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, seq);
@@ -189,7 +216,7 @@ static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, ui
         out->hdr.flags |= SK_TCP_PSH;
     if (fin)
         t->flags |= SK_TF_FIN_SENT;
-    sk_tcp_fill_ack(e, t, &out->hdr);
+    sk_tcp_fill_ack(e, t, &out->hdr, now);
 }
 
 /* Fast retransmit / partial ACK: one segment at SND.UNA, snd_nxt unchanged. */
@@ -199,14 +226,14 @@ static bool output_rexmit_one(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out 
     uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_una);
     uint32_t len = off < data_len ? data_len - off : 0;
-    uint32_t budget = seg_budget(t);
+    uint32_t budget = seg_budget(t, now);
     if (len > budget)
         len = budget;
     bool fin = (t->flags & SK_TF_FIN_SENT) &&
                sk_seq_eq(sk_seq_add(t->snd_una, len), t->snd_fin_seq);
     if (len == 0 && !fin)
         return false;
-    build_data(e, t, out, t->snd_una, len, fin);
+    build_data(e, t, out, t->snd_una, len, fin, now);
     account_sent(e, t, out, len + (fin ? 1u : 0u), now);
     return true;
 }
@@ -234,7 +261,7 @@ static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t budget, uint32
 static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out, bool fin)
 {
     t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
-    build_data(e, t, out, t->snd_nxt, fin ? 0u : 1u, fin);
+    build_data(e, t, out, t->snd_nxt, fin ? 0u : 1u, fin, now);
     sk_seq end = sk_seq_add(t->snd_nxt, 1);
     if (sk_seq_gt(end, t->snd_max))
         t->snd_max = end;
@@ -284,7 +311,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
     uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
     uint32_t len = avail < usable ? avail : usable;
-    uint32_t budget = seg_budget(t);
+    uint32_t budget = seg_budget(t, now);
     if (len > budget)
         len = budget;
     /* our FIN follows the queued bytes */
@@ -302,12 +329,12 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     if (len == 0 && !fin) {
         maybe_persist(e, t, avail + (fin_waits ? 1u : 0u), in_flight, now);
         if (t->flags & SK_TF_ACK_NOW)
-            return output_pure_ack(e, t, ack_seq(t), out);
+            return output_pure_ack(e, t, ack_seq(t), now, out);
         return false;
     }
     if (in_flight + len > t->cwnd)
         t->lt_bytes += len; /* sent on Limited Transmit's allowance */
-    build_data(e, t, out, t->snd_nxt, len, fin);
+    build_data(e, t, out, t->snd_nxt, len, fin, now);
     t->snd_nxt = sk_seq_add(t->snd_nxt, len + (fin ? 1u : 0u));
     account_sent(e, t, out, len + (fin ? 1u : 0u), now);
     return true;
@@ -329,7 +356,7 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         return false;
     case SK_TCP_TIME_WAIT:
         if (t->flags & SK_TF_ACK_NOW)
-            return output_pure_ack(e, t, t->snd_max, out);
+            return output_pure_ack(e, t, t->snd_max, now, out);
         return false;
     default:
         break;
@@ -337,7 +364,7 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     if (t->flags & SK_TF_KEEP_PROBE) {
         /* RFC 9293 §3.8.4: SEG.SEQ = SND.NXT - 1, no data */
         t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
-        return output_pure_ack(e, t, sk_seq_add(t->snd_una, (uint32_t)0 - 1u), out);
+        return output_pure_ack(e, t, sk_seq_add(t->snd_una, (uint32_t)0 - 1u), now, out);
     }
     if ((t->flags & SK_TF_REXMIT_ONE) && output_rexmit_one(e, t, now, out))
         return true;

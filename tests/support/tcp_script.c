@@ -46,6 +46,11 @@ void ts_config(sk_stack_config *cfg)
     cfg->prefix_len = 24;
     cfg->seed = 0x5eed;
     cfg->max_sockets = 16;
+    /* the scripts are written for the textbook segments: SACK and
+     * timestamps are turned on by the tests about them (test_tcp_sack.c,
+     * test_tcp_ts.c), which then expect their options */
+    cfg->sack = false;
+    cfg->timestamps = false;
 }
 
 void ts_init(ts_script *ts, const sk_stack_config *cfg)
