@@ -101,22 +101,24 @@ void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o)
     }
 }
 
-/* A block is valid within [SND.UNA, SND.MAX] (RFC 2018 §3 blocks describe
- * data we sent and the peer holds above the cumulative ACK). A first block
- * at or below SEG.ACK is a DSACK (RFC 2883 §4): counted, not kept. Others
- * are ignored and counted: a peer that reports what we never sent. */
+/* A block is valid within [SND.UNA, SND.MAX], and above this ACK's own
+ * cumulative point (RFC 2018 §3: blocks describe data we sent that the
+ * peer holds beyond SEG.ACK). A first block at or below SEG.ACK is a DSACK
+ * (RFC 2883 §4): counted, not kept. Others are ignored and counted: a
+ * stale block, or a peer that reports what we never sent. */
 void sk_sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
 {
     t->n_peer_sack = 0;
     if (!(t->flags & SK_TF_SACK_OK))
         return;
+    sk_seq low = sk_seq_max(t->snd_una, seg->ack);
     for (uint8_t i = 0; i < seg->opts.n_sack; i++) {
         sk_seq l = seg->opts.sack[i].left, r = seg->opts.sack[i].right;
         if (i == 0 && sk_seq_lt(l, r) && sk_seq_le(r, seg->ack)) {
             e->stats.dsack_in++;
             continue;
         }
-        if (!sk_seq_lt(l, r) || sk_seq_lt(l, t->snd_una) || sk_seq_gt(r, t->snd_max)) {
+        if (!sk_seq_lt(l, r) || sk_seq_lt(l, low) || sk_seq_gt(r, t->snd_max)) {
             e->stats.sack_blocks_bad++;
             continue;
         }
