@@ -923,10 +923,11 @@ static void report_config(const sp_ctx *c)
     }
     for (int side = 0; side < 2; side++) {
         const sk_stack_config *k = &sc->cfg[side];
-        printf("    %s: mtu %u mss %u sndbuf %u rcvbuf %u wscale %s rto init/min/max %u/%u/%u us "
-               "retries %u/%u delack %u us time-wait %u us\n",
+        printf("    %s: mtu %u mss %u sndbuf %u rcvbuf %u wscale %s sack %s timestamps %s "
+               "rto init/min/max %u/%u/%u us retries %u/%u delack %u us time-wait %u us\n",
                side_name[side], k->mtu, sc->mss[side], k->sndbuf, k->rcvbuf,
-               k->window_scaling ? "on" : "off", k->rto_initial_us, k->rto_min_us, k->rto_max_us,
+               k->window_scaling ? "on" : "off", k->sack ? "on" : "off",
+               k->timestamps ? "on" : "off", k->rto_initial_us, k->rto_min_us, k->rto_max_us,
                k->max_retries, k->syn_retries, k->delack_us, k->time_wait_us);
     }
     printf("    %u connection(s), %u bytes client->server, %u server->client, writes <= %u, "
