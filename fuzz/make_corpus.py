@@ -65,3 +65,37 @@ write(d, "passive_open", rec_frame(syn80) + rec_frame(ack80) + bytes([0xd2, 2]) 
 synack = struct.pack("!HHIIBBHHH", 5001, 40000, 7000, 1001, 0x50, 0x12, 65535, 0, 0)
 write(d, "active_open", rec_frame(synack) + bytes([0xd0, 20, 0xb0, 50]))
 write(d, "timeouts", bytes([0xd0, 30, 0xc0, 200, 0xc0, 200, 0xc0, 200]))
+
+# SACK (RFC 2018, 2883) and timestamps (RFC 7323). Source port 4867 (0x1303)
+# is odd with bit 1 of the low byte set: the target points it at port 80.
+def seg(sport, dport, seq, ack, flags, opts=b"", data=b""):
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, ack, ((20 + len(opts)) // 4) << 4,
+                       flags, 65535, 0, 0) + opts + data
+
+def ts(val, ecr):
+    return bytes([1, 1, 8, 10]) + struct.pack("!II", val, ecr)
+
+def sack(*blocks):
+    b = bytes([1, 1, 5, 2 + 8 * len(blocks)])
+    return b + b"".join(struct.pack("!II", l, r) for l, r in blocks)
+
+SYN_SACK_TS = bytes([2, 4, 5, 0xB4, 4, 2, 8, 10]) + struct.pack("!II", 100, 0) + bytes([1, 3, 3, 7])
+P = 4867
+write(d, "passive_sack_ts",
+      rec_frame(seg(P, 80, 1000, 0, 0x02, SYN_SACK_TS)) +
+      rec_frame(seg(P, 80, 1001, 8001, 0x10, ts(101, 1))) +
+      rec_frame(seg(P, 80, 1101, 8001, 0x18, ts(102, 1), b"later")) +       # out of order: SACK
+      rec_frame(seg(P, 80, 1201, 8001, 0x18, ts(103, 1), b"after")) +       # a second block
+      rec_frame(seg(P, 80, 1101, 8001, 0x18, ts(104, 1), b"later")) +       # held again: DSACK
+      rec_frame(seg(P, 80, 1001, 8001, 0x18, ts(105, 1), b"x" * 100)) +     # fills the holes
+      rec_frame(seg(P, 80, 1001, 8001, 0x18, ts(106, 1), b"x" * 100)) +     # below rcv_nxt: DSACK
+      rec_frame(seg(P, 80, 1206, 8001, 0x18, ts(50, 1), b"old")) +          # PAWS
+      rec_frame(seg(P, 80, 1206, 8001, 0x18, b"", b"nots")) +               # no timestamps
+      bytes([0xa0, 100]) +
+      rec_frame(seg(P, 80, 1206, 8001, 0x14, ts(1, 0))))                    # RST, old TSval
+write(d, "active_sack_ts",
+      rec_frame(seg(5001, 40000, 7000, 1001, 0x12, SYN_SACK_TS)) +
+      bytes([0xd0, 198, 0xa0, 1]) +                                        # send 594 bytes
+      rec_frame(seg(5001, 40000, 7001, 1001, 0x10, ts(110, 1) + sack((1101, 1201), (9000, 9100)))) +
+      rec_frame(seg(5001, 40000, 7001, 1101, 0x10, ts(111, 1) + sack((1001, 1101), (1151, 1201)))) +
+      bytes([0xb0, 200]))
