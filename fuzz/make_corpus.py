@@ -48,6 +48,10 @@ write(d, "icmp_echo", b"\x03" + icmp)
 write(d, "tcp_syn_opts", b"\x04" + syn)
 write(d, "tcp_sack", b"\x04" + tcp(A, B, 5000, 80, 1, 2, 0x10, 100, SACK_OPTS))
 write(d, "tcp_data", b"\x04" + tcp(A, B, 5000, 80, 1, 2, 0x18, 100, b"", b"hello"))
+# timestamps beside three SACK blocks (the most that fit, RFC 2018 §3)
+TS_SACK3 = bytes([1, 1, 8, 10]) + struct.pack("!II", 7, 9) + bytes([1, 1, 5, 26]) + \
+    struct.pack("!IIIIII", 100, 200, 300, 400, 500, 600)
+write(d, "tcp_ts_sack3", b"\x04" + tcp(A, B, 5000, 80, 1, 2, 0x10, 100, TS_SACK3))
 
 # Stack scripts: records are (kind, len, bytes); odd kinds < 0xa0 get the IPv4
 # header and checksums fixed by the target, 0xa0.. advance time, 0xd0.. app calls.
