@@ -25,6 +25,12 @@ check "SIGTERM: serve exits 0" test $? = 0
 in_bytes=$(sed -n 's/^stats: .*payload bytes in \([0-9]*\).*/\1/p' "$SERVE_LOG")
 check "serve counted 20 MiB of payload in ($in_bytes)" test "$in_bytes" = $((20 * 1048576))
 check "capture: no malformed frame, no bad checksum" it_pcap_clean "$SERVE_PCAP"
+# Linux offers SACK and timestamps: synack answers both (RFC 2018 §2,
+# RFC 7323 §3.2) and then stamps every segment it sends
+synacks=$(it_pcap_count "$SERVE_PCAP" "ip.src == $SYNACK_IP && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.options.sack_perm && tcp.options.timestamp.tsval")
+check "capture: SYN,ACKs with sackOK and timestamps ($synacks)" test "$synacks" -ge 2
+unstamped=$(it_pcap_count "$SERVE_PCAP" "ip.src == $SYNACK_IP && tcp.flags.reset == 0 && !tcp.options.timestamp.tsval")
+check "capture: every segment from synack carries timestamps ($unstamped without)" test "$unstamped" = 0
 
 # Busy polling (--busy-poll): the loop spins before it sleeps. Same bytes,
 # and the counter proves the spin path found frames without sleeping.
