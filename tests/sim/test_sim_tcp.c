@@ -54,6 +54,9 @@ static void add_result(sp_result *sum, const sp_result *r)
     sum->fast_retransmits += r->fast_retransmits;
     sum->zero_wnd_acks += r->zero_wnd_acks;
     sum->ooo_segments += r->ooo_segments;
+    sum->sack_blocks_out += r->sack_blocks_out;
+    sum->dsack_out += r->dsack_out;
+    sum->ts_rtt_samples += r->ts_rtt_samples;
     sum->lost += r->lost;
     sum->dup += r->dup;
     sum->reordered += r->reordered;
@@ -266,6 +269,9 @@ static void test_sweep(void)
     SK_CHECK(t.sum.fast_retransmits > 0);
     SK_CHECK(t.sum.timeouts > 0);
     SK_CHECK(t.sum.ooo_segments > 0);
+    SK_CHECK(t.sum.sack_blocks_out > 0); /* the SACK/timestamp dimension */
+    SK_CHECK(t.sum.dsack_out > 0);
+    SK_CHECK(t.sum.ts_rtt_samples > 0);
     SK_CHECK(t.sum.zero_wnd_acks > 0);
     SK_CHECK(t.sum.persist_fired[0] + t.sum.persist_fired[1] > 0);
     SK_CHECK(t.sum.n_closing[0] > 0 && t.sum.n_closing[1] > 0);
