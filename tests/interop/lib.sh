@@ -8,7 +8,12 @@
 #
 # Environment: SYNACK_BINARY_DIR (the build tree, default build/dev),
 # SYNACK_SOURCE_DIR, SK_LINK=tap|tun (default tap: Ethernet and ARP; tun runs
-# the same tests over raw IP), SK_KEEP=1 keeps the temporary directory.
+# the same tests over raw IP), SK_KEEP=1 keeps the temporary directory,
+# SK_TUN_PATH names the TUN clone device (default /dev/net/tun; the harness
+# self-test points it at a missing path to force the skip).
+#
+# A test that cannot run here exits 77 (skipped); with CI=true or
+# SYNACK_REQUIRE_ALL=1 it fails instead (tests/support/sk_shell.sh).
 
 set -u
 
@@ -27,9 +32,11 @@ IT_PIDS=()
 IT_PASS=0
 IT_FAIL=0
 IT_TMP=
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../support/sk_shell.sh" || exit 1
 
 it_log() { echo "[$IT_NAME] $*"; }
-it_skip() { echo "[$IT_NAME] SKIP: $*"; exit 77; }
+# it_skip REASON: exit 77, or 1 in CI (sk_skip).
+it_skip() { sk_skip "$IT_NAME" "$@"; }
 ok() { IT_PASS=$((IT_PASS + 1)); echo "ok   $*"; }
 bad() { IT_FAIL=$((IT_FAIL + 1)); echo "FAIL $*"; }
 check() { # check DESCRIPTION COMMAND...
@@ -70,7 +77,8 @@ it_require() {
 # it_setup: root check, tools, namespace, device, trap.
 it_setup() {
     [ "$(id -u)" -eq 0 ] || it_skip "needs root (network namespaces and TUN/TAP devices)"
-    [ -c /dev/net/tun ] || it_skip "/dev/net/tun is missing"
+    local tun=${SK_TUN_PATH:-/dev/net/tun}
+    [ -c "$tun" ] || it_skip "$tun is missing (no TUN/TAP support)"
     it_require ip timeout tshark
     [ -x "$SYNACK" ] || { echo "synack not built: $SYNACK"; echo "0 passed, 1 failed"; exit 1; }
     IT_TMP=$(mktemp -d "/tmp/skit-$IT_NAME.XXXXXX") || exit 1

@@ -16,9 +16,9 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 bin_dir=${SYNACK_BINARY_DIR:-$here/../../build/dev}
 synack=$bin_dir/tools/synack
+. "$here/../support/sk_shell.sh" || exit 1
 if [ ! -x "$synack" ]; then
-    echo "synack command not built: $synack"
-    exit 77
+    sk_skip demo_golden "synack command not built: $synack (SYNACK_TOOLS off?)"
 fi
 
 tmp=$(mktemp -d /tmp/sk_demo_golden.XXXXXX) || exit 1
@@ -125,8 +125,9 @@ if [ $rc -eq 1 ] && grep -q 'timed out' "$tmp/dead.err" && grep -q 'result: FAIL
     bad "--loss 1: exit $rc, stderr '$(cat "$tmp/dead.err")'"; fi
 
 # --pcap: tshark sees the same conversation.
+no_tshark=0
 if ! command -v tshark >/dev/null 2>&1; then
-    echo "tshark not installed: pcap checks skipped"
+    no_tshark=1
 else
     TS_OPTS=(-o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE)
     check_pcap() {
@@ -154,4 +155,8 @@ else
 fi
 
 echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] || exit 1
+if [ $no_tshark = 1 ]; then
+    sk_skip demo_golden "tshark not installed: the --pcap checks did not run (run scripts/deps.sh test)"
+fi
+exit 0

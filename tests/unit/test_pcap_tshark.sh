@@ -4,15 +4,17 @@
 # every frame to the expected protocols and fields, with checksum validation
 # on, no malformed packet and no expert warning. A deliberately corrupted
 # copy must be flagged, proving the checks themselves can fail.
-# Exit 77 (skipped) when tshark is missing.
+# Exit 77 (skipped) when tshark is missing, 1 in CI (CI=true or
+# SYNACK_REQUIRE_ALL=1; tests/support/sk_shell.sh). A tshark error (an
+# unknown field or filter on this version) is a failure, never empty output.
 set -u
 
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../support/sk_shell.sh" || exit 1
 if ! command -v tshark >/dev/null 2>&1; then
-    echo "tshark not installed (run scripts/deps.sh test)"
-    exit 77
+    sk_skip pcap_tshark "tshark not installed (run scripts/deps.sh test)"
 fi
 
-here=$(cd "$(dirname "$0")" && pwd)
 bin_dir=${SYNACK_BINARY_DIR:-$here/../../build/dev}
 writer=$bin_dir/tests/test_pcap_file
 if [ ! -x "$writer" ]; then
