@@ -140,21 +140,30 @@ TS_OPTS=(-o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -d tcp.port==1-655
 # bad checksum. Linux now and then sends a TCP checksum of 0xffff where
 # 0x0000 is the canonical form (both are zero in ones' complement; Wireshark
 # flags it, receivers accept it): allowed from Linux, not from synack.
+# A tshark error (a field or filter this version does not know, a capture
+# cut short) is a failure with tshark's message, never "clean".
 it_pcap_clean() {
-    local f=$1 n hits
-    n=$(tshark -r "$f" -T fields -e frame.number 2>/dev/null | wc -l)
+    local f=$1 out n hits
+    out=$(sk_tshark -r "$f" -T fields -e frame.number) || { echo "  $f: tshark cannot read it"; return 1; }
+    n=$(printf '%s' "$out" | grep -c .)
     [ "$n" -gt 0 ] || { echo "  $f: no frames"; return 1; }
-    hits=$(tshark -r "$f" "${TS_OPTS[@]}" \
+    out=$(sk_tshark -r "$f" "${TS_OPTS[@]}" \
         -Y "_ws.malformed || ip.checksum.status == 0 || (tcp.checksum.status == 0 &&
             (ip.src == $SYNACK_IP || tcp.checksum != 0xffff))" \
-        -T fields -e frame.number 2>/dev/null | head -5 | tr '\n' ' ')
-    [ -z "$hits" ] || { echo "  $f: malformed or bad checksum in frames $hits"; return 1; }
+        -T fields -e frame.number) || { echo "  $f: tshark failed on the clean check"; return 1; }
+    hits=$(printf '%s\n' "$out" | head -5 | tr '\n' ' ')
+    [ -z "$out" ] || { echo "  $f: malformed or bad checksum in frames $hits"; return 1; }
     return 0
 }
 
-# it_pcap_count FILE FILTER: how many frames match a display filter.
+# it_pcap_count FILE FILTER: how many frames match a display filter. When
+# tshark fails it prints "tshark-error" (so a numeric test on the result
+# fails) and returns 1.
 it_pcap_count() {
-    tshark -r "$1" -Y "$2" -T fields -e frame.number 2>/dev/null | wc -l
+    local out
+    out=$(sk_tshark -r "$1" -Y "$2" -T fields -e frame.number) || { echo tshark-error; return 1; }
+    printf '%s' "$out" | grep -c .
+    return 0
 }
 
 # it_random FILE MIB: a file of random bytes.

@@ -135,18 +135,23 @@ else
         shift
         local pcap=$tmp/$name.pcap
         "$synack" demo "$@" --verbose --pcap "$pcap" >"$tmp/$name.txt" 2>&1 || { bad "$name: demo failed"; return; }
-        local frames numbered badframes
-        frames=$(tshark -r "$pcap" -T fields -e frame.number 2>/dev/null | wc -l)
+        local out frames numbered badframes
+        out=$(sk_tshark -r "$pcap" -T fields -e frame.number) || { bad "$name: tshark cannot read the capture"; return; }
+        frames=$(printf '%s' "$out" | grep -c .)
         numbered=$(grep -oE '^ *[0-9]+ +[0-9]+\.[0-9]{3}  ' "$tmp/$name.txt" | awk '{print $1}' | sort -un | wc -l)
         if [ "$frames" -gt 0 ] && [ "$frames" -eq "$numbered" ]; then ok; else
             bad "$name: $frames frames in the pcap, $numbered segments narrated"; fi
-        badframes=$(tshark -r "$pcap" "${TS_OPTS[@]}" \
+        if ! badframes=$(sk_tshark -r "$pcap" "${TS_OPTS[@]}" \
             -Y '_ws.malformed || _ws.expert.severity >= warning || !tcp || tcp.checksum.status != 1 || ip.checksum.status != 1' \
-            -T fields -e frame.number 2>/dev/null | tr '\n' ' ')
-        if [ -z "$badframes" ]; then ok; else bad "$name: malformed, warning or bad checksum in frames $badframes"; fi
+            -T fields -e frame.number); then
+            bad "$name: tshark failed on the clean check"
+        elif [ -z "$badframes" ]; then ok; else
+            bad "$name: malformed, warning or bad checksum in frames $(echo "$badframes" | tr '\n' ' ')"
+        fi
         # first frame: the client's SYN, as narrated
         local first
-        first=$(tshark -r "$pcap" -c 1 -T fields -e ip.src -e tcp.flags -e tcp.seq_raw -e tcp.options.mss_val 2>/dev/null)
+        first=$(sk_tshark -r "$pcap" -c 1 -T fields -e ip.src -e tcp.flags -e tcp.seq_raw -e tcp.options.mss_val) ||
+            { bad "$name: tshark failed on the first frame"; return; }
         first=$(echo "$first" | tr '\t' ' ' | sed 's/0x0*2 /2 /; s/0x0002/2/')
         if [ "$first" = "10.0.0.1 2 1000 1460" ]; then ok; else bad "$name: first frame '$first'"; fi
     }
