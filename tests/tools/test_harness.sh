@@ -89,8 +89,13 @@ if ! command -v ping >/dev/null 2>&1; then
 elif [ "$(id -u)" -eq 0 ]; then
     expect_skip "interop, no TUN device" "$tmp/no-tun is missing" env SK_TUN_PATH="$tmp/no-tun" bash "$ping_test"
     if command -v setpriv >/dev/null 2>&1; then
+        # a world-readable copy: the checkout may sit where nobody cannot read
+        mkdir -p "$tmp/tree/tests/interop" "$tmp/tree/tests/support"
+        cp "$ping_test" "$src/tests/interop/lib.sh" "$tmp/tree/tests/interop/"
+        cp "$src/tests/support/sk_shell.sh" "$tmp/tree/tests/support/"
+        chmod -R a+rX "$tmp"
         expect_skip "interop, not root" "needs root" \
-            setpriv --reuid=65534 --regid=65534 --clear-groups bash "$ping_test"
+            setpriv --reuid=65534 --regid=65534 --clear-groups bash "$tmp/tree/tests/interop/test_ping.sh"
     else
         lacking+=(setpriv)
     fi
