@@ -8,6 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
+. tests/support/sk_shell.sh
+if sk_require_all; then
+  echo "== CI mode (CI=${CI:-} SYNACK_REQUIRE_ALL=${SYNACK_REQUIRE_ALL:-}): a test that cannot run fails"
+fi
 
 bash scripts/deps.sh test
 
