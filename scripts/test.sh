@@ -48,5 +48,14 @@ for target in build/fuzz/fuzz/fuzz_*; do
   rm -rf "$work"
 done
 
+# The benchmarks are meant for the release build: build it, and run the
+# benchmark drivers' smoke test against it (bench/test_bench_smoke.sh: one
+# tiny round of each driver, < 60 s; needs root, else skipped).
+echo "== release build and benchmark smoke test"
+bash scripts/deps.sh bench
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs"
+ctest --preset release -L bench
+
 echo "== tests"
 ctest --preset dev -j "$jobs"
