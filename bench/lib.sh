@@ -208,7 +208,7 @@ median() { # median FILE: of the values (column 2) in FILE, "-" when there are n
 # paired FILE_A FILE_B: a/b for each round present in both, then their
 # median and range: "MED [MIN-MAX]" ("-" when no round has both)
 paired() {
-    [ -s "$1" ] && [ -s "$2" ] || { echo "-"; return; }
+    if [ ! -s "$1" ] || [ ! -s "$2" ]; then echo "-"; return; fi
     awk 'NR == FNR { a[$1] = $2; next } ($1 in a) && $2 != 0 { print a[$1] / $2 }' "$1" "$2" |
         sort -g | awk '{ v[NR] = $1 } END {
             if (NR == 0) { print "-"; exit }
@@ -282,6 +282,7 @@ stat_begin() { # stat_begin LIST: sample before a run
     STAT_LIST=$1
     STAT0=$(cpu_ticks "$1")
 }
+# shellcheck disable=SC2034 # STAT_STEAL_S is read by the drivers
 stat_end() { # sample after it: STAT_BUSY_S, STAT_STEAL_S (CPU-seconds)
     local b0 s0 b1 s1
     read -r b0 s0 <<<"$STAT0"

@@ -296,8 +296,8 @@ linux_test() { # linux_test TAG TEST: Linux's server in $NSB, the client in $NSA
 
 run_item() { # run_item STACK:TEST
     local stack=${1%%:*} test=${1#*:}
-    case $stack in
     # shellcheck disable=SC2086 # SYNACK_ARGS: any number of arguments
+    case $stack in
     synack) tap_test synack "$NSS" "$test" "$SYNACK" serve --tap ts0 --addr 192.0.2.2/24 \
         --discard 5001 --echo 5002 $SYNACK_ARGS ;;
     lwip) tap_test lwip "$NSL" "$test" "$LWIP" --tap tl0 --addr 192.0.2.2/24 \
