@@ -210,10 +210,15 @@ median() { # median FILE: of the values (column 2) in FILE, "-" when there are n
 paired() {
     if [ ! -s "$1" ] || [ ! -s "$2" ]; then echo "-"; return; fi
     awk 'NR == FNR { a[$1] = $2; next } ($1 in a) && $2 != 0 { print a[$1] / $2 }' "$1" "$2" |
-        sort -g | awk '{ v[NR] = $1 } END {
+        sort -g | awk 'function f(x) { # 3 significant digits, never an exponent
+                if (x >= 100) return sprintf("%.0f", x)
+                if (x >= 10) return sprintf("%.1f", x)
+                if (x >= 1) return sprintf("%.2f", x)
+                return sprintf("%.3g", x) }
+            { v[NR] = $1 } END {
             if (NR == 0) { print "-"; exit }
             m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "%.2f [%.2f-%.2f]\n", m, v[1], v[NR] }'
+            printf "%s [%s-%s]\n", f(m), f(v[1]), f(v[NR]) }'
 }
 
 # ---- provenance: where the numbers come from ----

@@ -45,7 +45,8 @@ done
 # the first process's header: the commit it was built from, kernel, CPU, date
 grep '^# ' "$TMP/run.1"
 echo "# method: $PROCS processes x $REPS interleaved repetitions; each cell is the median" \
-    "across processes of each process's median, [min-max] across processes; GB/s (1e9 B/s)"
+    "across processes of each process's median, [min-max] across processes; GB/s (1e9 B/s);" \
+    "fast/ref and fast/memcpy: median across processes of each process's own ratio"
 echo "# command: PROCS=$PROCS REPS=$REPS bash bench/run_checksum_bench.sh $BUILD_DIR"
 cat "$TMP"/run.* | awk -v procs="$PROCS" '
     function med(a, n,    i, j, t) {
@@ -59,8 +60,12 @@ cat "$TMP"/run.* | awk -v procs="$PROCS" '
         for (f = 3; f <= NF; f++) {
             split($f, kv, "=")
             if (!(kv[1] in known)) { known[kv[1]] = 1; cols[++nc] = kv[1] }
-            n = ++cnt[size, kv[1]]; v[size, kv[1], n] = kv[2]
+            n = ++cnt[size, kv[1]]; v[size, kv[1], n] = kv[2]; x[kv[1]] = kv[2]
         }
+        # the ratios within this process (paired), for their median below
+        n = ++nr[size]
+        rref[size, n] = x["ref"] > 0 ? x["fast"] / x["ref"] : 0
+        rmem[size, n] = x["memcpy"] > 0 ? x["fast"] / x["memcpy"] : 0
     }
     END {
         if (ns == 0) { print "no RESULT lines" > "/dev/stderr"; exit 1 }
@@ -80,8 +85,9 @@ cat "$TMP"/run.* | awk -v procs="$PROCS" '
                 m[cols[c]] = med(a, n)
                 row = row sprintf(" %.2f [%.2f-%.2f] |", m[cols[c]], lo, hi)
             }
-            r1 = m["ref"] > 0 ? sprintf("%.1fx", m["fast"] / m["ref"]) : "-"
-            r2 = m["memcpy"] > 0 ? sprintf("%.2fx", m["fast"] / m["memcpy"]) : "-"
+            for (i = 1; i <= nr[sizes[s]]; i++) { a[i] = rref[sizes[s], i]; b[i] = rmem[sizes[s], i] }
+            r1 = sprintf("%.1fx", med(a, nr[sizes[s]]))
+            r2 = sprintf("%.2fx", med(b, nr[sizes[s]]))
             print row " " r1 " | " r2 " |"
         }
     }'
