@@ -25,6 +25,15 @@ cmake --build --preset fuzz -j "$jobs"
 
 bash scripts/fuzz_run.sh build/fuzz fuzz
 
+# The benchmarks are meant for the release build: build it, and run the
+# benchmark drivers' smoke test against it (bench/test_bench_smoke.sh: one
+# tiny round of each driver, < 60 s; needs root, else skipped).
+echo "== release build and benchmark smoke test"
+bash scripts/deps.sh bench
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs"
+ctest --preset release -L bench
+
 echo "== tests"
 # CTest counts a skipped test (exit 77) as passed; scripts/skip_report.sh
 # lists every one at the end. In CI (CI=true or SYNACK_REQUIRE_ALL=1) a test
