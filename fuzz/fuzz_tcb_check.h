@@ -4,8 +4,10 @@
  * closed (FIN-WAIT, LAST-ACK, TIME-WAIT) or never accepted would go
  * unchecked through it. Called after the output is drained at `now`.
  *
- * Per connection: snd_una <= snd_nxt <= snd_max; ring buffers within their
- * storage and the configured limits; out-of-order ranges after rcv_nxt and
+ * Per connection: snd_una <= snd_nxt <= snd_max, within what the send
+ * buffer holds, and the buffer starting at snd_una once synchronized; ring
+ * buffers within their storage and the configured limits; the offered
+ * window within the receive buffer's free space; out-of-order ranges after rcv_nxt and
  * inside the receive buffer; rcv_nxt <= rcv_adv once synchronized; every
  * armed timer in the future, the cached deadline their minimum and the TCB
  * in the timer heap exactly when one is armed; state facts (TIME-WAIT has
@@ -22,14 +24,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-static inline void fz_check_seqs(const sk_tcb *t)
+static inline void fz_check_seqs(const sk_tcp_env *e, const sk_tcb *t)
 {
     CHECK(sk_seq_le(t->snd_una, t->snd_nxt));
     CHECK(sk_seq_le(t->snd_nxt, t->snd_max));
+    /* nothing is sent that the send buffer does not hold (SYN and FIN take
+     * a sequence number each, no byte) */
+    uint32_t fin = (t->flags & SK_TF_FIN_SENT) ? 1u : 0u;
+    CHECK(sk_seq_le(t->snd_max, sk_seq_add(t->snd_buf_seq, (uint32_t)t->sndbuf.len + fin)));
     if (!sk_tcb_synchronized(t))
         return;
-    CHECK(sk_seq_le(t->rcv_nxt, t->rcv_adv));
     CHECK(sk_seq_le(t->iss, t->snd_una));
+    /* acknowledged bytes have left the buffer; unacknowledged ones are in it */
+    CHECK(sk_seq_le(t->snd_buf_seq, t->snd_una));
+    CHECK(sk_seq_le(t->snd_una, sk_seq_add(t->snd_buf_seq, fin)));
+    /* the window we offered never promised more than the buffer can take
+     * (RFC 7323 §2.4 rounding included: tcp_output.c sk_tcp_fill_ack) */
+    CHECK(sk_seq_le(t->rcv_nxt, t->rcv_adv));
+    if (!(t->flags & SK_TF_FIN_RCVD))
+        CHECK((uint32_t)sk_seq_diff(t->rcv_adv, t->rcv_nxt) <= sk_tcb_rcv_space(e, t));
 }
 
 static inline void fz_check_ring(const sk_ring *r, uint32_t limit)
@@ -105,7 +118,7 @@ static inline void fz_check_tcb(const sk_tcp_env *e, const sk_tcb *t, uint64_t n
     fz_check_timers(e, t, now);
     if (t->state == SK_TCP_LISTEN)
         return;
-    fz_check_seqs(t);
+    fz_check_seqs(e, t);
     fz_check_buffers(e, t);
 }
 
