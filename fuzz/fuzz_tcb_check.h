@@ -5,15 +5,16 @@
  * unchecked through it. Called after the output is drained at `now`.
  *
  * Per connection: snd_una <= snd_nxt <= snd_max, within what the send
- * buffer holds, and the buffer starting at snd_una once synchronized; ring
- * buffers within their storage and the configured limits; the offered
- * window within the receive buffer's free space; out-of-order ranges after rcv_nxt and
- * inside the receive buffer; rcv_nxt <= rcv_adv once synchronized; every
- * armed timer in the future, the cached deadline their minimum and the TCB
- * in the timer heap exactly when one is armed; state facts (TIME-WAIT has
- * its timer armed and everything acknowledged; LISTEN holds no data and no
- * sequence state; CLOSED is in no table). Per stack: the free list, the
- * demux hash, the output and event lists and the accept queues agree with
+ * buffer holds, and the buffer starting at snd_una once synchronized;
+ * rcv_nxt <= rcv_adv and the offered window within the receive buffer's
+ * free space; ring buffers within their storage and the configured limits;
+ * out-of-order ranges ordered, after rcv_nxt and inside the free part of
+ * the receive buffer; every armed timer in the future, the cached deadline
+ * their minimum and the TCB in the timer heap exactly when one is armed;
+ * state facts (TIME-WAIT has its timer armed and everything acknowledged;
+ * LISTEN holds no data, no timer and a sane accept queue; CLOSED is in no
+ * table and still held by someone). Per stack: the free list, the demux
+ * hash, the output and event lists and the accept queues agree with
  * the TCBs. */
 #ifndef SK_FUZZ_TCB_CHECK_H
 #define SK_FUZZ_TCB_CHECK_H
