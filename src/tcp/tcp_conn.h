@@ -91,6 +91,7 @@ enum sk_tcb_flags {
     SK_TF_OOO_FIN = 1u << 16,    /* a FIN arrived out of order: fin at reass_fin */
     SK_TF_KEEP_PROBE = 1u << 17, /* send a keepalive probe */
     SK_TF_FIXED_ISN = 1u << 18,
+    SK_TF_CHALLENGE = 1u << 19,  /* SYN-RECEIVED: a plain challenge ACK, not a SYN,ACK */
 };
 
 struct sk_tcb {

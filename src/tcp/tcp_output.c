@@ -60,7 +60,7 @@ static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
     if (sk_seq_gt(edge, t->rcv_adv))
         t->rcv_adv = edge;
     t->rcv_unacked = 0;
-    t->flags &= ~(uint32_t)SK_TF_ACK_NOW;
+    t->flags &= ~(uint32_t)(SK_TF_ACK_NOW | SK_TF_CHALLENGE);
     sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
     /* each owed duplicate ACK is a segment of its own; output_conn keeps
      * the connection on the output list after every segment */
@@ -300,6 +300,9 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     case SK_TCP_SYN_RECEIVED:
         if (sk_seq_eq(t->snd_nxt, t->iss) || (t->flags & SK_TF_ACK_NOW))
             return output_syn(e, t, now, out);
+        /* RFC 5961 §3.2: the challenge is <SEQ=SND.NXT><ACK=RCV.NXT><ACK> */
+        if (t->flags & SK_TF_CHALLENGE)
+            return output_pure_ack(e, t, t->snd_nxt, out);
         return false;
     case SK_TCP_TIME_WAIT:
         if (t->flags & SK_TF_ACK_NOW)
