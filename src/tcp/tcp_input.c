@@ -615,7 +615,7 @@ static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
 static void schedule_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     if (t->rcv_unacked >= 2u * t->rcv_mss) {
-        ack_now(e, t);
+        sk_ack_owe(e, t); /* one ACK per pair, also within a batch */
         return;
     }
     if (t->timer[SK_TIMER_DELACK] == SK_TIME_NEVER)
@@ -634,14 +634,13 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
     t->rcv_unacked += len + more;
     e->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
     sk_tcb_notify(e, t, SK_EV_READABLE);
-    if (had_holes) {
-        t->dupacks_owed = 0; /* the ACK of the fill answers them all */
-        ack_now(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
-    }
-    else
-        schedule_ack(e, t, now);
+    /* a FIN held out of order first: one arrival owes one ACK, of it all */
     if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->reass_fin, t->rcv_nxt))
         process_fin(e, t, now);
+    if (had_holes)
+        sk_ack_owe(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
+    else
+        schedule_ack(e, t, now);
 }
 
 static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
@@ -689,12 +688,10 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
         e->stats.ooo_segments++;
         /* one duplicate ACK per out-of-order segment (RFC 5681 §4.2), even
          * when several arrive before the next output call */
-        if (t->dupacks_owed < UINT8_MAX)
-            t->dupacks_owed++;
-        ack_now(e, t);
+        sk_ack_owe(e, t);
     } else {
         drop(e, t, SK_DROP_TCP_REASS_FULL, now);
-        ack_now(e, t);
+        sk_ack_owe(e, t);
     }
     return V_CONTINUE;
 }
