@@ -483,8 +483,22 @@ static void enter_time_wait(sk_tcp_env *e, sk_tcb *t, sk_time now)
     sk_tcb_notify(e, t, SK_EV_CLOSED);
 }
 
+/* RFC 9293 §3.10.7.4 fifth, TIME-WAIT: "The only thing that can arrive in
+ * this state is a retransmission of the remote FIN. Acknowledge it, and
+ * restart the 2 MSL timeout." Every acceptable segment restarts the timer
+ * and one that occupies sequence space (text, FIN) is ACKed; a bare ACK is
+ * not: after a simultaneous close both ends are in TIME-WAIT, and ACKing
+ * each other's ACKs would never end (Linux, too, answers an in-window bare
+ * ACK there with nothing). An unacceptable one is answered by check_seq. */
+static void time_wait_segment(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (sk_tcp_seg_len(seg) > 0)
+        ack_now(e, t);
+    sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
+}
+
 /* The state-specific part of step five; V_DROP when the TCB is gone. */
-static verdict ack_state_effects(sk_tcp_env *e, sk_tcb *t, sk_time now)
+static verdict ack_state_effects(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     switch (t->state) {
     case SK_TCP_FIN_WAIT_1:
@@ -508,12 +522,7 @@ static verdict ack_state_effects(sk_tcp_env *e, sk_tcb *t, sk_time now)
         }
         break;
     case SK_TCP_TIME_WAIT:
-        /* RFC 9293 §3.10.7.4 fifth, TIME-WAIT: "The only thing that can
-         * arrive in this state is a retransmission of the remote FIN.
-         * Acknowledge it, and restart the 2 MSL timeout." (An unacceptable
-         * one is answered by check_seq.) */
-        ack_now(e, t);
-        sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
+        time_wait_segment(e, t, seg, now);
         break;
     default:
         break;
@@ -576,7 +585,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
             sk_tcb_mark_output(e, t);
         }
     }
-    return ack_state_effects(e, t, now);
+    return ack_state_effects(e, t, seg, now);
 }
 
 /* ---- seventh: segment text; eighth: FIN ---- */

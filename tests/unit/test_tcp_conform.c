@@ -21,8 +21,11 @@ static void to_time_wait(ts_script *ts)
     SK_CHECK_EQ(ts_state(ts), SK_TCP_TIME_WAIT);
 }
 
-/* RFC 9293 §3.10.7.4 fifth, TIME-WAIT: an acceptable segment is ACKed and
- * restarts the 2 MSL timer; its text is ignored (seventh). */
+/* RFC 9293 §3.10.7.4 fifth, TIME-WAIT: an acceptable segment restarts the
+ * 2 MSL timer; one with text (or a FIN) is ACKed, its text ignored
+ * (seventh). A bare ACK gets no ACK back: after a simultaneous close both
+ * ends are in TIME-WAIT and would ACK each other's ACKs forever (a sweep
+ * seed of test_sim_tcp found that loop). */
 static void test_time_wait_acceptable_segment_acked(void)
 {
     ts_script ts;
@@ -30,7 +33,6 @@ static void test_time_wait_acceptable_segment_acked(void)
     to_time_wait(&ts);
     sk_time_us t = TS_SEC(10);
     TS_INJECT(&ts, t, .flags = TS_A, .seq = 5002, .ack = 1002);
-    TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1002, .ack = 5002);
     TS_NOTHING(&ts, t);
     SK_CHECK_EQ(sk_stack_poll_at(ts.s), t + TW);
     /* text at RCV.NXT: ACKed, not taken, the timer starts over again */
