@@ -315,6 +315,11 @@ void sk_ack_owe(sk_tcp_env *e, sk_tcb *t);
 bool sk_ack_peek(const sk_tcb *t, sk_seq *ack, bool *last);
 /* Remove the oldest owed ACK. */
 void sk_ack_pop(sk_tcb *t);
+/* In-order text arrived (rcv_unacked counts it): owe an ACK for a pair of
+ * full-sized segments, else start the delayed-ACK timer. */
+void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* A challenge ACK (RFC 5961), rate limited per stack (§7). */
+void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
 /* ---- tcp_input.c ---- */
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */

@@ -27,28 +27,6 @@ static void ack_now(sk_tcp_env *e, sk_tcb *t)
     sk_tcb_mark_output(e, t);
 }
 
-/* RFC 5961 §7: challenge ACKs are rate limited per stack. The challenge is
- * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (§3.2, §4.2); in SYN-RECEIVED it must
- * not be another SYN,ACK (the output for an ACK owed there), so it is
- * recorded apart. */
-static void challenge_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
-{
-    if (now - e->chal_window_start >= SK_SEC(1) || now < e->chal_window_start) {
-        e->chal_window_start = now;
-        e->chal_count = 0;
-    }
-    if (e->chal_count >= e->cfg.challenge_ack_limit)
-        return;
-    e->chal_count++;
-    e->stats.challenge_acks++;
-    if (t->state == SK_TCP_SYN_RECEIVED) {
-        t->flags |= SK_TF_CHALLENGE;
-        sk_tcb_mark_output(e, t);
-        return;
-    }
-    ack_now(e, t);
-}
-
 /* The peer's options from its SYN: MSS (RFC 9293 §3.7.1: 536 when absent,
  * bounded by our own) and window scale (RFC 7323 §2.2: both must send it). */
 static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
@@ -308,7 +286,7 @@ static verdict check_rst(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         return V_CONTINUE;
     if (!sk_seq_eq(seg->seq, t->rcv_nxt)) {
         drop(e, t, SK_DROP_TCP_RST_CHALLENGED, now);
-        challenge_ack(e, t, now);
+        sk_ack_challenge(e, t, now);
         return V_DROP;
     }
     e->stats.resets_in++;
@@ -335,7 +313,7 @@ static verdict check_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     if (!(seg->flags & SK_TCP_SYN))
         return V_CONTINUE;
     drop(e, t, SK_DROP_TCP_SYN_CHALLENGED, now);
-    challenge_ack(e, t, now);
+    sk_ack_challenge(e, t, now);
     return V_DROP;
 }
 
@@ -561,7 +539,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     }
     if (sk_seq_lt(seg->ack, sk_seq_add(t->snd_una, (uint32_t)0 - t->max_snd_wnd))) {
         drop(e, t, SK_DROP_TCP_OLD_ACK, now);
-        challenge_ack(e, t, now);
+        sk_ack_challenge(e, t, now);
         return V_DROP;
     }
     if (sk_seq_gt(seg->ack, t->snd_una))
@@ -616,21 +594,6 @@ static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
     }
 }
 
-/* Delayed ACK (RFC 1122 §4.2.3.2, RFC 5681 §4.2): at least every second
- * full-sized segment, and within delack_us otherwise. "Full-sized" is the
- * sender's SMSS, which may be below the MSS we announced (a smaller MTU on
- * its side): rcv_mss is the largest segment seen so far (at least 536,
- * RFC 9293 §3.7.1, at most our MSS), as Linux estimates it. */
-static void schedule_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
-{
-    if (t->rcv_unacked >= 2u * t->rcv_mss) {
-        sk_ack_owe(e, t); /* one ACK per pair, also within a batch */
-        return;
-    }
-    if (t->timer[SK_TIMER_DELACK] == SK_TIME_NEVER)
-        sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->cfg.delack_us));
-}
-
 static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint32_t len,
                              sk_time now)
 {
@@ -649,7 +612,7 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
     if (had_holes)
         sk_ack_owe(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
     else
-        schedule_ack(e, t, now);
+        sk_ack_schedule(e, t, now);
 }
 
 static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
