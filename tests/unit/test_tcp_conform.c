@@ -48,9 +48,9 @@ static void test_time_wait_acceptable_segment_acked(void)
     ts_free(&ts);
 }
 
-/* The retransmitted FIN (SEG.SEQ = RCV.NXT - 1) is ACKed and restarts the
- * timer too; an ACK without the ACK bit's news is not a reason to wait
- * less. */
+/* The retransmitted FIN (SEG.SEQ = RCV.NXT - 1, not acceptable) is ACKed
+ * and restarts the timer too (check_seq; this passed before the fixes and
+ * guards them). */
 static void test_time_wait_fin_again_restarts(void)
 {
     ts_script ts;
