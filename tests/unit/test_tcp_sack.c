@@ -192,6 +192,24 @@ static void test_dsack_of_held_data(void)
     ts_free(&ts);
 }
 
+/* Out-of-order segments arriving in one batch (before output runs) get one
+ * duplicate ACK each (RFC 5681 §4.2, the ACKs owed): every one of them
+ * carries timestamps and the blocks as they stand (the documented
+ * deviation from RFC 2018 §4's per-segment first block). */
+static void test_batched_dup_acks_carry_options(void)
+{
+    ts_script ts;
+    open_sack(&ts, true);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5201, .ack = 1001, .len = 100);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5401, .ack = 1001, .len = 100);
+    uint32_t clk = ts_us_clock(&ts, TS_MS(10)), ecr = ts_peer_clock(TS_MS(1));
+    for (int i = 0; i < 2; i++)
+        TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001, TS_TSOPT(clk, ecr),
+                  TS_SACK(2, {5401, 5501}, {5201, 5301}));
+    TS_NOTHING(&ts, TS_MS(10));
+    ts_free(&ts);
+}
+
 /* Arriving blocks: kept when within [SND.UNA, SND.MAX] and above the ACK,
  * else ignored and counted; a first block at or below the ACK is a DSACK
  * (RFC 2883 §4). */
@@ -236,6 +254,7 @@ int main(void)
     SK_RUN(test_sack_three_blocks_beside_timestamps);
     SK_RUN(test_dsack_below_rcv_nxt);
     SK_RUN(test_dsack_of_held_data);
+    SK_RUN(test_batched_dup_acks_carry_options);
     SK_RUN(test_arriving_blocks_validated);
     return sk_test_finish();
 }
