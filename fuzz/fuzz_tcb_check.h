@@ -57,17 +57,24 @@ static inline void fz_check_buffers(const sk_tcp_env *e, const sk_tcb *t)
 {
     fz_check_ring(&t->sndbuf, e->cfg.sndbuf);
     fz_check_ring(&t->rcvbuf, e->cfg.rcvbuf);
-    CHECK(t->n_reass <= SK_REASS_MAX);
+    uint32_t n = sk_rset_count(&t->reass);
+    CHECK(n <= sk_rset_capacity(&t->reass) && sk_rset_capacity(&t->reass) == SK_REASS_MAX);
     size_t room = t->rcvbuf.cap - t->rcvbuf.len;
-    for (uint8_t i = 0; i < t->n_reass; i++) {
-        const sk_reass_range *q = &t->reass[i];
+    for (uint32_t i = 0; i < n; i++) {
+        const sk_range *q = sk_rset_at(&t->reass, i);
         /* held past rcv_nxt (a range reaching it is committed at once) ... */
         CHECK(sk_seq_lt(t->rcv_nxt, q->start) && sk_seq_lt(q->start, q->end));
         /* ... and placed in the free part of the ring */
         CHECK((size_t)sk_seq_diff(q->end, t->rcv_nxt) <= room);
         if (i > 0)
-            CHECK(sk_seq_lt(t->reass[i - 1].end, q->start));
+            CHECK(sk_seq_lt(sk_rset_at(&t->reass, i - 1)->end, q->start));
     }
+    /* SACK bookkeeping stays within its arrays; kept peer blocks are
+     * non-empty and end at or before SND.MAX (tcp_sack.c) */
+    CHECK(t->n_sack_recent <= SK_TCP_MAX_SACK && t->n_peer_sack <= SK_TCP_MAX_SACK);
+    for (uint8_t i = 0; i < t->n_peer_sack; i++)
+        CHECK(sk_seq_lt(t->peer_sack[i].left, t->peer_sack[i].right) &&
+              sk_seq_le(t->peer_sack[i].right, t->snd_max));
 }
 
 static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_t now)
@@ -92,7 +99,7 @@ static inline void fz_check_state(const sk_tcb *t)
     switch (t->state) {
     case SK_TCP_LISTEN:
         CHECK(t->flags & SK_TF_LISTENER);
-        CHECK(t->sndbuf.len == 0 && t->rcvbuf.len == 0 && t->n_reass == 0);
+        CHECK(t->sndbuf.len == 0 && t->rcvbuf.len == 0 && sk_rset_count(&t->reass) == 0);
         CHECK(!t->hashed && t->deadline == SK_TIME_NEVER);
         CHECK(t->acceptq.len <= t->pending && t->pending <= t->backlog);
         break;
@@ -117,7 +124,9 @@ static inline void fz_check_tcb(const sk_tcp_env *e, const sk_tcb *t, uint64_t n
 {
     fz_check_state(t);
     fz_check_timers(e, t, now);
-    if (t->state == SK_TCP_LISTEN)
+    /* a CLOSED TCB the application still holds (reset, timed out) has
+     * given its buffers back; its sequence variables are history */
+    if (t->state == SK_TCP_LISTEN || t->state == SK_TCP_CLOSED)
         return;
     fz_check_seqs(e, t);
     fz_check_buffers(e, t);
