@@ -314,6 +314,8 @@ sk_seq sk_tcp_isn(const sk_tcp_env *e, const sk_tuple *tu, sk_time now);
 uint32_t sk_tcp_ts_offset(const sk_tcp_env *e, const sk_tuple *tu);
 
 /* ---- tcp_sack.c (RFC 2018, RFC 2883) ---- */
+/* The peer's SYN or SYN,ACK: is SACK permitted both ways? */
+void sk_sack_on_syn(const sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg);
 /* Data [seq, seq+len) arrived: remember the part we already had (below
  * rcv_nxt or held out of order) as the duplicate to report. */
 void sk_sack_on_data(sk_tcb *t, sk_seq seq, uint32_t len);

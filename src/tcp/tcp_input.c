@@ -38,11 +38,7 @@ static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
      * link carries (RFC 9293 §3.7.1: Eff.snd.MSS is bounded by MMS_S) */
     if (t->snd_mss < 64)
         t->snd_mss = mtu_mss < 64 ? mtu_mss : 64;
-    /* RFC 2018 §2: SACK only when both SYNs carry SACK-permitted */
-    if (e->cfg.sack && seg->opts.sack_permitted)
-        t->flags |= SK_TF_SACK_OK;
-    else
-        t->flags &= ~(uint32_t)SK_TF_SACK_OK;
+    sk_sack_on_syn(e, t, seg);
     if (seg->opts.has_wscale && e->cfg.window_scaling) {
         t->flags |= SK_TF_WS_OK;
         t->snd_wscale = seg->opts.wscale > 14 ? 14 : seg->opts.wscale;
@@ -326,10 +322,8 @@ static verdict check_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
 
 /* ---- fifth: the ACK field ---- */
 
-/* `ts_sampled`: RFC 7323 §4.1 RTTM already timed this ACK by its echo;
- * the timed segment then gives no second sample. */
-static void rtt_and_timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, bool ts_sampled,
-                                 sk_time now)
+/* ts_sampled: RTTM (RFC 7323 §4.1) timed this ACK; no second sample */
+static void rtt_and_timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, bool ts_sampled, sk_time now)
 {
     if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(ack, t->rtt_seq)) {
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;

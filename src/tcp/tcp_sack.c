@@ -10,6 +10,16 @@
 
 #include <string.h>
 
+/* RFC 2018 §2: SACK only when both SYNs carry SACK-permitted (ours does
+ * when configured; a SYN,ACK answers only an offer). */
+void sk_sack_on_syn(const sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
+{
+    if (e->cfg.sack && seg->opts.sack_permitted)
+        t->flags |= SK_TF_SACK_OK;
+    else
+        t->flags &= ~(uint32_t)SK_TF_SACK_OK;
+}
+
 /* RFC 2883 §4: the first block reports the duplicate. Below rcv_nxt it is
  * what arrived again of the in-order data; above, what was already held
  * out of order (the part held from seq on). */
