@@ -278,7 +278,13 @@ uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e);
 
 /* ---- tcp_rtt.c (RFC 6298) ---- */
 void sk_rtt_init(sk_tcb *t, const sk_stack_config *cfg);
-void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now);
+/* The one function that takes every RTT sample (Karn's rule is decided by
+ * the caller): the trace event, srtt/rttvar/rto (RFC 6298 §2), the
+ * windowed minimum RTT, and the CC facts (`facts` may be NULL: rtt_us,
+ * srtt_us, min_rtt_us are filled in). */
+void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now, sk_cc_ack *facts);
+/* How long a minimum RTT sample stands (like Linux's tcp_min_rtt_wlen). */
+#define SK_MIN_RTT_WINDOW_US (300ull * 1000000ull)
 
 /* ---- tcp_reass.c ---- */
 /* Place an out-of-order segment; returns false when the queue is full. */

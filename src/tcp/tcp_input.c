@@ -63,6 +63,21 @@ static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     sk_cc_init(t, now); /* the initial window depends on the MSS */
 }
 
+/* RFC 6298 §3 (Karn's rule): only an ACK that covers the timed segment,
+ * which was never retransmitted, gives a sample. RFC 6298 §5 (Karn's
+ * backoff, RFC 9293 §3.8.2 MUST-19): the backed-off RTO stays until new
+ * data is acknowledged without having been retransmitted; an ACK of a
+ * retransmission gives no sample and must not collapse it. `facts` (may be
+ * NULL) receives the sample, srtt and min RTT. */
+static void take_rtt_sample(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *facts)
+{
+    if (!(t->flags & SK_TF_RTT_ACTIVE) || !sk_seq_gt(ack, t->rtt_seq))
+        return;
+    t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
+    sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now, facts);
+    t->backoff = 0;
+}
+
 static void update_window(sk_tcb *t, const sk_tcp_repr *seg)
 {
     /* RFC 7323 §2.2: the window in a SYN is never scaled. */
@@ -207,8 +222,7 @@ static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
         t->snd_una = seg->ack;
         if (sk_seq_gt(t->snd_nxt, t->snd_una) == false)
             t->snd_nxt = t->snd_una;
-        if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(seg->ack, t->rtt_seq))
-            sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
+        take_rtt_sample(e, t, seg->ack, now, NULL);
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         enter_established(e, t, now);
         ack_now(e, t); /* RFC 9293: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
@@ -318,22 +332,6 @@ static verdict check_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
 }
 
 /* ---- fifth: the ACK field ---- */
-
-/* RFC 6298 §3 (Karn's rule): only an ACK that covers the timed segment,
- * which was never retransmitted, gives a sample. RFC 6298 §5 (Karn's
- * backoff, RFC 9293 §3.8.2 MUST-19): the backed-off RTO stays until new
- * data is acknowledged without having been retransmitted; an ACK of a
- * retransmission gives no sample and must not collapse it. */
-static void take_rtt_sample(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *facts)
-{
-    if (!(t->flags & SK_TF_RTT_ACTIVE) || !sk_seq_gt(ack, t->rtt_seq))
-        return;
-    t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
-    uint32_t r = (uint32_t)(now - t->rtt_time);
-    sk_rtt_sample(e, t, r, now);
-    facts->rtt_us = r == 0 ? 1 : r;
-    t->backoff = 0;
-}
 
 static void timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
@@ -526,8 +524,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
             drop(e, t, SK_DROP_TCP_BAD_ACK, now);
             return V_DROP;
         }
-        if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(seg->ack, t->rtt_seq))
-            sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
+        take_rtt_sample(e, t, seg->ack, now, NULL);
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         t->snd_una = seg->ack;
         if (sk_seq_lt(t->snd_nxt, t->snd_una))
