@@ -10,7 +10,7 @@
 
 const sk_cc_ops *sk_cc_find(const char *name)
 {
-    static const sk_cc_ops *const all[] = {&sk_cc_newreno};
+    static const sk_cc_ops *const all[] = {&sk_cc_cubic, &sk_cc_newreno};
     if (name == NULL)
         return NULL;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {

@@ -48,7 +48,7 @@ enum sk_cc_kind {
 };
 
 /* Per-connection private state, owned by the algorithm. */
-#define SK_CC_PRIV_SIZE 112
+#define SK_CC_PRIV_SIZE 128
 typedef union {
     uint8_t bytes[SK_CC_PRIV_SIZE];
     uint64_t align_;

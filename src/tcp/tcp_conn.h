@@ -182,6 +182,7 @@ struct sk_tcp_env {
     sk_stack_config cfg;
     sk_stats stats;
     sk_siphash_key isn_key;
+    const sk_cc_ops *cc_default; /* cfg.congestion_control, resolved */
 
     sk_tcb *tcbs;
     uint32_t n_tcbs;

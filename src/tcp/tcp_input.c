@@ -135,6 +135,7 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     }
     uint16_t mtu_mss = (uint16_t)(e->cfg.mtu - 40);
     uint16_t adv = l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
+    t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
     sk_tcb_init_conn(e, t, tu, adv, now);
     /* a new connection inherits the listener's options, as with BSD
      * sockets: Nagle off, keepalive and its timings */

@@ -48,6 +48,13 @@ void ts_config(sk_stack_config *cfg)
     cfg->max_sockets = 16;
 }
 
+void ts_config_newreno(sk_stack_config *cfg)
+{
+    ts_config(cfg);
+    cfg->congestion_control = "newreno";
+    cfg->initial_window_segments = 0;
+}
+
 void ts_init(ts_script *ts, const sk_stack_config *cfg)
 {
     memset(ts, 0, sizeof *ts);
