@@ -1,6 +1,6 @@
-/* HyStart++ (RFC 9406 §4.2), in rounds of one window: a round starts when
- * the ACK of the previous round's last byte (windowEnd = SND.NXT at the
- * round's start) arrives. Each round keeps its minimum RTT sample; when a
+/* HyStart++ (RFC 9406 §4.2), in rounds of one window: a round starts with
+ * the first ACK beyond the previous round's last byte (windowEnd = SND.NXT
+ * at the round's start). Each round keeps its minimum RTT sample; when a
  * round with at least N_RTT_SAMPLE samples has a minimum RTT larger than
  * the last round's by RttThresh, slow start ends and Conservative Slow
  * Start (CSS) begins: growth divided by CSS_GROWTH_DIVISOR for at most
@@ -86,7 +86,8 @@ static void check_rtt(sk_hystart *h)
 
 void sk_hystart_on_ack(sk_hystart *h, sk_tcb *t, const sk_cc_ack *a)
 {
-    if ((!h->started || sk_seq_ge(a->ack, h->window_end)) && !new_round(h, t))
+    /* the ACK of windowEnd itself still belongs to the round that sent it */
+    if ((!h->started || sk_seq_gt(a->ack, h->window_end)) && !new_round(h, t))
         return;
     if (a->rtt_us != 0) {
         if (a->rtt_us < h->cur_round_min)
