@@ -222,6 +222,44 @@ static void test_cubic_reno_friendly(void)
     ts_free(&d.ts);
 }
 
+/* §4.8: after a timeout, the first congestion avoidance stage follows
+ * W_cubic with K = 0 and W_max = the window at the stage's start (70
+ * segments here), not the curve through the window before the timeout
+ * (W_max 100, K 4.2 s: 99.3 segments at t = 3 s). In the cubic region cwnd
+ * lies between W_cubic(t) and W_cubic(t + RTT). */
+static void test_cubic_after_timeout(void)
+{
+    drv d;
+    SK_CHECK(drv_open(&d, "cubic"));
+    drv_slow_start_to(&d, 100 * MSS);
+    sk_cc_timeout(d.t, true, d.now);
+    SK_CHECK_EQ(d.t->cwnd, MSS);
+    SK_CHECK_EQ(d.t->ssthresh, 70 * MSS);
+    d.t->snd_nxt = d.t->snd_max = sk_seq_add(d.t->snd_una, d.t->cwnd);
+    drv_slow_start_to(&d, 70 * MSS);
+    SK_CHECK_EQ(d.t->cwnd, 70 * MSS);
+    drv_ca(&d, 3.0, 200000, 1, NULL);
+    double lo = w_cubic_seg(3.0, 0, 70), hi = w_cubic_seg(3.2, 0, 70);
+    double cw = (double)d.t->cwnd / MSS;
+    SK_CHECK_MSG(cw >= lo - 1 && cw <= hi + 1, "cwnd %.2f segments, W_cubic(t) %.2f, (t+RTT) %.2f",
+                 cw, lo, hi);
+    ts_free(&d.ts);
+}
+
+/* RFC 5681 §4.1 with CUBIC: after idle, cwnd = min(IW, cwnd), ssthresh kept. */
+static void test_cubic_after_idle(void)
+{
+    drv d;
+    SK_CHECK(drv_open(&d, "cubic"));
+    drv_slow_start_to(&d, 100 * MSS);
+    drv_ecn(&d);
+    uint32_t ss = d.t->ssthresh;
+    sk_cc_after_idle(d.t, d.now + TS_SEC(5));
+    SK_CHECK_EQ(d.t->cwnd, 10 * MSS);
+    SK_CHECK_EQ(d.t->ssthresh, ss);
+    ts_free(&d.ts);
+}
+
 /* §5.8: no growth while the application limits the flow. */
 static void test_cubic_app_limited(void)
 {
@@ -469,6 +507,8 @@ int main(void)
     SK_RUN(test_cubic_curve);
     SK_RUN(test_cubic_fast_convergence);
     SK_RUN(test_cubic_reno_friendly);
+    SK_RUN(test_cubic_after_timeout);
+    SK_RUN(test_cubic_after_idle);
     SK_RUN(test_cubic_app_limited);
     SK_RUN(test_spurious_undo);
     SK_RUN(test_hystart_delay_threshold);
