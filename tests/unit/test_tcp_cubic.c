@@ -312,6 +312,34 @@ static void test_spurious_undo(void)
     }
 }
 
+/* §4.9 restores the curve too: a spurious second loss (which lowered W_max
+ * by fast convergence and ended the epoch) is undone, and cwnd reaches the
+ * first loss's W_max = 100 segments at its K = 4.22 s, as if the second
+ * had not happened. */
+static void test_cubic_spurious_restores_curve(void)
+{
+    drv d;
+    SK_CHECK(drv_open(&d, "cubic"));
+    drv_slow_start_to(&d, 100 * MSS);
+    drv_ecn(&d);
+    double k = cbrt_d(100 * (1 - BETA) / C_CUBIC);
+    sk_time_us t0 = d.now;
+    drv_ca(&d, 1.0, 100000, 1, NULL);
+    uint32_t cw = d.t->cwnd;
+    drv_ecn(&d);
+    SK_CHECK(d.t->cwnd < cw);
+    sk_cc_spurious(d.t, d.now);
+    SK_CHECK_EQ(d.t->cwnd, cw);
+    SK_CHECK_EQ(d.t->ssthresh, 70 * MSS);
+    double done = (double)(d.now - t0) / 1e6;
+    static double at[1];
+    at[0] = k - done;
+    checks ck = {at, 1, 0, 0, k - done, 100};
+    drv_ca(&d, k - done + 0.05, 100000, 1, &ck);
+    SK_CHECK_EQ(ck.next, 1);
+    ts_free(&d.ts);
+}
+
 /* ---- HyStart++ (RFC 9406) ---- */
 
 /* One round: ACK, one segment each, everything in flight at its start;
@@ -511,6 +539,7 @@ int main(void)
     SK_RUN(test_cubic_after_idle);
     SK_RUN(test_cubic_app_limited);
     SK_RUN(test_spurious_undo);
+    SK_RUN(test_cubic_spurious_restores_curve);
     SK_RUN(test_hystart_delay_threshold);
     SK_RUN(test_hystart_css_and_back);
     SK_RUN(test_hystart_css_rounds);
