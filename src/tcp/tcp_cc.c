@@ -46,6 +46,24 @@ uint32_t sk_cc_full_ack_window(const sk_tcb *t, sk_seq ack)
     return w < t->ssthresh ? w : t->ssthresh;
 }
 
+/* Application-limited: all queued data had been sent and less than cwnd
+ * was in flight when the ACK came. */
+void sk_cc_ack_facts(const sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *a)
+{
+    uint32_t queued = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t sent = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
+    memset(a, 0, sizeof *a);
+    a->now = now;
+    a->ack = ack;
+    a->acked = sk_seq_len(t->snd_una, ack);
+    a->srtt_us = t->srtt;
+    a->min_rtt_us = t->min_rtt;
+    a->in_flight = sk_seq_len(ack, t->snd_max);
+    a->delivered = t->delivered + a->acked;
+    a->in_recovery = (t->flags & SK_TF_IN_RECOVERY) != 0;
+    a->app_limited = sent >= queued && sk_seq_len(t->snd_una, t->snd_nxt) < t->cwnd;
+}
+
 void sk_cc_init(sk_tcb *t, sk_time now)
 {
     memset(&t->cc_priv, 0, sizeof t->cc_priv);

@@ -78,6 +78,9 @@ extern const sk_cc_ops sk_cc_cubic;
 const sk_cc_ops *sk_cc_find(const char *name);
 
 /* ---- the events, as the connection reports them (tcp_cc.c) ---- */
+/* The facts of an ACK of new data up to `ack`, taken before the send state
+ * moves (the RTT fields are filled by sk_rtt_sample when it takes one). */
+void sk_cc_ack_facts(const sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *a);
 void sk_cc_init(sk_tcb *t, sk_time now);
 /* Switch algorithm on a live connection: cwnd and ssthresh are kept, the
  * new algorithm starts with fresh private state. */

@@ -394,28 +394,10 @@ static void recovery_on_new_ack(sk_tcb *t, const sk_cc_ack *a)
     sk_cc_partial_ack(t, a->acked);
 }
 
-/* The facts of an ACK of new data for congestion control (tcp_cc.h),
- * taken before the send state moves. */
-static void ack_facts(const sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *a)
-{
-    uint32_t queued = (uint32_t)sk_ring_len(&t->sndbuf);
-    uint32_t sent = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
-    memset(a, 0, sizeof *a);
-    a->now = now;
-    a->ack = ack;
-    a->acked = sk_seq_len(t->snd_una, ack);
-    a->srtt_us = t->srtt;
-    a->min_rtt_us = t->min_rtt;
-    a->in_flight = sk_seq_len(ack, t->snd_max);
-    a->delivered = t->delivered + a->acked;
-    a->in_recovery = (t->flags & SK_TF_IN_RECOVERY) != 0;
-    a->app_limited = sent >= queued && sk_seq_len(t->snd_una, t->snd_nxt) < t->cwnd;
-}
-
 static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     sk_cc_ack facts;
-    ack_facts(t, seg->ack, now, &facts);
+    sk_cc_ack_facts(t, seg->ack, now, &facts);
     take_rtt_sample(e, t, seg->ack, now, &facts);
     t->delivered = facts.delivered;
     recovery_on_new_ack(t, &facts);
