@@ -17,6 +17,15 @@ M=$IT_TMP/mark
 # ss_count STATE FILTER: sockets in that state matching an ss filter
 ss_count() { nsx ss -Htan state "$1" "$2" | wc -l; }
 wait_file() { local i; for i in $(seq 1 100); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
+# wait_listen PORT: the Linux peer listens on PORT (at most 10 s)
+wait_listen() {
+    local i
+    for i in $(seq 1 100); do
+        [ "$(nsx ss -Hltn "( sport = :$1 )" | wc -l)" -ge 1 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
 
 it_serve close --echo 7 --discard 9 || { it_finish; exit 1; }
 
@@ -60,7 +69,7 @@ CONNECT=("${NSX[@]}" timeout 30 "$SYNACK" connect "--$SK_LINK" "$DEV" --addr "$S
 # synack connect closes first (empty input)
 "${PEER[@]}" server 45010 eof mark:$M.5 wait:$M.6 close &
 p=$!; IT_PIDS+=("$p")
-sleep 0.3
+wait_listen 45010
 "${CONNECT[@]}" "$LINUX_IP" 45010 </dev/null >/dev/null 2>"$IT_TMP/c1.err" &
 c=$!; IT_PIDS+=("$c")
 wait_file "$M.5"
@@ -77,7 +86,7 @@ check "connect first: no TIME-WAIT on Linux" test "$(ss_count time-wait '( sport
 # arrives
 "${PEER[@]}" server 45011 sleep:0.3 close &
 p=$!; IT_PIDS+=("$p")
-sleep 0.3
+wait_listen 45011
 sleep 2.3 | "${CONNECT[@]}" --impair delay=400ms --trace "$LINUX_IP" 45011 >/dev/null 2>"$IT_TMP/c2.err"
 check "both at once: connect exits 0" test $? = 0
 wait "$p"
@@ -87,7 +96,7 @@ check "both at once: TIME-WAIT on Linux" test "$(ss_count time-wait '( sport = :
 # RST from Linux to synack connect
 "${PEER[@]}" server 45012 recv:1 rst &
 p=$!; IT_PIDS+=("$p")
-sleep 0.3
+wait_listen 45012
 (echo x; sleep 2) | "${CONNECT[@]}" "$LINUX_IP" 45012 >/dev/null 2>"$IT_TMP/c3.err"
 rc=$?
 check "Linux RST: connect exits 1 ($(cat "$IT_TMP/c3.err"))" \
