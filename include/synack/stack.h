@@ -141,9 +141,18 @@ typedef struct {
     uint64_t seed;          /* keys ISNs, ephemeral ports and hashes */
     sk_allocator alloc;     /* required */
 
+    /* Congestion control: "cubic" (RFC 9438 with HyStart++, RFC 9406) or
+     * "newreno" (RFC 5681, RFC 6582); NULL means "cubic". An unknown name
+     * fails sk_stack_create with SK_ENOENT. Per connection: sk_tcp_set_cc. */
+    const char *congestion_control;
+    /* Initial window in segments (RFC 6928: min(N*MSS, max(2*MSS,
+     * N*1460)) bytes), default 10, at most SK_IW_SEGMENTS_MAX; 0 selects
+     * RFC 5681 §3.1's 2 to 4 segments. */
+    uint8_t initial_window_segments;
+
     /* RFC 6298 retransmission timer */
     uint32_t rto_initial_us; /* default 1 s */
-    uint32_t rto_min_us;     /* default 1 s (RFC 6298 §2.4) */
+    uint32_t rto_min_us;     /* default 1 s (RFC 6298 §2.4 SHOULD; see docs/rfc-coverage.md) */
     uint32_t rto_max_us;     /* default 60 s */
     uint8_t max_retries;     /* data retransmissions before ETIMEDOUT, default 12 */
     uint8_t syn_retries;     /* SYN retransmissions before ETIMEDOUT, default 6 */
@@ -170,12 +179,16 @@ typedef struct {
     void *trace_ctx;
 } sk_stack_config;
 
+#define SK_IW_SEGMENTS_MAX 64
+
 /* Fill `cfg` with the defaults above (addresses zero, no allocator). */
 void sk_stack_config_default(sk_stack_config *cfg);
 
 /* Create a stack; SK_EINVAL for a bad configuration (with no allocator,
  * mtu < 68, max_sockets 0, Ethernet with a multicast MAC or no ARP cache,
- * an address that is not one host, a gateway off the link ...), SK_ENOTSUP for an unknown link type, SK_ENOMEM when allocation
+ * an address that is not one host, a gateway off the link, an initial
+ * window over SK_IW_SEGMENTS_MAX ...), SK_ENOENT for an unknown congestion
+ * control name, SK_ENOTSUP for an unknown link type, SK_ENOMEM when allocation
  * fails. On Ethernet the first sk_stack_output sends a gratuitous ARP. */
 int sk_stack_create(const sk_stack_config *cfg, sk_stack **out);
 /* Free the stack and every socket (no segments are sent). NULL is ignored. */
@@ -247,6 +260,12 @@ enum sk_sockopt {
     SK_SO_KEEPCNT,        /* probes before the connection is dropped, default 9 */
 };
 int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value);
+/* Choose the congestion control algorithm of one connection, like Linux's
+ * TCP_CONGESTION: "cubic" or "newreno". On a listener it applies to the
+ * connections it accepts afterwards. A live connection keeps its cwnd and
+ * ssthresh; the new algorithm starts with fresh state. SK_EINVAL for a NULL
+ * name, SK_ENOENT for an unknown one. */
+int sk_tcp_set_cc(sk_stack *s, sk_sock sock, const char *name);
 
 /* Readiness bits */
 enum {
@@ -280,6 +299,8 @@ typedef struct {
     uint8_t snd_wscale, rcv_wscale;
     uint32_t srtt_us, rttvar_us, rto_us;
     uint32_t cwnd, ssthresh;
+    const char *cc;       /* congestion control algorithm ("cubic", "newreno"), static */
+    uint32_t min_rtt_us;  /* windowed minimum RTT, 0: no sample yet */
     uint32_t unacked;     /* bytes in flight */
     size_t sndbuf_used, rcvbuf_used;
     uint32_t retransmits; /* segments retransmitted on this connection */

@@ -26,6 +26,8 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->window_scaling = true;
     cfg->sack = true;
     cfg->timestamps = true;
+    cfg->congestion_control = "cubic";
+    cfg->initial_window_segments = 10;
     cfg->rto_initial_us = 1000000;
     cfg->rto_min_us = 1000000;
     cfg->rto_max_us = 60000000;
@@ -92,12 +94,16 @@ static int check_config(const sk_stack_config *cfg)
         return SK_EINVAL;
     if (cfg->rto_min_us == 0 || cfg->rto_initial_us == 0 || cfg->rto_max_us < cfg->rto_min_us)
         return SK_EINVAL;
+    if (cfg->initial_window_segments > SK_IW_SEGMENTS_MAX)
+        return SK_EINVAL;
     if (cfg->delack_us >= 500000) /* RFC 1122 §4.2.3.2: the delay MUST be < 0.5 s */
         return SK_EINVAL;
     if (cfg->ip_reass_max > 0 && cfg->ip_reass_timeout_us == 0)
         return SK_EINVAL;
     if (check_addrs(cfg) != 0)
         return SK_EINVAL;
+    if (cfg->congestion_control != NULL && sk_cc_find(cfg->congestion_control) == NULL)
+        return SK_ENOENT;
     return check_link(cfg);
 }
 

@@ -18,6 +18,7 @@
 #include "base/siphash.h"
 #include "base/sktime.h"
 #include "synack/stack.h"
+#include "tcp/tcp_cc.h"
 #include "wire/tcp_hdr.h"
 
 #include <stdbool.h>
@@ -59,24 +60,6 @@ typedef struct {
     uint16_t lport, rport;
 } sk_tuple;
 
-/* The congestion-control table of functions (RFC 5681 / RFC 6582 NewReno is
- * the default). Recovery bookkeeping (dup-ACK counting, partial ACKs) is in
- * tcp_input.c; the table decides window sizes. */
-typedef struct sk_tcb sk_tcb;
-typedef struct {
-    const char *name;
-    void (*init)(sk_tcb *t);
-    /* new data acknowledged outside recovery */
-    void (*on_ack)(sk_tcb *t, uint32_t acked);
-    /* loss detected: returns the new ssthresh (RFC 5681 eqn. 4) */
-    uint32_t (*ssthresh)(const sk_tcb *t);
-    /* retransmission timeout: collapse the window (RFC 5681 §3.1) */
-    void (*on_timeout)(sk_tcb *t);
-    /* no data sent for more than an RTO: the restart window (RFC 5681 §4.1) */
-    void (*after_idle)(sk_tcb *t);
-} sk_cc_ops;
-
-extern const sk_cc_ops sk_cc_newreno;
 
 enum sk_tcb_flags {
     SK_TF_ACK_NOW = 1u << 0,     /* send an ACK at the next output */
@@ -166,11 +149,15 @@ struct sk_tcb {
     uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
     uint8_t keep_sent; /* keepalive probes unanswered */
     uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
+    uint32_t min_rtt;      /* windowed minimum RTT sample, 0: none yet */
+    sk_time min_rtt_time;  /* when min_rtt was taken */
 
-    /* Congestion control (RFC 5681, RFC 6582) */
+    /* Congestion control (RFC 5681, RFC 6582; tcp_cc.h). cwnd and ssthresh
+     * are written only by tcp_cc*.c: the rest of TCP reports events. */
     const sk_cc_ops *cc;
     uint32_t cwnd, ssthresh;
-    uint32_t cc_acc; /* bytes acked toward the next cwnd increase in CA */
+    uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
+    uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
     uint8_t dupacks;
     uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
     sk_seq recover;
@@ -203,6 +190,8 @@ struct sk_tcb {
     uint32_t retransmits;
     uint16_t listen_mss; /* listener: MSS override for children */
     uint32_t listen_isn; /* listener: fixed ISN for children (SK_TF_FIXED_ISN) */
+
+    sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
 };
 
 /* A stateless control segment (RST or ACK with no TCB behind it). */
@@ -224,6 +213,7 @@ struct sk_tcp_env {
     sk_stack_config cfg;
     sk_stats stats;
     sk_siphash_key isn_key;
+    const sk_cc_ops *cc_default; /* cfg.congestion_control, resolved */
 
     sk_tcb *tcbs;
     uint32_t n_tcbs;
@@ -339,7 +329,7 @@ bool sk_ts_check(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
 void sk_ts_record(sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
 /* §4.1 RTTM: an ACK advancing snd_una with a timestamp gives an RTT
  * sample (taken here); false when it gives none. */
-bool sk_ts_rtt(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+bool sk_ts_rtt(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now, sk_cc_ack *facts);
 /* RFC 6191: may a SYN reopen this TIME-WAIT connection? */
 bool sk_ts_reopen_ok(const sk_tcb *t, const sk_tcp_repr *seg);
 
@@ -353,7 +343,13 @@ uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e);
 
 /* ---- tcp_rtt.c (RFC 6298) ---- */
 void sk_rtt_init(sk_tcb *t, const sk_stack_config *cfg);
-void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now);
+/* The one function that takes every RTT sample (Karn's rule is decided by
+ * the caller): the trace event, srtt/rttvar/rto (RFC 6298 §2), the
+ * windowed minimum RTT, and the CC facts (`facts` may be NULL: rtt_us,
+ * srtt_us, min_rtt_us are filled in). */
+void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now, sk_cc_ack *facts);
+/* How long a minimum RTT sample stands (like Linux's tcp_min_rtt_wlen). */
+#define SK_MIN_RTT_WINDOW_US (300ull * 1000000ull)
 
 /* ---- tcp_reass.c ---- */
 /* Place an out-of-order segment; returns false when the queue is full. */

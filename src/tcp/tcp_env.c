@@ -34,6 +34,10 @@ int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg)
 {
     memset(e, 0, sizeof *e);
     e->cfg = *cfg;
+    e->cc_default = sk_cc_find(cfg->congestion_control != NULL ? cfg->congestion_control : "cubic");
+    if (e->cc_default == NULL)
+        e->cc_default = &sk_cc_cubic;
+    e->cfg.congestion_control = e->cc_default->name; /* the caller's string is not kept */
     e->n_tcbs = cfg->max_sockets;
     e->tcbs = env_alloc(e, sizeof(sk_tcb) * e->n_tcbs);
     e->heap = env_alloc(e, sizeof(uint32_t) * e->n_tcbs);
@@ -170,7 +174,8 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->keep_idle = SK_SEC(7200);
     t->keep_intvl = SK_SEC(75);
     t->keep_cnt = 9;
-    t->cc = &sk_cc_newreno;
+    t->cc = e->cc_default;
+    t->iw_segs = e->cfg.initial_window_segments;
     return t;
 }
 

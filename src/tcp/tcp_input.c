@@ -29,7 +29,7 @@ static void ack_now(sk_tcp_env *e, sk_tcb *t)
 
 /* The peer's options from its SYN: MSS (RFC 9293 §3.7.1: 536 when absent,
  * bounded by our own) and window scale (RFC 7323 §2.2: both must send it). */
-static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
+static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     uint16_t peer = seg->opts.has_mss ? seg->opts.mss : SK_DEFAULT_MSS;
     uint16_t mtu_mss = sk_tcp_mss_from_mtu(e->cfg.mtu);
@@ -39,6 +39,7 @@ static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
     if (t->snd_mss < 64)
         t->snd_mss = mtu_mss < 64 ? mtu_mss : 64;
     sk_sack_on_syn(e, t, seg);
+    sk_ts_on_syn(e, t, seg, now);
     if (seg->opts.has_wscale && e->cfg.window_scaling) {
         t->flags |= SK_TF_WS_OK;
         t->snd_wscale = seg->opts.wscale > 14 ? 14 : seg->opts.wscale;
@@ -47,7 +48,29 @@ static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
         t->snd_wscale = 0;
         t->rcv_wscale = 0;
     }
-    t->cc->init(t); /* the initial window depends on the MSS */
+    sk_cc_init(t, now); /* the initial window depends on the MSS */
+}
+
+/* Every RTT sample of an ACK goes through here to sk_rtt_sample. With
+ * timestamps, RTTM (RFC 7323 §4.1) times every ACK that advances SND.UNA,
+ * retransmissions included (the echo names the transmission it answers).
+ * Without them, RFC 6298 §3 (Karn's rule): only an ACK that covers the
+ * timed segment, which was never retransmitted, gives a sample. Either way
+ * the ACK of the timed segment ends that timing, and RFC 6298 §5 (Karn's
+ * backoff, RFC 9293 §3.8.2 MUST-19): the backed-off RTO stays until new
+ * data is acknowledged without having been retransmitted; an ACK of a
+ * retransmission gives no sample and must not collapse it. `facts` (may be
+ * NULL) receives the sample, srtt and min RTT. */
+static void take_rtt_sample(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now,
+                            sk_cc_ack *facts)
+{
+    bool ts_sampled = sk_ts_rtt(e, t, seg, now, facts);
+    if (!(t->flags & SK_TF_RTT_ACTIVE) || !sk_seq_gt(seg->ack, t->rtt_seq))
+        return;
+    t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
+    if (!ts_sampled)
+        sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now, facts);
+    t->backoff = 0;
 }
 
 static void update_window(sk_tcb *t, const sk_tcp_repr *seg)
@@ -107,6 +130,7 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     }
     uint16_t mtu_mss = sk_tcp_mss_from_mtu(e->cfg.mtu);
     uint16_t adv = l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
+    t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
     sk_tcb_init_conn(e, t, tu, adv, now);
     /* a new connection inherits the listener's options, as with BSD
      * sockets: Nagle off, keepalive and its timings */
@@ -126,8 +150,7 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = sk_seq_add(t->iss, 1);
     t->recover = t->iss;
-    take_syn_options(e, t, seg);
-    sk_ts_on_syn(e, t, seg, now);
+    take_syn_options(e, t, seg, now);
     update_window(t, seg);
     sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
     sk_demux_insert(e, t);
@@ -199,15 +222,13 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
     t->rcv_adv = t->rcv_nxt;
     t->last_rcv = now; /* keepalive idleness counts from here, not from connect */
-    take_syn_options(e, t, seg);
-    sk_ts_on_syn(e, t, seg, now);
+    take_syn_options(e, t, seg, now);
     update_window(t, seg);
     if (has_ack) {
         t->snd_una = seg->ack;
         if (sk_seq_gt(t->snd_nxt, t->snd_una) == false)
             t->snd_nxt = t->snd_una;
-        if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(seg->ack, t->rtt_seq))
-            sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
+        take_rtt_sample(e, t, seg, now, NULL);
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         enter_established(e, t, now);
         ack_now(e, t); /* RFC 9293: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
@@ -322,19 +343,8 @@ static verdict check_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
 
 /* ---- fifth: the ACK field ---- */
 
-/* ts_sampled: RTTM (RFC 7323 §4.1) timed this ACK; no second sample */
-static void rtt_and_timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, bool ts_sampled, sk_time now)
+static void timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(ack, t->rtt_seq)) {
-        t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
-        if (!ts_sampled)
-            sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
-        /* RFC 6298 §5 (Karn's backoff, RFC 9293 §3.8.2 MUST-19): the
-         * backed-off RTO stays until new data is acknowledged without
-         * having been retransmitted; an ACK of a retransmission gives no
-         * sample and must not collapse it */
-        t->backoff = 0;
-    }
     t->timeouts = 0; /* progress: the retry count starts over */
     /* RFC 6298 §5.2-5.3: stop the timer when all is acknowledged, else
      * restart it */
@@ -372,37 +382,34 @@ static bool ack_beyond_recover(const sk_tcb *t, sk_seq ack)
     return sk_seq_len(ack, t->recover) > sk_seq_len(ack, t->snd_max);
 }
 
-/* RFC 6582 §3.2 steps 3 (full ACK) and 5 (partial ACK). */
-static void newreno_new_ack(sk_tcb *t, sk_seq ack, uint32_t acked)
+/* RFC 6582 §3.2 steps 3 (full ACK) and 5 (partial ACK): the recovery
+ * state here, the window arithmetic in the CC events (tcp_cc.c). */
+static void recovery_on_new_ack(sk_tcb *t, const sk_cc_ack *a)
 {
     t->lt_bytes = 0;
     if (!(t->flags & SK_TF_IN_RECOVERY)) {
         t->dupacks = 0;
-        t->cc->on_ack(t, acked);
+        sk_cc_on_ack(t, a);
         return;
     }
-    if (sk_seq_ge(ack, t->recover)) {
-        /* full ACK, option (1): min(ssthresh, max(FlightSize, SMSS) + SMSS) */
-        uint32_t fl = sk_seq_len(ack, t->snd_max);
-        uint32_t w = (fl > t->snd_mss ? fl : t->snd_mss) + t->snd_mss;
-        t->cwnd = w < t->ssthresh ? w : t->ssthresh;
+    if (sk_seq_ge(a->ack, t->recover)) {
+        sk_cc_recovery_exit(t, a);
         t->flags &= ~(uint32_t)SK_TF_IN_RECOVERY;
         t->dupacks = 0;
         return;
     }
-    /* partial ACK: retransmit the next hole, deflate by what was acked and
-     * add back one SMSS if at least one SMSS was acked */
+    /* partial ACK: retransmit the next hole at once */
     t->flags |= SK_TF_REXMIT_ONE;
-    t->cwnd = acked < t->cwnd ? t->cwnd - acked : t->snd_mss;
-    if (acked >= t->snd_mss)
-        t->cwnd += t->snd_mss;
+    sk_cc_partial_ack(t, a->acked);
 }
 
 static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
-    uint32_t acked = sk_seq_len(t->snd_una, seg->ack);
-    bool ts_sampled = sk_ts_rtt(e, t, seg, now); /* before snd_una moves */
-    newreno_new_ack(t, seg->ack, acked);
+    sk_cc_ack facts;
+    sk_cc_ack_facts(t, seg->ack, now, &facts);
+    take_rtt_sample(e, t, seg, now, &facts); /* before snd_una moves */
+    t->delivered = facts.delivered;
+    recovery_on_new_ack(t, &facts);
     if (!(t->flags & SK_TF_IN_RECOVERY) && ack_beyond_recover(t, seg->ack))
         t->recover = sk_seq_add(seg->ack, (uint32_t)0 - 1u); /* same verdicts, never stale */
     t->snd_una = seg->ack;
@@ -413,7 +420,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time
      * timer's (probes are never timed), and the probe was taken */
     if (t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER)
         t->backoff = 0;
-    rtt_and_timer_on_ack(e, t, seg->ack, ts_sampled, now);
+    timer_on_ack(e, t, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
     sk_tcb_mark_output(e, t);
 }
@@ -423,7 +430,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time
  * probe byte sits past the window, so it is no outstanding data) and says
  * nothing about loss; counting it would fast-retransmit into a closed
  * window after the third probe. */
-static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
+static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     uint32_t w = (uint32_t)seg->window << t->snd_wscale;
     if (seg->payload_len != 0 || (seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) || flight(t) == 0 ||
@@ -433,7 +440,7 @@ static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
     e->stats.dup_acks_in++;
     t->dupacks++;
     if (t->flags & SK_TF_IN_RECOVERY) {
-        t->cwnd += t->snd_mss; /* step 4: inflate for each further dup ACK */
+        sk_cc_dupack_in_recovery(t); /* step 4: inflate for each further dup ACK */
         sk_tcb_mark_output(e, t);
         return;
     }
@@ -444,9 +451,8 @@ static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
     if (t->dupacks != 3 || !ack_beyond_recover(t, seg->ack))
         return;
     /* step 2: enter fast retransmit / fast recovery */
-    t->ssthresh = t->cc->ssthresh(t);
+    sk_cc_enter_recovery(t, now);
     t->recover = t->snd_max;
-    t->cwnd = t->ssthresh + 3u * t->snd_mss;
     t->flags |= SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE;
     e->stats.fast_retransmits++;
     sk_tcb_mark_output(e, t);
@@ -527,8 +533,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
             drop(e, t, SK_DROP_TCP_BAD_ACK, now);
             return V_DROP;
         }
-        if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(seg->ack, t->rtt_seq))
-            sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
+        take_rtt_sample(e, t, seg, now, NULL);
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         t->snd_una = seg->ack;
         if (sk_seq_lt(t->snd_nxt, t->snd_una))
@@ -552,7 +557,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     if (sk_seq_gt(seg->ack, t->snd_una))
         on_new_ack(e, t, seg, now);
     else if (sk_seq_eq(seg->ack, t->snd_una))
-        on_dup_ack(e, t, seg);
+        on_dup_ack(e, t, seg, now);
     /* window update (RFC 9293 §3.10.7.4, fifth, ESTABLISHED) */
     if (sk_seq_le(t->snd_una, seg->ack) &&
         (sk_seq_lt(t->snd_wl1, seg->seq) ||

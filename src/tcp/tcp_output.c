@@ -343,7 +343,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
      * the ACK clock is gone, start again from the restart window */
     if (avail > 0 && sk_seq_eq(t->snd_una, t->snd_max) &&
         now - t->last_snd > sk_tcb_rto_current(t, e))
-        t->cc->after_idle(t);
+        sk_cc_after_idle(t, now);
     uint32_t in_flight = sk_seq_len(t->snd_una, t->snd_nxt);
     uint32_t cwnd = t->cwnd + limited_transmit(t);
     uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;

@@ -57,7 +57,7 @@ void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv
     t->last_rcv = now;
     t->ts_offset = sk_tcp_ts_offset(e, tu);
     sk_rtt_init(t, &e->cfg);
-    t->cc->init(t);
+    sk_cc_init(t, now);
 }
 
 uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t)

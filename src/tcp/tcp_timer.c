@@ -144,10 +144,8 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     }
     e->stats.timeouts++;
-    if (t->timeouts == 0 && !syn_phase)
-        t->cc->on_timeout(t);
-    else if (!syn_phase)
-        t->cwnd = t->snd_mss; /* loss window again; ssthresh held (RFC 5681 §3.1) */
+    if (!syn_phase)
+        sk_cc_timeout(t, t->timeouts == 0, now);
     t->timeouts++;
     if (t->backoff < 16)
         t->backoff++;

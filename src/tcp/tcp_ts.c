@@ -82,7 +82,7 @@ void sk_ts_record(sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 /* §4.1 RTTM: RTT = now - TSecr from every ACK that advances SND.UNA (the
  * echo names the transmission it answers, so retransmissions are timed
  * too; §4.2's delayed-ACK rule is the receiver's, applied above). */
-bool sk_ts_rtt(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+bool sk_ts_rtt(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now, sk_cc_ack *facts)
 {
     if (!(t->flags & SK_TF_TS_OK) || !seg->opts.has_ts || !(seg->flags & SK_TCP_ACK) ||
         !sk_seq_gt(seg->ack, t->snd_una))
@@ -92,7 +92,7 @@ bool sk_ts_rtt(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
         return false;
     uint64_t us = (uint64_t)ms * 1000u;
     e->stats.ts_rtt_samples++;
-    sk_rtt_sample(e, t, us > UINT32_MAX ? UINT32_MAX : (uint32_t)us, now);
+    sk_rtt_sample(e, t, us > UINT32_MAX ? UINT32_MAX : (uint32_t)us, now, facts);
     return true;
 }
 

@@ -268,6 +268,13 @@ static void make_sweep_rfc(sp_scenario *sc, uint64_t seed, bool rfc)
     sc->nodelay[1] = sk_rng_chance(&r, 0.3);
     if (sk_rng_chance(&r, 0.2))
         sc->keepalive_us = between(&r, 100 * MS, 2 * SEC);
+    /* congestion control and initial window, drawn last so that the
+     * draws above (and the runs they gave before) are unchanged */
+    static const uint8_t iws[] = {10, 10, 0, 1, 64};
+    for (int side = 0; side < 2; side++) {
+        sc->cfg[side].congestion_control = sk_rng_chance(&r, 0.5) ? "newreno" : "cubic";
+        sc->cfg[side].initial_window_segments = iws[sk_rng_below(&r, sizeof iws)];
+    }
 }
 
 static void make_sweep(sp_scenario *sc, uint64_t seed)

@@ -950,11 +950,13 @@ static void report_config(const sp_ctx *c)
     for (int side = 0; side < 2; side++) {
         const sk_stack_config *k = &sc->cfg[side];
         printf("    %s: mtu %u mss %u sndbuf %u rcvbuf %u wscale %s sack %s timestamps %s "
-               "rto init/min/max %u/%u/%u us retries %u/%u delack %u us time-wait %u us\n",
+               "rto init/min/max %u/%u/%u us retries %u/%u delack %u us time-wait %u us cc %s iw %u\n",
                side_name[side], k->mtu, sc->mss[side], k->sndbuf, k->rcvbuf,
                k->window_scaling ? "on" : "off", k->sack ? "on" : "off",
                k->timestamps ? "on" : "off", k->rto_initial_us, k->rto_min_us, k->rto_max_us,
-               k->max_retries, k->syn_retries, k->delack_us, k->time_wait_us);
+               k->max_retries, k->syn_retries, k->delack_us, k->time_wait_us,
+               k->congestion_control != NULL ? k->congestion_control : "default",
+               k->initial_window_segments);
     }
     printf("    %u connection(s), %u bytes client->server, %u server->client, writes <= %u, "
            "reads <= %u, pauses %.1f%% <= %u us, close %s%s, nodelay %d/%d, keepalive %llu us\n",

@@ -54,6 +54,13 @@ void ts_config(sk_stack_config *cfg)
     cfg->timestamps = false;
 }
 
+void ts_config_newreno(sk_stack_config *cfg)
+{
+    ts_config(cfg);
+    cfg->congestion_control = "newreno";
+    cfg->initial_window_segments = 0;
+}
+
 void ts_init(ts_script *ts, const sk_stack_config *cfg)
 {
     memset(ts, 0, sizeof *ts);
@@ -247,7 +254,7 @@ static bool parse_out(ts_out *o, const uint8_t *frame, size_t len)
 
 static void drain(ts_script *ts, const char *file, int line, sk_time_us t)
 {
-    uint8_t frame[2048];
+    uint8_t frame[9216]; /* room for jumbo MTUs (test_tcp_ccconf.c) */
     for (int guard = 0; guard < 10000; guard++) {
         size_t n = sk_stack_output(ts->s, t, frame, sizeof frame);
         if (n == 0)

@@ -144,6 +144,10 @@ typedef struct {
 /* A default configuration for scripts: us = 10.0.0.2/24, a counting malloc
  * allocator, fixed seed. Change fields, then pass it to ts_init. */
 void ts_config(sk_stack_config *cfg);
+/* ts_config with the textbook sender of RFC 5681 and RFC 6582: NewReno
+ * and RFC 5681 §3.1's initial window (2-4 segments), for tests that assert
+ * that arithmetic rather than the defaults (CUBIC, IW 10). */
+void ts_config_newreno(sk_stack_config *cfg);
 /* Create the stack (cfg NULL: ts_config defaults). The allocator of cfg is
  * replaced by the script's counting allocator. */
 void ts_init(ts_script *ts, const sk_stack_config *cfg);

@@ -250,7 +250,10 @@ static void test_nodelay_flushes(void)
 static void test_send_bulk_initial_window(void)
 {
     ts_script ts;
-    ts_init(&ts, NULL);
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.initial_window_segments = 0; /* RFC 5681 §3.1: 3 segments of 1460 */
+    ts_init(&ts, &cfg);
     SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
     SK_CHECK_EQ(ts_info(&ts).cwnd, 4380);
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 5000), 5000);
