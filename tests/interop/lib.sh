@@ -8,7 +8,12 @@
 #
 # Environment: SYNACK_BINARY_DIR (the build tree, default build/dev),
 # SYNACK_SOURCE_DIR, SK_LINK=tap|tun (default tap: Ethernet and ARP; tun runs
-# the same tests over raw IP), SK_KEEP=1 keeps the temporary directory.
+# the same tests over raw IP), SK_KEEP=1 keeps the temporary directory,
+# SK_TUN_PATH names the TUN clone device (default /dev/net/tun; the harness
+# self-test points it at a missing path to force the skip).
+#
+# A test that cannot run here exits 77 (skipped); with CI=true or
+# SYNACK_REQUIRE_ALL=1 it fails instead (tests/support/sk_shell.sh).
 
 set -u
 
@@ -27,9 +32,11 @@ IT_PIDS=()
 IT_PASS=0
 IT_FAIL=0
 IT_TMP=
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../support/sk_shell.sh" || exit 1
 
 it_log() { echo "[$IT_NAME] $*"; }
-it_skip() { echo "[$IT_NAME] SKIP: $*"; exit 77; }
+# it_skip REASON: exit 77, or 1 in CI (sk_skip).
+it_skip() { sk_skip "$IT_NAME" "$@"; }
 ok() { IT_PASS=$((IT_PASS + 1)); echo "ok   $*"; }
 bad() { IT_FAIL=$((IT_FAIL + 1)); echo "FAIL $*"; }
 check() { # check DESCRIPTION COMMAND...
@@ -70,7 +77,8 @@ it_require() {
 # it_setup: root check, tools, namespace, device, trap.
 it_setup() {
     [ "$(id -u)" -eq 0 ] || it_skip "needs root (network namespaces and TUN/TAP devices)"
-    [ -c /dev/net/tun ] || it_skip "/dev/net/tun is missing"
+    local tun=${SK_TUN_PATH:-/dev/net/tun}
+    [ -c "$tun" ] || it_skip "$tun is missing (no TUN/TAP support)"
     it_require ip timeout tshark
     [ -x "$SYNACK" ] || { echo "synack not built: $SYNACK"; echo "0 passed, 1 failed"; exit 1; }
     IT_TMP=$(mktemp -d "/tmp/skit-$IT_NAME.XXXXXX") || exit 1
@@ -185,21 +193,30 @@ TS_OPTS=(-o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -d tcp.port==1-655
 # bad checksum. Linux now and then sends a TCP checksum of 0xffff where
 # 0x0000 is the canonical form (both are zero in ones' complement; Wireshark
 # flags it, receivers accept it): allowed from Linux, not from synack.
+# A tshark error (a field or filter this version does not know, a capture
+# cut short) is a failure with tshark's message, never "clean".
 it_pcap_clean() {
-    local f=$1 n hits
-    n=$(tshark -r "$f" -T fields -e frame.number 2>/dev/null | wc -l)
+    local f=$1 out n hits
+    out=$(sk_tshark -r "$f" -T fields -e frame.number) || { echo "  $f: tshark cannot read it"; return 1; }
+    n=$(printf '%s' "$out" | grep -c .)
     [ "$n" -gt 0 ] || { echo "  $f: no frames"; return 1; }
-    hits=$(tshark -r "$f" "${TS_OPTS[@]}" \
+    out=$(sk_tshark -r "$f" "${TS_OPTS[@]}" \
         -Y "_ws.malformed || ip.checksum.status == 0 || (tcp.checksum.status == 0 &&
             (ip.src == $SYNACK_IP || tcp.checksum != 0xffff))" \
-        -T fields -e frame.number 2>/dev/null | head -5 | tr '\n' ' ')
-    [ -z "$hits" ] || { echo "  $f: malformed or bad checksum in frames $hits"; return 1; }
+        -T fields -e frame.number) || { echo "  $f: tshark failed on the clean check"; return 1; }
+    hits=$(printf '%s\n' "$out" | head -5 | tr '\n' ' ')
+    [ -z "$out" ] || { echo "  $f: malformed or bad checksum in frames $hits"; return 1; }
     return 0
 }
 
-# it_pcap_count FILE FILTER: how many frames match a display filter.
+# it_pcap_count FILE FILTER: how many frames match a display filter. When
+# tshark fails it prints "tshark-error" (so a numeric test on the result
+# fails) and returns 1.
 it_pcap_count() {
-    tshark -r "$1" -Y "$2" -T fields -e frame.number 2>/dev/null | wc -l
+    local out
+    out=$(sk_tshark -r "$1" -Y "$2" -T fields -e frame.number) || { echo tshark-error; return 1; }
+    printf '%s' "$out" | grep -c .
+    return 0
 }
 
 # it_random FILE MIB: a file of random bytes.

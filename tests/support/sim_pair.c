@@ -310,9 +310,32 @@ static void print_frame(const sk_sim_event *ev)
     printf("  %10llu %-10s %s\n", (unsigned long long)ev->now, fate, line);
 }
 
+/* FNV-1a, 64 bits, over n bytes (the hash of the run's link events). */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static void hash_event(sp_result *r, const sk_sim_event *ev)
+{
+    uint64_t head[7] = {(uint64_t)ev->what, ev->now,       (uint64_t)(int64_t)ev->from,
+                        (uint64_t)(int64_t)ev->to, (uint64_t)(int64_t)ev->link,
+                        (uint64_t)ev->flags, (uint64_t)ev->len};
+    uint64_t h = r->frames == 0 ? 0xcbf29ce484222325ull : r->frame_hash;
+    h = fnv1a(h, head, sizeof head);
+    r->frame_hash = fnv1a(h, ev->frame, ev->len);
+    r->frames++;
+}
+
 static void on_tap(void *ctx, const sk_sim_event *ev)
 {
     sp_ctx *c = ctx;
+    hash_event(c->res, ev);
     if (ev->what == SK_SIM_DELIVERED && (ev->flags & SK_IMPAIR_F_CORRUPTED) && ev->to >= 0)
         c->node[ev->to].corrupt_next = true;
     if (c->sc->verbose && ev->what != SK_SIM_SENT)

@@ -4,11 +4,15 @@
 #   with --loss/--seed showing a retransmission) matches golden files byte
 #   for byte, and every run is repeated to prove the output deterministic;
 # - bad options exit 2 with exactly one line on stderr and nothing on stdout;
-# - a 1 MB transfer over a lossy link completes and verifies its checksum;
+# - a 1 MB transfer over a lossy link completes, and both ends' FNV-1a-64
+#   digests equal the one demo_bulk_digest.py computes from the stream's
+#   definition (pinned below too), so a wrong generator cannot "verify";
 #   a dead link (100% loss) exits 1 and says why;
-# - --pcap writes a raw-IPv4 capture that tshark (skipped if missing) reads
-#   with no malformed packet, correct IP/TCP checksums, and exactly as many
-#   frames as the narration numbered segments.
+# - --pcap writes a raw-IPv4 capture that tshark reads with no malformed
+#   packet, correct IP/TCP checksums, and exactly as many frames as the
+#   narration numbered segments. A tshark error is a failure. Without tshark
+#   the rest runs and the test then exits 77 (skipped), or 1 in CI
+#   (CI=true or SYNACK_REQUIRE_ALL=1; tests/support/sk_shell.sh).
 # Regenerate the goldens after an intended change with:
 #   SYNACK_UPDATE_GOLDEN=1 bash tests/tools/test_demo_golden.sh
 set -u
@@ -16,9 +20,9 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 bin_dir=${SYNACK_BINARY_DIR:-$here/../../build/dev}
 synack=$bin_dir/tools/synack
+. "$here/../support/sk_shell.sh" || exit 1
 if [ ! -x "$synack" ]; then
-    echo "synack command not built: $synack"
-    exit 77
+    sk_skip demo_golden "synack command not built: $synack (SYNACK_TOOLS off?)"
 fi
 
 tmp=$(mktemp -d /tmp/sk_demo_golden.XXXXXX) || exit 1
@@ -112,11 +116,26 @@ rc=$?
 if [ $rc -eq 0 ]; then ok; else bad "--bytes 1000000 --loss 0.05: exit $rc"; tail -5 "$tmp/bulk"; fi
 if grep -qE '^  data: 1000000 of 1000000 bytes' "$tmp/bulk" && grep -q ': verified$' "$tmp/bulk" &&
     grep -q 'result: OK' "$tmp/bulk"; then ok; else bad "bulk: no verified checksum in the summary"; fi
+# The digest of the 1,000,000 bytes of seed 1 (the default), pinned: derived
+# with `python3 tests/tools/demo_bulk_digest.py 1000000 1`, an independent
+# implementation of the stream's definition and of FNV-1a-64; recomputed
+# here whenever python3 is present so the pin cannot drift from it.
+BULK_DIGEST=2f7032ba2805dde0
+if command -v python3 >/dev/null 2>&1; then
+    want=$(python3 "$here/demo_bulk_digest.py" 1000000 1)
+    if [ "$want" = "$BULK_DIGEST" ]; then ok; else bad "demo_bulk_digest.py says '$want', pinned $BULK_DIGEST"; fi
+fi
+bulk_digests() { sed -nE 's/^  checksum: FNV-1a-64 ([0-9a-f]{16}) sent by the client, ([0-9a-f]{16}) received by the server: verified$/\1 \2/p' "$1"; }
+got=$(bulk_digests "$tmp/bulk")
+if [ "$got" = "$BULK_DIGEST $BULK_DIGEST" ]; then ok; else
+    bad "bulk: client and server digests '$got', want $BULK_DIGEST for both"; fi
 if [ "$(grep -cE '^ *[0-9]+ +[0-9]+\.[0-9]{3}  ' "$tmp/bulk")" -gt 700 ]; then ok; else
     bad "bulk: not narrated segment by segment when stdout is not a TTY"; fi
 "$synack" demo --bytes 1000000 --loss 0.05 --quiet >"$tmp/bulkq" 2>&1
 if [ "$(head -1 "$tmp/bulkq")" = summary ] && [ "$(wc -l <"$tmp/bulkq")" -lt 12 ]; then ok; else
     bad "--quiet: more than the summary"; fi
+got=$(bulk_digests "$tmp/bulkq")
+if [ "$got" = "$BULK_DIGEST $BULK_DIGEST" ]; then ok; else bad "--quiet: digests '$got', want $BULK_DIGEST"; fi
 
 # A dead link: the client gives up; exit 1 with the reason.
 "$synack" demo --loss 1 >"$tmp/dead" 2>"$tmp/dead.err"
@@ -125,8 +144,9 @@ if [ $rc -eq 1 ] && grep -q 'timed out' "$tmp/dead.err" && grep -q 'result: FAIL
     bad "--loss 1: exit $rc, stderr '$(cat "$tmp/dead.err")'"; fi
 
 # --pcap: tshark sees the same conversation.
+no_tshark=0
 if ! command -v tshark >/dev/null 2>&1; then
-    echo "tshark not installed: pcap checks skipped"
+    no_tshark=1
 else
     TS_OPTS=(-o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE)
     check_pcap() {
@@ -134,18 +154,23 @@ else
         shift
         local pcap=$tmp/$name.pcap
         "$synack" demo "$@" --verbose --pcap "$pcap" >"$tmp/$name.txt" 2>&1 || { bad "$name: demo failed"; return; }
-        local frames numbered badframes
-        frames=$(tshark -r "$pcap" -T fields -e frame.number 2>/dev/null | wc -l)
+        local out frames numbered badframes
+        out=$(sk_tshark -r "$pcap" -T fields -e frame.number) || { bad "$name: tshark cannot read the capture"; return; }
+        frames=$(printf '%s' "$out" | grep -c .)
         numbered=$(grep -oE '^ *[0-9]+ +[0-9]+\.[0-9]{3}  ' "$tmp/$name.txt" | awk '{print $1}' | sort -un | wc -l)
         if [ "$frames" -gt 0 ] && [ "$frames" -eq "$numbered" ]; then ok; else
             bad "$name: $frames frames in the pcap, $numbered segments narrated"; fi
-        badframes=$(tshark -r "$pcap" "${TS_OPTS[@]}" \
+        if ! badframes=$(sk_tshark -r "$pcap" "${TS_OPTS[@]}" \
             -Y '_ws.malformed || _ws.expert.severity >= warning || !tcp || tcp.checksum.status != 1 || ip.checksum.status != 1' \
-            -T fields -e frame.number 2>/dev/null | tr '\n' ' ')
-        if [ -z "$badframes" ]; then ok; else bad "$name: malformed, warning or bad checksum in frames $badframes"; fi
+            -T fields -e frame.number); then
+            bad "$name: tshark failed on the clean check"
+        elif [ -z "$badframes" ]; then ok; else
+            bad "$name: malformed, warning or bad checksum in frames $(echo "$badframes" | tr '\n' ' ')"
+        fi
         # first frame: the client's SYN, as narrated
         local first
-        first=$(tshark -r "$pcap" -c 1 -T fields -e ip.src -e tcp.flags -e tcp.seq_raw -e tcp.options.mss_val 2>/dev/null)
+        first=$(sk_tshark -r "$pcap" -c 1 -T fields -e ip.src -e tcp.flags -e tcp.seq_raw -e tcp.options.mss_val) ||
+            { bad "$name: tshark failed on the first frame"; return; }
         first=$(echo "$first" | tr '\t' ' ' | sed 's/0x0*2 /2 /; s/0x0002/2/')
         if [ "$first" = "10.0.0.1 2 1000 1460" ]; then ok; else bad "$name: first frame '$first'"; fi
     }
@@ -154,4 +179,8 @@ else
 fi
 
 echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] || exit 1
+if [ $no_tshark = 1 ]; then
+    sk_skip demo_golden "tshark not installed: the --pcap checks did not run (run scripts/deps.sh test)"
+fi
+exit 0
