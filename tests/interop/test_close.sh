@@ -22,9 +22,9 @@ M=$IT_TMP/mark
 ss_count() { nsx ss -Htan state "$1" "$2" | wc -l; }
 # wait_file FILE...: until every FILE exists (a peer's mark; at most 20 s)
 wait_file() {
-    local f i
+    local f
     for f in "$@"; do
-        for i in $(seq 1 400); do [ -e "$f" ] && continue 2; sleep 0.05; done
+        for _ in $(seq 1 400); do [ -e "$f" ] && continue 2; sleep 0.05; done
         echo "  $f did not appear"
         return 1
     done
@@ -46,9 +46,9 @@ check "Linux RST: nothing left on Linux" test "$(nsx ss -Htan '( dport = :9 )' |
 # SIGTERM: one peer closes when it sees synack's FIN, one never does. Each
 # peer marks when synack has acknowledged its byte (synack has accepted the
 # connection), and checks its own socket is in CLOSE-WAIT after synack's FIN.
-"${PEER[@]}" client "$SYNACK_IP" 9 send:x acked mark:$M.1 eof state:CLOSE_WAIT close &
+"${PEER[@]}" client "$SYNACK_IP" 9 send:x acked mark:"$M.1" eof state:CLOSE_WAIT close &
 p1=$!; IT_PIDS+=("$p1")
-"${PEER[@]}" client "$SYNACK_IP" 9 send:y acked mark:$M.4 eof state:CLOSE_WAIT expect_reset &
+"${PEER[@]}" client "$SYNACK_IP" 9 send:y acked mark:"$M.4" eof state:CLOSE_WAIT expect_reset &
 p2=$!; IT_PIDS+=("$p2")
 check "both peers connected and acknowledged" wait_file "$M.1" "$M.4"
 kill -TERM "$SERVE_PID"
@@ -70,7 +70,7 @@ check "capture clean" it_pcap_clean "$SERVE_PCAP"
 CONNECT=("${NSX[@]}" timeout 30 "$SYNACK" connect "--$SK_LINK" "$DEV" --addr "$SYNACK_IP/24")
 
 # synack connect closes first (empty input)
-"${PEER[@]}" server 45010 eof state:CLOSE_WAIT mark:$M.5 wait:$M.6 close &
+"${PEER[@]}" server 45010 eof state:CLOSE_WAIT mark:"$M.5" wait:"$M.6" close &
 p=$!; IT_PIDS+=("$p")
 it_wait_listen 45010 || bad "connect first: the peer listens"
 "${CONNECT[@]}" "$LINUX_IP" 45010 </dev/null >/dev/null 2>"$IT_TMP/c1.err" &
@@ -94,7 +94,7 @@ check "connect first: no TIME-WAIT on Linux" test "$(ss_count time-wait '( sport
 #     FIN into a 1 s inbound delay line (--impair-in delay=1s), then, in the
 #     same pass of its loop, the end of its input, and sends its FIN while
 #     Linux's FIN is still in the delay line.
-"${PEER[@]}" server 45011 mark:$M.8 wait:$M.9 close &
+"${PEER[@]}" server 45011 mark:"$M.8" wait:"$M.9" close &
 p=$!; IT_PIDS+=("$p")
 it_wait_listen 45011 || bad "both at once: the peer listens"
 FIFO=$IT_TMP/c2.in
@@ -122,8 +122,8 @@ check "both at once: TIME-WAIT on Linux" test "$(ss_count time-wait '( sport = :
 # number (everything before that FIN, not the FIN itself): each FIN left
 # before the other arrived, so each side took a FIN in FIN-WAIT-1 with its
 # own FIN unacknowledged: CLOSING (RFC 9293 §3.10.7.4, eighth step)
-fin() { tshark -r "$IT_TMP/c2.pcap" -Y "tcp.flags.fin == 1 && ip.src == $1" \
-    -T fields -e tcp.seq_raw -e tcp.ack_raw 2>/dev/null | head -1; }
+fin() { sk_tshark -r "$IT_TMP/c2.pcap" -Y "tcp.flags.fin == 1 && ip.src == $1" \
+    -T fields -e tcp.seq_raw -e tcp.ack_raw | head -1; }
 read -r s_seq s_ack <<<"$(fin "$SYNACK_IP")"
 read -r l_seq l_ack <<<"$(fin "$LINUX_IP")"
 check "both at once: the FINs crossed (synack FIN seq ${s_seq:-?} ack ${s_ack:-?}, Linux FIN seq ${l_seq:-?} ack ${l_ack:-?})" \

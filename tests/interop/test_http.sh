@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # curl against `synack serve --http`: files byte for byte (a multi-megabyte
-# one too), several URLs over one kept-alive connection, HEAD, the error
-# statuses (400 403 404 405 505), Connection: close and HTTP/1.0, generated
-# pages without --root, 200 connections open at once (all connected before
-# any request; every one answered while all are open; every SYN accepted at
-# once), a clean SIGTERM exit and a capture tshark finds clean. Adversarial: symlinks out of the root, a FIFO,
+# one too), several URLs over one kept-alive connection, HEAD (status,
+# length, no body), the error statuses (400 403 404 405 505), Connection:
+# close and HTTP/1.0, generated pages without --root, 200 connections open
+# at once (all connected before any request; every one answered while all
+# are open; every SYN accepted the first time), a clean SIGTERM exit and a
+# capture tshark finds clean. Adversarial: symlinks out of the root, a FIFO,
 # empty lines before a request, and --idle (408 to a stalled head, an idle
 # kept-alive connection closed, a client that never reads reset).
 . "$(dirname "$0")/lib.sh"
@@ -142,7 +143,12 @@ check "synack refused no SYN (no TCP_BACKLOG_FULL or TCP_NO_MEMORY drop)" \
     test "$(grep -cE '^stats: +TCP_(BACKLOG_FULL|NO_MEMORY) ' "$SERVE_LOG")" = 0
 # Every connection is one tcp.stream: its SYN and any retransmission of it.
 syn_frames=$(it_pcap_count "$SERVE_PCAP" "tcp.flags.syn == 1 && tcp.flags.ack == 0")
-streams() { tshark -r "$SERVE_PCAP" -Y "$1" -T fields -e tcp.stream 2>/dev/null | sort -u | wc -l; }
+# streams FILTER: how many connections (tcp.stream) have a frame matching it
+streams() {
+    local out
+    out=$(sk_tshark -r "$SERVE_PCAP" -Y "$1" -T fields -e tcp.stream) || { echo tshark-error; return 1; }
+    printf '%s' "$out" | sort -u | grep -c .
+}
 syn_conns=$(streams "tcp.flags.syn == 1 && tcp.flags.ack == 0 && ip.src == $LINUX_IP")
 synack_conns=$(streams "tcp.flags.syn == 1 && tcp.flags.ack == 1 && ip.src == $SYNACK_IP")
 check "capture: 200 connections opened ($syn_conns with a SYN)" test "$syn_conns" = 200
