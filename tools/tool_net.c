@@ -361,9 +361,10 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->segs_in, (unsigned long long)s->segs_out,
             (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
     fprintf(f, "stats: retransmissions %llu (fast %llu, timeouts %llu), dup ACKs in %llu, "
-            "out-of-order %llu\n", (unsigned long long)s->retransmits,
+            "out-of-order %llu, owed ACKs merged %llu\n", (unsigned long long)s->retransmits,
             (unsigned long long)s->fast_retransmits, (unsigned long long)s->timeouts,
-            (unsigned long long)s->dup_acks_in, (unsigned long long)s->ooo_segments);
+            (unsigned long long)s->dup_acks_in, (unsigned long long)s->ooo_segments,
+            (unsigned long long)s->acks_merged);
     fprintf(f, "stats: opens active %llu passive %llu, established %llu, resets in %llu out "
             "%llu, challenge ACKs %llu, connection timeouts %llu\n",
             (unsigned long long)s->active_opens, (unsigned long long)s->passive_opens,

@@ -307,6 +307,7 @@ typedef struct {
     uint64_t dup_acks_in;
     uint64_t ooo_segments;            /* out-of-order segments queued */
     uint64_t opts_malformed;          /* segments with a malformed option list */
+    uint64_t acks_merged;             /* owed ACKs merged into a later one: queue full */
     /* interface layer */
     uint64_t arp_requests_in, arp_replies_in;
     uint64_t arp_requests_out, arp_replies_out; /* requests include gratuitous ARP */

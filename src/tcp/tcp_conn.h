@@ -28,6 +28,7 @@
 #define SK_CTLQ_CAP 64       /* pending stateless control segments */
 #define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
 #define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
+#define SK_ACK_OWED_MAX 32   /* distinct ACK points owed per connection (64 frames) */
 
 typedef struct sk_tcp_env sk_tcp_env;
 
@@ -91,6 +92,7 @@ enum sk_tcb_flags {
     SK_TF_OOO_FIN = 1u << 16,    /* a FIN arrived out of order: fin at reass_fin */
     SK_TF_KEEP_PROBE = 1u << 17, /* send a keepalive probe */
     SK_TF_FIXED_ISN = 1u << 18,
+    SK_TF_CHALLENGE = 1u << 19,  /* SYN-RECEIVED: a plain challenge ACK, not a SYN,ACK */
 };
 
 struct sk_tcb {
@@ -120,7 +122,12 @@ struct sk_tcb {
     sk_seq rcv_adv; /* right edge of the window we last advertised */
     sk_seq reass_fin; /* with SK_TF_OOO_FIN */
     uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
-    uint8_t dupacks_owed; /* out-of-order arrivals not yet answered by an ACK */
+    /* ACKs owed, oldest first (tcp_ack.c): a ring of the RCV.NXT values at
+     * which an ACK became due, each with its count of further ACKs at the
+     * same value (duplicate ACKs for out-of-order arrivals) */
+    sk_seq ack_owed[SK_ACK_OWED_MAX];
+    uint8_t ack_owed_dups[SK_ACK_OWED_MAX];
+    uint8_t ack_owed_head, n_ack_owed;
 
     /* Buffers (storage taken lazily from the environment's cache) */
     sk_ring sndbuf, rcvbuf;
@@ -296,6 +303,23 @@ void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now);
 bool sk_reass_insert(sk_tcp_env *e, sk_tcb *t, sk_seq seq, const uint8_t *data, uint32_t len);
 /* After rcv_nxt advanced: commit contiguous ranges; returns bytes added. */
 uint32_t sk_reass_advance(sk_tcb *t);
+
+/* ---- tcp_ack.c: the ACKs owed (RFC 5681 §4.2, RFC 1122 §4.2.3.2) ---- */
+/* An ACK of RCV.NXT is due now: record it behind those already owed, so
+ * that a batch of segments read before the next output still gets one ACK
+ * per two full-sized segments and one duplicate ACK per out-of-order one.
+ * Stops the delayed-ACK timer: this ACK covers every byte received. */
+void sk_ack_owe(sk_tcp_env *e, sk_tcb *t);
+/* The oldest owed ACK's value and whether it is the last one owed; false
+ * when none is owed. */
+bool sk_ack_peek(const sk_tcb *t, sk_seq *ack, bool *last);
+/* Remove the oldest owed ACK. */
+void sk_ack_pop(sk_tcb *t);
+/* In-order text arrived (rcv_unacked counts it): owe an ACK for a pair of
+ * full-sized segments, else start the delayed-ACK timer. */
+void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* A challenge ACK (RFC 5961), rate limited per stack (§7). */
+void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
 /* ---- tcp_input.c ---- */
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */

@@ -27,20 +27,6 @@ static void ack_now(sk_tcp_env *e, sk_tcb *t)
     sk_tcb_mark_output(e, t);
 }
 
-/* RFC 5961 §7: challenge ACKs are rate limited per stack. */
-static void challenge_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
-{
-    if (now - e->chal_window_start >= SK_SEC(1) || now < e->chal_window_start) {
-        e->chal_window_start = now;
-        e->chal_count = 0;
-    }
-    if (e->chal_count >= e->cfg.challenge_ack_limit)
-        return;
-    e->chal_count++;
-    e->stats.challenge_acks++;
-    ack_now(e, t);
-}
-
 /* The peer's options from its SYN: MSS (RFC 9293 §3.7.1: 536 when absent,
  * bounded by our own) and window scale (RFC 7323 §2.2: both must send it). */
 static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
@@ -161,6 +147,14 @@ static void input_listen(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
         drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
         return;
     }
+    /* SYN+FIN opens nothing: RFC 9293 would queue the FIN for after the
+     * handshake, but no client opens that way (T/TCP, RFC 1644, is
+     * historic); it is a scanner's probe. Like Linux, drop it (counted),
+     * before any state is taken. */
+    if ((seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) == (SK_TCP_SYN | SK_TCP_FIN)) {
+        drop(e, l, SK_DROP_TCP_SYN_FIN, now);
+        return;
+    }
     if (seg->flags & SK_TCP_SYN) {
         listen_syn(e, l, tu, seg, NULL, now);
         return;
@@ -170,7 +164,9 @@ static void input_listen(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
 
 /* ---- SYN-SENT (RFC 9293 §3.10.7.3) ---- */
 
-static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+/* Returns true when a SYN,ACK completed the handshake: its text and FIN
+ * are then processed from the sixth step on (synack_text). */
+static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     bool has_ack = (seg->flags & SK_TCP_ACK) != 0;
     /* first: the ACK must acknowledge our SYN */
@@ -179,23 +175,23 @@ static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
             sk_ctl_push(e, &t->tuple, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
             e->stats.resets_out++;
         drop(e, t, SK_DROP_TCP_BAD_ACK, now);
-        return;
+        return false;
     }
     /* second: a RST is accepted only with an acceptable ACK (RFC 5961 §3.2
      * for SYN-SENT) */
     if (seg->flags & SK_TCP_RST) {
         if (!has_ack) {
             drop(e, t, SK_DROP_TCP_SYNSENT_BAD, now);
-            return;
+            return false;
         }
         e->stats.resets_in++;
         sk_tcb_close(e, t, SK_ECONNREFUSED, now);
-        return;
+        return false;
     }
     /* fourth: the SYN */
     if (!(seg->flags & SK_TCP_SYN)) {
         drop(e, t, SK_DROP_TCP_SYNSENT_BAD, now);
-        return;
+        return false;
     }
     t->irs = seg->seq;
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
@@ -212,13 +208,17 @@ static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         enter_established(e, t, now);
         ack_now(e, t); /* RFC 9293: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
-        return;
+        return true;
     }
-    /* simultaneous open: SYN-RECEIVED, send SYN,ACK with our ISS */
+    /* simultaneous open: SYN-RECEIVED, send SYN,ACK with our ISS. Text
+     * and a FIN on the crossed SYN (SYN+FIN included) are not taken: our
+     * SYN,ACK does not acknowledge them, so the peer sends them again
+     * (RFC 9293 would queue them until ESTABLISHED; Linux drops them too). */
     t->snd_nxt = t->iss;
     sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     sk_tcb_mark_output(e, t);
+    return false;
 }
 
 /* ---- synchronized states: first, check the sequence number ---- */
@@ -286,7 +286,7 @@ static verdict check_rst(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         return V_CONTINUE;
     if (!sk_seq_eq(seg->seq, t->rcv_nxt)) {
         drop(e, t, SK_DROP_TCP_RST_CHALLENGED, now);
-        challenge_ack(e, t, now);
+        sk_ack_challenge(e, t, now);
         return V_DROP;
     }
     e->stats.resets_in++;
@@ -313,7 +313,7 @@ static verdict check_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     if (!(seg->flags & SK_TCP_SYN))
         return V_CONTINUE;
     drop(e, t, SK_DROP_TCP_SYN_CHALLENGED, now);
-    challenge_ack(e, t, now);
+    sk_ack_challenge(e, t, now);
     return V_DROP;
 }
 
@@ -461,8 +461,22 @@ static void enter_time_wait(sk_tcp_env *e, sk_tcb *t, sk_time now)
     sk_tcb_notify(e, t, SK_EV_CLOSED);
 }
 
+/* RFC 9293 §3.10.7.4 fifth, TIME-WAIT: "The only thing that can arrive in
+ * this state is a retransmission of the remote FIN. Acknowledge it, and
+ * restart the 2 MSL timeout." Every acceptable segment restarts the timer
+ * and one that occupies sequence space (text, FIN) is ACKed; a bare ACK is
+ * not: after a simultaneous close both ends are in TIME-WAIT, and ACKing
+ * each other's ACKs would never end (Linux, too, answers an in-window bare
+ * ACK there with nothing). An unacceptable one is answered by check_seq. */
+static void time_wait_segment(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (sk_tcp_seg_len(seg) > 0)
+        ack_now(e, t);
+    sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
+}
+
 /* The state-specific part of step five; V_DROP when the TCB is gone. */
-static verdict ack_state_effects(sk_tcp_env *e, sk_tcb *t, sk_time now)
+static verdict ack_state_effects(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     switch (t->state) {
     case SK_TCP_FIN_WAIT_1:
@@ -484,6 +498,9 @@ static verdict ack_state_effects(sk_tcp_env *e, sk_tcb *t, sk_time now)
             sk_tcb_close(e, t, 0, now);
             return V_DROP;
         }
+        break;
+    case SK_TCP_TIME_WAIT:
+        time_wait_segment(e, t, seg, now);
         break;
     default:
         break;
@@ -522,7 +539,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     }
     if (sk_seq_lt(seg->ack, sk_seq_add(t->snd_una, (uint32_t)0 - t->max_snd_wnd))) {
         drop(e, t, SK_DROP_TCP_OLD_ACK, now);
-        challenge_ack(e, t, now);
+        sk_ack_challenge(e, t, now);
         return V_DROP;
     }
     if (sk_seq_gt(seg->ack, t->snd_una))
@@ -546,7 +563,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
             sk_tcb_mark_output(e, t);
         }
     }
-    return ack_state_effects(e, t, now);
+    return ack_state_effects(e, t, seg, now);
 }
 
 /* ---- seventh: segment text; eighth: FIN ---- */
@@ -577,21 +594,6 @@ static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
     }
 }
 
-/* Delayed ACK (RFC 1122 §4.2.3.2, RFC 5681 §4.2): at least every second
- * full-sized segment, and within delack_us otherwise. "Full-sized" is the
- * sender's SMSS, which may be below the MSS we announced (a smaller MTU on
- * its side): rcv_mss is the largest segment seen so far (at least 536,
- * RFC 9293 §3.7.1, at most our MSS), as Linux estimates it. */
-static void schedule_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
-{
-    if (t->rcv_unacked >= 2u * t->rcv_mss) {
-        ack_now(e, t);
-        return;
-    }
-    if (t->timer[SK_TIMER_DELACK] == SK_TIME_NEVER)
-        sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->cfg.delack_us));
-}
-
 static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint32_t len,
                              sk_time now)
 {
@@ -604,14 +606,13 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
     t->rcv_unacked += len + more;
     e->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
     sk_tcb_notify(e, t, SK_EV_READABLE);
-    if (had_holes) {
-        t->dupacks_owed = 0; /* the ACK of the fill answers them all */
-        ack_now(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
-    }
-    else
-        schedule_ack(e, t, now);
+    /* a FIN held out of order first: one arrival owes one ACK, of it all */
     if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->reass_fin, t->rcv_nxt))
         process_fin(e, t, now);
+    if (had_holes)
+        sk_ack_owe(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
+    else
+        sk_ack_schedule(e, t, now);
 }
 
 static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
@@ -659,12 +660,10 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
         e->stats.ooo_segments++;
         /* one duplicate ACK per out-of-order segment (RFC 5681 §4.2), even
          * when several arrive before the next output call */
-        if (t->dupacks_owed < UINT8_MAX)
-            t->dupacks_owed++;
-        ack_now(e, t);
+        sk_ack_owe(e, t);
     } else {
         drop(e, t, SK_DROP_TCP_REASS_FULL, now);
-        ack_now(e, t);
+        sk_ack_owe(e, t);
     }
     return V_CONTINUE;
 }
@@ -683,6 +682,22 @@ static void check_fin(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
     }
 }
 
+/* RFC 9293 §3.10.7.3 fourth: "If there are other controls or text in the
+ * segment, then continue processing at the sixth step" - a SYN,ACK may
+ * carry data and a FIN (ESTABLISHED -> CLOSE-WAIT). The text begins after
+ * the SYN, at SEG.SEQ + 1. */
+static void synack_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (seg->payload_len == 0 && !(seg->flags & SK_TCP_FIN))
+        return;
+    sk_tcp_repr rest = *seg;
+    rest.seq = sk_seq_add(seg->seq, 1);
+    rest.flags = (uint8_t)(seg->flags & ~SK_TCP_SYN);
+    if (process_text(e, t, &rest, now) == V_DROP)
+        return;
+    check_fin(e, t, &rest, now);
+}
+
 /* TIME-WAIT may be reopened by a new SYN with a larger sequence number
  * (RFC 9293 §3.6.1 and RFC 6191 without timestamps) if the new ISS is
  * "larger than the largest sequence number it used on the previous
@@ -692,8 +707,8 @@ static void check_fin(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
  * handed to the listener. */
 static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
-    if (t->state != SK_TCP_TIME_WAIT || (seg->flags & (SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST)) !=
-                                            SK_TCP_SYN)
+    uint8_t ctl = SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST | SK_TCP_FIN;
+    if (t->state != SK_TCP_TIME_WAIT || (seg->flags & ctl) != SK_TCP_SYN)
         return false;
     sk_tcb *l = sk_demux_listener(e, t->tuple.laddr, t->tuple.lport);
     if (!sk_seq_gt(seg->seq, t->rcv_nxt) || l == NULL || l->pending >= l->backlog)
@@ -726,7 +741,8 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
         return;
     }
     if (t->state == SK_TCP_SYN_SENT) {
-        input_syn_sent(e, t, seg, now);
+        if (input_syn_sent(e, t, seg, now))
+            synack_text(e, t, seg, now);
         return;
     }
     if (time_wait_reopen(e, t, seg, now))
@@ -761,6 +777,13 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
 void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *seg,
                          sk_time now)
 {
+    /* A SYN+FIN to a closed port is a scanner's probe, dropped as in
+     * LISTEN (input_listen) without an answer: a deviation from the RST
+     * §3.10.7.1 asks for, kept from when the parser refused the pair. */
+    if ((seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) == (SK_TCP_SYN | SK_TCP_FIN)) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_SYN_FIN, NULL, now);
+        return;
+    }
     sk_tcp_count_drop(e, SK_DROP_TCP_NO_SOCKET, NULL, now);
     if (seg->flags & SK_TCP_RST)
         return;

@@ -60,16 +60,30 @@ static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
     if (sk_seq_gt(edge, t->rcv_adv))
         t->rcv_adv = edge;
     t->rcv_unacked = 0;
-    t->flags &= ~(uint32_t)SK_TF_ACK_NOW;
+    t->flags &= ~(uint32_t)(SK_TF_ACK_NOW | SK_TF_CHALLENGE);
     sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
-    /* each owed duplicate ACK is a segment of its own; output_conn keeps
-     * the connection on the output list after every segment */
-    if (t->dupacks_owed > 1) {
-        t->dupacks_owed--;
-        t->flags |= SK_TF_ACK_NOW;
-    } else {
-        t->dupacks_owed = 0;
-    }
+}
+
+/* The ACK and window of an owed ACK of `ack` (at most RCV.NXT): the window
+ * reaches the right edge we would offer now, so the edge never moves back
+ * from one ACK of a batch to the next (RFC 9293 §3.8.6); rounding to the
+ * scale rounds up where the buffer holds it, as in sk_tcp_fill_ack. */
+static void fill_owed_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h, sk_seq ack)
+{
+    uint32_t behind = sk_seq_len(ack, t->rcv_nxt);
+    uint32_t want = behind + sk_tcp_rcv_window(e, t);
+    uint32_t room = behind + sk_tcb_rcv_space(e, t);
+    uint32_t field = want >> t->rcv_wscale;
+    if ((field << t->rcv_wscale) < want && field < 65535 && ((field + 1) << t->rcv_wscale) <= room)
+        field++;
+    if (field > 65535)
+        field = 65535;
+    h->window = (uint16_t)field;
+    h->flags |= SK_TCP_ACK;
+    h->ack = ack;
+    sk_seq edge = sk_seq_add(ack, field << t->rcv_wscale);
+    if (sk_seq_gt(edge, t->rcv_adv))
+        t->rcv_adv = edge;
 }
 
 static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags)
@@ -150,6 +164,25 @@ static bool output_pure_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_seg_out *ou
 {
     seg_init(t, out, seq, 0);
     sk_tcp_fill_ack(e, t, &out->hdr);
+    return true;
+}
+
+/* The ACKs input recorded as owed (tcp_ack.c), oldest first, each a pure
+ * ACK of its own. The last one, when it acknowledges RCV.NXT, is left to
+ * the ordinary path (ACK now) so that it can ride on data. */
+static bool output_owed_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_seg_out *out)
+{
+    sk_seq ack;
+    bool last;
+    if (!sk_ack_peek(t, &ack, &last))
+        return false;
+    sk_ack_pop(t);
+    if (last && sk_seq_eq(ack, t->rcv_nxt)) {
+        t->flags |= SK_TF_ACK_NOW;
+        return false;
+    }
+    seg_init(t, out, seq, 0);
+    fill_owed_ack(e, t, &out->hdr, ack);
     return true;
 }
 
@@ -300,14 +333,21 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     case SK_TCP_SYN_RECEIVED:
         if (sk_seq_eq(t->snd_nxt, t->iss) || (t->flags & SK_TF_ACK_NOW))
             return output_syn(e, t, now, out);
+        /* RFC 5961 §3.2: the challenge is <SEQ=SND.NXT><ACK=RCV.NXT><ACK> */
+        if (t->flags & SK_TF_CHALLENGE)
+            return output_pure_ack(e, t, t->snd_nxt, out);
         return false;
     case SK_TCP_TIME_WAIT:
+        if (output_owed_ack(e, t, t->snd_max, out))
+            return true;
         if (t->flags & SK_TF_ACK_NOW)
             return output_pure_ack(e, t, t->snd_max, out);
         return false;
     default:
         break;
     }
+    if (output_owed_ack(e, t, ack_seq(t), out))
+        return true;
     if (t->flags & SK_TF_KEEP_PROBE) {
         /* RFC 9293 §3.8.4: SEG.SEQ = SND.NXT - 1, no data */
         t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;

@@ -126,10 +126,13 @@ static void test_out_of_order_burst(void)
     TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
     TS_NOTHING(&ts, TS_MS(10));
     /* the hole fills in a burst with one more out-of-order segment before
-     * it: only the fill is owed an ACK once the data is in order */
+     * it: each arrival gets the ACK it would have had alone - the duplicate
+     * ACK, then the ACK of the fill - whose window keeps the right edge
+     * (5001 + 65535) where it is */
     TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5401, .ack = 1001, .len = 100);
     TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
-    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = 5501);
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = 5001, TS_WIN(65535));
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = 5501, TS_WIN(65035));
     TS_NOTHING(&ts, TS_MS(100));
     SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(100), 1000), 500);
     ts_free(&ts);
