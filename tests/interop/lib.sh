@@ -93,9 +93,67 @@ it_setup() {
     nsx ethtool -K "$DEV" tso off gso off gro off >/dev/null 2>&1 || true
 }
 
+# it_wait_line FILE PATTERN PID [SECONDS]: wait until a line of FILE
+# matches the grep -E PATTERN while process PID is alive (default 10 s,
+# bounded by count and time). Fails when PID exits first, or after the
+# time limit; the caller reports it.
+it_wait_line() {
+    local f=$1 pat=$2 pid=$3 secs=${4:-10} i
+    for i in $(seq 1 $((secs * 20))); do
+        grep -Eq "$pat" "$f" 2>/dev/null && kill -0 "$pid" 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+# it_wait_listen PORT [SECONDS]: wait until a Linux socket in the namespace
+# listens on TCP PORT (`ss -ltn`; default 10 s, bounded).
+it_wait_listen() {
+    local port=$1 secs=${2:-10} i
+    for i in $(seq 1 $((secs * 20))); do
+        nsx ss -Htln "sport = :$port" | grep -q . && return 0
+        sleep 0.05
+    done
+    echo "  nothing listens on port $port after $secs s"
+    return 1
+}
+
+# it_wait_state STATE FILTER [SECONDS]: wait until a Linux socket in the
+# namespace matching the ss FILTER is in STATE (ss state names: fin-wait-1,
+# closing, time-wait, ...; default 10 s, bounded).
+it_wait_state() {
+    local st=$1 filter=$2 secs=${3:-10} i
+    for i in $(seq 1 $((secs * 20))); do
+        nsx ss -Htan state "$st" "$filter" | grep -q . && return 0
+        sleep 0.05
+    done
+    echo "  no socket in $st matching $filter after $secs s"
+    return 1
+}
+
+# it_wait_exit PID [SECONDS]: wait until a process we started has exited
+# (bounded); returns its exit status, or 124 (after SIGKILL) at the limit.
+it_wait_exit() {
+    local pid=$1 secs=${2:-20} i
+    for i in $(seq 1 $((secs * 20))); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        return 124
+    fi
+    wait "$pid"
+}
+
 # it_serve LOGNAME ARGS...: start `synack serve` in the namespace (on our
-# device, with a pcap) and wait until it listens. Sets SERVE_PID, SERVE_LOG,
-# SERVE_PCAP.
+# device, with a pcap) and wait until it listens: serve prints its
+# "synack serve: listening on" line only after every listener exists, and
+# prints an error and exits 1 instead when one cannot be made. Sets
+# SERVE_PID, SERVE_LOG, SERVE_PCAP; fails (with the log) when serve exited
+# or did not get ready within 10 s.
 it_serve() {
     local name=$1; shift
     SERVE_LOG=$IT_TMP/$name.log
@@ -104,12 +162,7 @@ it_serve() {
         --stats "$@" >"$SERVE_LOG" 2>&1 &
     SERVE_PID=$!
     IT_PIDS+=("$SERVE_PID")
-    local i
-    for i in $(seq 1 50); do
-        grep -q "synack serve:" "$SERVE_LOG" 2>/dev/null && return 0
-        kill -0 "$SERVE_PID" 2>/dev/null || break
-        sleep 0.1
-    done
+    it_wait_line "$SERVE_LOG" '^synack serve: listening on ' "$SERVE_PID" 10 && return 0
     echo "synack serve did not start:"; cat "$SERVE_LOG"
     return 1
 }

@@ -46,7 +46,8 @@ EXAMPLE=$IT_BIN/examples/echo_server
 if [ "$SK_LINK" = tap ] && [ -x "$EXAMPLE" ]; then
     "${NSX[@]}" "$EXAMPLE" "$DEV" "$SYNACK_IP/24" 7 >"$IT_TMP/example.log" 2>&1 &
     ex=$!; IT_PIDS+=("$ex")
-    for i in $(seq 1 50); do grep -q listening "$IT_TMP/example.log" && break; sleep 0.1; done
+    it_wait_line "$IT_TMP/example.log" '^echo_server: listening on ' "$ex" 10
+    check "examples/echo_server: listening" test $? = 0
     nsx timeout 60 socat -t 30 -T 30 -b 65536 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in" >"$IT_TMP/out2"
     check "examples/echo_server: 10 MiB back byte for byte" it_same "$IT_TMP/in" "$IT_TMP/out2"
     it_stop "$ex" 10
