@@ -46,6 +46,25 @@ static const char *payload_text(const demo *d, const demo_rec *r, char *buf, siz
     return buf;
 }
 
+/* Why it was sent again: the cause the stack reported with it. */
+static void explain_rexmit(xctx *x)
+{
+    static const enum demo_msg said[SK_REXMIT__COUNT] = {
+        [SK_REXMIT_TIMEOUT] = DEMO_X_REXMIT_GOBACK,   [SK_REXMIT_FAST] = DEMO_X_REXMIT_FAST,
+        [SK_REXMIT_PARTIAL_ACK] = DEMO_X_REXMIT_PARTIAL, [SK_REXMIT_SACK] = DEMO_X_REXMIT_SACK,
+        [SK_REXMIT_RACK] = DEMO_X_REXMIT_RACK,        [SK_REXMIT_TLP] = DEMO_X_REXMIT_TLP,
+        [SK_REXMIT_WINDOW_PROBE] = DEMO_X_REXMIT_PROBE, [SK_REXMIT_SYN] = DEMO_X_REXMIT_SYN,
+        [SK_REXMIT_PMTU] = DEMO_X_REXMIT_PMTU,
+    };
+    demo *d = x->d;
+    enum sk_rexmit_cause c = x->r->rexmit_cause;
+    const char *orig = demo_u(x->r->orig_num);
+    if (x->r->by_timer)
+        say(d, demo_say(d, DEMO_X_REXMIT, 1, orig));
+    else if (c > SK_REXMIT_NONE && c < SK_REXMIT__COUNT)
+        say(d, demo_say(d, said[c], 2, orig, c == SK_REXMIT_WINDOW_PROBE ? x->rcv : x->snd));
+}
+
 static void explain_syn(xctx *x)
 {
     demo *d = x->d;
@@ -203,8 +222,7 @@ void demo_explain(demo *d, const demo_delivery *dv)
         return;
     }
     if (x.r->rexmit && x.r->orig_num != 0)
-        say(d, demo_say(d, x.r->cause == DEMO_CAUSE_FAST ? DEMO_X_REXMIT_FAST : DEMO_X_REXMIT, 1,
-                        demo_u(x.r->orig_num)));
+        explain_rexmit(&x);
     if (x.r->cause == DEMO_CAUSE_PERSIST)
         say(d, demo_say(d, DEMO_X_PROBE, 1, x.rcv));
     if ((t->flags & SK_TCP_SYN) && !d->side[dv->to].got_syn) {

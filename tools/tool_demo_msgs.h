@@ -41,6 +41,23 @@ DEMO_MSG_ENUM_(E_RTO, "{0} retransmission timer fired after {1} ms → retransmi
                "{0}的重传计时器在 {1} ms 后超时 → 重传 seq={2}")
 DEMO_MSG_ENUM_(E_FAST, "{0} got three duplicate ACKs for {1} → fast retransmit of seq={1}",
                "{0}收到三个确认 {1} 的重复 ACK → 快速重传 seq={1}")
+DEMO_MSG_ENUM_(E_GOBACK,
+               "{0} resends seq={1} after the timeout (go-back-N: everything from the oldest unacknowledged byte goes again, as the window allows)",
+               "{0}在超时之后重发 seq={1}（回退 N：从最早未确认的字节起全部重发，窗口允许多少就发多少）")
+DEMO_MSG_ENUM_(E_PARTIAL, "{0} got a partial ACK for {1} during fast recovery → retransmits seq={1} at once",
+               "{0}在快速恢复期间收到确认到 {1} 的部分确认 → 立即重传 seq={1}")
+DEMO_MSG_ENUM_(E_SACK, "{0}: the SACK blocks show seq={1} lost → retransmits it",
+               "{0}：SACK 块表明 seq={1} 已丢失 → 重传它")
+DEMO_MSG_ENUM_(E_RACK, "{0}: segments sent after seq={1} were acknowledged a reordering window ago → RACK retransmits seq={1}",
+               "{0}：在 seq={1} 之后发送的报文段早已被确认（超过乱序窗口）→ RACK 重传 seq={1}")
+DEMO_MSG_ENUM_(E_TLP, "{0} tail loss probe: no ACK for about two round trips → resends seq={1} to provoke one",
+               "{0}尾部丢失探测：约两个往返时间没有收到 ACK → 重发 seq={1} 以引出一个 ACK")
+DEMO_MSG_ENUM_(E_PROBE_AGAIN, "{0}: the window opened → sends the window-probe byte seq={1} again, now with the data behind it",
+               "{0}：窗口打开了 → 再次发送窗口探测的字节 seq={1}，这次连同后面的数据一起")
+DEMO_MSG_ENUM_(E_SYN_AGAIN, "{0} got the SYN again → resends its SYN+ACK seq={1}",
+               "{0}又收到了 SYN → 重发它的 SYN+ACK，seq={1}")
+DEMO_MSG_ENUM_(E_PMTU, "{0}: the path MTU shrank → resends seq={1} in smaller segments",
+               "{0}：路径 MTU 变小了 → 用更小的报文段重发 seq={1}")
 DEMO_MSG_ENUM_(E_PROBE, "{0} persist timer fired: the peer's window is zero → 1-byte window probe",
                "{0}的坚持计时器超时：对方窗口为零 → 发送 1 字节的窗口探测")
 DEMO_MSG_ENUM_(E_GIVEUP, "{0} retransmission timer fired again: retry limit reached → gives up (connection timed out) → CLOSED",
@@ -62,8 +79,16 @@ DEMO_MSG_ENUM_(S_MISMATCH, "MISMATCH", "不一致")
 DEMO_MSG_ENUM_(S_INCOMPLETE, "incomplete", "不完整")
 DEMO_MSG_ENUM_(S_SEGS, "segments: client → server {0}, server → client {1}; lost on the link {2}",
                "报文段：客户端 → 服务器 {0} 个，服务器 → 客户端 {1} 个；链路上丢失 {2} 个")
-DEMO_MSG_ENUM_(S_REXMIT, "retransmissions: client {0}, server {1} ({2} after a timeout, {3} fast)",
-               "重传：客户端 {0} 次，服务器 {1} 次（超时重传 {2} 次，快速重传 {3} 次）")
+DEMO_MSG_ENUM_(S_REXMIT, "retransmissions: client {0}, server {1} ({2} after a timeout, {3} fast{4})",
+               "重传：客户端 {0} 次，服务器 {1} 次（超时重传 {2} 次，快速重传 {3} 次{4}）")
+/* the other causes in S_REXMIT's {4}, when not zero */
+DEMO_MSG_ENUM_(S_C_PARTIAL, ", {0} on a partial ACK", "，部分确认重传 {0} 次")
+DEMO_MSG_ENUM_(S_C_SACK, ", {0} SACK", "，SACK 重传 {0} 次")
+DEMO_MSG_ENUM_(S_C_RACK, ", {0} RACK", "，RACK 重传 {0} 次")
+DEMO_MSG_ENUM_(S_C_TLP, ", {0} tail loss probe", "，尾部丢失探测 {0} 次")
+DEMO_MSG_ENUM_(S_C_PROBE, ", {0} window-probe byte", "，窗口探测字节重发 {0} 次")
+DEMO_MSG_ENUM_(S_C_SYN, ", {0} SYN", "，SYN 重传 {0} 次")
+DEMO_MSG_ENUM_(S_C_PMTU, ", {0} after the path MTU shrank", "，路径 MTU 变小后重传 {0} 次")
 DEMO_MSG_ENUM_(S_LINK, "the link also duplicated {0}, reordered {1} and corrupted {2} segments",
                "链路还复制了 {0} 个、重排了 {1} 个、损坏了 {2} 个报文段")
 DEMO_MSG_ENUM_(S_TIME, "virtual time: handshake done at {0} ms, last segment sent at {1} ms",
@@ -148,6 +173,30 @@ DEMO_MSG_ENUM_(X_REXMIT,
 DEMO_MSG_ENUM_(X_REXMIT_FAST,
                "A fast retransmission: duplicate ACKs showed that segment #{0} was lost, so it is resent without waiting for the timer.",
                "这是一次快速重传：重复 ACK 表明 #{0} 号报文段已丢失，于是不等计时器超时就重发。")
+DEMO_MSG_ENUM_(X_REXMIT_GOBACK,
+               "A retransmission of segment #{0} after the timeout: the timer resent only the oldest segment; as ACKs open the window again, the {1} resends everything after it (go-back-N), because a cumulative ACK cannot tell which of those segments arrived.",
+               "这是超时之后对 #{0} 号报文段的重传：计时器只重发了最早的报文段；随着 ACK 重新打开窗口，{1}把它之后的报文段全部重发（回退 N），因为累积确认无法说明其中哪些已经到达。")
+DEMO_MSG_ENUM_(X_REXMIT_PARTIAL,
+               "A retransmission of segment #{0} on a partial ACK: the ACK of the fast retransmission did not cover everything sent before it, so the next hole is resent at once, without waiting for three more duplicate ACKs (NewReno, RFC 6582).",
+               "这是部分确认引起的对 #{0} 号报文段的重传：对快速重传的确认没有覆盖此前发出的全部数据，所以下一个空缺立即重发，不必再等三个重复 ACK（NewReno，RFC 6582）。")
+DEMO_MSG_ENUM_(X_REXMIT_SACK,
+               "A retransmission of segment #{0}: SACK blocks report data above it received, so it is taken as lost (RFC 6675).",
+               "这是对 #{0} 号报文段的重传：SACK 块报告它之后的数据已经收到，所以认为它已丢失（RFC 6675）。")
+DEMO_MSG_ENUM_(X_REXMIT_RACK,
+               "A retransmission of segment #{0}: a segment sent after it was acknowledged more than a reordering window ago, so it is taken as lost (RACK, RFC 8985).",
+               "这是对 #{0} 号报文段的重传：比它晚发送的报文段早已被确认（超过一个乱序窗口），所以认为它已丢失（RACK，RFC 8985）。")
+DEMO_MSG_ENUM_(X_REXMIT_TLP,
+               "A tail loss probe: segment #{0} goes again so that the receiver's answer shows whether the last segments were lost (RFC 8985 §7).",
+               "尾部丢失探测：再次发送 #{0} 号报文段，让接收方的回应表明最后几个报文段是否丢失（RFC 8985 第 7 节）。")
+DEMO_MSG_ENUM_(X_REXMIT_PROBE,
+               "Its first byte repeats the window probe #{0}, which the {1} could not take while its window was zero.",
+               "它的第一个字节重复了窗口探测 #{0}，{1}在窗口为零时无法接收那个字节。")
+DEMO_MSG_ENUM_(X_REXMIT_SYN,
+               "The SYN+ACK of #{0} again: the peer's SYN came again, so the first SYN+ACK may have been lost.",
+               "再次发送 #{0} 的 SYN+ACK：对方的 SYN 又来了，说明第一个 SYN+ACK 可能已经丢失。")
+DEMO_MSG_ENUM_(X_REXMIT_PMTU,
+               "A retransmission of segment #{0} in smaller pieces: an ICMP message said the path cannot carry packets that large (RFC 1191).",
+               "这是把 #{0} 号报文段拆小后的重传：一个 ICMP 报文说明这条路径无法承载那么大的包（RFC 1191）。")
 DEMO_MSG_ENUM_(X_LOST,
                "The network lost this segment: the {0} never sees it, and the {1} sends it again when its retransmission timer expires.",
                "网络丢失了这个报文段：{0}根本收不到它，{1}要等重传计时器超时后再发送一次。")
