@@ -146,7 +146,8 @@ struct demo {
     uint64_t progress_shown;
     uint64_t t_established, t_last;
     bool established;
-    bool told_psh, told_pure_ack, told_handshake, told_win_edge;
+    bool told_psh, told_pure_ack, told_handshake, told_win_edge, told_ts_echo;
+    uint32_t told_sack[2]; /* the first SACK block last explained, [0] == [1]: none */
     demo_lost pend[DEMO_PENDING];
     unsigned n_pend;
     char why[512]; /* the failure, for the one-line error */

@@ -126,6 +126,27 @@ DEMO_MSG_ENUM_(X_WSCALE,
 DEMO_MSG_ENUM_(X_WIN_EDGE,
                "win={0}: the {1} keeps the right edge of its window at {2} rather than moving it by a few bytes, which avoids the silly window syndrome.",
                "win={0}：{1}让窗口右边界保持在 {2}，而不是每次只移动几个字节，以避免糊涂窗口综合征。")
+DEMO_MSG_ENUM_(X_SACKOK,
+               "sackOK: the {0} can take SACK blocks, so the {1} may tell it exactly which bytes arrived out of order (RFC 2018).",
+               "sackOK：{0}能够接收 SACK 块，所以{1}可以确切地告诉它哪些字节是乱序到达的（RFC 2018）。")
+DEMO_MSG_ENUM_(X_TS_SYN,
+               "TS val {0} ecr {1}: timestamps (RFC 7323). TSval is the {2}'s timestamp clock; the other end echoes the latest one in TSecr, so each ACK gives the {2} a round-trip-time sample (RTTM), and PAWS recognises an old duplicate segment by its older TSval.",
+               "TS val {0} ecr {1}：时间戳（RFC 7323）。TSval 是{2}的时间戳时钟；对端在 TSecr 中回显最近收到的值，于是每个 ACK 都给{2}一个往返时间样本（RTTM），PAWS 也能凭更旧的 TSval 认出旧的重复报文段。")
+DEMO_MSG_ENUM_(X_TS_ECHO,
+               "ecr={0} echoes a TSval the {1} sent: the {1} takes its clock now minus {0} as a round-trip-time sample (RTTM, RFC 7323 §4).",
+               "ecr={0} 回显了{1}发出的一个 TSval：{1}用它现在的时钟减去 {0}，得到一个往返时间样本（RTTM，RFC 7323 第 4 节）。")
+DEMO_MSG_ENUM_(X_SACK,
+               "SACK {{0}:{1}}: the {2} holds bytes {0} to {3}, received out of order, but not all the bytes before them; the ACK still names {4}, the first byte missing, so only the hole needs resending.",
+               "SACK {{0}:{1}}：{2}已经乱序收到字节 {0} 到 {3}，但它们之前的字节没有收全；ACK 仍然是 {4}（第一个缺失的字节），所以只需重发空缺部分。")
+DEMO_MSG_ENUM_(X_SACK_MORE,
+               "The other {0} SACK block(s) repeat ranges reported before, in case those ACKs were lost.",
+               "其余 {0} 个 SACK 块重复先前报告过的范围，以防那些 ACK 丢失。")
+DEMO_MSG_ENUM_(X_DSACK,
+               "D-SACK {{0}:{1}}: a first block below the ACK, or inside the second block, reports a duplicate: the {2} received bytes {0} to {3} twice (RFC 2883), so the {4} can tell that a retransmission was unnecessary.",
+               "D-SACK {{0}:{1}}：位于确认号之下、或包含在第二个块之内的第一个块报告的是重复数据：{2}两次收到了字节 {0} 到 {3}（RFC 2883），{4}由此可知某次重传是不必要的。")
+DEMO_MSG_ENUM_(X_PAWS,
+               "PAWS (RFC 7323 §5): its TSval {0} is older than a timestamp the {1} already accepted on this connection, so the segment is taken for an old duplicate: dropped, and answered with an ACK.",
+               "PAWS（RFC 7323 第 5 节）：它的 TSval {0} 比{1}在这个连接上已经接受过的时间戳更旧，所以被当作旧的重复报文段：丢弃，并回复一个 ACK。")
 DEMO_MSG_ENUM_(X_ACK_SYN, "ack={0} acknowledges the {1}'s SYN: the next byte the {2} expects is {0}.",
                "ack={0} 确认了{1}的 SYN：{2}期待的下一个字节是 {0}。")
 DEMO_MSG_ENUM_(X_PURE_ACK,

@@ -62,6 +62,11 @@ golden demo_rexmit --bytes 30000 --loss 0.05 --seed 3
 golden demo_rexmit_goback --bytes 30000 --loss 0.1 --seed 3 --explain
 golden demo_rexmit_goback_zh --bytes 30000 --loss 0.1 --seed 3 --explain --lang zh
 golden demo_rexmit_queue --bytes 200000 --impair "delay=10ms,rate=10mbit,queue=16k" --wscale
+# SACK blocks, D-SACK and timestamps narrated and explained (en, zh), and a
+# segment dropped by PAWS after the link held it back
+golden demo_sack_ts --sack --timestamps --bytes 30000 --loss 0.1 --seed 3 --explain
+golden demo_sack_ts_zh --sack --timestamps --bytes 30000 --loss 0.1 --seed 3 --explain --lang zh
+golden demo_paws --sack --timestamps --impair "reorder=0.3,jitter=30ms" --seed 3 --explain
 
 # The textbook numbers are mandatory (also checked outside the golden file,
 # so that regenerating it cannot silently lose them).
@@ -80,6 +85,19 @@ expect_line 'client SYN-SENT \| server SYN-RECEIVED'
 expect_line 'result: OK'
 if grep -q 'retransmission timer fired after 1000 ms → retransmits seq=1000' "$tmp/demo_loss.1"; then ok; else
     bad "loss run: no retransmission narrated"; fi
+# the SACK/timestamp explanations, checked outside the goldens too
+expect_in() { # FILE REGEX WHAT
+    if grep -qE "$2" "$tmp/$1.1"; then ok; else bad "$1: no $3"; fi
+}
+expect_in demo_sack_ts 'sack 2 \{10109:11121\}\{3025:9097\}>' "SACK blocks on the segment line"
+expect_in demo_sack_ts '^ +SACK \{10109:11121\}: the server holds bytes 10109 to 11120, .* the ACK still names 2013' "SACK block explained"
+expect_in demo_sack_ts '^ +D-SACK \{3025:3037\}: .* the server received bytes 3025 to 3036 twice \(RFC 2883\)' "D-SACK explained"
+expect_in demo_sack_ts '^ +TS val [0-9]+ ecr 0: timestamps \(RFC 7323\)' "timestamps explained on the SYN"
+expect_in demo_sack_ts '^ +ecr=[0-9]+ echoes a TSval the client sent: .*round-trip-time sample' "TSecr echo explained"
+expect_in demo_sack_ts_zh '^ +D-SACK \{3025:3037\}：' "D-SACK explained in Chinese"
+expect_in demo_sack_ts_zh '^ +SACK \{10109:11121\}：服务器已经乱序收到字节 10109 到 11120' "SACK explained in Chinese"
+expect_in demo_paws 'the client dropped it: TCP segment failed PAWS timestamp check' "PAWS drop marked"
+expect_in demo_paws '^ +PAWS \(RFC 7323 §5\): its TSval [0-9]+ is older' "PAWS explained"
 
 # Each retransmission's narrated cause against the stacks' own trace events
 # (demo --trace: one RTX line per SK_TRACE_RETRANSMIT with the cause the
