@@ -169,6 +169,13 @@ check_causes causes_goback --bytes 30000 --loss 0.1 --seed 3
 check_causes causes_queue --bytes 200000 --impair "delay=10ms,rate=10mbit,queue=16k" --wscale
 check_causes causes_sack_ts --bytes 100000 --loss 0.05 --seed 3 --sack --timestamps
 check_causes causes_both_ways --loss 0.3 --seed 7
+# the trace's other lines name their connection; times carry their unit
+for re in '^client +[0-9]+\.[0-9]{6} state 10\.0\.0\.1:40000 > 10\.0\.0\.2:5050 SYN-SENT -> ESTABLISHED$' \
+    '^client +[0-9]+\.[0-9]{6} rtt 10\.0\.0\.1:40000 > 10\.0\.0\.2:5050 sample [0-9]+ us srtt [0-9]+ us rttvar [0-9]+ us rto [0-9]+ us$' \
+    '^client +[0-9]+\.[0-9]{6} timer 10\.0\.0\.1:40000 > 10\.0\.0\.2:5050 retransmit fired$' \
+    '^server +[0-9]+\.[0-9]{6} state 10\.0\.0\.2:5050 > 10\.0\.0\.1:40000 LAST-ACK -> CLOSED$'; do
+    if grep -qE "$re" "$tmp/causes_loss.trace"; then ok; else bad "demo --trace: no line /$re/"; fi
+done
 # every cause of these runs occurred somewhere (the checks above compared something)
 for c in timer timeout fast partial-ack; do
     if cat "$tmp"/causes_*.n | awk -v c=$c '$4 == c' | grep -q .; then ok; else bad "no '$c' retransmission in the cause runs"; fi
