@@ -161,6 +161,10 @@ struct sk_tcb {
     uint8_t dupacks;
     uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
     sk_seq recover;
+    /* enum sk_rexmit_cause of the resends output sends next (below
+     * SND.MAX), set with sk_tcb_set_rexmit_cause by the path that
+     * scheduled them: the timer, the ACK that revealed the loss */
+    uint8_t rexmit_cause;
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off */
     sk_time timer[SK_TIMER__COUNT];
@@ -207,7 +211,17 @@ typedef struct {
     sk_tcp_repr hdr;
     uint32_t data_off;
     bool retransmit;
+    enum sk_rexmit_cause cause; /* retransmit: why (SK_REXMIT_NONE otherwise) */
 } sk_seg_out;
+
+/* Whoever schedules a retransmission says why, before the output routine
+ * sends it: the cause stays until the next path schedules resends, and
+ * every segment output sends below SND.MAX reports it (trace, statistics).
+ * A SYN or SYN,ACK sent again is always SK_REXMIT_SYN. */
+static inline void sk_tcb_set_rexmit_cause(sk_tcb *t, enum sk_rexmit_cause c)
+{
+    t->rexmit_cause = (uint8_t)c;
+}
 
 struct sk_tcp_env {
     sk_stack_config cfg;
@@ -405,7 +419,13 @@ int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, u
                       sk_time now);
 
 /* ---- trace conversion (tcp_env.c) ---- */
+/* An event of `kind` at `now` about t (NULL: no connection), with its
+ * handle and ends filled in; the caller adds the kind's fields. */
+void sk_tcp_trace_init(const sk_tcp_env *e, const sk_tcb *t, enum sk_trace_kind kind, sk_time now,
+                       sk_trace_event *ev);
+/* A segment in or out; `cause` is the retransmission's (SK_TRACE_RETRANSMIT). */
 void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
-                      const sk_tuple *tu, bool outbound, const sk_tcp_repr *seg, sk_time now);
+                      const sk_tuple *tu, bool outbound, const sk_tcp_repr *seg, sk_time now,
+                      enum sk_rexmit_cause cause);
 
 #endif

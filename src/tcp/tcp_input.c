@@ -400,6 +400,7 @@ static void recovery_on_new_ack(sk_tcb *t, const sk_cc_ack *a)
     }
     /* partial ACK: retransmit the next hole at once */
     t->flags |= SK_TF_REXMIT_ONE;
+    sk_tcb_set_rexmit_cause(t, SK_REXMIT_PARTIAL_ACK);
     sk_cc_partial_ack(t, a->acked);
 }
 
@@ -454,6 +455,7 @@ static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time
     sk_cc_enter_recovery(t, now);
     t->recover = t->snd_max;
     t->flags |= SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE;
+    sk_tcb_set_rexmit_cause(t, SK_REXMIT_FAST);
     e->stats.fast_retransmits++;
     sk_tcb_mark_output(e, t);
 }
