@@ -9,7 +9,16 @@
  * processes hit all methods alike. The functions live in the synack library
  * (another translation unit), their results go to a volatile sink, and
  * memcpy's destination goes through a compiler barrier, so no work can be
- * optimised away. 1 GB/s = 1e9 bytes per second. */
+ * optimised away. 1 GB/s = 1e9 bytes per second.
+ *
+ *   bench_checksum [--reps N]      N repetitions (default 31, at most 101)
+ *
+ * Prints the provenance header (commit, kernel, CPU, date), the table, and
+ * one "RESULT size=... fast=... avx2=... portable=... ref=... memcpy=..."
+ * line per size (GB/s) for bench/run_checksum_bench.sh, which runs this
+ * program in several processes and takes the median of each column across
+ * them: a whole process can be bimodal (e.g. the reference loop), which
+ * repetitions within one process do not see. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <stdint.h>
@@ -20,8 +29,10 @@
 
 #include "base/checksum.h"
 #include "base/checksum_impl.h"
+#include "bench_provenance.h"
 
-#define REPS 31
+#define REPS_DEFAULT 31
+#define REPS_MAX 101
 #define BYTES_PER_SAMPLE ((size_t)64 << 20) /* work per timed sample */
 #define MAX_SIZE ((size_t)64 << 10)
 
@@ -47,7 +58,7 @@ static uint32_t do_memcpy(const void *buf, size_t len, uint32_t sum)
 struct method {
     const char *name;
     method_fn fn;
-    double gbps[2][REPS];
+    double gbps[2][REPS_MAX];
 };
 
 static double now_sec(void)
@@ -77,31 +88,34 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(const double *v)
+static double median(const double *v, int n)
 {
-    double s[REPS];
-    memcpy(s, v, sizeof s);
-    qsort(s, REPS, sizeof s[0], cmp_double);
-    return s[REPS / 2];
+    double s[REPS_MAX];
+    memcpy(s, v, (size_t)n * sizeof s[0]);
+    qsort(s, (size_t)n, sizeof s[0], cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-static void print_cpu(void)
+/* --reps N, or nothing: N repetitions; -1 on a bad command line. */
+static int parse_reps(int argc, char **argv)
 {
-    char line[256];
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f == NULL)
-        return;
-    while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, "model name", 10) == 0) {
-            printf("cpu: %s", strchr(line, ':') ? strchr(line, ':') + 2 : line);
-            break;
-        }
+    if (argc == 1)
+        return REPS_DEFAULT;
+    char *end = argv[0] + strlen(argv[0]);
+    long v = argc == 3 && strcmp(argv[1], "--reps") == 0 ? strtol(argv[2], &end, 10) : 0;
+    if (v < 1 || v > REPS_MAX || *end != '\0') {
+        fprintf(stderr, "usage: bench_checksum [--reps N]   (N 1..%d, default %d)\n", REPS_MAX,
+                REPS_DEFAULT);
+        return -1;
     }
-    fclose(f);
+    return (int)v;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int reps = parse_reps(argc, argv);
+    if (reps < 0)
+        return 2;
     static const size_t sizes[2] = {1500, MAX_SIZE};
     struct method m[] = {{"fast", sk_csum_partial, {{0}}},
                          {"avx2", sk_csum_partial_avx2, {{0}}},
@@ -116,16 +130,16 @@ int main(void)
         x = x * 6364136223846793005ull + 1442695040888963407ull;
         g_src[i] = (uint8_t)(x >> 56);
     }
-    print_cpu();
+    bench_print_provenance(stdout, "# ");
     printf("sk_csum_partial uses the %s kernel; %d interleaved repetitions, "
            "%zu MiB per sample, median GB/s (1e9 B/s)\n",
-           avx2 ? "avx2" : "portable", REPS, BYTES_PER_SAMPLE >> 20);
+           avx2 ? "avx2" : "portable", reps, BYTES_PER_SAMPLE >> 20);
 
     for (size_t s = 0; s < 2; s++) /* warm-up: caches, clocks, page faults */
         for (size_t k = 0; k < nm; k++)
             if (avx2 || m[k].fn != sk_csum_partial_avx2)
                 (void)sample(m[k].fn, sizes[s]);
-    for (int r = 0; r < REPS; r++)
+    for (int r = 0; r < reps; r++)
         for (size_t s = 0; s < 2; s++)
             for (size_t k = 0; k < nm; k++)
                 if (avx2 || m[k].fn != sk_csum_partial_avx2)
@@ -135,14 +149,21 @@ int main(void)
     for (size_t k = 0; k < nm; k++)
         printf(" %9s", m[k].name);
     printf(" %9s %11s %13s\n", "fast/ref", "fast/memcpy", "fast/portable");
+    double med[2][8];
     for (size_t s = 0; s < 2; s++) {
-        double med[8];
         printf("%6zu B", sizes[s]);
         for (size_t k = 0; k < nm; k++) {
-            med[k] = median(m[k].gbps[s]);
-            printf(" %9.2f", med[k]);
+            med[s][k] = median(m[k].gbps[s], reps);
+            printf(" %9.2f", med[s][k]);
         }
-        printf(" %8.1fx %10.2fx %12.2fx\n", med[0] / med[3], med[0] / med[4], med[0] / med[2]);
+        printf(" %8.1fx %10.2fx %12.2fx\n", med[s][0] / med[s][3], med[s][0] / med[s][4],
+               med[s][0] / med[s][2]);
+    }
+    for (size_t s = 0; s < 2; s++) {
+        printf("RESULT size=%zu", sizes[s]);
+        for (size_t k = 0; k < nm; k++)
+            printf(" %s=%.3f", m[k].name, med[s][k]);
+        printf("\n");
     }
     return 0;
 }

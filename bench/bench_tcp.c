@@ -3,15 +3,25 @@
  *
  *   bulk   one connection, client -> server, --mib MiB (default 256), MTU 1500.
  *          Prints Gbit/s (wall clock) and CPU ns per byte (process CPU time:
- *          both stacks, both applications, the frame hand-off).
+ *          both stacks, both applications, the frame hand-off). Every byte
+ *          received is compared with the bytes sent (memcmp against the
+ *          sender's pattern; Linux's bulk-sink does the same with -v): a
+ *          difference fails the run.
  *   conn   --conns N connections (default 20000), --conc C open at once
  *          (default 1: strictly one after another). Each: connect, one byte
- *          client -> server, one byte back, the client closes first (so
- *          TIME-WAIT lands on the client, as with Linux's client), the server
- *          reads EOF and closes. Prints connections per second.
+ *          client -> server, the same byte back (checked), the client closes
+ *          first (so TIME-WAIT lands on the client, as with Linux's client),
+ *          the server reads EOF and closes. Prints connections per second.
+ *   provenance   print the header below and exit.
  *
- * Output is one "RESULT key=value ..." line per measurement, for
- * bench/run_tcp_bench.sh, plus human-readable detail on stderr.
+ * --seconds S sizes either test by time instead: keep transferring (or
+ * opening connections) until S seconds have passed, then finish what is in
+ * flight and report work / elapsed time. run_tcp_bench.sh sizes every run
+ * this way, so synack's and Linux's runs last alike.
+ *
+ * Output: a provenance header ("# commit: ...", kernel, CPU, date), then one
+ * "RESULT key=value ..." line per measurement, for bench/run_tcp_bench.sh,
+ * plus human-readable detail on stderr.
  *
  * Time is the real monotonic clock, so timers (delayed ACK, TIME-WAIT) run
  * as they would in a real program. Every loop is bounded by --timeout. */
@@ -21,6 +31,8 @@
 #include "synack/stack.h"
 
 #include "posix/posix_sys.h"
+
+#include "bench_provenance.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,9 +51,9 @@ typedef struct {
     uint32_t buf_kib;      /* sndbuf = rcvbuf */
     uint32_t max_sockets;  /* socket table of each stack */
     uint32_t timeout_s;    /* bound on each measurement */
-    int verify;            /* check every received byte (bulk) */
     int batch;             /* move frames a window at a time (see pump) */
-    int do_bulk, do_conn;
+    int do_bulk, do_conn, do_provenance;
+    double seconds;        /* > 0: size each test by time, not by mib/conns */
 } bench_opts;
 
 typedef struct {
@@ -226,7 +238,23 @@ static void bulk_send(bench_pair *p, sk_sock cs, bulk_state *st)
     }
 }
 
-static int bulk_recv(bench_pair *p, sk_sock ss, bulk_state *st, int verify)
+/* Whether the n bytes in buf differ from the stream's bytes at offset `at`
+ * (the pattern repeats every PAT_LEN bytes). */
+static int pattern_differs(const uint8_t *pat, uint64_t at, const uint8_t *buf, size_t n)
+{
+    while (n > 0) {
+        size_t off = (size_t)(at % PAT_LEN);
+        size_t k = PAT_LEN - off < n ? PAT_LEN - off : n;
+        if (memcmp(buf, pat + off, k) != 0)
+            return 1;
+        buf += k;
+        at += k;
+        n -= k;
+    }
+    return 0;
+}
+
+static int bulk_recv(bench_pair *p, sk_sock ss, bulk_state *st)
 {
     sk_time_us now = p->now;
     for (;;) {
@@ -237,12 +265,8 @@ static int bulk_recv(bench_pair *p, sk_sock ss, bulk_state *st, int verify)
             fprintf(stderr, "bench_tcp: bulk recv: %s\n", sk_strerror((int)r));
             return -1;
         }
-        if (verify) {
-            for (size_t i = 0; i < (size_t)r; i++) {
-                if (st->rbuf[i] != st->pat[(st->received + i) % PAT_LEN])
-                    st->verify_failed = 1;
-            }
-        }
+        if (pattern_differs(st->pat, st->received, st->rbuf, (size_t)r))
+            st->verify_failed = 1;
         st->received += (uint64_t)r;
     }
 }
@@ -278,15 +302,20 @@ static int bench_bulk(const bench_opts *o)
     sk_sock l = listen_or_die(p.b, 16);
     sk_sock ss;
     sk_sock cs = bulk_connect(&p, l, &ss);
-    bulk_state st = {pat, o->mib << 20, 0, 0, rbuf, 0};
-    sk_time_us limit = sk_posix_now_us() + (sk_time_us)o->timeout_s * 1000000u;
+    /* sized by time: no end until the time is up, then what was sent */
+    bulk_state st = {pat, o->seconds > 0 ? UINT64_MAX : o->mib << 20, 0, 0, rbuf, 0};
+    sk_time_us start = sk_posix_now_us();
+    sk_time_us limit = start + (sk_time_us)o->timeout_s * 1000000u;
+    sk_time_us stop = start + (sk_time_us)(o->seconds * 1e6);
     double w0 = wall_seconds(), c0 = cpu_seconds();
     int rc = 0;
     while (st.received < st.total && rc == 0) {
+        if (st.total == UINT64_MAX && p.now >= stop)
+            st.total = st.sent;
         bulk_send(&p, cs, &st);
         uint64_t moved = pump(&p);
         uint64_t before = st.received;
-        rc = bulk_recv(&p, ss, &st, o->verify);
+        rc = bulk_recv(&p, ss, &st);
         if (moved == 0 && st.received == before && !wait_timers(&p, limit)) {
             fprintf(stderr, "bench_tcp: bulk stalled at %llu of %llu bytes\n",
                     (unsigned long long)st.received, (unsigned long long)st.total);
@@ -307,12 +336,11 @@ static int bench_bulk(const bench_opts *o)
         double bytes = (double)st.total;
         fprintf(stderr,
                 "synack bulk: %.0f MiB in %.3f s wall, %.3f s CPU; %llu frames, "
-                "%llu retransmits, %llu timer waits%s\n",
+                "%llu retransmits, %llu timer waits, every byte verified\n",
                 bytes / 1048576.0, wall, cpu, (unsigned long long)p.frames,
-                (unsigned long long)sa->retransmits, (unsigned long long)p.waits,
-                o->verify ? ", every byte verified" : "");
-        printf("RESULT stack=synack test=bulk bytes=%llu wall_s=%.6f cpu_s=%.6f gbps=%.3f "
-               "gbps_per_cpu=%.3f cpu_ns_per_byte=%.4f frames=%llu\n",
+                (unsigned long long)sa->retransmits, (unsigned long long)p.waits);
+        printf("RESULT stack=synack test=bulk verified=yes bytes=%llu wall_s=%.6f cpu_s=%.6f "
+               "gbps=%.3f gbps_per_cpu=%.3f cpu_ns_per_byte=%.4f frames=%llu\n",
                (unsigned long long)st.total, wall, cpu, bytes * 8.0 / wall / 1e9,
                bytes * 8.0 / cpu / 1e9, cpu * 1e9 / bytes, (unsigned long long)p.frames);
     }
@@ -335,6 +363,7 @@ typedef struct {
     uint8_t *sstate; /* indexed by server sock.idx */
     uint32_t *sgen;
     uint32_t started, done, active, errors, port_stalls;
+    uint32_t limit; /* connections to open: --conns, or when the time is up */
     sk_sock listener;
 } conn_state;
 
@@ -408,6 +437,8 @@ static void client_step(bench_pair *p, conn_state *c, sk_sock s, uint32_t events
             return;
         if (r != 1)
             conn_fail(c, "client recv", (int)r);
+        else if (byte != 'x')
+            conn_fail(c, "client recv: the echo differs from the byte sent", 0);
         /* the client closes first: TIME-WAIT stays on the client */
         sk_tcp_close(p->a, now, s);
         c->cstate[s.idx] = CS_FREE;
@@ -422,7 +453,7 @@ static void client_step(bench_pair *p, conn_state *c, sk_sock s, uint32_t events
 static void client_start(bench_pair *p, conn_state *c, const bench_opts *o)
 {
     sk_endpoint ep = server_endpoint();
-    while (c->active < o->conc && c->started < o->conns) {
+    while (c->active < o->conc && c->started < c->limit) {
         sk_sock s;
         int err = sk_tcp_connect(p->a, p->now, &ep, NULL, &s);
         if (err == SK_EADDRINUSE || err == SK_ENOSPC) {
@@ -480,8 +511,13 @@ static void conn_free(conn_state *c)
 
 static int conn_loop(bench_pair *p, conn_state *c, const bench_opts *o)
 {
-    sk_time_us limit = sk_posix_now_us() + (sk_time_us)o->timeout_s * 1000000u;
-    while (c->done < o->conns) {
+    sk_time_us start = sk_posix_now_us();
+    sk_time_us limit = start + (sk_time_us)o->timeout_s * 1000000u;
+    sk_time_us stop = start + (sk_time_us)(o->seconds * 1e6);
+    c->limit = o->seconds > 0 ? UINT32_MAX : o->conns;
+    while (c->done < c->limit) {
+        if (c->limit == UINT32_MAX && p->now >= stop)
+            c->limit = c->started; /* time is up: finish those in flight */
         client_start(p, c, o);
         uint64_t moved = pump(p);
         uint32_t evs = conn_events(p, c);
@@ -534,7 +570,8 @@ static int bench_conn(const bench_opts *o)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: bench_tcp [bulk|conn|all] [options]\n"
+            "usage: bench_tcp [bulk|conn|all|provenance] [options]\n"
+            "  --seconds S      size each test by time: S seconds (0 < S <= 3600)\n"
             "  --mib N          bulk transfer size in MiB (default 256)\n"
             "  --conns N        connections for conn (default 20000)\n"
             "  --conc N         connections open at once (default 1)\n"
@@ -542,7 +579,6 @@ static void usage(void)
             "  --buf-kib N      send and receive buffer per connection (default 256)\n"
             "  --max-sockets N  socket table size per stack (default 65536)\n"
             "  --timeout N      seconds allowed per measurement (default 120)\n"
-            "  --verify         check every received byte (bulk)\n"
             "  --batch          move frames a window at a time, not one each way\n");
 }
 
@@ -560,6 +596,10 @@ static int parse_args(int argc, char **argv, bench_opts *o)
 {
     uint32_t mib = 256;
     int i = 1;
+    if (argc > 1 && strcmp(argv[1], "provenance") == 0) {
+        o->do_provenance = 1;
+        return argc == 2 ? 0 : -1;
+    }
     if (argc > 1 && argv[1][0] != '-') {
         o->do_bulk = strcmp(argv[1], "bulk") == 0 || strcmp(argv[1], "all") == 0;
         o->do_conn = strcmp(argv[1], "conn") == 0 || strcmp(argv[1], "all") == 0;
@@ -570,8 +610,15 @@ static int parse_args(int argc, char **argv, bench_opts *o)
     for (; i < argc; i++) {
         const char *a = argv[i];
         uint32_t *dst = NULL;
-        if (strcmp(a, "--verify") == 0 || strcmp(a, "--batch") == 0) {
-            *(a[2] == 'v' ? &o->verify : &o->batch) = 1;
+        if (strcmp(a, "--batch") == 0) {
+            o->batch = 1;
+            continue;
+        }
+        if (strcmp(a, "--seconds") == 0) {
+            char *end;
+            o->seconds = i + 1 < argc ? strtod(argv[++i], &end) : 0;
+            if (o->seconds <= 0 || o->seconds > 3600 || *end != '\0')
+                return -1;
             continue;
         }
         if (strcmp(a, "--mib") == 0)
@@ -594,18 +641,23 @@ static int parse_args(int argc, char **argv, bench_opts *o)
     }
     o->mib = mib;
     if (o->mib == 0 || o->conns == 0 || o->conc == 0 || o->buf_kib == 0 ||
-        o->max_sockets < 2 * o->conc + 2 || o->timeout_s == 0 || o->tw_ms > 4000000)
+        o->max_sockets < 2 * o->conc + 2 || o->timeout_s == 0 || o->tw_ms > 4000000 ||
+        o->seconds >= o->timeout_s)
         return -1;
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    bench_opts o = {256, 20000, 1, 20, 256, 65536, 120, 0, 0, 1, 1};
+    bench_opts o = {256, 20000, 1, 20, 256, 65536, 120, 0, 1, 1, 0, 0};
     if (parse_args(argc, argv, &o) != 0) {
         usage();
         return 2;
     }
+    bench_print_provenance(stdout, "# ");
+    fflush(stdout);
+    if (o.do_provenance)
+        return 0;
     int rc = 0;
     if (o.do_bulk)
         rc |= bench_bulk(&o);

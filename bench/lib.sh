@@ -7,8 +7,13 @@
 # NSB (the Linux client's and server's namespaces). Everything the script
 # starts goes into PIDS, every namespace it creates into NETNS and its files
 # into TMP; cleanup, run on any exit, ends only those processes, deletes only
-# those namespaces and removes TMP. Measurements are kept one value a line in
-# $TMP/m.METRIC.TAG and printed as medians of the rounds.
+# those namespaces and removes TMP. Measurements are kept one "ROUND VALUE"
+# a line in $TMP/m.METRIC.TAG and printed as medians of the rounds, with the
+# median [min-max] of the per-round ratios synack/X beside them.
+#
+# Also here, once for both drivers: the provenance header, the seeded
+# shuffle of each round's runs, and the busy time of the pinned CPUs from
+# /proc/stat around each run (the CPU cost every stack is charged alike).
 #
 # Exit codes: 2 usage/missing tools, 77 not root (the drivers add 0 done and
 # 1 a measurement failed).
@@ -19,7 +24,9 @@ PIDS=()
 NETNS=()
 TMP=
 FAIL=0
+ROUND=0
 NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+USER_HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 # ---- checks before anything is created ----
 need_root() { # need_root WHY
@@ -39,6 +46,14 @@ need_numbers() { # need_numbers VAR...: each a non-negative integer
 need_range() { # need_range VAR LO HI
     if [ "${!1}" -lt "$2" ] || [ "${!1}" -gt "$3" ]; then
         echo "$ME: $1 must be $2..$3" >&2
+        exit 2
+    fi
+}
+
+need_seconds() { # need_seconds VAR MAX: a decimal number of seconds, 0 < VAR < MAX
+    if ! awk -v v="${!1}" -v m="$2" 'BEGIN { exit !(v ~ /^[0-9]+(\.[0-9]+)?$/ && v > 0 && v < m) }'
+    then
+        echo "$ME: $1 must be seconds, more than 0 and less than $2" >&2
         exit 2
     fi
 }
@@ -169,66 +184,162 @@ wait_ready() {
 # field KEY FILE: the value of KEY=... on the RESULT line of FILE
 field() { sed -n "s/.*RESULT .*[ ]$1=\([^ ]*\).*/\1/p" "$2" | head -n 1; }
 
-record() { # record METRIC.TAG VALUE; an empty VALUE is a failed measurement
+record() { # record METRIC.TAG VALUE (this ROUND's); an empty VALUE is a failed measurement
     if [ -z "$2" ]; then FAIL=1; return; fi
-    echo "$2" >>"$TMP/m.$1"
+    echo "$ROUND $2" >>"$TMP/m.$1"
 }
 
-# gbps_per_cpu MIB CPU1 CPU2 and conns_per_cpu CONNS CPU1 CPU2: the work
-# divided by the CPU seconds of both ends
-gbps_per_cpu() {
-    awk -v b="$1" -v c="$2" -v d="$3" 'BEGIN { printf "%.3f", b * 8 * 1048576 / (c + d) / 1e9 }'
+# per_gb CPU_S BYTES: CPU-seconds per GB (1e9 bytes); per_kconn CPU_S CONNS:
+# CPU-seconds per 1000 connections; empty when an input is missing or zero
+per_gb() {
+    awk -v c="$1" -v b="$2" 'BEGIN { if (c != "" && b + 0 > 0) printf "%.4g", c / (b / 1e9) }'
 }
-conns_per_cpu() {
-    awk -v n="$1" -v c="$2" -v d="$3" 'BEGIN { printf "%.1f", n / (c + d) }'
+per_kconn() {
+    awk -v c="$1" -v n="$2" 'BEGIN { if (c != "" && n + 0 > 0) printf "%.4g", c / (n / 1000) }'
 }
+add() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "") printf "%.3f", a + b }'; }
 
-median() { # median FILE: of the numbers in FILE, "-" when there are none
+median() { # median FILE: of the values (column 2) in FILE, "-" when there are none
     [ -s "$1" ] || { echo "-"; return; }
-    sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
-        else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-";
-    else printf "%.2f", a / b }'; }
-
-# ---- the table of medians ----
-# The script sets TABLE_FMT (printf format: the metric, then one column per
-# tag, then one per ratio), TABLE_TAGS (the tags, in column order; the tag
-# nooff is headed linux-nooff), TABLE_VS (the tags synack is divided by)
-# and CONC (0: no rows for the concurrent test).
-table_row() { # table_row LABEL METRIC
-    local t m=() r=() s
-    for t in "${TABLE_TAGS[@]}"; do
-        m+=("$(median "$TMP/m.$2.$t")")
-    done
-    s=$(median "$TMP/m.$2.synack")
-    for t in "${TABLE_VS[@]}"; do
-        r+=("$(ratio "$s" "$(median "$TMP/m.$2.$t")")")
-    done
-    # shellcheck disable=SC2059 # the format is the script's TABLE_FMT
-    printf "$TABLE_FMT" "$1" "${m[@]}" "${r[@]}"
+    awk '{ print $2 }' "$1" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
+        else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# table: the header and the rows both benchmarks print
-table() {
-    local t head=() vs=()
-    for t in "${TABLE_TAGS[@]}"; do
-        [ "$t" = nooff ] && t=linux-nooff
-        head+=("$t")
-    done
-    for t in "${TABLE_VS[@]}"; do
-        vs+=("s/$t")
-    done
-    # shellcheck disable=SC2059
-    printf "$TABLE_FMT" metric "${head[@]}" "${vs[@]}"
-    table_row "bulk Gbit/s (wall clock)" bulk_gbps
-    table_row "bulk Gbit/s per CPU-second" bulk_gbps_cpu
-    table_row "conn/s, 1 at a time" conn1
-    table_row "conn per CPU-second, 1 at a time" conn1_cpu
-    if [ "$CONC" != 0 ]; then
-        table_row "conn/s, $CONC at once" "conn$CONC"
-        table_row "conn per CPU-second, $CONC at once" "conn${CONC}_cpu"
+# paired FILE_A FILE_B: a/b for each round present in both, then their
+# median and range: "MED [MIN-MAX]" ("-" when no round has both)
+paired() {
+    if [ ! -s "$1" ] || [ ! -s "$2" ]; then echo "-"; return; fi
+    awk 'NR == FNR { a[$1] = $2; next } ($1 in a) && $2 != 0 { print a[$1] / $2 }' "$1" "$2" |
+        sort -g | awk 'function f(x) { # 3 significant digits, never an exponent
+                if (x >= 100) return sprintf("%.0f", x)
+                if (x >= 10) return sprintf("%.1f", x)
+                if (x >= 1) return sprintf("%.2f", x)
+                return sprintf("%.3g", x) }
+            { v[NR] = $1 } END {
+            if (NR == 0) { print "-"; exit }
+            m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%s [%s-%s]\n", f(m), f(v[1]), f(v[NR]) }'
+}
+
+# ---- provenance: where the numbers come from ----
+# provenance BUILD_DIR COMMAND: the header both drivers print first
+provenance() {
+    local root
+    root=$(cd "$(dirname "$0")/.." && pwd)
+    echo "# commit: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)" \
+        "(source tree)"
+    if [ -x "$1/bench/bench_tcp" ]; then
+        "$1/bench/bench_tcp" provenance | sed -n 's/^# commit: \(.*\) (built)/# binaries: \1 (built)/p'
     fi
+    echo "# kernel: $(uname -r)"
+    echo "# cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+    echo "# cpus online: $NCPU"
+    echo "# date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "# command: $2"
+}
+
+# ---- the order of the runs in a round ----
+# seed_order: seed bash's RANDOM from SEED (default: the date), print it
+seed_order() {
+    SEED=${SEED:-$(($(date +%s) % 1000000))}
+    case $SEED in '' | *[!0-9]*) echo "$ME: SEED must be a number" >&2; exit 2 ;; esac
+    RANDOM=$SEED
+    echo "# order: shuffled in every round, seed $SEED (SEED=$SEED repeats it)"
+}
+shuffle() { # shuffle ITEM...: ORDER = a random permutation (Fisher-Yates)
+    ORDER=("$@")
+    local i j t
+    for ((i = ${#ORDER[@]} - 1; i > 0; i--)); do
+        j=$((RANDOM % (i + 1)))
+        t=${ORDER[i]}
+        ORDER[i]=${ORDER[j]}
+        ORDER[j]=$t
+    done
+}
+
+# ---- CPU time of the pinned CPUs, from /proc/stat ----
+# Busy = user + nice + system + irq + softirq (guest time is already in
+# user), steal apart, in USER_HZ ticks. Summed over the CPUs a run is
+# pinned to, this charges every stack alike: its processes, the kernel work
+# they cause wherever it is accounted (softirq, ksoftirqd, the TAP/veth
+# path), and also anything else that ran on those CPUs meanwhile (on a
+# shared machine, other jobs: see background_load).
+
+# cpu_list CPU...: the distinct CPUs as "0,1", or "all" when one of them is
+# not online or taskset is missing (nothing is pinned then)
+cpu_list() {
+    local c
+    command -v taskset >/dev/null || { echo all; return; }
+    for c in "$@"; do
+        [ "$c" -lt "$NCPU" ] || { echo all; return; }
+    done
+    printf '%s\n' "$@" | sort -n -u | paste -s -d, -
+}
+
+cpu_ticks() { # cpu_ticks LIST: "BUSY STEAL" ticks summed over LIST (or all)
+    awk -v list="$1" 'BEGIN { n = split(list, c, ","); for (i = 1; i <= n; i++) want["cpu" c[i]] = 1
+                              if (list == "all") want["cpu"] = 1 }
+        $1 in want { busy += $2 + $3 + $4 + $7 + $8; steal += $9 }
+        END { printf "%d %d\n", busy, steal }' /proc/stat
+}
+
+stat_begin() { # stat_begin LIST: sample before a run
+    STAT_LIST=$1
+    STAT0=$(cpu_ticks "$1")
+}
+# shellcheck disable=SC2034 # STAT_STEAL_S is read by the drivers
+stat_end() { # sample after it: STAT_BUSY_S, STAT_STEAL_S (CPU-seconds)
+    local b0 s0 b1 s1
+    read -r b0 s0 <<<"$STAT0"
+    read -r b1 s1 <<<"$(cpu_ticks "$STAT_LIST")"
+    STAT_BUSY_S=$(awk -v a="$b0" -v b="$b1" -v t="$USER_HZ" 'BEGIN { printf "%.3f", (b - a) / t }')
+    STAT_STEAL_S=$(awk -v a="$s0" -v b="$s1" -v t="$USER_HZ" 'BEGIN { printf "%.3f", (b - a) / t }')
+}
+
+# background_load LIST SECONDS: busy CPU-seconds per second of LIST while
+# this script runs nothing (what other jobs add to every /proc/stat figure)
+background_load() {
+    stat_begin "$1"
+    sleep "$2"
+    stat_end
+    awk -v b="$STAT_BUSY_S" -v s="$2" 'BEGIN { printf "%.2f", b / s }'
+}
+
+# ---- the table ----
+# The script sets TABLE_TAGS (the tags, in column order; nooff is headed
+# linux-nooff) and TABLE_VS (the tags synack is divided by, round by
+# round). table "LABEL|METRIC"...: a markdown table, one row per argument;
+# MISSING counts the empty cells (SMOKE runs fail on any).
+MISSING=0
+col_name() { if [ "$1" = nooff ]; then echo linux-nooff; else echo "$1"; fi; }
+table() {
+    local t row label metric v head="| metric |" rule="|---|"
+    for t in "${TABLE_TAGS[@]}"; do
+        head+=" $(col_name "$t") |"
+        rule+="---:|"
+    done
+    for t in "${TABLE_VS[@]}"; do
+        head+=" synack/$(col_name "$t") |"
+        rule+="---:|"
+    done
+    echo "$head"
+    echo "$rule"
+    for row in "$@"; do
+        label=${row%%|*}
+        metric=${row#*|}
+        local line="| $label |"
+        for t in "${TABLE_TAGS[@]}"; do
+            v=$(median "$TMP/m.$metric.$t")
+            line+=" $v |"
+        done
+        for t in "${TABLE_VS[@]}"; do
+            v=$(paired "$TMP/m.$metric.synack" "$TMP/m.$metric.$t")
+            line+=" $v |"
+        done
+        echo "$line"
+        MISSING=$((MISSING + $(awk -F'|' '{ for (i = 2; i < NF; i++) n += $i ~ /^ *- *$/ }
+            END { print n + 0 }' <<<"$line")))
+    done
 }
 
 # bench_exit: 1 when a measurement failed, else 0
@@ -240,21 +351,35 @@ bench_exit() {
     exit 0
 }
 
-# ---- added for run_loss_bench.sh ----
-# provenance_print: what the numbers were measured on (commit, kernel, CPU
-# model, date), one "# key: value" line each
-provenance_print() {
-    local here commit dirty cpu
-    here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-    commit=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    dirty=$(git -C "$here" status --porcelain --untracked-files=no 2>/dev/null | head -c 1)
-    cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
-    echo "# commit: $commit${dirty:+ (uncommitted changes)}"
-    echo "# kernel: $(uname -sr)"
-    echo "# cpu: ${cpu:-unknown} ($NCPU online)"
-    echo "# date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+# tables_and_exit "BULK TAGS" "BULK VS" "CONN TAGS" "CONN VS": the bulk and
+# connection tables both drivers print (CONC=0 leaves out the concurrent
+# rows), a SMOKE run failing on any empty cell, then bench_exit.
+tables_and_exit() {
+    read -r -a TABLE_TAGS <<<"$1"
+    read -r -a TABLE_VS <<<"$2"
+    table "bulk Gbit/s (wall clock)|bulk_gbps" \
+        "bulk CPU-s per GB (/proc/stat)|bulk_cpugb" \
+        "bulk CPU-s per GB (processes)|bulk_pcpugb"
+    echo
+    read -r -a TABLE_TAGS <<<"$3"
+    read -r -a TABLE_VS <<<"$4"
+    local rows=("conn/s, 1 at a time|conn1"
+        "CPU-s per 1000 conn, 1 at a time (/proc/stat)|conn1_cpuk"
+        "CPU-s per 1000 conn, 1 at a time (processes)|conn1_pcpuk")
+    if [ "$CONC" != 0 ]; then
+        rows+=("conn/s, $CONC at once|conn$CONC"
+            "CPU-s per 1000 conn, $CONC at once (/proc/stat)|conn${CONC}_cpuk"
+            "CPU-s per 1000 conn, $CONC at once (processes)|conn${CONC}_pcpuk")
+    fi
+    table "${rows[@]}"
+    if [ "$SMOKE" = 1 ] && [ "$MISSING" != 0 ]; then
+        echo "$ME: SMOKE: $MISSING table cells are empty" >&2
+        FAIL=1
+    fi
+    bench_exit
 }
 
+# ---- added for run_loss_bench.sh ----
 # netstat_snap NS FILE: the namespace's TcpExt and Tcp counters as
 # "Name value" lines (from /proc/net/netstat and /proc/net/snmp, which are
 # per namespace)

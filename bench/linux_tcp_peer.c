@@ -2,19 +2,31 @@
  * baseline that bench/run_tcp_bench.sh prints beside synack's numbers. It
  * does what bench_tcp does in-process, but across two network namespaces:
  *
- *   bulk-sink   PORT                 accept one connection, read to EOF
- *   bulk-source ADDR PORT MIB        connect, write MIB MiB, half-close,
- *                                    wait for the sink's EOF
- *   conn-server PORT N CONC          serve N connections: read one byte,
+ *   [-v] bulk-sink PORT              accept one connection, read to EOF;
+ *                                    -v: compare every byte with the
+ *                                    source's pattern (as bench_tcp does)
+ *   [-t S] bulk-source ADDR PORT MIB connect, write MIB MiB (with -t: for S
+ *                                    seconds; MIB 0 = no size limit),
+ *                                    half-close, wait for the sink's EOF
+ *   conn-server PORT N CONC          serve N connections (N 0: until the
+ *                                    client's end marker): read one byte,
  *                                    write it back, read EOF, close
- *   conn-client ADDR PORT N CONC     N connections, CONC open at once:
- *                                    connect, write one byte, read one
- *                                    byte, close (TIME-WAIT on the client)
+ *   [-t S] conn-client ADDR PORT N CONC
+ *                                    N connections (with -t: for S seconds;
+ *                                    N 0 = no count limit), CONC open at
+ *                                    once: connect, write one byte, read it
+ *                                    back (checked), close (TIME-WAIT on
+ *                                    the client); then, outside the timed
+ *                                    part, one end-marker connection ('Q')
+ *                                    that tells an N=0 server to stop
  *
+ * The stream bulk-source writes is the 64 KiB pattern of bench_tcp
+ * (byte i = i*7 + i/256, mod 256, repeating), so -v can check it.
  * Servers print "READY" on stdout once listening. Every program prints one
  * "RESULT ..." line with its wall time and its own CPU time (user + system
- * from getrusage; this kernel charges softirq work to the task it
- * interrupts). Every wait is bounded by an alarm (TIMEOUT_S). */
+ * from getrusage; the drivers also sample the pinned CPUs' busy time from
+ * /proc/stat around each run). Every wait is bounded by an alarm
+ * (TIMEOUT_S). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +46,10 @@
 #define TIMEOUT_S 120
 #define BUF_LEN (64 * 1024)
 #define MAX_EVENTS 256
+#define END_MARKER 'Q' /* the byte of the connection that ends an N=0 server */
+
+static double opt_seconds; /* -t: size the client's run by time */
+static int opt_verify;     /* -v: the sink checks every byte */
 
 static double wall_now(void)
 {
@@ -107,6 +123,29 @@ static void set_nodelay(int fd)
 
 /* ---- bulk ---- */
 
+static unsigned char pattern[BUF_LEN];
+
+static void pattern_init(void)
+{
+    for (size_t i = 0; i < sizeof pattern; i++)
+        pattern[i] = (unsigned char)(i * 7u + (i >> 8));
+}
+
+/* Whether the n bytes in buf differ from the stream at offset `at`. */
+static int pattern_differs(unsigned long long at, const char *buf, size_t n)
+{
+    while (n > 0) {
+        size_t off = (size_t)(at % BUF_LEN);
+        size_t k = BUF_LEN - off < n ? BUF_LEN - off : n;
+        if (memcmp(buf, pattern + off, k) != 0)
+            return 1;
+        buf += k;
+        at += k;
+        n -= k;
+    }
+    return 0;
+}
+
 static int bulk_sink(unsigned long port)
 {
     int l = listen_on(port, 0);
@@ -114,8 +153,10 @@ static int bulk_sink(unsigned long port)
     if (fd < 0)
         die("accept");
     static char buf[BUF_LEN];
+    pattern_init();
     double w0 = wall_now(), c0 = cpu_now();
     unsigned long long total = 0;
+    int differs = 0;
     for (;;) {
         ssize_t r = read(fd, buf, sizeof buf);
         if (r == 0)
@@ -125,14 +166,18 @@ static int bulk_sink(unsigned long port)
                 continue;
             die("read");
         }
+        if (opt_verify && pattern_differs(total, buf, (size_t)r))
+            differs = 1;
         total += (unsigned long long)r;
     }
     double wall = wall_now() - w0, cpu = cpu_now() - c0;
     close(fd);
     close(l);
-    printf("RESULT stack=linux test=bulk-sink bytes=%llu wall_s=%.6f cpu_s=%.6f\n", total, wall,
-           cpu);
-    return 0;
+    if (differs)
+        fprintf(stderr, "linux_tcp_peer: bulk-sink: received bytes differ from those sent\n");
+    printf("RESULT stack=linux test=bulk-sink verified=%s bytes=%llu wall_s=%.6f cpu_s=%.6f\n",
+           opt_verify ? (differs ? "FAILED" : "yes") : "no", total, wall, cpu);
+    return differs;
 }
 
 static unsigned long port_stalls;
@@ -165,14 +210,16 @@ static int connect_to(const char *ip, unsigned long port)
 static int bulk_source(const char *ip, unsigned long port, unsigned long mib)
 {
     static char buf[BUF_LEN];
-    for (size_t i = 0; i < sizeof buf; i++)
-        buf[i] = (char)(i * 7u + (i >> 8));
-    unsigned long long total = (unsigned long long)mib << 20, sent = 0;
+    pattern_init();
+    unsigned long long total = mib ? (unsigned long long)mib << 20 : ~0ull, sent = 0;
     double w0 = wall_now(), c0 = cpu_now();
+    double stop = opt_seconds > 0 ? w0 + opt_seconds : 1e300;
     int fd = connect_to(ip, port);
-    while (sent < total) {
-        size_t n = total - sent < sizeof buf ? (size_t)(total - sent) : sizeof buf;
-        ssize_t w = write(fd, buf, n);
+    while (sent < total && wall_now() < stop) {
+        /* from the pattern at the stream's offset, so -v can check it */
+        size_t off = (size_t)(sent % BUF_LEN);
+        size_t n = total - sent < BUF_LEN - off ? (size_t)(total - sent) : BUF_LEN - off;
+        ssize_t w = write(fd, pattern + off, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -187,46 +234,61 @@ static int bulk_source(const char *ip, unsigned long port, unsigned long mib)
     double wall = wall_now() - w0, cpu = cpu_now() - c0;
     close(fd);
     printf("RESULT stack=linux test=bulk-source bytes=%llu wall_s=%.6f cpu_s=%.6f gbps=%.3f\n",
-           total, wall, cpu, (double)total * 8.0 / wall / 1e9);
+           sent, wall, cpu, (double)sent * 8.0 / wall / 1e9);
     return 0;
 }
 
 /* ---- connections per second: one at a time (blocking calls) ---- */
 
+/* Whether the client opens another connection: fewer than N started (N 0:
+ * no count limit) and the time (-t) is not up. */
+static int more_conns(unsigned long started, unsigned long n, double stop)
+{
+    return (n == 0 || started < n) && wall_now() < stop;
+}
+
+/* -1 an error, 0 served, 1 served the end marker */
 static int serve_one_blocking(int fd)
 {
-    char b;
+    char b, eof;
     if (read(fd, &b, 1) != 1 || write(fd, &b, 1) != 1)
         return -1;
-    return read(fd, &b, 1) == 0 ? 0 : -1;
+    if (read(fd, &eof, 1) != 0)
+        return -1;
+    return b == END_MARKER;
 }
 
 static int conn_server_seq(int l, unsigned long n)
 {
     unsigned long errors = 0;
-    for (unsigned long i = 0; i < n; i++) {
+    for (unsigned long i = 0; n == 0 || i < n; i++) {
         int fd = accept(l, NULL, NULL);
         if (fd < 0)
             die("accept");
         set_nodelay(fd);
-        if (serve_one_blocking(fd) != 0)
-            errors++;
+        int r = serve_one_blocking(fd);
         close(fd);
+        if (r < 0)
+            errors++;
+        if (r == 1 && n == 0)
+            break;
     }
     return errors == 0 ? 0 : 1;
 }
 
-static unsigned long conn_client_seq(const char *ip, unsigned long port, unsigned long n)
+static unsigned long conn_client_seq(const char *ip, unsigned long port, unsigned long n,
+                                     double stop, unsigned long *done)
 {
-    unsigned long errors = 0;
-    for (unsigned long i = 0; i < n; i++) {
+    unsigned long errors = 0, i;
+    for (i = 0; more_conns(i, n, stop); i++) {
         int fd = connect_to(ip, port);
         set_nodelay(fd);
         char b = 'x';
-        if (write(fd, &b, 1) != 1 || read(fd, &b, 1) != 1)
+        if (write(fd, &b, 1) != 1 || read(fd, &b, 1) != 1 || b != 'x')
             errors++;
         close(fd); /* the client closes first: TIME-WAIT stays here */
     }
+    *done = i;
     return errors;
 }
 
@@ -243,6 +305,9 @@ static int epoll_add(int ep, int fd, uint32_t events)
     return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
+static int end_marker_fd = -1; /* the end marker's connection, once seen */
+static int end_marker_closed;
+
 static void server_ready(int ep, int fd, unsigned char *st, unsigned long *done)
 {
     char b;
@@ -252,9 +317,13 @@ static void server_ready(int ep, int fd, unsigned char *st, unsigned long *done)
     if (r == 1 && st[fd] == ST_WAIT_REQUEST) {
         if (write(fd, &b, 1) == 1) {
             st[fd] = ST_WAIT_EOF;
+            if (b == END_MARKER)
+                end_marker_fd = fd;
             return;
         }
     }
+    if (fd == end_marker_fd)
+        end_marker_closed = 1;
     epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
     st[fd] = ST_NONE;
     close(fd);
@@ -269,7 +338,7 @@ static int conn_server_epoll(int l, unsigned long n)
         die("epoll");
     unsigned long done = 0;
     struct epoll_event evs[MAX_EVENTS];
-    while (done < n) {
+    while (n ? done < n : !end_marker_closed) {
         int k = epoll_wait(ep, evs, MAX_EVENTS, -1);
         if (k < 0 && errno != EINTR)
             die("epoll_wait");
@@ -355,15 +424,16 @@ static void client_ready(client_ctx *c, int fd, uint32_t events)
         return;
     }
     if (c->st[fd] == ST_WAIT_REPLY && (events & EPOLLIN)) {
+        b = 0;
         ssize_t r = read(fd, &b, 1);
         if (r < 0 && errno == EAGAIN)
             return;
-        client_finish(c, fd, r == 1);
+        client_finish(c, fd, r == 1 && b == 'x');
     }
 }
 
 static unsigned long conn_client_epoll(const char *ip, unsigned long port, unsigned long n,
-                                       unsigned long conc)
+                                       unsigned long conc, double stop, unsigned long *done)
 {
     static unsigned char st[1 << 20];
     client_ctx c;
@@ -374,10 +444,14 @@ static unsigned long conn_client_epoll(const char *ip, unsigned long port, unsig
     c.sa = addr_of(ip, port);
     c.st = st;
     struct epoll_event evs[MAX_EVENTS];
-    while (c.done < n) {
+    /* waits without a timeout only while connections are open (an event
+     * will come); when the ports are all held, it polls every 1 ms */
+    while (c.active > 0 || more_conns(c.started, n, stop)) {
         int stalled = 0;
-        while (c.active < conc && c.started < n && !stalled)
+        while (c.active < conc && more_conns(c.started, n, stop) && !stalled)
             stalled = !client_open(&c);
+        if (c.active == 0 && !stalled)
+            continue;
         int k = epoll_wait(c.ep, evs, MAX_EVENTS, stalled ? 1 : -1);
         if (k < 0 && errno != EINTR)
             die("epoll_wait");
@@ -385,6 +459,7 @@ static unsigned long conn_client_epoll(const char *ip, unsigned long port, unsig
             client_ready(&c, evs[i].data.fd, evs[i].events);
     }
     close(c.ep);
+    *done = c.done;
     return c.errors;
 }
 
@@ -395,29 +470,50 @@ static int conn_server(unsigned long port, unsigned long n, unsigned long conc)
     int rc = conc > 1 ? conn_server_epoll(l, n) : conn_server_seq(l, n);
     double wall = wall_now() - w0, cpu = cpu_now() - c0;
     close(l);
-    printf("RESULT stack=linux test=conn-server conc=%lu conns=%lu wall_s=%.6f cpu_s=%.6f\n",
+    printf("RESULT stack=linux test=conn-server conc=%lu limit=%lu wall_s=%.6f cpu_s=%.6f\n",
            conc, n, wall, cpu);
     return rc;
 }
 
+/* After a timed run: one connection with the end marker, which an N=0
+ * server echoes and then stops after. 0 when it was echoed. */
+static int send_end_marker(const char *ip, unsigned long port)
+{
+    int fd = connect_to(ip, port);
+    char b = END_MARKER;
+    int ok = write(fd, &b, 1) == 1 && read(fd, &b, 1) == 1 && b == END_MARKER;
+    close(fd);
+    return ok ? 0 : -1;
+}
+
 static int conn_client(const char *ip, unsigned long port, unsigned long n, unsigned long conc)
 {
+    if (opt_seconds <= 0 && n == 0) {
+        fprintf(stderr, "linux_tcp_peer: conn-client: N 0 needs -t\n");
+        return 2;
+    }
     double w0 = wall_now(), c0 = cpu_now();
-    unsigned long errors = conc > 1 ? conn_client_epoll(ip, port, n, conc)
-                                    : conn_client_seq(ip, port, n);
+    double stop = opt_seconds > 0 ? w0 + opt_seconds : 1e300;
+    unsigned long done = 0;
+    unsigned long errors = conc > 1 ? conn_client_epoll(ip, port, n, conc, stop, &done)
+                                    : conn_client_seq(ip, port, n, stop, &done);
     double wall = wall_now() - w0, cpu = cpu_now() - c0;
+    if (opt_seconds > 0 && send_end_marker(ip, port) != 0) {
+        fprintf(stderr, "linux_tcp_peer: conn-client: the end marker was not echoed\n");
+        errors++;
+    }
     printf("RESULT stack=linux test=conn-client conc=%lu conns=%lu errors=%lu port_stalls=%lu "
            "wall_s=%.6f cpu_s=%.6f conn_per_s=%.1f\n",
-           conc, n, errors, port_stalls, wall, cpu, (double)n / wall);
+           conc, done, errors, port_stalls, wall, cpu, (double)done / wall);
     return errors == 0 ? 0 : 1;
 }
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: linux_tcp_peer bulk-sink PORT\n"
-                    "       linux_tcp_peer bulk-source ADDR PORT MIB\n"
+    fprintf(stderr, "usage: linux_tcp_peer [-v] bulk-sink PORT\n"
+                    "       linux_tcp_peer [-t SECONDS] bulk-source ADDR PORT MIB\n"
                     "       linux_tcp_peer conn-server PORT N CONC\n"
-                    "       linux_tcp_peer conn-client ADDR PORT N CONC\n");
+                    "       linux_tcp_peer [-t SECONDS] conn-client ADDR PORT N CONC\n");
     exit(2);
 }
 
@@ -425,6 +521,22 @@ int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     alarm(TIMEOUT_S); /* never hang: SIGALRM ends the process */
+    for (;;) {
+        if (argc >= 2 && strcmp(argv[1], "-v") == 0) {
+            opt_verify = 1;
+            argv++;
+            argc--;
+        } else if (argc >= 3 && strcmp(argv[1], "-t") == 0) {
+            char *end;
+            opt_seconds = strtod(argv[2], &end);
+            if (*end != '\0' || opt_seconds <= 0 || opt_seconds >= TIMEOUT_S)
+                usage();
+            argv += 2;
+            argc -= 2;
+        } else {
+            break;
+        }
+    }
     if (argc < 2)
         usage();
     const char *m = argv[1];

@@ -83,7 +83,7 @@ within50() { # share of frames written within 50 us of their due time, both ways
     awk -v a="$ok" -v n="$n" 'BEGIN { if (n) printf "%.1f %%", 100 * a / n; else print "-" }'
 }
 
-provenance_print
+provenance "$BUILD_DIR" "COUNT=$COUNT FLOOD_S=$FLOOD_S $0 $BUILD_DIR"
 echo
 echo "| one-way delay | ping RTT min / avg / max (ms) | added by the link (avg - avg at 0) | configured 2 x D | lateness mean a2b / b2a (us) | max (us) | within 50 us |"
 echo "|---|---|---|---|---|---|---|"

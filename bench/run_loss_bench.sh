@@ -29,7 +29,9 @@
 #   TLP TCPLossProbes, SP TCPSpuriousRTOs, DS TCPDSACKRecv (each a sign of a
 #   spurious retransmission), RS Tcp.RetransSegs.
 #   synack (s-send; `synack connect --stats`): RS retransmissions,
-#   FR fast retransmissions, TO timeouts; TLP/SP do not exist yet ("-").
+#   FR fast retransmissions, TO timeouts, TLP tail loss probes (from the
+#   "by cause" line, "-" when this synack does not print it); no spurious-
+#   retransmission count yet (SP -).
 #
 # Cells (CELLS, space separated RTT_MS:LOSS, LOSS a percentage or `ge`):
 # default the full matrix, RTT 20 and 100 ms x loss 0 0.5 1 3 5 10 %, and
@@ -194,6 +196,11 @@ record_synack_counters() {
     record "RS.$2.$1" "$(sed -n 's/.*retransmissions \([0-9]*\).*/\1/p' <<<"$line")"
     record "FR.$2.$1" "$(sed -n 's/.*fast \([0-9]*\).*/\1/p' <<<"$line")"
     record "TO.$2.$1" "$(sed -n 's/.*timeouts \([0-9]*\).*/\1/p' <<<"$line")"
+    # by cause, when this synack prints it: tail loss probes
+    line=$(grep -m1 '^stats: retransmissions by cause:' "$3")
+    if grep -q ' tlp [0-9]' <<<"$line"; then
+        record "TLP.$2.$1" "$(sed -n 's/.* tlp \([0-9]*\).*/\1/p' <<<"$line")"
+    fi
 }
 
 # ---- the three transfers ----
@@ -270,7 +277,7 @@ run_one() { # run_one TAG CELL SEED
 
 # ---- the rounds ----
 STACKS=(linux s-recv s-send)
-provenance_print
+provenance "$BUILD_DIR" "ROUNDS=$ROUNDS MIB=$MIB LIMIT=$LIMIT CELLS='$CELLS' $0 $BUILD_DIR"
 echo "# link per direction: rate 100 Mbit/s, queue 1 BDP, delay RTT/2, the cell's loss (data and ACKs)"
 echo "# linux: congestion control $LINUX_CC per socket (namespace default" \
     "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_congestion_control)), sack" \
@@ -282,6 +289,7 @@ echo "# ROUNDS=$ROUNDS MIB=$MIB LIMIT=$LIMIT s SEED=$SEED GE_SPEC=$GE_SPEC"
 echo "# CELLS=$CELLS"
 T0=$(date +%s)
 for round in $(seq 1 "$ROUNDS"); do
+    ROUND=$round # record's round number (paired ratios)
     for cell in $CELLS; do
         echo "$ME: round $round/$ROUNDS, RTT ${cell%%:*} ms, loss ${cell#*:}: $(cell_spec "${cell%%:*}" "${cell#*:}")"
         for tag in "${STACKS[@]}"; do
@@ -296,7 +304,7 @@ med() { median "$TMP/m.$1"; }
 cutoffs() { # cutoffs CELL TAG: "" or "*k/N"
     local f=$TMP/m.cut.$1.$2 n
     [ -s "$f" ] || return
-    n=$(awk '{ s += $1 } END { print s + 0 }' "$f")
+    n=$(awk '{ s += $2 } END { print s + 0 }' "$f")
     [ "$n" = 0 ] || echo "*$n/$(wc -l <"$f")"
 }
 label() { # label CELL: "20 ms | 1 %"
@@ -305,7 +313,8 @@ label() { # label CELL: "20 ms | 1 %"
     echo "${1%%:*} ms | $l"
 }
 echo
-echo "Goodput, Mbit/s (median of $ROUNDS; * = cut off at ${LIMIT} s in k of N rounds, counted as bytes moved / ${LIMIT} s)"
+echo "Goodput, Mbit/s (median of $ROUNDS; * = cut off at ${LIMIT} s in k of N rounds, counted as bytes moved / ${LIMIT} s;"
+echo "ratios: median [range] of each round's own ratio)"
 echo
 echo "| RTT | loss | linux (at sender) | synack recv | recv/linux | linux (at receiver) | synack send | send/linux |"
 echo "|---|---|---|---|---|---|---|---|"
@@ -313,8 +322,9 @@ for cell in $CELLS; do
     g_l=$(med "gp.$cell.linux") g_r=$(med "gp.$cell.s-recv")
     g_lx=$(med "gp.$cell.linux-rx") g_s=$(med "gp.$cell.s-send")
     echo "| $(label "$cell") | $g_l$(cutoffs "$cell" linux) | $g_r$(cutoffs "$cell" s-recv) |" \
-        "$(ratio "$g_r" "$g_l") | $g_lx$(cutoffs "$cell" linux-rx) | $g_s$(cutoffs "$cell" s-send) |" \
-        "$(ratio "$g_s" "$g_lx") |"
+        "$(paired "$TMP/m.gp.$cell.s-recv" "$TMP/m.gp.$cell.linux") |" \
+        "$g_lx$(cutoffs "$cell" linux-rx) | $g_s$(cutoffs "$cell" s-send) |" \
+        "$(paired "$TMP/m.gp.$cell.s-send" "$TMP/m.gp.$cell.linux-rx") |"
 done
 counters() { # counters CELL TAG KEYS...: "k=v ..." medians
     local c=$1 t=$2 k out=()
@@ -333,7 +343,7 @@ linkc() { echo "$(med "in.$1.$2")/$(med "lost.$1.$2")/$(med "qd.$1.$2")"; }
 for cell in $CELLS; do
     echo "| $(label "$cell") | $(counters "$cell" linux TO FR SR TLP SP DS RS) |" \
         "$(counters "$cell" s-recv TO FR SR TLP SP DS RS) |" \
-        "$(counters "$cell" s-send TO FR RS) TLP -, SP - |" \
+        "$(counters "$cell" s-send TO FR RS TLP), SP - |" \
         "$(linkc "$cell" linux); $(linkc "$cell" s-recv); $(linkc "$cell" s-send) |"
 done
 echo

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # run_tap_bench.sh: the same Linux client against three TCP stacks on
-# equivalent links, interleaved round by round, medians and ratios printed.
+# equivalent links. Every run lasts RUN_S seconds (work / elapsed), the runs
+# of a round go in a random order (seeded, printed), and the tables give
+# each stack's median over the rounds and the median [min-max] of the
+# per-round ratios synack/X.
 #
 #   sudo bench/run_tap_bench.sh [BUILD_DIR]        (default: build/release)
 #
 #   synack  `synack serve --tap` in namespace skt-s-PID, attached to a TAP
 #           device whose Linux side holds 192.0.2.1/24; synack is 192.0.2.2
-#   lwip    bench/lwip_tap_server (Debian's liblwip 2.1.3) the same way in
-#           skt-l-PID
+#   lwip    bench/lwip_tap_server (Debian's liblwip 2.1.3, as packaged:
+#           its lwipopts.h, NO_SYS=0) the same way in skt-l-PID; its two
+#           threads (tcpip and our TAP reader) share SERVER_CPU, and the
+#           reader posts frames to the tcpip thread's mailbox, 128 slots in
+#           the unix port's sys_arch.c: a SYN burst beyond it is dropped
+#           (rx_mbox_full) and waits for the client's 1 s SYN retransmission
 #   linux   Linux's own TCP on both ends: client in skt-a-PID, server
 #           (linux_tcp_peer) in skt-b-PID, joined by a veth pair
 #
@@ -15,24 +22,26 @@
 # Linux end of the link (bulk-source, conn-client), talking to 192.0.2.2.
 # All links: MTU 1500; addresses exist only inside the namespaces.
 #
-# Tests (ports 5001 discard, 5002 echo on every server):
-#   bulk   one connection writes MIB MiB, half-closes, waits for the server's
-#          close: Gbit/s (wall clock) and Gbit/s per CPU-second
-#   conn   CONNS connections, each: connect, 1 byte each way, client closes,
-#          server closes on EOF; once one at a time, once CONC at once
+# Tests (ports 5001 discard, 5002 echo on every server), each RUN_S seconds:
+#   bulk   one connection writes for RUN_S s, half-closes, waits for the
+#          server's close: Gbit/s (wall clock), CPU-seconds per GB
+#   conn   connections for RUN_S s, each: connect, 1 byte each way, client
+#          closes, server closes on EOF; once one at a time, once CONC at
+#          once: conn/s, CPU-seconds per 1000 connections
 #
 # Pinning (taskset, when there are two CPUs): the client on CLIENT_CPU (0),
 # the server on SERVER_CPU (1) -- synack serve, every thread of
 # lwip_tap_server (its tcpip thread and its TAP reader) and the Linux
 # server alike.
 #
-# CPU time: the client's and (Linux server's) own getrusage; for synack and
-# lwIP, utime+stime of the whole process from /proc/PID/stat around the
-# client's run. Kernel work lands on whoever runs it: over a TAP the
-# server's write() carries the frame up through the client's TCP receive
-# path (softirq in the server's context); over veth the sender's softirq
-# runs the receiver's IP/TCP input. So only the sum client+server is
-# comparable, and that is what "per CPU-second" divides by.
+# CPU time: the busy time of CLIENT_CPU and SERVER_CPU from /proc/stat
+# around each run (lib.sh), the same two CPUs for every stack, so kernel
+# work counts wherever it runs: over a TAP the server's write() carries the
+# frame up through the client's TCP receive path (softirq in the server's
+# context); over veth the sender's softirq runs the receiver's IP/TCP
+# input. Beside it, the processes' own: the client's and Linux server's
+# getrusage, utime+stime of the synack or lwIP process (all threads) from
+# /proc/PID/stat around the client's run.
 #
 # Offloads: a TAP without IFF_VNET_HDR offers no checksum offload and no
 # TSO to the Linux client (only GSO/GRO in software), so every frame on the
@@ -52,9 +61,12 @@
 # PROFILE_CONNS (2000) sequential connections, and print its system calls
 # per frame (frames counted on the Linux side of its TAP: ip -s link).
 #
-# Environment: ROUNDS (3), MIB (256), CONNS (20000), CONC (100; 0 skips the
-# concurrent test), CLIENT_CPU (0), SERVER_CPU (1), STEP_TIMEOUT (120 s per
-# program), SYNACK_ARGS (extra arguments for synack serve; --stats), PROFILE (0).
+# Environment: ROUNDS (5), RUN_S (2: seconds per run), CONC (100; 0 skips
+# the concurrent test), CLIENT_CPU (0), SERVER_CPU (1), SEED (the order of
+# the runs; default from the date), STEP_TIMEOUT (60 s per program),
+# SYNACK_ARGS (extra arguments for synack serve; --stats), PROFILE (0),
+# SMOKE=1 (1 round of 0.3 s runs, CONC 10: every code path including
+# PROFILE's, fails on any error or empty cell; not a measurement).
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing binaries, 77 not root.
 set -u
 ME=run_tap_bench.sh
@@ -62,24 +74,33 @@ ME=run_tap_bench.sh
 . "$(dirname "$0")/lib.sh" || exit 2
 
 BUILD_DIR=${1:-build/release}
-ROUNDS=${ROUNDS:-3}
-MIB=${MIB:-256}
-CONNS=${CONNS:-20000}
+SMOKE=${SMOKE:-0}
+ROUNDS=${ROUNDS:-5}
+RUN_S=${RUN_S:-2}
 CONC=${CONC:-100}
 CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
-STEP_TIMEOUT=${STEP_TIMEOUT:-120}
+STEP_TIMEOUT=${STEP_TIMEOUT:-60}
 SYNACK_ARGS=${SYNACK_ARGS---stats}
 PROFILE=${PROFILE:-0}
 PROFILE_MIB=${PROFILE_MIB:-64}
 PROFILE_CONNS=${PROFILE_CONNS:-2000}
+if [ "$SMOKE" = 1 ]; then
+    ROUNDS=1
+    RUN_S=0.3
+    CONC=10
+    PROFILE_MIB=4
+    PROFILE_CONNS=20
+fi
+COMMAND="ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS\" SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
 
 need_root "network namespaces, TAP devices"
-need_numbers ROUNDS MIB CONNS CONC CLIENT_CPU SERVER_CPU STEP_TIMEOUT PROFILE PROFILE_MIB \
-    PROFILE_CONNS
+need_numbers ROUNDS CONC CLIENT_CPU SERVER_CPU STEP_TIMEOUT PROFILE PROFILE_MIB PROFILE_CONNS
 need_range ROUNDS 1 50
+need_seconds RUN_S "$STEP_TIMEOUT"
 need_tools ip timeout pgrep
 [ "$PROFILE" = 1 ] && need_tools strace
+[ "$SMOKE" = 1 ] && need_tools ethtool taskset strace
 
 PEER=$BUILD_DIR/bench/linux_tcp_peer
 LWIP=$BUILD_DIR/bench/lwip_tap_server
@@ -92,6 +113,7 @@ fi
 HAVE_LWIP=1
 if [ ! -x "$LWIP" ]; then
     HAVE_LWIP=0
+    [ "$SMOKE" = 1 ] && { echo "$ME: SMOKE: $LWIP is missing" >&2; exit 1; }
     echo "$ME: $LWIP is missing (liblwip-dev not installed?): lwIP skipped" >&2
 fi
 # synack serve must exist and know --tap (before the port work it prints
@@ -104,6 +126,7 @@ if [ -x "$SYNACK" ]; then
     fi
 fi
 [ $HAVE_SYNACK = 1 ] || echo "$ME: synack skipped: '$SYNACK serve --tap' is not built yet" >&2
+[ "$SMOKE" = 1 ] && [ $HAVE_SYNACK = 0 ] && exit 1
 
 NSS=skt-s-$$ # synack: TAP ts0
 NSL=skt-l-$$ # lwIP:   TAP tl0
@@ -177,11 +200,18 @@ run_client() { # run_client NS OUT ARGS...
     run_fg "$out" "$CLIENT_CPU" ip netns exec "$ns" "$PEER" "$@"
 }
 
-# store TAG TEST CLIENT_OUT SERVER_CPU: record one measurement
+CPUS=$(cpu_list "$CLIENT_CPU" "$SERVER_CPU")
+
+stat_note() { echo "CPUs $STAT_LIST busy $STAT_BUSY_S s (steal $STAT_STEAL_S s)"; }
+delta() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "") printf "%.3f", b - a }'; }
+
+# store TAG TEST CLIENT_OUT SERVER_CPU: record one measurement (the
+# /proc/stat figures are STAT_BUSY_S from the run just ended)
 store() {
-    local tag=$1 test=$2 out=$3 scpu=$4 ccpu
+    local tag=$1 test=$2 out=$3 scpu=$4 ccpu pcpu n
     ccpu=$(field cpu_s "$out")
-    if [ -z "$ccpu" ] || [ -z "$scpu" ]; then
+    pcpu=$(add "$ccpu" "$scpu")
+    if [ -z "$pcpu" ]; then
         echo "$ME: $tag $test failed:" >&2
         cat "$out" >&2
         FAIL=1
@@ -189,26 +219,39 @@ store() {
     fi
     case $test in
     bulk)
+        n=$(field bytes "$out")
         record "bulk_gbps.$tag" "$(field gbps "$out")"
-        record "bulk_gbps_cpu.$tag" "$(gbps_per_cpu "$MIB" "$ccpu" "$scpu")"
-        echo "  $tag bulk: $(field gbps "$out") Gbit/s, CPU client $ccpu s + server $scpu s"
+        record "bulk_cpugb.$tag" "$(per_gb "$STAT_BUSY_S" "$n")"
+        record "bulk_pcpugb.$tag" "$(per_gb "$pcpu" "$n")"
+        echo "  $tag bulk: $(field gbps "$out") Gbit/s, $n bytes; $(stat_note);" \
+            "client $ccpu s + server $scpu s"
         ;;
     conn*)
+        n=$(field conns "$out")
         record "$test.$tag" "$(field conn_per_s "$out")"
-        record "${test}_cpu.$tag" "$(conns_per_cpu "$CONNS" "$ccpu" "$scpu")"
-        echo "  $tag $test: $(field conn_per_s "$out") conn/s, CPU client $ccpu s +" \
-            "server $scpu s, errors $(field errors "$out")"
+        record "${test}_cpuk.$tag" "$(per_kconn "$STAT_BUSY_S" "$n")"
+        record "${test}_pcpuk.$tag" "$(per_kconn "$pcpu" "$n")"
+        echo "  $tag $test: $(field conn_per_s "$out") conn/s, $n connections; $(stat_note);" \
+            "client $ccpu s + server $scpu s, errors $(field errors "$out")"
+        [ "$(field errors "$out")" = 0 ] || { echo "$ME: $tag $test: errors" >&2; FAIL=1; }
         ;;
     esac
-    [ "$(field errors "$out")" = "" ] || [ "$(field errors "$out")" = 0 ] || FAIL=1
 }
 
-# user-space stack behind a TAP: one server process per round, every test
-# against it, CPU sampled from /proc around each client run
-tap_round() { # tap_round TAG NS SERVER_COMMAND...
-    local tag=$1 ns=$2
-    shift 2
-    local srv=$TMP/$tag.srv cli=$TMP/$tag.cli
+client_args() { # client_args TEST: linux_tcp_peer's arguments for one timed test
+    case $1 in
+    bulk) echo "-t $RUN_S bulk-source 192.0.2.2 5001 0" ;;
+    conn*) echo "-t $RUN_S conn-client 192.0.2.2 5002 0 ${1#conn}" ;;
+    esac
+}
+
+# user-space stack behind a TAP: a server for this one test; the CPU of
+# the server process from /proc/PID/stat and of the pinned CPUs from
+# /proc/stat, both around the client's run
+tap_test() { # tap_test TAG NS TEST SERVER_COMMAND...
+    local tag=$1 ns=$2 test=$3
+    shift 3
+    local srv=$TMP/$tag.srv cli=$TMP/$tag.cli c0 c1 args
     start_server "$ns" "$srv" "$@"
     if [ -z "$SRV_REAL" ] || ! wait_tcp "$ns"; then
         echo "$ME: $tag server did not start:" >&2
@@ -217,50 +260,51 @@ tap_round() { # tap_round TAG NS SERVER_COMMAND...
         FAIL=1
         return
     fi
-    local c0 c1 conc
+    read -r -a args <<<"$(client_args "$test")"
     c0=$(cpu_of "$SRV_REAL")
-    run_client "$ns" "$cli" bulk-source 192.0.2.2 5001 "$MIB"
+    stat_begin "$CPUS"
+    run_client "$ns" "$cli" "${args[@]}"
+    stat_end
     c1=$(cpu_of "$SRV_REAL")
-    store "$tag" bulk "$cli" "$(awk -v a="$c0" -v b="$c1" 'BEGIN { if (a != "" && b != "") printf "%.3f", b - a }')"
-    for conc in 1 $CONC; do
-        [ "$conc" = 0 ] && continue
-        c0=$(cpu_of "$SRV_REAL")
-        run_client "$ns" "$cli" conn-client 192.0.2.2 5002 "$CONNS" "$conc"
-        c1=$(cpu_of "$SRV_REAL")
-        store "$tag" "conn$conc" "$cli" \
-            "$(awk -v a="$c0" -v b="$c1" 'BEGIN { if (a != "" && b != "") printf "%.3f", b - a }')"
-    done
     stop_server
-    grep -h "RESULT\|rror\|stats: frames\|stats: opens\|stats: device\|stats: busy" "$srv" |
-        sed "s/^/  $tag server: /" | head -n 6
+    store "$tag" "$test" "$cli" "$(delta "$c0" "$c1")"
+    grep -h "RESULT\|rror\|stats: retrans\|stats: opens" "$srv" | sed "s/^/    $tag server: /" |
+        cut -c 1-160
 }
 
-linux_test() { # linux_test TAG TEST SERVER_ARGS -- CLIENT_ARGS
-    local tag=$1 test=$2
-    shift 2
-    local sargs=() srv=$TMP/linux.srv cli=$TMP/linux.cli
-    while [ "$1" != -- ]; do sargs+=("$1"); shift; done
-    shift
+linux_test() { # linux_test TAG TEST: Linux's server in $NSB, the client in $NSA
+    local tag=$1 test=$2 sargs srv=$TMP/linux.srv cli=$TMP/linux.cli args
+    case $test in
+    bulk) sargs=(bulk-sink 5001) ;;
+    conn*) sargs=(conn-server 5002 0 "${test#conn}") ;;
+    esac
     start_server "$NSB" "$srv" "$PEER" "${sargs[@]}"
-    wait_ready "$srv"
-    run_client "$NSA" "$cli" "$@"
-    reap "$SRV_PID"
+    if ! wait_ready "$srv"; then
+        echo "$ME: linux server did not start:" >&2
+        cat "$srv" >&2
+        stop_server
+        FAIL=1
+        return
+    fi
+    read -r -a args <<<"$(client_args "$test")"
+    stat_begin "$CPUS"
+    run_client "$NSA" "$cli" "${args[@]}"
+    reap "$SRV_PID" || FAIL=1
+    stat_end
     store "$tag" "$test" "$cli" "$(field cpu_s "$srv")"
 }
 
-linux_round() {
-    offloads on
-    linux_test linux bulk bulk-sink 5001 -- bulk-source 192.0.2.2 5001 "$MIB"
-    local conc
-    for conc in 1 $CONC; do
-        [ "$conc" = 0 ] && continue
-        linux_test linux "conn$conc" conn-server 5002 "$CONNS" "$conc" -- \
-            conn-client 192.0.2.2 5002 "$CONNS" "$conc"
-    done
-    if offloads off; then
-        linux_test nooff bulk bulk-sink 5001 -- bulk-source 192.0.2.2 5001 "$MIB"
-        offloads on
-    fi
+run_item() { # run_item STACK:TEST
+    local stack=${1%%:*} test=${1#*:}
+    # shellcheck disable=SC2086 # SYNACK_ARGS: any number of arguments
+    case $stack in
+    synack) tap_test synack "$NSS" "$test" "$SYNACK" serve --tap ts0 --addr 192.0.2.2/24 \
+        --discard 5001 --echo 5002 $SYNACK_ARGS ;;
+    lwip) tap_test lwip "$NSL" "$test" "$LWIP" --tap tl0 --addr 192.0.2.2/24 \
+        --discard 5001 --echo 5002 ;;
+    linux) offloads on; linux_test linux "$test" ;;
+    nooff) offloads off && linux_test nooff "$test"; offloads on ;;
+    esac
 }
 
 # ---- PROFILE=1: system calls per frame ----
@@ -302,7 +346,7 @@ profile_one() { # profile_one TAG NS DEV TEST SERVER_COMMAND...
             printf "  %-16s %10d calls %7.3f per frame\n", $NF, $4, $4 / f }' "$st"
 }
 
-if [ "$PROFILE" = 1 ]; then
+profile_all() {
     echo "PROFILE: bulk $PROFILE_MIB MiB, $PROFILE_CONNS sequential connections, strace -c -f"
     for t in bulk conn; do
         # shellcheck disable=SC2086 # SYNACK_ARGS: any number of arguments
@@ -311,30 +355,51 @@ if [ "$PROFILE" = 1 ]; then
         [ $HAVE_LWIP = 1 ] && profile_one lwip "$NSL" tl0 "$t" "$LWIP" --tap tl0 \
             --addr 192.0.2.2/24 --discard 5001 --echo 5002
     done
+}
+if [ "$PROFILE" = 1 ]; then
+    provenance "$BUILD_DIR" "PROFILE=1 $COMMAND"
+    profile_all
     [ $FAIL = 0 ] || exit 1
     exit 0
 fi
 
-echo "TAP benchmark: $ROUNDS rounds, bulk $MIB MiB, $CONNS connections (1 at a time" \
-    "$([ "$CONC" != 0 ] && echo "and $CONC at once")), MTU 1500"
-echo "pinning: client CPU $CLIENT_CPU, server CPU $SERVER_CPU ($NCPU CPUs online)"
-echo "client: TIME-WAIT off (tcp_max_tw_buckets=0), ports 49152-65535, in every setup"
-for r in $(seq 1 "$ROUNDS"); do
-    echo "round $r/$ROUNDS"
-    # shellcheck disable=SC2086 # SYNACK_ARGS: any number of arguments
-    [ $HAVE_SYNACK = 1 ] && tap_round synack "$NSS" "$SYNACK" serve --tap ts0 \
-        --addr 192.0.2.2/24 --discard 5001 --echo 5002 $SYNACK_ARGS
-    [ $HAVE_LWIP = 1 ] && tap_round lwip "$NSL" "$LWIP" --tap tl0 --addr 192.0.2.2/24 \
-        --discard 5001 --echo 5002
-    linux_round
+STACKS=(linux)
+[ $HAVE_SYNACK = 1 ] && STACKS+=(synack)
+[ $HAVE_LWIP = 1 ] && STACKS+=(lwip)
+ITEMS=()
+for st in "${STACKS[@]}"; do
+    ITEMS+=("$st:bulk" "$st:conn1")
+    [ "$CONC" != 0 ] && ITEMS+=("$st:conn$CONC")
 done
+[ $HAVE_ETHTOOL = 1 ] && ITEMS+=(nooff:bulk)
+
+provenance "$BUILD_DIR" "$COMMAND"
+seed_order
+echo "# TAP benchmark: $ROUNDS rounds of ${RUN_S} s runs: bulk (one connection)," \
+    "connections 1 at a time$([ "$CONC" != 0 ] && echo " and $CONC at once"); MTU 1500"
+echo "# pinning: client CPU $CLIENT_CPU, server CPU $SERVER_CPU (lwIP: both of its threads);" \
+    "/proc/stat CPU time: CPUs $CPUS for every stack"
+echo "# client: TIME-WAIT off (tcp_max_tw_buckets=0), ports 49152-65535, in every setup"
+[ $HAVE_LWIP = 1 ] && echo "# lwip: Debian's liblwip $(dpkg-query -W -f='${Version}' liblwip0 2>/dev/null ||
+    echo '(version unknown)') as packaged (its lwipopts.h), 128-slot tcpip mailbox"
+echo "# background before: $(background_load "$CPUS" 1) busy CPU-s per s on CPUs $CPUS" \
+    "with none of our runs (other jobs; the /proc/stat rows include it)"
+[ "$SMOKE" = 1 ] && profile_all # the smoke run goes through PROFILE's path too
+for r in $(seq 1 "$ROUNDS"); do
+    ROUND=$r
+    shuffle "${ITEMS[@]}"
+    echo "round $r/$ROUNDS order: ${ORDER[*]}"
+    for item in "${ORDER[@]}"; do
+        run_item "$item"
+    done
+done
+echo "# background after: $(background_load "$CPUS" 1) busy CPU-s per s on CPUs $CPUS"
 
 echo
-echo "medians of $ROUNDS rounds; synack and lwip over TAP, linux over veth" \
-    "(linux-nooff: veth TSO/GSO/GRO/checksum offload off)"
+echo "Medians of $ROUNDS rounds; synack and lwip over a TAP, linux over veth (linux-nooff:"
+echo "veth TSO/GSO/GRO and checksum offload off); synack/X: median [min-max] of the"
+echo "per-round ratios (for CPU-s rows below 1 means synack costs less). /proc/stat: busy"
+echo "time of CPUs $CPUS during the run."
 [ $HAVE_SYNACK = 1 ] || echo "(synack skipped: serve --tap not built yet)"
-TABLE_FMT="%-32s %10s %10s %10s %11s %8s %8s %8s\n"
-TABLE_TAGS=(synack lwip linux nooff)
-TABLE_VS=(linux lwip nooff)
-table
-bench_exit
+echo
+tables_and_exit "synack lwip linux nooff" "lwip linux nooff" "synack lwip linux" "lwip linux"

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # run_tcp_bench.sh: synack's TCP benchmark beside Linux's own TCP, measured
-# in the same run, interleaved round by round, medians and ratios printed.
+# in the same run: every run lasts RUN_S seconds (work / elapsed), the runs
+# of a round go in a random order (seeded, printed), and the tables give
+# each stack's median over the rounds and the median [min-max] of the
+# per-round ratios synack/Linux.
 #
 #   sudo bench/run_tcp_bench.sh [BUILD_DIR]        (default: build/release)
 #
@@ -15,8 +18,10 @@
 # LINUX_SERVER_CPU (1). Two communicating Linux processes would normally run
 # on two CPUs, so Linux gets two and synack, which runs both ends in one
 # thread, gets one: wall-clock ratios favour Linux. The "per CPU-second"
-# rows divide by the CPU time actually used (both ends, both stacks) and
-# compare cost rather than speed.
+# rows divide by the CPU time actually used and compare cost rather than
+# speed: the busy time of the run's pinned CPUs from /proc/stat (synack:
+# SYNACK_CPU; Linux: both of its CPUs, so its softirq and ksoftirqd work
+# counts wherever it runs), and beside it the processes' own CPU time.
 #
 # Linux is measured twice for bulk: with the veth defaults (TSO/GSO/GRO and
 # checksum offload: 64 KiB super-packets, no checksum computed at all) and
@@ -35,9 +40,14 @@
 # one-at-a-time rate (~160k/s) sits on the ceiling and spends its time
 # searching for a free port.
 #
-# Environment: ROUNDS (5), MIB (256), CONNS (20000), CONC (1000; 0 skips the
-# concurrent test), TW_MS (20), SYNACK_CPU, LINUX_CLIENT_CPU,
-# LINUX_SERVER_CPU, STEP_TIMEOUT (120 s per program).
+# Every synack bulk run verifies every byte it received (bench_tcp always
+# does) and Linux's sink does the same (-v); the run fails on a difference.
+#
+# Environment: ROUNDS (5), RUN_S (2: seconds per run), CONC (1000; 0 skips
+# the concurrent test), TW_MS (20), SYNACK_CPU, LINUX_CLIENT_CPU,
+# LINUX_SERVER_CPU, SEED (the order of the runs; default from the date),
+# STEP_TIMEOUT (60 s per program), SMOKE=1 (1 round of 0.3 s runs, CONC 50:
+# every code path, fails on any error or empty cell; not a measurement).
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing binaries, 77 not root.
 set -u
 ME=run_tcp_bench.sh
@@ -45,15 +55,21 @@ ME=run_tcp_bench.sh
 . "$(dirname "$0")/lib.sh" || exit 2
 
 BUILD_DIR=${1:-build/release}
+SMOKE=${SMOKE:-0}
 ROUNDS=${ROUNDS:-5}
-MIB=${MIB:-256}
-CONNS=${CONNS:-20000}
+RUN_S=${RUN_S:-2}
 CONC=${CONC:-1000}
 TW_MS=${TW_MS:-20}
 SYNACK_CPU=${SYNACK_CPU:-0}
 LINUX_CLIENT_CPU=${LINUX_CLIENT_CPU:-0}
 LINUX_SERVER_CPU=${LINUX_SERVER_CPU:-1}
-STEP_TIMEOUT=${STEP_TIMEOUT:-120}
+STEP_TIMEOUT=${STEP_TIMEOUT:-60}
+if [ "$SMOKE" = 1 ]; then
+    ROUNDS=1
+    RUN_S=0.3
+    CONC=50
+fi
+COMMAND="ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC TW_MS=$TW_MS SMOKE=$SMOKE bash bench/run_tcp_bench.sh $BUILD_DIR"
 
 need_root "network namespaces"
 BENCH=$BUILD_DIR/bench/bench_tcp
@@ -63,9 +79,11 @@ if [ ! -x "$BENCH" ] || [ ! -x "$PEER" ]; then
     echo "    cmake --preset release && cmake --build --preset release -j2" >&2
     exit 2
 fi
-need_numbers ROUNDS MIB CONNS CONC TW_MS STEP_TIMEOUT
+need_numbers ROUNDS CONC TW_MS STEP_TIMEOUT SYNACK_CPU LINUX_CLIENT_CPU LINUX_SERVER_CPU
 need_range ROUNDS 1 50
+need_seconds RUN_S "$STEP_TIMEOUT"
 need_tools ip timeout
+[ "$SMOKE" = 1 ] && need_tools ethtool taskset
 
 NSA=skb-a-$$
 NSB=skb-b-$$
@@ -81,6 +99,9 @@ if [ -e /proc/sys/net/ipv4/tcp_tw_reuse_delay ] && [ "$TW_MS" -ge 1 ]; then
 else
     LINUX_TW="tw_reuse after the kernel default (1 s)"
 fi
+SYNACK_CPUS=$(cpu_list "$SYNACK_CPU")
+LINUX_CPUS=$(cpu_list "$LINUX_CLIENT_CPU" "$LINUX_SERVER_CPU")
+ALL_CPUS=$(cpu_list "$SYNACK_CPU" "$LINUX_CLIENT_CPU" "$LINUX_SERVER_CPU")
 
 # start_server NAME ARGS...: the server in $NSB, pinned; waits for READY
 start_server() {
@@ -93,99 +114,136 @@ start_server() {
     return 1
 }
 
-wait_server() { reap "$SRV_PID"; }
-
 run_client() { # run_client OUT ARGS...
     local out=$1
     shift
     run_fg "$out" "$LINUX_CLIENT_CPU" ip netns exec "$NSA" "$PEER" "$@"
 }
 
-linux_bulk() { # linux_bulk TAG
-    local tag=$1
-    start_server bulk bulk-sink 5001 || { FAIL=1; return; }
-    run_client "$TMP/bulk.cli" bulk-source 192.0.2.2 5001 "$MIB" || FAIL=1
-    wait_server || FAIL=1
-    local wall cpu1 cpu2
-    wall=$(field wall_s "$TMP/bulk.cli")
-    cpu1=$(field cpu_s "$TMP/bulk.cli")
-    cpu2=$(field cpu_s "$TMP/bulk.srv")
-    if [ -z "$wall" ] || [ -z "$cpu1" ] || [ -z "$cpu2" ]; then
-        echo "$ME: linux bulk ($tag) failed:" >&2
-        cat "$TMP/bulk.cli" "$TMP/bulk.srv" >&2
-        FAIL=1
-        return
-    fi
-    record "bulk_gbps.$tag" "$(field gbps "$TMP/bulk.cli")"
-    record "bulk_gbps_cpu.$tag" "$(gbps_per_cpu "$MIB" "$cpu1" "$cpu2")"
-    echo "  linux($tag) bulk: $(field gbps "$TMP/bulk.cli") Gbit/s, CPU ${cpu1}+${cpu2} s"
+failed() { # failed WHAT FILE...: report a failed run with its output
+    local what=$1
+    shift
+    echo "$ME: $what failed:" >&2
+    cat "$@" >&2
+    FAIL=1
 }
 
-linux_conn() { # linux_conn TAG CONC
-    local tag=$1 conc=$2
-    start_server conn conn-server 5002 "$CONNS" "$conc" || { FAIL=1; return; }
-    run_client "$TMP/conn.cli" conn-client 192.0.2.2 5002 "$CONNS" "$conc" || FAIL=1
-    wait_server || FAIL=1
-    local rate cpu1 cpu2
-    rate=$(field conn_per_s "$TMP/conn.cli")
-    cpu1=$(field cpu_s "$TMP/conn.cli")
-    cpu2=$(field cpu_s "$TMP/conn.srv")
-    if [ -z "$rate" ] || [ -z "$cpu2" ]; then
-        echo "$ME: linux conn (conc $conc) failed:" >&2
-        cat "$TMP/conn.cli" "$TMP/conn.srv" >&2
-        FAIL=1
-        return
-    fi
-    record "conn$conc.$tag" "$rate"
-    record "conn${conc}_cpu.$tag" "$(conns_per_cpu "$CONNS" "$cpu1" "$cpu2")"
-    echo "  linux($tag) conn (conc $conc): $rate conn/s, CPU ${cpu1}+${cpu2} s," \
-        "port stalls $(field port_stalls "$TMP/conn.cli")"
+stat_note() { echo "CPUs $STAT_LIST busy $STAT_BUSY_S s (steal $STAT_STEAL_S s)"; }
+
+# record_bulk TAG OUT CPU_S: Gbit/s from OUT, cost from /proc/stat and CPU_S
+record_bulk() {
+    local tag=$1 out=$2 pcpu=$3 bytes
+    bytes=$(field bytes "$out")
+    record "bulk_gbps.$tag" "$(field gbps "$out")"
+    record "bulk_cpugb.$tag" "$(per_gb "$STAT_BUSY_S" "$bytes")"
+    record "bulk_pcpugb.$tag" "$(per_gb "$pcpu" "$bytes")"
+    echo "  $tag bulk: $(field gbps "$out") Gbit/s, $bytes bytes verified; $(stat_note);" \
+        "processes $pcpu s"
 }
 
-synack_round() {
+record_conn() { # record_conn TAG CONC OUT CPU_S
+    local tag=$1 conc=$2 out=$3 pcpu=$4 n
+    n=$(field conns "$out")
+    record "conn$conc.$tag" "$(field conn_per_s "$out")"
+    record "conn${conc}_cpuk.$tag" "$(per_kconn "$STAT_BUSY_S" "$n")"
+    record "conn${conc}_pcpuk.$tag" "$(per_kconn "$pcpu" "$n")"
+    echo "  $tag conn (conc $conc): $(field conn_per_s "$out") conn/s, $n connections;" \
+        "$(stat_note); processes $pcpu s; port stalls $(field port_stalls "$out")"
+}
+
+synack_bulk() {
     local out=$TMP/synack.out
-    run_fg "$out" "$SYNACK_CPU" "$BENCH" bulk --mib "$MIB" || { FAIL=1; cat "$out" >&2; }
-    record bulk_gbps.synack "$(field gbps "$out")"
-    record bulk_gbps_cpu.synack "$(field gbps_per_cpu "$out")"
-    echo "  synack bulk: $(field gbps "$out") Gbit/s, CPU $(field cpu_s "$out") s"
-    local conc
-    for conc in 1 $CONC; do
-        [ "$conc" = 0 ] && continue
-        run_fg "$out" "$SYNACK_CPU" "$BENCH" conn --conns "$CONNS" --conc "$conc" \
-            --tw-ms "$TW_MS" || { FAIL=1; cat "$out" >&2; }
-        record "conn$conc.synack" "$(field conn_per_s "$out")"
-        record "conn${conc}_cpu.synack" "$(field conn_per_cpu_s "$out")"
-        echo "  synack conn (conc $conc): $(field conn_per_s "$out") conn/s," \
-            "CPU $(field cpu_s "$out") s, port stalls $(field port_stalls "$out")"
-    done
-}
-
-linux_round() {
-    offloads on
-    linux_bulk linux
-    linux_conn linux 1
-    [ "$CONC" != 0 ] && linux_conn linux "$CONC"
-    if offloads off; then
-        linux_bulk nooff
-        offloads on
+    stat_begin "$SYNACK_CPUS"
+    run_fg "$out" "$SYNACK_CPU" "$BENCH" bulk --seconds "$RUN_S" --timeout "$STEP_TIMEOUT"
+    local rc=$?
+    stat_end
+    if [ $rc != 0 ] || [ "$(field verified "$out")" != yes ]; then
+        failed "synack bulk (exit $rc)" "$out"
+        return
     fi
+    record_bulk synack "$out" "$(field cpu_s "$out")"
 }
 
-echo "synack vs Linux TCP: $ROUNDS rounds, bulk $MIB MiB, $CONNS connections" \
-    "(1 at a time$([ "$CONC" != 0 ] && echo ", and $CONC at once")), MTU 1500"
-echo "pinning: synack CPU $SYNACK_CPU; linux client CPU $LINUX_CLIENT_CPU," \
-    "server CPU $LINUX_SERVER_CPU ($NCPU CPUs online)"
-echo "TIME-WAIT: synack ${TW_MS} ms; linux 60 s with $LINUX_TW; ports 49152-65535 for both"
+synack_conn() { # synack_conn CONC
+    local out=$TMP/synack.out
+    stat_begin "$SYNACK_CPUS"
+    run_fg "$out" "$SYNACK_CPU" "$BENCH" conn --seconds "$RUN_S" --conc "$1" \
+        --tw-ms "$TW_MS" --timeout "$STEP_TIMEOUT"
+    local rc=$?
+    stat_end
+    if [ $rc != 0 ] || [ -z "$(field conns "$out")" ]; then
+        failed "synack conn (conc $1, exit $rc)" "$out"
+        return
+    fi
+    record_conn synack "$1" "$out" "$(field cpu_s "$out")"
+}
+
+linux_bulk() { # linux_bulk TAG: the sink verifies every byte (-v)
+    local tag=$1 cli=$TMP/bulk.cli srv=$TMP/bulk.srv rc=0
+    start_server bulk -v bulk-sink 5001 || { FAIL=1; return; }
+    stat_begin "$LINUX_CPUS"
+    run_client "$cli" -t "$RUN_S" bulk-source 192.0.2.2 5001 0 || rc=1
+    reap "$SRV_PID" || rc=1
+    stat_end
+    if [ $rc != 0 ] || [ "$(field verified "$srv")" != yes ]; then
+        failed "linux bulk ($tag)" "$cli" "$srv"
+        return
+    fi
+    record_bulk "$tag" "$cli" "$(add "$(field cpu_s "$cli")" "$(field cpu_s "$srv")")"
+}
+
+linux_conn() { # linux_conn CONC
+    local conc=$1 cli=$TMP/conn.cli srv=$TMP/conn.srv rc=0
+    start_server conn conn-server 5002 0 "$conc" || { FAIL=1; return; }
+    stat_begin "$LINUX_CPUS"
+    run_client "$cli" -t "$RUN_S" conn-client 192.0.2.2 5002 0 "$conc" || rc=1
+    reap "$SRV_PID" || rc=1
+    stat_end
+    if [ $rc != 0 ] || [ "$(field errors "$cli")" != 0 ]; then
+        failed "linux conn (conc $conc)" "$cli" "$srv"
+        return
+    fi
+    record_conn linux "$conc" "$cli" "$(add "$(field cpu_s "$cli")" "$(field cpu_s "$srv")")"
+}
+
+run_item() { # run_item STACK:TEST
+    case $1 in
+    synack:bulk) synack_bulk ;;
+    synack:conn*) synack_conn "${1#synack:conn}" ;;
+    linux:bulk) offloads on; linux_bulk linux ;;
+    nooff:bulk) offloads off && linux_bulk nooff; offloads on ;;
+    linux:conn*) offloads on; linux_conn "${1#linux:conn}" ;;
+    *) echo "$ME: unknown run $1" >&2; FAIL=1 ;;
+    esac
+}
+
+ITEMS=(synack:bulk synack:conn1 linux:bulk linux:conn1)
+[ "$CONC" != 0 ] && ITEMS+=("synack:conn$CONC" "linux:conn$CONC")
+[ $HAVE_ETHTOOL = 1 ] && ITEMS+=(nooff:bulk)
+
+provenance "$BUILD_DIR" "$COMMAND"
+seed_order
+echo "# synack vs Linux TCP: $ROUNDS rounds of ${RUN_S} s runs: bulk (one connection)," \
+    "connections 1 at a time$([ "$CONC" != 0 ] && echo " and $CONC at once"); MTU 1500"
+echo "# pinning: synack CPU $SYNACK_CPU; linux client CPU $LINUX_CLIENT_CPU," \
+    "server CPU $LINUX_SERVER_CPU; /proc/stat CPU time: synack CPUs $SYNACK_CPUS," \
+    "linux CPUs $LINUX_CPUS"
+echo "# TIME-WAIT: synack ${TW_MS} ms; linux 60 s with $LINUX_TW; ports 49152-65535 for both"
+echo "# background before: $(background_load "$ALL_CPUS" 1) busy CPU-s per s on CPUs" \
+    "$ALL_CPUS with none of our runs (other jobs; the /proc/stat rows include it)"
 for r in $(seq 1 "$ROUNDS"); do
-    echo "round $r/$ROUNDS"
-    synack_round
-    linux_round
+    ROUND=$r
+    shuffle "${ITEMS[@]}"
+    echo "round $r/$ROUNDS order: ${ORDER[*]}"
+    for item in "${ORDER[@]}"; do
+        run_item "$item"
+    done
 done
+echo "# background after: $(background_load "$ALL_CPUS" 1) busy CPU-s per s on CPUs $ALL_CPUS"
 
 echo
-echo "medians of $ROUNDS rounds (linux-nooff: veth TSO/GSO/GRO/checksum offload off)"
-TABLE_FMT="%-34s %10s %10s %12s %8s %10s\n"
-TABLE_TAGS=(synack linux nooff)
-TABLE_VS=(linux nooff)
-table
-bench_exit
+echo "Medians of $ROUNDS rounds; synack/X: median [min-max] of the per-round ratios"
+echo "(for CPU-s rows below 1 means synack costs less). linux-nooff: veth TSO/GSO/GRO and"
+echo "checksum offload off. /proc/stat: busy time of the run's pinned CPUs."
+echo
+tables_and_exit "synack linux nooff" "linux nooff" "synack linux" "linux"

@@ -2,7 +2,7 @@
 # baseline. Included from bench/CMakeLists.txt.
 add_executable(bench_tcp ${CMAKE_CURRENT_LIST_DIR}/bench_tcp.c)
 target_include_directories(bench_tcp PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/port)
-target_link_libraries(bench_tcp PRIVATE synack synack_posix)
+target_link_libraries(bench_tcp PRIVATE synack synack_posix bench_provenance)
 
 # Plain BSD sockets: Linux's own TCP, driven by bench/run_tcp_bench.sh in two
 # network namespaces. It does not use synack.

@@ -3,12 +3,15 @@
  * is either a frame delivered to the stack (with the IPv4 and TCP checksums
  * fixed up, so the fuzzer reaches the state machine instead of stopping at
  * the checksum), a time step, or an application call. After every step the
- * stack's output is drained and the invariants are checked through the
- * public API: snd_una <= snd_nxt <= snd_max, buffers within their limits,
- * poll_at never in the past once output is drained. */
+ * stack's output is drained, poll_at must not be in the past, and every
+ * live TCB (accepted, unaccepted, closed by the application and finishing
+ * in the background, listeners) and the tables that index them are checked
+ * by fuzz_tcb_check.h; the active connection's public info must agree with
+ * its TCB. */
 #include "base/bytes.h"
 #include "base/checksum.h"
 #include "fuzz_common.h"
+#include "fuzz_tcb_check.h"
 #include "synack/synack.h"
 #include "wire/ipv4.h"
 #include "wire/tcp_hdr.h"
@@ -18,21 +21,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int32_t seq_diff(uint32_t a, uint32_t b)
-{
-    return (int32_t)(a - b);
-}
-
+/* What sk_tcp_get_info reports for the application's connection is its
+ * TCB (a stale handle is refused: the TCB walk covers what follows). */
 static void check_conn(sk_stack *s, sk_sock c)
 {
     sk_tcp_info in;
-    if (sk_tcp_get_info(s, c, &in) != 0)
+    if (sk_tcp_get_info(s, c, &in) != 0) {
+        CHECK(sk_stack_tcb(s, c) == NULL);
         return;
-    if (in.state == SK_TCP_CLOSED || in.state == SK_TCP_LISTEN)
-        return;
-    CHECK(seq_diff(in.snd_nxt, in.snd_una) >= 0);
-    CHECK(seq_diff(in.snd_max, in.snd_nxt) >= 0);
-    CHECK(in.sndbuf_used <= 4096 && in.rcvbuf_used <= 4096);
+    }
+    const sk_tcb *t = sk_stack_tcb(s, c);
+    CHECK(t != NULL && (t->flags & SK_TF_APP_HELD) && in.state == t->state);
+    CHECK(in.snd_una == t->snd_una.v && in.snd_nxt == t->snd_nxt.v && in.snd_max == t->snd_max.v);
+    CHECK(in.sndbuf_used == t->sndbuf.len && in.rcvbuf_used == t->rcvbuf.len);
 }
 
 /* Make a fuzzed IPv4+TCP frame acceptable up to the TCP parser. */
@@ -50,10 +51,13 @@ static size_t fix_frame(const uint8_t *p, size_t n, uint8_t *buf, size_t cap)
     ip.dst = sk_ip4_make(10, 0, 0, 2);
     sk_ip4_emit(&ip, buf, cap);
     memcpy(buf + 20, p, n);
-    /* keep the fuzzer's ports pointed at our sockets most of the time */
+    /* keep the fuzzer's ports pointed at our sockets most of the time: the
+     * listener when bit 1 of the second byte is set, else the connection
+     * (that bit is read before the source port overwrites it) */
     if (buf[20] & 1) {
+        uint16_t dport = (buf[21] & 2) ? 80 : 40000;
         sk_store_be16(buf + 20, 5000);
-        sk_store_be16(buf + 22, (buf[21] & 2) ? 80 : 40000);
+        sk_store_be16(buf + 22, dport);
     }
     sk_tcp_fill_checksum4(ip.src, ip.dst, buf + 20, n);
     return total;
@@ -117,9 +121,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             app_call(s, now, len, &c, l);
         }
         uint64_t at = fz_drain(s, now);
-        if (kind >= 0xa0 && kind < 0xd0 && at != SK_NEVER && at > now && at - now < 5000000)
-            now = at; /* let timers fire */
+        fz_check_stack(s, now);
         check_conn(s, c);
+        if (kind >= 0xa0 && kind < 0xd0 && at != SK_NEVER && at > now && at - now < 5000000)
+            now = at; /* let timers fire (at the next step's drain) */
     }
     fz_finish(s);
     return 0;

@@ -48,6 +48,10 @@ write(d, "icmp_echo", b"\x03" + icmp)
 write(d, "tcp_syn_opts", b"\x04" + syn)
 write(d, "tcp_sack", b"\x04" + tcp(A, B, 5000, 80, 1, 2, 0x10, 100, SACK_OPTS))
 write(d, "tcp_data", b"\x04" + tcp(A, B, 5000, 80, 1, 2, 0x18, 100, b"", b"hello"))
+# timestamps beside three SACK blocks (the most that fit, RFC 2018 §3)
+TS_SACK3 = bytes([1, 1, 8, 10]) + struct.pack("!II", 7, 9) + bytes([1, 1, 5, 26]) + \
+    struct.pack("!IIIIII", 100, 200, 300, 400, 500, 600)
+write(d, "tcp_ts_sack3", b"\x04" + tcp(A, B, 5000, 80, 1, 2, 0x10, 100, TS_SACK3))
 
 # Stack scripts: records are (kind, len, bytes); odd kinds < 0xa0 get the IPv4
 # header and checksums fixed by the target, 0xa0.. advance time, 0xd0.. app calls.
@@ -55,13 +59,75 @@ def rec_frame(tcp_seg):
     return bytes([0x01, len(tcp_seg)]) + tcp_seg
 
 d = "fuzz/corpus/stack"
-# a passive open on port 80 (source port forced to 5000 by the target when
-# the first byte is odd: use a raw TCP segment whose first byte is odd)
-syn80 = struct.pack("!HHIIBBHHH", 5001, 80, 1000, 0, 0x50, 0x02, 65535, 0, 0)
-ack80 = struct.pack("!HHIIBBHHH", 5001, 80, 1001, 8001, 0x50, 0x10, 65535, 0, 0)
-data80 = struct.pack("!HHIIBBHHH", 5001, 80, 1001, 8001, 0x50, 0x18, 65535, 0, 0) + b"GET /"
+# The target forces the ports of a frame whose first byte is odd: source
+# 5000, destination 80 when bit 1 of the second byte is set, else 40000.
+# 5003 = 0x138b reaches the listener on port 80, 5001 = 0x1389 the active
+# connection on port 40000.
+def seg(sport, dport, seq, ack, flags, data=b""):
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 0x50, flags, 65535, 0, 0) + data
+
+def app(op):
+    return bytes([0xd0, op])
+
+def wait(steps):  # 2.55 s each
+    return bytes([0xcf, 255]) * steps
+
+SYN, FIN, RST, ACK, PA, FA = 0x02, 0x11, 0x04, 0x10, 0x18, 0x11
+CLOSE, ACCEPT_SEND_CLOSE = 4, 0x44  # app_call: op % 6 == 4; op % 6 == 2 with 0x40
+# a passive open on port 80 (the listener's fixed ISN is 8000)
+syn80 = seg(5003, 80, 1000, 0, SYN)
+ack80 = seg(5003, 80, 1001, 8001, ACK)
+data80 = seg(5003, 80, 1001, 8001, PA, b"GET /")
 write(d, "passive_open", rec_frame(syn80) + rec_frame(ack80) + bytes([0xd2, 2]) + rec_frame(data80))
-# the active connection: SYN-ACK from 10.0.0.1:5000 to port 40000
-synack = struct.pack("!HHIIBBHHH", 5001, 40000, 7000, 1001, 0x50, 0x12, 65535, 0, 0)
+# the active connection: SYN-ACK from 10.0.0.1:5000 to port 40000 (our ISN 1000)
+synack = seg(5001, 40000, 7000, 1001, 0x12)
 write(d, "active_open", rec_frame(synack) + bytes([0xd0, 20, 0xb0, 50]))
 write(d, "timeouts", bytes([0xd0, 30, 0xc0, 200, 0xc0, 200, 0xc0, 200]))
+# closes: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT (expiring); CLOSE-WAIT, LAST-ACK;
+# CLOSING; an accepted child closed by the application at once
+write(d, "close_active", rec_frame(synack) + app(CLOSE) + rec_frame(seg(5001, 40000, 7001, 1002, ACK))
+      + rec_frame(seg(5001, 40000, 7001, 1002, FA)) + wait(25))
+write(d, "close_passive", rec_frame(synack) + rec_frame(seg(5001, 40000, 7001, 1001, FA)) + app(CLOSE)
+      + rec_frame(seg(5001, 40000, 7002, 1002, ACK)))
+write(d, "close_simultaneous", rec_frame(synack) + app(CLOSE) + rec_frame(seg(5001, 40000, 7001, 1001, FA))
+      + rec_frame(seg(5001, 40000, 7002, 1002, ACK)) + wait(25))
+write(d, "close_accepted", rec_frame(syn80) + rec_frame(ack80) + app(ACCEPT_SEND_CLOSE)
+      + rec_frame(seg(5003, 80, 1001, 8102, ACK)) + rec_frame(seg(5003, 80, 1001, 8102, FA)) + wait(25))
+# out-of-order data held for reassembly, then the hole filled
+write(d, "reassembly", rec_frame(synack) + rec_frame(seg(5001, 40000, 7011, 1001, PA, b"x" * 20))
+      + rec_frame(seg(5001, 40000, 7001, 1001, PA, b"y" * 10)) + app(1))
+
+# SACK (RFC 2018, 2883) and timestamps (RFC 7323): segments with options.
+# Source port 4867 (0x1303) is odd with bit 1 of the low byte set: the
+# target points it at port 80.
+def oseg(sport, dport, seq, ack, flags, opts=b"", data=b""):
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, ack, ((20 + len(opts)) // 4) << 4,
+                       flags, 65535, 0, 0) + opts + data
+
+def ts(val, ecr):
+    return bytes([1, 1, 8, 10]) + struct.pack("!II", val, ecr)
+
+def sack(*blocks):
+    b = bytes([1, 1, 5, 2 + 8 * len(blocks)])
+    return b + b"".join(struct.pack("!II", l, r) for l, r in blocks)
+
+SYN_SACK_TS = bytes([2, 4, 5, 0xB4, 4, 2, 8, 10]) + struct.pack("!II", 100, 0) + bytes([1, 3, 3, 7])
+P = 4867
+write(d, "passive_sack_ts",
+      rec_frame(oseg(P, 80, 1000, 0, 0x02, SYN_SACK_TS)) +
+      rec_frame(oseg(P, 80, 1001, 8001, 0x10, ts(101, 1))) +
+      rec_frame(oseg(P, 80, 1101, 8001, 0x18, ts(102, 1), b"later")) +       # out of order: SACK
+      rec_frame(oseg(P, 80, 1201, 8001, 0x18, ts(103, 1), b"after")) +       # a second block
+      rec_frame(oseg(P, 80, 1101, 8001, 0x18, ts(104, 1), b"later")) +       # held again: DSACK
+      rec_frame(oseg(P, 80, 1001, 8001, 0x18, ts(105, 1), b"x" * 100)) +     # fills the holes
+      rec_frame(oseg(P, 80, 1001, 8001, 0x18, ts(106, 1), b"x" * 100)) +     # below rcv_nxt: DSACK
+      rec_frame(oseg(P, 80, 1206, 8001, 0x18, ts(50, 1), b"old")) +          # PAWS
+      rec_frame(oseg(P, 80, 1206, 8001, 0x18, b"", b"nots")) +               # no timestamps
+      bytes([0xa0, 100]) +
+      rec_frame(oseg(P, 80, 1206, 8001, 0x14, ts(1, 0))))                    # RST, old TSval
+write(d, "active_sack_ts",
+      rec_frame(oseg(5001, 40000, 7000, 1001, 0x12, SYN_SACK_TS)) +
+      bytes([0xd0, 198, 0xa0, 1]) +                                        # send 594 bytes
+      rec_frame(oseg(5001, 40000, 7001, 1001, 0x10, ts(110, 1) + sack((1101, 1201), (9000, 9100)))) +
+      rec_frame(oseg(5001, 40000, 7001, 1101, 0x10, ts(111, 1) + sack((1001, 1101), (1151, 1201)))) +
+      bytes([0xb0, 200]))

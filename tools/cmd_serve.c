@@ -464,25 +464,30 @@ static void sweep_idle(server *sv)
 
 /* ---- start-up and shutdown ---- */
 
+/* Listen on every service's port, then print the readiness line
+ * ("synack serve: listening on ...") that scripts wait for: it appears only
+ * once every listener exists (the device is already open), and never when
+ * one fails, which prints an error and makes serve exit 1. */
 static int start_listeners(server *sv)
 {
     sk_listen_opts lo = {.backlog = 1024};
-    char ip[16];
-    fprintf(sv->log, "synack serve: %s %s, synack at %s/%u:", sv->net.dev.kind == SK_DEV_TAP ?
-            "TAP" : "TUN", sv->net.dev.name, sk_ip4_to_str(sv->net.opts->addr, ip, sizeof ip),
-            sv->net.opts->prefix_len);
     for (int k = 0; k < SVC__COUNT; k++) {
         if (!sv->on[k])
             continue;
         int r = sk_tcp_listen(sv->stack, sv->port[k], &lo, &sv->listener[k]);
         if (r != 0) {
-            fputc('\n', sv->log);
             tool_error(CMD, "cannot listen on port %u for %s: %s", sv->port[k], svc_opt[k] + 2,
                        sk_strerror(r));
             return -1;
         }
-        fprintf(sv->log, " %s on %u", svc_opt[k] + 2, sv->port[k]);
     }
+    char ip[16];
+    fprintf(sv->log, "synack serve: listening on %s %s, synack at %s/%u:",
+            sv->net.dev.kind == SK_DEV_TAP ? "TAP" : "TUN", sv->net.dev.name,
+            sk_ip4_to_str(sv->net.opts->addr, ip, sizeof ip), sv->net.opts->prefix_len);
+    for (int k = 0; k < SVC__COUNT; k++)
+        if (sv->on[k])
+            fprintf(sv->log, " %s on %u", svc_opt[k] + 2, sv->port[k]);
     fprintf(sv->log, "\n");
     fflush(sv->log);
     return 0;

@@ -85,6 +85,39 @@ enum sk_tcp_state {
     SK_TCP__STATE_COUNT
 };
 
+/* Why a segment was sent again: the cause of an SK_TRACE_RETRANSMIT event,
+ * and the index of sk_stats.retransmits_by_cause. Set by the path that
+ * scheduled the resend (the timer, the ACK that revealed a loss), never
+ * guessed afterwards. X(name, short name, text).
+ * A zero-window probe repeated by the persist timer is not a retransmission
+ * (its byte lies past the window, not in flight); WINDOW_PROBE is that byte
+ * sent again in the first segment once the window opens. */
+#define SK_REXMIT_CAUSES(X)                                                                        \
+    X(NONE, "none", "not a retransmission")                                                        \
+    X(TIMEOUT, "timeout",                                                                          \
+      "after a retransmission timeout (RFC 6298 §5.4), the go-back-N resends of the same timeout " \
+      "included")                                                                                  \
+    X(FAST, "fast", "three duplicate ACKs: fast retransmit (RFC 5681 §3.2)")                       \
+    X(PARTIAL_ACK, "partial-ack", "a partial ACK during fast recovery (RFC 6582 §3.2 step 5)")    \
+    X(SACK, "sack", "SACK-based loss detection (RFC 6675)")                                        \
+    X(RACK, "rack", "RACK time-based loss detection (RFC 8985)")                                   \
+    X(TLP, "tlp", "tail loss probe (RFC 8985 §7)")                                                 \
+    X(WINDOW_PROBE, "window-probe", "the byte of a zero-window probe, sent again as the window opened") \
+    X(SYN, "syn", "SYN or SYN,ACK sent again (its timer, or the peer's SYN again)")              \
+    X(PMTU, "pmtu", "the path MTU shrank: resent in smaller segments (RFC 1191, RFC 5927)")
+
+enum sk_rexmit_cause {
+#define SK_REXMIT_ENUM_(name, shortname, text) SK_REXMIT_##name,
+    SK_REXMIT_CAUSES(SK_REXMIT_ENUM_)
+#undef SK_REXMIT_ENUM_
+    SK_REXMIT__COUNT
+};
+
+/* "fast", "partial-ack" ... ("?" when out of range). */
+const char *sk_rexmit_cause_name(enum sk_rexmit_cause c);
+/* The sentence above ("unknown retransmission cause" when out of range). */
+const char *sk_rexmit_cause_str(enum sk_rexmit_cause c);
+
 /* The fields of a TCP segment as the trace reports it (host order). */
 typedef struct {
     sk_endpoint src;
@@ -113,6 +146,8 @@ typedef struct {
     enum sk_timer_kind timer;  /* TIMER */
     uint32_t rtt_us, srtt_us, rttvar_us, rto_us; /* RTT */
     int drop_reason;           /* DROP: an SK_DROP_* value */
+    enum sk_rexmit_cause rexmit_cause; /* RETRANSMIT: why; SK_REXMIT_NONE otherwise */
+    sk_endpoint local, remote; /* the connection's ends when sock is set */
 } sk_trace_event;
 
 typedef void (*sk_trace_fn)(void *ctx, const sk_trace_event *ev);
@@ -136,12 +171,23 @@ typedef struct {
     uint32_t sndbuf;        /* per-connection send buffer limit, default 256 KiB */
     uint32_t rcvbuf;        /* per-connection receive buffer limit, default 256 KiB */
     bool window_scaling;    /* RFC 7323 window scale option, default on */
+    bool sack;              /* RFC 2018 SACK-permitted on SYNs and SACK blocks, default on */
+    bool timestamps;        /* RFC 7323 timestamps (RTTM, PAWS), default on */
     uint64_t seed;          /* keys ISNs, ephemeral ports and hashes */
     sk_allocator alloc;     /* required */
 
+    /* Congestion control: "cubic" (RFC 9438 with HyStart++, RFC 9406) or
+     * "newreno" (RFC 5681, RFC 6582); NULL means "cubic". An unknown name
+     * fails sk_stack_create with SK_ENOENT. Per connection: sk_tcp_set_cc. */
+    const char *congestion_control;
+    /* Initial window in segments (RFC 6928: min(N*MSS, max(2*MSS,
+     * N*1460)) bytes), default 10, at most SK_IW_SEGMENTS_MAX; 0 selects
+     * RFC 5681 §3.1's 2 to 4 segments. */
+    uint8_t initial_window_segments;
+
     /* RFC 6298 retransmission timer */
     uint32_t rto_initial_us; /* default 1 s */
-    uint32_t rto_min_us;     /* default 1 s (RFC 6298 §2.4) */
+    uint32_t rto_min_us;     /* default 1 s (RFC 6298 §2.4 SHOULD; see docs/rfc-coverage.md) */
     uint32_t rto_max_us;     /* default 60 s */
     uint8_t max_retries;     /* data retransmissions before ETIMEDOUT, default 12 */
     uint8_t syn_retries;     /* SYN retransmissions before ETIMEDOUT, default 6 */
@@ -168,12 +214,16 @@ typedef struct {
     void *trace_ctx;
 } sk_stack_config;
 
+#define SK_IW_SEGMENTS_MAX 64
+
 /* Fill `cfg` with the defaults above (addresses zero, no allocator). */
 void sk_stack_config_default(sk_stack_config *cfg);
 
 /* Create a stack; SK_EINVAL for a bad configuration (with no allocator,
  * mtu < 68, max_sockets 0, Ethernet with a multicast MAC or no ARP cache,
- * an address that is not one host, a gateway off the link ...), SK_ENOTSUP for an unknown link type, SK_ENOMEM when allocation
+ * an address that is not one host, a gateway off the link, an initial
+ * window over SK_IW_SEGMENTS_MAX ...), SK_ENOENT for an unknown congestion
+ * control name, SK_ENOTSUP for an unknown link type, SK_ENOMEM when allocation
  * fails. On Ethernet the first sk_stack_output sends a gratuitous ARP. */
 int sk_stack_create(const sk_stack_config *cfg, sk_stack **out);
 /* Free the stack and every socket (no segments are sent). NULL is ignored. */
@@ -245,6 +295,12 @@ enum sk_sockopt {
     SK_SO_KEEPCNT,        /* probes before the connection is dropped, default 9 */
 };
 int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value);
+/* Choose the congestion control algorithm of one connection, like Linux's
+ * TCP_CONGESTION: "cubic" or "newreno". On a listener it applies to the
+ * connections it accepts afterwards. A live connection keeps its cwnd and
+ * ssthresh; the new algorithm starts with fresh state. SK_EINVAL for a NULL
+ * name, SK_ENOENT for an unknown one. */
+int sk_tcp_set_cc(sk_stack *s, sk_sock sock, const char *name);
 
 /* Readiness bits */
 enum {
@@ -278,6 +334,8 @@ typedef struct {
     uint8_t snd_wscale, rcv_wscale;
     uint32_t srtt_us, rttvar_us, rto_us;
     uint32_t cwnd, ssthresh;
+    const char *cc;       /* congestion control algorithm ("cubic", "newreno"), static */
+    uint32_t min_rtt_us;  /* windowed minimum RTT, 0: no sample yet */
     uint32_t unacked;     /* bytes in flight */
     size_t sndbuf_used, rcvbuf_used;
     uint32_t retransmits; /* segments retransmitted on this connection */
@@ -307,6 +365,7 @@ typedef struct {
     uint64_t dup_acks_in;
     uint64_t ooo_segments;            /* out-of-order segments queued */
     uint64_t opts_malformed;          /* segments with a malformed option list */
+    uint64_t acks_merged;             /* owed ACKs merged into a later one: queue full */
     /* interface layer */
     uint64_t arp_requests_in, arp_replies_in;
     uint64_t arp_requests_out, arp_replies_out; /* requests include gratuitous ARP */
@@ -320,8 +379,16 @@ typedef struct {
     uint64_t icmp_unreach_out, icmp_time_exceeded_out;
     uint64_t icmp_rate_limited;       /* ICMP errors we did not send (token bucket empty) */
     uint64_t pmtu_lowered;            /* connections whose MSS a valid frag-needed lowered */
+    /* SACK (RFC 2018, RFC 2883) and timestamps (RFC 7323) */
+    uint64_t sack_blocks_in;          /* SACK blocks taken from arriving ACKs */
+    uint64_t sack_blocks_bad;         /* ignored: not within [snd_una, snd_max] */
+    uint64_t dsack_in, dsack_out;     /* duplicate reports received / sent */
+    uint64_t sack_blocks_out;         /* SACK blocks sent (DSACK included) */
+    uint64_t ts_rtt_samples;          /* RTT samples taken from TSecr (RTTM) */
     uint64_t drops;                   /* total of drop[] */
     uint64_t drop[SK_DROP__COUNT];
+    /* retransmits, by cause (index SK_REXMIT_NONE stays 0) */
+    uint64_t retransmits_by_cause[SK_REXMIT__COUNT];
 } sk_stats;
 
 const sk_stats *sk_stack_stats(const sk_stack *s);

@@ -74,7 +74,9 @@
     X(TCP_RCV_CLOSED,     "TCP data after the application closed receiving")       \
     X(TCP_TIMEWAIT,       "TCP segment in TIME-WAIT")                              \
     X(TCP_PAWS,           "TCP segment failed PAWS timestamp check")               \
-    X(TCP_CTLQ_FULL,      "TCP RST not sent: control-segment queue full")
+    X(TCP_CTLQ_FULL,      "TCP RST not sent: control-segment queue full")           \
+    X(TCP_OVER_MTU,       "TCP segment not sent: frame over the MTU (a stack bug)") \
+    X(TCP_NO_TS,          "TCP segment without timestamps on a connection that negotiated them (RFC 7323 §3.2)")
 
 enum sk_drop_reason {
 #define SK_DROP_ENUM_(name, msg) SK_DROP_##name,

@@ -38,7 +38,7 @@ static int io_conn(const sk_stack *s, sk_sock sock, sk_tcb **out)
 
 static uint16_t announce_mss(const sk_stack *s, uint16_t want)
 {
-    uint16_t mtu_mss = (uint16_t)(s->env.cfg.mtu - 40);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(s->env.cfg.mtu);
     return want != 0 && want < mtu_mss ? want : mtu_mss;
 }
 
@@ -400,6 +400,21 @@ static sk_endpoint ep4(sk_ip4 a, uint16_t port)
     return ep;
 }
 
+int sk_tcp_set_cc(sk_stack *s, sk_sock sock, const char *name)
+{
+    if (s == NULL || name == NULL)
+        return SK_EINVAL;
+    sk_tcb *t = sk_stack_tcb(s, sock);
+    if (t == NULL)
+        return SK_EBADHANDLE;
+    const sk_cc_ops *ops = sk_cc_find(name);
+    if (ops == NULL)
+        return SK_ENOENT;
+    if (ops != t->cc)
+        sk_cc_select(t, ops, 0);
+    return 0;
+}
+
 int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
 {
     if (s == NULL || out == NULL)
@@ -427,6 +442,8 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->rto_us = t->rto;
     out->cwnd = t->cwnd;
     out->ssthresh = t->ssthresh;
+    out->cc = t->cc->name;
+    out->min_rtt_us = t->min_rtt;
     out->unacked = sk_seq_len(t->snd_una, t->snd_max);
     out->sndbuf_used = sk_ring_len(&t->sndbuf);
     out->rcvbuf_used = sk_ring_len(&t->rcvbuf);

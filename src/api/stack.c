@@ -24,6 +24,10 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->sndbuf = 256 * 1024;
     cfg->rcvbuf = 256 * 1024;
     cfg->window_scaling = true;
+    cfg->sack = true;
+    cfg->timestamps = true;
+    cfg->congestion_control = "cubic";
+    cfg->initial_window_segments = 10;
     cfg->rto_initial_us = 1000000;
     cfg->rto_min_us = 1000000;
     cfg->rto_max_us = 60000000;
@@ -90,12 +94,16 @@ static int check_config(const sk_stack_config *cfg)
         return SK_EINVAL;
     if (cfg->rto_min_us == 0 || cfg->rto_initial_us == 0 || cfg->rto_max_us < cfg->rto_min_us)
         return SK_EINVAL;
+    if (cfg->initial_window_segments > SK_IW_SEGMENTS_MAX)
+        return SK_EINVAL;
     if (cfg->delack_us >= 500000) /* RFC 1122 §4.2.3.2: the delay MUST be < 0.5 s */
         return SK_EINVAL;
     if (cfg->ip_reass_max > 0 && cfg->ip_reass_timeout_us == 0)
         return SK_EINVAL;
     if (check_addrs(cfg) != 0)
         return SK_EINVAL;
+    if (cfg->congestion_control != NULL && sk_cc_find(cfg->congestion_control) == NULL)
+        return SK_ENOENT;
     return check_link(cfg);
 }
 
@@ -164,8 +172,13 @@ static size_t build_frame(sk_stack *s, sk_time now, const sk_tuple *tu, sk_tcp_r
     size_t lh = sk_iface_link_hdr(&s->ifc);
     size_t thl = sk_tcp_hdr_len(h);
     size_t total = SK_IP4_HDR_LEN + thl + h->payload_len;
-    if (total > cap - lh || total > s->env.cfg.mtu)
+    if (total > cap - lh || total > s->env.cfg.mtu) {
+        /* the output path sizes every segment to fit (tcp_output.c's
+         * segment budget): a frame over the MTU is a bug, never silent */
+        SK_ASSERT(total <= s->env.cfg.mtu);
+        sk_tcp_count_drop(&s->env, SK_DROP_TCP_OVER_MTU, NULL, now);
         return 0;
+    }
     uint8_t *ip = buf + lh;
     sk_iface_ip_hdr(&s->ifc, ip, total, SK_IPPROTO_TCP, tu->raddr, true); /* DF: RFC 1191 */
     uint8_t *seg = ip + SK_IP4_HDR_LEN;
@@ -196,7 +209,7 @@ static size_t output_ctl(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
     h.flags = c.flags;
     size_t n = build_frame(s, now, &c.tuple, &h, NULL, 0, buf, cap);
     e->stats.segs_out++;
-    sk_tcp_trace_seg(e, SK_TRACE_SEG_OUT, NULL, &c.tuple, true, &h, now);
+    sk_tcp_trace_seg(e, SK_TRACE_SEG_OUT, NULL, &c.tuple, true, &h, now, SK_REXMIT_NONE);
     return n;
 }
 
@@ -212,12 +225,12 @@ static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, siz
     sk_tcb_unmark_output(e, t);
     sk_tcb_mark_output(e, t);
     /* 0 when the segment waits for ARP or has no route (both counted);
-     * segments never exceed the MTU (snd_mss <= mtu - 40). The trace's
+     * segments never exceed the MTU (build_frame asserts and counts). The trace's
      * payload view stays valid: an ARP request overwrites only 42 bytes. */
     size_t n = build_frame(s, now, &t->tuple, &so.hdr, &t->sndbuf, so.data_off, buf, cap);
     e->stats.segs_out++;
     sk_tcp_trace_seg(e, so.retransmit ? SK_TRACE_RETRANSMIT : SK_TRACE_SEG_OUT, t, &t->tuple,
-                     true, &so.hdr, now);
+                     true, &so.hdr, now, so.cause);
     return n;
 }
 

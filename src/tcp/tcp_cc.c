@@ -1,72 +1,137 @@
-/* Congestion control behind a small table of functions. NewReno: slow start
- * and congestion avoidance of RFC 5681 §3.1 (with byte counting, RFC 3465
- * L=1 SMSS in slow start) and the window arithmetic of RFC 6582; the
- * recovery state machine lives in tcp_input.c. */
+/* Congestion control events (tcp_cc.h): the connection reports, the
+ * algorithm (tcp_cc_newreno.c, tcp_cc_cubic.c) sets cwnd and ssthresh.
+ * The loss-recovery window arithmetic every algorithm shares (RFC 5681
+ * §3.2, RFC 6582 §3.2) is here, so that no file outside tcp_cc*.c writes
+ * cwnd or ssthresh; the recovery state machine (dup-ACK counting, recover,
+ * which segment to retransmit) stays in tcp_input.c and tcp_timer.c. */
 #include "tcp/tcp_conn.h"
 
-static uint32_t flight_size(const sk_tcb *t)
+#include <string.h>
+
+const sk_cc_ops *sk_cc_find(const char *name)
 {
-    return sk_seq_len(t->snd_una, t->snd_max);
+    static const sk_cc_ops *const all[] = {&sk_cc_cubic, &sk_cc_newreno};
+    if (name == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (strcmp(all[i]->name, name) == 0)
+            return all[i];
+    }
+    return NULL;
 }
 
-/* RFC 5681 §3.1 (IW) with the RFC 3390 / 5681 initial window rule. */
-static uint32_t initial_window(const sk_tcb *t)
+/* RFC 6928 §2: IW = min(10*MSS, max(2*MSS, 14600)), with 10 generalised to
+ * the configured count N as min(N*MSS, max(2*MSS, N*1460)); N = 0 keeps
+ * RFC 5681 §3.1's rule (2, 3 or 4 segments by SMSS). */
+uint32_t sk_cc_initial_window(const sk_tcb *t)
 {
     uint32_t mss = t->snd_mss;
-    return mss > 2190 ? 2 * mss : (mss > 1095 ? 3 * mss : 4 * mss);
+    if (t->iw_segs == 0)
+        return mss > 2190 ? 2 * mss : (mss > 1095 ? 3 * mss : 4 * mss);
+    uint32_t n = t->iw_segs;
+    uint32_t cap = n * 1460u > 2 * mss ? n * 1460u : 2 * mss;
+    return n * mss < cap ? n * mss : cap;
 }
 
-static void newreno_init(sk_tcb *t)
+uint32_t sk_cc_flight_for_ssthresh(const sk_tcb *t)
 {
-    t->cwnd = initial_window(t);
-    t->ssthresh = UINT32_MAX / 2;
-    t->cc_acc = 0;
+    uint32_t fl = sk_seq_len(t->snd_una, t->snd_max);
+    return fl > t->lt_bytes ? fl - t->lt_bytes : 0;
 }
 
-static void newreno_on_ack(sk_tcb *t, uint32_t acked)
+uint32_t sk_cc_full_ack_window(const sk_tcb *t, sk_seq ack)
 {
-    uint32_t mss = t->snd_mss;
-    if (t->cwnd < t->ssthresh) {
-        /* slow start: grow by the bytes acked, at most one SMSS per ACK */
-        t->cwnd += acked < mss ? acked : mss;
-        return;
-    }
-    /* congestion avoidance: about one SMSS per RTT (RFC 5681 eqn. 3,
-     * counted in bytes so that delayed ACKs do not slow it down) */
-    t->cc_acc += acked;
-    if (t->cc_acc >= t->cwnd) {
-        t->cc_acc -= t->cwnd;
-        t->cwnd += mss;
-    }
+    uint32_t fl = sk_seq_len(ack, t->snd_max);
+    uint32_t w = (fl > t->snd_mss ? fl : t->snd_mss) + t->snd_mss;
+    return w < t->ssthresh ? w : t->ssthresh;
 }
 
-/* RFC 5681 eqn. 4: ssthresh = max(FlightSize / 2, 2 * SMSS), where data
- * sent by Limited Transmit does not count (RFC 5681 §3.2 step 2). */
-static uint32_t newreno_ssthresh(const sk_tcb *t)
+/* Application-limited: all queued data had been sent and less than cwnd
+ * was in flight when the ACK came. */
+void sk_cc_ack_facts(const sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *a)
 {
-    uint32_t fl = flight_size(t);
-    fl = fl > t->lt_bytes ? fl - t->lt_bytes : 0;
-    uint32_t half = fl / 2, floor = 2u * t->snd_mss;
-    return half > floor ? half : floor;
+    uint32_t queued = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t sent = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
+    memset(a, 0, sizeof *a);
+    a->now = now;
+    a->ack = ack;
+    a->acked = sk_seq_len(t->snd_una, ack);
+    a->srtt_us = t->srtt;
+    a->min_rtt_us = t->min_rtt;
+    a->in_flight = sk_seq_len(ack, t->snd_max);
+    a->delivered = t->delivered + a->acked;
+    a->in_recovery = (t->flags & SK_TF_IN_RECOVERY) != 0;
+    a->app_limited = sent >= queued && sk_seq_len(t->snd_una, t->snd_nxt) < t->cwnd;
 }
 
-static void newreno_on_timeout(sk_tcb *t)
+void sk_cc_init(sk_tcb *t, sk_time now)
 {
-    t->ssthresh = newreno_ssthresh(t);
-    t->cwnd = t->snd_mss; /* loss window, RFC 5681 §3.1 */
-    t->cc_acc = 0;
+    memset(&t->cc_priv, 0, sizeof t->cc_priv);
+    t->cc->init(t, now);
 }
 
-/* RFC 5681 §4.1: RW = min(IW, cwnd); ssthresh is kept. */
-static void newreno_after_idle(sk_tcb *t)
+void sk_cc_select(sk_tcb *t, const sk_cc_ops *ops, sk_time now)
 {
-    uint32_t iw = initial_window(t);
-    if (t->cwnd > iw)
-        t->cwnd = iw;
-    t->cc_acc = 0;
+    uint32_t cwnd = t->cwnd, ssthresh = t->ssthresh;
+    t->cc = ops;
+    sk_cc_init(t, now);
+    t->cwnd = cwnd;
+    t->ssthresh = ssthresh;
 }
 
-const sk_cc_ops sk_cc_newreno = {
-    "newreno", newreno_init, newreno_on_ack, newreno_ssthresh, newreno_on_timeout,
-    newreno_after_idle,
-};
+void sk_cc_on_ack(sk_tcb *t, const sk_cc_ack *a)
+{
+    t->cc->on_ack(t, a);
+}
+
+/* RFC 6582 §3.2 step 2 (RFC 5681 §3.2 steps 2-3): the algorithm sets
+ * ssthresh and cwnd, then cwnd is inflated by the three segments the
+ * duplicate ACKs say have left the network. */
+void sk_cc_enter_recovery(sk_tcb *t, sk_time now)
+{
+    t->cc->on_congestion(t, SK_CC_LOSS, now);
+    t->cwnd = t->ssthresh + 3u * t->snd_mss;
+}
+
+/* Step 4: each further duplicate ACK inflates cwnd by one SMSS. */
+void sk_cc_dupack_in_recovery(sk_tcb *t)
+{
+    t->cwnd += t->snd_mss;
+}
+
+/* Step 5: deflate by the bytes acknowledged and add back one SMSS if at
+ * least one SMSS was acknowledged. */
+void sk_cc_partial_ack(sk_tcb *t, uint32_t acked)
+{
+    t->cwnd = acked < t->cwnd ? t->cwnd - acked : t->snd_mss;
+    if (acked >= t->snd_mss)
+        t->cwnd += t->snd_mss;
+}
+
+void sk_cc_recovery_exit(sk_tcb *t, const sk_cc_ack *a)
+{
+    t->cc->on_recovery_exit(t, a);
+}
+
+void sk_cc_timeout(sk_tcb *t, bool first, sk_time now)
+{
+    if (first)
+        t->cc->on_congestion(t, SK_CC_TIMEOUT, now);
+    else
+        t->cwnd = t->snd_mss; /* loss window again; ssthresh held (RFC 5681 §3.1) */
+}
+
+void sk_cc_ecn(sk_tcb *t, sk_time now)
+{
+    t->cc->on_congestion(t, SK_CC_ECN, now);
+}
+
+void sk_cc_after_idle(sk_tcb *t, sk_time now)
+{
+    t->cc->after_idle(t, now);
+}
+
+void sk_cc_spurious(sk_tcb *t, sk_time now)
+{
+    t->cc->on_spurious(t, now);
+}

@@ -12,11 +12,13 @@
 #ifndef SK_TCP_CONN_H
 #define SK_TCP_CONN_H
 
+#include "base/rangeset.h"
 #include "base/ring.h"
 #include "base/seq.h"
 #include "base/siphash.h"
 #include "base/sktime.h"
 #include "synack/stack.h"
+#include "tcp/tcp_cc.h"
 #include "wire/tcp_hdr.h"
 
 #include <stdbool.h>
@@ -24,10 +26,20 @@
 #include <stdint.h>
 
 #define SK_TCB_NONE UINT32_MAX
-#define SK_REASS_MAX 16      /* out-of-order ranges kept per connection */
+#define SK_REASS_MAX SK_RSET_CAP /* out-of-order ranges kept per connection */
 #define SK_CTLQ_CAP 64       /* pending stateless control segments */
 #define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
 #define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
+#define SK_ACK_OWED_MAX 32   /* distinct ACK points owed per connection (64 frames) */
+#define SK_IP4_TCP_HDRS 40   /* IPv4 + TCP headers without options */
+
+/* The MSS a link MTU allows (RFC 9293 §3.7.1: MTU less the fixed IP and TCP
+ * headers; options come out of each segment's payload, see tcp_output.c).
+ * IPv4 only for now: an IPv6 family adds its own 60 here. */
+static inline uint16_t sk_tcp_mss_from_mtu(uint16_t mtu)
+{
+    return (uint16_t)(mtu > SK_IP4_TCP_HDRS ? mtu - SK_IP4_TCP_HDRS : 0);
+}
 
 typedef struct sk_tcp_env sk_tcp_env;
 
@@ -48,28 +60,6 @@ typedef struct {
     uint16_t lport, rport;
 } sk_tuple;
 
-typedef struct {
-    sk_seq start, end; /* [start, end) received out of order */
-} sk_reass_range;
-
-/* The congestion-control table of functions (RFC 5681 / RFC 6582 NewReno is
- * the default). Recovery bookkeeping (dup-ACK counting, partial ACKs) is in
- * tcp_input.c; the table decides window sizes. */
-typedef struct sk_tcb sk_tcb;
-typedef struct {
-    const char *name;
-    void (*init)(sk_tcb *t);
-    /* new data acknowledged outside recovery */
-    void (*on_ack)(sk_tcb *t, uint32_t acked);
-    /* loss detected: returns the new ssthresh (RFC 5681 eqn. 4) */
-    uint32_t (*ssthresh)(const sk_tcb *t);
-    /* retransmission timeout: collapse the window (RFC 5681 §3.1) */
-    void (*on_timeout)(sk_tcb *t);
-    /* no data sent for more than an RTO: the restart window (RFC 5681 §4.1) */
-    void (*after_idle)(sk_tcb *t);
-} sk_cc_ops;
-
-extern const sk_cc_ops sk_cc_newreno;
 
 enum sk_tcb_flags {
     SK_TF_ACK_NOW = 1u << 0,     /* send an ACK at the next output */
@@ -91,6 +81,10 @@ enum sk_tcb_flags {
     SK_TF_OOO_FIN = 1u << 16,    /* a FIN arrived out of order: fin at reass_fin */
     SK_TF_KEEP_PROBE = 1u << 17, /* send a keepalive probe */
     SK_TF_FIXED_ISN = 1u << 18,
+    SK_TF_CHALLENGE = 1u << 19,  /* SYN-RECEIVED: a plain challenge ACK, not a SYN,ACK */
+    SK_TF_SACK_OK = 1u << 20,    /* SACK-permitted both ways (RFC 2018 §2) */
+    SK_TF_TS_OK = 1u << 21,      /* timestamps negotiated (RFC 7323 §3.2) */
+    SK_TF_DSACK = 1u << 22,      /* a duplicate to report in the next ACK (RFC 2883) */
 };
 
 struct sk_tcb {
@@ -120,12 +114,32 @@ struct sk_tcb {
     sk_seq rcv_adv; /* right edge of the window we last advertised */
     sk_seq reass_fin; /* with SK_TF_OOO_FIN */
     uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
-    uint8_t dupacks_owed; /* out-of-order arrivals not yet answered by an ACK */
+    /* ACKs owed, oldest first (tcp_ack.c): a ring of the RCV.NXT values at
+     * which an ACK became due, each with its count of further ACKs at the
+     * same value (duplicate ACKs for out-of-order arrivals) */
+    sk_seq ack_owed[SK_ACK_OWED_MAX];
+    uint8_t ack_owed_dups[SK_ACK_OWED_MAX];
+    uint8_t ack_owed_head, n_ack_owed;
 
     /* Buffers (storage taken lazily from the environment's cache) */
     sk_ring sndbuf, rcvbuf;
-    sk_reass_range reass[SK_REASS_MAX];
-    uint8_t n_reass;
+    sk_rset reass; /* ranges received out of order, above rcv_nxt */
+
+    /* SACK, receiving side (RFC 2018 §4, RFC 2883): left edges of the
+     * ranges reported most recently, newest first, and a duplicate */
+    sk_seq sack_recent[SK_TCP_MAX_SACK];
+    uint8_t n_sack_recent;
+    sk_range dsack; /* with SK_TF_DSACK */
+    /* SACK, sending side: the valid blocks the last ACK carried, for the
+     * recovery module (RFC 6675) to read */
+    sk_sack_block peer_sack[SK_TCP_MAX_SACK];
+    uint8_t n_peer_sack;
+
+    /* Timestamps (RFC 7323 §4.3, §5) */
+    uint32_t ts_offset;    /* TSval = now in ms + ts_offset */
+    uint32_t ts_recent;    /* TS.Recent */
+    sk_time ts_recent_age; /* when TS.Recent was recorded (§5.5) */
+    sk_seq last_ack_sent;  /* Last.ACK.sent */
 
     /* RTT and retransmission (RFC 6298), microseconds */
     uint32_t srtt, rttvar, rto;
@@ -135,14 +149,22 @@ struct sk_tcb {
     uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
     uint8_t keep_sent; /* keepalive probes unanswered */
     uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
+    uint32_t min_rtt;      /* windowed minimum RTT sample, 0: none yet */
+    sk_time min_rtt_time;  /* when min_rtt was taken */
 
-    /* Congestion control (RFC 5681, RFC 6582) */
+    /* Congestion control (RFC 5681, RFC 6582; tcp_cc.h). cwnd and ssthresh
+     * are written only by tcp_cc*.c: the rest of TCP reports events. */
     const sk_cc_ops *cc;
     uint32_t cwnd, ssthresh;
-    uint32_t cc_acc; /* bytes acked toward the next cwnd increase in CA */
+    uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
+    uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
     uint8_t dupacks;
     uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
     sk_seq recover;
+    /* enum sk_rexmit_cause of the resends output sends next (below
+     * SND.MAX), set with sk_tcb_set_rexmit_cause by the path that
+     * scheduled them: the timer, the ACK that revealed the loss */
+    uint8_t rexmit_cause;
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off */
     sk_time timer[SK_TIMER__COUNT];
@@ -172,6 +194,8 @@ struct sk_tcb {
     uint32_t retransmits;
     uint16_t listen_mss; /* listener: MSS override for children */
     uint32_t listen_isn; /* listener: fixed ISN for children (SK_TF_FIXED_ISN) */
+
+    sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
 };
 
 /* A stateless control segment (RST or ACK with no TCB behind it). */
@@ -187,12 +211,23 @@ typedef struct {
     sk_tcp_repr hdr;
     uint32_t data_off;
     bool retransmit;
+    enum sk_rexmit_cause cause; /* retransmit: why (SK_REXMIT_NONE otherwise) */
 } sk_seg_out;
+
+/* Whoever schedules a retransmission says why, before the output routine
+ * sends it: the cause stays until the next path schedules resends, and
+ * every segment output sends below SND.MAX reports it (trace, statistics).
+ * A SYN or SYN,ACK sent again is always SK_REXMIT_SYN. */
+static inline void sk_tcb_set_rexmit_cause(sk_tcb *t, enum sk_rexmit_cause c)
+{
+    t->rexmit_cause = (uint8_t)c;
+}
 
 struct sk_tcp_env {
     sk_stack_config cfg;
     sk_stats stats;
     sk_siphash_key isn_key;
+    const sk_cc_ops *cc_default; /* cfg.congestion_control, resolved */
 
     sk_tcb *tcbs;
     uint32_t n_tcbs;
@@ -279,6 +314,39 @@ void sk_tcb_queue_fin(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* ---- tcp_isn.c (RFC 6528) ---- */
 sk_seq sk_tcp_isn(const sk_tcp_env *e, const sk_tuple *tu, sk_time now);
 
+/* Per-connection timestamp clock offset (RFC 7323 §5.4), keyed like the ISN. */
+uint32_t sk_tcp_ts_offset(const sk_tcp_env *e, const sk_tuple *tu);
+
+/* ---- tcp_sack.c (RFC 2018, RFC 2883) ---- */
+/* The peer's SYN or SYN,ACK: is SACK permitted both ways? */
+void sk_sack_on_syn(const sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg);
+/* Data [seq, seq+len) arrived: remember the part we already had (below
+ * rcv_nxt or held out of order) as the duplicate to report. */
+void sk_sack_on_data(sk_tcb *t, sk_seq seq, uint32_t len);
+/* An out-of-order segment starting at seq was queued (or was already held). */
+void sk_sack_on_ooo(sk_tcb *t, sk_seq seq);
+/* The SACK blocks of our next ACK, at most `max` (RFC 2018 §3-4). Pure. */
+void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max);
+/* The blocks in `o` were sent. */
+void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o);
+/* An acceptable ACK arrived: record its valid blocks (before snd_una moves). */
+void sk_sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg);
+
+/* ---- tcp_ts.c (RFC 7323 §3-5, RFC 6191) ---- */
+uint32_t sk_ts_now(const sk_tcb *t, sk_time now);
+/* The peer's SYN or SYN,ACK: negotiate and record TS.Recent. */
+void sk_ts_on_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+/* PAWS (§5.3 R1) and the §3.2 rule for missing timestamps: false when the
+ * segment is dropped (counted; PAWS asks for an ACK). */
+bool sk_ts_check(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+/* §4.3 / §5.3 R3: record TS.Recent from an acceptable segment. */
+void sk_ts_record(sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+/* §4.1 RTTM: an ACK advancing snd_una with a timestamp gives an RTT
+ * sample (taken here); false when it gives none. */
+bool sk_ts_rtt(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now, sk_cc_ack *facts);
+/* RFC 6191: may a SYN reopen this TIME-WAIT connection? */
+bool sk_ts_reopen_ok(const sk_tcb *t, const sk_tcp_repr *seg);
+
 /* ---- tcp_timer.c ---- */
 void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time when);
 void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t);
@@ -289,13 +357,36 @@ uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e);
 
 /* ---- tcp_rtt.c (RFC 6298) ---- */
 void sk_rtt_init(sk_tcb *t, const sk_stack_config *cfg);
-void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now);
+/* The one function that takes every RTT sample (Karn's rule is decided by
+ * the caller): the trace event, srtt/rttvar/rto (RFC 6298 §2), the
+ * windowed minimum RTT, and the CC facts (`facts` may be NULL: rtt_us,
+ * srtt_us, min_rtt_us are filled in). */
+void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now, sk_cc_ack *facts);
+/* How long a minimum RTT sample stands (like Linux's tcp_min_rtt_wlen). */
+#define SK_MIN_RTT_WINDOW_US (300ull * 1000000ull)
 
 /* ---- tcp_reass.c ---- */
 /* Place an out-of-order segment; returns false when the queue is full. */
 bool sk_reass_insert(sk_tcp_env *e, sk_tcb *t, sk_seq seq, const uint8_t *data, uint32_t len);
 /* After rcv_nxt advanced: commit contiguous ranges; returns bytes added. */
 uint32_t sk_reass_advance(sk_tcb *t);
+
+/* ---- tcp_ack.c: the ACKs owed (RFC 5681 §4.2, RFC 1122 §4.2.3.2) ---- */
+/* An ACK of RCV.NXT is due now: record it behind those already owed, so
+ * that a batch of segments read before the next output still gets one ACK
+ * per two full-sized segments and one duplicate ACK per out-of-order one.
+ * Stops the delayed-ACK timer: this ACK covers every byte received. */
+void sk_ack_owe(sk_tcp_env *e, sk_tcb *t);
+/* The oldest owed ACK's value and whether it is the last one owed; false
+ * when none is owed. */
+bool sk_ack_peek(const sk_tcb *t, sk_seq *ack, bool *last);
+/* Remove the oldest owed ACK. */
+void sk_ack_pop(sk_tcb *t);
+/* In-order text arrived (rcv_unacked counts it): owe an ACK for a pair of
+ * full-sized segments, else start the delayed-ACK timer. */
+void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* A challenge ACK (RFC 5961), rate limited per stack (§7). */
+void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
 /* ---- tcp_input.c ---- */
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */
@@ -328,7 +419,13 @@ int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, u
                       sk_time now);
 
 /* ---- trace conversion (tcp_env.c) ---- */
+/* An event of `kind` at `now` about t (NULL: no connection), with its
+ * handle and ends filled in; the caller adds the kind's fields. */
+void sk_tcp_trace_init(const sk_tcp_env *e, const sk_tcb *t, enum sk_trace_kind kind, sk_time now,
+                       sk_trace_event *ev);
+/* A segment in or out; `cause` is the retransmission's (SK_TRACE_RETRANSMIT). */
 void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
-                      const sk_tuple *tu, bool outbound, const sk_tcp_repr *seg, sk_time now);
+                      const sk_tuple *tu, bool outbound, const sk_tcp_repr *seg, sk_time now,
+                      enum sk_rexmit_cause cause);
 
 #endif

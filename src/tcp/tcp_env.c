@@ -34,6 +34,10 @@ int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg)
 {
     memset(e, 0, sizeof *e);
     e->cfg = *cfg;
+    e->cc_default = sk_cc_find(cfg->congestion_control != NULL ? cfg->congestion_control : "cubic");
+    if (e->cc_default == NULL)
+        e->cc_default = &sk_cc_cubic;
+    e->cfg.congestion_control = e->cc_default->name; /* the caller's string is not kept */
     e->n_tcbs = cfg->max_sockets;
     e->tcbs = env_alloc(e, sizeof(sk_tcb) * e->n_tcbs);
     e->heap = env_alloc(e, sizeof(uint32_t) * e->n_tcbs);
@@ -170,7 +174,8 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->keep_idle = SK_SEC(7200);
     t->keep_intvl = SK_SEC(75);
     t->keep_cnt = 9;
-    t->cc = &sk_cc_newreno;
+    t->cc = e->cc_default;
+    t->iw_segs = e->cfg.initial_window_segments;
     return t;
 }
 
@@ -310,7 +315,7 @@ void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
         cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, e->cfg.sndbuf);
         sk_ring_init(&t->sndbuf, NULL, 0);
     }
-    if (t->rcvbuf.buf != NULL && sk_ring_empty(&t->rcvbuf) && t->n_reass == 0) {
+    if (t->rcvbuf.buf != NULL && sk_ring_empty(&t->rcvbuf) && sk_rset_count(&t->reass) == 0) {
         cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->cfg.rcvbuf);
         sk_ring_init(&t->rcvbuf, NULL, 0);
     }
@@ -324,7 +329,7 @@ void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t)
         cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->cfg.rcvbuf);
     sk_ring_init(&t->sndbuf, NULL, 0);
     sk_ring_init(&t->rcvbuf, NULL, 0);
-    t->n_reass = 0;
+    sk_rset_init(&t->reass);
 }
 
 /* ---- control segments, drops, trace ---- */
@@ -356,6 +361,19 @@ static sk_endpoint endpoint4(sk_ip4 a, uint16_t port)
     return ep;
 }
 
+void sk_tcp_trace_init(const sk_tcp_env *e, const sk_tcb *t, enum sk_trace_kind kind, sk_time now,
+                       sk_trace_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->kind = kind;
+    ev->now = now;
+    if (t == NULL)
+        return;
+    ev->sock = sk_tcb_handle(e, t);
+    ev->local = endpoint4(t->tuple.laddr, t->tuple.lport);
+    ev->remote = endpoint4(t->tuple.raddr, t->tuple.rport);
+}
+
 void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now)
 {
     if (reason <= 0 || reason >= SK_DROP__COUNT)
@@ -364,11 +382,7 @@ void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now)
     e->stats.drops++;
     if (e->cfg.trace != NULL) {
         sk_trace_event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = SK_TRACE_DROP;
-        ev.now = now;
-        if (t != NULL)
-            ev.sock = sk_tcb_handle(e, t);
+        sk_tcp_trace_init(e, t, SK_TRACE_DROP, now, &ev);
         ev.drop_reason = reason;
         e->cfg.trace(e->cfg.trace_ctx, &ev);
     }
@@ -379,17 +393,15 @@ void sk_tcp_trace_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state old, sk_time
     if (e->cfg.trace == NULL)
         return;
     sk_trace_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = SK_TRACE_STATE;
-    ev.now = now;
-    ev.sock = sk_tcb_handle(e, t);
+    sk_tcp_trace_init(e, t, SK_TRACE_STATE, now, &ev);
     ev.old_state = old;
     ev.new_state = t->state;
     e->cfg.trace(e->cfg.trace_ctx, &ev);
 }
 
 void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
-                      const sk_tuple *tu, bool outbound, const sk_tcp_repr *seg, sk_time now)
+                      const sk_tuple *tu, bool outbound, const sk_tcp_repr *seg, sk_time now,
+                      enum sk_rexmit_cause cause)
 {
     if (e->cfg.trace == NULL)
         return;
@@ -419,11 +431,8 @@ void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
         ts.sack[i][1] = seg->opts.sack[i].right.v;
     }
     sk_trace_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = kind;
-    ev.now = now;
-    if (t != NULL)
-        ev.sock = sk_tcb_handle(e, t);
+    sk_tcp_trace_init(e, t, kind, now, &ev);
     ev.seg = &ts;
+    ev.rexmit_cause = cause;
     e->cfg.trace(e->cfg.trace_ctx, &ev);
 }

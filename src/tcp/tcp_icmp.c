@@ -13,8 +13,8 @@
  * soft error instead of SK_ETIMEDOUT, as Linux's sk_err_soft).
  *
  * Fragmentation needed (RFC 1191 §6): lowers the send MSS of a synchronized
- * connection to next-hop MTU - 40 (our segments carry no options after the
- * SYN), never raises it, never below SK_PMTU_MIN - 40 (RFC 5927 §7.2: tiny
+ * connection to sk_tcp_mss_from_mtu(next-hop MTU) (each segment's options
+ * come out of its payload, tcp_output.c), never raises it, never below SK_PMTU_MIN - 40 (RFC 5927 §7.2: tiny
  * MTUs are an attack; 552 is Linux's min_pmtu). The segments in flight are
  * sent again at once in the smaller size (go back to SND.UNA, as Linux's
  * tcp_simple_retransmit); this is not a congestion signal, so cwnd and
@@ -31,12 +31,13 @@ static int pmtu_lower(sk_tcp_env *e, sk_tcb *t, uint16_t mtu)
 {
     if (mtu < SK_PMTU_MIN)
         mtu = SK_PMTU_MIN;
-    uint32_t mss = (uint32_t)mtu - 40u;
+    uint32_t mss = sk_tcp_mss_from_mtu(mtu);
     if (!sk_tcb_synchronized(t) || mss >= t->snd_mss)
         return SK_DROP_ICMP_PMTU_IGNORED;
     t->snd_mss = (uint16_t)mss;
     e->stats.pmtu_lowered++;
     t->snd_nxt = t->snd_una;
+    sk_tcb_set_rexmit_cause(t, SK_REXMIT_PMTU);
     t->flags &= ~(uint32_t)(SK_TF_RTT_ACTIVE | SK_TF_REXMIT_ONE);
     sk_tcb_mark_output(e, t);
     return 0;

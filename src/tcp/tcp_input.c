@@ -27,31 +27,19 @@ static void ack_now(sk_tcp_env *e, sk_tcb *t)
     sk_tcb_mark_output(e, t);
 }
 
-/* RFC 5961 §7: challenge ACKs are rate limited per stack. */
-static void challenge_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
-{
-    if (now - e->chal_window_start >= SK_SEC(1) || now < e->chal_window_start) {
-        e->chal_window_start = now;
-        e->chal_count = 0;
-    }
-    if (e->chal_count >= e->cfg.challenge_ack_limit)
-        return;
-    e->chal_count++;
-    e->stats.challenge_acks++;
-    ack_now(e, t);
-}
-
 /* The peer's options from its SYN: MSS (RFC 9293 §3.7.1: 536 when absent,
  * bounded by our own) and window scale (RFC 7323 §2.2: both must send it). */
-static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
+static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     uint16_t peer = seg->opts.has_mss ? seg->opts.mss : SK_DEFAULT_MSS;
-    uint16_t mtu_mss = (uint16_t)(e->cfg.mtu - 40);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(e->cfg.mtu);
     t->snd_mss = peer < mtu_mss ? peer : mtu_mss;
     /* refuse absurdly small segments, but never send more than our own
      * link carries (RFC 9293 §3.7.1: Eff.snd.MSS is bounded by MMS_S) */
     if (t->snd_mss < 64)
         t->snd_mss = mtu_mss < 64 ? mtu_mss : 64;
+    sk_sack_on_syn(e, t, seg);
+    sk_ts_on_syn(e, t, seg, now);
     if (seg->opts.has_wscale && e->cfg.window_scaling) {
         t->flags |= SK_TF_WS_OK;
         t->snd_wscale = seg->opts.wscale > 14 ? 14 : seg->opts.wscale;
@@ -60,7 +48,29 @@ static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
         t->snd_wscale = 0;
         t->rcv_wscale = 0;
     }
-    t->cc->init(t); /* the initial window depends on the MSS */
+    sk_cc_init(t, now); /* the initial window depends on the MSS */
+}
+
+/* Every RTT sample of an ACK goes through here to sk_rtt_sample. With
+ * timestamps, RTTM (RFC 7323 §4.1) times every ACK that advances SND.UNA,
+ * retransmissions included (the echo names the transmission it answers).
+ * Without them, RFC 6298 §3 (Karn's rule): only an ACK that covers the
+ * timed segment, which was never retransmitted, gives a sample. Either way
+ * the ACK of the timed segment ends that timing, and RFC 6298 §5 (Karn's
+ * backoff, RFC 9293 §3.8.2 MUST-19): the backed-off RTO stays until new
+ * data is acknowledged without having been retransmitted; an ACK of a
+ * retransmission gives no sample and must not collapse it. `facts` (may be
+ * NULL) receives the sample, srtt and min RTT. */
+static void take_rtt_sample(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now,
+                            sk_cc_ack *facts)
+{
+    bool ts_sampled = sk_ts_rtt(e, t, seg, now, facts);
+    if (!(t->flags & SK_TF_RTT_ACTIVE) || !sk_seq_gt(seg->ack, t->rtt_seq))
+        return;
+    t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
+    if (!ts_sampled)
+        sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now, facts);
+    t->backoff = 0;
 }
 
 static void update_window(sk_tcb *t, const sk_tcp_repr *seg)
@@ -118,8 +128,9 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
         drop(e, l, SK_DROP_TCP_NO_MEMORY, now);
         return;
     }
-    uint16_t mtu_mss = (uint16_t)(e->cfg.mtu - 40);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(e->cfg.mtu);
     uint16_t adv = l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
+    t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
     sk_tcb_init_conn(e, t, tu, adv, now);
     /* a new connection inherits the listener's options, as with BSD
      * sockets: Nagle off, keepalive and its timings */
@@ -139,7 +150,7 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = sk_seq_add(t->iss, 1);
     t->recover = t->iss;
-    take_syn_options(e, t, seg);
+    take_syn_options(e, t, seg, now);
     update_window(t, seg);
     sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
     sk_demux_insert(e, t);
@@ -161,6 +172,14 @@ static void input_listen(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
         drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
         return;
     }
+    /* SYN+FIN opens nothing: RFC 9293 would queue the FIN for after the
+     * handshake, but no client opens that way (T/TCP, RFC 1644, is
+     * historic); it is a scanner's probe. Like Linux, drop it (counted),
+     * before any state is taken. */
+    if ((seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) == (SK_TCP_SYN | SK_TCP_FIN)) {
+        drop(e, l, SK_DROP_TCP_SYN_FIN, now);
+        return;
+    }
     if (seg->flags & SK_TCP_SYN) {
         listen_syn(e, l, tu, seg, NULL, now);
         return;
@@ -170,7 +189,9 @@ static void input_listen(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
 
 /* ---- SYN-SENT (RFC 9293 §3.10.7.3) ---- */
 
-static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+/* Returns true when a SYN,ACK completed the handshake: its text and FIN
+ * are then processed from the sixth step on (synack_text). */
+static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     bool has_ack = (seg->flags & SK_TCP_ACK) != 0;
     /* first: the ACK must acknowledge our SYN */
@@ -179,46 +200,49 @@ static void input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
             sk_ctl_push(e, &t->tuple, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
             e->stats.resets_out++;
         drop(e, t, SK_DROP_TCP_BAD_ACK, now);
-        return;
+        return false;
     }
     /* second: a RST is accepted only with an acceptable ACK (RFC 5961 §3.2
      * for SYN-SENT) */
     if (seg->flags & SK_TCP_RST) {
         if (!has_ack) {
             drop(e, t, SK_DROP_TCP_SYNSENT_BAD, now);
-            return;
+            return false;
         }
         e->stats.resets_in++;
         sk_tcb_close(e, t, SK_ECONNREFUSED, now);
-        return;
+        return false;
     }
     /* fourth: the SYN */
     if (!(seg->flags & SK_TCP_SYN)) {
         drop(e, t, SK_DROP_TCP_SYNSENT_BAD, now);
-        return;
+        return false;
     }
     t->irs = seg->seq;
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
     t->rcv_adv = t->rcv_nxt;
     t->last_rcv = now; /* keepalive idleness counts from here, not from connect */
-    take_syn_options(e, t, seg);
+    take_syn_options(e, t, seg, now);
     update_window(t, seg);
     if (has_ack) {
         t->snd_una = seg->ack;
         if (sk_seq_gt(t->snd_nxt, t->snd_una) == false)
             t->snd_nxt = t->snd_una;
-        if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(seg->ack, t->rtt_seq))
-            sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
+        take_rtt_sample(e, t, seg, now, NULL);
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         enter_established(e, t, now);
         ack_now(e, t); /* RFC 9293: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
-        return;
+        return true;
     }
-    /* simultaneous open: SYN-RECEIVED, send SYN,ACK with our ISS */
+    /* simultaneous open: SYN-RECEIVED, send SYN,ACK with our ISS. Text
+     * and a FIN on the crossed SYN (SYN+FIN included) are not taken: our
+     * SYN,ACK does not acknowledge them, so the peer sends them again
+     * (RFC 9293 would queue them until ESTABLISHED; Linux drops them too). */
     t->snd_nxt = t->iss;
     sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     sk_tcb_mark_output(e, t);
+    return false;
 }
 
 /* ---- synchronized states: first, check the sequence number ---- */
@@ -286,7 +310,7 @@ static verdict check_rst(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         return V_CONTINUE;
     if (!sk_seq_eq(seg->seq, t->rcv_nxt)) {
         drop(e, t, SK_DROP_TCP_RST_CHALLENGED, now);
-        challenge_ack(e, t, now);
+        sk_ack_challenge(e, t, now);
         return V_DROP;
     }
     e->stats.resets_in++;
@@ -313,23 +337,14 @@ static verdict check_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     if (!(seg->flags & SK_TCP_SYN))
         return V_CONTINUE;
     drop(e, t, SK_DROP_TCP_SYN_CHALLENGED, now);
-    challenge_ack(e, t, now);
+    sk_ack_challenge(e, t, now);
     return V_DROP;
 }
 
 /* ---- fifth: the ACK field ---- */
 
-static void rtt_and_timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
+static void timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(ack, t->rtt_seq)) {
-        t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
-        sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
-        /* RFC 6298 §5 (Karn's backoff, RFC 9293 §3.8.2 MUST-19): the
-         * backed-off RTO stays until new data is acknowledged without
-         * having been retransmitted; an ACK of a retransmission gives no
-         * sample and must not collapse it */
-        t->backoff = 0;
-    }
     t->timeouts = 0; /* progress: the retry count starts over */
     /* RFC 6298 §5.2-5.3: stop the timer when all is acknowledged, else
      * restart it */
@@ -367,36 +382,35 @@ static bool ack_beyond_recover(const sk_tcb *t, sk_seq ack)
     return sk_seq_len(ack, t->recover) > sk_seq_len(ack, t->snd_max);
 }
 
-/* RFC 6582 §3.2 steps 3 (full ACK) and 5 (partial ACK). */
-static void newreno_new_ack(sk_tcb *t, sk_seq ack, uint32_t acked)
+/* RFC 6582 §3.2 steps 3 (full ACK) and 5 (partial ACK): the recovery
+ * state here, the window arithmetic in the CC events (tcp_cc.c). */
+static void recovery_on_new_ack(sk_tcb *t, const sk_cc_ack *a)
 {
     t->lt_bytes = 0;
     if (!(t->flags & SK_TF_IN_RECOVERY)) {
         t->dupacks = 0;
-        t->cc->on_ack(t, acked);
+        sk_cc_on_ack(t, a);
         return;
     }
-    if (sk_seq_ge(ack, t->recover)) {
-        /* full ACK, option (1): min(ssthresh, max(FlightSize, SMSS) + SMSS) */
-        uint32_t fl = sk_seq_len(ack, t->snd_max);
-        uint32_t w = (fl > t->snd_mss ? fl : t->snd_mss) + t->snd_mss;
-        t->cwnd = w < t->ssthresh ? w : t->ssthresh;
+    if (sk_seq_ge(a->ack, t->recover)) {
+        sk_cc_recovery_exit(t, a);
         t->flags &= ~(uint32_t)SK_TF_IN_RECOVERY;
         t->dupacks = 0;
         return;
     }
-    /* partial ACK: retransmit the next hole, deflate by what was acked and
-     * add back one SMSS if at least one SMSS was acked */
+    /* partial ACK: retransmit the next hole at once */
     t->flags |= SK_TF_REXMIT_ONE;
-    t->cwnd = acked < t->cwnd ? t->cwnd - acked : t->snd_mss;
-    if (acked >= t->snd_mss)
-        t->cwnd += t->snd_mss;
+    sk_tcb_set_rexmit_cause(t, SK_REXMIT_PARTIAL_ACK);
+    sk_cc_partial_ack(t, a->acked);
 }
 
 static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
-    uint32_t acked = sk_seq_len(t->snd_una, seg->ack);
-    newreno_new_ack(t, seg->ack, acked);
+    sk_cc_ack facts;
+    sk_cc_ack_facts(t, seg->ack, now, &facts);
+    take_rtt_sample(e, t, seg, now, &facts); /* before snd_una moves */
+    t->delivered = facts.delivered;
+    recovery_on_new_ack(t, &facts);
     if (!(t->flags & SK_TF_IN_RECOVERY) && ack_beyond_recover(t, seg->ack))
         t->recover = sk_seq_add(seg->ack, (uint32_t)0 - 1u); /* same verdicts, never stale */
     t->snd_una = seg->ack;
@@ -407,7 +421,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time
      * timer's (probes are never timed), and the probe was taken */
     if (t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER)
         t->backoff = 0;
-    rtt_and_timer_on_ack(e, t, seg->ack, now);
+    timer_on_ack(e, t, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
     sk_tcb_mark_output(e, t);
 }
@@ -417,7 +431,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time
  * probe byte sits past the window, so it is no outstanding data) and says
  * nothing about loss; counting it would fast-retransmit into a closed
  * window after the third probe. */
-static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
+static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     uint32_t w = (uint32_t)seg->window << t->snd_wscale;
     if (seg->payload_len != 0 || (seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) || flight(t) == 0 ||
@@ -427,7 +441,7 @@ static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
     e->stats.dup_acks_in++;
     t->dupacks++;
     if (t->flags & SK_TF_IN_RECOVERY) {
-        t->cwnd += t->snd_mss; /* step 4: inflate for each further dup ACK */
+        sk_cc_dupack_in_recovery(t); /* step 4: inflate for each further dup ACK */
         sk_tcb_mark_output(e, t);
         return;
     }
@@ -438,10 +452,10 @@ static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
     if (t->dupacks != 3 || !ack_beyond_recover(t, seg->ack))
         return;
     /* step 2: enter fast retransmit / fast recovery */
-    t->ssthresh = t->cc->ssthresh(t);
+    sk_cc_enter_recovery(t, now);
     t->recover = t->snd_max;
-    t->cwnd = t->ssthresh + 3u * t->snd_mss;
     t->flags |= SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE;
+    sk_tcb_set_rexmit_cause(t, SK_REXMIT_FAST);
     e->stats.fast_retransmits++;
     sk_tcb_mark_output(e, t);
 }
@@ -461,8 +475,22 @@ static void enter_time_wait(sk_tcp_env *e, sk_tcb *t, sk_time now)
     sk_tcb_notify(e, t, SK_EV_CLOSED);
 }
 
+/* RFC 9293 §3.10.7.4 fifth, TIME-WAIT: "The only thing that can arrive in
+ * this state is a retransmission of the remote FIN. Acknowledge it, and
+ * restart the 2 MSL timeout." Every acceptable segment restarts the timer
+ * and one that occupies sequence space (text, FIN) is ACKed; a bare ACK is
+ * not: after a simultaneous close both ends are in TIME-WAIT, and ACKing
+ * each other's ACKs would never end (Linux, too, answers an in-window bare
+ * ACK there with nothing). An unacceptable one is answered by check_seq. */
+static void time_wait_segment(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (sk_tcp_seg_len(seg) > 0)
+        ack_now(e, t);
+    sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
+}
+
 /* The state-specific part of step five; V_DROP when the TCB is gone. */
-static verdict ack_state_effects(sk_tcp_env *e, sk_tcb *t, sk_time now)
+static verdict ack_state_effects(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     switch (t->state) {
     case SK_TCP_FIN_WAIT_1:
@@ -485,6 +513,9 @@ static verdict ack_state_effects(sk_tcp_env *e, sk_tcb *t, sk_time now)
             return V_DROP;
         }
         break;
+    case SK_TCP_TIME_WAIT:
+        time_wait_segment(e, t, seg, now);
+        break;
     default:
         break;
     }
@@ -504,8 +535,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
             drop(e, t, SK_DROP_TCP_BAD_ACK, now);
             return V_DROP;
         }
-        if ((t->flags & SK_TF_RTT_ACTIVE) && sk_seq_gt(seg->ack, t->rtt_seq))
-            sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now);
+        take_rtt_sample(e, t, seg, now, NULL);
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         t->snd_una = seg->ack;
         if (sk_seq_lt(t->snd_nxt, t->snd_una))
@@ -522,13 +552,14 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     }
     if (sk_seq_lt(seg->ack, sk_seq_add(t->snd_una, (uint32_t)0 - t->max_snd_wnd))) {
         drop(e, t, SK_DROP_TCP_OLD_ACK, now);
-        challenge_ack(e, t, now);
+        sk_ack_challenge(e, t, now);
         return V_DROP;
     }
+    sk_sack_on_ack(e, t, seg);
     if (sk_seq_gt(seg->ack, t->snd_una))
         on_new_ack(e, t, seg, now);
     else if (sk_seq_eq(seg->ack, t->snd_una))
-        on_dup_ack(e, t, seg);
+        on_dup_ack(e, t, seg, now);
     /* window update (RFC 9293 §3.10.7.4, fifth, ESTABLISHED) */
     if (sk_seq_le(t->snd_una, seg->ack) &&
         (sk_seq_lt(t->snd_wl1, seg->seq) ||
@@ -546,7 +577,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
             sk_tcb_mark_output(e, t);
         }
     }
-    return ack_state_effects(e, t, now);
+    return ack_state_effects(e, t, seg, now);
 }
 
 /* ---- seventh: segment text; eighth: FIN ---- */
@@ -577,21 +608,6 @@ static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
     }
 }
 
-/* Delayed ACK (RFC 1122 §4.2.3.2, RFC 5681 §4.2): at least every second
- * full-sized segment, and within delack_us otherwise. "Full-sized" is the
- * sender's SMSS, which may be below the MSS we announced (a smaller MTU on
- * its side): rcv_mss is the largest segment seen so far (at least 536,
- * RFC 9293 §3.7.1, at most our MSS), as Linux estimates it. */
-static void schedule_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
-{
-    if (t->rcv_unacked >= 2u * t->rcv_mss) {
-        ack_now(e, t);
-        return;
-    }
-    if (t->timer[SK_TIMER_DELACK] == SK_TIME_NEVER)
-        sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->cfg.delack_us));
-}
-
 static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint32_t len,
                              sk_time now)
 {
@@ -599,19 +615,18 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
         t->rcv_mss = (uint16_t)(len < t->adv_mss ? len : t->adv_mss);
     sk_ring_write(&t->rcvbuf, data, len);
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, len);
-    bool had_holes = t->n_reass > 0;
+    bool had_holes = sk_rset_count(&t->reass) > 0;
     uint32_t more = sk_reass_advance(t);
     t->rcv_unacked += len + more;
     e->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
     sk_tcb_notify(e, t, SK_EV_READABLE);
-    if (had_holes) {
-        t->dupacks_owed = 0; /* the ACK of the fill answers them all */
-        ack_now(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
-    }
-    else
-        schedule_ack(e, t, now);
+    /* a FIN held out of order first: one arrival owes one ACK, of it all */
     if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->reass_fin, t->rcv_nxt))
         process_fin(e, t, now);
+    if (had_holes)
+        sk_ack_owe(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
+    else
+        sk_ack_schedule(e, t, now);
 }
 
 static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
@@ -656,15 +671,14 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
     if (off == 0) {
         deliver_in_order(e, t, data, len, now);
     } else if (sk_reass_insert(e, t, seq, data, len)) {
+        sk_sack_on_ooo(t, seq);
         e->stats.ooo_segments++;
         /* one duplicate ACK per out-of-order segment (RFC 5681 §4.2), even
          * when several arrive before the next output call */
-        if (t->dupacks_owed < UINT8_MAX)
-            t->dupacks_owed++;
-        ack_now(e, t);
+        sk_ack_owe(e, t);
     } else {
         drop(e, t, SK_DROP_TCP_REASS_FULL, now);
-        ack_now(e, t);
+        sk_ack_owe(e, t);
     }
     return V_CONTINUE;
 }
@@ -683,8 +697,24 @@ static void check_fin(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
     }
 }
 
+/* RFC 9293 §3.10.7.3 fourth: "If there are other controls or text in the
+ * segment, then continue processing at the sixth step" - a SYN,ACK may
+ * carry data and a FIN (ESTABLISHED -> CLOSE-WAIT). The text begins after
+ * the SYN, at SEG.SEQ + 1. */
+static void synack_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (seg->payload_len == 0 && !(seg->flags & SK_TCP_FIN))
+        return;
+    sk_tcp_repr rest = *seg;
+    rest.seq = sk_seq_add(seg->seq, 1);
+    rest.flags = (uint8_t)(seg->flags & ~SK_TCP_SYN);
+    if (process_text(e, t, &rest, now) == V_DROP)
+        return;
+    check_fin(e, t, &rest, now);
+}
+
 /* TIME-WAIT may be reopened by a new SYN with a larger sequence number
- * (RFC 9293 §3.6.1 and RFC 6191 without timestamps) if the new ISS is
+ * (RFC 9293 §3.6.1; RFC 6191 with timestamps: sk_ts_reopen_ok) if the new ISS is
  * "larger than the largest sequence number it used on the previous
  * connection incarnation": the ISN generator (or a fixed ISN) gives no
  * such promise after a fast transfer, so the new ISS is the old SND.MAX
@@ -692,11 +722,11 @@ static void check_fin(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
  * handed to the listener. */
 static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
-    if (t->state != SK_TCP_TIME_WAIT || (seg->flags & (SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST)) !=
-                                            SK_TCP_SYN)
+    uint8_t ctl = SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST | SK_TCP_FIN;
+    if (t->state != SK_TCP_TIME_WAIT || (seg->flags & ctl) != SK_TCP_SYN)
         return false;
     sk_tcb *l = sk_demux_listener(e, t->tuple.laddr, t->tuple.lport);
-    if (!sk_seq_gt(seg->seq, t->rcv_nxt) || l == NULL || l->pending >= l->backlog)
+    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->pending >= l->backlog)
         return false;
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);
     sk_tuple tu = t->tuple;
@@ -726,7 +756,8 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
         return;
     }
     if (t->state == SK_TCP_SYN_SENT) {
-        input_syn_sent(e, t, seg, now);
+        if (input_syn_sent(e, t, seg, now))
+            synack_text(e, t, seg, now);
         return;
     }
     if (time_wait_reopen(e, t, seg, now))
@@ -736,8 +767,13 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
     t->probes_unanswered = 0;
     bool crossed = simultaneous_synack(t, seg);
     bool ack_only = false;
-    if ((!crossed && check_seq(e, t, seg, now, &ack_only) == V_DROP) ||
-        check_rst(e, t, seg, now) == V_DROP ||
+    if (!sk_ts_check(e, t, seg, now)) /* RFC 7323 §5.3 R1 (PAWS), before the sequence test */
+        return;
+    sk_sack_on_data(t, seg->seq, (uint32_t)seg->payload_len); /* a duplicate? (RFC 2883) */
+    if (!crossed && check_seq(e, t, seg, now, &ack_only) == V_DROP)
+        return;
+    sk_ts_record(t, seg, now); /* R3: after the segment proved acceptable */
+    if (check_rst(e, t, seg, now) == V_DROP ||
         (!crossed && check_syn(e, t, seg, now) == V_DROP) || check_ack(e, t, seg, now) == V_DROP)
         return;
     if (ack_only) {
@@ -761,6 +797,13 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
 void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *seg,
                          sk_time now)
 {
+    /* A SYN+FIN to a closed port is a scanner's probe, dropped as in
+     * LISTEN (input_listen) without an answer: a deviation from the RST
+     * §3.10.7.1 asks for, kept from when the parser refused the pair. */
+    if ((seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) == (SK_TCP_SYN | SK_TCP_FIN)) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_SYN_FIN, NULL, now);
+        return;
+    }
     sk_tcp_count_drop(e, SK_DROP_TCP_NO_SOCKET, NULL, now);
     if (seg->flags & SK_TCP_RST)
         return;

@@ -8,6 +8,42 @@
 
 #include <string.h>
 
+/* ---- one segment budget ---- */
+
+/* The options every non-SYN segment of t carries now. Pure: building them
+ * changes nothing, so output may size a segment before it decides to send. */
+static void seg_options(const sk_tcb *t, sk_time now, sk_tcp_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    if (t->flags & SK_TF_TS_OK) {
+        /* RFC 7323 §3.2: on every non-RST segment once negotiated; TSecr
+         * is TS.Recent (§4.3) */
+        o->has_ts = true;
+        o->ts_val = sk_ts_now(t, now);
+        o->ts_ecr = t->ts_recent;
+    }
+    /* RFC 2018 §3: 40 bytes of option space hold 4 blocks, 3 beside the
+     * 12 bytes of timestamps */
+    sk_sack_fill(t, o, o->has_ts ? 3 : SK_TCP_MAX_SACK);
+    /* a tiny MTU (68 leaves an MSS of 28): fewer blocks, the oldest go
+     * first, so that a segment still fits and carries a byte */
+    while (o->n_sack > 0 && sk_tcp_opts_len(o) >= t->snd_mss)
+        o->n_sack--;
+}
+
+/* Payload bytes one segment may carry: the effective send MSS less this
+ * segment's own TCP options (RFC 9293 §3.7.1: Eff.snd.MSS counts TCP
+ * options against the MSS, which assumed a bare 20-byte header). The one
+ * place the output path sizes a segment. */
+static uint32_t seg_budget(const sk_tcb *t, sk_time now)
+{
+    sk_tcp_opts o;
+    seg_options(t, now, &o);
+    size_t ol = sk_tcp_opts_len(&o);
+    SK_ASSERT(ol < t->snd_mss); /* snd_mss >= 64, options <= 40 */
+    return t->snd_mss - (uint32_t)ol;
+}
+
 /* ---- the receive window we offer (RFC 9293 §3.8.6.2.2, receiver SWS) ---- */
 
 uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t)
@@ -26,9 +62,14 @@ uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t)
     return space;
 }
 
-/* Fill the ACK and window part of a header for t. */
-static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
+/* Fill the ACK and window part of a header for t, and a non-SYN
+ * segment's options (output_syn sets a SYN's). */
+static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h, sk_time now)
 {
+    if (!(h->flags & SK_TCP_SYN)) {
+        seg_options(t, now, &h->opts);
+        sk_sack_sent(e, t, &h->opts);
+    }
     uint32_t win = sk_tcp_rcv_window(e, t);
     uint32_t field;
     if (h->flags & SK_TCP_SYN) {
@@ -55,21 +96,36 @@ static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h)
     if (t->state != SK_TCP_SYN_SENT) {
         h->flags |= SK_TCP_ACK;
         h->ack = t->rcv_nxt;
+        t->last_ack_sent = t->rcv_nxt; /* RFC 7323 §4.3 Last.ACK.sent */
     }
     sk_seq edge = sk_seq_add(t->rcv_nxt, win);
     if (sk_seq_gt(edge, t->rcv_adv))
         t->rcv_adv = edge;
     t->rcv_unacked = 0;
-    t->flags &= ~(uint32_t)SK_TF_ACK_NOW;
+    t->flags &= ~(uint32_t)(SK_TF_ACK_NOW | SK_TF_CHALLENGE);
     sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
-    /* each owed duplicate ACK is a segment of its own; output_conn keeps
-     * the connection on the output list after every segment */
-    if (t->dupacks_owed > 1) {
-        t->dupacks_owed--;
-        t->flags |= SK_TF_ACK_NOW;
-    } else {
-        t->dupacks_owed = 0;
-    }
+}
+
+/* The ACK and window of an owed ACK of `ack` (at most RCV.NXT): the window
+ * reaches the right edge we would offer now, so the edge never moves back
+ * from one ACK of a batch to the next (RFC 9293 §3.8.6); rounding to the
+ * scale rounds up where the buffer holds it, as in sk_tcp_fill_ack. */
+static void fill_owed_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h, sk_seq ack)
+{
+    uint32_t behind = sk_seq_len(ack, t->rcv_nxt);
+    uint32_t want = behind + sk_tcp_rcv_window(e, t);
+    uint32_t room = behind + sk_tcb_rcv_space(e, t);
+    uint32_t field = want >> t->rcv_wscale;
+    if ((field << t->rcv_wscale) < want && field < 65535 && ((field + 1) << t->rcv_wscale) <= room)
+        field++;
+    if (field > 65535)
+        field = 65535;
+    h->window = (uint16_t)field;
+    h->flags |= SK_TCP_ACK;
+    h->ack = ack;
+    sk_seq edge = sk_seq_add(ack, field << t->rcv_wscale);
+    if (sk_seq_gt(edge, t->rcv_adv))
+        t->rcv_adv = edge;
 }
 
 static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags)
@@ -87,14 +143,21 @@ static void arm_rexmt(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
-/* A segment occupying sequence space [seq, seq+n) was just built. */
-static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, sk_time now)
+/* A segment occupying sequence space [seq, seq+n) was just built; below
+ * SND.MAX it is a retransmission for `cause`, what the path that scheduled
+ * it recorded (sk_tcb_set_rexmit_cause). */
+static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, sk_time now,
+                         enum sk_rexmit_cause cause)
 {
     sk_seq seq = out->hdr.seq;
     if (sk_seq_lt(seq, t->snd_max)) {
+        /* every path that sends below SND.MAX names its cause first */
+        SK_ASSERT(cause > SK_REXMIT_NONE && cause < SK_REXMIT__COUNT);
         out->retransmit = true;
+        out->cause = cause;
         t->retransmits++;
         e->stats.retransmits++;
+        e->stats.retransmits_by_cause[cause < SK_REXMIT__COUNT ? cause : SK_REXMIT_NONE]++;
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE; /* Karn: never time a retransmission */
     } else if (!(t->flags & SK_TF_RTT_ACTIVE) && n > 0) {
         /* new data is timed even while the RTO is backed off: only a
@@ -125,9 +188,17 @@ static bool output_syn(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         out->hdr.opts.has_wscale = true;
         out->hdr.opts.wscale = t->rcv_wscale;
     }
-    sk_tcp_fill_ack(e, t, &out->hdr);
+    /* RFC 2018 §2 and RFC 7323 §3.2: offered on a SYN when configured,
+     * answered on a SYN,ACK only when the peer's SYN offered them */
+    out->hdr.opts.sack_permitted = synack ? (t->flags & SK_TF_SACK_OK) != 0 : e->cfg.sack;
+    if (synack ? (t->flags & SK_TF_TS_OK) != 0 : e->cfg.timestamps) {
+        out->hdr.opts.has_ts = true;
+        out->hdr.opts.ts_val = sk_ts_now(t, now);
+        out->hdr.opts.ts_ecr = synack ? t->ts_recent : 0; /* §3.2: TSecr 0 on a SYN */
+    }
+    sk_tcp_fill_ack(e, t, &out->hdr, now);
     t->snd_nxt = sk_seq_add(t->iss, 1);
-    account_sent(e, t, out, 1, now);
+    account_sent(e, t, out, 1, now, SK_REXMIT_SYN);
     return true;
 }
 
@@ -146,16 +217,40 @@ static sk_seq ack_seq(const sk_tcb *t)
     return sk_seq_gt(edge, t->snd_nxt) ? edge : t->snd_nxt;
 }
 
-static bool output_pure_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_seg_out *out)
+static bool output_pure_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now, sk_seg_out *out)
 {
     seg_init(t, out, seq, 0);
-    sk_tcp_fill_ack(e, t, &out->hdr);
+    sk_tcp_fill_ack(e, t, &out->hdr, now);
+    return true;
+}
+
+/* The ACKs input recorded as owed (tcp_ack.c), oldest first, each a pure
+ * ACK of its own. The last one, when it acknowledges RCV.NXT, is left to
+ * the ordinary path (ACK now) so that it can ride on data. */
+static bool output_owed_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now, sk_seg_out *out)
+{
+    sk_seq ack;
+    bool last;
+    if (!sk_ack_peek(t, &ack, &last))
+        return false;
+    sk_ack_pop(t);
+    if (last && sk_seq_eq(ack, t->rcv_nxt)) {
+        t->flags |= SK_TF_ACK_NOW;
+        return false;
+    }
+    seg_init(t, out, seq, 0);
+    fill_owed_ack(e, t, &out->hdr, ack);
+    /* timestamps and SACK blocks as on every segment (RFC 7323 §3.2,
+     * RFC 2018 §4); Last.ACK.sent is the ACK this segment carries */
+    seg_options(t, now, &out->hdr.opts);
+    sk_sack_sent(e, t, &out->hdr.opts);
+    t->last_ack_sent = ack;
     return true;
 }
 
 /* Build a data (and/or FIN) segment at `seq` with `len` payload bytes. */
 static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, uint32_t len,
-                       bool fin)
+                       bool fin, sk_time now)
 {
     uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, seq);
@@ -166,7 +261,7 @@ static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, ui
         out->hdr.flags |= SK_TCP_PSH;
     if (fin)
         t->flags |= SK_TF_FIN_SENT;
-    sk_tcp_fill_ack(e, t, &out->hdr);
+    sk_tcp_fill_ack(e, t, &out->hdr, now);
 }
 
 /* Fast retransmit / partial ACK: one segment at SND.UNA, snd_nxt unchanged. */
@@ -176,21 +271,23 @@ static bool output_rexmit_one(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out 
     uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_una);
     uint32_t len = off < data_len ? data_len - off : 0;
-    if (len > t->snd_mss)
-        len = t->snd_mss;
+    uint32_t budget = seg_budget(t, now);
+    if (len > budget)
+        len = budget;
     bool fin = (t->flags & SK_TF_FIN_SENT) &&
                sk_seq_eq(sk_seq_add(t->snd_una, len), t->snd_fin_seq);
     if (len == 0 && !fin)
         return false;
-    build_data(e, t, out, t->snd_una, len, fin);
-    account_sent(e, t, out, len + (fin ? 1u : 0u), now);
+    build_data(e, t, out, t->snd_una, len, fin, now);
+    account_sent(e, t, out, len + (fin ? 1u : 0u), now, (enum sk_rexmit_cause)t->rexmit_cause);
     return true;
 }
 
 /* Sender silly-window avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 896). */
-static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t avail, uint32_t in_flight)
+static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t budget, uint32_t avail,
+                          uint32_t in_flight)
 {
-    if (len >= t->snd_mss)
+    if (len >= budget) /* a full-sized segment (its options take their share) */
         return true;
     bool idle = in_flight == 0 || (t->flags & SK_TF_NODELAY);
     if (len == avail && (idle || (t->flags & SK_TF_FIN_QUEUED)))
@@ -209,10 +306,14 @@ static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t avail, uint32_
 static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out, bool fin)
 {
     t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
-    build_data(e, t, out, t->snd_nxt, fin ? 0u : 1u, fin);
+    build_data(e, t, out, t->snd_nxt, fin ? 0u : 1u, fin, now);
     sk_seq end = sk_seq_add(t->snd_nxt, 1);
-    if (sk_seq_gt(end, t->snd_max))
+    if (sk_seq_gt(end, t->snd_max)) {
         t->snd_max = end;
+        /* a new probe byte: once the window opens, the segment that
+         * carries it again is traced as a retransmission */
+        sk_tcb_set_rexmit_cause(t, SK_REXMIT_WINDOW_PROBE);
+    }
     e->stats.bytes_out += fin ? 0u : 1u;
     t->last_snd = now;
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
@@ -253,14 +354,15 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
      * the ACK clock is gone, start again from the restart window */
     if (avail > 0 && sk_seq_eq(t->snd_una, t->snd_max) &&
         now - t->last_snd > sk_tcb_rto_current(t, e))
-        t->cc->after_idle(t);
+        sk_cc_after_idle(t, now);
     uint32_t in_flight = sk_seq_len(t->snd_una, t->snd_nxt);
     uint32_t cwnd = t->cwnd + limited_transmit(t);
     uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
     uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
     uint32_t len = avail < usable ? avail : usable;
-    if (len > t->snd_mss)
-        len = t->snd_mss;
+    uint32_t budget = seg_budget(t, now);
+    if (len > budget)
+        len = budget;
     /* our FIN follows the queued bytes */
     bool fin_waits = (t->flags & SK_TF_FIN_QUEUED) &&
                      sk_seq_eq(sk_seq_add(t->snd_nxt, avail), t->snd_fin_seq);
@@ -268,7 +370,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     if (forced && (avail > 0 || fin_waits) && usable == 0)
         return output_probe(e, t, now, out, avail == 0);
     t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
-    if (len > 0 && !forced && !worth_sending(t, len, avail, in_flight))
+    if (len > 0 && !forced && !worth_sending(t, len, budget, avail, in_flight))
         len = 0;
     /* a FIN alone takes a sequence number the peer's window must have room
      * for (RFC 9293 §3.8.6.1): into a zero window it goes as a probe */
@@ -276,14 +378,14 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     if (len == 0 && !fin) {
         maybe_persist(e, t, avail + (fin_waits ? 1u : 0u), in_flight, now);
         if (t->flags & SK_TF_ACK_NOW)
-            return output_pure_ack(e, t, ack_seq(t), out);
+            return output_pure_ack(e, t, ack_seq(t), now, out);
         return false;
     }
     if (in_flight + len > t->cwnd)
         t->lt_bytes += len; /* sent on Limited Transmit's allowance */
-    build_data(e, t, out, t->snd_nxt, len, fin);
+    build_data(e, t, out, t->snd_nxt, len, fin, now);
     t->snd_nxt = sk_seq_add(t->snd_nxt, len + (fin ? 1u : 0u));
-    account_sent(e, t, out, len + (fin ? 1u : 0u), now);
+    account_sent(e, t, out, len + (fin ? 1u : 0u), now, (enum sk_rexmit_cause)t->rexmit_cause);
     return true;
 }
 
@@ -300,18 +402,25 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     case SK_TCP_SYN_RECEIVED:
         if (sk_seq_eq(t->snd_nxt, t->iss) || (t->flags & SK_TF_ACK_NOW))
             return output_syn(e, t, now, out);
+        /* RFC 5961 §3.2: the challenge is <SEQ=SND.NXT><ACK=RCV.NXT><ACK> */
+        if (t->flags & SK_TF_CHALLENGE)
+            return output_pure_ack(e, t, t->snd_nxt, now, out);
         return false;
     case SK_TCP_TIME_WAIT:
+        if (output_owed_ack(e, t, t->snd_max, now, out))
+            return true;
         if (t->flags & SK_TF_ACK_NOW)
-            return output_pure_ack(e, t, t->snd_max, out);
+            return output_pure_ack(e, t, t->snd_max, now, out);
         return false;
     default:
         break;
     }
+    if (output_owed_ack(e, t, ack_seq(t), now, out))
+        return true;
     if (t->flags & SK_TF_KEEP_PROBE) {
         /* RFC 9293 §3.8.4: SEG.SEQ = SND.NXT - 1, no data */
         t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
-        return output_pure_ack(e, t, sk_seq_add(t->snd_una, (uint32_t)0 - 1u), out);
+        return output_pure_ack(e, t, sk_seq_add(t->snd_una, (uint32_t)0 - 1u), now, out);
     }
     if ((t->flags & SK_TF_REXMIT_ONE) && output_rexmit_one(e, t, now, out))
         return true;

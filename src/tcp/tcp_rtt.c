@@ -19,10 +19,39 @@ void sk_rtt_init(sk_tcb *t, const sk_stack_config *cfg)
 {
     t->srtt = 0;
     t->rttvar = 0;
+    t->min_rtt = 0;
+    t->min_rtt_time = 0;
     t->rto = clamp_rto(cfg->rto_initial_us, cfg);
 }
 
-void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t r, sk_time now)
+/* The minimum RTT over a window: a sample at or below the current minimum
+ * replaces it, and so does any sample once the minimum is older than
+ * SK_MIN_RTT_WINDOW_US (300 s, Linux's tcp_min_rtt_wlen). Simpler than
+ * Linux's three-sample windowed min filter: after expiry the minimum
+ * restarts from the next sample rather than from the best of the window's
+ * later samples, so it can read high for up to one window. */
+static void track_min_rtt(sk_tcb *t, uint32_t r, sk_time now)
+{
+    if (t->min_rtt == 0 || r <= t->min_rtt || now - t->min_rtt_time > SK_MIN_RTT_WINDOW_US) {
+        t->min_rtt = r;
+        t->min_rtt_time = now;
+    }
+}
+
+static void trace_rtt(sk_tcp_env *e, const sk_tcb *t, uint32_t r, sk_time now)
+{
+    if (e->cfg.trace == NULL)
+        return;
+    sk_trace_event ev;
+    sk_tcp_trace_init(e, t, SK_TRACE_RTT, now, &ev);
+    ev.rtt_us = r;
+    ev.srtt_us = t->srtt;
+    ev.rttvar_us = t->rttvar;
+    ev.rto_us = t->rto;
+    e->cfg.trace(e->cfg.trace_ctx, &ev);
+}
+
+void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t r, sk_time now, sk_cc_ack *facts)
 {
     if (r == 0)
         r = 1;
@@ -38,16 +67,11 @@ void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t r, sk_time now)
     }
     uint64_t k_var = (uint64_t)t->rttvar * 4;
     t->rto = clamp_rto((uint64_t)t->srtt + (k_var > CLOCK_G_US ? k_var : CLOCK_G_US), &e->cfg);
-    if (e->cfg.trace != NULL) {
-        sk_trace_event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = SK_TRACE_RTT;
-        ev.now = now;
-        ev.sock = sk_tcb_handle(e, t);
-        ev.rtt_us = r;
-        ev.srtt_us = t->srtt;
-        ev.rttvar_us = t->rttvar;
-        ev.rto_us = t->rto;
-        e->cfg.trace(e->cfg.trace_ctx, &ev);
+    track_min_rtt(t, r, now);
+    trace_rtt(e, t, r, now);
+    if (facts != NULL) {
+        facts->rtt_us = r;
+        facts->srtt_us = t->srtt;
+        facts->min_rtt_us = t->min_rtt;
     }
 }

@@ -55,8 +55,9 @@ void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv
     t->snd_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
     t->rcv_wscale = e->cfg.window_scaling ? our_wscale(e->cfg.rcvbuf) : 0;
     t->last_rcv = now;
+    t->ts_offset = sk_tcp_ts_offset(e, tu);
     sk_rtt_init(t, &e->cfg);
-    t->cc->init(t);
+    sk_cc_init(t, now);
 }
 
 uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t)

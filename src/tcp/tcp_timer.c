@@ -121,10 +121,7 @@ static void trace_timer(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time 
     if (e->cfg.trace == NULL)
         return;
     sk_trace_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = SK_TRACE_TIMER;
-    ev.now = now;
-    ev.sock = sk_tcb_handle(e, t);
+    sk_tcp_trace_init(e, t, SK_TRACE_TIMER, now, &ev);
     ev.timer = k;
     e->cfg.trace(e->cfg.trace_ctx, &ev);
 }
@@ -144,10 +141,8 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     }
     e->stats.timeouts++;
-    if (t->timeouts == 0 && !syn_phase)
-        t->cc->on_timeout(t);
-    else if (!syn_phase)
-        t->cwnd = t->snd_mss; /* loss window again; ssthresh held (RFC 5681 §3.1) */
+    if (!syn_phase)
+        sk_cc_timeout(t, t->timeouts == 0, now);
     t->timeouts++;
     if (t->backoff < 16)
         t->backoff++;
@@ -155,6 +150,8 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
     t->dupacks = 0;
     t->recover = t->snd_max; /* RFC 6582 §4: no fast retransmit below this */
     t->snd_nxt = syn_phase ? t->iss : t->snd_una;
+    /* everything resent from here to SND.MAX is this timeout's go-back-N */
+    sk_tcb_set_rexmit_cause(t, syn_phase ? SK_REXMIT_SYN : SK_REXMIT_TIMEOUT);
     sk_tcb_mark_output(e, t);
 }
 

@@ -115,12 +115,13 @@ int sk_tcp_parse(const uint8_t *seg, size_t len, sk_tcp_repr *out)
     if (hdr_len < SK_TCP_HDR_LEN || hdr_len > len)
         return SK_DROP_TCP_DATA_OFFSET;
     uint8_t flags = seg[13];
-    /* No state gives SYN+RST or SYN+FIN a meaning; they are scanner and
-     * fingerprinting probes, so they are dropped before any state lookup. */
+    /* No state gives SYN+RST a meaning; it is a scanner's and
+     * fingerprinter's probe, dropped before any state lookup. SYN+FIN is
+     * left to the state machine: a SYN,ACK may carry a FIN (RFC 9293
+     * §3.10.7.3), and a SYN+FIN for a connection is challenged (RFC 5961
+     * §4.2); LISTEN and closed ports drop it (TCP_SYN_FIN). */
     if ((flags & (SK_TCP_SYN | SK_TCP_RST)) == (SK_TCP_SYN | SK_TCP_RST))
         return SK_DROP_TCP_SYN_RST;
-    if ((flags & (SK_TCP_SYN | SK_TCP_FIN)) == (SK_TCP_SYN | SK_TCP_FIN))
-        return SK_DROP_TCP_SYN_FIN;
 
     out->src_port = sk_load_be16(seg);
     out->dst_port = sk_load_be16(seg + 2);

@@ -86,7 +86,8 @@ typedef struct {
 
 /* Parse a TCP segment (header + payload) of `len` bytes. Does not check the
  * checksum (see sk_tcp_checksum_ok4). Returns 0, or SK_DROP_TCP_TRUNCATED /
- * _DATA_OFFSET / _SYN_RST / _SYN_FIN. */
+ * _DATA_OFFSET / _SYN_RST. SYN+FIN is parsed: its meaning depends on the
+ * state (the TCP layer counts TCP_SYN_FIN where it drops one). */
 int sk_tcp_parse(const uint8_t *seg, size_t len, sk_tcp_repr *out);
 
 /* Bytes of options the layout below needs for `o` (a multiple of 4). Above

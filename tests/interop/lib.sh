@@ -8,7 +8,12 @@
 #
 # Environment: SYNACK_BINARY_DIR (the build tree, default build/dev),
 # SYNACK_SOURCE_DIR, SK_LINK=tap|tun (default tap: Ethernet and ARP; tun runs
-# the same tests over raw IP), SK_KEEP=1 keeps the temporary directory.
+# the same tests over raw IP), SK_KEEP=1 keeps the temporary directory,
+# SK_TUN_PATH names the TUN clone device (default /dev/net/tun; the harness
+# self-test points it at a missing path to force the skip).
+#
+# A test that cannot run here exits 77 (skipped); with CI=true or
+# SYNACK_REQUIRE_ALL=1 it fails instead (tests/support/sk_shell.sh).
 
 set -u
 
@@ -27,9 +32,11 @@ IT_PIDS=()
 IT_PASS=0
 IT_FAIL=0
 IT_TMP=
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../support/sk_shell.sh" || exit 1
 
 it_log() { echo "[$IT_NAME] $*"; }
-it_skip() { echo "[$IT_NAME] SKIP: $*"; exit 77; }
+# it_skip REASON: exit 77, or 1 in CI (sk_skip).
+it_skip() { sk_skip "$IT_NAME" "$@"; }
 ok() { IT_PASS=$((IT_PASS + 1)); echo "ok   $*"; }
 bad() { IT_FAIL=$((IT_FAIL + 1)); echo "FAIL $*"; }
 check() { # check DESCRIPTION COMMAND...
@@ -70,7 +77,8 @@ it_require() {
 # it_setup: root check, tools, namespace, device, trap.
 it_setup() {
     [ "$(id -u)" -eq 0 ] || it_skip "needs root (network namespaces and TUN/TAP devices)"
-    [ -c /dev/net/tun ] || it_skip "/dev/net/tun is missing"
+    local tun=${SK_TUN_PATH:-/dev/net/tun}
+    [ -c "$tun" ] || it_skip "$tun is missing (no TUN/TAP support)"
     it_require ip timeout tshark
     [ -x "$SYNACK" ] || { echo "synack not built: $SYNACK"; echo "0 passed, 1 failed"; exit 1; }
     IT_TMP=$(mktemp -d "/tmp/skit-$IT_NAME.XXXXXX") || exit 1
@@ -85,9 +93,67 @@ it_setup() {
     nsx ethtool -K "$DEV" tso off gso off gro off >/dev/null 2>&1 || true
 }
 
+# it_wait_line FILE PATTERN PID [SECONDS]: wait until a line of FILE
+# matches the grep -E PATTERN while process PID is alive (default 10 s,
+# bounded by count and time). Fails when PID exits first, or after the
+# time limit; the caller reports it.
+it_wait_line() {
+    local f=$1 pat=$2 pid=$3 secs=${4:-10} i
+    for i in $(seq 1 $((secs * 20))); do
+        grep -Eq "$pat" "$f" 2>/dev/null && kill -0 "$pid" 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+# it_wait_listen PORT [SECONDS]: wait until a Linux socket in the namespace
+# listens on TCP PORT (`ss -ltn`; default 10 s, bounded).
+it_wait_listen() {
+    local port=$1 secs=${2:-10} i
+    for i in $(seq 1 $((secs * 20))); do
+        nsx ss -Htln "sport = :$port" | grep -q . && return 0
+        sleep 0.05
+    done
+    echo "  nothing listens on port $port after $secs s"
+    return 1
+}
+
+# it_wait_state STATE FILTER [SECONDS]: wait until a Linux socket in the
+# namespace matching the ss FILTER is in STATE (ss state names: fin-wait-1,
+# closing, time-wait, ...; default 10 s, bounded).
+it_wait_state() {
+    local st=$1 filter=$2 secs=${3:-10} i
+    for i in $(seq 1 $((secs * 20))); do
+        nsx ss -Htan state "$st" "$filter" | grep -q . && return 0
+        sleep 0.05
+    done
+    echo "  no socket in $st matching $filter after $secs s"
+    return 1
+}
+
+# it_wait_exit PID [SECONDS]: wait until a process we started has exited
+# (bounded); returns its exit status, or 124 (after SIGKILL) at the limit.
+it_wait_exit() {
+    local pid=$1 secs=${2:-20} i
+    for i in $(seq 1 $((secs * 20))); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        return 124
+    fi
+    wait "$pid"
+}
+
 # it_serve LOGNAME ARGS...: start `synack serve` in the namespace (on our
-# device, with a pcap) and wait until it listens. Sets SERVE_PID, SERVE_LOG,
-# SERVE_PCAP.
+# device, with a pcap) and wait until it listens: serve prints its
+# "synack serve: listening on" line only after every listener exists, and
+# prints an error and exits 1 instead when one cannot be made. Sets
+# SERVE_PID, SERVE_LOG, SERVE_PCAP; fails (with the log) when serve exited
+# or did not get ready within 10 s.
 it_serve() {
     local name=$1; shift
     SERVE_LOG=$IT_TMP/$name.log
@@ -96,30 +162,15 @@ it_serve() {
         --stats "$@" >"$SERVE_LOG" 2>&1 &
     SERVE_PID=$!
     IT_PIDS+=("$SERVE_PID")
-    local i
-    for i in $(seq 1 50); do
-        grep -q "synack serve:" "$SERVE_LOG" 2>/dev/null && return 0
-        kill -0 "$SERVE_PID" 2>/dev/null || break
-        sleep 0.1
-    done
+    it_wait_line "$SERVE_LOG" '^synack serve: listening on ' "$SERVE_PID" 10 && return 0
     echo "synack serve did not start:"; cat "$SERVE_LOG"
     return 1
 }
 
 # it_stop PID [SECONDS]: SIGTERM and wait (bounded); returns its exit status.
 it_stop() {
-    local pid=$1 secs=${2:-5} i
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 $((secs * 10))); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -9 "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-        return 124
-    fi
-    wait "$pid"
+    kill -TERM "$1" 2>/dev/null
+    it_wait_exit "$1" "${2:-5}"
 }
 
 # Payloads (random test data) are decoded as plain data: otherwise tshark
@@ -132,21 +183,30 @@ TS_OPTS=(-o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -d tcp.port==1-655
 # bad checksum. Linux now and then sends a TCP checksum of 0xffff where
 # 0x0000 is the canonical form (both are zero in ones' complement; Wireshark
 # flags it, receivers accept it): allowed from Linux, not from synack.
+# A tshark error (a field or filter this version does not know, a capture
+# cut short) is a failure with tshark's message, never "clean".
 it_pcap_clean() {
-    local f=$1 n hits
-    n=$(tshark -r "$f" -T fields -e frame.number 2>/dev/null | wc -l)
+    local f=$1 out n hits
+    out=$(sk_tshark -r "$f" -T fields -e frame.number) || { echo "  $f: tshark cannot read it"; return 1; }
+    n=$(printf '%s' "$out" | grep -c .)
     [ "$n" -gt 0 ] || { echo "  $f: no frames"; return 1; }
-    hits=$(tshark -r "$f" "${TS_OPTS[@]}" \
+    out=$(sk_tshark -r "$f" "${TS_OPTS[@]}" \
         -Y "_ws.malformed || ip.checksum.status == 0 || (tcp.checksum.status == 0 &&
             (ip.src == $SYNACK_IP || tcp.checksum != 0xffff))" \
-        -T fields -e frame.number 2>/dev/null | head -5 | tr '\n' ' ')
-    [ -z "$hits" ] || { echo "  $f: malformed or bad checksum in frames $hits"; return 1; }
+        -T fields -e frame.number) || { echo "  $f: tshark failed on the clean check"; return 1; }
+    hits=$(printf '%s\n' "$out" | head -5 | tr '\n' ' ')
+    [ -z "$out" ] || { echo "  $f: malformed or bad checksum in frames $hits"; return 1; }
     return 0
 }
 
-# it_pcap_count FILE FILTER: how many frames match a display filter.
+# it_pcap_count FILE FILTER: how many frames match a display filter. When
+# tshark fails it prints "tshark-error" (so a numeric test on the result
+# fails) and returns 1.
 it_pcap_count() {
-    tshark -r "$1" -Y "$2" -T fields -e frame.number 2>/dev/null | wc -l
+    local out
+    out=$(sk_tshark -r "$1" -Y "$2" -T fields -e frame.number) || { echo tshark-error; return 1; }
+    printf '%s' "$out" | grep -c .
+    return 0
 }
 
 # it_random FILE MIB: a file of random bytes.

@@ -10,20 +10,10 @@ it_setup
 it_random "$IT_TMP/in" 10
 CONNECT=("${NSX[@]}" timeout 60 "$SYNACK" connect "--$SK_LINK" "$DEV" --addr "$SYNACK_IP/24")
 
-# wait_listen PORT: until Linux listens on it (bounded)
-wait_listen() {
-    local i
-    for i in $(seq 1 50); do
-        nsx ss -Htln "sport = :$1" | grep -q . && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 # synack -> Linux
 "${NSX[@]}" timeout 60 socat -u TCP-LISTEN:45000,reuseaddr "OPEN:$IT_TMP/got1,creat,trunc" &
 srv=$!; IT_PIDS+=("$srv")
-wait_listen 45000
+it_wait_listen 45000 || bad "Linux listens on 45000"
 "${CONNECT[@]}" --pcap "$IT_TMP/c1.pcap" "$LINUX_IP" 45000 <"$IT_TMP/in" >"$IT_TMP/back1" 2>"$IT_TMP/c1.err"
 check "synack -> Linux: connect exits 0" test $? = 0
 wait "$srv"
@@ -33,7 +23,7 @@ check "synack -> Linux: capture clean" it_pcap_clean "$IT_TMP/c1.pcap"
 # Linux -> synack (stdin empty: synack half-closes at once)
 "${NSX[@]}" timeout 60 socat -u "OPEN:$IT_TMP/in" TCP-LISTEN:45001,reuseaddr &
 srv=$!; IT_PIDS+=("$srv")
-wait_listen 45001
+it_wait_listen 45001 || bad "Linux listens on 45001"
 "${CONNECT[@]}" --pcap "$IT_TMP/c2.pcap" "$LINUX_IP" 45001 </dev/null >"$IT_TMP/got2" 2>"$IT_TMP/c2.err"
 check "Linux -> synack: connect exits 0" test $? = 0
 wait "$srv"
@@ -44,7 +34,7 @@ check "Linux -> synack: capture clean" it_pcap_clean "$IT_TMP/c2.pcap"
 # on its own pipe when both directions are busy)
 "${NSX[@]}" timeout 60 python3 "$IT_HERE/tcp_peer.py" server 45002 echo shut eof close &
 srv=$!; IT_PIDS+=("$srv")
-wait_listen 45002
+it_wait_listen 45002 || bad "Linux listens on 45002"
 start=$(date +%s.%N)
 "${CONNECT[@]}" --pcap "$IT_TMP/c3.pcap" "$LINUX_IP" 45002 <"$IT_TMP/in" >"$IT_TMP/got3" 2>"$IT_TMP/c3.err"
 check "both ways: connect exits 0" test $? = 0
@@ -71,7 +61,20 @@ err "bad host" 2 "bad host" "${CONNECT[@]}" 192.0.2 80
 err "bad port" 2 "bad port" "${CONNECT[@]}" "$LINUX_IP" 70000
 err "serve: port in use" 1 "already in use" "${NSX[@]}" timeout 10 "$SYNACK" serve "--$SK_LINK" "$DEV" \
     --addr "$SYNACK_IP/24" --echo 7 --discard 7
-it_serve busy --discard 9 || true
+# a serve that cannot listen prints no readiness line: it_serve reports the
+# failure instead of taking the error for a start
+if it_serve inuse --echo 7 --discard 7 >/dev/null; then
+    bad "it_serve: a serve that cannot listen is not taken for a ready one"
+else
+    ok "it_serve: a serve that cannot listen is not taken for a ready one"
+fi
+wait "$SERVE_PID"
+check "serve that cannot listen: exit 1" test $? = 1
+check "serve that cannot listen: the error comes first ($(head -1 "$SERVE_LOG"))" \
+    grep -q '^synack serve: cannot listen on port 7 for discard' <(head -1 "$SERVE_LOG")
+check "serve that cannot listen: no readiness line" \
+    test "$(grep -c '^synack serve: listening on ' "$SERVE_LOG")" = 0
+it_serve busy --discard 9 || bad "serve --discard 9 starts"
 err "device busy" 1 "busy" "${CONNECT[@]}" "$LINUX_IP" 45000
 it_stop "$SERVE_PID" 10
 err "no permission" 1 "permission" "${NSX[@]}" setpriv --reuid=65534 --regid=65534 --clear-groups \

@@ -25,6 +25,12 @@ check "SIGTERM: serve exits 0" test $? = 0
 in_bytes=$(sed -n 's/^stats: .*payload bytes in \([0-9]*\).*/\1/p' "$SERVE_LOG")
 check "serve counted 20 MiB of payload in ($in_bytes)" test "$in_bytes" = $((20 * 1048576))
 check "capture: no malformed frame, no bad checksum" it_pcap_clean "$SERVE_PCAP"
+# Linux offers SACK and timestamps: synack answers both (RFC 2018 §2,
+# RFC 7323 §3.2) and then stamps every segment it sends
+synacks=$(it_pcap_count "$SERVE_PCAP" "ip.src == $SYNACK_IP && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.options.sack_perm && tcp.options.timestamp.tsval")
+check "capture: SYN,ACKs with sackOK and timestamps ($synacks)" test "$synacks" -ge 2
+unstamped=$(it_pcap_count "$SERVE_PCAP" "ip.src == $SYNACK_IP && tcp.flags.reset == 0 && !tcp.options.timestamp.tsval")
+check "capture: every segment from synack carries timestamps ($unstamped without)" test "$unstamped" = 0
 
 # Busy polling (--busy-poll): the loop spins before it sleeps. Same bytes,
 # and the counter proves the spin path found frames without sleeping.
@@ -40,7 +46,8 @@ EXAMPLE=$IT_BIN/examples/echo_server
 if [ "$SK_LINK" = tap ] && [ -x "$EXAMPLE" ]; then
     "${NSX[@]}" "$EXAMPLE" "$DEV" "$SYNACK_IP/24" 7 >"$IT_TMP/example.log" 2>&1 &
     ex=$!; IT_PIDS+=("$ex")
-    for i in $(seq 1 50); do grep -q listening "$IT_TMP/example.log" && break; sleep 0.1; done
+    it_wait_line "$IT_TMP/example.log" '^echo_server: listening on ' "$ex" 10
+    check "examples/echo_server: listening" test $? = 0
     nsx timeout 60 socat -t 30 -T 30 -b 65536 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in" >"$IT_TMP/out2"
     check "examples/echo_server: 10 MiB back byte for byte" it_same "$IT_TMP/in" "$IT_TMP/out2"
     it_stop "$ex" 10

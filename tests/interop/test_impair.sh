@@ -4,7 +4,8 @@
 #     echo of 10 MiB; tshark sees retransmissions and duplicate ACKs;
 #  2. an nft rule at the device dropping 2% of synack's frames: curl fetches
 #     a 3 MiB file twice over one connection; synack's capture shows its retransmissions;
-#  3. tc tbf limiting Linux -> synack to 50 Mbit/s: 10 MiB echo.
+#  3. tc tbf limiting Linux -> synack to 50 Mbit/s: 10 MiB echo, at a rate
+#     the token bucket allows, with tbf's counters showing it held packets.
 # Every capture is clean (no malformed frame, no bad checksum).
 . "$(dirname "$0")/lib.sh"
 it_require socat curl nft tc
@@ -59,8 +60,9 @@ check "nft loss: synack retransmitted ($n in its capture)" test "$n" -gt 0
 check "nft loss: capture clean" it_pcap_clean "$SERVE_PCAP"
 nsx nft delete table netdev skit
 
-# 3. tc tbf: Linux -> synack at 50 Mbit/s
-nsx tc qdisc add dev "$DEV" root tbf rate 50mbit burst 32kbit latency 50ms
+# 3. tc tbf: Linux -> synack at 50 Mbit/s, a bucket of 4096 bytes
+TBF_RATE=50000000 TBF_BURST=4096
+nsx tc qdisc add dev "$DEV" root tbf rate 50mbit burst ${TBF_BURST}b latency 50ms
 check "tbf installed" test $? = 0
 it_serve tbf --echo 7 || { it_finish; exit 1; }
 start=$(date +%s.%N)
@@ -68,7 +70,23 @@ nsx timeout 90 socat -t 60 -T 60 -b 65536 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in" >"$
 check "tbf: socat exits 0" test $? = 0
 end=$(date +%s.%N)
 check "tbf: 10 MiB echoed byte for byte" it_same "$IT_TMP/in" "$IT_TMP/out3"
-it_log "tbf 50 Mbit/s echo: $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f s (%.1f Mbit/s)", e - s, 10 * 8 * 1.048576 / (e - s) }')"
+bytes=$(stat -c %s "$IT_TMP/in")
+rate=$(awk -v b="$bytes" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", b * 8 / (e - s) / 1e6 }')
+it_log "tbf 50 Mbit/s echo: $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f s", e - s }') ($rate Mbit/s)"
+# A token bucket passes at most rate * T + burst bytes in any T seconds (a
+# physical bound, not a performance threshold). All 10 MiB crossed tbf (with
+# their headers, which only add to the count) between socat's start and end:
+# a higher rate means tbf was not in the path.
+check "tbf: $rate Mbit/s is within the bucket's bound (50 Mbit/s and $TBF_BURST bytes)" \
+    awk -v b="$bytes" -v s="$start" -v e="$end" -v r="$TBF_RATE" -v k="$TBF_BURST" \
+    'BEGIN { exit !(b <= r / 8 * (e - s) + k) }'
+# tbf's own counters: the bytes went through it, and it held packets back
+# when the bucket was empty (overlimits): the limit came from tbf.
+tcs=$(nsx tc -s qdisc show dev "$DEV" | tr -s ' \n' ' ')
+sent=$(sed -n 's/.*qdisc tbf .* Sent \([0-9]*\) bytes.*/\1/p' <<<"$tcs")
+over=$(sed -n 's/.*qdisc tbf .* overlimits \([0-9]*\).*/\1/p' <<<"$tcs")
+check "tbf: the 10 MiB went through tbf (Sent ${sent:-none} bytes)" test "${sent:-0}" -ge "$bytes"
+check "tbf: tbf held packets back (overlimits ${over:-none})" test "${over:-0}" -gt 0
 it_stop "$SERVE_PID" 10
 check "tbf: serve exits 0" test $? = 0
 check "tbf: capture clean" it_pcap_clean "$SERVE_PCAP"

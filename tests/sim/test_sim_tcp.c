@@ -4,18 +4,28 @@
  * simultaneous close, a dying link, a long zero-window stall and a reset.
  *
  * Environment:
- *   SYNACK_SIM_SEEDS=N     seeds of the sweep (default 2000); the other
- *                          scenarios scale with it (N/2000 of their default)
- *   SYNACK_SIM_SEED=S      run only seed S (replays a failure)
+ *   SYNACK_SIM_SEEDS=N     seeds of the sweep (default 2000, N >= 1); the
+ *                          other scenarios scale with it (N/2000 of their
+ *                          default, at least one). The sweep's coverage
+ *                          assertions hold for any N: below the seeds they
+ *                          need, the sweep runs on (seeds N+1, ...) until
+ *                          every impairment and recovery path was seen, at
+ *                          most to the default 2000.
+ *   SYNACK_SIM_SEED=S      run only seed S of each scenario (replays a
+ *                          failure; the sweep's coverage is not asserted)
  *   SYNACK_SIM_ONLY=name   run only one scenario: sweep, many, simclose,
  *                          linkdies, stall, reset, rfc, tinymtu, churn,
  *                          determinism
- *   SYNACK_SIM_VERBOSE=1   print every frame on the link */
+ *   SYNACK_SIM_VERBOSE=1   print every frame on the link
+ * A value that does not parse, N = 0, or a scenario name that is not in the
+ * list fails the run before any seed: a misspelt variable must not turn
+ * into a run of zero seeds that passes. */
 #include "sim_pair.h"
 #include "sk_test.h"
 
 #include "base/rng.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +34,9 @@
 #define SEC 1000000u
 #define MAX_FAILS 5 /* failing seeds reported per scenario before giving up */
 
-static uint32_t g_seeds = 2000;
+#define DEFAULT_SEEDS 2000u
+
+static uint32_t g_seeds = DEFAULT_SEEDS;
 static bool g_seeds_given;
 static bool g_one;
 static uint64_t g_seed;
@@ -54,6 +66,9 @@ static void add_result(sp_result *sum, const sp_result *r)
     sum->fast_retransmits += r->fast_retransmits;
     sum->zero_wnd_acks += r->zero_wnd_acks;
     sum->ooo_segments += r->ooo_segments;
+    sum->sack_blocks_out += r->sack_blocks_out;
+    sum->dsack_out += r->dsack_out;
+    sum->ts_rtt_samples += r->ts_rtt_samples;
     sum->lost += r->lost;
     sum->dup += r->dup;
     sum->reordered += r->reordered;
@@ -64,17 +79,12 @@ static void add_result(sp_result *sum, const sp_result *r)
         sum->end_us = r->end_us; /* the longest run */
 }
 
-/* Run `count` seeds (or only SYNACK_SIM_SEED) of a scenario; `check` adds
- * the scenario's own expectations on each result. */
-static totals run_seeds(const char *name, uint32_t count, uint64_t first, make_fn make,
-                        void (*check)(const sp_scenario *, const sp_result *))
+/* Run seeds first .. first+count-1 (or only SYNACK_SIM_SEED) of a scenario
+ * into *t; `check` adds the scenario's own expectations on each result.
+ * Returns false once MAX_FAILS seeds failed. */
+static bool run_range(const char *name, uint32_t count, uint64_t first, make_fn make,
+                      void (*check)(const sp_scenario *, const sp_result *), totals *t)
 {
-    totals t;
-    memset(&t, 0, sizeof t);
-    if (g_only != NULL && strcmp(g_only, name) != 0)
-        return t;
-    if (g_seeds_given && strcmp(name, "sweep") != 0) /* scale with the sweep */
-        count = (uint32_t)((uint64_t)count * g_seeds / 2000u) + 1u;
     char replay[160];
     for (uint32_t i = 0; i < (g_one ? 1u : count); i++) {
         uint64_t seed = g_one ? g_seed : first + i;
@@ -96,26 +106,52 @@ static totals run_seeds(const char *name, uint32_t count, uint64_t first, make_f
             if (sk_test_current_failed() && !before)
                 printf("    replay: %s\n", replay);
         }
-        t.runs++;
-        add_result(&t.sum, &r);
+        t->runs++;
+        add_result(&t->sum, &r);
         if (!ok || (sk_test_current_failed() && !before))
-            t.fails++;
-        if (t.fails >= MAX_FAILS) {
-            printf("  %s: stopping after %u failing seeds\n", name, t.fails);
-            break;
+            t->fails++;
+        if (t->fails >= MAX_FAILS) {
+            printf("  %s: stopping after %u failing seeds\n", name, t->fails);
+            return false;
         }
     }
+    return true;
+}
+
+static void print_totals(const char *name, const totals *t)
+{
     printf("  %s: %u seed(s), %llu + %llu bytes verified, %llu retransmits (%llu fast, %llu RTOs), "
            "lost %llu dup %llu reordered %llu corrupted %llu (dropped %llu) queue drops %llu, "
            "zero-window ACKs %llu, persist %llu+%llu, longest run %.1f s virtual\n",
-           name, t.runs, (unsigned long long)t.sum.bytes[0], (unsigned long long)t.sum.bytes[1],
-           (unsigned long long)t.sum.retransmits, (unsigned long long)t.sum.fast_retransmits,
-           (unsigned long long)t.sum.timeouts, (unsigned long long)t.sum.lost,
-           (unsigned long long)t.sum.dup, (unsigned long long)t.sum.reordered,
-           (unsigned long long)t.sum.corrupted, (unsigned long long)t.sum.corrupt_dropped,
-           (unsigned long long)t.sum.queue_drops, (unsigned long long)t.sum.zero_wnd_acks,
-           (unsigned long long)t.sum.persist_fired[0], (unsigned long long)t.sum.persist_fired[1],
-           (double)t.sum.end_us / 1e6);
+           name, t->runs, (unsigned long long)t->sum.bytes[0], (unsigned long long)t->sum.bytes[1],
+           (unsigned long long)t->sum.retransmits, (unsigned long long)t->sum.fast_retransmits,
+           (unsigned long long)t->sum.timeouts, (unsigned long long)t->sum.lost,
+           (unsigned long long)t->sum.dup, (unsigned long long)t->sum.reordered,
+           (unsigned long long)t->sum.corrupted, (unsigned long long)t->sum.corrupt_dropped,
+           (unsigned long long)t->sum.queue_drops, (unsigned long long)t->sum.zero_wnd_acks,
+           (unsigned long long)t->sum.persist_fired[0], (unsigned long long)t->sum.persist_fired[1],
+           (double)t->sum.end_us / 1e6);
+}
+
+static bool selected(const char *name)
+{
+    return g_only == NULL || strcmp(g_only, name) == 0;
+}
+
+/* Run `count` seeds of a scenario (scaled with SYNACK_SIM_SEEDS, at least
+ * one), or only SYNACK_SIM_SEED. A selected scenario that ran no seed fails. */
+static totals run_seeds(const char *name, uint32_t count, uint64_t first, make_fn make,
+                        void (*check)(const sp_scenario *, const sp_result *))
+{
+    totals t;
+    memset(&t, 0, sizeof t);
+    if (!selected(name))
+        return t;
+    if (g_seeds_given && strcmp(name, "sweep") != 0) /* scale with the sweep */
+        count = (uint32_t)((uint64_t)count * g_seeds / DEFAULT_SEEDS) + 1u;
+    run_range(name, count, first, make, check, &t);
+    print_totals(name, &t);
+    SK_CHECK_MSG(t.runs > 0, "%s: no seed ran", name);
     return t;
 }
 
@@ -186,12 +222,27 @@ static void sweep_stacks(sp_scenario *sc, sk_rng *r, bool rfc)
     }
 }
 
+/* SACK and timestamps on or off per side (RFC 2018, RFC 7323): each side
+ * offers what it is configured for, so all four negotiation outcomes
+ * occur. A stream of its own, so the other choices of a seed stay what
+ * they were before this dimension existed. */
+static void sweep_options(sp_scenario *sc, uint64_t seed)
+{
+    sk_rng r;
+    sk_rng_seed(&r, seed * 0x2545f4914f6cdd1dull + 0x5ac4ull);
+    for (int side = 0; side < 2; side++) {
+        sc->cfg[side].sack = sk_rng_chance(&r, 0.5);
+        sc->cfg[side].timestamps = sk_rng_chance(&r, 0.5);
+    }
+}
+
 static void make_sweep_rfc(sp_scenario *sc, uint64_t seed, bool rfc)
 {
     sp_scenario_default(sc, seed);
     sk_rng r;
     sk_rng_seed(&r, seed * 0x9e3779b97f4a7c15ull + 0x5eedull);
     sweep_stacks(sc, &r, rfc);
+    sweep_options(sc, seed);
     double loss = pick_loss(&r);
     if (rfc && loss > 0.05)
         loss = 0.05; /* 6 SYN retries are not meant for 30% loss */
@@ -217,6 +268,13 @@ static void make_sweep_rfc(sp_scenario *sc, uint64_t seed, bool rfc)
     sc->nodelay[1] = sk_rng_chance(&r, 0.3);
     if (sk_rng_chance(&r, 0.2))
         sc->keepalive_us = between(&r, 100 * MS, 2 * SEC);
+    /* congestion control and initial window, drawn last so that the
+     * draws above (and the runs they gave before) are unchanged */
+    static const uint8_t iws[] = {10, 10, 0, 1, 64};
+    for (int side = 0; side < 2; side++) {
+        sc->cfg[side].congestion_control = sk_rng_chance(&r, 0.5) ? "newreno" : "cubic";
+        sc->cfg[side].initial_window_segments = iws[sk_rng_below(&r, sizeof iws)];
+    }
 }
 
 static void make_sweep(sp_scenario *sc, uint64_t seed)
@@ -237,42 +295,102 @@ static void check_clean(const sp_scenario *sc, const sp_result *r)
     SK_CHECK_EQ(r->conn_timeouts, 0);
 }
 
-static void test_sweep(void)
+/* What the sweep must have exercised for its claim ("every impairment")
+ * to hold; writes the names of what is missing into buf. */
+static bool sweep_covered(const sp_result *s, char *buf, size_t cap)
 {
-    totals t = run_seeds("sweep", g_seeds, 1, make_sweep, check_clean);
-    if (t.runs < 200)
-        return;
-    /* the sweep really covered what it claims */
-    SK_CHECK(t.sum.lost > 0);
-    SK_CHECK(t.sum.dup > 0);
-    SK_CHECK(t.sum.reordered > 0);
-    SK_CHECK(t.sum.corrupted > 0);
-    SK_CHECK(t.sum.queue_drops > 0);
-    SK_CHECK(t.sum.fast_retransmits > 0);
-    SK_CHECK(t.sum.timeouts > 0);
-    SK_CHECK(t.sum.ooo_segments > 0);
-    SK_CHECK(t.sum.zero_wnd_acks > 0);
-    SK_CHECK(t.sum.persist_fired[0] + t.sum.persist_fired[1] > 0);
-    SK_CHECK(t.sum.n_closing[0] > 0 && t.sum.n_closing[1] > 0);
+    const struct {
+        const char *what;
+        bool seen;
+    } need[] = {
+        {"loss", s->lost > 0},
+        {"duplication", s->dup > 0},
+        {"reordering", s->reordered > 0},
+        {"corruption", s->corrupted > 0},
+        {"queue drops", s->queue_drops > 0},
+        {"fast retransmit", s->fast_retransmits > 0},
+        {"RTO", s->timeouts > 0},
+        {"out-of-order segments", s->ooo_segments > 0},
+        {"SACK blocks", s->sack_blocks_out > 0}, /* the SACK/timestamp dimension */
+        {"DSACK blocks", s->dsack_out > 0},
+        {"timestamp RTT samples", s->ts_rtt_samples > 0},
+        {"zero-window ACKs", s->zero_wnd_acks > 0},
+        {"persist timer", s->persist_fired[0] + s->persist_fired[1] > 0},
+        {"client CLOSING", s->n_closing[0] > 0},
+        {"server CLOSING", s->n_closing[1] > 0},
+    };
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+        if (!need[i].seen && used < cap)
+            used += (size_t)snprintf(buf + used, cap - used, " %s", need[i].what);
+    return buf[0] == '\0';
 }
 
-/* The same seed gives the same run, event for event: every counter of
- * the result is equal. */
+static void test_sweep(void)
+{
+    if (!selected("sweep"))
+        return;
+    totals t;
+    memset(&t, 0, sizeof t);
+    bool go = run_range("sweep", g_seeds, 1, make_sweep, check_clean, &t);
+    char missing[256];
+    /* a reduced run tops up with the next seeds until the coverage holds,
+     * so the assertions below mean the same for any seed count */
+    uint32_t extra = 0;
+    while (go && !g_one && t.runs < DEFAULT_SEEDS && !sweep_covered(&t.sum, missing, sizeof missing)) {
+        go = run_range("sweep", 1, 1u + t.runs, make_sweep, check_clean, &t);
+        extra++;
+    }
+    print_totals("sweep", &t);
+    if (extra > 0)
+        printf("  sweep: %u seed(s) beyond SYNACK_SIM_SEEDS=%u run for the coverage\n", extra,
+               g_seeds);
+    SK_CHECK_MSG(t.runs > 0, "sweep: no seed ran");
+    if (g_one) {
+        printf("  sweep: coverage not asserted (replay of seed %llu)\n",
+               (unsigned long long)g_seed);
+        return;
+    }
+    SK_CHECK_MSG(sweep_covered(&t.sum, missing, sizeof missing),
+                 "sweep: %u seeds never exercised:%s", t.runs, missing);
+}
+
+/* The same seed gives the same run, event for event: every link event
+ * (what happened, when, between whom, and the frame's bytes) hashes alike
+ * in both runs, and every counter of the result is equal. Another seed for
+ * the same scenario must change the hash, or the hash proves nothing. */
 static void test_determinism(void)
 {
-    if (g_only != NULL && strcmp(g_only, "determinism") != 0)
+    if (!selected("determinism"))
         return;
-    for (uint64_t seed = 1; seed <= 20; seed++) {
+    uint64_t n = g_one ? 1 : 20;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t seed = g_one ? g_seed : 1 + i;
         sp_scenario sc;
         make_sweep(&sc, seed);
         sc.name = "determinism";
-        sp_result a, b;
+        sp_result a, b, c;
         bool ok_a = sp_run(&sc, &a);
         bool ok_b = sp_run(&sc, &b);
-        SK_CHECK(ok_a && ok_b);
-        SK_CHECK_MSG(memcmp(&a, &b, sizeof a) == 0, "seed %llu: two runs differ",
+        sc.seed = seed ^ 0x8000000000000000ull; /* stacks' keys, data, link faults */
+        bool ok_c = sp_run(&sc, &c);
+        SK_CHECK(ok_a && ok_b && ok_c);
+        SK_CHECK(a.frames > 0);
+        SK_CHECK_MSG(a.frames == b.frames && a.frame_hash == b.frame_hash,
+                     "seed %llu: two runs differ on the link (%llu events, hash %016llx; "
+                     "%llu events, hash %016llx)",
+                     (unsigned long long)seed, (unsigned long long)a.frames,
+                     (unsigned long long)a.frame_hash, (unsigned long long)b.frames,
+                     (unsigned long long)b.frame_hash);
+        SK_CHECK_MSG(memcmp(&a, &b, sizeof a) == 0, "seed %llu: two runs' results differ",
                      (unsigned long long)seed);
+        SK_CHECK_MSG(c.frame_hash != a.frame_hash,
+                     "seed %llu: another seed gives the same link hash %016llx",
+                     (unsigned long long)seed, (unsigned long long)a.frame_hash);
     }
+    printf("  determinism: %llu seed(s), each run twice plus once perturbed\n",
+           (unsigned long long)n);
 }
 
 /* The RFC defaults (RTO min 1 s, TIME-WAIT 60 s, 12 retries). */
@@ -508,23 +626,68 @@ static void test_small_mtu(void)
     run_seeds("tinymtu", 100, 700001, make_tinymtu, check_clean);
 }
 
-int main(void)
+/* A decimal number that is the whole of `v` (no sign, no trailing text). */
+static bool parse_u64(const char *v, uint64_t *out)
 {
+    if (v[0] < '0' || v[0] > '9')
+        return false;
+    char *end = NULL;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (end == NULL || *end != '\0' || x == ULLONG_MAX)
+        return false;
+    *out = x;
+    return true;
+}
+
+static const char *const scenario_names[] = {"sweep", "many",    "simclose", "linkdies",
+                                             "stall", "reset",   "rfc",      "tinymtu",
+                                             "churn", "determinism"};
+
+/* Reads the environment; false (with a message) when a value is unusable. */
+static bool read_env(void)
+{
+    uint64_t x;
     const char *v = getenv("SYNACK_SIM_SEEDS");
     if (v != NULL && *v != '\0') {
-        g_seeds = (uint32_t)strtoul(v, NULL, 10);
+        if (!parse_u64(v, &x) || x == 0 || x > UINT32_MAX) {
+            printf("test_sim_tcp: SYNACK_SIM_SEEDS=\"%s\" is not a seed count (1 .. 2^32-1)\n", v);
+            return false;
+        }
+        g_seeds = (uint32_t)x;
         g_seeds_given = true;
     }
     v = getenv("SYNACK_SIM_SEED");
     if (v != NULL && *v != '\0') {
+        if (!parse_u64(v, &g_seed)) {
+            printf("test_sim_tcp: SYNACK_SIM_SEED=\"%s\" is not a seed (a decimal number)\n", v);
+            return false;
+        }
         g_one = true;
-        g_seed = strtoull(v, NULL, 10);
     }
     g_only = getenv("SYNACK_SIM_ONLY");
     if (g_only != NULL && *g_only == '\0')
         g_only = NULL;
+    if (g_only != NULL) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof scenario_names / sizeof scenario_names[0]; i++)
+            known = known || strcmp(g_only, scenario_names[i]) == 0;
+        if (!known) {
+            printf("test_sim_tcp: SYNACK_SIM_ONLY=\"%s\" names no scenario; one of:", g_only);
+            for (size_t i = 0; i < sizeof scenario_names / sizeof scenario_names[0]; i++)
+                printf(" %s", scenario_names[i]);
+            printf("\n");
+            return false;
+        }
+    }
     v = getenv("SYNACK_SIM_VERBOSE");
     g_verbose = v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+    return true;
+}
+
+int main(void)
+{
+    if (!read_env())
+        return 2;
     SK_RUN(test_sweep);
     SK_RUN(test_determinism);
     SK_RUN(test_rfc_defaults);

@@ -310,9 +310,32 @@ static void print_frame(const sk_sim_event *ev)
     printf("  %10llu %-10s %s\n", (unsigned long long)ev->now, fate, line);
 }
 
+/* FNV-1a, 64 bits, over n bytes (the hash of the run's link events). */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static void hash_event(sp_result *r, const sk_sim_event *ev)
+{
+    uint64_t head[7] = {(uint64_t)ev->what, ev->now,       (uint64_t)(int64_t)ev->from,
+                        (uint64_t)(int64_t)ev->to, (uint64_t)(int64_t)ev->link,
+                        (uint64_t)ev->flags, (uint64_t)ev->len};
+    uint64_t h = r->frames == 0 ? 0xcbf29ce484222325ull : r->frame_hash;
+    h = fnv1a(h, head, sizeof head);
+    r->frame_hash = fnv1a(h, ev->frame, ev->len);
+    r->frames++;
+}
+
 static void on_tap(void *ctx, const sk_sim_event *ev)
 {
     sp_ctx *c = ctx;
+    hash_event(c->res, ev);
     if (ev->what == SK_SIM_DELIVERED && (ev->flags & SK_IMPAIR_F_CORRUPTED) && ev->to >= 0)
         c->node[ev->to].corrupt_next = true;
     if (c->sc->verbose && ev->what != SK_SIM_SENT)
@@ -884,6 +907,9 @@ static void collect(sp_ctx *c)
         r->conn_timeouts += st->conn_timeouts;
         r->ooo_segments += st->ooo_segments;
         r->dup_acks += st->dup_acks_in;
+        r->sack_blocks_out += st->sack_blocks_out;
+        r->dsack_out += st->dsack_out;
+        r->ts_rtt_samples += st->ts_rtt_samples;
         memcpy(r->drop[side], st->drop, sizeof r->drop[side]);
         const sk_impair_stats *ls = sk_simnet_link_stats(c->net, c->link, side);
         r->lost += ls->lost;
@@ -923,11 +949,14 @@ static void report_config(const sp_ctx *c)
     }
     for (int side = 0; side < 2; side++) {
         const sk_stack_config *k = &sc->cfg[side];
-        printf("    %s: mtu %u mss %u sndbuf %u rcvbuf %u wscale %s rto init/min/max %u/%u/%u us "
-               "retries %u/%u delack %u us time-wait %u us\n",
+        printf("    %s: mtu %u mss %u sndbuf %u rcvbuf %u wscale %s sack %s timestamps %s "
+               "rto init/min/max %u/%u/%u us retries %u/%u delack %u us time-wait %u us cc %s iw %u\n",
                side_name[side], k->mtu, sc->mss[side], k->sndbuf, k->rcvbuf,
-               k->window_scaling ? "on" : "off", k->rto_initial_us, k->rto_min_us, k->rto_max_us,
-               k->max_retries, k->syn_retries, k->delack_us, k->time_wait_us);
+               k->window_scaling ? "on" : "off", k->sack ? "on" : "off",
+               k->timestamps ? "on" : "off", k->rto_initial_us, k->rto_min_us, k->rto_max_us,
+               k->max_retries, k->syn_retries, k->delack_us, k->time_wait_us,
+               k->congestion_control != NULL ? k->congestion_control : "default",
+               k->initial_window_segments);
     }
     printf("    %u connection(s), %u bytes client->server, %u server->client, writes <= %u, "
            "reads <= %u, pauses %.1f%% <= %u us, close %s%s, nodelay %d/%d, keepalive %llu us\n",

@@ -92,6 +92,7 @@ typedef struct {
     uint64_t persist_fired[2]; /* persist timer firings, per stack */
     uint64_t zero_wnd_acks;  /* segments sent advertising a zero window */
     uint64_t ooo_segments, dup_acks;
+    uint64_t sack_blocks_out, dsack_out, ts_rtt_samples; /* both stacks (RFC 2018, 2883, 7323) */
     uint64_t lost, dup, reordered, corrupted, queue_drops; /* link, both directions */
     uint64_t corrupt_dropped; /* corrupted copies the stacks dropped (== corrupted delivered) */
     uint32_t n_accepted;     /* connections the server application accepted */
@@ -103,6 +104,10 @@ typedef struct {
     uint32_t n_closed_early; /* connections the second closer closed with sk_tcp_close */  /* closed by a RST after the peer's TIME-WAIT ended */
     uint64_t drop[2][SK_DROP__COUNT]; /* each stack's drops by reason */
     size_t peak_bytes[2];    /* allocator high-water mark per stack */
+    uint64_t frames;         /* link events seen by the tap: sent, delivered, lost ... */
+    uint64_t frame_hash;     /* FNV-1a over every link event: what, time, ends, flags,
+                                length and the frame's bytes (two runs of a seed match
+                                event for event exactly when their hashes match) */
 } sp_result;
 
 /* Defaults: one connection, 64 KiB each way, perfect link, client closes

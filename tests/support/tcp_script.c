@@ -1,6 +1,7 @@
 /* tcp_script: the scripted-peer harness (see tcp_script.h). */
 #include "tcp_script.h"
 
+#include "api/stack_impl.h"
 #include "sk_test.h"
 #include "wire/ipv4.h"
 #include "wire/seg_text.h"
@@ -46,6 +47,18 @@ void ts_config(sk_stack_config *cfg)
     cfg->prefix_len = 24;
     cfg->seed = 0x5eed;
     cfg->max_sockets = 16;
+    /* the scripts are written for the textbook segments: SACK and
+     * timestamps are turned on by the tests about them (test_tcp_sack.c,
+     * test_tcp_ts.c), which then expect their options */
+    cfg->sack = false;
+    cfg->timestamps = false;
+}
+
+void ts_config_newreno(sk_stack_config *cfg)
+{
+    ts_config(cfg);
+    cfg->congestion_control = "newreno";
+    cfg->initial_window_segments = 0;
 }
 
 void ts_init(ts_script *ts, const sk_stack_config *cfg)
@@ -123,6 +136,20 @@ static void advance(ts_script *ts, const char *file, int line, sk_time_us t)
 
 /* ---- injecting ---- */
 
+/* SACK-permitted, timestamps and SACK blocks of a test segment. */
+static void copy_opts(const ts_seg *seg, sk_tcp_opts *o)
+{
+    o->sack_permitted = seg->sack_ok;
+    o->has_ts = seg->has_ts;
+    o->ts_val = seg->tsval;
+    o->ts_ecr = seg->tsecr;
+    o->n_sack = seg->n_sack <= SK_TCP_MAX_SACK ? seg->n_sack : SK_TCP_MAX_SACK;
+    for (uint8_t i = 0; i < o->n_sack; i++) {
+        o->sack[i].left = sk_seq_make(seg->sack[i][0]);
+        o->sack[i].right = sk_seq_make(seg->sack[i][1]);
+    }
+}
+
 static void seg_to_repr(const ts_script *ts, const ts_seg *seg, sk_tcp_repr *h, uint8_t *pay)
 {
     memset(h, 0, sizeof *h);
@@ -136,6 +163,7 @@ static void seg_to_repr(const ts_script *ts, const ts_seg *seg, sk_tcp_repr *h, 
     h->opts.mss = seg->mss;
     h->opts.has_wscale = seg->has_ws;
     h->opts.wscale = seg->ws;
+    copy_opts(seg, &h->opts);
     h->payload_len = seg->len;
     if (seg->len == 0)
         return;
@@ -183,6 +211,11 @@ void ts_inject_raw(ts_script *ts, sk_time_us t, const uint8_t *pkt, size_t len)
 
 void ts_inject_(ts_script *ts, const char *file, int line, sk_time_us t, ts_seg seg)
 {
+    if (ts->ts_on && !seg.has_ts && !seg.no_ts && !(seg.flags & SK_TCP_RST)) {
+        seg.has_ts = true;
+        seg.tsval = ts_peer_clock(t);
+        seg.tsecr = ts->us_tsval;
+    }
     uint8_t pkt[2200];
     size_t n = ts_build(ts, &seg, pkt, sizeof pkt);
     if (n == 0) {
@@ -221,7 +254,7 @@ static bool parse_out(ts_out *o, const uint8_t *frame, size_t len)
 
 static void drain(ts_script *ts, const char *file, int line, sk_time_us t)
 {
-    uint8_t frame[2048];
+    uint8_t frame[9216]; /* room for jumbo MTUs (test_tcp_ccconf.c) */
     for (int guard = 0; guard < 10000; guard++) {
         size_t n = sk_stack_output(ts->s, t, frame, sizeof frame);
         if (n == 0)
@@ -237,6 +270,8 @@ static void drain(ts_script *ts, const char *file, int line, sk_time_us t)
             FAIL(ts, file, line, "the stack emitted an unparsable frame (%zu bytes)", n);
             continue;
         }
+        if (o->hdr.opts.has_ts)
+            ts->us_tsval = o->hdr.opts.ts_val;
         ts->q_len++;
     }
     FAIL(ts, file, line, "the stack does not stop emitting at %llu", (unsigned long long)t);
@@ -287,6 +322,7 @@ size_t ts_discard(ts_script *ts, sk_time_us t)
 static void expected_repr(const ts_script *ts, const ts_seg *want, const sk_tcp_repr *got,
                           sk_tcp_repr *h)
 {
+    bool auto_ts = ts->ts_on && !want->has_ts && !want->no_ts && !(want->flags & SK_TCP_RST);
     memset(h, 0, sizeof *h);
     h->src_port = want->sport != 0 ? want->sport : ts->lport;
     h->dst_port = want->dport != 0 ? want->dport : ts->rport;
@@ -300,6 +336,12 @@ static void expected_repr(const ts_script *ts, const ts_seg *want, const sk_tcp_
     h->opts.mss = want->mss;
     h->opts.has_wscale = want->has_ws;
     h->opts.wscale = want->ws;
+    copy_opts(want, &h->opts);
+    if (auto_ts) { /* present, values not checked */
+        h->opts.has_ts = true;
+        h->opts.ts_val = got != NULL ? got->opts.ts_val : 0;
+        h->opts.ts_ecr = got != NULL ? got->opts.ts_ecr : 0;
+    }
     h->payload_len = want->len;
 }
 
@@ -317,12 +359,22 @@ static bool payload_ok(const ts_script *ts, const ts_seg *want, const sk_tcp_rep
     return true;
 }
 
+static bool sack_equal(const sk_tcp_opts *a, const sk_tcp_opts *b)
+{
+    for (uint8_t i = 0; i < a->n_sack && i < b->n_sack; i++)
+        if (!sk_seq_eq(a->sack[i].left, b->sack[i].left) ||
+            !sk_seq_eq(a->sack[i].right, b->sack[i].right))
+            return false;
+    return true;
+}
+
 static bool opts_equal(const sk_tcp_opts *a, const sk_tcp_opts *b)
 {
     return a->has_mss == b->has_mss && (!a->has_mss || a->mss == b->mss) &&
            a->has_wscale == b->has_wscale && (!a->has_wscale || a->wscale == b->wscale) &&
            a->sack_permitted == b->sack_permitted && a->has_ts == b->has_ts &&
-           a->n_sack == b->n_sack && !b->malformed;
+           (!a->has_ts || (a->ts_val == b->ts_val && a->ts_ecr == b->ts_ecr)) &&
+           a->n_sack == b->n_sack && sack_equal(a, b) && !b->malformed;
 }
 
 static const char *first_difference(const ts_script *ts, const ts_seg *want, const ts_out *o,
@@ -390,8 +442,14 @@ void ts_nothing_(ts_script *ts, const char *file, int line, sk_time_us t)
 
 /* ---- connections ---- */
 
-static ts_seg peer_syn_opts(const ts_script *ts, ts_seg s)
+static ts_seg peer_syn_opts(const ts_script *ts, sk_time_us t, ts_seg s)
 {
+    s.sack_ok = ts->peer_sack;
+    if (ts->peer_ts) {
+        s.has_ts = true;
+        s.tsval = ts_peer_clock(t);
+        s.tsecr = (s.flags & SK_TCP_ACK) ? ts->us_tsval : 0;
+    }
     if (ts->peer_mss != 0) {
         s.has_mss = true;
         s.mss = ts->peer_mss;
@@ -437,11 +495,15 @@ bool ts_open_active(ts_script *ts, sk_time_us t, sk_time_us rtt)
         return false;
     }
     bool ws = ts->cfg.window_scaling;
+    bool tso = ts->cfg.timestamps;
+    ts->ts_on = false;
     TS_EXPECT(ts, t, .flags = TS_S, .seq = ts->us_isn, TS_WIN(syn_win(ts)), TS_MSS(our_mss(ts)),
-              .has_ws = ws, .ws = ws ? our_ws(ts) : 0);
+              .has_ws = ws, .ws = ws ? our_ws(ts) : 0, .sack_ok = ts->cfg.sack, .has_ts = tso,
+              .tsval = tso ? ts_us_clock(ts, t) : 0, .tsecr = 0);
     ts_inject_(ts, __FILE__, __LINE__, t + rtt,
-               peer_syn_opts(ts, (ts_seg){.flags = TS_SA, .seq = ts->peer_isn,
-                                          .ack = ts->us_isn + 1}));
+               peer_syn_opts(ts, t + rtt,
+                             (ts_seg){.flags = TS_SA, .seq = ts->peer_isn, .ack = ts->us_isn + 1}));
+    ts->ts_on = tso && ts->peer_ts;
     TS_EXPECT(ts, t + rtt, .flags = TS_A, .seq = ts->us_isn + 1, .ack = ts->peer_isn + 1);
     TS_NOTHING(ts, t + rtt);
     if (ts_state(ts) != SK_TCP_ESTABLISHED)
@@ -477,11 +539,14 @@ bool ts_open_passive(ts_script *ts, sk_time_us t, sk_time_us rtt)
     ts->irs = ts->peer_isn;
     if (ts->listener.idx == 0 && !ts_listen(ts, 0))
         return false;
+    ts->ts_on = false;
     ts_inject_(ts, __FILE__, __LINE__, t,
-               peer_syn_opts(ts, (ts_seg){.flags = TS_S, .seq = ts->peer_isn}));
+               peer_syn_opts(ts, t, (ts_seg){.flags = TS_S, .seq = ts->peer_isn}));
     bool ws = ts->cfg.window_scaling && ts->peer_ws >= 0;
+    ts->ts_on = ts->cfg.timestamps && ts->peer_ts; /* SYN,ACK values: test_tcp_ts.c */
     TS_EXPECT(ts, t, .flags = TS_SA, .seq = ts->us_isn, .ack = ts->peer_isn + 1,
-              TS_WIN(syn_win(ts)), TS_MSS(our_mss(ts)), .has_ws = ws, .ws = ws ? our_ws(ts) : 0);
+              TS_WIN(syn_win(ts)), TS_MSS(our_mss(ts)), .has_ws = ws, .ws = ws ? our_ws(ts) : 0,
+              .sack_ok = ts->cfg.sack && ts->peer_sack);
     TS_NOTHING(ts, t);
     TS_INJECT(ts, t + rtt, .flags = TS_A, .seq = ts->peer_isn + 1, .ack = ts->us_isn + 1);
     TS_NOTHING(ts, t + rtt);
@@ -530,6 +595,12 @@ ptrdiff_t ts_recv_(ts_script *ts, const char *file, int line, sk_time_us t, size
         ts->read += (uint32_t)r;
     free(buf);
     return r;
+}
+
+uint32_t ts_us_clock(const ts_script *ts, sk_time_us t)
+{
+    const sk_tcb *tcb = sk_stack_tcb(ts->s, ts->sock);
+    return tcb != NULL ? sk_ts_now(tcb, t) : 0;
 }
 
 sk_tcp_info ts_info(const ts_script *ts)

@@ -77,12 +77,25 @@ typedef struct {
     uint8_t ws;
     bool check_psh; /* expected: compare the PSH bit too */
     uint16_t sport, dport;
+    bool sack_ok;   /* SACK-permitted (RFC 2018 §2) */
+    bool has_ts;    /* timestamps with exactly these values */
+    uint32_t tsval, tsecr;
+    bool no_ts;     /* no timestamps, even with ts->ts_on */
+    uint8_t n_sack; /* SACK blocks [left, right) */
+    uint32_t sack[SK_TCP_MAX_SACK][2];
 } ts_seg;
 
 #define TS_WIN(w) .has_win = true, .win = (uint16_t)(w)
 #define TS_MSS(m) .has_mss = true, .mss = (uint16_t)(m)
 #define TS_WS(s) .has_ws = true, .ws = (uint8_t)(s)
 #define TS_PSH .check_psh = true
+#define TS_SACKOK .sack_ok = true
+#define TS_TSOPT(val, ecr) .has_ts = true, .tsval = (uint32_t)(val), .tsecr = (uint32_t)(ecr)
+#define TS_NOTS .no_ts = true
+/* TS_SACK(2, {100, 200}, {300, 400}) */
+#define TS_SACK(n, ...) .n_sack = (uint8_t)(n), .sack = {__VA_ARGS__}
+/* The peer's timestamp clock: TS_PEER_TS0 + t in ms. */
+#define TS_PEER_TS0 700000u
 
 /* A segment the stack emitted. */
 typedef struct {
@@ -108,6 +121,13 @@ typedef struct {
     int peer_ws;       /* -1: no window scale option */
     uint16_t peer_win; /* window field of injected segments without TS_WIN */
     uint32_t us_isn, peer_isn; /* ISNs of scripted handshakes (TS_*_ISN) */
+    bool peer_sack;    /* the peer's SYN offers SACK-permitted */
+    bool peer_ts;      /* the peer's SYN offers timestamps */
+    /* timestamps are on (both offered): injected segments without TS_TSOPT
+     * or TS_NOTS carry TSval = the peer's clock, TSecr = us_tsval; expected
+     * ones must carry timestamps (values compared only with TS_TSOPT) */
+    bool ts_on;
+    uint32_t us_tsval; /* the last TSval we sent */
 
     /* bytes the application has sent (ts_send) and read (ts_recv) */
     uint32_t sent, read;
@@ -124,6 +144,10 @@ typedef struct {
 /* A default configuration for scripts: us = 10.0.0.2/24, a counting malloc
  * allocator, fixed seed. Change fields, then pass it to ts_init. */
 void ts_config(sk_stack_config *cfg);
+/* ts_config with the textbook sender of RFC 5681 and RFC 6582: NewReno
+ * and RFC 5681 §3.1's initial window (2-4 segments), for tests that assert
+ * that arithmetic rather than the defaults (CUBIC, IW 10). */
+void ts_config_newreno(sk_stack_config *cfg);
 /* Create the stack (cfg NULL: ts_config defaults). The allocator of cfg is
  * replaced by the script's counting allocator. */
 void ts_init(ts_script *ts, const sk_stack_config *cfg);
@@ -174,6 +198,13 @@ ptrdiff_t ts_recv_(ts_script *ts, const char *file, int line, sk_time_us t, size
 #define ts_recv(ts, t, n) ts_recv_((ts), __FILE__, __LINE__, (t), (n))
 
 sk_tcp_info ts_info(const ts_script *ts);
+/* Our TSval at time t on the connection under test (RFC 7323 clock). */
+uint32_t ts_us_clock(const ts_script *ts, sk_time_us t);
+/* The peer's TSval at time t. */
+static inline uint32_t ts_peer_clock(sk_time_us t)
+{
+    return TS_PEER_TS0 + (uint32_t)(t / 1000u);
+}
 /* Shorthands of the info fields. */
 enum sk_tcp_state ts_state(const ts_script *ts);
 /* Drops counted for a reason. */

@@ -4,15 +4,17 @@
 # every frame to the expected protocols and fields, with checksum validation
 # on, no malformed packet and no expert warning. A deliberately corrupted
 # copy must be flagged, proving the checks themselves can fail.
-# Exit 77 (skipped) when tshark is missing.
+# Exit 77 (skipped) when tshark is missing, 1 in CI (CI=true or
+# SYNACK_REQUIRE_ALL=1; tests/support/sk_shell.sh). A tshark error (an
+# unknown field or filter on this version) is a failure, never empty output.
 set -u
 
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../support/sk_shell.sh" || exit 1
 if ! command -v tshark >/dev/null 2>&1; then
-    echo "tshark not installed (run scripts/deps.sh test)"
-    exit 77
+    sk_skip pcap_tshark "tshark not installed (run scripts/deps.sh test)"
 fi
 
-here=$(cd "$(dirname "$0")" && pwd)
 bin_dir=${SYNACK_BINARY_DIR:-$here/../../build/dev}
 writer=$bin_dir/tests/test_pcap_file
 if [ ! -x "$writer" ]; then
@@ -57,8 +59,8 @@ FIELDS=(frame.protocols frame.len eth.src eth.dst eth.type
 decode() {
     local args=()
     for f in "${FIELDS[@]}"; do args+=(-e "$f"); done
-    tshark -r "$1" "${TS_OPTS[@]}" -T fields -E occurrence=a -E aggregator=, \
-        "${args[@]}" >"$1.tsv" 2>/dev/null
+    sk_tshark -r "$1" "${TS_OPTS[@]}" -T fields -E occurrence=a -E aggregator=, \
+        "${args[@]}" >"$1.tsv" || { bad "$(basename "$1"): tshark cannot decode it"; : >"$1.tsv"; }
 }
 
 column_of() {
@@ -80,8 +82,9 @@ expect() {
 }
 
 expect_count() {
-    local file=$1 want=$2 got
-    got=$(tshark -r "$file" -T fields -e frame.number 2>/dev/null | wc -l)
+    local file=$1 want=$2 got out
+    out=$(sk_tshark -r "$file" -T fields -e frame.number) || { bad "$(basename "$file"): tshark cannot read it"; return; }
+    got=$(printf '%s' "$out" | grep -c .)
     if [ "$got" -eq "$want" ]; then ok; else bad "$(basename "$file"): $got frames, want $want"; fi
 }
 
@@ -89,8 +92,9 @@ expect_count() {
 # checksums are errors once validation is on).
 expect_clean() {
     local file=$1 hits
-    hits=$(tshark -r "$file" "${TS_OPTS[@]}" -Y '_ws.malformed || _ws.expert.severity >= warning' \
-        -T fields -e frame.number 2>/dev/null | tr '\n' ' ')
+    hits=$(sk_tshark -r "$file" "${TS_OPTS[@]}" -Y '_ws.malformed || _ws.expert.severity >= warning' \
+        -T fields -e frame.number) || { bad "$(basename "$file"): tshark failed on the clean check"; return; }
+    hits=$(printf '%s' "$hits" | tr '\n' ' ')
     if [ -z "$hits" ]; then ok; else bad "$(basename "$file"): malformed or expert warning in frames: $hits"; fi
 }
 
@@ -154,7 +158,8 @@ expect "$eth" 3 eth.type 2048
 expect_tcp_syn "$eth" 3
 
 # Record timestamps from ts_us (1.000001 s, 1.25 s, 2.999999 s).
-times=$(tshark -r "$eth" -T fields -e frame.time_epoch 2>/dev/null | awk '{printf "%.6f ", $1}')
+times=$(sk_tshark -r "$eth" -T fields -e frame.time_epoch) || bad "timestamps: tshark failed"
+times=$(echo "$times" | awk '{printf "%.6f ", $1}')
 if [ "$times" = "1.000001 1.250000 2.999999 " ]; then ok; else bad "timestamps: got '$times'"; fi
 
 # Raw-IP file (LINKTYPE_RAW): the same SYN without an Ethernet header.
@@ -168,9 +173,10 @@ expect_tcp_syn "$raw" 1
 expect "$corrupt" 1 ip.checksum.status 0
 expect "$corrupt" 1 icmp.checksum.status 0
 expect "$corrupt" 3 tcp.checksum.status 0
-flagged=$(tshark -r "$corrupt" "${TS_OPTS[@]}" -Y '_ws.malformed || _ws.expert.severity >= warning' \
-    -T fields -e frame.number 2>/dev/null | tr '\n' ' ')
-if [ "$flagged" = "1 3 " ]; then ok; else bad "corrupted file: flagged frames '$flagged', want '1 3 '"; fi
+flagged=$(sk_tshark -r "$corrupt" "${TS_OPTS[@]}" -Y '_ws.malformed || _ws.expert.severity >= warning' \
+    -T fields -e frame.number) || bad "corrupted file: tshark failed"
+flagged=$(printf '%s' "$flagged" | tr '\n' ' ')
+if [ "$flagged" = "1 3" ]; then ok; else bad "corrupted file: flagged frames '$flagged', want '1 3'"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

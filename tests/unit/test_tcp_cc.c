@@ -2,7 +2,9 @@
  * (RFC 5681 §3.1), fast retransmit on the third duplicate ACK (§3.2), and
  * NewReno recovery (RFC 6582 §3.2): partial ACKs retransmit the next hole,
  * a full ACK ends recovery with cwnd <= ssthresh. SMSS is 1000 here (the
- * peer's MSS), so the initial window is 4 segments. */
+ * peer's MSS), so the initial window is 4 segments. These tests select
+ * NewReno and RFC 5681's initial window explicitly (ts_config_newreno):
+ * the defaults are CUBIC and IW 10, tested in test_tcp_cubic.c. */
 #include "sk_test.h"
 #include "tcp_script.h"
 
@@ -10,7 +12,9 @@
 
 static void open_mss1000(ts_script *ts)
 {
-    ts_init(ts, NULL);
+    sk_stack_config cfg;
+    ts_config_newreno(&cfg);
+    ts_init(ts, &cfg);
     ts->peer_mss = 1000;
     SK_CHECK(ts_open_active(ts, 0, TS_MS(10)));
     SK_CHECK_EQ(ts_info(ts).cwnd, 4000);
@@ -272,7 +276,9 @@ static void test_fast_retransmit_after_2gib(void)
 static void test_recovery_across_wrap(void)
 {
     ts_script ts;
-    ts_init(&ts, NULL);
+    sk_stack_config cfg;
+    ts_config_newreno(&cfg);
+    ts_init(&ts, &cfg);
     ts.peer_mss = 1000;
     ts.us_isn = 0xfffff800u;
     SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));

@@ -126,10 +126,13 @@ static void test_out_of_order_burst(void)
     TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
     TS_NOTHING(&ts, TS_MS(10));
     /* the hole fills in a burst with one more out-of-order segment before
-     * it: only the fill is owed an ACK once the data is in order */
+     * it: each arrival gets the ACK it would have had alone - the duplicate
+     * ACK, then the ACK of the fill - whose window keeps the right edge
+     * (5001 + 65535) where it is */
     TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5401, .ack = 1001, .len = 100);
     TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
-    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = 5501);
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = 5001, TS_WIN(65535));
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = 5501, TS_WIN(65035));
     TS_NOTHING(&ts, TS_MS(100));
     SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(100), 1000), 500);
     ts_free(&ts);
@@ -247,7 +250,10 @@ static void test_nodelay_flushes(void)
 static void test_send_bulk_initial_window(void)
 {
     ts_script ts;
-    ts_init(&ts, NULL);
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.initial_window_segments = 0; /* RFC 5681 §3.1: 3 segments of 1460 */
+    ts_init(&ts, &cfg);
     SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
     SK_CHECK_EQ(ts_info(&ts).cwnd, 4380);
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 5000), 5000);

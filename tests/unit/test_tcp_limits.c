@@ -517,10 +517,10 @@ static void test_reass_every_other_byte(void)
     for (uint32_t i = 1; i < 200; i += 2) {
         TS_INJECT(&ts, TS_MS(2), .flags = TS_A, .seq = 5001 + i, .ack = 1001, .len = 1,
                   .data = g_stream + i);
-        SK_CHECK(t->n_reass <= SK_REASS_MAX);
+        SK_CHECK(sk_rset_count(&t->reass) <= SK_REASS_MAX);
         ts_discard(&ts, TS_MS(2)); /* one (duplicate) ACK each */
     }
-    SK_CHECK_EQ(t->n_reass, SK_REASS_MAX);
+    SK_CHECK_EQ(sk_rset_count(&t->reass), SK_REASS_MAX);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->ooo_segments, SK_REASS_MAX);
     SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_REASS_FULL), 100 - SK_REASS_MAX);
     SK_CHECK_EQ(ts.live_bytes, base + ts.cfg.rcvbuf);
@@ -532,7 +532,7 @@ static void test_reass_every_other_byte(void)
                   .data = g_stream + i);
         TS_EXPECT(&ts, TS_MS(3), .flags = TS_A, .seq = 1001, .ack = 5001 + i + 2);
     }
-    SK_CHECK_EQ(t->n_reass, 0);
+    SK_CHECK_EQ(sk_rset_count(&t->reass), 0);
     /* the rest, retransmitted in order, overlapping what is there */
     TS_INJECT(&ts, TS_MS(4), .flags = TS_A, .seq = 5001 + 30, .ack = 1001, .len = 170,
               .data = g_stream + 30);

@@ -290,7 +290,9 @@ static void test_retransmission_limit(void)
 static void test_timeout_collapses_cwnd(void)
 {
     ts_script ts;
-    ts_init(&ts, NULL);
+    sk_stack_config cfg;
+    ts_config_newreno(&cfg); /* NewReno's ssthresh and RFC 5681's IW */
+    ts_init(&ts, &cfg);
     ts.peer_mss = 1000;
     SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
     SK_CHECK_EQ(ts_info(&ts).cwnd, 4000);

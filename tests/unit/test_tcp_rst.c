@@ -77,9 +77,10 @@ static void test_syn_received_rst(void)
     ts.rport = TS_PEER_PORT_PASSIVE;
     TS_INJECT(&ts, 0, .flags = TS_S, .seq = 5000, TS_MSS(1460));
     TS_EXPECT(&ts, 0, .flags = TS_SA, .seq = 1000, .ack = 5001, TS_MSS(1460));
-    /* in window, not exact: challenged */
+    /* in window, not exact: challenged with a plain ACK at SND.NXT
+     * (RFC 5961 §3.2), not a repeated SYN,ACK */
     TS_INJECT(&ts, TS_MS(1), .flags = TS_R, .seq = 5002);
-    TS_EXPECT(&ts, TS_MS(1), .flags = TS_SA, .seq = 1000, .ack = 5001, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_MS(1), .flags = TS_A, .seq = 1001, .ack = 5001);
     /* exact: the half-open connection is gone, nothing is sent */
     TS_INJECT(&ts, TS_MS(2), .flags = TS_R, .seq = 5001);
     TS_NOTHING(&ts, TS_MS(2));

@@ -458,15 +458,21 @@ static void test_reject_syn_rst(void)
     SK_CHECK_EQ_I(sk_tcp_parse(seg, sizeof seg, &r), 0);
 }
 
-static void test_reject_syn_fin(void)
+/* SYN+FIN is parsed: a SYN,ACK may carry a FIN (RFC 9293 §3.10.7.3) and a
+ * connection challenges any SYN (RFC 5961 §4.2); LISTEN and closed ports
+ * drop it (test_tcp_conform.c). */
+static void test_syn_fin_parsed(void)
 {
     uint8_t seg[40];
     memcpy(seg, k_syn, sizeof seg);
     seg[13] = SK_TCP_SYN | SK_TCP_FIN;
     sk_tcp_repr r;
-    SK_CHECK_EQ_I(sk_tcp_parse(seg, sizeof seg, &r), SK_DROP_TCP_SYN_FIN);
+    SK_CHECK_EQ_I(sk_tcp_parse(seg, sizeof seg, &r), 0);
+    SK_CHECK_EQ(r.flags, SK_TCP_SYN | SK_TCP_FIN);
+    SK_CHECK(r.opts.has_mss);
     seg[13] = SK_TCP_SYN | SK_TCP_FIN | SK_TCP_ACK | SK_TCP_PSH;
-    SK_CHECK_EQ_I(sk_tcp_parse(seg, sizeof seg, &r), SK_DROP_TCP_SYN_FIN);
+    SK_CHECK_EQ_I(sk_tcp_parse(seg, sizeof seg, &r), 0);
+    SK_CHECK_EQ(r.flags, SK_TCP_SYN | SK_TCP_FIN | SK_TCP_ACK | SK_TCP_PSH);
 }
 
 static void test_reserved_bits_ignored(void)
@@ -709,7 +715,7 @@ int main(void)
     SK_RUN(test_reject_data_offset_below_5);
     SK_RUN(test_reject_data_offset_past_len);
     SK_RUN(test_reject_syn_rst);
-    SK_RUN(test_reject_syn_fin);
+    SK_RUN(test_syn_fin_parsed);
     SK_RUN(test_reserved_bits_ignored);
     SK_RUN(test_opt_length_zero_stops);
     SK_RUN(test_opt_length_one_stops);

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# test_bench_smoke.sh: the benchmark drivers cannot rot silently. Runs each
+# driver in its smoke mode (SMOKE=1: one round of tiny runs through every
+# code path; run_tap_bench.sh also through PROFILE's) against a Release
+# build and checks that it succeeded, printed its provenance and a full
+# table; then checks that run_tcp_bench.sh fails when synack's bulk run
+# reports a verify failure (a stand-in bench_tcp that fails the way
+# bench_tcp does when the bytes received differ).
+#
+#   bash bench/test_bench_smoke.sh BUILD_DIR      (ctest -L bench, Release)
+#
+# Needs root (network namespaces, TAP devices): exit 77 otherwise. The
+# drivers create and remove their own namespaces and addresses.
+set -u
+BUILD=${1:?usage: test_bench_smoke.sh BUILD_DIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+if [ "$(id -u)" -ne 0 ]; then
+    echo "test_bench_smoke: skipped: needs root" >&2
+    exit 77
+fi
+for b in bench_checksum bench_tcp linux_tcp_peer lwip_tap_server; do
+    [ -x "$BUILD/bench/$b" ] || { echo "FAIL: $BUILD/bench/$b is missing" >&2; exit 1; }
+done
+TMP=$(mktemp -d /tmp/skb-smoke.XXXXXX) || exit 1
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+# expect_header OUT NAME: the provenance lines every driver prints
+expect_header() {
+    local k
+    for k in "commit: " "kernel: " "cpu: " "cpus online: " "date: "; do
+        grep -q "^# $k." "$1" || fail "$2: no '# $k' line in its header"
+    done
+}
+
+# expect_rows OUT NAME LABEL...: each LABEL heads a markdown row whose cells
+# are all numbers (ratios as "R [MIN-MAX]")
+expect_rows() {
+    local out=$1 name=$2 label line
+    shift 2
+    for label in "$@"; do
+        line=$(grep -F "| $label |" "$out" | head -n 1)
+        if [ -z "$line" ]; then
+            fail "$name: no row '$label'"
+            continue
+        fi
+        awk -F'|' '{ for (i = 3; i < NF; i++) if ($i !~ /^ *[0-9.]+x?( \[[0-9.]+-[0-9.]+\])? *$/) exit 1 }' \
+            <<<"$line" || fail "$name: row '$label' has a cell that is not a number: $line"
+    done
+}
+
+# run NAME OUT COMMAND...: the command must succeed
+run() {
+    local name=$1 out=$2
+    shift 2
+    local t0=$SECONDS
+    if ! "$@" >"$out" 2>&1; then
+        fail "$name exited with an error:"
+        tail -n 30 "$out" >&2
+    fi
+    echo "$name: $((SECONDS - t0)) s"
+}
+
+run run_checksum_bench.sh "$TMP/csum" env SMOKE=1 bash "$HERE/run_checksum_bench.sh" "$BUILD"
+expect_header "$TMP/csum" run_checksum_bench.sh
+expect_rows "$TMP/csum" run_checksum_bench.sh "1500 B" "65536 B"
+
+run run_tcp_bench.sh "$TMP/tcp" env SMOKE=1 bash "$HERE/run_tcp_bench.sh" "$BUILD"
+expect_header "$TMP/tcp" run_tcp_bench.sh
+grep -q "^round 1/1 order: " "$TMP/tcp" || fail "run_tcp_bench.sh: no order line"
+grep -q "^# order: shuffled in every round, seed [0-9]" "$TMP/tcp" ||
+    fail "run_tcp_bench.sh: no seed line"
+[ "$(grep -c 'bytes verified' "$TMP/tcp")" = 3 ] ||
+    fail "run_tcp_bench.sh: not 3 verified bulk runs (synack, linux, linux-nooff)"
+expect_rows "$TMP/tcp" run_tcp_bench.sh "bulk Gbit/s (wall clock)" \
+    "bulk CPU-s per GB (/proc/stat)" "bulk CPU-s per GB (processes)" "conn/s, 1 at a time" \
+    "CPU-s per 1000 conn, 1 at a time (/proc/stat)" "conn/s, 50 at once" \
+    "CPU-s per 1000 conn, 50 at once (processes)"
+
+run run_tap_bench.sh "$TMP/tap" env SMOKE=1 bash "$HERE/run_tap_bench.sh" "$BUILD"
+expect_header "$TMP/tap" run_tap_bench.sh
+grep -q "^round 1/1 order: " "$TMP/tap" || fail "run_tap_bench.sh: no order line"
+grep -q "^synack bulk: .* per frame:" "$TMP/tap" || fail "run_tap_bench.sh: no PROFILE output"
+grep -q "lwip server: RESULT .*rx_mbox_full=" "$TMP/tap" ||
+    fail "run_tap_bench.sh: lwIP's mailbox drops are not shown"
+expect_rows "$TMP/tap" run_tap_bench.sh "bulk Gbit/s (wall clock)" \
+    "bulk CPU-s per GB (/proc/stat)" "conn/s, 1 at a time" "conn/s, 10 at once" \
+    "CPU-s per 1000 conn, 10 at once (/proc/stat)"
+
+# A verify failure must fail the driver: bench_tcp replaced by a stand-in
+# that runs the real one except for bulk, where it fails as bench_tcp does
+# when the received bytes differ from those sent.
+mkdir -p "$TMP/fake/bench"
+ln -s "$(cd "$BUILD/bench" && pwd)/linux_tcp_peer" "$TMP/fake/bench/linux_tcp_peer"
+cat >"$TMP/fake/bench/bench_tcp" <<EOS
+#!/bin/sh
+if [ "\$1" = bulk ]; then
+    echo "bench_tcp: bulk: received bytes differ from those sent" >&2
+    exit 1
+fi
+exec "$(cd "$BUILD/bench" && pwd)/bench_tcp" "\$@"
+EOS
+chmod +x "$TMP/fake/bench/bench_tcp"
+SMOKE=1 bash "$HERE/run_tcp_bench.sh" "$TMP/fake" >"$TMP/bad" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "run_tcp_bench.sh with a failing synack bulk run exited $rc, not 1"
+grep -q "synack bulk (exit 1) failed" "$TMP/bad" || fail "run_tcp_bench.sh did not name the failed run"
+grep -q "received bytes differ" "$TMP/bad" || fail "run_tcp_bench.sh did not show the run's error"
+
+if [ $fails != 0 ]; then
+    echo "test_bench_smoke: $fails failures" >&2
+    exit 1
+fi
+echo "test_bench_smoke: the three drivers ran every path; a verify failure fails run_tcp_bench.sh"

@@ -1,0 +1,206 @@
+/* Invariants of every live TCB, checked by walking the stack's TCB table
+ * (fuzz targets may read src/ internals). The public API only answers for
+ * handles the application still holds, so a connection the application
+ * closed (FIN-WAIT, LAST-ACK, TIME-WAIT) or never accepted would go
+ * unchecked through it. Called after the output is drained at `now`.
+ *
+ * Per connection: snd_una <= snd_nxt <= snd_max, within what the send
+ * buffer holds, and the buffer starting at snd_una once synchronized;
+ * rcv_nxt <= rcv_adv and the offered window within the receive buffer's
+ * free space; ring buffers within their storage and the configured limits;
+ * out-of-order ranges ordered, after rcv_nxt and inside the free part of
+ * the receive buffer; every armed timer in the future, the cached deadline
+ * their minimum and the TCB in the timer heap exactly when one is armed;
+ * state facts (TIME-WAIT has its timer armed and everything acknowledged;
+ * LISTEN holds no data, no timer and a sane accept queue; CLOSED is in no
+ * table and still held by someone). Per stack: the free list, the demux
+ * hash, the output and event lists and the accept queues agree with
+ * the TCBs. */
+#ifndef SK_FUZZ_TCB_CHECK_H
+#define SK_FUZZ_TCB_CHECK_H
+
+#include "api/stack_impl.h"
+#include "fuzz_common.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+static inline void fz_check_seqs(const sk_tcp_env *e, const sk_tcb *t)
+{
+    CHECK(sk_seq_le(t->snd_una, t->snd_nxt));
+    CHECK(sk_seq_le(t->snd_nxt, t->snd_max));
+    /* nothing is sent that the send buffer does not hold (SYN and FIN take
+     * a sequence number each, no byte) */
+    uint32_t fin = (t->flags & SK_TF_FIN_SENT) ? 1u : 0u;
+    CHECK(sk_seq_le(t->snd_max, sk_seq_add(t->snd_buf_seq, (uint32_t)t->sndbuf.len + fin)));
+    if (!sk_tcb_synchronized(t))
+        return;
+    CHECK(sk_seq_le(t->iss, t->snd_una));
+    /* acknowledged bytes have left the buffer; unacknowledged ones are in it */
+    CHECK(sk_seq_le(t->snd_buf_seq, t->snd_una));
+    CHECK(sk_seq_le(t->snd_una, sk_seq_add(t->snd_buf_seq, fin)));
+    /* the window we offered never promised more than the buffer can take
+     * (RFC 7323 §2.4 rounding included: tcp_output.c sk_tcp_fill_ack) */
+    CHECK(sk_seq_le(t->rcv_nxt, t->rcv_adv));
+    if (!(t->flags & SK_TF_FIN_RCVD))
+        CHECK((uint32_t)sk_seq_diff(t->rcv_adv, t->rcv_nxt) <= sk_tcb_rcv_space(e, t));
+}
+
+static inline void fz_check_ring(const sk_ring *r, uint32_t limit)
+{
+    CHECK(r->len <= r->cap && r->cap <= limit);
+    CHECK(r->cap == 0 || r->head < r->cap);
+    CHECK(r->cap == 0 ? r->buf == NULL : r->buf != NULL);
+}
+
+static inline void fz_check_buffers(const sk_tcp_env *e, const sk_tcb *t)
+{
+    fz_check_ring(&t->sndbuf, e->cfg.sndbuf);
+    fz_check_ring(&t->rcvbuf, e->cfg.rcvbuf);
+    uint32_t n = sk_rset_count(&t->reass);
+    CHECK(n <= sk_rset_capacity(&t->reass) && sk_rset_capacity(&t->reass) == SK_REASS_MAX);
+    size_t room = t->rcvbuf.cap - t->rcvbuf.len;
+    for (uint32_t i = 0; i < n; i++) {
+        const sk_range *q = sk_rset_at(&t->reass, i);
+        /* held past rcv_nxt (a range reaching it is committed at once) ... */
+        CHECK(sk_seq_lt(t->rcv_nxt, q->start) && sk_seq_lt(q->start, q->end));
+        /* ... and placed in the free part of the ring */
+        CHECK((size_t)sk_seq_diff(q->end, t->rcv_nxt) <= room);
+        if (i > 0)
+            CHECK(sk_seq_lt(sk_rset_at(&t->reass, i - 1)->end, q->start));
+    }
+    /* SACK bookkeeping stays within its arrays; kept peer blocks are
+     * non-empty and end at or before SND.MAX (tcp_sack.c) */
+    CHECK(t->n_sack_recent <= SK_TCP_MAX_SACK && t->n_peer_sack <= SK_TCP_MAX_SACK);
+    for (uint8_t i = 0; i < t->n_peer_sack; i++)
+        CHECK(sk_seq_lt(t->peer_sack[i].left, t->peer_sack[i].right) &&
+              sk_seq_le(t->peer_sack[i].right, t->snd_max));
+}
+
+static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_t now)
+{
+    sk_time d = SK_TIME_NEVER;
+    for (int k = 0; k < SK_TIMER__COUNT; k++) {
+        CHECK(t->timer[k] == SK_TIME_NEVER || t->timer[k] > now);
+        if (t->timer[k] < d)
+            d = t->timer[k];
+    }
+    CHECK(t->deadline == d);
+    if (d == SK_TIME_NEVER) {
+        CHECK(t->heap_pos == SK_TCB_NONE);
+    } else {
+        CHECK(t->heap_pos < e->heap_len);
+        CHECK(e->heap[t->heap_pos] == sk_tcb_index(e, t));
+    }
+}
+
+static inline void fz_check_state(const sk_tcb *t)
+{
+    switch (t->state) {
+    case SK_TCP_LISTEN:
+        CHECK(t->flags & SK_TF_LISTENER);
+        CHECK(t->sndbuf.len == 0 && t->rcvbuf.len == 0 && sk_rset_count(&t->reass) == 0);
+        CHECK(!t->hashed && t->deadline == SK_TIME_NEVER);
+        CHECK(t->acceptq.len <= t->pending && t->pending <= t->backlog);
+        break;
+    case SK_TCP_TIME_WAIT:
+        /* RFC 9293 §3.10.7.4: only our FIN's ACK leads here */
+        CHECK(t->timer[SK_TIMER_TIME_WAIT] != SK_TIME_NEVER);
+        CHECK(sk_seq_eq(t->snd_una, t->snd_max) && t->sndbuf.len == 0);
+        CHECK(t->hashed);
+        break;
+    case SK_TCP_CLOSED:
+        CHECK(!t->hashed && t->deadline == SK_TIME_NEVER);
+        CHECK(t->flags & (SK_TF_APP_HELD | SK_TF_IN_ACCEPTQ));
+        break;
+    default:
+        CHECK(!(t->flags & SK_TF_LISTENER));
+        CHECK(t->hashed);
+        break;
+    }
+}
+
+static inline void fz_check_tcb(const sk_tcp_env *e, const sk_tcb *t, uint64_t now)
+{
+    fz_check_state(t);
+    fz_check_timers(e, t, now);
+    /* a CLOSED TCB the application still holds (reset, timed out) has
+     * given its buffers back; its sequence variables are history */
+    if (t->state == SK_TCP_LISTEN || t->state == SK_TCP_CLOSED)
+        return;
+    fz_check_seqs(e, t);
+    fz_check_buffers(e, t);
+}
+
+/* A list's links are consistent (prev pointers, tail, length) and it holds
+ * only live TCBs. */
+static inline void fz_walk_list(const sk_tcp_env *e, const sk_ilist *l, size_t off,
+                                    const uint8_t *is_free)
+{
+    uint32_t n = 0, prev = SK_TCB_NONE;
+    for (uint32_t i = l->head; i != SK_TCB_NONE; n++) {
+        CHECK(i < e->n_tcbs && !is_free[i] && n < e->n_tcbs);
+        const sk_ilink *k = (const sk_ilink *)(const void *)((const char *)&e->tcbs[i] + off);
+        CHECK(k->prev == prev);
+        prev = i;
+        i = k->next;
+    }
+    CHECK(prev == l->tail && n == l->len);
+}
+
+static inline void fz_check_tables(const sk_tcp_env *e, const uint8_t *is_free)
+{
+    uint32_t hashed = 0, in_hash = 0;
+    for (uint32_t i = 0; i < e->n_tcbs; i++)
+        hashed += !is_free[i] && e->tcbs[i].hashed;
+    for (uint32_t b = 0; b <= e->hash_mask; b++) {
+        if (e->hash[b] == 0)
+            continue;
+        CHECK(e->hash[b] <= e->n_tcbs && !is_free[e->hash[b] - 1]);
+        CHECK(e->tcbs[e->hash[b] - 1].hashed);
+        in_hash++;
+    }
+    CHECK(hashed == in_hash);
+    fz_walk_list(e, &e->out_list, offsetof(sk_tcb, out_link), is_free);
+    fz_walk_list(e, &e->ev_list, offsetof(sk_tcb, ev_link), is_free);
+    uint32_t in_heap = 0;
+    for (uint32_t i = 0; i < e->n_tcbs; i++)
+        in_heap += !is_free[i] && e->tcbs[i].heap_pos != SK_TCB_NONE;
+    CHECK(in_heap == e->heap_len);
+}
+
+static inline void fz_check_acceptqs(const sk_tcp_env *e, const uint8_t *is_free)
+{
+    for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        const sk_tcb *l = &e->tcbs[i];
+        if (is_free[i] || l->state != SK_TCP_LISTEN)
+            continue;
+        fz_walk_list(e, &l->acceptq, offsetof(sk_tcb, acc_link), is_free);
+        for (uint32_t c = l->acceptq.head; c != SK_TCB_NONE; c = e->tcbs[c].acc_link.next)
+            CHECK((e->tcbs[c].flags & SK_TF_IN_ACCEPTQ) && e->tcbs[c].parent == i);
+    }
+}
+
+/* Every TCB that is not on the free list, and the tables that index them. */
+static inline void fz_check_stack(const sk_stack *s, uint64_t now)
+{
+    const sk_tcp_env *e = &s->env;
+    uint8_t is_free[256] = {0};
+    CHECK(e->n_tcbs <= sizeof is_free);
+    uint32_t n_free = 0;
+    for (uint32_t i = e->free_head; i != SK_TCB_NONE; i = e->tcbs[i].free_next) {
+        CHECK(i < e->n_tcbs && !is_free[i]);
+        is_free[i] = 1;
+        n_free++;
+    }
+    for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        if (is_free[i])
+            CHECK(e->tcbs[i].flags == 0 && e->tcbs[i].state == SK_TCP_CLOSED);
+        else
+            fz_check_tcb(e, &e->tcbs[i], now);
+    }
+    fz_check_tables(e, is_free);
+    fz_check_acceptqs(e, is_free);
+}
+
+#endif

@@ -1,0 +1,99 @@
+/* The ACKs a connection owes, and the decisions that make them due (the
+ * delayed-ACK rule, challenge ACKs). RFC 5681 §4.2 (and RFC 1122
+ * §4.2.3.2): an ACK for at least every second full-sized segment, and an
+ * immediate duplicate ACK for each out-of-order segment, which the sender
+ * counts (RFC 5681 §3.2). A device read or a simulator instant may bring many segments
+ * before the output routine runs once; a single flag would answer them all
+ * with one stretch ACK (and slow start would grow by one SMSS per batch).
+ * So input records each ACK as it becomes due - the value of RCV.NXT at
+ * that moment - and the output routine sends one segment per record, in
+ * order: what the peer sees does not depend on how arrivals were batched.
+ *
+ * The records form a small ring per connection. Repeated values (duplicate
+ * ACKs) share a record with a count. When the ring is full, the newest
+ * value replaces the last record: that ACK then covers more (a stretch
+ * ACK), which is counted in stats.acks_merged. */
+#include "tcp/tcp_conn.h"
+
+static uint32_t slot(const sk_tcb *t, uint32_t i)
+{
+    return (t->ack_owed_head + i) % SK_ACK_OWED_MAX;
+}
+
+void sk_ack_owe(sk_tcp_env *e, sk_tcb *t)
+{
+    t->rcv_unacked = 0;
+    sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
+    sk_tcb_mark_output(e, t);
+    uint32_t n = t->n_ack_owed;
+    uint32_t last = n > 0 ? slot(t, n - 1) : 0;
+    if (n > 0 && sk_seq_eq(t->ack_owed[last], t->rcv_nxt) && t->ack_owed_dups[last] < UINT8_MAX) {
+        t->ack_owed_dups[last]++;
+        return;
+    }
+    if (n == SK_ACK_OWED_MAX) {
+        t->ack_owed[last] = t->rcv_nxt;
+        t->ack_owed_dups[last] = 0;
+        e->stats.acks_merged++;
+        return;
+    }
+    uint32_t i = slot(t, n);
+    t->ack_owed[i] = t->rcv_nxt;
+    t->ack_owed_dups[i] = 0;
+    t->n_ack_owed = (uint8_t)(n + 1);
+}
+
+bool sk_ack_peek(const sk_tcb *t, sk_seq *ack, bool *last)
+{
+    if (t->n_ack_owed == 0)
+        return false;
+    *ack = t->ack_owed[t->ack_owed_head];
+    *last = t->n_ack_owed == 1 && t->ack_owed_dups[t->ack_owed_head] == 0;
+    return true;
+}
+
+void sk_ack_pop(sk_tcb *t)
+{
+    if (t->n_ack_owed == 0)
+        return;
+    uint32_t h = t->ack_owed_head;
+    if (t->ack_owed_dups[h] > 0) {
+        t->ack_owed_dups[h]--;
+        return;
+    }
+    t->ack_owed_head = (uint8_t)((h + 1) % SK_ACK_OWED_MAX);
+    t->n_ack_owed--;
+}
+
+/* Delayed ACK (RFC 1122 §4.2.3.2, RFC 5681 §4.2): at least every second
+ * full-sized segment, and within delack_us otherwise. "Full-sized" is the
+ * sender's SMSS, which may be below the MSS we announced (a smaller MTU on
+ * its side): rcv_mss is the largest segment seen so far (at least 536,
+ * RFC 9293 §3.7.1, at most our MSS), as Linux estimates it. */
+void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (t->rcv_unacked >= 2u * t->rcv_mss) {
+        sk_ack_owe(e, t); /* one ACK per pair, also within a batch */
+        return;
+    }
+    if (t->timer[SK_TIMER_DELACK] == SK_TIME_NEVER)
+        sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->cfg.delack_us));
+}
+
+/* RFC 5961 §7: challenge ACKs are rate limited per stack. The challenge is
+ * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (§3.2, §4.2); in SYN-RECEIVED it must
+ * not be another SYN,ACK (the output for an ACK owed there), so it is
+ * recorded apart (SK_TF_CHALLENGE). */
+void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (now - e->chal_window_start >= SK_SEC(1) || now < e->chal_window_start) {
+        e->chal_window_start = now;
+        e->chal_count = 0;
+    }
+    if (e->chal_count >= e->cfg.challenge_ack_limit)
+        return;
+    e->chal_count++;
+    e->stats.challenge_acks++;
+    t->flags |= t->state == SK_TCP_SYN_RECEIVED ? SK_TF_CHALLENGE : SK_TF_ACK_NOW;
+    sk_tcb_mark_output(e, t);
+}

@@ -1,0 +1,117 @@
+/* Congestion control as events carrying facts (the shape of FreeBSD's
+ * cc_algo, ngtcp2's ngtcp2_cc and smoltcp's Controller).
+ *
+ * The connection reports what happened: an ACK with its facts (time, bytes
+ * newly acknowledged, the RTT sample, min RTT, srtt, bytes in flight, bytes
+ * delivered, recovery, application-limited), a congestion signal (loss,
+ * timeout, ECN), the end of recovery (a full ACK), a restart after idle, a
+ * congestion signal found spurious. The algorithm answers by setting cwnd
+ * and ssthresh, and nothing else writes them: the loss-recovery window
+ * arithmetic of RFC 5681 §3.2 and RFC 6582 §3.2 (inflation by duplicate
+ * ACKs, partial-ACK deflation, the full-ACK rule) lives in tcp_cc.c, which
+ * the input and timer code call (tests/unit/check: grep "cwnd =").
+ *
+ * Each algorithm keeps its own per-connection state in sk_tcb.cc_priv, a
+ * fixed-size blob sized for the largest algorithm (no allocation). Time is
+ * the `now` passed into the events; the core reads no clock.
+ */
+#ifndef SK_TCP_CC_H
+#define SK_TCP_CC_H
+
+#include "base/seq.h"
+#include "base/sktime.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct sk_tcb sk_tcb;
+
+/* The facts of one ACK that acknowledged new data. */
+typedef struct {
+    sk_time now;
+    sk_seq ack;           /* SEG.ACK */
+    uint32_t acked;       /* bytes newly acknowledged by this ACK */
+    uint32_t rtt_us;      /* the RTT sample this ACK gave, 0: none (Karn) */
+    uint32_t min_rtt_us;  /* windowed minimum RTT, 0: no sample yet */
+    uint32_t srtt_us;     /* smoothed RTT, 0: no sample yet */
+    uint32_t in_flight;   /* bytes outstanding after this ACK */
+    uint64_t delivered;   /* bytes acknowledged on this connection, this ACK included */
+    bool in_recovery;     /* fast recovery was under way when the ACK came */
+    bool app_limited;     /* the sender was not using its window: no unsent data
+                             waited while less than cwnd was in flight */
+} sk_cc_ack;
+
+enum sk_cc_kind {
+    SK_CC_LOSS,    /* fast retransmit: entering fast recovery */
+    SK_CC_TIMEOUT, /* the first retransmission timeout of a loss episode */
+    SK_CC_ECN,     /* ECN-Echo (RFC 3168 §6.1.2): reduce, retransmit nothing */
+};
+
+/* Per-connection private state, owned by the algorithm. */
+#define SK_CC_PRIV_SIZE 128
+typedef union {
+    uint8_t bytes[SK_CC_PRIV_SIZE];
+    uint64_t align_;
+} sk_cc_priv;
+
+typedef struct sk_cc_ops {
+    const char *name;
+    /* a new connection (or the MSS became known): the initial window */
+    void (*init)(sk_tcb *t, sk_time now);
+    /* new data acknowledged outside fast recovery */
+    void (*on_ack)(sk_tcb *t, const sk_cc_ack *a);
+    /* a congestion signal: set ssthresh (and cwnd: the loss window on a
+     * timeout, ssthresh otherwise; tcp_cc.c then inflates for recovery) */
+    void (*on_congestion)(sk_tcb *t, enum sk_cc_kind kind, sk_time now);
+    /* a full ACK ended fast recovery (RFC 6582 §3.2 step 3) */
+    void (*on_recovery_exit)(sk_tcb *t, const sk_cc_ack *a);
+    /* nothing was sent for more than an RTO: restart (RFC 5681 §4.1) */
+    void (*after_idle)(sk_tcb *t, sk_time now);
+    /* the last congestion signal was spurious (F-RTO, Eifel): undo it */
+    void (*on_spurious)(sk_tcb *t, sk_time now);
+} sk_cc_ops;
+
+extern const sk_cc_ops sk_cc_newreno;
+extern const sk_cc_ops sk_cc_cubic;
+
+/* The algorithm called `name` ("newreno", "cubic"), or NULL. */
+const sk_cc_ops *sk_cc_find(const char *name);
+
+/* ---- the events, as the connection reports them (tcp_cc.c) ---- */
+/* The facts of an ACK of new data up to `ack`, taken before the send state
+ * moves (the RTT fields are filled by sk_rtt_sample when it takes one). */
+void sk_cc_ack_facts(const sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *a);
+void sk_cc_init(sk_tcb *t, sk_time now);
+/* Switch algorithm on a live connection: cwnd and ssthresh are kept, the
+ * new algorithm starts with fresh private state. */
+void sk_cc_select(sk_tcb *t, const sk_cc_ops *ops, sk_time now);
+/* New data acknowledged outside fast recovery. */
+void sk_cc_on_ack(sk_tcb *t, const sk_cc_ack *a);
+/* The third duplicate ACK: enter fast recovery (RFC 6582 §3.2 step 2). */
+void sk_cc_enter_recovery(sk_tcb *t, sk_time now);
+/* A further duplicate ACK during fast recovery (RFC 6582 §3.2 step 4). */
+void sk_cc_dupack_in_recovery(sk_tcb *t);
+/* A partial ACK of `acked` bytes during fast recovery (step 5). */
+void sk_cc_partial_ack(sk_tcb *t, uint32_t acked);
+/* A full ACK ends fast recovery (step 3). */
+void sk_cc_recovery_exit(sk_tcb *t, const sk_cc_ack *a);
+/* A retransmission timeout; `first` for the first of a loss episode
+ * (later ones keep ssthresh and only reset the loss window, RFC 5681 §3.1). */
+void sk_cc_timeout(sk_tcb *t, bool first, sk_time now);
+/* An ECN-Echo (no caller yet: synack does not negotiate ECN). */
+void sk_cc_ecn(sk_tcb *t, sk_time now);
+void sk_cc_after_idle(sk_tcb *t, sk_time now);
+void sk_cc_spurious(sk_tcb *t, sk_time now);
+
+/* ---- helpers the algorithms share ---- */
+/* The initial window: RFC 6928 with t->iw_segs segments, or RFC 5681
+ * §3.1's rule when iw_segs is 0. */
+uint32_t sk_cc_initial_window(const sk_tcb *t);
+/* FlightSize as RFC 5681 eqn. 4 reads it: outstanding bytes less those
+ * sent by Limited Transmit (RFC 5681 §3.2 step 2). */
+uint32_t sk_cc_flight_for_ssthresh(const sk_tcb *t);
+/* RFC 6582 §3.2 step 3 option (1): cwnd = min(ssthresh, max(FlightSize,
+ * SMSS) + SMSS), FlightSize as left by the full ACK `ack`. */
+uint32_t sk_cc_full_ack_window(const sk_tcb *t, sk_seq ack);
+
+#endif

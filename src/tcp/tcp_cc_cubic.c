@@ -1,0 +1,248 @@
+/* CUBIC (RFC 9438) with HyStart++ (RFC 9406) for the initial slow start.
+ *
+ * Windows are kept in bytes; the cubic function is evaluated in integer
+ * arithmetic (no libm in the core): time in milliseconds, the cube root by
+ * bisection. W_cubic(t) = C*(t-K)^3 + W_max with C = 0.4 segments/s^3
+ * (§4.2), β_cubic = 0.7 (§4.6), α_cubic = 3(1-β)/(1+β) = 9/17 (§4.3).
+ * t is measured from the `now` of the ACK that began the congestion
+ * avoidance stage (t_epoch); the core reads no clock. */
+#include "tcp/tcp_cc_hystart.h"
+#include "tcp/tcp_conn.h"
+
+#define CUBIC_BETA_NUM 7u    /* β_cubic = 7/10 */
+#define CUBIC_BETA_DEN 10u
+#define CUBIC_ALPHA_NUM 9u   /* α_cubic = 3 * 0.3 / 1.7 = 9/17 */
+#define CUBIC_ALPHA_DEN 17u
+#define CUBIC_T_MAX_MS (1 << 20) /* |t - K| beyond ~17 min is clamped */
+#define CUBIC_WND_MAX (UINT32_MAX / 2)
+
+/* The part of the state a spurious congestion signal restores (§4.9). */
+typedef struct {
+    sk_time t_epoch;
+    int32_t k_ms;        /* K in milliseconds (negative when cwnd_epoch > W_max) */
+    uint32_t w_max;      /* bytes */
+    uint32_t cwnd_epoch; /* cwnd when the congestion avoidance stage began */
+    uint32_t w_est;      /* Reno-friendly estimate, bytes (§4.3) */
+    uint32_t cwnd_prior; /* cwnd before the last reduction */
+    bool epoch_valid;
+} cubic_curve;
+
+typedef struct {
+    cubic_curve c;
+    cubic_curve undo;     /* the curve before the last congestion signal */
+    uint32_t undo_cwnd, undo_ssthresh;
+    uint32_t inc_rem;     /* remainder of the per-ACK cwnd increase */
+    uint32_t est_rem;     /* remainder of the per-ACK W_est increase */
+    sk_time last_ack;     /* for the application-limited shift (§5.8) */
+    bool after_rto;       /* the first stage after a timeout: K = 0 (§4.8) */
+    bool have_undo;
+    sk_hystart hs;
+} cubic_state;
+
+_Static_assert(sizeof(cubic_state) <= SK_CC_PRIV_SIZE, "cubic state fits cc_priv");
+
+static cubic_state *st(sk_tcb *t)
+{
+    return (cubic_state *)(void *)t->cc_priv.bytes;
+}
+
+/* floor(cbrt(x)) for any 64-bit x, by bisection. */
+static uint32_t icbrt64(uint64_t x)
+{
+    uint64_t lo = 0, hi = 2642245; /* cbrt(2^64 - 1) < 2642246 */
+    while (lo < hi) {
+        uint64_t mid = (lo + hi + 1) / 2;
+        if (mid * mid * mid <= x)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return (uint32_t)lo;
+}
+
+/* §4.2: K = cubic_root((W_max - cwnd_epoch) / C), in ms: with W in
+ * segments (bytes / MSS) and C = 2/5, K_ms^3 = diff * 2.5e9 / MSS. */
+static int32_t cubic_k_ms(uint32_t w_max, uint32_t cwnd_epoch, uint32_t mss)
+{
+    uint32_t diff = w_max > cwnd_epoch ? w_max - cwnd_epoch : cwnd_epoch - w_max;
+    int32_t k = (int32_t)icbrt64((uint64_t)diff * 2500000000ull / mss);
+    return w_max >= cwnd_epoch ? k : -k;
+}
+
+/* §4.2 Figure 1: W_cubic(t) in bytes, t in ms since t_epoch. */
+static uint32_t w_cubic(const cubic_curve *c, int64_t t_ms, uint32_t mss)
+{
+    int64_t d = t_ms - c->k_ms;
+    if (d > CUBIC_T_MAX_MS)
+        d = CUBIC_T_MAX_MS;
+    if (d < -CUBIC_T_MAX_MS)
+        d = -CUBIC_T_MAX_MS;
+    /* C * d^3 segments with d in ms: 0.4 * d^3 / 1e9 = d^3 * 2 / 5e12;
+     * kept in milli-segments so that the product stays in 64 bits */
+    int64_t off_mseg = d * d * d * 2 / 5000000;
+    int64_t w = (int64_t)c->w_max + off_mseg * (int64_t)mss / 1000;
+    if (w < (int64_t)mss)
+        return mss;
+    return w > (int64_t)CUBIC_WND_MAX ? CUBIC_WND_MAX : (uint32_t)w;
+}
+
+static void cubic_init(sk_tcb *t, sk_time now)
+{
+    cubic_state *s = st(t);
+    t->cwnd = sk_cc_initial_window(t);
+    t->ssthresh = UINT32_MAX / 2;
+    s->c.epoch_valid = false;
+    s->last_ack = now;
+    sk_hystart_init(&s->hs);
+}
+
+/* The first ACK of a congestion avoidance stage starts the epoch. */
+static void start_epoch(cubic_state *s, const sk_tcb *t, sk_time now)
+{
+    cubic_curve *c = &s->c;
+    c->epoch_valid = true;
+    c->t_epoch = now;
+    c->cwnd_epoch = t->cwnd;
+    c->w_est = t->cwnd;
+    s->inc_rem = s->est_rem = 0;
+    if (s->after_rto || c->w_max == 0) {
+        /* §4.8: after a timeout (or before any loss) the curve starts at
+         * the window of this stage, K = 0 */
+        c->w_max = t->cwnd;
+        s->after_rto = false;
+    }
+    c->k_ms = cubic_k_ms(c->w_max, c->cwnd_epoch, t->snd_mss);
+}
+
+/* §4.3: W_est += α_cubic * segments_acked / cwnd (segments), in bytes
+ * α * acked * MSS / cwnd; α becomes 1 once W_est reaches cwnd_prior. */
+static void grow_w_est(cubic_state *s, const sk_tcb *t, uint32_t acked)
+{
+    cubic_curve *c = &s->c;
+    bool reno = c->cwnd_prior != 0 && c->w_est >= c->cwnd_prior;
+    uint64_t num = (uint64_t)acked * t->snd_mss * (reno ? 1u : CUBIC_ALPHA_NUM) + s->est_rem;
+    uint64_t den = (uint64_t)t->cwnd * (reno ? 1u : CUBIC_ALPHA_DEN);
+    uint64_t w = c->w_est + num / den;
+    s->est_rem = (uint32_t)(num % den);
+    c->w_est = w > CUBIC_WND_MAX ? CUBIC_WND_MAX : (uint32_t)w;
+}
+
+/* §4.2: target = W_cubic(t + RTT) bounded to [cwnd, 1.5 cwnd]; cwnd grows
+ * by (target - cwnd) / cwnd per SMSS acknowledged (§4.4, §4.5), unless
+ * W_cubic(t) < W_est: the Reno-friendly region, cwnd = W_est (§4.3). */
+static void congestion_avoidance(cubic_state *s, sk_tcb *t, const sk_cc_ack *a)
+{
+    cubic_curve *c = &s->c;
+    uint32_t mss = t->snd_mss;
+    int64_t t_ms = a->now > c->t_epoch ? (int64_t)((a->now - c->t_epoch) / 1000) : 0;
+    uint32_t rtt_ms = (a->srtt_us != 0 ? a->srtt_us : a->min_rtt_us) / 1000;
+    grow_w_est(s, t, a->acked);
+    if (w_cubic(c, t_ms, mss) < c->w_est) {
+        if (c->w_est > t->cwnd)
+            t->cwnd = c->w_est;
+        return;
+    }
+    uint32_t target = w_cubic(c, t_ms + rtt_ms, mss);
+    uint32_t cap = t->cwnd + t->cwnd / 2;
+    if (target > cap)
+        target = cap;
+    if (target <= t->cwnd)
+        return;
+    uint64_t num = (uint64_t)(target - t->cwnd) * a->acked + s->inc_rem;
+    uint64_t w = t->cwnd + num / t->cwnd;
+    s->inc_rem = (uint32_t)(num % t->cwnd);
+    t->cwnd = w > CUBIC_WND_MAX ? CUBIC_WND_MAX : (uint32_t)w;
+}
+
+static void cubic_on_ack(sk_tcb *t, const sk_cc_ack *a)
+{
+    cubic_state *s = st(t);
+    sk_time last = s->last_ack;
+    s->last_ack = a->now;
+    if (t->cwnd < t->ssthresh) {
+        if (s->hs.active)
+            sk_hystart_on_ack(&s->hs, t, a);
+        else
+            t->cwnd += a->acked < t->snd_mss ? a->acked : t->snd_mss;
+        return;
+    }
+    if (!s->c.epoch_valid)
+        start_epoch(s, t, a->now);
+    else if (a->app_limited && a->now > last && last >= s->c.t_epoch)
+        s->c.t_epoch += a->now - last; /* the curve waits for the application */
+    if (a->app_limited)
+        return; /* §5.8: no growth while the application, not cwnd, limits the flow */
+    congestion_avoidance(s, t, a);
+}
+
+/* §4.6 multiplicative decrease with §4.7 fast convergence; §4.8 on a
+ * timeout: the loss window, and the next stage's curve starts at K = 0. */
+static void cubic_on_congestion(sk_tcb *t, enum sk_cc_kind kind, sk_time now)
+{
+    (void)now;
+    cubic_state *s = st(t);
+    s->undo = s->c;
+    s->undo_cwnd = t->cwnd;
+    s->undo_ssthresh = t->ssthresh;
+    s->have_undo = true;
+    sk_hystart_stop(&s->hs);
+    cubic_curve *c = &s->c;
+    if (c->w_max != 0 && t->cwnd < c->w_max) /* §4.7: release bandwidth sooner */
+        c->w_max = (uint32_t)((uint64_t)t->cwnd * (CUBIC_BETA_DEN + CUBIC_BETA_NUM) /
+                              (2 * CUBIC_BETA_DEN));
+    else
+        c->w_max = t->cwnd;
+    c->cwnd_prior = t->cwnd;
+    c->epoch_valid = false;
+    uint32_t ss = (uint32_t)((uint64_t)sk_cc_flight_for_ssthresh(t) * CUBIC_BETA_NUM /
+                             CUBIC_BETA_DEN);
+    t->ssthresh = ss > 2u * t->snd_mss ? ss : 2u * t->snd_mss;
+    if (kind == SK_CC_TIMEOUT) {
+        t->cwnd = t->snd_mss; /* RFC 5681 §3.1 loss window */
+        s->after_rto = true;
+    } else {
+        t->cwnd = t->ssthresh;
+    }
+}
+
+static void cubic_on_recovery_exit(sk_tcb *t, const sk_cc_ack *a)
+{
+    t->cwnd = sk_cc_full_ack_window(t, a->ack);
+    st(t)->c.epoch_valid = false;
+}
+
+/* RFC 5681 §4.1 restart window; the next stage starts a new epoch. */
+static void cubic_after_idle(sk_tcb *t, sk_time now)
+{
+    cubic_state *s = st(t);
+    uint32_t iw = sk_cc_initial_window(t);
+    if (t->cwnd > iw)
+        t->cwnd = iw;
+    s->c.epoch_valid = false;
+    s->last_ack = now;
+}
+
+/* §4.9: a spurious congestion signal restores the window and the curve. */
+static void cubic_on_spurious(sk_tcb *t, sk_time now)
+{
+    (void)now;
+    cubic_state *s = st(t);
+    if (!s->have_undo)
+        return;
+    s->c = s->undo;
+    s->after_rto = false;
+    if (t->cwnd < s->undo_cwnd)
+        t->cwnd = s->undo_cwnd;
+    t->ssthresh = s->undo_ssthresh;
+    s->have_undo = false;
+}
+
+const sk_cc_ops sk_cc_cubic = {
+    .name = "cubic",
+    .init = cubic_init,
+    .on_ack = cubic_on_ack,
+    .on_congestion = cubic_on_congestion,
+    .on_recovery_exit = cubic_on_recovery_exit,
+    .after_idle = cubic_after_idle,
+    .on_spurious = cubic_on_spurious,
+};

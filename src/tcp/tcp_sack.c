@@ -1,0 +1,138 @@
+/* SACK (RFC 2018) on the receiving side with DSACK (RFC 2883), and the
+ * validation of the blocks an arriving ACK carries (for the sender's
+ * recovery, RFC 6675, which is not here yet).
+ *
+ * What we hold out of order is the reassembly range set (t->reass). Which
+ * ranges to report first is remembered as left edges of segments, newest
+ * first (t->sack_recent): an edge names the range that now holds it, so
+ * merges and ranges passed by rcv_nxt need no bookkeeping. */
+#include "tcp/tcp_conn.h"
+
+#include <string.h>
+
+/* RFC 2018 §2: SACK only when both SYNs carry SACK-permitted (ours does
+ * when configured; a SYN,ACK answers only an offer). */
+void sk_sack_on_syn(const sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
+{
+    if (e->cfg.sack && seg->opts.sack_permitted)
+        t->flags |= SK_TF_SACK_OK;
+    else
+        t->flags &= ~(uint32_t)SK_TF_SACK_OK;
+}
+
+/* RFC 2883 §4: the first block reports the duplicate. Below rcv_nxt it is
+ * what arrived again of the in-order data; above, what was already held
+ * out of order (the part held from seq on). */
+void sk_sack_on_data(sk_tcb *t, sk_seq seq, uint32_t len)
+{
+    if (!(t->flags & SK_TF_SACK_OK) || len == 0)
+        return;
+    sk_seq end = sk_seq_add(seq, len);
+    if (sk_seq_lt(seq, t->rcv_nxt)) {
+        t->dsack.start = seq;
+        t->dsack.end = sk_seq_min(end, t->rcv_nxt);
+        t->flags |= SK_TF_DSACK;
+        return;
+    }
+    const sk_range *r = sk_rset_find(&t->reass, seq);
+    if (r == NULL)
+        return;
+    t->dsack.start = seq;
+    t->dsack.end = sk_seq_min(end, r->end);
+    t->flags |= SK_TF_DSACK;
+}
+
+/* RFC 2018 §4: "the first SACK block ... MUST specify the contiguous block
+ * of data containing the segment which triggered this ACK"; later ones
+ * repeat the most recently reported. Edges whose range is gone (passed by
+ * rcv_nxt) or that name the same range as the new one are dropped. */
+void sk_sack_on_ooo(sk_tcb *t, sk_seq seq)
+{
+    if (!(t->flags & SK_TF_SACK_OK))
+        return;
+    const sk_range *mine = sk_rset_find(&t->reass, seq);
+    sk_seq keep[SK_TCP_MAX_SACK];
+    uint8_t n = 0;
+    keep[n++] = seq;
+    for (uint8_t i = 0; i < t->n_sack_recent && n < SK_TCP_MAX_SACK; i++) {
+        const sk_range *r = sk_rset_find(&t->reass, t->sack_recent[i]);
+        if (r != NULL && r != mine)
+            keep[n++] = t->sack_recent[i];
+    }
+    memcpy(t->sack_recent, keep, n * sizeof keep[0]);
+    t->n_sack_recent = n;
+}
+
+static bool already_listed(const sk_tcp_opts *o, uint8_t from, const sk_range *r)
+{
+    for (uint8_t i = from; i < o->n_sack; i++)
+        if (sk_seq_eq(o->sack[i].left, r->start))
+            return true;
+    return false;
+}
+
+static void add_block(sk_tcp_opts *o, sk_seq left, sk_seq right)
+{
+    o->sack[o->n_sack].left = left;
+    o->sack[o->n_sack].right = right;
+    o->n_sack++;
+}
+
+/* RFC 2018 §3: at most 4 blocks, 3 beside timestamps (`max`); the DSACK
+ * block first (RFC 2883 §4), then the ranges named by the recent edges,
+ * then any other held ranges in sequence order, each reported once. */
+void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max)
+{
+    o->n_sack = 0;
+    if (!(t->flags & SK_TF_SACK_OK))
+        return;
+    if ((t->flags & SK_TF_DSACK) && o->n_sack < max)
+        add_block(o, t->dsack.start, t->dsack.end);
+    uint8_t first = o->n_sack; /* the DSACK block may repeat a range */
+    for (uint8_t i = 0; i < t->n_sack_recent && o->n_sack < max; i++) {
+        const sk_range *r = sk_rset_find(&t->reass, t->sack_recent[i]);
+        if (r != NULL && !already_listed(o, first, r))
+            add_block(o, r->start, r->end);
+    }
+    for (uint32_t i = 0; i < sk_rset_count(&t->reass) && o->n_sack < max; i++) {
+        const sk_range *r = sk_rset_at(&t->reass, i);
+        if (!already_listed(o, first, r))
+            add_block(o, r->start, r->end);
+    }
+}
+
+/* A duplicate is reported once (RFC 2883 §4: in the ACK it triggers). */
+void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o)
+{
+    e->stats.sack_blocks_out += o->n_sack;
+    if ((t->flags & SK_TF_DSACK) && o->n_sack > 0) {
+        e->stats.dsack_out++;
+        t->flags &= ~(uint32_t)SK_TF_DSACK;
+    }
+}
+
+/* A block is valid within [SND.UNA, SND.MAX], and above this ACK's own
+ * cumulative point (RFC 2018 §3: blocks describe data we sent that the
+ * peer holds beyond SEG.ACK). A first block at or below SEG.ACK is a DSACK
+ * (RFC 2883 §4): counted, not kept. Others are ignored and counted: a
+ * stale block, or a peer that reports what we never sent. */
+void sk_sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
+{
+    t->n_peer_sack = 0;
+    if (!(t->flags & SK_TF_SACK_OK))
+        return;
+    sk_seq low = sk_seq_max(t->snd_una, seg->ack);
+    for (uint8_t i = 0; i < seg->opts.n_sack; i++) {
+        sk_seq l = seg->opts.sack[i].left, r = seg->opts.sack[i].right;
+        if (i == 0 && sk_seq_lt(l, r) && sk_seq_le(r, seg->ack)) {
+            e->stats.dsack_in++;
+            continue;
+        }
+        if (!sk_seq_lt(l, r) || sk_seq_lt(l, low) || sk_seq_gt(r, t->snd_max)) {
+            e->stats.sack_blocks_bad++;
+            continue;
+        }
+        e->stats.sack_blocks_in++;
+        t->peer_sack[t->n_peer_sack++] = seg->opts.sack[i];
+    }
+}

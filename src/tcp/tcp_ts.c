@@ -1,0 +1,111 @@
+/* TCP timestamps (RFC 7323 §3-5): negotiation, the TS.Recent echo rules,
+ * RTT measurement (RTTM) and PAWS; the TIME-WAIT reopen rule of RFC 6191.
+ *
+ * The clock: TSval = now in milliseconds + a per-4-tuple offset (1 ms
+ * ticks, within §5.4's 1 ms .. 1 s bound); from `now` only, never a clock
+ * read. Timestamps are compared modulo 2^32 like sequence numbers (§5.2).
+ *
+ * Segments without timestamps on a connection that negotiated them: §3.2
+ * "a TCP SHOULD silently drop" a non-RST one; we do, and count it
+ * (TCP_NO_TS). RSTs are never dropped for their timestamps (§3.2, §5.3). */
+#include "tcp/tcp_conn.h"
+
+/* §5.5: TS.Recent is invalid after 24 days without a segment recording it
+ * (well before the peer's clock can wrap at one tick per ms). */
+#define SK_PAWS_IDLE SK_SEC(24ull * 24u * 3600u)
+
+static bool ts_before(uint32_t a, uint32_t b)
+{
+    return sk_seq_lt(sk_seq_make(a), sk_seq_make(b));
+}
+
+uint32_t sk_ts_now(const sk_tcb *t, sk_time now)
+{
+    return (uint32_t)(now / 1000u) + t->ts_offset;
+}
+
+/* §3.2: timestamps are on when our SYN offered them (the configuration;
+ * the SYN,ACK answers only an offer) and the peer's SYN carries them. */
+void sk_ts_on_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (!e->cfg.timestamps || !seg->opts.has_ts) {
+        t->flags &= ~(uint32_t)SK_TF_TS_OK;
+        return;
+    }
+    t->flags |= SK_TF_TS_OK;
+    t->ts_recent = seg->opts.ts_val;
+    t->ts_recent_age = now;
+}
+
+static bool ts_recent_valid(const sk_tcb *t, sk_time now)
+{
+    return now - t->ts_recent_age <= SK_PAWS_IDLE;
+}
+
+bool sk_ts_check(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (!(t->flags & SK_TF_TS_OK) || (seg->flags & SK_TCP_RST))
+        return true;
+    if (!seg->opts.has_ts) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_NO_TS, t, now);
+        return false;
+    }
+    /* R1: SEG.TSval < TS.Recent with TS.Recent valid: an old duplicate.
+     * Drop it and acknowledge (§5.3, as RFC 9293 does for unacceptable
+     * segments), so that a peer that lost our ACK hears it again. */
+    if (ts_recent_valid(t, now) && ts_before(seg->opts.ts_val, t->ts_recent)) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_PAWS, t, now);
+        t->flags |= SK_TF_ACK_NOW;
+        sk_tcb_mark_output(e, t);
+        return false;
+    }
+    return true;
+}
+
+/* §4.3 (2) and §5.3 R3: TS.Recent follows the segment that covers
+ * Last.ACK.sent, so that with delayed ACKs we echo the earliest
+ * unacknowledged segment's TSval (§4.3 case A), an out-of-order segment
+ * does not update it (case C), and the segment that fills a hole does. An
+ * invalid TS.Recent (§5.5) is replaced by the next acceptable one. */
+void sk_ts_record(sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (!(t->flags & SK_TF_TS_OK) || !seg->opts.has_ts || (seg->flags & SK_TCP_RST))
+        return;
+    if (!sk_seq_le(seg->seq, t->last_ack_sent))
+        return;
+    if (ts_before(seg->opts.ts_val, t->ts_recent) && ts_recent_valid(t, now))
+        return;
+    t->ts_recent = seg->opts.ts_val;
+    t->ts_recent_age = now;
+}
+
+/* §4.1 RTTM: RTT = now - TSecr from every ACK that advances SND.UNA (the
+ * echo names the transmission it answers, so retransmissions are timed
+ * too; §4.2's delayed-ACK rule is the receiver's, applied above). */
+bool sk_ts_rtt(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now, sk_cc_ack *facts)
+{
+    if (!(t->flags & SK_TF_TS_OK) || !seg->opts.has_ts || !(seg->flags & SK_TCP_ACK) ||
+        !sk_seq_gt(seg->ack, t->snd_una))
+        return false;
+    uint32_t ms = sk_ts_now(t, now) - seg->opts.ts_ecr;
+    if (ms >= 0x80000000u) /* an echo from the future: not ours */
+        return false;
+    uint64_t us = (uint64_t)ms * 1000u;
+    e->stats.ts_rtt_samples++;
+    sk_rtt_sample(e, t, us > UINT32_MAX ? UINT32_MAX : (uint32_t)us, now, facts);
+    return true;
+}
+
+/* RFC 6191 §2: with timestamps on the old incarnation and in the SYN, a
+ * SYN reopens TIME-WAIT when its TSval is newer than TS.Recent, or equal
+ * with a higher sequence number; otherwise the sequence-number rule of
+ * RFC 9293 §3.6.1 / RFC 1122 §4.2.2.13 decides. */
+bool sk_ts_reopen_ok(const sk_tcb *t, const sk_tcp_repr *seg)
+{
+    bool seq_newer = sk_seq_gt(seg->seq, t->rcv_nxt);
+    if (!(t->flags & SK_TF_TS_OK) || !seg->opts.has_ts)
+        return seq_newer;
+    if (seg->opts.ts_val == t->ts_recent)
+        return seq_newer;
+    return ts_before(t->ts_recent, seg->opts.ts_val);
+}

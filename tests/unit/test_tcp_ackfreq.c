@@ -1,0 +1,187 @@
+/* ACK frequency when segments arrive in batches (RFC 5681 §4.2, RFC 1122
+ * §4.2.3.2): a device read or a simulator instant may bring many segments
+ * before output runs once. Every second full-sized segment still gets its
+ * own ACK, with the ack number it would have had alone; out-of-order
+ * arrivals each get a duplicate ACK; an odd segment waits for the delayed
+ * ACK timer. Segments injected back to back without a TS_EXPECT between
+ * them are one batch: output runs only when the script drains it. */
+#include "sk_test.h"
+#include "tcp_script.h"
+
+#define MSS 1460u
+
+/* n segments of len bytes from the peer, in order from seq, in one batch
+ * at time t. */
+static void batch(ts_script *ts, sk_time_us t, uint32_t seq, uint32_t n, uint32_t len)
+{
+    for (uint32_t i = 0; i < n; i++)
+        TS_INJECT(ts, t, .flags = TS_A, .seq = seq + i * len, .ack = 1001, .len = len);
+}
+
+/* 2, 4 and 10 full-sized segments in one batch: one ACK per two, in order,
+ * each acknowledging exactly its pair; no delayed ACK follows. */
+static void test_even_batches(void)
+{
+    static const uint32_t counts[] = {2, 4, 10};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        ts_script ts;
+        ts_init(&ts, NULL);
+        SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+        uint32_t n = counts[c];
+        batch(&ts, TS_MS(10), 5001, n, MSS);
+        for (uint32_t k = 2; k <= n; k += 2)
+            TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + k * MSS);
+        TS_NOTHING(&ts, TS_MS(10));
+        TS_NOTHING(&ts, TS_SEC(1)); /* the delayed-ACK timer is not running */
+        SK_CHECK_EQ_I(ts_recv(&ts, TS_SEC(1), 100000), (ptrdiff_t)(n * MSS));
+        SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_merged, 0);
+        ts_free(&ts);
+    }
+}
+
+/* 3 and 5 segments: the pairs are ACKed at once, the odd one when the
+ * delayed-ACK timer (40 ms) expires, not before. */
+static void test_odd_batches(void)
+{
+    static const uint32_t counts[] = {1, 3, 5};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        ts_script ts;
+        ts_init(&ts, NULL);
+        SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+        uint32_t n = counts[c];
+        batch(&ts, TS_MS(10), 5001, n, MSS);
+        for (uint32_t k = 2; k <= n; k += 2)
+            TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + k * MSS);
+        TS_NOTHING(&ts, TS_MS(10));
+        TS_NOTHING(&ts, TS_MS(50) - 1);
+        TS_EXPECT(&ts, TS_MS(50), .flags = TS_A, .seq = 1001, .ack = 5001 + n * MSS);
+        TS_NOTHING(&ts, TS_SEC(1));
+        ts_free(&ts);
+    }
+}
+
+/* Small segments count by bytes: 2 x 536 (the smallest full-sized
+ * estimate, RFC 9293 §3.7.1) is reached by the 4th 300-byte segment; the
+ * two after it wait for the timer. */
+static void test_small_segments_batch(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    batch(&ts, TS_MS(10), 5001, 6, 300);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + 4 * 300);
+    TS_NOTHING(&ts, TS_MS(50) - 1);
+    TS_EXPECT(&ts, TS_MS(50), .flags = TS_A, .seq = 1001, .ack = 5001 + 6 * 300);
+    TS_NOTHING(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
+/* In order, then out of order, in one batch: the pair's ACK, then one
+ * duplicate ACK per out-of-order segment (RFC 5681 §3.2 counts them);
+ * filling the hole is ACKed at once. */
+static void test_mixed_batch_duplicate_acks(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    uint32_t s1 = 5001, s3 = 5001 + 2 * MSS;
+    batch(&ts, TS_MS(10), s1, 2, MSS);            /* segments 1, 2 */
+    batch(&ts, TS_MS(10), s3 + MSS, 3, MSS);      /* 4, 5, 6: segment 3 lost */
+    for (int i = 0; i < 4; i++)
+        TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = s3);
+    TS_NOTHING(&ts, TS_MS(10));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->ooo_segments, 3);
+    /* the retransmission of 3 and new segment 7 in one batch: the fill is
+     * ACKed at once (through 6), 7 waits for the timer */
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = s3, .ack = 1001, .len = MSS);
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = s3 + 4 * MSS, .ack = 1001, .len = MSS);
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = s3 + 4 * MSS);
+    TS_NOTHING(&ts, TS_MS(20));
+    TS_EXPECT(&ts, TS_MS(60), .flags = TS_A, .seq = 1001, .ack = s3 + 5 * MSS);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(60), 100000), 7 * MSS);
+    ts_free(&ts);
+}
+
+/* Every owed ACK offers the same right edge: the window of an earlier ACK
+ * is larger by what later segments took, so the edge never moves back
+ * (RFC 9293 §3.8.6). A 16 KiB buffer, no window scaling. */
+static void test_batch_acks_keep_right_edge(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.rcvbuf = 16384;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    uint32_t edge = 5001 + 16384;
+    batch(&ts, TS_MS(10), 5001, 4, MSS);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + 2 * MSS,
+              TS_WIN(edge - (5001 + 2 * MSS)));
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + 4 * MSS,
+              TS_WIN(edge - (5001 + 4 * MSS)));
+    TS_NOTHING(&ts, TS_MS(10));
+    ts_free(&ts);
+}
+
+/* The last owed ACK rides on data we send; the earlier ones are pure ACKs
+ * of their own, sent first. */
+static void test_last_ack_rides_on_data(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    batch(&ts, TS_MS(10), 5001, 4, MSS);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 100), 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + 2 * MSS);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 1001, .ack = 5001 + 4 * MSS, .len = 100);
+    TS_NOTHING(&ts, TS_MS(10));
+    ts_discard(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
+/* The per-connection record of owed ACKs is bounded (SK_ACK_OWED_MAX =
+ * 32): 70 segments of 536 bytes owe 35 ACKs; the last four become one
+ * stretch ACK, counted in acks_merged (3). */
+static void test_owed_acks_bounded(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    batch(&ts, TS_MS(10), 5001, 70, 536);
+    for (uint32_t k = 1; k <= 31; k++)
+        TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + k * 2 * 536);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + 70 * 536);
+    TS_NOTHING(&ts, TS_SEC(1));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_merged, 3);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_SEC(1), 100000), 70 * 536);
+    ts_free(&ts);
+}
+
+/* Many out-of-order segments in one batch share one record: 40 arrivals,
+ * 40 duplicate ACKs, nothing merged. */
+static void test_many_duplicate_acks(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    batch(&ts, TS_MS(10), 5001 + 536, 40, 536);
+    for (int i = 0; i < 40; i++)
+        TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    TS_NOTHING(&ts, TS_MS(10));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_merged, 0);
+    ts_discard(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
+int main(void)
+{
+    SK_RUN(test_even_batches);
+    SK_RUN(test_odd_batches);
+    SK_RUN(test_small_segments_batch);
+    SK_RUN(test_mixed_batch_duplicate_acks);
+    SK_RUN(test_batch_acks_keep_right_edge);
+    SK_RUN(test_last_ack_rides_on_data);
+    SK_RUN(test_owed_acks_bounded);
+    SK_RUN(test_many_duplicate_acks);
+    return sk_test_finish();
+}

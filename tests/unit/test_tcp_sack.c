@@ -1,0 +1,260 @@
+/* SACK on the receiving side (RFC 2018 §2-4) and DSACK (RFC 2883):
+ * negotiation, the blocks our ACKs carry and their order, the 3/4 limit,
+ * duplicates below RCV.NXT and of held data, and the validation of the
+ * blocks an arriving ACK carries. The segment budget with options:
+ * test_tcp_budget.c. */
+#include "sk_test.h"
+#include "tcp_script.h"
+
+#include "api/stack_impl.h"
+
+/* A passive connection (peer ISN 5000: its data starts at 5001) with SACK
+ * on both sides; timestamps as asked. */
+static void open_sack(ts_script *ts, bool timestamps)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.sack = true;
+    cfg.timestamps = timestamps;
+    ts_init(ts, &cfg);
+    ts->peer_sack = true;
+    ts->peer_ts = timestamps;
+    SK_CHECK(ts_open_passive(ts, 0, TS_MS(1)));
+}
+
+/* RFC 2018 §2: offered on our SYN when configured; answered on our
+ * SYN,ACK only to a SYN that offered it; used only when both did. */
+static void test_sack_permitted_negotiation(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.sack = true;
+    /* active, the peer refuses: our SYN offers (checked by ts_open_active),
+     * out-of-order data then gets a plain duplicate ACK */
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5101, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    ts_free(&ts);
+    /* active, the peer accepts: blocks */
+    ts_init(&ts, &cfg);
+    ts.peer_sack = true;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5101, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001, TS_SACK(1, {5101, 5201}));
+    ts_free(&ts);
+    /* passive, the peer offers, we are configured off: no SACK-permitted on
+     * the SYN,ACK (ts_open_passive checks), no blocks */
+    cfg.sack = false;
+    ts_init(&ts, &cfg);
+    ts.peer_sack = true;
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5101, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    ts_free(&ts);
+    /* passive, the peer does not offer: none on the SYN,ACK, no blocks */
+    cfg.sack = true;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5101, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    ts_free(&ts);
+}
+
+/* A SYN,ACK carries SACK-permitted exactly when the SYN did (the harness
+ * checks the option on the SYN,ACK; this checks the SYN,ACK by hand). */
+static void test_sack_permitted_on_synack(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.sack = true;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    ts.lport = TS_US_PORT_PASSIVE;
+    ts.rport = TS_PEER_PORT_PASSIVE;
+    SK_CHECK(ts_listen(&ts, 0));
+    TS_INJECT(&ts, TS_MS(1), .flags = TS_S, .seq = 5000, TS_MSS(1460), TS_SACKOK);
+    TS_EXPECT(&ts, TS_MS(1), .flags = TS_SA, .seq = 1000, .ack = 5001, TS_MSS(1460), TS_SACKOK);
+    TS_INJECT(&ts, TS_MS(2), .flags = TS_S, .seq = 7000, TS_MSS(1460), .sport = 50001);
+    TS_EXPECT(&ts, TS_MS(2), .flags = TS_SA, .seq = 1000, .ack = 7001, TS_MSS(1460),
+              .dport = 50001);
+    TS_NOTHING(&ts, TS_MS(2));
+    ts_free(&ts);
+}
+
+/* RFC 2018 §4: the first block holds the segment that triggered the ACK,
+ * then the most recently reported others; at most 4 without timestamps;
+ * blocks go once RCV.NXT passes them; the segment that advanced the ACK
+ * names no block of its own. */
+static void test_sack_block_order_and_limit(void)
+{
+    ts_script ts;
+    open_sack(&ts, false);
+    /* holes at 5001-5101, 5301-5401 ... : ranges 5201, 5401, 5601, 5801, 6001 */
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5201, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001, TS_SACK(1, {5201, 5301}));
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 5401, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(2, {5401, 5501}, {5201, 5301}));
+    TS_INJECT(&ts, TS_MS(12), .flags = TS_A, .seq = 5601, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(12), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(3, {5601, 5701}, {5401, 5501}, {5201, 5301}));
+    TS_INJECT(&ts, TS_MS(13), .flags = TS_A, .seq = 5801, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(13), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(4, {5801, 5901}, {5601, 5701}, {5401, 5501}, {5201, 5301}));
+    /* a fifth range: four blocks, the oldest report drops out */
+    TS_INJECT(&ts, TS_MS(14), .flags = TS_A, .seq = 6001, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(14), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(4, {6001, 6101}, {5801, 5901}, {5601, 5701}, {5401, 5501}));
+    /* an older range grows (5301 joins 5201 and 5401): it comes first */
+    TS_INJECT(&ts, TS_MS(15), .flags = TS_A, .seq = 5301, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(15), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(4, {5201, 5501}, {6001, 6101}, {5801, 5901}, {5601, 5701}));
+    /* the first hole fills: the ACK moves to 5501, that range is gone */
+    TS_INJECT(&ts, TS_MS(16), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 200);
+    TS_EXPECT(&ts, TS_MS(16), .flags = TS_A, .seq = 1001, .ack = 5501,
+              TS_SACK(3, {6001, 6101}, {5801, 5901}, {5601, 5701}));
+    TS_INJECT(&ts, TS_MS(17), .flags = TS_A, .seq = 5501, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(17), .flags = TS_A, .seq = 1001, .ack = 5701,
+              TS_SACK(2, {6001, 6101}, {5801, 5901}));
+    TS_INJECT(&ts, TS_MS(18), .flags = TS_A, .seq = 5701, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(18), .flags = TS_A, .seq = 1001, .ack = 5901, TS_SACK(1, {6001, 6101}));
+    /* everything in order: no blocks at all */
+    TS_INJECT(&ts, TS_MS(19), .flags = TS_A, .seq = 5901, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(19), .flags = TS_A, .seq = 1001, .ack = 6101);
+    TS_NOTHING(&ts, TS_SEC(1));
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_SEC(1), 2000), 1100);
+    ts_free(&ts);
+}
+
+/* RFC 2018 §3: with timestamps (10 bytes + 2 padding) only 3 blocks fit. */
+static void test_sack_three_blocks_beside_timestamps(void)
+{
+    ts_script ts;
+    open_sack(&ts, true);
+    static const uint32_t at[4] = {5201, 5401, 5601, 5801};
+    for (int i = 0; i < 4; i++) {
+        TS_INJECT(&ts, TS_MS(10 + i), .flags = TS_A, .seq = at[i], .ack = 1001, .len = 100);
+        SK_CHECK(ts_next(&ts, TS_MS(10 + i)) != NULL);
+    }
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 6001, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(3, {6001, 6101}, {5801, 5901}, {5601, 5701}));
+    TS_NOTHING(&ts, TS_MS(20));
+    ts_free(&ts);
+}
+
+/* RFC 2883 §4 (example 4.1.1): a segment wholly below RCV.NXT is reported
+ * in the first block of the ACK it triggers, once. */
+static void test_dsack_below_rcv_nxt(void)
+{
+    ts_script ts;
+    open_sack(&ts, false);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(50), .flags = TS_A, .seq = 1001, .ack = 5101); /* delayed ACK */
+    TS_INJECT(&ts, TS_MS(60), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(60), .flags = TS_A, .seq = 1001, .ack = 5101, TS_SACK(1, {5001, 5101}));
+    TS_NOTHING(&ts, TS_MS(60));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->dsack_out, 1u);
+    /* the next ACK does not repeat it */
+    TS_INJECT(&ts, TS_MS(70), .flags = TS_A, .seq = 5201, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(70), .flags = TS_A, .seq = 1001, .ack = 5101, TS_SACK(1, {5201, 5301}));
+    /* a part below RCV.NXT (5051-5101 again, 5101-5151 new): the duplicate
+     * part is reported when the ACK goes */
+    TS_INJECT(&ts, TS_MS(80), .flags = TS_A, .seq = 5051, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(80), .flags = TS_A, .seq = 1001, .ack = 5151,
+              TS_SACK(2, {5051, 5101}, {5201, 5301}));
+    TS_NOTHING(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
+/* RFC 2883 §4 (example 4.1.3): a duplicate of data held out of order is
+ * the first block, the range that holds it the second. */
+static void test_dsack_of_held_data(void)
+{
+    ts_script ts;
+    open_sack(&ts, false);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5201, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001, TS_SACK(1, {5201, 5301}));
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 5401, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(2, {5401, 5501}, {5201, 5301}));
+    TS_INJECT(&ts, TS_MS(12), .flags = TS_A, .seq = 5221, .ack = 1001, .len = 50);
+    TS_EXPECT(&ts, TS_MS(12), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(3, {5221, 5271}, {5201, 5301}, {5401, 5501}));
+    /* reported once */
+    TS_INJECT(&ts, TS_MS(13), .flags = TS_A, .seq = 5601, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(13), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(3, {5601, 5701}, {5201, 5301}, {5401, 5501}));
+    TS_NOTHING(&ts, TS_MS(13));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->dsack_out, 1u);
+    ts_free(&ts);
+}
+
+/* Out-of-order segments arriving in one batch (before output runs) get one
+ * duplicate ACK each (RFC 5681 §4.2, the ACKs owed): every one of them
+ * carries timestamps and the blocks as they stand (the documented
+ * deviation from RFC 2018 §4's per-segment first block). */
+static void test_batched_dup_acks_carry_options(void)
+{
+    ts_script ts;
+    open_sack(&ts, true);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5201, .ack = 1001, .len = 100);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5401, .ack = 1001, .len = 100);
+    uint32_t clk = ts_us_clock(&ts, TS_MS(10)), ecr = ts_peer_clock(TS_MS(1));
+    for (int i = 0; i < 2; i++)
+        TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001, TS_TSOPT(clk, ecr),
+                  TS_SACK(2, {5401, 5501}, {5201, 5301}));
+    TS_NOTHING(&ts, TS_MS(10));
+    ts_free(&ts);
+}
+
+/* Arriving blocks: kept when within [SND.UNA, SND.MAX] and above the ACK,
+ * else ignored and counted; a first block at or below the ACK is a DSACK
+ * (RFC 2883 §4). */
+static void test_arriving_blocks_validated(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.sack = true;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    ts.peer_sack = true;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 4000), 4000);
+    SK_CHECK(ts_discard(&ts, TS_MS(10)) > 0); /* 1001 .. 5001 in flight (initial window) */
+    const sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    SK_CHECK(t->snd_max.v > 2461);
+    uint32_t max = t->snd_max.v;
+    /* one valid, one past SND.MAX, one empty (left == right) */
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 1001,
+              TS_SACK(3, {2461, max}, {2461, max + 1}, {3000, 3000}));
+    const sk_stats *st = sk_stack_stats(ts.s);
+    SK_CHECK_EQ(st->sack_blocks_in, 1u);
+    SK_CHECK_EQ(st->sack_blocks_bad, 2u);
+    SK_CHECK_EQ(t->n_peer_sack, 1u);
+    SK_CHECK(t->peer_sack[0].left.v == 2461 && t->peer_sack[0].right.v == max);
+    /* a DSACK (first block below the ACK), then a stale block this very
+     * ACK covers (above the old SND.UNA, below SEG.ACK) */
+    TS_INJECT(&ts, TS_MS(21), .flags = TS_A, .seq = 5001, .ack = 2461,
+              TS_SACK(2, {1001, 1101}, {1001, 2461}));
+    SK_CHECK_EQ(st->dsack_in, 1u);
+    SK_CHECK_EQ(st->sack_blocks_bad, 3u);
+    SK_CHECK_EQ(t->n_peer_sack, 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+int main(void)
+{
+    SK_RUN(test_sack_permitted_negotiation);
+    SK_RUN(test_sack_permitted_on_synack);
+    SK_RUN(test_sack_block_order_and_limit);
+    SK_RUN(test_sack_three_blocks_beside_timestamps);
+    SK_RUN(test_dsack_below_rcv_nxt);
+    SK_RUN(test_dsack_of_held_data);
+    SK_RUN(test_batched_dup_acks_carry_options);
+    SK_RUN(test_arriving_blocks_validated);
+    return sk_test_finish();
+}
