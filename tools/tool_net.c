@@ -365,6 +365,9 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->fast_retransmits, (unsigned long long)s->timeouts,
             (unsigned long long)s->dup_acks_in, (unsigned long long)s->ooo_segments,
             (unsigned long long)s->acks_merged);
+    fprintf(f, "stats: spurious retransmissions undone: timeouts %llu, fast retransmits %llu\n",
+            (unsigned long long)s->spurious_rtos,
+            (unsigned long long)s->spurious_fast_retransmits);
     fprintf(f, "stats: opens active %llu passive %llu, established %llu, resets in %llu out "
             "%llu, challenge ACKs %llu, connection timeouts %llu\n",
             (unsigned long long)s->active_opens, (unsigned long long)s->passive_opens,

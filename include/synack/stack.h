@@ -350,6 +350,9 @@ typedef struct {
     uint64_t dsack_in, dsack_out;     /* duplicate reports received / sent */
     uint64_t sack_blocks_out;         /* SACK blocks sent (DSACK included) */
     uint64_t ts_rtt_samples;          /* RTT samples taken from TSecr (RTTM) */
+    /* spurious retransmissions found and undone (RFC 3522, 5682, 3708) */
+    uint64_t spurious_rtos;           /* timeouts: Eifel or F-RTO */
+    uint64_t spurious_fast_retransmits; /* fast retransmits: Eifel or DSACK */
     uint64_t drops;                   /* total of drop[] */
     uint64_t drop[SK_DROP__COUNT];
 } sk_stats;
