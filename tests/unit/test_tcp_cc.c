@@ -347,6 +347,47 @@ static void test_restart_window_after_idle(void)
     ts_free(&ts);
 }
 
+/* RFC 5681 §2: the SMSS congestion control counts excludes options. With
+ * timestamps beside an MSS of 1000, segments carry 988 bytes and so does
+ * the SMSS: RFC 5681's IW of 4 segments (SMSS <= 1095) is 3952, a stretch
+ * ACK adds 2 * 988, a timeout leaves a loss window of 988 and ssthresh at
+ * its floor 2 * 988 (counted from the MSS, each would be 12 bytes per
+ * segment larger). */
+static void test_smss_without_options(void)
+{
+    ts_script ts;
+    sk_stack_config cfg;
+    ts_config_newreno(&cfg);
+    cfg.timestamps = true;
+    ts_init(&ts, &cfg);
+    ts.peer_ts = true;
+    ts.peer_mss = 1000;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 3952);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 20 * 988), 20 * 988);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 988 * i, 988, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(1));
+    dupack(&ts, TS_MS(1010), 1001 + 3 * 988);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 3952 + 2 * 988);
+    ts_discard(&ts, TS_MS(1010));
+    ts_free(&ts);
+    /* one segment in flight when the RTO fires: cwnd 1 SMSS, ssthresh
+     * max(FlightSize / 2, 2 SMSS) = 2 SMSS */
+    ts_init(&ts, &cfg);
+    ts.peer_ts = true;
+    ts.peer_mss = 1000;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 988), 988);
+    expect_data(&ts, TS_SEC(1), 1001, 988, __LINE__);
+    expect_data(&ts, TS_SEC(2), 1001, 988, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(2));
+    sk_tcp_info in = ts_info(&ts);
+    SK_CHECK_EQ(in.cwnd, 988);
+    SK_CHECK_EQ(in.ssthresh, 2 * 988);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_slow_start);
@@ -358,5 +399,6 @@ int main(void)
     SK_RUN(test_fast_retransmit_after_2gib);
     SK_RUN(test_recovery_across_wrap);
     SK_RUN(test_restart_window_after_idle);
+    SK_RUN(test_smss_without_options);
     return sk_test_finish();
 }
