@@ -152,7 +152,7 @@ typedef struct {
 
     /* RFC 6298 retransmission timer */
     uint32_t rto_initial_us; /* default 1 s */
-    uint32_t rto_min_us;     /* default 1 s (RFC 6298 §2.4 SHOULD; see docs/rfc-coverage.md) */
+    uint32_t rto_min_us;     /* default 200 ms (Linux's; RFC 6298 §2.4's 1 s is a SHOULD: see docs/rfc-coverage.md) */
     uint32_t rto_max_us;     /* default 60 s */
     uint8_t max_retries;     /* data retransmissions before ETIMEDOUT, default 12 */
     uint8_t syn_retries;     /* SYN retransmissions before ETIMEDOUT, default 6 */

@@ -51,7 +51,7 @@ static void test_rto_from_samples(void)
     ts_free(&ts);
 }
 
-/* RFC 6298 §2.4: RTO is never below rto_min (1 s by default). */
+/* RFC 6298 §2.4: RTO is never below rto_min (1 s as ts_config pins it). */
 static void test_rto_min_floor(void)
 {
     ts_script ts;
