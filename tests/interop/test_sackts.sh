@@ -21,8 +21,11 @@ it_setup
 it_random "$IT_TMP/in" 4
 
 it_serve sackts --echo 7 --impair 'loss=2%' || { it_finish; exit 1; }
+start=$(date +%s.%N)
 nsx timeout 120 socat -t 60 -T 60 -b 65536 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in" >"$IT_TMP/out"
 check "socat exits 0" test $? = 0
+end=$(date +%s.%N)
+it_log "echo of 4 MiB with 2% loss each way: $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f s", e - s }')"
 check "4 MiB echoed byte for byte" it_same "$IT_TMP/in" "$IT_TMP/out"
 it_stop "$SERVE_PID" 10
 check "serve exits 0" test $? = 0
