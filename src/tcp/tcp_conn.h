@@ -170,9 +170,10 @@ struct sk_tcb {
     sk_seq spur_frto_end;    /* F-RTO step 2b: new data may be sent up to here */
     uint32_t spur_srtt, spur_rttvar; /* SRTT_prev, RTTVAR_prev (RFC 4015 §2) */
     uint32_t spur_fr_tsval;  /* RetransmitTS of the fast retransmit */
-    sk_seq spur_fr_una, spur_fr_max; /* the fast retransmit episode's range */
+    sk_seq spur_fr_una, spur_fr_max; /* the retransmission episode's range (DSACK) */
     uint32_t spur_fr_rexmits; /* t->retransmits when the episode began */
     uint32_t spur_fr_dsacks; /* DSACKs since, inside the episode's range */
+    bool spur_fr_rto;        /* that episode began at a timeout, not a fast retransmit */
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off */
     sk_time timer[SK_TIMER__COUNT];

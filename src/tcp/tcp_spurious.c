@@ -19,7 +19,10 @@
  * is undone when timestamps show that the ACK ending recovery answers the
  * original (RFC 3522 applied to a fast retransmit), or when every segment
  * retransmitted in the episode came back reported as a duplicate by DSACK
- * (RFC 3708 §3, the test after the episode).
+ * (RFC 3708 §3, the test after the episode). The DSACK test also covers a
+ * timeout that neither Eifel nor F-RTO could judge: a "late spurious"
+ * timeout (RFC 4015 §1), whose retransmission reached the peer before the
+ * delayed original; then only the congestion state is restored.
  *
  * Called from two hooks only: sk_spur_on_timeout (tcp_timer.c, as the RTO
  * fires) and sk_spur_on_ack (tcp_input.c, after an acceptable ACK was
@@ -45,10 +48,23 @@ static bool ts_older(uint32_t a, uint32_t b)
  * a second timeout is handled by conventional recovery). A timeout also
  * ends the fast retransmit episode: its undo state belongs to an older
  * congestion signal. */
+static void dsack_episode(sk_tcb *t, bool rto)
+{
+    t->spur_fr = SK_SPUR_FR_DSACK;
+    t->spur_fr_rto = rto;
+    t->spur_fr_una = t->snd_una;
+    t->spur_fr_max = t->snd_max;
+    t->spur_fr_rexmits = t->retransmits;
+    t->spur_fr_dsacks = 0;
+}
+
 void sk_spur_on_timeout(sk_tcp_env *e, sk_tcb *t, bool first, sk_time now)
 {
     (void)e;
-    t->spur_fr = SK_SPUR_FR_NONE;
+    if (first && (t->flags & SK_TF_SACK_OK))
+        dsack_episode(t, true); /* RFC 3708 for the timeout's retransmissions */
+    else if (first)
+        t->spur_fr = SK_SPUR_FR_NONE;
     if (!first) {
         if (t->spur_rto != SK_SPUR_EIFEL)
             t->spur_rto = SK_SPUR_NONE;
@@ -100,6 +116,7 @@ static void adapt_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
 static void undo_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     t->spur_rto = SK_SPUR_NONE;
+    t->spur_fr = SK_SPUR_FR_NONE; /* undone once: no DSACK undo after it */
     sk_cc_spurious(t, now);
     t->snd_nxt = t->snd_max;
     t->recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
@@ -180,12 +197,11 @@ uint32_t sk_spur_frto_allowance(const sk_tcb *t)
 
 static void fr_begin(sk_tcb *t, sk_seq una, sk_time now)
 {
-    t->spur_fr = (t->flags & SK_TF_TS_OK) ? SK_SPUR_FR_EIFEL : SK_SPUR_FR_DSACK;
+    dsack_episode(t, false);
+    if (t->flags & SK_TF_TS_OK)
+        t->spur_fr = SK_SPUR_FR_EIFEL;
     t->spur_fr_tsval = sk_ts_now(t, now);
     t->spur_fr_una = una;
-    t->spur_fr_max = t->snd_max;
-    t->spur_fr_rexmits = t->retransmits;
-    t->spur_fr_dsacks = 0;
 }
 
 /* RFC 2883 §4: a first block at or below SEG.ACK, or inside the second
@@ -209,7 +225,12 @@ static void undo_fr(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     t->spur_fr = SK_SPUR_FR_NONE;
     sk_cc_spurious(t, now);
-    e->stats.spurious_fast_retransmits++;
+    if (t->spur_fr_rto) {
+        t->spur_rto = SK_SPUR_NONE; /* F-RTO has nothing left to decide */
+        e->stats.spurious_rtos++;
+    } else {
+        e->stats.spurious_fast_retransmits++;
+    }
     sk_tcb_mark_output(e, t);
 }
 
@@ -249,10 +270,6 @@ void sk_spur_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_seq pri
 {
     bool advanced = sk_seq_gt(seg->ack, prior_una);
     bool dup = is_dup_ack(t, seg, prior_una);
-    if (!was_recovering && (t->flags & SK_TF_IN_RECOVERY))
-        fr_begin(t, prior_una, now); /* this ACK began a fast retransmit */
-    else if (t->spur_fr != SK_SPUR_FR_NONE)
-        fr_on_ack(e, t, seg, advanced, now);
     switch (t->spur_rto) {
     case SK_SPUR_EIFEL:
         /* RFC 3522 §2 steps (3)-(5): the first acceptable ACK decides */
@@ -273,4 +290,9 @@ void sk_spur_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_seq pri
     default:
         break;
     }
+    /* after the timeout's own detection: an undo there ends the episode */
+    if (!was_recovering && (t->flags & SK_TF_IN_RECOVERY))
+        fr_begin(t, prior_una, now); /* this ACK began a fast retransmit */
+    else if (t->spur_fr != SK_SPUR_FR_NONE)
+        fr_on_ack(e, t, seg, advanced, now);
 }

@@ -334,6 +334,33 @@ static void test_eifel_genuine_fast_retransmit_kept(void)
     ts_free(&ts);
 }
 
+/* A late spurious timeout (RFC 4015 §1): the retransmission reached the
+ * peer first and its ACK covers everything (F-RTO, §3 step 2a, cannot
+ * judge); then the delayed original arrives and the peer reports it with a
+ * DSACK block [1001, 2001). Every retransmission of the timeout came back
+ * as a duplicate (RFC 3708 §3): cwnd and ssthresh come back, counted as a
+ * spurious timeout. A DSACK of a range the timeout did not resend would
+ * not count (test_dsack_other_range_kept). */
+static void test_dsack_late_spurious_timeout_undone(void)
+{
+    ts_script ts;
+    open_conn(&ts, false, true);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 1000), 1000);
+    data_out(&ts, TS_SEC(1), 1001, 1);
+    data_out(&ts, TS_SEC(2), 1001, 1);
+    SK_CHECK_EQ(ts_info(&ts).ssthresh, 2000);
+    TS_INJECT(&ts, TS_MS(2010), .flags = TS_A, .seq = 5001, .ack = 2001);
+    SK_CHECK_EQ(spurious_rtos(&ts), 0);
+    SK_CHECK_EQ(ts_info(&ts).ssthresh, 2000);
+    TS_INJECT(&ts, TS_MS(2400), .flags = TS_A, .seq = 5001, .ack = 2001,
+              TS_SACK(1, {1001, 2001}));
+    SK_CHECK_EQ(spurious_rtos(&ts), 1);
+    SK_CHECK_EQ(ts_info(&ts).ssthresh, SS_INIT);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 4000);
+    TS_NOTHING(&ts, TS_MS(2400));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_eifel_spurious_timeout_undone);
@@ -348,5 +375,6 @@ int main(void)
     SK_RUN(test_dsack_other_range_kept);
     SK_RUN(test_eifel_spurious_fast_retransmit_undone);
     SK_RUN(test_eifel_genuine_fast_retransmit_kept);
+    SK_RUN(test_dsack_late_spurious_timeout_undone);
     return sk_test_finish();
 }
