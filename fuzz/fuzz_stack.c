@@ -2,7 +2,9 @@
  * on port 80 and an active connection to 10.0.0.1:5000 exist; each record
  * is either a frame delivered to the stack (with the IPv4 and TCP checksums
  * fixed up, so the fuzzer reaches the state machine instead of stopping at
- * the checksum), a time step, or an application call. After every step the
+ * the checksum), a segment built around the connection's sequence edges
+ * with SACK-permitted, SACK blocks and timestamps from the record's bytes
+ * (kinds 0x98-0x9f, fuzz_segbuild.h), a time step, or an application call. After every step the
  * stack's output is drained, poll_at must not be in the past, and every
  * live TCB (accepted, unaccepted, closed by the application and finishing
  * in the background, listeners) and the tables that index them are checked
@@ -11,6 +13,7 @@
 #include "base/bytes.h"
 #include "base/checksum.h"
 #include "fuzz_common.h"
+#include "fuzz_segbuild.h"
 #include "fuzz_tcb_check.h"
 #include "synack/synack.h"
 #include "wire/ipv4.h"
@@ -36,8 +39,9 @@ static void check_conn(sk_stack *s, sk_sock c)
     CHECK(in.sndbuf_used == t->sndbuf.len && in.rcvbuf_used == t->rcvbuf.len);
 }
 
-/* Make a fuzzed IPv4+TCP frame acceptable up to the TCP parser. */
-static size_t fix_frame(const uint8_t *p, size_t n, uint8_t *buf, size_t cap)
+/* Make a fuzzed IPv4+TCP frame acceptable up to the TCP parser (`ports`:
+ * point them at our sockets as below). */
+static size_t fix_frame(const uint8_t *p, size_t n, uint8_t *buf, size_t cap, bool ports)
 {
     if (n + 20 > cap || n < 20)
         return 0;
@@ -54,7 +58,7 @@ static size_t fix_frame(const uint8_t *p, size_t n, uint8_t *buf, size_t cap)
     /* keep the fuzzer's ports pointed at our sockets most of the time: the
      * listener when bit 1 of the second byte is set, else the connection
      * (that bit is read before the source port overwrites it) */
-    if (buf[20] & 1) {
+    if (ports && (buf[20] & 1)) {
         uint16_t dport = (buf[21] & 2) ? 80 : 40000;
         sk_store_be16(buf + 20, 5000);
         sk_store_be16(buf + 22, dport);
@@ -108,8 +112,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t kind = data[i], len = data[i + 1];
         i += 2;
         size_t n = len < size - i ? len : size - i;
-        if (kind < 0xa0) {
-            size_t m = (kind & 1) ? fix_frame(data + i, n, frame, sizeof frame) : 0;
+        if (kind >= 0x98 && kind < 0xa0) {
+            /* odd kinds: to the listener's port (its child), even: the connection */
+            uint8_t seg[SK_TCP_MAX_HDR_LEN + 255];
+            size_t m = fz_build_segment(sk_stack_tcb(s, c), now, data + i, n,
+                                        (kind & 1) ? 80 : 40000, seg, sizeof seg);
+            m = m > 0 ? fix_frame(seg, m, frame, sizeof frame, false) : 0;
+            if (m > 0)
+                sk_stack_input(s, now, frame, m);
+            i += n;
+        } else if (kind < 0xa0) {
+            size_t m = (kind & 1) ? fix_frame(data + i, n, frame, sizeof frame, true) : 0;
             if (m > 0)
                 sk_stack_input(s, now, frame, m);
             else

@@ -131,3 +131,20 @@ write(d, "active_sack_ts",
       rec_frame(oseg(5001, 40000, 7001, 1001, 0x10, ts(110, 1) + sack((1101, 1201), (9000, 9100)))) +
       rec_frame(oseg(5001, 40000, 7001, 1101, 0x10, ts(111, 1) + sack((1001, 1101), (1151, 1201)))) +
       bytes([0xb0, 200]))
+
+# Segments built by the target (kinds 0x98-0x9f, fuzz/fuzz_segbuild.h):
+# after the active SACK/TS handshake and 594 bytes sent, ACKs around
+# SND.UNA/SND.MAX with timestamps and SACK blocks, an old TSval (PAWS), a
+# DSACK, then a spurious-looking timeout (a late ACK echoing an old TSecr).
+def built(flags, sel, dseq, dack, opts, win, plen, tail=b""):
+    return bytes([0x98, 8 + len(tail), flags, sel, (dseq >> 8) & 0xff, dseq & 0xff, dack & 0xff,
+                  opts, win, plen]) + tail
+TSB = 0x02  # timestamps; SACK block count in bits 2-4
+write(d, "built_sack_ts",
+      rec_frame(oseg(5001, 40000, 7000, 1001, 0x12, SYN_SACK_TS)) +
+      bytes([0xd0, 198, 0xa0, 1]) +
+      built(0x10, 0x03, 0, 0, TSB | (2 << 2), 0xff, 0, bytes([0, 0, 5]) + bytes([0, 100, 12, 2, 1, 4]))
+      + built(0x10, 0x13, 0, 0, TSB, 0xff, 0, bytes([0x80, 1, 0]))       # TSval far back: PAWS
+      + built(0x10, 0x03, 0, 0, TSB | (1 << 2), 0xff, 0, bytes([1, 0, 0]) + bytes([0, 0, 8]))  # DSACK
+      + bytes([0xc0, 150])                                                # the RTO fires
+      + built(0x10, 0x23, 0, 0, TSB, 0xff, 0, bytes([2, 0, 200])))        # late ACK of SND.MAX

@@ -342,6 +342,9 @@ static int make_stack(demo *d, demo_side *s)
     cfg.timestamps = d->o.timestamps;
     cfg.time_wait_us = DEMO_TIME_WAIT_US;
     cfg.delack_us = DEMO_DELACK_US;
+    /* the demo teaches RFC 6298: RTO at least 1 s (§2.4), not the stack's
+     * 200 ms default */
+    cfg.rto_min_us = 1000000;
     cfg.seed = d->o.seed * 2 + (uint64_t)s->id + 0x5eed;
     cfg.alloc.allocate = mem_alloc;
     cfg.alloc.release = mem_release;

@@ -313,6 +313,9 @@ static void print_stats(tool_net *n)
                 sk_rexmit_cause_name((enum sk_rexmit_cause)c),
                 (unsigned long long)s->retransmits_by_cause[c]);
     fputc('\n', f);
+    fprintf(f, "stats: spurious retransmissions undone: timeouts %llu, fast retransmits %llu\n",
+            (unsigned long long)s->spurious_rtos,
+            (unsigned long long)s->spurious_fast_retransmits);
     fprintf(f, "stats: opens active %llu passive %llu, established %llu, resets in %llu out "
             "%llu, challenge ACKs %llu, connection timeouts %llu\n",
             (unsigned long long)s->active_opens, (unsigned long long)s->passive_opens,

@@ -187,7 +187,7 @@ typedef struct {
 
     /* RFC 6298 retransmission timer */
     uint32_t rto_initial_us; /* default 1 s */
-    uint32_t rto_min_us;     /* default 1 s (RFC 6298 §2.4 SHOULD; see docs/rfc-coverage.md) */
+    uint32_t rto_min_us;     /* default 200 ms (Linux's; RFC 6298 §2.4's 1 s is a SHOULD: see docs/rfc-coverage.md) */
     uint32_t rto_max_us;     /* default 60 s */
     uint8_t max_retries;     /* data retransmissions before ETIMEDOUT, default 12 */
     uint8_t syn_retries;     /* SYN retransmissions before ETIMEDOUT, default 6 */
@@ -385,6 +385,9 @@ typedef struct {
     uint64_t dsack_in, dsack_out;     /* duplicate reports received / sent */
     uint64_t sack_blocks_out;         /* SACK blocks sent (DSACK included) */
     uint64_t ts_rtt_samples;          /* RTT samples taken from TSecr (RTTM) */
+    /* spurious retransmissions found and undone (RFC 3522, 5682, 3708) */
+    uint64_t spurious_rtos;           /* timeouts: Eifel or F-RTO */
+    uint64_t spurious_fast_retransmits; /* fast retransmits: Eifel or DSACK */
     uint64_t drops;                   /* total of drop[] */
     uint64_t drop[SK_DROP__COUNT];
     /* retransmits, by cause (index SK_REXMIT_NONE stays 0) */

@@ -29,7 +29,7 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->congestion_control = "cubic";
     cfg->initial_window_segments = 10;
     cfg->rto_initial_us = 1000000;
-    cfg->rto_min_us = 1000000;
+    cfg->rto_min_us = 200000; /* RFC 8961 §4 with spurious-RTO undo; docs/rfc-coverage.md */
     cfg->rto_max_us = 60000000;
     cfg->max_retries = 12;
     cfg->syn_retries = 6;

@@ -20,12 +20,34 @@ const sk_cc_ops *sk_cc_find(const char *name)
     return NULL;
 }
 
+/* Timestamps on every segment: 10 bytes padded to 12 (RFC 7323 appendix A). */
+#define SK_CC_TS_OPT_LEN 12u
+
+uint32_t sk_cc_smss(const sk_tcb *t)
+{
+    uint32_t opts = (t->flags & SK_TF_TS_OK) ? SK_CC_TS_OPT_LEN : 0u;
+    return t->snd_mss > opts ? t->snd_mss - opts : t->snd_mss;
+}
+
+uint32_t sk_cc_slow_start_inc(const sk_tcb *t, uint32_t acked)
+{
+    uint32_t l = 2u * sk_cc_smss(t);
+    return acked < l ? acked : l;
+}
+
+void sk_cc_frto_conventional(sk_tcb *t)
+{
+    uint32_t cap = 3u * sk_cc_smss(t);
+    if (t->cwnd > cap)
+        t->cwnd = cap;
+}
+
 /* RFC 6928 §2: IW = min(10*MSS, max(2*MSS, 14600)), with 10 generalised to
  * the configured count N as min(N*MSS, max(2*MSS, N*1460)); N = 0 keeps
  * RFC 5681 §3.1's rule (2, 3 or 4 segments by SMSS). */
 uint32_t sk_cc_initial_window(const sk_tcb *t)
 {
-    uint32_t mss = t->snd_mss;
+    uint32_t mss = sk_cc_smss(t);
     if (t->iw_segs == 0)
         return mss > 2190 ? 2 * mss : (mss > 1095 ? 3 * mss : 4 * mss);
     uint32_t n = t->iw_segs;
@@ -42,7 +64,8 @@ uint32_t sk_cc_flight_for_ssthresh(const sk_tcb *t)
 uint32_t sk_cc_full_ack_window(const sk_tcb *t, sk_seq ack)
 {
     uint32_t fl = sk_seq_len(ack, t->snd_max);
-    uint32_t w = (fl > t->snd_mss ? fl : t->snd_mss) + t->snd_mss;
+    uint32_t smss = sk_cc_smss(t);
+    uint32_t w = (fl > smss ? fl : smss) + smss;
     return w < t->ssthresh ? w : t->ssthresh;
 }
 
@@ -90,22 +113,23 @@ void sk_cc_on_ack(sk_tcb *t, const sk_cc_ack *a)
 void sk_cc_enter_recovery(sk_tcb *t, sk_time now)
 {
     t->cc->on_congestion(t, SK_CC_LOSS, now);
-    t->cwnd = t->ssthresh + 3u * t->snd_mss;
+    t->cwnd = t->ssthresh + 3u * sk_cc_smss(t);
 }
 
 /* Step 4: each further duplicate ACK inflates cwnd by one SMSS. */
 void sk_cc_dupack_in_recovery(sk_tcb *t)
 {
-    t->cwnd += t->snd_mss;
+    t->cwnd += sk_cc_smss(t);
 }
 
 /* Step 5: deflate by the bytes acknowledged and add back one SMSS if at
  * least one SMSS was acknowledged. */
 void sk_cc_partial_ack(sk_tcb *t, uint32_t acked)
 {
-    t->cwnd = acked < t->cwnd ? t->cwnd - acked : t->snd_mss;
-    if (acked >= t->snd_mss)
-        t->cwnd += t->snd_mss;
+    uint32_t smss = sk_cc_smss(t);
+    t->cwnd = acked < t->cwnd ? t->cwnd - acked : smss;
+    if (acked >= smss)
+        t->cwnd += smss;
 }
 
 void sk_cc_recovery_exit(sk_tcb *t, const sk_cc_ack *a)
@@ -118,7 +142,7 @@ void sk_cc_timeout(sk_tcb *t, bool first, sk_time now)
     if (first)
         t->cc->on_congestion(t, SK_CC_TIMEOUT, now);
     else
-        t->cwnd = t->snd_mss; /* loss window again; ssthresh held (RFC 5681 §3.1) */
+        t->cwnd = sk_cc_smss(t); /* loss window again; ssthresh held (RFC 5681 §3.1) */
 }
 
 void sk_cc_ecn(sk_tcb *t, sk_time now)

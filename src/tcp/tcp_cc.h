@@ -103,7 +103,21 @@ void sk_cc_ecn(sk_tcb *t, sk_time now);
 void sk_cc_after_idle(sk_tcb *t, sk_time now);
 void sk_cc_spurious(sk_tcb *t, sk_time now);
 
+/* F-RTO found the timeout genuine after sending new data (RFC 5682 §2
+ * step 3a): cwnd at most 3 SMSS, slow start continues. */
+void sk_cc_frto_conventional(sk_tcb *t);
+
 /* ---- helpers the algorithms share ---- */
+/* The sender's SMSS as congestion control counts it (RFC 5681 §2: the
+ * largest segment the sender can transmit, excluding options): the
+ * effective send MSS less the options every segment carries (timestamps,
+ * 12 bytes, when negotiated). IW, increments and floors use this. */
+uint32_t sk_cc_smss(const sk_tcb *t);
+/* Slow start's increase for an ACK of `acked` bytes: RFC 3465 §2.3 byte
+ * counting with L = 2 SMSS (the receiver ACKs every second segment, so
+ * cwnd doubles per round trip, as with Linux, which counts all acked
+ * segments). */
+uint32_t sk_cc_slow_start_inc(const sk_tcb *t, uint32_t acked);
 /* The initial window: RFC 6928 with t->iw_segs segments, or RFC 5681
  * §3.1's rule when iw_segs is 0. */
 uint32_t sk_cc_initial_window(const sk_tcb *t);

@@ -111,7 +111,7 @@ static void start_epoch(cubic_state *s, const sk_tcb *t, sk_time now)
         c->w_max = t->cwnd;
         s->after_rto = false;
     }
-    c->k_ms = cubic_k_ms(c->w_max, c->cwnd_epoch, t->snd_mss);
+    c->k_ms = cubic_k_ms(c->w_max, c->cwnd_epoch, sk_cc_smss(t));
 }
 
 /* §4.3: W_est += α_cubic * segments_acked / cwnd (segments), in bytes
@@ -120,7 +120,7 @@ static void grow_w_est(cubic_state *s, const sk_tcb *t, uint32_t acked)
 {
     cubic_curve *c = &s->c;
     bool reno = c->cwnd_prior != 0 && c->w_est >= c->cwnd_prior;
-    uint64_t num = (uint64_t)acked * t->snd_mss * (reno ? 1u : CUBIC_ALPHA_NUM) + s->est_rem;
+    uint64_t num = (uint64_t)acked * sk_cc_smss(t) * (reno ? 1u : CUBIC_ALPHA_NUM) + s->est_rem;
     uint64_t den = (uint64_t)t->cwnd * (reno ? 1u : CUBIC_ALPHA_DEN);
     uint64_t w = c->w_est + num / den;
     s->est_rem = (uint32_t)(num % den);
@@ -133,7 +133,7 @@ static void grow_w_est(cubic_state *s, const sk_tcb *t, uint32_t acked)
 static void congestion_avoidance(cubic_state *s, sk_tcb *t, const sk_cc_ack *a)
 {
     cubic_curve *c = &s->c;
-    uint32_t mss = t->snd_mss;
+    uint32_t mss = sk_cc_smss(t);
     int64_t t_ms = a->now > c->t_epoch ? (int64_t)((a->now - c->t_epoch) / 1000) : 0;
     uint32_t rtt_ms = (a->srtt_us != 0 ? a->srtt_us : a->min_rtt_us) / 1000;
     grow_w_est(s, t, a->acked);
@@ -163,7 +163,7 @@ static void cubic_on_ack(sk_tcb *t, const sk_cc_ack *a)
         if (s->hs.active)
             sk_hystart_on_ack(&s->hs, t, a);
         else
-            t->cwnd += a->acked < t->snd_mss ? a->acked : t->snd_mss;
+            t->cwnd += sk_cc_slow_start_inc(t, a->acked);
         return;
     }
     if (!s->c.epoch_valid)
@@ -196,9 +196,10 @@ static void cubic_on_congestion(sk_tcb *t, enum sk_cc_kind kind, sk_time now)
     c->epoch_valid = false;
     uint32_t ss = (uint32_t)((uint64_t)sk_cc_flight_for_ssthresh(t) * CUBIC_BETA_NUM /
                              CUBIC_BETA_DEN);
-    t->ssthresh = ss > 2u * t->snd_mss ? ss : 2u * t->snd_mss;
+    uint32_t smss = sk_cc_smss(t);
+    t->ssthresh = ss > 2u * smss ? ss : 2u * smss;
     if (kind == SK_CC_TIMEOUT) {
-        t->cwnd = t->snd_mss; /* RFC 5681 §3.1 loss window */
+        t->cwnd = smss; /* RFC 5681 §3.1 loss window */
         s->after_rto = true;
     } else {
         t->cwnd = t->ssthresh;

@@ -94,8 +94,9 @@ void sk_hystart_on_ack(sk_hystart *h, sk_tcb *t, const sk_cc_ack *a)
             h->cur_round_min = a->rtt_us;
         h->samples++;
     }
-    /* RFC 5681 slow start with L = 1 SMSS (RFC 3465), divided in CSS */
-    uint32_t inc = a->acked < t->snd_mss ? a->acked : t->snd_mss;
+    /* RFC 5681 slow start with L = 2 SMSS (RFC 3465 §2.3; RFC 9406 §4.2
+     * takes L from RFC 3465), divided in CSS */
+    uint32_t inc = sk_cc_slow_start_inc(t, a->acked);
     t->cwnd += h->in_css ? inc / SK_HS_CSS_GROWTH_DIVISOR : inc;
     check_rtt(h);
 }

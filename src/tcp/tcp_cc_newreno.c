@@ -1,5 +1,5 @@
 /* NewReno: slow start and congestion avoidance of RFC 5681 §3.1 (with
- * byte counting, RFC 3465 L = 1 SMSS in slow start), ssthresh of RFC 5681
+ * byte counting, RFC 3465 L = 2 SMSS in slow start: sk_cc_slow_start_inc), ssthresh of RFC 5681
  * eqn. 4, and the window at the end of recovery of RFC 6582 §3.2 step 3.
  * The recovery arithmetic shared with other algorithms is in tcp_cc.c. */
 #include "tcp/tcp_conn.h"
@@ -27,11 +27,11 @@ static void newreno_init(sk_tcb *t, sk_time now)
 
 static void newreno_on_ack(sk_tcb *t, const sk_cc_ack *a)
 {
-    uint32_t mss = t->snd_mss, acked = a->acked;
+    uint32_t mss = sk_cc_smss(t), acked = a->acked;
     newreno_state *s = st(t);
     if (t->cwnd < t->ssthresh) {
-        /* slow start: grow by the bytes acked, at most one SMSS per ACK */
-        t->cwnd += acked < mss ? acked : mss;
+        /* slow start: grow by the bytes acked, at most 2 SMSS per ACK */
+        t->cwnd += sk_cc_slow_start_inc(t, acked);
         return;
     }
     /* congestion avoidance: about one SMSS per RTT (RFC 5681 eqn. 3,
@@ -51,10 +51,10 @@ static void newreno_on_congestion(sk_tcb *t, enum sk_cc_kind kind, sk_time now)
     s->prior_cwnd = t->cwnd;
     s->prior_ssthresh = t->ssthresh;
     s->have_prior = true;
-    uint32_t half = sk_cc_flight_for_ssthresh(t) / 2, floor = 2u * t->snd_mss;
+    uint32_t half = sk_cc_flight_for_ssthresh(t) / 2, floor = 2u * sk_cc_smss(t);
     t->ssthresh = half > floor ? half : floor;
     if (kind == SK_CC_TIMEOUT) {
-        t->cwnd = t->snd_mss; /* loss window, RFC 5681 §3.1 */
+        t->cwnd = sk_cc_smss(t); /* loss window, RFC 5681 §3.1 */
         s->acc = 0;
     } else {
         t->cwnd = t->ssthresh;

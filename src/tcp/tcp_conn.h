@@ -166,6 +166,19 @@ struct sk_tcb {
      * scheduled them: the timer, the ACK that revealed the loss */
     uint8_t rexmit_cause;
 
+    /* Spurious retransmissions (tcp_spurious.c: RFC 3522, 4015, 5682, 3708) */
+    uint8_t spur_rto;        /* enum sk_spur_rto: the detection running after an RTO */
+    uint8_t spur_fr;         /* enum sk_spur_fr: after a fast retransmit */
+    uint32_t spur_rto_tsval; /* RetransmitTS of the RTO's retransmission (RFC 3522) */
+    sk_seq spur_recover;     /* SND.MAX when the RTO fired (RFC 5682 "recover") */
+    sk_seq spur_frto_end;    /* F-RTO step 2b: new data may be sent up to here */
+    uint32_t spur_srtt, spur_rttvar; /* SRTT_prev, RTTVAR_prev (RFC 4015 §2) */
+    uint32_t spur_fr_tsval;  /* RetransmitTS of the fast retransmit */
+    sk_seq spur_fr_una, spur_fr_max; /* the retransmission episode's range (DSACK) */
+    uint32_t spur_fr_rexmits; /* t->retransmits when the episode began */
+    uint32_t spur_fr_dsacks; /* DSACKs since, inside the episode's range */
+    bool spur_fr_rto;        /* that episode began at a timeout, not a fast retransmit */
+
     /* Timers: absolute deadlines, SK_TIME_NEVER when off */
     sk_time timer[SK_TIMER__COUNT];
     sk_time deadline; /* min of timer[] (the heap key) */
@@ -317,6 +330,19 @@ sk_seq sk_tcp_isn(const sk_tcp_env *e, const sk_tuple *tu, sk_time now);
 /* Per-connection timestamp clock offset (RFC 7323 §5.4), keyed like the ISN. */
 uint32_t sk_tcp_ts_offset(const sk_tcp_env *e, const sk_tuple *tu);
 
+/* ---- tcp_spurious.c (RFC 3522, 4015, 5682, 3708) ---- */
+enum sk_spur_rto { SK_SPUR_NONE, SK_SPUR_EIFEL, SK_SPUR_FRTO1, SK_SPUR_FRTO2 };
+enum sk_spur_fr { SK_SPUR_FR_NONE, SK_SPUR_FR_EIFEL, SK_SPUR_FR_DSACK };
+/* The retransmission timer fired (`first`: the first of a loss episode),
+ * before the congestion event. */
+void sk_spur_on_timeout(sk_tcp_env *e, sk_tcb *t, bool first, sk_time now);
+/* An acceptable ACK was processed; SND.UNA and recovery as they were
+ * before it. May undo the last congestion signal. */
+void sk_spur_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_seq prior_una,
+                    bool was_recovering, sk_time now);
+/* Bytes beyond cwnd F-RTO may send now (RFC 5682 §2 step 2b). */
+uint32_t sk_spur_frto_allowance(const sk_tcb *t);
+
 /* ---- tcp_sack.c (RFC 2018, RFC 2883) ---- */
 /* The peer's SYN or SYN,ACK: is SACK permitted both ways? */
 void sk_sack_on_syn(const sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg);
@@ -362,6 +388,9 @@ void sk_rtt_init(sk_tcb *t, const sk_stack_config *cfg);
  * windowed minimum RTT, and the CC facts (`facts` may be NULL: rtt_us,
  * srtt_us, min_rtt_us are filled in). */
 void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now, sk_cc_ack *facts);
+/* Set SRTT and RTTVAR (RFC 4015's rebase after a spurious timeout) and
+ * recompute RTO = SRTT + max(G, 4 * RTTVAR) within the configured bounds. */
+void sk_rtt_rebase(sk_tcp_env *e, sk_tcb *t, uint32_t srtt, uint32_t rttvar);
 /* How long a minimum RTT sample stands (like Linux's tcp_min_rtt_wlen). */
 #define SK_MIN_RTT_WINDOW_US (300ull * 1000000ull)
 

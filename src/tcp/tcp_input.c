@@ -556,10 +556,13 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         return V_DROP;
     }
     sk_sack_on_ack(e, t, seg);
+    sk_seq prior_una = t->snd_una;
+    bool was_recovering = (t->flags & SK_TF_IN_RECOVERY) != 0;
     if (sk_seq_gt(seg->ack, t->snd_una))
         on_new_ack(e, t, seg, now);
     else if (sk_seq_eq(seg->ack, t->snd_una))
         on_dup_ack(e, t, seg, now);
+    sk_spur_on_ack(e, t, seg, prior_una, was_recovering, now); /* tcp_spurious.c */
     /* window update (RFC 9293 §3.10.7.4, fifth, ESTABLISHED) */
     if (sk_seq_le(t->snd_una, seg->ack) &&
         (sk_seq_lt(t->snd_wl1, seg->seq) ||

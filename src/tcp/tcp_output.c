@@ -356,7 +356,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         now - t->last_snd > sk_tcb_rto_current(t, e))
         sk_cc_after_idle(t, now);
     uint32_t in_flight = sk_seq_len(t->snd_una, t->snd_nxt);
-    uint32_t cwnd = t->cwnd + limited_transmit(t);
+    uint32_t cwnd = t->cwnd + limited_transmit(t) + sk_spur_frto_allowance(t);
     uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
     uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
     uint32_t len = avail < usable ? avail : usable;

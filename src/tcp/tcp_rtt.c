@@ -51,6 +51,19 @@ static void trace_rtt(sk_tcp_env *e, const sk_tcb *t, uint32_t r, sk_time now)
     e->cfg.trace(e->cfg.trace_ctx, &ev);
 }
 
+static uint32_t rto_of(uint32_t srtt, uint32_t rttvar, const sk_stack_config *cfg)
+{
+    uint64_t k_var = (uint64_t)rttvar * 4;
+    return clamp_rto((uint64_t)srtt + (k_var > CLOCK_G_US ? k_var : CLOCK_G_US), cfg);
+}
+
+void sk_rtt_rebase(sk_tcp_env *e, sk_tcb *t, uint32_t srtt, uint32_t rttvar)
+{
+    t->srtt = srtt;
+    t->rttvar = rttvar;
+    t->rto = rto_of(srtt, rttvar, &e->cfg);
+}
+
 void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t r, sk_time now, sk_cc_ack *facts)
 {
     if (r == 0)
@@ -65,8 +78,7 @@ void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t r, sk_time now, sk_cc_ack 
         t->rttvar = (uint32_t)(((uint64_t)t->rttvar * 3 + delta) / 4);
         t->srtt = (uint32_t)(((uint64_t)t->srtt * 7 + r) / 8);
     }
-    uint64_t k_var = (uint64_t)t->rttvar * 4;
-    t->rto = clamp_rto((uint64_t)t->srtt + (k_var > CLOCK_G_US ? k_var : CLOCK_G_US), &e->cfg);
+    t->rto = rto_of(t->srtt, t->rttvar, &e->cfg);
     track_min_rtt(t, r, now);
     trace_rtt(e, t, r, now);
     if (facts != NULL) {

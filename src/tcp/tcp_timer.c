@@ -141,8 +141,10 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     }
     e->stats.timeouts++;
-    if (!syn_phase)
+    if (!syn_phase) {
+        sk_spur_on_timeout(e, t, t->timeouts == 0, now);
         sk_cc_timeout(t, t->timeouts == 0, now);
+    }
     t->timeouts++;
     if (t->backoff < 16)
         t->backoff++;

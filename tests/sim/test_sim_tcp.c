@@ -69,6 +69,8 @@ static void add_result(sp_result *sum, const sp_result *r)
     sum->sack_blocks_out += r->sack_blocks_out;
     sum->dsack_out += r->dsack_out;
     sum->ts_rtt_samples += r->ts_rtt_samples;
+    sum->spurious_rtos += r->spurious_rtos;
+    sum->spurious_frs += r->spurious_frs;
     sum->lost += r->lost;
     sum->dup += r->dup;
     sum->reordered += r->reordered;
@@ -626,6 +628,61 @@ static void test_small_mtu(void)
     run_seeds("tinymtu", 100, 700001, make_tinymtu, check_clean);
 }
 
+/* ------------------------------------------------------------------------
+ * Spurious retransmissions, nothing lost: 3% of the client's data segments
+ * arrive 15 ms late (after the segments behind them have drawn three
+ * duplicate ACKs, before the fast retransmission arrives) and 5% of the
+ * server's 210 ms late (a late last segment of a flight outlasts the 200 ms
+ * RTO counted from the last ACK, yet arrives before the retransmission:
+ * its ACK echoes the original's TSval; a longer delay would make the
+ * timeout "late spurious", RFC 4015, which Eifel cannot see). Timeouts and
+ * fast retransmits fire for segments that were not lost; they are found
+ * (Eifel with timestamps, F-RTO and DSACK without) and undone, and every
+ * byte arrives.
+ * ---------------------------------------------------------------------- */
+static void make_spurious_common(sp_scenario *sc, uint64_t seed, bool tstamps)
+{
+    sp_scenario_default(sc, seed);
+    sc->bytes[0] = 96 * 1024;
+    sc->bytes[1] = 32 * 1024;
+    sc->link[0].delay_us = 10000;
+    sc->link[0].reorder = 0.03;
+    sc->link[0].reorder_extra_us = 15000;
+    sc->link[1].delay_us = 10000;
+    sc->link[1].reorder = 0.05;
+    sc->link[1].reorder_extra_us = 210000;
+    for (int side = 0; side < 2; side++)
+        sc->cfg[side].timestamps = tstamps;
+}
+
+static void make_spurious(sp_scenario *sc, uint64_t seed)
+{
+    make_spurious_common(sc, seed, true);
+}
+
+static void make_frto(sp_scenario *sc, uint64_t seed)
+{
+    make_spurious_common(sc, seed, false);
+}
+
+static void test_spurious(void)
+{
+    totals t = run_seeds("spurious", 20, 800001, make_spurious, check_clean);
+    if (t.runs > 0 && !g_one) {
+        SK_CHECK_MSG(t.sum.spurious_rtos > 0, "spurious: no timeout found spurious by Eifel");
+        SK_CHECK_MSG(t.sum.spurious_frs > 0, "spurious: no fast retransmit found spurious");
+        printf("  spurious (Eifel): %llu timeouts and %llu fast retransmits undone\n",
+               (unsigned long long)t.sum.spurious_rtos, (unsigned long long)t.sum.spurious_frs);
+    }
+    t = run_seeds("frto", 20, 810001, make_frto, check_clean);
+    if (t.runs > 0 && !g_one) {
+        SK_CHECK_MSG(t.sum.spurious_frs > 0, "frto: no fast retransmit found spurious by DSACK");
+        SK_CHECK_EQ(t.sum.ts_rtt_samples, 0); /* no timestamps: not Eifel's */
+        printf("  frto: %llu timeouts (F-RTO) and %llu fast retransmits (DSACK) undone\n",
+               (unsigned long long)t.sum.spurious_rtos, (unsigned long long)t.sum.spurious_frs);
+    }
+}
+
 /* A decimal number that is the whole of `v` (no sign, no trailing text). */
 static bool parse_u64(const char *v, uint64_t *out)
 {
@@ -641,7 +698,7 @@ static bool parse_u64(const char *v, uint64_t *out)
 
 static const char *const scenario_names[] = {"sweep", "many",    "simclose", "linkdies",
                                              "stall", "reset",   "rfc",      "tinymtu",
-                                             "churn", "determinism"};
+                                             "churn", "determinism", "spurious", "frto"};
 
 /* Reads the environment; false (with a message) when a value is unusable. */
 static bool read_env(void)
@@ -698,5 +755,6 @@ int main(void)
     SK_RUN(test_reset_mid_transfer);
     SK_RUN(test_small_mtu);
     SK_RUN(test_churn);
+    SK_RUN(test_spurious);
     return sk_test_finish();
 }

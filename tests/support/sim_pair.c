@@ -910,6 +910,8 @@ static void collect(sp_ctx *c)
         r->sack_blocks_out += st->sack_blocks_out;
         r->dsack_out += st->dsack_out;
         r->ts_rtt_samples += st->ts_rtt_samples;
+        r->spurious_rtos += st->spurious_rtos;
+        r->spurious_frs += st->spurious_fast_retransmits;
         memcpy(r->drop[side], st->drop, sizeof r->drop[side]);
         const sk_impair_stats *ls = sk_simnet_link_stats(c->net, c->link, side);
         r->lost += ls->lost;

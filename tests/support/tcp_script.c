@@ -52,6 +52,10 @@ void ts_config(sk_stack_config *cfg)
      * test_tcp_ts.c), which then expect their options */
     cfg->sack = false;
     cfg->timestamps = false;
+    /* and for RFC 6298's minimum RTO of 1 s (§2.4), which their timings
+     * (a retransmission at 1000 ms, not 999) assert; the stack's default is
+     * 200 ms (test_tcp_ccconf.c test_min_rto) */
+    cfg->rto_min_us = 1000000;
 }
 
 void ts_config_newreno(sk_stack_config *cfg)

@@ -31,7 +31,8 @@ static void dupack(ts_script *ts, sk_time_us t, uint32_t ack)
     TS_INJECT(ts, t, .flags = TS_A, .seq = 5001, .ack = ack);
 }
 
-/* Slow start: + min(acked, SMSS) per ACK, so the window doubles per RTT. */
+/* Slow start: + min(acked, 2 SMSS) per ACK (RFC 3465 §2.3, L = 2 SMSS), so
+ * the window doubles per RTT even when the peer ACKs every second segment. */
 static void test_slow_start(void)
 {
     ts_script ts;
@@ -49,9 +50,13 @@ static void test_slow_start(void)
         TS_NOTHING(&ts, t);
     }
     SK_CHECK_EQ(ts_info(&ts).cwnd, 8000);
-    /* a stretch ACK of 4 segments grows cwnd by one SMSS only (L = 1) */
+    /* a stretch ACK of 4 segments grows cwnd by two SMSS only (L = 2) */
     dupack(&ts, TS_MS(1020), 9001);
-    SK_CHECK_EQ(ts_info(&ts).cwnd, 9000);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 10000);
+    ts_discard(&ts, TS_MS(1020));
+    /* an ACK of one segment, by that segment */
+    dupack(&ts, TS_MS(1020), 10001);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 11000);
     ts_discard(&ts, TS_MS(1020));
     ts_free(&ts);
 }
@@ -196,6 +201,9 @@ static void test_congestion_avoidance(void)
     expect_data(&ts, TS_SEC(2), 1001, 1000, __LINE__);
     TS_NOTHING(&ts, TS_SEC(2));
     SK_CHECK_EQ(ts_info(&ts).ssthresh, 2000);
+    /* the peer's first answer is a duplicate ACK: F-RTO (RFC 5682 §2
+     * step 2a) leaves the timeout to conventional recovery */
+    dupack(&ts, TS_MS(2005), 1001);
     /* slow start up to ssthresh */
     dupack(&ts, TS_MS(2010), 2001);
     SK_CHECK_EQ(ts_info(&ts).cwnd, 2000);
@@ -327,7 +335,7 @@ static void test_restart_window_after_idle(void)
         expect_data(&ts, TS_SEC(2), 5001 + 1000 * i, 1000, __LINE__);
     TS_NOTHING(&ts, TS_SEC(2));
     dupack(&ts, TS_MS(2010), 13001);
-    SK_CHECK_EQ(ts_info(&ts).cwnd, 9000);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 10000); /* + 2 SMSS (L = 2) */
     TS_NOTHING(&ts, TS_MS(2010));
     /* idle for more than an RTO: the restart window, IW = 4 segments */
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(3) + 1, 20000), 20000);
@@ -336,6 +344,47 @@ static void test_restart_window_after_idle(void)
     TS_NOTHING(&ts, TS_SEC(3) + 1);
     SK_CHECK_EQ(ts_info(&ts).cwnd, 4000);
     ts_discard(&ts, TS_SEC(3) + 1);
+    ts_free(&ts);
+}
+
+/* RFC 5681 §2: the SMSS congestion control counts excludes options. With
+ * timestamps beside an MSS of 1000, segments carry 988 bytes and so does
+ * the SMSS: RFC 5681's IW of 4 segments (SMSS <= 1095) is 3952, a stretch
+ * ACK adds 2 * 988, a timeout leaves a loss window of 988 and ssthresh at
+ * its floor 2 * 988 (counted from the MSS, each would be 12 bytes per
+ * segment larger). */
+static void test_smss_without_options(void)
+{
+    ts_script ts;
+    sk_stack_config cfg;
+    ts_config_newreno(&cfg);
+    cfg.timestamps = true;
+    ts_init(&ts, &cfg);
+    ts.peer_ts = true;
+    ts.peer_mss = 1000;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 3952);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 20 * 988), 20 * 988);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 988 * i, 988, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(1));
+    dupack(&ts, TS_MS(1010), 1001 + 3 * 988);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 3952 + 2 * 988);
+    ts_discard(&ts, TS_MS(1010));
+    ts_free(&ts);
+    /* one segment in flight when the RTO fires: cwnd 1 SMSS, ssthresh
+     * max(FlightSize / 2, 2 SMSS) = 2 SMSS */
+    ts_init(&ts, &cfg);
+    ts.peer_ts = true;
+    ts.peer_mss = 1000;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 988), 988);
+    expect_data(&ts, TS_SEC(1), 1001, 988, __LINE__);
+    expect_data(&ts, TS_SEC(2), 1001, 988, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(2));
+    sk_tcp_info in = ts_info(&ts);
+    SK_CHECK_EQ(in.cwnd, 988);
+    SK_CHECK_EQ(in.ssthresh, 2 * 988);
     ts_free(&ts);
 }
 
@@ -350,5 +399,6 @@ int main(void)
     SK_RUN(test_fast_retransmit_after_2gib);
     SK_RUN(test_recovery_across_wrap);
     SK_RUN(test_restart_window_after_idle);
+    SK_RUN(test_smss_without_options);
     return sk_test_finish();
 }

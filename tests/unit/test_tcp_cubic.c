@@ -454,10 +454,10 @@ static void test_hystart_initial_only(void)
      * covers the whole flight */
     d.now += 1000;
     drv_ack_bytes(&d, sk_seq_len(d.t->snd_una, d.t->snd_nxt), 0, 50000, false);
-    SK_CHECK_EQ(d.t->cwnd, 2 * MSS);
-    /* rounds of 2, 4 ... 64 segments at 50 ms, then 128 and 256 at 90 ms:
+    SK_CHECK_EQ(d.t->cwnd, 3 * MSS); /* + 2 SMSS: RFC 3465 L = 2 */
+    /* rounds of 3, 6 ... 48 segments at 50 ms, then 96 and 192 at 90 ms:
      * HyStart++ would have entered CSS in the first of those */
-    for (int r = 0; r < 6; r++)
+    for (int r = 0; r < 5; r++)
         SK_CHECK_EQ(hs_round(&d, 50000, ALL), MSS);
     SK_CHECK_EQ(hs_round(&d, 90000, ALL), MSS);
     SK_CHECK_EQ(hs_round(&d, 90000, ALL), MSS);

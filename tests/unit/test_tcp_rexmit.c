@@ -51,7 +51,7 @@ static void test_rto_from_samples(void)
     ts_free(&ts);
 }
 
-/* RFC 6298 §2.4: RTO is never below rto_min (1 s by default). */
+/* RFC 6298 §2.4: RTO is never below rto_min (1 s as ts_config pins it). */
 static void test_rto_min_floor(void)
 {
     ts_script ts;
@@ -286,7 +286,9 @@ static void test_retransmission_limit(void)
 }
 
 /* A timeout collapses cwnd to one segment (RFC 5681 §3.1): after the
- * retransmission is ACKed, slow start sends two. */
+ * retransmission is ACKed (an ACK of all four: F-RTO, RFC 5682 §2 step
+ * 2a, leaves such a timeout to conventional recovery), slow start (L = 2
+ * SMSS) sends three. */
 static void test_timeout_collapses_cwnd(void)
 {
     ts_script ts;
@@ -307,11 +309,12 @@ static void test_timeout_collapses_cwnd(void)
     SK_CHECK_EQ(in.ssthresh, 2000); /* max(FlightSize / 2, 2 SMSS) */
     /* everything arrived but the first: the ACK covers all four */
     TS_INJECT(&ts, TS_MS(2010), .flags = TS_A, .seq = 5001, .ack = 5001);
-    SK_CHECK_EQ(ts_info(&ts).cwnd, 2000);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 3000);
     TS_EXPECT(&ts, TS_MS(2010), .flags = TS_A, .seq = 5001, .ack = 5001, .len = 1000);
     TS_EXPECT(&ts, TS_MS(2010), .flags = TS_A, .seq = 6001, .ack = 5001, .len = 1000);
+    TS_EXPECT(&ts, TS_MS(2010), .flags = TS_A, .seq = 7001, .ack = 5001, .len = 1000);
     TS_NOTHING(&ts, TS_MS(2010));
-    TS_INJECT(&ts, TS_MS(2020), .flags = TS_A, .seq = 5001, .ack = 7001);
+    TS_INJECT(&ts, TS_MS(2020), .flags = TS_A, .seq = 5001, .ack = 8001);
     ts_discard(&ts, TS_MS(2020));
     ts_free(&ts);
 }
