@@ -350,6 +350,10 @@ typedef struct {
     uint64_t dsack_in, dsack_out;     /* duplicate reports received / sent */
     uint64_t sack_blocks_out;         /* SACK blocks sent (DSACK included) */
     uint64_t ts_rtt_samples;          /* RTT samples taken from TSecr (RTTM) */
+    /* loss recovery (RFC 6675, RFC 6937) and the record of what was sent */
+    uint64_t sack_recoveries;         /* loss recoveries driven by the SACK scoreboard */
+    uint64_t sack_scoreboard_full;    /* SACK blocks the scoreboard had no room for */
+    uint64_t rtb_coarse;              /* transmissions recorded coarser: record full */
     uint64_t drops;                   /* total of drop[] */
     uint64_t drop[SK_DROP__COUNT];
 } sk_stats;

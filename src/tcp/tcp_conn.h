@@ -19,6 +19,7 @@
 #include "base/sktime.h"
 #include "synack/stack.h"
 #include "tcp/tcp_cc.h"
+#include "tcp/tcp_rtb.h"
 #include "wire/tcp_hdr.h"
 
 #include <stdbool.h>
@@ -123,6 +124,7 @@ struct sk_tcb {
 
     /* Buffers (storage taken lazily from the environment's cache) */
     sk_ring sndbuf, rcvbuf;
+    sk_rtb *rtb; /* what was sent, with the send buffer (NULL without it) */
     sk_rset reass; /* ranges received out of order, above rcv_nxt */
 
     /* SACK, receiving side (RFC 2018 §4, RFC 2883): left edges of the

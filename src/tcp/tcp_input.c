@@ -368,6 +368,8 @@ static void release_acked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
         if (n > 0)
             sk_tcb_notify(e, t, SK_EV_WRITABLE);
     }
+    if (t->rtb != NULL)
+        sk_rtb_acked(t->rtb, ack);
     sk_tcb_trim_buffers(e, t);
 }
 
