@@ -86,6 +86,18 @@ enum sk_tcb_flags {
     SK_TF_SACK_OK = 1u << 20,    /* SACK-permitted both ways (RFC 2018 §2) */
     SK_TF_TS_OK = 1u << 21,      /* timestamps negotiated (RFC 7323 §3.2) */
     SK_TF_DSACK = 1u << 22,      /* a duplicate to report in the next ACK (RFC 2883) */
+    SK_TF_SACK_RECOVERY = 1u << 23, /* the recovery under way is RFC 6675's (with PRR) */
+};
+
+/* Why a segment is retransmitted (sk_seg_out.cause, for the trace). */
+enum sk_rexmit_cause {
+    SK_RX_NONE,        /* not a retransmission */
+    SK_RX_TIMEOUT,     /* retransmission timeout (RFC 6298 §5.4), go-back-N */
+    SK_RX_DUPACKS,     /* fast retransmit on the third duplicate ACK (RFC 5681, 6582) */
+    SK_RX_PARTIAL_ACK, /* NewReno partial ACK (RFC 6582 §3.2 step 5) */
+    SK_RX_SACK,        /* SACK scoreboard: NextSeg (RFC 6675 §4) */
+    SK_RX_RACK,        /* marked lost by time (RFC 8985 §6) */
+    SK_RX_TLP,         /* tail loss probe (RFC 8985 §7) */
 };
 
 struct sk_tcb {
@@ -163,6 +175,7 @@ struct sk_tcb {
     uint8_t dupacks;
     uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
     sk_seq recover;
+    uint8_t rexmit_cause; /* NewReno: why SK_TF_REXMIT_ONE was set (enum sk_rexmit_cause) */
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off */
     sk_time timer[SK_TIMER__COUNT];
@@ -209,6 +222,7 @@ typedef struct {
     sk_tcp_repr hdr;
     uint32_t data_off;
     bool retransmit;
+    uint8_t cause; /* enum sk_rexmit_cause, with retransmit */
 } sk_seg_out;
 
 struct sk_tcp_env {
@@ -375,6 +389,44 @@ void sk_ack_pop(sk_tcb *t);
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* A challenge ACK (RFC 5961), rate limited per stack (§7). */
 void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now);
+
+/* ---- tcp_recovery.c: loss recovery (RFC 6582, RFC 6675, RFC 6937) ---- */
+/* What one acceptable ACK said. */
+typedef struct {
+    sk_seq ack;           /* SEG.ACK */
+    uint32_t acked;       /* bytes it newly acknowledged cumulatively */
+    int32_t sacked_delta; /* change of SACKed bytes above the cumulative point */
+    bool dup;             /* a duplicate ACK (RFC 5681 §2) */
+    const sk_cc_ack *facts; /* new data acknowledged: the CC facts; NULL otherwise */
+} sk_rec_ack;
+/* A hole of the scoreboard, with RFC 6675 IsLost(). */
+typedef struct {
+    sk_seq start, end;
+    bool lost;
+} sk_rec_hole;
+/* A retransmission output should build: up to `max` bytes at `seq`. */
+typedef struct {
+    sk_seq seq;
+    uint32_t max;
+    uint8_t cause; /* enum sk_rexmit_cause */
+} sk_rec_seg;
+/* The ACK's valid SACK blocks (t->peer_sack) into the scoreboard, before
+ * snd_una moves; returns the change in SACKed bytes above the ACK. */
+int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, sk_seq ack);
+/* An ACK of new data (before snd_una moves) or a duplicate ACK. */
+void sk_rec_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now);
+void sk_rec_on_timeout(sk_tcb *t);
+/* The next retransmission (NewReno's one segment at SND.UNA, or RFC 6675
+ * NextSeg rules 1 and 3); false when none is due or allowed. */
+bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s);
+/* During SACK recovery, the bytes of new data cwnd - pipe allows (true);
+ * false when no SACK recovery is under way. */
+bool sk_rec_new_data_room(const sk_tcb *t, uint32_t *room);
+/* n sequence numbers at seq were just emitted (before SND.MAX moves). */
+void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n);
+/* The scoreboard's holes above `una` and RFC 6675 SetPipe (for tests too). */
+uint32_t sk_rec_holes(const sk_tcb *t, sk_seq una, sk_rec_hole *h);
+uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una);
 
 /* ---- tcp_input.c ---- */
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */

@@ -1,7 +1,8 @@
 /* Segment arrival, written as the steps of RFC 9293 §3.10.7. Each step is a
  * small function returning a verdict; only tcp_output.c builds segments, so
- * these functions change state and record intent (ACK now, retransmit one,
- * queue a RST on the control queue). */
+ * these functions change state and record intent (ACK now, queue a RST on
+ * the control queue) and report what each ACK said to the recovery module
+ * (tcp_recovery.c), which output asks what to retransmit. */
 #include "tcp/tcp_conn.h"
 
 #include "base/skassert.h"
@@ -373,47 +374,18 @@ static void release_acked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
     sk_tcb_trim_buffers(e, t);
 }
 
-/* RFC 6582 §3.2 step 2: does SEG.ACK "cover more than recover"? recover
- * stays where the ISN or the last recovery or timeout put it, so after 2^31
- * bytes a modulo-2^32 `ack > recover` reads it as ahead and turns fast
- * retransmit off for the next 2^31. recover never exceeds SND.MAX, so the
- * test is "recover is not in [SEG.ACK, SND.MAX]", which a stale value
- * passes; on_new_ack also drags recover along so it never goes stale. */
-static bool ack_beyond_recover(const sk_tcb *t, sk_seq ack)
-{
-    return sk_seq_len(ack, t->recover) > sk_seq_len(ack, t->snd_max);
-}
-
-/* RFC 6582 §3.2 steps 3 (full ACK) and 5 (partial ACK): the recovery
- * state here, the window arithmetic in the CC events (tcp_cc.c). */
-static void recovery_on_new_ack(sk_tcb *t, const sk_cc_ack *a)
-{
-    t->lt_bytes = 0;
-    if (!(t->flags & SK_TF_IN_RECOVERY)) {
-        t->dupacks = 0;
-        sk_cc_on_ack(t, a);
-        return;
-    }
-    if (sk_seq_ge(a->ack, t->recover)) {
-        sk_cc_recovery_exit(t, a);
-        t->flags &= ~(uint32_t)SK_TF_IN_RECOVERY;
-        t->dupacks = 0;
-        return;
-    }
-    /* partial ACK: retransmit the next hole at once */
-    t->flags |= SK_TF_REXMIT_ONE;
-    sk_cc_partial_ack(t, a->acked);
-}
-
-static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+/* An ACK of new data: the RTT sample, the CC facts, what the ACK said to
+ * the recovery module (tcp_recovery.c), then SND.UNA moves. */
+static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t sacked,
+                       sk_time now)
 {
     sk_cc_ack facts;
     sk_cc_ack_facts(t, seg->ack, now, &facts);
     take_rtt_sample(e, t, seg, now, &facts); /* before snd_una moves */
     t->delivered = facts.delivered;
-    recovery_on_new_ack(t, &facts);
-    if (!(t->flags & SK_TF_IN_RECOVERY) && ack_beyond_recover(t, seg->ack))
-        t->recover = sk_seq_add(seg->ack, (uint32_t)0 - 1u); /* same verdicts, never stale */
+    sk_rec_ack ra = {.ack = seg->ack, .acked = facts.acked, .sacked_delta = sacked,
+                     .facts = &facts};
+    sk_rec_on_ack(e, t, &ra, now);
     t->snd_una = seg->ack;
     if (sk_seq_lt(t->snd_nxt, t->snd_una))
         t->snd_nxt = t->snd_una;
@@ -427,37 +399,22 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time
     sk_tcb_mark_output(e, t);
 }
 
-/* RFC 5681 §2 "duplicate acknowledgment" and RFC 6582 §3.2 steps 1-4.
- * An ACK with a zero window is not one: it answers a window probe (the
- * probe byte sits past the window, so it is no outstanding data) and says
- * nothing about loss; counting it would fast-retransmit into a closed
- * window after the third probe. */
-static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+/* RFC 5681 §2 "duplicate acknowledgment", reported to the recovery
+ * module (tcp_recovery.c: RFC 6582 §3.2 steps 1-4, RFC 6675 §5). An ACK
+ * with a zero window is not one: it answers a window probe (the probe byte
+ * sits past the window, so it is no outstanding data) and says nothing
+ * about loss; counting it would fast-retransmit into a closed window after
+ * the third probe. */
+static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t sacked,
+                       sk_time now)
 {
     uint32_t w = (uint32_t)seg->window << t->snd_wscale;
     if (seg->payload_len != 0 || (seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) || flight(t) == 0 ||
         w != t->snd_wnd || w == 0) {
         return;
     }
-    e->stats.dup_acks_in++;
-    t->dupacks++;
-    if (t->flags & SK_TF_IN_RECOVERY) {
-        sk_cc_dupack_in_recovery(t); /* step 4: inflate for each further dup ACK */
-        sk_tcb_mark_output(e, t);
-        return;
-    }
-    if (t->dupacks < 3) {
-        sk_tcb_mark_output(e, t); /* Limited Transmit (RFC 3042) */
-        return;
-    }
-    if (t->dupacks != 3 || !ack_beyond_recover(t, seg->ack))
-        return;
-    /* step 2: enter fast retransmit / fast recovery */
-    sk_cc_enter_recovery(t, now);
-    t->recover = t->snd_max;
-    t->flags |= SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE;
-    e->stats.fast_retransmits++;
-    sk_tcb_mark_output(e, t);
+    sk_rec_ack ra = {.ack = seg->ack, .sacked_delta = sacked, .dup = true};
+    sk_rec_on_ack(e, t, &ra, now);
 }
 
 static bool our_fin_acked(const sk_tcb *t)
@@ -556,10 +513,11 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         return V_DROP;
     }
     sk_sack_on_ack(e, t, seg);
+    int32_t sacked = sk_rec_mark_sacked(e, t, seg->ack); /* the scoreboard */
     if (sk_seq_gt(seg->ack, t->snd_una))
-        on_new_ack(e, t, seg, now);
+        on_new_ack(e, t, seg, sacked, now);
     else if (sk_seq_eq(seg->ack, t->snd_una))
-        on_dup_ack(e, t, seg, now);
+        on_dup_ack(e, t, seg, sacked, now);
     /* window update (RFC 9293 §3.10.7.4, fifth, ESTABLISHED) */
     if (sk_seq_le(t->snd_una, seg->ack) &&
         (sk_seq_lt(t->snd_wl1, seg->seq) ||

@@ -159,6 +159,7 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
         t->rtt_seq = seq;
         t->rtt_time = now;
     }
+    sk_rec_sent(t, seq, n); /* before SND.MAX moves */
     sk_seq end = sk_seq_add(seq, n);
     if (sk_seq_gt(end, t->snd_max))
         t->snd_max = end;
@@ -259,22 +260,28 @@ static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, ui
     sk_tcp_fill_ack(e, t, &out->hdr, now);
 }
 
-/* Fast retransmit / partial ACK: one segment at SND.UNA, snd_nxt unchanged. */
-static bool output_rexmit_one(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
+/* The retransmission the recovery module asks for (tcp_recovery.c: fast
+ * retransmit, a partial ACK's hole, RFC 6675 NextSeg): up to s->max bytes
+ * at s->seq, our FIN with them when it lies right after and within; snd_nxt
+ * unchanged. */
+static bool output_rexmit(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
 {
-    t->flags &= ~(uint32_t)SK_TF_REXMIT_ONE;
-    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
-    uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_una);
-    uint32_t len = off < data_len ? data_len - off : 0;
     uint32_t budget = seg_budget(t, now);
-    if (len > budget)
-        len = budget;
+    sk_rec_seg s;
+    if (!sk_rec_next_rexmit(t, budget, &s))
+        return false;
+    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t off = sk_seq_len(t->snd_buf_seq, s.seq);
+    uint32_t len = off < data_len ? data_len - off : 0;
+    if (len > s.max)
+        len = s.max;
     bool fin = (t->flags & SK_TF_FIN_SENT) &&
-               sk_seq_eq(sk_seq_add(t->snd_una, len), t->snd_fin_seq);
+               sk_seq_eq(sk_seq_add(s.seq, len), t->snd_fin_seq);
     if (len == 0 && !fin)
         return false;
-    build_data(e, t, out, t->snd_una, len, fin, now);
+    build_data(e, t, out, s.seq, len, fin, now);
     account_sent(e, t, out, len + (fin ? 1u : 0u), now);
+    out->cause = s.cause;
     return true;
 }
 
@@ -350,6 +357,11 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     uint32_t cwnd = t->cwnd + limited_transmit(t);
     uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
     uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
+    uint32_t room;
+    if (sk_rec_new_data_room(t, &room)) { /* RFC 6675 (C): cwnd - pipe, and the peer's window */
+        uint32_t rwnd = t->snd_wnd > in_flight ? t->snd_wnd - in_flight : 0;
+        usable = room < rwnd ? room : rwnd;
+    }
     uint32_t len = avail < usable ? avail : usable;
     uint32_t budget = seg_budget(t, now);
     if (len > budget)
@@ -377,6 +389,8 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     build_data(e, t, out, t->snd_nxt, len, fin, now);
     t->snd_nxt = sk_seq_add(t->snd_nxt, len + (fin ? 1u : 0u));
     account_sent(e, t, out, len + (fin ? 1u : 0u), now);
+    if (out->retransmit)
+        out->cause = SK_RX_TIMEOUT; /* go-back-N after a timeout */
     return true;
 }
 
@@ -413,7 +427,7 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
         return output_pure_ack(e, t, sk_seq_add(t->snd_una, (uint32_t)0 - 1u), now, out);
     }
-    if ((t->flags & SK_TF_REXMIT_ONE) && output_rexmit_one(e, t, now, out))
+    if (output_rexmit(e, t, now, out))
         return true;
     return output_data(e, t, now, out);
 }

@@ -149,9 +149,8 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
     t->timeouts++;
     if (t->backoff < 16)
         t->backoff++;
-    t->flags &= ~(uint32_t)(SK_TF_RTT_ACTIVE | SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE);
-    t->dupacks = 0;
-    t->recover = t->snd_max; /* RFC 6582 §4: no fast retransmit below this */
+    t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
+    sk_rec_on_timeout(t); /* leaves recovery, recover = SND.MAX, scoreboard gone */
     t->snd_nxt = syn_phase ? t->iss : t->snd_una;
     sk_tcb_mark_output(e, t);
 }
