@@ -68,6 +68,7 @@ static void add_result(sp_result *sum, const sp_result *r)
     sum->ooo_segments += r->ooo_segments;
     sum->sack_blocks_out += r->sack_blocks_out;
     sum->dsack_out += r->dsack_out;
+    sum->sack_recoveries += r->sack_recoveries;
     sum->ts_rtt_samples += r->ts_rtt_samples;
     sum->lost += r->lost;
     sum->dup += r->dup;
@@ -120,12 +121,12 @@ static bool run_range(const char *name, uint32_t count, uint64_t first, make_fn 
 
 static void print_totals(const char *name, const totals *t)
 {
-    printf("  %s: %u seed(s), %llu + %llu bytes verified, %llu retransmits (%llu fast, %llu RTOs), "
+    printf("  %s: %u seed(s), %llu + %llu bytes verified, %llu retransmits (%llu fast, %llu SACK recoveries, %llu RTOs), "
            "lost %llu dup %llu reordered %llu corrupted %llu (dropped %llu) queue drops %llu, "
            "zero-window ACKs %llu, persist %llu+%llu, longest run %.1f s virtual\n",
            name, t->runs, (unsigned long long)t->sum.bytes[0], (unsigned long long)t->sum.bytes[1],
            (unsigned long long)t->sum.retransmits, (unsigned long long)t->sum.fast_retransmits,
-           (unsigned long long)t->sum.timeouts, (unsigned long long)t->sum.lost,
+           (unsigned long long)t->sum.sack_recoveries, (unsigned long long)t->sum.timeouts, (unsigned long long)t->sum.lost,
            (unsigned long long)t->sum.dup, (unsigned long long)t->sum.reordered,
            (unsigned long long)t->sum.corrupted, (unsigned long long)t->sum.corrupt_dropped,
            (unsigned long long)t->sum.queue_drops, (unsigned long long)t->sum.zero_wnd_acks,
@@ -313,6 +314,10 @@ static bool sweep_covered(const sp_result *s, char *buf, size_t cap)
         {"out-of-order segments", s->ooo_segments > 0},
         {"SACK blocks", s->sack_blocks_out > 0}, /* the SACK/timestamp dimension */
         {"DSACK blocks", s->dsack_out > 0},
+        {"SACK-based recoveries (RFC 6675)", s->sack_recoveries > 0},
+        /* and NewReno's, for the seeds without SACK: more fast
+         * retransmits than SACK recoveries */
+        {"NewReno recoveries", s->fast_retransmits > s->sack_recoveries},
         {"timestamp RTT samples", s->ts_rtt_samples > 0},
         {"zero-window ACKs", s->zero_wnd_acks > 0},
         {"persist timer", s->persist_fired[0] + s->persist_fired[1] > 0},

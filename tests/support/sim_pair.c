@@ -909,6 +909,7 @@ static void collect(sp_ctx *c)
         r->dup_acks += st->dup_acks_in;
         r->sack_blocks_out += st->sack_blocks_out;
         r->dsack_out += st->dsack_out;
+        r->sack_recoveries += st->sack_recoveries;
         r->ts_rtt_samples += st->ts_rtt_samples;
         memcpy(r->drop[side], st->drop, sizeof r->drop[side]);
         const sk_impair_stats *ls = sk_simnet_link_stats(c->net, c->link, side);
