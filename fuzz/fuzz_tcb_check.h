@@ -80,7 +80,7 @@ static inline void fz_check_buffers(const sk_tcp_env *e, const sk_tcb *t)
 static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_t now)
 {
     sk_time d = SK_TIME_NEVER;
-    for (int k = 0; k < SK_TIMER__COUNT; k++) {
+    for (int k = 0; k < SK_TCB_TIMERS; k++) {
         CHECK(t->timer[k] == SK_TIME_NEVER || t->timer[k] > now);
         if (t->timer[k] < d)
             d = t->timer[k];

@@ -27,6 +27,11 @@
 #include <stdint.h>
 
 #define SK_TCB_NONE UINT32_MAX
+/* Timer kinds past the public ones (enum sk_timer_kind) are internal: the
+ * RACK reorder timer or the tail loss probe timeout (tcp_rack.c), one at a
+ * time. They are not reported to the trace hook. */
+#define SK_TIMER_RECOVERY ((enum sk_timer_kind)SK_TIMER__COUNT)
+#define SK_TCB_TIMERS (SK_TIMER__COUNT + 1)
 #define SK_REASS_MAX SK_RSET_CAP /* out-of-order ranges kept per connection */
 #define SK_CTLQ_CAP 64       /* pending stateless control segments */
 #define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
@@ -87,6 +92,7 @@ enum sk_tcb_flags {
     SK_TF_TS_OK = 1u << 21,      /* timestamps negotiated (RFC 7323 §3.2) */
     SK_TF_DSACK = 1u << 22,      /* a duplicate to report in the next ACK (RFC 2883) */
     SK_TF_SACK_RECOVERY = 1u << 23, /* the recovery under way is RFC 6675's (with PRR) */
+    SK_TF_RACK = 1u << 24,       /* RACK-TLP (RFC 8985): SACK negotiated and configured */
 };
 
 /* Why a segment is retransmitted (sk_seg_out.cause, for the trace). */
@@ -178,7 +184,7 @@ struct sk_tcb {
     uint8_t rexmit_cause; /* NewReno: why SK_TF_REXMIT_ONE was set (enum sk_rexmit_cause) */
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off */
-    sk_time timer[SK_TIMER__COUNT];
+    sk_time timer[SK_TCB_TIMERS];
     sk_time deadline; /* min of timer[] (the heap key) */
     uint32_t heap_pos; /* position in the environment's timer heap, or NONE */
     sk_time last_rcv; /* for keepalive idleness */
@@ -412,10 +418,10 @@ typedef struct {
 } sk_rec_seg;
 /* The ACK's valid SACK blocks (t->peer_sack) into the scoreboard, before
  * snd_una moves; returns the change in SACKed bytes above the ACK. */
-int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, sk_seq ack);
+int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
 /* An ACK of new data (before snd_una moves) or a duplicate ACK. */
 void sk_rec_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now);
-void sk_rec_on_timeout(sk_tcb *t);
+void sk_rec_on_timeout(sk_tcp_env *e, sk_tcb *t);
 /* The next retransmission (NewReno's one segment at SND.UNA, or RFC 6675
  * NextSeg rules 1 and 3); false when none is due or allowed. */
 bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s);
@@ -427,6 +433,21 @@ void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n);
 /* The scoreboard's holes above `una` and RFC 6675 SetPipe (for tests too). */
 uint32_t sk_rec_holes(const sk_tcb *t, sk_seq una, sk_rec_hole *h);
 uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una);
+
+/* ---- tcp_rack.c: RACK-TLP (RFC 8985) ---- */
+bool sk_rack_on(const sk_tcb *t);
+void sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now);
+void sk_rack_dsack(sk_tcb *t, sk_seq ack);
+void sk_rack_recovery_done(sk_tcb *t);
+uint32_t sk_rack_reo_wnd(const sk_tcb *t);
+uint32_t sk_rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now, uint64_t *wait);
+bool sk_rack_lost(const sk_tcb *t, sk_seq s);
+void sk_tlp_arm(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* The recovery timer fired (tcp_timer.c). */
+void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* After an ACK of new data was processed (snd_una moved): restart the
+ * probe timeout (RFC 8985 §7.2). */
+void sk_rec_after_ack(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
 /* ---- tcp_input.c ---- */
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */

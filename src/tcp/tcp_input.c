@@ -396,6 +396,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
         t->backoff = 0;
     timer_on_ack(e, t, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
+    sk_rec_after_ack(e, t, now); /* the probe timeout (RFC 8985 §7.2) */
     sk_tcb_mark_output(e, t);
 }
 
@@ -425,7 +426,7 @@ static bool our_fin_acked(const sk_tcb *t)
 static void enter_time_wait(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     sk_tcb_set_state(e, t, SK_TCP_TIME_WAIT, now);
-    for (int k = 0; k < SK_TIMER__COUNT; k++)
+    for (int k = 0; k < SK_TCB_TIMERS; k++)
         sk_tcb_timer_set(e, t, (enum sk_timer_kind)k, SK_TIME_NEVER);
     sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
     sk_tcb_trim_buffers(e, t);
@@ -513,7 +514,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         return V_DROP;
     }
     sk_sack_on_ack(e, t, seg);
-    int32_t sacked = sk_rec_mark_sacked(e, t, seg->ack); /* the scoreboard */
+    int32_t sacked = sk_rec_mark_sacked(e, t, seg, now); /* the scoreboard, RACK */
     if (sk_seq_gt(seg->ack, t->snd_una))
         on_new_ack(e, t, seg, sacked, now);
     else if (sk_seq_eq(seg->ack, t->snd_una))

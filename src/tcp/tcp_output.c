@@ -285,6 +285,45 @@ static bool output_rexmit(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out
     return true;
 }
 
+/* RFC 8985 §7.3: the tail loss probe. New data when some waits and the
+ * peer's window has room (beyond cwnd), else the last segment sent again;
+ * one per episode (tlp_pending until its ACK); the RTO restarts. */
+static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
+{
+    sk_rtb *r = t->rtb;
+    r->tlp_probe_due = false;
+    uint32_t budget = seg_budget(t, now);
+    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
+    uint32_t avail = off < data_len ? data_len - off : 0;
+    uint32_t fl = sk_seq_len(t->snd_una, t->snd_nxt);
+    uint32_t rwnd = t->snd_wnd > fl ? t->snd_wnd - fl : 0;
+    if (avail > 0 && rwnd > 0 && sk_seq_eq(t->snd_nxt, t->snd_max)) {
+        uint32_t len = avail < budget ? avail : budget;
+        len = len < rwnd ? len : rwnd;
+        build_data(e, t, out, t->snd_nxt, len, false, now);
+        t->snd_nxt = sk_seq_add(t->snd_nxt, len);
+        account_sent(e, t, out, len, now);
+        r->tlp_is_retrans = false;
+    } else {
+        bool fin = (t->flags & SK_TF_FIN_SENT) != 0;
+        sk_seq dend = fin ? t->snd_fin_seq : t->snd_max;
+        uint32_t len = sk_seq_len(t->snd_una, dend);
+        len = len < budget ? len : budget;
+        if (len == 0 && !fin)
+            return false;
+        build_data(e, t, out, sk_seq_add(dend, (uint32_t)0 - len), len, fin, now);
+        account_sent(e, t, out, len + (fin ? 1u : 0u), now);
+        out->cause = SK_RX_TLP;
+        r->tlp_is_retrans = true;
+    }
+    r->tlp_pending = true;
+    r->tlp_end_seq = t->snd_max;
+    e->stats.tlp_probes++;
+    sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
+    return true;
+}
+
 /* Sender silly-window avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 896). */
 static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t budget, uint32_t avail,
                           uint32_t in_flight)
@@ -391,6 +430,8 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     account_sent(e, t, out, len + (fin ? 1u : 0u), now);
     if (out->retransmit)
         out->cause = SK_RX_TIMEOUT; /* go-back-N after a timeout */
+    else
+        sk_tlp_arm(e, t, now); /* RFC 8985 §7.2: after new data */
     return true;
 }
 
@@ -427,6 +468,8 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
         return output_pure_ack(e, t, sk_seq_add(t->snd_una, (uint32_t)0 - 1u), now, out);
     }
+    if (t->rtb != NULL && t->rtb->tlp_probe_due && output_tlp(e, t, now, out))
+        return true;
     if (output_rexmit(e, t, now, out))
         return true;
     return output_data(e, t, now, out);

@@ -40,6 +40,17 @@ static bool sack_recovering(const sk_tcb *t)
 
 /* ---- the scoreboard (RFC 6675 §4) ---- */
 
+/* RFC 8985: RACK marked the hole's first unretransmitted byte lost. */
+static bool rack_lost_hole(const sk_tcb *t, const sk_rec_hole *h)
+{
+    if (!sk_rack_on(t))
+        return false;
+    sk_seq probe = h->start;
+    if (sk_seq_lt(probe, t->rtb->high_rxt) && sk_seq_lt(t->rtb->high_rxt, h->end))
+        probe = t->rtb->high_rxt;
+    return sk_rack_lost(t, probe);
+}
+
 /* The holes of [una, highest SACKed byte): unSACKed ranges below a SACKed
  * one, ascending, each with IsLost(): "DupThresh discontiguous SACKed
  * sequences" or "more than (DupThresh - 1) * SMSS bytes" SACKed above it.
@@ -61,7 +72,7 @@ uint32_t sk_rec_holes(const sk_tcb *t, sk_seq una, sk_rec_hole *h)
         if (sk_seq_lt(lo, r->start)) {
             h[nh].start = lo;
             h[nh].end = r->start;
-            h[nh].lost = bytes > dup_bytes || blocks >= SK_DUPTHRESH;
+            h[nh].lost = bytes > dup_bytes || blocks >= SK_DUPTHRESH || rack_lost_hole(t, &h[nh]);
             nh++;
         }
     }
@@ -106,10 +117,41 @@ uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
  * the scoreboard. Returns the change in SACKed bytes above the cumulative
  * point (RFC 6937 DeliveredData's SACK part; negative when the ACK covers
  * bytes that were SACKed). */
-int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
+/* RFC 8985 §7.4: the ACK of a probe. A DSACK of the probe says the
+ * original was delivered (no loss); an ACK covering a retransmitted probe
+ * without one says the probe repaired a loss: the congestion response. */
+static void tlp_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool dsack, sk_time now)
+{
+    sk_rtb *r = t->rtb;
+    if (!r->tlp_pending)
+        return;
+    if (dsack && sk_seq_eq(seg->opts.sack[0].right, r->tlp_end_seq)) {
+        r->tlp_pending = false;
+        return;
+    }
+    if (!sk_seq_ge(seg->ack, r->tlp_end_seq))
+        return;
+    r->tlp_pending = false;
+    if (r->tlp_is_retrans && !(t->flags & SK_TF_IN_RECOVERY)) {
+        e->stats.tlp_losses++;
+        sk_cc_prr_enter(t, now);
+    }
+}
+
+int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     if (t->rtb == NULL)
         return 0;
+    sk_seq ack = seg->ack;
+    if (sk_rack_on(t)) {
+        bool dsack = seg->opts.n_sack > 0 &&
+                     sk_seq_lt(seg->opts.sack[0].left, seg->opts.sack[0].right) &&
+                     sk_seq_le(seg->opts.sack[0].right, seg->ack);
+        if (dsack)
+            sk_rack_dsack(t, ack); /* §6.2 step 4 */
+        sk_rack_on_ack(t, ack, now);
+        tlp_on_ack(e, t, seg, dsack, now);
+    }
     uint32_t before = sk_rtb_sacked_above(t->rtb, t->snd_una);
     for (uint8_t i = 0; i < t->n_peer_sack; i++)
         if (!sk_rtb_sack(t->rtb, t->peer_sack[i].left, t->peer_sack[i].right))
@@ -166,16 +208,34 @@ static void prr_on_ack(sk_tcb *t, const sk_rec_ack *ra, bool entering)
     sk_cc_prr_set(t, pipe + (uint32_t)sndcnt);
 }
 
+/* RFC 8985 §6.2 step 5 on an ACK or the reorder timer: mark lost by
+ * time, arm the reorder timer for what may become lost. */
+static uint32_t rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now)
+{
+    if (!sk_rack_on(t))
+        return 0;
+    uint64_t wait;
+    uint32_t n = sk_rack_detect(e, t, una, now, &wait);
+    if (wait > 0) {
+        t->rtb->timer_is_reo = true;
+        sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, now + wait);
+    }
+    return n;
+}
+
 static void sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now)
 {
+    if ((t->flags & SK_TF_IN_RECOVERY) && ra->facts != NULL && sk_seq_ge(ra->ack, t->recover)) {
+        /* (A) the end of recovery: RFC 6937 cwnd = ssthresh */
+        sk_cc_prr_exit(t, ra->facts);
+        t->flags &= ~(uint32_t)(SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY);
+        t->dupacks = 0;
+        if (sk_rack_on(t))
+            sk_rack_recovery_done(t);
+        return;
+    }
+    uint32_t rack_lost = rack_detect(e, t, ra->ack, now);
     if (t->flags & SK_TF_IN_RECOVERY) {
-        if (ra->facts != NULL && sk_seq_ge(ra->ack, t->recover)) {
-            /* (A) the end of recovery: RFC 6937 cwnd = ssthresh */
-            sk_cc_prr_exit(t, ra->facts);
-            t->flags &= ~(uint32_t)(SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY);
-            t->dupacks = 0;
-            return;
-        }
         prr_on_ack(t, ra, false); /* (B) and (C) */
         sk_tcb_mark_output(e, t);
         return;
@@ -183,17 +243,47 @@ static void sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time 
     if (ra->facts != NULL) {
         t->dupacks = 0;
         sk_cc_on_ack(t, ra->facts);
-        return;
     }
-    /* a duplicate ACK outside recovery, RFC 6675 §5 (1)-(3) */
+    /* RFC 6675 §5 (1)-(3) on a duplicate ACK; RACK's marks on any ACK */
     sk_rec_hole h[SK_RSET_CAP];
     uint32_t nh = sk_rec_holes(t, ra->ack, h);
-    bool lost = nh > 0 && sk_seq_eq(h[0].start, ra->ack) && h[0].lost;
-    if ((t->dupacks >= SK_DUPTHRESH || lost) && ack_beyond_recover(t, ra->ack)) {
+    bool lost = ra->facts == NULL && nh > 0 && sk_seq_eq(h[0].start, ra->ack) && h[0].lost;
+    bool three = ra->facts == NULL && t->dupacks >= SK_DUPTHRESH;
+    if ((three || lost || rack_lost > 0) && ack_beyond_recover(t, ra->ack)) {
         sack_enter(e, t, ra->ack, now); /* (4) */
         prr_on_ack(t, ra, true);
     }
-    sk_tcb_mark_output(e, t); /* (3) Limited Transmit, or (4.3)-(4.5) */
+    if (ra->facts == NULL || (t->flags & SK_TF_IN_RECOVERY))
+        sk_tcb_mark_output(e, t); /* (3) Limited Transmit, or (4.3)-(4.5) */
+}
+
+void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (!sk_rack_on(t))
+        return;
+    sk_rtb *r = t->rtb;
+    if (!r->timer_is_reo) {
+        r->tlp_probe_due = true; /* §7.3: output sends the probe */
+        sk_tcb_mark_output(e, t);
+        return;
+    }
+    r->timer_is_reo = false;
+    uint32_t n = rack_detect(e, t, t->snd_una, now);
+    if (n == 0)
+        return;
+    sk_rec_ack ra = {.ack = t->snd_una};
+    if (!(t->flags & SK_TF_IN_RECOVERY)) {
+        if (!ack_beyond_recover(t, t->snd_una))
+            return;
+        sack_enter(e, t, t->snd_una, now);
+        prr_on_ack(t, &ra, true);
+    }
+    sk_tcb_mark_output(e, t);
+}
+
+void sk_rec_after_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    sk_tlp_arm(e, t, now);
 }
 
 /* ---- NewReno, RFC 6582 §3.2 ---- */
@@ -265,13 +355,20 @@ void sk_rec_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now)
 /* RFC 6298 §5.4-5.7 took over: leave recovery; RFC 6582 §4: no fast
  * retransmit below SND.MAX. RFC 2018 §8 (the peer may renege): the SACK
  * scoreboard is discarded; data stays until cumulatively acknowledged. */
-void sk_rec_on_timeout(sk_tcb *t)
+void sk_rec_on_timeout(sk_tcp_env *e, sk_tcb *t)
 {
     t->flags &= ~(uint32_t)(SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY | SK_TF_REXMIT_ONE);
     t->dupacks = 0;
     t->recover = t->snd_max;
-    if (t->rtb != NULL)
+    sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
+    if (t->rtb != NULL) {
         sk_rset_init(&t->rtb->sacked);
+        for (uint32_t i = 0; i < t->rtb->n; i++) /* RACK's marks go with it */
+            t->rtb->ent[i].marks &= (uint8_t)~(SK_RTB_SACKED | SK_RTB_LOST);
+        t->rtb->tlp_pending = false;
+        t->rtb->tlp_probe_due = false;
+        t->rtb->timer_is_reo = false;
+    }
 }
 
 /* Is there new data (or our FIN) to send, and room in the peer's window?

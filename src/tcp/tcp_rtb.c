@@ -10,6 +10,7 @@ void sk_rtb_init(sk_rtb *r)
 {
     memset(r, 0, sizeof *r);
     sk_rset_init(&r->sacked);
+    r->reo_wnd_mult = 1;
 }
 
 static bool same_kind(const sk_rtb_ent *a, const sk_rtb_ent *b)
@@ -155,4 +156,10 @@ const sk_rtb_ent *sk_rtb_find(const sk_rtb *r, sk_seq s)
         if (sk_seq_in(s, r->ent[i].seq, r->ent[i].end))
             return &r->ent[i];
     return NULL;
+}
+
+void sk_rtb_split(sk_rtb *r, sk_seq l, sk_seq right)
+{
+    split_at(r, l, l, right);
+    split_at(r, right, l, right);
 }

@@ -29,6 +29,7 @@
 enum sk_rtb_mark {
     SK_RTB_REXMIT = 1u << 0, /* sent more than once */
     SK_RTB_LOST = 1u << 1,   /* judged lost, not yet retransmitted */
+    SK_RTB_SACKED = 1u << 2, /* wholly SACKed (delivered) */
 };
 
 typedef struct {
@@ -46,6 +47,17 @@ typedef struct sk_rtb {
      * highest retransmission), RFC 6937 PRR */
     sk_seq high_rxt;
     uint32_t prr_delivered, prr_out, recover_fs;
+    /* RACK-TLP (tcp_rack.c, RFC 8985 §6-7) */
+    sk_time rack_xmit_ts;   /* RACK.xmit_ts */
+    sk_seq rack_end_seq;    /* RACK.end_seq */
+    sk_seq rack_fack;       /* RACK.fack: highest delivered end */
+    sk_seq dsack_round;     /* RACK.dsack_round: reo_wnd grows once per round */
+    sk_seq tlp_end_seq;     /* TLP.end_seq, with tlp_pending */
+    uint32_t rack_rtt;      /* RACK.rtt */
+    uint8_t reo_wnd_mult, reo_wnd_persist;
+    bool rack_valid, reordering_seen, tlp_pending, tlp_is_retrans, tlp_probe_due;
+    bool timer_is_reo; /* SK_TIMER_RECOVERY is the reorder timer, else the PTO */
+    bool ack_dsack;    /* the ACK being processed carried a DSACK */
 } sk_rtb;
 
 void sk_rtb_init(sk_rtb *r);
@@ -58,6 +70,9 @@ void sk_rtb_acked(sk_rtb *r, sk_seq una);
 bool sk_rtb_sack(sk_rtb *r, sk_seq l, sk_seq right);
 /* Bytes the scoreboard holds SACKed at or above `from`. */
 uint32_t sk_rtb_sacked_above(const sk_rtb *r, sk_seq from);
+/* Split the ranges at l and at right, so that [l, right) is whole ranges
+ * (as far as the record has room). */
+void sk_rtb_split(sk_rtb *r, sk_seq l, sk_seq right);
 /* The recorded range holding `s`, or NULL. */
 const sk_rtb_ent *sk_rtb_find(const sk_rtb *r, sk_seq s);
 

@@ -52,6 +52,7 @@ void ts_config(sk_stack_config *cfg)
      * test_tcp_ts.c), which then expect their options */
     cfg->sack = false;
     cfg->timestamps = false;
+    cfg->rack_tlp = false; /* test_tcp_rack.c turns it on */
 }
 
 void ts_config_newreno(sk_stack_config *cfg)
