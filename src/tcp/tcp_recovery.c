@@ -132,10 +132,11 @@ static void tlp_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool ds
     if (!sk_seq_ge(seg->ack, r->tlp_end_seq))
         return;
     r->tlp_pending = false;
-    if (r->tlp_is_retrans && !(t->flags & SK_TF_IN_RECOVERY)) {
-        e->stats.tlp_losses++;
+    if (!r->tlp_is_retrans)
+        return;
+    e->stats.tlp_losses++;
+    if (!(t->flags & SK_TF_IN_RECOVERY)) /* a recovery under way has reduced already */
         sk_cc_prr_enter(t, now);
-    }
 }
 
 int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
@@ -219,6 +220,9 @@ static uint32_t rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now)
     if (wait > 0) {
         t->rtb->timer_is_reo = true;
         sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, now + wait);
+    } else if (t->rtb->timer_is_reo) { /* nothing left to wait for */
+        t->rtb->timer_is_reo = false;
+        sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     }
     return n;
 }

@@ -69,6 +69,8 @@ static void add_result(sp_result *sum, const sp_result *r)
     sum->sack_blocks_out += r->sack_blocks_out;
     sum->dsack_out += r->dsack_out;
     sum->sack_recoveries += r->sack_recoveries;
+    sum->rack_marks += r->rack_marks;
+    sum->tlp_probes += r->tlp_probes;
     sum->ts_rtt_samples += r->ts_rtt_samples;
     sum->lost += r->lost;
     sum->dup += r->dup;
@@ -121,12 +123,13 @@ static bool run_range(const char *name, uint32_t count, uint64_t first, make_fn 
 
 static void print_totals(const char *name, const totals *t)
 {
-    printf("  %s: %u seed(s), %llu + %llu bytes verified, %llu retransmits (%llu fast, %llu SACK recoveries, %llu RTOs), "
+    printf("  %s: %u seed(s), %llu + %llu bytes verified, %llu retransmits (%llu fast, %llu SACK recoveries, %llu RACK marks, %llu TLPs, %llu RTOs), "
            "lost %llu dup %llu reordered %llu corrupted %llu (dropped %llu) queue drops %llu, "
            "zero-window ACKs %llu, persist %llu+%llu, longest run %.1f s virtual\n",
            name, t->runs, (unsigned long long)t->sum.bytes[0], (unsigned long long)t->sum.bytes[1],
            (unsigned long long)t->sum.retransmits, (unsigned long long)t->sum.fast_retransmits,
-           (unsigned long long)t->sum.sack_recoveries, (unsigned long long)t->sum.timeouts, (unsigned long long)t->sum.lost,
+           (unsigned long long)t->sum.sack_recoveries, (unsigned long long)t->sum.rack_marks,
+           (unsigned long long)t->sum.tlp_probes, (unsigned long long)t->sum.timeouts, (unsigned long long)t->sum.lost,
            (unsigned long long)t->sum.dup, (unsigned long long)t->sum.reordered,
            (unsigned long long)t->sum.corrupted, (unsigned long long)t->sum.corrupt_dropped,
            (unsigned long long)t->sum.queue_drops, (unsigned long long)t->sum.zero_wnd_acks,
@@ -318,6 +321,8 @@ static bool sweep_covered(const sp_result *s, char *buf, size_t cap)
         /* and NewReno's, for the seeds without SACK: more fast
          * retransmits than SACK recoveries */
         {"NewReno recoveries", s->fast_retransmits > s->sack_recoveries},
+        {"RACK loss marks (RFC 8985)", s->rack_marks > 0},
+        {"tail loss probes", s->tlp_probes > 0},
         {"timestamp RTT samples", s->ts_rtt_samples > 0},
         {"zero-window ACKs", s->zero_wnd_acks > 0},
         {"persist timer", s->persist_fired[0] + s->persist_fired[1] > 0},

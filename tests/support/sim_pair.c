@@ -910,6 +910,8 @@ static void collect(sp_ctx *c)
         r->sack_blocks_out += st->sack_blocks_out;
         r->dsack_out += st->dsack_out;
         r->sack_recoveries += st->sack_recoveries;
+        r->rack_marks += st->rack_marks;
+        r->tlp_probes += st->tlp_probes;
         r->ts_rtt_samples += st->ts_rtt_samples;
         memcpy(r->drop[side], st->drop, sizeof r->drop[side]);
         const sk_impair_stats *ls = sk_simnet_link_stats(c->net, c->link, side);
