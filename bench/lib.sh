@@ -350,3 +350,31 @@ bench_exit() {
     fi
     exit 0
 }
+
+# tables_and_exit "BULK TAGS" "BULK VS" "CONN TAGS" "CONN VS": the bulk and
+# connection tables both drivers print (CONC=0 leaves out the concurrent
+# rows), a SMOKE run failing on any empty cell, then bench_exit.
+tables_and_exit() {
+    read -r -a TABLE_TAGS <<<"$1"
+    read -r -a TABLE_VS <<<"$2"
+    table "bulk Gbit/s (wall clock)|bulk_gbps" \
+        "bulk CPU-s per GB (/proc/stat)|bulk_cpugb" \
+        "bulk CPU-s per GB (processes)|bulk_pcpugb"
+    echo
+    read -r -a TABLE_TAGS <<<"$3"
+    read -r -a TABLE_VS <<<"$4"
+    local rows=("conn/s, 1 at a time|conn1"
+        "CPU-s per 1000 conn, 1 at a time (/proc/stat)|conn1_cpuk"
+        "CPU-s per 1000 conn, 1 at a time (processes)|conn1_pcpuk")
+    if [ "$CONC" != 0 ]; then
+        rows+=("conn/s, $CONC at once|conn$CONC"
+            "CPU-s per 1000 conn, $CONC at once (/proc/stat)|conn${CONC}_cpuk"
+            "CPU-s per 1000 conn, $CONC at once (processes)|conn${CONC}_pcpuk")
+    fi
+    table "${rows[@]}"
+    if [ "$SMOKE" = 1 ] && [ "$MISSING" != 0 ]; then
+        echo "$ME: SMOKE: $MISSING table cells are empty" >&2
+        FAIL=1
+    fi
+    bench_exit
+}

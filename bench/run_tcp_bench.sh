@@ -246,25 +246,4 @@ echo "Medians of $ROUNDS rounds; synack/X: median [min-max] of the per-round rat
 echo "(for CPU-s rows below 1 means synack costs less). linux-nooff: veth TSO/GSO/GRO and"
 echo "checksum offload off. /proc/stat: busy time of the run's pinned CPUs."
 echo
-TABLE_TAGS=(synack linux nooff)
-TABLE_VS=(linux nooff)
-table "bulk Gbit/s (wall clock)|bulk_gbps" \
-    "bulk CPU-s per GB (/proc/stat)|bulk_cpugb" \
-    "bulk CPU-s per GB (processes)|bulk_pcpugb"
-echo
-TABLE_TAGS=(synack linux)
-TABLE_VS=(linux)
-rows=("conn/s, 1 at a time|conn1"
-    "CPU-s per 1000 conn, 1 at a time (/proc/stat)|conn1_cpuk"
-    "CPU-s per 1000 conn, 1 at a time (processes)|conn1_pcpuk")
-if [ "$CONC" != 0 ]; then
-    rows+=("conn/s, $CONC at once|conn$CONC"
-        "CPU-s per 1000 conn, $CONC at once (/proc/stat)|conn${CONC}_cpuk"
-        "CPU-s per 1000 conn, $CONC at once (processes)|conn${CONC}_pcpuk")
-fi
-table "${rows[@]}"
-if [ "$SMOKE" = 1 ] && [ "$MISSING" != 0 ]; then
-    echo "$ME: SMOKE: $MISSING table cells are empty" >&2
-    FAIL=1
-fi
-bench_exit
+tables_and_exit "synack linux nooff" "linux nooff" "synack linux" "linux"

@@ -33,6 +33,8 @@ static const char usage_text[] =
     "  --bytes N          instead of the 20/10-byte exchange, send N bytes from client\n"
     "                     to server and verify them with a checksum at the receiver\n"
     "  --pcap FILE        write every segment sent to FILE (raw IPv4 pcap, virtual time)\n"
+    "  --trace FILE       write both stacks' trace events to FILE, one line each (the\n"
+    "                     `serve --trace` form: retransmissions with the stack's cause)\n"
     "  --isn-client N     client initial sequence number (default 1000)\n"
     "  --isn-server N     server initial sequence number (default 8000)\n"
     "  --random-isn       let the stacks choose ISNs (RFC 6528), keyed by --seed\n"
@@ -56,7 +58,7 @@ typedef struct {
 } opt_def;
 
 enum {
-    O_EXPLAIN, O_LANG, O_LOSS, O_DELAY, O_IMPAIR, O_SEED, O_BYTES, O_PCAP, O_ISN_C, O_ISN_S,
+    O_EXPLAIN, O_LANG, O_LOSS, O_DELAY, O_IMPAIR, O_SEED, O_BYTES, O_PCAP, O_TRACE, O_ISN_C, O_ISN_S,
     O_RANDOM_ISN, O_MSS_C, O_MSS_S, O_WSCALE, O_SACK, O_TS, O_RELATIVE, O_QUIET, O_VERBOSE, O_HELP,
 };
 
@@ -65,6 +67,7 @@ static const opt_def opt_defs[] = {
     {"--loss", O_LOSS, true},        {"--delay", O_DELAY, true},
     {"--impair", O_IMPAIR, true},    {"--seed", O_SEED, true},
     {"--bytes", O_BYTES, true},      {"--pcap", O_PCAP, true},
+    {"--trace", O_TRACE, true},
     {"--isn-client", O_ISN_C, true}, {"--isn-server", O_ISN_S, true},
     {"--random-isn", O_RANDOM_ISN, false}, {"--mss-client", O_MSS_C, true},
     {"--mss-server", O_MSS_S, true}, {"--wscale", O_WSCALE, false},
@@ -126,9 +129,10 @@ static int apply(parsed *p, const opt_def *def, const char *v)
         r = parse_number(def->name, v, 1, 1000000000, "a byte count between 1 and 1000000000", &p->o.bytes);
         break;
     case O_PCAP:
+    case O_TRACE:
         if (v[0] == '\0')
             r = bad_value(def->name, "a file name", v);
-        p->o.pcap_path = v;
+        *(def->id == O_PCAP ? &p->o.pcap_path : &p->o.trace_path) = v;
         break;
     case O_ISN_C:
     case O_ISN_S:
@@ -254,6 +258,13 @@ static void defaults(parsed *p)
 
 static int run(demo *d)
 {
+    if (d->o.trace_path != NULL) {
+        d->trace = fopen(d->o.trace_path, "w");
+        if (d->trace == NULL) {
+            tool_error("demo", "--trace: cannot write '%s': %s", d->o.trace_path, strerror(errno));
+            return 1;
+        }
+    }
     if (d->o.pcap_path != NULL) {
         d->pcap = sk_pcap_open(d->o.pcap_path, SK_PCAP_LINK_RAW, 0);
         if (d->pcap == NULL) {
@@ -273,6 +284,11 @@ static int run(demo *d)
         status = 1;
     }
     d->pcap = NULL;
+    if (d->trace != NULL && fclose(d->trace) != 0) {
+        tool_error("demo", "--trace: error writing '%s'", d->o.trace_path);
+        status = 1;
+    }
+    d->trace = NULL;
     if (status != 0 && d->why[0] != '\0')
         tool_error("demo", "%s", d->why);
     return status;
@@ -294,6 +310,8 @@ int cmd_demo(int argc, char **argv)
     int status = run(&d);
     if (d.pcap != NULL)
         sk_pcap_close(d.pcap);
+    if (d.trace != NULL)
+        fclose(d.trace);
     demo_teardown(&d);
     return status;
 }

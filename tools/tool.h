@@ -22,4 +22,9 @@ int tool_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* A probability: "0.25", "1", ".5" or a percentage "25%", "2.5%"; in [0, 1]. */
 int tool_parse_prob(const char *s, double *out);
 
+/* One line of `--trace` for a trace event at `t` (tools/tool_trace.c). */
+#include "synack/stack.h"
+#include <stdio.h>
+void tool_trace_line(FILE *f, sk_time_us t, const sk_trace_event *ev);
+
 #endif

@@ -38,6 +38,7 @@ typedef struct {
     uint64_t seed;
     uint64_t bytes; /* 0: the textbook exchange */
     const char *pcap_path;
+    const char *trace_path; /* --trace: the stacks' raw trace events */
     uint32_t isn[2];
     uint16_t mss[2];
     bool random_isn;
@@ -50,11 +51,11 @@ typedef struct {
     bool progress; /* a progress line instead of the narration */
 } demo_opts;
 
-/* Why a segment was sent, as far as the narration cares. */
+/* Why a segment that is no retransmission was sent, as far as the
+ * narration cares (a retransmission's cause is the stack's own,
+ * demo_rec.rexmit_cause). */
 enum demo_cause {
     DEMO_CAUSE_NONE,
-    DEMO_CAUSE_RTO,     /* retransmission after the timer fired */
-    DEMO_CAUSE_FAST,    /* retransmission without the timer (duplicate ACKs) */
     DEMO_CAUSE_DELACK,  /* pure ACK sent when the delayed-ACK timer fired */
     DEMO_CAUSE_PERSIST, /* window probe */
 };
@@ -69,6 +70,8 @@ typedef struct {
     uint16_t ip_id;
     sk_tcp_repr tcp;
     bool rexmit;
+    enum sk_rexmit_cause rexmit_cause; /* rexmit: why, as the stack's trace said */
+    bool by_timer; /* rexmit: the retransmission timer itself sent it */
     enum demo_cause cause;
     uint32_t orig_num; /* rexmit: the segment first sent with this seq */
     enum sk_tcp_state snd_state; /* the sender's state once it sent it */
@@ -88,6 +91,7 @@ typedef struct {
     enum sk_tcp_state state; /* of its connection, from the trace */
     /* what the trace reported during the current stack call(s) */
     bool rto_fired, delack_fired, persist_fired, tw_fired, cur_rexmit;
+    enum sk_rexmit_cause cur_cause; /* of the RETRANSMIT event, with cur_rexmit */
     int drop_reason;
     /* sequence-space facts learnt from the segments it sent */
     bool syn_sent, fin_sent;
@@ -136,12 +140,14 @@ struct demo {
     unsigned deliver_flags;
     struct sk_pcap *pcap;
     bool pcap_failed;
+    FILE *trace; /* --trace */
     bool narrate;
     uint32_t num_width, time_width, seq_width, opts_width;
     uint64_t progress_shown;
     uint64_t t_established, t_last;
     bool established;
-    bool told_psh, told_pure_ack, told_handshake, told_win_edge;
+    bool told_psh, told_pure_ack, told_handshake, told_win_edge, told_ts_echo;
+    uint32_t told_sack[2]; /* the first SACK block last explained, [0] == [1]: none */
     demo_lost pend[DEMO_PENDING];
     unsigned n_pend;
     char why[512]; /* the failure, for the one-line error */

@@ -46,6 +46,25 @@ static const char *payload_text(const demo *d, const demo_rec *r, char *buf, siz
     return buf;
 }
 
+/* Why it was sent again: the cause the stack reported with it. */
+static void explain_rexmit(xctx *x)
+{
+    static const enum demo_msg said[SK_REXMIT__COUNT] = {
+        [SK_REXMIT_TIMEOUT] = DEMO_X_REXMIT_GOBACK,   [SK_REXMIT_FAST] = DEMO_X_REXMIT_FAST,
+        [SK_REXMIT_PARTIAL_ACK] = DEMO_X_REXMIT_PARTIAL, [SK_REXMIT_SACK] = DEMO_X_REXMIT_SACK,
+        [SK_REXMIT_RACK] = DEMO_X_REXMIT_RACK,        [SK_REXMIT_TLP] = DEMO_X_REXMIT_TLP,
+        [SK_REXMIT_WINDOW_PROBE] = DEMO_X_REXMIT_PROBE, [SK_REXMIT_SYN] = DEMO_X_REXMIT_SYN,
+        [SK_REXMIT_PMTU] = DEMO_X_REXMIT_PMTU,
+    };
+    demo *d = x->d;
+    enum sk_rexmit_cause c = x->r->rexmit_cause;
+    const char *orig = demo_u(x->r->orig_num);
+    if (x->r->by_timer)
+        say(d, demo_say(d, DEMO_X_REXMIT, 1, orig));
+    else if (c > SK_REXMIT_NONE && c < SK_REXMIT__COUNT)
+        say(d, demo_say(d, said[c], 2, orig, c == SK_REXMIT_WINDOW_PROBE ? x->rcv : x->snd));
+}
+
 static void explain_syn(xctx *x)
 {
     demo *d = x->d;
@@ -64,6 +83,49 @@ static void explain_syn(xctx *x)
         say(d, demo_say(d, DEMO_X_WIN, 2, demo_u(t->window), x->snd));
     if (t->opts.has_wscale)
         say(d, demo_say(d, DEMO_X_WSCALE, 2, demo_u(t->opts.wscale), x->snd));
+    if (t->opts.sack_permitted)
+        say(d, demo_say(d, DEMO_X_SACKOK, 2, x->snd, x->rcv));
+    if (t->opts.has_ts)
+        say(d, demo_say(d, DEMO_X_TS_SYN, 3, demo_u(t->opts.ts_val), demo_u(t->opts.ts_ecr), x->snd));
+}
+
+/* RFC 2883 §4: a first block below the cumulative ACK, or inside the
+ * second block, reports a duplicate. */
+static bool first_block_is_dsack(const sk_tcp_repr *t)
+{
+    const sk_sack_block *b = t->opts.sack;
+    if (sk_seq_le(b[0].right, t->ack))
+        return true;
+    return t->opts.n_sack > 1 && sk_seq_ge(b[0].left, b[1].left) && sk_seq_le(b[0].right, b[1].right);
+}
+
+/* SACK blocks (RFC 2018 §4: the first one is the newest) and the echoed
+ * timestamp of a segment after the handshake. */
+static void explain_opts(xctx *x)
+{
+    demo *d = x->d;
+    const sk_tcp_repr *t = &x->r->tcp;
+    int to = x->dv->to; /* the blocks and the ACK number the receiver's bytes */
+    unsigned n = t->opts.n_sack < SK_TCP_MAX_SACK ? t->opts.n_sack : SK_TCP_MAX_SACK;
+    const sk_sack_block *b = &t->opts.sack[0];
+    bool told = n > 0 && d->told_sack[0] == b->left.v && d->told_sack[1] == b->right.v;
+    if (n > 0 && (t->flags & SK_TCP_ACK) && !told) { /* a batch repeats its blocks: told once */
+        d->told_sack[0] = b->left.v;
+        d->told_sack[1] = b->right.v;
+        const char *l = demo_seqnum(d, to, b->left.v), *r = demo_seqnum(d, to, b->right.v);
+        const char *last = demo_seqnum(d, to, b->right.v - 1);
+        if (first_block_is_dsack(t))
+            say(d, demo_say(d, DEMO_X_DSACK, 5, l, r, x->snd, last, x->rcv));
+        else
+            say(d, demo_say(d, DEMO_X_SACK, 5, l, r, x->snd, last, demo_seqnum(d, to, t->ack.v)));
+        if (n > 1)
+            say(d, demo_say(d, DEMO_X_SACK_MORE, 1, demo_u(n - 1)));
+    }
+    if (t->opts.has_ts && t->opts.ts_ecr != 0 && (t->flags & SK_TCP_ACK) && !d->told_ts_echo &&
+        x->dv->info_ok && x->dv->after.snd_una != x->dv->before.snd_una) {
+        d->told_ts_echo = true;
+        say(d, demo_say(d, DEMO_X_TS_ECHO, 2, demo_u(t->opts.ts_ecr), x->rcv));
+    }
 }
 
 static void explain_data(xctx *x)
@@ -198,13 +260,16 @@ void demo_explain(demo *d, const demo_delivery *dv)
     }
     if (dv->link_flags & SK_IMPAIR_F_DUP)
         say(d, demo_raw(d, DEMO_X_DUPCOPY));
+    if (dv->drop_reason == SK_DROP_TCP_PAWS) {
+        say(d, demo_say(d, DEMO_X_PAWS, 2, demo_u(t->opts.ts_val), x.rcv));
+        return;
+    }
     if (t->flags & SK_TCP_RST) {
         say(d, demo_say(d, DEMO_X_RST, 1, x.snd));
         return;
     }
     if (x.r->rexmit && x.r->orig_num != 0)
-        say(d, demo_say(d, x.r->cause == DEMO_CAUSE_FAST ? DEMO_X_REXMIT_FAST : DEMO_X_REXMIT, 1,
-                        demo_u(x.r->orig_num)));
+        explain_rexmit(&x);
     if (x.r->cause == DEMO_CAUSE_PERSIST)
         say(d, demo_say(d, DEMO_X_PROBE, 1, x.rcv));
     if ((t->flags & SK_TCP_SYN) && !d->side[dv->to].got_syn) {
@@ -222,6 +287,7 @@ void demo_explain(demo *d, const demo_delivery *dv)
         explain_data(&x);
     if (t->flags & SK_TCP_ACK)
         explain_ack(&x);
+    explain_opts(&x);
     if (t->flags & SK_TCP_FIN)
         explain_fin(&x);
     explain_state(&x);

@@ -41,6 +41,23 @@ DEMO_MSG_ENUM_(E_RTO, "{0} retransmission timer fired after {1} ms → retransmi
                "{0}的重传计时器在 {1} ms 后超时 → 重传 seq={2}")
 DEMO_MSG_ENUM_(E_FAST, "{0} got three duplicate ACKs for {1} → fast retransmit of seq={1}",
                "{0}收到三个确认 {1} 的重复 ACK → 快速重传 seq={1}")
+DEMO_MSG_ENUM_(E_GOBACK,
+               "{0} resends seq={1} after the timeout (go-back-N: everything from the oldest unacknowledged byte goes again, as the window allows)",
+               "{0}在超时之后重发 seq={1}（回退 N：从最早未确认的字节起全部重发，窗口允许多少就发多少）")
+DEMO_MSG_ENUM_(E_PARTIAL, "{0} got a partial ACK for {1} during fast recovery → retransmits seq={1} at once",
+               "{0}在快速恢复期间收到确认到 {1} 的部分确认 → 立即重传 seq={1}")
+DEMO_MSG_ENUM_(E_SACK, "{0}: the SACK blocks show seq={1} lost → retransmits it",
+               "{0}：SACK 块表明 seq={1} 已丢失 → 重传它")
+DEMO_MSG_ENUM_(E_RACK, "{0}: segments sent after seq={1} were acknowledged a reordering window ago → RACK retransmits seq={1}",
+               "{0}：在 seq={1} 之后发送的报文段早已被确认（超过乱序窗口）→ RACK 重传 seq={1}")
+DEMO_MSG_ENUM_(E_TLP, "{0} tail loss probe: no ACK for about two round trips → resends seq={1} to provoke one",
+               "{0}尾部丢失探测：约两个往返时间没有收到 ACK → 重发 seq={1} 以引出一个 ACK")
+DEMO_MSG_ENUM_(E_PROBE_AGAIN, "{0}: the window opened → sends the window-probe byte seq={1} again, now with the data behind it",
+               "{0}：窗口打开了 → 再次发送窗口探测的字节 seq={1}，这次连同后面的数据一起")
+DEMO_MSG_ENUM_(E_SYN_AGAIN, "{0} got the SYN again → resends its SYN+ACK seq={1}",
+               "{0}又收到了 SYN → 重发它的 SYN+ACK，seq={1}")
+DEMO_MSG_ENUM_(E_PMTU, "{0}: the path MTU shrank → resends seq={1} in smaller segments",
+               "{0}：路径 MTU 变小了 → 用更小的报文段重发 seq={1}")
 DEMO_MSG_ENUM_(E_PROBE, "{0} persist timer fired: the peer's window is zero → 1-byte window probe",
                "{0}的坚持计时器超时：对方窗口为零 → 发送 1 字节的窗口探测")
 DEMO_MSG_ENUM_(E_GIVEUP, "{0} retransmission timer fired again: retry limit reached → gives up (connection timed out) → CLOSED",
@@ -62,8 +79,16 @@ DEMO_MSG_ENUM_(S_MISMATCH, "MISMATCH", "不一致")
 DEMO_MSG_ENUM_(S_INCOMPLETE, "incomplete", "不完整")
 DEMO_MSG_ENUM_(S_SEGS, "segments: client → server {0}, server → client {1}; lost on the link {2}",
                "报文段：客户端 → 服务器 {0} 个，服务器 → 客户端 {1} 个；链路上丢失 {2} 个")
-DEMO_MSG_ENUM_(S_REXMIT, "retransmissions: client {0}, server {1} ({2} after a timeout, {3} fast)",
-               "重传：客户端 {0} 次，服务器 {1} 次（超时重传 {2} 次，快速重传 {3} 次）")
+DEMO_MSG_ENUM_(S_REXMIT, "retransmissions: client {0}, server {1} ({2} after a timeout, {3} fast{4})",
+               "重传：客户端 {0} 次，服务器 {1} 次（超时重传 {2} 次，快速重传 {3} 次{4}）")
+/* the other causes in S_REXMIT's {4}, when not zero */
+DEMO_MSG_ENUM_(S_C_PARTIAL, ", {0} on a partial ACK", "，部分确认重传 {0} 次")
+DEMO_MSG_ENUM_(S_C_SACK, ", {0} SACK", "，SACK 重传 {0} 次")
+DEMO_MSG_ENUM_(S_C_RACK, ", {0} RACK", "，RACK 重传 {0} 次")
+DEMO_MSG_ENUM_(S_C_TLP, ", {0} tail loss probe", "，尾部丢失探测 {0} 次")
+DEMO_MSG_ENUM_(S_C_PROBE, ", {0} window-probe byte", "，窗口探测字节重发 {0} 次")
+DEMO_MSG_ENUM_(S_C_SYN, ", {0} SYN", "，SYN 重传 {0} 次")
+DEMO_MSG_ENUM_(S_C_PMTU, ", {0} after the path MTU shrank", "，路径 MTU 变小后重传 {0} 次")
 DEMO_MSG_ENUM_(S_LINK, "the link also duplicated {0}, reordered {1} and corrupted {2} segments",
                "链路还复制了 {0} 个、重排了 {1} 个、损坏了 {2} 个报文段")
 DEMO_MSG_ENUM_(S_TIME, "virtual time: handshake done at {0} ms, last segment sent at {1} ms",
@@ -101,6 +126,27 @@ DEMO_MSG_ENUM_(X_WSCALE,
 DEMO_MSG_ENUM_(X_WIN_EDGE,
                "win={0}: the {1} keeps the right edge of its window at {2} rather than moving it by a few bytes, which avoids the silly window syndrome.",
                "win={0}：{1}让窗口右边界保持在 {2}，而不是每次只移动几个字节，以避免糊涂窗口综合征。")
+DEMO_MSG_ENUM_(X_SACKOK,
+               "sackOK: the {0} can take SACK blocks, so the {1} may tell it exactly which bytes arrived out of order (RFC 2018).",
+               "sackOK：{0}能够接收 SACK 块，所以{1}可以确切地告诉它哪些字节是乱序到达的（RFC 2018）。")
+DEMO_MSG_ENUM_(X_TS_SYN,
+               "TS val {0} ecr {1}: timestamps (RFC 7323). TSval is the {2}'s timestamp clock; the other end echoes the latest one in TSecr, so each ACK gives the {2} a round-trip-time sample (RTTM), and PAWS recognises an old duplicate segment by its older TSval.",
+               "TS val {0} ecr {1}：时间戳（RFC 7323）。TSval 是{2}的时间戳时钟；对端在 TSecr 中回显最近收到的值，于是每个 ACK 都给{2}一个往返时间样本（RTTM），PAWS 也能凭更旧的 TSval 认出旧的重复报文段。")
+DEMO_MSG_ENUM_(X_TS_ECHO,
+               "ecr={0} echoes a TSval the {1} sent: the {1} takes its clock now minus {0} as a round-trip-time sample (RTTM, RFC 7323 §4).",
+               "ecr={0} 回显了{1}发出的一个 TSval：{1}用它现在的时钟减去 {0}，得到一个往返时间样本（RTTM，RFC 7323 第 4 节）。")
+DEMO_MSG_ENUM_(X_SACK,
+               "SACK {{0}:{1}}: the {2} holds bytes {0} to {3}, received out of order, but not all the bytes before them; the ACK still names {4}, the first byte missing, so only the hole needs resending.",
+               "SACK {{0}:{1}}：{2}已经乱序收到字节 {0} 到 {3}，但它们之前的字节没有收全；ACK 仍然是 {4}（第一个缺失的字节），所以只需重发空缺部分。")
+DEMO_MSG_ENUM_(X_SACK_MORE,
+               "The other {0} SACK block(s) repeat ranges reported before, in case those ACKs were lost.",
+               "其余 {0} 个 SACK 块重复先前报告过的范围，以防那些 ACK 丢失。")
+DEMO_MSG_ENUM_(X_DSACK,
+               "D-SACK {{0}:{1}}: a first block below the ACK, or inside the second block, reports a duplicate: the {2} received bytes {0} to {3} twice (RFC 2883), so the {4} can tell that a retransmission was unnecessary.",
+               "D-SACK {{0}:{1}}：位于确认号之下、或包含在第二个块之内的第一个块报告的是重复数据：{2}两次收到了字节 {0} 到 {3}（RFC 2883），{4}由此可知某次重传是不必要的。")
+DEMO_MSG_ENUM_(X_PAWS,
+               "PAWS (RFC 7323 §5): its TSval {0} is older than a timestamp the {1} already accepted on this connection, so the segment is taken for an old duplicate: dropped, and answered with an ACK.",
+               "PAWS（RFC 7323 第 5 节）：它的 TSval {0} 比{1}在这个连接上已经接受过的时间戳更旧，所以被当作旧的重复报文段：丢弃，并回复一个 ACK。")
 DEMO_MSG_ENUM_(X_ACK_SYN, "ack={0} acknowledges the {1}'s SYN: the next byte the {2} expects is {0}.",
                "ack={0} 确认了{1}的 SYN：{2}期待的下一个字节是 {0}。")
 DEMO_MSG_ENUM_(X_PURE_ACK,
@@ -148,6 +194,30 @@ DEMO_MSG_ENUM_(X_REXMIT,
 DEMO_MSG_ENUM_(X_REXMIT_FAST,
                "A fast retransmission: duplicate ACKs showed that segment #{0} was lost, so it is resent without waiting for the timer.",
                "这是一次快速重传：重复 ACK 表明 #{0} 号报文段已丢失，于是不等计时器超时就重发。")
+DEMO_MSG_ENUM_(X_REXMIT_GOBACK,
+               "A retransmission of segment #{0} after the timeout: the timer resent only the oldest segment; as ACKs open the window again, the {1} resends everything after it (go-back-N), because a cumulative ACK cannot tell which of those segments arrived.",
+               "这是超时之后对 #{0} 号报文段的重传：计时器只重发了最早的报文段；随着 ACK 重新打开窗口，{1}把它之后的报文段全部重发（回退 N），因为累积确认无法说明其中哪些已经到达。")
+DEMO_MSG_ENUM_(X_REXMIT_PARTIAL,
+               "A retransmission of segment #{0} on a partial ACK: the ACK of the fast retransmission did not cover everything sent before it, so the next hole is resent at once, without waiting for three more duplicate ACKs (NewReno, RFC 6582).",
+               "这是部分确认引起的对 #{0} 号报文段的重传：对快速重传的确认没有覆盖此前发出的全部数据，所以下一个空缺立即重发，不必再等三个重复 ACK（NewReno，RFC 6582）。")
+DEMO_MSG_ENUM_(X_REXMIT_SACK,
+               "A retransmission of segment #{0}: SACK blocks report data above it received, so it is taken as lost (RFC 6675).",
+               "这是对 #{0} 号报文段的重传：SACK 块报告它之后的数据已经收到，所以认为它已丢失（RFC 6675）。")
+DEMO_MSG_ENUM_(X_REXMIT_RACK,
+               "A retransmission of segment #{0}: a segment sent after it was acknowledged more than a reordering window ago, so it is taken as lost (RACK, RFC 8985).",
+               "这是对 #{0} 号报文段的重传：比它晚发送的报文段早已被确认（超过一个乱序窗口），所以认为它已丢失（RACK，RFC 8985）。")
+DEMO_MSG_ENUM_(X_REXMIT_TLP,
+               "A tail loss probe: segment #{0} goes again so that the receiver's answer shows whether the last segments were lost (RFC 8985 §7).",
+               "尾部丢失探测：再次发送 #{0} 号报文段，让接收方的回应表明最后几个报文段是否丢失（RFC 8985 第 7 节）。")
+DEMO_MSG_ENUM_(X_REXMIT_PROBE,
+               "Its first byte repeats the window probe #{0}, which the {1} could not take while its window was zero.",
+               "它的第一个字节重复了窗口探测 #{0}，{1}在窗口为零时无法接收那个字节。")
+DEMO_MSG_ENUM_(X_REXMIT_SYN,
+               "The SYN+ACK of #{0} again: the peer's SYN came again, so the first SYN+ACK may have been lost.",
+               "再次发送 #{0} 的 SYN+ACK：对方的 SYN 又来了，说明第一个 SYN+ACK 可能已经丢失。")
+DEMO_MSG_ENUM_(X_REXMIT_PMTU,
+               "A retransmission of segment #{0} in smaller pieces: an ICMP message said the path cannot carry packets that large (RFC 1191).",
+               "这是把 #{0} 号报文段拆小后的重传：一个 ICMP 报文说明这条路径无法承载那么大的包（RFC 1191）。")
 DEMO_MSG_ENUM_(X_LOST,
                "The network lost this segment: the {0} never sees it, and the {1} sends it again when its retransmission timer expires.",
                "网络丢失了这个报文段：{0}根本收不到它，{1}要等重传计时器超时后再发送一次。")

@@ -335,6 +335,29 @@ static void summary_data(demo *d)
     }
 }
 
+/* Retransmissions by the cause each stack counted: always the timeout and
+ * fast retransmit counts, then the other causes that occurred. */
+static void summary_rexmit(demo *d, const sk_stats *const st[2])
+{
+    static const enum demo_msg other[SK_REXMIT__COUNT] = {
+        [SK_REXMIT_PARTIAL_ACK] = DEMO_S_C_PARTIAL, [SK_REXMIT_SACK] = DEMO_S_C_SACK,
+        [SK_REXMIT_RACK] = DEMO_S_C_RACK,           [SK_REXMIT_TLP] = DEMO_S_C_TLP,
+        [SK_REXMIT_WINDOW_PROBE] = DEMO_S_C_PROBE,  [SK_REXMIT_SYN] = DEMO_S_C_SYN,
+        [SK_REXMIT_PMTU] = DEMO_S_C_PMTU,
+    };
+    uint64_t n[SK_REXMIT__COUNT];
+    char rest[512] = "";
+    size_t len = 0;
+    for (int c = 0; c < SK_REXMIT__COUNT; c++) {
+        n[c] = st[0]->retransmits_by_cause[c] + st[1]->retransmits_by_cause[c];
+        if (n[c] > 0 && other[c] != 0 && len < sizeof rest)
+            len += (size_t)snprintf(rest + len, sizeof rest - len, "%s", demo_say(d, other[c], 1, demo_u(n[c])));
+    }
+    fprintf(d->out, "  %s\n",
+            demo_say(d, DEMO_S_REXMIT, 5, demo_u(st[0]->retransmits), demo_u(st[1]->retransmits),
+                     demo_u(n[SK_REXMIT_TIMEOUT]), demo_u(n[SK_REXMIT_FAST]), rest));
+}
+
 void demo_narrate_summary(demo *d, bool ok, const char *why)
 {
     const sk_stats *st[2] = {sk_stack_stats(d->side[0].stack), sk_stack_stats(d->side[1].stack)};
@@ -348,10 +371,7 @@ void demo_narrate_summary(demo *d, bool ok, const char *why)
     fprintf(d->out, "  %s\n",
             demo_say(d, DEMO_S_SEGS, 3, demo_u(d->side[0].segs), demo_u(d->side[1].segs),
                      demo_u(ls[0]->lost + ls[1]->lost + ls[0]->queue_dropped + ls[1]->queue_dropped)));
-    fprintf(d->out, "  %s\n",
-            demo_say(d, DEMO_S_REXMIT, 4, demo_u(st[0]->retransmits), demo_u(st[1]->retransmits),
-                     demo_u(st[0]->timeouts + st[1]->timeouts),
-                     demo_u(st[0]->fast_retransmits + st[1]->fast_retransmits)));
+    summary_rexmit(d, st);
     uint64_t dup = ls[0]->duplicated + ls[1]->duplicated, reo = ls[0]->reordered + ls[1]->reordered,
              cor = ls[0]->corrupted + ls[1]->corrupted;
     if (dup + reo + cor > 0)

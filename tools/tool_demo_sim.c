@@ -5,6 +5,7 @@
  * (frames sent, lost, delivered). Node callbacks wrap sk_stack_input/output
  * so that every delivered segment is narrated right after the receiver
  * processed it, with the states of both ends at that moment. */
+#include "tool.h"
 #include "tool_demo.h"
 
 #include "posix/pcap_file.h"
@@ -114,24 +115,43 @@ static void note_sent_facts(demo_side *s, demo_rec *r, const sk_tcp_repr *t)
     }
 }
 
-/* Event lines for what made this segment go out (a timer, duplicate ACKs). */
-static void tell_cause(demo *d, demo_side *s, demo_rec *r, uint64_t now)
+/* The event line of a retransmission, from the cause the stack reported
+ * with it (SK_TRACE_RETRANSMIT): the timer's own resend says how long it
+ * waited; the others say what revealed the loss. */
+static void tell_rexmit(demo *d, demo_side *s, demo_rec *r, uint64_t now, const char *seq)
 {
+    static const enum demo_msg said[SK_REXMIT__COUNT] = {
+        [SK_REXMIT_TIMEOUT] = DEMO_E_GOBACK,      [SK_REXMIT_FAST] = DEMO_E_FAST,
+        [SK_REXMIT_PARTIAL_ACK] = DEMO_E_PARTIAL, [SK_REXMIT_SACK] = DEMO_E_SACK,
+        [SK_REXMIT_RACK] = DEMO_E_RACK,           [SK_REXMIT_TLP] = DEMO_E_TLP,
+        [SK_REXMIT_WINDOW_PROBE] = DEMO_E_PROBE_AGAIN, [SK_REXMIT_SYN] = DEMO_E_SYN_AGAIN,
+        [SK_REXMIT_PMTU] = DEMO_E_PMTU,
+    };
     const char *name = demo_side_name(d, s->id);
-    char seq[16], ms[32];
-    snprintf(seq, sizeof seq, "%u", d->o.relative ? r->tcp.seq.v - s->iss : r->tcp.seq.v);
-    if (r->rexmit && s->rto_fired) {
-        r->cause = DEMO_CAUSE_RTO;
+    enum sk_rexmit_cause c = r->rexmit_cause;
+    r->by_timer = s->rto_fired && (c == SK_REXMIT_TIMEOUT || c == SK_REXMIT_SYN);
+    if (r->by_timer) {
+        char ms[32];
         const demo_rec *prev = demo_find_rec_seq(d, s->id, r->tcp.seq.v, r->num);
         uint64_t since = prev != NULL ? now - prev->t_sent : 0;
         demo_narrate_event(d, now,
                            demo_say(d, DEMO_E_RTO, 3, name, demo_ms_short(since, ms, sizeof ms), seq));
-    } else if (r->rexmit) {
-        r->cause = DEMO_CAUSE_FAST;
-        demo_narrate_event(d, now, demo_say(d, DEMO_E_FAST, 2, name, seq));
+    } else if (c > SK_REXMIT_NONE && c < SK_REXMIT__COUNT) {
+        demo_narrate_event(d, now, demo_say(d, said[c], 2, name, seq));
+    }
+}
+
+/* Event lines for what made this segment go out (the stack's cause of a
+ * retransmission, a timer). */
+static void tell_cause(demo *d, demo_side *s, demo_rec *r, uint64_t now)
+{
+    char seq[16];
+    snprintf(seq, sizeof seq, "%u", d->o.relative ? r->tcp.seq.v - s->iss : r->tcp.seq.v);
+    if (r->rexmit) {
+        tell_rexmit(d, s, r, now, seq);
     } else if (s->persist_fired && r->tcp.payload_len == 1) {
         r->cause = DEMO_CAUSE_PERSIST;
-        demo_narrate_event(d, now, demo_say(d, DEMO_E_PROBE, 1, name));
+        demo_narrate_event(d, now, demo_say(d, DEMO_E_PROBE, 1, demo_side_name(d, s->id)));
     } else if (s->delack_fired && r->tcp.payload_len == 0 && !(r->tcp.flags & (SK_TCP_SYN | SK_TCP_FIN))) {
         r->cause = DEMO_CAUSE_DELACK;
     }
@@ -159,6 +179,7 @@ static void record_sent(demo *d, demo_side *s, uint64_t now, const uint8_t *fram
     r->tcp = tcp;
     r->tcp.payload = NULL;
     r->rexmit = s->cur_rexmit;
+    r->rexmit_cause = s->cur_rexmit ? s->cur_cause : SK_REXMIT_NONE;
     r->snd_state = s->state;
     if (r->rexmit)
         r->orig_num = first_sent(d, s->id, tcp.seq.v, num);
@@ -201,9 +222,16 @@ static void on_trace(void *ctx, const sk_trace_event *ev)
 {
     demo_side *s = ctx;
     demo *d = s->d;
+    if (d->trace != NULL) {
+        fprintf(d->trace, "%s ", s->id == DEMO_CLIENT ? "client" : "server");
+        tool_trace_line(d->trace, ev->now, ev);
+    }
     switch (ev->kind) {
     case SK_TRACE_SEG_OUT: s->cur_rexmit = false; break;
-    case SK_TRACE_RETRANSMIT: s->cur_rexmit = true; break;
+    case SK_TRACE_RETRANSMIT:
+        s->cur_rexmit = true;
+        s->cur_cause = ev->rexmit_cause;
+        break;
     case SK_TRACE_STATE: on_state(d, s, ev); break;
     case SK_TRACE_DROP:
         if (s->drop_reason == 0)

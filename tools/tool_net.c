@@ -201,69 +201,10 @@ int tool_net_check(const char *cmd, const tool_net_opts *o)
 
 /* ---- trace ---- */
 
-static void trace_seg(tool_net *n, const sk_trace_event *ev, const char *what)
-{
-    const sk_trace_seg *s = ev->seg;
-    sk_tcp_repr r;
-    memset(&r, 0, sizeof r);
-    r.src_port = s->src.port;
-    r.dst_port = s->dst.port;
-    r.seq = sk_seq_make(s->seq);
-    r.ack = sk_seq_make(s->ack);
-    r.flags = s->flags;
-    r.window = s->window;
-    r.payload_len = s->len;
-    r.opts.has_mss = s->has_mss;
-    r.opts.mss = s->mss;
-    r.opts.has_wscale = s->has_wscale;
-    r.opts.wscale = s->wscale;
-    r.opts.sack_permitted = s->sack_permitted;
-    r.opts.has_ts = s->has_ts;
-    r.opts.ts_val = s->ts_val;
-    r.opts.ts_ecr = s->ts_ecr;
-    r.opts.n_sack = s->n_sack > SK_TCP_MAX_SACK ? SK_TCP_MAX_SACK : s->n_sack;
-    for (unsigned k = 0; k < r.opts.n_sack; k++) {
-        r.opts.sack[k].left = sk_seq_make(s->sack[k][0]);
-        r.opts.sack[k].right = sk_seq_make(s->sack[k][1]);
-    }
-    char from[32], to[32], line[512];
-    tool_endpoint_str(&s->src, from, sizeof from);
-    tool_endpoint_str(&s->dst, to, sizeof to);
-    sk_tcp_seg_str(from, to, &r, line, sizeof line);
-    fprintf(n->log, "%s %s\n", what, line);
-}
-
 static void on_trace(void *ctx, const sk_trace_event *ev)
 {
     tool_net *n = ctx;
-    sk_time_us t = ev->now - n->start;
-    fprintf(n->log, "%4llu.%06llu ", (unsigned long long)(t / 1000000u),
-            (unsigned long long)(t % 1000000u));
-    switch (ev->kind) {
-    case SK_TRACE_SEG_IN:
-        trace_seg(n, ev, "in ");
-        break;
-    case SK_TRACE_SEG_OUT:
-        trace_seg(n, ev, "out");
-        break;
-    case SK_TRACE_RETRANSMIT:
-        trace_seg(n, ev, "RTX");
-        break;
-    case SK_TRACE_STATE:
-        fprintf(n->log, "state %s -> %s\n", sk_tcp_state_name(ev->old_state),
-                sk_tcp_state_name(ev->new_state));
-        break;
-    case SK_TRACE_TIMER:
-        fprintf(n->log, "timer %s fired\n", sk_timer_name(ev->timer));
-        break;
-    case SK_TRACE_RTT:
-        fprintf(n->log, "rtt %u us srtt %u rttvar %u rto %u\n", ev->rtt_us, ev->srtt_us,
-                ev->rttvar_us, ev->rto_us);
-        break;
-    case SK_TRACE_DROP:
-        fprintf(n->log, "drop %s\n", sk_drop_reason_name(ev->drop_reason));
-        break;
-    }
+    tool_trace_line(n->log, ev->now - n->start, ev);
 }
 
 /* ---- start / stop ---- */
@@ -365,6 +306,12 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->fast_retransmits, (unsigned long long)s->timeouts,
             (unsigned long long)s->dup_acks_in, (unsigned long long)s->ooo_segments,
             (unsigned long long)s->acks_merged);
+    fprintf(f, "stats: retransmissions by cause:");
+    for (int c = SK_REXMIT_NONE + 1; c < SK_REXMIT__COUNT; c++)
+        fprintf(f, "%s %s %llu", c > SK_REXMIT_NONE + 1 ? "," : "",
+                sk_rexmit_cause_name((enum sk_rexmit_cause)c),
+                (unsigned long long)s->retransmits_by_cause[c]);
+    fputc('\n', f);
     fprintf(f, "stats: opens active %llu passive %llu, established %llu, resets in %llu out "
             "%llu, challenge ACKs %llu, connection timeouts %llu\n",
             (unsigned long long)s->active_opens, (unsigned long long)s->passive_opens,

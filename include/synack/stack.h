@@ -85,6 +85,39 @@ enum sk_tcp_state {
     SK_TCP__STATE_COUNT
 };
 
+/* Why a segment was sent again: the cause of an SK_TRACE_RETRANSMIT event,
+ * and the index of sk_stats.retransmits_by_cause. Set by the path that
+ * scheduled the resend (the timer, the ACK that revealed a loss), never
+ * guessed afterwards. X(name, short name, text).
+ * A zero-window probe repeated by the persist timer is not a retransmission
+ * (its byte lies past the window, not in flight); WINDOW_PROBE is that byte
+ * sent again in the first segment once the window opens. */
+#define SK_REXMIT_CAUSES(X)                                                                        \
+    X(NONE, "none", "not a retransmission")                                                        \
+    X(TIMEOUT, "timeout",                                                                          \
+      "after a retransmission timeout (RFC 6298 §5.4), the go-back-N resends of the same timeout " \
+      "included")                                                                                  \
+    X(FAST, "fast", "three duplicate ACKs: fast retransmit (RFC 5681 §3.2)")                       \
+    X(PARTIAL_ACK, "partial-ack", "a partial ACK during fast recovery (RFC 6582 §3.2 step 5)")    \
+    X(SACK, "sack", "SACK-based loss detection (RFC 6675)")                                        \
+    X(RACK, "rack", "RACK time-based loss detection (RFC 8985)")                                   \
+    X(TLP, "tlp", "tail loss probe (RFC 8985 §7)")                                                 \
+    X(WINDOW_PROBE, "window-probe", "the byte of a zero-window probe, sent again as the window opened") \
+    X(SYN, "syn", "SYN or SYN,ACK sent again (its timer, or the peer's SYN again)")              \
+    X(PMTU, "pmtu", "the path MTU shrank: resent in smaller segments (RFC 1191, RFC 5927)")
+
+enum sk_rexmit_cause {
+#define SK_REXMIT_ENUM_(name, shortname, text) SK_REXMIT_##name,
+    SK_REXMIT_CAUSES(SK_REXMIT_ENUM_)
+#undef SK_REXMIT_ENUM_
+    SK_REXMIT__COUNT
+};
+
+/* "fast", "partial-ack" ... ("?" when out of range). */
+const char *sk_rexmit_cause_name(enum sk_rexmit_cause c);
+/* The sentence above ("unknown retransmission cause" when out of range). */
+const char *sk_rexmit_cause_str(enum sk_rexmit_cause c);
+
 /* The fields of a TCP segment as the trace reports it (host order). */
 typedef struct {
     sk_endpoint src;
@@ -113,6 +146,8 @@ typedef struct {
     enum sk_timer_kind timer;  /* TIMER */
     uint32_t rtt_us, srtt_us, rttvar_us, rto_us; /* RTT */
     int drop_reason;           /* DROP: an SK_DROP_* value */
+    enum sk_rexmit_cause rexmit_cause; /* RETRANSMIT: why; SK_REXMIT_NONE otherwise */
+    sk_endpoint local, remote; /* the connection's ends when sock is set */
 } sk_trace_event;
 
 typedef void (*sk_trace_fn)(void *ctx, const sk_trace_event *ev);
@@ -360,6 +395,8 @@ typedef struct {
     uint64_t tlp_losses;              /* probes that repaired a loss (§7.4) */
     uint64_t drops;                   /* total of drop[] */
     uint64_t drop[SK_DROP__COUNT];
+    /* retransmits, by cause (index SK_REXMIT_NONE stays 0) */
+    uint64_t retransmits_by_cause[SK_REXMIT__COUNT];
 } sk_stats;
 
 const sk_stats *sk_stack_stats(const sk_stack *s);

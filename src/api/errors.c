@@ -1,5 +1,6 @@
 #include "synack/error.h"
 #include "synack/stats.h"
+#include "synack/stack.h"
 
 const char *sk_strerror(int err)
 {
@@ -51,4 +52,26 @@ const char *sk_drop_reason_name(int reason)
     if (reason < 0 || reason >= SK_DROP__COUNT)
         return "?";
     return drop_name[reason];
+}
+
+static const char *const rexmit_name[SK_REXMIT__COUNT] = {
+#define SK_REXMIT_NAME_(name, shortname, text) shortname,
+    SK_REXMIT_CAUSES(SK_REXMIT_NAME_)
+#undef SK_REXMIT_NAME_
+};
+
+static const char *const rexmit_text[SK_REXMIT__COUNT] = {
+#define SK_REXMIT_TEXT_(name, shortname, text) text,
+    SK_REXMIT_CAUSES(SK_REXMIT_TEXT_)
+#undef SK_REXMIT_TEXT_
+};
+
+const char *sk_rexmit_cause_name(enum sk_rexmit_cause c)
+{
+    return (unsigned)c < SK_REXMIT__COUNT ? rexmit_name[c] : "?";
+}
+
+const char *sk_rexmit_cause_str(enum sk_rexmit_cause c)
+{
+    return (unsigned)c < SK_REXMIT__COUNT ? rexmit_text[c] : "unknown retransmission cause";
 }

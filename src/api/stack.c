@@ -210,7 +210,7 @@ static size_t output_ctl(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
     h.flags = c.flags;
     size_t n = build_frame(s, now, &c.tuple, &h, NULL, 0, buf, cap);
     e->stats.segs_out++;
-    sk_tcp_trace_seg(e, SK_TRACE_SEG_OUT, NULL, &c.tuple, true, &h, now);
+    sk_tcp_trace_seg(e, SK_TRACE_SEG_OUT, NULL, &c.tuple, true, &h, now, SK_REXMIT_NONE);
     return n;
 }
 
@@ -231,7 +231,7 @@ static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, siz
     size_t n = build_frame(s, now, &t->tuple, &so.hdr, &t->sndbuf, so.data_off, buf, cap);
     e->stats.segs_out++;
     sk_tcp_trace_seg(e, so.retransmit ? SK_TRACE_RETRANSMIT : SK_TRACE_SEG_OUT, t, &t->tuple,
-                     true, &so.hdr, now);
+                     true, &so.hdr, now, so.cause);
     return n;
 }
 

@@ -45,7 +45,7 @@ static void input_tcp(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip)
     sk_tcb *t = sk_demux_lookup(e, &tu);
     if (t == NULL)
         t = sk_demux_listener(e, tu.laddr, tu.lport);
-    sk_tcp_trace_seg(e, SK_TRACE_SEG_IN, t, &tu, false, &seg, now);
+    sk_tcp_trace_seg(e, SK_TRACE_SEG_IN, t, &tu, false, &seg, now, SK_REXMIT_NONE);
     if (t == NULL)
         sk_tcp_input_closed(e, &tu, &seg, now);
     else

@@ -95,16 +95,6 @@ enum sk_tcb_flags {
     SK_TF_RACK = 1u << 24,       /* RACK-TLP (RFC 8985): SACK negotiated and configured */
 };
 
-/* Why a segment is retransmitted (sk_seg_out.cause, for the trace). */
-enum sk_rexmit_cause {
-    SK_RX_NONE,        /* not a retransmission */
-    SK_RX_TIMEOUT,     /* retransmission timeout (RFC 6298 §5.4), go-back-N */
-    SK_RX_DUPACKS,     /* fast retransmit on the third duplicate ACK (RFC 5681, 6582) */
-    SK_RX_PARTIAL_ACK, /* NewReno partial ACK (RFC 6582 §3.2 step 5) */
-    SK_RX_SACK,        /* SACK scoreboard: NextSeg (RFC 6675 §4) */
-    SK_RX_RACK,        /* marked lost by time (RFC 8985 §6) */
-    SK_RX_TLP,         /* tail loss probe (RFC 8985 §7) */
-};
 
 struct sk_tcb {
     uint32_t gen;   /* handle generation */
@@ -181,7 +171,10 @@ struct sk_tcb {
     uint8_t dupacks;
     uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
     sk_seq recover;
-    uint8_t rexmit_cause; /* NewReno: why SK_TF_REXMIT_ONE was set (enum sk_rexmit_cause) */
+    /* enum sk_rexmit_cause of the resends output sends next (below
+     * SND.MAX), set with sk_tcb_set_rexmit_cause by the path that
+     * scheduled them: the timer, the ACK that revealed the loss */
+    uint8_t rexmit_cause;
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off */
     sk_time timer[SK_TCB_TIMERS];
@@ -228,8 +221,17 @@ typedef struct {
     sk_tcp_repr hdr;
     uint32_t data_off;
     bool retransmit;
-    uint8_t cause; /* enum sk_rexmit_cause, with retransmit */
+    enum sk_rexmit_cause cause; /* retransmit: why (SK_REXMIT_NONE otherwise) */
 } sk_seg_out;
+
+/* Whoever schedules a retransmission says why, before the output routine
+ * sends it: the cause stays until the next path schedules resends, and
+ * every segment output sends below SND.MAX reports it (trace, statistics).
+ * A SYN or SYN,ACK sent again is always SK_REXMIT_SYN. */
+static inline void sk_tcb_set_rexmit_cause(sk_tcb *t, enum sk_rexmit_cause c)
+{
+    t->rexmit_cause = (uint8_t)c;
+}
 
 struct sk_tcp_env {
     sk_stack_config cfg;
@@ -409,12 +411,13 @@ typedef struct {
 typedef struct {
     sk_seq start, end;
     bool lost;
+    bool rack; /* lost by RACK's time rule only (not by RFC 6675 IsLost) */
 } sk_rec_hole;
 /* A retransmission output should build: up to `max` bytes at `seq`. */
 typedef struct {
     sk_seq seq;
     uint32_t max;
-    uint8_t cause; /* enum sk_rexmit_cause */
+    enum sk_rexmit_cause cause;
 } sk_rec_seg;
 /* The ACK's valid SACK blocks (t->peer_sack) into the scoreboard, before
  * snd_una moves; returns the change in SACKed bytes above the ACK. */
@@ -480,7 +483,13 @@ int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, u
                       sk_time now);
 
 /* ---- trace conversion (tcp_env.c) ---- */
+/* An event of `kind` at `now` about t (NULL: no connection), with its
+ * handle and ends filled in; the caller adds the kind's fields. */
+void sk_tcp_trace_init(const sk_tcp_env *e, const sk_tcb *t, enum sk_trace_kind kind, sk_time now,
+                       sk_trace_event *ev);
+/* A segment in or out; `cause` is the retransmission's (SK_TRACE_RETRANSMIT). */
 void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
-                      const sk_tuple *tu, bool outbound, const sk_tcp_repr *seg, sk_time now);
+                      const sk_tuple *tu, bool outbound, const sk_tcp_repr *seg, sk_time now,
+                      enum sk_rexmit_cause cause);
 
 #endif

@@ -377,6 +377,19 @@ static sk_endpoint endpoint4(sk_ip4 a, uint16_t port)
     return ep;
 }
 
+void sk_tcp_trace_init(const sk_tcp_env *e, const sk_tcb *t, enum sk_trace_kind kind, sk_time now,
+                       sk_trace_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->kind = kind;
+    ev->now = now;
+    if (t == NULL)
+        return;
+    ev->sock = sk_tcb_handle(e, t);
+    ev->local = endpoint4(t->tuple.laddr, t->tuple.lport);
+    ev->remote = endpoint4(t->tuple.raddr, t->tuple.rport);
+}
+
 void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now)
 {
     if (reason <= 0 || reason >= SK_DROP__COUNT)
@@ -385,11 +398,7 @@ void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now)
     e->stats.drops++;
     if (e->cfg.trace != NULL) {
         sk_trace_event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = SK_TRACE_DROP;
-        ev.now = now;
-        if (t != NULL)
-            ev.sock = sk_tcb_handle(e, t);
+        sk_tcp_trace_init(e, t, SK_TRACE_DROP, now, &ev);
         ev.drop_reason = reason;
         e->cfg.trace(e->cfg.trace_ctx, &ev);
     }
@@ -400,17 +409,15 @@ void sk_tcp_trace_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state old, sk_time
     if (e->cfg.trace == NULL)
         return;
     sk_trace_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = SK_TRACE_STATE;
-    ev.now = now;
-    ev.sock = sk_tcb_handle(e, t);
+    sk_tcp_trace_init(e, t, SK_TRACE_STATE, now, &ev);
     ev.old_state = old;
     ev.new_state = t->state;
     e->cfg.trace(e->cfg.trace_ctx, &ev);
 }
 
 void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
-                      const sk_tuple *tu, bool outbound, const sk_tcp_repr *seg, sk_time now)
+                      const sk_tuple *tu, bool outbound, const sk_tcp_repr *seg, sk_time now,
+                      enum sk_rexmit_cause cause)
 {
     if (e->cfg.trace == NULL)
         return;
@@ -440,11 +447,8 @@ void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
         ts.sack[i][1] = seg->opts.sack[i].right.v;
     }
     sk_trace_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = kind;
-    ev.now = now;
-    if (t != NULL)
-        ev.sock = sk_tcb_handle(e, t);
+    sk_tcp_trace_init(e, t, kind, now, &ev);
     ev.seg = &ts;
+    ev.rexmit_cause = cause;
     e->cfg.trace(e->cfg.trace_ctx, &ev);
 }

@@ -37,6 +37,7 @@ static int pmtu_lower(sk_tcp_env *e, sk_tcb *t, uint16_t mtu)
     t->snd_mss = (uint16_t)mss;
     e->stats.pmtu_lowered++;
     t->snd_nxt = t->snd_una;
+    sk_tcb_set_rexmit_cause(t, SK_REXMIT_PMTU);
     t->flags &= ~(uint32_t)(SK_TF_RTT_ACTIVE | SK_TF_REXMIT_ONE);
     sk_tcb_mark_output(e, t);
     return 0;

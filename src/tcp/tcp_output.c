@@ -143,14 +143,21 @@ static void arm_rexmt(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
-/* A segment occupying sequence space [seq, seq+n) was just built. */
-static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, sk_time now)
+/* A segment occupying sequence space [seq, seq+n) was just built; below
+ * SND.MAX it is a retransmission for `cause`, what the path that scheduled
+ * it recorded (sk_tcb_set_rexmit_cause). */
+static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, sk_time now,
+                         enum sk_rexmit_cause cause)
 {
     sk_seq seq = out->hdr.seq;
     if (sk_seq_lt(seq, t->snd_max)) {
+        /* every path that sends below SND.MAX names its cause first */
+        SK_ASSERT(cause > SK_REXMIT_NONE && cause < SK_REXMIT__COUNT);
         out->retransmit = true;
+        out->cause = cause;
         t->retransmits++;
         e->stats.retransmits++;
+        e->stats.retransmits_by_cause[cause < SK_REXMIT__COUNT ? cause : SK_REXMIT_NONE]++;
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE; /* Karn: never time a retransmission */
     } else if (!(t->flags & SK_TF_RTT_ACTIVE) && n > 0) {
         /* new data is timed even while the RTO is backed off: only a
@@ -194,7 +201,7 @@ static bool output_syn(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     }
     sk_tcp_fill_ack(e, t, &out->hdr, now);
     t->snd_nxt = sk_seq_add(t->iss, 1);
-    account_sent(e, t, out, 1, now);
+    account_sent(e, t, out, 1, now, SK_REXMIT_SYN);
     return true;
 }
 
@@ -280,8 +287,7 @@ static bool output_rexmit(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out
     if (len == 0 && !fin)
         return false;
     build_data(e, t, out, s.seq, len, fin, now);
-    account_sent(e, t, out, len + (fin ? 1u : 0u), now);
-    out->cause = s.cause;
+    account_sent(e, t, out, len + (fin ? 1u : 0u), now, s.cause);
     return true;
 }
 
@@ -303,7 +309,7 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         len = len < rwnd ? len : rwnd;
         build_data(e, t, out, t->snd_nxt, len, false, now);
         t->snd_nxt = sk_seq_add(t->snd_nxt, len);
-        account_sent(e, t, out, len, now);
+        account_sent(e, t, out, len, now, SK_REXMIT_NONE);
         r->tlp_is_retrans = false;
     } else {
         bool fin = (t->flags & SK_TF_FIN_SENT) != 0;
@@ -313,8 +319,7 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         if (len == 0 && !fin)
             return false;
         build_data(e, t, out, sk_seq_add(dend, (uint32_t)0 - len), len, fin, now);
-        account_sent(e, t, out, len + (fin ? 1u : 0u), now);
-        out->cause = SK_RX_TLP;
+        account_sent(e, t, out, len + (fin ? 1u : 0u), now, SK_REXMIT_TLP);
         r->tlp_is_retrans = true;
     }
     r->tlp_pending = true;
@@ -349,8 +354,12 @@ static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
     t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
     build_data(e, t, out, t->snd_nxt, fin ? 0u : 1u, fin, now);
     sk_seq end = sk_seq_add(t->snd_nxt, 1);
-    if (sk_seq_gt(end, t->snd_max))
+    if (sk_seq_gt(end, t->snd_max)) {
         t->snd_max = end;
+        /* a new probe byte: once the window opens, the segment that
+         * carries it again is traced as a retransmission */
+        sk_tcb_set_rexmit_cause(t, SK_REXMIT_WINDOW_PROBE);
+    }
     e->stats.bytes_out += fin ? 0u : 1u;
     t->last_snd = now;
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
@@ -427,10 +436,8 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         t->lt_bytes += len; /* sent on Limited Transmit's allowance */
     build_data(e, t, out, t->snd_nxt, len, fin, now);
     t->snd_nxt = sk_seq_add(t->snd_nxt, len + (fin ? 1u : 0u));
-    account_sent(e, t, out, len + (fin ? 1u : 0u), now);
-    if (out->retransmit)
-        out->cause = SK_RX_TIMEOUT; /* go-back-N after a timeout */
-    else
+    account_sent(e, t, out, len + (fin ? 1u : 0u), now, (enum sk_rexmit_cause)t->rexmit_cause);
+    if (!out->retransmit)
         sk_tlp_arm(e, t, now); /* RFC 8985 §7.2: after new data */
     return true;
 }

@@ -72,7 +72,9 @@ uint32_t sk_rec_holes(const sk_tcb *t, sk_seq una, sk_rec_hole *h)
         if (sk_seq_lt(lo, r->start)) {
             h[nh].start = lo;
             h[nh].end = r->start;
-            h[nh].lost = bytes > dup_bytes || blocks >= SK_DUPTHRESH || rack_lost_hole(t, &h[nh]);
+            bool islost = bytes > dup_bytes || blocks >= SK_DUPTHRESH;
+            h[nh].rack = !islost && rack_lost_hole(t, &h[nh]);
+            h[nh].lost = islost || h[nh].rack;
             nh++;
         }
     }
@@ -309,7 +311,7 @@ static void newreno_dup_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
     sk_cc_enter_recovery(t, now);
     t->recover = t->snd_max;
     t->flags |= SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE;
-    t->rexmit_cause = SK_RX_DUPACKS;
+    sk_tcb_set_rexmit_cause(t, SK_REXMIT_FAST);
     e->stats.fast_retransmits++;
     sk_tcb_mark_output(e, t);
 }
@@ -330,7 +332,7 @@ static void newreno_new_ack(sk_tcb *t, const sk_cc_ack *a)
     }
     /* partial ACK: retransmit the next hole at once */
     t->flags |= SK_TF_REXMIT_ONE;
-    t->rexmit_cause = SK_RX_PARTIAL_ACK;
+    sk_tcb_set_rexmit_cause(t, SK_REXMIT_PARTIAL_ACK);
     sk_cc_partial_ack(t, a->acked);
 }
 
@@ -412,7 +414,7 @@ static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
                 return false;
             s->seq = a;
             s->max = len;
-            s->cause = SK_RX_SACK;
+            s->cause = h[i].rack ? SK_REXMIT_RACK : SK_REXMIT_SACK;
             return true;
         }
     }
@@ -428,7 +430,7 @@ bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s)
     t->flags &= ~(uint32_t)SK_TF_REXMIT_ONE;
     s->seq = t->snd_una;
     s->max = budget;
-    s->cause = t->rexmit_cause;
+    s->cause = (enum sk_rexmit_cause)t->rexmit_cause;
     return true;
 }
 

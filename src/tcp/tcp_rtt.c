@@ -43,10 +43,7 @@ static void trace_rtt(sk_tcp_env *e, const sk_tcb *t, uint32_t r, sk_time now)
     if (e->cfg.trace == NULL)
         return;
     sk_trace_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = SK_TRACE_RTT;
-    ev.now = now;
-    ev.sock = sk_tcb_handle(e, t);
+    sk_tcp_trace_init(e, t, SK_TRACE_RTT, now, &ev);
     ev.rtt_us = r;
     ev.srtt_us = t->srtt;
     ev.rttvar_us = t->rttvar;

@@ -121,10 +121,7 @@ static void trace_timer(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time 
     if (e->cfg.trace == NULL || (int)k >= SK_TIMER__COUNT) /* internal kinds */
         return;
     sk_trace_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = SK_TRACE_TIMER;
-    ev.now = now;
-    ev.sock = sk_tcb_handle(e, t);
+    sk_tcp_trace_init(e, t, SK_TRACE_TIMER, now, &ev);
     ev.timer = k;
     e->cfg.trace(e->cfg.trace_ctx, &ev);
 }
@@ -152,6 +149,8 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
     t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
     sk_rec_on_timeout(e, t); /* leaves recovery, recover = SND.MAX, scoreboard gone */
     t->snd_nxt = syn_phase ? t->iss : t->snd_una;
+    /* everything resent from here to SND.MAX is this timeout's go-back-N */
+    sk_tcb_set_rexmit_cause(t, syn_phase ? SK_REXMIT_SYN : SK_REXMIT_TIMEOUT);
     sk_tcb_mark_output(e, t);
 }
 

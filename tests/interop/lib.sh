@@ -169,18 +169,8 @@ it_serve() {
 
 # it_stop PID [SECONDS]: SIGTERM and wait (bounded); returns its exit status.
 it_stop() {
-    local pid=$1 secs=${2:-5} i
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 $((secs * 10))); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -9 "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-        return 124
-    fi
-    wait "$pid"
+    kill -TERM "$1" 2>/dev/null
+    it_wait_exit "$1" "${2:-5}"
 }
 
 # Payloads (random test data) are decoded as plain data: otherwise tshark

@@ -54,6 +54,19 @@ golden demo_default
 golden demo_explain --explain
 golden demo_explain_zh --lang zh --explain
 golden demo_loss --loss 0.2 --seed 3 --explain
+# retransmissions of every cause the stacks produce here, each named as the
+# stack reported it: fast and partial ACK (the run once narrated as three
+# "three duplicate ACKs"), go-back-N after a timeout (en and zh), and a
+# queue-limited link whose NewReno recovery resends on 41 partial ACKs
+golden demo_rexmit --bytes 30000 --loss 0.05 --seed 3
+golden demo_rexmit_goback --bytes 30000 --loss 0.1 --seed 3 --explain
+golden demo_rexmit_goback_zh --bytes 30000 --loss 0.1 --seed 3 --explain --lang zh
+golden demo_rexmit_queue --bytes 200000 --impair "delay=10ms,rate=10mbit,queue=16k" --wscale
+# SACK blocks, D-SACK and timestamps narrated and explained (en, zh), and a
+# segment dropped by PAWS after the link held it back
+golden demo_sack_ts --sack --timestamps --bytes 30000 --loss 0.1 --seed 3 --explain
+golden demo_sack_ts_zh --sack --timestamps --bytes 30000 --loss 0.1 --seed 3 --explain --lang zh
+golden demo_paws --sack --timestamps --impair "reorder=0.3,jitter=30ms" --seed 3 --explain
 
 # The textbook numbers are mandatory (also checked outside the golden file,
 # so that regenerating it cannot silently lose them).
@@ -72,6 +85,101 @@ expect_line 'client SYN-SENT \| server SYN-RECEIVED'
 expect_line 'result: OK'
 if grep -q 'retransmission timer fired after 1000 ms → retransmits seq=1000' "$tmp/demo_loss.1"; then ok; else
     bad "loss run: no retransmission narrated"; fi
+# the SACK/timestamp explanations, checked outside the goldens too
+expect_in() { # FILE REGEX WHAT
+    if grep -qE "$2" "$tmp/$1.1"; then ok; else bad "$1: no $3"; fi
+}
+expect_in demo_sack_ts 'sack 2 \{10109:11121\}\{3025:9097\}>' "SACK blocks on the segment line"
+expect_in demo_sack_ts '^ +SACK \{10109:11121\}: the server holds bytes 10109 to 11120, .* the ACK still names 2013' "SACK block explained"
+expect_in demo_sack_ts '^ +D-SACK \{3025:3037\}: .* the server received bytes 3025 to 3036 twice \(RFC 2883\)' "D-SACK explained"
+expect_in demo_sack_ts '^ +TS val [0-9]+ ecr 0: timestamps \(RFC 7323\)' "timestamps explained on the SYN"
+expect_in demo_sack_ts '^ +ecr=[0-9]+ echoes a TSval the client sent: .*round-trip-time sample' "TSecr echo explained"
+expect_in demo_sack_ts_zh '^ +D-SACK \{3025:3037\}：' "D-SACK explained in Chinese"
+expect_in demo_sack_ts_zh '^ +SACK \{10109:11121\}：服务器已经乱序收到字节 10109 到 11120' "SACK explained in Chinese"
+expect_in demo_paws 'the client dropped it: TCP segment failed PAWS timestamp check' "PAWS drop marked"
+expect_in demo_paws '^ +PAWS \(RFC 7323 §5\): its TSval [0-9]+ is older' "PAWS explained"
+
+# Each retransmission's narrated cause against the stacks' own trace events
+# (demo --trace: one RTX line per SK_TRACE_RETRANSMIT with the cause the
+# stack set, written by the trace hook, not by the narrator). The narration's
+# event lines, in order, must name the same side, time, seq and cause as the
+# RTX lines; a "timer fired" line must match a retransmit timer event of
+# that side at that time and a cause of timeout (or syn, for a SYN); the
+# summary's counts by cause must equal the RTX lines'.
+narrated_causes() { # FILE (English narration) -> "ms side seq cause" lines
+    sed -nE \
+        -e 's/^ +([0-9]+\.[0-9]{3})  (client|server) retransmission timer fired after [0-9.]+ ms → retransmits seq=([0-9]+)$/\1 \2 \3 timer/p' \
+        -e 's/^ +([0-9]+\.[0-9]{3})  (client|server) resends seq=([0-9]+) after the timeout .*/\1 \2 \3 timeout/p' \
+        -e 's/^ +([0-9]+\.[0-9]{3})  (client|server) got three duplicate ACKs for [0-9]+ → fast retransmit of seq=([0-9]+)$/\1 \2 \3 fast/p' \
+        -e 's/^ +([0-9]+\.[0-9]{3})  (client|server) got a partial ACK for [0-9]+ during fast recovery → retransmits seq=([0-9]+) at once$/\1 \2 \3 partial-ack/p' \
+        -e 's/^ +([0-9]+\.[0-9]{3})  (client|server): the SACK blocks show seq=([0-9]+) lost.*/\1 \2 \3 sack/p' \
+        -e 's/^ +([0-9]+\.[0-9]{3})  (client|server): segments sent after seq=([0-9]+) .*RACK.*/\1 \2 \3 rack/p' \
+        -e 's/^ +([0-9]+\.[0-9]{3})  (client|server) tail loss probe: .* resends seq=([0-9]+) .*/\1 \2 \3 tlp/p' \
+        -e 's/^ +([0-9]+\.[0-9]{3})  (client|server): the window opened → sends the window-probe byte seq=([0-9]+) .*/\1 \2 \3 window-probe/p' \
+        -e 's/^ +([0-9]+\.[0-9]{3})  (client|server) got the SYN again → resends its SYN\+ACK seq=([0-9]+)$/\1 \2 \3 syn/p' \
+        -e 's/^ +([0-9]+\.[0-9]{3})  (client|server): the path MTU shrank → resends seq=([0-9]+) .*/\1 \2 \3 pmtu/p' \
+        "$1"
+}
+traced_causes() { # FILE (demo --trace) -> "ms side seq cause" lines
+    awk '$3 == "RTX" { split($2, a, "."); seq = $0; sub(/.* seq=/, "", seq); sub(/ .*/, "", seq);
+                       c = $NF; sub(/^cause=/, "", c);
+                       printf "%d.%03d %s %s %s\n", a[1] * 1000 + int(a[2] / 1000), a[2] % 1000, $1, seq, c }' "$1"
+}
+check_causes() {
+    local name=$1
+    shift
+    "$synack" demo "$@" --verbose --trace "$tmp/$name.trace" >"$tmp/$name.out" 2>&1 || { bad "$name: demo failed"; return; }
+    narrated_causes "$tmp/$name.out" >"$tmp/$name.n"
+    traced_causes "$tmp/$name.trace" >"$tmp/$name.t"
+    local n t
+    n=$(wc -l <"$tmp/$name.n")
+    t=$(wc -l <"$tmp/$name.t")
+    if [ "$t" -gt 0 ] && [ "$n" -eq "$t" ]; then ok; else
+        bad "$name: $n retransmissions narrated with a cause, $t traced"; fi
+    # side by side: "ms side seq cause | ms side seq cause"
+    local mism
+    mism=$(paste -d'|' "$tmp/$name.n" "$tmp/$name.t" | while IFS='|' read -r nl tl; do
+        read -r nms nside nseq ncause <<<"$nl"
+        read -r tms tside tseq tcause <<<"$tl"
+        if [ "$nms $nside $nseq" != "$tms $tside $tseq" ]; then echo "narrated '$nl', traced '$tl'"; continue; fi
+        if [ "$ncause" = timer ]; then
+            case $tcause in timeout | syn) ;; *) echo "narrated timer, traced '$tl'"; continue ;; esac
+            grep -qE "^$tside +[0-9]+\.[0-9]{6} timer .* retransmit fired$" <(awk -v want="$tms" '{ split($2, a, "."); if (sprintf("%d.%03d", a[1] * 1000 + int(a[2] / 1000), a[2] % 1000) == want) print }' "$tmp/$name.trace") ||
+                echo "narrated timer at $tms, no retransmit timer event then"
+        elif [ "$ncause" != "$tcause" ]; then
+            echo "narrated '$nl', traced '$tl'"
+        fi
+    done)
+    if [ -z "$mism" ]; then ok; else bad "$name: causes differ: $(echo "$mism" | head -3)"; fi
+    # the summary's counts (from the stacks' statistics) against the trace
+    local c want got
+    for c in timeout fast; do
+        want=$(awk -v c=$c '$4 == c' "$tmp/$name.t" | wc -l)
+        got=$(sed -nE "s/^  retransmissions: .*\(([0-9]+) after a timeout, ([0-9]+) fast.*/\1 \2/p" "$tmp/$name.out")
+        [ $c = timeout ] && got=${got% *} || got=${got#* }
+        if [ "$want" = "$got" ]; then ok; else bad "$name: summary says $got $c, trace $want"; fi
+    done
+    want=$(awk '$4 == "partial-ack"' "$tmp/$name.t" | wc -l)
+    got=$(sed -nE 's/^  retransmissions: .*, ([0-9]+) on a partial ACK.*/\1/p' "$tmp/$name.out")
+    if [ "$want" = "${got:-0}" ]; then ok; else bad "$name: summary says ${got:-0} on a partial ACK, trace $want"; fi
+}
+check_causes causes_loss --loss 0.2 --seed 3
+check_causes causes_fast_partial --bytes 30000 --loss 0.05 --seed 3
+check_causes causes_goback --bytes 30000 --loss 0.1 --seed 3
+check_causes causes_queue --bytes 200000 --impair "delay=10ms,rate=10mbit,queue=16k" --wscale
+check_causes causes_sack_ts --bytes 100000 --loss 0.05 --seed 3 --sack --timestamps
+check_causes causes_both_ways --loss 0.3 --seed 7
+# the trace's other lines name their connection; times carry their unit
+for re in '^client +[0-9]+\.[0-9]{6} state 10\.0\.0\.1:40000 > 10\.0\.0\.2:5050 SYN-SENT -> ESTABLISHED$' \
+    '^client +[0-9]+\.[0-9]{6} rtt 10\.0\.0\.1:40000 > 10\.0\.0\.2:5050 sample [0-9]+ us srtt [0-9]+ us rttvar [0-9]+ us rto [0-9]+ us$' \
+    '^client +[0-9]+\.[0-9]{6} timer 10\.0\.0\.1:40000 > 10\.0\.0\.2:5050 retransmit fired$' \
+    '^server +[0-9]+\.[0-9]{6} state 10\.0\.0\.2:5050 > 10\.0\.0\.1:40000 LAST-ACK -> CLOSED$'; do
+    if grep -qE "$re" "$tmp/causes_loss.trace"; then ok; else bad "demo --trace: no line /$re/"; fi
+done
+# every cause of these runs occurred somewhere (the checks above compared something)
+for c in timer timeout fast partial-ack; do
+    if cat "$tmp"/causes_*.n | awk -v c=$c '$4 == c' | grep -q .; then ok; else bad "no '$c' retransmission in the cause runs"; fi
+done
 
 # Bad options: exit 2, one line on stderr starting "synack demo: ", no stdout.
 bad_option() {
@@ -104,6 +212,8 @@ bad_option --impair loss=2
 bad_option --impair rate=10mbps
 bad_option --random-isn --isn-client 5
 bad_option --explain=yes
+bad_option --trace
+bad_option --trace ""
 bad_option --frobnicate
 bad_option stray
 if grep -q "^synack demo: --loss: expected a probability between 0 and 1" <("$synack" demo --loss abc 2>&1); then ok; else

@@ -77,6 +77,9 @@ static void test_frag_needed_lowers_mss(void)
     const sk_stats *st = sk_stack_stats(ts.s);
     SK_CHECK_EQ(st->pmtu_lowered, 1);
     SK_CHECK_EQ(st->icmp_unreach_in, 1);
+    /* both resends are the smaller MTU's, not a timeout's */
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_PMTU], 2);
+    SK_CHECK_EQ(st->retransmits, 2);
     /* never raised; never below 552 - 40 */
     frag_needed(&ts, TS_MS(4), 1400, 1001);
     SK_CHECK_EQ(ts_drops(&ts, SK_DROP_ICMP_PMTU_IGNORED), 1);

@@ -199,6 +199,36 @@ static void test_reo_wnd_grows_after_dsack(void)
     ts_free(&ts);
 }
 
+/* Every retransmission says why (sk_stats.retransmits_by_cause, the
+ * trace's cause): the probe is TLP, the hole RACK's time rule found is
+ * RACK, a hole RFC 6675's IsLost found is SACK. */
+static void test_cause_per_retransmission(void)
+{
+    ts_script ts;
+    open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 4, 4000);
+    ACK(&ts, TS_MS(1010), 3001);
+    expect_data(&ts, TS_MS(1030), 4001, 1000, __LINE__);
+    ACKS(&ts, TS_MS(1040), 3001, 1, {4001, 5001});
+    expect_data(&ts, TS_MS(1040), 3001, 1000, __LINE__);
+    const sk_stats *st = sk_stack_stats(ts.s);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_TLP], 1u);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_RACK], 1u);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_SACK], 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+
+    open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 5, 5000);
+    ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 5001}); /* IsLost(1001): 3000 bytes above */
+    expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
+    st = sk_stack_stats(ts.s);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_SACK], 1u);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_RACK], 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_pto_several_segments);
@@ -208,5 +238,6 @@ int main(void)
     SK_RUN(test_tlp_loss_detection);
     SK_RUN(test_rack_reorder_timer);
     SK_RUN(test_reo_wnd_grows_after_dsack);
+    SK_RUN(test_cause_per_retransmission);
     return sk_test_finish();
 }
