@@ -33,6 +33,16 @@ static bool ack_beyond_recover(const sk_tcb *t, sk_seq ack)
     return sk_seq_len(ack, t->recover) > sk_seq_len(ack, t->snd_max);
 }
 
+/* RFC 6675 §5 enters recovery on any duplicate ACK "not currently in loss
+ * recovery": a new episode may start right at the last RecoveryPoint (the
+ * full ACK that ended the last one), where NewReno's "covers more than
+ * recover" would refuse. After a timeout (recover = SND.MAX, §5.1) the
+ * ACK must still reach what was outstanding. */
+static bool sack_may_enter(const sk_tcb *t, sk_seq ack)
+{
+    return sk_seq_eq(ack, t->recover) || ack_beyond_recover(t, ack);
+}
+
 static bool sack_recovering(const sk_tcb *t)
 {
     return (t->flags & SK_TF_SACK_RECOVERY) != 0;
@@ -93,6 +103,28 @@ static uint32_t below(sk_seq a, sk_seq b, sk_seq high)
     return sk_seq_lt(a, top) ? sk_seq_len(a, top) : 0;
 }
 
+/* RFC 8985 §6.2: RACK can mark a retransmission lost again (a range sent
+ * later was delivered). RFC 6675's NextSeg starts above HighRxt and would
+ * never resend it: these ranges below HighRxt are sent first. Returns their
+ * bytes at or above `una`; *first (may be NULL) gets the lowest. */
+static uint32_t lost_rexmit_bytes(const sk_tcb *t, sk_seq una, const sk_rtb_ent **first)
+{
+    const sk_rtb *r = t->rtb;
+    uint32_t n = 0;
+    if (first != NULL)
+        *first = NULL;
+    for (uint32_t i = 0; i < r->n; i++) {
+        const sk_rtb_ent *x = &r->ent[i];
+        if ((x->marks & (SK_RTB_LOST | SK_RTB_SACKED)) != SK_RTB_LOST || x->xmits < 2 ||
+            sk_seq_le(x->end, una) || !sk_seq_le(x->end, r->high_rxt))
+            continue;
+        n += sk_seq_len(sk_seq_max(x->seq, una), x->end);
+        if (first != NULL && *first == NULL)
+            *first = x;
+    }
+    return n;
+}
+
 /* RFC 6675 §4 SetPipe: every unSACKed byte of [una, SND.MAX) counts once
  * unless IsLost, and once more if at or below HighRxt. */
 uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
@@ -112,7 +144,9 @@ uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
         top = sk_seq_max(una, sk_rset_at(s, sk_rset_count(s) - 1)->end);
     if (sk_seq_lt(top, t->snd_max))
         pipe += sk_seq_len(top, t->snd_max) + below(top, t->snd_max, hr);
-    return pipe;
+    /* a retransmission RACK has marked lost again is no longer in flight */
+    uint32_t gone = sk_rack_on(t) ? lost_rexmit_bytes(t, una, NULL) : 0;
+    return pipe > gone ? pipe - gone : 0;
 }
 
 /* The peer's valid SACK blocks of this ACK (tcp_sack.c kept them) go into
@@ -255,7 +289,7 @@ static void sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time 
     uint32_t nh = sk_rec_holes(t, ra->ack, h);
     bool lost = ra->facts == NULL && nh > 0 && sk_seq_eq(h[0].start, ra->ack) && h[0].lost;
     bool three = ra->facts == NULL && t->dupacks >= SK_DUPTHRESH;
-    if ((three || lost || rack_lost > 0) && ack_beyond_recover(t, ra->ack)) {
+    if ((three || lost || rack_lost > 0) && sack_may_enter(t, ra->ack)) {
         sack_enter(e, t, ra->ack, now); /* (4) */
         prr_on_ack(t, ra, true);
     }
@@ -279,7 +313,7 @@ void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     sk_rec_ack ra = {.ack = t->snd_una};
     if (!(t->flags & SK_TF_IN_RECOVERY)) {
-        if (!ack_beyond_recover(t, t->snd_una))
+        if (!sack_may_enter(t, t->snd_una))
             return;
         sack_enter(e, t, t->snd_una, now);
         prr_on_ack(t, &ra, true);
@@ -400,6 +434,18 @@ static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
     uint32_t nh = sk_rec_holes(t, t->snd_una, h);
     sk_seq from = sk_seq_max(t->rtb->high_rxt, t->snd_una);
     bool waits = new_data_waits(t);
+    const sk_rtb_ent *again;
+    if (sk_rack_on(t) && lost_rexmit_bytes(t, t->snd_una, &again) > 0) {
+        sk_seq a = sk_seq_max(again->seq, t->snd_una);
+        uint32_t len = sk_seq_len(a, again->end);
+        len = len < budget ? len : budget;
+        if (len > room)
+            return false;
+        s->seq = a;
+        s->max = len;
+        s->cause = SK_REXMIT_RACK;
+        return true;
+    }
     for (int rule = 1; rule <= 3; rule += 2) {
         if (rule == 3 && waits)
             return false; /* rule (2) first */

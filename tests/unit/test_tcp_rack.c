@@ -199,6 +199,31 @@ static void test_reo_wnd_grows_after_dsack(void)
     ts_free(&ts);
 }
 
+/* §6.2: RACK finds a lost retransmission: 1001 is resent at 1.010 s and
+ * lost again; new data sent at 1.011 s is SACKed at 1.021 s, so the
+ * retransmission (older by more than RACK.rtt, reo_wnd 0 in recovery) is
+ * lost too and goes again at once, although it lies below HighRxt where
+ * RFC 6675's NextSeg never looks (it would send new data 15001 instead). */
+static void test_rack_lost_retransmission(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 10, 20000);
+    ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 5001});
+    SK_CHECK_EQ(t->cwnd, 7500u); /* ceil(3000 * 5000 / 10000) = 1500 over pipe 6000 */
+    expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1010));
+    ACKS(&ts, TS_MS(1011), 1001, 1, {2001, 11001});
+    for (uint32_t i = 0; i < 4; i++) /* PRR-SSRB: 4000 of new data */
+        expect_data(&ts, TS_MS(1011), 11001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1011));
+    ACKS(&ts, TS_MS(1021), 1001, 1, {2001, 12001});
+    expect_data(&ts, TS_MS(1021), 1001, 1000, __LINE__);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->retransmits_by_cause[SK_REXMIT_RACK], 1u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 /* Every retransmission says why (sk_stats.retransmits_by_cause, the
  * trace's cause): the probe is TLP, the hole RACK's time rule found is
  * RACK, a hole RFC 6675's IsLost found is SACK. */
@@ -239,5 +264,6 @@ int main(void)
     SK_RUN(test_rack_reorder_timer);
     SK_RUN(test_reo_wnd_grows_after_dsack);
     SK_RUN(test_cause_per_retransmission);
+    SK_RUN(test_rack_lost_retransmission);
     return sk_test_finish();
 }

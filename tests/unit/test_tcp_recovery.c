@@ -283,6 +283,30 @@ static void test_nextseg_order(void)
     ts_free(&ts);
 }
 
+/* RFC 6675 §5: a new loss right after a recovery ended starts the next
+ * one, although the duplicate ACKs are for the last RecoveryPoint itself
+ * (NewReno's "covers more than recover" would wait for the timeout). */
+static void test_recovery_again_at_recovery_point(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_conn(&ts, "newreno", 10, true);
+    send_window(&ts, TS_SEC(1), 10, 10000);
+    SACKACK(&ts, TS_MS(1010), 1001, 1, {2001, 5001});
+    expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
+    TS_INJECT(&ts, TS_MS(1020), .flags = TS_A, .seq = 5001, .ack = 11001);
+    SK_CHECK(!(t->flags & SK_TF_IN_RECOVERY));
+    SK_CHECK_EQ(t->recover.v, 11001u);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1020), 5000), 5000);
+    for (uint32_t i = 0; i < 5; i++) /* cwnd = ssthresh = 5000 */
+        expect_data(&ts, TS_MS(1020), 11001 + 1000 * i, 1000, __LINE__);
+    SACKACK(&ts, TS_MS(1030), 11001, 1, {12001, 15001});
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    expect_data(&ts, TS_MS(1030), 11001, 1000, __LINE__);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->sack_recoveries, 2u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 /* RFC 2018 §8 / RFC 6675 §5.1: a timeout leaves recovery and discards the
  * scoreboard (the peer may have reneged); everything from SND.UNA is sent
  * again, SACKed or not. */
@@ -314,5 +338,6 @@ int main(void)
     SK_RUN(test_prr_proportional_cubic);
     SK_RUN(test_nextseg_order);
     SK_RUN(test_timeout_discards_scoreboard);
+    SK_RUN(test_recovery_again_at_recovery_point);
     return sk_test_finish();
 }
