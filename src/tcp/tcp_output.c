@@ -173,7 +173,10 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
     if (n > 0) {
         arm_rexmt(e, t, now);
         t->last_snd = now;
-        if (t->rtb != NULL && !sk_rtb_sent(t->rtb, seq, end, now))
+        /* the SYN is not recorded: SND.UNA passes it outside the ACK
+         * processing that trims the record (data may wait in SYN-SENT) */
+        if (t->rtb != NULL && !(out->hdr.flags & SK_TCP_SYN) &&
+            !sk_rtb_sent(t->rtb, seq, end, now))
             e->stats.rtb_coarse++;
     }
     e->stats.bytes_out += out->hdr.payload_len;
