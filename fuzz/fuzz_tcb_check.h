@@ -77,10 +77,33 @@ static inline void fz_check_buffers(const sk_tcp_env *e, const sk_tcb *t)
               sk_seq_le(t->peer_sack[i].right, t->snd_max));
 }
 
+/* The record of what was sent (tcp_rtb.h) comes and goes with the send
+ * buffer; its ranges are ascending, disjoint, non-empty, at or above
+ * SND.UNA and at or below SND.MAX; the scoreboard holds nothing past
+ * SND.MAX. */
+static inline void fz_check_rtb(const sk_tcb *t)
+{
+    CHECK((t->sndbuf.buf == NULL) == (t->rtb == NULL));
+    const sk_rtb *r = t->rtb;
+    if (r == NULL)
+        return;
+    CHECK(r->n <= SK_RTB_CAP);
+    for (uint32_t i = 0; i < r->n && i < SK_RTB_CAP; i++) {
+        CHECK(sk_seq_lt(r->ent[i].seq, r->ent[i].end));
+        CHECK(sk_seq_le(t->snd_una, r->ent[i].seq));
+        CHECK(sk_seq_le(r->ent[i].end, t->snd_max));
+        if (i > 0)
+            CHECK(sk_seq_le(r->ent[i - 1].end, r->ent[i].seq));
+    }
+    uint32_t n = sk_rset_count(&r->sacked);
+    if (n > 0)
+        CHECK(sk_seq_le(sk_rset_at(&r->sacked, n - 1)->end, t->snd_max));
+}
+
 static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_t now)
 {
     sk_time d = SK_TIME_NEVER;
-    for (int k = 0; k < SK_TIMER__COUNT; k++) {
+    for (int k = 0; k < SK_TCB_TIMERS; k++) {
         CHECK(t->timer[k] == SK_TIME_NEVER || t->timer[k] > now);
         if (t->timer[k] < d)
             d = t->timer[k];
@@ -123,6 +146,7 @@ static inline void fz_check_state(const sk_tcb *t)
 static inline void fz_check_tcb(const sk_tcp_env *e, const sk_tcb *t, uint64_t now)
 {
     fz_check_state(t);
+    fz_check_rtb(t);
     fz_check_timers(e, t, now);
     /* a CLOSED TCB the application still holds (reset, timed out) has
      * given its buffers back; its sequence variables are history */

@@ -172,6 +172,7 @@ typedef struct {
     uint32_t rcvbuf;        /* per-connection receive buffer limit, default 256 KiB */
     bool window_scaling;    /* RFC 7323 window scale option, default on */
     bool sack;              /* RFC 2018 SACK-permitted on SYNs and SACK blocks, default on */
+    bool rack_tlp;          /* RFC 8985 RACK-TLP loss detection with SACK, default on */
     bool timestamps;        /* RFC 7323 timestamps (RTTM, PAWS), default on */
     uint64_t seed;          /* keys ISNs, ephemeral ports and hashes */
     sk_allocator alloc;     /* required */
@@ -388,6 +389,13 @@ typedef struct {
     /* spurious retransmissions found and undone (RFC 3522, 5682, 3708) */
     uint64_t spurious_rtos;           /* timeouts: Eifel or F-RTO */
     uint64_t spurious_fast_retransmits; /* fast retransmits: Eifel or DSACK */
+    /* loss recovery (RFC 6675, RFC 6937) and the record of what was sent */
+    uint64_t sack_recoveries;         /* loss recoveries driven by the SACK scoreboard */
+    uint64_t sack_scoreboard_full;    /* SACK blocks the scoreboard had no room for */
+    uint64_t rtb_coarse;              /* transmissions recorded coarser: record full */
+    uint64_t rack_marks;              /* ranges RACK judged lost by time (RFC 8985 §6) */
+    uint64_t tlp_probes;              /* tail loss probes sent (RFC 8985 §7) */
+    uint64_t tlp_losses;              /* probes that repaired a loss (§7.4) */
     uint64_t drops;                   /* total of drop[] */
     uint64_t drop[SK_DROP__COUNT];
     /* retransmits, by cause (index SK_REXMIT_NONE stays 0) */

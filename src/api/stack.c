@@ -25,6 +25,7 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->rcvbuf = 256 * 1024;
     cfg->window_scaling = true;
     cfg->sack = true;
+    cfg->rack_tlp = true;
     cfg->timestamps = true;
     cfg->congestion_control = "cubic";
     cfg->initial_window_segments = 10;

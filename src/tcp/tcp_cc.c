@@ -132,6 +132,24 @@ void sk_cc_partial_ack(sk_tcb *t, uint32_t acked)
         t->cwnd += smss;
 }
 
+void sk_cc_prr_enter(sk_tcb *t, sk_time now)
+{
+    t->cc->on_congestion(t, SK_CC_LOSS, now);
+}
+
+void sk_cc_prr_set(sk_tcb *t, uint32_t cwnd)
+{
+    t->cwnd = cwnd;
+}
+
+/* The algorithm's own exit (CUBIC starts a new epoch), then RFC 6937's
+ * "cwnd = ssthresh" at the end of recovery. */
+void sk_cc_prr_exit(sk_tcb *t, const sk_cc_ack *a)
+{
+    t->cc->on_recovery_exit(t, a);
+    t->cwnd = t->ssthresh;
+}
+
 void sk_cc_recovery_exit(sk_tcb *t, const sk_cc_ack *a)
 {
     t->cc->on_recovery_exit(t, a);

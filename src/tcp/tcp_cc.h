@@ -93,6 +93,12 @@ void sk_cc_enter_recovery(sk_tcb *t, sk_time now);
 void sk_cc_dupack_in_recovery(sk_tcb *t);
 /* A partial ACK of `acked` bytes during fast recovery (step 5). */
 void sk_cc_partial_ack(sk_tcb *t, uint32_t acked);
+/* RFC 6675 / RFC 6937 recovery: entering sets ssthresh (and cwnd =
+ * ssthresh) through the algorithm's loss event; during recovery PRR sets
+ * cwnd to pipe + sndcnt; on exit cwnd = ssthresh (RFC 6937 §3). */
+void sk_cc_prr_enter(sk_tcb *t, sk_time now);
+void sk_cc_prr_set(sk_tcb *t, uint32_t cwnd);
+void sk_cc_prr_exit(sk_tcb *t, const sk_cc_ack *a);
 /* A full ACK ends fast recovery (step 3). */
 void sk_cc_recovery_exit(sk_tcb *t, const sk_cc_ack *a);
 /* A retransmission timeout; `first` for the first of a loss episode

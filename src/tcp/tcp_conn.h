@@ -19,6 +19,7 @@
 #include "base/sktime.h"
 #include "synack/stack.h"
 #include "tcp/tcp_cc.h"
+#include "tcp/tcp_rtb.h"
 #include "wire/tcp_hdr.h"
 
 #include <stdbool.h>
@@ -26,6 +27,11 @@
 #include <stdint.h>
 
 #define SK_TCB_NONE UINT32_MAX
+/* Timer kinds past the public ones (enum sk_timer_kind) are internal: the
+ * RACK reorder timer or the tail loss probe timeout (tcp_rack.c), one at a
+ * time. They are not reported to the trace hook. */
+#define SK_TIMER_RECOVERY ((enum sk_timer_kind)SK_TIMER__COUNT)
+#define SK_TCB_TIMERS (SK_TIMER__COUNT + 1)
 #define SK_REASS_MAX SK_RSET_CAP /* out-of-order ranges kept per connection */
 #define SK_CTLQ_CAP 64       /* pending stateless control segments */
 #define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
@@ -85,7 +91,10 @@ enum sk_tcb_flags {
     SK_TF_SACK_OK = 1u << 20,    /* SACK-permitted both ways (RFC 2018 §2) */
     SK_TF_TS_OK = 1u << 21,      /* timestamps negotiated (RFC 7323 §3.2) */
     SK_TF_DSACK = 1u << 22,      /* a duplicate to report in the next ACK (RFC 2883) */
+    SK_TF_SACK_RECOVERY = 1u << 23, /* the recovery under way is RFC 6675's (with PRR) */
+    SK_TF_RACK = 1u << 24,       /* RACK-TLP (RFC 8985): SACK negotiated and configured */
 };
+
 
 struct sk_tcb {
     uint32_t gen;   /* handle generation */
@@ -123,6 +132,7 @@ struct sk_tcb {
 
     /* Buffers (storage taken lazily from the environment's cache) */
     sk_ring sndbuf, rcvbuf;
+    sk_rtb *rtb; /* what was sent, with the send buffer (NULL without it) */
     sk_rset reass; /* ranges received out of order, above rcv_nxt */
 
     /* SACK, receiving side (RFC 2018 §4, RFC 2883): left edges of the
@@ -180,7 +190,7 @@ struct sk_tcb {
     bool spur_fr_rto;        /* that episode began at a timeout, not a fast retransmit */
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off */
-    sk_time timer[SK_TIMER__COUNT];
+    sk_time timer[SK_TCB_TIMERS];
     sk_time deadline; /* min of timer[] (the heap key) */
     uint32_t heap_pos; /* position in the environment's timer heap, or NONE */
     sk_time last_rcv; /* for keepalive idleness */
@@ -416,6 +426,60 @@ void sk_ack_pop(sk_tcb *t);
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* A challenge ACK (RFC 5961), rate limited per stack (§7). */
 void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now);
+
+/* ---- tcp_recovery.c: loss recovery (RFC 6582, RFC 6675, RFC 6937) ---- */
+/* What one acceptable ACK said. */
+typedef struct {
+    sk_seq ack;           /* SEG.ACK */
+    uint32_t acked;       /* bytes it newly acknowledged cumulatively */
+    int32_t sacked_delta; /* change of SACKed bytes above the cumulative point */
+    bool dup;             /* a duplicate ACK (RFC 5681 §2) */
+    const sk_cc_ack *facts; /* new data acknowledged: the CC facts; NULL otherwise */
+} sk_rec_ack;
+/* A hole of the scoreboard, with RFC 6675 IsLost(). */
+typedef struct {
+    sk_seq start, end;
+    bool lost;
+    bool rack; /* lost by RACK's time rule only (not by RFC 6675 IsLost) */
+} sk_rec_hole;
+/* A retransmission output should build: up to `max` bytes at `seq`. */
+typedef struct {
+    sk_seq seq;
+    uint32_t max;
+    enum sk_rexmit_cause cause;
+} sk_rec_seg;
+/* The ACK's valid SACK blocks (t->peer_sack) into the scoreboard, before
+ * snd_una moves; returns the change in SACKed bytes above the ACK. */
+int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+/* An ACK of new data (before snd_una moves) or a duplicate ACK. */
+void sk_rec_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now);
+void sk_rec_on_timeout(sk_tcp_env *e, sk_tcb *t);
+/* The next retransmission (NewReno's one segment at SND.UNA, or RFC 6675
+ * NextSeg rules 1 and 3); false when none is due or allowed. */
+bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s);
+/* During SACK recovery, the bytes of new data cwnd - pipe allows (true);
+ * false when no SACK recovery is under way. */
+bool sk_rec_new_data_room(const sk_tcb *t, uint32_t *room);
+/* n sequence numbers at seq were just emitted (before SND.MAX moves). */
+void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n);
+/* The scoreboard's holes above `una` and RFC 6675 SetPipe (for tests too). */
+uint32_t sk_rec_holes(const sk_tcb *t, sk_seq una, sk_rec_hole *h);
+uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una);
+
+/* ---- tcp_rack.c: RACK-TLP (RFC 8985) ---- */
+bool sk_rack_on(const sk_tcb *t);
+void sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now);
+void sk_rack_dsack(sk_tcb *t, sk_seq ack);
+void sk_rack_recovery_done(sk_tcb *t);
+uint32_t sk_rack_reo_wnd(const sk_tcb *t);
+uint32_t sk_rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now, uint64_t *wait);
+bool sk_rack_lost(const sk_tcb *t, sk_seq s);
+void sk_tlp_arm(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* The recovery timer fired (tcp_timer.c). */
+void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* After an ACK of new data was processed (snd_una moved): restart the
+ * probe timeout (RFC 8985 §7.2). */
+void sk_rec_after_ack(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
 /* ---- tcp_input.c ---- */
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */

@@ -69,6 +69,18 @@ int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg)
     return 0;
 }
 
+/* The send buffer's block holds the record of what was sent after the
+ * buffer bytes (tcp_rtb.h): both come and go together. */
+static size_t snd_bytes_aligned(const sk_tcp_env *e)
+{
+    return ((size_t)e->cfg.sndbuf + 15u) & ~(size_t)15u;
+}
+
+static size_t snd_block_size(const sk_tcp_env *e)
+{
+    return snd_bytes_aligned(e) + sizeof(sk_rtb);
+}
+
 void sk_tcp_env_free(sk_tcp_env *e)
 {
     if (e->tcbs != NULL) {
@@ -76,7 +88,7 @@ void sk_tcp_env_free(sk_tcp_env *e)
             sk_tcb_free_buffers(e, &e->tcbs[i]);
     }
     for (uint32_t i = 0; i < e->n_snd_cache; i++)
-        env_release(e, e->snd_cache[i], e->cfg.sndbuf);
+        env_release(e, e->snd_cache[i], snd_block_size(e));
     for (uint32_t i = 0; i < e->n_rcv_cache; i++)
         env_release(e, e->rcv_cache[i], e->cfg.rcvbuf);
     e->n_snd_cache = e->n_rcv_cache = 0;
@@ -167,7 +179,7 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
     t->acc_link.next = t->acc_link.prev = SK_LINK_OFF;
     sk_ilist_init(&t->acceptq);
-    for (int k = 0; k < SK_TIMER__COUNT; k++)
+    for (int k = 0; k < SK_TCB_TIMERS; k++)
         t->timer[k] = SK_TIME_NEVER;
     t->deadline = SK_TIME_NEVER;
     t->last_rcv = now;
@@ -289,10 +301,12 @@ bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->sndbuf.buf != NULL)
         return true;
-    uint8_t *p = cache_take(e, e->snd_cache, &e->n_snd_cache, e->cfg.sndbuf);
+    uint8_t *p = cache_take(e, e->snd_cache, &e->n_snd_cache, snd_block_size(e));
     if (p == NULL)
         return false;
     sk_ring_init(&t->sndbuf, p, e->cfg.sndbuf);
+    t->rtb = (sk_rtb *)(void *)(p + snd_bytes_aligned(e));
+    sk_rtb_init(t->rtb);
     return true;
 }
 
@@ -312,8 +326,9 @@ bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
 void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->sndbuf.buf != NULL && sk_ring_empty(&t->sndbuf)) {
-        cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, e->cfg.sndbuf);
+        cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, snd_block_size(e));
         sk_ring_init(&t->sndbuf, NULL, 0);
+        t->rtb = NULL;
     }
     if (t->rcvbuf.buf != NULL && sk_ring_empty(&t->rcvbuf) && sk_rset_count(&t->reass) == 0) {
         cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->cfg.rcvbuf);
@@ -324,7 +339,8 @@ void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
 void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->sndbuf.buf != NULL)
-        cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, e->cfg.sndbuf);
+        cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, snd_block_size(e));
+    t->rtb = NULL;
     if (t->rcvbuf.buf != NULL)
         cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->cfg.rcvbuf);
     sk_ring_init(&t->sndbuf, NULL, 0);

@@ -1,7 +1,8 @@
 /* Segment arrival, written as the steps of RFC 9293 §3.10.7. Each step is a
  * small function returning a verdict; only tcp_output.c builds segments, so
- * these functions change state and record intent (ACK now, retransmit one,
- * queue a RST on the control queue). */
+ * these functions change state and record intent (ACK now, queue a RST on
+ * the control queue) and report what each ACK said to the recovery module
+ * (tcp_recovery.c), which output asks what to retransmit. */
 #include "tcp/tcp_conn.h"
 
 #include "base/skassert.h"
@@ -368,51 +369,23 @@ static void release_acked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
         if (n > 0)
             sk_tcb_notify(e, t, SK_EV_WRITABLE);
     }
+    if (t->rtb != NULL)
+        sk_rtb_acked(t->rtb, ack);
     sk_tcb_trim_buffers(e, t);
 }
 
-/* RFC 6582 §3.2 step 2: does SEG.ACK "cover more than recover"? recover
- * stays where the ISN or the last recovery or timeout put it, so after 2^31
- * bytes a modulo-2^32 `ack > recover` reads it as ahead and turns fast
- * retransmit off for the next 2^31. recover never exceeds SND.MAX, so the
- * test is "recover is not in [SEG.ACK, SND.MAX]", which a stale value
- * passes; on_new_ack also drags recover along so it never goes stale. */
-static bool ack_beyond_recover(const sk_tcb *t, sk_seq ack)
-{
-    return sk_seq_len(ack, t->recover) > sk_seq_len(ack, t->snd_max);
-}
-
-/* RFC 6582 §3.2 steps 3 (full ACK) and 5 (partial ACK): the recovery
- * state here, the window arithmetic in the CC events (tcp_cc.c). */
-static void recovery_on_new_ack(sk_tcb *t, const sk_cc_ack *a)
-{
-    t->lt_bytes = 0;
-    if (!(t->flags & SK_TF_IN_RECOVERY)) {
-        t->dupacks = 0;
-        sk_cc_on_ack(t, a);
-        return;
-    }
-    if (sk_seq_ge(a->ack, t->recover)) {
-        sk_cc_recovery_exit(t, a);
-        t->flags &= ~(uint32_t)SK_TF_IN_RECOVERY;
-        t->dupacks = 0;
-        return;
-    }
-    /* partial ACK: retransmit the next hole at once */
-    t->flags |= SK_TF_REXMIT_ONE;
-    sk_tcb_set_rexmit_cause(t, SK_REXMIT_PARTIAL_ACK);
-    sk_cc_partial_ack(t, a->acked);
-}
-
-static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+/* An ACK of new data: the RTT sample, the CC facts, what the ACK said to
+ * the recovery module (tcp_recovery.c), then SND.UNA moves. */
+static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t sacked,
+                       sk_time now)
 {
     sk_cc_ack facts;
     sk_cc_ack_facts(t, seg->ack, now, &facts);
     take_rtt_sample(e, t, seg, now, &facts); /* before snd_una moves */
     t->delivered = facts.delivered;
-    recovery_on_new_ack(t, &facts);
-    if (!(t->flags & SK_TF_IN_RECOVERY) && ack_beyond_recover(t, seg->ack))
-        t->recover = sk_seq_add(seg->ack, (uint32_t)0 - 1u); /* same verdicts, never stale */
+    sk_rec_ack ra = {.ack = seg->ack, .acked = facts.acked, .sacked_delta = sacked,
+                     .facts = &facts};
+    sk_rec_on_ack(e, t, &ra, now);
     t->snd_una = seg->ack;
     if (sk_seq_lt(t->snd_nxt, t->snd_una))
         t->snd_nxt = t->snd_una;
@@ -423,41 +396,26 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time
         t->backoff = 0;
     timer_on_ack(e, t, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
+    sk_rec_after_ack(e, t, now); /* the probe timeout (RFC 8985 §7.2) */
     sk_tcb_mark_output(e, t);
 }
 
-/* RFC 5681 §2 "duplicate acknowledgment" and RFC 6582 §3.2 steps 1-4.
- * An ACK with a zero window is not one: it answers a window probe (the
- * probe byte sits past the window, so it is no outstanding data) and says
- * nothing about loss; counting it would fast-retransmit into a closed
- * window after the third probe. */
-static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+/* RFC 5681 §2 "duplicate acknowledgment", reported to the recovery
+ * module (tcp_recovery.c: RFC 6582 §3.2 steps 1-4, RFC 6675 §5). An ACK
+ * with a zero window is not one: it answers a window probe (the probe byte
+ * sits past the window, so it is no outstanding data) and says nothing
+ * about loss; counting it would fast-retransmit into a closed window after
+ * the third probe. */
+static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t sacked,
+                       sk_time now)
 {
     uint32_t w = (uint32_t)seg->window << t->snd_wscale;
     if (seg->payload_len != 0 || (seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) || flight(t) == 0 ||
         w != t->snd_wnd || w == 0) {
         return;
     }
-    e->stats.dup_acks_in++;
-    t->dupacks++;
-    if (t->flags & SK_TF_IN_RECOVERY) {
-        sk_cc_dupack_in_recovery(t); /* step 4: inflate for each further dup ACK */
-        sk_tcb_mark_output(e, t);
-        return;
-    }
-    if (t->dupacks < 3) {
-        sk_tcb_mark_output(e, t); /* Limited Transmit (RFC 3042) */
-        return;
-    }
-    if (t->dupacks != 3 || !ack_beyond_recover(t, seg->ack))
-        return;
-    /* step 2: enter fast retransmit / fast recovery */
-    sk_cc_enter_recovery(t, now);
-    t->recover = t->snd_max;
-    t->flags |= SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE;
-    sk_tcb_set_rexmit_cause(t, SK_REXMIT_FAST);
-    e->stats.fast_retransmits++;
-    sk_tcb_mark_output(e, t);
+    sk_rec_ack ra = {.ack = seg->ack, .sacked_delta = sacked, .dup = true};
+    sk_rec_on_ack(e, t, &ra, now);
 }
 
 static bool our_fin_acked(const sk_tcb *t)
@@ -468,7 +426,7 @@ static bool our_fin_acked(const sk_tcb *t)
 static void enter_time_wait(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     sk_tcb_set_state(e, t, SK_TCP_TIME_WAIT, now);
-    for (int k = 0; k < SK_TIMER__COUNT; k++)
+    for (int k = 0; k < SK_TCB_TIMERS; k++)
         sk_tcb_timer_set(e, t, (enum sk_timer_kind)k, SK_TIME_NEVER);
     sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
     sk_tcb_trim_buffers(e, t);
@@ -558,10 +516,11 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     sk_sack_on_ack(e, t, seg);
     sk_seq prior_una = t->snd_una;
     bool was_recovering = (t->flags & SK_TF_IN_RECOVERY) != 0;
+    int32_t sacked = sk_rec_mark_sacked(e, t, seg, now); /* the scoreboard, RACK */
     if (sk_seq_gt(seg->ack, t->snd_una))
-        on_new_ack(e, t, seg, now);
+        on_new_ack(e, t, seg, sacked, now);
     else if (sk_seq_eq(seg->ack, t->snd_una))
-        on_dup_ack(e, t, seg, now);
+        on_dup_ack(e, t, seg, sacked, now);
     sk_spur_on_ack(e, t, seg, prior_una, was_recovering, now); /* tcp_spurious.c */
     /* window update (RFC 9293 §3.10.7.4, fifth, ESTABLISHED) */
     if (sk_seq_le(t->snd_una, seg->ack) &&

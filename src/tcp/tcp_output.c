@@ -166,12 +166,18 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
         t->rtt_seq = seq;
         t->rtt_time = now;
     }
+    sk_rec_sent(t, seq, n); /* before SND.MAX moves */
     sk_seq end = sk_seq_add(seq, n);
     if (sk_seq_gt(end, t->snd_max))
         t->snd_max = end;
     if (n > 0) {
         arm_rexmt(e, t, now);
         t->last_snd = now;
+        /* the SYN is not recorded: SND.UNA passes it outside the ACK
+         * processing that trims the record (data may wait in SYN-SENT) */
+        if (t->rtb != NULL && !(out->hdr.flags & SK_TCP_SYN) &&
+            !sk_rtb_sent(t->rtb, seq, end, now))
+            e->stats.rtb_coarse++;
     }
     e->stats.bytes_out += out->hdr.payload_len;
 }
@@ -264,22 +270,65 @@ static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, ui
     sk_tcp_fill_ack(e, t, &out->hdr, now);
 }
 
-/* Fast retransmit / partial ACK: one segment at SND.UNA, snd_nxt unchanged. */
-static bool output_rexmit_one(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
+/* The retransmission the recovery module asks for (tcp_recovery.c: fast
+ * retransmit, a partial ACK's hole, RFC 6675 NextSeg): up to s->max bytes
+ * at s->seq, our FIN with them when it lies right after and within; snd_nxt
+ * unchanged. */
+static bool output_rexmit(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
 {
-    t->flags &= ~(uint32_t)SK_TF_REXMIT_ONE;
-    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
-    uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_una);
-    uint32_t len = off < data_len ? data_len - off : 0;
     uint32_t budget = seg_budget(t, now);
-    if (len > budget)
-        len = budget;
+    sk_rec_seg s;
+    if (!sk_rec_next_rexmit(t, budget, &s))
+        return false;
+    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t off = sk_seq_len(t->snd_buf_seq, s.seq);
+    uint32_t len = off < data_len ? data_len - off : 0;
+    if (len > s.max)
+        len = s.max;
     bool fin = (t->flags & SK_TF_FIN_SENT) &&
-               sk_seq_eq(sk_seq_add(t->snd_una, len), t->snd_fin_seq);
+               sk_seq_eq(sk_seq_add(s.seq, len), t->snd_fin_seq);
     if (len == 0 && !fin)
         return false;
-    build_data(e, t, out, t->snd_una, len, fin, now);
-    account_sent(e, t, out, len + (fin ? 1u : 0u), now, (enum sk_rexmit_cause)t->rexmit_cause);
+    build_data(e, t, out, s.seq, len, fin, now);
+    account_sent(e, t, out, len + (fin ? 1u : 0u), now, s.cause);
+    return true;
+}
+
+/* RFC 8985 §7.3: the tail loss probe. New data when some waits and the
+ * peer's window has room (beyond cwnd), else the last segment sent again;
+ * one per episode (tlp_pending until its ACK); the RTO restarts. */
+static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
+{
+    sk_rtb *r = t->rtb;
+    r->tlp_probe_due = false;
+    uint32_t budget = seg_budget(t, now);
+    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
+    uint32_t avail = off < data_len ? data_len - off : 0;
+    uint32_t fl = sk_seq_len(t->snd_una, t->snd_nxt);
+    uint32_t rwnd = t->snd_wnd > fl ? t->snd_wnd - fl : 0;
+    if (avail > 0 && rwnd > 0 && sk_seq_eq(t->snd_nxt, t->snd_max)) {
+        uint32_t len = avail < budget ? avail : budget;
+        len = len < rwnd ? len : rwnd;
+        build_data(e, t, out, t->snd_nxt, len, false, now);
+        t->snd_nxt = sk_seq_add(t->snd_nxt, len);
+        account_sent(e, t, out, len, now, SK_REXMIT_NONE);
+        r->tlp_is_retrans = false;
+    } else {
+        bool fin = (t->flags & SK_TF_FIN_SENT) != 0;
+        sk_seq dend = fin ? t->snd_fin_seq : t->snd_max;
+        uint32_t len = sk_seq_len(t->snd_una, dend);
+        len = len < budget ? len : budget;
+        if (len == 0 && !fin)
+            return false;
+        build_data(e, t, out, sk_seq_add(dend, (uint32_t)0 - len), len, fin, now);
+        account_sent(e, t, out, len + (fin ? 1u : 0u), now, SK_REXMIT_TLP);
+        r->tlp_is_retrans = true;
+    }
+    r->tlp_pending = true;
+    r->tlp_end_seq = t->snd_max;
+    e->stats.tlp_probes++;
+    sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
     return true;
 }
 
@@ -359,6 +408,11 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     uint32_t cwnd = t->cwnd + limited_transmit(t) + sk_spur_frto_allowance(t);
     uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
     uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
+    uint32_t room;
+    if (sk_rec_new_data_room(t, &room)) { /* RFC 6675 (C): cwnd - pipe, and the peer's window */
+        uint32_t rwnd = t->snd_wnd > in_flight ? t->snd_wnd - in_flight : 0;
+        usable = room < rwnd ? room : rwnd;
+    }
     uint32_t len = avail < usable ? avail : usable;
     uint32_t budget = seg_budget(t, now);
     if (len > budget)
@@ -386,6 +440,8 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     build_data(e, t, out, t->snd_nxt, len, fin, now);
     t->snd_nxt = sk_seq_add(t->snd_nxt, len + (fin ? 1u : 0u));
     account_sent(e, t, out, len + (fin ? 1u : 0u), now, (enum sk_rexmit_cause)t->rexmit_cause);
+    if (!out->retransmit)
+        sk_tlp_arm(e, t, now); /* RFC 8985 §7.2: after new data */
     return true;
 }
 
@@ -422,7 +478,9 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
         return output_pure_ack(e, t, sk_seq_add(t->snd_una, (uint32_t)0 - 1u), now, out);
     }
-    if ((t->flags & SK_TF_REXMIT_ONE) && output_rexmit_one(e, t, now, out))
+    if (t->rtb != NULL && t->rtb->tlp_probe_due && output_tlp(e, t, now, out))
+        return true;
+    if (output_rexmit(e, t, now, out))
         return true;
     return output_data(e, t, now, out);
 }

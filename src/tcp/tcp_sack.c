@@ -15,9 +15,9 @@
 void sk_sack_on_syn(const sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
 {
     if (e->cfg.sack && seg->opts.sack_permitted)
-        t->flags |= SK_TF_SACK_OK;
+        t->flags |= SK_TF_SACK_OK | (e->cfg.rack_tlp ? (uint32_t)SK_TF_RACK : 0u);
     else
-        t->flags &= ~(uint32_t)SK_TF_SACK_OK;
+        t->flags &= ~(uint32_t)(SK_TF_SACK_OK | SK_TF_RACK);
 }
 
 /* RFC 2883 §4: the first block reports the duplicate. Below rcv_nxt it is

@@ -72,7 +72,7 @@ static void heap_remove(sk_tcp_env *e, sk_tcb *t)
 static void timer_resched(sk_tcp_env *e, sk_tcb *t)
 {
     sk_time d = SK_TIME_NEVER;
-    for (int k = 0; k < SK_TIMER__COUNT; k++)
+    for (int k = 0; k < SK_TCB_TIMERS; k++)
         d = sk_time_min(d, t->timer[k]);
     t->deadline = d;
     if (d == SK_TIME_NEVER) {
@@ -97,7 +97,7 @@ void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time wh
 
 void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
 {
-    for (int k = 0; k < SK_TIMER__COUNT; k++)
+    for (int k = 0; k < SK_TCB_TIMERS; k++)
         t->timer[k] = SK_TIME_NEVER;
     t->deadline = SK_TIME_NEVER;
     heap_remove(e, t);
@@ -118,7 +118,7 @@ uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e)
 
 static void trace_timer(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now)
 {
-    if (e->cfg.trace == NULL)
+    if (e->cfg.trace == NULL || (int)k >= SK_TIMER__COUNT) /* internal kinds */
         return;
     sk_trace_event ev;
     sk_tcp_trace_init(e, t, SK_TRACE_TIMER, now, &ev);
@@ -148,9 +148,8 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
     t->timeouts++;
     if (t->backoff < 16)
         t->backoff++;
-    t->flags &= ~(uint32_t)(SK_TF_RTT_ACTIVE | SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE);
-    t->dupacks = 0;
-    t->recover = t->snd_max; /* RFC 6582 §4: no fast retransmit below this */
+    t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
+    sk_rec_on_timeout(e, t); /* leaves recovery, recover = SND.MAX, scoreboard gone */
     t->snd_nxt = syn_phase ? t->iss : t->snd_una;
     /* everything resent from here to SND.MAX is this timeout's go-back-N */
     sk_tcb_set_rexmit_cause(t, syn_phase ? SK_REXMIT_SYN : SK_REXMIT_TIMEOUT);
@@ -217,6 +216,9 @@ static void fire_one(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now
     case SK_TIMER_TIME_WAIT:
         sk_tcb_close(e, t, 0, now);
         break;
+    case SK_TIMER_RECOVERY:
+        sk_rec_on_recovery_timer(e, t, now);
+        break;
     default:
         break;
     }
@@ -231,7 +233,7 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
         /* Fire the earliest due timer of this TCB, then look again: firing
          * may close the TCB (removing it from the heap) or re-arm timers. */
         int first = -1;
-        for (int k = 0; k < SK_TIMER__COUNT; k++) {
+        for (int k = 0; k < SK_TCB_TIMERS; k++) {
             if (sk_time_due(t->timer[k], now) && (first < 0 || t->timer[k] < t->timer[first]))
                 first = k;
         }

@@ -68,6 +68,9 @@ static void add_result(sp_result *sum, const sp_result *r)
     sum->ooo_segments += r->ooo_segments;
     sum->sack_blocks_out += r->sack_blocks_out;
     sum->dsack_out += r->dsack_out;
+    sum->sack_recoveries += r->sack_recoveries;
+    sum->rack_marks += r->rack_marks;
+    sum->tlp_probes += r->tlp_probes;
     sum->ts_rtt_samples += r->ts_rtt_samples;
     sum->spurious_rtos += r->spurious_rtos;
     sum->spurious_frs += r->spurious_frs;
@@ -122,12 +125,13 @@ static bool run_range(const char *name, uint32_t count, uint64_t first, make_fn 
 
 static void print_totals(const char *name, const totals *t)
 {
-    printf("  %s: %u seed(s), %llu + %llu bytes verified, %llu retransmits (%llu fast, %llu RTOs), "
+    printf("  %s: %u seed(s), %llu + %llu bytes verified, %llu retransmits (%llu fast, %llu SACK recoveries, %llu RACK marks, %llu TLPs, %llu RTOs), "
            "lost %llu dup %llu reordered %llu corrupted %llu (dropped %llu) queue drops %llu, "
            "zero-window ACKs %llu, persist %llu+%llu, longest run %.1f s virtual\n",
            name, t->runs, (unsigned long long)t->sum.bytes[0], (unsigned long long)t->sum.bytes[1],
            (unsigned long long)t->sum.retransmits, (unsigned long long)t->sum.fast_retransmits,
-           (unsigned long long)t->sum.timeouts, (unsigned long long)t->sum.lost,
+           (unsigned long long)t->sum.sack_recoveries, (unsigned long long)t->sum.rack_marks,
+           (unsigned long long)t->sum.tlp_probes, (unsigned long long)t->sum.timeouts, (unsigned long long)t->sum.lost,
            (unsigned long long)t->sum.dup, (unsigned long long)t->sum.reordered,
            (unsigned long long)t->sum.corrupted, (unsigned long long)t->sum.corrupt_dropped,
            (unsigned long long)t->sum.queue_drops, (unsigned long long)t->sum.zero_wnd_acks,
@@ -315,6 +319,12 @@ static bool sweep_covered(const sp_result *s, char *buf, size_t cap)
         {"out-of-order segments", s->ooo_segments > 0},
         {"SACK blocks", s->sack_blocks_out > 0}, /* the SACK/timestamp dimension */
         {"DSACK blocks", s->dsack_out > 0},
+        {"SACK-based recoveries (RFC 6675)", s->sack_recoveries > 0},
+        /* and NewReno's, for the seeds without SACK: more fast
+         * retransmits than SACK recoveries */
+        {"NewReno recoveries", s->fast_retransmits > s->sack_recoveries},
+        {"RACK loss marks (RFC 8985)", s->rack_marks > 0},
+        {"tail loss probes", s->tlp_probes > 0},
         {"timestamp RTT samples", s->ts_rtt_samples > 0},
         {"zero-window ACKs", s->zero_wnd_acks > 0},
         {"persist timer", s->persist_fired[0] + s->persist_fired[1] > 0},
@@ -651,8 +661,13 @@ static void make_spurious_common(sp_scenario *sc, uint64_t seed, bool tstamps)
     sc->link[1].delay_us = 10000;
     sc->link[1].reorder = 0.05;
     sc->link[1].reorder_extra_us = 210000;
-    for (int side = 0; side < 2; side++)
+    /* RACK-TLP off: its probe would answer a late tail before the RTO
+     * fires, and this scenario is about the timeouts (test_tcp_rack.c
+     * covers the probes) */
+    for (int side = 0; side < 2; side++) {
         sc->cfg[side].timestamps = tstamps;
+        sc->cfg[side].rack_tlp = false;
+    }
 }
 
 static void make_spurious(sp_scenario *sc, uint64_t seed)

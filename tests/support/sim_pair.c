@@ -909,6 +909,9 @@ static void collect(sp_ctx *c)
         r->dup_acks += st->dup_acks_in;
         r->sack_blocks_out += st->sack_blocks_out;
         r->dsack_out += st->dsack_out;
+        r->sack_recoveries += st->sack_recoveries;
+        r->rack_marks += st->rack_marks;
+        r->tlp_probes += st->tlp_probes;
         r->ts_rtt_samples += st->ts_rtt_samples;
         r->spurious_rtos += st->spurious_rtos;
         r->spurious_frs += st->spurious_fast_retransmits;

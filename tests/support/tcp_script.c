@@ -56,6 +56,7 @@ void ts_config(sk_stack_config *cfg)
      * (a retransmission at 1000 ms, not 999) assert; the stack's default is
      * 200 ms (test_tcp_ccconf.c test_min_rto) */
     cfg->rto_min_us = 1000000;
+    cfg->rack_tlp = false; /* test_tcp_rack.c turns it on */
 }
 
 void ts_config_newreno(sk_stack_config *cfg)

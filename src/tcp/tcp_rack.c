@@ -1,0 +1,157 @@
+/* RACK-TLP (RFC 8985) for connections with SACK: loss detection by time
+ * from the record of what was sent (tcp_rtb.h), and the tail loss probe.
+ * The recovery module (tcp_recovery.c) calls in: each ACK's delivered
+ * ranges update RACK.xmit_ts / end_seq / rtt (§6.2 steps 1-3), the
+ * reordering window adapts to DSACKs (step 4), ranges sent "before" the
+ * most recently delivered one by more than RACK.rtt + reo_wnd are marked
+ * lost (step 5), and one internal timer (SK_TIMER_RECOVERY) is either the
+ * RACK reorder timer or the probe timeout (§7.2), never both. */
+#include "tcp/tcp_conn.h"
+
+#define SK_RACK_DUPTHRESH 3u
+#define SK_RACK_PERSIST 16u /* RFC 8985 §6.2 step 4: rounds reo_wnd_mult persists */
+#define SK_TLP_WCDELACK_US 200000u /* §7.2 WCDelAckT */
+
+bool sk_rack_on(const sk_tcb *t)
+{
+    return (t->flags & SK_TF_RACK) && t->rtb != NULL;
+}
+
+/* §6.2: RACK_sent_after(t1, seq1, t2, seq2) */
+static bool sent_after(sk_time t1, sk_seq s1, sk_time t2, sk_seq s2)
+{
+    return t1 > t2 || (t1 == t2 && sk_seq_gt(s1, s2));
+}
+
+/* Steps 2-3 for one range newly delivered (cumulatively or SACKed). */
+static void delivered(sk_tcb *t, const sk_rtb_ent *x, sk_time now)
+{
+    sk_rtb *r = t->rtb;
+    /* step 2: an ACK that may be for the original of a retransmission
+     * ("ack_time - xmit_ts < min_RTT") tells nothing */
+    if (x->xmits > 1 && t->min_rtt != 0 && now - x->sent < t->min_rtt)
+        return;
+    if (!r->rack_valid || sent_after(x->sent, x->end, r->rack_xmit_ts, r->rack_end_seq)) {
+        r->rack_rtt = (uint32_t)(now - x->sent);
+        r->rack_xmit_ts = x->sent;
+        r->rack_end_seq = x->end;
+        r->rack_valid = true;
+    }
+    /* step 3: delivered below the highest delivered: reordering */
+    if (sk_seq_lt(x->end, r->rack_fack))
+        r->reordering_seen = true;
+    else
+        r->rack_fack = x->end;
+}
+
+/* The ACK's ranges: SACKed blocks (split to whole ranges, newly marked
+ * ones delivered) and what the cumulative ACK covers. Before snd_una moves. */
+void sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now)
+{
+    sk_rtb *r = t->rtb;
+    for (uint8_t b = 0; b < t->n_peer_sack; b++) {
+        sk_seq l = t->peer_sack[b].left, h = t->peer_sack[b].right;
+        sk_rtb_split(r, l, h);
+        for (uint32_t i = 0; i < r->n; i++) {
+            sk_rtb_ent *x = &r->ent[i];
+            if (!sk_seq_le(l, x->seq) || !sk_seq_le(x->end, h) || (x->marks & SK_RTB_SACKED))
+                continue;
+            delivered(t, x, now);
+            x->marks = (uint8_t)((x->marks & ~SK_RTB_LOST) | SK_RTB_SACKED);
+        }
+    }
+    for (uint32_t i = 0; i < r->n && sk_seq_le(r->ent[i].end, ack); i++)
+        if (!(r->ent[i].marks & SK_RTB_SACKED))
+            delivered(t, &r->ent[i], now);
+}
+
+/* §6.2 step 4: reo_wnd. A DSACK grows the multiplier once per round trip
+ * and keeps it for 16 recoveries. */
+void sk_rack_dsack(sk_tcb *t, sk_seq ack)
+{
+    sk_rtb *r = t->rtb;
+    if (sk_seq_lt(ack, r->dsack_round) && r->reo_wnd_mult > 1)
+        return;
+    r->dsack_round = t->snd_max;
+    if (r->reo_wnd_mult < 255)
+        r->reo_wnd_mult++;
+    r->reo_wnd_persist = SK_RACK_PERSIST;
+}
+
+void sk_rack_recovery_done(sk_tcb *t)
+{
+    sk_rtb *r = t->rtb;
+    if (r->reo_wnd_persist > 0 && --r->reo_wnd_persist == 0)
+        r->reo_wnd_mult = 1;
+}
+
+uint32_t sk_rack_reo_wnd(const sk_tcb *t)
+{
+    const sk_rtb *r = t->rtb;
+    if (!r->reordering_seen &&
+        ((t->flags & SK_TF_IN_RECOVERY) ||
+         sk_rtb_sacked_above(r, t->snd_una) >= SK_RACK_DUPTHRESH * t->snd_mss))
+        return 0;
+    uint64_t w = (uint64_t)t->min_rtt / 4u * r->reo_wnd_mult;
+    return w < t->srtt ? (uint32_t)w : t->srtt;
+}
+
+/* §6.2 step 5: mark lost what was sent before the latest delivered range
+ * by more than RACK.rtt + reo_wnd; returns how many were marked, and in
+ * *wait the time until the next one would be (0: none pending). */
+uint32_t sk_rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now, uint64_t *wait)
+{
+    sk_rtb *r = t->rtb;
+    uint32_t marked = 0;
+    *wait = 0;
+    if (!r->rack_valid)
+        return 0;
+    uint64_t reo = sk_rack_reo_wnd(t);
+    for (uint32_t i = 0; i < r->n; i++) {
+        sk_rtb_ent *x = &r->ent[i];
+        if ((x->marks & (SK_RTB_SACKED | SK_RTB_LOST)) || sk_seq_le(x->end, una) ||
+            !sent_after(r->rack_xmit_ts, r->rack_end_seq, x->sent, x->end))
+            continue;
+        sk_time due = x->sent + r->rack_rtt + reo;
+        if (due <= now) {
+            x->marks |= SK_RTB_LOST;
+            marked++;
+            e->stats.rack_marks++;
+        } else if (due - now > *wait) {
+            *wait = due - now; /* RFC 8985: the latest such deadline */
+        }
+    }
+    return marked;
+}
+
+/* Is the range holding `s` marked lost by RACK? */
+bool sk_rack_lost(const sk_tcb *t, sk_seq s)
+{
+    const sk_rtb_ent *x = sk_rtb_find(t->rtb, s);
+    return x != NULL && (x->marks & SK_RTB_LOST);
+}
+
+/* §7.2: PTO = 2 SRTT, plus WCDelAckT when one segment is in flight; 1 s
+ * without an RTT sample; only when it comes before the RTO. */
+void sk_tlp_arm(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (!sk_rack_on(t))
+        return;
+    sk_rtb *r = t->rtb;
+    if (t->timer[SK_TIMER_RECOVERY] != SK_TIME_NEVER && r->timer_is_reo)
+        return; /* the reorder timer runs: no probe meanwhile */
+    sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
+    uint32_t fl = sk_seq_len(t->snd_una, t->snd_max);
+    if (r->tlp_pending || (t->flags & SK_TF_IN_RECOVERY) || fl == 0 ||
+        sk_seq_lt(t->snd_nxt, t->snd_max))
+        return;
+    uint64_t pto = t->srtt != 0 ? 2ull * t->srtt : 1000000u;
+    if (t->srtt != 0 && fl <= t->snd_mss)
+        pto += SK_TLP_WCDELACK_US;
+    sk_time when = now + pto;
+    if (when >= t->timer[SK_TIMER_RETRANSMIT])
+        return;
+    r->tlp_probe_due = false;
+    r->timer_is_reo = false;
+    sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, when);
+}

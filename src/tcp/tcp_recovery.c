@@ -1,0 +1,500 @@
+/* Loss recovery: input reports what each ACK said (sk_rec_on_ack), output
+ * asks which segment to retransmit next (sk_rec_next_rexmit) and how much
+ * new data the recovery allows (sk_rec_new_data_room), the timer reports a
+ * timeout (sk_rec_on_timeout). Two algorithms behind the one interface:
+ *
+ * - without SACK, NewReno (RFC 6582 §3.2) with Limited Transmit (RFC
+ *   3042): the third duplicate ACK retransmits SND.UNA, partial ACKs
+ *   retransmit the next hole, cwnd is inflated and deflated (tcp_cc.c);
+ * - with SACK, RFC 6675: the scoreboard (the SACKed range set of the
+ *   record of what was sent, tcp_rtb.h), IsLost with DupThresh 3, pipe
+ *   (SetPipe), entry on the third duplicate ACK or when IsLost(HighACK+1),
+ *   NextSeg rules (1)-(3), exit at RecoveryPoint; the sending rate during
+ *   recovery is Proportional Rate Reduction (RFC 6937, PRR-SSRB), and on
+ *   exit cwnd = ssthresh.
+ *
+ * Only tcp_cc*.c write cwnd and ssthresh: this file asks them to
+ * (sk_cc_prr_enter, sk_cc_prr_set, sk_cc_prr_exit). */
+#include "tcp/tcp_conn.h"
+
+#include "base/skassert.h"
+
+#define SK_DUPTHRESH 3u /* RFC 6675 §2 DupThresh */
+
+/* RFC 6582 §3.2 step 2: does SEG.ACK "cover more than recover"? recover
+ * stays where the ISN or the last recovery or timeout put it, so after 2^31
+ * bytes a modulo-2^32 `ack > recover` reads it as ahead and turns fast
+ * retransmit off for the next 2^31. recover never exceeds SND.MAX, so the
+ * test is "recover is not in [SEG.ACK, SND.MAX]", which a stale value
+ * passes; a new ACK outside recovery also drags recover along so it never
+ * goes stale. */
+static bool ack_beyond_recover(const sk_tcb *t, sk_seq ack)
+{
+    return sk_seq_len(ack, t->recover) > sk_seq_len(ack, t->snd_max);
+}
+
+/* RFC 6675 §5 enters recovery on any duplicate ACK "not currently in loss
+ * recovery": a new episode may start right at the last RecoveryPoint (the
+ * full ACK that ended the last one), where NewReno's "covers more than
+ * recover" would refuse. After a timeout (recover = SND.MAX, §5.1) the
+ * ACK must still reach what was outstanding. */
+static bool sack_may_enter(const sk_tcb *t, sk_seq ack)
+{
+    return sk_seq_eq(ack, t->recover) || ack_beyond_recover(t, ack);
+}
+
+static bool sack_recovering(const sk_tcb *t)
+{
+    return (t->flags & SK_TF_SACK_RECOVERY) != 0;
+}
+
+/* ---- the scoreboard (RFC 6675 §4) ---- */
+
+/* RFC 8985: RACK marked the hole's first unretransmitted byte lost. */
+static bool rack_lost_hole(const sk_tcb *t, const sk_rec_hole *h)
+{
+    if (!sk_rack_on(t))
+        return false;
+    sk_seq probe = h->start;
+    if (sk_seq_lt(probe, t->rtb->high_rxt) && sk_seq_lt(t->rtb->high_rxt, h->end))
+        probe = t->rtb->high_rxt;
+    return sk_rack_lost(t, probe);
+}
+
+/* The holes of [una, highest SACKed byte): unSACKed ranges below a SACKed
+ * one, ascending, each with IsLost(): "DupThresh discontiguous SACKed
+ * sequences" or "more than (DupThresh - 1) * SMSS bytes" SACKed above it.
+ * Returns their number (at most SK_RSET_CAP). */
+uint32_t sk_rec_holes(const sk_tcb *t, sk_seq una, sk_rec_hole *h)
+{
+    if (t->rtb == NULL)
+        return 0;
+    const sk_rset *s = &t->rtb->sacked;
+    uint32_t nh = 0, bytes = 0, blocks = 0;
+    uint32_t dup_bytes = (SK_DUPTHRESH - 1u) * t->snd_mss;
+    for (uint32_t i = sk_rset_count(s); i-- > 0;) {
+        const sk_range *r = sk_rset_at(s, i);
+        if (sk_seq_le(r->end, una))
+            break;
+        sk_seq lo = i > 0 ? sk_seq_max(sk_rset_at(s, i - 1)->end, una) : una;
+        bytes += sk_seq_len(sk_seq_max(r->start, una), r->end);
+        blocks++;
+        if (sk_seq_lt(lo, r->start)) {
+            h[nh].start = lo;
+            h[nh].end = r->start;
+            bool islost = bytes > dup_bytes || blocks >= SK_DUPTHRESH;
+            h[nh].rack = !islost && rack_lost_hole(t, &h[nh]);
+            h[nh].lost = islost || h[nh].rack;
+            nh++;
+        }
+    }
+    for (uint32_t i = 0; i < nh / 2; i++) { /* ascending */
+        sk_rec_hole x = h[i];
+        h[i] = h[nh - 1 - i];
+        h[nh - 1 - i] = x;
+    }
+    return nh;
+}
+
+/* Bytes of [a, b) below `high` (HighRxt: retransmitted). */
+static uint32_t below(sk_seq a, sk_seq b, sk_seq high)
+{
+    sk_seq top = sk_seq_min(b, high);
+    return sk_seq_lt(a, top) ? sk_seq_len(a, top) : 0;
+}
+
+/* RFC 8985 §6.2: RACK can mark a retransmission lost again (a range sent
+ * later was delivered). RFC 6675's NextSeg starts above HighRxt and would
+ * never resend it: these ranges below HighRxt are sent first. Returns their
+ * bytes at or above `una`; *first (may be NULL) gets the lowest. */
+static uint32_t lost_rexmit_bytes(const sk_tcb *t, sk_seq una, const sk_rtb_ent **first)
+{
+    const sk_rtb *r = t->rtb;
+    uint32_t n = 0;
+    if (first != NULL)
+        *first = NULL;
+    for (uint32_t i = 0; i < r->n; i++) {
+        const sk_rtb_ent *x = &r->ent[i];
+        if ((x->marks & (SK_RTB_LOST | SK_RTB_SACKED)) != SK_RTB_LOST || x->xmits < 2 ||
+            sk_seq_le(x->end, una) || !sk_seq_le(x->end, r->high_rxt))
+            continue;
+        n += sk_seq_len(sk_seq_max(x->seq, una), x->end);
+        if (first != NULL && *first == NULL)
+            *first = x;
+    }
+    return n;
+}
+
+/* RFC 6675 §4 SetPipe: every unSACKed byte of [una, SND.MAX) counts once
+ * unless IsLost, and once more if at or below HighRxt. */
+uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
+{
+    if (t->rtb == NULL)
+        return sk_seq_len(una, t->snd_max);
+    sk_rec_hole h[SK_RSET_CAP];
+    uint32_t nh = sk_rec_holes(t, una, h), pipe = 0;
+    sk_seq hr = t->rtb->high_rxt;
+    for (uint32_t i = 0; i < nh; i++)
+        pipe += (h[i].lost ? 0u : sk_seq_len(h[i].start, h[i].end)) +
+                below(h[i].start, h[i].end, hr);
+    /* above the highest SACKed byte: outstanding, never lost by IsLost */
+    const sk_rset *s = &t->rtb->sacked;
+    sk_seq top = una;
+    if (sk_rset_count(s) > 0)
+        top = sk_seq_max(una, sk_rset_at(s, sk_rset_count(s) - 1)->end);
+    if (sk_seq_lt(top, t->snd_max))
+        pipe += sk_seq_len(top, t->snd_max) + below(top, t->snd_max, hr);
+    /* a retransmission RACK has marked lost again is no longer in flight */
+    uint32_t gone = sk_rack_on(t) ? lost_rexmit_bytes(t, una, NULL) : 0;
+    return pipe > gone ? pipe - gone : 0;
+}
+
+/* The peer's valid SACK blocks of this ACK (tcp_sack.c kept them) go into
+ * the scoreboard. Returns the change in SACKed bytes above the cumulative
+ * point (RFC 6937 DeliveredData's SACK part; negative when the ACK covers
+ * bytes that were SACKed). */
+/* RFC 8985 §7.4: the ACK of a probe. A DSACK of the probe says the
+ * original was delivered (no loss); an ACK covering a retransmitted probe
+ * without one says the probe repaired a loss: the congestion response. */
+static void tlp_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool dsack, sk_time now)
+{
+    sk_rtb *r = t->rtb;
+    if (!r->tlp_pending)
+        return;
+    if (dsack && sk_seq_eq(seg->opts.sack[0].right, r->tlp_end_seq)) {
+        r->tlp_pending = false;
+        return;
+    }
+    if (!sk_seq_ge(seg->ack, r->tlp_end_seq))
+        return;
+    r->tlp_pending = false;
+    if (!r->tlp_is_retrans)
+        return;
+    e->stats.tlp_losses++;
+    if (!(t->flags & SK_TF_IN_RECOVERY)) /* a recovery under way has reduced already */
+        sk_cc_prr_enter(t, now);
+}
+
+int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    if (t->rtb == NULL)
+        return 0;
+    sk_seq ack = seg->ack;
+    if (sk_rack_on(t)) {
+        bool dsack = seg->opts.n_sack > 0 &&
+                     sk_seq_lt(seg->opts.sack[0].left, seg->opts.sack[0].right) &&
+                     sk_seq_le(seg->opts.sack[0].right, seg->ack);
+        if (dsack)
+            sk_rack_dsack(t, ack); /* §6.2 step 4 */
+        sk_rack_on_ack(t, ack, now);
+        tlp_on_ack(e, t, seg, dsack, now);
+    }
+    uint32_t before = sk_rtb_sacked_above(t->rtb, t->snd_una);
+    for (uint8_t i = 0; i < t->n_peer_sack; i++)
+        if (!sk_rtb_sack(t->rtb, t->peer_sack[i].left, t->peer_sack[i].right))
+            e->stats.sack_scoreboard_full++;
+    uint32_t after = sk_rtb_sacked_above(t->rtb, sk_seq_max(ack, t->snd_una));
+    return (int32_t)after - (int32_t)before;
+}
+
+/* ---- RFC 6675 §5 with RFC 6937 PRR ---- */
+
+static void sack_enter(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
+{
+    sk_rtb *r = t->rtb;
+    t->recover = t->snd_max; /* (4.1) RecoveryPoint = HighData */
+    t->flags |= SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY;
+    r->high_rxt = ack;
+    r->prr_delivered = 0;
+    r->prr_out = 0;
+    r->recover_fs = sk_seq_len(ack, t->snd_max); /* RFC 6937: snd.nxt - snd.una */
+    sk_cc_prr_enter(t, now); /* (4.2) ssthresh from the algorithm */
+    e->stats.fast_retransmits++;
+    e->stats.sack_recoveries++;
+}
+
+/* RFC 6937 §3 on each ACK in recovery: sndcnt from the delivered data,
+ * the proportional part while pipe > ssthresh, PRR-SSRB below. cwnd is set
+ * to pipe + sndcnt, so output sends sndcnt more (pipe grows as it sends). */
+static void prr_on_ack(sk_tcb *t, const sk_rec_ack *ra, bool entering)
+{
+    sk_rtb *r = t->rtb;
+    int64_t dd = (int64_t)ra->acked + ra->sacked_delta;
+    uint32_t delivered = dd > 0 ? (uint32_t)dd : 0;
+    r->prr_delivered += delivered;
+    uint32_t pipe = sk_rec_pipe(t, ra->ack);
+    int64_t sndcnt;
+    if (pipe > t->ssthresh) {
+        uint64_t fs = r->recover_fs > 0 ? r->recover_fs : 1;
+        uint64_t want = ((uint64_t)r->prr_delivered * t->ssthresh + fs - 1) / fs;
+        sndcnt = (int64_t)want - (int64_t)r->prr_out;
+    } else {
+        int64_t lim = (int64_t)r->prr_delivered - (int64_t)r->prr_out;
+        if (lim < (int64_t)delivered)
+            lim = delivered;
+        lim += t->snd_mss;
+        sndcnt = (int64_t)t->ssthresh - (int64_t)pipe;
+        if (sndcnt > lim)
+            sndcnt = lim;
+    }
+    if (sndcnt < 0)
+        sndcnt = 0;
+    /* RFC 6675 (4.3): the first retransmission goes regardless */
+    if (entering && sndcnt < t->snd_mss)
+        sndcnt = t->snd_mss;
+    sk_cc_prr_set(t, pipe + (uint32_t)sndcnt);
+}
+
+/* RFC 8985 §6.2 step 5 on an ACK or the reorder timer: mark lost by
+ * time, arm the reorder timer for what may become lost. */
+static uint32_t rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now)
+{
+    if (!sk_rack_on(t))
+        return 0;
+    uint64_t wait;
+    uint32_t n = sk_rack_detect(e, t, una, now, &wait);
+    if (wait > 0) {
+        t->rtb->timer_is_reo = true;
+        sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, now + wait);
+    } else if (t->rtb->timer_is_reo) { /* nothing left to wait for */
+        t->rtb->timer_is_reo = false;
+        sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
+    }
+    return n;
+}
+
+static void sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now)
+{
+    if ((t->flags & SK_TF_IN_RECOVERY) && ra->facts != NULL && sk_seq_ge(ra->ack, t->recover)) {
+        /* (A) the end of recovery: RFC 6937 cwnd = ssthresh */
+        sk_cc_prr_exit(t, ra->facts);
+        t->flags &= ~(uint32_t)(SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY);
+        t->dupacks = 0;
+        if (sk_rack_on(t))
+            sk_rack_recovery_done(t);
+        return;
+    }
+    uint32_t rack_lost = rack_detect(e, t, ra->ack, now);
+    if (t->flags & SK_TF_IN_RECOVERY) {
+        prr_on_ack(t, ra, false); /* (B) and (C) */
+        sk_tcb_mark_output(e, t);
+        return;
+    }
+    if (ra->facts != NULL) {
+        t->dupacks = 0;
+        sk_cc_on_ack(t, ra->facts);
+    }
+    /* RFC 6675 §5 (1)-(3) on a duplicate ACK; RACK's marks on any ACK */
+    sk_rec_hole h[SK_RSET_CAP];
+    uint32_t nh = sk_rec_holes(t, ra->ack, h);
+    bool lost = ra->facts == NULL && nh > 0 && sk_seq_eq(h[0].start, ra->ack) && h[0].lost;
+    bool three = ra->facts == NULL && t->dupacks >= SK_DUPTHRESH;
+    if ((three || lost || rack_lost > 0) && sack_may_enter(t, ra->ack)) {
+        sack_enter(e, t, ra->ack, now); /* (4) */
+        prr_on_ack(t, ra, true);
+    }
+    if (ra->facts == NULL || (t->flags & SK_TF_IN_RECOVERY))
+        sk_tcb_mark_output(e, t); /* (3) Limited Transmit, or (4.3)-(4.5) */
+}
+
+void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (!sk_rack_on(t))
+        return;
+    sk_rtb *r = t->rtb;
+    if (!r->timer_is_reo) {
+        r->tlp_probe_due = true; /* §7.3: output sends the probe */
+        sk_tcb_mark_output(e, t);
+        return;
+    }
+    r->timer_is_reo = false;
+    uint32_t n = rack_detect(e, t, t->snd_una, now);
+    if (n == 0)
+        return;
+    sk_rec_ack ra = {.ack = t->snd_una};
+    if (!(t->flags & SK_TF_IN_RECOVERY)) {
+        if (!sack_may_enter(t, t->snd_una))
+            return;
+        sack_enter(e, t, t->snd_una, now);
+        prr_on_ack(t, &ra, true);
+    }
+    sk_tcb_mark_output(e, t);
+}
+
+void sk_rec_after_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    sk_tlp_arm(e, t, now);
+}
+
+/* ---- NewReno, RFC 6582 §3.2 ---- */
+
+static void newreno_dup_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
+{
+    if (t->flags & SK_TF_IN_RECOVERY) {
+        sk_cc_dupack_in_recovery(t); /* step 4: inflate for each further dup ACK */
+        sk_tcb_mark_output(e, t);
+        return;
+    }
+    if (t->dupacks < SK_DUPTHRESH) {
+        sk_tcb_mark_output(e, t); /* Limited Transmit (RFC 3042) */
+        return;
+    }
+    if (t->dupacks != SK_DUPTHRESH || !ack_beyond_recover(t, ack))
+        return;
+    /* step 2: enter fast retransmit / fast recovery */
+    sk_cc_enter_recovery(t, now);
+    t->recover = t->snd_max;
+    t->flags |= SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE;
+    sk_tcb_set_rexmit_cause(t, SK_REXMIT_FAST);
+    e->stats.fast_retransmits++;
+    sk_tcb_mark_output(e, t);
+}
+
+/* Steps 3 (full ACK) and 5 (partial ACK). */
+static void newreno_new_ack(sk_tcb *t, const sk_cc_ack *a)
+{
+    if (!(t->flags & SK_TF_IN_RECOVERY)) {
+        t->dupacks = 0;
+        sk_cc_on_ack(t, a);
+        return;
+    }
+    if (sk_seq_ge(a->ack, t->recover)) {
+        sk_cc_recovery_exit(t, a);
+        t->flags &= ~(uint32_t)SK_TF_IN_RECOVERY;
+        t->dupacks = 0;
+        return;
+    }
+    /* partial ACK: retransmit the next hole at once */
+    t->flags |= SK_TF_REXMIT_ONE;
+    sk_tcb_set_rexmit_cause(t, SK_REXMIT_PARTIAL_ACK);
+    sk_cc_partial_ack(t, a->acked);
+}
+
+/* ---- the interface ---- */
+
+void sk_rec_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now)
+{
+    if (ra->dup) {
+        e->stats.dup_acks_in++;
+        t->dupacks++;
+    }
+    if (ra->facts != NULL)
+        t->lt_bytes = 0;
+    bool sack = (t->flags & SK_TF_SACK_OK) && t->rtb != NULL &&
+                (!(t->flags & SK_TF_IN_RECOVERY) || sack_recovering(t));
+    if (sack)
+        sack_on_ack(e, t, ra, now);
+    else if (ra->facts != NULL)
+        newreno_new_ack(t, ra->facts);
+    else if (ra->dup)
+        newreno_dup_ack(e, t, ra->ack, now);
+    if (ra->facts != NULL && !(t->flags & SK_TF_IN_RECOVERY) && ack_beyond_recover(t, ra->ack))
+        t->recover = sk_seq_add(ra->ack, (uint32_t)0 - 1u); /* same verdicts, never stale */
+}
+
+/* RFC 6298 §5.4-5.7 took over: leave recovery; RFC 6582 §4: no fast
+ * retransmit below SND.MAX. RFC 2018 §8 (the peer may renege): the SACK
+ * scoreboard is discarded; data stays until cumulatively acknowledged. */
+void sk_rec_on_timeout(sk_tcp_env *e, sk_tcb *t)
+{
+    t->flags &= ~(uint32_t)(SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY | SK_TF_REXMIT_ONE);
+    t->dupacks = 0;
+    t->recover = t->snd_max;
+    sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
+    if (t->rtb != NULL) {
+        sk_rset_init(&t->rtb->sacked);
+        for (uint32_t i = 0; i < t->rtb->n; i++) /* RACK's marks go with it */
+            t->rtb->ent[i].marks &= (uint8_t)~(SK_RTB_SACKED | SK_RTB_LOST);
+        t->rtb->tlp_pending = false;
+        t->rtb->tlp_probe_due = false;
+        t->rtb->timer_is_reo = false;
+    }
+}
+
+/* Is there new data (or our FIN) to send, and room in the peer's window?
+ * NextSeg rule (2). */
+static bool new_data_waits(const sk_tcb *t)
+{
+    uint32_t queued = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t sent = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
+    bool fin = (t->flags & SK_TF_FIN_QUEUED) && !(t->flags & SK_TF_FIN_SENT);
+    return (sent < queued || fin) && sk_seq_len(t->snd_una, t->snd_nxt) < t->snd_wnd;
+}
+
+/* RFC 6675 §4 NextSeg, rules (1) and (3) (rule (2), new data, is the
+ * ordinary output path, limited by sk_rec_new_data_room; rule (4), the
+ * rescue retransmission, is not implemented). */
+static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
+{
+    uint32_t pipe = sk_rec_pipe(t, t->snd_una);
+    if (pipe >= t->cwnd)
+        return false;
+    uint32_t room = t->cwnd - pipe;
+    sk_rec_hole h[SK_RSET_CAP];
+    uint32_t nh = sk_rec_holes(t, t->snd_una, h);
+    sk_seq from = sk_seq_max(t->rtb->high_rxt, t->snd_una);
+    bool waits = new_data_waits(t);
+    const sk_rtb_ent *again;
+    if (sk_rack_on(t) && lost_rexmit_bytes(t, t->snd_una, &again) > 0) {
+        sk_seq a = sk_seq_max(again->seq, t->snd_una);
+        uint32_t len = sk_seq_len(a, again->end);
+        len = len < budget ? len : budget;
+        if (len > room)
+            return false;
+        s->seq = a;
+        s->max = len;
+        s->cause = SK_REXMIT_RACK;
+        return true;
+    }
+    for (int rule = 1; rule <= 3; rule += 2) {
+        if (rule == 3 && waits)
+            return false; /* rule (2) first */
+        for (uint32_t i = 0; i < nh; i++) {
+            sk_seq a = sk_seq_max(h[i].start, from);
+            if (!sk_seq_lt(a, h[i].end) || (rule == 1 && !h[i].lost))
+                continue;
+            uint32_t len = sk_seq_len(a, h[i].end);
+            if (len > budget)
+                len = budget;
+            if (len > room)
+                return false;
+            s->seq = a;
+            s->max = len;
+            s->cause = h[i].rack ? SK_REXMIT_RACK : SK_REXMIT_SACK;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s)
+{
+    if (sack_recovering(t) && t->rtb != NULL)
+        return sack_next(t, budget, s);
+    if (!(t->flags & SK_TF_REXMIT_ONE))
+        return false;
+    t->flags &= ~(uint32_t)SK_TF_REXMIT_ONE;
+    s->seq = t->snd_una;
+    s->max = budget;
+    s->cause = (enum sk_rexmit_cause)t->rexmit_cause;
+    return true;
+}
+
+bool sk_rec_new_data_room(const sk_tcb *t, uint32_t *room)
+{
+    if (!sack_recovering(t))
+        return false;
+    uint32_t pipe = sk_rec_pipe(t, t->snd_una);
+    *room = t->cwnd > pipe ? t->cwnd - pipe : 0;
+    return true;
+}
+
+void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n)
+{
+    if (!sack_recovering(t) || t->rtb == NULL || n == 0)
+        return;
+    t->rtb->prr_out += n; /* RFC 6937: prr_out += (data sent) */
+    sk_seq end = sk_seq_add(seq, n);
+    if (sk_seq_lt(seq, t->snd_max) && sk_seq_gt(end, t->rtb->high_rxt)) /* (C.2) */
+        t->rtb->high_rxt = sk_seq_min(end, t->snd_max);
+}

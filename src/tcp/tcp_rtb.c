@@ -1,0 +1,165 @@
+/* The record of what was sent; see tcp_rtb.h. Linear scans over at most
+ * SK_RTB_CAP ranges. */
+#include "tcp/tcp_rtb.h"
+
+#include "base/skassert.h"
+
+#include <string.h>
+
+void sk_rtb_init(sk_rtb *r)
+{
+    memset(r, 0, sizeof *r);
+    sk_rset_init(&r->sacked);
+    r->reo_wnd_mult = 1;
+}
+
+static bool same_kind(const sk_rtb_ent *a, const sk_rtb_ent *b)
+{
+    return a->marks == b->marks && a->xmits == b->xmits;
+}
+
+/* Record full: merge the first pair of touching neighbours with the same
+ * marks and count, keeping the later send time (RACK then judges the pair
+ * by its newest byte, which never calls a delivered byte lost early). A
+ * junction within [lo, hi] is kept: it is a split the caller just made. */
+static bool compact(sk_rtb *r, sk_seq lo, sk_seq hi)
+{
+    for (uint32_t i = 0; i + 1 < r->n; i++) {
+        sk_rtb_ent *a = &r->ent[i], *b = &r->ent[i + 1];
+        bool kept = sk_seq_le(lo, a->end) && sk_seq_le(a->end, hi);
+        if (!kept && sk_seq_eq(a->end, b->seq) && same_kind(a, b)) {
+            a->end = b->end;
+            a->sent = a->sent > b->sent ? a->sent : b->sent;
+            memmove(b, b + 1, (size_t)(r->n - i - 2) * sizeof *b);
+            r->n--;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int holder(const sk_rtb *r, sk_seq s)
+{
+    for (uint32_t i = 0; i < r->n; i++)
+        if (sk_seq_lt(r->ent[i].seq, s) && sk_seq_lt(s, r->ent[i].end))
+            return (int)i;
+    return -1;
+}
+
+/* Split the range holding `s` strictly inside so that one starts at `s`;
+ * false when the record is full and nothing outside [lo, hi] could merge. */
+static bool split_at(sk_rtb *r, sk_seq s, sk_seq lo, sk_seq hi)
+{
+    int i = holder(r, s);
+    if (i < 0)
+        return true;
+    if (r->n == SK_RTB_CAP) {
+        if (!compact(r, lo, hi))
+            return false;
+        i = holder(r, s);
+        if (i < 0)
+            return true;
+    }
+    memmove(&r->ent[i + 1], &r->ent[i], (size_t)(r->n - (uint32_t)i) * sizeof r->ent[0]);
+    r->n++;
+    r->ent[i].end = s;
+    r->ent[i + 1].seq = s;
+    return true;
+}
+
+/* New data at the tail: grow the last range when it was sent at the same
+ * time with the same marks, else append (compacting when full, else grow
+ * the last range anyway: coarser). */
+static bool append(sk_rtb *r, sk_seq seq, sk_seq end, sk_time now)
+{
+    sk_rtb_ent *last = r->n > 0 ? &r->ent[r->n - 1] : NULL;
+    if (last != NULL && sk_seq_eq(last->end, seq) && last->sent == now && last->xmits == 1 &&
+        last->marks == 0) {
+        last->end = end;
+        return true;
+    }
+    if (r->n == SK_RTB_CAP && !compact(r, seq, seq)) {
+        last = &r->ent[r->n - 1];
+        last->end = end;
+        last->sent = now;
+        return false;
+    }
+    sk_rtb_ent *x = &r->ent[r->n++];
+    x->seq = seq;
+    x->end = end;
+    x->sent = now;
+    x->xmits = 1;
+    x->marks = 0;
+    return true;
+}
+
+bool sk_rtb_sent(sk_rtb *r, sk_seq seq, sk_seq end, sk_time now)
+{
+    if (!sk_seq_lt(seq, end))
+        return true;
+    bool exact = true;
+    sk_seq tail = r->n > 0 ? r->ent[r->n - 1].end : seq;
+    if (r->n == 0 || sk_seq_ge(seq, tail))
+        return append(r, seq, end, now);
+    /* a retransmission of [seq, min(end, tail)), new data past the tail */
+    sk_seq rend = sk_seq_min(end, tail);
+    exact = split_at(r, seq, seq, rend) && exact;
+    exact = split_at(r, rend, seq, rend) && exact;
+    for (uint32_t i = 0; i < r->n; i++) {
+        sk_rtb_ent *x = &r->ent[i];
+        if (sk_seq_le(x->end, seq) || sk_seq_ge(x->seq, rend))
+            continue;
+        if (x->xmits < UINT8_MAX)
+            x->xmits++;
+        x->sent = now;
+        x->marks = SK_RTB_REXMIT;
+    }
+    if (sk_seq_gt(end, tail))
+        exact = append(r, tail, end, now) && exact;
+    return exact;
+}
+
+void sk_rtb_acked(sk_rtb *r, sk_seq una)
+{
+    uint32_t k = 0;
+    while (k < r->n && sk_seq_le(r->ent[k].end, una))
+        k++;
+    if (k > 0) {
+        memmove(&r->ent[0], &r->ent[k], (size_t)(r->n - k) * sizeof r->ent[0]);
+        r->n = (uint8_t)(r->n - k);
+    }
+    if (r->n > 0 && sk_seq_lt(r->ent[0].seq, una))
+        r->ent[0].seq = una;
+    sk_rset_remove_below(&r->sacked, una);
+}
+
+bool sk_rtb_sack(sk_rtb *r, sk_seq l, sk_seq right)
+{
+    return sk_rset_insert(&r->sacked, l, right);
+}
+
+uint32_t sk_rtb_sacked_above(const sk_rtb *r, sk_seq from)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < sk_rset_count(&r->sacked); i++) {
+        const sk_range *x = sk_rset_at(&r->sacked, i);
+        if (sk_seq_le(x->end, from))
+            continue;
+        n += sk_seq_len(sk_seq_max(x->start, from), x->end);
+    }
+    return n;
+}
+
+const sk_rtb_ent *sk_rtb_find(const sk_rtb *r, sk_seq s)
+{
+    for (uint32_t i = 0; i < r->n; i++)
+        if (sk_seq_in(s, r->ent[i].seq, r->ent[i].end))
+            return &r->ent[i];
+    return NULL;
+}
+
+void sk_rtb_split(sk_rtb *r, sk_seq l, sk_seq right)
+{
+    split_at(r, l, l, right);
+    split_at(r, right, l, right);
+}

@@ -1,0 +1,269 @@
+/* RACK-TLP (RFC 8985, tcp_rack.c) in virtual time, SACK on, MSS 1000,
+ * RTT 10 ms from the handshake (srtt 10000 us, min RTT 10000 us, RTO 1 s):
+ * the probe timeout to the microsecond with several segments and with one
+ * in flight, the probe's content (last segment; new data when the window
+ * allows), a lost tail recovered in two round trips without an RTO, TLP
+ * loss detection (a DSACK of the probe: no loss; none: the loss response),
+ * marking lost by time with the reordering window and the reorder timer
+ * firing for a segment not yet lost, reo_wnd growing after a DSACK. */
+#include "sk_test.h"
+#include "tcp_script.h"
+
+#include "api/stack_impl.h"
+
+static sk_tcb *open_rack(ts_script *ts, const char *cc)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.congestion_control = cc;
+    cfg.initial_window_segments = 10;
+    cfg.sack = true;
+    cfg.rack_tlp = true;
+    ts_init(ts, &cfg);
+    ts->peer_mss = 1000;
+    ts->peer_sack = true;
+    SK_CHECK(ts_open_active(ts, 0, TS_MS(10)));
+    sk_tcb *t = sk_stack_tcb(ts->s, ts->sock);
+    SK_CHECK(t->flags & SK_TF_RACK);
+    SK_CHECK_EQ(t->srtt, 10000u);
+    return t;
+}
+
+static void expect_data(ts_script *ts, sk_time_us t, uint32_t seq, uint32_t len, int line)
+{
+    ts_expect_(ts, __FILE__, line, t, (ts_seg){.flags = TS_A, .seq = seq, .ack = 5001, .len = len});
+}
+
+static void send_segs(ts_script *ts, sk_time_us t, uint32_t segs, size_t queued)
+{
+    SK_CHECK_EQ_I(ts_send(ts, t, queued), (ptrdiff_t)queued);
+    for (uint32_t i = 0; i < segs; i++)
+        expect_data(ts, t, 1001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(ts, t);
+}
+
+#define ACKS(ts, t, a, n, ...)                                                                    \
+    TS_INJECT((ts), (t), .flags = TS_A, .seq = 5001, .ack = (a), TS_SACK((n), __VA_ARGS__))
+#define ACK(ts, t, a) TS_INJECT((ts), (t), .flags = TS_A, .seq = 5001, .ack = (a))
+
+/* §7.2: PTO = 2 SRTT with several segments in flight; the probe is the
+ * last segment when no new data waits (§7.3). Without RACK-TLP the same
+ * tail waits for the RTO. */
+static void test_pto_several_segments(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 4, 4000);
+    SK_CHECK_EQ(t->timer[SK_TIMER_RECOVERY], TS_SEC(1) + 20000u);
+    TS_NOTHING(&ts, TS_SEC(1) + 19999u);
+    expect_data(&ts, TS_SEC(1) + 20000u, 4001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(1) + 20000u);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->tlp_probes, 1u);
+    /* one probe per episode: nothing more until the RTO, restarted by the
+     * probe (1 s after it) */
+    TS_NOTHING(&ts, TS_SEC(1) + 1019999u);
+    expect_data(&ts, TS_SEC(1) + 1020000u, 1001, 1000, __LINE__);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+/* With one segment in flight the PTO adds the worst-case delayed ACK
+ * (200 ms): 2 x 10 ms + 200 ms. */
+static void test_pto_one_segment(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 1, 1000);
+    SK_CHECK_EQ(t->timer[SK_TIMER_RECOVERY], TS_SEC(1) + 220000u);
+    TS_NOTHING(&ts, TS_SEC(1) + 219999u);
+    expect_data(&ts, TS_SEC(1) + 220000u, 1001, 1000, __LINE__);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+/* §7.3: when new data waits and the peer's window has room, the probe is
+ * new data (cwnd is full: 10 segments of 12 went). */
+static void test_probe_sends_new_data(void)
+{
+    ts_script ts;
+    open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 10, 12000);
+    expect_data(&ts, TS_SEC(1) + 20000u, 11001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(1) + 20000u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+/* The last two of four segments are lost. The ACK of the first two
+ * restarts the PTO (at 1.010 s: 1.030 s); the probe resends 4001; its ACK
+ * SACKs it, RACK sees 3001 (sent at 1.000 s) sent before the probe that
+ * was delivered, and older than RACK.rtt + reo_wnd: lost, recovered at
+ * once. Two round trips after the loss, no RTO. */
+static void test_lost_tail_two_round_trips(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 4, 4000);
+    ACK(&ts, TS_MS(1010), 3001);
+    SK_CHECK_EQ(t->timer[SK_TIMER_RECOVERY], TS_MS(1030));
+    TS_NOTHING(&ts, TS_MS(1030) - 1);
+    expect_data(&ts, TS_MS(1030), 4001, 1000, __LINE__);
+    ACKS(&ts, TS_MS(1040), 3001, 1, {4001, 5001});
+    expect_data(&ts, TS_MS(1040), 3001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1040));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_marks, 1u);
+    ACK(&ts, TS_MS(1050), 5001);
+    SK_CHECK(!(t->flags & SK_TF_IN_RECOVERY));
+    const sk_stats *st = sk_stack_stats(ts.s);
+    SK_CHECK_EQ(st->timeouts, 0u);
+    SK_CHECK_EQ(st->retransmits, 2u);
+    SK_CHECK_EQ(st->tlp_losses, 1u);
+    TS_NOTHING(&ts, TS_SEC(10));
+    ts_free(&ts);
+}
+
+/* §7.4: the probe resent the last segment. A DSACK of it says the
+ * original had arrived (only the ACKs were lost): no congestion response.
+ * Without one, the probe repaired a loss: ssthresh and cwnd go down. */
+static void test_tlp_loss_detection(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 4, 4000);
+    uint32_t cwnd = t->cwnd;
+    expect_data(&ts, TS_MS(1020), 4001, 1000, __LINE__);
+    ACKS(&ts, TS_MS(1030), 5001, 1, {4001, 5001}); /* DSACK */
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->tlp_losses, 0u);
+    SK_CHECK(t->cwnd >= cwnd);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+
+    t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 4, 4000);
+    ACK(&ts, TS_MS(1010), 4001); /* the last segment is lost */
+    expect_data(&ts, TS_MS(1030) + 200000u, 4001, 1000, __LINE__); /* one segment: +200 ms */
+    ACK(&ts, TS_MS(1240), 5001);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->tlp_losses, 1u);
+    /* NewReno's response to loss: ssthresh = max(FlightSize / 2, 2 SMSS) */
+    SK_CHECK_EQ(t->ssthresh, 2000u);
+    SK_CHECK_EQ(t->cwnd, 2000u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+/* §6.2 step 5: 1001 is late (reordered). The SACK of 2001 at 1.010 s
+ * delivers a range sent at the same time with a higher sequence; 1001 is
+ * lost only at 1.000 + RACK.rtt (10 ms) + reo_wnd (min RTT / 4 = 2.5 ms):
+ * the reorder timer fires at 1.0125 s, before any third duplicate ACK. If
+ * 1001 arrives first, nothing is retransmitted. */
+static void test_rack_reorder_timer(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 4, 4000);
+    ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 3001});
+    SK_CHECK_EQ(sk_rack_reo_wnd(t), 2500u);
+    SK_CHECK_EQ(t->timer[SK_TIMER_RECOVERY], TS_SEC(1) + 12500u);
+    TS_NOTHING(&ts, TS_SEC(1) + 12499u);
+    expect_data(&ts, TS_SEC(1) + 12500u, 1001, 1000, __LINE__);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_marks, 1u);
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+
+    t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 4, 4000);
+    ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 3001});
+    ACKS(&ts, TS_MS(1011), 3001, 0, {0, 0}); /* 1001 arrived: reordering */
+    TS_NOTHING(&ts, TS_SEC(1) + 12500u);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_marks, 0u);
+    SK_CHECK(t->rtb->reordering_seen);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+/* §6.2 step 4: a DSACK doubles reo_wnd (mult 2: 5000 us) once per round
+ * trip; a second DSACK in the same round does not grow it further. */
+static void test_reo_wnd_grows_after_dsack(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 4, 4000);
+    ACK(&ts, TS_MS(1010), 2001);
+    SK_CHECK_EQ(sk_rack_reo_wnd(t), 2500u);
+    ACKS(&ts, TS_MS(1011), 3001, 1, {1001, 2001});
+    SK_CHECK_EQ(sk_rack_reo_wnd(t), 5000u);
+    ACKS(&ts, TS_MS(1012), 4001, 1, {1001, 2001});
+    SK_CHECK_EQ(sk_rack_reo_wnd(t), 5000u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+/* §6.2: RACK finds a lost retransmission: 1001 is resent at 1.010 s and
+ * lost again; new data sent at 1.011 s is SACKed at 1.021 s, so the
+ * retransmission (older by more than RACK.rtt, reo_wnd 0 in recovery) is
+ * lost too and goes again at once, although it lies below HighRxt where
+ * RFC 6675's NextSeg never looks (it would send new data 15001 instead). */
+static void test_rack_lost_retransmission(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 10, 20000);
+    ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 5001});
+    SK_CHECK_EQ(t->cwnd, 7500u); /* ceil(3000 * 5000 / 10000) = 1500 over pipe 6000 */
+    expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1010));
+    ACKS(&ts, TS_MS(1011), 1001, 1, {2001, 11001});
+    for (uint32_t i = 0; i < 4; i++) /* PRR-SSRB: 4000 of new data */
+        expect_data(&ts, TS_MS(1011), 11001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1011));
+    ACKS(&ts, TS_MS(1021), 1001, 1, {2001, 12001});
+    expect_data(&ts, TS_MS(1021), 1001, 1000, __LINE__);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->retransmits_by_cause[SK_REXMIT_RACK], 1u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+/* Every retransmission says why (sk_stats.retransmits_by_cause, the
+ * trace's cause): the probe is TLP, the hole RACK's time rule found is
+ * RACK, a hole RFC 6675's IsLost found is SACK. */
+static void test_cause_per_retransmission(void)
+{
+    ts_script ts;
+    open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 4, 4000);
+    ACK(&ts, TS_MS(1010), 3001);
+    expect_data(&ts, TS_MS(1030), 4001, 1000, __LINE__);
+    ACKS(&ts, TS_MS(1040), 3001, 1, {4001, 5001});
+    expect_data(&ts, TS_MS(1040), 3001, 1000, __LINE__);
+    const sk_stats *st = sk_stack_stats(ts.s);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_TLP], 1u);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_RACK], 1u);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_SACK], 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+
+    open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 5, 5000);
+    ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 5001}); /* IsLost(1001): 3000 bytes above */
+    expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
+    st = sk_stack_stats(ts.s);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_SACK], 1u);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_RACK], 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+int main(void)
+{
+    SK_RUN(test_pto_several_segments);
+    SK_RUN(test_pto_one_segment);
+    SK_RUN(test_probe_sends_new_data);
+    SK_RUN(test_lost_tail_two_round_trips);
+    SK_RUN(test_tlp_loss_detection);
+    SK_RUN(test_rack_reorder_timer);
+    SK_RUN(test_reo_wnd_grows_after_dsack);
+    SK_RUN(test_cause_per_retransmission);
+    SK_RUN(test_rack_lost_retransmission);
+    return sk_test_finish();
+}
