@@ -546,6 +546,13 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
 
 static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
+    /* The FIN ends the peer's stream (RFC 9293 §3.10.7.4 eighth): bytes
+     * held out of order beyond it can never be delivered; a range left
+     * there would start at the new RCV.NXT and read as deliverable */
+    if (sk_rset_count(&t->reass) > 0) {
+        drop(e, t, SK_DROP_TCP_DATA_AFTER_FIN, now);
+        sk_rset_init(&t->reass);
+    }
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, 1);
     t->flags |= SK_TF_FIN_RCVD;
     t->flags &= ~(uint32_t)SK_TF_OOO_FIN;

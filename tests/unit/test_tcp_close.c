@@ -311,6 +311,33 @@ static void test_data_after_out_of_order_fin(void)
     ts_free(&ts);
 }
 
+/* Data held out of order past the point where the FIN then arrives in
+ * order (RFC 9293 §3.10.7.4 eighth: the FIN ends the stream): the held
+ * bytes can never be delivered and are discarded with the FIN; a range left
+ * behind would start at the new RCV.NXT (found by fuzz_stack,
+ * regress-data-beyond-in-order-fin). */
+static void test_held_data_beyond_in_order_fin(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5002, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_FA, .seq = 5001, .ack = 1001);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1001, .ack = 5002);
+    TS_NOTHING(&ts, TS_MS(11));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSE_WAIT);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_DATA_AFTER_FIN), 1);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(12), 1000), 0); /* end of stream, nothing else */
+    /* the held bytes again: text in CLOSE-WAIT is ignored (RFC 9293
+     * §3.10.7.4 seventh) and counted */
+    TS_INJECT(&ts, TS_MS(13), .flags = TS_A, .seq = 5002, .ack = 1001, .len = 100);
+    TS_NOTHING(&ts, TS_MS(13));
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_DATA_AFTER_FIN), 2);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(14), 1000), 0);
+    ts_free(&ts);
+}
+
 /* A retransmission that overlaps RCV.NXT and carries the FIN (RFC 9293
  * §3.10.7.4: trim the old part, take the rest, then the FIN). */
 static void test_fin_on_partly_old_segment(void)
@@ -452,6 +479,7 @@ int main(void)
     SK_RUN(test_orphan_fin_wait_2_times_out);
     SK_RUN(test_close_sends_data_then_fin);
     SK_RUN(test_data_after_out_of_order_fin);
+    SK_RUN(test_held_data_beyond_in_order_fin);
     SK_RUN(test_fin_on_partly_old_segment);
     SK_RUN(test_ack_beyond_snd_nxt_while_closing);
     SK_RUN(test_time_wait_reopened_by_new_syn);
