@@ -29,9 +29,10 @@
 #   TLP TCPLossProbes, SP TCPSpuriousRTOs, DS TCPDSACKRecv (each a sign of a
 #   spurious retransmission), RS Tcp.RetransSegs.
 #   synack (s-send; `synack connect --stats`): RS retransmissions,
-#   FR fast retransmissions, TO timeouts, TLP tail loss probes (from the
-#   "by cause" line, "-" when this synack does not print it); no spurious-
-#   retransmission count yet (SP -).
+#   FR fast retransmissions, TO timeouts, TLP tail loss probes sent (new
+#   data or the last segment), SR SACK recoveries, SP spurious timeouts and
+#   fast retransmits undone (the "recovery" and "spurious" lines; "-" when
+#   this synack does not print them).
 #
 # Cells (CELLS, space separated RTT_MS:LOSS, LOSS a percentage or `ge`):
 # default the full matrix, RTT 20 and 100 ms x loss 0 0.5 1 3 5 10 %, and
@@ -196,10 +197,19 @@ record_synack_counters() {
     record "RS.$2.$1" "$(sed -n 's/.*retransmissions \([0-9]*\).*/\1/p' <<<"$line")"
     record "FR.$2.$1" "$(sed -n 's/.*fast \([0-9]*\).*/\1/p' <<<"$line")"
     record "TO.$2.$1" "$(sed -n 's/.*timeouts \([0-9]*\).*/\1/p' <<<"$line")"
-    # by cause, when this synack prints it: tail loss probes
-    line=$(grep -m1 '^stats: retransmissions by cause:' "$3")
-    if grep -q ' tlp [0-9]' <<<"$line"; then
-        record "TLP.$2.$1" "$(sed -n 's/.* tlp \([0-9]*\).*/\1/p' <<<"$line")"
+    # tail loss probes (new data or the last segment) and spurious
+    # retransmissions undone, when this synack prints them
+    line=$(grep -m1 '^stats: recovery:' "$3")
+    if [ -n "$line" ]; then
+        record "TLP.$2.$1" "$(sed -n 's/.*tail loss probes \([0-9]*\).*/\1/p' <<<"$line")"
+        record "SR.$2.$1" "$(sed -n 's/.*SACK recoveries \([0-9]*\).*/\1/p' <<<"$line")"
+    fi
+    line=$(grep -m1 '^stats: spurious retransmissions undone:' "$3")
+    if [ -n "$line" ]; then
+        local rto fr
+        rto=$(sed -n 's/.*timeouts \([0-9]*\),.*/\1/p' <<<"$line")
+        fr=$(sed -n 's/.*fast retransmits \([0-9]*\).*/\1/p' <<<"$line")
+        record "SP.$2.$1" "$((rto + fr))"
     fi
 }
 
@@ -343,7 +353,7 @@ linkc() { echo "$(med "in.$1.$2")/$(med "lost.$1.$2")/$(med "qd.$1.$2")"; }
 for cell in $CELLS; do
     echo "| $(label "$cell") | $(counters "$cell" linux TO FR SR TLP SP DS RS) |" \
         "$(counters "$cell" s-recv TO FR SR TLP SP DS RS) |" \
-        "$(counters "$cell" s-send TO FR RS TLP), SP - |" \
+        "$(counters "$cell" s-send TO FR SR TLP SP RS) |" \
         "$(linkc "$cell" linux); $(linkc "$cell" s-recv); $(linkc "$cell" s-send) |"
 done
 echo

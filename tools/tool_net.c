@@ -316,6 +316,11 @@ static void print_stats(tool_net *n)
     fprintf(f, "stats: spurious retransmissions undone: timeouts %llu, fast retransmits %llu\n",
             (unsigned long long)s->spurious_rtos,
             (unsigned long long)s->spurious_fast_retransmits);
+    fprintf(f, "stats: recovery: SACK recoveries %llu, RACK marks %llu, tail loss probes %llu "
+            "(repaired a loss %llu), scoreboard full %llu, record coarse %llu\n",
+            (unsigned long long)s->sack_recoveries, (unsigned long long)s->rack_marks,
+            (unsigned long long)s->tlp_probes, (unsigned long long)s->tlp_losses,
+            (unsigned long long)s->sack_scoreboard_full, (unsigned long long)s->rtb_coarse);
     fprintf(f, "stats: opens active %llu passive %llu, established %llu, resets in %llu out "
             "%llu, challenge ACKs %llu, connection timeouts %llu\n",
             (unsigned long long)s->active_opens, (unsigned long long)s->passive_opens,
