@@ -35,11 +35,10 @@ static void seg_options(const sk_tcb *t, sk_time now, sk_tcp_opts *o)
  * segment's own TCP options (RFC 9293 §3.7.1: Eff.snd.MSS counts TCP
  * options against the MSS, which assumed a bare 20-byte header). The one
  * place the output path sizes a segment. */
-static uint32_t seg_budget(const sk_tcb *t, sk_time now)
+static uint32_t seg_budget(const sk_tcb *t, sk_time now, sk_tcp_opts *o)
 {
-    sk_tcp_opts o;
-    seg_options(t, now, &o);
-    size_t ol = sk_tcp_opts_len(&o);
+    seg_options(t, now, o);
+    size_t ol = sk_tcp_opts_len(o);
     SK_ASSERT(ol < t->snd_mss); /* snd_mss >= 64, options <= 40 */
     return t->snd_mss - (uint32_t)ol;
 }
@@ -63,11 +62,16 @@ uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t)
 }
 
 /* Fill the ACK and window part of a header for t, and a non-SYN
- * segment's options (output_syn sets a SYN's). */
-static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h, sk_time now)
+ * segment's options (output_syn sets a SYN's): `opts` when the caller
+ * already built them to size the segment (seg_budget), else built here. */
+static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h, const sk_tcp_opts *opts,
+                            sk_time now)
 {
     if (!(h->flags & SK_TCP_SYN)) {
-        seg_options(t, now, &h->opts);
+        if (opts != NULL)
+            h->opts = *opts;
+        else
+            seg_options(t, now, &h->opts);
         sk_sack_sent(e, t, &h->opts);
     }
     uint32_t win = sk_tcp_rcv_window(e, t);
@@ -202,7 +206,7 @@ static bool output_syn(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         out->hdr.opts.ts_val = sk_ts_now(t, now);
         out->hdr.opts.ts_ecr = synack ? t->ts_recent : 0; /* §3.2: TSecr 0 on a SYN */
     }
-    sk_tcp_fill_ack(e, t, &out->hdr, now);
+    sk_tcp_fill_ack(e, t, &out->hdr, NULL, now);
     t->snd_nxt = sk_seq_add(t->iss, 1);
     account_sent(e, t, out, 1, now, SK_REXMIT_SYN);
     return true;
@@ -226,7 +230,7 @@ static sk_seq ack_seq(const sk_tcb *t)
 static bool output_pure_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now, sk_seg_out *out)
 {
     seg_init(t, out, seq, 0);
-    sk_tcp_fill_ack(e, t, &out->hdr, now);
+    sk_tcp_fill_ack(e, t, &out->hdr, NULL, now);
     return true;
 }
 
@@ -254,9 +258,10 @@ static bool output_owed_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now, s
     return true;
 }
 
-/* Build a data (and/or FIN) segment at `seq` with `len` payload bytes. */
+/* Build a data (and/or FIN) segment at `seq` with `len` payload bytes;
+ * `opts`: the options seg_budget sized it with (NULL: build them). */
 static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, uint32_t len,
-                       bool fin, sk_time now)
+                       bool fin, const sk_tcp_opts *opts, sk_time now)
 {
     uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, seq);
@@ -267,7 +272,7 @@ static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, ui
         out->hdr.flags |= SK_TCP_PSH;
     if (fin)
         t->flags |= SK_TF_FIN_SENT;
-    sk_tcp_fill_ack(e, t, &out->hdr, now);
+    sk_tcp_fill_ack(e, t, &out->hdr, opts, now);
 }
 
 /* The retransmission the recovery module asks for (tcp_recovery.c: fast
@@ -276,7 +281,8 @@ static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, ui
  * unchanged. */
 static bool output_rexmit(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
 {
-    uint32_t budget = seg_budget(t, now);
+    sk_tcp_opts opts;
+    uint32_t budget = seg_budget(t, now, &opts);
     sk_rec_seg s;
     if (!sk_rec_next_rexmit(t, budget, &s))
         return false;
@@ -289,7 +295,7 @@ static bool output_rexmit(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out
                sk_seq_eq(sk_seq_add(s.seq, len), t->snd_fin_seq);
     if (len == 0 && !fin)
         return false;
-    build_data(e, t, out, s.seq, len, fin, now);
+    build_data(e, t, out, s.seq, len, fin, &opts, now);
     account_sent(e, t, out, len + (fin ? 1u : 0u), now, s.cause);
     return true;
 }
@@ -301,7 +307,8 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
 {
     sk_rtb *r = t->rtb;
     r->tlp_probe_due = false;
-    uint32_t budget = seg_budget(t, now);
+    sk_tcp_opts opts;
+    uint32_t budget = seg_budget(t, now, &opts);
     uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
     uint32_t avail = off < data_len ? data_len - off : 0;
@@ -310,7 +317,7 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     if (avail > 0 && rwnd > 0 && sk_seq_eq(t->snd_nxt, t->snd_max)) {
         uint32_t len = avail < budget ? avail : budget;
         len = len < rwnd ? len : rwnd;
-        build_data(e, t, out, t->snd_nxt, len, false, now);
+        build_data(e, t, out, t->snd_nxt, len, false, &opts, now);
         t->snd_nxt = sk_seq_add(t->snd_nxt, len);
         account_sent(e, t, out, len, now, SK_REXMIT_NONE);
         r->tlp_is_retrans = false;
@@ -321,7 +328,7 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         len = len < budget ? len : budget;
         if (len == 0 && !fin)
             return false;
-        build_data(e, t, out, sk_seq_add(dend, (uint32_t)0 - len), len, fin, now);
+        build_data(e, t, out, sk_seq_add(dend, (uint32_t)0 - len), len, fin, &opts, now);
         account_sent(e, t, out, len + (fin ? 1u : 0u), now, SK_REXMIT_TLP);
         r->tlp_is_retrans = true;
     }
@@ -355,7 +362,7 @@ static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t budget, uint32
 static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out, bool fin)
 {
     t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
-    build_data(e, t, out, t->snd_nxt, fin ? 0u : 1u, fin, now);
+    build_data(e, t, out, t->snd_nxt, fin ? 0u : 1u, fin, NULL, now);
     sk_seq end = sk_seq_add(t->snd_nxt, 1);
     if (sk_seq_gt(end, t->snd_max)) {
         t->snd_max = end;
@@ -414,7 +421,8 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         usable = room < rwnd ? room : rwnd;
     }
     uint32_t len = avail < usable ? avail : usable;
-    uint32_t budget = seg_budget(t, now);
+    sk_tcp_opts opts;
+    uint32_t budget = seg_budget(t, now, &opts);
     if (len > budget)
         len = budget;
     /* our FIN follows the queued bytes */
@@ -437,7 +445,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     }
     if (in_flight + len > t->cwnd)
         t->lt_bytes += len; /* sent on Limited Transmit's allowance */
-    build_data(e, t, out, t->snd_nxt, len, fin, now);
+    build_data(e, t, out, t->snd_nxt, len, fin, &opts, now);
     t->snd_nxt = sk_seq_add(t->snd_nxt, len + (fin ? 1u : 0u));
     account_sent(e, t, out, len + (fin ? 1u : 0u), now, (enum sk_rexmit_cause)t->rexmit_cause);
     if (!out->retransmit)
