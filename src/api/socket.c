@@ -38,7 +38,7 @@ static int io_conn(const sk_stack *s, sk_sock sock, sk_tcb **out)
 
 static uint16_t announce_mss(const sk_stack *s, uint16_t want)
 {
-    uint16_t mtu_mss = sk_tcp_mss_from_mtu(s->env.cfg.mtu);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(s->ctx.cfg.mtu);
     return want != 0 && want < mtu_mss ? want : mtu_mss;
 }
 
@@ -56,7 +56,7 @@ int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_soc
         return SK_ENOSPC;
     l->flags = SK_TF_LISTENER | SK_TF_APP_HELD;
     l->state = SK_TCP_LISTEN;
-    l->tuple.laddr = e->cfg.addr;
+    l->tuple.laddr = e->ctx->cfg.addr;
     l->tuple.lport = port;
     l->backlog = (uint16_t)(opts != NULL && opts->backlog > 0 ? opts->backlog : 128);
     l->listen_mss = announce_mss(s, opts != NULL ? opts->mss : 0);
@@ -118,7 +118,7 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     sk_tcp_env *e = &s->env;
     sk_tuple tu;
     memset(&tu, 0, sizeof tu);
-    tu.laddr = e->cfg.addr;
+    tu.laddr = e->ctx->cfg.addr;
     memcpy(tu.raddr.b, remote->addr.b, 4);
     sk_ip4 nexthop;
     if (sk_iface_is_bcast(&s->ifc, tu.raddr) || sk_iface_is_local(&s->ifc, tu.raddr))
@@ -146,7 +146,7 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     t->recover = t->iss;
     sk_tcb_set_state(e, t, SK_TCP_SYN_SENT, now);
     sk_demux_insert(e, t);
-    e->stats.active_opens++;
+    e->ctx->stats.active_opens++;
     sk_tcb_mark_output(e, t);
     *out = sk_tcb_handle(e, t);
     return 0;
@@ -200,7 +200,7 @@ static void maybe_window_update(sk_tcp_env *e, sk_tcb *t)
      * a worthwhile step, as Linux does in tcp_cleanup_rbuf */
     uint32_t grow = win - cur;
     bool blocked = cur < t->adv_mss;
-    if (blocked || grow >= 2u * t->adv_mss || grow >= e->cfg.rcvbuf / 2) {
+    if (blocked || grow >= 2u * t->adv_mss || grow >= e->ctx->cfg.rcvbuf / 2) {
         t->flags |= SK_TF_ACK_NOW;
         sk_tcb_mark_output(e, t);
     }
@@ -293,7 +293,7 @@ int sk_tcp_close(sk_stack *s, sk_time_us now, sk_sock sock)
         sk_tcb_queue_fin(e, t, now);
         break;
     case SK_TCP_FIN_WAIT_2:
-        sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
+        sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->ctx->cfg.time_wait_us));
         break;
     default:
         break;

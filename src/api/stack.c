@@ -119,12 +119,13 @@ int sk_stack_create(const sk_stack_config *cfg, sk_stack **out)
     if (s == NULL)
         return SK_ENOMEM;
     memset(s, 0, sizeof *s);
-    err = sk_tcp_env_init(&s->env, cfg);
+    sk_ctx_init(&s->ctx, cfg);
+    err = sk_tcp_env_init(&s->env, &s->ctx);
     if (err != 0) {
         cfg->alloc.release(cfg->alloc.ctx, s, sizeof *s);
         return err;
     }
-    err = sk_iface_init(&s->ifc, &s->env);
+    err = sk_iface_init(&s->ifc, &s->ctx, &s->env);
     if (err != 0) {
         sk_tcp_env_free(&s->env);
         cfg->alloc.release(cfg->alloc.ctx, s, sizeof *s);
@@ -138,7 +139,7 @@ void sk_stack_destroy(sk_stack *s)
 {
     if (s == NULL)
         return;
-    sk_allocator a = s->env.cfg.alloc;
+    sk_allocator a = s->ctx.cfg.alloc;
     sk_iface_free(&s->ifc);
     sk_tcp_env_free(&s->env);
     a.release(a.ctx, s, sizeof *s);
@@ -146,7 +147,7 @@ void sk_stack_destroy(sk_stack *s)
 
 const sk_stats *sk_stack_stats(const sk_stack *s)
 {
-    return &s->env.stats;
+    return &s->ctx.stats;
 }
 
 /* ---- input ---- */
@@ -157,7 +158,7 @@ void sk_stack_input(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t le
 {
     if (s == NULL || (frame == NULL && len > 0))
         return;
-    s->env.stats.frames_in++;
+    s->ctx.stats.frames_in++;
     sk_tcp_run_timers(&s->env, now);
     sk_iface_input(&s->ifc, now, frame, len);
 }
@@ -173,10 +174,10 @@ static size_t build_frame(sk_stack *s, sk_time now, const sk_tuple *tu, sk_tcp_r
     size_t lh = sk_iface_link_hdr(&s->ifc);
     size_t thl = sk_tcp_hdr_len(h);
     size_t total = SK_IP4_HDR_LEN + thl + h->payload_len;
-    if (total > cap - lh || total > s->env.cfg.mtu) {
+    if (total > cap - lh || total > s->ctx.cfg.mtu) {
         /* the output path sizes every segment to fit (tcp_output.c's
          * segment budget): a frame over the MTU is a bug, never silent */
-        SK_ASSERT(total <= s->env.cfg.mtu);
+        SK_ASSERT(total <= s->ctx.cfg.mtu);
         sk_tcp_count_drop(&s->env, SK_DROP_TCP_OVER_MTU, NULL, now);
         return 0;
     }
@@ -209,7 +210,7 @@ static size_t output_ctl(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
     h.ack = c.ack;
     h.flags = c.flags;
     size_t n = build_frame(s, now, &c.tuple, &h, NULL, 0, buf, cap);
-    e->stats.segs_out++;
+    e->ctx->stats.segs_out++;
     sk_tcp_trace_seg(e, SK_TRACE_SEG_OUT, NULL, &c.tuple, true, &h, now, SK_REXMIT_NONE);
     return n;
 }
@@ -229,7 +230,7 @@ static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, siz
      * segments never exceed the MTU (build_frame asserts and counts). The trace's
      * payload view stays valid: an ARP request overwrites only 42 bytes. */
     size_t n = build_frame(s, now, &t->tuple, &so.hdr, &t->sndbuf, so.data_off, buf, cap);
-    e->stats.segs_out++;
+    e->ctx->stats.segs_out++;
     sk_tcp_trace_seg(e, so.retransmit ? SK_TRACE_RETRANSMIT : SK_TRACE_SEG_OUT, t, &t->tuple,
                      true, &so.hdr, now, so.cause);
     return n;
@@ -237,7 +238,7 @@ static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, siz
 
 size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
 {
-    if (s == NULL || buf == NULL || cap < s->env.cfg.mtu + sk_iface_link_hdr(&s->ifc))
+    if (s == NULL || buf == NULL || cap < s->ctx.cfg.mtu + sk_iface_link_hdr(&s->ifc))
         return 0;
     sk_tcp_env *e = &s->env;
     sk_tcp_run_timers(e, now);
@@ -248,7 +249,7 @@ size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
     while (n == 0 && e->out_list.head != SK_TCB_NONE)
         n = output_conn(s, &e->tcbs[e->out_list.head], now, buf, cap);
     if (n > 0)
-        e->stats.frames_out++;
+        e->ctx->stats.frames_out++;
     return n;
 }
 

@@ -7,8 +7,9 @@
 #include "tcp/tcp_conn.h"
 
 struct sk_stack {
-    sk_tcp_env env;
-    sk_iface ifc; /* link, ARP, IPv4, ICMP (ifc.env == &env) */
+    sk_ctx ctx;     /* configuration, statistics, trace, keys: shared by the layers */
+    sk_tcp_env env; /* TCP (env.ctx == &ctx) */
+    sk_iface ifc;   /* link, ARP, IPv4, ICMP (ifc.ctx == &ctx, ifc.tcp == &env) */
 };
 
 /* The TCB behind a handle, or NULL for a stale or invalid handle. */

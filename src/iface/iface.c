@@ -11,25 +11,25 @@
 
 void *sk_iface_alloc(sk_iface *ifc, size_t n)
 {
-    return ifc->cfg->alloc.allocate(ifc->cfg->alloc.ctx, n);
+    return sk_ctx_alloc(ifc->ctx, n);
 }
 
 void sk_iface_release(sk_iface *ifc, void *p, size_t n)
 {
-    if (p != NULL)
-        ifc->cfg->alloc.release(ifc->cfg->alloc.ctx, p, n);
+    sk_ctx_release(ifc->ctx, p, n);
 }
 
 void sk_iface_drop(sk_iface *ifc, int reason, sk_time now)
 {
-    sk_tcp_count_drop(ifc->env, reason, NULL, now);
+    sk_ctx_drop(ifc->ctx, reason, now);
 }
 
-int sk_iface_init(sk_iface *ifc, sk_tcp_env *env)
+int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp)
 {
     memset(ifc, 0, sizeof *ifc);
-    ifc->env = env;
-    ifc->cfg = &env->cfg;
+    ifc->ctx = ctx;
+    ifc->cfg = &ctx->cfg;
+    ifc->tcp = tcp;
     uint8_t pl = ifc->cfg->prefix_len;
     ifc->mask = sk_ip4_prefix_mask(pl);
     ifc->ip_id = (uint16_t)(ifc->cfg->seed >> 48);

@@ -119,8 +119,9 @@ typedef struct {
 
 /* ---- the interface ---- */
 typedef struct {
-    sk_tcp_env *env;            /* configuration, statistics, connections */
-    const sk_stack_config *cfg; /* &env->cfg */
+    sk_ctx *ctx;                /* configuration, statistics, trace, keys */
+    const sk_stack_config *cfg; /* &ctx->cfg */
+    sk_tcp_env *tcp;            /* TCP, for demultiplexing and errors */
     uint32_t mask;              /* on-link prefix mask, host order */
     uint16_t ip_id;             /* IPv4 identification counter */
     sk_arp arp;
@@ -129,7 +130,7 @@ typedef struct {
 } sk_iface;
 
 /* iface.c */
-int sk_iface_init(sk_iface *ifc, sk_tcp_env *env);
+int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp);
 void sk_iface_free(sk_iface *ifc);
 void *sk_iface_alloc(sk_iface *ifc, size_t n);
 void sk_iface_release(sk_iface *ifc, void *p, size_t n);

@@ -23,7 +23,7 @@
 
 static void input_tcp(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip)
 {
-    sk_tcp_env *e = ifc->env;
+    sk_tcp_env *e = ifc->tcp;
     if (!sk_tcp_checksum_ok4(ip->src, ip->dst, ip->payload, ip->payload_len)) {
         sk_iface_drop(ifc, SK_DROP_TCP_CHECKSUM, now);
         return;
@@ -39,8 +39,8 @@ static void input_tcp(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip)
         return;
     }
     if (seg.opts.malformed)
-        e->stats.opts_malformed++;
-    e->stats.segs_in++;
+        e->ctx->stats.opts_malformed++;
+    e->ctx->stats.segs_in++;
     sk_tuple tu = {ip->dst, ip->src, seg.dst_port, seg.src_port};
     sk_tcb *t = sk_demux_lookup(e, &tu);
     if (t == NULL)

@@ -12,6 +12,7 @@
 #ifndef SK_TCP_CONN_H
 #define SK_TCP_CONN_H
 
+#include "base/ctx.h"
 #include "base/rangeset.h"
 #include "base/ring.h"
 #include "base/seq.h"
@@ -247,9 +248,7 @@ static inline void sk_tcb_set_rexmit_cause(sk_tcb *t, enum sk_rexmit_cause c)
 }
 
 struct sk_tcp_env {
-    sk_stack_config cfg;
-    sk_stats stats;
-    sk_siphash_key isn_key;
+    sk_ctx *ctx; /* the stack's configuration, statistics, trace, keys */
     const sk_cc_ops *cc_default; /* cfg.congestion_control, resolved */
 
     sk_tcb *tcbs;
@@ -287,7 +286,7 @@ void sk_ilist_push(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 void sk_ilist_remove(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 uint32_t sk_ilist_pop(sk_tcp_env *e, sk_ilist *l, size_t link_off);
 
-int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg);
+int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx);
 void sk_tcp_env_free(sk_tcp_env *e);
 sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now);
 void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t);
@@ -508,6 +507,12 @@ enum {
  * up): a connection still in SYN-SENT fails with SK_EHOSTUNREACH (as
  * Linux reports an unresolved neighbour); others keep it as a soft error. */
 void sk_tcp_host_unreachable(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* The seam between the interface and TCP for RFC 1122 §2.3.2.2 ("the link
+ * layer SHOULD ... inform the transport"): every connection for which
+ * `via(ctx, tuple)` is true learns that its next hop is unreachable. The
+ * interface owns the routing question, TCP its table; UDP gets the same. */
+typedef bool (*sk_tcp_route_match)(const void *ctx, const sk_tuple *tu);
+void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx, sk_time now);
 int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
                       sk_time now);
 

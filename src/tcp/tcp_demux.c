@@ -20,7 +20,7 @@ static uint32_t tuple_hash(const sk_tcp_env *e, const sk_tuple *tu)
     key[9] = (uint8_t)tu->lport;
     key[10] = (uint8_t)(tu->rport >> 8);
     key[11] = (uint8_t)tu->rport;
-    return (uint32_t)sk_siphash24(&e->isn_key, key, sizeof key);
+    return (uint32_t)sk_siphash24(&e->ctx->key, key, sizeof key);
 }
 
 static bool tuple_eq(const sk_tuple *a, const sk_tuple *b)
@@ -106,7 +106,7 @@ sk_tcb *sk_demux_listener(sk_tcp_env *e, sk_ip4 laddr, uint16_t lport)
 
 bool sk_demux_port_used(sk_tcp_env *e, uint16_t lport)
 {
-    return sk_demux_listener(e, e->cfg.addr, lport) != NULL;
+    return sk_demux_listener(e, e->ctx->cfg.addr, lport) != NULL;
 }
 
 uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial)

@@ -13,13 +13,12 @@ static void sk_ilist_init(sk_ilist *l);
 
 static void *env_alloc(sk_tcp_env *e, size_t n)
 {
-    return e->cfg.alloc.allocate(e->cfg.alloc.ctx, n);
+    return sk_ctx_alloc(e->ctx, n);
 }
 
 static void env_release(sk_tcp_env *e, void *p, size_t n)
 {
-    if (p != NULL)
-        e->cfg.alloc.release(e->cfg.alloc.ctx, p, n);
+    sk_ctx_release(e->ctx, p, n);
 }
 
 static uint32_t pow2_at_least(uint32_t n)
@@ -30,14 +29,15 @@ static uint32_t pow2_at_least(uint32_t n)
     return p;
 }
 
-int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg)
+int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
 {
     memset(e, 0, sizeof *e);
-    e->cfg = *cfg;
+    e->ctx = ctx;
+    const sk_stack_config *cfg = &ctx->cfg;
     e->cc_default = sk_cc_find(cfg->congestion_control != NULL ? cfg->congestion_control : "cubic");
     if (e->cc_default == NULL)
         e->cc_default = &sk_cc_cubic;
-    e->cfg.congestion_control = e->cc_default->name; /* the caller's string is not kept */
+    e->ctx->cfg.congestion_control = e->cc_default->name; /* the caller's string is not kept */
     e->n_tcbs = cfg->max_sockets;
     e->tcbs = env_alloc(e, sizeof(sk_tcb) * e->n_tcbs);
     e->heap = env_alloc(e, sizeof(uint32_t) * e->n_tcbs);
@@ -62,9 +62,6 @@ int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg)
     e->demux_last = SK_TCB_NONE;
     sk_ilist_init(&e->out_list);
     sk_ilist_init(&e->ev_list);
-    /* Keys derived from the seed: ISNs (RFC 6528) and ephemeral ports. */
-    e->isn_key.k0 = cfg->seed ^ 0x736f6d6570736575ull;
-    e->isn_key.k1 = (cfg->seed * 0x9e3779b97f4a7c15ull) ^ 0x646f72616e646f6dull;
     e->ephemeral_next = (uint32_t)(cfg->seed >> 17);
     return 0;
 }
@@ -73,7 +70,7 @@ int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg)
  * buffer bytes (tcp_rtb.h): both come and go together. */
 static size_t snd_bytes_aligned(const sk_tcp_env *e)
 {
-    return ((size_t)e->cfg.sndbuf + 15u) & ~(size_t)15u;
+    return ((size_t)e->ctx->cfg.sndbuf + 15u) & ~(size_t)15u;
 }
 
 static size_t snd_block_size(const sk_tcp_env *e)
@@ -90,7 +87,7 @@ void sk_tcp_env_free(sk_tcp_env *e)
     for (uint32_t i = 0; i < e->n_snd_cache; i++)
         env_release(e, e->snd_cache[i], snd_block_size(e));
     for (uint32_t i = 0; i < e->n_rcv_cache; i++)
-        env_release(e, e->rcv_cache[i], e->cfg.rcvbuf);
+        env_release(e, e->rcv_cache[i], e->ctx->cfg.rcvbuf);
     e->n_snd_cache = e->n_rcv_cache = 0;
     env_release(e, e->tcbs, sizeof(sk_tcb) * e->n_tcbs);
     env_release(e, e->heap, sizeof(uint32_t) * e->n_tcbs);
@@ -187,7 +184,7 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->keep_intvl = SK_SEC(75);
     t->keep_cnt = 9;
     t->cc = e->cc_default;
-    t->iw_segs = e->cfg.initial_window_segments;
+    t->iw_segs = e->ctx->cfg.initial_window_segments;
     return t;
 }
 
@@ -248,7 +245,7 @@ uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t)
     case SK_TCP_ESTABLISHED:
     case SK_TCP_CLOSE_WAIT:
         ev |= SK_EV_CONNECTED;
-        if (!(t->flags & SK_TF_FIN_QUEUED) && sk_ring_len(&t->sndbuf) < e->cfg.sndbuf)
+        if (!(t->flags & SK_TF_FIN_QUEUED) && sk_ring_len(&t->sndbuf) < e->ctx->cfg.sndbuf)
             ev |= SK_EV_WRITABLE;
         break;
     case SK_TCP_FIN_WAIT_1:
@@ -304,7 +301,7 @@ bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t)
     uint8_t *p = cache_take(e, e->snd_cache, &e->n_snd_cache, snd_block_size(e));
     if (p == NULL)
         return false;
-    sk_ring_init(&t->sndbuf, p, e->cfg.sndbuf);
+    sk_ring_init(&t->sndbuf, p, e->ctx->cfg.sndbuf);
     t->rtb = (sk_rtb *)(void *)(p + snd_bytes_aligned(e));
     sk_rtb_init(t->rtb);
     return true;
@@ -314,10 +311,10 @@ bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->rcvbuf.buf != NULL)
         return true;
-    uint8_t *p = cache_take(e, e->rcv_cache, &e->n_rcv_cache, e->cfg.rcvbuf);
+    uint8_t *p = cache_take(e, e->rcv_cache, &e->n_rcv_cache, e->ctx->cfg.rcvbuf);
     if (p == NULL)
         return false;
-    sk_ring_init(&t->rcvbuf, p, e->cfg.rcvbuf);
+    sk_ring_init(&t->rcvbuf, p, e->ctx->cfg.rcvbuf);
     return true;
 }
 
@@ -331,7 +328,7 @@ void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
         t->rtb = NULL;
     }
     if (t->rcvbuf.buf != NULL && sk_ring_empty(&t->rcvbuf) && sk_rset_count(&t->reass) == 0) {
-        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->cfg.rcvbuf);
+        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->ctx->cfg.rcvbuf);
         sk_ring_init(&t->rcvbuf, NULL, 0);
     }
 }
@@ -342,7 +339,7 @@ void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t)
         cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, snd_block_size(e));
     t->rtb = NULL;
     if (t->rcvbuf.buf != NULL)
-        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->cfg.rcvbuf);
+        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->ctx->cfg.rcvbuf);
     sk_ring_init(&t->sndbuf, NULL, 0);
     sk_ring_init(&t->rcvbuf, NULL, 0);
     sk_rset_init(&t->reass);
@@ -392,34 +389,30 @@ void sk_tcp_trace_init(const sk_tcp_env *e, const sk_tcb *t, enum sk_trace_kind 
 
 void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now)
 {
-    if (reason <= 0 || reason >= SK_DROP__COUNT)
+    if (!sk_ctx_count_drop(e->ctx, reason) || !sk_ctx_tracing(e->ctx))
         return;
-    e->stats.drop[reason]++;
-    e->stats.drops++;
-    if (e->cfg.trace != NULL) {
-        sk_trace_event ev;
-        sk_tcp_trace_init(e, t, SK_TRACE_DROP, now, &ev);
-        ev.drop_reason = reason;
-        e->cfg.trace(e->cfg.trace_ctx, &ev);
-    }
+    sk_trace_event ev;
+    sk_tcp_trace_init(e, t, SK_TRACE_DROP, now, &ev);
+    ev.drop_reason = reason;
+    sk_ctx_trace(e->ctx, &ev);
 }
 
 void sk_tcp_trace_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state old, sk_time now)
 {
-    if (e->cfg.trace == NULL)
+    if (!sk_ctx_tracing(e->ctx))
         return;
     sk_trace_event ev;
     sk_tcp_trace_init(e, t, SK_TRACE_STATE, now, &ev);
     ev.old_state = old;
     ev.new_state = t->state;
-    e->cfg.trace(e->cfg.trace_ctx, &ev);
+    sk_ctx_trace(e->ctx, &ev);
 }
 
 void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
                       const sk_tuple *tu, bool outbound, const sk_tcp_repr *seg, sk_time now,
                       enum sk_rexmit_cause cause)
 {
-    if (e->cfg.trace == NULL)
+    if (!sk_ctx_tracing(e->ctx))
         return;
     sk_trace_seg ts;
     memset(&ts, 0, sizeof ts);
@@ -450,5 +443,5 @@ void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
     sk_tcp_trace_init(e, t, kind, now, &ev);
     ev.seg = &ts;
     ev.rexmit_cause = cause;
-    e->cfg.trace(e->cfg.trace_ctx, &ev);
+    sk_ctx_trace(e->ctx, &ev);
 }

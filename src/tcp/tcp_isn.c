@@ -17,7 +17,7 @@ static uint32_t tuple_hash(const sk_tcp_env *e, const sk_tuple *tu, uint64_t twe
     memcpy(key + 6, tu->raddr.b, 4);
     key[10] = (uint8_t)(tu->rport >> 8);
     key[11] = (uint8_t)tu->rport;
-    sk_siphash_key k = e->isn_key;
+    sk_siphash_key k = e->ctx->key;
     k.k1 ^= tweak;
     return (uint32_t)sk_siphash24(&k, key, sizeof key);
 }

@@ -54,7 +54,7 @@ uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t)
     uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
     if (space <= cur)
         return cur; /* never shrink the window (RFC 9293 §3.8.6) */
-    uint32_t half = e->cfg.rcvbuf / 2;
+    uint32_t half = e->ctx->cfg.rcvbuf / 2;
     uint32_t step = half < t->adv_mss ? half : t->adv_mss;
     if (space - cur < step)
         return cur; /* do not move the right edge by small amounts */
@@ -160,8 +160,8 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
         out->retransmit = true;
         out->cause = cause;
         t->retransmits++;
-        e->stats.retransmits++;
-        e->stats.retransmits_by_cause[cause < SK_REXMIT__COUNT ? cause : SK_REXMIT_NONE]++;
+        e->ctx->stats.retransmits++;
+        e->ctx->stats.retransmits_by_cause[cause < SK_REXMIT__COUNT ? cause : SK_REXMIT_NONE]++;
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE; /* Karn: never time a retransmission */
     } else if (!(t->flags & SK_TF_RTT_ACTIVE) && n > 0) {
         /* new data is timed even while the RTO is backed off: only a
@@ -181,9 +181,9 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
          * processing that trims the record (data may wait in SYN-SENT) */
         if (t->rtb != NULL && !(out->hdr.flags & SK_TCP_SYN) &&
             !sk_rtb_sent(t->rtb, seq, end, now))
-            e->stats.rtb_coarse++;
+            e->ctx->stats.rtb_coarse++;
     }
-    e->stats.bytes_out += out->hdr.payload_len;
+    e->ctx->stats.bytes_out += out->hdr.payload_len;
 }
 
 /* SYN or SYN,ACK with our options (MSS; window scale when allowed). */
@@ -193,15 +193,15 @@ static bool output_syn(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     seg_init(t, out, t->iss, SK_TCP_SYN);
     out->hdr.opts.has_mss = true;
     out->hdr.opts.mss = t->adv_mss;
-    bool ws = synack ? (t->flags & SK_TF_WS_OK) != 0 : e->cfg.window_scaling;
+    bool ws = synack ? (t->flags & SK_TF_WS_OK) != 0 : e->ctx->cfg.window_scaling;
     if (ws) {
         out->hdr.opts.has_wscale = true;
         out->hdr.opts.wscale = t->rcv_wscale;
     }
     /* RFC 2018 §2 and RFC 7323 §3.2: offered on a SYN when configured,
      * answered on a SYN,ACK only when the peer's SYN offered them */
-    out->hdr.opts.sack_permitted = synack ? (t->flags & SK_TF_SACK_OK) != 0 : e->cfg.sack;
-    if (synack ? (t->flags & SK_TF_TS_OK) != 0 : e->cfg.timestamps) {
+    out->hdr.opts.sack_permitted = synack ? (t->flags & SK_TF_SACK_OK) != 0 : e->ctx->cfg.sack;
+    if (synack ? (t->flags & SK_TF_TS_OK) != 0 : e->ctx->cfg.timestamps) {
         out->hdr.opts.has_ts = true;
         out->hdr.opts.ts_val = sk_ts_now(t, now);
         out->hdr.opts.ts_ecr = synack ? t->ts_recent : 0; /* §3.2: TSecr 0 on a SYN */
@@ -334,7 +334,7 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     }
     r->tlp_pending = true;
     r->tlp_end_seq = t->snd_max;
-    e->stats.tlp_probes++;
+    e->ctx->stats.tlp_probes++;
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
     return true;
 }
@@ -370,7 +370,7 @@ static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
          * carries it again is traced as a retransmission */
         sk_tcb_set_rexmit_cause(t, SK_REXMIT_WINDOW_PROBE);
     }
-    e->stats.bytes_out += fin ? 0u : 1u;
+    e->ctx->stats.bytes_out += fin ? 0u : 1u;
     t->last_snd = now;
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
     return true;

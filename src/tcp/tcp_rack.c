@@ -116,7 +116,7 @@ uint32_t sk_rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now, uint6
         if (due <= now) {
             x->marks |= SK_RTB_LOST;
             marked++;
-            e->stats.rack_marks++;
+            e->ctx->stats.rack_marks++;
         } else if (due - now > *wait) {
             *wait = due - now; /* RFC 8985: the latest such deadline */
         }

@@ -170,7 +170,7 @@ static void tlp_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool ds
     r->tlp_pending = false;
     if (!r->tlp_is_retrans)
         return;
-    e->stats.tlp_losses++;
+    e->ctx->stats.tlp_losses++;
     if (!(t->flags & SK_TF_IN_RECOVERY)) /* a recovery under way has reduced already */
         sk_cc_prr_enter(t, now);
 }
@@ -192,7 +192,7 @@ int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     uint32_t before = sk_rtb_sacked_above(t->rtb, t->snd_una);
     for (uint8_t i = 0; i < t->n_peer_sack; i++)
         if (!sk_rtb_sack(t->rtb, t->peer_sack[i].left, t->peer_sack[i].right))
-            e->stats.sack_scoreboard_full++;
+            e->ctx->stats.sack_scoreboard_full++;
     uint32_t after = sk_rtb_sacked_above(t->rtb, sk_seq_max(ack, t->snd_una));
     return (int32_t)after - (int32_t)before;
 }
@@ -209,8 +209,8 @@ static void sack_enter(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
     r->prr_out = 0;
     r->recover_fs = sk_seq_len(ack, t->snd_max); /* RFC 6937: snd.nxt - snd.una */
     sk_cc_prr_enter(t, now); /* (4.2) ssthresh from the algorithm */
-    e->stats.fast_retransmits++;
-    e->stats.sack_recoveries++;
+    e->ctx->stats.fast_retransmits++;
+    e->ctx->stats.sack_recoveries++;
 }
 
 /* RFC 6937 §3 on each ACK in recovery: sndcnt from the delivered data,
@@ -346,7 +346,7 @@ static void newreno_dup_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
     t->recover = t->snd_max;
     t->flags |= SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE;
     sk_tcb_set_rexmit_cause(t, SK_REXMIT_FAST);
-    e->stats.fast_retransmits++;
+    e->ctx->stats.fast_retransmits++;
     sk_tcb_mark_output(e, t);
 }
 
@@ -375,7 +375,7 @@ static void newreno_new_ack(sk_tcb *t, const sk_cc_ack *a)
 void sk_rec_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now)
 {
     if (ra->dup) {
-        e->stats.dup_acks_in++;
+        e->ctx->stats.dup_acks_in++;
         t->dupacks++;
     }
     if (ra->facts != NULL)
