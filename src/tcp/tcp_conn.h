@@ -281,11 +281,19 @@ struct sk_tcp_env {
     uint32_t ephemeral_next;
 };
 
-/* ---- tcp_env.c: table, lists, events, buffers, control queue ---- */
+/* ---- tcp_ilist.c: index-linked lists ---- */
+static inline void sk_ilist_init(sk_ilist *l)
+{
+    l->head = l->tail = SK_TCB_NONE;
+    l->len = 0;
+}
 void sk_ilist_push(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 void sk_ilist_remove(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 uint32_t sk_ilist_pop(sk_tcp_env *e, sk_ilist *l, size_t link_off);
+/* Is the TCB at idx on a list through its link at link_off? */
+bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t link_off);
 
+/* ---- tcp_table.c: the environment, the TCB table and handles ---- */
 int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx);
 void sk_tcp_env_free(sk_tcp_env *e);
 sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now);
@@ -294,20 +302,30 @@ static inline uint32_t sk_tcb_index(const sk_tcp_env *e, const sk_tcb *t)
 {
     return (uint32_t)(t - e->tcbs);
 }
+sk_sock sk_tcb_handle(const sk_tcp_env *e, const sk_tcb *t);
+
+/* ---- tcp_events.c: output list, readiness, events ---- */
 void sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_unmark_output(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_notify(sk_tcp_env *e, sk_tcb *t, uint32_t events);
 uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t);
+
+/* ---- tcp_bufs.c: lazily allocated buffers with their cache ---- */
 bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t);
 bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t);
+/* Release the spare buffers (sk_tcp_env_free). */
+void sk_tcp_bufcache_free(sk_tcp_env *e);
+
+/* ---- tcp_ctlq.c: stateless control segments ---- */
 /* Queue a stateless RST; false (counted as TCP_CTLQ_FULL) when full. */
 bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
                  sk_time now);
+
+/* ---- tcp_trace.c: drops and trace events with a connection ---- */
 void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now);
 void sk_tcp_trace_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state old, sk_time now);
-sk_sock sk_tcb_handle(const sk_tcp_env *e, const sk_tcb *t);
 
 /* ---- tcp_demux.c: 4-tuple hash table and listeners ---- */
 void sk_demux_insert(sk_tcp_env *e, sk_tcb *t);
@@ -516,7 +534,7 @@ void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *c
 int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
                       sk_time now);
 
-/* ---- trace conversion (tcp_env.c) ---- */
+/* ---- tcp_trace.c: trace conversion ---- */
 /* An event of `kind` at `now` about t (NULL: no connection), with its
  * handle and ends filled in; the caller adds the kind's fields. */
 void sk_tcp_trace_init(const sk_tcp_env *e, const sk_tcb *t, enum sk_trace_kind kind, sk_time now,

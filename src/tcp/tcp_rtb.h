@@ -5,7 +5,7 @@
  * range set). Loss recovery (tcp_recovery.c) keeps its per-episode
  * variables here too, so that the TCB carries one pointer, not the record.
  *
- * The record is allocated with the send buffer (tcp_env.c puts it after the
+ * The record is allocated with the send buffer (tcp_bufs.c puts it after the
  * buffer bytes in the same block): an idle connection, whose send buffer has
  * been given back, holds none. It is bounded: ranges sent at the same time
  * with the same marks merge as they are recorded; when a split is needed
