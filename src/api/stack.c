@@ -182,7 +182,7 @@ static size_t build_frame(sk_stack *s, sk_time now, const sk_tuple *tu, sk_tcp_r
         return 0;
     }
     uint8_t *ip = buf + lh;
-    sk_iface_ip_hdr(&s->ifc, ip, total, SK_IPPROTO_TCP, tu->raddr, true); /* DF: RFC 1191 */
+    sk_iface_ip_hdr(&s->ifc, ip, total, SK_IPPROTO_TCP, sk_addr_ip4(&tu->raddr), true); /* DF: RFC 1191 */
     uint8_t *seg = ip + SK_IP4_HDR_LEN;
     size_t plen = h->payload_len;
     h->payload = NULL;
@@ -192,7 +192,7 @@ static size_t build_frame(sk_stack *s, sk_time now, const sk_tuple *tu, sk_tcp_r
         sk_ring_peek(ring, data_off, seg + thl, plen);
     h->payload_len = plen;
     h->payload = seg + thl;
-    sk_tcp_fill_checksum4(tu->laddr, tu->raddr, seg, thl + plen);
+    sk_tcp_fill_checksum4(sk_addr_ip4(&tu->laddr), sk_addr_ip4(&tu->raddr), seg, thl + plen);
     return sk_iface_send_ip(&s->ifc, now, buf, cap, total);
 }
 

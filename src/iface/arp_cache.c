@@ -294,7 +294,7 @@ static bool routes_via(const void *ctx, const sk_tuple *tu)
 {
     const arp_dead_hop *d = ctx;
     sk_ip4 hop;
-    return sk_iface_route(d->ifc, tu->raddr, &hop) == 0 && sk_ip4_eq(hop, d->hop);
+    return sk_addr_is4(&tu->raddr) && sk_iface_route(d->ifc, sk_addr_ip4(&tu->raddr), &hop) == 0 && sk_ip4_eq(hop, d->hop);
 }
 
 static void tell_tcp_unreachable(sk_iface *ifc, sk_ip4 ip, sk_time now)

@@ -203,10 +203,11 @@ static void icmp_error_in(sk_iface *ifc, sk_time now, const sk_icmp4_repr *m)
 {
     const uint8_t *q = m->data; /* the parser checked: IHL*4 + 8 bytes */
     size_t ihl = (size_t)(q[0] & 0x0f) * 4;
-    sk_tuple tu;
-    memcpy(tu.laddr.b, q + 12, 4);
-    memcpy(tu.raddr.b, q + 16, 4);
-    if (!sk_ip4_eq(tu.laddr, ifc->cfg->addr)) {
+    sk_ip4 src, dst;
+    memcpy(src.b, q + 12, 4);
+    memcpy(dst.b, q + 16, 4);
+    sk_tuple tu = {sk_addr4(src), sk_addr4(dst), 0, 0};
+    if (!sk_ip4_eq(src, ifc->cfg->addr)) {
         sk_iface_drop(ifc, SK_DROP_ICMP_BAD_QUOTE, now);
         return;
     }

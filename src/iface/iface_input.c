@@ -41,10 +41,10 @@ static void input_tcp(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip)
     if (seg.opts.malformed)
         e->ctx->stats.opts_malformed++;
     e->ctx->stats.segs_in++;
-    sk_tuple tu = {ip->dst, ip->src, seg.dst_port, seg.src_port};
+    sk_tuple tu = {sk_addr4(ip->dst), sk_addr4(ip->src), seg.dst_port, seg.src_port};
     sk_tcb *t = sk_demux_lookup(e, &tu);
     if (t == NULL)
-        t = sk_demux_listener(e, tu.laddr, tu.lport);
+        t = sk_demux_listener(e, &tu.laddr, tu.lport);
     sk_tcp_trace_seg(e, SK_TRACE_SEG_IN, t, &tu, false, &seg, now, SK_REXMIT_NONE);
     if (t == NULL)
         sk_tcp_input_closed(e, &tu, &seg, now);

@@ -17,6 +17,7 @@
 #include "base/ring.h"
 #include "base/seq.h"
 #include "base/siphash.h"
+#include "base/tuple.h"
 #include "base/sktime.h"
 #include "synack/stack.h"
 #include "tcp/tcp_cc.h"
@@ -39,13 +40,15 @@
 #define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
 #define SK_ACK_OWED_MAX 32   /* distinct ACK points owed per connection (64 frames) */
 #define SK_IP4_TCP_HDRS 40   /* IPv4 + TCP headers without options */
+#define SK_IP6_TCP_HDRS 60   /* IPv6 + TCP headers without extension headers or options */
 
-/* The MSS a link MTU allows (RFC 9293 §3.7.1: MTU less the fixed IP and TCP
- * headers; options come out of each segment's payload, see tcp_output.c).
- * IPv4 only for now: an IPv6 family adds its own 60 here. */
-static inline uint16_t sk_tcp_mss_from_mtu(uint16_t mtu)
+/* The MSS a link MTU allows for a family (RFC 9293 §3.7.1: MTU less the
+ * fixed IP and TCP headers, 40 for IPv4; RFC 8200 §8.3: 60 for IPv6);
+ * options come out of each segment's payload, see tcp_output.c. */
+static inline uint16_t sk_tcp_mss_from_mtu(uint8_t family, uint16_t mtu)
 {
-    return (uint16_t)(mtu > SK_IP4_TCP_HDRS ? mtu - SK_IP4_TCP_HDRS : 0);
+    uint16_t hdrs = family == SK_AF_INET6 ? SK_IP6_TCP_HDRS : SK_IP4_TCP_HDRS;
+    return (uint16_t)(mtu > hdrs ? mtu - hdrs : 0);
 }
 
 typedef struct sk_tcp_env sk_tcp_env;
@@ -60,12 +63,6 @@ typedef struct {
     uint32_t head, tail, len;
 } sk_ilist;
 
-/* A connection's 4-tuple (IPv4 for now; the family lives in sk_endpoint at
- * the API). */
-typedef struct {
-    sk_ip4 laddr, raddr;
-    uint16_t lport, rport;
-} sk_tuple;
 
 
 enum sk_tcb_flags {
@@ -331,7 +328,7 @@ void sk_tcp_trace_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state old, sk_time
 void sk_demux_insert(sk_tcp_env *e, sk_tcb *t);
 void sk_demux_remove(sk_tcp_env *e, sk_tcb *t);
 sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu);
-sk_tcb *sk_demux_listener(sk_tcp_env *e, sk_ip4 laddr, uint16_t lport);
+sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport);
 bool sk_demux_port_used(sk_tcp_env *e, uint16_t lport);
 /* Choose a free ephemeral port for the remote end (RFC 6056 §3.3.3-like). */
 uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial);

@@ -31,7 +31,7 @@ static int pmtu_lower(sk_tcp_env *e, sk_tcb *t, uint16_t mtu)
 {
     if (mtu < SK_PMTU_MIN)
         mtu = SK_PMTU_MIN;
-    uint32_t mss = sk_tcp_mss_from_mtu(mtu);
+    uint32_t mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, mtu);
     if (!sk_tcb_synchronized(t) || mss >= t->snd_mss)
         return SK_DROP_ICMP_PMTU_IGNORED;
     t->snd_mss = (uint16_t)mss;

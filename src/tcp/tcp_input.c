@@ -33,7 +33,7 @@ static void ack_now(sk_tcp_env *e, sk_tcb *t)
 static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     uint16_t peer = seg->opts.has_mss ? seg->opts.mss : SK_DEFAULT_MSS;
-    uint16_t mtu_mss = sk_tcp_mss_from_mtu(e->ctx->cfg.mtu);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, e->ctx->cfg.mtu);
     t->snd_mss = peer < mtu_mss ? peer : mtu_mss;
     /* refuse absurdly small segments, but never send more than our own
      * link carries (RFC 9293 §3.7.1: Eff.snd.MSS is bounded by MMS_S) */
@@ -129,7 +129,7 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
         drop(e, l, SK_DROP_TCP_NO_MEMORY, now);
         return;
     }
-    uint16_t mtu_mss = sk_tcp_mss_from_mtu(e->ctx->cfg.mtu);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(tu->laddr.family, e->ctx->cfg.mtu);
     uint16_t adv = l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
     t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
     sk_tcb_init_conn(e, t, tu, adv, now);
@@ -694,7 +694,7 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     uint8_t ctl = SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST | SK_TCP_FIN;
     if (t->state != SK_TCP_TIME_WAIT || (seg->flags & ctl) != SK_TCP_SYN)
         return false;
-    sk_tcb *l = sk_demux_listener(e, t->tuple.laddr, t->tuple.lport);
+    sk_tcb *l = sk_demux_listener(e, &t->tuple.laddr, t->tuple.lport);
     if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->pending >= l->backlog)
         return false;
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);

@@ -4,10 +4,10 @@
 
 #include <string.h>
 
-static sk_endpoint endpoint4(sk_ip4 a, uint16_t port)
+static sk_endpoint endpoint(const sk_ipaddr *a, uint16_t port)
 {
     sk_endpoint ep;
-    ep.addr = sk_ipaddr_from_ip4(a);
+    ep.addr = *a;
     ep.port = port;
     return ep;
 }
@@ -21,8 +21,8 @@ void sk_tcp_trace_init(const sk_tcp_env *e, const sk_tcb *t, enum sk_trace_kind 
     if (t == NULL)
         return;
     ev->sock = sk_tcb_handle(e, t);
-    ev->local = endpoint4(t->tuple.laddr, t->tuple.lport);
-    ev->remote = endpoint4(t->tuple.raddr, t->tuple.rport);
+    ev->local = endpoint(&t->tuple.laddr, t->tuple.lport);
+    ev->remote = endpoint(&t->tuple.raddr, t->tuple.rport);
 }
 
 void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now)
@@ -54,8 +54,8 @@ void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
         return;
     sk_trace_seg ts;
     memset(&ts, 0, sizeof ts);
-    sk_endpoint local = endpoint4(tu->laddr, tu->lport);
-    sk_endpoint remote = endpoint4(tu->raddr, tu->rport);
+    sk_endpoint local = endpoint(&tu->laddr, tu->lport);
+    sk_endpoint remote = endpoint(&tu->raddr, tu->rport);
     ts.src = outbound ? local : remote;
     ts.dst = outbound ? remote : local;
     ts.seq = seg->seq.v;

@@ -57,8 +57,8 @@ static sk_tuple tuple(uint8_t l3, uint16_t lport, uint8_t r3, uint16_t rport)
 {
     sk_tuple tu;
     memset(&tu, 0, sizeof tu);
-    tu.laddr = sk_ip4_make(10, 0, 0, l3);
-    tu.raddr = sk_ip4_make(10, 0, 0, r3);
+    tu.laddr = sk_addr4(sk_ip4_make(10, 0, 0, l3));
+    tu.raddr = sk_addr4(sk_ip4_make(10, 0, 0, r3));
     tu.lport = lport;
     tu.rport = rport;
     return tu;

@@ -16,7 +16,8 @@
 
 static sk_tuple tuple_of(uint16_t lport)
 {
-    sk_tuple tu = {{{10, 0, 0, 2}}, {{10, 0, 0, 1}}, lport, 80};
+    sk_tuple tu = {sk_addr4(sk_ip4_make(10, 0, 0, 2)), sk_addr4(sk_ip4_make(10, 0, 0, 1)), lport,
+                   80};
     return tu;
 }
 
@@ -558,8 +559,9 @@ static void test_reass_every_other_byte(void)
  * test checks it agrees with where the table put a lone entry. */
 static uint32_t home_slot(const sk_tcp_env *e, uint16_t lport, uint16_t rport)
 {
-    uint8_t key[12] = {10, 0, 0, 2, 10, 0, 0, 1, (uint8_t)(lport >> 8), (uint8_t)lport,
-                       (uint8_t)(rport >> 8), (uint8_t)rport};
+    /* the one tuple key (base/tuple.h): laddr, lport, raddr, rport */
+    uint8_t key[12] = {10, 0, 0, 2, (uint8_t)(lport >> 8), (uint8_t)lport,
+                       10, 0, 0, 1, (uint8_t)(rport >> 8), (uint8_t)rport};
     return (uint32_t)sk_siphash24(&e->ctx->key, key, sizeof key) & e->hash_mask;
 }
 
