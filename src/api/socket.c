@@ -56,7 +56,7 @@ int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_soc
         return SK_ENOSPC;
     l->flags = SK_TF_LISTENER | SK_TF_APP_HELD;
     l->state = SK_TCP_LISTEN;
-    l->tuple.laddr = sk_addr4(e->ctx->cfg.addr);
+    l->tuple.laddr = sk_addr4(s->ifc.addr4); /* listeners take every address */
     l->tuple.lport = port;
     l->backlog = (uint16_t)(opts != NULL && opts->backlog > 0 ? opts->backlog : 128);
     l->listen_mss = announce_mss(s, SK_AF_INET4, opts != NULL ? opts->mss : 0);
@@ -118,8 +118,9 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     sk_tcp_env *e = &s->env;
     sk_tuple tu;
     memset(&tu, 0, sizeof tu);
-    tu.laddr = sk_addr4(e->ctx->cfg.addr);
     tu.raddr = sk_addr4(sk_addr_ip4(&remote->addr));
+    if (!sk_iface_src_for(&s->ifc, &tu.raddr, &tu.laddr))
+        return SK_EAFNOSUPPORT;
     sk_ip4 nexthop, ra = sk_addr_ip4(&tu.raddr);
     if (sk_iface_is_bcast(&s->ifc, ra) || sk_iface_is_local(&s->ifc, ra))
         return SK_EINVAL;

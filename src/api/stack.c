@@ -69,19 +69,59 @@ static bool ip4_is_zero(sk_ip4 a)
     return (a.b[0] | a.b[1] | a.b[2] | a.b[3]) == 0;
 }
 
-/* Our address must name one host (RFC 1122 §3.2.1.3; 0.0.0.0 is left to
- * the caller: not yet configured), and the gateway (0.0.0.0: none) another
- * host on our link. */
+static uint8_t family_bits(uint8_t family)
+{
+    return family == SK_AF_INET4 ? 32 : family == SK_AF_INET6 ? 128 : 0;
+}
+
+/* Each address of a known family within its prefix bits; at most one IPv4
+ * address, which must name one host (RFC 1122 §3.2.1.3; 0.0.0.0 is left
+ * to the caller: not yet configured). Sets *v4 to it (NULL: none). */
+static int check_addr_list(const sk_stack_config *cfg, const sk_ifaddr **v4)
+{
+    *v4 = NULL;
+    if (cfg->n_addrs > SK_CFG_ADDRS || cfg->n_routes > SK_CFG_ROUTES)
+        return SK_EINVAL;
+    for (uint8_t i = 0; i < cfg->n_addrs; i++) {
+        const sk_ifaddr *a = &cfg->addrs[i];
+        uint8_t bits = family_bits(a->addr.family);
+        if (bits == 0 || a->prefix_len > bits)
+            return SK_EINVAL;
+        if (a->addr.family != SK_AF_INET4)
+            continue;
+        sk_ip4 x = sk_addr_ip4(&a->addr);
+        if (*v4 != NULL || (!ip4_is_zero(x) && !sk_ip4_is_host(x, x, a->prefix_len)))
+            return SK_EINVAL;
+        *v4 = a;
+    }
+    return 0;
+}
+
+/* An IPv4 gateway must be another host on our link (RFC 1122 §3.3.1.1). */
+static bool gateway4_ok(const sk_ifaddr *v4, sk_ip4 g)
+{
+    if (v4 == NULL)
+        return false;
+    sk_ip4 a = sk_addr_ip4(&v4->addr);
+    uint8_t pl = v4->prefix_len;
+    return sk_ip4_same_prefix(g, a, pl) && !sk_ip4_eq(g, a) && sk_ip4_is_host(g, a, pl);
+}
+
+/* The resolved lists (sk_ctx_resolve_addrs): addresses as above, routes
+ * of one family with a gateway on our link. */
 static int check_addrs(const sk_stack_config *cfg)
 {
-    sk_ip4 a = cfg->addr, g = cfg->gateway;
-    if (!ip4_is_zero(a) && !sk_ip4_is_host(a, a, cfg->prefix_len))
+    const sk_ifaddr *v4;
+    if (check_addr_list(cfg, &v4) != 0)
         return SK_EINVAL;
-    if (ip4_is_zero(g))
-        return 0;
-    if (!sk_ip4_same_prefix(g, a, cfg->prefix_len) || sk_ip4_eq(g, a) ||
-        !sk_ip4_is_host(g, a, cfg->prefix_len))
-        return SK_EINVAL;
+    for (uint8_t i = 0; i < cfg->n_routes; i++) {
+        const sk_route *r = &cfg->routes[i];
+        uint8_t bits = family_bits(r->dst.family);
+        if (bits == 0 || r->gateway.family != r->dst.family || r->prefix_len > bits)
+            return SK_EINVAL;
+        if (r->dst.family == SK_AF_INET4 && !gateway4_ok(v4, sk_addr_ip4(&r->gateway)))
+            return SK_EINVAL;
+    }
     return 0;
 }
 
@@ -91,7 +131,7 @@ static int check_config(const sk_stack_config *cfg)
         return SK_EINVAL;
     if (cfg->mtu < 68 || cfg->max_sockets == 0 || cfg->max_sockets > (1u << 24))
         return SK_EINVAL;
-    if (cfg->sndbuf < 1024 || cfg->rcvbuf < 1024 || cfg->prefix_len > 32)
+    if (cfg->sndbuf < 1024 || cfg->rcvbuf < 1024)
         return SK_EINVAL;
     if (cfg->rto_min_us == 0 || cfg->rto_initial_us == 0 || cfg->rto_max_us < cfg->rto_min_us)
         return SK_EINVAL;
@@ -108,11 +148,17 @@ static int check_config(const sk_stack_config *cfg)
     return check_link(cfg);
 }
 
-int sk_stack_create(const sk_stack_config *cfg, sk_stack **out)
+int sk_stack_create(const sk_stack_config *user_cfg, sk_stack **out)
 {
-    if (cfg == NULL || out == NULL)
+    if (user_cfg == NULL || out == NULL)
         return SK_EINVAL;
-    int err = check_config(cfg);
+    if (user_cfg->n_addrs == 0 && user_cfg->prefix_len > 32)
+        return SK_EINVAL;
+    sk_stack_config c = *user_cfg;
+    const sk_stack_config *cfg = &c;
+    int err = sk_ctx_resolve_addrs(&c);
+    if (err == 0)
+        err = check_config(cfg);
     if (err != 0)
         return err;
     sk_stack *s = cfg->alloc.allocate(cfg->alloc.ctx, sizeof *s);
@@ -165,35 +211,37 @@ void sk_stack_input(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t le
 
 /* ---- output ---- */
 
-/* IPv4 header + TCP header for `h`, payload copied from the send ring when
- * it has one, framed by the interface. Returns the frame length (which may
- * be an ARP request when the segment was held for resolution) or 0. */
+/* The TCP segment for `h` (header, then the payload copied from the send
+ * ring when it has one), handed to the interface with its addresses: the
+ * interface writes the IP header and the checksum. Returns the frame
+ * length (which may be an ARP request when the segment was held for
+ * resolution) or 0. */
 static size_t build_frame(sk_stack *s, sk_time now, const sk_tuple *tu, sk_tcp_repr *h,
                           const sk_ring *ring, uint32_t data_off, uint8_t *buf, size_t cap)
 {
-    size_t lh = sk_iface_link_hdr(&s->ifc);
+    uint8_t fam = tu->raddr.family;
+    size_t off = sk_iface_l4_offset(&s->ifc, fam);
     size_t thl = sk_tcp_hdr_len(h);
-    size_t total = SK_IP4_HDR_LEN + thl + h->payload_len;
-    if (total > cap - lh || total > s->ctx.cfg.mtu) {
+    size_t len = thl + h->payload_len;
+    if (off + len > cap || len > sk_iface_l4_max(&s->ifc, fam)) {
         /* the output path sizes every segment to fit (tcp_output.c's
          * segment budget): a frame over the MTU is a bug, never silent */
-        SK_ASSERT(total <= s->ctx.cfg.mtu);
+        SK_ASSERT(len <= sk_iface_l4_max(&s->ifc, fam));
         sk_tcp_count_drop(&s->env, SK_DROP_TCP_OVER_MTU, NULL, now);
         return 0;
     }
-    uint8_t *ip = buf + lh;
-    sk_iface_ip_hdr(&s->ifc, ip, total, SK_IPPROTO_TCP, sk_addr_ip4(&tu->raddr), true); /* DF: RFC 1191 */
-    uint8_t *seg = ip + SK_IP4_HDR_LEN;
+    uint8_t *seg = buf + off;
     size_t plen = h->payload_len;
     h->payload = NULL;
     h->payload_len = 0;
-    sk_tcp_emit(h, seg, cap - lh - SK_IP4_HDR_LEN);
+    sk_tcp_emit(h, seg, cap - off);
     if (plen > 0)
         sk_ring_peek(ring, data_off, seg + thl, plen);
     h->payload_len = plen;
     h->payload = seg + thl;
-    sk_tcp_fill_checksum4(sk_addr_ip4(&tu->laddr), sk_addr_ip4(&tu->raddr), seg, thl + plen);
-    return sk_iface_send_ip(&s->ifc, now, buf, cap, total);
+    /* DF on every segment: RFC 1191 path MTU discovery */
+    sk_l4_out o = {tu->laddr, tu->raddr, SK_IPPROTO_TCP, true, SK_TCP_CSUM_OFF};
+    return sk_iface_send_l4(&s->ifc, now, buf, cap, &o, len);
 }
 
 static size_t output_ctl(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)

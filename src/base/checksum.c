@@ -266,3 +266,31 @@ uint32_t sk_csum_pseudo4(const uint8_t src[4], const uint8_t dst[4], uint8_t pro
     s += length;
     return s;
 }
+
+uint32_t sk_csum_pseudo(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto,
+                        uint32_t length)
+{
+    if (src->family != SK_AF_INET6)
+        return sk_csum_pseudo4(src->b, dst->b, proto, (uint16_t)length);
+    uint32_t s = sk_csum_partial(src->b, 16, 0);
+    s = sk_csum_partial(dst->b, 16, s);
+    s += length >> 16;
+    s += length & 0xffffu;
+    s += proto; /* three zero bytes, then the next header */
+    return s;
+}
+
+void sk_csum_l4_fill(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto, uint8_t *seg,
+                     size_t len, size_t csum_off)
+{
+    sk_store_be16(seg + csum_off, 0);
+    uint32_t sum = sk_csum_partial(seg, len, sk_csum_pseudo(src, dst, proto, (uint32_t)len));
+    sk_store_be16(seg + csum_off, sk_csum_fold(sum));
+}
+
+bool sk_csum_l4_ok(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto,
+                   const uint8_t *seg, size_t len)
+{
+    uint32_t sum = sk_csum_partial(seg, len, sk_csum_pseudo(src, dst, proto, (uint32_t)len));
+    return sk_csum_fold(sum) == 0;
+}

@@ -1,7 +1,39 @@
 /* The stack context (ctx.h): configuration, statistics, keys, drops. */
 #include "base/ctx.h"
 
+#include "synack/error.h"
+
 #include <string.h>
+
+static bool ip4_zero(sk_ip4 a)
+{
+    return (a.b[0] | a.b[1] | a.b[2] | a.b[3]) == 0;
+}
+
+int sk_ctx_resolve_addrs(sk_stack_config *cfg)
+{
+    static const sk_ip4 zero = {{0, 0, 0, 0}};
+    if (cfg->n_addrs > 0) {
+        if (!ip4_zero(cfg->addr) || !ip4_zero(cfg->gateway))
+            return SK_EINVAL; /* two sources of truth */
+    } else {
+        cfg->addrs[0].addr = sk_addr4(cfg->addr);
+        cfg->addrs[0].prefix_len = cfg->prefix_len;
+        cfg->n_addrs = 1;
+        if (!ip4_zero(cfg->gateway)) {
+            if (cfg->n_routes >= SK_CFG_ROUTES)
+                return SK_EINVAL;
+            sk_route *r = &cfg->routes[cfg->n_routes++];
+            memset(r, 0, sizeof *r);
+            r->dst = sk_addr4(zero);
+            r->gateway = sk_addr4(cfg->gateway);
+        }
+    }
+    cfg->addr = zero;
+    cfg->gateway = zero;
+    cfg->prefix_len = 0;
+    return 0;
+}
 
 void sk_ctx_init(sk_ctx *c, const sk_stack_config *cfg)
 {

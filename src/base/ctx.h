@@ -14,6 +14,7 @@
 
 #include "base/siphash.h"
 #include "base/sktime.h"
+#include "base/tuple.h"
 #include "synack/stack.h"
 #include "synack/stats.h"
 
@@ -29,7 +30,16 @@ typedef struct {
     sk_siphash_key key;
 } sk_ctx;
 
-/* Copy the configuration and derive the keys. Cannot fail. */
+/* The IPv4 shorthand (addr, prefix_len, gateway) becomes the lists: with
+ * n_addrs 0, addrs[0] = addr/prefix_len and, for a non-zero gateway, a
+ * default route 0.0.0.0/0 through it (after the caller's routes); the
+ * shorthand fields are then zeroed, so the core reads addresses and routes
+ * from the lists only. SK_EINVAL when both forms are given or the routes
+ * are full. */
+int sk_ctx_resolve_addrs(sk_stack_config *cfg);
+
+/* Copy the configuration (resolved with sk_ctx_resolve_addrs) and derive
+ * the keys. Cannot fail. */
 void sk_ctx_init(sk_ctx *c, const sk_stack_config *cfg);
 
 static inline void *sk_ctx_alloc(const sk_ctx *c, size_t n)

@@ -56,7 +56,7 @@ int sk_arp_init(sk_iface *ifc)
     memset(a->held, 0, sizeof(sk_arp_held) * (a->n_held + 1));
     for (uint32_t i = 0; i < a->n_held; i++)
         a->held[i].data = a->held_mem + (size_t)i * cfg->mtu;
-    a->garp_pending = cfg->addr.b[0] != 0;
+    a->garp_pending = ifc->addr4.b[0] != 0;
     return 0;
 }
 
@@ -140,7 +140,7 @@ static size_t arp_frame(const sk_iface *ifc, uint8_t *buf, uint16_t op, sk_mac e
     sk_arp_repr arp;
     arp.op = op;
     arp.sha = ifc->cfg->mac;
-    arp.spa = ifc->cfg->addr;
+    arp.spa = ifc->addr4;
     arp.tha = tha;
     arp.tpa = tpa;
     sk_arp_emit(&arp, buf + SK_ETH_HDR_LEN, SK_ARP_LEN);
@@ -264,7 +264,7 @@ size_t sk_arp_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
          * announces (and refreshes in others' caches) our MAC. */
         a->garp_pending = false;
         ifc->ctx->stats.arp_requests_out++;
-        return arp_frame(ifc, buf, SK_ARP_REQUEST, sk_mac_broadcast, mac_zero, ifc->cfg->addr);
+        return arp_frame(ifc, buf, SK_ARP_REQUEST, sk_mac_broadcast, mac_zero, ifc->addr4);
     }
     if (a->replyq_len > 0) {
         sk_arp_target t = a->replyq[a->replyq_head];
@@ -364,7 +364,7 @@ static void arp_learn(sk_iface *ifc, sk_arp_entry *en, sk_mac mac, sk_time now)
 static bool arp_sender_bad(const sk_iface *ifc, const sk_arp_repr *p)
 {
     return sk_mac_is_multicast(p->sha) || sk_ip4_is_broadcast(p->spa) ||
-           sk_ip4_is_multicast(p->spa) || sk_ip4_eq(p->spa, ifc->cfg->addr);
+           sk_ip4_is_multicast(p->spa) || sk_ip4_eq(p->spa, ifc->addr4);
 }
 
 static void arp_queue_reply(sk_iface *ifc, const sk_arp_repr *p, sk_time now)
@@ -400,7 +400,7 @@ void sk_arp_input(sk_iface *ifc, sk_time now, const sk_eth_repr *eth)
     sk_arp_entry *en = probe ? NULL : arp_find(&ifc->arp, p.spa);
     if (en != NULL) /* RFC 826: merge */
         arp_learn(ifc, en, p.sha, now);
-    if (!sk_ip4_eq(p.tpa, ifc->cfg->addr)) {
+    if (!sk_ip4_eq(p.tpa, ifc->addr4)) {
         sk_iface_drop(ifc, SK_DROP_ARP_NOT_FOR_US, now);
         return;
     }

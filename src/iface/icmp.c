@@ -207,7 +207,7 @@ static void icmp_error_in(sk_iface *ifc, sk_time now, const sk_icmp4_repr *m)
     memcpy(src.b, q + 12, 4);
     memcpy(dst.b, q + 16, 4);
     sk_tuple tu = {sk_addr4(src), sk_addr4(dst), 0, 0};
-    if (!sk_ip4_eq(src, ifc->cfg->addr)) {
+    if (!sk_ip4_eq(src, ifc->addr4)) {
         sk_iface_drop(ifc, SK_DROP_ICMP_BAD_QUOTE, now);
         return;
     }

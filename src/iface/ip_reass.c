@@ -258,7 +258,7 @@ static void ipr_expire(sk_iface *ifc, sk_ipr_dgram *d, sk_time now)
     sk_ip4_repr orig;
     ipr_whole(d, &orig);
     orig.payload_len = d->r[0].end;
-    bool bcast = !sk_ip4_eq(d->dst, ifc->cfg->addr);
+    bool bcast = !sk_ip4_eq(d->dst, ifc->addr4);
     sk_icmp_error(ifc, now, SK_ICMP_TIME_EXCEEDED, 1, &orig, d->hdr, bcast);
 }
 

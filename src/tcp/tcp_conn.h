@@ -495,6 +495,12 @@ void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now);
  * probe timeout (RFC 8985 §7.2). */
 void sk_rec_after_ack(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
+/* ---- tcp_rx.c: segments from the interface ---- */
+/* A TCP segment seg[0..len) arrived from src to dst (one of ours, unicast):
+ * checksum, parse, demux, input. Drops are counted. */
+void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const uint8_t *seg,
+               size_t len, sk_time now);
+
 /* ---- tcp_input.c ---- */
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */
 void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
