@@ -54,9 +54,12 @@ static inline bool sk_addr_is4(const sk_ipaddr *a)
     return a->family == SK_AF_INET4;
 }
 
+/* Ports first (they differ most often), then the fixed-size address
+ * bytes, which the compiler turns into a few word compares. */
 static inline bool sk_tuple_eq(const sk_tuple *a, const sk_tuple *b)
 {
-    return memcmp(a, b, sizeof *a) == 0;
+    return a->lport == b->lport && a->rport == b->rport && a->raddr.family == b->raddr.family &&
+           memcmp(a->raddr.b, b->raddr.b, 16) == 0 && memcmp(a->laddr.b, b->laddr.b, 16) == 0;
 }
 
 #define SK_TUPLE_KEY_MAX 36 /* two IPv6 addresses and two ports */

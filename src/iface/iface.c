@@ -59,11 +59,6 @@ void sk_iface_free(sk_iface *ifc)
     sk_arp_free(ifc);
 }
 
-size_t sk_iface_link_hdr(const sk_iface *ifc)
-{
-    return ifc->cfg->link == SK_LINK_ETHERNET ? SK_ETH_HDR_LEN : 0;
-}
-
 bool sk_iface_on_link(const sk_iface *ifc, sk_ip4 a)
 {
     return ((sk_ip4_to_u32(a) ^ sk_ip4_to_u32(ifc->addr4)) & ifc->mask) == 0;
@@ -132,18 +127,6 @@ static void ip4_hdr(sk_iface *ifc, uint8_t *p, size_t total, uint8_t proto, sk_i
 void sk_iface_ip_hdr(sk_iface *ifc, uint8_t *p, size_t total, uint8_t proto, sk_ip4 dst, bool df)
 {
     ip4_hdr(ifc, p, total, proto, ifc->addr4, dst, df);
-}
-
-size_t sk_iface_l4_offset(const sk_iface *ifc, uint8_t family)
-{
-    (void)family; /* IPv6 adds its 40-byte header here */
-    return sk_iface_link_hdr(ifc) + SK_IP4_HDR_LEN;
-}
-
-size_t sk_iface_l4_max(const sk_iface *ifc, uint8_t family)
-{
-    (void)family;
-    return ifc->cfg->mtu > SK_IP4_HDR_LEN ? ifc->cfg->mtu - SK_IP4_HDR_LEN : 0;
 }
 
 bool sk_iface_src_for(const sk_iface *ifc, const sk_ipaddr *dst, sk_ipaddr *src)

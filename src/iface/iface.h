@@ -151,7 +151,10 @@ void *sk_iface_alloc(sk_iface *ifc, size_t n);
 void sk_iface_release(sk_iface *ifc, void *p, size_t n);
 void sk_iface_drop(sk_iface *ifc, int reason, sk_time now);
 /* Bytes of link header before the IPv4 packet (0 or 14). */
-size_t sk_iface_link_hdr(const sk_iface *ifc);
+static inline size_t sk_iface_link_hdr(const sk_iface *ifc)
+{
+    return ifc->cfg->link == SK_LINK_ETHERNET ? SK_ETH_HDR_LEN : 0;
+}
 bool sk_iface_on_link(const sk_iface *ifc, sk_ip4 a);
 /* Limited broadcast or the subnet-directed broadcast of our prefix. */
 bool sk_iface_is_bcast(const sk_iface *ifc, sk_ip4 a);
@@ -165,8 +168,16 @@ bool sk_iface_is_local(const sk_iface *ifc, sk_ip4 a);
 int sk_iface_route(const sk_iface *ifc, sk_ip4 dst, sk_ip4 *nexthop);
 /* Where a transport segment of `family` starts in an output buffer (link
  * header + IP header), and the longest segment the MTU lets it carry. */
-size_t sk_iface_l4_offset(const sk_iface *ifc, uint8_t family);
-size_t sk_iface_l4_max(const sk_iface *ifc, uint8_t family);
+static inline size_t sk_iface_l4_offset(const sk_iface *ifc, uint8_t family)
+{
+    (void)family; /* IPv6 adds its 40-byte header here */
+    return sk_iface_link_hdr(ifc) + SK_IP4_HDR_LEN;
+}
+static inline size_t sk_iface_l4_max(const sk_iface *ifc, uint8_t family)
+{
+    (void)family;
+    return ifc->cfg->mtu > SK_IP4_HDR_LEN ? ifc->cfg->mtu - SK_IP4_HDR_LEN : 0;
+}
 /* The transport segment of l4_len bytes sits at buf + sk_iface_l4_offset:
  * fill its checksum, write the IP header in front of it and frame it, as
  * sk_iface_send_ip. A family the interface does not speak yet (IPv6) is
