@@ -253,7 +253,10 @@ void sk_stack_config_default(sk_stack_config *cfg);
 
 /* Create a stack; SK_EINVAL for a bad configuration (with no allocator,
  * mtu < 68, max_sockets 0, Ethernet with a multicast MAC or no ARP cache,
- * an address that is not one host, a gateway off the link, an initial
+ * an address that is not one host, a gateway off the link, more than one
+ * IPv4 address, a route whose gateway is off our link or of another family,
+ * a prefix longer than its family's bits, both the address list and the
+ * IPv4 shorthand, an initial
  * window over SK_IW_SEGMENTS_MAX ...), SK_ENOENT for an unknown congestion
  * control name, SK_ENOTSUP for an unknown link type, SK_ENOMEM when allocation
  * fails. On Ethernet the first sk_stack_output sends a gratuitous ARP. */

@@ -1,8 +1,8 @@
 /* The TCP layer's internal interface: the transmission control block (one per
  * connection or listener, with RFC 9293 variable names) and the environment
- * shared by all of them (configuration, statistics, timer heap, output and
- * event lists, buffer cache, the control-segment queue for RSTs and ACKs that
- * belong to no connection).
+ * shared by all of them (the stack context with configuration, statistics,
+ * trace and keys; timer heap, output and event lists, buffer cache, the
+ * control-segment queue for RSTs and ACKs that belong to no connection).
  *
  * Ownership: the environment owns a fixed table of TCBs. A TCB is "held" by
  * the application (it has a live handle), by a listener (it waits in the
