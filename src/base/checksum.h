@@ -39,4 +39,11 @@ uint16_t sk_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val);
 uint32_t sk_csum_pseudo4(const uint8_t src[4], const uint8_t dst[4], uint8_t proto,
                          uint16_t length);
 
+/* Partial sum of the IPv6 pseudo-header (RFC 8200 §8.1: source, destination,
+ * the 32-bit upper-layer packet length, three zero bytes and the next header
+ * value) for ICMPv6, UDP and TCP checksums; src and dst are 16 bytes each in
+ * network order. */
+uint32_t sk_csum_pseudo6(const uint8_t src[16], const uint8_t dst[16], uint8_t next_header,
+                         uint32_t length);
+
 #endif
