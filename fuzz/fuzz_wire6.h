@@ -10,6 +10,7 @@
 #include "wire/ipv6.h"
 #include "wire/mld6.h"
 #include "wire/nd6.h"
+#include "wire/seg_text.h"
 #include "wire/udp.h"
 
 #include <stdbool.h>
@@ -65,6 +66,8 @@ static void fuzz_icmp6(const uint8_t *p, size_t n)
     sk_icmp6_fill_checksum(FZ_SRC, FZ_DST, in6, n);
     if (sk_icmp6_parse(FZ_SRC, FZ_DST, in6, n, &r) != 0)
         return;
+    char line[160]; /* the text form reads the message under the sanitizers */
+    CHECK(sk_icmp6_str(in6, n, line, sizeof line) == strlen(line));
     size_t m = sk_icmp6_emit(FZ_SRC, FZ_DST, &r, out6, sizeof out6);
     bool cut = sk_icmp6_is_error(r.type) && r.data_len > SK_ICMP6_ERR_QUOTE_MAX;
     CHECK(m == SK_ICMP6_HDR_LEN + (cut ? SK_ICMP6_ERR_QUOTE_MAX : r.data_len));
