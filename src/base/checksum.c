@@ -267,17 +267,28 @@ uint32_t sk_csum_pseudo4(const uint8_t src[4], const uint8_t dst[4], uint8_t pro
     return s;
 }
 
+/* RFC 8200 §8.1. Each address is eight 16-bit words; the length is two
+ * words (it is 32 bits wide, for jumbograms); the zero bytes add nothing and
+ * the next header value is the low byte of the last word. The sum of 20
+ * words below 2^16 cannot overflow 32 bits. */
+uint32_t sk_csum_pseudo6(const uint8_t src[16], const uint8_t dst[16], uint8_t next_header,
+                         uint32_t length)
+{
+    uint32_t s = 0;
+    for (int i = 0; i < 16; i += 2)
+        s += sk_load_be16(src + i) + (uint32_t)sk_load_be16(dst + i);
+    s += length >> 16;
+    s += length & 0xffffu;
+    s += next_header;
+    return s;
+}
+
 uint32_t sk_csum_pseudo(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto,
                         uint32_t length)
 {
     if (src->family != SK_AF_INET6)
         return sk_csum_pseudo4(src->b, dst->b, proto, (uint16_t)length);
-    uint32_t s = sk_csum_partial(src->b, 16, 0);
-    s = sk_csum_partial(dst->b, 16, s);
-    s += length >> 16;
-    s += length & 0xffffu;
-    s += proto; /* three zero bytes, then the next header */
-    return s;
+    return sk_csum_pseudo6(src->b, dst->b, proto, length);
 }
 
 void sk_csum_l4_fill(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto, uint8_t *seg,

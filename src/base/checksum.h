@@ -57,4 +57,11 @@ void sk_csum_l4_fill(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto, 
 bool sk_csum_l4_ok(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto,
                    const uint8_t *seg, size_t len);
 
+/* Partial sum of the IPv6 pseudo-header (RFC 8200 §8.1: source, destination,
+ * the 32-bit upper-layer packet length, three zero bytes and the next header
+ * value) for ICMPv6, UDP and TCP checksums; src and dst are 16 bytes each in
+ * network order. */
+uint32_t sk_csum_pseudo6(const uint8_t src[16], const uint8_t dst[16], uint8_t next_header,
+                         uint32_t length);
+
 #endif
