@@ -54,11 +54,12 @@ static void push(sk_slaac *s, uint8_t kind, uint8_t flags, const sk_slaac_addr *
         s->stats.drop_intent_full++;
 }
 
-static bool iid_reserved(uint64_t iid)
+bool sk_slaac_iid_reserved(uint64_t iid)
 {
     /* RFC 5453 §3: the all-zero Subnet-Router anycast, the reserved subnet
-     * anycast range and the 0200:5EFF:FE00:0000/112 range. */
-    return iid == 0 || iid >= 0xfdffffffffffff80u ||
+     * anycast range FDFF:FFFF:FFFF:FF80-FFFF and the 0200:5EFF:FE00:0000/112
+     * range. */
+    return iid == 0 || (iid | 0x7f) == 0xfdffffffffffffffu ||
            (iid & ~(uint64_t)0xffff) == 0x02005efffe000000u;
 }
 
@@ -80,7 +81,7 @@ uint64_t sk_slaac_iid(const sk_slaac *s, const sk_ip6_addr *prefix, uint8_t dad_
 static void form_address(sk_slaac *s, sk_slaac_addr *a)
 {
     uint64_t iid = sk_slaac_iid(s, &a->prefix, a->dad_counter);
-    while (iid_reserved(iid) && a->dad_counter < 255) {
+    while (sk_slaac_iid_reserved(iid) && a->dad_counter < 255) {
         s->stats.iid_reserved++;
         iid = sk_slaac_iid(s, &a->prefix, ++a->dad_counter);
     }

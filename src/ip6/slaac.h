@@ -86,6 +86,9 @@ sk_time sk_slaac_poll_at(const sk_slaac *s);
 bool sk_slaac_next_intent(sk_slaac *s, sk_ip6_intent *out);
 /* The slot holding `addr` (any state) or NULL. */
 const sk_slaac_addr *sk_slaac_find(const sk_slaac *s, const sk_ip6_addr *addr);
+/* RFC 5453 §3: identifiers an address must not use (skipped with the next
+ * DAD counter, RFC 7217 §5). */
+bool sk_slaac_iid_reserved(uint64_t iid);
 /* RFC 7217 §5: the interface identifier for prefix and DAD counter. */
 uint64_t sk_slaac_iid(const sk_slaac *s, const sk_ip6_addr *prefix, uint8_t dad_counter);
 

@@ -384,6 +384,24 @@ static void test_preferred_renewed(void)
     sl_done(s);
 }
 
+/* RFC 5453 §3's reserved identifiers, at the edges of each range (the
+ * subnet anycast range is 128 values, not everything above its start:
+ * fuzz_ip6 seed regress-iid-reserved-range). */
+static void test_reserved_identifiers(void)
+{
+    SK_CHECK(sk_slaac_iid_reserved(0));
+    SK_CHECK(!sk_slaac_iid_reserved(1));
+    SK_CHECK(!sk_slaac_iid_reserved(0xfdffffffffffff7full));
+    SK_CHECK(sk_slaac_iid_reserved(0xfdffffffffffff80ull));
+    SK_CHECK(sk_slaac_iid_reserved(0xfdffffffffffffffull));
+    SK_CHECK(!sk_slaac_iid_reserved(0xfe00000000000000ull));
+    SK_CHECK(!sk_slaac_iid_reserved(0xffffffffffffffffull));
+    SK_CHECK(!sk_slaac_iid_reserved(0x02005efffdffffffull));
+    SK_CHECK(sk_slaac_iid_reserved(0x02005efffe000000ull));
+    SK_CHECK(sk_slaac_iid_reserved(0x02005efffe00ffffull));
+    SK_CHECK(!sk_slaac_iid_reserved(0x02005efffe010000ull));
+}
+
 static void test_create_rejects_and_fails_cleanly(void)
 {
     sk_slaac_config c;
@@ -412,6 +430,7 @@ int main(void)
     SK_RUN(test_two_hour_rule);
     SK_RUN(test_prefix_rejects);
     SK_RUN(test_preferred_renewed);
+    SK_RUN(test_reserved_identifiers);
     SK_RUN(test_create_rejects_and_fails_cleanly);
     return sk_test_finish();
 }
