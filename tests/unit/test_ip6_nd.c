@@ -40,6 +40,15 @@ static int n_intents(sk_nd_cache *nd)
     return n;
 }
 
+/* The entry for ip; a failed check and an empty entry when there is none. */
+static const sk_nd_entry *en_of(const sk_nd_cache *nd, sk_ip6_addr ip)
+{
+    static const sk_nd_entry none;
+    const sk_nd_entry *en = sk_nd_find(nd, &ip);
+    SK_CHECK_MSG(en != NULL, "no entry");
+    return en != NULL ? en : &none;
+}
+
 static uint8_t nd_state(const sk_nd_cache *nd, sk_ip6_addr ip)
 {
     const sk_nd_entry *en = sk_nd_find(nd, &ip);
@@ -276,7 +285,7 @@ static void test_na_rules(void)
         sk_nd_event na = ev_na(ip, cases[i].lla, cases[i].s, cases[i].o, false);
         sk_time t = cases[i].from == SK_ND_STALE ? SK_SEC(60) : 1; /* before ReachableTime */
         sk_nd_input(nd, t, &na);
-        const sk_nd_entry *en = sk_nd_find(nd, &ip);
+        const sk_nd_entry *en = en_of(nd, ip);
         SK_CHECK_MSG(en->state == cases[i].want, "case %zu: state %u, want %u", i, en->state,
                      cases[i].want);
         SK_CHECK_MSG(en->mac.b[5] == cases[i].want_mac, "case %zu: mac %u", i, en->mac.b[5]);
@@ -303,7 +312,7 @@ static void test_na_incomplete_and_unknown(void)
     na = ev_na(ip, 8, false, false, true);
     sk_nd_input(nd, 2, &na);
     SK_CHECK_EQ(nd_state(nd, ip), SK_ND_STALE);
-    SK_CHECK(sk_nd_find(nd, &ip)->is_router);
+    SK_CHECK(en_of(nd, ip)->is_router);
     sk_ip6_intent in;
     SK_CHECK(sk_nd_next_intent(nd, &in));
     SK_CHECK_EQ(in.kind, SK_I6_RELEASE);
@@ -332,7 +341,7 @@ static void test_unsolicited_events(void)
     ev = ev_kind(SK_ND_EV_NS, a, 3);
     sk_nd_input(nd, 0, &ev);
     SK_CHECK_EQ(nd_state(nd, a), SK_ND_STALE);
-    SK_CHECK(!sk_nd_find(nd, &a)->is_router);
+    SK_CHECK(!en_of(nd, a)->is_router);
     SK_CHECK_EQ(n_intents(nd), 0);
     /* INCOMPLETE + RA with SLLAO */
     sk_mac mac;
@@ -341,7 +350,7 @@ static void test_unsolicited_events(void)
     ev = ev_kind(SK_ND_EV_RA, b, 4);
     sk_nd_input(nd, 1, &ev);
     SK_CHECK_EQ(nd_state(nd, b), SK_ND_STALE);
-    SK_CHECK(sk_nd_find(nd, &b)->is_router);
+    SK_CHECK(en_of(nd, b)->is_router);
     sk_ip6_intent in;
     SK_CHECK(sk_nd_next_intent(nd, &in));
     SK_CHECK_EQ(in.kind, SK_I6_RELEASE);
@@ -353,7 +362,7 @@ static void test_unsolicited_events(void)
     ev = ev_kind(SK_ND_EV_NS, c, 6);
     sk_nd_input(nd, 3, &ev);
     SK_CHECK_EQ(nd_state(nd, c), SK_ND_STALE);
-    SK_CHECK_EQ(sk_nd_find(nd, &c)->mac.b[5], 6);
+    SK_CHECK_EQ(en_of(nd, c)->mac.b[5], 6);
     /* Redirect without TLLAO for an unknown target: INCOMPLETE, NS */
     ev = ev_kind(SK_ND_EV_REDIRECT, d, 0);
     sk_nd_input(nd, 4, &ev);
@@ -384,7 +393,7 @@ static void test_na_clears_router(void)
     SK_CHECK(sk_nd_next_intent(nd, &in));
     SK_CHECK_EQ(in.kind, SK_I6_NOT_ROUTER);
     SK_CHECK(t6_addr_is(&in.target, &r));
-    SK_CHECK(!sk_nd_find(nd, &r)->is_router);
+    SK_CHECK(!en_of(nd, r)->is_router);
     nd_done(nd);
 }
 
@@ -400,15 +409,15 @@ static void test_held_bounds(void)
     SK_CHECK_EQ_I(sk_nd_resolve(nd, 0, &a, pkt2, sizeof pkt2, &mac), SK_ND_HELD);
     SK_CHECK_EQ_I(sk_nd_resolve(nd, 0, &a, pkt3, sizeof pkt3, &mac), SK_ND_HELD);
     SK_CHECK_EQ(nd->stats.drop_held_entry_full, 1);
-    SK_CHECK_EQ(sk_nd_find(nd, &a)->n_held, 2);
+    SK_CHECK_EQ(en_of(nd, a)->n_held, 2);
     /* total 3: b takes the last slot; c's packet evicts a's oldest (pkt2) */
     SK_CHECK_EQ_I(sk_nd_resolve(nd, 0, &b, pkt1, sizeof pkt1, &mac), SK_ND_HELD);
     SK_CHECK_EQ_I(sk_nd_resolve(nd, 0, &c, pkt1, sizeof pkt1, &mac), SK_ND_HELD);
     SK_CHECK_EQ(nd->stats.drop_held_total_full, 1);
-    SK_CHECK_EQ(sk_nd_find(nd, &a)->n_held, 1);
+    SK_CHECK_EQ(en_of(nd, a)->n_held, 1);
     /* every entry holds one: a new packet for a replaces a's own */
     SK_CHECK_EQ_I(sk_nd_resolve(nd, 0, &a, pkt2, sizeof pkt2, &mac), SK_ND_HELD);
-    SK_CHECK_EQ(sk_nd_find(nd, &a)->n_held, 1);
+    SK_CHECK_EQ(en_of(nd, a)->n_held, 1);
     /* a fourth next hop while each holds one: its own packet is dropped */
     sk_ip6_addr d = t6_addr(1, 4);
     SK_CHECK_EQ_I(sk_nd_resolve(nd, 0, &d, pkt1, sizeof pkt1, &mac), SK_ND_DROPPED);
@@ -766,7 +775,7 @@ static void test_router_selection(void)
     ra.retrans_ms = 3000;
     sk_ndr_input_ra(r, nd, 2, &ra);
     SK_CHECK_EQ(nd_state(nd, b), SK_ND_STALE);
-    SK_CHECK(sk_nd_find(nd, &b)->is_router);
+    SK_CHECK(en_of(nd, b)->is_router);
     SK_CHECK_EQ(nd->retrans, SK_MSEC(3000));
     SK_CHECK(nd->reachable >= SK_SEC(5) && nd->reachable < SK_SEC(15));
     for (uint16_t i = 3; i < 6; i++) {

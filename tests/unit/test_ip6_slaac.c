@@ -28,6 +28,21 @@ static void sl_done(sk_slaac *s)
     SK_CHECK_EQ(heap.live, 0);
 }
 
+/* The slot for addr; a failed check and an empty slot when there is none. */
+static const sk_slaac_addr *slot_of(const sk_slaac *s, const sk_ip6_addr *addr)
+{
+    static const sk_slaac_addr none;
+    const sk_slaac_addr *a = sk_slaac_find(s, addr);
+    SK_CHECK_MSG(a != NULL, "no slot for the address");
+    return a != NULL ? a : &none;
+}
+
+static uint8_t state_of(const sk_slaac *s, const sk_ip6_addr *addr)
+{
+    const sk_slaac_addr *a = sk_slaac_find(s, addr);
+    return a == NULL ? SK_SLAAC_FREE : a->state;
+}
+
 static sk_ip6_intent next(sk_slaac *s)
 {
     sk_ip6_intent in;
@@ -90,8 +105,8 @@ static void test_link_local_dad(void)
     }
     sk_slaac_run_timers(s, t0);
     expect_dad_start(s, &ll);
-    SK_CHECK_EQ(sk_slaac_find(s, &ll)->state, SK_SLAAC_TENTATIVE);
-    sk_time mld2 = sk_slaac_find(s, &ll)->mld_at;
+    SK_CHECK_EQ(state_of(s, &ll), SK_SLAAC_TENTATIVE);
+    sk_time mld2 = slot_of(s, &ll)->mld_at;
     SK_CHECK(mld2 >= t0 && mld2 <= t0 + SK_SEC(1));
     SK_CHECK_EQ(sk_slaac_poll_at(s), sk_time_min(mld2, t0 + SK_SEC(1)));
     sk_slaac_run_timers(s, mld2);
@@ -103,9 +118,9 @@ static void test_link_local_dad(void)
         drain(s);
     SK_CHECK_EQ(sk_slaac_poll_at(s), t0 + SK_SEC(1) > mld2 ? t0 + SK_SEC(1) : SK_TIME_NEVER);
     sk_slaac_run_timers(s, t0 + SK_SEC(1) - 1);
-    SK_CHECK_EQ(sk_slaac_find(s, &ll)->state, SK_SLAAC_TENTATIVE);
+    SK_CHECK_EQ(state_of(s, &ll), SK_SLAAC_TENTATIVE);
     sk_slaac_run_timers(s, t0 + SK_SEC(1));
-    SK_CHECK_EQ(sk_slaac_find(s, &ll)->state, SK_SLAAC_PREFERRED);
+    SK_CHECK_EQ(state_of(s, &ll), SK_SLAAC_PREFERRED);
     if (mld2 < t0 + SK_SEC(1)) {
         in = next(s);
         SK_CHECK_EQ(in.kind, SK_I6_ADDR_PREFERRED);
@@ -158,7 +173,7 @@ static void test_dad_conflict_and_retries(void)
     sk_ip6_addr zero = {{0}};
     for (uint8_t k = 0; k <= SK_SLAAC_IDGEN_RETRIES; k++) {
         sk_ip6_addr cur = link_local(s, k);
-        SK_CHECK_EQ(sk_slaac_find(s, &cur)->state, SK_SLAAC_TENTATIVE);
+        SK_CHECK_EQ(state_of(s, &cur), SK_SLAAC_TENTATIVE);
         t += SK_MSEC(100);
         sk_slaac_input_ns(s, t, &zero, &cur);
         sk_ip6_intent in = next(s);
@@ -181,7 +196,7 @@ static void test_dad_conflict_and_retries(void)
         SK_CHECK_EQ(in.code, k + 1);
         sk_time at = sk_slaac_poll_at(s);
         SK_CHECK(at >= t && at <= t + SK_SEC(1));
-        SK_CHECK_EQ(sk_slaac_find(s, &nxt)->state, SK_SLAAC_WAIT);
+        SK_CHECK_EQ(state_of(s, &nxt), SK_SLAAC_WAIT);
         t = at;
         sk_slaac_run_timers(s, t);
         expect_dad_start(s, &nxt);
@@ -203,7 +218,7 @@ static void test_dad_na_and_unicast_ns(void)
     sk_ip6_addr ll = link_local(s, 0), peer = t6_ll(44);
     sk_slaac_input_ns(s, t + 1, &peer, &ll);
     SK_CHECK_EQ(next(s).kind, SK_I6_NONE);
-    SK_CHECK_EQ(sk_slaac_find(s, &ll)->state, SK_SLAAC_TENTATIVE);
+    SK_CHECK_EQ(state_of(s, &ll), SK_SLAAC_TENTATIVE);
     sk_slaac_input_na(s, t + 2, &ll);
     SK_CHECK_EQ(s->stats.dad_conflict, 1);
     SK_CHECK(sk_slaac_find(s, &ll) == NULL);
@@ -213,11 +228,11 @@ static void test_dad_na_and_unicast_ns(void)
     sk_slaac_run_timers(s, t);
     sk_slaac_run_timers(s, t + SK_SEC(1));
     sk_slaac_run_timers(s, t + SK_SEC(1)); /* the second MLD report, if still due */
-    SK_CHECK_EQ(sk_slaac_find(s, &ll1)->state, SK_SLAAC_PREFERRED);
+    SK_CHECK_EQ(state_of(s, &ll1), SK_SLAAC_PREFERRED);
     drain(s);
     sk_slaac_input_na(s, t + SK_SEC(2), &ll1);
     SK_CHECK_EQ(s->stats.na_for_assigned, 1);
-    SK_CHECK_EQ(sk_slaac_find(s, &ll1)->state, SK_SLAAC_PREFERRED);
+    SK_CHECK_EQ(state_of(s, &ll1), SK_SLAAC_PREFERRED);
     SK_CHECK_EQ(next(s).kind, SK_I6_NONE);
     sl_done(s);
 }
@@ -230,7 +245,7 @@ static void ll_ready(sk_slaac *s)
     sk_slaac_run_timers(s, t0 + SK_SEC(1));
     drain(s);
     sk_ip6_addr ll = link_local(s, 0);
-    SK_CHECK_EQ(sk_slaac_find(s, &ll)->state, SK_SLAAC_PREFERRED);
+    SK_CHECK_EQ(state_of(s, &ll), SK_SLAAC_PREFERRED);
 }
 
 static sk_ra_info ra_prefix(sk_ip6_addr p, uint8_t len, bool a, uint32_t valid, uint32_t preferred)
@@ -272,7 +287,7 @@ static void test_prefix_address_lifetimes(void)
     SK_CHECK_EQ(in.kind, SK_I6_ADDR_TENTATIVE);
     SK_CHECK(t6_addr_is(&in.target, &g));
     expect_dad_start(s, &g);
-    const sk_slaac_addr *a = sk_slaac_find(s, &g);
+    const sk_slaac_addr *a = slot_of(s, &g);
     SK_CHECK_EQ(a->dad_at, t + SK_SEC(2));
     SK_CHECK_EQ(a->preferred_until, t + SK_SEC(1800));
     SK_CHECK_EQ(a->valid_until, t + SK_SEC(3600));
@@ -322,7 +337,7 @@ static void test_two_hour_rule(void)
         sk_slaac_input_ra(s, 0, &ra);
         ra = ra_prefix(p, 64, true, cases[i].again, 0);
         sk_slaac_input_ra(s, SK_SEC(1), &ra);
-        const sk_slaac_addr *a = sk_slaac_find(s, &g);
+        const sk_slaac_addr *a = slot_of(s, &g);
         sk_time want = cases[i].want == cases[i].first ? SK_SEC(cases[i].first)
                                                        : SK_SEC(1) + SK_SEC(cases[i].want);
         SK_CHECK_MSG(a->valid_until == want, "case %zu: valid until %llu, want %llu", i,
@@ -370,7 +385,7 @@ static void test_preferred_renewed(void)
     sk_ra_info ra = ra_prefix(p, 64, true, 10000, 0);
     sk_slaac_input_ra(s, 0, &ra);
     sk_slaac_run_timers(s, SK_SEC(1));
-    const sk_slaac_addr *a = sk_slaac_find(s, &g);
+    const sk_slaac_addr *a = slot_of(s, &g);
     SK_CHECK_EQ(a->state, SK_SLAAC_DEPRECATED); /* preferred 0 from the start */
     drain(s);
     ra = ra_prefix(p, 64, true, 10000, 600);
