@@ -48,6 +48,18 @@ sk_ip6_addr sk_ip6_all_routers(void)
     return r;
 }
 
+sk_ip6_addr sk_ip6_all_mldv2_routers(void)
+{
+    sk_ip6_addr r = {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x16}};
+    return r;
+}
+
+sk_mac sk_ip6_multicast_mac(const sk_ip6_addr *group)
+{
+    sk_mac m = {{0x33, 0x33, group->b[12], group->b[13], group->b[14], group->b[15]}};
+    return m;
+}
+
 void *sk_ip6_alloc(const sk_allocator *a, size_t n) { return a->allocate(a->ctx, n); }
 
 void sk_ip6_release(const sk_allocator *a, void *p, size_t n)

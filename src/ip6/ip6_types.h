@@ -34,15 +34,23 @@ bool sk_ip6_prefix_match(const sk_ip6_addr *a, const sk_ip6_addr *p, uint8_t len
 sk_ip6_addr sk_ip6_solicited_node(const sk_ip6_addr *a);
 /* ff02::2, all routers (RFC 4291 §2.7.1). */
 sk_ip6_addr sk_ip6_all_routers(void);
+/* ff02::16, all MLDv2-capable routers (RFC 3810 §5.2.14). */
+sk_ip6_addr sk_ip6_all_mldv2_routers(void);
+/* RFC 2464 §7: a multicast address's Ethernet address, 33:33 and its low
+ * 32 bits. */
+sk_mac sk_ip6_multicast_mac(const sk_ip6_addr *group);
 
 /* What a module asks the interface (or TCP) to do. */
 enum sk_ip6_intent_kind {
     SK_I6_NONE = 0,
-    /* Send a Neighbor Solicitation for `target` to IP destination `dst`;
+    /* Send a Neighbor Solicitation for `target` to IP destination `dst`
+     * and link-layer destination `mac` (the solicited-node group's
+     * 33:33:ff:.., or the cached address of a unicast probe, §7.3.3);
      * flags: SK_I6F_SLLAO (add our source link-layer address option),
      * SK_I6F_SRC_UNSPEC (source ::, a DAD probe, RFC 4862 §5.4.2). */
     SK_I6_SEND_NS,
-    /* Send a Router Solicitation to `dst` (ff02::2), RFC 4861 §6.3.7. */
+    /* Send a Router Solicitation to `dst` (ff02::2) at `mac`, RFC 4861
+     * §6.3.7; SK_I6F_SLLAO unless the source is :: (§4.1). */
     SK_I6_SEND_RS,
     /* Send the held packet `data`/`len` (an IPv6 packet) to link address
      * `mac`: its next hop `target` resolved (RFC 4861 §7.2.2). */
@@ -54,8 +62,9 @@ enum sk_ip6_intent_kind {
     /* The neighbour `target` said it is no longer a router (NA with R=0,
      * RFC 4861 §7.2.5): remove it from the default router list. */
     SK_I6_NOT_ROUTER,
-    /* Send an MLDv2 report (RFC 3810 §6.1): join group `target`
-     * (CHANGE_TO_EXCLUDE {}), or leave it with SK_I6F_LEAVE (TO_INCLUDE {}). */
+    /* Send an MLDv2 report (RFC 3810 §6.1) to `dst` (ff02::16) at `mac`:
+     * join group `target` (CHANGE_TO_EXCLUDE {}), or leave it with
+     * SK_I6F_LEAVE (TO_INCLUDE {}). */
     SK_I6_MLD_REPORT,
     /* Address `target` (prefix length `value`) changed state (RFC 4862):
      * tentative (do not use yet), preferred (use), deprecated (keep for

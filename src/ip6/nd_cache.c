@@ -119,6 +119,7 @@ static void send_ns(sk_nd_cache *nd, sk_nd_entry *en, bool multicast, sk_time no
     in.flags = SK_I6F_SLLAO;
     in.target = en->ip;
     in.dst = multicast ? sk_ip6_solicited_node(&en->ip) : en->ip;
+    in.mac = multicast ? sk_ip6_multicast_mac(&in.dst) : en->mac;
     push(nd, &in);
     en->probes++;
     en->timer = sk_time_after(now, nd->retrans);
@@ -272,13 +273,6 @@ static void hold(sk_nd_cache *nd, sk_nd_entry *en, const uint8_t *pkt, size_t le
     en->n_held++;
 }
 
-/* RFC 2464 §7: multicast IPv6 maps to 33:33 and the low 32 bits. */
-static sk_mac multicast_mac(const sk_ip6_addr *ip)
-{
-    sk_mac m = {{0x33, 0x33, ip->b[12], ip->b[13], ip->b[14], ip->b[15]}};
-    return m;
-}
-
 /* A REACHABLE entry whose time ran out is STALE even before run_timers. */
 static void expire_reachable(sk_nd_entry *en, sk_time now)
 {
@@ -292,7 +286,7 @@ int sk_nd_resolve(sk_nd_cache *nd, sk_time now, const sk_ip6_addr *ip, const uin
                   size_t len, sk_mac *mac)
 {
     if (sk_ip6_is_multicast(ip)) {
-        *mac = multicast_mac(ip);
+        *mac = sk_ip6_multicast_mac(ip); /* RFC 2464 §7 */
         return SK_ND_SEND;
     }
     sk_nd_entry *en = nd_find(nd, ip);

@@ -308,6 +308,7 @@ void sk_ndr_run_timers(sk_nd_router *r, sk_time now)
         in.kind = SK_I6_SEND_RS;
         in.flags = SK_I6F_SLLAO;
         in.dst = sk_ip6_all_routers();
+        in.mac = sk_ip6_multicast_mac(&in.dst);
         if (!sk_i6q_push(&r->iq, &in))
             r->stats.drop_intent_full++;
         r->stats.rs_out++;

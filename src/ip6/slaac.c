@@ -48,8 +48,11 @@ static void push(sk_slaac *s, uint8_t kind, uint8_t flags, const sk_slaac_addr *
     in.code = a->dad_counter;
     in.value = 64;
     in.target = kind == SK_I6_MLD_REPORT ? sk_ip6_solicited_node(&a->addr) : a->addr;
-    if (dst != NULL)
-        in.dst = *dst;
+    if (kind == SK_I6_MLD_REPORT || dst != NULL) {
+        /* reports go to ff02::16 (RFC 3810 §5.2.14) */
+        in.dst = dst != NULL ? *dst : sk_ip6_all_mldv2_routers();
+        in.mac = sk_ip6_multicast_mac(&in.dst);
+    }
     if (!sk_i6q_push(&s->iq, &in))
         s->stats.drop_intent_full++;
 }

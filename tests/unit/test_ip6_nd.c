@@ -101,6 +101,8 @@ static void test_resolve_then_solicited_na(void)
     SK_CHECK_EQ(sn.b[11], 0x01);
     SK_CHECK_EQ(sn.b[12], 0xff);
     SK_CHECK_EQ(sn.b[15], 0x34);
+    const uint8_t sn_mac[6] = {0x33, 0x33, 0xff, 0x00, 0x12, 0x34};
+    SK_CHECK_MEM(in.mac.b, sn_mac, 6);
     SK_CHECK(!sk_nd_next_intent(nd, &in));
     SK_CHECK_EQ(sk_nd_poll_at(nd), SK_SEC(1));
     /* a second packet while INCOMPLETE: held, no new NS */
@@ -212,7 +214,9 @@ static void test_reachable_stale_delay_probe(void)
         sk_ip6_intent in;
         SK_CHECK(sk_nd_next_intent(nd, &in));
         SK_CHECK_EQ(in.kind, SK_I6_SEND_NS);
-        SK_CHECK(t6_addr_is(&in.dst, &ip)); /* unicast */
+        SK_CHECK(t6_addr_is(&in.dst, &ip)); /* unicast, to the cached address */
+        SK_CHECK_EQ(in.mac.b[0], 0x02);
+        SK_CHECK_EQ(in.mac.b[5], 5);
         SK_CHECK(!sk_nd_next_intent(nd, &in));
         SK_CHECK_EQ(sk_nd_poll_at(nd), t + SK_SEC(k + 1));
         /* packets still go to the cached address while probing */
@@ -581,6 +585,9 @@ static int rs_count(sk_nd_router *r)
         SK_CHECK_EQ(in.kind, SK_I6_SEND_RS);
         sk_ip6_addr all = sk_ip6_all_routers();
         SK_CHECK(t6_addr_is(&in.dst, &all));
+        const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 2};
+        SK_CHECK_MEM(in.mac.b, all_mac, 6);
+        SK_CHECK_EQ(in.flags, SK_I6F_SLLAO);
         n++;
     }
     return n;

@@ -75,11 +75,17 @@ static void expect_dad_start(sk_slaac *s, const sk_ip6_addr *addr)
     SK_CHECK_EQ(in.kind, SK_I6_MLD_REPORT);
     SK_CHECK_EQ(in.flags, 0);
     SK_CHECK(t6_addr_is(&in.target, &sn));
+    sk_ip6_addr mld = sk_ip6_all_mldv2_routers();
+    SK_CHECK(t6_addr_is(&in.dst, &mld));
+    const uint8_t mld_mac[6] = {0x33, 0x33, 0, 0, 0, 0x16};
+    SK_CHECK_MEM(in.mac.b, mld_mac, 6);
     in = next(s);
     SK_CHECK_EQ(in.kind, SK_I6_SEND_NS);
     SK_CHECK_EQ(in.flags, SK_I6F_SRC_UNSPEC);
     SK_CHECK(t6_addr_is(&in.target, addr));
     SK_CHECK(t6_addr_is(&in.dst, &sn));
+    const uint8_t sn_mac[6] = {0x33, 0x33, 0xff, addr->b[13], addr->b[14], addr->b[15]};
+    SK_CHECK_MEM(in.mac.b, sn_mac, 6);
     SK_CHECK_EQ(next(s).kind, SK_I6_NONE);
 }
 
