@@ -146,7 +146,7 @@ static void settle(fz_world *w)
         CHECK((in.kind == SK_I6_TIME_EXCEEDED || in.kind == SK_I6_PARAM_PROBLEM) &&
               in.len <= SK_IP6R_QUOTE);
     while (sk_pmtu6_next_intent(w->pm, &in))
-        CHECK(in.kind == SK_I6_PMTU && in.value >= 1280 && in.value <= w->pm->cfg.link_mtu);
+        CHECK(in.kind == SK_I6_PMTU && in.value >= 1280 && in.value <= 1500);
     check_nd(w->nd, w->now);
     check_others(w);
 }
@@ -208,6 +208,7 @@ static void step_router(fz_world *w, fz_in *in, uint8_t op)
         sk_ra_info ra;
         fill_ra(in, &ra);
         sk_ndr_input_ra(w->r, w->nd, w->now, &ra);
+        sk_pmtu6_set_link_mtu(w->pm, w->r->mtu); /* as the interface will */
         sk_slaac_input_ra(w->s, w->now, &ra);
         return;
     }

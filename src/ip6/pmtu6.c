@@ -1,4 +1,6 @@
 /* RFC 8201 Path MTU Discovery for IPv6: a bounded per-destination cache.
+ * The link MTU is the ceiling (an RA may lower it: sk_pmtu6_set_link_mtu;
+ * TCP learns a lower link MTU from the interface, not from an intent here).
  *
  *   - A Packet Too Big lowers the estimate for its destination (§4: never
  *     raised by one); a value below 1280 counts as 1280 (RFC 8200 §5: no
@@ -111,6 +113,16 @@ void sk_pmtu6_input_ptb(sk_pmtu6 *p, sk_time now, const sk_ip6_addr *dst, uint32
     en->stamp = ++p->tick;
     p->stats.decreased++;
     tell(p, dst, mtu);
+}
+
+void sk_pmtu6_set_link_mtu(sk_pmtu6 *p, uint32_t link_mtu)
+{
+    if (link_mtu < SK_PMTU6_MIN)
+        return;
+    p->cfg.link_mtu = link_mtu;
+    for (uint32_t i = 0; i < p->cfg.entries; i++)
+        if (p->e[i].used && p->e[i].mtu >= link_mtu)
+            p->e[i].used = false;
 }
 
 void sk_pmtu6_run_timers(sk_pmtu6 *p, sk_time now)

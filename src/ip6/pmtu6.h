@@ -46,6 +46,9 @@ uint32_t sk_pmtu6_lookup(sk_pmtu6 *p, const sk_ip6_addr *dst, sk_time now);
 /* A Packet Too Big for dst saying `mtu` (RFC 8201 §4, RFC 4443 §3.2). A
  * decrease queues SK_I6_PMTU (target dst, value the new MTU). */
 void sk_pmtu6_input_ptb(sk_pmtu6 *p, sk_time now, const sk_ip6_addr *dst, uint32_t mtu);
+/* The link MTU changed (an RA's MTU option, nd_router's `mtu`; >= 1280):
+ * estimates at or above it are forgotten (they follow the link again). */
+void sk_pmtu6_set_link_mtu(sk_pmtu6 *p, uint32_t link_mtu);
 void sk_pmtu6_run_timers(sk_pmtu6 *p, sk_time now);
 sk_time sk_pmtu6_poll_at(const sk_pmtu6 *p);
 bool sk_pmtu6_next_intent(sk_pmtu6 *p, sk_ip6_intent *out);

@@ -106,6 +106,25 @@ static void test_lru(void)
     pm_done(p);
 }
 
+/* An RA lowers the link MTU: estimates at or above it are forgotten, lower
+ * ones stay; PTBs are then capped by the new link MTU; below 1280 refused. */
+static void test_link_mtu_change(void)
+{
+    sk_pmtu6 *p = pm_make(4, 9000);
+    sk_ip6_addr a = t6_addr(1, 1), b = t6_addr(1, 2);
+    sk_pmtu6_input_ptb(p, 0, &a, 4000);
+    sk_pmtu6_input_ptb(p, 0, &b, 1400);
+    sk_pmtu6_set_link_mtu(p, 1500);
+    SK_CHECK_EQ(sk_pmtu6_lookup(p, &a, 1), 1500);
+    SK_CHECK_EQ(sk_pmtu6_lookup(p, &b, 1), 1400);
+    sk_pmtu6_input_ptb(p, 2, &a, 1600);
+    SK_CHECK_EQ(sk_pmtu6_lookup(p, &a, 3), 1500);
+    sk_pmtu6_set_link_mtu(p, 1000);
+    SK_CHECK_EQ(sk_pmtu6_lookup(p, &a, 4), 1500);
+    SK_CHECK_EQ(sk_pmtu6_poll_at(p), SK_SEC(600));
+    pm_done(p);
+}
+
 static void test_create_rejects(void)
 {
     sk_pmtu6_config c = {0};
@@ -139,6 +158,7 @@ int main(void)
     SK_RUN(test_ptb_lowers_only);
     SK_RUN(test_aging);
     SK_RUN(test_lru);
+    SK_RUN(test_link_mtu_change);
     SK_RUN(test_create_rejects);
     return sk_test_finish();
 }
