@@ -39,12 +39,23 @@ static sk_time reachable_time(sk_nd_cache *nd)
     return base / 2 + sk_rng_below(&nd->rng, base > 0 ? base : 1);
 }
 
+/* ReachableTime for an entry entering REACHABLE at now: drawn again when
+ * it is SK_ND_REACHABLE_REDRAW old (§6.3.4), lazily, so no timer runs for
+ * it. */
+static sk_time reachable_at(sk_nd_cache *nd, sk_time now)
+{
+    if (sk_time_due(nd->redraw_at, now)) {
+        nd->reachable = reachable_time(nd);
+        nd->redraw_at = sk_time_after(now, SK_ND_REACHABLE_REDRAW);
+    }
+    return sk_time_after(now, nd->reachable);
+}
+
 static size_t held_bytes(const sk_nd_config *c) { return (size_t)c->held_max_len * c->held_total; }
 static uint32_t queue_cap(const sk_nd_config *c) { return c->held_total + 2 * c->entries + 8; }
 
 int sk_nd_create(const sk_nd_config *cfg, sk_time now, sk_nd_cache **out)
 {
-    (void)now;
     *out = NULL;
     if (cfg->entries == 0 || cfg->held_total == 0 || cfg->held_per_entry == 0 ||
         cfg->held_max_len == 0 || cfg->held_max_len > 65535 || cfg->alloc.allocate == NULL)
@@ -69,6 +80,7 @@ int sk_nd_create(const sk_nd_config *cfg, sk_time now, sk_nd_cache **out)
     sk_rng_seed(&nd->rng, cfg->seed);
     nd->base_reachable = SK_ND_BASE_REACHABLE;
     nd->reachable = reachable_time(nd);
+    nd->redraw_at = sk_time_after(now, SK_ND_REACHABLE_REDRAW);
     nd->retrans = SK_ND_RETRANS_TIMER;
     *out = nd;
     return 0;
@@ -324,7 +336,7 @@ static void resolved(sk_nd_cache *nd, sk_nd_entry *en, sk_mac lla, uint8_t state
     en->mac = lla;
     en->probes = 0;
     en->state = state;
-    en->timer = state == SK_ND_REACHABLE ? sk_time_after(now, nd->reachable) : SK_TIME_NEVER;
+    en->timer = state == SK_ND_REACHABLE ? reachable_at(nd, now) : SK_TIME_NEVER;
     nd->stats.resolved++;
     hand_out_held(nd, en, SK_I6_RELEASE);
 }
@@ -390,7 +402,7 @@ static void na_known(sk_nd_cache *nd, sk_nd_entry *en, const sk_nd_event *ev, sk
     if (ev->solicited) {
         en->state = SK_ND_REACHABLE;
         en->probes = 0;
-        en->timer = sk_time_after(now, nd->reachable);
+        en->timer = reachable_at(nd, now);
     } else if (differs) {
         enter_stale(en, ev->lla);
     }
@@ -433,7 +445,7 @@ void sk_nd_confirm(sk_nd_cache *nd, sk_time now, const sk_ip6_addr *ip)
         return;
     en->state = SK_ND_REACHABLE; /* §7.3.1 */
     en->probes = 0;
-    en->timer = sk_time_after(now, nd->reachable);
+    en->timer = reachable_at(nd, now);
 }
 
 void sk_nd_set_params(sk_nd_cache *nd, uint32_t base_reachable_ms, uint32_t retrans_ms)

@@ -11,6 +11,7 @@
 #define SK_ND_RETRANS_TIMER SK_SEC(1)
 #define SK_ND_DELAY_FIRST_PROBE SK_SEC(5)
 #define SK_ND_BASE_REACHABLE SK_SEC(30)
+#define SK_ND_REACHABLE_REDRAW SK_SEC(7200) /* §6.3.4: "at least every few hours" */
 
 enum sk_nd_state {
     SK_ND_FREE = 0,
@@ -76,6 +77,7 @@ typedef struct {
     uint32_t held_used;
     uint64_t order, tick;
     sk_time base_reachable, reachable, retrans;
+    sk_time redraw_at; /* ReachableTime is drawn again when used after this */
     sk_rng rng;
     sk_i6q iq;
     uint32_t out_slot; /* slot of the last intent taken, freed at the next call */

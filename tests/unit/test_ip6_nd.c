@@ -510,6 +510,24 @@ static void test_reachable_time_and_params(void)
     SK_CHECK(distinct >= 7);
 }
 
+/* §6.3.4: ReachableTime is drawn again when used two hours after the last
+ * draw (not before), with no timer of its own. */
+static void test_reachable_time_redrawn(void)
+{
+    sk_nd_cache *nd = nd_make(2, 2, 1, 11);
+    sk_time first = nd->reachable;
+    sk_ip6_addr ip = t6_addr(1, 1);
+    make_reachable(nd, ip, 1, SK_SEC(7200) - 1);
+    SK_CHECK_EQ(nd->reachable, first);
+    SK_CHECK_EQ(en_of(nd, ip)->timer, SK_SEC(7200) - 1 + first);
+    sk_nd_confirm(nd, SK_SEC(7200), &ip);
+    SK_CHECK(nd->reachable != first); /* seed 11 draws another value */
+    SK_CHECK(nd->reachable >= SK_SEC(15) && nd->reachable < SK_SEC(45));
+    SK_CHECK_EQ(en_of(nd, ip)->timer, SK_SEC(7200) + nd->reachable);
+    SK_CHECK_EQ(nd->redraw_at, SK_SEC(14400));
+    nd_done(nd);
+}
+
 /* Multicast next hops map to 33:33 + low 32 bits (RFC 2464 §7). */
 static void test_multicast(void)
 {
@@ -573,6 +591,7 @@ int main(void)
     SK_RUN(test_held_bounds);
     SK_RUN(test_table_full);
     SK_RUN(test_reachable_time_and_params);
+    SK_RUN(test_reachable_time_redrawn);
     SK_RUN(test_multicast);
     SK_RUN(test_expired_reachable_used_before_timers);
     SK_RUN(test_create_rejects_and_fails_cleanly);
