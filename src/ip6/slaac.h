@@ -84,7 +84,10 @@ void sk_slaac_input_na(sk_slaac *s, sk_time now, const sk_ip6_addr *target);
 void sk_slaac_run_timers(sk_slaac *s, sk_time now);
 sk_time sk_slaac_poll_at(const sk_slaac *s);
 bool sk_slaac_next_intent(sk_slaac *s, sk_ip6_intent *out);
-/* The slot holding `addr` (any state) or NULL. */
+/* The slot holding `addr` (any state) or NULL. The interface uses an
+ * address (as a source, to answer an NS, to accept packets) only when it is
+ * PREFERRED or DEPRECATED (deprecated: no new connections); a tentative one
+ * is not yet assigned (RFC 4862 §5.4). */
 const sk_slaac_addr *sk_slaac_find(const sk_slaac *s, const sk_ip6_addr *addr);
 /* RFC 5453 §3: identifiers an address must not use (skipped with the next
  * DAD counter, RFC 7217 §5). */
