@@ -445,18 +445,21 @@ void sk_dns_tcp_input(sk_dns_resolver *r, uint64_t now, uint32_t conn, const uin
         size_t need = 2;
         if (q->tcp_in_len >= 2)
             need = 2 + ((size_t)q->tcp_in[0] << 8 | q->tcp_in[1]);
+        size_t take = need - q->tcp_in_len < len ? need - q->tcp_in_len : len;
+        memcpy(q->tcp_in + q->tcp_in_len, data, take);
+        q->tcp_in_len = (uint16_t)(q->tcp_in_len + take);
+        data += take;
+        len -= take;
+        if (q->tcp_in_len < 2)
+            return;
+        need = 2 + ((size_t)q->tcp_in[0] << 8 | q->tcp_in[1]);
         if (need > sizeof q->tcp_in) {
             drop(r, SK_DNS_DROP_TCP_TOO_LONG);
             q->failed = (uint8_t)(q->failed | 1u << q->server);
             next_attempt(r, q, now);
             return;
         }
-        size_t take = need - q->tcp_in_len < len ? need - q->tcp_in_len : len;
-        memcpy(q->tcp_in + q->tcp_in_len, data, take);
-        q->tcp_in_len = (uint16_t)(q->tcp_in_len + take);
-        data += take;
-        len -= take;
-        if (q->tcp_in_len >= 2 && q->tcp_in_len == 2 + ((size_t)q->tcp_in[0] << 8 | q->tcp_in[1]))
+        if (q->tcp_in_len == need)
             tcp_message(r, conn, q, now);
     }
 }
