@@ -191,7 +191,7 @@ static int drop(sk_dhcp_client *c, int reason)
 static int check_reply(const sk_dhcp_client *c, const uint8_t *data, size_t len, sk_dhcp_msg *m)
 {
     int why = sk_dhcp_parse(data, len, m);
-    if (why != 0)
+    if (why != SK_DHCP_PARSE_OK)
         return why;
     if (m->op != 2)
         return SK_DHCP_DROP_NOT_REPLY;

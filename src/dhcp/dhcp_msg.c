@@ -108,7 +108,7 @@ int sk_dhcp_parse(const uint8_t *d, size_t len, sk_dhcp_msg *m)
     }
     if (m->has & SK_DHCP_HAS_OVERLOAD)
         return SK_DHCP_DROP_OVERLOAD;
-    return 0;
+    return SK_DHCP_PARSE_OK;
 }
 
 static size_t put_opt(uint8_t *b, size_t o, uint8_t code, const void *v, size_t n)

@@ -40,8 +40,9 @@ typedef struct {
     uint32_t lease, t1, t2;
 } sk_dhcp_msg;
 
-/* 0, or the enum sk_dhcp_drop reason (SHORT, NO_COOKIE, MALFORMED,
- * OVERLOAD) the bytes fail. */
+/* SK_DHCP_PARSE_OK, or the enum sk_dhcp_drop reason (SHORT, NO_COOKIE,
+ * MALFORMED, OVERLOAD) the bytes fail. */
+#define SK_DHCP_PARSE_OK (-1)
 int sk_dhcp_parse(const uint8_t *data, size_t len, sk_dhcp_msg *m);
 
 /* What the client sends. */

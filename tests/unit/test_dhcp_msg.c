@@ -11,7 +11,7 @@ static const uint8_t mac[6] = {2, 0, 0, 0, 0, 2};
 static void test_golden_offer_ack_nak(void)
 {
     sk_dhcp_msg m;
-    SK_CHECK_EQ_I(sk_dhcp_parse(golden_dhcp_offer, sizeof golden_dhcp_offer, &m), 0);
+    SK_CHECK_EQ_I(sk_dhcp_parse(golden_dhcp_offer, sizeof golden_dhcp_offer, &m), SK_DHCP_PARSE_OK);
     SK_CHECK_EQ(m.op, 2);
     SK_CHECK_EQ(m.xid, 0x5ca1ab1e);
     SK_CHECK_EQ(m.flags, 0x8000);
@@ -28,10 +28,10 @@ static void test_golden_offer_ack_nak(void)
     SK_CHECK_MEM(m.dns[0].b, ((const uint8_t[]){192, 0, 2, 53}), 4);
     SK_CHECK_EQ(m.mtu, 1400);
     SK_CHECK_EQ(m.has & SK_DHCP_HAS_OVERLOAD, 0);
-    SK_CHECK_EQ_I(sk_dhcp_parse(golden_dhcp_ack, sizeof golden_dhcp_ack, &m), 0);
+    SK_CHECK_EQ_I(sk_dhcp_parse(golden_dhcp_ack, sizeof golden_dhcp_ack, &m), SK_DHCP_PARSE_OK);
     SK_CHECK_EQ(m.type, SK_DHCPACK);
     SK_CHECK_EQ(m.lease, 3600);
-    SK_CHECK_EQ_I(sk_dhcp_parse(golden_dhcp_nak, sizeof golden_dhcp_nak, &m), 0);
+    SK_CHECK_EQ_I(sk_dhcp_parse(golden_dhcp_nak, sizeof golden_dhcp_nak, &m), SK_DHCP_PARSE_OK);
     SK_CHECK_EQ(m.type, SK_DHCPNAK);
     SK_CHECK_EQ(m.has & SK_DHCP_HAS_LEASE, 0);
     SK_CHECK(m.has & SK_DHCP_HAS_SERVER);
@@ -69,7 +69,7 @@ static void test_build_discover_request(void)
     SK_CHECK_EQ(sk_dhcp_build(b, 299, &o), 0); /* too small a buffer */
     /* what we build, we parse (as a reply would be, with op 1) */
     sk_dhcp_msg m;
-    SK_CHECK_EQ_I(sk_dhcp_parse(b, n, &m), 0);
+    SK_CHECK_EQ_I(sk_dhcp_parse(b, n, &m), SK_DHCP_PARSE_OK);
     SK_CHECK_EQ(m.type, SK_DHCPREQUEST);
     SK_CHECK_EQ(m.op, 1);
 }
@@ -81,7 +81,7 @@ static void test_truncated_everywhere(void)
     while (golden_dhcp_ack[end] != 255)
         end += golden_dhcp_ack[end] == 0 ? 1 : 2u + golden_dhcp_ack[end + 1];
     for (size_t len = 0; len <= sizeof golden_dhcp_ack; len++) {
-        int want = len < 240 ? SK_DHCP_DROP_SHORT : len <= end ? SK_DHCP_DROP_MALFORMED : 0;
+        int want = len < 240 ? SK_DHCP_DROP_SHORT : len <= end ? SK_DHCP_DROP_MALFORMED : SK_DHCP_PARSE_OK;
         SK_CHECK_MSG(sk_dhcp_parse(golden_dhcp_ack, len, &m) == want, "len %zu", len);
     }
 }
@@ -101,8 +101,8 @@ static void test_bad_options(void)
 {
     uint8_t b[400];
     sk_dhcp_msg m;
-    SK_CHECK_EQ_I(parse_with((const uint8_t[]){53, 1, 5}, 3), 0); /* the ACK unchanged */
-    SK_CHECK_EQ_I(parse_with((const uint8_t[]){0, 0, 53, 1, 5}, 5), 0); /* pads */
+    SK_CHECK_EQ_I(parse_with((const uint8_t[]){53, 1, 5}, 3), SK_DHCP_PARSE_OK); /* the ACK unchanged */
+    SK_CHECK_EQ_I(parse_with((const uint8_t[]){0, 0, 53, 1, 5}, 5), SK_DHCP_PARSE_OK); /* pads */
     SK_CHECK_EQ_I(parse_with((const uint8_t[]){53, 1, 9}, 3), SK_DHCP_DROP_MALFORMED);
     SK_CHECK_EQ_I(parse_with((const uint8_t[]){53, 1, 0}, 3), SK_DHCP_DROP_MALFORMED);
     SK_CHECK_EQ_I(parse_with((const uint8_t[]){53, 2, 5, 5}, 4), SK_DHCP_DROP_MALFORMED);
@@ -111,12 +111,12 @@ static void test_bad_options(void)
     SK_CHECK_EQ_I(parse_with((const uint8_t[]){3, 0}, 2), SK_DHCP_DROP_MALFORMED);
     SK_CHECK_EQ_I(parse_with((const uint8_t[]){6, 2, 1, 2}, 4), SK_DHCP_DROP_MALFORMED);
     SK_CHECK_EQ_I(parse_with((const uint8_t[]){26, 2, 0, 67}, 4), SK_DHCP_DROP_MALFORMED);
-    SK_CHECK_EQ_I(parse_with((const uint8_t[]){26, 2, 0, 68}, 4), 0);
+    SK_CHECK_EQ_I(parse_with((const uint8_t[]){26, 2, 0, 68}, 4), SK_DHCP_PARSE_OK);
     SK_CHECK_EQ_I(parse_with((const uint8_t[]){51, 3, 0, 0, 1}, 5), SK_DHCP_DROP_MALFORMED);
     SK_CHECK_EQ_I(parse_with((const uint8_t[]){54, 5, 1, 2, 3, 4, 5}, 7), SK_DHCP_DROP_MALFORMED);
     SK_CHECK_EQ_I(parse_with((const uint8_t[]){52, 1, 3}, 3), SK_DHCP_DROP_OVERLOAD);
     SK_CHECK_EQ_I(parse_with((const uint8_t[]){52, 2, 3, 3}, 4), SK_DHCP_DROP_MALFORMED);
-    SK_CHECK_EQ_I(parse_with((const uint8_t[]){200, 3, 1, 2, 3}, 5), 0); /* unknown: skipped */
+    SK_CHECK_EQ_I(parse_with((const uint8_t[]){200, 3, 1, 2, 3}, 5), SK_DHCP_PARSE_OK); /* unknown: skipped */
     /* an option whose length runs past the end */
     memcpy(b, golden_dhcp_ack, 240);
     b[240] = 12, b[241] = 200;
