@@ -92,6 +92,7 @@ static void test_discover_backoff(void)
     SK_CHECK_EQ(o.m.flags, 0x8000);
     SK_CHECK_EQ(o.m.secs, 0);
     uint32_t xid = o.m.xid;
+    uint64_t last = T0, distinct = 0, prev_gap = 0;
     for (size_t i = 0; i < 7; i++) {
         uint64_t at = sk_dhcp_poll_at(&cl), gap = at - last;
         SK_CHECK_MSG(gap >= (base[i] - 1) * S && gap <= (base[i] + 1) * S, "retransmission %zu after %llu us",
