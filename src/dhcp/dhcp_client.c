@@ -243,10 +243,8 @@ void sk_dhcp_input(sk_dhcp_client *c, uint64_t now, const uint8_t *data, size_t 
     }
 }
 
-void sk_dhcp_run_timers(sk_dhcp_client *c, uint64_t now)
+static void timer_step(sk_dhcp_client *c, uint64_t now)
 {
-    if (now < c->deadline)
-        return;
     switch (c->state) {
     case SK_DHCP_INIT:
         enter_selecting(c, now);
@@ -282,6 +280,16 @@ void sk_dhcp_run_timers(sk_dhcp_client *c, uint64_t now)
         c->deadline = FOREVER;
         break;
     }
+}
+
+/* A late call may be past several deadlines (T1, T2 and the expiry at
+ * once): each step's new deadline is handled in the same call, so the
+ * address is never kept past its expiry. Four steps reach a future deadline
+ * from any state (BOUND -> RENEWING -> REBINDING -> SELECTING). */
+void sk_dhcp_run_timers(sk_dhcp_client *c, uint64_t now)
+{
+    for (int i = 0; i < 4 && now >= c->deadline; i++)
+        timer_step(c, now);
 }
 
 bool sk_dhcp_next_datagram(sk_dhcp_client *c, uint64_t now, sk_dhcp_datagram *out)

@@ -184,6 +184,23 @@ static void test_bind_renew_rebind_expire(void)
     SK_CHECK_EQ(sk_dhcp_get_stats(&cl)->expiries, 1);
 }
 
+static void test_late_call_past_expiry(void)
+{
+    /* one call long after the lease ran out (a host that slept): the
+     * address goes in that call, not one timer at a time */
+    out_msg o;
+    sk_dhcp_event ev;
+    setup(10);
+    bind_now();
+    uint64_t late = T0 + 200000 + 3600 * S + 5 * S;
+    sk_dhcp_run_timers(&cl, late);
+    SK_CHECK(sk_dhcp_next_event(&cl, &ev) && ev.kind == SK_DHCP_EV_LOST);
+    SK_CHECK_EQ_I(sk_dhcp_state_get(&cl), SK_DHCP_SELECTING);
+    SK_CHECK(sk_dhcp_poll_at(&cl) > late);
+    SK_CHECK(take(&o, late));
+    SK_CHECK_EQ(o.m.type, SK_DHCPDISCOVER);
+}
+
 static void test_renewal_ack_extends(void)
 {
     out_msg o;
@@ -334,6 +351,7 @@ int main(void)
 {
     SK_RUN(test_discover_backoff);
     SK_RUN(test_bind_renew_rebind_expire);
+    SK_RUN(test_late_call_past_expiry);
     SK_RUN(test_renewal_ack_extends);
     SK_RUN(test_nak);
     SK_RUN(test_request_retries_then_init);
