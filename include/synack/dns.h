@@ -154,7 +154,8 @@ typedef struct {
 } sk_dns_resolver;
 
 /* Set up r from cfg (copied). SK_EINVAL: no server, more than
- * SK_DNS_MAX_SERVERS, or a server without an IPv4 or IPv6 address. */
+ * SK_DNS_MAX_SERVERS, a server without an IPv4 or IPv6 address, rounds
+ * over 5 or timeout_us over 60 s. */
 int sk_dns_init(sk_dns_resolver *r, const sk_dns_config *cfg);
 
 /* Start resolving `name` (dotted text, an optional final dot, labels of 1-63

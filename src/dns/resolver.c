@@ -16,6 +16,7 @@
 #include "synack/dns.h"
 
 #include "base/rng.h"
+#include "base/skassert.h"
 #include "dns/dns_msg.h"
 #include "synack/error.h"
 
@@ -77,7 +78,7 @@ static sk_dns_slot_ *slot_of_question(sk_dns_resolver *r, const sk_dns_question_
 int sk_dns_init(sk_dns_resolver *r, const sk_dns_config *cfg)
 {
     if (!r || !cfg || cfg->server_count == 0 || cfg->server_count > SK_DNS_MAX_SERVERS ||
-        cfg->rounds > 5)
+        cfg->rounds > 5 || cfg->timeout_us > 60000000)
         return SK_EINVAL;
     for (size_t i = 0; i < cfg->server_count; i++) {
         uint8_t f = cfg->servers[i].addr.family;
@@ -138,8 +139,15 @@ static void finish(sk_dns_question_ *q, int status)
     q->deadline = UINT64_MAX;
 }
 
+/* The list cannot overflow: sk_dns_tcp_want hands out every CLOSE before any
+ * OPEN, so when the host takes an OPEN no CLOSE is waiting; from then on each
+ * question has at most one connection the host opened, and it asks for at
+ * most one CLOSE before the host must take an OPEN again. A released slot's
+ * new question cannot get a connection without the same. So at most one
+ * CLOSE per question waits: 2 * SK_DNS_MAX_QUERIES. */
 static void tcp_close_intent(sk_dns_resolver *r, uint32_t conn)
 {
+    SK_ASSERT(r->tcp_close_count < 2 * SK_DNS_MAX_QUERIES);
     if (r->tcp_close_count < 2 * SK_DNS_MAX_QUERIES)
         r->tcp_close[r->tcp_close_count++] = conn;
 }

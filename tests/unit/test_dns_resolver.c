@@ -362,6 +362,36 @@ static void test_both_families_and_handles(void)
     SK_CHECK_EQ_I(sk_dns_init(&res, &c), SK_EINVAL); /* no family */
 }
 
+static void test_ipv6_server(void)
+{
+    sk_dns_query q;
+    sent s, bad;
+    sk_dns_config c;
+    memset(&c, 0, sizeof c);
+    c.servers[0].addr.family = SK_AF_INET6;
+    c.servers[0].addr.b[0] = 0x20, c.servers[0].addr.b[1] = 0x01;
+    c.servers[0].addr.b[2] = 0x0d, c.servers[0].addr.b[3] = 0xb8, c.servers[0].addr.b[15] = 0x53;
+    c.server_count = 1;
+    SK_CHECK_EQ_I(sk_dns_init(&res, &c), SK_OK);
+    sk_dns_start(&res, "www.example.test", SK_DNS_WANT_A, T0, &q);
+    SK_CHECK(take(&s));
+    SK_CHECK_EQ(s.dst.addr.family, SK_AF_INET6);
+    SK_CHECK_EQ(s.dst.port, 53);
+    bad = s;
+    bad.dst.addr.family = SK_AF_INET4; /* the same first bytes, IPv4 */
+    answer(&bad, golden_dns_a, sizeof golden_dns_a, T0);
+    bad = s;
+    bad.dst.addr.b[14] = 1; /* differs only past the first 4 bytes */
+    answer(&bad, golden_dns_a, sizeof golden_dns_a, T0);
+    SK_CHECK_EQ(sk_dns_get_stats(&res)->drops[SK_DNS_DROP_WRONG_SOURCE], 2);
+    answer(&s, golden_dns_a, sizeof golden_dns_a, T0);
+    SK_CHECK_EQ_I(status_of(q), SK_DNS_OK);
+    c.timeout_us = 60000001;
+    SK_CHECK_EQ_I(sk_dns_init(&res, &c), SK_EINVAL);
+    c.timeout_us = 0, c.rounds = 6;
+    SK_CHECK_EQ_I(sk_dns_init(&res, &c), SK_EINVAL);
+}
+
 int main(void)
 {
     SK_RUN(test_query_and_answer);
@@ -372,5 +402,6 @@ int main(void)
     SK_RUN(test_tc_falls_back_to_tcp);
     SK_RUN(test_tcp_failures);
     SK_RUN(test_both_families_and_handles);
+    SK_RUN(test_ipv6_server);
     return sk_test_finish();
 }
