@@ -58,6 +58,7 @@ const char *sk_dhcp_state_str(int state);
     X(OVERLOAD, "option overload (52) is not supported")                       \
     X(NO_TYPE, "no DHCP message type option")                                  \
     X(UNEXPECTED, "a message type this state does not wait for")               \
+    X(WRONG_SERVER, "ACK or NAK from another server than the one asked")       \
     X(BAD_OFFER, "OFFER without server identifier or address")                 \
     X(BAD_ACK, "ACK without lease time, or for another address")
 enum sk_dhcp_drop {

@@ -218,6 +218,15 @@ void sk_dhcp_input(sk_dhcp_client *c, uint64_t now, const uint8_t *data, size_t 
         return;
     }
     bool holding = c->state == SK_DHCP_RENEWING || c->state == SK_DHCP_REBINDING;
+    /* REQUESTING and RENEWING asked one server (§4.3.2: the others stay
+     * silent); an ACK or NAK naming another is not for us. REBINDING asks
+     * any server. */
+    bool one_server = c->state == SK_DHCP_REQUESTING || c->state == SK_DHCP_RENEWING;
+    if (one_server && (m.type == SK_DHCPACK || m.type == SK_DHCPNAK) &&
+        (m.has & SK_DHCP_HAS_SERVER) && memcmp(m.server_id.b, c->server.b, 4) != 0) {
+        drop(c, SK_DHCP_DROP_WRONG_SERVER);
+        return;
+    }
     if (c->state == SK_DHCP_SELECTING && m.type == SK_DHCPOFFER) {
         if (!(m.has & SK_DHCP_HAS_SERVER) || memcmp(m.yiaddr.b, any4.b, 4) == 0) {
             drop(c, SK_DHCP_DROP_BAD_OFFER);

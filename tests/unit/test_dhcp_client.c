@@ -331,6 +331,18 @@ static void test_foreign_replies_dropped(void)
     reply(b, sizeof golden_dhcp_ack, o.m.xid, T0);
     SK_CHECK_EQ(d[SK_DHCP_DROP_BAD_ACK], 1);
     SK_CHECK_EQ_I(sk_dhcp_state_get(&cl), SK_DHCP_REQUESTING);
+    /* a NAK and an ACK from a server we did not ask (option 54 192.0.2.7) */
+    memcpy(b, golden_dhcp_nak, sizeof golden_dhcp_nak);
+    SK_CHECK_EQ(b[248], 1); /* option 54's last byte, after 53 */
+    b[248] = 7;
+    reply(b, sizeof golden_dhcp_nak, o.m.xid, T0);
+    memcpy(b, golden_dhcp_ack, sizeof golden_dhcp_ack);
+    SK_CHECK_EQ(b[248], 1);
+    b[248] = 7;
+    reply(b, sizeof golden_dhcp_ack, o.m.xid, T0);
+    SK_CHECK_EQ(d[SK_DHCP_DROP_WRONG_SERVER], 2);
+    SK_CHECK_EQ_I(sk_dhcp_state_get(&cl), SK_DHCP_REQUESTING);
+    SK_CHECK_EQ(sk_dhcp_get_stats(&cl)->naks, 0);
 }
 
 static void test_stop_and_bad_config(void)
