@@ -1,6 +1,7 @@
 /* libFuzzer target for the DHCPv4 codec and client. The first byte picks:
  * even: the rest is a DHCP message for sk_dhcp_parse (a parse that succeeds
- * has a DNS count within bounds). odd: the rest drives a client as a script
+ * has a DNS count within bounds). odd: the rest drives a client (bit 1 set:
+ * from INIT-REBOOT with a remembered address) as a script
  * of steps: a reply (the client's xid and chaddr patched in, so the state
  * machine behind those checks is reached), time passing, a conflict report.
  * Invariants: datagrams out are 300..576 bytes from port 68 to 67; after
@@ -47,7 +48,7 @@ static void drain(sk_dhcp_client *c, uint64_t now)
         CHECK(ev.kind == SK_DHCP_EV_BOUND || ev.kind == SK_DHCP_EV_LOST);
 }
 
-static void drive(const uint8_t *d, size_t n)
+static void drive(const uint8_t *d, size_t n, bool reboot)
 {
     static sk_dhcp_client c;
     sk_dhcp_config cfg;
@@ -55,6 +56,8 @@ static void drive(const uint8_t *d, size_t n)
     cfg.chaddr = (sk_mac){{2, 0, 0, 0, 0, 2}};
     memcpy(cfg.hostname, "fuzz", 5);
     cfg.seed = n;
+    if (reboot) /* INIT-REBOOT */
+        cfg.remembered = sk_ip4_make(192, 0, 2, 146);
     CHECK(sk_dhcp_init(&c, &cfg) == SK_OK);
     uint64_t now = 1000000;
     CHECK(sk_dhcp_start(&c, now) == SK_OK);
@@ -94,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     if (data[0] & 1) {
-        drive(data + 1, size - 1);
+        drive(data + 1, size - 1, data[0] & 2);
     } else {
         sk_dhcp_msg m;
         if (sk_dhcp_parse(data + 1, size - 1, &m) == SK_DHCP_PARSE_OK)

@@ -30,7 +30,8 @@
 #define SK_DHCP_HOSTNAME_MAX 63
 #define SK_DHCP_MSG_MAX 576 /* RFC 2131 §2: what a client must accept */
 
-/* RFC 2131 §4.4, figure 5 (INIT-REBOOT and REBOOTING are not done). */
+/* RFC 2131 §4.4, figure 5. INIT-REBOOT is the start with a remembered
+ * address; it passes at once to REBOOTING. */
 #define SK_DHCP_STATES(X)                                                      \
     X(STOPPED, "stopped")                                                      \
     X(INIT, "INIT")                                                            \
@@ -38,7 +39,8 @@
     X(REQUESTING, "REQUESTING")                                                \
     X(BOUND, "BOUND")                                                          \
     X(RENEWING, "RENEWING")                                                    \
-    X(REBINDING, "REBINDING")
+    X(REBINDING, "REBINDING")                                                  \
+    X(REBOOTING, "REBOOTING")
 enum sk_dhcp_state {
 #define SK_DHCP_STATE_ENUM_(name, msg) SK_DHCP_##name,
     SK_DHCP_STATES(SK_DHCP_STATE_ENUM_)
@@ -81,6 +83,8 @@ typedef struct {
     sk_mac chaddr;                          /* our hardware address */
     char hostname[SK_DHCP_HOSTNAME_MAX + 1]; /* option 12; "" for none */
     uint64_t seed;                          /* xid and retransmission jitter */
+    sk_ip4 remembered; /* an address from an earlier lease: INIT-REBOOT
+                          (§3.2); 0.0.0.0 for a plain INIT */
 } sk_dhcp_config;
 
 /* What an ACK configured (RFC 2132 options; zero when absent). */
@@ -134,7 +138,9 @@ typedef struct {
 
 /* Set up c from cfg (copied). SK_EINVAL for a hostname without its NUL. */
 int sk_dhcp_init(sk_dhcp_client *c, const sk_dhcp_config *cfg);
-/* Start (INIT -> SELECTING: a DISCOVER is sent at once). SK_ESTATE when
+/* Start: INIT -> SELECTING (a DISCOVER is sent at once), or with
+ * cfg.remembered INIT-REBOOT -> REBOOTING (a REQUEST for it is broadcast at
+ * once; NAK or no answer after 4 transmissions: INIT). SK_ESTATE when
  * already started. */
 int sk_dhcp_start(sk_dhcp_client *c, uint64_t now);
 /* Stop: forget the lease (no DHCPRELEASE is sent); a LOST event when an

@@ -104,7 +104,12 @@ int sk_dhcp_start(sk_dhcp_client *c, uint64_t now)
 {
     if (c->state != SK_DHCP_STOPPED)
         return SK_ESTATE;
-    enter_selecting(c, now);
+    if (memcmp(c->cfg.remembered.b, any4.b, 4) == 0) {
+        enter_selecting(c, now);
+        return SK_OK;
+    }
+    new_exchange(c, SK_DHCP_REBOOTING, now); /* §3.2, §4.4.2 */
+    transmit(c, SK_DHCPREQUEST, now);
     return SK_OK;
 }
 
@@ -218,6 +223,7 @@ void sk_dhcp_input(sk_dhcp_client *c, uint64_t now, const uint8_t *data, size_t 
         return;
     }
     bool holding = c->state == SK_DHCP_RENEWING || c->state == SK_DHCP_REBINDING;
+    bool asking = c->state == SK_DHCP_REQUESTING || c->state == SK_DHCP_REBOOTING || holding;
     /* REQUESTING and RENEWING asked one server (§4.3.2: the others stay
      * silent); an ACK or NAK naming another is not for us. REBINDING asks
      * any server. */
@@ -237,13 +243,16 @@ void sk_dhcp_input(sk_dhcp_client *c, uint64_t now, const uint8_t *data, size_t 
         c->state = SK_DHCP_REQUESTING;
         c->tries = 0;
         transmit(c, SK_DHCPREQUEST, now);
-    } else if ((c->state == SK_DHCP_REQUESTING || holding) && m.type == SK_DHCPACK) {
-        if (!ack_ok(&m, c->state == SK_DHCP_REQUESTING ? c->offered : c->lease.addr)) {
+    } else if (asking && m.type == SK_DHCPACK) {
+        sk_ip4 want = c->state == SK_DHCP_REQUESTING   ? c->offered
+                      : c->state == SK_DHCP_REBOOTING ? c->cfg.remembered
+                                                      : c->lease.addr;
+        if (!ack_ok(&m, want)) {
             drop(c, SK_DHCP_DROP_BAD_ACK);
             return;
         }
         bind_lease(c, &m);
-    } else if ((c->state == SK_DHCP_REQUESTING || holding) && m.type == SK_DHCPNAK) {
+    } else if (asking && m.type == SK_DHCPNAK) {
         c->stats.naks++; /* §4.4.1, §4.4.5: NAK -> INIT */
         lose_address(c);
         enter_selecting(c, now);
@@ -262,6 +271,8 @@ static void timer_step(sk_dhcp_client *c, uint64_t now)
         transmit(c, SK_DHCPDISCOVER, now);
         break;
     case SK_DHCP_REQUESTING:
+    case SK_DHCP_REBOOTING: /* §3.2 lets a silent REBOOTING keep the address
+                               for the rest of its lease; we do not know it */
         if (c->tries >= REQUEST_TRIES)
             enter_selecting(c, now);
         else
@@ -325,6 +336,9 @@ bool sk_dhcp_next_datagram(sk_dhcp_client *c, uint64_t now, sk_dhcp_datagram *ou
         o.broadcast_flag = true;
         o.requested = c->offered;
         o.server_id = c->server;
+    } else if (c->state == SK_DHCP_REBOOTING) { /* §4.3.2: 50, no 54 */
+        o.broadcast_flag = true;
+        o.requested = c->cfg.remembered;
     } else if (c->state == SK_DHCP_RENEWING || c->state == SK_DHCP_REBINDING) {
         o.ciaddr = c->lease.addr; /* §4.3.2: no 50, no 54 */
         out->src = c->lease.addr;

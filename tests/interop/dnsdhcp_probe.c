@@ -2,8 +2,9 @@
  * the sans-I/O resolver and DHCP client driven over real sockets.
  *   dnsdhcp_probe dns NAME a|aaaa|both SERVER [SERVER2]
  *       prints "status N addr..." (OK, NXDOMAIN, ...) and the TCP fallbacks
- *   dnsdhcp_probe dhcp IFNAME MAC
- *       prints "bound ADDR/PREFIX router R dns D mtu M lease L t1 T t2 T"
+ *   dnsdhcp_probe dhcp IFNAME MAC [REMEMBERED]
+ *       prints "bound ADDR/PREFIX router R dns D mtu M lease L t1 T t2 T
+ *       discovers N" (N: DISCOVERs sent; 0 after an INIT-REBOOT that worked)
  * Every run is bounded (20 s); exit 0 when the engine finished, 1 if not. */
 #define _GNU_SOURCE
 #include "synack/dhcp.h"
@@ -177,7 +178,8 @@ static int run_dhcp(char **argv)
     static sk_dhcp_client cl;
     sk_dhcp_config c;
     memset(&c, 0, sizeof c);
-    if (sk_mac_from_str(argv[3], &c.chaddr) != 0)
+    if (sk_mac_from_str(argv[3], &c.chaddr) != 0 ||
+        (argv[4] && sk_ip4_from_str(argv[4], &c.remembered) != 0))
         return 2;
     memcpy(c.hostname, "synack", 7);
     c.seed = now_us();
@@ -204,9 +206,10 @@ static int run_dhcp(char **argv)
                 sk_ip4_to_str(ev.lease.addr, a, sizeof a);
                 sk_ip4_to_str(ev.lease.router, rt, sizeof rt);
                 sk_ip4_to_str(ev.lease.dns[0], dn, sizeof dn);
-                printf("bound %s/%u router %s dns %s mtu %u lease %u t1 %u t2 %u\n", a,
-                       ev.lease.prefix_len, rt, dn, ev.lease.mtu, ev.lease.lease_s,
-                       ev.lease.t1_s, ev.lease.t2_s);
+                printf("bound %s/%u router %s dns %s mtu %u lease %u t1 %u t2 %u discovers %llu\n",
+                       a, ev.lease.prefix_len, rt, dn, ev.lease.mtu, ev.lease.lease_s,
+                       ev.lease.t1_s, ev.lease.t2_s,
+                       (unsigned long long)sk_dhcp_get_stats(&cl)->sent[1]);
                 return 0;
             }
         struct pollfd pf = {.fd = fd, .events = POLLIN};
@@ -225,9 +228,9 @@ int main(int argc, char **argv)
 {
     if (argc >= 5 && !strcmp(argv[1], "dns"))
         return run_dns(argc, argv);
-    if (argc == 4 && !strcmp(argv[1], "dhcp"))
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "dhcp"))
         return run_dhcp(argv);
     fprintf(stderr, "usage: dnsdhcp_probe dns NAME a|aaaa|both SERVER [SERVER2]\n"
-                    "       dnsdhcp_probe dhcp IFNAME MAC\n");
+                    "       dnsdhcp_probe dhcp IFNAME MAC [REMEMBERED]\n");
     return 2;
 }

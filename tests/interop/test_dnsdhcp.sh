@@ -3,7 +3,9 @@
 # (tests/interop/dnsdhcp_probe.c is the glue). Two network namespaces joined
 # by a veth pair: dnsmasq serves DHCP (192.0.2.100-150/24, lease 1 h) and DNS
 # (the zone of tests/tools/capture_dns.sh) at 192.0.2.1; the probe takes a
-# lease, the test puts the leased address on the client's veth, and the
+# lease, then starts again from INIT-REBOOT with that address (ACK, no
+# DISCOVER) and with a foreign one (NAK, then DISCOVER), the test puts the
+# leased address on the client's veth, and the
 # probe resolves: A through a CNAME, AAAA, both, NXDOMAIN, a TC=1 answer
 # that moves to TCP, and a first server that never answers (192.0.2.99:
 # nobody, retried at 1 s on the second). It also checks the committed
@@ -59,9 +61,15 @@ done
 
 lease=$(ip netns exec "$cli" timeout 30 "$probe" dhcp skdd1 02:00:00:00:00:02)
 echo "dhcp: $lease"
-want="bound 192.0.2.146/24 router 192.0.2.1 dns 192.0.2.1 mtu 1400 lease 3600 t1 1800 t2 3150"
+want="bound 192.0.2.146/24 router 192.0.2.1 dns 192.0.2.1 mtu 1400 lease 3600 t1 1800 t2 3150 discovers 1"
 [ "$lease" = "$want" ] && ok "DHCP lease from dnsmasq" || bad "DHCP lease: got '$lease', want '$want'"
 addr=$(echo "$lease" | awk '{print $2}')
+again=$(ip netns exec "$cli" timeout 30 "$probe" dhcp skdd1 02:00:00:00:00:02 192.0.2.146)
+echo "dhcp INIT-REBOOT 192.0.2.146: $again"
+[ "$again" = "${want% 1} 0" ] && ok "INIT-REBOOT keeps the address, no DISCOVER" || bad "INIT-REBOOT: got '$again'"
+again=$(ip netns exec "$cli" timeout 30 "$probe" dhcp skdd1 02:00:00:00:00:02 198.51.100.5)
+echo "dhcp INIT-REBOOT 198.51.100.5: $again"
+[ "$again" = "$want" ] && ok "INIT-REBOOT for a foreign address: NAK, then DISCOVER" || bad "INIT-REBOOT NAK: got '$again'"
 ip -n "$cli" addr add "${addr:-192.0.2.146/24}" dev skdd1
 
 resolve() { ip netns exec "$cli" timeout 30 "$probe" dns "$@"; }

@@ -345,6 +345,58 @@ static void test_foreign_replies_dropped(void)
     SK_CHECK_EQ(sk_dhcp_get_stats(&cl)->naks, 0);
 }
 
+static void test_init_reboot(void)
+{
+    out_msg o;
+    sk_dhcp_event ev;
+    sk_dhcp_config c;
+    memset(&c, 0, sizeof c);
+    c.chaddr = (sk_mac){{2, 0, 0, 0, 0, 2}};
+    c.remembered = sk_ip4_make(192, 0, 2, 146);
+    c.seed = 11;
+    SK_CHECK_EQ_I(sk_dhcp_init(&cl, &c), SK_OK);
+    SK_CHECK_EQ_I(sk_dhcp_start(&cl, T0), SK_OK);
+    SK_CHECK_EQ_I(sk_dhcp_state_get(&cl), SK_DHCP_REBOOTING);
+    SK_CHECK(take(&o, T0));
+    /* §4.3.2: REQUEST broadcast, requested address, no server id, ciaddr 0 */
+    SK_CHECK_EQ(o.m.type, SK_DHCPREQUEST);
+    SK_CHECK(o.opt50 && !o.opt54);
+    SK_CHECK(o.d.broadcast);
+    SK_CHECK_MEM(o.m.ciaddr.b, ((const uint8_t[]){0, 0, 0, 0}), 4);
+    /* any server may answer: dnsmasq's ACK binds, times from the REQUEST */
+    reply(golden_dhcp_ack, sizeof golden_dhcp_ack, o.m.xid, T0 + 1000);
+    SK_CHECK(sk_dhcp_next_event(&cl, &ev) && ev.kind == SK_DHCP_EV_BOUND);
+    SK_CHECK_EQ(ev.lease.t1_at, T0 + 1800 * S);
+    SK_CHECK_MEM(ev.lease.server_id.b, ((const uint8_t[]){192, 0, 2, 1}), 4);
+    /* a NAK: INIT, a DISCOVER at once, nothing was held */
+    SK_CHECK_EQ_I(sk_dhcp_init(&cl, &c), SK_OK);
+    sk_dhcp_start(&cl, T0);
+    take(&o, T0);
+    reply(golden_dhcp_nak, sizeof golden_dhcp_nak, o.m.xid, T0 + 1000);
+    SK_CHECK(!sk_dhcp_next_event(&cl, &ev));
+    SK_CHECK(take(&o, T0 + 1000));
+    SK_CHECK_EQ(o.m.type, SK_DHCPDISCOVER);
+    /* an ACK for another address than remembered is not taken */
+    SK_CHECK_EQ_I(sk_dhcp_init(&cl, &c), SK_OK);
+    sk_dhcp_start(&cl, T0);
+    take(&o, T0);
+    uint8_t b[600];
+    memcpy(b, golden_dhcp_ack, sizeof golden_dhcp_ack);
+    b[19] = 150;
+    reply(b, sizeof golden_dhcp_ack, o.m.xid, T0 + 1000);
+    SK_CHECK_EQ(sk_dhcp_get_stats(&cl)->drops[SK_DHCP_DROP_BAD_ACK], 1);
+    /* silence: 4 REQUESTs (4, 8, 16 s apart, ±1 s), then INIT */
+    for (int i = 1; i < 4; i++) {
+        sk_dhcp_run_timers(&cl, sk_dhcp_poll_at(&cl));
+        SK_CHECK(take(&o, 0));
+        SK_CHECK_EQ(o.m.type, SK_DHCPREQUEST);
+    }
+    sk_dhcp_run_timers(&cl, sk_dhcp_poll_at(&cl));
+    SK_CHECK(take(&o, 0));
+    SK_CHECK_EQ(o.m.type, SK_DHCPDISCOVER);
+    SK_CHECK_EQ_I(sk_dhcp_state_get(&cl), SK_DHCP_SELECTING);
+}
+
 static void test_stop_and_bad_config(void)
 {
     sk_dhcp_event ev;
@@ -369,6 +421,7 @@ int main(void)
     SK_RUN(test_request_retries_then_init);
     SK_RUN(test_conflict_declines);
     SK_RUN(test_foreign_replies_dropped);
+    SK_RUN(test_init_reboot);
     SK_RUN(test_stop_and_bad_config);
     return sk_test_finish();
 }
