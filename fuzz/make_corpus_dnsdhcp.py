@@ -48,3 +48,5 @@ expire = bytes([3, 0, 0]) * 12
 write("fuzz/corpus/dhcp", "drive-bind-expire", b"\x01" + reply(offer) + reply(ack) + expire)
 write("fuzz/corpus/dhcp", "drive-renew", b"\x01" + reply(offer) + reply(ack) + bytes([3, 0, 0]) + reply(ack))
 write("fuzz/corpus/dhcp", "drive-nak-conflict", b"\x01" + reply(offer) + reply(nak) + reply(offer) + reply(ack) + bytes([2, 0, 0, 3, 0, 0]))
+write("fuzz/corpus/dhcp", "drive-init-reboot", b"\x03" + reply(ack) + bytes([3, 0, 0]) * 4)
+write("fuzz/corpus/dhcp", "drive-init-reboot-nak", b"\x03" + reply(nak) + reply(offer) + reply(ack))
