@@ -165,8 +165,12 @@ static void bind_lease(sk_dhcp_client *c, const sk_dhcp_msg *m)
     l->mtu = m->mtu;
     l->server_id = (m->has & SK_DHCP_HAS_SERVER) ? m->server_id : c->server;
     l->lease_s = m->lease;
-    l->t1_s = (m->has & SK_DHCP_HAS_T1) ? m->t1 : m->lease / 2;
-    l->t2_s = (m->has & SK_DHCP_HAS_T2) ? m->t2 : (uint32_t)((uint64_t)m->lease * 7 / 8);
+    /* an infinite lease (0xffffffff, RFC 2132 §9.2) is never renewed unless
+     * the server names T1 or T2 */
+    uint32_t half = m->lease == UINT32_MAX ? UINT32_MAX : m->lease / 2;
+    uint32_t most = m->lease == UINT32_MAX ? UINT32_MAX : (uint32_t)((uint64_t)m->lease * 7 / 8);
+    l->t1_s = (m->has & SK_DHCP_HAS_T1) ? m->t1 : half;
+    l->t2_s = (m->has & SK_DHCP_HAS_T2) ? m->t2 : most;
     if (m->lease != UINT32_MAX && !(l->t1_s < l->t2_s && l->t2_s < m->lease)) {
         l->t1_s = m->lease / 2;
         l->t2_s = (uint32_t)((uint64_t)m->lease * 7 / 8);

@@ -201,6 +201,31 @@ static void test_late_call_past_expiry(void)
     SK_CHECK_EQ(o.m.type, SK_DHCPDISCOVER);
 }
 
+static void test_infinite_lease(void)
+{
+    /* lease 0xffffffff without T1/T2 (their codes made unknown): bound for
+     * good, no timer */
+    out_msg o;
+    sk_dhcp_event ev;
+    uint8_t b[600];
+    setup(12);
+    sk_dhcp_start(&cl, T0);
+    take(&o, T0);
+    reply(golden_dhcp_offer, sizeof golden_dhcp_offer, o.m.xid, T0 + 1);
+    take(&o, T0 + 1);
+    memcpy(b, golden_dhcp_ack, sizeof golden_dhcp_ack);
+    SK_CHECK(b[249] == 51 && b[255] == 58 && b[261] == 59);
+    memset(b + 251, 0xff, 4);
+    b[255] = 200, b[261] = 201;
+    reply(b, sizeof golden_dhcp_ack, o.m.xid, T0 + 2);
+    SK_CHECK(sk_dhcp_next_event(&cl, &ev) && ev.kind == SK_DHCP_EV_BOUND);
+    SK_CHECK_EQ(ev.lease.lease_s, UINT32_MAX);
+    SK_CHECK_EQ(ev.lease.t1_at, UINT64_MAX);
+    SK_CHECK_EQ(ev.lease.t2_at, UINT64_MAX);
+    SK_CHECK_EQ(ev.lease.expires_at, UINT64_MAX);
+    SK_CHECK_EQ(sk_dhcp_poll_at(&cl), UINT64_MAX);
+}
+
 static void test_renewal_ack_extends(void)
 {
     out_msg o;
@@ -416,6 +441,7 @@ int main(void)
     SK_RUN(test_discover_backoff);
     SK_RUN(test_bind_renew_rebind_expire);
     SK_RUN(test_late_call_past_expiry);
+    SK_RUN(test_infinite_lease);
     SK_RUN(test_renewal_ack_extends);
     SK_RUN(test_nak);
     SK_RUN(test_request_retries_then_init);
