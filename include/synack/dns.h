@@ -13,7 +13,13 @@
  * sk_dns_input(); a TCP connection's events go to sk_dns_tcp_opened,
  * sk_dns_tcp_input, sk_dns_tcp_output and sk_dns_tcp_closed.
  *
- * Memory: an sk_dns_resolver is one caller-owned object (about 18 KiB) with
+ * Cache: answers with addresses are kept for their TTL (RFC 1035 §3.2.1;
+ * TTL 0 is not kept; the smallest TTL of the records used, CNAMEs included)
+ * in SK_DNS_CACHE_ENTRIES entries, the one expiring first replaced; a query
+ * started for a cached name and type is answered at once. No negative
+ * caching (RFC 2308). cfg.no_cache turns it off.
+ *
+ * Memory: an sk_dns_resolver is one caller-owned object (about 21 KiB) with
  * fixed capacities: SK_DNS_MAX_QUERIES queries, each at most
  * SK_DNS_MAX_ADDRS addresses. Pointers handed out stay valid until the next
  * call on the resolver. Bad bytes from the network are dropped and counted
@@ -35,6 +41,7 @@
 #define SK_DNS_NAME_WIRE_MAX 255 /* RFC 1035 §2.3.4 */
 #define SK_DNS_UDP_MAX 512       /* RFC 1035 §2.3.4 (no EDNS) */
 #define SK_DNS_TCP_MSG_MAX 2048  /* longer TCP responses are refused */
+#define SK_DNS_CACHE_ENTRIES 8   /* answers kept for their TTL (A, AAAA) */
 
 enum sk_dns_want { SK_DNS_WANT_A = 1, SK_DNS_WANT_AAAA = 2, SK_DNS_WANT_BOTH = 3 };
 
@@ -78,6 +85,7 @@ typedef struct {
     uint64_t queries_sent;   /* UDP datagrams handed out */
     uint64_t retries;        /* attempts after the first (timeouts, failures) */
     uint64_t tcp_fallbacks;  /* TC=1 answers that moved a query to TCP */
+    uint64_t cache_hits;     /* questions answered from the cache */
 } sk_dns_stats;
 
 typedef struct {
@@ -86,6 +94,7 @@ typedef struct {
     uint64_t timeout_us;                     /* first round's; 0: 1 s */
     uint8_t rounds;                          /* passes over the servers, 1..5; 0: 3 */
     uint64_t seed;                           /* for IDs and source ports */
+    bool no_cache;                           /* true: ask every time */
 } sk_dns_config;
 
 /* A query handle: slot index + generation; 0 is never valid. */
@@ -141,6 +150,14 @@ typedef struct {
     sk_dns_question_ q[2];
 } sk_dns_slot_;
 
+/* Private: one cached answer (a question's addresses until `expires`). */
+typedef struct {
+    uint8_t used, qtype_idx, count, qname_len;
+    uint8_t qname[SK_DNS_NAME_WIRE_MAX];
+    sk_ipaddr addrs[SK_DNS_MAX_ADDRS];
+    uint64_t expires;
+} sk_dns_cache_entry_;
+
 typedef struct {
     sk_dns_config cfg;
     struct {
@@ -150,6 +167,7 @@ typedef struct {
     sk_dns_slot_ slots[SK_DNS_MAX_QUERIES];
     uint32_t tcp_close[2 * SK_DNS_MAX_QUERIES]; /* CLOSE intents waiting */
     uint8_t tcp_close_count;
+    sk_dns_cache_entry_ cache[SK_DNS_CACHE_ENTRIES];
     uint8_t out[SK_DNS_UDP_MAX + 2];
 } sk_dns_resolver;
 
@@ -198,5 +216,7 @@ uint64_t sk_dns_poll_at(const sk_dns_resolver *r);
 void sk_dns_run_timers(sk_dns_resolver *r, uint64_t now);
 
 const sk_dns_stats *sk_dns_get_stats(const sk_dns_resolver *r);
+/* Forget every cached answer. */
+void sk_dns_cache_flush(sk_dns_resolver *r);
 
 #endif

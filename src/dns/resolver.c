@@ -17,6 +17,7 @@
 
 #include "base/rng.h"
 #include "base/skassert.h"
+#include "dns/dns_cache.h"
 #include "dns/dns_msg.h"
 #include "synack/error.h"
 
@@ -194,8 +195,17 @@ int sk_dns_start(sk_dns_resolver *r, const char *name, int want, uint64_t now, s
     for (size_t k = 0; k < 2; k++) {
         memset(&s->q[k], 0, offsetof(sk_dns_question_, tcp_in));
         s->q[k].qtype_idx = 0xff;
-        if (want & (1 << k)) {
-            s->q[k].qtype_idx = (uint8_t)k;
+        if (!(want & (1 << k)))
+            continue;
+        s->q[k].qtype_idx = (uint8_t)k;
+        const sk_dns_cache_entry_ *e = sk_dns_cache_get(r, wire, (size_t)n, (uint8_t)k, now);
+        if (e) { /* the TTL left, rounded up: a live entry never says 0 */
+            s->q[k].count = e->count;
+            memcpy(s->q[k].addrs, e->addrs, sizeof e->addrs);
+            s->q[k].ttl = (uint32_t)((e->expires - now + 999999) / 1000000);
+            finish(&s->q[k], SK_DNS_OK);
+            r->stats.cache_hits++;
+        } else {
             attempt_begin(r, &s->q[k], now);
         }
     }
@@ -318,6 +328,7 @@ static bool take_response(sk_dns_resolver *r, sk_dns_slot_ *s, sk_dns_question_ 
         memcpy(q->addrs, ans.addrs, sizeof ans.addrs);
         q->ttl = ans.ttl;
         finish(q, ans.count > 0 ? SK_DNS_OK : SK_DNS_NODATA);
+        sk_dns_cache_put(r, s->qname, s->qname_len, q->qtype_idx, q->addrs, q->count, q->ttl, now);
         return true;
     }
     /* SERVFAIL, NOTIMP, REFUSED, FORMERR, or an unknown code: next server */

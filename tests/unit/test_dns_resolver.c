@@ -392,6 +392,102 @@ static void test_ipv6_server(void)
     SK_CHECK_EQ_I(sk_dns_init(&res, &c), SK_EINVAL);
 }
 
+static void test_cache_honours_ttl(void)
+{
+    sk_dns_query q;
+    sent s;
+    sk_dns_result r;
+    setup(1, 12);
+    sk_dns_start(&res, "www.example.test", SK_DNS_WANT_A, T0, &q);
+    take(&s);
+    answer(&s, golden_dns_a, sizeof golden_dns_a, T0 + 5000); /* TTL 300 */
+    sk_dns_release(&res, q);
+    /* asked again (other case) a microsecond before the TTL runs out: no
+     * datagram, the answer at once, 1 s left */
+    uint64_t t = T0 + 5000 + 300 * S - 1;
+    SK_CHECK_EQ_I(sk_dns_start(&res, "WWW.example.test.", SK_DNS_WANT_A, t, &q), SK_OK);
+    SK_CHECK(!take(&s));
+    SK_CHECK_EQ_I(sk_dns_result_get(&res, q, &r), SK_OK);
+    SK_CHECK_EQ_I(r.status, SK_DNS_OK);
+    SK_CHECK_EQ(r.count, 2);
+    SK_CHECK_EQ(r.ttl, 1);
+    SK_CHECK_EQ(sk_dns_get_stats(&res)->cache_hits, 1);
+    SK_CHECK_EQ(sk_dns_poll_at(&res), UINT64_MAX);
+    sk_dns_release(&res, q);
+    /* both families: A from the cache, AAAA asked */
+    sk_dns_start(&res, "www.example.test", SK_DNS_WANT_BOTH, t, &q);
+    SK_CHECK(take(&s));
+    SK_CHECK_EQ(s.data[s.len - 3], 28);
+    SK_CHECK(!take(&s));
+    answer(&s, golden_dns_aaaa, sizeof golden_dns_aaaa, t);
+    sk_dns_result_get(&res, q, &r);
+    SK_CHECK_EQ(r.count, 3);
+    SK_CHECK_EQ(r.ttl, 1); /* the smaller of the two */
+    sk_dns_release(&res, q);
+    /* at the TTL: asked again */
+    sk_dns_start(&res, "www.example.test", SK_DNS_WANT_A, T0 + 5000 + 300 * S, &q);
+    SK_CHECK(take(&s));
+    sk_dns_release(&res, q);
+    /* NXDOMAIN is not cached (no negative caching) */
+    sk_dns_start(&res, "nope.example.test", SK_DNS_WANT_A, T0, &q);
+    take(&s);
+    answer(&s, golden_dns_nx, sizeof golden_dns_nx, T0);
+    sk_dns_release(&res, q);
+    sk_dns_start(&res, "nope.example.test", SK_DNS_WANT_A, T0, &q);
+    SK_CHECK(take(&s));
+    sk_dns_release(&res, q);
+    /* flushed, or turned off: asked again */
+    sk_dns_cache_flush(&res);
+    sk_dns_start(&res, "www.example.test", SK_DNS_WANT_AAAA, t, &q);
+    SK_CHECK(take(&s));
+}
+
+static void test_cache_bounded(void)
+{
+    /* SK_DNS_CACHE_ENTRIES + 1 names with TTLs 100..108 s: the one expiring
+     * first (TTL 100) makes room for the last */
+    sk_dns_query q;
+    sent s;
+    char name[32];
+    uint8_t m[128];
+    setup(1, 13);
+    for (int i = 0; i <= SK_DNS_CACHE_ENTRIES; i++) {
+        snprintf(name, sizeof name, "n%d.test", i);
+        sk_dns_start(&res, name, SK_DNS_WANT_A, T0, &q);
+        SK_CHECK(take(&s));
+        /* the query itself, as a response with one A record of TTL 100 + i */
+        memcpy(m, s.data, s.len);
+        m[2] = 0x81, m[3] = 0x80, m[7] = 1;
+        static const uint8_t rr[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 192, 0, 2, 1};
+        memcpy(m + s.len, rr, sizeof rr);
+        m[s.len + 9] = (uint8_t)(100 + i);
+        answer(&s, m, s.len + sizeof rr, T0);
+        SK_CHECK_EQ_I(status_of(q), SK_DNS_OK);
+        sk_dns_release(&res, q);
+    }
+    for (int i = 0; i <= SK_DNS_CACHE_ENTRIES; i++) {
+        snprintf(name, sizeof name, "n%d.test", i);
+        sk_dns_start(&res, name, SK_DNS_WANT_A, T0 + S, &q);
+        SK_CHECK_MSG(take(&s) == (i == 0), "n%d: %s", i, i == 0 ? "cached" : "asked again");
+        sk_dns_release(&res, q);
+    }
+    SK_CHECK_EQ(sk_dns_get_stats(&res)->cache_hits, SK_DNS_CACHE_ENTRIES);
+    /* turned off */
+    sk_dns_config c = res.cfg;
+    c.no_cache = true;
+    sk_dns_init(&res, &c);
+    sk_dns_start(&res, "n1.test", SK_DNS_WANT_A, T0, &q);
+    take(&s);
+    memcpy(m, s.data, s.len);
+    m[2] = 0x81, m[3] = 0x80, m[7] = 1;
+    static const uint8_t rr2[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 0, 0, 4, 192, 0, 2, 1};
+    memcpy(m + s.len, rr2, sizeof rr2);
+    answer(&s, m, s.len + sizeof rr2, T0);
+    sk_dns_release(&res, q);
+    sk_dns_start(&res, "n1.test", SK_DNS_WANT_A, T0, &q);
+    SK_CHECK(take(&s));
+}
+
 int main(void)
 {
     SK_RUN(test_query_and_answer);
@@ -403,5 +499,7 @@ int main(void)
     SK_RUN(test_tcp_failures);
     SK_RUN(test_both_families_and_handles);
     SK_RUN(test_ipv6_server);
+    SK_RUN(test_cache_honours_ttl);
+    SK_RUN(test_cache_bounded);
     return sk_test_finish();
 }
