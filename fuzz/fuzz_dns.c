@@ -7,7 +7,8 @@
  * server patched in, so the checks behind them are reached), time passing,
  * and a TCP exchange. Invariants: every datagram out is at most 512 bytes to
  * a configured server; after run_timers(now) poll_at is later than now; a
- * finished query has a status that is not PENDING and at most 8 addresses. */
+ * finished query has a status that is not PENDING and at most 8 addresses;
+ * the same query again is answered from the cache whole, or asked. */
 #include "dns/dns_msg.h"
 #include "synack/error.h"
 
@@ -65,6 +66,11 @@ static void parse_message(const uint8_t *d, size_t n)
 typedef struct {
     uint16_t id, port;
     sk_endpoint dst;
+} one_sent;
+
+/* the last two datagrams sent: [1] the newest */
+typedef struct {
+    one_sent s[2];
 } last_sent;
 
 static void drain(sk_dns_resolver *r, uint64_t now, last_sent *ls)
@@ -76,9 +82,10 @@ static void drain(sk_dns_resolver *r, uint64_t now, last_sent *ls)
         CHECK(d.len >= 12 && d.len <= SK_DNS_UDP_MAX);
         CHECK(sk_ipaddr_eq(&d.dst.addr, &r->cfg.servers[0].addr) ||
               sk_ipaddr_eq(&d.dst.addr, &r->cfg.servers[1].addr));
-        ls->id = (uint16_t)(d.data[0] << 8 | d.data[1]);
-        ls->port = d.src_port;
-        ls->dst = d.dst;
+        ls->s[0] = ls->s[1];
+        ls->s[1].id = (uint16_t)(d.data[0] << 8 | d.data[1]);
+        ls->s[1].port = d.src_port;
+        ls->s[1].dst = d.dst;
     }
 }
 
@@ -109,11 +116,12 @@ static void drive(const uint8_t *d, size_t n)
         size_t take = len < n - p ? len : n - p;
         memcpy(buf, d + p, take);
         p += take;
+        const one_sent *to = &ls.s[(op & 8) ? 0 : 1]; /* bit 3: the one before */
         if (take >= 2 && !(op & 0x80))
-            buf[0] = (uint8_t)(ls.id >> 8), buf[1] = (uint8_t)ls.id;
+            buf[0] = (uint8_t)(to->id >> 8), buf[1] = (uint8_t)to->id;
         sk_dns_tcp_intent w;
         switch (op & 7) {
-        case 0: sk_dns_input(&r, now, &ls.dst, ls.port, buf, take); break;
+        case 0: sk_dns_input(&r, now, &to->dst, to->port, buf, take); break;
         case 1: now += (uint64_t)len * 50000; sk_dns_run_timers(&r, now);
                 CHECK(sk_dns_poll_at(&r) > now); break;
         case 2: /* one intent per step, so CLOSEs pile up between steps */
@@ -125,7 +133,7 @@ static void drive(const uint8_t *d, size_t n)
         case 3: while (sk_dns_tcp_output(&r, conn, tmp, sizeof tmp) > 0) {} break;
         case 4: sk_dns_tcp_input(&r, now, conn, buf, take); break;
         case 5: sk_dns_tcp_closed(&r, now, conn); break;
-        default: sk_dns_input(&r, now, &c.servers[op & 1], (uint16_t)(ls.port ^ (op >> 4)), buf, take); break;
+        default: sk_dns_input(&r, now, &c.servers[op & 1], (uint16_t)(to->port ^ (op >> 4)), buf, take); break;
         }
         drain(&r, now, &ls);
     }
@@ -134,6 +142,17 @@ static void drive(const uint8_t *d, size_t n)
         CHECK(res.status != SK_DNS_PENDING && res.status < SK_DNS_STATUS_COUNT);
         CHECK(res.count <= SK_DNS_MAX_ADDRS);
         CHECK(res.status == SK_DNS_OK ? res.count > 0 : res.count == 0);
+    }
+    CHECK(sk_dns_release(&r, q) == SK_OK);
+    /* asked again at once: whatever the cache answers is a whole answer;
+     * with all of the first answer cached, nothing is sent */
+    uint64_t hits = r.stats.cache_hits, sent = r.stats.queries_sent;
+    CHECK(sk_dns_start(&r, "WWW.example.test", SK_DNS_WANT_BOTH, now, &q) == SK_OK);
+    if (sk_dns_result_get(&r, q, &res) == SK_OK) {
+        CHECK(res.status == SK_DNS_OK && res.count > 0 && res.ttl > 0);
+        CHECK(r.stats.cache_hits == hits + 2);
+        drain(&r, now, &ls);
+        CHECK(r.stats.queries_sent == sent);
     }
     CHECK(sk_dns_release(&r, q) == SK_OK);
 }

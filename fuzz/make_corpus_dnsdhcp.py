@@ -23,11 +23,11 @@ dns = arrays("tests/support/golden_dns.h")
 for name in ("golden_dns_a", "golden_dns_aaaa", "golden_dns_nx", "golden_dns_many_tcp"):
     write("fuzz/corpus/dns", "parse-" + name[7:], b"\x00" + dns[name])
 
-def udp(msg):  # op 0: a response on the last query's port, ID patched in
+def udp(msg):  # op 0: a response on the newest query's port, ID patched in (op 8: the one before)
     return bytes([0, min(len(msg), 255)]) + msg[:255]
 
 a, aaaa, many_udp, many = dns["golden_dns_a"], dns["golden_dns_aaaa"], dns["golden_dns_many_udp"], dns["golden_dns_many_tcp"]
-write("fuzz/corpus/dns", "drive-answers", b"\x01" + udp(aaaa) + udp(a))
+write("fuzz/corpus/dns", "drive-answers", b"\x01" + udp(aaaa) + bytes([8, len(a)]) + a)
 write("fuzz/corpus/dns", "drive-timeouts", b"\x01" + bytes([1, 20, 1, 20, 1, 40, 1, 80, 1, 160]))
 tcp = bytes([len(many) >> 8, len(many) & 255]) + many
 steps = udp(aaaa) + udp(many_udp) + bytes([2, 0, 3, 0])
