@@ -171,9 +171,9 @@ static void bind_lease(sk_dhcp_client *c, const sk_dhcp_msg *m)
     uint32_t most = m->lease == UINT32_MAX ? UINT32_MAX : (uint32_t)((uint64_t)m->lease * 7 / 8);
     l->t1_s = (m->has & SK_DHCP_HAS_T1) ? m->t1 : half;
     l->t2_s = (m->has & SK_DHCP_HAS_T2) ? m->t2 : most;
-    if (m->lease != UINT32_MAX && !(l->t1_s < l->t2_s && l->t2_s < m->lease)) {
-        l->t1_s = m->lease / 2;
-        l->t2_s = (uint32_t)((uint64_t)m->lease * 7 / 8);
+    if (!(l->t1_s < l->t2_s && (l->t2_s < m->lease || m->lease == UINT32_MAX))) {
+        l->t1_s = half; /* the server's times are out of order: the defaults */
+        l->t2_s = most;
     }
     l->t1_at = at_s(c->sent_at, l->t1_s);
     l->t2_at = at_s(c->sent_at, l->t2_s);

@@ -224,6 +224,35 @@ static void test_infinite_lease(void)
     SK_CHECK_EQ(ev.lease.t2_at, UINT64_MAX);
     SK_CHECK_EQ(ev.lease.expires_at, UINT64_MAX);
     SK_CHECK_EQ(sk_dhcp_poll_at(&cl), UINT64_MAX);
+    /* infinite, with T1 3000 s after T2 2000 s: out of order, so the
+     * defaults, none (fuzz_dhcp found T1 kept after T2:
+     * regress-infinite-lease-t1-after-t2) */
+    setup(12);
+    sk_dhcp_start(&cl, T0);
+    take(&o, T0);
+    reply(golden_dhcp_offer, sizeof golden_dhcp_offer, o.m.xid, T0 + 1);
+    take(&o, T0 + 1);
+    memcpy(b, golden_dhcp_ack, sizeof golden_dhcp_ack);
+    memset(b + 251, 0xff, 4);
+    memcpy(b + 257, (const uint8_t[]){0, 0, 0x0b, 0xb8}, 4);
+    memcpy(b + 263, (const uint8_t[]){0, 0, 0x07, 0xd0}, 4);
+    reply(b, sizeof golden_dhcp_ack, o.m.xid, T0 + 2);
+    SK_CHECK(sk_dhcp_next_event(&cl, &ev) && ev.kind == SK_DHCP_EV_BOUND);
+    SK_CHECK_EQ(ev.lease.t1_at, UINT64_MAX);
+    SK_CHECK_EQ(ev.lease.t2_at, UINT64_MAX);
+    /* infinite with T1 2000 s, T2 3000 s: kept */
+    setup(12);
+    sk_dhcp_start(&cl, T0);
+    take(&o, T0);
+    reply(golden_dhcp_offer, sizeof golden_dhcp_offer, o.m.xid, T0 + 1);
+    take(&o, T0 + 1);
+    memcpy(b + 257, (const uint8_t[]){0, 0, 0x07, 0xd0}, 4);
+    memcpy(b + 263, (const uint8_t[]){0, 0, 0x0b, 0xb8}, 4);
+    reply(b, sizeof golden_dhcp_ack, o.m.xid, T0 + 2);
+    SK_CHECK(sk_dhcp_next_event(&cl, &ev) && ev.kind == SK_DHCP_EV_BOUND);
+    SK_CHECK_EQ(ev.lease.t1_at, T0 + 1 + 2000 * S);
+    SK_CHECK_EQ(ev.lease.t2_at, T0 + 1 + 3000 * S);
+    SK_CHECK_EQ(ev.lease.expires_at, UINT64_MAX);
 }
 
 static void test_renewal_ack_extends(void)
