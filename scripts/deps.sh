@@ -11,7 +11,7 @@ profile=${1:-build}
 pkgs=(cmake gcc clang make libclang-rt-14-dev)
 case "$profile" in
   build) ;;
-  test)  pkgs+=(tshark iproute2 nftables socat curl iperf netcat-openbsd ethtool iputils-ping procps python3 util-linux) ;;
+  test)  pkgs+=(tshark iproute2 nftables socat curl iperf netcat-openbsd ethtool iputils-ping procps python3 util-linux dnsmasq-base) ;;
   golden) pkgs+=(tcpdump dnsmasq-base socat iproute2 iputils-ping ethtool) ;;
   bench) pkgs+=(tshark iproute2 nftables socat curl iperf netcat-openbsd ethtool iputils-ping procps liblwip-dev) ;;
   *) echo "deps.sh: unknown profile '$profile' (build, test, bench, golden)" >&2; exit 2 ;;
