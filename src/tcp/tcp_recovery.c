@@ -303,7 +303,11 @@ void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     sk_rtb *r = t->rtb;
     if (!r->timer_is_reo) {
-        r->tlp_probe_due = true; /* §7.3: output sends the probe */
+        /* §7.3: output sends the probe and restarts the RTO; restart it
+         * here already, so that an RTO due now (the probe was scheduled in
+         * its place, §7.2) does not fire before output runs */
+        r->tlp_probe_due = true;
+        sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
         sk_tcb_mark_output(e, t);
         return;
     }
