@@ -147,6 +147,23 @@ static void arm_rexmt(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
+/* The segment at SND.UNA was just sent again (fast retransmit, RFC 6675
+ * NextSeg, RACK): the RTO restarts from it, so that the retransmission has
+ * a whole RTO to be acknowledged. RFC 6298 (5.1) starts the timer only
+ * when it is not running, so it could fire one RTO after the last
+ * cumulative ACK, which with SACK recovery is about one RTT after that
+ * ACK's successor brought the news of the loss: at 100 ms RTT and a 200 ms
+ * RTO, 100 ms after the fast retransmission, before its ACK could return
+ * (13 of 18 timeouts in the loss benchmark, all spurious). Linux does the
+ * same (tcp_xmit_retransmit_queue rearms the RTO when it resends the head).
+ * A timeout's own retransmission finds the timer stopped and arms it,
+ * backed off, in arm_rexmt. See docs/rfc-coverage.md. */
+static void restart_rexmt_for_head(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (t->timer[SK_TIMER_RETRANSMIT] != SK_TIME_NEVER)
+        sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
+}
+
 /* A segment occupying sequence space [seq, seq+n) was just built; below
  * SND.MAX it is a retransmission for `cause`, what the path that scheduled
  * it recorded (sk_tcb_set_rexmit_cause). */
@@ -175,6 +192,8 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
     if (sk_seq_gt(end, t->snd_max))
         t->snd_max = end;
     if (n > 0) {
+        if (out->retransmit && sk_seq_eq(seq, t->snd_una))
+            restart_rexmt_for_head(e, t, now);
         arm_rexmt(e, t, now);
         t->last_snd = now;
         /* the SYN is not recorded: SND.UNA passes it outside the ACK

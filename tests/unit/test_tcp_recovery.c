@@ -328,6 +328,30 @@ static void test_timeout_discards_scoreboard(void)
     ts_free(&ts);
 }
 
+/* The retransmission of the segment at SND.UNA restarts the RTO (Linux's
+ * tcp_xmit_retransmit_queue does): the news of the loss of 1001 comes at
+ * 1.5 s, half an RTO after the window went, and the fast retransmission
+ * then has a whole RTO (1 s) to be acknowledged; the timer is not left at
+ * 2.0 s, one RTO after the last cumulative ACK, where it fired before the
+ * retransmission's ACK could return whenever the RTO was under two RTTs. */
+static void test_head_retransmission_restarts_rto(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_conn(&ts, "newreno", 10, true);
+    send_window(&ts, TS_SEC(1), 5, 5000);
+    SK_CHECK_EQ(t->timer[SK_TIMER_RETRANSMIT], TS_SEC(2));
+    SACKACK(&ts, TS_MS(1500), 1001, 1, {2001, 5001}); /* IsLost(1001) */
+    expect_data(&ts, TS_MS(1500), 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1500));
+    SK_CHECK_EQ(t->timer[SK_TIMER_RETRANSMIT], TS_MS(2500));
+    TS_NOTHING(&ts, TS_MS(2500) - 1);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 0u);
+    expect_data(&ts, TS_MS(2500), 1001, 1000, __LINE__);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 1u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_scoreboard_updates);
@@ -339,5 +363,6 @@ int main(void)
     SK_RUN(test_nextseg_order);
     SK_RUN(test_timeout_discards_scoreboard);
     SK_RUN(test_recovery_again_at_recovery_point);
+    SK_RUN(test_head_retransmission_restarts_rto);
     return sk_test_finish();
 }
