@@ -358,18 +358,23 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     return true;
 }
 
-/* Sender silly-window avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 896). */
+/* Sender silly-window avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 1122
+ * §4.2.3.4, RFC 896). The go-back-N after a timeout (SND.NXT < SND.MAX)
+ * follows the same rules: a short segment there only when it is the whole
+ * rest of what was sent (that was short already); one the window cut off
+ * waits, as new data would, for ACKs that are on their way (data is in
+ * flight) or for the override timeout (maybe_persist) when none is. */
 static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t budget, uint32_t avail,
                           uint32_t in_flight)
 {
     if (len >= budget) /* a full-sized segment (its options take their share) */
         return true;
+    if (sk_seq_lt(t->snd_nxt, t->snd_max) && len == sk_seq_len(t->snd_nxt, t->snd_max))
+        return true;
     bool idle = in_flight == 0 || (t->flags & SK_TF_NODELAY);
     if (len == avail && (idle || (t->flags & SK_TF_FIN_QUEUED)))
         return true;
-    if (idle && t->max_snd_wnd > 0 && len >= t->max_snd_wnd / 2)
-        return true;
-    return sk_seq_lt(t->snd_nxt, t->snd_max); /* retransmitting after a timeout */
+    return idle && t->max_snd_wnd > 0 && len >= t->max_snd_wnd / 2;
 }
 
 /* Zero window: probe with one byte past the window when the persist timer
