@@ -352,6 +352,39 @@ static void test_head_retransmission_restarts_rto(void)
     ts_free(&ts);
 }
 
+/* RFC 6675 §2: with SACK, a duplicate acknowledgment is an ACK whose SACK
+ * blocks cover octets not yet acknowledged or SACKed, "even if it carries
+ * new data, changes the advertised window, or moves the cumulative
+ * acknowledgment point" (RFC 5681's definition, which requires the same
+ * window, is for the sender without SACK). A Linux receiver's window moves
+ * by a unit or two from one ACK to the next: these three ACKs, each with a
+ * new window, enter recovery; they used to be ignored until the RTO. An
+ * ACK that brings no new SACK information still needs the same window. */
+static void test_dupack_with_sack_news_despite_window_change(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_conn(&ts, "newreno", 10, true);
+    send_window(&ts, TS_SEC(1), 5, 5000);
+    for (uint32_t i = 0; i < 3; i++)
+        TS_INJECT(&ts, TS_MS(1010) + i, .flags = TS_A, .seq = 5001, .ack = 1001,
+                  TS_WIN(60000 + 1000 * i), TS_SACK(1, {2001, 3001 + 1000 * i}));
+    SK_CHECK_EQ(t->dupacks, 3);
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    expect_data(&ts, TS_MS(1012), 1001, 1000, __LINE__);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+
+    t = open_conn(&ts, "newreno", 10, true);
+    send_window(&ts, TS_SEC(1), 5, 5000);
+    TS_INJECT(&ts, TS_MS(1010), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(60000),
+              TS_SACK(1, {2001, 3001}));
+    TS_INJECT(&ts, TS_MS(1011), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(61000),
+              TS_SACK(1, {2001, 3001})); /* nothing new: a window update */
+    SK_CHECK_EQ(t->dupacks, 1);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_scoreboard_updates);
@@ -364,5 +397,6 @@ int main(void)
     SK_RUN(test_timeout_discards_scoreboard);
     SK_RUN(test_recovery_again_at_recovery_point);
     SK_RUN(test_head_retransmission_restarts_rto);
+    SK_RUN(test_dupack_with_sack_news_despite_window_change);
     return sk_test_finish();
 }
