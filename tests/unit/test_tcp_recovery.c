@@ -121,8 +121,13 @@ static void test_two_losses_one_round_trip(void)
     SACKACK(&ts, at, 1001, 2, {6001, 9001}, {2001, 5001});
     SK_CHECK_EQ(t->cwnd, 5000u);
     expect_data(&ts, at, 5001, 1000, __LINE__);
+    /* no new data, no hole above HighRxt (6001), but the tail [9001,
+     * 11001) is not SACKed yet: NextSeg rule (4), the rescue
+     * retransmission, sends its last segment (needlessly here: it arrives
+     * with the next ACKs); one per recovery */
+    expect_data(&ts, at, 10001, 1000, __LINE__);
     TS_NOTHING(&ts, at);
-    /* the rest of the window: nothing to send (no new data, no hole) */
+    /* the rest of the window: nothing more to send */
     at += TS_MS(1);
     SACKACK(&ts, at, 1001, 2, {6001, 10001}, {2001, 5001});
     SACKACK(&ts, at, 1001, 2, {6001, 11001}, {2001, 5001});
@@ -137,7 +142,7 @@ static void test_two_losses_one_round_trip(void)
     SK_CHECK(!(t->flags & SK_TF_IN_RECOVERY));
     SK_CHECK_EQ(t->cwnd, 5000u);
     const sk_stats *st = sk_stack_stats(ts.s);
-    SK_CHECK_EQ(st->retransmits, 2u);
+    SK_CHECK_EQ(st->retransmits, 3u);
     SK_CHECK_EQ(st->timeouts, 0u);
     SK_CHECK_EQ(st->sack_recoveries, 1u);
     ts_discard(&ts, TS_SEC(100));
@@ -385,6 +390,51 @@ static void test_dupack_with_sack_news_despite_window_change(void)
     ts_free(&ts);
 }
 
+/* RFC 6675 §4 NextSeg rule (4), the rescue retransmission: 1001 and the
+ * tail 5001-11001 are lost, 2001-5001 SACKed, no new data waits. The fast
+ * retransmit repairs 1001; its ACK (5001, partial) leaves rules (1)-(3)
+ * nothing, so one segment with the highest unSACKed octet goes: 10001.
+ * Its SACK shows the rest of the tail lost (RACK, on here: sent before
+ * it), which is repaired without the RTO. One rescue per recovery: RescueRxt =
+ * RecoveryPoint, and HighRxt stays (the next hole, 5001, is still sent). */
+static void test_rescue_retransmission(void)
+{
+    ts_script ts;
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.congestion_control = "newreno";
+    cfg.initial_window_segments = 10;
+    cfg.sack = true;
+    cfg.rack_tlp = true;
+    ts_init(&ts, &cfg);
+    ts.peer_mss = 1000;
+    ts.peer_sack = true;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    send_window(&ts, TS_SEC(1), 10, 10000);
+    SACKACK(&ts, TS_MS(1010), 1001, 1, {2001, 5001});
+    expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1010));
+    SACKACK(&ts, TS_MS(1020), 5001, 0, {0, 0});
+    expect_data(&ts, TS_MS(1020), 10001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1020));
+    SK_CHECK(t->rtb->rescue_set && t->rtb->rescue_rxt.v == 11001u);
+    /* RFC 8985 §7.2: the PTO armed at 1.0 s (1.020 s) was stopped when
+     * recovery began; it used to fire here and send 10001 as a probe */
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->tlp_probes, 0u);
+    SK_CHECK_EQ(t->rtb->high_rxt.v, 2001u);
+    SACKACK(&ts, TS_MS(1030), 5001, 1, {10001, 11001});
+    expect_data(&ts, TS_MS(1030), 5001, 1000, __LINE__);
+    ts_discard(&ts, TS_MS(1030));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 0u);
+    /* no second rescue in this recovery: the tail is all SACKed or lost */
+    SACKACK(&ts, TS_MS(1040), 6001, 1, {10001, 11001});
+    ts_discard(&ts, TS_MS(1040));
+    SK_CHECK_EQ(t->rtb->rescue_rxt.v, 11001u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_scoreboard_updates);
@@ -398,5 +448,6 @@ int main(void)
     SK_RUN(test_recovery_again_at_recovery_point);
     SK_RUN(test_head_retransmission_restarts_rto);
     SK_RUN(test_dupack_with_sack_news_despite_window_change);
+    SK_RUN(test_rescue_retransmission);
     return sk_test_finish();
 }
