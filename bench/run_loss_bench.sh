@@ -255,7 +255,7 @@ run_ssend() { # CELL
     wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
     head -c "$BYTES" /dev/zero |
         timeout "$((LIMIT + 10))" ip netns exec "$NSB" "$SYNACK" connect --tap ts \
-            --addr 192.0.2.3/24 --stats ${SYNACK_ARGS:-} 192.0.2.1 5002 >/dev/null 2>"$log" &
+            --addr 192.0.2.3/24 --stats "${SYNACK_EXTRA[@]}" 192.0.2.1 5002 >/dev/null 2>"$log" &
     local conn=$! # timeout's PID: the trap can end it
     PIDS+=("$conn")
     reap "$conn"
@@ -292,6 +292,7 @@ run_one() { # run_one TAG CELL SEED
 
 # ---- the rounds ----
 read -r -a STACKS <<<"${STACKS:-linux s-recv s-send}"
+read -r -a SYNACK_EXTRA <<<"${SYNACK_ARGS:-}"
 provenance "$BUILD_DIR" "ROUNDS=$ROUNDS MIB=$MIB LIMIT=$LIMIT CELLS='$CELLS' $0 $BUILD_DIR"
 echo "# link per direction: rate 100 Mbit/s, queue 1 BDP, delay RTT/2, the cell's loss (data and ACKs)"
 echo "# linux: congestion control $LINUX_CC per socket (namespace default" \
