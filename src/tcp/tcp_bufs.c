@@ -71,6 +71,8 @@ void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
         cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, snd_block_size(e));
         sk_ring_init(&t->sndbuf, NULL, 0);
         t->rtb = NULL;
+        /* the probe or reorder timer belongs to the record (tcp_rack.c) */
+        sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     }
     if (t->rcvbuf.buf != NULL && sk_ring_empty(&t->rcvbuf) && sk_rset_count(&t->reass) == 0) {
         cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->ctx->cfg.rcvbuf);

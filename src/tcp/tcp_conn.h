@@ -461,6 +461,7 @@ typedef struct {
     sk_seq seq;
     uint32_t max;
     enum sk_rexmit_cause cause;
+    bool rescue; /* RFC 6675 NextSeg rule (4): HighRxt stays */
 } sk_rec_seg;
 /* The ACK's valid SACK blocks (t->peer_sack) into the scoreboard, before
  * snd_una moves; returns the change in SACKed bytes above the ACK. */

@@ -410,10 +410,16 @@ static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
                        sk_time now)
 {
     uint32_t w = (uint32_t)seg->window << t->snd_wscale;
-    if (seg->payload_len != 0 || (seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) || flight(t) == 0 ||
-        w != t->snd_wnd || w == 0) {
+    if (flight(t) == 0 || w == 0)
         return;
-    }
+    /* RFC 6675 §2: an ACK whose SACK blocks cover octets not yet SACKed is
+     * a duplicate "even if it carries new data, changes the advertised
+     * window" (a receiver's window moves a little from ACK to ACK); RFC
+     * 5681 §2's conditions hold for the rest */
+    bool sack_news = sacked > 0;
+    if (!sack_news && (seg->payload_len != 0 || (seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) ||
+                       w != t->snd_wnd))
+        return;
     sk_rec_ack ra = {.ack = seg->ack, .sacked_delta = sacked, .dup = true};
     sk_rec_on_ack(e, t, &ra, now);
 }

@@ -240,6 +240,11 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
         SK_ASSERT(first >= 0);
         if (first < 0)
             return;
+        /* RFC 8985 §7.2: a probe scheduled in the RTO's place (at its
+         * expiry) goes first; firing it restarts the RTO */
+        if (first == SK_TIMER_RETRANSMIT && t->rtb != NULL && !t->rtb->timer_is_reo &&
+            t->timer[SK_TIMER_RECOVERY] == t->timer[SK_TIMER_RETRANSMIT])
+            first = SK_TIMER_RECOVERY;
         t->timer[first] = SK_TIME_NEVER;
         timer_resched(e, t);
         fire_one(e, t, (enum sk_timer_kind)first, now);
