@@ -89,13 +89,16 @@ if grep -q 'retransmission timer fired after 1000 ms → retransmits seq=1000' "
 expect_in() { # FILE REGEX WHAT
     if grep -qE "$2" "$tmp/$1.1"; then ok; else bad "$1: no $3"; fi
 }
-expect_in demo_sack_ts 'sack 2 \{29337:30349\}\{13145:28325\}>' "SACK blocks on the segment line"
-expect_in demo_sack_ts '^ +SACK \{29337:30349\}: the server holds bytes 29337 to 30348, .* the ACK still names 12133' "SACK block explained"
+# each duplicate ACK names its own segment's range first (RFC 2018 §4):
+# the segments of 13145-28324 first, then the one at 29337
+expect_in demo_sack_ts 'sack 2 \{13145:28325\}\{29337:30349\}>' "SACK blocks on the segment line"
+expect_in demo_sack_ts 'sack 2 \{29337:30349\}\{13145:28325\}>' "the last duplicate ACK's own range first"
+expect_in demo_sack_ts '^ +SACK \{13145:28325\}: the server holds bytes 13145 to 28324, .* the ACK still names 12133' "SACK block explained"
 expect_in demo_sack_ts '^ +D-SACK \{28325:29337\}: .* the server received bytes 28325 to 29336 twice \(RFC 2883\)' "D-SACK explained"
 expect_in demo_sack_ts '^ +TS val [0-9]+ ecr 0: timestamps \(RFC 7323\)' "timestamps explained on the SYN"
 expect_in demo_sack_ts '^ +ecr=[0-9]+ echoes a TSval the client sent: .*round-trip-time sample' "TSecr echo explained"
 expect_in demo_sack_ts_zh '^ +D-SACK \{28325:29337\}：' "D-SACK explained in Chinese"
-expect_in demo_sack_ts_zh '^ +SACK \{29337:30349\}：服务器已经乱序收到字节 29337 到 30348' "SACK explained in Chinese"
+expect_in demo_sack_ts_zh '^ +SACK \{13145:28325\}：服务器已经乱序收到字节 13145 到 28324' "SACK explained in Chinese"
 expect_in demo_paws 'the client dropped it: TCP segment failed PAWS timestamp check' "PAWS drop marked"
 expect_in demo_paws '^ +PAWS \(RFC 7323 §5\): its TSval [0-9]+ is older' "PAWS explained"
 
