@@ -50,7 +50,8 @@
 # and --sndbuf SYNACK_SNDBUF, default the third field of the namespace's
 # net.ipv4.tcp_rmem and tcp_wmem (a new namespace's: 6 MiB and 4 MiB, whatever
 # the host's are); synack does
-# not autotune, so its window is that size from the start.
+# not autotune, so its window is that size from the start. 0: pass neither
+# (the stack's default, 256 KiB; also for a synack without these options).
 #
 # Environment: ROUNDS (3), MIB (64), LIMIT (60 s per transfer), CELLS,
 # GE_SPEC, LINUX_CC, SEED (1; the link's seed is SEED + round), KEEP_PCAP=DIR
@@ -137,6 +138,9 @@ loss_topology || { echo "$ME: cannot set up the namespaces" >&2; exit 1; }
 ns_max() { ip netns exec "$NSA" sysctl -n "net.ipv4.$1" | awk '{ print $3 }'; }
 [ "$SYNACK_RCVBUF" != ns ] || SYNACK_RCVBUF=$(ns_max tcp_rmem)
 [ "$SYNACK_SNDBUF" != ns ] || SYNACK_SNDBUF=$(ns_max tcp_wmem)
+BUFOPTS=()
+[ "$SYNACK_RCVBUF" = 0 ] || BUFOPTS+=(--rcvbuf "$SYNACK_RCVBUF")
+[ "$SYNACK_SNDBUF" = 0 ] || BUFOPTS+=(--sndbuf "$SYNACK_SNDBUF")
 
 # ---- one cell's link ----
 cell_spec() { # cell_spec RTT_MS LOSS
@@ -251,7 +255,7 @@ run_linux() { # CELL
 run_srecv() { # CELL
     local log=$TMP/serve.log src=$TMP/src.out
     bg "$log" ip netns exec "$NSB" "$SYNACK" serve --tap ts --addr 192.0.2.3/24 --discard 5001 \
-        --stats --rcvbuf "$SYNACK_RCVBUF" --sndbuf "$SYNACK_SNDBUF"
+        --stats "${BUFOPTS[@]}"
     local srv=$BG_PID
     wait_line "$log" "synack serve:" "$srv" || {
         echo "$ME: synack serve did not start:" >&2; cat "$log" >&2; FAIL=1; return; }
@@ -271,8 +275,7 @@ run_ssend() { # CELL
     wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
     head -c "$BYTES" /dev/zero |
         timeout "$((LIMIT + 10))" ip netns exec "$NSB" "$SYNACK" connect --tap ts \
-            --addr 192.0.2.3/24 --stats --rcvbuf "$SYNACK_RCVBUF" --sndbuf "$SYNACK_SNDBUF" \
-            192.0.2.1 5002 >/dev/null 2>"$log" &
+            --addr 192.0.2.3/24 --stats "${BUFOPTS[@]}" 192.0.2.1 5002 >/dev/null 2>"$log" &
     local conn=$! # timeout's PID: the trap can end it
     PIDS+=("$conn")
     reap "$conn"
@@ -344,7 +347,7 @@ echo "# linux: congestion control $LINUX_CC per socket (namespace default" \
     "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_recovery), early_retrans (TLP)" \
     "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_early_retrans)"
 echo "# ROUNDS=$ROUNDS MIB=$MIB LIMIT=$LIMIT s SEED=$SEED GE_SPEC=$GE_SPEC"
-echo "# synack: --rcvbuf $SYNACK_RCVBUF --sndbuf $SYNACK_SNDBUF (linux: tcp_rmem" \
+echo "# synack: ${BUFOPTS[*]:-default buffers} (linux: tcp_rmem" \
     "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_rmem | tr '\t' ' '), tcp_wmem" \
     "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_wmem | tr '\t' ' '))"
 echo "# CELLS=$CELLS"
