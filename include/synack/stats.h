@@ -88,6 +88,11 @@
     X(IP6_OPT_UNKNOWN,    "IPv6 option of unknown type whose action is discard (RFC 8200 §4.2)") \
     X(IP6_ROUTING,        "IPv6 routing header with segments left (type 0 refused, RFC 5095)") \
     X(IP6_FRAG_BAD,       "IPv6 fragment malformed (length not a multiple of 8 with M set, or past 65535)") \
+    X(IP6_NOT_FOR_US,     "IPv6 destination is neither our address nor a group we joined") \
+    X(IP6_SRC_OURS,       "IPv6 source is one of our addresses, loopback or v4-mapped") \
+    X(IP6_UNKNOWN_PROTO,  "IPv6 next header not handled (parameter problem, RFC 8200 §4)") \
+    X(IP6_FRAGMENT,       "IPv6 fragment kept or refused by reassembly (RFC 8200 §4.5)") \
+    X(IP6_NO_ROUTE,       "IPv6 packet with no source address or next hop") \
     /* ICMPv6 (RFC 4443), Neighbour Discovery (RFC 4861), MLDv2 (RFC 3810) */   \
     X(ICMP6_TRUNCATED,    "ICMPv6 message shorter than its header")                \
     X(ICMP6_CHECKSUM,     "ICMPv6 checksum wrong")                                 \

@@ -5,6 +5,7 @@
 
 #include "synack/error.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 
 #include <string.h>
 
@@ -98,12 +99,27 @@ int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer
     return 0;
 }
 
-static bool remote_ok(const sk_endpoint *r)
+/* IPv6 (RFC 4291): not ::, a group, loopback (we have no loopback path),
+ * IPv4-mapped (RFC 4942 §2.1.4) or one of our own addresses. */
+static bool remote6_ok(const sk_stack *s, const sk_ipaddr *a)
 {
-    if (r->addr.family != SK_AF_INET4 || r->port == 0)
+    sk_ip6 x;
+    memcpy(x.b, a->b, 16);
+    return !(sk_ip6_is_unspecified(x) || sk_ip6_is_multicast(x) || sk_ip6_is_loopback(x) ||
+             sk_ip6_is_v4_mapped(x) || sk_iface_is_ours6(&s->ifc, x));
+}
+
+static bool remote_ok(const sk_stack *s, const sk_endpoint *r)
+{
+    if (r->port == 0)
+        return false;
+    if (r->addr.family == SK_AF_INET6)
+        return remote6_ok(s, &r->addr);
+    if (r->addr.family != SK_AF_INET4)
         return false;
     sk_ip4 a = {{r->addr.b[0], r->addr.b[1], r->addr.b[2], r->addr.b[3]}};
-    return !(a.b[0] == 0 || sk_ip4_is_broadcast(a) || sk_ip4_is_multicast(a));
+    return !(a.b[0] == 0 || sk_ip4_is_broadcast(a) || sk_ip4_is_multicast(a) ||
+             sk_iface_is_bcast(&s->ifc, a) || sk_iface_is_local(&s->ifc, a));
 }
 
 int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
@@ -111,20 +127,18 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
 {
     if (s == NULL || remote == NULL || out == NULL)
         return SK_EINVAL;
-    if (remote->addr.family == SK_AF_INET6)
-        return SK_EAFNOSUPPORT;
-    if (!remote_ok(remote))
+    if (!remote_ok(s, remote))
         return SK_EINVAL;
     sk_tcp_env *e = &s->env;
     sk_tuple tu;
     memset(&tu, 0, sizeof tu);
-    tu.raddr = sk_addr4(sk_addr_ip4(&remote->addr));
+    tu.raddr.family = remote->addr.family;
+    memcpy(tu.raddr.b, remote->addr.b, sk_addr_len(remote->addr.family));
     if (!sk_iface_src_for(&s->ifc, &tu.raddr, &tu.laddr))
         return SK_EAFNOSUPPORT;
-    sk_ip4 nexthop, ra = sk_addr_ip4(&tu.raddr);
-    if (sk_iface_is_bcast(&s->ifc, ra) || sk_iface_is_local(&s->ifc, ra))
-        return SK_EINVAL;
-    if (sk_iface_route(&s->ifc, ra, &nexthop) != 0)
+    sk_ip4 nexthop;
+    if (tu.raddr.family == SK_AF_INET4 &&
+        sk_iface_route(&s->ifc, sk_addr_ip4(&tu.raddr), &nexthop) != 0)
         return SK_EHOSTUNREACH; /* off-link and no gateway */
     tu.rport = remote->port;
     tu.lport = opts != NULL ? opts->local_port : 0;

@@ -85,7 +85,7 @@ static bool icmp_is_error(const sk_ip4_repr *orig)
     return !(t == 0 || t == 8 || (t >= 13 && t <= 18));
 }
 
-static bool icmp_take_token(sk_iface *ifc, sk_time now)
+bool sk_icmp_take_token(sk_iface *ifc, sk_time now)
 {
     sk_icmp *ic = &ifc->icmp;
     uint64_t rate = ifc->cfg->icmp_error_rate, burst = ifc->cfg->icmp_error_burst;
@@ -116,7 +116,7 @@ void sk_icmp_error(sk_iface *ifc, sk_time now, uint8_t type, uint8_t code,
         return;
     sk_icmp *ic = &ifc->icmp;
     sk_icmp_out *o = icmp_slot(ic);
-    if (o == NULL || !icmp_take_token(ifc, now)) {
+    if (o == NULL || !sk_icmp_take_token(ifc, now)) {
         ifc->ctx->stats.icmp_rate_limited++;
         return;
     }
@@ -175,7 +175,9 @@ static void icmp_echo_reply(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip,
         return;
     }
     sk_ping_reply *p = &ic->replies[(ic->rhead + ic->rlen) % ic->rcap];
+    memset(p, 0, sizeof *p);
     p->src = ip->src;
+    p->from = sk_addr4(ip->src);
     p->id = m->echo_id;
     p->seq = m->echo_seq;
     p->ttl = ip->ttl;

@@ -47,6 +47,10 @@ int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp)
         err = sk_ipr_init(ifc);
     if (err == 0)
         err = sk_icmp_init(ifc);
+    if (err == 0)
+        err = sk_ip6out_init(ifc);
+    if (err == 0)
+        err = sk_icmp6_init(ifc);
     if (err != 0)
         sk_iface_free(ifc);
     return err;
@@ -54,6 +58,8 @@ int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp)
 
 void sk_iface_free(sk_iface *ifc)
 {
+    sk_icmp6_free(ifc);
+    sk_ip6out_free(ifc);
     sk_icmp_free(ifc);
     sk_ipr_free(ifc);
     sk_arp_free(ifc);
@@ -131,8 +137,18 @@ void sk_iface_ip_hdr(sk_iface *ifc, uint8_t *p, size_t total, uint8_t proto, sk_
 
 bool sk_iface_src_for(const sk_iface *ifc, const sk_ipaddr *dst, sk_ipaddr *src)
 {
+    if (dst->family == SK_AF_INET6) {
+        sk_ip6 d, a;
+        memcpy(d.b, dst->b, 16);
+        if (!sk_iface_src_for6(ifc, d, &a))
+            return false;
+        memset(src, 0, sizeof *src);
+        src->family = SK_AF_INET6;
+        memcpy(src->b, a.b, 16);
+        return true;
+    }
     if (dst->family != SK_AF_INET4)
-        return false; /* IPv6: source address selection (RFC 6724) goes here */
+        return false;
     *src = sk_addr4(ifc->addr4);
     return true;
 }
@@ -142,6 +158,8 @@ size_t sk_iface_send_l4(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, co
 {
     size_t off = sk_iface_l4_offset(ifc, o->dst.family);
     SK_ASSERT(off + l4_len <= cap && l4_len <= sk_iface_l4_max(ifc, o->dst.family));
+    if (o->dst.family == SK_AF_INET6 && o->src.family == SK_AF_INET6)
+        return sk_iface_send_l4_6(ifc, now, buf, cap, o, l4_len);
     if (o->dst.family != SK_AF_INET4 || o->src.family != SK_AF_INET4) {
         sk_iface_drop(ifc, SK_DROP_IP_NO_ROUTE, now);
         return 0;
@@ -190,6 +208,8 @@ size_t sk_iface_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
         n = sk_arp_output(ifc, now, buf, cap);
     while (n == 0 && ifc->icmp.len > 0)
         n = sk_icmp_output(ifc, now, buf, cap);
+    while (n == 0 && ifc->icmp6.len > 0)
+        n = sk_icmp6_output(ifc, now, buf, cap);
     return n;
 }
 
@@ -198,13 +218,14 @@ void sk_iface_run_timers(sk_iface *ifc, sk_time now)
     if (ifc->cfg->link == SK_LINK_ETHERNET)
         sk_arp_run_timers(ifc, now);
     sk_ipr_run_timers(ifc, now);
+    sk_ip6in_run_timers(ifc, now);
 }
 
 sk_time sk_iface_poll_at(const sk_iface *ifc)
 {
-    if (ifc->icmp.len > 0)
+    if (ifc->icmp.len > 0 || ifc->icmp6.len > 0)
         return 0;
-    sk_time t = sk_ipr_poll_at(ifc);
+    sk_time t = sk_time_min(sk_ipr_poll_at(ifc), sk_ip6in_poll_at(ifc));
     if (ifc->cfg->link == SK_LINK_ETHERNET)
         t = sk_time_min(t, sk_arp_poll_at(ifc));
     return t;

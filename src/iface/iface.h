@@ -12,16 +12,20 @@
 #ifndef SK_IFACE_IFACE_H
 #define SK_IFACE_IFACE_H
 
+#include "ip6/ip6_reass.h"
 #include "synack/icmp.h"
 #include "tcp/tcp_conn.h"
 #include "wire/eth.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define SK_IFACE_TTL 64          /* RFC 1700 default TTL, as Linux */
+#define SK_IFACE_HOP_LIMIT 64    /* IPv6 hop limit until a router says otherwise */
+#define SK_ICMP6Q_CAP 8          /* ICMPv6 messages waiting to be sent */
 #define SK_ARP_REPLYQ_CAP 8      /* ARP replies waiting to be sent */
 #define SK_IPR_RANGES 32         /* received ranges tracked per datagram */
 #define SK_IPR_BUF 65536         /* payload bytes a datagram can hold */
@@ -117,6 +121,19 @@ typedef struct {
     uint32_t rcap, rhead, rlen;
 } sk_icmp;
 
+/* ---- ICMPv6 (iface_icmp6.c) ---- */
+typedef struct {
+    sk_ip6 src, dst;
+    uint16_t len; /* ICMPv6 message length, checksum filled */
+    uint8_t *msg; /* SK_IP6_MIN_MTU - 40 bytes */
+} sk_icmp6_out;
+
+typedef struct {
+    sk_icmp6_out q[SK_ICMP6Q_CAP];
+    uint8_t *mem;
+    uint32_t head, len;
+} sk_icmp6q;
+
 /* ---- transport segments out (iface.c) ---- */
 /* What a transport layer (TCP; UDP and ICMPv6 next) hands the interface
  * with a segment: the interface writes the IP header of the addresses'
@@ -142,6 +159,9 @@ typedef struct {
     sk_arp arp;
     sk_ipr reass;
     sk_icmp icmp;
+    uint8_t hop_limit6;         /* RFC 8200 §3: ours, SK_IFACE_HOP_LIMIT */
+    sk_ip6_reass *reass6;       /* NULL: fragments are dropped (IP6_FRAGMENT) */
+    sk_icmp6q icmp6;
 } sk_iface;
 
 /* iface.c */
@@ -168,20 +188,22 @@ bool sk_iface_is_local(const sk_iface *ifc, sk_ip4 a);
 int sk_iface_route(const sk_iface *ifc, sk_ip4 dst, sk_ip4 *nexthop);
 /* Where a transport segment of `family` starts in an output buffer (link
  * header + IP header), and the longest segment the MTU lets it carry. */
+static inline size_t sk_iface_ip_hdr_len(uint8_t family)
+{
+    return family == SK_AF_INET6 ? SK_IP6_HDR_LEN : SK_IP4_HDR_LEN;
+}
 static inline size_t sk_iface_l4_offset(const sk_iface *ifc, uint8_t family)
 {
-    (void)family; /* IPv6 adds its 40-byte header here */
-    return sk_iface_link_hdr(ifc) + SK_IP4_HDR_LEN;
+    return sk_iface_link_hdr(ifc) + sk_iface_ip_hdr_len(family);
 }
 static inline size_t sk_iface_l4_max(const sk_iface *ifc, uint8_t family)
 {
-    (void)family;
-    return ifc->cfg->mtu > SK_IP4_HDR_LEN ? ifc->cfg->mtu - SK_IP4_HDR_LEN : 0;
+    size_t h = sk_iface_ip_hdr_len(family);
+    return ifc->cfg->mtu > h ? ifc->cfg->mtu - h : 0;
 }
 /* The transport segment of l4_len bytes sits at buf + sk_iface_l4_offset:
- * fill its checksum, write the IP header in front of it and frame it, as
- * sk_iface_send_ip. A family the interface does not speak yet (IPv6) is
- * counted (IP_NO_ROUTE) and gives 0. */
+ * fill its checksum, write the IP header of the addresses' family in front
+ * of it and frame it (sk_iface_send_ip, sk_iface_send_ip6). */
 size_t sk_iface_send_l4(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, const sk_l4_out *o,
                         size_t l4_len);
 /* Our source address for a destination of dst's family; false when we
@@ -201,6 +223,48 @@ sk_time sk_iface_poll_at(const sk_iface *ifc);
 
 /* iface_input.c */
 void sk_iface_input(sk_iface *ifc, sk_time now, const uint8_t *frame, size_t len);
+
+/* ip6_output.c */
+int sk_ip6out_init(sk_iface *ifc);
+void sk_ip6out_free(sk_iface *ifc);
+/* a is one of our IPv6 unicast addresses (cfg->addrs). */
+bool sk_iface_is_ours6(const sk_iface *ifc, sk_ip6 a);
+/* a is a multicast group we listen to: all-nodes (ff02::1) or the
+ * solicited-node group of one of our addresses (RFC 4291 §2.8). */
+bool sk_iface_joined6(const sk_iface *ifc, sk_ip6 a);
+/* Source address selection for an IPv6 destination (RFC 6724 §5, the
+ * rules that apply to one interface). */
+bool sk_iface_src_for6(const sk_iface *ifc, sk_ip6 dst, sk_ip6 *src);
+/* The IPv6 payload of pl_len bytes sits at buf + link header + 40: write
+ * the IPv6 header (RFC 8200 §3) and frame the packet. Returns the frame
+ * length or 0 (counted). flow: the flow label (RFC 6437). */
+size_t sk_iface_send_ip6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, sk_ip6 src,
+                         sk_ip6 dst, uint8_t next_header, uint32_t flow, uint8_t hop_limit,
+                         size_t pl_len);
+size_t sk_iface_send_l4_6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
+                          const sk_l4_out *o, size_t l4_len);
+
+/* ip6_input.c */
+void sk_iface_input_ip6(sk_iface *ifc, sk_time now, const uint8_t *pkt, size_t len,
+                        bool link_mcast);
+void sk_ip6in_run_timers(sk_iface *ifc, sk_time now);
+sk_time sk_ip6in_poll_at(const sk_iface *ifc);
+
+/* iface_icmp6.c */
+int sk_icmp6_init(sk_iface *ifc);
+void sk_icmp6_free(sk_iface *ifc);
+/* An ICMPv6 message for us (dst is ours or a group we joined). */
+void sk_icmp6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
+                    size_t len);
+/* Queue an ICMPv6 error about the packet pkt[0..pkt_len) (its IPv6 header
+ * first), subject to RFC 4443 §2.4 (e) and (f) and the rate limit;
+ * mcast_ok: the exceptions of §2.4 (e.3) (packet too big, parameter
+ * problem code 2 with the option type's high bits 10). */
+void sk_icmp6_error(sk_iface *ifc, sk_time now, uint8_t type, uint8_t code, uint32_t word,
+                    const uint8_t *pkt, size_t pkt_len, bool mcast_ok);
+size_t sk_icmp6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
+int sk_icmp6_ping_send(sk_iface *ifc, sk_time now, sk_ip6 dst, uint16_t id, uint16_t seq,
+                       const void *data, size_t len);
 
 /* arp_cache.c */
 int sk_arp_init(sk_iface *ifc);
@@ -240,5 +304,8 @@ size_t sk_icmp_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
 int sk_icmp_ping_send(sk_iface *ifc, sk_time now, sk_ip4 dst, uint16_t id, uint16_t seq,
                       const void *data, size_t len);
 bool sk_icmp_ping_next(sk_iface *ifc, sk_ping_reply *out);
+/* The error token bucket both ICMP versions share: true when an error may
+ * be sent now (one token taken). */
+bool sk_icmp_take_token(sk_iface *ifc, sk_time now);
 
 #endif

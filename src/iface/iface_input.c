@@ -3,7 +3,7 @@
  *
  * Ethernet (RFC 894): frames to our MAC or the broadcast MAC, ethertypes
  * IPv4 and ARP; everything else is counted (ETH_NOT_FOR_US,
- * ETH_UNKNOWN_TYPE). We join no multicast group.
+ * ETH_UNKNOWN_TYPE), and IPv6 (ip6_input.c) with its 33:33 group MACs.
  *
  * IPv4 (RFC 1122 §3.2.1): the header is checked by the wire parser
  * (version, lengths, checksum). Accepted destinations are our address, the
@@ -99,12 +99,18 @@ static void input_eth(sk_iface *ifc, sk_time now, const uint8_t *frame, size_t l
         return;
     }
     bool bcast = sk_mac_is_broadcast(eth.dst) != 0;
-    if (!bcast && !sk_mac_eq(eth.dst, ifc->cfg->mac)) {
+    /* RFC 2464 §7: IPv6 groups map to 33:33:xx:xx:xx:xx; the IPv6 layer
+     * keeps only the groups we joined */
+    bool mcast6 = eth.dst.b[0] == 0x33 && eth.dst.b[1] == 0x33 &&
+                  eth.ethertype == SK_ETHERTYPE_IPV6;
+    if (!bcast && !mcast6 && !sk_mac_eq(eth.dst, ifc->cfg->mac)) {
         sk_iface_drop(ifc, SK_DROP_ETH_NOT_FOR_US, now);
         return;
     }
     if (eth.ethertype == SK_ETHERTYPE_IPV4)
         input_ip(ifc, now, eth.payload, eth.payload_len, bcast);
+    else if (eth.ethertype == SK_ETHERTYPE_IPV6)
+        sk_iface_input_ip6(ifc, now, eth.payload, eth.payload_len, bcast || mcast6);
     else if (eth.ethertype == SK_ETHERTYPE_ARP)
         sk_arp_input(ifc, now, &eth);
     else
@@ -116,6 +122,8 @@ void sk_iface_input(sk_iface *ifc, sk_time now, const uint8_t *frame, size_t len
     sk_iface_run_timers(ifc, now);
     if (ifc->cfg->link == SK_LINK_ETHERNET)
         input_eth(ifc, now, frame, len);
+    else if (len > 0 && (frame[0] >> 4) == 6) /* raw IP: the version nibble */
+        sk_iface_input_ip6(ifc, now, frame, len, false);
     else
         input_ip(ifc, now, frame, len, false);
 }

@@ -29,8 +29,10 @@
 
 static int pmtu_lower(sk_tcp_env *e, sk_tcb *t, uint16_t mtu)
 {
-    if (mtu < SK_PMTU_MIN)
-        mtu = SK_PMTU_MIN;
+    /* RFC 8201 §4: an IPv6 path MTU is never below 1280 */
+    uint16_t floor = t->tuple.laddr.family == SK_AF_INET6 ? 1280 : SK_PMTU_MIN;
+    if (mtu < floor)
+        mtu = floor;
     uint32_t mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, mtu);
     if (!sk_tcb_synchronized(t) || mss >= t->snd_mss)
         return SK_DROP_ICMP_PMTU_IGNORED;

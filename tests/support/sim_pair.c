@@ -221,6 +221,10 @@ static uint64_t integrity_drops(const sk_stats *st)
     uint64_t n = st->drop[SK_DROP_TCP_CHECKSUM];
     for (int r = SK_DROP_IP_TRUNCATED; r <= SK_DROP_IP_FRAG_BAD; r++)
         n += st->drop[r];
+    /* a flipped version nibble makes an IPv4 packet an IPv6 one (and back) */
+    for (int r = SK_DROP_IP6_TRUNCATED; r <= SK_DROP_IP6_NO_ROUTE; r++)
+        n += st->drop[r];
+    n += st->drop[SK_DROP_ICMP6_CHECKSUM] + st->drop[SK_DROP_ICMP_CHECKSUM];
     return n;
 }
 
@@ -336,6 +340,10 @@ static void on_tap(void *ctx, const sk_sim_event *ev)
 {
     sp_ctx *c = ctx;
     hash_event(c->res, ev);
+    if (ev->what == SK_SIM_SENT && ev->len > 0 && (ev->frame[0] >> 4) == 6)
+        c->res->ip6_frames++;
+    else if (ev->what == SK_SIM_SENT && ev->len > 0 && (ev->frame[0] >> 4) == 4)
+        c->res->ip4_frames++;
     if (ev->what == SK_SIM_DELIVERED && (ev->flags & SK_IMPAIR_F_CORRUPTED) && ev->to >= 0)
         c->node[ev->to].corrupt_next = true;
     if (c->sc->verbose && ev->what != SK_SIM_SENT)
@@ -619,13 +627,27 @@ static void end_check_done(sp_ctx *c, sp_end *e)
     end_release(c, e, false);
 }
 
+/* 2001:db8::n (RFC 3849 documentation prefix). */
+static sk_ipaddr sp_addr6(uint8_t n)
+{
+    sk_ipaddr a;
+    memset(&a, 0, sizeof a);
+    a.family = SK_AF_INET6;
+    a.b[0] = 0x20;
+    a.b[1] = 0x01;
+    a.b[2] = 0x0d;
+    a.b[3] = 0xb8;
+    a.b[15] = n;
+    return a;
+}
+
 static void client_connect(sp_ctx *c)
 {
     sk_stack *s = c->node[SP_CLIENT].s;
     while (c->n_started < c->sc->n_conns && c->start_at[c->n_started] <= c->now) {
         uint32_t i = c->n_started++;
         sk_endpoint r;
-        r.addr = sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 2));
+        r.addr = c->sc->ipv6 ? sp_addr6(2) : sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 2));
         r.port = SP_PORT;
         sk_connect_opts o;
         memset(&o, 0, sizeof o);
@@ -722,8 +744,16 @@ static bool node_init(sp_ctx *c, int side)
     n->side = side;
     sk_stack_config cfg = c->sc->cfg[side];
     cfg.link = SK_LINK_IP;
-    cfg.addr = sk_ip4_make(10, 0, 0, (uint8_t)(side + 1));
-    cfg.prefix_len = 24;
+    if (c->sc->ipv6) {
+        cfg.n_addrs = 2;
+        cfg.addrs[0].addr = sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, (uint8_t)(side + 1)));
+        cfg.addrs[0].prefix_len = 24;
+        cfg.addrs[1].addr = sp_addr6((uint8_t)(side + 1));
+        cfg.addrs[1].prefix_len = 64;
+    } else {
+        cfg.addr = sk_ip4_make(10, 0, 0, (uint8_t)(side + 1));
+        cfg.prefix_len = 24;
+    }
     cfg.seed = mix64(c->sc->seed * 2u + (uint64_t)side + 0x57ac);
     cfg.alloc.allocate = sp_allocate;
     cfg.alloc.release = sp_release;

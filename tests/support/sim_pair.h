@@ -2,7 +2,8 @@
  * of the test plan).
  *
  * Node 0 is the client stack (10.0.0.1), node 1 the server stack (10.0.0.2),
- * both SK_LINK_IP, joined by one sk_simnet link whose two directions have
+ * with 2001:db8::1 and 2001:db8::2 too when sc->ipv6 (then the client
+ * connects over IPv6), both SK_LINK_IP, joined by one sk_simnet link whose two directions have
  * their own impairments. Each stack allocates through a counting allocator
  * and reports to a trace hook that follows every connection's state.
  *
@@ -82,6 +83,8 @@ typedef struct {
     uint64_t stall_us;    /* ... for this long, then resumes */
 
     uint64_t time_limit_us; /* virtual time limit */
+    bool ipv6; /* both stacks dual-stack (10.0.0.x/24 and 2001:db8::x/64); the
+                  client connects to the server's IPv6 address */
 } sp_scenario;
 
 typedef struct {
@@ -107,6 +110,7 @@ typedef struct {
     uint32_t n_closed_early; /* connections the second closer closed with sk_tcp_close */  /* closed by a RST after the peer's TIME-WAIT ended */
     uint64_t drop[2][SK_DROP__COUNT]; /* each stack's drops by reason */
     size_t peak_bytes[2];    /* allocator high-water mark per stack */
+    uint64_t ip6_frames, ip4_frames; /* frames sent whose version nibble is 6, 4 */
     uint64_t frames;         /* link events seen by the tap: sent, delivered, lost ... */
     uint64_t frame_hash;     /* FNV-1a over every link event: what, time, ends, flags,
                                 length and the frame's bytes (two runs of a seed match

@@ -383,7 +383,7 @@ static void test_link_drops(void)
     sk_stack_input(s, 0, f, sizeof f);
     SK_CHECK_EQ(ifx_drops(s, SK_DROP_ETH_NOT_FOR_US), 1);
     memcpy(f, echo_request, sizeof f);
-    sk_store_be16(f + 12, SK_ETHERTYPE_IPV6);
+    sk_store_be16(f + 12, 0x88b5); /* IEEE 802 local experimental */
     sk_stack_input(s, 0, f, sizeof f);
     SK_CHECK_EQ(ifx_drops(s, SK_DROP_ETH_UNKNOWN_TYPE), 1);
     sk_stack_input(s, 0, f, 13);

@@ -1,0 +1,283 @@
+/* ICMPv6 (RFC 4443) at the interface: echo replies to pings of us, echo
+ * requests and replies for the ping API, errors received (to TCP, with the
+ * RFC 5927 checks of tcp/tcp_icmp.c; packet too big lowers the MSS, RFC
+ * 8201 §4), and errors of our own.
+ *
+ * Everything to send waits in one bounded queue of SK_ICMP6Q_CAP messages
+ * (MTU - 40 bytes each, allocated at creation). Our errors follow RFC 4443
+ * §2.4: never about an ICMPv6 error or a redirect (e.1, e.2), never to a
+ * group or after a link-layer multicast except packet too big and the
+ * parameter problem of an unknown option that asks for it (e.3, e.4), never
+ * about a source that names no single node (e.5), at most 1280 bytes
+ * (c), and rate limited (f) by the token bucket ICMPv4 uses. Echo replies
+ * are not rate limited (RFC 4443 §4.2: the reply to a request to a group
+ * comes from one of our unicast addresses). */
+#include "iface/iface.h"
+
+#include "base/bytes.h"
+#include "synack/error.h"
+#include "wire/icmp6.h"
+
+#include <string.h>
+
+static size_t msg_cap(const sk_iface *ifc)
+{
+    return ifc->cfg->mtu > SK_IP6_HDR_LEN ? (size_t)ifc->cfg->mtu - SK_IP6_HDR_LEN : 0;
+}
+
+int sk_icmp6_init(sk_iface *ifc)
+{
+    sk_icmp6q *q = &ifc->icmp6;
+    q->mem = sk_iface_alloc(ifc, msg_cap(ifc) * SK_ICMP6Q_CAP + 1);
+    if (q->mem == NULL)
+        return SK_ENOMEM;
+    for (uint32_t i = 0; i < SK_ICMP6Q_CAP; i++)
+        q->q[i].msg = q->mem + i * msg_cap(ifc);
+    return 0;
+}
+
+void sk_icmp6_free(sk_iface *ifc)
+{
+    sk_icmp6q *q = &ifc->icmp6;
+    if (q->mem != NULL)
+        sk_iface_release(ifc, q->mem, msg_cap(ifc) * SK_ICMP6Q_CAP + 1);
+    memset(q, 0, sizeof *q);
+}
+
+static sk_icmp6_out *slot(sk_icmp6q *q)
+{
+    return q->len == SK_ICMP6Q_CAP ? NULL : &q->q[(q->head + q->len) % SK_ICMP6Q_CAP];
+}
+
+/* Emit r from src to dst into the next queue slot (false: full or no room). */
+static bool queue_msg(sk_iface *ifc, sk_ip6 src, sk_ip6 dst, const sk_icmp6_repr *r)
+{
+    sk_icmp6q *q = &ifc->icmp6;
+    sk_icmp6_out *o = slot(q);
+    if (o == NULL)
+        return false;
+    size_t n = sk_icmp6_emit(src, dst, r, o->msg, msg_cap(ifc));
+    if (n == 0)
+        return false;
+    o->src = src;
+    o->dst = dst;
+    o->len = (uint16_t)n;
+    q->len++;
+    return true;
+}
+
+/* ---- our errors ---- */
+
+/* RFC 4443 §2.4 (e.1, e.2): the packet is itself an ICMPv6 error or a
+ * redirect (only when ICMPv6 follows the fixed header directly; behind
+ * extension headers we answer, as the quote is all we keep). */
+static bool about_error(const uint8_t *pkt, size_t len)
+{
+    if (len <= SK_IP6_HDR_LEN || pkt[6] != SK_IPPROTO_ICMPV6)
+        return false;
+    uint8_t t = pkt[SK_IP6_HDR_LEN];
+    return sk_icmp6_is_error(t) || t == SK_ICMP6_ND_REDIRECT;
+}
+
+void sk_icmp6_error(sk_iface *ifc, sk_time now, uint8_t type, uint8_t code, uint32_t word,
+                    const uint8_t *pkt, size_t pkt_len, bool mcast_ok)
+{
+    if (pkt_len < SK_IP6_HDR_LEN || about_error(pkt, pkt_len))
+        return;
+    sk_ip6 osrc, odst, src;
+    memcpy(osrc.b, pkt + 8, 16);
+    memcpy(odst.b, pkt + 24, 16);
+    if (sk_ip6_is_unspecified(osrc) || sk_ip6_is_multicast(osrc)) /* e.5 */
+        return;
+    if (sk_ip6_is_multicast(odst) && !mcast_ok) /* e.3 */
+        return;
+    /* from the address the packet was sent to, or ours for a group */
+    if (sk_ip6_is_multicast(odst) ? !sk_iface_src_for6(ifc, osrc, &src) : false)
+        return;
+    if (!sk_ip6_is_multicast(odst))
+        src = odst;
+    if (slot(&ifc->icmp6) == NULL || !sk_icmp_take_token(ifc, now)) {
+        ifc->ctx->stats.icmp_rate_limited++;
+        return;
+    }
+    sk_icmp6_repr m;
+    memset(&m, 0, sizeof m);
+    m.type = type;
+    m.code = code;
+    m.mtu = word;
+    m.pointer = word;
+    m.data = pkt;
+    m.data_len = pkt_len; /* the emitter cuts it to fit 1280 bytes (c) */
+    if (m.data_len > msg_cap(ifc) - SK_ICMP6_HDR_LEN)
+        m.data_len = msg_cap(ifc) - SK_ICMP6_HDR_LEN;
+    queue_msg(ifc, src, osrc, &m);
+}
+
+/* ---- input ---- */
+
+static void echo_request(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip,
+                         const sk_icmp6_repr *m)
+{
+    sk_ip6 src = ip->dst;
+    if (sk_ip6_is_multicast(ip->dst) && !sk_iface_src_for6(ifc, ip->src, &src))
+        return;
+    if (m->data_len + SK_ICMP6_HDR_LEN > msg_cap(ifc)) {
+        sk_iface_drop(ifc, SK_DROP_ICMP_TOO_BIG, now);
+        return;
+    }
+    /* RFC 4443 §4.2: the identifier, sequence number and data returned */
+    sk_icmp6_repr r = *m;
+    r.type = SK_ICMP6_ECHO_REPLY;
+    r.code = 0;
+    if (!queue_msg(ifc, src, ip->src, &r))
+        sk_iface_drop(ifc, SK_DROP_ICMP_QUEUE_FULL, now);
+}
+
+static void echo_reply(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip,
+                       const sk_icmp6_repr *m)
+{
+    sk_icmp *ic = &ifc->icmp;
+    if (ic->rlen == ic->rcap) {
+        sk_iface_drop(ifc, SK_DROP_PING_QUEUE_FULL, now);
+        return;
+    }
+    sk_ping_reply *p = &ic->replies[(ic->rhead + ic->rlen) % ic->rcap];
+    memset(p, 0, sizeof *p);
+    p->from.family = SK_AF_INET6;
+    memcpy(p->from.b, ip->src.b, 16);
+    p->id = m->echo_id;
+    p->seq = m->echo_seq;
+    p->ttl = ip->hop_limit;
+    p->len = (uint16_t)m->data_len;
+    p->at = now;
+    ic->rlen++;
+}
+
+/* An error about one of our TCP segments: the quote's IPv6 header must
+ * come from us, with TCP right behind it (no extension headers: we send
+ * none) and the 8 bytes RFC 5927 checks. */
+static void error_in(sk_iface *ifc, sk_time now, const sk_icmp6_repr *m)
+{
+    const uint8_t *q = m->data; /* the parser checked: a 40-byte IPv6 header */
+    sk_ipaddr src, dst;
+    memset(&src, 0, sizeof src);
+    memset(&dst, 0, sizeof dst);
+    src.family = dst.family = SK_AF_INET6;
+    memcpy(src.b, q + 8, 16);
+    memcpy(dst.b, q + 24, 16);
+    sk_ip6 s6;
+    memcpy(s6.b, src.b, 16);
+    if (!sk_iface_is_ours6(ifc, s6)) {
+        sk_iface_drop(ifc, SK_DROP_ICMP6_BAD_QUOTE, now);
+        return;
+    }
+    if (q[6] != SK_IPPROTO_TCP || m->data_len < SK_IP6_HDR_LEN + 8) {
+        sk_iface_drop(ifc, SK_DROP_ICMP_NO_CONN, now);
+        return;
+    }
+    const uint8_t *t = q + SK_IP6_HDR_LEN;
+    sk_tuple tu = {src, dst, sk_load_be16(t), sk_load_be16(t + 2)};
+    sk_seq seq = sk_seq_make(sk_load_be32(t + 4));
+    int kind = SK_TCP_ICMP_UNREACH;
+    uint32_t mtu = 0;
+    if (m->type == SK_ICMP6_PACKET_TOO_BIG) {
+        kind = SK_TCP_ICMP_PMTU; /* RFC 8201 §4: never below 1280 */
+        mtu = m->mtu < SK_IP6_MIN_MTU ? SK_IP6_MIN_MTU : m->mtu > 0xffff ? 0xffff : m->mtu;
+    } else if (m->type == SK_ICMP6_DEST_UNREACH && m->code == SK_ICMP6_UNREACH_PORT) {
+        kind = SK_TCP_ICMP_REFUSED;
+    } else if (m->type == SK_ICMP6_PARAM_PROBLEM && m->code == SK_ICMP6_PARAM_NEXT_HEADER) {
+        kind = SK_TCP_ICMP_REFUSED; /* RFC 4443 §3.4: TCP not known there */
+    }
+    int r = sk_tcp_icmp_error(ifc->tcp, &tu, seq, kind, (uint16_t)mtu, now);
+    if (r != 0)
+        sk_iface_drop(ifc, r, now);
+}
+
+void sk_icmp6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
+                    size_t len)
+{
+    sk_icmp6_repr m;
+    int r = sk_icmp6_parse(ip->src, ip->dst, msg, len, &m);
+    if (r != 0) {
+        sk_iface_drop(ifc, r, now);
+        return;
+    }
+    sk_stats *st = &ifc->ctx->stats;
+    st->icmp_in++;
+    switch (m.type) {
+    case SK_ICMP6_ECHO_REQUEST:
+        st->icmp_echo_requests_in++;
+        echo_request(ifc, now, ip, &m);
+        return;
+    case SK_ICMP6_ECHO_REPLY:
+        st->icmp_echo_replies_in++;
+        if (sk_ip6_is_multicast(ip->dst))
+            sk_iface_drop(ifc, SK_DROP_ICMP6_UNHANDLED, now);
+        else
+            echo_reply(ifc, now, ip, &m);
+        return;
+    case SK_ICMP6_DEST_UNREACH:
+        st->icmp_unreach_in++;
+        error_in(ifc, now, &m);
+        return;
+    case SK_ICMP6_PACKET_TOO_BIG:
+    case SK_ICMP6_TIME_EXCEEDED:
+    case SK_ICMP6_PARAM_PROBLEM:
+        if (m.type == SK_ICMP6_TIME_EXCEEDED)
+            st->icmp_time_exceeded_in++;
+        error_in(ifc, now, &m);
+        return;
+    default: /* ND and MLD are not wired to this interface yet */
+        sk_iface_drop(ifc, SK_DROP_ICMP6_UNHANDLED, now);
+        return;
+    }
+}
+
+/* ---- output and the ping API ---- */
+
+size_t sk_icmp6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
+{
+    sk_icmp6q *q = &ifc->icmp6;
+    sk_icmp6_out *o = &q->q[q->head];
+    q->head = (q->head + 1) % SK_ICMP6Q_CAP;
+    q->len--;
+    size_t off = sk_iface_l4_offset(ifc, SK_AF_INET6);
+    if (off + o->len > cap)
+        return 0;
+    memcpy(buf + off, o->msg, o->len);
+    sk_stats *st = &ifc->ctx->stats;
+    st->icmp_out++;
+    uint8_t t = o->msg[0];
+    if (t == SK_ICMP6_ECHO_REPLY)
+        st->icmp_echo_replies_out++;
+    else if (t == SK_ICMP6_ECHO_REQUEST)
+        st->icmp_echo_requests_out++;
+    else if (t == SK_ICMP6_DEST_UNREACH)
+        st->icmp_unreach_out++;
+    else if (t == SK_ICMP6_TIME_EXCEEDED)
+        st->icmp_time_exceeded_out++;
+    return sk_iface_send_ip6(ifc, now, buf, cap, o->src, o->dst, SK_IPPROTO_ICMPV6, 0,
+                             ifc->hop_limit6, o->len);
+}
+
+int sk_icmp6_ping_send(sk_iface *ifc, sk_time now, sk_ip6 dst, uint16_t id, uint16_t seq,
+                       const void *data, size_t len)
+{
+    (void)now;
+    if ((data == NULL && len > 0) || sk_ip6_is_unspecified(dst) || sk_ip6_is_multicast(dst) ||
+        sk_ip6_is_loopback(dst) || sk_ip6_is_v4_mapped(dst) || sk_iface_is_ours6(ifc, dst))
+        return SK_EINVAL;
+    if (len + SK_ICMP6_HDR_LEN > msg_cap(ifc))
+        return SK_EMSGSIZE;
+    sk_ip6 src;
+    if (!sk_iface_src_for6(ifc, dst, &src))
+        return SK_EHOSTUNREACH;
+    sk_icmp6_repr m;
+    memset(&m, 0, sizeof m);
+    m.type = SK_ICMP6_ECHO_REQUEST;
+    m.echo_id = id;
+    m.echo_seq = seq;
+    m.data = data;
+    m.data_len = len;
+    return queue_msg(ifc, src, dst, &m) ? 0 : SK_ENOBUFS;
+}
