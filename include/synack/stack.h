@@ -414,6 +414,7 @@ typedef struct {
     uint64_t icmp_unreach_out, icmp_time_exceeded_out;
     uint64_t icmp_rate_limited;       /* ICMP errors we did not send (token bucket empty) */
     uint64_t pmtu_lowered;            /* connections whose MSS a valid frag-needed lowered */
+    uint64_t slaac_addrs;             /* IPv6 addresses taken from router advertisements */
     /* SACK (RFC 2018, RFC 2883) and timestamps (RFC 7323) */
     uint64_t sack_blocks_in;          /* SACK blocks taken from arriving ACKs */
     uint64_t sack_blocks_bad;         /* ignored: not within [snd_una, snd_max] */

@@ -51,6 +51,8 @@ int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp)
         err = sk_ip6out_init(ifc);
     if (err == 0)
         err = sk_icmp6_init(ifc);
+    if (err == 0)
+        err = sk_nd6_init(ifc);
     if (err != 0)
         sk_iface_free(ifc);
     return err;
@@ -58,6 +60,7 @@ int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp)
 
 void sk_iface_free(sk_iface *ifc)
 {
+    sk_nd6_free(ifc);
     sk_icmp6_free(ifc);
     sk_ip6out_free(ifc);
     sk_icmp_free(ifc);
@@ -206,6 +209,8 @@ size_t sk_iface_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
     size_t n = 0;
     if (ifc->cfg->link == SK_LINK_ETHERNET)
         n = sk_arp_output(ifc, now, buf, cap);
+    if (n == 0 && sk_nd6_pending(ifc))
+        n = sk_nd6_output(ifc, now, buf, cap);
     while (n == 0 && ifc->icmp.len > 0)
         n = sk_icmp_output(ifc, now, buf, cap);
     while (n == 0 && ifc->icmp6.len > 0)
@@ -219,13 +224,15 @@ void sk_iface_run_timers(sk_iface *ifc, sk_time now)
         sk_arp_run_timers(ifc, now);
     sk_ipr_run_timers(ifc, now);
     sk_ip6in_run_timers(ifc, now);
+    sk_nd6_run_timers(ifc, now);
 }
 
 sk_time sk_iface_poll_at(const sk_iface *ifc)
 {
-    if (ifc->icmp.len > 0 || ifc->icmp6.len > 0)
+    if (ifc->icmp.len > 0 || ifc->icmp6.len > 0 || sk_nd6_pending(ifc))
         return 0;
     sk_time t = sk_time_min(sk_ipr_poll_at(ifc), sk_ip6in_poll_at(ifc));
+    t = sk_time_min(t, sk_nd6_poll_at(ifc));
     if (ifc->cfg->link == SK_LINK_ETHERNET)
         t = sk_time_min(t, sk_arp_poll_at(ifc));
     return t;

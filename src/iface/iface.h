@@ -13,6 +13,7 @@
 #define SK_IFACE_IFACE_H
 
 #include "ip6/ip6_reass.h"
+#include "ip6/nd_cache.h"
 #include "synack/icmp.h"
 #include "tcp/tcp_conn.h"
 #include "wire/eth.h"
@@ -26,6 +27,7 @@
 #define SK_IFACE_TTL 64          /* RFC 1700 default TTL, as Linux */
 #define SK_IFACE_HOP_LIMIT 64    /* IPv6 hop limit until a router says otherwise */
 #define SK_ICMP6Q_CAP 8          /* ICMPv6 messages waiting to be sent */
+#define SK_ND6Q_CAP 8            /* neighbour advertisements waiting to be sent */
 #define SK_ARP_REPLYQ_CAP 8      /* ARP replies waiting to be sent */
 #define SK_IPR_RANGES 32         /* received ranges tracked per datagram */
 #define SK_IPR_BUF 65536         /* payload bytes a datagram can hold */
@@ -134,6 +136,18 @@ typedef struct {
     uint32_t head, len;
 } sk_icmp6q;
 
+/* ---- Neighbour Discovery (iface_nd6.c) ---- */
+typedef struct {
+    sk_ip6 target, dst;
+    sk_mac mac; /* unicast dst: the solicitor's link address */
+    bool solicited;
+} sk_nd6_answer;
+
+typedef struct {
+    sk_nd6_answer q[SK_ND6Q_CAP];
+    uint32_t head, len;
+} sk_nd6q;
+
 /* ---- transport segments out (iface.c) ---- */
 /* What a transport layer (TCP; UDP and ICMPv6 next) hands the interface
  * with a segment: the interface writes the IP header of the addresses'
@@ -162,6 +176,10 @@ typedef struct {
     uint8_t hop_limit6;         /* RFC 8200 §3: ours, SK_IFACE_HOP_LIMIT */
     sk_ip6_reass *reass6;       /* NULL: fragments are dropped (IP6_FRAGMENT) */
     sk_icmp6q icmp6;
+    sk_nd_cache *nd;            /* Ethernet only */
+    sk_nd6q nd6q;
+    sk_ip6 router6;             /* default router of the last RA (RFC 4861 §6.3.4) */
+    sk_time router6_until;      /* its lifetime's end (0: none) */
 } sk_iface;
 
 /* iface.c */
@@ -243,6 +261,21 @@ size_t sk_iface_send_ip6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, s
                          size_t pl_len);
 size_t sk_iface_send_l4_6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
                           const sk_l4_out *o, size_t l4_len);
+
+/* iface_nd6.c */
+int sk_nd6_init(sk_iface *ifc);
+void sk_nd6_free(sk_iface *ifc);
+/* Frame the IPv6 packet of ip_len bytes at buf + 14 for dst: multicast to
+ * its group MAC, unicast after next-hop determination and resolution
+ * (held while resolving: 0). */
+size_t sk_nd6_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, sk_ip6 dst,
+                    size_t ip_len);
+size_t sk_nd6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
+bool sk_nd6_pending(const sk_iface *ifc);
+void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
+                  size_t len);
+void sk_nd6_run_timers(sk_iface *ifc, sk_time now);
+sk_time sk_nd6_poll_at(const sk_iface *ifc);
 
 /* ip6_input.c */
 void sk_iface_input_ip6(sk_iface *ifc, sk_time now, const uint8_t *pkt, size_t len,

@@ -227,7 +227,15 @@ void sk_icmp6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uin
             st->icmp_time_exceeded_in++;
         error_in(ifc, now, &m);
         return;
-    default: /* ND and MLD are not wired to this interface yet */
+    case SK_ICMP6_ND_RS:
+    case SK_ICMP6_ND_RA:
+    case SK_ICMP6_ND_NS:
+    case SK_ICMP6_ND_NA:
+    case SK_ICMP6_ND_REDIRECT:
+        st->icmp_in--; /* counted as ND, not ICMP traffic */
+        sk_nd6_input(ifc, now, ip, msg, len);
+        return;
+    default: /* MLD queries and reports: we send none and take none */
         sk_iface_drop(ifc, SK_DROP_ICMP6_UNHANDLED, now);
         return;
     }

@@ -6,9 +6,8 @@
  * The flow label is a keyed hash of the transport 5-tuple (RFC 6437 §3:
  * the same for every packet of a flow, not guessable by others); zero is
  * kept for packets of no flow (ICMPv6). On a raw IP link the packet is the
- * frame; on Ethernet a multicast destination goes to its 33:33 group MAC
- * (RFC 2464 §7) and a unicast one needs neighbour discovery, which is not
- * wired yet: it is counted (IP6_NO_ROUTE) and not sent. */
+ * frame; on Ethernet iface_nd6.c frames it (group MAC or neighbour
+ * discovery). */
 #include "iface/iface.h"
 
 #include "base/checksum.h"
@@ -150,14 +149,5 @@ size_t sk_iface_send_ip6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, s
     size_t ip_len = SK_IP6_HDR_LEN + pl_len;
     if (ifc->cfg->link != SK_LINK_ETHERNET)
         return ip_len;
-    if (!sk_ip6_is_multicast(dst)) {
-        sk_iface_drop(ifc, SK_DROP_IP6_NO_ROUTE, now); /* ND not wired yet */
-        return 0;
-    }
-    sk_eth_repr eth;
-    eth.dst = sk_ip6_mcast_mac(dst);
-    eth.src = ifc->cfg->mac;
-    eth.ethertype = SK_ETHERTYPE_IPV6;
-    sk_eth_emit(&eth, buf, SK_ETH_HDR_LEN);
-    return SK_ETH_HDR_LEN + ip_len;
+    return sk_nd6_frame(ifc, now, buf, cap, dst, ip_len);
 }

@@ -1,0 +1,391 @@
+/* Neighbour Discovery on an Ethernet link (RFC 4861, RFC 2464): the
+ * interface's side of ip6/nd_cache.c.
+ *
+ * At creation the link-local address fe80::/64 + modified EUI-64 of our
+ * MAC (RFC 4291 appendix A, RFC 2464 §5) joins the address list when there
+ * is room: IPv6 works on the link with no configuration. (No DAD is run
+ * for it, and no MLD report is sent: see docs/rfc-coverage.md.)
+ *
+ * Sending: the next hop is the destination when it is link-local or on the
+ * prefix of one of our IPv6 addresses, else the gateway of the longest
+ * IPv6 route (cfg->routes) or the router of the last RA that named itself
+ * a default router (§6.3.6); none: IP6_NO_ROUTE. sk_nd_resolve then says
+ * send now, hold, or drop; the cache's intents become frames in
+ * sk_nd6_output: NS (§7.2.2, from the held packet's source family's
+ * address, with our link-layer address), released held packets (§7.2.2),
+ * address unreachable for the ones given up (ICMPv6 code 3).
+ *
+ * Receiving: NS/NA/RS/RA/redirect pass sk_nd_check (hop limit 255, ...)
+ * first. An NS for one of our addresses is answered with a solicited NA
+ * (S and O set, our link-layer address, §7.2.4), a DAD probe from ::
+ * with an unsolicited one to all-nodes (RFC 4862 §5.4.3 defends the
+ * address); its source goes into the cache (§7.2.3). NAs and RAs update the
+ * cache (§7.2.5, §6.3.4). */
+#include "iface/iface.h"
+
+#include "synack/error.h"
+#include "wire/icmp6.h"
+#include "wire/nd6.h"
+
+#include <string.h>
+
+#define ND_HOP_LIMIT 255 /* RFC 4861 §4: every ND message */
+
+static void slaac_input_ra(sk_iface *ifc, sk_time now, const sk_nd_repr *nd);
+static void unreachable(sk_iface *ifc, sk_time now, const uint8_t *p, size_t len);
+
+int sk_nd6_init(sk_iface *ifc)
+{
+    if (ifc->cfg->link != SK_LINK_ETHERNET)
+        return 0;
+    sk_stack_config *cfg = &ifc->ctx->cfg;
+    sk_ip6 ll = sk_ip6_link_local_from_mac(cfg->mac);
+    if (!sk_iface_is_ours6(ifc, ll) && cfg->n_addrs < SK_CFG_ADDRS) {
+        sk_ifaddr *a = &cfg->addrs[cfg->n_addrs++];
+        memset(a, 0, sizeof *a);
+        a->addr.family = SK_AF_INET6;
+        memcpy(a->addr.b, ll.b, 16);
+        a->prefix_len = 64;
+    }
+    sk_nd_config nc;
+    memset(&nc, 0, sizeof nc);
+    nc.entries = cfg->arp_cache_size;
+    nc.held_total = cfg->arp_queue_len > 0 ? cfg->arp_queue_len : 1;
+    nc.held_per_entry = nc.held_total < 3 ? nc.held_total : 3;
+    nc.held_max_len = cfg->mtu;
+    nc.seed = cfg->seed ^ 0x4e442d3438363100ull;
+    nc.alloc = cfg->alloc;
+    return sk_nd_create(&nc, 0, &ifc->nd);
+}
+
+void sk_nd6_free(sk_iface *ifc)
+{
+    if (ifc->nd != NULL)
+        sk_nd_destroy(ifc->nd);
+    ifc->nd = NULL;
+}
+
+static bool on_link6(const sk_iface *ifc, sk_ip6 dst)
+{
+    if (sk_ip6_is_link_local(dst))
+        return true;
+    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
+        const sk_ifaddr *a = &ifc->cfg->addrs[i];
+        sk_ip6 x;
+        memcpy(x.b, a->addr.b, 16);
+        if (a->addr.family == SK_AF_INET6 && !sk_ip6_is_link_local(x) &&
+            sk_ip6_same_prefix(dst, x, a->prefix_len))
+            return true;
+    }
+    return false;
+}
+
+/* RFC 4861 §5.2 next-hop determination. */
+static bool next_hop6(const sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh)
+{
+    if (on_link6(ifc, dst)) {
+        *nh = dst;
+        return true;
+    }
+    const sk_route *best = NULL;
+    for (uint8_t i = 0; i < ifc->cfg->n_routes; i++) {
+        const sk_route *r = &ifc->cfg->routes[i];
+        sk_ip6 p;
+        memcpy(p.b, r->dst.b, 16);
+        if (r->dst.family == SK_AF_INET6 && sk_ip6_same_prefix(dst, p, r->prefix_len) &&
+            (best == NULL || r->prefix_len > best->prefix_len))
+            best = r;
+    }
+    if (best != NULL) {
+        memcpy(nh->b, best->gateway.b, 16);
+        return true;
+    }
+    if (ifc->router6_until > now) {
+        *nh = ifc->router6;
+        return true;
+    }
+    return false;
+}
+
+static void eth_hdr6(const sk_iface *ifc, uint8_t *buf, sk_mac dst)
+{
+    sk_eth_repr eth;
+    eth.dst = dst;
+    eth.src = ifc->cfg->mac;
+    eth.ethertype = SK_ETHERTYPE_IPV6;
+    sk_eth_emit(&eth, buf, SK_ETH_HDR_LEN);
+}
+
+size_t sk_nd6_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, sk_ip6 dst,
+                    size_t ip_len)
+{
+    sk_mac mac;
+    if (sk_ip6_is_multicast(dst)) {
+        eth_hdr6(ifc, buf, sk_ip6_mcast_mac(dst));
+        return SK_ETH_HDR_LEN + ip_len;
+    }
+    sk_ip6 nh;
+    if (ifc->nd == NULL || !next_hop6(ifc, dst, now, &nh)) {
+        sk_iface_drop(ifc, SK_DROP_IP6_NO_ROUTE, now);
+        return 0;
+    }
+    (void)cap;
+    int v = sk_nd_resolve(ifc->nd, now, &nh, buf + SK_ETH_HDR_LEN, ip_len, &mac);
+    if (v == SK_ND_SEND) {
+        eth_hdr6(ifc, buf, mac);
+        return SK_ETH_HDR_LEN + ip_len;
+    }
+    if (v == SK_ND_DROPPED) {
+        sk_iface_drop(ifc, SK_DROP_ARP_QUEUE_FULL, now);
+        return 0;
+    }
+    return sk_nd6_output(ifc, now, buf, cap); /* held: the NS, if one is due */
+}
+
+/* Write an ND message (hop limit 255) from src to dst at link address mac. */
+static size_t nd_frame(sk_iface *ifc, uint8_t *buf, size_t cap, sk_mac mac, sk_ip6 src,
+                       sk_ip6 dst, const sk_nd_repr *r)
+{
+    size_t off = SK_ETH_HDR_LEN + SK_IP6_HDR_LEN;
+    if (cap < off)
+        return 0;
+    size_t n = sk_nd_emit(src, dst, r, buf + off, cap - off);
+    if (n == 0)
+        return 0;
+    sk_ip6_repr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.payload_len = (uint16_t)n;
+    ip.next_header = SK_IPPROTO_ICMPV6;
+    ip.hop_limit = ND_HOP_LIMIT;
+    ip.src = src;
+    ip.dst = dst;
+    sk_ip6_emit(&ip, buf + SK_ETH_HDR_LEN, SK_IP6_HDR_LEN);
+    eth_hdr6(ifc, buf, mac);
+    ifc->ctx->stats.icmp_out++;
+    return off + n;
+}
+
+static size_t send_ns(sk_iface *ifc, uint8_t *buf, size_t cap, const sk_ip6_intent *it)
+{
+    sk_nd_repr r;
+    memset(&r, 0, sizeof r);
+    r.type = SK_ICMP6_ND_NS;
+    r.target = it->target;
+    sk_ip6 src = {{0}};
+    if (!(it->flags & SK_I6F_SRC_UNSPEC) && !sk_iface_src_for6(ifc, it->target, &src))
+        return 0;
+    if (it->flags & SK_I6F_SLLAO) {
+        r.opts.has_sllao = true;
+        r.opts.sllao = ifc->cfg->mac;
+    }
+    return nd_frame(ifc, buf, cap, it->mac, src, it->dst, &r);
+}
+
+static size_t intent_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
+                           const sk_ip6_intent *it)
+{
+    switch (it->kind) {
+    case SK_I6_SEND_NS:
+        return send_ns(ifc, buf, cap, it);
+    case SK_I6_RELEASE:
+        if (SK_ETH_HDR_LEN + it->len > cap)
+            return 0;
+        memcpy(buf + SK_ETH_HDR_LEN, it->data, it->len);
+        eth_hdr6(ifc, buf, it->mac);
+        return SK_ETH_HDR_LEN + it->len;
+    case SK_I6_UNREACHABLE:
+        sk_iface_drop(ifc, SK_DROP_ARP_UNRESOLVED, now);
+        unreachable(ifc, now, it->data, it->len);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* RFC 4861 §7.2.2: a packet given up on is answered with address
+ * unreachable to its source; when that is us (always, as a host), the
+ * TCP connection it belongs to hears it directly (RFC 1122 §3.3.1.4,
+ * as for ARP: a connection in SYN-SENT fails with SK_EHOSTUNREACH). */
+static void unreachable(sk_iface *ifc, sk_time now, const uint8_t *p, size_t len)
+{
+    sk_ip6 src;
+    if (len < SK_IP6_HDR_LEN + 8)
+        return;
+    memcpy(src.b, p + 8, 16);
+    if (!sk_iface_is_ours6(ifc, src)) {
+        sk_icmp6_error(ifc, now, SK_ICMP6_DEST_UNREACH, SK_ICMP6_UNREACH_ADDR, 0, p, len, false);
+        return;
+    }
+    if (p[6] != SK_IPPROTO_TCP)
+        return;
+    sk_tuple tu;
+    memset(&tu, 0, sizeof tu);
+    tu.laddr.family = tu.raddr.family = SK_AF_INET6;
+    memcpy(tu.laddr.b, p + 8, 16);
+    memcpy(tu.raddr.b, p + 24, 16);
+    tu.lport = (uint16_t)(p[40] << 8 | p[41]);
+    tu.rport = (uint16_t)(p[42] << 8 | p[43]);
+    sk_tcb *t = sk_demux_lookup(ifc->tcp, &tu);
+    if (t != NULL)
+        sk_tcp_host_unreachable(ifc->tcp, t, now);
+}
+
+/* NA answers first, then the cache's intents. */
+size_t sk_nd6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
+{
+    while (ifc->nd6q.len > 0) {
+        sk_nd6_answer a = ifc->nd6q.q[ifc->nd6q.head];
+        ifc->nd6q.head = (ifc->nd6q.head + 1) % SK_ND6Q_CAP;
+        ifc->nd6q.len--;
+        sk_nd_repr r;
+        memset(&r, 0, sizeof r);
+        r.type = SK_ICMP6_ND_NA;
+        r.solicited = a.solicited;
+        r.override = true;
+        r.target = a.target;
+        r.opts.has_tllao = true;
+        r.opts.tllao = ifc->cfg->mac;
+        sk_mac mac = sk_ip6_is_multicast(a.dst) ? sk_ip6_mcast_mac(a.dst) : a.mac;
+        size_t n = nd_frame(ifc, buf, cap, mac, a.target, a.dst, &r);
+        if (n > 0)
+            return n;
+    }
+    sk_ip6_intent it;
+    while (ifc->nd != NULL && sk_nd_next_intent(ifc->nd, &it)) {
+        size_t n = intent_frame(ifc, now, buf, cap, &it);
+        if (n > 0)
+            return n;
+    }
+    return 0;
+}
+
+bool sk_nd6_pending(const sk_iface *ifc)
+{
+    return ifc->nd6q.len > 0 || (ifc->nd != NULL && ifc->nd->iq.len > 0);
+}
+
+static void answer_ns(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const sk_nd_repr *nd)
+{
+    sk_nd6q *q = &ifc->nd6q;
+    if (q->len == SK_ND6Q_CAP) {
+        sk_iface_drop(ifc, SK_DROP_ICMP_QUEUE_FULL, now);
+        return;
+    }
+    sk_nd6_answer *a = &q->q[(q->head + q->len) % SK_ND6Q_CAP];
+    a->target = nd->target;
+    if (sk_ip6_is_unspecified(ip->src)) { /* a DAD probe for our address */
+        a->dst = sk_ip6_all_nodes();
+        a->solicited = false;
+    } else {
+        a->dst = ip->src;
+        a->solicited = true;
+        a->mac = nd->opts.sllao;
+        if (!nd->opts.has_sllao) { /* §7.2.4: resolve the solicitor first */
+            const sk_nd_entry *e = sk_nd_find(ifc->nd, &ip->src);
+            if (e == NULL || e->state == SK_ND_INCOMPLETE) {
+                sk_iface_drop(ifc, SK_DROP_ND_BAD_OPTION, now);
+                return;
+            }
+            a->mac = e->mac;
+        }
+    }
+    q->len++;
+}
+
+static void nd_event(sk_iface *ifc, sk_time now, uint8_t kind, sk_ip6 ip, bool has_lla,
+                     sk_mac lla, const sk_nd_repr *nd)
+{
+    sk_nd_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.ip = ip;
+    ev.has_lla = has_lla;
+    ev.lla = lla;
+    ev.router = nd->router;
+    ev.solicited = nd->solicited;
+    ev.override = nd->override;
+    sk_nd_input(ifc->nd, now, &ev);
+}
+
+void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
+                  size_t len)
+{
+    sk_nd_repr nd;
+    int r = sk_nd_parse(msg, len, &nd);
+    if (r == 0)
+        r = sk_nd_check(ip, &nd);
+    if (r != 0) {
+        sk_iface_drop(ifc, r, now);
+        return;
+    }
+    if (ifc->nd == NULL) {
+        sk_iface_drop(ifc, SK_DROP_ICMP6_UNHANDLED, now);
+        return;
+    }
+    switch (nd.type) {
+    case SK_ICMP6_ND_NS:
+        if (!sk_iface_is_ours6(ifc, nd.target)) {
+            sk_iface_drop(ifc, SK_DROP_IP6_NOT_FOR_US, now);
+            return;
+        }
+        if (!sk_ip6_is_unspecified(ip->src))
+            nd_event(ifc, now, SK_ND_EV_NS, ip->src, nd.opts.has_sllao, nd.opts.sllao, &nd);
+        answer_ns(ifc, now, ip, &nd);
+        return;
+    case SK_ICMP6_ND_NA:
+        nd_event(ifc, now, SK_ND_EV_NA, nd.target, nd.opts.has_tllao, nd.opts.tllao, &nd);
+        return;
+    case SK_ICMP6_ND_RA:
+        nd_event(ifc, now, SK_ND_EV_RA, ip->src, nd.opts.has_sllao, nd.opts.sllao, &nd);
+        if (nd.cur_hop_limit != 0) /* §6.3.4 */
+            ifc->hop_limit6 = nd.cur_hop_limit;
+        ifc->router6 = ip->src; /* §6.3.4: the router's lifetime, 0: not a default */
+        ifc->router6_until = nd.router_lifetime == 0 ? 0 : now + SK_SEC(nd.router_lifetime);
+        slaac_input_ra(ifc, now, &nd);
+        return;
+    default: /* RS (we are no router), redirect (not followed) */
+        sk_iface_drop(ifc, SK_DROP_ICMP6_UNHANDLED, now);
+        return;
+    }
+}
+
+void sk_nd6_run_timers(sk_iface *ifc, sk_time now)
+{
+    if (ifc->nd != NULL)
+        sk_nd_run_timers(ifc->nd, now);
+}
+
+sk_time sk_nd6_poll_at(const sk_iface *ifc)
+{
+    return ifc->nd != NULL ? sk_nd_poll_at(ifc->nd) : SK_TIME_NEVER;
+}
+
+/* Stateless autoconfiguration from an RA's prefix options (RFC 4862
+ * §5.5.3), in its simplest form: a prefix with the A flag, length 64 and a
+ * valid lifetime gives the address prefix + the modified EUI-64 of our MAC
+ * (RFC 4291 appendix A; Linux's default addr_gen_mode), added to the
+ * address list when new and when there is room. Deviations (rfc-coverage):
+ * no DAD before use, lifetimes not tracked (the address stays), no RFC 7217
+ * stable-private identifiers (ip6/slaac.c has them, not wired yet). */
+static void slaac_input_ra(sk_iface *ifc, sk_time now, const sk_nd_repr *nd)
+{
+    (void)now;
+    sk_stack_config *cfg = &ifc->ctx->cfg;
+    sk_ip6 ll = sk_ip6_link_local_from_mac(cfg->mac);
+    for (uint8_t i = 0; i < nd->opts.n_prefix; i++) {
+        const sk_nd_prefix *p = &nd->opts.prefix[i];
+        if (!p->autonomous || p->prefix_len != 64 || p->valid_lifetime == 0 ||
+            p->preferred_lifetime > p->valid_lifetime || sk_ip6_is_link_local(p->prefix))
+            continue;
+        sk_ip6 a = p->prefix;
+        memcpy(a.b + 8, ll.b + 8, 8);
+        if (sk_iface_is_ours6(ifc, a) || cfg->n_addrs >= SK_CFG_ADDRS)
+            continue;
+        sk_ifaddr *x = &cfg->addrs[cfg->n_addrs++];
+        memset(x, 0, sizeof *x);
+        x->addr.family = SK_AF_INET6;
+        memcpy(x->addr.b, a.b, 16);
+        x->prefix_len = 64;
+        ifc->ctx->stats.slaac_addrs++;
+    }
+}
