@@ -28,7 +28,7 @@ typedef struct {
     sk_posix_loop *loop;
     sk_sock sock;
     sk_endpoint remote;
-    char remote_str[32];
+    char remote_str[64];
     uint64_t timeout_us;
     int stdin_flags;
     bool stdin_eof, shut, peer_eof;
@@ -40,17 +40,19 @@ typedef struct {
 static int parse_target(client *cl, const char *host, const char *port)
 {
     sk_ip4 a;
+    sk_ip6 a6;
     char *end;
     unsigned long p = strtoul(port, &end, 10);
-    if (sk_ip4_from_str(host, &a) != 0) {
-        tool_error(CMD, "bad host '%s' (want an IPv4 address A.B.C.D)", host);
+    bool v6 = sk_ip4_from_str(host, &a) != 0;
+    if (v6 && sk_ip6_from_str(host, &a6) != 0) {
+        tool_error(CMD, "bad host '%s' (want an IPv4 address A.B.C.D or an IPv6 address)", host);
         return -1;
     }
     if (port[0] == '\0' || *end != '\0' || p == 0 || p > 65535) {
         tool_error(CMD, "bad port '%s' (1..65535)", port);
         return -1;
     }
-    cl->remote.addr = sk_ipaddr_from_ip4(a);
+    cl->remote.addr = v6 ? sk_ipaddr_from_ip6(a6) : sk_ipaddr_from_ip4(a);
     cl->remote.port = (uint16_t)p;
     tool_endpoint_str(&cl->remote, cl->remote_str, sizeof cl->remote_str);
     return 0;

@@ -24,7 +24,9 @@ static const char usage_text[] =
 typedef struct {
     tool_net net;
     sk_ip4 dst;
-    char dst_str[16];
+    bool v6;
+    sk_ip6 dst6;
+    char dst_str[SK_IP6_STR_LEN];
     unsigned long count, size;
     double interval, wait;
     uint16_t id;
@@ -95,11 +97,15 @@ static int parse_args(pinger *p, tool_net_opts *o, int argc, char **argv)
         tool_error(CMD, "HOST is required (try --help)");
         return 2;
     }
-    if (sk_ip4_from_str(host, &p->dst) != 0) {
-        tool_error(CMD, "bad host '%s' (want an IPv4 address A.B.C.D)", host);
+    p->v6 = sk_ip4_from_str(host, &p->dst) != 0;
+    if (p->v6 && sk_ip6_from_str(host, &p->dst6) != 0) {
+        tool_error(CMD, "bad host '%s' (want an IPv4 address A.B.C.D or an IPv6 address)", host);
         return 2;
     }
-    sk_ip4_to_str(p->dst, p->dst_str, sizeof p->dst_str);
+    if (p->v6)
+        sk_ip6_to_str(p->dst6, p->dst_str, sizeof p->dst_str);
+    else
+        sk_ip4_to_str(p->dst, p->dst_str, sizeof p->dst_str);
     return tool_net_check(CMD, o) != 0 ? 2 : -1;
 }
 
@@ -111,9 +117,16 @@ static void take_replies(pinger *p)
             continue;
         double ms = (double)(r.at - p->sent_at[r.seq]) / 1000.0;
         p->sent_at[r.seq] = 0; /* a duplicate is not counted twice */
-        char src[16];
-        printf("%u bytes from %s: icmp_seq=%u ttl=%u time=%.3f ms\n", (unsigned)r.len + 8,
-               sk_ip4_to_str(r.src, src, sizeof src), r.seq, r.ttl, ms);
+        char src[SK_IP6_STR_LEN];
+        if (r.from.family == SK_AF_INET6) {
+            sk_ip6 a;
+            memcpy(a.b, r.from.b, 16);
+            sk_ip6_to_str(a, src, sizeof src);
+        } else {
+            sk_ip4_to_str(r.src, src, sizeof src);
+        }
+        printf("%u bytes from %s: icmp_seq=%u %s=%u time=%.3f ms\n", (unsigned)r.len + 8, src,
+               r.seq, r.from.family == SK_AF_INET6 ? "hlim" : "ttl", r.ttl, ms);
         p->received++;
         p->rtt_sum += ms;
         if (p->received == 1 || ms < p->rtt_min)
@@ -129,7 +142,8 @@ static int send_one(pinger *p, sk_time_us now)
     for (size_t i = 0; i < p->size; i++)
         data[i] = (uint8_t)i;
     uint16_t seq = (uint16_t)(p->sent + 1);
-    int r = sk_ping_send(p->net.stack, now, p->dst, p->id, seq, data, p->size);
+    int r = p->v6 ? sk_ping6_send(p->net.stack, now, p->dst6, p->id, seq, data, p->size)
+                  : sk_ping_send(p->net.stack, now, p->dst, p->id, seq, data, p->size);
     if (r != 0) {
         tool_error(CMD, "%s: %s", p->dst_str, sk_strerror(r));
         return -1;

@@ -11,8 +11,11 @@
 
 const char tool_net_usage[] =
     "  --tap NAME | --tun NAME   create or attach the TAP (Ethernet) or TUN (IP) device\n"
-    "  --addr A.B.C.D/NN         synack's address and on-link prefix\n"
+    "  --addr A.B.C.D/NN         synack's address and on-link prefix; again for an IPv6\n"
+    "                            one (--addr 2001:db8:1::2/64; on a TAP a link-local\n"
+    "                            address and router advertisements need none)\n"
     "  --gw A.B.C.D              default gateway\n"
+    "  --gw6 X:X::X              default IPv6 gateway (else the routers that advertise)\n"
     "  --mac AA:BB:CC:DD:EE:FF   synack's MAC on a TAP (default: 02:73:6b + the address's last 3 bytes)\n"
     "  --mtu N                   link MTU (default: the device's)\n"
     "  --pcap FILE               capture every frame in and out\n"
@@ -49,6 +52,13 @@ void tool_signals_install(void)
 
 char *tool_endpoint_str(const sk_endpoint *ep, char *buf, size_t cap)
 {
+    if (ep->addr.family == SK_AF_INET6) {
+        sk_ip6 a6;
+        memcpy(a6.b, ep->addr.b, 16);
+        char ip6[SK_IP6_STR_LEN];
+        snprintf(buf, cap, "[%s]:%u", sk_ip6_to_str(a6, ip6, sizeof ip6), ep->port);
+        return buf;
+    }
     sk_ip4 a;
     memcpy(a.b, ep->addr.b, 4);
     char ip[16];
@@ -89,6 +99,40 @@ static int take_value(const char *cmd, int argc, char **argv, int *i, const char
     return 0;
 }
 
+/* Not a group (ff00::/8), :: or ::1 (RFC 4291 §2.5.2, §2.5.3, §2.7). */
+static bool ip6_unicast(sk_ip6 a)
+{
+    static const uint8_t zero[15];
+    if (a.b[0] == 0xff)
+        return false;
+    return memcmp(a.b, zero, 15) != 0 || a.b[15] > 1;
+}
+
+/* --addr: A.B.C.D/NN once, X:X::X/NN up to TOOL_ADDR6_MAX times. */
+static int parse_addr(const char *cmd, tool_net_opts *o, const char *v)
+{
+    if (strchr(v, ':') == NULL) {
+        if (o->have_addr4 || sk_ip4_prefix_from_str(v, &o->addr, &o->prefix_len) != 0) {
+            tool_error(cmd, "bad --addr '%s' (want A.B.C.D/NN, e.g. 192.0.2.2/24, once)", v);
+            return -1;
+        }
+        o->have_addr4 = o->have_addr = true;
+        return 0;
+    }
+    sk_ip6 a;
+    uint8_t pl;
+    if (o->n_addr6 >= TOOL_ADDR6_MAX || sk_ip6_prefix_from_str(v, &a, &pl) != 0 ||
+        !ip6_unicast(a)) {
+        tool_error(cmd, "bad --addr '%s' (want a unicast X:X::X/NN, e.g. 2001:db8:1::2/64, "
+                        "at most %d)", v, TOOL_ADDR6_MAX);
+        return -1;
+    }
+    o->addr6[o->n_addr6] = a;
+    o->plen6[o->n_addr6++] = pl;
+    o->have_addr = true;
+    return 0;
+}
+
 static int option_value(const char *cmd, tool_net_opts *o, const char *opt, const char *v)
 {
     uint64_t n;
@@ -101,11 +145,13 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
         o->kind = opt[3] == 'a' ? SK_DEV_TAP : SK_DEV_TUN;
         o->dev_name = v;
     } else if (!strcmp(opt, "--addr")) {
-        if (sk_ip4_prefix_from_str(v, &o->addr, &o->prefix_len) != 0) {
-            tool_error(cmd, "bad --addr '%s' (want A.B.C.D/NN, e.g. 192.0.2.2/24)", v);
+        return parse_addr(cmd, o, v);
+    } else if (!strcmp(opt, "--gw6")) {
+        if (sk_ip6_from_str(v, &o->gateway6) != 0) {
+            tool_error(cmd, "bad --gw6 '%s' (want an IPv6 address, e.g. 2001:db8:1::1)", v);
             return -1;
         }
-        o->have_addr = true;
+        o->have_gw6 = true;
     } else if (!strcmp(opt, "--gw")) {
         if (sk_ip4_from_str(v, &o->gateway) != 0) {
             tool_error(cmd, "bad --gw '%s' (want A.B.C.D)", v);
@@ -155,7 +201,7 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
 /* 1: argv[*i] is a shared option, taken; 0: it is not one; -1: bad value. */
 static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, int *i)
 {
-    static const char *const with_value[] = {"--tap", "--tun", "--addr", "--gw", "--mac",
+    static const char *const with_value[] = {"--tap", "--tun", "--addr", "--gw", "--gw6", "--mac",
                                              "--mtu", "--pcap", "--seed", "--impair",
                                              "--impair-in", "--impair-out", "--busy-poll",
                                              "--sndbuf", "--rcvbuf"};
@@ -204,7 +250,7 @@ int tool_net_check(const char *cmd, const tool_net_opts *o)
         return -1;
     }
     if (!o->have_addr) {
-        tool_error(cmd, "--addr A.B.C.D/NN is required (try --help)");
+        tool_error(cmd, "--addr A.B.C.D/NN or X:X::X/NN is required (try --help)");
         return -1;
     }
     return 0;
@@ -233,16 +279,57 @@ static void heap_release(void *ctx, void *p, size_t size)
     free(p);
 }
 
+/* The address list: IPv4 (and its gateway) and the IPv6 addresses, and
+ * the IPv6 default route when --gw6 is given. */
+static void set_addrs(sk_stack_config *cfg, const tool_net_opts *o)
+{
+    if (o->n_addr6 == 0 && !o->have_gw6) {
+        cfg->addr = o->addr;
+        cfg->prefix_len = o->prefix_len;
+        cfg->gateway = o->gateway;
+        return;
+    }
+    if (o->have_addr4) {
+        cfg->addrs[cfg->n_addrs].addr = sk_ipaddr_from_ip4(o->addr);
+        cfg->addrs[cfg->n_addrs++].prefix_len = o->prefix_len;
+        if (o->gateway.b[0] != 0) {
+            sk_route *r = &cfg->routes[cfg->n_routes++];
+            memset(r, 0, sizeof *r);
+            r->dst = sk_ipaddr_from_ip4(sk_ip4_make(0, 0, 0, 0));
+            r->gateway = sk_ipaddr_from_ip4(o->gateway);
+        }
+    }
+    for (uint8_t i = 0; i < o->n_addr6; i++) {
+        cfg->addrs[cfg->n_addrs].addr = sk_ipaddr_from_ip6(o->addr6[i]);
+        cfg->addrs[cfg->n_addrs++].prefix_len = o->plen6[i];
+    }
+    if (o->have_gw6) {
+        sk_route *r = &cfg->routes[cfg->n_routes++];
+        memset(r, 0, sizeof *r);
+        r->dst = sk_ipaddr_from_ip6((sk_ip6){{0}});
+        r->gateway = sk_ipaddr_from_ip6(o->gateway6);
+    }
+}
+
+/* What the default MAC is made from: the IPv4 address, else the last four
+ * bytes of the first IPv6 one. */
+static sk_ip4 mac_seed(const tool_net_opts *o)
+{
+    if (o->have_addr4 || o->n_addr6 == 0)
+        return o->addr;
+    sk_ip4 a;
+    memcpy(a.b, o->addr6[0].b + 12, 4);
+    return a;
+}
+
 static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
 {
     tool_net_opts *o = n->opts;
     sk_stack_config cfg;
     sk_stack_config_default(&cfg);
     cfg.link = o->kind == SK_DEV_TAP ? SK_LINK_ETHERNET : SK_LINK_IP;
-    cfg.addr = o->addr;
-    cfg.prefix_len = o->prefix_len;
-    cfg.gateway = o->gateway;
-    cfg.mac = o->have_mac ? o->mac : sk_posix_stable_mac(o->addr);
+    set_addrs(&cfg, o);
+    cfg.mac = o->have_mac ? o->mac : sk_posix_stable_mac(mac_seed(o));
     cfg.mtu = o->mtu ? o->mtu : n->dev.mtu;
     cfg.seed = o->seed ? o->seed : sk_posix_seed();
     cfg.alloc.allocate = heap_alloc;

@@ -16,10 +16,16 @@ typedef struct {
     bool have_dev;
     enum sk_dev_kind kind;
     const char *dev_name;
-    bool have_addr;
+    bool have_addr;        /* an IPv4 or IPv6 --addr */
+    bool have_addr4;
     sk_ip4 addr;
     uint8_t prefix_len;
     sk_ip4 gateway;
+    uint8_t n_addr6;       /* IPv6 --addr values, at most TOOL_ADDR6_MAX */
+    sk_ip6 addr6[2];
+    uint8_t plen6[2];
+    bool have_gw6;
+    sk_ip6 gateway6;
     bool have_mac;
     sk_mac mac;
     uint16_t mtu;          /* 0: the device's */
@@ -70,7 +76,9 @@ void tool_net_stop(tool_net *n);
 extern volatile sig_atomic_t tool_stop_flag;
 void tool_signals_install(void);
 
-/* "a.b.c.d:port" */
+#define TOOL_ADDR6_MAX 2
+
+/* "a.b.c.d:port" or "[v6]:port" */
 char *tool_endpoint_str(const sk_endpoint *ep, char *buf, size_t cap);
 
 #endif

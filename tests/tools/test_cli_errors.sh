@@ -86,6 +86,19 @@ expect_usage_error connect --tap x --addr 1.2.3.4/24 999.1.1.1 80
 expect_usage_error connect --tap x --addr 1.2.3.4/24 1.2.3.5 abc
 expect_usage_error connect --tap x --addr 1.2.3.4/24 1.2.3.5 80 extra
 expect_usage_error connect --tun x --tap y --addr 1.2.3.4/24 1.2.3.5 80
+# IPv6: --addr up to twice as X:X::X/NN, never a group, :: or ::1; --gw6;
+# IPv6 hosts for connect and ping
+expect_error_says "bad --addr '2001:db8::1/129'" serve --tap x --addr 2001:db8::1/129 --echo 7
+expect_error_says "bad --addr 'ff02::1/64' \(want a unicast" serve --tap x --addr ff02::1/64 --echo 7
+expect_error_says "bad --addr '::1/128'" serve --tap x --addr ::1/128 --echo 7
+expect_error_says "bad --addr '2001:db8::3/64'.*at most 2" serve --tap x --addr 2001:db8::1/64 \
+    --addr 2001:db8::2/64 --addr 2001:db8::3/64 --echo 7
+expect_error_says "bad --addr '1.2.3.5/24'.*once" serve --tap x --addr 1.2.3.4/24 \
+    --addr 1.2.3.5/24 --echo 7
+expect_error_says "bad --gw6 '2001:db8::g'" serve --tap x --addr 2001:db8::1/64 \
+    --gw6 2001:db8::g --echo 7
+expect_error_says "bad host '2001:db8:::1'" connect --tap x --addr 2001:db8::1/64 2001:db8:::1 80
+expect_error_says "bad host '\[2001:db8::1\]'" ping --tap x --addr 2001:db8::1/64 '[2001:db8::1]'
 expect_usage_error ping
 expect_usage_error ping --tap x --addr 1.2.3.4/24
 expect_usage_error ping --tap x --addr 1.2.3.4/24 -c -1 1.2.3.5
