@@ -91,7 +91,7 @@ static void conn_free(server *sv, conn *c)
 
 static void iperf_report(server *sv, const conn *c)
 {
-    char peer[32];
+    char peer[64];
     double secs = c->t_last > c->t0 ? (double)(c->t_last - c->t0) / 1e6 : 0.0;
     double mbit = secs > 0 ? (double)c->bytes * 8.0 / secs / 1e6 : 0.0;
     fprintf(sv->log, "iperf %s: %llu bytes in %.2f s = %.1f Mbit/s\n",
@@ -481,10 +481,15 @@ static int start_listeners(server *sv)
             return -1;
         }
     }
-    char ip[16];
-    fprintf(sv->log, "synack serve: listening on %s %s, synack at %s/%u:",
-            sv->net.dev.kind == SK_DEV_TAP ? "TAP" : "TUN", sv->net.dev.name,
-            sk_ip4_to_str(sv->net.opts->addr, ip, sizeof ip), sv->net.opts->prefix_len);
+    const tool_net_opts *o = sv->net.opts;
+    char ip[SK_IP6_STR_LEN];
+    fprintf(sv->log, "synack serve: listening on %s %s, synack at",
+            sv->net.dev.kind == SK_DEV_TAP ? "TAP" : "TUN", sv->net.dev.name);
+    if (o->have_addr4)
+        fprintf(sv->log, " %s/%u", sk_ip4_to_str(o->addr, ip, sizeof ip), o->prefix_len);
+    for (uint8_t i = 0; i < o->n_addr6; i++)
+        fprintf(sv->log, " %s/%u", sk_ip6_to_str(o->addr6[i], ip, sizeof ip), o->plen6[i]);
+    fprintf(sv->log, ":");
     for (int k = 0; k < SVC__COUNT; k++)
         if (sv->on[k])
             fprintf(sv->log, " %s on %u", svc_opt[k] + 2, sv->port[k]);

@@ -38,7 +38,7 @@ static void trace_seg(FILE *f, const sk_trace_event *ev, const char *what)
 {
     sk_tcp_repr r;
     seg_repr(ev->seg, &r);
-    char from[32], to[32], line[512];
+    char from[64], to[64], line[512];
     tool_endpoint_str(&ev->seg->src, from, sizeof from);
     tool_endpoint_str(&ev->seg->dst, to, sizeof to);
     sk_tcp_seg_str(from, to, &r, line, sizeof line);
@@ -55,7 +55,7 @@ static const char *conn_str(const sk_trace_event *ev, char *buf, size_t cap)
         snprintf(buf, cap, "-");
         return buf;
     }
-    char l[32], r[32];
+    char l[64], r[64];
     snprintf(buf, cap, "%s > %s", tool_endpoint_str(&ev->local, l, sizeof l),
              tool_endpoint_str(&ev->remote, r, sizeof r));
     return buf;
@@ -63,7 +63,7 @@ static const char *conn_str(const sk_trace_event *ev, char *buf, size_t cap)
 
 void tool_trace_line(FILE *f, sk_time_us t, const sk_trace_event *ev)
 {
-    char c[80];
+    char c[140];
     fprintf(f, "%4llu.%06llu ", (unsigned long long)(t / 1000000u), (unsigned long long)(t % 1000000u));
     switch (ev->kind) {
     case SK_TRACE_SEG_IN: trace_seg(f, ev, "in "); break;
