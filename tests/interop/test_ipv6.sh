@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# IPv6 against Linux over a TAP in the test's own namespace (2001:db8::/32
+# only): neighbour discovery both ways (Linux resolves synack's global
+# address; synack resolves Linux's), ping -6 to synack and synack's ping to
+# Linux, curl -6 to `synack serve --http` (a small page and a 6 MiB file
+# byte-exact over one kept-alive connection), iperf -V into synack's iperf
+# server, synack taking its address by SLAAC from dnsmasq's router
+# advertisements, and captures tshark finds clean.
+. "$(dirname "$0")/lib.sh"
+it_require curl
+[ "$SK_LINK" = tap ] || it_skip "IPv6 neighbour discovery needs the TAP (Ethernet) link"
+it_setup
+
+L6=2001:db8:1::1
+S6=2001:db8:1::2
+nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf."$DEV".disable_ipv6=0 || true
+nsx ip -6 addr add "$L6/64" dev "$DEV" nodad || it_skip "cannot add an IPv6 address"
+
+root=$IT_TMP/www
+mkdir -p "$root"
+printf '<html><body>hello over IPv6</body></html>\n' >"$root/index.html"
+it_random "$root/big.bin" 6
+
+it_serve v6 --addr "$S6/64" --http 80 --root "$root" --iperf 5001 || { it_finish; exit 1; }
+
+# Linux -> synack: ND for synack's address, then echo
+check "ping -6 from Linux to synack" nsx timeout 20 ping -6 -c 3 -i 0.2 -W 5 "$S6"
+
+# curl -6: the page and the 6 MiB file over one connection
+CURL=(nsx curl -6 -sS --max-time 60)
+conns=$("${CURL[@]}" -w '%{num_connects} %{http_code}\n' \
+    -o "$IT_TMP/o1" "http://[$S6]/" -o "$IT_TMP/o2" "http://[$S6]/big.bin")
+check "curl -6: two URLs over one kept-alive connection ($(echo $conns))" \
+    test "$(echo $conns)" = "1 200 0 200"
+check "curl -6: page byte-exact" it_same "$IT_TMP/o1" "$root/index.html"
+check "curl -6: 6 MiB file byte-exact" it_same "$IT_TMP/o2" "$root/big.bin"
+
+if command -v iperf >/dev/null; then
+    nsx timeout 30 iperf -V -c "$S6" -p 5001 -n 50M -f m >"$IT_TMP/iperf.out" 2>&1
+    check "iperf -V -c -n 50M exits 0" test $? = 0
+    rate=$(grep -Eo '[0-9.]+ Mbits/sec' "$IT_TMP/iperf.out" | tail -1)
+    check "iperf -V reports a rate ($rate)" test -n "$rate"
+    it_log "iperf over IPv6: $rate"
+fi
+it_stop "$SERVE_PID" 10
+check "serve exits 0 on SIGTERM" test $? = 0
+check "serve capture clean (tshark: no malformed frame, no bad checksum)" it_pcap_clean "$SERVE_PCAP"
+check "serve capture has IPv6 TCP" test "$(it_pcap_count "$SERVE_PCAP" 'ipv6 && tcp')" -gt 100
+check "serve capture has the NA synack sent" \
+    test "$(it_pcap_count "$SERVE_PCAP" "icmpv6.type == 136 && ipv6.src == $S6")" -gt 0
+
+# synack -> Linux: synack's ping resolves Linux's address (NS, NA) itself
+PLOG=$IT_TMP/ping.log
+nsx timeout 20 "$SYNACK" ping --tap "$DEV" --addr "$S6/64" --pcap "$IT_TMP/ping.pcap" \
+    -c 3 -i 0.2 "$L6" >"$PLOG" 2>&1
+check "synack ping to Linux: 3 replies" grep -q '3 received' "$PLOG" || cat "$PLOG"
+check "ping capture clean" it_pcap_clean "$IT_TMP/ping.pcap"
+
+# SLAAC: dnsmasq advertises 2001:db8:2::/64; synack, with no IPv6 address
+# configured, forms 2001:db8:2::<EUI-64> and answers ping at it.
+if command -v dnsmasq >/dev/null; then
+    nsx ip -6 addr add 2001:db8:2::1/64 dev "$DEV" nodad
+    "${NSX[@]}" "$SYNACK" serve --tap "$DEV" --addr "$SYNACK_IP/24" --mac 02:00:5e:00:53:02 \
+        --echo 7 --pcap "$IT_TMP/slaac.pcap" >"$IT_TMP/slaac.log" 2>&1 &
+    spid=$!
+    IT_PIDS+=("$spid")
+    it_wait_line "$IT_TMP/slaac.log" '^synack serve: listening on ' "$spid" 10
+    "${NSX[@]}" dnsmasq --no-daemon --conf-file=/dev/null --interface="$DEV" --bind-interfaces \
+        --port=0 --enable-ra --ra-param="$DEV",3 \
+        --dhcp-range=2001:db8:2::,ra-only,64,1h --pid-file="$IT_TMP/dnsmasq.pid" \
+        >"$IT_TMP/dnsmasq.log" 2>&1 &
+    IT_PIDS+=("$!")
+    SL=2001:db8:2::5eff:fe00:5302 # 02:00:5e:00:53:02, U/L bit inverted
+    got=1
+    for _ in $(seq 1 40); do
+        nsx ping -6 -c 1 -W 1 "$SL" >/dev/null 2>&1 && { got=0; break; }
+    done
+    check "SLAAC from dnsmasq's RA: synack answers at $SL" test "$got" = 0
+    it_stop "$spid" 10
+    check "SLAAC serve exits 0 on SIGTERM" test $? = 0
+    check "SLAAC capture clean" it_pcap_clean "$IT_TMP/slaac.pcap"
+else
+    it_log "dnsmasq not installed: SLAAC case not run"
+fi
+it_finish
