@@ -54,7 +54,18 @@ typedef struct {
     int batch;             /* move frames a window at a time (see pump) */
     int do_bulk, do_conn, do_provenance;
     double seconds;        /* > 0: size each test by time, not by mib/conns */
+    int ipv6;              /* connect over IPv6 (2001:db8::1 -> 2001:db8::2) */
 } bench_opts;
+
+static int g_ipv6; /* o->ipv6, for server_endpoint */
+
+/* 2001:db8::n */
+static sk_ipaddr bench_addr6(uint8_t n)
+{
+    sk_ip6 a = {{0x20, 0x01, 0x0d, 0xb8}};
+    a.b[15] = n;
+    return sk_ipaddr_from_ip6(a);
+}
 
 typedef struct {
     sk_stack *a; /* client, 192.0.2.1 */
@@ -100,8 +111,12 @@ static sk_stack *make_stack(const bench_opts *o, sk_ip4 addr, uint64_t seed)
     sk_stack_config cfg;
     sk_stack_config_default(&cfg);
     cfg.link = SK_LINK_IP;
-    cfg.addr = addr;
-    cfg.prefix_len = 24;
+    /* dual stack: the IPv4 address and 2001:db8::(its last byte) */
+    cfg.n_addrs = 2;
+    cfg.addrs[0].addr = sk_ipaddr_from_ip4(addr);
+    cfg.addrs[0].prefix_len = 24;
+    cfg.addrs[1].addr = bench_addr6(addr.b[3]);
+    cfg.addrs[1].prefix_len = 64;
     cfg.mtu = 1500;
     cfg.max_sockets = o->max_sockets;
     cfg.sndbuf = o->buf_kib * 1024u;
@@ -196,7 +211,7 @@ static sk_endpoint server_endpoint(void)
 {
     sk_endpoint ep;
     memset(&ep, 0, sizeof ep);
-    ep.addr = sk_ipaddr_from_ip4(sk_ip4_make(192, 0, 2, 2));
+    ep.addr = g_ipv6 ? bench_addr6(2) : sk_ipaddr_from_ip4(sk_ip4_make(192, 0, 2, 2));
     ep.port = SERVER_PORT;
     return ep;
 }
@@ -339,9 +354,10 @@ static int bench_bulk(const bench_opts *o)
                 "%llu retransmits, %llu timer waits, every byte verified\n",
                 bytes / 1048576.0, wall, cpu, (unsigned long long)p.frames,
                 (unsigned long long)sa->retransmits, (unsigned long long)p.waits);
-        printf("RESULT stack=synack test=bulk verified=yes bytes=%llu wall_s=%.6f cpu_s=%.6f "
+        printf("RESULT stack=synack family=%s test=bulk verified=yes bytes=%llu wall_s=%.6f cpu_s=%.6f "
                "gbps=%.3f gbps_per_cpu=%.3f cpu_ns_per_byte=%.4f frames=%llu\n",
-               (unsigned long long)st.total, wall, cpu, bytes * 8.0 / wall / 1e9,
+               o->ipv6 ? "ipv6" : "ipv4", (unsigned long long)st.total, wall, cpu,
+               bytes * 8.0 / wall / 1e9,
                bytes * 8.0 / cpu / 1e9, cpu * 1e9 / bytes, (unsigned long long)p.frames);
     }
     sk_tcp_close(p.a, sk_posix_now_us(), cs);
@@ -556,9 +572,10 @@ static int bench_conn(const bench_opts *o)
             (unsigned long long)sa->retransmits, (unsigned long long)sb->retransmits,
             (unsigned long long)sa->established, (unsigned long long)sb->established);
     if (rc == 0)
-        printf("RESULT stack=synack test=conn conc=%u conns=%u wall_s=%.6f cpu_s=%.6f "
+        printf("RESULT stack=synack family=%s test=conn conc=%u conns=%u wall_s=%.6f cpu_s=%.6f "
                "conn_per_s=%.1f conn_per_cpu_s=%.1f cpu_us_per_conn=%.3f port_stalls=%u\n",
-               o->conc, c.done, wall, cpu, (double)c.done / wall, (double)c.done / cpu,
+               o->ipv6 ? "ipv6" : "ipv4", o->conc, c.done, wall, cpu, (double)c.done / wall,
+               (double)c.done / cpu,
                cpu * 1e6 / (double)c.done, c.port_stalls);
     conn_free(&c);
     pair_close(&p);
@@ -579,7 +596,8 @@ static void usage(void)
             "  --buf-kib N      send and receive buffer per connection (default 256)\n"
             "  --max-sockets N  socket table size per stack (default 65536)\n"
             "  --timeout N      seconds allowed per measurement (default 120)\n"
-            "  --batch          move frames a window at a time, not one each way\n");
+            "  --batch          move frames a window at a time, not one each way\n"
+            "  --ipv6           connect over IPv6 (default IPv4; both stacks are dual-stack)\n");
 }
 
 static int parse_u32(const char *s, uint32_t *out)
@@ -612,6 +630,10 @@ static int parse_args(int argc, char **argv, bench_opts *o)
         uint32_t *dst = NULL;
         if (strcmp(a, "--batch") == 0) {
             o->batch = 1;
+            continue;
+        }
+        if (strcmp(a, "--ipv6") == 0) {
+            o->ipv6 = 1;
             continue;
         }
         if (strcmp(a, "--seconds") == 0) {
@@ -649,11 +671,12 @@ static int parse_args(int argc, char **argv, bench_opts *o)
 
 int main(int argc, char **argv)
 {
-    bench_opts o = {256, 20000, 1, 20, 256, 65536, 120, 0, 1, 1, 0, 0};
+    bench_opts o = {256, 20000, 1, 20, 256, 65536, 120, 0, 1, 1, 0, 0, 0};
     if (parse_args(argc, argv, &o) != 0) {
         usage();
         return 2;
     }
+    g_ipv6 = o.ipv6;
     bench_print_provenance(stdout, "# ");
     fflush(stdout);
     if (o.do_provenance)
