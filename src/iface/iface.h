@@ -180,6 +180,8 @@ typedef struct {
     sk_nd6q nd6q;
     sk_ip6 router6;             /* default router of the last RA (RFC 4861 §6.3.4) */
     sk_time router6_until;      /* its lifetime's end (0: none) */
+    sk_tuple flow_tu;           /* the last flow labelled, and its label: a */
+    uint32_t flow_label;        /* one-entry cache in front of the hash */
 } sk_iface;
 
 /* iface.c */

@@ -69,6 +69,23 @@ bool sk_iface_joined6(const sk_iface *ifc, sk_ip6 a)
     return false;
 }
 
+/* Leading bits a and b share (0..128). */
+static int common_bits(sk_ip6 a, sk_ip6 b)
+{
+    for (int i = 0; i < 16; i++) {
+        uint8_t x = (uint8_t)(a.b[i] ^ b.b[i]);
+        if (x != 0) {
+            int n = 0;
+            while (!(x & 0x80)) {
+                x = (uint8_t)(x << 1);
+                n++;
+            }
+            return i * 8 + n;
+        }
+    }
+    return 128;
+}
+
 /* RFC 6724 §5 on one interface: rule 1 (the destination itself), rule 2
  * (a scope that reaches the destination: link-local for a link-local or
  * link-scoped multicast destination, else a global address first), then
@@ -88,10 +105,7 @@ bool sk_iface_src_for6(const sk_iface *ifc, sk_ip6 dst, sk_ip6 *src)
             score = 1000;
         else if (sk_ip6_is_link_local(a) == want_ll)
             score = 500;
-        uint8_t common = 0;
-        while (common < 128 && sk_ip6_same_prefix(a, dst, (uint8_t)(common + 1)))
-            common++;
-        score += common;
+        score += common_bits(a, dst);
         if (score > best_score) {
             best_score = score;
             best = i;
@@ -103,8 +117,7 @@ bool sk_iface_src_for6(const sk_iface *ifc, sk_ip6 dst, sk_ip6 *src)
     return true;
 }
 
-static uint32_t flow_label(const sk_iface *ifc, const sk_l4_out *o, const uint8_t *seg,
-                           size_t len)
+static uint32_t flow_label(sk_iface *ifc, const sk_l4_out *o, const uint8_t *seg, size_t len)
 {
     if (o->proto != SK_IPPROTO_TCP && o->proto != SK_IPPROTO_UDP)
         return 0;
@@ -116,8 +129,12 @@ static uint32_t flow_label(const sk_iface *ifc, const sk_l4_out *o, const uint8_
         tu.lport = (uint16_t)(seg[0] << 8 | seg[1]);
         tu.rport = (uint16_t)(seg[2] << 8 | seg[3]);
     }
+    if (ifc->flow_label != 0 && sk_tuple_eq(&tu, &ifc->flow_tu))
+        return ifc->flow_label; /* a burst of one flow hashes once */
     uint32_t h = sk_tuple_hash(&ifc->ctx->key, &tu, FLOW_TWEAK) & 0xfffffu;
-    return h != 0 ? h : 1; /* RFC 6437 §2: 0 means "no flow" */
+    ifc->flow_tu = tu;
+    ifc->flow_label = h != 0 ? h : 1; /* RFC 6437 §2: 0 means "no flow" */
+    return ifc->flow_label;
 }
 
 size_t sk_iface_send_l4_6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
