@@ -49,6 +49,11 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->icmp_error_rate = 100;
     cfg->icmp_error_burst = 10;
     cfg->icmp_echo_broadcast = false;
+    cfg->udp_max_sockets = 64;
+    cfg->udp_rcvq_datagrams = 64;
+    cfg->udp_rcvq_bytes = 256 * 1024;
+    cfg->udp_sndq_datagrams = 64;
+    cfg->udp_sndq_bytes = 256 * 1024;
 }
 
 static int check_link(const sk_stack_config *cfg)
@@ -100,6 +105,11 @@ static int check_config(const sk_stack_config *cfg)
     if (cfg->delack_us >= 500000) /* RFC 1122 §4.2.3.2: the delay MUST be < 0.5 s */
         return SK_EINVAL;
     if (cfg->ip_reass_max > 0 && cfg->ip_reass_timeout_us == 0)
+        return SK_EINVAL;
+    if (cfg->udp_max_sockets > (1u << 20) ||
+        (cfg->udp_max_sockets > 0 &&
+         (cfg->udp_rcvq_datagrams == 0 || cfg->udp_rcvq_bytes == 0 ||
+          cfg->udp_sndq_datagrams == 0 || cfg->udp_sndq_bytes == 0)))
         return SK_EINVAL;
     if (check_addrs(cfg) != 0)
         return SK_EINVAL;
