@@ -49,6 +49,12 @@ int sk_udp_open(sk_stack *s, sk_sock *out);
  * on an overlapping address (no SO_REUSEADDR); SK_EINVAL when already bound
  * or the address is not ours; SK_EAFNOSUPPORT for a family we lack. */
 int sk_udp_bind(sk_stack *s, sk_sock sock, const sk_endpoint *local);
+/* SO_REUSEADDR, before bind: sockets that all set it may bind the same
+ * port and address (a wildcard server socket beside sockets connected to
+ * its clients, say). A datagram goes to the best match: a connected
+ * socket's exact match, then a specific local address, then the wildcard;
+ * among equals, the lowest slot. SK_EINVAL once bound. */
+int sk_udp_set_reuseaddr(sk_stack *s, sk_sock sock, bool on);
 /* Fix the remote end: send goes there, and only datagrams from it are
  * received (and the ICMP errors about it are reported). An unbound socket
  * gets an ephemeral port. remote->addr.family SK_AF_UNSPEC dissolves the

@@ -193,12 +193,14 @@ static bool local_overlap(const sk_ipaddr *a, const sk_ipaddr *b)
     return addr_any(a) || addr_any(b) || sk_ipaddr_eq(a, b);
 }
 
-static bool port_taken(const sk_udp *u, const sk_ipaddr *addr, uint16_t port)
+/* `port` on `addr` is taken for a socket whose SO_REUSEADDR is `reuse`:
+ * another bound socket overlaps it and not both of them set the option. */
+static bool port_taken(const sk_udp *u, const sk_ipaddr *addr, uint16_t port, bool reuse)
 {
     for (uint32_t i = 0; i < u->n; i++) {
         const sk_udp_sock *k = &u->socks[i];
         if (k->state == SK_UDP_OPEN && k->bound && k->local.port == port &&
-            local_overlap(&k->local.addr, addr))
+            local_overlap(&k->local.addr, addr) && !(reuse && k->reuse))
             return true;
     }
     return false;
@@ -211,7 +213,7 @@ static uint16_t pick_ephemeral(sk_udp *u, const sk_ipaddr *addr)
     uint32_t start = (uint32_t)sk_rng_below(&u->rng, EPHEMERAL_N);
     for (uint32_t i = 0; i < EPHEMERAL_N; i++) {
         uint16_t p = (uint16_t)(EPHEMERAL_LO + (start + i) % EPHEMERAL_N);
-        if (!port_taken(u, addr, p))
+        if (!port_taken(u, addr, p, false))
             return p;
     }
     return 0;
@@ -224,7 +226,7 @@ int sk_udp_bind_local(sk_udp *u, sk_udp_sock *k, const sk_endpoint *local)
     uint16_t port = local->port;
     if (port == 0)
         port = pick_ephemeral(u, &local->addr);
-    else if (port_taken(u, &local->addr, port))
+    else if (port_taken(u, &local->addr, port, k->reuse))
         return SK_EADDRINUSE;
     if (port == 0)
         return SK_EADDRINUSE;
