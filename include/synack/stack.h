@@ -322,7 +322,7 @@ enum {
     SK_EV_CLOSED = 0x40,    /* fully closed (both FINs acknowledged or reset) */
 };
 
-/* Current readiness of a socket (0 for a stale handle). */
+/* Current readiness of a socket, TCP or UDP (0 for a stale handle). */
 uint32_t sk_sock_events(const sk_stack *s, sk_sock sock);
 
 typedef struct {
@@ -330,7 +330,8 @@ typedef struct {
     uint32_t events; /* SK_EV_* that became true since the socket was last reported */
 } sk_event;
 
-/* Pop the next socket whose readiness changed; false when none. */
+/* Pop the next socket, TCP or UDP (sk_sock_is_udp), whose readiness
+ * changed; false when none. */
 bool sk_stack_next_event(sk_stack *s, sk_event *ev);
 
 typedef struct {

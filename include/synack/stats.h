@@ -85,7 +85,8 @@
     X(UDP_BAD_PORT,       "UDP destination port is zero")                          \
     X(UDP_NO_SOCKET,      "UDP datagram for no socket (port unreachable sent unless broadcast)") \
     X(UDP_QUEUE_FULL,     "UDP datagram dropped: the socket's receive queue is full") \
-    X(UDP_NO_MEMORY,      "UDP datagram dropped: no memory for the socket's receive queue")
+    X(UDP_NO_MEMORY,      "UDP datagram dropped: no memory for the socket's receive queue") \
+    X(UDP_ICMP_SOFT,      "ICMP soft error about a UDP datagram: not reported (as Linux without IP_RECVERR)")
 
 enum sk_drop_reason {
 #define SK_DROP_ENUM_(name, msg) SK_DROP_##name,

@@ -135,11 +135,18 @@ int sk_stack_create(const sk_stack_config *cfg, sk_stack **out)
         return err;
     }
     err = sk_iface_init(&s->ifc, &s->env);
+    if (err == 0) {
+        err = sk_udp_init(&s->udp, &s->env);
+        if (err != 0)
+            sk_iface_free(&s->ifc);
+    }
     if (err != 0) {
+        sk_udp_free(&s->udp);
         sk_tcp_env_free(&s->env);
         cfg->alloc.release(cfg->alloc.ctx, s, sizeof *s);
         return err;
     }
+    s->ifc.udp = &s->udp;
     *out = s;
     return 0;
 }
@@ -149,6 +156,7 @@ void sk_stack_destroy(sk_stack *s)
     if (s == NULL)
         return;
     sk_allocator a = s->env.cfg.alloc;
+    sk_udp_free(&s->udp);
     sk_iface_free(&s->ifc);
     sk_tcp_env_free(&s->env);
     a.release(a.ctx, s, sizeof *s);
@@ -245,6 +253,50 @@ static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, siz
     return n;
 }
 
+/* One queued UDP datagram: IPv4 header (DF: we never fragment, RFC 8085
+ * §3.2), UDP header and payload, checksum over the pseudo-header (RFC 768,
+ * always generated: RFC 1122 §4.1.3.4), framed by the interface. Returns
+ * the frame length (an ARP request when the datagram was held) or 0. */
+static size_t output_udp(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
+{
+    sk_udp_out o;
+    if (!sk_udp_next_out(&s->udp, &o))
+        return 0;
+    size_t lh = sk_iface_link_hdr(&s->ifc);
+    size_t ulen = SK_UDP_HDR_LEN + o.rec->len;
+    size_t total = SK_IP4_HDR_LEN + ulen;
+    /* sk_udp_sendto refused payloads over the MTU */
+    SK_ASSERT(total <= s->env.cfg.mtu && total <= cap - lh);
+    sk_ip4 dst = {{o.rec->peer.addr.b[0], o.rec->peer.addr.b[1], o.rec->peer.addr.b[2],
+                   o.rec->peer.addr.b[3]}};
+    uint8_t *seg = buf + lh + SK_IP4_HDR_LEN;
+    sk_udp_emit(&o, seg, cap - lh - SK_IP4_HDR_LEN);
+    sk_store_be16(seg + 6, sk_udp_checksum(&o.rec->local.addr, &o.rec->peer.addr, seg, ulen));
+    sk_iface_ip_hdr(&s->ifc, buf + lh, total, SK_IPPROTO_UDP, dst, true);
+    sk_udp_out_done(&s->udp, &o);
+    s->env.stats.udp_out++;
+    return sk_iface_send_ip(&s->ifc, now, buf, cap, total);
+}
+
+/* The transports' turn: UDP datagrams and TCP connections alternate, so
+ * that neither starves the other. */
+static size_t output_transport(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
+{
+    sk_tcp_env *e = &s->env;
+    size_t n = 0;
+    for (int round = 0; round < 2 && n == 0; round++) {
+        if (s->udp_turn) {
+            while (n == 0 && sk_udp_has_output(&s->udp))
+                n = output_udp(s, now, buf, cap);
+        } else {
+            while (n == 0 && e->out_list.head != SK_TCB_NONE)
+                n = output_conn(s, &e->tcbs[e->out_list.head], now, buf, cap);
+        }
+        s->udp_turn = !s->udp_turn;
+    }
+    return n;
+}
+
 size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
 {
     if (s == NULL || buf == NULL || cap < s->env.cfg.mtu + sk_iface_link_hdr(&s->ifc))
@@ -255,8 +307,8 @@ size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
     size_t n = sk_iface_output(&s->ifc, now, buf, cap);
     while (n == 0 && e->ctlq_len > 0)
         n = output_ctl(s, now, buf, cap);
-    while (n == 0 && e->out_list.head != SK_TCB_NONE)
-        n = output_conn(s, &e->tcbs[e->out_list.head], now, buf, cap);
+    if (n == 0)
+        n = output_transport(s, now, buf, cap);
     if (n > 0)
         e->stats.frames_out++;
     return n;
@@ -267,7 +319,7 @@ sk_time_us sk_stack_poll_at(const sk_stack *s)
     if (s == NULL)
         return SK_NEVER;
     const sk_tcp_env *e = &s->env;
-    if (e->ctlq_len > 0 || e->out_list.head != SK_TCB_NONE)
+    if (e->ctlq_len > 0 || e->out_list.head != SK_TCB_NONE || sk_udp_has_output(&s->udp))
         return 0;
     sk_time t = sk_iface_poll_at(&s->ifc);
     return t == 0 ? 0 : sk_time_min(t, sk_tcp_next_deadline(e));

@@ -14,6 +14,7 @@
 
 #include "synack/icmp.h"
 #include "tcp/tcp_conn.h"
+#include "udp/udp.h"
 #include "wire/eth.h"
 #include "wire/ipv4.h"
 
@@ -120,6 +121,7 @@ typedef struct {
 /* ---- the interface ---- */
 typedef struct {
     sk_tcp_env *env;            /* configuration, statistics, connections */
+    sk_udp *udp;                /* UDP sockets (set by the stack after init) */
     const sk_stack_config *cfg; /* &env->cfg */
     uint32_t mask;              /* on-link prefix mask, host order */
     uint16_t ip_id;             /* IPv4 identification counter */
