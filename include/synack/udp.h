@@ -98,6 +98,7 @@ typedef struct {
     uint32_t rcvq_datagrams, sndq_datagrams;
     size_t rcvq_bytes, sndq_bytes;
     uint64_t overflows; /* datagrams dropped because the receive queue was full */
+    size_t max_payload; /* the largest datagram one send takes: MTU - 28 for IPv4 */
     int error;          /* pending error or 0 */
 } sk_udp_info;
 

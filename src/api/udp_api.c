@@ -203,6 +203,8 @@ int sk_udp_get_info(const sk_stack *s, sk_sock sock, sk_udp_info *out)
     out->rcvq_bytes = sk_udpq_bytes(&k->rxq);
     out->sndq_bytes = sk_udpq_bytes(&k->txq);
     out->overflows = k->overflows;
+    uint8_t fam = k->connected ? k->remote.addr.family : SK_AF_INET4;
+    out->max_payload = sk_udp_max_payload(&s->udp, fam);
     out->error = k->error;
     return 0;
 }
