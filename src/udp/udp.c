@@ -10,12 +10,15 @@
  *    (RFC 1122 §4.1.3.4; RFC 8085 §3.4); a zero checksum field means "none"
  *    for IPv4 (RFC 768) and is an error for IPv6 (RFC 8200 §8.1);
  *  - ICMP errors are passed to the application (RFC 1122 §4.1.3.3), as
- *    Linux does: hard errors only, and only to connected sockets;
+ *    Linux does: hard errors only, and only to connected sockets whose ends
+ *    the quote names exactly (RFC 8085 §5.2: validated against what we sent);
  *  - datagrams are never fragmented by us (RFC 8085 §3.2: the payload is
  *    bounded by the MTU, larger sends fail with SK_EMSGSIZE);
- *  - a connected socket takes datagrams from its remote end only, and
- *    receive queues are bounded and their overflow counted (RFC 8085 §5.1
- *    leaves to the application what a loss means).
+ *  - the destination address of a datagram is passed up (RFC 1122
+ *    §4.1.3.5); a connected socket takes datagrams from its remote end
+ *    only, we never send from port 0 and ephemeral ports are drawn from the
+ *    seeded generator (RFC 8085 §5.1);
+ *  - receive queues are bounded and their overflow counted.
  *
  * The context is touched only by udp_drop, udp_stats and udp_mem. */
 #include "udp/udp.h"
