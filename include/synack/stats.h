@@ -79,9 +79,9 @@
     X(TCP_NO_TS,          "TCP segment without timestamps on a connection that negotiated them (RFC 7323 §3.2)") \
     /* UDP (RFC 768) */                                                            \
     X(UDP_TRUNCATED,      "UDP datagram shorter than its 8-byte header")           \
-    X(UDP_BAD_LENGTH,     "UDP length field below 8 or past the IP payload")       \
+    X(UDP_LENGTH,         "UDP length field below 8 or past the IP payload")       \
     X(UDP_CHECKSUM,       "UDP checksum wrong")                                    \
-    X(UDP_NO_CHECKSUM6,   "UDP over IPv6 without a checksum (RFC 8200 §8.1)")      \
+    X(UDP_ZERO_CHECKSUM6, "UDP over IPv6 with a zero checksum (RFC 8200 §8.1)")    \
     X(UDP_BAD_PORT,       "UDP destination port is zero")                          \
     X(UDP_NO_SOCKET,      "UDP datagram for no socket (port unreachable sent unless broadcast)") \
     X(UDP_QUEUE_FULL,     "UDP datagram dropped: the socket's receive queue is full") \

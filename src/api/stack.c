@@ -270,7 +270,7 @@ static size_t output_udp(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
     sk_ip4 dst = {{o.rec->peer.addr.b[0], o.rec->peer.addr.b[1], o.rec->peer.addr.b[2],
                    o.rec->peer.addr.b[3]}};
     uint8_t *seg = buf + lh + SK_IP4_HDR_LEN;
-    sk_udp_emit(&o, seg, cap - lh - SK_IP4_HDR_LEN);
+    sk_udp_out_write(&o, seg, cap - lh - SK_IP4_HDR_LEN);
     sk_store_be16(seg + 6, sk_udp_checksum(&o.rec->local.addr, &o.rec->peer.addr, seg, ulen));
     sk_iface_ip_hdr(&s->ifc, buf + lh, total, SK_IPPROTO_UDP, dst, true);
     sk_udp_out_done(&s->udp, &o);

@@ -381,9 +381,9 @@ static int parse_hdr(const sk_udp_in *in, udp_hdr *h)
     h->len = sk_load_be16(in->dgram + 4);
     h->csum = sk_load_be16(in->dgram + 6);
     if (h->len < SK_UDP_HDR_LEN || h->len > in->len)
-        return SK_DROP_UDP_BAD_LENGTH;
+        return SK_DROP_UDP_LENGTH;
     if (h->csum == 0)
-        return in->src.family == SK_AF_INET6 ? SK_DROP_UDP_NO_CHECKSUM6 : 0;
+        return in->src.family == SK_AF_INET6 ? SK_DROP_UDP_ZERO_CHECKSUM6 : 0;
     uint32_t sum = sk_csum_partial(in->dgram, h->len, pseudo_sum(&in->src, &in->dst, h->len));
     if (sk_csum_fold(sum) != 0)
         return SK_DROP_UDP_CHECKSUM;
@@ -453,9 +453,9 @@ int sk_udp_input(sk_udp *u, sk_time now, const sk_udp_in *in)
     udp_hdr h;
     int r = parse_hdr(in, &h);
     if (r != 0) {
-        if (r == SK_DROP_UDP_CHECKSUM || r == SK_DROP_UDP_NO_CHECKSUM6)
+        if (r == SK_DROP_UDP_CHECKSUM || r == SK_DROP_UDP_ZERO_CHECKSUM6)
             udp_stats(u)->udp_bad_checksum++;
-        else if (r == SK_DROP_UDP_TRUNCATED || r == SK_DROP_UDP_BAD_LENGTH)
+        else if (r == SK_DROP_UDP_TRUNCATED || r == SK_DROP_UDP_LENGTH)
             udp_stats(u)->udp_bad_length++;
         udp_drop(u, r, now);
         return SK_UDP_DELIVERED;
@@ -523,7 +523,7 @@ void sk_udp_out_done(sk_udp *u, const sk_udp_out *o)
         sk_udp_notify(u, k);
 }
 
-size_t sk_udp_emit(const sk_udp_out *o, uint8_t *seg, size_t cap)
+size_t sk_udp_out_write(const sk_udp_out *o, uint8_t *seg, size_t cap)
 {
     size_t len = SK_UDP_HDR_LEN + o->rec->len;
     SK_ASSERT(cap >= len && len <= 0xffff);

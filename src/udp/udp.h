@@ -154,7 +154,7 @@ int sk_udp_input(sk_udp *u, sk_time now, const sk_udp_in *in);
 int sk_udp_icmp_error(sk_udp *u, const sk_endpoint *local, const sk_endpoint *remote, int err);
 
 /* Output: the oldest datagram of the socket at the head of the output list,
- * or NULL when none. The caller builds the frame (sk_udp_emit), then calls
+ * or NULL when none. The caller builds the frame (sk_udp_out_write), then calls
  * sk_udp_out_done whatever became of it. */
 typedef struct {
     sk_udp_sock *sock;
@@ -168,7 +168,7 @@ static inline bool sk_udp_has_output(const sk_udp *u)
 }
 /* Write the UDP header (checksum 0: the caller fills it with the
  * pseudo-header, sk_udp_checksum) and the payload at seg; returns 8 + len. */
-size_t sk_udp_emit(const sk_udp_out *o, uint8_t *seg, size_t cap);
+size_t sk_udp_out_write(const sk_udp_out *o, uint8_t *seg, size_t cap);
 /* The checksum field for a datagram of len bytes at seg (RFC 768: a sum of
  * zero is sent as 0xffff, zero meaning "no checksum"). */
 uint16_t sk_udp_checksum(const sk_ipaddr *src, const sk_ipaddr *dst, const uint8_t *seg,

@@ -158,7 +158,7 @@ static void test_bad_lengths(void)
     ufx_inject(s, 0, pkt, n);
     const sk_stats *st = sk_stack_stats(s);
     SK_CHECK_EQ(st->drop[SK_DROP_UDP_TRUNCATED], 1);
-    SK_CHECK_EQ(st->drop[SK_DROP_UDP_BAD_LENGTH], 2);
+    SK_CHECK_EQ(st->drop[SK_DROP_UDP_LENGTH], 2);
     SK_CHECK_EQ(st->udp_bad_length, 3);
     SK_CHECK_EQ(st->udp_in, 0);
     SK_CHECK_EQ(drain(s, 0), 0);

@@ -289,7 +289,7 @@ static void test_checksum_rules(void)
     memcpy(d, gold6, 15);
     sk_store_be16(d + 6, 0);
     SK_CHECK_EQ_I(input(v6(1), v6(3), d, 15), SK_UDP_DELIVERED);
-    SK_CHECK_EQ(drops(SK_DROP_UDP_NO_CHECKSUM6), 1);
+    SK_CHECK_EQ(drops(SK_DROP_UDP_ZERO_CHECKSUM6), 1);
     SK_CHECK_EQ(env.stats.udp_bad_checksum, 2);
     /* the address is under the checksum: the v6 golden to another address */
     SK_CHECK_EQ_I(input(v6(1), v6(4), gold6, 15), SK_UDP_DELIVERED);
@@ -312,7 +312,7 @@ static void test_lengths(void)
     SK_CHECK_EQ_I(input(s, d, b, n), SK_UDP_DELIVERED);
     sk_store_be16(b + 4, (uint16_t)(n + 1)); /* past the IP payload */
     SK_CHECK_EQ_I(input(s, d, b, n), SK_UDP_DELIVERED);
-    SK_CHECK_EQ(drops(SK_DROP_UDP_BAD_LENGTH), 2);
+    SK_CHECK_EQ(drops(SK_DROP_UDP_LENGTH), 2);
     SK_CHECK_EQ(env.stats.udp_bad_length, 3);
     SK_CHECK_EQ(k->rxq.n, 0);
     /* a length field shorter than the IP payload ends the datagram: the
@@ -523,7 +523,7 @@ static void test_send_queue_and_output(void)
     for (int i = 0; i < 3; i++) {
         sk_udp_out o;
         SK_CHECK(sk_udp_next_out(&u, &o));
-        SK_CHECK_EQ(sk_udp_emit(&o, seg, sizeof seg), 10);
+        SK_CHECK_EQ(sk_udp_out_write(&o, seg, sizeof seg), 10);
         SK_CHECK_MEM(seg + 8, order[i], 2);
         SK_CHECK_EQ(sk_load_be16(seg), order[i][0] == 'a' ? 1000 : 2000);
         SK_CHECK_EQ(sk_load_be16(seg + 2), 7);
