@@ -47,10 +47,24 @@ check "serve announces the UDP echo" grep -q ' udp-echo on 7' "$SERVE_LOG"
 # every datagram within the MTU (synack never fragments its replies). It
 # sends faster than it reads the replies, so its receive buffer is made
 # large enough for all of them (SO_RCVBUFFORCE, 1:33: rmem_max may be
-# small) and Linux's UdpRcvbufErrors stays 0.
+# small) and Linux's UdpRcvbufErrors stays 0. Its input is a FIFO written
+# in 1400-byte blocks (atomic in a pipe, so each read is one block) and
+# closed only once every reply has been written out (bounded wait): socat
+# ends at that EOF, not after a guessed time.
 head -c 560000 /dev/urandom >"$IT_TMP/in"
-nsx timeout 60 socat -b 1400 -t 3 - "UDP4:$SYNACK_IP:7,setsockopt-int=1:33:4194304" \
-    <"$IT_TMP/in" >"$IT_TMP/out"
+mkfifo "$IT_TMP/fifo"
+"${NSX[@]}" timeout 60 socat -b 1400 -t 1 - "UDP4:$SYNACK_IP:7,setsockopt-int=1:33:4194304" \
+    <"$IT_TMP/fifo" >"$IT_TMP/out" &
+sc=$!; IT_PIDS+=("$sc")
+exec 7>"$IT_TMP/fifo"
+dd if="$IT_TMP/in" bs=1400 status=none >&7
+for _ in $(seq 1 600); do
+    [ "$(stat -c %s "$IT_TMP/out")" -ge 560000 ] && break
+    kill -0 "$sc" 2>/dev/null || break
+    sleep 0.05
+done
+exec 7>&-
+it_wait_exit "$sc" 20
 check "socat UDP client: exits 0" test $? = 0
 check "socat UDP client: 560000 bytes echoed byte for byte" it_same "$IT_TMP/in" "$IT_TMP/out"
 rcvbuf_err=$(nsx nstat -as UdpRcvbufErrors 2>/dev/null | awk '/UdpRcvbufErrors/ { print $2 }')
@@ -62,7 +76,7 @@ nsx timeout 20 socat -t 5 - "TCP:$SYNACK_IP:8" <"$IT_TMP/tin" >"$IT_TMP/tout"
 check "TCP echo beside the UDP echo" it_same "$IT_TMP/tin" "$IT_TMP/tout"
 
 # a connected Linux socket to a closed port: ICMP port unreachable -> ECONNREFUSED
-printf 'anyone?\n' | nsx timeout 20 socat -t 5 - "UDP4:$SYNACK_IP:9999" >/dev/null 2>"$IT_TMP/refused.err"
+printf 'anyone?\n' | nsx timeout 30 socat -t 10 - "UDP4:$SYNACK_IP:9999" >/dev/null 2>"$IT_TMP/refused.err"
 rc=$?
 check "Linux sees synack's port unreachable: socat fails ($rc) with Connection refused" \
     test "$rc" != 0 -a "$rc" != 124
@@ -88,7 +102,7 @@ CONNECT=("${NSX[@]}" timeout 60 "$SYNACK" connect "--$SK_LINK" "$DEV" --addr "$S
 # --window 1: one line at a time, so that socat's PIPE never holds two
 # datagrams (it would send them back as one) and the first datagrams do not
 # overflow the queue of packets waiting for ARP
-"${CONNECT[@]}" --pcap "$IT_TMP/c1.pcap" --stats --udp --window 1 "$LINUX_IP" 9000 \
+"${CONNECT[@]}" --pcap "$IT_TMP/c1.pcap" --stats --udp --window 1 --wait 10 "$LINUX_IP" 9000 \
     <"$IT_TMP/lines" >"$IT_TMP/back" 2>"$IT_TMP/c1.err"
 check "connect --udp: exits 0" test $? = 0
 check "connect --udp: 300 lines back byte for byte" it_same "$IT_TMP/lines" "$IT_TMP/back"
