@@ -315,8 +315,10 @@ int sk_udp_queue_send(sk_udp *u, sk_udp_sock *k, const sk_ipaddr *src, const sk_
     r.len = (uint32_t)len;
     sk_udp_mem m = udp_mem(u);
     bool nomem;
-    if (!sk_udpq_push(&k->txq, &m, &r, data, &nomem))
+    if (!sk_udpq_push(&k->txq, &m, &r, data, &nomem)) {
+        k->want_write = !nomem;
         return nomem ? SK_ENOMEM : SK_EAGAIN;
+    }
     if (!k->on_out) {
         k->on_out = true;
         list_push(u, &u->out_head, &u->out_tail, sock_index(u, k),
@@ -511,7 +513,6 @@ void sk_udp_out_done(sk_udp *u, const sk_udp_out *o)
 {
     sk_udp_sock *k = o->sock;
     uint32_t i = sock_index(u, k);
-    bool was_full = !sk_udpq_fits(&k->txq, 0);
     sk_udp_mem m = udp_mem(u);
     sk_udpq_pop(&k->txq, &m);
     /* round robin: the socket goes to the back of the list, or leaves it */
@@ -519,8 +520,10 @@ void sk_udp_out_done(sk_udp *u, const sk_udp_out *o)
     k->on_out = k->txq.n > 0;
     if (k->on_out)
         list_push(u, &u->out_head, &u->out_tail, i, offsetof(sk_udp_sock, out_next));
-    if (was_full)
+    if (k->want_write) { /* a send was refused: room now, tell the application */
+        k->want_write = false;
         sk_udp_notify(u, k);
+    }
 }
 
 size_t sk_udp_out_write(const sk_udp_out *o, uint8_t *seg, size_t cap)

@@ -85,6 +85,7 @@ typedef struct {
     bool bound, connected;
     bool on_out, on_ev;
     bool reuse;         /* SO_REUSEADDR: may share a port with others that set it */
+    bool want_write;    /* a send found the send queue full: report room as an event */
     sk_endpoint local;  /* addr.family SK_AF_UNSPEC: any address of ours */
     sk_endpoint remote; /* valid when connected */
     int error;          /* pending error (SK_ECONNREFUSED), reported once */

@@ -516,6 +516,9 @@ static void test_send_queue_and_output(void)
     SK_CHECK_EQ_I(sk_udp_queue_send(&u, a, &us, &to, "a1", 2), 0);
     SK_CHECK_EQ_I(sk_udp_queue_send(&u, a, &us, &to, "a2", 2), 0);
     SK_CHECK_EQ_I(sk_udp_queue_send(&u, a, &us, &to, "a3", 2), SK_EAGAIN); /* 2 datagrams */
+    sk_event ev;
+    while (sk_udp_next_event(&u, &ev)) { /* nothing reported yet */
+    }
     SK_CHECK(!(sk_udp_readiness(&u, a) & SK_EV_WRITABLE));
     SK_CHECK_EQ_I(sk_udp_queue_send(&u, b, &us, &to, "b1", 2), 0);
     const char *order[] = {"a1", "b1", "a2"};
@@ -533,9 +536,18 @@ static void test_send_queue_and_output(void)
     sk_udp_out o;
     SK_CHECK(!sk_udp_next_out(&u, &o));
     SK_CHECK(!sk_udp_has_output(&u));
-    sk_event ev;
-    SK_CHECK(sk_udp_next_event(&u, &ev)); /* a was full, now writable */
+    SK_CHECK(sk_udp_next_event(&u, &ev)); /* a was refused, now writable */
     SK_CHECK(ev.sock.idx == sk_udp_handle(&u, a).idx && (ev.events & SK_EV_WRITABLE));
+    SK_CHECK(!sk_udp_next_event(&u, &ev));
+    /* the byte bound refuses a big datagram while the count has room: its
+     * room is an event too */
+    sk_udpq_init(&b->txq, 8, 10);
+    SK_CHECK_EQ_I(sk_udp_queue_send(&u, b, &us, &to, "12345678", 8), 0);
+    SK_CHECK_EQ_I(sk_udp_queue_send(&u, b, &us, &to, "abc", 3), SK_EAGAIN);
+    SK_CHECK(sk_udp_next_out(&u, &o) && o.sock == b);
+    sk_udp_out_done(&u, &o);
+    SK_CHECK(sk_udp_next_event(&u, &ev));
+    SK_CHECK(ev.sock.idx == sk_udp_handle(&u, b).idx && (ev.events & SK_EV_WRITABLE));
     SK_CHECK(!sk_udp_next_event(&u, &ev));
     /* a socket closed with datagrams queued leaves the output list */
     SK_CHECK_EQ_I(sk_udp_queue_send(&u, a, &us, &to, "x", 1), 0);
