@@ -7,7 +7,9 @@
  * both kinds (sk_sock_is_udp tells them apart).
  *
  * Readiness: SK_EV_READABLE while a datagram is queued, SK_EV_WRITABLE while
- * the send queue has room for one more datagram, SK_EV_ERROR while an error
+ * the send queue holds fewer datagrams than its bound (a send refused with
+ * SK_EAGAIN, by either bound, is followed by a WRITABLE event once the
+ * queue has sent a datagram), SK_EV_ERROR while an error
  * is pending (an ICMP port or protocol unreachable quoting a datagram of a
  * connected socket: the next send or recv returns SK_ECONNREFUSED once, as
  * Linux's connected UDP sockets do).
