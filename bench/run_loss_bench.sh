@@ -48,7 +48,11 @@
 #
 # Environment: ROUNDS (3), MIB (64), LIMIT (60 s per transfer), CELLS,
 # GE_SPEC, LINUX_CC, SEED (1; the link's seed is SEED + round), SMOKE=1 (MIB 1,
-# ROUNDS 1, LIMIT 20, CELLS "20:0 20:1"). Full matrix: 13 cells x 3
+# ROUNDS 1, LIMIT 20, CELLS "20:0 20:1"); STACKS ("linux s-recv s-send", a
+# subset skips transfers; the ratios need linux), SYNACK_ARGS (extra options
+# for the sending `synack connect`, e.g. --trace), KEEP_LOGS (a directory:
+# each s-send `synack connect` log is copied there as CELL-ROUND.log).
+# Full matrix: 13 cells x 3
 # transfers x ROUNDS, each at most LIMIT + ~3 s of setup.
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing tools, 77 not root.
 set -u
@@ -251,13 +255,14 @@ run_ssend() { # CELL
     wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
     head -c "$BYTES" /dev/zero |
         timeout "$((LIMIT + 10))" ip netns exec "$NSB" "$SYNACK" connect --tap ts \
-            --addr 192.0.2.3/24 --stats 192.0.2.1 5002 >/dev/null 2>"$log" &
+            --addr 192.0.2.3/24 --stats "${SYNACK_EXTRA[@]}" 192.0.2.1 5002 >/dev/null 2>"$log" &
     local conn=$! # timeout's PID: the trap can end it
     PIDS+=("$conn")
     reap "$conn"
     reap "$sink" # it ends by itself (EOF or its limit)
     record_result s-send "$1" "$out"
     record_synack_counters s-send "$1" "$log"
+    [ -z "${KEEP_LOGS:-}" ] || cp "$log" "$KEEP_LOGS/${1/:/-}-$ROUND.log"
 }
 
 # record_link TAG CELL LOG: what the link lost, both directions
@@ -286,7 +291,8 @@ run_one() { # run_one TAG CELL SEED
 }
 
 # ---- the rounds ----
-STACKS=(linux s-recv s-send)
+read -r -a STACKS <<<"${STACKS:-linux s-recv s-send}"
+read -r -a SYNACK_EXTRA <<<"${SYNACK_ARGS:-}"
 provenance "$BUILD_DIR" "ROUNDS=$ROUNDS MIB=$MIB LIMIT=$LIMIT CELLS='$CELLS' $0 $BUILD_DIR"
 echo "# link per direction: rate 100 Mbit/s, queue 1 BDP, delay RTT/2, the cell's loss (data and ACKs)"
 echo "# linux: congestion control $LINUX_CC per socket (namespace default" \

@@ -34,7 +34,7 @@ void sk_ack_owe(sk_tcp_env *e, sk_tcb *t)
     if (n == SK_ACK_OWED_MAX) {
         t->ack_owed[last] = t->rcv_nxt;
         t->ack_owed_dups[last] = 0;
-        e->stats.acks_merged++;
+        e->ctx->stats.acks_merged++;
         return;
     }
     uint32_t i = slot(t, n);
@@ -77,7 +77,7 @@ void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     }
     if (t->timer[SK_TIMER_DELACK] == SK_TIME_NEVER)
-        sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->cfg.delack_us));
+        sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->ctx->cfg.delack_us));
 }
 
 /* RFC 5961 §7: challenge ACKs are rate limited per stack. The challenge is
@@ -90,10 +90,10 @@ void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now)
         e->chal_window_start = now;
         e->chal_count = 0;
     }
-    if (e->chal_count >= e->cfg.challenge_ack_limit)
+    if (e->chal_count >= e->ctx->cfg.challenge_ack_limit)
         return;
     e->chal_count++;
-    e->stats.challenge_acks++;
+    e->ctx->stats.challenge_acks++;
     t->flags |= t->state == SK_TCP_SYN_RECEIVED ? SK_TF_CHALLENGE : SK_TF_ACK_NOW;
     sk_tcb_mark_output(e, t);
 }

@@ -14,8 +14,8 @@
  * when configured; a SYN,ACK answers only an offer). */
 void sk_sack_on_syn(const sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
 {
-    if (e->cfg.sack && seg->opts.sack_permitted)
-        t->flags |= SK_TF_SACK_OK | (e->cfg.rack_tlp ? (uint32_t)SK_TF_RACK : 0u);
+    if (e->ctx->cfg.sack && seg->opts.sack_permitted)
+        t->flags |= SK_TF_SACK_OK | (e->ctx->cfg.rack_tlp ? (uint32_t)SK_TF_RACK : 0u);
     else
         t->flags &= ~(uint32_t)(SK_TF_SACK_OK | SK_TF_RACK);
 }
@@ -104,9 +104,9 @@ void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max)
 /* A duplicate is reported once (RFC 2883 §4: in the ACK it triggers). */
 void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o)
 {
-    e->stats.sack_blocks_out += o->n_sack;
+    e->ctx->stats.sack_blocks_out += o->n_sack;
     if ((t->flags & SK_TF_DSACK) && o->n_sack > 0) {
-        e->stats.dsack_out++;
+        e->ctx->stats.dsack_out++;
         t->flags &= ~(uint32_t)SK_TF_DSACK;
     }
 }
@@ -125,14 +125,14 @@ void sk_sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
     for (uint8_t i = 0; i < seg->opts.n_sack; i++) {
         sk_seq l = seg->opts.sack[i].left, r = seg->opts.sack[i].right;
         if (i == 0 && sk_seq_lt(l, r) && sk_seq_le(r, seg->ack)) {
-            e->stats.dsack_in++;
+            e->ctx->stats.dsack_in++;
             continue;
         }
         if (!sk_seq_lt(l, r) || sk_seq_lt(l, low) || sk_seq_gt(r, t->snd_max)) {
-            e->stats.sack_blocks_bad++;
+            e->ctx->stats.sack_blocks_bad++;
             continue;
         }
-        e->stats.sack_blocks_in++;
+        e->ctx->stats.sack_blocks_in++;
         t->peer_sack[t->n_peer_sack++] = seg->opts.sack[i];
     }
 }

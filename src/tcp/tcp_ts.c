@@ -28,7 +28,7 @@ uint32_t sk_ts_now(const sk_tcb *t, sk_time now)
  * the SYN,ACK answers only an offer) and the peer's SYN carries them. */
 void sk_ts_on_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
-    if (!e->cfg.timestamps || !seg->opts.has_ts) {
+    if (!e->ctx->cfg.timestamps || !seg->opts.has_ts) {
         t->flags &= ~(uint32_t)SK_TF_TS_OK;
         return;
     }
@@ -91,7 +91,7 @@ bool sk_ts_rtt(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now, sk
     if (ms >= 0x80000000u) /* an echo from the future: not ours */
         return false;
     uint64_t us = (uint64_t)ms * 1000u;
-    e->stats.ts_rtt_samples++;
+    e->ctx->stats.ts_rtt_samples++;
     sk_rtt_sample(e, t, us > UINT32_MAX ? UINT32_MAX : (uint32_t)us, now, facts);
     return true;
 }

@@ -38,7 +38,7 @@
 
 static void udp_drop(sk_udp *u, int reason, sk_time now)
 {
-    sk_tcp_count_drop(u->ctx, reason, NULL, now);
+    sk_ctx_drop(u->ctx, reason, now);
 }
 
 static sk_stats *udp_stats(sk_udp *u)
@@ -48,7 +48,8 @@ static sk_stats *udp_stats(sk_udp *u)
 
 static sk_udp_mem udp_mem(const sk_udp *u)
 {
-    sk_udp_mem m = {u->ctx->cfg.alloc.allocate, u->ctx->cfg.alloc.release, u->ctx->cfg.alloc.ctx};
+    const sk_allocator *a = &u->ctx->cfg.alloc;
+    sk_udp_mem m = {a->allocate, a->release, a->ctx};
     return m;
 }
 
@@ -345,17 +346,10 @@ ptrdiff_t sk_udp_take(sk_udp *u, sk_udp_sock *k, void *buf, size_t cap, sk_udp_m
 
 /* ---- checksum (RFC 768, RFC 8200 §8.1) ---- */
 
+/* The pseudo-header of the addresses' family (RFC 768; RFC 8200 §8.1). */
 static uint32_t pseudo_sum(const sk_ipaddr *src, const sk_ipaddr *dst, size_t len)
 {
-    if (src->family == SK_AF_INET4)
-        return sk_csum_pseudo4(src->b, dst->b, SK_IPPROTO_UDP, (uint16_t)len);
-    /* RFC 8200 §8.1: source, destination, upper-layer length (32 bits),
-     * three zero bytes and the next header */
-    uint8_t tail[8] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-                       (uint8_t)len, 0, 0, 0, SK_IPPROTO_UDP};
-    uint32_t sum = sk_csum_partial(src->b, 16, 0);
-    sum = sk_csum_partial(dst->b, 16, sum);
-    return sk_csum_partial(tail, sizeof tail, sum);
+    return sk_csum_pseudo(src, dst, SK_IPPROTO_UDP, (uint32_t)len);
 }
 
 uint16_t sk_udp_checksum(const sk_ipaddr *src, const sk_ipaddr *dst, const uint8_t *seg,
