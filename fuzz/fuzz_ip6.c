@@ -216,7 +216,7 @@ static void step_router(fz_world *w, fz_in *in, uint8_t op)
     dst.b[5] = take(in) & 3;
     if (op == 1) {
         if (sk_ndr_next_hop(w->r, w->nd, w->now, &dst, &nh) == 0)
-            CHECK(!sk_ip6_is_unspecified(&nh));
+            CHECK(!sk_ip6_is_unspecified(nh));
     } else {
         sk_ip6_addr src = addr_of(take(in)), target = addr_of(take(in));
         sk_ndr_input_redirect(w->r, w->nd, w->now, &src, &target, &dst);

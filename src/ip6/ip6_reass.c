@@ -101,8 +101,8 @@ static sk_ip6r_dgram *find(sk_ip6_reass *r, const sk_ip6_frag *f)
 {
     for (uint32_t i = 0; i < r->cfg.datagrams; i++) {
         sk_ip6r_dgram *d = &r->d[i];
-        if (d->state != SK_IP6R_FREE && d->id == f->id && sk_ip6_addr_eq(&d->src, &f->src) &&
-            sk_ip6_addr_eq(&d->dst, &f->dst))
+        if (d->state != SK_IP6R_FREE && d->id == f->id && sk_ip6_eq(d->src, f->src) &&
+            sk_ip6_eq(d->dst, f->dst))
             return d;
     }
     return NULL;

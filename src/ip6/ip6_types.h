@@ -13,32 +13,16 @@
 #include "base/sktime.h"
 #include "synack/addr.h"
 #include "synack/stack.h"
+#include "wire/ipv6.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* An IPv6 address in network order. Local to src/ip6/ until the public
- * address type gains its IPv6 form; then this becomes a typedef of it. */
-typedef struct {
-    uint8_t b[16];
-} sk_ip6_addr;
-
-bool sk_ip6_addr_eq(const sk_ip6_addr *a, const sk_ip6_addr *b);
-bool sk_ip6_is_unspecified(const sk_ip6_addr *a);
-bool sk_ip6_is_multicast(const sk_ip6_addr *a);
-bool sk_ip6_is_link_local(const sk_ip6_addr *a); /* fe80::/10 */
-/* True when the first `len` bits of a and p agree (len <= 128). */
-bool sk_ip6_prefix_match(const sk_ip6_addr *a, const sk_ip6_addr *p, uint8_t len);
-/* RFC 4291 §2.7.1: ff02::1:ffXX:XXXX from the low 24 bits of a. */
-sk_ip6_addr sk_ip6_solicited_node(const sk_ip6_addr *a);
-/* ff02::2, all routers (RFC 4291 §2.7.1). */
-sk_ip6_addr sk_ip6_all_routers(void);
-/* ff02::16, all MLDv2-capable routers (RFC 3810 §5.2.14). */
-sk_ip6_addr sk_ip6_all_mldv2_routers(void);
-/* RFC 2464 §7: a multicast address's Ethernet address, 33:33 and its low
- * 32 bits. */
-sk_mac sk_ip6_multicast_mac(const sk_ip6_addr *group);
+/* An IPv6 address in network order: the public sk_ip6 (synack/addr.h); the
+ * address helpers (classes, solicited-node, multicast MAC, prefixes) are the
+ * wire layer's (wire/ipv6.h). */
+typedef sk_ip6 sk_ip6_addr;
 
 /* What a module asks the interface (or TCP) to do. */
 enum sk_ip6_intent_kind {

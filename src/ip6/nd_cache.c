@@ -102,7 +102,7 @@ void sk_nd_destroy(sk_nd_cache *nd)
 static sk_nd_entry *nd_find(const sk_nd_cache *nd, const sk_ip6_addr *ip)
 {
     for (uint32_t i = 0; i < nd->cfg.entries; i++)
-        if (nd->e[i].state != SK_ND_FREE && sk_ip6_addr_eq(&nd->e[i].ip, ip))
+        if (nd->e[i].state != SK_ND_FREE && sk_ip6_eq(nd->e[i].ip, *ip))
             return &nd->e[i];
     return NULL;
 }
@@ -130,8 +130,8 @@ static void send_ns(sk_nd_cache *nd, sk_nd_entry *en, bool multicast, sk_time no
     in.kind = SK_I6_SEND_NS;
     in.flags = SK_I6F_SLLAO;
     in.target = en->ip;
-    in.dst = multicast ? sk_ip6_solicited_node(&en->ip) : en->ip;
-    in.mac = multicast ? sk_ip6_multicast_mac(&in.dst) : en->mac;
+    in.dst = multicast ? sk_ip6_solicited_node(en->ip) : en->ip;
+    in.mac = multicast ? sk_ip6_mcast_mac(in.dst) : en->mac;
     push(nd, &in);
     en->probes++;
     en->timer = sk_time_after(now, nd->retrans);
@@ -297,8 +297,8 @@ static void expire_reachable(sk_nd_entry *en, sk_time now)
 int sk_nd_resolve(sk_nd_cache *nd, sk_time now, const sk_ip6_addr *ip, const uint8_t *pkt,
                   size_t len, sk_mac *mac)
 {
-    if (sk_ip6_is_multicast(ip)) {
-        *mac = sk_ip6_multicast_mac(ip); /* RFC 2464 §7 */
+    if (sk_ip6_is_multicast(*ip)) {
+        *mac = sk_ip6_mcast_mac(*ip); /* RFC 2464 §7 */
         return SK_ND_SEND;
     }
     sk_nd_entry *en = nd_find(nd, ip);
@@ -430,7 +430,7 @@ static void input_na(sk_nd_cache *nd, sk_time now, const sk_nd_event *ev)
 
 void sk_nd_input(sk_nd_cache *nd, sk_time now, const sk_nd_event *ev)
 {
-    if (sk_ip6_is_unspecified(&ev->ip) || sk_ip6_is_multicast(&ev->ip))
+    if (sk_ip6_is_unspecified(ev->ip) || sk_ip6_is_multicast(ev->ip))
         return; /* a DAD probe or a bad target: nothing to learn */
     if (ev->kind == SK_ND_EV_NA)
         input_na(nd, now, ev);

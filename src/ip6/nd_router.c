@@ -76,14 +76,14 @@ void sk_ndr_destroy(sk_nd_router *r)
 static void flush_dests(sk_nd_router *r, const sk_ip6_addr *via)
 {
     for (uint32_t i = 0; i < r->cfg.dests; i++)
-        if (r->d[i].used && (via == NULL || sk_ip6_addr_eq(&r->d[i].next_hop, via)))
+        if (r->d[i].used && (via == NULL || sk_ip6_eq(r->d[i].next_hop, *via)))
             r->d[i].used = false;
 }
 
 static sk_ndr_router *find_router(sk_nd_router *r, const sk_ip6_addr *ip)
 {
     for (uint32_t i = 0; i < r->cfg.routers; i++)
-        if (r->r[i].used && sk_ip6_addr_eq(&r->r[i].ip, ip))
+        if (r->r[i].used && sk_ip6_eq(r->r[i].ip, *ip))
             return &r->r[i];
     return NULL;
 }
@@ -123,7 +123,7 @@ static void ra_router(sk_nd_router *r, sk_time now, const sk_ra_info *ra)
 static sk_ndr_prefix *find_prefix(sk_nd_router *r, const sk_ip6_addr *p, uint8_t len)
 {
     for (uint32_t i = 0; i < r->cfg.prefixes; i++)
-        if (r->p[i].used && r->p[i].len == len && sk_ip6_prefix_match(&r->p[i].prefix, p, len))
+        if (r->p[i].used && r->p[i].len == len && sk_ip6_same_prefix(r->p[i].prefix, *p, len))
             return &r->p[i];
     return NULL;
 }
@@ -133,7 +133,7 @@ static void ra_prefix(sk_nd_router *r, sk_time now, const sk_ra_prefix *pi)
 {
     if (!pi->on_link || pi->len > 128)
         return;
-    if (sk_ip6_is_link_local(&pi->prefix)) {
+    if (sk_ip6_is_link_local(pi->prefix)) {
         r->stats.drop_prefix_link_local++;
         return;
     }
@@ -201,11 +201,11 @@ void sk_ndr_router_gone(sk_nd_router *r, const sk_ip6_addr *ip)
 
 bool sk_ndr_on_link(const sk_nd_router *r, sk_time now, const sk_ip6_addr *dst)
 {
-    if (sk_ip6_is_multicast(dst) || sk_ip6_is_link_local(dst))
+    if (sk_ip6_is_multicast(*dst) || sk_ip6_is_link_local(*dst))
         return true;
     for (uint32_t i = 0; i < r->cfg.prefixes; i++) {
         const sk_ndr_prefix *p = &r->p[i];
-        if (p->used && !sk_time_due(p->expires, now) && sk_ip6_prefix_match(dst, &p->prefix, p->len))
+        if (p->used && !sk_time_due(p->expires, now) && sk_ip6_same_prefix(*dst, p->prefix, p->len))
             return true;
     }
     return false;
@@ -234,7 +234,7 @@ static const sk_ndr_router *select_router(sk_nd_router *r, const sk_nd_cache *nd
 static sk_ndr_dest *find_dest(sk_nd_router *r, const sk_ip6_addr *dst)
 {
     for (uint32_t i = 0; i < r->cfg.dests; i++)
-        if (r->d[i].used && sk_ip6_addr_eq(&r->d[i].dst, dst))
+        if (r->d[i].used && sk_ip6_eq(r->d[i].dst, *dst))
             return &r->d[i];
     return NULL;
 }
@@ -261,7 +261,7 @@ static void store_dest(sk_nd_router *r, const sk_ip6_addr *dst, const sk_ip6_add
 int sk_ndr_next_hop(sk_nd_router *r, const sk_nd_cache *nd, sk_time now, const sk_ip6_addr *dst,
                     sk_ip6_addr *next_hop)
 {
-    if (sk_ip6_is_multicast(dst) || sk_ip6_is_link_local(dst)) {
+    if (sk_ip6_is_multicast(*dst) || sk_ip6_is_link_local(*dst)) {
         *next_hop = *dst;
         return 0;
     }
@@ -292,9 +292,9 @@ void sk_ndr_input_redirect(sk_nd_router *r, const sk_nd_cache *nd, sk_time now,
     sk_ip6_addr cur;
     /* §8.1: the source must be the current first-hop router for dst;
      * §8.1: the target is link-local (a router) or the destination. */
-    if (sk_ndr_next_hop(r, nd, now, dst, &cur) != 0 || !sk_ip6_addr_eq(&cur, src) ||
-        sk_ip6_addr_eq(&cur, dst) || sk_ip6_is_multicast(dst) ||
-        (!sk_ip6_is_link_local(target) && !sk_ip6_addr_eq(target, dst))) {
+    if (sk_ndr_next_hop(r, nd, now, dst, &cur) != 0 || !sk_ip6_eq(cur, *src) ||
+        sk_ip6_eq(cur, *dst) || sk_ip6_is_multicast(*dst) ||
+        (!sk_ip6_is_link_local(*target) && !sk_ip6_eq(*target, *dst))) {
         r->stats.drop_redirect_bad++;
         return;
     }
@@ -308,7 +308,7 @@ void sk_ndr_run_timers(sk_nd_router *r, sk_time now)
         in.kind = SK_I6_SEND_RS;
         in.flags = SK_I6F_SLLAO;
         in.dst = sk_ip6_all_routers();
-        in.mac = sk_ip6_multicast_mac(&in.dst);
+        in.mac = sk_ip6_mcast_mac(in.dst);
         if (!sk_i6q_push(&r->iq, &in))
             r->stats.drop_intent_full++;
         r->stats.rs_out++;

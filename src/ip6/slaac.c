@@ -47,11 +47,11 @@ static void push(sk_slaac *s, uint8_t kind, uint8_t flags, const sk_slaac_addr *
     in.flags = flags;
     in.code = a->dad_counter;
     in.value = 64;
-    in.target = kind == SK_I6_MLD_REPORT ? sk_ip6_solicited_node(&a->addr) : a->addr;
+    in.target = kind == SK_I6_MLD_REPORT ? sk_ip6_solicited_node(a->addr) : a->addr;
     if (kind == SK_I6_MLD_REPORT || dst != NULL) {
         /* reports go to ff02::16 (RFC 3810 §5.2.14) */
-        in.dst = dst != NULL ? *dst : sk_ip6_all_mldv2_routers();
-        in.mac = sk_ip6_multicast_mac(&in.dst);
+        in.dst = dst != NULL ? *dst : sk_ip6_mld2_routers();
+        in.mac = sk_ip6_mcast_mac(in.dst);
     }
     if (!sk_i6q_push(&s->iq, &in))
         s->stats.drop_intent_full++;
@@ -97,7 +97,7 @@ static sk_time rand_upto(sk_slaac *s, sk_time max) { return sk_rng_below(&s->rng
 
 static void send_dad_ns(sk_slaac *s, sk_slaac_addr *a, sk_time now)
 {
-    sk_ip6_addr dst = sk_ip6_solicited_node(&a->addr);
+    sk_ip6_addr dst = sk_ip6_solicited_node(a->addr);
     push(s, SK_I6_SEND_NS, SK_I6F_SRC_UNSPEC, a, &dst);
     a->dad_sent++;
     a->dad_at = sk_time_after(now, s->retrans);
@@ -194,7 +194,7 @@ void sk_slaac_destroy(sk_slaac *s)
 static sk_slaac_addr *find(const sk_slaac *s, const sk_ip6_addr *addr)
 {
     for (uint32_t i = 0; i < s->cfg.addrs; i++)
-        if (s->a[i].state != SK_SLAAC_FREE && sk_ip6_addr_eq(&s->a[i].addr, addr))
+        if (s->a[i].state != SK_SLAAC_FREE && sk_ip6_eq(s->a[i].addr, *addr))
             return &s->a[i];
     return NULL;
 }
@@ -243,7 +243,7 @@ void sk_slaac_input_ns(sk_slaac *s, sk_time now, const sk_ip6_addr *src, const s
     sk_slaac_addr *a = find(s, target);
     /* §5.4.3: only an NS from :: (another node's DAD) is a conflict; one
      * from a unicast source for a tentative address is ignored. */
-    if (a != NULL && tentative(a) && sk_ip6_is_unspecified(src))
+    if (a != NULL && tentative(a) && sk_ip6_is_unspecified(*src))
         duplicate(s, a, now);
 }
 
@@ -300,7 +300,7 @@ static void ra_prefix(sk_slaac *s, sk_time now, const sk_ra_prefix *pi)
 {
     if (!pi->autonomous)
         return; /* (a) */
-    if (sk_ip6_is_link_local(&pi->prefix)) {
+    if (sk_ip6_is_link_local(pi->prefix)) {
         s->stats.drop_prefix_ll++; /* (b) */
         return;
     }

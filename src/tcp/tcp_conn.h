@@ -39,6 +39,18 @@
 #define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
 #define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
 #define SK_ACK_OWED_MAX 32   /* distinct ACK points owed per connection (64 frames) */
+
+/* One owed ACK (tcp_ack.c): RCV.NXT when it became due, TS.Recent then (its
+ * TSecr, RFC 7323 §4.3), and for a duplicate ACK caused by an out-of-order
+ * segment (with SACK) that segment's left edge, whose range its first
+ * block reports (RFC 2018 §4). `dups` more ACKs share all of it. */
+typedef struct {
+    sk_seq ack;
+    sk_seq edge;
+    uint32_t ecr;
+    uint8_t dups;
+    bool has_edge;
+} sk_ack_owed;
 #define SK_IP4_TCP_HDRS 40   /* IPv4 + TCP headers without options */
 #define SK_IP6_TCP_HDRS 60   /* IPv6 + TCP headers without extension headers or options */
 
@@ -121,11 +133,9 @@ struct sk_tcb {
     sk_seq rcv_adv; /* right edge of the window we last advertised */
     sk_seq reass_fin; /* with SK_TF_OOO_FIN */
     uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
-    /* ACKs owed, oldest first (tcp_ack.c): a ring of the RCV.NXT values at
-     * which an ACK became due, each with its count of further ACKs at the
-     * same value (duplicate ACKs for out-of-order arrivals) */
-    sk_seq ack_owed[SK_ACK_OWED_MAX];
-    uint8_t ack_owed_dups[SK_ACK_OWED_MAX];
+    /* ACKs owed, oldest first (tcp_ack.c): a ring of the ACKs that became
+     * due, each as it would have been sent then */
+    sk_ack_owed ack_owed[SK_ACK_OWED_MAX];
     uint8_t ack_owed_head, n_ack_owed;
 
     /* Buffers (storage taken lazily from the environment's cache) */
@@ -375,8 +385,10 @@ void sk_sack_on_syn(const sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg);
 void sk_sack_on_data(sk_tcb *t, sk_seq seq, uint32_t len);
 /* An out-of-order segment starting at seq was queued (or was already held). */
 void sk_sack_on_ooo(sk_tcb *t, sk_seq seq);
-/* The SACK blocks of our next ACK, at most `max` (RFC 2018 §3-4). Pure. */
-void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max);
+/* The SACK blocks of our next ACK, at most `max` (RFC 2018 §3-4); with
+ * `first`, the range holding that sequence number goes first (after a
+ * DSACK block). Pure. */
+void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_seq *first);
 /* The blocks in `o` were sent. */
 void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o);
 /* An acceptable ACK arrived: record its valid blocks (before snd_una moves). */
@@ -430,9 +442,14 @@ uint32_t sk_reass_advance(sk_tcb *t);
  * per two full-sized segments and one duplicate ACK per out-of-order one.
  * Stops the delayed-ACK timer: this ACK covers every byte received. */
 void sk_ack_owe(sk_tcp_env *e, sk_tcb *t);
-/* The oldest owed ACK's value and whether it is the last one owed; false
- * when none is owed. */
-bool sk_ack_peek(const sk_tcb *t, sk_seq *ack, bool *last);
+/* A duplicate ACK is due for the out-of-order segment at seq (queued). */
+void sk_ack_owe_ooo(sk_tcp_env *e, sk_tcb *t, sk_seq seq);
+/* The oldest owed ACK and whether it is the last one owed; false when none
+ * is owed. */
+bool sk_ack_peek(const sk_tcb *t, sk_ack_owed *rec, bool *last);
+/* Last.ACK.sent as RFC 7323 §4.3 means it: the newest ACK we decided to
+ * send (the newest owed one), else the last one sent. */
+sk_seq sk_ack_point(const sk_tcb *t);
 /* Remove the oldest owed ACK. */
 void sk_ack_pop(sk_tcb *t);
 /* In-order text arrived (rcv_unacked counts it): owe an ACK for a pair of

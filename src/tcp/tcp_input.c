@@ -649,8 +649,9 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
         sk_sack_on_ooo(t, seq);
         e->ctx->stats.ooo_segments++;
         /* one duplicate ACK per out-of-order segment (RFC 5681 §4.2), even
-         * when several arrive before the next output call */
-        sk_ack_owe(e, t);
+         * when several arrive before the next output call, its first SACK
+         * block this segment's (RFC 2018 §4) */
+        sk_ack_owe_ooo(e, t, seq);
     } else {
         drop(e, t, SK_DROP_TCP_REASS_FULL, now);
         sk_ack_owe(e, t);

@@ -10,9 +10,12 @@
 
 /* ---- one segment budget ---- */
 
-/* The options every non-SYN segment of t carries now. Pure: building them
- * changes nothing, so output may size a segment before it decides to send. */
-static void seg_options(const sk_tcb *t, sk_time now, sk_tcp_opts *o)
+/* The options of a non-SYN segment of t: those of an owed ACK `rec`
+ * (its TSecr and first SACK block as of when it became due, tcp_ack.c),
+ * or with rec NULL those of any segment now. Pure: building them changes
+ * nothing, so output may size a segment before it decides to send. */
+static void seg_options_of(const sk_tcb *t, sk_time now, const sk_ack_owed *rec,
+                           sk_tcp_opts *o)
 {
     memset(o, 0, sizeof *o);
     if (t->flags & SK_TF_TS_OK) {
@@ -20,15 +23,21 @@ static void seg_options(const sk_tcb *t, sk_time now, sk_tcp_opts *o)
          * is TS.Recent (§4.3) */
         o->has_ts = true;
         o->ts_val = sk_ts_now(t, now);
-        o->ts_ecr = t->ts_recent;
+        o->ts_ecr = rec != NULL ? rec->ecr : t->ts_recent;
     }
     /* RFC 2018 §3: 40 bytes of option space hold 4 blocks, 3 beside the
      * 12 bytes of timestamps */
-    sk_sack_fill(t, o, o->has_ts ? 3 : SK_TCP_MAX_SACK);
+    sk_sack_fill(t, o, o->has_ts ? 3 : SK_TCP_MAX_SACK,
+                 rec != NULL && rec->has_edge ? &rec->edge : NULL);
     /* a tiny MTU (68 leaves an MSS of 28): fewer blocks, the oldest go
      * first, so that a segment still fits and carries a byte */
     while (o->n_sack > 0 && sk_tcp_opts_len(o) >= t->snd_mss)
         o->n_sack--;
+}
+
+static void seg_options(const sk_tcb *t, sk_time now, sk_tcp_opts *o)
+{
+    seg_options_of(t, now, NULL, o);
 }
 
 /* Payload bytes one segment may carry: the effective send MSS less this
@@ -258,22 +267,23 @@ static bool output_pure_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now, s
  * the ordinary path (ACK now) so that it can ride on data. */
 static bool output_owed_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now, sk_seg_out *out)
 {
-    sk_seq ack;
+    sk_ack_owed rec;
     bool last;
-    if (!sk_ack_peek(t, &ack, &last))
+    if (!sk_ack_peek(t, &rec, &last))
         return false;
     sk_ack_pop(t);
-    if (last && sk_seq_eq(ack, t->rcv_nxt)) {
+    if (last && sk_seq_eq(rec.ack, t->rcv_nxt)) {
         t->flags |= SK_TF_ACK_NOW;
         return false;
     }
     seg_init(t, out, seq, 0);
-    fill_owed_ack(e, t, &out->hdr, ack);
+    fill_owed_ack(e, t, &out->hdr, rec.ack);
     /* timestamps and SACK blocks as on every segment (RFC 7323 §3.2,
-     * RFC 2018 §4); Last.ACK.sent is the ACK this segment carries */
-    seg_options(t, now, &out->hdr.opts);
+     * RFC 2018 §4), as of when the ACK became due; Last.ACK.sent is the
+     * ACK this segment carries */
+    seg_options_of(t, now, &rec, &out->hdr.opts);
     sk_sack_sent(e, t, &out->hdr.opts);
-    t->last_ack_sent = ack;
+    t->last_ack_sent = rec.ack;
     return true;
 }
 

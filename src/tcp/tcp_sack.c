@@ -79,9 +79,11 @@ static void add_block(sk_tcp_opts *o, sk_seq left, sk_seq right)
 }
 
 /* RFC 2018 §3: at most 4 blocks, 3 beside timestamps (`max`); the DSACK
- * block first (RFC 2883 §4), then the ranges named by the recent edges,
- * then any other held ranges in sequence order, each reported once. */
-void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max)
+ * block first (RFC 2883 §4), then the range holding `first` (an owed
+ * duplicate ACK's own segment, RFC 2018 §4), then the ranges named by the
+ * recent edges, then any other held ranges in sequence order, each
+ * reported once. */
+void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_seq *first_seq)
 {
     o->n_sack = 0;
     if (!(t->flags & SK_TF_SACK_OK))
@@ -89,6 +91,9 @@ void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max)
     if ((t->flags & SK_TF_DSACK) && o->n_sack < max)
         add_block(o, t->dsack.start, t->dsack.end);
     uint8_t first = o->n_sack; /* the DSACK block may repeat a range */
+    const sk_range *own = first_seq != NULL ? sk_rset_find(&t->reass, *first_seq) : NULL;
+    if (own != NULL && o->n_sack < max)
+        add_block(o, own->start, own->end);
     for (uint8_t i = 0; i < t->n_sack_recent && o->n_sack < max; i++) {
         const sk_range *r = sk_rset_find(&t->reass, t->sack_recent[i]);
         if (r != NULL && !already_listed(o, first, r))

@@ -94,7 +94,7 @@ static void test_resolve_then_solicited_na(void)
     SK_CHECK_EQ(in.kind, SK_I6_SEND_NS);
     SK_CHECK_EQ(in.flags, SK_I6F_SLLAO);
     SK_CHECK(t6_addr_is(&in.target, &ip));
-    sk_ip6_addr sn = sk_ip6_solicited_node(&ip);
+    sk_ip6_addr sn = sk_ip6_solicited_node(ip);
     SK_CHECK(t6_addr_is(&in.dst, &sn));
     SK_CHECK_EQ(sn.b[0], 0xff);
     SK_CHECK_EQ(sn.b[11], 0x01);

@@ -70,12 +70,12 @@ static sk_ip6_addr link_local(const sk_slaac *s, uint8_t counter)
  * then NS from :: to that group, no SLLAO. */
 static void expect_dad_start(sk_slaac *s, const sk_ip6_addr *addr)
 {
-    sk_ip6_addr sn = sk_ip6_solicited_node(addr);
+    sk_ip6_addr sn = sk_ip6_solicited_node(*addr);
     sk_ip6_intent in = next(s);
     SK_CHECK_EQ(in.kind, SK_I6_MLD_REPORT);
     SK_CHECK_EQ(in.flags, 0);
     SK_CHECK(t6_addr_is(&in.target, &sn));
-    sk_ip6_addr mld = sk_ip6_all_mldv2_routers();
+    sk_ip6_addr mld = sk_ip6_mld2_routers();
     SK_CHECK(t6_addr_is(&in.dst, &mld));
     const uint8_t mld_mac[6] = {0x33, 0x33, 0, 0, 0, 0x16};
     SK_CHECK_MEM(in.mac.b, mld_mac, 6);
