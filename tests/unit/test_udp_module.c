@@ -252,20 +252,14 @@ static void test_golden_checksums(void)
     SK_CHECK(sk_ipaddr_eq(&m.from.addr, &want));
     want = v6(3);
     SK_CHECK(sk_ipaddr_eq(&m.to.addr, &want));
-    /* our checksum function gives Linux's values */
-    sk_ipaddr s4 = v4(192, 0, 2, 1), d4 = v4(192, 0, 2, 2), s6 = v6(1), d6 = v6(3);
-    uint8_t c[15];
-    memcpy(c, gold4, 15);
-    sk_store_be16(c + 6, 0);
-    SK_CHECK_EQ(sk_udp_checksum(&s4, &d4, c, 15), 0x4c58);
     /* the offloaded datagram quoted by Linux's port unreachable (partial
      * checksum) is dropped */
-    SK_CHECK_EQ_I(input(s4, d4, port_unreach + 62, 15), SK_UDP_DELIVERED);
+    SK_CHECK_EQ_I(input(v4(192, 0, 2, 1), v4(192, 0, 2, 2), port_unreach + 62, 15),
+                  SK_UDP_DELIVERED);
     SK_CHECK_EQ(drops(SK_DROP_UDP_CHECKSUM), 1);
     SK_CHECK_EQ(k->rxq.n, 0);
-    memcpy(c, gold6, 15);
-    sk_store_be16(c + 6, 0);
-    SK_CHECK_EQ(sk_udp_checksum(&s6, &d6, c, 15), 0x74e6);
+    /* the frame checksum we send is the interface's (test_udp_api checks it
+     * against the reference loop; test_wire_udp against Linux's goldens) */
     teardown();
 }
 
