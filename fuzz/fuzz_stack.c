@@ -4,17 +4,21 @@
  * fixed up, so the fuzzer reaches the state machine instead of stopping at
  * the checksum), a segment built around the connection's sequence edges
  * with SACK-permitted, SACK blocks and timestamps from the record's bytes
- * (kinds 0x98-0x9f, fuzz_segbuild.h), a time step, or an application call. After every step the
+ * (kinds 0x98-0x9f, fuzz_segbuild.h), a UDP datagram (kinds 0x90-0x97, to
+ * the UDP socket bound to port 53 or the one connected from 40001 to
+ * 10.0.0.1:5353; the checksum fixed unless bit 2 of the kind is set), a
+ * time step, an application call on TCP (0xd0-0xe7) or UDP (0xe8-0xff). After every step the
  * stack's output is drained, poll_at must not be in the past, and every
  * live TCB (accepted, unaccepted, closed by the application and finishing
  * in the background, listeners) and the tables that index them are checked
  * by fuzz_tcb_check.h; the active connection's public info must agree with
- * its TCB. */
+ * its TCB. The UDP table is checked by fuzz_udp_check.h. */
 #include "base/bytes.h"
 #include "base/checksum.h"
 #include "fuzz_common.h"
 #include "fuzz_segbuild.h"
 #include "fuzz_tcb_check.h"
+#include "fuzz_udp_check.h"
 #include "synack/synack.h"
 #include "wire/ipv4.h"
 #include "wire/tcp_hdr.h"
@@ -67,6 +71,75 @@ static size_t fix_frame(const uint8_t *p, size_t n, uint8_t *buf, size_t cap, bo
     return total;
 }
 
+/* A UDP datagram from 10.0.0.1: the fuzzer's bytes after a header whose
+ * ports point at our sockets (bit 0 of the first byte: the connected one,
+ * from its remote port; else port 53 from the fuzzed source port) and
+ * whose length field is right unless bit 1 says to keep the fuzzed one;
+ * the checksum is fixed unless `raw_sum`. */
+static size_t udp_frame(const uint8_t *p, size_t n, uint8_t *buf, size_t cap, bool raw_sum)
+{
+    if (n < 8 || n + 20 > cap)
+        return 0;
+    sk_ip4_repr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.total_len = (uint16_t)(20 + n);
+    ip.ttl = 64;
+    ip.proto = SK_IPPROTO_UDP;
+    ip.src = sk_ip4_make(10, 0, 0, 1);
+    ip.dst = sk_ip4_make(10, 0, 0, 2);
+    sk_ip4_emit(&ip, buf, cap);
+    uint8_t *u = buf + 20;
+    memcpy(u, p, n);
+    bool connected = p[0] & 1, keep_len = p[0] & 2;
+    if (connected)
+        sk_store_be16(u, 5353);
+    sk_store_be16(u + 2, connected ? 40001 : 53);
+    if (!keep_len)
+        sk_store_be16(u + 4, (uint16_t)n);
+    if (!raw_sum) {
+        sk_store_be16(u + 6, 0);
+        uint32_t sum = sk_csum_pseudo4(ip.src.b, ip.dst.b, SK_IPPROTO_UDP, (uint16_t)n);
+        uint16_t c = sk_csum_fold(sk_csum_partial(u, n, sum));
+        sk_store_be16(u + 6, c == 0 ? 0xffff : c);
+    }
+    return 20 + n;
+}
+
+/* UDP calls: ops pick send, sendto, recv, close-and-reopen of the bound
+ * socket, connect or disconnect of it. */
+static void udp_call(sk_stack *s, uint64_t now, uint8_t op, sk_sock *bound, sk_sock conn)
+{
+    uint8_t buf[800];
+    memset(buf, op, sizeof buf);
+    sk_endpoint peer = {sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 1)), (uint16_t)(5300 + op)};
+    sk_endpoint none;
+    memset(&none, 0, sizeof none);
+    switch (op % 6) {
+    case 0:
+        sk_udp_send(s, now, conn, buf, (size_t)(op * 3u));
+        break;
+    case 1:
+        sk_udp_sendto(s, now, *bound, buf, (size_t)op, &peer);
+        break;
+    case 2:
+        sk_udp_recv(s, now, (op & 0x40) ? conn : *bound, buf, (size_t)(op & 0x1f));
+        break;
+    case 3:
+        sk_udp_close(s, *bound);
+        if (sk_udp_open(s, bound) == 0) {
+            sk_endpoint l = {none.addr, 53};
+            sk_udp_bind(s, *bound, &l);
+        }
+        break;
+    case 4:
+        sk_udp_connect(s, *bound, &peer);
+        break;
+    default:
+        sk_udp_connect(s, *bound, &none);
+        break;
+    }
+}
+
 static void app_call(sk_stack *s, uint64_t now, uint8_t op, sk_sock *c, sk_sock l)
 {
     uint8_t buf[800]; /* op * 3 <= 765 */
@@ -104,7 +177,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_config(&cfg, sk_ip4_make(10, 0, 0, 2));
     sk_sock l, c;
     sk_listen_opts lo = {2, 0, true, 8000};
+    cfg.udp_max_sockets = 3;
+    cfg.udp_rcvq_datagrams = 4;
+    cfg.udp_rcvq_bytes = 2000;
+    cfg.udp_sndq_datagrams = 3;
     sk_stack *s = fz_start(&cfg, &lo, sk_ip4_make(10, 0, 0, 1), &l, &c);
+    sk_sock ub, uc;
+    sk_endpoint l53 = {{0}, 53}, l40001 = {{0}, 40001};
+    sk_endpoint r5353 = {sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 1)), 5353};
+    CHECK(sk_udp_open(s, &ub) == 0 && sk_udp_bind(s, ub, &l53) == 0);
+    CHECK(sk_udp_open(s, &uc) == 0 && sk_udp_bind(s, uc, &l40001) == 0);
+    CHECK(sk_udp_connect(s, uc, &r5353) == 0);
     uint64_t now = 0;
     uint8_t frame[1600];
     size_t i = 0;
@@ -112,7 +195,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t kind = data[i], len = data[i + 1];
         i += 2;
         size_t n = len < size - i ? len : size - i;
-        if (kind >= 0x98 && kind < 0xa0) {
+        if (kind >= 0x90 && kind < 0x98) {
+            size_t m = udp_frame(data + i, n, frame, sizeof frame, kind & 4);
+            if (m > 0)
+                sk_stack_input(s, now, frame, m);
+            i += n;
+        } else if (kind >= 0x98 && kind < 0xa0) {
             /* odd kinds: to the listener's port (its child), even: the connection */
             uint8_t seg[SK_TCP_MAX_HDR_LEN + 255];
             size_t m = fz_build_segment(sk_stack_tcb(s, c), now, data + i, n,
@@ -130,12 +218,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             i += n;
         } else if (kind < 0xd0) {
             now += (uint64_t)len * 10000u; /* up to 2.55 s per step */
-        } else {
+        } else if (kind < 0xe8) {
             app_call(s, now, len, &c, l);
+        } else {
+            udp_call(s, now, len, &ub, uc);
         }
         uint64_t at = fz_drain(s, now);
         fz_check_stack(s, now);
         check_conn(s, c);
+        fz_check_udp(s);
         if (kind >= 0xa0 && kind < 0xd0 && at != SK_NEVER && at > now && at - now < 5000000)
             now = at; /* let timers fire (at the next step's drain) */
     }

@@ -179,3 +179,29 @@ write(d, "built_sack_ts",
       + built(0x10, 0x03, 0, 0, TSB | (1 << 2), 0xff, 0, bytes([1, 0, 0]) + bytes([0, 0, 8]))  # DSACK
       + bytes([0xc0, 150])                                                # the RTO fires
       + built(0x10, 0x23, 0, 0, TSB, 0xff, 0, bytes([2, 0, 200])))        # late ACK of SND.MAX
+
+# UDP (kinds 0x90-0x97: a datagram whose ports the target points at the
+# socket bound to 53, or with bit 0 of the first byte at the one connected
+# from 40001 to 10.0.0.1:5353; bit 2 of the kind keeps the fuzzed checksum;
+# 0xe8.. UDP calls: op % 6 == 0 send, 1 sendto, 2 recv, 3 close and reopen,
+# 4 connect, 5 disconnect). Datagrams to both, a bad checksum, the queue of
+# 4 overflowed, reads, sends both ways, then the ICMP port unreachable
+# about the connected socket's datagram (its pending error), and a rebind.
+def udp_rec(first, data, kind=0x90, check=0):
+    body = bytes([first, 0, 0, 0, 0, 0, check >> 8, check & 0xff]) + data
+    return bytes([kind, len(body)]) + body
+
+def udp_call(op):
+    return bytes([0xe8, op])
+
+udp_sent = struct.pack("!HHHH", 40001, 5353, 8 + 3, 0) + bytes([6, 6, 6])
+quote = ip4(B, A, 17, udp_sent)
+unreach = struct.pack("!BBHI", 3, 3, 0, 0) + quote
+unreach = unreach[:2] + struct.pack("!H", csum(unreach)) + unreach[4:]
+write(d, "udp",
+      udp_rec(0, b"to 53") + udp_rec(1, b"to the connected one") +
+      udp_rec(0, b"bad sum", kind=0x94, check=0x1234) +
+      b"".join(udp_rec(0, bytes([i]) * 100) for i in range(5)) +
+      udp_call(2) + udp_call(2 | 0x40) + udp_call(1) + udp_call(6) + bytes([0xa0, 1]) +
+      bytes([0x00, len(ip4(A, B, 1, unreach))]) + ip4(A, B, 1, unreach) +
+      udp_call(6) + udp_call(6) + udp_call(3) + udp_call(4) + udp_call(5))

@@ -3,11 +3,15 @@
  * the end of standard input half-closes the connection (FIN). Exit status 0
  * only when the connection ended cleanly: everything read from stdin was
  * sent and acknowledged, our FIN was acknowledged, the peer's FIN arrived
- * and everything before it was written to stdout. */
+ * and everything before it was written to stdout.
+ *
+ * With --udp: one UDP socket connected to HOST PORT, a datagram per line of
+ * standard input, the replies to standard output (tool_udp.c). */
 #include "posix/posix_sock.h"
 #include "synack/error.h"
 #include "tool.h"
 #include "tool_net.h"
+#include "tool_udp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +24,13 @@
 
 static const char usage_text[] =
     "usage: synack connect (--tap NAME | --tun NAME) --addr A.B.C.D/NN [options] HOST PORT\n"
-    "  --timeout SECS            give up connecting after SECS seconds (default 10)\n";
+    "  --timeout SECS            give up connecting after SECS seconds (default 10)\n"
+    "  --udp                     UDP instead of TCP: each line of standard input is one\n"
+    "                            datagram, each reply is written to standard output\n"
+    "  --wait SECS               --udp: after end of input, wait up to SECS without a\n"
+    "                            datagram for the replies still missing (default 2)\n"
+    "  --window N                --udp: at most N datagrams unanswered at once (a reply\n"
+    "                            missing for --wait SECS counts as lost); default 0: no limit\n";
 
 typedef struct {
     tool_net net;
@@ -30,6 +40,8 @@ typedef struct {
     sk_endpoint remote;
     char remote_str[64];
     uint64_t timeout_us;
+    bool udp;
+    uint64_t wait_us, window;
     int stdin_flags;
     bool stdin_eof, shut, peer_eof;
     size_t in_len, in_off;
@@ -63,16 +75,26 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
     const char *pos[2];
     int npos = 0;
     cl->timeout_us = 10000000u;
+    cl->wait_us = 2000000u;
     int i = 0, t;
     while ((t = tool_net_next_arg(CMD, usage_text, o, argc, argv, &i)) == TOOL_ARG_OWN) {
-        if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+        bool timeout = !strcmp(argv[i], "--timeout"), wait = !strcmp(argv[i], "--wait");
+        if ((timeout || wait) && i + 1 < argc) {
             char *end;
             double s = strtod(argv[++i], &end);
             if (*end != '\0' || !(s > 0 && s < 86400)) {
-                tool_error(CMD, "bad --timeout '%s' (seconds, > 0)", argv[i]);
+                tool_error(CMD, "bad %s '%s' (seconds, > 0)", timeout ? "--timeout" : "--wait",
+                           argv[i]);
                 return 2;
             }
-            cl->timeout_us = (uint64_t)(s * 1e6);
+            *(timeout ? &cl->timeout_us : &cl->wait_us) = (uint64_t)(s * 1e6);
+        } else if (!strcmp(argv[i], "--udp")) {
+            cl->udp = true;
+        } else if (!strcmp(argv[i], "--window") && i + 1 < argc) {
+            if (tool_parse_u64(argv[++i], 0, 1u << 20, &cl->window) != 0) {
+                tool_error(CMD, "bad --window '%s' (datagrams, 0..1048576)", argv[i]);
+                return 2;
+            }
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             tool_error(CMD, "unknown option '%s' (try --help)", argv[i]);
             return 2;
@@ -243,7 +265,10 @@ int cmd_connect(int argc, char **argv)
         return 1;
     cl.stack = cl.net.stack;
     cl.loop = cl.net.loop;
-    r = run(&cl);
+    if (cl.udp)
+        r = tool_udp_client(CMD, cl.loop, &cl.remote, cl.remote_str, cl.wait_us, cl.window);
+    else
+        r = run(&cl);
     tool_net_stop(&cl.net);
     return r;
 }

@@ -1,9 +1,11 @@
-/* synack serve: echo, discard, HTTP/1.1 and iperf 2 servers on a TAP/TUN
- * device, all in one single-threaded event loop on the non-blocking API. */
+/* synack serve: echo, discard, HTTP/1.1 and iperf 2 servers and a UDP
+ * echo on a TAP/TUN device, all in one single-threaded event loop on the
+ * non-blocking API. */
 #include "synack/error.h"
 #include "tool.h"
 #include "tool_http.h"
 #include "tool_net.h"
+#include "tool_udp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +56,7 @@ typedef struct {
     conn **conns;          /* indexed by handle slot */
     uint32_t max_conns, nconns;
     sk_time_us idle_us, next_sweep; /* http idle timeout */
+    tool_udp_echo uecho;   /* --udp-echo */
     FILE *log;
 } server;
 
@@ -65,6 +68,7 @@ static const char usage_text[] =
     "  --http PORT [--root DIR]  HTTP/1.1: GET/HEAD files under DIR, or generated pages\n"
     "                            (/ and /bytes/N) when no DIR is given\n"
     "  --iperf PORT              iperf 2 TCP server: run `iperf -c ADDR -p PORT` against it\n"
+    "  --udp-echo PORT           UDP: send every datagram back to its source\n"
     "  --idle SECS               close an HTTP connection after SECS without progress\n"
     "                            (default 60): 408 to a partial request, reset for a\n"
     "                            client that stopped reading\n"
@@ -411,6 +415,10 @@ static void dispatch(server *sv)
 {
     sk_event ev;
     while (sk_stack_next_event(sv->stack, &ev)) {
+        if (tool_udp_echo_owns(&sv->uecho, ev.sock)) {
+            tool_udp_echo_pump(&sv->uecho, sv->stack, sv->loop->now);
+            continue;
+        }
         bool listener = false;
         for (int k = 0; k < SVC__COUNT; k++) {
             if (sv->on[k] && same_sock(ev.sock, sv->listener[k])) {
@@ -481,6 +489,12 @@ static int start_listeners(server *sv)
             return -1;
         }
     }
+    int r = sv->uecho.on ? tool_udp_echo_open(&sv->uecho, sv->stack) : 0;
+    if (r != 0) {
+        tool_error(CMD, "cannot bind UDP port %u for udp-echo: %s", sv->uecho.port,
+                   sk_strerror(r));
+        return -1;
+    }
     const tool_net_opts *o = sv->net.opts;
     char ip[SK_IP6_STR_LEN];
     fprintf(sv->log, "synack serve: listening on %s %s, synack at",
@@ -493,6 +507,8 @@ static int start_listeners(server *sv)
     for (int k = 0; k < SVC__COUNT; k++)
         if (sv->on[k])
             fprintf(sv->log, " %s on %u", svc_opt[k] + 2, sv->port[k]);
+    if (sv->uecho.on)
+        fprintf(sv->log, " udp-echo on %u", sv->uecho.port);
     fprintf(sv->log, "\n");
     fflush(sv->log);
     return 0;
@@ -502,6 +518,8 @@ static int start_listeners(server *sv)
  * for the peers' FINs, reset what is left. */
 static int drain(server *sv)
 {
+    if (sv->uecho.on)
+        sk_udp_close(sv->stack, sv->uecho.sock);
     for (int k = 0; k < SVC__COUNT; k++)
         if (sv->on[k])
             sk_tcp_close(sv->stack, sv->loop->now, sv->listener[k]);
@@ -549,6 +567,21 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
             sv->idle_us = (sk_time_us)secs * 1000000u;
             continue;
         }
+        if (!strcmp(argv[i], "--udp-echo")) {
+            uint64_t p;
+            if (i + 1 >= argc || tool_parse_u64(argv[i + 1], 1, 65535, &p) != 0) {
+                tool_error(CMD, "--udp-echo needs a port number 1..65535 (try --help)");
+                return 2;
+            }
+            if (sv->uecho.on) {
+                tool_error(CMD, "--udp-echo given twice (one port per service)");
+                return 2;
+            }
+            sv->uecho.on = true;
+            sv->uecho.port = (uint16_t)p;
+            i++;
+            continue;
+        }
         int k = 0;
         while (k < SVC__COUNT && strcmp(argv[i], svc_opt[k]) != 0)
             k++;
@@ -577,11 +610,12 @@ static int check_args(server *sv, const tool_net_opts *o)
 {
     if (tool_net_check(CMD, o) != 0)
         return 2;
-    bool any = false;
+    bool any = sv->uecho.on;
     for (int k = 0; k < SVC__COUNT; k++)
         any = any || sv->on[k];
     if (!any) {
-        tool_error(CMD, "no service: give at least one of --echo, --discard, --http, --iperf");
+        tool_error(CMD, "no service: give at least one of --echo, --discard, --http, --iperf, "
+                        "--udp-echo");
         return 2;
     }
     struct stat st;

@@ -428,6 +428,11 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->established, (unsigned long long)s->resets_in,
             (unsigned long long)s->resets_out, (unsigned long long)s->challenge_acks,
             (unsigned long long)s->conn_timeouts);
+    fprintf(f, "stats: udp datagrams in %llu out %llu, no port %llu, receive queue full %llu, "
+            "bad checksum %llu, bad length %llu\n", (unsigned long long)s->udp_in,
+            (unsigned long long)s->udp_out, (unsigned long long)s->udp_no_port,
+            (unsigned long long)s->udp_rcvq_full, (unsigned long long)s->udp_bad_checksum,
+            (unsigned long long)s->udp_bad_length);
     fprintf(f, "stats: drops %llu\n", (unsigned long long)s->drops);
     for (int r = 1; r < SK_DROP__COUNT; r++)
         if (s->drop[r] != 0)

@@ -242,6 +242,14 @@ typedef struct {
     uint32_t icmp_error_burst; /* token bucket depth, default 10 */
     bool icmp_echo_broadcast;  /* answer echo requests sent to a broadcast address, default off */
 
+    /* UDP (include/synack/udp.h). Queue memory is taken per socket when the
+     * first datagram is queued and given back when the queue empties. */
+    uint32_t udp_max_sockets;    /* UDP socket table size, default 64; 0: no UDP sockets */
+    uint32_t udp_rcvq_datagrams; /* datagrams queued for the application per socket, default 64 */
+    uint32_t udp_rcvq_bytes;     /* their payload bytes per socket, default 256 KiB */
+    uint32_t udp_sndq_datagrams; /* datagrams waiting to be sent per socket, default 64 */
+    uint32_t udp_sndq_bytes;     /* their payload bytes per socket, default 256 KiB */
+
     sk_trace_fn trace;       /* optional */
     void *trace_ctx;
 } sk_stack_config;
@@ -348,7 +356,7 @@ enum {
     SK_EV_CLOSED = 0x40,    /* fully closed (both FINs acknowledged or reset) */
 };
 
-/* Current readiness of a socket (0 for a stale handle). */
+/* Current readiness of a socket, TCP or UDP (0 for a stale handle). */
 uint32_t sk_sock_events(const sk_stack *s, sk_sock sock);
 
 typedef struct {
@@ -356,7 +364,8 @@ typedef struct {
     uint32_t events; /* SK_EV_* that became true since the socket was last reported */
 } sk_event;
 
-/* Pop the next socket whose readiness changed; false when none. */
+/* Pop the next socket, TCP or UDP (sk_sock_is_udp), whose readiness
+ * changed; false when none. */
 bool sk_stack_next_event(sk_stack *s, sk_event *ev);
 
 typedef struct {
@@ -431,6 +440,12 @@ typedef struct {
     uint64_t rack_marks;              /* ranges RACK judged lost by time (RFC 8985 §6) */
     uint64_t tlp_probes;              /* tail loss probes sent (RFC 8985 §7) */
     uint64_t tlp_losses;              /* probes that repaired a loss (§7.4) */
+    /* UDP (RFC 768; the names of Linux's Udp: counters in brackets) */
+    uint64_t udp_in, udp_out;         /* datagrams delivered to a socket / sent [InDatagrams, OutDatagrams] */
+    uint64_t udp_no_port;             /* datagrams for no socket [NoPorts] */
+    uint64_t udp_rcvq_full;           /* dropped: receive queue full or no memory [RcvbufErrors] */
+    uint64_t udp_bad_checksum;        /* [InCsumErrors] */
+    uint64_t udp_bad_length;          /* shorter than 8, or a length field past the IP payload */
     uint64_t drops;                   /* total of drop[] */
     uint64_t drop[SK_DROP__COUNT];
     /* retransmits, by cause (index SK_REXMIT_NONE stays 0) */

@@ -113,7 +113,12 @@
     X(UDP_TRUNCATED,      "UDP datagram shorter than 8 bytes")                     \
     X(UDP_LENGTH,         "UDP length below 8 or past the IP payload")             \
     X(UDP_CHECKSUM,       "UDP checksum wrong")                                    \
-    X(UDP_ZERO_CHECKSUM6, "UDP over IPv6 with a zero checksum (RFC 8200 §8.1)")
+    X(UDP_ZERO_CHECKSUM6, "UDP over IPv6 with a zero checksum (RFC 8200 §8.1)") \
+    X(UDP_BAD_PORT,       "UDP destination port is zero")                          \
+    X(UDP_NO_SOCKET,      "UDP datagram for no socket (port unreachable sent unless broadcast)") \
+    X(UDP_QUEUE_FULL,     "UDP datagram dropped: the socket's receive queue is full") \
+    X(UDP_NO_MEMORY,      "UDP datagram dropped: no memory for the socket's receive queue") \
+    X(UDP_ICMP_SOFT,      "ICMP soft error about a UDP datagram: not reported (as Linux without IP_RECVERR)")
 
 enum sk_drop_reason {
 #define SK_DROP_ENUM_(name, msg) SK_DROP_##name,

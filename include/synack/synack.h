@@ -8,5 +8,6 @@
 #include "synack/icmp.h"
 #include "synack/stack.h"
 #include "synack/stats.h"
+#include "synack/udp.h"
 
 #endif

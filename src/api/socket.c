@@ -388,6 +388,10 @@ int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value
 
 uint32_t sk_sock_events(const sk_stack *s, sk_sock sock)
 {
+    if (s != NULL && sk_sock_is_udp(sock)) {
+        const sk_udp_sock *k = sk_udp_sock_of(&s->udp, sock);
+        return k == NULL ? 0 : sk_udp_readiness(&s->udp, k);
+    }
     const sk_tcb *t = s != NULL ? sk_stack_tcb(s, sock) : NULL;
     return t == NULL ? 0 : sk_tcb_readiness(&s->env, t);
 }
@@ -399,7 +403,7 @@ bool sk_stack_next_event(sk_stack *s, sk_event *ev)
     sk_tcp_env *e = &s->env;
     uint32_t idx = sk_ilist_pop(e, &e->ev_list, offsetof(sk_tcb, ev_link));
     if (idx == SK_TCB_NONE)
-        return false;
+        return sk_udp_next_event(&s->udp, ev); /* UDP sockets after TCP's */
     sk_tcb *t = &e->tcbs[idx];
     ev->sock = sk_tcb_handle(e, t);
     ev->events = t->ev_pending;

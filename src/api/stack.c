@@ -49,6 +49,11 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->icmp_error_rate = 100;
     cfg->icmp_error_burst = 10;
     cfg->icmp_echo_broadcast = false;
+    cfg->udp_max_sockets = 64;
+    cfg->udp_rcvq_datagrams = 64;
+    cfg->udp_rcvq_bytes = 256 * 1024;
+    cfg->udp_sndq_datagrams = 64;
+    cfg->udp_sndq_bytes = 256 * 1024;
 }
 
 static int check_link(const sk_stack_config *cfg)
@@ -141,6 +146,11 @@ static int check_config(const sk_stack_config *cfg)
         return SK_EINVAL;
     if (cfg->ip_reass_max > 0 && cfg->ip_reass_timeout_us == 0)
         return SK_EINVAL;
+    if (cfg->udp_max_sockets > (1u << 20) ||
+        (cfg->udp_max_sockets > 0 &&
+         (cfg->udp_rcvq_datagrams == 0 || cfg->udp_rcvq_bytes == 0 ||
+          cfg->udp_sndq_datagrams == 0 || cfg->udp_sndq_bytes == 0)))
+        return SK_EINVAL;
     if (check_addrs(cfg) != 0)
         return SK_EINVAL;
     if (cfg->congestion_control != NULL && sk_cc_find(cfg->congestion_control) == NULL)
@@ -172,11 +182,18 @@ int sk_stack_create(const sk_stack_config *user_cfg, sk_stack **out)
         return err;
     }
     err = sk_iface_init(&s->ifc, &s->ctx, &s->env);
+    if (err == 0) {
+        err = sk_udp_init(&s->udp, &s->ctx);
+        if (err != 0)
+            sk_iface_free(&s->ifc);
+    }
     if (err != 0) {
+        sk_udp_free(&s->udp);
         sk_tcp_env_free(&s->env);
         cfg->alloc.release(cfg->alloc.ctx, s, sizeof *s);
         return err;
     }
+    s->ifc.udp = &s->udp;
     *out = s;
     return 0;
 }
@@ -186,6 +203,7 @@ void sk_stack_destroy(sk_stack *s)
     if (s == NULL)
         return;
     sk_allocator a = s->ctx.cfg.alloc;
+    sk_udp_free(&s->udp);
     sk_iface_free(&s->ifc);
     sk_tcp_env_free(&s->env);
     a.release(a.ctx, s, sizeof *s);
@@ -284,6 +302,48 @@ static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, siz
     return n;
 }
 
+/* One queued UDP datagram: the UDP header and payload at the transport
+ * offset of its family; the interface fills the checksum over the
+ * pseudo-header (RFC 768, always generated: RFC 1122 §4.1.3.4; a computed
+ * zero goes out as 0xffff) and writes the IP header (DF: we never
+ * fragment, RFC 8085 §3.2). Returns the frame length (an ARP request when
+ * the datagram was held) or 0. */
+static size_t output_udp(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
+{
+    sk_udp_out o;
+    if (!sk_udp_next_out(&s->udp, &o))
+        return 0;
+    uint8_t fam = o.rec->peer.addr.family;
+    size_t off = sk_iface_l4_offset(&s->ifc, fam);
+    size_t ulen = SK_UDP_HDR_LEN + o.rec->len;
+    /* sk_udp_sendto refused payloads over the MTU */
+    SK_ASSERT(ulen <= sk_iface_l4_max(&s->ifc, fam) && off + ulen <= cap);
+    sk_udp_out_write(&o, buf + off, cap - off);
+    sk_l4_out l4 = {o.rec->local.addr, o.rec->peer.addr, SK_IPPROTO_UDP, true, 6};
+    sk_udp_out_done(&s->udp, &o);
+    s->ctx.stats.udp_out++;
+    return sk_iface_send_l4(&s->ifc, now, buf, cap, &l4, ulen);
+}
+
+/* The transports' turn: UDP datagrams and TCP connections alternate, so
+ * that neither starves the other. */
+static size_t output_transport(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
+{
+    sk_tcp_env *e = &s->env;
+    size_t n = 0;
+    for (int round = 0; round < 2 && n == 0; round++) {
+        if (s->udp_turn) {
+            while (n == 0 && sk_udp_has_output(&s->udp))
+                n = output_udp(s, now, buf, cap);
+        } else {
+            while (n == 0 && e->out_list.head != SK_TCB_NONE)
+                n = output_conn(s, &e->tcbs[e->out_list.head], now, buf, cap);
+        }
+        s->udp_turn = !s->udp_turn;
+    }
+    return n;
+}
+
 size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
 {
     if (s == NULL || buf == NULL || cap < s->ctx.cfg.mtu + sk_iface_link_hdr(&s->ifc))
@@ -294,8 +354,8 @@ size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
     size_t n = sk_iface_output(&s->ifc, now, buf, cap);
     while (n == 0 && e->ctlq_len > 0)
         n = output_ctl(s, now, buf, cap);
-    while (n == 0 && e->out_list.head != SK_TCB_NONE)
-        n = output_conn(s, &e->tcbs[e->out_list.head], now, buf, cap);
+    if (n == 0)
+        n = output_transport(s, now, buf, cap);
     if (n > 0)
         e->ctx->stats.frames_out++;
     return n;
@@ -306,7 +366,7 @@ sk_time_us sk_stack_poll_at(const sk_stack *s)
     if (s == NULL)
         return SK_NEVER;
     const sk_tcp_env *e = &s->env;
-    if (e->ctlq_len > 0 || e->out_list.head != SK_TCB_NONE)
+    if (e->ctlq_len > 0 || e->out_list.head != SK_TCB_NONE || sk_udp_has_output(&s->udp))
         return 0;
     sk_time t = sk_iface_poll_at(&s->ifc);
     return t == 0 ? 0 : sk_time_min(t, sk_tcp_next_deadline(e));

@@ -5,11 +5,14 @@
 #include "iface/iface.h"
 #include "synack/stack.h"
 #include "tcp/tcp_conn.h"
+#include "udp/udp.h"
 
 struct sk_stack {
     sk_ctx ctx;     /* configuration, statistics, trace, keys: shared by the layers */
     sk_tcp_env env; /* TCP (env.ctx == &ctx) */
-    sk_iface ifc;   /* link, ARP, IPv4, ICMP (ifc.ctx == &ctx, ifc.tcp == &env) */
+    sk_iface ifc;   /* link, ARP, IPv4, ICMP (ifc.ctx == &ctx, ifc.tcp == &env, ifc.udp == &udp) */
+    sk_udp udp;     /* UDP sockets (udp.ctx == &ctx) */
+    bool udp_turn;  /* output alternates between UDP and TCP connections */
 };
 
 /* The TCB behind a handle, or NULL for a stale or invalid handle. */

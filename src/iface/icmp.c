@@ -199,8 +199,28 @@ static uint16_t icmp_plateau(uint16_t mtu, uint16_t quoted_len)
     return 68;
 }
 
+/* An error quoting one of our UDP datagrams (RFC 1122 §4.1.3.3): port and
+ * protocol unreachable are hard errors for the connected socket with those
+ * ends (Linux reports only these, and only to connected sockets, unless
+ * IP_RECVERR is set); soft errors are counted and not reported. */
+static int icmp_error_udp(sk_iface *ifc, const sk_icmp4_repr *m, const uint8_t *q, size_t ihl)
+{
+    if (m->type != SK_ICMP_DEST_UNREACH ||
+        (m->code != SK_ICMP_UNREACH_PROTO && m->code != SK_ICMP_UNREACH_PORT))
+        return SK_DROP_UDP_ICMP_SOFT;
+    sk_endpoint local, remote;
+    sk_ip4 a;
+    memcpy(a.b, q + 12, 4);
+    local.addr = sk_ipaddr_from_ip4(a);
+    memcpy(a.b, q + 16, 4);
+    remote.addr = sk_ipaddr_from_ip4(a);
+    local.port = sk_load_be16(q + ihl);
+    remote.port = sk_load_be16(q + ihl + 2);
+    return sk_udp_icmp_error(ifc->udp, &local, &remote, SK_ECONNREFUSED);
+}
+
 /* Destination unreachable and time exceeded: pass to the TCP connection
- * the quote names (RFC 1122 §4.2.3.9, RFC 5927). */
+ * the quote names (RFC 1122 §4.2.3.9, RFC 5927), or to the UDP socket. */
 static void icmp_error_in(sk_iface *ifc, sk_time now, const sk_icmp4_repr *m)
 {
     const uint8_t *q = m->data; /* the parser checked: IHL*4 + 8 bytes */
@@ -211,6 +231,12 @@ static void icmp_error_in(sk_iface *ifc, sk_time now, const sk_icmp4_repr *m)
     sk_tuple tu = {sk_addr4(src), sk_addr4(dst), 0, 0};
     if (!sk_ip4_eq(src, ifc->addr4)) {
         sk_iface_drop(ifc, SK_DROP_ICMP_BAD_QUOTE, now);
+        return;
+    }
+    if (q[9] == SK_IPPROTO_UDP) {
+        int r = icmp_error_udp(ifc, m, q, ihl);
+        if (r != 0)
+            sk_iface_drop(ifc, r, now);
         return;
     }
     if (q[9] != SK_IPPROTO_TCP) {

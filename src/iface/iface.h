@@ -16,6 +16,7 @@
 #include "ip6/nd_cache.h"
 #include "synack/icmp.h"
 #include "tcp/tcp_conn.h"
+#include "udp/udp.h"
 #include "wire/eth.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
@@ -164,6 +165,7 @@ typedef struct {
     sk_ctx *ctx;                /* configuration, statistics, trace, keys */
     const sk_stack_config *cfg; /* &ctx->cfg */
     sk_tcp_env *tcp;            /* TCP, for demultiplexing and errors */
+    sk_udp *udp;                /* UDP sockets (set by the stack after init) */
     /* Our IPv4 address and prefix: the one IPv4 entry of cfg->addrs
      * (0.0.0.0/32 without one), set at creation */
     sk_ip4 addr4;

@@ -9,8 +9,8 @@
  * (version, lengths, checksum). Accepted destinations are our address, the
  * limited broadcast and our subnet's directed broadcast (RFC 1122
  * §3.2.1.3); broadcasts (and link-layer broadcasts carrying our address)
- * are for ICMP only, TCP to them is dropped (TCP_BAD_ADDR, RFC 9293 §3.9.1:
- * TCP is unicast). Sources that cannot be a single host (broadcast,
+ * are for ICMP and UDP only, TCP to them is dropped (TCP_BAD_ADDR, RFC 9293
+ * §3.9.1: TCP is unicast). Sources that cannot be a single host (broadcast,
  * multicast, class E, 0.0.0.0, 127/8, our own address) are dropped
  * (IP_BAD_SRC, RFC 1122 §3.2.1.3). Options are accepted and ignored
  * (RFC 1122 §3.2.1.8). Fragments go through reassembly (ip_reass.c); the
@@ -29,6 +29,22 @@ static void input_tcp(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip)
     sk_tcp_rx(ifc->tcp, &src, &dst, ip->payload, ip->payload_len, now);
 }
 
+/* UDP (RFC 768) goes to the UDP module; a datagram no socket wants is
+ * answered with port unreachable (RFC 1122 §4.1.3.1), which sk_icmp_error
+ * never sends about a broadcast (RFC 1122 §3.2.2) and rate limits. */
+static void input_udp(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip, bool bcast)
+{
+    sk_udp_in in;
+    in.src = sk_ipaddr_from_ip4(ip->src);
+    in.dst = sk_ipaddr_from_ip4(ip->dst);
+    in.bcast = bcast;
+    in.dgram = ip->payload;
+    in.len = ip->payload_len;
+    if (sk_udp_input(ifc->udp, now, &in) == SK_UDP_NO_PORT)
+        sk_icmp_error(ifc, now, SK_ICMP_DEST_UNREACH, SK_ICMP_UNREACH_PORT, ip,
+                      ip->options - SK_IP4_HDR_LEN, bcast);
+}
+
 /* A whole datagram for us (unicast) or for everyone (bcast). */
 static void input_datagram(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip, bool bcast)
 {
@@ -41,6 +57,9 @@ static void input_datagram(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip, bo
         return;
     case SK_IPPROTO_ICMP:
         sk_icmp_input(ifc, now, ip, bcast);
+        return;
+    case SK_IPPROTO_UDP:
+        input_udp(ifc, now, ip, bcast);
         return;
     default:
         /* RFC 1122 §3.2.2.1: protocol unreachable for a transport we lack */

@@ -11,11 +11,12 @@
  * §4.5); its intents (time exceeded, parameter problem) become ICMPv6
  * errors. An unknown next header gets a parameter problem, code 1,
  * pointing at the byte that named it (RFC 8200 §4). TCP is unicast only
- * (RFC 9293 §3.9.1). UDP has no module yet: port unreachable (RFC 4443
- * §3.1 code 4), as a host without the socket answers. */
+ * (RFC 9293 §3.9.1). UDP goes to the UDP module; a datagram no socket
+ * wants gets port unreachable (RFC 4443 §3.1 code 4). */
 #include "iface/iface.h"
 
 #include "base/bytes.h"
+#include "udp/udp.h"
 #include "wire/icmp6.h"
 
 #include <string.h>
@@ -53,12 +54,14 @@ static void deliver(sk_iface *ifc, sk_time now, const ip6_in *in, uint8_t proto,
     case SK_IPPROTO_ICMPV6:
         sk_icmp6_input(ifc, now, ip, p, len);
         return;
-    case SK_IPPROTO_UDP:
-        sk_iface_drop(ifc, SK_DROP_IP6_UNKNOWN_PROTO, now);
-        if (!in->mcast)
+    case SK_IPPROTO_UDP: {
+        /* RFC 1122 §4.1.3.1, RFC 4443 §3.1 code 4: no socket wants it */
+        sk_udp_in u = {addr6(ip->src), addr6(ip->dst), in->mcast, p, len};
+        if (sk_udp_input(ifc->udp, now, &u) == SK_UDP_NO_PORT && !in->mcast)
             sk_icmp6_error(ifc, now, SK_ICMP6_DEST_UNREACH, SK_ICMP6_UNREACH_PORT, 0, in->pkt,
                            in->pkt_len, false);
         return;
+    }
     case SK_IPPROTO_NONE: /* RFC 8200 §4.7: nothing follows */
         sk_iface_drop(ifc, SK_DROP_IP6_UNKNOWN_PROTO, now);
         return;

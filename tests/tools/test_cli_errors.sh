@@ -99,6 +99,15 @@ expect_error_says "bad --gw6 '2001:db8::g'" serve --tap x --addr 2001:db8::1/64 
     --gw6 2001:db8::g --echo 7
 expect_error_says "bad host '2001:db8:::1'" connect --tap x --addr 2001:db8::1/64 2001:db8:::1 80
 expect_error_says "bad host '\[2001:db8::1\]'" ping --tap x --addr 2001:db8::1/64 '[2001:db8::1]'
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --udp-echo
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --udp-echo 0
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --udp-echo 65536
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --udp-echo 7 --udp-echo 8
+expect_usage_error connect --tap x --addr 1.2.3.4/24 --udp 1.2.3.5
+expect_usage_error connect --tap x --addr 1.2.3.4/24 --udp --window x 1.2.3.5 7
+expect_usage_error connect --tap x --addr 1.2.3.4/24 --udp --window -1 1.2.3.5 7
+expect_usage_error connect --tap x --addr 1.2.3.4/24 --udp --wait 0 1.2.3.5 7
+expect_usage_error connect --tap x --addr 1.2.3.4/24 --udp 1.2.3.5 0
 expect_usage_error ping
 expect_usage_error ping --tap x --addr 1.2.3.4/24
 expect_usage_error ping --tap x --addr 1.2.3.4/24 -c -1 1.2.3.5

@@ -144,9 +144,10 @@ static void test_protocol_unreachable(void)
     sk_stack_config cfg;
     ip_config(&cfg);
     sk_stack *s = ifx_create(&cfg);
-    static const uint8_t udp[12] = {0x30, 0x39, 0x00, 0x35, 0x00, 0x0c, 0, 0, 'd', 'n', 's', '?'};
+    /* SCTP (132): a transport we lack (UDP now has its own module) */
+    static const uint8_t sctp[12] = {0x30, 0x39, 0x00, 0x35, 0, 0, 0, 1, 'd', 'n', 's', '?'};
     uint8_t pkt[256], out[2048];
-    size_t n = ip_pkt(pkt, PEER, US, SK_IPPROTO_UDP, udp, sizeof udp);
+    size_t n = ip_pkt(pkt, PEER, US, 132, sctp, sizeof sctp);
     sk_stack_input(s, 0, pkt, n);
     SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_UNKNOWN_PROTO), 1);
     size_t m = sk_stack_output(s, 0, out, sizeof out);

@@ -254,8 +254,60 @@ static void test_echo(void)
     sk_stack_destroy(s);
 }
 
+/* A UDP datagram 4000 -> port from the peer, checksummed over the IPv6
+ * pseudo-header. */
+static size_t udp6(uint16_t port, const void *pay, size_t n, uint8_t *buf)
+{
+    uint8_t d[128];
+    sk_store_be16(d, 4000);
+    sk_store_be16(d + 2, port);
+    sk_store_be16(d + 4, (uint16_t)(8 + n));
+    sk_store_be16(d + 6, 0);
+    memcpy(d + 8, pay, n);
+    sk_ipaddr s = ipa6(PEER6), t = ipa6(US6);
+    sk_csum_l4_fill(&s, &t, SK_IPPROTO_UDP, d, 8 + n, 6);
+    return wrap6(PEER6, US6, SK_IPPROTO_UDP, d, 8 + n, buf);
+}
+
+/* UDP over IPv6 reaches a bound socket with both ends, and its reply
+ * leaves in IPv6 with a checksum over the IPv6 pseudo-header; a zero
+ * checksum is dropped (RFC 8200 §8.1). */
+static void test_udp6(void)
+{
+    sk_stack *s = make6(1500);
+    sk_sock u;
+    SK_CHECK_EQ_I(sk_udp_open(s, &u), 0);
+    sk_endpoint local;
+    memset(&local, 0, sizeof local);
+    local.port = 7;
+    SK_CHECK_EQ_I(sk_udp_bind(s, u, &local), 0);
+    uint8_t pkt[256], out[2048], got[32];
+    sk_stack_input(s, 0, pkt, udp6(7, "hello6", 6, pkt));
+    sk_udp_meta m;
+    SK_CHECK_EQ((int)sk_udp_recvfrom(s, 0, u, got, sizeof got, &m), 6);
+    SK_CHECK(memcmp(got, "hello6", 6) == 0);
+    SK_CHECK(m.from.addr.family == SK_AF_INET6 && memcmp(m.from.addr.b, PEER6.b, 16) == 0);
+    SK_CHECK(m.to.addr.family == SK_AF_INET6 && memcmp(m.to.addr.b, US6.b, 16) == 0);
+    SK_CHECK_EQ(m.from.port, 4000);
+    SK_CHECK_EQ((int)sk_udp_sendto(s, 0, u, "back", 4, &m.from), 4);
+    size_t n = out1(s, 0, out);
+    sk_ip6_repr ip;
+    check_hdr6(out, n, SK_IPPROTO_UDP, &ip);
+    SK_CHECK(sk_ip6_eq(ip.src, US6) && sk_ip6_eq(ip.dst, PEER6));
+    SK_CHECK(ip.flow_label != 0);
+    sk_ipaddr src = ipa6(ip.src), dst = ipa6(ip.dst);
+    SK_CHECK(sk_csum_l4_ok(&src, &dst, SK_IPPROTO_UDP, ip.payload, ip.payload_len));
+    SK_CHECK(ip.payload_len == 12 && memcmp(ip.payload + 8, "back", 4) == 0);
+    size_t pn = udp6(7, "zero", 4, pkt);
+    pkt[46] = pkt[47] = 0;
+    sk_stack_input(s, 0, pkt, pn);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_UDP_ZERO_CHECKSUM6), 1);
+    SK_CHECK_EQ((int)sk_udp_recv(s, 0, u, got, sizeof got), SK_EAGAIN);
+    sk_stack_destroy(s);
+}
+
 /* An unknown next header (RFC 8200 §4): parameter problem code 1 pointing
- * at byte 6; UDP with no UDP module: port unreachable; neither to a group
+ * at byte 6; UDP to a port without a socket: port unreachable; neither to a group
  * (RFC 4443 §2.4 (e.3)); never an error about an ICMPv6 error (e.1). */
 static void test_our_errors(void)
 {
@@ -273,15 +325,15 @@ static void test_our_errors(void)
     SK_CHECK(r.type == SK_ICMP6_PARAM_PROBLEM && r.code == 1 && r.pointer == 6);
     SK_CHECK_EQ(r.data_len, pn);
     SK_CHECK(memcmp(r.data, pkt, pn) == 0);
-    /* UDP to us: port unreachable */
-    sk_stack_input(s, 0, pkt, wrap6(PEER6, US6, SK_IPPROTO_UDP, pay, sizeof pay, pkt));
+    /* UDP to a port no socket has: port unreachable */
+    sk_stack_input(s, 0, pkt, udp6(9, pay, 8, pkt));
     n = out1(s, 0, out);
     SK_CHECK_EQ_I(sk_ip6_parse(out, n, &ip), 0);
     SK_CHECK_EQ_I(sk_icmp6_parse(ip.src, ip.dst, ip.payload, ip.payload_len, &r), 0);
     SK_CHECK(r.type == SK_ICMP6_DEST_UNREACH && r.code == SK_ICMP6_UNREACH_PORT);
     /* to a group: dropped, not answered */
     sk_stack_input(s, 0, pkt, wrap6(PEER6, sk_ip6_all_nodes(), 253, pay, sizeof pay, pkt));
-    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP6_UNKNOWN_PROTO), 3);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP6_UNKNOWN_PROTO), 2);
     SK_CHECK_EQ(out1(s, 0, out), 0);
     /* an ICMPv6 error whose quote is not from us: dropped, not answered */
     uint8_t err[128], quote[48];
@@ -404,6 +456,7 @@ int main(void)
     SK_RUN(test_listener_both_families);
     SK_RUN(test_echo);
     SK_RUN(test_our_errors);
+    SK_RUN(test_udp6);
     SK_RUN(test_packet_too_big);
     SK_RUN(test_bad_sources);
     return sk_test_finish();

@@ -183,7 +183,7 @@ static void test_drop_counters(void)
     sk_stack_config cfg;
     ts_config(&cfg);
     cfg.ip_reass_max = 0;    /* fragments dropped (IP_FRAGMENT) */
-    cfg.icmp_error_rate = 0; /* no protocol unreachable for the UDP packet */
+    cfg.icmp_error_rate = 0; /* no protocol unreachable for the SCTP packet */
     ts_init(&ts, &cfg);
     SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
     const sk_stats *st = sk_stack_stats(ts.s);
@@ -217,7 +217,7 @@ static void test_drop_counters(void)
     SK_CHECK_EQ(ts_drops(&ts, SK_DROP_IP_NOT_FOR_US), 1);
 
     SK_CHECK_EQ_I(sk_ip4_parse(pkt, n, &ip), 0);
-    ip.proto = SK_IPPROTO_UDP;
+    ip.proto = 132; /* SCTP: a transport we lack */
     memcpy(bad, pkt, n);
     sk_ip4_emit(&ip, bad, sizeof bad);
     ts_inject_raw(&ts, TS_MS(10), bad, n);
