@@ -350,6 +350,37 @@ static void test_our_errors(void)
     sk_stack_destroy(s);
 }
 
+/* RFC 4443 §2.4 (f): our errors share ICMPv4's token bucket (100 per
+ * second, 10 deep by default): of 13 at once 10 go out and 3 are counted
+ * as rate limited; 10 ms later one more token; echo replies are not
+ * limited. */
+static void test_errors_rate_limited(void)
+{
+    sk_stack *s = make6(1500);
+    uint8_t pay[8] = {0}, pkt[256], out[2048];
+    int sent = 0;
+    for (int i = 0; i < 13; i++) {
+        pay[0] = (uint8_t)i;
+        sk_stack_input(s, 0, pkt, wrap6(PEER6, US6, 253, pay, sizeof pay, pkt));
+        while (out1(s, 0, out) > 0)
+            sent++;
+    }
+    SK_CHECK_EQ(sent, 10);
+    SK_CHECK_EQ(sk_stack_stats(s)->icmp_rate_limited, 3);
+    sk_stack_input(s, SK_MSEC(10), pkt, wrap6(PEER6, US6, 253, pay, sizeof pay, pkt));
+    SK_CHECK(out1(s, SK_MSEC(10), out) > 0);
+    sk_stack_input(s, SK_MSEC(10), pkt, wrap6(PEER6, US6, 253, pay, sizeof pay, pkt));
+    SK_CHECK_EQ(out1(s, SK_MSEC(10), out), 0);
+    uint8_t msg[64];
+    sk_icmp6_repr m;
+    memset(&m, 0, sizeof m);
+    m.type = SK_ICMP6_ECHO_REQUEST;
+    size_t ml = sk_icmp6_emit(PEER6, US6, &m, msg, sizeof msg);
+    sk_stack_input(s, SK_MSEC(10), pkt, wrap6(PEER6, US6, SK_IPPROTO_ICMPV6, msg, ml, pkt));
+    SK_CHECK(out1(s, SK_MSEC(10), out) > 0);
+    sk_stack_destroy(s);
+}
+
 /* A connection to the peer, established: returns its handle; *iss our ISS. */
 static sk_sock established(sk_stack *s, uint32_t *iss)
 {
@@ -457,6 +488,7 @@ int main(void)
     SK_RUN(test_echo);
     SK_RUN(test_our_errors);
     SK_RUN(test_udp6);
+    SK_RUN(test_errors_rate_limited);
     SK_RUN(test_packet_too_big);
     SK_RUN(test_bad_sources);
     return sk_test_finish();
