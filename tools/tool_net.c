@@ -329,6 +329,7 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     sk_stack_config_default(&cfg);
     cfg.link = o->kind == SK_DEV_TAP ? SK_LINK_ETHERNET : SK_LINK_IP;
     set_addrs(&cfg, o);
+    cfg.mld_reports = true; /* RFC 3810 §6.1: switches that snoop MLD forward our NSs */
     cfg.mac = o->have_mac ? o->mac : sk_posix_stable_mac(mac_seed(o));
     cfg.mtu = o->mtu ? o->mtu : n->dev.mtu;
     cfg.seed = o->seed ? o->seed : sk_posix_seed();

@@ -241,6 +241,9 @@ typedef struct {
     uint32_t icmp_error_rate;  /* ICMP errors we send per second, default 100; 0: none */
     uint32_t icmp_error_burst; /* token bucket depth, default 10 */
     bool icmp_echo_broadcast;  /* answer echo requests sent to a broadcast address, default off */
+    bool mld_reports;          /* Ethernet: MLDv2 reports of our solicited-node groups at
+                                  start and after SLAAC (RFC 3810 §6.1), default off (the
+                                  frame-exact tests expect none; the tools turn it on) */
 
     /* UDP (include/synack/udp.h). Queue memory is taken per socket when the
      * first datagram is queued and given back when the queue empties. */

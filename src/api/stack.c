@@ -49,6 +49,7 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->icmp_error_rate = 100;
     cfg->icmp_error_burst = 10;
     cfg->icmp_echo_broadcast = false;
+    cfg->mld_reports = false;
     cfg->udp_max_sockets = 64;
     cfg->udp_rcvq_datagrams = 64;
     cfg->udp_rcvq_bytes = 256 * 1024;

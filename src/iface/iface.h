@@ -182,6 +182,8 @@ typedef struct {
     sk_nd6q nd6q;
     sk_ip6 router6;             /* default router of the last RA (RFC 4861 §6.3.4) */
     sk_time router6_until;      /* its lifetime's end (0: none) */
+    uint8_t mld_left;           /* MLDv2 reports still to send (RFC 3810 §6.1) */
+    sk_time mld_at;             /* when the next one is due */
     sk_tuple flow_tu;           /* the last flow labelled, and its label: a */
     uint32_t flow_label;        /* one-entry cache in front of the hash */
 } sk_iface;
@@ -276,6 +278,11 @@ size_t sk_nd6_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, sk_ip6
                     size_t ip_len);
 size_t sk_nd6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
 bool sk_nd6_pending(const sk_iface *ifc);
+/* An MLDv2 report of our solicited-node groups when one is due (RFC 3810
+ * §6.1: at start and after a new address, twice, 1 s apart), else 0. */
+size_t sk_mld6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
+/* Report our groups again (an address was added). */
+void sk_mld6_schedule(sk_iface *ifc, sk_time now);
 void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
                   size_t len);
 void sk_nd6_run_timers(sk_iface *ifc, sk_time now);

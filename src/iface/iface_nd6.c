@@ -25,6 +25,7 @@
 
 #include "synack/error.h"
 #include "wire/icmp6.h"
+#include "wire/mld6.h"
 #include "wire/nd6.h"
 
 #include <string.h>
@@ -55,6 +56,7 @@ int sk_nd6_init(sk_iface *ifc)
     nc.held_max_len = cfg->mtu;
     nc.seed = cfg->seed ^ 0x4e442d3438363100ull;
     nc.alloc = cfg->alloc;
+    sk_mld6_schedule(ifc, 0);
     return sk_nd_create(&nc, 0, &ifc->nd);
 }
 
@@ -369,7 +371,6 @@ sk_time sk_nd6_poll_at(const sk_iface *ifc)
  * stable-private identifiers (ip6/slaac.c has them, not wired yet). */
 static void slaac_input_ra(sk_iface *ifc, sk_time now, const sk_nd_repr *nd)
 {
-    (void)now;
     sk_stack_config *cfg = &ifc->ctx->cfg;
     sk_ip6 ll = sk_ip6_link_local_from_mac(cfg->mac);
     for (uint8_t i = 0; i < nd->opts.n_prefix; i++) {
@@ -387,5 +388,56 @@ static void slaac_input_ra(sk_iface *ifc, sk_time now, const sk_nd_repr *nd)
         memcpy(x->addr.b, a.b, 16);
         x->prefix_len = 64;
         ifc->ctx->stats.slaac_addrs++;
+        sk_mld6_schedule(ifc, now);
     }
+}
+
+/* ---- MLDv2 (RFC 3810) ---- */
+
+#define MLD_ROBUSTNESS 2          /* §9.1: each report sent twice */
+#define MLD_REPORT_GAP SK_SEC(1)  /* §9.11 Unsolicited Report Interval (upper bound, fixed) */
+
+void sk_mld6_schedule(sk_iface *ifc, sk_time now)
+{
+    if (ifc->cfg->link != SK_LINK_ETHERNET || !ifc->cfg->mld_reports)
+        return;
+    ifc->mld_left = MLD_ROBUSTNESS;
+    ifc->mld_at = now;
+}
+
+/* §6.1: a host joining a group reports CHANGE_TO_EXCLUDE {} (listen to
+ * every source) for it; ours are the solicited-node groups of our
+ * addresses (RFC 4861 §7.2.1), each once. all-nodes is never reported
+ * (§6). From the link-local address (§5.2.13). */
+size_t sk_mld6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
+{
+    if (ifc->mld_left == 0 || now < ifc->mld_at || cap < SK_ETH_HDR_LEN)
+        return 0;
+    sk_mld2_record rec[SK_CFG_ADDRS];
+    size_t n = 0;
+    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
+        const sk_ipaddr *a = &ifc->cfg->addrs[i].addr;
+        if (a->family != SK_AF_INET6)
+            continue;
+        sk_ip6 x;
+        memcpy(x.b, a->b, 16);
+        sk_ip6 g = sk_ip6_solicited_node(x);
+        bool dup = false;
+        for (size_t k = 0; k < n; k++)
+            dup = dup || sk_ip6_eq(rec[k].group, g);
+        if (dup)
+            continue;
+        memset(&rec[n], 0, sizeof rec[n]);
+        rec[n].type = SK_MLD2_CHANGE_TO_EXCLUDE;
+        rec[n++].group = g;
+    }
+    ifc->mld_left--;
+    ifc->mld_at = now + MLD_REPORT_GAP;
+    sk_ip6 src = sk_ip6_link_local_from_mac(ifc->cfg->mac);
+    size_t len = sk_mld2_report_emit(src, rec, n, buf + SK_ETH_HDR_LEN, cap - SK_ETH_HDR_LEN);
+    if (n == 0 || len == 0)
+        return 0;
+    eth_hdr6(ifc, buf, sk_ip6_mcast_mac(sk_ip6_mld2_routers()));
+    ifc->ctx->stats.icmp_out++;
+    return SK_ETH_HDR_LEN + len;
 }

@@ -13,6 +13,7 @@
 #include "synack/synack.h"
 #include "wire/eth.h"
 #include "wire/icmp6.h"
+#include "wire/mld6.h"
 #include "wire/ipv6.h"
 #include "wire/nd6.h"
 #include "wire/tcp_hdr.h"
@@ -257,11 +258,58 @@ static void test_resolution_gives_up(void)
     sk_stack_destroy(s);
 }
 
+/* With cfg.mld_reports: an MLDv2 report (RFC 3810 §6.1) after the
+ * gratuitous ARP, from our link-local address to ff02::16 at
+ * 33:33:00:00:00:16, hop limit 1, router alert, one CHANGE_TO_EXCLUDE {}
+ * record for our solicited-node group; nothing at 999 ms, the second copy
+ * at 1 s, then none. */
+static void test_mld_reports(void)
+{
+    sk_stack_config cfg;
+    ifx_eth_config(&cfg, sk_ip4_make(10, 0, 0, 2), US_MAC, 7);
+    cfg.mld_reports = true;
+    sk_stack *s = ifx_create(&cfg);
+    uint8_t out[2048];
+    SK_CHECK_EQ(sk_stack_output(s, 0, out, sizeof out), 42); /* the ARP */
+    sk_ip6 us = sk_ip6_link_local_from_mac(US_MAC);
+    for (int copy = 0; copy < 2; copy++) {
+        sk_time_us t = copy == 0 ? 0 : SK_SEC(1);
+        if (copy == 1) {
+            SK_CHECK_EQ(sk_stack_output(s, t - 1, out, sizeof out), 0);
+            SK_CHECK_EQ(sk_stack_poll_at(s), t);
+        }
+        size_t n = sk_stack_output(s, t, out, sizeof out);
+        sk_eth_repr e;
+        sk_ip6_repr ip;
+        sk_ip6_ext x;
+        SK_CHECK_EQ_I(sk_eth_parse(out, n, &e), 0);
+        SK_CHECK(sk_mac_eq(e.dst, sk_ip6_mcast_mac(sk_ip6_mld2_routers())));
+        SK_CHECK_EQ_I(sk_ip6_parse(e.payload, e.payload_len, &ip), 0);
+        SK_CHECK(sk_ip6_eq(ip.src, us) && sk_ip6_eq(ip.dst, sk_ip6_mld2_routers()));
+        SK_CHECK_EQ(ip.hop_limit, 1);
+        SK_CHECK_EQ_I(sk_ip6_walk_ext(&ip, &x), 0);
+        SK_CHECK(x.router_alert && x.router_alert_value == 0 && x.proto == SK_IPPROTO_ICMPV6);
+        sk_mld2_record rec[4];
+        size_t nrec = 0;
+        const uint8_t *msg = e.payload + x.offset;
+        size_t ml = e.payload_len - x.offset;
+        sk_icmp6_repr m;
+        SK_CHECK_EQ_I(sk_icmp6_parse(ip.src, ip.dst, msg, ml, &m), 0);
+        SK_CHECK_EQ_I(sk_mld2_report_parse(msg, ml, rec, 4, &nrec), 0);
+        SK_CHECK_EQ(nrec, 1);
+        SK_CHECK(rec[0].type == SK_MLD2_CHANGE_TO_EXCLUDE && rec[0].n_sources == 0);
+        SK_CHECK(sk_ip6_eq(rec[0].group, sk_ip6_solicited_node(us)));
+    }
+    SK_CHECK_EQ(sk_stack_output(s, SK_SEC(5), out, sizeof out), 0);
+    sk_stack_destroy(s);
+}
+
 int main(void)
 {
     SK_RUN(test_resolution);
     SK_RUN(test_na_answers);
     SK_RUN(test_slaac_from_ra);
     SK_RUN(test_resolution_gives_up);
+    SK_RUN(test_mld_reports);
     return sk_test_finish();
 }
