@@ -45,6 +45,8 @@ fi
 it_stop "$SERVE_PID" 10
 check "serve exits 0 on SIGTERM" test $? = 0
 check "serve capture clean (tshark: no malformed frame, no bad checksum)" it_pcap_clean "$SERVE_PCAP"
+check "serve capture: no bad ICMPv6 checksum" \
+    test "$(it_pcap_count "$SERVE_PCAP" 'icmpv6.checksum.status == 0')" = 0
 check "serve capture has IPv6 TCP" test "$(it_pcap_count "$SERVE_PCAP" 'ipv6 && tcp')" -gt 100
 check "serve capture has synack's MLDv2 report (RFC 3810)" \
     test "$(it_pcap_count "$SERVE_PCAP" 'icmpv6.type == 143 && ipv6.dst == ff02::16')" -gt 0
