@@ -2,7 +2,9 @@
  * on port 80 and an active connection to 10.0.0.1:5000 exist; each record
  * is either a frame delivered to the stack (with the IPv4 and TCP checksums
  * fixed up, so the fuzzer reaches the state machine instead of stopping at
- * the checksum), a segment built around the connection's sequence edges
+ * the checksum; kinds below 0x90 with bits 0 and 6 set: an IPv6 packet from
+ * 2001:db8::1 to the stack's 2001:db8::2 instead, for the listener, which
+ * takes both families), a segment built around the connection's sequence edges
  * with SACK-permitted, SACK blocks and timestamps from the record's bytes
  * (kinds 0x98-0x9f, fuzz_segbuild.h), a UDP datagram (kinds 0x90-0x97, to
  * the UDP socket bound to port 53 or the one connected from 40001 to
@@ -21,6 +23,7 @@
 #include "fuzz_udp_check.h"
 #include "synack/synack.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 #include "wire/tcp_hdr.h"
 
 #include <stdint.h>
@@ -69,6 +72,30 @@ static size_t fix_frame(const uint8_t *p, size_t n, uint8_t *buf, size_t cap, bo
     }
     sk_tcp_fill_checksum4(ip.src, ip.dst, buf + 20, n);
     return total;
+}
+
+/* The same over IPv6: 2001:db8::1 -> 2001:db8::2, TCP checksum over the
+ * IPv6 pseudo-header (RFC 8200 §8.1). */
+static size_t fix_frame6(const uint8_t *p, size_t n, uint8_t *buf, size_t cap)
+{
+    if (n + 40 > cap || n < 20)
+        return 0;
+    sk_ip6_repr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.payload_len = (uint16_t)n;
+    ip.next_header = SK_IPPROTO_TCP;
+    ip.hop_limit = 64;
+    ip.src = (sk_ip6){{0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
+    ip.dst = (sk_ip6){{0x20, 0x01, 0x0d, 0xb8, [15] = 2}};
+    sk_ip6_emit(&ip, buf, cap);
+    memcpy(buf + 40, p, n);
+    if (buf[40] & 1) {
+        sk_store_be16(buf + 40, 5000);
+        sk_store_be16(buf + 42, 80);
+    }
+    sk_ipaddr s6 = sk_ipaddr_from_ip6(ip.src), d6 = sk_ipaddr_from_ip6(ip.dst);
+    sk_csum_l4_fill(&s6, &d6, SK_IPPROTO_TCP, buf + 40, n, 16);
+    return 40 + n;
 }
 
 /* A UDP datagram from 10.0.0.1: the fuzzer's bytes after a header whose
@@ -175,6 +202,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sk_stack_config cfg;
     fz_config(&cfg, sk_ip4_make(10, 0, 0, 2));
+    /* dual stack: 10.0.0.2/24 and 2001:db8::2/64 */
+    cfg.addr = sk_ip4_make(0, 0, 0, 0);
+    cfg.n_addrs = 2;
+    cfg.addrs[0].addr = sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 2));
+    cfg.addrs[0].prefix_len = 24;
+    cfg.addrs[1].addr = sk_ipaddr_from_ip6((sk_ip6){{0x20, 0x01, 0x0d, 0xb8, [15] = 2}});
+    cfg.addrs[1].prefix_len = 64;
     sk_sock l, c;
     sk_listen_opts lo = {2, 0, true, 8000};
     cfg.udp_max_sockets = 3;
@@ -210,7 +244,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 sk_stack_input(s, now, frame, m);
             i += n;
         } else if (kind < 0xa0) {
-            size_t m = (kind & 1) ? fix_frame(data + i, n, frame, sizeof frame, true) : 0;
+            size_t m = (kind & 0x41) == 0x41 ? fix_frame6(data + i, n, frame, sizeof frame)
+                        : (kind & 1)         ? fix_frame(data + i, n, frame, sizeof frame, true)
+                                             : 0;
             if (m > 0)
                 sk_stack_input(s, now, frame, m);
             else
