@@ -232,7 +232,6 @@ void sk_icmp6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uin
     case SK_ICMP6_ND_NS:
     case SK_ICMP6_ND_NA:
     case SK_ICMP6_ND_REDIRECT:
-        st->icmp_in--; /* counted as ND, not ICMP traffic */
         sk_nd6_input(ifc, now, ip, msg, len);
         return;
     default: /* MLD queries and reports: we send none and take none */
