@@ -46,9 +46,23 @@
 # bbr), which a namespace inherits and, as root of a namespace, cannot change
 # to an algorithm outside tcp_allowed_congestion_control.
 #
+# synack gets buffers like Linux's autotuned maximum: --rcvbuf SYNACK_RCVBUF
+# and --sndbuf SYNACK_SNDBUF, default the third field of the namespace's
+# net.ipv4.tcp_rmem and tcp_wmem (a new namespace's: 6 MiB and 4 MiB, whatever
+# the host's are); synack does
+# not autotune, so its window is that size from the start. 0: pass neither
+# (the stack's default, 256 KiB; also for a synack without these options).
+#
 # Environment: ROUNDS (3), MIB (64), LIMIT (60 s per transfer), CELLS,
-# GE_SPEC, LINUX_CC, SEED (1; the link's seed is SEED + round), SMOKE=1 (MIB 1,
-# ROUNDS 1, LIMIT 20, CELLS "20:0 20:1"). Full matrix: 13 cells x 3
+# GE_SPEC, LINUX_CC, SEED (1; the link's seed is SEED + round), KEEP_PCAP=DIR
+# (keep captures, first 128 bytes of each frame: DIR/CELL-TAG-rROUND-a.pcap on
+# ta in A, what the Linux end in A sees after the link, and ...-b.pcap on tb
+# in B, what B's receiver got and sent before the link), STACKS ("linux s-recv s-send", a
+# subset skips transfers; the ratios need linux), SYNACK_ARGS (extra options
+# for the sending `synack connect`, e.g. --trace), KEEP_LOGS (a directory:
+# each s-send `synack connect` log is copied there as CELL-ROUND.log),
+# SMOKE=1 (MIB 1, ROUNDS 1, LIMIT 20, CELLS "20:0 20:1").
+# Full matrix: 13 cells x 3
 # transfers x ROUNDS, each at most LIMIT + ~3 s of setup.
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing tools, 77 not root.
 set -u
@@ -69,13 +83,21 @@ GE_SPEC=${GE_SPEC:-ge=0.25%/25%}
 LINUX_CC=${LINUX_CC:-cubic}
 CELLS=${CELLS:-"20:0 20:0.5 20:1 20:3 20:5 20:10 100:0 100:0.5 100:1 100:3 100:5 100:10 20:ge"}
 STEP_TIMEOUT=$((LIMIT + 30))
+SYNACK_RCVBUF=${SYNACK_RCVBUF:-ns} # ns: the namespace's tcp_rmem maximum (below)
+SYNACK_SNDBUF=${SYNACK_SNDBUF:-ns}
 
 need_root "network namespaces, TAP devices"
 need_numbers ROUNDS MIB LIMIT SEED
+[ "$SYNACK_RCVBUF" = ns ] || need_numbers SYNACK_RCVBUF
+[ "$SYNACK_SNDBUF" = ns ] || need_numbers SYNACK_SNDBUF
 need_range ROUNDS 1 50
 need_range MIB 1 4096
 need_range LIMIT 1 3600
 need_tools ip timeout python3 awk ethtool
+if [ -n "${KEEP_PCAP:-}" ]; then
+    need_tools dumpcap
+    mkdir -p "$KEEP_PCAP" || exit 2
+fi
 for c in $CELLS; do
     case $c in
     [0-9]*:ge | [0-9]*:[0-9]* | [0-9]*:[0-9]*.[0-9]*) ;;
@@ -117,6 +139,12 @@ loss_topology() {
         ip -n "$NSB" link set tb up && ip -n "$NSB" link set ts up
 }
 loss_topology || { echo "$ME: cannot set up the namespaces" >&2; exit 1; }
+ns_max() { ip netns exec "$NSA" sysctl -n "net.ipv4.$1" | awk '{ print $3 }'; }
+[ "$SYNACK_RCVBUF" != ns ] || SYNACK_RCVBUF=$(ns_max tcp_rmem)
+[ "$SYNACK_SNDBUF" != ns ] || SYNACK_SNDBUF=$(ns_max tcp_wmem)
+BUFOPTS=()
+[ "$SYNACK_RCVBUF" = 0 ] || BUFOPTS+=(--rcvbuf "$SYNACK_RCVBUF")
+[ "$SYNACK_SNDBUF" = 0 ] || BUFOPTS+=(--sndbuf "$SYNACK_SNDBUF")
 
 # ---- one cell's link ----
 cell_spec() { # cell_spec RTT_MS LOSS
@@ -231,7 +259,7 @@ run_linux() { # CELL
 run_srecv() { # CELL
     local log=$TMP/serve.log src=$TMP/src.out
     bg "$log" ip netns exec "$NSB" "$SYNACK" serve --tap ts --addr 192.0.2.3/24 --discard 5001 \
-        --stats
+        --stats "${BUFOPTS[@]}"
     local srv=$BG_PID
     wait_line "$log" "synack serve:" "$srv" || {
         echo "$ME: synack serve did not start:" >&2; cat "$log" >&2; FAIL=1; return; }
@@ -251,13 +279,14 @@ run_ssend() { # CELL
     wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
     head -c "$BYTES" /dev/zero |
         timeout "$((LIMIT + 10))" ip netns exec "$NSB" "$SYNACK" connect --tap ts \
-            --addr 192.0.2.3/24 --stats 192.0.2.1 5002 >/dev/null 2>"$log" &
+            --addr 192.0.2.3/24 --stats "${BUFOPTS[@]}" "${SYNACK_EXTRA[@]}" 192.0.2.1 5002 >/dev/null 2>"$log" &
     local conn=$! # timeout's PID: the trap can end it
     PIDS+=("$conn")
     reap "$conn"
     reap "$sink" # it ends by itself (EOF or its limit)
     record_result s-send "$1" "$out"
     record_synack_counters s-send "$1" "$log"
+    [ -z "${KEEP_LOGS:-}" ] || cp "$log" "$KEEP_LOGS/${1/:/-}-$ROUND.log"
 }
 
 # record_link TAG CELL LOG: what the link lost, both directions
@@ -271,22 +300,50 @@ record_link() {
     record "qd.$2.$1" "$n"
 }
 
+# pcap_start TAG CELL: with KEEP_PCAP, capture on ta (A) and tb (B)
+CAP_PIDS=()
+pcap_start() {
+    CAP_PIDS=()
+    [ -n "${KEEP_PCAP:-}" ] || return 0
+    local side ns dev f
+    for side in a b; do
+        if [ $side = a ]; then ns=$NSA dev=ta; else ns=$NSB dev=tb; fi
+        f=$KEEP_PCAP/${2/:/-}-$1-r$ROUND-$side.pcap
+        ip netns exec "$ns" dumpcap -q -i "$dev" -s 128 -w "$f" \
+            -a duration:$((STEP_TIMEOUT * 2)) 2>"$TMP/cap.$side" &
+        CAP_PIDS+=("$!")
+        PIDS+=("$!")
+        wait_line "$TMP/cap.$side" "Capturing on" "$!" || echo "$ME: no capture on $dev" >&2
+    done
+}
+pcap_stop() {
+    local p
+    for p in "${CAP_PIDS[@]}"; do
+        kill -INT "$p" 2>/dev/null
+        reap "$p"
+    done
+    CAP_PIDS=()
+}
+
 run_one() { # run_one TAG CELL SEED
     local rtt=${2%%:*} loss=${2#*:} spec
     spec=$(cell_spec "$rtt" "$loss")
     link_start "$spec" "$3" "$TMP/link.log" || {
         echo "$ME: link did not start:" >&2; cat "$TMP/link.log" >&2; FAIL=1; return; }
+    pcap_start "$1" "$2"
     case $1 in
     linux) run_linux "$2" ;;
     s-recv) run_srecv "$2" ;;
     s-send) run_ssend "$2" ;;
     esac
+    pcap_stop
     link_stop
     record_link "$1" "$2" "$TMP/link.log"
 }
 
 # ---- the rounds ----
-STACKS=(linux s-recv s-send)
+read -r -a STACKS <<<"${STACKS:-linux s-recv s-send}"
+read -r -a SYNACK_EXTRA <<<"${SYNACK_ARGS:-}"
 provenance "$BUILD_DIR" "ROUNDS=$ROUNDS MIB=$MIB LIMIT=$LIMIT CELLS='$CELLS' $0 $BUILD_DIR"
 echo "# link per direction: rate 100 Mbit/s, queue 1 BDP, delay RTT/2, the cell's loss (data and ACKs)"
 echo "# linux: congestion control $LINUX_CC per socket (namespace default" \
@@ -296,6 +353,9 @@ echo "# linux: congestion control $LINUX_CC per socket (namespace default" \
     "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_recovery), early_retrans (TLP)" \
     "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_early_retrans)"
 echo "# ROUNDS=$ROUNDS MIB=$MIB LIMIT=$LIMIT s SEED=$SEED GE_SPEC=$GE_SPEC"
+echo "# synack: ${BUFOPTS[*]:-default buffers} (linux: tcp_rmem" \
+    "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_rmem | tr '\t' ' '), tcp_wmem" \
+    "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_wmem | tr '\t' ' '))"
 echo "# CELLS=$CELLS"
 T0=$(date +%s)
 for round in $(seq 1 "$ROUNDS"); do

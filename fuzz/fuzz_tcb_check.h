@@ -55,8 +55,8 @@ static inline void fz_check_ring(const sk_ring *r, uint32_t limit)
 
 static inline void fz_check_buffers(const sk_tcp_env *e, const sk_tcb *t)
 {
-    fz_check_ring(&t->sndbuf, e->cfg.sndbuf);
-    fz_check_ring(&t->rcvbuf, e->cfg.rcvbuf);
+    fz_check_ring(&t->sndbuf, e->ctx->cfg.sndbuf);
+    fz_check_ring(&t->rcvbuf, e->ctx->cfg.rcvbuf);
     uint32_t n = sk_rset_count(&t->reass);
     CHECK(n <= sk_rset_capacity(&t->reass) && sk_rset_capacity(&t->reass) == SK_REASS_MAX);
     size_t room = t->rcvbuf.cap - t->rcvbuf.len;

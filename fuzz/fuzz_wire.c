@@ -1,10 +1,12 @@
 /* libFuzzer target over every wire parser. The first byte selects the
- * format; the rest is the frame. A parse that succeeds must survive a
+ * format (0-4 here, 5-10 the IPv6 family in fuzz_wire6.h); the rest is the
+ * frame. A parse that succeeds must survive a
  * round trip: emit the representation, parse the emitted bytes, and get
  * every field of the representation back (addresses, options, SACK blocks,
  * timestamps, ICMP id, sequence and checksum, payload bytes). Anything
  * else (a crash, a sanitizer report, a mismatch) is a bug. */
 #include "fuzz_common.h"
+#include "fuzz_wire6.h"
 #include "wire/arp.h"
 #include "wire/eth.h"
 #include "wire/icmp4.h"
@@ -161,7 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const uint8_t *p = data + 1;
     size_t n = size - 1;
-    switch (data[0] % 5) {
+    switch (data[0] % 11) {
     case 0:
         fuzz_eth(p, n);
         break;
@@ -174,8 +176,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 3:
         fuzz_icmp(p, n);
         break;
-    default:
+    case 4:
         fuzz_tcp(p, n);
+        break;
+    case 5:
+        fuzz_ipv6(p, n);
+        break;
+    case 6:
+        fuzz_icmp6(p, n);
+        break;
+    case 7:
+        fuzz_nd(p, n);
+        break;
+    case 8:
+        fuzz_udp(p, n);
+        break;
+    case 9:
+        fuzz_mld(p, n);
+        break;
+    default:
+        fuzz_ip6_text(p, n);
         break;
     }
     return 0;

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Write the small seed corpora for the fuzz targets (run from the repo root).
-Frames are built by hand here; the golden frames captured from Linux live in
-the unit tests. Re-running produces identical files."""
-import os, struct
+Frames are built by hand here, except the IPv6 family's wire seeds, which
+are the golden frames captured from Linux (tests/support/golden_ip6.h, read
+from its C arrays). Re-running produces identical files."""
+import os, re, struct
 
 def csum(b):
     if len(b) % 2:
@@ -52,6 +53,36 @@ write(d, "tcp_data", b"\x04" + tcp(A, B, 5000, 80, 1, 2, 0x18, 100, b"", b"hello
 TS_SACK3 = bytes([1, 1, 8, 10]) + struct.pack("!II", 7, 9) + bytes([1, 1, 5, 26]) + \
     struct.pack("!IIIIII", 100, 200, 300, 400, 500, 600)
 write(d, "tcp_ts_sack3", b"\x04" + tcp(A, B, 5000, 80, 1, 2, 0x10, 100, TS_SACK3))
+
+# IPv6 family (fuzz/fuzz_wire6.h): selector 5 IPv6 packet, 6 ICMPv6 message,
+# 7 ND message, 8 UDP datagram, 9 MLDv2 report, 10 IPv6 address text.
+def golden_frames(path):
+    text = open(path).read()
+    arrays = re.finditer(r"static const uint8_t (\w+)\[\d+\] = \{(.*?)\};", text, re.S)
+    return [(m.group(1), bytes(int(x, 16) for x in re.findall(r"0x([0-9a-f]{2})", m.group(2))))
+            for m in arrays]
+
+for name, f in golden_frames("tests/support/golden_ip6.h"):
+    if f[12:14] == b"\x08\x00":  # UDP over IPv4
+        write(d, "udp_" + name, b"\x08" + f[34:])
+        continue
+    ip = f[14:]
+    write(d, "ip6_" + name, b"\x05" + ip)
+    nh, off = ip[6], 40
+    if nh == 0:  # one hop-by-hop header (the MLDv2 report's router alert)
+        nh, off = ip[40], 40 + (ip[41] + 1) * 8
+    up = ip[off:]
+    if nh == 17:
+        write(d, "udp_" + name, b"\x08" + up)
+    elif nh == 58:
+        write(d, "icmp6_" + name, b"\x06" + up)
+        if 133 <= up[0] <= 137:
+            write(d, "nd_" + name, b"\x07" + up)
+        if up[0] == 143:
+            write(d, "mld_" + name, b"\x09" + up)
+for i, t in enumerate(["2001:db8:1::a", "::ffff:192.0.2.1", "fe80::ff:fe00:a", "1:0:0:2::3",
+                       "::", "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"]):
+    write(d, "ip6_text_%d" % i, b"\x0a" + t.encode())
 
 # Stack scripts: records are (kind, len, bytes); odd kinds < 0xa0 get the IPv4
 # header and checksums fixed by the target, 0xa0.. advance time, 0xd0.. app calls.

@@ -3,15 +3,18 @@
 #   scripts/deps.sh build   compilers and CMake
 #   scripts/deps.sh test    + tshark, iproute2, nftables, socat, curl, iperf, ...
 #   scripts/deps.sh bench   + liblwip-dev and the test tools
+#   scripts/deps.sh golden  tools tests/tools/capture_golden6.sh runs (tcpdump,
+#                           dnsmasq for router advertisements, socat, ping)
 set -euo pipefail
 profile=${1:-build}
 
 pkgs=(cmake gcc clang make libclang-rt-14-dev)
 case "$profile" in
   build) ;;
-  test)  pkgs+=(tshark iproute2 nftables socat curl iperf netcat-openbsd ethtool iputils-ping procps python3 util-linux) ;;
+  test)  pkgs+=(tshark iproute2 nftables socat curl iperf netcat-openbsd ethtool iputils-ping procps python3 util-linux dnsmasq-base) ;;
+  golden) pkgs+=(tcpdump dnsmasq-base socat iproute2 iputils-ping ethtool) ;;
   bench) pkgs+=(tshark iproute2 nftables socat curl iperf netcat-openbsd ethtool iputils-ping procps liblwip-dev) ;;
-  *) echo "deps.sh: unknown profile '$profile' (build, test, bench)" >&2; exit 2 ;;
+  *) echo "deps.sh: unknown profile '$profile' (build, test, bench, golden)" >&2; exit 2 ;;
 esac
 
 missing=()

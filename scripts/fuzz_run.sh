@@ -19,6 +19,8 @@ src=${2:-fuzz}
 fuzz_runs() {
   case "$1" in
     fuzz_wire) echo "${SYNACK_FUZZ_RUNS:-3000000}" ;;
+    fuzz_ip6) echo "${SYNACK_FUZZ_RUNS:-20000}" ;;
+    fuzz_dns | fuzz_dhcp) echo "${SYNACK_FUZZ_RUNS:-100000}" ;;
     *) echo "${SYNACK_FUZZ_RUNS:-250000}" ;;
   esac
 }

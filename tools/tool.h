@@ -20,6 +20,9 @@ void tool_error(const char *cmd, const char *fmt, ...) __attribute__((format(pri
 #include <stdint.h>
 /* Decimal digits only (no sign, no spaces, no "0x"), value in [min, max]. */
 int tool_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A size in bytes: digits with an optional K or M suffix (KiB, MiB: "6M",
+ * "256k", "65536"), value in [min, max]. */
+int tool_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* A probability: "0.25", "1", ".5" or a percentage "25%", "2.5%"; in [0, 1]. */
 int tool_parse_prob(const char *s, double *out);
 

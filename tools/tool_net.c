@@ -23,7 +23,10 @@ const char tool_net_usage[] =
     "  --impair-in SPEC | --impair-out SPEC   one direction only (in: to synack)\n"
     "  --seed N                  fixed seed (ISNs, ports, impairment)\n"
     "  --busy-poll US            spin up to US microseconds before sleeping (0..1000000;\n"
-    "                            default 0): lower latency for a CPU kept busy\n";
+    "                            default 0): lower latency for a CPU kept busy\n"
+    "  --sndbuf BYTES | --rcvbuf BYTES   each connection's send / receive buffer\n"
+    "                            (1K..256M, K and M suffixes; default 256K): the receive\n"
+    "                            window and the data in flight are at most these\n";
 
 volatile sig_atomic_t tool_stop_flag;
 
@@ -128,6 +131,12 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
         if (parse_u64(cmd, opt, v, 1000000, &n) != 0)
             return -1;
         o->busy_poll_us = (uint32_t)n;
+    } else if (!strcmp(opt, "--sndbuf") || !strcmp(opt, "--rcvbuf")) {
+        if (tool_parse_size(v, 1024, 256u * 1024 * 1024, &n) != 0) {
+            tool_error(cmd, "bad %s '%s' (bytes 1024..256M, K and M suffixes, e.g. 6M)", opt, v);
+            return -1;
+        }
+        *(opt[2] == 's' ? &o->sndbuf : &o->rcvbuf) = (uint32_t)n;
     } else if (!strcmp(opt, "--impair-in")) {
         o->have_imp_in = true;
         return parse_impair(cmd, v, &o->imp_in);
@@ -148,7 +157,8 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
 {
     static const char *const with_value[] = {"--tap", "--tun", "--addr", "--gw", "--mac",
                                              "--mtu", "--pcap", "--seed", "--impair",
-                                             "--impair-in", "--impair-out", "--busy-poll"};
+                                             "--impair-in", "--impair-out", "--busy-poll",
+                                             "--sndbuf", "--rcvbuf"};
     const char *opt = argv[*i];
     if (!strcmp(opt, "--trace")) {
         o->trace = true;
@@ -237,6 +247,10 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     cfg.seed = o->seed ? o->seed : sk_posix_seed();
     cfg.alloc.allocate = heap_alloc;
     cfg.alloc.release = heap_release;
+    if (o->sndbuf != 0)
+        cfg.sndbuf = o->sndbuf;
+    if (o->rcvbuf != 0)
+        cfg.rcvbuf = o->rcvbuf;
     if (o->trace) {
         cfg.trace = on_trace;
         cfg.trace_ctx = n;

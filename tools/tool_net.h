@@ -29,6 +29,7 @@ typedef struct {
     sk_impair_config imp_in, imp_out;
     uint64_t seed;         /* 0: from the OS */
     uint32_t busy_poll_us; /* 0: sleep as soon as there is nothing to do */
+    uint32_t sndbuf, rcvbuf; /* per-connection buffers; 0: the stack's default */
 } tool_net_opts;
 
 /* The help text for the options above. */

@@ -51,3 +51,30 @@ int tool_parse_prob(const char *s, double *out)
     *out = v;
     return 0;
 }
+
+int tool_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (s == NULL)
+        return -1;
+    size_t n = strlen(s);
+    char tmp[32];
+    if (n == 0 || n >= sizeof tmp)
+        return -1;
+    memcpy(tmp, s, n + 1);
+    uint64_t unit = 1;
+    char last = tmp[n - 1];
+    if (last == 'K' || last == 'k')
+        unit = 1024;
+    else if (last == 'M' || last == 'm')
+        unit = 1024 * 1024;
+    if (unit != 1)
+        tmp[n - 1] = '\0';
+    uint64_t v;
+    if (tool_parse_u64(tmp, 0, UINT64_MAX / unit, &v) != 0)
+        return -1;
+    v *= unit;
+    if (v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}

@@ -160,11 +160,42 @@ enum sk_link_type {
     SK_LINK_ETHERNET, /* frames are Ethernet II (TAP), with ARP for next hops */
 };
 
+/* One of our addresses with its on-link prefix (sk_stack_config.addrs). */
+typedef struct {
+    sk_ipaddr addr;     /* SK_AF_INET4 or SK_AF_INET6 */
+    uint8_t prefix_len; /* at most 32 (IPv4) or 128 (IPv6) */
+} sk_ifaddr;
+
+/* A route (sk_stack_config.routes): destinations in dst/prefix_len go
+ * through `gateway`, a host on the link of one of our addresses of the
+ * same family. prefix_len 0 is the default route of that family. */
+typedef struct {
+    sk_ipaddr dst;
+    uint8_t prefix_len;
+    sk_ipaddr gateway;
+} sk_route;
+
+#define SK_CFG_ADDRS 4  /* addresses per stack: room for IPv4, IPv6 global and link-local */
+#define SK_CFG_ROUTES 4 /* routes per stack: room for a default gateway per family */
+
 typedef struct {
     enum sk_link_type link;
-    sk_ip4 addr;            /* our address */
-    uint8_t prefix_len;     /* on-link prefix */
-    sk_ip4 gateway;         /* 0.0.0.0: none */
+    /* Our addresses, either as the list (addrs, n_addrs) or, when n_addrs
+     * is 0, as the single IPv4 shorthand (addr, prefix_len, gateway): the
+     * stack turns the shorthand into addrs[0] = addr/prefix_len and, for a
+     * gateway other than 0.0.0.0, routes[0] = 0.0.0.0/0 via gateway. Giving
+     * both (n_addrs > 0 with a non-zero addr or gateway) is SK_EINVAL.
+     * For now the interface speaks IPv4 only: at most one IPv4 address;
+     * IPv6 entries are checked and kept for the IPv6 layer. Routes: the
+     * longest matching prefix of the destination's family wins; a
+     * destination on the link of one of our addresses needs none. */
+    sk_ifaddr addrs[SK_CFG_ADDRS];
+    uint8_t n_addrs;
+    sk_route routes[SK_CFG_ROUTES];
+    uint8_t n_routes;
+    sk_ip4 addr;            /* shorthand: our IPv4 address (with n_addrs 0) */
+    uint8_t prefix_len;     /* shorthand: its on-link prefix, default 24 */
+    sk_ip4 gateway;         /* shorthand: default IPv4 gateway, 0.0.0.0: none */
     sk_mac mac;             /* SK_LINK_ETHERNET only */
     uint16_t mtu;           /* link MTU (IP packet size), default 1500 */
     uint32_t max_sockets;   /* socket table size, default 1024 */
@@ -230,7 +261,10 @@ void sk_stack_config_default(sk_stack_config *cfg);
 
 /* Create a stack; SK_EINVAL for a bad configuration (with no allocator,
  * mtu < 68, max_sockets 0, Ethernet with a multicast MAC or no ARP cache,
- * an address that is not one host, a gateway off the link, an initial
+ * an address that is not one host, a gateway off the link, more than one
+ * IPv4 address, a route whose gateway is off our link or of another family,
+ * a prefix longer than its family's bits, both the address list and the
+ * IPv4 shorthand, an initial
  * window over SK_IW_SEGMENTS_MAX ...), SK_ENOENT for an unknown congestion
  * control name, SK_ENOTSUP for an unknown link type, SK_ENOMEM when allocation
  * fails. On Ethernet the first sk_stack_output sends a gratuitous ARP. */

@@ -77,6 +77,33 @@
     X(TCP_CTLQ_FULL,      "TCP RST not sent: control-segment queue full")           \
     X(TCP_OVER_MTU,       "TCP segment not sent: frame over the MTU (a stack bug)") \
     X(TCP_NO_TS,          "TCP segment without timestamps on a connection that negotiated them (RFC 7323 §3.2)") \
+    /* IPv6 (RFC 8200) */                                                          \
+    X(IP6_TRUNCATED,      "IPv6 packet shorter than 40 bytes")                     \
+    X(IP6_VERSION,        "IPv6 version is not 6")                                 \
+    X(IP6_PAYLOAD_LEN,    "IPv6 payload length past the end of the frame")         \
+    X(IP6_BAD_SRC,        "IPv6 source is a multicast address (RFC 4291 §2.7)")    \
+    X(IP6_EXT_TRUNCATED,  "IPv6 extension header runs past the packet")            \
+    X(IP6_HBH_NOT_FIRST,  "IPv6 hop-by-hop options header not right after the IPv6 header") \
+    X(IP6_OPT_BAD,        "IPv6 option runs past its extension header")            \
+    X(IP6_OPT_UNKNOWN,    "IPv6 option of unknown type whose action is discard (RFC 8200 §4.2)") \
+    X(IP6_ROUTING,        "IPv6 routing header with segments left (type 0 refused, RFC 5095)") \
+    X(IP6_FRAG_BAD,       "IPv6 fragment malformed (length not a multiple of 8 with M set, or past 65535)") \
+    /* ICMPv6 (RFC 4443), Neighbour Discovery (RFC 4861), MLDv2 (RFC 3810) */   \
+    X(ICMP6_TRUNCATED,    "ICMPv6 message shorter than its header")                \
+    X(ICMP6_CHECKSUM,     "ICMPv6 checksum wrong")                                 \
+    X(ICMP6_UNHANDLED,    "ICMPv6 type not handled")                               \
+    X(ICMP6_BAD_QUOTE,    "ICMPv6 error quotes no IPv6 header")                    \
+    X(ND_TRUNCATED,       "ND message shorter than its fixed part")                \
+    X(ND_BAD_OPTION,      "ND option of length 0 or past the message (RFC 4861 §4.6)") \
+    X(ND_HOP_LIMIT,       "ND message with hop limit not 255 (sent from off the link)") \
+    X(ND_BAD_CODE,        "ND message with an ICMP code other than 0")             \
+    X(ND_TARGET_MULTICAST, "ND solicitation or advertisement for a multicast target") \
+    X(ND_SRC_NOT_LINK_LOCAL, "router advertisement or redirect from a source not link-local") \
+    X(ND_UNSPEC_SLLAO,    "RS or NS from the unspecified address with a source link-layer address") \
+    X(ND_UNSPEC_DST,      "NS from the unspecified address not to a solicited-node address") \
+    X(ND_SOLICITED_MCAST, "NA to a multicast address with the Solicited flag set") \
+    X(ND_REDIRECT_BAD,    "redirect to a multicast destination or a target neither link-local nor the destination") \
+    X(MLD_BAD_REPORT,     "MLDv2 report whose records run past the message")      \
     /* UDP (RFC 768) */                                                            \
     X(UDP_TRUNCATED,      "UDP datagram shorter than its 8-byte header")           \
     X(UDP_LENGTH,         "UDP length field below 8 or past the IP payload")       \

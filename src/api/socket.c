@@ -36,9 +36,9 @@ static int io_conn(const sk_stack *s, sk_sock sock, sk_tcb **out)
     return 0;
 }
 
-static uint16_t announce_mss(const sk_stack *s, uint16_t want)
+static uint16_t announce_mss(const sk_stack *s, uint8_t family, uint16_t want)
 {
-    uint16_t mtu_mss = sk_tcp_mss_from_mtu(s->env.cfg.mtu);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(family, s->ctx.cfg.mtu);
     return want != 0 && want < mtu_mss ? want : mtu_mss;
 }
 
@@ -56,10 +56,10 @@ int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_soc
         return SK_ENOSPC;
     l->flags = SK_TF_LISTENER | SK_TF_APP_HELD;
     l->state = SK_TCP_LISTEN;
-    l->tuple.laddr = e->cfg.addr;
+    l->tuple.laddr = sk_addr4(s->ifc.addr4); /* listeners take every address */
     l->tuple.lport = port;
     l->backlog = (uint16_t)(opts != NULL && opts->backlog > 0 ? opts->backlog : 128);
-    l->listen_mss = announce_mss(s, opts != NULL ? opts->mss : 0);
+    l->listen_mss = announce_mss(s, SK_AF_INET4, opts != NULL ? opts->mss : 0);
     if (opts != NULL && opts->fixed_isn) {
         l->flags |= SK_TF_FIXED_ISN;
         l->listen_isn = opts->isn;
@@ -90,7 +90,7 @@ int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer
         l->pending--;
     *out = sk_tcb_handle(e, t);
     if (peer != NULL) {
-        peer->addr = sk_ipaddr_from_ip4(t->tuple.raddr);
+        peer->addr = t->tuple.raddr;
         peer->port = t->tuple.rport;
     }
     /* report what already happened on the connection */
@@ -118,12 +118,13 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     sk_tcp_env *e = &s->env;
     sk_tuple tu;
     memset(&tu, 0, sizeof tu);
-    tu.laddr = e->cfg.addr;
-    memcpy(tu.raddr.b, remote->addr.b, 4);
-    sk_ip4 nexthop;
-    if (sk_iface_is_bcast(&s->ifc, tu.raddr) || sk_iface_is_local(&s->ifc, tu.raddr))
+    tu.raddr = sk_addr4(sk_addr_ip4(&remote->addr));
+    if (!sk_iface_src_for(&s->ifc, &tu.raddr, &tu.laddr))
+        return SK_EAFNOSUPPORT;
+    sk_ip4 nexthop, ra = sk_addr_ip4(&tu.raddr);
+    if (sk_iface_is_bcast(&s->ifc, ra) || sk_iface_is_local(&s->ifc, ra))
         return SK_EINVAL;
-    if (sk_iface_route(&s->ifc, tu.raddr, &nexthop) != 0)
+    if (sk_iface_route(&s->ifc, ra, &nexthop) != 0)
         return SK_EHOSTUNREACH; /* off-link and no gateway */
     tu.rport = remote->port;
     tu.lport = opts != NULL ? opts->local_port : 0;
@@ -137,7 +138,7 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     sk_tcb *t = sk_tcb_alloc(e, now);
     if (t == NULL)
         return SK_ENOSPC;
-    sk_tcb_init_conn(e, t, &tu, announce_mss(s, opts != NULL ? opts->mss : 0), now);
+    sk_tcb_init_conn(e, t, &tu, announce_mss(s, tu.laddr.family, opts != NULL ? opts->mss : 0), now);
     t->flags |= SK_TF_APP_HELD;
     bool fixed = opts != NULL && opts->fixed_isn;
     t->iss = fixed ? sk_seq_make(opts->isn) : sk_tcp_isn(e, &tu, now);
@@ -146,7 +147,7 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     t->recover = t->iss;
     sk_tcb_set_state(e, t, SK_TCP_SYN_SENT, now);
     sk_demux_insert(e, t);
-    e->stats.active_opens++;
+    e->ctx->stats.active_opens++;
     sk_tcb_mark_output(e, t);
     *out = sk_tcb_handle(e, t);
     return 0;
@@ -200,7 +201,7 @@ static void maybe_window_update(sk_tcp_env *e, sk_tcb *t)
      * a worthwhile step, as Linux does in tcp_cleanup_rbuf */
     uint32_t grow = win - cur;
     bool blocked = cur < t->adv_mss;
-    if (blocked || grow >= 2u * t->adv_mss || grow >= e->cfg.rcvbuf / 2) {
+    if (blocked || grow >= 2u * t->adv_mss || grow >= e->ctx->cfg.rcvbuf / 2) {
         t->flags |= SK_TF_ACK_NOW;
         sk_tcb_mark_output(e, t);
     }
@@ -293,7 +294,7 @@ int sk_tcp_close(sk_stack *s, sk_time_us now, sk_sock sock)
         sk_tcb_queue_fin(e, t, now);
         break;
     case SK_TCP_FIN_WAIT_2:
-        sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
+        sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->ctx->cfg.time_wait_us));
         break;
     default:
         break;
@@ -396,14 +397,6 @@ bool sk_stack_next_event(sk_stack *s, sk_event *ev)
     return true;
 }
 
-static sk_endpoint ep4(sk_ip4 a, uint16_t port)
-{
-    sk_endpoint ep;
-    ep.addr = sk_ipaddr_from_ip4(a);
-    ep.port = port;
-    return ep;
-}
-
 int sk_tcp_set_cc(sk_stack *s, sk_sock sock, const char *name)
 {
     if (s == NULL || name == NULL)
@@ -428,8 +421,8 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
         return SK_EBADHANDLE;
     memset(out, 0, sizeof *out);
     out->state = t->state;
-    out->local = ep4(t->tuple.laddr, t->tuple.lport);
-    out->remote = ep4(t->tuple.raddr, t->tuple.rport);
+    out->local = (sk_endpoint){t->tuple.laddr, t->tuple.lport};
+    out->remote = (sk_endpoint){t->tuple.raddr, t->tuple.rport};
     out->iss = t->iss.v;
     out->irs = t->irs.v;
     out->snd_una = t->snd_una.v;

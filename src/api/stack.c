@@ -74,19 +74,59 @@ static bool ip4_is_zero(sk_ip4 a)
     return (a.b[0] | a.b[1] | a.b[2] | a.b[3]) == 0;
 }
 
-/* Our address must name one host (RFC 1122 §3.2.1.3; 0.0.0.0 is left to
- * the caller: not yet configured), and the gateway (0.0.0.0: none) another
- * host on our link. */
+static uint8_t family_bits(uint8_t family)
+{
+    return family == SK_AF_INET4 ? 32 : family == SK_AF_INET6 ? 128 : 0;
+}
+
+/* Each address of a known family within its prefix bits; at most one IPv4
+ * address, which must name one host (RFC 1122 §3.2.1.3; 0.0.0.0 is left
+ * to the caller: not yet configured). Sets *v4 to it (NULL: none). */
+static int check_addr_list(const sk_stack_config *cfg, const sk_ifaddr **v4)
+{
+    *v4 = NULL;
+    if (cfg->n_addrs > SK_CFG_ADDRS || cfg->n_routes > SK_CFG_ROUTES)
+        return SK_EINVAL;
+    for (uint8_t i = 0; i < cfg->n_addrs; i++) {
+        const sk_ifaddr *a = &cfg->addrs[i];
+        uint8_t bits = family_bits(a->addr.family);
+        if (bits == 0 || a->prefix_len > bits)
+            return SK_EINVAL;
+        if (a->addr.family != SK_AF_INET4)
+            continue;
+        sk_ip4 x = sk_addr_ip4(&a->addr);
+        if (*v4 != NULL || (!ip4_is_zero(x) && !sk_ip4_is_host(x, x, a->prefix_len)))
+            return SK_EINVAL;
+        *v4 = a;
+    }
+    return 0;
+}
+
+/* An IPv4 gateway must be another host on our link (RFC 1122 §3.3.1.1). */
+static bool gateway4_ok(const sk_ifaddr *v4, sk_ip4 g)
+{
+    if (v4 == NULL)
+        return false;
+    sk_ip4 a = sk_addr_ip4(&v4->addr);
+    uint8_t pl = v4->prefix_len;
+    return sk_ip4_same_prefix(g, a, pl) && !sk_ip4_eq(g, a) && sk_ip4_is_host(g, a, pl);
+}
+
+/* The resolved lists (sk_ctx_resolve_addrs): addresses as above, routes
+ * of one family with a gateway on our link. */
 static int check_addrs(const sk_stack_config *cfg)
 {
-    sk_ip4 a = cfg->addr, g = cfg->gateway;
-    if (!ip4_is_zero(a) && !sk_ip4_is_host(a, a, cfg->prefix_len))
+    const sk_ifaddr *v4;
+    if (check_addr_list(cfg, &v4) != 0)
         return SK_EINVAL;
-    if (ip4_is_zero(g))
-        return 0;
-    if (!sk_ip4_same_prefix(g, a, cfg->prefix_len) || sk_ip4_eq(g, a) ||
-        !sk_ip4_is_host(g, a, cfg->prefix_len))
-        return SK_EINVAL;
+    for (uint8_t i = 0; i < cfg->n_routes; i++) {
+        const sk_route *r = &cfg->routes[i];
+        uint8_t bits = family_bits(r->dst.family);
+        if (bits == 0 || r->gateway.family != r->dst.family || r->prefix_len > bits)
+            return SK_EINVAL;
+        if (r->dst.family == SK_AF_INET4 && !gateway4_ok(v4, sk_addr_ip4(&r->gateway)))
+            return SK_EINVAL;
+    }
     return 0;
 }
 
@@ -96,7 +136,7 @@ static int check_config(const sk_stack_config *cfg)
         return SK_EINVAL;
     if (cfg->mtu < 68 || cfg->max_sockets == 0 || cfg->max_sockets > (1u << 24))
         return SK_EINVAL;
-    if (cfg->sndbuf < 1024 || cfg->rcvbuf < 1024 || cfg->prefix_len > 32)
+    if (cfg->sndbuf < 1024 || cfg->rcvbuf < 1024)
         return SK_EINVAL;
     if (cfg->rto_min_us == 0 || cfg->rto_initial_us == 0 || cfg->rto_max_us < cfg->rto_min_us)
         return SK_EINVAL;
@@ -118,25 +158,32 @@ static int check_config(const sk_stack_config *cfg)
     return check_link(cfg);
 }
 
-int sk_stack_create(const sk_stack_config *cfg, sk_stack **out)
+int sk_stack_create(const sk_stack_config *user_cfg, sk_stack **out)
 {
-    if (cfg == NULL || out == NULL)
+    if (user_cfg == NULL || out == NULL)
         return SK_EINVAL;
-    int err = check_config(cfg);
+    if (user_cfg->n_addrs == 0 && user_cfg->prefix_len > 32)
+        return SK_EINVAL;
+    sk_stack_config c = *user_cfg;
+    const sk_stack_config *cfg = &c;
+    int err = sk_ctx_resolve_addrs(&c);
+    if (err == 0)
+        err = check_config(cfg);
     if (err != 0)
         return err;
     sk_stack *s = cfg->alloc.allocate(cfg->alloc.ctx, sizeof *s);
     if (s == NULL)
         return SK_ENOMEM;
     memset(s, 0, sizeof *s);
-    err = sk_tcp_env_init(&s->env, cfg);
+    sk_ctx_init(&s->ctx, cfg);
+    err = sk_tcp_env_init(&s->env, &s->ctx);
     if (err != 0) {
         cfg->alloc.release(cfg->alloc.ctx, s, sizeof *s);
         return err;
     }
-    err = sk_iface_init(&s->ifc, &s->env);
+    err = sk_iface_init(&s->ifc, &s->ctx, &s->env);
     if (err == 0) {
-        err = sk_udp_init(&s->udp, &s->env);
+        err = sk_udp_init(&s->udp, &s->ctx);
         if (err != 0)
             sk_iface_free(&s->ifc);
     }
@@ -155,7 +202,7 @@ void sk_stack_destroy(sk_stack *s)
 {
     if (s == NULL)
         return;
-    sk_allocator a = s->env.cfg.alloc;
+    sk_allocator a = s->ctx.cfg.alloc;
     sk_udp_free(&s->udp);
     sk_iface_free(&s->ifc);
     sk_tcp_env_free(&s->env);
@@ -164,7 +211,7 @@ void sk_stack_destroy(sk_stack *s)
 
 const sk_stats *sk_stack_stats(const sk_stack *s)
 {
-    return &s->env.stats;
+    return &s->ctx.stats;
 }
 
 /* ---- input ---- */
@@ -175,42 +222,44 @@ void sk_stack_input(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t le
 {
     if (s == NULL || (frame == NULL && len > 0))
         return;
-    s->env.stats.frames_in++;
+    s->ctx.stats.frames_in++;
     sk_tcp_run_timers(&s->env, now);
     sk_iface_input(&s->ifc, now, frame, len);
 }
 
 /* ---- output ---- */
 
-/* IPv4 header + TCP header for `h`, payload copied from the send ring when
- * it has one, framed by the interface. Returns the frame length (which may
- * be an ARP request when the segment was held for resolution) or 0. */
+/* The TCP segment for `h` (header, then the payload copied from the send
+ * ring when it has one), handed to the interface with its addresses: the
+ * interface writes the IP header and the checksum. Returns the frame
+ * length (which may be an ARP request when the segment was held for
+ * resolution) or 0. */
 static size_t build_frame(sk_stack *s, sk_time now, const sk_tuple *tu, sk_tcp_repr *h,
                           const sk_ring *ring, uint32_t data_off, uint8_t *buf, size_t cap)
 {
-    size_t lh = sk_iface_link_hdr(&s->ifc);
+    uint8_t fam = tu->raddr.family;
+    size_t off = sk_iface_l4_offset(&s->ifc, fam);
     size_t thl = sk_tcp_hdr_len(h);
-    size_t total = SK_IP4_HDR_LEN + thl + h->payload_len;
-    if (total > cap - lh || total > s->env.cfg.mtu) {
+    size_t len = thl + h->payload_len;
+    if (off + len > cap || len > sk_iface_l4_max(&s->ifc, fam)) {
         /* the output path sizes every segment to fit (tcp_output.c's
          * segment budget): a frame over the MTU is a bug, never silent */
-        SK_ASSERT(total <= s->env.cfg.mtu);
+        SK_ASSERT(len <= sk_iface_l4_max(&s->ifc, fam));
         sk_tcp_count_drop(&s->env, SK_DROP_TCP_OVER_MTU, NULL, now);
         return 0;
     }
-    uint8_t *ip = buf + lh;
-    sk_iface_ip_hdr(&s->ifc, ip, total, SK_IPPROTO_TCP, tu->raddr, true); /* DF: RFC 1191 */
-    uint8_t *seg = ip + SK_IP4_HDR_LEN;
+    uint8_t *seg = buf + off;
     size_t plen = h->payload_len;
     h->payload = NULL;
     h->payload_len = 0;
-    sk_tcp_emit(h, seg, cap - lh - SK_IP4_HDR_LEN);
+    sk_tcp_emit(h, seg, cap - off);
     if (plen > 0)
         sk_ring_peek(ring, data_off, seg + thl, plen);
     h->payload_len = plen;
     h->payload = seg + thl;
-    sk_tcp_fill_checksum4(tu->laddr, tu->raddr, seg, thl + plen);
-    return sk_iface_send_ip(&s->ifc, now, buf, cap, total);
+    /* DF on every segment: RFC 1191 path MTU discovery */
+    sk_l4_out o = {tu->laddr, tu->raddr, SK_IPPROTO_TCP, true, SK_TCP_CSUM_OFF};
+    return sk_iface_send_l4(&s->ifc, now, buf, cap, &o, len);
 }
 
 static size_t output_ctl(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
@@ -227,7 +276,7 @@ static size_t output_ctl(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
     h.ack = c.ack;
     h.flags = c.flags;
     size_t n = build_frame(s, now, &c.tuple, &h, NULL, 0, buf, cap);
-    e->stats.segs_out++;
+    e->ctx->stats.segs_out++;
     sk_tcp_trace_seg(e, SK_TRACE_SEG_OUT, NULL, &c.tuple, true, &h, now, SK_REXMIT_NONE);
     return n;
 }
@@ -247,35 +296,33 @@ static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, siz
      * segments never exceed the MTU (build_frame asserts and counts). The trace's
      * payload view stays valid: an ARP request overwrites only 42 bytes. */
     size_t n = build_frame(s, now, &t->tuple, &so.hdr, &t->sndbuf, so.data_off, buf, cap);
-    e->stats.segs_out++;
+    e->ctx->stats.segs_out++;
     sk_tcp_trace_seg(e, so.retransmit ? SK_TRACE_RETRANSMIT : SK_TRACE_SEG_OUT, t, &t->tuple,
                      true, &so.hdr, now, so.cause);
     return n;
 }
 
-/* One queued UDP datagram: IPv4 header (DF: we never fragment, RFC 8085
- * §3.2), UDP header and payload, checksum over the pseudo-header (RFC 768,
- * always generated: RFC 1122 §4.1.3.4), framed by the interface. Returns
- * the frame length (an ARP request when the datagram was held) or 0. */
+/* One queued UDP datagram: the UDP header and payload at the transport
+ * offset of its family; the interface fills the checksum over the
+ * pseudo-header (RFC 768, always generated: RFC 1122 §4.1.3.4; a computed
+ * zero goes out as 0xffff) and writes the IP header (DF: we never
+ * fragment, RFC 8085 §3.2). Returns the frame length (an ARP request when
+ * the datagram was held) or 0. */
 static size_t output_udp(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
 {
     sk_udp_out o;
     if (!sk_udp_next_out(&s->udp, &o))
         return 0;
-    size_t lh = sk_iface_link_hdr(&s->ifc);
+    uint8_t fam = o.rec->peer.addr.family;
+    size_t off = sk_iface_l4_offset(&s->ifc, fam);
     size_t ulen = SK_UDP_HDR_LEN + o.rec->len;
-    size_t total = SK_IP4_HDR_LEN + ulen;
     /* sk_udp_sendto refused payloads over the MTU */
-    SK_ASSERT(total <= s->env.cfg.mtu && total <= cap - lh);
-    sk_ip4 dst = {{o.rec->peer.addr.b[0], o.rec->peer.addr.b[1], o.rec->peer.addr.b[2],
-                   o.rec->peer.addr.b[3]}};
-    uint8_t *seg = buf + lh + SK_IP4_HDR_LEN;
-    sk_udp_out_write(&o, seg, cap - lh - SK_IP4_HDR_LEN);
-    sk_store_be16(seg + 6, sk_udp_checksum(&o.rec->local.addr, &o.rec->peer.addr, seg, ulen));
-    sk_iface_ip_hdr(&s->ifc, buf + lh, total, SK_IPPROTO_UDP, dst, true);
+    SK_ASSERT(ulen <= sk_iface_l4_max(&s->ifc, fam) && off + ulen <= cap);
+    sk_udp_out_write(&o, buf + off, cap - off);
+    sk_l4_out l4 = {o.rec->local.addr, o.rec->peer.addr, SK_IPPROTO_UDP, true, 6};
     sk_udp_out_done(&s->udp, &o);
-    s->env.stats.udp_out++;
-    return sk_iface_send_ip(&s->ifc, now, buf, cap, total);
+    s->ctx.stats.udp_out++;
+    return sk_iface_send_l4(&s->ifc, now, buf, cap, &l4, ulen);
 }
 
 /* The transports' turn: UDP datagrams and TCP connections alternate, so
@@ -299,7 +346,7 @@ static size_t output_transport(sk_stack *s, sk_time now, uint8_t *buf, size_t ca
 
 size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
 {
-    if (s == NULL || buf == NULL || cap < s->env.cfg.mtu + sk_iface_link_hdr(&s->ifc))
+    if (s == NULL || buf == NULL || cap < s->ctx.cfg.mtu + sk_iface_link_hdr(&s->ifc))
         return 0;
     sk_tcp_env *e = &s->env;
     sk_tcp_run_timers(e, now);
@@ -310,7 +357,7 @@ size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
     if (n == 0)
         n = output_transport(s, now, buf, cap);
     if (n > 0)
-        e->stats.frames_out++;
+        e->ctx->stats.frames_out++;
     return n;
 }
 

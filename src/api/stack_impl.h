@@ -8,10 +8,11 @@
 #include "udp/udp.h"
 
 struct sk_stack {
-    sk_tcp_env env;
-    sk_iface ifc; /* link, ARP, IPv4, ICMP (ifc.env == &env) */
-    sk_udp udp;   /* UDP sockets (udp.ctx == &env, ifc.udp == &udp) */
-    bool udp_turn; /* output alternates between UDP and TCP connections */
+    sk_ctx ctx;     /* configuration, statistics, trace, keys: shared by the layers */
+    sk_tcp_env env; /* TCP (env.ctx == &ctx) */
+    sk_iface ifc;   /* link, ARP, IPv4, ICMP (ifc.ctx == &ctx, ifc.tcp == &env, ifc.udp == &udp) */
+    sk_udp udp;     /* UDP sockets (udp.ctx == &ctx) */
+    bool udp_turn;  /* output alternates between UDP and TCP connections */
 };
 
 /* The TCB behind a handle, or NULL for a stale or invalid handle. */

@@ -17,10 +17,8 @@ static sk_ip4 ip4_of(const sk_ipaddr *a)
 /* Our address of family `fam`: IPv4 only until the interface has IPv6. */
 static int our_addr(const sk_stack *s, uint8_t fam, sk_ipaddr *out)
 {
-    if (fam != SK_AF_INET4)
-        return SK_EAFNOSUPPORT;
-    *out = sk_ipaddr_from_ip4(s->env.cfg.addr);
-    return 0;
+    sk_ipaddr probe = {.family = fam};
+    return sk_iface_src_for(&s->ifc, &probe, out) ? 0 : SK_EAFNOSUPPORT;
 }
 
 /* A remote end we can send to: one host of a family we have, reachable

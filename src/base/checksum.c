@@ -266,3 +266,47 @@ uint32_t sk_csum_pseudo4(const uint8_t src[4], const uint8_t dst[4], uint8_t pro
     s += length;
     return s;
 }
+
+/* RFC 8200 §8.1. Each address is eight 16-bit words; the length is two
+ * words (it is 32 bits wide, for jumbograms); the zero bytes add nothing and
+ * the next header value is the low byte of the last word. The sum of 20
+ * words below 2^16 cannot overflow 32 bits. */
+uint32_t sk_csum_pseudo6(const uint8_t src[16], const uint8_t dst[16], uint8_t next_header,
+                         uint32_t length)
+{
+    uint32_t s = 0;
+    for (int i = 0; i < 16; i += 2)
+        s += sk_load_be16(src + i) + (uint32_t)sk_load_be16(dst + i);
+    s += length >> 16;
+    s += length & 0xffffu;
+    s += next_header;
+    return s;
+}
+
+uint32_t sk_csum_pseudo(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto,
+                        uint32_t length)
+{
+    if (src->family != SK_AF_INET6)
+        return sk_csum_pseudo4(src->b, dst->b, proto, (uint16_t)length);
+    return sk_csum_pseudo6(src->b, dst->b, proto, length);
+}
+
+void sk_csum_l4_fill(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto, uint8_t *seg,
+                     size_t len, size_t csum_off)
+{
+    sk_store_be16(seg + csum_off, 0);
+    uint32_t sum = sk_csum_partial(seg, len, sk_csum_pseudo(src, dst, proto, (uint32_t)len));
+    uint16_t c = sk_csum_fold(sum);
+    /* RFC 768: a computed zero UDP checksum is sent as all ones (zero
+     * means "no checksum"); RFC 8200 §8.1 for IPv6 too. TCP sends 0. */
+    if (c == 0 && proto == 17) /* UDP */
+        c = 0xffff;
+    sk_store_be16(seg + csum_off, c);
+}
+
+bool sk_csum_l4_ok(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto,
+                   const uint8_t *seg, size_t len)
+{
+    uint32_t sum = sk_csum_partial(seg, len, sk_csum_pseudo(src, dst, proto, (uint32_t)len));
+    return sk_csum_fold(sum) == 0;
+}

@@ -9,6 +9,9 @@
 #ifndef SK_BASE_CHECKSUM_H
 #define SK_BASE_CHECKSUM_H
 
+#include "synack/addr.h"
+
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,5 +41,27 @@ uint16_t sk_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val);
  * TCP/UDP checksums; src and dst are 4 bytes each in network order. */
 uint32_t sk_csum_pseudo4(const uint8_t src[4], const uint8_t dst[4], uint8_t proto,
                          uint16_t length);
+
+/* The pseudo-header of either family, from family-tagged addresses (both
+ * of one family): IPv4 as above (RFC 9293 §3.1, RFC 768), IPv6 with
+ * 16-byte addresses, a 32-bit upper-layer length, three zero bytes and the
+ * next header (RFC 8200 §8.1). */
+uint32_t sk_csum_pseudo(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto,
+                        uint32_t length);
+
+/* The transport checksum of seg[0..len) under that pseudo-header, folded:
+ * written into seg at csum_off by sk_csum_l4_fill (the field is zeroed
+ * first); sk_csum_l4_ok is true when the segment's own checksum is right. */
+void sk_csum_l4_fill(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto, uint8_t *seg,
+                     size_t len, size_t csum_off);
+bool sk_csum_l4_ok(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto,
+                   const uint8_t *seg, size_t len);
+
+/* Partial sum of the IPv6 pseudo-header (RFC 8200 §8.1: source, destination,
+ * the 32-bit upper-layer packet length, three zero bytes and the next header
+ * value) for ICMPv6, UDP and TCP checksums; src and dst are 16 bytes each in
+ * network order. */
+uint32_t sk_csum_pseudo6(const uint8_t src[16], const uint8_t dst[16], uint8_t next_header,
+                         uint32_t length);
 
 #endif

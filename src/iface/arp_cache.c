@@ -56,7 +56,7 @@ int sk_arp_init(sk_iface *ifc)
     memset(a->held, 0, sizeof(sk_arp_held) * (a->n_held + 1));
     for (uint32_t i = 0; i < a->n_held; i++)
         a->held[i].data = a->held_mem + (size_t)i * cfg->mtu;
-    a->garp_pending = cfg->addr.b[0] != 0;
+    a->garp_pending = ifc->addr4.b[0] != 0;
     return 0;
 }
 
@@ -140,7 +140,7 @@ static size_t arp_frame(const sk_iface *ifc, uint8_t *buf, uint16_t op, sk_mac e
     sk_arp_repr arp;
     arp.op = op;
     arp.sha = ifc->cfg->mac;
-    arp.spa = ifc->cfg->addr;
+    arp.spa = ifc->addr4;
     arp.tha = tha;
     arp.tpa = tpa;
     sk_arp_emit(&arp, buf + SK_ETH_HDR_LEN, SK_ARP_LEN);
@@ -151,7 +151,7 @@ static size_t arp_request(sk_iface *ifc, sk_arp_entry *en, sk_time now, uint8_t 
 {
     en->tries++;
     en->when = sk_time_after(now, ifc->cfg->arp_retry_us);
-    ifc->env->stats.arp_requests_out++;
+    ifc->ctx->stats.arp_requests_out++;
     return arp_frame(ifc, buf, SK_ARP_REQUEST, sk_mac_broadcast, mac_zero, en->ip);
 }
 
@@ -263,14 +263,14 @@ size_t sk_arp_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
         /* RFC 5227 §3 / RFC 5944 §4.6: a request for our own address
          * announces (and refreshes in others' caches) our MAC. */
         a->garp_pending = false;
-        ifc->env->stats.arp_requests_out++;
-        return arp_frame(ifc, buf, SK_ARP_REQUEST, sk_mac_broadcast, mac_zero, ifc->cfg->addr);
+        ifc->ctx->stats.arp_requests_out++;
+        return arp_frame(ifc, buf, SK_ARP_REQUEST, sk_mac_broadcast, mac_zero, ifc->addr4);
     }
     if (a->replyq_len > 0) {
         sk_arp_target t = a->replyq[a->replyq_head];
         a->replyq_head = (a->replyq_head + 1) % SK_ARP_REPLYQ_CAP;
         a->replyq_len--;
-        ifc->env->stats.arp_replies_out++;
+        ifc->ctx->stats.arp_replies_out++;
         return arp_frame(ifc, buf, SK_ARP_REPLY, t.mac, t.mac, t.ip);
     }
     for (uint32_t i = 0; a->n_incomplete > 0 && i < a->n_entries; i++) {
@@ -285,16 +285,22 @@ size_t sk_arp_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
 /* Give up entries whose last request went unanswered for a retry interval. */
 /* RFC 1122 §2.3.2.2 ("the link layer SHOULD ... inform the transport"):
  * every connection whose next hop is `ip` learns that it is unreachable. */
+typedef struct {
+    const sk_iface *ifc;
+    sk_ip4 hop;
+} arp_dead_hop;
+
+static bool routes_via(const void *ctx, const sk_tuple *tu)
+{
+    const arp_dead_hop *d = ctx;
+    sk_ip4 hop;
+    return sk_addr_is4(&tu->raddr) && sk_iface_route(d->ifc, sk_addr_ip4(&tu->raddr), &hop) == 0 && sk_ip4_eq(hop, d->hop);
+}
+
 static void tell_tcp_unreachable(sk_iface *ifc, sk_ip4 ip, sk_time now)
 {
-    sk_tcp_env *e = ifc->env;
-    for (uint32_t i = 0; i < e->n_tcbs; i++) {
-        sk_tcb *t = &e->tcbs[i];
-        sk_ip4 hop;
-        if (!t->hashed || sk_iface_route(ifc, t->tuple.raddr, &hop) != 0 || !sk_ip4_eq(hop, ip))
-            continue;
-        sk_tcp_host_unreachable(e, t, now);
-    }
+    arp_dead_hop d = {ifc, ip};
+    sk_tcp_unreachable_via(ifc->tcp, routes_via, &d, now);
 }
 
 void sk_arp_run_timers(sk_iface *ifc, sk_time now)
@@ -358,7 +364,7 @@ static void arp_learn(sk_iface *ifc, sk_arp_entry *en, sk_mac mac, sk_time now)
 static bool arp_sender_bad(const sk_iface *ifc, const sk_arp_repr *p)
 {
     return sk_mac_is_multicast(p->sha) || sk_ip4_is_broadcast(p->spa) ||
-           sk_ip4_is_multicast(p->spa) || sk_ip4_eq(p->spa, ifc->cfg->addr);
+           sk_ip4_is_multicast(p->spa) || sk_ip4_eq(p->spa, ifc->addr4);
 }
 
 static void arp_queue_reply(sk_iface *ifc, const sk_arp_repr *p, sk_time now)
@@ -383,9 +389,9 @@ void sk_arp_input(sk_iface *ifc, sk_time now, const sk_eth_repr *eth)
         return;
     }
     if (p.op == SK_ARP_REQUEST)
-        ifc->env->stats.arp_requests_in++;
+        ifc->ctx->stats.arp_requests_in++;
     else
-        ifc->env->stats.arp_replies_in++;
+        ifc->ctx->stats.arp_replies_in++;
     if (arp_sender_bad(ifc, &p)) {
         sk_iface_drop(ifc, SK_DROP_ARP_BAD_SENDER, now);
         return;
@@ -394,7 +400,7 @@ void sk_arp_input(sk_iface *ifc, sk_time now, const sk_eth_repr *eth)
     sk_arp_entry *en = probe ? NULL : arp_find(&ifc->arp, p.spa);
     if (en != NULL) /* RFC 826: merge */
         arp_learn(ifc, en, p.sha, now);
-    if (!sk_ip4_eq(p.tpa, ifc->cfg->addr)) {
+    if (!sk_ip4_eq(p.tpa, ifc->addr4)) {
         sk_iface_drop(ifc, SK_DROP_ARP_NOT_FOR_US, now);
         return;
     }

@@ -117,7 +117,7 @@ void sk_icmp_error(sk_iface *ifc, sk_time now, uint8_t type, uint8_t code,
     sk_icmp *ic = &ifc->icmp;
     sk_icmp_out *o = icmp_slot(ic);
     if (o == NULL || !icmp_take_token(ifc, now)) {
-        ifc->env->stats.icmp_rate_limited++;
+        ifc->ctx->stats.icmp_rate_limited++;
         return;
     }
     /* RFC 1812 §4.3.2.3: quote as much as fits in a 576-byte datagram */
@@ -125,7 +125,7 @@ void sk_icmp_error(sk_iface *ifc, sk_time now, uint8_t type, uint8_t code,
     if (room > icmp_msg_cap(ifc) - SK_ICMP_HDR_LEN)
         room = icmp_msg_cap(ifc) - SK_ICMP_HDR_LEN;
     if ((size_t)orig->hdr_len + 8 > room) { /* a tiny MTU and a long header */
-        ifc->env->stats.icmp_rate_limited++;
+        ifc->ctx->stats.icmp_rate_limited++;
         return;
     }
     size_t data = orig->payload_len < room - orig->hdr_len ? orig->payload_len
@@ -223,10 +223,11 @@ static void icmp_error_in(sk_iface *ifc, sk_time now, const sk_icmp4_repr *m)
 {
     const uint8_t *q = m->data; /* the parser checked: IHL*4 + 8 bytes */
     size_t ihl = (size_t)(q[0] & 0x0f) * 4;
-    sk_tuple tu;
-    memcpy(tu.laddr.b, q + 12, 4);
-    memcpy(tu.raddr.b, q + 16, 4);
-    if (!sk_ip4_eq(tu.laddr, ifc->cfg->addr)) {
+    sk_ip4 src, dst;
+    memcpy(src.b, q + 12, 4);
+    memcpy(dst.b, q + 16, 4);
+    sk_tuple tu = {sk_addr4(src), sk_addr4(dst), 0, 0};
+    if (!sk_ip4_eq(src, ifc->addr4)) {
         sk_iface_drop(ifc, SK_DROP_ICMP_BAD_QUOTE, now);
         return;
     }
@@ -252,7 +253,7 @@ static void icmp_error_in(sk_iface *ifc, sk_time now, const sk_icmp4_repr *m)
                (m->code == SK_ICMP_UNREACH_PROTO || m->code == SK_ICMP_UNREACH_PORT)) {
         kind = SK_TCP_ICMP_REFUSED;
     }
-    int r = sk_tcp_icmp_error(ifc->env, &tu, seq, kind, mtu, now);
+    int r = sk_tcp_icmp_error(ifc->tcp, &tu, seq, kind, mtu, now);
     if (r != 0)
         sk_iface_drop(ifc, r, now);
 }
@@ -265,7 +266,7 @@ void sk_icmp_input(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip, bool bcast
         sk_iface_drop(ifc, r, now);
         return;
     }
-    sk_stats *st = &ifc->env->stats;
+    sk_stats *st = &ifc->ctx->stats;
     st->icmp_in++;
     if (bcast && !(m.type == SK_ICMP_ECHO_REQUEST && ifc->cfg->icmp_echo_broadcast)) {
         sk_iface_drop(ifc, SK_DROP_ICMP_BROADCAST, now);
@@ -317,7 +318,7 @@ size_t sk_icmp_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
     /* Linux sends ICMP without DF; a router may fragment it */
     sk_iface_ip_hdr(ifc, buf + lh, total, SK_IPPROTO_ICMP, o->dst, false);
     memcpy(buf + lh + SK_IP4_HDR_LEN, o->msg, o->len);
-    icmp_count_out(&ifc->env->stats, o->msg[0]);
+    icmp_count_out(&ifc->ctx->stats, o->msg[0]);
     return sk_iface_send_ip(ifc, now, buf, cap, total);
 }
 

@@ -4,6 +4,7 @@
 #include "iface/iface.h"
 
 #include "base/bytes.h"
+#include "base/checksum.h"
 #include "base/skassert.h"
 #include "synack/error.h"
 
@@ -11,27 +12,35 @@
 
 void *sk_iface_alloc(sk_iface *ifc, size_t n)
 {
-    return ifc->cfg->alloc.allocate(ifc->cfg->alloc.ctx, n);
+    return sk_ctx_alloc(ifc->ctx, n);
 }
 
 void sk_iface_release(sk_iface *ifc, void *p, size_t n)
 {
-    if (p != NULL)
-        ifc->cfg->alloc.release(ifc->cfg->alloc.ctx, p, n);
+    sk_ctx_release(ifc->ctx, p, n);
 }
 
 void sk_iface_drop(sk_iface *ifc, int reason, sk_time now)
 {
-    sk_tcp_count_drop(ifc->env, reason, NULL, now);
+    sk_ctx_drop(ifc->ctx, reason, now);
 }
 
-int sk_iface_init(sk_iface *ifc, sk_tcp_env *env)
+int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp)
 {
     memset(ifc, 0, sizeof *ifc);
-    ifc->env = env;
-    ifc->cfg = &env->cfg;
-    uint8_t pl = ifc->cfg->prefix_len;
-    ifc->mask = sk_ip4_prefix_mask(pl);
+    ifc->ctx = ctx;
+    ifc->cfg = &ctx->cfg;
+    ifc->tcp = tcp;
+    ifc->plen4 = 32;
+    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
+        const sk_ifaddr *a = &ifc->cfg->addrs[i];
+        if (a->addr.family == SK_AF_INET4) {
+            ifc->addr4 = sk_addr_ip4(&a->addr);
+            ifc->plen4 = a->prefix_len;
+            break;
+        }
+    }
+    ifc->mask = sk_ip4_prefix_mask(ifc->plen4);
     ifc->ip_id = (uint16_t)(ifc->cfg->seed >> 48);
     int err = sk_arp_init(ifc);
     if (err == 0)
@@ -50,14 +59,9 @@ void sk_iface_free(sk_iface *ifc)
     sk_arp_free(ifc);
 }
 
-size_t sk_iface_link_hdr(const sk_iface *ifc)
-{
-    return ifc->cfg->link == SK_LINK_ETHERNET ? SK_ETH_HDR_LEN : 0;
-}
-
 bool sk_iface_on_link(const sk_iface *ifc, sk_ip4 a)
 {
-    return ((sk_ip4_to_u32(a) ^ sk_ip4_to_u32(ifc->cfg->addr)) & ifc->mask) == 0;
+    return ((sk_ip4_to_u32(a) ^ sk_ip4_to_u32(ifc->addr4)) & ifc->mask) == 0;
 }
 
 /* RFC 1122 §3.2.1.3: {-1, -1} and {<Network>, -1}. A /31 or /32 has no
@@ -65,12 +69,12 @@ bool sk_iface_on_link(const sk_iface *ifc, sk_ip4 a)
 bool sk_iface_is_bcast(const sk_iface *ifc, sk_ip4 a)
 {
     return sk_ip4_is_broadcast(a) ||
-           sk_ip4_is_subnet_bcast(a, ifc->cfg->addr, ifc->cfg->prefix_len);
+           sk_ip4_is_subnet_bcast(a, ifc->addr4, ifc->plen4);
 }
 
 bool sk_iface_is_host(const sk_iface *ifc, sk_ip4 a)
 {
-    return sk_ip4_is_host(a, ifc->cfg->addr, ifc->cfg->prefix_len);
+    return sk_ip4_is_host(a, ifc->addr4, ifc->plen4);
 }
 
 /* RFC 1122 §3.2.1.3 (g): 127/8 MUST NOT appear outside a host. We have no
@@ -78,24 +82,35 @@ bool sk_iface_is_host(const sk_iface *ifc, sk_ip4 a)
  * the link (or wait for an ARP reply that never comes): callers refuse it. */
 bool sk_iface_is_local(const sk_iface *ifc, sk_ip4 a)
 {
-    return a.b[0] == 127 || sk_ip4_eq(a, ifc->cfg->addr);
+    return a.b[0] == 127 || sk_ip4_eq(a, ifc->addr4);
 }
 
+/* RFC 1122 §3.3.1: on-link destinations directly, others through the
+ * gateway of the longest matching IPv4 route (cfg->routes). */
 int sk_iface_route(const sk_iface *ifc, sk_ip4 dst, sk_ip4 *nexthop)
 {
-    static const sk_ip4 zero = {{0, 0, 0, 0}};
     if (ifc->cfg->link != SK_LINK_ETHERNET || sk_iface_on_link(ifc, dst) ||
         sk_ip4_is_broadcast(dst)) {
         *nexthop = dst;
         return 0;
     }
-    if (sk_ip4_eq(ifc->cfg->gateway, zero))
+    const sk_route *best = NULL;
+    for (uint8_t i = 0; i < ifc->cfg->n_routes; i++) {
+        const sk_route *r = &ifc->cfg->routes[i];
+        if (r->dst.family != SK_AF_INET4 ||
+            !sk_ip4_same_prefix(dst, sk_addr_ip4(&r->dst), r->prefix_len))
+            continue;
+        if (best == NULL || r->prefix_len > best->prefix_len)
+            best = r;
+    }
+    if (best == NULL)
         return SK_EHOSTUNREACH;
-    *nexthop = ifc->cfg->gateway;
+    *nexthop = sk_addr_ip4(&best->gateway);
     return 0;
 }
 
-void sk_iface_ip_hdr(sk_iface *ifc, uint8_t *p, size_t total, uint8_t proto, sk_ip4 dst, bool df)
+static void ip4_hdr(sk_iface *ifc, uint8_t *p, size_t total, uint8_t proto, sk_ip4 src,
+                    sk_ip4 dst, bool df)
 {
     sk_ip4_repr ip;
     memset(&ip, 0, sizeof ip);
@@ -104,9 +119,38 @@ void sk_iface_ip_hdr(sk_iface *ifc, uint8_t *p, size_t total, uint8_t proto, sk_
     ip.df = df;
     ip.ttl = SK_IFACE_TTL;
     ip.proto = proto;
-    ip.src = ifc->cfg->addr;
+    ip.src = src;
     ip.dst = dst;
     sk_ip4_emit(&ip, p, SK_IP4_HDR_LEN);
+}
+
+void sk_iface_ip_hdr(sk_iface *ifc, uint8_t *p, size_t total, uint8_t proto, sk_ip4 dst, bool df)
+{
+    ip4_hdr(ifc, p, total, proto, ifc->addr4, dst, df);
+}
+
+bool sk_iface_src_for(const sk_iface *ifc, const sk_ipaddr *dst, sk_ipaddr *src)
+{
+    if (dst->family != SK_AF_INET4)
+        return false; /* IPv6: source address selection (RFC 6724) goes here */
+    *src = sk_addr4(ifc->addr4);
+    return true;
+}
+
+size_t sk_iface_send_l4(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, const sk_l4_out *o,
+                        size_t l4_len)
+{
+    size_t off = sk_iface_l4_offset(ifc, o->dst.family);
+    SK_ASSERT(off + l4_len <= cap && l4_len <= sk_iface_l4_max(ifc, o->dst.family));
+    if (o->dst.family != SK_AF_INET4 || o->src.family != SK_AF_INET4) {
+        sk_iface_drop(ifc, SK_DROP_IP_NO_ROUTE, now);
+        return 0;
+    }
+    sk_csum_l4_fill(&o->src, &o->dst, o->proto, buf + off, l4_len, o->csum_off);
+    size_t total = SK_IP4_HDR_LEN + l4_len;
+    ip4_hdr(ifc, buf + sk_iface_link_hdr(ifc), total, o->proto, sk_addr_ip4(&o->src),
+            sk_addr_ip4(&o->dst), o->df);
+    return sk_iface_send_ip(ifc, now, buf, cap, total);
 }
 
 static void eth_hdr(const sk_iface *ifc, uint8_t *buf, sk_mac dst, uint16_t type)

@@ -118,11 +118,27 @@ typedef struct {
     uint32_t rcap, rhead, rlen;
 } sk_icmp;
 
+/* ---- transport segments out (iface.c) ---- */
+/* What a transport layer (TCP; UDP and ICMPv6 next) hands the interface
+ * with a segment: the interface writes the IP header of the addresses'
+ * family and the checksum over the pseudo-header. */
+typedef struct {
+    sk_ipaddr src, dst; /* family-tagged, one family; src is one of ours */
+    uint8_t proto;      /* SK_IPPROTO_TCP ... (IPv4 protocol / IPv6 next header) */
+    bool df;            /* IPv4: don't fragment (RFC 1191) */
+    uint16_t csum_off;  /* offset of the transport checksum in the segment */
+} sk_l4_out;
+
 /* ---- the interface ---- */
 typedef struct {
-    sk_tcp_env *env;            /* configuration, statistics, connections */
+    sk_ctx *ctx;                /* configuration, statistics, trace, keys */
+    const sk_stack_config *cfg; /* &ctx->cfg */
+    sk_tcp_env *tcp;            /* TCP, for demultiplexing and errors */
     sk_udp *udp;                /* UDP sockets (set by the stack after init) */
-    const sk_stack_config *cfg; /* &env->cfg */
+    /* Our IPv4 address and prefix: the one IPv4 entry of cfg->addrs
+     * (0.0.0.0/32 without one), set at creation */
+    sk_ip4 addr4;
+    uint8_t plen4;
     uint32_t mask;              /* on-link prefix mask, host order */
     uint16_t ip_id;             /* IPv4 identification counter */
     sk_arp arp;
@@ -131,13 +147,16 @@ typedef struct {
 } sk_iface;
 
 /* iface.c */
-int sk_iface_init(sk_iface *ifc, sk_tcp_env *env);
+int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp);
 void sk_iface_free(sk_iface *ifc);
 void *sk_iface_alloc(sk_iface *ifc, size_t n);
 void sk_iface_release(sk_iface *ifc, void *p, size_t n);
 void sk_iface_drop(sk_iface *ifc, int reason, sk_time now);
 /* Bytes of link header before the IPv4 packet (0 or 14). */
-size_t sk_iface_link_hdr(const sk_iface *ifc);
+static inline size_t sk_iface_link_hdr(const sk_iface *ifc)
+{
+    return ifc->cfg->link == SK_LINK_ETHERNET ? SK_ETH_HDR_LEN : 0;
+}
 bool sk_iface_on_link(const sk_iface *ifc, sk_ip4 a);
 /* Limited broadcast or the subnet-directed broadcast of our prefix. */
 bool sk_iface_is_bcast(const sk_iface *ifc, sk_ip4 a);
@@ -149,6 +168,27 @@ bool sk_iface_is_local(const sk_iface *ifc, sk_ip4 a);
 /* Next hop for dst: 0, or SK_EHOSTUNREACH (off-link, no gateway). On a raw
  * IP link every destination is reached through the link (point to point). */
 int sk_iface_route(const sk_iface *ifc, sk_ip4 dst, sk_ip4 *nexthop);
+/* Where a transport segment of `family` starts in an output buffer (link
+ * header + IP header), and the longest segment the MTU lets it carry. */
+static inline size_t sk_iface_l4_offset(const sk_iface *ifc, uint8_t family)
+{
+    (void)family; /* IPv6 adds its 40-byte header here */
+    return sk_iface_link_hdr(ifc) + SK_IP4_HDR_LEN;
+}
+static inline size_t sk_iface_l4_max(const sk_iface *ifc, uint8_t family)
+{
+    (void)family;
+    return ifc->cfg->mtu > SK_IP4_HDR_LEN ? ifc->cfg->mtu - SK_IP4_HDR_LEN : 0;
+}
+/* The transport segment of l4_len bytes sits at buf + sk_iface_l4_offset:
+ * fill its checksum, write the IP header in front of it and frame it, as
+ * sk_iface_send_ip. A family the interface does not speak yet (IPv6) is
+ * counted (IP_NO_ROUTE) and gives 0. */
+size_t sk_iface_send_l4(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, const sk_l4_out *o,
+                        size_t l4_len);
+/* Our source address for a destination of dst's family; false when we
+ * have none of that family. */
+bool sk_iface_src_for(const sk_iface *ifc, const sk_ipaddr *dst, sk_ipaddr *src);
 /* Write a 20-byte IPv4 header from us (TTL 64, next identification). */
 void sk_iface_ip_hdr(sk_iface *ifc, uint8_t *p, size_t total, uint8_t proto, sk_ip4 dst, bool df);
 /* The IPv4 packet of ip_len bytes sits at buf + link header: frame it.

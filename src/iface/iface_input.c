@@ -19,37 +19,14 @@
 
 #include "tcp/tcp_conn.h"
 #include "wire/icmp4.h"
-#include "wire/tcp_hdr.h"
 
+/* A transport segment goes to its protocol with family-tagged addresses
+ * (src, dst): TCP now; UDP (both families) and ICMPv6 join this switch and
+ * the IPv6 input's next-header switch. */
 static void input_tcp(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip)
 {
-    sk_tcp_env *e = ifc->env;
-    if (!sk_tcp_checksum_ok4(ip->src, ip->dst, ip->payload, ip->payload_len)) {
-        sk_iface_drop(ifc, SK_DROP_TCP_CHECKSUM, now);
-        return;
-    }
-    sk_tcp_repr seg;
-    int r = sk_tcp_parse(ip->payload, ip->payload_len, &seg);
-    if (r != 0) {
-        sk_iface_drop(ifc, r, now);
-        return;
-    }
-    if (seg.src_port == 0 || seg.dst_port == 0) {
-        sk_iface_drop(ifc, SK_DROP_TCP_BAD_PORT, now);
-        return;
-    }
-    if (seg.opts.malformed)
-        e->stats.opts_malformed++;
-    e->stats.segs_in++;
-    sk_tuple tu = {ip->dst, ip->src, seg.dst_port, seg.src_port};
-    sk_tcb *t = sk_demux_lookup(e, &tu);
-    if (t == NULL)
-        t = sk_demux_listener(e, tu.laddr, tu.lport);
-    sk_tcp_trace_seg(e, SK_TRACE_SEG_IN, t, &tu, false, &seg, now, SK_REXMIT_NONE);
-    if (t == NULL)
-        sk_tcp_input_closed(e, &tu, &seg, now);
-    else
-        sk_tcp_input(e, t, &tu, &seg, now);
+    sk_ipaddr src = sk_addr4(ip->src), dst = sk_addr4(ip->dst);
+    sk_tcp_rx(ifc->tcp, &src, &dst, ip->payload, ip->payload_len, now);
 }
 
 /* UDP (RFC 768) goes to the UDP module; a datagram no socket wants is
@@ -95,7 +72,7 @@ static void input_datagram(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip, bo
 
 static bool src_single_host(const sk_iface *ifc, sk_ip4 a)
 {
-    return sk_iface_is_host(ifc, a) && !sk_ip4_eq(a, ifc->cfg->addr);
+    return sk_iface_is_host(ifc, a) && !sk_ip4_eq(a, ifc->addr4);
 }
 
 static void input_ip(sk_iface *ifc, sk_time now, const uint8_t *pkt, size_t len, bool link_bcast)
@@ -106,7 +83,7 @@ static void input_ip(sk_iface *ifc, sk_time now, const uint8_t *pkt, size_t len,
         sk_iface_drop(ifc, r, now);
         return;
     }
-    bool ours = sk_ip4_eq(ip.dst, ifc->cfg->addr);
+    bool ours = sk_ip4_eq(ip.dst, ifc->addr4);
     if (!ours && !sk_iface_is_bcast(ifc, ip.dst)) {
         sk_iface_drop(ifc, SK_DROP_IP_NOT_FOR_US, now);
         return;

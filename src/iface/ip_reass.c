@@ -227,12 +227,12 @@ int sk_ipr_input(sk_iface *ifc, sk_time now, const sk_ip4_repr *f, sk_ip4_repr *
         d->hdr_len = f->hdr_len;
         memcpy(d->hdr, f->payload - f->hdr_len, f->hdr_len);
     }
-    ifc->env->stats.ip_frags_in++;
+    ifc->ctx->stats.ip_frags_in++;
     if (!d->have_last || d->hdr_len == 0 || d->n_r != 1 || d->r[0].end != d->total)
         return 1;
     if ((uint32_t)d->hdr_len + d->total > 65535u)
         return ipr_kill(ifc, d, SK_DROP_IP_FRAG_BAD, now);
-    ifc->env->stats.ip_reassembled++;
+    ifc->ctx->stats.ip_reassembled++;
     ipr_whole(d, whole);
     *slot = d;
     return 0;
@@ -258,7 +258,7 @@ static void ipr_expire(sk_iface *ifc, sk_ipr_dgram *d, sk_time now)
     sk_ip4_repr orig;
     ipr_whole(d, &orig);
     orig.payload_len = d->r[0].end;
-    bool bcast = !sk_ip4_eq(d->dst, ifc->cfg->addr);
+    bool bcast = !sk_ip4_eq(d->dst, ifc->addr4);
     sk_icmp_error(ifc, now, SK_ICMP_TIME_EXCEEDED, 1, &orig, d->hdr, bcast);
 }
 

@@ -9,10 +9,20 @@
  * that moment - and the output routine sends one segment per record, in
  * order: what the peer sees does not depend on how arrivals were batched.
  *
- * The records form a small ring per connection. Repeated values (duplicate
- * ACKs) share a record with a count. When the ring is full, the newest
- * value replaces the last record: that ACK then covers more (a stretch
- * ACK), which is counted in stats.acks_merged. */
+ * Each record is the ACK as it would have been sent at that moment: its
+ * TSecr is TS.Recent then (RFC 7323 §4.3; and TS.Recent follows the newest
+ * owed ACK as Last.ACK.sent, sk_ack_point), and a duplicate ACK caused by
+ * an out-of-order segment names that segment's range first (RFC 2018 §4:
+ * "the first SACK block ... MUST specify the contiguous block of data
+ * containing the segment which triggered this ACK"). The other blocks are
+ * the ranges as they stand when the ACK is sent.
+ *
+ * The records form a small ring per connection. Repeated ACKs (duplicate
+ * ACKs) share a record with a count when they are alike: the same value and
+ * TSecr, and a triggering segment in the same range (consecutive segments
+ * beyond one hole). When the ring is full, the newest ACK replaces the last
+ * record: that ACK then covers more (a stretch ACK), which is counted in
+ * stats.acks_merged. */
 #include "tcp/tcp_conn.h"
 
 static uint32_t slot(const sk_tcb *t, uint32_t i)
@@ -20,36 +30,65 @@ static uint32_t slot(const sk_tcb *t, uint32_t i)
     return (t->ack_owed_head + i) % SK_ACK_OWED_MAX;
 }
 
-void sk_ack_owe(sk_tcp_env *e, sk_tcb *t)
+/* Does the ACK described by `r` repeat record `o`? */
+static bool alike(const sk_tcb *t, const sk_ack_owed *o, const sk_ack_owed *r)
+{
+    if (!sk_seq_eq(o->ack, r->ack) || o->ecr != r->ecr || o->has_edge != r->has_edge)
+        return false;
+    return !r->has_edge ||
+           sk_rset_find(&t->reass, o->edge) == sk_rset_find(&t->reass, r->edge);
+}
+
+static void owe(sk_tcp_env *e, sk_tcb *t, const sk_ack_owed *r)
 {
     t->rcv_unacked = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
     sk_tcb_mark_output(e, t);
     uint32_t n = t->n_ack_owed;
-    uint32_t last = n > 0 ? slot(t, n - 1) : 0;
-    if (n > 0 && sk_seq_eq(t->ack_owed[last], t->rcv_nxt) && t->ack_owed_dups[last] < UINT8_MAX) {
-        t->ack_owed_dups[last]++;
+    sk_ack_owed *last = n > 0 ? &t->ack_owed[slot(t, n - 1)] : NULL;
+    if (last != NULL && alike(t, last, r) && last->dups < UINT8_MAX) {
+        last->dups++;
         return;
     }
     if (n == SK_ACK_OWED_MAX) {
-        t->ack_owed[last] = t->rcv_nxt;
-        t->ack_owed_dups[last] = 0;
-        e->stats.acks_merged++;
+        *last = *r;
+        e->ctx->stats.acks_merged++;
         return;
     }
-    uint32_t i = slot(t, n);
-    t->ack_owed[i] = t->rcv_nxt;
-    t->ack_owed_dups[i] = 0;
+    t->ack_owed[slot(t, n)] = *r;
     t->n_ack_owed = (uint8_t)(n + 1);
 }
 
-bool sk_ack_peek(const sk_tcb *t, sk_seq *ack, bool *last)
+void sk_ack_owe(sk_tcp_env *e, sk_tcb *t)
+{
+    sk_ack_owed r = {.ack = t->rcv_nxt, .ecr = t->ts_recent};
+    owe(e, t, &r);
+}
+
+void sk_ack_owe_ooo(sk_tcp_env *e, sk_tcb *t, sk_seq seq)
+{
+    sk_ack_owed r = {.ack = t->rcv_nxt, .ecr = t->ts_recent};
+    if ((t->flags & SK_TF_SACK_OK) && sk_rset_find(&t->reass, seq) != NULL) {
+        r.edge = seq;
+        r.has_edge = true;
+    }
+    owe(e, t, &r);
+}
+
+bool sk_ack_peek(const sk_tcb *t, sk_ack_owed *rec, bool *last)
 {
     if (t->n_ack_owed == 0)
         return false;
-    *ack = t->ack_owed[t->ack_owed_head];
-    *last = t->n_ack_owed == 1 && t->ack_owed_dups[t->ack_owed_head] == 0;
+    *rec = t->ack_owed[t->ack_owed_head];
+    *last = t->n_ack_owed == 1 && rec->dups == 0;
     return true;
+}
+
+sk_seq sk_ack_point(const sk_tcb *t)
+{
+    if (t->n_ack_owed == 0)
+        return t->last_ack_sent;
+    return t->ack_owed[slot(t, t->n_ack_owed - 1u)].ack;
 }
 
 void sk_ack_pop(sk_tcb *t)
@@ -57,8 +96,8 @@ void sk_ack_pop(sk_tcb *t)
     if (t->n_ack_owed == 0)
         return;
     uint32_t h = t->ack_owed_head;
-    if (t->ack_owed_dups[h] > 0) {
-        t->ack_owed_dups[h]--;
+    if (t->ack_owed[h].dups > 0) {
+        t->ack_owed[h].dups--;
         return;
     }
     t->ack_owed_head = (uint8_t)((h + 1) % SK_ACK_OWED_MAX);
@@ -77,7 +116,7 @@ void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     }
     if (t->timer[SK_TIMER_DELACK] == SK_TIME_NEVER)
-        sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->cfg.delack_us));
+        sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->ctx->cfg.delack_us));
 }
 
 /* RFC 5961 §7: challenge ACKs are rate limited per stack. The challenge is
@@ -90,10 +129,10 @@ void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now)
         e->chal_window_start = now;
         e->chal_count = 0;
     }
-    if (e->chal_count >= e->cfg.challenge_ack_limit)
+    if (e->chal_count >= e->ctx->cfg.challenge_ack_limit)
         return;
     e->chal_count++;
-    e->stats.challenge_acks++;
+    e->ctx->stats.challenge_acks++;
     t->flags |= t->state == SK_TCP_SYN_RECEIVED ? SK_TF_CHALLENGE : SK_TF_ACK_NOW;
     sk_tcb_mark_output(e, t);
 }

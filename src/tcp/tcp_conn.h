@@ -1,8 +1,8 @@
 /* The TCP layer's internal interface: the transmission control block (one per
  * connection or listener, with RFC 9293 variable names) and the environment
- * shared by all of them (configuration, statistics, timer heap, output and
- * event lists, buffer cache, the control-segment queue for RSTs and ACKs that
- * belong to no connection).
+ * shared by all of them (the stack context with configuration, statistics,
+ * trace and keys; timer heap, output and event lists, buffer cache, the
+ * control-segment queue for RSTs and ACKs that belong to no connection).
  *
  * Ownership: the environment owns a fixed table of TCBs. A TCB is "held" by
  * the application (it has a live handle), by a listener (it waits in the
@@ -12,10 +12,12 @@
 #ifndef SK_TCP_CONN_H
 #define SK_TCP_CONN_H
 
+#include "base/ctx.h"
 #include "base/rangeset.h"
 #include "base/ring.h"
 #include "base/seq.h"
 #include "base/siphash.h"
+#include "base/tuple.h"
 #include "base/sktime.h"
 #include "synack/stack.h"
 #include "tcp/tcp_cc.h"
@@ -37,14 +39,28 @@
 #define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
 #define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
 #define SK_ACK_OWED_MAX 32   /* distinct ACK points owed per connection (64 frames) */
-#define SK_IP4_TCP_HDRS 40   /* IPv4 + TCP headers without options */
 
-/* The MSS a link MTU allows (RFC 9293 §3.7.1: MTU less the fixed IP and TCP
- * headers; options come out of each segment's payload, see tcp_output.c).
- * IPv4 only for now: an IPv6 family adds its own 60 here. */
-static inline uint16_t sk_tcp_mss_from_mtu(uint16_t mtu)
+/* One owed ACK (tcp_ack.c): RCV.NXT when it became due, TS.Recent then (its
+ * TSecr, RFC 7323 §4.3), and for a duplicate ACK caused by an out-of-order
+ * segment (with SACK) that segment's left edge, whose range its first
+ * block reports (RFC 2018 §4). `dups` more ACKs share all of it. */
+typedef struct {
+    sk_seq ack;
+    sk_seq edge;
+    uint32_t ecr;
+    uint8_t dups;
+    bool has_edge;
+} sk_ack_owed;
+#define SK_IP4_TCP_HDRS 40   /* IPv4 + TCP headers without options */
+#define SK_IP6_TCP_HDRS 60   /* IPv6 + TCP headers without extension headers or options */
+
+/* The MSS a link MTU allows for a family (RFC 9293 §3.7.1: MTU less the
+ * fixed IP and TCP headers, 40 for IPv4; RFC 8200 §8.3: 60 for IPv6);
+ * options come out of each segment's payload, see tcp_output.c. */
+static inline uint16_t sk_tcp_mss_from_mtu(uint8_t family, uint16_t mtu)
 {
-    return (uint16_t)(mtu > SK_IP4_TCP_HDRS ? mtu - SK_IP4_TCP_HDRS : 0);
+    uint16_t hdrs = family == SK_AF_INET6 ? SK_IP6_TCP_HDRS : SK_IP4_TCP_HDRS;
+    return (uint16_t)(mtu > hdrs ? mtu - hdrs : 0);
 }
 
 typedef struct sk_tcp_env sk_tcp_env;
@@ -59,12 +75,6 @@ typedef struct {
     uint32_t head, tail, len;
 } sk_ilist;
 
-/* A connection's 4-tuple (IPv4 for now; the family lives in sk_endpoint at
- * the API). */
-typedef struct {
-    sk_ip4 laddr, raddr;
-    uint16_t lport, rport;
-} sk_tuple;
 
 
 enum sk_tcb_flags {
@@ -123,11 +133,9 @@ struct sk_tcb {
     sk_seq rcv_adv; /* right edge of the window we last advertised */
     sk_seq reass_fin; /* with SK_TF_OOO_FIN */
     uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
-    /* ACKs owed, oldest first (tcp_ack.c): a ring of the RCV.NXT values at
-     * which an ACK became due, each with its count of further ACKs at the
-     * same value (duplicate ACKs for out-of-order arrivals) */
-    sk_seq ack_owed[SK_ACK_OWED_MAX];
-    uint8_t ack_owed_dups[SK_ACK_OWED_MAX];
+    /* ACKs owed, oldest first (tcp_ack.c): a ring of the ACKs that became
+     * due, each as it would have been sent then */
+    sk_ack_owed ack_owed[SK_ACK_OWED_MAX];
     uint8_t ack_owed_head, n_ack_owed;
 
     /* Buffers (storage taken lazily from the environment's cache) */
@@ -247,9 +255,7 @@ static inline void sk_tcb_set_rexmit_cause(sk_tcb *t, enum sk_rexmit_cause c)
 }
 
 struct sk_tcp_env {
-    sk_stack_config cfg;
-    sk_stats stats;
-    sk_siphash_key isn_key;
+    sk_ctx *ctx; /* the stack's configuration, statistics, trace, keys */
     const sk_cc_ops *cc_default; /* cfg.congestion_control, resolved */
 
     sk_tcb *tcbs;
@@ -282,12 +288,20 @@ struct sk_tcp_env {
     uint32_t ephemeral_next;
 };
 
-/* ---- tcp_env.c: table, lists, events, buffers, control queue ---- */
+/* ---- tcp_ilist.c: index-linked lists ---- */
+static inline void sk_ilist_init(sk_ilist *l)
+{
+    l->head = l->tail = SK_TCB_NONE;
+    l->len = 0;
+}
 void sk_ilist_push(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 void sk_ilist_remove(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 uint32_t sk_ilist_pop(sk_tcp_env *e, sk_ilist *l, size_t link_off);
+/* Is the TCB at idx on a list through its link at link_off? */
+bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t link_off);
 
-int sk_tcp_env_init(sk_tcp_env *e, const sk_stack_config *cfg);
+/* ---- tcp_table.c: the environment, the TCB table and handles ---- */
+int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx);
 void sk_tcp_env_free(sk_tcp_env *e);
 sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now);
 void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t);
@@ -295,26 +309,36 @@ static inline uint32_t sk_tcb_index(const sk_tcp_env *e, const sk_tcb *t)
 {
     return (uint32_t)(t - e->tcbs);
 }
+sk_sock sk_tcb_handle(const sk_tcp_env *e, const sk_tcb *t);
+
+/* ---- tcp_events.c: output list, readiness, events ---- */
 void sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_unmark_output(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_notify(sk_tcp_env *e, sk_tcb *t, uint32_t events);
 uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t);
+
+/* ---- tcp_bufs.c: lazily allocated buffers with their cache ---- */
 bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t);
 bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t);
+/* Release the spare buffers (sk_tcp_env_free). */
+void sk_tcp_bufcache_free(sk_tcp_env *e);
+
+/* ---- tcp_ctlq.c: stateless control segments ---- */
 /* Queue a stateless RST; false (counted as TCP_CTLQ_FULL) when full. */
 bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
                  sk_time now);
+
+/* ---- tcp_trace.c: drops and trace events with a connection ---- */
 void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now);
 void sk_tcp_trace_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state old, sk_time now);
-sk_sock sk_tcb_handle(const sk_tcp_env *e, const sk_tcb *t);
 
 /* ---- tcp_demux.c: 4-tuple hash table and listeners ---- */
 void sk_demux_insert(sk_tcp_env *e, sk_tcb *t);
 void sk_demux_remove(sk_tcp_env *e, sk_tcb *t);
 sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu);
-sk_tcb *sk_demux_listener(sk_tcp_env *e, sk_ip4 laddr, uint16_t lport);
+sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport);
 bool sk_demux_port_used(sk_tcp_env *e, uint16_t lport);
 /* Choose a free ephemeral port for the remote end (RFC 6056 §3.3.3-like). */
 uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial);
@@ -361,8 +385,10 @@ void sk_sack_on_syn(const sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg);
 void sk_sack_on_data(sk_tcb *t, sk_seq seq, uint32_t len);
 /* An out-of-order segment starting at seq was queued (or was already held). */
 void sk_sack_on_ooo(sk_tcb *t, sk_seq seq);
-/* The SACK blocks of our next ACK, at most `max` (RFC 2018 §3-4). Pure. */
-void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max);
+/* The SACK blocks of our next ACK, at most `max` (RFC 2018 §3-4); with
+ * `first`, the range holding that sequence number goes first (after a
+ * DSACK block). Pure. */
+void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_seq *first);
 /* The blocks in `o` were sent. */
 void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o);
 /* An acceptable ACK arrived: record its valid blocks (before snd_una moves). */
@@ -416,9 +442,14 @@ uint32_t sk_reass_advance(sk_tcb *t);
  * per two full-sized segments and one duplicate ACK per out-of-order one.
  * Stops the delayed-ACK timer: this ACK covers every byte received. */
 void sk_ack_owe(sk_tcp_env *e, sk_tcb *t);
-/* The oldest owed ACK's value and whether it is the last one owed; false
- * when none is owed. */
-bool sk_ack_peek(const sk_tcb *t, sk_seq *ack, bool *last);
+/* A duplicate ACK is due for the out-of-order segment at seq (queued). */
+void sk_ack_owe_ooo(sk_tcp_env *e, sk_tcb *t, sk_seq seq);
+/* The oldest owed ACK and whether it is the last one owed; false when none
+ * is owed. */
+bool sk_ack_peek(const sk_tcb *t, sk_ack_owed *rec, bool *last);
+/* Last.ACK.sent as RFC 7323 §4.3 means it: the newest ACK we decided to
+ * send (the newest owed one), else the last one sent. */
+sk_seq sk_ack_point(const sk_tcb *t);
 /* Remove the oldest owed ACK. */
 void sk_ack_pop(sk_tcb *t);
 /* In-order text arrived (rcv_unacked counts it): owe an ACK for a pair of
@@ -447,6 +478,7 @@ typedef struct {
     sk_seq seq;
     uint32_t max;
     enum sk_rexmit_cause cause;
+    bool rescue; /* RFC 6675 NextSeg rule (4): HighRxt stays */
 } sk_rec_seg;
 /* The ACK's valid SACK blocks (t->peer_sack) into the scoreboard, before
  * snd_una moves; returns the change in SACKed bytes above the ACK. */
@@ -481,6 +513,12 @@ void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now);
  * probe timeout (RFC 8985 §7.2). */
 void sk_rec_after_ack(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
+/* ---- tcp_rx.c: segments from the interface ---- */
+/* A TCP segment seg[0..len) arrived from src to dst (one of ours, unicast):
+ * checksum, parse, demux, input. Drops are counted. */
+void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const uint8_t *seg,
+               size_t len, sk_time now);
+
 /* ---- tcp_input.c ---- */
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */
 void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
@@ -508,10 +546,16 @@ enum {
  * up): a connection still in SYN-SENT fails with SK_EHOSTUNREACH (as
  * Linux reports an unresolved neighbour); others keep it as a soft error. */
 void sk_tcp_host_unreachable(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* The seam between the interface and TCP for RFC 1122 §2.3.2.2 ("the link
+ * layer SHOULD ... inform the transport"): every connection for which
+ * `via(ctx, tuple)` is true learns that its next hop is unreachable. The
+ * interface owns the routing question, TCP its table; UDP gets the same. */
+typedef bool (*sk_tcp_route_match)(const void *ctx, const sk_tuple *tu);
+void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx, sk_time now);
 int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
                       sk_time now);
 
-/* ---- trace conversion (tcp_env.c) ---- */
+/* ---- tcp_trace.c: trace conversion ---- */
 /* An event of `kind` at `now` about t (NULL: no connection), with its
  * handle and ends filled in; the caller adds the kind's fields. */
 void sk_tcp_trace_init(const sk_tcp_env *e, const sk_tcb *t, enum sk_trace_kind kind, sk_time now,

@@ -11,22 +11,10 @@
 #define EPHEMERAL_LO 49152u
 #define EPHEMERAL_N 16384u
 
+/* The demux hash: the one tuple key (base/tuple.h) with tweak 0. */
 static uint32_t tuple_hash(const sk_tcp_env *e, const sk_tuple *tu)
 {
-    uint8_t key[12];
-    memcpy(key, tu->laddr.b, 4);
-    memcpy(key + 4, tu->raddr.b, 4);
-    key[8] = (uint8_t)(tu->lport >> 8);
-    key[9] = (uint8_t)tu->lport;
-    key[10] = (uint8_t)(tu->rport >> 8);
-    key[11] = (uint8_t)tu->rport;
-    return (uint32_t)sk_siphash24(&e->isn_key, key, sizeof key);
-}
-
-static bool tuple_eq(const sk_tuple *a, const sk_tuple *b)
-{
-    return a->lport == b->lport && a->rport == b->rport &&
-           memcmp(a->laddr.b, b->laddr.b, 4) == 0 && memcmp(a->raddr.b, b->raddr.b, 4) == 0;
+    return sk_tuple_hash(&e->ctx->key, tu, 0);
 }
 
 void sk_demux_insert(sk_tcp_env *e, sk_tcb *t)
@@ -43,7 +31,7 @@ static uint32_t find_slot(sk_tcp_env *e, const sk_tuple *tu)
 {
     uint32_t i = tuple_hash(e, tu) & e->hash_mask;
     while (e->hash[i] != 0) {
-        if (tuple_eq(&e->tcbs[e->hash[i] - 1].tuple, tu))
+        if (sk_tuple_eq(&e->tcbs[e->hash[i] - 1].tuple, tu))
             return i;
         i = (i + 1) & e->hash_mask;
     }
@@ -85,7 +73,7 @@ void sk_demux_remove(sk_tcp_env *e, sk_tcb *t)
  * than hashing it. */
 sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu)
 {
-    if (e->demux_last != SK_TCB_NONE && tuple_eq(&e->tcbs[e->demux_last].tuple, tu))
+    if (e->demux_last != SK_TCB_NONE && sk_tuple_eq(&e->tcbs[e->demux_last].tuple, tu))
         return &e->tcbs[e->demux_last];
     uint32_t i = find_slot(e, tu);
     if (i == SK_TCB_NONE)
@@ -94,9 +82,9 @@ sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu)
     return &e->tcbs[e->demux_last];
 }
 
-sk_tcb *sk_demux_listener(sk_tcp_env *e, sk_ip4 laddr, uint16_t lport)
+sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport)
 {
-    (void)laddr; /* listeners bind the port on the stack's one address */
+    (void)laddr; /* listeners bind the port on all of the stack's addresses */
     for (uint32_t i = e->listen_head; i != SK_TCB_NONE; i = e->tcbs[i].listen_next) {
         if (e->tcbs[i].tuple.lport == lport)
             return &e->tcbs[i];
@@ -106,7 +94,7 @@ sk_tcb *sk_demux_listener(sk_tcp_env *e, sk_ip4 laddr, uint16_t lport)
 
 bool sk_demux_port_used(sk_tcp_env *e, uint16_t lport)
 {
-    return sk_demux_listener(e, e->cfg.addr, lport) != NULL;
+    return sk_demux_listener(e, NULL, lport) != NULL;
 }
 
 uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial)

@@ -31,11 +31,11 @@ static int pmtu_lower(sk_tcp_env *e, sk_tcb *t, uint16_t mtu)
 {
     if (mtu < SK_PMTU_MIN)
         mtu = SK_PMTU_MIN;
-    uint32_t mss = sk_tcp_mss_from_mtu(mtu);
+    uint32_t mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, mtu);
     if (!sk_tcb_synchronized(t) || mss >= t->snd_mss)
         return SK_DROP_ICMP_PMTU_IGNORED;
     t->snd_mss = (uint16_t)mss;
-    e->stats.pmtu_lowered++;
+    e->ctx->stats.pmtu_lowered++;
     t->snd_nxt = t->snd_una;
     sk_tcb_set_rexmit_cause(t, SK_REXMIT_PMTU);
     t->flags &= ~(uint32_t)(SK_TF_RTT_ACTIVE | SK_TF_REXMIT_ONE);
@@ -73,4 +73,15 @@ void sk_tcp_host_unreachable(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_tcb_close(e, t, SK_EHOSTUNREACH, now);
     else if (t->state != SK_TCP_CLOSED && t->state != SK_TCP_LISTEN)
         t->soft_error = SK_EHOSTUNREACH;
+}
+
+/* The interface gave up resolving a next hop: TCP walks its own table and
+ * asks the interface, through `via`, which connections route through it. */
+void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx, sk_time now)
+{
+    for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        sk_tcb *t = &e->tcbs[i];
+        if (t->hashed && via(ctx, &t->tuple))
+            sk_tcp_host_unreachable(e, t, now);
+    }
 }

@@ -33,7 +33,7 @@ static void ack_now(sk_tcp_env *e, sk_tcb *t)
 static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     uint16_t peer = seg->opts.has_mss ? seg->opts.mss : SK_DEFAULT_MSS;
-    uint16_t mtu_mss = sk_tcp_mss_from_mtu(e->cfg.mtu);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, e->ctx->cfg.mtu);
     t->snd_mss = peer < mtu_mss ? peer : mtu_mss;
     /* refuse absurdly small segments, but never send more than our own
      * link carries (RFC 9293 §3.7.1: Eff.snd.MSS is bounded by MMS_S) */
@@ -41,7 +41,7 @@ static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
         t->snd_mss = mtu_mss < 64 ? mtu_mss : 64;
     sk_sack_on_syn(e, t, seg);
     sk_ts_on_syn(e, t, seg, now);
-    if (seg->opts.has_wscale && e->cfg.window_scaling) {
+    if (seg->opts.has_wscale && e->ctx->cfg.window_scaling) {
         t->flags |= SK_TF_WS_OK;
         t->snd_wscale = seg->opts.wscale > 14 ? 14 : seg->opts.wscale;
     } else {
@@ -88,10 +88,10 @@ static void update_window(sk_tcb *t, const sk_tcp_repr *seg)
 static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     sk_tcb_set_state(e, t, SK_TCP_ESTABLISHED, now);
-    e->stats.established++;
+    e->ctx->stats.established++;
     /* RFC 6298 §5.7: the SYN (or SYN,ACK) timed out and, by Karn's rule,
      * there is no sample: data transmission starts with RTO = 3 s. */
-    uint32_t fallback = e->cfg.rto_max_us < 3000000u ? e->cfg.rto_max_us : 3000000u;
+    uint32_t fallback = e->ctx->cfg.rto_max_us < 3000000u ? e->ctx->cfg.rto_max_us : 3000000u;
     if (t->timeouts > 0 && t->srtt == 0 && t->rto < fallback)
         t->rto = fallback;
     t->backoff = 0;
@@ -129,7 +129,7 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
         drop(e, l, SK_DROP_TCP_NO_MEMORY, now);
         return;
     }
-    uint16_t mtu_mss = sk_tcp_mss_from_mtu(e->cfg.mtu);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(tu->laddr.family, e->ctx->cfg.mtu);
     uint16_t adv = l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
     t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
     sk_tcb_init_conn(e, t, tu, adv, now);
@@ -155,7 +155,7 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     update_window(t, seg);
     sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
     sk_demux_insert(e, t);
-    e->stats.passive_opens++;
+    e->ctx->stats.passive_opens++;
     sk_tcb_mark_output(e, t);
 }
 
@@ -169,7 +169,7 @@ static void input_listen(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
     if (seg->flags & SK_TCP_ACK) {
         /* <SEQ=SEG.ACK><CTL=RST> */
         if (sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
-            e->stats.resets_out++;
+            e->ctx->stats.resets_out++;
         drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
         return;
     }
@@ -199,7 +199,7 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     if (has_ack && (sk_seq_le(seg->ack, t->iss) || sk_seq_gt(seg->ack, t->snd_max))) {
         if (!(seg->flags & SK_TCP_RST) &&
             sk_ctl_push(e, &t->tuple, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
-            e->stats.resets_out++;
+            e->ctx->stats.resets_out++;
         drop(e, t, SK_DROP_TCP_BAD_ACK, now);
         return false;
     }
@@ -210,7 +210,7 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
             drop(e, t, SK_DROP_TCP_SYNSENT_BAD, now);
             return false;
         }
-        e->stats.resets_in++;
+        e->ctx->stats.resets_in++;
         sk_tcb_close(e, t, SK_ECONNREFUSED, now);
         return false;
     }
@@ -298,7 +298,7 @@ static verdict check_seq(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         return V_DROP;
     }
     if (t->state == SK_TCP_TIME_WAIT && (seg->flags & SK_TCP_FIN)) /* FIN again: restart 2MSL */
-        sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
+        sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->ctx->cfg.time_wait_us));
     drop(e, t, SK_DROP_TCP_OUT_OF_WINDOW, now);
     ack_now(e, t);
     return V_DROP;
@@ -314,7 +314,7 @@ static verdict check_rst(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         sk_ack_challenge(e, t, now);
         return V_DROP;
     }
-    e->stats.resets_in++;
+    e->ctx->stats.resets_in++;
     switch (t->state) {
     case SK_TCP_SYN_RECEIVED:
         /* from a passive open: back to LISTEN, i.e. forget this TCB */
@@ -410,10 +410,16 @@ static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
                        sk_time now)
 {
     uint32_t w = (uint32_t)seg->window << t->snd_wscale;
-    if (seg->payload_len != 0 || (seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) || flight(t) == 0 ||
-        w != t->snd_wnd || w == 0) {
+    if (flight(t) == 0 || w == 0)
         return;
-    }
+    /* RFC 6675 §2: an ACK whose SACK blocks cover octets not yet SACKed is
+     * a duplicate "even if it carries new data, changes the advertised
+     * window" (a receiver's window moves a little from ACK to ACK); RFC
+     * 5681 §2's conditions hold for the rest */
+    bool sack_news = sacked > 0;
+    if (!sack_news && (seg->payload_len != 0 || (seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) ||
+                       w != t->snd_wnd))
+        return;
     sk_rec_ack ra = {.ack = seg->ack, .sacked_delta = sacked, .dup = true};
     sk_rec_on_ack(e, t, &ra, now);
 }
@@ -428,7 +434,7 @@ static void enter_time_wait(sk_tcp_env *e, sk_tcb *t, sk_time now)
     sk_tcb_set_state(e, t, SK_TCP_TIME_WAIT, now);
     for (int k = 0; k < SK_TCB_TIMERS; k++)
         sk_tcb_timer_set(e, t, (enum sk_timer_kind)k, SK_TIME_NEVER);
-    sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
+    sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->ctx->cfg.time_wait_us));
     sk_tcb_trim_buffers(e, t);
     sk_tcb_notify(e, t, SK_EV_CLOSED);
 }
@@ -444,7 +450,7 @@ static void time_wait_segment(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, 
 {
     if (sk_tcp_seg_len(seg) > 0)
         ack_now(e, t);
-    sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->cfg.time_wait_us));
+    sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->ctx->cfg.time_wait_us));
 }
 
 /* The state-specific part of step five; V_DROP when the TCB is gone. */
@@ -458,7 +464,7 @@ static verdict ack_state_effects(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *se
              * tcp_fin_timeout): reuse the TIME-WAIT timer */
             if (!(t->flags & SK_TF_APP_HELD))
                 sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT,
-                                 sk_time_after(now, e->cfg.time_wait_us));
+                                 sk_time_after(now, e->ctx->cfg.time_wait_us));
         }
         break;
     case SK_TCP_CLOSING:
@@ -489,7 +495,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     if (t->state == SK_TCP_SYN_RECEIVED) {
         if (!sk_seq_gt(seg->ack, t->snd_una) || sk_seq_gt(seg->ack, t->snd_max)) {
             if (sk_ctl_push(e, &t->tuple, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
-                e->stats.resets_out++;
+                e->ctx->stats.resets_out++;
             drop(e, t, SK_DROP_TCP_BAD_ACK, now);
             return V_DROP;
         }
@@ -587,7 +593,7 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
     bool had_holes = sk_rset_count(&t->reass) > 0;
     uint32_t more = sk_reass_advance(t);
     t->rcv_unacked += len + more;
-    e->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
+    e->ctx->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
     sk_tcb_notify(e, t, SK_EV_READABLE);
     /* a FIN held out of order first: one arrival owes one ACK, of it all */
     if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->reass_fin, t->rcv_nxt))
@@ -641,10 +647,11 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
         deliver_in_order(e, t, data, len, now);
     } else if (sk_reass_insert(e, t, seq, data, len)) {
         sk_sack_on_ooo(t, seq);
-        e->stats.ooo_segments++;
+        e->ctx->stats.ooo_segments++;
         /* one duplicate ACK per out-of-order segment (RFC 5681 §4.2), even
-         * when several arrive before the next output call */
-        sk_ack_owe(e, t);
+         * when several arrive before the next output call, its first SACK
+         * block this segment's (RFC 2018 §4) */
+        sk_ack_owe_ooo(e, t, seq);
     } else {
         drop(e, t, SK_DROP_TCP_REASS_FULL, now);
         sk_ack_owe(e, t);
@@ -694,7 +701,7 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     uint8_t ctl = SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST | SK_TCP_FIN;
     if (t->state != SK_TCP_TIME_WAIT || (seg->flags & ctl) != SK_TCP_SYN)
         return false;
-    sk_tcb *l = sk_demux_listener(e, t->tuple.laddr, t->tuple.lport);
+    sk_tcb *l = sk_demux_listener(e, &t->tuple.laddr, t->tuple.lport);
     if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->pending >= l->backlog)
         return false;
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);
@@ -783,5 +790,5 @@ void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *s
         ok = sk_ctl_push(e, tu, sk_seq_make(0), sk_seq_add(seg->seq, sk_tcp_seg_len(seg)),
                          SK_TCP_RST | SK_TCP_ACK, now);
     if (ok)
-        e->stats.resets_out++;
+        e->ctx->stats.resets_out++;
 }

@@ -5,27 +5,10 @@
  * larger one. */
 #include "tcp/tcp_conn.h"
 
-#include <string.h>
-
-/* F(4-tuple) under the stack's key with a per-use tweak. */
-static uint32_t tuple_hash(const sk_tcp_env *e, const sk_tuple *tu, uint64_t tweak)
-{
-    uint8_t key[12];
-    memcpy(key, tu->laddr.b, 4);
-    key[4] = (uint8_t)(tu->lport >> 8);
-    key[5] = (uint8_t)tu->lport;
-    memcpy(key + 6, tu->raddr.b, 4);
-    key[10] = (uint8_t)(tu->rport >> 8);
-    key[11] = (uint8_t)tu->rport;
-    sk_siphash_key k = e->isn_key;
-    k.k1 ^= tweak;
-    return (uint32_t)sk_siphash24(&k, key, sizeof key);
-}
-
 sk_seq sk_tcp_isn(const sk_tcp_env *e, const sk_tuple *tu, sk_time now)
 {
     /* a different key from the demux hash */
-    uint32_t f = tuple_hash(e, tu, 0x49534e2d52464336ull);
+    uint32_t f = sk_tuple_hash(&e->ctx->key, tu, 0x49534e2d52464336ull);
     uint32_t m = (uint32_t)(now / 4u);
     return sk_seq_make(m + f);
 }
@@ -37,5 +20,5 @@ sk_seq sk_tcp_isn(const sk_tcp_env *e, const sk_tuple *tu, sk_time now)
  * to be larger). Deterministic from the stack's seed: no clock, no rng. */
 uint32_t sk_tcp_ts_offset(const sk_tcp_env *e, const sk_tuple *tu)
 {
-    return tuple_hash(e, tu, 0x54534f46462d3733ull);
+    return sk_tuple_hash(&e->ctx->key, tu, 0x54534f46462d3733ull);
 }

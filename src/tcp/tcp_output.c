@@ -10,9 +10,12 @@
 
 /* ---- one segment budget ---- */
 
-/* The options every non-SYN segment of t carries now. Pure: building them
- * changes nothing, so output may size a segment before it decides to send. */
-static void seg_options(const sk_tcb *t, sk_time now, sk_tcp_opts *o)
+/* The options of a non-SYN segment of t: those of an owed ACK `rec`
+ * (its TSecr and first SACK block as of when it became due, tcp_ack.c),
+ * or with rec NULL those of any segment now. Pure: building them changes
+ * nothing, so output may size a segment before it decides to send. */
+static void seg_options_of(const sk_tcb *t, sk_time now, const sk_ack_owed *rec,
+                           sk_tcp_opts *o)
 {
     memset(o, 0, sizeof *o);
     if (t->flags & SK_TF_TS_OK) {
@@ -20,15 +23,21 @@ static void seg_options(const sk_tcb *t, sk_time now, sk_tcp_opts *o)
          * is TS.Recent (§4.3) */
         o->has_ts = true;
         o->ts_val = sk_ts_now(t, now);
-        o->ts_ecr = t->ts_recent;
+        o->ts_ecr = rec != NULL ? rec->ecr : t->ts_recent;
     }
     /* RFC 2018 §3: 40 bytes of option space hold 4 blocks, 3 beside the
      * 12 bytes of timestamps */
-    sk_sack_fill(t, o, o->has_ts ? 3 : SK_TCP_MAX_SACK);
+    sk_sack_fill(t, o, o->has_ts ? 3 : SK_TCP_MAX_SACK,
+                 rec != NULL && rec->has_edge ? &rec->edge : NULL);
     /* a tiny MTU (68 leaves an MSS of 28): fewer blocks, the oldest go
      * first, so that a segment still fits and carries a byte */
     while (o->n_sack > 0 && sk_tcp_opts_len(o) >= t->snd_mss)
         o->n_sack--;
+}
+
+static void seg_options(const sk_tcb *t, sk_time now, sk_tcp_opts *o)
+{
+    seg_options_of(t, now, NULL, o);
 }
 
 /* Payload bytes one segment may carry: the effective send MSS less this
@@ -54,7 +63,7 @@ uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t)
     uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
     if (space <= cur)
         return cur; /* never shrink the window (RFC 9293 §3.8.6) */
-    uint32_t half = e->cfg.rcvbuf / 2;
+    uint32_t half = e->ctx->cfg.rcvbuf / 2;
     uint32_t step = half < t->adv_mss ? half : t->adv_mss;
     if (space - cur < step)
         return cur; /* do not move the right edge by small amounts */
@@ -147,6 +156,23 @@ static void arm_rexmt(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
+/* The segment at SND.UNA was just sent again (fast retransmit, RFC 6675
+ * NextSeg, RACK): the RTO restarts from it, so that the retransmission has
+ * a whole RTO to be acknowledged. RFC 6298 (5.1) starts the timer only
+ * when it is not running, so it could fire one RTO after the last
+ * cumulative ACK, which with SACK recovery is about one RTT after that
+ * ACK's successor brought the news of the loss: at 100 ms RTT and a 200 ms
+ * RTO, 100 ms after the fast retransmission, before its ACK could return
+ * (13 of 18 timeouts in the loss benchmark, all spurious). Linux does the
+ * same (tcp_xmit_retransmit_queue rearms the RTO when it resends the head).
+ * A timeout's own retransmission finds the timer stopped and arms it,
+ * backed off, in arm_rexmt. See docs/rfc-coverage.md. */
+static void restart_rexmt_for_head(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (t->timer[SK_TIMER_RETRANSMIT] != SK_TIME_NEVER)
+        sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
+}
+
 /* A segment occupying sequence space [seq, seq+n) was just built; below
  * SND.MAX it is a retransmission for `cause`, what the path that scheduled
  * it recorded (sk_tcb_set_rexmit_cause). */
@@ -160,8 +186,8 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
         out->retransmit = true;
         out->cause = cause;
         t->retransmits++;
-        e->stats.retransmits++;
-        e->stats.retransmits_by_cause[cause < SK_REXMIT__COUNT ? cause : SK_REXMIT_NONE]++;
+        e->ctx->stats.retransmits++;
+        e->ctx->stats.retransmits_by_cause[cause < SK_REXMIT__COUNT ? cause : SK_REXMIT_NONE]++;
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE; /* Karn: never time a retransmission */
     } else if (!(t->flags & SK_TF_RTT_ACTIVE) && n > 0) {
         /* new data is timed even while the RTO is backed off: only a
@@ -175,15 +201,17 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
     if (sk_seq_gt(end, t->snd_max))
         t->snd_max = end;
     if (n > 0) {
+        if (out->retransmit && sk_seq_eq(seq, t->snd_una))
+            restart_rexmt_for_head(e, t, now);
         arm_rexmt(e, t, now);
         t->last_snd = now;
         /* the SYN is not recorded: SND.UNA passes it outside the ACK
          * processing that trims the record (data may wait in SYN-SENT) */
         if (t->rtb != NULL && !(out->hdr.flags & SK_TCP_SYN) &&
             !sk_rtb_sent(t->rtb, seq, end, now))
-            e->stats.rtb_coarse++;
+            e->ctx->stats.rtb_coarse++;
     }
-    e->stats.bytes_out += out->hdr.payload_len;
+    e->ctx->stats.bytes_out += out->hdr.payload_len;
 }
 
 /* SYN or SYN,ACK with our options (MSS; window scale when allowed). */
@@ -193,15 +221,15 @@ static bool output_syn(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     seg_init(t, out, t->iss, SK_TCP_SYN);
     out->hdr.opts.has_mss = true;
     out->hdr.opts.mss = t->adv_mss;
-    bool ws = synack ? (t->flags & SK_TF_WS_OK) != 0 : e->cfg.window_scaling;
+    bool ws = synack ? (t->flags & SK_TF_WS_OK) != 0 : e->ctx->cfg.window_scaling;
     if (ws) {
         out->hdr.opts.has_wscale = true;
         out->hdr.opts.wscale = t->rcv_wscale;
     }
     /* RFC 2018 §2 and RFC 7323 §3.2: offered on a SYN when configured,
      * answered on a SYN,ACK only when the peer's SYN offered them */
-    out->hdr.opts.sack_permitted = synack ? (t->flags & SK_TF_SACK_OK) != 0 : e->cfg.sack;
-    if (synack ? (t->flags & SK_TF_TS_OK) != 0 : e->cfg.timestamps) {
+    out->hdr.opts.sack_permitted = synack ? (t->flags & SK_TF_SACK_OK) != 0 : e->ctx->cfg.sack;
+    if (synack ? (t->flags & SK_TF_TS_OK) != 0 : e->ctx->cfg.timestamps) {
         out->hdr.opts.has_ts = true;
         out->hdr.opts.ts_val = sk_ts_now(t, now);
         out->hdr.opts.ts_ecr = synack ? t->ts_recent : 0; /* §3.2: TSecr 0 on a SYN */
@@ -239,22 +267,23 @@ static bool output_pure_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now, s
  * the ordinary path (ACK now) so that it can ride on data. */
 static bool output_owed_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now, sk_seg_out *out)
 {
-    sk_seq ack;
+    sk_ack_owed rec;
     bool last;
-    if (!sk_ack_peek(t, &ack, &last))
+    if (!sk_ack_peek(t, &rec, &last))
         return false;
     sk_ack_pop(t);
-    if (last && sk_seq_eq(ack, t->rcv_nxt)) {
+    if (last && sk_seq_eq(rec.ack, t->rcv_nxt)) {
         t->flags |= SK_TF_ACK_NOW;
         return false;
     }
     seg_init(t, out, seq, 0);
-    fill_owed_ack(e, t, &out->hdr, ack);
+    fill_owed_ack(e, t, &out->hdr, rec.ack);
     /* timestamps and SACK blocks as on every segment (RFC 7323 §3.2,
-     * RFC 2018 §4); Last.ACK.sent is the ACK this segment carries */
-    seg_options(t, now, &out->hdr.opts);
+     * RFC 2018 §4), as of when the ACK became due; Last.ACK.sent is the
+     * ACK this segment carries */
+    seg_options_of(t, now, &rec, &out->hdr.opts);
     sk_sack_sent(e, t, &out->hdr.opts);
-    t->last_ack_sent = ack;
+    t->last_ack_sent = rec.ack;
     return true;
 }
 
@@ -334,23 +363,28 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     }
     r->tlp_pending = true;
     r->tlp_end_seq = t->snd_max;
-    e->stats.tlp_probes++;
+    e->ctx->stats.tlp_probes++;
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
     return true;
 }
 
-/* Sender silly-window avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 896). */
+/* Sender silly-window avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 1122
+ * §4.2.3.4, RFC 896). The go-back-N after a timeout (SND.NXT < SND.MAX)
+ * follows the same rules: a short segment there only when it is the whole
+ * rest of what was sent (that was short already); one the window cut off
+ * waits, as new data would, for ACKs that are on their way (data is in
+ * flight) or for the override timeout (maybe_persist) when none is. */
 static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t budget, uint32_t avail,
                           uint32_t in_flight)
 {
     if (len >= budget) /* a full-sized segment (its options take their share) */
         return true;
+    if (sk_seq_lt(t->snd_nxt, t->snd_max) && len == sk_seq_len(t->snd_nxt, t->snd_max))
+        return true;
     bool idle = in_flight == 0 || (t->flags & SK_TF_NODELAY);
     if (len == avail && (idle || (t->flags & SK_TF_FIN_QUEUED)))
         return true;
-    if (idle && t->max_snd_wnd > 0 && len >= t->max_snd_wnd / 2)
-        return true;
-    return sk_seq_lt(t->snd_nxt, t->snd_max); /* retransmitting after a timeout */
+    return idle && t->max_snd_wnd > 0 && len >= t->max_snd_wnd / 2;
 }
 
 /* Zero window: probe with one byte past the window when the persist timer
@@ -370,7 +404,7 @@ static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
          * carries it again is traced as a retransmission */
         sk_tcb_set_rexmit_cause(t, SK_REXMIT_WINDOW_PROBE);
     }
-    e->stats.bytes_out += fin ? 0u : 1u;
+    e->ctx->stats.bytes_out += fin ? 0u : 1u;
     t->last_snd = now;
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
     return true;

@@ -116,7 +116,7 @@ uint32_t sk_rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now, uint6
         if (due <= now) {
             x->marks |= SK_RTB_LOST;
             marked++;
-            e->stats.rack_marks++;
+            e->ctx->stats.rack_marks++;
         } else if (due - now > *wait) {
             *wait = due - now; /* RFC 8985: the latest such deadline */
         }
@@ -132,7 +132,11 @@ bool sk_rack_lost(const sk_tcb *t, sk_seq s)
 }
 
 /* §7.2: PTO = 2 SRTT, plus WCDelAckT when one segment is in flight; 1 s
- * without an RTT sample; only when it comes before the RTO. */
+ * without an RTT sample. TLP_calc_PTO: "If Now() + PTO >
+ * TCP_RTO_expire(): PTO = TCP_RTO_expire() - Now()": a probe that would
+ * come after the RTO takes the RTO's place (Linux does the same); the
+ * timers fire the probe first on the tie (tcp_timer.c), and the probe
+ * restarts the RTO. */
 void sk_tlp_arm(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     if (!sk_rack_on(t))
@@ -148,9 +152,7 @@ void sk_tlp_arm(sk_tcp_env *e, sk_tcb *t, sk_time now)
     uint64_t pto = t->srtt != 0 ? 2ull * t->srtt : 1000000u;
     if (t->srtt != 0 && fl <= t->snd_mss)
         pto += SK_TLP_WCDELACK_US;
-    sk_time when = now + pto;
-    if (when >= t->timer[SK_TIMER_RETRANSMIT])
-        return;
+    sk_time when = sk_time_min(now + pto, t->timer[SK_TIMER_RETRANSMIT]);
     r->tlp_probe_due = false;
     r->timer_is_reo = false;
     sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, when);

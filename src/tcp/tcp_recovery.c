@@ -170,7 +170,7 @@ static void tlp_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool ds
     r->tlp_pending = false;
     if (!r->tlp_is_retrans)
         return;
-    e->stats.tlp_losses++;
+    e->ctx->stats.tlp_losses++;
     if (!(t->flags & SK_TF_IN_RECOVERY)) /* a recovery under way has reduced already */
         sk_cc_prr_enter(t, now);
 }
@@ -192,7 +192,7 @@ int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     uint32_t before = sk_rtb_sacked_above(t->rtb, t->snd_una);
     for (uint8_t i = 0; i < t->n_peer_sack; i++)
         if (!sk_rtb_sack(t->rtb, t->peer_sack[i].left, t->peer_sack[i].right))
-            e->stats.sack_scoreboard_full++;
+            e->ctx->stats.sack_scoreboard_full++;
     uint32_t after = sk_rtb_sacked_above(t->rtb, sk_seq_max(ack, t->snd_una));
     return (int32_t)after - (int32_t)before;
 }
@@ -208,9 +208,13 @@ static void sack_enter(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
     r->prr_delivered = 0;
     r->prr_out = 0;
     r->recover_fs = sk_seq_len(ack, t->snd_max); /* RFC 6937: snd.nxt - snd.una */
+    /* RFC 8985 §7.2: no probe in fast recovery; a PTO armed before the
+     * duplicate ACKs came would fire in it (the reorder timer stays) */
+    if (sk_rack_on(t) && !r->timer_is_reo)
+        sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     sk_cc_prr_enter(t, now); /* (4.2) ssthresh from the algorithm */
-    e->stats.fast_retransmits++;
-    e->stats.sack_recoveries++;
+    e->ctx->stats.fast_retransmits++;
+    e->ctx->stats.sack_recoveries++;
 }
 
 /* RFC 6937 §3 on each ACK in recovery: sndcnt from the delivered data,
@@ -303,7 +307,11 @@ void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     sk_rtb *r = t->rtb;
     if (!r->timer_is_reo) {
-        r->tlp_probe_due = true; /* §7.3: output sends the probe */
+        /* §7.3: output sends the probe and restarts the RTO; restart it
+         * here already, so that an RTO due now (the probe was scheduled in
+         * its place, §7.2) does not fire before output runs */
+        r->tlp_probe_due = true;
+        sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
         sk_tcb_mark_output(e, t);
         return;
     }
@@ -346,7 +354,7 @@ static void newreno_dup_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
     t->recover = t->snd_max;
     t->flags |= SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE;
     sk_tcb_set_rexmit_cause(t, SK_REXMIT_FAST);
-    e->stats.fast_retransmits++;
+    e->ctx->stats.fast_retransmits++;
     sk_tcb_mark_output(e, t);
 }
 
@@ -375,7 +383,7 @@ static void newreno_new_ack(sk_tcb *t, const sk_cc_ack *a)
 void sk_rec_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now)
 {
     if (ra->dup) {
-        e->stats.dup_acks_in++;
+        e->ctx->stats.dup_acks_in++;
         t->dupacks++;
     }
     if (ra->facts != NULL)
@@ -421,9 +429,44 @@ static bool new_data_waits(const sk_tcb *t)
     return (sent < queued || fin) && sk_seq_len(t->snd_una, t->snd_nxt) < t->snd_wnd;
 }
 
-/* RFC 6675 §4 NextSeg, rules (1) and (3) (rule (2), new data, is the
- * ordinary output path, limited by sk_rec_new_data_room; rule (4), the
- * rescue retransmission, is not implemented). */
+/* RFC 6675 §4 NextSeg rule (4), when (1)-(3) found nothing and no new
+ * data waits: once per entry into recovery ("If HighACK is greater than
+ * RescueRxt (or RescueRxt is undefined)"), one segment of up to SMSS that
+ * includes the highest outstanding unSACKed octet: the end of the tail
+ * above the highest SACKed octet, or of the last hole. Without it a lost
+ * tail after the last SACKed segment waited for the RTO (no probe runs in
+ * recovery, and RACK only marks what was sent before a delivered range). */
+static bool rescue_next(const sk_tcb *t, uint32_t budget, uint32_t room, sk_rec_seg *s)
+{
+    const sk_rtb *r = t->rtb;
+    if (r->rescue_set && !sk_seq_gt(t->snd_una, r->rescue_rxt))
+        return false;
+    const sk_rset *sk = &r->sacked;
+    uint32_t n = sk_rset_count(sk);
+    sk_seq lo = t->snd_una, hi = t->snd_max;
+    if (n > 0 && !sk_seq_lt(sk_rset_at(sk, n - 1)->end, t->snd_max)) {
+        hi = sk_rset_at(sk, n - 1)->start; /* no tail: the last hole */
+        if (n > 1)
+            lo = sk_seq_max(lo, sk_rset_at(sk, n - 2)->end);
+    } else if (n > 0) {
+        lo = sk_seq_max(lo, sk_rset_at(sk, n - 1)->end);
+    }
+    lo = sk_seq_max(lo, r->high_rxt); /* not what was just retransmitted */
+    if (!sk_seq_lt(lo, hi))
+        return false;
+    uint32_t len = sk_seq_len(lo, hi);
+    len = len < budget ? len : budget;
+    if (len > room)
+        return false;
+    s->seq = sk_seq_add(hi, (uint32_t)0 - len);
+    s->max = len;
+    s->cause = SK_REXMIT_SACK;
+    s->rescue = true;
+    return true;
+}
+
+/* RFC 6675 §4 NextSeg, rules (1), (3) and (4) (rule (2), new data, is the
+ * ordinary output path, limited by sk_rec_new_data_room). */
 static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
 {
     uint32_t pipe = sk_rec_pipe(t, t->snd_una);
@@ -464,13 +507,17 @@ static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
             return true;
         }
     }
-    return false;
+    return rescue_next(t, budget, room, s);
 }
 
 bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s)
 {
-    if (sack_recovering(t) && t->rtb != NULL)
-        return sack_next(t, budget, s);
+    s->rescue = false;
+    if (sack_recovering(t) && t->rtb != NULL) {
+        bool ok = sack_next(t, budget, s);
+        t->rtb->rescue_pending = ok && s->rescue;
+        return ok;
+    }
     if (!(t->flags & SK_TF_REXMIT_ONE))
         return false;
     t->flags &= ~(uint32_t)SK_TF_REXMIT_ONE;
@@ -494,6 +541,13 @@ void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n)
     if (!sack_recovering(t) || t->rtb == NULL || n == 0)
         return;
     t->rtb->prr_out += n; /* RFC 6937: prr_out += (data sent) */
+    bool rescue = t->rtb->rescue_pending && sk_seq_lt(seq, t->snd_max);
+    t->rtb->rescue_pending = false;
+    if (rescue) { /* rule (4): "HighRxt MUST NOT be updated" */
+        t->rtb->rescue_rxt = t->recover; /* RescueRxt = RecoveryPoint */
+        t->rtb->rescue_set = true;
+        return;
+    }
     sk_seq end = sk_seq_add(seq, n);
     if (sk_seq_lt(seq, t->snd_max) && sk_seq_gt(end, t->rtb->high_rxt)) /* (C.2) */
         t->rtb->high_rxt = sk_seq_min(end, t->snd_max);

@@ -5,7 +5,7 @@
  * range set). Loss recovery (tcp_recovery.c) keeps its per-episode
  * variables here too, so that the TCB carries one pointer, not the record.
  *
- * The record is allocated with the send buffer (tcp_env.c puts it after the
+ * The record is allocated with the send buffer (tcp_bufs.c puts it after the
  * buffer bytes in the same block): an idle connection, whose send buffer has
  * been given back, holds none. It is bounded: ranges sent at the same time
  * with the same marks merge as they are recorded; when a split is needed
@@ -46,7 +46,10 @@ typedef struct sk_rtb {
     /* loss recovery (tcp_recovery.c): RFC 6675 HighRxt (as the end of the
      * highest retransmission), RFC 6937 PRR */
     sk_seq high_rxt;
+    sk_seq rescue_rxt; /* RFC 6675 RescueRxt, with rescue_set */
     uint32_t prr_delivered, prr_out, recover_fs;
+    bool rescue_set;     /* RescueRxt is defined */
+    bool rescue_pending; /* the segment output builds is NextSeg rule (4)'s */
     /* RACK-TLP (tcp_rack.c, RFC 8985 §6-7) */
     sk_time rack_xmit_ts;   /* RACK.xmit_ts */
     sk_seq rack_end_seq;    /* RACK.end_seq */

@@ -40,7 +40,7 @@ static void track_min_rtt(sk_tcb *t, uint32_t r, sk_time now)
 
 static void trace_rtt(sk_tcp_env *e, const sk_tcb *t, uint32_t r, sk_time now)
 {
-    if (e->cfg.trace == NULL)
+    if (!sk_ctx_tracing(e->ctx))
         return;
     sk_trace_event ev;
     sk_tcp_trace_init(e, t, SK_TRACE_RTT, now, &ev);
@@ -48,7 +48,7 @@ static void trace_rtt(sk_tcp_env *e, const sk_tcb *t, uint32_t r, sk_time now)
     ev.srtt_us = t->srtt;
     ev.rttvar_us = t->rttvar;
     ev.rto_us = t->rto;
-    e->cfg.trace(e->cfg.trace_ctx, &ev);
+    sk_ctx_trace(e->ctx, &ev);
 }
 
 static uint32_t rto_of(uint32_t srtt, uint32_t rttvar, const sk_stack_config *cfg)
@@ -61,7 +61,7 @@ void sk_rtt_rebase(sk_tcp_env *e, sk_tcb *t, uint32_t srtt, uint32_t rttvar)
 {
     t->srtt = srtt;
     t->rttvar = rttvar;
-    t->rto = rto_of(srtt, rttvar, &e->cfg);
+    t->rto = rto_of(srtt, rttvar, &e->ctx->cfg);
 }
 
 void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t r, sk_time now, sk_cc_ack *facts)
@@ -78,7 +78,7 @@ void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t r, sk_time now, sk_cc_ack 
         t->rttvar = (uint32_t)(((uint64_t)t->rttvar * 3 + delta) / 4);
         t->srtt = (uint32_t)(((uint64_t)t->srtt * 7 + r) / 8);
     }
-    t->rto = rto_of(t->srtt, t->rttvar, &e->cfg);
+    t->rto = rto_of(t->srtt, t->rttvar, &e->ctx->cfg);
     track_min_rtt(t, r, now);
     trace_rtt(e, t, r, now);
     if (facts != NULL) {

@@ -14,8 +14,8 @@
  * when configured; a SYN,ACK answers only an offer). */
 void sk_sack_on_syn(const sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
 {
-    if (e->cfg.sack && seg->opts.sack_permitted)
-        t->flags |= SK_TF_SACK_OK | (e->cfg.rack_tlp ? (uint32_t)SK_TF_RACK : 0u);
+    if (e->ctx->cfg.sack && seg->opts.sack_permitted)
+        t->flags |= SK_TF_SACK_OK | (e->ctx->cfg.rack_tlp ? (uint32_t)SK_TF_RACK : 0u);
     else
         t->flags &= ~(uint32_t)(SK_TF_SACK_OK | SK_TF_RACK);
 }
@@ -79,9 +79,11 @@ static void add_block(sk_tcp_opts *o, sk_seq left, sk_seq right)
 }
 
 /* RFC 2018 §3: at most 4 blocks, 3 beside timestamps (`max`); the DSACK
- * block first (RFC 2883 §4), then the ranges named by the recent edges,
- * then any other held ranges in sequence order, each reported once. */
-void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max)
+ * block first (RFC 2883 §4), then the range holding `first` (an owed
+ * duplicate ACK's own segment, RFC 2018 §4), then the ranges named by the
+ * recent edges, then any other held ranges in sequence order, each
+ * reported once. */
+void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_seq *first_seq)
 {
     o->n_sack = 0;
     if (!(t->flags & SK_TF_SACK_OK))
@@ -89,6 +91,9 @@ void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max)
     if ((t->flags & SK_TF_DSACK) && o->n_sack < max)
         add_block(o, t->dsack.start, t->dsack.end);
     uint8_t first = o->n_sack; /* the DSACK block may repeat a range */
+    const sk_range *own = first_seq != NULL ? sk_rset_find(&t->reass, *first_seq) : NULL;
+    if (own != NULL && o->n_sack < max)
+        add_block(o, own->start, own->end);
     for (uint8_t i = 0; i < t->n_sack_recent && o->n_sack < max; i++) {
         const sk_range *r = sk_rset_find(&t->reass, t->sack_recent[i]);
         if (r != NULL && !already_listed(o, first, r))
@@ -104,9 +109,9 @@ void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max)
 /* A duplicate is reported once (RFC 2883 §4: in the ACK it triggers). */
 void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o)
 {
-    e->stats.sack_blocks_out += o->n_sack;
+    e->ctx->stats.sack_blocks_out += o->n_sack;
     if ((t->flags & SK_TF_DSACK) && o->n_sack > 0) {
-        e->stats.dsack_out++;
+        e->ctx->stats.dsack_out++;
         t->flags &= ~(uint32_t)SK_TF_DSACK;
     }
 }
@@ -125,14 +130,14 @@ void sk_sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
     for (uint8_t i = 0; i < seg->opts.n_sack; i++) {
         sk_seq l = seg->opts.sack[i].left, r = seg->opts.sack[i].right;
         if (i == 0 && sk_seq_lt(l, r) && sk_seq_le(r, seg->ack)) {
-            e->stats.dsack_in++;
+            e->ctx->stats.dsack_in++;
             continue;
         }
         if (!sk_seq_lt(l, r) || sk_seq_lt(l, low) || sk_seq_gt(r, t->snd_max)) {
-            e->stats.sack_blocks_bad++;
+            e->ctx->stats.sack_blocks_bad++;
             continue;
         }
-        e->stats.sack_blocks_in++;
+        e->ctx->stats.sack_blocks_in++;
         t->peer_sack[t->n_peer_sack++] = seg->opts.sack[i];
     }
 }

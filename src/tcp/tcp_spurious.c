@@ -121,7 +121,7 @@ static void undo_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time n
     t->snd_nxt = t->snd_max;
     t->recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
     adapt_rto(e, t, seg, now);
-    e->stats.spurious_rtos++;
+    e->ctx->stats.spurious_rtos++;
     sk_tcb_mark_output(e, t);
 }
 
@@ -227,9 +227,9 @@ static void undo_fr(sk_tcp_env *e, sk_tcb *t, sk_time now)
     sk_cc_spurious(t, now);
     if (t->spur_fr_rto) {
         t->spur_rto = SK_SPUR_NONE; /* F-RTO has nothing left to decide */
-        e->stats.spurious_rtos++;
+        e->ctx->stats.spurious_rtos++;
     } else {
-        e->stats.spurious_fast_retransmits++;
+        e->ctx->stats.spurious_fast_retransmits++;
     }
     sk_tcb_mark_output(e, t);
 }

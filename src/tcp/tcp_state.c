@@ -53,17 +53,17 @@ void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv
     t->adv_mss = adv_mss;
     t->rcv_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
     t->snd_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
-    t->rcv_wscale = e->cfg.window_scaling ? our_wscale(e->cfg.rcvbuf) : 0;
+    t->rcv_wscale = e->ctx->cfg.window_scaling ? our_wscale(e->ctx->cfg.rcvbuf) : 0;
     t->last_rcv = now;
     t->ts_offset = sk_tcp_ts_offset(e, tu);
-    sk_rtt_init(t, &e->cfg);
+    sk_rtt_init(t, &e->ctx->cfg);
     sk_cc_init(t, now);
 }
 
 uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t)
 {
     size_t used = sk_ring_len(&t->rcvbuf);
-    return used >= e->cfg.rcvbuf ? 0 : (uint32_t)(e->cfg.rcvbuf - used);
+    return used >= e->ctx->cfg.rcvbuf ? 0 : (uint32_t)(e->ctx->cfg.rcvbuf - used);
 }
 
 /* A passive connection that dies before accept() leaves its listener. */
@@ -109,7 +109,7 @@ void sk_tcb_reset(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
          * back to snd_una after a timeout; snd_max is the RFC's SND.NXT, and
          * a RST below the peer's RCV.NXT would be dropped (RFC 5961 §3.2). */
         if (sk_ctl_push(e, &t->tuple, t->snd_max, t->rcv_nxt, SK_TCP_RST | SK_TCP_ACK, now))
-            e->stats.resets_out++;
+            e->ctx->stats.resets_out++;
     }
     sk_tcb_close(e, t, err, now);
 }

@@ -111,19 +111,19 @@ sk_time sk_tcp_next_deadline(const sk_tcp_env *e)
 uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e)
 {
     uint64_t rto = (uint64_t)t->rto << (t->backoff < 16 ? t->backoff : 16);
-    return rto > e->cfg.rto_max_us ? e->cfg.rto_max_us : (uint32_t)rto;
+    return rto > e->ctx->cfg.rto_max_us ? e->ctx->cfg.rto_max_us : (uint32_t)rto;
 }
 
 /* ---- firing ---- */
 
 static void trace_timer(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now)
 {
-    if (e->cfg.trace == NULL || (int)k >= SK_TIMER__COUNT) /* internal kinds */
+    if (!sk_ctx_tracing(e->ctx) || (int)k >= SK_TIMER__COUNT) /* internal kinds */
         return;
     sk_trace_event ev;
     sk_tcp_trace_init(e, t, SK_TRACE_TIMER, now, &ev);
     ev.timer = k;
-    e->cfg.trace(e->cfg.trace_ctx, &ev);
+    sk_ctx_trace(e->ctx, &ev);
 }
 
 /* RFC 6298 §5.4-5.7 and RFC 5681 §3.1: back off, collapse the window, go
@@ -131,16 +131,16 @@ static void trace_timer(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time 
 static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     bool syn_phase = t->state == SK_TCP_SYN_SENT || t->state == SK_TCP_SYN_RECEIVED;
-    uint8_t limit = syn_phase ? e->cfg.syn_retries : e->cfg.max_retries;
+    uint8_t limit = syn_phase ? e->ctx->cfg.syn_retries : e->ctx->cfg.max_retries;
     if (t->timeouts >= limit) {
-        e->stats.conn_timeouts++;
+        e->ctx->stats.conn_timeouts++;
         /* a handshake that died after an ICMP soft error reports it
          * (RFC 1122 §4.2.3.9; see tcp_icmp.c) */
         int err = syn_phase && t->soft_error != 0 ? t->soft_error : SK_ETIMEDOUT;
         sk_tcb_close(e, t, err, now);
         return;
     }
-    e->stats.timeouts++;
+    e->ctx->stats.timeouts++;
     if (!syn_phase) {
         sk_spur_on_timeout(e, t, t->timeouts == 0, now);
         sk_cc_timeout(t, t->timeouts == 0, now);
@@ -169,7 +169,7 @@ static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     }
     if (t->keep_sent >= t->keep_cnt) {
-        e->stats.conn_timeouts++;
+        e->ctx->stats.conn_timeouts++;
         sk_tcb_close(e, t, SK_ETIMEDOUT, now);
         return;
     }
@@ -184,8 +184,8 @@ static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
  * (Linux does the same with tcp_retries2). */
 static void fire_persist(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (t->probes_unanswered >= e->cfg.max_retries) {
-        e->stats.conn_timeouts++;
+    if (t->probes_unanswered >= e->ctx->cfg.max_retries) {
+        e->ctx->stats.conn_timeouts++;
         sk_tcb_close(e, t, SK_ETIMEDOUT, now);
         return;
     }
@@ -240,6 +240,11 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
         SK_ASSERT(first >= 0);
         if (first < 0)
             return;
+        /* RFC 8985 §7.2: a probe scheduled in the RTO's place (at its
+         * expiry) goes first; firing it restarts the RTO */
+        if (first == SK_TIMER_RETRANSMIT && t->rtb != NULL && !t->rtb->timer_is_reo &&
+            t->timer[SK_TIMER_RECOVERY] == t->timer[SK_TIMER_RETRANSMIT])
+            first = SK_TIMER_RECOVERY;
         t->timer[first] = SK_TIME_NEVER;
         timer_resched(e, t);
         fire_one(e, t, (enum sk_timer_kind)first, now);

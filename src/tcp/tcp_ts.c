@@ -28,7 +28,7 @@ uint32_t sk_ts_now(const sk_tcb *t, sk_time now)
  * the SYN,ACK answers only an offer) and the peer's SYN carries them. */
 void sk_ts_on_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
-    if (!e->cfg.timestamps || !seg->opts.has_ts) {
+    if (!e->ctx->cfg.timestamps || !seg->opts.has_ts) {
         t->flags &= ~(uint32_t)SK_TF_TS_OK;
         return;
     }
@@ -66,12 +66,15 @@ bool sk_ts_check(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
  * Last.ACK.sent, so that with delayed ACKs we echo the earliest
  * unacknowledged segment's TSval (§4.3 case A), an out-of-order segment
  * does not update it (case C), and the segment that fills a hole does. An
- * invalid TS.Recent (§5.5) is replaced by the next acceptable one. */
+ * invalid TS.Recent (§5.5) is replaced by the next acceptable one.
+ * Last.ACK.sent is the newest ACK already decided (sk_ack_point): within a
+ * batch of segments read before output runs, each owed ACK is as good as
+ * sent, so the segment after it starts the next echo (tcp_ack.c). */
 void sk_ts_record(sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     if (!(t->flags & SK_TF_TS_OK) || !seg->opts.has_ts || (seg->flags & SK_TCP_RST))
         return;
-    if (!sk_seq_le(seg->seq, t->last_ack_sent))
+    if (!sk_seq_le(seg->seq, sk_ack_point(t)))
         return;
     if (ts_before(seg->opts.ts_val, t->ts_recent) && ts_recent_valid(t, now))
         return;
@@ -91,7 +94,7 @@ bool sk_ts_rtt(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now, sk
     if (ms >= 0x80000000u) /* an echo from the future: not ours */
         return false;
     uint64_t us = (uint64_t)ms * 1000u;
-    e->stats.ts_rtt_samples++;
+    e->ctx->stats.ts_rtt_samples++;
     sk_rtt_sample(e, t, us > UINT32_MAX ? UINT32_MAX : (uint32_t)us, now, facts);
     return true;
 }

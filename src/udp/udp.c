@@ -38,7 +38,7 @@
 
 static void udp_drop(sk_udp *u, int reason, sk_time now)
 {
-    sk_tcp_count_drop(u->ctx, reason, NULL, now);
+    sk_ctx_drop(u->ctx, reason, now);
 }
 
 static sk_stats *udp_stats(sk_udp *u)

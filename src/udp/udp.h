@@ -24,7 +24,7 @@
 #include "base/sktime.h"
 #include "synack/stack.h"
 #include "synack/udp.h"
-#include "tcp/tcp_conn.h"
+#include "base/ctx.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,7 +32,7 @@
 
 /* The stack context the module runs in (configuration, statistics, drops,
  * allocator). */
-typedef sk_tcp_env sk_udp_ctx;
+typedef sk_ctx sk_udp_ctx;
 
 #define SK_UDP_HDR_LEN 8
 #define SK_UDP_NONE UINT32_MAX

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #define SK_TCP_HDR_LEN 20
+#define SK_TCP_CSUM_OFF 16 /* offset of the checksum field */
 #define SK_TCP_MAX_HDR_LEN 60
 #define SK_TCP_MAX_SACK 4
 

@@ -13,14 +13,17 @@
 #    not captured, ACKed unseen segment: the capture sits on synack's side of
 #    its own impairment); those are expected and only counted, while an
 #    error (a malformed frame, a bad checksum, an impossible option) fails;
-#  - the echo is byte for byte.
+#  - the echo is byte for byte;
+#  - `--rcvbuf 1M` reaches the stack: the SYN,ACK offers window scale 5
+#    (the least shift that lets 65535 units cover 1 MiB; the default
+#    256 KiB gives 3) and synack's window exceeds the default 256 KiB.
 . "$(dirname "$0")/lib.sh"
 it_require socat
 it_setup
 
 it_random "$IT_TMP/in" 4
 
-it_serve sackts --echo 7 --impair 'loss=2%' || { it_finish; exit 1; }
+it_serve sackts --echo 7 --impair 'loss=2%' --rcvbuf 1M --sndbuf 512K || { it_finish; exit 1; }
 start=$(date +%s.%N)
 nsx timeout 120 socat -t 60 -T 60 -b 65536 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in" >"$IT_TMP/out"
 check "socat exits 0" test $? = 0
@@ -34,6 +37,10 @@ P=$SERVE_PCAP
 
 n=$(it_pcap_count "$P" "tcp.flags.syn == 1 && tcp.options.sack_perm && tcp.options.timestamp.tsval")
 check "both SYNs offer SACK-permitted and timestamps ($n)" test "$n" = 2
+n=$(it_pcap_count "$P" "ip.src == $SYNACK_IP && tcp.flags.syn == 1 && tcp.options.wscale.shift == 5")
+check "--rcvbuf 1M: synack's SYN,ACK offers window scale 5 ($n)" test "$n" = 1
+n=$(it_pcap_count "$P" "ip.src == $SYNACK_IP && tcp.flags.syn == 0 && tcp.window_size > 262144")
+check "--rcvbuf 1M: synack offers more than 256 KiB ($n segments)" test "$n" -gt 0
 n=$(it_pcap_count "$P" "ip.src == $LINUX_IP && tcp.options.sack_le")
 check "Linux SACKs synack's data ($n ACKs with blocks)" test "$n" -gt 0
 n=$(it_pcap_count "$P" "ip.src == $SYNACK_IP && tcp.options.sack_le")

@@ -28,6 +28,19 @@ expect_usage_error() {
     fi
     rm -f "$err"
 }
+# expect_error_says PATTERN ARGS...: a usage error whose line matches PATTERN
+expect_error_says() {
+    local pat=$1 err rc
+    shift
+    err=$("${run[@]}" "$bin" "$@" 2>&1 >/dev/null </dev/null)
+    rc=$?
+    if [ "$rc" -eq 2 ] && [ "$(grep -c . <<<"$err")" -eq 1 ] && grep -qE "$pat" <<<"$err"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL: synack $* -> rc=$rc, want one line matching /$pat/: $err"
+    fi
+}
 # no command at all: the usage listing on stderr, exit 2
 "${run[@]}" "$bin" >/dev/null 2>/tmp/sk_cli_usage.$$ </dev/null
 rc=$?
@@ -56,6 +69,19 @@ expect_usage_error serve --tap x --tap y --addr 1.2.3.4/24 --echo 7
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --gw 1.2.3 --echo 7
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --mac 02:00 --echo 7
 expect_usage_error connect --tap x --addr 1.2.3.4/24 1.2.3.5
+# buffer sizes: bytes 1024..256M with K/M suffixes; each bad one named
+for v in 0 1023 257M 268435457 6G 6MB 6.5M -1 M k "" " 6M" 0x100 99999999999999999999K; do
+    expect_error_says "bad --rcvbuf '.*' \(bytes 1024\.\.256M" serve --tap x --addr 1.2.3.4/24 \
+        --echo 7 --rcvbuf "$v"
+    expect_error_says "bad --sndbuf '.*' \(bytes 1024\.\.256M" connect --tap x \
+        --addr 1.2.3.4/24 --sndbuf "$v" 1.2.3.5 80
+done
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --rcvbuf
+# good sizes are taken (the error is then about the next, bad option)
+for v in 1024 1K 256k 6M 6m 256M 268435456; do
+    expect_error_says "bad --busy-poll 'x'" serve --tap x --addr 1.2.3.4/24 --echo 7 \
+        --rcvbuf "$v" --sndbuf "$v" --busy-poll x
+done
 expect_usage_error connect --tap x --addr 1.2.3.4/24 999.1.1.1 80
 expect_usage_error connect --tap x --addr 1.2.3.4/24 1.2.3.5 abc
 expect_usage_error connect --tap x --addr 1.2.3.4/24 1.2.3.5 80 extra

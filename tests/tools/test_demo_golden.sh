@@ -64,8 +64,8 @@ golden demo_rexmit_goback_zh --bytes 30000 --loss 0.1 --seed 3 --explain --lang 
 golden demo_rexmit_queue --bytes 200000 --impair "delay=10ms,rate=10mbit,queue=16k" --wscale
 # SACK blocks, D-SACK and timestamps narrated and explained (en, zh), and a
 # segment dropped by PAWS after the link held it back
-golden demo_sack_ts --sack --timestamps --bytes 30000 --loss 0.1 --seed 12 --explain
-golden demo_sack_ts_zh --sack --timestamps --bytes 30000 --loss 0.1 --seed 12 --explain --lang zh
+golden demo_sack_ts --sack --timestamps --bytes 30000 --loss 0.1 --seed 20 --explain
+golden demo_sack_ts_zh --sack --timestamps --bytes 30000 --loss 0.1 --seed 20 --explain --lang zh
 golden demo_paws --sack --timestamps --impair "reorder=0.3,jitter=30ms" --seed 3 --explain
 
 # The textbook numbers are mandatory (also checked outside the golden file,
@@ -89,13 +89,17 @@ if grep -q 'retransmission timer fired after 1000 ms → retransmits seq=1000' "
 expect_in() { # FILE REGEX WHAT
     if grep -qE "$2" "$tmp/$1.1"; then ok; else bad "$1: no $3"; fi
 }
-expect_in demo_sack_ts 'sack 2 \{29337:30349\}\{13145:28325\}>' "SACK blocks on the segment line"
-expect_in demo_sack_ts '^ +SACK \{29337:30349\}: the server holds bytes 29337 to 30348, .* the ACK still names 12133' "SACK block explained"
-expect_in demo_sack_ts '^ +D-SACK \{28325:29337\}: .* the server received bytes 28325 to 29336 twice \(RFC 2883\)' "D-SACK explained"
+# each duplicate ACK names its own segment's range first (RFC 2018 §4):
+# the ACKs of one batch at 1050 ms start with 13145-21240, then the one
+# whose segment was 22253, then 24277's
+expect_in demo_sack_ts 'sack 3 \{13145:21241\}\{24277:31001\}\{22253:23265\}>' "SACK blocks on the segment line"
+expect_in demo_sack_ts 'sack 3 \{22253:23265\}\{24277:31001\}\{13145:21241\}>' "a later duplicate ACK's own range first"
+expect_in demo_sack_ts '^ +SACK \{13145:21241\}: the server holds bytes 13145 to 21240, .* the ACK still names 12133' "SACK block explained"
+expect_in demo_sack_ts '^ +D-SACK \{12133:13145\}: .* the server received bytes 12133 to 13144 twice \(RFC 2883\)' "D-SACK explained"
 expect_in demo_sack_ts '^ +TS val [0-9]+ ecr 0: timestamps \(RFC 7323\)' "timestamps explained on the SYN"
 expect_in demo_sack_ts '^ +ecr=[0-9]+ echoes a TSval the client sent: .*round-trip-time sample' "TSecr echo explained"
-expect_in demo_sack_ts_zh '^ +D-SACK \{28325:29337\}：' "D-SACK explained in Chinese"
-expect_in demo_sack_ts_zh '^ +SACK \{29337:30349\}：服务器已经乱序收到字节 29337 到 30348' "SACK explained in Chinese"
+expect_in demo_sack_ts_zh '^ +D-SACK \{12133:13145\}：' "D-SACK explained in Chinese"
+expect_in demo_sack_ts_zh '^ +SACK \{13145:21241\}：服务器已经乱序收到字节 13145 到 21240' "SACK explained in Chinese"
 expect_in demo_paws 'the client dropped it: TCP segment failed PAWS timestamp check' "PAWS drop marked"
 expect_in demo_paws '^ +PAWS \(RFC 7323 §5\): its TSval [0-9]+ is older' "PAWS explained"
 

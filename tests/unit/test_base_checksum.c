@@ -326,6 +326,45 @@ static void test_update32_matches_recompute(void)
                 sk_csum_update16(sk_csum_update16(0xb861, 0xc0a8, 0x0a00), 0x0001, 0x0001));
 }
 
+/* sk_csum_pseudo for IPv6 is the sum of RFC 8200 §8.1's 40-byte
+ * pseudo-header laid out byte by byte (src, dst, 32-bit length, three zero
+ * bytes, next header); for IPv4 it is sk_csum_pseudo4. A segment filled by
+ * sk_csum_l4_fill checks with sk_csum_l4_ok and fails with one bit flipped
+ * or under the other family's addresses. */
+static void test_pseudo_by_family(void)
+{
+    sk_ipaddr s6, d6;
+    memset(&s6, 0, sizeof s6);
+    memset(&d6, 0, sizeof d6);
+    s6.family = d6.family = SK_AF_INET6;
+    for (int i = 0; i < 16; i++) {
+        s6.b[i] = (uint8_t)(0x20 + 7 * i);
+        d6.b[i] = (uint8_t)(0xfe - 5 * i);
+    }
+    uint8_t ph[40] = {0};
+    memcpy(ph, s6.b, 16);
+    memcpy(ph + 16, d6.b, 16);
+    sk_store_be32(ph + 32, 0x00012345u);
+    ph[39] = 17;
+    SK_CHECK_EQ(sk_csum_fold(sk_csum_pseudo(&s6, &d6, 17, 0x00012345u)),
+                sk_csum_fold(sk_csum_partial(ph, 40, 0)));
+    sk_ipaddr s4 = sk_ipaddr_from_ip4(sk_ip4_make(192, 0, 2, 1));
+    sk_ipaddr d4 = sk_ipaddr_from_ip4(sk_ip4_make(198, 51, 100, 2));
+    SK_CHECK_EQ(sk_csum_pseudo(&s4, &d4, 6, 1234), sk_csum_pseudo4(s4.b, d4.b, 6, 1234));
+
+    uint8_t seg[41];
+    for (size_t i = 0; i < sizeof seg; i++)
+        seg[i] = (uint8_t)(i * 31u + 1u);
+    sk_csum_l4_fill(&s6, &d6, 6, seg, sizeof seg, 16);
+    SK_CHECK(sk_csum_l4_ok(&s6, &d6, 6, seg, sizeof seg));
+    SK_CHECK(!sk_csum_l4_ok(&s6, &d6, 17, seg, sizeof seg));
+    SK_CHECK(!sk_csum_l4_ok(&s4, &d4, 6, seg, sizeof seg));
+    seg[40] ^= 0x10;
+    SK_CHECK(!sk_csum_l4_ok(&s6, &d6, 6, seg, sizeof seg));
+    sk_csum_l4_fill(&s4, &d4, 6, seg, sizeof seg, 6);
+    SK_CHECK(sk_csum_l4_ok(&s4, &d4, 6, seg, sizeof seg));
+}
+
 int main(void)
 {
     printf("# AVX2 kernel %s\n", sk_csum_avx2_usable() ? "in use and tested"
@@ -345,5 +384,6 @@ int main(void)
     SK_RUN(test_update16_rfc1624_example);
     SK_RUN(test_update16_matches_recompute);
     SK_RUN(test_update32_matches_recompute);
+    SK_RUN(test_pseudo_by_family);
     return sk_test_finish();
 }

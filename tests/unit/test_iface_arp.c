@@ -445,6 +445,117 @@ static void test_config_and_routes(void)
     sk_stack_destroy(s);
 }
 
+/* The configuration's address list (stack.h): addrs/routes instead of the
+ * IPv4 shorthand. The shorthand and the list it stands for give the same
+ * frames; giving both, two IPv4 addresses, a route whose gateway is off our
+ * link or of the other family, or a prefix beyond the family's bits is
+ * SK_EINVAL; an IPv6 address is kept (not used yet). */
+static void list_config(sk_stack_config *cfg)
+{
+    eth_config(cfg);
+    cfg->addr = sk_ip4_make(0, 0, 0, 0);
+    cfg->n_addrs = 1;
+    cfg->addrs[0].addr = sk_ipaddr_from_ip4(IP_B);
+    cfg->addrs[0].prefix_len = 24;
+    cfg->n_routes = 1;
+    cfg->routes[0].dst = sk_ipaddr_from_ip4(sk_ip4_make(0, 0, 0, 0));
+    cfg->routes[0].prefix_len = 0;
+    cfg->routes[0].gateway = sk_ipaddr_from_ip4(IP_A);
+}
+
+static void test_config_address_list(void)
+{
+    static const sk_ip4 far = {{198, 51, 100, 7}};
+    sk_stack_config a, b;
+    eth_config(&a);
+    a.gateway = IP_A;
+    list_config(&b);
+    sk_stack *sa = make_started(&a), *sb = make_started(&b);
+    SK_CHECK_EQ_I(sk_ping_send(sa, 0, far, 1, 1, "x", 1), 0);
+    SK_CHECK_EQ_I(sk_ping_send(sb, 0, far, 1, 1, "x", 1), 0);
+    uint8_t fa[2048], fb[2048];
+    size_t na = out1(sa, 0, fa), nb = out1(sb, 0, fb);
+    SK_CHECK_EQ(na, 42);
+    SK_CHECK_EQ(nb, na);
+    SK_CHECK_MEM(fb, fa, na);
+    static const sk_mac zero = {{0}};
+    check_arp(fb, nb, SK_ARP_REQUEST, sk_mac_broadcast, zero, IP_A);
+    sk_stack_destroy(sa);
+    sk_stack_destroy(sb);
+
+    sk_stack *s = NULL;
+    list_config(&b);
+    b.addr = IP_B; /* both forms */
+    SK_CHECK_EQ_I(sk_stack_create(&b, &s), SK_EINVAL);
+    list_config(&b);
+    b.gateway = IP_A;
+    SK_CHECK_EQ_I(sk_stack_create(&b, &s), SK_EINVAL);
+    list_config(&b);
+    b.n_addrs = 2; /* a second IPv4 address */
+    b.addrs[1].addr = sk_ipaddr_from_ip4(sk_ip4_make(192, 0, 2, 3));
+    b.addrs[1].prefix_len = 24;
+    SK_CHECK_EQ_I(sk_stack_create(&b, &s), SK_EINVAL);
+    list_config(&b);
+    b.routes[0].gateway = sk_ipaddr_from_ip4(sk_ip4_make(203, 0, 113, 1)); /* off-link */
+    SK_CHECK_EQ_I(sk_stack_create(&b, &s), SK_EINVAL);
+    list_config(&b);
+    b.routes[0].prefix_len = 33;
+    SK_CHECK_EQ_I(sk_stack_create(&b, &s), SK_EINVAL);
+    list_config(&b);
+    b.n_addrs = SK_CFG_ADDRS + 1;
+    SK_CHECK_EQ_I(sk_stack_create(&b, &s), SK_EINVAL);
+    /* an IPv6 address with the IPv4 one; its prefix at most 128 */
+    list_config(&b);
+    b.n_addrs = 2;
+    memset(&b.addrs[1], 0, sizeof b.addrs[1]);
+    b.addrs[1].addr.family = SK_AF_INET6;
+    b.addrs[1].addr.b[0] = 0x20;
+    b.addrs[1].addr.b[1] = 0x01;
+    b.addrs[1].addr.b[2] = 0x0d;
+    b.addrs[1].addr.b[3] = 0xb8;
+    b.addrs[1].addr.b[15] = 1;
+    b.addrs[1].prefix_len = 129;
+    SK_CHECK_EQ_I(sk_stack_create(&b, &s), SK_EINVAL);
+    b.addrs[1].prefix_len = 64;
+    b.routes[1].dst = b.addrs[1].addr; /* an IPv6 route through an IPv4 gateway */
+    b.routes[1].prefix_len = 0;
+    b.routes[1].gateway = sk_ipaddr_from_ip4(IP_A);
+    b.n_routes = 2;
+    SK_CHECK_EQ_I(sk_stack_create(&b, &s), SK_EINVAL);
+    b.n_routes = 1;
+    SK_CHECK_EQ_I(sk_stack_create(&b, &s), 0);
+    sk_stack_destroy(s);
+}
+
+/* RFC 1122 §3.3.1: the longest matching route's gateway is the next hop;
+ * the default route takes the rest; on-link destinations need none. */
+static void test_routes_longest_prefix(void)
+{
+    static const sk_ip4 gw2 = {{192, 0, 2, 9}};
+    static const sk_ip4 in_net = {{198, 51, 100, 7}}, elsewhere = {{203, 0, 113, 5}};
+    static const sk_mac zero = {{0}};
+    sk_stack_config cfg;
+    list_config(&cfg);
+    cfg.n_routes = 2;
+    cfg.routes[1].dst = sk_ipaddr_from_ip4(sk_ip4_make(198, 51, 100, 0));
+    cfg.routes[1].prefix_len = 24;
+    cfg.routes[1].gateway = sk_ipaddr_from_ip4(gw2);
+    sk_stack *s = make_started(&cfg);
+    uint8_t out[2048];
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, in_net, 1, 1, NULL, 0), 0);
+    check_arp(out, out1(s, 0, out), SK_ARP_REQUEST, sk_mac_broadcast, zero, gw2);
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, elsewhere, 1, 2, NULL, 0), 0);
+    check_arp(out, out1(s, 0, out), SK_ARP_REQUEST, sk_mac_broadcast, zero, IP_A);
+    sk_stack_destroy(s);
+    /* without the default route, only the /24 is reachable off the link */
+    cfg.routes[0] = cfg.routes[1];
+    cfg.n_routes = 1;
+    s = make_started(&cfg);
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, elsewhere, 1, 2, NULL, 0), SK_EHOSTUNREACH);
+    SK_CHECK_EQ_I(sk_ping_send(s, 0, in_net, 1, 1, NULL, 0), 0);
+    sk_stack_destroy(s);
+}
+
 /* Echo sequence numbers of the held pings that go out now, in order. */
 static size_t released_seqs(sk_stack *s, sk_time_us now, uint16_t *seqs, size_t max)
 {
@@ -545,5 +656,7 @@ int main(void)
     SK_RUN(test_no_error_for_link_broadcast);
     SK_RUN(test_arp_probe);
     SK_RUN(test_config_and_routes);
+    SK_RUN(test_config_address_list);
+    SK_RUN(test_routes_longest_prefix);
     return sk_test_finish();
 }

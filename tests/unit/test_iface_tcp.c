@@ -2,7 +2,9 @@
  * RFC 1191, RFC 5927), routing for connect, TCP to broadcast addresses, and
  * TCP over Ethernet end to end between two stacks. The ICMP tests use the
  * scripted peer (tests/support/tcp_script.h: us 10.0.0.2, peer 10.0.0.1). */
+#include "api/stack_impl.h"
 #include "base/bytes.h"
+#include "base/checksum.h"
 #include "iface_fixture.h"
 #include "sk_test.h"
 #include "synack/synack.h"
@@ -371,6 +373,38 @@ static void test_frag_needed_without_mtu(void)
     ts_free(&ts);
 }
 
+/* The interface frames a transport segment it is handed (sk_iface_send_l4):
+ * the IPv4 header from the given addresses with DF as asked, the checksum
+ * at csum_off over the pseudo-header, then the frame; a family it does not
+ * speak yet (IPv6) is counted as IP_NO_ROUTE and nothing goes out. */
+static void test_iface_frames_l4(void)
+{
+    sk_stack_config cfg;
+    ifx_ip_config(&cfg, US);
+    sk_stack *s = ifx_create(&cfg);
+    uint8_t buf[2048];
+    size_t off = sk_iface_l4_offset(&s->ifc, SK_AF_INET4);
+    SK_CHECK_EQ(off, SK_IP4_HDR_LEN); /* raw IP link: no link header */
+    SK_CHECK_EQ(sk_iface_l4_max(&s->ifc, SK_AF_INET4), 1500 - SK_IP4_HDR_LEN);
+    for (size_t i = 0; i < 30; i++)
+        buf[off + i] = (uint8_t)(i * 13u + 5u);
+    sk_l4_out o = {sk_ipaddr_from_ip4(US), sk_ipaddr_from_ip4(PEER), 17, false, 6};
+    size_t n = sk_iface_send_l4(&s->ifc, 0, buf, sizeof buf, &o, 30);
+    SK_CHECK_EQ(n, SK_IP4_HDR_LEN + 30);
+    sk_ip4_repr ip;
+    SK_CHECK_EQ_I(sk_ip4_parse(buf, n, &ip), 0);
+    SK_CHECK(sk_ip4_eq(ip.src, US) && sk_ip4_eq(ip.dst, PEER));
+    SK_CHECK_EQ(ip.proto, 17);
+    SK_CHECK(!ip.df);
+    SK_CHECK_EQ(ip.payload_len, 30);
+    SK_CHECK(sk_csum_l4_ok(&o.src, &o.dst, 17, ip.payload, 30));
+    SK_CHECK_EQ(buf[off + 29], (uint8_t)(29 * 13 + 5)); /* the segment itself untouched */
+    o.dst.family = o.src.family = SK_AF_INET6;
+    SK_CHECK_EQ(sk_iface_send_l4(&s->ifc, 0, buf, sizeof buf, &o, 30), 0);
+    SK_CHECK_EQ(sk_stack_stats(s)->drop[SK_DROP_IP_NO_ROUTE], 1);
+    sk_stack_destroy(s);
+}
+
 int main(void)
 {
     SK_RUN(test_frag_needed_lowers_mss);
@@ -382,5 +416,6 @@ int main(void)
     SK_RUN(test_tcp_to_broadcast);
     SK_RUN(test_tcp_over_ethernet);
     SK_RUN(test_connect_routes);
+    SK_RUN(test_iface_frames_l4);
     return sk_test_finish();
 }

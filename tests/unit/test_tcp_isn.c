@@ -36,15 +36,29 @@ static bool env_with_seed(sk_tcp_env *e, uint64_t seed)
     cfg.alloc.allocate = isn_alloc;
     cfg.alloc.release = isn_release;
     memset(e, 0, sizeof *e);
-    return sk_tcp_env_init(e, &cfg) == 0;
+    sk_ctx *c = malloc(sizeof *c);
+    if (c == NULL)
+        return false;
+    sk_ctx_init(c, &cfg);
+    if (sk_tcp_env_init(e, c) == 0)
+        return true;
+    free(c);
+    return false;
+}
+
+static void env_free(sk_tcp_env *e)
+{
+    sk_ctx *c = e->ctx;
+    sk_tcp_env_free(e);
+    free(c);
 }
 
 static sk_tuple tuple(uint8_t l3, uint16_t lport, uint8_t r3, uint16_t rport)
 {
     sk_tuple tu;
     memset(&tu, 0, sizeof tu);
-    tu.laddr = sk_ip4_make(10, 0, 0, l3);
-    tu.raddr = sk_ip4_make(10, 0, 0, r3);
+    tu.laddr = sk_addr4(sk_ip4_make(10, 0, 0, l3));
+    tu.raddr = sk_addr4(sk_ip4_make(10, 0, 0, r3));
     tu.lport = lport;
     tu.rport = rport;
     return tu;
@@ -104,7 +118,7 @@ static void test_isn_tuples_unrelated(void)
     }
     SK_CHECK_EQ(count_distinct(step + 1, N_TUPLES - 1), N_TUPLES - 1);
     SK_CHECK_EQ(count_distinct(v, N_TUPLES), N_TUPLES);
-    sk_tcp_env_free(&e);
+    env_free(&e);
 }
 
 /* F covers the whole 4-tuple: a change of any one field (one bit of an
@@ -135,7 +149,7 @@ static void test_isn_every_tuple_field(void)
     SK_CHECK_EQ(count_distinct(d, 96), 96);
     sk_tuple swapped = tuple(1, 80, 2, 40000);
     SK_CHECK(isn(&e, &swapped, now) != b);
-    sk_tcp_env_free(&e);
+    env_free(&e);
 }
 
 /* The secret key comes from the stack's seed: other seeds give other ISNs
@@ -154,17 +168,17 @@ static void test_isn_keyed_by_seed(void)
         SK_CHECK_MSG(diff[i] != 0, "tuple %u: seeds 0x5eed and 0x5eee give one ISN", i);
     }
     SK_CHECK(count_distinct(diff, N_TUPLES) > N_TUPLES - 8);
-    sk_tcp_env_free(&b);
+    env_free(&b);
     /* one tuple, 64 seeds: 64 ISNs */
     uint32_t per_seed[64];
     sk_tuple tu = tuple(2, 40000, 1, 80);
     for (uint64_t s = 0; s < 64; s++) {
         SK_CHECK(env_with_seed(&b, s * 0x100000001ull));
         per_seed[s] = isn(&b, &tu, now);
-        sk_tcp_env_free(&b);
+        env_free(&b);
     }
     SK_CHECK_EQ(count_distinct(per_seed, 64), 64);
-    sk_tcp_env_free(&a);
+    env_free(&a);
 }
 
 /* M ticks every 4 us (RFC 6528 §3): between two times the ISN of one tuple
@@ -198,7 +212,7 @@ static void test_isn_clock_4us(void)
     /* the clock moves every tuple alike: F does not depend on time */
     sk_tuple other = tuple(2, 40001, 1, 80);
     SK_CHECK_EQ(isn(&e, &other, t0 + 40) - isn(&e, &other, t0), 10u);
-    sk_tcp_env_free(&e);
+    env_free(&e);
 }
 
 /* connect without fixed_isn sends the SYN with the ISN sk_tcp_isn predicts
@@ -238,7 +252,7 @@ static void test_isn_connect_on_wire(void)
     }
     SK_CHECK(seen[0] != seen[1] && seen[1] != seen[2] && seen[0] != seen[2]);
     ts_free(&ts);
-    sk_tcp_env_free(&e);
+    env_free(&e);
 }
 
 /* A listener without fixed_isn answers a SYN with a SYN,ACK whose sequence
@@ -276,7 +290,7 @@ static void test_isn_accept_on_wire(void)
     }
     SK_CHECK(seen[0] != seen[1]);
     ts_free(&ts);
-    sk_tcp_env_free(&e);
+    env_free(&e);
 }
 
 int main(void)

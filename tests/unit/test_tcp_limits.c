@@ -16,7 +16,8 @@
 
 static sk_tuple tuple_of(uint16_t lport)
 {
-    sk_tuple tu = {{{10, 0, 0, 2}}, {{10, 0, 0, 1}}, lport, 80};
+    sk_tuple tu = {sk_addr4(sk_ip4_make(10, 0, 0, 2)), sk_addr4(sk_ip4_make(10, 0, 0, 1)), lport,
+                   80};
     return tu;
 }
 
@@ -64,7 +65,7 @@ static enum sk_tcp_state state_of(const ts_script *ts, sk_sock s)
  * record of what was sent (tcp_rtb.h), allocated together. */
 static size_t snd_block(const sk_tcp_env *e)
 {
-    return (((size_t)e->cfg.sndbuf + 15u) & ~(size_t)15u) + sizeof(sk_rtb);
+    return (((size_t)e->ctx->cfg.sndbuf + 15u) & ~(size_t)15u) + sizeof(sk_rtb);
 }
 
 /* Bytes the stack holds beyond its creation-time tables: buffers in use
@@ -72,7 +73,7 @@ static size_t snd_block(const sk_tcp_env *e)
 static size_t cached_bytes(const ts_script *ts)
 {
     const sk_tcp_env *e = &ts->s->env;
-    return (size_t)e->n_snd_cache * snd_block(e) + (size_t)e->n_rcv_cache * e->cfg.rcvbuf;
+    return (size_t)e->n_snd_cache * snd_block(e) + (size_t)e->n_rcv_cache * e->ctx->cfg.rcvbuf;
 }
 
 /* ---- memory ---- */
@@ -247,8 +248,8 @@ static long alloc_scenario(long fail_at)
     cfg.rcvbuf = 4096;
     ts_script ts;
     ts_init(&ts, &cfg);
-    fail_alloc f = {ts.s->env.cfg.alloc, 0, fail_at, 0};
-    ts.s->env.cfg.alloc = (sk_allocator){fa_allocate, fa_release, &f};
+    fail_alloc f = {ts.s->ctx.cfg.alloc, 0, fail_at, 0};
+    ts.s->ctx.cfg.alloc = (sk_allocator){fa_allocate, fa_release, &f};
     sk_sock c[N];
     for (int i = 0; i < N; i++)
         c[i] = open_at(&ts, (uint16_t)(40000 + i), TS_MS(1));
@@ -558,9 +559,10 @@ static void test_reass_every_other_byte(void)
  * test checks it agrees with where the table put a lone entry. */
 static uint32_t home_slot(const sk_tcp_env *e, uint16_t lport, uint16_t rport)
 {
-    uint8_t key[12] = {10, 0, 0, 2, 10, 0, 0, 1, (uint8_t)(lport >> 8), (uint8_t)lport,
-                       (uint8_t)(rport >> 8), (uint8_t)rport};
-    return (uint32_t)sk_siphash24(&e->isn_key, key, sizeof key) & e->hash_mask;
+    /* the one tuple key (base/tuple.h): laddr, lport, raddr, rport */
+    uint8_t key[12] = {10, 0, 0, 2, (uint8_t)(lport >> 8), (uint8_t)lport,
+                       10, 0, 0, 1, (uint8_t)(rport >> 8), (uint8_t)rport};
+    return (uint32_t)sk_siphash24(&e->ctx->key, key, sizeof key) & e->hash_mask;
 }
 
 /* Twelve tuples with the same home slot, the last slot of the table, so the

@@ -254,6 +254,91 @@ static void test_cause_per_retransmission(void)
     ts_free(&ts);
 }
 
+/* The record of what was sent goes with the empty send buffer (idle
+ * connections hold no buffer memory), and with it the probe timer: a PTO
+ * left armed after the last ACK fired at the next send, sent that data as
+ * a "probe" and used up the episode's one probe, so the real tail of the
+ * new data had none. Here the PTO of 1001 (1.220 s) is stopped by its ACK;
+ * the segment sent at 2 s is ordinary and gets its own probe at 2.220 s. */
+static void test_pto_stops_with_the_record(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 1, 1000);
+    SK_CHECK_EQ(t->timer[SK_TIMER_RECOVERY], TS_SEC(1) + 220000u);
+    ACK(&ts, TS_MS(1010), 2001);
+    SK_CHECK(t->rtb == NULL);
+    SK_CHECK_EQ(t->timer[SK_TIMER_RECOVERY], SK_TIME_NEVER);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(2), 1000), 1000);
+    expect_data(&ts, TS_SEC(2), 2001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(2));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->tlp_probes, 0u);
+    TS_NOTHING(&ts, TS_SEC(2) + 219999u);
+    expect_data(&ts, TS_SEC(2) + 220000u, 2001, 1000, __LINE__);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->tlp_probes, 1u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+/* A connection at RTT 100 ms with the 200 ms minimum RTO (Linux's) and
+ * four rounds of one segment ACKed after exactly 100 ms: srtt 100 ms,
+ * rttvar down to 15.819 ms; returns with SND.UNA = 5001 at 1.8 s. */
+static sk_tcb *open_rack_100ms(ts_script *ts)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.congestion_control = "newreno";
+    cfg.initial_window_segments = 10;
+    cfg.sack = true;
+    cfg.rack_tlp = true;
+    cfg.rto_min_us = 200000;
+    ts_init(ts, &cfg);
+    ts->peer_mss = 1000;
+    ts->peer_sack = true;
+    SK_CHECK(ts_open_active(ts, 0, TS_MS(100)));
+    sk_tcb *t = sk_stack_tcb(ts->s, ts->sock);
+    for (uint32_t i = 0; i < 4; i++) {
+        sk_time_us at = TS_MS(1000 + 200 * i);
+        SK_CHECK_EQ_I(ts_send(ts, at, 1000), 1000);
+        expect_data(ts, at, 1001 + 1000 * i, 1000, __LINE__);
+        ACK(ts, at + TS_MS(100), 2001 + 1000 * i);
+    }
+    SK_CHECK_EQ(t->srtt, 100000u);
+    SK_CHECK_EQ(t->rttvar, 15819u);
+    return t;
+}
+
+/* RFC 8985 §7.2 TLP_calc_PTO: "If Now() + PTO > TCP_RTO_expire(): PTO =
+ * TCP_RTO_expire() - Now()": a probe timeout at or past the RTO is
+ * scheduled at the RTO's expiry in its place (Linux: "If RTO is shorter,
+ * just schedule TLP in its place"). Four segments at 1.9 s: PTO 2 SRTT =
+ * 200 ms is no earlier than the RTO; at 2.1 s the probe (the last segment)
+ * goes, not a timeout's go-back-N from 5001, and the RTO restarts from it.
+ * At 100 ms RTT with a 200 ms RTO this was a timeout after every tail loss. */
+static void test_probe_in_place_of_rto(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack_100ms(&ts);
+    uint32_t rto = sk_tcb_rto_current(t, &ts.s->env);
+    SK_CHECK(rto <= 2 * t->srtt);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1900), 4000), 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_MS(1900), 5001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1900) + rto - 1);
+    expect_data(&ts, TS_MS(1900) + rto, 8001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1900) + rto);
+    const sk_stats *st = sk_stack_stats(ts.s);
+    SK_CHECK_EQ(st->timeouts, 0u);
+    SK_CHECK_EQ(st->tlp_probes, 1u);
+    SK_CHECK_EQ(t->timer[SK_TIMER_RETRANSMIT], TS_MS(1900) + 2u * rto);
+    /* the probe's SACK shows the tail lost: RACK repairs it */
+    ACKS(&ts, TS_MS(1900) + rto + TS_MS(100), 5001, 1, {8001, 9001});
+    expect_data(&ts, TS_MS(1900) + rto + TS_MS(100), 5001, 1000, __LINE__);
+    SK_CHECK_EQ(st->timeouts, 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_pto_several_segments);
@@ -265,5 +350,7 @@ int main(void)
     SK_RUN(test_reo_wnd_grows_after_dsack);
     SK_RUN(test_cause_per_retransmission);
     SK_RUN(test_rack_lost_retransmission);
+    SK_RUN(test_probe_in_place_of_rto);
+    SK_RUN(test_pto_stops_with_the_record);
     return sk_test_finish();
 }

@@ -121,8 +121,13 @@ static void test_two_losses_one_round_trip(void)
     SACKACK(&ts, at, 1001, 2, {6001, 9001}, {2001, 5001});
     SK_CHECK_EQ(t->cwnd, 5000u);
     expect_data(&ts, at, 5001, 1000, __LINE__);
+    /* no new data, no hole above HighRxt (6001), but the tail [9001,
+     * 11001) is not SACKed yet: NextSeg rule (4), the rescue
+     * retransmission, sends its last segment (needlessly here: it arrives
+     * with the next ACKs); one per recovery */
+    expect_data(&ts, at, 10001, 1000, __LINE__);
     TS_NOTHING(&ts, at);
-    /* the rest of the window: nothing to send (no new data, no hole) */
+    /* the rest of the window: nothing more to send */
     at += TS_MS(1);
     SACKACK(&ts, at, 1001, 2, {6001, 10001}, {2001, 5001});
     SACKACK(&ts, at, 1001, 2, {6001, 11001}, {2001, 5001});
@@ -137,7 +142,7 @@ static void test_two_losses_one_round_trip(void)
     SK_CHECK(!(t->flags & SK_TF_IN_RECOVERY));
     SK_CHECK_EQ(t->cwnd, 5000u);
     const sk_stats *st = sk_stack_stats(ts.s);
-    SK_CHECK_EQ(st->retransmits, 2u);
+    SK_CHECK_EQ(st->retransmits, 3u);
     SK_CHECK_EQ(st->timeouts, 0u);
     SK_CHECK_EQ(st->sack_recoveries, 1u);
     ts_discard(&ts, TS_SEC(100));
@@ -328,6 +333,108 @@ static void test_timeout_discards_scoreboard(void)
     ts_free(&ts);
 }
 
+/* The retransmission of the segment at SND.UNA restarts the RTO (Linux's
+ * tcp_xmit_retransmit_queue does): the news of the loss of 1001 comes at
+ * 1.5 s, half an RTO after the window went, and the fast retransmission
+ * then has a whole RTO (1 s) to be acknowledged; the timer is not left at
+ * 2.0 s, one RTO after the last cumulative ACK, where it fired before the
+ * retransmission's ACK could return whenever the RTO was under two RTTs. */
+static void test_head_retransmission_restarts_rto(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_conn(&ts, "newreno", 10, true);
+    send_window(&ts, TS_SEC(1), 5, 5000);
+    SK_CHECK_EQ(t->timer[SK_TIMER_RETRANSMIT], TS_SEC(2));
+    SACKACK(&ts, TS_MS(1500), 1001, 1, {2001, 5001}); /* IsLost(1001) */
+    expect_data(&ts, TS_MS(1500), 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1500));
+    SK_CHECK_EQ(t->timer[SK_TIMER_RETRANSMIT], TS_MS(2500));
+    TS_NOTHING(&ts, TS_MS(2500) - 1);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 0u);
+    expect_data(&ts, TS_MS(2500), 1001, 1000, __LINE__);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 1u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+/* RFC 6675 §2: with SACK, a duplicate acknowledgment is an ACK whose SACK
+ * blocks cover octets not yet acknowledged or SACKed, "even if it carries
+ * new data, changes the advertised window, or moves the cumulative
+ * acknowledgment point" (RFC 5681's definition, which requires the same
+ * window, is for the sender without SACK). A Linux receiver's window moves
+ * by a unit or two from one ACK to the next: these three ACKs, each with a
+ * new window, enter recovery; they used to be ignored until the RTO. An
+ * ACK that brings no new SACK information still needs the same window. */
+static void test_dupack_with_sack_news_despite_window_change(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_conn(&ts, "newreno", 10, true);
+    send_window(&ts, TS_SEC(1), 5, 5000);
+    for (uint32_t i = 0; i < 3; i++)
+        TS_INJECT(&ts, TS_MS(1010) + i, .flags = TS_A, .seq = 5001, .ack = 1001,
+                  TS_WIN(60000 + 1000 * i), TS_SACK(1, {2001, 3001 + 1000 * i}));
+    SK_CHECK_EQ(t->dupacks, 3);
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    expect_data(&ts, TS_MS(1012), 1001, 1000, __LINE__);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+
+    t = open_conn(&ts, "newreno", 10, true);
+    send_window(&ts, TS_SEC(1), 5, 5000);
+    TS_INJECT(&ts, TS_MS(1010), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(60000),
+              TS_SACK(1, {2001, 3001}));
+    TS_INJECT(&ts, TS_MS(1011), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(61000),
+              TS_SACK(1, {2001, 3001})); /* nothing new: a window update */
+    SK_CHECK_EQ(t->dupacks, 1);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+/* RFC 6675 §4 NextSeg rule (4), the rescue retransmission: 1001 and the
+ * tail 5001-11001 are lost, 2001-5001 SACKed, no new data waits. The fast
+ * retransmit repairs 1001; its ACK (5001, partial) leaves rules (1)-(3)
+ * nothing, so one segment with the highest unSACKed octet goes: 10001.
+ * Its SACK shows the rest of the tail lost (RACK, on here: sent before
+ * it), which is repaired without the RTO. One rescue per recovery: RescueRxt =
+ * RecoveryPoint, and HighRxt stays (the next hole, 5001, is still sent). */
+static void test_rescue_retransmission(void)
+{
+    ts_script ts;
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.congestion_control = "newreno";
+    cfg.initial_window_segments = 10;
+    cfg.sack = true;
+    cfg.rack_tlp = true;
+    ts_init(&ts, &cfg);
+    ts.peer_mss = 1000;
+    ts.peer_sack = true;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    send_window(&ts, TS_SEC(1), 10, 10000);
+    SACKACK(&ts, TS_MS(1010), 1001, 1, {2001, 5001});
+    expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1010));
+    SACKACK(&ts, TS_MS(1020), 5001, 0, {0, 0});
+    expect_data(&ts, TS_MS(1020), 10001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1020));
+    SK_CHECK(t->rtb->rescue_set && t->rtb->rescue_rxt.v == 11001u);
+    /* RFC 8985 §7.2: the PTO armed at 1.0 s (1.020 s) was stopped when
+     * recovery began; it used to fire here and send 10001 as a probe */
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->tlp_probes, 0u);
+    SK_CHECK_EQ(t->rtb->high_rxt.v, 2001u);
+    SACKACK(&ts, TS_MS(1030), 5001, 1, {10001, 11001});
+    expect_data(&ts, TS_MS(1030), 5001, 1000, __LINE__);
+    ts_discard(&ts, TS_MS(1030));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 0u);
+    /* no second rescue in this recovery: the tail is all SACKed or lost */
+    SACKACK(&ts, TS_MS(1040), 6001, 1, {10001, 11001});
+    ts_discard(&ts, TS_MS(1040));
+    SK_CHECK_EQ(t->rtb->rescue_rxt.v, 11001u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_scoreboard_updates);
@@ -339,5 +446,8 @@ int main(void)
     SK_RUN(test_nextseg_order);
     SK_RUN(test_timeout_discards_scoreboard);
     SK_RUN(test_recovery_again_at_recovery_point);
+    SK_RUN(test_head_retransmission_restarts_rto);
+    SK_RUN(test_dupack_with_sack_news_despite_window_change);
+    SK_RUN(test_rescue_retransmission);
     return sk_test_finish();
 }

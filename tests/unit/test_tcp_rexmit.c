@@ -319,6 +319,39 @@ static void test_timeout_collapses_cwnd(void)
     ts_free(&ts);
 }
 
+/* Sender SWS avoidance (RFC 9293 §3.8.6.2.1, RFC 1122 §4.2.3.4) holds for
+ * the go-back-N after a timeout too: what the window allows goes in
+ * full-sized segments, never as a runt the window cut off. Ten segments
+ * lost; the RTO resends 1001 (cwnd 1 SMSS). An ACK of 300 bytes of it
+ * (the peer had them) makes cwnd 1300 with 700 in flight: 600 bytes of
+ * room, not a segment. The old rule ("anything while SND.NXT < SND.MAX")
+ * sent 2001-2601 there, and the go-back-N went on in 600-byte pieces. The
+ * ACK of the rest (2001) leaves room for 1600: one full segment, then 600
+ * waits again. */
+static void test_goback_no_runts(void)
+{
+    ts_script ts;
+    sk_stack_config cfg;
+    ts_config_newreno(&cfg);
+    cfg.initial_window_segments = 10;
+    ts_init(&ts, &cfg);
+    ts.peer_mss = 1000;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 10000), 10000);
+    SK_CHECK_EQ(ts_discard(&ts, TS_SEC(1)), 10u);
+    TS_EXPECT(&ts, TS_SEC(2), .flags = TS_A, .seq = 1001, .ack = 5001, .len = 1000);
+    TS_INJECT(&ts, TS_MS(2010), .flags = TS_A, .seq = 5001, .ack = 1301);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 1300);
+    TS_NOTHING(&ts, TS_MS(2010));
+    TS_INJECT(&ts, TS_MS(2020), .flags = TS_A, .seq = 5001, .ack = 2001);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 2000);
+    TS_EXPECT(&ts, TS_MS(2020), .flags = TS_A, .seq = 2001, .ack = 5001, .len = 1000);
+    TS_EXPECT(&ts, TS_MS(2020), .flags = TS_A, .seq = 3001, .ack = 5001, .len = 1000);
+    TS_NOTHING(&ts, TS_MS(2020));
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_rto_from_samples);
@@ -330,5 +363,6 @@ int main(void)
     SK_RUN(test_rto_3s_after_syn_retransmission);
     SK_RUN(test_retransmission_limit);
     SK_RUN(test_timeout_collapses_cwnd);
+    SK_RUN(test_goback_no_runts);
     return sk_test_finish();
 }

@@ -193,9 +193,9 @@ static void test_dsack_of_held_data(void)
 }
 
 /* Out-of-order segments arriving in one batch (before output runs) get one
- * duplicate ACK each (RFC 5681 §4.2, the ACKs owed): every one of them
- * carries timestamps and the blocks as they stand (the documented
- * deviation from RFC 2018 §4's per-segment first block). */
+ * duplicate ACK each (RFC 5681 §4.2, the ACKs owed), each carrying
+ * timestamps and, first, the block holding the segment that triggered it
+ * (RFC 2018 §4), then the others as they stand. */
 static void test_batched_dup_acks_carry_options(void)
 {
     ts_script ts;
@@ -203,10 +203,41 @@ static void test_batched_dup_acks_carry_options(void)
     TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5201, .ack = 1001, .len = 100);
     TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5401, .ack = 1001, .len = 100);
     uint32_t clk = ts_us_clock(&ts, TS_MS(10)), ecr = ts_peer_clock(TS_MS(1));
-    for (int i = 0; i < 2; i++)
-        TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001, TS_TSOPT(clk, ecr),
-                  TS_SACK(2, {5401, 5501}, {5201, 5301}));
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001, TS_TSOPT(clk, ecr),
+              TS_SACK(2, {5201, 5301}, {5401, 5501}));
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001, TS_TSOPT(clk, ecr),
+              TS_SACK(2, {5401, 5501}, {5201, 5301}));
     TS_NOTHING(&ts, TS_MS(10));
+    ts_free(&ts);
+}
+
+/* RFC 2018 §4 per owed ACK, four ranges in one batch (SACK without
+ * timestamps: 4 blocks): each duplicate ACK names its own segment's range
+ * first; a later segment that extends a range (5601 after 5501) shares
+ * the record of the range's first one and reports the range as it stands;
+ * one that joins two ranges (5301) reports the joined range. */
+static void test_batched_dup_acks_first_block_each(void)
+{
+    ts_script ts;
+    open_sack(&ts, false);
+    static const uint32_t seqs[] = {5801, 5201, 5501, 5601, 6001, 5401, 5301};
+    for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++)
+        TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = seqs[i], .ack = 1001, .len = 100);
+    /* held at the end: [5201,5701) [5801,5901) [6001,6101) */
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .ack = 5001, .seq = 1001,
+              TS_SACK(3, {5801, 5901}, {5201, 5701}, {6001, 6101}));
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .ack = 5001, .seq = 1001,
+              TS_SACK(3, {5201, 5701}, {6001, 6101}, {5801, 5901}));
+    for (int i = 0; i < 2; i++) /* 5501 and 5601: one range then */
+        TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .ack = 5001, .seq = 1001,
+                  TS_SACK(3, {5201, 5701}, {6001, 6101}, {5801, 5901}));
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .ack = 5001, .seq = 1001,
+              TS_SACK(3, {6001, 6101}, {5201, 5701}, {5801, 5901}));
+    for (int i = 0; i < 2; i++) /* 5401, 5301 */
+        TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .ack = 5001, .seq = 1001,
+                  TS_SACK(3, {5201, 5701}, {6001, 6101}, {5801, 5901}));
+    TS_NOTHING(&ts, TS_MS(10));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_merged, 0);
     ts_free(&ts);
 }
 
@@ -255,6 +286,7 @@ int main(void)
     SK_RUN(test_dsack_below_rcv_nxt);
     SK_RUN(test_dsack_of_held_data);
     SK_RUN(test_batched_dup_acks_carry_options);
+    SK_RUN(test_batched_dup_acks_first_block_each);
     SK_RUN(test_arriving_blocks_validated);
     return sk_test_finish();
 }

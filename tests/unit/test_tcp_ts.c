@@ -119,6 +119,65 @@ static void test_ts_echo_with_delayed_ack(void)
     ts_free(&ts);
 }
 
+/* §4.3 case A with segments read in one batch (before output runs): each
+ * owed ACK echoes the earliest segment it is the first to acknowledge, as
+ * if it had been sent when it became due. Segments 1-4 (TSvals v..v+3):
+ * the ACK of 1-2 echoes v, the ACK of 3-4 echoes v+2 (not v: segment 3
+ * starts at the point the first ACK acknowledges, so it updates TS.Recent).
+ * Then 5 alone: the delayed ACK echoes 5's own TSval, not an older one. */
+static void test_ts_echo_per_owed_ack(void)
+{
+    ts_script ts;
+    init_ts(&ts, true, true);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    uint32_t v = ts_peer_clock(TS_MS(10)), ecr = ts.us_tsval;
+    for (uint32_t i = 0; i < 4; i++)
+        TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001 + i * 1000, .ack = 1001,
+                  .len = 1000, TS_TSOPT(v + i, ecr));
+    uint32_t clk = ts_us_clock(&ts, TS_MS(10));
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 7001, TS_TSOPT(clk, v));
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 9001, TS_TSOPT(clk, v + 2));
+    TS_NOTHING(&ts, TS_MS(10));
+    /* an odd segment at the end of a batch: 5, 6, 7 */
+    for (uint32_t i = 0; i < 3; i++)
+        TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 9001 + i * 1000, .ack = 1001,
+                  .len = 1000, TS_TSOPT(v + 10 + i, ecr));
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = 11001,
+              TS_TSOPT(ts_us_clock(&ts, TS_MS(20)), v + 10));
+    TS_NOTHING(&ts, TS_MS(59));
+    TS_EXPECT(&ts, TS_MS(60), .flags = TS_A, .seq = 1001, .ack = 12001,
+              TS_TSOPT(ts_us_clock(&ts, TS_MS(60)), v + 12));
+    ts_free(&ts);
+}
+
+/* A hole filled in the same batch as the in-order data before it: the ACK
+ * past the hole echoes the filling segment (a retransmission, newer), not
+ * the older segment that began the batch (§4.3: the segment that fills a
+ * hole updates TS.Recent). An older echo would tell a sender with
+ * Eifel-style detection (RFC 3522) that its retransmission was spurious.
+ * Segments: 1 (v), 2 (v+1); 4 (v+2) out of order; 3 retransmitted (v+9). */
+static void test_ts_echo_hole_filled_in_batch(void)
+{
+    ts_script ts;
+    init_ts(&ts, true, true);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    uint32_t v = ts_peer_clock(TS_MS(10)), ecr = ts.us_tsval;
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 1000,
+              TS_TSOPT(v, ecr));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 6001, .ack = 1001, .len = 1000,
+              TS_TSOPT(v + 1, ecr));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 8001, .ack = 1001, .len = 1000,
+              TS_TSOPT(v + 2, ecr));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 7001, .ack = 1001, .len = 1000,
+              TS_TSOPT(v + 9, ecr));
+    uint32_t clk = ts_us_clock(&ts, TS_MS(10));
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 7001, TS_TSOPT(clk, v));
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 7001, TS_TSOPT(clk, v));
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 9001, TS_TSOPT(clk, v + 9));
+    TS_NOTHING(&ts, TS_MS(10));
+    ts_free(&ts);
+}
+
 /* §4.3 case C: an out-of-order segment does not update TS.Recent (its
  * duplicate ACK echoes the last in-order one); the segment that fills the
  * hole does. */
@@ -293,6 +352,8 @@ int main(void)
     SK_RUN(test_ts_clock);
     SK_RUN(test_ts_echo_with_delayed_ack);
     SK_RUN(test_ts_echo_out_of_order);
+    SK_RUN(test_ts_echo_per_owed_ack);
+    SK_RUN(test_ts_echo_hole_filled_in_batch);
     SK_RUN(test_ts_rttm);
     SK_RUN(test_paws_drop_and_ack);
     SK_RUN(test_paws_24_days);

@@ -45,7 +45,7 @@ static void count_release(void *ctx, void *p, size_t n)
     free(p);
 }
 
-static sk_tcp_env env;
+static sk_ctx env;
 static sk_udp u;
 
 static void setup(uint32_t socks, uint32_t rq_n, uint32_t rq_bytes, uint64_t seed)
@@ -61,14 +61,14 @@ static void setup(uint32_t socks, uint32_t rq_n, uint32_t rq_bytes, uint64_t see
     cfg.udp_rcvq_bytes = rq_bytes;
     cfg.udp_sndq_datagrams = 2;
     cfg.seed = seed;
-    SK_CHECK_EQ_I(sk_tcp_env_init(&env, &cfg), 0);
+    SK_CHECK_EQ_I(sk_ctx_resolve_addrs(&cfg), 0);
+    sk_ctx_init(&env, &cfg);
     SK_CHECK_EQ_I(sk_udp_init(&u, &env), 0);
 }
 
 static void teardown(void)
 {
     sk_udp_free(&u);
-    sk_tcp_env_free(&env);
     SK_CHECK_EQ(live_bytes, 0);
 }
 

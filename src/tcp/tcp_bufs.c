@@ -1,0 +1,93 @@
+/* Socket buffers: the send block (send ring + record of what was sent)
+ * and the receive ring, taken lazily from a small cache of spare ones and
+ * given back when empty, so idle connections hold no buffer memory. */
+#include "tcp/tcp_conn.h"
+
+/* The send buffer's block holds the record of what was sent after the
+ * buffer bytes (tcp_rtb.h): both come and go together. */
+static size_t snd_bytes_aligned(const sk_tcp_env *e)
+{
+    return ((size_t)e->ctx->cfg.sndbuf + 15u) & ~(size_t)15u;
+}
+
+static size_t snd_block_size(const sk_tcp_env *e)
+{
+    return snd_bytes_aligned(e) + sizeof(sk_rtb);
+}
+
+void sk_tcp_bufcache_free(sk_tcp_env *e)
+{
+    for (uint32_t i = 0; i < e->n_snd_cache; i++)
+        sk_ctx_release(e->ctx, e->snd_cache[i], snd_block_size(e));
+    for (uint32_t i = 0; i < e->n_rcv_cache; i++)
+        sk_ctx_release(e->ctx, e->rcv_cache[i], e->ctx->cfg.rcvbuf);
+    e->n_snd_cache = e->n_rcv_cache = 0;
+}
+
+static void *cache_take(sk_tcp_env *e, void **cache, uint32_t *n, size_t size)
+{
+    if (*n > 0)
+        return cache[--*n];
+    return sk_ctx_alloc(e->ctx, size);
+}
+
+static void cache_give(sk_tcp_env *e, void **cache, uint32_t *n, void *p, size_t size)
+{
+    if (*n < SK_BUFCACHE_MAX)
+        cache[(*n)++] = p;
+    else
+        sk_ctx_release(e->ctx, p, size);
+}
+
+bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->sndbuf.buf != NULL)
+        return true;
+    uint8_t *p = cache_take(e, e->snd_cache, &e->n_snd_cache, snd_block_size(e));
+    if (p == NULL)
+        return false;
+    sk_ring_init(&t->sndbuf, p, e->ctx->cfg.sndbuf);
+    t->rtb = (sk_rtb *)(void *)(p + snd_bytes_aligned(e));
+    sk_rtb_init(t->rtb);
+    return true;
+}
+
+bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->rcvbuf.buf != NULL)
+        return true;
+    uint8_t *p = cache_take(e, e->rcv_cache, &e->n_rcv_cache, e->ctx->cfg.rcvbuf);
+    if (p == NULL)
+        return false;
+    sk_ring_init(&t->rcvbuf, p, e->ctx->cfg.rcvbuf);
+    return true;
+}
+
+/* Give back buffers that hold nothing, so idle connections cost no buffer
+ * memory. The receive buffer is kept while out-of-order data sits in it. */
+void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->sndbuf.buf != NULL && sk_ring_empty(&t->sndbuf)) {
+        cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, snd_block_size(e));
+        sk_ring_init(&t->sndbuf, NULL, 0);
+        t->rtb = NULL;
+        /* the probe or reorder timer belongs to the record (tcp_rack.c) */
+        sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
+    }
+    if (t->rcvbuf.buf != NULL && sk_ring_empty(&t->rcvbuf) && sk_rset_count(&t->reass) == 0) {
+        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->ctx->cfg.rcvbuf);
+        sk_ring_init(&t->rcvbuf, NULL, 0);
+    }
+}
+
+void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->sndbuf.buf != NULL)
+        cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, snd_block_size(e));
+    t->rtb = NULL;
+    if (t->rcvbuf.buf != NULL)
+        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->ctx->cfg.rcvbuf);
+    sk_ring_init(&t->sndbuf, NULL, 0);
+    sk_ring_init(&t->rcvbuf, NULL, 0);
+    sk_rset_init(&t->reass);
+}

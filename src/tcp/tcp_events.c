@@ -1,0 +1,65 @@
+/* Readiness and events: the output-pending list, what a socket is ready
+ * for (the readiness predicate) and the list of sockets with unreported
+ * events. */
+#include "tcp/tcp_conn.h"
+
+void sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t)
+{
+    uint32_t idx = sk_tcb_index(e, t);
+    if (!sk_ilink_on(e, idx, offsetof(sk_tcb, out_link)))
+        sk_ilist_push(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
+}
+
+void sk_tcb_unmark_output(sk_tcp_env *e, sk_tcb *t)
+{
+    sk_ilist_remove(e, &e->out_list, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
+}
+
+/* ---- readiness and events ---- */
+
+uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t)
+{
+    uint32_t ev = 0;
+    if (t->flags & SK_TF_LISTENER)
+        return t->acceptq.len > 0 ? SK_EV_ACCEPT : 0;
+    if (t->error != 0)
+        ev |= SK_EV_ERROR | SK_EV_READABLE | SK_EV_CLOSED;
+    if (sk_ring_len(&t->rcvbuf) > 0 || (t->flags & SK_TF_FIN_RCVD))
+        ev |= SK_EV_READABLE;
+    if (t->flags & SK_TF_FIN_RCVD)
+        ev |= SK_EV_HUP;
+    switch (t->state) {
+    case SK_TCP_ESTABLISHED:
+    case SK_TCP_CLOSE_WAIT:
+        ev |= SK_EV_CONNECTED;
+        if (!(t->flags & SK_TF_FIN_QUEUED) && sk_ring_len(&t->sndbuf) < e->ctx->cfg.sndbuf)
+            ev |= SK_EV_WRITABLE;
+        break;
+    case SK_TCP_FIN_WAIT_1:
+    case SK_TCP_FIN_WAIT_2:
+    case SK_TCP_CLOSING:
+    case SK_TCP_LAST_ACK:
+    case SK_TCP_TIME_WAIT:
+        ev |= SK_EV_CONNECTED;
+        break;
+    case SK_TCP_CLOSED:
+        if (t->error == 0)
+            ev |= SK_EV_CLOSED;
+        break;
+    default:
+        break;
+    }
+    if (t->state == SK_TCP_TIME_WAIT)
+        ev |= SK_EV_CLOSED;
+    return ev;
+}
+
+void sk_tcb_notify(sk_tcp_env *e, sk_tcb *t, uint32_t events)
+{
+    if (!(t->flags & (SK_TF_APP_HELD | SK_TF_LISTENER)))
+        return;
+    t->ev_pending |= events;
+    uint32_t idx = sk_tcb_index(e, t);
+    if (!sk_ilink_on(e, idx, offsetof(sk_tcb, ev_link)))
+        sk_ilist_push(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));
+}

@@ -1,0 +1,126 @@
+/* The TCP environment's table: creation and release of the environment,
+ * the TCB table with its free list, and handles (index + generation). */
+#include "tcp/tcp_conn.h"
+
+#include "synack/error.h"
+
+#include <string.h>
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+    uint32_t p = 16;
+    while (p < n && p < (1u << 30))
+        p <<= 1;
+    return p;
+}
+
+int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
+{
+    memset(e, 0, sizeof *e);
+    e->ctx = ctx;
+    const sk_stack_config *cfg = &ctx->cfg;
+    e->cc_default = sk_cc_find(cfg->congestion_control != NULL ? cfg->congestion_control : "cubic");
+    if (e->cc_default == NULL)
+        e->cc_default = &sk_cc_cubic;
+    e->ctx->cfg.congestion_control = e->cc_default->name; /* the caller's string is not kept */
+    e->n_tcbs = cfg->max_sockets;
+    e->tcbs = sk_ctx_alloc(e->ctx, sizeof(sk_tcb) * e->n_tcbs);
+    e->heap = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * e->n_tcbs);
+    e->hash_mask = pow2_at_least(e->n_tcbs * 2) - 1;
+    e->hash = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * (e->hash_mask + 1));
+    /* zeroed before the failure path: sk_tcp_env_free reads every TCB's
+     * buffer pointers, which must not be uninitialised memory */
+    if (e->tcbs != NULL)
+        memset(e->tcbs, 0, sizeof(sk_tcb) * e->n_tcbs);
+    if (e->tcbs == NULL || e->heap == NULL || e->hash == NULL) {
+        sk_tcp_env_free(e);
+        return SK_ENOMEM;
+    }
+    memset(e->hash, 0, sizeof(uint32_t) * (e->hash_mask + 1));
+    for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        e->tcbs[i].free_next = i + 1 < e->n_tcbs ? i + 1 : SK_TCB_NONE;
+        e->tcbs[i].gen = 1;
+        e->tcbs[i].heap_pos = SK_TCB_NONE;
+    }
+    e->free_head = 0;
+    e->listen_head = SK_TCB_NONE;
+    e->demux_last = SK_TCB_NONE;
+    sk_ilist_init(&e->out_list);
+    sk_ilist_init(&e->ev_list);
+    e->ephemeral_next = (uint32_t)(cfg->seed >> 17);
+    return 0;
+}
+
+void sk_tcp_env_free(sk_tcp_env *e)
+{
+    if (e->tcbs != NULL) {
+        for (uint32_t i = 0; i < e->n_tcbs; i++)
+            sk_tcb_free_buffers(e, &e->tcbs[i]);
+    }
+    sk_tcp_bufcache_free(e);
+    sk_ctx_release(e->ctx, e->tcbs, sizeof(sk_tcb) * e->n_tcbs);
+    sk_ctx_release(e->ctx, e->heap, sizeof(uint32_t) * e->n_tcbs);
+    sk_ctx_release(e->ctx, e->hash, sizeof(uint32_t) * (e->hash_mask + 1));
+    e->tcbs = NULL;
+    e->heap = NULL;
+    e->hash = NULL;
+}
+
+sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
+{
+    if (e->free_head == SK_TCB_NONE)
+        return NULL;
+    uint32_t idx = e->free_head;
+    sk_tcb *t = &e->tcbs[idx];
+    e->free_head = t->free_next;
+    uint32_t gen = t->gen;
+    memset(t, 0, sizeof *t);
+    t->gen = gen;
+    t->state = SK_TCP_CLOSED;
+    t->heap_pos = SK_TCB_NONE;
+    t->free_next = SK_TCB_NONE;
+    t->parent = SK_TCB_NONE;
+    t->listen_next = SK_TCB_NONE;
+    t->out_link.next = t->out_link.prev = SK_LINK_OFF;
+    t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
+    t->acc_link.next = t->acc_link.prev = SK_LINK_OFF;
+    sk_ilist_init(&t->acceptq);
+    for (int k = 0; k < SK_TCB_TIMERS; k++)
+        t->timer[k] = SK_TIME_NEVER;
+    t->deadline = SK_TIME_NEVER;
+    t->last_rcv = now;
+    t->keep_idle = SK_SEC(7200);
+    t->keep_intvl = SK_SEC(75);
+    t->keep_cnt = 9;
+    t->cc = e->cc_default;
+    t->iw_segs = e->ctx->cfg.initial_window_segments;
+    return t;
+}
+
+void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->flags & (SK_TF_APP_HELD | SK_TF_IN_ACCEPTQ))
+        return;
+    if (t->state != SK_TCP_CLOSED)
+        return;
+    uint32_t idx = sk_tcb_index(e, t);
+    sk_tcb_timer_clear_all(e, t);
+    sk_tcb_free_buffers(e, t);
+    sk_demux_remove(e, t);
+    sk_ilist_remove(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
+    sk_ilist_remove(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));
+    t->gen++;
+    if (t->gen == 0)
+        t->gen = 1;
+    t->flags = 0;
+    t->free_next = e->free_head;
+    e->free_head = idx;
+}
+
+sk_sock sk_tcb_handle(const sk_tcp_env *e, const sk_tcb *t)
+{
+    sk_sock h;
+    h.idx = sk_tcb_index(e, t) + 1; /* idx 0 is the invalid handle */
+    h.gen = t->gen;
+    return h;
+}
