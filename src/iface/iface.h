@@ -149,6 +149,9 @@ typedef struct {
 /* iface.c */
 int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp);
 void sk_iface_free(sk_iface *ifc);
+/* cfg->addrs changed (sk_stack_set_ipv4): take the IPv4 address and prefix
+ * from the list again; a new address is announced by gratuitous ARP. */
+void sk_iface_addrs_changed(sk_iface *ifc);
 void *sk_iface_alloc(sk_iface *ifc, size_t n);
 void sk_iface_release(sk_iface *ifc, void *p, size_t n);
 void sk_iface_drop(sk_iface *ifc, int reason, sk_time now);
