@@ -86,8 +86,9 @@ static void reply(const uint8_t *golden, size_t len, uint32_t xid, sk_ip4 dst, s
 }
 
 /* DISCOVER and REQUEST from 0.0.0.0 to the limited broadcast, OFFER and
- * ACK to the limited broadcast; the lease is applied. */
-static void bind(sk_time_us t, sk_dhcp_event *ev)
+ * ACK to `to` (the limited broadcast, or the offered address); the lease
+ * is applied. */
+static void bind_to(sk_time_us t, sk_dhcp_event *ev, sk_ip4 to)
 {
     sent o;
     int n_ev = 0;
@@ -96,16 +97,21 @@ static void bind(sk_time_us t, sk_dhcp_event *ev)
     SK_CHECK(sk_ip4_eq(o.f.ip.src, sk_ip4_make(0, 0, 0, 0)));
     SK_CHECK(sk_ip4_eq(o.f.ip.dst, BCAST));
     SK_CHECK(o.m.flags & 0x8000); /* the broadcast flag: answer by broadcast */
-    reply(golden_dhcp_offer, sizeof golden_dhcp_offer, o.m.xid, BCAST, t + 1000);
+    reply(golden_dhcp_offer, sizeof golden_dhcp_offer, o.m.xid, to, t + 1000);
     SK_CHECK(pump(t + 1000, &o, NULL, NULL));
     SK_CHECK_EQ_I(o.m.type, 3); /* REQUEST */
     SK_CHECK(sk_ip4_eq(o.f.ip.src, sk_ip4_make(0, 0, 0, 0)));
     SK_CHECK(sk_ip4_eq(o.f.ip.dst, BCAST));
-    reply(golden_dhcp_ack, sizeof golden_dhcp_ack, o.m.xid, BCAST, t + 2000);
+    reply(golden_dhcp_ack, sizeof golden_dhcp_ack, o.m.xid, to, t + 2000);
     pump(t + 2000, &o, ev, &n_ev);
     SK_CHECK_EQ_I(n_ev, 1);
     SK_CHECK_EQ_I(ev->kind, SK_DHCP_EV_BOUND);
     SK_CHECK_EQ_I(ls.apply_error, 0);
+}
+
+static void bind(sk_time_us t, sk_dhcp_event *ev)
+{
+    bind_to(t, ev, BCAST);
 }
 
 static bool has_default_route_via(sk_ip4 gw)
@@ -218,6 +224,23 @@ static void test_renew_then_expire(void)
     teardown();
 }
 
+/* A server that ignores the broadcast flag unicasts OFFER and ACK to the
+ * offered address (RFC 2131 §4.1): taken on port 68 while we have no
+ * address; once we have one, port 68 at another address is not ours. */
+static void test_unicast_offer_while_unconfigured(void)
+{
+    setup();
+    sk_dhcp_event ev;
+    bind_to(T0, &ev, LEASED);
+    SK_CHECK(sk_ip4_eq(st->ifc.addr4, LEASED));
+    uint64_t before = sk_stack_stats(st)->drop[SK_DROP_IP_NOT_FOR_US];
+    uint8_t pkt[100];
+    size_t n = ufx_pkt(pkt, sizeof pkt, SERVER, 67, sk_ip4_make(192, 0, 2, 147), 68, "x", 1);
+    ufx_inject(st, T0 + 5000, pkt, n);
+    SK_CHECK_EQ(sk_stack_stats(st)->drop[SK_DROP_IP_NOT_FOR_US], before + 1);
+    teardown();
+}
+
 /* sk_stack_set_ipv4's refusals leave the configuration as it was. */
 static void test_set_ipv4_refusals(void)
 {
@@ -244,6 +267,7 @@ int main(void)
 {
     SK_RUN(test_bind_applies_lease);
     SK_RUN(test_renew_then_expire);
+    SK_RUN(test_unicast_offer_while_unconfigured);
     SK_RUN(test_set_ipv4_refusals);
     return sk_test_finish();
 }
