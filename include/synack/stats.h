@@ -105,10 +105,10 @@
     X(ND_REDIRECT_BAD,    "redirect to a multicast destination or a target neither link-local nor the destination") \
     X(MLD_BAD_REPORT,     "MLDv2 report whose records run past the message")      \
     /* UDP (RFC 768) */                                                            \
-    X(UDP_TRUNCATED,      "UDP datagram shorter than its 8-byte header")           \
-    X(UDP_LENGTH,         "UDP length field below 8 or past the IP payload")       \
+    X(UDP_TRUNCATED,      "UDP datagram shorter than 8 bytes")                     \
+    X(UDP_LENGTH,         "UDP length below 8 or past the IP payload")             \
     X(UDP_CHECKSUM,       "UDP checksum wrong")                                    \
-    X(UDP_ZERO_CHECKSUM6, "UDP over IPv6 with a zero checksum (RFC 8200 §8.1)")    \
+    X(UDP_ZERO_CHECKSUM6, "UDP over IPv6 with a zero checksum (RFC 8200 §8.1)") \
     X(UDP_BAD_PORT,       "UDP destination port is zero")                          \
     X(UDP_NO_SOCKET,      "UDP datagram for no socket (port unreachable sent unless broadcast)") \
     X(UDP_QUEUE_FULL,     "UDP datagram dropped: the socket's receive queue is full") \

@@ -14,11 +14,14 @@ static sk_ip4 ip4_of(const sk_ipaddr *a)
     return r;
 }
 
-/* Our address of family `fam`: IPv4 only until the interface has IPv6. */
+/* Our address of family `fam` (the interface's source address for it);
+ * SK_EAFNOSUPPORT when we have none (IPv6 until the interface speaks it). */
 static int our_addr(const sk_stack *s, uint8_t fam, sk_ipaddr *out)
 {
-    sk_ipaddr probe = {.family = fam};
-    return sk_iface_src_for(&s->ifc, &probe, out) ? 0 : SK_EAFNOSUPPORT;
+    sk_ipaddr any;
+    memset(&any, 0, sizeof any);
+    any.family = fam;
+    return sk_iface_src_for(&s->ifc, &any, out) ? 0 : SK_EAFNOSUPPORT;
 }
 
 /* A remote end we can send to: one host of a family we have, reachable

@@ -296,12 +296,7 @@ void sk_csum_l4_fill(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto, 
 {
     sk_store_be16(seg + csum_off, 0);
     uint32_t sum = sk_csum_partial(seg, len, sk_csum_pseudo(src, dst, proto, (uint32_t)len));
-    uint16_t c = sk_csum_fold(sum);
-    /* RFC 768: a computed zero UDP checksum is sent as all ones (zero
-     * means "no checksum"); RFC 8200 §8.1 for IPv6 too. TCP sends 0. */
-    if (c == 0 && proto == 17) /* UDP */
-        c = 0xffff;
-    sk_store_be16(seg + csum_off, c);
+    sk_store_be16(seg + csum_off, sk_csum_fold(sum));
 }
 
 bool sk_csum_l4_ok(const sk_ipaddr *src, const sk_ipaddr *dst, uint8_t proto,

@@ -157,6 +157,10 @@ size_t sk_iface_send_l4(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, co
         return 0;
     }
     sk_csum_l4_fill(&o->src, &o->dst, o->proto, buf + off, l4_len, o->csum_off);
+    /* RFC 768 (RFC 8200 §8.1 for IPv6): UDP sends a computed zero as all
+     * ones, zero meaning "no checksum" */
+    if (o->proto == SK_IPPROTO_UDP && sk_load_be16(buf + off + o->csum_off) == 0)
+        sk_store_be16(buf + off + o->csum_off, 0xffff);
     size_t total = SK_IP4_HDR_LEN + l4_len;
     ip4_hdr(ifc, buf + sk_iface_link_hdr(ifc), total, o->proto, sk_addr_ip4(&o->src),
             sk_addr_ip4(&o->dst), o->df);

@@ -20,7 +20,9 @@
  *    seeded generator (RFC 8085 §5.1);
  *  - receive queues are bounded and their overflow counted.
  *
- * The context is touched only by udp_drop, udp_stats and udp_mem. */
+ * The UDP header and its checksum rules are wire/udp.c's; the interface
+ * fills the checksum of what we send (sk_iface_send_l4). The context is
+ * touched only by udp_drop, udp_stats and udp_mem. */
 #include "udp/udp.h"
 
 #include "base/bytes.h"
@@ -48,7 +50,8 @@ static sk_stats *udp_stats(sk_udp *u)
 
 static sk_udp_mem udp_mem(const sk_udp *u)
 {
-    sk_udp_mem m = {u->ctx->cfg.alloc.allocate, u->ctx->cfg.alloc.release, u->ctx->cfg.alloc.ctx};
+    const sk_allocator *a = &u->ctx->cfg.alloc;
+    sk_udp_mem m = {a->allocate, a->release, a->ctx};
     return m;
 }
 
@@ -343,53 +346,32 @@ ptrdiff_t sk_udp_take(sk_udp *u, sk_udp_sock *k, void *buf, size_t cap, sk_udp_m
     return (ptrdiff_t)n;
 }
 
-/* ---- checksum (RFC 768, RFC 8200 §8.1) ---- */
-
-static uint32_t pseudo_sum(const sk_ipaddr *src, const sk_ipaddr *dst, size_t len)
-{
-    if (src->family == SK_AF_INET4)
-        return sk_csum_pseudo4(src->b, dst->b, SK_IPPROTO_UDP, (uint16_t)len);
-    /* RFC 8200 §8.1: source, destination, upper-layer length (32 bits),
-     * three zero bytes and the next header */
-    uint8_t tail[8] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-                       (uint8_t)len, 0, 0, 0, SK_IPPROTO_UDP};
-    uint32_t sum = sk_csum_partial(src->b, 16, 0);
-    sum = sk_csum_partial(dst->b, 16, sum);
-    return sk_csum_partial(tail, sizeof tail, sum);
-}
-
-uint16_t sk_udp_checksum(const sk_ipaddr *src, const sk_ipaddr *dst, const uint8_t *seg,
-                         size_t len)
-{
-    uint16_t c = sk_csum_fold(sk_csum_partial(seg, len, pseudo_sum(src, dst, len)));
-    return c == 0 ? 0xffff : c; /* RFC 768: zero is transmitted as all ones */
-}
-
 /* ---- input ---- */
 
-typedef struct {
-    uint16_t sport, dport, len, csum;
-} udp_hdr;
-
-/* Header and length checks (RFC 768). A length field shorter than the IP
- * payload is taken as the datagram's end (the rest is padding, as Linux
- * trims it); one past it, or below 8, is an error. */
-static int parse_hdr(const sk_udp_in *in, udp_hdr *h)
+static sk_ip6 ip6_of(const sk_ipaddr *a)
 {
-    if (in->len < SK_UDP_HDR_LEN)
-        return SK_DROP_UDP_TRUNCATED;
-    h->sport = sk_load_be16(in->dgram);
-    h->dport = sk_load_be16(in->dgram + 2);
-    h->len = sk_load_be16(in->dgram + 4);
-    h->csum = sk_load_be16(in->dgram + 6);
-    if (h->len < SK_UDP_HDR_LEN || h->len > in->len)
-        return SK_DROP_UDP_LENGTH;
-    if (h->csum == 0)
-        return in->src.family == SK_AF_INET6 ? SK_DROP_UDP_ZERO_CHECKSUM6 : 0;
-    uint32_t sum = sk_csum_partial(in->dgram, h->len, pseudo_sum(&in->src, &in->dst, h->len));
-    if (sk_csum_fold(sum) != 0)
-        return SK_DROP_UDP_CHECKSUM;
-    return h->dport == 0 ? SK_DROP_UDP_BAD_PORT : 0;
+    sk_ip6 r;
+    memcpy(r.b, a->b, 16);
+    return r;
+}
+
+/* Header, lengths and checksum (wire/udp.c, RFC 768): a length field
+ * shorter than the IP payload ends the datagram (the rest is padding, as
+ * Linux trims it); one past it, or below 8, is an error; a zero checksum
+ * means none over IPv4 and is an error over IPv6 (RFC 8200 §8.1). Then the
+ * destination port must not be 0. */
+static int parse_dgram(const sk_udp_in *in, sk_udp_repr *h)
+{
+    int r = sk_udp_parse(in->dgram, in->len, h);
+    if (r != 0)
+        return r;
+    if (in->src.family == SK_AF_INET6)
+        r = sk_udp_check6(ip6_of(&in->src), ip6_of(&in->dst), in->dgram, h->length);
+    else
+        r = sk_udp_check4(sk_addr_ip4(&in->src), sk_addr_ip4(&in->dst), in->dgram, h->length);
+    if (r != 0)
+        return r;
+    return h->dst_port == 0 ? SK_DROP_UDP_BAD_PORT : 0;
 }
 
 /* How well socket k matches a datagram src:sport -> dst:dport; 0: not at
@@ -429,18 +411,19 @@ static sk_udp_sock *demux(sk_udp *u, const sk_ipaddr *src, uint16_t sport, const
     return best;
 }
 
-static void deliver(sk_udp *u, sk_udp_sock *k, const sk_udp_in *in, const udp_hdr *h, sk_time now)
+static void deliver(sk_udp *u, sk_udp_sock *k, const sk_udp_in *in, const sk_udp_repr *h,
+                    sk_time now)
 {
     sk_udp_rec r;
     memset(&r, 0, sizeof r);
     r.peer.addr = in->src;
-    r.peer.port = h->sport;
+    r.peer.port = h->src_port;
     r.local.addr = in->dst;
-    r.local.port = h->dport;
-    r.len = (uint32_t)h->len - SK_UDP_HDR_LEN;
+    r.local.port = h->dst_port;
+    r.len = (uint32_t)h->payload_len;
     sk_udp_mem m = udp_mem(u);
     bool nomem;
-    if (!sk_udpq_push(&k->rxq, &m, &r, in->dgram + SK_UDP_HDR_LEN, &nomem)) {
+    if (!sk_udpq_push(&k->rxq, &m, &r, h->payload, &nomem)) {
         k->overflows++;
         udp_stats(u)->udp_rcvq_full++;
         udp_drop(u, nomem ? SK_DROP_UDP_NO_MEMORY : SK_DROP_UDP_QUEUE_FULL, now);
@@ -452,8 +435,8 @@ static void deliver(sk_udp *u, sk_udp_sock *k, const sk_udp_in *in, const udp_hd
 
 int sk_udp_input(sk_udp *u, sk_time now, const sk_udp_in *in)
 {
-    udp_hdr h;
-    int r = parse_hdr(in, &h);
+    sk_udp_repr h;
+    int r = parse_dgram(in, &h);
     if (r != 0) {
         if (r == SK_DROP_UDP_CHECKSUM || r == SK_DROP_UDP_ZERO_CHECKSUM6)
             udp_stats(u)->udp_bad_checksum++;
@@ -462,7 +445,7 @@ int sk_udp_input(sk_udp *u, sk_time now, const sk_udp_in *in)
         udp_drop(u, r, now);
         return SK_UDP_DELIVERED;
     }
-    sk_udp_sock *k = demux(u, &in->src, h.sport, &in->dst, h.dport);
+    sk_udp_sock *k = demux(u, &in->src, h.src_port, &in->dst, h.dst_port);
     if (k == NULL) {
         udp_stats(u)->udp_no_port++;
         udp_drop(u, SK_DROP_UDP_NO_SOCKET, now);
@@ -528,16 +511,16 @@ void sk_udp_out_done(sk_udp *u, const sk_udp_out *o)
 
 size_t sk_udp_out_write(const sk_udp_out *o, uint8_t *seg, size_t cap)
 {
-    size_t len = SK_UDP_HDR_LEN + o->rec->len;
-    SK_ASSERT(cap >= len && len <= 0xffff);
-    if (cap < len)
+    SK_ASSERT(cap >= SK_UDP_HDR_LEN + (size_t)o->rec->len);
+    if (cap < SK_UDP_HDR_LEN + (size_t)o->rec->len)
         return 0;
-    sk_store_be16(seg, o->rec->local.port);
-    sk_store_be16(seg + 2, o->rec->peer.port);
-    sk_store_be16(seg + 4, (uint16_t)len);
-    sk_store_be16(seg + 6, 0);
-    sk_udpq_copy(&o->sock->txq, seg + SK_UDP_HDR_LEN, o->rec->len);
-    return len;
+    sk_udp_repr h;
+    memset(&h, 0, sizeof h);
+    h.src_port = o->rec->local.port;
+    h.dst_port = o->rec->peer.port;
+    h.payload = seg + SK_UDP_HDR_LEN; /* copied in place first: emit moves nothing */
+    h.payload_len = sk_udpq_copy(&o->sock->txq, seg + SK_UDP_HDR_LEN, o->rec->len);
+    return sk_udp_emit(&h, seg, cap);
 }
 
 size_t sk_udp_max_payload(const sk_udp *u, uint8_t fam)

@@ -19,12 +19,13 @@
 #ifndef SK_UDP_UDP_H
 #define SK_UDP_UDP_H
 
+#include "base/ctx.h"
 #include "base/ring.h"
 #include "base/rng.h"
 #include "base/sktime.h"
 #include "synack/stack.h"
 #include "synack/udp.h"
-#include "base/ctx.h"
+#include "wire/udp.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,7 +35,6 @@
  * allocator). */
 typedef sk_ctx sk_udp_ctx;
 
-#define SK_UDP_HDR_LEN 8
 #define SK_UDP_NONE UINT32_MAX
 
 /* ---- udp_queue.c: a bounded FIFO of datagrams ---- */
@@ -168,13 +168,9 @@ static inline bool sk_udp_has_output(const sk_udp *u)
 {
     return u->out_head != SK_UDP_NONE;
 }
-/* Write the UDP header (checksum 0: the caller fills it with the
- * pseudo-header, sk_udp_checksum) and the payload at seg; returns 8 + len. */
+/* Write the UDP header (wire/udp.c; checksum 0: the interface fills it
+ * with the pseudo-header) and the payload at seg; returns 8 + len. */
 size_t sk_udp_out_write(const sk_udp_out *o, uint8_t *seg, size_t cap);
-/* The checksum field for a datagram of len bytes at seg (RFC 768: a sum of
- * zero is sent as 0xffff, zero meaning "no checksum"). */
-uint16_t sk_udp_checksum(const sk_ipaddr *src, const sk_ipaddr *dst, const uint8_t *seg,
-                         size_t len);
 /* The largest payload one unfragmented datagram of family `fam` carries. */
 size_t sk_udp_max_payload(const sk_udp *u, uint8_t fam);
 

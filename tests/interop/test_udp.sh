@@ -11,7 +11,7 @@
 #  - tshark finds no malformed frame and no bad IPv4, UDP or ICMP checksum in
 #    the captures, and sees the port unreachables sent by each side.
 . "$(dirname "$0")/lib.sh"
-it_require socat ss
+it_require socat ss ping
 it_setup
 
 UDP_TS=(-o udp.check_checksum:TRUE -o ip.check_checksum:TRUE
@@ -51,6 +51,12 @@ check "serve announces the UDP echo" grep -q ' udp-echo on 7' "$SERVE_LOG"
 # in 1400-byte blocks (atomic in a pipe, so each read is one block) and
 # closed only once every reply has been written out (bounded wait): socat
 # ends at that EOF, not after a guessed time.
+# Linux resolves synack's MAC first (a ping waits for its reply): datagrams
+# Linux queues while ARP resolves are flushed interleaved with newer ones,
+# which reorders a burst (UDP promises no order; this test checks bytes in
+# order, so the path must be settled before it starts).
+nsx ping -c 1 -W 5 "$SYNACK_IP" >/dev/null
+check "Linux has resolved synack's address (ping answered)" test $? = 0
 head -c 560000 /dev/urandom >"$IT_TMP/in"
 mkfifo "$IT_TMP/fifo"
 "${NSX[@]}" timeout 60 socat -b 1400 -t 1 - "UDP4:$SYNACK_IP:7,setsockopt-int=1:33:4194304" \
