@@ -12,9 +12,10 @@
  * option 1 or the address's class, RFC 2132 §3.3; the first router as the
  * default route when it is on the new link); a LOST event removes the
  * address (sk_stack_set_ipv4 with 0.0.0.0: connections on it are closed).
- * The MTU (option 26) and DNS servers (option 6) are handed to the
- * application with the event: the stack's MTU is fixed at creation, and
- * the resolver is the application's (resolve.h).
+ * The MTU (option 26) is applied with sk_stack_set_mtu when the stack can
+ * take it (576 up to its creation MTU; mtu_error otherwise). The DNS
+ * servers (option 6) go to the application with the event: the resolver is
+ * the application's (resolve.h).
  *
  * Like resolve.h this is glue over the public API: call sk_lease_step after
  * sk_stack_input and before sk_stack_output, until it returns false, and
@@ -34,6 +35,7 @@ typedef struct {
     sk_sock sock;
     bool open;
     int apply_error;      /* sk_stack_set_ipv4's refusal of the last lease, or 0 */
+    int mtu_error;        /* sk_stack_set_mtu's refusal of the lease's MTU, or 0 */
     uint64_t send_errors; /* datagrams the stack refused (the client retries) */
 } sk_lease;
 

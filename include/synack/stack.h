@@ -282,6 +282,13 @@ int sk_stack_create(const sk_stack_config *cfg, sk_stack **out);
  * sk_stack_create refuses (an address that is not one host, a gateway off
  * the link, no room in the lists) and for a gateway without an address. */
 int sk_stack_set_ipv4(sk_stack *s, sk_time_us now, sk_ip4 addr, uint8_t prefix_len, sk_ip4 gateway);
+/* Change the link MTU at run time (a DHCP lease's option 26, RFC 2132
+ * §5.1), between 576 and the MTU the stack was created with (its buffers
+ * are sized by it; raising back up to it is allowed). Lowering it shrinks
+ * the MSS of open connections as a path MTU drop would (RFC 1191 §6.5);
+ * UDP datagrams already queued and now too big are dropped
+ * (UDP_OVER_MTU). SK_EINVAL outside the range. */
+int sk_stack_set_mtu(sk_stack *s, uint16_t mtu);
 /* Free the stack and every socket (no segments are sent). NULL is ignored. */
 void sk_stack_destroy(sk_stack *s);
 

@@ -58,8 +58,14 @@ static void apply(sk_lease *l, sk_stack *s, sk_time_us now, const sk_dhcp_event 
     uint8_t plen = prefix_of(&ev->lease);
     sk_ip4 gw = router_on_link(&ev->lease, plen) ? ev->lease.router : none;
     l->apply_error = sk_stack_set_ipv4(s, now, ev->lease.addr, plen, gw);
-    if (l->apply_error != 0) /* RFC 2131 §3.1 step 5: we cannot use it */
+    if (l->apply_error != 0) { /* RFC 2131 §3.1 step 5: we cannot use it */
         sk_dhcp_conflict(&l->dhcp, now);
+        return;
+    }
+    /* RFC 2132 §5.1: the interface MTU; one the stack cannot take (over its
+     * creation MTU, under 576) is left out and the MTU stays */
+    if (ev->lease.mtu != 0)
+        l->mtu_error = sk_stack_set_mtu(s, ev->lease.mtu);
 }
 
 static void lease_input(sk_lease *l, sk_stack *s, sk_time_us now)

@@ -185,6 +185,18 @@ static void replace_ipv4(sk_stack_config *c, sk_ip4 addr, uint8_t plen, sk_ip4 g
     }
 }
 
+int sk_stack_set_mtu(sk_stack *s, uint16_t mtu)
+{
+    /* 576: every IPv4 host's (RFC 791), and at or above TCP's PMTU floor */
+    if (s == NULL || mtu < 576 || mtu > s->ifc.mtu_alloc)
+        return SK_EINVAL;
+    bool lower = mtu < s->ctx.cfg.mtu;
+    s->ctx.cfg.mtu = mtu;
+    if (lower)
+        sk_tcp_mtu_lowered(&s->env, mtu);
+    return 0;
+}
+
 int sk_stack_set_ipv4(sk_stack *s, sk_time_us now, sk_ip4 addr, uint8_t prefix_len, sk_ip4 gateway)
 {
     if (s == NULL || prefix_len > 32 || (ip4_is_zero(addr) && !ip4_is_zero(gateway)))
@@ -363,8 +375,13 @@ static size_t output_udp(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
     uint8_t fam = o.rec->peer.addr.family;
     size_t off = sk_iface_l4_offset(&s->ifc, fam);
     size_t ulen = SK_UDP_HDR_LEN + o.rec->len;
+    if (ulen > sk_iface_l4_max(&s->ifc, fam)) { /* queued before sk_stack_set_mtu */
+        sk_udp_out_done(&s->udp, &o);
+        sk_ctx_drop(&s->ctx, SK_DROP_UDP_OVER_MTU, now);
+        return 0;
+    }
     /* sk_udp_sendto refused payloads over the MTU */
-    SK_ASSERT(ulen <= sk_iface_l4_max(&s->ifc, fam) && off + ulen <= cap);
+    SK_ASSERT(off + ulen <= cap);
     sk_udp_out_write(&o, buf + off, cap - off);
     sk_l4_out l4 = {o.rec->local.addr, o.rec->peer.addr, SK_IPPROTO_UDP, true, 6};
     sk_udp_out_done(&s->udp, &o);

@@ -52,6 +52,7 @@ int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp)
     ifc->tcp = tcp;
     sk_iface_addrs_changed(ifc);
     ifc->ip_id = (uint16_t)(ifc->cfg->seed >> 48);
+    ifc->mtu_alloc = ifc->cfg->mtu;
     int err = sk_arp_init(ifc);
     if (err == 0)
         err = sk_ipr_init(ifc);

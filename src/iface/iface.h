@@ -141,6 +141,8 @@ typedef struct {
     uint8_t plen4;
     uint32_t mask;              /* on-link prefix mask, host order */
     uint16_t ip_id;             /* IPv4 identification counter */
+    uint16_t mtu_alloc;         /* cfg->mtu at creation: the size of held-packet and
+                                   ICMP buffers (sk_stack_set_mtu only lowers cfg->mtu) */
     sk_arp arp;
     sk_ipr reass;
     sk_icmp icmp;

@@ -552,6 +552,7 @@ void sk_tcp_host_unreachable(sk_tcp_env *e, sk_tcb *t, sk_time now);
  * interface owns the routing question, TCP its table; UDP gets the same. */
 typedef bool (*sk_tcp_route_match)(const void *ctx, const sk_tuple *tu);
 void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx, sk_time now);
+void sk_tcp_mtu_lowered(sk_tcp_env *e, uint16_t mtu);
 void sk_tcp_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, int err, sk_time now);
 int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
                       sk_time now);

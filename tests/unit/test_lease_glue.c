@@ -153,6 +153,15 @@ static void test_bind_applies_lease(void)
     SK_CHECK_EQ(st->ifc.plen4, 24);
     SK_CHECK(has_default_route_via(SERVER));
     SK_CHECK(delivered_to(LEASED, T0 + 3000));
+    /* the lease's MTU (1400) is the stack's now: UDP's bound, TCP's MSS */
+    SK_CHECK_EQ(st->ctx.cfg.mtu, 1400);
+    SK_CHECK_EQ_I(ls.mtu_error, 0);
+    sk_sock u;
+    SK_CHECK_EQ_I(sk_udp_open(st, &u), 0);
+    sk_udp_info ui;
+    SK_CHECK_EQ_I(sk_udp_get_info(st, u, &ui), 0);
+    SK_CHECK_EQ(ui.max_payload, 1400 - 28);
+    sk_udp_close(st, u);
     /* a TCP connection leaves from the leased address */
     sk_sock c;
     sk_endpoint peer = ufx_ep(SERVER, 80);
@@ -161,6 +170,8 @@ static void test_bind_applies_lease(void)
     size_t n = sk_stack_output(st, T0 + 3000, f, sizeof f);
     SK_CHECK(n >= 40);
     SK_CHECK_MEM(f + 12, LEASED.b, 4);
+    SK_CHECK(n >= 44 && f[40] == 2 && f[41] == 4); /* MSS first */
+    SK_CHECK_EQ((unsigned)(f[42] << 8 | f[43]), 1400 - 40);
     teardown();
 }
 
@@ -224,6 +235,37 @@ static void test_renew_then_expire(void)
     teardown();
 }
 
+/* sk_stack_set_mtu: 576 up to the creation MTU; a UDP datagram queued
+ * before the MTU fell below it is dropped and counted, not sent. */
+static void test_set_mtu(void)
+{
+    setup();
+    SK_CHECK_EQ_I(sk_stack_set_ipv4(st, 0, LEASED, 24, SERVER), 0);
+    SK_CHECK_EQ_I(sk_stack_set_mtu(st, 575), SK_EINVAL);
+    SK_CHECK_EQ_I(sk_stack_set_mtu(st, 1501), SK_EINVAL);
+    SK_CHECK_EQ(st->ctx.cfg.mtu, 1500);
+    sk_sock u;
+    SK_CHECK_EQ_I(sk_udp_open(st, &u), 0);
+    static uint8_t big[1472];
+    sk_endpoint to = ufx_ep(SERVER, 9);
+    SK_CHECK_EQ_I(sk_udp_sendto(st, 0, u, big, sizeof big, &to), (ptrdiff_t)sizeof big);
+    SK_CHECK_EQ_I(sk_stack_set_mtu(st, 576), 0);
+    SK_CHECK_EQ_I(sk_udp_sendto(st, 0, u, big, 549, &to), SK_EMSGSIZE);
+    SK_CHECK_EQ_I(sk_udp_sendto(st, 0, u, big, 548, &to), 548);
+    uint8_t f[2048];
+    size_t n, frames = 0, last = 0;
+    while ((n = sk_stack_output(st, 0, f, sizeof f)) > 0 && frames < 10) {
+        frames++;
+        last = n;
+    }
+    SK_CHECK_EQ(frames, 1); /* only the datagram that fits */
+    SK_CHECK_EQ(last, 576);
+    SK_CHECK_EQ(sk_stack_stats(st)->drop[SK_DROP_UDP_OVER_MTU], 1);
+    SK_CHECK_EQ_I(sk_stack_set_mtu(st, 1500), 0); /* back up to the creation MTU */
+    sk_udp_close(st, u);
+    teardown();
+}
+
 /* A server that ignores the broadcast flag unicasts OFFER and ACK to the
  * offered address (RFC 2131 §4.1): taken on port 68 while we have no
  * address; once we have one, port 68 at another address is not ours. */
@@ -268,6 +310,7 @@ int main(void)
     SK_RUN(test_bind_applies_lease);
     SK_RUN(test_renew_then_expire);
     SK_RUN(test_unicast_offer_while_unconfigured);
+    SK_RUN(test_set_mtu);
     SK_RUN(test_set_ipv4_refusals);
     return sk_test_finish();
 }
