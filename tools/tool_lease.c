@@ -95,10 +95,23 @@ int tool_dhcp_acquire(tool_net *n, uint64_t timeout_us)
     return -1;
 }
 
+/* RFC 1123 §2.1: the top-level label of a host name is not all digits, so
+ * "192.0.2" or "999.1.1.1" are bad addresses, not names to ask for. */
 bool tool_host_is_name(const char *host)
 {
     uint8_t wire[SK_DNS_NAME_WIRE_MAX];
-    return sk_dns_name_encode(host, wire, sizeof wire) > 0;
+    if (sk_dns_name_encode(host, wire, sizeof wire) <= 0)
+        return false;
+    size_t n = strlen(host);
+    if (n > 0 && host[n - 1] == '.')
+        n--;
+    size_t start = n;
+    while (start > 0 && host[start - 1] != '.')
+        start--;
+    for (size_t i = start; i < n; i++)
+        if (host[i] < '0' || host[i] > '9')
+            return true;
+    return false;
 }
 
 static int dns_servers(tool_net *n, sk_dns_config *dc)

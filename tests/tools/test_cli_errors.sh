@@ -91,6 +91,8 @@ expect_error_says "no DNS server to resolve 'www.example.test'" connect --tap x 
 expect_error_says "bad host 'a\.\.b'" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 a..b 80
 expect_error_says "bad host" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 \
     "$(printf 'a%.0s' {1..64}).test" 80
+expect_error_says "bad host '192\.0\.2'" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 192.0.2 80
+expect_error_says "bad host '999\.1\.1\.1\.'" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 999.1.1.1. 80
 expect_error_says "bad --dns '1.2.3.999'" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.999 x 80
 expect_error_says "at most 3 servers" connect --tap x --addr 1.2.3.4/24 --dns 1.1.1.1 \
     --dns 1.1.1.2 --dns 1.1.1.3 --dns 1.1.1.4 x 80
