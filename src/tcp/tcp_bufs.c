@@ -4,7 +4,8 @@
 #include "tcp/tcp_conn.h"
 
 /* The send buffer's block holds the record of what was sent after the
- * buffer bytes (tcp_rtb.h): both come and go together. */
+ * buffer bytes (tcp_rtb.h), its capacities sized from the send buffer: both
+ * come and go together. */
 static size_t snd_bytes_aligned(const sk_tcp_env *e)
 {
     return ((size_t)e->ctx->cfg.sndbuf + 15u) & ~(size_t)15u;
@@ -12,7 +13,7 @@ static size_t snd_bytes_aligned(const sk_tcp_env *e)
 
 static size_t snd_block_size(const sk_tcp_env *e)
 {
-    return snd_bytes_aligned(e) + sizeof(sk_rtb);
+    return snd_bytes_aligned(e) + sk_rtb_size(e->ctx->cfg.sndbuf);
 }
 
 void sk_tcp_bufcache_free(sk_tcp_env *e)
@@ -47,8 +48,7 @@ bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t)
     if (p == NULL)
         return false;
     sk_ring_init(&t->sndbuf, p, e->ctx->cfg.sndbuf);
-    t->rtb = (sk_rtb *)(void *)(p + snd_bytes_aligned(e));
-    sk_rtb_init(t->rtb);
+    t->rtb = sk_rtb_place(p + snd_bytes_aligned(e), e->ctx->cfg.sndbuf);
     return true;
 }
 
@@ -89,5 +89,5 @@ void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t)
         cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->ctx->cfg.rcvbuf);
     sk_ring_init(&t->sndbuf, NULL, 0);
     sk_ring_init(&t->rcvbuf, NULL, 0);
-    sk_rset_init(&t->reass);
+    sk_rset_clear(&t->reass);
 }

@@ -142,6 +142,7 @@ struct sk_tcb {
     sk_ring sndbuf, rcvbuf;
     sk_rtb *rtb; /* what was sent, with the send buffer (NULL without it) */
     sk_rset reass; /* ranges received out of order, above rcv_nxt */
+    sk_range reass_r[SK_REASS_MAX]; /* its storage (sk_tcb_alloc) */
 
     /* SACK, receiving side (RFC 2018 §4, RFC 2883): left edges of the
      * ranges reported most recently, newest first, and a duplicate */
@@ -467,12 +468,6 @@ typedef struct {
     bool dup;             /* a duplicate ACK (RFC 5681 §2) */
     const sk_cc_ack *facts; /* new data acknowledged: the CC facts; NULL otherwise */
 } sk_rec_ack;
-/* A hole of the scoreboard, with RFC 6675 IsLost(). */
-typedef struct {
-    sk_seq start, end;
-    bool lost;
-    bool rack; /* lost by RACK's time rule only (not by RFC 6675 IsLost) */
-} sk_rec_hole;
 /* A retransmission output should build: up to `max` bytes at `seq`. */
 typedef struct {
     sk_seq seq;
@@ -494,7 +489,8 @@ bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s);
 bool sk_rec_new_data_room(const sk_tcb *t, uint32_t *room);
 /* n sequence numbers at seq were just emitted (before SND.MAX moves). */
 void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n);
-/* The scoreboard's holes above `una` and RFC 6675 SetPipe (for tests too). */
+/* The scoreboard's holes above `una` (at most t->rtb->sacked.cap, into h)
+ * and RFC 6675 SetPipe (for tests too). */
 uint32_t sk_rec_holes(const sk_tcb *t, sk_seq una, sk_rec_hole *h);
 uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una);
 

@@ -65,7 +65,7 @@ static enum sk_tcp_state state_of(const ts_script *ts, sk_sock s)
  * record of what was sent (tcp_rtb.h), allocated together. */
 static size_t snd_block(const sk_tcp_env *e)
 {
-    return (((size_t)e->ctx->cfg.sndbuf + 15u) & ~(size_t)15u) + sizeof(sk_rtb);
+    return (((size_t)e->ctx->cfg.sndbuf + 15u) & ~(size_t)15u) + sk_rtb_size(e->ctx->cfg.sndbuf);
 }
 
 /* Bytes the stack holds beyond its creation-time tables: buffers in use
