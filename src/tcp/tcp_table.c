@@ -93,7 +93,6 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->keep_intvl = SK_SEC(75);
     t->keep_cnt = 9;
     t->cc = e->cc_default;
-    sk_rset_init(&t->reass, t->reass_r, SK_REASS_MAX);
     t->iw_segs = e->ctx->cfg.initial_window_segments;
     return t;
 }
