@@ -492,6 +492,32 @@ static void test_forty_holes_remembered(void)
     ts_free(&ts);
 }
 
+/* FlightSize counts SACKed bytes above the holes, which are not in the
+ * network: after a recovery that ended with cwnd below what is outstanding,
+ * a loss must not set ssthresh from the larger FlightSize (CUBIC at 4 MiB
+ * raised ssthresh from one recovery to the next: 458, 576, 677 ... segments
+ * on a path that holds 345). ssthresh comes from min(FlightSize, cwnd):
+ * with 20 segments out and cwnd 10000, NewReno's half is 5000, CUBIC's 0.7
+ * is 7000 (FlightSize gave 10000 and 14000). */
+static void ssthresh_from_cwnd(const char *cc, uint32_t want)
+{
+    ts_script ts;
+    sk_tcb *t = open_conn(&ts, cc, 20, true);
+    send_window(&ts, TS_SEC(1), 20, 20000);
+    t->cwnd = 10000; /* as a recovery that just ended left it */
+    SACKACK(&ts, TS_MS(1010), 1001, 1, {2001, 5001}); /* IsLost(1001) */
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    SK_CHECK_EQ(t->ssthresh, want);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+static void test_ssthresh_not_above_cwnd(void)
+{
+    ssthresh_from_cwnd("newreno", 5000);
+    ssthresh_from_cwnd("cubic", 7000);
+}
+
 int main(void)
 {
     SK_RUN(test_scoreboard_updates);
@@ -507,5 +533,6 @@ int main(void)
     SK_RUN(test_dupack_with_sack_news_despite_window_change);
     SK_RUN(test_rescue_retransmission);
     SK_RUN(test_forty_holes_remembered);
+    SK_RUN(test_ssthresh_not_above_cwnd);
     return sk_test_finish();
 }
