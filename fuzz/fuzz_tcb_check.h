@@ -58,7 +58,12 @@ static inline void fz_check_buffers(const sk_tcp_env *e, const sk_tcb *t)
     fz_check_ring(&t->sndbuf, e->ctx->cfg.sndbuf);
     fz_check_ring(&t->rcvbuf, e->ctx->cfg.rcvbuf);
     uint32_t n = sk_rset_count(&t->reass);
-    CHECK(n <= sk_rset_capacity(&t->reass) && sk_rset_capacity(&t->reass) == SK_REASS_MAX);
+    /* the out-of-order ranges live in the receive buffer's block, after
+     * the bytes, sized from the buffer; none without it */
+    uint32_t cap = t->rcvbuf.buf != NULL ? sk_reass_cap(e->ctx->cfg.rcvbuf) : 0;
+    CHECK(n <= sk_rset_capacity(&t->reass) && sk_rset_capacity(&t->reass) == cap);
+    if (cap > 0)
+        CHECK((const uint8_t *)t->reass.r >= t->rcvbuf.buf + t->rcvbuf.cap);
     size_t room = t->rcvbuf.cap - t->rcvbuf.len;
     for (uint32_t i = 0; i < n; i++) {
         const sk_range *q = sk_rset_at(&t->reass, i);
@@ -80,15 +85,23 @@ static inline void fz_check_buffers(const sk_tcp_env *e, const sk_tcb *t)
 /* The record of what was sent (tcp_rtb.h) comes and goes with the send
  * buffer; its ranges are ascending, disjoint, non-empty, at or above
  * SND.UNA and at or below SND.MAX; the scoreboard holds nothing past
- * SND.MAX. */
-static inline void fz_check_rtb(const sk_tcb *t)
+ * SND.MAX; its capacities are those the send buffer's size gives, its
+ * arrays inside the send buffer's block, after the record. */
+static inline void fz_check_rtb(const sk_tcp_env *e, const sk_tcb *t)
 {
     CHECK((t->sndbuf.buf == NULL) == (t->rtb == NULL));
     const sk_rtb *r = t->rtb;
     if (r == NULL)
         return;
-    CHECK(r->n <= SK_RTB_CAP);
-    for (uint32_t i = 0; i < r->n && i < SK_RTB_CAP; i++) {
+    uint32_t ecap, scap;
+    sk_rtb_caps(e->ctx->cfg.sndbuf, &ecap, &scap);
+    CHECK(r->cap == ecap && sk_rset_capacity(&r->sacked) == scap);
+    const uint8_t *lo = (const uint8_t *)r, *hi = lo + sk_rtb_size(e->ctx->cfg.sndbuf);
+    CHECK((const uint8_t *)r->ent > lo && (const uint8_t *)(r->ent + r->cap) <= hi);
+    CHECK((const uint8_t *)(r->holes + scap) <= hi);
+    CHECK((const uint8_t *)(r->sacked.r + scap) <= hi);
+    CHECK(r->n <= r->cap && sk_rset_count(&r->sacked) <= scap);
+    for (uint32_t i = 0; i < r->n && i < r->cap; i++) {
         CHECK(sk_seq_lt(r->ent[i].seq, r->ent[i].end));
         CHECK(sk_seq_le(t->snd_una, r->ent[i].seq));
         CHECK(sk_seq_le(r->ent[i].end, t->snd_max));
@@ -146,7 +159,7 @@ static inline void fz_check_state(const sk_tcb *t)
 static inline void fz_check_tcb(const sk_tcp_env *e, const sk_tcb *t, uint64_t now)
 {
     fz_check_state(t);
-    fz_check_rtb(t);
+    fz_check_rtb(e, t);
     fz_check_timers(e, t, now);
     /* a CLOSED TCB the application still holds (reset, timed out) has
      * given its buffers back; its sequence variables are history */

@@ -10,6 +10,7 @@
 #include "posix/posix_sock.h"
 #include "synack/error.h"
 #include "tool.h"
+#include "tool_lease.h"
 #include "tool_net.h"
 #include "tool_udp.h"
 
@@ -23,7 +24,9 @@
 #define IO_CAP 65536
 
 static const char usage_text[] =
-    "usage: synack connect (--tap NAME | --tun NAME) --addr A.B.C.D/NN [options] HOST PORT\n"
+    "usage: synack connect (--tap NAME | --tun NAME) (--addr A.B.C.D/NN | --dhcp) [options] HOST PORT\n"
+    "  HOST                      an IPv4 address, or a name resolved (A) with --dns or\n"
+    "                            the DNS server of the DHCP lease\n"
     "  --timeout SECS            give up connecting after SECS seconds (default 10)\n"
     "  --udp                     UDP instead of TCP: each line of standard input is one\n"
     "                            datagram, each reply is written to standard output\n"
@@ -38,7 +41,8 @@ typedef struct {
     sk_posix_loop *loop;
     sk_sock sock;
     sk_endpoint remote;
-    char remote_str[64];
+    char remote_str[300];
+    const char *host;
     uint64_t timeout_us;
     bool udp;
     uint64_t wait_us, window;
@@ -49,24 +53,50 @@ typedef struct {
     uint8_t out[IO_CAP];
 } client;
 
-static int parse_target(client *cl, const char *host, const char *port)
+static int parse_target(client *cl, const tool_net_opts *o, const char *host, const char *port)
 {
     sk_ip4 a;
     sk_ip6 a6;
     char *end;
     unsigned long p = strtoul(port, &end, 10);
-    bool v6 = sk_ip4_from_str(host, &a) != 0;
-    if (v6 && sk_ip6_from_str(host, &a6) != 0) {
-        tool_error(CMD, "bad host '%s' (want an IPv4 address A.B.C.D or an IPv6 address)", host);
+    bool literal = sk_ip4_from_str(host, &a) == 0;
+    bool v6 = !literal && sk_ip6_from_str(host, &a6) == 0;
+    if (!literal && !v6 && (strchr(host, ':') != NULL || !tool_host_is_name(host))) {
+        tool_error(CMD, "bad host '%s' (want an IPv4 address A.B.C.D, an IPv6 address or a name)",
+                   host);
+        return -1;
+    }
+    if (!literal && !v6 && o->n_dns == 0 && !o->dhcp) {
+        tool_error(CMD, "no DNS server to resolve '%s' (give --dns A.B.C.D or --dhcp)", host);
         return -1;
     }
     if (port[0] == '\0' || *end != '\0' || p == 0 || p > 65535) {
         tool_error(CMD, "bad port '%s' (1..65535)", port);
         return -1;
     }
+    cl->host = host;
     cl->remote.addr = v6 ? sk_ipaddr_from_ip6(a6) : sk_ipaddr_from_ip4(a);
     cl->remote.port = (uint16_t)p;
-    tool_endpoint_str(&cl->remote, cl->remote_str, sizeof cl->remote_str);
+    return 0;
+}
+
+/* After the stack is up (and --dhcp has a lease): HOST to an address. */
+static int resolve_target(client *cl)
+{
+    sk_ip4 a;
+    if (cl->remote.addr.family == SK_AF_INET6) { /* a literal: nothing to resolve */
+        tool_endpoint_str(&cl->remote, cl->remote_str, sizeof cl->remote_str);
+        return 0;
+    }
+    if (tool_resolve(&cl->net, cl->host, cl->timeout_us, &a) != 0)
+        return -1;
+    cl->remote.addr = sk_ipaddr_from_ip4(a);
+    char ep[64];
+    tool_endpoint_str(&cl->remote, ep, sizeof ep);
+    if (strcmp(cl->host, ep) != 0 && sk_ip4_from_str(cl->host, &a) != 0)
+        snprintf(cl->remote_str, sizeof cl->remote_str, "%s (%s)", cl->host, ep);
+    else
+        snprintf(cl->remote_str, sizeof cl->remote_str, "%s", ep);
     return 0;
 }
 
@@ -111,7 +141,7 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
         tool_error(CMD, "HOST and PORT are required (try --help)");
         return 2;
     }
-    if (tool_net_check(CMD, o) != 0 || parse_target(cl, pos[0], pos[1]) != 0)
+    if (tool_net_check(CMD, o) != 0 || parse_target(cl, o, pos[0], pos[1]) != 0)
         return 2;
     return -1;
 }
@@ -218,7 +248,7 @@ static int session(client *cl)
         }
         if (tool_stop_flag)
             return SK_ECONNABORTED;
-        if (sk_posix_loop_step(cl->loop, 1000000u) != 0)
+        if (tool_net_step(&cl->net, 1000000u) != 0)
             return SK_EIO;
     }
 }
@@ -265,6 +295,10 @@ int cmd_connect(int argc, char **argv)
         return 1;
     cl.stack = cl.net.stack;
     cl.loop = cl.net.loop;
+    if (tool_dhcp_acquire(&cl.net, 30000000u) != 0 || resolve_target(&cl) != 0) {
+        tool_net_stop(&cl.net);
+        return 1;
+    }
     if (cl.udp)
         r = tool_udp_client(CMD, cl.loop, &cl.remote, cl.remote_str, cl.wait_us, cl.window);
     else

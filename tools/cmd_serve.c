@@ -4,6 +4,7 @@
 #include "synack/error.h"
 #include "tool.h"
 #include "tool_http.h"
+#include "tool_lease.h"
 #include "tool_net.h"
 #include "tool_udp.h"
 
@@ -61,7 +62,7 @@ typedef struct {
 } server;
 
 static const char usage_text[] =
-    "usage: synack serve (--tap NAME | --tun NAME) --addr A.B.C.D/NN [options]\n"
+    "usage: synack serve (--tap NAME | --tun NAME) (--addr A.B.C.D/NN | --dhcp) [options]\n"
     "services (any number, each on its own port):\n"
     "  --echo PORT               send back every byte received\n"
     "  --discard PORT            read and drop\n"
@@ -638,7 +639,7 @@ static void serve_tweak(sk_stack_config *cfg)
 static int run(server *sv)
 {
     while (!tool_stop_flag) {
-        if (sk_posix_loop_step(sv->loop, 1000000u) != 0) {
+        if (tool_net_step(&sv->net, 1000000u) != 0) {
             tool_error(CMD, "device %s failed: %s", sv->net.dev.name, strerror(errno));
             return 1;
         }
@@ -673,6 +674,11 @@ int cmd_serve(int argc, char **argv)
     }
     sv.stack = sv.net.stack;
     sv.loop = sv.net.loop;
+    if (tool_dhcp_acquire(&sv.net, 30000000u) != 0) {
+        free(sv.root_real);
+        tool_net_stop(&sv.net);
+        return 1;
+    }
     sv.max_conns = 4096;
     sv.conns = calloc(sv.max_conns, sizeof *sv.conns);
     r = sv.conns == NULL ? 1 : start_listeners(&sv) != 0 ? 1 : run(&sv);

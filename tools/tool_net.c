@@ -16,6 +16,9 @@ const char tool_net_usage[] =
     "                            address and router advertisements need none)\n"
     "  --gw A.B.C.D              default gateway\n"
     "  --gw6 X:X::X              default IPv6 gateway (else the routers that advertise)\n"
+    "  --dhcp                    take address, prefix, router and DNS server from a DHCP\n"
+    "                            lease instead of --addr/--gw (--tap only), renewed in the background\n"
+    "  --dns A.B.C.D             DNS server for names (repeatable, up to 3; default: DHCP's)\n"
     "  --mac AA:BB:CC:DD:EE:FF   synack's MAC on a TAP (default: 02:73:6b + the address's last 3 bytes)\n"
     "  --mtu N                   link MTU (default: the device's)\n"
     "  --pcap FILE               capture every frame in and out\n"
@@ -157,6 +160,12 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
             tool_error(cmd, "bad --gw '%s' (want A.B.C.D)", v);
             return -1;
         }
+    } else if (!strcmp(opt, "--dns")) {
+        if (o->n_dns >= 3 || sk_ip4_from_str(v, &o->dns[o->n_dns]) != 0) {
+            tool_error(cmd, "bad --dns '%s' (want A.B.C.D, at most 3 servers)", v);
+            return -1;
+        }
+        o->n_dns++;
     } else if (!strcmp(opt, "--mac")) {
         if (sk_mac_from_str(v, &o->mac) != 0) {
             tool_error(cmd, "bad --mac '%s' (want aa:bb:cc:dd:ee:ff)", v);
@@ -204,7 +213,7 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
     static const char *const with_value[] = {"--tap", "--tun", "--addr", "--gw", "--gw6", "--mac",
                                              "--mtu", "--pcap", "--seed", "--impair",
                                              "--impair-in", "--impair-out", "--busy-poll",
-                                             "--sndbuf", "--rcvbuf"};
+                                             "--sndbuf", "--rcvbuf", "--dns"};
     const char *opt = argv[*i];
     if (!strcmp(opt, "--trace")) {
         o->trace = true;
@@ -212,6 +221,10 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
     }
     if (!strcmp(opt, "--stats")) {
         o->stats = true;
+        return 1;
+    }
+    if (!strcmp(opt, "--dhcp")) {
+        o->dhcp = true;
         return 1;
     }
     for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
@@ -249,8 +262,16 @@ int tool_net_check(const char *cmd, const tool_net_opts *o)
         tool_error(cmd, "--tap NAME or --tun NAME is required (try --help)");
         return -1;
     }
-    if (!o->have_addr) {
-        tool_error(cmd, "--addr A.B.C.D/NN or X:X::X/NN is required (try --help)");
+    if (o->dhcp && (o->have_addr || o->gateway.b[0] != 0)) {
+        tool_error(cmd, "--dhcp takes the address from a lease: give --dhcp or --addr/--gw, not both");
+        return -1;
+    }
+    if (o->dhcp && o->kind != SK_DEV_TAP) {
+        tool_error(cmd, "--dhcp needs an Ethernet link: use --tap");
+        return -1;
+    }
+    if (!o->have_addr && !o->dhcp) {
+        tool_error(cmd, "--addr A.B.C.D/NN or X:X::X/NN (or --dhcp) is required (try --help)");
         return -1;
     }
     return 0;
@@ -333,6 +354,10 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     cfg.mac = o->have_mac ? o->mac : sk_posix_stable_mac(mac_seed(o));
     cfg.mtu = o->mtu ? o->mtu : n->dev.mtu;
     cfg.seed = o->seed ? o->seed : sk_posix_seed();
+    if (o->dhcp && !o->have_mac) { /* no address yet: 02:73:6b + 3 bytes of the seed */
+        sk_ip4 from_seed = {{10, (uint8_t)(cfg.seed >> 16), (uint8_t)(cfg.seed >> 8), (uint8_t)cfg.seed}};
+        cfg.mac = sk_posix_stable_mac(from_seed);
+    }
     cfg.alloc.allocate = heap_alloc;
     cfg.alloc.release = heap_release;
     if (o->sndbuf != 0)
@@ -345,6 +370,7 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     }
     if (cfg_tweak != NULL)
         cfg_tweak(&cfg);
+    n->mac = cfg.mac;
     int r = sk_stack_create(&cfg, &n->stack);
     if (r == SK_ENOTSUP && cfg.link == SK_LINK_ETHERNET) {
         tool_error(n->cmd, "this build has no Ethernet/ARP layer yet: use --tun instead of --tap");
@@ -462,6 +488,8 @@ void tool_net_stop(tool_net *n)
         free(n->loop);
         n->loop = NULL;
     }
+    free(n->lease);
+    n->lease = NULL;
     sk_stack_destroy(n->stack);
     n->stack = NULL;
     sk_posix_dev_close(&n->dev);

@@ -36,6 +36,9 @@ typedef struct {
     uint64_t seed;         /* 0: from the OS */
     uint32_t busy_poll_us; /* 0: sleep as soon as there is nothing to do */
     uint32_t sndbuf, rcvbuf; /* per-connection buffers; 0: the stack's default */
+    bool dhcp;             /* --dhcp: the address from a DHCP lease (tool_lease.c) */
+    sk_ip4 dns[3];         /* --dns, in order */
+    uint8_t n_dns;
 } tool_net_opts;
 
 /* The help text for the options above. */
@@ -51,7 +54,8 @@ extern const char tool_net_usage[];
 #define TOOL_ARG_END (-1)
 int tool_net_next_arg(const char *cmd, const char *usage, tool_net_opts *o, int argc,
                       char **argv, int *i);
-/* After parsing: -1 (with a message) when --tap/--tun or --addr is missing. */
+/* After parsing: -1 (with a message) when --tap/--tun or --addr is missing,
+ * or --dhcp comes with --addr, --gw or --tun. */
 int tool_net_check(const char *cmd, const tool_net_opts *o);
 
 typedef struct {
@@ -62,6 +66,8 @@ typedef struct {
     sk_stack *stack;
     sk_posix_loop *loop;   /* malloc'd (it holds a 64 KiB buffer) */
     sk_time_us start;
+    sk_mac mac;              /* the stack's (TAP) */
+    struct sk_lease_ *lease; /* --dhcp: malloc'd by tool_dhcp_acquire (tool_lease.h) */
 } tool_net;
 
 /* Open the device, create the stack (cfg_tweak may adjust the config

@@ -272,6 +272,26 @@ void sk_stack_config_default(sk_stack_config *cfg);
  * control name, SK_ENOTSUP for an unknown link type, SK_ENOMEM when allocation
  * fails. On Ethernet the first sk_stack_output sends a gratuitous ARP. */
 int sk_stack_create(const sk_stack_config *cfg, sk_stack **out);
+/* Change our IPv4 address at run time (a DHCP lease, RFC 2131 §4.4.5):
+ * addr/prefix_len replaces the IPv4 entry of cfg.addrs and, for a gateway
+ * other than 0.0.0.0, a default route through it replaces the IPv4
+ * default route (0.0.0.0 removes it; other routes stay). addr 0.0.0.0
+ * removes the IPv4 address (and the default route): the stack then sends
+ * only from 0.0.0.0 (UDP to the limited broadcast, as a DHCP client).
+ * TCP connections on an address that goes away are closed with
+ * SK_ECONNABORTED and no RST (RFC 2131 §4.4.5; Linux leaves them to time
+ * out instead); UDP sockets bound to it stay and receive nothing. A new
+ * address is announced by gratuitous ARP. SK_EINVAL for what
+ * sk_stack_create refuses (an address that is not one host, a gateway off
+ * the link, no room in the lists) and for a gateway without an address. */
+int sk_stack_set_ipv4(sk_stack *s, sk_time_us now, sk_ip4 addr, uint8_t prefix_len, sk_ip4 gateway);
+/* Change the link MTU at run time (a DHCP lease's option 26, RFC 2132
+ * §5.1), between 576 and the MTU the stack was created with (its buffers
+ * are sized by it; raising back up to it is allowed). Lowering it shrinks
+ * the MSS of open connections as a path MTU drop would (RFC 1191 §6.5);
+ * UDP datagrams already queued and now too big are dropped
+ * (UDP_OVER_MTU). SK_EINVAL outside the range. */
+int sk_stack_set_mtu(sk_stack *s, uint16_t mtu);
 /* Free the stack and every socket (no segments are sent). NULL is ignored. */
 void sk_stack_destroy(sk_stack *s);
 

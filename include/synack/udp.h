@@ -22,8 +22,8 @@
  * queued and goes back when the queue empties: an idle socket holds none.
  *
  * Datagrams are never fragmented: a payload over MTU - 28 is SK_EMSGSIZE.
- * Sending to a broadcast or multicast address is refused (SK_EINVAL; there
- * is no SO_BROADCAST).
+ * Sending to a broadcast address is refused (SK_EINVAL) unless the socket
+ * has SO_BROADCAST (sk_udp_set_broadcast); to a multicast address always.
  */
 #ifndef SYNACK_UDP_H
 #define SYNACK_UDP_H
@@ -51,6 +51,11 @@ int sk_udp_open(sk_stack *s, sk_sock *out);
  * on an overlapping address (no SO_REUSEADDR); SK_EINVAL when already bound
  * or the address is not ours; SK_EAFNOSUPPORT for a family we lack. */
 int sk_udp_bind(sk_stack *s, sk_sock sock, const sk_endpoint *local);
+/* SO_BROADCAST: with `on`, send and connect accept the limited broadcast
+ * 255.255.255.255 and our subnet's directed broadcast (framed to the
+ * Ethernet broadcast address). Sent from our address, or from 0.0.0.0 while
+ * the stack has no IPv4 address (a DHCP client, RFC 2131 §4.1). */
+int sk_udp_set_broadcast(sk_stack *s, sk_sock sock, bool on);
 /* SO_REUSEADDR, before bind: sockets that all set it may bind the same
  * port and address (a wildcard server socket beside sockets connected to
  * its clients, say). A datagram goes to the best match: a connected

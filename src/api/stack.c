@@ -159,6 +159,65 @@ static int check_config(const sk_stack_config *cfg)
     return check_link(cfg);
 }
 
+/* The configuration with its IPv4 address and IPv4 default route replaced
+ * (removed for 0.0.0.0); other entries keep their order. */
+static void replace_ipv4(sk_stack_config *c, sk_ip4 addr, uint8_t plen, sk_ip4 gw)
+{
+    uint8_t n = 0;
+    for (uint8_t i = 0; i < c->n_addrs; i++)
+        if (c->addrs[i].addr.family != SK_AF_INET4)
+            c->addrs[n++] = c->addrs[i];
+    c->n_addrs = n;
+    if (!ip4_is_zero(addr) && n < SK_CFG_ADDRS) {
+        c->addrs[n].addr = sk_addr4(addr);
+        c->addrs[n].prefix_len = plen;
+        c->n_addrs++;
+    }
+    n = 0;
+    for (uint8_t i = 0; i < c->n_routes; i++)
+        if (c->routes[i].dst.family != SK_AF_INET4 || c->routes[i].prefix_len != 0)
+            c->routes[n++] = c->routes[i];
+    c->n_routes = n;
+    if (!ip4_is_zero(gw) && n < SK_CFG_ROUTES) {
+        c->routes[n].dst = sk_addr4(sk_ip4_make(0, 0, 0, 0));
+        c->routes[n].prefix_len = 0;
+        c->routes[n].gateway = sk_addr4(gw);
+        c->n_routes++;
+    }
+}
+
+int sk_stack_set_mtu(sk_stack *s, uint16_t mtu)
+{
+    /* 576: every IPv4 host's (RFC 791), and at or above TCP's PMTU floor */
+    if (s == NULL || mtu < 576 || mtu > s->ifc.mtu_alloc)
+        return SK_EINVAL;
+    bool lower = mtu < s->ctx.cfg.mtu;
+    s->ctx.cfg.mtu = mtu;
+    if (lower)
+        sk_tcp_mtu_lowered(&s->env, mtu);
+    return 0;
+}
+
+int sk_stack_set_ipv4(sk_stack *s, sk_time_us now, sk_ip4 addr, uint8_t prefix_len, sk_ip4 gateway)
+{
+    if (s == NULL || prefix_len > 32 || (ip4_is_zero(addr) && !ip4_is_zero(gateway)))
+        return SK_EINVAL;
+    sk_stack_config c = s->ctx.cfg;
+    replace_ipv4(&c, addr, prefix_len, gateway);
+    bool fits = ip4_is_zero(addr) || c.n_addrs > 0;
+    if (!fits || check_addrs(&c) != 0 || (!ip4_is_zero(gateway) && c.n_routes == 0))
+        return SK_EINVAL;
+    sk_ipaddr old = sk_addr4(s->ifc.addr4);
+    s->ctx.cfg.n_addrs = c.n_addrs;
+    memcpy(s->ctx.cfg.addrs, c.addrs, sizeof c.addrs);
+    s->ctx.cfg.n_routes = c.n_routes;
+    memcpy(s->ctx.cfg.routes, c.routes, sizeof c.routes);
+    sk_iface_addrs_changed(&s->ifc);
+    if (!ip4_is_zero(sk_addr_ip4(&old)) && !sk_ip4_eq(sk_addr_ip4(&old), addr))
+        sk_tcp_local_addr_gone(&s->env, &old, SK_ECONNABORTED, now);
+    return 0;
+}
+
 int sk_stack_create(const sk_stack_config *user_cfg, sk_stack **out)
 {
     if (user_cfg == NULL || out == NULL)
@@ -317,8 +376,13 @@ static size_t output_udp(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
     uint8_t fam = o.rec->peer.addr.family;
     size_t off = sk_iface_l4_offset(&s->ifc, fam);
     size_t ulen = SK_UDP_HDR_LEN + o.rec->len;
+    if (ulen > sk_iface_l4_max(&s->ifc, fam)) { /* queued before sk_stack_set_mtu */
+        sk_udp_out_done(&s->udp, &o);
+        sk_ctx_drop(&s->ctx, SK_DROP_UDP_OVER_MTU, now);
+        return 0;
+    }
     /* sk_udp_sendto refused payloads over the MTU */
-    SK_ASSERT(ulen <= sk_iface_l4_max(&s->ifc, fam) && off + ulen <= cap);
+    SK_ASSERT(off + ulen <= cap);
     sk_udp_out_write(&o, buf + off, cap - off);
     sk_l4_out l4 = {o.rec->local.addr, o.rec->peer.addr, SK_IPPROTO_UDP, true, 6};
     sk_udp_out_done(&s->udp, &o);

@@ -46,14 +46,18 @@ static int check_remote6(const sk_stack *s, const sk_endpoint *r)
 
 /* A remote end we can send to: one host of a family we have, reachable
  * (RFC 1122 §3.2.1.3: not 0/8, broadcast, multicast, class E, 127/8; not
- * ourselves, there is no loopback; we have no SO_BROADCAST). */
-static int check_remote(const sk_stack *s, const sk_endpoint *r)
+ * ourselves, there is no loopback). With `bcast` (SO_BROADCAST) the limited
+ * broadcast and our subnet's directed broadcast are allowed too (RFC 1122
+ * §3.3.6; a DHCP client's DISCOVER, RFC 2131 §4.1). */
+static int check_remote(const sk_stack *s, const sk_endpoint *r, bool bcast)
 {
     if (r->addr.family == SK_AF_INET6)
         return check_remote6(s, r);
     if (r->addr.family != SK_AF_INET4 || r->port == 0)
         return SK_EINVAL;
     sk_ip4 a = ip4_of(&r->addr);
+    if (bcast && sk_iface_is_bcast(&s->ifc, a))
+        return 0; /* framed to the Ethernet broadcast, no route needed */
     if (a.b[0] == 0 || sk_ip4_is_broadcast(a) || sk_ip4_is_multicast(a) || a.b[0] >= 240 ||
         sk_iface_is_bcast(&s->ifc, a) || sk_iface_is_local(&s->ifc, a))
         return SK_EINVAL;
@@ -86,6 +90,16 @@ int sk_udp_open(sk_stack *s, sk_sock *out)
         return SK_ENOSPC;
     *out = sk_udp_handle(&s->udp, k);
     sk_udp_notify(&s->udp, k); /* writable from the start */
+    return 0;
+}
+
+int sk_udp_set_broadcast(sk_stack *s, sk_sock sock, bool on)
+{
+    sk_udp_sock *k;
+    int err = sock_of(s, sock, &k);
+    if (err != 0)
+        return err;
+    k->broadcast = on;
     return 0;
 }
 
@@ -134,7 +148,7 @@ int sk_udp_connect(sk_stack *s, sk_sock sock, const sk_endpoint *remote)
     if (remote == NULL)
         return SK_EINVAL;
     if (remote->addr.family != SK_AF_UNSPEC) {
-        err = check_remote(s, remote);
+        err = check_remote(s, remote, k->broadcast);
         if (err != 0)
             return err;
         if (k->bound && k->local.addr.family != SK_AF_UNSPEC &&
@@ -160,7 +174,7 @@ ptrdiff_t sk_udp_sendto(sk_stack *s, sk_time_us now, sk_sock sock, const void *d
         if (!k->connected)
             return SK_ENOTCONN;
         to = &k->remote;
-    } else if ((err = check_remote(s, to)) != 0) {
+    } else if ((err = check_remote(s, to, k->broadcast)) != 0) {
         return err;
     }
     if (len > sk_udp_max_payload(&s->udp, to->addr.family))

@@ -9,9 +9,12 @@
  * "forget below" (rcv_nxt or snd_una advanced), lookup of the range that
  * holds a sequence number, and the first hole after a point (NextSeg).
  *
- * Capacity is fixed (SK_RSET_CAP ranges, no allocation). An insert that
- * needs a new range when the set is full changes nothing and returns false:
- * the caller counts it (a reassembly drop; a scoreboard simply forgets).
+ * The ranges live in storage the caller gives (sk_rset_init: an array and
+ * its capacity; no allocation here): the reassembly queue uses an array of
+ * SK_RSET_CAP in the TCB, the SACK scoreboard one sized from the send
+ * buffer inside the send buffer's block (tcp_bufs.c). An insert that needs
+ * a new range when the set is full changes nothing and returns false: the
+ * caller counts it (a reassembly drop; a scoreboard simply forgets).
  */
 #ifndef SK_BASE_RANGESET_H
 #define SK_BASE_RANGESET_H
@@ -29,11 +32,19 @@ typedef struct {
 } sk_range;
 
 typedef struct {
-    sk_range r[SK_RSET_CAP]; /* r[0..n) ascending, disjoint, not touching */
-    uint8_t n;
+    sk_range *r; /* r[0..n) ascending, disjoint, not touching; room for cap */
+    uint32_t n, cap;
 } sk_rset;
 
-static inline void sk_rset_init(sk_rset *rs)
+/* An empty set over `cap` ranges of caller storage `r` (cap 0: always full). */
+static inline void sk_rset_init(sk_rset *rs, sk_range *r, uint32_t cap)
+{
+    rs->r = r;
+    rs->n = 0;
+    rs->cap = cap;
+}
+/* Empty the set, keeping its storage. */
+static inline void sk_rset_clear(sk_rset *rs)
 {
     rs->n = 0;
 }
@@ -43,12 +54,11 @@ static inline uint32_t sk_rset_count(const sk_rset *rs)
 }
 static inline uint32_t sk_rset_capacity(const sk_rset *rs)
 {
-    (void)rs;
-    return SK_RSET_CAP;
+    return rs->cap;
 }
 static inline bool sk_rset_full(const sk_rset *rs)
 {
-    return rs->n == SK_RSET_CAP;
+    return rs->n == rs->cap;
 }
 /* Range i in ascending order, i < sk_rset_count(). */
 static inline const sk_range *sk_rset_at(const sk_rset *rs, uint32_t i)

@@ -49,13 +49,13 @@ int sk_arp_init(sk_iface *ifc)
     a->n_held = cfg->arp_queue_len;
     a->entries = sk_iface_alloc(ifc, sizeof(sk_arp_entry) * a->n_entries);
     a->held = sk_iface_alloc(ifc, sizeof(sk_arp_held) * (a->n_held + 1));
-    a->held_mem = sk_iface_alloc(ifc, (size_t)cfg->mtu * (a->n_held + 1));
+    a->held_mem = sk_iface_alloc(ifc, (size_t)ifc->mtu_alloc * (a->n_held + 1));
     if (a->entries == NULL || a->held == NULL || a->held_mem == NULL)
         return SK_ENOMEM;
     memset(a->entries, 0, sizeof(sk_arp_entry) * a->n_entries);
     memset(a->held, 0, sizeof(sk_arp_held) * (a->n_held + 1));
     for (uint32_t i = 0; i < a->n_held; i++)
-        a->held[i].data = a->held_mem + (size_t)i * cfg->mtu;
+        a->held[i].data = a->held_mem + (size_t)i * ifc->mtu_alloc;
     a->garp_pending = ifc->addr4.b[0] != 0;
     return 0;
 }
@@ -65,7 +65,7 @@ void sk_arp_free(sk_iface *ifc)
     sk_arp *a = &ifc->arp;
     sk_iface_release(ifc, a->entries, sizeof(sk_arp_entry) * a->n_entries);
     sk_iface_release(ifc, a->held, sizeof(sk_arp_held) * (a->n_held + 1));
-    sk_iface_release(ifc, a->held_mem, (size_t)ifc->cfg->mtu * (a->n_held + 1));
+    sk_iface_release(ifc, a->held_mem, (size_t)ifc->mtu_alloc * (a->n_held + 1));
     memset(a, 0, sizeof *a);
 }
 

@@ -33,18 +33,24 @@ static size_t icmp_msg_cap(const sk_iface *ifc)
     return (size_t)ifc->cfg->mtu - SK_IP4_HDR_LEN;
 }
 
+/* A queue slot holds a message at the creation MTU (cfg->mtu may be lowered). */
+static size_t icmp_slot_size(const sk_iface *ifc)
+{
+    return (size_t)ifc->mtu_alloc - SK_IP4_HDR_LEN;
+}
+
 int sk_icmp_init(sk_iface *ifc)
 {
     sk_icmp *ic = &ifc->icmp;
     ic->cap = ifc->cfg->icmp_queue_len;
     ic->rcap = ifc->cfg->ping_queue_len;
     ic->q = sk_iface_alloc(ifc, sizeof(sk_icmp_out) * (ic->cap + 1));
-    ic->mem = sk_iface_alloc(ifc, icmp_msg_cap(ifc) * (ic->cap + 1));
+    ic->mem = sk_iface_alloc(ifc, icmp_slot_size(ifc) * (ic->cap + 1));
     ic->replies = sk_iface_alloc(ifc, sizeof(sk_ping_reply) * (ic->rcap + 1));
     if (ic->q == NULL || ic->mem == NULL || ic->replies == NULL)
         return SK_ENOMEM;
     for (uint32_t i = 0; i < ic->cap; i++)
-        ic->q[i].msg = ic->mem + i * icmp_msg_cap(ifc);
+        ic->q[i].msg = ic->mem + i * icmp_slot_size(ifc);
     ic->tokens = ifc->cfg->icmp_error_burst;
     return 0;
 }
@@ -53,7 +59,7 @@ void sk_icmp_free(sk_iface *ifc)
 {
     sk_icmp *ic = &ifc->icmp;
     sk_iface_release(ifc, ic->q, sizeof(sk_icmp_out) * (ic->cap + 1));
-    sk_iface_release(ifc, ic->mem, icmp_msg_cap(ifc) * (ic->cap + 1));
+    sk_iface_release(ifc, ic->mem, icmp_slot_size(ifc) * (ic->cap + 1));
     sk_iface_release(ifc, ic->replies, sizeof(sk_ping_reply) * (ic->rcap + 1));
     memset(ic, 0, sizeof *ic);
 }

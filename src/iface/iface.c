@@ -25,12 +25,10 @@ void sk_iface_drop(sk_iface *ifc, int reason, sk_time now)
     sk_ctx_drop(ifc->ctx, reason, now);
 }
 
-int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp)
+void sk_iface_addrs_changed(sk_iface *ifc)
 {
-    memset(ifc, 0, sizeof *ifc);
-    ifc->ctx = ctx;
-    ifc->cfg = &ctx->cfg;
-    ifc->tcp = tcp;
+    sk_ip4 old = ifc->addr4;
+    ifc->addr4 = sk_ip4_make(0, 0, 0, 0);
     ifc->plen4 = 32;
     for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
         const sk_ifaddr *a = &ifc->cfg->addrs[i];
@@ -41,7 +39,20 @@ int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp)
         }
     }
     ifc->mask = sk_ip4_prefix_mask(ifc->plen4);
+    /* a new address is announced (RFC 5227 §2.3) at the next output */
+    if (!sk_ip4_eq(old, ifc->addr4))
+        ifc->arp.garp_pending = ifc->addr4.b[0] != 0;
+}
+
+int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp)
+{
+    memset(ifc, 0, sizeof *ifc);
+    ifc->ctx = ctx;
+    ifc->cfg = &ctx->cfg;
+    ifc->tcp = tcp;
+    sk_iface_addrs_changed(ifc);
     ifc->ip_id = (uint16_t)(ifc->cfg->seed >> 48);
+    ifc->mtu_alloc = ifc->cfg->mtu;
     int err = sk_arp_init(ifc);
     if (err == 0)
         err = sk_ipr_init(ifc);

@@ -172,6 +172,8 @@ typedef struct {
     uint8_t plen4;
     uint32_t mask;              /* on-link prefix mask, host order */
     uint16_t ip_id;             /* IPv4 identification counter */
+    uint16_t mtu_alloc;         /* cfg->mtu at creation: the size of held-packet and
+                                   ICMP buffers (sk_stack_set_mtu only lowers cfg->mtu) */
     sk_arp arp;
     sk_ipr reass;
     sk_icmp icmp;
@@ -191,6 +193,9 @@ typedef struct {
 /* iface.c */
 int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp);
 void sk_iface_free(sk_iface *ifc);
+/* cfg->addrs changed (sk_stack_set_ipv4): take the IPv4 address and prefix
+ * from the list again; a new address is announced by gratuitous ARP. */
+void sk_iface_addrs_changed(sk_iface *ifc);
 void *sk_iface_alloc(sk_iface *ifc, size_t n);
 void sk_iface_release(sk_iface *ifc, void *p, size_t n);
 void sk_iface_drop(sk_iface *ifc, int reason, sk_time now);

@@ -8,7 +8,9 @@
  * IPv4 (RFC 1122 §3.2.1): the header is checked by the wire parser
  * (version, lengths, checksum). Accepted destinations are our address, the
  * limited broadcast and our subnet's directed broadcast (RFC 1122
- * §3.2.1.3); broadcasts (and link-layer broadcasts carrying our address)
+ * §3.2.1.3), and while we have no IPv4 address UDP to port 68 at any
+ * address (a DHCP reply to the address offered, RFC 2131 §4.1); broadcasts
+ * (and link-layer broadcasts carrying our address)
  * are for ICMP and UDP only, TCP to them is dropped (TCP_BAD_ADDR, RFC 9293
  * §3.9.1: TCP is unicast). Sources that cannot be a single host (broadcast,
  * multicast, class E, 0.0.0.0, 127/8, our own address) are dropped
@@ -75,6 +77,21 @@ static bool src_single_host(const sk_iface *ifc, sk_ip4 a)
     return sk_iface_is_host(ifc, a) && !sk_ip4_eq(a, ifc->addr4);
 }
 
+/* RFC 2131 §4.1: a server may unicast an OFFER or ACK to the address it
+ * offers (yiaddr) before the client has configured it; RFC 1122 §3.3.6
+ * lets a host take such datagrams while it has no address. With no IPv4
+ * address of our own, a whole UDP datagram to port 68 (the DHCP client's)
+ * is taken whatever its unicast destination, as a broadcast (so never
+ * answered with an ICMP error from an address we do not have). */
+static bool dhcp_while_unconfigured(const sk_iface *ifc, const sk_ip4_repr *ip)
+{
+    if (ifc->addr4.b[0] != 0 || ifc->addr4.b[1] != 0 || ifc->addr4.b[2] != 0 ||
+        ifc->addr4.b[3] != 0)
+        return false;
+    return ip->proto == SK_IPPROTO_UDP && !ip->mf && ip->frag_off == 0 &&
+           ip->payload_len >= 8 && ip->payload[2] == 0 && ip->payload[3] == 68;
+}
+
 static void input_ip(sk_iface *ifc, sk_time now, const uint8_t *pkt, size_t len, bool link_bcast)
 {
     sk_ip4_repr ip;
@@ -84,7 +101,7 @@ static void input_ip(sk_iface *ifc, sk_time now, const uint8_t *pkt, size_t len,
         return;
     }
     bool ours = sk_ip4_eq(ip.dst, ifc->addr4);
-    if (!ours && !sk_iface_is_bcast(ifc, ip.dst)) {
+    if (!ours && !sk_iface_is_bcast(ifc, ip.dst) && !dhcp_while_unconfigured(ifc, &ip)) {
         sk_iface_drop(ifc, SK_DROP_IP_NOT_FOR_US, now);
         return;
     }

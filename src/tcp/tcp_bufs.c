@@ -1,10 +1,11 @@
 /* Socket buffers: the send block (send ring + record of what was sent)
- * and the receive ring, taken lazily from a small cache of spare ones and
+ * and the receive block (receive ring + out-of-order ranges), taken lazily from a small cache of spare ones and
  * given back when empty, so idle connections hold no buffer memory. */
 #include "tcp/tcp_conn.h"
 
 /* The send buffer's block holds the record of what was sent after the
- * buffer bytes (tcp_rtb.h): both come and go together. */
+ * buffer bytes (tcp_rtb.h), its capacities sized from the send buffer: both
+ * come and go together. */
 static size_t snd_bytes_aligned(const sk_tcp_env *e)
 {
     return ((size_t)e->ctx->cfg.sndbuf + 15u) & ~(size_t)15u;
@@ -12,7 +13,20 @@ static size_t snd_bytes_aligned(const sk_tcp_env *e)
 
 static size_t snd_block_size(const sk_tcp_env *e)
 {
-    return snd_bytes_aligned(e) + sizeof(sk_rtb);
+    return snd_bytes_aligned(e) + sk_rtb_size(e->ctx->cfg.sndbuf);
+}
+
+/* The receive buffer's block holds the out-of-order ranges (tcp_reass.c)
+ * after the buffer bytes: the reassembly queue exists only with the buffer,
+ * which is kept while it holds anything. */
+static size_t rcv_bytes_aligned(const sk_tcp_env *e)
+{
+    return ((size_t)e->ctx->cfg.rcvbuf + 15u) & ~(size_t)15u;
+}
+
+static size_t rcv_block_size(const sk_tcp_env *e)
+{
+    return rcv_bytes_aligned(e) + sk_reass_cap(e->ctx->cfg.rcvbuf) * sizeof(sk_range);
 }
 
 void sk_tcp_bufcache_free(sk_tcp_env *e)
@@ -20,7 +34,7 @@ void sk_tcp_bufcache_free(sk_tcp_env *e)
     for (uint32_t i = 0; i < e->n_snd_cache; i++)
         sk_ctx_release(e->ctx, e->snd_cache[i], snd_block_size(e));
     for (uint32_t i = 0; i < e->n_rcv_cache; i++)
-        sk_ctx_release(e->ctx, e->rcv_cache[i], e->ctx->cfg.rcvbuf);
+        sk_ctx_release(e->ctx, e->rcv_cache[i], rcv_block_size(e));
     e->n_snd_cache = e->n_rcv_cache = 0;
 }
 
@@ -47,8 +61,7 @@ bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t)
     if (p == NULL)
         return false;
     sk_ring_init(&t->sndbuf, p, e->ctx->cfg.sndbuf);
-    t->rtb = (sk_rtb *)(void *)(p + snd_bytes_aligned(e));
-    sk_rtb_init(t->rtb);
+    t->rtb = sk_rtb_place(p + snd_bytes_aligned(e), e->ctx->cfg.sndbuf);
     return true;
 }
 
@@ -56,10 +69,12 @@ bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->rcvbuf.buf != NULL)
         return true;
-    uint8_t *p = cache_take(e, e->rcv_cache, &e->n_rcv_cache, e->ctx->cfg.rcvbuf);
+    uint8_t *p = cache_take(e, e->rcv_cache, &e->n_rcv_cache, rcv_block_size(e));
     if (p == NULL)
         return false;
     sk_ring_init(&t->rcvbuf, p, e->ctx->cfg.rcvbuf);
+    sk_rset_init(&t->reass, (sk_range *)(void *)(p + rcv_bytes_aligned(e)),
+                 sk_reass_cap(e->ctx->cfg.rcvbuf));
     return true;
 }
 
@@ -75,8 +90,9 @@ void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
         sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     }
     if (t->rcvbuf.buf != NULL && sk_ring_empty(&t->rcvbuf) && sk_rset_count(&t->reass) == 0) {
-        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->ctx->cfg.rcvbuf);
+        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, rcv_block_size(e));
         sk_ring_init(&t->rcvbuf, NULL, 0);
+        sk_rset_init(&t->reass, NULL, 0);
     }
 }
 
@@ -86,8 +102,8 @@ void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t)
         cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, snd_block_size(e));
     t->rtb = NULL;
     if (t->rcvbuf.buf != NULL)
-        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, e->ctx->cfg.rcvbuf);
+        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, rcv_block_size(e));
     sk_ring_init(&t->sndbuf, NULL, 0);
     sk_ring_init(&t->rcvbuf, NULL, 0);
-    sk_rset_init(&t->reass);
+    sk_rset_init(&t->reass, NULL, 0);
 }

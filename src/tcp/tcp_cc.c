@@ -58,7 +58,8 @@ uint32_t sk_cc_initial_window(const sk_tcb *t)
 uint32_t sk_cc_flight_for_ssthresh(const sk_tcb *t)
 {
     uint32_t fl = sk_seq_len(t->snd_una, t->snd_max);
-    return fl > t->lt_bytes ? fl - t->lt_bytes : 0;
+    fl = fl > t->lt_bytes ? fl - t->lt_bytes : 0;
+    return fl < t->cwnd ? fl : t->cwnd;
 }
 
 uint32_t sk_cc_full_ack_window(const sk_tcb *t, sk_seq ack)

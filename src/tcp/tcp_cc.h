@@ -128,7 +128,11 @@ uint32_t sk_cc_slow_start_inc(const sk_tcb *t, uint32_t acked);
  * §3.1's rule when iw_segs is 0. */
 uint32_t sk_cc_initial_window(const sk_tcb *t);
 /* FlightSize as RFC 5681 eqn. 4 reads it: outstanding bytes less those
- * sent by Limited Transmit (RFC 5681 §3.2 step 2). */
+ * sent by Limited Transmit (RFC 5681 §3.2 step 2), at most cwnd: with SACK
+ * the outstanding bytes include SACKed ones above the holes, not in the
+ * network, and after a recovery that ended with a large scoreboard they can
+ * far exceed cwnd; ssthresh from them rose from one recovery to the next
+ * (RFC 9438 §4.6 allows cwnd; Linux's Reno and CUBIC use cwnd). */
 uint32_t sk_cc_flight_for_ssthresh(const sk_tcb *t);
 /* RFC 6582 §3.2 step 3 option (1): cwnd = min(ssthresh, max(FlightSize,
  * SMSS) + SMSS), FlightSize as left by the full ACK `ack`. */

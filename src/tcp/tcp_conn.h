@@ -34,7 +34,9 @@
  * time. They are not reported to the trace hook. */
 #define SK_TIMER_RECOVERY ((enum sk_timer_kind)SK_TIMER__COUNT)
 #define SK_TCB_TIMERS (SK_TIMER__COUNT + 1)
-#define SK_REASS_MAX SK_RSET_CAP /* out-of-order ranges kept per connection */
+#define SK_REASS_MAX SK_RSET_CAP /* out-of-order ranges kept: the floor (sk_reass_cap) */
+#define SK_REASS_CEIL 4096u       /* and the ceiling (a 64 MiB receive buffer) */
+#define SK_REASS_BYTES 16384u     /* receive buffer bytes per range */
 #define SK_CTLQ_CAP 64       /* pending stateless control segments */
 #define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
 #define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
@@ -141,7 +143,8 @@ struct sk_tcb {
     /* Buffers (storage taken lazily from the environment's cache) */
     sk_ring sndbuf, rcvbuf;
     sk_rtb *rtb; /* what was sent, with the send buffer (NULL without it) */
-    sk_rset reass; /* ranges received out of order, above rcv_nxt */
+    sk_rset reass; /* ranges received out of order, above rcv_nxt; its
+                    * storage in the receive buffer's block (none without) */
 
     /* SACK, receiving side (RFC 2018 §4, RFC 2883): left edges of the
      * ranges reported most recently, newest first, and a duplicate */
@@ -431,6 +434,14 @@ void sk_rtt_rebase(sk_tcp_env *e, sk_tcb *t, uint32_t srtt, uint32_t rttvar);
 #define SK_MIN_RTT_WINDOW_US (300ull * 1000000ull)
 
 /* ---- tcp_reass.c ---- */
+/* Out-of-order ranges kept with a receive buffer of `rcvbuf` bytes: one per
+ * SK_REASS_BYTES of buffer (about 11 full segments), at least SK_REASS_MAX,
+ * at most SK_REASS_CEIL. The default 256 KiB buffer keeps the 16 of old (the
+ * demos show that queue filling up); a 4 MiB one holds 256, a 32 MiB one
+ * 2048. The sender's scoreboard is sized more generously (tcp_rtb.h: every
+ * other segment lost): a receiver that runs out drops the segment and it is
+ * sent again, a sender that runs out forgets what was delivered. */
+uint32_t sk_reass_cap(uint32_t rcvbuf);
 /* Place an out-of-order segment; returns false when the queue is full. */
 bool sk_reass_insert(sk_tcp_env *e, sk_tcb *t, sk_seq seq, const uint8_t *data, uint32_t len);
 /* After rcv_nxt advanced: commit contiguous ranges; returns bytes added. */
@@ -467,12 +478,6 @@ typedef struct {
     bool dup;             /* a duplicate ACK (RFC 5681 §2) */
     const sk_cc_ack *facts; /* new data acknowledged: the CC facts; NULL otherwise */
 } sk_rec_ack;
-/* A hole of the scoreboard, with RFC 6675 IsLost(). */
-typedef struct {
-    sk_seq start, end;
-    bool lost;
-    bool rack; /* lost by RACK's time rule only (not by RFC 6675 IsLost) */
-} sk_rec_hole;
 /* A retransmission output should build: up to `max` bytes at `seq`. */
 typedef struct {
     sk_seq seq;
@@ -494,7 +499,8 @@ bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s);
 bool sk_rec_new_data_room(const sk_tcb *t, uint32_t *room);
 /* n sequence numbers at seq were just emitted (before SND.MAX moves). */
 void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n);
-/* The scoreboard's holes above `una` and RFC 6675 SetPipe (for tests too). */
+/* The scoreboard's holes above `una` (at most t->rtb->sacked.cap, into h)
+ * and RFC 6675 SetPipe (for tests too). */
 uint32_t sk_rec_holes(const sk_tcb *t, sk_seq una, sk_rec_hole *h);
 uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una);
 
@@ -552,6 +558,8 @@ void sk_tcp_host_unreachable(sk_tcp_env *e, sk_tcb *t, sk_time now);
  * interface owns the routing question, TCP its table; UDP gets the same. */
 typedef bool (*sk_tcp_route_match)(const void *ctx, const sk_tuple *tu);
 void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx, sk_time now);
+void sk_tcp_mtu_lowered(sk_tcp_env *e, uint16_t mtu);
+void sk_tcp_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, int err, sk_time now);
 int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
                       sk_time now);
 

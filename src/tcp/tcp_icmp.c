@@ -87,3 +87,30 @@ void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *c
             sk_tcp_host_unreachable(e, t, now);
     }
 }
+
+/* The link MTU was lowered (sk_stack_set_mtu, a DHCP lease's option 26):
+ * every synchronized connection whose MSS no longer fits sends smaller
+ * segments from snd_una on, as after an ICMP fragmentation needed (RFC
+ * 1191 §6.5); connections still opening take the new MTU when they
+ * compute their MSS. */
+void sk_tcp_mtu_lowered(sk_tcp_env *e, uint16_t mtu)
+{
+    for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        sk_tcb *t = &e->tcbs[i];
+        if (t->hashed && t->state != SK_TCP_LISTEN)
+            (void)pmtu_lower(e, t, mtu);
+    }
+}
+
+/* Our address `local` is gone (a DHCP lease lost, RFC 2131 §4.4.5: "stop
+ * any other network processing"): every connection on it is closed with
+ * `err` and no RST, which could only go out from an address no longer
+ * ours. Listeners (bound to any address) stay. */
+void sk_tcp_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, int err, sk_time now)
+{
+    for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        sk_tcb *t = &e->tcbs[i];
+        if (t->hashed && t->state != SK_TCP_LISTEN && sk_ipaddr_eq(&t->tuple.laddr, local))
+            sk_tcb_close(e, t, err, now);
+    }
+}

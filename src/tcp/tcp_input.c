@@ -557,7 +557,7 @@ static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
      * there would start at the new RCV.NXT and read as deliverable */
     if (sk_rset_count(&t->reass) > 0) {
         drop(e, t, SK_DROP_TCP_DATA_AFTER_FIN, now);
-        sk_rset_init(&t->reass);
+        sk_rset_clear(&t->reass);
     }
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, 1);
     t->flags |= SK_TF_FIN_RCVD;

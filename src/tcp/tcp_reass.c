@@ -5,6 +5,13 @@
  * readable part of the ring. Overlaps and duplicates merge. */
 #include "tcp/tcp_conn.h"
 
+uint32_t sk_reass_cap(uint32_t rcvbuf)
+{
+    uint32_t n = rcvbuf / SK_REASS_BYTES;
+    n = n < SK_REASS_MAX ? SK_REASS_MAX : n;
+    return n > SK_REASS_CEIL ? SK_REASS_CEIL : n;
+}
+
 bool sk_reass_insert(sk_tcp_env *e, sk_tcb *t, sk_seq seq, const uint8_t *data, uint32_t len)
 {
     (void)e;

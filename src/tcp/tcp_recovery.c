@@ -64,7 +64,7 @@ static bool rack_lost_hole(const sk_tcb *t, const sk_rec_hole *h)
 /* The holes of [una, highest SACKed byte): unSACKed ranges below a SACKed
  * one, ascending, each with IsLost(): "DupThresh discontiguous SACKed
  * sequences" or "more than (DupThresh - 1) * SMSS bytes" SACKed above it.
- * Returns their number (at most SK_RSET_CAP). */
+ * Returns their number (at most the scoreboard's capacity). */
 uint32_t sk_rec_holes(const sk_tcb *t, sk_seq una, sk_rec_hole *h)
 {
     if (t->rtb == NULL)
@@ -131,7 +131,7 @@ uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
 {
     if (t->rtb == NULL)
         return sk_seq_len(una, t->snd_max);
-    sk_rec_hole h[SK_RSET_CAP];
+    sk_rec_hole *h = t->rtb->holes;
     uint32_t nh = sk_rec_holes(t, una, h), pipe = 0;
     sk_seq hr = t->rtb->high_rxt;
     for (uint32_t i = 0; i < nh; i++)
@@ -289,7 +289,7 @@ static void sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time 
         sk_cc_on_ack(t, ra->facts);
     }
     /* RFC 6675 §5 (1)-(3) on a duplicate ACK; RACK's marks on any ACK */
-    sk_rec_hole h[SK_RSET_CAP];
+    sk_rec_hole *h = t->rtb->holes;
     uint32_t nh = sk_rec_holes(t, ra->ack, h);
     bool lost = ra->facts == NULL && nh > 0 && sk_seq_eq(h[0].start, ra->ack) && h[0].lost;
     bool three = ra->facts == NULL && t->dupacks >= SK_DUPTHRESH;
@@ -410,7 +410,7 @@ void sk_rec_on_timeout(sk_tcp_env *e, sk_tcb *t)
     t->recover = t->snd_max;
     sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     if (t->rtb != NULL) {
-        sk_rset_init(&t->rtb->sacked);
+        sk_rset_clear(&t->rtb->sacked);
         for (uint32_t i = 0; i < t->rtb->n; i++) /* RACK's marks go with it */
             t->rtb->ent[i].marks &= (uint8_t)~(SK_RTB_SACKED | SK_RTB_LOST);
         t->rtb->tlp_pending = false;
@@ -473,7 +473,7 @@ static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
     if (pipe >= t->cwnd)
         return false;
     uint32_t room = t->cwnd - pipe;
-    sk_rec_hole h[SK_RSET_CAP];
+    sk_rec_hole *h = t->rtb->holes;
     uint32_t nh = sk_rec_holes(t, t->snd_una, h);
     sk_seq from = sk_seq_max(t->rtb->high_rxt, t->snd_una);
     bool waits = new_data_waits(t);

@@ -1,15 +1,62 @@
-/* The record of what was sent; see tcp_rtb.h. Linear scans over at most
- * SK_RTB_CAP ranges. */
+/* The record of what was sent; see tcp_rtb.h. Lookups bisect; a split or
+ * an append at the tail moves the entries above it. */
 #include "tcp/tcp_rtb.h"
 
 #include "base/skassert.h"
 
 #include <string.h>
 
+void sk_rtb_caps(uint32_t sndbuf, uint32_t *ent_cap, uint32_t *sack_cap)
+{
+    uint32_t holes = sndbuf / (2u * SK_RTB_SEG_NOMINAL);
+    holes = holes < SK_RTB_SACK_MIN ? SK_RTB_SACK_MIN : holes;
+    holes = holes > SK_RTB_SACK_MAX ? SK_RTB_SACK_MAX : holes;
+    *sack_cap = holes;
+    *ent_cap = holes * 3u < SK_RTB_CAP ? SK_RTB_CAP : holes * 3u;
+}
+
+static size_t round16(size_t n)
+{
+    return (n + 15u) & ~(size_t)15u;
+}
+
+size_t sk_rtb_size(uint32_t sndbuf)
+{
+    uint32_t ne, ns;
+    sk_rtb_caps(sndbuf, &ne, &ns);
+    return round16(sizeof(sk_rtb)) + round16(ne * sizeof(sk_rtb_ent)) +
+           round16(ns * sizeof(sk_range)) + round16(ns * sizeof(sk_rec_hole));
+}
+
+sk_rtb *sk_rtb_place(void *mem, uint32_t sndbuf)
+{
+    uint32_t ne, ns;
+    sk_rtb_caps(sndbuf, &ne, &ns);
+    uint8_t *p = mem;
+    sk_rtb *r = (sk_rtb *)mem;
+    p += round16(sizeof(sk_rtb));
+    r->ent = (sk_rtb_ent *)(void *)p;
+    r->cap = ne;
+    p += round16(ne * sizeof(sk_rtb_ent));
+    sk_rset_init(&r->sacked, (sk_range *)(void *)p, ns);
+    p += round16(ns * sizeof(sk_range));
+    r->holes = (sk_rec_hole *)(void *)p;
+    sk_rtb_init(r);
+    return r;
+}
+
 void sk_rtb_init(sk_rtb *r)
 {
+    sk_rtb_ent *ent = r->ent;
+    uint32_t cap = r->cap;
+    sk_rset sacked = r->sacked;
+    sk_rec_hole *holes = r->holes;
     memset(r, 0, sizeof *r);
-    sk_rset_init(&r->sacked);
+    r->ent = ent;
+    r->cap = cap;
+    r->sacked = sacked;
+    sk_rset_clear(&r->sacked);
+    r->holes = holes;
     r->reo_wnd_mult = 1;
 }
 
@@ -38,11 +85,25 @@ static bool compact(sk_rtb *r, sk_seq lo, sk_seq hi)
     return false;
 }
 
+/* The first entry that ends after `s` (ends ascend: bisect). */
+static uint32_t first_after(const sk_rtb *r, sk_seq s)
+{
+    uint32_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (sk_seq_le(r->ent[mid].end, s))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int holder(const sk_rtb *r, sk_seq s)
 {
-    for (uint32_t i = 0; i < r->n; i++)
-        if (sk_seq_lt(r->ent[i].seq, s) && sk_seq_lt(s, r->ent[i].end))
-            return (int)i;
+    uint32_t i = first_after(r, s);
+    if (i < r->n && sk_seq_lt(r->ent[i].seq, s))
+        return (int)i;
     return -1;
 }
 
@@ -53,7 +114,7 @@ static bool split_at(sk_rtb *r, sk_seq s, sk_seq lo, sk_seq hi)
     int i = holder(r, s);
     if (i < 0)
         return true;
-    if (r->n == SK_RTB_CAP) {
+    if (r->n == r->cap) {
         if (!compact(r, lo, hi))
             return false;
         i = holder(r, s);
@@ -78,7 +139,7 @@ static bool append(sk_rtb *r, sk_seq seq, sk_seq end, sk_time now)
         last->end = end;
         return true;
     }
-    if (r->n == SK_RTB_CAP && !compact(r, seq, seq)) {
+    if (r->n == r->cap && !compact(r, seq, seq)) {
         last = &r->ent[r->n - 1];
         last->end = end;
         last->sent = now;
@@ -105,10 +166,8 @@ bool sk_rtb_sent(sk_rtb *r, sk_seq seq, sk_seq end, sk_time now)
     sk_seq rend = sk_seq_min(end, tail);
     exact = split_at(r, seq, seq, rend) && exact;
     exact = split_at(r, rend, seq, rend) && exact;
-    for (uint32_t i = 0; i < r->n; i++) {
+    for (uint32_t i = first_after(r, seq); i < r->n && sk_seq_lt(r->ent[i].seq, rend); i++) {
         sk_rtb_ent *x = &r->ent[i];
-        if (sk_seq_le(x->end, seq) || sk_seq_ge(x->seq, rend))
-            continue;
         if (x->xmits < UINT8_MAX)
             x->xmits++;
         x->sent = now;
@@ -121,12 +180,10 @@ bool sk_rtb_sent(sk_rtb *r, sk_seq seq, sk_seq end, sk_time now)
 
 void sk_rtb_acked(sk_rtb *r, sk_seq una)
 {
-    uint32_t k = 0;
-    while (k < r->n && sk_seq_le(r->ent[k].end, una))
-        k++;
+    uint32_t k = first_after(r, una);
     if (k > 0) {
         memmove(&r->ent[0], &r->ent[k], (size_t)(r->n - k) * sizeof r->ent[0]);
-        r->n = (uint8_t)(r->n - k);
+        r->n -= k;
     }
     if (r->n > 0 && sk_seq_lt(r->ent[0].seq, una))
         r->ent[0].seq = una;
@@ -152,9 +209,9 @@ uint32_t sk_rtb_sacked_above(const sk_rtb *r, sk_seq from)
 
 const sk_rtb_ent *sk_rtb_find(const sk_rtb *r, sk_seq s)
 {
-    for (uint32_t i = 0; i < r->n; i++)
-        if (sk_seq_in(s, r->ent[i].seq, r->ent[i].end))
-            return &r->ent[i];
+    uint32_t i = first_after(r, s);
+    if (i < r->n && sk_seq_le(r->ent[i].seq, s))
+        return &r->ent[i];
     return NULL;
 }
 

@@ -7,7 +7,12 @@
  *
  * The record is allocated with the send buffer (tcp_bufs.c puts it after the
  * buffer bytes in the same block): an idle connection, whose send buffer has
- * been given back, holds none. It is bounded: ranges sent at the same time
+ * been given back, holds none. Its capacities scale with the send buffer
+ * (sk_rtb_caps): a window of sndbuf bytes in MSS-sized segments has at most
+ * sndbuf / (2 MSS) holes (every other segment lost), so the scoreboard keeps
+ * that many ranges and the record three times as many entries (a hole, its
+ * retransmission and the SACKed range above it), never fewer than the
+ * fixed 16 and 48 of old and at most SK_RTB_SACK_MAX. It is bounded: ranges sent at the same time
  * with the same marks merge as they are recorded; when a split is needed
  * and the record is full, neighbours with the same marks merge (the later
  * send time kept), and if that is not enough the transmission is recorded
@@ -22,9 +27,13 @@
 #include "base/sktime.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#define SK_RTB_CAP 48
+#define SK_RTB_CAP 48           /* the record's floor (entries) */
+#define SK_RTB_SACK_MIN SK_RSET_CAP /* the scoreboard's floor (ranges) */
+#define SK_RTB_SACK_MAX 4096u    /* and ceiling (a 12 MiB send buffer) */
+#define SK_RTB_SEG_NOMINAL 1460u /* the MSS the capacities assume */
 
 enum sk_rtb_mark {
     SK_RTB_REXMIT = 1u << 0, /* sent more than once */
@@ -39,10 +48,18 @@ typedef struct {
     uint8_t marks;   /* enum sk_rtb_mark */
 } sk_rtb_ent;
 
+/* A hole of the scoreboard, with RFC 6675 IsLost() (tcp_recovery.c). */
+typedef struct {
+    sk_seq start, end;
+    bool lost;
+    bool rack; /* lost by RACK's time rule only (not by RFC 6675 IsLost) */
+} sk_rec_hole;
+
 typedef struct sk_rtb {
-    sk_rtb_ent ent[SK_RTB_CAP]; /* ascending, disjoint */
-    uint8_t n;
-    sk_rset sacked; /* the SACK scoreboard above snd_una */
+    sk_rtb_ent *ent; /* ent[0..n) ascending, disjoint; room for cap */
+    uint32_t n, cap;
+    sk_rset sacked;     /* the SACK scoreboard above snd_una */
+    sk_rec_hole *holes; /* scratch for the scoreboard's holes (sacked.cap) */
     /* loss recovery (tcp_recovery.c): RFC 6675 HighRxt (as the end of the
      * highest retransmission), RFC 6937 PRR */
     sk_seq high_rxt;
@@ -63,6 +80,14 @@ typedef struct sk_rtb {
     bool ack_dsack;    /* the ACK being processed carried a DSACK */
 } sk_rtb;
 
+/* The capacities for a send buffer of `sndbuf` bytes (see above). */
+void sk_rtb_caps(uint32_t sndbuf, uint32_t *ent_cap, uint32_t *sack_cap);
+/* Bytes sk_rtb_place needs: the record and its arrays. */
+size_t sk_rtb_size(uint32_t sndbuf);
+/* Lay out an empty record, sized for `sndbuf`, in `mem` (sk_rtb_size bytes,
+ * aligned like the allocator's blocks). */
+sk_rtb *sk_rtb_place(void *mem, uint32_t sndbuf);
+/* Empty the record, keeping its storage. */
 void sk_rtb_init(sk_rtb *r);
 /* [seq, end) was emitted at `now` (new data, a retransmission or both).
  * Returns false when it was recorded coarser than asked (record full). */

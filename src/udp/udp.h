@@ -84,6 +84,7 @@ typedef struct {
     uint8_t state;
     bool bound, connected;
     bool on_out, on_ev;
+    bool broadcast;     /* SO_BROADCAST: may send to a broadcast address */
     bool reuse;         /* SO_REUSEADDR: may share a port with others that set it */
     bool want_write;    /* a send found the send queue full: report room as an event */
     sk_endpoint local;  /* addr.family SK_AF_UNSPEC: any address of ours */

@@ -84,6 +84,27 @@ for v in 1024 1K 256k 6M 6m 256M 268435456; do
 done
 expect_usage_error connect --tap x --addr 1.2.3.4/24 999.1.1.1 80
 expect_usage_error connect --tap x --addr 1.2.3.4/24 1.2.3.5 abc
+# names: a DNS server is needed (--dns or --dhcp), a name must be one
+# (RFC 1035 §2.3.4), --dhcp replaces --addr/--gw and needs Ethernet
+expect_error_says "no DNS server to resolve 'www.example.test'" connect --tap x --addr 1.2.3.4/24 \
+    www.example.test 80
+expect_error_says "bad host 'a\.\.b'" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 a..b 80
+expect_error_says "bad host" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 \
+    "$(printf 'a%.0s' {1..64}).test" 80
+expect_error_says "bad host '192\.0\.2'" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 192.0.2 80
+expect_error_says "bad host '999\.1\.1\.1\.'" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 999.1.1.1. 80
+expect_error_says "bad --dns '1.2.3.999'" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.999 x 80
+expect_error_says "at most 3 servers" connect --tap x --addr 1.2.3.4/24 --dns 1.1.1.1 \
+    --dns 1.1.1.2 --dns 1.1.1.3 --dns 1.1.1.4 x 80
+expect_usage_error connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 x
+expect_error_says "give --dhcp or --addr/--gw, not both" connect --tap x --dhcp \
+    --addr 1.2.3.4/24 1.2.3.5 80
+expect_error_says "give --dhcp or --addr/--gw, not both" connect --tap x --dhcp --gw 1.2.3.1 \
+    1.2.3.5 80
+expect_error_says "give --dhcp or --addr/--gw, not both" serve --tap x --dhcp \
+    --addr 1.2.3.4/24 --echo 7
+expect_error_says "dhcp needs an Ethernet link" serve --tun x --dhcp --echo 7
+expect_error_says "\(or --dhcp\) is required" serve --tap x --echo 7
 expect_usage_error connect --tap x --addr 1.2.3.4/24 1.2.3.5 80 extra
 expect_usage_error connect --tun x --tap y --addr 1.2.3.4/24 1.2.3.5 80
 # IPv6: --addr up to twice as X:X::X/NN, never a group, :: or ::1; --gw6;

@@ -25,7 +25,8 @@ static bool set_is(const sk_rset *rs, uint32_t n, const uint32_t *pairs)
 static void test_insert_sorts_and_merges(void)
 {
     sk_rset rs;
-    sk_rset_init(&rs);
+    sk_range st[SK_RSET_CAP];
+    sk_rset_init(&rs, st, SK_RSET_CAP);
     SK_CHECK(sk_rset_insert(&rs, S(300), S(400)));
     SK_CHECK(sk_rset_insert(&rs, S(100), S(200)));
     SK_CHECK(sk_rset_insert(&rs, S(500), S(600)));
@@ -51,7 +52,8 @@ static void test_insert_sorts_and_merges(void)
 static void test_remove_below(void)
 {
     sk_rset rs;
-    sk_rset_init(&rs);
+    sk_range st[SK_RSET_CAP];
+    sk_rset_init(&rs, st, SK_RSET_CAP);
     sk_rset_insert(&rs, S(100), S(200));
     sk_rset_insert(&rs, S(300), S(400));
     sk_rset_insert(&rs, S(500), S(600));
@@ -68,7 +70,8 @@ static void test_remove_below(void)
 static void test_find_covers_holes(void)
 {
     sk_rset rs;
-    sk_rset_init(&rs);
+    sk_range st[SK_RSET_CAP];
+    sk_rset_init(&rs, st, SK_RSET_CAP);
     sk_rset_insert(&rs, S(100), S(200));
     sk_rset_insert(&rs, S(300), S(400));
     SK_CHECK(sk_rset_find(&rs, S(99)) == NULL);
@@ -97,7 +100,8 @@ static void test_find_covers_holes(void)
 static void test_wraparound(void)
 {
     sk_rset rs;
-    sk_rset_init(&rs);
+    sk_range st[SK_RSET_CAP];
+    sk_rset_init(&rs, st, SK_RSET_CAP);
     SK_CHECK(sk_rset_insert(&rs, S(0x10), S(0x20)));
     SK_CHECK(sk_rset_insert(&rs, S(0xfffffff0u), S(0xfffffff8u)));
     /* the range before the wrap sorts first */
@@ -120,7 +124,8 @@ static void test_wraparound(void)
 static void test_capacity_full(void)
 {
     sk_rset rs;
-    sk_rset_init(&rs);
+    sk_range st[SK_RSET_CAP];
+    sk_rset_init(&rs, st, SK_RSET_CAP);
     SK_CHECK_EQ(sk_rset_capacity(&rs), (uint32_t)SK_RSET_CAP);
     for (uint32_t i = 0; i < SK_RSET_CAP; i++)
         SK_CHECK(sk_rset_insert(&rs, S(i * 10), S(i * 10 + 5)));

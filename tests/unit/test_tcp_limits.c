@@ -65,7 +65,14 @@ static enum sk_tcp_state state_of(const ts_script *ts, sk_sock s)
  * record of what was sent (tcp_rtb.h), allocated together. */
 static size_t snd_block(const sk_tcp_env *e)
 {
-    return (((size_t)e->ctx->cfg.sndbuf + 15u) & ~(size_t)15u) + sizeof(sk_rtb);
+    return (((size_t)e->ctx->cfg.sndbuf + 15u) & ~(size_t)15u) + sk_rtb_size(e->ctx->cfg.sndbuf);
+}
+
+/* One receive buffer's block: the bytes (rounded up to 16) and the
+ * out-of-order ranges sized from them (tcp_reass.c). */
+static size_t rcv_block(uint32_t rcvbuf)
+{
+    return (((size_t)rcvbuf + 15u) & ~(size_t)15u) + sk_reass_cap(rcvbuf) * sizeof(sk_range);
 }
 
 /* Bytes the stack holds beyond its creation-time tables: buffers in use
@@ -73,7 +80,7 @@ static size_t snd_block(const sk_tcp_env *e)
 static size_t cached_bytes(const ts_script *ts)
 {
     const sk_tcp_env *e = &ts->s->env;
-    return (size_t)e->n_snd_cache * snd_block(e) + (size_t)e->n_rcv_cache * e->ctx->cfg.rcvbuf;
+    return (size_t)e->n_snd_cache * snd_block(e) + (size_t)e->n_rcv_cache * rcv_block(e->ctx->cfg.rcvbuf);
 }
 
 /* ---- memory ---- */
@@ -106,7 +113,7 @@ static void test_memory_idle_and_drained(void)
                   .data = g_stream, .sport = 80, .dport = (uint16_t)(40000 + i));
     }
     /* a send buffer with its record of what was sent, a receive buffer */
-    SK_CHECK_EQ(ts.live_bytes, base + (size_t)N * (snd_block(&ts.s->env) + 4096));
+    SK_CHECK_EQ(ts.live_bytes, base + (size_t)N * (snd_block(&ts.s->env) + rcv_block(4096)));
     ts_discard(&ts, TS_MS(2));
     /* the peer acknowledges; the application reads: both buffers drain */
     for (int i = 0; i < N; i++) {
@@ -513,31 +520,37 @@ static void test_ctlq_full_abort_counted(void)
 
 /* ---- reassembly ---- */
 
-/* A peer sending every other byte out of order fills at most SK_REASS_MAX
- * ranges (each later one dropped and counted, with an ACK), uses no memory
- * beyond the one receive buffer, and in-order delivery resumes byte exact
+/* A peer sending every other byte out of order fills at most the receive
+ * buffer's number of ranges (sk_reass_cap: 32 with 512 KiB; each later one
+ * dropped and counted, with an ACK), uses no memory beyond the one receive
+ * buffer's block, and in-order delivery resumes byte exact
  * as the holes fill and the rest is retransmitted. */
 static void test_reass_every_other_byte(void)
 {
     ts_script ts;
-    ts_init(&ts, NULL);
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.rcvbuf = 512u << 10;
+    ts_init(&ts, &cfg);
     SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
     size_t base = ts.live_bytes;
     sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
-    for (uint32_t i = 1; i < 200; i += 2) {
+    const uint32_t cap = sk_reass_cap(ts.cfg.rcvbuf), sent = 100;
+    SK_CHECK(cap > SK_REASS_MAX && cap < sent);
+    for (uint32_t i = 1; i < 2 * sent; i += 2) {
         TS_INJECT(&ts, TS_MS(2), .flags = TS_A, .seq = 5001 + i, .ack = 1001, .len = 1,
                   .data = g_stream + i);
-        SK_CHECK(sk_rset_count(&t->reass) <= SK_REASS_MAX);
+        SK_CHECK(sk_rset_count(&t->reass) <= cap);
         ts_discard(&ts, TS_MS(2)); /* one (duplicate) ACK each */
     }
-    SK_CHECK_EQ(sk_rset_count(&t->reass), SK_REASS_MAX);
-    SK_CHECK_EQ(sk_stack_stats(ts.s)->ooo_segments, SK_REASS_MAX);
-    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_REASS_FULL), 100 - SK_REASS_MAX);
-    SK_CHECK_EQ(ts.live_bytes, base + ts.cfg.rcvbuf);
+    SK_CHECK_EQ(sk_rset_count(&t->reass), cap);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->ooo_segments, cap);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_REASS_FULL), sent - cap);
+    SK_CHECK_EQ(ts.live_bytes, base + rcv_block(ts.cfg.rcvbuf));
     uint8_t b[256];
     SK_CHECK_EQ_I(sk_tcp_recv(ts.s, TS_MS(2), ts.sock, b, sizeof b), SK_EAGAIN);
     /* the holes fill one by one: each joins the next range */
-    for (uint32_t i = 0; i < 2 * SK_REASS_MAX; i += 2) {
+    for (uint32_t i = 0; i < 2 * cap; i += 2) {
         TS_INJECT(&ts, TS_MS(3), .flags = TS_A, .seq = 5001 + i, .ack = 1001, .len = 1,
                   .data = g_stream + i);
         TS_EXPECT(&ts, TS_MS(3), .flags = TS_A, .seq = 1001, .ack = 5001 + i + 2);

@@ -435,6 +435,89 @@ static void test_rescue_retransmission(void)
     ts_free(&ts);
 }
 
+/* Forty holes across a window of 100 segments (every other one of the
+ * first 80 lost), each SACKed segment reported once, in ascending order.
+ * With a 1 MiB send buffer the scoreboard, sized from it (tcp_rtb.h: 359
+ * ranges), remembers all forty SACKed ranges and counts nothing full; every
+ * retransmission is a hole's, in ascending order, none a SACKed range's.
+ * The fixed scoreboard of 16 ranges forgot the last 24. */
+static void test_forty_holes_remembered(void)
+{
+    ts_script ts;
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.congestion_control = "newreno";
+    cfg.sack = true;
+    cfg.sndbuf = 1u << 20;
+    ts_init(&ts, &cfg);
+    ts.peer_mss = 1000;
+    ts.peer_sack = true;
+    ts.peer_ws = 7;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    /* the SYN,ACK's window is unscaled (RFC 7323 §2.2): a window update
+     * opens it to 65535 << 7 */
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 1001);
+    TS_NOTHING(&ts, TS_MS(20));
+    t->cwnd = 100000; /* as if slow start had grown it: 100 segments */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 100000), 100000);
+    SK_CHECK_EQ(ts_discard(&ts, TS_SEC(1)), 100u);
+    uint32_t next_hole = 0, rexmits = 0;
+    for (uint32_t i = 0; i < 40; i++) {
+        uint32_t l = 2001 + 2000 * i; /* segment 2i+1; segment 2i is a hole */
+        sk_time_us at = TS_MS(1010) + i;
+        SACKACK(&ts, at, 1001, 1, {l, l + 1000});
+        for (const ts_out *o; (o = ts_next(&ts, at)) != NULL;) {
+            uint32_t off = o->hdr.seq.v - 1001;
+            SK_CHECK_MSG(off < 100000 && off % 2000 == 0 && off / 2000 == next_hole,
+                         "retransmission at %u: hole %u expected", o->hdr.seq.v,
+                         1001 + 2000 * next_hole);
+            SK_CHECK_EQ(o->hdr.payload_len, (size_t)1000);
+            next_hole++;
+            rexmits++;
+        }
+    }
+    SK_CHECK(t->flags & SK_TF_SACK_RECOVERY);
+    SK_CHECK_EQ(sk_rset_count(&t->rtb->sacked), 40u);
+    SK_CHECK_EQ(sk_rtb_sacked_above(t->rtb, t->snd_una), 40000u);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->sack_scoreboard_full, 0u);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->rtb_coarse, 0u);
+    SK_CHECK(rexmits > 0 && rexmits <= 40);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->retransmits, (uint64_t)rexmits);
+    /* SetPipe: 38 holes are lost (IsLost: three SACKed blocks above), the
+     * last two are not (two and one above) and count, as do the 20
+     * segments above the last SACKed one and the retransmissions */
+    SK_CHECK_EQ(pipe_of(t), 20000u + 2000u + 1000u * rexmits);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+/* FlightSize counts SACKed bytes above the holes, which are not in the
+ * network: after a recovery that ended with cwnd below what is outstanding,
+ * a loss must not set ssthresh from the larger FlightSize (CUBIC at 4 MiB
+ * raised ssthresh from one recovery to the next: 458, 576, 677 ... segments
+ * on a path that holds 345). ssthresh comes from min(FlightSize, cwnd):
+ * with 20 segments out and cwnd 10000, NewReno's half is 5000, CUBIC's 0.7
+ * is 7000 (FlightSize gave 10000 and 14000). */
+static void ssthresh_from_cwnd(const char *cc, uint32_t want)
+{
+    ts_script ts;
+    sk_tcb *t = open_conn(&ts, cc, 20, true);
+    send_window(&ts, TS_SEC(1), 20, 20000);
+    t->cwnd = 10000; /* as a recovery that just ended left it */
+    SACKACK(&ts, TS_MS(1010), 1001, 1, {2001, 5001}); /* IsLost(1001) */
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    SK_CHECK_EQ(t->ssthresh, want);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+static void test_ssthresh_not_above_cwnd(void)
+{
+    ssthresh_from_cwnd("newreno", 5000);
+    ssthresh_from_cwnd("cubic", 7000);
+}
+
 int main(void)
 {
     SK_RUN(test_scoreboard_updates);
@@ -449,5 +532,7 @@ int main(void)
     SK_RUN(test_head_retransmission_restarts_rto);
     SK_RUN(test_dupack_with_sack_news_despite_window_change);
     SK_RUN(test_rescue_retransmission);
+    SK_RUN(test_forty_holes_remembered);
+    SK_RUN(test_ssthresh_not_above_cwnd);
     return sk_test_finish();
 }

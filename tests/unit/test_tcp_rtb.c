@@ -14,6 +14,15 @@ static sk_seq S(uint32_t v)
     return sk_seq_make(v);
 }
 
+/* A record sized for the smallest send buffer (the floor capacities), its
+ * arrays in static storage: one record at a time per test. */
+static sk_rtb small_rtb(void)
+{
+    static _Alignas(16) uint8_t mem[8192];
+    SK_CHECK(sk_rtb_size(0) <= sizeof mem);
+    return *sk_rtb_place(mem, 0);
+}
+
 static void check_ent(const sk_rtb *r, uint32_t i, uint32_t seq, uint32_t end, sk_time sent,
                       uint8_t xmits)
 {
@@ -29,8 +38,7 @@ static void check_ent(const sk_rtb *r, uint32_t i, uint32_t seq, uint32_t end, s
 /* Segments emitted at one `now` are one range; a later time starts another. */
 static void test_merge_same_time(void)
 {
-    sk_rtb r;
-    sk_rtb_init(&r);
+    sk_rtb r = small_rtb();
     SK_CHECK(sk_rtb_sent(&r, S(1000), S(2000), 10));
     SK_CHECK(sk_rtb_sent(&r, S(2000), S(3000), 10));
     SK_CHECK(sk_rtb_sent(&r, S(3000), S(3500), 20));
@@ -44,8 +52,7 @@ static void test_merge_same_time(void)
  * same time does not merge with new data. Across the wrap as well. */
 static void test_retransmission_splits(void)
 {
-    sk_rtb r;
-    sk_rtb_init(&r);
+    sk_rtb r = small_rtb();
     uint32_t b = 0xFFFFFF00u; /* straddles 2^32 */
     SK_CHECK(sk_rtb_sent(&r, S(b), S(b + 4000), 10));
     SK_CHECK(sk_rtb_sent(&r, S(b + 1000), S(b + 2000), 50));
@@ -76,8 +83,7 @@ static void test_retransmission_splits(void)
  * in and the call says it was coarser. */
 static void test_full_record(void)
 {
-    sk_rtb r;
-    sk_rtb_init(&r);
+    sk_rtb r = small_rtb();
     for (uint32_t i = 0; i < SK_RTB_CAP; i++) /* one range per time */
         SK_CHECK(sk_rtb_sent(&r, S(i * 100), S(i * 100 + 100), i));
     SK_CHECK_EQ(r.n, SK_RTB_CAP);
@@ -112,8 +118,7 @@ static void test_full_record(void)
 /* The scoreboard: SACKed bytes at or above a point; blocks merge. */
 static void test_scoreboard_bytes(void)
 {
-    sk_rtb r;
-    sk_rtb_init(&r);
+    sk_rtb r = small_rtb();
     SK_CHECK(sk_rtb_sack(&r, S(3000), S(4000)));
     SK_CHECK(sk_rtb_sack(&r, S(5000), S(6000)));
     SK_CHECK(sk_rtb_sack(&r, S(4000), S(4500))); /* touches: merges */

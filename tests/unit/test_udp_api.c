@@ -173,6 +173,38 @@ static void test_zero_checksum_sent_as_ones(void)
     sk_stack_destroy(s);
 }
 
+/* SO_BROADCAST (sk_udp_set_broadcast): the limited and our directed
+ * broadcast may be sent to, from our address; multicast and our own address
+ * still may not; turned off, broadcasts are refused again. */
+static void test_broadcast_option(void)
+{
+    sk_stack *s = make_default();
+    sk_sock h = bound_sock(s, 5000);
+    uint8_t out[2048];
+    const sk_ip4 dsts[2] = {{{255, 255, 255, 255}}, {{10, 0, 0, 255}}};
+    SK_CHECK_EQ_I(sk_udp_set_broadcast(s, h, true), 0);
+    for (int i = 0; i < 2; i++) {
+        sk_endpoint to = ufx_ep(dsts[i], 67);
+        SK_CHECK_EQ_I(sk_udp_sendto(s, 0, h, "hi", 2, &to), 2);
+        size_t o = sk_stack_output(s, 0, out, sizeof out);
+        ufx_out f;
+        SK_CHECK(ufx_parse(out, o, &f) && f.is_udp && f.csum_ok);
+        SK_CHECK(sk_ip4_eq(f.ip.src, US) && sk_ip4_eq(f.ip.dst, dsts[i]));
+        SK_CHECK_EQ(f.dport, 67);
+    }
+    sk_endpoint to = ufx_ep(sk_ip4_make(224, 0, 0, 1), 9);
+    SK_CHECK_EQ_I(sk_udp_sendto(s, 0, h, "x", 1, &to), SK_EINVAL);
+    to = ufx_ep(US, 9);
+    SK_CHECK_EQ_I(sk_udp_sendto(s, 0, h, "x", 1, &to), SK_EINVAL);
+    to = ufx_ep(dsts[0], 67);
+    SK_CHECK_EQ_I(sk_udp_connect(s, h, &to), 0);
+    SK_CHECK_EQ_I(sk_udp_set_broadcast(s, h, false), 0);
+    SK_CHECK_EQ_I(sk_udp_sendto(s, 0, h, "x", 1, &to), SK_EINVAL);
+    SK_CHECK_EQ_I(sk_udp_close(s, h), 0);
+    SK_CHECK_EQ_I(sk_udp_set_broadcast(s, h, true), SK_EBADHANDLE);
+    sk_stack_destroy(s);
+}
+
 static void test_bad_arguments(void)
 {
     sk_stack *s = make_default();
@@ -280,6 +312,7 @@ int main(void)
     SK_RUN(test_mtu_bound);
     SK_RUN(test_zero_checksum_sent_as_ones);
     SK_RUN(test_bad_arguments);
+    SK_RUN(test_broadcast_option);
     SK_RUN(test_handles);
     SK_RUN(test_events_shared);
     return sk_test_finish();
