@@ -5,9 +5,10 @@
 # Linux, curl -6 to `synack serve --http` (a small page and a 6 MiB file
 # byte-exact over one kept-alive connection), iperf -V into synack's iperf
 # server, synack taking its address by SLAAC from dnsmasq's router
-# advertisements, and captures tshark finds clean.
+# advertisements, socat UDP6 echo both ways (to synack's UDP echo, and
+# `synack connect --udp` to a Linux echo), and captures tshark finds clean.
 . "$(dirname "$0")/lib.sh"
-it_require curl
+it_require curl socat dnsmasq
 [ "$SK_LINK" = tap ] || it_skip "IPv6 neighbour discovery needs the TAP (Ethernet) link"
 it_setup
 
@@ -21,7 +22,7 @@ mkdir -p "$root"
 printf '<html><body>hello over IPv6</body></html>\n' >"$root/index.html"
 it_random "$root/big.bin" 6
 
-it_serve v6 --addr "$S6/64" --http 80 --root "$root" --iperf 5001 || { it_finish; exit 1; }
+it_serve v6 --addr "$S6/64" --http 80 --root "$root" --iperf 5001 --udp-echo 7 || { it_finish; exit 1; }
 
 # Linux -> synack: ND for synack's address, then echo
 check "ping -6 from Linux to synack" nsx timeout 20 ping -6 -c 3 -i 0.2 -W 5 "$S6"
@@ -42,6 +43,27 @@ if command -v iperf >/dev/null; then
     check "iperf -V reports a rate ($rate)" test -n "$rate"
     it_log "iperf over IPv6: $rate"
 fi
+# UDP6: socat sends 100 datagrams of 1200 bytes, one at a time, to synack's
+# UDP echo; every byte comes back (RFC 768 over IPv6, checksum mandatory)
+head -c 120000 /dev/urandom >"$IT_TMP/u6in"
+mkfifo "$IT_TMP/u6fifo"
+"${NSX[@]}" timeout 60 socat -b 1200 -t 2 - "UDP6:[$S6]:7" <"$IT_TMP/u6fifo" >"$IT_TMP/u6out" &
+u6=$!
+IT_PIDS+=("$u6")
+exec 8>"$IT_TMP/u6fifo"
+for i in $(seq 0 99); do
+    dd if="$IT_TMP/u6in" bs=1200 skip="$i" count=1 status=none >&8
+    for _ in $(seq 1 100); do # wait for this datagram's echo: bounded
+        [ "$(stat -c %s "$IT_TMP/u6out")" -ge $(((i + 1) * 1200)) ] && break
+        kill -0 "$u6" 2>/dev/null || break
+        sleep 0.02
+    done
+done
+exec 8>&-
+it_wait_exit "$u6" 20
+check "socat UDP6 client: 100 datagrams echoed byte for byte by synack" it_same "$IT_TMP/u6in" "$IT_TMP/u6out"
+
+
 it_stop "$SERVE_PID" 10
 check "serve exits 0 on SIGTERM" test $? = 0
 check "serve capture clean (tshark: no malformed frame, no bad checksum)" it_pcap_clean "$SERVE_PCAP"
@@ -53,6 +75,21 @@ check "serve capture has synack's MLDv2 report (RFC 3810)" \
 check "serve capture has the NA synack sent" \
     test "$(it_pcap_count "$SERVE_PCAP" "icmpv6.type == 136 && ipv6.src == $S6")" -gt 0
 
+# the other way (the TAP is free again): synack's `connect --udp` to a Linux UDP6 echo
+printf 'line %s over UDP6\n' $(seq 1 50) >"$IT_TMP/u6lines"
+"${NSX[@]}" timeout 60 socat UDP6-LISTEN:9000,bind="[$L6]" PIPE &
+lsrv=$!
+IT_PIDS+=("$lsrv")
+for _ in $(seq 1 200); do nsx ss -Huln 'sport = :9000' | grep -q . && break; sleep 0.05; done
+nsx timeout 60 "$SYNACK" connect --tap "$DEV" --addr "$S6/64" --pcap "$IT_TMP/u6c.pcap" \
+    --udp --window 1 --wait 10 "$L6" 9000 <"$IT_TMP/u6lines" >"$IT_TMP/u6back" 2>"$IT_TMP/u6c.err"
+check "connect --udp to Linux over IPv6: exits 0" test $? = 0 || cat "$IT_TMP/u6c.err"
+check "connect --udp over IPv6: 50 lines back byte for byte" it_same "$IT_TMP/u6lines" "$IT_TMP/u6back"
+check "connect --udp capture clean" it_pcap_clean "$IT_TMP/u6c.pcap"
+check "connect --udp capture: UDP over IPv6 both ways" \
+    test "$(it_pcap_count "$IT_TMP/u6c.pcap" "ipv6 && udp.port == 9000")" -ge 100
+kill "$lsrv" 2>/dev/null
+
 # synack -> Linux: synack's ping resolves Linux's address (NS, NA) itself
 PLOG=$IT_TMP/ping.log
 nsx timeout 20 "$SYNACK" ping --tap "$DEV" --addr "$S6/64" --pcap "$IT_TMP/ping.pcap" \
@@ -62,7 +99,7 @@ check "ping capture clean" it_pcap_clean "$IT_TMP/ping.pcap"
 
 # SLAAC: dnsmasq advertises 2001:db8:2::/64; synack, with no IPv6 address
 # configured, forms 2001:db8:2::<EUI-64> and answers ping at it.
-if command -v dnsmasq >/dev/null; then
+{
     nsx ip -6 addr add 2001:db8:2::1/64 dev "$DEV" nodad
     "${NSX[@]}" "$SYNACK" serve --tap "$DEV" --addr "$SYNACK_IP/24" --mac 02:00:5e:00:53:02 \
         --echo 7 --pcap "$IT_TMP/slaac.pcap" >"$IT_TMP/slaac.log" 2>&1 &
@@ -83,7 +120,5 @@ if command -v dnsmasq >/dev/null; then
     it_stop "$spid" 10
     check "SLAAC serve exits 0 on SIGTERM" test $? = 0
     check "SLAAC capture clean" it_pcap_clean "$IT_TMP/slaac.pcap"
-else
-    it_log "dnsmasq not installed: SLAAC case not run"
-fi
+}
 it_finish
