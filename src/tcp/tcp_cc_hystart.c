@@ -12,7 +12,18 @@
  * round trip (RFC 6298 with Karn's rule), so a round gathers N_RTT_SAMPLE
  * samples only once every ACK is timed (RFC 7323 timestamps); until then
  * the delay test does not fire and slow start ends on loss, as without
- * HyStart++ (docs/rfc-coverage.md). */
+ * HyStart++ (docs/rfc-coverage.md).
+ *
+ * Extension (not in RFC 9406; docs/rfc-coverage.md): the ACK-train exit of
+ * HyStart (Ha & Rhee, 2011), as Linux's CUBIC has it. The delay test sees
+ * a queue only in the round after it formed: with a one-BDP tail-drop
+ * queue, the round where cwnd doubles from one BDP to two overflows the
+ * queue before its minimum RTT rises. ACKs that come back closely spaced
+ * (each within ACK_DELTA of the previous) are paced by the bottleneck; when
+ * such a train, counted from the round's first ACK, spans minRTT / 2, the
+ * window has filled the path: slow start ends with ssthresh = cwnd. The
+ * train is only checked once cwnd >= TRAIN_LOW_WINDOW segments (a small
+ * window's ACKs come back in bursts), and a gap ends it for the round. */
 #include "tcp/tcp_cc_hystart.h"
 
 #include "tcp/tcp_conn.h"
@@ -28,6 +39,9 @@ void sk_hystart_init(sk_hystart *h)
     h->active = true;
     h->started = false;
     h->in_css = false;
+    h->round_start = 0;
+    h->train_span = 0;
+    h->train_on = false;
 }
 
 void sk_hystart_stop(sk_hystart *h)
@@ -48,13 +62,16 @@ static uint32_t rtt_thresh(uint32_t last_min)
 
 /* A new round; false when CSS has run its CSS_ROUNDS and slow start is
  * over (ssthresh = cwnd). */
-static bool new_round(sk_hystart *h, sk_tcb *t)
+static bool new_round(sk_hystart *h, sk_tcb *t, sk_time now)
 {
     h->last_round_min = h->cur_round_min;
     h->cur_round_min = SK_HS_RTT_INF;
     h->samples = 0;
     h->window_end = t->snd_nxt;
     h->started = true;
+    h->round_start = (uint32_t)now; /* spans are taken mod 2^32 */
+    h->train_span = 0;
+    h->train_on = true;
     if (h->in_css && ++h->css_rounds >= SK_HS_CSS_ROUNDS) {
         t->ssthresh = t->cwnd; /* enter congestion avoidance */
         sk_hystart_stop(h);
@@ -84,10 +101,27 @@ static void check_rtt(sk_hystart *h)
     }
 }
 
+/* The ACK-train test: true when this ACK extends the round's train to
+ * minRTT / 2 with cwnd at least TRAIN_LOW_WINDOW segments. */
+static bool train_full(sk_hystart *h, const sk_tcb *t, const sk_cc_ack *a)
+{
+    if (!h->train_on || a->min_rtt_us == 0)
+        return false;
+    uint32_t span = (uint32_t)a->now - h->round_start;
+    if (span - h->train_span > SK_HS_ACK_DELTA_US) {
+        h->train_on = false; /* a gap: the ACKs are not bottleneck-paced */
+        return false;
+    }
+    h->train_span = span;
+    if (t->cwnd < SK_HS_TRAIN_LOW_WINDOW * sk_cc_smss(t))
+        return false;
+    return span >= a->min_rtt_us / 2u;
+}
+
 void sk_hystart_on_ack(sk_hystart *h, sk_tcb *t, const sk_cc_ack *a)
 {
     /* the ACK of windowEnd itself still belongs to the round that sent it */
-    if ((!h->started || sk_seq_gt(a->ack, h->window_end)) && !new_round(h, t))
+    if ((!h->started || sk_seq_gt(a->ack, h->window_end)) && !new_round(h, t, a->now))
         return;
     if (a->rtt_us != 0) {
         if (a->rtt_us < h->cur_round_min)
@@ -99,4 +133,8 @@ void sk_hystart_on_ack(sk_hystart *h, sk_tcb *t, const sk_cc_ack *a)
     uint32_t inc = sk_cc_slow_start_inc(t, a->acked);
     t->cwnd += h->in_css ? inc / SK_HS_CSS_GROWTH_DIVISOR : inc;
     check_rtt(h);
+    if (train_full(h, t, a)) {
+        t->ssthresh = t->cwnd; /* enter congestion avoidance */
+        sk_hystart_stop(h);
+    }
 }

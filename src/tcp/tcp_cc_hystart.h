@@ -15,6 +15,11 @@
 #define SK_HS_CSS_GROWTH_DIVISOR 4u
 #define SK_HS_CSS_ROUNDS 5u
 #define SK_HS_RTT_INF UINT32_MAX
+/* the ACK-train exit (an extension, not RFC 9406; tcp_cc_hystart.c):
+ * ACKs within ACK_DELTA of the previous one form a train; a train that
+ * spans minRTT / 2 ends slow start, once cwnd >= LOW_WINDOW segments */
+#define SK_HS_ACK_DELTA_US 2000u
+#define SK_HS_TRAIN_LOW_WINDOW 16u
 
 typedef struct {
     sk_seq window_end;        /* the round ends when this is acknowledged */
@@ -22,10 +27,13 @@ typedef struct {
     uint32_t cur_round_min;   /* currentRoundMinRTT */
     uint32_t samples;         /* rttSampleCount */
     uint32_t css_baseline;    /* cssBaselineMinRtt */
+    uint32_t round_start;     /* the first ACK of this round, us (mod 2^32) */
+    uint32_t train_span;      /* the train's latest ACK - round_start, us */
     uint8_t css_rounds;       /* rounds completed in CSS */
     bool active;              /* still in the initial slow start */
     bool started;             /* window_end is valid */
     bool in_css;
+    bool train_on;            /* this round's ACKs still form one train */
 } sk_hystart;
 
 void sk_hystart_init(sk_hystart *h);

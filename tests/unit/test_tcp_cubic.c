@@ -12,6 +12,7 @@
 #include "tcp_script.h"
 
 #include "api/stack_impl.h"
+#include "tcp/tcp_cc_hystart.h"
 
 #define MSS 1000u
 #define C_CUBIC 0.4
@@ -345,12 +346,16 @@ static void test_cubic_spurious_restores_curve(void)
 /* One round: ACK, one segment each, everything in flight at its start;
  * the first `samples` ACKs carry RTT `rtt_us`. Returns the growth of the
  * round's last full-sized ACK (SMSS in slow start, SMSS/4 in CSS). */
+/* ACKs this far apart form no ACK train (SK_HS_ACK_DELTA_US): the rounds
+ * of the delay tests below exercise the delay test alone. */
+#define HS_SPREAD_US (SK_HS_ACK_DELTA_US + 1000u)
+
 static int64_t hs_round(drv *d, uint32_t rtt_us, uint32_t samples)
 {
     sk_seq end = d->t->snd_nxt;
     int64_t last = 0;
     for (uint32_t i = 0; sk_seq_lt(d->t->snd_una, end); i++) {
-        d->now += 1000;
+        d->now += HS_SPREAD_US;
         uint32_t left = sk_seq_len(d->t->snd_una, end);
         bool full = left >= MSS; /* the round's last segment may be short */
         int64_t g = drv_ack_bytes(d, full ? MSS : left, i < samples ? rtt_us : 0, rtt_us, false);
@@ -403,7 +408,7 @@ static void test_hystart_css_and_back(void)
      * cwnd already): the ACKs after it grow by a quarter */
     sk_seq end = d.t->snd_nxt;
     for (uint32_t i = 0; sk_seq_lt(d.t->snd_una, end); i++) {
-        d.now += 1000;
+        d.now += HS_SPREAD_US;
         int64_t g = drv_ack(&d, 1, 60000, 60000, false);
         SK_CHECK_EQ(g, i < 8 ? MSS : MSS / 4);
     }
@@ -437,6 +442,54 @@ static void test_hystart_css_rounds(void)
     int64_t g = drv_ack(&d, 1, 60000, 60000, false);
     SK_CHECK(g < (int64_t)MSS / 4);
     ts_free(&d.ts);
+}
+
+/* Two spread rounds at 50 ms (cwnd 10 -> 40 segments), then a round whose
+ * ACKs come `gap_us` apart, with one gap of `hole_us` before ACK `hole_at`
+ * (0: none). Returns the index of the ACK that ended slow start (ssthresh
+ * = cwnd, cwnd before that ACK's growth unchanged after), or -1. */
+static int train_round(uint32_t gap_us, uint32_t hole_at, uint32_t hole_us)
+{
+    drv d;
+    SK_CHECK(drv_open(&d, "cubic"));
+    hs_round(&d, 50000, ALL);
+    hs_round(&d, 50000, ALL);
+    SK_CHECK_EQ(d.t->ssthresh, UINT32_MAX / 2);
+    sk_seq end = d.t->snd_nxt;
+    int exit_at = -1;
+    for (uint32_t i = 0; sk_seq_lt(d.t->snd_una, end) && exit_at < 0; i++) {
+        d.now += (hole_at != 0 && i == hole_at) ? hole_us : gap_us;
+        drv_ack(&d, 1, 50000, 50000, false);
+        if (d.t->ssthresh != UINT32_MAX / 2) {
+            SK_CHECK_EQ(d.t->ssthresh, d.t->cwnd);
+            exit_at = (int)i;
+        }
+    }
+    /* after the exit: congestion avoidance, no slow-start growth */
+    if (exit_at >= 0)
+        SK_CHECK(drv_ack(&d, 1, 50000, 50000, false) < (int64_t)MSS / 4);
+    ts_free(&d.ts);
+    return exit_at;
+}
+
+/* The ACK-train exit (extension, docs/rfc-coverage.md): ACKs each within
+ * ACK_DELTA (2 ms) of the previous, spanning minRTT / 2 = 25 ms from the
+ * round's first ACK, end slow start: ACK 25 is 25 ms after ACK 0. */
+static void test_hystart_ack_train_exit(void)
+{
+    SK_CHECK_EQ(train_round(1000, 0, 0), 25);
+    SK_CHECK_EQ(train_round(SK_HS_ACK_DELTA_US, 0, 0), 13); /* 26 ms */
+    /* a gap early in the round ends the train: it restarts only next round */
+    SK_CHECK_EQ(train_round(1000, 3, SK_HS_ACK_DELTA_US + 1), -1);
+}
+
+/* ACKs spread over the round (each more than ACK_DELTA after the last):
+ * no train, slow start goes on though the round spans far more than
+ * minRTT / 2. */
+static void test_hystart_ack_train_spread(void)
+{
+    SK_CHECK_EQ(train_round(SK_HS_ACK_DELTA_US + 1, 0, 0), -1);
+    SK_CHECK_EQ(train_round(HS_SPREAD_US, 0, 0), -1);
 }
 
 /* RFC 9406 §4.3: only the initial slow start uses HyStart++; after a
@@ -544,6 +597,8 @@ int main(void)
     SK_RUN(test_hystart_css_and_back);
     SK_RUN(test_hystart_css_rounds);
     SK_RUN(test_hystart_initial_only);
+    SK_RUN(test_hystart_ack_train_exit);
+    SK_RUN(test_hystart_ack_train_spread);
     SK_RUN(test_cubic_fast_retransmit_beta);
     SK_RUN(test_cubic_timeout);
     return sk_test_finish();
