@@ -172,24 +172,35 @@ static void icmp_echo_request(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip,
     icmp_commit(ic, o, ip->src, n);
 }
 
-static void icmp_echo_reply(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip,
-                            const sk_icmp4_repr *m)
+/* The next slot of the ping reply queue (sk_ping_next_reply), zeroed, with
+ * `at` set; NULL when the queue is full (counted). The caller fills the
+ * reply: an ICMPv4 or ICMPv6 echo reply to one of our pings. */
+sk_ping_reply *sk_icmp_reply_slot(sk_iface *ifc, sk_time now)
 {
     sk_icmp *ic = &ifc->icmp;
     if (ic->rlen == ic->rcap) {
         sk_iface_drop(ifc, SK_DROP_PING_QUEUE_FULL, now);
-        return;
+        return NULL;
     }
     sk_ping_reply *p = &ic->replies[(ic->rhead + ic->rlen) % ic->rcap];
     memset(p, 0, sizeof *p);
+    p->at = now;
+    ic->rlen++;
+    return p;
+}
+
+static void icmp_echo_reply(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip,
+                            const sk_icmp4_repr *m)
+{
+    sk_ping_reply *p = sk_icmp_reply_slot(ifc, now);
+    if (p == NULL)
+        return;
     p->src = ip->src;
     p->from = sk_addr4(ip->src);
     p->id = m->echo_id;
     p->seq = m->echo_seq;
     p->ttl = ip->ttl;
     p->len = (uint16_t)m->data_len;
-    p->at = now;
-    ic->rlen++;
 }
 
 /* RFC 1191 §5/§7: a router that sends no next-hop MTU (0, pre-1191) or an

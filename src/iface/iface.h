@@ -353,6 +353,9 @@ size_t sk_icmp_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
 int sk_icmp_ping_send(sk_iface *ifc, sk_time now, sk_ip4 dst, uint16_t id, uint16_t seq,
                       const void *data, size_t len);
 bool sk_icmp_ping_next(sk_iface *ifc, sk_ping_reply *out);
+/* A zeroed slot of the ping reply queue for an echo reply, or NULL (full,
+ * counted). */
+sk_ping_reply *sk_icmp_reply_slot(sk_iface *ifc, sk_time now);
 /* The error token bucket both ICMP versions share: true when an error may
  * be sent now (one token taken). */
 bool sk_icmp_take_token(sk_iface *ifc, sk_time now);

@@ -136,21 +136,15 @@ static void echo_request(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip,
 static void echo_reply(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip,
                        const sk_icmp6_repr *m)
 {
-    sk_icmp *ic = &ifc->icmp;
-    if (ic->rlen == ic->rcap) {
-        sk_iface_drop(ifc, SK_DROP_PING_QUEUE_FULL, now);
+    sk_ping_reply *p = sk_icmp_reply_slot(ifc, now);
+    if (p == NULL)
         return;
-    }
-    sk_ping_reply *p = &ic->replies[(ic->rhead + ic->rlen) % ic->rcap];
-    memset(p, 0, sizeof *p);
     p->from.family = SK_AF_INET6;
     memcpy(p->from.b, ip->src.b, 16);
     p->id = m->echo_id;
     p->seq = m->echo_seq;
     p->ttl = ip->hop_limit;
     p->len = (uint16_t)m->data_len;
-    p->at = now;
-    ic->rlen++;
 }
 
 /* An error about one of our TCP segments: the quote's IPv6 header must
