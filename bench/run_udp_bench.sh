@@ -25,6 +25,11 @@
 # work counted wherever it runs) and, beside it, the processes' own
 # (client getrusage + server utime+stime), per million echoed datagrams.
 #
+# In-process (same rounds, interleaved): bench/bench_udp, two synack
+# stacks in one process passing frames in memory (pinned to CLIENT_CPU),
+# against Linux UDP over loopback (linux_udp_peer echo and client in one
+# namespace, pinned as above); datagrams/s and CPU ns per datagram.
+#
 # Environment: ROUNDS (3), RUN_S (3), WINDOW (32), CLIENT_CPU (0),
 # SERVER_CPU (1), SEED, STEP_TIMEOUT (60), SMOKE=1 (1 round of 0.3 s runs:
 # fails on any error or empty cell; not a measurement).
@@ -57,7 +62,8 @@ need_tools ip timeout pgrep
 
 PEER=$BUILD_DIR/bench/linux_udp_peer
 SYNACK=$BUILD_DIR/tools/synack
-for b in "$PEER" "$SYNACK"; do
+BENCH=$BUILD_DIR/bench/bench_udp
+for b in "$PEER" "$SYNACK" "$BENCH"; do
     if [ ! -x "$b" ]; then
         echo "$ME: $b is missing; build first:" >&2
         echo "    cmake --preset release && cmake --build --preset release -j2" >&2
@@ -146,9 +152,50 @@ run_one() { # run_one TAG NS_CLIENT SIZE: the server is running
     store "$tag" "$size" "$cli" "$(delta "$c0" "$c1")"
 }
 
+ns_per() { # ns_per CPU_S N: CPU nanoseconds per datagram
+    awk -v c="$1" -v n="$2" 'BEGIN { if (c != "" && n + 0 > 0) printf "%.1f", c * 1e9 / n }'
+}
+# in-process: synack's two stacks in one process (bench_udp, on CLIENT_CPU)
+# or Linux over loopback in $NSA (echo on SERVER_CPU, client on CLIENT_CPU)
+inproc_one() { # inproc_one TAG SIZE
+    local tag=$1 size=$2 out=$TMP/ip.$1 srv=$TMP/ip.srv scpu=0 n pcpu
+    if [ "$tag" = synack ]; then
+        stat_begin "$CPUS"
+        run_fg "$out" "$CLIENT_CPU" "$BENCH" "$size" "$WINDOW" "$RUN_S"
+        stat_end
+    else
+        start_server "$NSA" "$srv" "$PEER" udp-echo 7
+        wait_ready "$srv" || { echo "$ME: loopback echo did not start" >&2; stop_server
+            FAIL=1; return; }
+        stat_begin "$CPUS"
+        run_fg "$out" "$CLIENT_CPU" ip netns exec "$NSA" "$PEER" -t "$RUN_S" udp-client \
+            127.0.0.1 7 "$size" "$WINDOW"
+        ip netns exec "$NSA" "$PEER" udp-quit 127.0.0.1 7
+        reap "$SRV_PID" || FAIL=1
+        stat_end
+        scpu=$(field cpu_s "$srv")
+    fi
+    n=$(field echoed "$out")
+    pcpu=$(add "$(field cpu_s "$out")" "$scpu")
+    if [ -z "$n" ] || [ "$n" = 0 ] || [ -z "$pcpu" ]; then
+        echo "$ME: in-process $tag u$size failed:" >&2
+        cat "$out" >&2
+        FAIL=1
+        return
+    fi
+    record "ipdps$size.$tag" "$(field dgram_per_s "$out")"
+    record "ipns$size.$tag" "$(ns_per "$STAT_BUSY_S" "$n")"
+    record "ippns$size.$tag" "$(ns_per "$pcpu" "$n")"
+    record "iplost$size.$tag" "$(field lost "$out")"
+    echo "  in-process $tag u$size: $(field dgram_per_s "$out") dgram/s, echoed $n" \
+        "lost $(field lost "$out"); CPUs $STAT_LIST busy $STAT_BUSY_S s; processes $pcpu s"
+}
+
 run_item() { # run_item STACK:SIZE
     local stack=${1%%:*} size=${1#*:} srv=$TMP/${1%%:*}.srv
     case $stack in
+    ipsynack) inproc_one synack "$size" ;;
+    iplinux) inproc_one linux "$size" ;;
     synack) start_server "$NSS" "$srv" "$SYNACK" serve --tap tu0 --addr 192.0.2.2/24 \
         --udp-echo 7 --stats
         wait_echo "$NSS" || { echo "$ME: synack echo did not answer:" >&2; cat "$srv" >&2
@@ -164,7 +211,8 @@ run_item() { # run_item STACK:SIZE
     esac
 }
 
-ITEMS=(synack:64 linux:64 synack:1472 linux:1472)
+ITEMS=(synack:64 linux:64 synack:1472 linux:1472 ipsynack:64 iplinux:64 ipsynack:1472
+    iplinux:1472)
 provenance "$BUILD_DIR" "$COMMAND"
 seed_order
 echo "# UDP echo benchmark: $ROUNDS rounds of ${RUN_S} s runs, window $WINDOW datagrams," \
@@ -192,8 +240,19 @@ table "datagrams/s, 64 B|dps64" "CPU-s per M dgram, 64 B (/proc/stat)|cpum64" \
     "datagrams/s, 1472 B|dps1472" "CPU-s per M dgram, 1472 B (/proc/stat)|cpum1472" \
     "CPU-s per M dgram, 1472 B (processes)|pcpum1472"
 echo
+echo "In-process: synack = two stacks in one process (bench_udp, one CPU), frames in"
+echo "memory; linux = UDP over loopback (echo and client processes, two CPUs)."
+echo
+table "in-process datagrams/s, 64 B|ipdps64" "in-process CPU ns per dgram, 64 B (/proc/stat)|ipns64" \
+    "in-process CPU ns per dgram, 64 B (processes)|ippns64" \
+    "in-process datagrams/s, 1472 B|ipdps1472" \
+    "in-process CPU ns per dgram, 1472 B (/proc/stat)|ipns1472" \
+    "in-process CPU ns per dgram, 1472 B (processes)|ippns1472"
+echo
 TABLE_VS=() # no ratio for a count that is usually 0
-table "datagrams lost per run, 64 B|lost64" "datagrams lost per run, 1472 B|lost1472"
+table "datagrams lost per run, 64 B|lost64" "datagrams lost per run, 1472 B|lost1472" \
+    "in-process datagrams lost per run, 64 B|iplost64" \
+    "in-process datagrams lost per run, 1472 B|iplost1472"
 if [ "$SMOKE" = 1 ] && [ "$MISSING" != 0 ]; then
     echo "$ME: SMOKE: $MISSING table cells are empty" >&2
     FAIL=1
