@@ -8,3 +8,12 @@ target_link_libraries(bench_tcp PRIVATE synack synack_posix bench_provenance)
 # network namespaces. It does not use synack.
 add_executable(linux_tcp_peer ${CMAKE_CURRENT_LIST_DIR}/linux_tcp_peer.c)
 target_compile_definitions(linux_tcp_peer PRIVATE _GNU_SOURCE)
+
+# Linux's own UDP for the UDP echo baseline (bench/run_udp_bench.sh).
+add_executable(linux_udp_peer ${CMAKE_CURRENT_LIST_DIR}/linux_udp_peer.c)
+target_compile_definitions(linux_udp_peer PRIVATE _GNU_SOURCE)
+
+# UDP echo in-process (issue 8): two synack stacks, frames in memory.
+add_executable(bench_udp ${CMAKE_CURRENT_LIST_DIR}/bench_udp.c)
+target_include_directories(bench_udp PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/port)
+target_link_libraries(bench_udp PRIVATE synack synack_posix bench_provenance)

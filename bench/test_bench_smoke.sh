@@ -18,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "test_bench_smoke: skipped: needs root" >&2
     exit 77
 fi
-for b in bench_checksum bench_tcp linux_tcp_peer lwip_tap_server; do
+for b in bench_checksum bench_tcp linux_tcp_peer linux_udp_peer bench_udp lwip_tap_server; do
     [ -x "$BUILD/bench/$b" ] || { echo "FAIL: $BUILD/bench/$b is missing" >&2; exit 1; }
 done
 TMP=$(mktemp -d /tmp/skb-smoke.XXXXXX) || exit 1
@@ -88,6 +88,22 @@ expect_rows "$TMP/tap" run_tap_bench.sh "bulk Gbit/s (wall clock)" \
     "bulk CPU-s per GB (/proc/stat)" "conn/s, 1 at a time" "conn/s, 10 at once" \
     "CPU-s per 1000 conn, 10 at once (/proc/stat)"
 
+run run_udp_bench.sh "$TMP/udp" env SMOKE=1 bash "$HERE/run_udp_bench.sh" "$BUILD"
+expect_header "$TMP/udp" run_udp_bench.sh
+grep -q "^round 1/1 order: " "$TMP/udp" || fail "run_udp_bench.sh: no order line"
+expect_rows "$TMP/udp" run_udp_bench.sh "datagrams/s, 64 B" "CPU-s per M dgram, 64 B (/proc/stat)" \
+    "CPU-s per M dgram, 64 B (processes)" "datagrams/s, 1472 B" \
+    "CPU-s per M dgram, 1472 B (/proc/stat)" "CPU-s per M dgram, 1472 B (processes)" \
+    "datagrams lost per run, 64 B" "datagrams lost per run, 1472 B" \
+    "in-process datagrams/s, 64 B" "in-process CPU ns per dgram, 64 B (processes)" \
+    "in-process datagrams/s, 1472 B" "in-process CPU ns per dgram, 1472 B (/proc/stat)"
+# the rates and CPU costs must be positive (a count of 0 echoes is a failure)
+for label in "datagrams/s, 64 B" "datagrams/s, 1472 B" "CPU-s per M dgram, 64 B (processes)" \
+    "in-process datagrams/s, 64 B" "in-process CPU ns per dgram, 1472 B (processes)"; do
+    grep -F "| $label |" "$TMP/udp" | awk -F'|' '{ if ($3 + 0 <= 0 || $4 + 0 <= 0) exit 1 }' ||
+        fail "run_udp_bench.sh: row '$label' is not positive for both stacks"
+done
+
 # A verify failure must fail the driver: bench_tcp replaced by a stand-in
 # that runs the real one except for bulk, where it fails as bench_tcp does
 # when the received bytes differ from those sent.
@@ -112,4 +128,4 @@ if [ $fails != 0 ]; then
     echo "test_bench_smoke: $fails failures" >&2
     exit 1
 fi
-echo "test_bench_smoke: the three drivers ran every path; a verify failure fails run_tcp_bench.sh"
+echo "test_bench_smoke: the four drivers ran every path; a verify failure fails run_tcp_bench.sh"
