@@ -43,6 +43,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linux_peer_args.h"
+
+#define PROG "linux_tcp_peer"
+
 #define TIMEOUT_S 120
 #define BUF_LEN (64 * 1024)
 #define MAX_EVENTS 256
@@ -72,32 +76,6 @@ static void die(const char *what)
     exit(1);
 }
 
-static unsigned long num_arg(const char *s)
-{
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*s == '\0' || *end != '\0') {
-        fprintf(stderr, "linux_tcp_peer: bad number '%s'\n", s);
-        exit(2);
-    }
-    return v;
-}
-
-static struct sockaddr_in addr_of(const char *ip, unsigned long port)
-{
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    if (ip == NULL)
-        sa.sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) {
-        fprintf(stderr, "linux_tcp_peer: bad address '%s'\n", ip);
-        exit(2);
-    }
-    return sa;
-}
-
 static int listen_on(unsigned long port, int nonblock)
 {
     int fd = socket(AF_INET, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
@@ -105,7 +83,7 @@ static int listen_on(unsigned long port, int nonblock)
         die("socket");
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = addr_of(NULL, port);
+    struct sockaddr_in sa = peer_addr4(PROG, NULL, port);
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
         die("bind");
     if (listen(fd, 4096) != 0)
@@ -192,7 +170,7 @@ static void pause_1ms(void)
  * count a stall, wait 1 ms and try again, as synack's benchmark does. */
 static int connect_to(const char *ip, unsigned long port)
 {
-    struct sockaddr_in sa = addr_of(ip, port);
+    struct sockaddr_in sa = peer_addr4(PROG, ip, port);
     for (;;) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         if (fd < 0)
@@ -441,7 +419,7 @@ static unsigned long conn_client_epoll(const char *ip, unsigned long port, unsig
     c.ep = epoll_create1(0);
     if (c.ep < 0)
         die("epoll_create1");
-    c.sa = addr_of(ip, port);
+    c.sa = peer_addr4(PROG, ip, port);
     c.st = st;
     struct epoll_event evs[MAX_EVENTS];
     /* waits without a timeout only while connections are open (an event
@@ -541,13 +519,13 @@ int main(int argc, char **argv)
         usage();
     const char *m = argv[1];
     if (strcmp(m, "bulk-sink") == 0 && argc == 3)
-        return bulk_sink(num_arg(argv[2]));
+        return bulk_sink(peer_num_arg(PROG, argv[2]));
     if (strcmp(m, "bulk-source") == 0 && argc == 5)
-        return bulk_source(argv[2], num_arg(argv[3]), num_arg(argv[4]));
+        return bulk_source(argv[2], peer_num_arg(PROG, argv[3]), peer_num_arg(PROG, argv[4]));
     if (strcmp(m, "conn-server") == 0 && argc == 5)
-        return conn_server(num_arg(argv[2]), num_arg(argv[3]), num_arg(argv[4]));
+        return conn_server(peer_num_arg(PROG, argv[2]), peer_num_arg(PROG, argv[3]), peer_num_arg(PROG, argv[4]));
     if (strcmp(m, "conn-client") == 0 && argc == 6)
-        return conn_client(argv[2], num_arg(argv[3]), num_arg(argv[4]), num_arg(argv[5]));
+        return conn_client(argv[2], peer_num_arg(PROG, argv[3]), peer_num_arg(PROG, argv[4]), peer_num_arg(PROG, argv[5]));
     usage();
     return 2;
 }

@@ -31,6 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linux_peer_args.h"
+
+#define PROG "linux_udp_peer"
+
 #define TIMEOUT_S 120
 #define STALL_MS 20
 #define DRAIN_MS 200
@@ -60,33 +64,6 @@ static void die(const char *what)
     exit(1);
 }
 
-static unsigned long num_arg(const char *s)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || end == s) {
-        fprintf(stderr, "linux_udp_peer: bad number '%s'\n", s);
-        exit(2);
-    }
-    return v;
-}
-
-static struct sockaddr_in addr_of(const char *ip, unsigned long port)
-{
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    if (ip == NULL)
-        a.sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (inet_pton(AF_INET, ip, &a.sin_addr) != 1) {
-        fprintf(stderr, "linux_udp_peer: bad address '%s'\n", ip);
-        exit(2);
-    }
-    return a;
-}
-
 static int udp_socket(void)
 {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -101,7 +78,7 @@ static int udp_socket(void)
 static int udp_echo(unsigned long port)
 {
     int fd = udp_socket();
-    struct sockaddr_in a = addr_of(NULL, port);
+    struct sockaddr_in a = peer_addr4(PROG, NULL, port);
     if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0)
         die("bind");
     printf("READY\n");
@@ -175,7 +152,7 @@ static int udp_client(const char *ip, unsigned long port, unsigned long size,
     }
     client_ctx c = {.fd = udp_socket(), .size = size};
     memset(c.buf, 0x5a, sizeof c.buf);
-    struct sockaddr_in a = addr_of(ip, port);
+    struct sockaddr_in a = peer_addr4(PROG, ip, port);
     if (connect(c.fd, (struct sockaddr *)&a, sizeof a) != 0)
         die("connect");
     double w0 = wall_now(), c0 = cpu_now(), stop = w0 + opt_seconds;
@@ -206,7 +183,7 @@ static int udp_client(const char *ip, unsigned long port, unsigned long size,
 static int udp_quit(const char *ip, unsigned long port)
 {
     int fd = udp_socket();
-    struct sockaddr_in a = addr_of(ip, port);
+    struct sockaddr_in a = peer_addr4(PROG, ip, port);
     return sendto(fd, "Q", 1, 0, (struct sockaddr *)&a, sizeof a) == 1 ? 0 : 1;
 }
 
@@ -234,11 +211,11 @@ int main(int argc, char **argv)
         usage();
     const char *m = argv[1];
     if (strcmp(m, "udp-echo") == 0 && argc == 3)
-        return udp_echo(num_arg(argv[2]));
+        return udp_echo(peer_num_arg(PROG, argv[2]));
     if (strcmp(m, "udp-client") == 0 && argc == 6)
-        return udp_client(argv[2], num_arg(argv[3]), num_arg(argv[4]), num_arg(argv[5]));
+        return udp_client(argv[2], peer_num_arg(PROG, argv[3]), peer_num_arg(PROG, argv[4]), peer_num_arg(PROG, argv[5]));
     if (strcmp(m, "udp-quit") == 0 && argc == 4)
-        return udp_quit(argv[2], num_arg(argv[3]));
+        return udp_quit(argv[2], peer_num_arg(PROG, argv[3]));
     usage();
     return 2;
 }
