@@ -1,5 +1,6 @@
 /* Text forms of addresses. Strict parsers: they accept exactly the canonical
  * forms and reject everything else with SK_EINVAL. */
+#include "base/tuple.h"
 #include "synack/addr.h"
 #include "synack/error.h"
 
@@ -102,14 +103,8 @@ char *sk_mac_to_str(sk_mac m, char *buf, size_t cap)
     return buf;
 }
 
-sk_ipaddr sk_ipaddr_from_ip4(sk_ip4 a)
-{
-    sk_ipaddr r;
-    memset(&r, 0, sizeof r);
-    r.family = SK_AF_INET4;
-    memcpy(r.b, a.b, 4);
-    return r;
-}
+/* the core's inline form (base/tuple.h), for the public API */
+sk_ipaddr sk_ipaddr_from_ip4(sk_ip4 a) { return sk_addr4(a); }
 
 bool sk_ipaddr_eq(const sk_ipaddr *a, const sk_ipaddr *b)
 {
