@@ -98,6 +98,8 @@
     X(ICMP6_CHECKSUM,     "ICMPv6 checksum wrong")                                 \
     X(ICMP6_UNHANDLED,    "ICMPv6 type not handled")                               \
     X(ICMP6_BAD_QUOTE,    "ICMPv6 error quotes no IPv6 header")                    \
+    X(ICMP6_QUOTE_TRUNCATED, "ICMPv6 error quote ends before the transport header (or quotes a later fragment)") \
+    X(ICMP6_PTB_UNSENT,   "ICMPv6 packet too big quoting no packet we could have sent (RFC 8201 §4)") \
     X(ND_TRUNCATED,       "ND message shorter than its fixed part")                \
     X(ND_BAD_OPTION,      "ND option of length 0 or past the message (RFC 4861 §4.6)") \
     X(ND_HOP_LIMIT,       "ND message with hop limit not 255 (sent from off the link)") \

@@ -14,6 +14,7 @@
 
 #include "ip6/ip6_reass.h"
 #include "ip6/nd_cache.h"
+#include "ip6/pmtu6.h"
 #include "synack/icmp.h"
 #include "tcp/tcp_conn.h"
 #include "udp/udp.h"
@@ -33,6 +34,7 @@
 #define SK_IPR_RANGES 32         /* received ranges tracked per datagram */
 #define SK_IPR_BUF 65536         /* payload bytes a datagram can hold */
 #define SK_ICMP_QUOTE_MAX 576    /* RFC 1812 §4.3.2.3: errors up to 576 bytes */
+#define SK_PMTU6_ENTRIES 32      /* IPv6 destinations with a path MTU (LRU) */
 
 /* ---- ARP (arp_cache.c) ---- */
 enum { SK_ARP_FREE, SK_ARP_INCOMPLETE, SK_ARP_REACHABLE };
@@ -180,6 +182,7 @@ typedef struct {
     uint8_t hop_limit6;         /* RFC 8200 §3: ours, SK_IFACE_HOP_LIMIT */
     sk_ip6_reass *reass6;       /* NULL: fragments are dropped (IP6_FRAGMENT) */
     sk_icmp6q icmp6;
+    sk_pmtu6 *pmtu6;            /* RFC 8201 path MTU per destination (iface_pmtu6.c) */
     sk_nd_cache *nd;            /* Ethernet only */
     sk_nd6q nd6q;
     sk_ip6 router6;             /* default router of the last RA (RFC 4861 §6.3.4) */
@@ -314,6 +317,18 @@ void sk_icmp6_error(sk_iface *ifc, sk_time now, uint8_t type, uint8_t code, uint
 size_t sk_icmp6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
 int sk_icmp6_ping_send(sk_iface *ifc, sk_time now, sk_ip6 dst, uint16_t id, uint16_t seq,
                        const void *data, size_t len);
+
+/* iface_pmtu6.c */
+int sk_ifpmtu_init(sk_iface *ifc);
+void sk_ifpmtu_free(sk_iface *ifc);
+/* A Packet Too Big saying `mtu` about the quoted packet q (its IPv6 header
+ * first, from us; the upper-layer header `proto` at q + off with 8 bytes):
+ * RFC 8201 §4 validation, then the cache and TCP. 0 or a drop reason (not
+ * counted). */
+int sk_ifpmtu_ptb(sk_iface *ifc, sk_time now, const uint8_t *q, uint8_t proto, size_t off,
+                  uint32_t mtu);
+void sk_ifpmtu_run_timers(sk_iface *ifc, sk_time now);
+sk_time sk_ifpmtu_poll_at(const sk_iface *ifc);
 
 /* arp_cache.c */
 int sk_arp_init(sk_iface *ifc);

@@ -45,14 +45,49 @@ static int pmtu_lower(sk_tcp_env *e, sk_tcb *t, uint16_t mtu)
     return 0;
 }
 
-int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
-                      sk_time now)
+static int icmp_find(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_tcb **out)
 {
     sk_tcb *t = sk_demux_lookup(e, tu);
     if (t == NULL || (t->flags & SK_TF_LISTENER))
         return SK_DROP_ICMP_NO_CONN;
     if (!sk_seq_in(seq, t->snd_una, t->snd_max))
         return SK_DROP_ICMP_OUT_OF_WINDOW;
+    *out = t;
+    return 0;
+}
+
+int sk_tcp_icmp_check(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq)
+{
+    sk_tcb *t;
+    return icmp_find(e, tu, seq, &t);
+}
+
+uint32_t sk_tcp_pmtu_to(sk_tcp_env *e, const sk_ipaddr *raddr, uint16_t mtu)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        sk_tcb *t = &e->tcbs[i];
+        if (t->hashed && t->state != SK_TCP_LISTEN && sk_ipaddr_eq(&t->tuple.raddr, raddr) &&
+            pmtu_lower(e, t, mtu) == 0)
+            n++;
+    }
+    return n;
+}
+
+uint16_t sk_tcp_path_mtu(sk_tcp_env *e, const sk_ipaddr *raddr, sk_time now)
+{
+    uint16_t mtu = e->ctx->cfg.mtu;
+    uint16_t p = e->path_mtu != NULL ? e->path_mtu(e->path_mtu_ctx, raddr, now) : 0;
+    return p != 0 && p < mtu ? p : mtu;
+}
+
+int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
+                      sk_time now)
+{
+    sk_tcb *t = NULL;
+    int r = icmp_find(e, tu, seq, &t);
+    if (r != 0)
+        return r;
     switch (kind) {
     case SK_TCP_ICMP_PMTU:
         return pmtu_lower(e, t, mtu);
