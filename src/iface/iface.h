@@ -293,6 +293,8 @@ size_t sk_mld6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
 void sk_mld6_schedule(sk_iface *ifc, sk_time now);
 void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
                   size_t len);
+/* Upper-layer confirmation (RFC 4861 §7.3.1) of the next hop to peer. */
+void sk_nd6_confirm(sk_iface *ifc, sk_time now, sk_ip6 peer);
 void sk_nd6_run_timers(sk_iface *ifc, sk_time now);
 sk_time sk_nd6_poll_at(const sk_iface *ifc);
 

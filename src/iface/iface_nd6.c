@@ -441,3 +441,13 @@ size_t sk_mld6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
     ifc->ctx->stats.icmp_out++;
     return SK_ETH_HDR_LEN + len;
 }
+
+/* RFC 4861 §7.3.1: forward progress of an upper-layer protocol (TCP's ACK
+ * of new data from `peer`) confirms the neighbour our packets to `peer` go
+ * through: its entry becomes REACHABLE again without a probe. */
+void sk_nd6_confirm(sk_iface *ifc, sk_time now, sk_ip6 peer)
+{
+    sk_ip6 nh;
+    if (ifc->nd != NULL && next_hop6(ifc, peer, now, &nh))
+        sk_nd_confirm(ifc->nd, now, &nh);
+}
