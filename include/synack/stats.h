@@ -106,6 +106,7 @@
     X(ND_BAD_CODE,        "ND message with an ICMP code other than 0")             \
     X(ND_TARGET_MULTICAST, "ND solicitation or advertisement for a multicast target") \
     X(ND_SRC_NOT_LINK_LOCAL, "router advertisement or redirect from a source not link-local") \
+    X(ND_REDIRECT_NOT_FIRST_HOP, "redirect not from the current first-hop router for its destination (RFC 4861 §8.1)") \
     X(ND_UNSPEC_SLLAO,    "RS or NS from the unspecified address with a source link-layer address") \
     X(ND_UNSPEC_DST,      "NS from the unspecified address not to a solicited-node address") \
     X(ND_SOLICITED_MCAST, "NA to a multicast address with the Solicited flag set") \

@@ -35,6 +35,7 @@
 #define SK_IPR_BUF 65536         /* payload bytes a datagram can hold */
 #define SK_ICMP_QUOTE_MAX 576    /* RFC 1812 §4.3.2.3: errors up to 576 bytes */
 #define SK_PMTU6_ENTRIES 32      /* IPv6 destinations with a path MTU (LRU) */
+#define SK_REDIR6_CAP 16         /* IPv6 destinations redirected (RFC 4861 §8.3) */
 
 /* ---- ARP (arp_cache.c) ---- */
 enum { SK_ARP_FREE, SK_ARP_INCOMPLETE, SK_ARP_REACHABLE };
@@ -151,6 +152,13 @@ typedef struct {
     uint32_t head, len;
 } sk_nd6q;
 
+/* ---- redirects (iface_redirect6.c) ---- */
+typedef struct {
+    sk_ip6 dst, target; /* packets to dst go to the neighbour target */
+    bool used;
+    uint64_t stamp;     /* when written: the oldest is reused */
+} sk_redir6;
+
 /* ---- transport segments out (iface.c) ---- */
 /* What a transport layer (TCP; UDP and ICMPv6 next) hands the interface
  * with a segment: the interface writes the IP header of the addresses'
@@ -183,6 +191,8 @@ typedef struct {
     sk_ip6_reass *reass6;       /* NULL: fragments are dropped (IP6_FRAGMENT) */
     sk_icmp6q icmp6;
     sk_pmtu6 *pmtu6;            /* RFC 8201 path MTU per destination (iface_pmtu6.c) */
+    sk_redir6 redir6[SK_REDIR6_CAP]; /* destinations redirected (iface_redirect6.c) */
+    uint64_t redir6_tick;
     sk_nd_cache *nd;            /* Ethernet only */
     sk_nd6q nd6q;
     sk_ip6 router6;             /* default router of the last RA (RFC 4861 §6.3.4) */
@@ -295,6 +305,15 @@ void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8
                   size_t len);
 /* Upper-layer confirmation (RFC 4861 §7.3.1) of the next hop to peer. */
 void sk_nd6_confirm(sk_iface *ifc, sk_time now, sk_ip6 peer);
+/* RFC 4861 §5.2 next-hop determination for dst (false: none). */
+bool sk_nd6_next_hop(const sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh);
+
+/* iface_redirect6.c */
+/* A Redirect (RFC 4861 §8.1 checks, §8.3 effect); drops counted. */
+void sk_redirect6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
+                        size_t len);
+/* The next hop a redirect set for dst, if any. */
+bool sk_redirect6_lookup(const sk_iface *ifc, sk_ip6 dst, sk_ip6 *nh);
 void sk_nd6_run_timers(sk_iface *ifc, sk_time now);
 sk_time sk_nd6_poll_at(const sk_iface *ifc);
 

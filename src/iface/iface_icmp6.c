@@ -260,8 +260,10 @@ void sk_icmp6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uin
     case SK_ICMP6_ND_RA:
     case SK_ICMP6_ND_NS:
     case SK_ICMP6_ND_NA:
-    case SK_ICMP6_ND_REDIRECT:
         sk_nd6_input(ifc, now, ip, msg, len);
+        return;
+    case SK_ICMP6_ND_REDIRECT:
+        sk_redirect6_input(ifc, now, ip, msg, len);
         return;
     default: /* MLD queries and reports: we send none and take none */
         sk_iface_drop(ifc, SK_DROP_ICMP6_UNHANDLED, now);

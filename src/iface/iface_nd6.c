@@ -89,6 +89,8 @@ static bool next_hop6(const sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh)
         *nh = dst;
         return true;
     }
+    if (sk_redirect6_lookup(ifc, dst, nh)) /* §8.3 (iface_redirect6.c) */
+        return true;
     const sk_route *best = NULL;
     for (uint8_t i = 0; i < ifc->cfg->n_routes; i++) {
         const sk_route *r = &ifc->cfg->routes[i];
@@ -450,4 +452,9 @@ void sk_nd6_confirm(sk_iface *ifc, sk_time now, sk_ip6 peer)
     sk_ip6 nh;
     if (ifc->nd != NULL && next_hop6(ifc, peer, now, &nh))
         sk_nd_confirm(ifc->nd, now, &nh);
+}
+
+bool sk_nd6_next_hop(const sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh)
+{
+    return next_hop6(ifc, dst, now, nh);
 }
