@@ -190,7 +190,8 @@ typedef struct {
     uint8_t hop_limit6;         /* RFC 8200 §3: ours, SK_IFACE_HOP_LIMIT */
     sk_ip6_reass *reass6;       /* NULL: fragments are dropped (IP6_FRAGMENT) */
     sk_icmp6q icmp6;
-    sk_pmtu6 *pmtu6;            /* RFC 8201 path MTU per destination (iface_pmtu6.c) */
+    sk_pmtu6 *pmtu6;            /* RFC 8201 path MTU per IPv6 destination (iface_pmtu.c) */
+    sk_pmtu6 *pmtu4;            /* RFC 1191 path MTU per IPv4 destination (the same cache) */
     sk_redir6 redir6[SK_REDIR6_CAP]; /* destinations redirected (iface_redirect6.c) */
     uint64_t redir6_tick;
     sk_nd_cache *nd;            /* Ethernet only */
@@ -339,7 +340,7 @@ size_t sk_icmp6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
 int sk_icmp6_ping_send(sk_iface *ifc, sk_time now, sk_ip6 dst, uint16_t id, uint16_t seq,
                        const void *data, size_t len);
 
-/* iface_pmtu6.c */
+/* iface_pmtu.c */
 int sk_ifpmtu_init(sk_iface *ifc);
 void sk_ifpmtu_free(sk_iface *ifc);
 /* A Packet Too Big saying `mtu` about the quoted packet q (its IPv6 header
@@ -348,6 +349,10 @@ void sk_ifpmtu_free(sk_iface *ifc);
  * counted). */
 int sk_ifpmtu_ptb(sk_iface *ifc, sk_time now, const uint8_t *q, uint8_t proto, size_t off,
                   uint32_t mtu);
+/* A Fragmentation Needed (RFC 1191) saying `mtu` (the plateau already
+ * guessed) about the quoted IPv4 datagram q (header of ihl bytes, from us,
+ * 8 bytes of its payload): the same checks and cache. */
+int sk_ifpmtu_frag_needed(sk_iface *ifc, sk_time now, const uint8_t *q, size_t ihl, uint16_t mtu);
 void sk_ifpmtu_run_timers(sk_iface *ifc, sk_time now);
 sk_time sk_ifpmtu_poll_at(const sk_iface *ifc);
 

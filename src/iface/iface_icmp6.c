@@ -189,7 +189,7 @@ static int error_tcp(sk_iface *ifc, sk_time now, const sk_icmp6_repr *m, const u
         kind = SK_TCP_ICMP_REFUSED;
     else if (m->type == SK_ICMP6_PARAM_PROBLEM && m->code == SK_ICMP6_PARAM_NEXT_HEADER)
         kind = SK_TCP_ICMP_REFUSED; /* RFC 4443 §3.4: TCP not known there */
-    return sk_tcp_icmp_error(ifc->tcp, &tu, seq, kind, 0, now);
+    return sk_tcp_icmp_error(ifc->tcp, &tu, seq, kind, now);
 }
 
 /* An error about a packet of ours: the quote's IPv6 header must come from

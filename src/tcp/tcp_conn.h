@@ -553,7 +553,6 @@ uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t);
 enum {
     SK_TCP_ICMP_UNREACH, /* soft: net/host unreachable, time exceeded ... */
     SK_TCP_ICMP_REFUSED, /* hard: protocol or port unreachable */
-    SK_TCP_ICMP_PMTU,    /* fragmentation needed, `mtu` is the next-hop MTU */
 };
 /* An ICMP error quoting our segment on tuple `tu` with sequence number
  * `seq`. Returns 0 when it was acted on, else a drop reason (not counted). */
@@ -569,8 +568,7 @@ typedef bool (*sk_tcp_route_match)(const void *ctx, const sk_tuple *tu);
 void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx, sk_time now);
 void sk_tcp_mtu_lowered(sk_tcp_env *e, uint16_t mtu);
 void sk_tcp_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, int err, sk_time now);
-int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
-                      sk_time now);
+int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, sk_time now);
 /* RFC 5927 §4.1 alone: the quoted tuple names a connection and `seq` is
  * in flight. 0, SK_DROP_ICMP_NO_CONN or SK_DROP_ICMP_OUT_OF_WINDOW. */
 int sk_tcp_icmp_check(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq);

@@ -324,7 +324,7 @@ static void test_ptb_validated(void)
     err_in(s, SK_MSEC(2), ROUTER6, SK_ICMP6_PACKET_TOO_BIG, 0, 1500, q, n);
     sk_store_be16(q + 4, 2000 - SK_IP6_HDR_LEN); /* a packet we could not have sent */
     err_in(s, SK_MSEC(2), ROUTER6, SK_ICMP6_PACKET_TOO_BIG, 0, 1400, q, n);
-    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ICMP6_PTB_UNSENT), 2);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ICMP_PMTU_UNSENT), 2);
     sk_store_be16(q + 4, 1500 - SK_IP6_HDR_LEN);
     sk_store_be32(q + SK_IP6_HDR_LEN + 4, iss + 1 + 100000); /* not in flight */
     err_in(s, SK_MSEC(2), ROUTER6, SK_ICMP6_PACKET_TOO_BIG, 0, 1400, q, n);
@@ -353,7 +353,7 @@ static void test_ptb_for_udp(void)
     sk_sock u = udp_sent(s, a6(9), sent, &n, 1400);
     SK_CHECK_EQ_I(sk_udp_close(s, u), 0);
     err_in(s, SK_MSEC(1), ROUTER6, SK_ICMP6_PACKET_TOO_BIG, 0, 1300, sent, n);
-    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ICMP6_PTB_UNSENT), 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ICMP_PMTU_UNSENT), 1);
     u = udp_sent(s, a6(9), sent, &n, 1400);
     err_in(s, SK_MSEC(1), ROUTER6, SK_ICMP6_PACKET_TOO_BIG, 0, 1300, sent, n);
     uint32_t iss;
