@@ -28,7 +28,7 @@
 
 bool sk_redirect6_lookup(const sk_iface *ifc, sk_ip6 dst, sk_ip6 *nh)
 {
-    for (uint32_t i = 0; i < SK_REDIR6_CAP; i++) {
+    for (uint32_t i = 0; i < SK_REDIR6_CAP && ifc->redir6_tick > 0; i++) {
         const sk_redir6 *r = &ifc->redir6[i];
         if (r->used && sk_ip6_eq(r->dst, dst)) {
             *nh = r->target;

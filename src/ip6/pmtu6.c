@@ -109,6 +109,7 @@ void sk_pmtu6_input_ptb(sk_pmtu6 *p, sk_time now, const sk_ip6_addr *dst, uint32
     sk_pmtu6_entry *en = find(p, dst);
     if (en == NULL) {
         en = slot(p);
+        p->n_used += en->used ? 0 : 1;
         en->used = true;
         en->dst = *dst;
     }
@@ -125,16 +126,19 @@ void sk_pmtu6_set_link_mtu(sk_pmtu6 *p, uint32_t link_mtu)
         return;
     p->cfg.link_mtu = link_mtu;
     for (uint32_t i = 0; i < p->cfg.entries; i++)
-        if (p->e[i].used && p->e[i].mtu >= link_mtu)
+        if (p->e[i].used && p->e[i].mtu >= link_mtu) {
             p->e[i].used = false;
+            p->n_used--;
+        }
 }
 
 void sk_pmtu6_run_timers(sk_pmtu6 *p, sk_time now)
 {
-    for (uint32_t i = 0; i < p->cfg.entries; i++) {
+    for (uint32_t i = 0; i < p->cfg.entries && p->n_used > 0; i++) {
         sk_pmtu6_entry *en = &p->e[i];
         if (en->used && sk_time_due(en->expires, now)) {
             en->used = false;
+            p->n_used--;
             p->stats.aged++;
             tell(p, &en->dst, p->cfg.link_mtu);
         }
@@ -144,7 +148,7 @@ void sk_pmtu6_run_timers(sk_pmtu6 *p, sk_time now)
 sk_time sk_pmtu6_poll_at(const sk_pmtu6 *p)
 {
     sk_time t = SK_TIME_NEVER;
-    for (uint32_t i = 0; i < p->cfg.entries; i++)
+    for (uint32_t i = 0; i < p->cfg.entries && p->n_used > 0; i++)
         if (p->e[i].used)
             t = sk_time_min(t, p->e[i].expires);
     return t;

@@ -38,6 +38,7 @@ typedef struct {
 typedef struct {
     sk_pmtu6_config cfg;
     sk_pmtu6_entry *e;
+    uint32_t n_used; /* entries in use: timers and poll_at skip the scan at 0 */
     uint64_t tick;
     sk_i6q iq;
     sk_pmtu6_stats stats;
