@@ -342,6 +342,8 @@ int sk_icmp6_ping_send(sk_iface *ifc, sk_time now, sk_ip6 dst, uint16_t id, uint
 
 /* iface_pmtu.c */
 int sk_ifpmtu_init(sk_iface *ifc);
+/* The MTU towards dst: the link MTU, or less when the cache knows less. */
+uint16_t sk_iface_path_mtu(sk_iface *ifc, const sk_ipaddr *dst, sk_time now);
 void sk_ifpmtu_free(sk_iface *ifc);
 /* A Packet Too Big saying `mtu` about the quoted packet q (its IPv6 header
  * first, from us; the upper-layer header `proto` at q + off with 8 bytes):

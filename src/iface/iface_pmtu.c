@@ -18,7 +18,9 @@
  *     intent, which lowers the MSS of every TCP connection to that
  *     destination (RFC 8201 §5.2), not only the one quoted.
  *   - New connections take the cached value (sk_tcp_path_mtu, through the
- *     hook set here) when they learn the peer's MSS.
+ *     hook set here) when they learn the peer's MSS; a UDP send larger
+ *     than the path allows is SK_EMSGSIZE (we never fragment; Linux's
+ *     IP_PMTUDISC_DO).
  *   - Entries age out after SK_PMTU6_AGING (10 minutes, RFC 8201 §4: "no
  *     less than 5 minutes"; RFC 1191 §6.3 the same); connections then open
  *     keep their smaller MSS (we do not probe upwards), new ones start at
@@ -54,15 +56,20 @@ static sk_pmtu6 *cache_of(const sk_iface *ifc, uint8_t family)
     return family == SK_AF_INET6 ? ifc->pmtu6 : ifc->pmtu4;
 }
 
+uint16_t sk_iface_path_mtu(sk_iface *ifc, const sk_ipaddr *dst, sk_time now)
+{
+    uint16_t mtu = ifc->cfg->mtu;
+    sk_pmtu6 *c = cache_of(ifc, dst->family);
+    if (c == NULL)
+        return mtu;
+    sk_ip6 k = key_of(dst);
+    uint32_t m = sk_pmtu6_lookup(c, &k, now);
+    return m < mtu ? (uint16_t)m : mtu;
+}
+
 static uint16_t hook_path_mtu(void *ctx, const sk_ipaddr *raddr, sk_time now)
 {
-    sk_iface *ifc = ctx;
-    sk_pmtu6 *c = cache_of(ifc, raddr->family);
-    if (c == NULL)
-        return 0;
-    sk_ip6 k = key_of(raddr);
-    uint32_t m = sk_pmtu6_lookup(c, &k, now);
-    return m > 0xffff ? 0xffff : (uint16_t)m;
+    return sk_iface_path_mtu(ctx, raddr, now);
 }
 
 static int make(sk_iface *ifc, uint32_t floor, sk_pmtu6 **out)

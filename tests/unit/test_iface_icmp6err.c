@@ -343,8 +343,9 @@ static void test_ptb_validated(void)
 
 /* A packet too big about a UDP datagram (RFC 8201 §4: a socket bound to
  * its port sent it) lowers the path MTU a later TCP connection to that
- * destination starts with; once the socket is closed the same quote is no
- * packet we could have sent. */
+ * destination starts with, and bounds the socket's sends to it (never
+ * fragmented: SK_EMSGSIZE) until it ages out; once the socket is closed
+ * the same quote is no packet we could have sent. */
 static void test_ptb_for_udp(void)
 {
     sk_stack *s = make6();
@@ -359,6 +360,14 @@ static void test_ptb_for_udp(void)
     uint32_t iss;
     sk_sock h = established(s, SK_MSEC(2), a6(9), 50000, &iss);
     SK_CHECK_EQ(mss_of(s, h), 1240);
+    /* the socket's sends are bounded by the path: 1300 - 48 bytes */
+    static uint8_t pay[1400];
+    SK_CHECK_EQ_I((int)sk_udp_send(s, SK_MSEC(3), u, pay, 1253), SK_EMSGSIZE);
+    SK_CHECK_EQ((int)sk_udp_send(s, SK_MSEC(3), u, pay, 1252), 1252);
+    sk_endpoint other = {ipa6(a6(10)), 53};
+    SK_CHECK_EQ((int)sk_udp_sendto(s, SK_MSEC(3), u, pay, 1400, &other), 1400);
+    /* 10 minutes later the estimate is forgotten */
+    SK_CHECK_EQ((int)sk_udp_send(s, SK_MSEC(1) + SK_SEC(600), u, pay, 1400), 1400);
     sk_stack_destroy(s);
 }
 
