@@ -156,6 +156,9 @@ static void test_frag_needed_for_udp(void)
     drain(s, SK_MSEC(3));
     sk_sock h2 = established(s, SK_MSEC(4), peer(9), 50001);
     SK_CHECK_EQ(mss_of(s, h2), 1160);
+    /* and the socket's sends: 1200 - 28 bytes at most */
+    SK_CHECK_EQ_I((int)sk_udp_send(s, SK_MSEC(5), u, pay, 1173), SK_EMSGSIZE);
+    SK_CHECK_EQ((int)sk_udp_send(s, SK_MSEC(5), u, pay, 1172), 1172);
     sk_stack_destroy(s);
 }
 
