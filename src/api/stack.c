@@ -156,7 +156,8 @@ static int check_config(const sk_stack_config *cfg)
         return SK_EINVAL;
     if (cfg->congestion_control != NULL && sk_cc_find(cfg->congestion_control) == NULL)
         return SK_ENOENT;
-    return check_link(cfg);
+    int err = sk_dev_caps_check(cfg);
+    return err != 0 ? err : check_link(cfg);
 }
 
 /* The configuration with its IPv4 address and IPv4 default route replaced
@@ -278,33 +279,43 @@ const sk_stats *sk_stack_stats(const sk_stack *s)
 
 /* Caller misuse in the functions that return no error code (a NULL stack,
  * buffer or event) is ignored: never a crash or an assertion. */
-void sk_stack_input(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t len)
+void sk_stack_input_meta(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t len,
+                         const sk_frame_meta *meta)
 {
     if (s == NULL || (frame == NULL && len > 0))
         return;
     s->ctx.stats.frames_in++;
     sk_tcp_run_timers(&s->env, now);
-    sk_iface_input(&s->ifc, now, frame, len);
+    sk_rx_meta rx = sk_rx_meta_of(s, meta);
+    sk_iface_input(&s->ifc, now, frame, len, &rx);
+}
+
+void sk_stack_input(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t len)
+{
+    sk_stack_input_meta(s, now, frame, len, NULL);
 }
 
 /* ---- output ---- */
 
 /* The TCP segment for `h` (header, then the payload copied from the send
  * ring when it has one), handed to the interface with its addresses: the
- * interface writes the IP header and the checksum. Returns the frame
- * length (which may be an ARP request when the segment was held for
- * resolution) or 0. */
+ * interface writes the IP header and the checksum (complete, or partial
+ * for the device when `meta` asks for offload: then *meta describes the
+ * frame). Returns the frame length (which may be an ARP request when the
+ * segment was held for resolution) or 0. */
 static size_t build_frame(sk_stack *s, sk_time now, const sk_tuple *tu, sk_tcp_repr *h,
-                          const sk_ring *ring, uint32_t data_off, uint8_t *buf, size_t cap)
+                          const sk_ring *ring, uint32_t data_off, uint8_t *buf, size_t cap,
+                          sk_frame_meta *meta)
 {
     uint8_t fam = tu->raddr.family;
     size_t off = sk_iface_l4_offset(&s->ifc, fam);
     size_t thl = sk_tcp_hdr_len(h);
     size_t len = thl + h->payload_len;
-    if (off + len > cap || len > sk_iface_l4_max(&s->ifc, fam)) {
+    size_t max = h->gso_size > 0 ? sk_iface_l4_gso_max(fam) : sk_iface_l4_max(&s->ifc, fam);
+    if (off + len > cap || len > max) {
         /* the output path sizes every segment to fit (tcp_output.c's
          * segment budget): a frame over the MTU is a bug, never silent */
-        SK_ASSERT(len <= sk_iface_l4_max(&s->ifc, fam));
+        SK_ASSERT(len <= max);
         sk_tcp_count_drop(&s->env, SK_DROP_TCP_OVER_MTU, NULL, now);
         return 0;
     }
@@ -317,9 +328,16 @@ static size_t build_frame(sk_stack *s, sk_time now, const sk_tuple *tu, sk_tcp_r
         sk_ring_peek(ring, data_off, seg + thl, plen);
     h->payload_len = plen;
     h->payload = seg + thl;
-    /* DF on every segment: RFC 1191 path MTU discovery */
-    sk_l4_out o = {tu->laddr, tu->raddr, SK_IPPROTO_TCP, true, SK_TCP_CSUM_OFF};
-    return sk_iface_send_l4(&s->ifc, now, buf, cap, &o, len);
+    /* DF on every segment: RFC 1191 path MTU discovery. Offload only for
+     * a frame that leaves at once (a held one goes out later, complete) */
+    bool partial = meta != NULL && s->ctx.cfg.dev.tx_csum &&
+                   (h->gso_size > 0 || sk_iface_tx_direct(&s->ifc, &tu->raddr, now));
+    sk_l4_out o = {tu->laddr, tu->raddr, SK_IPPROTO_TCP, true, SK_TCP_CSUM_OFF, partial,
+                   h->gso_size > 0};
+    size_t n = sk_iface_send_l4(&s->ifc, now, buf, cap, &o, len);
+    if (meta != NULL && n == off + len)
+        sk_tcp_frame_meta(meta, fam, off, thl, partial, h->gso_size);
+    return n;
 }
 
 static size_t output_ctl(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
@@ -335,17 +353,19 @@ static size_t output_ctl(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
     h.seq = c.seq;
     h.ack = c.ack;
     h.flags = c.flags;
-    size_t n = build_frame(s, now, &c.tuple, &h, NULL, 0, buf, cap);
+    size_t n = build_frame(s, now, &c.tuple, &h, NULL, 0, buf, cap, NULL);
     e->ctx->stats.segs_out++;
     sk_tcp_trace_seg(e, SK_TRACE_SEG_OUT, NULL, &c.tuple, true, &h, now, SK_REXMIT_NONE);
     return n;
 }
 
-static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, size_t cap)
+static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, size_t cap,
+                          sk_frame_meta *meta)
 {
     sk_tcp_env *e = &s->env;
     sk_seg_out so;
-    if (!sk_tcp_output(e, t, now, &so)) {
+    uint32_t tso_room = meta != NULL ? sk_tso_room(s, &t->tuple, cap, now) : 0;
+    if (!sk_tcp_output(e, t, now, tso_room, &so)) {
         sk_tcb_unmark_output(e, t);
         return 0;
     }
@@ -355,7 +375,7 @@ static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, siz
     /* 0 when the segment waits for ARP or has no route (both counted);
      * segments never exceed the MTU (build_frame asserts and counts). The trace's
      * payload view stays valid: an ARP request overwrites only 42 bytes. */
-    size_t n = build_frame(s, now, &t->tuple, &so.hdr, &t->sndbuf, so.data_off, buf, cap);
+    size_t n = build_frame(s, now, &t->tuple, &so.hdr, &t->sndbuf, so.data_off, buf, cap, meta);
     e->ctx->stats.segs_out++;
     sk_tcp_trace_seg(e, so.retransmit ? SK_TRACE_RETRANSMIT : SK_TRACE_SEG_OUT, t, &t->tuple,
                      true, &so.hdr, now, so.cause);
@@ -384,7 +404,7 @@ static size_t output_udp(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
     /* sk_udp_sendto refused payloads over the MTU */
     SK_ASSERT(off + ulen <= cap);
     sk_udp_out_write(&o, buf + off, cap - off);
-    sk_l4_out l4 = {o.rec->local.addr, o.rec->peer.addr, SK_IPPROTO_UDP, true, 6};
+    sk_l4_out l4 = {o.rec->local.addr, o.rec->peer.addr, SK_IPPROTO_UDP, true, 6, false, false};
     sk_udp_out_done(&s->udp, &o);
     s->ctx.stats.udp_out++;
     return sk_iface_send_l4(&s->ifc, now, buf, cap, &l4, ulen);
@@ -392,7 +412,8 @@ static size_t output_udp(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
 
 /* The transports' turn: UDP datagrams and TCP connections alternate, so
  * that neither starves the other. */
-static size_t output_transport(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
+static size_t output_transport(sk_stack *s, sk_time now, uint8_t *buf, size_t cap,
+                               sk_frame_meta *meta)
 {
     sk_tcp_env *e = &s->env;
     size_t n = 0;
@@ -402,17 +423,17 @@ static size_t output_transport(sk_stack *s, sk_time now, uint8_t *buf, size_t ca
                 n = output_udp(s, now, buf, cap);
         } else {
             while (n == 0 && e->out_list.head != SK_TCB_NONE)
-                n = output_conn(s, &e->tcbs[e->out_list.head], now, buf, cap);
+                n = output_conn(s, &e->tcbs[e->out_list.head], now, buf, cap, meta);
         }
         s->udp_turn = !s->udp_turn;
     }
     return n;
 }
 
-size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
+/* meta NULL: no offload (sk_stack_output), every frame complete. */
+static size_t output_frame(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap,
+                           sk_frame_meta *meta)
 {
-    if (s == NULL || buf == NULL || cap < s->ctx.cfg.mtu + sk_iface_link_hdr(&s->ifc))
-        return 0;
     sk_tcp_env *e = &s->env;
     sk_tcp_run_timers(e, now);
     sk_iface_run_timers(&s->ifc, now);
@@ -420,10 +441,28 @@ size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
     while (n == 0 && e->ctlq_len > 0)
         n = output_ctl(s, now, buf, cap);
     if (n == 0)
-        n = output_transport(s, now, buf, cap);
+        n = output_transport(s, now, buf, cap, meta);
     if (n > 0)
         e->ctx->stats.frames_out++;
     return n;
+}
+
+size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
+{
+    if (s == NULL || buf == NULL || cap < s->ctx.cfg.mtu + sk_iface_link_hdr(&s->ifc))
+        return 0;
+    return output_frame(s, now, buf, cap, NULL);
+}
+
+size_t sk_stack_output_meta(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap,
+                            sk_frame_meta *meta)
+{
+    if (meta != NULL)
+        memset(meta, 0, sizeof *meta);
+    if (s == NULL || buf == NULL || meta == NULL ||
+        cap < s->ctx.cfg.mtu + sk_iface_link_hdr(&s->ifc))
+        return 0;
+    return output_frame(s, now, buf, cap, meta);
 }
 
 sk_time_us sk_stack_poll_at(const sk_stack *s)

@@ -158,6 +158,12 @@ typedef struct {
     uint8_t proto;      /* SK_IPPROTO_TCP ... (IPv4 protocol / IPv6 next header) */
     bool df;            /* IPv4: don't fragment (RFC 1191) */
     uint16_t csum_off;  /* offset of the transport checksum in the segment */
+    /* offload (sk_dev_caps): leave only the pseudo-header sum in the
+     * checksum field for the device to complete (NEEDS_CSUM); gso: a
+     * super-segment, longer than one MTU (the device cuts it). Both only
+     * where sk_iface_tx_direct said the frame leaves at once. */
+    bool csum_partial;
+    bool gso;
 } sk_l4_out;
 
 /* ---- the interface ---- */
@@ -188,6 +194,7 @@ typedef struct {
     sk_time mld_at;             /* when the next one is due */
     sk_tuple flow_tu;           /* the last flow labelled, and its label: a */
     uint32_t flow_label;        /* one-entry cache in front of the hash */
+    sk_rx_meta rx;              /* the frame being input: set and cleared by sk_iface_input */
 } sk_iface;
 
 /* iface.c */
@@ -235,6 +242,22 @@ static inline size_t sk_iface_l4_max(const sk_iface *ifc, uint8_t family)
  * of it and frame it (sk_iface_send_ip, sk_iface_send_ip6). */
 size_t sk_iface_send_l4(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, const sk_l4_out *o,
                         size_t l4_len);
+/* The transport checksum of seg[0..len): complete, or with o->csum_partial
+ * the pseudo-header sum the device completes. */
+void sk_iface_l4_csum(const sk_l4_out *o, uint8_t *seg, size_t len);
+/* Largest transport segment one super-segment may carry: the IP length
+ * field's limit less the IP header (an IPv6 payload length counts no
+ * header of its own). */
+static inline size_t sk_iface_l4_gso_max(uint8_t family)
+{
+    return family == SK_AF_INET6 ? 0xffffu : 0xffffu - sk_iface_ip_hdr_len(family);
+}
+/* Would a packet to dst leave now, framed, rather than wait for ARP or
+ * neighbour discovery (or be dropped for want of a route)? Changes
+ * nothing but the ARP cache's lookup hint. Held
+ * packets sit in MTU-sized slots and go out later without metadata, so
+ * only such packets may be super-segments or carry a partial checksum. */
+bool sk_iface_tx_direct(sk_iface *ifc, const sk_ipaddr *dst, sk_time now);
 /* Our source address for a destination of dst's family; false when we
  * have none of that family. */
 bool sk_iface_src_for(const sk_iface *ifc, const sk_ipaddr *dst, sk_ipaddr *src);
@@ -251,7 +274,8 @@ void sk_iface_run_timers(sk_iface *ifc, sk_time now);
 sk_time sk_iface_poll_at(const sk_iface *ifc);
 
 /* iface_input.c */
-void sk_iface_input(sk_iface *ifc, sk_time now, const uint8_t *frame, size_t len);
+void sk_iface_input(sk_iface *ifc, sk_time now, const uint8_t *frame, size_t len,
+                    const sk_rx_meta *rx);
 
 /* ip6_output.c */
 int sk_ip6out_init(sk_iface *ifc);
@@ -275,6 +299,9 @@ size_t sk_iface_send_l4_6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
 
 /* iface_nd6.c */
 int sk_nd6_init(sk_iface *ifc);
+/* A packet to dst would be framed at once (a neighbour entry in any state
+ * but INCOMPLETE, RFC 4861 §7.3.2), not held. Pure. */
+bool sk_nd6_tx_direct(const sk_iface *ifc, sk_ip6 dst, sk_time now);
 void sk_nd6_free(sk_iface *ifc);
 /* Frame the IPv6 packet of ip_len bytes at buf + 14 for dst: multicast to
  * its group MAC, unicast after next-hop determination and resolution

@@ -118,6 +118,16 @@ static void eth_hdr6(const sk_iface *ifc, uint8_t *buf, sk_mac dst)
     sk_eth_emit(&eth, buf, SK_ETH_HDR_LEN);
 }
 
+bool sk_nd6_tx_direct(const sk_iface *ifc, sk_ip6 dst, sk_time now)
+{
+    sk_ip6 nh;
+    if (sk_ip6_is_multicast(dst))
+        return true;
+    if (ifc->nd == NULL || !next_hop6(ifc, dst, now, &nh))
+        return false;
+    return sk_nd_probably_reachable(ifc->nd, &nh);
+}
+
 size_t sk_nd6_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, sk_ip6 dst,
                     size_t ip_len)
 {

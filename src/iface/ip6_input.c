@@ -48,7 +48,7 @@ static void deliver(sk_iface *ifc, sk_time now, const ip6_in *in, uint8_t proto,
             return;
         }
         sk_ipaddr src = addr6(ip->src), dst = addr6(ip->dst);
-        sk_tcp_rx(ifc->tcp, &src, &dst, p, len, now);
+        sk_tcp_rx(ifc->tcp, &src, &dst, p, len, &ifc->rx, now);
         return;
     }
     case SK_IPPROTO_ICMPV6:
@@ -118,6 +118,7 @@ static void input_frag(sk_iface *ifc, sk_time now, const ip6_in *in, const sk_ip
     f.pkt = in->pkt;
     f.pkt_len = in->pkt_len;
     sk_ip6_dgram d;
+    ifc->rx = (sk_rx_meta){false, 0}; /* the device spoke of one fragment */
     int r = sk_ip6r_input(ifc->reass6, now, &f, &d);
     drain_reass(ifc, now);
     if (r != SK_IP6R_DONE) {

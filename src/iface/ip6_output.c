@@ -142,7 +142,7 @@ size_t sk_iface_send_l4_6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
 {
     size_t off = sk_iface_l4_offset(ifc, SK_AF_INET6);
     SK_ASSERT(off + l4_len <= cap);
-    sk_csum_l4_fill(&o->src, &o->dst, o->proto, buf + off, l4_len, o->csum_off);
+    sk_iface_l4_csum(o, buf + off, l4_len);
     uint32_t flow = flow_label(ifc, o, buf + off, l4_len);
     return sk_iface_send_ip6(ifc, now, buf, cap, ip6_of(&o->src), ip6_of(&o->dst), o->proto,
                              flow, ifc->hop_limit6, l4_len);

@@ -232,6 +232,15 @@ struct sk_tcb {
     sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
 };
 
+/* What the device said of the frame being input (sk_stack_input_meta),
+ * reduced to what the transport uses: valid during sk_iface_input only,
+ * and only for the datagram the frame carried whole (a reassembled one
+ * has rx cleared: the flags spoke of one fragment). */
+typedef struct {
+    bool csum_ok;      /* dev.rx_csum and the device checked the checksum */
+    uint16_t gso_size; /* dev.gro: the sender's segment size, 0: unknown */
+} sk_rx_meta;
+
 /* A stateless control segment (RST or ACK with no TCB behind it). */
 typedef struct {
     sk_tuple tuple;
@@ -521,9 +530,10 @@ void sk_rec_after_ack(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
 /* ---- tcp_rx.c: segments from the interface ---- */
 /* A TCP segment seg[0..len) arrived from src to dst (one of ours, unicast):
- * checksum, parse, demux, input. Drops are counted. */
+ * checksum (skipped when rx->csum_ok), parse, demux, input. Drops are
+ * counted. */
 void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const uint8_t *seg,
-               size_t len, sk_time now);
+               size_t len, const sk_rx_meta *rx, sk_time now);
 
 /* ---- tcp_input.c ---- */
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */
@@ -535,8 +545,11 @@ void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *s
 
 /* ---- tcp_output.c ---- */
 /* The one emission path: choose the next segment for t, update the send
- * state as if it were sent, and return true; false when t has nothing to send. */
-bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out);
+ * state as if it were sent, and return true; false when t has nothing to send.
+ * tso_room: payload bytes one super-segment may carry (the device's TSO
+ * limit and the caller's buffer; 0: one MSS per segment). A segment longer
+ * than the MSS has hdr.gso_size set. */
+bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, uint32_t tso_room, sk_seg_out *out);
 /* The window we would advertise now, unscaled bytes. */
 uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t);
 
