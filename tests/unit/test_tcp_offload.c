@@ -102,6 +102,36 @@ static void test_one_frame_of_ten_mss(void)
     ts_free(&ts);
 }
 
+/* The trace reports a super-segment as one event, marked: its whole
+ * length and the gso_size the device cuts it by (tools print "gso="). */
+static uint32_t traced_len, traced_gso;
+
+static void trace_hook(void *ctx, const sk_trace_event *ev)
+{
+    (void)ctx;
+    if (ev->kind == SK_TRACE_SEG_OUT && ev->seg->len > 0) {
+        traced_len = ev->seg->len;
+        traced_gso = ev->seg->gso_size;
+    }
+}
+
+static void test_trace_marks_super_segment(void)
+{
+    sk_stack_config cfg;
+    offload_config(&cfg, false);
+    cfg.trace = trace_hook;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 30000), 30000);
+    out_frame o;
+    SK_CHECK(take(&ts, TS_MS(10), sizeof frame, &o));
+    SK_CHECK_EQ(traced_len, 14600u);
+    SK_CHECK_EQ(traced_gso, 1460u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 /* The partial checksum is the pseudo-header sum over the whole segment's
  * length (what virtio and Linux's TSO expect); completed in software as
  * the device would, it verifies; before, it does not. */
@@ -386,6 +416,7 @@ static void test_caps_checked(void)
 int main(void)
 {
     SK_RUN(test_one_frame_of_ten_mss);
+    SK_RUN(test_trace_marks_super_segment);
     SK_RUN(test_partial_checksum_completes);
     SK_RUN(test_window_edge_in_the_middle);
     SK_RUN(test_short_tail);
