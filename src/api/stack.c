@@ -286,6 +286,11 @@ void sk_stack_input_meta(sk_stack *s, sk_time_us now, const uint8_t *frame, size
         return;
     s->ctx.stats.frames_in++;
     sk_tcp_run_timers(&s->env, now);
+    static const sk_rx_meta none = {false, 0};
+    if (meta == NULL) {
+        sk_iface_input(&s->ifc, now, frame, len, &none);
+        return;
+    }
     sk_rx_meta rx = sk_rx_meta_of(s, meta);
     sk_iface_input(&s->ifc, now, frame, len, &rx);
 }
