@@ -1,7 +1,10 @@
 /* The synack stack: a sans-I/O TCP/IPv4 engine.
  *
  * Frames go in with sk_stack_input(), frames come out of sk_stack_output(),
- * and the caller asks sk_stack_poll_at() when it must call again. Every call
+ * and the caller asks sk_stack_poll_at() when it must call again. A device
+ * that offloads (checksums, TCP segmentation, merged segments in) passes
+ * frame metadata beside them: sk_stack_input_meta / sk_stack_output_meta
+ * and the capabilities in sk_stack_config.dev. Every call
  * takes `now` (microseconds on any monotonic clock the caller chooses); the
  * stack never reads a clock, never does I/O, never calls back into the
  * application (the only callback is the optional trace hook, which must not
