@@ -1,14 +1,18 @@
-/* offload_probe DEV send|recv PORT: one synack connection from 192.0.2.2
+/* offload_probe DEV send|recv PORT [PCAP]: one synack connection from 192.0.2.2
  * to 192.0.2.1:PORT over the TAP DEV opened with IFF_VNET_HDR and every
  * offload (sk_posix_dev_open_vnet; the stack's dev capabilities all on):
  * "send" sends stdin and closes, "recv" writes what arrives to stdout until
  * the peer closes. Its own small loop (the event loop of port/posix does
  * not pass frame metadata yet): frames out with sk_stack_output_meta and
  * their virtio-net header, frames in with theirs. Prints on stderr how many
- * super-segments went out and how many merged segments came in. Bounded:
+ * super-segments went out and how many merged segments came in. PCAP:
+ * every frame in and out as it crossed the device, one record per
+ * super-segment or merged segment, a partial checksum completed on a copy
+ * first (sk_frame_csum_complete), so tshark's checksum verdicts hold. Bounded:
  * 60 s. Exit 0 when the transfer completed and the connection closed. */
 #define _GNU_SOURCE
 
+#include "posix/pcap_file.h"
 #include "posix/posix_dev.h"
 #include "posix/posix_sys.h"
 #include "synack/synack.h"
@@ -20,6 +24,7 @@
 #include <unistd.h>
 
 static uint8_t frame[SK_TSO_MAX + 200];
+static uint8_t copy[SK_TSO_MAX + 200];
 
 static void *p_alloc(void *ctx, size_t n)
 {
@@ -37,8 +42,18 @@ static void p_release(void *ctx, void *p, size_t n)
 typedef struct {
     sk_stack *s;
     sk_posix_dev dev;
+    sk_pcap *pcap; /* NULL: none */
     unsigned long supers_out, merged_in, partial_out;
 } probe;
+
+static void capture(probe *p, sk_time_us now, const uint8_t *f, size_t n, sk_frame_meta m)
+{
+    if (p->pcap == NULL)
+        return;
+    memcpy(copy, f, n);
+    (void)sk_frame_csum_complete(copy, n, &m);
+    sk_pcap_write(p->pcap, now, copy, n);
+}
 
 static int flush_out(probe *p, sk_time_us now)
 {
@@ -47,6 +62,7 @@ static int flush_out(probe *p, sk_time_us now)
     while ((n = sk_stack_output_meta(p->s, now, frame, sizeof frame, &m)) > 0) {
         p->supers_out += m.gso_type != SK_GSO_NONE;
         p->partial_out += (m.flags & SK_FRAME_NEEDS_CSUM) != 0;
+        capture(p, now, frame, n, m);
         if (sk_posix_dev_write_meta(&p->dev, frame, n, &m) < 0)
             return -1;
     }
@@ -63,6 +79,7 @@ static int read_in(probe *p, sk_time_us now)
         if (n == 0)
             break;
         p->merged_in += m.gso_type != SK_GSO_NONE;
+        capture(p, now, frame, (size_t)n, m);
         sk_stack_input_meta(p->s, now, frame, (size_t)n, &m);
     }
     return 0;
@@ -129,8 +146,8 @@ static int round_trip(probe *p)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4 || (strcmp(argv[2], "send") != 0 && strcmp(argv[2], "recv") != 0)) {
-        fprintf(stderr, "usage: offload_probe DEV send|recv PORT\n");
+    if (argc < 4 || argc > 5 || (strcmp(argv[2], "send") != 0 && strcmp(argv[2], "recv") != 0)) {
+        fprintf(stderr, "usage: offload_probe DEV send|recv PORT [PCAP]\n");
         return 2;
     }
     int sending = strcmp(argv[2], "send") == 0;
@@ -151,6 +168,10 @@ int main(int argc, char **argv)
     char err[256];
     if (sk_posix_dev_open_vnet(&p.dev, SK_DEV_TAP, argv[1], &cfg.dev, err, sizeof err) != 0) {
         fprintf(stderr, "offload_probe: %s\n", err);
+        return 1;
+    }
+    if (argc == 5 && (p.pcap = sk_pcap_open(argv[4], 1, 262144)) == NULL) {
+        fprintf(stderr, "offload_probe: cannot write %s\n", argv[4]);
         return 1;
     }
     int e = sk_stack_create(&cfg, &p.s);
@@ -179,6 +200,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     fprintf(stderr, "offload_probe: done=%d supers_out=%lu partial_out=%lu merged_in=%lu\n", done,
             p.supers_out, p.partial_out, p.merged_in);
+    if (p.pcap != NULL)
+        sk_pcap_close(p.pcap);
     sk_stack_destroy(p.s);
     sk_posix_dev_close(&p.dev);
     free(data);
