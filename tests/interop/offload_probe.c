@@ -8,7 +8,8 @@
  * super-segments went out and how many merged segments came in. PCAP:
  * every frame in and out as it crossed the device, one record per
  * super-segment or merged segment, a partial checksum completed on a copy
- * first (sk_frame_csum_complete), so tshark's checksum verdicts hold. Bounded:
+ * first (sk_frame_csum_complete), so tshark's checksum verdicts hold.
+ * SK_PROBE_PLAIN=1 turns every capability off (a baseline). Bounded:
  * 60 s. Exit 0 when the transfer completed and the connection closed. */
 #define _GNU_SOURCE
 
@@ -161,8 +162,12 @@ int main(int argc, char **argv)
     cfg.alloc.allocate = p_alloc;
     cfg.alloc.release = p_release;
     cfg.seed = sk_posix_seed();
-    cfg.dev.tx_csum = cfg.dev.rx_csum = cfg.dev.gro = true;
-    cfg.dev.tso_max = SK_TSO_MAX;
+    /* SK_PROBE_PLAIN=1: the same device, every capability off (a baseline) */
+    const char *plain = getenv("SK_PROBE_PLAIN");
+    if (plain == NULL || strcmp(plain, "1") != 0) {
+        cfg.dev.tx_csum = cfg.dev.rx_csum = cfg.dev.gro = true;
+        cfg.dev.tso_max = SK_TSO_MAX;
+    }
     probe p;
     memset(&p, 0, sizeof p);
     char err[256];
