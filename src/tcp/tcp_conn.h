@@ -472,6 +472,12 @@ bool sk_ack_peek(const sk_tcb *t, sk_ack_owed *rec, bool *last);
 sk_seq sk_ack_point(const sk_tcb *t);
 /* Remove the oldest owed ACK. */
 void sk_ack_pop(sk_tcb *t);
+/* The receive MSS estimate from an in-order segment of len bytes (a
+ * merged one's gso_size: the sender's segment size), and the bytes it
+ * counts for in the every-second-segment rule: ceil(len/MSS) full segments
+ * when it is longer than the MSS (merged by the device), RFC 5681 §4.2. */
+void sk_ack_update_rcv_mss(sk_tcb *t, uint32_t len, uint16_t gso_size);
+uint32_t sk_ack_count_bytes(const sk_tcb *t, uint32_t len);
 /* In-order text arrived (rcv_unacked counts it): owe an ACK for a pair of
  * full-sized segments, else start the delayed-ACK timer. */
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);

@@ -583,37 +583,15 @@ static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
     }
 }
 
-/* The receive MSS estimate (tcp_ack.c) from a segment of len bytes; a
- * merged (GRO) segment names the sender's segment size itself. */
-static void update_rcv_mss(sk_tcb *t, uint32_t len, uint16_t gso_size)
-{
-    uint32_t seen = gso_size > 0 ? gso_size : len;
-    if (seen > t->rcv_mss)
-        t->rcv_mss = (uint16_t)(seen < t->adv_mss ? seen : t->adv_mss);
-}
-
-/* Bytes a segment of len counts for in the every-second-segment rule
- * (RFC 5681 §4.2 counts segments): one longer than the MSS was merged by
- * the device (GRO) from ceil(len / MSS) segments, and counts as that many
- * full ones, so that 1.5 MSS merged is ACKed at once as its two segments
- * would have been. A segment up to the MSS counts its bytes, as before. */
-static uint32_t ack_count_bytes(const sk_tcb *t, uint32_t len)
-{
-    uint32_t mss = t->rcv_mss;
-    if (mss == 0 || len <= mss)
-        return len;
-    return (len / mss + (len % mss != 0)) * mss;
-}
-
 static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint32_t len,
                              uint16_t gso_size, sk_time now)
 {
-    update_rcv_mss(t, len, gso_size);
+    sk_ack_update_rcv_mss(t, len, gso_size);
     sk_ring_write(&t->rcvbuf, data, len);
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, len);
     bool had_holes = sk_rset_count(&t->reass) > 0;
     uint32_t more = sk_reass_advance(t);
-    t->rcv_unacked += ack_count_bytes(t, len) + more;
+    t->rcv_unacked += sk_ack_count_bytes(t, len) + more;
     e->ctx->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
     sk_tcb_notify(e, t, SK_EV_READABLE);
     /* a FIN held out of order first: one arrival owes one ACK, of it all */
