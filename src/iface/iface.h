@@ -14,6 +14,9 @@
 
 #include "ip6/ip6_reass.h"
 #include "ip6/nd_cache.h"
+#include "ip6/nd_router.h"
+#include "ip6/slaac.h"
+#include "wire/nd6.h"
 #include "synack/icmp.h"
 #include "tcp/tcp_conn.h"
 #include "udp/udp.h"
@@ -149,6 +152,13 @@ typedef struct {
     uint32_t head, len;
 } sk_nd6q;
 
+/* ---- router discovery and SLAAC (iface_ra6.c) ---- */
+#define SK_RA6Q_CAP 8
+typedef struct {
+    sk_ip6_intent q[SK_RA6Q_CAP];
+    uint32_t head, len;
+} sk_ra6q;
+
 /* ---- transport segments out (iface.c) ---- */
 /* What a transport layer (TCP; UDP and ICMPv6 next) hands the interface
  * with a segment: the interface writes the IP header of the addresses'
@@ -182,8 +192,9 @@ typedef struct {
     sk_icmp6q icmp6;
     sk_nd_cache *nd;            /* Ethernet only */
     sk_nd6q nd6q;
-    sk_ip6 router6;             /* default router of the last RA (RFC 4861 §6.3.4) */
-    sk_time router6_until;      /* its lifetime's end (0: none) */
+    sk_nd_router *ndr;          /* default router and prefix lists (Ethernet only) */
+    sk_slaac *slaac;            /* RFC 4862/7217 addresses and their DAD (Ethernet only) */
+    sk_ra6q ra6q;               /* their NS/RS intents waiting for output */
     uint8_t mld_left;           /* MLDv2 reports still to send (RFC 3810 §6.1) */
     sk_time mld_at;             /* when the next one is due */
     sk_tuple flow_tu;           /* the last flow labelled, and its label: a */
@@ -282,6 +293,9 @@ void sk_nd6_free(sk_iface *ifc);
 size_t sk_nd6_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, sk_ip6 dst,
                     size_t ip_len);
 size_t sk_nd6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
+/* One intent of ip6/ (NS, release, unreachable, not-router) as a frame, or 0. */
+size_t sk_nd6_intent_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
+                           const sk_ip6_intent *it);
 bool sk_nd6_pending(const sk_iface *ifc);
 /* An MLDv2 report of our solicited-node groups when one is due (RFC 3810
  * §6.1: at start and after a new address, twice, 1 s apart), else 0. */
@@ -292,6 +306,25 @@ void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8
                   size_t len);
 void sk_nd6_run_timers(sk_iface *ifc, sk_time now);
 sk_time sk_nd6_poll_at(const sk_iface *ifc);
+
+/* iface_ra6.c: ip6/nd_router.c and ip6/slaac.c wired to the interface */
+int sk_ra6_init(sk_iface *ifc);
+void sk_ra6_free(sk_iface *ifc);
+/* A Router Advertisement that passed sk_nd_check (RFC 4861 §6.1.2). */
+void sk_ra6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const sk_nd_repr *nd);
+/* An NS (src :: for DAD) or NA for `target`: DAD conflicts (RFC 4862 §5.4.3, §5.4.4). */
+void sk_ra6_input_ns(sk_iface *ifc, sk_time now, sk_ip6 src, sk_ip6 target);
+void sk_ra6_input_na(sk_iface *ifc, sk_time now, sk_ip6 target);
+/* The next hop for an off-link destination (§5.2, §6.3.6): 0 or SK_EHOSTUNREACH. */
+int sk_ra6_next_hop(sk_iface *ifc, sk_time now, sk_ip6 dst, sk_ip6 *nh);
+bool sk_ra6_on_link(const sk_iface *ifc, sk_time now, sk_ip6 dst);
+/* A neighbour said it is no longer a router (NA with R=0). */
+void sk_ra6_router_gone(sk_iface *ifc, sk_ip6 ip);
+/* `a` is one of our addresses still in DAD (RFC 4862 §5.4): not ours yet. */
+bool sk_ra6_tentative(const sk_iface *ifc, sk_ip6 a);
+size_t sk_ra6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
+void sk_ra6_run_timers(sk_iface *ifc, sk_time now);
+sk_time sk_ra6_poll_at(const sk_iface *ifc);
 
 /* ip6_input.c */
 void sk_iface_input_ip6(sk_iface *ifc, sk_time now, const uint8_t *pkt, size_t len,

@@ -32,7 +32,6 @@
 
 #define ND_HOP_LIMIT 255 /* RFC 4861 §4: every ND message */
 
-static void slaac_input_ra(sk_iface *ifc, sk_time now, const sk_nd_repr *nd);
 static void unreachable(sk_iface *ifc, sk_time now, const uint8_t *p, size_t len);
 
 int sk_nd6_init(sk_iface *ifc)
@@ -57,19 +56,21 @@ int sk_nd6_init(sk_iface *ifc)
     nc.seed = cfg->seed ^ 0x4e442d3438363100ull;
     nc.alloc = cfg->alloc;
     sk_mld6_schedule(ifc, 0);
-    return sk_nd_create(&nc, 0, &ifc->nd);
+    int err = sk_nd_create(&nc, 0, &ifc->nd);
+    return err != 0 ? err : sk_ra6_init(ifc);
 }
 
 void sk_nd6_free(sk_iface *ifc)
 {
+    sk_ra6_free(ifc);
     if (ifc->nd != NULL)
         sk_nd_destroy(ifc->nd);
     ifc->nd = NULL;
 }
 
-static bool on_link6(const sk_iface *ifc, sk_ip6 dst)
+static bool on_link6(const sk_iface *ifc, sk_time now, sk_ip6 dst)
 {
-    if (sk_ip6_is_link_local(dst))
+    if (sk_ip6_is_link_local(dst) || sk_ra6_on_link(ifc, now, dst))
         return true;
     for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
         const sk_ifaddr *a = &ifc->cfg->addrs[i];
@@ -83,9 +84,9 @@ static bool on_link6(const sk_iface *ifc, sk_ip6 dst)
 }
 
 /* RFC 4861 §5.2 next-hop determination. */
-static bool next_hop6(const sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh)
+static bool next_hop6(sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh)
 {
-    if (on_link6(ifc, dst)) {
+    if (on_link6(ifc, now, dst)) {
         *nh = dst;
         return true;
     }
@@ -102,11 +103,7 @@ static bool next_hop6(const sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh)
         memcpy(nh->b, best->gateway.b, 16);
         return true;
     }
-    if (ifc->router6_until > now) {
-        *nh = ifc->router6;
-        return true;
-    }
-    return false;
+    return sk_ra6_next_hop(ifc, now, dst, nh) == 0; /* §6.3.6 */
 }
 
 static void eth_hdr6(const sk_iface *ifc, uint8_t *buf, sk_mac dst)
@@ -183,7 +180,7 @@ static size_t send_ns(sk_iface *ifc, uint8_t *buf, size_t cap, const sk_ip6_inte
     return nd_frame(ifc, buf, cap, it->mac, src, it->dst, &r);
 }
 
-static size_t intent_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
+size_t sk_nd6_intent_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
                            const sk_ip6_intent *it)
 {
     switch (it->kind) {
@@ -198,6 +195,9 @@ static size_t intent_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
     case SK_I6_UNREACHABLE:
         sk_iface_drop(ifc, SK_DROP_ARP_UNRESOLVED, now);
         unreachable(ifc, now, it->data, it->len);
+        return 0;
+    case SK_I6_NOT_ROUTER: /* §7.2.5: off the default router list */
+        sk_ra6_router_gone(ifc, it->target);
         return 0;
     default:
         return 0;
@@ -252,9 +252,12 @@ size_t sk_nd6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
         if (n > 0)
             return n;
     }
+    size_t m = sk_ra6_output(ifc, now, buf, cap);
+    if (m > 0)
+        return m;
     sk_ip6_intent it;
     while (ifc->nd != NULL && sk_nd_next_intent(ifc->nd, &it)) {
-        size_t n = intent_frame(ifc, now, buf, cap, &it);
+        size_t n = sk_nd6_intent_frame(ifc, now, buf, cap, &it);
         if (n > 0)
             return n;
     }
@@ -263,7 +266,7 @@ size_t sk_nd6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
 
 bool sk_nd6_pending(const sk_iface *ifc)
 {
-    return ifc->nd6q.len > 0 || (ifc->nd != NULL && ifc->nd->iq.len > 0);
+    return ifc->nd6q.len > 0 || ifc->ra6q.len > 0 || (ifc->nd != NULL && ifc->nd->iq.len > 0);
 }
 
 static void answer_ns(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const sk_nd_repr *nd)
@@ -339,11 +342,7 @@ void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8
         return;
     case SK_ICMP6_ND_RA:
         nd_event(ifc, now, SK_ND_EV_RA, ip->src, nd.opts.has_sllao, nd.opts.sllao, &nd);
-        if (nd.cur_hop_limit != 0) /* §6.3.4 */
-            ifc->hop_limit6 = nd.cur_hop_limit;
-        ifc->router6 = ip->src; /* §6.3.4: the router's lifetime, 0: not a default */
-        ifc->router6_until = nd.router_lifetime == 0 ? 0 : now + SK_SEC(nd.router_lifetime);
-        slaac_input_ra(ifc, now, &nd);
+        sk_ra6_input(ifc, now, ip, &nd);
         return;
     default: /* RS (we are no router), redirect (not followed) */
         sk_iface_drop(ifc, SK_DROP_ICMP6_UNHANDLED, now);
@@ -355,41 +354,13 @@ void sk_nd6_run_timers(sk_iface *ifc, sk_time now)
 {
     if (ifc->nd != NULL)
         sk_nd_run_timers(ifc->nd, now);
+    sk_ra6_run_timers(ifc, now);
 }
 
 sk_time sk_nd6_poll_at(const sk_iface *ifc)
 {
-    return ifc->nd != NULL ? sk_nd_poll_at(ifc->nd) : SK_TIME_NEVER;
-}
-
-/* Stateless autoconfiguration from an RA's prefix options (RFC 4862
- * §5.5.3), in its simplest form: a prefix with the A flag, length 64 and a
- * valid lifetime gives the address prefix + the modified EUI-64 of our MAC
- * (RFC 4291 appendix A; Linux's default addr_gen_mode), added to the
- * address list when new and when there is room. Deviations (rfc-coverage):
- * no DAD before use, lifetimes not tracked (the address stays), no RFC 7217
- * stable-private identifiers (ip6/slaac.c has them, not wired yet). */
-static void slaac_input_ra(sk_iface *ifc, sk_time now, const sk_nd_repr *nd)
-{
-    sk_stack_config *cfg = &ifc->ctx->cfg;
-    sk_ip6 ll = sk_ip6_link_local_from_mac(cfg->mac);
-    for (uint8_t i = 0; i < nd->opts.n_prefix; i++) {
-        const sk_nd_prefix *p = &nd->opts.prefix[i];
-        if (!p->autonomous || p->prefix_len != 64 || p->valid_lifetime == 0 ||
-            p->preferred_lifetime > p->valid_lifetime || sk_ip6_is_link_local(p->prefix))
-            continue;
-        sk_ip6 a = p->prefix;
-        memcpy(a.b + 8, ll.b + 8, 8);
-        if (sk_iface_is_ours6(ifc, a) || cfg->n_addrs >= SK_CFG_ADDRS)
-            continue;
-        sk_ifaddr *x = &cfg->addrs[cfg->n_addrs++];
-        memset(x, 0, sizeof *x);
-        x->addr.family = SK_AF_INET6;
-        memcpy(x->addr.b, a.b, 16);
-        x->prefix_len = 64;
-        ifc->ctx->stats.slaac_addrs++;
-        sk_mld6_schedule(ifc, now);
-    }
+    return ifc->nd != NULL ? sk_time_min(sk_nd_poll_at(ifc->nd), sk_ra6_poll_at(ifc))
+                           : SK_TIME_NEVER;
 }
 
 /* ---- MLDv2 (RFC 3810) ---- */

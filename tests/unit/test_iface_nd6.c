@@ -180,7 +180,8 @@ static void test_na_answers(void)
 }
 
 /* An RA from fe80::1 with prefix 2001:db8:1::/64 (A set) gives us
- * 2001:db8:1::ff:fe00:2 and a default router: a connection to
+ * 2001:db8:1:0 + the RFC 7217 identifier slaac.c computes for it (not
+ * the MAC's EUI-64, RFC 8064) and a default router: a connection to
  * 2001:db8:2::1 (off-link) leaves from that address to the router's MAC
  * (its SLLAO needs no NS). Without an RA the same connect has no route. */
 static void test_slaac_from_ra(void)
@@ -219,9 +220,14 @@ static void test_slaac_from_ra(void)
     SK_CHECK_EQ_I(sk_eth_parse(out, n, &e), 0);
     SK_CHECK(sk_mac_eq(e.dst, PEER_MAC));
     SK_CHECK_EQ_I(sk_ip6_parse(e.payload, e.payload_len, &ip), 0);
-    sk_ip6 want = sk_ip6_link_local_from_mac(US_MAC);
-    memcpy(want.b, pfx.b, 8);
+    sk_ip6 eui = sk_ip6_link_local_from_mac(US_MAC);
+    memcpy(eui.b, pfx.b, 8);
+    sk_ip6 want = pfx;
+    uint64_t iid = sk_slaac_iid(s->ifc.slaac, &pfx, 0);
+    for (int i = 0; i < 8; i++)
+        want.b[8 + i] = (uint8_t)(iid >> (56 - 8 * i));
     SK_CHECK(sk_ip6_eq(ip.src, want) && sk_ip6_eq(ip.dst, off));
+    SK_CHECK(!sk_ip6_eq(ip.src, eui));
     SK_CHECK_EQ(ip.next_header, SK_IPPROTO_TCP);
     /* the same RA again adds nothing */
     sk_stack_input(s, SK_MSEC(3), f, nd_in(f, sk_ip6_mcast_mac(an), ll(1), an, &ra, 255));
