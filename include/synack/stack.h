@@ -244,6 +244,9 @@ typedef struct {
     bool mld_reports;          /* Ethernet: MLDv2 reports of our solicited-node groups at
                                   start and after SLAAC (RFC 3810 §6.1), default off (the
                                   frame-exact tests expect none; the tools turn it on) */
+    uint8_t ip6_dad_transmits; /* Ethernet: RFC 4862 DupAddrDetectTransmits for the link-local
+                                  and autoconfigured addresses, default 1; 0: used at once.
+                                  Configured addresses (addrs) are used at once (no DAD) */
 
     /* UDP (include/synack/udp.h). Queue memory is taken per socket when the
      * first datagram is queued and given back when the queue empties. */

@@ -50,6 +50,7 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->icmp_error_burst = 10;
     cfg->icmp_echo_broadcast = false;
     cfg->mld_reports = false;
+    cfg->ip6_dad_transmits = 1;
     cfg->udp_max_sockets = 64;
     cfg->udp_rcvq_datagrams = 64;
     cfg->udp_rcvq_bytes = 256 * 1024;

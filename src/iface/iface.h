@@ -322,6 +322,11 @@ bool sk_ra6_on_link(const sk_iface *ifc, sk_time now, sk_ip6 dst);
 void sk_ra6_router_gone(sk_iface *ifc, sk_ip6 ip);
 /* `a` is one of our addresses still in DAD (RFC 4862 §5.4): not ours yet. */
 bool sk_ra6_tentative(const sk_iface *ifc, sk_ip6 a);
+/* The solicited-node groups we listen to (RFC 4861 §7.2.1): of every IPv6
+ * address in cfg->addrs and of every tentative one (RFC 4862 §5.4.2), each
+ * once; returns how many (at most cap). */
+#define SK_RA6_GROUPS (2 * SK_CFG_ADDRS)
+size_t sk_ra6_groups(const sk_iface *ifc, sk_ip6 *out, size_t cap);
 size_t sk_ra6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
 void sk_ra6_run_timers(sk_iface *ifc, sk_time now);
 sk_time sk_ra6_poll_at(const sk_iface *ifc);

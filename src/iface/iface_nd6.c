@@ -38,15 +38,7 @@ int sk_nd6_init(sk_iface *ifc)
 {
     if (ifc->cfg->link != SK_LINK_ETHERNET)
         return 0;
-    sk_stack_config *cfg = &ifc->ctx->cfg;
-    sk_ip6 ll = sk_ip6_link_local_from_mac(cfg->mac);
-    if (!sk_iface_is_ours6(ifc, ll) && cfg->n_addrs < SK_CFG_ADDRS) {
-        sk_ifaddr *a = &cfg->addrs[cfg->n_addrs++];
-        memset(a, 0, sizeof *a);
-        a->addr.family = SK_AF_INET6;
-        memcpy(a->addr.b, ll.b, 16);
-        a->prefix_len = 64;
-    }
+    const sk_stack_config *cfg = ifc->cfg;
     sk_nd_config nc;
     memset(&nc, 0, sizeof nc);
     nc.entries = cfg->arp_cache_size;
@@ -329,6 +321,10 @@ void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8
     }
     switch (nd.type) {
     case SK_ICMP6_ND_NS:
+        if (sk_ra6_tentative(ifc, nd.target)) { /* RFC 4862 §5.4.3: no answer */
+            sk_ra6_input_ns(ifc, now, ip->src, nd.target);
+            return;
+        }
         if (!sk_iface_is_ours6(ifc, nd.target)) {
             sk_iface_drop(ifc, SK_DROP_IP6_NOT_FOR_US, now);
             return;
@@ -338,6 +334,7 @@ void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8
         answer_ns(ifc, now, ip, &nd);
         return;
     case SK_ICMP6_ND_NA:
+        sk_ra6_input_na(ifc, now, nd.target); /* RFC 4862 §5.4.4 */
         nd_event(ifc, now, SK_ND_EV_NA, nd.target, nd.opts.has_tllao, nd.opts.tllao, &nd);
         return;
     case SK_ICMP6_ND_RA:
@@ -384,27 +381,24 @@ size_t sk_mld6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
 {
     if (ifc->mld_left == 0 || now < ifc->mld_at || cap < SK_ETH_HDR_LEN)
         return 0;
-    sk_mld2_record rec[SK_CFG_ADDRS];
-    size_t n = 0;
-    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
-        const sk_ipaddr *a = &ifc->cfg->addrs[i].addr;
-        if (a->family != SK_AF_INET6)
-            continue;
-        sk_ip6 x;
-        memcpy(x.b, a->b, 16);
-        sk_ip6 g = sk_ip6_solicited_node(x);
-        bool dup = false;
-        for (size_t k = 0; k < n; k++)
-            dup = dup || sk_ip6_eq(rec[k].group, g);
-        if (dup)
-            continue;
-        memset(&rec[n], 0, sizeof rec[n]);
-        rec[n].type = SK_MLD2_CHANGE_TO_EXCLUDE;
-        rec[n++].group = g;
+    sk_ip6 groups[SK_RA6_GROUPS];
+    size_t n = sk_ra6_groups(ifc, groups, SK_RA6_GROUPS);
+    sk_mld2_record rec[SK_RA6_GROUPS];
+    for (size_t k = 0; k < n; k++) {
+        memset(&rec[k], 0, sizeof rec[k]);
+        rec[k].type = SK_MLD2_CHANGE_TO_EXCLUDE;
+        rec[k].group = groups[k];
     }
     ifc->mld_left--;
     ifc->mld_at = now + MLD_REPORT_GAP;
-    sk_ip6 src = sk_ip6_link_local_from_mac(ifc->cfg->mac);
+    sk_ip6 src = {{0}}; /* §5.2.13: :: while no link-local address is ours yet */
+    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
+        const sk_ipaddr *a = &ifc->cfg->addrs[i].addr;
+        if (a->family == SK_AF_INET6 && a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80) {
+            memcpy(src.b, a->b, 16);
+            break;
+        }
+    }
     size_t len = sk_mld2_report_emit(src, rec, n, buf + SK_ETH_HDR_LEN, cap - SK_ETH_HDR_LEN);
     if (n == 0 || len == 0)
         return 0;

@@ -20,6 +20,8 @@
 
 #define SLAAC_TWEAK 0x534c4141432d3732ull /* "SLAAC-72" */
 
+static void drain(sk_iface *ifc, sk_time now);
+
 int sk_ra6_init(sk_iface *ifc)
 {
     const sk_stack_config *cfg = ifc->cfg;
@@ -40,10 +42,12 @@ int sk_ra6_init(sk_iface *ifc)
     sc.addrs = SK_CFG_ADDRS;
     /* RFC 7217 §5: the secret key comes from the stack's seed-derived key */
     sc.seed = ifc->ctx->key.k0 ^ (ifc->ctx->key.k1 * 3) ^ SLAAC_TWEAK;
-    sc.dad_transmits = 0;
-    sc.link_local = false; /* the interface forms its own (iface_nd6.c) */
+    sc.dad_transmits = cfg->ip6_dad_transmits;
     sc.alloc = cfg->alloc;
-    return sk_slaac_create(&sc, 0, &ifc->slaac);
+    err = sk_slaac_create(&sc, 0, &ifc->slaac);
+    if (err == 0)
+        drain(ifc, 0); /* with no DAD the link-local address is ours at once */
+    return err;
 }
 
 void sk_ra6_free(sk_iface *ifc)
@@ -79,8 +83,8 @@ static void addr_add(sk_iface *ifc, sk_time now, sk_ip6 a, uint8_t plen)
     x->addr.family = SK_AF_INET6;
     memcpy(x->addr.b, a.b, 16);
     x->prefix_len = plen;
-    ifc->ctx->stats.slaac_addrs++;
-    sk_mld6_schedule(ifc, now);
+    if (!sk_ip6_is_link_local(a))
+        ifc->ctx->stats.slaac_addrs++;
 }
 
 static void addr_remove(sk_iface *ifc, sk_ip6 a)
@@ -112,11 +116,16 @@ static void slaac_intent(sk_iface *ifc, sk_time now, const sk_ip6_intent *it)
     case SK_I6_ADDR_DEPRECATED:
         addr_add(ifc, now, it->target, (uint8_t)it->value);
         return;
-    case SK_I6_ADDR_INVALID:
-    case SK_I6_ADDR_DUPLICATE:
+    case SK_I6_ADDR_DUPLICATE: /* §5.4.5: counted and traced, never used */
+        sk_iface_drop(ifc, SK_DROP_IP6_DAD_DUPLICATE, now);
         addr_remove(ifc, it->target);
         return;
-    case SK_I6_MLD_REPORT:
+    case SK_I6_ADDR_INVALID:
+        addr_remove(ifc, it->target);
+        return;
+    case SK_I6_MLD_REPORT: /* a join (tentative address): our report lists every group */
+        if (!(it->flags & SK_I6F_LEAVE))
+            sk_mld6_schedule(ifc, now);
         return;
     case SK_I6_SEND_NS:
         queue_frame(ifc, now, it);
@@ -204,6 +213,35 @@ bool sk_ra6_tentative(const sk_iface *ifc, sk_ip6 a)
         return false;
     const sk_slaac_addr *x = sk_slaac_find(ifc->slaac, &a);
     return x != NULL && (x->state == SK_SLAAC_WAIT || x->state == SK_SLAAC_TENTATIVE);
+}
+
+static size_t add_group(sk_ip6 *out, size_t n, size_t cap, sk_ip6 a)
+{
+    sk_ip6 g = sk_ip6_solicited_node(a);
+    for (size_t k = 0; k < n; k++)
+        if (sk_ip6_eq(out[k], g))
+            return n;
+    if (n < cap)
+        out[n++] = g;
+    return n;
+}
+
+size_t sk_ra6_groups(const sk_iface *ifc, sk_ip6 *out, size_t cap)
+{
+    size_t n = 0;
+    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
+        const sk_ipaddr *x = &ifc->cfg->addrs[i].addr;
+        sk_ip6 a;
+        memcpy(a.b, x->b, 16);
+        if (x->family == SK_AF_INET6)
+            n = add_group(out, n, cap, a);
+    }
+    for (uint32_t i = 0; ifc->slaac != NULL && i < ifc->slaac->cfg.addrs; i++) {
+        const sk_slaac_addr *s = &ifc->slaac->a[i];
+        if (s->state == SK_SLAAC_WAIT || s->state == SK_SLAAC_TENTATIVE)
+            n = add_group(out, n, cap, s->addr);
+    }
+    return n;
 }
 
 size_t sk_ra6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)

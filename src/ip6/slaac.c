@@ -180,6 +180,8 @@ int sk_slaac_create(const sk_slaac_config *cfg, sk_time now, sk_slaac **out)
     a->state = SK_SLAAC_WAIT;
     a->dad_at = sk_time_after(now, rand_upto(s, MAX_RTR_SOLICITATION_DELAY));
     push(s, SK_I6_ADDR_TENTATIVE, 0, a, NULL);
+    if (cfg->dad_transmits == 0)
+        assigned(s, a, now); /* §5.4: no DAD, nothing to wait for */
     return 0;
 }
 
