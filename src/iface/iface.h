@@ -159,6 +159,15 @@ typedef struct {
     uint32_t head, len;
 } sk_ra6q;
 
+/* ---- MLD (iface_mld6.c) ---- */
+#define SK_MLDQ_GROUPS 4
+typedef struct {
+    sk_time general_at;               /* answer to a General Query, NEVER: none */
+    sk_ip6 group[SK_MLDQ_GROUPS];     /* Multicast Address Specific answers pending */
+    sk_time group_at[SK_MLDQ_GROUPS]; /* NEVER: slot free */
+    sk_rng rng;                       /* the random delays (§6.2), seeded */
+} sk_mldq;
+
 /* ---- transport segments out (iface.c) ---- */
 /* What a transport layer (TCP; UDP and ICMPv6 next) hands the interface
  * with a segment: the interface writes the IP header of the addresses'
@@ -197,6 +206,7 @@ typedef struct {
     sk_ra6q ra6q;               /* their NS/RS intents waiting for output */
     uint8_t mld_left;           /* MLDv2 reports still to send (RFC 3810 §6.1) */
     sk_time mld_at;             /* when the next one is due */
+    sk_mldq mldq;               /* answers to queries due (RFC 3810 §6.2) */
     sk_tuple flow_tu;           /* the last flow labelled, and its label: a */
     uint32_t flow_label;        /* one-entry cache in front of the hash */
 } sk_iface;
@@ -299,6 +309,12 @@ size_t sk_nd6_intent_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
 bool sk_nd6_pending(const sk_iface *ifc);
 /* An MLDv2 report of our solicited-node groups when one is due (RFC 3810
  * §6.1: at start and after a new address, twice, 1 s apart), else 0. */
+/* iface_mld6.c */
+void sk_mld6_init(sk_iface *ifc);
+/* A Multicast Listener Query (RFC 3810 §6.2) that passed sk_icmp6_parse. */
+void sk_mld6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
+                   size_t len);
+sk_time sk_mld6_poll_at(const sk_iface *ifc);
 size_t sk_mld6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
 /* Report our groups again (an address was added). */
 void sk_mld6_schedule(sk_iface *ifc, sk_time now);

@@ -25,7 +25,6 @@
 
 #include "synack/error.h"
 #include "wire/icmp6.h"
-#include "wire/mld6.h"
 #include "wire/nd6.h"
 
 #include <string.h>
@@ -36,6 +35,7 @@ static void unreachable(sk_iface *ifc, sk_time now, const uint8_t *p, size_t len
 
 int sk_nd6_init(sk_iface *ifc)
 {
+    sk_mld6_init(ifc);
     if (ifc->cfg->link != SK_LINK_ETHERNET)
         return 0;
     const sk_stack_config *cfg = ifc->cfg;
@@ -358,51 +358,4 @@ sk_time sk_nd6_poll_at(const sk_iface *ifc)
 {
     return ifc->nd != NULL ? sk_time_min(sk_nd_poll_at(ifc->nd), sk_ra6_poll_at(ifc))
                            : SK_TIME_NEVER;
-}
-
-/* ---- MLDv2 (RFC 3810) ---- */
-
-#define MLD_ROBUSTNESS 2          /* §9.1: each report sent twice */
-#define MLD_REPORT_GAP SK_SEC(1)  /* §9.11 Unsolicited Report Interval (upper bound, fixed) */
-
-void sk_mld6_schedule(sk_iface *ifc, sk_time now)
-{
-    if (ifc->cfg->link != SK_LINK_ETHERNET || !ifc->cfg->mld_reports)
-        return;
-    ifc->mld_left = MLD_ROBUSTNESS;
-    ifc->mld_at = now;
-}
-
-/* §6.1: a host joining a group reports CHANGE_TO_EXCLUDE {} (listen to
- * every source) for it; ours are the solicited-node groups of our
- * addresses (RFC 4861 §7.2.1), each once. all-nodes is never reported
- * (§6). From the link-local address (§5.2.13). */
-size_t sk_mld6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
-{
-    if (ifc->mld_left == 0 || now < ifc->mld_at || cap < SK_ETH_HDR_LEN)
-        return 0;
-    sk_ip6 groups[SK_RA6_GROUPS];
-    size_t n = sk_ra6_groups(ifc, groups, SK_RA6_GROUPS);
-    sk_mld2_record rec[SK_RA6_GROUPS];
-    for (size_t k = 0; k < n; k++) {
-        memset(&rec[k], 0, sizeof rec[k]);
-        rec[k].type = SK_MLD2_CHANGE_TO_EXCLUDE;
-        rec[k].group = groups[k];
-    }
-    ifc->mld_left--;
-    ifc->mld_at = now + MLD_REPORT_GAP;
-    sk_ip6 src = {{0}}; /* §5.2.13: :: while no link-local address is ours yet */
-    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
-        const sk_ipaddr *a = &ifc->cfg->addrs[i].addr;
-        if (a->family == SK_AF_INET6 && a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80) {
-            memcpy(src.b, a->b, 16);
-            break;
-        }
-    }
-    size_t len = sk_mld2_report_emit(src, rec, n, buf + SK_ETH_HDR_LEN, cap - SK_ETH_HDR_LEN);
-    if (n == 0 || len == 0)
-        return 0;
-    eth_hdr6(ifc, buf, sk_ip6_mcast_mac(sk_ip6_mld2_routers()));
-    ifc->ctx->stats.icmp_out++;
-    return SK_ETH_HDR_LEN + len;
 }
