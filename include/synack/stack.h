@@ -288,6 +288,10 @@ int sk_stack_create(const sk_stack_config *cfg, sk_stack **out);
  * sk_stack_create refuses (an address that is not one host, a gateway off
  * the link, no room in the lists) and for a gateway without an address. */
 int sk_stack_set_ipv4(sk_stack *s, sk_time_us now, sk_ip4 addr, uint8_t prefix_len, sk_ip4 gateway);
+/* The IPv6 DNS servers the routers advertised (RDNSS, RFC 8106 §5.1) whose
+ * lifetime has not run out at `now`, at most `max` of them (at most 3 are
+ * kept) into out; returns how many. For a resolver when none is given. */
+int sk_stack_dns6_servers(const sk_stack *s, sk_time_us now, sk_ip6 *out, int max);
 /* Change the link MTU at run time (a DHCP lease's option 26, RFC 2132
  * §5.1), between 576 and the MTU the stack was created with (its buffers
  * are sized by it; raising back up to it is allowed). Lowering it shrinks

@@ -199,6 +199,13 @@ int sk_stack_set_mtu(sk_stack *s, uint16_t mtu)
     return 0;
 }
 
+int sk_stack_dns6_servers(const sk_stack *s, sk_time_us now, sk_ip6 *out, int max)
+{
+    if (s == NULL || out == NULL || max <= 0)
+        return 0;
+    return sk_ra6_dns(&s->ifc, now, out, max);
+}
+
 int sk_stack_set_ipv4(sk_stack *s, sk_time_us now, sk_ip4 addr, uint8_t prefix_len, sk_ip4 gateway)
 {
     if (s == NULL || prefix_len > 32 || (ip4_is_zero(addr) && !ip4_is_zero(gateway)))

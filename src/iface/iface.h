@@ -204,6 +204,8 @@ typedef struct {
     sk_nd_router *ndr;          /* default router and prefix lists (Ethernet only) */
     sk_slaac *slaac;            /* RFC 4862/7217 addresses and their DAD (Ethernet only) */
     sk_ra6q ra6q;               /* their NS/RS intents waiting for output */
+    sk_ip6 rdnss[SK_ND_MAX_RDNSS];       /* DNS servers from RAs (RFC 8106) */
+    sk_time rdnss_until[SK_ND_MAX_RDNSS]; /* their lifetimes' end; 0: slot free */
     uint8_t mld_left;           /* MLDv2 reports still to send (RFC 3810 §6.1) */
     sk_time mld_at;             /* when the next one is due */
     sk_mldq mldq;               /* answers to queries due (RFC 3810 §6.2) */
@@ -343,6 +345,8 @@ bool sk_ra6_tentative(const sk_iface *ifc, sk_ip6 a);
  * once; returns how many (at most cap). */
 #define SK_RA6_GROUPS (2 * SK_CFG_ADDRS)
 size_t sk_ra6_groups(const sk_iface *ifc, sk_ip6 *out, size_t cap);
+/* The RDNSS servers still valid at now (RFC 8106 §5.3.1), at most max. */
+int sk_ra6_dns(const sk_iface *ifc, sk_time now, sk_ip6 *out, int max);
 size_t sk_ra6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
 void sk_ra6_run_timers(sk_iface *ifc, sk_time now);
 sk_time sk_ra6_poll_at(const sk_iface *ifc);

@@ -168,8 +168,51 @@ static void ra_info(const sk_ip6_repr *ip, const sk_nd_repr *nd, sk_ra_info *ra)
     }
 }
 
+static sk_time rdnss_end(sk_time now, uint32_t s)
+{
+    return s == SK_NDR_INFINITE ? SK_TIME_NEVER : sk_time_after(now, SK_SEC(s));
+}
+
+/* RFC 8106 §5.3.1: a known server takes the new lifetime (0 removes it), a
+ * new one with a non-zero lifetime a free or expired slot, else the slot
+ * whose lifetime ends first. */
+static void rdnss_update(sk_iface *ifc, sk_time now, sk_ip6 a, uint32_t life)
+{
+    int slot = -1, soonest = 0;
+    for (int i = 0; i < SK_ND_MAX_RDNSS; i++) {
+        bool live = ifc->rdnss_until[i] != 0 && !sk_time_due(ifc->rdnss_until[i], now);
+        if (live && sk_ip6_eq(ifc->rdnss[i], a)) {
+            ifc->rdnss_until[i] = life == 0 ? 0 : rdnss_end(now, life);
+            return;
+        }
+        if (!live && slot < 0)
+            slot = i;
+        if (ifc->rdnss_until[i] < ifc->rdnss_until[soonest])
+            soonest = i;
+    }
+    if (life == 0)
+        return;
+    if (slot < 0)
+        slot = soonest;
+    ifc->rdnss[slot] = a;
+    ifc->rdnss_until[slot] = rdnss_end(now, life);
+}
+
+int sk_ra6_dns(const sk_iface *ifc, sk_time now, sk_ip6 *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < SK_ND_MAX_RDNSS && n < max; i++)
+        if (ifc->rdnss_until[i] != 0 && !sk_time_due(ifc->rdnss_until[i], now))
+            out[n++] = ifc->rdnss[i];
+    return n;
+}
+
 void sk_ra6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const sk_nd_repr *nd)
 {
+    for (uint8_t i = 0; i < nd->opts.n_rdnss_bad; i++)
+        sk_iface_drop(ifc, SK_DROP_ND_BAD_RDNSS, now);
+    for (uint8_t i = 0; i < nd->opts.n_rdnss; i++)
+        rdnss_update(ifc, now, nd->opts.rdnss[i], nd->opts.rdnss_lifetime[i]);
     sk_ra_info ra;
     ra_info(ip, nd, &ra);
     sk_ndr_input_ra(ifc->ndr, ifc->nd, now, &ra);
