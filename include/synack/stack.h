@@ -247,6 +247,8 @@ typedef struct {
     uint8_t ip6_dad_transmits; /* Ethernet: RFC 4862 DupAddrDetectTransmits for the link-local
                                   and autoconfigured addresses, default 1; 0: used at once.
                                   Configured addresses (addrs) are used at once (no DAD) */
+    bool ip6_router_solicit;   /* Ethernet: router solicitations at start (RFC 4861 §6.3.7,
+                                  up to 3, 4 s apart, until an RA names a router), default on */
 
     /* UDP (include/synack/udp.h). Queue memory is taken per socket when the
      * first datagram is queued and given back when the queue empties. */
@@ -292,6 +294,9 @@ int sk_stack_set_ipv4(sk_stack *s, sk_time_us now, sk_ip4 addr, uint8_t prefix_l
  * lifetime has not run out at `now`, at most `max` of them (at most 3 are
  * kept) into out; returns how many. For a resolver when none is given. */
 int sk_stack_dns6_servers(const sk_stack *s, sk_time_us now, sk_ip6 *out, int max);
+/* The IPv6 addresses in use (configured, link-local and autoconfigured ones
+ * whose DAD passed, RFC 4862 §5.4), at most max into out; returns how many. */
+int sk_stack_ip6_addrs(const sk_stack *s, sk_ifaddr *out, int max);
 /* Change the link MTU at run time (a DHCP lease's option 26, RFC 2132
  * §5.1), between 576 and the MTU the stack was created with (its buffers
  * are sized by it; raising back up to it is allowed). Lowering it shrinks

@@ -204,6 +204,7 @@ typedef struct {
     sk_nd_router *ndr;          /* default router and prefix lists (Ethernet only) */
     sk_slaac *slaac;            /* RFC 4862/7217 addresses and their DAD (Ethernet only) */
     sk_ra6q ra6q;               /* their NS/RS intents waiting for output */
+    bool ra6_started;           /* the first timer run moved their start-up delays to now */
     sk_ip6 rdnss[SK_ND_MAX_RDNSS];       /* DNS servers from RAs (RFC 8106) */
     sk_time rdnss_until[SK_ND_MAX_RDNSS]; /* their lifetimes' end; 0: slot free */
     uint8_t mld_left;           /* MLDv2 reports still to send (RFC 3810 §6.1) */

@@ -172,12 +172,34 @@ static size_t send_ns(sk_iface *ifc, uint8_t *buf, size_t cap, const sk_ip6_inte
     return nd_frame(ifc, buf, cap, it->mac, src, it->dst, &r);
 }
 
+/* RFC 4861 §6.3.7: from our link-local address with our link-layer
+ * address, or from :: without it (§4.1) while none is ours yet. */
+static size_t send_rs(sk_iface *ifc, uint8_t *buf, size_t cap, const sk_ip6_intent *it)
+{
+    sk_nd_repr r;
+    memset(&r, 0, sizeof r);
+    r.type = SK_ICMP6_ND_RS;
+    sk_ip6 src = {{0}};
+    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
+        const sk_ipaddr *a = &ifc->cfg->addrs[i].addr;
+        if (a->family == SK_AF_INET6 && a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80) {
+            memcpy(src.b, a->b, 16);
+            r.opts.has_sllao = true;
+            r.opts.sllao = ifc->cfg->mac;
+            break;
+        }
+    }
+    return nd_frame(ifc, buf, cap, it->mac, src, it->dst, &r);
+}
+
 size_t sk_nd6_intent_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
                            const sk_ip6_intent *it)
 {
     switch (it->kind) {
     case SK_I6_SEND_NS:
         return send_ns(ifc, buf, cap, it);
+    case SK_I6_SEND_RS:
+        return send_rs(ifc, buf, cap, it);
     case SK_I6_RELEASE:
         if (SK_ETH_HDR_LEN + it->len > cap)
             return 0;

@@ -36,7 +36,8 @@ int sk_ra6_init(sk_iface *ifc)
     int err = sk_ndr_create(&rc, 0, &ifc->ndr);
     if (err != 0)
         return err;
-    ifc->ndr->rs_at = SK_TIME_NEVER; /* no RS (docs/rfc-coverage.md) */
+    if (!cfg->ip6_router_solicit)
+        ifc->ndr->rs_at = SK_TIME_NEVER;
     sk_slaac_config sc;
     sk_slaac_config_default(&sc);
     sc.addrs = SK_CFG_ADDRS;
@@ -142,7 +143,7 @@ static void drain(sk_iface *ifc, sk_time now)
     while (sk_slaac_next_intent(ifc->slaac, &it))
         slaac_intent(ifc, now, &it);
     while (sk_ndr_next_intent(ifc->ndr, &it))
-        (void)it; /* RS: not sent (docs/rfc-coverage.md) */
+        queue_frame(ifc, now, &it); /* RS */
 }
 
 static void ra_info(const sk_ip6_repr *ip, const sk_nd_repr *nd, sk_ra_info *ra)
@@ -301,10 +302,29 @@ size_t sk_ra6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
     return 0;
 }
 
+/* The modules were created at time 0 (stack creation has no clock): on
+ * the first timer run their random start-up delays (the first RS, the
+ * link-local address's DAD, §6.3.7 and RFC 4862 §5.4.2) count from now. */
+static void start(sk_iface *ifc, sk_time now)
+{
+    ifc->ra6_started = true;
+    if (now == 0)
+        return;
+    if (ifc->ndr->rs_at != SK_TIME_NEVER)
+        ifc->ndr->rs_at = sk_time_after(now, ifc->ndr->rs_at);
+    for (uint32_t i = 0; i < ifc->slaac->cfg.addrs; i++) {
+        sk_slaac_addr *a = &ifc->slaac->a[i];
+        if (a->state == SK_SLAAC_WAIT && a->dad_at != SK_TIME_NEVER)
+            a->dad_at = sk_time_after(now, a->dad_at);
+    }
+}
+
 void sk_ra6_run_timers(sk_iface *ifc, sk_time now)
 {
     if (ifc->ndr == NULL)
         return;
+    if (!ifc->ra6_started)
+        start(ifc, now);
     sk_ndr_run_timers(ifc->ndr, now);
     sk_slaac_run_timers(ifc->slaac, now);
     drain(ifc, now);
