@@ -66,7 +66,7 @@ static int parse_target(client *cl, const tool_net_opts *o, const char *host, co
                    host);
         return -1;
     }
-    if (!literal && !v6 && o->n_dns == 0 && !o->dhcp) {
+    if (!literal && !v6 && o->n_dns == 0 && !o->dhcp && o->kind != SK_DEV_TAP) {
         tool_error(CMD, "no DNS server to resolve '%s' (give --dns A.B.C.D or --dhcp)", host);
         return -1;
     }

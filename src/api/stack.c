@@ -50,6 +50,8 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->icmp_error_burst = 10;
     cfg->icmp_echo_broadcast = false;
     cfg->mld_reports = false;
+    cfg->ip6_dad_transmits = 1;
+    cfg->ip6_router_solicit = true;
     cfg->udp_max_sockets = 64;
     cfg->udp_rcvq_datagrams = 64;
     cfg->udp_rcvq_bytes = 256 * 1024;
@@ -197,6 +199,22 @@ int sk_stack_set_mtu(sk_stack *s, uint16_t mtu)
     if (lower)
         sk_tcp_mtu_lowered(&s->env, mtu);
     return 0;
+}
+
+int sk_stack_dns6_servers(const sk_stack *s, sk_time_us now, sk_ip6 *out, int max)
+{
+    if (s == NULL || out == NULL || max <= 0)
+        return 0;
+    return sk_ra6_dns(&s->ifc, now, out, max);
+}
+
+int sk_stack_ip6_addrs(const sk_stack *s, sk_ifaddr *out, int max)
+{
+    int n = 0;
+    for (uint8_t i = 0; s != NULL && out != NULL && i < s->ctx.cfg.n_addrs && n < max; i++)
+        if (s->ctx.cfg.addrs[i].addr.family == SK_AF_INET6)
+            out[n++] = s->ctx.cfg.addrs[i];
+    return n;
 }
 
 int sk_stack_set_ipv4(sk_stack *s, sk_time_us now, sk_ip4 addr, uint8_t prefix_len, sk_ip4 gateway)

@@ -61,11 +61,11 @@ bool sk_iface_joined6(const sk_iface *ifc, sk_ip6 a)
         return true;
     if (!sk_ip6_is_solicited_node(a))
         return false;
-    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
-        const sk_ipaddr *x = &ifc->cfg->addrs[i].addr;
-        if (x->family == SK_AF_INET6 && sk_ip6_eq(a, sk_ip6_solicited_node(ip6_of(x))))
+    sk_ip6 g[SK_RA6_GROUPS];
+    size_t n = sk_ra6_groups(ifc, g, SK_RA6_GROUPS);
+    for (size_t i = 0; i < n; i++)
+        if (sk_ip6_eq(a, g[i]))
             return true;
-    }
     return false;
 }
 

@@ -84,9 +84,10 @@ for v in 1024 1K 256k 6M 6m 256M 268435456; do
 done
 expect_usage_error connect --tap x --addr 1.2.3.4/24 999.1.1.1 80
 expect_usage_error connect --tap x --addr 1.2.3.4/24 1.2.3.5 abc
-# names: a DNS server is needed (--dns or --dhcp), a name must be one
-# (RFC 1035 §2.3.4), --dhcp replaces --addr/--gw and needs Ethernet
-expect_error_says "no DNS server to resolve 'www.example.test'" connect --tap x --addr 1.2.3.4/24 \
+# names: a DNS server is needed (--dns or --dhcp; on a TAP a router may
+# advertise one, RFC 8106, so only --tun is refused before start), a name
+# must be one (RFC 1035 §2.3.4), --dhcp replaces --addr/--gw and needs Ethernet
+expect_error_says "no DNS server to resolve 'www.example.test'" connect --tun x --addr 1.2.3.4/24 \
     www.example.test 80
 expect_error_says "bad host 'a\.\.b'" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 a..b 80
 expect_error_says "bad host" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 \
