@@ -325,7 +325,7 @@ size_t sk_iface_send_l4_6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
 int sk_nd6_init(sk_iface *ifc);
 /* A packet to dst would be framed at once (a neighbour entry in any state
  * but INCOMPLETE, RFC 4861 §7.3.2), not held. Pure. */
-bool sk_nd6_tx_direct(const sk_iface *ifc, sk_ip6 dst, sk_time now);
+bool sk_nd6_tx_direct(sk_iface *ifc, sk_ip6 dst, sk_time now);
 void sk_nd6_free(sk_iface *ifc);
 /* Frame the IPv6 packet of ip_len bytes at buf + 14 for dst: multicast to
  * its group MAC, unicast after next-hop determination and resolution

@@ -107,7 +107,7 @@ static void eth_hdr6(const sk_iface *ifc, uint8_t *buf, sk_mac dst)
     sk_eth_emit(&eth, buf, SK_ETH_HDR_LEN);
 }
 
-bool sk_nd6_tx_direct(const sk_iface *ifc, sk_ip6 dst, sk_time now)
+bool sk_nd6_tx_direct(sk_iface *ifc, sk_ip6 dst, sk_time now)
 {
     sk_ip6 nh;
     if (sk_ip6_is_multicast(dst))
