@@ -28,6 +28,11 @@
 #   conn   connections for RUN_S s, each: connect, 1 byte each way, client
 #          closes, server closes on EOF; once one at a time, once CONC at
 #          once: conn/s, CPU-seconds per 1000 connections
+#   rr     request/response latency: one connection to the echo port,
+#          bench/rr_peer writes one byte and reads it back, again and again
+#          (TCP_NODELAY), timing each round trip with CLOCK_MONOTONIC:
+#          p50 and p99 in microseconds, CPU-microseconds per round trip
+#          (Linux's server: rr_peer echo-server)
 #
 # Pinning (taskset, when there are two CPUs): the client on CLIENT_CPU (0),
 # the server on SERVER_CPU (1) -- synack serve, every thread of
@@ -103,10 +108,11 @@ need_tools ip timeout pgrep
 [ "$SMOKE" = 1 ] && need_tools ethtool taskset strace
 
 PEER=$BUILD_DIR/bench/linux_tcp_peer
+RR=$BUILD_DIR/bench/rr_peer
 LWIP=$BUILD_DIR/bench/lwip_tap_server
 SYNACK=$BUILD_DIR/tools/synack
-if [ ! -x "$PEER" ]; then
-    echo "$ME: $PEER is missing; build first:" >&2
+if [ ! -x "$PEER" ] || [ ! -x "$RR" ]; then
+    echo "$ME: $PEER or $RR is missing; build first:" >&2
     echo "    cmake --preset release && cmake --build --preset release -j2" >&2
     exit 2
 fi
@@ -194,10 +200,10 @@ stop_server() {
     reap "$SRV_PID" 2>/dev/null
 }
 
-run_client() { # run_client NS OUT ARGS...
+run_client() { # run_client NS OUT PROGRAM ARGS...
     local ns=$1 out=$2
     shift 2
-    run_fg "$out" "$CLIENT_CPU" ip netns exec "$ns" "$PEER" "$@"
+    run_fg "$out" "$CLIENT_CPU" ip netns exec "$ns" "$@"
 }
 
 CPUS=$(cpu_list "$CLIENT_CPU" "$SERVER_CPU")
@@ -235,14 +241,29 @@ store() {
             "client $ccpu s + server $scpu s, errors $(field errors "$out")"
         [ "$(field errors "$out")" = 0 ] || { echo "$ME: $tag $test: errors" >&2; FAIL=1; }
         ;;
+    rr)
+        n=$(field rtts "$out")
+        record "rr_p50.$tag" "$(field p50_us "$out")"
+        record "rr_p99.$tag" "$(field p99_us "$out")"
+        record "rr_cpuus.$tag" "$(per_rtt_us "$STAT_BUSY_S" "$n")"
+        record "rr_pcpuus.$tag" "$(per_rtt_us "$pcpu" "$n")"
+        echo "  $tag rr: p50 $(field p50_us "$out") us, p99 $(field p99_us "$out") us," \
+            "$n round trips; $(stat_note); client $ccpu s + server $scpu s," \
+            "errors $(field errors "$out")"
+        [ "$(field errors "$out")" = 0 ] || { echo "$ME: $tag rr: errors" >&2; FAIL=1; }
+        ;;
     esac
 }
 
-client_args() { # client_args TEST: linux_tcp_peer's arguments for one timed test
+client_args() { # client_args TEST: the client program and its arguments for one timed test
     case $1 in
-    bulk) echo "-t $RUN_S bulk-source 192.0.2.2 5001 0" ;;
-    conn*) echo "-t $RUN_S conn-client 192.0.2.2 5002 0 ${1#conn}" ;;
+    bulk) echo "$PEER -t $RUN_S bulk-source 192.0.2.2 5001 0" ;;
+    conn*) echo "$PEER -t $RUN_S conn-client 192.0.2.2 5002 0 ${1#conn}" ;;
+    rr) echo "$RR -t $RUN_S ping 192.0.2.2 5002 0" ;;
     esac
+}
+per_rtt_us() { # per_rtt_us CPU_S ROUND_TRIPS: CPU-microseconds per round trip
+    awk -v c="$1" -v n="$2" 'BEGIN { if (c != "" && n + 0 > 0) printf "%.4g", c * 1e6 / n }'
 }
 
 # user-space stack behind a TAP: a server for this one test; the CPU of
@@ -275,10 +296,11 @@ tap_test() { # tap_test TAG NS TEST SERVER_COMMAND...
 linux_test() { # linux_test TAG TEST: Linux's server in $NSB, the client in $NSA
     local tag=$1 test=$2 sargs srv=$TMP/linux.srv cli=$TMP/linux.cli args
     case $test in
-    bulk) sargs=(bulk-sink 5001) ;;
-    conn*) sargs=(conn-server 5002 0 "${test#conn}") ;;
+    bulk) sargs=("$PEER" bulk-sink 5001) ;;
+    conn*) sargs=("$PEER" conn-server 5002 0 "${test#conn}") ;;
+    rr) sargs=("$RR" echo-server 5002) ;;
     esac
-    start_server "$NSB" "$srv" "$PEER" "${sargs[@]}"
+    start_server "$NSB" "$srv" "${sargs[@]}"
     if ! wait_ready "$srv"; then
         echo "$ME: linux server did not start:" >&2
         cat "$srv" >&2
@@ -329,9 +351,9 @@ profile_one() { # profile_one TAG NS DEV TEST SERVER_COMMAND...
     traced=$(pgrep -P "$SRV_REAL" | head -n 1) # strace's child: the stack
     f0=$(tap_frames "$ns" "$dev")
     if [ "$test" = bulk ]; then
-        run_client "$ns" "$cli" bulk-source 192.0.2.2 5001 "$PROFILE_MIB"
+        run_client "$ns" "$cli" "$PEER" bulk-source 192.0.2.2 5001 "$PROFILE_MIB"
     else
-        run_client "$ns" "$cli" conn-client 192.0.2.2 5002 "$PROFILE_CONNS" 1
+        run_client "$ns" "$cli" "$PEER" conn-client 192.0.2.2 5002 "$PROFILE_CONNS" 1
     fi
     f1=$(tap_frames "$ns" "$dev")
     # end the stack itself so that strace prints its table and exits
@@ -370,13 +392,15 @@ ITEMS=()
 for st in "${STACKS[@]}"; do
     ITEMS+=("$st:bulk" "$st:conn1")
     [ "$CONC" != 0 ] && ITEMS+=("$st:conn$CONC")
+    ITEMS+=("$st:rr")
 done
 [ $HAVE_ETHTOOL = 1 ] && ITEMS+=(nooff:bulk)
 
 provenance "$BUILD_DIR" "$COMMAND"
 seed_order
 echo "# TAP benchmark: $ROUNDS rounds of ${RUN_S} s runs: bulk (one connection)," \
-    "connections 1 at a time$([ "$CONC" != 0 ] && echo " and $CONC at once"); MTU 1500"
+    "connections 1 at a time$([ "$CONC" != 0 ] && echo " and $CONC at once")," \
+    "1-byte request/response on one connection; MTU 1500"
 echo "# pinning: client CPU $CLIENT_CPU, server CPU $SERVER_CPU (lwIP: both of its threads);" \
     "/proc/stat CPU time: CPUs $CPUS for every stack"
 echo "# client: TIME-WAIT off (tcp_max_tw_buckets=0), ports 49152-65535, in every setup"
@@ -402,4 +426,11 @@ echo "per-round ratios (for CPU-s rows below 1 means synack costs less). /proc/s
 echo "time of CPUs $CPUS during the run."
 [ $HAVE_SYNACK = 1 ] || echo "(synack skipped: serve --tap not built yet)"
 echo
+extra_tables() { # after the connection table (lib.sh's tables_and_exit calls it)
+    echo
+    read -r -a TABLE_TAGS <<<"synack lwip linux"
+    read -r -a TABLE_VS <<<"lwip linux"
+    table "request/response p50 us|rr_p50" "request/response p99 us|rr_p99" \
+        "CPU-us per round trip (/proc/stat)|rr_cpuus" "CPU-us per round trip (processes)|rr_pcpuus"
+}
 tables_and_exit "synack lwip linux nooff" "lwip linux nooff" "synack lwip linux" "lwip linux"

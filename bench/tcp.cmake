@@ -17,3 +17,8 @@ target_compile_definitions(linux_udp_peer PRIVATE _GNU_SOURCE)
 add_executable(bench_udp ${CMAKE_CURRENT_LIST_DIR}/bench_udp.c)
 target_include_directories(bench_udp PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/port)
 target_link_libraries(bench_udp PRIVATE synack synack_posix bench_provenance)
+
+# Request/response latency (issue 9): a 1-byte ping-pong client timing every
+# round trip, and Linux's echo server for the baseline (run_tap_bench.sh).
+add_executable(rr_peer ${CMAKE_CURRENT_LIST_DIR}/rr_peer.c)
+target_compile_definitions(rr_peer PRIVATE _GNU_SOURCE)
