@@ -379,7 +379,7 @@ profile_all() {
     done
 }
 if [ "$PROFILE" = 1 ]; then
-    provenance "$BUILD_DIR" "PROFILE=1 $COMMAND"
+    provenance "$BUILD_DIR" "PROFILE=1 PROFILE_MIB=$PROFILE_MIB PROFILE_CONNS=$PROFILE_CONNS $COMMAND"
     profile_all
     [ $FAIL = 0 ] || exit 1
     exit 0
