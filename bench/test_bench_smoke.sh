@@ -18,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "test_bench_smoke: skipped: needs root" >&2
     exit 77
 fi
-for b in bench_checksum bench_tcp linux_tcp_peer linux_udp_peer bench_udp lwip_tap_server rr_peer; do
+for b in bench_checksum bench_tcp linux_tcp_peer linux_udp_peer bench_udp lwip_tap_server rr_peer tap_write_bench; do
     [ -x "$BUILD/bench/$b" ] || { echo "FAIL: $BUILD/bench/$b is missing" >&2; exit 1; }
 done
 TMP=$(mktemp -d /tmp/skb-smoke.XXXXXX) || exit 1
@@ -94,6 +94,14 @@ grep -E "^  (synack|lwip|linux) rr: p50 " "$TMP/tap" | awk '{ if ($4 + 0 <= 0 ||
     END { exit (n == 3 && !bad) ? 0 : 1 }' ||
     fail "run_tap_bench.sh: not three request/response runs with 0 < p50 <= p99"
 
+run run_tapwrite_bench.sh "$TMP/tapw" env SMOKE=1 bash "$HERE/run_tapwrite_bench.sh" "$BUILD"
+expect_header "$TMP/tapw" run_tapwrite_bench.sh
+if grep -q "io_uring: not built" "$TMP/tapw"; then # no liburing-dev: write() alone
+    grep -q "^| 1514 B | 1 | [0-9.]* |" "$TMP/tapw" || fail "run_tapwrite_bench.sh: no write() row"
+else
+    expect_rows "$TMP/tapw" run_tapwrite_bench.sh "1514 B" "66 B"
+fi
+
 run run_udp_bench.sh "$TMP/udp" env SMOKE=1 bash "$HERE/run_udp_bench.sh" "$BUILD"
 expect_header "$TMP/udp" run_udp_bench.sh
 grep -q "^round 1/1 order: " "$TMP/udp" || fail "run_udp_bench.sh: no order line"
@@ -134,4 +142,4 @@ if [ $fails != 0 ]; then
     echo "test_bench_smoke: $fails failures" >&2
     exit 1
 fi
-echo "test_bench_smoke: the four drivers ran every path; a verify failure fails run_tcp_bench.sh"
+echo "test_bench_smoke: every driver ran every path; a verify failure fails run_tcp_bench.sh"
