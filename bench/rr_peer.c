@@ -62,7 +62,8 @@ static int echo_server(unsigned long port)
 {
     struct sockaddr_in a = peer_addr4(PROG, NULL, port);
     int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ls >= 0)
+        setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) != 0 || listen(ls, 8) != 0) {
         perror(PROG ": listen");
         return 1;
