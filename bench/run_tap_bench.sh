@@ -33,6 +33,9 @@
 #          (TCP_NODELAY), timing each round trip with CLOCK_MONOTONIC:
 #          p50 and p99 in microseconds, CPU-microseconds per round trip
 #          (Linux's server: rr_peer echo-server)
+#   rrc    the same with synack as the client (bench/rr_synack on the TAP,
+#          CLIENT_CPU) and Linux's rr_peer echo-server on the TAP's Linux
+#          side (SERVER_CPU); for linux the same veth run as rr, repeated
 #
 # Pinning (taskset, when there are two CPUs): the client on CLIENT_CPU (0),
 # the server on SERVER_CPU (1) -- synack serve, every thread of
@@ -109,10 +112,11 @@ need_tools ip timeout pgrep
 
 PEER=$BUILD_DIR/bench/linux_tcp_peer
 RR=$BUILD_DIR/bench/rr_peer
+RRS=$BUILD_DIR/bench/rr_synack
 LWIP=$BUILD_DIR/bench/lwip_tap_server
 SYNACK=$BUILD_DIR/tools/synack
-if [ ! -x "$PEER" ] || [ ! -x "$RR" ]; then
-    echo "$ME: $PEER or $RR is missing; build first:" >&2
+if [ ! -x "$PEER" ] || [ ! -x "$RR" ] || [ ! -x "$RRS" ]; then
+    echo "$ME: $PEER, $RR or $RRS is missing; build first:" >&2
     echo "    cmake --preset release && cmake --build --preset release -j2" >&2
     exit 2
 fi
@@ -241,16 +245,16 @@ store() {
             "client $ccpu s + server $scpu s, errors $(field errors "$out")"
         [ "$(field errors "$out")" = 0 ] || { echo "$ME: $tag $test: errors" >&2; FAIL=1; }
         ;;
-    rr)
+    rr*)
         n=$(field rtts "$out")
-        record "rr_p50.$tag" "$(field p50_us "$out")"
-        record "rr_p99.$tag" "$(field p99_us "$out")"
-        record "rr_cpuus.$tag" "$(per_rtt_us "$STAT_BUSY_S" "$n")"
-        record "rr_pcpuus.$tag" "$(per_rtt_us "$pcpu" "$n")"
-        echo "  $tag rr: p50 $(field p50_us "$out") us, p99 $(field p99_us "$out") us," \
+        record "${test}_p50.$tag" "$(field p50_us "$out")"
+        record "${test}_p99.$tag" "$(field p99_us "$out")"
+        record "${test}_cpuus.$tag" "$(per_rtt_us "$STAT_BUSY_S" "$n")"
+        record "${test}_pcpuus.$tag" "$(per_rtt_us "$pcpu" "$n")"
+        echo "  $tag $test: p50 $(field p50_us "$out") us, p99 $(field p99_us "$out") us," \
             "$n round trips; $(stat_note); client $ccpu s + server $scpu s," \
             "errors $(field errors "$out")"
-        [ "$(field errors "$out")" = 0 ] || { echo "$ME: $tag rr: errors" >&2; FAIL=1; }
+        [ "$(field errors "$out")" = 0 ] || { echo "$ME: $tag $test: errors" >&2; FAIL=1; }
         ;;
     esac
 }
@@ -259,7 +263,7 @@ client_args() { # client_args TEST: the client program and its arguments for one
     case $1 in
     bulk) echo "$PEER -t $RUN_S bulk-source 192.0.2.2 5001 0" ;;
     conn*) echo "$PEER -t $RUN_S conn-client 192.0.2.2 5002 0 ${1#conn}" ;;
-    rr) echo "$RR -t $RUN_S ping 192.0.2.2 5002 0" ;;
+    rr | rrc) echo "$RR -t $RUN_S ping 192.0.2.2 5002 0" ;; # rrc: Linux on both ends, as rr
     esac
 }
 per_rtt_us() { # per_rtt_us CPU_S ROUND_TRIPS: CPU-microseconds per round trip
@@ -298,7 +302,7 @@ linux_test() { # linux_test TAG TEST: Linux's server in $NSB, the client in $NSA
     case $test in
     bulk) sargs=("$PEER" bulk-sink 5001) ;;
     conn*) sargs=("$PEER" conn-server 5002 0 "${test#conn}") ;;
-    rr) sargs=("$RR" echo-server 5002) ;;
+    rr | rrc) sargs=("$RR" echo-server 5002) ;;
     esac
     start_server "$NSB" "$srv" "${sargs[@]}"
     if ! wait_ready "$srv"; then
@@ -316,11 +320,34 @@ linux_test() { # linux_test TAG TEST: Linux's server in $NSB, the client in $NSA
     store "$tag" "$test" "$cli" "$(field cpu_s "$srv")"
 }
 
+# synack as the request/response client: Linux's echo server on the Linux
+# side of synack's TAP, rr_synack attached to the TAP (with --busy-poll when
+# SYNACK_ARGS has it)
+synack_client_test() {
+    local srv=$TMP/rrc.srv cli=$TMP/rrc.cli busy
+    busy=$(sed -n 's/.*--busy-poll[ =]\([0-9]*\).*/\1/p' <<<"$SYNACK_ARGS")
+    start_server "$NSS" "$srv" "$RR" echo-server 5003
+    if ! wait_ready "$srv"; then
+        echo "$ME: linux echo server on the TAP did not start:" >&2
+        cat "$srv" >&2
+        stop_server
+        FAIL=1
+        return
+    fi
+    stat_begin "$CPUS"
+    run_client "$NSS" "$cli" "$RRS" --tap ts0 --addr 192.0.2.2/24 --busy-poll "${busy:-0}" \
+        -t "$RUN_S" 192.0.2.1 5003
+    reap "$SRV_PID" || FAIL=1
+    stat_end
+    store synack rrc "$cli" "$(field cpu_s "$srv")"
+}
+
 run_item() { # run_item STACK:TEST
     local stack=${1%%:*} test=${1#*:}
     # shellcheck disable=SC2086 # SYNACK_ARGS: any number of arguments
     case $stack in
-    synack) tap_test synack "$NSS" "$test" "$SYNACK" serve --tap ts0 --addr 192.0.2.2/24 \
+    synack) if [ "$test" = rrc ]; then synack_client_test; return; fi
+        tap_test synack "$NSS" "$test" "$SYNACK" serve --tap ts0 --addr 192.0.2.2/24 \
         --discard 5001 --echo 5002 $SYNACK_ARGS ;;
     lwip) tap_test lwip "$NSL" "$test" "$LWIP" --tap tl0 --addr 192.0.2.2/24 \
         --discard 5001 --echo 5002 ;;
@@ -393,6 +420,7 @@ for st in "${STACKS[@]}"; do
     ITEMS+=("$st:bulk" "$st:conn1")
     [ "$CONC" != 0 ] && ITEMS+=("$st:conn$CONC")
     ITEMS+=("$st:rr")
+    [ "$st" != lwip ] && ITEMS+=("$st:rrc") # lwip_tap_server has no client
 done
 [ $HAVE_ETHTOOL = 1 ] && ITEMS+=(nooff:bulk)
 
@@ -432,5 +460,12 @@ extra_tables() { # after the connection table (lib.sh's tables_and_exit calls it
     read -r -a TABLE_VS <<<"lwip linux"
     table "request/response p50 us|rr_p50" "request/response p99 us|rr_p99" \
         "CPU-us per round trip (/proc/stat)|rr_cpuus" "CPU-us per round trip (processes)|rr_pcpuus"
+    echo
+    read -r -a TABLE_TAGS <<<"synack linux"
+    read -r -a TABLE_VS <<<"linux"
+    table "request/response p50 us, synack the client|rrc_p50" \
+        "request/response p99 us, synack the client|rrc_p99" \
+        "CPU-us per round trip, synack the client (/proc/stat)|rrc_cpuus" \
+        "CPU-us per round trip, synack the client (processes)|rrc_pcpuus"
 }
 tables_and_exit "synack lwip linux nooff" "lwip linux nooff" "synack lwip linux" "lwip linux"

@@ -18,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "test_bench_smoke: skipped: needs root" >&2
     exit 77
 fi
-for b in bench_checksum bench_tcp linux_tcp_peer linux_udp_peer bench_udp lwip_tap_server rr_peer tap_write_bench; do
+for b in bench_checksum bench_tcp linux_tcp_peer linux_udp_peer bench_udp lwip_tap_server rr_peer rr_synack tap_write_bench; do
     [ -x "$BUILD/bench/$b" ] || { echo "FAIL: $BUILD/bench/$b is missing" >&2; exit 1; }
 done
 TMP=$(mktemp -d /tmp/skb-smoke.XXXXXX) || exit 1
@@ -93,6 +93,11 @@ expect_rows "$TMP/tap" run_tap_bench.sh "request/response p50 us" "request/respo
 grep -E "^  (synack|lwip|linux) rr: p50 " "$TMP/tap" | awk '{ if ($4 + 0 <= 0 || $7 + 0 < $4 + 0) bad = 1; n++ }
     END { exit (n == 3 && !bad) ? 0 : 1 }' ||
     fail "run_tap_bench.sh: not three request/response runs with 0 < p50 <= p99"
+expect_rows "$TMP/tap" run_tap_bench.sh "request/response p50 us, synack the client" \
+    "CPU-us per round trip, synack the client (processes)"
+grep -E "^  (synack|linux) rrc: p50 " "$TMP/tap" | awk '{ if ($4 + 0 <= 0 || $7 + 0 < $4 + 0) bad = 1; n++ }
+    END { exit (n == 2 && !bad) ? 0 : 1 }' ||
+    fail "run_tap_bench.sh: not two client-side request/response runs with 0 < p50 <= p99"
 
 run run_tapwrite_bench.sh "$TMP/tapw" env SMOKE=1 bash "$HERE/run_tapwrite_bench.sh" "$BUILD"
 expect_header "$TMP/tapw" run_tapwrite_bench.sh
