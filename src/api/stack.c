@@ -10,7 +10,6 @@
 #include "synack/error.h"
 #include "wire/eth.h"
 #include "wire/ipv4.h"
-#include "wire/tcp_hdr.h"
 
 #include <string.h>
 
@@ -289,77 +288,38 @@ void sk_stack_input(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t le
 
 /* ---- output ---- */
 
-/* The TCP segment for `h` (header, then the payload copied from the send
- * ring when it has one), handed to the interface with its addresses: the
- * interface writes the IP header and the checksum. Returns the frame
- * length (which may be an ARP request when the segment was held for
- * resolution) or 0. */
-static size_t build_frame(sk_stack *s, sk_time now, const sk_tuple *tu, sk_tcp_repr *h,
-                          const sk_ring *ring, uint32_t data_off, uint8_t *buf, size_t cap)
+/* One TCP segment framed: TCP writes it at the transport offset of the
+ * tuple's family, the interface fills the checksum over the pseudo-header
+ * and writes the IP header (DF on every segment: RFC 1191 path MTU
+ * discovery). Returns the frame length (an ARP or NS request when the
+ * segment was held for resolution) or 0 (no route, or over the MTU: both
+ * counted). The trace's payload view stays valid: a resolution request
+ * overwrites only the bytes in front of the segment's payload. */
+static size_t output_tcp(sk_stack *s, sk_time now, sk_tcp_seg *o, uint8_t *buf, size_t cap)
 {
-    uint8_t fam = tu->raddr.family;
+    uint8_t fam = o->tuple->raddr.family;
     size_t off = sk_iface_l4_offset(&s->ifc, fam);
-    size_t thl = sk_tcp_hdr_len(h);
-    size_t len = thl + h->payload_len;
-    if (off + len > cap || len > sk_iface_l4_max(&s->ifc, fam)) {
-        /* the output path sizes every segment to fit (tcp_output.c's
-         * segment budget): a frame over the MTU is a bug, never silent */
-        SK_ASSERT(len <= sk_iface_l4_max(&s->ifc, fam));
-        sk_tcp_count_drop(&s->env, SK_DROP_TCP_OVER_MTU, NULL, now);
-        return 0;
+    size_t room = cap > off ? cap - off : 0;
+    size_t len = sk_tcp_seg_write(&s->env, now, o, buf + off, room, sk_iface_l4_max(&s->ifc, fam));
+    size_t n = 0;
+    if (len > 0) {
+        sk_l4_out l4 = {o->tuple->laddr, o->tuple->raddr, SK_IPPROTO_TCP, true, SK_TCP_SEG_CSUM_OFF};
+        n = sk_iface_send_l4(&s->ifc, now, buf, cap, &l4, len);
     }
-    uint8_t *seg = buf + off;
-    size_t plen = h->payload_len;
-    h->payload = NULL;
-    h->payload_len = 0;
-    sk_tcp_emit(h, seg, cap - off);
-    if (plen > 0)
-        sk_ring_peek(ring, data_off, seg + thl, plen);
-    h->payload_len = plen;
-    h->payload = seg + thl;
-    /* DF on every segment: RFC 1191 path MTU discovery */
-    sk_l4_out o = {tu->laddr, tu->raddr, SK_IPPROTO_TCP, true, SK_TCP_CSUM_OFF};
-    return sk_iface_send_l4(&s->ifc, now, buf, cap, &o, len);
+    sk_tcp_seg_sent(&s->env, now, o);
+    return n;
 }
 
 static size_t output_ctl(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
 {
-    sk_tcp_env *e = &s->env;
-    sk_ctl_seg c = e->ctlq[e->ctlq_head];
-    e->ctlq_head = (e->ctlq_head + 1) % SK_CTLQ_CAP;
-    e->ctlq_len--;
-    sk_tcp_repr h;
-    memset(&h, 0, sizeof h);
-    h.src_port = c.tuple.lport;
-    h.dst_port = c.tuple.rport;
-    h.seq = c.seq;
-    h.ack = c.ack;
-    h.flags = c.flags;
-    size_t n = build_frame(s, now, &c.tuple, &h, NULL, 0, buf, cap);
-    e->ctx->stats.segs_out++;
-    sk_tcp_trace_seg(e, SK_TRACE_SEG_OUT, NULL, &c.tuple, true, &h, now, SK_REXMIT_NONE);
-    return n;
+    sk_tcp_seg o;
+    return sk_tcp_next_ctl(&s->env, &o) ? output_tcp(s, now, &o, buf, cap) : 0;
 }
 
-static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, size_t cap)
+static size_t output_conn(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
 {
-    sk_tcp_env *e = &s->env;
-    sk_seg_out so;
-    if (!sk_tcp_output(e, t, now, &so)) {
-        sk_tcb_unmark_output(e, t);
-        return 0;
-    }
-    /* round robin: the connection goes to the back of the list */
-    sk_tcb_unmark_output(e, t);
-    sk_tcb_mark_output(e, t);
-    /* 0 when the segment waits for ARP or has no route (both counted);
-     * segments never exceed the MTU (build_frame asserts and counts). The trace's
-     * payload view stays valid: an ARP request overwrites only 42 bytes. */
-    size_t n = build_frame(s, now, &t->tuple, &so.hdr, &t->sndbuf, so.data_off, buf, cap);
-    e->ctx->stats.segs_out++;
-    sk_tcp_trace_seg(e, so.retransmit ? SK_TRACE_RETRANSMIT : SK_TRACE_SEG_OUT, t, &t->tuple,
-                     true, &so.hdr, now, so.cause);
-    return n;
+    sk_tcp_seg o;
+    return sk_tcp_next_conn(&s->env, now, &o) ? output_tcp(s, now, &o, buf, cap) : 0;
 }
 
 /* One queued UDP datagram: the UDP header and payload at the transport
@@ -394,15 +354,14 @@ static size_t output_udp(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
  * that neither starves the other. */
 static size_t output_transport(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
 {
-    sk_tcp_env *e = &s->env;
     size_t n = 0;
     for (int round = 0; round < 2 && n == 0; round++) {
         if (s->udp_turn) {
             while (n == 0 && sk_udp_has_output(&s->udp))
                 n = output_udp(s, now, buf, cap);
         } else {
-            while (n == 0 && e->out_list.head != SK_TCB_NONE)
-                n = output_conn(s, &e->tcbs[e->out_list.head], now, buf, cap);
+            while (n == 0 && sk_tcp_conn_pending(&s->env))
+                n = output_conn(s, now, buf, cap);
         }
         s->udp_turn = !s->udp_turn;
     }
@@ -417,7 +376,7 @@ size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
     sk_tcp_run_timers(e, now);
     sk_iface_run_timers(&s->ifc, now);
     size_t n = sk_iface_output(&s->ifc, now, buf, cap);
-    while (n == 0 && e->ctlq_len > 0)
+    while (n == 0 && sk_tcp_ctl_pending(e))
         n = output_ctl(s, now, buf, cap);
     if (n == 0)
         n = output_transport(s, now, buf, cap);
@@ -431,7 +390,7 @@ sk_time_us sk_stack_poll_at(const sk_stack *s)
     if (s == NULL)
         return SK_NEVER;
     const sk_tcp_env *e = &s->env;
-    if (e->ctlq_len > 0 || e->out_list.head != SK_TCB_NONE || sk_udp_has_output(&s->udp))
+    if (sk_tcp_ctl_pending(e) || sk_tcp_conn_pending(e) || sk_udp_has_output(&s->udp))
         return 0;
     sk_time t = sk_iface_poll_at(&s->ifc);
     return t == 0 ? 0 : sk_time_min(t, sk_tcp_next_deadline(e));
