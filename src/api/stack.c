@@ -79,6 +79,21 @@ static uint8_t family_bits(uint8_t family)
     return family == SK_AF_INET4 ? 32 : family == SK_AF_INET6 ? 128 : 0;
 }
 
+/* RFC 1122 §3.2.1.3: no <Host-number> of 0 (the network itself, 4.2BSD's
+ * broadcast) names a host; /31 and /32 have no host field to speak of
+ * (RFC 3021: both addresses of a /31 are hosts). */
+static bool ip4_host_part_zero(sk_ip4 a, uint8_t plen)
+{
+    uint32_t x = (uint32_t)a.b[0] << 24 | (uint32_t)a.b[1] << 16 | (uint32_t)a.b[2] << 8 | a.b[3];
+    return plen < 31 && (x & (0xffffffffu >> plen)) == 0;
+}
+
+/* One host on its prefix: sk_ip4_is_host and a host part that is not 0. */
+static bool ip4_names_host(sk_ip4 a, sk_ip4 net, uint8_t plen)
+{
+    return sk_ip4_is_host(a, net, plen) && !ip4_host_part_zero(a, plen);
+}
+
 /* Each address of a known family within its prefix bits; at most one IPv4
  * address, which must name one host (RFC 1122 §3.2.1.3; 0.0.0.0 is left
  * to the caller: not yet configured). Sets *v4 to it (NULL: none). */
@@ -95,7 +110,7 @@ static int check_addr_list(const sk_stack_config *cfg, const sk_ifaddr **v4)
         if (a->addr.family != SK_AF_INET4)
             continue;
         sk_ip4 x = sk_addr_ip4(&a->addr);
-        if (*v4 != NULL || (!ip4_is_zero(x) && !sk_ip4_is_host(x, x, a->prefix_len)))
+        if (*v4 != NULL || (!ip4_is_zero(x) && !ip4_names_host(x, x, a->prefix_len)))
             return SK_EINVAL;
         *v4 = a;
     }
@@ -109,7 +124,7 @@ static bool gateway4_ok(const sk_ifaddr *v4, sk_ip4 g)
         return false;
     sk_ip4 a = sk_addr_ip4(&v4->addr);
     uint8_t pl = v4->prefix_len;
-    return sk_ip4_same_prefix(g, a, pl) && !sk_ip4_eq(g, a) && sk_ip4_is_host(g, a, pl);
+    return sk_ip4_same_prefix(g, a, pl) && !sk_ip4_eq(g, a) && ip4_names_host(g, a, pl);
 }
 
 /* The resolved lists (sk_ctx_resolve_addrs): addresses as above, routes
