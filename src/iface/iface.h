@@ -186,8 +186,8 @@ typedef struct {
     sk_time router6_until;      /* its lifetime's end (0: none) */
     uint8_t mld_left;           /* MLDv2 reports still to send (RFC 3810 §6.1) */
     sk_time mld_at;             /* when the next one is due */
-    sk_tuple flow_tu;           /* the last flow labelled, and its label: a */
-    uint32_t flow_label;        /* one-entry cache in front of the hash */
+    sk_tuple flow_tu[2];        /* the last two flows labelled, and their */
+    uint32_t flow_label[2];     /* labels (0: empty): a cache before the hash */
 } sk_iface;
 
 /* iface.c */
