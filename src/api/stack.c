@@ -310,31 +310,39 @@ void sk_stack_input(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t le
  * segment was held for resolution) or 0 (no route, or over the MTU: both
  * counted). The trace's payload view stays valid: a resolution request
  * overwrites only the bytes in front of the segment's payload. */
-static size_t output_tcp(sk_stack *s, sk_time now, sk_tcp_seg *o, uint8_t *buf, size_t cap)
+static size_t output_tcp(sk_stack *s, sk_time now, const sk_tcp_seg *o, uint8_t *buf, size_t cap)
 {
-    uint8_t fam = o->tuple->raddr.family;
-    size_t off = sk_iface_l4_offset(&s->ifc, fam);
-    size_t room = cap > off ? cap - off : 0;
-    size_t len = sk_tcp_seg_write(&s->env, now, o, buf + off, room, sk_iface_l4_max(&s->ifc, fam));
     size_t n = 0;
-    if (len > 0) {
+    if (o->len > 0) {
         sk_l4_out l4 = {o->tuple->laddr, o->tuple->raddr, SK_IPPROTO_TCP, true, SK_TCP_SEG_CSUM_OFF};
-        n = sk_iface_send_l4(&s->ifc, now, buf, cap, &l4, len);
+        n = sk_iface_send_l4(&s->ifc, now, buf, cap, &l4, o->len);
     }
     sk_tcp_seg_sent(&s->env, now, o);
     return n;
 }
 
+/* Where TCP writes its segment: the transport offset and room of each
+ * family in buf. */
+static sk_tcp_frame tcp_frame(const sk_stack *s, uint8_t *buf, size_t cap)
+{
+    sk_tcp_frame f = {buf, cap,
+                      {sk_iface_l4_offset(&s->ifc, SK_AF_INET4), sk_iface_l4_offset(&s->ifc, SK_AF_INET6)},
+                      {sk_iface_l4_max(&s->ifc, SK_AF_INET4), sk_iface_l4_max(&s->ifc, SK_AF_INET6)}};
+    return f;
+}
+
 static size_t output_ctl(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
 {
     sk_tcp_seg o;
-    return sk_tcp_next_ctl(&s->env, &o) ? output_tcp(s, now, &o, buf, cap) : 0;
+    sk_tcp_frame f = tcp_frame(s, buf, cap);
+    return sk_tcp_next_ctl(&s->env, now, &f, &o) ? output_tcp(s, now, &o, buf, cap) : 0;
 }
 
 static size_t output_conn(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
 {
     sk_tcp_seg o;
-    return sk_tcp_next_conn(&s->env, now, &o) ? output_tcp(s, now, &o, buf, cap) : 0;
+    sk_tcp_frame f = tcp_frame(s, buf, cap);
+    return sk_tcp_next_conn(&s->env, now, &f, &o) ? output_tcp(s, now, &o, buf, cap) : 0;
 }
 
 /* One queued UDP datagram: the UDP header and payload at the transport

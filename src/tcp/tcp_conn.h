@@ -541,15 +541,24 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out);
 uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t);
 
 /* ---- tcp_emit.c: segments out, framed by the interface ---- */
-/* One TCP segment on its way out: chosen (sk_tcp_next_ctl, then
- * sk_tcp_next_conn), written at the interface's transport offset
- * (sk_tcp_seg_write), then reported (sk_tcp_seg_sent: statistics, trace)
- * whether or not the interface could frame it. */
+/* Where the interface wants a transport segment in the output buffer, by
+ * family (index 0: IPv4, 1: IPv6): its offset and the longest segment the
+ * MTU carries. */
+typedef struct {
+    uint8_t *buf;
+    size_t cap;
+    size_t off[2], max[2];
+} sk_tcp_frame;
+/* One TCP segment on its way out: chosen and written at the frame's
+ * offset for its family (sk_tcp_next_ctl, then sk_tcp_next_conn), framed
+ * by the interface when len > 0, then reported (sk_tcp_seg_sent:
+ * statistics, trace) whether or not it could be framed. */
 typedef struct {
     sk_seg_out out;        /* header, payload offset, retransmission cause */
     sk_tcb *t;             /* NULL: a stateless control segment */
     const sk_tuple *tuple; /* &t->tuple, or &ctl_tuple */
     sk_tuple ctl_tuple;
+    size_t len;            /* bytes written; 0: over the MTU (counted, asserted) */
 } sk_tcp_seg;
 #define SK_TCP_SEG_CSUM_OFF SK_TCP_CSUM_OFF /* where the interface puts the checksum */
 static inline bool sk_tcp_ctl_pending(const sk_tcp_env *e)
@@ -560,16 +569,13 @@ static inline bool sk_tcp_conn_pending(const sk_tcp_env *e)
 {
     return e->out_list.head != SK_TCB_NONE;
 }
-/* The next control segment (false: none queued). */
-bool sk_tcp_next_ctl(sk_tcp_env *e, sk_tcp_seg *o);
-/* The next segment of the connection at the head of the output list, which
- * then goes to its back; false when that connection had nothing to send
- * (it leaves the list: call again while sk_tcp_conn_pending). */
-bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, sk_tcp_seg *o);
-/* Header, options and payload into seg[0, cap); returns the length, or 0
- * (counted TCP_OVER_MTU, asserted) when over cap or `max`. */
-size_t sk_tcp_seg_write(sk_tcp_env *e, sk_time now, sk_tcp_seg *o, uint8_t *seg, size_t cap,
-                        size_t max);
+/* The next control segment, written into f (false: none queued). */
+bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o);
+/* The next segment of the connection at the head of the output list,
+ * written into f; the connection goes to the back of the list. False when
+ * it had nothing to send (it leaves the list: call again while
+ * sk_tcp_conn_pending). */
+bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o);
 void sk_tcp_seg_sent(sk_tcp_env *e, sk_time now, const sk_tcp_seg *o);
 
 /* ---- tcp_icmp.c: ICMP errors about our segments (RFC 1122 §4.2.3.9, RFC 5927) ---- */

@@ -9,7 +9,36 @@
 
 #include <string.h>
 
-bool sk_tcp_next_ctl(sk_tcp_env *e, sk_tcp_seg *o)
+/* The output path sizes every segment to fit (tcp_output.c's segment
+ * budget): a segment over the MTU's room is a bug, asserted and counted,
+ * never silent. Header, options and payload at the family's offset;
+ * o->out.hdr.payload then views the copy in the frame. */
+static void seg_write(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o)
+{
+    sk_tcp_repr *h = &o->out.hdr;
+    int fi = o->tuple->raddr.family == SK_AF_INET6;
+    size_t off = f->off[fi], cap = f->cap > off ? f->cap - off : 0;
+    size_t thl = sk_tcp_hdr_len(h);
+    size_t len = thl + h->payload_len;
+    o->len = 0;
+    if (len > cap || len > f->max[fi]) {
+        SK_ASSERT(len <= f->max[fi]);
+        sk_tcp_count_drop(e, SK_DROP_TCP_OVER_MTU, NULL, now);
+        return;
+    }
+    uint8_t *seg = f->buf + off;
+    size_t plen = h->payload_len;
+    h->payload = NULL;
+    h->payload_len = 0;
+    sk_tcp_emit(h, seg, cap);
+    if (plen > 0)
+        sk_ring_peek(&o->t->sndbuf, o->out.data_off, seg + thl, plen);
+    h->payload_len = plen;
+    h->payload = seg + thl;
+    o->len = len;
+}
+
+bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o)
 {
     if (e->ctlq_len == 0)
         return false;
@@ -26,10 +55,11 @@ bool sk_tcp_next_ctl(sk_tcp_env *e, sk_tcp_seg *o)
     h->ack = c->ack;
     h->flags = c->flags;
     o->out.cause = SK_REXMIT_NONE;
+    seg_write(e, now, f, o);
     return true;
 }
 
-bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, sk_tcp_seg *o)
+bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o)
 {
     if (e->out_list.head == SK_TCB_NONE)
         return false;
@@ -42,32 +72,8 @@ bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, sk_tcp_seg *o)
     sk_tcb_mark_output(e, t);
     o->t = t;
     o->tuple = &t->tuple;
+    seg_write(e, now, f, o);
     return true;
-}
-
-/* The output path sizes every segment to fit (tcp_output.c's segment
- * budget): a segment over `max` (the MTU's room) is a bug, asserted and
- * counted, never silent. On success o->out.hdr.payload views the copy in seg. */
-size_t sk_tcp_seg_write(sk_tcp_env *e, sk_time now, sk_tcp_seg *o, uint8_t *seg, size_t cap,
-                        size_t max)
-{
-    sk_tcp_repr *h = &o->out.hdr;
-    size_t thl = sk_tcp_hdr_len(h);
-    size_t len = thl + h->payload_len;
-    if (len > cap || len > max) {
-        SK_ASSERT(len <= max);
-        sk_tcp_count_drop(e, SK_DROP_TCP_OVER_MTU, NULL, now);
-        return 0;
-    }
-    size_t plen = h->payload_len;
-    h->payload = NULL;
-    h->payload_len = 0;
-    sk_tcp_emit(h, seg, cap);
-    if (plen > 0)
-        sk_ring_peek(&o->t->sndbuf, o->out.data_off, seg + thl, plen);
-    h->payload_len = plen;
-    h->payload = seg + thl;
-    return len;
 }
 
 void sk_tcp_seg_sent(sk_tcp_env *e, sk_time now, const sk_tcp_seg *o)
