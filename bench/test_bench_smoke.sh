@@ -78,6 +78,17 @@ expect_rows "$TMP/tcp" run_tcp_bench.sh "bulk Gbit/s (wall clock)" \
     "CPU-s per 1000 conn, 1 at a time (/proc/stat)" "conn/s, 50 at once" \
     "CPU-s per 1000 conn, 50 at once (processes)"
 
+# FAMILY=6: both stacks over IPv6 (bench_tcp --ipv6; Linux over the veth
+# pair's 2001:db8::/64), every bulk run verified
+run "run_tcp_bench.sh FAMILY=6" "$TMP/tcp6" env SMOKE=1 FAMILY=6 bash "$HERE/run_tcp_bench.sh" "$BUILD"
+grep -q "MTU 1500; IPv6$" "$TMP/tcp6" || fail "run_tcp_bench.sh FAMILY=6: no IPv6 in the header"
+[ "$(grep -c 'bytes verified' "$TMP/tcp6")" = 3 ] ||
+    fail "run_tcp_bench.sh FAMILY=6: not 3 verified bulk runs"
+expect_rows "$TMP/tcp6" run_tcp_bench.sh "bulk Gbit/s (wall clock)" "conn/s, 1 at a time" \
+    "conn/s, 50 at once"
+env FAMILY=5 bash "$HERE/run_tcp_bench.sh" "$BUILD" >/dev/null 2>&1
+[ $? = 2 ] || fail "run_tcp_bench.sh FAMILY=5 is not a usage error"
+
 run run_tap_bench.sh "$TMP/tap" env SMOKE=1 bash "$HERE/run_tap_bench.sh" "$BUILD"
 expect_header "$TMP/tap" run_tap_bench.sh
 grep -q "^round 1/1 order: " "$TMP/tap" || fail "run_tap_bench.sh: no order line"

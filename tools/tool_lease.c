@@ -168,10 +168,9 @@ static int wait_answer(tool_net *n, sk_resolve *res, sk_dns_query q, uint64_t ti
     return SK_ETIMEDOUT;
 }
 
-int tool_resolve(tool_net *n, const char *host, uint64_t timeout_us, sk_ip4 *out)
+int tool_resolve(tool_net *n, const char *host, int want, uint64_t timeout_us, sk_ipaddr *out,
+                 size_t cap, size_t *count)
 {
-    if (sk_ip4_from_str(host, out) == 0)
-        return 0;
     sk_dns_config dc;
     if (wait_dns_servers(n, timeout_us, &dc) == 0) {
         tool_error(n->cmd,
@@ -185,7 +184,7 @@ int tool_resolve(tool_net *n, const char *host, uint64_t timeout_us, sk_ip4 *out
     sk_dns_result r;
     int e = res == NULL ? SK_ENOMEM : sk_resolve_init(res, &dc);
     if (e == 0)
-        e = sk_dns_start(&res->dns, host, SK_DNS_WANT_A, n->loop->now, &q);
+        e = sk_dns_start(&res->dns, host, want, n->loop->now, &q);
     if (e == 0)
         e = wait_answer(n, res, q, timeout_us, &r);
     if (res != NULL) {
@@ -201,6 +200,8 @@ int tool_resolve(tool_net *n, const char *host, uint64_t timeout_us, sk_ip4 *out
         tool_error(n->cmd, "cannot resolve '%s': %s", host, sk_dns_status_str(r.status));
         return -1;
     }
-    memcpy(out->b, r.addrs[0].b, 4);
+    *count = 0;
+    for (uint8_t i = 0; i < r.count && *count < cap; i++)
+        out[(*count)++] = r.addrs[i];
     return 0;
 }

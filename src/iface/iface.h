@@ -216,8 +216,8 @@ typedef struct {
     uint8_t mld_left;           /* MLDv2 reports still to send (RFC 3810 §6.1) */
     sk_time mld_at;             /* when the next one is due */
     sk_mldq mldq;               /* answers to queries due (RFC 3810 §6.2) */
-    sk_tuple flow_tu;           /* the last flow labelled, and its label: a */
-    uint32_t flow_label;        /* one-entry cache in front of the hash */
+    sk_tuple flow_tu[2];        /* the last two flows labelled, and their */
+    uint32_t flow_label[2];     /* labels (0: empty): a cache before the hash */
     sk_rx_meta rx;              /* the frame being input: set and cleared by sk_iface_input */
 } sk_iface;
 
