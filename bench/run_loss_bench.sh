@@ -185,6 +185,11 @@ link_stop() {
 bg() {
     local out=$1
     shift
+    # empty OUT here, not only in the child's redirection: the child may
+    # truncate it after wait_line has already read the previous step's
+    # READY from it (synack then connected before the sink listened:
+    # "connection refused", 0 bytes)
+    : >"$out"
     timeout "$STEP_TIMEOUT" "$@" >"$out" 2>&1 &
     BG_PID=$!
     PIDS+=("$BG_PID")
