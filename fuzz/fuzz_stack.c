@@ -258,6 +258,7 @@ static sk_frame_meta meta_of(uint8_t kind, uint8_t len)
     m.gso_size = (uint16_t)(len * 8u);
     m.hdr_len = 40;
     return m;
+}
 
 /* No connection is left on an IPv4 address that is no longer ours
  * (sk_stack_set_ipv4 closes them: RFC 2131 §4.4.5); listeners stay. */
