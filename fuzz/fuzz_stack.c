@@ -4,18 +4,27 @@
  * fixed up, so the fuzzer reaches the state machine instead of stopping at
  * the checksum; kinds below 0x90 with bits 0 and 6 set: an IPv6 packet from
  * 2001:db8::1 to the stack's 2001:db8::2 instead, for the listener, which
- * takes both families), a segment built around the connection's sequence edges
+ * takes both families, or an IPv6 connection), a segment built around the connection's sequence edges
  * with SACK-permitted, SACK blocks and timestamps from the record's bytes
  * (kinds 0x98-0x9f, fuzz_segbuild.h), a UDP datagram (kinds 0x90-0x97, to
  * the UDP socket bound to port 53 or the one connected from 40001 to
  * 10.0.0.1:5353; the checksum fixed unless bit 2 of the kind is set), a
- * time step, an application call on TCP (0xd0-0xe7) or UDP (0xe8-0xff). After every step the
+ * time step (0xa0-0xc7), a runtime reconfiguration (0xc8-0xcf: link MTU,
+ * IPv4 address, a new IPv4 or IPv6 connection once the old one is gone),
+ * an application call on TCP (0xd0-0xe7) or UDP (0xe8-0xff). The
+ * device offloads everything (cfg.dev): a time step's kind also sets the
+ * metadata of the frames that follow (checksum flags, a GSO type and size
+ * from its bits and length), and the output is drained with
+ * sk_stack_output_meta into a 64 KiB buffer: a frame over the MTU must be a
+ * TCP super-segment whose metadata says so, and a partial checksum,
+ * completed as the device would, must verify. After every step the
  * stack's output is drained, poll_at must not be in the past, and every
  * live TCB (accepted, unaccepted, closed by the application and finishing
  * in the background, listeners) and the tables that index them are checked
  * by fuzz_tcb_check.h; the active connection's public info must agree with
  * its TCB. The UDP table is checked by fuzz_udp_check.h. */
 #include "base/bytes.h"
+#include "api/stack_impl.h"
 #include "base/checksum.h"
 #include "fuzz_common.h"
 #include "fuzz_segbuild.h"
@@ -89,9 +98,10 @@ static size_t fix_frame6(const uint8_t *p, size_t n, uint8_t *buf, size_t cap)
     ip.dst = (sk_ip6){{0x20, 0x01, 0x0d, 0xb8, [15] = 2}};
     sk_ip6_emit(&ip, buf, cap);
     memcpy(buf + 40, p, n);
-    if (buf[40] & 1) {
+    if (buf[40] & 1) { /* bit 1 of the second byte: the listener, else the connection */
+        uint16_t dport = (buf[41] & 2) ? 80 : 40000;
         sk_store_be16(buf + 40, 5000);
-        sk_store_be16(buf + 42, 80);
+        sk_store_be16(buf + 42, dport);
     }
     sk_ipaddr s6 = sk_ipaddr_from_ip6(ip.src), d6 = sk_ipaddr_from_ip6(ip.dst);
     sk_csum_l4_fill(&s6, &d6, SK_IPPROTO_TCP, buf + 40, n, 16);
@@ -198,6 +208,127 @@ static void app_call(sk_stack *s, uint64_t now, uint8_t op, sk_sock *c, sk_sock 
     }
 }
 
+/* One frame out with its metadata: what the device is told is true. */
+static void check_out(const sk_stack_config *cfg, uint8_t *f, size_t n, sk_frame_meta *m)
+{
+    if (m->gso_type == SK_GSO_NONE) {
+        CHECK(m->gso_size == 0 && n <= (size_t)cfg->mtu);
+    } else {
+        CHECK(m->gso_type == SK_GSO_TCPV4 || m->gso_type == SK_GSO_TCPV6);
+        CHECK(m->gso_size > 0 && m->hdr_len < n && n - m->hdr_len > m->gso_size);
+        CHECK(m->flags & SK_FRAME_NEEDS_CSUM);
+    }
+    if (!(m->flags & SK_FRAME_NEEDS_CSUM))
+        return;
+    CHECK(m->csum_offset == SK_TCP_CSUM_OFF && sk_frame_csum_complete(f, n, m) == 0);
+    sk_ip4_repr ip;
+    if ((f[0] >> 4) == 4) {
+        CHECK(sk_ip4_parse(f, n, &ip) == 0 && m->csum_start == SK_IP4_HDR_LEN);
+        CHECK(sk_tcp_checksum_ok4(ip.src, ip.dst, ip.payload, ip.payload_len));
+    } else {
+        CHECK(m->csum_start == SK_IP6_HDR_LEN);
+        uint32_t sum = sk_csum_pseudo6(f + 8, f + 24, SK_IPPROTO_TCP,
+                                       (uint32_t)(n - SK_IP6_HDR_LEN));
+        CHECK(sk_csum_fold(sk_csum_partial(f + SK_IP6_HDR_LEN, n - SK_IP6_HDR_LEN, sum)) == 0);
+    }
+}
+
+static uint64_t drain_meta(const sk_stack_config *cfg, sk_stack *s, uint64_t now)
+{
+    static uint8_t out[65536 + 64];
+    sk_frame_meta m;
+    for (int i = 0; i < 1000; i++) {
+        size_t n = sk_stack_output_meta(s, now, out, sizeof out, &m);
+        if (n == 0)
+            break;
+        check_out(cfg, out, n, &m);
+    }
+    uint64_t at = sk_stack_poll_at(s);
+    CHECK(at == SK_NEVER || at > now);
+    return at;
+}
+
+/* The metadata a time step of `kind` and `len` sets for the frames after it. */
+static sk_frame_meta meta_of(uint8_t kind, uint8_t len)
+{
+    sk_frame_meta m;
+    memset(&m, 0, sizeof m);
+    m.flags = kind & 3u;
+    m.gso_type = (kind & 4u) ? ((kind & 8u) ? SK_GSO_TCPV6 : SK_GSO_TCPV4) : SK_GSO_NONE;
+    m.gso_size = (uint16_t)(len * 8u);
+    m.hdr_len = 40;
+    return m;
+}
+
+/* No connection is left on an IPv4 address that is no longer ours
+ * (sk_stack_set_ipv4 closes them: RFC 2131 §4.4.5); listeners stay. */
+static void check_addr_gone(sk_stack *s, sk_ip4 old)
+{
+    sk_ipaddr a = sk_ipaddr_from_ip4(old);
+    for (uint32_t i = 0; i < s->env.n_tcbs; i++) {
+        const sk_tcb *t = &s->env.tcbs[i];
+        CHECK(!t->hashed || t->state == SK_TCP_LISTEN || !sk_ipaddr_eq(&t->tuple.laddr, &a));
+    }
+}
+
+/* Runtime reconfiguration with connections live (kinds 0xc8-0xcf, the
+ * parameter in the length byte): the link MTU lowered and raised (560..1580:
+ * below 576 and above the creation MTU refused), the IPv4 address moved
+ * within 10.0.0.0/24 with or without a gateway, removed, restored, bad
+ * arguments refused; and a new active connection (IPv4 or IPv6) once the
+ * application's has gone, so that later changes meet a live one. */
+static void reconfig(sk_stack *s, uint64_t now, uint8_t kind, uint8_t arg, sk_sock *c)
+{
+    sk_ip4 home = sk_ip4_make(10, 0, 0, 2), gw = sk_ip4_make(10, 0, 0, 1), zero = {{0}};
+    sk_ip4 old = s->ifc.addr4;
+    switch (kind & 7) {
+    case 0:
+    case 1: {
+        uint16_t mtu = (uint16_t)(560 + arg * 4);
+        int r = sk_stack_set_mtu(s, mtu);
+        CHECK((r == 0) == (mtu >= 576 && mtu <= 1500));
+        break;
+    }
+    case 2: {
+        sk_ip4 a = sk_ip4_make(10, 0, 0, arg);
+        bool with_gw = arg & 1;
+        int r = sk_stack_set_ipv4(s, now, a, 24, with_gw ? gw : zero);
+        CHECK((r == 0) == (arg != 0 && arg != 255 && !(with_gw && arg == 1)));
+        if (r == 0 && arg != old.b[3])
+            check_addr_gone(s, old);
+        break;
+    }
+    case 3:
+        CHECK(sk_stack_set_ipv4(s, now, zero, 0, zero) == 0);
+        check_addr_gone(s, old);
+        break;
+    case 4:
+        CHECK(sk_stack_set_ipv4(s, now, home, 24, (arg & 1) ? gw : zero) == 0);
+        break;
+    case 5:
+        CHECK(sk_stack_set_ipv4(s, now, home, 33, zero) != 0);
+        CHECK(sk_stack_set_ipv4(s, now, zero, 24, gw) != 0);
+        CHECK(sk_stack_set_mtu(NULL, 1500) != 0);
+        break;
+    case 6: {
+        sk_tcp_info in;
+        if (sk_tcp_get_info(s, *c, &in) == 0 && in.state != SK_TCP_CLOSED)
+            break;
+        sk_tcp_close(s, now, *c);
+        sk_ip6 p6 = {{0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
+        sk_endpoint ep = {(arg & 1) ? sk_ipaddr_from_ip6(p6) : sk_ipaddr_from_ip4(gw), 5000};
+        sk_connect_opts co = {40000, 0, true, 1000};
+        sk_sock n;
+        if (sk_tcp_connect(s, now, &ep, &co, &n) == 0)
+            *c = n;
+        break;
+    }
+    default:
+        CHECK(sk_stack_set_mtu(s, 1500) == 0);
+        break;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sk_stack_config cfg;
@@ -215,7 +346,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.udp_rcvq_datagrams = 4;
     cfg.udp_rcvq_bytes = 2000;
     cfg.udp_sndq_datagrams = 3;
+    cfg.dev.tx_csum = true;
+    cfg.dev.rx_csum = true;
+    cfg.dev.gro = true;
+    cfg.dev.tso_max = SK_TSO_MAX;
     sk_stack *s = fz_start(&cfg, &lo, sk_ip4_make(10, 0, 0, 1), &l, &c);
+    sk_frame_meta meta;
+    memset(&meta, 0, sizeof meta);
     sk_sock ub, uc;
     sk_endpoint l53 = {{0}, 53}, l40001 = {{0}, 40001};
     sk_endpoint r5353 = {sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 1)), 5353};
@@ -232,7 +369,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (kind >= 0x90 && kind < 0x98) {
             size_t m = udp_frame(data + i, n, frame, sizeof frame, kind & 4);
             if (m > 0)
-                sk_stack_input(s, now, frame, m);
+                sk_stack_input_meta(s, now, frame, m, &meta);
             i += n;
         } else if (kind >= 0x98 && kind < 0xa0) {
             /* odd kinds: to the listener's port (its child), even: the connection */
@@ -241,29 +378,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                         (kind & 1) ? 80 : 40000, seg, sizeof seg);
             m = m > 0 ? fix_frame(seg, m, frame, sizeof frame, false) : 0;
             if (m > 0)
-                sk_stack_input(s, now, frame, m);
+                sk_stack_input_meta(s, now, frame, m, &meta);
             i += n;
         } else if (kind < 0xa0) {
             size_t m = (kind & 0x41) == 0x41 ? fix_frame6(data + i, n, frame, sizeof frame)
                         : (kind & 1)         ? fix_frame(data + i, n, frame, sizeof frame, true)
                                              : 0;
             if (m > 0)
-                sk_stack_input(s, now, frame, m);
+                sk_stack_input_meta(s, now, frame, m, &meta);
             else
-                sk_stack_input(s, now, data + i, n);
+                sk_stack_input_meta(s, now, data + i, n, &meta);
             i += n;
-        } else if (kind < 0xd0) {
+        } else if (kind < 0xc8) {
             now += (uint64_t)len * 10000u; /* up to 2.55 s per step */
+            meta = meta_of(kind, len);
+        } else if (kind < 0xd0) {
+            reconfig(s, now, kind, len, &c);
         } else if (kind < 0xe8) {
             app_call(s, now, len, &c, l);
         } else {
             udp_call(s, now, len, &ub, uc);
         }
-        uint64_t at = fz_drain(s, now);
+        uint64_t at = drain_meta(&cfg, s, now);
         fz_check_stack(s, now);
         check_conn(s, c);
         fz_check_udp(s);
-        if (kind >= 0xa0 && kind < 0xd0 && at != SK_NEVER && at > now && at - now < 5000000)
+        if (kind >= 0xa0 && kind < 0xc8 && at != SK_NEVER && at > now && at - now < 5000000)
             now = at; /* let timers fire (at the next step's drain) */
     }
     fz_finish(s);

@@ -19,6 +19,7 @@ static void seg_repr(const sk_trace_seg *s, sk_tcp_repr *r)
     r->flags = s->flags;
     r->window = s->window;
     r->payload_len = s->len;
+    r->gso_size = s->gso_size;
     r->opts.has_mss = s->has_mss;
     r->opts.mss = s->mss;
     r->opts.has_wscale = s->has_wscale;

@@ -32,7 +32,9 @@
     X(EAFNOSUPPORT, -23, "address family not supported")                           \
     X(ENOENT,       -24, "no such entry")                                          \
     X(EEXIST,       -25, "entry already exists")                                   \
-    X(ERANGE,       -26, "value out of range")
+    X(ERANGE,       -26, "value out of range")                                     \
+    X(EOFFLOAD,     -27, "device capabilities: TSO needs tx_csum and a tso_max "   \
+                         "from the MTU to SK_TSO_MAX")
 
 enum sk_error {
 #define SK_ERROR_ENUM_(name, code, msg) SK_##name = (code),

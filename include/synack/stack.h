@@ -1,7 +1,10 @@
 /* The synack stack: a sans-I/O TCP/IPv4 engine.
  *
  * Frames go in with sk_stack_input(), frames come out of sk_stack_output(),
- * and the caller asks sk_stack_poll_at() when it must call again. Every call
+ * and the caller asks sk_stack_poll_at() when it must call again. A device
+ * that offloads (checksums, TCP segmentation, merged segments in) passes
+ * frame metadata beside them: sk_stack_input_meta / sk_stack_output_meta
+ * and the capabilities in sk_stack_config.dev. Every call
  * takes `now` (microseconds on any monotonic clock the caller chooses); the
  * stack never reads a clock, never does I/O, never calls back into the
  * application (the only callback is the optional trace hook, which must not
@@ -135,6 +138,10 @@ typedef struct {
     uint32_t ts_val, ts_ecr;
     uint8_t n_sack;
     uint32_t sack[4][2];
+    /* a super-segment (TSO out, GRO in): the payload is cut on the wire
+     * into segments of gso_size bytes (the last may be shorter); 0: one
+     * segment as it stands */
+    uint16_t gso_size;
 } sk_trace_seg;
 
 typedef struct {
@@ -177,6 +184,42 @@ typedef struct {
 
 #define SK_CFG_ADDRS 4  /* addresses per stack: room for IPv4, IPv6 global and link-local */
 #define SK_CFG_ROUTES 4 /* routes per stack: room for a default gateway per family */
+
+/* What the device under the stack can do (sk_stack_config.dev), as a
+ * virtio-net device or a Linux TAP with IFF_VNET_HDR and TUNSETOFFLOAD
+ * offers it. All zero (the default): a plain device, every frame complete
+ * and at most one MTU, every checksum checked in software. */
+typedef struct {
+    /* The device completes a TCP checksum from csum_start to the end of the
+     * frame (TUN_F_CSUM, VIRTIO_NET_F_CSUM): outgoing TCP segments carry
+     * only the pseudo-header sum in their checksum field and
+     * SK_FRAME_NEEDS_CSUM in sk_stack_output_meta's metadata. IPv4 header
+     * checksums are always computed. */
+    bool tx_csum;
+    /* Trust SK_FRAME_DATA_VALID and SK_FRAME_NEEDS_CSUM on input: such TCP
+     * segments skip the software checksum (the device or the kernel checked
+     * it, or the frame never left this host). Off: the flags are ignored. */
+    bool rx_csum;
+    /* TCP segmentation offload (TUN_F_TSO4 | TUN_F_TSO6): payload bytes of
+     * one super-segment, cut by the device into MSS-sized segments; 0: off.
+     * At most SK_TSO_MAX, at least the MTU; needs tx_csum (virtio's
+     * GUEST/HOST_TSO features require checksum offload). Output frames are
+     * then up to SK_TSO_MAX + headers long: sk_stack_output_meta's cap
+     * limits them further. */
+    uint32_t tso_max;
+    /* The device may hand us merged TCP segments longer than the MTU
+     * (GRO; gso_type and gso_size set in the input metadata): the port asks
+     * the device for them only when this is set. The core processes a TCP
+     * segment of any length its IP header allows either way (ACK counting
+     * by segments, RFC 5681 §4.2); with gro it takes the input's gso_size
+     * as the sender's segment size, without it the metadata's GSO fields
+     * are ignored. */
+    bool gro;
+} sk_dev_caps;
+
+/* Largest TSO payload: an IPv4 packet's 65535 bytes less 20 of IPv4 and
+ * 60 of TCP header at most. */
+#define SK_TSO_MAX 65455u
 
 typedef struct {
     enum sk_link_type link;
@@ -244,6 +287,11 @@ typedef struct {
     bool mld_reports;          /* Ethernet: MLDv2 reports of our solicited-node groups at
                                   start and after SLAAC (RFC 3810 §6.1), default off (the
                                   frame-exact tests expect none; the tools turn it on) */
+    uint8_t ip6_dad_transmits; /* Ethernet: RFC 4862 DupAddrDetectTransmits for the link-local
+                                  and autoconfigured addresses, default 1; 0: used at once.
+                                  Configured addresses (addrs) are used at once (no DAD) */
+    bool ip6_router_solicit;   /* Ethernet: router solicitations at start (RFC 4861 §6.3.7,
+                                  up to 3, 4 s apart, until an RA names a router), default on */
 
     /* UDP (include/synack/udp.h). Queue memory is taken per socket when the
      * first datagram is queued and given back when the queue empties. */
@@ -255,6 +303,9 @@ typedef struct {
 
     sk_trace_fn trace;       /* optional */
     void *trace_ctx;
+
+    /* What the device offloads (sk_dev_caps above); zero: nothing. */
+    sk_dev_caps dev;
 } sk_stack_config;
 
 #define SK_IW_SEGMENTS_MAX 64
@@ -285,6 +336,13 @@ int sk_stack_create(const sk_stack_config *cfg, sk_stack **out);
  * sk_stack_create refuses (an address that is not one host, a gateway off
  * the link, no room in the lists) and for a gateway without an address. */
 int sk_stack_set_ipv4(sk_stack *s, sk_time_us now, sk_ip4 addr, uint8_t prefix_len, sk_ip4 gateway);
+/* The IPv6 DNS servers the routers advertised (RDNSS, RFC 8106 §5.1) whose
+ * lifetime has not run out at `now`, at most `max` of them (at most 3 are
+ * kept) into out; returns how many. For a resolver when none is given. */
+int sk_stack_dns6_servers(const sk_stack *s, sk_time_us now, sk_ip6 *out, int max);
+/* The IPv6 addresses in use (configured, link-local and autoconfigured ones
+ * whose DAD passed, RFC 4862 §5.4), at most max into out; returns how many. */
+int sk_stack_ip6_addrs(const sk_stack *s, sk_ifaddr *out, int max);
 /* Change the link MTU at run time (a DHCP lease's option 26, RFC 2132
  * §5.1), between 576 and the MTU the stack was created with (its buffers
  * are sized by it; raising back up to it is allowed). Lowering it shrinks
@@ -295,12 +353,73 @@ int sk_stack_set_mtu(sk_stack *s, uint16_t mtu);
 /* Free the stack and every socket (no segments are sent). NULL is ignored. */
 void sk_stack_destroy(sk_stack *s);
 
-/* One frame arrived. Bad frames are dropped and counted; never an error. */
+/* ---------------------------------------------------------------------------
+ * Frame metadata: what travels beside a frame between the stack and a
+ * device that offloads (sk_dev_caps). The fields and values are those of
+ * the virtio-net header (struct virtio_net_hdr, virtio 1.x §5.1.6; Linux's
+ * TAP with IFF_VNET_HDR), in host order, so a port translates it field by
+ * field. Offsets count from the first byte of the frame (the Ethernet
+ * header on SK_LINK_ETHERNET, the IP header on SK_LINK_IP).
+ * ------------------------------------------------------------------------- */
+enum {
+    /* out: the checksum at csum_start + csum_offset holds the pseudo-header
+     * sum; the device adds the one's-complement sum of csum_start..end and
+     * stores its complement there (VIRTIO_NET_HDR_F_NEEDS_CSUM). in: the
+     * same (a frame from this host), taken as checked when dev.rx_csum. */
+    SK_FRAME_NEEDS_CSUM = 1,
+    /* in: the device checked the transport checksum
+     * (VIRTIO_NET_HDR_F_DATA_VALID, Linux's CHECKSUM_UNNECESSARY) */
+    SK_FRAME_DATA_VALID = 2,
+};
+
+enum sk_gso_type {
+    SK_GSO_NONE = 0,  /* VIRTIO_NET_HDR_GSO_NONE */
+    SK_GSO_TCPV4 = 1, /* VIRTIO_NET_HDR_GSO_TCPV4 */
+    SK_GSO_TCPV6 = 4, /* VIRTIO_NET_HDR_GSO_TCPV6 */
+};
+
+typedef struct {
+    uint8_t flags;        /* SK_FRAME_* */
+    uint8_t gso_type;     /* enum sk_gso_type */
+    uint16_t hdr_len;     /* GSO: link + IP + TCP header bytes, options included */
+    uint16_t gso_size;    /* GSO: payload bytes per segment on the wire */
+    uint16_t csum_start;  /* NEEDS_CSUM: where the checksummed part starts */
+    uint16_t csum_offset; /* NEEDS_CSUM: the checksum field, from csum_start */
+} sk_frame_meta;
+
+/* One frame arrived. Bad frames are dropped and counted; never an error.
+ * The same as sk_stack_input_meta with no metadata (all zero). */
 void sk_stack_input(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t len);
+/* One frame arrived with the device's metadata (NULL: none). With
+ * dev.rx_csum, a frame flagged DATA_VALID or NEEDS_CSUM skips the TCP
+ * checksum check (never the IPv4 header's, never a fragment's); with
+ * dev.gro, a TCP frame's gso_size is the sender's segment size. */
+void sk_stack_input_meta(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t len,
+                         const sk_frame_meta *meta);
 /* Write at most one frame into buf and return its length (0: nothing to
  * send now). Fires due timers first. Call until it returns 0. cap must be
- * at least the MTU (plus 14 for Ethernet) or frames may be held back. */
+ * at least the MTU (plus 14 for Ethernet) or frames may be held back.
+ * Every frame is complete and at most one MTU: the same as
+ * sk_stack_output_meta on a stack whose dev capabilities are all zero;
+ * on a stack with capabilities it completes what the device would have
+ * (the checksum; a super-segment is not made: the frame stays one MTU). */
 size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap);
+/* As sk_stack_output, and fill *meta (never NULL) for the frame. With
+ * dev.tx_csum a TCP segment leaves with NEEDS_CSUM (csum_start at its TCP
+ * header, csum_offset 16) while the next hop's link address is known;
+ * with dev.tso_max and cap room, a TCP frame may carry up to
+ * min(tso_max, cap - headers) payload bytes, with gso_type TCPV4/TCPV6 and
+ * gso_size the payload of each segment on the wire (the MSS less this
+ * segment's options; the last one may be shorter). Every other frame has
+ * meta all zero. */
+size_t sk_stack_output_meta(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap,
+                            sk_frame_meta *meta);
+/* Complete a NEEDS_CSUM frame in software, as the device would (for a
+ * capture, or a device that lost its offload): the one's-complement sum
+ * of frame[csum_start..len) stored at csum_start + csum_offset, and the
+ * flag cleared. SK_EINVAL when the offsets do not fit the frame; 0 and
+ * nothing done without the flag. */
+int sk_frame_csum_complete(uint8_t *frame, size_t len, sk_frame_meta *meta);
 /* When the caller must call sk_stack_output next: a time <= now when output
  * is pending, SK_NEVER when nothing will happen without input. */
 sk_time_us sk_stack_poll_at(const sk_stack *s);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,8 +90,9 @@ static void read_link_info(sk_posix_dev *dev)
         memcpy(dev->kernel_mac.b, ifr.ifr_hwaddr.sa_data, 6);
 }
 
-int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, char *err,
-                      size_t errcap)
+/* extra: IFF_VNET_HDR or 0 */
+static int dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, int extra,
+                    char *err, size_t errcap)
 {
     memset(dev, 0, sizeof *dev);
     dev->fd = -1;
@@ -112,7 +114,7 @@ int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name
     }
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = (short)((kind == SK_DEV_TAP ? IFF_TAP : IFF_TUN) | IFF_NO_PI);
+    ifr.ifr_flags = (short)((kind == SK_DEV_TAP ? IFF_TAP : IFF_TUN) | IFF_NO_PI | extra);
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
     if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
         attach_error(name, kind, errno, err, errcap);
@@ -120,6 +122,7 @@ int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name
         return -1;
     }
     dev->fd = fd;
+    dev->vnet = extra != 0;
     snprintf(dev->name, sizeof dev->name, "%s", ifr.ifr_name);
     if (bring_up(dev->name) != 0) {
         snprintf(err, errcap, "cannot bring %s up: %s", dev->name, strerror(errno));
@@ -128,6 +131,33 @@ int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name
     }
     wait_running(dev->name);
     read_link_info(dev);
+    return 0;
+}
+
+int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, char *err,
+                      size_t errcap)
+{
+    return dev_open(dev, kind, name, 0, err, errcap);
+}
+
+int sk_posix_dev_open_vnet(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
+                           const sk_dev_caps *caps, char *err, size_t errcap)
+{
+    if (dev_open(dev, kind, name, IFF_VNET_HDR, err, errcap) != 0)
+        return -1;
+    int hdr = SK_VNET_HDR_LEN;
+    /* what we can read (TUNSETOFFLOAD): partial checksums with rx_csum,
+     * merged TCP segments with gro; writing them is always allowed */
+    unsigned off = 0;
+    if (caps->rx_csum)
+        off |= TUN_F_CSUM;
+    if (caps->rx_csum && caps->gro)
+        off |= TUN_F_TSO4 | TUN_F_TSO6;
+    if (ioctl(dev->fd, TUNSETVNETHDRSZ, &hdr) != 0 || ioctl(dev->fd, TUNSETOFFLOAD, off) != 0) {
+        snprintf(err, errcap, "cannot set up offloads on %s: %s", dev->name, strerror(errno));
+        sk_posix_dev_close(dev);
+        return -1;
+    }
     return 0;
 }
 
@@ -164,6 +194,45 @@ int sk_posix_dev_write(sk_posix_dev *dev, const uint8_t *frame, size_t len)
          * impairment makes; a TAP frame shorter than an Ethernet header).
          * Like a real link, the frame is lost and TCP recovers. A removed
          * device fails every write (EBADFD): that one is fatal. */
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EIO ||
+            errno == EINVAL)
+            return 1;
+        return -1;
+    }
+}
+
+long sk_posix_dev_read_meta(sk_posix_dev *dev, uint8_t *buf, size_t cap, sk_frame_meta *meta)
+{
+    uint8_t hdr[SK_VNET_HDR_LEN];
+    struct iovec iov[2] = {{hdr, sizeof hdr}, {buf, cap}};
+    memset(meta, 0, sizeof *meta);
+    for (;;) {
+        ssize_t n = readv(dev->fd, iov, 2);
+        if (n >= (ssize_t)sizeof hdr) {
+            sk_vnet_hdr_decode(hdr, meta);
+            return (long)(n - (ssize_t)sizeof hdr);
+        }
+        if (n >= 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    }
+}
+
+int sk_posix_dev_write_meta(sk_posix_dev *dev, const uint8_t *frame, size_t len,
+                            const sk_frame_meta *meta)
+{
+    uint8_t hdr[SK_VNET_HDR_LEN];
+    sk_vnet_hdr_encode(meta, hdr);
+    struct iovec iov[2] = {{hdr, sizeof hdr}, {(void *)(uintptr_t)frame, len}};
+    for (;;) {
+        ssize_t n = writev(dev->fd, iov, 2);
+        if (n >= 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        /* as sk_posix_dev_write */
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EIO ||
             errno == EINVAL)
             return 1;

@@ -11,7 +11,9 @@
 #ifndef SK_PORT_POSIX_DEV_H
 #define SK_PORT_POSIX_DEV_H
 
+#include "posix_vnet.h"
 #include "synack/addr.h"
+#include "synack/stack.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,6 +27,7 @@ typedef struct {
     char name[16];         /* the kernel's name for it (IFNAMSIZ) */
     uint16_t mtu;          /* the interface MTU (IP packet size) */
     sk_mac kernel_mac;     /* TAP: the Linux interface's own MAC */
+    bool vnet;             /* opened with IFF_VNET_HDR: use the _meta calls */
 } sk_posix_dev;
 
 /* Create the device `name` or attach to an existing one (persistent devices
@@ -34,6 +37,13 @@ typedef struct {
  * kind ...). */
 int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, char *err,
                       size_t errcap);
+/* The same with IFF_VNET_HDR (every frame read or written has a
+ * virtio-net header in front, posix_vnet.h) and TUNSETOFFLOAD set to what
+ * caps says we can read: partial checksums (rx_csum), merged TCP segments
+ * (rx_csum and gro). Frames go through sk_posix_dev_read_meta and
+ * sk_posix_dev_write_meta. */
+int sk_posix_dev_open_vnet(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
+                           const sk_dev_caps *caps, char *err, size_t errcap);
 void sk_posix_dev_close(sk_posix_dev *dev);
 
 /* Read one frame: its length, 0 when none is waiting, -1 on an error. */
@@ -42,6 +52,13 @@ long sk_posix_dev_read(sk_posix_dev *dev, uint8_t *buf, size_t cap);
  * as malformed (it is dropped, as a full queue or a bad frame on a real link
  * would be), -1 on an error (the device is gone). */
 int sk_posix_dev_write(sk_posix_dev *dev, const uint8_t *frame, size_t len);
+
+/* With IFF_VNET_HDR (sk_posix_dev_open_vnet): the same, the frame's
+ * virtio-net header translated to or from *meta. A frame read without a
+ * whole header counts as an error-free empty read (0). */
+long sk_posix_dev_read_meta(sk_posix_dev *dev, uint8_t *buf, size_t cap, sk_frame_meta *meta);
+int sk_posix_dev_write_meta(sk_posix_dev *dev, const uint8_t *frame, size_t len,
+                            const sk_frame_meta *meta);
 
 /* A random locally administered unicast MAC (02:xx:xx:xx:xx:xx family) for
  * synack's end of a TAP. */

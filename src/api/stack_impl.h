@@ -18,4 +18,12 @@ struct sk_stack {
 /* The TCB behind a handle, or NULL for a stale or invalid handle. */
 sk_tcb *sk_stack_tcb(const sk_stack *s, sk_sock h);
 
+/* frame_meta.c: device capabilities and frame metadata */
+/* 0, or SK_EOFFLOAD for capabilities that do not go together. */
+int sk_dev_caps_check(const sk_stack_config *cfg);
+sk_rx_meta sk_rx_meta_of(const sk_stack *s, const sk_frame_meta *m);
+uint32_t sk_tso_room(sk_stack *s, const sk_tuple *tu, size_t cap, sk_time now);
+void sk_tcp_frame_meta(sk_frame_meta *m, uint8_t family, size_t off, size_t thl,
+                       bool csum_partial, uint16_t gso_size);
+
 #endif

@@ -170,18 +170,51 @@ bool sk_iface_src_for(const sk_iface *ifc, const sk_ipaddr *dst, sk_ipaddr *src)
     return true;
 }
 
+bool sk_iface_tx_direct(sk_iface *ifc, const sk_ipaddr *dst, sk_time now)
+{
+    if (ifc->cfg->link != SK_LINK_ETHERNET)
+        return true;
+    if (dst->family == SK_AF_INET6) {
+        sk_ip6 d;
+        memcpy(d.b, dst->b, 16);
+        return sk_nd6_tx_direct(ifc, d, now);
+    }
+    sk_ip4 nh;
+    sk_mac mac;
+    if (dst->family != SK_AF_INET4 || sk_iface_route(ifc, sk_addr_ip4(dst), &nh) != 0)
+        return false;
+    return sk_arp_lookup(ifc, nh, now, &mac);
+}
+
+void sk_iface_l4_csum(const sk_l4_out *o, uint8_t *seg, size_t len)
+{
+    if (!o->csum_partial) {
+        sk_csum_l4_fill(&o->src, &o->dst, o->proto, seg, len, o->csum_off);
+        return;
+    }
+    /* virtio 1.x §5.1.6.2: the device sums from csum_start to the end and
+     * adds the field; the field holds the pseudo-header sum, folded, not
+     * complemented (Linux: ~tcp_v4_check(len, saddr, daddr, 0)). For a
+     * super-segment the length is the whole segment's: the device adjusts
+     * it per segment as it cuts (Linux's tcp_gso_segment). */
+    uint32_t ps = sk_csum_pseudo(&o->src, &o->dst, o->proto, (uint32_t)len);
+    sk_store_be16(seg + o->csum_off, (uint16_t)~sk_csum_fold(ps));
+}
+
 size_t sk_iface_send_l4(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, const sk_l4_out *o,
                         size_t l4_len)
 {
     size_t off = sk_iface_l4_offset(ifc, o->dst.family);
-    SK_ASSERT(off + l4_len <= cap && l4_len <= sk_iface_l4_max(ifc, o->dst.family));
+    SK_ASSERT(off + l4_len <= cap);
+    SK_ASSERT(l4_len <= (o->gso ? sk_iface_l4_gso_max(o->dst.family)
+                                : sk_iface_l4_max(ifc, o->dst.family)));
     if (o->dst.family == SK_AF_INET6 && o->src.family == SK_AF_INET6)
         return sk_iface_send_l4_6(ifc, now, buf, cap, o, l4_len);
     if (o->dst.family != SK_AF_INET4 || o->src.family != SK_AF_INET4) {
         sk_iface_drop(ifc, SK_DROP_IP_NO_ROUTE, now);
         return 0;
     }
-    sk_csum_l4_fill(&o->src, &o->dst, o->proto, buf + off, l4_len, o->csum_off);
+    sk_iface_l4_csum(o, buf + off, l4_len);
     /* RFC 768 (RFC 8200 §8.1 for IPv6): UDP sends a computed zero as all
      * ones, zero meaning "no checksum" */
     if (o->proto == SK_IPPROTO_UDP && sk_load_be16(buf + off + o->csum_off) == 0)
@@ -227,7 +260,7 @@ size_t sk_iface_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
     size_t n = 0;
     if (ifc->cfg->link == SK_LINK_ETHERNET)
         n = sk_arp_output(ifc, now, buf, cap);
-    if (n == 0 && ifc->mld_left > 0)
+    if (n == 0)
         n = sk_mld6_output(ifc, now, buf, cap);
     if (n == 0 && sk_nd6_pending(ifc))
         n = sk_nd6_output(ifc, now, buf, cap);
@@ -255,8 +288,7 @@ sk_time sk_iface_poll_at(const sk_iface *ifc)
     sk_time t = sk_time_min(sk_ipr_poll_at(ifc), sk_ip6in_poll_at(ifc));
     t = sk_time_min(t, sk_nd6_poll_at(ifc));
     t = sk_time_min(t, sk_ifpmtu_poll_at(ifc));
-    if (ifc->mld_left > 0)
-        t = sk_time_min(t, ifc->mld_at);
+    t = sk_time_min(t, sk_mld6_poll_at(ifc));
     if (ifc->cfg->link == SK_LINK_ETHERNET)
         t = sk_time_min(t, sk_arp_poll_at(ifc));
     return t;

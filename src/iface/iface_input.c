@@ -28,7 +28,7 @@
 static void input_tcp(sk_iface *ifc, sk_time now, const sk_ip4_repr *ip)
 {
     sk_ipaddr src = sk_addr4(ip->src), dst = sk_addr4(ip->dst);
-    sk_tcp_rx(ifc->tcp, &src, &dst, ip->payload, ip->payload_len, now);
+    sk_tcp_rx(ifc->tcp, &src, &dst, ip->payload, ip->payload_len, &ifc->rx, now);
 }
 
 /* UDP (RFC 768) goes to the UDP module; a datagram no socket wants is
@@ -120,6 +120,7 @@ static void input_ip(sk_iface *ifc, sk_time now, const uint8_t *pkt, size_t len,
     }
     sk_ip4_repr whole;
     sk_ipr_dgram *d = NULL;
+    ifc->rx = (sk_rx_meta){false, 0}; /* the device spoke of one fragment */
     if (sk_ipr_input(ifc, now, &ip, &whole, &d) != 0)
         return; /* kept, or dropped and counted */
     input_datagram(ifc, now, &whole, bcast);
@@ -153,13 +154,16 @@ static void input_eth(sk_iface *ifc, sk_time now, const uint8_t *frame, size_t l
         sk_iface_drop(ifc, SK_DROP_ETH_UNKNOWN_TYPE, now);
 }
 
-void sk_iface_input(sk_iface *ifc, sk_time now, const uint8_t *frame, size_t len)
+void sk_iface_input(sk_iface *ifc, sk_time now, const uint8_t *frame, size_t len,
+                    const sk_rx_meta *rx)
 {
     sk_iface_run_timers(ifc, now);
+    ifc->rx = *rx;
     if (ifc->cfg->link == SK_LINK_ETHERNET)
         input_eth(ifc, now, frame, len);
     else if (len > 0 && (frame[0] >> 4) == 6) /* raw IP: the version nibble */
         sk_iface_input_ip6(ifc, now, frame, len, false);
     else
         input_ip(ifc, now, frame, len, false);
+    ifc->rx = (sk_rx_meta){false, 0};
 }

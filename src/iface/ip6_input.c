@@ -49,7 +49,7 @@ static void deliver(sk_iface *ifc, sk_time now, const ip6_in *in, uint8_t proto,
         }
         sk_ipaddr src = addr6(ip->src), dst = addr6(ip->dst);
         uint64_t progress = ifc->tcp->progress;
-        sk_tcp_rx(ifc->tcp, &src, &dst, p, len, now);
+        sk_tcp_rx(ifc->tcp, &src, &dst, p, len, &ifc->rx, now);
         if (ifc->tcp->progress != progress) /* new data acknowledged */
             sk_nd6_confirm(ifc, now, ip->src);
         return;
@@ -121,6 +121,7 @@ static void input_frag(sk_iface *ifc, sk_time now, const ip6_in *in, const sk_ip
     f.pkt = in->pkt;
     f.pkt_len = in->pkt_len;
     sk_ip6_dgram d;
+    ifc->rx = (sk_rx_meta){false, 0}; /* the device spoke of one fragment */
     int r = sk_ip6r_input(ifc->reass6, now, &f, &d);
     drain_reass(ifc, now);
     if (r != SK_IP6R_DONE) {

@@ -61,11 +61,11 @@ bool sk_iface_joined6(const sk_iface *ifc, sk_ip6 a)
         return true;
     if (!sk_ip6_is_solicited_node(a))
         return false;
-    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
-        const sk_ipaddr *x = &ifc->cfg->addrs[i].addr;
-        if (x->family == SK_AF_INET6 && sk_ip6_eq(a, sk_ip6_solicited_node(ip6_of(x))))
+    sk_ip6 g[SK_RA6_GROUPS];
+    size_t n = sk_ra6_groups(ifc, g, SK_RA6_GROUPS);
+    for (size_t i = 0; i < n; i++)
+        if (sk_ip6_eq(a, g[i]))
             return true;
-    }
     return false;
 }
 
@@ -129,12 +129,26 @@ static uint32_t flow_label(sk_iface *ifc, const sk_l4_out *o, const uint8_t *seg
         tu.lport = (uint16_t)(seg[0] << 8 | seg[1]);
         tu.rport = (uint16_t)(seg[2] << 8 | seg[3]);
     }
-    if (ifc->flow_label != 0 && sk_tuple_eq(&tu, &ifc->flow_tu))
-        return ifc->flow_label; /* a burst of one flow hashes once */
+    /* two entries, most recent first: a burst of one flow hashes once,
+     * and so do two flows taking turns (one connection's last ACK after
+     * the next one's SYN) */
+    for (int i = 0; i < 2; i++)
+        if (ifc->flow_label[i] != 0 && sk_tuple_eq(&tu, &ifc->flow_tu[i])) {
+            uint32_t f = ifc->flow_label[i];
+            if (i == 1) {
+                ifc->flow_tu[1] = ifc->flow_tu[0];
+                ifc->flow_label[1] = ifc->flow_label[0];
+                ifc->flow_tu[0] = tu;
+                ifc->flow_label[0] = f;
+            }
+            return f;
+        }
     uint32_t h = sk_tuple_hash(&ifc->ctx->key, &tu, FLOW_TWEAK) & 0xfffffu;
-    ifc->flow_tu = tu;
-    ifc->flow_label = h != 0 ? h : 1; /* RFC 6437 §2: 0 means "no flow" */
-    return ifc->flow_label;
+    ifc->flow_tu[1] = ifc->flow_tu[0];
+    ifc->flow_label[1] = ifc->flow_label[0];
+    ifc->flow_tu[0] = tu;
+    ifc->flow_label[0] = h != 0 ? h : 1; /* RFC 6437 §2: 0 means "no flow" */
+    return ifc->flow_label[0];
 }
 
 size_t sk_iface_send_l4_6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
@@ -142,7 +156,7 @@ size_t sk_iface_send_l4_6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
 {
     size_t off = sk_iface_l4_offset(ifc, SK_AF_INET6);
     SK_ASSERT(off + l4_len <= cap);
-    sk_csum_l4_fill(&o->src, &o->dst, o->proto, buf + off, l4_len, o->csum_off);
+    sk_iface_l4_csum(o, buf + off, l4_len);
     uint32_t flow = flow_label(ifc, o, buf + off, l4_len);
     return sk_iface_send_ip6(ifc, now, buf, cap, ip6_of(&o->src), ip6_of(&o->dst), o->proto,
                              flow, ifc->hop_limit6, l4_len);

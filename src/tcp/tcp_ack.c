@@ -104,6 +104,28 @@ void sk_ack_pop(sk_tcb *t)
     t->n_ack_owed--;
 }
 
+/* The receive MSS estimate (sk_ack_schedule's) from a segment of len bytes; a
+ * merged (GRO) segment names the sender's segment size itself. */
+void sk_ack_update_rcv_mss(sk_tcb *t, uint32_t len, uint16_t gso_size)
+{
+    uint32_t seen = gso_size > 0 ? gso_size : len;
+    if (seen > t->rcv_mss)
+        t->rcv_mss = (uint16_t)(seen < t->adv_mss ? seen : t->adv_mss);
+}
+
+/* Bytes a segment of len counts for in the every-second-segment rule
+ * (RFC 5681 §4.2 counts segments): one longer than the MSS was merged by
+ * the device (GRO) from ceil(len / MSS) segments, and counts as that many
+ * full ones, so that 1.5 MSS merged is ACKed at once as its two segments
+ * would have been. A segment up to the MSS counts its bytes, as before. */
+uint32_t sk_ack_count_bytes(const sk_tcb *t, uint32_t len)
+{
+    uint32_t mss = t->rcv_mss;
+    if (mss == 0 || len <= mss)
+        return len;
+    return (len / mss + (len % mss != 0)) * mss;
+}
+
 /* Delayed ACK (RFC 1122 §4.2.3.2, RFC 5681 §4.2): at least every second
  * full-sized segment, and within delack_us otherwise. "Full-sized" is the
  * sender's SMSS, which may be below the MSS we announced (a smaller MTU on

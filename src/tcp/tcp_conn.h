@@ -232,6 +232,15 @@ struct sk_tcb {
     sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
 };
 
+/* What the device said of the frame being input (sk_stack_input_meta),
+ * reduced to what the transport uses: valid during sk_iface_input only,
+ * and only for the datagram the frame carried whole (a reassembled one
+ * has rx cleared: the flags spoke of one fragment). */
+typedef struct {
+    bool csum_ok;      /* dev.rx_csum and the device checked the checksum */
+    uint16_t gso_size; /* dev.gro: the sender's segment size, 0: unknown */
+} sk_rx_meta;
+
 /* A stateless control segment (RST or ACK with no TCB behind it). */
 typedef struct {
     sk_tuple tuple;
@@ -472,6 +481,12 @@ bool sk_ack_peek(const sk_tcb *t, sk_ack_owed *rec, bool *last);
 sk_seq sk_ack_point(const sk_tcb *t);
 /* Remove the oldest owed ACK. */
 void sk_ack_pop(sk_tcb *t);
+/* The receive MSS estimate from an in-order segment of len bytes (a
+ * merged one's gso_size: the sender's segment size), and the bytes it
+ * counts for in the every-second-segment rule: ceil(len/MSS) full segments
+ * when it is longer than the MSS (merged by the device), RFC 5681 §4.2. */
+void sk_ack_update_rcv_mss(sk_tcb *t, uint32_t len, uint16_t gso_size);
+uint32_t sk_ack_count_bytes(const sk_tcb *t, uint32_t len);
 /* In-order text arrived (rcv_unacked counts it): owe an ACK for a pair of
  * full-sized segments, else start the delayed-ACK timer. */
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);
@@ -530,9 +545,10 @@ void sk_rec_after_ack(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
 /* ---- tcp_rx.c: segments from the interface ---- */
 /* A TCP segment seg[0..len) arrived from src to dst (one of ours, unicast):
- * checksum, parse, demux, input. Drops are counted. */
+ * checksum (skipped when rx->csum_ok), parse, demux, input. Drops are
+ * counted. */
 void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const uint8_t *seg,
-               size_t len, sk_time now);
+               size_t len, const sk_rx_meta *rx, sk_time now);
 
 /* ---- tcp_input.c ---- */
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */
@@ -544,10 +560,56 @@ void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *s
 
 /* ---- tcp_output.c ---- */
 /* The one emission path: choose the next segment for t, update the send
- * state as if it were sent, and return true; false when t has nothing to send. */
-bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out);
+ * state as if it were sent, and return true; false when t has nothing to send.
+ * tso_room: payload bytes one super-segment may carry (the device's TSO
+ * limit and the caller's buffer; 0: one MSS per segment). A segment longer
+ * than the MSS has hdr.gso_size set. */
+bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, uint32_t tso_room, sk_seg_out *out);
 /* The window we would advertise now, unscaled bytes. */
 uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t);
+
+/* ---- tcp_emit.c: segments out, framed by the interface ---- */
+/* Where the interface wants a transport segment in the output buffer, by
+ * family (index 0: IPv4, 1: IPv6): its offset and the longest segment the
+ * MTU carries. */
+typedef struct {
+    uint8_t *buf;
+    size_t cap;
+    size_t off[2], max[2];
+    size_t gso_max[2]; /* the longest super-segment (IP length field) */
+    /* How much payload one super-segment to tu may carry in cap bytes (0 or
+     * NULL: one segment per frame): the device's TSO room (api/frame_meta.c). */
+    uint32_t (*tso_room)(void *arg, const sk_tuple *tu, size_t cap, sk_time now);
+    void *tso_arg;
+} sk_tcp_frame;
+/* One TCP segment on its way out: chosen and written at the frame's
+ * offset for its family (sk_tcp_next_ctl, then sk_tcp_next_conn), framed
+ * by the interface when len > 0, then reported (sk_tcp_seg_sent:
+ * statistics, trace) whether or not it could be framed. */
+typedef struct {
+    sk_seg_out out;        /* header, payload offset, retransmission cause */
+    sk_tcb *t;             /* NULL: a stateless control segment */
+    const sk_tuple *tuple; /* &t->tuple, or &ctl_tuple */
+    sk_tuple ctl_tuple;
+    size_t len;            /* bytes written; 0: over the MTU (counted, asserted) */
+} sk_tcp_seg;
+#define SK_TCP_SEG_CSUM_OFF SK_TCP_CSUM_OFF /* where the interface puts the checksum */
+static inline bool sk_tcp_ctl_pending(const sk_tcp_env *e)
+{
+    return e->ctlq_len > 0;
+}
+static inline bool sk_tcp_conn_pending(const sk_tcp_env *e)
+{
+    return e->out_list.head != SK_TCB_NONE;
+}
+/* The next control segment, written into f (false: none queued). */
+bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o);
+/* The next segment of the connection at the head of the output list,
+ * written into f; the connection goes to the back of the list. False when
+ * it had nothing to send (it leaves the list: call again while
+ * sk_tcp_conn_pending). */
+bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o);
+void sk_tcp_seg_sent(sk_tcp_env *e, sk_time now, const sk_tcp_seg *o);
 
 /* ---- tcp_icmp.c: ICMP errors about our segments (RFC 1122 §4.2.3.9, RFC 5927) ---- */
 enum {

@@ -589,15 +589,14 @@ static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
 }
 
 static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint32_t len,
-                             sk_time now)
+                             uint16_t gso_size, sk_time now)
 {
-    if (len > t->rcv_mss)
-        t->rcv_mss = (uint16_t)(len < t->adv_mss ? len : t->adv_mss);
+    sk_ack_update_rcv_mss(t, len, gso_size);
     sk_ring_write(&t->rcvbuf, data, len);
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, len);
     bool had_holes = sk_rset_count(&t->reass) > 0;
     uint32_t more = sk_reass_advance(t);
-    t->rcv_unacked += len + more;
+    t->rcv_unacked += sk_ack_count_bytes(t, len) + more;
     e->ctx->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
     sk_tcb_notify(e, t, SK_EV_READABLE);
     /* a FIN held out of order first: one arrival owes one ACK, of it all */
@@ -649,13 +648,14 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
     }
     t->last_rcv = now;
     if (off == 0) {
-        deliver_in_order(e, t, data, len, now);
+        deliver_in_order(e, t, data, len, seg->gso_size, now);
     } else if (sk_reass_insert(e, t, seq, data, len)) {
         sk_sack_on_ooo(t, seq);
         e->ctx->stats.ooo_segments++;
         /* one duplicate ACK per out-of-order segment (RFC 5681 §4.2), even
          * when several arrive before the next output call, its first SACK
-         * block this segment's (RFC 2018 §4) */
+         * block this segment's (RFC 2018 §4); a merged (GRO) segment gets
+         * one, as Linux sends: its SACK block covers all it holds */
         sk_ack_owe_ooo(e, t, seq);
     } else {
         drop(e, t, SK_DROP_TCP_REASS_FULL, now);

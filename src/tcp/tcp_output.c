@@ -435,7 +435,33 @@ static uint32_t limited_transmit(const sk_tcb *t)
     return (uint32_t)t->dupacks * t->snd_mss;
 }
 
-static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
+/* TCP segmentation offload: how many payload bytes of `len` one frame
+ * carries when the device cuts it into segments of `budget` (the MSS less
+ * this segment's options, the same on every piece: the device copies the
+ * header). Only new data at SND.MAX goes out that way (retransmissions
+ * stay one MSS: RFC 6675 NextSeg, RFC 6298 §5.4); the frame holds every
+ * full segment the window allows, plus the short tail when sending it
+ * alone would pass the sender SWS / Nagle rules (worth_sending), so the
+ * device puts on the wire exactly the segments one-MSS output would have
+ * sent in a row at this `now`. Returns len unchanged (at most budget) when
+ * there is no room for two segments. */
+static uint32_t tso_len(const sk_tcb *t, uint32_t len, uint32_t budget, uint32_t avail,
+                        uint32_t in_flight, uint32_t tso_room)
+{
+    if (tso_room < 2 * budget || len <= budget || sk_seq_lt(t->snd_nxt, t->snd_max))
+        return len < budget ? len : budget;
+    uint32_t cap = tso_room - tso_room % budget; /* whole segments only */
+    if (len > cap)
+        return cap;
+    uint32_t full = len - len % budget;
+    uint32_t tail = len - full;
+    if (tail > 0 && !worth_sending(t, tail, budget, avail - full, in_flight + full))
+        return full;
+    return len;
+}
+
+static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
+                        uint32_t tso_room)
 {
     uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
@@ -457,8 +483,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     uint32_t len = avail < usable ? avail : usable;
     sk_tcp_opts opts;
     uint32_t budget = seg_budget(t, now, &opts);
-    if (len > budget)
-        len = budget;
+    len = tso_len(t, len, budget, avail, in_flight, tso_room);
     /* our FIN follows the queued bytes */
     bool fin_waits = (t->flags & SK_TF_FIN_QUEUED) &&
                      sk_seq_eq(sk_seq_add(t->snd_nxt, avail), t->snd_fin_seq);
@@ -480,6 +505,8 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     if (in_flight + len > t->cwnd)
         t->lt_bytes += len; /* sent on Limited Transmit's allowance */
     build_data(e, t, out, t->snd_nxt, len, fin, &opts, now);
+    if (len > budget)
+        out->hdr.gso_size = (uint16_t)budget; /* a super-segment */
     t->snd_nxt = sk_seq_add(t->snd_nxt, len + (fin ? 1u : 0u));
     account_sent(e, t, out, len + (fin ? 1u : 0u), now, (enum sk_rexmit_cause)t->rexmit_cause);
     if (!out->retransmit)
@@ -487,7 +514,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     return true;
 }
 
-bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
+bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, uint32_t tso_room, sk_seg_out *out)
 {
     switch (t->state) {
     case SK_TCP_CLOSED:
@@ -524,5 +551,5 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         return true;
     if (output_rexmit(e, t, now, out))
         return true;
-    return output_data(e, t, now, out);
+    return output_data(e, t, now, out, tso_room);
 }

@@ -9,11 +9,13 @@
 #include "wire/ipv4.h"
 
 void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const uint8_t *p,
-               size_t len, sk_time now)
+               size_t len, const sk_rx_meta *rx, sk_time now)
 {
-    /* the IPv4 pseudo-header length is 16 bits (no datagram carries more) */
+    /* the IPv4 pseudo-header length is 16 bits (no datagram carries more);
+     * a checksum the device checked (rx->csum_ok: dev.rx_csum and
+     * DATA_VALID or NEEDS_CSUM) is not summed again */
     if (len < SK_TCP_HDR_LEN || len > 0xffffu ||
-        !sk_csum_l4_ok(src, dst, SK_IPPROTO_TCP, p, len)) {
+        (!rx->csum_ok && !sk_csum_l4_ok(src, dst, SK_IPPROTO_TCP, p, len))) {
         sk_tcp_count_drop(e, SK_DROP_TCP_CHECKSUM, NULL, now);
         return;
     }
@@ -23,6 +25,8 @@ void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const 
         sk_tcp_count_drop(e, r, NULL, now);
         return;
     }
+    if (rx->gso_size > 0 && seg.payload_len > rx->gso_size)
+        seg.gso_size = rx->gso_size; /* the device merged segments (GRO) */
     if (seg.src_port == 0 || seg.dst_port == 0) {
         sk_tcp_count_drop(e, SK_DROP_TCP_BAD_PORT, NULL, now);
         return;

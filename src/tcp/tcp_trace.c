@@ -64,6 +64,7 @@ void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
     ts.window = seg->window;
     ts.len = (uint32_t)seg->payload_len;
     ts.payload = seg->payload;
+    ts.gso_size = seg->gso_size;
     ts.has_mss = seg->opts.has_mss;
     ts.mss = seg->opts.mss;
     ts.has_wscale = seg->opts.has_wscale;

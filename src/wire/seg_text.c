@@ -189,6 +189,10 @@ size_t sk_tcp_seg_str(const char *from, const char *to, const sk_tcp_repr *r, ch
     }
     tb_puts(&t, " len=");
     tb_uint(&t, r->payload_len);
+    if (r->gso_size > 0) { /* a super-segment: the device cuts it */
+        tb_puts(&t, " gso=");
+        tb_uint(&t, r->gso_size);
+    }
     if (opts_any(&r->opts)) {
         tb_putc(&t, ' ');
         tb_opts(&t, &r->opts);

@@ -83,6 +83,10 @@ typedef struct {
     sk_tcp_opts opts;
     const uint8_t *payload;
     size_t payload_len;
+    /* not on the wire: a super-segment (TSO out, GRO in) stands for
+     * segments of gso_size payload bytes each (the last may be shorter);
+     * 0: one segment. Parse sets 0, emit ignores it. */
+    uint16_t gso_size;
 } sk_tcp_repr;
 
 /* Parse a TCP segment (header + payload) of `len` bytes. Does not check the

@@ -184,7 +184,7 @@ static void seg_to_repr(const ts_script *ts, const ts_seg *seg, sk_tcp_repr *h, 
 
 size_t ts_build(const ts_script *ts, const ts_seg *seg, uint8_t *buf, size_t cap)
 {
-    uint8_t pay[2048];
+    static uint8_t pay[65536]; /* merged (GRO) segments: up to 64 KiB */
     if (seg->len > sizeof pay)
         return 0;
     sk_tcp_repr h;
@@ -212,6 +212,25 @@ void ts_inject_raw(ts_script *ts, sk_time_us t, const uint8_t *pkt, size_t len)
 {
     advance(ts, __FILE__, __LINE__, t);
     sk_stack_input(ts->s, t, pkt, len);
+}
+
+void ts_inject_meta(ts_script *ts, sk_time_us t, const uint8_t *pkt, size_t len,
+                    const sk_frame_meta *meta)
+{
+    advance(ts, __FILE__, __LINE__, t);
+    sk_stack_input_meta(ts->s, t, pkt, len, meta);
+}
+
+size_t ts_output_meta(ts_script *ts, sk_time_us t, uint8_t *buf, size_t cap, sk_frame_meta *meta)
+{
+    advance(ts, __FILE__, __LINE__, t);
+    size_t n = sk_stack_output_meta(ts->s, t, buf, cap, meta);
+    sk_ip4_repr ip;
+    sk_tcp_repr h;
+    if (n > 0 && sk_ip4_parse(buf, n, &ip) == 0 && ip.proto == SK_IPPROTO_TCP &&
+        sk_tcp_parse(ip.payload, ip.payload_len, &h) == 0 && h.opts.has_ts)
+        ts->us_tsval = h.opts.ts_val;
+    return n;
 }
 
 void ts_inject_(ts_script *ts, const char *file, int line, sk_time_us t, ts_seg seg)

@@ -162,6 +162,12 @@ uint8_t ts_pattern(int stream, uint32_t i);
 size_t ts_build(const ts_script *ts, const ts_seg *seg, uint8_t *buf, size_t cap);
 /* Feed raw bytes to the stack at time t. */
 void ts_inject_raw(ts_script *ts, sk_time_us t, const uint8_t *pkt, size_t len);
+/* The same with the device's frame metadata (sk_stack_input_meta). */
+void ts_inject_meta(ts_script *ts, sk_time_us t, const uint8_t *pkt, size_t len,
+                    const sk_frame_meta *meta);
+/* One frame from sk_stack_output_meta at t, outside the checked queue (for
+ * frames longer than ts_out holds); keeps the script's TSecr current. */
+size_t ts_output_meta(ts_script *ts, sk_time_us t, uint8_t *buf, size_t cap, sk_frame_meta *meta);
 
 void ts_inject_(ts_script *ts, const char *file, int line, sk_time_us t, ts_seg seg);
 void ts_expect_(ts_script *ts, const char *file, int line, sk_time_us t, ts_seg seg);

@@ -37,6 +37,21 @@ static sk_ip6 peer6(void)
     return r;
 }
 
+static sk_ip6 us_ll; /* our link-local address, set by connect_peer */
+
+/* Our link-local address (RFC 7217, from the stack's address list). */
+static sk_ip6 our_ll(sk_stack *s)
+{
+    sk_ip6 a = {{0}};
+    for (uint8_t i = 0; i < s->ctx.cfg.n_addrs; i++) {
+        const sk_ipaddr *x = &s->ctx.cfg.addrs[i].addr;
+        if (x->family == SK_AF_INET6 && x->b[0] == 0xfe && (x->b[1] & 0xc0) == 0x80)
+            memcpy(a.b, x->b, 16);
+    }
+    SK_CHECK(a.b[0] == 0xfe);
+    return a;
+}
+
 /* An IPv6 packet from the peer (next header nh, payload pay) in a frame. */
 static size_t frame_in(uint8_t *f, uint8_t nh, const uint8_t *pay, size_t n)
 {
@@ -46,7 +61,7 @@ static size_t frame_in(uint8_t *f, uint8_t nh, const uint8_t *pay, size_t n)
     ip.next_header = nh;
     ip.hop_limit = nh == SK_IPPROTO_ICMPV6 ? 255 : 64;
     ip.src = peer6();
-    ip.dst = sk_ip6_link_local_from_mac(US_MAC);
+    ip.dst = us_ll;
     sk_ip6_emit(&ip, f + 14, 40);
     memcpy(f + 54, pay, n);
     sk_eth_repr e = {US_MAC, PEER_MAC, SK_ETHERTYPE_IPV6, NULL, 0};
@@ -58,7 +73,7 @@ static void tcp_in(sk_stack *s, sk_time_us t, const sk_tcp_repr *h)
 {
     uint8_t seg[64], f[256];
     size_t n = sk_tcp_emit(h, seg, sizeof seg);
-    sk_ipaddr src = ipa6(peer6()), dst = ipa6(sk_ip6_link_local_from_mac(US_MAC));
+    sk_ipaddr src = ipa6(peer6()), dst = ipa6(us_ll);
     sk_csum_l4_fill(&src, &dst, SK_IPPROTO_TCP, seg, n, 16);
     sk_stack_input(s, t, f, frame_in(f, SK_IPPROTO_TCP, seg, n));
 }
@@ -91,6 +106,7 @@ static void drain(sk_stack *s, sk_time_us t, sent_t *c)
 /* Connect to the peer: NS, the NA (solicited: REACHABLE), SYN, SYN-ACK. */
 static sk_sock connect_peer(sk_stack *s, sent_t *c)
 {
+    us_ll = our_ll(s);
     sk_endpoint r = {ipa6(peer6()), 80};
     sk_sock h;
     SK_CHECK_EQ_I(sk_tcp_connect(s, 0, &r, NULL, &h), 0);
@@ -104,7 +120,7 @@ static sk_sock connect_peer(sk_stack *s, sent_t *c)
     na.opts.has_tllao = true;
     na.opts.tllao = PEER_MAC;
     uint8_t msg[128], f[256];
-    size_t n = sk_nd_emit(peer6(), sk_ip6_link_local_from_mac(US_MAC), &na, msg, sizeof msg);
+    size_t n = sk_nd_emit(peer6(), us_ll, &na, msg, sizeof msg);
     sk_stack_input(s, SK_MSEC(1), f, frame_in(f, SK_IPPROTO_ICMPV6, msg, n));
     drain(s, SK_MSEC(1), c);
     SK_CHECK_EQ(c->tcp, 1);

@@ -62,6 +62,19 @@ static sk_stack *make(void)
     return ifx_create(&cfg);
 }
 
+/* Our link-local address (RFC 7217, from the stack's address list). */
+static sk_ip6 our_ll(sk_stack *s)
+{
+    sk_ip6 a = {{0}};
+    for (uint8_t i = 0; i < s->ctx.cfg.n_addrs; i++) {
+        const sk_ipaddr *x = &s->ctx.cfg.addrs[i].addr;
+        if (x->family == SK_AF_INET6 && x->b[0] == 0xfe && (x->b[1] & 0xc0) == 0x80)
+            memcpy(a.b, x->b, 16);
+    }
+    SK_CHECK(a.b[0] == 0xfe);
+    return a;
+}
+
 /* An ICMPv6 message (checksum filled) from src in a frame from mac. */
 static size_t icmp_in(uint8_t *f, sk_mac mac, sk_ip6 src, sk_ip6 dst, uint8_t *msg, size_t n,
                       uint8_t hop)
@@ -133,7 +146,7 @@ static void r1_known(sk_stack *s)
     msg[24] = 2;
     msg[25] = 1;
     memcpy(msg + 26, R1_MAC.b, 6);
-    sk_ip6 us_ll = sk_ip6_link_local_from_mac(US_MAC);
+    sk_ip6 us_ll = our_ll(s);
     sk_stack_input(s, SK_MSEC(1), f, icmp_in(f, R1_MAC, ll(1), us_ll, msg, 32, 255));
     uint8_t out[2048];
     while (sk_stack_output(s, SK_MSEC(1), out, sizeof out) > 0) {

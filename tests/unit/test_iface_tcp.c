@@ -391,7 +391,7 @@ static void test_iface_frames_l4(void)
     SK_CHECK_EQ(sk_iface_l4_max(&s->ifc, SK_AF_INET4), 1500 - SK_IP4_HDR_LEN);
     for (size_t i = 0; i < 30; i++)
         buf[off + i] = (uint8_t)(i * 13u + 5u);
-    sk_l4_out o = {sk_ipaddr_from_ip4(US), sk_ipaddr_from_ip4(PEER), 17, false, 6};
+    sk_l4_out o = {sk_ipaddr_from_ip4(US), sk_ipaddr_from_ip4(PEER), 17, false, 6, false, false};
     size_t n = sk_iface_send_l4(&s->ifc, 0, buf, sizeof buf, &o, 30);
     SK_CHECK_EQ(n, SK_IP4_HDR_LEN + 30);
     sk_ip4_repr ip;

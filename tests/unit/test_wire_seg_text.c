@@ -67,6 +67,19 @@ static void test_line_psh(void)
                "win=64 len=6 <nop,nop,TS val 617830073 ecr 2361115470>");
 }
 
+/* A super-segment (TSO out, GRO in) says so: gso= the size of the
+ * segments the device cuts it into; a parsed segment never has one. */
+static void test_line_super_segment(void)
+{
+    char buf[512];
+    sk_tcp_repr r = parse(k_psh, sizeof k_psh);
+    SK_CHECK_EQ(r.gso_size, 0u);
+    r.gso_size = 1448;
+    sk_tcp_seg_str("a", "b", &r, buf, sizeof buf);
+    SK_CHECK_STR(buf, "a > b  [P.] seq=1066163378 ack=3468595896 win=64 len=6 gso=1448 "
+                      "<nop,nop,TS val 617830073 ecr 2361115470>");
+}
+
 static void test_line_fin(void)
 {
     check_line(k_fin, sizeof k_fin, "client", "server",
@@ -267,6 +280,7 @@ int main(void)
     SK_RUN(test_line_synack);
     SK_RUN(test_line_psh);
     SK_RUN(test_line_fin);
+    SK_RUN(test_line_super_segment);
     SK_RUN(test_line_sack_with_ts);
     SK_RUN(test_line_sack_four_blocks);
     SK_RUN(test_line_syn_without_ts);
