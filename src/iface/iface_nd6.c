@@ -375,7 +375,7 @@ void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8
         nd_event(ifc, now, SK_ND_EV_RA, ip->src, nd.opts.has_sllao, nd.opts.sllao, &nd);
         sk_ra6_input(ifc, now, ip, &nd);
         return;
-    default: /* RS (we are no router), redirect (not followed) */
+    default: /* RS (we are no router); redirects go to iface_redirect6.c */
         sk_iface_drop(ifc, SK_DROP_ICMP6_UNHANDLED, now);
         return;
     }
