@@ -1,6 +1,7 @@
 /* Shared device/stack/loop set-up for the network subcommands. */
 #include "tool_net.h"
 
+#include "posix/posix_mq.h"
 #include "posix/posix_sys.h"
 #include "synack/error.h"
 #include "tool.h"
@@ -277,6 +278,35 @@ int tool_net_check(const char *cmd, const tool_net_opts *o)
     return 0;
 }
 
+int tool_net_parse_cores(const char *cmd, const char *v, tool_net_opts *o)
+{
+    uint64_t n;
+    unsigned cpus = sk_posix_mq_cpus();
+    unsigned max = cpus < SK_POSIX_MQ_MAX ? cpus : SK_POSIX_MQ_MAX;
+    if (tool_parse_u64(v, 1, max, &n) != 0) {
+        tool_error(cmd, "bad --cores '%s' (1..%u: one queue and one stack per CPU this "
+                        "process may use)", v, max);
+        return 2;
+    }
+    o->cores = (unsigned)n;
+    return 0;
+}
+
+int tool_net_check_cores(const char *cmd, const tool_net_opts *o)
+{
+    if (o->cores <= 1)
+        return 0;
+    if (o->dhcp) {
+        tool_error(cmd, "--dhcp takes one lease for one stack: give --addr with --cores");
+        return 2;
+    }
+    if (o->pcap != NULL) {
+        tool_error(cmd, "--pcap writes one file for one stack: not with --cores > 1");
+        return 2;
+    }
+    return 0;
+}
+
 /* ---- trace ---- */
 
 static void on_trace(void *ctx, const sk_trace_event *ev)
@@ -353,7 +383,8 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     cfg.mld_reports = true; /* RFC 3810 §6.1: switches that snoop MLD forward our NSs */
     cfg.mac = o->have_mac ? o->mac : sk_posix_stable_mac(mac_seed(o));
     cfg.mtu = o->mtu ? o->mtu : n->dev.mtu;
-    cfg.seed = o->seed ? o->seed : sk_posix_seed();
+    /* one stack per queue: the same addresses and MAC, distinct seeds */
+    cfg.seed = o->seed ? o->seed + o->queue : sk_posix_seed();
     if (o->dhcp && !o->have_mac) { /* no address yet: 02:73:6b + 3 bytes of the seed */
         sk_ip4 from_seed = {{10, (uint8_t)(cfg.seed >> 16), (uint8_t)(cfg.seed >> 8), (uint8_t)cfg.seed}};
         cfg.mac = sk_posix_stable_mac(from_seed);
@@ -393,7 +424,10 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
     n->log = log;
     n->dev.fd = -1;
     n->start = sk_posix_now_us();
-    if (sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err) != 0) {
+    int opened = o->cores > 1
+                     ? sk_posix_dev_open_queue(&n->dev, o->kind, o->dev_name, err, sizeof err)
+                     : sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err);
+    if (opened != 0) {
         tool_error(cmd, "%s", err);
         return -1;
     }
@@ -408,7 +442,7 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
         .pcap_path = o->pcap,
         .impair_in = o->have_imp_in ? &o->imp_in : NULL,
         .impair_out = o->have_imp_out ? &o->imp_out : NULL,
-        .impair_seed = o->seed ? o->seed : sk_posix_seed(),
+        .impair_seed = o->seed ? o->seed + o->queue : sk_posix_seed(),
         .batch = 64,
         .busy_poll_us = o->busy_poll_us,
     };
@@ -426,6 +460,9 @@ static void print_stats(tool_net *n)
 {
     const sk_stats *s = sk_stack_stats(n->stack);
     FILE *f = n->log;
+    if (n->opts->cores > 1)
+        fprintf(f, "stats: stack %u of %u (queue %u)\n", n->opts->queue, n->opts->cores,
+                n->opts->queue);
     fprintf(f, "stats: frames in %llu out %llu, segments in %llu out %llu, payload bytes in %llu "
             "out %llu\n", (unsigned long long)s->frames_in, (unsigned long long)s->frames_out,
             (unsigned long long)s->segs_in, (unsigned long long)s->segs_out,

@@ -39,6 +39,8 @@ typedef struct {
     bool dhcp;             /* --dhcp: the address from a DHCP lease (tool_lease.c) */
     sk_ip4 dns[3];         /* --dns, in order */
     uint8_t n_dns;
+    unsigned cores;        /* serve/connect --cores: queues of a multi-queue device; 0, 1: one */
+    unsigned queue;        /* with cores > 1: this stack's queue, 0..cores-1 */
 } tool_net_opts;
 
 /* The help text for the options above. */
@@ -74,6 +76,13 @@ typedef struct {
  * before creation; NULL: none) and the loop. -1 after printing an error. */
 int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
                    void (*cfg_tweak)(sk_stack_config *cfg));
+/* --cores N for serve and connect: parse the value (1..SK_POSIX_MQ_MAX and
+ * at most the CPUs this process may use) and check what cannot go with it
+ * (--dhcp, --pcap: one lease and one capture file per process). 0, or 2
+ * after a one-line error. */
+int tool_net_parse_cores(const char *cmd, const char *v, tool_net_opts *o);
+int tool_net_check_cores(const char *cmd, const tool_net_opts *o);
+
 /* Print stats if asked, destroy the stack, close the device. */
 void tool_net_stop(tool_net *n);
 
