@@ -731,34 +731,43 @@ static void serve_thread(unsigned i, void *ctx)
 }
 
 /* --cores N: N copies of the server, each with its own queue, stack, loop
- * and connections, in N pinned threads (posix_mq.h). */
+ * and connections, in N pinned threads (posix_mq.h). The queues are all
+ * attached before any thread runs (tool_net_open_queues). */
 static int serve_cores(const server *proto, const tool_net_opts *o)
 {
     unsigned n = o->cores;
     serve_mq m = {.sv = calloc(n, sizeof *m.sv), .opts = calloc(n, sizeof *m.opts)};
+    sk_posix_dev devs[SK_POSIX_MQ_MAX];
     atomic_uint ready = 0;
     char err[128];
-    int r = 0;
-    if (m.sv == NULL || m.opts == NULL) {
-        tool_error(CMD, "out of memory");
-        r = 1;
+    if (m.sv == NULL || m.opts == NULL || tool_net_open_queues(CMD, o, devs) != 0) {
+        if (m.sv == NULL || m.opts == NULL)
+            tool_error(CMD, "out of memory");
+        free(m.sv);
+        free(m.opts);
+        return 1;
     }
-    for (unsigned i = 0; r == 0 && i < n; i++) {
+    for (unsigned i = 0; i < n; i++) {
         m.opts[i] = *o;
         m.opts[i].queue = i;
+        m.opts[i].queue_dev = &devs[i];
         m.sv[i] = *proto;
         m.sv[i].net.opts = &m.opts[i];
-        m.sv[i].net.dev.fd = -1; /* nothing open until its thread starts */
+        m.sv[i].net.dev.fd = -1;
         m.sv[i].ready = &ready;
+        m.rc[i] = -1; /* not started */
     }
-    if (r == 0 && sk_posix_mq_run(n, true, serve_thread, &m, err, sizeof err) != 0) {
+    int r = 0;
+    if (sk_posix_mq_run(n, true, serve_thread, &m, err, sizeof err) != 0) {
         tool_error(CMD, "%s", err);
         r = 1;
     }
-    for (unsigned i = 0; m.sv != NULL && i < n; i++) {
-        r = r != 0 ? r : m.rc[i];
-        if (m.opts != NULL)
+    for (unsigned i = 0; i < n; i++) {
+        if (m.rc[i] < 0)
+            sk_posix_dev_close(&devs[i]); /* its thread never ran */
+        else
             tool_net_stop(&m.sv[i].net);
+        r = r != 0 ? r : m.rc[i] != 0;
     }
     free(m.sv);
     free(m.opts);

@@ -21,6 +21,7 @@ typedef struct {
     tool_net net;
     tool_net_opts opts;
     int err;          /* 0: closed cleanly; else an SK_E* code */
+    bool started;     /* its thread ran (it owns the queue) */
     uint8_t *got;     /* what arrived */
     size_t got_len, got_cap;
 } mq_conn;
@@ -135,6 +136,7 @@ static void conn_thread(unsigned i, void *ctx)
 {
     const mq_ctx *m = ctx;
     mq_conn *c = &m->c[i];
+    c->started = true;
     if (tool_net_start(&c->net, m->cmd, &c->opts, stderr, NULL) != 0) {
         c->err = SK_EIO;
         return;
@@ -172,7 +174,10 @@ static int finish(const char *cmd, mq_conn *c, unsigned n, const sk_endpoint *re
     char ep[64];
     tool_endpoint_str(remote, ep, sizeof ep);
     for (unsigned i = 0; i < n; i++) {
-        tool_net_stop(&c[i].net);
+        if (c[i].started)
+            tool_net_stop(&c[i].net);
+        else
+            sk_posix_dev_close(c[i].opts.queue_dev); /* its thread never ran */
         if (c[i].err != 0) {
             tool_error(cmd, "%s: connection from stack %u of %u: %s", ep, i, n,
                        sk_strerror(c[i].err));
@@ -199,14 +204,18 @@ int tool_connect_cores(const char *cmd, tool_net_opts *o, const sk_endpoint *rem
     }
     m.in = in;
     m.c = calloc(n, sizeof *m.c);
-    if (m.c == NULL) {
+    sk_posix_dev devs[SK_POSIX_MQ_MAX];
+    if (m.c == NULL || tool_net_open_queues(cmd, o, devs) != 0) {
+        if (m.c == NULL)
+            tool_error(cmd, "out of memory");
+        free(m.c);
         free(in);
-        tool_error(cmd, "out of memory");
         return 1;
     }
     for (unsigned i = 0; i < n; i++) {
         m.c[i].opts = *o;
         m.c[i].opts.queue = i;
+        m.c[i].opts.queue_dev = &devs[i];
         m.c[i].net.opts = &m.c[i].opts;
         m.c[i].net.dev.fd = -1;
         m.c[i].err = SK_EIO; /* until its thread says otherwise */

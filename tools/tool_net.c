@@ -307,12 +307,33 @@ int tool_net_check_cores(const char *cmd, const tool_net_opts *o)
     return 0;
 }
 
+int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *devs)
+{
+    char err[256];
+    for (unsigned i = 0; i < o->cores; i++) {
+        if (sk_posix_dev_open_queue(&devs[i], o->kind, o->dev_name, err, sizeof err) != 0) {
+            tool_error(cmd, "queue %u of %u: %s", i, o->cores, err);
+            while (i-- > 0)
+                sk_posix_dev_close(&devs[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ---- trace ---- */
 
 static void on_trace(void *ctx, const sk_trace_event *ev)
 {
     tool_net *n = ctx;
+    if (n->opts->cores <= 1) {
+        tool_trace_line(n->log, ev->now - n->start, ev);
+        return;
+    }
+    flockfile(n->log); /* --cores: one line at a time, named by its stack */
+    fprintf(n->log, "[stack %u] ", n->opts->queue);
     tool_trace_line(n->log, ev->now - n->start, ev);
+    funlockfile(n->log);
 }
 
 /* ---- start / stop ---- */
@@ -424,9 +445,11 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
     n->log = log;
     n->dev.fd = -1;
     n->start = sk_posix_now_us();
-    int opened = o->cores > 1
-                     ? sk_posix_dev_open_queue(&n->dev, o->kind, o->dev_name, err, sizeof err)
-                     : sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err);
+    int opened = 0;
+    if (o->queue_dev != NULL)
+        n->dev = *o->queue_dev; /* --cores: opened by tool_net_open_queues, now ours */
+    else
+        opened = sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err);
     if (opened != 0) {
         tool_error(cmd, "%s", err);
         return -1;
