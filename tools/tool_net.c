@@ -2,6 +2,7 @@
 #include "tool_net.h"
 
 #include "posix/posix_mq.h"
+#include "posix/posix_steer.h"
 #include "posix/posix_sys.h"
 #include "synack/error.h"
 #include "tool.h"
@@ -318,6 +319,12 @@ int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *
             return -1;
         }
     }
+    if (sk_posix_steer_ports(&devs[0], o->cores, err, sizeof err) != 0) {
+        tool_error(cmd, "%s", err);
+        for (unsigned i = 0; i < o->cores; i++)
+            sk_posix_dev_close(&devs[i]);
+        return -1;
+    }
     return 0;
 }
 
@@ -419,6 +426,15 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     if (o->trace) {
         cfg.trace = on_trace;
         cfg.trace_ctx = n;
+    }
+    if (o->cores > 1) {
+        /* one stack per queue (posix_steer.h): ephemeral ports that the
+         * steering brings back here, and neighbour resolution retried
+         * until a reply lands on this queue */
+        cfg.port_partitions = (uint16_t)o->cores;
+        cfg.port_partition = (uint16_t)o->queue;
+        cfg.arp_retry_us = 50000;
+        cfg.arp_tries = 20;
     }
     if (cfg_tweak != NULL)
         cfg_tweak(&cfg);

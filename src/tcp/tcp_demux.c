@@ -98,11 +98,16 @@ bool sk_demux_port_used(sk_tcp_env *e, uint16_t lport)
 }
 
 /* Multi-queue: only ports whose flow the device steers to this stack's
- * queue, (lport + rport) % partitions == partition (stack.h). */
+ * queue (stack.h: the partition of a flow is
+ * (((lport + rport) * 2654435761) mod 2^32 >> 16) % partitions, the same
+ * function port/posix/posix_steer.c runs in the kernel). */
 static bool in_partition(const sk_tcp_env *e, uint16_t lport, uint16_t rport)
 {
     uint32_t n = e->ctx->cfg.port_partitions;
-    return n <= 1 || ((uint32_t)lport + rport) % n == e->ctx->cfg.port_partition;
+    if (n <= 1)
+        return true;
+    uint32_t h = (((uint32_t)lport + rport) * 2654435761u) >> 16;
+    return h % n == e->ctx->cfg.port_partition;
 }
 
 uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial)
