@@ -71,7 +71,8 @@
 # (multi-queue TAP, one stack per queue; port/posix/posix_mq.h), ROUNDS
 # interleaved rounds: MQ_BULK (4) bulk connections at once (Gbit/s summed)
 # and CONC connections at once (conn/s). --cores 1 runs pinned to
-# SERVER_CPU, --cores 2 on CLIENT_CPU and SERVER_CPU (one stack each);
+# SERVER_CPU (MQ_CPU1 picks another), --cores 2 on CLIENT_CPU and
+# SERVER_CPU (one stack each);
 # the clients stay on CLIENT_CPU, so with two CPUs the second stack shares
 # its CPU with the client: the ratio is what a second core buys here, not
 # what it would buy on an idle machine with spare CPUs.
@@ -95,6 +96,7 @@ PROFILE_MIB=${PROFILE_MIB:-64}
 PROFILE_CONNS=${PROFILE_CONNS:-2000}
 MQ=${MQ:-0}
 MQ_BULK=${MQ_BULK:-4}
+MQ_CPU1=${MQ_CPU1:-${SERVER_CPU:-1}} # the CPU of --cores 1
 if [ "$SMOKE" = 1 ]; then
     ROUNDS=1
     RUN_S=0.3
@@ -102,7 +104,7 @@ if [ "$SMOKE" = 1 ]; then
     PROFILE_MIB=4
     PROFILE_CONNS=20
 fi
-COMMAND="MQ=$MQ ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS\" SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
+COMMAND="MQ=$MQ MQ_BULK=$MQ_BULK MQ_CPU1=$MQ_CPU1 ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS\" SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
 
 need_root "network namespaces, TAP devices"
 need_numbers ROUNDS CONC CLIENT_CPU SERVER_CPU STEP_TIMEOUT PROFILE PROFILE_MIB PROFILE_CONNS
@@ -414,7 +416,7 @@ mq_bulk() {
 mq_item() { # mq_item cores1|cores2:bulk|conn
     local tag=${1%%:*} test=${1#*:} ns dev cores cpus
     case $tag in
-    cores1) ns=$NSS dev=ts0 cores=1 cpus=$SERVER_CPU ;;
+    cores1) ns=$NSS dev=ts0 cores=1 cpus=$MQ_CPU1 ;;
     cores2) ns=$NSM dev=tm0 cores=2 cpus=$CLIENT_CPU,$SERVER_CPU ;;
     esac
     mq_server "$ns" "$dev" "$cores" "$cpus"
@@ -443,7 +445,7 @@ if [ "$MQ" = 1 ]; then
     [ "$CONC" != 0 ] || CONC=100
     provenance "$BUILD_DIR" "$COMMAND"
     seed_order
-    echo "# synack --cores 1 (CPU $SERVER_CPU) against --cores 2 (CPUs $CLIENT_CPU,$SERVER_CPU);" \
+    echo "# synack --cores 1 (CPU $MQ_CPU1) against --cores 2 (CPUs $CLIENT_CPU,$SERVER_CPU);" \
         "clients on CPU $CLIENT_CPU; $ROUNDS rounds of ${RUN_S} s runs"
     echo "# background before: $(background_load "$CPUS" 1) busy CPU-s per s on CPUs $CPUS"
     for r in $(seq 1 "$ROUNDS"); do
