@@ -1,6 +1,8 @@
 /* Shared device/stack/loop set-up for the network subcommands. */
 #include "tool_net.h"
 
+#include "posix/posix_mq.h"
+#include "posix/posix_steer.h"
 #include "posix/posix_sys.h"
 #include "synack/error.h"
 #include "tool.h"
@@ -277,12 +279,68 @@ int tool_net_check(const char *cmd, const tool_net_opts *o)
     return 0;
 }
 
+int tool_net_parse_cores(const char *cmd, const char *v, tool_net_opts *o)
+{
+    uint64_t n;
+    unsigned cpus = sk_posix_mq_cpus();
+    unsigned max = cpus < SK_POSIX_MQ_MAX ? cpus : SK_POSIX_MQ_MAX;
+    if (tool_parse_u64(v, 1, max, &n) != 0) {
+        tool_error(cmd, "bad --cores '%s' (1..%u: one queue and one stack per CPU this "
+                        "process may use)", v, max);
+        return 2;
+    }
+    o->cores = (unsigned)n;
+    return 0;
+}
+
+int tool_net_check_cores(const char *cmd, const tool_net_opts *o)
+{
+    if (o->cores <= 1)
+        return 0;
+    if (o->dhcp) {
+        tool_error(cmd, "--dhcp takes one lease for one stack: give --addr with --cores");
+        return 2;
+    }
+    if (o->pcap != NULL) {
+        tool_error(cmd, "--pcap writes one file for one stack: not with --cores > 1");
+        return 2;
+    }
+    return 0;
+}
+
+int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *devs)
+{
+    char err[256];
+    for (unsigned i = 0; i < o->cores; i++) {
+        if (sk_posix_dev_open_queue(&devs[i], o->kind, o->dev_name, err, sizeof err) != 0) {
+            tool_error(cmd, "queue %u of %u: %s", i, o->cores, err);
+            while (i-- > 0)
+                sk_posix_dev_close(&devs[i]);
+            return -1;
+        }
+    }
+    if (sk_posix_steer_ports(&devs[0], o->cores, err, sizeof err) != 0) {
+        tool_error(cmd, "%s", err);
+        for (unsigned i = 0; i < o->cores; i++)
+            sk_posix_dev_close(&devs[i]);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- trace ---- */
 
 static void on_trace(void *ctx, const sk_trace_event *ev)
 {
     tool_net *n = ctx;
+    if (n->opts->cores <= 1) {
+        tool_trace_line(n->log, ev->now - n->start, ev);
+        return;
+    }
+    flockfile(n->log); /* --cores: one line at a time, named by its stack */
+    fprintf(n->log, "[stack %u] ", n->opts->queue);
     tool_trace_line(n->log, ev->now - n->start, ev);
+    funlockfile(n->log);
 }
 
 /* ---- start / stop ---- */
@@ -353,7 +411,8 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     cfg.mld_reports = true; /* RFC 3810 §6.1: switches that snoop MLD forward our NSs */
     cfg.mac = o->have_mac ? o->mac : sk_posix_stable_mac(mac_seed(o));
     cfg.mtu = o->mtu ? o->mtu : n->dev.mtu;
-    cfg.seed = o->seed ? o->seed : sk_posix_seed();
+    /* one stack per queue: the same addresses and MAC, distinct seeds */
+    cfg.seed = o->seed ? o->seed + o->queue : sk_posix_seed();
     if (o->dhcp && !o->have_mac) { /* no address yet: 02:73:6b + 3 bytes of the seed */
         sk_ip4 from_seed = {{10, (uint8_t)(cfg.seed >> 16), (uint8_t)(cfg.seed >> 8), (uint8_t)cfg.seed}};
         cfg.mac = sk_posix_stable_mac(from_seed);
@@ -367,6 +426,15 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     if (o->trace) {
         cfg.trace = on_trace;
         cfg.trace_ctx = n;
+    }
+    if (o->cores > 1) {
+        /* one stack per queue (posix_steer.h): ephemeral ports that the
+         * steering brings back here, and neighbour resolution retried
+         * until a reply lands on this queue */
+        cfg.port_partitions = (uint16_t)o->cores;
+        cfg.port_partition = (uint16_t)o->queue;
+        cfg.arp_retry_us = 50000;
+        cfg.arp_tries = 20;
     }
     if (cfg_tweak != NULL)
         cfg_tweak(&cfg);
@@ -393,7 +461,12 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
     n->log = log;
     n->dev.fd = -1;
     n->start = sk_posix_now_us();
-    if (sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err) != 0) {
+    int opened = 0;
+    if (o->queue_dev != NULL)
+        n->dev = *o->queue_dev; /* --cores: opened by tool_net_open_queues, now ours */
+    else
+        opened = sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err);
+    if (opened != 0) {
         tool_error(cmd, "%s", err);
         return -1;
     }
@@ -408,7 +481,7 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
         .pcap_path = o->pcap,
         .impair_in = o->have_imp_in ? &o->imp_in : NULL,
         .impair_out = o->have_imp_out ? &o->imp_out : NULL,
-        .impair_seed = o->seed ? o->seed : sk_posix_seed(),
+        .impair_seed = o->seed ? o->seed + o->queue : sk_posix_seed(),
         .batch = 64,
         .busy_poll_us = o->busy_poll_us,
     };
@@ -426,6 +499,9 @@ static void print_stats(tool_net *n)
 {
     const sk_stats *s = sk_stack_stats(n->stack);
     FILE *f = n->log;
+    if (n->opts->cores > 1)
+        fprintf(f, "stats: stack %u of %u (queue %u)\n", n->opts->queue, n->opts->cores,
+                n->opts->queue);
     fprintf(f, "stats: frames in %llu out %llu, segments in %llu out %llu, payload bytes in %llu "
             "out %llu\n", (unsigned long long)s->frames_in, (unsigned long long)s->frames_out,
             (unsigned long long)s->segs_in, (unsigned long long)s->segs_out,

@@ -39,6 +39,9 @@ typedef struct {
     bool dhcp;             /* --dhcp: the address from a DHCP lease (tool_lease.c) */
     sk_ip4 dns[3];         /* --dns, in order */
     uint8_t n_dns;
+    unsigned cores;        /* serve/connect --cores: queues of a multi-queue device; 0, 1: one */
+    unsigned queue;        /* with cores > 1: this stack's queue, 0..cores-1 */
+    sk_posix_dev *queue_dev; /* with cores > 1: that queue, opened (tool_net_open_queues) */
 } tool_net_opts;
 
 /* The help text for the options above. */
@@ -74,6 +77,21 @@ typedef struct {
  * before creation; NULL: none) and the loop. -1 after printing an error. */
 int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
                    void (*cfg_tweak)(sk_stack_config *cfg));
+/* --cores N for serve and connect: parse the value (1..SK_POSIX_MQ_MAX and
+ * at most the CPUs this process may use) and check what cannot go with it
+ * (--dhcp, --pcap: one lease and one capture file per process). 0, or 2
+ * after a one-line error. */
+int tool_net_parse_cores(const char *cmd, const char *v, tool_net_opts *o);
+int tool_net_check_cores(const char *cmd, const tool_net_opts *o);
+/* Attach all o->cores queues of the device, in queue order, before any
+ * stack runs: a frame written while the device has one queue does not
+ * enter the kernel's flow table (tun.c learns flows only with more than
+ * one), and a queue attached late would leave the first replies to the
+ * hash. 0, or -1 after an error (nothing left open). tool_net_start then
+ * takes devs[o->queue] through o->queue_dev and closes it in
+ * tool_net_stop. */
+int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *devs);
+
 /* Print stats if asked, destroy the stack, close the device. */
 void tool_net_stop(tool_net *n);
 
