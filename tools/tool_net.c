@@ -417,7 +417,7 @@ static int open_dev(tool_net *n, char *err, size_t errcap)
     const tool_net_opts *o = n->opts;
     if (!tool_net_offload(o)) {
         if (!o->no_offload)
-            fprintf(stderr, "%s: offloads off: --impair's delay lines carry frames without "
+            fprintf(stderr, "synack %s: offloads off: --impair's delay lines carry frames without "
                     "their metadata\n", n->cmd);
         return sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, errcap);
     }
