@@ -64,7 +64,10 @@
 # Environment: ROUNDS (5), RUN_S (2: seconds per run), CONC (100; 0 skips
 # the concurrent test), CLIENT_CPU (0), SERVER_CPU (1), SEED (the order of
 # the runs; default from the date), STEP_TIMEOUT (60 s per program),
-# SYNACK_ARGS (extra arguments for synack serve; --stats), PROFILE (0),
+# SYNACK_ARGS (extra arguments for synack serve; --stats), SYNACK_OFFLOAD
+# (1: synack serve --offload, IFF_VNET_HDR with checksum offload, TSO and
+# GRO on its TAP; 0: --no-offload, one complete frame per system call, the
+# measurement before offloads; empty: serve's default), PROFILE (0),
 # SMOKE=1 (1 round of 0.3 s runs, CONC 10: every code path including
 # PROFILE's, fails on any error or empty cell; not a measurement).
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing binaries, 77 not root.
@@ -82,6 +85,13 @@ CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
 STEP_TIMEOUT=${STEP_TIMEOUT:-60}
 SYNACK_ARGS=${SYNACK_ARGS---stats}
+SYNACK_OFFLOAD=${SYNACK_OFFLOAD-1}
+case $SYNACK_OFFLOAD in
+    1) SYNACK_ARGS="$SYNACK_ARGS --offload" ;;
+    0) SYNACK_ARGS="$SYNACK_ARGS --no-offload" ;;
+    '') ;;
+    *) echo "$ME: SYNACK_OFFLOAD must be 1, 0 or empty" >&2; exit 2 ;;
+esac
 PROFILE=${PROFILE:-0}
 PROFILE_MIB=${PROFILE_MIB:-64}
 PROFILE_CONNS=${PROFILE_CONNS:-2000}
@@ -92,7 +102,7 @@ if [ "$SMOKE" = 1 ]; then
     PROFILE_MIB=4
     PROFILE_CONNS=20
 fi
-COMMAND="ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS\" SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
+COMMAND="ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS\" SYNACK_OFFLOAD=$SYNACK_OFFLOAD SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
 
 need_root "network namespaces, TAP devices"
 need_numbers ROUNDS CONC CLIENT_CPU SERVER_CPU STEP_TIMEOUT PROFILE PROFILE_MIB PROFILE_CONNS
