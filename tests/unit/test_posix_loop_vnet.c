@@ -10,6 +10,7 @@
 #include "posix/posix_sock.h"
 #include "posix/posix_vnet.h"
 #include "sk_test.h"
+#include "synack/udp.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -201,10 +202,57 @@ static void test_impairment_refused(void)
     close(pair[1]);
 }
 
+/* A UDP datagram from this host (Linux leaves its checksum partial:
+ * NEEDS_CSUM, csum_offset 6, the field holding the pseudo-header sum) is
+ * completed by the loop before input: the stack checks UDP in software and
+ * would drop it as UDP_CHECKSUM. */
+static void test_partial_udp_checksum_completed(void)
+{
+    char err[256] = "";
+    SK_CHECK_EQ_I(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair), 0);
+    SK_CHECK_EQ_I(host_open(&host_a, pair[0], 2, NULL, NULL, err, sizeof err), 0);
+    sk_sock u;
+    sk_endpoint local = {sk_ipaddr_from_ip4(sk_ip4_make(192, 0, 2, 2)), 53};
+    SK_CHECK_EQ_I(sk_udp_open(host_a.st, &u), 0);
+    SK_CHECK_EQ_I(sk_udp_bind(host_a.st, u, &local), 0);
+    /* IPv4 192.0.2.1 -> 192.0.2.2, UDP 5353 -> 53, payload "hello" */
+    uint8_t f[SK_VNET_HDR_LEN + 33] = {0};
+    uint8_t *ip = f + SK_VNET_HDR_LEN;
+    static const uint8_t iph[20] = {0x45, 0, 0, 33, 0, 1, 0x40, 0, 64, 17, 0, 0,
+                                    192, 0, 2, 1, 192, 0, 2, 2};
+    memcpy(ip, iph, 20);
+    uint32_t hs = 0;
+    for (int i = 0; i < 20; i += 2)
+        hs += (uint32_t)ip[i] << 8 | ip[i + 1];
+    while (hs >> 16)
+        hs = (hs & 0xffff) + (hs >> 16);
+    ip[10] = (uint8_t)(~hs >> 8);
+    ip[11] = (uint8_t)~hs;
+    static const uint8_t udp[13] = {0x14, 0xe9, 0, 53, 0, 13, 0, 0, 'h', 'e', 'l', 'l', 'o'};
+    memcpy(ip + 20, udp, sizeof udp);
+    uint32_t ps = 0xc000 + 0x0201 + 0xc000 + 0x0202 + 17 + 13; /* pseudo-header */
+    while (ps >> 16)
+        ps = (ps & 0xffff) + (ps >> 16);
+    ip[26] = (uint8_t)(ps >> 8);
+    ip[27] = (uint8_t)ps;
+    sk_frame_meta m = {.flags = SK_FRAME_NEEDS_CSUM, .csum_start = 20, .csum_offset = 6};
+    sk_vnet_hdr_encode(&m, f);
+    SK_CHECK_EQ_I(send(pair[1], f, sizeof f, 0), (ssize_t)sizeof f);
+    SK_CHECK_EQ_I(sk_posix_loop_step(&host_a.loop, 1000000u), 0);
+    char buf[16] = {0};
+    SK_CHECK_EQ_I(sk_udp_recv(host_a.st, host_a.loop.now, u, buf, sizeof buf), 5);
+    SK_CHECK_MEM(buf, "hello", 5);
+    SK_CHECK_EQ_I(sk_stack_stats(host_a.st)->udp_bad_checksum, 0);
+    host_close(&host_a);
+    close(pair[0]);
+    close(pair[1]);
+}
+
 int main(void)
 {
     SK_RUN(test_transfer_with_offloads);
     SK_RUN(test_capture_completes_a_copy);
     SK_RUN(test_impairment_refused);
+    SK_RUN(test_partial_udp_checksum_completed);
     return sk_test_finish();
 }
