@@ -88,6 +88,12 @@ expect_rows "$TMP/tap" run_tap_bench.sh "bulk Gbit/s (wall clock)" \
     "bulk CPU-s per GB (/proc/stat)" "conn/s, 1 at a time" "conn/s, 10 at once" \
     "CPU-s per 1000 conn, 10 at once (/proc/stat)"
 
+run run_tapsend_bench.sh "$TMP/tapsend" env ROUNDS=1 MIB=4 bash "$HERE/run_tapsend_bench.sh" "$BUILD"
+expect_header "$TMP/tapsend" run_tapsend_bench.sh
+grep -q "^  on: .* bytes verified.*super-segments written [1-9]" "$TMP/tapsend" ||
+    fail "run_tapsend_bench.sh: no verified run with super-segments"
+expect_rows "$TMP/tapsend" run_tapsend_bench.sh "Gbit/s" "CPU-s/GB (2 pinned CPUs)"
+
 run run_udp_bench.sh "$TMP/udp" env SMOKE=1 bash "$HERE/run_udp_bench.sh" "$BUILD"
 expect_header "$TMP/udp" run_udp_bench.sh
 grep -q "^round 1/1 order: " "$TMP/udp" || fail "run_udp_bench.sh: no order line"
