@@ -372,6 +372,8 @@ tables_and_exit() {
             "CPU-s per 1000 conn, $CONC at once (processes)|conn${CONC}_pcpuk")
     fi
     table "${rows[@]}"
+    # a driver with more tables defines extra_tables (run_tap_bench.sh)
+    declare -F extra_tables >/dev/null && extra_tables
     if [ "$SMOKE" = 1 ] && [ "$MISSING" != 0 ]; then
         echo "$ME: SMOKE: $MISSING table cells are empty" >&2
         FAIL=1

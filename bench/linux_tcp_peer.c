@@ -2,6 +2,9 @@
  * baseline that bench/run_tcp_bench.sh prints beside synack's numbers. It
  * does what bench_tcp does in-process, but across two network namespaces:
  *
+ * (-6 before the mode: servers listen on IPv6's any address; clients take
+ * the family of ADDR, an IPv4 or IPv6 literal)
+ *
  *   [-v] bulk-sink PORT              accept one connection, read to EOF;
  *                                    -v: compare every byte with the
  *                                    source's pattern (as bench_tcp does)
@@ -54,6 +57,7 @@
 
 static double opt_seconds; /* -t: size the client's run by time */
 static int opt_verify;     /* -v: the sink checks every byte */
+static int opt_ipv6;       /* -6: servers listen on [::] */
 
 static double wall_now(void)
 {
@@ -78,13 +82,14 @@ static void die(const char *what)
 
 static int listen_on(unsigned long port, int nonblock)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
+    struct sockaddr_storage sa;
+    socklen_t len = peer_addr(PROG, NULL, port, opt_ipv6, &sa);
+    int fd = socket(sa.ss_family, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
     if (fd < 0)
         die("socket");
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = peer_addr4(PROG, NULL, port);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+    if (bind(fd, (struct sockaddr *)&sa, len) != 0)
         die("bind");
     if (listen(fd, 4096) != 0)
         die("listen");
@@ -170,12 +175,13 @@ static void pause_1ms(void)
  * count a stall, wait 1 ms and try again, as synack's benchmark does. */
 static int connect_to(const char *ip, unsigned long port)
 {
-    struct sockaddr_in sa = peer_addr4(PROG, ip, port);
+    struct sockaddr_storage sa;
+    socklen_t len = peer_addr(PROG, ip, port, 0, &sa);
     for (;;) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        int fd = socket(sa.ss_family, SOCK_STREAM, 0);
         if (fd < 0)
             die("socket");
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+        if (connect(fd, (struct sockaddr *)&sa, len) == 0)
             return fd;
         if (errno != EADDRNOTAVAIL)
             die("connect");
@@ -343,7 +349,8 @@ static int conn_server_epoll(int l, unsigned long n)
 
 typedef struct {
     int ep;
-    struct sockaddr_in sa;
+    struct sockaddr_storage sa;
+    socklen_t salen;
     unsigned char *st;
     unsigned long started, done, active, errors;
 } client_ctx;
@@ -351,11 +358,11 @@ typedef struct {
 /* Start one connection; false when no ephemeral port is free right now. */
 static int client_open(client_ctx *c)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int fd = socket(c->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (fd < 0 || fd >= (1 << 20))
         die("socket");
     set_nodelay(fd);
-    if (connect(fd, (struct sockaddr *)&c->sa, sizeof c->sa) != 0 && errno != EINPROGRESS) {
+    if (connect(fd, (struct sockaddr *)&c->sa, c->salen) != 0 && errno != EINPROGRESS) {
         if (errno != EADDRNOTAVAIL)
             die("connect");
         close(fd);
@@ -419,7 +426,7 @@ static unsigned long conn_client_epoll(const char *ip, unsigned long port, unsig
     c.ep = epoll_create1(0);
     if (c.ep < 0)
         die("epoll_create1");
-    c.sa = peer_addr4(PROG, ip, port);
+    c.salen = peer_addr(PROG, ip, port, 0, &c.sa);
     c.st = st;
     struct epoll_event evs[MAX_EVENTS];
     /* waits without a timeout only while connections are open (an event
@@ -488,9 +495,9 @@ static int conn_client(const char *ip, unsigned long port, unsigned long n, unsi
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: linux_tcp_peer [-v] bulk-sink PORT\n"
+    fprintf(stderr, "usage: linux_tcp_peer [-6] [-v] bulk-sink PORT\n"
                     "       linux_tcp_peer [-t SECONDS] bulk-source ADDR PORT MIB\n"
-                    "       linux_tcp_peer conn-server PORT N CONC\n"
+                    "       linux_tcp_peer [-6] conn-server PORT N CONC\n"
                     "       linux_tcp_peer [-t SECONDS] conn-client ADDR PORT N CONC\n");
     exit(2);
 }
@@ -502,6 +509,10 @@ int main(int argc, char **argv)
     for (;;) {
         if (argc >= 2 && strcmp(argv[1], "-v") == 0) {
             opt_verify = 1;
+            argv++;
+            argc--;
+        } else if (argc >= 2 && strcmp(argv[1], "-6") == 0) {
+            opt_ipv6 = 1;
             argv++;
             argc--;
         } else if (argc >= 3 && strcmp(argv[1], "-t") == 0) {

@@ -36,9 +36,12 @@
 #
 # Cells (CELLS, space separated RTT_MS:LOSS, LOSS a percentage or `ge`):
 # default the full matrix, RTT 20 and 100 ms x loss 0 0.5 1 3 5 10 %, and
-# 20:ge = GE_SPEC (Gilbert-Elliott, default ge=0.25%/25%: 0.99 % loss in
-# bursts of 4 frames on average). Rounds are interleaved: round 1 of every
-# cell and stack, then round 2 ...
+# 20:ge = GE_SPEC (Gilbert-Elliott, default ge=0.25%/25%@121us: the chain
+# steps once per 121 us, one 1514-byte frame time at 100 Mbit/s, so 0.99 %
+# of the time is lost in bursts of 4 frame times on average, the same
+# bursts at the same times for every stack; GE_SPEC=ge=0.25%/25% is the
+# per-frame chain of the earlier runs). Rounds are interleaved: round 1 of
+# every cell and stack, then round 2 ...
 #
 # Linux runs with its defaults (SACK, RACK, TLP, timestamps) and the
 # congestion control LINUX_CC (cubic, the kernel's default), set on the
@@ -79,7 +82,7 @@ ROUNDS=${ROUNDS:-3}
 MIB=${MIB:-64}
 LIMIT=${LIMIT:-60}
 SEED=${SEED:-1}
-GE_SPEC=${GE_SPEC:-ge=0.25%/25%}
+GE_SPEC=${GE_SPEC:-ge=0.25%/25%@121us}
 LINUX_CC=${LINUX_CC:-cubic}
 CELLS=${CELLS:-"20:0 20:0.5 20:1 20:3 20:5 20:10 100:0 100:0.5 100:1 100:3 100:5 100:10 20:ge"}
 STEP_TIMEOUT=$((LIMIT + 30))
@@ -182,6 +185,11 @@ link_stop() {
 bg() {
     local out=$1
     shift
+    # empty OUT here, not only in the child's redirection: the child may
+    # truncate it after wait_line has already read the previous step's
+    # READY from it (synack then connected before the sink listened:
+    # "connection refused", 0 bytes)
+    : >"$out"
     timeout "$STEP_TIMEOUT" "$@" >"$out" 2>&1 &
     BG_PID=$!
     PIDS+=("$BG_PID")

@@ -28,6 +28,14 @@
 #   conn   connections for RUN_S s, each: connect, 1 byte each way, client
 #          closes, server closes on EOF; once one at a time, once CONC at
 #          once: conn/s, CPU-seconds per 1000 connections
+#   rr     request/response latency: one connection to the echo port,
+#          bench/rr_peer writes one byte and reads it back, again and again
+#          (TCP_NODELAY), timing each round trip with CLOCK_MONOTONIC:
+#          p50 and p99 in microseconds, CPU-microseconds per round trip
+#          (Linux's server: rr_peer echo-server)
+#   rrc    the same with synack as the client (bench/rr_synack on the TAP,
+#          CLIENT_CPU) and Linux's rr_peer echo-server on the TAP's Linux
+#          side (SERVER_CPU); for linux the same veth run as rr, repeated
 #
 # Pinning (taskset, when there are two CPUs): the client on CLIENT_CPU (0),
 # the server on SERVER_CPU (1) -- synack serve, every thread of
@@ -113,10 +121,12 @@ need_tools ip timeout pgrep
 [ "$SMOKE" = 1 ] && need_tools ethtool taskset strace
 
 PEER=$BUILD_DIR/bench/linux_tcp_peer
+RR=$BUILD_DIR/bench/rr_peer
+RRS=$BUILD_DIR/bench/rr_synack
 LWIP=$BUILD_DIR/bench/lwip_tap_server
 SYNACK=$BUILD_DIR/tools/synack
-if [ ! -x "$PEER" ]; then
-    echo "$ME: $PEER is missing; build first:" >&2
+if [ ! -x "$PEER" ] || [ ! -x "$RR" ] || [ ! -x "$RRS" ]; then
+    echo "$ME: $PEER, $RR or $RRS is missing; build first:" >&2
     echo "    cmake --preset release && cmake --build --preset release -j2" >&2
     exit 2
 fi
@@ -204,10 +214,10 @@ stop_server() {
     reap "$SRV_PID" 2>/dev/null
 }
 
-run_client() { # run_client NS OUT ARGS...
+run_client() { # run_client NS OUT PROGRAM ARGS...
     local ns=$1 out=$2
     shift 2
-    run_fg "$out" "$CLIENT_CPU" ip netns exec "$ns" "$PEER" "$@"
+    run_fg "$out" "$CLIENT_CPU" ip netns exec "$ns" "$@"
 }
 
 CPUS=$(cpu_list "$CLIENT_CPU" "$SERVER_CPU")
@@ -245,14 +255,29 @@ store() {
             "client $ccpu s + server $scpu s, errors $(field errors "$out")"
         [ "$(field errors "$out")" = 0 ] || { echo "$ME: $tag $test: errors" >&2; FAIL=1; }
         ;;
+    rr*)
+        n=$(field rtts "$out")
+        record "${test}_p50.$tag" "$(field p50_us "$out")"
+        record "${test}_p99.$tag" "$(field p99_us "$out")"
+        record "${test}_cpuus.$tag" "$(per_rtt_us "$STAT_BUSY_S" "$n")"
+        record "${test}_pcpuus.$tag" "$(per_rtt_us "$pcpu" "$n")"
+        echo "  $tag $test: p50 $(field p50_us "$out") us, p99 $(field p99_us "$out") us," \
+            "$n round trips; $(stat_note); client $ccpu s + server $scpu s," \
+            "errors $(field errors "$out")"
+        [ "$(field errors "$out")" = 0 ] || { echo "$ME: $tag $test: errors" >&2; FAIL=1; }
+        ;;
     esac
 }
 
-client_args() { # client_args TEST: linux_tcp_peer's arguments for one timed test
+client_args() { # client_args TEST: the client program and its arguments for one timed test
     case $1 in
-    bulk) echo "-t $RUN_S bulk-source 192.0.2.2 5001 0" ;;
-    conn*) echo "-t $RUN_S conn-client 192.0.2.2 5002 0 ${1#conn}" ;;
+    bulk) echo "$PEER -t $RUN_S bulk-source 192.0.2.2 5001 0" ;;
+    conn*) echo "$PEER -t $RUN_S conn-client 192.0.2.2 5002 0 ${1#conn}" ;;
+    rr | rrc) echo "$RR -t $RUN_S ping 192.0.2.2 5002 0" ;; # rrc: Linux on both ends, as rr
     esac
+}
+per_rtt_us() { # per_rtt_us CPU_S ROUND_TRIPS: CPU-microseconds per round trip
+    awk -v c="$1" -v n="$2" 'BEGIN { if (c != "" && n + 0 > 0) printf "%.4g", c * 1e6 / n }'
 }
 
 # user-space stack behind a TAP: a server for this one test; the CPU of
@@ -285,10 +310,11 @@ tap_test() { # tap_test TAG NS TEST SERVER_COMMAND...
 linux_test() { # linux_test TAG TEST: Linux's server in $NSB, the client in $NSA
     local tag=$1 test=$2 sargs srv=$TMP/linux.srv cli=$TMP/linux.cli args
     case $test in
-    bulk) sargs=(bulk-sink 5001) ;;
-    conn*) sargs=(conn-server 5002 0 "${test#conn}") ;;
+    bulk) sargs=("$PEER" bulk-sink 5001) ;;
+    conn*) sargs=("$PEER" conn-server 5002 0 "${test#conn}") ;;
+    rr | rrc) sargs=("$RR" echo-server 5002) ;;
     esac
-    start_server "$NSB" "$srv" "$PEER" "${sargs[@]}"
+    start_server "$NSB" "$srv" "${sargs[@]}"
     if ! wait_ready "$srv"; then
         echo "$ME: linux server did not start:" >&2
         cat "$srv" >&2
@@ -304,11 +330,34 @@ linux_test() { # linux_test TAG TEST: Linux's server in $NSB, the client in $NSA
     store "$tag" "$test" "$cli" "$(field cpu_s "$srv")"
 }
 
+# synack as the request/response client: Linux's echo server on the Linux
+# side of synack's TAP, rr_synack attached to the TAP (with --busy-poll when
+# SYNACK_ARGS has it)
+synack_client_test() {
+    local srv=$TMP/rrc.srv cli=$TMP/rrc.cli busy
+    busy=$(sed -n 's/.*--busy-poll[ =]\([0-9]*\).*/\1/p' <<<"$SYNACK_ARGS")
+    start_server "$NSS" "$srv" "$RR" echo-server 5003
+    if ! wait_ready "$srv"; then
+        echo "$ME: linux echo server on the TAP did not start:" >&2
+        cat "$srv" >&2
+        stop_server
+        FAIL=1
+        return
+    fi
+    stat_begin "$CPUS"
+    run_client "$NSS" "$cli" "$RRS" --tap ts0 --addr 192.0.2.2/24 --busy-poll "${busy:-0}" \
+        -t "$RUN_S" 192.0.2.1 5003
+    reap "$SRV_PID" || FAIL=1
+    stat_end
+    store synack rrc "$cli" "$(field cpu_s "$srv")"
+}
+
 run_item() { # run_item STACK:TEST
     local stack=${1%%:*} test=${1#*:}
     # shellcheck disable=SC2086 # SYNACK_ARGS: any number of arguments
     case $stack in
-    synack) tap_test synack "$NSS" "$test" "$SYNACK" serve --tap ts0 --addr 192.0.2.2/24 \
+    synack) if [ "$test" = rrc ]; then synack_client_test; return; fi
+        tap_test synack "$NSS" "$test" "$SYNACK" serve --tap ts0 --addr 192.0.2.2/24 \
         --discard 5001 --echo 5002 $SYNACK_ARGS ;;
     lwip) tap_test lwip "$NSL" "$test" "$LWIP" --tap tl0 --addr 192.0.2.2/24 \
         --discard 5001 --echo 5002 ;;
@@ -339,9 +388,9 @@ profile_one() { # profile_one TAG NS DEV TEST SERVER_COMMAND...
     traced=$(pgrep -P "$SRV_REAL" | head -n 1) # strace's child: the stack
     f0=$(tap_frames "$ns" "$dev")
     if [ "$test" = bulk ]; then
-        run_client "$ns" "$cli" bulk-source 192.0.2.2 5001 "$PROFILE_MIB"
+        run_client "$ns" "$cli" "$PEER" bulk-source 192.0.2.2 5001 "$PROFILE_MIB"
     else
-        run_client "$ns" "$cli" conn-client 192.0.2.2 5002 "$PROFILE_CONNS" 1
+        run_client "$ns" "$cli" "$PEER" conn-client 192.0.2.2 5002 "$PROFILE_CONNS" 1
     fi
     f1=$(tap_frames "$ns" "$dev")
     # end the stack itself so that strace prints its table and exits
@@ -367,7 +416,7 @@ profile_all() {
     done
 }
 if [ "$PROFILE" = 1 ]; then
-    provenance "$BUILD_DIR" "PROFILE=1 $COMMAND"
+    provenance "$BUILD_DIR" "PROFILE=1 PROFILE_MIB=$PROFILE_MIB PROFILE_CONNS=$PROFILE_CONNS $COMMAND"
     profile_all
     [ $FAIL = 0 ] || exit 1
     exit 0
@@ -380,13 +429,16 @@ ITEMS=()
 for st in "${STACKS[@]}"; do
     ITEMS+=("$st:bulk" "$st:conn1")
     [ "$CONC" != 0 ] && ITEMS+=("$st:conn$CONC")
+    ITEMS+=("$st:rr")
+    [ "$st" != lwip ] && ITEMS+=("$st:rrc") # lwip_tap_server has no client
 done
 [ $HAVE_ETHTOOL = 1 ] && ITEMS+=(nooff:bulk)
 
 provenance "$BUILD_DIR" "$COMMAND"
 seed_order
 echo "# TAP benchmark: $ROUNDS rounds of ${RUN_S} s runs: bulk (one connection)," \
-    "connections 1 at a time$([ "$CONC" != 0 ] && echo " and $CONC at once"); MTU 1500"
+    "connections 1 at a time$([ "$CONC" != 0 ] && echo " and $CONC at once")," \
+    "1-byte request/response on one connection; MTU 1500"
 echo "# pinning: client CPU $CLIENT_CPU, server CPU $SERVER_CPU (lwIP: both of its threads);" \
     "/proc/stat CPU time: CPUs $CPUS for every stack"
 echo "# client: TIME-WAIT off (tcp_max_tw_buckets=0), ports 49152-65535, in every setup"
@@ -412,4 +464,18 @@ echo "per-round ratios (for CPU-s rows below 1 means synack costs less). /proc/s
 echo "time of CPUs $CPUS during the run."
 [ $HAVE_SYNACK = 1 ] || echo "(synack skipped: serve --tap not built yet)"
 echo
+extra_tables() { # after the connection table (lib.sh's tables_and_exit calls it)
+    echo
+    read -r -a TABLE_TAGS <<<"synack lwip linux"
+    read -r -a TABLE_VS <<<"lwip linux"
+    table "request/response p50 us|rr_p50" "request/response p99 us|rr_p99" \
+        "CPU-us per round trip (/proc/stat)|rr_cpuus" "CPU-us per round trip (processes)|rr_pcpuus"
+    echo
+    read -r -a TABLE_TAGS <<<"synack linux"
+    read -r -a TABLE_VS <<<"linux"
+    table "request/response p50 us, synack the client|rrc_p50" \
+        "request/response p99 us, synack the client|rrc_p99" \
+        "CPU-us per round trip, synack the client (/proc/stat)|rrc_cpuus" \
+        "CPU-us per round trip, synack the client (processes)|rrc_pcpuus"
+}
 tables_and_exit "synack lwip linux nooff" "lwip linux nooff" "synack lwip linux" "lwip linux"

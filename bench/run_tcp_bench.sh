@@ -40,11 +40,16 @@
 # one-at-a-time rate (~160k/s) sits on the ceiling and spends its time
 # searching for a free port.
 #
+# FAMILY=6 runs both stacks over IPv6: bench_tcp --ipv6 (2001:db8::1 and
+# ::2 in memory, MSS 1440), Linux over the same veth pair with 2001:db8::1/64
+# and 2001:db8::2/64 added (nodad; the servers listen on [::]). The
+# 20 extra header bytes per packet are the same for both stacks.
+#
 # Every synack bulk run verifies every byte it received (bench_tcp always
 # does) and Linux's sink does the same (-v); the run fails on a difference.
 #
 # Environment: ROUNDS (5), RUN_S (2: seconds per run), CONC (1000; 0 skips
-# the concurrent test), TW_MS (20), SYNACK_CPU, LINUX_CLIENT_CPU,
+# the concurrent test), FAMILY (4 or 6), TW_MS (20), SYNACK_CPU, LINUX_CLIENT_CPU,
 # LINUX_SERVER_CPU, SEED (the order of the runs; default from the date),
 # STEP_TIMEOUT (60 s per program), SMOKE=1 (1 round of 0.3 s runs, CONC 50:
 # every code path, fails on any error or empty cell; not a measurement).
@@ -64,12 +69,13 @@ SYNACK_CPU=${SYNACK_CPU:-0}
 LINUX_CLIENT_CPU=${LINUX_CLIENT_CPU:-0}
 LINUX_SERVER_CPU=${LINUX_SERVER_CPU:-1}
 STEP_TIMEOUT=${STEP_TIMEOUT:-60}
+FAMILY=${FAMILY:-4}
 if [ "$SMOKE" = 1 ]; then
     ROUNDS=1
     RUN_S=0.3
     CONC=50
 fi
-COMMAND="ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC TW_MS=$TW_MS SMOKE=$SMOKE bash bench/run_tcp_bench.sh $BUILD_DIR"
+COMMAND="ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC TW_MS=$TW_MS FAMILY=$FAMILY SMOKE=$SMOKE bash bench/run_tcp_bench.sh $BUILD_DIR"
 
 need_root "network namespaces"
 BENCH=$BUILD_DIR/bench/bench_tcp
@@ -79,8 +85,10 @@ if [ ! -x "$BENCH" ] || [ ! -x "$PEER" ]; then
     echo "    cmake --preset release && cmake --build --preset release -j2" >&2
     exit 2
 fi
-need_numbers ROUNDS CONC TW_MS STEP_TIMEOUT SYNACK_CPU LINUX_CLIENT_CPU LINUX_SERVER_CPU
+need_numbers ROUNDS CONC TW_MS STEP_TIMEOUT SYNACK_CPU LINUX_CLIENT_CPU LINUX_SERVER_CPU FAMILY
 need_range ROUNDS 1 50
+need_range FAMILY 4 6
+[ "$FAMILY" = 5 ] && { echo "$ME: FAMILY is 4 or 6" >&2; exit 2; }
 need_seconds RUN_S "$STEP_TIMEOUT"
 need_tools ip timeout
 [ "$SMOKE" = 1 ] && need_tools ethtool taskset
@@ -91,6 +99,19 @@ bench_start skb-tcp
 
 # ---- namespaces ----
 veth_pair || exit 1
+SERVER_IP=192.0.2.2
+SYNACK_FAM=()
+PEER_FAM=()
+if [ "$FAMILY" = 6 ]; then
+    for ns in "$NSA" "$NSB"; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 || exit 1
+    done
+    ip -n "$NSA" addr add 2001:db8::1/64 dev va nodad || exit 1
+    ip -n "$NSB" addr add 2001:db8::2/64 dev vb nodad || exit 1
+    SERVER_IP=2001:db8::2
+    SYNACK_FAM=(--ipv6)
+    PEER_FAM=(-6)
+fi
 ip netns exec "$NSA" sysctl -qw net.ipv4.ip_local_port_range="49152 65535"
 ip netns exec "$NSA" sysctl -qw net.ipv4.tcp_tw_reuse=1
 if [ -e /proc/sys/net/ipv4/tcp_tw_reuse_delay ] && [ "$TW_MS" -ge 1 ]; then
@@ -107,7 +128,7 @@ ALL_CPUS=$(cpu_list "$SYNACK_CPU" "$LINUX_CLIENT_CPU" "$LINUX_SERVER_CPU")
 start_server() {
     local out=$TMP/$1.srv
     shift
-    serve_bg "$out" "$LINUX_SERVER_CPU" ip netns exec "$NSB" "$PEER" "$@"
+    serve_bg "$out" "$LINUX_SERVER_CPU" ip netns exec "$NSB" "$PEER" ${PEER_FAM[@]+"${PEER_FAM[@]}"} "$@"
     wait_ready "$out" && return 0
     echo "$ME: server $* did not start:" >&2
     cat "$out" >&2
@@ -154,7 +175,8 @@ record_conn() { # record_conn TAG CONC OUT CPU_S
 synack_bulk() {
     local out=$TMP/synack.out
     stat_begin "$SYNACK_CPUS"
-    run_fg "$out" "$SYNACK_CPU" "$BENCH" bulk --seconds "$RUN_S" --timeout "$STEP_TIMEOUT"
+    run_fg "$out" "$SYNACK_CPU" "$BENCH" bulk --seconds "$RUN_S" --timeout "$STEP_TIMEOUT" \
+        ${SYNACK_FAM[@]+"${SYNACK_FAM[@]}"}
     local rc=$?
     stat_end
     if [ $rc != 0 ] || [ "$(field verified "$out")" != yes ]; then
@@ -168,7 +190,7 @@ synack_conn() { # synack_conn CONC
     local out=$TMP/synack.out
     stat_begin "$SYNACK_CPUS"
     run_fg "$out" "$SYNACK_CPU" "$BENCH" conn --seconds "$RUN_S" --conc "$1" \
-        --tw-ms "$TW_MS" --timeout "$STEP_TIMEOUT"
+        --tw-ms "$TW_MS" --timeout "$STEP_TIMEOUT" ${SYNACK_FAM[@]+"${SYNACK_FAM[@]}"}
     local rc=$?
     stat_end
     if [ $rc != 0 ] || [ -z "$(field conns "$out")" ]; then
@@ -182,7 +204,7 @@ linux_bulk() { # linux_bulk TAG: the sink verifies every byte (-v)
     local tag=$1 cli=$TMP/bulk.cli srv=$TMP/bulk.srv rc=0
     start_server bulk -v bulk-sink 5001 || { FAIL=1; return; }
     stat_begin "$LINUX_CPUS"
-    run_client "$cli" -t "$RUN_S" bulk-source 192.0.2.2 5001 0 || rc=1
+    run_client "$cli" -t "$RUN_S" bulk-source "$SERVER_IP" 5001 0 || rc=1
     reap "$SRV_PID" || rc=1
     stat_end
     if [ $rc != 0 ] || [ "$(field verified "$srv")" != yes ]; then
@@ -196,7 +218,7 @@ linux_conn() { # linux_conn CONC
     local conc=$1 cli=$TMP/conn.cli srv=$TMP/conn.srv rc=0
     start_server conn conn-server 5002 0 "$conc" || { FAIL=1; return; }
     stat_begin "$LINUX_CPUS"
-    run_client "$cli" -t "$RUN_S" conn-client 192.0.2.2 5002 0 "$conc" || rc=1
+    run_client "$cli" -t "$RUN_S" conn-client "$SERVER_IP" 5002 0 "$conc" || rc=1
     reap "$SRV_PID" || rc=1
     stat_end
     if [ $rc != 0 ] || [ "$(field errors "$cli")" != 0 ]; then
@@ -224,7 +246,7 @@ ITEMS=(synack:bulk synack:conn1 linux:bulk linux:conn1)
 provenance "$BUILD_DIR" "$COMMAND"
 seed_order
 echo "# synack vs Linux TCP: $ROUNDS rounds of ${RUN_S} s runs: bulk (one connection)," \
-    "connections 1 at a time$([ "$CONC" != 0 ] && echo " and $CONC at once"); MTU 1500"
+    "connections 1 at a time$([ "$CONC" != 0 ] && echo " and $CONC at once"); MTU 1500; IPv$FAMILY"
 echo "# pinning: synack CPU $SYNACK_CPU; linux client CPU $LINUX_CLIENT_CPU," \
     "server CPU $LINUX_SERVER_CPU; /proc/stat CPU time: synack CPUs $SYNACK_CPUS," \
     "linux CPUs $LINUX_CPUS"

@@ -19,3 +19,23 @@ else()
   message(STATUS "lwIP (pkg-config lwip) not found: skipping lwip_tap_server "
                  "(apt-get install liblwip-dev, or scripts/deps.sh bench)")
 endif()
+
+# One write() per frame against io_uring batches on a TAP (issue 9): the
+# io_uring half needs liburing (Debian liburing-dev, pkg-config liburing);
+# without it the program measures write() alone and says so. The library
+# and `synack` itself never use io_uring. Driver: bench/run_tapwrite_bench.sh.
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(LIBURING QUIET IMPORTED_TARGET liburing)
+endif()
+add_executable(tap_write_bench ${CMAKE_CURRENT_LIST_DIR}/tap_write_bench.c)
+target_compile_definitions(tap_write_bench PRIVATE _GNU_SOURCE)
+target_include_directories(tap_write_bench PRIVATE ${PROJECT_SOURCE_DIR}/port)
+target_link_libraries(tap_write_bench PRIVATE synack synack_posix bench_provenance)
+if(LIBURING_FOUND)
+  target_compile_definitions(tap_write_bench PRIVATE SK_HAVE_LIBURING)
+  target_include_directories(tap_write_bench SYSTEM PRIVATE ${LIBURING_INCLUDE_DIRS})
+  target_link_libraries(tap_write_bench PRIVATE PkgConfig::LIBURING)
+else()
+  message(STATUS "liburing (pkg-config liburing) not found: tap_write_bench measures "
+                 "write() only (apt-get install liburing-dev)")
+endif()

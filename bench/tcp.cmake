@@ -17,3 +17,13 @@ target_compile_definitions(linux_udp_peer PRIVATE _GNU_SOURCE)
 add_executable(bench_udp ${CMAKE_CURRENT_LIST_DIR}/bench_udp.c)
 target_include_directories(bench_udp PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/port)
 target_link_libraries(bench_udp PRIVATE synack synack_posix bench_provenance)
+
+# Request/response latency (issue 9): a 1-byte ping-pong client timing every
+# round trip, and Linux's echo server for the baseline (run_tap_bench.sh).
+add_executable(rr_peer ${CMAKE_CURRENT_LIST_DIR}/rr_peer.c)
+target_compile_definitions(rr_peer PRIVATE _GNU_SOURCE)
+# The reverse: synack on a TAP as the request/response client.
+add_executable(rr_synack ${CMAKE_CURRENT_LIST_DIR}/rr_synack.c)
+target_include_directories(rr_synack PRIVATE ${PROJECT_SOURCE_DIR}/port)
+target_compile_definitions(rr_synack PRIVATE _GNU_SOURCE)
+target_link_libraries(rr_synack PRIVATE synack synack_posix)

@@ -18,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "test_bench_smoke: skipped: needs root" >&2
     exit 77
 fi
-for b in bench_checksum bench_tcp linux_tcp_peer linux_udp_peer bench_udp lwip_tap_server; do
+for b in bench_checksum bench_tcp linux_tcp_peer linux_udp_peer bench_udp lwip_tap_server rr_peer rr_synack tap_write_bench; do
     [ -x "$BUILD/bench/$b" ] || { echo "FAIL: $BUILD/bench/$b is missing" >&2; exit 1; }
 done
 TMP=$(mktemp -d /tmp/skb-smoke.XXXXXX) || exit 1
@@ -78,6 +78,17 @@ expect_rows "$TMP/tcp" run_tcp_bench.sh "bulk Gbit/s (wall clock)" \
     "CPU-s per 1000 conn, 1 at a time (/proc/stat)" "conn/s, 50 at once" \
     "CPU-s per 1000 conn, 50 at once (processes)"
 
+# FAMILY=6: both stacks over IPv6 (bench_tcp --ipv6; Linux over the veth
+# pair's 2001:db8::/64), every bulk run verified
+run "run_tcp_bench.sh FAMILY=6" "$TMP/tcp6" env SMOKE=1 FAMILY=6 bash "$HERE/run_tcp_bench.sh" "$BUILD"
+grep -q "MTU 1500; IPv6$" "$TMP/tcp6" || fail "run_tcp_bench.sh FAMILY=6: no IPv6 in the header"
+[ "$(grep -c 'bytes verified' "$TMP/tcp6")" = 3 ] ||
+    fail "run_tcp_bench.sh FAMILY=6: not 3 verified bulk runs"
+expect_rows "$TMP/tcp6" run_tcp_bench.sh "bulk Gbit/s (wall clock)" "conn/s, 1 at a time" \
+    "conn/s, 50 at once"
+env FAMILY=5 bash "$HERE/run_tcp_bench.sh" "$BUILD" >/dev/null 2>&1
+[ $? = 2 ] || fail "run_tcp_bench.sh FAMILY=5 is not a usage error"
+
 run run_tap_bench.sh "$TMP/tap" env SMOKE=1 bash "$HERE/run_tap_bench.sh" "$BUILD"
 expect_header "$TMP/tap" run_tap_bench.sh
 grep -q "^round 1/1 order: " "$TMP/tap" || fail "run_tap_bench.sh: no order line"
@@ -87,6 +98,25 @@ grep -q "lwip server: RESULT .*rx_mbox_full=" "$TMP/tap" ||
 expect_rows "$TMP/tap" run_tap_bench.sh "bulk Gbit/s (wall clock)" \
     "bulk CPU-s per GB (/proc/stat)" "conn/s, 1 at a time" "conn/s, 10 at once" \
     "CPU-s per 1000 conn, 10 at once (/proc/stat)"
+expect_rows "$TMP/tap" run_tap_bench.sh "request/response p50 us" "request/response p99 us" \
+    "CPU-us per round trip (/proc/stat)" "CPU-us per round trip (processes)"
+# every stack's round trips were timed and checked: a positive p50, p99 >= p50
+grep -E "^  (synack|lwip|linux) rr: p50 " "$TMP/tap" | awk '{ if ($4 + 0 <= 0 || $7 + 0 < $4 + 0) bad = 1; n++ }
+    END { exit (n == 3 && !bad) ? 0 : 1 }' ||
+    fail "run_tap_bench.sh: not three request/response runs with 0 < p50 <= p99"
+expect_rows "$TMP/tap" run_tap_bench.sh "request/response p50 us, synack the client" \
+    "CPU-us per round trip, synack the client (processes)"
+grep -E "^  (synack|linux) rrc: p50 " "$TMP/tap" | awk '{ if ($4 + 0 <= 0 || $7 + 0 < $4 + 0) bad = 1; n++ }
+    END { exit (n == 2 && !bad) ? 0 : 1 }' ||
+    fail "run_tap_bench.sh: not two client-side request/response runs with 0 < p50 <= p99"
+
+run run_tapwrite_bench.sh "$TMP/tapw" env SMOKE=1 bash "$HERE/run_tapwrite_bench.sh" "$BUILD"
+expect_header "$TMP/tapw" run_tapwrite_bench.sh
+if grep -q "io_uring: not built" "$TMP/tapw"; then # no liburing-dev: write() alone
+    grep -q "^| 1514 B | 1 | [0-9.]* |" "$TMP/tapw" || fail "run_tapwrite_bench.sh: no write() row"
+else
+    expect_rows "$TMP/tapw" run_tapwrite_bench.sh "1514 B" "66 B"
+fi
 
 run run_tapsend_bench.sh "$TMP/tapsend" env ROUNDS=1 MIB=4 bash "$HERE/run_tapsend_bench.sh" "$BUILD"
 expect_header "$TMP/tapsend" run_tapsend_bench.sh
@@ -134,4 +164,4 @@ if [ $fails != 0 ]; then
     echo "test_bench_smoke: $fails failures" >&2
     exit 1
 fi
-echo "test_bench_smoke: the four drivers ran every path; a verify failure fails run_tcp_bench.sh"
+echo "test_bench_smoke: every driver ran every path; a verify failure fails run_tcp_bench.sh"

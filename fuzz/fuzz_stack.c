@@ -4,12 +4,14 @@
  * fixed up, so the fuzzer reaches the state machine instead of stopping at
  * the checksum; kinds below 0x90 with bits 0 and 6 set: an IPv6 packet from
  * 2001:db8::1 to the stack's 2001:db8::2 instead, for the listener, which
- * takes both families), a segment built around the connection's sequence edges
+ * takes both families, or an IPv6 connection), a segment built around the connection's sequence edges
  * with SACK-permitted, SACK blocks and timestamps from the record's bytes
  * (kinds 0x98-0x9f, fuzz_segbuild.h), a UDP datagram (kinds 0x90-0x97, to
  * the UDP socket bound to port 53 or the one connected from 40001 to
  * 10.0.0.1:5353; the checksum fixed unless bit 2 of the kind is set), a
- * time step, an application call on TCP (0xd0-0xe7) or UDP (0xe8-0xff). The
+ * time step (0xa0-0xc7), a runtime reconfiguration (0xc8-0xcf: link MTU,
+ * IPv4 address, a new IPv4 or IPv6 connection once the old one is gone),
+ * an application call on TCP (0xd0-0xe7) or UDP (0xe8-0xff). The
  * device offloads everything (cfg.dev): a time step's kind also sets the
  * metadata of the frames that follow (checksum flags, a GSO type and size
  * from its bits and length), and the output is drained with
@@ -22,6 +24,7 @@
  * by fuzz_tcb_check.h; the active connection's public info must agree with
  * its TCB. The UDP table is checked by fuzz_udp_check.h. */
 #include "base/bytes.h"
+#include "api/stack_impl.h"
 #include "base/checksum.h"
 #include "fuzz_common.h"
 #include "fuzz_segbuild.h"
@@ -95,9 +98,10 @@ static size_t fix_frame6(const uint8_t *p, size_t n, uint8_t *buf, size_t cap)
     ip.dst = (sk_ip6){{0x20, 0x01, 0x0d, 0xb8, [15] = 2}};
     sk_ip6_emit(&ip, buf, cap);
     memcpy(buf + 40, p, n);
-    if (buf[40] & 1) {
+    if (buf[40] & 1) { /* bit 1 of the second byte: the listener, else the connection */
+        uint16_t dport = (buf[41] & 2) ? 80 : 40000;
         sk_store_be16(buf + 40, 5000);
-        sk_store_be16(buf + 42, 80);
+        sk_store_be16(buf + 42, dport);
     }
     sk_ipaddr s6 = sk_ipaddr_from_ip6(ip.src), d6 = sk_ipaddr_from_ip6(ip.dst);
     sk_csum_l4_fill(&s6, &d6, SK_IPPROTO_TCP, buf + 40, n, 16);
@@ -256,6 +260,75 @@ static sk_frame_meta meta_of(uint8_t kind, uint8_t len)
     return m;
 }
 
+/* No connection is left on an IPv4 address that is no longer ours
+ * (sk_stack_set_ipv4 closes them: RFC 2131 §4.4.5); listeners stay. */
+static void check_addr_gone(sk_stack *s, sk_ip4 old)
+{
+    sk_ipaddr a = sk_ipaddr_from_ip4(old);
+    for (uint32_t i = 0; i < s->env.n_tcbs; i++) {
+        const sk_tcb *t = &s->env.tcbs[i];
+        CHECK(!t->hashed || t->state == SK_TCP_LISTEN || !sk_ipaddr_eq(&t->tuple.laddr, &a));
+    }
+}
+
+/* Runtime reconfiguration with connections live (kinds 0xc8-0xcf, the
+ * parameter in the length byte): the link MTU lowered and raised (560..1580:
+ * below 576 and above the creation MTU refused), the IPv4 address moved
+ * within 10.0.0.0/24 with or without a gateway, removed, restored, bad
+ * arguments refused; and a new active connection (IPv4 or IPv6) once the
+ * application's has gone, so that later changes meet a live one. */
+static void reconfig(sk_stack *s, uint64_t now, uint8_t kind, uint8_t arg, sk_sock *c)
+{
+    sk_ip4 home = sk_ip4_make(10, 0, 0, 2), gw = sk_ip4_make(10, 0, 0, 1), zero = {{0}};
+    sk_ip4 old = s->ifc.addr4;
+    switch (kind & 7) {
+    case 0:
+    case 1: {
+        uint16_t mtu = (uint16_t)(560 + arg * 4);
+        int r = sk_stack_set_mtu(s, mtu);
+        CHECK((r == 0) == (mtu >= 576 && mtu <= 1500));
+        break;
+    }
+    case 2: {
+        sk_ip4 a = sk_ip4_make(10, 0, 0, arg);
+        bool with_gw = arg & 1;
+        int r = sk_stack_set_ipv4(s, now, a, 24, with_gw ? gw : zero);
+        CHECK((r == 0) == (arg != 0 && arg != 255 && !(with_gw && arg == 1)));
+        if (r == 0 && arg != old.b[3])
+            check_addr_gone(s, old);
+        break;
+    }
+    case 3:
+        CHECK(sk_stack_set_ipv4(s, now, zero, 0, zero) == 0);
+        check_addr_gone(s, old);
+        break;
+    case 4:
+        CHECK(sk_stack_set_ipv4(s, now, home, 24, (arg & 1) ? gw : zero) == 0);
+        break;
+    case 5:
+        CHECK(sk_stack_set_ipv4(s, now, home, 33, zero) != 0);
+        CHECK(sk_stack_set_ipv4(s, now, zero, 24, gw) != 0);
+        CHECK(sk_stack_set_mtu(NULL, 1500) != 0);
+        break;
+    case 6: {
+        sk_tcp_info in;
+        if (sk_tcp_get_info(s, *c, &in) == 0 && in.state != SK_TCP_CLOSED)
+            break;
+        sk_tcp_close(s, now, *c);
+        sk_ip6 p6 = {{0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
+        sk_endpoint ep = {(arg & 1) ? sk_ipaddr_from_ip6(p6) : sk_ipaddr_from_ip4(gw), 5000};
+        sk_connect_opts co = {40000, 0, true, 1000};
+        sk_sock n;
+        if (sk_tcp_connect(s, now, &ep, &co, &n) == 0)
+            *c = n;
+        break;
+    }
+    default:
+        CHECK(sk_stack_set_mtu(s, 1500) == 0);
+        break;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sk_stack_config cfg;
@@ -316,9 +389,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             else
                 sk_stack_input_meta(s, now, data + i, n, &meta);
             i += n;
-        } else if (kind < 0xd0) {
+        } else if (kind < 0xc8) {
             now += (uint64_t)len * 10000u; /* up to 2.55 s per step */
             meta = meta_of(kind, len);
+        } else if (kind < 0xd0) {
+            reconfig(s, now, kind, len, &c);
         } else if (kind < 0xe8) {
             app_call(s, now, len, &c, l);
         } else {
@@ -328,7 +403,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fz_check_stack(s, now);
         check_conn(s, c);
         fz_check_udp(s);
-        if (kind >= 0xa0 && kind < 0xd0 && at != SK_NEVER && at > now && at - now < 5000000)
+        if (kind >= 0xa0 && kind < 0xc8 && at != SK_NEVER && at > now && at - now < 5000000)
             now = at; /* let timers fire (at the next step's drain) */
     }
     fz_finish(s);

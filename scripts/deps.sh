@@ -2,7 +2,7 @@
 # Install the Debian packages a task needs, only those missing.
 #   scripts/deps.sh build   compilers and CMake
 #   scripts/deps.sh test    + tshark, iproute2, nftables, socat, curl, iperf, ...
-#   scripts/deps.sh bench   + liblwip-dev and the test tools
+#   scripts/deps.sh bench   + liblwip-dev, liburing-dev (tap_write_bench) and the test tools
 #   scripts/deps.sh golden  tools tests/tools/capture_golden6.sh runs (tcpdump,
 #                           dnsmasq for router advertisements, socat, ping)
 set -euo pipefail
@@ -13,7 +13,7 @@ case "$profile" in
   build) ;;
   test)  pkgs+=(tshark iproute2 nftables socat curl iperf netcat-openbsd ethtool iputils-ping procps python3 util-linux dnsmasq-base) ;;
   golden) pkgs+=(tcpdump dnsmasq-base socat iproute2 iputils-ping ethtool) ;;
-  bench) pkgs+=(tshark iproute2 nftables socat curl iperf netcat-openbsd ethtool iputils-ping procps liblwip-dev) ;;
+  bench) pkgs+=(tshark iproute2 nftables socat curl iperf netcat-openbsd ethtool iputils-ping procps liblwip-dev liburing-dev) ;;
   *) echo "deps.sh: unknown profile '$profile' (build, test, bench, golden)" >&2; exit 2 ;;
 esac
 

@@ -33,6 +33,9 @@ int sk_impair_init(sk_impair *imp, const sk_impair_config *cfg, uint64_t seed)
         !prob_ok(cfg->ge_loss_good) || (cfg->ge_p > 0.0 && cfg->ge_r <= 0.0))
         return -1;
     imp->cfg = *cfg;
+    /* The time-stepped chain draws from a stream of its own, so the frames'
+     * draws (loss, dup, jitter ...) do not move its pattern in time. */
+    sk_rng_seed(&imp->ge_rng, seed ^ UINT64_C(0xD1B54A32D192ED03));
     return 0;
 }
 
@@ -255,6 +258,29 @@ static int ge_lost(sk_impair *imp)
     return lost;
 }
 
+/* Time-stepped Gilbert-Elliott: step the chain, on its own stream, once
+ * per quantum from the last quantum stepped to the one holding `t` (the
+ * frame's time on the wire; wire times never go backwards), then decide
+ * this frame's loss in that quantum's state. Every quantum draws once,
+ * whether a frame meets it or not, so the state of quantum k depends on
+ * the seed alone. An idle link costs one draw per quantum when the next
+ * frame comes. */
+static int ge_time_lost(sk_impair *imp, uint64_t t)
+{
+    const sk_impair_config *c = &imp->cfg;
+    if (!imp->ge_started) {
+        imp->ge_started = 1;
+        imp->ge_origin_us = t;
+    }
+    uint64_t k = t > imp->ge_origin_us ? (t - imp->ge_origin_us) / c->ge_quantum_us : 0;
+    for (; imp->ge_step < k; imp->ge_step++) {
+        if (sk_rng_chance(&imp->ge_rng, imp->ge_bad ? c->ge_r : c->ge_p))
+            imp->ge_bad = !imp->ge_bad;
+    }
+    imp->stats.bad_frames += (uint64_t)imp->ge_bad;
+    return sk_rng_chance(&imp->rng, imp->ge_bad ? c->ge_loss_bad : c->ge_loss_good);
+}
+
 enum sk_impair_fate sk_impair_submit(sk_impair *imp, uint64_t now, const uint8_t *frame,
                                      size_t len)
 {
@@ -266,9 +292,11 @@ enum sk_impair_fate sk_impair_submit(sk_impair *imp, uint64_t now, const uint8_t
     if (queue_tracked(imp))
         tx_push(imp, sent, len);
     /* A lost frame still used its link time: it is lost on the wire. The
-     * chain steps for every frame on the wire, lost or not. */
+     * per-frame chain steps for every frame on the wire, lost or not; the
+     * time-stepped one per quantum up to this frame's wire time. */
     int lost = sk_rng_chance(&imp->rng, imp->cfg.loss);
-    int burst = ge_lost(imp);
+    int burst = imp->cfg.ge_p > 0.0 && imp->cfg.ge_quantum_us != 0 ? ge_time_lost(imp, sent)
+                                                                    : ge_lost(imp);
     if (lost || burst) {
         imp->stats.lost++;
         imp->stats.burst_lost += (uint64_t)(burst && !lost);

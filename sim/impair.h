@@ -50,6 +50,15 @@ typedef struct {
     double ge_p, ge_r;         /* transition probabilities; ge_r > 0 when on */
     double ge_loss_bad;        /* loss probability in bad (the usual form: 1) */
     double ge_loss_good;       /* loss probability in good (the usual form: 0) */
+    /* Time-stepped Gilbert-Elliott, when ge_quantum_us > 0: the chain steps
+     * once per ge_quantum_us of time instead of once per frame (ge_p and
+     * ge_r are then per quantum; a stay in bad lasts 1 / ge_r quanta), on
+     * its own random stream, whether frames pass or not. Quantum 0 starts
+     * at the first frame's time on the wire (the end of its serialization);
+     * a frame is judged by the chain's state in the quantum holding its
+     * own time on the wire. So the same seed gives the same good/bad
+     * pattern in time however many frames are offered. */
+    uint32_t ge_quantum_us;
 } sk_impair_config;
 
 typedef struct {
@@ -101,6 +110,11 @@ typedef struct {
     size_t tx_head, tx_count, tx_cap;
     uint64_t backlog_bytes; /* bytes not yet fully serialized */
     int ge_bad;             /* Gilbert-Elliott state: 1 = bad */
+    /* time-stepped chain only (cfg.ge_quantum_us > 0): */
+    sk_rng ge_rng;          /* the chain's own stream */
+    uint64_t ge_origin_us;  /* start of quantum 0: the first frame's wire time */
+    uint64_t ge_step;       /* quanta stepped so far: ge_bad is quantum ge_step's state */
+    int ge_started;         /* ge_origin_us is set */
 } sk_impair;
 
 /* Returns 0, or -1 if a probability is outside [0, 1] or NaN, the rate is
@@ -128,6 +142,7 @@ int sk_impair_pop(sk_impair *imp, uint64_t now, uint8_t *buf, size_t cap, size_t
 /* Parse a spec such as
  *   "loss=0.1,delay=20ms,jitter=5ms,reorder=5%,dup=0.01,corrupt=0.001,
  *    rate=10mbit,queue=64k,mtu=1500,ge=1%/25%/100%/0"
+ * ("ge=0.25%/25%@121us": the chain steps once per 121 us, not per frame)
  * into *out (every key not given is zero). The empty string is a perfect
  * link. Returns 0, or -1 with a message in err (NULL allowed) and *out
  * untouched. The syntax is described in sim/README.md. */

@@ -171,11 +171,8 @@ static int parse_scaled(const struct key *k, span val, uint64_t *out, char *err,
     return 0;
 }
 
-/* Gilbert-Elliott: "p/r[/loss_bad[/loss_good]]", each a probability;
- * loss_bad defaults to 1 and loss_good to 0 (loss only in bad, the usual
- * simplified form). p and r must be above 0: p = 0 never enters bad, r = 0
- * never leaves it. */
-static int parse_ge(span val, sk_impair_config *cfg, char *err, size_t errcap)
+/* The chain's part of a `ge` value: "p/r[/loss_bad[/loss_good]]". */
+static int parse_ge_chain(span val, sk_impair_config *cfg, char *err, size_t errcap)
 {
     static const char *const names[4] = {"p", "r", "loss_bad", "loss_good"};
     double v[4] = {0.0, 0.0, 1.0, 0.0};
@@ -211,6 +208,46 @@ static int parse_ge(span val, sk_impair_config *cfg, char *err, size_t errcap)
     cfg->ge_r = v[1];
     cfg->ge_loss_bad = v[2];
     cfg->ge_loss_good = v[3];
+    return 0;
+}
+
+/* The time-stepped chain's quantum after '@' in "ge=p/r@121us": a time of
+ * at least 1 us (0 would be the per-frame chain: leave '@' out). */
+static int parse_ge_quantum(span q, uint32_t *out, char *err, size_t errcap)
+{
+    static const struct key k = {"ge quantum", time_units, 4294967295.0};
+    uint64_t v = 0;
+    char sub[120];
+    if (parse_scaled(&k, trim(q), &v, sub, sizeof sub) != 0) {
+        ERR("ge: %s", sub);
+        return -1;
+    }
+    if (v == 0) {
+        ERR("ge: quantum '%.*s' rounds to 0 us (per-frame steps: leave out '@')", SPAN(q));
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* Gilbert-Elliott: "p/r[/loss_bad[/loss_good]][@quantum]", each a
+ * probability; loss_bad defaults to 1 and loss_good to 0 (loss only in bad,
+ * the usual simplified form). p and r must be above 0: p = 0 never enters
+ * bad, r = 0 never leaves it. With "@quantum" the chain steps once per
+ * quantum of time (p and r per quantum), without it once per frame. */
+static int parse_ge(span val, sk_impair_config *cfg, char *err, size_t errcap)
+{
+    uint32_t quantum = 0;
+    const char *at = memchr(val.p, '@', val.n);
+    if (at != NULL) {
+        span q = {at + 1, val.n - (size_t)(at + 1 - val.p)};
+        if (parse_ge_quantum(q, &quantum, err, errcap) != 0)
+            return -1;
+        val = trim((span){val.p, (size_t)(at - val.p)});
+    }
+    if (parse_ge_chain(val, cfg, err, errcap) != 0)
+        return -1;
+    cfg->ge_quantum_us = quantum;
     return 0;
 }
 

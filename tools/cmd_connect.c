@@ -8,8 +8,10 @@
  * With --udp: one UDP socket connected to HOST PORT, a datagram per line of
  * standard input, the replies to standard output (tool_udp.c). */
 #include "posix/posix_sock.h"
+#include "synack/dns.h"
 #include "synack/error.h"
 #include "tool.h"
+#include "tool_addrsort.h"
 #include "tool_lease.h"
 #include "tool_net.h"
 #include "tool_udp.h"
@@ -25,8 +27,12 @@
 
 static const char usage_text[] =
     "usage: synack connect (--tap NAME | --tun NAME) (--addr A.B.C.D/NN | --dhcp) [options] HOST PORT\n"
-    "  HOST                      an IPv4 address, or a name resolved (A) with --dns or\n"
-    "                            the DNS server of the DHCP lease\n"
+    "  HOST                      an IPv4 or IPv6 address, or a name resolved (A and AAAA)\n"
+    "                            with --dns or the DNS server of the DHCP lease; its\n"
+    "                            addresses are tried in turn, IPv6 first when we have a\n"
+    "                            global IPv6 address and a route (RFC 6724, RFC 8305)\n"
+    "  -4, --ipv4                only IPv4 (A records)\n"
+    "  -6, --ipv6                only IPv6 (AAAA records)\n"
     "  --timeout SECS            give up connecting after SECS seconds (default 10)\n"
     "  --udp                     UDP instead of TCP: each line of standard input is one\n"
     "                            datagram, each reply is written to standard output\n"
@@ -43,6 +49,11 @@ typedef struct {
     sk_endpoint remote;
     char remote_str[300];
     const char *host;
+    const tool_net_opts *opts;
+    int force;                        /* 0, SK_AF_INET4 or SK_AF_INET6 (-4 / -6) */
+    sk_ipaddr addrs[SK_DNS_MAX_ADDRS]; /* to try, in order (tool_addr_order) */
+    size_t n_addrs;
+    bool literal;                     /* HOST is an address, not a name */
     uint64_t timeout_us;
     bool udp;
     uint64_t wait_us, window;
@@ -66,7 +77,7 @@ static int parse_target(client *cl, const tool_net_opts *o, const char *host, co
                    host);
         return -1;
     }
-    if (!literal && !v6 && o->n_dns == 0 && !o->dhcp) {
+    if (!literal && !v6 && o->n_dns == 0 && !o->dhcp && o->kind != SK_DEV_TAP) {
         tool_error(CMD, "no DNS server to resolve '%s' (give --dns A.B.C.D or --dhcp)", host);
         return -1;
     }
@@ -74,29 +85,84 @@ static int parse_target(client *cl, const tool_net_opts *o, const char *host, co
         tool_error(CMD, "bad port '%s' (1..65535)", port);
         return -1;
     }
+    if ((literal && cl->force == SK_AF_INET6) || (v6 && cl->force == SK_AF_INET4)) {
+        tool_error(CMD, "'%s' is an %s address, but %s was given", host, v6 ? "IPv6" : "IPv4",
+                   v6 ? "--ipv4" : "--ipv6");
+        return -1;
+    }
     cl->host = host;
+    cl->literal = literal || v6;
     cl->remote.addr = v6 ? sk_ipaddr_from_ip6(a6) : sk_ipaddr_from_ip4(a);
     cl->remote.port = (uint16_t)p;
     return 0;
 }
 
-/* After the stack is up (and --dhcp has a lease): HOST to an address. */
-static int resolve_target(client *cl)
+/* Could the stack send to a? A source of a's family and a route: on-link
+ * (within one of our prefixes) or a default router. IPv6 wants a global
+ * source (RFC 6724 §6 rule 2: a link-local one reaches only link-local
+ * destinations). Addresses the stack takes later (SLAAC) are not seen. */
+static bool target_usable(const void *ctx, const sk_ipaddr *a)
 {
-    sk_ip4 a;
-    if (cl->remote.addr.family == SK_AF_INET6) { /* a literal: nothing to resolve */
-        tool_endpoint_str(&cl->remote, cl->remote_str, sizeof cl->remote_str);
-        return 0;
+    const client *cl = ctx;
+    const tool_net_opts *o = cl->opts;
+    if (a->family == SK_AF_INET6) {
+        for (uint8_t i = 0; i < o->n_addr6; i++) {
+            sk_ipaddr mine = sk_ipaddr_from_ip6(o->addr6[i]);
+            bool ll = mine.b[0] == 0xfe && (mine.b[1] & 0xc0) == 0x80;
+            if (!ll && (o->have_gw6 || tool_addr_in_prefix(a, &mine, o->plen6[i])))
+                return true;
+        }
+        return false;
     }
-    if (tool_resolve(&cl->net, cl->host, cl->timeout_us, &a) != 0)
-        return -1;
-    cl->remote.addr = sk_ipaddr_from_ip4(a);
-    char ep[64];
+    sk_ip4 src = o->addr, gw = o->gateway;
+    uint8_t plen = o->prefix_len;
+    if (cl->net.lease != NULL) {
+        src = cl->net.lease->last.addr;
+        gw = cl->net.lease->last.router;
+        plen = cl->net.lease->last.prefix_len;
+    }
+    sk_ipaddr mine = sk_ipaddr_from_ip4(src);
+    if (src.b[0] == 0 && !o->have_addr4 && cl->net.lease == NULL)
+        return false;
+    return gw.b[0] != 0 || tool_addr_in_prefix(a, &mine, plen);
+}
+
+/* remote and remote_str for the i-th address to try. */
+static void set_remote(client *cl, size_t i)
+{
+    cl->remote.addr = cl->addrs[i];
+    char ep[80];
     tool_endpoint_str(&cl->remote, ep, sizeof ep);
-    if (strcmp(cl->host, ep) != 0 && sk_ip4_from_str(cl->host, &a) != 0)
+    if (!cl->literal)
         snprintf(cl->remote_str, sizeof cl->remote_str, "%s (%s)", cl->host, ep);
     else
         snprintf(cl->remote_str, sizeof cl->remote_str, "%s", ep);
+}
+
+/* After the stack is up (and --dhcp has a lease): HOST to the addresses
+ * to try, in order. A literal is the one address. */
+static int resolve_target(client *cl)
+{
+    if (cl->literal) {
+        cl->addrs[0] = cl->remote.addr;
+        cl->n_addrs = 1;
+        set_remote(cl, 0);
+        return 0;
+    }
+    int want = cl->force == SK_AF_INET4   ? SK_DNS_WANT_A
+               : cl->force == SK_AF_INET6 ? SK_DNS_WANT_AAAA
+                                          : SK_DNS_WANT_BOTH;
+    size_t n = 0;
+    if (tool_resolve(&cl->net, cl->host, want, cl->timeout_us, cl->addrs, SK_DNS_MAX_ADDRS, &n) != 0)
+        return -1;
+    tool_addr_pref pref = {target_usable, cl, cl->force};
+    cl->n_addrs = tool_addr_order(cl->addrs, n, &pref);
+    if (cl->n_addrs == 0) {
+        tool_error(CMD, "cannot resolve '%s': no %s address", cl->host,
+                   cl->force == SK_AF_INET6 ? "IPv6" : "IPv4");
+        return -1;
+    }
+    set_remote(cl, 0);
     return 0;
 }
 
@@ -120,6 +186,14 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
             *(timeout ? &cl->timeout_us : &cl->wait_us) = (uint64_t)(s * 1e6);
         } else if (!strcmp(argv[i], "--udp")) {
             cl->udp = true;
+        } else if (!strcmp(argv[i], "-4") || !strcmp(argv[i], "--ipv4") ||
+                   !strcmp(argv[i], "-6") || !strcmp(argv[i], "--ipv6")) {
+            int f = !strcmp(argv[i], "-4") || !strcmp(argv[i], "--ipv4") ? SK_AF_INET4 : SK_AF_INET6;
+            if (cl->force != 0 && cl->force != f) {
+                tool_error(CMD, "--ipv4 and --ipv6 exclude each other");
+                return 2;
+            }
+            cl->force = f;
         } else if (!strcmp(argv[i], "--window") && i + 1 < argc) {
             if (tool_parse_u64(argv[++i], 0, 1u << 20, &cl->window) != 0) {
                 tool_error(CMD, "bad --window '%s' (datagrams, 0..1048576)", argv[i]);
@@ -253,9 +327,28 @@ static int session(client *cl)
     }
 }
 
+/* Each address in turn until one connects (RFC 8305 §5, one attempt at
+ * a time: no racing), each with the whole --timeout. A failure with
+ * addresses left is one line saying which is next. */
+static int connect_any(client *cl)
+{
+    int r = SK_EINVAL;
+    for (size_t i = 0; i < cl->n_addrs && !tool_stop_flag; i++) {
+        set_remote(cl, i);
+        r = sk_blocking_connect(cl->loop, &cl->remote, cl->timeout_us, &cl->sock);
+        if (r == 0 || r == SK_EIO || i + 1 == cl->n_addrs)
+            return r;
+        char next[80];
+        sk_endpoint ep = {cl->addrs[i + 1], cl->remote.port};
+        tool_endpoint_str(&ep, next, sizeof next);
+        tool_error(CMD, "%s: %s; trying %s", cl->remote_str, sk_strerror(r), next);
+    }
+    return r;
+}
+
 static int run(client *cl)
 {
-    int r = sk_blocking_connect(cl->loop, &cl->remote, cl->timeout_us, &cl->sock);
+    int r = connect_any(cl);
     if (r != 0)
         return r == SK_EIO ? (tool_error(CMD, "device failed: %s", strerror(errno)), 1)
                            : fail(cl, r);
@@ -287,6 +380,7 @@ int cmd_connect(int argc, char **argv)
     tool_net_opts o;
     memset(&o, 0, sizeof o);
     memset(&cl, 0, sizeof cl);
+    cl.opts = &o;
     int r = parse_args(&cl, &o, argc, argv);
     if (r >= 0)
         return r;

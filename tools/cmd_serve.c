@@ -636,13 +636,40 @@ static void serve_tweak(sk_stack_config *cfg)
     cfg->max_sockets = 4096;
 }
 
+/* A line for each IPv6 address that comes into use after start (the
+ * link-local one after DAD, RFC 4862 §5.4; SLAAC ones from RAs, RFC 7217
+ * identifiers), for scripts that wait for one. */
+static void log_new_addrs(server *sv, sk_ifaddr *seen, int *n_seen)
+{
+    sk_ifaddr now[SK_CFG_ADDRS];
+    int n = sk_stack_ip6_addrs(sv->stack, now, SK_CFG_ADDRS);
+    for (int i = 0; i < n; i++) {
+        bool known = false;
+        for (int k = 0; k < *n_seen; k++)
+            known = known || memcmp(seen[k].addr.b, now[i].addr.b, 16) == 0;
+        if (known)
+            continue;
+        char ip[SK_IP6_STR_LEN];
+        sk_ip6 a;
+        memcpy(a.b, now[i].addr.b, 16);
+        fprintf(sv->log, "synack serve: IPv6 address %s/%u in use\n",
+                sk_ip6_to_str(a, ip, sizeof ip), now[i].prefix_len);
+        fflush(sv->log);
+    }
+    memcpy(seen, now, sizeof(sk_ifaddr) * (size_t)n);
+    *n_seen = n;
+}
+
 static int run(server *sv)
 {
+    sk_ifaddr seen[SK_CFG_ADDRS];
+    int n_seen = sk_stack_ip6_addrs(sv->stack, seen, SK_CFG_ADDRS);
     while (!tool_stop_flag) {
         if (tool_net_step(&sv->net, 1000000u) != 0) {
             tool_error(CMD, "device %s failed: %s", sv->net.dev.name, strerror(errno));
             return 1;
         }
+        log_new_addrs(sv, seen, &n_seen);
         dispatch(sv);
         sweep_idle(sv);
     }

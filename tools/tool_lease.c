@@ -124,8 +124,30 @@ static int dns_servers(tool_net *n, sk_dns_config *dc)
     for (uint8_t i = 0; dc->server_count == 0 && ls != NULL && i < ls->dns_count &&
                         i < SK_DNS_MAX_SERVERS; i++)
         dc->servers[dc->server_count++].addr = sk_ipaddr_from_ip4(ls->dns[i]);
+    if (dc->server_count == 0) { /* RFC 8106: the routers' RDNSS servers */
+        sk_ip6 v6[SK_DNS_MAX_SERVERS];
+        int k = sk_stack_dns6_servers(n->stack, n->loop->now, v6, SK_DNS_MAX_SERVERS);
+        for (int i = 0; i < k; i++)
+            dc->servers[dc->server_count++].addr = sk_ipaddr_from_ip6(v6[i]);
+    }
     dc->seed = sk_posix_seed();
     return dc->server_count;
+}
+
+/* No --dns and no lease servers on a TAP: wait (bounded by timeout_us) for
+ * a router advertisement that names one (RFC 8106). */
+static int wait_dns_servers(tool_net *n, uint64_t timeout_us, sk_dns_config *dc)
+{
+    sk_time_us until = n->loop->now + timeout_us;
+    int k = dns_servers(n, dc);
+    while (k == 0 && n->opts->kind == SK_DEV_TAP && !tool_stop_flag && n->loop->now < until) {
+        sk_posix_loop_flush(n->loop);
+        uint64_t left = until - n->loop->now;
+        if (tool_net_step(n, left < 100000 ? left : 100000) != 0)
+            return 0;
+        k = dns_servers(n, dc);
+    }
+    return k;
 }
 
 static int wait_answer(tool_net *n, sk_resolve *res, sk_dns_query q, uint64_t timeout_us,
@@ -146,13 +168,15 @@ static int wait_answer(tool_net *n, sk_resolve *res, sk_dns_query q, uint64_t ti
     return SK_ETIMEDOUT;
 }
 
-int tool_resolve(tool_net *n, const char *host, uint64_t timeout_us, sk_ip4 *out)
+int tool_resolve(tool_net *n, const char *host, int want, uint64_t timeout_us, sk_ipaddr *out,
+                 size_t cap, size_t *count)
 {
-    if (sk_ip4_from_str(host, out) == 0)
-        return 0;
     sk_dns_config dc;
-    if (dns_servers(n, &dc) == 0) {
-        tool_error(n->cmd, "no DNS server to resolve '%s' (give --dns A.B.C.D or --dhcp)", host);
+    if (wait_dns_servers(n, timeout_us, &dc) == 0) {
+        tool_error(n->cmd,
+                   "no DNS server to resolve '%s' (give --dns A.B.C.D or --dhcp, or let a "
+                   "router advertise one, RFC 8106, on a TAP)",
+                   host);
         return -1;
     }
     sk_resolve *res = malloc(sizeof *res);
@@ -160,7 +184,7 @@ int tool_resolve(tool_net *n, const char *host, uint64_t timeout_us, sk_ip4 *out
     sk_dns_result r;
     int e = res == NULL ? SK_ENOMEM : sk_resolve_init(res, &dc);
     if (e == 0)
-        e = sk_dns_start(&res->dns, host, SK_DNS_WANT_A, n->loop->now, &q);
+        e = sk_dns_start(&res->dns, host, want, n->loop->now, &q);
     if (e == 0)
         e = wait_answer(n, res, q, timeout_us, &r);
     if (res != NULL) {
@@ -176,6 +200,8 @@ int tool_resolve(tool_net *n, const char *host, uint64_t timeout_us, sk_ip4 *out
         tool_error(n->cmd, "cannot resolve '%s': %s", host, sk_dns_status_str(r.status));
         return -1;
     }
-    memcpy(out->b, r.addrs[0].b, 4);
+    *count = 0;
+    for (uint8_t i = 0; i < r.count && *count < cap; i++)
+        out[(*count)++] = r.addrs[i];
     return 0;
 }

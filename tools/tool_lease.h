@@ -22,10 +22,12 @@ int tool_net_step(tool_net *n, uint64_t timeout_us);
 /* With --dhcp: take a lease within timeout_us and print it in one line;
  * 0, or -1 after a one-line error. Without --dhcp: 0. */
 int tool_dhcp_acquire(tool_net *n, uint64_t timeout_us);
-/* HOST as an IPv4 address, or a name asked of --dns or the lease's DNS
- * servers (A records) within timeout_us. 0 with *out set, or -1 after a
- * one-line error (no server, no such name, timeout ...). */
-int tool_resolve(tool_net *n, const char *host, uint64_t timeout_us, sk_ip4 *out);
+/* A name asked of --dns or the lease's DNS servers within timeout_us:
+ * `want` is SK_DNS_WANT_A, _AAAA or _BOTH (dns.h). 0 with out[0, *count)
+ * set (A records first, then AAAA, at most cap), or -1 after a one-line
+ * error (no server, no such name, timeout ...). */
+int tool_resolve(tool_net *n, const char *host, int want, uint64_t timeout_us, sk_ipaddr *out,
+                 size_t cap, size_t *count);
 /* Whether HOST is a name we could ask for (RFC 1035 §2.3.4). */
 bool tool_host_is_name(const char *host);
 

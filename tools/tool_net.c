@@ -512,6 +512,10 @@ static void print_stats(tool_net *n)
         fprintf(f, "stats: device frames read %llu written %llu, write drops %llu, wakeups %llu\n",
                 (unsigned long long)l->frames_read, (unsigned long long)l->frames_written,
                 (unsigned long long)l->write_drops, (unsigned long long)l->wakeups);
+        fprintf(f, "stats: loop polls %llu, rounds that read without polling %llu, "
+                   "reads that found nothing %llu\n",
+                (unsigned long long)l->polls, (unsigned long long)l->polls_skipped,
+                (unsigned long long)l->empty_reads);
         if (n->dev.vnet)
             fprintf(f, "stats: offloads: super-segments written %llu, merged segments read %llu\n",
                     (unsigned long long)l->supers_out, (unsigned long long)l->merged_in);

@@ -287,6 +287,11 @@ typedef struct {
     bool mld_reports;          /* Ethernet: MLDv2 reports of our solicited-node groups at
                                   start and after SLAAC (RFC 3810 §6.1), default off (the
                                   frame-exact tests expect none; the tools turn it on) */
+    uint8_t ip6_dad_transmits; /* Ethernet: RFC 4862 DupAddrDetectTransmits for the link-local
+                                  and autoconfigured addresses, default 1; 0: used at once.
+                                  Configured addresses (addrs) are used at once (no DAD) */
+    bool ip6_router_solicit;   /* Ethernet: router solicitations at start (RFC 4861 §6.3.7,
+                                  up to 3, 4 s apart, until an RA names a router), default on */
 
     /* UDP (include/synack/udp.h). Queue memory is taken per socket when the
      * first datagram is queued and given back when the queue empties. */
@@ -331,6 +336,13 @@ int sk_stack_create(const sk_stack_config *cfg, sk_stack **out);
  * sk_stack_create refuses (an address that is not one host, a gateway off
  * the link, no room in the lists) and for a gateway without an address. */
 int sk_stack_set_ipv4(sk_stack *s, sk_time_us now, sk_ip4 addr, uint8_t prefix_len, sk_ip4 gateway);
+/* The IPv6 DNS servers the routers advertised (RDNSS, RFC 8106 §5.1) whose
+ * lifetime has not run out at `now`, at most `max` of them (at most 3 are
+ * kept) into out; returns how many. For a resolver when none is given. */
+int sk_stack_dns6_servers(const sk_stack *s, sk_time_us now, sk_ip6 *out, int max);
+/* The IPv6 addresses in use (configured, link-local and autoconfigured ones
+ * whose DAD passed, RFC 4862 §5.4), at most max into out; returns how many. */
+int sk_stack_ip6_addrs(const sk_stack *s, sk_ifaddr *out, int max);
 /* Change the link MTU at run time (a DHCP lease's option 26, RFC 2132
  * §5.1), between 576 and the MTU the stack was created with (its buffers
  * are sized by it; raising back up to it is allowed). Lowering it shrinks

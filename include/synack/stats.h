@@ -107,7 +107,12 @@
     X(ND_UNSPEC_SLLAO,    "RS or NS from the unspecified address with a source link-layer address") \
     X(ND_UNSPEC_DST,      "NS from the unspecified address not to a solicited-node address") \
     X(ND_SOLICITED_MCAST, "NA to a multicast address with the Solicited flag set") \
+    X(IP6_DAD_DUPLICATE,  "our tentative IPv6 address is another node's (DAD, RFC 4862 §5.4.5): not used") \
+    X(ND_BAD_RDNSS,       "RDNSS option of a length other than 3 + 2n (RFC 8106 §5.1): ignored, the RA kept") \
+    X(IP6_ADDR_LIST_FULL, "autoconfigured IPv6 address with the address list full (SK_CFG_ADDRS)") \
     X(ND_REDIRECT_BAD,    "redirect to a multicast destination or a target neither link-local nor the destination") \
+    X(MLD_BAD_QUERY,      "MLD query shorter than 24 bytes, or an MLDv2 one of 28 whose sources run past it") \
+    X(MLD_QUERY_SRC,      "MLD query from a source not link-local (RFC 3810 §5.1.14)") \
     X(MLD_BAD_REPORT,     "MLDv2 report whose records run past the message")      \
     /* UDP (RFC 768) */                                                            \
     X(UDP_TRUNCATED,      "UDP datagram shorter than 8 bytes")                     \

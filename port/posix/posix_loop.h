@@ -9,7 +9,14 @@
  *      without sleeping for up to that long (like Linux's SO_BUSY_POLL: a
  *      CPU spent spinning buys the sleep and cross-CPU wake-up that a
  *      request/response exchange otherwise pays),
- *   3. read up to `batch` frames from the device into sk_stack_input().
+ *   3. read frames from the device into sk_stack_input() until a read finds
+ *      none (EAGAIN) or `batch` frames have been read, so that a burst is
+ *      drained in one wake-up while timers and output still get their turn
+ *      every `batch` frames. When a round stopped at `batch` with frames
+ *      still waiting, the next round does not poll at all (the device is
+ *      known to be readable): ppoll runs only after a read found the device
+ *      empty, or when other descriptors are watched (their revents come
+ *      from that ppoll, which then returns at once).
  * Between rounds the application reacts to sk_stack_next_event() or
  * sk_sock_events() and calls the non-blocking socket API; what the stack
  * owes (ACKs) and what the application answers leave together at step 1 of
@@ -71,7 +78,10 @@ typedef struct {
 } sk_posix_loop_config;
 
 typedef struct {
-    uint64_t wakeups;
+    uint64_t wakeups;         /* rounds (sk_posix_loop_step) */
+    uint64_t polls;           /* ppoll calls (busy polling's included) */
+    uint64_t polls_skipped;   /* rounds that read at once: the last batch was full */
+    uint64_t empty_reads;     /* reads that found no frame (EAGAIN) */
     uint64_t frames_read;     /* from the device */
     uint64_t frames_written;  /* to the device */
     uint64_t write_drops;     /* frames the kernel had no room for */
@@ -89,6 +99,7 @@ typedef struct {
     sk_impair imp_in, imp_out;
     unsigned batch;
     uint32_t busy_poll_us;
+    bool dev_backlog;         /* the last round read `batch` frames, no EAGAIN */
     sk_time_us now;           /* the clock as of the last read */
     struct pollfd pfd[1 + SK_POSIX_LOOP_MAX_FDS];
     unsigned nfds;            /* including the device at pfd[0] */

@@ -136,6 +136,10 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     memcpy(tu.raddr.b, remote->addr.b, sk_addr_len(remote->addr.family));
     if (!sk_iface_src_for(&s->ifc, &tu.raddr, &tu.laddr))
         return SK_EAFNOSUPPORT;
+    /* RFC 1122 §3.2.1.3 (a): 0.0.0.0 is a source only while the host
+     * learns its address (DHCP, over UDP); no connection starts from it */
+    if (tu.laddr.family == SK_AF_INET4 && sk_addr_ip4(&tu.laddr).b[0] == 0)
+        return SK_EAFNOSUPPORT;
     sk_ip4 nexthop;
     if (tu.raddr.family == SK_AF_INET4 &&
         sk_iface_route(&s->ifc, sk_addr_ip4(&tu.raddr), &nexthop) != 0)

@@ -10,7 +10,6 @@
 #include "synack/error.h"
 #include "wire/eth.h"
 #include "wire/ipv4.h"
-#include "wire/tcp_hdr.h"
 
 #include <string.h>
 
@@ -50,6 +49,8 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->icmp_error_burst = 10;
     cfg->icmp_echo_broadcast = false;
     cfg->mld_reports = false;
+    cfg->ip6_dad_transmits = 1;
+    cfg->ip6_router_solicit = true;
     cfg->udp_max_sockets = 64;
     cfg->udp_rcvq_datagrams = 64;
     cfg->udp_rcvq_bytes = 256 * 1024;
@@ -80,6 +81,21 @@ static uint8_t family_bits(uint8_t family)
     return family == SK_AF_INET4 ? 32 : family == SK_AF_INET6 ? 128 : 0;
 }
 
+/* RFC 1122 §3.2.1.3: no <Host-number> of 0 (the network itself, 4.2BSD's
+ * broadcast) names a host; /31 and /32 have no host field to speak of
+ * (RFC 3021: both addresses of a /31 are hosts). */
+static bool ip4_host_part_zero(sk_ip4 a, uint8_t plen)
+{
+    uint32_t x = (uint32_t)a.b[0] << 24 | (uint32_t)a.b[1] << 16 | (uint32_t)a.b[2] << 8 | a.b[3];
+    return plen < 31 && (x & (0xffffffffu >> plen)) == 0;
+}
+
+/* One host on its prefix: sk_ip4_is_host and a host part that is not 0. */
+static bool ip4_names_host(sk_ip4 a, sk_ip4 net, uint8_t plen)
+{
+    return sk_ip4_is_host(a, net, plen) && !ip4_host_part_zero(a, plen);
+}
+
 /* Each address of a known family within its prefix bits; at most one IPv4
  * address, which must name one host (RFC 1122 §3.2.1.3; 0.0.0.0 is left
  * to the caller: not yet configured). Sets *v4 to it (NULL: none). */
@@ -96,7 +112,7 @@ static int check_addr_list(const sk_stack_config *cfg, const sk_ifaddr **v4)
         if (a->addr.family != SK_AF_INET4)
             continue;
         sk_ip4 x = sk_addr_ip4(&a->addr);
-        if (*v4 != NULL || (!ip4_is_zero(x) && !sk_ip4_is_host(x, x, a->prefix_len)))
+        if (*v4 != NULL || (!ip4_is_zero(x) && !ip4_names_host(x, x, a->prefix_len)))
             return SK_EINVAL;
         *v4 = a;
     }
@@ -110,7 +126,7 @@ static bool gateway4_ok(const sk_ifaddr *v4, sk_ip4 g)
         return false;
     sk_ip4 a = sk_addr_ip4(&v4->addr);
     uint8_t pl = v4->prefix_len;
-    return sk_ip4_same_prefix(g, a, pl) && !sk_ip4_eq(g, a) && sk_ip4_is_host(g, a, pl);
+    return sk_ip4_same_prefix(g, a, pl) && !sk_ip4_eq(g, a) && ip4_names_host(g, a, pl);
 }
 
 /* The resolved lists (sk_ctx_resolve_addrs): addresses as above, routes
@@ -197,6 +213,22 @@ int sk_stack_set_mtu(sk_stack *s, uint16_t mtu)
     if (lower)
         sk_tcp_mtu_lowered(&s->env, mtu);
     return 0;
+}
+
+int sk_stack_dns6_servers(const sk_stack *s, sk_time_us now, sk_ip6 *out, int max)
+{
+    if (s == NULL || out == NULL || max <= 0)
+        return 0;
+    return sk_ra6_dns(&s->ifc, now, out, max);
+}
+
+int sk_stack_ip6_addrs(const sk_stack *s, sk_ifaddr *out, int max)
+{
+    int n = 0;
+    for (uint8_t i = 0; s != NULL && out != NULL && i < s->ctx.cfg.n_addrs && n < max; i++)
+        if (s->ctx.cfg.addrs[i].addr.family == SK_AF_INET6)
+            out[n++] = s->ctx.cfg.addrs[i];
+    return n;
 }
 
 int sk_stack_set_ipv4(sk_stack *s, sk_time_us now, sk_ip4 addr, uint8_t prefix_len, sk_ip4 gateway)
@@ -302,89 +334,68 @@ void sk_stack_input(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t le
 
 /* ---- output ---- */
 
-/* The TCP segment for `h` (header, then the payload copied from the send
- * ring when it has one), handed to the interface with its addresses: the
- * interface writes the IP header and the checksum (complete, or partial
- * for the device when `meta` asks for offload: then *meta describes the
- * frame). Returns the frame length (which may be an ARP request when the
- * segment was held for resolution) or 0. */
-static size_t build_frame(sk_stack *s, sk_time now, const sk_tuple *tu, sk_tcp_repr *h,
-                          const sk_ring *ring, uint32_t data_off, uint8_t *buf, size_t cap,
-                          sk_frame_meta *meta)
+/* One TCP segment framed: TCP writes it at the transport offset of the
+ * tuple's family, the interface fills the checksum over the pseudo-header
+ * and writes the IP header (DF on every segment: RFC 1191 path MTU
+ * discovery). The checksum is left partial for the device when `meta`
+ * asks for offload and the device takes it, for a frame that leaves at
+ * once (a held one goes out later, complete); then *meta describes the
+ * frame. Returns the frame length (an ARP or NS request when the segment
+ * was held for resolution) or 0 (no route, or over the MTU: both
+ * counted). The trace's payload view stays valid: a resolution request
+ * overwrites only the bytes in front of the segment's payload. */
+static size_t output_tcp(sk_stack *s, sk_time now, const sk_tcp_seg *o, uint8_t *buf, size_t cap,
+                         sk_frame_meta *meta)
 {
-    uint8_t fam = tu->raddr.family;
-    size_t off = sk_iface_l4_offset(&s->ifc, fam);
-    size_t thl = sk_tcp_hdr_len(h);
-    size_t len = thl + h->payload_len;
-    size_t max = h->gso_size > 0 ? sk_iface_l4_gso_max(fam) : sk_iface_l4_max(&s->ifc, fam);
-    if (off + len > cap || len > max) {
-        /* the output path sizes every segment to fit (tcp_output.c's
-         * segment budget): a frame over the MTU is a bug, never silent */
-        SK_ASSERT(len <= max);
-        sk_tcp_count_drop(&s->env, SK_DROP_TCP_OVER_MTU, NULL, now);
-        return 0;
+    size_t n = 0;
+    if (o->len > 0) {
+        const sk_tcp_repr *h = &o->out.hdr;
+        bool gso = h->gso_size > 0;
+        bool partial = meta != NULL && s->ctx.cfg.dev.tx_csum &&
+                       (gso || sk_iface_tx_direct(&s->ifc, &o->tuple->raddr, now));
+        sk_l4_out l4 = {o->tuple->laddr, o->tuple->raddr, SK_IPPROTO_TCP, true,
+                        SK_TCP_SEG_CSUM_OFF, partial, gso};
+        n = sk_iface_send_l4(&s->ifc, now, buf, cap, &l4, o->len);
+        uint8_t fam = o->tuple->raddr.family;
+        size_t off = sk_iface_l4_offset(&s->ifc, fam);
+        if (meta != NULL && n == off + o->len)
+            sk_tcp_frame_meta(meta, fam, off, sk_tcp_hdr_len(h), partial, h->gso_size);
     }
-    uint8_t *seg = buf + off;
-    size_t plen = h->payload_len;
-    h->payload = NULL;
-    h->payload_len = 0;
-    sk_tcp_emit(h, seg, cap - off);
-    if (plen > 0)
-        sk_ring_peek(ring, data_off, seg + thl, plen);
-    h->payload_len = plen;
-    h->payload = seg + thl;
-    /* DF on every segment: RFC 1191 path MTU discovery. Offload only for
-     * a frame that leaves at once (a held one goes out later, complete) */
-    bool partial = meta != NULL && s->ctx.cfg.dev.tx_csum &&
-                   (h->gso_size > 0 || sk_iface_tx_direct(&s->ifc, &tu->raddr, now));
-    sk_l4_out o = {tu->laddr, tu->raddr, SK_IPPROTO_TCP, true, SK_TCP_CSUM_OFF, partial,
-                   h->gso_size > 0};
-    size_t n = sk_iface_send_l4(&s->ifc, now, buf, cap, &o, len);
-    if (meta != NULL && n == off + len)
-        sk_tcp_frame_meta(meta, fam, off, thl, partial, h->gso_size);
+    sk_tcp_seg_sent(&s->env, now, o);
     return n;
+}
+
+/* sk_tcp_frame's question: how much payload may one super-segment to this
+ * tuple carry (0: one segment). */
+static uint32_t tso_room_of(void *arg, const sk_tuple *tu, size_t cap, sk_time now)
+{
+    return sk_tso_room((sk_stack *)arg, tu, cap, now);
+}
+
+/* Where TCP writes its segment: the transport offset and room of each
+ * family in buf; with `offload`, the device's super-segment room. */
+static sk_tcp_frame tcp_frame(sk_stack *s, uint8_t *buf, size_t cap, bool offload)
+{
+    sk_tcp_frame f = {buf, cap,
+                      {sk_iface_l4_offset(&s->ifc, SK_AF_INET4), sk_iface_l4_offset(&s->ifc, SK_AF_INET6)},
+                      {sk_iface_l4_max(&s->ifc, SK_AF_INET4), sk_iface_l4_max(&s->ifc, SK_AF_INET6)},
+                      {sk_iface_l4_gso_max(SK_AF_INET4), sk_iface_l4_gso_max(SK_AF_INET6)},
+                      offload ? tso_room_of : NULL, s};
+    return f;
 }
 
 static size_t output_ctl(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
 {
-    sk_tcp_env *e = &s->env;
-    sk_ctl_seg c = e->ctlq[e->ctlq_head];
-    e->ctlq_head = (e->ctlq_head + 1) % SK_CTLQ_CAP;
-    e->ctlq_len--;
-    sk_tcp_repr h;
-    memset(&h, 0, sizeof h);
-    h.src_port = c.tuple.lport;
-    h.dst_port = c.tuple.rport;
-    h.seq = c.seq;
-    h.ack = c.ack;
-    h.flags = c.flags;
-    size_t n = build_frame(s, now, &c.tuple, &h, NULL, 0, buf, cap, NULL);
-    e->ctx->stats.segs_out++;
-    sk_tcp_trace_seg(e, SK_TRACE_SEG_OUT, NULL, &c.tuple, true, &h, now, SK_REXMIT_NONE);
-    return n;
+    sk_tcp_seg o;
+    sk_tcp_frame f = tcp_frame(s, buf, cap, false);
+    return sk_tcp_next_ctl(&s->env, now, &f, &o) ? output_tcp(s, now, &o, buf, cap, NULL) : 0;
 }
 
-static size_t output_conn(sk_stack *s, sk_tcb *t, sk_time now, uint8_t *buf, size_t cap,
-                          sk_frame_meta *meta)
+static size_t output_conn(sk_stack *s, sk_time now, uint8_t *buf, size_t cap, sk_frame_meta *meta)
 {
-    sk_tcp_env *e = &s->env;
-    sk_seg_out so;
-    uint32_t tso_room = meta != NULL ? sk_tso_room(s, &t->tuple, cap, now) : 0;
-    if (!sk_tcp_output(e, t, now, tso_room, &so)) {
-        sk_tcb_unmark_output(e, t);
-        return 0;
-    }
-    /* round robin: the connection goes to the back of the list */
-    sk_tcb_unmark_output(e, t);
-    sk_tcb_mark_output(e, t);
-    /* 0 when the segment waits for ARP or has no route (both counted);
-     * segments never exceed the MTU (build_frame asserts and counts). The trace's
-     * payload view stays valid: an ARP request overwrites only 42 bytes. */
-    size_t n = build_frame(s, now, &t->tuple, &so.hdr, &t->sndbuf, so.data_off, buf, cap, meta);
-    e->ctx->stats.segs_out++;
-    sk_tcp_trace_seg(e, so.retransmit ? SK_TRACE_RETRANSMIT : SK_TRACE_SEG_OUT, t, &t->tuple,
-                     true, &so.hdr, now, so.cause);
-    return n;
+    sk_tcp_seg o;
+    sk_tcp_frame f = tcp_frame(s, buf, cap, meta != NULL);
+    return sk_tcp_next_conn(&s->env, now, &f, &o) ? output_tcp(s, now, &o, buf, cap, meta) : 0;
 }
 
 /* One queued UDP datagram: the UDP header and payload at the transport
@@ -420,15 +431,14 @@ static size_t output_udp(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
 static size_t output_transport(sk_stack *s, sk_time now, uint8_t *buf, size_t cap,
                                sk_frame_meta *meta)
 {
-    sk_tcp_env *e = &s->env;
     size_t n = 0;
     for (int round = 0; round < 2 && n == 0; round++) {
         if (s->udp_turn) {
             while (n == 0 && sk_udp_has_output(&s->udp))
                 n = output_udp(s, now, buf, cap);
         } else {
-            while (n == 0 && e->out_list.head != SK_TCB_NONE)
-                n = output_conn(s, &e->tcbs[e->out_list.head], now, buf, cap, meta);
+            while (n == 0 && sk_tcp_conn_pending(&s->env))
+                n = output_conn(s, now, buf, cap, meta);
         }
         s->udp_turn = !s->udp_turn;
     }
@@ -443,7 +453,7 @@ static size_t output_frame(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap
     sk_tcp_run_timers(e, now);
     sk_iface_run_timers(&s->ifc, now);
     size_t n = sk_iface_output(&s->ifc, now, buf, cap);
-    while (n == 0 && e->ctlq_len > 0)
+    while (n == 0 && sk_tcp_ctl_pending(e))
         n = output_ctl(s, now, buf, cap);
     if (n == 0)
         n = output_transport(s, now, buf, cap, meta);
@@ -475,7 +485,7 @@ sk_time_us sk_stack_poll_at(const sk_stack *s)
     if (s == NULL)
         return SK_NEVER;
     const sk_tcp_env *e = &s->env;
-    if (e->ctlq_len > 0 || e->out_list.head != SK_TCB_NONE || sk_udp_has_output(&s->udp))
+    if (sk_tcp_ctl_pending(e) || sk_tcp_conn_pending(e) || sk_udp_has_output(&s->udp))
         return 0;
     sk_time t = sk_iface_poll_at(&s->ifc);
     return t == 0 ? 0 : sk_time_min(t, sk_tcp_next_deadline(e));

@@ -257,7 +257,7 @@ size_t sk_iface_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
     size_t n = 0;
     if (ifc->cfg->link == SK_LINK_ETHERNET)
         n = sk_arp_output(ifc, now, buf, cap);
-    if (n == 0 && ifc->mld_left > 0)
+    if (n == 0)
         n = sk_mld6_output(ifc, now, buf, cap);
     if (n == 0 && sk_nd6_pending(ifc))
         n = sk_nd6_output(ifc, now, buf, cap);
@@ -283,8 +283,7 @@ sk_time sk_iface_poll_at(const sk_iface *ifc)
         return 0;
     sk_time t = sk_time_min(sk_ipr_poll_at(ifc), sk_ip6in_poll_at(ifc));
     t = sk_time_min(t, sk_nd6_poll_at(ifc));
-    if (ifc->mld_left > 0)
-        t = sk_time_min(t, ifc->mld_at);
+    t = sk_time_min(t, sk_mld6_poll_at(ifc));
     if (ifc->cfg->link == SK_LINK_ETHERNET)
         t = sk_time_min(t, sk_arp_poll_at(ifc));
     return t;

@@ -14,6 +14,9 @@
 
 #include "ip6/ip6_reass.h"
 #include "ip6/nd_cache.h"
+#include "ip6/nd_router.h"
+#include "ip6/slaac.h"
+#include "wire/nd6.h"
 #include "synack/icmp.h"
 #include "tcp/tcp_conn.h"
 #include "udp/udp.h"
@@ -149,6 +152,22 @@ typedef struct {
     uint32_t head, len;
 } sk_nd6q;
 
+/* ---- router discovery and SLAAC (iface_ra6.c) ---- */
+#define SK_RA6Q_CAP 8
+typedef struct {
+    sk_ip6_intent q[SK_RA6Q_CAP];
+    uint32_t head, len;
+} sk_ra6q;
+
+/* ---- MLD (iface_mld6.c) ---- */
+#define SK_MLDQ_GROUPS 4
+typedef struct {
+    sk_time general_at;               /* answer to a General Query, NEVER: none */
+    sk_ip6 group[SK_MLDQ_GROUPS];     /* Multicast Address Specific answers pending */
+    sk_time group_at[SK_MLDQ_GROUPS]; /* NEVER: slot free */
+    sk_rng rng;                       /* the random delays (§6.2), seeded */
+} sk_mldq;
+
 /* ---- transport segments out (iface.c) ---- */
 /* What a transport layer (TCP; UDP and ICMPv6 next) hands the interface
  * with a segment: the interface writes the IP header of the addresses'
@@ -188,12 +207,17 @@ typedef struct {
     sk_icmp6q icmp6;
     sk_nd_cache *nd;            /* Ethernet only */
     sk_nd6q nd6q;
-    sk_ip6 router6;             /* default router of the last RA (RFC 4861 §6.3.4) */
-    sk_time router6_until;      /* its lifetime's end (0: none) */
+    sk_nd_router *ndr;          /* default router and prefix lists (Ethernet only) */
+    sk_slaac *slaac;            /* RFC 4862/7217 addresses and their DAD (Ethernet only) */
+    sk_ra6q ra6q;               /* their NS/RS intents waiting for output */
+    bool ra6_started;           /* the first timer run moved their start-up delays to now */
+    sk_ip6 rdnss[SK_ND_MAX_RDNSS];       /* DNS servers from RAs (RFC 8106) */
+    sk_time rdnss_until[SK_ND_MAX_RDNSS]; /* their lifetimes' end; 0: slot free */
     uint8_t mld_left;           /* MLDv2 reports still to send (RFC 3810 §6.1) */
     sk_time mld_at;             /* when the next one is due */
-    sk_tuple flow_tu;           /* the last flow labelled, and its label: a */
-    uint32_t flow_label;        /* one-entry cache in front of the hash */
+    sk_mldq mldq;               /* answers to queries due (RFC 3810 §6.2) */
+    sk_tuple flow_tu[2];        /* the last two flows labelled, and their */
+    uint32_t flow_label[2];     /* labels (0: empty): a cache before the hash */
     sk_rx_meta rx;              /* the frame being input: set and cleared by sk_iface_input */
 } sk_iface;
 
@@ -301,7 +325,7 @@ size_t sk_iface_send_l4_6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
 int sk_nd6_init(sk_iface *ifc);
 /* A packet to dst would be framed at once (a neighbour entry in any state
  * but INCOMPLETE, RFC 4861 §7.3.2), not held. Pure. */
-bool sk_nd6_tx_direct(const sk_iface *ifc, sk_ip6 dst, sk_time now);
+bool sk_nd6_tx_direct(sk_iface *ifc, sk_ip6 dst, sk_time now);
 void sk_nd6_free(sk_iface *ifc);
 /* Frame the IPv6 packet of ip_len bytes at buf + 14 for dst: multicast to
  * its group MAC, unicast after next-hop determination and resolution
@@ -309,9 +333,18 @@ void sk_nd6_free(sk_iface *ifc);
 size_t sk_nd6_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, sk_ip6 dst,
                     size_t ip_len);
 size_t sk_nd6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
+/* One intent of ip6/ (NS, release, unreachable, not-router) as a frame, or 0. */
+size_t sk_nd6_intent_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
+                           const sk_ip6_intent *it);
 bool sk_nd6_pending(const sk_iface *ifc);
 /* An MLDv2 report of our solicited-node groups when one is due (RFC 3810
  * §6.1: at start and after a new address, twice, 1 s apart), else 0. */
+/* iface_mld6.c */
+void sk_mld6_init(sk_iface *ifc);
+/* A Multicast Listener Query (RFC 3810 §6.2) that passed sk_icmp6_parse. */
+void sk_mld6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
+                   size_t len);
+sk_time sk_mld6_poll_at(const sk_iface *ifc);
 size_t sk_mld6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
 /* Report our groups again (an address was added). */
 void sk_mld6_schedule(sk_iface *ifc, sk_time now);
@@ -319,6 +352,32 @@ void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8
                   size_t len);
 void sk_nd6_run_timers(sk_iface *ifc, sk_time now);
 sk_time sk_nd6_poll_at(const sk_iface *ifc);
+
+/* iface_ra6.c: ip6/nd_router.c and ip6/slaac.c wired to the interface */
+int sk_ra6_init(sk_iface *ifc);
+void sk_ra6_free(sk_iface *ifc);
+/* A Router Advertisement that passed sk_nd_check (RFC 4861 §6.1.2). */
+void sk_ra6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const sk_nd_repr *nd);
+/* An NS (src :: for DAD) or NA for `target`: DAD conflicts (RFC 4862 §5.4.3, §5.4.4). */
+void sk_ra6_input_ns(sk_iface *ifc, sk_time now, sk_ip6 src, sk_ip6 target);
+void sk_ra6_input_na(sk_iface *ifc, sk_time now, sk_ip6 target);
+/* The next hop for an off-link destination (§5.2, §6.3.6): 0 or SK_EHOSTUNREACH. */
+int sk_ra6_next_hop(sk_iface *ifc, sk_time now, sk_ip6 dst, sk_ip6 *nh);
+bool sk_ra6_on_link(const sk_iface *ifc, sk_time now, sk_ip6 dst);
+/* A neighbour said it is no longer a router (NA with R=0). */
+void sk_ra6_router_gone(sk_iface *ifc, sk_ip6 ip);
+/* `a` is one of our addresses still in DAD (RFC 4862 §5.4): not ours yet. */
+bool sk_ra6_tentative(const sk_iface *ifc, sk_ip6 a);
+/* The solicited-node groups we listen to (RFC 4861 §7.2.1): of every IPv6
+ * address in cfg->addrs and of every tentative one (RFC 4862 §5.4.2), each
+ * once; returns how many (at most cap). */
+#define SK_RA6_GROUPS (2 * SK_CFG_ADDRS)
+size_t sk_ra6_groups(const sk_iface *ifc, sk_ip6 *out, size_t cap);
+/* The RDNSS servers still valid at now (RFC 8106 §5.3.1), at most max. */
+int sk_ra6_dns(const sk_iface *ifc, sk_time now, sk_ip6 *out, int max);
+size_t sk_ra6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
+void sk_ra6_run_timers(sk_iface *ifc, sk_time now);
+sk_time sk_ra6_poll_at(const sk_iface *ifc);
 
 /* ip6_input.c */
 void sk_iface_input_ip6(sk_iface *ifc, sk_time now, const uint8_t *pkt, size_t len,

@@ -228,7 +228,10 @@ void sk_icmp6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uin
     case SK_ICMP6_ND_REDIRECT:
         sk_nd6_input(ifc, now, ip, msg, len);
         return;
-    default: /* MLD queries and reports: we send none and take none */
+    case SK_ICMP6_MLD_QUERY:
+        sk_mld6_input(ifc, now, ip, msg, len);
+        return;
+    default: /* MLD reports: another listener's, nothing for a host to do */
         sk_iface_drop(ifc, SK_DROP_ICMP6_UNHANDLED, now);
         return;
     }

@@ -25,29 +25,20 @@
 
 #include "synack/error.h"
 #include "wire/icmp6.h"
-#include "wire/mld6.h"
 #include "wire/nd6.h"
 
 #include <string.h>
 
 #define ND_HOP_LIMIT 255 /* RFC 4861 §4: every ND message */
 
-static void slaac_input_ra(sk_iface *ifc, sk_time now, const sk_nd_repr *nd);
 static void unreachable(sk_iface *ifc, sk_time now, const uint8_t *p, size_t len);
 
 int sk_nd6_init(sk_iface *ifc)
 {
+    sk_mld6_init(ifc);
     if (ifc->cfg->link != SK_LINK_ETHERNET)
         return 0;
-    sk_stack_config *cfg = &ifc->ctx->cfg;
-    sk_ip6 ll = sk_ip6_link_local_from_mac(cfg->mac);
-    if (!sk_iface_is_ours6(ifc, ll) && cfg->n_addrs < SK_CFG_ADDRS) {
-        sk_ifaddr *a = &cfg->addrs[cfg->n_addrs++];
-        memset(a, 0, sizeof *a);
-        a->addr.family = SK_AF_INET6;
-        memcpy(a->addr.b, ll.b, 16);
-        a->prefix_len = 64;
-    }
+    const sk_stack_config *cfg = ifc->cfg;
     sk_nd_config nc;
     memset(&nc, 0, sizeof nc);
     nc.entries = cfg->arp_cache_size;
@@ -57,19 +48,21 @@ int sk_nd6_init(sk_iface *ifc)
     nc.seed = cfg->seed ^ 0x4e442d3438363100ull;
     nc.alloc = cfg->alloc;
     sk_mld6_schedule(ifc, 0);
-    return sk_nd_create(&nc, 0, &ifc->nd);
+    int err = sk_nd_create(&nc, 0, &ifc->nd);
+    return err != 0 ? err : sk_ra6_init(ifc);
 }
 
 void sk_nd6_free(sk_iface *ifc)
 {
+    sk_ra6_free(ifc);
     if (ifc->nd != NULL)
         sk_nd_destroy(ifc->nd);
     ifc->nd = NULL;
 }
 
-static bool on_link6(const sk_iface *ifc, sk_ip6 dst)
+static bool on_link6(const sk_iface *ifc, sk_time now, sk_ip6 dst)
 {
-    if (sk_ip6_is_link_local(dst))
+    if (sk_ip6_is_link_local(dst) || sk_ra6_on_link(ifc, now, dst))
         return true;
     for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
         const sk_ifaddr *a = &ifc->cfg->addrs[i];
@@ -83,9 +76,9 @@ static bool on_link6(const sk_iface *ifc, sk_ip6 dst)
 }
 
 /* RFC 4861 §5.2 next-hop determination. */
-static bool next_hop6(const sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh)
+static bool next_hop6(sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh)
 {
-    if (on_link6(ifc, dst)) {
+    if (on_link6(ifc, now, dst)) {
         *nh = dst;
         return true;
     }
@@ -102,11 +95,7 @@ static bool next_hop6(const sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh)
         memcpy(nh->b, best->gateway.b, 16);
         return true;
     }
-    if (ifc->router6_until > now) {
-        *nh = ifc->router6;
-        return true;
-    }
-    return false;
+    return sk_ra6_next_hop(ifc, now, dst, nh) == 0; /* §6.3.6 */
 }
 
 static void eth_hdr6(const sk_iface *ifc, uint8_t *buf, sk_mac dst)
@@ -118,7 +107,7 @@ static void eth_hdr6(const sk_iface *ifc, uint8_t *buf, sk_mac dst)
     sk_eth_emit(&eth, buf, SK_ETH_HDR_LEN);
 }
 
-bool sk_nd6_tx_direct(const sk_iface *ifc, sk_ip6 dst, sk_time now)
+bool sk_nd6_tx_direct(sk_iface *ifc, sk_ip6 dst, sk_time now)
 {
     sk_ip6 nh;
     if (sk_ip6_is_multicast(dst))
@@ -193,12 +182,34 @@ static size_t send_ns(sk_iface *ifc, uint8_t *buf, size_t cap, const sk_ip6_inte
     return nd_frame(ifc, buf, cap, it->mac, src, it->dst, &r);
 }
 
-static size_t intent_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
+/* RFC 4861 §6.3.7: from our link-local address with our link-layer
+ * address, or from :: without it (§4.1) while none is ours yet. */
+static size_t send_rs(sk_iface *ifc, uint8_t *buf, size_t cap, const sk_ip6_intent *it)
+{
+    sk_nd_repr r;
+    memset(&r, 0, sizeof r);
+    r.type = SK_ICMP6_ND_RS;
+    sk_ip6 src = {{0}};
+    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
+        const sk_ipaddr *a = &ifc->cfg->addrs[i].addr;
+        if (a->family == SK_AF_INET6 && a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80) {
+            memcpy(src.b, a->b, 16);
+            r.opts.has_sllao = true;
+            r.opts.sllao = ifc->cfg->mac;
+            break;
+        }
+    }
+    return nd_frame(ifc, buf, cap, it->mac, src, it->dst, &r);
+}
+
+size_t sk_nd6_intent_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
                            const sk_ip6_intent *it)
 {
     switch (it->kind) {
     case SK_I6_SEND_NS:
         return send_ns(ifc, buf, cap, it);
+    case SK_I6_SEND_RS:
+        return send_rs(ifc, buf, cap, it);
     case SK_I6_RELEASE:
         if (SK_ETH_HDR_LEN + it->len > cap)
             return 0;
@@ -208,6 +219,9 @@ static size_t intent_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
     case SK_I6_UNREACHABLE:
         sk_iface_drop(ifc, SK_DROP_ARP_UNRESOLVED, now);
         unreachable(ifc, now, it->data, it->len);
+        return 0;
+    case SK_I6_NOT_ROUTER: /* §7.2.5: off the default router list */
+        sk_ra6_router_gone(ifc, it->target);
         return 0;
     default:
         return 0;
@@ -262,9 +276,12 @@ size_t sk_nd6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
         if (n > 0)
             return n;
     }
+    size_t m = sk_ra6_output(ifc, now, buf, cap);
+    if (m > 0)
+        return m;
     sk_ip6_intent it;
     while (ifc->nd != NULL && sk_nd_next_intent(ifc->nd, &it)) {
-        size_t n = intent_frame(ifc, now, buf, cap, &it);
+        size_t n = sk_nd6_intent_frame(ifc, now, buf, cap, &it);
         if (n > 0)
             return n;
     }
@@ -273,7 +290,7 @@ size_t sk_nd6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
 
 bool sk_nd6_pending(const sk_iface *ifc)
 {
-    return ifc->nd6q.len > 0 || (ifc->nd != NULL && ifc->nd->iq.len > 0);
+    return ifc->nd6q.len > 0 || ifc->ra6q.len > 0 || (ifc->nd != NULL && ifc->nd->iq.len > 0);
 }
 
 static void answer_ns(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const sk_nd_repr *nd)
@@ -336,6 +353,10 @@ void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8
     }
     switch (nd.type) {
     case SK_ICMP6_ND_NS:
+        if (sk_ra6_tentative(ifc, nd.target)) { /* RFC 4862 §5.4.3: no answer */
+            sk_ra6_input_ns(ifc, now, ip->src, nd.target);
+            return;
+        }
         if (!sk_iface_is_ours6(ifc, nd.target)) {
             sk_iface_drop(ifc, SK_DROP_IP6_NOT_FOR_US, now);
             return;
@@ -345,15 +366,12 @@ void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8
         answer_ns(ifc, now, ip, &nd);
         return;
     case SK_ICMP6_ND_NA:
+        sk_ra6_input_na(ifc, now, nd.target); /* RFC 4862 §5.4.4 */
         nd_event(ifc, now, SK_ND_EV_NA, nd.target, nd.opts.has_tllao, nd.opts.tllao, &nd);
         return;
     case SK_ICMP6_ND_RA:
         nd_event(ifc, now, SK_ND_EV_RA, ip->src, nd.opts.has_sllao, nd.opts.sllao, &nd);
-        if (nd.cur_hop_limit != 0) /* §6.3.4 */
-            ifc->hop_limit6 = nd.cur_hop_limit;
-        ifc->router6 = ip->src; /* §6.3.4: the router's lifetime, 0: not a default */
-        ifc->router6_until = nd.router_lifetime == 0 ? 0 : now + SK_SEC(nd.router_lifetime);
-        slaac_input_ra(ifc, now, &nd);
+        sk_ra6_input(ifc, now, ip, &nd);
         return;
     default: /* RS (we are no router), redirect (not followed) */
         sk_iface_drop(ifc, SK_DROP_ICMP6_UNHANDLED, now);
@@ -365,89 +383,11 @@ void sk_nd6_run_timers(sk_iface *ifc, sk_time now)
 {
     if (ifc->nd != NULL)
         sk_nd_run_timers(ifc->nd, now);
+    sk_ra6_run_timers(ifc, now);
 }
 
 sk_time sk_nd6_poll_at(const sk_iface *ifc)
 {
-    return ifc->nd != NULL ? sk_nd_poll_at(ifc->nd) : SK_TIME_NEVER;
-}
-
-/* Stateless autoconfiguration from an RA's prefix options (RFC 4862
- * §5.5.3), in its simplest form: a prefix with the A flag, length 64 and a
- * valid lifetime gives the address prefix + the modified EUI-64 of our MAC
- * (RFC 4291 appendix A; Linux's default addr_gen_mode), added to the
- * address list when new and when there is room. Deviations (rfc-coverage):
- * no DAD before use, lifetimes not tracked (the address stays), no RFC 7217
- * stable-private identifiers (ip6/slaac.c has them, not wired yet). */
-static void slaac_input_ra(sk_iface *ifc, sk_time now, const sk_nd_repr *nd)
-{
-    sk_stack_config *cfg = &ifc->ctx->cfg;
-    sk_ip6 ll = sk_ip6_link_local_from_mac(cfg->mac);
-    for (uint8_t i = 0; i < nd->opts.n_prefix; i++) {
-        const sk_nd_prefix *p = &nd->opts.prefix[i];
-        if (!p->autonomous || p->prefix_len != 64 || p->valid_lifetime == 0 ||
-            p->preferred_lifetime > p->valid_lifetime || sk_ip6_is_link_local(p->prefix))
-            continue;
-        sk_ip6 a = p->prefix;
-        memcpy(a.b + 8, ll.b + 8, 8);
-        if (sk_iface_is_ours6(ifc, a) || cfg->n_addrs >= SK_CFG_ADDRS)
-            continue;
-        sk_ifaddr *x = &cfg->addrs[cfg->n_addrs++];
-        memset(x, 0, sizeof *x);
-        x->addr.family = SK_AF_INET6;
-        memcpy(x->addr.b, a.b, 16);
-        x->prefix_len = 64;
-        ifc->ctx->stats.slaac_addrs++;
-        sk_mld6_schedule(ifc, now);
-    }
-}
-
-/* ---- MLDv2 (RFC 3810) ---- */
-
-#define MLD_ROBUSTNESS 2          /* §9.1: each report sent twice */
-#define MLD_REPORT_GAP SK_SEC(1)  /* §9.11 Unsolicited Report Interval (upper bound, fixed) */
-
-void sk_mld6_schedule(sk_iface *ifc, sk_time now)
-{
-    if (ifc->cfg->link != SK_LINK_ETHERNET || !ifc->cfg->mld_reports)
-        return;
-    ifc->mld_left = MLD_ROBUSTNESS;
-    ifc->mld_at = now;
-}
-
-/* §6.1: a host joining a group reports CHANGE_TO_EXCLUDE {} (listen to
- * every source) for it; ours are the solicited-node groups of our
- * addresses (RFC 4861 §7.2.1), each once. all-nodes is never reported
- * (§6). From the link-local address (§5.2.13). */
-size_t sk_mld6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
-{
-    if (ifc->mld_left == 0 || now < ifc->mld_at || cap < SK_ETH_HDR_LEN)
-        return 0;
-    sk_mld2_record rec[SK_CFG_ADDRS];
-    size_t n = 0;
-    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
-        const sk_ipaddr *a = &ifc->cfg->addrs[i].addr;
-        if (a->family != SK_AF_INET6)
-            continue;
-        sk_ip6 x;
-        memcpy(x.b, a->b, 16);
-        sk_ip6 g = sk_ip6_solicited_node(x);
-        bool dup = false;
-        for (size_t k = 0; k < n; k++)
-            dup = dup || sk_ip6_eq(rec[k].group, g);
-        if (dup)
-            continue;
-        memset(&rec[n], 0, sizeof rec[n]);
-        rec[n].type = SK_MLD2_CHANGE_TO_EXCLUDE;
-        rec[n++].group = g;
-    }
-    ifc->mld_left--;
-    ifc->mld_at = now + MLD_REPORT_GAP;
-    sk_ip6 src = sk_ip6_link_local_from_mac(ifc->cfg->mac);
-    size_t len = sk_mld2_report_emit(src, rec, n, buf + SK_ETH_HDR_LEN, cap - SK_ETH_HDR_LEN);
-    if (n == 0 || len == 0)
-        return 0;
-    eth_hdr6(ifc, buf, sk_ip6_mcast_mac(sk_ip6_mld2_routers()));
-    ifc->ctx->stats.icmp_out++;
-    return SK_ETH_HDR_LEN + len;
+    return ifc->nd != NULL ? sk_time_min(sk_nd_poll_at(ifc->nd), sk_ra6_poll_at(ifc))
+                           : SK_TIME_NEVER;
 }

@@ -61,11 +61,11 @@ bool sk_iface_joined6(const sk_iface *ifc, sk_ip6 a)
         return true;
     if (!sk_ip6_is_solicited_node(a))
         return false;
-    for (uint8_t i = 0; i < ifc->cfg->n_addrs; i++) {
-        const sk_ipaddr *x = &ifc->cfg->addrs[i].addr;
-        if (x->family == SK_AF_INET6 && sk_ip6_eq(a, sk_ip6_solicited_node(ip6_of(x))))
+    sk_ip6 g[SK_RA6_GROUPS];
+    size_t n = sk_ra6_groups(ifc, g, SK_RA6_GROUPS);
+    for (size_t i = 0; i < n; i++)
+        if (sk_ip6_eq(a, g[i]))
             return true;
-    }
     return false;
 }
 
@@ -129,12 +129,26 @@ static uint32_t flow_label(sk_iface *ifc, const sk_l4_out *o, const uint8_t *seg
         tu.lport = (uint16_t)(seg[0] << 8 | seg[1]);
         tu.rport = (uint16_t)(seg[2] << 8 | seg[3]);
     }
-    if (ifc->flow_label != 0 && sk_tuple_eq(&tu, &ifc->flow_tu))
-        return ifc->flow_label; /* a burst of one flow hashes once */
+    /* two entries, most recent first: a burst of one flow hashes once,
+     * and so do two flows taking turns (one connection's last ACK after
+     * the next one's SYN) */
+    for (int i = 0; i < 2; i++)
+        if (ifc->flow_label[i] != 0 && sk_tuple_eq(&tu, &ifc->flow_tu[i])) {
+            uint32_t f = ifc->flow_label[i];
+            if (i == 1) {
+                ifc->flow_tu[1] = ifc->flow_tu[0];
+                ifc->flow_label[1] = ifc->flow_label[0];
+                ifc->flow_tu[0] = tu;
+                ifc->flow_label[0] = f;
+            }
+            return f;
+        }
     uint32_t h = sk_tuple_hash(&ifc->ctx->key, &tu, FLOW_TWEAK) & 0xfffffu;
-    ifc->flow_tu = tu;
-    ifc->flow_label = h != 0 ? h : 1; /* RFC 6437 §2: 0 means "no flow" */
-    return ifc->flow_label;
+    ifc->flow_tu[1] = ifc->flow_tu[0];
+    ifc->flow_label[1] = ifc->flow_label[0];
+    ifc->flow_tu[0] = tu;
+    ifc->flow_label[0] = h != 0 ? h : 1; /* RFC 6437 §2: 0 means "no flow" */
+    return ifc->flow_label[0];
 }
 
 size_t sk_iface_send_l4_6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,

@@ -37,6 +37,7 @@ void sk_slaac_config_default(sk_slaac_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->addrs = 4;
     cfg->dad_transmits = 1;
+    cfg->link_local = true;
 }
 
 static void push(sk_slaac *s, uint8_t kind, uint8_t flags, const sk_slaac_addr *a,
@@ -171,12 +172,16 @@ int sk_slaac_create(const sk_slaac_config *cfg, sk_time now, sk_slaac **out)
     s->key.k0 = sk_rng_next(&s->rng);
     s->key.k1 = sk_rng_next(&s->rng);
     s->retrans = SK_SEC(1);
+    *out = s;
+    if (!cfg->link_local)
+        return 0;
     sk_ip6_addr ll = {{0xfe, 0x80}};
     sk_slaac_addr *a = new_addr(s, &ll);
     a->state = SK_SLAAC_WAIT;
     a->dad_at = sk_time_after(now, rand_upto(s, MAX_RTR_SOLICITATION_DELAY));
     push(s, SK_I6_ADDR_TENTATIVE, 0, a, NULL);
-    *out = s;
+    if (cfg->dad_transmits == 0)
+        assigned(s, a, now); /* §5.4: no DAD, nothing to wait for */
     return 0;
 }
 

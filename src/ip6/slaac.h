@@ -29,6 +29,7 @@ typedef struct {
     uint8_t net_id_len;
     uint8_t iface_id;    /* RFC 7217 Net_Iface: a stable interface index */
     uint8_t dad_transmits; /* DupAddrDetectTransmits (0: no DAD), default 1 */
+    bool link_local;     /* form the fe80::/64 address too, default true */
     sk_allocator alloc;
 } sk_slaac_config;
 
@@ -69,7 +70,7 @@ typedef struct {
     sk_slaac_stats stats;
 } sk_slaac;
 
-/* addrs 4, dad_transmits 1, no network id, interface 0, seed 0. */
+/* addrs 4, dad_transmits 1, link_local, no network id, interface 0, seed 0. */
 void sk_slaac_config_default(sk_slaac_config *cfg);
 /* Creates the stack's SLAAC state and starts the link-local address (its
  * DAD after a random delay in [0, MAX_RTR_SOLICITATION_DELAY]). */

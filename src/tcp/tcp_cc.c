@@ -156,12 +156,20 @@ void sk_cc_recovery_exit(sk_tcb *t, const sk_cc_ack *a)
     t->cc->on_recovery_exit(t, a);
 }
 
+/* A timeout inside fast recovery belongs to the loss episode whose entry
+ * already reduced ssthresh (RFC 5681 §3.2, RFC 6582 and RFC 6675: one
+ * reduction per episode); the cut of RFC 5681 §3.1 eqn. 4 / RFC 9438 §4.8
+ * again, from a FlightSize that PRR had already shrunk, would make it two
+ * (0.49 for CUBIC, and W_max twice lowered by fast convergence). Linux's
+ * tcp_enter_loss keeps ssthresh then too. The loss window applies. */
 void sk_cc_timeout(sk_tcb *t, bool first, sk_time now)
 {
-    if (first)
-        t->cc->on_congestion(t, SK_CC_TIMEOUT, now);
-    else
+    if (!first) {
         t->cwnd = sk_cc_smss(t); /* loss window again; ssthresh held (RFC 5681 §3.1) */
+        return;
+    }
+    bool in_recovery = (t->flags & SK_TF_IN_RECOVERY) != 0;
+    t->cc->on_congestion(t, in_recovery ? SK_CC_TIMEOUT_IN_RECOVERY : SK_CC_TIMEOUT, now);
 }
 
 void sk_cc_ecn(sk_tcb *t, sk_time now)

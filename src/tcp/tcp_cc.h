@@ -44,6 +44,9 @@ typedef struct {
 enum sk_cc_kind {
     SK_CC_LOSS,    /* fast retransmit: entering fast recovery */
     SK_CC_TIMEOUT, /* the first retransmission timeout of a loss episode */
+    SK_CC_TIMEOUT_IN_RECOVERY, /* the first timeout inside fast recovery, whose
+                                  entry made the episode's reduction: the loss
+                                  window, ssthresh (and CUBIC's curve) kept */
     SK_CC_ECN,     /* ECN-Echo (RFC 3168 §6.1.2): reduce, retransmit nothing */
 };
 

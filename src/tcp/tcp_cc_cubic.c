@@ -187,6 +187,13 @@ static void cubic_on_congestion(sk_tcb *t, enum sk_cc_kind kind, sk_time now)
     s->have_undo = true;
     sk_hystart_stop(&s->hs);
     cubic_curve *c = &s->c;
+    if (kind == SK_CC_TIMEOUT_IN_RECOVERY) {
+        /* the episode's reduction was made on entry: W_max, ssthresh kept;
+         * the loss window, and a new epoch when slow start ends */
+        c->epoch_valid = false;
+        t->cwnd = sk_cc_smss(t);
+        return;
+    }
     if (c->w_max != 0 && t->cwnd < c->w_max) /* §4.7: release bandwidth sooner */
         c->w_max = (uint32_t)((uint64_t)t->cwnd * (CUBIC_BETA_DEN + CUBIC_BETA_NUM) /
                               (2 * CUBIC_BETA_DEN));

@@ -51,6 +51,11 @@ static void newreno_on_congestion(sk_tcb *t, enum sk_cc_kind kind, sk_time now)
     s->prior_cwnd = t->cwnd;
     s->prior_ssthresh = t->ssthresh;
     s->have_prior = true;
+    if (kind == SK_CC_TIMEOUT_IN_RECOVERY) { /* reduced on entry: ssthresh kept */
+        t->cwnd = sk_cc_smss(t);
+        s->acc = 0;
+        return;
+    }
     uint32_t half = sk_cc_flight_for_ssthresh(t) / 2, floor = 2u * sk_cc_smss(t);
     t->ssthresh = half > floor ? half : floor;
     if (kind == SK_CC_TIMEOUT) {

@@ -559,6 +559,49 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, uint32_t tso_room, sk_
 /* The window we would advertise now, unscaled bytes. */
 uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t);
 
+/* ---- tcp_emit.c: segments out, framed by the interface ---- */
+/* Where the interface wants a transport segment in the output buffer, by
+ * family (index 0: IPv4, 1: IPv6): its offset and the longest segment the
+ * MTU carries. */
+typedef struct {
+    uint8_t *buf;
+    size_t cap;
+    size_t off[2], max[2];
+    size_t gso_max[2]; /* the longest super-segment (IP length field) */
+    /* How much payload one super-segment to tu may carry in cap bytes (0 or
+     * NULL: one segment per frame): the device's TSO room (api/frame_meta.c). */
+    uint32_t (*tso_room)(void *arg, const sk_tuple *tu, size_t cap, sk_time now);
+    void *tso_arg;
+} sk_tcp_frame;
+/* One TCP segment on its way out: chosen and written at the frame's
+ * offset for its family (sk_tcp_next_ctl, then sk_tcp_next_conn), framed
+ * by the interface when len > 0, then reported (sk_tcp_seg_sent:
+ * statistics, trace) whether or not it could be framed. */
+typedef struct {
+    sk_seg_out out;        /* header, payload offset, retransmission cause */
+    sk_tcb *t;             /* NULL: a stateless control segment */
+    const sk_tuple *tuple; /* &t->tuple, or &ctl_tuple */
+    sk_tuple ctl_tuple;
+    size_t len;            /* bytes written; 0: over the MTU (counted, asserted) */
+} sk_tcp_seg;
+#define SK_TCP_SEG_CSUM_OFF SK_TCP_CSUM_OFF /* where the interface puts the checksum */
+static inline bool sk_tcp_ctl_pending(const sk_tcp_env *e)
+{
+    return e->ctlq_len > 0;
+}
+static inline bool sk_tcp_conn_pending(const sk_tcp_env *e)
+{
+    return e->out_list.head != SK_TCB_NONE;
+}
+/* The next control segment, written into f (false: none queued). */
+bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o);
+/* The next segment of the connection at the head of the output list,
+ * written into f; the connection goes to the back of the list. False when
+ * it had nothing to send (it leaves the list: call again while
+ * sk_tcp_conn_pending). */
+bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o);
+void sk_tcp_seg_sent(sk_tcp_env *e, sk_time now, const sk_tcp_seg *o);
+
 /* ---- tcp_icmp.c: ICMP errors about our segments (RFC 1122 §4.2.3.9, RFC 5927) ---- */
 enum {
     SK_TCP_ICMP_UNREACH, /* soft: net/host unreachable, time exceeded ... */

@@ -27,6 +27,18 @@
 
 #define SK_PMTU_MIN 552
 
+/* A synchronized connection sends from SND.UNA again in segments of at
+ * most `mss` (RFC 1191 §6.5). */
+static void mss_lower(sk_tcp_env *e, sk_tcb *t, uint32_t mss)
+{
+    t->snd_mss = (uint16_t)mss;
+    e->ctx->stats.pmtu_lowered++;
+    t->snd_nxt = t->snd_una;
+    sk_tcb_set_rexmit_cause(t, SK_REXMIT_PMTU);
+    t->flags &= ~(uint32_t)(SK_TF_RTT_ACTIVE | SK_TF_REXMIT_ONE);
+    sk_tcb_mark_output(e, t);
+}
+
 static int pmtu_lower(sk_tcp_env *e, sk_tcb *t, uint16_t mtu)
 {
     /* RFC 8201 §4: an IPv6 path MTU is never below 1280 */
@@ -36,12 +48,7 @@ static int pmtu_lower(sk_tcp_env *e, sk_tcb *t, uint16_t mtu)
     uint32_t mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, mtu);
     if (!sk_tcb_synchronized(t) || mss >= t->snd_mss)
         return SK_DROP_ICMP_PMTU_IGNORED;
-    t->snd_mss = (uint16_t)mss;
-    e->ctx->stats.pmtu_lowered++;
-    t->snd_nxt = t->snd_una;
-    sk_tcb_set_rexmit_cause(t, SK_REXMIT_PMTU);
-    t->flags &= ~(uint32_t)(SK_TF_RTT_ACTIVE | SK_TF_REXMIT_ONE);
-    sk_tcb_mark_output(e, t);
+    mss_lower(e, t, mss);
     return 0;
 }
 
@@ -97,8 +104,19 @@ void sk_tcp_mtu_lowered(sk_tcp_env *e, uint16_t mtu)
 {
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         sk_tcb *t = &e->tcbs[i];
-        if (t->hashed && t->state != SK_TCP_LISTEN)
-            (void)pmtu_lower(e, t, mtu);
+        if (!t->hashed || t->state == SK_TCP_LISTEN)
+            continue;
+        /* the link's own MTU, not a path's: no RFC 8201 floor, so that no
+         * segment exceeds the link (an IPv6 link below 1280 breaks RFC
+         * 8200 §5; docs/rfc-coverage.md), and a SYN-RECEIVED child whose
+         * MSS came from the old MTU takes the new one before its data */
+        uint32_t mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, mtu);
+        if (mss >= t->snd_mss)
+            continue;
+        if (sk_tcb_synchronized(t))
+            mss_lower(e, t, mss);
+        else
+            t->snd_mss = (uint16_t)mss;
     }
 }
 

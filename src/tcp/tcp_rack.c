@@ -37,11 +37,18 @@ static void delivered(sk_tcb *t, const sk_rtb_ent *x, sk_time now)
         r->rack_end_seq = x->end;
         r->rack_valid = true;
     }
-    /* step 3: delivered below the highest delivered: reordering */
-    if (sk_seq_lt(x->end, r->rack_fack))
-        r->reordering_seen = true;
-    else
+    /* step 3: a never-retransmitted range delivered below the highest
+     * delivered: reordering. A retransmission filling a hole is delivered
+     * below RACK.fack by design ("Segment.retransmitted is FALSE"): counted
+     * as reordering it set reordering_seen in the first recovery, and the
+     * DSACK-grown reo_wnd (up to SRTT) then delayed every loss mark,
+     * lost retransmissions included, until the RTO came first. */
+    if (sk_seq_lt(x->end, r->rack_fack)) {
+        if (x->xmits <= 1)
+            r->reordering_seen = true;
+    } else {
         r->rack_fack = x->end;
+    }
 }
 
 /* The ACK's ranges: SACKed blocks (split to whole ranges, newly marked

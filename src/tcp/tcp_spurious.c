@@ -81,6 +81,20 @@ void sk_spur_on_timeout(sk_tcp_env *e, sk_tcb *t, bool first, sk_time now)
     }
 }
 
+/* RFC 2883 §4: a first block at or below SEG.ACK, or inside the second
+ * block, reports a duplicate. */
+static bool seg_has_dsack(const sk_tcb *t, const sk_tcp_repr *seg)
+{
+    if (!(t->flags & SK_TF_SACK_OK) || seg->opts.n_sack == 0)
+        return false;
+    sk_seq l = seg->opts.sack[0].left, r = seg->opts.sack[0].right;
+    if (!sk_seq_lt(l, r))
+        return false;
+    return sk_seq_le(r, seg->ack) ||
+           (seg->opts.n_sack > 1 && sk_seq_ge(l, seg->opts.sack[1].left) &&
+            sk_seq_le(r, seg->opts.sack[1].right));
+}
+
 /* ---- the response (RFC 4015 §2) ---- */
 
 /* Step (DW): with a timestamp on the ACK that proved the timeout
@@ -93,6 +107,21 @@ static void adapt_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
 {
     if (!(t->flags & SK_TF_TS_OK) || !seg->opts.has_ts)
         return;
+    /* An ACK reporting a duplicate (RFC 2883) was sent when the duplicate
+     * (here: the timeout's retransmission) arrived, and its TSecr is older
+     * (RFC 7323 §4.3: a duplicate does not update TS.Recent): it echoes
+     * the earlier copy that did arrive, whose own ACK was lost. now - TSecr
+     * then spans that lost ACK and the wait for the timeout, not the path,
+     * and rebasing on it would set SRTT to about RTO + RTT (with 10 % of
+     * ACKs lost, RTOs near 1 s at 100 ms RTT). The estimator keeps the
+     * samples it took; the backoff still goes. */
+    if (seg_has_dsack(t, seg)) {
+        t->backoff = 0;
+        if (!sk_seq_eq(t->snd_una, t->snd_max))
+            sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT,
+                             sk_time_after(now, sk_tcb_rto_current(t, e)));
+        return;
+    }
     uint32_t ms = sk_ts_now(t, now) - seg->opts.ts_ecr;
     if (ms >= 0x80000000u)
         return;
@@ -204,20 +233,14 @@ static void fr_begin(sk_tcb *t, sk_seq una, sk_time now)
     t->spur_fr_una = una;
 }
 
-/* RFC 2883 §4: a first block at or below SEG.ACK, or inside the second
- * block, reports a duplicate. Counted when it lies in the episode's range
+/* A DSACK (seg_has_dsack) is counted when it lies in the episode's range
  * (a DSACK for an older episode, or below it, proves nothing here). */
 static void fr_count_dsack(sk_tcb *t, const sk_tcp_repr *seg)
 {
-    if (!(t->flags & SK_TF_SACK_OK) || seg->opts.n_sack == 0)
+    if (!seg_has_dsack(t, seg))
         return;
     sk_seq l = seg->opts.sack[0].left, r = seg->opts.sack[0].right;
-    if (!sk_seq_lt(l, r))
-        return;
-    bool dsack = sk_seq_le(r, seg->ack) ||
-                 (seg->opts.n_sack > 1 && sk_seq_ge(l, seg->opts.sack[1].left) &&
-                  sk_seq_le(r, seg->opts.sack[1].right));
-    if (dsack && sk_seq_ge(l, t->spur_fr_una) && sk_seq_le(r, t->spur_fr_max))
+    if (sk_seq_ge(l, t->spur_fr_una) && sk_seq_le(r, t->spur_fr_max))
         t->spur_fr_dsacks++;
 }
 

@@ -29,6 +29,7 @@ static bool type_handled(uint8_t type)
     case SK_ICMP6_ND_NS:
     case SK_ICMP6_ND_NA:
     case SK_ICMP6_ND_REDIRECT:
+    case SK_ICMP6_MLD_QUERY:
     case SK_ICMP6_MLD2_REPORT:
         return true;
     default:

@@ -24,6 +24,7 @@
 #define SK_ICMP6_ND_NS 135
 #define SK_ICMP6_ND_NA 136
 #define SK_ICMP6_ND_REDIRECT 137
+#define SK_ICMP6_MLD_QUERY 130
 #define SK_ICMP6_MLD2_REPORT 143
 
 /* Destination unreachable codes (RFC 4443 §3.1). */

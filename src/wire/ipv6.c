@@ -59,39 +59,6 @@ bool sk_ip6_eq(sk_ip6 a, sk_ip6 b)
     return memcmp(a.b, b.b, sizeof a.b) == 0;
 }
 
-static bool zero_bytes(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != 0)
-            return false;
-    return true;
-}
-
-bool sk_ip6_is_unspecified(sk_ip6 a)
-{
-    return zero_bytes(a.b, 16);
-}
-
-bool sk_ip6_is_loopback(sk_ip6 a)
-{
-    return zero_bytes(a.b, 15) && a.b[15] == 1;
-}
-
-bool sk_ip6_is_multicast(sk_ip6 a)
-{
-    return a.b[0] == 0xff;
-}
-
-bool sk_ip6_is_link_local(sk_ip6 a)
-{
-    return a.b[0] == 0xfe && (a.b[1] & 0xc0) == 0x80;
-}
-
-bool sk_ip6_is_v4_mapped(sk_ip6 a)
-{
-    return zero_bytes(a.b, 10) && a.b[10] == 0xff && a.b[11] == 0xff;
-}
-
 uint8_t sk_ip6_mcast_scope(sk_ip6 a)
 {
     return sk_ip6_is_multicast(a) ? (uint8_t)(a.b[1] & 0x0f) : 0;

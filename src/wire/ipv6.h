@@ -52,11 +52,35 @@ size_t sk_ip6_emit(const sk_ip6_repr *r, uint8_t *buf, size_t cap);
 /* --- Address classes (RFC 4291 §2.4-2.7, RFC 4861 §2.3) ---------------- */
 
 bool sk_ip6_eq(sk_ip6 a, sk_ip6 b);
-bool sk_ip6_is_unspecified(sk_ip6 a);   /* ::      (§2.5.2) */
-bool sk_ip6_is_loopback(sk_ip6 a);      /* ::1     (§2.5.3) */
-bool sk_ip6_is_multicast(sk_ip6 a);     /* ff00::/8 (§2.7) */
-bool sk_ip6_is_link_local(sk_ip6 a);    /* fe80::/10 unicast (§2.5.6) */
-bool sk_ip6_is_v4_mapped(sk_ip6 a);     /* ::ffff:0:0/96 (§2.5.5.2) */
+/* Inline: every IPv6 packet in asks several of these about its addresses
+ * (a call with a 16-byte argument cost more than the test itself). */
+static inline bool sk_ip6_zero_bytes_(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != 0)
+            return false;
+    return true;
+}
+static inline bool sk_ip6_is_unspecified(sk_ip6 a) /* ::      (§2.5.2) */
+{
+    return sk_ip6_zero_bytes_(a.b, 16);
+}
+static inline bool sk_ip6_is_loopback(sk_ip6 a) /* ::1     (§2.5.3) */
+{
+    return sk_ip6_zero_bytes_(a.b, 15) && a.b[15] == 1;
+}
+static inline bool sk_ip6_is_multicast(sk_ip6 a) /* ff00::/8 (§2.7) */
+{
+    return a.b[0] == 0xff;
+}
+static inline bool sk_ip6_is_link_local(sk_ip6 a) /* fe80::/10 unicast (§2.5.6) */
+{
+    return a.b[0] == 0xfe && (a.b[1] & 0xc0) == 0x80;
+}
+static inline bool sk_ip6_is_v4_mapped(sk_ip6 a) /* ::ffff:0:0/96 (§2.5.5.2) */
+{
+    return sk_ip6_zero_bytes_(a.b, 10) && a.b[10] == 0xff && a.b[11] == 0xff;
+}
 /* The scope field of a multicast address (§2.7: 1 interface-local, 2
  * link-local, 5 site-local, 8 organization-local, 0xe global); 0 for an
  * address that is not multicast (0 is reserved as a scope). */

@@ -94,3 +94,34 @@ int sk_mld2_report_parse(const uint8_t *msg, size_t len, sk_mld2_record *recs, s
     *n_records = count;
     return 0;
 }
+
+/* §5.1.3: codes below 32768 are milliseconds; above, a floating-point
+ * value (mant | 0x1000) << (exp + 3). */
+static uint32_t max_resp_delay(uint16_t code)
+{
+    if (code < 32768)
+        return code;
+    uint32_t mant = code & 0xfffu, exp = (code >> 12) & 7u;
+    return (mant | 0x1000u) << (exp + 3);
+}
+
+int sk_mld_query_parse(const uint8_t *msg, size_t len, sk_mld_query *q)
+{
+    SK_ASSERT(q != NULL);
+    memset(q, 0, sizeof *q);
+    if (len < 8 || msg[0] != SK_ICMP6_MLD_QUERY)
+        return SK_DROP_ICMP6_UNHANDLED;
+    if (len < 24 || (len > 24 && len < 28))
+        return SK_DROP_MLD_BAD_QUERY;
+    uint16_t code = sk_load_be16(msg + 4);
+    memcpy(q->group.b, msg + 8, 16);
+    q->max_resp_ms = code; /* MLDv1 (RFC 2710 §3): Maximum Response Delay in ms */
+    if (len == 24)
+        return 0;
+    q->max_resp_ms = max_resp_delay(code);
+    q->v2 = true;
+    q->n_sources = sk_load_be16(msg + 26);
+    if ((size_t)q->n_sources * 16 > len - 28)
+        return SK_DROP_MLD_BAD_QUERY;
+    return 0;
+}

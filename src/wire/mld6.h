@@ -1,11 +1,13 @@
 /* MLDv2 reports (RFC 3810 §5.2): the whole packet a host sends, IPv6 header
  * and hop-by-hop router alert included, and a parser for reports (to read
- * captures and for the round trip). Queries are not handled. */
+ * captures and for the round trip); a parser for queries (§5.1, and
+ * MLDv1's RFC 2710 §3 form, 24 bytes). */
 #ifndef SK_WIRE_MLD6_H
 #define SK_WIRE_MLD6_H
 
 #include "wire/ipv6.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,5 +46,19 @@ size_t sk_mld2_report_emit(sk_ip6 src, const sk_mld2_record *recs, size_t n, uin
  * report) or SK_DROP_MLD_BAD_REPORT (a record past the message). */
 int sk_mld2_report_parse(const uint8_t *msg, size_t len, sk_mld2_record *recs, size_t max,
                          size_t *n_records);
+
+/* A Multicast Listener Query (RFC 3810 §5.1), parsed. */
+typedef struct {
+    uint32_t max_resp_ms; /* Maximum Response Delay (§5.1.3, decoded) */
+    sk_ip6 group;         /* :: for a General Query */
+    uint16_t n_sources;   /* MLDv2: sources listed (Multicast Address and Source Specific) */
+    bool v2;              /* 28 bytes or more: MLDv2 */
+} sk_mld_query;
+
+/* Parse the query msg[0..len) (an ICMPv6 message of type 130 that passed
+ * sk_icmp6_parse). Returns 0, SK_DROP_ICMP6_UNHANDLED (not a query) or
+ * SK_DROP_MLD_BAD_QUERY (below 24 bytes, 25..27 bytes, or an MLDv2 query
+ * whose sources run past the message, §5.1.10). */
+int sk_mld_query_parse(const uint8_t *msg, size_t len, sk_mld_query *q);
 
 #endif

@@ -63,6 +63,23 @@ static void take_prefix(sk_nd_opts *opts, const uint8_t *o)
     memcpy(p->prefix.b, o + 16, 16);
 }
 
+/* RFC 8106 §5.1: Length 3 + 2 * addresses (units of 8 bytes); an option
+ * with another length is invalid and ignored (§6: "silently discarded"). */
+static void take_rdnss(sk_nd_opts *opts, const uint8_t *o, size_t olen)
+{
+    size_t units = olen / 8;
+    if (units < 3 || (units - 1) % 2 != 0) {
+        if (opts->n_rdnss_bad < UINT8_MAX)
+            opts->n_rdnss_bad++;
+        return;
+    }
+    uint32_t life = sk_load_be32(o + 4);
+    for (size_t off = 8; off + 16 <= olen && opts->n_rdnss < SK_ND_MAX_RDNSS; off += 16) {
+        memcpy(opts->rdnss[opts->n_rdnss].b, o + off, 16);
+        opts->rdnss_lifetime[opts->n_rdnss++] = life;
+    }
+}
+
 static void take_option(sk_nd_opts *opts, const uint8_t *o, size_t olen)
 {
     switch (o[0]) {
@@ -85,6 +102,9 @@ static void take_option(sk_nd_opts *opts, const uint8_t *o, size_t olen)
             return;
         }
         break;
+    case SK_NDOPT_RDNSS:
+        take_rdnss(opts, o, olen);
+        return;
     case SK_NDOPT_REDIRECTED:
         if (opts->redirected == NULL) {
             opts->redirected = o + 8; /* type, length, 6 reserved bytes */

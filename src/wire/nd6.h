@@ -15,18 +15,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Option types (RFC 4861 §4.6; the nonce of RFC 3971 §5.3.2 is skipped as
- * unknown, and so is RDNSS, RFC 8106). */
+/* Option types (RFC 4861 §4.6, RFC 8106 §5.1; the nonce of RFC 3971 §5.3.2
+ * and DNSSL, RFC 8106 §5.2, are skipped as unknown). */
 #define SK_NDOPT_SLLAO 1
 #define SK_NDOPT_TLLAO 2
 #define SK_NDOPT_PREFIX 3
 #define SK_NDOPT_REDIRECTED 4
 #define SK_NDOPT_MTU 5
 #define SK_NDOPT_NONCE 14
+#define SK_NDOPT_RDNSS 25
 
 /* Prefix information options kept in the representation; more are
  * counted in n_prefix_over (and stay in the options view). */
 #define SK_ND_MAX_PREFIX 4
+/* RDNSS addresses kept (RFC 8106 §5.1); more are ignored. */
+#define SK_ND_MAX_RDNSS 3
 
 typedef struct {
     uint8_t prefix_len;
@@ -47,6 +50,10 @@ typedef struct {
     uint8_t n_prefix;
     uint8_t n_prefix_over;
     sk_nd_prefix prefix[SK_ND_MAX_PREFIX];
+    uint8_t n_rdnss;   /* RDNSS addresses (from every RDNSS option), each with its lifetime */
+    sk_ip6 rdnss[SK_ND_MAX_RDNSS];
+    uint32_t rdnss_lifetime[SK_ND_MAX_RDNSS]; /* seconds; 0xffffffff is infinity */
+    uint8_t n_rdnss_bad; /* RDNSS options of length < 3 or even (RFC 8106 §5.1): ignored */
     uint8_t n_unknown; /* options skipped (unknown types, a second copy of one kept) */
     const uint8_t *redirected; /* Redirected Header option: the quoted packet */
     size_t redirected_len;

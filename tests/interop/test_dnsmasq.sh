@@ -8,18 +8,26 @@
 #  - a name dnsmasq does not know ends with a one-line "no such name" error;
 #  - `synack serve --dhcp --echo 7` takes a lease, then answers a Linux
 #    client on the leased address;
+#  - `synack connect NAME` with both an IPv4 and an IPv6 address of its own
+#    resolves A and AAAA (dnsmasq --host-record) and reaches a Linux HTTP
+#    server over IPv6; with -4 over IPv4; where the IPv6 port refuses (RST)
+#    it falls back to the IPv4 address and still fetches the page;
 #  - tshark finds no malformed frame and no bad IPv4, UDP or TCP checksum,
 #    and sees the DISCOVER from 0.0.0.0 to 255.255.255.255 and the DNS query.
-# Only 192.0.2.0/24 inside the test's namespace; dnsmasq and the HTTP server
+# Only 192.0.2.0/24 and 2001:db8:5::/64 inside the test's namespace; dnsmasq and the HTTP server
 # are started here and killed by PID on exit (lib.sh's trap).
 . "$(dirname "$0")/lib.sh"
 it_require dnsmasq python3 socat ss
 [ "$SK_LINK" = tap ] || it_skip "DHCP needs the Ethernet link (SK_LINK=tap)"
 it_setup
 
+L6=2001:db8:5::1
+nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf."$DEV".disable_ipv6=0 || true
+nsx ip -6 addr add "$L6/64" dev "$DEV" nodad || it_skip "cannot add an IPv6 address"
+
 nsx dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
     --interface="$DEV" --bind-interfaces --port=53 --local=/example.test/ \
-    --address=/www.example.test/"$LINUX_IP" \
+    --address=/www.example.test/"$LINUX_IP" --host-record=dual.example.test,"$LINUX_IP","$L6" \
     --dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,1h --dhcp-authoritative \
     --dhcp-option=option:router,"$LINUX_IP" --dhcp-option=option:dns-server,"$LINUX_IP" \
     --dhcp-leasefile="$IT_TMP/leases" --user=root --pid-file="$IT_TMP/dnsmasq.pid" \
@@ -37,6 +45,54 @@ head -c 30000 /dev/urandom | base64 >"$IT_TMP/www/page.txt"
     >"$IT_TMP/http.log" 2>&1 &
 IT_PIDS+=($!)
 it_wait_listen 8080 10 || bad "python3 http.server listens on 8080"
+
+# an HTTP server on both families (port 8081; IPv4 clients appear as
+# ::ffff:a.b.c.d); the one on 8080 listens on IPv4 only
+"${NSX[@]}" python3 -c 'import http.server, socket, sys, functools
+class S(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+S(("::", 8081), h).serve_forever()' "$IT_TMP/www" >"$IT_TMP/http6.log" 2>&1 &
+IT_PIDS+=($!)
+it_wait_listen 8081 10 || bad "the dual-stack HTTP server listens on 8081"
+
+# ---- a name with A and AAAA: IPv6 first, -4 over IPv4, fallback ----
+printf 'GET /page.txt HTTP/1.0\r\nHost: dual.example.test\r\n\r\n' >"$IT_TMP/req6"
+DUAL=(--tap "$DEV" --addr 192.0.2.21/24 --addr 2001:db8:5::21/64 --dns "$LINUX_IP")
+nsx timeout 60 "$SYNACK" connect "${DUAL[@]}" --pcap "$IT_TMP/d6.pcap" dual.example.test 8081 \
+    <"$IT_TMP/req6" >"$IT_TMP/resp6" 2>"$IT_TMP/d6.err"
+rc=$?
+check "connect dual.example.test 8081: exits 0 ($rc)" test "$rc" = 0
+sed '1,/^\r$/d' "$IT_TMP/resp6" >"$IT_TMP/body6"
+check "connect dual.example.test: the page byte for byte" it_same "$IT_TMP/www/page.txt" "$IT_TMP/body6"
+check "connect dual.example.test: the server saw the IPv6 address" \
+    grep -q '^2001:db8:5::21 .*GET /page.txt' "$IT_TMP/http6.log"
+check "dnsmasq answered A and AAAA for dual.example.test" sh -c \
+    "grep -q 'query\[A\] dual.example.test' '$IT_TMP/dnsmasq.log' && grep -q 'query\[AAAA\] dual.example.test' '$IT_TMP/dnsmasq.log'"
+n=$(it_pcap_count "$IT_TMP/d6.pcap" "ipv6.src == 2001:db8:5::21 && tcp.flags.syn == 1")
+check "capture: the SYN went over IPv6 ($n)" test "$n" -ge 1
+n=$(it_pcap_count "$IT_TMP/d6.pcap" "ip.src == 192.0.2.21 && tcp")
+check "capture: no IPv4 TCP ($n)" test "$n" = 0
+check "capture (connect dual): clean" it_pcap_clean "$IT_TMP/d6.pcap"
+
+nsx timeout 60 "$SYNACK" connect "${DUAL[@]}" -4 dual.example.test 8081 \
+    <"$IT_TMP/req6" >"$IT_TMP/resp4" 2>"$IT_TMP/d4.err"
+check "connect -4 dual.example.test 8081: exits 0" test $? = 0
+sed '1,/^\r$/d' "$IT_TMP/resp4" >"$IT_TMP/body4"
+check "connect -4: the page byte for byte" it_same "$IT_TMP/www/page.txt" "$IT_TMP/body4"
+check "connect -4: the server saw the IPv4 address" \
+    grep -q '^::ffff:192.0.2.21 .*GET /page.txt' "$IT_TMP/http6.log"
+check "connect -4: no AAAA asked" sh -c \
+    "test \$(grep -c 'query\[AAAA\] dual.example.test' '$IT_TMP/dnsmasq.log') = 1"
+
+nsx timeout 60 "$SYNACK" connect "${DUAL[@]}" dual.example.test 8080 \
+    <"$IT_TMP/req6" >"$IT_TMP/respf" 2>"$IT_TMP/df.err"
+check "connect dual.example.test 8080 (IPv4 only): exits 0" test $? = 0
+sed '1,/^\r$/d' "$IT_TMP/respf" >"$IT_TMP/bodyf"
+check "fallback: the page byte for byte over IPv4" it_same "$IT_TMP/www/page.txt" "$IT_TMP/bodyf"
+check "fallback: one line for the refused IPv6 attempt" \
+    grep -qx 'synack connect: dual.example.test (\[2001:db8:5::1\]:8080): connection refused by peer; trying 192.0.2.1:8080' \
+    "$IT_TMP/df.err"
 
 # ---- connect --dhcp, a name from the lease's DNS server ----
 printf 'GET /page.txt HTTP/1.0\r\nHost: www.example.test\r\n\r\n' >"$IT_TMP/req"

@@ -5,7 +5,8 @@
 # Linux, curl -6 to `synack serve --http` (a small page and a 6 MiB file
 # byte-exact over one kept-alive connection), iperf -V into synack's iperf
 # server, synack taking its address by SLAAC from dnsmasq's router
-# advertisements, socat UDP6 echo both ways (to synack's UDP echo, and
+# advertisements (RFC 7217 identifier, DAD) and a DNS server from their
+# RDNSS option (RFC 8106), socat UDP6 echo both ways (to synack's UDP echo, and
 # `synack connect --udp` to a Linux echo), and captures tshark finds clean.
 . "$(dirname "$0")/lib.sh"
 it_require curl socat dnsmasq
@@ -97,8 +98,12 @@ nsx timeout 20 "$SYNACK" ping --tap "$DEV" --addr "$S6/64" --pcap "$IT_TMP/ping.
 check "synack ping to Linux: 3 replies" grep -q '3 received' "$PLOG" || cat "$PLOG"
 check "ping capture clean" it_pcap_clean "$IT_TMP/ping.pcap"
 
-# SLAAC: dnsmasq advertises 2001:db8:2::/64; synack, with no IPv6 address
-# configured, forms 2001:db8:2::<EUI-64> and answers ping at it.
+# SLAAC and RDNSS: dnsmasq advertises 2001:db8:2::/64 and itself as DNS
+# server (RFC 8106 RDNSS, 2001:db8:2::1, serving rdnss.example.test ->
+# $LINUX_IP); synack, with no IPv6 address configured, forms 2001:db8:2:: +
+# an RFC 7217 identifier after DAD (it says which on its log), answers ping
+# there, and `synack connect` without --dns resolves the name through the
+# RA-learned server over IPv6.
 {
     nsx ip -6 addr add 2001:db8:2::1/64 dev "$DEV" nodad
     "${NSX[@]}" "$SYNACK" serve --tap "$DEV" --addr "$SYNACK_IP/24" --mac 02:00:5e:00:53:02 \
@@ -107,18 +112,40 @@ check "ping capture clean" it_pcap_clean "$IT_TMP/ping.pcap"
     IT_PIDS+=("$spid")
     it_wait_line "$IT_TMP/slaac.log" '^synack serve: listening on ' "$spid" 10
     "${NSX[@]}" dnsmasq --no-daemon --conf-file=/dev/null --interface="$DEV" --bind-interfaces \
-        --port=0 --enable-ra --ra-param="$DEV",3 \
-        --dhcp-range=2001:db8:2::,ra-only,64,1h --pid-file="$IT_TMP/dnsmasq.pid" \
-        >"$IT_TMP/dnsmasq.log" 2>&1 &
+        --listen-address=2001:db8:2::1 --port=53 --no-resolv --no-hosts \
+        --host-record=rdnss.example.test,"$LINUX_IP" --enable-ra --ra-param="$DEV",3 \
+        --dhcp-range=2001:db8:2::,ra-only,64,1h --dhcp-option=option6:dns-server,[2001:db8:2::1] \
+        --pid-file="$IT_TMP/dnsmasq.pid" >"$IT_TMP/dnsmasq.log" 2>&1 &
     IT_PIDS+=("$!")
-    SL=2001:db8:2::5eff:fe00:5302 # 02:00:5e:00:53:02, U/L bit inverted
+    it_wait_line "$IT_TMP/slaac.log" '^synack serve: IPv6 address 2001:db8:2:' "$spid" 30
+    SL=$(sed -n 's|^synack serve: IPv6 address \(2001:db8:2:[0-9a-f:]*\)/64 in use$|\1|p' \
+        "$IT_TMP/slaac.log" | head -1)
+    EUI=2001:db8:2::5eff:fe00:5302 # 02:00:5e:00:53:02's EUI-64: not used (RFC 8064)
+    check "SLAAC from dnsmasq's RA: an RFC 7217 address ($SL), not the EUI-64 one" \
+        test -n "$SL" -a "$SL" != "$EUI"
     got=1
-    for _ in $(seq 1 40); do
-        nsx ping -6 -c 1 -W 1 "$SL" >/dev/null 2>&1 && { got=0; break; }
+    for _ in $(seq 1 20); do
+        [ -n "$SL" ] && nsx ping -6 -c 1 -W 1 "$SL" >/dev/null 2>&1 && { got=0; break; }
     done
-    check "SLAAC from dnsmasq's RA: synack answers at $SL" test "$got" = 0
+    check "SLAAC: synack answers ping at $SL" test "$got" = 0
     it_stop "$spid" 10
     check "SLAAC serve exits 0 on SIGTERM" test $? = 0
     check "SLAAC capture clean" it_pcap_clean "$IT_TMP/slaac.pcap"
+    check "SLAAC capture: synack's DAD probe for $SL (NS from ::, RFC 4862 §5.4.2)" \
+        test "$(it_pcap_count "$IT_TMP/slaac.pcap" \
+            "icmpv6.type == 135 && ipv6.src == :: && icmpv6.nd.ns.target_address == ${SL:-::1}")" -ge 1
+    printf 'via RDNSS\n' >"$IT_TMP/rd.in"
+    "${NSX[@]}" timeout 30 socat -u TCP-LISTEN:45100,reuseaddr "OPEN:$IT_TMP/rd.got,creat,trunc" &
+    rsrv=$!
+    IT_PIDS+=("$rsrv")
+    it_wait_listen 45100 || true
+    nsx timeout 30 "$SYNACK" connect --tap "$DEV" --addr "$SYNACK_IP/24" \
+        --pcap "$IT_TMP/rd.pcap" rdnss.example.test 45100 <"$IT_TMP/rd.in" >/dev/null 2>"$IT_TMP/rd.err"
+    check "connect without --dns: rdnss.example.test resolved via the RA's RDNSS server" \
+        test $? = 0 || cat "$IT_TMP/rd.err"
+    wait "$rsrv"
+    check "connect via RDNSS: bytes arrived" it_same "$IT_TMP/rd.in" "$IT_TMP/rd.got"
+    check "connect via RDNSS: the DNS query went over IPv6 to 2001:db8:2::1" \
+        test "$(it_pcap_count "$IT_TMP/rd.pcap" "ipv6.dst == 2001:db8:2::1 && udp.dstport == 53")" -ge 1
 }
 it_finish

@@ -34,6 +34,9 @@ void ifx_eth_config(sk_stack_config *cfg, sk_ip4 addr, sk_mac mac, uint64_t seed
     cfg->link = SK_LINK_ETHERNET;
     cfg->mac = mac;
     cfg->seed = seed;
+    cfg->ip6_router_solicit = false; /* nor router solicitations */
+    cfg->ip6_dad_transmits = 0; /* the link-local address is ours at once: frame-exact
+                                   tests see no DAD probes (test_iface_nd6 turns DAD on) */
 }
 
 sk_stack *ifx_create(const sk_stack_config *cfg)

@@ -15,7 +15,8 @@
  * and max_sockets 4; the link stays SK_LINK_IP, the seed the default. */
 void ifx_ip_config(sk_stack_config *cfg, sk_ip4 addr);
 
-/* ifx_ip_config on an Ethernet link with our MAC and the seed. */
+/* ifx_ip_config on an Ethernet link with our MAC and the seed; no IPv6
+ * DAD (ip6_dad_transmits 0), no router solicitations. */
 void ifx_eth_config(sk_stack_config *cfg, sk_ip4 addr, sk_mac mac, uint64_t seed);
 
 /* sk_stack_create, checked to succeed. */

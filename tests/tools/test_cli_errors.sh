@@ -84,9 +84,10 @@ for v in 1024 1K 256k 6M 6m 256M 268435456; do
 done
 expect_usage_error connect --tap x --addr 1.2.3.4/24 999.1.1.1 80
 expect_usage_error connect --tap x --addr 1.2.3.4/24 1.2.3.5 abc
-# names: a DNS server is needed (--dns or --dhcp), a name must be one
-# (RFC 1035 §2.3.4), --dhcp replaces --addr/--gw and needs Ethernet
-expect_error_says "no DNS server to resolve 'www.example.test'" connect --tap x --addr 1.2.3.4/24 \
+# names: a DNS server is needed (--dns or --dhcp; on a TAP a router may
+# advertise one, RFC 8106, so only --tun is refused before start), a name
+# must be one (RFC 1035 §2.3.4), --dhcp replaces --addr/--gw and needs Ethernet
+expect_error_says "no DNS server to resolve 'www.example.test'" connect --tun x --addr 1.2.3.4/24 \
     www.example.test 80
 expect_error_says "bad host 'a\.\.b'" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 a..b 80
 expect_error_says "bad host" connect --tap x --addr 1.2.3.4/24 --dns 1.2.3.1 \
@@ -119,6 +120,16 @@ expect_error_says "bad --addr '1.2.3.5/24'.*once" serve --tap x --addr 1.2.3.4/2
 expect_error_says "bad --gw6 '2001:db8::g'" serve --tap x --addr 2001:db8::1/64 \
     --gw6 2001:db8::g --echo 7
 expect_error_says "bad host '2001:db8:::1'" connect --tap x --addr 2001:db8::1/64 2001:db8:::1 80
+# -4/--ipv4 and -6/--ipv6: one family; an address literal of the other is refused
+expect_error_says "connect: --ipv4 and --ipv6 exclude each other$" connect --tap x --addr 1.2.3.4/24 \
+    --dns 1.2.3.1 -4 -6 www.example.test 80
+expect_error_says "connect: --ipv4 and --ipv6 exclude each other$" connect --tap x --addr 1.2.3.4/24 \
+    --dns 1.2.3.1 --ipv6 --ipv4 www.example.test 80
+expect_error_says "'2001:db8::5' is an IPv6 address, but --ipv4 was given" connect --tap x \
+    --addr 2001:db8::1/64 -4 2001:db8::5 80
+expect_error_says "'1.2.3.5' is an IPv4 address, but --ipv6 was given" connect --tap x \
+    --addr 1.2.3.4/24 --ipv6 1.2.3.5 80
+expect_error_says "unknown option '-5'" connect --tap x --addr 1.2.3.4/24 -5 1.2.3.5 80
 expect_error_says "bad host '\[2001:db8::1\]'" ping --tap x --addr 2001:db8::1/64 '[2001:db8::1]'
 # offloads: on and off at once; on with impairment (the delay lines carry
 # no offload metadata); every subcommand that opens a device

@@ -126,6 +126,48 @@ static void test_connect_syn(void)
     sk_stack_destroy(s);
 }
 
+/* Two connections whose SYNs (and their retransmissions) take turns on
+ * the wire, then a third, more flows than the label cache holds: every
+ * segment of a connection carries the label of its first one, and the
+ * three differ (RFC 6437 §3: one label per flow, whatever the cache
+ * remembers). */
+static void test_flow_labels_taking_turns(void)
+{
+    sk_stack *s = make6(1500);
+    sk_endpoint r = {ipa6(PEER6), 80};
+    sk_sock h[3];
+    uint16_t port[3] = {0};
+    uint32_t label[3] = {0}, seen[3] = {0};
+    for (int i = 0; i < 2; i++)
+        SK_CHECK_EQ_I(sk_tcp_connect(s, 0, &r, NULL, &h[i]), 0);
+    uint8_t out[2048];
+    for (sk_time_us t = 0; t < SK_SEC(40); t += SK_SEC(1) / 4) {
+        if (t == SK_SEC(8))
+            SK_CHECK_EQ_I(sk_tcp_connect(s, t, &r, NULL, &h[2]), 0);
+        size_t n;
+        while ((n = out1(s, t, out)) > 0) {
+            sk_ip6_repr ip;
+            SK_CHECK_EQ_I(sk_ip6_parse(out, n, &ip), 0);
+            uint16_t sport = (uint16_t)(ip.payload[0] << 8 | ip.payload[1]);
+            int k = 0;
+            while (k < 3 && port[k] != 0 && port[k] != sport)
+                k++;
+            SK_CHECK(k < 3);
+            if (k == 3)
+                break;
+            if (port[k] == 0) {
+                port[k] = sport;
+                label[k] = ip.flow_label;
+            }
+            SK_CHECK_EQ(ip.flow_label, label[k]);
+            seen[k]++;
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        SK_CHECK(seen[i] >= 3 && label[i] != 0 && label[i] != label[(i + 1) % 3]);
+    sk_stack_destroy(s);
+}
+
 /* A refused destination never reaches the wire: ::, a group, loopback,
  * IPv4-mapped, our own address; an IPv6 destination without an IPv6 address
  * of ours is SK_EAFNOSUPPORT. */
@@ -483,6 +525,7 @@ static void test_bad_sources(void)
 int main(void)
 {
     SK_RUN(test_connect_syn);
+    SK_RUN(test_flow_labels_taking_turns);
     SK_RUN(test_connect_refused);
     SK_RUN(test_listener_both_families);
     SK_RUN(test_echo);

@@ -49,6 +49,25 @@ static sk_stack *make_eth(void)
     return s;
 }
 
+/* prefix (its first 8 bytes) + the RFC 7217 identifier the stack's
+ * slaac.c computes for it with DAD counter 0 */
+static sk_ip6 stable(sk_stack *s, sk_ip6 prefix)
+{
+    sk_ip6 a = prefix;
+    uint64_t iid = sk_slaac_iid(s->ifc.slaac, &prefix, 0);
+    for (int i = 0; i < 8; i++)
+        a.b[8 + i] = (uint8_t)(iid >> (56 - 8 * i));
+    return a;
+}
+
+/* Our link-local address: in the address list (DAD done or off). */
+static sk_ip6 our_ll(sk_stack *s)
+{
+    sk_ip6 a = stable(s, ll(0));
+    SK_CHECK(sk_iface_is_ours6(&s->ifc, a));
+    return a;
+}
+
 /* An ND message from src (at src_mac) to dst in a frame to eth_dst. */
 static size_t nd_in(uint8_t *f, sk_mac eth_dst, sk_ip6 src, sk_ip6 dst, const sk_nd_repr *r,
                     uint8_t hop)
@@ -86,8 +105,8 @@ static void parse_nd(const uint8_t *f, size_t n, sk_eth_repr *e, sk_ip6_repr *ip
     SK_CHECK_EQ_I(sk_nd_check(ip, nd), 0);
 }
 
-/* With only an IPv4 address configured we have fe80::ff:fe00:2 (modified
- * EUI-64 of 02:00:00:00:00:02); a connection to fe80::1 waits for
+/* With only an IPv4 address configured we have fe80:: + an RFC 7217
+ * identifier (not the MAC's EUI-64); a connection to fe80::1 waits for
  * resolution: an NS to ff02::1:ff00:1 at 33:33:ff:00:00:01 from our
  * link-local address with our link-layer address; the NA releases the SYN
  * to the peer's MAC; nothing else goes out. */
@@ -95,9 +114,8 @@ static void test_resolution(void)
 {
     sk_stack *s = make_eth();
     uint8_t out[2048], f[600];
-    sk_ip6 us = sk_ip6_link_local_from_mac(US_MAC);
-    SK_CHECK_EQ(us.b[8], 0x00); /* U/L bit of 02 inverted */
-    SK_CHECK(us.b[11] == 0xff && us.b[12] == 0xfe && us.b[15] == 2);
+    sk_ip6 us = our_ll(s);
+    SK_CHECK(!sk_ip6_eq(us, sk_ip6_link_local_from_mac(US_MAC))); /* RFC 8064: not EUI-64 */
     sk_endpoint r = {ipa6(ll(1)), 80};
     sk_sock h;
     SK_CHECK_EQ_I(sk_tcp_connect(s, 0, &r, NULL, &h), 0);
@@ -139,7 +157,7 @@ static void test_na_answers(void)
 {
     sk_stack *s = make_eth();
     uint8_t out[2048], f[600];
-    sk_ip6 us = sk_ip6_link_local_from_mac(US_MAC);
+    sk_ip6 us = our_ll(s);
     sk_nd_repr ns;
     memset(&ns, 0, sizeof ns);
     ns.type = SK_ICMP6_ND_NS;
@@ -180,7 +198,8 @@ static void test_na_answers(void)
 }
 
 /* An RA from fe80::1 with prefix 2001:db8:1::/64 (A set) gives us
- * 2001:db8:1::ff:fe00:2 and a default router: a connection to
+ * 2001:db8:1:0 + the RFC 7217 identifier slaac.c computes for it (not
+ * the MAC's EUI-64, RFC 8064) and a default router: a connection to
  * 2001:db8:2::1 (off-link) leaves from that address to the router's MAC
  * (its SLLAO needs no NS). Without an RA the same connect has no route. */
 static void test_slaac_from_ra(void)
@@ -219,9 +238,11 @@ static void test_slaac_from_ra(void)
     SK_CHECK_EQ_I(sk_eth_parse(out, n, &e), 0);
     SK_CHECK(sk_mac_eq(e.dst, PEER_MAC));
     SK_CHECK_EQ_I(sk_ip6_parse(e.payload, e.payload_len, &ip), 0);
-    sk_ip6 want = sk_ip6_link_local_from_mac(US_MAC);
-    memcpy(want.b, pfx.b, 8);
+    sk_ip6 eui = sk_ip6_link_local_from_mac(US_MAC);
+    memcpy(eui.b, pfx.b, 8);
+    sk_ip6 want = stable(s, pfx);
     SK_CHECK(sk_ip6_eq(ip.src, want) && sk_ip6_eq(ip.dst, off));
+    SK_CHECK(!sk_ip6_eq(ip.src, eui));
     SK_CHECK_EQ(ip.next_header, SK_IPPROTO_TCP);
     /* the same RA again adds nothing */
     sk_stack_input(s, SK_MSEC(3), f, nd_in(f, sk_ip6_mcast_mac(an), ll(1), an, &ra, 255));
@@ -271,7 +292,7 @@ static void test_mld_reports(void)
     sk_stack *s = ifx_create(&cfg);
     uint8_t out[2048];
     SK_CHECK_EQ(sk_stack_output(s, 0, out, sizeof out), 42); /* the ARP */
-    sk_ip6 us = sk_ip6_link_local_from_mac(US_MAC);
+    sk_ip6 us = our_ll(s);
     for (int copy = 0; copy < 2; copy++) {
         sk_time_us t = copy == 0 ? 0 : SK_SEC(1);
         if (copy == 1) {

@@ -441,6 +441,36 @@ static void test_create_rejects_and_fails_cleanly(void)
     heap.fail_at = 0;
 }
 
+/* link_local false: no fe80:: slot, no intent, nothing scheduled; with
+ * dad_transmits 0 the link-local address is preferred at once (§5.4: no
+ * DAD, nothing to wait for), no probe. */
+static void test_link_local_options(void)
+{
+    sk_slaac_config c;
+    sk_slaac_config_default(&c);
+    c.alloc = t6_allocator(&heap);
+    c.link_local = false;
+    sk_slaac *s = NULL;
+    SK_CHECK_EQ_I(sk_slaac_create(&c, 0, &s), 0);
+    sk_ip6_intent in;
+    SK_CHECK(!sk_slaac_next_intent(s, &in));
+    SK_CHECK_EQ(sk_slaac_poll_at(s), SK_TIME_NEVER);
+    sl_done(s);
+    c.link_local = true;
+    c.dad_transmits = 0;
+    SK_CHECK_EQ_I(sk_slaac_create(&c, 0, &s), 0);
+    int kinds[4] = {0}, n = 0;
+    while (sk_slaac_next_intent(s, &in) && n < 4)
+        kinds[n++] = in.kind;
+    SK_CHECK_EQ_I(n, 2);
+    SK_CHECK_EQ_I(kinds[0], SK_I6_ADDR_TENTATIVE);
+    SK_CHECK_EQ_I(kinds[1], SK_I6_ADDR_PREFERRED);
+    SK_CHECK(sk_ip6_is_link_local(in.target));
+    SK_CHECK_EQ(sk_slaac_find(s, &in.target)->state, SK_SLAAC_PREFERRED);
+    SK_CHECK_EQ(sk_slaac_poll_at(s), SK_TIME_NEVER);
+    sl_done(s);
+}
+
 int main(void)
 {
     SK_RUN(test_link_local_dad);
@@ -453,5 +483,6 @@ int main(void)
     SK_RUN(test_preferred_renewed);
     SK_RUN(test_reserved_identifiers);
     SK_RUN(test_create_rejects_and_fails_cleanly);
+    SK_RUN(test_link_local_options);
     return sk_test_finish();
 }

@@ -293,9 +293,24 @@ static void test_set_ipv4_refusals(void)
     SK_CHECK_EQ_I(sk_stack_set_ipv4(st, 0, LEASED, 24, sk_ip4_make(198, 51, 100, 1)), SK_EINVAL);
     SK_CHECK_EQ_I(sk_stack_set_ipv4(st, 0, LEASED, 24, LEASED), SK_EINVAL); /* gateway is us */
     SK_CHECK_EQ_I(sk_stack_set_ipv4(st, 0, sk_ip4_make(192, 0, 2, 255), 24, z), SK_EINVAL);
+    /* RFC 1122 §3.2.1.3: host number 0 is the network, not a host (fuzz_stack) */
+    SK_CHECK_EQ_I(sk_stack_set_ipv4(st, 0, sk_ip4_make(192, 0, 2, 0), 24, z), SK_EINVAL);
+    SK_CHECK_EQ_I(sk_stack_set_ipv4(st, 0, sk_ip4_make(10, 1, 0, 0), 16, z), SK_EINVAL);
+    SK_CHECK_EQ_I(sk_stack_set_ipv4(st, 0, LEASED, 24, sk_ip4_make(192, 0, 2, 0)), SK_EINVAL);
     SK_CHECK(sk_ip4_eq(st->ifc.addr4, z));
+    /* RFC 3021: on a /31 both addresses are hosts */
+    SK_CHECK_EQ_I(sk_stack_set_ipv4(st, 0, sk_ip4_make(192, 0, 2, 0), 31, sk_ip4_make(192, 0, 2, 1)), 0);
+    SK_CHECK_EQ_I(sk_stack_set_ipv4(st, 0, sk_ip4_make(10, 1, 1, 0), 23, z), 0);
+    SK_CHECK_EQ_I(sk_stack_set_ipv4(st, 0, z, 0, z), 0);
+    /* no IPv4 address: no TCP connection from 0.0.0.0 (RFC 1122
+     * §3.2.1.3 (a); fuzz_stack found one that outlived the next address) */
+    sk_sock c;
+    sk_endpoint web = ufx_ep(SERVER, 80);
+    SK_CHECK_EQ_I(sk_tcp_connect(st, 0, &web, NULL, &c), SK_EAFNOSUPPORT);
     SK_CHECK_EQ_I(sk_stack_set_ipv4(st, 0, LEASED, 24, SERVER), 0);
     SK_CHECK(sk_ip4_eq(st->ifc.addr4, LEASED));
+    SK_CHECK_EQ_I(sk_tcp_connect(st, 0, &web, NULL, &c), 0);
+    sk_tcp_abort(st, 0, c);
     /* port 68 is the glue's: a second client cannot bind it */
     sk_lease other;
     sk_dhcp_config dc;

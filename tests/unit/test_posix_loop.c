@@ -152,10 +152,98 @@ static void test_linger_largest_max_delivers(void)
     close(pair[1]);
 }
 
+/* n frames queued at the device's other end: small IPv4 packets for an
+ * address nobody here owns, so the stack drops them without answering. */
+static void queue_frames(int fd, unsigned n)
+{
+    uint8_t ip[28] = {0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 198, 51, 100, 1, 198, 51, 100, 9};
+    for (unsigned i = 0; i < n; i++) {
+        ip[5] = (uint8_t)i; /* distinct ids */
+        SK_CHECK_EQ_I((int)send(fd, ip, sizeof ip, MSG_DONTWAIT), (int)sizeof ip);
+    }
+}
+
+/* A burst smaller than the batch is drained in one wake-up: one ppoll, the
+ * frames, and one read that finds the device empty. The next round polls
+ * (and sleeps) again. */
+static void test_burst_drained_in_one_wakeup(void)
+{
+    SK_CHECK_EQ_I(open_pair(), 0);
+    SK_CHECK_EQ_I(host_open(&host_a, pair[0], "192.0.2.2/24", 4, NULL), 0);
+    sk_posix_loop *l = &host_a.loop;
+    queue_frames(pair[1], 40);
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK_EQ(l->stats.wakeups, 1);
+    SK_CHECK_EQ(l->stats.polls, 1);
+    SK_CHECK_EQ(l->stats.frames_read, 40);
+    SK_CHECK_EQ(l->stats.empty_reads, 1);
+    SK_CHECK(!l->dev_backlog);
+    queue_frames(pair[1], 1);
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK_EQ(l->stats.polls, 2); /* the device was empty: poll first */
+    SK_CHECK_EQ(l->stats.polls_skipped, 0);
+    SK_CHECK_EQ(l->stats.frames_read, 41);
+    host_close(&host_a);
+    close(pair[1]);
+}
+
+/* A burst larger than the batch: the first round reads `batch` frames and
+ * stops (timers and output get their turn); the second reads the rest at
+ * once, without a ppoll, since the device is known to be readable. */
+static void test_burst_over_batch_skips_poll(void)
+{
+    SK_CHECK_EQ_I(open_pair(), 0);
+    SK_CHECK_EQ_I(host_open(&host_a, pair[0], "192.0.2.2/24", 5, NULL), 0);
+    sk_posix_loop *l = &host_a.loop;
+    SK_CHECK_EQ(l->batch, 64); /* the default */
+    queue_frames(pair[1], 100);
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK_EQ(l->stats.frames_read, 64);
+    SK_CHECK_EQ(l->stats.empty_reads, 0);
+    SK_CHECK(l->dev_backlog);
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK_EQ(l->stats.wakeups, 2);
+    SK_CHECK_EQ(l->stats.polls, 1);
+    SK_CHECK_EQ(l->stats.polls_skipped, 1);
+    SK_CHECK_EQ(l->stats.frames_read, 100);
+    SK_CHECK_EQ(l->stats.empty_reads, 1);
+    SK_CHECK(!l->dev_backlog);
+    SK_CHECK_EQ(sk_stack_stats(host_a.st)->drops, 100); /* every frame reached the stack */
+    host_close(&host_a);
+    close(pair[1]);
+}
+
+/* With another descriptor watched, a full batch still polls (the watched
+ * descriptor's revents come from ppoll), and that ppoll returns at once. */
+static void test_backlog_polls_when_fds_watched(void)
+{
+    SK_CHECK_EQ_I(open_pair(), 0);
+    SK_CHECK_EQ_I(host_open(&host_a, pair[0], "192.0.2.2/24", 6, NULL), 0);
+    sk_posix_loop *l = &host_a.loop;
+    int p[2];
+    SK_CHECK_EQ_I(pipe(p), 0);
+    SK_CHECK_EQ_I((int)write(p[1], "x", 1), 1);
+    SK_CHECK_EQ_I(sk_posix_loop_watch(l, p[0], POLLIN), 0);
+    queue_frames(pair[1], 70);
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK_EQ(l->stats.polls, 2);
+    SK_CHECK_EQ(l->stats.polls_skipped, 0);
+    SK_CHECK_EQ(l->stats.frames_read, 70);
+    SK_CHECK((sk_posix_loop_revents(l, p[0]) & POLLIN) != 0);
+    close(p[0]);
+    close(p[1]);
+    host_close(&host_a);
+    close(pair[1]);
+}
+
 int main(void)
 {
     alarm(60); /* a hang is a failure, not a stuck test run */
     SK_RUN(test_blocking_calls_with_largest_timeout);
     SK_RUN(test_linger_largest_max_delivers);
+    SK_RUN(test_burst_drained_in_one_wakeup);
+    SK_RUN(test_burst_over_batch_skips_poll);
+    SK_RUN(test_backlog_polls_when_fds_watched);
     return sk_test_finish();
 }

@@ -13,7 +13,8 @@
 
 #include <string.h>
 
-enum ev_kind { EV_ACK, EV_LOSS, EV_TIMEOUT, EV_ECN, EV_EXIT, EV_IDLE, EV_SPURIOUS };
+enum ev_kind { EV_ACK, EV_LOSS, EV_TIMEOUT, EV_TIMEOUT_IN_RECOVERY, EV_ECN, EV_EXIT, EV_IDLE,
+               EV_SPURIOUS };
 
 typedef struct {
     enum ev_kind kind;
@@ -47,7 +48,11 @@ static void rec_on_ack(sk_tcb *t, const sk_cc_ack *a)
 }
 static void rec_on_congestion(sk_tcb *t, enum sk_cc_kind kind, sk_time now)
 {
-    rec(kind == SK_CC_LOSS ? EV_LOSS : kind == SK_CC_TIMEOUT ? EV_TIMEOUT : EV_ECN, NULL, now);
+    rec(kind == SK_CC_LOSS                        ? EV_LOSS
+        : kind == SK_CC_TIMEOUT                   ? EV_TIMEOUT
+        : kind == SK_CC_TIMEOUT_IN_RECOVERY ? EV_TIMEOUT_IN_RECOVERY
+                                                  : EV_ECN,
+        NULL, now);
     sk_cc_newreno.on_congestion(t, kind, now);
 }
 static void rec_on_recovery_exit(sk_tcb *t, const sk_cc_ack *a)

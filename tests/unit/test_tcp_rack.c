@@ -224,6 +224,35 @@ static void test_rack_lost_retransmission(void)
     ts_free(&ts);
 }
 
+/* RFC 8985 §6.2 step 3 counts reordering only for a segment never
+ * retransmitted: the fast retransmission of 1001, delivered below RACK.fack
+ * (5001) because it filled the hole, is no reordering, so reo_wnd stays 0
+ * in recovery. An original delivered below RACK.fack (3001's SACK after
+ * 6001's) is reordering. */
+static void test_retransmission_is_no_reordering(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 10, 20000);
+    ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 5001});
+    expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1010));
+    ACKS(&ts, TS_MS(1020), 5001, 1, {6001, 7001});
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    SK_CHECK(!t->rtb->reordering_seen);
+    SK_CHECK_EQ(sk_rack_reo_wnd(t), 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+
+    t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 10, 20000);
+    ACKS(&ts, TS_MS(1010), 1001, 1, {5001, 6001});
+    ACKS(&ts, TS_MS(1011), 1001, 2, {2001, 3001}, {5001, 6001});
+    SK_CHECK(t->rtb->reordering_seen);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 /* Every retransmission says why (sk_stats.retransmits_by_cause, the
  * trace's cause): the probe is TLP, the hole RACK's time rule found is
  * RACK, a hole RFC 6675's IsLost found is SACK. */
@@ -350,6 +379,7 @@ int main(void)
     SK_RUN(test_reo_wnd_grows_after_dsack);
     SK_RUN(test_cause_per_retransmission);
     SK_RUN(test_rack_lost_retransmission);
+    SK_RUN(test_retransmission_is_no_reordering);
     SK_RUN(test_probe_in_place_of_rto);
     SK_RUN(test_pto_stops_with_the_record);
     return sk_test_finish();

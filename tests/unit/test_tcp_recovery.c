@@ -333,6 +333,45 @@ static void test_timeout_discards_scoreboard(void)
     ts_free(&ts);
 }
 
+/* A timeout inside fast recovery is part of the episode whose entry made
+ * the reduction (one per episode: RFC 5681 §3.2, RFC 6675; Linux's
+ * tcp_enter_loss): ssthresh stays at the entry's value (CUBIC 0.7 x 10000,
+ * NewReno 1/2), only the loss window applies. Reducing again took
+ * ssthresh from a FlightSize PRR had already cut: 0.7 x min(10000, cwnd
+ * 7000) = 4900 (NewReno 1/2 x 5000 = 2500). A timeout outside recovery
+ * still reduces (test_tcp_spurious.c flight_then_timeout). */
+static void timeout_in_recovery(const char *cc, uint32_t ssthresh)
+{
+    ts_script ts;
+    sk_tcb *t = open_conn(&ts, cc, 10, true);
+    send_window(&ts, TS_SEC(1), 10, 10000);
+    SACKACK(&ts, TS_MS(1010), 1001, 1, {2001, 5001});
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    SK_CHECK_EQ(t->ssthresh, ssthresh);
+    expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1010));
+    const ts_out *o = ts_next(&ts, TS_SEC(5));
+    SK_CHECK(o != NULL && o->hdr.seq.v == 1001);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 1u);
+    SK_CHECK(!(t->flags & SK_TF_IN_RECOVERY));
+    SK_CHECK_EQ(t->ssthresh, ssthresh);
+    SK_CHECK_EQ(t->cwnd, 1000u);
+    /* the second timeout of the episode holds it too */
+    o = ts_next(&ts, TS_SEC(10));
+    SK_CHECK(o != NULL && o->hdr.seq.v == 1001);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 2u);
+    SK_CHECK_EQ(t->ssthresh, ssthresh);
+    SK_CHECK_EQ(t->cwnd, 1000u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+static void test_timeout_in_recovery_keeps_ssthresh(void)
+{
+    timeout_in_recovery("cubic", 7000);
+    timeout_in_recovery("newreno", 5000);
+}
+
 /* The retransmission of the segment at SND.UNA restarts the RTO (Linux's
  * tcp_xmit_retransmit_queue does): the news of the loss of 1001 comes at
  * 1.5 s, half an RTO after the window went, and the fast retransmission
@@ -528,6 +567,7 @@ int main(void)
     SK_RUN(test_prr_proportional_cubic);
     SK_RUN(test_nextseg_order);
     SK_RUN(test_timeout_discards_scoreboard);
+    SK_RUN(test_timeout_in_recovery_keeps_ssthresh);
     SK_RUN(test_recovery_again_at_recovery_point);
     SK_RUN(test_head_retransmission_restarts_rto);
     SK_RUN(test_dupack_with_sack_news_despite_window_change);

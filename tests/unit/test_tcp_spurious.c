@@ -90,6 +90,38 @@ static void test_eifel_spurious_timeout_undone(void)
     ts_free(&ts);
 }
 
+/* The same spurious timeout, but the deciding ACK carries a DSACK of the
+ * timeout's retransmission (1001..2001): it was sent when that duplicate
+ * arrived, and its TSecr echoes the original only because the original's
+ * own ACK was lost. 2010 - 1000 = 1010 ms measures that, not the path:
+ * the undo stands (cwnd back, new data next), but SRTT is not rebased to
+ * 1010 ms. The estimator's own sample of the ACK stays (RFC 7323 §4.1:
+ * the ACK advances SND.UNA): SRTT = (7 * 10 + 1010) / 8 = 135 ms, RTTVAR
+ * = (3 * 5 + |10 - 1010|) / 4 = 253.75 ms, RTO = 135 + 4 * 253.75 ms. */
+static void test_eifel_dsack_ack_keeps_srtt(void)
+{
+    ts_script ts;
+    open_conn(&ts, true, true);
+    SK_CHECK_EQ(ts_info(&ts).srtt_us, 10000);
+    SK_CHECK_EQ(ts_info(&ts).rttvar_us, 5000);
+    uint32_t orig = flight_then_timeout(&ts);
+    TS_INJECT(&ts, TS_MS(2010), .flags = TS_A, .seq = 5001, .ack = 3001,
+              TS_TSOPT(ts_peer_clock(TS_MS(2010)), orig), TS_SACK(1, {1001, 2001}));
+    sk_tcp_info in = ts_info(&ts);
+    SK_CHECK_EQ(spurious_rtos(&ts), 1);
+    SK_CHECK_EQ(in.cwnd, 4000);
+    SK_CHECK_EQ(in.srtt_us, 135000);
+    SK_CHECK_EQ(in.rttvar_us, 253750);
+    SK_CHECK_EQ(in.rto_us, 1150000);
+    data_out(&ts, TS_MS(2010), 5001, 2);
+    TS_NOTHING(&ts, TS_MS(2010));
+    /* the timer runs on the un-backed-off RTO from this ACK */
+    TS_NOTHING(&ts, TS_MS(2010) + 1149999);
+    data_out(&ts, TS_MS(2010) + 1150000, 3001, 1);
+    ts_discard(&ts, TS_MS(2010) + 1150000);
+    ts_free(&ts);
+}
+
 /* A genuine loss: the first ACK echoes the retransmission's TSval. The
  * timeout stands: ssthresh stays 2000, nothing is counted, and go-back-N
  * resends 3001 (the peer may not hold it). */
@@ -364,6 +396,7 @@ static void test_dsack_late_spurious_timeout_undone(void)
 int main(void)
 {
     SK_RUN(test_eifel_spurious_timeout_undone);
+    SK_RUN(test_eifel_dsack_ack_keeps_srtt);
     SK_RUN(test_eifel_genuine_timeout_kept);
     SK_RUN(test_frto_new_ack_spurious);
     SK_RUN(test_frto_dup_ack_conventional);

@@ -196,7 +196,7 @@ static void test_types_and_quotes(void)
         memcpy(c, m, len);
         c[0] = (uint8_t)t;
         refix(ip.src, ip.dst, c, len);
-        bool handled = (t >= 133 && t <= 137) || t == 143;
+        bool handled = t == 130 || (t >= 133 && t <= 137) || t == 143;
         SK_CHECK_EQ_I(sk_icmp6_parse(ip.src, ip.dst, c, len, &r),
                       handled ? 0 : SK_DROP_ICMP6_UNHANDLED);
     }

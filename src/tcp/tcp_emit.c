@@ -1,0 +1,86 @@
+/* TCP segments on their way out: the stateless control segments first,
+ * then the connections round robin (sk_tcp_output chooses each segment),
+ * each written header, options and payload at the transport offset the
+ * interface gives; the interface then writes the IP header and fills the
+ * checksum over the pseudo-header of the tuple's family (RFC 9293 §3.1,
+ * RFC 8200 §8.1). The stack's output loop only calls in. */
+#include "base/skassert.h"
+#include "tcp/tcp_conn.h"
+
+#include <string.h>
+
+/* The output path sizes every segment to fit (tcp_output.c's segment
+ * budget): a segment over the MTU's room is a bug, asserted and counted,
+ * never silent. Header, options and payload at the family's offset;
+ * o->out.hdr.payload then views the copy in the frame. */
+static void seg_write(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o)
+{
+    sk_tcp_repr *h = &o->out.hdr;
+    int fi = o->tuple->raddr.family == SK_AF_INET6;
+    size_t off = f->off[fi], cap = f->cap > off ? f->cap - off : 0;
+    size_t thl = sk_tcp_hdr_len(h);
+    size_t len = thl + h->payload_len;
+    size_t max = h->gso_size > 0 ? f->gso_max[fi] : f->max[fi];
+    o->len = 0;
+    if (len > cap || len > max) {
+        SK_ASSERT(len <= max);
+        sk_tcp_count_drop(e, SK_DROP_TCP_OVER_MTU, NULL, now);
+        return;
+    }
+    uint8_t *seg = f->buf + off;
+    size_t plen = h->payload_len;
+    h->payload = NULL;
+    h->payload_len = 0;
+    sk_tcp_emit(h, seg, cap);
+    if (plen > 0)
+        sk_ring_peek(&o->t->sndbuf, o->out.data_off, seg + thl, plen);
+    h->payload_len = plen;
+    h->payload = seg + thl;
+    o->len = len;
+}
+
+bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o)
+{
+    if (e->ctlq_len == 0)
+        return false;
+    const sk_ctl_seg *c = &e->ctlq[e->ctlq_head];
+    e->ctlq_head = (e->ctlq_head + 1) % SK_CTLQ_CAP;
+    e->ctlq_len--;
+    memset(o, 0, sizeof *o);
+    o->ctl_tuple = c->tuple;
+    o->tuple = &o->ctl_tuple;
+    sk_tcp_repr *h = &o->out.hdr;
+    h->src_port = c->tuple.lport;
+    h->dst_port = c->tuple.rport;
+    h->seq = c->seq;
+    h->ack = c->ack;
+    h->flags = c->flags;
+    o->out.cause = SK_REXMIT_NONE;
+    seg_write(e, now, f, o);
+    return true;
+}
+
+bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o)
+{
+    if (e->out_list.head == SK_TCB_NONE)
+        return false;
+    sk_tcb *t = &e->tcbs[e->out_list.head];
+    uint32_t room = f->tso_room != NULL ? f->tso_room(f->tso_arg, &t->tuple, f->cap, now) : 0;
+    bool any = sk_tcp_output(e, t, now, room, &o->out);
+    sk_tcb_unmark_output(e, t);
+    if (!any)
+        return false;
+    /* round robin: the connection goes to the back of the list */
+    sk_tcb_mark_output(e, t);
+    o->t = t;
+    o->tuple = &t->tuple;
+    seg_write(e, now, f, o);
+    return true;
+}
+
+void sk_tcp_seg_sent(sk_tcp_env *e, sk_time now, const sk_tcp_seg *o)
+{
+    e->ctx->stats.segs_out++;
+    enum sk_trace_kind k = o->out.retransmit ? SK_TRACE_RETRANSMIT : SK_TRACE_SEG_OUT;
+    sk_tcp_trace_seg(e, k, o->t, o->tuple, true, &o->out.hdr, now, o->out.cause);
+}
