@@ -72,7 +72,10 @@
 # Environment: ROUNDS (5), RUN_S (2: seconds per run), CONC (100; 0 skips
 # the concurrent test), CLIENT_CPU (0), SERVER_CPU (1), SEED (the order of
 # the runs; default from the date), STEP_TIMEOUT (60 s per program),
-# SYNACK_ARGS (extra arguments for synack serve; --stats), PROFILE (0),
+# SYNACK_ARGS (extra arguments for synack serve; --stats), SYNACK_OFFLOAD
+# (1: synack serve --offload, IFF_VNET_HDR with checksum offload, TSO and
+# GRO on its TAP; 0: --no-offload, one complete frame per system call, the
+# measurement before offloads; empty: serve's default), PROFILE (0),
 # SMOKE=1 (1 round of 0.3 s runs, CONC 10: every code path including
 # PROFILE's, fails on any error or empty cell; not a measurement).
 # MQ=1: instead of the table, synack serve with --cores 1 against --cores 2
@@ -99,6 +102,14 @@ CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
 STEP_TIMEOUT=${STEP_TIMEOUT:-60}
 SYNACK_ARGS=${SYNACK_ARGS---stats}
+SYNACK_OFFLOAD=${SYNACK_OFFLOAD-1}
+SYNACK_ARGS_GIVEN=$SYNACK_ARGS # for the printed command: the flag below is SYNACK_OFFLOAD's
+case $SYNACK_OFFLOAD in
+    1) SYNACK_ARGS="$SYNACK_ARGS --offload" ;;
+    0) SYNACK_ARGS="$SYNACK_ARGS --no-offload" ;;
+    '') ;;
+    *) echo "$ME: SYNACK_OFFLOAD must be 1, 0 or empty" >&2; exit 2 ;;
+esac
 PROFILE=${PROFILE:-0}
 PROFILE_MIB=${PROFILE_MIB:-64}
 PROFILE_CONNS=${PROFILE_CONNS:-2000}
@@ -112,7 +123,7 @@ if [ "$SMOKE" = 1 ]; then
     PROFILE_MIB=4
     PROFILE_CONNS=20
 fi
-COMMAND="MQ=$MQ MQ_BULK=$MQ_BULK MQ_CPU1=$MQ_CPU1 ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS\" SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
+COMMAND="MQ=$MQ MQ_BULK=$MQ_BULK MQ_CPU1=$MQ_CPU1 ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS_GIVEN\" SYNACK_OFFLOAD=$SYNACK_OFFLOAD SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
 
 need_root "network namespaces, TAP devices"
 need_numbers ROUNDS CONC CLIENT_CPU SERVER_CPU STEP_TIMEOUT PROFILE PROFILE_MIB PROFILE_CONNS
@@ -432,13 +443,15 @@ if [ "$PROFILE" = 1 ]; then
 fi
 
 # ---- MQ=1: synack --cores 1 against --cores 2 ----
-# mq_server NS DEV CORES CPUS: synack serve pinned to CPUS (taskset -c LIST)
+# mq_server NS DEV CORES CPUS: synack serve pinned to CPUS (taskset -c LIST).
+# --no-offload for both: the queues of --cores open without the virtio-net
+# header, so --cores 1 must not have offloads either (like with like).
 mq_server() {
     local ns=$1 dev=$2 cores=$3 cpus=$4
     : >"$TMP/mq.srv"
     # shellcheck disable=SC2086 # SYNACK_ARGS: any number of arguments
     taskset -c "$cpus" timeout "$STEP_TIMEOUT" ip netns exec "$ns" "$SYNACK" serve --tap "$dev" \
-        --addr 192.0.2.2/24 --discard 5001 --echo 5002 --cores "$cores" $SYNACK_ARGS \
+        --addr 192.0.2.2/24 --discard 5001 --echo 5002 --cores "$cores" --no-offload $SYNACK_ARGS \
         >"$TMP/mq.srv" 2>&1 &
     SRV_PID=$!
     PIDS+=("$SRV_PID")

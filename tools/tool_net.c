@@ -30,6 +30,9 @@ const char tool_net_usage[] =
     "                            (keys in sim/README.md; ge=p/r: bursty Gilbert-Elliott loss)\n"
     "  --impair-in SPEC | --impair-out SPEC   one direction only (in: to synack)\n"
     "  --seed N                  fixed seed (ISNs, ports, impairment)\n"
+    "  --offload | --no-offload  open the device with offloads (IFF_VNET_HDR: checksums both\n"
+    "                            ways, TCP super-segments out, merged segments in) or\n"
+    "                            without; default: on, off with --impair\n"
     "  --busy-poll US            spin up to US microseconds before sleeping (0..1000000;\n"
     "                            default 0): lower latency for a CPU kept busy\n"
     "  --sndbuf BYTES | --rcvbuf BYTES   each connection's send / receive buffer\n"
@@ -229,6 +232,10 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
         o->dhcp = true;
         return 1;
     }
+    if (!strcmp(opt, "--offload") || !strcmp(opt, "--no-offload")) {
+        *(opt[2] == 'o' ? &o->offload : &o->no_offload) = true;
+        return 1;
+    }
     for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
         if (strcmp(opt, with_value[k]) != 0)
             continue;
@@ -270,6 +277,15 @@ int tool_net_check(const char *cmd, const tool_net_opts *o)
     }
     if (o->dhcp && o->kind != SK_DEV_TAP) {
         tool_error(cmd, "--dhcp needs an Ethernet link: use --tap");
+        return -1;
+    }
+    if (o->offload && o->no_offload) {
+        tool_error(cmd, "give --offload or --no-offload, not both");
+        return -1;
+    }
+    if (o->offload && (o->have_imp_in || o->have_imp_out)) {
+        tool_error(cmd, "--offload does not combine with --impair (its delay lines carry frames "
+                   "without offload metadata): give --no-offload or drop --impair");
         return -1;
     }
     if (!o->have_addr && !o->dhcp) {
@@ -436,6 +452,10 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
         cfg.arp_retry_us = 50000;
         cfg.arp_tries = 20;
     }
+    if (n->dev.vnet) { /* what sk_posix_dev_open_vnet told the device */
+        cfg.dev.tx_csum = cfg.dev.rx_csum = cfg.dev.gro = true;
+        cfg.dev.tso_max = SK_TSO_MAX;
+    }
     if (cfg_tweak != NULL)
         cfg_tweak(&cfg);
     n->mac = cfg.mac;
@@ -449,6 +469,28 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
         return -1;
     }
     return 0;
+}
+
+bool tool_net_offload(const tool_net_opts *o)
+{
+    if (o->offload || o->no_offload)
+        return o->offload;
+    return !o->have_imp_in && !o->have_imp_out;
+}
+
+/* With offloads: every capability sk_posix_dev_open_vnet can set (the
+ * stack is given the same ones in make_stack). */
+static int open_dev(tool_net *n, char *err, size_t errcap)
+{
+    const tool_net_opts *o = n->opts;
+    if (!tool_net_offload(o)) {
+        if (!o->no_offload)
+            fprintf(stderr, "synack %s: offloads off: --impair's delay lines carry frames without "
+                    "their metadata\n", n->cmd);
+        return sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, errcap);
+    }
+    sk_dev_caps caps = {.tx_csum = true, .rx_csum = true, .tso_max = SK_TSO_MAX, .gro = true};
+    return sk_posix_dev_open_vnet(&n->dev, o->kind, o->dev_name, &caps, err, errcap);
 }
 
 int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
@@ -465,7 +507,7 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
     if (o->queue_dev != NULL)
         n->dev = *o->queue_dev; /* --cores: opened by tool_net_open_queues, now ours */
     else
-        opened = sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err);
+        opened = open_dev(n, err, sizeof err);
     if (opened != 0) {
         tool_error(cmd, "%s", err);
         return -1;
@@ -550,6 +592,9 @@ static void print_stats(tool_net *n)
                    "reads that found nothing %llu\n",
                 (unsigned long long)l->polls, (unsigned long long)l->polls_skipped,
                 (unsigned long long)l->empty_reads);
+        if (n->dev.vnet)
+            fprintf(f, "stats: offloads: super-segments written %llu, merged segments read %llu\n",
+                    (unsigned long long)l->supers_out, (unsigned long long)l->merged_in);
         if (n->opts->busy_poll_us > 0)
             fprintf(f, "stats: busy polling found work %llu times without sleeping\n",
                     (unsigned long long)l->spin_hits);

@@ -42,6 +42,7 @@ typedef struct {
     unsigned cores;        /* serve/connect --cores: queues of a multi-queue device; 0, 1: one */
     unsigned queue;        /* with cores > 1: this stack's queue, 0..cores-1 */
     sk_posix_dev *queue_dev; /* with cores > 1: that queue, opened (tool_net_open_queues) */
+    bool offload, no_offload; /* --offload / --no-offload as given (tool_net_offload) */
 } tool_net_opts;
 
 /* The help text for the options above. */
@@ -58,20 +59,28 @@ extern const char tool_net_usage[];
 int tool_net_next_arg(const char *cmd, const char *usage, tool_net_opts *o, int argc,
                       char **argv, int *i);
 /* After parsing: -1 (with a message) when --tap/--tun or --addr is missing,
- * or --dhcp comes with --addr, --gw or --tun. */
+ * --dhcp comes with --addr, --gw or --tun, or --offload with --no-offload
+ * or --impair. */
 int tool_net_check(const char *cmd, const tool_net_opts *o);
 
 typedef struct {
     const char *cmd;
     tool_net_opts *opts;
     FILE *log;             /* trace, stats and messages */
-    sk_posix_dev dev;
+    sk_posix_dev dev;      /* dev.vnet: opened with offloads (tool_net_offload) */
     sk_stack *stack;
     sk_posix_loop *loop;   /* malloc'd (it holds a 64 KiB buffer) */
     sk_time_us start;
     sk_mac mac;              /* the stack's (TAP) */
     struct sk_lease_ *lease; /* --dhcp: malloc'd by tool_dhcp_acquire (tool_lease.h) */
 } tool_net;
+
+/* Whether the device is opened with offloads (IFF_VNET_HDR; checksums
+ * both ways, TSO, GRO): --offload, --no-offload, else the default, which
+ * is on unless impairment is asked for (the delay lines carry frames
+ * without their metadata: offloads are then turned off with a one-line
+ * notice on stderr). */
+bool tool_net_offload(const tool_net_opts *o);
 
 /* Open the device, create the stack (cfg_tweak may adjust the config
  * before creation; NULL: none) and the loop. -1 after printing an error. */

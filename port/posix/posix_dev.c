@@ -137,7 +137,18 @@ static int dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, 
 int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, char *err,
                       size_t errcap)
 {
-    return dev_open(dev, kind, name, 0, err, errcap);
+    if (dev_open(dev, kind, name, 0, err, errcap) != 0)
+        return -1;
+    /* A persistent device keeps the offloads an earlier sk_posix_dev_open_vnet
+     * set (TUNSETOFFLOAD outlives the descriptor): without a virtio-net
+     * header to say so, Linux would then hand us merged segments larger than
+     * the MTU with partial checksums. Take them all back. */
+    if (ioctl(dev->fd, TUNSETOFFLOAD, 0u) != 0) {
+        snprintf(err, errcap, "cannot turn offloads off on %s: %s", dev->name, strerror(errno));
+        sk_posix_dev_close(dev);
+        return -1;
+    }
+    return 0;
 }
 
 int sk_posix_dev_open_queue(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
