@@ -312,7 +312,11 @@ static void test_pto_stops_with_the_record(void)
 /* A connection at RTT 100 ms with the 200 ms minimum RTO (Linux's) and
  * four rounds of one segment ACKed after exactly 100 ms: srtt 100 ms,
  * rttvar down to 15.819 ms; returns with SND.UNA = 5001 at 1.8 s. */
-static sk_tcb *open_rack_100ms(ts_script *ts)
+/* RTO = max(SRTT + max(4 RTTVAR, rto_var_min), rto_min): with the variance
+ * floor off (RFC 6298 §2.3 as written) the RTO at 100 ms RTT falls to the
+ * 200 ms minimum, no later than the probe; the default floor (200 ms)
+ * keeps it at SRTT + 200 ms. */
+static sk_tcb *open_rack_100ms(ts_script *ts, uint32_t rto_var_min_us)
 {
     sk_stack_config cfg;
     ts_config(&cfg);
@@ -321,6 +325,7 @@ static sk_tcb *open_rack_100ms(ts_script *ts)
     cfg.sack = true;
     cfg.rack_tlp = true;
     cfg.rto_min_us = 200000;
+    cfg.rto_var_min_us = rto_var_min_us;
     ts_init(ts, &cfg);
     ts->peer_mss = 1000;
     ts->peer_sack = true;
@@ -347,7 +352,7 @@ static sk_tcb *open_rack_100ms(ts_script *ts)
 static void test_probe_in_place_of_rto(void)
 {
     ts_script ts;
-    sk_tcb *t = open_rack_100ms(&ts);
+    sk_tcb *t = open_rack_100ms(&ts, 0);
     uint32_t rto = sk_tcb_rto_current(t, &ts.s->env);
     SK_CHECK(rto <= 2 * t->srtt);
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1900), 4000), 4000);
@@ -368,6 +373,38 @@ static void test_probe_in_place_of_rto(void)
     ts_free(&ts);
 }
 
+/* The default floor on the variance term (rto_var_min_us, 200 ms) keeps
+ * the RTO at SRTT + 200 ms = 300 ms at 100 ms RTT (4 RTTVAR is 63 ms): the
+ * probe (PTO = 2 SRTT, RFC 8985 §7.2) comes 100 ms before it, with room
+ * for its ACK, and restarts it (§7.3). Without the floor the RTO was the
+ * 200 ms minimum, tied with the PTO (test_probe_in_place_of_rto). */
+static void test_probe_before_rto_at_100ms(void)
+{
+    ts_script ts;
+    sk_stack_config def;
+    sk_stack_config_default(&def);
+    sk_tcb *t = open_rack_100ms(&ts, def.rto_var_min_us);
+    uint32_t rto = sk_tcb_rto_current(t, &ts.s->env);
+    SK_CHECK_EQ(rto, t->srtt + 200000u);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1900), 4000), 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_MS(1900), 5001 + 1000 * i, 1000, __LINE__);
+    SK_CHECK_EQ(t->timer[SK_TIMER_RETRANSMIT], TS_MS(1900) + rto);
+    TS_NOTHING(&ts, TS_MS(2100) - 1);
+    expect_data(&ts, TS_MS(2100), 8001, 1000, __LINE__); /* the probe */
+    TS_NOTHING(&ts, TS_MS(2100));
+    SK_CHECK_EQ(t->timer[SK_TIMER_RETRANSMIT], TS_MS(2100) + rto);
+    /* its ACK, 100 ms later, SACKs the tail: RACK resends the rest, no
+     * timeout at 2.2 s (where the RTO of the 4 segments was due) */
+    ACKS(&ts, TS_MS(2200), 5001, 1, {8001, 9001});
+    expect_data(&ts, TS_MS(2200), 5001, 1000, __LINE__);
+    const sk_stats *st = sk_stack_stats(ts.s);
+    SK_CHECK_EQ(st->tlp_probes, 1u);
+    SK_CHECK_EQ(st->timeouts, 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_pto_several_segments);
@@ -381,6 +418,7 @@ int main(void)
     SK_RUN(test_rack_lost_retransmission);
     SK_RUN(test_retransmission_is_no_reordering);
     SK_RUN(test_probe_in_place_of_rto);
+    SK_RUN(test_probe_before_rto_at_100ms);
     SK_RUN(test_pto_stops_with_the_record);
     return sk_test_finish();
 }
