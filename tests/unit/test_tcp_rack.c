@@ -224,6 +224,36 @@ static void test_rack_lost_retransmission(void)
     ts_free(&ts);
 }
 
+/* RFC 8985 §6.2 step 5 on the ACK that ends a recovery: 11001-14001, new
+ * data sent in it at 1.011 s, come back at 1.020 s as 12001-15001 SACKed
+ * above the new SND.UNA 11001 = RecoveryPoint, so 11001 is lost by time
+ * (reo_wnd 0: three segments SACKed above; IsLost agrees, but RFC 6675
+ * enters on duplicate ACKs only). That ACK ended the recovery and nothing
+ * marked 11001: nothing was resent until the probe 20 ms
+ * later (or, at 100 ms RTT, often the RTO). Now the mark starts the next
+ * recovery on that ACK (RFC 6675 §5: HighACK = RecoveryPoint may). */
+static void test_rack_mark_on_recovery_exit(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 10, 20000);
+    ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 5001});
+    expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1010));
+    ACKS(&ts, TS_MS(1011), 1001, 1, {2001, 11001});
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_MS(1011), 11001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1011));
+    SK_CHECK_EQ(t->recover.v, t->iss.v + 1 + 10000);
+    ACKS(&ts, TS_MS(1020), 11001, 1, {12001, 15001});
+    expect_data(&ts, TS_MS(1020), 11001, 1000, __LINE__);
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->sack_recoveries, 2u);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->tlp_probes, 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 /* RFC 8985 §6.2 step 3 counts reordering only for a segment never
  * retransmitted: the fast retransmission of 1001, delivered below RACK.fack
  * (5001) because it filled the hole, is no reordering, so reo_wnd stays 0
@@ -417,6 +447,7 @@ int main(void)
     SK_RUN(test_cause_per_retransmission);
     SK_RUN(test_rack_lost_retransmission);
     SK_RUN(test_retransmission_is_no_reordering);
+    SK_RUN(test_rack_mark_on_recovery_exit);
     SK_RUN(test_probe_in_place_of_rto);
     SK_RUN(test_probe_before_rto_at_100ms);
     SK_RUN(test_pto_stops_with_the_record);
