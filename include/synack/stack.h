@@ -274,6 +274,8 @@ typedef struct {
     /* RFC 6298 retransmission timer */
     uint32_t rto_initial_us; /* default 1 s */
     uint32_t rto_min_us;     /* default 200 ms (Linux's; RFC 6298 §2.4's 1 s is a SHOULD: see docs/rfc-coverage.md) */
+    uint32_t rto_var_min_us; /* floor on the variance term: RTO = SRTT + max(G, 4*RTTVAR,
+                                this), default 200 ms (Linux's); 0: RFC 6298 §2.3 as written */
     uint32_t rto_max_us;     /* default 60 s */
     uint8_t max_retries;     /* data retransmissions before ETIMEDOUT, default 12 */
     uint8_t syn_retries;     /* SYN retransmissions before ETIMEDOUT, default 6 */

@@ -30,6 +30,7 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->initial_window_segments = 10;
     cfg->rto_initial_us = 1000000;
     cfg->rto_min_us = 200000; /* RFC 8961 §4 with spurious-RTO undo; docs/rfc-coverage.md */
+    cfg->rto_var_min_us = 200000; /* RTO >= SRTT + 200 ms, above the PTO; docs/rfc-coverage.md */
     cfg->rto_max_us = 60000000;
     cfg->max_retries = 12;
     cfg->syn_retries = 6;
@@ -155,7 +156,8 @@ static int check_config(const sk_stack_config *cfg)
         return SK_EINVAL;
     if (cfg->sndbuf < 1024 || cfg->rcvbuf < 1024)
         return SK_EINVAL;
-    if (cfg->rto_min_us == 0 || cfg->rto_initial_us == 0 || cfg->rto_max_us < cfg->rto_min_us)
+    if (cfg->rto_min_us == 0 || cfg->rto_initial_us == 0 || cfg->rto_max_us < cfg->rto_min_us ||
+        cfg->rto_var_min_us > cfg->rto_max_us)
         return SK_EINVAL;
     if (cfg->initial_window_segments > SK_IW_SEGMENTS_MAX)
         return SK_EINVAL;

@@ -536,9 +536,11 @@ void sk_rack_recovery_done(sk_tcb *t);
 uint32_t sk_rack_reo_wnd(const sk_tcb *t);
 uint32_t sk_rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now, uint64_t *wait);
 bool sk_rack_lost(const sk_tcb *t, sk_seq s);
+bool sk_rack_any_lost(const sk_tcb *t, sk_seq una);
 void sk_tlp_arm(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* The recovery timer fired (tcp_timer.c). */
 void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now);
+void sk_rec_enter_if_lost(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* After an ACK of new data was processed (snd_una moved): restart the
  * probe timeout (RFC 8985 §7.2). */
 void sk_rec_after_ack(sk_tcp_env *e, sk_tcb *t, sk_time now);

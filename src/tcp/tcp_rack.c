@@ -131,6 +131,19 @@ uint32_t sk_rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now, uint6
     return marked;
 }
 
+/* Does a range above `una` carry a lost mark not yet SACKed? A mark made
+ * when recovery could not start (the ACK that ended the last one, or one
+ * below `recover` after a timeout) must still start it once it may. */
+bool sk_rack_any_lost(const sk_tcb *t, sk_seq una)
+{
+    const sk_rtb *r = t->rtb;
+    for (uint32_t i = 0; i < r->n; i++)
+        if ((r->ent[i].marks & (SK_RTB_LOST | SK_RTB_SACKED)) == SK_RTB_LOST &&
+            sk_seq_gt(r->ent[i].end, una))
+            return true;
+    return false;
+}
+
 /* Is the range holding `s` marked lost by RACK? */
 bool sk_rack_lost(const sk_tcb *t, sk_seq s)
 {

@@ -251,12 +251,12 @@ static void prr_on_ack(sk_tcb *t, const sk_rec_ack *ra, bool entering)
 
 /* RFC 8985 §6.2 step 5 on an ACK or the reorder timer: mark lost by
  * time, arm the reorder timer for what may become lost. */
-static uint32_t rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now)
+static void rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now)
 {
     if (!sk_rack_on(t))
-        return 0;
+        return;
     uint64_t wait;
-    uint32_t n = sk_rack_detect(e, t, una, now, &wait);
+    sk_rack_detect(e, t, una, now, &wait);
     if (wait > 0) {
         t->rtb->timer_is_reo = true;
         sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, now + wait);
@@ -264,36 +264,49 @@ static uint32_t rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now)
         t->rtb->timer_is_reo = false;
         sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     }
-    return n;
+}
+
+/* (A) the end of recovery: RFC 6937 cwnd = ssthresh. */
+static void sack_exit(sk_tcb *t, const sk_rec_ack *ra)
+{
+    sk_cc_prr_exit(t, ra->facts);
+    t->flags &= ~(uint32_t)(SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY);
+    t->dupacks = 0;
+    if (sk_rack_on(t))
+        sk_rack_recovery_done(t);
 }
 
 static void sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now)
 {
+    bool exited = false;
     if ((t->flags & SK_TF_IN_RECOVERY) && ra->facts != NULL && sk_seq_ge(ra->ack, t->recover)) {
-        /* (A) the end of recovery: RFC 6937 cwnd = ssthresh */
-        sk_cc_prr_exit(t, ra->facts);
-        t->flags &= ~(uint32_t)(SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY);
-        t->dupacks = 0;
-        if (sk_rack_on(t))
-            sk_rack_recovery_done(t);
-        return;
+        sack_exit(t, ra);
+        if (!sk_rack_on(t))
+            return;
+        /* RFC 8985 §6.2 step 5 runs on this ACK too: data sent during the
+         * recovery (above RecoveryPoint) that it shows lost by time starts
+         * the next one here (RFC 6675 §5 allows HighACK = RecoveryPoint);
+         * returning left it marked with nothing to resend it but the RTO */
+        exited = true;
     }
-    uint32_t rack_lost = rack_detect(e, t, ra->ack, now);
+    rack_detect(e, t, ra->ack, now);
     if (t->flags & SK_TF_IN_RECOVERY) {
         prr_on_ack(t, ra, false); /* (B) and (C) */
         sk_tcb_mark_output(e, t);
         return;
     }
-    if (ra->facts != NULL) {
+    if (ra->facts != NULL && !exited) {
         t->dupacks = 0;
         sk_cc_on_ack(t, ra->facts);
     }
-    /* RFC 6675 §5 (1)-(3) on a duplicate ACK; RACK's marks on any ACK */
+    /* RFC 6675 §5 (1)-(3) on a duplicate ACK; RACK's marks on any ACK:
+     * those of this ACK and any left from one that could not enter */
     sk_rec_hole *h = t->rtb->holes;
     uint32_t nh = sk_rec_holes(t, ra->ack, h);
     bool lost = ra->facts == NULL && nh > 0 && sk_seq_eq(h[0].start, ra->ack) && h[0].lost;
     bool three = ra->facts == NULL && t->dupacks >= SK_DUPTHRESH;
-    if ((three || lost || rack_lost > 0) && sack_may_enter(t, ra->ack)) {
+    bool rack_lost = sk_rack_on(t) && sk_rack_any_lost(t, ra->ack);
+    if ((three || lost || rack_lost) && sack_may_enter(t, ra->ack)) {
         sack_enter(e, t, ra->ack, now); /* (4) */
         prr_on_ack(t, ra, true);
     }
@@ -316,8 +329,20 @@ void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     }
     r->timer_is_reo = false;
-    uint32_t n = rack_detect(e, t, t->snd_una, now);
-    if (n == 0)
+    rack_detect(e, t, t->snd_una, now);
+    sk_rec_enter_if_lost(e, t, now);
+}
+
+/* RACK's marks (RFC 8985 §6.2 step 5) above SND.UNA start recovery when
+ * nothing else will: on the reorder timer, and after a timeout is undone
+ * as spurious (tcp_spurious.c). The ACK that proves a timeout spurious
+ * often shows a hole lost by time too, but it was judged while `recover`
+ * still held SND.MAX of the timeout (RFC 6675 §5.1: no new recovery below
+ * it); the undo lowers `recover` (there was no go-back-N), and with no
+ * further ACK coming the hole waited for the next RTO. */
+void sk_rec_enter_if_lost(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (!sk_rack_on(t) || !(t->flags & SK_TF_SACK_OK) || !sk_rack_any_lost(t, t->snd_una))
         return;
     sk_rec_ack ra = {.ack = t->snd_una};
     if (!(t->flags & SK_TF_IN_RECOVERY)) {

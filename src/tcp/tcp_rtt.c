@@ -51,10 +51,21 @@ static void trace_rtt(sk_tcp_env *e, const sk_tcb *t, uint32_t r, sk_time now)
     sk_ctx_trace(e->ctx, &ev);
 }
 
+/* RFC 6298 (2.3): RTO = SRTT + max(G, K*RTTVAR), K = 4, then (2.4) the
+ * floor rto_min_us. Deviation (docs/rfc-coverage.md, "minimum RTO"): the
+ * variance term has its own floor, rto_var_min_us (Linux's tcp_rto_min
+ * applies there, not to the sum), so the RTO stays at least that far
+ * above SRTT: at 100 ms RTT with a steady RTTVAR the plain formula gives
+ * the 200 ms floor, the tail loss probe's PTO (2 SRTT, RFC 8985 §7.2) is
+ * then due at the same time, and one lost ACK became a timeout. */
 static uint32_t rto_of(uint32_t srtt, uint32_t rttvar, const sk_stack_config *cfg)
 {
     uint64_t k_var = (uint64_t)rttvar * 4;
-    return clamp_rto((uint64_t)srtt + (k_var > CLOCK_G_US ? k_var : CLOCK_G_US), cfg);
+    if (k_var < CLOCK_G_US)
+        k_var = CLOCK_G_US;
+    if (k_var < cfg->rto_var_min_us)
+        k_var = cfg->rto_var_min_us;
+    return clamp_rto((uint64_t)srtt + k_var, cfg);
 }
 
 void sk_rtt_rebase(sk_tcp_env *e, sk_tcb *t, uint32_t srtt, uint32_t rttvar)

@@ -152,6 +152,7 @@ static void undo_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time n
     adapt_rto(e, t, seg, now);
     e->ctx->stats.spurious_rtos++;
     sk_tcb_mark_output(e, t);
+    sk_rec_enter_if_lost(e, t, now); /* a hole RACK found on this ACK */
 }
 
 /* ---- F-RTO (RFC 5682) ---- */

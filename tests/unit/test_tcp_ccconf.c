@@ -88,12 +88,17 @@ static void test_config_bounds(void)
     cfg.rto_min_us = 0;
     SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
     SK_CHECK(s == NULL);
+    cfg = ts.cfg;
+    cfg.rto_var_min_us = cfg.rto_max_us + 1; /* a floor above the ceiling */
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    SK_CHECK(s == NULL);
     ts_free(&ts);
 }
 
 /* The minimum RTO: 200 ms by default (Linux's, RFC 8961 §4: spurious
  * timeouts are detected and undone, tcp_spurious.c), 1 s (RFC 6298 §2.4)
- * one setting away, as ts_config sets it for the scripts. */
+ * one setting away, as ts_config sets it for the scripts. The variance
+ * term's floor (200 ms by default) puts a 10 ms path's RTO at 210 ms. */
 static void test_min_rto(void)
 {
     sk_stack_config def;
@@ -108,11 +113,11 @@ static void test_min_rto(void)
     ts_script ts;
     ts_init(&ts, &cfg);
     SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
-    SK_CHECK_EQ(ts_info(&ts).rto_us, 200000); /* 10 + 4 * 5 ms, floored */
+    SK_CHECK_EQ(ts_info(&ts).rto_us, 210000); /* 10 + max(4 * 5, 200) ms */
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 100), 100);
     TS_EXPECT(&ts, TS_SEC(1), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100, TS_PSH);
-    TS_NOTHING(&ts, TS_SEC(1) + TS_MS(200) - 1);
-    TS_EXPECT(&ts, TS_SEC(1) + TS_MS(200), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100,
+    TS_NOTHING(&ts, TS_SEC(1) + TS_MS(210) - 1);
+    TS_EXPECT(&ts, TS_SEC(1) + TS_MS(210), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100,
               TS_PSH);
     TS_INJECT(&ts, TS_SEC(2), .flags = TS_A, .seq = 5001, .ack = 1101);
     TS_NOTHING(&ts, TS_SEC(2));

@@ -224,6 +224,36 @@ static void test_rack_lost_retransmission(void)
     ts_free(&ts);
 }
 
+/* RFC 8985 §6.2 step 5 on the ACK that ends a recovery: 11001-14001, new
+ * data sent in it at 1.011 s, come back at 1.020 s as 12001-15001 SACKed
+ * above the new SND.UNA 11001 = RecoveryPoint, so 11001 is lost by time
+ * (reo_wnd 0: three segments SACKed above; IsLost agrees, but RFC 6675
+ * enters on duplicate ACKs only). That ACK ended the recovery and nothing
+ * marked 11001: nothing was resent until the probe 20 ms
+ * later (or, at 100 ms RTT, often the RTO). Now the mark starts the next
+ * recovery on that ACK (RFC 6675 §5: HighACK = RecoveryPoint may). */
+static void test_rack_mark_on_recovery_exit(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 10, 20000);
+    ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 5001});
+    expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1010));
+    ACKS(&ts, TS_MS(1011), 1001, 1, {2001, 11001});
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_MS(1011), 11001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1011));
+    SK_CHECK_EQ(t->recover.v, t->iss.v + 1 + 10000);
+    ACKS(&ts, TS_MS(1020), 11001, 1, {12001, 15001});
+    expect_data(&ts, TS_MS(1020), 11001, 1000, __LINE__);
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->sack_recoveries, 2u);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->tlp_probes, 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 /* RFC 8985 §6.2 step 3 counts reordering only for a segment never
  * retransmitted: the fast retransmission of 1001, delivered below RACK.fack
  * (5001) because it filled the hole, is no reordering, so reo_wnd stays 0
@@ -312,7 +342,11 @@ static void test_pto_stops_with_the_record(void)
 /* A connection at RTT 100 ms with the 200 ms minimum RTO (Linux's) and
  * four rounds of one segment ACKed after exactly 100 ms: srtt 100 ms,
  * rttvar down to 15.819 ms; returns with SND.UNA = 5001 at 1.8 s. */
-static sk_tcb *open_rack_100ms(ts_script *ts)
+/* RTO = max(SRTT + max(4 RTTVAR, rto_var_min), rto_min): with the variance
+ * floor off (RFC 6298 §2.3 as written) the RTO at 100 ms RTT falls to the
+ * 200 ms minimum, no later than the probe; the default floor (200 ms)
+ * keeps it at SRTT + 200 ms. */
+static sk_tcb *open_rack_100ms(ts_script *ts, uint32_t rto_var_min_us)
 {
     sk_stack_config cfg;
     ts_config(&cfg);
@@ -321,6 +355,7 @@ static sk_tcb *open_rack_100ms(ts_script *ts)
     cfg.sack = true;
     cfg.rack_tlp = true;
     cfg.rto_min_us = 200000;
+    cfg.rto_var_min_us = rto_var_min_us;
     ts_init(ts, &cfg);
     ts->peer_mss = 1000;
     ts->peer_sack = true;
@@ -347,7 +382,7 @@ static sk_tcb *open_rack_100ms(ts_script *ts)
 static void test_probe_in_place_of_rto(void)
 {
     ts_script ts;
-    sk_tcb *t = open_rack_100ms(&ts);
+    sk_tcb *t = open_rack_100ms(&ts, 0);
     uint32_t rto = sk_tcb_rto_current(t, &ts.s->env);
     SK_CHECK(rto <= 2 * t->srtt);
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1900), 4000), 4000);
@@ -368,6 +403,38 @@ static void test_probe_in_place_of_rto(void)
     ts_free(&ts);
 }
 
+/* The default floor on the variance term (rto_var_min_us, 200 ms) keeps
+ * the RTO at SRTT + 200 ms = 300 ms at 100 ms RTT (4 RTTVAR is 63 ms): the
+ * probe (PTO = 2 SRTT, RFC 8985 §7.2) comes 100 ms before it, with room
+ * for its ACK, and restarts it (§7.3). Without the floor the RTO was the
+ * 200 ms minimum, tied with the PTO (test_probe_in_place_of_rto). */
+static void test_probe_before_rto_at_100ms(void)
+{
+    ts_script ts;
+    sk_stack_config def;
+    sk_stack_config_default(&def);
+    sk_tcb *t = open_rack_100ms(&ts, def.rto_var_min_us);
+    uint32_t rto = sk_tcb_rto_current(t, &ts.s->env);
+    SK_CHECK_EQ(rto, t->srtt + 200000u);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1900), 4000), 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_MS(1900), 5001 + 1000 * i, 1000, __LINE__);
+    SK_CHECK_EQ(t->timer[SK_TIMER_RETRANSMIT], TS_MS(1900) + rto);
+    TS_NOTHING(&ts, TS_MS(2100) - 1);
+    expect_data(&ts, TS_MS(2100), 8001, 1000, __LINE__); /* the probe */
+    TS_NOTHING(&ts, TS_MS(2100));
+    SK_CHECK_EQ(t->timer[SK_TIMER_RETRANSMIT], TS_MS(2100) + rto);
+    /* its ACK, 100 ms later, SACKs the tail: RACK resends the rest, no
+     * timeout at 2.2 s (where the RTO of the 4 segments was due) */
+    ACKS(&ts, TS_MS(2200), 5001, 1, {8001, 9001});
+    expect_data(&ts, TS_MS(2200), 5001, 1000, __LINE__);
+    const sk_stats *st = sk_stack_stats(ts.s);
+    SK_CHECK_EQ(st->tlp_probes, 1u);
+    SK_CHECK_EQ(st->timeouts, 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_pto_several_segments);
@@ -380,7 +447,9 @@ int main(void)
     SK_RUN(test_cause_per_retransmission);
     SK_RUN(test_rack_lost_retransmission);
     SK_RUN(test_retransmission_is_no_reordering);
+    SK_RUN(test_rack_mark_on_recovery_exit);
     SK_RUN(test_probe_in_place_of_rto);
+    SK_RUN(test_probe_before_rto_at_100ms);
     SK_RUN(test_pto_stops_with_the_record);
     return sk_test_finish();
 }

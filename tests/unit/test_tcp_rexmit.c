@@ -5,11 +5,13 @@
 #include "sk_test.h"
 #include "tcp_script.h"
 
-/* rto_min 200 ms so that the RFC 6298 arithmetic shows (not the 1 s floor). */
+/* rto_min 200 ms and no floor on the variance term, so that the RFC 6298
+ * arithmetic shows (not the 1 s floor, not SRTT + 200 ms). */
 static void small_rto_config(sk_stack_config *cfg)
 {
     ts_config(cfg);
     cfg->rto_min_us = 200000;
+    cfg->rto_var_min_us = 0;
 }
 
 /* RFC 6298 §2.2: the first sample R gives SRTT = R, RTTVAR = R/2,
@@ -49,6 +51,51 @@ static void test_rto_from_samples(void)
     SK_CHECK_EQ(in.rto_us, 115000 + 4 * 75625);
     TS_NOTHING(&ts, TS_SEC(5));
     ts_free(&ts);
+}
+
+/* The floor on the variance term (rto_var_min_us, a deviation from RFC
+ * 6298 §2.3; docs/rfc-coverage.md): with steady 100 ms samples 4 RTTVAR
+ * falls below 100 ms, and RTO = SRTT + max(4 RTTVAR, rto_var_min) stays
+ * 200 ms above SRTT; without it the sum fell to the 200 ms minimum. */
+static void rto_after_steady_samples(uint32_t rto_var_min_us, uint32_t want_rto)
+{
+    sk_stack_config cfg;
+    small_rto_config(&cfg);
+    cfg.rto_var_min_us = rto_var_min_us;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(100)));
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_NODELAY, 1), 0);
+    uint32_t seq = 1001;
+    for (int i = 0; i < 3; i++) { /* RTTVAR 50 -> 37.5 -> 28.125 -> 21.09 ms */
+        sk_time_us t = TS_SEC(1 + i);
+        SK_CHECK_EQ_I(ts_send(&ts, t, 100), 100);
+        TS_EXPECT(&ts, t, .flags = TS_PA, .seq = seq, .ack = 5001, .len = 100);
+        seq += 100;
+        TS_INJECT(&ts, t + TS_MS(100), .flags = TS_A, .seq = 5001, .ack = seq);
+    }
+    sk_tcp_info in = ts_info(&ts);
+    SK_CHECK_EQ(in.srtt_us, 100000);
+    SK_CHECK_EQ(in.rttvar_us, 21093);
+    SK_CHECK_EQ(in.rto_us, want_rto);
+    sk_time_us t = TS_SEC(5);
+    SK_CHECK_EQ_I(ts_send(&ts, t, 100), 100);
+    TS_EXPECT(&ts, t, .flags = TS_PA, .seq = seq, .ack = 5001, .len = 100);
+    TS_NOTHING(&ts, t + want_rto - 1);
+    TS_EXPECT(&ts, t + want_rto, .flags = TS_PA, .seq = seq, .ack = 5001, .len = 100);
+    TS_INJECT(&ts, t + want_rto + TS_MS(100), .flags = TS_A, .seq = 5001, .ack = seq + 100);
+    TS_NOTHING(&ts, TS_SEC(20));
+    ts_free(&ts);
+}
+
+static void test_rto_variance_floor(void)
+{
+    sk_stack_config def;
+    sk_stack_config_default(&def);
+    SK_CHECK_EQ(def.rto_var_min_us, 200000);
+    rto_after_steady_samples(def.rto_var_min_us, 100000 + 200000);
+    rto_after_steady_samples(0, 200000); /* 100 + 84.4 ms, raised to rto_min */
+    rto_after_steady_samples(150000, 100000 + 150000); /* any floor */
 }
 
 /* RFC 6298 §2.4: RTO is never below rto_min (1 s as ts_config pins it). */
@@ -356,6 +403,7 @@ int main(void)
 {
     SK_RUN(test_rto_from_samples);
     SK_RUN(test_rto_min_floor);
+    SK_RUN(test_rto_variance_floor);
     SK_RUN(test_retransmit_timing_and_backoff);
     SK_RUN(test_timer_restarts_on_ack);
     SK_RUN(test_karn);

@@ -90,6 +90,47 @@ static void test_eifel_spurious_timeout_undone(void)
     ts_free(&ts);
 }
 
+/* RACK on: the ACK that makes a timeout spurious also shows a hole lost
+ * by time. Four segments at 1 s; the probe (new data 5001, RFC 8985 §7.3)
+ * at 1.020 s; the RTO at 2.020 s resends 1001. At 2.030 s the ACK of the
+ * originals 1001-2001 (TSecr of the originals: spurious) SACKs 4001-6001:
+ * 3001, sent before the probe that was delivered, is lost (RFC 8985 §6.2
+ * step 5). That ACK was judged while `recover` held the timeout's SND.MAX
+ * (RFC 6675 §5.1); the undo lowers it, and 3001 must go now, not after
+ * the next RTO (nothing else would bring an ACK). */
+static void test_eifel_undo_then_rack_hole(void)
+{
+    sk_stack_config cfg;
+    ts_config_newreno(&cfg);
+    cfg.timestamps = true;
+    cfg.sack = true;
+    cfg.rack_tlp = true;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    ts.peer_ts = true;
+    ts.peer_sack = true;
+    ts.peer_mss = 1012;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 8000), 8000);
+    data_out(&ts, TS_SEC(1), 1001, 4);
+    uint32_t orig = ts.us_tsval;
+    TS_NOTHING(&ts, TS_MS(1020) - 1);
+    data_out(&ts, TS_MS(1020), 5001, 1); /* the probe: new data */
+    TS_NOTHING(&ts, TS_MS(2020) - 1);
+    data_out(&ts, TS_MS(2020), 1001, 1); /* the RTO */
+    TS_NOTHING(&ts, TS_MS(2020));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 1);
+    TS_INJECT(&ts, TS_MS(2030), .flags = TS_A, .seq = 5001, .ack = 3001,
+              TS_TSOPT(ts_peer_clock(TS_MS(2030)), orig), TS_SACK(1, {4001, 6001}));
+    SK_CHECK_EQ(spurious_rtos(&ts), 1);
+    data_out(&ts, TS_MS(2030), 3001, 1);
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 1);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 /* The same spurious timeout, but the deciding ACK carries a DSACK of the
  * timeout's retransmission (1001..2001): it was sent when that duplicate
  * arrived, and its TSecr echoes the original only because the original's
@@ -396,6 +437,7 @@ static void test_dsack_late_spurious_timeout_undone(void)
 int main(void)
 {
     SK_RUN(test_eifel_spurious_timeout_undone);
+    SK_RUN(test_eifel_undo_then_rack_hole);
     SK_RUN(test_eifel_dsack_ack_keeps_srtt);
     SK_RUN(test_eifel_genuine_timeout_kept);
     SK_RUN(test_frto_new_ack_spurious);

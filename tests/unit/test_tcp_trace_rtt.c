@@ -82,7 +82,8 @@ static void check_event(const ts_script *ts, const rtt_log *log, int i, rfc6298 
 static void traced_config(sk_stack_config *cfg, rtt_log *log)
 {
     ts_config(cfg);
-    cfg->rto_min_us = 1000; /* the RFC arithmetic shows, not the floor */
+    cfg->rto_min_us = 1000; /* the RFC arithmetic shows, not the floors */
+    cfg->rto_var_min_us = 0;
     cfg->trace = on_trace;
     cfg->trace_ctx = log;
 }
