@@ -112,7 +112,7 @@ static void *server_main(void *arg)
 /* 1 MiB from A to B through both loops: A writes super-segments with
  * partial checksums, B reads them whole with their metadata (as merged
  * segments) and trusts the checksum; every byte arrives, nothing is
- * dropped. */
+ * dropped but duplicates of a retransmission. */
 static void test_transfer_with_offloads(void)
 {
     char err[256] = "";
@@ -138,7 +138,12 @@ static void test_transfer_with_offloads(void)
     SK_CHECK(host_a.loop.stats.supers_out > 0);
     SK_CHECK(host_b.loop.stats.merged_in > 0);
     SK_CHECK_EQ_I(host_b.loop.stats.merged_in, host_a.loop.stats.supers_out);
-    SK_CHECK_EQ_I(sk_stack_stats(host_b.st)->drops, 0);
+    /* nothing dropped but the duplicates of A's retransmissions (a loss
+     * probe or a timeout fires when a thread is descheduled on a loaded
+     * machine; its copy is out of B's window, answered and counted) */
+    const sk_stats *sb = sk_stack_stats(host_b.st);
+    SK_CHECK(sb->drops <= sk_stack_stats(host_a.st)->retransmits);
+    SK_CHECK_EQ_I(sb->drops, sb->drop[SK_DROP_TCP_OUT_OF_WINDOW]);
     SK_CHECK_EQ_I(sk_stack_stats(host_b.st)->retransmits, 0);
     host_close(&host_a);
     host_close(&host_b);
