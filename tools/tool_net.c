@@ -2,6 +2,7 @@
 #include "tool_net.h"
 
 #include "posix/posix_sys.h"
+#include "posix/posix_xdp.h"
 #include "synack/error.h"
 #include "tool.h"
 #include "wire/seg_text.h"
@@ -11,6 +12,8 @@
 
 const char tool_net_usage[] =
     "  --tap NAME | --tun NAME   create or attach the TAP (Ethernet) or TUN (IP) device\n"
+    "  --xdp IFNAME[:QUEUE]      instead: an AF_XDP socket on an interface's receive queue\n"
+    "                            (default 0), e.g. a veth end; Ethernet, like --tap\n"
     "  --addr A.B.C.D/NN         synack's address and on-link prefix; again for an IPv6\n"
     "                            one (--addr 2001:db8:1::2/64; on a TAP a link-local\n"
     "                            address and router advertisements need none)\n"
@@ -139,14 +142,20 @@ static int parse_addr(const char *cmd, tool_net_opts *o, const char *v)
 static int option_value(const char *cmd, tool_net_opts *o, const char *opt, const char *v)
 {
     uint64_t n;
-    if (!strcmp(opt, "--tap") || !strcmp(opt, "--tun")) {
+    if (!strcmp(opt, "--tap") || !strcmp(opt, "--tun") || !strcmp(opt, "--xdp")) {
         if (o->have_dev) {
-            tool_error(cmd, "give one device: --tap NAME or --tun NAME, once (try --help)");
+            tool_error(cmd, "give one device: --tap NAME, --tun NAME or --xdp IFNAME, once "
+                            "(try --help)");
             return -1;
         }
         o->have_dev = true;
-        o->kind = opt[3] == 'a' ? SK_DEV_TAP : SK_DEV_TUN;
+        o->xdp = opt[2] == 'x';
+        o->kind = opt[3] == 'u' ? SK_DEV_TUN : SK_DEV_TAP;
         o->dev_name = v;
+        if (o->xdp && sk_posix_xdp_parse(v, o->xdp_if, sizeof o->xdp_if, &o->xdp_queue) != 0) {
+            tool_error(cmd, "bad --xdp '%s' (want IFNAME or IFNAME:QUEUE, e.g. veth0:0)", v);
+            return -1;
+        }
     } else if (!strcmp(opt, "--addr")) {
         return parse_addr(cmd, o, v);
     } else if (!strcmp(opt, "--gw6")) {
@@ -210,7 +219,7 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
 /* 1: argv[*i] is a shared option, taken; 0: it is not one; -1: bad value. */
 static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, int *i)
 {
-    static const char *const with_value[] = {"--tap", "--tun", "--addr", "--gw", "--gw6", "--mac",
+    static const char *const with_value[] = {"--tap", "--tun", "--xdp", "--addr", "--gw", "--gw6", "--mac",
                                              "--mtu", "--pcap", "--seed", "--impair",
                                              "--impair-in", "--impair-out", "--busy-poll",
                                              "--sndbuf", "--rcvbuf", "--dns"};
@@ -259,7 +268,7 @@ int tool_net_next_arg(const char *cmd, const char *usage, tool_net_opts *o, int 
 int tool_net_check(const char *cmd, const tool_net_opts *o)
 {
     if (!o->have_dev) {
-        tool_error(cmd, "--tap NAME or --tun NAME is required (try --help)");
+        tool_error(cmd, "--tap NAME, --tun NAME or --xdp IFNAME is required (try --help)");
         return -1;
     }
     if (o->dhcp && (o->have_addr || o->gateway.b[0] != 0)) {
@@ -393,7 +402,9 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
     n->log = log;
     n->dev.fd = -1;
     n->start = sk_posix_now_us();
-    if (sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err) != 0) {
+    int opened = o->xdp ? sk_posix_xdp_open(&n->dev, o->xdp_if, o->xdp_queue, err, sizeof err)
+                        : sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err);
+    if (opened != 0) {
         tool_error(cmd, "%s", err);
         return -1;
     }
