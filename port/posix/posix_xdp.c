@@ -188,7 +188,7 @@ static void xdp_close(void *impl)
 {
     sk_xdp *x = impl;
     if (x->xsk != NULL)
-        xsk_socket__delete(x->xsk); /* detaches libxdp's program */
+        xsk_socket__delete(x->xsk); /* detaches libxdp's program (test_xdp) */
     if (x->umem != NULL)
         xsk_umem__delete(x->umem);
     if (x->area != NULL)
