@@ -5,7 +5,8 @@
 # 10 MiB go Linux -> synack -> Linux through `serve --echo`; `synack
 # connect` sends 10 MiB to a Linux socat and receives 10 MiB from another,
 # byte for byte; the captures are clean; the XDP program is gone when
-# synack exits; bad --xdp values are one-line errors.
+# synack exits; bad --xdp values are one-line errors; with the peer's
+# checksum offload on, the segments are dropped and counted as TCP_CHECKSUM.
 #
 # The Linux end sends with full checksums (ethtool -K tx off): a veth
 # hands XDP the frame as Linux queued it, and with checksum offload on, a
@@ -119,4 +120,24 @@ check "Linux -> synack: connect exits 0" test $? = 0
 wait "$srv"
 check "Linux -> synack: 10 MiB byte for byte" it_same "$IT_TMP/in" "$IT_TMP/got2"
 check "Linux -> synack: capture clean" it_pcap_clean "$IT_TMP/c2.pcap"
+
+# The reason for `tx off` above: with the peer's checksum offload on, what
+# reaches synack over XDP carries only the pseudo-header sum; synack drops
+# those segments and counts them (no connection, no crash).
+"${PX[@]}" ethtool -K skxb0 tx on >/dev/null
+"${NSX[@]}" "$SYNACK" serve --xdp "$DEV" --addr "$SYNACK_IP/24" --stats --echo 7 \
+    >"$IT_TMP/partial.log" 2>&1 &
+SERVE_PID=$!
+IT_PIDS+=("$SERVE_PID")
+it_wait_line "$IT_TMP/partial.log" '^synack serve: listening on ' "$SERVE_PID" 10
+check "checksum offload on: serve starts" test $? = 0
+"${PX[@]}" timeout 20 ping -c 1 -W 5 "$SYNACK_IP" >/dev/null 2>&1 # ARP, ICMP: full checksums
+"${PX[@]}" timeout 10 socat -u OPEN:/dev/null "TCP:$SYNACK_IP:7,connect-timeout=3" \
+    >/dev/null 2>&1
+check "checksum offload on: Linux cannot connect" test $? -ne 0
+it_stop "$SERVE_PID" 10
+check "checksum offload on: serve exits 0" test $? = 0
+bad_sum=$(sed -n 's/^stats: *TCP_CHECKSUM *\([0-9]*\).*/\1/p' "$IT_TMP/partial.log")
+check "checksum offload on: the SYNs counted as TCP_CHECKSUM drops (${bad_sum:-none})" \
+    test "${bad_sum:-0}" -gt 0
 it_finish
