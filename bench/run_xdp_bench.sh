@@ -53,8 +53,10 @@ need_tools ip timeout ethtool
 
 PEER=$BUILD_DIR/bench/linux_tcp_peer
 SYNACK=$BUILD_DIR/tools/synack
-[ -x "$PEER" ] && [ -x "$SYNACK" ] || {
-    echo "$ME: $PEER or $SYNACK is missing; build first" >&2; exit 2; }
+if [ ! -x "$PEER" ] || [ ! -x "$SYNACK" ]; then
+    echo "$ME: $PEER or $SYNACK is missing; build first" >&2
+    exit 2
+fi
 "$SYNACK" serve --help 2>&1 | grep -q -- "--xdp" || {
     echo "$ME: $SYNACK has no --xdp" >&2; exit 2; }
 

@@ -23,7 +23,6 @@ it_require ip timeout tshark
 [ -x "$SYNACK" ] || { echo "synack not built: $SYNACK"; echo "0 passed, 1 failed"; exit 1; }
 
 PEER=skit-xdpl-$$
-SK_LINK=xdp
 DEV=skxa0
 IT_TMP=$(mktemp -d "/tmp/skit-$IT_NAME.XXXXXX") || exit 1
 xdp_cleanup() { it_cleanup; ip netns del "$PEER" 2>/dev/null; }
@@ -94,8 +93,8 @@ check "the XDP program is detached after exit" bash -c "! ip -n $NS link show $D
 
 # wait_peer_listen PORT: a Linux socket in the peer namespace listens (bounded)
 wait_peer_listen() {
-    local i
-    for i in $(seq 1 200); do
+    local _
+    for _ in $(seq 1 200); do
         "${PX[@]}" ss -Htln "sport = :$1" | grep -q . && return 0
         sleep 0.05
     done
