@@ -14,6 +14,8 @@ const char tool_net_usage[] =
     "  --tap NAME | --tun NAME   create or attach the TAP (Ethernet) or TUN (IP) device\n"
     "  --xdp IFNAME[:QUEUE]      instead: an AF_XDP socket on an interface's receive queue\n"
     "                            (default 0), e.g. a veth end; Ethernet, like --tap\n"
+    "  --xdp-generic             with --xdp: the generic (SKB) XDP hook only (default:\n"
+    "                            native XDP, generic when the driver has none)\n"
     "  --addr A.B.C.D/NN         synack's address and on-link prefix; again for an IPv6\n"
     "                            one (--addr 2001:db8:1::2/64; on a TAP a link-local\n"
     "                            address and router advertisements need none)\n"
@@ -236,6 +238,10 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
         o->dhcp = true;
         return 1;
     }
+    if (!strcmp(opt, "--xdp-generic")) {
+        o->xdp_generic = true;
+        return 1;
+    }
     for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
         if (strcmp(opt, with_value[k]) != 0)
             continue;
@@ -269,6 +275,10 @@ int tool_net_check(const char *cmd, const tool_net_opts *o)
 {
     if (!o->have_dev) {
         tool_error(cmd, "--tap NAME, --tun NAME or --xdp IFNAME is required (try --help)");
+        return -1;
+    }
+    if (o->xdp_generic && !o->xdp) {
+        tool_error(cmd, "--xdp-generic goes with --xdp IFNAME");
         return -1;
     }
     if (o->dhcp && (o->have_addr || o->gateway.b[0] != 0)) {
@@ -402,8 +412,13 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
     n->log = log;
     n->dev.fd = -1;
     n->start = sk_posix_now_us();
-    int opened = o->xdp ? sk_posix_xdp_open(&n->dev, o->xdp_if, o->xdp_queue, err, sizeof err)
-                        : sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err);
+    int opened;
+    if (o->xdp && o->xdp_generic)
+        opened = sk_posix_xdp_open_generic(&n->dev, o->xdp_if, o->xdp_queue, err, sizeof err);
+    else if (o->xdp)
+        opened = sk_posix_xdp_open(&n->dev, o->xdp_if, o->xdp_queue, err, sizeof err);
+    else
+        opened = sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err);
     if (opened != 0) {
         tool_error(cmd, "%s", err);
         return -1;

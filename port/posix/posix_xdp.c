@@ -30,10 +30,11 @@ bool sk_posix_xdp_available(void)
     return false;
 }
 
-int sk_posix_xdp_open(sk_posix_dev *dev, const char *ifname, unsigned queue, char *err,
-                      size_t errcap)
+static int xdp_open(sk_posix_dev *dev, const char *ifname, unsigned queue, bool generic,
+                    char *err, size_t errcap)
 {
     (void)queue;
+    (void)generic;
     memset(dev, 0, sizeof *dev);
     dev->fd = -1;
     snprintf(err, errcap, "cannot open %s over AF_XDP: this build has no AF_XDP (libxdp-dev and "
@@ -199,8 +200,9 @@ static void xdp_close(void *impl)
 static const sk_posix_dev_ops xdp_ops = {
     .read = xdp_read, .write = xdp_write, .flush = xdp_flush, .close = xdp_close};
 
-/* The socket, native XDP first, then the generic hook. -errno on failure. */
-static int create_socket(sk_xdp *x, const char *ifname, unsigned queue)
+/* The socket, native XDP first (unless generic), then the generic hook.
+ * -errno on failure. */
+static int create_socket(sk_xdp *x, const char *ifname, unsigned queue, bool generic)
 {
     struct xsk_socket_config sc = {
         .rx_size = SK_XDP_RING,
@@ -209,7 +211,8 @@ static int create_socket(sk_xdp *x, const char *ifname, unsigned queue)
         .xdp_flags = XDP_FLAGS_DRV_MODE,
         .bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP,
     };
-    int r = xsk_socket__create(&x->xsk, ifname, queue, x->umem, &x->rx, &x->tx, &sc);
+    int r = generic ? -EOPNOTSUPP
+                    : xsk_socket__create(&x->xsk, ifname, queue, x->umem, &x->rx, &x->tx, &sc);
     x->mode = "native";
     if (r != 0) {
         x->xsk = NULL;
@@ -265,8 +268,8 @@ static void seed_chunks(sk_xdp *x)
         x->tx_free[x->n_tx_free++] = (uint64_t)(SK_XDP_FRAMES / 2 + i) * SK_XDP_FRAME_SIZE;
 }
 
-int sk_posix_xdp_open(sk_posix_dev *dev, const char *ifname, unsigned queue, char *err,
-                      size_t errcap)
+static int xdp_open(sk_posix_dev *dev, const char *ifname, unsigned queue, bool generic,
+                    char *err, size_t errcap)
 {
     memset(dev, 0, sizeof *dev);
     dev->fd = -1;
@@ -288,7 +291,7 @@ int sk_posix_xdp_open(sk_posix_dev *dev, const char *ifname, unsigned queue, cha
     const char *what = "UMEM";
     if (r == 0) {
         what = "AF_XDP socket";
-        r = create_socket(x, ifname, queue);
+        r = create_socket(x, ifname, queue, generic);
     }
     if (r != 0) {
         snprintf(err, errcap, "cannot open %s queue %u over AF_XDP: %s: %s%s", ifname, queue,
@@ -315,3 +318,15 @@ const char *sk_posix_xdp_mode(const sk_posix_dev *dev)
 }
 
 #endif /* SK_HAVE_XDP */
+
+int sk_posix_xdp_open(sk_posix_dev *dev, const char *ifname, unsigned queue, char *err,
+                      size_t errcap)
+{
+    return xdp_open(dev, ifname, queue, false, err, errcap);
+}
+
+int sk_posix_xdp_open_generic(sk_posix_dev *dev, const char *ifname, unsigned queue, char *err,
+                              size_t errcap)
+{
+    return xdp_open(dev, ifname, queue, true, err, errcap);
+}

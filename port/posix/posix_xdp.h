@@ -13,7 +13,9 @@
  *
  * sk_posix_xdp_open fills a sk_posix_dev whose ops (posix_dev.h) the event
  * loop uses unchanged: one frame per read, writes queued on the TX ring and
- * sent by sk_posix_dev_flush (one sendto kick per batch), dev->fd pollable. */
+ * sent by sk_posix_dev_flush (one sendto kick per batch), dev->fd pollable.
+ * (A ppoll on dev->fd drives copy-mode TX too; the flush is for rounds that
+ * skip the ppoll, and sends before the sleep.) */
 #ifndef SK_PORT_POSIX_XDP_H
 #define SK_PORT_POSIX_XDP_H
 
@@ -37,6 +39,9 @@ int sk_posix_xdp_parse(const char *spec, char *ifname, size_t cap, unsigned *que
  * and detaches the program. */
 int sk_posix_xdp_open(sk_posix_dev *dev, const char *ifname, unsigned queue, char *err,
                       size_t errcap);
+/* The same at the generic (SKB) hook only, without trying native XDP. */
+int sk_posix_xdp_open_generic(sk_posix_dev *dev, const char *ifname, unsigned queue, char *err,
+                              size_t errcap);
 
 /* Which hook the program runs at: "native", "generic", or "" when closed
  * or not open over AF_XDP. */
