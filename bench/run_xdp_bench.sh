@@ -12,6 +12,8 @@
 #           off (XDP gets no "checksum partial" flag: with it on, every TCP
 #           checksum synack sees is only the pseudo-header's)
 #   tap     `synack serve --tap ts0` in skx-s-PID (as run_tap_bench.sh)
+#   xdpg    the same as synack on the generic (SKB) hook (--xdp-generic),
+#           with xb0's TSO and GSO off for those runs
 #   linux   Linux's TCP on both ends of a veth pair (skx-a/skx-b-PID),
 #           default offloads
 #
@@ -104,9 +106,16 @@ wait_tcp() { # wait_tcp NS: 192.0.2.2:5001 accepts
     done
     return 1
 }
-dev_args() { case $1 in synack) echo "--xdp xa0" ;; tap) echo "--tap ts0" ;; esac; }
-stack_ns() { case $1 in synack) echo "$NSX" ;; tap) echo "$NSS" ;; esac; }
-peer_ns() { case $1 in synack) echo "$NSP" ;; tap) echo "$NSS" ;; esac; }
+dev_args() {
+    case $1 in synack) echo "--xdp xa0" ;; xdpg) echo "--xdp xa0 --xdp-generic" ;;
+    tap) echo "--tap ts0" ;; esac
+}
+stack_ns() { case $1 in synack | xdpg) echo "$NSX" ;; tap) echo "$NSS" ;; esac; }
+peer_ns() { case $1 in synack | xdpg) echo "$NSP" ;; tap) echo "$NSS" ;; esac; }
+# peer_seg TAG on|off: xb0's segmentation off for the generic hook (veth
+# turns TSO off itself only for a native program; a 64 KiB GSO frame does
+# not fit a UMEM chunk)
+peer_seg() { [ "$1" = xdpg ] && ip netns exec "$NSP" ethtool -K xb0 tso "$2" gso "$2" >/dev/null; true; }
 
 store() { # store TAG TEST CLIENT_OUT
     local tag=$1 test=$2 out=$3 n
@@ -127,10 +136,12 @@ store() { # store TAG TEST CLIENT_OUT
 serve_test() { # serve_test TAG TEST
     local tag=$1 test=$2 srv=$TMP/$1.srv cli=$TMP/$1.cli args dev
     read -r -a dev <<<"$(dev_args "$tag")"
+    peer_seg "$tag" off
     serve_bg "$srv" "$SERVER_CPU" ip netns exec "$(stack_ns "$tag")" "$SYNACK" serve "${dev[@]}" \
         --addr 192.0.2.2/24 --discard 5001 --echo 5002 --stats
     if ! wait_tcp "$(peer_ns "$tag")"; then
-        echo "$ME: $tag serve did not start:" >&2; cat "$srv" >&2; stop_server; FAIL=1; return
+        echo "$ME: $tag serve did not start:" >&2; cat "$srv" >&2; stop_server
+        peer_seg "$tag" on; FAIL=1; return
     fi
     case $test in
     bulk) args=("$PEER" -t "$RUN_S" bulk-source 192.0.2.2 5001 0) ;;
@@ -140,6 +151,7 @@ serve_test() { # serve_test TAG TEST
     run_fg "$cli" "$CLIENT_CPU" ip netns exec "$(peer_ns "$tag")" "${args[@]}"
     stat_end
     stop_server
+    peer_seg "$tag" on
     store "$tag" "$test" "$cli"
     grep -h "listening on\|stats: drops\|TCP_CHECKSUM\|write drops" "$srv" |
         sed "s/^/    $tag server: /" | cut -c 1-160
@@ -149,6 +161,7 @@ serve_test() { # serve_test TAG TEST
 send_test() { # send_test TAG
     local tag=$1 srv=$TMP/$1.sink cli=$TMP/$1.conn dev
     read -r -a dev <<<"$(dev_args "$tag")"
+    peer_seg "$tag" off
     serve_bg "$srv" "$CLIENT_CPU" ip netns exec "$(peer_ns "$tag")" "$PEER" bulk-sink 5001
     wait_ready "$srv" || { echo "$ME: sink did not start" >&2; stop_server; FAIL=1; return; }
     stat_begin "$CPUS"
@@ -160,6 +173,7 @@ send_test() { # send_test TAG
     reap "$pid" || { echo "$ME: $tag connect failed:" >&2; cat "$cli" >&2; FAIL=1; }
     reap "$SRV_PID" || FAIL=1
     stat_end
+    peer_seg "$tag" on
     local n w g
     n=$(field bytes "$srv"); w=$(field wall_s "$srv")
     g=$(awk -v n="$n" -v w="$w" 'BEGIN { if (n + 0 > 0 && w + 0 > 0) printf "%.3f", n * 8 / w / 1e9 }')
@@ -194,7 +208,8 @@ run_item() {
     esac
 }
 
-ITEMS=(linux:bulk linux:conn1 synack:bulk synack:conn1 synack:send tap:bulk tap:conn1 tap:send)
+ITEMS=(linux:bulk linux:conn1 synack:bulk synack:conn1 synack:send tap:bulk tap:conn1 tap:send
+    xdpg:bulk xdpg:conn1 xdpg:send)
 provenance "$BUILD_DIR" "$COMMAND"
 seed_order
 echo "# AF_XDP benchmark: $ROUNDS rounds; bulk $RUN_S s, send $SEND_MIB MiB, conn1 $RUN_S s; MTU 1500"
@@ -207,15 +222,19 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 echo "# background after: $(background_load "$CPUS" 1) busy CPU-s per s on CPUs $CPUS"
 echo
-echo "Medians of $ROUNDS rounds. synack: synack over AF_XDP (veth, copy mode); tap: synack"
+echo "Medians of $ROUNDS rounds. synack: synack over AF_XDP (veth, native, copy mode); xdpg: the"
+echo "same on the generic hook (--xdp-generic, the peer's TSO/GSO off); tap: synack"
 echo "over a TAP; linux: Linux over veth. synack/X: median [min-max] of per-round ratios."
 echo
-col_name() { case $1 in synack) echo synack-xdp ;; tap) echo synack-tap ;; *) echo "$1" ;; esac; }
-TABLE_TAGS=(synack tap linux); TABLE_VS=(tap linux)
+col_name() {
+    case $1 in synack) echo synack-xdp ;; xdpg) echo synack-xdp-generic ;;
+    tap) echo synack-tap ;; *) echo "$1" ;; esac
+}
+TABLE_TAGS=(synack xdpg tap linux); TABLE_VS=(xdpg tap linux)
 table "bulk Linux -> stack, Gbit/s|bulk_gbps" "bulk CPU-s per GB (/proc/stat)|bulk_cpugb" \
     "conn/s, 1 at a time|conn1" "CPU-s per 1000 conn (/proc/stat)|conn1_cpuk"
 echo
-TABLE_TAGS=(synack tap); TABLE_VS=(tap)
+TABLE_TAGS=(synack xdpg tap); TABLE_VS=(xdpg tap)
 table "send stack -> Linux, Gbit/s|send_gbps" "send CPU-s per GB (/proc/stat)|send_cpugb"
 if [ "$SMOKE" = 1 ] && [ "$MISSING" != 0 ]; then
     echo "$ME: SMOKE: $MISSING table cells are empty" >&2
