@@ -72,9 +72,21 @@
 # Environment: ROUNDS (5), RUN_S (2: seconds per run), CONC (100; 0 skips
 # the concurrent test), CLIENT_CPU (0), SERVER_CPU (1), SEED (the order of
 # the runs; default from the date), STEP_TIMEOUT (60 s per program),
-# SYNACK_ARGS (extra arguments for synack serve; --stats), PROFILE (0),
+# SYNACK_ARGS (extra arguments for synack serve; --stats), SYNACK_OFFLOAD
+# (1: synack serve --offload, IFF_VNET_HDR with checksum offload, TSO and
+# GRO on its TAP; 0: --no-offload, one complete frame per system call, the
+# measurement before offloads; empty: serve's default), PROFILE (0),
 # SMOKE=1 (1 round of 0.3 s runs, CONC 10: every code path including
 # PROFILE's, fails on any error or empty cell; not a measurement).
+# MQ=1: instead of the table, synack serve with --cores 1 against --cores 2
+# (multi-queue TAP, one stack per queue; port/posix/posix_mq.h), ROUNDS
+# interleaved rounds: MQ_BULK (4) bulk connections at once (Gbit/s summed)
+# and CONC connections at once (conn/s). --cores 1 runs pinned to
+# SERVER_CPU (MQ_CPU1 picks another), --cores 2 on CLIENT_CPU and
+# SERVER_CPU (one stack each);
+# the clients stay on CLIENT_CPU, so with two CPUs the second stack shares
+# its CPU with the client: the ratio is what a second core buys here, not
+# what it would buy on an idle machine with spare CPUs.
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing binaries, 77 not root.
 set -u
 ME=run_tap_bench.sh
@@ -90,9 +102,20 @@ CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
 STEP_TIMEOUT=${STEP_TIMEOUT:-60}
 SYNACK_ARGS=${SYNACK_ARGS---stats}
+SYNACK_OFFLOAD=${SYNACK_OFFLOAD-1}
+SYNACK_ARGS_GIVEN=$SYNACK_ARGS # for the printed command: the flag below is SYNACK_OFFLOAD's
+case $SYNACK_OFFLOAD in
+    1) SYNACK_ARGS="$SYNACK_ARGS --offload" ;;
+    0) SYNACK_ARGS="$SYNACK_ARGS --no-offload" ;;
+    '') ;;
+    *) echo "$ME: SYNACK_OFFLOAD must be 1, 0 or empty" >&2; exit 2 ;;
+esac
 PROFILE=${PROFILE:-0}
 PROFILE_MIB=${PROFILE_MIB:-64}
 PROFILE_CONNS=${PROFILE_CONNS:-2000}
+MQ=${MQ:-0}
+MQ_BULK=${MQ_BULK:-4}
+MQ_CPU1=${MQ_CPU1:-${SERVER_CPU:-1}} # the CPU of --cores 1
 if [ "$SMOKE" = 1 ]; then
     ROUNDS=1
     RUN_S=0.3
@@ -100,7 +123,7 @@ if [ "$SMOKE" = 1 ]; then
     PROFILE_MIB=4
     PROFILE_CONNS=20
 fi
-COMMAND="ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS\" SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
+COMMAND="MQ=$MQ MQ_BULK=$MQ_BULK MQ_CPU1=$MQ_CPU1 ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS_GIVEN\" SYNACK_OFFLOAD=$SYNACK_OFFLOAD SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
 
 need_root "network namespaces, TAP devices"
 need_numbers ROUNDS CONC CLIENT_CPU SERVER_CPU STEP_TIMEOUT PROFILE PROFILE_MIB PROFILE_CONNS
@@ -159,6 +182,13 @@ tap_ns() { # tap_ns NS DEV: TAP device with the Linux side 192.0.2.1/24
     ip -n "$1" addr add 192.0.2.1/24 dev "$2"
 }
 [ $HAVE_SYNACK = 1 ] && { tap_ns "$NSS" ts0 || exit 1; }
+NSM=skt-m-$$ # synack --cores 2: multi-queue TAP tm0
+if [ "$MQ" = 1 ]; then
+    netns_add "$NSM" && client_ns_setup "$NSM" &&
+        ip -n "$NSM" tuntap add dev tm0 mode tap multi_queue || exit 1
+    ip -n "$NSM" link set tm0 mtu 1500 up
+    ip -n "$NSM" addr add 192.0.2.1/24 dev tm0
+fi
 [ $HAVE_LWIP = 1 ] && { tap_ns "$NSL" tl0 || exit 1; }
 veth_pair || exit 1
 client_ns_setup "$NSA"
@@ -408,6 +438,92 @@ profile_all() {
 if [ "$PROFILE" = 1 ]; then
     provenance "$BUILD_DIR" "PROFILE=1 PROFILE_MIB=$PROFILE_MIB PROFILE_CONNS=$PROFILE_CONNS $COMMAND"
     profile_all
+    [ $FAIL = 0 ] || exit 1
+    exit 0
+fi
+
+# ---- MQ=1: synack --cores 1 against --cores 2 ----
+# mq_server NS DEV CORES CPUS: synack serve pinned to CPUS (taskset -c LIST).
+# --no-offload for both: the queues of --cores open without the virtio-net
+# header, so --cores 1 must not have offloads either (like with like).
+mq_server() {
+    local ns=$1 dev=$2 cores=$3 cpus=$4
+    : >"$TMP/mq.srv"
+    # shellcheck disable=SC2086 # SYNACK_ARGS: any number of arguments
+    taskset -c "$cpus" timeout "$STEP_TIMEOUT" ip netns exec "$ns" "$SYNACK" serve --tap "$dev" \
+        --addr 192.0.2.2/24 --discard 5001 --echo 5002 --cores "$cores" --no-offload $SYNACK_ARGS \
+        >"$TMP/mq.srv" 2>&1 &
+    SRV_PID=$!
+    PIDS+=("$SRV_PID")
+}
+
+# mq_bulk NS TAG: MQ_BULK bulk clients at once, their Gbit/s summed
+mq_bulk() {
+    local ns=$1 tag=$2 i pids=() sum
+    for i in $(seq 1 "$MQ_BULK"); do
+        exec_pinned "$CLIENT_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$ns" "$PEER" \
+            -t "$RUN_S" bulk-source 192.0.2.2 5001 0 >"$TMP/mqb.$i" 2>&1 &
+        pids+=("$!")
+        PIDS+=("$!")
+    done
+    for i in "${pids[@]}"; do reap "$i" || FAIL=1; done
+    sum=$(for i in $(seq 1 "$MQ_BULK"); do field gbps "$TMP/mqb.$i"; done |
+        awk '{ s += $1; n++ } END { if (n > 0) printf "%.3f", s }')
+    [ "$(for i in $(seq 1 "$MQ_BULK"); do field gbps "$TMP/mqb.$i"; done | grep -c .)" = "$MQ_BULK" ] ||
+        { echo "$ME: $tag: a bulk client failed" >&2; cat "$TMP"/mqb.* >&2; FAIL=1; sum=; }
+    record "mqbulk.$tag" "$sum"
+    echo "  $tag bulk x$MQ_BULK: $sum Gbit/s"
+}
+
+mq_item() { # mq_item cores1|cores2:bulk|conn
+    local tag=${1%%:*} test=${1#*:} ns dev cores cpus
+    case $tag in
+    cores1) ns=$NSS dev=ts0 cores=1 cpus=$MQ_CPU1 ;;
+    cores2) ns=$NSM dev=tm0 cores=2 cpus=$CLIENT_CPU,$SERVER_CPU ;;
+    esac
+    mq_server "$ns" "$dev" "$cores" "$cpus"
+    if ! wait_tcp "$ns"; then
+        echo "$ME: $tag server did not start:" >&2
+        cat "$TMP/mq.srv" >&2
+        stop_server
+        FAIL=1
+        return
+    fi
+    if [ "$test" = bulk ]; then
+        mq_bulk "$ns" "$tag"
+    else
+        run_client "$ns" "$TMP/mqc" -t "$RUN_S" conn-client 192.0.2.2 5002 0 "$CONC"
+        record "mqconn.$tag" "$(field conn_per_s "$TMP/mqc")"
+        echo "  $tag conn$CONC: $(field conn_per_s "$TMP/mqc") conn/s, errors $(field errors "$TMP/mqc")"
+        [ "$(field errors "$TMP/mqc")" = 0 ] || FAIL=1
+    fi
+    stop_server
+    grep -h "stats: stack\|stats: opens" "$TMP/mq.srv" | sed "s/^/    $tag server: /" | cut -c 1-120
+}
+
+if [ "$MQ" = 1 ]; then
+    [ $HAVE_SYNACK = 1 ] || exit 2
+    [ "$NCPU" -ge 2 ] || { echo "$ME: MQ=1 needs two CPUs" >&2; exit 2; }
+    [ "$CONC" != 0 ] || CONC=100
+    provenance "$BUILD_DIR" "$COMMAND"
+    seed_order
+    echo "# synack --cores 1 (CPU $MQ_CPU1) against --cores 2 (CPUs $CLIENT_CPU,$SERVER_CPU);" \
+        "clients on CPU $CLIENT_CPU; $ROUNDS rounds of ${RUN_S} s runs"
+    echo "# background before: $(background_load "$CPUS" 1) busy CPU-s per s on CPUs $CPUS"
+    for r in $(seq 1 "$ROUNDS"); do
+        ROUND=$r
+        shuffle cores1:bulk cores2:bulk cores1:conn cores2:conn
+        echo "round $r/$ROUNDS order: ${ORDER[*]}"
+        for item in "${ORDER[@]}"; do mq_item "$item"; done
+    done
+    echo "# background after: $(background_load "$CPUS" 1) busy CPU-s per s on CPUs $CPUS"
+    echo
+    printf '%-28s %12s %12s %s\n' "medians of $ROUNDS rounds" "--cores 1" "--cores 2" \
+        "2 cores / 1 core: median [min-max] of the rounds"
+    printf '%-28s %12s %12s %s\n' "bulk x$MQ_BULK, Gbit/s" "$(median "$TMP/m.mqbulk.cores1")" \
+        "$(median "$TMP/m.mqbulk.cores2")" "$(paired "$TMP/m.mqbulk.cores2" "$TMP/m.mqbulk.cores1")"
+    printf '%-28s %12s %12s %s\n' "$CONC at once, conn/s" "$(median "$TMP/m.mqconn.cores1")" \
+        "$(median "$TMP/m.mqconn.cores2")" "$(paired "$TMP/m.mqconn.cores2" "$TMP/m.mqconn.cores1")"
     [ $FAIL = 0 ] || exit 1
     exit 0
 fi

@@ -127,6 +127,12 @@ else
     expect_rows "$TMP/tapw" run_tapwrite_bench.sh "1514 B" "66 B"
 fi
 
+run run_tapsend_bench.sh "$TMP/tapsend" env ROUNDS=1 MIB=4 bash "$HERE/run_tapsend_bench.sh" "$BUILD"
+expect_header "$TMP/tapsend" run_tapsend_bench.sh
+grep -q "^  on: .* bytes verified.*super-segments written [1-9]" "$TMP/tapsend" ||
+    fail "run_tapsend_bench.sh: no verified run with super-segments"
+expect_rows "$TMP/tapsend" run_tapsend_bench.sh "Gbit/s" "CPU-s/GB (2 pinned CPUs)"
+
 run run_udp_bench.sh "$TMP/udp" env SMOKE=1 bash "$HERE/run_udp_bench.sh" "$BUILD"
 expect_header "$TMP/udp" run_udp_bench.sh
 grep -q "^round 1/1 order: " "$TMP/udp" || fail "run_udp_bench.sh: no order line"

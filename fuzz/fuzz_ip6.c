@@ -295,7 +295,7 @@ static int make_world(fz_world *w, uint8_t sz)
     sc.seed = sz;
     sc.alloc = al;
     sk_ip6r_config ec = {2, 3000, al};
-    sk_pmtu6_config pc = {2, 1500, al};
+    sk_pmtu6_config pc = {2, 1500, 0, al}; /* floor 0: 1280 */
     return sk_nd_create(&nc, 0, &w->nd) | sk_ndr_create(&rc, 0, &w->r) |
            sk_slaac_create(&sc, 0, &w->s) | sk_ip6r_create(&ec, &w->re) |
            sk_pmtu6_create(&pc, &w->pm);

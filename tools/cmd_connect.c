@@ -12,6 +12,7 @@
 #include "synack/error.h"
 #include "tool.h"
 #include "tool_addrsort.h"
+#include "tool_connect_mq.h"
 #include "tool_lease.h"
 #include "tool_net.h"
 #include "tool_udp.h"
@@ -39,7 +40,11 @@ static const char usage_text[] =
     "  --wait SECS               --udp: after end of input, wait up to SECS without a\n"
     "                            datagram for the replies still missing (default 2)\n"
     "  --window N                --udp: at most N datagrams unanswered at once (a reply\n"
-    "                            missing for --wait SECS counts as lost); default 0: no limit\n";
+    "                            missing for --wait SECS counts as lost); default 0: no limit\n"
+    "  --cores N                 N connections at once, one from each stack of an N-queue\n"
+    "                            device (a thread per CPU): standard input, read whole,\n"
+    "                            is sent on each; what each receives goes to standard\n"
+    "                            output one connection after another (HOST an address)\n";
 
 typedef struct {
     tool_net net;
@@ -184,6 +189,9 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
                 return 2;
             }
             *(timeout ? &cl->timeout_us : &cl->wait_us) = (uint64_t)(s * 1e6);
+        } else if (!strcmp(argv[i], "--cores") && i + 1 < argc) {
+            if (tool_net_parse_cores(CMD, argv[++i], o) != 0)
+                return 2;
         } else if (!strcmp(argv[i], "--udp")) {
             cl->udp = true;
         } else if (!strcmp(argv[i], "-4") || !strcmp(argv[i], "--ipv4") ||
@@ -215,8 +223,16 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
         tool_error(CMD, "HOST and PORT are required (try --help)");
         return 2;
     }
-    if (tool_net_check(CMD, o) != 0 || parse_target(cl, o, pos[0], pos[1]) != 0)
+    if (tool_net_check(CMD, o) != 0 || tool_net_check_cores(CMD, o) != 0 ||
+        parse_target(cl, o, pos[0], pos[1]) != 0)
         return 2;
+    sk_ip4 a;
+    sk_ip6 a6;
+    if (o->cores > 1 && (cl->udp || (sk_ip4_from_str(cl->host, &a) != 0 &&
+                                     sk_ip6_from_str(cl->host, &a6) != 0))) {
+        tool_error(CMD, "--cores takes TCP to an address (not --udp, not a name)");
+        return 2;
+    }
     return -1;
 }
 
@@ -385,6 +401,8 @@ int cmd_connect(int argc, char **argv)
     if (r >= 0)
         return r;
     tool_signals_install();
+    if (o.cores > 1)
+        return tool_connect_cores(CMD, &o, &cl.remote, cl.timeout_us);
     if (tool_net_start(&cl.net, CMD, &o, stderr, NULL) != 0)
         return 1;
     cl.stack = cl.net.stack;

@@ -5,6 +5,7 @@
 #include "tool.h"
 #include "tool_http.h"
 #include "tool_lease.h"
+#include "posix/posix_mq.h"
 #include "posix/posix_xdp.h"
 #include "tool_net.h"
 #include "tool_udp.h"
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,6 +62,7 @@ typedef struct {
     sk_time_us idle_us, next_sweep; /* http idle timeout */
     tool_udp_echo uecho;   /* --udp-echo */
     FILE *log;
+    atomic_uint *ready;    /* --cores: stacks listening so far (shared at start only) */
 } server;
 
 static const char usage_text[] =
@@ -74,6 +77,9 @@ static const char usage_text[] =
     "  --idle SECS               close an HTTP connection after SECS without progress\n"
     "                            (default 60): 408 to a partial request, reset for a\n"
     "                            client that stopped reading\n"
+    "  --cores N                 N queues of a multi-queue device, one stack and one\n"
+    "                            thread per queue, each pinned to its own CPU, nothing\n"
+    "                            shared; the kernel spreads the connections (default 1)\n"
     "other options:\n";
 
 /* ---- connections ---- */
@@ -498,6 +504,9 @@ static int start_listeners(server *sv)
         return -1;
     }
     const tool_net_opts *o = sv->net.opts;
+    /* with --cores, the last stack to listen prints the line for all */
+    if (o->cores > 1 && atomic_fetch_add(sv->ready, 1u) + 1u < o->cores)
+        return 0;
     char ip[SK_IP6_STR_LEN];
     if (o->xdp)
         fprintf(sv->log, "synack serve: listening on AF_XDP %s queue %u (%s XDP), synack at",
@@ -515,6 +524,8 @@ static int start_listeners(server *sv)
             fprintf(sv->log, " %s on %u", svc_opt[k] + 2, sv->port[k]);
     if (sv->uecho.on)
         fprintf(sv->log, " udp-echo on %u", sv->uecho.port);
+    if (o->cores > 1)
+        fprintf(sv->log, " (%u stacks on %u queues)", o->cores, o->cores);
     fprintf(sv->log, "\n");
     fflush(sv->log);
     return 0;
@@ -560,6 +571,11 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
 {
     int i = 0, t;
     while ((t = tool_net_next_arg(CMD, usage_text, o, argc, argv, &i)) == TOOL_ARG_OWN) {
+        if (!strcmp(argv[i], "--cores") && i + 1 < argc) {
+            if (tool_net_parse_cores(CMD, argv[++i], o) != 0)
+                return 2;
+            continue;
+        }
         if (!strcmp(argv[i], "--root") && i + 1 < argc) {
             sv->root = argv[++i];
             continue;
@@ -614,7 +630,7 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
 
 static int check_args(server *sv, const tool_net_opts *o)
 {
-    if (tool_net_check(CMD, o) != 0)
+    if (tool_net_check(CMD, o) != 0 || tool_net_check_cores(CMD, o) != 0)
         return 2;
     bool any = sv->uecho.on;
     for (int k = 0; k < SVC__COUNT; k++)
@@ -669,12 +685,14 @@ static int run(server *sv)
 {
     sk_ifaddr seen[SK_CFG_ADDRS];
     int n_seen = sk_stack_ip6_addrs(sv->stack, seen, SK_CFG_ADDRS);
+    bool log6 = sv->net.opts->queue == 0; /* with --cores, every stack has the addresses */
     while (!tool_stop_flag) {
         if (tool_net_step(&sv->net, 1000000u) != 0) {
             tool_error(CMD, "device %s failed: %s", sv->net.dev.name, strerror(errno));
             return 1;
         }
-        log_new_addrs(sv, seen, &n_seen);
+        if (log6)
+            log_new_addrs(sv, seen, &n_seen);
         dispatch(sv);
         sweep_idle(sv);
     }
@@ -683,6 +701,82 @@ static int run(server *sv)
         return 1;
     }
     return 0;
+}
+
+/* One stack on its queue, from start to drain; tool_net_stop (the stats)
+ * is the caller's, so that --cores prints them in queue order. */
+static int serve_one(server *sv)
+{
+    if (tool_net_start(&sv->net, CMD, sv->net.opts, sv->log, serve_tweak) != 0)
+        return 1;
+    sv->stack = sv->net.stack;
+    sv->loop = sv->net.loop;
+    if (tool_dhcp_acquire(&sv->net, 30000000u) != 0)
+        return 1;
+    sv->max_conns = 4096;
+    sv->conns = calloc(sv->max_conns, sizeof *sv->conns);
+    int r = sv->conns == NULL ? 1 : start_listeners(sv) != 0 ? 1 : run(sv);
+    free(sv->conns);
+    sv->conns = NULL;
+    return r;
+}
+
+typedef struct {
+    server *sv;            /* one per queue */
+    tool_net_opts *opts;   /* one per queue: the same but for .queue */
+    int rc[SK_POSIX_MQ_MAX];
+} serve_mq;
+
+static void serve_thread(unsigned i, void *ctx)
+{
+    serve_mq *m = ctx;
+    m->rc[i] = serve_one(&m->sv[i]);
+    if (m->rc[i] != 0)
+        tool_stop_flag = 1; /* one stack failed: the others stop too */
+}
+
+/* --cores N: N copies of the server, each with its own queue, stack, loop
+ * and connections, in N pinned threads (posix_mq.h). The queues are all
+ * attached before any thread runs (tool_net_open_queues). */
+static int serve_cores(const server *proto, const tool_net_opts *o)
+{
+    unsigned n = o->cores;
+    serve_mq m = {.sv = calloc(n, sizeof *m.sv), .opts = calloc(n, sizeof *m.opts)};
+    sk_posix_dev devs[SK_POSIX_MQ_MAX];
+    atomic_uint ready = 0;
+    char err[128];
+    if (m.sv == NULL || m.opts == NULL || tool_net_open_queues(CMD, o, devs) != 0) {
+        if (m.sv == NULL || m.opts == NULL)
+            tool_error(CMD, "out of memory");
+        free(m.sv);
+        free(m.opts);
+        return 1;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        m.opts[i] = *o;
+        m.opts[i].queue = i;
+        m.opts[i].queue_dev = &devs[i];
+        m.sv[i] = *proto;
+        m.sv[i].net.opts = &m.opts[i];
+        m.sv[i].net.dev.fd = -1;
+        m.sv[i].ready = &ready;
+        m.rc[i] = -1; /* not started */
+    }
+    int r = 0;
+    if (sk_posix_mq_run(n, true, serve_thread, &m, err, sizeof err) != 0) {
+        tool_error(CMD, "%s", err);
+        r = 1;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (m.rc[i] < 0)
+            sk_posix_dev_close(&devs[i]); /* its thread never ran */
+        else
+            tool_net_stop(&m.sv[i].net);
+        r = r != 0 ? r : m.rc[i] != 0;
+    }
+    free(m.sv);
+    free(m.opts);
+    return r;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -700,22 +794,13 @@ int cmd_serve(int argc, char **argv)
     if ((r = check_args(&sv, &o)) != 0)
         return r;
     tool_signals_install();
-    if (tool_net_start(&sv.net, CMD, &o, sv.log, serve_tweak) != 0) {
-        free(sv.root_real);
-        return 1;
-    }
-    sv.stack = sv.net.stack;
-    sv.loop = sv.net.loop;
-    if (tool_dhcp_acquire(&sv.net, 30000000u) != 0) {
-        free(sv.root_real);
+    if (o.cores > 1) {
+        r = serve_cores(&sv, &o);
+    } else {
+        sv.net.opts = &o;
+        r = serve_one(&sv);
         tool_net_stop(&sv.net);
-        return 1;
     }
-    sv.max_conns = 4096;
-    sv.conns = calloc(sv.max_conns, sizeof *sv.conns);
-    r = sv.conns == NULL ? 1 : start_listeners(&sv) != 0 ? 1 : run(&sv);
-    free(sv.conns);
     free(sv.root_real);
-    tool_net_stop(&sv.net);
     return r;
 }

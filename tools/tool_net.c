@@ -1,6 +1,8 @@
 /* Shared device/stack/loop set-up for the network subcommands. */
 #include "tool_net.h"
 
+#include "posix/posix_mq.h"
+#include "posix/posix_steer.h"
 #include "posix/posix_sys.h"
 #include "posix/posix_xdp.h"
 #include "synack/error.h"
@@ -33,6 +35,9 @@ const char tool_net_usage[] =
     "                            (keys in sim/README.md; ge=p/r: bursty Gilbert-Elliott loss)\n"
     "  --impair-in SPEC | --impair-out SPEC   one direction only (in: to synack)\n"
     "  --seed N                  fixed seed (ISNs, ports, impairment)\n"
+    "  --offload | --no-offload  open the device with offloads (IFF_VNET_HDR: checksums both\n"
+    "                            ways, TCP super-segments out, merged segments in) or\n"
+    "                            without; default: on, off with --impair\n"
     "  --busy-poll US            spin up to US microseconds before sleeping (0..1000000;\n"
     "                            default 0): lower latency for a CPU kept busy\n"
     "  --sndbuf BYTES | --rcvbuf BYTES   each connection's send / receive buffer\n"
@@ -242,6 +247,10 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
         o->xdp_generic = true;
         return 1;
     }
+    if (!strcmp(opt, "--offload") || !strcmp(opt, "--no-offload")) {
+        *(opt[2] == 'o' ? &o->offload : &o->no_offload) = true;
+        return 1;
+    }
     for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
         if (strcmp(opt, with_value[k]) != 0)
             continue;
@@ -289,8 +298,74 @@ int tool_net_check(const char *cmd, const tool_net_opts *o)
         tool_error(cmd, "--dhcp needs an Ethernet link: use --tap");
         return -1;
     }
+    if (o->xdp && o->offload) {
+        tool_error(cmd, "--offload needs a TAP or TUN (AF_XDP frames carry no offload metadata)");
+        return -1;
+    }
+    if (o->offload && o->no_offload) {
+        tool_error(cmd, "give --offload or --no-offload, not both");
+        return -1;
+    }
+    if (o->offload && (o->have_imp_in || o->have_imp_out)) {
+        tool_error(cmd, "--offload does not combine with --impair (its delay lines carry frames "
+                   "without offload metadata): give --no-offload or drop --impair");
+        return -1;
+    }
     if (!o->have_addr && !o->dhcp) {
         tool_error(cmd, "--addr A.B.C.D/NN or X:X::X/NN (or --dhcp) is required (try --help)");
+        return -1;
+    }
+    return 0;
+}
+
+int tool_net_parse_cores(const char *cmd, const char *v, tool_net_opts *o)
+{
+    uint64_t n;
+    unsigned cpus = sk_posix_mq_cpus();
+    unsigned max = cpus < SK_POSIX_MQ_MAX ? cpus : SK_POSIX_MQ_MAX;
+    if (tool_parse_u64(v, 1, max, &n) != 0) {
+        tool_error(cmd, "bad --cores '%s' (1..%u: one queue and one stack per CPU this "
+                        "process may use)", v, max);
+        return 2;
+    }
+    o->cores = (unsigned)n;
+    return 0;
+}
+
+int tool_net_check_cores(const char *cmd, const tool_net_opts *o)
+{
+    if (o->cores <= 1)
+        return 0;
+    if (o->dhcp) {
+        tool_error(cmd, "--dhcp takes one lease for one stack: give --addr with --cores");
+        return 2;
+    }
+    if (o->pcap != NULL) {
+        tool_error(cmd, "--pcap writes one file for one stack: not with --cores > 1");
+        return 2;
+    }
+    if (o->xdp) {
+        tool_error(cmd, "--cores > 1 opens a multi-queue TAP: not with --xdp");
+        return 2;
+    }
+    return 0;
+}
+
+int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *devs)
+{
+    char err[256];
+    for (unsigned i = 0; i < o->cores; i++) {
+        if (sk_posix_dev_open_queue(&devs[i], o->kind, o->dev_name, err, sizeof err) != 0) {
+            tool_error(cmd, "queue %u of %u: %s", i, o->cores, err);
+            while (i-- > 0)
+                sk_posix_dev_close(&devs[i]);
+            return -1;
+        }
+    }
+    if (sk_posix_steer_ports(&devs[0], o->cores, err, sizeof err) != 0) {
+        tool_error(cmd, "%s", err);
+        for (unsigned i = 0; i < o->cores; i++)
+            sk_posix_dev_close(&devs[i]);
         return -1;
     }
     return 0;
@@ -301,7 +376,14 @@ int tool_net_check(const char *cmd, const tool_net_opts *o)
 static void on_trace(void *ctx, const sk_trace_event *ev)
 {
     tool_net *n = ctx;
+    if (n->opts->cores <= 1) {
+        tool_trace_line(n->log, ev->now - n->start, ev);
+        return;
+    }
+    flockfile(n->log); /* --cores: one line at a time, named by its stack */
+    fprintf(n->log, "[stack %u] ", n->opts->queue);
     tool_trace_line(n->log, ev->now - n->start, ev);
+    funlockfile(n->log);
 }
 
 /* ---- start / stop ---- */
@@ -372,7 +454,8 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     cfg.mld_reports = true; /* RFC 3810 §6.1: switches that snoop MLD forward our NSs */
     cfg.mac = o->have_mac ? o->mac : sk_posix_stable_mac(mac_seed(o));
     cfg.mtu = o->mtu ? o->mtu : n->dev.mtu;
-    cfg.seed = o->seed ? o->seed : sk_posix_seed();
+    /* one stack per queue: the same addresses and MAC, distinct seeds */
+    cfg.seed = o->seed ? o->seed + o->queue : sk_posix_seed();
     if (o->dhcp && !o->have_mac) { /* no address yet: 02:73:6b + 3 bytes of the seed */
         sk_ip4 from_seed = {{10, (uint8_t)(cfg.seed >> 16), (uint8_t)(cfg.seed >> 8), (uint8_t)cfg.seed}};
         cfg.mac = sk_posix_stable_mac(from_seed);
@@ -386,6 +469,19 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     if (o->trace) {
         cfg.trace = on_trace;
         cfg.trace_ctx = n;
+    }
+    if (o->cores > 1) {
+        /* one stack per queue (posix_steer.h): ephemeral ports that the
+         * steering brings back here, and neighbour resolution retried
+         * until a reply lands on this queue */
+        cfg.port_partitions = (uint16_t)o->cores;
+        cfg.port_partition = (uint16_t)o->queue;
+        cfg.arp_retry_us = 50000;
+        cfg.arp_tries = 20;
+    }
+    if (n->dev.vnet) { /* what sk_posix_dev_open_vnet told the device */
+        cfg.dev.tx_csum = cfg.dev.rx_csum = cfg.dev.gro = true;
+        cfg.dev.tso_max = SK_TSO_MAX;
     }
     if (cfg_tweak != NULL)
         cfg_tweak(&cfg);
@@ -402,6 +498,28 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     return 0;
 }
 
+bool tool_net_offload(const tool_net_opts *o)
+{
+    if (o->offload || o->no_offload)
+        return o->offload;
+    return !o->have_imp_in && !o->have_imp_out;
+}
+
+/* With offloads: every capability sk_posix_dev_open_vnet can set (the
+ * stack is given the same ones in make_stack). */
+static int open_dev(tool_net *n, char *err, size_t errcap)
+{
+    const tool_net_opts *o = n->opts;
+    if (!tool_net_offload(o)) {
+        if (!o->no_offload)
+            fprintf(stderr, "synack %s: offloads off: --impair's delay lines carry frames without "
+                    "their metadata\n", n->cmd);
+        return sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, errcap);
+    }
+    sk_dev_caps caps = {.tx_csum = true, .rx_csum = true, .tso_max = SK_TSO_MAX, .gro = true};
+    return sk_posix_dev_open_vnet(&n->dev, o->kind, o->dev_name, &caps, err, errcap);
+}
+
 int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
                    void (*cfg_tweak)(sk_stack_config *cfg))
 {
@@ -412,13 +530,15 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
     n->log = log;
     n->dev.fd = -1;
     n->start = sk_posix_now_us();
-    int opened;
-    if (o->xdp && o->xdp_generic)
+    int opened = 0;
+    if (o->queue_dev != NULL)
+        n->dev = *o->queue_dev; /* --cores: opened by tool_net_open_queues, now ours */
+    else if (o->xdp && o->xdp_generic)
         opened = sk_posix_xdp_open_generic(&n->dev, o->xdp_if, o->xdp_queue, err, sizeof err);
     else if (o->xdp)
         opened = sk_posix_xdp_open(&n->dev, o->xdp_if, o->xdp_queue, err, sizeof err);
     else
-        opened = sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, sizeof err);
+        opened = open_dev(n, err, sizeof err);
     if (opened != 0) {
         tool_error(cmd, "%s", err);
         return -1;
@@ -434,7 +554,7 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
         .pcap_path = o->pcap,
         .impair_in = o->have_imp_in ? &o->imp_in : NULL,
         .impair_out = o->have_imp_out ? &o->imp_out : NULL,
-        .impair_seed = o->seed ? o->seed : sk_posix_seed(),
+        .impair_seed = o->seed ? o->seed + o->queue : sk_posix_seed(),
         .batch = 64,
         .busy_poll_us = o->busy_poll_us,
     };
@@ -452,6 +572,9 @@ static void print_stats(tool_net *n)
 {
     const sk_stats *s = sk_stack_stats(n->stack);
     FILE *f = n->log;
+    if (n->opts->cores > 1)
+        fprintf(f, "stats: stack %u of %u (queue %u)\n", n->opts->queue, n->opts->cores,
+                n->opts->queue);
     fprintf(f, "stats: frames in %llu out %llu, segments in %llu out %llu, payload bytes in %llu "
             "out %llu\n", (unsigned long long)s->frames_in, (unsigned long long)s->frames_out,
             (unsigned long long)s->segs_in, (unsigned long long)s->segs_out,
@@ -500,6 +623,9 @@ static void print_stats(tool_net *n)
                    "reads that found nothing %llu\n",
                 (unsigned long long)l->polls, (unsigned long long)l->polls_skipped,
                 (unsigned long long)l->empty_reads);
+        if (n->dev.vnet)
+            fprintf(f, "stats: offloads: super-segments written %llu, merged segments read %llu\n",
+                    (unsigned long long)l->supers_out, (unsigned long long)l->merged_in);
         if (n->opts->busy_poll_us > 0)
             fprintf(f, "stats: busy polling found work %llu times without sleeping\n",
                     (unsigned long long)l->spin_hits);

@@ -43,6 +43,10 @@ typedef struct {
     bool dhcp;             /* --dhcp: the address from a DHCP lease (tool_lease.c) */
     sk_ip4 dns[3];         /* --dns, in order */
     uint8_t n_dns;
+    unsigned cores;        /* serve/connect --cores: queues of a multi-queue device; 0, 1: one */
+    unsigned queue;        /* with cores > 1: this stack's queue, 0..cores-1 */
+    sk_posix_dev *queue_dev; /* with cores > 1: that queue, opened (tool_net_open_queues) */
+    bool offload, no_offload; /* --offload / --no-offload as given (tool_net_offload) */
 } tool_net_opts;
 
 /* The help text for the options above. */
@@ -59,14 +63,15 @@ extern const char tool_net_usage[];
 int tool_net_next_arg(const char *cmd, const char *usage, tool_net_opts *o, int argc,
                       char **argv, int *i);
 /* After parsing: -1 (with a message) when --tap/--tun or --addr is missing,
- * or --dhcp comes with --addr, --gw or --tun. */
+ * --dhcp comes with --addr, --gw or --tun, or --offload with --no-offload
+ * or --impair. */
 int tool_net_check(const char *cmd, const tool_net_opts *o);
 
 typedef struct {
     const char *cmd;
     tool_net_opts *opts;
     FILE *log;             /* trace, stats and messages */
-    sk_posix_dev dev;
+    sk_posix_dev dev;      /* dev.vnet: opened with offloads (tool_net_offload) */
     sk_stack *stack;
     sk_posix_loop *loop;   /* malloc'd (it holds a 64 KiB buffer) */
     sk_time_us start;
@@ -74,10 +79,32 @@ typedef struct {
     struct sk_lease_ *lease; /* --dhcp: malloc'd by tool_dhcp_acquire (tool_lease.h) */
 } tool_net;
 
+/* Whether the device is opened with offloads (IFF_VNET_HDR; checksums
+ * both ways, TSO, GRO): --offload, --no-offload, else the default, which
+ * is on unless impairment is asked for (the delay lines carry frames
+ * without their metadata: offloads are then turned off with a one-line
+ * notice on stderr). */
+bool tool_net_offload(const tool_net_opts *o);
+
 /* Open the device, create the stack (cfg_tweak may adjust the config
  * before creation; NULL: none) and the loop. -1 after printing an error. */
 int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
                    void (*cfg_tweak)(sk_stack_config *cfg));
+/* --cores N for serve and connect: parse the value (1..SK_POSIX_MQ_MAX and
+ * at most the CPUs this process may use) and check what cannot go with it
+ * (--dhcp, --pcap: one lease and one capture file per process). 0, or 2
+ * after a one-line error. */
+int tool_net_parse_cores(const char *cmd, const char *v, tool_net_opts *o);
+int tool_net_check_cores(const char *cmd, const tool_net_opts *o);
+/* Attach all o->cores queues of the device, in queue order, before any
+ * stack runs: a frame written while the device has one queue does not
+ * enter the kernel's flow table (tun.c learns flows only with more than
+ * one), and a queue attached late would leave the first replies to the
+ * hash. 0, or -1 after an error (nothing left open). tool_net_start then
+ * takes devs[o->queue] through o->queue_dev and closes it in
+ * tool_net_stop. */
+int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *devs);
+
 /* Print stats if asked, destroy the stack, close the device. */
 void tool_net_stop(tool_net *n);
 

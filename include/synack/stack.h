@@ -250,6 +250,17 @@ typedef struct {
     bool timestamps;        /* RFC 7323 timestamps (RTTM, PAWS), default on */
     uint64_t seed;          /* keys ISNs, ephemeral ports and hashes */
     sk_allocator alloc;     /* required */
+    /* One stack per queue of a multi-queue device (port/posix/posix_mq.h):
+     * this stack picks only the TCP ephemeral ports p for which
+     * (((p + remote port) * 2654435761) mod 2^32 >> 16) % port_partitions
+     * == port_partition, the function the device's queue steering applies
+     * to both directions of a flow (the sum is symmetric, the multiply
+     * mixes it: Linux picks client ports of one parity, so the bare sum
+     * modulo 2 would name one queue), so the replies to a connection it
+     * opens come back to its queue. Default 1 and 0: every port. port_partition >= port_partitions fails
+     * sk_stack_create with SK_EINVAL; 0 partitions count as 1. */
+    uint16_t port_partitions;
+    uint16_t port_partition;
 
     /* Congestion control: "cubic" (RFC 9438 with HyStart++, RFC 9406) or
      * "newreno" (RFC 5681, RFC 6582); NULL means "cubic". An unknown name

@@ -43,7 +43,8 @@
     X(ICMP_BAD_QUOTE,     "ICMP error quotes no valid IPv4/TCP header")            \
     X(ICMP_NO_CONN,       "ICMP error for no known connection")                    \
     X(ICMP_OUT_OF_WINDOW, "ICMP error quotes a sequence number not in flight (RFC 5927)") \
-    X(ICMP_PMTU_IGNORED,  "ICMP fragmentation needed that would not lower the MSS") \
+    X(ICMP_PMTU_IGNORED,  "ICMP fragmentation needed / packet too big that would not lower the path MTU") \
+    X(ICMP_PMTU_UNSENT,   "ICMP fragmentation needed / packet too big quoting no packet we could have sent (RFC 8201 §4)") \
     X(ICMP_BROADCAST,     "ICMP to a broadcast address (only enabled echo requests are answered)") \
     X(ICMP_TOO_BIG,       "ICMP echo request whose reply would exceed the MTU")    \
     X(ICMP_QUEUE_FULL,    "ICMP echo request not answered: output queue full")     \
@@ -98,12 +99,14 @@
     X(ICMP6_CHECKSUM,     "ICMPv6 checksum wrong")                                 \
     X(ICMP6_UNHANDLED,    "ICMPv6 type not handled")                               \
     X(ICMP6_BAD_QUOTE,    "ICMPv6 error quotes no IPv6 header")                    \
+    X(ICMP6_QUOTE_TRUNCATED, "ICMPv6 error quote ends before the transport header (or quotes a later fragment)") \
     X(ND_TRUNCATED,       "ND message shorter than its fixed part")                \
     X(ND_BAD_OPTION,      "ND option of length 0 or past the message (RFC 4861 §4.6)") \
     X(ND_HOP_LIMIT,       "ND message with hop limit not 255 (sent from off the link)") \
     X(ND_BAD_CODE,        "ND message with an ICMP code other than 0")             \
     X(ND_TARGET_MULTICAST, "ND solicitation or advertisement for a multicast target") \
     X(ND_SRC_NOT_LINK_LOCAL, "router advertisement or redirect from a source not link-local") \
+    X(ND_REDIRECT_NOT_FIRST_HOP, "redirect not from the current first-hop router for its destination (RFC 4861 §8.1)") \
     X(ND_UNSPEC_SLLAO,    "RS or NS from the unspecified address with a source link-layer address") \
     X(ND_UNSPEC_DST,      "NS from the unspecified address not to a solicited-node address") \
     X(ND_SOLICITED_MCAST, "NA to a multicast address with the Solicited flag set") \

@@ -90,7 +90,7 @@ static void read_link_info(sk_posix_dev *dev)
         memcpy(dev->kernel_mac.b, ifr.ifr_hwaddr.sa_data, 6);
 }
 
-/* extra: IFF_VNET_HDR or 0 */
+/* extra: IFF_VNET_HDR, IFF_MULTI_QUEUE, or 0 */
 static int dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, int extra,
                     char *err, size_t errcap)
 {
@@ -122,7 +122,7 @@ static int dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, 
         return -1;
     }
     dev->fd = fd;
-    dev->vnet = extra != 0;
+    dev->vnet = (extra & IFF_VNET_HDR) != 0;
     snprintf(dev->name, sizeof dev->name, "%s", ifr.ifr_name);
     if (bring_up(dev->name) != 0) {
         snprintf(err, errcap, "cannot bring %s up: %s", dev->name, strerror(errno));
@@ -137,7 +137,27 @@ static int dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, 
 int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, char *err,
                       size_t errcap)
 {
-    return dev_open(dev, kind, name, 0, err, errcap);
+    if (dev_open(dev, kind, name, 0, err, errcap) != 0)
+        return -1;
+    /* A persistent device keeps the offloads an earlier sk_posix_dev_open_vnet
+     * set (TUNSETOFFLOAD outlives the descriptor): without a virtio-net
+     * header to say so, Linux would then hand us merged segments larger than
+     * the MTU with partial checksums. Take them all back. */
+    if (ioctl(dev->fd, TUNSETOFFLOAD, 0u) != 0) {
+        snprintf(err, errcap, "cannot turn offloads off on %s: %s", dev->name, strerror(errno));
+        sk_posix_dev_close(dev);
+        return -1;
+    }
+    return 0;
+}
+
+int sk_posix_dev_open_queue(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
+                            char *err, size_t errcap)
+{
+    /* IFF_MULTI_QUEUE: every TUNSETIFF on the same name attaches one more
+     * queue (one more file descriptor) to the device, up to the kernel's
+     * MAX_TAP_QUEUES; a device created without the flag refuses (EINVAL). */
+    return dev_open(dev, kind, name, IFF_MULTI_QUEUE, err, errcap);
 }
 
 int sk_posix_dev_open_vnet(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,

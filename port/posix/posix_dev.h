@@ -57,6 +57,14 @@ int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name
  * sk_posix_dev_write_meta. */
 int sk_posix_dev_open_vnet(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
                            const sk_dev_caps *caps, char *err, size_t errcap);
+/* One queue of a multi-queue device (IFF_MULTI_QUEUE): call it N times with
+ * the same name for N queues, each its own descriptor (posix_mq.h). The
+ * kernel hands each frame it sends to one queue (tun.c's automatic queue
+ * selection: a flow table keyed by the flow's symmetric hash, filled by the
+ * frames user space writes on a queue, else the hash scaled to the queue
+ * count). A device first opened without the flag cannot take queues. */
+int sk_posix_dev_open_queue(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
+                            char *err, size_t errcap);
 void sk_posix_dev_close(sk_posix_dev *dev);
 
 /* Read one frame: its length, 0 when none is waiting, -1 on an error. */

@@ -30,6 +30,17 @@ static int init_impair(sk_impair *imp, const sk_impair_config *cfg, uint64_t see
     return 0;
 }
 
+/* The delay lines keep whole frames, not their metadata (a super-segment
+ * would also be lost or delayed as one): no impairment on a vnet device. */
+static int check_vnet_impair(const sk_posix_loop *l, char *err, size_t errcap)
+{
+    if (!l->dev->vnet || (!l->has_imp_in && !l->has_imp_out))
+        return 0;
+    snprintf(err, errcap, "impairment needs a device without offloads (%s has vnet headers)",
+             l->dev->name);
+    return -1;
+}
+
 int sk_posix_loop_init(sk_posix_loop *l, const sk_posix_loop_config *cfg, char *err,
                        size_t errcap)
 {
@@ -50,9 +61,14 @@ int sk_posix_loop_init(sk_posix_loop *l, const sk_posix_loop_config *cfg, char *
         sk_posix_loop_free(l);
         return -1;
     }
+    if (check_vnet_impair(l, err, errcap) != 0) {
+        sk_posix_loop_free(l);
+        return -1;
+    }
     if (cfg->pcap_path != NULL) {
         uint32_t link = cfg->dev->kind == SK_DEV_TAP ? SK_PCAP_LINK_ETHERNET : SK_PCAP_LINK_RAW;
-        l->pcap = sk_pcap_open(cfg->pcap_path, link, 0);
+        /* a super-segment is one record of up to SK_POSIX_LOOP_FRAME_MAX */
+        l->pcap = sk_pcap_open(cfg->pcap_path, link, cfg->dev->vnet ? 262144u : 0);
         if (l->pcap == NULL) {
             snprintf(err, errcap, "cannot write %s: %s", cfg->pcap_path, strerror(errno));
             sk_posix_loop_free(l);
@@ -117,15 +133,68 @@ sk_time_us sk_posix_loop_clock(sk_posix_loop *l)
     return l->now;
 }
 
-static void capture(sk_posix_loop *l, const uint8_t *frame, size_t len)
+/* A frame with a partial checksum (NEEDS_CSUM) is recorded with the sum
+ * the device will complete (sk_frame_csum_complete), so tshark's checksum
+ * verdicts hold; the two bytes are put back for the device, which wants
+ * the pseudo-header sum there. */
+static void capture(sk_posix_loop *l, uint8_t *frame, size_t len, const sk_frame_meta *meta)
 {
-    if (l->pcap != NULL)
-        sk_pcap_write(l->pcap, l->now + l->wall_offset_us, frame, len);
+    if (l->pcap == NULL)
+        return;
+    uint64_t ts = l->now + l->wall_offset_us;
+    size_t at = meta != NULL ? (size_t)meta->csum_start + meta->csum_offset : 0;
+    if (meta == NULL || (meta->flags & SK_FRAME_NEEDS_CSUM) == 0 || at + 2 > len) {
+        sk_pcap_write(l->pcap, ts, frame, len);
+        return;
+    }
+    uint8_t saved[2] = {frame[at], frame[at + 1]};
+    sk_frame_meta m = *meta;
+    (void)sk_frame_csum_complete(frame, len, &m);
+    sk_pcap_write(l->pcap, ts, frame, len);
+    frame[at] = saved[0];
+    frame[at + 1] = saved[1];
+}
+
+/* Read one frame into l->buf: on a vnet device with its virtio-net header
+ * into l->rx_meta (l->rx_meta stays all zero otherwise). The stack takes
+ * the device's word for TCP checksums only (dev.rx_csum); a partial
+ * checksum elsewhere (UDP from this host: DHCP, DNS; its field is at
+ * offset 6, TCP's at 16) is completed here as a device would, so the
+ * stack's software check passes. */
+static long loop_read_frame(sk_posix_loop *l)
+{
+    if (!l->dev->vnet)
+        return sk_posix_dev_read(l->dev, l->buf, sizeof l->buf);
+    long n = sk_posix_dev_read_meta(l->dev, l->buf, sizeof l->buf, &l->rx_meta);
+    if (n > 0 && (l->rx_meta.flags & SK_FRAME_NEEDS_CSUM) && l->rx_meta.csum_offset != 16)
+        (void)sk_frame_csum_complete(l->buf, (size_t)n, &l->rx_meta);
+    l->stats.merged_in += n > 0 && l->rx_meta.gso_type != SK_GSO_NONE;
+    return n;
+}
+
+/* The stack's next frame into l->buf (0: none), its metadata into
+ * l->tx_meta on a vnet device. */
+static size_t loop_output_frame(sk_posix_loop *l)
+{
+    if (!l->dev->vnet)
+        return sk_stack_output(l->stack, l->now, l->buf, sizeof l->buf);
+    return sk_stack_output_meta(l->stack, l->now, l->buf, sizeof l->buf, &l->tx_meta);
+}
+
+/* Write one frame, on a vnet device with l->tx_meta (the frame came from
+ * loop_output_frame: a vnet device has no delay lines). */
+static int loop_write_frame(sk_posix_loop *l, const uint8_t *frame, size_t len)
+{
+    if (!l->dev->vnet)
+        return sk_posix_dev_write(l->dev, frame, len);
+    int r = sk_posix_dev_write_meta(l->dev, frame, len, &l->tx_meta);
+    l->stats.supers_out += r == 0 && l->tx_meta.gso_type != SK_GSO_NONE;
+    return r;
 }
 
 static int dev_write(sk_posix_loop *l, const uint8_t *frame, size_t len)
 {
-    int r = sk_posix_dev_write(l->dev, frame, len);
+    int r = loop_write_frame(l, frame, len);
     if (r < 0)
         return -1;
     if (r > 0)
@@ -135,10 +204,11 @@ static int dev_write(sk_posix_loop *l, const uint8_t *frame, size_t len)
     return 0;
 }
 
-static void stack_input(sk_posix_loop *l, const uint8_t *frame, size_t len)
+static void stack_input(sk_posix_loop *l, uint8_t *frame, size_t len)
 {
-    capture(l, frame, len);
-    sk_stack_input(l->stack, l->now, frame, len);
+    const sk_frame_meta *meta = l->dev->vnet ? &l->rx_meta : NULL;
+    capture(l, frame, len, meta);
+    sk_stack_input_meta(l->stack, l->now, frame, len, meta);
 }
 
 /* Frames whose impairment delay has passed go on to their destination. */
@@ -158,8 +228,8 @@ int sk_posix_loop_flush(sk_posix_loop *l)
     if (deliver_impaired(l) != 0)
         return -1;
     size_t n;
-    while ((n = sk_stack_output(l->stack, l->now, l->buf, sizeof l->buf)) > 0) {
-        capture(l, l->buf, n);
+    while ((n = loop_output_frame(l)) > 0) {
+        capture(l, l->buf, n, l->dev->vnet ? &l->tx_meta : NULL);
         if (l->has_imp_out) {
             sk_impair_submit(&l->imp_out, l->now, l->buf, n);
         } else if (dev_write(l, l->buf, n) != 0) {
@@ -243,7 +313,7 @@ static int read_frames(sk_posix_loop *l)
 {
     l->dev_backlog = true;
     for (unsigned i = 0; i < l->batch; i++) {
-        long n = sk_posix_dev_read(l->dev, l->buf, sizeof l->buf);
+        long n = loop_read_frame(l);
         if (n < 0)
             return -1;
         if (n == 0) {

@@ -34,7 +34,19 @@
  * Options: a pcap capture of every frame the stack receives and sends (at
  * the stack's side of the impairment), and sk_impair delay lines in either
  * direction (loss, delay, jitter, reorder, duplication, rate) between the
- * device and the stack. */
+ * device and the stack.
+ *
+ * Offloads: on a device opened with sk_posix_dev_open_vnet (dev->vnet) the
+ * loop reads and writes every frame with its virtio-net header and passes
+ * the metadata to sk_stack_input_meta / from sk_stack_output_meta, so the
+ * stack's dev capabilities (which must match the ones the device was
+ * opened with) take effect: TCP super-segments out, merged segments in,
+ * checksums left to the device. The capture then holds one record per
+ * super-segment or merged segment (snap length 262144), its partial
+ * checksum completed for the record only, so it shows the frames that
+ * crossed the device, not the segments on a wire. Impairment delay lines
+ * keep whole frames without metadata: a vnet device with impairment is
+ * refused at init (the tools open the device without offloads instead). */
 #ifndef SK_PORT_POSIX_LOOP_H
 #define SK_PORT_POSIX_LOOP_H
 
@@ -48,7 +60,11 @@
 #include <stdint.h>
 
 #define SK_POSIX_LOOP_MAX_FDS 8      /* extra watched descriptors */
-#define SK_POSIX_LOOP_FRAME_MAX 65536 /* largest frame read or written */
+/* Largest frame read or written: on a device opened with vnet headers
+ * (sk_posix_dev_open_vnet) a TCP super-segment or a merged (GRO) segment,
+ * an IPv6 packet's 40 + 65535 bytes behind a 14-byte Ethernet header
+ * (65,589; an IPv4 super-segment is at most 65,549) */
+#define SK_POSIX_LOOP_FRAME_MAX 65600
 
 typedef struct {
     sk_stack *stack;              /* required */
@@ -70,6 +86,8 @@ typedef struct {
     uint64_t frames_written;  /* to the device */
     uint64_t write_drops;     /* frames the kernel had no room for */
     uint64_t spin_hits;       /* rounds where busy polling found work (no sleep) */
+    uint64_t supers_out;      /* vnet: TCP super-segments written (gso_type set) */
+    uint64_t merged_in;       /* vnet: merged (GRO) segments read (gso_type set) */
 } sk_posix_loop_stats;
 
 typedef struct {
@@ -86,11 +104,12 @@ typedef struct {
     struct pollfd pfd[1 + SK_POSIX_LOOP_MAX_FDS];
     unsigned nfds;            /* including the device at pfd[0] */
     sk_posix_loop_stats stats;
+    sk_frame_meta rx_meta, tx_meta; /* vnet: of the frame in buf; else all zero */
     uint8_t buf[SK_POSIX_LOOP_FRAME_MAX];
 } sk_posix_loop;
 
 /* Returns 0, or -1 with a one-line reason in err (pcap file not writable,
- * bad impairment). The loop does not own the stack or the device. */
+ * bad impairment, impairment on a vnet device). The loop does not own the stack or the device. */
 int sk_posix_loop_init(sk_posix_loop *l, const sk_posix_loop_config *cfg, char *err,
                        size_t errcap);
 /* Flush what is still queued (impaired frames are dropped), close the

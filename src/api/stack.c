@@ -170,6 +170,10 @@ static int check_config(const sk_stack_config *cfg)
         return SK_EINVAL;
     if (check_addrs(cfg) != 0)
         return SK_EINVAL;
+    if (cfg->port_partitions > 1 && cfg->port_partition >= cfg->port_partitions)
+        return SK_EINVAL;
+    if (cfg->port_partitions <= 1 && cfg->port_partition != 0)
+        return SK_EINVAL;
     if (cfg->congestion_control != NULL && sk_cc_find(cfg->congestion_control) == NULL)
         return SK_ENOENT;
     int err = sk_dev_caps_check(cfg);

@@ -158,10 +158,20 @@ int sk_udp_connect(sk_stack *s, sk_sock sock, const sk_endpoint *remote)
     return sk_udp_set_remote(&s->udp, k, remote);
 }
 
+/* The largest payload one datagram to `to` carries: the link MTU's, or
+ * less when the path MTU cache knows less (RFC 8085 §3.2: we never
+ * fragment, so a larger send is SK_EMSGSIZE, as Linux's IP_PMTUDISC_DO). */
+static size_t max_payload_to(sk_stack *s, const sk_endpoint *to, sk_time now)
+{
+    size_t link = sk_udp_max_payload(&s->udp, to->addr.family);
+    size_t hdr = sk_iface_ip_hdr_len(to->addr.family) + SK_UDP_HDR_LEN;
+    size_t path = sk_iface_path_mtu(&s->ifc, &to->addr, now);
+    return path > hdr && path - hdr < link ? path - hdr : link;
+}
+
 ptrdiff_t sk_udp_sendto(sk_stack *s, sk_time_us now, sk_sock sock, const void *data, size_t len,
                         const sk_endpoint *to)
 {
-    (void)now;
     sk_udp_sock *k;
     int err = sock_of(s, sock, &k);
     if (err != 0)
@@ -177,7 +187,7 @@ ptrdiff_t sk_udp_sendto(sk_stack *s, sk_time_us now, sk_sock sock, const void *d
     } else if ((err = check_remote(s, to, k->broadcast)) != 0) {
         return err;
     }
-    if (len > sk_udp_max_payload(&s->udp, to->addr.family))
+    if (len > max_payload_to(s, to, now))
         return SK_EMSGSIZE;
     sk_ipaddr src;
     if ((err = src_for(s, &to->addr, &src)) != 0)

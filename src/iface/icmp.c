@@ -250,6 +250,14 @@ static void icmp_error_in(sk_iface *ifc, sk_time now, const sk_icmp4_repr *m)
         sk_iface_drop(ifc, SK_DROP_ICMP_BAD_QUOTE, now);
         return;
     }
+    if (m->type == SK_ICMP_DEST_UNREACH && m->code == SK_ICMP_UNREACH_FRAG_NEEDED) {
+        /* RFC 1191 §6: the path MTU cache, for TCP and UDP (iface_pmtu.c) */
+        uint16_t mtu = icmp_plateau(m->next_hop_mtu, sk_load_be16(q + 2));
+        int r = sk_ifpmtu_frag_needed(ifc, now, q, ihl, mtu);
+        if (r != 0)
+            sk_iface_drop(ifc, r, now);
+        return;
+    }
     if (q[9] == SK_IPPROTO_UDP) {
         int r = icmp_error_udp(ifc, m, q, ihl);
         if (r != 0)
@@ -264,15 +272,10 @@ static void icmp_error_in(sk_iface *ifc, sk_time now, const sk_icmp4_repr *m)
     tu.rport = sk_load_be16(q + ihl + 2);
     sk_seq seq = sk_seq_make(sk_load_be32(q + ihl + 4));
     int kind = SK_TCP_ICMP_UNREACH;
-    uint16_t mtu = 0;
-    if (m->type == SK_ICMP_DEST_UNREACH && m->code == SK_ICMP_UNREACH_FRAG_NEEDED) {
-        kind = SK_TCP_ICMP_PMTU;
-        mtu = icmp_plateau(m->next_hop_mtu, sk_load_be16(q + 2));
-    } else if (m->type == SK_ICMP_DEST_UNREACH &&
-               (m->code == SK_ICMP_UNREACH_PROTO || m->code == SK_ICMP_UNREACH_PORT)) {
+    if (m->type == SK_ICMP_DEST_UNREACH &&
+        (m->code == SK_ICMP_UNREACH_PROTO || m->code == SK_ICMP_UNREACH_PORT))
         kind = SK_TCP_ICMP_REFUSED;
-    }
-    int r = sk_tcp_icmp_error(ifc->tcp, &tu, seq, kind, mtu, now);
+    int r = sk_tcp_icmp_error(ifc->tcp, &tu, seq, kind, now);
     if (r != 0)
         sk_iface_drop(ifc, r, now);
 }

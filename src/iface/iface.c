@@ -64,6 +64,8 @@ int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp)
         err = sk_icmp6_init(ifc);
     if (err == 0)
         err = sk_nd6_init(ifc);
+    if (err == 0)
+        err = sk_ifpmtu_init(ifc);
     if (err != 0)
         sk_iface_free(ifc);
     return err;
@@ -71,6 +73,7 @@ int sk_iface_init(sk_iface *ifc, sk_ctx *ctx, sk_tcp_env *tcp)
 
 void sk_iface_free(sk_iface *ifc)
 {
+    sk_ifpmtu_free(ifc);
     sk_nd6_free(ifc);
     sk_icmp6_free(ifc);
     sk_ip6out_free(ifc);
@@ -275,6 +278,7 @@ void sk_iface_run_timers(sk_iface *ifc, sk_time now)
     sk_ipr_run_timers(ifc, now);
     sk_ip6in_run_timers(ifc, now);
     sk_nd6_run_timers(ifc, now);
+    sk_ifpmtu_run_timers(ifc, now);
 }
 
 sk_time sk_iface_poll_at(const sk_iface *ifc)
@@ -283,6 +287,7 @@ sk_time sk_iface_poll_at(const sk_iface *ifc)
         return 0;
     sk_time t = sk_time_min(sk_ipr_poll_at(ifc), sk_ip6in_poll_at(ifc));
     t = sk_time_min(t, sk_nd6_poll_at(ifc));
+    t = sk_time_min(t, sk_ifpmtu_poll_at(ifc));
     t = sk_time_min(t, sk_mld6_poll_at(ifc));
     if (ifc->cfg->link == SK_LINK_ETHERNET)
         t = sk_time_min(t, sk_arp_poll_at(ifc));

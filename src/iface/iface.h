@@ -14,6 +14,7 @@
 
 #include "ip6/ip6_reass.h"
 #include "ip6/nd_cache.h"
+#include "ip6/pmtu6.h"
 #include "ip6/nd_router.h"
 #include "ip6/slaac.h"
 #include "wire/nd6.h"
@@ -36,6 +37,8 @@
 #define SK_IPR_RANGES 32         /* received ranges tracked per datagram */
 #define SK_IPR_BUF 65536         /* payload bytes a datagram can hold */
 #define SK_ICMP_QUOTE_MAX 576    /* RFC 1812 §4.3.2.3: errors up to 576 bytes */
+#define SK_PMTU6_ENTRIES 32      /* IPv6 destinations with a path MTU (LRU) */
+#define SK_REDIR6_CAP 16         /* IPv6 destinations redirected (RFC 4861 §8.3) */
 
 /* ---- ARP (arp_cache.c) ---- */
 enum { SK_ARP_FREE, SK_ARP_INCOMPLETE, SK_ARP_REACHABLE };
@@ -152,6 +155,12 @@ typedef struct {
     uint32_t head, len;
 } sk_nd6q;
 
+/* ---- redirects (iface_redirect6.c) ---- */
+typedef struct {
+    sk_ip6 dst, target; /* packets to dst go to the neighbour target */
+    bool used;
+    uint64_t stamp;     /* when written: the oldest is reused */
+} sk_redir6;
 /* ---- router discovery and SLAAC (iface_ra6.c) ---- */
 #define SK_RA6Q_CAP 8
 typedef struct {
@@ -205,6 +214,10 @@ typedef struct {
     uint8_t hop_limit6;         /* RFC 8200 §3: ours, SK_IFACE_HOP_LIMIT */
     sk_ip6_reass *reass6;       /* NULL: fragments are dropped (IP6_FRAGMENT) */
     sk_icmp6q icmp6;
+    sk_pmtu6 *pmtu6;            /* RFC 8201 path MTU per IPv6 destination (iface_pmtu.c) */
+    sk_pmtu6 *pmtu4;            /* RFC 1191 path MTU per IPv4 destination (the same cache) */
+    sk_redir6 redir6[SK_REDIR6_CAP]; /* destinations redirected (iface_redirect6.c) */
+    uint64_t redir6_tick;
     sk_nd_cache *nd;            /* Ethernet only */
     sk_nd6q nd6q;
     sk_nd_router *ndr;          /* default router and prefix lists (Ethernet only) */
@@ -350,6 +363,17 @@ size_t sk_mld6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
 void sk_mld6_schedule(sk_iface *ifc, sk_time now);
 void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
                   size_t len);
+/* Upper-layer confirmation (RFC 4861 §7.3.1) of the next hop to peer. */
+void sk_nd6_confirm(sk_iface *ifc, sk_time now, sk_ip6 peer);
+/* RFC 4861 §5.2 next-hop determination for dst (false: none). */
+bool sk_nd6_next_hop(sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh);
+
+/* iface_redirect6.c */
+/* A Redirect (RFC 4861 §8.1 checks, §8.3 effect); drops counted. */
+void sk_redirect6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
+                        size_t len);
+/* The next hop a redirect set for dst, if any. */
+bool sk_redirect6_lookup(const sk_iface *ifc, sk_ip6 dst, sk_ip6 *nh);
 void sk_nd6_run_timers(sk_iface *ifc, sk_time now);
 sk_time sk_nd6_poll_at(const sk_iface *ifc);
 
@@ -400,6 +424,24 @@ void sk_icmp6_error(sk_iface *ifc, sk_time now, uint8_t type, uint8_t code, uint
 size_t sk_icmp6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap);
 int sk_icmp6_ping_send(sk_iface *ifc, sk_time now, sk_ip6 dst, uint16_t id, uint16_t seq,
                        const void *data, size_t len);
+
+/* iface_pmtu.c */
+int sk_ifpmtu_init(sk_iface *ifc);
+/* The MTU towards dst: the link MTU, or less when the cache knows less. */
+uint16_t sk_iface_path_mtu(sk_iface *ifc, const sk_ipaddr *dst, sk_time now);
+void sk_ifpmtu_free(sk_iface *ifc);
+/* A Packet Too Big saying `mtu` about the quoted packet q (its IPv6 header
+ * first, from us; the upper-layer header `proto` at q + off with 8 bytes):
+ * RFC 8201 §4 validation, then the cache and TCP. 0 or a drop reason (not
+ * counted). */
+int sk_ifpmtu_ptb(sk_iface *ifc, sk_time now, const uint8_t *q, uint8_t proto, size_t off,
+                  uint32_t mtu);
+/* A Fragmentation Needed (RFC 1191) saying `mtu` (the plateau already
+ * guessed) about the quoted IPv4 datagram q (header of ihl bytes, from us,
+ * 8 bytes of its payload): the same checks and cache. */
+int sk_ifpmtu_frag_needed(sk_iface *ifc, sk_time now, const uint8_t *q, size_t ihl, uint16_t mtu);
+void sk_ifpmtu_run_timers(sk_iface *ifc, sk_time now);
+sk_time sk_ifpmtu_poll_at(const sk_iface *ifc);
 
 /* arp_cache.c */
 int sk_arp_init(sk_iface *ifc);

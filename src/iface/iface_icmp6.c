@@ -1,7 +1,7 @@
 /* ICMPv6 (RFC 4443) at the interface: echo replies to pings of us, echo
  * requests and replies for the ping API, errors received (to TCP, with the
- * RFC 5927 checks of tcp/tcp_icmp.c; packet too big lowers the MSS, RFC
- * 8201 §4), and errors of our own.
+ * RFC 5927 checks of tcp/tcp_icmp.c, and to UDP; packet too big to the
+ * path MTU cache, iface_pmtu6.c), and errors of our own.
  *
  * Everything to send waits in one bounded queue of SK_ICMP6Q_CAP messages
  * (MTU - 40 bytes each, allocated at creation). Our errors follow RFC 4443
@@ -147,42 +147,77 @@ static void echo_reply(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip,
     p->len = (uint16_t)m->data_len;
 }
 
-/* An error about one of our TCP segments: the quote's IPv6 header must
- * come from us, with TCP right behind it (no extension headers: we send
- * none) and the 8 bytes RFC 5927 checks. */
+/* An error about one of our UDP datagrams (RFC 4443 §3.1, §2.4 (e): to
+ * the process; RFC 1122 §4.1.3.3, RFC 8085 §5.2): port unreachable, and
+ * parameter problem code 1 at the next header (UDP unknown there, the
+ * IPv6 protocol unreachable), are hard errors for the connected socket
+ * with those ends, as on Linux (SK_ECONNREFUSED once, and an event). An
+ * unconnected socket is not told: it could not tell which of its
+ * destinations failed, and Linux reports to one only with IPV6_RECVERR,
+ * which we do not have. The rest are soft errors, counted only. */
+static int error_udp(sk_iface *ifc, const sk_icmp6_repr *m, const uint8_t *q, size_t off)
+{
+    bool hard = (m->type == SK_ICMP6_DEST_UNREACH && m->code == SK_ICMP6_UNREACH_PORT) ||
+                (m->type == SK_ICMP6_PARAM_PROBLEM && m->code == SK_ICMP6_PARAM_NEXT_HEADER);
+    if (!hard || ifc->udp == NULL)
+        return SK_DROP_UDP_ICMP_SOFT;
+    sk_endpoint local, remote;
+    memset(&local, 0, sizeof local);
+    memset(&remote, 0, sizeof remote);
+    local.addr.family = remote.addr.family = SK_AF_INET6;
+    memcpy(local.addr.b, q + 8, 16);
+    memcpy(remote.addr.b, q + 24, 16);
+    local.port = sk_load_be16(q + off);
+    remote.port = sk_load_be16(q + off + 2);
+    return sk_udp_icmp_error(ifc->udp, &local, &remote, SK_ECONNREFUSED);
+}
+
+/* An error about one of our TCP segments, with the checks of RFC 5927. */
+static int error_tcp(sk_iface *ifc, sk_time now, const sk_icmp6_repr *m, const uint8_t *q,
+                     size_t off)
+{
+    sk_tuple tu;
+    memset(&tu, 0, sizeof tu);
+    tu.laddr.family = tu.raddr.family = SK_AF_INET6;
+    memcpy(tu.laddr.b, q + 8, 16);
+    memcpy(tu.raddr.b, q + 24, 16);
+    tu.lport = sk_load_be16(q + off);
+    tu.rport = sk_load_be16(q + off + 2);
+    sk_seq seq = sk_seq_make(sk_load_be32(q + off + 4));
+    int kind = SK_TCP_ICMP_UNREACH;
+    if (m->type == SK_ICMP6_DEST_UNREACH && m->code == SK_ICMP6_UNREACH_PORT)
+        kind = SK_TCP_ICMP_REFUSED;
+    else if (m->type == SK_ICMP6_PARAM_PROBLEM && m->code == SK_ICMP6_PARAM_NEXT_HEADER)
+        kind = SK_TCP_ICMP_REFUSED; /* RFC 4443 §3.4: TCP not known there */
+    return sk_tcp_icmp_error(ifc->tcp, &tu, seq, kind, now);
+}
+
+/* An error about a packet of ours: the quote's IPv6 header must come from
+ * us; extension headers in it (RFC 4443 §2.4 (c) quotes as much of the
+ * packet as fits, ours or a middlebox's additions) are stepped over to the
+ * transport header, and a quote that ends before 8 bytes of it is dropped
+ * (ICMP6_QUOTE_TRUNCATED). Packet too big goes to the path MTU cache
+ * (iface_pmtu6.c, RFC 8201 §4), the rest to TCP or UDP. */
 static void error_in(sk_iface *ifc, sk_time now, const sk_icmp6_repr *m)
 {
     const uint8_t *q = m->data; /* the parser checked: a 40-byte IPv6 header */
-    sk_ipaddr src, dst;
-    memset(&src, 0, sizeof src);
-    memset(&dst, 0, sizeof dst);
-    src.family = dst.family = SK_AF_INET6;
-    memcpy(src.b, q + 8, 16);
-    memcpy(dst.b, q + 24, 16);
     sk_ip6 s6;
-    memcpy(s6.b, src.b, 16);
+    memcpy(s6.b, q + 8, 16);
     if (!sk_iface_is_ours6(ifc, s6)) {
         sk_iface_drop(ifc, SK_DROP_ICMP6_BAD_QUOTE, now);
         return;
     }
-    if (q[6] != SK_IPPROTO_TCP || m->data_len < SK_IP6_HDR_LEN + 8) {
-        sk_iface_drop(ifc, SK_DROP_ICMP_NO_CONN, now);
-        return;
-    }
-    const uint8_t *t = q + SK_IP6_HDR_LEN;
-    sk_tuple tu = {src, dst, sk_load_be16(t), sk_load_be16(t + 2)};
-    sk_seq seq = sk_seq_make(sk_load_be32(t + 4));
-    int kind = SK_TCP_ICMP_UNREACH;
-    uint32_t mtu = 0;
-    if (m->type == SK_ICMP6_PACKET_TOO_BIG) {
-        kind = SK_TCP_ICMP_PMTU; /* RFC 8201 §4: never below 1280 */
-        mtu = m->mtu < SK_IP6_MIN_MTU ? SK_IP6_MIN_MTU : m->mtu > 0xffff ? 0xffff : m->mtu;
-    } else if (m->type == SK_ICMP6_DEST_UNREACH && m->code == SK_ICMP6_UNREACH_PORT) {
-        kind = SK_TCP_ICMP_REFUSED;
-    } else if (m->type == SK_ICMP6_PARAM_PROBLEM && m->code == SK_ICMP6_PARAM_NEXT_HEADER) {
-        kind = SK_TCP_ICMP_REFUSED; /* RFC 4443 §3.4: TCP not known there */
-    }
-    int r = sk_tcp_icmp_error(ifc->tcp, &tu, seq, kind, (uint16_t)mtu, now);
+    uint8_t proto = 0;
+    size_t off = 0;
+    int r = sk_ip6_quote_l4(q, m->data_len, &proto, &off);
+    if (r == 0 && m->type == SK_ICMP6_PACKET_TOO_BIG)
+        r = sk_ifpmtu_ptb(ifc, now, q, proto, off, m->mtu);
+    else if (r == 0 && proto == SK_IPPROTO_UDP)
+        r = error_udp(ifc, m, q, off);
+    else if (r == 0 && proto == SK_IPPROTO_TCP)
+        r = error_tcp(ifc, now, m, q, off);
+    else if (r == 0)
+        r = SK_DROP_ICMP_NO_CONN;
     if (r != 0)
         sk_iface_drop(ifc, r, now);
 }
@@ -225,8 +260,10 @@ void sk_icmp6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uin
     case SK_ICMP6_ND_RA:
     case SK_ICMP6_ND_NS:
     case SK_ICMP6_ND_NA:
-    case SK_ICMP6_ND_REDIRECT:
         sk_nd6_input(ifc, now, ip, msg, len);
+        return;
+    case SK_ICMP6_ND_REDIRECT:
+        sk_redirect6_input(ifc, now, ip, msg, len);
         return;
     case SK_ICMP6_MLD_QUERY:
         sk_mld6_input(ifc, now, ip, msg, len);

@@ -82,6 +82,8 @@ static bool next_hop6(sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh)
         *nh = dst;
         return true;
     }
+    if (sk_redirect6_lookup(ifc, dst, nh)) /* §8.3 (iface_redirect6.c) */
+        return true;
     const sk_route *best = NULL;
     for (uint8_t i = 0; i < ifc->cfg->n_routes; i++) {
         const sk_route *r = &ifc->cfg->routes[i];
@@ -373,7 +375,7 @@ void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8
         nd_event(ifc, now, SK_ND_EV_RA, ip->src, nd.opts.has_sllao, nd.opts.sllao, &nd);
         sk_ra6_input(ifc, now, ip, &nd);
         return;
-    default: /* RS (we are no router), redirect (not followed) */
+    default: /* RS (we are no router); redirects go to iface_redirect6.c */
         sk_iface_drop(ifc, SK_DROP_ICMP6_UNHANDLED, now);
         return;
     }
@@ -390,4 +392,19 @@ sk_time sk_nd6_poll_at(const sk_iface *ifc)
 {
     return ifc->nd != NULL ? sk_time_min(sk_nd_poll_at(ifc->nd), sk_ra6_poll_at(ifc))
                            : SK_TIME_NEVER;
+}
+
+/* RFC 4861 §7.3.1: forward progress of an upper-layer protocol (TCP's ACK
+ * of new data from `peer`) confirms the neighbour our packets to `peer` go
+ * through: its entry becomes REACHABLE again without a probe. */
+void sk_nd6_confirm(sk_iface *ifc, sk_time now, sk_ip6 peer)
+{
+    sk_ip6 nh;
+    if (ifc->nd != NULL && next_hop6(ifc, peer, now, &nh))
+        sk_nd_confirm(ifc->nd, now, &nh);
+}
+
+bool sk_nd6_next_hop(sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh)
+{
+    return next_hop6(ifc, dst, now, nh);
 }

@@ -48,7 +48,10 @@ static void deliver(sk_iface *ifc, sk_time now, const ip6_in *in, uint8_t proto,
             return;
         }
         sk_ipaddr src = addr6(ip->src), dst = addr6(ip->dst);
+        uint64_t progress = ifc->tcp->progress;
         sk_tcp_rx(ifc->tcp, &src, &dst, p, len, &ifc->rx, now);
+        if (ifc->tcp->progress != progress) /* new data acknowledged */
+            sk_nd6_confirm(ifc, now, ip->src);
         return;
     }
     case SK_IPPROTO_ICMPV6:

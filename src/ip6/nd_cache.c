@@ -79,6 +79,7 @@ int sk_nd_create(const sk_nd_config *cfg, sk_time now, sk_nd_cache **out)
         nd->held[i].data = nd->held_mem + (size_t)i * cfg->held_max_len;
     sk_rng_seed(&nd->rng, cfg->seed);
     nd->base_reachable = SK_ND_BASE_REACHABLE;
+    nd->next_due = SK_TIME_NEVER;
     nd->reachable = reachable_time(nd);
     nd->redraw_at = sk_time_after(now, SK_ND_REACHABLE_REDRAW);
     nd->retrans = SK_ND_RETRANS_TIMER;
@@ -124,6 +125,14 @@ static void push(sk_nd_cache *nd, const sk_ip6_intent *in)
         nd->stats.drop_intent_full++;
 }
 
+/* Every timer set to a time goes through here, so that next_due stays a
+ * lower bound of all timers (a timer cleared to NEVER needs no update). */
+static void arm(sk_nd_cache *nd, sk_nd_entry *en, sk_time t)
+{
+    en->timer = t;
+    nd->next_due = sk_time_min(nd->next_due, t);
+}
+
 static void send_ns(sk_nd_cache *nd, sk_nd_entry *en, bool multicast, sk_time now)
 {
     sk_ip6_intent in = {0};
@@ -134,7 +143,7 @@ static void send_ns(sk_nd_cache *nd, sk_nd_entry *en, bool multicast, sk_time no
     in.mac = multicast ? sk_ip6_mcast_mac(in.dst) : en->mac;
     push(nd, &in);
     en->probes++;
-    en->timer = sk_time_after(now, nd->retrans);
+    arm(nd, en, sk_time_after(now, nd->retrans));
     nd->stats.ns_out++;
 }
 
@@ -307,7 +316,7 @@ int sk_nd_resolve(sk_nd_cache *nd, sk_time now, const sk_ip6_addr *ip, const uin
         expire_reachable(en, now);
         if (en->state == SK_ND_STALE) { /* Appendix C: STALE, sending packet */
             en->state = SK_ND_DELAY;
-            en->timer = sk_time_after(now, SK_ND_DELAY_FIRST_PROBE);
+            arm(nd, en, sk_time_after(now, SK_ND_DELAY_FIRST_PROBE));
         }
         *mac = en->mac;
         return SK_ND_SEND;
@@ -336,7 +345,7 @@ static void resolved(sk_nd_cache *nd, sk_nd_entry *en, sk_mac lla, uint8_t state
     en->mac = lla;
     en->probes = 0;
     en->state = state;
-    en->timer = state == SK_ND_REACHABLE ? reachable_at(nd, now) : SK_TIME_NEVER;
+    arm(nd, en, state == SK_ND_REACHABLE ? reachable_at(nd, now) : SK_TIME_NEVER);
     nd->stats.resolved++;
     hand_out_held(nd, en, SK_I6_RELEASE);
 }
@@ -402,7 +411,7 @@ static void na_known(sk_nd_cache *nd, sk_nd_entry *en, const sk_nd_event *ev, sk
     if (ev->solicited) {
         en->state = SK_ND_REACHABLE;
         en->probes = 0;
-        en->timer = reachable_at(nd, now);
+        arm(nd, en, reachable_at(nd, now));
     } else if (differs) {
         enter_stale(en, ev->lla);
     }
@@ -445,7 +454,7 @@ void sk_nd_confirm(sk_nd_cache *nd, sk_time now, const sk_ip6_addr *ip)
         return;
     en->state = SK_ND_REACHABLE; /* §7.3.1 */
     en->probes = 0;
-    en->timer = reachable_at(nd, now);
+    arm(nd, en, reachable_at(nd, now));
 }
 
 void sk_nd_set_params(sk_nd_cache *nd, uint32_t base_reachable_ms, uint32_t retrans_ms)
@@ -494,12 +503,19 @@ static void entry_timer(sk_nd_cache *nd, sk_nd_entry *en, sk_time now)
     }
 }
 
+/* Called for every frame in and out: nothing to scan before next_due. The
+ * scan runs what is due, then takes next_due exactly again. */
 void sk_nd_run_timers(sk_nd_cache *nd, sk_time now)
 {
+    if (!sk_time_due(nd->next_due, now))
+        return;
+    nd->next_due = SK_TIME_NEVER;
     for (uint32_t i = 0; i < nd->cfg.entries; i++) {
         sk_nd_entry *en = &nd->e[i];
         if (en->state != SK_ND_FREE && sk_time_due(en->timer, now))
             entry_timer(nd, en, now);
+        if (en->state != SK_ND_FREE)
+            nd->next_due = sk_time_min(nd->next_due, en->timer);
     }
 }
 

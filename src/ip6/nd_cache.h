@@ -78,6 +78,8 @@ typedef struct {
     uint64_t order, tick;
     sk_time base_reachable, reachable, retrans;
     sk_time redraw_at; /* ReachableTime is drawn again when used after this */
+    sk_time next_due;  /* no entry's timer is earlier (a lower bound): the
+                        * per-frame timer run skips its scan before it */
     sk_rng rng;
     sk_i6q iq;
     uint32_t out_slot; /* slot of the last intent taken, freed at the next call */

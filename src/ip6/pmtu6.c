@@ -4,7 +4,9 @@
  *
  *   - A Packet Too Big lowers the estimate for its destination (§4: never
  *     raised by one); a value below 1280 counts as 1280 (RFC 8200 §5: no
- *     link is smaller), and nothing goes above the link MTU.
+ *     link is smaller; cfg.floor, 552 for the interface's IPv4 cache,
+ *     whose keys are IPv4-mapped addresses), and nothing goes above the
+ *     link MTU.
  *   - Every decrease queues an SK_I6_PMTU intent: TCP lowers the MSS of
  *     its connections to that destination (§5.2: "the packetization layer
  *     must be notified").
@@ -22,13 +24,15 @@
 int sk_pmtu6_create(const sk_pmtu6_config *cfg, sk_pmtu6 **out)
 {
     *out = NULL;
-    if (cfg->entries == 0 || cfg->link_mtu < SK_PMTU6_MIN || cfg->alloc.allocate == NULL)
+    uint32_t floor = cfg->floor != 0 ? cfg->floor : SK_PMTU6_MIN;
+    if (cfg->entries == 0 || cfg->link_mtu < floor || cfg->alloc.allocate == NULL)
         return SK_EINVAL;
     sk_pmtu6 *p = sk_ip6_alloc(&cfg->alloc, sizeof *p);
     if (p == NULL)
         return SK_ENOMEM;
     memset(p, 0, sizeof *p);
     p->cfg = *cfg;
+    p->cfg.floor = floor;
     p->e = sk_ip6_alloc(&cfg->alloc, sizeof(sk_pmtu6_entry) * cfg->entries);
     if (p->e == NULL || sk_i6q_init(&p->iq, &cfg->alloc, cfg->entries + 8) != 0) {
         sk_pmtu6_destroy(p);
@@ -93,9 +97,9 @@ static sk_pmtu6_entry *slot(sk_pmtu6 *p)
 void sk_pmtu6_input_ptb(sk_pmtu6 *p, sk_time now, const sk_ip6_addr *dst, uint32_t mtu)
 {
     p->stats.ptb_in++;
-    if (mtu < SK_PMTU6_MIN) {
+    if (mtu < p->cfg.floor) {
         p->stats.ptb_below_min++;
-        mtu = SK_PMTU6_MIN;
+        mtu = p->cfg.floor;
     }
     uint32_t cur = sk_pmtu6_lookup(p, dst, now);
     if (mtu >= cur) {
@@ -105,6 +109,7 @@ void sk_pmtu6_input_ptb(sk_pmtu6 *p, sk_time now, const sk_ip6_addr *dst, uint32
     sk_pmtu6_entry *en = find(p, dst);
     if (en == NULL) {
         en = slot(p);
+        p->n_used += en->used ? 0 : 1;
         en->used = true;
         en->dst = *dst;
     }
@@ -117,20 +122,23 @@ void sk_pmtu6_input_ptb(sk_pmtu6 *p, sk_time now, const sk_ip6_addr *dst, uint32
 
 void sk_pmtu6_set_link_mtu(sk_pmtu6 *p, uint32_t link_mtu)
 {
-    if (link_mtu < SK_PMTU6_MIN)
+    if (link_mtu < p->cfg.floor)
         return;
     p->cfg.link_mtu = link_mtu;
     for (uint32_t i = 0; i < p->cfg.entries; i++)
-        if (p->e[i].used && p->e[i].mtu >= link_mtu)
+        if (p->e[i].used && p->e[i].mtu >= link_mtu) {
             p->e[i].used = false;
+            p->n_used--;
+        }
 }
 
 void sk_pmtu6_run_timers(sk_pmtu6 *p, sk_time now)
 {
-    for (uint32_t i = 0; i < p->cfg.entries; i++) {
+    for (uint32_t i = 0; i < p->cfg.entries && p->n_used > 0; i++) {
         sk_pmtu6_entry *en = &p->e[i];
         if (en->used && sk_time_due(en->expires, now)) {
             en->used = false;
+            p->n_used--;
             p->stats.aged++;
             tell(p, &en->dst, p->cfg.link_mtu);
         }
@@ -140,7 +148,7 @@ void sk_pmtu6_run_timers(sk_pmtu6 *p, sk_time now)
 sk_time sk_pmtu6_poll_at(const sk_pmtu6 *p)
 {
     sk_time t = SK_TIME_NEVER;
-    for (uint32_t i = 0; i < p->cfg.entries; i++)
+    for (uint32_t i = 0; i < p->cfg.entries && p->n_used > 0; i++)
         if (p->e[i].used)
             t = sk_time_min(t, p->e[i].expires);
     return t;

@@ -9,13 +9,17 @@
 
 typedef struct {
     uint32_t entries;  /* destinations remembered (>= 1) */
-    uint32_t link_mtu; /* >= 1280 */
+    uint32_t link_mtu; /* >= floor */
+    /* The smallest estimate: 0 means 1280 (RFC 8200 §5). The interface's
+     * IPv4 cache (keys ::ffff:a.b.c.d) uses 552 (RFC 5927 §7.2, Linux's
+     * min_pmtu). */
+    uint32_t floor;
     sk_allocator alloc;
 } sk_pmtu6_config;
 
 typedef struct {
     uint64_t ptb_in;
-    uint64_t ptb_below_min;  /* a value < 1280 taken as 1280 */
+    uint64_t ptb_below_min;  /* a value < floor (1280) taken as the floor */
     uint64_t ptb_not_lower;  /* no decrease: ignored (§4 MUST NOT increase) */
     uint64_t decreased;      /* the estimate went down */
     uint64_t aged;           /* raised to the link MTU after 10 minutes */
@@ -34,6 +38,7 @@ typedef struct {
 typedef struct {
     sk_pmtu6_config cfg;
     sk_pmtu6_entry *e;
+    uint32_t n_used; /* entries in use: timers and poll_at skip the scan at 0 */
     uint64_t tick;
     sk_i6q iq;
     sk_pmtu6_stats stats;

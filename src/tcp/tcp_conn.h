@@ -298,6 +298,15 @@ struct sk_tcp_env {
     uint32_t n_snd_cache, n_rcv_cache;
 
     uint32_t ephemeral_next;
+
+    /* The path MTU the interface knows for a destination (RFC 8201's
+     * cache for IPv6; NULL or 0: only the link MTU), asked when a
+     * connection takes the peer's SYN options. Set by the interface. */
+    uint16_t (*path_mtu)(void *ctx, const sk_ipaddr *raddr, sk_time now);
+    void *path_mtu_ctx;
+    /* ACKs of new data so far (RFC 4861 §7.3.1 forward progress: the
+     * interface compares it around sk_tcp_rx to confirm the neighbour). */
+    uint64_t progress;
 };
 
 /* ---- tcp_ilist.c: index-linked lists ---- */
@@ -606,7 +615,6 @@ void sk_tcp_seg_sent(sk_tcp_env *e, sk_time now, const sk_tcp_seg *o);
 enum {
     SK_TCP_ICMP_UNREACH, /* soft: net/host unreachable, time exceeded ... */
     SK_TCP_ICMP_REFUSED, /* hard: protocol or port unreachable */
-    SK_TCP_ICMP_PMTU,    /* fragmentation needed, `mtu` is the next-hop MTU */
 };
 /* An ICMP error quoting our segment on tuple `tu` with sequence number
  * `seq`. Returns 0 when it was acted on, else a drop reason (not counted). */
@@ -622,8 +630,17 @@ typedef bool (*sk_tcp_route_match)(const void *ctx, const sk_tuple *tu);
 void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx, sk_time now);
 void sk_tcp_mtu_lowered(sk_tcp_env *e, uint16_t mtu);
 void sk_tcp_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, int err, sk_time now);
-int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
-                      sk_time now);
+int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, sk_time now);
+/* RFC 5927 §4.1 alone: the quoted tuple names a connection and `seq` is
+ * in flight. 0, SK_DROP_ICMP_NO_CONN or SK_DROP_ICMP_OUT_OF_WINDOW. */
+int sk_tcp_icmp_check(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq);
+/* The path MTU to `raddr` is now `mtu` (the interface's path MTU cache,
+ * RFC 8201 §5.2): every synchronized connection to it whose MSS no longer
+ * fits lowers it (as sk_tcp_mtu_lowered). Returns how many did. */
+uint32_t sk_tcp_pmtu_to(sk_tcp_env *e, const sk_ipaddr *raddr, uint16_t mtu);
+/* The MTU a connection to `raddr` starts with: the link MTU, or the
+ * smaller path MTU the interface knows. */
+uint16_t sk_tcp_path_mtu(sk_tcp_env *e, const sk_ipaddr *raddr, sk_time now);
 
 /* ---- tcp_trace.c: trace conversion ---- */
 /* An event of `kind` at `now` about t (NULL: no connection), with its

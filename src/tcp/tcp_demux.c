@@ -97,6 +97,19 @@ bool sk_demux_port_used(sk_tcp_env *e, uint16_t lport)
     return sk_demux_listener(e, NULL, lport) != NULL;
 }
 
+/* Multi-queue: only ports whose flow the device steers to this stack's
+ * queue (stack.h: the partition of a flow is
+ * (((lport + rport) * 2654435761) mod 2^32 >> 16) % partitions, the same
+ * function port/posix/posix_steer.c runs in the kernel). */
+static bool in_partition(const sk_tcp_env *e, uint16_t lport, uint16_t rport)
+{
+    uint32_t n = e->ctx->cfg.port_partitions;
+    if (n <= 1)
+        return true;
+    uint32_t h = (((uint32_t)lport + rport) * 2654435761u) >> 16;
+    return h % n == e->ctx->cfg.port_partition;
+}
+
 uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial)
 {
     sk_tuple tu = *partial;
@@ -104,6 +117,8 @@ uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial)
     uint32_t offset = tuple_hash(e, &tu);
     for (uint32_t tries = 0; tries < EPHEMERAL_N; tries++) {
         uint16_t port = (uint16_t)(EPHEMERAL_LO + (offset + e->ephemeral_next++) % EPHEMERAL_N);
+        if (!in_partition(e, port, tu.rport))
+            continue;
         tu.lport = port;
         if (!sk_demux_port_used(e, port) && sk_demux_lookup(e, &tu) == NULL)
             return port;

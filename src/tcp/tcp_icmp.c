@@ -12,15 +12,18 @@
  * reported only if the handshake then times out (the connect fails with the
  * soft error instead of SK_ETIMEDOUT, as Linux's sk_err_soft).
  *
- * Fragmentation needed (RFC 1191 §6): lowers the send MSS of a synchronized
- * connection to sk_tcp_mss_from_mtu(next-hop MTU) (each segment's options
- * come out of its payload, tcp_output.c), never raises it, never below SK_PMTU_MIN - 40 (RFC 5927 §7.2: tiny
- * MTUs are an attack; 552 is Linux's min_pmtu). The segments in flight are
- * sent again at once in the smaller size (go back to SND.UNA, as Linux's
- * tcp_simple_retransmit); this is not a congestion signal, so cwnd and
- * ssthresh stay. Before synchronization the SYN options decide the MSS and
- * the message is ignored (ICMP_PMTU_IGNORED, also for one that would not
- * lower the MSS). */
+ * Fragmentation needed and packet too big are not handled per connection
+ * here: the interface's path MTU cache (iface/iface_pmtu.c) validates them
+ * (sk_tcp_icmp_check) and lowers every connection to the destination
+ * (sk_tcp_pmtu_to). Lowering (RFC 1191 §6, RFC 8201 §5.2): the send MSS of
+ * a synchronized connection becomes sk_tcp_mss_from_mtu(path MTU) (each
+ * segment's options come out of its payload, tcp_output.c), never raised,
+ * never below SK_PMTU_MIN - 40 (RFC 5927 §7.2: tiny MTUs are an attack;
+ * 552 is Linux's min_pmtu) or 1280 - 60 for IPv6. The segments in flight
+ * are sent again at once in the smaller size (go back to SND.UNA, as
+ * Linux's tcp_simple_retransmit); this is not a congestion signal, so cwnd
+ * and ssthresh stay. Before synchronization the connection takes the path
+ * MTU with the peer's SYN options (sk_tcp_path_mtu). */
 #include "tcp/tcp_conn.h"
 
 #include "synack/error.h"
@@ -52,17 +55,49 @@ static int pmtu_lower(sk_tcp_env *e, sk_tcb *t, uint16_t mtu)
     return 0;
 }
 
-int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, uint16_t mtu,
-                      sk_time now)
+static int icmp_find(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_tcb **out)
 {
     sk_tcb *t = sk_demux_lookup(e, tu);
     if (t == NULL || (t->flags & SK_TF_LISTENER))
         return SK_DROP_ICMP_NO_CONN;
     if (!sk_seq_in(seq, t->snd_una, t->snd_max))
         return SK_DROP_ICMP_OUT_OF_WINDOW;
+    *out = t;
+    return 0;
+}
+
+int sk_tcp_icmp_check(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq)
+{
+    sk_tcb *t;
+    return icmp_find(e, tu, seq, &t);
+}
+
+uint32_t sk_tcp_pmtu_to(sk_tcp_env *e, const sk_ipaddr *raddr, uint16_t mtu)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        sk_tcb *t = &e->tcbs[i];
+        if (t->hashed && t->state != SK_TCP_LISTEN && sk_ipaddr_eq(&t->tuple.raddr, raddr) &&
+            pmtu_lower(e, t, mtu) == 0)
+            n++;
+    }
+    return n;
+}
+
+uint16_t sk_tcp_path_mtu(sk_tcp_env *e, const sk_ipaddr *raddr, sk_time now)
+{
+    uint16_t mtu = e->ctx->cfg.mtu;
+    uint16_t p = e->path_mtu != NULL ? e->path_mtu(e->path_mtu_ctx, raddr, now) : 0;
+    return p != 0 && p < mtu ? p : mtu;
+}
+
+int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, sk_time now)
+{
+    sk_tcb *t = NULL;
+    int r = icmp_find(e, tu, seq, &t);
+    if (r != 0)
+        return r;
     switch (kind) {
-    case SK_TCP_ICMP_PMTU:
-        return pmtu_lower(e, t, mtu);
     case SK_TCP_ICMP_REFUSED:
         if (t->state == SK_TCP_SYN_SENT) {
             sk_tcb_close(e, t, SK_ECONNREFUSED, now);

@@ -33,7 +33,9 @@ static void ack_now(sk_tcp_env *e, sk_tcb *t)
 static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     uint16_t peer = seg->opts.has_mss ? seg->opts.mss : SK_DEFAULT_MSS;
-    uint16_t mtu_mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, e->ctx->cfg.mtu);
+    /* RFC 8201 §5.2 / RFC 1191 §3: a path MTU learnt before bounds it too */
+    uint16_t path = sk_tcp_path_mtu(e, &t->tuple.raddr, now);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, path);
     t->snd_mss = peer < mtu_mss ? peer : mtu_mss;
     /* refuse absurdly small segments, but never send more than our own
      * link carries (RFC 9293 §3.7.1: Eff.snd.MSS is bounded by MMS_S) */
@@ -227,6 +229,7 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     update_window(t, seg);
     if (has_ack) {
         t->snd_una = seg->ack;
+        e->progress++; /* our SYN acknowledged: the path works both ways */
         if (sk_seq_gt(t->snd_nxt, t->snd_una) == false)
             t->snd_nxt = t->snd_una;
         take_rtt_sample(e, t, seg, now, NULL);
@@ -387,6 +390,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
                      .facts = &facts};
     sk_rec_on_ack(e, t, &ra, now);
     t->snd_una = seg->ack;
+    e->progress++; /* RFC 4861 §7.3.1: new data acknowledged */
     if (sk_seq_lt(t->snd_nxt, t->snd_una))
         t->snd_nxt = t->snd_una;
     release_acked(e, t, seg->ack);
@@ -502,6 +506,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         take_rtt_sample(e, t, seg, now, NULL);
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         t->snd_una = seg->ack;
+        e->progress++; /* our SYN-ACK acknowledged */
         if (sk_seq_lt(t->snd_nxt, t->snd_una))
             t->snd_nxt = t->snd_una;
         update_window(t, seg);

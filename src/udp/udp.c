@@ -474,6 +474,21 @@ int sk_udp_icmp_error(sk_udp *u, const sk_endpoint *local, const sk_endpoint *re
     return SK_DROP_ICMP_NO_CONN;
 }
 
+bool sk_udp_could_send(const sk_udp *u, const sk_endpoint *local, const sk_endpoint *remote)
+{
+    for (uint32_t i = 0; i < u->n; i++) {
+        const sk_udp_sock *k = &u->socks[i];
+        if (k->state != SK_UDP_OPEN || !k->bound || k->local.port != local->port)
+            continue;
+        if (!addr_any(&k->local.addr) && !sk_ipaddr_eq(&k->local.addr, &local->addr))
+            continue;
+        if (!k->connected ||
+            (k->remote.port == remote->port && sk_ipaddr_eq(&k->remote.addr, &remote->addr)))
+            return true;
+    }
+    return false;
+}
+
 /* ---- output ---- */
 
 bool sk_udp_next_out(sk_udp *u, sk_udp_out *o)

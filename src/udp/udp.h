@@ -154,6 +154,10 @@ int sk_udp_input(sk_udp *u, sk_time now, const sk_udp_in *in);
  * from `local` to `remote`: a connected socket with exactly these ends gets
  * `err` as its pending error. Returns 0, or a drop reason (not counted). */
 int sk_udp_icmp_error(sk_udp *u, const sk_endpoint *local, const sk_endpoint *remote, int err);
+/* A socket could have sent a datagram from `local` to `remote`: bound to
+ * that port (and address, unless the wildcard), and connected to `remote`
+ * or not connected. The RFC 8201 §4 check of a packet too big. */
+bool sk_udp_could_send(const sk_udp *u, const sk_endpoint *local, const sk_endpoint *remote);
 
 /* Output: the oldest datagram of the socket at the head of the output list,
  * or NULL when none. The caller builds the frame (sk_udp_out_write), then calls

@@ -167,3 +167,33 @@ int sk_ip6_walk_ext(const sk_ip6_repr *ip, sk_ip6_ext *out)
     out->offset = SK_IP6_HDR_LEN + off;
     return 0;
 }
+
+/* The upper-layer header inside a quoted packet (an ICMPv6 error's
+ * invoking packet, RFC 4443 §2.4 (c): as much of it as fits). Unlike
+ * sk_ip6_walk_ext the options are not judged: the packet was ours (or
+ * claims to be), and all we want is where its transport header starts.
+ * Hop-by-hop, destination options and routing headers are stepped over by
+ * their length; a fragment header by its 8 bytes, and a non-first fragment
+ * has no transport header to find. Each step moves at least 8 bytes, so
+ * the walk ends within len / 8 steps. */
+int sk_ip6_quote_l4(const uint8_t *q, size_t len, uint8_t *proto, size_t *off)
+{
+    if (len < SK_IP6_HDR_LEN)
+        return SK_DROP_ICMP6_BAD_QUOTE;
+    uint8_t nh = q[6];
+    size_t at = SK_IP6_HDR_LEN;
+    while (is_ext(nh)) {
+        size_t hlen = ext_len(nh, q + at, len - at);
+        if (hlen == 0)
+            return SK_DROP_ICMP6_QUOTE_TRUNCATED;
+        if (nh == SK_IPPROTO_FRAGMENT && (sk_load_be16(q + at + 2) & 0xfff8u) != 0)
+            return SK_DROP_ICMP6_QUOTE_TRUNCATED; /* not the first fragment */
+        nh = q[at];
+        at += hlen;
+    }
+    if (len - at < 8) /* the ports (and TCP's sequence number) */
+        return SK_DROP_ICMP6_QUOTE_TRUNCATED;
+    *proto = nh;
+    *off = at;
+    return 0;
+}

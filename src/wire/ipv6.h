@@ -154,5 +154,12 @@ typedef struct {
  * fields, or a drop reason (SK_DROP_IP6_EXT_TRUNCATED, _HBH_NOT_FIRST,
  * _OPT_BAD, _OPT_UNKNOWN, _ROUTING, _FRAG_BAD) with out's icmp_* fields. */
 int sk_ip6_walk_ext(const sk_ip6_repr *ip, sk_ip6_ext *out);
+/* The upper-layer header of the packet quoted in an ICMPv6 error,
+ * q[0..len) from its IPv6 header on: extension headers are stepped over
+ * without judging their options. Returns 0 with *proto and *off (from the
+ * IPv6 header; at least 8 bytes follow it), or SK_DROP_ICMP6_BAD_QUOTE (no
+ * IPv6 header) or SK_DROP_ICMP6_QUOTE_TRUNCATED (the quote ends before 8
+ * bytes of the upper-layer header, or quotes a non-first fragment). */
+int sk_ip6_quote_l4(const uint8_t *q, size_t len, uint8_t *proto, size_t *off);
 
 #endif

@@ -86,7 +86,8 @@ it_setup() {
     trap 'exit 130' INT TERM
     ip netns add "$NS" || it_skip "cannot create a network namespace"
     nsx ip link set lo up
-    nsx ip tuntap add dev "$DEV" mode "$SK_LINK" || it_skip "cannot create a $SK_LINK device"
+    # IT_TUNTAP_FLAGS: more `ip tuntap add` flags (multi_queue for test_mq.sh)
+    nsx ip tuntap add dev "$DEV" mode "$SK_LINK" ${IT_TUNTAP_FLAGS:-} || it_skip "cannot create a $SK_LINK device"
     nsx ip addr add "$LINUX_IP/24" dev "$DEV"
     nsx ip link set "$DEV" up
     # offloads would hand synack segments larger than the MTU (TAP only)

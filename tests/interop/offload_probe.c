@@ -2,8 +2,8 @@
  * to 192.0.2.1:PORT over the TAP DEV opened with IFF_VNET_HDR and every
  * offload (sk_posix_dev_open_vnet; the stack's dev capabilities all on):
  * "send" sends stdin and closes, "recv" writes what arrives to stdout until
- * the peer closes. Its own small loop (the event loop of port/posix does
- * not pass frame metadata yet): frames out with sk_stack_output_meta and
+ * the peer closes. Its own small loop (independent of port/posix's event
+ * loop, which test_offload.sh runs through synack serve/connect): frames out with sk_stack_output_meta and
  * their virtio-net header, frames in with theirs. Prints on stderr how many
  * super-segments went out and how many merged segments came in. PCAP:
  * every frame in and out as it crossed the device, one record per

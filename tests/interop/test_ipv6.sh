@@ -7,7 +7,8 @@
 # server, synack taking its address by SLAAC from dnsmasq's router
 # advertisements (RFC 7217 identifier, DAD) and a DNS server from their
 # RDNSS option (RFC 8106), socat UDP6 echo both ways (to synack's UDP echo, and
-# `synack connect --udp` to a Linux echo), and captures tshark finds clean.
+# `synack connect --udp` to a Linux echo), Linux's ICMPv6 port unreachable
+# failing synack's connected UDP socket, and captures tshark finds clean.
 . "$(dirname "$0")/lib.sh"
 it_require curl socat dnsmasq
 [ "$SK_LINK" = tap ] || it_skip "IPv6 neighbour discovery needs the TAP (Ethernet) link"
@@ -90,6 +91,19 @@ check "connect --udp capture clean" it_pcap_clean "$IT_TMP/u6c.pcap"
 check "connect --udp capture: UDP over IPv6 both ways" \
     test "$(it_pcap_count "$IT_TMP/u6c.pcap" "ipv6 && udp.port == 9000")" -ge 100
 kill "$lsrv" 2>/dev/null
+
+# ... and to a closed Linux UDP6 port: Linux's ICMPv6 port unreachable
+# reaches synack's connected socket (RFC 4443 §3.1), which fails the connect
+printf 'anyone?\n' >"$IT_TMP/u6one"
+nsx timeout 30 "$SYNACK" connect --tap "$DEV" --addr "$S6/64" --pcap "$IT_TMP/u6r.pcap" \
+    --udp --wait 5 "$L6" 9001 <"$IT_TMP/u6one" >/dev/null 2>"$IT_TMP/u6r.err"
+rc=$?
+check "connect --udp to a closed Linux UDP6 port: exit 1 ($rc)" test "$rc" = 1
+check "connect --udp to a closed UDP6 port: connection refused" \
+    grep -q 'connection refused by peer' "$IT_TMP/u6r.err" || cat "$IT_TMP/u6r.err"
+n=$(it_pcap_count "$IT_TMP/u6r.pcap" "ipv6.src == $L6 && icmpv6.type == 1 && icmpv6.code == 4")
+check "capture: Linux's ICMPv6 port unreachable ($n)" test "$n" -ge 1
+check "connect --udp (refused) capture clean" it_pcap_clean "$IT_TMP/u6r.pcap"
 
 # synack -> Linux: synack's ping resolves Linux's address (NS, NA) itself
 PLOG=$IT_TMP/ping.log

@@ -131,6 +131,20 @@ expect_error_says "'1.2.3.5' is an IPv4 address, but --ipv6 was given" connect -
     --addr 1.2.3.4/24 --ipv6 1.2.3.5 80
 expect_error_says "unknown option '-5'" connect --tap x --addr 1.2.3.4/24 -5 1.2.3.5 80
 expect_error_says "bad host '\[2001:db8::1\]'" ping --tap x --addr 2001:db8::1/64 '[2001:db8::1]'
+# offloads: on and off at once; on with impairment (the delay lines carry
+# no offload metadata); every subcommand that opens a device
+expect_error_says "give --offload or --no-offload, not both" serve --tap x --addr 1.2.3.4/24 \
+    --echo 7 --offload --no-offload
+expect_error_says "give --offload or --no-offload, not both" connect --tap x --addr 1.2.3.4/24 \
+    --no-offload --offload 1.2.3.5 7
+expect_error_says "^synack [a-z]*: --offload does not combine with --impair" serve --tap x --addr 1.2.3.4/24 \
+    --echo 7 --offload --impair loss=1%
+expect_error_says "^synack [a-z]*: --offload does not combine with --impair" connect --tap x --addr 1.2.3.4/24 \
+    --impair-in delay=1ms --offload 1.2.3.5 7
+expect_error_says "^synack [a-z]*: --offload does not combine with --impair" ping --tap x --addr 1.2.3.4/24 \
+    --offload --impair-out loss=1% 1.2.3.5
+expect_error_says "unknown option '--offload=1'" serve --tap x --addr 1.2.3.4/24 \
+    --echo 7 --offload=1
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --udp-echo
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --udp-echo 0
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --udp-echo 65536

@@ -459,6 +459,7 @@ static void ptb(sk_stack *s, sk_time_us t, uint32_t mtu, uint32_t seq)
 {
     uint8_t quote[SK_IP6_HDR_LEN + 20] = {0}, msg[128], pkt[256];
     wrap6(US6, PEER6, SK_IPPROTO_TCP, quote, 20, quote);
+    sk_store_be16(quote + 4, 1460); /* the full-sized segment it was (RFC 8201 §4 checks) */
     sk_store_be16(quote + 40, 50000);
     sk_store_be16(quote + 42, 80);
     sk_store_be32(quote + 44, seq);

@@ -65,6 +65,29 @@ static void test_ptb_lowers_only(void)
     pm_done(p);
 }
 
+/* cfg.floor (the interface's IPv4 cache: 552): a value below it is taken
+ * as the floor, 1000 stays 1000; a link MTU below the floor is refused. */
+static void test_floor(void)
+{
+    sk_pmtu6_config c = {0};
+    c.entries = 2;
+    c.link_mtu = 1500;
+    c.floor = 552;
+    c.alloc = t6_allocator(&heap);
+    sk_pmtu6 *p = NULL;
+    SK_CHECK_EQ_I(sk_pmtu6_create(&c, &p), 0);
+    sk_ip6_addr a = t6_addr(1, 1);
+    sk_pmtu6_input_ptb(p, 1, &a, 1000);
+    SK_CHECK_EQ(sk_pmtu6_lookup(p, &a, 2), 1000);
+    sk_pmtu6_input_ptb(p, 3, &a, 68);
+    SK_CHECK_EQ(sk_pmtu6_lookup(p, &a, 4), 552);
+    SK_CHECK_EQ(p->stats.ptb_below_min, 1);
+    pm_done(p);
+    c.link_mtu = 500;
+    SK_CHECK_EQ_I(sk_pmtu6_create(&c, &p), SK_EINVAL);
+    SK_CHECK(p == NULL);
+}
+
 /* §4: 10 minutes after the last decrease the link MTU is tried again
  * (intent with it); a later decrease restarts the 10 minutes. */
 static void test_aging(void)
@@ -156,6 +179,7 @@ static void test_create_rejects(void)
 int main(void)
 {
     SK_RUN(test_ptb_lowers_only);
+    SK_RUN(test_floor);
     SK_RUN(test_aging);
     SK_RUN(test_lru);
     SK_RUN(test_link_mtu_change);

@@ -1,0 +1,87 @@
+/* Redirects received (RFC 4861 §8): a host's destination overrides.
+ *
+ * Validation (§8.1), in order, each drop counted by reason: the wire
+ * checks of sk_nd_check (hop limit 255, ICMP code 0, link-local source,
+ * destination not multicast, target link-local or equal to the
+ * destination); then the one that needs state: the source must be the
+ * current first-hop router for the destination (sk_nd6_next_hop, which
+ * includes earlier redirects; ND_REDIRECT_NOT_FIRST_HOP). A destination we
+ * reach directly (on-link, or no route) has no first-hop router to redirect
+ * it.
+ *
+ * Effect (§8.3): the destination's next hop becomes the target (a better
+ * router, or the destination itself on the link) in a small table of
+ * SK_REDIR6_CAP overrides that next-hop determination consults after the
+ * on-link test (iface_nd6.c, next_hop6); a full table reuses its least
+ * recently written entry. A target link-layer address option updates the
+ * neighbour cache (SK_ND_EV_REDIRECT: STALE); without one the target is
+ * resolved when first used. Entries are not aged: they end when the table
+ * reuses them or the interface goes away (RFC 4861 §5.3 leaves the
+ * destination cache's garbage collection to the implementation; see
+ * docs/rfc-coverage.md). The Redirected Header option is not looked at. */
+#include "iface/iface.h"
+
+#include "synack/error.h"
+#include "wire/nd6.h"
+
+#include <string.h>
+
+bool sk_redirect6_lookup(const sk_iface *ifc, sk_ip6 dst, sk_ip6 *nh)
+{
+    for (uint32_t i = 0; i < SK_REDIR6_CAP && ifc->redir6_tick > 0; i++) {
+        const sk_redir6 *r = &ifc->redir6[i];
+        if (r->used && sk_ip6_eq(r->dst, dst)) {
+            *nh = r->target;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void store(sk_iface *ifc, sk_ip6 dst, sk_ip6 target)
+{
+    sk_redir6 *slot = NULL;
+    for (uint32_t i = 0; i < SK_REDIR6_CAP && slot == NULL; i++)
+        if (ifc->redir6[i].used && sk_ip6_eq(ifc->redir6[i].dst, dst))
+            slot = &ifc->redir6[i];
+    for (uint32_t i = 0; i < SK_REDIR6_CAP && slot == NULL; i++)
+        if (!ifc->redir6[i].used)
+            slot = &ifc->redir6[i];
+    if (slot == NULL) {
+        slot = &ifc->redir6[0];
+        for (uint32_t i = 1; i < SK_REDIR6_CAP; i++)
+            if (ifc->redir6[i].stamp < slot->stamp)
+                slot = &ifc->redir6[i];
+    }
+    slot->used = true;
+    slot->dst = dst;
+    slot->target = target;
+    slot->stamp = ++ifc->redir6_tick;
+}
+
+void sk_redirect6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
+                        size_t len)
+{
+    sk_nd_repr nd;
+    int r = sk_nd_parse(msg, len, &nd);
+    if (r == 0)
+        r = sk_nd_check(ip, &nd);
+    if (r == 0 && ifc->nd == NULL)
+        r = SK_DROP_ICMP6_UNHANDLED; /* no neighbour discovery on this link */
+    sk_ip6 cur;
+    if (r == 0 && (!sk_nd6_next_hop(ifc, nd.dest, now, &cur) || sk_ip6_eq(cur, nd.dest) ||
+                   !sk_ip6_eq(cur, ip->src)))
+        r = SK_DROP_ND_REDIRECT_NOT_FIRST_HOP;
+    if (r != 0) {
+        sk_iface_drop(ifc, r, now);
+        return;
+    }
+    store(ifc, nd.dest, nd.target);
+    sk_nd_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = SK_ND_EV_REDIRECT;
+    ev.ip = nd.target;
+    ev.has_lla = nd.opts.has_tllao;
+    ev.lla = nd.opts.tllao;
+    sk_nd_input(ifc->nd, now, &ev);
+}
