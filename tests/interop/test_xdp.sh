@@ -54,6 +54,12 @@ check "--xdp skno0 (no such interface): fails" test $? -ne 0
 check "--xdp skno0: says no interface" grep -q "no interface 'skno0'" "$IT_TMP/e4"
 nsx "$SYNACK" serve --xdp "$DEV" --tap skt0 --addr "$SYNACK_IP/24" --echo 7 >"$IT_TMP/e5" 2>&1
 check "--xdp with --tap: exit 2 (one device)" test $? = 2
+nsx "$SYNACK" serve --xdp "$DEV" --offload --addr "$SYNACK_IP/24" --echo 7 >"$IT_TMP/e7" 2>&1
+check "--xdp with --offload: exit 2" test $? = 2
+check "--xdp with --offload: says why" grep -q "no offload metadata" "$IT_TMP/e7"
+nsx "$SYNACK" serve --xdp "$DEV" --cores 2 --addr "$SYNACK_IP/24" --echo 7 >"$IT_TMP/e8" 2>&1
+check "--xdp with --cores 2: exit 2" test $? = 2
+check "--xdp with --cores 2: says why" grep -q "not with --xdp" "$IT_TMP/e8"
 
 SERVE_LOG=$IT_TMP/serve.log
 SERVE_PCAP=$IT_TMP/serve.pcap
