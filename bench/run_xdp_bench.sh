@@ -11,7 +11,8 @@
 #           skx-p-PID with the Linux client; xb0's TX checksum offload is
 #           off (XDP gets no "checksum partial" flag: with it on, every TCP
 #           checksum synack sees is only the pseudo-header's)
-#   tap     `synack serve --tap ts0` in skx-s-PID (as run_tap_bench.sh)
+#   tap     `synack serve --tap ts0` in skx-s-PID (as run_tap_bench.sh;
+#           serve's default: offloads on, IFF_VNET_HDR)
 #   xdpg    the same as synack on the generic (SKB) hook (--xdp-generic),
 #           with xb0's TSO and GSO off for those runs
 #   linux   Linux's TCP on both ends of a veth pair (skx-a/skx-b-PID),
