@@ -110,6 +110,15 @@ grep -E "^  (synack|linux) rrc: p50 " "$TMP/tap" | awk '{ if ($4 + 0 <= 0 || $7 
     END { exit (n == 2 && !bad) ? 0 : 1 }' ||
     fail "run_tap_bench.sh: not two client-side request/response runs with 0 < p50 <= p99"
 
+# AF_XDP: synack serve --xdp on a veth end against the TAP and Linux; the
+# send runs' sinks got every byte (the driver fails otherwise)
+run run_xdp_bench.sh "$TMP/xdp" env SMOKE=1 bash "$HERE/run_xdp_bench.sh" "$BUILD"
+expect_header "$TMP/xdp" run_xdp_bench.sh
+grep -q "synack server: synack serve: listening on AF_XDP xa0" "$TMP/xdp" ||
+    fail "run_xdp_bench.sh: synack did not run over AF_XDP"
+expect_rows "$TMP/xdp" run_xdp_bench.sh "bulk Linux -> stack, Gbit/s" "conn/s, 1 at a time" \
+    "send stack -> Linux, Gbit/s" "send CPU-s per GB (/proc/stat)"
+
 run run_tapwrite_bench.sh "$TMP/tapw" env SMOKE=1 bash "$HERE/run_tapwrite_bench.sh" "$BUILD"
 expect_header "$TMP/tapw" run_tapwrite_bench.sh
 if grep -q "io_uring: not built" "$TMP/tapw"; then # no liburing-dev: write() alone

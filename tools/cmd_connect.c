@@ -27,7 +27,7 @@
 #define IO_CAP 65536
 
 static const char usage_text[] =
-    "usage: synack connect (--tap NAME | --tun NAME) (--addr A.B.C.D/NN | --dhcp) [options] HOST PORT\n"
+    "usage: synack connect (--tap NAME | --tun NAME | --xdp IFNAME[:Q]) (--addr A.B.C.D/NN | --dhcp) [options] HOST PORT\n"
     "  HOST                      an IPv4 or IPv6 address, or a name resolved (A and AAAA)\n"
     "                            with --dns or the DNS server of the DHCP lease; its\n"
     "                            addresses are tried in turn, IPv6 first when we have a\n"

@@ -15,7 +15,7 @@
 #define MAX_DATA 1472
 
 static const char usage_text[] =
-    "usage: synack ping (--tap NAME | --tun NAME) --addr A.B.C.D/NN [options] HOST\n"
+    "usage: synack ping (--tap NAME | --tun NAME | --xdp IFNAME[:Q]) --addr A.B.C.D/NN [options] HOST\n"
     "  -c COUNT                  stop after COUNT requests (default 4)\n"
     "  -i SECONDS                interval between requests (default 1)\n"
     "  -s SIZE                   data bytes per request (default 56)\n"

@@ -6,6 +6,7 @@
 #include "tool_http.h"
 #include "tool_lease.h"
 #include "posix/posix_mq.h"
+#include "posix/posix_xdp.h"
 #include "tool_net.h"
 #include "tool_udp.h"
 
@@ -65,7 +66,7 @@ typedef struct {
 } server;
 
 static const char usage_text[] =
-    "usage: synack serve (--tap NAME | --tun NAME) (--addr A.B.C.D/NN | --dhcp) [options]\n"
+    "usage: synack serve (--tap NAME | --tun NAME | --xdp IFNAME[:Q]) (--addr A.B.C.D/NN | --dhcp) [options]\n"
     "services (any number, each on its own port):\n"
     "  --echo PORT               send back every byte received\n"
     "  --discard PORT            read and drop\n"
@@ -507,8 +508,12 @@ static int start_listeners(server *sv)
     if (o->cores > 1 && atomic_fetch_add(sv->ready, 1u) + 1u < o->cores)
         return 0;
     char ip[SK_IP6_STR_LEN];
-    fprintf(sv->log, "synack serve: listening on %s %s, synack at",
-            sv->net.dev.kind == SK_DEV_TAP ? "TAP" : "TUN", sv->net.dev.name);
+    if (o->xdp)
+        fprintf(sv->log, "synack serve: listening on AF_XDP %s queue %u (%s XDP), synack at",
+                sv->net.dev.name, o->xdp_queue, sk_posix_xdp_mode(&sv->net.dev));
+    else
+        fprintf(sv->log, "synack serve: listening on %s %s, synack at",
+                sv->net.dev.kind == SK_DEV_TAP ? "TAP" : "TUN", sv->net.dev.name);
     if (o->have_addr4)
         fprintf(sv->log, " %s/%u", sk_ip4_to_str(o->addr, ip, sizeof ip), o->prefix_len);
     for (uint8_t i = 0; i < o->n_addr6; i++)

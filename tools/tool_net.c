@@ -4,6 +4,7 @@
 #include "posix/posix_mq.h"
 #include "posix/posix_steer.h"
 #include "posix/posix_sys.h"
+#include "posix/posix_xdp.h"
 #include "synack/error.h"
 #include "tool.h"
 #include "wire/seg_text.h"
@@ -13,6 +14,10 @@
 
 const char tool_net_usage[] =
     "  --tap NAME | --tun NAME   create or attach the TAP (Ethernet) or TUN (IP) device\n"
+    "  --xdp IFNAME[:QUEUE]      instead: an AF_XDP socket on an interface's receive queue\n"
+    "                            (default 0), e.g. a veth end; Ethernet, like --tap\n"
+    "  --xdp-generic             with --xdp: the generic (SKB) XDP hook only (default:\n"
+    "                            native XDP, generic when the driver has none)\n"
     "  --addr A.B.C.D/NN         synack's address and on-link prefix; again for an IPv6\n"
     "                            one (--addr 2001:db8:1::2/64; on a TAP a link-local\n"
     "                            address and router advertisements need none)\n"
@@ -144,14 +149,20 @@ static int parse_addr(const char *cmd, tool_net_opts *o, const char *v)
 static int option_value(const char *cmd, tool_net_opts *o, const char *opt, const char *v)
 {
     uint64_t n;
-    if (!strcmp(opt, "--tap") || !strcmp(opt, "--tun")) {
+    if (!strcmp(opt, "--tap") || !strcmp(opt, "--tun") || !strcmp(opt, "--xdp")) {
         if (o->have_dev) {
-            tool_error(cmd, "give one device: --tap NAME or --tun NAME, once (try --help)");
+            tool_error(cmd, "give one device: --tap NAME, --tun NAME or --xdp IFNAME, once "
+                            "(try --help)");
             return -1;
         }
         o->have_dev = true;
-        o->kind = opt[3] == 'a' ? SK_DEV_TAP : SK_DEV_TUN;
+        o->xdp = opt[2] == 'x';
+        o->kind = opt[3] == 'u' ? SK_DEV_TUN : SK_DEV_TAP;
         o->dev_name = v;
+        if (o->xdp && sk_posix_xdp_parse(v, o->xdp_if, sizeof o->xdp_if, &o->xdp_queue) != 0) {
+            tool_error(cmd, "bad --xdp '%s' (want IFNAME or IFNAME:QUEUE, e.g. veth0:0)", v);
+            return -1;
+        }
     } else if (!strcmp(opt, "--addr")) {
         return parse_addr(cmd, o, v);
     } else if (!strcmp(opt, "--gw6")) {
@@ -215,7 +226,7 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
 /* 1: argv[*i] is a shared option, taken; 0: it is not one; -1: bad value. */
 static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, int *i)
 {
-    static const char *const with_value[] = {"--tap", "--tun", "--addr", "--gw", "--gw6", "--mac",
+    static const char *const with_value[] = {"--tap", "--tun", "--xdp", "--addr", "--gw", "--gw6", "--mac",
                                              "--mtu", "--pcap", "--seed", "--impair",
                                              "--impair-in", "--impair-out", "--busy-poll",
                                              "--sndbuf", "--rcvbuf", "--dns"};
@@ -230,6 +241,10 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
     }
     if (!strcmp(opt, "--dhcp")) {
         o->dhcp = true;
+        return 1;
+    }
+    if (!strcmp(opt, "--xdp-generic")) {
+        o->xdp_generic = true;
         return 1;
     }
     if (!strcmp(opt, "--offload") || !strcmp(opt, "--no-offload")) {
@@ -268,7 +283,11 @@ int tool_net_next_arg(const char *cmd, const char *usage, tool_net_opts *o, int 
 int tool_net_check(const char *cmd, const tool_net_opts *o)
 {
     if (!o->have_dev) {
-        tool_error(cmd, "--tap NAME or --tun NAME is required (try --help)");
+        tool_error(cmd, "--tap NAME, --tun NAME or --xdp IFNAME is required (try --help)");
+        return -1;
+    }
+    if (o->xdp_generic && !o->xdp) {
+        tool_error(cmd, "--xdp-generic goes with --xdp IFNAME");
         return -1;
     }
     if (o->dhcp && (o->have_addr || o->gateway.b[0] != 0)) {
@@ -277,6 +296,10 @@ int tool_net_check(const char *cmd, const tool_net_opts *o)
     }
     if (o->dhcp && o->kind != SK_DEV_TAP) {
         tool_error(cmd, "--dhcp needs an Ethernet link: use --tap");
+        return -1;
+    }
+    if (o->xdp && o->offload) {
+        tool_error(cmd, "--offload needs a TAP or TUN (AF_XDP frames carry no offload metadata)");
         return -1;
     }
     if (o->offload && o->no_offload) {
@@ -319,6 +342,10 @@ int tool_net_check_cores(const char *cmd, const tool_net_opts *o)
     }
     if (o->pcap != NULL) {
         tool_error(cmd, "--pcap writes one file for one stack: not with --cores > 1");
+        return 2;
+    }
+    if (o->xdp) {
+        tool_error(cmd, "--cores > 1 opens a multi-queue TAP: not with --xdp");
         return 2;
     }
     return 0;
@@ -506,6 +533,10 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
     int opened = 0;
     if (o->queue_dev != NULL)
         n->dev = *o->queue_dev; /* --cores: opened by tool_net_open_queues, now ours */
+    else if (o->xdp && o->xdp_generic)
+        opened = sk_posix_xdp_open_generic(&n->dev, o->xdp_if, o->xdp_queue, err, sizeof err);
+    else if (o->xdp)
+        opened = sk_posix_xdp_open(&n->dev, o->xdp_if, o->xdp_queue, err, sizeof err);
     else
         opened = open_dev(n, err, sizeof err);
     if (opened != 0) {

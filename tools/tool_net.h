@@ -16,6 +16,10 @@ typedef struct {
     bool have_dev;
     enum sk_dev_kind kind;
     const char *dev_name;
+    bool xdp;              /* --xdp: an AF_XDP socket (posix_xdp.h), Ethernet */
+    bool xdp_generic;      /* --xdp-generic: the SKB hook only */
+    char xdp_if[16];
+    unsigned xdp_queue;
     bool have_addr;        /* an IPv4 or IPv6 --addr */
     bool have_addr4;
     sk_ip4 addr;

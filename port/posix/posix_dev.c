@@ -183,13 +183,26 @@ int sk_posix_dev_open_vnet(sk_posix_dev *dev, enum sk_dev_kind kind, const char 
 
 void sk_posix_dev_close(sk_posix_dev *dev)
 {
-    if (dev->fd >= 0)
+    if (dev->ops != NULL) { /* the backend owns its descriptor */
+        dev->ops->close(dev->impl);
+        dev->ops = NULL;
+        dev->impl = NULL;
+    } else if (dev->fd >= 0) {
         close(dev->fd);
+    }
     dev->fd = -1;
+}
+
+void sk_posix_dev_flush(sk_posix_dev *dev)
+{
+    if (dev->ops != NULL)
+        dev->ops->flush(dev->impl);
 }
 
 long sk_posix_dev_read(sk_posix_dev *dev, uint8_t *buf, size_t cap)
 {
+    if (dev->ops != NULL)
+        return dev->ops->read(dev->impl, buf, cap);
     for (;;) {
         ssize_t n = read(dev->fd, buf, cap);
         if (n >= 0)
@@ -202,6 +215,8 @@ long sk_posix_dev_read(sk_posix_dev *dev, uint8_t *buf, size_t cap)
 
 int sk_posix_dev_write(sk_posix_dev *dev, const uint8_t *frame, size_t len)
 {
+    if (dev->ops != NULL)
+        return dev->ops->write(dev->impl, frame, len);
     for (;;) {
         ssize_t n = write(dev->fd, frame, len);
         if (n >= 0)

@@ -21,6 +21,17 @@
 
 enum sk_dev_kind { SK_DEV_TUN, SK_DEV_TAP };
 
+/* Another backend behind the same calls (posix_xdp.h: an AF_XDP socket):
+ * when sk_posix_dev.ops is set, sk_posix_dev_read, _write, _flush and
+ * _close go through it with dev->impl, and dev->fd is the backend's
+ * pollable descriptor. Same return conventions as the TAP calls below. */
+typedef struct {
+    long (*read)(void *impl, uint8_t *buf, size_t cap);
+    int (*write)(void *impl, const uint8_t *frame, size_t len);
+    void (*flush)(void *impl); /* send what write() queued */
+    void (*close)(void *impl);
+} sk_posix_dev_ops;
+
 typedef struct {
     int fd;                /* non-blocking, -1 when closed */
     enum sk_dev_kind kind;
@@ -28,6 +39,8 @@ typedef struct {
     uint16_t mtu;          /* the interface MTU (IP packet size) */
     sk_mac kernel_mac;     /* TAP: the Linux interface's own MAC */
     bool vnet;             /* opened with IFF_VNET_HDR: use the _meta calls */
+    const sk_posix_dev_ops *ops; /* NULL: the TAP/TUN file descriptor */
+    void *impl;                  /* the backend's state, for ops */
 } sk_posix_dev;
 
 /* Create the device `name` or attach to an existing one (persistent devices
@@ -60,6 +73,9 @@ long sk_posix_dev_read(sk_posix_dev *dev, uint8_t *buf, size_t cap);
  * as malformed (it is dropped, as a full queue or a bad frame on a real link
  * would be), -1 on an error (the device is gone). */
 int sk_posix_dev_write(sk_posix_dev *dev, const uint8_t *frame, size_t len);
+/* Hand the frames written so far to the kernel: a backend that queues
+ * writes (AF_XDP) sends them here; a TAP wrote each at once (no-op). */
+void sk_posix_dev_flush(sk_posix_dev *dev);
 
 /* With IFF_VNET_HDR (sk_posix_dev_open_vnet): the same, the frame's
  * virtio-net header translated to or from *meta. A frame read without a

@@ -237,7 +237,10 @@ int sk_posix_loop_flush(sk_posix_loop *l)
         }
     }
     /* an outbound frame with no delay is due at once */
-    return deliver_impaired(l);
+    if (deliver_impaired(l) != 0)
+        return -1;
+    sk_posix_dev_flush(l->dev); /* a queueing backend (AF_XDP) sends now */
+    return 0;
 }
 
 static sk_time_us next_deadline(const sk_posix_loop *l, uint64_t timeout_us)
