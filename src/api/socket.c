@@ -39,7 +39,7 @@ static int io_conn(const sk_stack *s, sk_sock sock, sk_tcb **out)
 
 static uint16_t announce_mss(const sk_stack *s, uint8_t family, uint16_t want)
 {
-    uint16_t mtu_mss = sk_tcp_mss_from_mtu(family, s->ctx.cfg.mtu);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(family, sk_iface_link_mtu(&s->ifc, family));
     return want != 0 && want < mtu_mss ? want : mtu_mss;
 }
 

@@ -217,7 +217,7 @@ int sk_stack_set_mtu(sk_stack *s, uint16_t mtu)
     bool lower = mtu < s->ctx.cfg.mtu;
     s->ctx.cfg.mtu = mtu;
     if (lower)
-        sk_tcp_mtu_lowered(&s->env, mtu);
+        sk_tcp_mtu_lowered(&s->env, 0, mtu);
     return 0;
 }
 

@@ -212,6 +212,8 @@ typedef struct {
     sk_ipr reass;
     sk_icmp icmp;
     uint8_t hop_limit6;         /* RFC 8200 §3: ours, SK_IFACE_HOP_LIMIT */
+    uint16_t mtu6;              /* IPv6's link MTU from an RA's MTU option (RFC 4861
+                                 * §6.3.4); 0: the link's own */
     sk_ip6_reass *reass6;       /* NULL: fragments are dropped (IP6_FRAGMENT) */
     sk_icmp6q icmp6;
     sk_pmtu6 *pmtu6;            /* RFC 8201 path MTU per IPv6 destination (iface_pmtu.c) */
@@ -269,10 +271,18 @@ static inline size_t sk_iface_l4_offset(const sk_iface *ifc, uint8_t family)
 {
     return sk_iface_link_hdr(ifc) + sk_iface_ip_hdr_len(family);
 }
+/* The link MTU for a family: the configured one, or for IPv6 the smaller
+ * MTU a router advertised for this link (RFC 4861 §6.3.4). */
+static inline uint16_t sk_iface_link_mtu(const sk_iface *ifc, uint8_t family)
+{
+    uint16_t m = ifc->cfg->mtu;
+    return family == SK_AF_INET6 && ifc->mtu6 != 0 && ifc->mtu6 < m ? ifc->mtu6 : m;
+}
 static inline size_t sk_iface_l4_max(const sk_iface *ifc, uint8_t family)
 {
     size_t h = sk_iface_ip_hdr_len(family);
-    return ifc->cfg->mtu > h ? ifc->cfg->mtu - h : 0;
+    uint16_t m = sk_iface_link_mtu(ifc, family);
+    return m > h ? m - h : 0;
 }
 /* The transport segment of l4_len bytes sits at buf + sk_iface_l4_offset:
  * fill its checksum, write the IP header of the addresses' family in front

@@ -58,7 +58,7 @@ static sk_pmtu6 *cache_of(const sk_iface *ifc, uint8_t family)
 
 uint16_t sk_iface_path_mtu(sk_iface *ifc, const sk_ipaddr *dst, sk_time now)
 {
-    uint16_t mtu = ifc->cfg->mtu;
+    uint16_t mtu = sk_iface_link_mtu(ifc, dst->family);
     sk_pmtu6 *c = cache_of(ifc, dst->family);
     if (c == NULL)
         return mtu;

@@ -208,6 +208,20 @@ int sk_ra6_dns(const sk_iface *ifc, sk_time now, sk_ip6 *out, int max)
     return n;
 }
 
+/* RFC 4861 §6.3.4: the MTU option sets IPv6's LinkMTU (the router list
+ * takes it only within [1280, the link's MTU], counting the rest); open
+ * IPv6 connections shrink their MSS when it goes down, new ones start
+ * from it. A later larger option raises it back for new connections. */
+static void ra_mtu(sk_iface *ifc)
+{
+    uint16_t before = sk_iface_link_mtu(ifc, SK_AF_INET6);
+    uint32_t m = ifc->ndr->mtu;
+    ifc->mtu6 = m < ifc->cfg->mtu ? (uint16_t)m : 0;
+    uint16_t after = sk_iface_link_mtu(ifc, SK_AF_INET6);
+    if (after < before)
+        sk_tcp_mtu_lowered(ifc->tcp, SK_AF_INET6, after);
+}
+
 void sk_ra6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const sk_nd_repr *nd)
 {
     for (uint8_t i = 0; i < nd->opts.n_rdnss_bad; i++)
@@ -217,6 +231,7 @@ void sk_ra6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const sk_nd
     sk_ra_info ra;
     ra_info(ip, nd, &ra);
     sk_ndr_input_ra(ifc->ndr, ifc->nd, now, &ra);
+    ra_mtu(ifc);
     if (nd->cur_hop_limit != 0) /* §6.3.4 */
         ifc->hop_limit6 = nd->cur_hop_limit;
     sk_slaac_input_ra(ifc->slaac, now, &ra);

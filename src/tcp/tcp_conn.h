@@ -630,7 +630,10 @@ void sk_tcp_host_unreachable(sk_tcp_env *e, sk_tcb *t, sk_time now);
  * interface owns the routing question, TCP its table; UDP gets the same. */
 typedef bool (*sk_tcp_route_match)(const void *ctx, const sk_tuple *tu);
 void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx, sk_time now);
-void sk_tcp_mtu_lowered(sk_tcp_env *e, uint16_t mtu);
+/* The link MTU of `family` (0: both) went down to `mtu` (sk_stack_set_mtu,
+ * an RA's MTU option): every connection of it whose MSS no longer fits
+ * shrinks it. */
+void sk_tcp_mtu_lowered(sk_tcp_env *e, uint8_t family, uint16_t mtu);
 void sk_tcp_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, int err, sk_time now);
 int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, sk_time now);
 /* RFC 5927 §4.1 alone: the quoted tuple names a connection and `seq` is

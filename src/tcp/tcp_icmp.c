@@ -135,17 +135,20 @@ void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *c
  * segments from snd_una on, as after an ICMP fragmentation needed (RFC
  * 1191 §6.5); connections still opening take the new MTU when they
  * compute their MSS. */
-void sk_tcp_mtu_lowered(sk_tcp_env *e, uint16_t mtu)
+void sk_tcp_mtu_lowered(sk_tcp_env *e, uint8_t family, uint16_t mtu)
 {
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         sk_tcb *t = &e->tcbs[i];
-        if (!t->hashed || t->state == SK_TCP_LISTEN)
+        if (!t->hashed || t->state == SK_TCP_LISTEN ||
+            (family != 0 && t->tuple.raddr.family != family))
             continue;
         /* the link's own MTU, not a path's: no RFC 8201 floor, so that no
          * segment exceeds the link (an IPv6 link below 1280 breaks RFC
          * 8200 §5; docs/rfc-coverage.md), and a SYN-RECEIVED child whose
          * MSS came from the old MTU takes the new one before its data */
         uint32_t mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, mtu);
+        if (!sk_tcb_synchronized(t) && mss < t->adv_mss)
+            t->adv_mss = (uint16_t)mss; /* a SYN sent again announces what fits */
         if (mss >= t->snd_mss)
             continue;
         if (sk_tcb_synchronized(t))

@@ -131,7 +131,9 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
         drop(e, l, SK_DROP_TCP_NO_MEMORY, now);
         return;
     }
-    uint16_t mtu_mss = sk_tcp_mss_from_mtu(tu->laddr.family, e->ctx->cfg.mtu);
+    /* the MTU towards the peer: the link's of its family (an RA's MTU
+     * option lowers IPv6's, RFC 4861 §6.3.4) or a path MTU learnt before */
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(tu->laddr.family, sk_tcp_path_mtu(e, &tu->raddr, now));
     uint16_t adv = l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
     t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
     sk_tcb_init_conn(e, t, tu, adv, now);

@@ -190,10 +190,72 @@ static void test_router_lifetime(void)
     sk_stack_destroy(s);
 }
 
+/* An RA from fe80::<r> carrying an MTU option. */
+static void ra_mtu(sk_stack *s, sk_time_us t, uint8_t r, uint32_t mtu)
+{
+    uint8_t f[600];
+    sk_nd_repr m;
+    memset(&m, 0, sizeof m);
+    m.type = SK_ICMP6_ND_RA;
+    m.router_lifetime = 1800;
+    m.opts.has_mtu = true;
+    m.opts.mtu = mtu;
+    sk_ip6 an = sk_ip6_all_nodes();
+    sk_stack_input(s, t, f, nd_in(f, mac(r), sk_ip6_mcast_mac(an), ll(r), an, &m));
+}
+
+static sk_sock open_to(sk_stack *s, sk_time_us t, sk_ipaddr a)
+{
+    sk_endpoint r = {a, 80};
+    sk_sock h;
+    SK_CHECK_EQ_I(sk_tcp_connect(s, t, &r, NULL, &h), 0);
+    return h;
+}
+
+/* The MSS a new connection to a announces (the connection is aborted). */
+static int new_mss(sk_stack *s, sk_time_us t, sk_ipaddr a)
+{
+    sk_sock h = open_to(s, t, a);
+    int mss = sk_stack_tcb(s, h)->adv_mss;
+    SK_CHECK_EQ_I(sk_tcp_abort(s, t, h), 0);
+    return mss;
+}
+
+/* RFC 4861 §6.3.4: an RA's MTU option (1400 on a 1500 link) becomes IPv6's
+ * link MTU: an open IPv6 connection's MSS falls from 1440 to 1340 (not yet
+ * synchronized: what it announces; after the handshake, what it sends), a
+ * new one announces 1340, IPv4 keeps 1460; options below 1280 or above the
+ * link's MTU are ignored; a larger one (1480) raises it back for new
+ * connections only. */
+static void test_ra_mtu_option(void)
+{
+    sk_stack *s = make(false);
+    sk_ipaddr r3 = sk_ipaddr_from_ip6(ll(3));
+    sk_sock c1 = open_to(s, SK_MSEC(1), r3);
+    sk_sock v4 = open_to(s, SK_MSEC(1), sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 1)));
+    SK_CHECK_EQ_I(sk_stack_tcb(s, c1)->adv_mss, 1440);
+    SK_CHECK_EQ_I(sk_iface_l4_max(&s->ifc, SK_AF_INET6), 1460);
+    ra_mtu(s, SK_MSEC(2), 1, 1400);
+    SK_CHECK_EQ_I(sk_stack_tcb(s, c1)->adv_mss, 1340);
+    SK_CHECK_EQ_I(sk_stack_tcb(s, v4)->adv_mss, 1460);
+    SK_CHECK_EQ_I(sk_iface_l4_max(&s->ifc, SK_AF_INET6), 1360);
+    SK_CHECK_EQ_I(sk_iface_l4_max(&s->ifc, SK_AF_INET4), 1480);
+    SK_CHECK_EQ_I(new_mss(s, SK_MSEC(3), r3), 1340);
+    ra_mtu(s, SK_MSEC(4), 1, 1000); /* below 1280: ignored */
+    ra_mtu(s, SK_MSEC(4), 1, 9000); /* above the link: ignored */
+    SK_CHECK_EQ_I(new_mss(s, SK_MSEC(5), r3), 1340);
+    SK_CHECK_EQ_I(new_mss(s, SK_MSEC(5), sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 1))), 1460);
+    ra_mtu(s, SK_MSEC(6), 1, 1480);
+    SK_CHECK_EQ_I(new_mss(s, SK_MSEC(7), r3), 1420);
+    SK_CHECK_EQ_I(sk_stack_tcb(s, c1)->adv_mss, 1340);
+    sk_stack_destroy(s);
+}
+
 int main(void)
 {
     SK_RUN(test_router_solicitations);
     SK_RUN(test_reachable_router_preferred);
     SK_RUN(test_router_lifetime);
+    SK_RUN(test_ra_mtu_option);
     return sk_test_finish();
 }
