@@ -38,7 +38,6 @@
 #define SK_IPR_BUF 65536         /* payload bytes a datagram can hold */
 #define SK_ICMP_QUOTE_MAX 576    /* RFC 1812 §4.3.2.3: errors up to 576 bytes */
 #define SK_PMTU6_ENTRIES 32      /* IPv6 destinations with a path MTU (LRU) */
-#define SK_REDIR6_CAP 16         /* IPv6 destinations redirected (RFC 4861 §8.3) */
 
 /* ---- ARP (arp_cache.c) ---- */
 enum { SK_ARP_FREE, SK_ARP_INCOMPLETE, SK_ARP_REACHABLE };
@@ -155,12 +154,6 @@ typedef struct {
     uint32_t head, len;
 } sk_nd6q;
 
-/* ---- redirects (iface_redirect6.c) ---- */
-typedef struct {
-    sk_ip6 dst, target; /* packets to dst go to the neighbour target */
-    bool used;
-    uint64_t stamp;     /* when written: the oldest is reused */
-} sk_redir6;
 /* ---- router discovery and SLAAC (iface_ra6.c) ---- */
 #define SK_RA6Q_CAP 8
 typedef struct {
@@ -218,8 +211,6 @@ typedef struct {
     sk_icmp6q icmp6;
     sk_pmtu6 *pmtu6;            /* RFC 8201 path MTU per IPv6 destination (iface_pmtu.c) */
     sk_pmtu6 *pmtu4;            /* RFC 1191 path MTU per IPv4 destination (the same cache) */
-    sk_redir6 redir6[SK_REDIR6_CAP]; /* destinations redirected (iface_redirect6.c) */
-    uint64_t redir6_tick;
     sk_nd_cache *nd;            /* Ethernet only */
     sk_nd6q nd6q;
     sk_nd_router *ndr;          /* default router and prefix lists (Ethernet only) */
@@ -383,7 +374,6 @@ bool sk_nd6_next_hop(sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh);
 void sk_redirect6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
                         size_t len);
 /* The next hop a redirect set for dst, if any. */
-bool sk_redirect6_lookup(const sk_iface *ifc, sk_ip6 dst, sk_ip6 *nh);
 void sk_nd6_run_timers(sk_iface *ifc, sk_time now);
 sk_time sk_nd6_poll_at(const sk_iface *ifc);
 

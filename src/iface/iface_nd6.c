@@ -82,7 +82,7 @@ static bool next_hop6(sk_iface *ifc, sk_ip6 dst, sk_time now, sk_ip6 *nh)
         *nh = dst;
         return true;
     }
-    if (sk_redirect6_lookup(ifc, dst, nh)) /* §8.3 (iface_redirect6.c) */
+    if (ifc->ndr != NULL && sk_ndr_redirected(ifc->ndr, &dst, nh)) /* §8.3 (iface_redirect6.c) */
         return true;
     const sk_route *best = NULL;
     for (uint8_t i = 0; i < ifc->cfg->n_routes; i++) {

@@ -10,13 +10,15 @@
  * it.
  *
  * Effect (§8.3): the destination's next hop becomes the target (a better
- * router, or the destination itself on the link) in a small table of
- * SK_REDIR6_CAP overrides that next-hop determination consults after the
- * on-link test (iface_nd6.c, next_hop6); a full table reuses its least
- * recently written entry. A target link-layer address option updates the
- * neighbour cache (SK_ND_EV_REDIRECT: STALE); without one the target is
- * resolved when first used. Entries are not aged: they end when the table
- * reuses them or the interface goes away (RFC 4861 §5.3 leaves the
+ * router, or the destination itself on the link) in the destination cache
+ * of ip6/nd_router.c, marked as redirected, which next-hop determination
+ * consults after the on-link test and before routes (iface_nd6.c,
+ * next_hop6); a full cache reuses its least recently used entry, and the
+ * cache forgets a redirect with the router it went through (§6.3.5) or
+ * when the on-link prefixes change. A target link-layer address option
+ * updates the neighbour cache (SK_ND_EV_REDIRECT: STALE); without one the target is
+ * resolved when first used. Entries are not aged otherwise: they end as
+ * above or when the interface goes away (RFC 4861 §5.3 leaves the
  * destination cache's garbage collection to the implementation; see
  * docs/rfc-coverage.md). The Redirected Header option is not looked at. */
 #include "iface/iface.h"
@@ -26,39 +28,6 @@
 
 #include <string.h>
 
-bool sk_redirect6_lookup(const sk_iface *ifc, sk_ip6 dst, sk_ip6 *nh)
-{
-    for (uint32_t i = 0; i < SK_REDIR6_CAP && ifc->redir6_tick > 0; i++) {
-        const sk_redir6 *r = &ifc->redir6[i];
-        if (r->used && sk_ip6_eq(r->dst, dst)) {
-            *nh = r->target;
-            return true;
-        }
-    }
-    return false;
-}
-
-static void store(sk_iface *ifc, sk_ip6 dst, sk_ip6 target)
-{
-    sk_redir6 *slot = NULL;
-    for (uint32_t i = 0; i < SK_REDIR6_CAP && slot == NULL; i++)
-        if (ifc->redir6[i].used && sk_ip6_eq(ifc->redir6[i].dst, dst))
-            slot = &ifc->redir6[i];
-    for (uint32_t i = 0; i < SK_REDIR6_CAP && slot == NULL; i++)
-        if (!ifc->redir6[i].used)
-            slot = &ifc->redir6[i];
-    if (slot == NULL) {
-        slot = &ifc->redir6[0];
-        for (uint32_t i = 1; i < SK_REDIR6_CAP; i++)
-            if (ifc->redir6[i].stamp < slot->stamp)
-                slot = &ifc->redir6[i];
-    }
-    slot->used = true;
-    slot->dst = dst;
-    slot->target = target;
-    slot->stamp = ++ifc->redir6_tick;
-}
-
 void sk_redirect6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,
                         size_t len)
 {
@@ -66,7 +35,7 @@ void sk_redirect6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const
     int r = sk_nd_parse(msg, len, &nd);
     if (r == 0)
         r = sk_nd_check(ip, &nd);
-    if (r == 0 && ifc->nd == NULL)
+    if (r == 0 && (ifc->nd == NULL || ifc->ndr == NULL))
         r = SK_DROP_ICMP6_UNHANDLED; /* no neighbour discovery on this link */
     sk_ip6 cur;
     if (r == 0 && (!sk_nd6_next_hop(ifc, nd.dest, now, &cur) || sk_ip6_eq(cur, nd.dest) ||
@@ -76,7 +45,7 @@ void sk_redirect6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const
         sk_iface_drop(ifc, r, now);
         return;
     }
-    store(ifc, nd.dest, nd.target);
+    sk_ndr_redirect(ifc->ndr, &nd.dest, &nd.target);
     sk_nd_event ev;
     memset(&ev, 0, sizeof ev);
     ev.kind = SK_ND_EV_REDIRECT;

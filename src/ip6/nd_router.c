@@ -253,9 +253,29 @@ static void store_dest(sk_nd_router *r, const sk_ip6_addr *dst, const sk_ip6_add
         r->stats.dest_evicted++;
     }
     d->used = true;
+    d->redirected = false;
     d->dst = *dst;
     d->next_hop = *nh;
     d->stamp = ++r->tick;
+}
+
+void sk_ndr_redirect(sk_nd_router *r, const sk_ip6_addr *dst, const sk_ip6_addr *target)
+{
+    store_dest(r, dst, target);
+    find_dest(r, dst)->redirected = true;
+    r->any_redirect = true;
+}
+
+bool sk_ndr_redirected(const sk_nd_router *r, const sk_ip6_addr *dst, sk_ip6_addr *next_hop)
+{
+    for (uint32_t i = 0; r->any_redirect && i < r->cfg.dests; i++) {
+        const sk_ndr_dest *d = &r->d[i];
+        if (d->used && d->redirected && sk_ip6_eq(d->dst, *dst)) {
+            *next_hop = d->next_hop;
+            return true;
+        }
+    }
+    return false;
 }
 
 int sk_ndr_next_hop(sk_nd_router *r, const sk_nd_cache *nd, sk_time now, const sk_ip6_addr *dst,
@@ -298,7 +318,7 @@ void sk_ndr_input_redirect(sk_nd_router *r, const sk_nd_cache *nd, sk_time now,
         r->stats.drop_redirect_bad++;
         return;
     }
-    store_dest(r, dst, target);
+    sk_ndr_redirect(r, dst, target);
 }
 
 void sk_ndr_run_timers(sk_nd_router *r, sk_time now)

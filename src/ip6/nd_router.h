@@ -77,6 +77,7 @@ typedef struct {
 typedef struct {
     sk_ip6_addr dst, next_hop;
     bool used;
+    bool redirected; /* next_hop from a Redirect (§8.3), not from §5.2 */
     uint64_t stamp;
 } sk_ndr_dest;
 
@@ -85,6 +86,7 @@ typedef struct {
     sk_ndr_router *r;
     sk_ndr_prefix *p;
     sk_ndr_dest *d;
+    bool any_redirect; /* a redirect was ever stored: per-frame lookups skip the scan until then */
     uint32_t rr; /* round-robin position when no router is reachable */
     uint64_t tick;
     uint32_t mtu;             /* link MTU, or the RA's MTU option */
@@ -107,6 +109,12 @@ void sk_ndr_input_ra(sk_nd_router *r, sk_nd_cache *nd, sk_time now, const sk_ra_
 void sk_ndr_input_redirect(sk_nd_router *r, const sk_nd_cache *nd, sk_time now,
                            const sk_ip6_addr *src, const sk_ip6_addr *target,
                            const sk_ip6_addr *dst);
+/* Record a Redirect the caller validated (§8.1): `dst` is reached through
+ * `target` (target == dst: on-link), in the destination cache. */
+void sk_ndr_redirect(sk_nd_router *r, const sk_ip6_addr *dst, const sk_ip6_addr *target);
+/* A redirected destination's next hop (what next-hop determination must
+ * take before routes and the router list, §8.3). */
+bool sk_ndr_redirected(const sk_nd_router *r, const sk_ip6_addr *dst, sk_ip6_addr *next_hop);
 /* The neighbour cache said `ip` is no longer a router (SK_I6_NOT_ROUTER). */
 void sk_ndr_router_gone(sk_nd_router *r, const sk_ip6_addr *ip);
 /* §5.2: the next hop for `dst`. 0 and *next_hop, or SK_EHOSTUNREACH when
