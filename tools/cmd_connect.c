@@ -275,20 +275,6 @@ static int pump_stdin(client *cl)
     return 0;
 }
 
-static int write_all(const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(STDOUT_FILENO, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* connection -> stdout. Returns 0, or an error code. */
 static int pump_stdout(client *cl)
 {
@@ -302,7 +288,7 @@ static int pump_stdout(client *cl)
             cl->peer_eof = true;
             break;
         }
-        if (write_all(cl->out, (size_t)n) != 0) {
+        if (tool_write_all(cl->out, (size_t)n) != 0) {
             tool_error(CMD, "cannot write to standard output: %s", strerror(errno));
             return SK_EIO;
         }

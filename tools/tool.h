@@ -14,6 +14,12 @@ int cmd_link(int argc, char **argv);
 /* Print "synack <cmd>: <message>" to stderr (printf-style). */
 void tool_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Write all n bytes to standard output (EINTR retried): 0, or -1 on an
+ * error or end of file. */
+#include <stddef.h>
+#include <stdint.h>
+int tool_write_all(const uint8_t *p, size_t n);
+
 /* Strict number parsing for options (tools/tool_parse.c). Each returns 0,
  * or -1 when `s` is not entirely a number of the expected form or is out of
  * range; nothing is printed. */

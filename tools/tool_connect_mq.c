@@ -153,20 +153,6 @@ static void conn_thread(unsigned i, void *ctx)
     sk_posix_loop_flush(c->net.loop);
 }
 
-static int write_all(const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(STDOUT_FILENO, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Stop the stacks in queue order (their --stats), write what each got. */
 static int finish(const char *cmd, mq_conn *c, unsigned n, const sk_endpoint *remote)
 {
@@ -182,7 +168,7 @@ static int finish(const char *cmd, mq_conn *c, unsigned n, const sk_endpoint *re
             tool_error(cmd, "%s: connection from stack %u of %u: %s", ep, i, n,
                        sk_strerror(c[i].err));
             r = 1;
-        } else if (write_all(c[i].got, c[i].got_len) != 0) {
+        } else if (tool_write_all(c[i].got, c[i].got_len) != 0) {
             tool_error(cmd, "cannot write to standard output: %s", strerror(errno));
             r = 1;
         }

@@ -137,20 +137,6 @@ static int read_stdin(udp_client *c)
     return 0;
 }
 
-static int write_all(const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(STDOUT_FILENO, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int take_replies(udp_client *c)
 {
     for (;;) {
@@ -159,7 +145,7 @@ static int take_replies(udp_client *c)
             return 0;
         if (n < 0)
             return (int)n;
-        if (write_all(c->out, (size_t)n) != 0) {
+        if (tool_write_all(c->out, (size_t)n) != 0) {
             tool_error(c->cmd, "cannot write to standard output: %s", strerror(errno));
             return SK_EIO;
         }
