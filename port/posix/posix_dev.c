@@ -213,12 +213,12 @@ long sk_posix_dev_read(sk_posix_dev *dev, uint8_t *buf, size_t cap)
     }
 }
 
-int sk_posix_dev_write(sk_posix_dev *dev, const uint8_t *frame, size_t len)
+/* One frame written from iov: 0 sent, 1 lost (a full queue, a link down
+ * or a frame the kernel refuses), -1 fatal. */
+static int write_frame(int fd, const struct iovec *iov, int iovcnt)
 {
-    if (dev->ops != NULL)
-        return dev->ops->write(dev->impl, frame, len);
     for (;;) {
-        ssize_t n = write(dev->fd, frame, len);
+        ssize_t n = writev(fd, iov, iovcnt);
         if (n >= 0)
             return 0;
         if (errno == EINTR)
@@ -234,6 +234,14 @@ int sk_posix_dev_write(sk_posix_dev *dev, const uint8_t *frame, size_t len)
             return 1;
         return -1;
     }
+}
+
+int sk_posix_dev_write(sk_posix_dev *dev, const uint8_t *frame, size_t len)
+{
+    if (dev->ops != NULL)
+        return dev->ops->write(dev->impl, frame, len);
+    struct iovec iov = {(void *)(uintptr_t)frame, len};
+    return write_frame(dev->fd, &iov, 1);
 }
 
 long sk_posix_dev_read_meta(sk_posix_dev *dev, uint8_t *buf, size_t cap, sk_frame_meta *meta)
@@ -261,18 +269,7 @@ int sk_posix_dev_write_meta(sk_posix_dev *dev, const uint8_t *frame, size_t len,
     uint8_t hdr[SK_VNET_HDR_LEN];
     sk_vnet_hdr_encode(meta, hdr);
     struct iovec iov[2] = {{hdr, sizeof hdr}, {(void *)(uintptr_t)frame, len}};
-    for (;;) {
-        ssize_t n = writev(dev->fd, iov, 2);
-        if (n >= 0)
-            return 0;
-        if (errno == EINTR)
-            continue;
-        /* as sk_posix_dev_write */
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EIO ||
-            errno == EINVAL)
-            return 1;
-        return -1;
-    }
+    return write_frame(dev->fd, iov, 2);
 }
 
 sk_mac sk_posix_random_mac(void)
