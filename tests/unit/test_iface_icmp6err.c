@@ -24,15 +24,6 @@ static sk_ip6 a6(uint8_t last)
     return r;
 }
 
-static sk_ipaddr ipa6(sk_ip6 a)
-{
-    sk_ipaddr r;
-    memset(&r, 0, sizeof r);
-    r.family = SK_AF_INET6;
-    memcpy(r.b, a.b, 16);
-    return r;
-}
-
 #define US6 a6(2)
 #define PEER6 a6(1)
 #define ROUTER6 a6(0x99)
@@ -42,7 +33,7 @@ static sk_stack *make6(void)
     sk_stack_config cfg;
     ifx_ip_config(&cfg, sk_ip4_make(0, 0, 0, 0));
     cfg.n_addrs = 1;
-    cfg.addrs[0].addr = ipa6(US6);
+    cfg.addrs[0].addr = sk_ipaddr_from_ip6(US6);
     cfg.addrs[0].prefix_len = 64;
     cfg.mtu = 1500;
     cfg.max_sockets = 8;
@@ -122,7 +113,7 @@ static sk_sock udp_sent(sk_stack *s, sk_ip6 dst, uint8_t *sent, size_t *n, size_
 {
     sk_sock u;
     SK_CHECK_EQ_I(sk_udp_open(s, &u), 0);
-    sk_endpoint r = {ipa6(dst), 53};
+    sk_endpoint r = {sk_ipaddr_from_ip6(dst), 53};
     SK_CHECK_EQ_I(sk_udp_connect(s, u, &r), 0);
     static uint8_t pay[1452];
     memcpy(pay, "query", 5);
@@ -172,7 +163,7 @@ static void test_udp_errors_not_reported(void)
     /* an unconnected socket's datagram to the same port */
     sk_sock v;
     SK_CHECK_EQ_I(sk_udp_open(s, &v), 0);
-    sk_endpoint r = {ipa6(a6(5)), 53};
+    sk_endpoint r = {sk_ipaddr_from_ip6(a6(5)), 53};
     SK_CHECK_EQ((int)sk_udp_sendto(s, 0, v, "query", 5, &r), 5);
     n = out1(s, 0, sent);
     SK_CHECK(n > 0);
@@ -218,7 +209,7 @@ static void test_quote_behind_extension_headers(void)
 static void test_tcp_behind_extension_header(void)
 {
     sk_stack *s = make6();
-    sk_endpoint r = {ipa6(PEER6), 80};
+    sk_endpoint r = {sk_ipaddr_from_ip6(PEER6), 80};
     sk_sock h;
     SK_CHECK_EQ_I(sk_tcp_connect(s, 0, &r, NULL, &h), 0);
     uint8_t q[2048], b[4];
@@ -234,7 +225,7 @@ static void test_tcp_behind_extension_header(void)
  * peer's MSS 1440; *iss our ISS. */
 static sk_sock established(sk_stack *s, sk_time_us t, sk_ip6 dst, uint16_t lport, uint32_t *iss)
 {
-    sk_endpoint r = {ipa6(dst), 80};
+    sk_endpoint r = {sk_ipaddr_from_ip6(dst), 80};
     sk_connect_opts o;
     memset(&o, 0, sizeof o);
     o.local_port = lport;
@@ -254,7 +245,7 @@ static sk_sock established(sk_stack *s, sk_time_us t, sk_ip6 dst, uint16_t lport
     sa.opts.has_mss = true;
     sa.opts.mss = 1440;
     size_t sl = sk_tcp_emit(&sa, seg, sizeof seg);
-    sk_ipaddr sa6 = ipa6(dst), da6 = ipa6(US6);
+    sk_ipaddr sa6 = sk_ipaddr_from_ip6(dst), da6 = sk_ipaddr_from_ip6(US6);
     sk_csum_l4_fill(&sa6, &da6, SK_IPPROTO_TCP, seg, sl, 16);
     sk_stack_input(s, t, pkt, wrap6(dst, US6, SK_IPPROTO_TCP, seg, sl, pkt));
     SK_CHECK_EQ(out1(s, t, out), SK_IP6_HDR_LEN + 20); /* the ACK */
@@ -364,7 +355,7 @@ static void test_ptb_for_udp(void)
     static uint8_t pay[1400];
     SK_CHECK_EQ_I((int)sk_udp_send(s, SK_MSEC(3), u, pay, 1253), SK_EMSGSIZE);
     SK_CHECK_EQ((int)sk_udp_send(s, SK_MSEC(3), u, pay, 1252), 1252);
-    sk_endpoint other = {ipa6(a6(10)), 53};
+    sk_endpoint other = {sk_ipaddr_from_ip6(a6(10)), 53};
     SK_CHECK_EQ((int)sk_udp_sendto(s, SK_MSEC(3), u, pay, 1400, &other), 1400);
     /* 10 minutes later the estimate is forgotten */
     SK_CHECK_EQ((int)sk_udp_send(s, SK_MSEC(1) + SK_SEC(600), u, pay, 1400), 1400);

@@ -24,15 +24,6 @@ static sk_ip6 a6(uint8_t last)
     return r;
 }
 
-static sk_ipaddr ipa6(sk_ip6 a)
-{
-    sk_ipaddr r;
-    memset(&r, 0, sizeof r);
-    r.family = SK_AF_INET6;
-    memcpy(r.b, a.b, 16);
-    return r;
-}
-
 #define US6 a6(2)
 #define PEER6 a6(1)
 
@@ -44,7 +35,7 @@ static sk_stack *make6(uint16_t mtu)
     cfg.n_addrs = 2;
     cfg.addrs[0].addr = sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 2));
     cfg.addrs[0].prefix_len = 24;
-    cfg.addrs[1].addr = ipa6(US6);
+    cfg.addrs[1].addr = sk_ipaddr_from_ip6(US6);
     cfg.addrs[1].prefix_len = 64;
     cfg.mtu = mtu;
     return ifx_create(&cfg);
@@ -70,7 +61,7 @@ static size_t tcp6(const sk_tcp_repr *h, uint8_t *buf)
 {
     uint8_t seg[128];
     size_t n = sk_tcp_emit(h, seg, sizeof seg);
-    sk_ipaddr s = ipa6(PEER6), d = ipa6(US6);
+    sk_ipaddr s = sk_ipaddr_from_ip6(PEER6), d = sk_ipaddr_from_ip6(US6);
     sk_csum_l4_fill(&s, &d, SK_IPPROTO_TCP, seg, n, 16);
     return wrap6(PEER6, US6, SK_IPPROTO_TCP, seg, n, buf);
 }
@@ -98,7 +89,7 @@ static void check_hdr6(const uint8_t *p, size_t n, uint8_t nh, sk_ip6_repr *ip)
 static void test_connect_syn(void)
 {
     sk_stack *s = make6(1500);
-    sk_endpoint r = {ipa6(PEER6), 80};
+    sk_endpoint r = {sk_ipaddr_from_ip6(PEER6), 80};
     sk_sock h;
     SK_CHECK_EQ_I(sk_tcp_connect(s, 0, &r, NULL, &h), 0);
     uint8_t out[2048];
@@ -107,7 +98,7 @@ static void test_connect_syn(void)
     check_hdr6(out, n, SK_IPPROTO_TCP, &ip);
     SK_CHECK(sk_ip6_eq(ip.src, US6) && sk_ip6_eq(ip.dst, PEER6));
     SK_CHECK(ip.flow_label != 0);
-    sk_ipaddr src = ipa6(ip.src), dst = ipa6(ip.dst);
+    sk_ipaddr src = sk_ipaddr_from_ip6(ip.src), dst = sk_ipaddr_from_ip6(ip.dst);
     SK_CHECK(sk_csum_l4_ok(&src, &dst, SK_IPPROTO_TCP, ip.payload, ip.payload_len));
     sk_tcp_repr syn;
     SK_CHECK_EQ_I(sk_tcp_parse(ip.payload, ip.payload_len, &syn), 0);
@@ -134,7 +125,7 @@ static void test_connect_syn(void)
 static void test_flow_labels_taking_turns(void)
 {
     sk_stack *s = make6(1500);
-    sk_endpoint r = {ipa6(PEER6), 80};
+    sk_endpoint r = {sk_ipaddr_from_ip6(PEER6), 80};
     sk_sock h[3];
     uint16_t port[3] = {0};
     uint32_t label[3] = {0}, seen[3] = {0};
@@ -180,7 +171,7 @@ static void test_connect_refused(void)
     bad[3].b[12] = 10;
     sk_sock h;
     for (int i = 0; i < 5; i++) {
-        sk_endpoint r = {ipa6(bad[i]), 80};
+        sk_endpoint r = {sk_ipaddr_from_ip6(bad[i]), 80};
         SK_CHECK_EQ_I(sk_tcp_connect(s, 0, &r, NULL, &h), SK_EINVAL);
     }
     uint8_t out[2048];
@@ -189,7 +180,7 @@ static void test_connect_refused(void)
     sk_stack_config cfg;
     ifx_ip_config(&cfg, sk_ip4_make(10, 0, 0, 2));
     s = ifx_create(&cfg);
-    sk_endpoint r = {ipa6(PEER6), 80};
+    sk_endpoint r = {sk_ipaddr_from_ip6(PEER6), 80};
     SK_CHECK_EQ_I(sk_tcp_connect(s, 0, &r, NULL, &h), SK_EAFNOSUPPORT);
     sk_stack_destroy(s);
 }
@@ -221,7 +212,7 @@ static void test_listener_both_families(void)
     SK_CHECK_EQ(sa.flags, SK_TCP_SYN | SK_TCP_ACK);
     SK_CHECK_EQ(sa.ack.v, 1001);
     SK_CHECK_EQ(sa.opts.mss, 1220);
-    sk_ipaddr src = ipa6(ip.src), dst = ipa6(ip.dst);
+    sk_ipaddr src = sk_ipaddr_from_ip6(ip.src), dst = sk_ipaddr_from_ip6(ip.dst);
     SK_CHECK(sk_csum_l4_ok(&src, &dst, SK_IPPROTO_TCP, ip.payload, ip.payload_len));
     /* a corrupted copy is dropped by the checksum, nothing answered */
     size_t pn = tcp6(&h, pkt);
@@ -306,7 +297,7 @@ static size_t udp6(uint16_t port, const void *pay, size_t n, uint8_t *buf)
     sk_store_be16(d + 4, (uint16_t)(8 + n));
     sk_store_be16(d + 6, 0);
     memcpy(d + 8, pay, n);
-    sk_ipaddr s = ipa6(PEER6), t = ipa6(US6);
+    sk_ipaddr s = sk_ipaddr_from_ip6(PEER6), t = sk_ipaddr_from_ip6(US6);
     sk_csum_l4_fill(&s, &t, SK_IPPROTO_UDP, d, 8 + n, 6);
     return wrap6(PEER6, US6, SK_IPPROTO_UDP, d, 8 + n, buf);
 }
@@ -337,7 +328,7 @@ static void test_udp6(void)
     check_hdr6(out, n, SK_IPPROTO_UDP, &ip);
     SK_CHECK(sk_ip6_eq(ip.src, US6) && sk_ip6_eq(ip.dst, PEER6));
     SK_CHECK(ip.flow_label != 0);
-    sk_ipaddr src = ipa6(ip.src), dst = ipa6(ip.dst);
+    sk_ipaddr src = sk_ipaddr_from_ip6(ip.src), dst = sk_ipaddr_from_ip6(ip.dst);
     SK_CHECK(sk_csum_l4_ok(&src, &dst, SK_IPPROTO_UDP, ip.payload, ip.payload_len));
     SK_CHECK(ip.payload_len == 12 && memcmp(ip.payload + 8, "back", 4) == 0);
     size_t pn = udp6(7, "zero", 4, pkt);
@@ -426,7 +417,7 @@ static void test_errors_rate_limited(void)
 /* A connection to the peer, established: returns its handle; *iss our ISS. */
 static sk_sock established(sk_stack *s, uint32_t *iss)
 {
-    sk_endpoint r = {ipa6(PEER6), 80};
+    sk_endpoint r = {sk_ipaddr_from_ip6(PEER6), 80};
     sk_connect_opts o;
     memset(&o, 0, sizeof o);
     o.local_port = 50000;

@@ -23,15 +23,6 @@
 static const sk_mac US_MAC = {{0x02, 0, 0, 0, 0, 0x02}};
 static const sk_mac PEER_MAC = {{0x02, 0, 0, 0, 0, 0x01}};
 
-static sk_ipaddr ipa6(sk_ip6 a)
-{
-    sk_ipaddr r;
-    memset(&r, 0, sizeof r);
-    r.family = SK_AF_INET6;
-    memcpy(r.b, a.b, 16);
-    return r;
-}
-
 static sk_ip6 ll(uint8_t last)
 {
     sk_ip6 r = {{0xfe, 0x80}};
@@ -116,7 +107,7 @@ static void test_resolution(void)
     uint8_t out[2048], f[600];
     sk_ip6 us = our_ll(s);
     SK_CHECK(!sk_ip6_eq(us, sk_ip6_link_local_from_mac(US_MAC))); /* RFC 8064: not EUI-64 */
-    sk_endpoint r = {ipa6(ll(1)), 80};
+    sk_endpoint r = {sk_ipaddr_from_ip6(ll(1)), 80};
     sk_sock h;
     SK_CHECK_EQ_I(sk_tcp_connect(s, 0, &r, NULL, &h), 0);
     size_t n = sk_stack_output(s, 0, out, sizeof out);
@@ -208,7 +199,7 @@ static void test_slaac_from_ra(void)
     uint8_t out[2048], f[600];
     sk_ip6 off = {{0x20, 0x01, 0x0d, 0xb8, 0, 2}};
     off.b[15] = 1;
-    sk_endpoint r = {ipa6(off), 80};
+    sk_endpoint r = {sk_ipaddr_from_ip6(off), 80};
     sk_sock h;
     SK_CHECK_EQ_I(sk_tcp_connect(s, 0, &r, NULL, &h), 0); /* from the link-local */
     SK_CHECK_EQ(sk_stack_output(s, 0, out, sizeof out), 0);
@@ -257,7 +248,7 @@ static void test_resolution_gives_up(void)
 {
     sk_stack *s = make_eth();
     uint8_t out[2048];
-    sk_endpoint r = {ipa6(ll(1)), 80};
+    sk_endpoint r = {sk_ipaddr_from_ip6(ll(1)), 80};
     sk_sock h;
     SK_CHECK_EQ_I(sk_tcp_connect(s, 0, &r, NULL, &h), 0);
     int ns = 0;

@@ -21,15 +21,6 @@
 static const sk_mac US_MAC = {{0x02, 0, 0, 0, 0, 0x02}};
 static const sk_mac PEER_MAC = {{0x02, 0, 0, 0, 0, 0x01}};
 
-static sk_ipaddr ipa6(sk_ip6 a)
-{
-    sk_ipaddr r;
-    memset(&r, 0, sizeof r);
-    r.family = SK_AF_INET6;
-    memcpy(r.b, a.b, 16);
-    return r;
-}
-
 static sk_ip6 peer6(void)
 {
     sk_ip6 r = {{0xfe, 0x80}};
@@ -73,7 +64,7 @@ static void tcp_in(sk_stack *s, sk_time_us t, const sk_tcp_repr *h)
 {
     uint8_t seg[64], f[256];
     size_t n = sk_tcp_emit(h, seg, sizeof seg);
-    sk_ipaddr src = ipa6(peer6()), dst = ipa6(us_ll);
+    sk_ipaddr src = sk_ipaddr_from_ip6(peer6()), dst = sk_ipaddr_from_ip6(us_ll);
     sk_csum_l4_fill(&src, &dst, SK_IPPROTO_TCP, seg, n, 16);
     sk_stack_input(s, t, f, frame_in(f, SK_IPPROTO_TCP, seg, n));
 }
@@ -107,7 +98,7 @@ static void drain(sk_stack *s, sk_time_us t, sent_t *c)
 static sk_sock connect_peer(sk_stack *s, sent_t *c)
 {
     us_ll = our_ll(s);
-    sk_endpoint r = {ipa6(peer6()), 80};
+    sk_endpoint r = {sk_ipaddr_from_ip6(peer6()), 80};
     sk_sock h;
     SK_CHECK_EQ_I(sk_tcp_connect(s, 0, &r, NULL, &h), 0);
     drain(s, 0, c);

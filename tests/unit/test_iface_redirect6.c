@@ -37,28 +37,19 @@ static sk_ip6 g6(uint8_t net, uint8_t last)
 #define US g6(1, 2)
 #define D g6(2, 5)
 
-static sk_ipaddr ipa6(sk_ip6 a)
-{
-    sk_ipaddr r;
-    memset(&r, 0, sizeof r);
-    r.family = SK_AF_INET6;
-    memcpy(r.b, a.b, 16);
-    return r;
-}
-
 static sk_stack *make(void)
 {
     sk_stack_config cfg;
     ifx_eth_config(&cfg, sk_ip4_make(0, 0, 0, 0), US_MAC, 7);
     cfg.addr = sk_ip4_make(0, 0, 0, 0);
     cfg.n_addrs = 1;
-    cfg.addrs[0].addr = ipa6(US);
+    cfg.addrs[0].addr = sk_ipaddr_from_ip6(US);
     cfg.addrs[0].prefix_len = 64;
     cfg.n_routes = 1;
     memset(&cfg.routes[0], 0, sizeof cfg.routes[0]);
     cfg.routes[0].dst.family = SK_AF_INET6;
     cfg.routes[0].prefix_len = 0;
-    cfg.routes[0].gateway = ipa6(ll(1));
+    cfg.routes[0].gateway = sk_ipaddr_from_ip6(ll(1));
     return ifx_create(&cfg);
 }
 
