@@ -109,14 +109,21 @@ static sk_arp_entry *arp_find(sk_arp *a, sk_ip4 ip)
 }
 
 #ifndef NDEBUG
-/* Debug builds: the counters agree with the tables. */
+/* Debug builds: the counters agree with the tables; the bounds hold
+ * (held packets per next hop, unresolved entries). */
 static bool arp_counts_ok(const sk_arp *a)
 {
-    uint32_t inc = 0, ready = 0, used = 0, waiting = 0;
+    uint32_t inc = 0, unres = 0, ready = 0, used = 0, waiting = 0;
     for (uint32_t i = 0; i < a->n_entries; i++) {
-        inc += a->entries[i].state == SK_ARP_INCOMPLETE;
-        waiting += a->entries[i].state == SK_ARP_INCOMPLETE ? a->entries[i].n_held : 0;
+        const sk_arp_entry *en = &a->entries[i];
+        inc += en->state == SK_ARP_INCOMPLETE;
+        unres += en->state == SK_ARP_INCOMPLETE && !en->known;
+        waiting += en->state == SK_ARP_INCOMPLETE ? en->n_held : 0;
+        if (en->n_held > a->held_per_entry || (en->state != SK_ARP_INCOMPLETE && en->n_held > 0))
+            return false;
     }
+    if (unres > a->unresolved_max)
+        return false;
     for (uint32_t i = 0; i < a->n_held; i++) {
         used += a->held[i].len > 0;
         ready += a->held[i].len > 0 && a->held[i].ready;
@@ -318,6 +325,7 @@ size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, ui
         a->held_used++;
         en->n_held++;
     }
+    SK_ASSERT(arp_counts_ok(a));
     if (en->tries < ifc->cfg->arp_tries && en->when <= now)
         return arp_request(ifc, en, now, buf);
     return 0;
