@@ -609,6 +609,11 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->udp_out, (unsigned long long)s->udp_no_port,
             (unsigned long long)s->udp_rcvq_full, (unsigned long long)s->udp_bad_checksum,
             (unsigned long long)s->udp_bad_length);
+    fprintf(f, "stats: neighbours: evicted unresolved ARP %llu ND %llu, resolved ARP %llu ND "
+            "%llu; rate limited: RSTs to closed ports %llu, ICMP errors %llu\n",
+            (unsigned long long)s->arp_evict_unresolved, (unsigned long long)s->nd_evict_unresolved,
+            (unsigned long long)s->arp_evict_resolved, (unsigned long long)s->nd_evict_resolved,
+            (unsigned long long)s->tcp_rst_rate_limited, (unsigned long long)s->icmp_rate_limited);
     fprintf(f, "stats: drops %llu\n", (unsigned long long)s->drops);
     for (int r = 1; r < SK_DROP__COUNT; r++)
         if (s->drop[r] != 0)

@@ -319,6 +319,21 @@ typedef struct {
 
     /* What the device offloads (sk_dev_caps above); zero: nothing. */
     sk_dev_caps dev;
+
+    /* Neighbour caches under pressure (ARP and IPv6 ND alike, sized by
+     * arp_cache_size and arp_queue_len above; docs/rfc-coverage.md). */
+    uint16_t arp_held_per_entry; /* packets held per unresolved next hop, default 3, at most
+                                    arp_queue_len (RFC 1122 §2.3.2.2, RFC 4861 §7.2.2: >= 1);
+                                    0: 1 */
+    uint16_t arp_unresolved_max; /* entries being resolved for next hops never seen to answer,
+                                    at once; default 0: half of arp_cache_size (at least 1).
+                                    A new one past it reuses the oldest such entry, so a flood
+                                    of unanswered next hops never pushes out neighbours in use */
+    /* RSTs answering segments for no connection (closed ports, RFC 9293
+     * §3.10.7.1): a token bucket, default 200 per second and 200 deep (as
+     * FreeBSD's net.inet.icmp.icmplim); rate 0: none are sent. */
+    uint32_t tcp_rst_rate;
+    uint32_t tcp_rst_burst;
 } sk_stack_config;
 
 #define SK_IW_SEGMENTS_MAX 64
@@ -605,6 +620,12 @@ typedef struct {
     uint64_t drop[SK_DROP__COUNT];
     /* retransmits, by cause (index SK_REXMIT_NONE stays 0) */
     uint64_t retransmits_by_cause[SK_REXMIT__COUNT];
+    /* neighbour caches under pressure, rate limits */
+    uint64_t arp_evict_unresolved;    /* ARP entries being resolved reused for another next hop */
+    uint64_t arp_evict_resolved;      /* resolved ARP entries reused, least recently used first */
+    uint64_t nd_evict_unresolved;     /* the same for IPv6 neighbour discovery (INCOMPLETE) */
+    uint64_t nd_evict_resolved;       /* ... and its STALE, REACHABLE, DELAY or PROBE entries */
+    uint64_t tcp_rst_rate_limited;    /* RSTs for closed ports not sent: token bucket empty */
 } sk_stats;
 
 const sk_stats *sk_stack_stats(const sk_stack *s);

@@ -17,6 +17,7 @@
 #include "base/ring.h"
 #include "base/seq.h"
 #include "base/siphash.h"
+#include "base/tbucket.h"
 #include "base/tuple.h"
 #include "base/sktime.h"
 #include "synack/stack.h"
@@ -291,6 +292,8 @@ struct sk_tcp_env {
     /* RFC 5961 §7 challenge-ACK rate limit */
     sk_time chal_window_start;
     uint32_t chal_count;
+    /* RSTs for segments to no connection (cfg.tcp_rst_rate/burst) */
+    sk_tbucket rst_bucket;
 
     /* Buffer cache: spare send and receive buffers */
     void *snd_cache[SK_BUFCACHE_MAX];
@@ -345,6 +348,11 @@ void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t);
 /* Release the spare buffers (sk_tcp_env_free). */
 void sk_tcp_bufcache_free(sk_tcp_env *e);
+
+/* ---- tcp_rstlimit.c ---- */
+/* May a RST answer a segment for no connection now? (the
+ * token bucket cfg.tcp_rst_rate / tcp_rst_burst; a refusal is counted) */
+bool sk_tcp_rst_allowed(sk_tcp_env *e, sk_time now);
 
 /* ---- tcp_ctlq.c: stateless control segments ---- */
 /* Queue a stateless RST; false (counted as TCP_CTLQ_FULL) when full. */

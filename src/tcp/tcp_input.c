@@ -790,6 +790,8 @@ void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *s
     sk_tcp_count_drop(e, SK_DROP_TCP_NO_SOCKET, NULL, now);
     if (seg->flags & SK_TCP_RST)
         return;
+    if (!sk_tcp_rst_allowed(e, now))
+        return;
     bool ok;
     if (seg->flags & SK_TCP_ACK)
         ok = sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now);
