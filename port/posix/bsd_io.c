@@ -1,0 +1,223 @@
+/* sk_bsd data transfer (send, recv and their vector and message forms)
+ * and the option calls (setsockopt, getsockopt, fcntl, ioctl). */
+#include "bsd_priv.h"
+
+#include "synack/error.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Can e carry data? 0, or the errno to fail with (lock held). */
+static int data_state(sk_bsd_fd *e, bool sending)
+{
+    if (e->st == SK_BSD_FAILED) {
+        int err = e->so_error ? e->so_error : (sending ? EPIPE : ENOTCONN);
+        e->so_error = 0;
+        return err;
+    }
+    if (e->st == SK_BSD_NEW || e->st == SK_BSD_LISTENING || !e->has_sock)
+        return sending ? EPIPE : ENOTCONN; /* Linux: tcp_sendmsg EPIPE, tcp_recvmsg ENOTCONN */
+    return 0;
+}
+
+/* Receive into one buffer (lock held): bytes, 0 at end of stream, or -1
+ * with errno. */
+static ssize_t recv_locked(sk_bsd_fd *e, int fd, void *buf, size_t len, int flags)
+{
+    if (flags & (MSG_PEEK | MSG_OOB))
+        return sk_bsd_fail(EOPNOTSUPP);
+    bool nb = e->nonblock || (flags & MSG_DONTWAIT);
+    size_t got = 0;
+    for (;;) {
+        int err = data_state(e, false);
+        if (err != 0)
+            return got ? (ssize_t)got : sk_bsd_fail(err);
+        if (e->rd_shut || len == got)
+            return (ssize_t)got;
+        ptrdiff_t n = e->st == SK_BSD_CONNECTING
+                          ? SK_EAGAIN
+                          : sk_tcp_recv(e->b->stack, sk_bsd_now(), e->sock, (char *)buf + got,
+                                        len - got);
+        if (n > 0) {
+            got += (size_t)n;
+            if (!(flags & MSG_WAITALL) || nb)
+                return (ssize_t)got;
+            continue;
+        }
+        if (n == 0 || n == SK_ECLOSED)
+            return (ssize_t)got;
+        if (n != SK_EAGAIN)
+            return got ? (ssize_t)got : sk_bsd_fail(sk_bsd_errno((int)n));
+        if (nb)
+            return got ? (ssize_t)got : sk_bsd_fail(EAGAIN);
+        sk_bsd_wait(e);
+        if (sk_bsd_lookup(fd) != e)
+            return sk_bsd_fail(EBADF);
+        sk_bsd_refresh(e);
+    }
+}
+
+/* Send from one buffer (lock held): blocking sockets queue everything
+ * (as Linux's send does), non-blocking ones what fits. */
+static ssize_t send_locked(sk_bsd_fd *e, int fd, const void *buf, size_t len, int flags,
+                           bool *sigpipe)
+{
+    bool nb = e->nonblock || (flags & MSG_DONTWAIT);
+    size_t put = 0;
+    for (;;) {
+        int err = data_state(e, true);
+        if (err == 0 && e->wr_shut)
+            err = EPIPE;
+        if (err != 0) {
+            *sigpipe = err == EPIPE && !(flags & MSG_NOSIGNAL) && put == 0;
+            return put ? (ssize_t)put : sk_bsd_fail(err);
+        }
+        if (put == len)
+            return (ssize_t)put;
+        ptrdiff_t n = e->st == SK_BSD_CONNECTING
+                          ? SK_EAGAIN
+                          : sk_tcp_send(e->b->stack, sk_bsd_now(), e->sock,
+                                        (const char *)buf + put, len - put);
+        if (n > 0) {
+            put += (size_t)n;
+            continue;
+        }
+        if (n == SK_ESHUTDOWN || n == SK_ECLOSED) {
+            e->wr_shut = true;
+            continue;
+        }
+        if (n != SK_EAGAIN)
+            return put ? (ssize_t)put : sk_bsd_fail(sk_bsd_errno((int)n));
+        if (nb)
+            return put ? (ssize_t)put : sk_bsd_fail(EAGAIN);
+        sk_bsd_kick(e->b); /* let what is queued go before waiting for room */
+        sk_bsd_wait(e);
+        if (sk_bsd_lookup(fd) != e)
+            return sk_bsd_fail(EBADF);
+        sk_bsd_refresh(e);
+    }
+}
+
+/* Vector forms: each buffer in turn; after the first bytes the rest is
+ * taken only as far as it goes without waiting. */
+static ssize_t io_vec(int fd, const struct iovec *iov, size_t cnt, int flags, bool sending)
+{
+    sk_bsd_fd *e = sk_bsd_enter(fd);
+    if (e == NULL)
+        return -1;
+    sk_bsd_stack *b = e->b;
+    bool sigpipe = false;
+    ssize_t total = 0;
+    int saved = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        if (iov[i].iov_len == 0)
+            continue;
+        int f = flags | (total > 0 ? MSG_DONTWAIT : 0);
+        ssize_t n = sending ? send_locked(e, fd, iov[i].iov_base, iov[i].iov_len, f, &sigpipe)
+                            : recv_locked(e, fd, iov[i].iov_base, iov[i].iov_len, f);
+        if (n < 0) {
+            saved = errno;
+            break;
+        }
+        total += n;
+        if ((size_t)n < iov[i].iov_len)
+            break;
+    }
+    if (sk_bsd_lookup(fd) == e)
+        sk_bsd_refresh(e);
+    sk_bsd_kick(b);
+    sk_bsd_leave();
+    if (sigpipe)
+        raise(SIGPIPE);
+    if (total == 0 && saved != 0)
+        return sk_bsd_fail(saved);
+    return total;
+}
+
+ssize_t sk_bsd_send(int fd, const void *buf, size_t len, int flags)
+{
+    struct iovec v = {(void *)(uintptr_t)buf, len};
+    if (len == 0) {
+        sk_bsd_fd *e = sk_bsd_enter(fd);
+        if (e == NULL)
+            return -1;
+        int err = data_state(e, true);
+        sk_bsd_leave();
+        return err ? sk_bsd_fail(err) : 0;
+    }
+    return io_vec(fd, &v, 1, flags, true);
+}
+
+ssize_t sk_bsd_recv(int fd, void *buf, size_t len, int flags)
+{
+    struct iovec v = {buf, len};
+    if (len == 0) {
+        sk_bsd_fd *e = sk_bsd_enter(fd);
+        if (e == NULL)
+            return -1;
+        int err = data_state(e, false);
+        sk_bsd_leave();
+        return err ? sk_bsd_fail(err) : 0;
+    }
+    return io_vec(fd, &v, 1, flags, false);
+}
+
+ssize_t sk_bsd_sendto(int fd, const void *buf, size_t len, int flags,
+                      const struct sockaddr *to, socklen_t tolen)
+{
+    (void)to; /* TCP: the address of a connected socket is ignored, as on Linux */
+    (void)tolen;
+    return sk_bsd_send(fd, buf, len, flags);
+}
+
+ssize_t sk_bsd_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                        socklen_t *fromlen)
+{
+    (void)from;
+    ssize_t n = sk_bsd_recv(fd, buf, len, flags);
+    if (n >= 0 && fromlen != NULL)
+        *fromlen = 0; /* TCP reports no source address */
+    return n;
+}
+
+ssize_t sk_bsd_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    if (iovcnt < 0 || iovcnt > IOV_MAX)
+        return sk_bsd_fail(EINVAL);
+    return io_vec(fd, iov, (size_t)iovcnt, 0, true);
+}
+
+ssize_t sk_bsd_readv(int fd, const struct iovec *iov, int iovcnt)
+{
+    if (iovcnt < 0 || iovcnt > IOV_MAX)
+        return sk_bsd_fail(EINVAL);
+    return io_vec(fd, iov, (size_t)iovcnt, 0, false);
+}
+
+ssize_t sk_bsd_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    if (msg->msg_iovlen > IOV_MAX)
+        return sk_bsd_fail(EMSGSIZE);
+    return io_vec(fd, msg->msg_iov, msg->msg_iovlen, flags, true);
+}
+
+ssize_t sk_bsd_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    if (msg->msg_iovlen > IOV_MAX)
+        return sk_bsd_fail(EMSGSIZE);
+    ssize_t n = io_vec(fd, msg->msg_iov, msg->msg_iovlen, flags, false);
+    if (n >= 0) {
+        msg->msg_namelen = 0;
+        msg->msg_controllen = 0;
+        msg->msg_flags = 0;
+    }
+    return n;
+}
