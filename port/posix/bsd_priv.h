@@ -75,6 +75,11 @@ void sk_bsd_refresh(sk_bsd_fd *e);
  * (SK_EV_*) or something else changed; returns after any change. */
 void sk_bsd_wait(sk_bsd_fd *e);
 sk_time_us sk_bsd_now(void);
+/* In a child after fork(): true, after one line on stderr. */
+bool sk_bsd_refuse_child(void);
+/* In a child after fork(): close fd's eventfd and forget it (0); -1 in
+ * the parent or for a descriptor that is not ours. */
+int sk_bsd_close_child(int fd);
 /* errno for an SK_E* code. */
 int sk_bsd_errno(int sk_err);
 /* Fail with errno e (returns -1). */

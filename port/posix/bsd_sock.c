@@ -83,6 +83,8 @@ int sk_bsd_socket(sk_bsd_stack *b, int domain, int type, int protocol)
         return sk_bsd_fail(kind == SOCK_DGRAM ? EPROTONOSUPPORT : ESOCKTNOSUPPORT);
     if (protocol != 0 && protocol != IPPROTO_TCP)
         return sk_bsd_fail(EPROTONOSUPPORT);
+    if (sk_bsd_refuse_child())
+        return sk_bsd_fail(EAFNOSUPPORT);
     pthread_mutex_lock(&sk_bsd_mu);
     sk_bsd_fd *e = sk_bsd_fd_new(b, domain, (type & SOCK_NONBLOCK) != 0, (type & SOCK_CLOEXEC) != 0);
     int fd = e != NULL ? e->fd : -1;
@@ -317,6 +319,8 @@ int sk_bsd_shutdown(int fd, int how)
 
 int sk_bsd_close(int fd)
 {
+    if (sk_bsd_close_child(fd) == 0)
+        return 0;
     sk_bsd_fd *e = sk_bsd_enter(fd);
     if (e == NULL)
         return -1;

@@ -40,8 +40,49 @@ sk_bsd_fd *sk_bsd_lookup(int fd)
     return atomic_load_explicit(&fd_tab[fd], memory_order_relaxed);
 }
 
+/* fork(): the child has copies of the sockets but no stack thread. It may
+ * close them (daemons close every descriptor); any other use fails with
+ * EBADF and one line on stderr. The lock is held across fork() so that
+ * the child's copy is consistent. */
+static bool forked_child;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void fork_prepare(void) { pthread_mutex_lock(&sk_bsd_mu); }
+static void fork_parent(void) { pthread_mutex_unlock(&sk_bsd_mu); }
+static void fork_child(void)
+{
+    forked_child = true;
+    pthread_mutex_unlock(&sk_bsd_mu);
+}
+static void fork_register(void) { pthread_atfork(fork_prepare, fork_parent, fork_child); }
+
+bool sk_bsd_refuse_child(void)
+{
+    if (!forked_child)
+        return false;
+    static int told;
+    if (!told++)
+        fprintf(stderr, "synack: synack sockets cannot be used in a child process after fork() "
+                        "(pid %d): the stack runs in the parent\n", (int)getpid());
+    return true;
+}
+
+/* In a child after fork(): drop the entry and its eventfd, nothing else. */
+static int close_in_child(int fd)
+{
+    sk_bsd_fd *e = sk_bsd_lookup(fd);
+    atomic_store_explicit(&fd_tab[fd], NULL, memory_order_release);
+    syscall(SYS_close, fd);
+    (void)e; /* its memory belongs to the parent's stack: left alone */
+    return 0;
+}
+
 sk_bsd_fd *sk_bsd_enter(int fd)
 {
+    if (sk_bsd_refuse_child()) {
+        errno = EBADF;
+        return NULL;
+    }
     pthread_mutex_lock(&sk_bsd_mu);
     sk_bsd_fd *e = sk_bsd_lookup(fd);
     if (e == NULL) {
@@ -49,6 +90,16 @@ sk_bsd_fd *sk_bsd_enter(int fd)
         errno = EBADF;
     }
     return e;
+}
+
+int sk_bsd_close_child(int fd)
+{
+    if (!forked_child)
+        return -1;
+    pthread_mutex_lock(&sk_bsd_mu);
+    int r = sk_bsd_lookup(fd) != NULL ? close_in_child(fd) : -1;
+    pthread_mutex_unlock(&sk_bsd_mu);
+    return r;
 }
 
 void sk_bsd_leave(void) { pthread_mutex_unlock(&sk_bsd_mu); }
@@ -280,6 +331,7 @@ int sk_bsd_start(sk_bsd_stack **out, const sk_stack_config *cfg, sk_posix_dev *d
     if (r != 0)
         return start_fail(b, err, errcap, "cannot start the stack thread", r);
     b->running = true;
+    pthread_once(&fork_once, fork_register);
     *out = b;
     return 0;
 }

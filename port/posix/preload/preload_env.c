@@ -1,0 +1,79 @@
+/* The preload library's stack: configured once, from the environment,
+ * at the first socket() call (preload.h). */
+#include "preload.h"
+
+#include "posix/posix_sys.h"
+#include "synack/error.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static sk_bsd_stack *the_stack;
+static char why[200];
+
+static int parse_env(sk_stack_config *cfg)
+{
+    const char *addr = getenv("SYNACK_ADDR");
+    const char *gw = getenv("SYNACK_GW");
+    const char *mac = getenv("SYNACK_MAC");
+    const char *mtu = getenv("SYNACK_MTU");
+    sk_stack_config_default(cfg);
+    cfg->link = SK_LINK_ETHERNET;
+    cfg->seed = sk_posix_seed();
+    if (addr == NULL || sk_ip4_prefix_from_str(addr, &cfg->addr, &cfg->prefix_len) != 0) {
+        snprintf(why, sizeof why, "SYNACK_ADDR must be an IPv4 address/prefix (got %s)",
+                 addr ? addr : "nothing");
+        return -1;
+    }
+    if (gw != NULL && *gw != '\0' && sk_ip4_from_str(gw, &cfg->gateway) != 0) {
+        snprintf(why, sizeof why, "SYNACK_GW is not an IPv4 address: %s", gw);
+        return -1;
+    }
+    cfg->mac = sk_posix_stable_mac(cfg->addr);
+    if (mac != NULL && *mac != '\0' && sk_mac_from_str(mac, &cfg->mac) != 0) {
+        snprintf(why, sizeof why, "SYNACK_MAC is not a MAC address: %s", mac);
+        return -1;
+    }
+    if (mtu != NULL && *mtu != '\0')
+        cfg->mtu = (uint16_t)strtoul(mtu, NULL, 10);
+    cfg->max_sockets = 4096;
+    return 0;
+}
+
+static void start_once(void)
+{
+    const char *tap = getenv("SYNACK_TAP");
+    sk_stack_config cfg;
+    if (tap == NULL || *tap == '\0') {
+        snprintf(why, sizeof why, "SYNACK_TAP (the TAP device) is not set");
+        return;
+    }
+    if (parse_env(&cfg) != 0)
+        return;
+    sk_posix_dev dev;
+    char err[160];
+    if (sk_posix_dev_open(&dev, SK_DEV_TAP, tap, err, sizeof err) != 0) {
+        snprintf(why, sizeof why, "cannot open %s: %s", tap, err);
+        return;
+    }
+    if (cfg.mtu == 0 || cfg.mtu > dev.mtu)
+        cfg.mtu = dev.mtu;
+    if (sk_bsd_start(&the_stack, &cfg, &dev, err, sizeof err) != 0) {
+        sk_posix_dev_close(&dev);
+        snprintf(why, sizeof why, "%s", err);
+    }
+}
+
+sk_bsd_stack *sk_preload_stack(void)
+{
+    pthread_once(&once, start_once);
+    if (the_stack == NULL) {
+        static int told;
+        if (!told++)
+            fprintf(stderr, "synack: no stack for TCP sockets: %s\n", why);
+    }
+    return the_stack;
+}
