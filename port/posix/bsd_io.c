@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -28,13 +29,77 @@ static int data_state(sk_bsd_fd *e, bool sending)
     return 0;
 }
 
+#define PEEK_MAX 65536u
+
+/* Top the peek buffer up to len bytes from the stack: SK_EAGAIN, 0 at end
+ * of stream, > 0, or an error. */
+static ptrdiff_t peek_fill(sk_bsd_fd *e, size_t len)
+{
+    if (len > PEEK_MAX)
+        len = PEEK_MAX;
+    if (e->peek_len >= len)
+        return (ptrdiff_t)e->peek_len;
+    if (e->peek_cap < len) {
+        uint8_t *p = realloc(e->peek, len);
+        if (p == NULL)
+            return SK_ENOMEM;
+        e->peek = p;
+        e->peek_cap = len;
+    }
+    ptrdiff_t n = e->st == SK_BSD_CONNECTING
+                      ? SK_EAGAIN
+                      : sk_tcp_recv(e->b->stack, sk_bsd_now(), e->sock, e->peek + e->peek_len,
+                                    len - e->peek_len);
+    if (n > 0)
+        e->peek_len += (size_t)n;
+    return e->peek_len > 0 ? (ptrdiff_t)e->peek_len : n == SK_ECLOSED ? 0 : n;
+}
+
+/* recv(MSG_PEEK): the bytes stay for the next recv (lock held). */
+static ssize_t peek_locked(sk_bsd_fd *e, int fd, void *buf, size_t len, bool nb)
+{
+    for (;;) {
+        int err = data_state(e, false);
+        if (err != 0)
+            return sk_bsd_fail(err);
+        if (e->rd_shut)
+            return 0;
+        ptrdiff_t n = peek_fill(e, len);
+        if (n >= 0) {
+            size_t k = (size_t)n < len ? (size_t)n : len;
+            memcpy(buf, e->peek, k);
+            return (ssize_t)k;
+        }
+        if (n != SK_EAGAIN)
+            return sk_bsd_fail(sk_bsd_errno((int)n));
+        if (nb)
+            return sk_bsd_fail(EAGAIN);
+        sk_bsd_wait(e);
+        if (sk_bsd_lookup(fd) != e)
+            return sk_bsd_fail(EBADF);
+        sk_bsd_refresh(e);
+    }
+}
+
+/* Bytes a MSG_PEEK left: first in line for recv. */
+static size_t take_peeked(sk_bsd_fd *e, void *buf, size_t len)
+{
+    size_t k = e->peek_len < len ? e->peek_len : len;
+    memcpy(buf, e->peek, k);
+    memmove(e->peek, e->peek + k, e->peek_len - k);
+    e->peek_len -= k;
+    return k;
+}
+
 /* Receive into one buffer (lock held): bytes, 0 at end of stream, or -1
  * with errno. */
 static ssize_t recv_locked(sk_bsd_fd *e, int fd, void *buf, size_t len, int flags)
 {
-    if (flags & (MSG_PEEK | MSG_OOB))
+    if (flags & MSG_OOB)
         return sk_bsd_fail(EOPNOTSUPP);
     bool nb = e->nonblock || (flags & MSG_DONTWAIT);
+    if (flags & MSG_PEEK)
+        return peek_locked(e, fd, buf, len, nb);
     size_t got = 0;
     for (;;) {
         int err = data_state(e, false);
@@ -42,6 +107,10 @@ static ssize_t recv_locked(sk_bsd_fd *e, int fd, void *buf, size_t len, int flag
             return got ? (ssize_t)got : sk_bsd_fail(err);
         if (e->rd_shut || len == got)
             return (ssize_t)got;
+        if (e->peek_len > 0) {
+            got += take_peeked(e, (char *)buf + got, len - got);
+            continue; /* and what the stack has, without waiting */
+        }
         ptrdiff_t n = e->st == SK_BSD_CONNECTING
                           ? SK_EAGAIN
                           : sk_tcp_recv(e->b->stack, sk_bsd_now(), e->sock, (char *)buf + got,
@@ -56,7 +125,7 @@ static ssize_t recv_locked(sk_bsd_fd *e, int fd, void *buf, size_t len, int flag
             return (ssize_t)got;
         if (n != SK_EAGAIN)
             return got ? (ssize_t)got : sk_bsd_fail(sk_bsd_errno((int)n));
-        if (nb)
+        if (nb || (got > 0 && !(flags & MSG_WAITALL)))
             return got ? (ssize_t)got : sk_bsd_fail(EAGAIN);
         sk_bsd_wait(e);
         if (sk_bsd_lookup(fd) != e)

@@ -223,7 +223,7 @@ int sk_bsd_ioctl(int fd, unsigned long req, void *arg)
         if (e->st == SK_BSD_LISTENING)
             err = EINVAL;
         else if (e->has_sock && sk_tcp_get_info(e->b->stack, e->sock, &info) == 0)
-            v = (int)info.rcvbuf_used;
+            v = (int)info.rcvbuf_used + (int)e->peek_len;
         if (err == 0)
             memcpy(arg, &v, sizeof v);
     } else {

@@ -36,6 +36,8 @@ typedef struct {
     uint16_t maxseg;        /* TCP_MAXSEG set before connect/listen, 0: none */
     int backlog;
     uint64_t efd_count;     /* the counter last written (see synack_bsd.h) */
+    uint8_t *peek;          /* MSG_PEEK: bytes taken from the stack, not yet read */
+    size_t peek_len, peek_cap;
 } sk_bsd_fd;
 
 struct sk_bsd_stack {

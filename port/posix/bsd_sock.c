@@ -327,7 +327,7 @@ int sk_bsd_close(int fd)
     sk_bsd_stack *b = e->b;
     if (e->has_sock) {
         sk_tcp_info info;
-        bool unread = sk_tcp_get_info(b->stack, e->sock, &info) == 0 && info.rcvbuf_used > 0;
+        bool unread = sk_tcp_get_info(b->stack, e->sock, &info) == 0 && (info.rcvbuf_used > 0 || e->peek_len > 0);
         /* unread data: RST instead of FIN (RFC 2525 §2.17, as Linux) */
         if (e->st == SK_BSD_FAILED || (e->st == SK_BSD_CONNECTED && (unread || e->linger0)))
             sk_tcp_abort(b->stack, sk_bsd_now(), e->sock);

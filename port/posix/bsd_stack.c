@@ -148,7 +148,8 @@ static uint64_t efd_count_of(const sk_bsd_fd *e)
         r = w = true;
     } else if (e->has_sock) {
         conn = true;
-        r = (ev & (SK_EV_READABLE | SK_EV_HUP | SK_EV_ERROR | SK_EV_CLOSED)) != 0 || e->rd_shut;
+        r = (ev & (SK_EV_READABLE | SK_EV_HUP | SK_EV_ERROR | SK_EV_CLOSED)) != 0 || e->rd_shut ||
+            e->peek_len > 0;
         w = (ev & (SK_EV_WRITABLE | SK_EV_ERROR | SK_EV_CLOSED)) != 0 ||
             (e->st == SK_BSD_CONNECTED && e->wr_shut);
         if (e->st == SK_BSD_CONNECTING && !(ev & (SK_EV_CONNECTED | SK_EV_ERROR | SK_EV_CLOSED)))
@@ -396,6 +397,7 @@ void sk_bsd_fd_free(sk_bsd_fd *e)
     atomic_store_explicit(&fd_tab[e->fd], NULL, memory_order_release);
     /* the raw system call: in the preload library close() is ours */
     syscall(SYS_close, e->fd);
+    free(e->peek);
     free(e);
 }
 

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Unmodified programs over synack through `synack run` (LD_PRELOAD of
+# libsynack-preload.so), against Linux in the namespace: curl and wget
+# fetch a 6 MiB file byte-exact from Linux's python http.server; python's
+# http.server under synack serves the same file to Linux's curl; OpenBSD nc
+# and socat under synack exchange 1 MiB both ways with a Linux socat echo;
+# a python asyncio client under synack; errno seen by a program (refused
+# connect); synack run's own usage errors. Every program is bounded by
+# timeout(1) and runs inside the test's namespace.
+. "$(dirname "$0")/lib.sh"
+it_require curl wget socat nc python3 cmp
+it_setup
+
+PY=$(python3 -c 'import sys; print(sys.executable)') # not a pyenv shim script
+LIB=$IT_BIN/tools/libsynack-preload.so
+[ -r "$LIB" ] || { bad "preload library built ($LIB)"; it_finish; exit 1; }
+RUN=("${NSX[@]}" timeout 60 "$SYNACK" run --tap "$DEV" --addr "$SYNACK_IP/24" --)
+SRUN=("${NSX[@]}" "$SYNACK" run --tap "$DEV" --addr "$SYNACK_IP/24" --) # servers: stopped by the test
+www=$IT_TMP/www
+mkdir -p "$www"
+it_random "$www/big.bin" 6
+it_random "$IT_TMP/up.bin" 1
+
+# a Linux http.server for synack's clients
+(cd "$www" && exec "${NSX[@]}" "$PY" -m http.server 8000 --bind "$LINUX_IP") \
+    >"$IT_TMP/linux_http.log" 2>&1 &
+IT_PIDS+=($!)
+it_wait_listen 8000 || { it_finish; exit 1; }
+
+"${RUN[@]}" curl -sS --max-time 30 -o "$IT_TMP/curl.out" "http://$LINUX_IP:8000/big.bin"
+check "curl under synack: exit 0" test $? = 0
+check "curl under synack: 6 MiB byte-exact" it_same "$IT_TMP/curl.out" "$www/big.bin"
+
+"${RUN[@]}" wget -q -T 30 -t 1 -O "$IT_TMP/wget.out" "http://$LINUX_IP:8000/big.bin"
+check "wget under synack: exit 0" test $? = 0
+check "wget under synack: 6 MiB byte-exact" it_same "$IT_TMP/wget.out" "$www/big.bin"
+
+# the frames went through the TAP (synack), not the kernel's loopback:
+# Linux's side of the device received synack's ACKs of 2 x 6 MiB
+rx=$(nsx cat "/sys/class/net/$DEV/statistics/rx_packets")
+check "the TAP carried synack's frames ($rx received by Linux)" test "$rx" -gt 1000
+
+# a refused connect: the program sees ECONNREFUSED (curl exit 7)
+"${RUN[@]}" curl -sS --max-time 10 -o /dev/null "http://$LINUX_IP:8001/" 2>"$IT_TMP/refused.err"
+rc=$?
+check "curl to a closed port: exit 7 (couldn't connect: $(tr -d '\n' <"$IT_TMP/refused.err"))" \
+    test $rc = 7
+
+# python's http.server under synack, Linux's curl as the client
+(cd "$www" && exec "${SRUN[@]}" "$PY" -u -m http.server 8080 --bind "$SYNACK_IP") \
+    >"$IT_TMP/synack_http.log" 2>&1 &
+SPID=$!
+IT_PIDS+=($SPID)
+if it_wait_line "$IT_TMP/synack_http.log" '^Serving HTTP' "$SPID" 20; then
+    nsx curl -sS --max-time 30 -o "$IT_TMP/py.out" "http://$SYNACK_IP:8080/big.bin"
+    check "http.server under synack: Linux curl exit 0" test $? = 0
+    check "http.server under synack: 6 MiB byte-exact" it_same "$IT_TMP/py.out" "$www/big.bin"
+    n=0
+    for i in $(seq 1 20); do
+        nsx curl -sS --max-time 10 -o "$IT_TMP/small.out" "http://$SYNACK_IP:8080/" && n=$((n + 1))
+    done
+    check "http.server under synack: 20 more requests answered ($n)" test $n = 20
+else
+    bad "http.server under synack did not start: $(tail -3 "$IT_TMP/synack_http.log")"
+fi
+it_stop "$SPID" 5
+
+# socat echo on Linux; nc and socat under synack send 1 MiB and read it back
+"${NSX[@]}" socat "TCP-LISTEN:9000,bind=$LINUX_IP,reuseaddr,fork" EXEC:cat \
+    >"$IT_TMP/echo.log" 2>&1 &
+IT_PIDS+=($!)
+it_wait_listen 9000 || { it_finish; exit 1; }
+"${RUN[@]}" nc -N "$LINUX_IP" 9000 <"$IT_TMP/up.bin" >"$IT_TMP/nc.out"
+check "OpenBSD nc under synack: exit 0" test $? = 0
+check "OpenBSD nc under synack: 1 MiB echoed byte-exact" it_same "$IT_TMP/nc.out" "$IT_TMP/up.bin"
+"${RUN[@]}" socat -t 10 - "TCP:$LINUX_IP:9000" <"$IT_TMP/up.bin" >"$IT_TMP/socat.out"
+check "socat under synack: exit 0" test $? = 0
+check "socat under synack: 1 MiB echoed byte-exact" it_same "$IT_TMP/socat.out" "$IT_TMP/up.bin"
+
+# a python asyncio client under synack (non-blocking connect, epoll)
+cat >"$IT_TMP/aclient.py" <<PYEOF
+import asyncio, hashlib, sys
+async def main():
+    r, w = await asyncio.open_connection("$LINUX_IP", 9000)
+    data = open(sys.argv[1], "rb").read()
+    w.write(data)
+    await w.drain()
+    w.write_eof()
+    got = await r.read()
+    w.close()
+    print("same" if got == data else "differ %d %d" % (len(got), len(data)))
+asyncio.run(main())
+PYEOF
+out=$("${RUN[@]}" "$PY" "$IT_TMP/aclient.py" "$IT_TMP/up.bin" 2>&1)
+check "python asyncio client under synack: 1 MiB echoed ($out)" test "$out" = same
+
+# synack run's usage errors: exit 2 and a line naming the problem
+out=$("$SYNACK" run --tap "$DEV" --addr 192.0.2.2 -- true 2>&1)
+check "run: --addr without a prefix is refused ($out)" \
+    sh -c "test $? = 2 && echo '$out' | grep -q 'want an IPv4 address with its prefix'"
+out=$("$SYNACK" run --tap "$DEV" --addr 192.0.2.2/24 2>&1)
+check "run: no program is refused" sh -c "test $? = 2 && echo '$out' | grep -q 'no program'"
+
+it_finish
