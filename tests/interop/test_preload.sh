@@ -5,8 +5,8 @@
 # http.server under synack serves the same file to Linux's curl; OpenBSD nc
 # and socat under synack exchange 1 MiB both ways with a Linux socat echo;
 # a python asyncio client under synack; errno seen by a program (refused
-# connect); synack run's own usage errors. Every program is bounded by
-# timeout(1) and runs inside the test's namespace.
+# connect); fork() refused in the child; synack run's own usage errors.
+# Every program is bounded by timeout(1) and runs inside the test's namespace.
 . "$(dirname "$0")/lib.sh"
 it_require curl wget socat nc python3 cmp
 it_setup
@@ -93,6 +93,36 @@ asyncio.run(main())
 PYEOF
 out=$("${RUN[@]}" "$PY" "$IT_TMP/aclient.py" "$IT_TMP/up.bin" 2>&1)
 check "python asyncio client under synack: 1 MiB echoed ($out)" test "$out" = same
+
+# fork(): the child cannot use the parent's synack socket (EBADF and one
+# line on stderr), the parent goes on using it
+cat >"$IT_TMP/fork.py" <<PYEOF
+import os, socket
+s = socket.create_connection(("$LINUX_IP", 9000))
+pid = os.fork()
+if pid == 0:
+    try:
+        s.send(b"x")
+        print("child sent", flush=True)
+    except OSError as e:
+        print("child errno", e.errno, flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+s.sendall(b"hello")
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    b = s.recv(100)
+    if not b:
+        break
+    got += b
+print("parent", got.decode(), flush=True)
+PYEOF
+out=$("${RUN[@]}" "$PY" "$IT_TMP/fork.py" 2>"$IT_TMP/fork.err")
+check "fork: the child gets EBADF ($(echo $out))" sh -c "echo '$out' | grep -qx 'child errno 9'"
+check "fork: the parent's connection still works" sh -c "echo '$out' | grep -qx 'parent hello'"
+check "fork: one line on stderr says why ($(head -1 "$IT_TMP/fork.err"))" \
+    grep -q 'after fork()' "$IT_TMP/fork.err"
 
 # synack run's usage errors: exit 2 and a line naming the problem
 out=$("$SYNACK" run --tap "$DEV" --addr 192.0.2.2 -- true 2>&1)
