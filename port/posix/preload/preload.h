@@ -12,6 +12,8 @@
  *   SYNACK_MAC   our MAC (optional; default 02:73:6b + the address's last
  *                three bytes, sk_posix_stable_mac)
  *   SYNACK_MTU   at most the device's MTU (optional)
+ *   SYNACK_MAX_SOCKETS  the stack's socket table (default 65536; TIME-WAIT
+ *                connections hold slots too)
  * `synack run` (tools/cmd_run.c) sets them. */
 #ifndef SK_PRELOAD_H
 #define SK_PRELOAD_H

@@ -39,7 +39,10 @@ static int parse_env(sk_stack_config *cfg)
     }
     if (mtu != NULL && *mtu != '\0')
         cfg->mtu = (uint16_t)strtoul(mtu, NULL, 10);
-    cfg->max_sockets = 4096;
+    /* connections in TIME-WAIT hold a slot for 2*MSL: a server closing
+     * first (HTTP/1.0) needs room for a minute of connections */
+    const char *ms = getenv("SYNACK_MAX_SOCKETS");
+    cfg->max_sockets = ms != NULL && *ms != '\0' ? (uint32_t)strtoul(ms, NULL, 10) : 65536;
     return 0;
 }
 
