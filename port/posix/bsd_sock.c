@@ -326,10 +326,9 @@ int sk_bsd_close(int fd)
         return -1;
     sk_bsd_stack *b = e->b;
     if (e->has_sock) {
-        sk_tcp_info info;
-        bool unread = sk_tcp_get_info(b->stack, e->sock, &info) == 0 && (info.rcvbuf_used > 0 || e->peek_len > 0);
-        /* unread data: RST instead of FIN (RFC 2525 §2.17, as Linux) */
-        if (e->st == SK_BSD_FAILED || (e->st == SK_BSD_CONNECTED && (unread || e->linger0)))
+        /* unread data: sk_tcp_close resets (RFC 1122 §4.2.2.13), as Linux;
+         * bytes held for MSG_PEEK count as unread too */
+        if (e->st == SK_BSD_FAILED || e->linger0 || e->peek_len > 0)
             sk_tcp_abort(b->stack, sk_bsd_now(), e->sock);
         else
             sk_tcp_close(b->stack, sk_bsd_now(), e->sock);

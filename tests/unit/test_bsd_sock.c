@@ -236,6 +236,33 @@ static void test_refused(void)
     sk_bsd_close(n);
 }
 
+/* close() with received data unread resets the connection (RFC 2525
+ * §2.17, RFC 1122 §4.2.2.13), as Linux does: the peer's recv sees
+ * ECONNRESET, not an end of stream; so does SO_LINGER {1, 0}. */
+static void test_close_unread_resets(void)
+{
+    int l = listen_on(sb, 7003);
+    int c, s;
+    pair(l, 7003, &c, &s);
+    SK_CHECK_EQ_I(sk_bsd_send(c, "unread", 6, 0), 6);
+    struct pollfd p = {s, POLLIN, 0};
+    SK_CHECK_EQ_I(poll(&p, 1, 10000), 1); /* arrived, never read */
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    char buf[8];
+    SK_CHECK_EQ_I(sk_bsd_recv(c, buf, sizeof buf, 0), -1);
+    SK_CHECK_EQ_I(errno, ECONNRESET);
+    sk_bsd_close(c);
+    /* SO_LINGER on with 0 s: close() resets with nothing unread */
+    pair(l, 7003, &c, &s);
+    struct linger lg = {1, 0};
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_recv(c, buf, sizeof buf, 0), -1);
+    SK_CHECK_EQ_I(errno, ECONNRESET);
+    sk_bsd_close(c);
+    sk_bsd_close(l);
+}
+
 static void test_errno_cases(void)
 {
     char buf[4];
@@ -297,6 +324,7 @@ int main(void)
     SK_RUN(test_bulk_with_reader_thread);
     SK_RUN(test_nonblocking_connect_poll);
     SK_RUN(test_refused);
+    SK_RUN(test_close_unread_resets);
     SK_RUN(test_errno_cases);
     sk_bsd_stop(sa);
     sk_bsd_stop(sb);
