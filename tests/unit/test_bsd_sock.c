@@ -215,6 +215,33 @@ static void test_nonblocking_connect_poll(void)
     sk_bsd_close(l);
 }
 
+/* A connect that cannot finish (no host answers ARP for 192.0.2.99): the
+ * socket stays connecting, not writable; send and recv answer EAGAIN (no
+ * data queued in SYN-SENT, as Linux), SO_ERROR is 0 meanwhile. */
+static void test_still_connecting(void)
+{
+    int c = sk_bsd_socket(sa, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in to = addr_of(99, 80);
+    SK_CHECK_EQ_I(sk_bsd_connect(c, (struct sockaddr *)&to, sizeof to), -1);
+    SK_CHECK_EQ_I(errno, EINPROGRESS);
+    struct pollfd p = {c, POLLOUT, 0};
+    SK_CHECK_EQ_I(poll(&p, 1, 0), 0);
+    SK_CHECK_EQ_I(sk_bsd_send(c, "x", 1, 0), -1);
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    char buf[4];
+    SK_CHECK_EQ_I(sk_bsd_recv(c, buf, sizeof buf, 0), -1);
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    int soerr = -1;
+    socklen_t len = sizeof soerr;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, SOL_SOCKET, SO_ERROR, &soerr, &len), 0);
+    SK_CHECK_EQ_I(soerr, 0);
+    struct sockaddr_in peer;
+    socklen_t pl = sizeof peer;
+    SK_CHECK_EQ_I(sk_bsd_getpeername(c, (struct sockaddr *)&peer, &pl), -1);
+    SK_CHECK_EQ_I(errno, ENOTCONN);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+}
+
 static void test_refused(void)
 {
     int c = sk_bsd_socket(sa, AF_INET, SOCK_STREAM, 0);
@@ -323,6 +350,7 @@ int main(void)
     SK_RUN(test_blocking_echo);
     SK_RUN(test_bulk_with_reader_thread);
     SK_RUN(test_nonblocking_connect_poll);
+    SK_RUN(test_still_connecting);
     SK_RUN(test_refused);
     SK_RUN(test_close_unread_resets);
     SK_RUN(test_errno_cases);
