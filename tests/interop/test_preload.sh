@@ -28,8 +28,10 @@ it_random "$IT_TMP/up.bin" 1
 IT_PIDS+=($!)
 it_wait_listen 8000 || { it_finish; exit 1; }
 
-"${RUN[@]}" curl -sS --max-time 30 -o "$IT_TMP/curl.out" "http://$LINUX_IP:8000/big.bin"
+speed=$("${RUN[@]}" curl -sS --max-time 30 -w '%{speed_download}' -o "$IT_TMP/curl.out" \
+    "http://$LINUX_IP:8000/big.bin")
 check "curl under synack: exit 0" test $? = 0
+it_log "curl under synack: 6 MiB at $(awk -v r="$speed" 'BEGIN { printf "%.0f Mbit/s", r * 8 / 1e6 }')"
 check "curl under synack: 6 MiB byte-exact" it_same "$IT_TMP/curl.out" "$www/big.bin"
 
 "${RUN[@]}" wget -q -T 30 -t 1 -O "$IT_TMP/wget.out" "http://$LINUX_IP:8000/big.bin"

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <unistd.h>
 
 static sk_bsd_stack *sa, *sb; /* 192.0.2.1 and 192.0.2.2 */
@@ -193,6 +194,12 @@ static void test_nonblocking_connect_poll(void)
     SK_CHECK_EQ_I(errno, EAGAIN);
     /* data arrives: POLLIN, FIONREAD, then the bytes */
     SK_CHECK_EQ_I(sk_bsd_send(c, "abc", 3, 0), 3);
+    fd_set rf;
+    FD_ZERO(&rf);
+    FD_SET(s, &rf);
+    struct timeval tv = {10, 0};
+    SK_CHECK_EQ_I(select(s + 1, &rf, NULL, NULL, &tv), 1); /* select sees it too */
+    SK_CHECK(FD_ISSET(s, &rf));
     SK_CHECK_EQ_I(poll(&ps, 1, 10000), 1);
     SK_CHECK(ps.revents & POLLIN);
     int avail = 0;
