@@ -177,11 +177,29 @@ static ssize_t send_locked(sk_bsd_fd *e, int fd, const void *buf, size_t len, in
 
 /* Vector forms: each buffer in turn; after the first bytes the rest is
  * taken only as far as it goes without waiting. */
-static ssize_t io_vec(int fd, const struct iovec *iov, size_t cnt, int flags, bool sending)
+/* One UDP datagram (lock held by the caller, released here). */
+static ssize_t io_udp(sk_bsd_fd *e, int fd, const struct iovec *iov, size_t cnt, int flags,
+                      bool sending, const sk_bsd_addrs *a)
+{
+    sk_bsd_stack *b = e->b;
+    ssize_t n = sk_bsd_udp_io(e, fd, iov, cnt, flags, sending, a);
+    int saved = errno;
+    if (sk_bsd_lookup(fd) == e)
+        sk_bsd_refresh(e);
+    sk_bsd_kick(b);
+    sk_bsd_leave();
+    errno = saved;
+    return n;
+}
+
+static ssize_t io_vec(int fd, const struct iovec *iov, size_t cnt, int flags, bool sending,
+                      const sk_bsd_addrs *a)
 {
     sk_bsd_fd *e = sk_bsd_enter(fd);
     if (e == NULL)
         return -1;
+    if (e->udp)
+        return io_udp(e, fd, iov, cnt, flags, sending, a);
     sk_bsd_stack *b = e->b;
     bool sigpipe = false;
     ssize_t total = 0;
@@ -218,11 +236,13 @@ ssize_t sk_bsd_send(int fd, const void *buf, size_t len, int flags)
         sk_bsd_fd *e = sk_bsd_enter(fd);
         if (e == NULL)
             return -1;
+        if (e->udp) /* an empty datagram is a datagram */
+            return io_udp(e, fd, &v, 1, flags, true, NULL);
         int err = data_state(e, true);
         sk_bsd_leave();
         return err ? sk_bsd_fail(err) : 0;
     }
-    return io_vec(fd, &v, 1, flags, true);
+    return io_vec(fd, &v, 1, flags, true, NULL);
 }
 
 ssize_t sk_bsd_recv(int fd, void *buf, size_t len, int flags)
@@ -232,27 +252,41 @@ ssize_t sk_bsd_recv(int fd, void *buf, size_t len, int flags)
         sk_bsd_fd *e = sk_bsd_enter(fd);
         if (e == NULL)
             return -1;
+        if (e->udp) /* an empty datagram is a datagram */
+            return io_udp(e, fd, &v, 1, flags, false, NULL);
         int err = data_state(e, false);
         sk_bsd_leave();
         return err ? sk_bsd_fail(err) : 0;
     }
-    return io_vec(fd, &v, 1, flags, false);
+    return io_vec(fd, &v, 1, flags, false, NULL);
+}
+
+static bool is_udp(int fd)
+{
+    sk_bsd_fd *e = sk_bsd_enter(fd);
+    bool udp = e != NULL && e->udp;
+    if (e != NULL)
+        sk_bsd_leave();
+    return udp;
 }
 
 ssize_t sk_bsd_sendto(int fd, const void *buf, size_t len, int flags,
                       const struct sockaddr *to, socklen_t tolen)
 {
-    (void)to; /* TCP: the address of a connected socket is ignored, as on Linux */
-    (void)tolen;
-    return sk_bsd_send(fd, buf, len, flags);
+    /* TCP ignores the address of a connected socket, as Linux does */
+    struct iovec v = {(void *)(uintptr_t)buf, len};
+    sk_bsd_addrs a = {.to = to, .tolen = tolen};
+    return io_vec(fd, &v, 1, flags, true, &a);
 }
 
 ssize_t sk_bsd_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
                         socklen_t *fromlen)
 {
-    (void)from;
-    ssize_t n = sk_bsd_recv(fd, buf, len, flags);
-    if (n >= 0 && fromlen != NULL)
+    struct iovec v = {buf, len};
+    sk_bsd_addrs a = {.from = from, .fromlen = fromlen};
+    bool udp = is_udp(fd);
+    ssize_t n = io_vec(fd, &v, 1, flags, false, &a);
+    if (n >= 0 && !udp && fromlen != NULL)
         *fromlen = 0; /* TCP reports no source address */
     return n;
 }
@@ -261,32 +295,37 @@ ssize_t sk_bsd_writev(int fd, const struct iovec *iov, int iovcnt)
 {
     if (iovcnt < 0 || iovcnt > IOV_MAX)
         return sk_bsd_fail(EINVAL);
-    return io_vec(fd, iov, (size_t)iovcnt, 0, true);
+    return io_vec(fd, iov, (size_t)iovcnt, 0, true, NULL);
 }
 
 ssize_t sk_bsd_readv(int fd, const struct iovec *iov, int iovcnt)
 {
     if (iovcnt < 0 || iovcnt > IOV_MAX)
         return sk_bsd_fail(EINVAL);
-    return io_vec(fd, iov, (size_t)iovcnt, 0, false);
+    return io_vec(fd, iov, (size_t)iovcnt, 0, false, NULL);
 }
 
 ssize_t sk_bsd_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
     if (msg->msg_iovlen > IOV_MAX)
         return sk_bsd_fail(EMSGSIZE);
-    return io_vec(fd, msg->msg_iov, msg->msg_iovlen, flags, true);
+    sk_bsd_addrs a = {.to = msg->msg_name, .tolen = msg->msg_namelen};
+    return io_vec(fd, msg->msg_iov, msg->msg_iovlen, flags, true, &a);
 }
 
 ssize_t sk_bsd_recvmsg(int fd, struct msghdr *msg, int flags)
 {
     if (msg->msg_iovlen > IOV_MAX)
         return sk_bsd_fail(EMSGSIZE);
-    ssize_t n = io_vec(fd, msg->msg_iov, msg->msg_iovlen, flags, false);
+    int mflags = 0;
+    socklen_t namelen = msg->msg_name != NULL ? msg->msg_namelen : 0;
+    sk_bsd_addrs a = {.from = msg->msg_name, .fromlen = &namelen, .msg_flags = &mflags};
+    bool udp = is_udp(fd);
+    ssize_t n = io_vec(fd, msg->msg_iov, msg->msg_iovlen, flags, false, &a);
     if (n >= 0) {
-        msg->msg_namelen = 0;
+        msg->msg_namelen = udp ? namelen : 0; /* TCP reports no source address */
         msg->msg_controllen = 0;
-        msg->msg_flags = 0;
+        msg->msg_flags = mflags;
     }
     return n;
 }

@@ -3,6 +3,7 @@
 #include "bsd_priv.h"
 
 #include "synack/error.h"
+#include "synack/udp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,10 @@ static int set_socket_level(sk_bsd_fd *e, int name, const void *val, socklen_t l
     if (err != 0)
         return err;
     switch (name) {
+    case SO_BROADCAST:
+        if (!e->udp)
+            return ENOPROTOOPT;
+        return sk_udp_set_broadcast(e->b->stack, e->sock, v != 0) == 0 ? 0 : EINVAL;
     case SO_REUSEADDR: e->reuseaddr = v != 0; return 0;
     case SO_KEEPALIVE:
         e->keepalive = v != 0;
@@ -103,7 +108,7 @@ int sk_bsd_setsockopt(int fd, int level, int name, const void *val, socklen_t le
     int err = ENOPROTOOPT;
     if (level == SOL_SOCKET)
         err = set_socket_level(e, name, val, len);
-    else if (level == IPPROTO_TCP)
+    else if (level == IPPROTO_TCP && !e->udp)
         err = set_tcp_level(e, name, val, len);
     else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && e->domain == AF_INET6)
         err = 0; /* kept for getsockopt; synack's listeners take both families */
@@ -124,9 +129,9 @@ static int get_socket_level(sk_bsd_fd *e, int name, int *v)
         *v = e->so_error;
         e->so_error = 0;
         return 0;
-    case SO_TYPE: *v = SOCK_STREAM; return 0;
+    case SO_TYPE: *v = e->udp ? SOCK_DGRAM : SOCK_STREAM; return 0;
     case SO_DOMAIN: *v = e->domain; return 0;
-    case SO_PROTOCOL: *v = IPPROTO_TCP; return 0;
+    case SO_PROTOCOL: *v = e->udp ? IPPROTO_UDP : IPPROTO_TCP; return 0;
     case SO_ACCEPTCONN: *v = e->st == SK_BSD_LISTENING; return 0;
     case SO_REUSEADDR: *v = e->reuseaddr; return 0;
     case SO_KEEPALIVE: *v = e->keepalive; return 0;
@@ -219,9 +224,12 @@ int sk_bsd_ioctl(int fd, unsigned long req, void *arg)
         e->nonblock = v != 0;
     } else if (req == FIONREAD) {
         sk_tcp_info info;
+        sk_udp_info uinfo;
         int v = 0;
         if (e->st == SK_BSD_LISTENING)
             err = EINVAL;
+        else if (e->udp) /* all queued datagrams (Linux: the first one's length) */
+            v = sk_udp_get_info(e->b->stack, e->sock, &uinfo) == 0 ? (int)uinfo.rcvq_bytes : 0;
         else if (e->has_sock && sk_tcp_get_info(e->b->stack, e->sock, &info) == 0)
             v = (int)info.rcvbuf_used + (int)e->peek_len;
         if (err == 0)

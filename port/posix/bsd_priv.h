@@ -25,6 +25,7 @@ typedef struct {
     int domain;             /* AF_INET or AF_INET6 */
     enum sk_bsd_state st;
     bool nonblock, cloexec;
+    bool udp;               /* SOCK_DGRAM: a synack UDP socket (bsd_udp.c) */
     bool has_sock;          /* sock is a live synack handle */
     sk_sock sock;
     uint16_t port;          /* bound port, 0: none */
@@ -49,6 +50,8 @@ struct sk_bsd_stack {
     sk_time_us sleep_until; /* the thread's planned wake-up */
     sk_bsd_fd **by_idx;     /* socket slot -> descriptor (max_sockets) */
     uint32_t max_sockets;
+    sk_bsd_fd **udp_by_idx; /* UDP socket slot -> descriptor (udp_max) */
+    uint32_t udp_max;
     uint16_t next_port;     /* for listen() on an unbound socket */
     uint8_t buf[65600];
 };
@@ -82,6 +85,31 @@ bool sk_bsd_refuse_child(void);
 /* In a child after fork(): close fd's eventfd and forget it (0); -1 in
  * the parent or for a descriptor that is not ours. */
 int sk_bsd_close_child(int fd);
+/* sockaddr <-> endpoint for e's family (bsd_sock.c): 0 or an errno;
+ * _to truncates to *len as the kernel does. */
+int sk_bsd_endpoint_from(const sk_bsd_fd *e, const struct sockaddr *sa, socklen_t len,
+                         sk_endpoint *ep);
+void sk_bsd_endpoint_to(const sk_bsd_fd *e, const sk_endpoint *ep, struct sockaddr *sa,
+                        socklen_t *len);
+
+/* The addresses of sendto/sendmsg and recvfrom/recvmsg (any may be NULL). */
+typedef struct {
+    const struct sockaddr *to;
+    socklen_t tolen;
+    struct sockaddr *from;
+    socklen_t *fromlen;
+    int *msg_flags;
+} sk_bsd_addrs;
+
+/* UDP (bsd_udp.c), lock held: open e's synack socket; bind; connect; one
+ * datagram out or in (-1 with errno). */
+int sk_bsd_udp_open(sk_bsd_fd *e);
+int sk_bsd_udp_bind(sk_bsd_fd *e, const sk_endpoint *ep);
+int sk_bsd_udp_connect(sk_bsd_fd *e, const sk_endpoint *ep);
+ssize_t sk_bsd_udp_io(sk_bsd_fd *e, int fd, const struct iovec *iov, size_t cnt, int flags,
+                      bool sending, const sk_bsd_addrs *a);
+/* UDP ends for getsockname/getpeername: 0 or an errno. */
+int sk_bsd_udp_ends(sk_bsd_fd *e, sk_endpoint *local, sk_endpoint *remote);
 /* errno for an SK_E* code. */
 int sk_bsd_errno(int sk_err);
 /* Fail with errno e (returns -1). */

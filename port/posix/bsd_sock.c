@@ -3,6 +3,7 @@
 #include "bsd_priv.h"
 
 #include "synack/error.h"
+#include "synack/udp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,7 @@
 
 /* sockaddr -> endpoint: AF_INET, or AF_INET6 (IPv4-mapped addresses,
  * ::ffff:a.b.c.d, become IPv4 as on a dual-stack Linux socket). */
-static int endpoint_from(const sk_bsd_fd *e, const struct sockaddr *sa, socklen_t len,
+int sk_bsd_endpoint_from(const sk_bsd_fd *e, const struct sockaddr *sa, socklen_t len,
                          sk_endpoint *ep)
 {
     memset(ep, 0, sizeof *ep);
@@ -42,7 +43,7 @@ static int endpoint_from(const sk_bsd_fd *e, const struct sockaddr *sa, socklen_
 }
 
 /* endpoint -> sockaddr of e's family, truncated to *len as the kernel does. */
-static void endpoint_to(const sk_bsd_fd *e, const sk_endpoint *ep, struct sockaddr *sa,
+void sk_bsd_endpoint_to(const sk_bsd_fd *e, const sk_endpoint *ep, struct sockaddr *sa,
                         socklen_t *len)
 {
     struct sockaddr_storage ss;
@@ -79,17 +80,24 @@ int sk_bsd_socket(sk_bsd_stack *b, int domain, int type, int protocol)
     if (domain != AF_INET && domain != AF_INET6)
         return sk_bsd_fail(EAFNOSUPPORT);
     int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (kind != SOCK_STREAM)
-        return sk_bsd_fail(kind == SOCK_DGRAM ? EPROTONOSUPPORT : ESOCKTNOSUPPORT);
-    if (protocol != 0 && protocol != IPPROTO_TCP)
+    if (kind != SOCK_STREAM && kind != SOCK_DGRAM)
+        return sk_bsd_fail(ESOCKTNOSUPPORT);
+    if (protocol != 0 && protocol != (kind == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
         return sk_bsd_fail(EPROTONOSUPPORT);
     if (sk_bsd_refuse_child())
         return sk_bsd_fail(EAFNOSUPPORT);
     pthread_mutex_lock(&sk_bsd_mu);
     sk_bsd_fd *e = sk_bsd_fd_new(b, domain, (type & SOCK_NONBLOCK) != 0, (type & SOCK_CLOEXEC) != 0);
+    int err = e == NULL ? errno : kind == SOCK_DGRAM ? sk_bsd_udp_open(e) : 0;
+    if (e != NULL && err != 0) {
+        sk_bsd_fd_free(e);
+        e = NULL;
+    }
     int fd = e != NULL ? e->fd : -1;
     if (e != NULL)
         sk_bsd_refresh(e);
+    else
+        errno = err;
     sk_bsd_leave();
     return fd;
 }
@@ -111,9 +119,15 @@ int sk_bsd_bind(int fd, const struct sockaddr *addr, socklen_t len)
     if (e == NULL)
         return -1;
     sk_endpoint ep;
-    int err = endpoint_from(e, addr, len, &ep);
+    int err = sk_bsd_endpoint_from(e, addr, len, &ep);
     if (err == 0 && (e->st != SK_BSD_NEW || e->port != 0))
         err = EINVAL; /* already bound */
+    if (err == 0 && e->udp) {
+        err = sk_bsd_udp_bind(e, &ep);
+        e->port = err == 0 ? ep.port : 0;
+        sk_bsd_leave();
+        return err ? sk_bsd_fail(err) : 0;
+    }
     if (err == 0 && ep.port != 0 && port_taken(e, ep.port))
         err = EADDRINUSE;
     if (err == 0)
@@ -140,7 +154,9 @@ int sk_bsd_listen(int fd, int backlog)
     if (e == NULL)
         return -1;
     int err = 0;
-    if (e->st == SK_BSD_LISTENING) {
+    if (e->udp) {
+        err = EOPNOTSUPP;
+    } else if (e->st == SK_BSD_LISTENING) {
         e->backlog = backlog; /* Linux changes the backlog; ours is fixed */
     } else if (e->st != SK_BSD_NEW) {
         err = EINVAL;
@@ -189,7 +205,7 @@ static int take_conn(sk_bsd_fd *l, sk_sock s, const sk_endpoint *peer, struct so
     n->keepalive = l->keepalive;
     apply_opts(n);
     sk_bsd_refresh(n);
-    endpoint_to(n, peer, addr, len);
+    sk_bsd_endpoint_to(n, peer, addr, len);
     return n->fd;
 }
 
@@ -203,7 +219,7 @@ int sk_bsd_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
     int ret = -1;
     for (;;) {
         if (e->st != SK_BSD_LISTENING) {
-            errno = EINVAL;
+            errno = e->udp ? EOPNOTSUPP : EINVAL;
             break;
         }
         sk_sock s;
@@ -278,7 +294,12 @@ int sk_bsd_connect(int fd, const struct sockaddr *addr, socklen_t len)
     if (e == NULL)
         return -1;
     sk_endpoint ep;
-    int err = endpoint_from(e, addr, len, &ep);
+    int err = sk_bsd_endpoint_from(e, addr, len, &ep);
+    if (err == 0 && e->udp) {
+        err = sk_bsd_udp_connect(e, &ep);
+        sk_bsd_leave();
+        return err ? sk_bsd_fail(err) : 0;
+    }
     if (err == 0)
         err = connect_start(e, &ep);
     if (err == 0) {
@@ -303,6 +324,11 @@ int sk_bsd_shutdown(int fd, int how)
         err = ENOTCONN;
     if (err == 0 && (how == SHUT_RD || how == SHUT_RDWR))
         e->rd_shut = true;
+    if (err == 0 && e->udp) {
+        e->wr_shut = e->wr_shut || how != SHUT_RD;
+        sk_bsd_leave();
+        return 0;
+    }
     if (err == 0 && (how == SHUT_WR || how == SHUT_RDWR) && !e->wr_shut) {
         int r = sk_tcp_shutdown(e->b->stack, sk_bsd_now(), e->sock);
         e->wr_shut = true;
@@ -325,7 +351,9 @@ int sk_bsd_close(int fd)
     if (e == NULL)
         return -1;
     sk_bsd_stack *b = e->b;
-    if (e->has_sock) {
+    if (e->has_sock && e->udp) {
+        sk_udp_close(b->stack, e->sock);
+    } else if (e->has_sock) {
         /* unread data: sk_tcp_close resets (RFC 1122 §4.2.2.13), as Linux;
          * bytes held for MSG_PEEK count as unread too */
         if (e->st == SK_BSD_FAILED || e->linger0 || e->peek_len > 0)
@@ -348,12 +376,15 @@ int sk_bsd_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
     sk_endpoint ep = {.port = e->port};
     ep.addr.family = SK_AF_INET4;
     sk_tcp_info info;
-    if (e->has_sock && e->st != SK_BSD_LISTENING &&
-        sk_tcp_get_info(e->b->stack, e->sock, &info) == 0)
+    sk_endpoint remote;
+    if (e->udp)
+        (void)sk_bsd_udp_ends(e, &ep, &remote);
+    else if (e->has_sock && e->st != SK_BSD_LISTENING &&
+             sk_tcp_get_info(e->b->stack, e->sock, &info) == 0)
         ep = info.local;
     if (e->domain == AF_INET6 && e->st != SK_BSD_CONNECTED && e->st != SK_BSD_CONNECTING)
         ep.addr.family = SK_AF_UNSPEC; /* in6addr_any */
-    endpoint_to(e, &ep, addr, len);
+    sk_bsd_endpoint_to(e, &ep, addr, len);
     sk_bsd_leave();
     return 0;
 }
@@ -365,9 +396,13 @@ int sk_bsd_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
         return -1;
     sk_tcp_info info;
     int err = ENOTCONN;
-    if (e->has_sock && e->st == SK_BSD_CONNECTED &&
+    sk_endpoint local, remote;
+    if (e->udp && e->st == SK_BSD_CONNECTED && sk_bsd_udp_ends(e, &local, &remote) == 0) {
+        sk_bsd_endpoint_to(e, &remote, addr, len);
+        err = 0;
+    } else if (!e->udp && e->has_sock && e->st == SK_BSD_CONNECTED &&
         sk_tcp_get_info(e->b->stack, e->sock, &info) == 0) {
-        endpoint_to(e, &info.remote, addr, len);
+        sk_bsd_endpoint_to(e, &info.remote, addr, len);
         err = 0;
     }
     sk_bsd_leave();

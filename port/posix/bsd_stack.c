@@ -4,6 +4,7 @@
 
 #include "posix_sys.h"
 #include "synack/error.h"
+#include "synack/udp.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -199,15 +200,24 @@ void sk_bsd_refresh(sk_bsd_fd *e)
     }
 }
 
+/* The descriptor slot of a synack handle (NULL: out of range). */
+static sk_bsd_fd **slot_of(sk_bsd_stack *b, sk_sock s)
+{
+    if (sk_sock_is_udp(s)) {
+        uint32_t i = s.idx & ~SK_SOCK_UDP;
+        return i < b->udp_max ? &b->udp_by_idx[i] : NULL;
+    }
+    return s.idx < b->max_sockets ? &b->by_idx[s.idx] : NULL;
+}
+
 static void process_events(sk_bsd_stack *b)
 {
     sk_event ev;
     bool any = false;
     while (sk_stack_next_event(b->stack, &ev)) {
         any = true;
-        if (ev.sock.idx >= b->max_sockets)
-            continue;
-        sk_bsd_fd *e = b->by_idx[ev.sock.idx];
+        sk_bsd_fd **slot = slot_of(b, ev.sock);
+        sk_bsd_fd *e = slot != NULL ? *slot : NULL;
         if (e != NULL && e->has_sock && e->sock.gen == ev.sock.gen)
             sk_bsd_refresh(e);
     }
@@ -299,6 +309,7 @@ static int start_fail(sk_bsd_stack *b, char *err, size_t errcap, const char *wha
     if (b->wake_fd >= 0)
         syscall(SYS_close, b->wake_fd);
     free(b->by_idx);
+    free(b->udp_by_idx);
     free(b);
     return -1;
 }
@@ -322,8 +333,10 @@ int sk_bsd_start(sk_bsd_stack **out, const sk_stack_config *cfg, sk_posix_dev *d
         return start_fail(b, err, errcap, "cannot create the stack", r);
     b->max_sockets = c.max_sockets ? c.max_sockets : 1024;
     b->by_idx = calloc(b->max_sockets, sizeof *b->by_idx);
+    b->udp_max = c.udp_max_sockets;
+    b->udp_by_idx = calloc(b->udp_max ? b->udp_max : 1, sizeof *b->udp_by_idx);
     b->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (b->by_idx == NULL || b->wake_fd < 0)
+    if (b->by_idx == NULL || b->udp_by_idx == NULL || b->wake_fd < 0)
         return start_fail(b, err, errcap, "cannot start", errno ? errno : ENOMEM);
     b->dev = *dev;
     b->next_port = 40000;
@@ -348,7 +361,9 @@ void sk_bsd_stop(sk_bsd_stack *b)
     for (int fd = 0; fd < SK_BSD_MAX_FDS; fd++) {
         sk_bsd_fd *e = sk_bsd_lookup(fd);
         if (e != NULL && e->b == b) {
-            if (e->has_sock)
+            if (e->has_sock && e->udp)
+                sk_udp_close(b->stack, e->sock);
+            else if (e->has_sock)
                 sk_tcp_abort(b->stack, sk_bsd_now(), e->sock);
             sk_bsd_fd_free(e);
         }
@@ -362,6 +377,7 @@ void sk_bsd_stop(sk_bsd_stack *b)
     sk_posix_dev_close(&b->dev);
     syscall(SYS_close, b->wake_fd);
     free(b->by_idx);
+    free(b->udp_by_idx);
     free(b);
 }
 
@@ -405,13 +421,15 @@ void sk_bsd_attach(sk_bsd_fd *e, sk_sock s)
 {
     e->sock = s;
     e->has_sock = true;
-    if (s.idx < e->b->max_sockets)
-        e->b->by_idx[s.idx] = e;
+    sk_bsd_fd **slot = slot_of(e->b, s);
+    if (slot != NULL)
+        *slot = e;
 }
 
 void sk_bsd_detach(sk_bsd_fd *e)
 {
-    if (e->has_sock && e->sock.idx < e->b->max_sockets && e->b->by_idx[e->sock.idx] == e)
-        e->b->by_idx[e->sock.idx] = NULL;
+    sk_bsd_fd **slot = e->has_sock ? slot_of(e->b, e->sock) : NULL;
+    if (slot != NULL && *slot == e)
+        *slot = NULL;
     e->has_sock = false;
 }

@@ -5,7 +5,8 @@
 # http.server under synack serves the same file to Linux's curl; OpenBSD nc
 # and socat under synack exchange 1 MiB both ways with a Linux socat echo;
 # a python asyncio client under synack; errno seen by a program (refused
-# connect); fork() refused in the child; nginx (when installed) serving
+# connect); a python UDP client (100 datagrams); fork() refused in the
+# child; nginx (when installed) serving
 # 10,000 ab requests; synack run's own usage errors.
 # Every program is bounded by timeout(1) and runs inside the test's namespace.
 . "$(dirname "$0")/lib.sh"
@@ -126,6 +127,40 @@ check "fork: the child gets EBADF ($(echo $out))" sh -c "echo '$out' | grep -qx 
 check "fork: the parent's connection still works" sh -c "echo '$out' | grep -qx 'parent hello'"
 check "fork: one line on stderr says why ($(head -1 "$IT_TMP/fork.err"))" \
     grep -q 'after fork()' "$IT_TMP/fork.err"
+
+# UDP: a python client under synack, 100 datagrams of 1 to 1400 bytes
+# to a Linux echo, each answered byte-exact (sendto/recvfrom, a timeout
+# through poll)
+cat >"$IT_TMP/uecho.py" <<PYEOF
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("$LINUX_IP", 9001))
+print("ready", flush=True)
+for _ in range(100):
+    d, a = s.recvfrom(2048)
+    s.sendto(d, a)
+PYEOF
+cat >"$IT_TMP/uclient.py" <<PYEOF
+import os, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+ok = 0
+for i in range(100):
+    d = os.urandom(1 + (i * 14) % 1400)
+    s.sendto(d, ("$LINUX_IP", 9001))
+    got, a = s.recvfrom(2048)
+    ok += got == d and a == ("$LINUX_IP", 9001)
+print(ok)
+PYEOF
+"${NSX[@]}" "$PY" -u "$IT_TMP/uecho.py" >"$IT_TMP/uecho.log" 2>&1 &
+UPID=$!
+IT_PIDS+=($UPID)
+if it_wait_line "$IT_TMP/uecho.log" '^ready' "$UPID" 10; then
+    out=$("${RUN[@]}" "$PY" "$IT_TMP/uclient.py" 2>&1)
+    check "UDP under synack: 100 datagrams echoed byte-exact ($out)" test "$out" = 100
+else
+    bad "the Linux UDP echo did not start"
+fi
 
 # nginx (event-driven: epoll edge-triggered, accept4, writev, sendfile)
 # under synack, one process (master_process off), serving 10,000 requests

@@ -308,6 +308,10 @@ static void test_errno_cases(void)
     close(devnull);
     SK_CHECK_EQ_I(sk_bsd_socket(sa, AF_UNIX, SOCK_STREAM, 0), -1);
     SK_CHECK_EQ_I(errno, EAFNOSUPPORT);
+    SK_CHECK_EQ_I(sk_bsd_socket(sa, AF_INET, SOCK_RAW, 0), -1);
+    SK_CHECK_EQ_I(errno, ESOCKTNOSUPPORT);
+    SK_CHECK_EQ_I(sk_bsd_socket(sa, AF_INET, SOCK_STREAM, IPPROTO_UDP), -1);
+    SK_CHECK_EQ_I(errno, EPROTONOSUPPORT);
     int f = sk_bsd_socket(sa, AF_INET, SOCK_STREAM, 0);
     SK_CHECK_EQ_I(sk_bsd_recv(f, buf, sizeof buf, 0), -1);
     SK_CHECK_EQ_I(errno, ENOTCONN);
@@ -343,6 +347,72 @@ static void test_errno_cases(void)
     SK_CHECK_EQ_I(errno, EBADF);
 }
 
+/* UDP: sendto/recvfrom with addresses, readiness through poll, connect
+ * and send, recvmsg truncation (MSG_TRUNC), and Linux's errno. */
+static void test_udp(void)
+{
+    int a = sk_bsd_socket(sa, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    int b = sk_bsd_socket(sb, AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    SK_CHECK(a >= 0 && b >= 0);
+    struct sockaddr_in any = addr_of(0, 5000);
+    any.sin_addr.s_addr = htonl(INADDR_ANY);
+    SK_CHECK_EQ_I(sk_bsd_bind(a, (struct sockaddr *)&any, sizeof any), 0);
+    char buf[16];
+    SK_CHECK_EQ_I(sk_bsd_recv(a, buf, sizeof buf, 0), -1); /* nothing yet */
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    SK_CHECK_EQ_I(sk_bsd_send(b, "x", 1, 0), -1); /* no destination */
+    SK_CHECK_EQ_I(errno, EDESTADDRREQ);
+    SK_CHECK_EQ_I(sk_bsd_listen(b, 1), -1);
+    SK_CHECK_EQ_I(errno, EOPNOTSUPP);
+    struct sockaddr_in to = addr_of(1, 5000);
+    SK_CHECK_EQ_I(sk_bsd_sendto(b, "ping", 4, 0, (struct sockaddr *)&to, sizeof to), 4);
+    struct pollfd p = {a, POLLIN, 0};
+    SK_CHECK_EQ_I(poll(&p, 1, 10000), 1);
+    struct sockaddr_in from;
+    socklen_t fl = sizeof from;
+    memset(buf, 0, sizeof buf);
+    SK_CHECK_EQ_I(sk_bsd_recvfrom(a, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl), 4);
+    SK_CHECK_STR(buf, "ping");
+    SK_CHECK_EQ(fl, sizeof from);
+    SK_CHECK_EQ(ntohl(from.sin_addr.s_addr), 0xc0000202u);
+    struct sockaddr_in bname;
+    socklen_t bl = sizeof bname;
+    SK_CHECK_EQ_I(sk_bsd_getsockname(b, (struct sockaddr *)&bname, &bl), 0);
+    SK_CHECK_EQ(bname.sin_port, from.sin_port); /* the port the send bound */
+    /* the answer to the source, read by a blocking recv */
+    SK_CHECK_EQ_I(sk_bsd_sendto(a, "pong", 4, 0, (struct sockaddr *)&from, fl), 4);
+    memset(buf, 0, sizeof buf);
+    SK_CHECK_EQ_I(sk_bsd_recv(b, buf, sizeof buf, 0), 4);
+    SK_CHECK_STR(buf, "pong");
+    /* connected: send without an address; a datagram longer than the
+     * buffers is cut and flagged MSG_TRUNC */
+    SK_CHECK_EQ_I(sk_bsd_connect(b, (struct sockaddr *)&to, sizeof to), 0);
+    struct sockaddr_in peer;
+    socklen_t pl = sizeof peer;
+    SK_CHECK_EQ_I(sk_bsd_getpeername(b, (struct sockaddr *)&peer, &pl), 0);
+    SK_CHECK_EQ(ntohs(peer.sin_port), 5000);
+    SK_CHECK_EQ_I(sk_bsd_send(b, "0123456789", 10, 0), 10);
+    SK_CHECK_EQ_I(poll(&p, 1, 10000), 1);
+    char x[3], y[3];
+    struct iovec v[2] = {{x, 3}, {y, 3}};
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = &from;
+    m.msg_namelen = sizeof from;
+    m.msg_iov = v;
+    m.msg_iovlen = 2;
+    SK_CHECK_EQ_I(sk_bsd_recvmsg(a, &m, 0), 6);
+    SK_CHECK(memcmp(x, "012", 3) == 0 && memcmp(y, "345", 3) == 0);
+    SK_CHECK(m.msg_flags & MSG_TRUNC);
+    SK_CHECK_EQ(m.msg_namelen, sizeof from);
+    int t = -1;
+    socklen_t tl = sizeof t;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(a, SOL_SOCKET, SO_TYPE, &t, &tl), 0);
+    SK_CHECK_EQ_I(t, SOCK_DGRAM);
+    SK_CHECK_EQ_I(sk_bsd_close(a), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(b), 0);
+}
+
 int main(void)
 {
     int sv[2];
@@ -361,6 +431,7 @@ int main(void)
     SK_RUN(test_refused);
     SK_RUN(test_close_unread_resets);
     SK_RUN(test_errno_cases);
+    SK_RUN(test_udp);
     sk_bsd_stop(sa);
     sk_bsd_stop(sb);
     return sk_test_finish();

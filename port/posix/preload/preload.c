@@ -48,8 +48,9 @@ SK_EXPORT int socket(int domain, int type, int protocol)
 {
     static int (*f)(int, int, int);
     int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if ((domain == AF_INET || domain == AF_INET6) && kind == SOCK_STREAM &&
-        (protocol == 0 || protocol == IPPROTO_TCP)) {
+    bool tcp = kind == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP);
+    bool udp = kind == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP);
+    if ((domain == AF_INET || domain == AF_INET6) && (tcp || udp) && !sk_preload_starting()) {
         sk_bsd_stack *b = sk_preload_stack();
         if (b == NULL) {
             errno = EAFNOSUPPORT;
@@ -58,7 +59,7 @@ SK_EXPORT int socket(int domain, int type, int protocol)
         return sk_bsd_socket(b, domain, type, protocol);
     }
     NEXT(f, "socket");
-    return f(domain, type, protocol); /* UDP, AF_UNIX, netlink ...: the kernel's */
+    return f(domain, type, protocol); /* raw, AF_UNIX, netlink ...: the kernel's */
 }
 
 #define PASS(name, ret, params, args, ours_call)                                               \

@@ -1,11 +1,11 @@
 /* libsynack-preload.so: unmodified programs over synack (LD_PRELOAD).
  *
- * preload.c interposes the libc socket calls: AF_INET/AF_INET6 TCP sockets
- * become synack sockets (port/posix/synack_bsd.h), every other descriptor
+ * preload.c interposes the libc socket calls: AF_INET/AF_INET6 TCP and UDP
+ * sockets become synack sockets (port/posix/synack_bsd.h), every other descriptor
  * goes to libc (found with dlsym(RTLD_NEXT)). poll, select and epoll are
  * not interposed: a synack socket is a real eventfd (synack_bsd.h).
  *
- * Configuration (read once, at the first TCP socket()):
+ * Configuration (read once, at the first TCP or UDP socket()):
  *   SYNACK_TAP   the TAP device (required; opened, or created)
  *   SYNACK_ADDR  our IPv4 address/prefix (required), e.g. 192.0.2.2/24
  *   SYNACK_GW    default gateway (optional)
@@ -23,5 +23,8 @@
 /* The process's stack, started at the first call; NULL (after one line on
  * stderr saying why) when the configuration or the device is bad. */
 sk_bsd_stack *sk_preload_stack(void);
+/* True on the thread that is starting the stack (its own sockets are the
+ * kernel's). */
+bool sk_preload_starting(void);
 
 #endif

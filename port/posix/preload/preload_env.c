@@ -46,20 +46,32 @@ static int parse_env(sk_stack_config *cfg)
     return 0;
 }
 
+/* Set while the stack starts: the port's own sockets (sk_posix_dev_open
+ * brings the TAP up through an AF_INET datagram socket's ioctl) go to the
+ * kernel instead of re-entering the start. */
+static _Thread_local bool starting;
+
+bool sk_preload_starting(void) { return starting; }
+
 static void start_once(void)
 {
+    starting = true;
     const char *tap = getenv("SYNACK_TAP");
     sk_stack_config cfg;
     if (tap == NULL || *tap == '\0') {
         snprintf(why, sizeof why, "SYNACK_TAP (the TAP device) is not set");
+        starting = false;
         return;
     }
-    if (parse_env(&cfg) != 0)
+    if (parse_env(&cfg) != 0) {
+        starting = false;
         return;
+    }
     sk_posix_dev dev;
     char err[160];
     if (sk_posix_dev_open(&dev, SK_DEV_TAP, tap, err, sizeof err) != 0) {
         snprintf(why, sizeof why, "cannot open %s: %s", tap, err);
+        starting = false;
         return;
     }
     if (cfg.mtu == 0 || cfg.mtu > dev.mtu)
@@ -68,6 +80,7 @@ static void start_once(void)
         sk_posix_dev_close(&dev);
         snprintf(why, sizeof why, "%s", err);
     }
+    starting = false;
 }
 
 sk_bsd_stack *sk_preload_stack(void)
