@@ -31,9 +31,9 @@
  * socket's readiness also writes to the eventfd, so epoll's edge-triggered
  * mode sees an edge per event.
  *
- * What is supported: TCP over IPv4 (AF_INET, and AF_INET6 sockets with
- * IPv4-mapped addresses), see port/posix/README.md for the list of calls,
- * options and limits. */
+ * What is supported: TCP and UDP over IPv4 (AF_INET, and AF_INET6 sockets
+ * with IPv4-mapped addresses), see port/posix/README.md for the list of
+ * calls, options and limits. */
 #ifndef SK_PORT_SYNACK_BSD_H
 #define SK_PORT_SYNACK_BSD_H
 
@@ -62,8 +62,8 @@ sk_stack *sk_bsd_stack_of(sk_bsd_stack *b);
 /* Is fd a synack socket? */
 bool sk_bsd_is_socket(int fd);
 
-/* socket(2) on stack b: domain AF_INET or AF_INET6, type SOCK_STREAM
- * (with SOCK_NONBLOCK, SOCK_CLOEXEC), protocol 0 or IPPROTO_TCP. */
+/* socket(2) on stack b: domain AF_INET or AF_INET6, type SOCK_STREAM or
+ * SOCK_DGRAM (with SOCK_NONBLOCK, SOCK_CLOEXEC), protocol 0 or the type's. */
 int sk_bsd_socket(sk_bsd_stack *b, int domain, int type, int protocol);
 int sk_bsd_bind(int fd, const struct sockaddr *addr, socklen_t len);
 int sk_bsd_listen(int fd, int backlog);
