@@ -55,17 +55,21 @@ int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_soc
     sk_tcb *l = sk_tcb_alloc(e, 0);
     if (l == NULL)
         return SK_ENOSPC;
+    if (sk_tcb_make_listener(e, l) != 0) {
+        sk_tcb_release_if_unheld(e, l);
+        return SK_ENOMEM;
+    }
     l->flags = SK_TF_LISTENER | SK_TF_APP_HELD;
     l->state = SK_TCP_LISTEN;
     l->tuple.laddr = sk_addr4(s->ifc.addr4); /* listeners take every address */
     l->tuple.lport = port;
-    l->backlog = (uint16_t)(opts != NULL && opts->backlog > 0 ? opts->backlog : 128);
-    l->listen_mss = announce_mss(s, SK_AF_INET4, opts != NULL ? opts->mss : 0);
+    l->lsn->backlog = (uint16_t)(opts != NULL && opts->backlog > 0 ? opts->backlog : 128);
+    l->lsn->listen_mss = announce_mss(s, SK_AF_INET4, opts != NULL ? opts->mss : 0);
     if (opts != NULL && opts->fixed_isn) {
         l->flags |= SK_TF_FIXED_ISN;
-        l->listen_isn = opts->isn;
+        l->lsn->listen_isn = opts->isn;
     }
-    l->listen_next = e->listen_head;
+    l->lsn->listen_next = e->listen_head;
     e->listen_head = sk_tcb_index(e, l);
     *out = sk_tcb_handle(e, l);
     return 0;
@@ -81,14 +85,14 @@ int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer
     if (!(l->flags & SK_TF_LISTENER))
         return SK_EINVAL;
     sk_tcp_env *e = &s->env;
-    uint32_t idx = sk_ilist_pop(e, &l->acceptq, offsetof(sk_tcb, acc_link));
+    uint32_t idx = sk_ilist_pop(e, &l->lsn->acceptq, offsetof(sk_tcb, acc_link));
     if (idx == SK_TCB_NONE)
         return SK_EAGAIN;
     sk_tcb *t = &e->tcbs[idx];
     t->flags = (t->flags & ~(uint32_t)SK_TF_IN_ACCEPTQ) | SK_TF_APP_HELD;
     t->parent = SK_TCB_NONE;
-    if (l->pending > 0)
-        l->pending--;
+    if (l->lsn->pending > 0)
+        l->lsn->pending--;
     *out = sk_tcb_handle(e, t);
     if (peer != NULL) {
         peer->addr = t->tuple.raddr;
@@ -268,11 +272,11 @@ static void close_listener(sk_stack *s, sk_tcb *l, sk_time now)
     uint32_t idx = sk_tcb_index(e, l);
     uint32_t *pp = &e->listen_head;
     while (*pp != SK_TCB_NONE && *pp != idx)
-        pp = &e->tcbs[*pp].listen_next;
+        pp = &e->tcbs[*pp].lsn->listen_next;
     if (*pp == idx)
-        *pp = l->listen_next;
+        *pp = l->lsn->listen_next;
     /* children not yet accepted are reset (like Linux's listen queue purge) */
-    for (uint32_t i = 0; i < e->n_tcbs && l->pending > 0; i++) {
+    for (uint32_t i = 0; i < e->n_tcbs && l->lsn->pending > 0; i++) {
         sk_tcb *c = &e->tcbs[i];
         if (c->parent == idx && c->state != SK_TCP_CLOSED)
             sk_tcb_reset(e, c, SK_ECONNABORTED, now);

@@ -103,7 +103,7 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
     if (t->parent != SK_TCB_NONE) {
         sk_tcb *l = &e->tcbs[t->parent];
-        sk_ilist_push(e, &l->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
+        sk_ilist_push(e, &l->lsn->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
         t->flags |= SK_TF_IN_ACCEPTQ;
         sk_tcb_notify(e, l, SK_EV_ACCEPT);
     }
@@ -122,7 +122,7 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
 static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
                        const sk_seq *reuse_iss, sk_time now)
 {
-    if (l->pending >= l->backlog) {
+    if (l->lsn->pending >= l->lsn->backlog) {
         drop(e, l, SK_DROP_TCP_BACKLOG_FULL, now);
         return;
     }
@@ -134,7 +134,7 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     /* the MTU towards the peer: the link's of its family (an RA's MTU
      * option lowers IPv6's, RFC 4861 §6.3.4) or a path MTU learnt before */
     uint16_t mtu_mss = sk_tcp_mss_from_mtu(tu->laddr.family, sk_tcp_path_mtu(e, &tu->raddr, now));
-    uint16_t adv = l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
+    uint16_t adv = l->lsn->listen_mss != 0 && l->lsn->listen_mss < mtu_mss ? l->lsn->listen_mss : mtu_mss;
     t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
     sk_tcb_init_conn(e, t, tu, adv, now);
     /* a new connection inherits the listener's options, as with BSD
@@ -144,14 +144,14 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     t->keep_intvl = l->keep_intvl;
     t->keep_cnt = l->keep_cnt;
     t->parent = sk_tcb_index(e, l);
-    l->pending++;
+    l->lsn->pending++;
     t->irs = seg->seq;
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
     t->rcv_adv = t->rcv_nxt;
     if (reuse_iss != NULL)
         t->iss = *reuse_iss;
     else
-        t->iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->listen_isn) : sk_tcp_isn(e, tu, now);
+        t->iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->lsn->listen_isn) : sk_tcp_isn(e, tu, now);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = sk_seq_add(t->iss, 1);
     t->recover = t->iss;
@@ -709,7 +709,7 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     if (t->state != SK_TCP_TIME_WAIT || (seg->flags & ctl) != SK_TCP_SYN)
         return false;
     sk_tcb *l = sk_demux_listener(e, &t->tuple.laddr, t->tuple.lport);
-    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->pending >= l->backlog)
+    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->lsn->pending >= l->lsn->backlog)
         return false;
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);
     sk_tuple tu = t->tuple;

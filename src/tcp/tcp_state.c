@@ -73,11 +73,11 @@ static void detach_from_listener(sk_tcp_env *e, sk_tcb *t)
         return;
     sk_tcb *l = &e->tcbs[t->parent];
     if (t->flags & SK_TF_IN_ACCEPTQ) {
-        sk_ilist_remove(e, &l->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
+        sk_ilist_remove(e, &l->lsn->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
         t->flags &= ~(uint32_t)SK_TF_IN_ACCEPTQ;
     }
-    if (l->pending > 0)
-        l->pending--;
+    if (l->lsn != NULL && l->lsn->pending > 0)
+        l->lsn->pending--;
     t->parent = SK_TCB_NONE;
 }
 

@@ -14,6 +14,15 @@ static uint32_t pow2_at_least(uint32_t n)
     return p;
 }
 
+/* The listener block goes back to the allocator with its TCB. */
+static void sk_tcb_free_listener(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->lsn == NULL)
+        return;
+    sk_ctx_release(e->ctx, t->lsn, sizeof *t->lsn);
+    t->lsn = NULL;
+}
+
 int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
 {
     memset(e, 0, sizeof *e);
@@ -54,8 +63,10 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
 void sk_tcp_env_free(sk_tcp_env *e)
 {
     if (e->tcbs != NULL) {
-        for (uint32_t i = 0; i < e->n_tcbs; i++)
+        for (uint32_t i = 0; i < e->n_tcbs; i++) {
             sk_tcb_free_buffers(e, &e->tcbs[i]);
+            sk_tcb_free_listener(e, &e->tcbs[i]);
+        }
     }
     sk_tcp_bufcache_free(e);
     sk_ctx_release(e->ctx, e->tcbs, sizeof(sk_tcb) * e->n_tcbs);
@@ -64,6 +75,18 @@ void sk_tcp_env_free(sk_tcp_env *e)
     e->tcbs = NULL;
     e->heap = NULL;
     e->hash = NULL;
+}
+
+int sk_tcb_make_listener(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->lsn == NULL)
+        t->lsn = sk_ctx_alloc(e->ctx, sizeof *t->lsn);
+    if (t->lsn == NULL)
+        return SK_ENOMEM;
+    memset(t->lsn, 0, sizeof *t->lsn);
+    sk_ilist_init(&t->lsn->acceptq);
+    t->lsn->listen_next = SK_TCB_NONE;
+    return 0;
 }
 
 sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
@@ -80,11 +103,9 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->heap_pos = SK_TCB_NONE;
     t->free_next = SK_TCB_NONE;
     t->parent = SK_TCB_NONE;
-    t->listen_next = SK_TCB_NONE;
     t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
     t->acc_link.next = t->acc_link.prev = SK_LINK_OFF;
-    sk_ilist_init(&t->acceptq);
     for (int k = 0; k < SK_TCB_TIMERS; k++)
         t->timer[k] = SK_TIME_NEVER;
     t->deadline = SK_TIME_NEVER;
@@ -106,6 +127,7 @@ void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t)
     uint32_t idx = sk_tcb_index(e, t);
     sk_tcb_timer_clear_all(e, t);
     sk_tcb_free_buffers(e, t);
+    sk_tcb_free_listener(e, t);
     sk_demux_remove(e, t);
     sk_ilist_remove(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
     sk_ilist_remove(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));
