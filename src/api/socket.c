@@ -160,6 +160,10 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     sk_tcb *t = sk_tcb_alloc(e, now);
     if (t == NULL)
         return SK_ENOSPC;
+    if (!sk_tcb_ext_attach(e, t)) {
+        sk_tcb_release_if_unheld(e, t);
+        return SK_ENOMEM;
+    }
     sk_tcb_init_conn(e, t, &tu, announce_mss(s, tu.laddr.family, opts != NULL ? opts->mss : 0), now);
     t->flags |= SK_TF_APP_HELD;
     bool fixed = opts != NULL && opts->fixed_isn;
@@ -200,7 +204,7 @@ ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *dat
         return 0;
     if (!sk_tcb_ensure_sndbuf(&s->env, t))
         return SK_ENOBUFS;
-    size_t n = sk_ring_write(&t->sndbuf, data, len);
+    size_t n = sk_ring_write(&t->x->sndbuf, data, len);
     if (n == 0)
         return SK_EAGAIN;
     sk_tcb_mark_output(&s->env, t);
@@ -238,10 +242,12 @@ ptrdiff_t sk_tcp_recv(sk_stack *s, sk_time_us now, sk_sock sock, void *buf, size
     int err = io_conn(s, sock, &t);
     if (err != 0)
         return err;
-    size_t n = sk_ring_read(&t->rcvbuf, buf, cap);
+    /* an idle connection reads the blank extension: nothing to read */
+    size_t n = sk_tcb_ext_attached(&s->env, t) ? sk_ring_read(&t->x->rcvbuf, buf, cap) : 0;
     if (n > 0) {
         maybe_window_update(&s->env, t);
         sk_tcb_trim_buffers(&s->env, t);
+        sk_tcb_ext_settle(&s->env, t);
         return (ptrdiff_t)n;
     }
     if (cap == 0)
@@ -299,7 +305,7 @@ int sk_tcp_close(sk_stack *s, sk_time_us now, sk_sock sock)
         return 0;
     }
     t->flags |= SK_TF_RCV_CLOSED;
-    if (sk_ring_len(&t->rcvbuf) > 0 && sk_tcb_synchronized(t)) {
+    if (sk_ring_len(&t->x->rcvbuf) > 0 && sk_tcb_synchronized(t)) {
         /* RFC 1122 §4.2.2.13: closing with unread data resets */
         t->flags &= ~(uint32_t)SK_TF_APP_HELD;
         sk_tcb_reset(e, t, 0, now);
@@ -429,8 +435,16 @@ int sk_tcp_set_cc(sk_stack *s, sk_sock sock, const char *name)
     const sk_cc_ops *ops = sk_cc_find(name);
     if (ops == NULL)
         return SK_ENOENT;
-    if (ops != t->cc)
+    if (t->flags & SK_TF_LISTENER) {
+        t->cc = ops; /* for the connections it accepts: they start fresh */
+        return 0;
+    }
+    if (ops != t->cc) {
+        if (!sk_tcb_ext_attach(&s->env, t))
+            return SK_ENOMEM;
         sk_cc_select(t, ops, 0);
+        sk_tcb_ext_settle(&s->env, t);
+    }
     return 0;
 }
 
@@ -464,8 +478,8 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->cc = t->cc->name;
     out->min_rtt_us = t->min_rtt;
     out->unacked = sk_seq_len(t->snd_una, t->snd_max);
-    out->sndbuf_used = sk_ring_len(&t->sndbuf);
-    out->rcvbuf_used = sk_ring_len(&t->rcvbuf);
+    out->sndbuf_used = sk_ring_len(&t->x->sndbuf);
+    out->rcvbuf_used = sk_ring_len(&t->x->rcvbuf);
     out->retransmits = t->retransmits;
     out->error = t->error;
     out->soft_error = t->soft_error;

@@ -43,7 +43,7 @@ _Static_assert(sizeof(cubic_state) <= SK_CC_PRIV_SIZE, "cubic state fits cc_priv
 
 static cubic_state *st(sk_tcb *t)
 {
-    return (cubic_state *)(void *)t->cc_priv.bytes;
+    return (cubic_state *)(void *)t->x->cc_priv.bytes;
 }
 
 /* floor(cbrt(x)) for any 64-bit x, by bisection. */
@@ -230,6 +230,35 @@ static void cubic_after_idle(sk_tcb *t, sk_time now)
     s->last_ack = now;
 }
 
+/* Idle (tcp_ext.c): W_max and cwnd_prior (the curve's next K, §4.2 and
+ * fast convergence, §4.7), whether the next stage follows a timeout
+ * (§4.8) and whether HyStart++ still runs (RFC 9406: only the initial slow
+ * start). The epoch restarts with the next congestion-avoidance ACK, as
+ * after any idle period (cubic_after_idle); the undo state goes (no
+ * congestion signal can be undone after its episode ended), and so do
+ * HyStart++'s round and its RTT history: slow start after the pause
+ * measures afresh (its rounds would span the idle time). */
+static bool cubic_idle_pack(const sk_tcb *t, uint32_t w[SK_CC_IDLE_WORDS])
+{
+    const cubic_state *s = (const cubic_state *)(const void *)t->x->cc_priv.bytes;
+    w[0] = s->c.w_max;
+    w[1] = s->c.cwnd_prior;
+    w[2] = (s->after_rto ? 1u : 0u) | (s->hs.active ? 2u : 0u);
+    return true;
+}
+
+static void cubic_idle_unpack(sk_tcb *t, const uint32_t w[SK_CC_IDLE_WORDS])
+{
+    cubic_state *s = st(t);
+    s->c.w_max = w[0];
+    s->c.cwnd_prior = w[1];
+    s->c.epoch_valid = false;
+    s->after_rto = (w[2] & 1u) != 0;
+    s->last_ack = t->last_rcv;
+    sk_hystart_init(&s->hs);
+    s->hs.active = (w[2] & 2u) != 0;
+}
+
 /* §4.9: a spurious congestion signal restores the window and the curve. */
 static void cubic_on_spurious(sk_tcb *t, sk_time now)
 {
@@ -252,5 +281,7 @@ const sk_cc_ops sk_cc_cubic = {
     .on_congestion = cubic_on_congestion,
     .on_recovery_exit = cubic_on_recovery_exit,
     .after_idle = cubic_after_idle,
+    .idle_pack = cubic_idle_pack,
+    .idle_unpack = cubic_idle_unpack,
     .on_spurious = cubic_on_spurious,
 };

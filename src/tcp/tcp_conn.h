@@ -117,8 +117,62 @@ enum sk_tcb_flags {
     SK_TF_DSACK = 1u << 22,      /* a duplicate to report in the next ACK (RFC 2883) */
     SK_TF_SACK_RECOVERY = 1u << 23, /* the recovery under way is RFC 6675's (with PRR) */
     SK_TF_RACK = 1u << 24,       /* RACK-TLP (RFC 8985): SACK negotiated and configured */
+    SK_TF_CC_PACKED = 1u << 25,  /* no extension: the CC state is in cc_idle (tcp_ext.c) */
 };
 
+
+/* The active-transfer extension: what a connection holds only while it
+ * moves data (owed ACKs, buffers, SACK blocks, an RTT measurement, a
+ * recovery or spurious-detection episode, the congestion control's own
+ * state). A TCB reaches it through t->x (tcp_ext.c). */
+typedef struct {
+    /* ACKs owed, oldest first (tcp_ack.c): a ring of the ACKs that became
+     * due, each as it would have been sent then */
+    sk_ack_owed ack_owed[SK_ACK_OWED_MAX];
+    uint8_t ack_owed_head, n_ack_owed;
+
+    /* Buffers (storage taken lazily from the environment's cache) */
+    sk_ring sndbuf, rcvbuf;
+    sk_rtb *rtb; /* what was sent, with the send buffer (NULL without it) */
+    sk_rset reass; /* ranges received out of order, above rcv_nxt; its
+                    * storage in the receive buffer's block (none without) */
+
+    /* SACK, receiving side (RFC 2018 §4, RFC 2883): left edges of the
+     * ranges reported most recently, newest first, and a duplicate */
+    sk_seq sack_recent[SK_TCP_MAX_SACK];
+    uint8_t n_sack_recent;
+    sk_range dsack; /* with SK_TF_DSACK */
+    /* SACK, sending side: the valid blocks the last ACK carried, for the
+     * recovery module (RFC 6675) to read */
+    sk_sack_block peer_sack[SK_TCP_MAX_SACK];
+    uint8_t n_peer_sack;
+
+    /* the RTT measurement under way (SK_TF_RTT_ACTIVE, RFC 6298) */
+    sk_seq rtt_seq;
+    sk_time rtt_time;
+
+    uint8_t dupacks;
+    uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
+    /* enum sk_rexmit_cause of the resends output sends next (below
+     * SND.MAX), set with sk_tcb_set_rexmit_cause by the path that
+     * scheduled them: the timer, the ACK that revealed the loss */
+    uint8_t rexmit_cause;
+
+    /* Spurious retransmissions (tcp_spurious.c: RFC 3522, 4015, 5682, 3708) */
+    uint8_t spur_rto;        /* enum sk_spur_rto: the detection running after an RTO */
+    uint8_t spur_fr;         /* enum sk_spur_fr: after a fast retransmit */
+    uint32_t spur_rto_tsval; /* RetransmitTS of the RTO's retransmission (RFC 3522) */
+    sk_seq spur_recover;     /* SND.MAX when the RTO fired (RFC 5682 "recover") */
+    sk_seq spur_frto_end;    /* F-RTO step 2b: new data may be sent up to here */
+    uint32_t spur_srtt, spur_rttvar; /* SRTT_prev, RTTVAR_prev (RFC 4015 §2) */
+    uint32_t spur_fr_tsval;  /* RetransmitTS of the fast retransmit */
+    sk_seq spur_fr_una, spur_fr_max; /* the retransmission episode's range (DSACK) */
+    uint32_t spur_fr_rexmits; /* t->retransmits when the episode began */
+    uint32_t spur_fr_dsacks; /* DSACKs since, inside the episode's range */
+    bool spur_fr_rto;        /* that episode began at a timeout, not a fast retransmit */
+
+    sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
+} sk_tcb_ext;
 
 struct sk_tcb {
     uint32_t gen;   /* handle generation */
@@ -147,26 +201,6 @@ struct sk_tcb {
     sk_seq rcv_adv; /* right edge of the window we last advertised */
     sk_seq reass_fin; /* with SK_TF_OOO_FIN */
     uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
-    /* ACKs owed, oldest first (tcp_ack.c): a ring of the ACKs that became
-     * due, each as it would have been sent then */
-    sk_ack_owed ack_owed[SK_ACK_OWED_MAX];
-    uint8_t ack_owed_head, n_ack_owed;
-
-    /* Buffers (storage taken lazily from the environment's cache) */
-    sk_ring sndbuf, rcvbuf;
-    sk_rtb *rtb; /* what was sent, with the send buffer (NULL without it) */
-    sk_rset reass; /* ranges received out of order, above rcv_nxt; its
-                    * storage in the receive buffer's block (none without) */
-
-    /* SACK, receiving side (RFC 2018 §4, RFC 2883): left edges of the
-     * ranges reported most recently, newest first, and a duplicate */
-    sk_seq sack_recent[SK_TCP_MAX_SACK];
-    uint8_t n_sack_recent;
-    sk_range dsack; /* with SK_TF_DSACK */
-    /* SACK, sending side: the valid blocks the last ACK carried, for the
-     * recovery module (RFC 6675) to read */
-    sk_sack_block peer_sack[SK_TCP_MAX_SACK];
-    uint8_t n_peer_sack;
 
     /* Timestamps (RFC 7323 §4.3, §5) */
     uint32_t ts_offset;    /* TSval = now in ms + ts_offset */
@@ -176,8 +210,6 @@ struct sk_tcb {
 
     /* RTT and retransmission (RFC 6298), microseconds */
     uint32_t srtt, rttvar, rto;
-    sk_seq rtt_seq;
-    sk_time rtt_time;
     uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
     uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
     uint8_t keep_sent; /* keepalive probes unanswered */
@@ -191,26 +223,7 @@ struct sk_tcb {
     uint32_t cwnd, ssthresh;
     uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
     uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
-    uint8_t dupacks;
-    uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
     sk_seq recover;
-    /* enum sk_rexmit_cause of the resends output sends next (below
-     * SND.MAX), set with sk_tcb_set_rexmit_cause by the path that
-     * scheduled them: the timer, the ACK that revealed the loss */
-    uint8_t rexmit_cause;
-
-    /* Spurious retransmissions (tcp_spurious.c: RFC 3522, 4015, 5682, 3708) */
-    uint8_t spur_rto;        /* enum sk_spur_rto: the detection running after an RTO */
-    uint8_t spur_fr;         /* enum sk_spur_fr: after a fast retransmit */
-    uint32_t spur_rto_tsval; /* RetransmitTS of the RTO's retransmission (RFC 3522) */
-    sk_seq spur_recover;     /* SND.MAX when the RTO fired (RFC 5682 "recover") */
-    sk_seq spur_frto_end;    /* F-RTO step 2b: new data may be sent up to here */
-    uint32_t spur_srtt, spur_rttvar; /* SRTT_prev, RTTVAR_prev (RFC 4015 §2) */
-    uint32_t spur_fr_tsval;  /* RetransmitTS of the fast retransmit */
-    sk_seq spur_fr_una, spur_fr_max; /* the retransmission episode's range (DSACK) */
-    uint32_t spur_fr_rexmits; /* t->retransmits when the episode began */
-    uint32_t spur_fr_dsacks; /* DSACKs since, inside the episode's range */
-    bool spur_fr_rto;        /* that episode began at a timeout, not a fast retransmit */
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off */
     sk_time timer[SK_TCB_TIMERS];
@@ -230,14 +243,14 @@ struct sk_tcb {
     uint32_t free_next;   /* free slot list */
     uint32_t parent;      /* passive connections: the listener */
     sk_tcb_listen *lsn;   /* listener: its block (sk_tcb_make_listener), else NULL */
+    sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
+    uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */
     bool hashed;          /* in the demux table */
     uint32_t ev_pending;  /* SK_EV_* bits not yet reported */
 
     int error; /* pending error for the application (SK_ECONNRESET ...) */
     int soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
     uint32_t retransmits;
-
-    sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
 };
 
 /* What the device said of the frame being input (sk_stack_input_meta),
@@ -271,7 +284,7 @@ typedef struct {
  * A SYN or SYN,ACK sent again is always SK_REXMIT_SYN. */
 static inline void sk_tcb_set_rexmit_cause(sk_tcb *t, enum sk_rexmit_cause c)
 {
-    t->rexmit_cause = (uint8_t)c;
+    t->x->rexmit_cause = (uint8_t)c;
 }
 
 struct sk_tcp_env {
@@ -315,6 +328,8 @@ struct sk_tcp_env {
     /* ACKs of new data so far (RFC 4861 §7.3.1 forward progress: the
      * interface compares it around sk_tcp_rx to confirm the neighbour). */
     uint64_t progress;
+    /* what a TCB without an extension points to (tcp_ext.c) */
+    sk_tcb_ext ext_blank;
 };
 
 /* ---- tcp_ilist.c: index-linked lists ---- */
@@ -328,6 +343,25 @@ void sk_ilist_remove(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 uint32_t sk_ilist_pop(sk_tcp_env *e, sk_ilist *l, size_t link_off);
 /* Is the TCB at idx on a list through its link at link_off? */
 bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t link_off);
+
+/* ---- tcp_ext.c: the active-transfer extension ---- */
+void sk_tcb_ext_blank_init(sk_tcb_ext *x);
+bool sk_tcb_ext_blank_intact(const sk_tcp_env *e);
+/* Is t idle in the sense that it may give its extension back: ESTABLISHED,
+ * CLOSE-WAIT, FIN-WAIT-2 or TIME-WAIT, no buffer, no owed ACK, no timer but keepalive, no episode (recovery,
+ * spurious detection, RTT measurement) and nothing pending for output? */
+bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t);
+/* At the end of an entry point (segment input, output, a timer, the
+ * application's read): give an idle connection's extension back, its CC
+ * state packed into the core. */
+void sk_tcb_ext_settle(sk_tcp_env *e, sk_tcb *t);
+/* Does t hold an extension of its own (not the shared blank one)? */
+bool sk_tcb_ext_attached(const sk_tcp_env *e, const sk_tcb *t);
+/* Give t an extension of its own (a copy of the blank one) before t is
+ * changed; false when the allocator has none. */
+bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t);
+/* Give t's extension back: t reads the blank one again. */
+void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t);
 
 /* ---- tcp_table.c: the environment, the TCB table and handles ---- */
 int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx);
@@ -520,7 +554,7 @@ typedef struct {
     enum sk_rexmit_cause cause;
     bool rescue; /* RFC 6675 NextSeg rule (4): HighRxt stays */
 } sk_rec_seg;
-/* The ACK's valid SACK blocks (t->peer_sack) into the scoreboard, before
+/* The ACK's valid SACK blocks (t->x->peer_sack) into the scoreboard, before
  * snd_una moves; returns the change in SACKed bytes above the ACK. */
 int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
 /* An ACK of new data (before snd_una moves) or a duplicate ACK. */
@@ -534,7 +568,7 @@ bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s);
 bool sk_rec_new_data_room(const sk_tcb *t, uint32_t *room);
 /* n sequence numbers at seq were just emitted (before SND.MAX moves). */
 void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n);
-/* The scoreboard's holes above `una` (at most t->rtb->sacked.cap, into h)
+/* The scoreboard's holes above `una` (at most t->x->rtb->sacked.cap, into h)
  * and RFC 6675 SetPipe (for tests too). */
 uint32_t sk_rec_holes(const sk_tcb *t, sk_seq una, sk_rec_hole *h);
 uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una);

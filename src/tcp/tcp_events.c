@@ -24,7 +24,7 @@ uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t)
         return t->lsn->acceptq.len > 0 ? SK_EV_ACCEPT : 0;
     if (t->error != 0)
         ev |= SK_EV_ERROR | SK_EV_READABLE | SK_EV_CLOSED;
-    if (sk_ring_len(&t->rcvbuf) > 0 || (t->flags & SK_TF_FIN_RCVD))
+    if (sk_ring_len(&t->x->rcvbuf) > 0 || (t->flags & SK_TF_FIN_RCVD))
         ev |= SK_EV_READABLE;
     if (t->flags & SK_TF_FIN_RCVD)
         ev |= SK_EV_HUP;
@@ -32,7 +32,7 @@ uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t)
     case SK_TCP_ESTABLISHED:
     case SK_TCP_CLOSE_WAIT:
         ev |= SK_EV_CONNECTED;
-        if (!(t->flags & SK_TF_FIN_QUEUED) && sk_ring_len(&t->sndbuf) < e->ctx->cfg.sndbuf)
+        if (!(t->flags & SK_TF_FIN_QUEUED) && sk_ring_len(&t->x->sndbuf) < e->ctx->cfg.sndbuf)
             ev |= SK_EV_WRITABLE;
         break;
     case SK_TCP_FIN_WAIT_1:

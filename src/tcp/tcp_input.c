@@ -68,11 +68,11 @@ static void take_rtt_sample(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
                             sk_cc_ack *facts)
 {
     bool ts_sampled = sk_ts_rtt(e, t, seg, now, facts);
-    if (!(t->flags & SK_TF_RTT_ACTIVE) || !sk_seq_gt(seg->ack, t->rtt_seq))
+    if (!(t->flags & SK_TF_RTT_ACTIVE) || !sk_seq_gt(seg->ack, t->x->rtt_seq))
         return;
     t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
     if (!ts_sampled)
-        sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now, facts);
+        sk_rtt_sample(e, t, (uint32_t)(now - t->x->rtt_time), now, facts);
     t->backoff = 0;
 }
 
@@ -109,7 +109,7 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     }
     sk_tcb_notify(e, t, SK_EV_CONNECTED | SK_EV_WRITABLE);
     if (t->flags & SK_TF_FIN_QUEUED) {
-        t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->sndbuf));
+        t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->x->sndbuf));
         sk_tcb_set_state(e, t, SK_TCP_FIN_WAIT_1, now);
     }
     sk_tcb_mark_output(e, t);
@@ -128,6 +128,11 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     }
     sk_tcb *t = sk_tcb_alloc(e, now);
     if (t == NULL) {
+        drop(e, l, SK_DROP_TCP_NO_MEMORY, now);
+        return;
+    }
+    if (!sk_tcb_ext_attach(e, t)) {
+        sk_tcb_release_if_unheld(e, t);
         drop(e, l, SK_DROP_TCP_NO_MEMORY, now);
         return;
     }
@@ -366,16 +371,16 @@ static void release_acked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
 {
     if (sk_seq_gt(ack, t->snd_buf_seq)) {
         uint32_t n = sk_seq_len(t->snd_buf_seq, ack);
-        size_t held = sk_ring_len(&t->sndbuf);
+        size_t held = sk_ring_len(&t->x->sndbuf);
         if (n > held)
             n = (uint32_t)held;
-        sk_ring_drop(&t->sndbuf, n);
+        sk_ring_drop(&t->x->sndbuf, n);
         t->snd_buf_seq = sk_seq_add(t->snd_buf_seq, n);
         if (n > 0)
             sk_tcb_notify(e, t, SK_EV_WRITABLE);
     }
-    if (t->rtb != NULL)
-        sk_rtb_acked(t->rtb, ack);
+    if (t->x->rtb != NULL)
+        sk_rtb_acked(t->x->rtb, ack);
     sk_tcb_trim_buffers(e, t);
 }
 
@@ -562,9 +567,9 @@ static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
     /* The FIN ends the peer's stream (RFC 9293 §3.10.7.4 eighth): bytes
      * held out of order beyond it can never be delivered; a range left
      * there would start at the new RCV.NXT and read as deliverable */
-    if (sk_rset_count(&t->reass) > 0) {
+    if (sk_rset_count(&t->x->reass) > 0) {
         drop(e, t, SK_DROP_TCP_DATA_AFTER_FIN, now);
-        sk_rset_clear(&t->reass);
+        sk_rset_clear(&t->x->reass);
     }
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, 1);
     t->flags |= SK_TF_FIN_RCVD;
@@ -594,9 +599,9 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
                              uint16_t gso_size, sk_time now)
 {
     sk_ack_update_rcv_mss(t, len, gso_size);
-    sk_ring_write(&t->rcvbuf, data, len);
+    sk_ring_write(&t->x->rcvbuf, data, len);
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, len);
-    bool had_holes = sk_rset_count(&t->reass) > 0;
+    bool had_holes = sk_rset_count(&t->x->reass) > 0;
     uint32_t more = sk_reass_advance(t);
     t->rcv_unacked += sk_ack_count_bytes(t, len) + more;
     e->ctx->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */

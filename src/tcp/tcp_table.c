@@ -2,6 +2,7 @@
  * the TCB table with its free list, and handles (index + generation). */
 #include "tcp/tcp_conn.h"
 
+#include "base/skassert.h"
 #include "synack/error.h"
 
 #include <string.h>
@@ -46,7 +47,9 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
         return SK_ENOMEM;
     }
     memset(e->hash, 0, sizeof(uint32_t) * (e->hash_mask + 1));
+    sk_tcb_ext_blank_init(&e->ext_blank);
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        e->tcbs[i].x = &e->ext_blank;
         e->tcbs[i].free_next = i + 1 < e->n_tcbs ? i + 1 : SK_TCB_NONE;
         e->tcbs[i].gen = 1;
         e->tcbs[i].heap_pos = SK_TCB_NONE;
@@ -63,9 +66,14 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
 void sk_tcp_env_free(sk_tcp_env *e)
 {
     if (e->tcbs != NULL) {
+        /* nothing wrote into the blank extension (tcp_ext.c) */
+        SK_ASSERT(e->tcbs[0].x == NULL || sk_tcb_ext_blank_intact(e));
         for (uint32_t i = 0; i < e->n_tcbs; i++) {
+            if (e->tcbs[i].x == NULL) /* creation failed before the table was set up */
+                continue;
             sk_tcb_free_buffers(e, &e->tcbs[i]);
             sk_tcb_free_listener(e, &e->tcbs[i]);
+            sk_tcb_ext_detach(e, &e->tcbs[i]);
         }
     }
     sk_tcp_bufcache_free(e);
@@ -99,6 +107,7 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     uint32_t gen = t->gen;
     memset(t, 0, sizeof *t);
     t->gen = gen;
+    t->x = &e->ext_blank; /* a connection attaches its own (sk_tcb_ext_attach) */
     t->state = SK_TCP_CLOSED;
     t->heap_pos = SK_TCB_NONE;
     t->free_next = SK_TCB_NONE;
@@ -128,6 +137,7 @@ void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t)
     sk_tcb_timer_clear_all(e, t);
     sk_tcb_free_buffers(e, t);
     sk_tcb_free_listener(e, t);
+    sk_tcb_ext_detach(e, t);
     sk_demux_remove(e, t);
     sk_ilist_remove(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
     sk_ilist_remove(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));

@@ -242,11 +242,15 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
             return;
         /* RFC 8985 §7.2: a probe scheduled in the RTO's place (at its
          * expiry) goes first; firing it restarts the RTO */
-        if (first == SK_TIMER_RETRANSMIT && t->rtb != NULL && !t->rtb->timer_is_reo &&
+        if (first == SK_TIMER_RETRANSMIT && t->x->rtb != NULL && !t->x->rtb->timer_is_reo &&
             t->timer[SK_TIMER_RECOVERY] == t->timer[SK_TIMER_RETRANSMIT])
             first = SK_TIMER_RECOVERY;
         t->timer[first] = SK_TIME_NEVER;
         timer_resched(e, t);
+        /* an idle connection (no extension) runs only these two */
+        SK_ASSERT(sk_tcb_ext_attached(e, t) || first == SK_TIMER_KEEPALIVE ||
+                  first == SK_TIMER_TIME_WAIT);
         fire_one(e, t, (enum sk_timer_kind)first, now);
+        sk_tcb_ext_settle(e, t);
     }
 }

@@ -177,7 +177,7 @@ static void test_rack_reorder_timer(void)
     ACKS(&ts, TS_MS(1011), 3001, 0, {0, 0}); /* 1001 arrived: reordering */
     TS_NOTHING(&ts, TS_SEC(1) + 12500u);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_marks, 0u);
-    SK_CHECK(t->rtb->reordering_seen);
+    SK_CHECK(t->x->rtb->reordering_seen);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
 }
@@ -269,7 +269,7 @@ static void test_retransmission_is_no_reordering(void)
     TS_NOTHING(&ts, TS_MS(1010));
     ACKS(&ts, TS_MS(1020), 5001, 1, {6001, 7001});
     SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
-    SK_CHECK(!t->rtb->reordering_seen);
+    SK_CHECK(!t->x->rtb->reordering_seen);
     SK_CHECK_EQ(sk_rack_reo_wnd(t), 0u);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
@@ -278,7 +278,7 @@ static void test_retransmission_is_no_reordering(void)
     send_segs(&ts, TS_SEC(1), 10, 20000);
     ACKS(&ts, TS_MS(1010), 1001, 1, {5001, 6001});
     ACKS(&ts, TS_MS(1011), 1001, 2, {2001, 3001}, {5001, 6001});
-    SK_CHECK(t->rtb->reordering_seen);
+    SK_CHECK(t->x->rtb->reordering_seen);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
 }
@@ -326,7 +326,7 @@ static void test_pto_stops_with_the_record(void)
     send_segs(&ts, TS_SEC(1), 1, 1000);
     SK_CHECK_EQ(t->timer[SK_TIMER_RECOVERY], TS_SEC(1) + 220000u);
     ACK(&ts, TS_MS(1010), 2001);
-    SK_CHECK(t->rtb == NULL);
+    SK_CHECK(t->x->rtb == NULL);
     SK_CHECK_EQ(t->timer[SK_TIMER_RECOVERY], SK_TIME_NEVER);
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(2), 1000), 1000);
     expect_data(&ts, TS_SEC(2), 2001, 1000, __LINE__);
