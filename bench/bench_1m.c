@@ -43,6 +43,7 @@
 #define CLIENT_PORT_LO 1024u
 #define SERVER_PORT_LO 5001u
 #define BATCH 4096u
+#define PUMP_BUDGET 64u
 
 typedef struct {
     uint32_t conns;
@@ -130,20 +131,26 @@ static sk_stack *make_stack(uint32_t max_sockets, sk_ip4 addr, uint64_t seed)
     return s;
 }
 
-/* Move every frame both stacks have to send at p->now, until both are quiet. */
+/* Up to PUMP_BUDGET frames from one stack into the other. */
+static uint64_t move(pair_1m *p, sk_stack *from, sk_stack *to)
+{
+    uint64_t n = 0;
+    size_t len;
+    while (n < PUMP_BUDGET && (len = sk_stack_output(from, p->now, p->frame, sizeof p->frame)) > 0) {
+        sk_stack_input(to, p->now, p->frame, len);
+        n++;
+    }
+    return n;
+}
+
+/* Move every frame both stacks have to send at p->now, until both are
+ * quiet: PUMP_BUDGET frames each way in turn, as an event loop takes a
+ * batch from each device (a NAPI budget), so a burst of a million
+ * keepalive probes is answered as it goes, not after the last one. */
 static void pump(pair_1m *p)
 {
     for (;;) {
-        uint64_t n = 0;
-        size_t len;
-        while ((len = sk_stack_output(p->c, p->now, p->frame, sizeof p->frame)) > 0) {
-            sk_stack_input(p->s, p->now, p->frame, len);
-            n++;
-        }
-        while ((len = sk_stack_output(p->s, p->now, p->frame, sizeof p->frame)) > 0) {
-            sk_stack_input(p->c, p->now, p->frame, len);
-            n++;
-        }
+        uint64_t n = move(p, p->c, p->s) + move(p, p->s, p->c);
         if (n == 0)
             break;
         p->frames += n;
@@ -291,8 +298,8 @@ int main(int argc, char **argv)
     sk_sock *cli = malloc(harr), *srv = malloc(harr);
     if (cli == NULL || srv == NULL)
         return 1;
-    memset(cli, 0, harr); /* touched now: counted before, not in the stacks' share */
-    memset(srv, 0, harr);
+    memset(cli, 0xff, harr); /* touched now (not 0: that becomes calloc): counted apart */
+    memset(srv, 0xff, harr);
     uint64_t rss_arr = proc_kib("VmRSS");
     pair_1m *p = calloc(1, sizeof *p);
     if (p == NULL)

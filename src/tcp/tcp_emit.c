@@ -79,11 +79,17 @@ bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_
         sk_tcb_ext_settle(e, t);
         return false;
     }
-    /* round robin: the connection goes to the back of the list */
-    sk_tcb_mark_output(e, t);
     o->t = t;
     o->tuple = &t->tuple;
     seg_write(e, now, f, o);
+    /* round robin: the connection goes to the back of the list, unless
+     * that was its last segment (a keepalive probe, a pure ACK of an idle
+     * connection): it gives its extension back now, not one round of the
+     * whole list later, so a burst of probes holds one extension at a time */
+    if (sk_tcb_ext_idle(e, t))
+        sk_tcb_ext_settle(e, t);
+    else
+        sk_tcb_mark_output(e, t);
     return true;
 }
 
