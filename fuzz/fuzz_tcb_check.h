@@ -117,9 +117,9 @@ static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_
 {
     sk_time d = SK_TIME_NEVER;
     for (int k = 0; k < SK_TCB_TIMERS; k++) {
-        CHECK(t->timer[k] == SK_TIME_NEVER || t->timer[k] > now);
-        if (t->timer[k] < d)
-            d = t->timer[k];
+        CHECK(sk_tcb_timer(t, (enum sk_timer_kind)k) == SK_TIME_NEVER || sk_tcb_timer(t, (enum sk_timer_kind)k) > now);
+        if (sk_tcb_timer(t, (enum sk_timer_kind)k) < d)
+            d = sk_tcb_timer(t, (enum sk_timer_kind)k);
     }
     CHECK(t->deadline == d);
     if (d == SK_TIME_NEVER) {
@@ -142,7 +142,7 @@ static inline void fz_check_state(const sk_tcb *t)
         break;
     case SK_TCP_TIME_WAIT:
         /* RFC 9293 §3.10.7.4: only our FIN's ACK leads here */
-        CHECK(t->timer[SK_TIMER_TIME_WAIT] != SK_TIME_NEVER);
+        CHECK(sk_tcb_timer(t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER);
         CHECK(sk_seq_eq(t->snd_una, t->snd_max) && t->x->sndbuf.len == 0);
         CHECK(t->hashed);
         break;

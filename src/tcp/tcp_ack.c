@@ -137,7 +137,7 @@ void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_ack_owe(e, t); /* one ACK per pair, also within a batch */
         return;
     }
-    if (t->timer[SK_TIMER_DELACK] == SK_TIME_NEVER)
+    if (sk_tcb_timer(t, SK_TIMER_DELACK) == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->ctx->cfg.delack_us));
 }
 

@@ -172,6 +172,10 @@ typedef struct {
     bool spur_fr_rto;        /* that episode began at a timeout, not a fast retransmit */
 
     sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
+
+    /* the deadlines of the retransmission, delayed-ACK, persist and
+     * recovery timers (sk_tcb_timer): off while idle */
+    sk_time timer[SK_TCB_TIMERS];
 } sk_tcb_ext;
 
 struct sk_tcb {
@@ -225,9 +229,10 @@ struct sk_tcb {
     uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
     sk_seq recover;
 
-    /* Timers: absolute deadlines, SK_TIME_NEVER when off */
-    sk_time timer[SK_TCB_TIMERS];
-    sk_time deadline; /* min of timer[] (the heap key) */
+    /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
+     * keepalive and TIME-WAIT here, the transfer's in the extension */
+    sk_time timer_keep, timer_tw;
+    sk_time deadline; /* min of all (the heap key) */
     uint32_t heap_pos; /* position in the environment's timer heap, or NONE */
     sk_time last_rcv; /* for keepalive idleness */
     sk_time last_snd; /* last data (or SYN, FIN) sent: cwnd after idle */
@@ -252,6 +257,25 @@ struct sk_tcb {
     int soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
     uint32_t retransmits;
 };
+
+/* Where timer k's deadline lives: keepalive and TIME-WAIT in the core (an
+ * idle connection runs them), the others in the extension. */
+static inline sk_time *sk_tcb_timer_slot(sk_tcb *t, enum sk_timer_kind k)
+{
+    if (k == SK_TIMER_KEEPALIVE)
+        return &t->timer_keep;
+    if (k == SK_TIMER_TIME_WAIT)
+        return &t->timer_tw;
+    return &t->x->timer[k];
+}
+static inline sk_time sk_tcb_timer(const sk_tcb *t, enum sk_timer_kind k)
+{
+    if (k == SK_TIMER_KEEPALIVE)
+        return t->timer_keep;
+    if (k == SK_TIMER_TIME_WAIT)
+        return t->timer_tw;
+    return t->x->timer[k];
+}
 
 /* What the device said of the frame being input (sk_stack_input_meta),
  * reduced to what the transport uses: valid during sk_iface_input only,

@@ -18,6 +18,8 @@ void sk_tcb_ext_blank_init(sk_tcb_ext *x)
     sk_ring_init(&x->sndbuf, NULL, 0);
     sk_ring_init(&x->rcvbuf, NULL, 0);
     sk_rset_init(&x->reass, NULL, 0);
+    for (int k = 0; k < SK_TCB_TIMERS; k++)
+        x->timer[k] = SK_TIME_NEVER;
 }
 
 /* Nobody wrote into the shared blank extension (debug builds). */
@@ -80,9 +82,9 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
         return false;
     if (x->spur_rto != SK_SPUR_NONE || x->spur_fr != SK_SPUR_FR_NONE)
         return false;
-    if (t->timer[SK_TIMER_RETRANSMIT] != SK_TIME_NEVER ||
-        t->timer[SK_TIMER_DELACK] != SK_TIME_NEVER ||
-        t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER || t->timer[SK_TIMER_RECOVERY] != SK_TIME_NEVER)
+    if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER ||
+        sk_tcb_timer(t, SK_TIMER_DELACK) != SK_TIME_NEVER ||
+        sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER || sk_tcb_timer(t, SK_TIMER_RECOVERY) != SK_TIME_NEVER)
         return false;
     return !sk_ilink_on(e, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
 }

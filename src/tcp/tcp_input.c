@@ -403,7 +403,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
     release_acked(e, t, seg->ack);
     /* an ACK of a zero-window probe byte: the backoff was the persist
      * timer's (probes are never timed), and the probe was taken */
-    if (t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER)
+    if (sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER)
         t->backoff = 0;
     timer_on_ack(e, t, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
@@ -547,7 +547,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         uint32_t old = t->snd_wnd;
         update_window(t, seg);
         if (t->snd_wnd > old) {
-            if (old == 0 || t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER) {
+            if (old == 0 || sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER) {
                 /* the persist episode (zero or too small a window) is
                  * over: a stale persist timer would otherwise back off
                  * the retransmission timer */

@@ -152,7 +152,7 @@ static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags
 
 static void arm_rexmt(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (t->timer[SK_TIMER_RETRANSMIT] == SK_TIME_NEVER)
+    if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
@@ -169,7 +169,7 @@ static void arm_rexmt(sk_tcp_env *e, sk_tcb *t, sk_time now)
  * backed off, in arm_rexmt. See docs/rfc-coverage.md. */
 static void restart_rexmt_for_head(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (t->timer[SK_TIMER_RETRANSMIT] != SK_TIME_NEVER)
+    if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
@@ -419,8 +419,8 @@ static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
  * that sends what the window allows. */
 static void maybe_persist(sk_tcp_env *e, sk_tcb *t, uint32_t avail, uint32_t in_flight, sk_time now)
 {
-    if (avail > 0 && in_flight == 0 && t->timer[SK_TIMER_RETRANSMIT] == SK_TIME_NEVER &&
-        t->timer[SK_TIMER_PERSIST] == SK_TIME_NEVER)
+    if (avail > 0 && in_flight == 0 && sk_tcb_timer(t, SK_TIMER_RETRANSMIT) == SK_TIME_NEVER &&
+        sk_tcb_timer(t, SK_TIMER_PERSIST) == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 

@@ -115,8 +115,7 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
     t->acc_link.next = t->acc_link.prev = SK_LINK_OFF;
-    for (int k = 0; k < SK_TCB_TIMERS; k++)
-        t->timer[k] = SK_TIME_NEVER;
+    t->timer_keep = t->timer_tw = SK_TIME_NEVER; /* the others: off in the blank extension */
     t->deadline = SK_TIME_NEVER;
     t->last_rcv = now;
     t->keep_idle = SK_SEC(7200);
