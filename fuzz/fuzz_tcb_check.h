@@ -215,7 +215,7 @@ static inline void fz_check_acceptqs(const sk_tcp_env *e, const uint8_t *is_free
             continue;
         fz_walk_list(e, &l->lsn->acceptq, offsetof(sk_tcb, acc_link), is_free);
         for (uint32_t c = l->lsn->acceptq.head; c != SK_TCB_NONE; c = e->tcbs[c].acc_link.next)
-            CHECK((e->tcbs[c].flags & SK_TF_IN_ACCEPTQ) && e->tcbs[c].parent == i);
+            CHECK((e->tcbs[c].flags & SK_TF_IN_ACCEPTQ) && e->tcbs[c].x->parent == i);
     }
 }
 

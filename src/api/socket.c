@@ -90,7 +90,7 @@ int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer
         return SK_EAGAIN;
     sk_tcb *t = &e->tcbs[idx];
     t->flags = (t->flags & ~(uint32_t)SK_TF_IN_ACCEPTQ) | SK_TF_APP_HELD;
-    t->parent = SK_TCB_NONE;
+    t->x->parent = SK_TCB_NONE;
     if (l->lsn->pending > 0)
         l->lsn->pending--;
     *out = sk_tcb_handle(e, t);
@@ -284,7 +284,7 @@ static void close_listener(sk_stack *s, sk_tcb *l, sk_time now)
     /* children not yet accepted are reset (like Linux's listen queue purge) */
     for (uint32_t i = 0; i < e->n_tcbs && l->lsn->pending > 0; i++) {
         sk_tcb *c = &e->tcbs[i];
-        if (c->parent == idx && c->state != SK_TCP_CLOSED)
+        if (c->x->parent == idx && c->state != SK_TCP_CLOSED)
             sk_tcb_reset(e, c, SK_ECONNABORTED, now);
     }
     l->flags = 0;

@@ -41,7 +41,7 @@ static bool alike(const sk_tcb *t, const sk_ack_owed *o, const sk_ack_owed *r)
 
 static void owe(sk_tcp_env *e, sk_tcb *t, const sk_ack_owed *r)
 {
-    t->rcv_unacked = 0;
+    t->x->rcv_unacked = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
     sk_tcb_mark_output(e, t);
     uint32_t n = t->x->n_ack_owed;
@@ -133,7 +133,7 @@ uint32_t sk_ack_count_bytes(const sk_tcb *t, uint32_t len)
  * RFC 9293 §3.7.1, at most our MSS), as Linux estimates it. */
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (t->rcv_unacked >= 2u * t->rcv_mss) {
+    if (t->x->rcv_unacked >= 2u * t->rcv_mss) {
         sk_ack_owe(e, t); /* one ACK per pair, also within a batch */
         return;
     }

@@ -147,6 +147,10 @@ typedef struct {
     sk_sack_block peer_sack[SK_TCP_MAX_SACK];
     uint8_t n_peer_sack;
 
+    sk_seq reass_fin;     /* with SK_TF_OOO_FIN */
+    uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
+    uint32_t parent;      /* passive connections until accepted: the listener */
+
     /* the RTT measurement under way (SK_TF_RTT_ACTIVE, RFC 6298) */
     sk_seq rtt_seq;
     sk_time rtt_time;
@@ -203,8 +207,6 @@ struct sk_tcb {
     sk_seq irs;
     sk_seq rcv_nxt;
     sk_seq rcv_adv; /* right edge of the window we last advertised */
-    sk_seq reass_fin; /* with SK_TF_OOO_FIN */
-    uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
 
     /* Timestamps (RFC 7323 §4.3, §5) */
     uint32_t ts_offset;    /* TSval = now in ms + ts_offset */
@@ -246,7 +248,6 @@ struct sk_tcb {
     sk_ilink ev_link;     /* environment's event-ready list */
     sk_ilink acc_link;    /* the listener's accept queue */
     uint32_t free_next;   /* free slot list */
-    uint32_t parent;      /* passive connections: the listener */
     sk_tcb_listen *lsn;   /* listener: its block (sk_tcb_make_listener), else NULL */
     sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
     uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */

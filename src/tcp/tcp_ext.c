@@ -18,6 +18,7 @@ void sk_tcb_ext_blank_init(sk_tcb_ext *x)
     sk_ring_init(&x->sndbuf, NULL, 0);
     sk_ring_init(&x->rcvbuf, NULL, 0);
     sk_rset_init(&x->reass, NULL, 0);
+    x->parent = SK_TCB_NONE;
     for (int k = 0; k < SK_TCB_TIMERS; k++)
         x->timer[k] = SK_TIME_NEVER;
 }
@@ -64,10 +65,12 @@ void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t)
 
 /* What an idle connection must not have: anything for output, an owed
  * ACK, a duplicate to report, an episode (recovery, RTT measurement), a
- * resend scheduled, an out-of-order FIN, a keepalive probe to send. */
+ * resend scheduled, an out-of-order FIN, a keepalive probe to send, a
+ * place in an accept queue. */
 #define EXT_BUSY_FLAGS                                                                       \
     (SK_TF_ACK_NOW | SK_TF_REXMIT_ONE | SK_TF_FORCE_ONE | SK_TF_IN_RECOVERY |                \
-     SK_TF_RTT_ACTIVE | SK_TF_OOO_FIN | SK_TF_KEEP_PROBE | SK_TF_DSACK | SK_TF_SACK_RECOVERY)
+     SK_TF_RTT_ACTIVE | SK_TF_OOO_FIN | SK_TF_KEEP_PROBE | SK_TF_DSACK | SK_TF_SACK_RECOVERY | \
+     SK_TF_IN_ACCEPTQ)
 
 bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
 {
@@ -78,7 +81,8 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
         return false;
     if (x->sndbuf.buf != NULL || x->rcvbuf.buf != NULL || x->rtb != NULL)
         return false;
-    if (x->n_ack_owed != 0 || x->dupacks != 0 || x->lt_bytes != 0)
+    if (x->n_ack_owed != 0 || x->dupacks != 0 || x->lt_bytes != 0 || x->rcv_unacked != 0 ||
+        x->parent != SK_TCB_NONE)
         return false;
     if (x->spur_rto != SK_SPUR_NONE || x->spur_fr != SK_SPUR_FR_NONE)
         return false;

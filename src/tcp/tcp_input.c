@@ -101,8 +101,8 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     if (t->flags & SK_TF_KEEPALIVE)
         sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
-    if (t->parent != SK_TCB_NONE) {
-        sk_tcb *l = &e->tcbs[t->parent];
+    if (t->x->parent != SK_TCB_NONE) {
+        sk_tcb *l = &e->tcbs[t->x->parent];
         sk_ilist_push(e, &l->lsn->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
         t->flags |= SK_TF_IN_ACCEPTQ;
         sk_tcb_notify(e, l, SK_EV_ACCEPT);
@@ -148,7 +148,7 @@ static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     t->keep_idle = l->keep_idle;
     t->keep_intvl = l->keep_intvl;
     t->keep_cnt = l->keep_cnt;
-    t->parent = sk_tcb_index(e, l);
+    t->x->parent = sk_tcb_index(e, l);
     l->lsn->pending++;
     t->irs = seg->seq;
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
@@ -603,11 +603,11 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, len);
     bool had_holes = sk_rset_count(&t->x->reass) > 0;
     uint32_t more = sk_reass_advance(t);
-    t->rcv_unacked += sk_ack_count_bytes(t, len) + more;
+    t->x->rcv_unacked += sk_ack_count_bytes(t, len) + more;
     e->ctx->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
     sk_tcb_notify(e, t, SK_EV_READABLE);
     /* a FIN held out of order first: one arrival owes one ACK, of it all */
-    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->reass_fin, t->rcv_nxt))
+    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->x->reass_fin, t->rcv_nxt))
         process_fin(e, t, now);
     if (had_holes)
         sk_ack_owe(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
@@ -641,8 +641,8 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
     }
     /* a FIN held out of order ends the stream: no byte lies past it
      * (RFC 9293 §3.10.7.4 eighth) */
-    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_gt(sk_seq_add(seq, len), t->reass_fin))
-        len = sk_seq_gt(t->reass_fin, seq) ? sk_seq_len(seq, t->reass_fin) : 0;
+    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_gt(sk_seq_add(seq, len), t->x->reass_fin))
+        len = sk_seq_gt(t->x->reass_fin, seq) ? sk_seq_len(seq, t->x->reass_fin) : 0;
     uint32_t off = sk_seq_len(t->rcv_nxt, seq);
     uint32_t space = sk_tcb_rcv_space(e, t);
     if (len > space - off) /* trim what lies past the window */
@@ -680,7 +680,7 @@ static void check_fin(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
         process_fin(e, t, now);
     } else if (sk_seq_gt(fin_seq, t->rcv_nxt)) {
         t->flags |= SK_TF_OOO_FIN;
-        t->reass_fin = fin_seq;
+        t->x->reass_fin = fin_seq;
         ack_now(e, t);
     }
 }

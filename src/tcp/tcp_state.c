@@ -69,16 +69,16 @@ uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t)
 /* A passive connection that dies before accept() leaves its listener. */
 static void detach_from_listener(sk_tcp_env *e, sk_tcb *t)
 {
-    if (t->parent == SK_TCB_NONE)
+    if (t->x->parent == SK_TCB_NONE)
         return;
-    sk_tcb *l = &e->tcbs[t->parent];
+    sk_tcb *l = &e->tcbs[t->x->parent];
     if (t->flags & SK_TF_IN_ACCEPTQ) {
         sk_ilist_remove(e, &l->lsn->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
         t->flags &= ~(uint32_t)SK_TF_IN_ACCEPTQ;
     }
     if (l->lsn != NULL && l->lsn->pending > 0)
         l->lsn->pending--;
-    t->parent = SK_TCB_NONE;
+    t->x->parent = SK_TCB_NONE;
 }
 
 void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)

@@ -111,7 +111,6 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->state = SK_TCP_CLOSED;
     t->heap_pos = SK_TCB_NONE;
     t->free_next = SK_TCB_NONE;
-    t->parent = SK_TCB_NONE;
     t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
     t->acc_link.next = t->acc_link.prev = SK_LINK_OFF;
