@@ -100,6 +100,7 @@ int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer
     }
     /* report what already happened on the connection */
     sk_tcb_notify(e, t, sk_tcb_readiness(e, t));
+    sk_tcb_ext_settle(e, t); /* out of the accept queue: idle may give it back */
     return 0;
 }
 

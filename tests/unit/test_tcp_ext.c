@@ -137,6 +137,22 @@ static void test_busy_keeps_extension(void)
     ts_free(&ts);
 }
 
+/* A passive connection keeps its extension while it waits in the accept
+ * queue and gives it back when accepted (if idle). */
+static void test_passive_detached_when_accepted(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    size_t base = ts.live_bytes;
+    SK_CHECK(ts_listen(&ts, 0));
+    size_t with_listener = ts.live_bytes;
+    SK_CHECK_EQ(with_listener, base + sizeof(sk_tcb_listen));
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    SK_CHECK(!attached(&ts));
+    SK_CHECK_EQ(ts.live_bytes, with_listener);
+    ts_free(&ts);
+}
+
 /* Keepalive on an idle connection: the probe and its answer take the
  * extension for a moment only; with keepalive off nothing is armed. */
 static void test_keepalive_on_idle_connection(void)
@@ -222,6 +238,7 @@ int main(void)
     SK_RUN(test_idle_cost_reported);
     SK_RUN(test_attach_detach_cycle);
     SK_RUN(test_busy_keeps_extension);
+    SK_RUN(test_passive_detached_when_accepted);
     SK_RUN(test_keepalive_on_idle_connection);
     SK_RUN(test_wake_without_memory);
     return sk_test_finish();
