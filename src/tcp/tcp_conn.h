@@ -187,6 +187,7 @@ struct sk_tcb {
     uint32_t flags; /* enum sk_tcb_flags */
     enum sk_tcp_state state;
     sk_tuple tuple;
+    uint16_t ev_pending; /* SK_EV_* bits not yet reported */
 
     /* Send sequence space (RFC 9293 §3.3.1) */
     sk_seq iss;
@@ -228,35 +229,33 @@ struct sk_tcb {
     const sk_cc_ops *cc;
     uint32_t cwnd, ssthresh;
     uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
-    uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
     sk_seq recover;
+    uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
+    uint8_t keep_cnt;   /* keepalive probes before the connection is dropped */
+    bool hashed;        /* in the demux table */
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
      * keepalive and TIME-WAIT here, the transfer's in the extension */
     sk_time timer_keep, timer_tw;
     sk_time deadline; /* min of all (the heap key) */
-    uint32_t heap_pos; /* position in the environment's timer heap, or NONE */
     sk_time last_rcv; /* for keepalive idleness */
     sk_time last_snd; /* last data (or SYN, FIN) sent: cwnd after idle */
 
-    /* Keepalive settings */
+    /* Keepalive settings (and keep_cnt above) */
     uint64_t keep_idle, keep_intvl;
-    uint8_t keep_cnt;
 
     /* Lists (indices into the TCB table) */
     sk_ilink out_link;    /* environment's output-pending list */
     sk_ilink ev_link;     /* environment's event-ready list */
     sk_ilink acc_link;    /* the listener's accept queue */
     uint32_t free_next;   /* free slot list */
+    uint32_t heap_pos;    /* position in the environment's timer heap, or NONE */
     sk_tcb_listen *lsn;   /* listener: its block (sk_tcb_make_listener), else NULL */
     sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
     uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */
-    bool hashed;          /* in the demux table */
-    uint32_t ev_pending;  /* SK_EV_* bits not yet reported */
-
-    int error; /* pending error for the application (SK_ECONNRESET ...) */
-    int soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
     uint32_t retransmits;
+    int16_t error; /* pending error for the application (SK_ECONNRESET ...) */
+    int16_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
 };
 
 /* Where timer k's deadline lives: keepalive and TIME-WAIT in the core (an

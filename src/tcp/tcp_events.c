@@ -58,7 +58,7 @@ void sk_tcb_notify(sk_tcp_env *e, sk_tcb *t, uint32_t events)
 {
     if (!(t->flags & (SK_TF_APP_HELD | SK_TF_LISTENER)))
         return;
-    t->ev_pending |= events;
+    t->ev_pending = (uint16_t)(t->ev_pending | events); /* SK_EV_* fit in 16 bits */
     uint32_t idx = sk_tcb_index(e, t);
     if (!sk_ilink_on(e, idx, offsetof(sk_tcb, ev_link)))
         sk_ilist_push(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));

@@ -95,7 +95,7 @@ void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
         sk_tcb_trim_buffers(e, t);
     }
     if (err != 0 && t->error == 0)
-        t->error = err;
+        t->error = (int16_t)err; /* SK_E* codes are small negatives */
     detach_from_listener(e, t);
     sk_tcb_notify(e, t, err != 0 ? (SK_EV_ERROR | SK_EV_READABLE) : SK_EV_CLOSED);
     sk_tcb_release_if_unheld(e, t);
