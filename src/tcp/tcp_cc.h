@@ -59,7 +59,7 @@ typedef union {
 
 /* What an algorithm keeps of its state while a connection is idle and has
  * given its extension back (tcp_ext.c): SK_CC_IDLE_WORDS words. */
-#define SK_CC_IDLE_WORDS 8
+#define SK_CC_IDLE_WORDS 6
 
 typedef struct sk_cc_ops {
     const char *name;

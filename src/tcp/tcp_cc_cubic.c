@@ -230,21 +230,23 @@ static void cubic_after_idle(sk_tcb *t, sk_time now)
     s->last_ack = now;
 }
 
-/* Idle (tcp_ext.c): the curve survives whole (W_max, K, cwnd_epoch, W_est,
- * cwnd_prior, the epoch's age at the last ACK, and when that ACK came
- * before the last segment received), so §5.8's shift of the epoch by the
- * idle time works across the pause as without it; so do the §4.8 flag and
- * whether HyStart++ still runs. Not kept: the undo state (no congestion
- * signal can be undone after its episode ended), the per-ACK remainders
- * (under one byte per ACK), and HyStart++'s round and RTT history: slow
- * start after the pause measures afresh. An epoch older than 71 minutes
- * at its last ACK, or a last ACK that long before the last segment, is
- * dropped (the next stage starts a new one, as after an idle period). */
-#define IDLE_SAT UINT32_MAX
+/* Idle (tcp_ext.c): the curve survives (W_max, cwnd_epoch, W_est,
+ * cwnd_prior, the epoch's age at the last ACK, and how long before the
+ * last segment received that ACK came; K is computed again from W_max and
+ * cwnd_epoch), so §5.8's shift of the epoch by the idle time works across
+ * the pause as without it; so do the §4.8 flag and whether HyStart++ still
+ * runs. Not kept: the undo state (no congestion signal can be undone after
+ * its episode ended), the per-ACK remainders (under one byte per ACK), and
+ * HyStart++'s round and RTT history: slow start after the pause measures
+ * afresh. An epoch older than 71 minutes at its last ACK, or a last ACK
+ * more than 17 minutes before the last segment, is dropped (the next stage
+ * starts a new one, as after an idle period). */
+#define IDLE_AGE_SAT UINT32_MAX
+#define IDLE_GAP_SAT ((1u << 30) - 1u) /* the two top bits are the flags */
 
-static uint32_t sat_us(sk_time d)
+static uint32_t sat_us(sk_time d, uint32_t sat)
 {
-    return d >= IDLE_SAT ? IDLE_SAT : (uint32_t)d;
+    return d >= sat ? sat : (uint32_t)d;
 }
 
 static bool cubic_idle_pack(const sk_tcb *t, uint32_t w[SK_CC_IDLE_WORDS])
@@ -255,10 +257,11 @@ static bool cubic_idle_pack(const sk_tcb *t, uint32_t w[SK_CC_IDLE_WORDS])
     w[1] = c->cwnd_prior;
     w[2] = c->cwnd_epoch;
     w[3] = c->w_est;
-    w[4] = (uint32_t)c->k_ms;
-    w[5] = c->epoch_valid && s->last_ack >= c->t_epoch ? sat_us(s->last_ack - c->t_epoch) : IDLE_SAT;
-    w[6] = t->last_rcv >= s->last_ack ? sat_us(t->last_rcv - s->last_ack) : IDLE_SAT;
-    w[7] = (s->after_rto ? 1u : 0u) | (s->hs.active ? 2u : 0u);
+    w[4] = c->epoch_valid && s->last_ack >= c->t_epoch ? sat_us(s->last_ack - c->t_epoch, IDLE_AGE_SAT)
+                                                       : IDLE_AGE_SAT;
+    w[5] = t->last_rcv >= s->last_ack ? sat_us(t->last_rcv - s->last_ack, IDLE_GAP_SAT)
+                                      : IDLE_GAP_SAT;
+    w[5] |= (s->after_rto ? 1u << 30 : 0u) | (s->hs.active ? 1u << 31 : 0u);
     return true;
 }
 
@@ -266,17 +269,18 @@ static void cubic_idle_unpack(sk_tcb *t, const uint32_t w[SK_CC_IDLE_WORDS])
 {
     cubic_state *s = st(t);
     cubic_curve *c = &s->c;
+    uint32_t gap = w[5] & IDLE_GAP_SAT;
     c->w_max = w[0];
     c->cwnd_prior = w[1];
     c->cwnd_epoch = w[2];
     c->w_est = w[3];
-    c->k_ms = (int32_t)w[4];
-    s->last_ack = t->last_rcv - (w[6] == IDLE_SAT || w[6] > t->last_rcv ? 0 : w[6]);
-    c->epoch_valid = w[5] != IDLE_SAT && w[6] != IDLE_SAT && s->last_ack >= w[5];
-    c->t_epoch = c->epoch_valid ? s->last_ack - w[5] : 0;
-    s->after_rto = (w[7] & 1u) != 0;
+    c->k_ms = cubic_k_ms(c->w_max, c->cwnd_epoch, sk_cc_smss(t));
+    s->last_ack = t->last_rcv - (gap == IDLE_GAP_SAT || gap > t->last_rcv ? 0 : gap);
+    c->epoch_valid = w[4] != IDLE_AGE_SAT && gap != IDLE_GAP_SAT && s->last_ack >= w[4];
+    c->t_epoch = c->epoch_valid ? s->last_ack - w[4] : 0;
+    s->after_rto = (w[5] & (1u << 30)) != 0;
     sk_hystart_init(&s->hs);
-    s->hs.active = (w[7] & 2u) != 0;
+    s->hs.active = (w[5] & (1u << 31)) != 0;
 }
 
 /* §4.9: a spurious congestion signal restores the window and the curve. */
