@@ -218,6 +218,8 @@ struct sk_tcb {
     uint32_t free_next;   /* free slot list */
     uint32_t parent;      /* passive connections: the listener */
     sk_ilist acceptq;     /* listener: established, not yet accepted */
+    sk_ilist children;    /* listener: its children (half-open and in acceptq) */
+    sk_ilink child_link;  /* passive connections: the listener's children */
     uint32_t listen_next; /* list of listeners */
     uint16_t backlog, pending; /* listener: limit, half-open + unaccepted */
     bool hashed;          /* in the demux table */
@@ -415,6 +417,33 @@ void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o);
 /* An acceptable ACK arrived: record its valid blocks (before snd_una moves). */
 void sk_sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg);
 
+/* ---- tcp_listen.c: listeners, their children and accept queue ---- */
+/* A listener on port (NULL: table full); fixed_isn NULL: RFC 6528 ISNs. */
+sk_tcb *sk_listen_open(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t port, uint16_t backlog,
+                       uint16_t mss, const uint32_t *fixed_isn);
+void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now);
+/* The first connection of the accept queue, now the application's. */
+sk_tcb *sk_listen_accept(sk_tcp_env *e, sk_tcb *l);
+void sk_listen_adopt(sk_tcp_env *e, sk_tcb *l, sk_tcb *t);
+void sk_listen_detach(sk_tcp_env *e, sk_tcb *t);
+void sk_listen_enqueue(sk_tcp_env *e, sk_tcb *t);
+/* A segment for a listener (RFC 9293 §3.10.7.2). */
+void sk_listen_input(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                     sk_time now);
+void sk_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                   const sk_seq *reuse_iss, sk_time now);
+
+/* ---- tcp_user.c: the user calls (RFC 9293 §3.10.1-§3.10.5) ---- */
+/* OPEN, active: a SYN-SENT connection held by the application (NULL:
+ * table full); fixed_isn NULL: the RFC 6528 ISN. */
+sk_tcb *sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
+                            const uint32_t *fixed_isn, sk_time now);
+ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t len);
+ptrdiff_t sk_tcp_user_recv(sk_tcp_env *e, sk_tcb *t, void *buf, size_t cap);
+int sk_tcp_user_shutdown(sk_tcp_env *e, sk_tcb *t, sk_time now);
+void sk_tcp_user_close(sk_tcp_env *e, sk_tcb *t, sk_time now);
+void sk_tcp_user_abort(sk_tcp_env *e, sk_tcb *t, sk_time now);
+
 /* ---- tcp_ts.c (RFC 7323 §3-5, RFC 6191) ---- */
 uint32_t sk_ts_now(const sk_tcb *t, sk_time now);
 /* The peer's SYN or SYN,ACK: negotiate and record TS.Recent. */
@@ -553,6 +582,10 @@ void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const 
                size_t len, const sk_rx_meta *rx, sk_time now);
 
 /* ---- tcp_input.c ---- */
+/* The peer's options from its SYN (MSS, SACK, timestamps, window scale). */
+void sk_tcp_take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+/* SND.WND, SND.WL1, SND.WL2 from an acceptable segment. */
+void sk_tcp_update_window(sk_tcb *t, const sk_tcp_repr *seg);
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */
 void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
                   sk_time now);

@@ -66,21 +66,6 @@ uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t)
     return used >= e->ctx->cfg.rcvbuf ? 0 : (uint32_t)(e->ctx->cfg.rcvbuf - used);
 }
 
-/* A passive connection that dies before accept() leaves its listener. */
-static void detach_from_listener(sk_tcp_env *e, sk_tcb *t)
-{
-    if (t->parent == SK_TCB_NONE)
-        return;
-    sk_tcb *l = &e->tcbs[t->parent];
-    if (t->flags & SK_TF_IN_ACCEPTQ) {
-        sk_ilist_remove(e, &l->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
-        t->flags &= ~(uint32_t)SK_TF_IN_ACCEPTQ;
-    }
-    if (l->pending > 0)
-        l->pending--;
-    t->parent = SK_TCB_NONE;
-}
-
 void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
 {
     sk_tcb_set_state(e, t, SK_TCP_CLOSED, now);
@@ -96,7 +81,7 @@ void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
     }
     if (err != 0 && t->error == 0)
         t->error = err;
-    detach_from_listener(e, t);
+    sk_listen_detach(e, t); /* dies before accept(): leaves its listener */
     sk_tcb_notify(e, t, err != 0 ? (SK_EV_ERROR | SK_EV_READABLE) : SK_EV_CLOSED);
     sk_tcb_release_if_unheld(e, t);
 }
