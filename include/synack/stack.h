@@ -319,7 +319,28 @@ typedef struct {
 
     /* What the device offloads (sk_dev_caps above); zero: nothing. */
     sk_dev_caps dev;
+
+    /* Listeners under load (src/tcp/tcp_listen.c, docs/rfc-coverage.md).
+     * A listener keeps at most min(backlog, syn_backlog) half-open
+     * connections and at most `backlog` in its accept queue. A SYN it cannot
+     * keep is answered with a SYN cookie (RFC 4987 §3.6) when syn_cookies is
+     * SK_SYNCOOKIES_WHEN_FULL (the default, as Linux's tcp_syncookies=1);
+     * SK_SYNCOOKIES_ALWAYS answers every SYN so; with SK_SYNCOOKIES_OFF the
+     * oldest half-open connection whose SYN,ACK was already retransmitted
+     * makes room, else the SYN is dropped (TCP_BACKLOG_FULL). */
+    uint8_t syn_cookies;      /* enum sk_syncookies, default SK_SYNCOOKIES_WHEN_FULL */
+    uint32_t syn_backlog;     /* half-open connections per listener, default 256 */
+    /* SYN,ACK retransmissions (1 s doubling, RFC 6298 §5.5) before a
+     * half-open connection is dropped; 0 (the default): syn_retries */
+    uint8_t synack_retries;
+    /* The final ACK of a handshake finds the accept queue full: false (the
+     * default, as Linux): the ACK is dropped and the peer's retransmission
+     * or the next SYN,ACK tries again; true: answer with RST (Linux's
+     * tcp_abort_on_overflow). Counted as TCP_ACCEPTQ_FULL either way. */
+    bool accept_overflow_reset;
 } sk_stack_config;
+
+enum sk_syncookies { SK_SYNCOOKIES_OFF, SK_SYNCOOKIES_WHEN_FULL, SK_SYNCOOKIES_ALWAYS };
 
 #define SK_IW_SEGMENTS_MAX 64
 
@@ -605,6 +626,10 @@ typedef struct {
     uint64_t drop[SK_DROP__COUNT];
     /* retransmits, by cause (index SK_REXMIT_NONE stays 0) */
     uint64_t retransmits_by_cause[SK_REXMIT__COUNT];
+    /* listeners (RFC 4987 §3.6; Linux's SyncookiesSent, Recv, Failed) */
+    uint64_t syncookies_sent;         /* SYN,ACKs carrying a cookie */
+    uint64_t syncookies_recv;         /* valid cookie ACKs: connections made from them */
+    uint64_t syncookies_failed;       /* ACKs to a listener whose cookie did not check */
 } sk_stats;
 
 const sk_stats *sk_stack_stats(const sk_stack *s);

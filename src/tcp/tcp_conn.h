@@ -105,6 +105,7 @@ enum sk_tcb_flags {
     SK_TF_DSACK = 1u << 22,      /* a duplicate to report in the next ACK (RFC 2883) */
     SK_TF_SACK_RECOVERY = 1u << 23, /* the recovery under way is RFC 6675's (with PRR) */
     SK_TF_RACK = 1u << 24,       /* RACK-TLP (RFC 8985): SACK negotiated and configured */
+    SK_TF_SYNCOOKIE = 1u << 25,  /* made from a SYN cookie's ACK (tcp_syncookie.c) */
 };
 
 
@@ -243,11 +244,14 @@ typedef struct {
     uint16_t gso_size; /* dev.gro: the sender's segment size, 0: unknown */
 } sk_rx_meta;
 
-/* A stateless control segment (RST or ACK with no TCB behind it). */
+/* A stateless control segment (RST or ACK with no TCB behind it, or a
+ * SYN cookie's SYN,ACK with its window and options). */
 typedef struct {
     sk_tuple tuple;
     sk_seq seq, ack;
     uint8_t flags;
+    uint16_t win;
+    sk_tcp_opts opts;
 } sk_ctl_seg;
 
 /* One segment chosen by the output routine. The payload is
@@ -309,6 +313,9 @@ struct sk_tcp_env {
     /* ACKs of new data so far (RFC 4861 §7.3.1 forward progress: the
      * interface compares it around sk_tcp_rx to confirm the neighbour). */
     uint64_t progress;
+    /* When the last SYN cookie was sent (SK_TIME_NEVER: none): ACKs to a
+     * listener are checked as cookies only while one may be valid. */
+    sk_time cookie_last;
 };
 
 /* ---- tcp_ilist.c: index-linked lists ---- */
@@ -352,6 +359,9 @@ void sk_tcp_bufcache_free(sk_tcp_env *e);
 /* Queue a stateless RST; false (counted as TCP_CTLQ_FULL) when full. */
 bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
                  sk_time now);
+/* The same with a window field and options (a SYN cookie's SYN,ACK). */
+bool sk_ctl_push_opts(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
+                      uint16_t win, const sk_tcp_opts *opts, sk_time now);
 
 /* ---- tcp_trace.c: drops and trace events with a connection ---- */
 void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now);
@@ -376,6 +386,8 @@ void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now);
 void sk_tcb_reset(sk_tcp_env *e, sk_tcb *t, int err, sk_time now);
 bool sk_tcb_synchronized(const sk_tcb *t);
 void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv_mss, sk_time now);
+/* The window shift we announce (RFC 7323 §2.3), from the configuration. */
+uint8_t sk_tcp_our_wscale(const sk_tcp_env *e);
 /* The first in-order, not-yet-read byte count and the free space. */
 uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t);
 /* Application close of the send side (shutdown or close). */
@@ -427,11 +439,35 @@ sk_tcb *sk_listen_accept(sk_tcp_env *e, sk_tcb *l);
 void sk_listen_adopt(sk_tcp_env *e, sk_tcb *l, sk_tcb *t);
 void sk_listen_detach(sk_tcp_env *e, sk_tcb *t);
 void sk_listen_enqueue(sk_tcp_env *e, sk_tcb *t);
+/* Is the accept queue of t's listener full (false: t has none)? */
+bool sk_listen_acceptq_full(const sk_tcp_env *e, const sk_tcb *t);
 /* A segment for a listener (RFC 9293 §3.10.7.2). */
 void sk_listen_input(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
                      sk_time now);
 void sk_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
                    const sk_seq *reuse_iss, sk_time now);
+
+/* ---- tcp_syncookie.c: SYN cookies (RFC 4987 §3.6) ---- */
+#define SK_COOKIE_PERIOD_US (64ull * 1000000ull) /* the time counter's step, as Linux's */
+#define SK_COOKIE_MAX_AGE 2u /* valid in the counter it was made in and the next */
+/* The options a cookie carries beside the MSS (in the TSval's low bits). */
+typedef struct {
+    int8_t wscale; /* the peer's window shift, -1: none */
+    bool sack_ok;
+    bool ts_ok;
+} sk_cookie_opts;
+uint32_t sk_cookie_mss_count(void);
+uint16_t sk_cookie_mss_entry(uint32_t i);
+/* The ISS of a cookie SYN,ACK for the SYN <SEQ=irs> with the peer's MSS. */
+uint32_t sk_cookie_make(const sk_tcp_env *e, const sk_tuple *tu, sk_seq irs, uint16_t mss,
+                        sk_time now);
+/* Does iss (SEG.ACK - 1) hold a valid cookie for irs (SEG.SEQ - 1)? Then
+ * *mss is the MSS it carries. */
+bool sk_cookie_check(const sk_tcp_env *e, const sk_tuple *tu, sk_seq irs, sk_seq iss,
+                     sk_time now, uint16_t *mss);
+uint32_t sk_cookie_ts_encode(uint32_t ts_now, const sk_cookie_opts *o);
+/* The options from the echoed TSval; false: not a cookie's TSval. */
+bool sk_cookie_ts_decode(uint32_t ts_ecr, sk_cookie_opts *o);
 
 /* ---- tcp_user.c: the user calls (RFC 9293 §3.10.1-§3.10.5) ---- */
 /* OPEN, active: a SYN-SENT connection held by the application (NULL:

@@ -424,7 +424,19 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
             drop(e, t, SK_DROP_TCP_BAD_ACK, now);
             return V_DROP;
         }
-        take_rtt_sample(e, t, seg, now, NULL);
+        if (sk_listen_acceptq_full(e, t)) {
+            /* the accept queue is full: drop the ACK (the peer's next
+             * segment or our SYN,ACK's retransmission tries again), or
+             * reset (accept_overflow_reset, Linux's tcp_abort_on_overflow) */
+            drop(e, t, SK_DROP_TCP_ACCEPTQ_FULL, now);
+            if (e->ctx->cfg.accept_overflow_reset)
+                sk_tcb_reset(e, t, 0, now);
+            return V_DROP;
+        }
+        /* a cookie's SYN,ACK was never timed: its TSval's low bits hold
+         * options, not the clock (Linux takes no sample either) */
+        if (!(t->flags & SK_TF_SYNCOOKIE))
+            take_rtt_sample(e, t, seg, now, NULL);
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         t->snd_una = seg->ack;
         e->progress++; /* our SYN-ACK acknowledged */

@@ -47,13 +47,18 @@ static uint8_t our_wscale(uint32_t rcvbuf)
     return ws;
 }
 
+uint8_t sk_tcp_our_wscale(const sk_tcp_env *e)
+{
+    return e->ctx->cfg.window_scaling ? our_wscale(e->ctx->cfg.rcvbuf) : 0;
+}
+
 void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv_mss, sk_time now)
 {
     t->tuple = *tu;
     t->adv_mss = adv_mss;
     t->rcv_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
     t->snd_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
-    t->rcv_wscale = e->ctx->cfg.window_scaling ? our_wscale(e->ctx->cfg.rcvbuf) : 0;
+    t->rcv_wscale = sk_tcp_our_wscale(e);
     t->last_rcv = now;
     t->ts_offset = sk_tcp_ts_offset(e, tu);
     sk_rtt_init(t, &e->ctx->cfg);

@@ -45,6 +45,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     e->free_head = 0;
     e->listen_head = SK_TCB_NONE;
     e->demux_last = SK_TCB_NONE;
+    e->cookie_last = SK_TIME_NEVER;
     sk_ilist_init(&e->out_list);
     sk_ilist_init(&e->ev_list);
     e->ephemeral_next = (uint32_t)(cfg->seed >> 17);
