@@ -2,15 +2,18 @@
  * connection, its SYN,ACK carries the state in the ISS and the ACK that
  * completes the handshake brings it back.
  *
- *   ISS = H1(tuple) + IRS + (count << 24) + ((H2(tuple, count) + i) mod 2^24)
+ *   ISS = H1(tuple) + IRS + (count << 24 | MAC(tuple, count, IRS, i) << 3 | i)
  *
- * H1 and H2 are SipHash-2-4 of the connection's tuple under the stack's key
- * (base/tuple.h), each with its own tweak, H2's with the counter in it;
- * count is the time counter now / 64 s (as Linux's); i the index of the
- * largest MSS table entry not above the peer's MSS. A cookie is valid in
- * the counter it was made in and the next one (SK_COOKIE_MAX_AGE, 64 to
- * 128 s), when the 24 bits left after removing H2 name a table entry: a
- * blind guess passes with odds of about 7 in 2^24 per counter tried.
+ * H1 and MAC are SipHash-2-4 of the connection's tuple under the stack's
+ * key (base/tuple.h), each with its own tweak, MAC's with the counter, the
+ * IRS and i in it (21 bits of it kept); count is the time counter now / 64 s
+ * (as Linux's, 8 bits kept); i the index of the largest MSS table entry not
+ * above the peer's MSS (3 bits). Linux adds the MSS index to its second
+ * hash, so an ISS one off still names a valid (other) entry; here every
+ * bit of the low 24 is checked: an ACK one off, or with any bit flipped,
+ * fails. A cookie is valid in the counter it was made in and the next one
+ * (SK_COOKIE_MAX_AGE, 64 to 128 s); a blind guess passes with odds of 2 in
+ * 2^29 (two counters of 256, one MAC of 2^21).
  *
  * The other SYN options ride in the low 6 bits of our TSval when the peer
  * sent timestamps (its ACK echoes the TSval in TSecr), as Linux does: bits
@@ -20,7 +23,8 @@
 #include "tcp/tcp_conn.h"
 
 #define COOKIE_BITS 24
-#define COOKIE_MASK ((1u << COOKIE_BITS) - 1u)
+#define MSS_BITS 3
+#define MAC_MASK ((1u << (COOKIE_BITS - MSS_BITS)) - 1u)
 #define TWEAK_H1 0x636f6f6b69650001ull
 #define TWEAK_H2 0x636f6f6b69650002ull
 #define TS_OPT_BITS 6
@@ -29,10 +33,12 @@
 #define TS_SACK_BIT 0x10u
 #define TS_MARK_BIT 0x20u
 
-/* The MSS values a cookie can carry: Linux's IPv4 (536, 1300, 1440, 1460)
- * and IPv6 (1220) tables in one, with a jumbo frame's (8960) and 4312
- * between; a peer's MSS is rounded down to the nearest entry. */
-static const uint16_t mss_table[] = {536, 1220, 1300, 1440, 1460, 4312, 8960};
+/* The MSS values a cookie can carry (8: three bits): Linux's IPv4 (536,
+ * 1300, 1440, 1460) and IPv6 (1220) tables in one, with a jumbo frame's
+ * (8960) and 4312 between, and 64 (our floor, tcp_input.c) for a peer
+ * that announces less than 536; a peer's MSS is rounded down to the
+ * nearest entry, never up. */
+static const uint16_t mss_table[] = {64, 536, 1220, 1300, 1440, 1460, 4312, 8960};
 #define N_MSS (sizeof mss_table / sizeof mss_table[0])
 
 uint32_t sk_cookie_mss_count(void)
@@ -50,9 +56,13 @@ static uint32_t counter(sk_time now)
     return (uint32_t)(now / SK_COOKIE_PERIOD_US);
 }
 
-static uint32_t h2(const sk_tcp_env *e, const sk_tuple *tu, uint32_t count)
+/* The MAC covers the IRS too (Linux's adds it only linearly, through H1's
+ * sum): a cookie checked against another IRS fails like a guess. */
+static uint32_t mac(const sk_tcp_env *e, const sk_tuple *tu, uint32_t count, sk_seq irs,
+                    uint32_t i)
 {
-    return sk_tuple_hash(&e->ctx->key, tu, TWEAK_H2 ^ ((uint64_t)count << 16));
+    uint64_t tweak = TWEAK_H2 ^ ((uint64_t)count << 35) ^ ((uint64_t)i << 32) ^ irs.v;
+    return sk_tuple_hash(&e->ctx->key, tu, tweak) & MAC_MASK;
 }
 
 static uint32_t mss_index(uint16_t mss)
@@ -67,8 +77,9 @@ uint32_t sk_cookie_make(const sk_tcp_env *e, const sk_tuple *tu, sk_seq irs, uin
                         sk_time now)
 {
     uint32_t count = counter(now);
+    uint32_t i = mss_index(mss);
     uint32_t h1 = sk_tuple_hash(&e->ctx->key, tu, TWEAK_H1);
-    return h1 + irs.v + (count << COOKIE_BITS) + ((h2(e, tu, count) + mss_index(mss)) & COOKIE_MASK);
+    return h1 + irs.v + ((count << COOKIE_BITS) | (mac(e, tu, count, irs, i) << MSS_BITS) | i);
 }
 
 bool sk_cookie_check(const sk_tcp_env *e, const sk_tuple *tu, sk_seq irs, sk_seq iss,
@@ -80,8 +91,8 @@ bool sk_cookie_check(const sk_tcp_env *e, const sk_tuple *tu, sk_seq irs, sk_seq
     if (age >= SK_COOKIE_MAX_AGE)
         return false;
     uint32_t count = now_count - age;
-    uint32_t i = (diff - h2(e, tu, count)) & COOKIE_MASK;
-    if (i >= N_MSS)
+    uint32_t i = diff & ((1u << MSS_BITS) - 1u);
+    if (i >= N_MSS || ((diff >> MSS_BITS) & MAC_MASK) != mac(e, tu, count, irs, i))
         return false;
     *mss = mss_table[i];
     return true;
