@@ -37,7 +37,7 @@
 #define SK_REASS_MAX SK_RSET_CAP /* out-of-order ranges kept: the floor (sk_reass_cap) */
 #define SK_REASS_CEIL 4096u       /* and the ceiling (a 64 MiB receive buffer) */
 #define SK_REASS_BYTES 16384u     /* receive buffer bytes per range */
-#define SK_CTLQ_CAP 64       /* pending stateless control segments */
+#define SK_CTLQ_CAP 128      /* pending stateless control segments: an input batch of SYNs (64 frames) each answered with a cookie, and more */
 #define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
 #define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
 #define SK_ACK_OWED_MAX 32   /* distinct ACK points owed per connection (64 frames) */
