@@ -153,7 +153,7 @@ kill -TERM "$SPID"
 for _ in $(seq 1 50); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
 grep -E '^stats: (opens|SYN cookies|drops|  |device)' "$TMP/serve.log"
 # frames the kernel could not queue to synack's TAP (its reader fell behind)
-ip -n "$NS_S" -s link show sf0 | awk '/TX:/ { getline; print "TAP queue to synack: " $1 " packets sent, " $4 " dropped" }'
+ip -n "$NS_S" -s link show sf0 | awk '/TX:/ { getline; print "TAP queue to synack: " $2 " packets queued, " $4 " dropped" }'
 
 # ---- linux ----
 ip netns add "$NS_A"
