@@ -252,6 +252,10 @@ void sk_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_re
     else
         iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->listen_isn) : sk_tcp_isn(e, tu, now);
     sk_tcb *t = child_new(e, l, tu, seg, iss, now);
+    /* the socket table is full: without cookies an old half-open child
+     * gives its slot, as when the SYN queue is full */
+    if (t == NULL && mode == SK_SYNCOOKIES_OFF && evict_old(e, l, now))
+        t = child_new(e, l, tu, seg, iss, now);
     if (t == NULL) {
         if (may_cookie) /* the table is full: the state rides in the cookie */
             send_cookie(e, l, tu, seg, now);

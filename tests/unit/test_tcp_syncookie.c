@@ -491,6 +491,37 @@ static void test_half_open_eviction(void)
     ts_free(&ts);
 }
 
+/* Cookies off, the socket table full of half-open children (not the SYN
+ * queue): a new SYN is refused (TCP_NO_MEMORY) while they are young; once
+ * the oldest one's SYN,ACK was retransmitted, it gives its slot. */
+static void test_table_full_eviction(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.syn_cookies = SK_SYNCOOKIES_OFF;
+    cfg.max_sockets = 3; /* the listener and two */
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_listen(&ts, 0));
+    ts.lport = US_PORT;
+    TS_INJECT(&ts, 0, .flags = TS_S, .seq = 100, .sport = 1001);
+    SK_CHECK_EQ(ts_discard(&ts, 0), 1u);
+    TS_INJECT(&ts, TS_MS(100), .flags = TS_S, .seq = 200, .sport = 1002);
+    SK_CHECK_EQ(ts_discard(&ts, TS_MS(100)), 1u);
+    TS_INJECT(&ts, TS_MS(200), .flags = TS_S, .seq = 300, .sport = 1003);
+    TS_NOTHING(&ts, TS_MS(200));
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 1u);
+    SK_CHECK_EQ(ts_discard(&ts, TS_SEC(1)), 1u); /* 1001's SYN,ACK again */
+    TS_INJECT(&ts, TS_MS(1050), .flags = TS_S, .seq = 300, .sport = 1003);
+    TS_EXPECT(&ts, TS_MS(1050), .flags = TS_SA, .seq = TS_US_ISN, .ack = 301, .dport = 1003,
+              TS_MSS(1460), TS_WIN(65535));
+    TS_NOTHING(&ts, TS_MS(1050));
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_SYN_EVICTED), 1u);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 1u);
+    ts_discard(&ts, TS_SEC(300));
+    ts_free(&ts);
+}
+
 /* Accept queue full at the final ACK (backlog 2, both taken): by default
  * the ACK is dropped (nothing sent, TCP_ACCEPTQ_FULL) and the connection
  * stays in SYN-RECEIVED; once the application accepts, the peer's next
@@ -655,6 +686,7 @@ int main(void)
     SK_RUN(test_no_cookie_check_when_none_sent);
     SK_RUN(test_table_full_cookie);
     SK_RUN(test_half_open_eviction);
+    SK_RUN(test_table_full_eviction);
     SK_RUN(test_accept_overflow_drops_ack);
     SK_RUN(test_accept_overflow_resets);
     SK_RUN(test_synack_backoff_schedule);
