@@ -250,7 +250,7 @@ typedef struct {
     sk_tuple tuple;
     sk_seq seq, ack;
     uint8_t flags;
-    uint16_t win;
+    uint16_t wnd; /* the window field */
     sk_tcp_opts opts;
 } sk_ctl_seg;
 
@@ -361,7 +361,7 @@ bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint
                  sk_time now);
 /* The same with a window field and options (a SYN cookie's SYN,ACK). */
 bool sk_ctl_push_opts(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
-                      uint16_t win, const sk_tcp_opts *opts, sk_time now);
+                      uint16_t wnd, const sk_tcp_opts *opts, sk_time now);
 
 /* ---- tcp_trace.c: drops and trace events with a connection ---- */
 void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now);

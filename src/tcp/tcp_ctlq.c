@@ -14,7 +14,7 @@ bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint
 }
 
 bool sk_ctl_push_opts(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
-                      uint16_t win, const sk_tcp_opts *opts, sk_time now)
+                      uint16_t wnd, const sk_tcp_opts *opts, sk_time now)
 {
     if (e->ctlq_len == SK_CTLQ_CAP) {
         sk_tcp_count_drop(e, SK_DROP_TCP_CTLQ_FULL, NULL, now);
@@ -25,7 +25,7 @@ bool sk_ctl_push_opts(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack,
     c->seq = seq;
     c->ack = ack;
     c->flags = flags;
-    c->win = win;
+    c->wnd = wnd;
     if (opts != NULL)
         c->opts = *opts;
     else
