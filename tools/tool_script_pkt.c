@@ -196,7 +196,7 @@ bool sc_match_out(sc_flow *fl, const sc_seg *want, const uint8_t *frame, size_t 
     sk_tcp_repr h;
     if (!parse_out(frame, len, &h, why, cap))
         return false;
-    if (h.flags & SK_TCP_SYN) {
+    if ((h.flags & SK_TCP_SYN) && !fl->isn_known) {
         fl->our_isn = (h.seq).v - want->seq;
         fl->isn_known = true;
         fl->lport = h.src_port;

@@ -212,6 +212,8 @@ int sc_run(const sc_script *sc, FILE *out, FILE *err, bool verbose)
     r->err = err;
     r->verbose = verbose;
     r->q = calloc(SC_QCAP, sizeof *r->q);
+    r->fl.lport = SC_LISTEN_PORT; /* until listen() or connect() says otherwise */
+    r->fl.rport = SC_PEER_PORT;
     r->line = sc->n > 0 ? sc->lines[0].line : 0;
     int rc = 1;
     int e = r->q == NULL ? SK_ENOMEM : sk_stack_create(&sc->setup.cfg, &r->s);
