@@ -27,7 +27,6 @@ int sc_run_file(const char *path, char **opts, int n_opts, bool verbose, char *d
                 size_t cap)
 {
     sc_script sc;
-    char tmpl[64];
     FILE *err = tmpfile();
     if (err == NULL)
         err = stderr;
@@ -54,11 +53,12 @@ int sc_run_file(const char *path, char **opts, int n_opts, bool verbose, char *d
         detail[strcspn(detail, "\n")] = '\0';
         fclose(err);
     }
-    if (verdict == SC_V_XFAIL || verdict == SC_V_XPASS) {
-        snprintf(tmpl, sizeof tmpl, "%s", verdict == SC_V_XPASS ? "passed; " : "");
+    if (verdict == SC_V_XPASS) {
+        snprintf(detail, cap, "%s:%d: passed, but its xfail says it fails: %s", path,
+                 sc.setup.xfail_line, sc.setup.xfail);
+    } else if (verdict == SC_V_XFAIL) {
         size_t n = strlen(detail);
-        snprintf(detail + n, cap - n, "%s%s(expected to fail: %s)", n ? " " : "", tmpl,
-                 sc.setup.xfail);
+        snprintf(detail + n, cap - n, " (expected to fail: %s)", sc.setup.xfail);
     }
     sc_script_free(&sc);
     return verdict;

@@ -64,6 +64,7 @@ typedef struct {
     uint32_t tolerance_us;
     uint16_t mss;         /* MSS synack announces (0: from the MTU) */
     char xfail[160];      /* "// xfail: reason": the script is known to fail */
+    int xfail_line;
 } sc_setup;
 
 typedef struct {

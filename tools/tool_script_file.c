@@ -165,12 +165,13 @@ static void strip_comments(char *s, bool *in_block)
         *--w = '\0';
 }
 
-static void take_xfail(sc_setup *st, const char *raw)
+static void take_xfail(sc_setup *st, const char *raw, int lineno)
 {
     const char *x = strstr(raw, "// xfail:");
     if (x == NULL)
         return;
     x += 9;
+    st->xfail_line = lineno;
     while (*x == ' ')
         x++;
     snprintf(st->xfail, sizeof st->xfail, "%s", x);
@@ -187,7 +188,7 @@ static int parse_text_line(sc_script *sc, char *text, int lineno, bool *in_block
         fprintf(err, "%s:%d: line too long\n", sc->file, lineno);
         return -1;
     }
-    take_xfail(&sc->setup, text);
+    take_xfail(&sc->setup, text, lineno);
     strip_comments(text, in_block);
     char *s = text;
     while (*s == ' ' || *s == '\t')

@@ -255,6 +255,14 @@ static int parse_seg(lexer *lx, sc_seg *sg)
             return fail(lx, "unexpected '%.20s' in a segment line", lx->p);
         }
     }
+    size_t olen = 0;
+    for (int i = 0; i < sg->n_opts; i++) {
+        uint8_t k = sg->opts[i].kind;
+        olen += k == SC_O_MSS ? 4u : k == SC_O_WS ? 3u : k == SC_O_SACKOK ? 2u
+              : k == SC_O_TS ? 10u : k == SC_O_SACK ? 2u + 8u * sg->opts[i].n_blocks : 1u;
+    }
+    if (olen > 40)
+        return fail(lx, "the options take %zu bytes, more than TCP's 40", olen);
     if (sg->has_ack && !(sg->flags & SK_TCP_ACK))
         return fail(lx, "ack given without the ACK flag '.'");
     if (!sg->has_ack && (sg->flags & SK_TCP_ACK))
