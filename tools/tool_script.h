@@ -110,6 +110,7 @@ typedef struct {
     sk_sock sock;
     bool has_nodelay, has_keepalive;
     bool nodelay, keepalive;
+    bool abort_on_close; /* SO_LINGER {onoff=1, linger=0}: close() is ABORT */
     uint64_t keepidle_us, keepintvl_us, keepcnt; /* 0: not set */
 } sc_fd;
 

@@ -108,8 +108,15 @@ static int do_setsockopt(sc_runner *r, sc_fd *f, const sc_call *c, char *why, si
         return bad(why, cap, c->name, "needs 5 arguments");
     const char *opt = c->args[2];
     int64_t v = arg_num(c->args[3]);
-    if (v < 0 && strcmp(opt, "TCP_CONGESTION") != 0)
+    if (v < 0 && strcmp(opt, "TCP_CONGESTION") != 0 && strcmp(opt, "SO_LINGER") != 0)
         return bad(why, cap, c->name, "the value is [N]");
+    if (strcmp(opt, "SO_LINGER") == 0) { /* {onoff=1, linger=0}: close() aborts */
+        const char *a = c->args[3];
+        f->abort_on_close = strstr(a, "onoff=1") != NULL && strstr(a, "linger=0") != NULL;
+        if (!f->abort_on_close && strstr(a, "onoff=0") == NULL)
+            return bad(why, cap, c->name, "SO_LINGER is {onoff=1, linger=0} or {onoff=0, ...}");
+        return check_result(c, from_code(0), why, cap);
+    }
     if (strcmp(opt, "SO_REUSEADDR") == 0)
         return check_result(c, from_code(0), why, cap); /* no bind conflicts to relax */
     if (strcmp(opt, "TCP_NODELAY") == 0) {
@@ -268,11 +275,12 @@ static int do_accept(sc_runner *r, sc_fd *f, const sc_call *c, char *why, size_t
     if (e != 0)
         return check_result(c, from_code(e), why, cap);
     sc_fd *n = &r->fds[fd];
-    *n = *f; /* Linux's accepted sockets inherit the listener's options */
+    /* the listener's options are the stack's to pass on (RFC 1122
+     * §4.2.3.6 row of docs/rfc-coverage.md): not applied again here */
+    *n = *f;
     n->kind = SC_FD_CONN;
     n->sock = sock;
-    e = apply_opts(r, n, sock);
-    return check_result(c, from_code(e == 0 ? fd : e), why, cap);
+    return check_result(c, from_code(fd), why, cap);
 }
 
 static int do_connect(sc_runner *r, sc_fd *f, const sc_call *c, char *why, size_t cap)
@@ -318,7 +326,9 @@ static int do_rw(sc_runner *r, sc_fd *f, const sc_call *c, char *why, size_t cap
 
 static int do_close(sc_runner *r, sc_fd *f, const sc_call *c, char *why, size_t cap)
 {
-    int e = f->kind == SC_FD_SOCKET ? 0 : sk_tcp_close(r->s, r->now, f->sock);
+    int e = f->kind == SC_FD_SOCKET ? 0
+          : f->abort_on_close && f->kind == SC_FD_CONN ? sk_tcp_abort(r->s, r->now, f->sock)
+          : sk_tcp_close(r->s, r->now, f->sock);
     memset(f, 0, sizeof *f);
     return check_result(c, from_code(e), why, cap);
 }

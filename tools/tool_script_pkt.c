@@ -170,6 +170,9 @@ static bool match_opts(sc_flow *fl, const sc_seg *want, const sk_tcp_opts *o, ch
             ts = true;
             if (!o->has_ts || o->ts_ecr != op->v[1])
                 return snprintf(why, cap, "TS ecr %u expected", op->v[1]), false;
+            if (fl->ts_known && o->ts_val != (uint32_t)(op->v[0] + (uint32_t)fl->ts_off))
+                return snprintf(why, cap, "TS val %u expected, %u on synack's clock",
+                                op->v[0], (uint32_t)(o->ts_val - (uint32_t)fl->ts_off)), false;
             if (!fl->ts_known) {
                 fl->ts_known = true;
                 fl->ts_off = (int64_t)o->ts_val - (int64_t)op->v[0];

@@ -132,8 +132,12 @@ static void write_rows(FILE *o, const rp_row *rows, int n_rows, const rp_script 
         char rule[84];
         size_t len = strlen(r->rule);
         memcpy(rule, r->rule, len < 80 ? len + 1 : 77);
-        if (len >= 80)
-            memcpy(rule + 77, "...", 4);
+        if (len >= 80) {
+            size_t cut = 77;
+            while (cut > 0 && ((unsigned char)rule[cut] & 0xC0) == 0x80)
+                cut--; /* not inside a UTF-8 sequence */
+            memcpy(rule + cut, "...", 4);
+        }
         for (char *p = rule; *p; p++)
             if (*p == '|')
                 *p = '/';
