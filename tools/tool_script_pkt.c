@@ -110,7 +110,10 @@ static void format_repr(const sc_flow *fl, const sk_tcp_repr *h, char *out, size
     if (h->flags & SK_TCP_ACK)
         snprintf(ack, sizeof ack, " ack %u", (h->ack).v);
     snprintf(win, sizeof win, " win %u", h->window);
-    size_t n = sk_tcp_opts_str(&h->opts, opts + 1, sizeof opts - 1);
+    sk_tcp_opts o = h->opts;
+    if (fl->ts_known) /* on the script's clock */
+        o.ts_val -= (uint32_t)fl->ts_off;
+    size_t n = sk_tcp_opts_str(&o, opts + 1, sizeof opts - 1);
     if (n > 0)
         opts[0] = ' ';
     snprintf(out, cap, "> %s %u:%u(%zu)%s%s%s", fl_s, seq, seq + (uint32_t)h->payload_len,
