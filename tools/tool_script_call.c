@@ -173,6 +173,10 @@ static int check_info_field(const sk_tcp_info *in, const char *k, const char *v,
         have = in->ssthresh / mss;
     else if (strcmp(k, "tcpi_rto") == 0)
         have = in->rto_us;
+    else if (strcmp(k, "tcpi_snd_wnd") == 0)
+        have = in->snd_wnd;
+    else if (strcmp(k, "tcpi_rcv_wnd") == 0)
+        have = in->rcv_wnd;
     else if (strcmp(k, "tcpi_snd_mss") == 0)
         have = in->snd_mss;
     else if (strcmp(k, "tcpi_total_retrans") == 0)
