@@ -167,10 +167,12 @@ static int check_info_field(const sk_tcp_info *in, const char *k, const char *v,
         return -1;
     }
     uint32_t mss = in->snd_mss ? in->snd_mss : 1;
+    /* in segments, as Linux: bytes / MSS rounded up (a window of segments
+     * that carry options is a little less than a multiple of the MSS) */
     if (strcmp(k, "tcpi_snd_cwnd") == 0)
-        have = in->cwnd / mss;
+        have = ((uint64_t)in->cwnd + mss - 1) / mss;
     else if (strcmp(k, "tcpi_snd_ssthresh") == 0)
-        have = in->ssthresh / mss;
+        have = ((uint64_t)in->ssthresh + mss - 1) / mss;
     else if (strcmp(k, "tcpi_rto") == 0)
         have = in->rto_us;
     else if (strcmp(k, "tcpi_snd_wnd") == 0)
