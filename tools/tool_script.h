@@ -63,6 +63,7 @@ typedef struct {
     sk_stack_config cfg;  /* the stack's configuration (defaults + options) */
     uint32_t tolerance_us;
     uint16_t mss;         /* MSS synack announces (0: from the MTU) */
+    uint8_t family;       /* SK_AF_INET4 (default) or SK_AF_INET6 */
     char xfail[160];      /* "// xfail: reason": the script is known to fail */
     int xfail_line;
 } sc_setup;
@@ -120,7 +121,11 @@ typedef struct {
     int64_t ts_off;      /* our TSval - the script's, from the first `>` with TS */
     bool ts_known;
     uint16_t lport, rport;
+    sk_ipaddr us, peer;  /* 192.0.2.1 and .2, or 2001:db8::1 and ::2 */
 } sc_flow;
+
+/* The addresses of a family: synack's and the peer's. */
+void sc_addrs(uint8_t family, sk_ipaddr *us, sk_ipaddr *peer);
 
 typedef struct {
     const sc_script *sc;
@@ -141,8 +146,7 @@ int sc_do_call(sc_runner *r, const sc_call *c, char *why, size_t cap);
 
 /* Build the peer's IPv4 packet for a `<` line; returns its length (0 when
  * it does not fit cap). */
-size_t sc_build_in(const sc_flow *fl, const sc_seg *sg, sk_ip4 src, sk_ip4 dst,
-                   uint8_t *buf, size_t cap);
+size_t sc_build_in(const sc_flow *fl, const sc_seg *sg, uint8_t *buf, size_t cap);
 /* Compare an emitted frame with a `>` line: true when it matches; else a
  * reason in why. Learns our ISN (a SYN) and the TS offset. */
 bool sc_match_out(sc_flow *fl, const sc_seg *want, const uint8_t *frame, size_t len,

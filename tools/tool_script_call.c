@@ -293,8 +293,7 @@ static int do_connect(sc_runner *r, sc_fd *f, const sc_call *c, char *why, size_
 {
     if (f->kind != SC_FD_SOCKET)
         return bad(why, cap, c->name, "the socket is already listening or connected");
-    sk_endpoint peer = {.addr = sk_ipaddr_from_ip4(sk_ip4_make(192, 0, 2, 2)),
-                        .port = SC_LISTEN_PORT};
+    sk_endpoint peer = {.addr = r->fl.peer, .port = SC_LISTEN_PORT};
     sk_connect_opts co = {.mss = r->sc->setup.mss};
     int e = sk_tcp_connect(r->s, r->now, &peer, &co, &f->sock);
     if (e == 0) {

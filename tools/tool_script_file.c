@@ -20,13 +20,25 @@ static void sc_release(void *ctx, void *p, size_t size)
     free(p);
 }
 
+/* Our address: 192.0.2.1/24 (the shorthand) or 2001:db8::1/64 (the list). */
+static void sc_setup_family(sc_setup *st, uint8_t family)
+{
+    sk_ipaddr us, peer;
+    sc_addrs(family, &us, &peer);
+    st->family = family;
+    st->cfg.addr = family == SK_AF_INET4 ? sk_ip4_make(192, 0, 2, 1) : sk_ip4_make(0, 0, 0, 0);
+    st->cfg.prefix_len = family == SK_AF_INET4 ? 24 : 0;
+    st->cfg.n_addrs = family == SK_AF_INET4 ? 0 : 1;
+    st->cfg.addrs[0].addr = us;
+    st->cfg.addrs[0].prefix_len = 64;
+}
+
 void sc_setup_default(sc_setup *st)
 {
     memset(st, 0, sizeof *st);
     sk_stack_config_default(&st->cfg);
     st->cfg.link = SK_LINK_IP;
-    st->cfg.addr = sk_ip4_make(192, 0, 2, 1);
-    st->cfg.prefix_len = 24;
+    sc_setup_family(st, SK_AF_INET4);
     st->cfg.seed = 0x5eed;
     st->cfg.max_sockets = 16;
     st->cfg.alloc.allocate = sc_alloc;
@@ -106,10 +118,11 @@ int sc_setup_option(sc_setup *st, const char *opt, char *err, size_t cap)
         return 0;
     }
     if (n == 10 && strncmp(opt + 2, "ip_version", n) == 0) {
-        if (strcmp(val, "ipv4") == 0)
+        if (strcmp(val, "ipv4") == 0 || strcmp(val, "ipv6") == 0) {
+            sc_setup_family(st, strcmp(val, "ipv4") == 0 ? SK_AF_INET4 : SK_AF_INET6);
             return 0;
-        snprintf(err, cap, "only --ip_version=ipv4 is supported");
-        return -1;
+        }
+        goto bad;
     }
     if (n == 15 && strncmp(opt + 2, "tolerance_usecs", n) == 0) {
         if (parse_num(val, 10000000u, &v) != 0)

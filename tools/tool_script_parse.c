@@ -225,8 +225,8 @@ static int parse_seg(lexer *lx, sc_seg *sg)
         return fail(lx, "expected start:end(len)");
     if (sg->end - sg->seq != len)
         return fail(lx, "end - start is %u, not the length %u", sg->end - sg->seq, len);
-    if (len > 1400)
-        return fail(lx, "a payload of at most 1400 bytes per segment line");
+    if (len > 1900)
+        return fail(lx, "a payload of at most 1900 bytes per segment line");
     for (;;) {
         skip_ws(lx);
         if (*lx->p == '\0')

@@ -7,14 +7,42 @@
 #include "tool_script.h"
 
 #include "base/bytes.h"
+#include "base/checksum.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 #include "wire/seg_text.h"
 #include "wire/tcp_hdr.h"
 
 #include <string.h>
 
-static const sk_ip4 sc_us = {{192, 0, 2, 1}};
-static const sk_ip4 sc_peer = {{192, 0, 2, 2}};
+void sc_addrs(uint8_t family, sk_ipaddr *us, sk_ipaddr *peer)
+{
+    if (family == SK_AF_INET6) {
+        sk_ip6 a = {{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
+        *us = sk_ipaddr_from_ip6(a);
+        a.b[15] = 2;
+        *peer = sk_ipaddr_from_ip6(a);
+    } else {
+        *us = sk_ipaddr_from_ip4(sk_ip4_make(192, 0, 2, 1));
+        *peer = sk_ipaddr_from_ip4(sk_ip4_make(192, 0, 2, 2));
+    }
+}
+
+/* The IP header of a packet from the peer carrying tlen bytes of TCP; its
+ * length (0 when it does not fit). */
+static size_t build_ip(const sc_flow *fl, size_t tlen, uint8_t *buf, size_t cap)
+{
+    if (fl->peer.family == SK_AF_INET6) {
+        sk_ip6_repr ip = {.payload_len = (uint16_t)tlen, .next_header = 6, .hop_limit = 64};
+        memcpy(ip.src.b, fl->peer.b, 16);
+        memcpy(ip.dst.b, fl->us.b, 16);
+        return SK_IP6_HDR_LEN + tlen <= cap ? sk_ip6_emit(&ip, buf, cap) : 0;
+    }
+    sk_ip4_repr ip = {.total_len = (uint16_t)(20 + tlen), .df = true, .ttl = 64, .proto = 6};
+    memcpy(ip.src.b, fl->peer.b, 4);
+    memcpy(ip.dst.b, fl->us.b, 4);
+    return 20 + tlen <= cap ? sk_ip4_emit(&ip, buf, cap) : 0;
+}
 
 /* The option bytes of a `<` line, in the order written, padded with EOL to
  * a multiple of 4; 0 when they exceed 40 bytes (-1 as size_t: too long). */
@@ -54,20 +82,16 @@ static size_t build_opts(const sc_flow *fl, const sc_seg *sg, uint8_t *o)
     return n;
 }
 
-size_t sc_build_in(const sc_flow *fl, const sc_seg *sg, sk_ip4 src, sk_ip4 dst, uint8_t *buf,
-                   size_t cap)
+size_t sc_build_in(const sc_flow *fl, const sc_seg *sg, uint8_t *buf, size_t cap)
 {
     uint8_t opts[48];
     size_t olen = build_opts(fl, sg, opts);
     uint32_t plen = sg->end - sg->seq;
     size_t tlen = SK_TCP_HDR_LEN + olen + plen;
-    if (olen == (size_t)-1 || 20 + tlen > cap)
+    size_t hl = olen == (size_t)-1 ? 0 : build_ip(fl, tlen, buf, cap);
+    if (hl == 0)
         return 0;
-    sk_ip4_repr ip = {.total_len = (uint16_t)(20 + tlen), .df = true, .ttl = 64,
-                      .proto = 6, .src = src, .dst = dst};
-    if (sk_ip4_emit(&ip, buf, cap) != 20)
-        return 0;
-    uint8_t *t = buf + 20;
+    uint8_t *t = buf + hl;
     memset(t, 0, tlen);
     sk_store_be16(t, fl->rport);
     sk_store_be16(t + 2, fl->lport);
@@ -77,22 +101,39 @@ size_t sc_build_in(const sc_flow *fl, const sc_seg *sg, sk_ip4 src, sk_ip4 dst, 
     t[13] = sg->flags;
     sk_store_be16(t + 14, (uint16_t)(sg->has_win ? sg->win : 65535u));
     memcpy(t + SK_TCP_HDR_LEN, opts, olen);
-    sk_tcp_fill_checksum4(src, dst, t, tlen);
-    return 20 + tlen;
+    sk_csum_l4_fill(&fl->peer, &fl->us, 6, t, tlen, SK_TCP_CSUM_OFF);
+    return hl + tlen;
 }
 
 /* The TCP segment of an emitted frame from us to the peer; false (with a
  * reason) for anything else. */
-static bool parse_out(const uint8_t *frame, size_t len, sk_tcp_repr *h, char *why, size_t cap)
+static bool parse_out(const sc_flow *fl, const uint8_t *frame, size_t len, sk_tcp_repr *h,
+                      char *why, size_t cap)
 {
-    sk_ip4_repr ip;
-    if (sk_ip4_parse(frame, len, &ip) != 0 || ip.proto != 6) {
-        snprintf(why, cap, "a frame that is not IPv4/TCP (%zu bytes)", len);
+    const uint8_t *seg = NULL;
+    size_t seg_len = 0;
+    bool addrs_ok = false;
+    if (fl->us.family == SK_AF_INET6) {
+        sk_ip6_repr ip;
+        if (sk_ip6_parse(frame, len, &ip) == 0 && ip.next_header == 6) {
+            seg = ip.payload;
+            seg_len = ip.payload_len;
+            addrs_ok = memcmp(ip.src.b, fl->us.b, 16) == 0 && memcmp(ip.dst.b, fl->peer.b, 16) == 0;
+        }
+    } else {
+        sk_ip4_repr ip;
+        if (sk_ip4_parse(frame, len, &ip) == 0 && ip.proto == 6) {
+            seg = ip.payload;
+            seg_len = ip.payload_len;
+            addrs_ok = memcmp(ip.src.b, fl->us.b, 4) == 0 && memcmp(ip.dst.b, fl->peer.b, 4) == 0;
+        }
+    }
+    if (seg == NULL) {
+        snprintf(why, cap, "a frame that is not IPv%d/TCP (%zu bytes)", fl->us.family, len);
         return false;
     }
-    if (!sk_ip4_eq(ip.src, sc_us) || !sk_ip4_eq(ip.dst, sc_peer) ||
-        !sk_tcp_checksum_ok4(ip.src, ip.dst, ip.payload, ip.payload_len) ||
-        sk_tcp_parse(ip.payload, ip.payload_len, h) != 0) {
+    if (!addrs_ok || !sk_csum_l4_ok(&fl->us, &fl->peer, 6, seg, seg_len) ||
+        sk_tcp_parse(seg, seg_len, h) != 0) {
         snprintf(why, cap, "a TCP segment with wrong addresses, checksum or header");
         return false;
     }
@@ -124,7 +165,7 @@ void sc_format_frame(const sc_flow *fl, const uint8_t *frame, size_t len, char *
 {
     sk_tcp_repr h;
     char why[120];
-    if (!parse_out(frame, len, &h, why, sizeof why))
+    if (!parse_out(fl, frame, len, &h, why, sizeof why))
         snprintf(out, cap, "%s", why);
     else
         format_repr(fl, &h, out, cap);
@@ -200,7 +241,7 @@ bool sc_match_out(sc_flow *fl, const sc_seg *want, const uint8_t *frame, size_t 
                   size_t cap)
 {
     sk_tcp_repr h;
-    if (!parse_out(frame, len, &h, why, cap))
+    if (!parse_out(fl, frame, len, &h, why, cap))
         return false;
     if ((h.flags & SK_TCP_SYN) && !fl->isn_known) {
         fl->our_isn = (h.seq).v - want->seq;

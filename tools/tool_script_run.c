@@ -15,9 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const sk_ip4 sc_us_addr = {{192, 0, 2, 1}};
-static const sk_ip4 sc_peer_addr = {{192, 0, 2, 2}};
-
 static int run_fail(sc_runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int run_fail(sc_runner *r, const char *fmt, ...)
 {
@@ -140,7 +137,7 @@ static int arrive_at(sc_runner *r, sk_time_us t)
 static int run_in(sc_runner *r, const sc_line *ln)
 {
     uint8_t pkt[SC_FRAME_CAP];
-    size_t n = sc_build_in(&r->fl, &ln->seg, sc_peer_addr, sc_us_addr, pkt, sizeof pkt);
+    size_t n = sc_build_in(&r->fl, &ln->seg, pkt, sizeof pkt);
     if (n == 0)
         return run_fail(r, "the segment's options take more than 40 bytes");
     if (r->verbose) {
@@ -214,6 +211,7 @@ int sc_run(const sc_script *sc, FILE *out, FILE *err, bool verbose)
     r->q = calloc(SC_QCAP, sizeof *r->q);
     r->fl.lport = SC_LISTEN_PORT; /* until listen() or connect() says otherwise */
     r->fl.rport = SC_PEER_PORT;
+    sc_addrs(sc->setup.family, &r->fl.us, &r->fl.peer);
     r->line = sc->n > 0 ? sc->lines[0].line : 0;
     int rc = 1;
     int e = r->q == NULL ? SK_ENOMEM : sk_stack_create(&sc->setup.cfg, &r->s);
