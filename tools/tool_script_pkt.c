@@ -197,6 +197,30 @@ void sc_format_seg(const sc_seg *sg, char dir, char *out, size_t cap)
         snprintf(out + n, cap - (size_t)n, "%s", sg->n_opts == 0 ? " <>" : ">");
 }
 
+/* The layout: the kinds of the segment's options in order (trailing EOL
+ * padding aside) must be the line's, NOPs included, as packetdrill compares
+ * option bytes. h is a parsed segment, so the list is well formed. */
+static bool match_layout(const sc_seg *want, const sk_tcp_repr *h, char *why, size_t cap)
+{
+    static const uint8_t kinds[] = {SK_TCPOPT_NOP, SK_TCPOPT_EOL, SK_TCPOPT_MSS, SK_TCPOPT_WSCALE,
+                                    SK_TCPOPT_SACK_PERM, SK_TCPOPT_TS, SK_TCPOPT_SACK};
+    const uint8_t *o = h->payload - (h->hdr_len - SK_TCP_HDR_LEN);
+    size_t n = (size_t)h->hdr_len - SK_TCP_HDR_LEN, at = 0;
+    int i = 0;
+    while (at < n) {
+        bool padding = o[at] == SK_TCPOPT_EOL && (i >= want->n_opts || want->opts[i].kind != SC_O_EOL);
+        if (padding)
+            break;
+        if (i >= want->n_opts || kinds[want->opts[i].kind] != o[at])
+            return snprintf(why, cap, "another option layout (option %d)", i + 1), false;
+        at += (o[at] <= SK_TCPOPT_NOP || at + 1 >= n || o[at + 1] < 2) ? 1u : o[at + 1];
+        i++;
+    }
+    if (i != want->n_opts)
+        return snprintf(why, cap, "fewer options"), false;
+    return true;
+}
+
 /* The options the line names (nop and eol aside) against the segment's. */
 static bool match_opts(sc_flow *fl, const sc_seg *want, const sk_tcp_opts *o, char *why, size_t cap)
 {
@@ -261,7 +285,8 @@ bool sc_match_out(sc_flow *fl, const sc_seg *want, const uint8_t *frame, size_t 
         return snprintf(why, cap, "other ack"), false;
     if (want->has_win && h.window != want->win)
         return snprintf(why, cap, "other window"), false;
-    if (want->has_opts && !match_opts(fl, want, &h.opts, why, cap))
+    if (want->has_opts && (!match_layout(want, &h, why, cap) ||
+                           !match_opts(fl, want, &h.opts, why, cap)))
         return false;
     return true;
 }
