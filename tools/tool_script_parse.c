@@ -204,33 +204,25 @@ static int parse_opts(lexer *lx, sc_seg *sg)
     }
 }
 
-/* "S. 0:0(0) ack 1 win 65535 <mss 1460,...>" */
-static int parse_seg(lexer *lx, sc_seg *sg)
+/* The bytes the line's options take on the wire. */
+static size_t opts_len(const sc_seg *sg)
 {
-    memset(sg, 0, sizeof *sg);
-    if (parse_flags(lx, &sg->flags) != 0)
-        return -1;
-    uint32_t len;
-    if (read_u32(lx, &sg->seq, "the start sequence number") != 0)
-        return -1;
-    if (*lx->p++ != ':')
-        return fail(lx, "expected start:end(len)");
-    if (read_u32(lx, &sg->end, "the end sequence number") != 0)
-        return -1;
-    if (*lx->p++ != '(')
-        return fail(lx, "expected start:end(len)");
-    if (read_u32(lx, &len, "the length") != 0)
-        return -1;
-    if (*lx->p++ != ')')
-        return fail(lx, "expected start:end(len)");
-    if (sg->end - sg->seq != len)
-        return fail(lx, "end - start is %u, not the length %u", sg->end - sg->seq, len);
-    if (len > 1900)
-        return fail(lx, "a payload of at most 1900 bytes per segment line");
+    size_t olen = 0;
+    for (int i = 0; i < sg->n_opts; i++) {
+        uint8_t k = sg->opts[i].kind;
+        olen += k == SC_O_MSS ? 4u : k == SC_O_WS ? 3u : k == SC_O_SACKOK ? 2u
+              : k == SC_O_TS ? 10u : k == SC_O_SACK ? 2u + 8u * sg->opts[i].n_blocks : 1u;
+    }
+    return olen;
+}
+
+/* "ack N", "win N" and "<options>" after the sequence numbers. */
+static int parse_seg_tail(lexer *lx, sc_seg *sg)
+{
     for (;;) {
         skip_ws(lx);
         if (*lx->p == '\0')
-            break;
+            return 0;
         if (eat(lx, "ack")) {
             if (sg->has_ack)
                 return fail(lx, "ack given twice");
@@ -255,14 +247,35 @@ static int parse_seg(lexer *lx, sc_seg *sg)
             return fail(lx, "unexpected '%.20s' in a segment line", lx->p);
         }
     }
-    size_t olen = 0;
-    for (int i = 0; i < sg->n_opts; i++) {
-        uint8_t k = sg->opts[i].kind;
-        olen += k == SC_O_MSS ? 4u : k == SC_O_WS ? 3u : k == SC_O_SACKOK ? 2u
-              : k == SC_O_TS ? 10u : k == SC_O_SACK ? 2u + 8u * sg->opts[i].n_blocks : 1u;
-    }
-    if (olen > 40)
-        return fail(lx, "the options take %zu bytes, more than TCP's 40", olen);
+}
+
+/* "S. 0:0(0) ack 1 win 65535 <mss 1460,...>" */
+static int parse_seg(lexer *lx, sc_seg *sg)
+{
+    memset(sg, 0, sizeof *sg);
+    if (parse_flags(lx, &sg->flags) != 0)
+        return -1;
+    uint32_t len;
+    if (read_u32(lx, &sg->seq, "the start sequence number") != 0)
+        return -1;
+    if (*lx->p++ != ':')
+        return fail(lx, "expected start:end(len)");
+    if (read_u32(lx, &sg->end, "the end sequence number") != 0)
+        return -1;
+    if (*lx->p++ != '(')
+        return fail(lx, "expected start:end(len)");
+    if (read_u32(lx, &len, "the length") != 0)
+        return -1;
+    if (*lx->p++ != ')')
+        return fail(lx, "expected start:end(len)");
+    if (sg->end - sg->seq != len)
+        return fail(lx, "end - start is %u, not the length %u", sg->end - sg->seq, len);
+    if (len > 1900)
+        return fail(lx, "a payload of at most 1900 bytes per segment line");
+    if (parse_seg_tail(lx, sg) != 0)
+        return -1;
+    if (opts_len(sg) > 40)
+        return fail(lx, "the options take %zu bytes, more than TCP's 40", opts_len(sg));
     if (sg->has_ack && !(sg->flags & SK_TCP_ACK))
         return fail(lx, "ack given without the ACK flag '.'");
     if (!sg->has_ack && (sg->flags & SK_TCP_ACK))
