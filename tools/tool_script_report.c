@@ -2,9 +2,11 @@
  * docs/rfc-coverage.md's TCP table, and whether it passes.
  *
  * A script names its rows in header comments "// rfc: CELL", CELL being
- * the row's first cell exactly ("9293 §3.5"); where several rows share
- * that cell, "// rfc: CELL ~ WORDS" picks the one whose rule contains
- * WORDS. A header naming no row, or several, is an error of the report. */
+ * the row's first cell exactly ("9293 §3.5"); "// rfc: CELL ~ WORDS"
+ * picks, among rows sharing that cell, one whose rule contains WORDS. The
+ * first such row in the file is taken (rows are appended, never
+ * reordered, so a row added later with the same cell does not move a
+ * script). A header naming no row is an error of the report. */
 #include "tool_script_report.h"
 
 #include <stdio.h>
@@ -101,16 +103,12 @@ static int map_tag(rp_row *rows, int n_rows, const rp_script *sc, int si, const 
         snprintf(words, sizeof words, "%s", tilde + 3);
         *tilde = '\0';
     }
-    int match = -1, count = 0;
-    for (int i = 0; i < n_rows; i++) {
-        if (strcmp(rows[i].cell, key) == 0 && (words[0] == '\0' || strstr(rows[i].rule, words))) {
-            match = i;
-            count++;
-        }
-    }
-    if (count != 1) {
-        fprintf(stderr, "%s: '// rfc: %s' names %s row of the TCP table\n", sc->path, tag,
-                count == 0 ? "no" : "more than one");
+    int match = -1;
+    for (int i = 0; i < n_rows && match < 0; i++)
+        if (strcmp(rows[i].cell, key) == 0 && (words[0] == '\0' || strstr(rows[i].rule, words)))
+            match = i; /* the first: rows are only ever appended */
+    if (match < 0) {
+        fprintf(stderr, "%s: '// rfc: %s' names no row of the TCP table\n", sc->path, tag);
         return -1;
     }
     if (rows[match].n_scripts < 32)

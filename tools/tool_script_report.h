@@ -17,7 +17,7 @@ int sc_run_files(char **files, int n, char **opts, int n_opts, bool verbose);
 /* Run scripts and write the Markdown report mapping the TCP table rows of
  * `coverage` (docs/rfc-coverage.md) to the scripts whose "// rfc: ROW"
  * header lines name them, with their verdicts. 0 when every script passed
- * (or failed as its xfail says) and every header names exactly one row. */
+ * (or failed as its xfail says) and every header names a row. */
 int sc_report(const char *out, const char *coverage, char **files, int n, char **opts,
               int n_opts);
 
