@@ -17,7 +17,7 @@ static void script_usage(FILE *f)
             "the peer (packetdrill's syntax, the subset in docs/conformance.md). Prints\n"
             "PASS, FAIL (with FILE:LINE: why), XFAIL (a failure the script's\n"
             "'// xfail: reason' expects) or XPASS (such a script passed: an error).\n"
-            "Options before the files apply to every script, before its own.\n"
+            "Options before the files apply to every script, over its own.\n"
             "Exit status: 0 all passed (or failed as expected), 1 a script failed,\n"
             "2 bad usage or a malformed script.\n");
 }
