@@ -14,6 +14,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+
+/* Copy src into dst[cap] (cap > 0), cut to fit, always terminated. */
+static inline void sc_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
 
 #define SC_MAX_LINES 4096
 #define SC_MAX_OPTS 12

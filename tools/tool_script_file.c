@@ -187,7 +187,7 @@ static void take_xfail(sc_setup *st, const char *raw, int lineno)
     st->xfail_line = lineno;
     while (*x == ' ')
         x++;
-    snprintf(st->xfail, sizeof st->xfail, "%s", x);
+    sc_copy(st->xfail, sizeof st->xfail, x);
     size_t n = strlen(st->xfail);
     while (n > 0 && isspace((unsigned char)st->xfail[n - 1]))
         st->xfail[--n] = '\0';

@@ -145,20 +145,24 @@ static int parse_sack_blocks(lexer *lx, sc_opt *o)
 static int parse_one_opt(lexer *lx, sc_opt *o)
 {
     memset(o, 0, sizeof *o);
-    uint32_t v;
+    uint32_t v = 0;
     if (eat(lx, "nop")) {
         o->kind = SC_O_NOP;
     } else if (eat(lx, "eol")) {
         o->kind = SC_O_EOL;
     } else if (eat(lx, "mss")) {
         o->kind = SC_O_MSS;
-        if (read_u32(lx, &v, "the MSS") != 0 || v > 65535)
-            return v > 65535 ? fail(lx, "MSS above 65535") : -1;
+        if (read_u32(lx, &v, "the MSS") != 0)
+            return -1;
+        if (v > 65535)
+            return fail(lx, "MSS above 65535");
         o->v[0] = v;
     } else if (eat(lx, "wscale")) {
         o->kind = SC_O_WS;
-        if (read_u32(lx, &v, "the window scale") != 0 || v > 255)
-            return v > 255 ? fail(lx, "window scale above 255") : -1;
+        if (read_u32(lx, &v, "the window scale") != 0)
+            return -1;
+        if (v > 255)
+            return fail(lx, "window scale above 255");
         o->v[0] = v;
     } else if (eat(lx, "sackOK")) {
         o->kind = SC_O_SACKOK;

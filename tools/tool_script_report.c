@@ -8,6 +8,7 @@
  * reordered, so a row added later with the same cell does not move a
  * script). A header naming no row is an error of the report. */
 #include "tool_script_report.h"
+#include "tool_script.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +68,8 @@ static int read_rows(const char *path, rp_row *rows)
         if (bar2 != NULL)
             *bar2 = '\0';
         memset(&rows[n], 0, sizeof rows[n]);
-        snprintf(rows[n].cell, sizeof rows[n].cell, "%s", cell);
-        snprintf(rows[n].rule, sizeof rows[n].rule, "%s", rule);
+        sc_copy(rows[n].cell, sizeof rows[n].cell, cell);
+        sc_copy(rows[n].rule, sizeof rows[n].rule, rule);
         trim(rows[n].cell);
         trim(rows[n].rule);
         n++;
@@ -85,7 +86,7 @@ static void read_tags(rp_script *sc)
         char *t = strstr(line, "// rfc:");
         if (t == NULL || sc->n_tags == RP_MAX_TAGS)
             continue;
-        snprintf(sc->tags[sc->n_tags], sizeof sc->tags[0], "%s", t + 7);
+        sc_copy(sc->tags[sc->n_tags], sizeof sc->tags[0], t + 7);
         trim(sc->tags[sc->n_tags++]);
     }
     if (f != NULL)
@@ -97,10 +98,10 @@ static void read_tags(rp_script *sc)
 static int map_tag(rp_row *rows, int n_rows, const rp_script *sc, int si, const char *tag)
 {
     char key[200], words[200] = "";
-    snprintf(key, sizeof key, "%s", tag);
+    sc_copy(key, sizeof key, tag);
     char *tilde = strstr(key, " ~ ");
     if (tilde != NULL) {
-        snprintf(words, sizeof words, "%s", tilde + 3);
+        sc_copy(words, sizeof words, tilde + 3);
         *tilde = '\0';
     }
     int match = -1;
@@ -163,7 +164,7 @@ static void write_scripts(FILE *o, const rp_script *scripts, int n)
         for (int t = 0; t < s->n_tags; t++)
             fprintf(o, "%s%s", t ? "; " : "", s->tags[t]);
         char detail[700];
-        snprintf(detail, sizeof detail, "%s", s->detail);
+        sc_copy(detail, sizeof detail, s->detail);
         for (char *p = detail; *p; p++)
             if (*p == '|')
                 *p = '/';
