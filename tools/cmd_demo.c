@@ -266,11 +266,13 @@ static int run(demo *d)
         }
     }
     if (d->o.pcap_path != NULL) {
-        d->pcap = sk_pcap_open(d->o.pcap_path, SK_PCAP_LINK_RAW, 0);
-        if (d->pcap == NULL) {
+        /* pcapng: interface 0 the client, 1 the server */
+        d->pcap = sk_pcap_open_named(d->o.pcap_path, SK_PCAP_LINK_RAW, 0, "client 10.0.0.1");
+        if (d->pcap == NULL || (sk_pcap_is_ng(d->pcap) && sk_pcap_add_interface(d->pcap, "server 10.0.0.2") != 1)) {
             tool_error("demo", "--pcap: cannot write '%s': %s", d->o.pcap_path, strerror(errno));
             return 1;
         }
+        d->keep_lines = d->keep_lines || sk_pcap_is_ng(d->pcap);
     }
     int err = demo_setup(d);
     if (err != 0) {
@@ -279,6 +281,10 @@ static int run(demo *d)
     }
     demo_narrate_header(d);
     int status = demo_run(d);
+    if (d->q_failed) {
+        tool_error("demo", "out of memory for the narration");
+        status = 1;
+    }
     if (d->pcap != NULL && (sk_pcap_close(d->pcap) != 0 || d->pcap_failed)) {
         tool_error("demo", "--pcap: error writing '%s'", d->o.pcap_path);
         status = 1;
@@ -307,6 +313,7 @@ int cmd_demo(int argc, char **argv)
     d.o.progress = d.o.verbosity == DEMO_NORMAL && d.o.bytes > DEMO_PROGRESS_MIN_BYTES &&
                    isatty(STDOUT_FILENO);
     d.narrate = d.o.verbosity != DEMO_QUIET && !d.o.progress;
+    d.keep_lines = d.narrate;
     int status = run(&d);
     if (d.pcap != NULL)
         sk_pcap_close(d.pcap);

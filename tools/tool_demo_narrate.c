@@ -1,9 +1,11 @@
 /* The narrator of `synack demo`: the header, one numbered line per segment
- * (printed when its fate is known: lost on the link at once, otherwise
- * right after the receiver processed it), event lines for timers, the
- * progress line and the summary. */
+ * (written when its fate is known: lost on the link at once, otherwise
+ * right after the receiver processed it, and queued at its send time so
+ * that lines come out in time order: tool_demo_queue.c), event lines for
+ * timers, the progress line and the summary. */
 #include "tool_demo.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char *demo_side_name(const demo *d, int side)
@@ -119,26 +121,60 @@ static void print_lost(demo *d, const demo_rec *r, enum sk_sim_what what)
         demo_explain_lost(d, r);
 }
 
-void demo_narrate_flush_lost(demo *d, uint32_t below)
+/* What the narrator writes for one segment goes into a buffer (the line and
+ * its explanation), to be queued. */
+static FILE *capture_begin(demo *d, FILE **saved, char **buf, size_t *len)
 {
-    unsigned k = 0;
-    while (k < d->n_pend && d->pend[k].rec.num < below) {
-        print_lost(d, &d->pend[k].rec, d->pend[k].what);
-        k++;
-    }
-    memmove(d->pend, d->pend + k, (d->n_pend - k) * sizeof d->pend[0]);
-    d->n_pend -= k;
+    FILE *m = open_memstream(buf, len);
+    if (m == NULL)
+        return NULL;
+    *saved = d->out;
+    d->out = m;
+    return m;
 }
 
-void demo_narrate_lost(demo *d, const demo_rec *r, enum sk_sim_what what)
+static void capture_end(demo *d, FILE *m, FILE *saved)
 {
-    if (!d->narrate)
+    fclose(m);
+    d->out = saved;
+}
+
+/* Fill segment num's waiting line with text, or (a second copy, or a
+ * segment not recognised) queue the text at `now`. */
+static void queue_seg_text(demo *d, uint64_t now, uint32_t num, const char *text)
+{
+    demo_qent *e = num != 0 ? demo_q_find(d, num) : NULL;
+    if (e != NULL)
+        demo_q_fill(e, text);
+    else
+        demo_q_push(d, now, 0, text, true);
+    demo_q_flush(d, 0);
+}
+
+static void keep_first_line(demo *d, const char *text)
+{
+    size_t n = strcspn(text, "\n");
+    if (n >= sizeof d->last_line)
+        n = sizeof d->last_line - 1;
+    memcpy(d->last_line, text, n);
+    d->last_line[n] = '\0';
+}
+
+void demo_narrate_lost(demo *d, uint64_t now, const demo_rec *r, enum sk_sim_what what)
+{
+    if (!d->keep_lines)
         return;
-    if (d->n_pend == DEMO_PENDING)
-        demo_narrate_flush_lost(d, d->pend[0].rec.num + 1);
-    d->pend[d->n_pend].rec = *r;
-    d->pend[d->n_pend].what = what;
-    d->n_pend++;
+    FILE *saved, *m;
+    char *buf = NULL;
+    size_t len = 0;
+    if ((m = capture_begin(d, &saved, &buf, &len)) == NULL) {
+        d->q_failed = true;
+        return;
+    }
+    print_lost(d, r, what);
+    capture_end(d, m, saved);
+    queue_seg_text(d, now, r->num, buf);
+    free(buf);
 }
 
 static const char *drop_text(const demo *d, int reason)
@@ -148,12 +184,9 @@ static const char *drop_text(const demo *d, int reason)
     return sk_drop_reason_str(reason);
 }
 
-void demo_narrate_delivery(demo *d, const demo_delivery *dv)
+static void narrate_delivery(demo *d, const demo_delivery *dv)
 {
-    if (!d->narrate)
-        return;
     char seg[1024], states[256], marks[512] = "";
-    demo_narrate_flush_lost(d, dv->rec != NULL ? dv->rec->num : UINT32_MAX);
     if (dv->rec != NULL) {
         seg_text(d, dv->rec, seg, sizeof seg);
     } else {
@@ -187,14 +220,33 @@ void demo_narrate_delivery(demo *d, const demo_delivery *dv)
         demo_explain(d, dv);
 }
 
+void demo_narrate_delivery(demo *d, const demo_delivery *dv)
+{
+    if (!d->keep_lines)
+        return;
+    FILE *saved, *m;
+    char *buf = NULL;
+    size_t len = 0;
+    if ((m = capture_begin(d, &saved, &buf, &len)) == NULL) {
+        d->q_failed = true;
+        return;
+    }
+    narrate_delivery(d, dv);
+    capture_end(d, m, saved);
+    keep_first_line(d, buf);
+    queue_seg_text(d, dv->now, dv->rec != NULL ? dv->rec->num : 0, buf);
+    free(buf);
+}
+
 void demo_narrate_event(demo *d, uint64_t now, const char *text)
 {
-    if (!d->narrate)
+    if (!d->keep_lines)
         return;
-    char ms[32];
-    demo_narrate_flush_lost(d, UINT32_MAX);
-    fprintf(d->out, "%*s %*s  %s\n", (int)d->num_width, "", (int)d->time_width,
-            demo_ms(now, ms, sizeof ms), text);
+    char ms[32], line[1024];
+    snprintf(line, sizeof line, "%*s %*s  %s\n", (int)d->num_width, "", (int)d->time_width,
+             demo_ms(now, ms, sizeof ms), text);
+    demo_q_push(d, now, 0, line, true);
+    demo_q_flush(d, 0);
 }
 
 /* ---- header ---- */
@@ -362,8 +414,7 @@ void demo_narrate_summary(demo *d, bool ok, const char *why)
 {
     const sk_stats *st[2] = {sk_stack_stats(d->side[0].stack), sk_stack_stats(d->side[1].stack)};
     const sk_impair_stats *ls[2] = {sk_simnet_link_stats(d->net, 0, 0), sk_simnet_link_stats(d->net, 0, 1)};
-    if (d->narrate)
-        demo_narrate_flush_lost(d, UINT32_MAX);
+    demo_q_flush(d, SIZE_MAX);
     if (d->o.verbosity != DEMO_QUIET && !d->o.progress)
         fputc('\n', d->out);
     fprintf(d->out, "%s\n", demo_raw(d, DEMO_S_TITLE));
