@@ -48,6 +48,19 @@ golden() {
         diff -u "$want" "$tmp/$name.1" | head -40
     fi
     if cmp -s "$tmp/$name.1" "$tmp/$name.2"; then ok; else bad "$name: two runs differ"; fi
+    in_time_order "$tmp/$name.1" "$name"
+}
+
+# Segment lines (stamped when sent) and event lines (stamped when they
+# happen) come out in time order, whatever jitter, queueing or reordering
+# did to the deliveries (the narration's event queue, tool_demo_queue.c).
+in_time_order() { # FILE NAME
+    local late
+    late=$(awk '{ t = -1 }
+        /^ *[0-9]+ +[0-9]+\.[0-9][0-9][0-9]  / { t = $2 + 0 }
+        /^ +[0-9]+\.[0-9][0-9][0-9]  [^ ]/ { t = $1 + 0 }
+        t >= 0 { if (t < last) { print NR ": " $0; exit } last = t }' "$1")
+    if [ -z "$late" ]; then ok; else bad "$2: a line before an earlier one: $late"; fi
 }
 
 golden demo_default
@@ -303,6 +316,66 @@ else
     check_pcap pcap_bulk --bytes 200000 --loss 0.03 --seed 5
     # a DSACK block is tshark's "D-SACK Sequence" warning by design (RFC 2883)
     PCAP_WARN_OK=tcp.options.sack.dsack check_pcap pcap_sack_ts --bytes 200000 --loss 0.03 --seed 5 --sack --timestamps
+
+    # --pcap FILE.pcapng: interface 0 is the client, 1 the server; each
+    # frame at its sender when sent and at its receiver when delivered, a
+    # lost frame at its sender only; every record's comment is the
+    # narration line of its segment. Wireshark's analysis of one interface
+    # then agrees with the narration: RTT samples of a whole round trip
+    # (the classic pcap, stamped at the sender only, gives half), and the
+    # retransmissions the narration names, none "spurious".
+    check_pcapng() {
+        local name=$1
+        shift
+        local f=$tmp/$name.pcapng
+        "$synack" demo "$@" --verbose --pcap "$f" >"$tmp/$name.txt" 2>&1 || { bad "$name: demo failed"; return; }
+        local ifs
+        ifs=$(sk_tshark -r "$f" -T fields -e frame.interface_id -e frame.interface_name | sort -u | tr '\t\n' ' ') ||
+            { bad "$name: tshark cannot read the pcapng"; return; }
+        if [ "$ifs" = "0 client 10.0.0.1 1 server 10.0.0.2 " ]; then ok; else bad "$name: interfaces '$ifs'"; fi
+        # every frame carries a comment, and every comment is a narration line
+        local frames commented
+        frames=$(sk_tshark -r "$f" -T fields -e frame.number | grep -c .)
+        sk_tshark -r "$f" -Y frame.comment -T fields -e frame.comment >"$tmp/$name.comments"
+        commented=$(grep -c . "$tmp/$name.comments")
+        if [ "$frames" -gt 0 ] && [ "$commented" -eq "$frames" ]; then ok; else
+            bad "$name: $commented of $frames frames have a comment"; fi
+        sed -E 's/^ +//' "$tmp/$name.txt" | sort -u >"$tmp/$name.lines"
+        if [ -z "$(sort -u "$tmp/$name.comments" | comm -23 - "$tmp/$name.lines")" ]; then ok; else
+            bad "$name: comments that are no narration line: $(sort -u "$tmp/$name.comments" | comm -23 - "$tmp/$name.lines" | head -2)"; fi
+        # per side: sent = narrated; delivered = narrated minus lost
+        local side ip sent lost on_tx on_rx
+        for side in client server; do
+            [ $side = client ] && ip=10.0.0.1 || ip=10.0.0.2
+            sent=$(grep -cE "^ *[0-9]+ +[0-9.]+  $side → " "$tmp/$name.txt")
+            lost=$(grep -E "^ *[0-9]+ +[0-9.]+  $side → " "$tmp/$name.txt" | grep -cE '✗ (lost on the link|dropped)')
+            tx=$([ $side = client ] && echo 0 || echo 1)
+            on_tx=$(sk_tshark -r "$f" -Y "frame.interface_id==$tx && ip.src==$ip" -T fields -e frame.number | grep -c .)
+            on_rx=$(sk_tshark -r "$f" -Y "frame.interface_id==$((1 - tx)) && ip.src==$ip" -T fields -e frame.number | grep -c .)
+            if [ "$on_tx" -eq "$sent" ] && [ "$on_rx" -eq $((sent - lost)) ]; then ok; else
+                bad "$name: $side sent $sent, lost $lost; pcapng has $on_tx at its side, $on_rx at the peer"; fi
+        done
+        # one interface at a time, as one capture point sees the connection
+        sk_tshark -r "$f" -Y 'frame.interface_id==0' -w "$tmp/$name.if0.pcapng" >/dev/null
+        sk_tshark -r "$f" -Y 'frame.interface_id==1' -w "$tmp/$name.if1.pcapng" >/dev/null
+        local rtt
+        rtt=$(sk_tshark -r "$tmp/$name.if0.pcapng" -Y 'tcp.analysis.ack_rtt && ip.src==10.0.0.2' -T fields -e tcp.analysis.ack_rtt | sort -g | head -1)
+        if [ -n "$rtt" ] && awk -v r="$rtt" -v d="$PCAPNG_RTT" 'BEGIN { exit !(r + 0 >= d + 0) }'; then ok; else
+            bad "$name: smallest RTT Wireshark measures at the client: '$rtt' s, want >= $PCAPNG_RTT s (the link's round trip)"; fi
+        local i spurious flagged narrated
+        for i in 0 1; do
+            spurious=$(sk_tshark -r "$tmp/$name.if$i.pcapng" -Y tcp.analysis.spurious_retransmission -T fields -e frame.number | grep -c .)
+            if [ "$spurious" -eq 0 ]; then ok; else bad "$name: $spurious spurious retransmissions on interface $i"; fi
+        done
+        # the client's retransmissions, as Wireshark flags them at the client, are the narrated ones
+        flagged=$(sk_tshark -r "$tmp/$name.if0.pcapng" -Y 'tcp.analysis.retransmission && ip.src==10.0.0.1' -T fields -e frame.comment |
+            sed -nE 's/^([0-9]+) .*\(retransmission of #[0-9]+\).*/\1/p' | sort -n | tr '\n' ' ')
+        narrated=$(grep -E '^ *[0-9]+ +[0-9.]+  client → .*\(retransmission of #' "$tmp/$name.txt" | awk '{print $1}' | sort -n | tr '\n' ' ')
+        if [ -n "$narrated" ] && [ "$flagged" = "$narrated" ]; then ok; else
+            bad "$name: Wireshark flags client retransmissions '$flagged', the narration '$narrated'"; fi
+    }
+    PCAPNG_RTT=0.020 check_pcapng pcapng_rexmit --bytes 30000 --loss 0.05 --seed 3
+    PCAPNG_RTT=0.020 check_pcapng pcapng_queue --bytes 60000 --impair "delay=10ms,rate=10mbit,queue=16k" --loss 0.02 --seed 4
 fi
 
 echo "$passed passed, $failed failed"
