@@ -49,7 +49,17 @@ typedef struct {
     enum demo_lang lang;
     int verbosity;
     bool progress; /* a progress line instead of the narration */
+    unsigned columns; /* --columns: DEMO_COL_* bits */
 } demo_opts;
+
+/* --columns: the sender's state after each segment (sk_tcp_get_info). */
+enum {
+    DEMO_COL_CWND = 1u << 0,
+    DEMO_COL_SSTHRESH = 1u << 1,
+    DEMO_COL_FLIGHT = 1u << 2,
+    DEMO_COL_SRTT = 1u << 3,
+    DEMO_COL_RTO = 1u << 4,
+};
 
 /* Why a segment that is no retransmission was sent, as far as the
  * narration cares (a retransmission's cause is the stack's own,
@@ -76,6 +86,8 @@ typedef struct {
     uint32_t orig_num; /* rexmit: the segment first sent with this seq */
     enum sk_tcp_state snd_state; /* the sender's state once it sent it */
     bool edge_kept; /* the window shrank because its right edge stayed */
+    bool info_ok;   /* the sender's connection right after sending it: */
+    uint32_t cwnd, ssthresh, flight, srtt_us, rto_us, snd_mss;
 } demo_rec;
 
 typedef struct demo demo;
@@ -97,6 +109,8 @@ typedef struct {
     bool syn_sent, fin_sent;
     bool got_syn; /* a SYN was delivered to it (explained) */
     uint32_t iss, fin_seq;
+    bool syn_ws; /* its SYN carried a window scale: */
+    uint8_t ws;  /* that shift (RFC 7323 §2.3: at most 14) */
     uint32_t max_ack_sent;
     bool ack_sent;
     uint32_t last_ack, last_win; /* of its latest segment with ACK */
@@ -153,6 +167,7 @@ struct demo {
     uint64_t t_established, t_last;
     bool established;
     bool told_psh, told_pure_ack, told_handshake, told_win_edge, told_ts_echo;
+    bool told_rto_min, told_iw;
     uint32_t told_sack[2]; /* the first SACK block last explained, [0] == [1]: none */
     bool keep_lines; /* narrating, or writing pcapng comments */
     demo_qent *q;    /* the event queue, a ring */
@@ -187,6 +202,10 @@ char *demo_ms_short(uint64_t us, char *buf, size_t cap);
 /* A sequence or acknowledgment number in `side`'s sequence space, as shown
  * (absolute, or relative to that side's ISN with --relative). */
 const char *demo_seqnum(const demo *d, int side, uint32_t v);
+
+/* The window r announces, in bytes: the field shifted by its sender's
+ * window scale once both SYNs carried one (RFC 7323 §2.2-2.3). */
+uint32_t demo_real_window(const demo *d, const demo_rec *r);
 
 /* ---- tool_demo_queue.c: lines in time order ---- */
 /* Queue an entry at time t (never before the last one): ready with `text`,

@@ -68,13 +68,49 @@ static void flag_names(uint8_t f, char *buf, size_t cap)
         snprintf(buf, cap, "none");
 }
 
+/* The window as the receiver applies it: the field shifted by the sender's
+ * scale once both SYNs carried one (RFC 7323 §2.2-2.3; a SYN's own window
+ * is never scaled). */
+uint32_t demo_real_window(const demo *d, const demo_rec *r)
+{
+    const demo_side *s = &d->side[r->from], *peer = &d->side[1 - r->from];
+    if ((r->tcp.flags & SK_TCP_SYN) || !s->syn_ws || !peer->syn_ws)
+        return r->tcp.window;
+    return (uint32_t)r->tcp.window << s->ws;
+}
+
+static const char *col_ms(uint32_t us, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%u.%ums", us / 1000, us / 100 % 10);
+    return buf;
+}
+
+/* " cwnd=14600   ssthresh=inf     flight=10240   srtt=20.1ms   rto=1000.0ms" */
+static void columns_text(const demo *d, const demo_rec *r, char *buf, size_t cap)
+{
+    unsigned c = d->o.columns;
+    char v[32];
+    size_t n = 0;
+    buf[0] = '\0';
+#define DEMO_COL_(bit, name, text)                                                                 \
+    if ((c & (bit)) && n < cap)                                                                    \
+        n += (size_t)snprintf(buf + n, cap - n, " %s=%-8s", name, r->info_ok ? (text) : "-");
+    DEMO_COL_(DEMO_COL_CWND, "cwnd", demo_u(r->cwnd))
+    DEMO_COL_(DEMO_COL_SSTHRESH, "ssthresh", r->ssthresh >= 0x3fffffffu ? "inf" : demo_u(r->ssthresh))
+    DEMO_COL_(DEMO_COL_FLIGHT, "flight", demo_u(r->flight))
+    DEMO_COL_(DEMO_COL_SRTT, "srtt", r->srtt_us == 0 ? "-" : col_ms(r->srtt_us, v, sizeof v))
+    DEMO_COL_(DEMO_COL_RTO, "rto", col_ms(r->rto_us, v, sizeof v))
+#undef DEMO_COL_
+}
+
 /* "  5     30.000  server → client  PSH+ACK  seq=8001 ack=1021 win=65535 len=10  <opts>" */
 static void seg_text(const demo *d, const demo_rec *r, char *buf, size_t cap)
 {
     const sk_tcp_repr *t = &r->tcp;
-    char fl[48], ms[32], opts[128], ack[24], num[16];
+    char fl[48], ms[32], opts[128], ack[24], num[16], cols[160];
     flag_names(t->flags, fl, sizeof fl);
     sk_tcp_opts_str(&t->opts, opts, sizeof opts);
+    columns_text(d, r, cols, sizeof cols);
     int w = (int)d->seq_width;
     if (t->flags & SK_TCP_ACK)
         snprintf(ack, sizeof ack, "ack=%-*s", w, demo_seqnum(d, 1 - r->from, t->ack.v));
@@ -84,10 +120,11 @@ static void seg_text(const demo *d, const demo_rec *r, char *buf, size_t cap)
         snprintf(num, sizeof num, "%u", r->num);
     else
         snprintf(num, sizeof num, "?");
-    snprintf(buf, cap, "%*s %*s  %s → %s  %-7s  seq=%-*s %s win=%-5u len=%-4u %-*s", (int)d->num_width,
+    snprintf(buf, cap, "%*s %*s  %s → %s  %-7s  seq=%-*s %s win=%-*u len=%-4u %-*s%s", (int)d->num_width,
              num, (int)d->time_width, demo_ms(r->t_sent, ms, sizeof ms), demo_side_name(d, r->from),
              demo_side_name(d, 1 - r->from), fl, w, demo_seqnum(d, r->from, t->seq.v), ack,
-             (unsigned)t->window, (unsigned)t->payload_len, (int)d->opts_width, opts);
+             d->o.wscale ? 7 : 5, (unsigned)demo_real_window(d, r), (unsigned)t->payload_len,
+             (int)d->opts_width, opts, cols);
 }
 
 static void print_line(demo *d, const char *seg, const char *what, const char *marks)
@@ -315,6 +352,10 @@ void demo_narrate_header(demo *d)
                            demo_u(d->o.seed)};
     char conf[512];
     fprintf(d->out, "  %s\n", demo_text(d, DEMO_H_CONF, conf, sizeof conf, 6, args));
+    if (d->narrate && d->o.wscale)
+        fprintf(d->out, "  %s\n", demo_raw(d, DEMO_H_WSCALE));
+    if (d->narrate && d->o.columns != 0)
+        fprintf(d->out, "  %s\n", demo_raw(d, DEMO_H_COLUMNS));
     if (d->narrate)
         fprintf(d->out, "  %s\n\n", demo_raw(d, DEMO_H_LEGEND));
     fflush(d->out);

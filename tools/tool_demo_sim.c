@@ -98,6 +98,8 @@ static void note_sent_facts(demo_side *s, demo_rec *r, const sk_tcp_repr *t)
     if (t->flags & SK_TCP_SYN) {
         s->syn_sent = true;
         s->iss = t->seq.v;
+        s->syn_ws = t->opts.has_wscale;
+        s->ws = t->opts.wscale > 14 ? 14 : t->opts.wscale;
     }
     if (t->flags & SK_TCP_FIN) {
         s->fin_sent = true;
@@ -181,6 +183,16 @@ static void record_sent(demo *d, demo_side *s, uint64_t now, const uint8_t *fram
     r->rexmit = s->cur_rexmit;
     r->rexmit_cause = s->cur_rexmit ? s->cur_cause : SK_REXMIT_NONE;
     r->snd_state = s->state;
+    sk_tcp_info in;
+    if (s->has_conn && sk_tcp_get_info(s->stack, s->conn, &in) == 0) {
+        r->info_ok = true;
+        r->cwnd = in.cwnd;
+        r->ssthresh = in.ssthresh;
+        r->flight = in.unacked;
+        r->srtt_us = in.srtt_us;
+        r->rto_us = in.rto_us;
+        r->snd_mss = in.snd_mss;
+    }
     if (r->rexmit)
         r->orig_num = first_sent(d, s->id, tcp.seq.v, num);
     note_sent_facts(s, r, &tcp);

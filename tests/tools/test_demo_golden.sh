@@ -80,6 +80,9 @@ golden demo_rexmit_queue --bytes 200000 --impair "delay=10ms,rate=10mbit,queue=1
 golden demo_sack_ts --sack --timestamps --bytes 30000 --loss 0.1 --seed 20 --explain
 golden demo_sack_ts_zh --sack --timestamps --bytes 30000 --loss 0.1 --seed 20 --explain --lang zh
 golden demo_paws --sack --timestamps --impair "reorder=0.3,jitter=30ms" --seed 3 --explain
+# SACK and RACK retransmissions, with the sender's cwnd, ssthresh, flight
+# size, SRTT and RTO after every segment (--columns)
+golden demo_sack_rack --sack --timestamps --bytes 100000 --loss 0.05 --seed 3 --columns all
 
 # The textbook numbers are mandatory (also checked outside the golden file,
 # so that regenerating it cannot silently lose them).
@@ -115,6 +118,35 @@ expect_in demo_sack_ts_zh '^ +D-SACK \{12133:13145\}：' "D-SACK explained in Ch
 expect_in demo_sack_ts_zh '^ +SACK \{13145:21241\}：服务器已经乱序收到字节 13145 到 21240' "SACK explained in Chinese"
 expect_in demo_paws 'the client dropped it: TCP segment failed PAWS timestamp check' "PAWS drop marked"
 expect_in demo_paws '^ +PAWS \(RFC 7323 §5\): its TSval [0-9]+ is older' "PAWS explained"
+expect_in demo_paws '^ +RST: the server has no connection this segment belongs to .*RFC 9293 §3.10.7.1' "RST to a stray ACK explained"
+expect_in demo_loss '^ +Why 1000 ms when the link.s round trip is 20 ms: .*RFC 6298 §2.1.*§2.4' "the 1 s RTO explained"
+expect_in demo_rexmit_goback '^ +Why 1000 ms for a round trip of about 20 ms: .*RFC 6298 §2.4' "the RTO minimum explained"
+expect_in demo_rexmit_goback '^ +Before any ACK the client may send 10240 bytes: .*RFC 6928' "the initial window explained"
+expect_in demo_explain '^ +The client waited for its delayed-ACK timer \(40 ms\).*RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2' "delayed ACK's RFC"
+expect_in demo_rexmit_queue '^ +3 +[0-9.]+  client → server  ACK +seq=1001 +ack=8001 +win=262144 ' "the real (scaled) window"
+expect_in demo_rexmit_queue '^  win: the real window, in bytes' "the window scale noted once"
+expect_in demo_sack_rack '^ +[0-9]+ +[0-9.]+  client → server .* cwnd=[0-9]+ +ssthresh=(inf|[0-9]+) +flight=[0-9]+ +srtt=[0-9]+\.[0-9]ms +rto=[0-9]+\.[0-9]ms ' "columns"
+expect_in demo_sack_rack 'segments sent after seq=[0-9]+ .*RACK' "a RACK retransmission"
+expect_in demo_sack_rack 'the SACK blocks show seq=[0-9]+ lost' "a SACK retransmission"
+# --columns srtt: the value after each client segment is the SRTT of the
+# client's latest RTT sample in the stack's own trace (demo --trace), to the
+# 0.1 ms shown
+"$synack" demo --sack --timestamps --bytes 100000 --loss 0.05 --seed 3 --columns srtt --verbose \
+    --trace "$tmp/cols.trace" >"$tmp/cols.out" 2>&1 || bad "--columns srtt: demo failed"
+cols_bad=$(awk '
+    function fmt(us) { return sprintf("%d.%dms", int(us / 1000), int(us / 100) % 10) }
+    FNR == NR { if ($1 == "client" && $3 == "rtt") { split($2, a, "."); n++; tt[n] = a[1] * 1000000 + a[2]; v[n] = $11 } next }
+    /^ *[0-9]+ +[0-9.]+  client → / && match($0, / srtt=[^ ]+/) {
+        got = substr($0, RSTART + 6, RLENGTH - 6); split($2, m, "."); t = m[1] * 1000 + m[2]
+        # the latest sample at or before the send; at the same instant the
+        # sample may also come just after it (a later delivery then)
+        now = "-"; before = "-"
+        for (k = 1; k <= n && tt[k] <= t; k++) { now = fmt(v[k]); if (tt[k] < t) before = now }
+        checked++
+        if (got != now && got != before) { print "line " FNR ": srtt=" got ", trace " now; exit }
+    }
+    END { if (checked < 100) print "only " checked " lines checked" }' "$tmp/cols.trace" "$tmp/cols.out")
+if [ -z "$cols_bad" ]; then ok; else bad "--columns srtt against the trace: $cols_bad"; fi
 
 # Each retransmission's narrated cause against the stacks' own trace events
 # (demo --trace: one RTX line per SK_TRACE_RETRANSMIT with the cause the
@@ -231,6 +263,9 @@ bad_option --random-isn --isn-client 5
 bad_option --explain=yes
 bad_option --trace
 bad_option --trace ""
+bad_option --columns cwnd,bogus
+bad_option --columns ""
+bad_option --columns cwnd,
 bad_option --frobnicate
 bad_option stray
 if grep -q "^synack demo: --loss: expected a probability between 0 and 1" <("$synack" demo --loss abc 2>&1); then ok; else
