@@ -37,6 +37,7 @@ DEMO_MSG_ENUM_(M_QDROP, "✗ dropped: the link queue is full", "✗ 被丢弃：
 DEMO_MSG_ENUM_(M_MTUDROP, "✗ dropped: larger than the link MTU", "✗ 被丢弃：超过链路 MTU")
 DEMO_MSG_ENUM_(M_REXMIT, "retransmission of #{0}", "重传 #{0}")
 DEMO_MSG_ENUM_(M_DUP, "a second copy made by the link", "链路复制出的第二个副本")
+DEMO_MSG_ENUM_(M_LATE_COPY, "time: when this copy arrived", "时间：这个副本到达的时刻")
 DEMO_MSG_ENUM_(M_REORD, "held back by the link", "被链路延后")
 DEMO_MSG_ENUM_(M_CORRUPT, "corrupted on the link", "在链路上损坏")
 DEMO_MSG_ENUM_(M_OLD, "the {0} already had it: dropped, and acknowledged again",

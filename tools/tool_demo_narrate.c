@@ -104,7 +104,7 @@ static void columns_text(const demo *d, const demo_rec *r, char *buf, size_t cap
 }
 
 /* "  5     30.000  server → client  PSH+ACK  seq=8001 ack=1021 win=65535 len=10  <opts>" */
-static void seg_text(const demo *d, const demo_rec *r, char *buf, size_t cap)
+static void seg_text(const demo *d, const demo_rec *r, uint64_t t_shown, char *buf, size_t cap)
 {
     const sk_tcp_repr *t = &r->tcp;
     char fl[48], ms[32], opts[128], ack[24], num[16], cols[160];
@@ -121,7 +121,7 @@ static void seg_text(const demo *d, const demo_rec *r, char *buf, size_t cap)
     else
         snprintf(num, sizeof num, "?");
     snprintf(buf, cap, "%*s %*s  %s → %s  %-7s  seq=%-*s %s win=%-*u len=%-4u %-*s%s", (int)d->num_width,
-             num, (int)d->time_width, demo_ms(r->t_sent, ms, sizeof ms), demo_side_name(d, r->from),
+             num, (int)d->time_width, demo_ms(t_shown, ms, sizeof ms), demo_side_name(d, r->from),
              demo_side_name(d, 1 - r->from), fl, w, demo_seqnum(d, r->from, t->seq.v), ack,
              d->o.wscale ? 7 : 5, (unsigned)demo_real_window(d, r), (unsigned)t->payload_len,
              (int)d->opts_width, opts, cols);
@@ -147,7 +147,7 @@ static void add_mark(char *marks, size_t cap, const char *m)
 static void print_lost(demo *d, const demo_rec *r, enum sk_sim_what what)
 {
     char seg[1024], marks[512] = "";
-    seg_text(d, r, seg, sizeof seg);
+    seg_text(d, r, r->t_sent, seg, sizeof seg);
     if (r->rexmit && r->orig_num != 0)
         add_mark(marks, sizeof marks, demo_say(d, DEMO_M_REXMIT, 1, demo_u(r->orig_num)));
     enum demo_msg m = what == SK_SIM_LOST ? DEMO_M_LOST
@@ -224,8 +224,12 @@ static const char *drop_text(const demo *d, int reason)
 static void narrate_delivery(demo *d, const demo_delivery *dv)
 {
     char seg[1024], states[256], marks[512] = "";
+    bool late = false;
     if (dv->rec != NULL) {
-        seg_text(d, dv->rec, seg, sizeof seg);
+        /* a later copy (the link duplicated it) comes after the first
+         * one's line: stamped when it arrived, to stay in time order */
+        late = d->keep_lines && demo_q_find(d, dv->rec->num) == NULL;
+        seg_text(d, dv->rec, late ? dv->now : dv->rec->t_sent, seg, sizeof seg);
     } else {
         snprintf(seg, sizeof seg, "%*s %*s  %s → %s", (int)d->num_width, "?", (int)d->time_width,
                  "", demo_side_name(d, dv->from), demo_side_name(d, dv->to));
@@ -241,6 +245,8 @@ static void narrate_delivery(demo *d, const demo_delivery *dv)
         add_mark(marks, sizeof marks, demo_say(d, DEMO_M_REXMIT, 1, demo_u(dv->rec->orig_num)));
     if (dv->link_flags & SK_IMPAIR_F_DUP)
         add_mark(marks, sizeof marks, demo_raw(d, DEMO_M_DUP));
+    if (late)
+        add_mark(marks, sizeof marks, demo_raw(d, DEMO_M_LATE_COPY));
     if (dv->link_flags & SK_IMPAIR_F_REORDERED)
         add_mark(marks, sizeof marks, demo_raw(d, DEMO_M_REORD));
     if (dv->link_flags & SK_IMPAIR_F_CORRUPTED)

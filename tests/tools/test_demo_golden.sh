@@ -230,6 +230,14 @@ for c in timer timeout fast partial-ack; do
     if cat "$tmp"/causes_*.n | awk -v c=$c '$4 == c' | grep -q .; then ok; else bad "no '$c' retransmission in the cause runs"; fi
 done
 
+# a duplicated copy arriving after its segment's line is stamped when it
+# arrived (marked), so even duplication with jitter keeps time order
+"$synack" demo --bytes 50000 --impair "dup=0.2,jitter=20ms,reorder=0.2" --seed 5 --verbose >"$tmp/dupjit.1" 2>&1 ||
+    bad "dup+jitter run failed"
+in_time_order "$tmp/dupjit.1" "dup+jitter run"
+if grep -q '(a second copy made by the link) (time: when this copy arrived)' "$tmp/dupjit.1"; then ok; else
+    bad "dup+jitter run: no late copy marked"; fi
+
 # Bad options: exit 2, one line on stderr starting "synack demo: ", no stdout.
 bad_option() {
     "$synack" demo "$@" >"$tmp/bad.out" 2>"$tmp/bad.err"
@@ -359,52 +367,67 @@ else
     # then agrees with the narration: RTT samples of a whole round trip
     # (the classic pcap, stamped at the sender only, gives half), and the
     # retransmissions the narration names, none "spurious".
+    # tsv VAR ARGS...: tshark's output into VAR, or TSHARK-ERROR (counted as
+    # a failure: empty output is never read as "nothing matched")
+    tsv() {
+        local __v=$1 __o
+        shift
+        if __o=$(sk_tshark "$@"); then printf -v "$__v" '%s' "$__o"; else
+            printf -v "$__v" '%s' TSHARK-ERROR
+            bad "tshark failed: tshark $*"
+        fi
+    }
+    nlines() { if [ "$1" = TSHARK-ERROR ]; then echo -1; else printf '%s' "$1" | grep -c .; fi; }
     check_pcapng() {
         local name=$1
         shift
-        local f=$tmp/$name.pcapng
+        local f=$tmp/$name.pcapng out
         "$synack" demo "$@" --verbose --pcap "$f" >"$tmp/$name.txt" 2>&1 || { bad "$name: demo failed"; return; }
+        tsv out -r "$f" -T fields -e frame.interface_id -e frame.interface_name
         local ifs
-        ifs=$(sk_tshark -r "$f" -T fields -e frame.interface_id -e frame.interface_name | sort -u | tr '\t\n' ' ') ||
-            { bad "$name: tshark cannot read the pcapng"; return; }
+        ifs=$(printf '%s\n' "$out" | sort -u | tr '\t\n' ' ')
         if [ "$ifs" = "0 client 10.0.0.1 1 server 10.0.0.2 " ]; then ok; else bad "$name: interfaces '$ifs'"; fi
         # every frame carries a comment, and every comment is a narration line
         local frames commented
-        frames=$(sk_tshark -r "$f" -T fields -e frame.number | grep -c .)
-        sk_tshark -r "$f" -Y frame.comment -T fields -e frame.comment >"$tmp/$name.comments"
-        commented=$(grep -c . "$tmp/$name.comments")
+        frames=$(nlines "$out")
+        tsv out -r "$f" -Y frame.comment -T fields -e frame.comment
+        commented=$(nlines "$out")
         if [ "$frames" -gt 0 ] && [ "$commented" -eq "$frames" ]; then ok; else
             bad "$name: $commented of $frames frames have a comment"; fi
+        printf '%s\n' "$out" | sort -u >"$tmp/$name.comments"
         sed -E 's/^ +//' "$tmp/$name.txt" | sort -u >"$tmp/$name.lines"
-        if [ -z "$(sort -u "$tmp/$name.comments" | comm -23 - "$tmp/$name.lines")" ]; then ok; else
-            bad "$name: comments that are no narration line: $(sort -u "$tmp/$name.comments" | comm -23 - "$tmp/$name.lines" | head -2)"; fi
+        if [ -z "$(comm -23 "$tmp/$name.comments" "$tmp/$name.lines")" ]; then ok; else
+            bad "$name: comments that are no narration line: $(comm -23 "$tmp/$name.comments" "$tmp/$name.lines" | head -2)"; fi
         # per side: sent = narrated; delivered = narrated minus lost
-        local side ip sent lost on_tx on_rx
+        local side ip tx sent lost on_tx on_rx
         for side in client server; do
-            [ $side = client ] && ip=10.0.0.1 || ip=10.0.0.2
+            [ $side = client ] && ip=10.0.0.1 tx=0 || ip=10.0.0.2 tx=1
             sent=$(grep -cE "^ *[0-9]+ +[0-9.]+  $side → " "$tmp/$name.txt")
             lost=$(grep -E "^ *[0-9]+ +[0-9.]+  $side → " "$tmp/$name.txt" | grep -cE '✗ (lost on the link|dropped)')
-            tx=$([ $side = client ] && echo 0 || echo 1)
-            on_tx=$(sk_tshark -r "$f" -Y "frame.interface_id==$tx && ip.src==$ip" -T fields -e frame.number | grep -c .)
-            on_rx=$(sk_tshark -r "$f" -Y "frame.interface_id==$((1 - tx)) && ip.src==$ip" -T fields -e frame.number | grep -c .)
+            tsv out -r "$f" -Y "frame.interface_id==$tx && ip.src==$ip" -T fields -e frame.number
+            on_tx=$(nlines "$out")
+            tsv out -r "$f" -Y "frame.interface_id==$((1 - tx)) && ip.src==$ip" -T fields -e frame.number
+            on_rx=$(nlines "$out")
             if [ "$on_tx" -eq "$sent" ] && [ "$on_rx" -eq $((sent - lost)) ]; then ok; else
                 bad "$name: $side sent $sent, lost $lost; pcapng has $on_tx at its side, $on_rx at the peer"; fi
         done
         # one interface at a time, as one capture point sees the connection
-        sk_tshark -r "$f" -Y 'frame.interface_id==0' -w "$tmp/$name.if0.pcapng" >/dev/null
-        sk_tshark -r "$f" -Y 'frame.interface_id==1' -w "$tmp/$name.if1.pcapng" >/dev/null
+        tsv out -r "$f" -Y 'frame.interface_id==0' -w "$tmp/$name.if0.pcapng"
+        tsv out -r "$f" -Y 'frame.interface_id==1' -w "$tmp/$name.if1.pcapng"
         local rtt
-        rtt=$(sk_tshark -r "$tmp/$name.if0.pcapng" -Y 'tcp.analysis.ack_rtt && ip.src==10.0.0.2' -T fields -e tcp.analysis.ack_rtt | sort -g | head -1)
+        tsv out -r "$tmp/$name.if0.pcapng" -Y 'tcp.analysis.ack_rtt && ip.src==10.0.0.2' -T fields -e tcp.analysis.ack_rtt
+        rtt=$([ "$out" = TSHARK-ERROR ] || printf '%s\n' "$out" | sort -g | head -1)
         if [ -n "$rtt" ] && awk -v r="$rtt" -v d="$PCAPNG_RTT" 'BEGIN { exit !(r + 0 >= d + 0) }'; then ok; else
             bad "$name: smallest RTT Wireshark measures at the client: '$rtt' s, want >= $PCAPNG_RTT s (the link's round trip)"; fi
         local i spurious flagged narrated
         for i in 0 1; do
-            spurious=$(sk_tshark -r "$tmp/$name.if$i.pcapng" -Y tcp.analysis.spurious_retransmission -T fields -e frame.number | grep -c .)
+            tsv out -r "$tmp/$name.if$i.pcapng" -Y tcp.analysis.spurious_retransmission -T fields -e frame.number
+            spurious=$(nlines "$out")
             if [ "$spurious" -eq 0 ]; then ok; else bad "$name: $spurious spurious retransmissions on interface $i"; fi
         done
         # the client's retransmissions, as Wireshark flags them at the client, are the narrated ones
-        flagged=$(sk_tshark -r "$tmp/$name.if0.pcapng" -Y 'tcp.analysis.retransmission && ip.src==10.0.0.1' -T fields -e frame.comment |
-            sed -nE 's/^([0-9]+) .*\(retransmission of #[0-9]+\).*/\1/p' | sort -n | tr '\n' ' ')
+        tsv out -r "$tmp/$name.if0.pcapng" -Y 'tcp.analysis.retransmission && ip.src==10.0.0.1' -T fields -e frame.comment
+        flagged=$(printf '%s\n' "$out" | sed -nE 's/^([0-9]+) .*\(retransmission of #[0-9]+\).*/\1/p' | sort -n | tr '\n' ' ')
         narrated=$(grep -E '^ *[0-9]+ +[0-9.]+  client → .*\(retransmission of #' "$tmp/$name.txt" | awk '{print $1}' | sort -n | tr '\n' ' ')
         if [ -n "$narrated" ] && [ "$flagged" = "$narrated" ]; then ok; else
             bad "$name: Wireshark flags client retransmissions '$flagged', the narration '$narrated'"; fi
