@@ -134,6 +134,14 @@ static unsigned parse_columns(const char *v)
     }
 }
 
+static int set_columns(parsed *p, const char *opt, const char *v)
+{
+    p->o.columns = parse_columns(v);
+    if (p->o.columns == 0)
+        return bad_value(opt, "a comma-separated list of cwnd, ssthresh, flight, srtt, rto (or all)", v);
+    return 0;
+}
+
 /* Apply one option with its value (NULL for flags). 0, or 2 after an error. */
 static int apply(parsed *p, const opt_def *def, const char *v)
 {
@@ -188,11 +196,7 @@ static int apply(parsed *p, const opt_def *def, const char *v)
     case O_RELATIVE: p->o.relative = true; break;
     case O_QUIET: p->o.verbosity = DEMO_QUIET; break;
     case O_VERBOSE: p->o.verbosity = DEMO_VERBOSE; break;
-    case O_COLUMNS:
-        p->o.columns = parse_columns(v);
-        if (p->o.columns == 0)
-            r = bad_value(def->name, "a comma-separated list of cwnd, ssthresh, flight, srtt, rto (or all)", v);
-        break;
+    case O_COLUMNS: r = set_columns(p, def->name, v); break;
     default: break;
     }
     return r;
