@@ -383,6 +383,10 @@ else
         shift
         local f=$tmp/$name.pcapng out
         "$synack" demo "$@" --verbose --pcap "$f" >"$tmp/$name.txt" 2>&1 || { bad "$name: demo failed"; return; }
+        # the same bytes again, and with --quiet (no narration printed, the
+        # comments still written)
+        "$synack" demo "$@" --quiet --pcap "$tmp/$name.q.pcapng" >/dev/null 2>&1 || bad "$name: --quiet run failed"
+        if cmp -s "$f" "$tmp/$name.q.pcapng"; then ok; else bad "$name: the --quiet run wrote another pcapng"; fi
         tsv out -r "$f" -T fields -e frame.interface_id -e frame.interface_name
         local ifs
         ifs=$(printf '%s\n' "$out" | sort -u | tr '\t\n' ' ')
