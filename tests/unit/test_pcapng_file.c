@@ -137,6 +137,38 @@ static void test_pcapng_file_two_interfaces(void)
     rmdir(dir);
 }
 
+/* sk_pcap_open, as serve/connect --pcap call it: a .pcapng name gets one
+ * unnamed interface, and sk_pcap_write records on it. */
+static void test_pcapng_plain_open(void)
+{
+    char dir[] = "/tmp/sk_pcapng_test.XXXXXX", path[128];
+    if (mkdtemp(dir) == NULL) {
+        SK_CHECK_MSG(0, "mkdtemp failed");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/loop.pcapng", dir);
+    sk_pcap *p = sk_pcap_open(path, SK_PCAP_LINK_ETHERNET, 0);
+    SK_CHECK(p != NULL && sk_pcap_is_ng(p));
+    if (p == NULL)
+        return;
+    uint8_t frame[60] = {0};
+    SK_CHECK_EQ_I(sk_pcap_write(p, 7, frame, sizeof frame), 0);
+    SK_CHECK_EQ_I(sk_pcap_close(p), 0);
+    uint8_t got[512];
+    uint32_t types[4];
+    long size = slurp(path, got, sizeof got);
+    SK_CHECK_EQ_I(walk(got, size, types, 4), 3);
+    SK_CHECK_EQ(types[1], SK_PCAPNG_IDB_TYPE);
+    SK_CHECK_EQ(types[2], SK_PCAPNG_EPB_TYPE);
+    long idb = 12 + 16 + 12 + 4; /* the SHB with "synack" */
+    SK_CHECK_EQ(sk_load_le32(got + idb + 4), 20u); /* no if_name */
+    SK_CHECK_EQ(sk_load_le16(got + idb + 8), 1u); /* LINKTYPE_ETHERNET */
+    SK_CHECK_EQ(sk_load_le32(got + idb + 20 + 8), 0u); /* interface 0 */
+    SK_CHECK_EQ(sk_load_le32(got + idb + 20 + 16), 7u); /* ts low */
+    unlink(path);
+    rmdir(dir);
+}
+
 /* A classic pcap file has one interface and no comments. */
 static void test_pcapng_classic_refuses_interfaces(void)
 {
@@ -169,5 +201,6 @@ int main(void)
     SK_RUN(test_pcapng_epb_bytes);
     SK_RUN(test_pcapng_file_two_interfaces);
     SK_RUN(test_pcapng_classic_refuses_interfaces);
+    SK_RUN(test_pcapng_plain_open);
     return sk_test_finish();
 }
