@@ -66,35 +66,41 @@ bool sk_pcap_name_is_ng(const char *path)
     return n >= k && strcmp(path + n - k, ".pcapng") == 0;
 }
 
-/* Encode with `enc` into p->buf (grown as needed) and write the block. */
-#define NG_BLOCK_(p, call)                                                                         \
-    do {                                                                                           \
-        size_t need_ = 0;                                                                          \
-        for (int try_ = 0; try_ < 2; try_++) {                                                     \
-            uint8_t *out = (p)->buf;                                                               \
-            size_t cap = (p)->buf_cap;                                                             \
-            need_ = (call);                                                                        \
-            if (need_ <= (p)->buf_cap)                                                             \
-                break;                                                                             \
-            uint8_t *nb = realloc((p)->buf, need_);                                                \
-            if (nb == NULL) {                                                                      \
-                (p)->failed = 1;                                                                   \
-                return -1;                                                                         \
-            }                                                                                      \
-            (p)->buf = nb;                                                                         \
-            (p)->buf_cap = need_;                                                                  \
-        }                                                                                          \
-        if (fwrite((p)->buf, need_, 1, (p)->f) != 1) {                                             \
-            (p)->failed = 1;                                                                       \
-            return -1;                                                                             \
-        }                                                                                          \
-    } while (0)
+/* Room for a block of `need` bytes in p->buf (the encoders, asked with no
+ * room, return the length they need and write nothing). */
+static bool reserve(sk_pcap *p, size_t need)
+{
+    if (need <= p->buf_cap)
+        return true;
+    uint8_t *nb = realloc(p->buf, need);
+    if (nb == NULL) {
+        p->failed = 1;
+        return false;
+    }
+    p->buf = nb;
+    p->buf_cap = need;
+    return true;
+}
+
+static int put_block(sk_pcap *p, size_t len)
+{
+    if (fwrite(p->buf, len, 1, p->f) != 1) {
+        p->failed = 1;
+        return -1;
+    }
+    return 0;
+}
 
 int sk_pcap_add_interface(sk_pcap *p, const char *name)
 {
     if (p == NULL || !p->ng)
         return -1;
-    NG_BLOCK_(p, sk_pcapng_encode_idb(out, cap, (uint16_t)p->linktype, p->snaplen, name));
+    size_t need = sk_pcapng_encode_idb(NULL, 0, (uint16_t)p->linktype, p->snaplen, name);
+    if (!reserve(p, need))
+        return -1;
+    sk_pcapng_encode_idb(p->buf, p->buf_cap, (uint16_t)p->linktype, p->snaplen, name);
+    if (put_block(p, need) != 0)
+        return -1;
     return (int)p->n_if++;
 }
 
@@ -105,7 +111,12 @@ static int write_header(sk_pcap *p, const char *if0_name)
         sk_pcap_encode_file_header(hdr, p->linktype, p->snaplen);
         return fwrite(hdr, sizeof hdr, 1, p->f) == 1 ? 0 : -1;
     }
-    NG_BLOCK_(p, sk_pcapng_encode_shb(out, cap, "synack"));
+    size_t need = sk_pcapng_encode_shb(NULL, 0, "synack");
+    if (!reserve(p, need))
+        return -1;
+    sk_pcapng_encode_shb(p->buf, p->buf_cap, "synack");
+    if (put_block(p, need) != 0)
+        return -1;
     return sk_pcap_add_interface(p, if0_name) == 0 ? 0 : -1;
 }
 
@@ -154,8 +165,11 @@ static int write_ng(sk_pcap *p, uint32_t ifid, uint64_t ts_us, const void *frame
 {
     if (ifid >= p->n_if)
         return -1;
-    NG_BLOCK_(p, sk_pcapng_encode_epb(out, cap, ifid, ts_us, frame, caplen, origlen, comment));
-    return 0;
+    size_t need = sk_pcapng_encode_epb(NULL, 0, ifid, ts_us, frame, caplen, origlen, comment);
+    if (!reserve(p, need))
+        return -1;
+    sk_pcapng_encode_epb(p->buf, p->buf_cap, ifid, ts_us, frame, caplen, origlen, comment);
+    return put_block(p, need);
 }
 
 int sk_pcap_write_on(sk_pcap *p, uint32_t ifid, uint64_t ts_us, const void *frame, size_t len,
