@@ -3,6 +3,7 @@
  * tools/tool_demo.h for how the pieces fit). This file reads the options. */
 #include "tool.h"
 #include "tool_demo.h"
+#include "tool_plot_demo.h"
 
 #include "posix/pcap_file.h"
 
@@ -33,6 +34,11 @@ static const char usage_text[] =
     "  --bytes N          instead of the 20/10-byte exchange, send N bytes from client\n"
     "                     to server and verify them with a checksum at the receiver\n"
     "  --pcap FILE        write every segment sent to FILE (raw IPv4 pcap, virtual time)\n"
+    "  --plot DIR         write SVG plots of the run to DIR: tseq.svg (time-sequence graph),\n"
+    "                     cwnd.svg (cwnd, ssthresh, flight), rtt.svg (RTT samples, SRTT, RTO)\n"
+    "  --html FILE        write one self-contained page: the ladder diagram with the\n"
+    "                     narration (--explain's, in --lang) beside each arrow, both ends'\n"
+    "                     states, the plots; hover or click an arrow for its details\n"
     "  --trace FILE       write both stacks' trace events to FILE, one line each (the\n"
     "                     `serve --trace` form: retransmissions with the stack's cause)\n"
     "  --isn-client N     client initial sequence number (default 1000)\n"
@@ -60,6 +66,7 @@ typedef struct {
 enum {
     O_EXPLAIN, O_LANG, O_LOSS, O_DELAY, O_IMPAIR, O_SEED, O_BYTES, O_PCAP, O_TRACE, O_ISN_C, O_ISN_S,
     O_RANDOM_ISN, O_MSS_C, O_MSS_S, O_WSCALE, O_SACK, O_TS, O_RELATIVE, O_QUIET, O_VERBOSE, O_HELP,
+    O_PLOT, O_HTML,
 };
 
 static const opt_def opt_defs[] = {
@@ -76,6 +83,7 @@ static const opt_def opt_defs[] = {
     {"-q", O_QUIET, false},          {"--verbose", O_VERBOSE, false},
     {"-v", O_VERBOSE, false},        {"--help", O_HELP, false},
     {"-h", O_HELP, false},
+    {"--plot", O_PLOT, true},        {"--html", O_HTML, true},
 };
 
 typedef struct {
@@ -133,6 +141,14 @@ static int apply(parsed *p, const opt_def *def, const char *v)
         if (v[0] == '\0')
             r = bad_value(def->name, "a file name", v);
         *(def->id == O_PCAP ? &p->o.pcap_path : &p->o.trace_path) = v;
+        break;
+    case O_PLOT:
+    case O_HTML:
+        if (v[0] == '\0')
+            r = bad_value(def->name, def->id == O_PLOT ? "a directory name" : "a file name", v);
+        *(def->id == O_PLOT ? &p->o.plot_dir : &p->o.html_path) = v;
+        if (def->id == O_HTML)
+            p->o.explain = true; /* the page shows the explanations beside the arrows */
         break;
     case O_ISN_C:
     case O_ISN_S:
@@ -272,13 +288,17 @@ static int run(demo *d)
             return 1;
         }
     }
-    int err = demo_setup(d);
+    int err = demo_plot_open(d);
+    if (err == 0)
+        err = demo_setup(d);
     if (err != 0) {
         tool_error("demo", "cannot set up the simulation: %s", sk_strerror(err));
         return 1;
     }
     demo_narrate_header(d);
     int status = demo_run(d);
+    if (demo_plot_finish(d) != 0)
+        status = 1;
     if (d->pcap != NULL && (sk_pcap_close(d->pcap) != 0 || d->pcap_failed)) {
         tool_error("demo", "--pcap: error writing '%s'", d->o.pcap_path);
         status = 1;
@@ -312,6 +332,7 @@ int cmd_demo(int argc, char **argv)
         sk_pcap_close(d.pcap);
     if (d.trace != NULL)
         fclose(d.trace);
+    demo_plot_free(&d);
     demo_teardown(&d);
     return status;
 }

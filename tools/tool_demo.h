@@ -49,6 +49,8 @@ typedef struct {
     enum demo_lang lang;
     int verbosity;
     bool progress; /* a progress line instead of the narration */
+    const char *plot_dir;  /* --plot DIR: SVG plots (tools/tool_plot_demo.c) */
+    const char *html_path; /* --html FILE: the ladder diagram page (tools/tool_html.c) */
 } demo_opts;
 
 /* Why a segment that is no retransmission was sent, as far as the
@@ -151,6 +153,7 @@ struct demo {
     demo_lost pend[DEMO_PENDING];
     unsigned n_pend;
     char why[512]; /* the failure, for the one-line error */
+    struct demo_plot *plot; /* --plot / --html: tools/tool_plot_demo.h; NULL: off */
 };
 
 /* ---- tool_demo_sim.c ---- */

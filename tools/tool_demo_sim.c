@@ -7,6 +7,7 @@
  * processed it, with the states of both ends at that moment. */
 #include "tool.h"
 #include "tool_demo.h"
+#include "tool_plot_demo.h"
 
 #include "posix/pcap_file.h"
 #include "wire/ipv4.h"
@@ -184,6 +185,7 @@ static void record_sent(demo *d, demo_side *s, uint64_t now, const uint8_t *fram
     if (r->rexmit)
         r->orig_num = first_sent(d, s->id, tcp.seq.v, num);
     note_sent_facts(s, r, &tcp);
+    demo_plot_sent(d, r);
     tell_cause(d, s, r, now);
     s->segs++;
     d->t_last = now;
@@ -226,6 +228,7 @@ static void on_trace(void *ctx, const sk_trace_event *ev)
         fprintf(d->trace, "%s ", s->id == DEMO_CLIENT ? "client" : "server");
         tool_trace_line(d->trace, ev->now, ev);
     }
+    demo_plot_trace(d, s->id, ev);
     switch (ev->kind) {
     case SK_TRACE_SEG_OUT: s->cur_rexmit = false; break;
     case SK_TRACE_RETRANSMIT:
@@ -304,6 +307,7 @@ static void node_input(void *node, uint64_t now, const uint8_t *frame, size_t le
     conn_info(s, &ok_after, &dv.after);
     dv.info_ok = ok_before && ok_after;
     dv.drop_reason = s->drop_reason;
+    demo_plot_delivered(d, dv.rec, s->id, now);
     demo_narrate_delivery(d, &dv);
 }
 
@@ -320,6 +324,7 @@ static void on_tap(void *ctx, const sk_sim_event *ev)
     case SK_SIM_QUEUE_DROP:
     case SK_SIM_MTU_DROP: {
         const demo_rec *r = find_rec(d, ev->from, ev->frame, ev->len);
+        demo_plot_lost(d, r);
         if (r != NULL)
             demo_narrate_lost(d, r, ev->what);
         break;

@@ -154,16 +154,19 @@ static double rel(uint32_t v, uint32_t base)
     return (double)(uint32_t)(v - base);
 }
 
+/* The data and ACKs fill the frame; the window's edge is shown when it is
+ * near them (a far edge would flatten the data into a line: clipped). */
 static double tseq_ymax(const plot_conn *c, int dir, uint32_t base)
 {
-    double hi = 1;
+    double hi = 1, wmax = 0;
     for (size_t i = 0; i < c->n_seg; i++) {
         const plot_seg *s = &c->seg[i];
-        double y = s->dir == dir ? rel(s->seq, base) + s->len
-                                 : (s->flags & PLOT_ACK ? rel(s->ack, base) + s->win : 0);
+        double y = s->dir == dir ? rel(s->seq, base) + s->len : (s->flags & PLOT_ACK ? rel(s->ack, base) : 0);
+        double w = s->dir != dir && (s->flags & PLOT_ACK) ? rel(s->ack, base) + s->win : 0;
         hi = y > hi ? y : hi;
+        wmax = w > wmax ? w : wmax;
     }
-    return hi * 1.05;
+    return (wmax <= 2 * hi && wmax > hi ? wmax : hi) * 1.05;
 }
 
 static void draw_bar(plot_svg *p, const time_axis *ta, const plot_seg *s, uint32_t base)
@@ -289,23 +292,41 @@ void plot_draw_cwnd(FILE *f, const plot_conn *c, int dir)
 
 /* ---- RTT ---- */
 
-void plot_draw_rtt(FILE *f, const plot_conn *c, int dir)
+/* The samples fill the frame; the RTO line is shown when it is near them
+ * (a 1 s floor over 10 ms samples is clipped, and its value noted). */
+static double rtt_ymax(const plot_conn *c, int dir, uint32_t *rto_max)
 {
-    time_axis ta = time_axis_of(c);
     double hi = 1;
+    *rto_max = 0;
     for (size_t i = 0; i < c->n_rtt; i++) {
         const plot_rtt *s = &c->rtt[i];
         if (s->dir != dir)
             continue;
-        uint32_t m = s->rto_us > s->rtt_us ? s->rto_us : s->rtt_us;
+        uint32_t m = s->srtt_us > s->rtt_us ? s->srtt_us : s->rtt_us;
         hi = m / 1000.0 > hi ? m / 1000.0 : hi;
+        *rto_max = s->rto_us > *rto_max ? s->rto_us : *rto_max;
     }
+    if (*rto_max / 1000.0 <= 3 * hi) {
+        hi = *rto_max / 1000.0 > hi ? *rto_max / 1000.0 : hi;
+        *rto_max = 0;
+    }
+    return hi * 1.1;
+}
+
+void plot_draw_rtt(FILE *f, const plot_conn *c, int dir)
+{
+    time_axis ta = time_axis_of(c);
+    uint32_t rto_off = 0;
+    double hi = rtt_ymax(c, dir, &rto_off);
     char sub[256];
     subtitle(c, dir, sub, sizeof sub);
     plot_svg p;
     plot_svg_begin(&p, f, c->inferred ? "RTT samples (inferred, Karn), SRTT and RTO (RFC 6298)"
                                       : "RTT samples, SRTT and RTO (the sender's, RFC 6298)",
-                   sub, ta.label, "milliseconds", 0, time_span(c, &ta) * 1.02, 0, hi * 1.1);
+                   sub, ta.label, "milliseconds", 0, time_span(c, &ta) * 1.02, 0, hi);
+    if (rto_off != 0)
+        fprintf(f, "<text class=\"note\" x=\"%d\" y=\"%d\">RTO above the frame, up to %.1f ms</text>\n",
+                p.ml + 10, p.mt + 14, rto_off / 1000.0);
     for (size_t i = 0; i < c->n_rtt; i++) {
         const plot_rtt *s = &c->rtt[i];
         if (s->dir == dir)

@@ -145,7 +145,12 @@ void plot_svg_begin(plot_svg *p, FILE *f, const char *title, const char *subtitl
     fputs("</text>\n", f);
     axis_x(p, xlabel);
     axis_y(p, ylabel);
-    fprintf(f, "<g class=\"data\">\n");
+    /* data beyond the frame (a far window edge, a long RTO) is clipped */
+    static unsigned clip_id; /* unique within one run, for several plots in one page */
+    clip_id++;
+    fprintf(f, "<clipPath id=\"plotclip%u\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/></clipPath>\n",
+            clip_id, p->ml, p->mt - 4, p->w - p->ml - p->mr + 4, p->h - p->mt - p->mb + 4);
+    fprintf(f, "<g class=\"data\" clip-path=\"url(#plotclip%u)\">\n", clip_id);
 }
 
 void plot_svg_legend(plot_svg *p, const char *cls, const char *label, bool mark)
