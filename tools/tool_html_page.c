@@ -24,7 +24,7 @@ static const char page_css[] =
     "#ladder .arrow line{stroke:#1f4fbf;stroke-width:1.6}\n"
     "#ladder .arrow.rexmit line{stroke:#d62728}\n"
     "#ladder .arrow.lost line{stroke:#d62728;stroke-dasharray:5,3}\n"
-    "#ladder .arrow .hit{stroke:transparent;stroke-width:12}\n"
+    "#ladder .arrow line.hit{stroke:transparent;stroke-width:12;stroke-dasharray:none}\n"
     "#ladder .arrow:hover line,#ladder .arrow.sel line{stroke-width:3}\n"
     "#ladder .arrow text{fill:#123;paint-order:stroke;stroke:#fff;stroke-width:3px}\n"
     "#ladder .cross{stroke:#d62728;stroke-width:2.5}\n"
