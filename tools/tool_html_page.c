@@ -199,6 +199,7 @@ static const char page_js[] =
     " const n=NARR[i];if(n)t+='\\n\\n'+n;det.textContent=t;}\n"
     "document.querySelectorAll('.arrow,.narr').forEach(e=>{const i=+e.dataset.i;\n"
     " e.addEventListener('mouseenter',()=>show(i));e.addEventListener('click',()=>show(i));});\n"
+    "const h=/^#seg([0-9]+)$/.exec(location.hash);if(h)show(+h[1]-1);\n"
     "document.body.dataset.arrows=String(document.querySelectorAll('#ladder .arrow').length);\n"
     "})();\n";
 
