@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages a task needs, only those missing.
 #   scripts/deps.sh build   compilers and CMake
-#   scripts/deps.sh test    + tshark, iproute2, nftables, socat, curl, iperf, libxdp-dev, chromium
-#                           (the browser test of demo --html, tests/tools/test_demo_html.sh)
-#                           (the AF_XDP interop test), ...
+#   scripts/deps.sh test    + tshark, iproute2, nftables, socat, curl, iperf, libxdp-dev
+#                           (the AF_XDP interop test), chromium (the browser test of
+#                           demo --html, tests/tools/test_demo_html.sh), ...
 #   scripts/deps.sh bench   + liblwip-dev, liburing-dev (tap_write_bench), libxdp-dev and
 #                           libbpf-dev (the AF_XDP device, --xdp) and the test tools
 #   scripts/deps.sh golden  tools tests/tools/capture_golden6.sh runs (tcpdump,
