@@ -127,6 +127,18 @@ int plot_capture_conn(const plot_capture *pc, int idx, plot_conn *out, const cha
  * raw windows) and its two endpoints' names (tool_plot_infer.c uses it). */
 int plot_capture_raw(const plot_capture *pc, int idx, const plot_conn **segs, char name[2][64]);
 
+/* ---- tool_plot_live.c: serve/connect --plot ---- */
+#include "synack/stack.h"
+typedef struct plot_live plot_live;
+/* start: the time subtracted from every event's (the tool's start). */
+plot_live *plot_live_new(sk_time_us start);
+void plot_live_free(plot_live *pl);
+/* One trace event of `stack` (called from its trace hook). */
+void plot_live_event(plot_live *pl, const sk_stack *stack, const sk_trace_event *ev);
+/* Plot the connection that carried the most data into dir; 0, or -1 after
+ * a one-line error naming cmd; a line on log says what was plotted. */
+int plot_live_write(plot_live *pl, const char *dir, const char *cmd, FILE *log);
+
 /* ---- tool_plot_svg.c: the SVG writer ---- */
 typedef struct {
     FILE *f;
