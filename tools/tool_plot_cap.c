@@ -88,8 +88,9 @@ typedef struct {
 static uint64_t ts_to_ns(const cap_iface *ifc, uint64_t ts)
 {
     uint64_t ns;
-    if (ifc->binary) {
-        ns = (uint64_t)((double)ts * 1e9 / (double)((uint64_t)1 << (ifc->exp & 63)));
+    if (ifc->binary) { /* a garbage resolution must not overflow the conversion */
+        double v = (double)ts * 1e9 / (double)((uint64_t)1 << (ifc->exp & 63));
+        ns = v < 1.8e19 ? (uint64_t)v : UINT64_MAX;
     } else if (ifc->exp <= 9) {
         uint64_t m = 1;
         for (unsigned i = ifc->exp; i < 9; i++)
@@ -101,7 +102,7 @@ static uint64_t ts_to_ns(const cap_iface *ifc, uint64_t ts)
             dv *= 10;
         ns = ts / dv;
     }
-    return ns + (uint64_t)(ifc->offset_s * 1000000000);
+    return ns + (uint64_t)ifc->offset_s * 1000000000u; /* modulo 2^64, never signed overflow */
 }
 
 /* The IDB's options: if_tsresol (9) and if_tsoffset (14). */

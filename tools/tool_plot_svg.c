@@ -67,8 +67,10 @@ static void axis_x(plot_svg *p, const char *label)
     double ybase = p->h - p->mb;
     fprintf(f, "<g class=\"axis x\">\n<line class=\"axis-line\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>\n",
             p->ml, ybase, p->w - p->mr, ybase);
-    for (double v = ceil(p->x0 / step) * step; v <= p->x1 + step * 1e-9; v += step) {
+    double first = ceil(p->x0 / step) * step;
+    for (int k = 0; k <= 40 && first + k * step <= p->x1 + step * 1e-9; k++) {
         char t[32];
+        double v = first + k * step;
         double x = plot_svg_x(p, v);
         tick_label(t, sizeof t, v, step);
         fprintf(f, "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
@@ -87,8 +89,10 @@ static void axis_y(plot_svg *p, const char *label)
     double step = nice_step(p->y1 - p->y0, 6);
     fprintf(f, "<g class=\"axis y\">\n<line class=\"axis-line\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
             p->ml, p->mt, p->ml, p->h - p->mb);
-    for (double v = ceil(p->y0 / step) * step; v <= p->y1 + step * 1e-9; v += step) {
+    double first = ceil(p->y0 / step) * step;
+    for (int k = 0; k <= 40 && first + k * step <= p->y1 + step * 1e-9; k++) {
         char t[32];
+        double v = first + k * step;
         double y = plot_svg_y(p, v);
         tick_label(t, sizeof t, v, step);
         fprintf(f, "<line class=\"tick\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
