@@ -27,6 +27,8 @@
         ng2if     pcapng, two interfaces (Ethernet with if_tsresol 10^-9,
                   raw IPv4 with microseconds) used alternately, an
                   unknown block and a Simple Packet Block after the frames
+        ngbe      big-endian pcapng, if_tsoffset, Enhanced and obsolete
+                  Packet Blocks alternately
 """
 import struct
 import sys
@@ -125,14 +127,32 @@ def to_ip6(fr):
     return struct.pack('!IHBB', 6 << 28, len(tcp), 6, 64) + src + dst + tcp
 
 
-def ng_block(btype, body):
+def ng_block(btype, body, e='<'):
     body += bytes((4 - len(body) % 4) % 4)
     n = len(body) + 12
-    return struct.pack('<II', btype, n) + body + struct.pack('<I', n)
+    return struct.pack(e + 'II', btype, n) + body + struct.pack(e + 'I', n)
 
 
-def ng_option(code, value):
-    return struct.pack('<HH', code, len(value)) + value + bytes((4 - len(value) % 4) % 4)
+def ng_option(code, value, e='<'):
+    return struct.pack(e + 'HH', code, len(value)) + value + bytes((4 - len(value) % 4) % 4)
+
+
+def write_ngbe(path, frames):
+    """Big-endian pcapng: an IDB with if_tsoffset, frames alternately in
+    Enhanced Packet Blocks and obsolete Packet Blocks (type 2)."""
+    e = '>'
+    out = [ng_block(0x0a0d0d0a, struct.pack(e + 'IHHq', 0x1a2b3c4d, 1, 0, -1), e)]
+    opts = ng_option(14, struct.pack(e + 'q', 1000), e) + ng_option(0, b'', e)
+    out.append(ng_block(1, struct.pack(e + 'HHI', 101, 0, 262144) + opts, e))
+    for i, (sec, usec, fr) in enumerate(frames):
+        ts = sec * 1000000 + usec
+        if i % 2:
+            body = struct.pack(e + 'HHIIII', 0, 0, ts >> 32, ts & 0xffffffff, len(fr), len(fr)) + fr
+            out.append(ng_block(2, body, e))
+        else:
+            body = struct.pack(e + 'IIIII', 0, ts >> 32, ts & 0xffffffff, len(fr), len(fr)) + fr
+            out.append(ng_block(6, body, e))
+    open(path, 'wb').write(b''.join(out))
 
 
 def write_ng2if(path, frames):
@@ -173,6 +193,8 @@ def convert(src, dst, kind):
         write_pcap(dst, 229, [(s, u, to_ip6(f)) for s, u, f in frames])
     elif kind == 'ng2if':
         write_ng2if(dst, frames)
+    elif kind == 'ngbe':
+        write_ngbe(dst, frames)
     else:
         sys.exit('unknown kind ' + kind)
 

@@ -11,8 +11,9 @@
 #   sent, lost ones too): bars and retransmissions inferred from the capture
 #   alone equal the stack's own counts; the same capture as big-endian pcap,
 #   nanosecond pcap, Ethernet (802.1Q tags), Linux cooked SLL and SLL2, raw
-#   IPv6 and a two-interface pcapng (one interface in ns) gives the same
-#   plots; tshark's pcapng conversion too;
+#   IPv6, a two-interface pcapng (one interface in ns) and a big-endian
+#   pcapng (if_tsoffset, obsolete Packet Blocks) give the same plots;
+#   tshark's pcapng conversion too;
 # - --list, --conn, --port; bad input (no file, empty, wrong magic, cut
 #   short, garbage blocks) is one line on stderr and exit 1, bad options
 #   exit 2.
@@ -66,7 +67,7 @@ mkdir -p "$tmp/raw" && cp "$tmp/demo.pcap" "$tmp/raw/cap"
 check "capture tseq" "$tmp/c-raw/tseq.svg" --bars "$data" --rexmit "$rexmit" --lost 0 --title "time-sequence"
 check "capture flight" "$tmp/c-raw/cwnd.svg" --lines flight --title "inferred"
 check "capture rtt" "$tmp/c-raw/rtt.svg" --lines srtt rto --title "Karn"
-for kind in swapped ns ether sll sll2 ip6 ng2if; do
+for kind in swapped ns ether sll sll2 ip6 ng2if ngbe; do
     mkdir -p "$tmp/$kind"
     python3 "$here/plot_check.py" convert "$tmp/demo.pcap" "$tmp/$kind/cap" "$kind" || { bad "convert $kind"; continue; }
     if ! "$synack" plot "$tmp/$kind/cap" -o "$tmp/c-$kind" >/dev/null; then
