@@ -27,7 +27,7 @@ int demo_plot_open(demo *d)
     snprintf(p->conn.name[0], sizeof p->conn.name[0], "client 10.0.0.1:%u", DEMO_CLIENT_PORT);
     snprintf(p->conn.name[1], sizeof p->conn.name[1], "server 10.0.0.2:%u", DEMO_SERVER_PORT);
     snprintf(p->conn.source, sizeof p->conn.source, "synack demo, seed %llu", (unsigned long long)d->o.seed);
-    if (d->o.html_path != NULL) { /* the narration is printed as usual, and kept for the page */
+    if (d->o.html_path != NULL && d->narrate) { /* the narration is printed as usual, and kept for the page */
         p->real_out = d->out;
         p->narr_file = open_memstream(&p->narr, &p->narr_len);
         if (p->narr_file == NULL) {
