@@ -149,12 +149,15 @@ void plot_svg_begin(plot_svg *p, FILE *f, const char *title, const char *subtitl
     fputs("</text>\n", f);
     axis_x(p, xlabel);
     axis_y(p, ylabel);
-    /* data beyond the frame (a far window edge, a long RTO) is clipped */
-    static unsigned clip_id; /* unique within one run, for several plots in one page */
-    clip_id++;
-    fprintf(f, "<clipPath id=\"plotclip%u\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/></clipPath>\n",
+    /* data beyond the frame (a far window edge, a long RTO) is clipped; the
+     * clip's id comes from the title, so that the plots of one page differ
+     * and a plot's bytes do not depend on what else was drawn before */
+    uint32_t clip_id = 2166136261u;
+    for (const char *c = title; *c != '\0'; c++)
+        clip_id = (clip_id ^ (uint8_t)*c) * 16777619u;
+    fprintf(f, "<clipPath id=\"plotclip%08x\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/></clipPath>\n",
             clip_id, p->ml, p->mt - 4, p->w - p->ml - p->mr + 4, p->h - p->mt - p->mb + 4);
-    fprintf(f, "<g class=\"data\" clip-path=\"url(#plotclip%u)\">\n", clip_id);
+    fprintf(f, "<g class=\"data\" clip-path=\"url(#plotclip%08x)\">\n", clip_id);
 }
 
 void plot_svg_legend(plot_svg *p, const char *cls, const char *label, bool mark)

@@ -6,7 +6,7 @@
 #   retransmissions of data, as many lost marks as the narration says were
 #   lost, the ACK line through every ACK the client received, one dot per
 #   RTT sample the client's stack traced, cwnd/ssthresh/flight lines; the
-#   same options give the same bytes;
+#   same run gives the same bytes (with --html written too, or not);
 # - synack plot on that run's pcap agrees (the capture holds every segment
 #   sent, lost ones too): bars and retransmissions inferred from the capture
 #   alone equal the stack's own counts; the same capture as big-endian pcap,
@@ -43,9 +43,9 @@ check() { # check DESCRIPTION SVG ARGS...: plot_check.py svg
 run=(demo --bytes 30000 --loss 0.05 --seed 3 --sack)
 "$synack" "${run[@]}" --trace "$tmp/trace.txt" --pcap "$tmp/demo.pcap" --plot "$tmp/p1" >"$tmp/narr.txt" ||
     bad "demo --plot failed"
-"$synack" "${run[@]}" --quiet --plot "$tmp/p2" >/dev/null || bad "second demo --plot failed"
+"$synack" "${run[@]}" --quiet --plot "$tmp/p2" --html "$tmp/p2.html" >/dev/null || bad "second demo --plot failed"
 for f in tseq cwnd rtt; do
-    cmp -s "$tmp/p1/$f.svg" "$tmp/p2/$f.svg" && ok || bad "$f.svg differs between two identical runs"
+    cmp -s "$tmp/p1/$f.svg" "$tmp/p2/$f.svg" && ok || bad "$f.svg differs between two runs (one with --html)"
 done
 # what the client's stack traced: data segments sent (out and RTX), data
 # retransmissions, segments received with ACK, RTT samples
