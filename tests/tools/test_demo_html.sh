@@ -8,8 +8,9 @@
 # - opening the page at #seg5 fills the details panel with segment 5's
 #   header, as a click does;
 # - a lossy run's page has one arrow per segment, the lost ones marked (as
-#   many as the narration says), and loads without errors; so does the
-#   Chinese page;
+#   many as the narration says), and loads without errors; a
+#   retransmission's details name the stack's cause; the Chinese page loads
+#   without errors too;
 # - the page is self-contained: no http(s) URL, no external script or style;
 # - same options, same bytes;
 # - a screenshot of the page is saved as demo_html.png in the build directory.
@@ -81,6 +82,11 @@ load "file://$tmp/loss.html" || bad "chromium failed on the lossy page"
 [ "$(arrows)" -eq "$segs" ] && [ "$segs" -gt 30 ] && ok || bad "lossy page: $(arrows) arrows, $segs segments"
 got=$(grep -o '<g class="arrow[^"]*lost"' "$tmp/dom" | grep -c .)
 [ "$got" -eq "$lost" ] && [ "$lost" -gt 0 ] && ok || bad "lossy page: $got lost arrows, narration says $lost"
+# a retransmission's details name the stack's cause
+n=$(grep -E "$seg_line.*retransmission of" "$tmp/loss.txt" | head -1 | awk '{print $1}')
+load "file://$tmp/loss.html#seg$n" || bad "chromium failed on the lossy page at #seg$n"
+grep -A14 "<div id=\"details\">#$n " "$tmp/dom" | grep -qE 'retransmission, cause: (timeout|fast|partial-ack|sack|rack|tlp) \(' &&
+    ok || bad "#seg$n (a retransmission) shows no cause: $(grep -A14 'id="details"' "$tmp/dom")"
 "$synack" demo --lang zh --html "$tmp/zh.html" >/dev/null || bad "demo --lang zh --html failed"
 load "file://$tmp/zh.html" && [ ! -s "$tmp/console" ] && [ "$(arrows)" -eq "$want" ] && ok ||
     bad "the Chinese page: $(cat "$tmp/console")"
