@@ -20,14 +20,16 @@
         }                                                                                          \
     } while (0)
 
-static void check_model(const plot_conn *c, size_t raw_segs)
+/* used: the interface drawn (-1: the connection was on one only) */
+static void check_model(const plot_conn *c, size_t raw_segs, int used)
 {
-    CHECK(c->n_seg == raw_segs);
+    CHECK(used >= 0 ? c->n_seg <= raw_segs : c->n_seg == raw_segs);
     CHECK(c->inferred);
     uint64_t sent[2] = {0, 0};
     for (size_t i = 0; i < c->n_seg; i++) {
         const plot_seg *s = &c->seg[i];
         CHECK(s->dir <= 1);
+        CHECK(used < 0 || s->iface == used);
         CHECK(s->n_sack <= PLOT_MAX_SACK);
         CHECK(!s->rexmit || s->len > 0 || (s->flags & (PLOT_SYN | PLOT_FIN)));
         sent[s->dir] += s->len + 2u;
@@ -63,8 +65,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char name[2][64];
         CHECK(plot_capture_raw(pc, (int)i, &raw, name) == 0);
         plot_conn c;
-        if (plot_capture_conn(pc, (int)i, &c, "fuzz") == 0) {
-            check_model(&c, raw->n_seg);
+        int used = 0;
+        if (plot_capture_conn(pc, (int)i, -1, &c, "fuzz", &used) == 0) {
+            CHECK(used >= -1 && used < 256);
+            check_model(&c, raw->n_seg, used);
             int dir = plot_data_dir(&c);
             plot_draw_tseq(sink, &c, dir);
             plot_draw_cwnd(sink, &c, dir);

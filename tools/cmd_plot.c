@@ -28,6 +28,9 @@ static const char usage_text[] =
     "  --list             list the TCP connections, numbered, and stop\n"
     "  --conn N           plot connection N of --list (default: the one with most bytes)\n"
     "  --port P           plot the largest connection with port P at either end\n"
+    "  --iface N          a pcapng with several interfaces (capture points) that saw the\n"
+    "                     same connection: draw it as interface N saw it (default: the\n"
+    "                     one that saw most of its segments; the subtitle says which)\n"
     "  --help             this text\n"
     "\n"
     "Exit status: 0 done, 1 the capture cannot be read or has no TCP connection\n"
@@ -37,6 +40,7 @@ typedef struct {
     const char *capture, *out;
     bool list;
     uint64_t conn, port;
+    int iface; /* -1: the one with most segments */
 } plot_args;
 
 /* "synack plot: <what><arg><end> (try: ...)" */
@@ -51,7 +55,7 @@ static int parse(int argc, char **argv, plot_args *a)
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         bool val = strcmp(s, "-o") == 0 || strcmp(s, "--out") == 0 || strcmp(s, "--conn") == 0 ||
-                   strcmp(s, "--port") == 0;
+                   strcmp(s, "--port") == 0 || strcmp(s, "--iface") == 0;
         if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
             fputs(usage_text, stdout);
             return 0;
@@ -66,6 +70,11 @@ static int parse(int argc, char **argv, plot_args *a)
         } else if (strcmp(s, "--port") == 0) {
             if (tool_parse_u64(argv[++i], 1, 65535, &a->port) != 0)
                 return usage_error("--port: expected a port between 1 and 65535, got '", argv[i], "'");
+        } else if (strcmp(s, "--iface") == 0) {
+            uint64_t v;
+            if (tool_parse_u64(argv[++i], 0, 254, &v) != 0)
+                return usage_error("--iface: expected an interface number between 0 and 254, got '", argv[i], "'");
+            a->iface = (int)v;
         } else if (strcmp(s, "--list") == 0)
             a->list = true;
         else if (s[0] == '-' && s[1] != '\0')
@@ -127,10 +136,18 @@ static int draw(const plot_capture *pc, const plot_args *a)
     const char *base = strrchr(a->capture, '/');
     snprintf(source, sizeof source, "capture %.60s, connection %d", base != NULL ? base + 1 : a->capture, idx + 1);
     plot_conn c;
-    if (plot_capture_conn(pc, idx, &c, source) != 0) {
+    int used = -1;
+    if (plot_capture_conn(pc, idx, a->iface, &c, source, &used) != 0) {
+        if (c.oom)
+            tool_error("plot", "out of memory");
+        else
+            tool_error("plot", "%s: connection %d has no segment on interface %d", a->capture, idx + 1, a->iface);
         plot_conn_free(&c);
-        tool_error("plot", "out of memory");
         return 1;
+    }
+    if (used >= 0) {
+        size_t n = strlen(c.source);
+        snprintf(c.source + n, sizeof c.source - n, ", interface %d", used);
     }
     const char *what = NULL;
     int rc = plot_write_dir(&c, a->out, &what);
@@ -145,7 +162,7 @@ static int draw(const plot_capture *pc, const plot_args *a)
 
 int cmd_plot(int argc, char **argv)
 {
-    plot_args a = {NULL, "synack-plot", false, 0, 0};
+    plot_args a = {NULL, "synack-plot", false, 0, 0, -1};
     int r = parse(argc, argv, &a);
     if (r >= 0)
         return r;

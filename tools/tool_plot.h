@@ -38,6 +38,7 @@ typedef struct {
     uint8_t dir, flags, n_sack;
     bool sack_ok, has_ts;
     bool rexmit; /* its range was sent before */
+    uint8_t iface; /* a capture's interface (pcapng; 255: 255 or above), else 0 */
     const char *cause; /* rexmit: why, when the sender said so (static); NULL: unknown */
     uint32_t ts_val, ts_ecr;
 } plot_seg;
@@ -98,6 +99,7 @@ int plot_write_dir(const plot_conn *c, const char *dir, const char **what);
 typedef struct {
     uint64_t t_ns; /* since the epoch, as the file says */
     uint32_t linktype;
+    uint32_t iface; /* pcapng interface id; 0 in a pcap */
     const uint8_t *data;
     size_t len; /* captured bytes */
 } plot_frame;
@@ -121,8 +123,13 @@ void plot_capture_list(const plot_capture *pc, FILE *f);
  * largest one with `port` at either end (port 0: any); -1 when none. */
 int plot_capture_pick(const plot_capture *pc, uint16_t port);
 /* Build connection `idx`'s model: segments with window scaling from the
- * SYNs, retransmissions, RTT samples (Karn), inferred flight size. */
-int plot_capture_conn(const plot_capture *pc, int idx, plot_conn *out, const char *source);
+ * SYNs, retransmissions, RTT samples (Karn), inferred flight size. A
+ * connection seen on several interfaces of a pcapng (one capture point
+ * each, e.g. both ends of a link) is drawn from one vantage point: `iface`,
+ * or with -1 the interface that saw most of its segments (the lowest on a
+ * tie); *used says which (-1: it was on one interface only). -1 when it has
+ * no segment on `iface`, or out of memory (out->oom). */
+int plot_capture_conn(const plot_capture *pc, int idx, int iface, plot_conn *out, const char *source, int *used);
 /* Connection idx's segments as captured (dir 0: its first packet's source,
  * raw windows) and its two endpoints' names (tool_plot_infer.c uses it). */
 int plot_capture_raw(const plot_capture *pc, int idx, const plot_conn **segs, char name[2][64]);

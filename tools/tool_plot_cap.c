@@ -58,7 +58,7 @@ static int read_pcap(cap_buf *b, int (*fn)(void *, const plot_frame *), void *ct
             return fail(err, ecap, "truncated pcap record", off);
         if (frac >= (nano ? 1000000000u : 1000000u))
             return fail(err, ecap, "garbage pcap record (fraction of a second out of range)", off);
-        plot_frame fr = {(uint64_t)sec * 1000000000u + (nano ? frac : (uint64_t)frac * 1000u), linktype,
+        plot_frame fr = {(uint64_t)sec * 1000000000u + (nano ? frac : (uint64_t)frac * 1000u), linktype, 0,
                          b->p + off + 16, incl};
         if (fn(ctx, &fr) != 0)
             return fail(err, ecap, "out of memory reading the frame", off);
@@ -133,7 +133,7 @@ static int idb_options(ng_state *s, size_t off, size_t end, cap_iface *ifc)
 
 static int ng_frame(ng_state *s, uint32_t ifid, uint64_t ns, size_t data_off, size_t caplen)
 {
-    plot_frame fr = {ns, s->ifc[ifid].linktype, s->b.p + data_off, caplen};
+    plot_frame fr = {ns, s->ifc[ifid].linktype, ifid, s->b.p + data_off, caplen};
     s->last_ns = ns;
     return s->fn(s->ctx, &fr);
 }

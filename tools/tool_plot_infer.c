@@ -157,23 +157,43 @@ static int infer(plot_conn *c)
     return rc != 0 || c->oom ? -1 : 0;
 }
 
-int plot_capture_conn(const plot_capture *pc, int idx, plot_conn *out, const char *source)
+/* The interface to draw from: `want`, or the one with most segments. */
+static int vantage(const plot_conn *raw, int want, int *used)
+{
+    size_t count[256];
+    memset(count, 0, sizeof count);
+    int n_if = 0, best = 0;
+    for (size_t i = 0; i < raw->n_seg; i++)
+        n_if += count[raw->seg[i].iface]++ == 0;
+    for (int k = 1; k < 256; k++)
+        best = count[k] > count[best] ? k : best;
+    *used = n_if > 1 || want >= 0 ? (want >= 0 ? want : best) : -1;
+    return want >= 0 ? (want < 256 && count[want] > 0 ? want : -1) : best;
+}
+
+int plot_capture_conn(const plot_capture *pc, int idx, int iface, plot_conn *out, const char *source, int *used)
 {
     const plot_conn *raw;
     char name[2][64];
+    plot_conn_init(out);
+    *used = -1;
     if (plot_capture_raw(pc, idx, &raw, name) != 0)
         return -1;
-    plot_conn_init(out);
+    int from = vantage(raw, iface, used);
+    if (from < 0)
+        return -1;
     /* the client is the side whose SYN carried no ACK */
     int client = 0;
     for (size_t i = 0; i < raw->n_seg; i++) {
-        if ((raw->seg[i].flags & (PLOT_SYN | PLOT_ACK)) == PLOT_SYN) {
+        if (raw->seg[i].iface == from && (raw->seg[i].flags & (PLOT_SYN | PLOT_ACK)) == PLOT_SYN) {
             client = raw->seg[i].dir;
             break;
         }
     }
     for (size_t i = 0; i < raw->n_seg; i++) {
         plot_seg s = raw->seg[i];
+        if (s.iface != from)
+            continue;
         s.dir = (uint8_t)(s.dir ^ client);
         if (plot_add_seg(out, &s) == NULL)
             return -1;

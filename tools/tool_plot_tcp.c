@@ -233,6 +233,7 @@ static int on_frame(void *ctx, const plot_frame *fr)
         return 0;
     cap_conn *c = &pc->conn[i];
     s.dir = (uint8_t)dir;
+    s.iface = (uint8_t)(fr->iface < 255 ? fr->iface : 255);
     if (plot_add_seg(&c->segs, &s) == NULL)
         return -1;
     c->bytes[dir] += s.len;

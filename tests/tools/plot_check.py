@@ -24,9 +24,10 @@
         sll2      Linux cooked v2 (SLL2, link type 276)
         ip6       raw IPv6 (link type 229): each IPv4 header replaced by an
                   IPv6 one, 2001:db8::1 / 2001:db8::2
-        ng2if     pcapng, two interfaces (Ethernet with if_tsresol 10^-9,
-                  raw IPv4 with microseconds) used alternately, an
-                  unknown block and a Simple Packet Block after the frames
+        ng2if     pcapng, two interfaces (capture points: Ethernet with
+                  if_tsresol 10^-9, raw IPv4 with microseconds), each
+                  frame on both, the second 5 ms later; an unknown block
+                  and a Simple Packet Block after the frames
         ngbe      big-endian pcapng, if_tsoffset, Enhanced and obsolete
                   Packet Blocks alternately
 """
@@ -160,10 +161,11 @@ def write_ng2if(path, frames):
     out.append(ng_block(1, struct.pack('<HHI', 1, 0, 262144) + ng_option(9, b'\x09') + ng_option(0, b'')))
     out.append(ng_block(1, struct.pack('<HHI', 101, 0, 262144)))
     for i, (sec, usec, fr) in enumerate(frames):
-        iface = i % 2
-        ts = (sec * 1000000 + usec) * (1000 if iface == 0 else 1)
-        data = (b'\x02' * 6 + b'\x04' * 6 + b'\x08\x00' + fr) if iface == 0 else fr
-        out.append(ng_block(6, struct.pack('<IIIII', iface, ts >> 32, ts & 0xffffffff, len(data), len(data)) + data))
+        for iface in (0, 1):  # two capture points: the second sees each frame 5 ms later
+            us = sec * 1000000 + usec + 5000 * iface
+            ts = us * 1000 if iface == 0 else us
+            data = (b'\x02' * 6 + b'\x04' * 6 + b'\x08\x00' + fr) if iface == 0 else fr
+            out.append(ng_block(6, struct.pack('<IIIII', iface, ts >> 32, ts & 0xffffffff, len(data), len(data)) + data))
         if i == 0:
             out.append(ng_block(0x0bad, b'an unknown block, skipped'))
     out.append(ng_block(3, struct.pack('<I', 4) + b'\x00\x00\x00\x00'))  # SPB: not IP, skipped

@@ -11,7 +11,8 @@
 #   sent, lost ones too): bars and retransmissions inferred from the capture
 #   alone equal the stack's own counts; the same capture as big-endian pcap,
 #   nanosecond pcap, Ethernet (802.1Q tags), Linux cooked SLL and SLL2, raw
-#   IPv6, a two-interface pcapng (one interface in ns) and a big-endian
+#   IPv6, a two-interface pcapng (two capture points, one in ns: the first
+#   drawn by default, --iface 1 the other) and a big-endian
 #   pcapng (if_tsoffset, obsolete Packet Blocks) give the same plots;
 #   tshark's pcapng conversion too;
 # - --list, --conn, --port; bad input (no file, empty, wrong magic, cut
@@ -74,9 +75,13 @@ for kind in swapped ns ether sll sll2 ip6 ng2if ngbe; do
         bad "synack plot on the $kind capture failed"
         continue
     fi
-    # the same plots, but for the addresses in the subtitle (IPv6)
+    # the same plots, but for the addresses in the subtitle (IPv6) and the
+    # capture point drawn (two interfaces saw the connection)
     for f in tseq cwnd rtt; do
-        if [ "$kind" = ip6 ]; then
+        if [ "$kind" = ng2if ]; then
+            sed 's/, interface 0)/)/' "$tmp/c-$kind/$f.svg" | cmp -s "$tmp/c-raw/$f.svg" - && ok ||
+                bad "$kind: $f.svg differs"
+        elif [ "$kind" = ip6 ]; then
             sed -e 's/10\.0\.0\.1:40000/[2001:db8::1]:40000/; s/10\.0\.0\.2:5050/[2001:db8::2]:5050/' \
                 "$tmp/c-raw/$f.svg" >"$tmp/c-raw/$f.v6"
             cmp -s "$tmp/c-raw/$f.v6" "$tmp/c-$kind/$f.svg" && ok || bad "$kind: $f.svg differs"
@@ -85,6 +90,12 @@ for kind in swapped ns ether sll sll2 ip6 ng2if ngbe; do
         fi
     done
 done
+# two capture points: the first by default, the other on request (5 ms
+# later throughout: the same plots); an interface that did not see it fails
+"$synack" plot "$tmp/ng2if/cap" --iface 1 -o "$tmp/c-if1" >/dev/null &&
+    sed 's/, interface 1)/)/' "$tmp/c-if1/tseq.svg" | cmp -s "$tmp/c-raw/tseq.svg" - && ok ||
+    bad "--iface 1 should draw the second capture point"
+grep -q 'connection 1, interface 0)' "$tmp/c-ng2if/tseq.svg" && ok || bad "the subtitle should name interface 0"
 if command -v editcap >/dev/null 2>&1; then
     mkdir -p "$tmp/ws" && editcap -F pcapng "$tmp/demo.pcap" "$tmp/ws/cap" && ok || bad "editcap -F pcapng"
     "$synack" plot "$tmp/ws/cap" -o "$tmp/c-ws" >/dev/null && cmp -s "$tmp/c-raw/tseq.svg" "$tmp/c-ws/tseq.svg" &&
@@ -157,6 +168,8 @@ expect_fail 2 "unknown option" "$tmp/raw/cap" --bogus
 expect_fail 2 "--conn 0" "$tmp/raw/cap" --conn 0
 expect_fail 2 "--port 70000" "$tmp/raw/cap" --port 70000
 expect_fail 2 "two captures" "$tmp/raw/cap" "$tmp/raw/cap"
+expect_fail 1 "--iface that did not see it" "$tmp/ng2if/cap" --iface 2
+expect_fail 2 "--iface 255" "$tmp/ng2if/cap" --iface 255
 [ ! -e "$tmp/never" ] && ok || bad "a failed plot created its output directory"
 # every prefix of a pcapng cut anywhere is either read or refused in one line
 for n in 1 7 12 27 28 40 64 100 150; do
