@@ -236,6 +236,24 @@ void plot_draw_tseq(FILE *f, const plot_conn *c, int dir)
 
 /* ---- cwnd / ssthresh / flight ---- */
 
+static bool has_samples(const plot_conn *c, int dir, bool rtt)
+{
+    size_t n = rtt ? c->n_rtt : c->n_cc;
+    for (size_t i = 0; i < n; i++)
+        if ((rtt ? c->rtt[i].dir : c->cc[i].dir) == dir)
+            return true;
+    return false;
+}
+
+/* A live connection whose data came from the peer: its sender's state is
+ * the peer's, not known here. */
+static void no_samples_note(plot_svg *p)
+{
+    fprintf(p->f, "<text class=\"note\" x=\"%d\" y=\"%d\">no samples: this direction's sender is the peer, "
+                  "whose state synack cannot see</text>\n",
+            p->ml + 10, p->mt + 14);
+}
+
 static double cc_ymax(const plot_conn *c, int dir)
 {
     double hi = 1;
@@ -282,6 +300,8 @@ void plot_draw_cwnd(FILE *f, const plot_conn *c, int dir)
         fprintf(f, "<text class=\"note\" x=\"%d\" y=\"%d\">inferred: flight = highest byte sent − highest "
                    "ACK seen; cwnd and ssthresh are not on the wire</text>\n",
                 p.ml + 10, p.mt + 14);
+    else if (!has_samples(c, dir, false))
+        no_samples_note(&p);
     if (!c->inferred) {
         plot_svg_legend(&p, "cwnd", "cwnd", false);
         plot_svg_legend(&p, "ssthresh", "ssthresh", false);
@@ -344,6 +364,8 @@ void plot_draw_rtt(FILE *f, const plot_conn *c, int dir)
         }
         plot_line_end(&l);
     }
+    if (!c->inferred && !has_samples(c, dir, true))
+        no_samples_note(&p);
     plot_svg_legend(&p, "rtt", "RTT sample", true);
     plot_svg_legend(&p, "srtt", "SRTT", false);
     plot_svg_legend(&p, "rto", "RTO", false);

@@ -5,6 +5,8 @@
 # - connect: 2 MiB to a Linux socat; as many bars as data segments synack
 #   sent, the ACK line through every ACK Linux sent, one dot per RTT sample
 #   the trace printed, cwnd/ssthresh/flight lines;
+# - connect receiving 2 MiB from Linux: Linux's segments as bars, and the
+#   cwnd plot says the sender's state is the peer's;
 # - serve --http: curl downloads 3 MB; the same checks on the server's
 #   side; the plot's line names the connection;
 # - --plot with --cores 2 is a one-line usage error.
@@ -34,6 +36,21 @@ check "connect: tseq.svg bars and ACKs as captured" "${CHECK[@]}" "$IT_TMP/cplot
     --acks "$acks" --rexmit 0 --lines win
 check "connect: cwnd.svg" "${CHECK[@]}" "$IT_TMP/cplot/cwnd.svg" --lines cwnd flight --title cwnd
 check "connect: rtt.svg has every sample" "${CHECK[@]}" "$IT_TMP/cplot/rtt.svg" --rtt "$rtts" --lines srtt
+
+# ---- connect, the other way: Linux sends, synack's plot draws Linux's
+# segments as they arrived, and says it cannot know Linux's cwnd ----
+"${NSX[@]}" timeout 60 socat -u "OPEN:$IT_TMP/in" TCP-LISTEN:45101,reuseaddr &
+srv=$!
+IT_PIDS+=("$srv")
+it_wait_listen 45101 || bad "Linux listens on 45101"
+"${NSX[@]}" timeout 60 "$SYNACK" connect "--$SK_LINK" "$DEV" --addr "$SYNACK_IP/24" --no-offload \
+    --pcap "$IT_TMP/d.pcap" --plot "$IT_TMP/dplot" "$LINUX_IP" 45101 </dev/null >"$IT_TMP/got2" 2>"$IT_TMP/d.log"
+check "download: connect exits 0" test $? = 0
+wait "$srv"
+check "download: 2 MiB byte for byte" it_same "$IT_TMP/in" "$IT_TMP/got2"
+data=$(it_pcap_count "$IT_TMP/d.pcap" "ip.src == $LINUX_IP && tcp.len > 0")
+check "download: tseq.svg has Linux's $data data segments" "${CHECK[@]}" "$IT_TMP/dplot/tseq.svg" --bars "$data"
+check "download: cwnd.svg says the sender is the peer" grep -q 'sender is the peer' "$IT_TMP/dplot/cwnd.svg"
 
 # ---- serve ----
 it_serve http --http 80 --no-offload --trace --plot "$IT_TMP/splot" || { it_finish; exit 1; }
