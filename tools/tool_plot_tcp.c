@@ -14,6 +14,7 @@
 #include <string.h>
 
 #define CAP_MAX_CONNS 4096
+#define CAP_HASH 8192 /* slots: twice the connections, open addressing */
 
 typedef struct {
     uint8_t family; /* 4 or 6 */
@@ -31,7 +32,7 @@ typedef struct {
 struct plot_capture {
     cap_conn *conn;
     size_t n, cap;
-    size_t last; /* the connection of the previous frame */
+    int32_t slot[CAP_HASH]; /* connection index + 1, 0: empty */
     bool oom;
 };
 
@@ -185,16 +186,37 @@ static bool same_dir(const cap_key *a, const cap_key *b, int swap)
            memcmp(a->addr[0], b->addr[swap], n) == 0 && memcmp(a->addr[1], b->addr[1 - swap], n) == 0;
 }
 
-/* The connection of `k` and the packet's direction in it; -1 when full. */
+/* The same for both directions: FNV-1a over the family and the two
+ * endpoints, the smaller one first. */
+static uint32_t key_hash(const cap_key *k)
+{
+    size_t n = k->family == 4 ? 4 : 16;
+    int lo = memcmp(k->addr[0], k->addr[1], n) < 0 || (memcmp(k->addr[0], k->addr[1], n) == 0 &&
+                                                        k->port[0] <= k->port[1]) ? 0 : 1;
+    uint32_t h = 2166136261u ^ k->family;
+    for (int e = 0; e < 2; e++) {
+        int side = e == 0 ? lo : 1 - lo;
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ k->addr[side][i]) * 16777619u;
+        h = (h ^ (k->port[side] >> 8)) * 16777619u;
+        h = (h ^ (k->port[side] & 0xff)) * 16777619u;
+    }
+    return h;
+}
+
+/* The connection of `k` and the packet's direction in it; -1 when the
+ * table is full (the packet is skipped), -2 out of memory. */
 static long find_conn(plot_capture *pc, const cap_key *k, int *dir)
 {
-    for (size_t j = 0; j < pc->n; j++) {
-        size_t i = (pc->last + j) % pc->n;
+    uint32_t h = key_hash(k) % CAP_HASH;
+    for (;; h = (h + 1) % CAP_HASH) {
+        int32_t v = pc->slot[h];
+        if (v == 0)
+            break;
         for (int d = 0; d < 2; d++) {
-            if (same_dir(k, &pc->conn[i].key, d)) {
+            if (same_dir(k, &pc->conn[v - 1].key, d)) {
                 *dir = d;
-                pc->last = i;
-                return (long)i;
+                return v - 1;
             }
         }
     }
@@ -210,8 +232,8 @@ static long find_conn(plot_capture *pc, const cap_key *k, int *dir)
     }
     memset(&pc->conn[pc->n], 0, sizeof pc->conn[pc->n]);
     pc->conn[pc->n].key = *k;
+    pc->slot[h] = (int32_t)pc->n + 1;
     *dir = 0;
-    pc->last = pc->n;
     return (long)pc->n++;
 }
 

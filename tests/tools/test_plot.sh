@@ -15,7 +15,7 @@
 #   drawn by default, --iface 1 the other) and a big-endian
 #   pcapng (if_tsoffset, obsolete Packet Blocks) give the same plots;
 #   tshark's pcapng conversion too;
-# - --list, --conn, --port; bad input (no file, empty, wrong magic, cut
+# - --list, --conn, --port; 5000 interleaved connections (4096 kept); bad input (no file, empty, wrong magic, cut
 #   short, garbage blocks) is one line on stderr and exit 1, bad options
 #   exit 2.
 # Needs python3 (and tshark's editcap for one case): exit 77 without (1 in CI).
@@ -110,6 +110,32 @@ out=$("$synack" plot "$tmp/raw/cap" --list) && [ "$(echo "$out" | grep -c .)" = 
 "$synack" plot "$tmp/raw/cap" --conn 1 -o "$tmp/c-conn" >/dev/null && cmp -s "$tmp/c-raw/tseq.svg" \
     "$tmp/c-conn/tseq.svg" && ok || bad "--conn 1 should be the same connection"
 "$synack" plot "$tmp/raw/cap" --port 5050 -o "$tmp/c-port" >/dev/null && ok || bad "--port 5050"
+
+# many connections, interleaved, both directions: each packet finds its
+# own; beyond 4096 connections new ones are skipped
+python3 - "$tmp/many" <<'EOF'
+import struct, sys
+def seg(src, dst, sport, dport, seq, flags, payload=b''):
+    tcp = struct.pack('!HHIIBBHHH', sport, dport, seq, 0, 5 << 4, flags, 65535, 0, 0) + payload
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), 0, 0, 64, 6, 0, src, dst)
+    return ip + tcp
+a, b = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
+out = [struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101)]
+t = 0
+for rnd in range(3):
+    for port in range(1000, 6000):
+        fr = seg(a, b, port, 80, 1000 + rnd, 0x02) if rnd < 2 else seg(b, a, 80, port, 7, 0x12)
+        if port == 1500 and rnd == 1:
+            fr = seg(a, b, port, 80, 1001, 0x18, b'x' * 100)
+        out.append(struct.pack('<IIII', 1, t, len(fr), len(fr)) + fr)
+        t += 1
+open(sys.argv[1], 'wb').write(b''.join(out))
+EOF
+out=$("$synack" plot "$tmp/many" --list)
+[ "$(echo "$out" | grep -c .)" = 4096 ] && echo "$out" | grep -q '^ *501  192.0.2.1:1500 <-> 192.0.2.2:80  packets 3  bytes 100 / 0$' &&
+    ok || bad "4096 connections of 5000, each with its 3 packets: $(echo "$out" | sed -n '501p;4096p')"
+"$synack" plot "$tmp/many" -o "$tmp/c-many" >"$tmp/many.out" && grep -q '192.0.2.1:1500 -> 192.0.2.2:80 (3 segments)' \
+    "$tmp/many.out" && ok || bad "the largest of many connections: $(cat "$tmp/many.out")"
 
 # ---- bad input: one line on stderr, exit 1 (2 for bad options) ----
 expect_fail() { # expect_fail STATUS DESCRIPTION ARGS...
