@@ -197,6 +197,16 @@ expect_fail 2 "two captures" "$tmp/raw/cap" "$tmp/raw/cap"
 expect_fail 1 "--iface that did not see it" "$tmp/ng2if/cap" --iface 2
 expect_fail 2 "--iface 255" "$tmp/ng2if/cap" --iface 255
 [ ! -e "$tmp/never" ] && ok || bad "a failed plot created its output directory"
+# an output directory that cannot be made: one line, exit 1
+"$synack" plot "$tmp/raw/cap" -o "$tmp/no/such/dir" >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && [ "$(grep -c . "$tmp/err")" = 1 ] && grep -q "^synack plot: cannot write" "$tmp/err" && ok ||
+    bad "plot -o into a missing directory: $(cat "$tmp/err")"
+"$synack" demo --quiet --plot "$tmp/no/such/dir" >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && [ "$(grep -c . "$tmp/err")" = 1 ] && grep -q "^synack demo: --plot: cannot write" "$tmp/err" && ok ||
+    bad "demo --plot into a missing directory: $(cat "$tmp/err")"
+"$synack" demo --plot "" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && [ "$(grep -c . "$tmp/err")" = 1 ] && ok || bad "demo --plot '': $(cat "$tmp/err")"
+
 # every prefix of a pcapng cut anywhere is either read or refused in one line
 for n in 1 7 12 27 28 40 64 100 150; do
     head -c "$n" "$tmp/ng2if/cap" >"$tmp/cut"
