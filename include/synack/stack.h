@@ -319,6 +319,13 @@ typedef struct {
 
     /* What the device offloads (sk_dev_caps above); zero: nothing. */
     sk_dev_caps dev;
+
+    /* TIME-WAIT records (RFC 9293 §3.10.7.4): a connection the application
+     * has closed waits out time_wait_us in a 64-byte record outside the
+     * socket table, so TIME-WAIT never takes a socket slot. At most this
+     * many records; when full, the oldest is recycled (TCP_TW_RECYCLED).
+     * 0 (the default): 4 x max_sockets. */
+    uint32_t max_time_wait;
 } sk_stack_config;
 
 #define SK_IW_SEGMENTS_MAX 64
@@ -605,6 +612,13 @@ typedef struct {
     uint64_t drop[SK_DROP__COUNT];
     /* retransmits, by cause (index SK_REXMIT_NONE stays 0) */
     uint64_t retransmits_by_cause[SK_REXMIT__COUNT];
+    /* TIME-WAIT records (cfg.max_time_wait) */
+    uint64_t time_wait;   /* records now (a gauge, not a counter) */
+    uint64_t tw_records;  /* connections whose TIME-WAIT became a record */
+    uint64_t tw_segments; /* segments a record answered or dropped */
+    uint64_t tw_reopened; /* by a new SYN (RFC 6191, RFC 9293 §3.6.1) */
+    uint64_t tw_reused;   /* by an active open on the same tuple (timestamps on) */
+    uint64_t tw_expired;  /* records whose 2*MSL ran out */
 } sk_stats;
 
 const sk_stats *sk_stack_stats(const sk_stack *s);

@@ -127,7 +127,8 @@
     X(UDP_QUEUE_FULL,     "UDP datagram dropped: the socket's receive queue is full") \
     X(UDP_NO_MEMORY,      "UDP datagram dropped: no memory for the socket's receive queue") \
     X(UDP_ICMP_SOFT,      "ICMP soft error about a UDP datagram: not reported (as Linux without IP_RECVERR)") \
-    X(UDP_OVER_MTU,       "UDP datagram not sent: queued before the MTU was lowered past it")
+    X(UDP_OVER_MTU,       "UDP datagram not sent: queued before the MTU was lowered past it") \
+    X(TCP_TW_RECYCLED,    "TIME-WAIT record ended early: the pool (max_time_wait) was full")
 
 enum sk_drop_reason {
 #define SK_DROP_ENUM_(name, msg) SK_DROP_##name,
