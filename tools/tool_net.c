@@ -609,6 +609,12 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->udp_out, (unsigned long long)s->udp_no_port,
             (unsigned long long)s->udp_rcvq_full, (unsigned long long)s->udp_bad_checksum,
             (unsigned long long)s->udp_bad_length);
+    fprintf(f, "stats: TIME-WAIT records now %llu, made %llu, reopened by SYN %llu, reused by "
+               "connect %llu, expired %llu, recycled %llu\n",
+            (unsigned long long)s->time_wait, (unsigned long long)s->tw_records,
+            (unsigned long long)s->tw_reopened, (unsigned long long)s->tw_reused,
+            (unsigned long long)s->tw_expired,
+            (unsigned long long)s->drop[SK_DROP_TCP_TW_RECYCLED]);
     fprintf(f, "stats: drops %llu\n", (unsigned long long)s->drops);
     for (int r = 1; r < SK_DROP__COUNT; r++)
         if (s->drop[r] != 0)
