@@ -19,17 +19,19 @@ it_require ab wrk
 it_setup
 
 AB_N=${AB_N:-20000}
+# AB_SERVE_ARGS: serve's limits (set to "" for its defaults, as in the record)
+AB_SERVE_ARGS=${AB_SERVE_ARGS---max-conns 500 --max-time-wait 4096}
 LOG=$IT_TMP/serve.log
 # no --pcap: a capture of 100,000 connections would measure the disk
 "${NSX[@]}" "$SYNACK" serve "--$SK_LINK" "$DEV" --addr "$SYNACK_IP/24" --http 80 --stats \
-    --max-conns 500 --max-time-wait 4096 >"$LOG" 2>&1 &
+    $AB_SERVE_ARGS >"$LOG" 2>&1 &
 SERVE_PID=$!
 IT_PIDS+=("$SERVE_PID")
 if ! it_wait_line "$LOG" '^synack serve: listening on ' "$SERVE_PID" 10; then
     echo "synack serve did not start:"; cat "$LOG"
     bad "serve starts"; it_finish; exit 1
 fi
-ok "serve listens (--max-conns 500 --max-time-wait 4096)"
+ok "serve listens (${AB_SERVE_ARGS:-default limits})"
 
 # ab_run NAME: AB_N requests, 100 at once, HTTP/1.0 without keep-alive
 ab_run() {
@@ -69,5 +71,8 @@ made=$(sed -n 's/^stats: TIME-WAIT records now [0-9]*, made \([0-9]*\),.*/\1/p' 
 recycled=$(sed -n 's/^stats: TIME-WAIT records .*recycled \([0-9]*\)$/\1/p' "$LOG")
 check "serve: a TIME-WAIT record for each ab request at least (${made:-?})" \
     test "${made:-0}" -ge $((2 * AB_N))
-check "serve: the full pool recycled its oldest (${recycled:-?})" test "${recycled:-0}" -gt 0
+# with the small pool of the default AB_SERVE_ARGS, the records outnumber it
+case "$AB_SERVE_ARGS" in *--max-time-wait\ 4096*)
+    check "serve: the full pool recycled its oldest (${recycled:-?})" test "${recycled:-0}" -gt 0 ;;
+esac
 it_finish
