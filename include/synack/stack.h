@@ -462,7 +462,8 @@ typedef struct {
 } sk_connect_opts;
 
 /* Listen on `port`. SK_ENOSPC when the socket table (max_sockets) is full:
- * half-open, unaccepted and TIME-WAIT connections hold slots too. */
+ * half-open and unaccepted connections hold slots too (TIME-WAIT does not once
+ * the application has closed the socket: it waits in a record, max_time_wait). */
 int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_sock *out);
 /* Take one established connection from the listener's queue; SK_EAGAIN when
  * none. `peer` may be NULL. */
@@ -472,7 +473,9 @@ int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer
  * broadcast, multicast, 127/8, our own address: there is no loopback).
  * SK_ENOSPC when the socket table is full; SK_EADDRINUSE when every
  * ephemeral port (49152-65535) towards this destination is taken, TIME-WAIT
- * included (RFC 9293 §3.6.1), or the given local port's 4-tuple is. */
+ * included (RFC 9293 §3.6.1; a TIME-WAIT tuple is reused only when the old
+ * connection had timestamps and ours are on, RFC 6191), or the given local
+ * port's 4-tuple is. */
 int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
                    const sk_connect_opts *opts, sk_sock *out);
 /* Queue bytes to send; returns bytes taken (may be fewer than len), or
