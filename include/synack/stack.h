@@ -324,7 +324,7 @@ typedef struct {
      * has closed waits out time_wait_us in a 64-byte record outside the
      * socket table, so TIME-WAIT never takes a socket slot. At most this
      * many records; when full, the oldest is recycled (TCP_TW_RECYCLED).
-     * 0 (the default): 4 x max_sockets. */
+     * 0 (the default): 4 x max_sockets, at most 65536 (72 bytes each). */
     uint32_t max_time_wait;
 } sk_stack_config;
 

@@ -43,7 +43,13 @@ int sk_tw_init(sk_tcp_env *e)
 {
     sk_tw_pool *p = &e->tw;
     const sk_stack_config *cfg = &e->ctx->cfg;
+    /* the default: 4 records per socket slot (a server closing first at a
+     * steady rate needs rate x 2*MSL of them), at most SK_TW_DEFAULT_MAX
+     * (4.5 MiB), so that a table of a million idle connections does not
+     * pay 72 MB for TIME-WAIT up front */
     uint64_t cap = cfg->max_time_wait != 0 ? cfg->max_time_wait : (uint64_t)cfg->max_sockets * 4u;
+    if (cfg->max_time_wait == 0 && cap > SK_TW_DEFAULT_MAX)
+        cap = SK_TW_DEFAULT_MAX;
     if (cap > (1u << 28))
         cap = 1u << 28;
     memset(p, 0, sizeof *p);

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #define SK_TW_NONE UINT32_MAX
+#define SK_TW_DEFAULT_MAX 65536u /* records by default at most (cfg.max_time_wait 0) */
 #define SK_TW_TS 0x80u     /* flags: timestamps were on (RFC 7323) */
 #define SK_TW_WSCALE 0x0fu /* flags: our window shift (RFC 7323 §2.3) */
 
