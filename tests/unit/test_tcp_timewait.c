@@ -413,6 +413,53 @@ static void test_table_full_connect(void)
     ts_free(&ts);
 }
 
+/* Every ephemeral port towards one destination taken, one of them by a
+ * TIME-WAIT with timestamps: the next connect reuses that one (the only
+ * safe choice left) above its old SND.NXT; test_ephemeral_exhaustion
+ * (test_tcp_limits.c) has the same without timestamps: SK_EADDRINUSE. */
+static void test_ephemeral_reuse_last(void)
+{
+    enum { NPORTS = 16384 };
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.max_sockets = NPORTS + 2;
+    cfg.timestamps = true;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 80);
+    sk_connect_opts co = {0, 0, true, 1000};
+    sk_sock c;
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, &co, &c), 0);
+    sk_tcp_info in;
+    SK_CHECK_EQ_I(sk_tcp_get_info(ts.s, c, &in), 0);
+    uint16_t tw_port = in.local.port;
+    ts_discard(&ts, 0);
+    TS_INJECT(&ts, 1, .flags = TS_SA, .seq = 5000, .ack = 1001, .sport = 80, .dport = tw_port,
+              TS_TSOPT(7000, 0));
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, 1, c), 0);
+    ts_discard(&ts, 1);
+    TS_INJECT(&ts, 2, .flags = TS_FA, .seq = 5001, .ack = 1002, .sport = 80, .dport = tw_port,
+              TS_TSOPT(7001, 0));
+    ts_discard(&ts, 2);
+    SK_CHECK_EQ(st(&ts)->time_wait, 1);
+    int bad = 0;
+    for (int i = 1; i < NPORTS; i++) {
+        sk_sock s;
+        if (sk_tcp_connect(ts.s, 3, &peer, NULL, &s) != 0 ||
+            sk_tcp_get_info(ts.s, s, &in) != 0 || in.local.port == tw_port)
+            bad++;
+    }
+    SK_CHECK_EQ(bad, 0);
+    SK_CHECK_EQ(st(&ts)->tw_reused, 0);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 3, &peer, NULL, &c), 0);
+    SK_CHECK_EQ_I(sk_tcp_get_info(ts.s, c, &in), 0);
+    SK_CHECK_EQ(in.local.port, tw_port);
+    SK_CHECK_EQ(st(&ts)->tw_reused, 1);
+    SK_CHECK_EQ(st(&ts)->time_wait, 0);
+    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 3, &peer, NULL, &c), SK_EADDRINUSE);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_record_size);
@@ -428,5 +475,6 @@ int main(void)
     SK_RUN(test_pool_full_recycles_oldest);
     SK_RUN(test_active_reuse);
     SK_RUN(test_table_full_connect);
+    SK_RUN(test_ephemeral_reuse_last);
     return sk_test_finish();
 }
