@@ -106,7 +106,8 @@ void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
 sk_time sk_tcp_next_deadline(const sk_tcp_env *e)
 {
     sk_time tw = sk_tw_next_deadline(e); /* TIME-WAIT records (tcp_timewait.c) */
-    return e->heap_len == 0 || tw < e->tcbs[e->heap[0]].deadline ? tw : e->tcbs[e->heap[0]].deadline;
+    sk_time t = e->heap_len == 0 ? SK_TIME_NEVER : e->tcbs[e->heap[0]].deadline;
+    return tw < t ? tw : t;
 }
 
 uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e)
