@@ -128,7 +128,8 @@
     X(UDP_NO_MEMORY,      "UDP datagram dropped: no memory for the socket's receive queue") \
     X(UDP_ICMP_SOFT,      "ICMP soft error about a UDP datagram: not reported (as Linux without IP_RECVERR)") \
     X(UDP_OVER_MTU,       "UDP datagram not sent: queued before the MTU was lowered past it") \
-    X(ARP_EVICTED,        "packet dropped: its next hop's ARP entry, still unresolved, was reused for another")
+    X(ARP_EVICTED,        "packet dropped: its next hop's ARP entry, still unresolved, was reused for another") \
+    X(TCP_TW_RECYCLED,    "TIME-WAIT record ended early: the pool (max_time_wait) was full")
 
 enum sk_drop_reason {
 #define SK_DROP_ENUM_(name, msg) SK_DROP_##name,

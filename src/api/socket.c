@@ -153,13 +153,20 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     } else if (sk_demux_lookup(e, &tu) != NULL) {
         return SK_EADDRINUSE;
     }
+    if (e->free_head == SK_TCB_NONE)
+        return SK_ENOSPC;
+    /* the tuple in TIME-WAIT: reused only when safe, above its SND.NXT */
+    sk_seq tw_iss;
+    int tw = sk_tw_reuse(e, &tu, &tw_iss, now);
+    if (tw < 0)
+        return SK_EADDRINUSE;
     sk_tcb *t = sk_tcb_alloc(e, now);
     if (t == NULL)
         return SK_ENOSPC;
     sk_tcb_init_conn(e, t, &tu, announce_mss(s, tu.laddr.family, opts != NULL ? opts->mss : 0), now);
     t->flags |= SK_TF_APP_HELD;
     bool fixed = opts != NULL && opts->fixed_isn;
-    t->iss = fixed ? sk_seq_make(opts->isn) : sk_tcp_isn(e, &tu, now);
+    t->iss = fixed ? sk_seq_make(opts->isn) : tw > 0 ? tw_iss : sk_tcp_isn(e, &tu, now);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = sk_seq_add(t->iss, 1);
     t->recover = t->iss;

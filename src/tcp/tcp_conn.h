@@ -23,6 +23,7 @@
 #include "synack/stack.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_rtb.h"
+#include "tcp/tcp_timewait.h"
 #include "wire/tcp_hdr.h"
 
 #include <stdbool.h>
@@ -247,7 +248,16 @@ typedef struct {
     sk_tuple tuple;
     sk_seq seq, ack;
     uint8_t flags;
+    bool has_ts;     /* a TIME-WAIT record's ACK (sk_ctl_push_ack) */
+    uint16_t wnd;    /* the window field */
+    uint32_t ts_val, ts_ecr;
 } sk_ctl_seg;
+/* What an ACK on the control queue carries past SEQ and ACK. */
+typedef struct {
+    uint16_t wnd;
+    bool has_ts;
+    uint32_t ts_val, ts_ecr;
+} sk_ctl_ack;
 
 /* One segment chosen by the output routine. The payload is
  * sndbuf[data_off, data_off + hdr.payload_len). */
@@ -310,6 +320,8 @@ struct sk_tcp_env {
     /* ACKs of new data so far (RFC 4861 §7.3.1 forward progress: the
      * interface compares it around sk_tcp_rx to confirm the neighbour). */
     uint64_t progress;
+    /* TIME-WAIT records outside the table (tcp_timewait.h) */
+    sk_tw_pool tw;
 };
 
 /* ---- tcp_ilist.c: index-linked lists ---- */
@@ -356,6 +368,9 @@ bool sk_tcp_rst_allowed(sk_tcp_env *e, sk_time now);
 
 /* ---- tcp_ctlq.c: stateless control segments ---- */
 /* Queue a stateless RST; false (counted as TCP_CTLQ_FULL) when full. */
+/* An ACK with a window and maybe timestamps (a TIME-WAIT record's). */
+bool sk_ctl_push_ack(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack,
+                     const sk_ctl_ack *a, sk_time now);
 bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
                  sk_time now);
 
@@ -500,6 +515,9 @@ uint32_t sk_ack_count_bytes(const sk_tcb *t, uint32_t len);
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* A challenge ACK (RFC 5961), rate limited per stack (§7). */
 void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* The rate limit alone (RFC 5961 §7): true, and counted, when one more
+ * challenge ACK may go out now. */
+bool sk_ack_challenge_allowed(sk_tcp_env *e, sk_time now);
 
 /* ---- tcp_recovery.c: loss recovery (RFC 6582, RFC 6675, RFC 6937) ---- */
 /* What one acceptable ACK said. */
@@ -564,6 +582,10 @@ void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const 
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */
 void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
                   sk_time now);
+/* A SYN the listener l takes (RFC 9293 §3.10.7.2); `reuse_iss`: the ISS
+ * of a connection reopened from TIME-WAIT, NULL otherwise. */
+void sk_tcp_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                       const sk_seq *reuse_iss, sk_time now);
 /* A segment for no connection or listener (RFC 9293 §3.10.7.1). */
 void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *seg,
                          sk_time now);
@@ -654,6 +676,28 @@ uint32_t sk_tcp_pmtu_to(sk_tcp_env *e, const sk_ipaddr *raddr, uint16_t mtu);
 /* The MTU a connection to `raddr` starts with: the link MTU, or the
  * smaller path MTU the interface knows. */
 uint16_t sk_tcp_path_mtu(sk_tcp_env *e, const sk_ipaddr *raddr, sk_time now);
+
+/* ---- tcp_timewait.c: TIME-WAIT records (tcp_timewait.h) ---- */
+int sk_tw_init(sk_tcp_env *e);
+void sk_tw_free(sk_tcp_env *e);
+/* t is in TIME-WAIT, not held, its TIME-WAIT timer set: its state moves
+ * to a record (the oldest is recycled when the pool is full, counted
+ * TCP_TW_RECYCLED), the ACK it owed is queued from the record, and the
+ * TCB is freed. */
+void sk_tw_take(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* The record holding tu, or SK_TW_NONE. */
+uint32_t sk_tw_find(const sk_tcp_env *e, const sk_tuple *tu);
+/* A segment for no TCB: true when a TIME-WAIT record took it. */
+bool sk_tw_input(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *seg, sk_time now);
+/* Records whose 2*MSL ran out by `now` go. */
+void sk_tw_expire(sk_tcp_env *e, sk_time now);
+sk_time sk_tw_next_deadline(const sk_tcp_env *e);
+/* An active open on tu: 0 when no record holds it; 1 when one did and
+ * reuse is safe (the record is gone, *iss is the ISS to take); -1 when
+ * it is not safe (the caller refuses the tuple). */
+int sk_tw_reuse(sk_tcp_env *e, const sk_tuple *tu, sk_seq *iss, sk_time now);
+/* Would sk_tw_reuse say 1 for tu (a record holds it and reuse is safe)? */
+bool sk_tw_reuse_safe(const sk_tcp_env *e, const sk_tuple *tu);
 
 /* ---- tcp_trace.c: trace conversion ---- */
 /* An event of `kind` at `now` about t (NULL: no connection), with its

@@ -119,7 +119,7 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
 
 /* `reuse_iss`: the ISS a connection reopened from TIME-WAIT must take
  * (time_wait_reopen), NULL otherwise. */
-static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+void sk_tcp_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
                        const sk_seq *reuse_iss, sk_time now)
 {
     if (l->pending >= l->backlog) {
@@ -186,7 +186,7 @@ static void input_listen(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
         return;
     }
     if (seg->flags & SK_TCP_SYN) {
-        listen_syn(e, l, tu, seg, NULL, now);
+        sk_tcp_listen_syn(e, l, tu, seg, NULL, now);
         return;
     }
     drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
@@ -714,7 +714,7 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);
     sk_tuple tu = t->tuple;
     sk_tcb_close(e, t, 0, now);
-    listen_syn(e, l, &tu, seg, &iss, now);
+    sk_tcp_listen_syn(e, l, &tu, seg, &iss, now);
     return true;
 }
 
@@ -731,6 +731,8 @@ static bool simultaneous_synack(const sk_tcb *t, const sk_tcp_repr *seg)
            seg->payload_len == 0 && sk_seq_eq(seg->seq, t->irs);
 }
 
+static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+
 void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
                   sk_time now)
 {
@@ -745,6 +747,17 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
     }
     if (time_wait_reopen(e, t, seg, now))
         return;
+    input_other(e, t, seg, now);
+    /* A connection nobody holds that this segment took to TIME-WAIT (t
+     * may have been closed and freed instead: then it is CLOSED) lives
+     * on as a compact record, which sends the ACK it owes
+     * (tcp_timewait.c) */
+    if (t->state == SK_TCP_TIME_WAIT && !(t->flags & (SK_TF_APP_HELD | SK_TF_IN_ACCEPTQ)))
+        sk_tw_take(e, t, now);
+}
+
+static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
     t->last_rcv = now;
     t->keep_sent = 0;
     t->probes_unanswered = 0;
