@@ -140,9 +140,10 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     }
     const uint32_t *isn = opts != NULL && opts->fixed_isn ? &opts->isn : NULL;
     uint16_t mss = announce_mss(s, tu.laddr.family, opts != NULL ? opts->mss : 0);
-    sk_tcb *t = sk_tcp_user_connect(e, &tu, mss, isn, now);
-    if (t == NULL)
-        return SK_ENOSPC;
+    sk_tcb *t;
+    int err = sk_tcp_user_connect(e, &tu, mss, isn, now, &t);
+    if (err != 0)
+        return err;
     *out = sk_tcb_handle(e, t);
     return 0;
 }

@@ -57,6 +57,10 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->udp_rcvq_bytes = 256 * 1024;
     cfg->udp_sndq_datagrams = 64;
     cfg->udp_sndq_bytes = 256 * 1024;
+    cfg->arp_held_per_entry = 3;
+    cfg->arp_unresolved_max = 0;
+    cfg->tcp_rst_rate = 200;
+    cfg->tcp_rst_burst = 200;
     cfg->syn_cookies = SK_SYNCOOKIES_WHEN_FULL;
     cfg->syn_backlog = 256;
 }

@@ -17,11 +17,13 @@
 #include "base/ring.h"
 #include "base/seq.h"
 #include "base/siphash.h"
+#include "base/tbucket.h"
 #include "base/tuple.h"
 #include "base/sktime.h"
 #include "synack/stack.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_rtb.h"
+#include "tcp/tcp_timewait.h"
 #include "wire/tcp_hdr.h"
 
 #include <stdbool.h>
@@ -250,9 +252,15 @@ typedef struct {
     sk_tuple tuple;
     sk_seq seq, ack;
     uint8_t flags;
-    uint16_t wnd; /* the window field */
-    sk_tcp_opts opts;
+    uint16_t wnd;      /* the window field */
+    sk_tcp_opts opts;  /* a TIME-WAIT record's ACK: timestamps; a cookie's SYN,ACK: all */
 } sk_ctl_seg;
+/* What an ACK on the control queue carries past SEQ and ACK. */
+typedef struct {
+    uint16_t wnd;
+    bool has_ts;
+    uint32_t ts_val, ts_ecr;
+} sk_ctl_ack;
 
 /* One segment chosen by the output routine. The payload is
  * sndbuf[data_off, data_off + hdr.payload_len). */
@@ -297,6 +305,8 @@ struct sk_tcp_env {
     /* RFC 5961 §7 challenge-ACK rate limit */
     sk_time chal_window_start;
     uint32_t chal_count;
+    /* RSTs for segments to no connection (cfg.tcp_rst_rate/burst) */
+    sk_tbucket rst_bucket;
 
     /* Buffer cache: spare send and receive buffers */
     void *snd_cache[SK_BUFCACHE_MAX];
@@ -313,6 +323,8 @@ struct sk_tcp_env {
     /* ACKs of new data so far (RFC 4861 §7.3.1 forward progress: the
      * interface compares it around sk_tcp_rx to confirm the neighbour). */
     uint64_t progress;
+    /* TIME-WAIT records outside the table (tcp_timewait.h) */
+    sk_tw_pool tw;
     /* When the last SYN cookie was sent (SK_TIME_NEVER: none): ACKs to a
      * listener are checked as cookies only while one may be valid. */
     sk_time cookie_last;
@@ -355,8 +367,16 @@ void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t);
 /* Release the spare buffers (sk_tcp_env_free). */
 void sk_tcp_bufcache_free(sk_tcp_env *e);
 
+/* ---- tcp_rstlimit.c ---- */
+/* May a RST answer a segment for no connection now? (the
+ * token bucket cfg.tcp_rst_rate / tcp_rst_burst; a refusal is counted) */
+bool sk_tcp_rst_allowed(sk_tcp_env *e, sk_time now);
+
 /* ---- tcp_ctlq.c: stateless control segments ---- */
 /* Queue a stateless RST; false (counted as TCP_CTLQ_FULL) when full. */
+/* An ACK with a window and maybe timestamps (a TIME-WAIT record's). */
+bool sk_ctl_push_ack(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack,
+                     const sk_ctl_ack *a, sk_time now);
 bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
                  sk_time now);
 /* The same with a window field and options (a SYN cookie's SYN,ACK). */
@@ -470,10 +490,12 @@ uint32_t sk_cookie_ts_encode(uint32_t ts_now, const sk_cookie_opts *o);
 bool sk_cookie_ts_decode(uint32_t ts_ecr, sk_cookie_opts *o);
 
 /* ---- tcp_user.c: the user calls (RFC 9293 §3.10.1-§3.10.5) ---- */
-/* OPEN, active: a SYN-SENT connection held by the application (NULL:
- * table full); fixed_isn NULL: the RFC 6528 ISN. */
-sk_tcb *sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
-                            const uint32_t *fixed_isn, sk_time now);
+/* OPEN, active: a SYN-SENT connection held by the application in *out,
+ * or SK_ENOSPC (table full) or SK_EADDRINUSE (the tuple's TIME-WAIT record
+ * may not be reused); fixed_isn NULL: the RFC 6528 ISN, or above the
+ * TIME-WAIT record's SND.NXT when one is reused. */
+int sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
+                        const uint32_t *fixed_isn, sk_time now, sk_tcb **out);
 ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t len);
 ptrdiff_t sk_tcp_user_recv(sk_tcp_env *e, sk_tcb *t, void *buf, size_t cap);
 int sk_tcp_user_shutdown(sk_tcp_env *e, sk_tcb *t, sk_time now);
@@ -557,6 +579,9 @@ uint32_t sk_ack_count_bytes(const sk_tcb *t, uint32_t len);
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* A challenge ACK (RFC 5961), rate limited per stack (§7). */
 void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* The rate limit alone (RFC 5961 §7): true, and counted, when one more
+ * challenge ACK may go out now. */
+bool sk_ack_challenge_allowed(sk_tcp_env *e, sk_time now);
 
 /* ---- tcp_recovery.c: loss recovery (RFC 6582, RFC 6675, RFC 6937) ---- */
 /* What one acceptable ACK said. */
@@ -715,6 +740,28 @@ uint32_t sk_tcp_pmtu_to(sk_tcp_env *e, const sk_ipaddr *raddr, uint16_t mtu);
 /* The MTU a connection to `raddr` starts with: the link MTU, or the
  * smaller path MTU the interface knows. */
 uint16_t sk_tcp_path_mtu(sk_tcp_env *e, const sk_ipaddr *raddr, sk_time now);
+
+/* ---- tcp_timewait.c: TIME-WAIT records (tcp_timewait.h) ---- */
+int sk_tw_init(sk_tcp_env *e);
+void sk_tw_free(sk_tcp_env *e);
+/* t is in TIME-WAIT, not held, its TIME-WAIT timer set: its state moves
+ * to a record (the oldest is recycled when the pool is full, counted
+ * TCP_TW_RECYCLED), the ACK it owed is queued from the record, and the
+ * TCB is freed. */
+void sk_tw_take(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* The record holding tu, or SK_TW_NONE. */
+uint32_t sk_tw_find(const sk_tcp_env *e, const sk_tuple *tu);
+/* A segment for no TCB: true when a TIME-WAIT record took it. */
+bool sk_tw_input(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *seg, sk_time now);
+/* Records whose 2*MSL ran out by `now` go. */
+void sk_tw_expire(sk_tcp_env *e, sk_time now);
+sk_time sk_tw_next_deadline(const sk_tcp_env *e);
+/* An active open on tu: 0 when no record holds it; 1 when one did and
+ * reuse is safe (the record is gone, *iss is the ISS to take); -1 when
+ * it is not safe (the caller refuses the tuple). */
+int sk_tw_reuse(sk_tcp_env *e, const sk_tuple *tu, sk_seq *iss, sk_time now);
+/* Would sk_tw_reuse say 1 for tu (a record holds it and reuse is safe)? */
+bool sk_tw_reuse_safe(const sk_tcp_env *e, const sk_tuple *tu);
 
 /* ---- tcp_trace.c: trace conversion ---- */
 /* An event of `kind` at `now` about t (NULL: no connection), with its

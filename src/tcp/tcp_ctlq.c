@@ -33,3 +33,16 @@ bool sk_ctl_push_opts(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack,
     e->ctlq_len++;
     return true;
 }
+
+bool sk_ctl_push_ack(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack,
+                     const sk_ctl_ack *a, sk_time now)
+{
+    if (!sk_ctl_push(e, tu, seq, ack, SK_TCP_ACK, now))
+        return false;
+    sk_ctl_seg *c = &e->ctlq[(e->ctlq_head + e->ctlq_len - 1) % SK_CTLQ_CAP];
+    c->wnd = a->wnd;
+    c->opts.has_ts = a->has_ts;
+    c->opts.ts_val = a->ts_val;
+    c->opts.ts_ecr = a->ts_ecr;
+    return true;
+}

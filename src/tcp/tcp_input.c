@@ -662,6 +662,8 @@ static bool simultaneous_synack(const sk_tcb *t, const sk_tcp_repr *seg)
            seg->payload_len == 0 && sk_seq_eq(seg->seq, t->irs);
 }
 
+static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+
 void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
                   sk_time now)
 {
@@ -676,6 +678,17 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
     }
     if (time_wait_reopen(e, t, seg, now))
         return;
+    input_other(e, t, seg, now);
+    /* A connection nobody holds that this segment took to TIME-WAIT (t
+     * may have been closed and freed instead: then it is CLOSED) lives
+     * on as a compact record, which sends the ACK it owes
+     * (tcp_timewait.c) */
+    if (t->state == SK_TCP_TIME_WAIT && !(t->flags & (SK_TF_APP_HELD | SK_TF_IN_ACCEPTQ)))
+        sk_tw_take(e, t, now);
+}
+
+static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
     t->last_rcv = now;
     t->keep_sent = 0;
     t->probes_unanswered = 0;
@@ -720,6 +733,8 @@ void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *s
     }
     sk_tcp_count_drop(e, SK_DROP_TCP_NO_SOCKET, NULL, now);
     if (seg->flags & SK_TCP_RST)
+        return;
+    if (!sk_tcp_rst_allowed(e, now))
         return;
     bool ok;
     if (seg->flags & SK_TCP_ACK)

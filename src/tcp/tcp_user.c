@@ -9,15 +9,22 @@
 
 #include <string.h>
 
-sk_tcb *sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
-                            const uint32_t *fixed_isn, sk_time now)
+int sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
+                        const uint32_t *fixed_isn, sk_time now, sk_tcb **out)
 {
+    if (e->free_head == SK_TCB_NONE)
+        return SK_ENOSPC;
+    /* the tuple in TIME-WAIT: reused only when safe, above its SND.NXT */
+    sk_seq tw_iss;
+    int tw = sk_tw_reuse(e, tu, &tw_iss, now);
+    if (tw < 0)
+        return SK_EADDRINUSE;
     sk_tcb *t = sk_tcb_alloc(e, now);
     if (t == NULL)
-        return NULL;
+        return SK_ENOSPC;
     sk_tcb_init_conn(e, t, tu, adv_mss, now);
     t->flags |= SK_TF_APP_HELD;
-    t->iss = fixed_isn != NULL ? sk_seq_make(*fixed_isn) : sk_tcp_isn(e, tu, now);
+    t->iss = fixed_isn != NULL ? sk_seq_make(*fixed_isn) : tw > 0 ? tw_iss : sk_tcp_isn(e, tu, now);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = sk_seq_add(t->iss, 1);
     t->recover = t->iss;
@@ -25,7 +32,8 @@ sk_tcb *sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
     sk_demux_insert(e, t);
     e->ctx->stats.active_opens++;
     sk_tcb_mark_output(e, t);
-    return t;
+    *out = t;
+    return 0;
 }
 
 /* States in which the application may still queue data (and so a FIN):

@@ -384,47 +384,6 @@ static void test_syn_flood_backlog_reclaimed(void)
     ts_free(&ts);
 }
 
-/* Connections in TIME-WAIT keep their slots (RFC 9293 §3.6.1: 2 MSL) and
- * no buffer; a full table refuses new sockets with SK_ENOSPC until the
- * 2 MSL timers run out, then every slot is free. */
-static void test_time_wait_fills_table(void)
-{
-    sk_stack_config cfg;
-    ts_config(&cfg);
-    cfg.max_sockets = 8;
-    ts_script ts;
-    ts_init(&ts, &cfg);
-    size_t base = ts.live_bytes;
-    for (int i = 0; i < 8; i++) {
-        sk_sock c = open_at(&ts, (uint16_t)(40000 + i), TS_MS(1));
-        SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(1), c), 0);
-        ts_discard(&ts, TS_MS(1)); /* FIN */
-    }
-    for (int i = 0; i < 8; i++) {
-        uint16_t lp = (uint16_t)(40000 + i);
-        TS_INJECT(&ts, TS_MS(2), .flags = TS_FA, .seq = 5001, .ack = 1002, .sport = 80,
-                  .dport = lp);
-        ts_discard(&ts, TS_MS(2)); /* ACK */
-        sk_tuple tu = tuple_of(lp);
-        sk_tcb *t = sk_demux_lookup(&ts.s->env, &tu);
-        SK_CHECK(t != NULL && t->state == SK_TCP_TIME_WAIT);
-    }
-    SK_CHECK_EQ(ts.live_bytes, base + cached_bytes(&ts));
-    SK_CHECK_EQ(cached_bytes(&ts), 0);
-    sk_sock x;
-    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 80);
-    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, TS_MS(3), &peer, NULL, &x), SK_ENOSPC);
-    SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 81, NULL, &x), SK_ENOSPC);
-    TS_NOTHING(&ts, TS_MS(2) + cfg.time_wait_us - 1);
-    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, TS_MS(2) + cfg.time_wait_us - 1, &peer, NULL, &x),
-                  SK_ENOSPC);
-    TS_NOTHING(&ts, TS_MS(2) + cfg.time_wait_us);
-    for (int i = 0; i < 8; i++)
-        SK_CHECK_EQ_I(sk_tcp_connect(ts.s, TS_MS(2) + cfg.time_wait_us, &peer, NULL, &x), 0);
-    ts_discard(&ts, TS_MS(2) + cfg.time_wait_us);
-    ts_free(&ts);
-}
-
 /* ---- ephemeral ports (RFC 6056) ---- */
 
 /* Towards one destination there are 16384 ephemeral ports. One of them is
@@ -706,7 +665,6 @@ int main(void)
     SK_RUN(test_alloc_fail_at_every_call);
     SK_RUN(test_syn_flood_then_reclaimed);
     SK_RUN(test_syn_flood_backlog_reclaimed);
-    SK_RUN(test_time_wait_fills_table);
     SK_RUN(test_ephemeral_exhaustion);
     SK_RUN(test_ctlq_overflow_counted);
     SK_RUN(test_ctlq_full_abort_counted);
