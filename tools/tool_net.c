@@ -628,6 +628,9 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->established, (unsigned long long)s->resets_in,
             (unsigned long long)s->resets_out, (unsigned long long)s->challenge_acks,
             (unsigned long long)s->conn_timeouts);
+    fprintf(f, "stats: SYN cookies sent %llu, received %llu, failed %llu\n",
+            (unsigned long long)s->syncookies_sent, (unsigned long long)s->syncookies_recv,
+            (unsigned long long)s->syncookies_failed);
     fprintf(f, "stats: udp datagrams in %llu out %llu, no port %llu, receive queue full %llu, "
             "bad checksum %llu, bad length %llu\n", (unsigned long long)s->udp_in,
             (unsigned long long)s->udp_out, (unsigned long long)s->udp_no_port,

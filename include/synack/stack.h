@@ -340,7 +340,27 @@ typedef struct {
      * many records; when full, the oldest is recycled (TCP_TW_RECYCLED).
      * 0 (the default): 4 x max_sockets, at most 65536 (72 bytes each). */
     uint32_t max_time_wait;
+    /* Listeners under load (src/tcp/tcp_listen.c, docs/rfc-coverage.md).
+     * A listener keeps at most min(backlog, syn_backlog) half-open
+     * connections and at most `backlog` in its accept queue. A SYN it cannot
+     * keep is answered with a SYN cookie (RFC 4987 §3.6) when syn_cookies is
+     * SK_SYNCOOKIES_WHEN_FULL (the default, as Linux's tcp_syncookies=1);
+     * SK_SYNCOOKIES_ALWAYS answers every SYN so; with SK_SYNCOOKIES_OFF the
+     * oldest half-open connection whose SYN,ACK was already retransmitted
+     * makes room, else the SYN is dropped (TCP_BACKLOG_FULL). */
+    uint8_t syn_cookies;      /* enum sk_syncookies, default SK_SYNCOOKIES_WHEN_FULL */
+    uint32_t syn_backlog;     /* half-open connections per listener, default 256 */
+    /* SYN,ACK retransmissions (1 s doubling, RFC 6298 §5.5) before a
+     * half-open connection is dropped; 0 (the default): syn_retries */
+    uint8_t synack_retries;
+    /* The final ACK of a handshake finds the accept queue full: false (the
+     * default, as Linux): the ACK is dropped and the peer's retransmission
+     * or the next SYN,ACK tries again; true: answer with RST (Linux's
+     * tcp_abort_on_overflow). Counted as TCP_ACCEPTQ_FULL either way. */
+    bool accept_overflow_reset;
 } sk_stack_config;
+
+enum sk_syncookies { SK_SYNCOOKIES_OFF, SK_SYNCOOKIES_WHEN_FULL, SK_SYNCOOKIES_ALWAYS };
 
 #define SK_IW_SEGMENTS_MAX 64
 
@@ -642,6 +662,10 @@ typedef struct {
     uint64_t tw_reopened; /* by a new SYN (RFC 6191, RFC 9293 §3.6.1) */
     uint64_t tw_reused;   /* by an active open on the same tuple (timestamps on) */
     uint64_t tw_expired;  /* records whose 2*MSL ran out */
+    /* listeners (RFC 4987 §3.6; Linux's SyncookiesSent, Recv, Failed) */
+    uint64_t syncookies_sent;         /* SYN,ACKs carrying a cookie */
+    uint64_t syncookies_recv;         /* valid cookie ACKs: connections made from them */
+    uint64_t syncookies_failed;       /* ACKs to a listener whose cookie did not check */
 } sk_stats;
 
 const sk_stats *sk_stack_stats(const sk_stack *s);

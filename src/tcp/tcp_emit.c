@@ -56,9 +56,7 @@ bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_s
     h->ack = c->ack;
     h->flags = c->flags;
     h->window = c->wnd;
-    h->opts.has_ts = c->has_ts;
-    h->opts.ts_val = c->ts_val;
-    h->opts.ts_ecr = c->ts_ecr;
+    h->opts = c->opts;
     o->out.cause = SK_REXMIT_NONE;
     seg_write(e, now, f, o);
     return true;

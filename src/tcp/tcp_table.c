@@ -45,6 +45,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     e->free_head = 0;
     e->listen_head = SK_TCB_NONE;
     e->demux_last = SK_TCB_NONE;
+    e->cookie_last = SK_TIME_NEVER;
     sk_ilist_init(&e->out_list);
     sk_ilist_init(&e->ev_list);
     e->ephemeral_next = (uint32_t)(cfg->seed >> 17);
@@ -85,7 +86,9 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
     t->acc_link.next = t->acc_link.prev = SK_LINK_OFF;
+    t->child_link.next = t->child_link.prev = SK_LINK_OFF;
     sk_ilist_init(&t->acceptq);
+    sk_ilist_init(&t->children);
     for (int k = 0; k < SK_TCB_TIMERS; k++)
         t->timer[k] = SK_TIME_NEVER;
     t->deadline = SK_TIME_NEVER;

@@ -134,6 +134,8 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     bool syn_phase = t->state == SK_TCP_SYN_SENT || t->state == SK_TCP_SYN_RECEIVED;
     uint8_t limit = syn_phase ? e->ctx->cfg.syn_retries : e->ctx->cfg.max_retries;
+    if (t->state == SK_TCP_SYN_RECEIVED && e->ctx->cfg.synack_retries != 0)
+        limit = e->ctx->cfg.synack_retries;
     if (t->timeouts >= limit) {
         e->ctx->stats.conn_timeouts++;
         /* a handshake that died after an ICMP soft error reports it

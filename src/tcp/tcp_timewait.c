@@ -379,7 +379,7 @@ static bool rec_reopen(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_t
     sk_seq iss = sk_seq_add(r->snd_nxt, 65536u);
     rec_remove(e, i);
     e->ctx->stats.tw_reopened++;
-    sk_tcp_listen_syn(e, l, tu, seg, &iss, now);
+    sk_listen_syn(e, l, tu, seg, &iss, now);
     return true;
 }
 
