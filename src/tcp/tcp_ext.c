@@ -18,7 +18,6 @@ void sk_tcb_ext_blank_init(sk_tcb_ext *x)
     sk_ring_init(&x->sndbuf, NULL, 0);
     sk_ring_init(&x->rcvbuf, NULL, 0);
     sk_rset_init(&x->reass, NULL, 0);
-    x->parent = SK_TCB_NONE;
     for (int k = 0; k < SK_TCB_TIMERS; k++)
         x->timer[k] = SK_TIME_NEVER;
 }
@@ -82,7 +81,7 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
     if (x->sndbuf.buf != NULL || x->rcvbuf.buf != NULL || x->rtb != NULL)
         return false;
     if (x->n_ack_owed != 0 || x->dupacks != 0 || x->lt_bytes != 0 || x->rcv_unacked != 0 ||
-        x->parent != SK_TCB_NONE)
+        t->parent != SK_TCB_NONE)
         return false;
     if (x->spur_rto != SK_SPUR_NONE || x->spur_fr != SK_SPUR_FR_NONE)
         return false;
