@@ -82,6 +82,19 @@ typedef struct {
 
 
 
+/* What only a listener holds (RFC 9293 §3.10.1 passive OPEN), kept out of
+ * the connection record: a listener's TCB points to one of these, taken
+ * from the stack's allocator by sk_tcb_make_listener (sk_listen_open) and
+ * given back when the TCB is released. A connection's `lsn` is NULL. */
+typedef struct {
+    sk_ilist acceptq;     /* established, not yet accepted */
+    sk_ilist children;    /* its children (half-open and in acceptq) */
+    uint32_t listen_next; /* list of listeners */
+    uint16_t backlog, pending; /* limit, half-open + unaccepted */
+    uint16_t listen_mss;  /* MSS override for children */
+    uint32_t listen_isn;  /* fixed ISN for children (SK_TF_FIXED_ISN) */
+} sk_tcb_listen;
+
 enum sk_tcb_flags {
     SK_TF_ACK_NOW = 1u << 0,     /* send an ACK at the next output */
     SK_TF_NODELAY = 1u << 1,     /* Nagle off */
@@ -244,13 +257,8 @@ struct sk_tcb {
     sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
     uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */
     uint32_t parent;      /* passive connections: the listener */
-    sk_ilist acceptq;     /* listener: established, not yet accepted */
-    sk_ilist children;    /* listener: its children (half-open and in acceptq) */
     sk_ilink child_link;  /* passive connections: the listener's children */
-    uint32_t listen_next; /* list of listeners */
-    uint16_t backlog, pending; /* listener: limit, half-open + unaccepted */
-    uint16_t listen_mss;  /* listener: MSS override for children */
-    uint32_t listen_isn;  /* listener: fixed ISN for children (SK_TF_FIXED_ISN) */
+    sk_tcb_listen *lsn;   /* listener: its block (sk_tcb_make_listener), else NULL */
     uint32_t retransmits;
     int16_t error; /* pending error for the application (SK_ECONNRESET ...) */
     int16_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
@@ -406,6 +414,9 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx);
 void sk_tcp_env_free(sk_tcp_env *e);
 sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now);
 void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t);
+/* Give t a listener block (empty accept queue and child list); SK_ENOMEM
+ * when the allocator has none. Released with the TCB. */
+int sk_tcb_make_listener(sk_tcp_env *e, sk_tcb *t);
 static inline uint32_t sk_tcb_index(const sk_tcp_env *e, const sk_tcb *t)
 {
     return (uint32_t)(t - e->tcbs);

@@ -15,6 +15,15 @@ static uint32_t pow2_at_least(uint32_t n)
     return p;
 }
 
+/* The listener block goes back to the allocator with its TCB. */
+static void free_listener(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->lsn == NULL)
+        return;
+    sk_ctx_release(e->ctx, t->lsn, sizeof *t->lsn);
+    t->lsn = NULL;
+}
+
 int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
 {
     memset(e, 0, sizeof *e);
@@ -64,6 +73,7 @@ void sk_tcp_env_free(sk_tcp_env *e)
             if (e->tcbs[i].x == NULL) /* creation failed before the table was set up */
                 continue;
             sk_tcb_free_buffers(e, &e->tcbs[i]);
+            free_listener(e, &e->tcbs[i]);
             sk_tcb_ext_detach(e, &e->tcbs[i]);
         }
     }
@@ -75,6 +85,19 @@ void sk_tcp_env_free(sk_tcp_env *e)
     e->tcbs = NULL;
     e->heap = NULL;
     e->hash = NULL;
+}
+
+int sk_tcb_make_listener(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->lsn == NULL)
+        t->lsn = sk_ctx_alloc(e->ctx, sizeof *t->lsn);
+    if (t->lsn == NULL)
+        return SK_ENOMEM;
+    memset(t->lsn, 0, sizeof *t->lsn);
+    sk_ilist_init(&t->lsn->acceptq);
+    sk_ilist_init(&t->lsn->children);
+    t->lsn->listen_next = SK_TCB_NONE;
+    return 0;
 }
 
 sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
@@ -96,9 +119,6 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->acc_link.next = t->acc_link.prev = SK_LINK_OFF;
     t->child_link.next = t->child_link.prev = SK_LINK_OFF;
     t->parent = SK_TCB_NONE;
-    t->listen_next = SK_TCB_NONE;
-    sk_ilist_init(&t->acceptq);
-    sk_ilist_init(&t->children);
     t->timer_keep = t->timer_tw = SK_TIME_NEVER; /* the others: off in the blank extension */
     t->deadline = SK_TIME_NEVER;
     t->last_rcv = now;
@@ -123,6 +143,7 @@ void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t)
     uint32_t idx = sk_tcb_index(e, t);
     sk_tcb_timer_clear_all(e, t);
     sk_tcb_free_buffers(e, t);
+    free_listener(e, t);
     sk_tcb_ext_detach(e, t);
     sk_demux_remove(e, t);
     sk_ilist_remove(e, &e->out_list, idx, offsetof(sk_tcb, out_link));

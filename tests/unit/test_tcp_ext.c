@@ -12,7 +12,7 @@
 
 /* The connection record stays small: a ceiling that catches growth (the
  * issue's goal, 256 bytes, is not reached yet: docs/architecture.md). */
-_Static_assert(sizeof(sk_tcb) <= 376, "sk_tcb grew: move the field to sk_tcb_ext");
+_Static_assert(sizeof(sk_tcb) <= 344, "sk_tcb grew: move the field to sk_tcb_ext");
 
 static void test_idle_cost_reported(void)
 {
@@ -23,9 +23,9 @@ static void test_idle_cost_reported(void)
      * timer heap (4 bytes a TCB) per TCB */
     double hash = 4.0 * (double)(e->hash_mask + 1) / (double)e->n_tcbs;
     double idle = (double)sizeof(sk_tcb) + hash + 4.0;
-    printf("  sizeof(sk_tcb) %zu, sizeof(sk_tcb_ext) %zu; idle "
+    printf("  sizeof(sk_tcb) %zu, sizeof(sk_tcb_ext) %zu, sizeof(sk_tcb_listen) %zu; idle "
            "ESTABLISHED connection: %.0f bytes (core + hash %.1f + heap 4)\n",
-           sizeof(sk_tcb), sizeof(sk_tcb_ext), idle, hash);
+           sizeof(sk_tcb), sizeof(sk_tcb_ext), sizeof(sk_tcb_listen), idle, hash);
     SK_CHECK(sizeof(sk_tcb_ext) > sizeof(sk_tcb)); /* the split is worth it */
     SK_CHECK(idle < 400.0);
     ts_free(&ts);
@@ -146,7 +146,7 @@ static void test_passive_detached_when_accepted(void)
     size_t base = ts.live_bytes;
     SK_CHECK(ts_listen(&ts, 0));
     size_t with_listener = ts.live_bytes;
-    SK_CHECK_EQ(with_listener, base);
+    SK_CHECK_EQ(with_listener, base + sizeof(sk_tcb_listen)); /* its block */
     SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
     SK_CHECK(!attached(&ts));
     SK_CHECK_EQ(ts.live_bytes, with_listener);
