@@ -206,8 +206,59 @@ static void test_cubic_curve_under_loss(void)
     }
 }
 
+/* The stage after the first loss (the queue overflowing at about two BDPs,
+ * 20 Mbit/s, no random loss): W_max = the window at the loss, K =
+ * cbrt((W_max - cwnd_epoch) / C) = 6.4 s for 342 segments. The stage is
+ * the cubic region (W_est stays far below): at every ACK cwnd lies
+ * between W_cubic(t) and W_cubic(t + RTT) (one segment of slack), the
+ * growth is concave (more in the first half of the stage than in the
+ * second), and cwnd flattens toward W_max: the path's capacity is W_max,
+ * so the next loss comes on the plateau before t = K (the cubic curve's
+ * value at K itself: test_tcp_cubic.c test_cubic_curve). */
+static void test_cubic_plateau(void)
+{
+    trace tr;
+    SK_CHECK(run(&tr, 1, 0.0, 20000000, 40000000));
+    size_t i = 1;
+    while (i < tr.n && !(tr.v[i].rec && !tr.v[i - 1].rec))
+        i++;
+    double w_max = i < tr.n ? tr.v[i - 1].cwnd / tr.v[i - 1].smss : 0;
+    while (i < tr.n && tr.v[i].rec)
+        i++;
+    SK_CHECK(i + 1 < tr.n);
+    if (i + 1 >= tr.n) {
+        free(tr.v);
+        return;
+    }
+    const sample *s0 = &tr.v[i];
+    double c0 = s0->cwnd / s0->smss, k = cbrt_d((w_max - c0) / C_CUBIC);
+    unsigned outside = 0, n = 0;
+    size_t end = i;
+    for (size_t j = i; j < tr.n && !tr.v[j].rec && tr.v[j].rtos == s0->rtos; j++, n++) {
+        double t = tr.v[j].t - s0->t, cw = tr.v[j].cwnd / tr.v[j].smss;
+        if (cw < w_cubic(t, k, w_max) - 1 || cw > w_cubic(t + tr.v[j].srtt, k, w_max) + 1)
+            outside++;
+        end = j;
+    }
+    double t_end = tr.v[end].t - s0->t, half_t = t_end / 2, at_half = c0;
+    for (size_t j = i; j <= end && tr.v[j].t - s0->t <= half_t; j++)
+        at_half = tr.v[j].cwnd / tr.v[j].smss;
+    double last = tr.v[end].cwnd / tr.v[end].smss;
+    printf("  W_max %.1f segments, cwnd_epoch %.1f, K %.2f s; stage of %.2f s, %u ACKs, %u "
+           "off the curve; cwnd %.1f at half, %.1f at the end\n",
+           w_max, c0, k, t_end, n, outside, at_half, last);
+    SK_CHECK(w_max > 250); /* two BDPs are 344 segments */
+    SK_CHECK(c0 > BETA * w_max - 2 && c0 < BETA * w_max + 1);
+    SK_CHECK(n > 1000);
+    SK_CHECK_EQ(outside, 0);
+    SK_CHECK(at_half - c0 > last - at_half); /* concave */
+    SK_CHECK(last > 0.97 * w_max && last <= w_max + 1);
+    free(tr.v);
+}
+
 int main(void)
 {
     SK_RUN(test_cubic_curve_under_loss);
+    SK_RUN(test_cubic_plateau);
     return sk_test_finish();
 }
