@@ -3,6 +3,7 @@
  * tools/tool_demo.h for how the pieces fit). This file reads the options. */
 #include "tool.h"
 #include "tool_demo.h"
+#include "tool_plot_demo.h"
 
 #include "posix/pcap_file.h"
 
@@ -38,6 +39,11 @@ static const char usage_text[] =
     "                     delivered (a lost one only at its sender), and the narration\n"
     "                     line as its packet comment; any other name: classic pcap,\n"
     "                     every frame once, when sent\n"
+    "  --plot DIR         write SVG plots of the run to DIR: tseq.svg (time-sequence graph),\n"
+    "                     cwnd.svg (cwnd, ssthresh, flight), rtt.svg (RTT samples, SRTT, RTO)\n"
+    "  --html FILE        write one self-contained page: the ladder diagram with the\n"
+    "                     narration (--explain's, in --lang) beside each arrow, both ends'\n"
+    "                     states, the plots; hover or click an arrow for its details\n"
     "  --trace FILE       write both stacks' trace events to FILE, one line each (the\n"
     "                     `serve --trace` form: retransmissions with the stack's cause)\n"
     "  --isn-client N     client initial sequence number (default 1000)\n"
@@ -68,6 +74,7 @@ enum {
     O_EXPLAIN, O_LANG, O_LOSS, O_DELAY, O_IMPAIR, O_SEED, O_BYTES, O_PCAP, O_TRACE, O_ISN_C, O_ISN_S,
     O_RANDOM_ISN, O_MSS_C, O_MSS_S, O_WSCALE, O_SACK, O_TS, O_RELATIVE, O_QUIET, O_VERBOSE, O_HELP,
     O_COLUMNS,
+    O_PLOT, O_HTML,
 };
 
 static const opt_def opt_defs[] = {
@@ -85,6 +92,7 @@ static const opt_def opt_defs[] = {
     {"-q", O_QUIET, false},          {"--verbose", O_VERBOSE, false},
     {"-v", O_VERBOSE, false},        {"--help", O_HELP, false},
     {"-h", O_HELP, false},
+    {"--plot", O_PLOT, true},        {"--html", O_HTML, true},
 };
 
 typedef struct {
@@ -177,6 +185,14 @@ static int apply(parsed *p, const opt_def *def, const char *v)
         if (v[0] == '\0')
             r = bad_value(def->name, "a file name", v);
         *(def->id == O_PCAP ? &p->o.pcap_path : &p->o.trace_path) = v;
+        break;
+    case O_PLOT:
+    case O_HTML:
+        if (v[0] == '\0')
+            r = bad_value(def->name, def->id == O_PLOT ? "a directory name" : "a file name", v);
+        *(def->id == O_PLOT ? &p->o.plot_dir : &p->o.html_path) = v;
+        if (def->id == O_HTML)
+            p->o.explain = true; /* the page shows the explanations beside the arrows */
         break;
     case O_ISN_C:
     case O_ISN_S:
@@ -319,7 +335,9 @@ static int run(demo *d)
         }
         d->keep_lines = d->keep_lines || sk_pcap_is_ng(d->pcap);
     }
-    int err = demo_setup(d);
+    int err = demo_plot_open(d);
+    if (err == 0)
+        err = demo_setup(d);
     if (err != 0) {
         tool_error("demo", "cannot set up the simulation: %s", sk_strerror(err));
         return 1;
@@ -330,6 +348,8 @@ static int run(demo *d)
         tool_error("demo", "out of memory for the narration");
         status = 1;
     }
+    if (demo_plot_finish(d) != 0)
+        status = 1;
     if (d->pcap != NULL && (sk_pcap_close(d->pcap) != 0 || d->pcap_failed)) {
         tool_error("demo", "--pcap: error writing '%s'", d->o.pcap_path);
         status = 1;
@@ -364,6 +384,7 @@ int cmd_demo(int argc, char **argv)
         sk_pcap_close(d.pcap);
     if (d.trace != NULL)
         fclose(d.trace);
+    demo_plot_free(&d);
     demo_teardown(&d);
     return status;
 }

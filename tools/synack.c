@@ -20,6 +20,7 @@ static const struct subcommand commands[] = {
     {"ping", cmd_ping, "send ICMP echo requests over a TAP device"},
     {"link", cmd_link, "join two TAP devices (two namespaces) through an impaired link"},
     {"script", cmd_script, "run packetdrill-syntax conformance scripts in virtual time"},
+    {"plot", cmd_plot, "draw a TCP connection of a pcap/pcapng capture as SVG plots"},
 };
 
 void tool_error(const char *cmd, const char *fmt, ...)

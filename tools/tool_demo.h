@@ -50,6 +50,8 @@ typedef struct {
     int verbosity;
     bool progress; /* a progress line instead of the narration */
     unsigned columns; /* --columns: DEMO_COL_* bits */
+    const char *plot_dir;  /* --plot DIR: SVG plots (tools/tool_plot_demo.c) */
+    const char *html_path; /* --html FILE: the ladder diagram page (tools/tool_html.c) */
 } demo_opts;
 
 /* --columns: the sender's state after each segment (sk_tcp_get_info). */
@@ -176,6 +178,7 @@ struct demo {
     bool q_failed;
     char last_line[1024]; /* the latest segment line (a record's comment) */
     char why[512]; /* the failure, for the one-line error */
+    struct demo_plot *plot; /* --plot / --html: tools/tool_plot_demo.h; NULL: off */
 };
 
 /* ---- tool_demo_sim.c ---- */

@@ -7,6 +7,7 @@
  * processed it, with the states of both ends at that moment. */
 #include "tool.h"
 #include "tool_demo.h"
+#include "tool_plot_demo.h"
 
 #include "posix/pcap_file.h"
 #include "wire/ipv4.h"
@@ -196,6 +197,7 @@ static void record_sent(demo *d, demo_side *s, uint64_t now, const uint8_t *fram
     if (r->rexmit)
         r->orig_num = first_sent(d, s->id, tcp.seq.v, num);
     note_sent_facts(s, r, &tcp);
+    demo_plot_sent(d, r);
     tell_cause(d, s, r, now);
     /* its line waits in the queue, at its send time, for its fate */
     if (d->keep_lines) {
@@ -244,6 +246,7 @@ static void on_trace(void *ctx, const sk_trace_event *ev)
         fprintf(d->trace, "%s ", s->id == DEMO_CLIENT ? "client" : "server");
         tool_trace_line(d->trace, ev->now, ev);
     }
+    demo_plot_trace(d, s->id, ev);
     switch (ev->kind) {
     case SK_TRACE_SEG_OUT: s->cur_rexmit = false; break;
     case SK_TRACE_RETRANSMIT:
@@ -333,6 +336,7 @@ static void node_input(void *node, uint64_t now, const uint8_t *frame, size_t le
     dv.info_ok = ok_before && ok_after;
     dv.drop_reason = s->drop_reason;
     d->last_line[0] = '\0';
+    demo_plot_delivered(d, dv.rec, s->id, now);
     demo_narrate_delivery(d, &dv);
     demo_qent *rx = rx_order != UINT64_MAX ? demo_q_by_order(d, rx_order) : NULL;
     if (rx != NULL) {
@@ -356,6 +360,7 @@ static void on_tap(void *ctx, const sk_sim_event *ev)
     case SK_SIM_QUEUE_DROP:
     case SK_SIM_MTU_DROP: {
         const demo_rec *r = find_rec(d, ev->from, ev->frame, ev->len);
+        demo_plot_lost(d, r);
         if (r != NULL)
             demo_narrate_lost(d, ev->now, r, ev->what);
         break;
