@@ -37,6 +37,7 @@ typedef struct {
     bool after_rto;       /* the first stage after a timeout: K = 0 (§4.8) */
     bool have_undo;
     sk_hystart hs;
+    sk_cc_usage usage;    /* slow start's cwnd-limited test (§5.8) */
 } cubic_state;
 
 _Static_assert(sizeof(cubic_state) <= SK_CC_PRIV_SIZE, "cubic state fits cc_priv");
@@ -160,6 +161,8 @@ static void cubic_on_ack(sk_tcb *t, const sk_cc_ack *a)
     sk_time last = s->last_ack;
     s->last_ack = a->now;
     if (t->cwnd < t->ssthresh) {
+        if (!sk_cc_slow_start_limited(&s->usage, t, a))
+            return; /* §5.8: the application, not cwnd, limits the flow */
         if (s->hs.active)
             sk_hystart_on_ack(&s->hs, t, a);
         else
