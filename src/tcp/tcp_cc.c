@@ -35,6 +35,22 @@ uint32_t sk_cc_slow_start_inc(const sk_tcb *t, uint32_t acked)
     return acked < l ? acked : l;
 }
 
+bool sk_cc_slow_start_limited(sk_cc_usage *u, const sk_tcb *t, const sk_cc_ack *a)
+{
+    uint32_t before = a->in_flight + a->acked; /* SND.UNA..SND.MAX before the ACK */
+    uint32_t max = u->max_flight > before ? u->max_flight : before;
+    bool limited = !a->app_limited || 2u * (uint64_t)max > t->cwnd;
+    if (!u->started) { /* the first round: it holds what this ACK saw */
+        u->started = 1;
+        u->round_end = t->snd_max;
+    } else if (sk_seq_ge(a->ack, u->round_end)) {
+        u->round_end = t->snd_max;
+        max = a->in_flight;
+    }
+    u->max_flight = max & 0x7fffffffu;
+    return limited;
+}
+
 void sk_cc_frto_conventional(sk_tcb *t)
 {
     uint32_t cap = 3u * sk_cc_smss(t);

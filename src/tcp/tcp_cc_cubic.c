@@ -37,6 +37,7 @@ typedef struct {
     bool after_rto;       /* the first stage after a timeout: K = 0 (§4.8) */
     bool have_undo;
     sk_hystart hs;
+    sk_cc_usage usage;    /* slow start's cwnd-limited test (§5.8) */
 } cubic_state;
 
 _Static_assert(sizeof(cubic_state) <= SK_CC_PRIV_SIZE, "cubic state fits cc_priv");
@@ -160,6 +161,8 @@ static void cubic_on_ack(sk_tcb *t, const sk_cc_ack *a)
     sk_time last = s->last_ack;
     s->last_ack = a->now;
     if (t->cwnd < t->ssthresh) {
+        if (!sk_cc_slow_start_limited(&s->usage, t, a))
+            return; /* §5.8: the application, not cwnd, limits the flow */
         if (s->hs.active)
             sk_hystart_on_ack(&s->hs, t, a);
         else
@@ -236,9 +239,10 @@ static void cubic_after_idle(sk_tcb *t, sk_time now)
  * cwnd_epoch), so §5.8's shift of the epoch by the idle time works across
  * the pause as without it; so do the §4.8 flag and whether HyStart++ still
  * runs. Not kept: the undo state (no congestion signal can be undone after
- * its episode ended), the per-ACK remainders (under one byte per ACK), and
- * HyStart++'s round and RTT history: slow start after the pause measures
- * afresh. An epoch older than 71 minutes at its last ACK, or a last ACK
+ * its episode ended), the per-ACK remainders (under one byte per ACK),
+ * HyStart++'s round and RTT history (slow start after the pause measures
+ * afresh) and the slow-start usage round (RFC 7661: everything sent was
+ * acknowledged, so the next ACK starts a new round anyway). An epoch older than 71 minutes at its last ACK, or a last ACK
  * more than 17 minutes before the last segment, is dropped (the next stage
  * starts a new one, as after an idle period). */
 #define IDLE_AGE_SAT UINT32_MAX

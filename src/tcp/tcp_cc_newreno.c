@@ -8,6 +8,7 @@ typedef struct {
     uint32_t acc; /* bytes acked toward the next cwnd increase in CA */
     uint32_t prior_cwnd, prior_ssthresh; /* before the last congestion signal */
     bool have_prior;
+    sk_cc_usage usage; /* slow start's cwnd-limited test (RFC 7661 §4.3) */
 } newreno_state;
 
 _Static_assert(sizeof(newreno_state) <= SK_CC_PRIV_SIZE, "newreno state fits cc_priv");
@@ -30,8 +31,10 @@ static void newreno_on_ack(sk_tcb *t, const sk_cc_ack *a)
     uint32_t mss = sk_cc_smss(t), acked = a->acked;
     newreno_state *s = st(t);
     if (t->cwnd < t->ssthresh) {
-        /* slow start: grow by the bytes acked, at most 2 SMSS per ACK */
-        t->cwnd += sk_cc_slow_start_inc(t, acked);
+        /* slow start: grow by the bytes acked, at most 2 SMSS per ACK,
+         * while cwnd limits the flow (RFC 7661 §4.3) */
+        if (sk_cc_slow_start_limited(&s->usage, t, a))
+            t->cwnd += sk_cc_slow_start_inc(t, acked);
         return;
     }
     /* congestion avoidance: about one SMSS per RTT (RFC 5681 eqn. 3,

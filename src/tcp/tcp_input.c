@@ -567,8 +567,18 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
     }
     /* a FIN held out of order ends the stream: no byte lies past it
      * (RFC 9293 §3.10.7.4 eighth) */
-    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_gt(sk_seq_add(seq, len), t->x->reass_fin))
+    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_gt(sk_seq_add(seq, len), t->x->reass_fin)) {
         len = sk_seq_gt(t->x->reass_fin, seq) ? sk_seq_len(seq, t->x->reass_fin) : 0;
+        if (len == 0) {
+            /* all of it lies past the FIN: dropped, but it arrived out of
+             * order (RCV.NXT is below the FIN), which owes an immediate
+             * duplicate ACK (RFC 5681 §4.2 SHOULD; RFC 9293 §3.10.7.4
+             * seventh: an unacceptable segment's text gets an ACK) */
+            drop(e, t, SK_DROP_TCP_DATA_AFTER_FIN, now);
+            sk_ack_owe(e, t);
+            return V_CONTINUE;
+        }
+    }
     uint32_t off = sk_seq_len(t->rcv_nxt, seq);
     uint32_t space = sk_tcb_rcv_space(e, t);
     if (len > space - off) /* trim what lies past the window */

@@ -631,6 +631,49 @@ static void test_cubic_timeout(void)
     ts_free(&ts);
 }
 
+/* One slow-start ACK of `acked` bytes with `flight` bytes outstanding
+ * before it, the sender application-limited or not; the change of cwnd. */
+static int64_t ss_ack(drv *d, uint32_t flight, uint32_t acked, bool app_limited)
+{
+    d->t->snd_nxt = d->t->snd_max = sk_seq_add(d->t->snd_una, flight);
+    d->now += 10000;
+    int64_t grown = drv_ack_bytes(d, acked, 0, 10000, app_limited);
+    d->t->snd_nxt = d->t->snd_max = d->t->snd_una; /* the driver's refill undone */
+    return grown;
+}
+
+/* RFC 7661 §4.3, RFC 9438 §5.8 in slow start (both algorithms): no growth
+ * while application-limited with at most half of cwnd in flight in the
+ * round trip; growth once more than half was (Linux's cwnd < 2 *
+ * max_packets_out), or when not application-limited at all. */
+static void test_slow_start_app_limited(void)
+{
+    static const char *const algs[] = {"cubic", "newreno"};
+    for (size_t i = 0; i < 2; i++) {
+        drv d;
+        SK_CHECK(drv_open(&d, algs[i]));
+        uint32_t iw = d.t->cwnd;
+        SK_CHECK_EQ(iw, 10 * MSS);
+        SK_CHECK(d.t->cwnd < d.t->ssthresh);
+        for (int r = 0; r < 5; r++) /* one small segment per round trip */
+            SK_CHECK_EQ(ss_ack(&d, 100, 100, true), 0);
+        /* exactly half of cwnd in flight: still application-limited */
+        SK_CHECK_EQ(ss_ack(&d, 5 * MSS, 5 * MSS, true), 0);
+        SK_CHECK_EQ(d.t->cwnd, iw);
+        /* more than half: cwnd-limited enough to grow (by 2 SMSS, RFC 3465 L) */
+        SK_CHECK_EQ(ss_ack(&d, 6 * MSS, 3 * MSS, true), 2 * MSS);
+        /* cwnd is 12 SMSS now: 6 in flight is half again (the round's
+         * largest flight across several ACKs: pkt_restart_idle) */
+        SK_CHECK_EQ(ss_ack(&d, 6 * MSS, 6 * MSS, true), 0);
+        /* a new round with a small flight: no growth again */
+        SK_CHECK_EQ(ss_ack(&d, 100, 100, true), 0);
+        SK_CHECK_EQ(ss_ack(&d, 100, 100, true), 0);
+        /* not application-limited (data waiting): growth whatever the flight */
+        SK_CHECK_EQ(ss_ack(&d, 100, 100, false), 100);
+        ts_free(&d.ts);
+    }
+}
+
 int main(void)
 {
     SK_RUN(test_cubic_curve);
@@ -640,6 +683,7 @@ int main(void)
     SK_RUN(test_cubic_after_timeout);
     SK_RUN(test_cubic_after_idle);
     SK_RUN(test_cubic_app_limited);
+    SK_RUN(test_slow_start_app_limited);
     SK_RUN(test_spurious_undo);
     SK_RUN(test_cubic_spurious_restores_curve);
     SK_RUN(test_hystart_delay_threshold);
