@@ -1,6 +1,7 @@
 /* Shared device/stack/loop set-up for the network subcommands. */
 #include "tool_net.h"
 
+#include "posix/posix_alloc.h"
 #include "posix/posix_mq.h"
 #include "posix/posix_steer.h"
 #include "posix/posix_sys.h"
@@ -388,19 +389,6 @@ static void on_trace(void *ctx, const sk_trace_event *ev)
 
 /* ---- start / stop ---- */
 
-static void *heap_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    return malloc(size);
-}
-
-static void heap_release(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(p);
-}
-
 /* The address list: IPv4 (and its gateway) and the IPv6 addresses, and
  * the IPv6 default route when --gw6 is given. */
 static void set_addrs(sk_stack_config *cfg, const tool_net_opts *o)
@@ -460,8 +448,7 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
         sk_ip4 from_seed = {{10, (uint8_t)(cfg.seed >> 16), (uint8_t)(cfg.seed >> 8), (uint8_t)cfg.seed}};
         cfg.mac = sk_posix_stable_mac(from_seed);
     }
-    cfg.alloc.allocate = heap_alloc;
-    cfg.alloc.release = heap_release;
+    cfg.alloc = sk_posix_allocator();
     if (o->sndbuf != 0)
         cfg.sndbuf = o->sndbuf;
     if (o->rcvbuf != 0)

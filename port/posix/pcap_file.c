@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "base/bytes.h"
+#include "synack/bytes.h"
 
 #define PCAP_MAGIC_US 0xa1b2c3d4u
 #define PCAP_VERSION_MAJOR 2
