@@ -236,9 +236,18 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
     return -1;
 }
 
+/* The error of a failed connect or transfer, in words for this link. */
+static const char *err_str(client *cl, int err, char *buf, size_t cap)
+{
+    if (err == SK_EHOSTUNREACH)
+        return tool_unreach_str(cl->net.opts, &cl->remote.addr, buf, cap);
+    return sk_strerror(err);
+}
+
 static int fail(client *cl, int err)
 {
-    tool_error(CMD, "%s: %s", cl->remote_str, sk_strerror(err));
+    char why[128];
+    tool_error(CMD, "%s: %s", cl->remote_str, err_str(cl, err, why, sizeof why));
     return 1;
 }
 
@@ -343,7 +352,8 @@ static int connect_any(client *cl)
         char next[80];
         sk_endpoint ep = {cl->addrs[i + 1], cl->remote.port};
         tool_endpoint_str(&ep, next, sizeof next);
-        tool_error(CMD, "%s: %s; trying %s", cl->remote_str, sk_strerror(r), next);
+        char why[128];
+        tool_error(CMD, "%s: %s; trying %s", cl->remote_str, err_str(cl, r, why, sizeof why), next);
     }
     return r;
 }

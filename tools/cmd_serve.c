@@ -630,7 +630,8 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
 
 static int check_args(server *sv, const tool_net_opts *o)
 {
-    if (tool_net_check(CMD, o) != 0 || tool_net_check_cores(CMD, o) != 0)
+    if (tool_net_check(CMD, o) != 0 || tool_net_check_cores(CMD, o) != 0 ||
+        tool_check_ports(CMD, svc_opt, sv->port, sv->on, SVC__COUNT) != 0)
         return 2;
     bool any = sv->uecho.on;
     for (int k = 0; k < SVC__COUNT; k++)

@@ -47,6 +47,7 @@ typedef struct {
     unsigned queue;        /* with cores > 1: this stack's queue, 0..cores-1 */
     sk_posix_dev *queue_dev; /* with cores > 1: that queue, opened (tool_net_open_queues) */
     bool offload, no_offload; /* --offload / --no-offload as given (tool_net_offload) */
+    bool create;           /* --create: make the --tap/--tun device when it does not exist */
 } tool_net_opts;
 
 /* The help text for the options above. */
@@ -66,6 +67,20 @@ int tool_net_next_arg(const char *cmd, const char *usage, tool_net_opts *o, int 
  * --dhcp comes with --addr, --gw or --tun, or --offload with --no-offload
  * or --impair. */
 int tool_net_check(const char *cmd, const tool_net_opts *o);
+/* tools/tool_netcheck.c, each -1 after a one-line error naming the
+ * problem: the IPv4 --addr is its prefix's network or broadcast address,
+ * --gw is not on that prefix; the --tap/--tun device does not exist and
+ * --create was not given (checked in tool_net_start, before opening). */
+int tool_net_check_addr(const char *cmd, const tool_net_opts *o);
+int tool_net_check_dev(const char *cmd, const tool_net_opts *o);
+/* Two services of one protocol on one port (names[i] is service i's
+ * option): -1 after "port P given twice (--a and --b)". */
+/* What SK_EHOSTUNREACH from a connect to dst means on this link: "host
+ * unreachable (no ARP reply from 192.0.2.9)", "... from the gateway G",
+ * "no route to host (D is not on N and no --gw was given)". */
+const char *tool_unreach_str(const tool_net_opts *o, const sk_ipaddr *dst, char *buf, size_t cap);
+int tool_check_ports(const char *cmd, const char *const *names, const uint16_t *ports,
+                     const bool *on, int n);
 
 typedef struct {
     const char *cmd;
