@@ -81,6 +81,12 @@ int tool_net_check_dev(const char *cmd, const tool_net_opts *o);
 const char *tool_unreach_str(const tool_net_opts *o, const sk_ipaddr *dst, char *buf, size_t cap);
 int tool_check_ports(const char *cmd, const char *const *names, const uint16_t *ports,
                      const bool *on, int n);
+/* serve --iperf3 PORT: take the value (argv[*i] is the option; *i moves
+ * past the value), once; and its port against the other TCP services. 0,
+ * or -1 after a one-line error. */
+int tool_iperf3_port(const char *cmd, int argc, char **argv, int *i, uint16_t *port);
+int tool_iperf3_check(const char *cmd, uint16_t port, const char *const *names,
+                      const uint16_t *ports, const bool *on, int n);
 
 typedef struct {
     const char *cmd;

@@ -118,3 +118,30 @@ const char *tool_unreach_str(const tool_net_opts *o, const sk_ipaddr *dst, char 
         return sk_strerror(SK_EHOSTUNREACH);
     return buf;
 }
+
+int tool_iperf3_port(const char *cmd, int argc, char **argv, int *i, uint16_t *port)
+{
+    uint64_t p;
+    if (*i + 1 >= argc || tool_parse_u64(argv[*i + 1], 1, 65535, &p) != 0) {
+        tool_error(cmd, "--iperf3 needs a port number 1..65535 (try --help)");
+        return -1;
+    }
+    if (*port != 0) {
+        tool_error(cmd, "--iperf3 given twice (one port per service)");
+        return -1;
+    }
+    *port = (uint16_t)p;
+    ++*i;
+    return 0;
+}
+
+int tool_iperf3_check(const char *cmd, uint16_t port, const char *const *names,
+                      const uint16_t *ports, const bool *on, int n)
+{
+    for (int k = 0; k < n && port != 0; k++)
+        if (on[k] && ports[k] == port) {
+            tool_error(cmd, "port %u given twice (%s and --iperf3)", port, names[k]);
+            return -1;
+        }
+    return 0;
+}
