@@ -13,6 +13,7 @@
 #include "tool.h"
 #include "tool_addrsort.h"
 #include "tool_connect_mq.h"
+#include "tool_iperf3.h"
 #include "tool_lease.h"
 #include "tool_net.h"
 #include "tool_udp.h"
@@ -35,6 +36,9 @@ static const char usage_text[] =
     "  -4, --ipv4                only IPv4 (A records)\n"
     "  -6, --ipv6                only IPv6 (AAAA records)\n"
     "  --timeout SECS            give up connecting after SECS seconds (default 10)\n"
+    "  --iperf3 [-R] [-P N] [-t SECS]   an iperf3 test against `iperf3 -s` on HOST (PORT\n"
+    "                            default 5201): -R the server sends, -P N streams, -t\n"
+    "                            the test's length (default 10 s); TCP only\n"
     "  --udp                     UDP instead of TCP: each line of standard input is one\n"
     "                            datagram, each reply is written to standard output\n"
     "  --wait SECS               --udp: after end of input, wait up to SECS without a\n"
@@ -61,6 +65,8 @@ typedef struct {
     bool literal;                     /* HOST is an address, not a name */
     uint64_t timeout_us;
     bool udp;
+    bool ip3;                         /* --iperf3 (tools/tool_iperf3_cli.c) */
+    ip3_client_opts ip3o;
     uint64_t wait_us, window;
     int stdin_flags;
     bool stdin_eof, shut, peer_eof;
@@ -177,7 +183,8 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
     int npos = 0;
     cl->timeout_us = 10000000u;
     cl->wait_us = 2000000u;
-    int i = 0, t;
+    int i = 0, t, t3;
+    cl->ip3o = (ip3_client_opts){.parallel = 1, .time_s = 10, .len = 131072};
     while ((t = tool_net_next_arg(CMD, usage_text, o, argc, argv, &i)) == TOOL_ARG_OWN) {
         bool timeout = !strcmp(argv[i], "--timeout"), wait = !strcmp(argv[i], "--wait");
         if ((timeout || wait) && i + 1 < argc) {
@@ -194,6 +201,11 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
                 return 2;
         } else if (!strcmp(argv[i], "--udp")) {
             cl->udp = true;
+        } else if (!strcmp(argv[i], "--iperf3")) {
+            cl->ip3 = true;
+        } else if ((t3 = ip3_client_arg(CMD, argc, argv, &i, &cl->ip3o)) != 0) {
+            if (t3 < 0)
+                return 2;
         } else if (!strcmp(argv[i], "-4") || !strcmp(argv[i], "--ipv4") ||
                    !strcmp(argv[i], "-6") || !strcmp(argv[i], "--ipv6")) {
             int f = !strcmp(argv[i], "-4") || !strcmp(argv[i], "--ipv4") ? SK_AF_INET4 : SK_AF_INET6;
@@ -219,6 +231,16 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
     }
     if (t != TOOL_ARG_END)
         return t;
+    if (cl->ip3o.given && !cl->ip3) {
+        tool_error(CMD, "-R, -P and -t go with --iperf3 (try --help)");
+        return 2;
+    }
+    if (cl->ip3 && (cl->udp || o->cores > 1)) {
+        tool_error(CMD, "--iperf3 does not combine with --udp or --cores");
+        return 2;
+    }
+    if (cl->ip3 && npos == 1)
+        pos[npos++] = "5201"; /* iperf3's port */
     if (npos != 2) {
         tool_error(CMD, "HOST and PORT are required (try --help)");
         return 2;
@@ -407,7 +429,9 @@ int cmd_connect(int argc, char **argv)
         tool_net_stop(&cl.net);
         return 1;
     }
-    if (cl.udp)
+    if (cl.ip3)
+        r = ip3_client_run(CMD, cl.loop, &cl.remote, &cl.ip3o, stdout);
+    else if (cl.udp)
         r = tool_udp_client(CMD, cl.loop, &cl.remote, cl.remote_str, cl.wait_us, cl.window);
     else
         r = run(&cl);

@@ -92,10 +92,13 @@ typedef struct {
     unsigned parallel;     /* -P, 1..IP3_MAX_STREAMS */
     double time_s;         /* -t */
     bool reverse;          /* -R */
-    bool udp;              /* -u */
-    uint64_t bandwidth;    /* -b, bit/s; UDP default 1 Mbit/s */
     uint32_t len;          /* block / datagram size */
+    bool given;            /* one of the options above was given */
 } ip3_client_opts;
+/* connect's iperf3 options (-R, -P N, -t SECS; -u is refused): 1 when
+ * argv[*i] was one (*i moves past its value), 0 when not, -1 after a
+ * one-line error. */
+int ip3_client_arg(const char *cmd, int argc, char **argv, int *i, ip3_client_opts *o);
 /* One test against an iperf3 server; prints iperf3-like lines to out.
  * 0, or 1 after a one-line error on stderr. */
 int ip3_client_run(const char *cmd, sk_posix_loop *loop, const sk_endpoint *server,

@@ -1,0 +1,300 @@
+/* `synack connect --iperf3 HOST [PORT]`: an iperf3 client (TCP; -R, -P,
+ * -t) against iperf3 -s. The protocol is described in tool_iperf3.h. */
+#include "tool_iperf3.h"
+
+#include "posix/posix_sock.h"
+#include "posix/posix_sys.h"
+#include "synack/error.h"
+#include "tool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define WAIT_US 10000000u /* any one step of the protocol: at most 10 s */
+
+typedef struct {
+    const char *cmd;
+    sk_posix_loop *l;
+    sk_stack *st;
+    const ip3_client_opts *o;
+    const sk_endpoint *server;
+    FILE *out;
+    sk_sock ctrl;
+    sk_sock s[IP3_MAX_STREAMS];
+    bool eof[IP3_MAX_STREAMS];
+    ip3_stream_result r[IP3_MAX_STREAMS];
+    int n;
+    bool counting;            /* the test runs: data counts */
+    sk_time_us t_start, t_end;
+    char cookie[IP3_COOKIE];
+    uint8_t blk[131072];
+} ip3_client;
+
+/* A one-line error; returns 2 (on_state's "failed"). */
+static int fail(ip3_client *c, const char *what, int err)
+{
+    tool_error(c->cmd, "iperf3: %s%s%s", what, err ? ": " : "", err ? sk_strerror(err) : "");
+    return 2;
+}
+
+/* 36 characters of iperf3's cookie alphabet and a NUL */
+static void make_cookie(char *cookie)
+{
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyz234567";
+    uint8_t rnd[IP3_COOKIE - 1];
+    if (sk_posix_entropy(rnd, sizeof rnd) != 0)
+        memset(rnd, 7, sizeof rnd);
+    for (size_t i = 0; i < sizeof rnd; i++)
+        cookie[i] = abc[rnd[i] % 32];
+    cookie[IP3_COOKIE - 1] = '\0';
+}
+
+static int send_json(ip3_client *c, const char *js, size_t len)
+{
+    uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
+    if (sk_blocking_send_all(c->l, c->ctrl, hdr, 4, WAIT_US) != 4)
+        return -1;
+    return sk_blocking_send_all(c->l, c->ctrl, js, len, WAIT_US) == (ptrdiff_t)len ? 0 : -1;
+}
+
+static int send_state(ip3_client *c, int state)
+{
+    uint8_t b = (uint8_t)(int8_t)state;
+    return sk_blocking_send_all(c->l, c->ctrl, &b, 1, WAIT_US) == 1 ? 0 : -1;
+}
+
+/* Move data on every stream as far as the buffers allow: out (forward),
+ * or in (reversed, and always read to drain what arrives). */
+static void move_data(ip3_client *c)
+{
+    sk_time_us now = c->l->now;
+    for (int i = 0; i < c->n; i++) {
+        ptrdiff_t n;
+        while (c->counting && !c->o->reverse &&
+               (n = sk_tcp_send(c->st, now, c->s[i], c->blk, c->o->len)) > 0)
+            c->r[i].bytes += (uint64_t)n;
+        while (!c->eof[i] && (n = sk_tcp_recv(c->st, now, c->s[i], c->blk, sizeof c->blk)) != SK_EAGAIN) {
+            if (n <= 0) {
+                c->eof[i] = true; /* the server closes the streams at TEST_END */
+                break;
+            }
+            if (c->counting && c->o->reverse)
+                c->r[i].bytes += (uint64_t)n;
+        }
+    }
+}
+
+/* The next state byte from the server, moving data meanwhile; until
+ * `until` (absolute) when data is being moved for the test's duration:
+ * then 0 with *state = 0 when the time came first. */
+static int next_state(ip3_client *c, sk_time_us until, bool timed, int *state)
+{
+    *state = 0;
+    for (;;) {
+        uint8_t b;
+        ptrdiff_t n = sk_tcp_recv(c->st, c->l->now, c->ctrl, &b, 1);
+        if (n == 1) {
+            *state = (int8_t)b;
+            return 0;
+        }
+        if (n != SK_EAGAIN)
+            return n == 0 ? SK_ECONNRESET : (int)n;
+        move_data(c);
+        sk_time_us now = c->l->now;
+        if (now >= until)
+            return timed ? 0 : SK_ETIMEDOUT;
+        if (sk_posix_loop_step(c->l, until - now < 100000 ? until - now : 100000) != 0)
+            return SK_EIO;
+    }
+}
+
+static int send_params(ip3_client *c)
+{
+    char js[512];
+    int n = snprintf(js, sizeof js,
+                     "{\"tcp\":true,\"omit\":0,\"time\":%u,\"num\":0,\"blockcount\":0,"
+                     "\"parallel\":%u,%s\"len\":%u,\"pacing_timer\":1000,"
+                     "\"client_version\":\"3.12\"}",
+                     (unsigned)c->o->time_s, c->o->parallel, c->o->reverse ? "\"reverse\":true," : "",
+                     c->o->len);
+    return n > 0 && (size_t)n < sizeof js ? send_json(c, js, (size_t)n) : -1;
+}
+
+static int create_streams(ip3_client *c)
+{
+    for (unsigned i = 0; i < c->o->parallel; i++) {
+        int r = sk_blocking_connect(c->l, c->server, WAIT_US, &c->s[i]);
+        if (r != 0)
+            return fail(c, "cannot open a data stream", r);
+        c->n++;
+        c->r[i].id = ip3_stream_id((int)i);
+        if (sk_blocking_send_all(c->l, c->s[i], c->cookie, IP3_COOKIE, WAIT_US) != IP3_COOKIE)
+            return fail(c, "cannot send the cookie on a data stream", 0);
+    }
+    return 0;
+}
+
+/* Ours first, then the server's (the client's order in iperf3). */
+static int exchange_results(ip3_client *c, uint64_t *their_bytes)
+{
+    static char js[IP3_JSON_MAX + 1];
+    double secs = (double)(c->t_end - c->t_start) / 1e6;
+    size_t len = ip3_json_results(js, sizeof js, c->r, c->n, secs);
+    if (len == 0 || send_json(c, js, len) != 0)
+        return fail(c, "cannot send the results", 0);
+    uint8_t hdr[4];
+    size_t got = 0;
+    while (got < 4) {
+        ptrdiff_t n = sk_blocking_recv(c->l, c->ctrl, hdr + got, 4 - got, WAIT_US);
+        if (n <= 0)
+            return fail(c, "no results from the server", n < 0 ? (int)n : 0);
+        got += (size_t)n;
+    }
+    len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+    if (len == 0 || len > IP3_JSON_MAX)
+        return fail(c, "bad results length from the server", 0);
+    for (got = 0; got < len;) {
+        ptrdiff_t n = sk_blocking_recv(c->l, c->ctrl, js + got, len - got, WAIT_US);
+        if (n <= 0)
+            return fail(c, "the server's results were cut short", n < 0 ? (int)n : 0);
+        got += (size_t)n;
+    }
+    js[len] = '\0';
+    ip3_stream_result theirs[IP3_MAX_STREAMS];
+    int nt = ip3_json_streams(js, theirs, IP3_MAX_STREAMS);
+    *their_bytes = 0;
+    for (int i = 0; i < nt; i++)
+        *their_bytes += theirs[i].bytes;
+    return 0;
+}
+
+static void report(ip3_client *c, uint64_t theirs)
+{
+    uint64_t ours = 0;
+    for (int i = 0; i < c->n; i++)
+        ours += c->r[i].bytes;
+    double secs = (double)(c->t_end - c->t_start) / 1e6;
+    uint64_t sent = c->o->reverse ? theirs : ours, recvd = c->o->reverse ? ours : theirs;
+    fprintf(c->out, "[SUM] 0.00-%.2f sec  %llu bytes  %.1f Mbit/s  sender%s\n", secs,
+            (unsigned long long)sent, (double)sent * 8 / secs / 1e6,
+            c->o->reverse ? " (the server)" : "");
+    fprintf(c->out, "[SUM] 0.00-%.2f sec  %llu bytes  %.1f Mbit/s  receiver%s\n", secs,
+            (unsigned long long)recvd, (double)recvd * 8 / secs / 1e6,
+            c->o->reverse ? "" : " (the server)");
+    fflush(c->out);
+}
+
+static void close_all(ip3_client *c)
+{
+    for (int i = 0; i < c->n; i++)
+        if (sk_tcp_close(c->st, c->l->now, c->s[i]) != 0)
+            sk_tcp_abort(c->st, c->l->now, c->s[i]);
+    sk_blocking_close(c->l, c->ctrl, 2000000u);
+}
+
+/* What the server said: 1 the test goes on, 0 done, 2 failed. */
+static int on_state(ip3_client *c, int st)
+{
+    uint64_t theirs = 0;
+    switch (st) {
+    case IP3_PARAM_EXCHANGE:
+        return send_params(c) == 0 ? 1 : fail(c, "cannot send the parameters", 0);
+    case IP3_CREATE_STREAMS:
+        return create_streams(c) == 0 ? 1 : 2;
+    case IP3_TEST_START:
+        return 1;
+    case IP3_TEST_RUNNING:
+        c->t_start = c->l->now;
+        c->t_end = c->t_start + (sk_time_us)(c->o->time_s * 1e6);
+        c->counting = true;
+        return 1;
+    case IP3_EXCHANGE_RESULTS:
+        if (exchange_results(c, &theirs) != 0)
+            return 2;
+        report(c, theirs);
+        return 1;
+    case IP3_DISPLAY_RESULTS:
+        return send_state(c, IP3_IPERF_DONE) == 0 ? 0 : fail(c, "cannot send IPERF_DONE", 0);
+    case IP3_ACCESS_DENIED:
+        return fail(c, "the server is busy with another test (ACCESS_DENIED)", 0);
+    case IP3_SERVER_ERROR:
+        return fail(c, "the server refused the test (SERVER_ERROR)", 0);
+    case IP3_SERVER_TERMINATE:
+        return fail(c, "the server ended the test (SERVER_TERMINATE)", 0);
+    default:
+        return 1; /* a state this client does not act on */
+    }
+}
+
+int ip3_client_run(const char *cmd, sk_posix_loop *loop, const sk_endpoint *server,
+                   const ip3_client_opts *o, FILE *out)
+{
+    static ip3_client c;
+    memset(&c, 0, sizeof c);
+    c.cmd = cmd;
+    c.l = loop;
+    c.st = loop->stack;
+    c.o = o;
+    c.server = server;
+    c.out = out;
+    for (size_t i = 0; i < sizeof c.blk; i++)
+        c.blk[i] = (uint8_t)('0' + i % 10);
+    make_cookie(c.cookie);
+    int r = sk_blocking_connect(loop, server, WAIT_US, &c.ctrl);
+    if (r != 0) {
+        fail(&c, "cannot connect", r);
+        return 1;
+    }
+    if (sk_blocking_send_all(loop, c.ctrl, c.cookie, IP3_COOKIE, WAIT_US) != IP3_COOKIE) {
+        fail(&c, "cannot send the cookie", 0);
+        sk_tcp_abort(c.st, loop->now, c.ctrl);
+        return 1;
+    }
+    int st, go = 1;
+    while (go == 1) {
+        bool timed = c.counting;
+        sk_time_us until = timed ? c.t_end : c.l->now + WAIT_US;
+        if ((r = next_state(&c, until, timed, &st)) != 0) {
+            go = fail(&c, "control connection", r);
+            break;
+        }
+        if (st == 0) { /* the test's time is over */
+            c.counting = false;
+            c.t_end = c.l->now;
+            go = send_state(&c, IP3_TEST_END) == 0 ? 1 : fail(&c, "cannot send TEST_END", 0);
+            continue;
+        }
+        go = on_state(&c, st);
+    }
+    close_all(&c);
+    return go == 0 ? 0 : 1;
+}
+
+int ip3_client_arg(const char *cmd, int argc, char **argv, int *i, ip3_client_opts *o)
+{
+    const char *a = argv[*i];
+    uint64_t v;
+    if (!strcmp(a, "-R")) {
+        o->reverse = true;
+    } else if (!strcmp(a, "-u")) {
+        tool_error(cmd, "--iperf3 -u: UDP tests from this client are not supported yet "
+                        "(serve --iperf3 takes iperf3 -u)");
+        return -1;
+    } else if (!strcmp(a, "-P") || !strcmp(a, "-t")) {
+        if (*i + 1 >= argc || tool_parse_u64(argv[*i + 1], 1, a[1] == 'P' ? IP3_MAX_STREAMS : 86400,
+                                              &v) != 0) {
+            tool_error(cmd, a[1] == 'P' ? "bad -P (streams, 1..%d)" : "bad -t (seconds, 1..%d)",
+                       a[1] == 'P' ? IP3_MAX_STREAMS : 86400);
+            return -1;
+        }
+        ++*i;
+        if (a[1] == 'P')
+            o->parallel = (unsigned)v;
+        else
+            o->time_s = (double)v;
+    } else {
+        return 0;
+    }
+    o->given = true;
+    return 1;
+}
