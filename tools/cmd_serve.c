@@ -168,6 +168,9 @@ static int pump_sink(server *sv, conn *c)
             return 0;
         if (n <= 0)
             return n == 0 ? 1 : -1;
+        if (c->svc == SVC_IPERF && c->bytes == 0 && !c->draining &&
+            tool_iperf2_refuse(sv->log, &c->peer, c->out, (size_t)n))
+            return -1; /* reset: the client reports the failure */
         c->bytes += (uint64_t)n;
         c->t_last = c->t_active = sv->loop->now;
     }

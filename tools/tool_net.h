@@ -84,6 +84,9 @@ int tool_check_ports(const char *cmd, const char *const *names, const uint16_t *
 /* serve --iperf3 PORT: take the value (argv[*i] is the option; *i moves
  * past the value), once; and its port against the other TCP services. 0,
  * or -1 after a one-line error. */
+/* The first bytes of an iperf 2 client's stream ask for a test that the
+ * iperf 2 server cannot run (-d, -r, -R): true after a line on log. */
+bool tool_iperf2_refuse(FILE *log, const sk_endpoint *peer, const uint8_t *p, size_t n);
 int tool_iperf3_port(const char *cmd, int argc, char **argv, int *i, uint16_t *port);
 int tool_iperf3_check(const char *cmd, uint16_t port, const char *const *names,
                       const uint16_t *ports, const bool *on, int n);

@@ -7,7 +7,7 @@
 # -b so that the capture stays small; -R (where the server, synack, sends
 # as fast as it can: -b is the sender's) runs on a serve without capture.
 . "$(dirname "$0")/lib.sh"
-it_require iperf3 python3
+it_require iperf3 iperf python3
 it_setup
 
 # json FILE EXPR: a value from iperf3's JSON (python3), "" when missing
@@ -76,6 +76,28 @@ n=0
 client_test "-R"
 it_stop "$SERVE_PID" 10
 check "SIGTERM: serve exits 0 (-R)" test $? = 0
+
+# ---- iperf 2 -R, -d and -r against serve --iperf: refused with a line
+# in serve's log and a reset, never a test that moves nothing (its header
+# flags: iperf 2.1's HEADER_VERSION2 and HEADER_VERSION1)
+it_serve i2 --iperf 5001 || { it_finish; exit 1; }
+k=0
+for a in -R -d -r; do
+    k=$((k + 1))
+    nsx timeout 20 iperf -c "$SYNACK_IP" -p 5001 -t 1 "$a" >"$IT_TMP/i2$a.out" 2>&1
+    for _ in $(seq 1 100); do
+        [ "$(grep -c 'is not supported: connection reset' "$SERVE_LOG")" -ge "$k" ] && break
+        sleep 0.05
+    done
+    case $a in
+        -R) want='iperf 2 -R/--full-duplex \(the server sends\) is not supported' ;;
+        *) want='iperf 2 -d/-r \(a dual test: the server connects back\) is not supported' ;;
+    esac
+    check "iperf 2 $a: serve says '$want'" test "$(grep -cE "$want" "$SERVE_LOG")" -ge 1
+done
+check "iperf 2: one refusal per test, nothing counted as a test" \
+    test "$(grep -c '^iperf .* bytes in ' "$SERVE_LOG")" = 0
+it_stop "$SERVE_PID" 10
 
 # ---- synack connect --iperf3 -> Linux iperf3 -s (one test each, -1)
 n=0
