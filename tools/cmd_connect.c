@@ -36,9 +36,10 @@ static const char usage_text[] =
     "  -4, --ipv4                only IPv4 (A records)\n"
     "  -6, --ipv6                only IPv6 (AAAA records)\n"
     "  --timeout SECS            give up connecting after SECS seconds (default 10)\n"
-    "  --iperf3 [-R] [-P N] [-t SECS]   an iperf3 test against `iperf3 -s` on HOST (PORT\n"
-    "                            default 5201): -R the server sends, -P N streams, -t\n"
-    "                            the test's length (default 10 s); TCP only\n"
+    "  --iperf3 [-R] [-P N] [-t SECS] [-u [-b RATE]]   an iperf3 test against `iperf3 -s`\n"
+    "                            on HOST (PORT default 5201): -R the server sends, -P N\n"
+    "                            streams, -t the test's length (default 10 s), -u UDP at\n"
+    "                            RATE bit/s (K, M, G; default 1M)\n"
     "  --udp                     UDP instead of TCP: each line of standard input is one\n"
     "                            datagram, each reply is written to standard output\n"
     "  --wait SECS               --udp: after end of input, wait up to SECS without a\n"
@@ -184,7 +185,7 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
     cl->timeout_us = 10000000u;
     cl->wait_us = 2000000u;
     int i = 0, t, t3;
-    cl->ip3o = (ip3_client_opts){.parallel = 1, .time_s = 10, .len = 131072};
+    cl->ip3o = (ip3_client_opts){.parallel = 1, .time_s = 10, .len = 131072, .bandwidth = 1000000};
     while ((t = tool_net_next_arg(CMD, usage_text, o, argc, argv, &i)) == TOOL_ARG_OWN) {
         bool timeout = !strcmp(argv[i], "--timeout"), wait = !strcmp(argv[i], "--wait");
         if ((timeout || wait) && i + 1 < argc) {
@@ -232,13 +233,19 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
     if (t != TOOL_ARG_END)
         return t;
     if (cl->ip3o.given && !cl->ip3) {
-        tool_error(CMD, "-R, -P and -t go with --iperf3 (try --help)");
+        tool_error(CMD, "-R, -P, -t, -u and -b go with --iperf3 (try --help)");
         return 2;
     }
     if (cl->ip3 && (cl->udp || o->cores > 1)) {
         tool_error(CMD, "--iperf3 does not combine with --udp or --cores");
         return 2;
     }
+    if (cl->ip3 && cl->ip3o.udp && cl->ip3o.reverse) {
+        tool_error(CMD, "--iperf3 -u -R is not supported (UDP from the server)");
+        return 2;
+    }
+    if (cl->ip3 && cl->ip3o.udp)
+        cl->ip3o.len = 1448; /* one datagram per Ethernet frame */
     if (cl->ip3 && npos == 1)
         pos[npos++] = "5201"; /* iperf3's port */
     if (npos != 2) {

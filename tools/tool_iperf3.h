@@ -92,10 +92,12 @@ typedef struct {
     unsigned parallel;     /* -P, 1..IP3_MAX_STREAMS */
     double time_s;         /* -t */
     bool reverse;          /* -R */
+    bool udp;              /* -u */
+    uint64_t bandwidth;    /* -b, bit/s: -u's rate (default 1M, as iperf3's) */
     uint32_t len;          /* block / datagram size */
     bool given;            /* one of the options above was given */
 } ip3_client_opts;
-/* connect's iperf3 options (-R, -P N, -t SECS; -u is refused): 1 when
+/* connect's iperf3 options (-R, -P N, -t SECS, -u, -b RATE): 1 when
  * argv[*i] was one (*i moves past its value), 0 when not, -1 after a
  * one-line error. */
 int ip3_client_arg(const char *cmd, int argc, char **argv, int *i, ip3_client_opts *o);

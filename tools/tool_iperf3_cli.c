@@ -5,10 +5,12 @@
 #include "posix/posix_sock.h"
 #include "posix/posix_sys.h"
 #include "synack/error.h"
+#include "synack/udp.h"
 #include "tool.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define WAIT_US 10000000u /* any one step of the protocol: at most 10 s */
 
@@ -25,6 +27,7 @@ typedef struct {
     ip3_stream_result r[IP3_MAX_STREAMS];
     int n;
     bool counting;            /* the test runs: data counts */
+    uint64_t udp_sent;        /* -u: bytes the rate allowed so far, all streams */
     sk_time_us t_start, t_end;
     char cookie[IP3_COOKIE];
     uint8_t blk[131072];
@@ -63,11 +66,38 @@ static int send_state(ip3_client *c, int state)
     return sk_blocking_send_all(c->l, c->ctrl, &b, 1, WAIT_US) == 1 ? 0 : -1;
 }
 
+/* -u: datagrams at the rate (-b), each with iperf3's 12-byte header
+ * (seconds, microseconds of our clock, sequence number from 1, 32-bit
+ * big-endian), spread over the streams in turn. A full send queue drops
+ * the datagram: it counts as sent and lost, as on a host NIC queue. */
+static void send_udp(ip3_client *c)
+{
+    sk_time_us now = c->l->now;
+    uint64_t allowed = (uint64_t)((double)c->o->bandwidth / 8.0 * (double)(now - c->t_start) / 1e6);
+    for (int k = 0; c->udp_sent + c->o->len <= allowed; k = (k + 1) % c->n) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint32_t w[3] = {(uint32_t)ts.tv_sec, (uint32_t)(ts.tv_nsec / 1000),
+                         (uint32_t)++c->r[k].packets};
+        for (int i = 0; i < 3; i++)
+            for (int b = 0; b < 4; b++)
+                c->blk[4 * i + b] = (uint8_t)(w[i] >> (24 - 8 * b));
+        sk_udp_send(c->st, now, c->s[k], c->blk, c->o->len);
+        c->r[k].bytes += c->o->len;
+        c->udp_sent += c->o->len;
+    }
+}
+
 /* Move data on every stream as far as the buffers allow: out (forward),
  * or in (reversed, and always read to drain what arrives). */
 static void move_data(ip3_client *c)
 {
     sk_time_us now = c->l->now;
+    if (c->o->udp) {
+        if (c->counting)
+            send_udp(c);
+        return;
+    }
     for (int i = 0; i < c->n; i++) {
         ptrdiff_t n;
         while (c->counting && !c->o->reverse &&
@@ -103,7 +133,8 @@ static int next_state(ip3_client *c, sk_time_us until, bool timed, int *state)
         sk_time_us now = c->l->now;
         if (now >= until)
             return timed ? 0 : SK_ETIMEDOUT;
-        if (sk_posix_loop_step(c->l, until - now < 100000 ? until - now : 100000) != 0)
+        sk_time_us cap = c->o->udp && c->counting ? 1000 : 100000; /* -u: pace per ms */
+        if (sk_posix_loop_step(c->l, until - now < cap ? until - now : cap) != 0)
             return SK_EIO;
     }
 }
@@ -112,16 +143,49 @@ static int send_params(ip3_client *c)
 {
     char js[512];
     int n = snprintf(js, sizeof js,
-                     "{\"tcp\":true,\"omit\":0,\"time\":%u,\"num\":0,\"blockcount\":0,"
-                     "\"parallel\":%u,%s\"len\":%u,\"pacing_timer\":1000,"
+                     "{\"%s\":true,\"omit\":0,\"time\":%u,\"num\":0,\"blockcount\":0,"
+                     "\"parallel\":%u,%s\"len\":%u,\"bandwidth\":%llu,\"pacing_timer\":1000,"
                      "\"client_version\":\"3.12\"}",
-                     (unsigned)c->o->time_s, c->o->parallel, c->o->reverse ? "\"reverse\":true," : "",
-                     c->o->len);
+                     c->o->udp ? "udp" : "tcp", (unsigned)c->o->time_s, c->o->parallel,
+                     c->o->reverse ? "\"reverse\":true," : "", c->o->len,
+                     (unsigned long long)(c->o->udp ? c->o->bandwidth : 0)); /* TCP: no limit */
     return n > 0 && (size_t)n < sizeof js ? send_json(c, js, (size_t)n) : -1;
+}
+
+/* -u: a connected UDP socket per stream, opened with iperf3's 4-byte
+ * hello, which the server answers (both in the sender's byte order). */
+static int create_udp_streams(ip3_client *c)
+{
+    for (unsigned i = 0; i < c->o->parallel; i++) {
+        uint32_t hello = IP3_UDP_CONNECT_MSG, reply = 0;
+        int r = sk_udp_open(c->st, &c->s[i]);
+        if (r == 0 && (r = sk_udp_connect(c->st, c->s[i], c->server)) != 0)
+            sk_udp_close(c->st, c->s[i]);
+        if (r != 0)
+            return fail(c, "cannot open a UDP stream", r);
+        c->n++;
+        c->r[i].id = ip3_stream_id((int)i);
+        sk_time_us until = c->l->now + WAIT_US, resend = 0;
+        ptrdiff_t n = SK_EAGAIN;
+        while (n == SK_EAGAIN && c->l->now < until) {
+            if (c->l->now >= resend) { /* the first may wait for ARP: again each second */
+                sk_udp_send(c->st, c->l->now, c->s[i], &hello, 4);
+                resend = c->l->now + 1000000u;
+            }
+            if (sk_posix_loop_step(c->l, 100000) != 0)
+                return fail(c, "device failed", SK_EIO);
+            n = sk_udp_recv(c->st, c->l->now, c->s[i], &reply, sizeof reply);
+        }
+        if (n != 4)
+            return fail(c, "no answer to the UDP stream's hello", n < 0 ? (int)n : 0);
+    }
+    return 0;
 }
 
 static int create_streams(ip3_client *c)
 {
+    if (c->o->udp)
+        return create_udp_streams(c);
     for (unsigned i = 0; i < c->o->parallel; i++) {
         int r = sk_blocking_connect(c->l, c->server, WAIT_US, &c->s[i]);
         if (r != 0)
@@ -135,7 +199,7 @@ static int create_streams(ip3_client *c)
 }
 
 /* Ours first, then the server's (the client's order in iperf3). */
-static int exchange_results(ip3_client *c, uint64_t *their_bytes)
+static int exchange_results(ip3_client *c, ip3_stream_result *theirs_sum)
 {
     static char js[IP3_JSON_MAX + 1];
     double secs = (double)(c->t_end - c->t_start) / 1e6;
@@ -162,14 +226,19 @@ static int exchange_results(ip3_client *c, uint64_t *their_bytes)
     js[len] = '\0';
     ip3_stream_result theirs[IP3_MAX_STREAMS];
     int nt = ip3_json_streams(js, theirs, IP3_MAX_STREAMS);
-    *their_bytes = 0;
-    for (int i = 0; i < nt; i++)
-        *their_bytes += theirs[i].bytes;
+    memset(theirs_sum, 0, sizeof *theirs_sum);
+    for (int i = 0; i < nt; i++) {
+        theirs_sum->bytes += theirs[i].bytes;
+        theirs_sum->packets += theirs[i].packets;
+        theirs_sum->errors += theirs[i].errors;
+        theirs_sum->jitter_s += theirs[i].jitter_s / nt;
+    }
     return 0;
 }
 
-static void report(ip3_client *c, uint64_t theirs)
+static void report(ip3_client *c, const ip3_stream_result *ts)
 {
+    uint64_t theirs = ts->bytes;
     uint64_t ours = 0;
     for (int i = 0; i < c->n; i++)
         ours += c->r[i].bytes;
@@ -181,13 +250,19 @@ static void report(ip3_client *c, uint64_t theirs)
     fprintf(c->out, "[SUM] 0.00-%.2f sec  %llu bytes  %.1f Mbit/s  receiver%s\n", secs,
             (unsigned long long)recvd, (double)recvd * 8 / secs / 1e6,
             c->o->reverse ? "" : " (the server)");
+    if (c->o->udp)
+        fprintf(c->out, "[SUM] the server lost %llu of %llu datagrams, jitter %.3f ms\n",
+                (unsigned long long)ts->errors, (unsigned long long)ts->packets,
+                ts->jitter_s * 1e3);
     fflush(c->out);
 }
 
 static void close_all(ip3_client *c)
 {
     for (int i = 0; i < c->n; i++)
-        if (sk_tcp_close(c->st, c->l->now, c->s[i]) != 0)
+        if (c->o->udp)
+            sk_udp_close(c->st, c->s[i]);
+        else if (sk_tcp_close(c->st, c->l->now, c->s[i]) != 0)
             sk_tcp_abort(c->st, c->l->now, c->s[i]);
     sk_blocking_close(c->l, c->ctrl, 2000000u);
 }
@@ -195,7 +270,7 @@ static void close_all(ip3_client *c)
 /* What the server said: 1 the test goes on, 0 done, 2 failed. */
 static int on_state(ip3_client *c, int st)
 {
-    uint64_t theirs = 0;
+    ip3_stream_result theirs;
     switch (st) {
     case IP3_PARAM_EXCHANGE:
         return send_params(c) == 0 ? 1 : fail(c, "cannot send the parameters", 0);
@@ -211,7 +286,7 @@ static int on_state(ip3_client *c, int st)
     case IP3_EXCHANGE_RESULTS:
         if (exchange_results(c, &theirs) != 0)
             return 2;
-        report(c, theirs);
+        report(c, &theirs);
         return 1;
     case IP3_DISPLAY_RESULTS:
         return send_state(c, IP3_IPERF_DONE) == 0 ? 0 : fail(c, "cannot send IPERF_DONE", 0);
@@ -270,6 +345,30 @@ int ip3_client_run(const char *cmd, sk_posix_loop *loop, const sk_endpoint *serv
     return go == 0 ? 0 : 1;
 }
 
+/* -b: "20M", "500K", "1G", "64000" in bit/s (decimal multipliers, as
+ * iperf3's), 1K..100G. */
+static int parse_rate(const char *v, uint64_t *out)
+{
+    char digits[24];
+    size_t n = strlen(v);
+    uint64_t mult = 1, x;
+    if (n == 0 || n >= sizeof digits)
+        return -1;
+    switch (v[n - 1]) {
+    case 'k': case 'K': mult = 1000; break;
+    case 'm': case 'M': mult = 1000000; break;
+    case 'g': case 'G': mult = 1000000000; break;
+    default: n++; break;
+    }
+    memcpy(digits, v, n - 1);
+    digits[n - 1] = '\0';
+    if (tool_parse_u64(digits, 1, 100000000000ull, &x) != 0 || x > 100000000000ull / mult ||
+        x * mult < 1000)
+        return -1;
+    *out = x * mult;
+    return 0;
+}
+
 int ip3_client_arg(const char *cmd, int argc, char **argv, int *i, ip3_client_opts *o)
 {
     const char *a = argv[*i];
@@ -277,9 +376,13 @@ int ip3_client_arg(const char *cmd, int argc, char **argv, int *i, ip3_client_op
     if (!strcmp(a, "-R")) {
         o->reverse = true;
     } else if (!strcmp(a, "-u")) {
-        tool_error(cmd, "--iperf3 -u: UDP tests from this client are not supported yet "
-                        "(serve --iperf3 takes iperf3 -u)");
-        return -1;
+        o->udp = true;
+    } else if (!strcmp(a, "-b")) {
+        if (*i + 1 >= argc || parse_rate(argv[*i + 1], &o->bandwidth) != 0) {
+            tool_error(cmd, "bad -b (bit/s with K, M or G, e.g. 20M; 1K..100G)");
+            return -1;
+        }
+        ++*i;
     } else if (!strcmp(a, "-P") || !strcmp(a, "-t")) {
         if (*i + 1 >= argc || tool_parse_u64(argv[*i + 1], 1, a[1] == 'P' ? IP3_MAX_STREAMS : 86400,
                                               &v) != 0) {

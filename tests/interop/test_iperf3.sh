@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # iperf3 both ways (issue 12): Debian's iperf3 client against `synack serve
 # --iperf3` (forward, -R, -P 4, -u), and `synack connect --iperf3` against
-# Linux's `iperf3 -s` (forward, -R, -P 2). Each test completes; the byte
+# Linux's `iperf3 -s` (forward, -R, -P 2, -u). Each test completes; the byte
 # counts are non-zero and the same at both ends (iperf3's JSON, -J, against
 # synack's own report); the rates are printed. TCP tests are capped with
 # -b so that the capture stays small; -R (where the server, synack, sends
@@ -101,7 +101,7 @@ it_stop "$SERVE_PID" 10
 
 # ---- synack connect --iperf3 -> Linux iperf3 -s (one test each, -1)
 n=0
-for args in "" "-R" "-P 2"; do
+for args in "" "-R" "-P 2" "-u -b 20M"; do
     n=$((n + 1))
     name="synack connect --iperf3 ${args:-(forward)}"
     "${NSX[@]}" timeout 30 iperf3 -s -1 -J -B "$LINUX_IP" -p 5201 >"$IT_TMP/s$n.json" 2>&1 &
@@ -123,5 +123,12 @@ for args in "" "-R" "-P 2"; do
     fi
     check "$name: bytes > 0 and the same at both ends (synack $ours, iperf3 -s $theirs)" \
         test -n "$ours" -a "${ours:-0}" -gt 0 -a "${ours:-0}" = "${theirs:-x}"
+    if [ "$args" = "-u -b 20M" ]; then
+        lost=$(json "$IT_TMP/s$n.json" 'j["end"]["sum_received"]["lost_packets"]')
+        pk=$(json "$IT_TMP/s$n.json" 'j["end"]["sum_received"]["packets"]')
+        check "$name: synack prints iperf3 -s's datagram counts (lost $lost of $pk)" \
+            grep -q "the server lost $lost of $pk datagrams" "$IT_TMP/k$n.out"
+        check "$name: datagrams arrived (${pk:-none})" test "${pk:-0}" -gt 0
+    fi
 done
 it_finish

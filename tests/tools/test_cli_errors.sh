@@ -252,6 +252,19 @@ fi
 expect_fail 1 "^synack connect: no such device 'sk-nodev-$$'" \
     connect --tap "sk-nodev-$$" --addr 192.0.2.2/24 192.0.2.1 80
 
+# connect --iperf3's options
+expect_error_says "^synack connect: -R, -P, -t, -u and -b go with --iperf3" connect --tap x \
+    --addr 192.0.2.2/24 -R 192.0.2.1 80
+expect_error_says "^synack connect: bad -P \(streams, 1\.\.16\)$" connect --tap x \
+    --addr 192.0.2.2/24 --iperf3 -P 17 192.0.2.1
+expect_error_says "^synack connect: bad -t" connect --tap x --addr 192.0.2.2/24 --iperf3 -t 0 192.0.2.1
+expect_error_says "^synack connect: bad -b" connect --tap x --addr 192.0.2.2/24 --iperf3 -u -b 5x 192.0.2.1
+expect_error_says "^synack connect: --iperf3 -u -R is not supported" connect --tap x \
+    --addr 192.0.2.2/24 --iperf3 -u -R 192.0.2.1
+expect_error_says "^synack serve: --iperf3 needs a port number" serve --tap x --addr 192.0.2.2/24 --iperf3 0
+expect_fail 2 "^synack serve: port 5201 given twice \(--echo and --iperf3\)$" \
+    serve --tap x --addr 192.0.2.2/24 --iperf3 5201 --echo 5201
+
 # ---- a host that never answers ARP (root: a namespace of our own)
 if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null && [ -c /dev/net/tun ]; then
     ns=skcli-$$
