@@ -1,6 +1,7 @@
 /* libFuzzer target over the interface layer: a stack on an Ethernet link
  * (192.0.2.2/24, gateway 192.0.2.1, small ARP cache, held queue and
- * reassembly table so that every limit is reached) with a listener on port
+ * reassembly table so that every limit is reached: 3 entries, at most 2
+ * unresolved, 3 held packets, at most 2 per next hop) with a listener on port
  * 80 and an active connection to 192.0.2.1:5000. The input is a script of
  * records:
  *   kind < 0x80  a frame: the record bytes after a fixed Ethernet header to
@@ -122,6 +123,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.routes[1].gateway = sk_ipaddr_from_ip6((sk_ip6){{0xfe, 0x80, [15] = 1}});
     cfg.arp_cache_size = 3;
     cfg.arp_queue_len = 3;
+    cfg.arp_held_per_entry = 2; /* below the queue: both held-packet bounds are reached */
+    cfg.arp_unresolved_max = 2; /* below the table: the unresolved cap is reached */
     cfg.ip_reass_max = 2;
     cfg.icmp_queue_len = 3;
     cfg.ping_queue_len = 2;

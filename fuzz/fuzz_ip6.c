@@ -76,9 +76,11 @@ static void check_nd(const sk_nd_cache *nd, sk_time now)
     for (uint32_t i = 0; i < nd->cfg.held_total; i++)
         used += nd->held[i].len > 0;
     CHECK(used == nd->held_used && used <= nd->cfg.held_total);
+    uint32_t incomplete = 0;
     for (uint32_t i = 0; i < nd->cfg.entries; i++) {
         const sk_nd_entry *en = &nd->e[i];
         CHECK(en->state <= SK_ND_PROBE);
+        incomplete += en->state == SK_ND_INCOMPLETE;
         if (en->state == SK_ND_FREE)
             continue;
         uint32_t held = 0;
@@ -89,6 +91,7 @@ static void check_nd(const sk_nd_cache *nd, sk_time now)
         CHECK(en->probes <= 3);
         CHECK((en->state == SK_ND_STALE) == (en->timer == SK_TIME_NEVER));
     }
+    CHECK(nd->cfg.unresolved_max == 0 || incomplete <= nd->cfg.unresolved_max);
     sk_time at = sk_nd_poll_at(nd);
     CHECK(at == SK_TIME_NEVER || at > now);
 }
@@ -285,6 +288,7 @@ static int make_world(fz_world *w, uint8_t sz)
     nc.entries = 1 + (sz & 3);
     nc.held_total = 1 + ((sz >> 2) & 3);
     nc.held_per_entry = 1 + ((sz >> 4) & 1);
+    nc.unresolved_max = (sz >> 5) & 3; /* 0: no cap below the table */
     nc.held_max_len = 1500;
     nc.seed = sz;
     nc.alloc = al;

@@ -24,6 +24,7 @@
 #define OUT_CAP 32768
 #define DRAIN_US 2000000u /* how long SIGINT/SIGTERM waits for peers to close */
 #define IDLE_S_DEFAULT 60 /* --idle: an HTTP connection without progress is closed */
+#define MAX_CONNS_DEFAULT 4096u /* --max-conns: connections at once (the socket table) */
 
 enum svc { SVC_ECHO, SVC_DISCARD, SVC_HTTP, SVC_IPERF, SVC__COUNT };
 static const char *const svc_opt[SVC__COUNT] = {"--echo", "--discard", "--http", "--iperf"};
@@ -82,6 +83,12 @@ static const char usage_text[] =
     "  --idle SECS               close an HTTP connection after SECS without progress\n"
     "                            (default 60): 408 to a partial request, reset for a\n"
     "                            client that stopped reading\n"
+    "  --max-conns N             connections at once, default 4096 (the socket table,\n"
+    "                            per queue with --cores; closed connections wait out\n"
+    "                            TIME-WAIT outside it)\n"
+    "  --time-wait MS            TIME-WAIT (2*MSL) in milliseconds, default 60000\n"
+    "  --max-time-wait N         TIME-WAIT records kept, default 4 x the socket table\n"
+    "                            (at most 65536); when full, the oldest is recycled\n"
     "  --cores N                 N queues of a multi-queue device, one stack and one\n"
     "                            thread per queue, each pinned to its own CPU, nothing\n"
     "                            shared; the kernel spreads the connections (default 1)\n"
@@ -588,6 +595,44 @@ static int drain(server *sv)
     return 0;
 }
 
+/* The stack's limits for every stack of this server (serve_tweak has no
+ * context to carry them). */
+static uint32_t g_max_conns = MAX_CONNS_DEFAULT;
+static uint32_t g_time_wait_us = 60000000u;
+static uint32_t g_max_time_wait; /* 0: the stack's default */
+
+/* --max-conns, --time-wait, --max-time-wait: *used 1 when argv[*i] was
+ * one of them; returns nonzero (with *used = 2) for a bad value. */
+static int parse_limit(char **argv, int argc, int *i, int *used)
+{
+    static const struct {
+        const char *opt, *what;
+        uint64_t lo, hi, scale;
+        uint32_t *dst;
+    } lim[] = {
+        {"--max-conns", "connections, 1..1048576", 1, 1u << 20, 1, &g_max_conns},
+        {"--time-wait", "milliseconds, 0..3600000", 0, 3600000, 1000, &g_time_wait_us},
+        {"--max-time-wait", "records, 1..16777216", 1, 1u << 24, 1, &g_max_time_wait},
+    };
+    *used = 0;
+    for (size_t k = 0; k < sizeof lim / sizeof lim[0]; k++) {
+        if (strcmp(argv[*i], lim[k].opt) != 0)
+            continue;
+        uint64_t v;
+        if (*i + 1 >= argc || tool_parse_u64(argv[*i + 1], lim[k].lo, lim[k].hi, &v) != 0) {
+            tool_error(CMD, "bad %s '%s' (%s)", lim[k].opt, *i + 1 < argc ? argv[*i + 1] : "",
+                       lim[k].what);
+            *used = 2;
+            return 1;
+        }
+        *lim[k].dst = (uint32_t)(v * lim[k].scale);
+        (*i)++;
+        *used = 1;
+        return 0;
+    }
+    return 0;
+}
+
 static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
 {
     int i = 0, t;
@@ -595,6 +640,12 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
         if (!strcmp(argv[i], "--cores") && i + 1 < argc) {
             if (tool_net_parse_cores(CMD, argv[++i], o) != 0)
                 return 2;
+            continue;
+        }
+        if (parse_limit(argv, argc, &i, &t) != 0)
+            return t;
+        if (t == 1) {
+            t = 0;
             continue;
         }
         if (!strcmp(argv[i], "--root") && i + 1 < argc) {
@@ -680,9 +731,12 @@ static int check_args(server *sv, const tool_net_opts *o)
     return 0;
 }
 
+/* The socket table: the connections, plus a slot for each listener. */
 static void serve_tweak(sk_stack_config *cfg)
 {
-    cfg->max_sockets = 4096;
+    cfg->max_sockets = g_max_conns + SVC__COUNT;
+    cfg->time_wait_us = g_time_wait_us;
+    cfg->max_time_wait = g_max_time_wait;
 }
 
 /* A line for each IPv6 address that comes into use after start (the
@@ -741,7 +795,7 @@ static int serve_one(server *sv)
     sv->loop = sv->net.loop;
     if (tool_dhcp_acquire(&sv->net, 30000000u) != 0)
         return 1;
-    sv->max_conns = 4096;
+    sv->max_conns = g_max_conns + SVC__COUNT + 1; /* indexed by handle slot, 1-based */
     sv->conns = calloc(sv->max_conns, sizeof *sv->conns);
     int r = sv->conns == NULL ? 1 : start_listeners(sv) != 0 ? 1 : run(sv);
     free(sv->conns);
@@ -813,6 +867,9 @@ int cmd_serve(int argc, char **argv)
     tool_net_opts o;
     memset(&o, 0, sizeof o);
     memset(&sv, 0, sizeof sv);
+    g_max_conns = MAX_CONNS_DEFAULT;
+    g_time_wait_us = 60000000u;
+    g_max_time_wait = 0;
     sv.idle_us = (sk_time_us)IDLE_S_DEFAULT * 1000000u;
     sv.log = stdout;
     setvbuf(stdout, NULL, _IOLBF, 0);

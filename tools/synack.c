@@ -19,6 +19,8 @@ static const struct subcommand commands[] = {
     {"connect", cmd_connect, "like nc: stdin to a TCP connection over a TAP device, and back"},
     {"ping", cmd_ping, "send ICMP echo requests over a TAP device"},
     {"link", cmd_link, "join two TAP devices (two namespaces) through an impaired link"},
+    {"script", cmd_script, "run packetdrill-syntax conformance scripts in virtual time"},
+    {"plot", cmd_plot, "draw a TCP connection of a pcap/pcapng capture as SVG plots"},
 };
 
 void tool_error(const char *cmd, const char *fmt, ...)

@@ -8,6 +8,7 @@
 #include "posix/posix_xdp.h"
 #include "synack/error.h"
 #include "tool.h"
+#include "tool_plot.h"
 #include "wire/seg_text.h"
 
 #include <stdlib.h>
@@ -32,6 +33,8 @@ const char tool_net_usage[] =
     "  --mac AA:BB:CC:DD:EE:FF   synack's MAC on a TAP (default: 02:73:6b + the address's last 3 bytes)\n"
     "  --mtu N                   link MTU (default: the device's)\n"
     "  --pcap FILE               capture every frame in and out\n"
+    "  --plot DIR                at exit, SVG plots of the connection that carried the most\n"
+    "                            data: DIR/tseq.svg, cwnd.svg, rtt.svg (synack plot --help)\n"
     "  --trace                   print every segment, state change, timer and drop\n"
     "  --stats                   print the stack's counters at exit\n"
     "  --impair SPEC             impair both directions, e.g. loss=2%,delay=10ms,reorder=1%\n"
@@ -199,6 +202,12 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
         o->mtu = (uint16_t)n;
     } else if (!strcmp(opt, "--pcap")) {
         o->pcap = v;
+    } else if (!strcmp(opt, "--plot")) {
+        if (v[0] == '\0') {
+            tool_error(cmd, "--plot: expected a directory name");
+            return -1;
+        }
+        o->plot_dir = v;
     } else if (!strcmp(opt, "--seed")) {
         return parse_u64(cmd, opt, v, UINT64_MAX, &o->seed);
     } else if (!strcmp(opt, "--busy-poll")) {
@@ -230,7 +239,7 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
 static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, int *i)
 {
     static const char *const with_value[] = {"--tap", "--tun", "--xdp", "--addr", "--gw", "--gw6", "--mac",
-                                             "--mtu", "--pcap", "--seed", "--impair",
+                                             "--mtu", "--pcap", "--plot", "--seed", "--impair",
                                              "--impair-in", "--impair-out", "--busy-poll",
                                              "--sndbuf", "--rcvbuf", "--dns"};
     const char *opt = argv[*i];
@@ -351,6 +360,10 @@ int tool_net_check_cores(const char *cmd, const tool_net_opts *o)
         tool_error(cmd, "--pcap writes one file for one stack: not with --cores > 1");
         return 2;
     }
+    if (o->plot_dir != NULL) {
+        tool_error(cmd, "--plot draws one stack's connection: not with --cores > 1");
+        return 2;
+    }
     if (o->xdp) {
         tool_error(cmd, "--cores > 1 opens a multi-queue TAP: not with --xdp");
         return 2;
@@ -385,6 +398,10 @@ int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *
 static void on_trace(void *ctx, const sk_trace_event *ev)
 {
     tool_net *n = ctx;
+    if (n->plot != NULL)
+        plot_live_event(n->plot, n->stack, ev);
+    if (!n->opts->trace)
+        return;
     if (n->opts->cores <= 1) {
         tool_trace_line(n->log, ev->now - n->start, ev);
         return;
@@ -461,7 +478,14 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
         cfg.sndbuf = o->sndbuf;
     if (o->rcvbuf != 0)
         cfg.rcvbuf = o->rcvbuf;
-    if (o->trace) {
+    if (o->plot_dir != NULL) {
+        n->plot = plot_live_new(n->start);
+        if (n->plot == NULL) {
+            tool_error(n->cmd, "--plot: out of memory");
+            return -1;
+        }
+    }
+    if (o->trace || n->plot != NULL) {
         cfg.trace = on_trace;
         cfg.trace_ctx = n;
     }
@@ -601,11 +625,25 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->established, (unsigned long long)s->resets_in,
             (unsigned long long)s->resets_out, (unsigned long long)s->challenge_acks,
             (unsigned long long)s->conn_timeouts);
+    fprintf(f, "stats: SYN cookies sent %llu, received %llu, failed %llu\n",
+            (unsigned long long)s->syncookies_sent, (unsigned long long)s->syncookies_recv,
+            (unsigned long long)s->syncookies_failed);
     fprintf(f, "stats: udp datagrams in %llu out %llu, no port %llu, receive queue full %llu, "
             "bad checksum %llu, bad length %llu\n", (unsigned long long)s->udp_in,
             (unsigned long long)s->udp_out, (unsigned long long)s->udp_no_port,
             (unsigned long long)s->udp_rcvq_full, (unsigned long long)s->udp_bad_checksum,
             (unsigned long long)s->udp_bad_length);
+    fprintf(f, "stats: neighbours: evicted unresolved ARP %llu ND %llu, resolved ARP %llu ND "
+            "%llu; rate limited: RSTs to closed ports %llu, ICMP errors %llu\n",
+            (unsigned long long)s->arp_evict_unresolved, (unsigned long long)s->nd_evict_unresolved,
+            (unsigned long long)s->arp_evict_resolved, (unsigned long long)s->nd_evict_resolved,
+            (unsigned long long)s->tcp_rst_rate_limited, (unsigned long long)s->icmp_rate_limited);
+    fprintf(f, "stats: TIME-WAIT records now %llu, made %llu, reopened by SYN %llu, reused by "
+               "connect %llu, expired %llu, recycled %llu\n",
+            (unsigned long long)s->time_wait, (unsigned long long)s->tw_records,
+            (unsigned long long)s->tw_reopened, (unsigned long long)s->tw_reused,
+            (unsigned long long)s->tw_expired,
+            (unsigned long long)s->drop[SK_DROP_TCP_TW_RECYCLED]);
     fprintf(f, "stats: drops %llu\n", (unsigned long long)s->drops);
     for (int r = 1; r < SK_DROP__COUNT; r++)
         if (s->drop[r] != 0)
@@ -636,6 +674,12 @@ void tool_net_stop(tool_net *n)
         sk_posix_loop_linger(n->loop, 2000000u);
     if (n->stack != NULL && n->opts->stats)
         print_stats(n);
+    if (n->plot != NULL) {
+        if (n->loop != NULL) /* it ran */
+            plot_live_write(n->plot, n->opts->plot_dir, n->cmd, n->log);
+        plot_live_free(n->plot);
+        n->plot = NULL;
+    }
     if (n->loop != NULL) {
         sk_posix_loop_free(n->loop);
         free(n->loop);

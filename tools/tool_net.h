@@ -47,6 +47,7 @@ typedef struct {
     unsigned queue;        /* with cores > 1: this stack's queue, 0..cores-1 */
     sk_posix_dev *queue_dev; /* with cores > 1: that queue, opened (tool_net_open_queues) */
     bool offload, no_offload; /* --offload / --no-offload as given (tool_net_offload) */
+    const char *plot_dir;  /* --plot DIR: SVG plots of the busiest connection (tool_plot_live.c) */
     bool create;           /* --create: make the --tap/--tun device when it does not exist */
 } tool_net_opts;
 
@@ -101,6 +102,7 @@ typedef struct {
     sk_time_us start;
     sk_mac mac;              /* the stack's (TAP) */
     struct sk_lease_ *lease; /* --dhcp: malloc'd by tool_dhcp_acquire (tool_lease.h) */
+    struct plot_live *plot;  /* --plot: tool_plot_live.c; NULL: off */
 } tool_net;
 
 /* Whether the device is opened with offloads (IFF_VNET_HDR; checksums

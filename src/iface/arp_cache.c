@@ -2,17 +2,32 @@
  * held while a next hop is being resolved, answers to requests for our
  * address, and a gratuitous ARP at start.
  *
- * Limits, each failing in a counted way:
+ * Limits, each failing in a counted way. They are written for a flood of
+ * packets to on-link next hops that never answer (SYN-ACKs to spoofed
+ * on-link sources): such entries must not push out or starve neighbours in
+ * use. An entry is `known` once it has been resolved; an INCOMPLETE entry
+ * that is not known is "unresolved" below.
  *   - cfg.arp_cache_size entries. A new entry takes a free slot, else an
- *     expired one, else the resolved entry that expires first. Entries
- *     being resolved are never evicted (packets wait on them); when every
- *     entry is being resolved the packet is dropped (ARP_CACHE_FULL).
- *   - cfg.arp_queue_len held packets (each a copy of up to one MTU, so at
- *     most arp_queue_len * mtu bytes, allocated at creation). At a full
- *     queue one packet is dropped (ARP_QUEUE_FULL) so that each unresolved
- *     next hop keeps its latest packet (RFC 1122 §2.3.2.2): the oldest one
- *     for the same next hop, else the oldest of a next hop that holds
- *     several, else (every next hop holds one) the arriving packet.
+ *     expired one, else the oldest unresolved entry (its held packets are
+ *     dropped, ARP_EVICTED; stats.arp_evict_unresolved), else the least
+ *     recently used resolved entry (stats.arp_evict_resolved). An entry
+ *     asking again for a known neighbour is never taken: when every entry
+ *     is one, the packet is dropped (ARP_CACHE_FULL).
+ *   - cfg.arp_unresolved_max unresolved entries at once (default half the
+ *     table): past it a new unresolved entry can only take the oldest
+ *     unresolved one, so resolved neighbours keep the rest of the table
+ *     (Linux bounds the same flood with gc_thresh and its forced GC of
+ *     entries not updated for 5 s; a fixed share is simpler to reason about).
+ *   - cfg.arp_queue_len held packets in all (each a copy of up to one MTU,
+ *     so at most arp_queue_len * mtu bytes, allocated at creation) and
+ *     cfg.arp_held_per_entry per next hop (Linux's unres_qlen). Past either
+ *     one packet is dropped (ARP_QUEUE_FULL) so that each unresolved next
+ *     hop keeps its latest packet (RFC 1122 §2.3.2.2), chosen by
+ *     arp_victim: a known next hop's packet displaces an unresolved one's
+ *     first (several held, then a single one), then its own oldest; an
+ *     unresolved next hop's packet displaces its own oldest, else the
+ *     oldest of an unresolved next hop holding several, else it is the one
+ *     dropped. At its own bound a next hop displaces only its own oldest.
  *   - cfg.arp_tries requests, cfg.arp_retry_us apart; one retry interval
  *     after the last request the entry is given up and its held packets are
  *     dropped (ARP_UNRESOLVED). Nothing else is sent: TCP's retransmission
@@ -47,6 +62,13 @@ int sk_arp_init(sk_iface *ifc)
         return 0;
     a->n_entries = cfg->arp_cache_size;
     a->n_held = cfg->arp_queue_len;
+    a->held_per_entry = cfg->arp_held_per_entry > 0 ? cfg->arp_held_per_entry : 1;
+    if (a->held_per_entry > a->n_held)
+        a->held_per_entry = a->n_held > 0 ? a->n_held : 1;
+    a->unresolved_max = cfg->arp_unresolved_max > 0 ? cfg->arp_unresolved_max
+                                                    : cfg->arp_cache_size / 2u;
+    if (a->unresolved_max == 0)
+        a->unresolved_max = 1;
     a->entries = sk_iface_alloc(ifc, sizeof(sk_arp_entry) * a->n_entries);
     a->held = sk_iface_alloc(ifc, sizeof(sk_arp_held) * (a->n_held + 1));
     a->held_mem = sk_iface_alloc(ifc, (size_t)ifc->mtu_alloc * (a->n_held + 1));
@@ -87,14 +109,21 @@ static sk_arp_entry *arp_find(sk_arp *a, sk_ip4 ip)
 }
 
 #ifndef NDEBUG
-/* Debug builds: the counters agree with the tables. */
+/* Debug builds: the counters agree with the tables; the bounds hold
+ * (held packets per next hop, unresolved entries). */
 static bool arp_counts_ok(const sk_arp *a)
 {
-    uint32_t inc = 0, ready = 0, used = 0, waiting = 0;
+    uint32_t inc = 0, unres = 0, ready = 0, used = 0, waiting = 0;
     for (uint32_t i = 0; i < a->n_entries; i++) {
-        inc += a->entries[i].state == SK_ARP_INCOMPLETE;
-        waiting += a->entries[i].state == SK_ARP_INCOMPLETE ? a->entries[i].n_held : 0;
+        const sk_arp_entry *en = &a->entries[i];
+        inc += en->state == SK_ARP_INCOMPLETE;
+        unres += en->state == SK_ARP_INCOMPLETE && !en->known;
+        waiting += en->state == SK_ARP_INCOMPLETE ? en->n_held : 0;
+        if (en->n_held > a->held_per_entry || (en->state != SK_ARP_INCOMPLETE && en->n_held > 0))
+            return false;
     }
+    if (unres > a->unresolved_max)
+        return false;
     for (uint32_t i = 0; i < a->n_held; i++) {
         used += a->held[i].len > 0;
         ready += a->held[i].len > 0 && a->held[i].ready;
@@ -104,19 +133,73 @@ static bool arp_counts_ok(const sk_arp *a)
 }
 #endif
 
-/* A slot for a new entry: free, else expired, else the resolved entry that
- * expires first; never one being resolved. */
-static sk_arp_entry *arp_slot(sk_arp *a)
+/* The candidates for a new entry, found in one pass. */
+typedef struct {
+    sk_arp_entry *free, *expired, *unres, *lru;
+    uint32_t n_unres;
+} arp_cands;
+
+static void arp_scan(const sk_arp *a, sk_time now, arp_cands *c)
 {
-    sk_arp_entry *best = NULL;
+    memset(c, 0, sizeof *c);
     for (uint32_t i = 0; i < a->n_entries; i++) {
         sk_arp_entry *en = &a->entries[i];
-        if (en->state == SK_ARP_FREE)
-            return en;
-        if (en->state == SK_ARP_REACHABLE && (best == NULL || en->when < best->when))
-            best = en;
+        if (en->state == SK_ARP_FREE) {
+            if (c->free == NULL)
+                c->free = en;
+        } else if (en->state == SK_ARP_INCOMPLETE) {
+            if (en->known)
+                continue; /* a neighbour in use: never taken */
+            c->n_unres++;
+            if (c->unres == NULL || en->used < c->unres->used)
+                c->unres = en;
+        } else if (en->when <= now) {
+            if (c->expired == NULL || en->when < c->expired->when)
+                c->expired = en;
+        } else if (c->lru == NULL || en->used < c->lru->used) {
+            c->lru = en;
+        }
     }
-    return best;
+}
+
+/* An unresolved entry gives way: its held packets are dropped. */
+static void arp_evict_unresolved(sk_iface *ifc, sk_arp_entry *en, sk_time now)
+{
+    sk_arp *a = &ifc->arp;
+    uint32_t idx = (uint32_t)(en - a->entries);
+    for (uint32_t j = 0; en->n_held > 0 && j < a->n_held; j++) {
+        sk_arp_held *h = &a->held[j];
+        if (h->len > 0 && !h->ready && h->entry == idx) {
+            h->len = 0;
+            a->held_used--;
+            en->n_held--;
+            sk_iface_drop(ifc, SK_DROP_ARP_EVICTED, now);
+        }
+    }
+    en->state = SK_ARP_FREE;
+    a->n_incomplete--;
+    ifc->ctx->stats.arp_evict_unresolved++;
+}
+
+/* A slot for a new entry (see the limits above), or NULL; `unresolved`:
+ * for a next hop to be asked for, else for one that just told us. */
+static sk_arp_entry *arp_slot(sk_iface *ifc, sk_time now, bool unresolved)
+{
+    sk_arp *a = &ifc->arp;
+    arp_cands c;
+    arp_scan(a, now, &c);
+    sk_arp_entry *en;
+    if (unresolved && c.n_unres >= a->unresolved_max)
+        en = c.unres;
+    else if (c.free != NULL || c.expired != NULL)
+        en = c.free != NULL ? c.free : c.expired;
+    else
+        en = c.unres != NULL ? c.unres : c.lru;
+    if (en != NULL && en == c.unres)
+        arp_evict_unresolved(ifc, en, now);
+    else if (en != NULL && en == c.lru)
+        ifc->ctx->stats.arp_evict_resolved++;
+    return en;
 }
 
 bool sk_arp_lookup(sk_iface *ifc, sk_ip4 ip, sk_time now, sk_mac *mac)
@@ -124,6 +207,7 @@ bool sk_arp_lookup(sk_iface *ifc, sk_ip4 ip, sk_time now, sk_mac *mac)
     sk_arp_entry *en = arp_find(&ifc->arp, ip);
     if (en == NULL || en->state != SK_ARP_REACHABLE || en->when <= now)
         return false;
+    en->used = ++ifc->arp.tick;
     *mac = en->mac;
     return true;
 }
@@ -155,18 +239,36 @@ static size_t arp_request(sk_iface *ifc, sk_arp_entry *en, sk_time now, uint8_t 
     return arp_frame(ifc, buf, SK_ARP_REQUEST, sk_mac_broadcast, mac_zero, en->ip);
 }
 
-/* The held packet to give up for one to en: see the limits above. */
+/* How good a victim h is for a packet to en (see the limits above):
+ * higher first, 0 never. */
+static int victim_rank(const sk_arp *a, const sk_arp_entry *en, bool own_only,
+                       const sk_arp_held *h)
+{
+    const sk_arp_entry *o = &a->entries[h->entry];
+    if (own_only)
+        return o == en;
+    if (en->known && o != en)
+        return o->known ? 0 : o->n_held > 1 ? 4 : 3;
+    if (o == en)
+        return 2;
+    return !o->known && o->n_held > 1;
+}
+
+/* The held packet to give up for one to en, or NULL: the arriving one. */
 static sk_arp_held *arp_victim(const sk_arp *a, const sk_arp_entry *en)
 {
-    uint32_t idx = (uint32_t)(en - a->entries);
+    bool own_only = en->n_held >= a->held_per_entry;
     sk_arp_held *best = NULL;
+    int best_rank = 0;
     for (uint32_t i = 0; i < a->n_held; i++) {
         sk_arp_held *h = &a->held[i];
         if (h->len == 0 || h->ready)
             continue;
-        bool fits = en->n_held > 0 ? h->entry == idx : a->entries[h->entry].n_held > 1;
-        if (fits && (best == NULL || (int32_t)(h->order - best->order) < 0))
+        int r = victim_rank(a, en, own_only, h);
+        if (r > best_rank || (r == best_rank && r > 0 && (int32_t)(h->order - best->order) < 0)) {
             best = h;
+            best_rank = r;
+        }
     }
     return best;
 }
@@ -175,7 +277,7 @@ static sk_arp_held *arp_victim(const sk_arp *a, const sk_arp_entry *en)
 static sk_arp_held *arp_held_slot(sk_iface *ifc, sk_arp_entry *en, sk_time now)
 {
     sk_arp *a = &ifc->arp;
-    if (a->held_used < a->n_held) {
+    if (a->held_used < a->n_held && en->n_held < a->held_per_entry) {
         for (uint32_t i = 0; i < a->n_held; i++)
             if (a->held[i].len == 0)
                 return &a->held[i];
@@ -197,8 +299,9 @@ size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, ui
     (void)cap;
     sk_arp_entry *en = arp_find(a, nexthop);
     if (en == NULL || en->state == SK_ARP_REACHABLE) { /* absent or expired */
+        bool known = en != NULL; /* expired: asked again, still a neighbour in use */
         if (en == NULL)
-            en = arp_slot(a);
+            en = arp_slot(ifc, now, true);
         if (en == NULL) {
             sk_iface_drop(ifc, SK_DROP_ARP_CACHE_FULL, now);
             return 0;
@@ -206,7 +309,9 @@ size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, ui
         memset(en, 0, sizeof *en);
         en->ip = nexthop;
         en->state = SK_ARP_INCOMPLETE;
+        en->known = known;
         en->when = now;
+        en->used = ++a->tick;
         a->n_incomplete++;
     }
     sk_arp_held *h = arp_held_slot(ifc, en, now);
@@ -220,6 +325,7 @@ size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, ui
         a->held_used++;
         en->n_held++;
     }
+    SK_ASSERT(arp_counts_ok(a));
     if (en->tries < ifc->cfg->arp_tries && en->when <= now)
         return arp_request(ifc, en, now, buf);
     return 0;
@@ -348,6 +454,8 @@ static void arp_learn(sk_iface *ifc, sk_arp_entry *en, sk_mac mac, sk_time now)
         a->n_incomplete--;
     en->mac = mac;
     en->state = SK_ARP_REACHABLE;
+    en->known = true;
+    en->used = ++a->tick;
     en->tries = 0;
     en->n_held = 0; /* every packet waiting for it is ready now */
     en->when = sk_time_after(now, ifc->cfg->arp_timeout_us);
@@ -405,7 +513,7 @@ void sk_arp_input(sk_iface *ifc, sk_time now, const sk_eth_repr *eth)
         return;
     }
     if (en == NULL && !probe && sk_iface_on_link(ifc, p.spa)) {
-        en = arp_slot(&ifc->arp);
+        en = arp_slot(ifc, now, false);
         if (en != NULL) {
             memset(en, 0, sizeof *en);
             en->ip = p.spa;

@@ -51,7 +51,6 @@ int sk_icmp_init(sk_iface *ifc)
         return SK_ENOMEM;
     for (uint32_t i = 0; i < ic->cap; i++)
         ic->q[i].msg = ic->mem + i * icmp_slot_size(ifc);
-    ic->tokens = ifc->cfg->icmp_error_burst;
     return 0;
 }
 
@@ -93,25 +92,8 @@ static bool icmp_is_error(const sk_ip4_repr *orig)
 
 bool sk_icmp_take_token(sk_iface *ifc, sk_time now)
 {
-    sk_icmp *ic = &ifc->icmp;
-    uint64_t rate = ifc->cfg->icmp_error_rate, burst = ifc->cfg->icmp_error_burst;
-    if (rate == 0)
-        return false;
-    uint64_t elapsed = now > ic->refilled ? now - ic->refilled : 0;
-    if (elapsed >= SK_SEC(1000)) {
-        ic->tokens = burst;
-        ic->refilled = now;
-    } else {
-        uint64_t add = elapsed * rate / 1000000u;
-        if (add > 0) {
-            ic->refilled += add * 1000000u / rate;
-            ic->tokens = ic->tokens + add > burst ? burst : ic->tokens + add;
-        }
-    }
-    if (ic->tokens == 0)
-        return false;
-    ic->tokens--;
-    return true;
+    return sk_tbucket_take(&ifc->icmp.bucket, now, ifc->cfg->icmp_error_rate,
+                           ifc->cfg->icmp_error_burst);
 }
 
 void sk_icmp_error(sk_iface *ifc, sk_time now, uint8_t type, uint8_t code,

@@ -12,6 +12,7 @@
 #ifndef SK_IFACE_IFACE_H
 #define SK_IFACE_IFACE_H
 
+#include "base/tbucket.h"
 #include "ip6/ip6_reass.h"
 #include "ip6/nd_cache.h"
 #include "ip6/pmtu6.h"
@@ -47,8 +48,11 @@ typedef struct {
     sk_mac mac;
     uint8_t state;
     uint8_t tries; /* INCOMPLETE: requests sent so far */
+    bool known;    /* resolved before: INCOMPLETE asks again for a neighbour in use */
     uint32_t n_held; /* INCOMPLETE: held packets waiting for it */
     sk_time when;  /* INCOMPLETE: next request (or give-up); REACHABLE: expiry */
+    uint64_t used; /* REACHABLE: tick of the last lookup that hit (LRU);
+                    * INCOMPLETE: tick of its creation (oldest first) */
 } sk_arp_entry;
 
 /* A packet held until its next hop is resolved (a copy of the IPv4 packet). */
@@ -73,6 +77,9 @@ typedef struct {
     sk_arp_held *held;
     uint8_t *held_mem;
     uint32_t n_held, held_used, held_order;
+    uint32_t held_per_entry; /* packets one unresolved next hop may hold */
+    uint32_t unresolved_max; /* INCOMPLETE entries not `known` at once */
+    uint64_t tick;           /* stamps `used` */
     /* Counts that let the per-frame paths (output, timers, poll_at) skip
      * the table scans when nothing is being resolved, which is nearly
      * always: entries in INCOMPLETE, held packets that are ready. */
@@ -123,8 +130,7 @@ typedef struct {
     sk_icmp_out *q;
     uint8_t *mem;
     uint32_t cap, head, len;
-    uint64_t tokens; /* token bucket for our errors */
-    sk_time refilled;
+    sk_tbucket bucket; /* token bucket for our errors (v4 and v6) */
     sk_ping_reply *replies;
     uint32_t rcap, rhead, rlen;
 } sk_icmp;
@@ -337,6 +343,8 @@ size_t sk_iface_send_l4_6(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap,
 
 /* iface_nd6.c */
 int sk_nd6_init(sk_iface *ifc);
+/* Copy the neighbour cache's eviction counts into the stack's statistics. */
+void sk_nd6_sync_stats(sk_iface *ifc);
 /* A packet to dst would be framed at once (a neighbour entry in any state
  * but INCOMPLETE, RFC 4861 §7.3.2), not held. Pure. */
 bool sk_nd6_tx_direct(sk_iface *ifc, sk_ip6 dst, sk_time now);

@@ -43,7 +43,11 @@ int sk_nd6_init(sk_iface *ifc)
     memset(&nc, 0, sizeof nc);
     nc.entries = cfg->arp_cache_size;
     nc.held_total = cfg->arp_queue_len > 0 ? cfg->arp_queue_len : 1;
-    nc.held_per_entry = nc.held_total < 3 ? nc.held_total : 3;
+    nc.held_per_entry = cfg->arp_held_per_entry > 0 ? cfg->arp_held_per_entry : 1;
+    if (nc.held_per_entry > nc.held_total)
+        nc.held_per_entry = nc.held_total;
+    nc.unresolved_max = cfg->arp_unresolved_max > 0 ? cfg->arp_unresolved_max
+                                                    : cfg->arp_cache_size / 2u;
     nc.held_max_len = cfg->mtu;
     nc.seed = cfg->seed ^ 0x4e442d3438363100ull;
     nc.alloc = cfg->alloc;
@@ -58,6 +62,13 @@ void sk_nd6_free(sk_iface *ifc)
     if (ifc->nd != NULL)
         sk_nd_destroy(ifc->nd);
     ifc->nd = NULL;
+}
+
+void sk_nd6_sync_stats(sk_iface *ifc)
+{
+    const sk_nd_stats *n = &ifc->nd->stats;
+    ifc->ctx->stats.nd_evict_unresolved = n->evict_incomplete;
+    ifc->ctx->stats.nd_evict_resolved = n->evict_stale + n->evict_other;
 }
 
 static bool on_link6(const sk_iface *ifc, sk_time now, sk_ip6 dst)
@@ -134,6 +145,7 @@ size_t sk_nd6_frame(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap, sk_ip6
     }
     (void)cap;
     int v = sk_nd_resolve(ifc->nd, now, &nh, buf + SK_ETH_HDR_LEN, ip_len, &mac);
+    sk_nd6_sync_stats(ifc);
     if (v == SK_ND_SEND) {
         eth_hdr6(ifc, buf, mac);
         return SK_ETH_HDR_LEN + ip_len;
@@ -336,6 +348,7 @@ static void nd_event(sk_iface *ifc, sk_time now, uint8_t kind, sk_ip6 ip, bool h
     ev.solicited = nd->solicited;
     ev.override = nd->override;
     sk_nd_input(ifc->nd, now, &ev);
+    sk_nd6_sync_stats(ifc);
 }
 
 void sk_nd6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const uint8_t *msg,

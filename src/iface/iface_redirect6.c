@@ -53,4 +53,5 @@ void sk_redirect6_input(sk_iface *ifc, sk_time now, const sk_ip6_repr *ip, const
     ev.has_lla = nd.opts.has_tllao;
     ev.lla = nd.opts.tllao;
     sk_nd_input(ifc->nd, now, &ev);
+    sk_nd6_sync_stats(ifc);
 }

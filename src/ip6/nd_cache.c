@@ -10,11 +10,19 @@
  * BaseReachableTime, §6.3.2, from the seeded generator); DELAY lasts
  * DELAY_FIRST_PROBE_TIME (5 s). STALE has no timer.
  *
- * Limits, each failing in a counted way:
- *   - cfg.entries entries. A new entry takes a free slot, else the least
- *     recently used STALE entry, else the LRU REACHABLE/DELAY/PROBE entry,
- *     else an INCOMPLETE entry holding nothing, else (only for a packet to
- *     send) the LRU INCOMPLETE entry, whose packets are dropped.
+ * Limits, each failing in a counted way. They are written for a flood of
+ * packets to on-link next hops that never answer (replies to spoofed
+ * on-link sources): entries that never resolve must not push out or starve
+ * neighbours in use.
+ *   - cfg.entries entries. A new entry takes a free slot, else the oldest
+ *     INCOMPLETE entry (its held packets dropped: drop_evicted), else the
+ *     least recently used STALE entry, else the LRU REACHABLE/DELAY/PROBE
+ *     one. A neighbour in use never turns INCOMPLETE again (it keeps its
+ *     address through STALE, DELAY and PROBE), so an INCOMPLETE entry is
+ *     always a next hop that has not answered yet.
+ *   - cfg.unresolved_max INCOMPLETE entries at once: past it a new
+ *     INCOMPLETE entry can only take the oldest INCOMPLETE one, so the
+ *     rest of the table stays with neighbours that answered.
  *   - cfg.held_per_entry packets per INCOMPLETE entry and cfg.held_total in
  *     all (§7.2.2: "SHOULD retain ... at least one packet ... MAY keep
  *     more"): the newest is kept; the victim is the entry's own oldest
@@ -199,7 +207,8 @@ static void drop_entry_held(sk_nd_cache *nd, sk_nd_entry *en)
     }
 }
 
-/* The LRU entry in `state`, optionally only those holding nothing. */
+/* The LRU entry in `state` (INCOMPLETE: the oldest, as their `used` is
+ * their creation), optionally only those holding nothing. */
 static sk_nd_entry *lru_in(sk_nd_cache *nd, uint8_t state, bool empty_only)
 {
     sk_nd_entry *best = NULL;
@@ -215,31 +224,46 @@ static sk_nd_entry *lru_in(sk_nd_cache *nd, uint8_t state, bool empty_only)
     return best;
 }
 
-/* A slot for a new entry (see the limits above), cleared, or NULL. */
-static sk_nd_entry *nd_slot(sk_nd_cache *nd, bool take_held)
+static uint32_t n_incomplete(const sk_nd_cache *nd)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < nd->cfg.entries; i++)
+        n += nd->e[i].state == SK_ND_INCOMPLETE;
+    return n;
+}
+
+static uint32_t unresolved_max(const sk_nd_config *c)
+{
+    return c->unresolved_max > 0 && c->unresolved_max < c->entries ? c->unresolved_max
+                                                                   : c->entries;
+}
+
+/* A slot for a new entry (see the limits above), cleared, or NULL;
+ * `unresolved`: for a next hop to be solicited (INCOMPLETE). */
+static sk_nd_entry *nd_slot(sk_nd_cache *nd, bool unresolved)
 {
     sk_nd_entry *en = NULL;
-    for (uint32_t i = 0; en == NULL && i < nd->cfg.entries; i++)
+    bool capped = unresolved && n_incomplete(nd) >= unresolved_max(&nd->cfg);
+    for (uint32_t i = 0; !capped && en == NULL && i < nd->cfg.entries; i++)
         if (nd->e[i].state == SK_ND_FREE)
             en = &nd->e[i];
-    if (en == NULL && (en = lru_in(nd, SK_ND_STALE, false)) != NULL)
-        nd->stats.evict_stale++;
-    if (en == NULL && (en = lru_in(nd, SK_ND_REACHABLE, false)) != NULL)
-        nd->stats.evict_other++;
-    if (en == NULL && (en = lru_in(nd, SK_ND_INCOMPLETE, true)) != NULL)
+    if (en == NULL && (en = lru_in(nd, SK_ND_INCOMPLETE, false)) != NULL) {
         nd->stats.evict_incomplete++;
-    if (en == NULL && take_held && (en = lru_in(nd, SK_ND_INCOMPLETE, false)) != NULL) {
-        nd->stats.evict_incomplete++;
+        nd->stats.drop_evicted += en->n_held;
         drop_entry_held(nd, en);
     }
+    if (en == NULL && !capped && (en = lru_in(nd, SK_ND_STALE, false)) != NULL)
+        nd->stats.evict_stale++;
+    if (en == NULL && !capped && (en = lru_in(nd, SK_ND_REACHABLE, false)) != NULL)
+        nd->stats.evict_other++;
     if (en != NULL)
         memset(en, 0, sizeof *en);
     return en;
 }
 
-static sk_nd_entry *nd_new(sk_nd_cache *nd, const sk_ip6_addr *ip, uint8_t state, bool take_held)
+static sk_nd_entry *nd_new(sk_nd_cache *nd, const sk_ip6_addr *ip, uint8_t state)
 {
-    sk_nd_entry *en = nd_slot(nd, take_held);
+    sk_nd_entry *en = nd_slot(nd, state == SK_ND_INCOMPLETE);
     if (en == NULL)
         return NULL;
     en->ip = *ip;
@@ -326,14 +350,14 @@ int sk_nd_resolve(sk_nd_cache *nd, sk_time now, const sk_ip6_addr *ip, const uin
         return SK_ND_DROPPED;
     }
     if (en == NULL) { /* Appendix C: no entry, packet to send */
-        en = nd_new(nd, ip, SK_ND_INCOMPLETE, true);
+        en = nd_new(nd, ip, SK_ND_INCOMPLETE);
         if (en == NULL) {
             nd->stats.drop_table_full++;
             return SK_ND_DROPPED;
         }
         send_ns(nd, en, true, now);
     }
-    en->used = ++nd->tick;
+    /* an INCOMPLETE entry keeps `used` from its creation: oldest first */
     uint64_t before = nd->order;
     hold(nd, en, pkt, len);
     return nd->order != before ? SK_ND_HELD : SK_ND_DROPPED;
@@ -365,10 +389,10 @@ static void input_unsolicited(sk_nd_cache *nd, sk_time now, const sk_nd_event *e
     if (!ev->has_lla) {
         /* A Redirect naming an unknown target starts resolving it. */
         if (en == NULL && ev->kind == SK_ND_EV_REDIRECT &&
-            (en = nd_new(nd, &ev->ip, SK_ND_INCOMPLETE, false)) != NULL)
+            (en = nd_new(nd, &ev->ip, SK_ND_INCOMPLETE)) != NULL)
             send_ns(nd, en, true, now);
     } else if (en == NULL) {
-        if ((en = nd_new(nd, &ev->ip, SK_ND_STALE, false)) != NULL)
+        if ((en = nd_new(nd, &ev->ip, SK_ND_STALE)) != NULL)
             enter_stale(en, ev->lla);
         else
             nd->stats.drop_table_full++;

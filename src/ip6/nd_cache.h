@@ -27,6 +27,7 @@ typedef struct {
     uint32_t held_total;       /* packets held in all entries (>= 1) */
     uint32_t held_per_entry;   /* packets held per INCOMPLETE entry (>= 1) */
     uint32_t held_max_len;     /* bytes per held packet (the link MTU) */
+    uint32_t unresolved_max;   /* INCOMPLETE entries at once; 0: as many as entries */
     uint64_t seed;             /* for ReachableTime's randomization */
     sk_allocator alloc;
 } sk_nd_config;
@@ -48,6 +49,7 @@ typedef struct {
     uint64_t evict_stale;       /* an LRU STALE entry reused */
     uint64_t evict_other;       /* a REACHABLE/DELAY/PROBE entry reused */
     uint64_t evict_incomplete;  /* an INCOMPLETE entry reused (its packets dropped) */
+    uint64_t drop_evicted;      /* held packets dropped with their INCOMPLETE entry */
 } sk_nd_stats;
 
 typedef struct {

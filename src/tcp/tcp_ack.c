@@ -145,16 +145,23 @@ void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now)
  * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (§3.2, §4.2); in SYN-RECEIVED it must
  * not be another SYN,ACK (the output for an ACK owed there), so it is
  * recorded apart (SK_TF_CHALLENGE). */
-void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now)
+bool sk_ack_challenge_allowed(sk_tcp_env *e, sk_time now)
 {
     if (now - e->chal_window_start >= SK_SEC(1) || now < e->chal_window_start) {
         e->chal_window_start = now;
         e->chal_count = 0;
     }
     if (e->chal_count >= e->ctx->cfg.challenge_ack_limit)
-        return;
+        return false;
     e->chal_count++;
     e->ctx->stats.challenge_acks++;
+    return true;
+}
+
+void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (!sk_ack_challenge_allowed(e, now))
+        return;
     t->flags |= t->state == SK_TCP_SYN_RECEIVED ? SK_TF_CHALLENGE : SK_TF_ACK_NOW;
     sk_tcb_mark_output(e, t);
 }

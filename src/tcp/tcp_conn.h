@@ -17,11 +17,13 @@
 #include "base/ring.h"
 #include "base/seq.h"
 #include "base/siphash.h"
+#include "base/tbucket.h"
 #include "base/tuple.h"
 #include "base/sktime.h"
 #include "synack/stack.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_rtb.h"
+#include "tcp/tcp_timewait.h"
 #include "wire/tcp_hdr.h"
 
 #include <stdbool.h>
@@ -37,7 +39,7 @@
 #define SK_REASS_MAX SK_RSET_CAP /* out-of-order ranges kept: the floor (sk_reass_cap) */
 #define SK_REASS_CEIL 4096u       /* and the ceiling (a 64 MiB receive buffer) */
 #define SK_REASS_BYTES 16384u     /* receive buffer bytes per range */
-#define SK_CTLQ_CAP 64       /* pending stateless control segments */
+#define SK_CTLQ_CAP 128      /* pending stateless control segments: an input batch of SYNs (64 frames) each answered with a cookie, and more */
 #define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
 #define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
 #define SK_ACK_OWED_MAX 32   /* distinct ACK points owed per connection (64 frames) */
@@ -105,6 +107,7 @@ enum sk_tcb_flags {
     SK_TF_DSACK = 1u << 22,      /* a duplicate to report in the next ACK (RFC 2883) */
     SK_TF_SACK_RECOVERY = 1u << 23, /* the recovery under way is RFC 6675's (with PRR) */
     SK_TF_RACK = 1u << 24,       /* RACK-TLP (RFC 8985): SACK negotiated and configured */
+    SK_TF_SYNCOOKIE = 1u << 25,  /* made from a SYN cookie's ACK (tcp_syncookie.c) */
 };
 
 
@@ -218,6 +221,8 @@ struct sk_tcb {
     uint32_t free_next;   /* free slot list */
     uint32_t parent;      /* passive connections: the listener */
     sk_ilist acceptq;     /* listener: established, not yet accepted */
+    sk_ilist children;    /* listener: its children (half-open and in acceptq) */
+    sk_ilink child_link;  /* passive connections: the listener's children */
     uint32_t listen_next; /* list of listeners */
     uint16_t backlog, pending; /* listener: limit, half-open + unaccepted */
     bool hashed;          /* in the demux table */
@@ -241,12 +246,21 @@ typedef struct {
     uint16_t gso_size; /* dev.gro: the sender's segment size, 0: unknown */
 } sk_rx_meta;
 
-/* A stateless control segment (RST or ACK with no TCB behind it). */
+/* A stateless control segment (RST or ACK with no TCB behind it, or a
+ * SYN cookie's SYN,ACK with its window and options). */
 typedef struct {
     sk_tuple tuple;
     sk_seq seq, ack;
     uint8_t flags;
+    uint16_t wnd;      /* the window field */
+    sk_tcp_opts opts;  /* a TIME-WAIT record's ACK: timestamps; a cookie's SYN,ACK: all */
 } sk_ctl_seg;
+/* What an ACK on the control queue carries past SEQ and ACK. */
+typedef struct {
+    uint16_t wnd;
+    bool has_ts;
+    uint32_t ts_val, ts_ecr;
+} sk_ctl_ack;
 
 /* One segment chosen by the output routine. The payload is
  * sndbuf[data_off, data_off + hdr.payload_len). */
@@ -291,6 +305,8 @@ struct sk_tcp_env {
     /* RFC 5961 §7 challenge-ACK rate limit */
     sk_time chal_window_start;
     uint32_t chal_count;
+    /* RSTs for segments to no connection (cfg.tcp_rst_rate/burst) */
+    sk_tbucket rst_bucket;
 
     /* Buffer cache: spare send and receive buffers */
     void *snd_cache[SK_BUFCACHE_MAX];
@@ -307,6 +323,11 @@ struct sk_tcp_env {
     /* ACKs of new data so far (RFC 4861 §7.3.1 forward progress: the
      * interface compares it around sk_tcp_rx to confirm the neighbour). */
     uint64_t progress;
+    /* TIME-WAIT records outside the table (tcp_timewait.h) */
+    sk_tw_pool tw;
+    /* When the last SYN cookie was sent (SK_TIME_NEVER: none): ACKs to a
+     * listener are checked as cookies only while one may be valid. */
+    sk_time cookie_last;
 };
 
 /* ---- tcp_ilist.c: index-linked lists ---- */
@@ -346,10 +367,21 @@ void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t);
 /* Release the spare buffers (sk_tcp_env_free). */
 void sk_tcp_bufcache_free(sk_tcp_env *e);
 
+/* ---- tcp_rstlimit.c ---- */
+/* May a RST answer a segment for no connection now? (the
+ * token bucket cfg.tcp_rst_rate / tcp_rst_burst; a refusal is counted) */
+bool sk_tcp_rst_allowed(sk_tcp_env *e, sk_time now);
+
 /* ---- tcp_ctlq.c: stateless control segments ---- */
 /* Queue a stateless RST; false (counted as TCP_CTLQ_FULL) when full. */
+/* An ACK with a window and maybe timestamps (a TIME-WAIT record's). */
+bool sk_ctl_push_ack(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack,
+                     const sk_ctl_ack *a, sk_time now);
 bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
                  sk_time now);
+/* The same with a window field and options (a SYN cookie's SYN,ACK). */
+bool sk_ctl_push_opts(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
+                      uint16_t wnd, const sk_tcp_opts *opts, sk_time now);
 
 /* ---- tcp_trace.c: drops and trace events with a connection ---- */
 void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now);
@@ -374,6 +406,8 @@ void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now);
 void sk_tcb_reset(sk_tcp_env *e, sk_tcb *t, int err, sk_time now);
 bool sk_tcb_synchronized(const sk_tcb *t);
 void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv_mss, sk_time now);
+/* The window shift we announce (RFC 7323 §2.3), from the configuration. */
+uint8_t sk_tcp_our_wscale(const sk_tcp_env *e);
 /* The first in-order, not-yet-read byte count and the free space. */
 uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t);
 /* Application close of the send side (shutdown or close). */
@@ -414,6 +448,59 @@ void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_seq *fi
 void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o);
 /* An acceptable ACK arrived: record its valid blocks (before snd_una moves). */
 void sk_sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg);
+
+/* ---- tcp_listen.c: listeners, their children and accept queue ---- */
+/* A listener on port (NULL: table full); fixed_isn NULL: RFC 6528 ISNs. */
+sk_tcb *sk_listen_open(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t port, uint16_t backlog,
+                       uint16_t mss, const uint32_t *fixed_isn);
+void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now);
+/* The first connection of the accept queue, now the application's. */
+sk_tcb *sk_listen_accept(sk_tcp_env *e, sk_tcb *l);
+void sk_listen_adopt(sk_tcp_env *e, sk_tcb *l, sk_tcb *t);
+void sk_listen_detach(sk_tcp_env *e, sk_tcb *t);
+void sk_listen_enqueue(sk_tcp_env *e, sk_tcb *t);
+/* Is the accept queue of t's listener full (false: t has none)? */
+bool sk_listen_acceptq_full(const sk_tcp_env *e, const sk_tcb *t);
+/* A segment for a listener (RFC 9293 §3.10.7.2). */
+void sk_listen_input(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                     sk_time now);
+void sk_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                   const sk_seq *reuse_iss, sk_time now);
+
+/* ---- tcp_syncookie.c: SYN cookies (RFC 4987 §3.6) ---- */
+#define SK_COOKIE_PERIOD_US (64ull * 1000000ull) /* the time counter's step, as Linux's */
+#define SK_COOKIE_MAX_AGE 2u /* valid in the counter it was made in and the next */
+/* The options a cookie carries beside the MSS (in the TSval's low bits). */
+typedef struct {
+    int8_t wscale; /* the peer's window shift, -1: none */
+    bool sack_ok;
+    bool ts_ok;
+} sk_cookie_opts;
+uint32_t sk_cookie_mss_count(void);
+uint16_t sk_cookie_mss_entry(uint32_t i);
+/* The ISS of a cookie SYN,ACK for the SYN <SEQ=irs> with the peer's MSS. */
+uint32_t sk_cookie_make(const sk_tcp_env *e, const sk_tuple *tu, sk_seq irs, uint16_t mss,
+                        sk_time now);
+/* Does iss (SEG.ACK - 1) hold a valid cookie for irs (SEG.SEQ - 1)? Then
+ * *mss is the MSS it carries. */
+bool sk_cookie_check(const sk_tcp_env *e, const sk_tuple *tu, sk_seq irs, sk_seq iss,
+                     sk_time now, uint16_t *mss);
+uint32_t sk_cookie_ts_encode(uint32_t ts_now, const sk_cookie_opts *o);
+/* The options from the echoed TSval; false: not a cookie's TSval. */
+bool sk_cookie_ts_decode(uint32_t ts_ecr, sk_cookie_opts *o);
+
+/* ---- tcp_user.c: the user calls (RFC 9293 §3.10.1-§3.10.5) ---- */
+/* OPEN, active: a SYN-SENT connection held by the application in *out,
+ * or SK_ENOSPC (table full) or SK_EADDRINUSE (the tuple's TIME-WAIT record
+ * may not be reused); fixed_isn NULL: the RFC 6528 ISN, or above the
+ * TIME-WAIT record's SND.NXT when one is reused. */
+int sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
+                        const uint32_t *fixed_isn, sk_time now, sk_tcb **out);
+ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t len);
+ptrdiff_t sk_tcp_user_recv(sk_tcp_env *e, sk_tcb *t, void *buf, size_t cap);
+int sk_tcp_user_shutdown(sk_tcp_env *e, sk_tcb *t, sk_time now);
+void sk_tcp_user_close(sk_tcp_env *e, sk_tcb *t, sk_time now);
+void sk_tcp_user_abort(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
 /* ---- tcp_ts.c (RFC 7323 §3-5, RFC 6191) ---- */
 uint32_t sk_ts_now(const sk_tcb *t, sk_time now);
@@ -492,6 +579,9 @@ uint32_t sk_ack_count_bytes(const sk_tcb *t, uint32_t len);
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* A challenge ACK (RFC 5961), rate limited per stack (§7). */
 void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* The rate limit alone (RFC 5961 §7): true, and counted, when one more
+ * challenge ACK may go out now. */
+bool sk_ack_challenge_allowed(sk_tcp_env *e, sk_time now);
 
 /* ---- tcp_recovery.c: loss recovery (RFC 6582, RFC 6675, RFC 6937) ---- */
 /* What one acceptable ACK said. */
@@ -553,6 +643,10 @@ void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const 
                size_t len, const sk_rx_meta *rx, sk_time now);
 
 /* ---- tcp_input.c ---- */
+/* The peer's options from its SYN (MSS, SACK, timestamps, window scale). */
+void sk_tcp_take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+/* SND.WND, SND.WL1, SND.WL2 from an acceptable segment. */
+void sk_tcp_update_window(sk_tcb *t, const sk_tcp_repr *seg);
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */
 void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
                   sk_time now);
@@ -646,6 +740,28 @@ uint32_t sk_tcp_pmtu_to(sk_tcp_env *e, const sk_ipaddr *raddr, uint16_t mtu);
 /* The MTU a connection to `raddr` starts with: the link MTU, or the
  * smaller path MTU the interface knows. */
 uint16_t sk_tcp_path_mtu(sk_tcp_env *e, const sk_ipaddr *raddr, sk_time now);
+
+/* ---- tcp_timewait.c: TIME-WAIT records (tcp_timewait.h) ---- */
+int sk_tw_init(sk_tcp_env *e);
+void sk_tw_free(sk_tcp_env *e);
+/* t is in TIME-WAIT, not held, its TIME-WAIT timer set: its state moves
+ * to a record (the oldest is recycled when the pool is full, counted
+ * TCP_TW_RECYCLED), the ACK it owed is queued from the record, and the
+ * TCB is freed. */
+void sk_tw_take(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* The record holding tu, or SK_TW_NONE. */
+uint32_t sk_tw_find(const sk_tcp_env *e, const sk_tuple *tu);
+/* A segment for no TCB: true when a TIME-WAIT record took it. */
+bool sk_tw_input(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *seg, sk_time now);
+/* Records whose 2*MSL ran out by `now` go. */
+void sk_tw_expire(sk_tcp_env *e, sk_time now);
+sk_time sk_tw_next_deadline(const sk_tcp_env *e);
+/* An active open on tu: 0 when no record holds it; 1 when one did and
+ * reuse is safe (the record is gone, *iss is the ISS to take); -1 when
+ * it is not safe (the caller refuses the tuple). */
+int sk_tw_reuse(sk_tcp_env *e, const sk_tuple *tu, sk_seq *iss, sk_time now);
+/* Would sk_tw_reuse say 1 for tu (a record holds it and reuse is safe)? */
+bool sk_tw_reuse_safe(const sk_tcp_env *e, const sk_tuple *tu);
 
 /* ---- tcp_trace.c: trace conversion ---- */
 /* An event of `kind` at `now` about t (NULL: no connection), with its

@@ -55,6 +55,8 @@ bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_s
     h->seq = c->seq;
     h->ack = c->ack;
     h->flags = c->flags;
+    h->window = c->wnd;
+    h->opts = c->opts;
     o->out.cause = SK_REXMIT_NONE;
     seg_write(e, now, f, o);
     return true;

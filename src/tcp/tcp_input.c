@@ -30,7 +30,7 @@ static void ack_now(sk_tcp_env *e, sk_tcb *t)
 
 /* The peer's options from its SYN: MSS (RFC 9293 §3.7.1: 536 when absent,
  * bounded by our own) and window scale (RFC 7323 §2.2: both must send it). */
-static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+void sk_tcp_take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     uint16_t peer = seg->opts.has_mss ? seg->opts.mss : SK_DEFAULT_MSS;
     /* RFC 8201 §5.2 / RFC 1191 §3: a path MTU learnt before bounds it too */
@@ -76,7 +76,7 @@ static void take_rtt_sample(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
     t->backoff = 0;
 }
 
-static void update_window(sk_tcb *t, const sk_tcp_repr *seg)
+void sk_tcp_update_window(sk_tcb *t, const sk_tcp_repr *seg)
 {
     /* RFC 7323 §2.2: the window in a SYN is never scaled. */
     uint32_t w = (seg->flags & SK_TCP_SYN) ? seg->window : (uint32_t)seg->window << t->snd_wscale;
@@ -101,95 +101,14 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     if (t->flags & SK_TF_KEEPALIVE)
         sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
-    if (t->parent != SK_TCB_NONE) {
-        sk_tcb *l = &e->tcbs[t->parent];
-        sk_ilist_push(e, &l->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
-        t->flags |= SK_TF_IN_ACCEPTQ;
-        sk_tcb_notify(e, l, SK_EV_ACCEPT);
-    }
+    if (t->parent != SK_TCB_NONE)
+        sk_listen_enqueue(e, t);
     sk_tcb_notify(e, t, SK_EV_CONNECTED | SK_EV_WRITABLE);
     if (t->flags & SK_TF_FIN_QUEUED) {
         t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->sndbuf));
         sk_tcb_set_state(e, t, SK_TCP_FIN_WAIT_1, now);
     }
     sk_tcb_mark_output(e, t);
-}
-
-/* ---- LISTEN (RFC 9293 §3.10.7.2) ---- */
-
-/* `reuse_iss`: the ISS a connection reopened from TIME-WAIT must take
- * (time_wait_reopen), NULL otherwise. */
-static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
-                       const sk_seq *reuse_iss, sk_time now)
-{
-    if (l->pending >= l->backlog) {
-        drop(e, l, SK_DROP_TCP_BACKLOG_FULL, now);
-        return;
-    }
-    sk_tcb *t = sk_tcb_alloc(e, now);
-    if (t == NULL) {
-        drop(e, l, SK_DROP_TCP_NO_MEMORY, now);
-        return;
-    }
-    /* the MTU towards the peer: the link's of its family (an RA's MTU
-     * option lowers IPv6's, RFC 4861 §6.3.4) or a path MTU learnt before */
-    uint16_t mtu_mss = sk_tcp_mss_from_mtu(tu->laddr.family, sk_tcp_path_mtu(e, &tu->raddr, now));
-    uint16_t adv = l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
-    t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
-    sk_tcb_init_conn(e, t, tu, adv, now);
-    /* a new connection inherits the listener's options, as with BSD
-     * sockets: Nagle off, keepalive and its timings */
-    t->flags |= SK_TF_PASSIVE | (l->flags & (SK_TF_NODELAY | SK_TF_KEEPALIVE));
-    t->keep_idle = l->keep_idle;
-    t->keep_intvl = l->keep_intvl;
-    t->keep_cnt = l->keep_cnt;
-    t->parent = sk_tcb_index(e, l);
-    l->pending++;
-    t->irs = seg->seq;
-    t->rcv_nxt = sk_seq_add(seg->seq, 1);
-    t->rcv_adv = t->rcv_nxt;
-    if (reuse_iss != NULL)
-        t->iss = *reuse_iss;
-    else
-        t->iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->listen_isn) : sk_tcp_isn(e, tu, now);
-    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
-    t->snd_buf_seq = sk_seq_add(t->iss, 1);
-    t->recover = t->iss;
-    take_syn_options(e, t, seg, now);
-    update_window(t, seg);
-    sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
-    sk_demux_insert(e, t);
-    e->ctx->stats.passive_opens++;
-    sk_tcb_mark_output(e, t);
-}
-
-static void input_listen(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
-                         sk_time now)
-{
-    if (seg->flags & SK_TCP_RST) {
-        drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
-        return;
-    }
-    if (seg->flags & SK_TCP_ACK) {
-        /* <SEQ=SEG.ACK><CTL=RST> */
-        if (sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
-            e->ctx->stats.resets_out++;
-        drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
-        return;
-    }
-    /* SYN+FIN opens nothing: RFC 9293 would queue the FIN for after the
-     * handshake, but no client opens that way (T/TCP, RFC 1644, is
-     * historic); it is a scanner's probe. Like Linux, drop it (counted),
-     * before any state is taken. */
-    if ((seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) == (SK_TCP_SYN | SK_TCP_FIN)) {
-        drop(e, l, SK_DROP_TCP_SYN_FIN, now);
-        return;
-    }
-    if (seg->flags & SK_TCP_SYN) {
-        listen_syn(e, l, tu, seg, NULL, now);
-        return;
-    }
-    drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
 }
 
 /* ---- SYN-SENT (RFC 9293 §3.10.7.3) ---- */
@@ -227,8 +146,8 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
     t->rcv_adv = t->rcv_nxt;
     t->last_rcv = now; /* keepalive idleness counts from here, not from connect */
-    take_syn_options(e, t, seg, now);
-    update_window(t, seg);
+    sk_tcp_take_syn_options(e, t, seg, now);
+    sk_tcp_update_window(t, seg);
     if (has_ack) {
         t->snd_una = seg->ack;
         e->progress++; /* our SYN acknowledged: the path works both ways */
@@ -505,13 +424,25 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
             drop(e, t, SK_DROP_TCP_BAD_ACK, now);
             return V_DROP;
         }
-        take_rtt_sample(e, t, seg, now, NULL);
+        if (sk_listen_acceptq_full(e, t)) {
+            /* the accept queue is full: drop the ACK (the peer's next
+             * segment or our SYN,ACK's retransmission tries again), or
+             * reset (accept_overflow_reset, Linux's tcp_abort_on_overflow) */
+            drop(e, t, SK_DROP_TCP_ACCEPTQ_FULL, now);
+            if (e->ctx->cfg.accept_overflow_reset)
+                sk_tcb_reset(e, t, 0, now);
+            return V_DROP;
+        }
+        /* a cookie's SYN,ACK was never timed: its TSval's low bits hold
+         * options, not the clock (Linux takes no sample either) */
+        if (!(t->flags & SK_TF_SYNCOOKIE))
+            take_rtt_sample(e, t, seg, now, NULL);
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         t->snd_una = seg->ack;
         e->progress++; /* our SYN-ACK acknowledged */
         if (sk_seq_lt(t->snd_nxt, t->snd_una))
             t->snd_nxt = t->snd_una;
-        update_window(t, seg);
+        sk_tcp_update_window(t, seg);
         enter_established(e, t, now);
         return V_CONTINUE;
     }
@@ -540,7 +471,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         (sk_seq_lt(t->snd_wl1, seg->seq) ||
          (sk_seq_eq(t->snd_wl1, seg->seq) && sk_seq_le(t->snd_wl2, seg->ack)))) {
         uint32_t old = t->snd_wnd;
-        update_window(t, seg);
+        sk_tcp_update_window(t, seg);
         if (t->snd_wnd > old) {
             if (old == 0 || t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER) {
                 /* the persist episode (zero or too small a window) is
@@ -714,7 +645,7 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);
     sk_tuple tu = t->tuple;
     sk_tcb_close(e, t, 0, now);
-    listen_syn(e, l, &tu, seg, &iss, now);
+    sk_listen_syn(e, l, &tu, seg, &iss, now);
     return true;
 }
 
@@ -731,11 +662,13 @@ static bool simultaneous_synack(const sk_tcb *t, const sk_tcp_repr *seg)
            seg->payload_len == 0 && sk_seq_eq(seg->seq, t->irs);
 }
 
+static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+
 void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
                   sk_time now)
 {
     if (t->state == SK_TCP_LISTEN) {
-        input_listen(e, t, tu, seg, now);
+        sk_listen_input(e, t, tu, seg, now);
         return;
     }
     if (t->state == SK_TCP_SYN_SENT) {
@@ -745,6 +678,17 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
     }
     if (time_wait_reopen(e, t, seg, now))
         return;
+    input_other(e, t, seg, now);
+    /* A connection nobody holds that this segment took to TIME-WAIT (t
+     * may have been closed and freed instead: then it is CLOSED) lives
+     * on as a compact record, which sends the ACK it owes
+     * (tcp_timewait.c) */
+    if (t->state == SK_TCP_TIME_WAIT && !(t->flags & (SK_TF_APP_HELD | SK_TF_IN_ACCEPTQ)))
+        sk_tw_take(e, t, now);
+}
+
+static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
     t->last_rcv = now;
     t->keep_sent = 0;
     t->probes_unanswered = 0;
@@ -781,7 +725,7 @@ void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *s
                          sk_time now)
 {
     /* A SYN+FIN to a closed port is a scanner's probe, dropped as in
-     * LISTEN (input_listen) without an answer: a deviation from the RST
+     * LISTEN (sk_listen_input) without an answer: a deviation from the RST
      * §3.10.7.1 asks for, kept from when the parser refused the pair. */
     if ((seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) == (SK_TCP_SYN | SK_TCP_FIN)) {
         sk_tcp_count_drop(e, SK_DROP_TCP_SYN_FIN, NULL, now);
@@ -789,6 +733,8 @@ void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *s
     }
     sk_tcp_count_drop(e, SK_DROP_TCP_NO_SOCKET, NULL, now);
     if (seg->flags & SK_TCP_RST)
+        return;
+    if (!sk_tcp_rst_allowed(e, now))
         return;
     bool ok;
     if (seg->flags & SK_TCP_ACK)

@@ -47,13 +47,18 @@ static uint8_t our_wscale(uint32_t rcvbuf)
     return ws;
 }
 
+uint8_t sk_tcp_our_wscale(const sk_tcp_env *e)
+{
+    return e->ctx->cfg.window_scaling ? our_wscale(e->ctx->cfg.rcvbuf) : 0;
+}
+
 void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv_mss, sk_time now)
 {
     t->tuple = *tu;
     t->adv_mss = adv_mss;
     t->rcv_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
     t->snd_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
-    t->rcv_wscale = e->ctx->cfg.window_scaling ? our_wscale(e->ctx->cfg.rcvbuf) : 0;
+    t->rcv_wscale = sk_tcp_our_wscale(e);
     t->last_rcv = now;
     t->ts_offset = sk_tcp_ts_offset(e, tu);
     sk_rtt_init(t, &e->ctx->cfg);
@@ -64,21 +69,6 @@ uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t)
 {
     size_t used = sk_ring_len(&t->rcvbuf);
     return used >= e->ctx->cfg.rcvbuf ? 0 : (uint32_t)(e->ctx->cfg.rcvbuf - used);
-}
-
-/* A passive connection that dies before accept() leaves its listener. */
-static void detach_from_listener(sk_tcp_env *e, sk_tcb *t)
-{
-    if (t->parent == SK_TCB_NONE)
-        return;
-    sk_tcb *l = &e->tcbs[t->parent];
-    if (t->flags & SK_TF_IN_ACCEPTQ) {
-        sk_ilist_remove(e, &l->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
-        t->flags &= ~(uint32_t)SK_TF_IN_ACCEPTQ;
-    }
-    if (l->pending > 0)
-        l->pending--;
-    t->parent = SK_TCB_NONE;
 }
 
 void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
@@ -96,7 +86,7 @@ void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
     }
     if (err != 0 && t->error == 0)
         t->error = err;
-    detach_from_listener(e, t);
+    sk_listen_detach(e, t); /* dies before accept(): leaves its listener */
     sk_tcb_notify(e, t, err != 0 ? (SK_EV_ERROR | SK_EV_READABLE) : SK_EV_CLOSED);
     sk_tcb_release_if_unheld(e, t);
 }

@@ -32,7 +32,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
      * buffer pointers, which must not be uninitialised memory */
     if (e->tcbs != NULL)
         memset(e->tcbs, 0, sizeof(sk_tcb) * e->n_tcbs);
-    if (e->tcbs == NULL || e->heap == NULL || e->hash == NULL) {
+    if (e->tcbs == NULL || e->heap == NULL || e->hash == NULL || sk_tw_init(e) != 0) {
         sk_tcp_env_free(e);
         return SK_ENOMEM;
     }
@@ -45,6 +45,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     e->free_head = 0;
     e->listen_head = SK_TCB_NONE;
     e->demux_last = SK_TCB_NONE;
+    e->cookie_last = SK_TIME_NEVER;
     sk_ilist_init(&e->out_list);
     sk_ilist_init(&e->ev_list);
     e->ephemeral_next = (uint32_t)(cfg->seed >> 17);
@@ -58,6 +59,7 @@ void sk_tcp_env_free(sk_tcp_env *e)
             sk_tcb_free_buffers(e, &e->tcbs[i]);
     }
     sk_tcp_bufcache_free(e);
+    sk_tw_free(e);
     sk_ctx_release(e->ctx, e->tcbs, sizeof(sk_tcb) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->heap, sizeof(uint32_t) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->hash, sizeof(uint32_t) * (e->hash_mask + 1));
@@ -84,7 +86,9 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
     t->acc_link.next = t->acc_link.prev = SK_LINK_OFF;
+    t->child_link.next = t->child_link.prev = SK_LINK_OFF;
     sk_ilist_init(&t->acceptq);
+    sk_ilist_init(&t->children);
     for (int k = 0; k < SK_TCB_TIMERS; k++)
         t->timer[k] = SK_TIME_NEVER;
     t->deadline = SK_TIME_NEVER;
@@ -101,6 +105,10 @@ void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->flags & (SK_TF_APP_HELD | SK_TF_IN_ACCEPTQ))
         return;
+    if (t->state == SK_TCP_TIME_WAIT) { /* the last holder let go */
+        sk_tw_take(e, t, e->tw.last_now);
+        return;
+    }
     if (t->state != SK_TCP_CLOSED)
         return;
     uint32_t idx = sk_tcb_index(e, t);

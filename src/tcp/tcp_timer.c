@@ -105,7 +105,9 @@ void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
 
 sk_time sk_tcp_next_deadline(const sk_tcp_env *e)
 {
-    return e->heap_len == 0 ? SK_TIME_NEVER : e->tcbs[e->heap[0]].deadline;
+    sk_time tw = sk_tw_next_deadline(e); /* TIME-WAIT records (tcp_timewait.c) */
+    sk_time t = e->heap_len == 0 ? SK_TIME_NEVER : e->tcbs[e->heap[0]].deadline;
+    return tw < t ? tw : t;
 }
 
 uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e)
@@ -132,6 +134,8 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     bool syn_phase = t->state == SK_TCP_SYN_SENT || t->state == SK_TCP_SYN_RECEIVED;
     uint8_t limit = syn_phase ? e->ctx->cfg.syn_retries : e->ctx->cfg.max_retries;
+    if (t->state == SK_TCP_SYN_RECEIVED && e->ctx->cfg.synack_retries != 0)
+        limit = e->ctx->cfg.synack_retries;
     if (t->timeouts >= limit) {
         e->ctx->stats.conn_timeouts++;
         /* a handshake that died after an ICMP soft error reports it
@@ -226,6 +230,7 @@ static void fire_one(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now
 
 void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
 {
+    sk_tw_expire(e, now);
     while (e->heap_len > 0) {
         sk_tcb *t = &e->tcbs[e->heap[0]];
         if (t->deadline > now)

@@ -307,9 +307,11 @@ static void test_cache_expiry(void)
     sk_stack_destroy(s);
 }
 
-/* A full cache evicts the resolved entry that expires first; entries being
- * resolved are never evicted, and a packet that needs a new entry when all
- * are being resolved is dropped. */
+/* A full cache: a neighbour that tells us takes the least recently used
+ * resolved entry; a next hop to be asked for takes it too while no entry is
+ * being resolved, but past arp_unresolved_max (here 1, half the table) only
+ * the oldest unresolved entry, whose held packet is dropped (ARP_EVICTED):
+ * the resolved neighbour in use keeps its entry. */
 static void test_cache_full(void)
 {
     sk_stack_config cfg;
@@ -321,24 +323,30 @@ static void test_cache_full(void)
     static const sk_ip4 ip_c = {{192, 0, 2, 3}}, ip_d = {{192, 0, 2, 4}};
     arp_in(s, 0, SK_ARP_REQUEST, MAC_A, IP_A, IP_B);
     arp_in(s, SEC(1), SK_ARP_REQUEST, mac_c, ip_c, IP_B);
-    arp_in(s, SEC(2), SK_ARP_REQUEST, mac_d, ip_d, IP_B); /* evicts 192.0.2.1 */
+    arp_in(s, SEC(2), SK_ARP_REQUEST, mac_d, ip_d, IP_B); /* evicts 192.0.2.1, the LRU */
+    SK_CHECK_EQ(sk_stack_stats(s)->arp_evict_resolved, 1);
     while (out1(s, SEC(2), out) > 0) {
     }
     SK_CHECK_EQ_I(sk_ping_send(s, SEC(3), ip_c, 1, 1, NULL, 0), 0);
-    SK_CHECK_EQ(out1(s, SEC(3), out), 42); /* the echo: .3 still known */
+    SK_CHECK_EQ(out1(s, SEC(3), out), 42); /* the echo: .3 still known, and now used */
     SK_CHECK_EQ(sk_load_be16(out + 12), SK_ETHERTYPE_IPV4);
     SK_CHECK_EQ_I(sk_ping_send(s, SEC(3), IP_A, 1, 2, NULL, 0), 0);
-    size_t n = out1(s, SEC(3), out); /* .1 was evicted: asked again, evicting .3 */
+    size_t n = out1(s, SEC(3), out); /* .1 was evicted: asked again, evicting .4 (LRU) */
     static const sk_mac zero = {{0}};
     check_arp(out, n, SK_ARP_REQUEST, sk_mac_broadcast, zero, IP_A);
-    /* now .1 is being resolved; .4 is the only resolved entry */
-    static const sk_ip4 ip_e = {{192, 0, 2, 5}}, ip_f = {{192, 0, 2, 6}};
+    SK_CHECK_EQ(sk_stack_stats(s)->arp_evict_resolved, 2);
+    /* .1 is being resolved; a second unresolved next hop takes its entry,
+     * not .3's */
+    static const sk_ip4 ip_e = {{192, 0, 2, 5}};
     SK_CHECK_EQ_I(sk_ping_send(s, SEC(3), ip_e, 1, 3, NULL, 0), 0);
-    n = out1(s, SEC(3), out); /* evicts .4 */
+    n = out1(s, SEC(3), out);
     check_arp(out, n, SK_ARP_REQUEST, sk_mac_broadcast, zero, ip_e);
-    SK_CHECK_EQ_I(sk_ping_send(s, SEC(3), ip_f, 1, 4, NULL, 0), 0);
-    SK_CHECK_EQ(out1(s, SEC(3), out), 0);
-    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_CACHE_FULL), 1);
+    SK_CHECK_EQ(sk_stack_stats(s)->arp_evict_unresolved, 1);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_EVICTED), 1); /* the ping to .1 */
+    SK_CHECK_EQ_I(sk_ping_send(s, SEC(3), ip_c, 1, 4, NULL, 0), 0);
+    SK_CHECK_EQ(out1(s, SEC(3), out), 42); /* .3 still goes straight out */
+    SK_CHECK_EQ(sk_load_be16(out + 12), SK_ETHERTYPE_IPV4);
+    SK_CHECK_EQ(ifx_drops(s, SK_DROP_ARP_CACHE_FULL), 0);
     sk_stack_destroy(s);
 }
 

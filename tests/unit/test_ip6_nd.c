@@ -440,8 +440,10 @@ static void test_held_bounds(void)
     nd_done(nd);
 }
 
-/* Table full: the LRU STALE entry is reused before anything else; an
- * INCOMPLETE entry holding packets only when nothing else is left. */
+/* Table full: the oldest INCOMPLETE entry is reused first (its packets
+ * dropped), then the LRU STALE entry, then the LRU REACHABLE/DELAY/PROBE
+ * one; a neighbour that answered is never pushed out while an entry that
+ * has not is there to take. */
 static void test_table_full(void)
 {
     sk_nd_cache *nd = nd_make(3, 4, 2, 3);
@@ -452,31 +454,96 @@ static void test_table_full(void)
     sk_nd_input(nd, 1, &ev);
     sk_mac mac;
     sk_nd_resolve(nd, 2, &c, pkt1, sizeof pkt1, &mac); /* INCOMPLETE, holds one */
-    sk_nd_resolve(nd, 3, &a, pkt1, sizeof pkt1, &mac); /* a used: DELAY, b is the LRU STALE */
+    sk_nd_resolve(nd, 3, &a, pkt1, sizeof pkt1, &mac); /* a used: DELAY */
     n_intents(nd);
-    sk_nd_resolve(nd, 4, &d, pkt1, sizeof pkt1, &mac);
-    SK_CHECK_EQ(nd_state(nd, b), SK_ND_FREE);
-    SK_CHECK_EQ(nd_state(nd, d), SK_ND_INCOMPLETE);
-    SK_CHECK_EQ(nd->stats.evict_stale, 1);
-    /* now a (DELAY), c and d (INCOMPLETE with packets): an NS from e
-     * takes a, never an INCOMPLETE entry holding packets */
+    /* d takes c's entry (c's packet dropped), not b (STALE) nor a (DELAY) */
+    SK_CHECK_EQ_I(sk_nd_resolve(nd, 4, &d, pkt1, sizeof pkt1, &mac), SK_ND_HELD);
+    SK_CHECK_EQ(nd_state(nd, c), SK_ND_FREE);
+    SK_CHECK_EQ(nd_state(nd, b), SK_ND_STALE);
+    SK_CHECK_EQ(nd_state(nd, a), SK_ND_DELAY);
+    SK_CHECK_EQ(nd->stats.evict_incomplete, 1);
+    SK_CHECK_EQ(nd->stats.drop_evicted, 1);
+    SK_CHECK_EQ(nd->held_used, 1);
+    /* an NS from e (a neighbour that speaks) takes d's INCOMPLETE entry */
     sk_ip6_addr e = t6_addr(1, 5), f = t6_addr(1, 6);
     ev = ev_kind(SK_ND_EV_NS, e, 5);
     sk_nd_input(nd, 5, &ev);
+    SK_CHECK_EQ(nd_state(nd, d), SK_ND_FREE);
+    SK_CHECK_EQ(nd_state(nd, e), SK_ND_STALE);
+    SK_CHECK_EQ(nd->stats.evict_incomplete, 2);
+    SK_CHECK_EQ(nd->held_used, 0);
+    /* nothing INCOMPLETE left: f takes the LRU STALE entry (b) */
+    sk_nd_resolve(nd, 6, &f, pkt1, sizeof pkt1, &mac);
+    SK_CHECK_EQ(nd_state(nd, b), SK_ND_FREE);
+    SK_CHECK_EQ(nd->stats.evict_stale, 1);
+    /* a (DELAY), e (STALE), f (INCOMPLETE): an NS from b takes f */
+    ev = ev_kind(SK_ND_EV_NS, b, 2);
+    sk_nd_input(nd, 7, &ev);
+    SK_CHECK_EQ(nd_state(nd, f), SK_ND_FREE);
+    SK_CHECK_EQ(nd->stats.evict_incomplete, 3);
+    /* a (DELAY), e and b (STALE): e is the LRU STALE one */
+    sk_nd_resolve(nd, 8, &c, pkt1, sizeof pkt1, &mac);
+    SK_CHECK_EQ(nd_state(nd, e), SK_ND_FREE);
+    SK_CHECK_EQ(nd->stats.evict_stale, 2);
+    sk_nd_resolve(nd, 9, &b, pkt1, sizeof pkt1, &mac); /* b used: DELAY */
+    /* a, b (DELAY), c (INCOMPLETE): an NS from e takes c */
+    ev = ev_kind(SK_ND_EV_NS, e, 5);
+    sk_nd_input(nd, 10, &ev);
+    SK_CHECK_EQ(nd_state(nd, c), SK_ND_FREE);
+    /* a, b (DELAY), e (STALE): an NS from d takes e; d is used (DELAY);
+     * then an NS from f takes the LRU of the three (a) */
+    ev = ev_kind(SK_ND_EV_NS, d, 4);
+    sk_nd_input(nd, 11, &ev);
+    SK_CHECK_EQ(nd_state(nd, e), SK_ND_FREE);
+    sk_nd_resolve(nd, 11, &d, pkt1, sizeof pkt1, &mac);
+    ev = ev_kind(SK_ND_EV_NS, f, 6);
+    sk_nd_input(nd, 12, &ev);
     SK_CHECK_EQ(nd_state(nd, a), SK_ND_FREE);
     SK_CHECK_EQ(nd->stats.evict_other, 1);
-    /* e (STALE) goes for f's packet; then a packet for a with c, d, f
-     * all INCOMPLETE with packets: the LRU (c) goes, its packet dropped */
-    sk_nd_resolve(nd, 6, &f, pkt1, sizeof pkt1, &mac);
-    SK_CHECK_EQ(nd_state(nd, e), SK_ND_FREE);
-    ev = ev_kind(SK_ND_EV_NS, e, 5);
-    sk_nd_input(nd, 7, &ev);
-    SK_CHECK_EQ(nd_state(nd, e), SK_ND_FREE);
-    SK_CHECK_EQ(nd->stats.drop_table_full, 1);
-    SK_CHECK_EQ_I(sk_nd_resolve(nd, 8, &a, pkt2, sizeof pkt2, &mac), SK_ND_HELD);
-    SK_CHECK_EQ(nd_state(nd, c), SK_ND_FREE);
+    SK_CHECK_EQ(nd->stats.drop_table_full, 0);
+    nd_done(nd);
+}
+
+/* unresolved_max: past it a new INCOMPLETE entry takes the oldest
+ * INCOMPLETE one even with free slots left, which stay for neighbours
+ * that answer. */
+static void test_unresolved_cap(void)
+{
+    sk_nd_config cf = {0};
+    cf.entries = 4;
+    cf.held_total = 4;
+    cf.held_per_entry = 2;
+    cf.held_max_len = 1500;
+    cf.unresolved_max = 2;
+    cf.alloc = t6_allocator(&heap);
+    sk_nd_cache *nd = NULL;
+    SK_CHECK_EQ_I(sk_nd_create(&cf, 0, &nd), 0);
+    sk_ip6_addr a = t6_addr(1, 1), b = t6_addr(1, 2), c = t6_addr(1, 3);
+    sk_ip6_addr d = t6_addr(1, 4), e = t6_addr(1, 5), f = t6_addr(1, 6);
+    sk_mac mac;
+    sk_nd_resolve(nd, 1, &a, pkt1, sizeof pkt1, &mac);
+    sk_nd_resolve(nd, 2, &b, pkt1, sizeof pkt1, &mac);
+    sk_nd_resolve(nd, 3, &a, pkt2, sizeof pkt2, &mac); /* a's second: a stays the oldest */
+    SK_CHECK_EQ_I(sk_nd_resolve(nd, 4, &c, pkt1, sizeof pkt1, &mac), SK_ND_HELD);
+    SK_CHECK_EQ(nd_state(nd, a), SK_ND_FREE);
     SK_CHECK_EQ(nd->stats.evict_incomplete, 1);
-    SK_CHECK_EQ(nd->held_used, 3);
+    SK_CHECK_EQ(nd->stats.drop_evicted, 2);
+    /* two slots are still free: neighbours that speak get them */
+    sk_nd_event ev = ev_kind(SK_ND_EV_NS, d, 4);
+    sk_nd_input(nd, 5, &ev);
+    ev = ev_kind(SK_ND_EV_NS, e, 5);
+    sk_nd_input(nd, 6, &ev);
+    SK_CHECK_EQ(nd_state(nd, d), SK_ND_STALE);
+    SK_CHECK_EQ(nd_state(nd, e), SK_ND_STALE);
+    SK_CHECK_EQ(nd_state(nd, b), SK_ND_INCOMPLETE);
+    /* the table is full: f takes b (the oldest INCOMPLETE), d and e stay */
+    sk_nd_resolve(nd, 7, &f, pkt1, sizeof pkt1, &mac);
+    SK_CHECK_EQ(nd_state(nd, b), SK_ND_FREE);
+    SK_CHECK_EQ(nd_state(nd, d), SK_ND_STALE);
+    SK_CHECK_EQ(nd_state(nd, e), SK_ND_STALE);
+    SK_CHECK_EQ(nd->stats.evict_incomplete, 2);
+    SK_CHECK_EQ(nd->stats.evict_stale, 0);
+    n_intents(nd);
     nd_done(nd);
 }
 
@@ -590,6 +657,7 @@ int main(void)
     SK_RUN(test_na_clears_router);
     SK_RUN(test_held_bounds);
     SK_RUN(test_table_full);
+    SK_RUN(test_unresolved_cap);
     SK_RUN(test_reachable_time_and_params);
     SK_RUN(test_reachable_time_redrawn);
     SK_RUN(test_multicast);
