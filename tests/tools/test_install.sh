@@ -15,8 +15,9 @@
 it_require cmake pkg-config cc
 SRC=$IT_SRC
 T=$(mktemp -d /tmp/skit-install.XXXXXX) || exit 1
-IT_TMP=$T
-trap it_cleanup EXIT
+# lib.sh's it_setup (below, as root) makes its own IT_TMP and trap: ours
+# (the build and the prefix) goes too, whichever way the test ends
+trap 'it_cleanup; rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM
 P=$T/prefix
 
@@ -80,6 +81,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v socat >/dev/null || ! command -v python3
 fi
 # ---- run them in our own namespace (lib.sh: 192.0.2.1 Linux, .2 synack)
 it_setup
+trap 'it_cleanup; rm -rf "$T"' EXIT
 it_random "$T/in" 1
 # echo_server (CMake build)
 "${NSX[@]}" "$T/ex-cmake/echo_server" "$DEV" "$SYNACK_IP/24" 7 >"$T/echo.log" 2>&1 &
