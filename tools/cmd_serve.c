@@ -4,6 +4,7 @@
 #include "synack/error.h"
 #include "tool.h"
 #include "tool_http.h"
+#include "tool_iperf3.h"
 #include "tool_lease.h"
 #include "posix/posix_mq.h"
 #include "posix/posix_xdp.h"
@@ -62,6 +63,8 @@ typedef struct {
     uint32_t max_conns, nconns;
     sk_time_us idle_us, next_sweep; /* http idle timeout */
     tool_udp_echo uecho;   /* --udp-echo */
+    uint16_t ip3_port;     /* --iperf3 PORT (tools/tool_iperf3_srv.c); 0: off */
+    ip3_server *ip3;
     FILE *log;
     atomic_uint *ready;    /* --cores: stacks listening so far (shared at start only) */
 } server;
@@ -74,6 +77,8 @@ static const char usage_text[] =
     "  --http PORT [--root DIR]  HTTP/1.1: GET/HEAD files under DIR, or generated pages\n"
     "                            (/ and /bytes/N) when no DIR is given\n"
     "  --iperf PORT              iperf 2 TCP server: run `iperf -c ADDR -p PORT` against it\n"
+    "  --iperf3 PORT             iperf3 server (TCP and UDP on PORT): `iperf3 -c ADDR -p PORT`,\n"
+    "                            with -R, -P N, -t, -u\n"
     "  --udp-echo PORT           UDP: send every datagram back to its source\n"
     "  --idle SECS               close an HTTP connection after SECS without progress\n"
     "                            (default 60): 408 to a partial request, reset for a\n"
@@ -170,6 +175,9 @@ static int pump_sink(server *sv, conn *c)
             return 0;
         if (n <= 0)
             return n == 0 ? 1 : -1;
+        if (c->svc == SVC_IPERF && c->bytes == 0 && !c->draining &&
+            tool_iperf2_refuse(sv->log, &c->peer, c->out, (size_t)n))
+            return -1; /* reset: the client reports the failure */
         c->bytes += (uint64_t)n;
         c->t_last = c->t_active = sv->loop->now;
     }
@@ -430,6 +438,10 @@ static void dispatch(server *sv)
 {
     sk_event ev;
     while (sk_stack_next_event(sv->stack, &ev)) {
+        if (sv->ip3 != NULL && ip3_server_owns(sv->ip3, ev.sock)) {
+            ip3_server_pump(sv->ip3, sv->loop->now);
+            continue;
+        }
         if (tool_udp_echo_owns(&sv->uecho, ev.sock)) {
             tool_udp_echo_pump(&sv->uecho, sv->stack, sv->loop->now);
             continue;
@@ -504,7 +516,12 @@ static int start_listeners(server *sv)
             return -1;
         }
     }
-    int r = sv->uecho.on ? tool_udp_echo_open(&sv->uecho, sv->stack) : 0;
+    int r = sv->ip3_port ? ip3_server_open(sv->stack, sv->ip3_port, sv->log, &sv->ip3) : 0;
+    if (r != 0) {
+        tool_error(CMD, "cannot listen on port %u for iperf3: %s", sv->ip3_port, sk_strerror(r));
+        return -1;
+    }
+    r = sv->uecho.on ? tool_udp_echo_open(&sv->uecho, sv->stack) : 0;
     if (r != 0) {
         tool_error(CMD, "cannot bind UDP port %u for udp-echo: %s", sv->uecho.port,
                    sk_strerror(r));
@@ -529,6 +546,8 @@ static int start_listeners(server *sv)
     for (int k = 0; k < SVC__COUNT; k++)
         if (sv->on[k])
             fprintf(sv->log, " %s on %u", svc_opt[k] + 2, sv->port[k]);
+    if (sv->ip3_port)
+        fprintf(sv->log, " iperf3 on %u", sv->ip3_port);
     if (sv->uecho.on)
         fprintf(sv->log, " udp-echo on %u", sv->uecho.port);
     if (o->cores > 1)
@@ -544,6 +563,8 @@ static int drain(server *sv)
 {
     if (sv->uecho.on)
         sk_udp_close(sv->stack, sv->uecho.sock);
+    ip3_server_close(sv->ip3, sv->loop->now);
+    sv->ip3 = NULL;
     for (int k = 0; k < SVC__COUNT; k++)
         if (sv->on[k])
             sk_tcp_close(sv->stack, sv->loop->now, sv->listener[k]);
@@ -640,6 +661,11 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
             sv->idle_us = (sk_time_us)secs * 1000000u;
             continue;
         }
+        if (!strcmp(argv[i], "--iperf3")) {
+            if (tool_iperf3_port(CMD, argc, argv, &i, &sv->ip3_port) != 0)
+                return 2;
+            continue;
+        }
         if (!strcmp(argv[i], "--udp-echo")) {
             uint64_t p;
             if (i + 1 >= argc || tool_parse_u64(argv[i + 1], 1, 65535, &p) != 0) {
@@ -681,14 +707,16 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
 
 static int check_args(server *sv, const tool_net_opts *o)
 {
-    if (tool_net_check(CMD, o) != 0 || tool_net_check_cores(CMD, o) != 0)
+    if (tool_net_check(CMD, o) != 0 || tool_net_check_cores(CMD, o) != 0 ||
+        tool_check_ports(CMD, svc_opt, sv->port, sv->on, SVC__COUNT) != 0 ||
+        tool_iperf3_check(CMD, sv->ip3_port, svc_opt, sv->port, sv->on, SVC__COUNT) != 0)
         return 2;
-    bool any = sv->uecho.on;
+    bool any = sv->uecho.on || sv->ip3_port != 0;
     for (int k = 0; k < SVC__COUNT; k++)
         any = any || sv->on[k];
     if (!any) {
         tool_error(CMD, "no service: give at least one of --echo, --discard, --http, --iperf, "
-                        "--udp-echo");
+                        "--iperf3, --udp-echo");
         return 2;
     }
     struct stat st;

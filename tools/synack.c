@@ -49,7 +49,8 @@ int tool_write_all(const uint8_t *p, size_t n)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: synack <command> [options]   (synack <command> --help for details)\n\n");
+    fprintf(f, "usage: synack <command> [options]   (synack <command> --help for details)\n"
+               "       synack --version | -V\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 }
@@ -62,6 +63,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        tool_print_version(stdout);
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -39,4 +39,7 @@ int tool_parse_prob(const char *s, double *out);
 #include <stdio.h>
 void tool_trace_line(FILE *f, sk_time_us t, const sk_trace_event *ev);
 
+/* "synack 0.1.0 (git v0.1-42-gabcdef)" (tools/tool_version.c). */
+void tool_print_version(FILE *f);
+
 #endif

@@ -10,6 +10,7 @@
 #include "tool_plot_demo.h"
 
 #include "posix/pcap_file.h"
+#include "posix/posix_alloc.h"
 #include "wire/ipv4.h"
 
 #include <stdlib.h>
@@ -26,19 +27,6 @@ uint64_t demo_fnv1a(uint64_t h, const void *data, size_t len)
 }
 
 /* ---- memory for the stacks ---- */
-
-static void *mem_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void mem_release(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
 
 /* ---- the record of segments sent ---- */
 
@@ -387,8 +375,7 @@ static int make_stack(demo *d, demo_side *s)
      * 200 ms default */
     cfg.rto_min_us = 1000000;
     cfg.seed = d->o.seed * 2 + (uint64_t)s->id + 0x5eed;
-    cfg.alloc.allocate = mem_alloc;
-    cfg.alloc.release = mem_release;
+    cfg.alloc = sk_posix_allocator();
     cfg.trace = on_trace;
     cfg.trace_ctx = s;
     return sk_stack_create(&cfg, &s->stack);

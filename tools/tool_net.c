@@ -1,6 +1,7 @@
 /* Shared device/stack/loop set-up for the network subcommands. */
 #include "tool_net.h"
 
+#include "posix/posix_alloc.h"
 #include "posix/posix_mq.h"
 #include "posix/posix_steer.h"
 #include "posix/posix_sys.h"
@@ -14,7 +15,9 @@
 #include <string.h>
 
 const char tool_net_usage[] =
-    "  --tap NAME | --tun NAME   create or attach the TAP (Ethernet) or TUN (IP) device\n"
+    "  --tap NAME | --tun NAME   attach the TAP (Ethernet) or TUN (IP) device\n"
+    "  --create                  create the --tap/--tun device when it does not exist\n"
+    "                            (without it, a missing device is an error)\n"
     "  --xdp IFNAME[:QUEUE]      instead: an AF_XDP socket on an interface's receive queue\n"
     "                            (default 0), e.g. a veth end; Ethernet, like --tap\n"
     "  --xdp-generic             with --xdp: the generic (SKB) XDP hook only (default:\n"
@@ -252,6 +255,10 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
         o->dhcp = true;
         return 1;
     }
+    if (!strcmp(opt, "--create")) {
+        o->create = true;
+        return 1;
+    }
     if (!strcmp(opt, "--xdp-generic")) {
         o->xdp_generic = true;
         return 1;
@@ -324,7 +331,7 @@ int tool_net_check(const char *cmd, const tool_net_opts *o)
         tool_error(cmd, "--addr A.B.C.D/NN or X:X::X/NN (or --dhcp) is required (try --help)");
         return -1;
     }
-    return 0;
+    return tool_net_check_addr(cmd, o);
 }
 
 int tool_net_parse_cores(const char *cmd, const char *v, tool_net_opts *o)
@@ -367,6 +374,8 @@ int tool_net_check_cores(const char *cmd, const tool_net_opts *o)
 int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *devs)
 {
     char err[256];
+    if (tool_net_check_dev(cmd, o) != 0)
+        return -1;
     for (unsigned i = 0; i < o->cores; i++) {
         if (sk_posix_dev_open_queue(&devs[i], o->kind, o->dev_name, err, sizeof err) != 0) {
             tool_error(cmd, "queue %u of %u: %s", i, o->cores, err);
@@ -404,19 +413,6 @@ static void on_trace(void *ctx, const sk_trace_event *ev)
 }
 
 /* ---- start / stop ---- */
-
-static void *heap_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    return malloc(size);
-}
-
-static void heap_release(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(p);
-}
 
 /* The address list: IPv4 (and its gateway) and the IPv6 addresses, and
  * the IPv6 default route when --gw6 is given. */
@@ -477,8 +473,7 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
         sk_ip4 from_seed = {{10, (uint8_t)(cfg.seed >> 16), (uint8_t)(cfg.seed >> 8), (uint8_t)cfg.seed}};
         cfg.mac = sk_posix_stable_mac(from_seed);
     }
-    cfg.alloc.allocate = heap_alloc;
-    cfg.alloc.release = heap_release;
+    cfg.alloc = sk_posix_allocator();
     if (o->sndbuf != 0)
         cfg.sndbuf = o->sndbuf;
     if (o->rcvbuf != 0)
@@ -561,6 +556,8 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
         opened = sk_posix_xdp_open_generic(&n->dev, o->xdp_if, o->xdp_queue, err, sizeof err);
     else if (o->xdp)
         opened = sk_posix_xdp_open(&n->dev, o->xdp_if, o->xdp_queue, err, sizeof err);
+    else if (tool_net_check_dev(cmd, o) != 0)
+        return -1;
     else
         opened = open_dev(n, err, sizeof err);
     if (opened != 0) {

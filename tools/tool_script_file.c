@@ -3,22 +3,11 @@
  * line through sc_parse_line. */
 #include "tool_script.h"
 
+#include "posix/posix_alloc.h"
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void *sc_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    return malloc(size);
-}
-
-static void sc_release(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(p);
-}
 
 /* Our address: 192.0.2.1/24 (the shorthand) or 2001:db8::1/64 (the list). */
 static void sc_setup_family(sc_setup *st, uint8_t family)
@@ -41,8 +30,7 @@ void sc_setup_default(sc_setup *st)
     sc_setup_family(st, SK_AF_INET4);
     st->cfg.seed = 0x5eed;
     st->cfg.max_sockets = 16;
-    st->cfg.alloc.allocate = sc_alloc;
-    st->cfg.alloc.release = sc_release;
+    st->cfg.alloc = sk_posix_allocator();
 }
 
 typedef struct {

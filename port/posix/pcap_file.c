@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/bytes.h"
+#include "synack/bytes.h"
 
 #define PCAP_MAGIC_US 0xa1b2c3d4u
 #define PCAP_VERSION_MAJOR 2

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "base/bytes.h"
+#include "synack/bytes.h"
 
 #define OPT_ENDOFOPT 0
 #define OPT_COMMENT 1 /* §3.5: UTF-8 text, any block */
