@@ -81,6 +81,7 @@ int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer
         peer->addr = t->tuple.raddr;
         peer->port = t->tuple.rport;
     }
+    sk_tcb_ext_settle(&s->env, t); /* out of the accept queue: idle gives it back */
     return 0;
 }
 
@@ -288,8 +289,16 @@ int sk_tcp_set_cc(sk_stack *s, sk_sock sock, const char *name)
     const sk_cc_ops *ops = sk_cc_find(name);
     if (ops == NULL)
         return SK_ENOENT;
-    if (ops != t->cc)
+    if (t->flags & SK_TF_LISTENER) {
+        t->cc = ops; /* for the connections it accepts: they start fresh */
+        return 0;
+    }
+    if (ops != t->cc) {
+        if (!sk_tcb_ext_attach(&s->env, t))
+            return SK_ENOMEM;
         sk_cc_select(t, ops, 0);
+        sk_tcb_ext_settle(&s->env, t);
+    }
     return 0;
 }
 
@@ -323,8 +332,8 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->cc = t->cc->name;
     out->min_rtt_us = t->min_rtt;
     out->unacked = sk_seq_len(t->snd_una, t->snd_max);
-    out->sndbuf_used = sk_ring_len(&t->sndbuf);
-    out->rcvbuf_used = sk_ring_len(&t->rcvbuf);
+    out->sndbuf_used = sk_ring_len(&t->x->sndbuf);
+    out->rcvbuf_used = sk_ring_len(&t->x->rcvbuf);
     out->retransmits = t->retransmits;
     out->error = t->error;
     out->soft_error = t->soft_error;

@@ -57,6 +57,10 @@ typedef union {
     uint64_t align_;
 } sk_cc_priv;
 
+/* What an algorithm keeps of its state while a connection is idle and has
+ * given its extension back (tcp_ext.c): SK_CC_IDLE_WORDS words. */
+#define SK_CC_IDLE_WORDS 6
+
 typedef struct sk_cc_ops {
     const char *name;
     /* a new connection (or the MSS became known): the initial window */
@@ -72,6 +76,12 @@ typedef struct sk_cc_ops {
     void (*after_idle)(sk_tcb *t, sk_time now);
     /* the last congestion signal was spurious (F-RTO, Eifel): undo it */
     void (*on_spurious)(sk_tcb *t, sk_time now);
+    /* the connection goes idle (its extension, with cc_priv, is given
+     * back): keep what must survive in `w` (false: the state does not
+     * fit now, the connection keeps its extension); and the reverse, into
+     * a zeroed cc_priv, when it becomes active again. NULL: nothing kept. */
+    bool (*idle_pack)(const sk_tcb *t, uint32_t w[SK_CC_IDLE_WORDS]);
+    void (*idle_unpack)(sk_tcb *t, const uint32_t w[SK_CC_IDLE_WORDS]);
 } sk_cc_ops;
 
 extern const sk_cc_ops sk_cc_newreno;

@@ -15,7 +15,7 @@ _Static_assert(sizeof(newreno_state) <= SK_CC_PRIV_SIZE, "newreno state fits cc_
 
 static newreno_state *st(sk_tcb *t)
 {
-    return (newreno_state *)(void *)t->cc_priv.bytes;
+    return (newreno_state *)(void *)t->x->cc_priv.bytes;
 }
 
 static void newreno_init(sk_tcb *t, sk_time now)
@@ -98,6 +98,21 @@ static void newreno_on_spurious(sk_tcb *t, sk_time now)
     s->have_prior = false;
 }
 
+/* Idle (tcp_ext.c): the congestion-avoidance byte count survives; the
+ * undo state does not (no congestion signal can be undone after the
+ * connection went idle: its episode had ended). */
+static bool newreno_idle_pack(const sk_tcb *t, uint32_t w[SK_CC_IDLE_WORDS])
+{
+    const newreno_state *s = (const newreno_state *)(const void *)t->x->cc_priv.bytes;
+    w[0] = s->acc;
+    return true;
+}
+
+static void newreno_idle_unpack(sk_tcb *t, const uint32_t w[SK_CC_IDLE_WORDS])
+{
+    st(t)->acc = w[0];
+}
+
 const sk_cc_ops sk_cc_newreno = {
     .name = "newreno",
     .init = newreno_init,
@@ -106,4 +121,6 @@ const sk_cc_ops sk_cc_newreno = {
     .on_recovery_exit = newreno_on_recovery_exit,
     .after_idle = newreno_after_idle,
     .on_spurious = newreno_on_spurious,
+    .idle_pack = newreno_idle_pack,
+    .idle_unpack = newreno_idle_unpack,
 };

@@ -68,11 +68,11 @@ static void take_rtt_sample(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
                             sk_cc_ack *facts)
 {
     bool ts_sampled = sk_ts_rtt(e, t, seg, now, facts);
-    if (!(t->flags & SK_TF_RTT_ACTIVE) || !sk_seq_gt(seg->ack, t->rtt_seq))
+    if (!(t->flags & SK_TF_RTT_ACTIVE) || !sk_seq_gt(seg->ack, t->x->rtt_seq))
         return;
     t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
     if (!ts_sampled)
-        sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now, facts);
+        sk_rtt_sample(e, t, (uint32_t)(now - t->x->rtt_time), now, facts);
     t->backoff = 0;
 }
 
@@ -105,7 +105,7 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_listen_enqueue(e, t);
     sk_tcb_notify(e, t, SK_EV_CONNECTED | SK_EV_WRITABLE);
     if (t->flags & SK_TF_FIN_QUEUED) {
-        t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->sndbuf));
+        t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->x->sndbuf));
         sk_tcb_set_state(e, t, SK_TCP_FIN_WAIT_1, now);
     }
     sk_tcb_mark_output(e, t);
@@ -285,16 +285,16 @@ static void release_acked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
 {
     if (sk_seq_gt(ack, t->snd_buf_seq)) {
         uint32_t n = sk_seq_len(t->snd_buf_seq, ack);
-        size_t held = sk_ring_len(&t->sndbuf);
+        size_t held = sk_ring_len(&t->x->sndbuf);
         if (n > held)
             n = (uint32_t)held;
-        sk_ring_drop(&t->sndbuf, n);
+        sk_ring_drop(&t->x->sndbuf, n);
         t->snd_buf_seq = sk_seq_add(t->snd_buf_seq, n);
         if (n > 0)
             sk_tcb_notify(e, t, SK_EV_WRITABLE);
     }
-    if (t->rtb != NULL)
-        sk_rtb_acked(t->rtb, ack);
+    if (t->x->rtb != NULL)
+        sk_rtb_acked(t->x->rtb, ack);
     sk_tcb_trim_buffers(e, t);
 }
 
@@ -317,7 +317,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
     release_acked(e, t, seg->ack);
     /* an ACK of a zero-window probe byte: the backoff was the persist
      * timer's (probes are never timed), and the probe was taken */
-    if (t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER)
+    if (sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER)
         t->backoff = 0;
     timer_on_ack(e, t, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
@@ -473,7 +473,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         uint32_t old = t->snd_wnd;
         sk_tcp_update_window(t, seg);
         if (t->snd_wnd > old) {
-            if (old == 0 || t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER) {
+            if (old == 0 || sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER) {
                 /* the persist episode (zero or too small a window) is
                  * over: a stale persist timer would otherwise back off
                  * the retransmission timer */
@@ -493,9 +493,9 @@ static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
     /* The FIN ends the peer's stream (RFC 9293 §3.10.7.4 eighth): bytes
      * held out of order beyond it can never be delivered; a range left
      * there would start at the new RCV.NXT and read as deliverable */
-    if (sk_rset_count(&t->reass) > 0) {
+    if (sk_rset_count(&t->x->reass) > 0) {
         drop(e, t, SK_DROP_TCP_DATA_AFTER_FIN, now);
-        sk_rset_clear(&t->reass);
+        sk_rset_clear(&t->x->reass);
     }
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, 1);
     t->flags |= SK_TF_FIN_RCVD;
@@ -525,15 +525,15 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
                              uint16_t gso_size, sk_time now)
 {
     sk_ack_update_rcv_mss(t, len, gso_size);
-    sk_ring_write(&t->rcvbuf, data, len);
+    sk_ring_write(&t->x->rcvbuf, data, len);
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, len);
-    bool had_holes = sk_rset_count(&t->reass) > 0;
+    bool had_holes = sk_rset_count(&t->x->reass) > 0;
     uint32_t more = sk_reass_advance(t);
-    t->rcv_unacked += sk_ack_count_bytes(t, len) + more;
+    t->x->rcv_unacked += sk_ack_count_bytes(t, len) + more;
     e->ctx->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
     sk_tcb_notify(e, t, SK_EV_READABLE);
     /* a FIN held out of order first: one arrival owes one ACK, of it all */
-    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->reass_fin, t->rcv_nxt))
+    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->x->reass_fin, t->rcv_nxt))
         process_fin(e, t, now);
     if (had_holes)
         sk_ack_owe(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
@@ -567,8 +567,8 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
     }
     /* a FIN held out of order ends the stream: no byte lies past it
      * (RFC 9293 §3.10.7.4 eighth) */
-    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_gt(sk_seq_add(seq, len), t->reass_fin)) {
-        len = sk_seq_gt(t->reass_fin, seq) ? sk_seq_len(seq, t->reass_fin) : 0;
+    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_gt(sk_seq_add(seq, len), t->x->reass_fin)) {
+        len = sk_seq_gt(t->x->reass_fin, seq) ? sk_seq_len(seq, t->x->reass_fin) : 0;
         if (len == 0) {
             /* all of it lies past the FIN: dropped, but it arrived out of
              * order (RCV.NXT is below the FIN), which owes an immediate
@@ -616,7 +616,7 @@ static void check_fin(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
         process_fin(e, t, now);
     } else if (sk_seq_gt(fin_seq, t->rcv_nxt)) {
         t->flags |= SK_TF_OOO_FIN;
-        t->reass_fin = fin_seq;
+        t->x->reass_fin = fin_seq;
         ack_now(e, t);
     }
 }
@@ -650,7 +650,7 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     if (t->state != SK_TCP_TIME_WAIT || (seg->flags & ctl) != SK_TCP_SYN)
         return false;
     sk_tcb *l = sk_demux_listener(e, &t->tuple.laddr, t->tuple.lport);
-    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->pending >= l->backlog)
+    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->lsn->pending >= l->lsn->backlog)
         return false;
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);
     sk_tuple tu = t->tuple;

@@ -16,17 +16,21 @@ sk_tcb *sk_listen_open(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t port, uin
     sk_tcb *l = sk_tcb_alloc(e, 0);
     if (l == NULL)
         return NULL;
+    if (sk_tcb_make_listener(e, l) != 0) {
+        sk_tcb_release_if_unheld(e, l);
+        return NULL;
+    }
     l->flags = SK_TF_LISTENER | SK_TF_APP_HELD;
     l->state = SK_TCP_LISTEN;
     l->tuple.laddr = *laddr; /* listeners take every address */
     l->tuple.lport = port;
-    l->backlog = backlog;
-    l->listen_mss = mss;
+    l->lsn->backlog = backlog;
+    l->lsn->listen_mss = mss;
     if (fixed_isn != NULL) {
         l->flags |= SK_TF_FIXED_ISN;
-        l->listen_isn = *fixed_isn;
+        l->lsn->listen_isn = *fixed_isn;
     }
-    l->listen_next = e->listen_head;
+    l->lsn->listen_next = e->listen_head;
     e->listen_head = sk_tcb_index(e, l);
     return l;
 }
@@ -35,8 +39,8 @@ sk_tcb *sk_listen_open(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t port, uin
 void sk_listen_adopt(sk_tcp_env *e, sk_tcb *l, sk_tcb *t)
 {
     t->parent = sk_tcb_index(e, l);
-    sk_ilist_push(e, &l->children, sk_tcb_index(e, t), offsetof(sk_tcb, child_link));
-    l->pending++;
+    sk_ilist_push(e, &l->lsn->children, sk_tcb_index(e, t), offsetof(sk_tcb, child_link));
+    l->lsn->pending++;
 }
 
 /* A child leaves its listener: accepted, or gone before accept(). */
@@ -46,13 +50,18 @@ void sk_listen_detach(sk_tcp_env *e, sk_tcb *t)
         return;
     sk_tcb *l = &e->tcbs[t->parent];
     uint32_t idx = sk_tcb_index(e, t);
+    SK_ASSERT(l->lsn != NULL); /* sk_listen_close detaches every child first */
+    if (l->lsn == NULL) {
+        t->parent = SK_TCB_NONE;
+        return;
+    }
     if (t->flags & SK_TF_IN_ACCEPTQ) {
-        sk_ilist_remove(e, &l->acceptq, idx, offsetof(sk_tcb, acc_link));
+        sk_ilist_remove(e, &l->lsn->acceptq, idx, offsetof(sk_tcb, acc_link));
         t->flags &= ~(uint32_t)SK_TF_IN_ACCEPTQ;
     }
-    sk_ilist_remove(e, &l->children, idx, offsetof(sk_tcb, child_link));
-    if (l->pending > 0)
-        l->pending--;
+    sk_ilist_remove(e, &l->lsn->children, idx, offsetof(sk_tcb, child_link));
+    if (l->lsn->pending > 0)
+        l->lsn->pending--;
     t->parent = SK_TCB_NONE;
 }
 
@@ -61,14 +70,14 @@ void sk_listen_enqueue(sk_tcp_env *e, sk_tcb *t)
 {
     SK_ASSERT(t->parent != SK_TCB_NONE);
     sk_tcb *l = &e->tcbs[t->parent];
-    sk_ilist_push(e, &l->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
+    sk_ilist_push(e, &l->lsn->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
     t->flags |= SK_TF_IN_ACCEPTQ;
     sk_tcb_notify(e, l, SK_EV_ACCEPT);
 }
 
 sk_tcb *sk_listen_accept(sk_tcp_env *e, sk_tcb *l)
 {
-    uint32_t idx = l->acceptq.head;
+    uint32_t idx = l->lsn->acceptq.head;
     if (idx == SK_TCB_NONE)
         return NULL;
     sk_tcb *t = &e->tcbs[idx];
@@ -87,11 +96,11 @@ void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now)
     uint32_t idx = sk_tcb_index(e, l);
     uint32_t *pp = &e->listen_head;
     while (*pp != SK_TCB_NONE && *pp != idx)
-        pp = &e->tcbs[*pp].listen_next;
+        pp = &e->tcbs[*pp].lsn->listen_next;
     if (*pp == idx)
-        *pp = l->listen_next;
-    while (l->children.head != SK_TCB_NONE) {
-        sk_tcb *c = &e->tcbs[l->children.head];
+        *pp = l->lsn->listen_next;
+    while (l->lsn->children.head != SK_TCB_NONE) {
+        sk_tcb *c = &e->tcbs[l->lsn->children.head];
         if (c->state != SK_TCP_CLOSED) {
             sk_tcb_reset(e, c, SK_ECONNABORTED, now); /* detaches it */
         } else {
@@ -108,13 +117,13 @@ void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now)
 
 static uint32_t half_open(const sk_tcb *l)
 {
-    return l->children.len - l->acceptq.len;
+    return l->lsn->children.len - l->lsn->acceptq.len;
 }
 
 static uint32_t syn_limit(const sk_tcp_env *e, const sk_tcb *l)
 {
     uint32_t cfg = e->ctx->cfg.syn_backlog;
-    return cfg != 0 && cfg < l->backlog ? cfg : l->backlog;
+    return cfg != 0 && cfg < l->lsn->backlog ? cfg : l->lsn->backlog;
 }
 
 bool sk_listen_acceptq_full(const sk_tcp_env *e, const sk_tcb *t)
@@ -122,7 +131,7 @@ bool sk_listen_acceptq_full(const sk_tcp_env *e, const sk_tcb *t)
     if (t->parent == SK_TCB_NONE)
         return false;
     const sk_tcb *l = &e->tcbs[t->parent];
-    return l->acceptq.len >= l->backlog;
+    return l->lsn->acceptq.len >= l->lsn->backlog;
 }
 
 /* The MSS we announce to tu: the listener's, bounded by the MTU towards
@@ -131,7 +140,7 @@ bool sk_listen_acceptq_full(const sk_tcp_env *e, const sk_tcb *t)
 static uint16_t child_adv_mss(sk_tcp_env *e, const sk_tcb *l, const sk_tuple *tu, sk_time now)
 {
     uint16_t mtu_mss = sk_tcp_mss_from_mtu(tu->laddr.family, sk_tcp_path_mtu(e, &tu->raddr, now));
-    return l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
+    return l->lsn->listen_mss != 0 && l->lsn->listen_mss < mtu_mss ? l->lsn->listen_mss : mtu_mss;
 }
 
 /* A child in SYN-RECEIVED for the SYN `syn` (its options taken), with
@@ -142,6 +151,10 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
     sk_tcb *t = sk_tcb_alloc(e, now);
     if (t == NULL)
         return NULL;
+    if (!sk_tcb_ext_attach(e, t)) { /* the handshake's extension (tcp_ext.c) */
+        sk_tcb_release_if_unheld(e, t);
+        return NULL;
+    }
     t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
     sk_tcb_init_conn(e, t, tu, child_adv_mss(e, l, tu, now), now);
     /* a new connection inherits the listener's options, as with BSD
@@ -172,7 +185,7 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
  * is never pushed out by a flood. False when none has. */
 static bool evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
 {
-    for (uint32_t i = l->children.head; i != SK_TCB_NONE; i = e->tcbs[i].child_link.next) {
+    for (uint32_t i = l->lsn->children.head; i != SK_TCB_NONE; i = e->tcbs[i].child_link.next) {
         sk_tcb *c = &e->tcbs[i];
         if (c->state == SK_TCP_SYN_RECEIVED && c->timeouts > 0) {
             sk_tcp_count_drop(e, SK_DROP_TCP_SYN_EVICTED, c, now);
@@ -227,7 +240,7 @@ void sk_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_re
     uint8_t mode = e->ctx->cfg.syn_cookies;
     /* a full accept queue refuses new handshakes, cookies or not (as
      * Linux's ListenOverflows): the application is not keeping up */
-    if (l->acceptq.len >= l->backlog) {
+    if (l->lsn->acceptq.len >= l->lsn->backlog) {
         sk_tcp_count_drop(e, SK_DROP_TCP_BACKLOG_FULL, l, now);
         return;
     }
@@ -250,7 +263,7 @@ void sk_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_re
     if (reuse_iss != NULL)
         iss = *reuse_iss;
     else
-        iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->listen_isn) : sk_tcp_isn(e, tu, now);
+        iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->lsn->listen_isn) : sk_tcp_isn(e, tu, now);
     sk_tcb *t = child_new(e, l, tu, seg, iss, now);
     /* the socket table is full: without cookies an old half-open child
      * gives its slot, as when the SYN queue is full */
@@ -320,7 +333,7 @@ static void cookie_ack(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
         cookie_bad(e, l, tu, seg, now);
         return;
     }
-    if (l->acceptq.len >= l->backlog) {
+    if (l->lsn->acceptq.len >= l->lsn->backlog) {
         sk_tcp_count_drop(e, SK_DROP_TCP_ACCEPTQ_FULL, l, now);
         if (e->ctx->cfg.accept_overflow_reset &&
             sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now))

@@ -49,6 +49,10 @@ void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const 
     sk_tcp_trace_seg(e, SK_TRACE_SEG_IN, t, &tu, false, &seg, now, SK_REXMIT_NONE);
     if (t == NULL)
         sk_tcp_input_closed(e, &tu, &seg, now);
-    else
+    else if (!(t->flags & SK_TF_LISTENER) && !sk_tcb_ext_attach(e, t))
+        sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, t, now); /* the peer sends it again */
+    else {
         sk_tcp_input(e, t, &tu, &seg, now);
+        sk_tcb_ext_settle(e, t); /* t may be another connection now: settle checks */
+    }
 }

@@ -67,7 +67,7 @@ void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv
 
 uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t)
 {
-    size_t used = sk_ring_len(&t->rcvbuf);
+    size_t used = sk_ring_len(&t->x->rcvbuf);
     return used >= e->ctx->cfg.rcvbuf ? 0 : (uint32_t)(e->ctx->cfg.rcvbuf - used);
 }
 
@@ -80,12 +80,12 @@ void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
     t->flags &= ~(uint32_t)(SK_TF_ACK_NOW | SK_TF_REXMIT_ONE | SK_TF_FORCE_ONE | SK_TF_KEEP_PROBE);
     if (!(t->flags & SK_TF_APP_HELD) || err != 0) {
         sk_tcb_free_buffers(e, t);
-    } else if (t->sndbuf.buf != NULL) {
-        sk_ring_drop(&t->sndbuf, sk_ring_len(&t->sndbuf));
+    } else if (t->x->sndbuf.buf != NULL) {
+        sk_ring_drop(&t->x->sndbuf, sk_ring_len(&t->x->sndbuf));
         sk_tcb_trim_buffers(e, t);
     }
     if (err != 0 && t->error == 0)
-        t->error = err;
+        t->error = (int16_t)err; /* SK_E* codes are small negatives */
     sk_listen_detach(e, t); /* dies before accept(): leaves its listener */
     sk_tcb_notify(e, t, err != 0 ? (SK_EV_ERROR | SK_EV_READABLE) : SK_EV_CLOSED);
     sk_tcb_release_if_unheld(e, t);
@@ -112,7 +112,7 @@ void sk_tcb_queue_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
     if (t->flags & SK_TF_FIN_QUEUED)
         return;
     t->flags |= SK_TF_FIN_QUEUED;
-    t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->sndbuf));
+    t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->x->sndbuf));
     if (t->state == SK_TCP_ESTABLISHED)
         sk_tcb_set_state(e, t, SK_TCP_FIN_WAIT_1, now);
     else if (t->state == SK_TCP_CLOSE_WAIT)

@@ -302,14 +302,14 @@ void sk_tw_take(sk_tcp_env *e, sk_tcb *t, sk_time now)
     if (now < p->last_now)
         now = p->last_now;
     /* the time it has left (a held TCB closed late has less than 2*MSL) */
-    sk_time deadline = t->timer[SK_TIMER_TIME_WAIT];
+    sk_time deadline = sk_tcb_timer(t, SK_TIMER_TIME_WAIT);
     if (deadline == SK_TIME_NEVER || deadline <= p->last_now)
         deadline = p->last_now + 1;
     if (deadline - p->last_now > e->ctx->cfg.time_wait_us)
         deadline = p->last_now + e->ctx->cfg.time_wait_us; /* stays within 2^32 us */
     sk_tw_rec r;
     rec_fill(e, &r, t);
-    if ((t->flags & SK_TF_ACK_NOW) || t->n_ack_owed > 0)
+    if ((t->flags & SK_TF_ACK_NOW) || t->x->n_ack_owed > 0)
         rec_ack(e, &r, now); /* the ACK of the FIN that brought us here */
     rec_insert(e, &r, deadline);
     /* the socket is closed (its slot free, its handle stale): the trace
@@ -374,7 +374,7 @@ static bool rec_reopen(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_t
     if ((seg->flags & ctl) != SK_TCP_SYN || !rec_reopen_ok(r, seg))
         return false;
     sk_tcb *l = sk_demux_listener(e, &tu->laddr, tu->lport);
-    if (l == NULL || l->pending >= l->backlog)
+    if (l == NULL || l->lsn->pending >= l->lsn->backlog)
         return false;
     sk_seq iss = sk_seq_add(r->snd_nxt, 65536u);
     rec_remove(e, i);

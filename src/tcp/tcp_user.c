@@ -22,6 +22,10 @@ int sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
     sk_tcb *t = sk_tcb_alloc(e, now);
     if (t == NULL)
         return SK_ENOSPC;
+    if (!sk_tcb_ext_attach(e, t)) { /* the handshake's extension (tcp_ext.c) */
+        sk_tcb_release_if_unheld(e, t);
+        return SK_ENOMEM;
+    }
     sk_tcb_init_conn(e, t, tu, adv_mss, now);
     t->flags |= SK_TF_APP_HELD;
     t->iss = fixed_isn != NULL ? sk_seq_make(*fixed_isn) : tw > 0 ? tw_iss : sk_tcp_isn(e, tu, now);
@@ -54,7 +58,7 @@ ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t le
         return 0;
     if (!sk_tcb_ensure_sndbuf(e, t))
         return SK_ENOBUFS;
-    size_t n = sk_ring_write(&t->sndbuf, data, len);
+    size_t n = sk_ring_write(&t->x->sndbuf, data, len);
     if (n == 0)
         return SK_EAGAIN;
     sk_tcb_mark_output(e, t);
@@ -85,10 +89,12 @@ static void maybe_window_update(sk_tcp_env *e, sk_tcb *t)
 
 ptrdiff_t sk_tcp_user_recv(sk_tcp_env *e, sk_tcb *t, void *buf, size_t cap)
 {
-    size_t n = sk_ring_read(&t->rcvbuf, buf, cap);
+    /* an idle connection reads the blank extension: nothing to read */
+    size_t n = sk_tcb_ext_attached(e, t) ? sk_ring_read(&t->x->rcvbuf, buf, cap) : 0;
     if (n > 0) {
         maybe_window_update(e, t);
         sk_tcb_trim_buffers(e, t);
+        sk_tcb_ext_settle(e, t);
         return (ptrdiff_t)n;
     }
     if (cap == 0)
@@ -111,7 +117,7 @@ int sk_tcp_user_shutdown(sk_tcp_env *e, sk_tcb *t, sk_time now)
 void sk_tcp_user_close(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     t->flags |= SK_TF_RCV_CLOSED;
-    if (sk_ring_len(&t->rcvbuf) > 0 && sk_tcb_synchronized(t)) {
+    if (sk_ring_len(&t->x->rcvbuf) > 0 && sk_tcb_synchronized(t)) {
         /* RFC 1122 §4.2.2.13: closing with unread data resets */
         t->flags &= ~(uint32_t)SK_TF_APP_HELD;
         sk_tcb_reset(e, t, 0, now);
