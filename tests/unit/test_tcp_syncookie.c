@@ -167,7 +167,7 @@ static void one_combination(ts_script *ts, uint16_t sport, uint16_t mss, uint16_
     sk_time_us t = ts->now + TS_MS(1);
     ts_seg o = {.has_mss = true, .mss = mss, .has_ws = ws >= 0, .ws = (uint8_t)(ws < 0 ? 0 : ws),
                 .sack_ok = sack, .has_ts = tsopt, .tsval = 777};
-    sk_tcp_repr sa;
+    sk_tcp_repr sa = {0};
     SK_CHECK(syn_and_answer(ts, t, sport, 90000u + sport, o, &sa));
     SK_CHECK_EQ(sa.flags, TS_SA);
     SK_CHECK_EQ(sa.ack.v, 90001u + sport);
@@ -263,7 +263,7 @@ static void client_during_flood(uint8_t mode, bool want_ok)
     /* the real client */
     ts_seg o = {.has_mss = true, .mss = 1460, .has_ws = true, .ws = 2, .sack_ok = true,
                 .has_ts = true, .tsval = 4242};
-    sk_tcp_repr sa;
+    sk_tcp_repr sa = {0};
     bool answered = syn_and_answer(&ts, TS_MS(2), 60000, 123456, o, &sa);
     SK_CHECK_EQ(answered, want_ok);
     if (answered) {
@@ -308,7 +308,7 @@ static void test_cookie_connection_data_both_ways(void)
     ts.rport = TS_PEER_PORT_PASSIVE;
     ts_seg o = {.has_mss = true, .mss = 1460, .has_ws = true, .ws = 7, .sack_ok = true,
                 .has_ts = true, .tsval = ts_peer_clock(0)};
-    sk_tcp_repr sa;
+    sk_tcp_repr sa = {0};
     SK_CHECK(syn_and_answer(&ts, 0, TS_PEER_PORT_PASSIVE, 5000, o, &sa));
     SK_CHECK_EQ(sa.window, 65535);
     ts.iss = sa.seq.v;
@@ -365,7 +365,7 @@ static void test_cookie_forged_and_expired(void)
     ts.lport = US_PORT;
     ts.rport = TS_PEER_PORT_PASSIVE;
     ts_seg o = {.has_mss = true, .mss = 1460};
-    sk_tcp_repr sa;
+    sk_tcp_repr sa = {0};
     SK_CHECK(syn_and_answer(&ts, TS_SEC(10), TS_PEER_PORT_PASSIVE, 5000, o, &sa));
     uint32_t iss = sa.seq.v;
     /* forged: one off, and a guess */
@@ -433,7 +433,7 @@ static void test_table_full_cookie(void)
     ts.rport = TS_PEER_PORT_PASSIVE;
     ts.irs = 5000;
     ts_seg o = {.has_mss = true, .mss = 1460};
-    sk_tcp_repr sa;
+    sk_tcp_repr sa = {0};
     SK_CHECK(syn_and_answer(&ts, 1, TS_PEER_PORT_PASSIVE, 5000, o, &sa));
     SK_CHECK_EQ(sk_stack_stats(ts.s)->syncookies_sent, 1u);
     SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 0u);

@@ -67,7 +67,7 @@ static bool answer(sk_stack *s, sk_time_us now, uint8_t *buf, sk_tcp_repr *out)
 
 static void handshake(sk_stack *s, sk_sock l, uint16_t sport, uint16_t peer_mss, uint16_t want)
 {
-    sk_tcp_repr h;
+    sk_tcp_repr h = {0};
     memset(&h, 0, sizeof h);
     h.src_port = sport;
     h.dst_port = 80;
@@ -83,13 +83,13 @@ static void handshake(sk_stack *s, sk_sock l, uint16_t sport, uint16_t peer_mss,
     h.opts.ts_val = 5555;
     inject(s, 0, &h);
     uint8_t out[2048];
-    sk_tcp_repr sa;
+    sk_tcp_repr sa = {0};
     SK_CHECK(answer(s, 0, out, &sa));
     SK_CHECK_EQ(sa.flags, SK_TCP_SYN | SK_TCP_ACK);
     SK_CHECK_EQ(sa.opts.mss, 1440); /* 1500 - 60 */
     SK_CHECK(sa.opts.has_wscale && sa.opts.sack_permitted && sa.opts.has_ts);
     SK_CHECK_EQ(sa.opts.ts_ecr, 5555u);
-    sk_tcp_repr more;
+    sk_tcp_repr more = {0};
     SK_CHECK(!answer(s, 0, out, &more)); /* nothing else */
     memset(&h.opts, 0, sizeof h.opts);
     h.flags = SK_TCP_ACK;
@@ -123,7 +123,7 @@ static void test_cookie_handshake6(void)
     handshake(s, l, 40001, 1400, 1300);
     SK_CHECK_EQ(sk_stack_stats(s)->syncookies_recv, 2u);
     /* a forged cookie ACK: RST <SEQ=SEG.ACK> over IPv6, counted */
-    sk_tcp_repr h;
+    sk_tcp_repr h = {0};
     memset(&h, 0, sizeof h);
     h.src_port = 40002;
     h.dst_port = 80;
@@ -133,7 +133,7 @@ static void test_cookie_handshake6(void)
     h.window = 100;
     inject(s, SK_MSEC(2), &h);
     uint8_t out[2048];
-    sk_tcp_repr r;
+    sk_tcp_repr r = {0};
     SK_CHECK(answer(s, SK_MSEC(2), out, &r));
     SK_CHECK_EQ(r.flags, SK_TCP_RST);
     SK_CHECK_EQ(r.seq.v, 0x5eedu);
