@@ -30,6 +30,7 @@
 #include "synack/error.h"
 #include "synack/stack.h"
 
+#include "posix/posix_alloc.h"
 #include "posix/posix_sys.h"
 
 #include "bench_provenance.h"
@@ -93,19 +94,6 @@ static double wall_seconds(void)
     return (double)sk_posix_now_us() / 1e6;
 }
 
-static void *bench_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    return malloc(size);
-}
-
-static void bench_release(void *ctx, void *ptr, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(ptr);
-}
-
 /* ---- the two stacks and the wire between them ---- */
 
 static sk_stack *make_stack(const bench_opts *o, sk_ip4 addr, uint64_t seed)
@@ -125,8 +113,7 @@ static sk_stack *make_stack(const bench_opts *o, sk_ip4 addr, uint64_t seed)
     cfg.rcvbuf = o->buf_kib * 1024u;
     cfg.time_wait_us = o->tw_ms * 1000u;
     cfg.seed = seed;
-    cfg.alloc.allocate = bench_alloc;
-    cfg.alloc.release = bench_release;
+    cfg.alloc = sk_posix_allocator();
     if (o->tso) {
         /* a virtio-net link between two guests of one host: the checksum
          * stays partial and is trusted, super-segments cross whole */

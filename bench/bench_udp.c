@@ -21,6 +21,7 @@
 #include "synack/stack.h"
 #include "synack/udp.h"
 
+#include "posix/posix_alloc.h"
 #include "posix/posix_sys.h"
 
 #include "bench_provenance.h"
@@ -51,19 +52,6 @@ static double cpu_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void *ub_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    return malloc(size);
-}
-
-static void ub_release(void *ctx, void *ptr, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(ptr);
-}
-
 static void die(const char *what, int err)
 {
     fprintf(stderr, "bench_udp: %s: %s\n", what, sk_strerror(err));
@@ -80,8 +68,7 @@ static sk_stack *make_stack(uint8_t last, uint64_t seed)
     cfg.addrs[0].prefix_len = 24;
     cfg.mtu = 1500;
     cfg.seed = seed;
-    cfg.alloc.allocate = ub_alloc;
-    cfg.alloc.release = ub_release;
+    cfg.alloc = sk_posix_allocator();
     sk_stack *s = NULL;
     int err = sk_stack_create(&cfg, &s);
     if (err != 0)

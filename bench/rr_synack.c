@@ -9,6 +9,7 @@
  *
  * Prints one RESULT line with the same fields as rr_peer's ping (rtts,
  * errors, wall_s, cpu_s, p50_us, p99_us ...). */
+#include "posix/posix_alloc.h"
 #include "posix/posix_loop.h"
 #include "posix/posix_sock.h"
 #include "posix/posix_sys.h"
@@ -26,19 +27,6 @@
 #define TIMEOUT_S 120
 #define MAX_SAMPLES (16u * 1024u * 1024u)
 #define WAIT_US 5000000u /* one round trip or the connect: at most 5 s */
-
-static void *alloc_fn(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void release_fn(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
 
 static uint64_t mono_ns(void)
 {
@@ -115,8 +103,7 @@ static int setup(const opts *o, sk_posix_dev *dev, sk_stack **st, sk_posix_loop 
     cfg.mac = sk_posix_stable_mac(cfg.addr);
     cfg.mtu = dev->mtu;
     cfg.seed = sk_posix_seed();
-    cfg.alloc.allocate = alloc_fn;
-    cfg.alloc.release = release_fn;
+    cfg.alloc = sk_posix_allocator();
     if (sk_stack_create(&cfg, st) != 0)
         return -1;
     sk_posix_loop_config lc = {.stack = *st, .dev = dev, .busy_poll_us = (uint32_t)o->busy_us};

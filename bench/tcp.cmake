@@ -27,3 +27,9 @@ add_executable(rr_synack ${CMAKE_CURRENT_LIST_DIR}/rr_synack.c)
 target_include_directories(rr_synack PRIVATE ${PROJECT_SOURCE_DIR}/port)
 target_compile_definitions(rr_synack PRIVATE _GNU_SOURCE)
 target_link_libraries(rr_synack PRIVATE synack synack_posix)
+
+# A million idle connections between two in-process stacks (issue 10):
+# memory per connection, time to open, CPU per idle second.
+add_executable(bench_1m ${CMAKE_CURRENT_LIST_DIR}/bench_1m.c)
+target_include_directories(bench_1m PRIVATE ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(bench_1m PRIVATE synack bench_provenance)

@@ -18,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "test_bench_smoke: skipped: needs root" >&2
     exit 77
 fi
-for b in bench_checksum bench_tcp linux_tcp_peer linux_udp_peer bench_udp lwip_tap_server rr_peer rr_synack tap_write_bench; do
+for b in bench_checksum bench_tcp bench_1m linux_tcp_peer linux_udp_peer bench_udp lwip_tap_server rr_peer rr_synack tap_write_bench; do
     [ -x "$BUILD/bench/$b" ] || { echo "FAIL: $BUILD/bench/$b is missing" >&2; exit 1; }
 done
 TMP=$(mktemp -d /tmp/skb-smoke.XXXXXX) || exit 1
@@ -65,6 +65,15 @@ run() {
 run run_checksum_bench.sh "$TMP/csum" env SMOKE=1 bash "$HERE/run_checksum_bench.sh" "$BUILD"
 expect_header "$TMP/csum" run_checksum_bench.sh
 expect_rows "$TMP/csum" run_checksum_bench.sh "1500 B" "65536 B"
+
+# a million idle connections, in its smoke size (20,000): every connection
+# opened, kept through both idle phases, the table complete
+run run_1m_bench.sh "$TMP/1m" env SMOKE=1 bash "$HERE/run_1m_bench.sh" "$BUILD"
+expect_header "$TMP/1m" run_1m_bench.sh
+grep -q "^RESULT established_after=20000 " "$TMP/1m" ||
+    fail "run_1m_bench.sh: not every connection established after the idle phases"
+expect_rows "$TMP/1m" run_1m_bench.sh "sizeof(sk_tcb), the core" "RSS after opening, MB" \
+    "CPU % of a core idle, keepalive off"
 
 run run_tcp_bench.sh "$TMP/tcp" env SMOKE=1 bash "$HERE/run_tcp_bench.sh" "$BUILD"
 expect_header "$TMP/tcp" run_tcp_bench.sh

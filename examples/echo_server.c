@@ -8,9 +8,10 @@
  * Each connection keeps the bytes it could not send back yet; it reads
  * more only when those are gone, so a slow reader slows its own writer
  * (TCP flow control) and memory stays bounded. */
-#include "posix/posix_dev.h"
-#include "posix/posix_loop.h"
-#include "posix/posix_sys.h"
+#include "synack/posix/posix_alloc.h"
+#include "synack/posix/posix_dev.h"
+#include "synack/posix/posix_loop.h"
+#include "synack/posix/posix_sys.h"
 #include "synack/error.h"
 #include "synack/stack.h"
 
@@ -35,19 +36,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop = 1;
-}
-
-static void *alloc_fn(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void release_fn(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
 }
 
 static struct conn *find(sk_sock s)
@@ -120,8 +108,7 @@ static int setup(const char *dev_name, const char *cidr, sk_posix_dev *dev, sk_s
     cfg.mac = sk_posix_stable_mac(cfg.addr); /* our end of the wire, not the kernel's */
     cfg.mtu = dev->mtu;
     cfg.seed = sk_posix_seed();
-    cfg.alloc.allocate = alloc_fn;
-    cfg.alloc.release = release_fn;
+    cfg.alloc = sk_posix_allocator();
     int r = sk_stack_create(&cfg, st);
     if (r != 0) {
         fprintf(stderr, "echo_server: %s\n", sk_strerror(r));

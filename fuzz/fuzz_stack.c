@@ -52,7 +52,7 @@ static void check_conn(sk_stack *s, sk_sock c)
     const sk_tcb *t = sk_stack_tcb(s, c);
     CHECK(t != NULL && (t->flags & SK_TF_APP_HELD) && in.state == t->state);
     CHECK(in.snd_una == t->snd_una.v && in.snd_nxt == t->snd_nxt.v && in.snd_max == t->snd_max.v);
-    CHECK(in.sndbuf_used == t->sndbuf.len && in.rcvbuf_used == t->rcvbuf.len);
+    CHECK(in.sndbuf_used == t->x->sndbuf.len && in.rcvbuf_used == t->x->rcvbuf.len);
 }
 
 /* Make a fuzzed IPv4+TCP frame acceptable up to the TCP parser (`ports`:

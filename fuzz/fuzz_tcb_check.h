@@ -32,7 +32,7 @@ static inline void fz_check_seqs(const sk_tcp_env *e, const sk_tcb *t)
     /* nothing is sent that the send buffer does not hold (SYN and FIN take
      * a sequence number each, no byte) */
     uint32_t fin = (t->flags & SK_TF_FIN_SENT) ? 1u : 0u;
-    CHECK(sk_seq_le(t->snd_max, sk_seq_add(t->snd_buf_seq, (uint32_t)t->sndbuf.len + fin)));
+    CHECK(sk_seq_le(t->snd_max, sk_seq_add(t->snd_buf_seq, (uint32_t)t->x->sndbuf.len + fin)));
     if (!sk_tcb_synchronized(t))
         return;
     CHECK(sk_seq_le(t->iss, t->snd_una));
@@ -55,31 +55,31 @@ static inline void fz_check_ring(const sk_ring *r, uint32_t limit)
 
 static inline void fz_check_buffers(const sk_tcp_env *e, const sk_tcb *t)
 {
-    fz_check_ring(&t->sndbuf, e->ctx->cfg.sndbuf);
-    fz_check_ring(&t->rcvbuf, e->ctx->cfg.rcvbuf);
-    uint32_t n = sk_rset_count(&t->reass);
+    fz_check_ring(&t->x->sndbuf, e->ctx->cfg.sndbuf);
+    fz_check_ring(&t->x->rcvbuf, e->ctx->cfg.rcvbuf);
+    uint32_t n = sk_rset_count(&t->x->reass);
     /* the out-of-order ranges live in the receive buffer's block, after
      * the bytes, sized from the buffer; none without it */
-    uint32_t cap = t->rcvbuf.buf != NULL ? sk_reass_cap(e->ctx->cfg.rcvbuf) : 0;
-    CHECK(n <= sk_rset_capacity(&t->reass) && sk_rset_capacity(&t->reass) == cap);
+    uint32_t cap = t->x->rcvbuf.buf != NULL ? sk_reass_cap(e->ctx->cfg.rcvbuf) : 0;
+    CHECK(n <= sk_rset_capacity(&t->x->reass) && sk_rset_capacity(&t->x->reass) == cap);
     if (cap > 0)
-        CHECK((const uint8_t *)t->reass.r >= t->rcvbuf.buf + t->rcvbuf.cap);
-    size_t room = t->rcvbuf.cap - t->rcvbuf.len;
+        CHECK((const uint8_t *)t->x->reass.r >= t->x->rcvbuf.buf + t->x->rcvbuf.cap);
+    size_t room = t->x->rcvbuf.cap - t->x->rcvbuf.len;
     for (uint32_t i = 0; i < n; i++) {
-        const sk_range *q = sk_rset_at(&t->reass, i);
+        const sk_range *q = sk_rset_at(&t->x->reass, i);
         /* held past rcv_nxt (a range reaching it is committed at once) ... */
         CHECK(sk_seq_lt(t->rcv_nxt, q->start) && sk_seq_lt(q->start, q->end));
         /* ... and placed in the free part of the ring */
         CHECK((size_t)sk_seq_diff(q->end, t->rcv_nxt) <= room);
         if (i > 0)
-            CHECK(sk_seq_lt(sk_rset_at(&t->reass, i - 1)->end, q->start));
+            CHECK(sk_seq_lt(sk_rset_at(&t->x->reass, i - 1)->end, q->start));
     }
     /* SACK bookkeeping stays within its arrays; kept peer blocks are
      * non-empty and end at or before SND.MAX (tcp_sack.c) */
-    CHECK(t->n_sack_recent <= SK_TCP_MAX_SACK && t->n_peer_sack <= SK_TCP_MAX_SACK);
-    for (uint8_t i = 0; i < t->n_peer_sack; i++)
-        CHECK(sk_seq_lt(t->peer_sack[i].left, t->peer_sack[i].right) &&
-              sk_seq_le(t->peer_sack[i].right, t->snd_max));
+    CHECK(t->x->n_sack_recent <= SK_TCP_MAX_SACK && t->x->n_peer_sack <= SK_TCP_MAX_SACK);
+    for (uint8_t i = 0; i < t->x->n_peer_sack; i++)
+        CHECK(sk_seq_lt(t->x->peer_sack[i].left, t->x->peer_sack[i].right) &&
+              sk_seq_le(t->x->peer_sack[i].right, t->snd_max));
 }
 
 /* The record of what was sent (tcp_rtb.h) comes and goes with the send
@@ -89,8 +89,8 @@ static inline void fz_check_buffers(const sk_tcp_env *e, const sk_tcb *t)
  * arrays inside the send buffer's block, after the record. */
 static inline void fz_check_rtb(const sk_tcp_env *e, const sk_tcb *t)
 {
-    CHECK((t->sndbuf.buf == NULL) == (t->rtb == NULL));
-    const sk_rtb *r = t->rtb;
+    CHECK((t->x->sndbuf.buf == NULL) == (t->x->rtb == NULL));
+    const sk_rtb *r = t->x->rtb;
     if (r == NULL)
         return;
     uint32_t ecap, scap;
@@ -117,9 +117,9 @@ static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_
 {
     sk_time d = SK_TIME_NEVER;
     for (int k = 0; k < SK_TCB_TIMERS; k++) {
-        CHECK(t->timer[k] == SK_TIME_NEVER || t->timer[k] > now);
-        if (t->timer[k] < d)
-            d = t->timer[k];
+        CHECK(sk_tcb_timer(t, (enum sk_timer_kind)k) == SK_TIME_NEVER || sk_tcb_timer(t, (enum sk_timer_kind)k) > now);
+        if (sk_tcb_timer(t, (enum sk_timer_kind)k) < d)
+            d = sk_tcb_timer(t, (enum sk_timer_kind)k);
     }
     CHECK(t->deadline == d);
     if (d == SK_TIME_NEVER) {
@@ -135,14 +135,15 @@ static inline void fz_check_state(const sk_tcb *t)
     switch (t->state) {
     case SK_TCP_LISTEN:
         CHECK(t->flags & SK_TF_LISTENER);
-        CHECK(t->sndbuf.len == 0 && t->rcvbuf.len == 0 && sk_rset_count(&t->reass) == 0);
+        CHECK(t->x->sndbuf.len == 0 && t->x->rcvbuf.len == 0 && sk_rset_count(&t->x->reass) == 0);
         CHECK(!t->hashed && t->deadline == SK_TIME_NEVER);
-        CHECK(t->acceptq.len <= t->pending && t->pending <= t->backlog);
+        CHECK(t->lsn != NULL && t->lsn->acceptq.len <= t->lsn->pending &&
+              t->lsn->pending <= t->lsn->backlog);
         break;
     case SK_TCP_TIME_WAIT:
         /* RFC 9293 §3.10.7.4: only our FIN's ACK leads here */
-        CHECK(t->timer[SK_TIMER_TIME_WAIT] != SK_TIME_NEVER);
-        CHECK(sk_seq_eq(t->snd_una, t->snd_max) && t->sndbuf.len == 0);
+        CHECK(sk_tcb_timer(t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER);
+        CHECK(sk_seq_eq(t->snd_una, t->snd_max) && t->x->sndbuf.len == 0);
         CHECK(t->hashed);
         break;
     case SK_TCP_CLOSED:
@@ -212,8 +213,8 @@ static inline void fz_check_acceptqs(const sk_tcp_env *e, const uint8_t *is_free
         const sk_tcb *l = &e->tcbs[i];
         if (is_free[i] || l->state != SK_TCP_LISTEN)
             continue;
-        fz_walk_list(e, &l->acceptq, offsetof(sk_tcb, acc_link), is_free);
-        for (uint32_t c = l->acceptq.head; c != SK_TCB_NONE; c = e->tcbs[c].acc_link.next)
+        fz_walk_list(e, &l->lsn->acceptq, offsetof(sk_tcb, acc_link), is_free);
+        for (uint32_t c = l->lsn->acceptq.head; c != SK_TCB_NONE; c = e->tcbs[c].acc_link.next)
             CHECK((e->tcbs[c].flags & SK_TF_IN_ACCEPTQ) && e->tcbs[c].parent == i);
     }
 }

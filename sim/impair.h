@@ -23,7 +23,7 @@
 #ifndef SK_SIM_IMPAIR_H
 #define SK_SIM_IMPAIR_H
 
-#include "base/rng.h"
+#include "synack/rng.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -13,6 +13,7 @@
 #include "tool.h"
 #include "tool_addrsort.h"
 #include "tool_connect_mq.h"
+#include "tool_iperf3.h"
 #include "tool_lease.h"
 #include "tool_net.h"
 #include "tool_udp.h"
@@ -35,6 +36,10 @@ static const char usage_text[] =
     "  -4, --ipv4                only IPv4 (A records)\n"
     "  -6, --ipv6                only IPv6 (AAAA records)\n"
     "  --timeout SECS            give up connecting after SECS seconds (default 10)\n"
+    "  --iperf3 [-R] [-P N] [-t SECS] [-u [-b RATE]]   an iperf3 test against `iperf3 -s`\n"
+    "                            on HOST (PORT default 5201): -R the server sends, -P N\n"
+    "                            streams, -t the test's length (default 10 s), -u UDP at\n"
+    "                            RATE bit/s (K, M, G; default 1M)\n"
     "  --udp                     UDP instead of TCP: each line of standard input is one\n"
     "                            datagram, each reply is written to standard output\n"
     "  --wait SECS               --udp: after end of input, wait up to SECS without a\n"
@@ -61,6 +66,8 @@ typedef struct {
     bool literal;                     /* HOST is an address, not a name */
     uint64_t timeout_us;
     bool udp;
+    bool ip3;                         /* --iperf3 (tools/tool_iperf3_cli.c) */
+    ip3_client_opts ip3o;
     uint64_t wait_us, window;
     int stdin_flags;
     bool stdin_eof, shut, peer_eof;
@@ -177,7 +184,8 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
     int npos = 0;
     cl->timeout_us = 10000000u;
     cl->wait_us = 2000000u;
-    int i = 0, t;
+    int i = 0, t, t3;
+    cl->ip3o = (ip3_client_opts){.parallel = 1, .time_s = 10, .len = 131072, .bandwidth = 1000000};
     while ((t = tool_net_next_arg(CMD, usage_text, o, argc, argv, &i)) == TOOL_ARG_OWN) {
         bool timeout = !strcmp(argv[i], "--timeout"), wait = !strcmp(argv[i], "--wait");
         if ((timeout || wait) && i + 1 < argc) {
@@ -194,6 +202,11 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
                 return 2;
         } else if (!strcmp(argv[i], "--udp")) {
             cl->udp = true;
+        } else if (!strcmp(argv[i], "--iperf3")) {
+            cl->ip3 = true;
+        } else if ((t3 = ip3_client_arg(CMD, argc, argv, &i, &cl->ip3o)) != 0) {
+            if (t3 < 0)
+                return 2;
         } else if (!strcmp(argv[i], "-4") || !strcmp(argv[i], "--ipv4") ||
                    !strcmp(argv[i], "-6") || !strcmp(argv[i], "--ipv6")) {
             int f = !strcmp(argv[i], "-4") || !strcmp(argv[i], "--ipv4") ? SK_AF_INET4 : SK_AF_INET6;
@@ -219,6 +232,22 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
     }
     if (t != TOOL_ARG_END)
         return t;
+    if (cl->ip3o.given && !cl->ip3) {
+        tool_error(CMD, "-R, -P, -t, -u and -b go with --iperf3 (try --help)");
+        return 2;
+    }
+    if (cl->ip3 && (cl->udp || o->cores > 1)) {
+        tool_error(CMD, "--iperf3 does not combine with --udp or --cores");
+        return 2;
+    }
+    if (cl->ip3 && cl->ip3o.udp && cl->ip3o.reverse) {
+        tool_error(CMD, "--iperf3 -u -R is not supported (UDP from the server)");
+        return 2;
+    }
+    if (cl->ip3 && cl->ip3o.udp)
+        cl->ip3o.len = 1448; /* one datagram per Ethernet frame */
+    if (cl->ip3 && npos == 1)
+        pos[npos++] = "5201"; /* iperf3's port */
     if (npos != 2) {
         tool_error(CMD, "HOST and PORT are required (try --help)");
         return 2;
@@ -236,9 +265,18 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
     return -1;
 }
 
+/* The error of a failed connect or transfer, in words for this link. */
+static const char *err_str(client *cl, int err, char *buf, size_t cap)
+{
+    if (err == SK_EHOSTUNREACH)
+        return tool_unreach_str(cl->net.opts, &cl->remote.addr, buf, cap);
+    return sk_strerror(err);
+}
+
 static int fail(client *cl, int err)
 {
-    tool_error(CMD, "%s: %s", cl->remote_str, sk_strerror(err));
+    char why[128];
+    tool_error(CMD, "%s: %s", cl->remote_str, err_str(cl, err, why, sizeof why));
     return 1;
 }
 
@@ -343,7 +381,8 @@ static int connect_any(client *cl)
         char next[80];
         sk_endpoint ep = {cl->addrs[i + 1], cl->remote.port};
         tool_endpoint_str(&ep, next, sizeof next);
-        tool_error(CMD, "%s: %s; trying %s", cl->remote_str, sk_strerror(r), next);
+        char why[128];
+        tool_error(CMD, "%s: %s; trying %s", cl->remote_str, err_str(cl, r, why, sizeof why), next);
     }
     return r;
 }
@@ -397,7 +436,9 @@ int cmd_connect(int argc, char **argv)
         tool_net_stop(&cl.net);
         return 1;
     }
-    if (cl.udp)
+    if (cl.ip3)
+        r = ip3_client_run(CMD, cl.loop, &cl.remote, &cl.ip3o, stdout);
+    else if (cl.udp)
         r = tool_udp_client(CMD, cl.loop, &cl.remote, cl.remote_str, cl.wait_us, cl.window);
     else
         r = run(&cl);

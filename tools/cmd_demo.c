@@ -3,6 +3,7 @@
  * tools/tool_demo.h for how the pieces fit). This file reads the options. */
 #include "tool.h"
 #include "tool_demo.h"
+#include "tool_plot_demo.h"
 
 #include "posix/pcap_file.h"
 
@@ -32,7 +33,17 @@ static const char usage_text[] =
     "  --seed N           seed of the link's randomness and of --random-isn (default 1)\n"
     "  --bytes N          instead of the 20/10-byte exchange, send N bytes from client\n"
     "                     to server and verify them with a checksum at the receiver\n"
-    "  --pcap FILE        write every segment sent to FILE (raw IPv4 pcap, virtual time)\n"
+    "  --pcap FILE        write the segments to FILE (raw IPv4, virtual time): FILE.pcapng\n"
+    "                     has two interfaces, the client (0) and the server (1), each\n"
+    "                     frame at its sender when sent and at its receiver when\n"
+    "                     delivered (a lost one only at its sender), and the narration\n"
+    "                     line as its packet comment; any other name: classic pcap,\n"
+    "                     every frame once, when sent\n"
+    "  --plot DIR         write SVG plots of the run to DIR: tseq.svg (time-sequence graph),\n"
+    "                     cwnd.svg (cwnd, ssthresh, flight), rtt.svg (RTT samples, SRTT, RTO)\n"
+    "  --html FILE        write one self-contained page: the ladder diagram with the\n"
+    "                     narration (--explain's, in --lang) beside each arrow, both ends'\n"
+    "                     states, the plots; hover or click an arrow for its details\n"
     "  --trace FILE       write both stacks' trace events to FILE, one line each (the\n"
     "                     `serve --trace` form: retransmissions with the stack's cause)\n"
     "  --isn-client N     client initial sequence number (default 1000)\n"
@@ -44,6 +55,8 @@ static const char usage_text[] =
     "  --sack             turn on SACK (RFC 2018, 2883); off keeps the textbook view\n"
     "  --timestamps       turn on timestamps (RFC 7323: RTTM, PAWS); off by default too\n"
     "  --relative         show sequence numbers relative to each side's ISN\n"
+    "  --columns LIST     after each segment, the sender's values: a comma-separated\n"
+    "                     list of cwnd, ssthresh, flight, srtt, rto, or \"all\"\n"
     "  --quiet            print the summary only\n"
     "  --verbose          narrate every segment, even a long transfer on a terminal\n"
     "  --help             this text\n"
@@ -60,6 +73,8 @@ typedef struct {
 enum {
     O_EXPLAIN, O_LANG, O_LOSS, O_DELAY, O_IMPAIR, O_SEED, O_BYTES, O_PCAP, O_TRACE, O_ISN_C, O_ISN_S,
     O_RANDOM_ISN, O_MSS_C, O_MSS_S, O_WSCALE, O_SACK, O_TS, O_RELATIVE, O_QUIET, O_VERBOSE, O_HELP,
+    O_COLUMNS,
+    O_PLOT, O_HTML,
 };
 
 static const opt_def opt_defs[] = {
@@ -73,9 +88,11 @@ static const opt_def opt_defs[] = {
     {"--mss-server", O_MSS_S, true}, {"--wscale", O_WSCALE, false},
     {"--sack", O_SACK, false},       {"--timestamps", O_TS, false},
     {"--relative", O_RELATIVE, false}, {"--quiet", O_QUIET, false},
+    {"--columns", O_COLUMNS, true},
     {"-q", O_QUIET, false},          {"--verbose", O_VERBOSE, false},
     {"-v", O_VERBOSE, false},        {"--help", O_HELP, false},
     {"-h", O_HELP, false},
+    {"--plot", O_PLOT, true},        {"--html", O_HTML, true},
 };
 
 typedef struct {
@@ -96,6 +113,41 @@ static int parse_number(const char *opt, const char *v, uint64_t min, uint64_t m
                         const char *expect, uint64_t *out)
 {
     return tool_parse_u64(v, min, max, out) == 0 ? 0 : bad_value(opt, expect, v);
+}
+
+/* "cwnd,srtt" -> DEMO_COL_* bits; 0 for a bad list. */
+static unsigned parse_columns(const char *v)
+{
+    static const struct {
+        const char *name;
+        unsigned bits;
+    } names[] = {{"cwnd", DEMO_COL_CWND}, {"ssthresh", DEMO_COL_SSTHRESH}, {"flight", DEMO_COL_FLIGHT},
+                 {"srtt", DEMO_COL_SRTT}, {"rto", DEMO_COL_RTO},
+                 {"all", DEMO_COL_CWND | DEMO_COL_SSTHRESH | DEMO_COL_FLIGHT | DEMO_COL_SRTT | DEMO_COL_RTO}};
+    unsigned bits = 0;
+    const char *p = v;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        unsigned found = 0;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            if (strlen(names[i].name) == len && strncmp(names[i].name, p, len) == 0)
+                found = names[i].bits;
+        }
+        if (found == 0)
+            return 0;
+        bits |= found;
+        if (p[len] == '\0')
+            return bits;
+        p += len + 1;
+    }
+}
+
+static int set_columns(parsed *p, const char *opt, const char *v)
+{
+    p->o.columns = parse_columns(v);
+    if (p->o.columns == 0)
+        return bad_value(opt, "a comma-separated list of cwnd, ssthresh, flight, srtt, rto (or all)", v);
+    return 0;
 }
 
 /* Apply one option with its value (NULL for flags). 0, or 2 after an error. */
@@ -134,6 +186,14 @@ static int apply(parsed *p, const opt_def *def, const char *v)
             r = bad_value(def->name, "a file name", v);
         *(def->id == O_PCAP ? &p->o.pcap_path : &p->o.trace_path) = v;
         break;
+    case O_PLOT:
+    case O_HTML:
+        if (v[0] == '\0')
+            r = bad_value(def->name, def->id == O_PLOT ? "a directory name" : "a file name", v);
+        *(def->id == O_PLOT ? &p->o.plot_dir : &p->o.html_path) = v;
+        if (def->id == O_HTML)
+            p->o.explain = true; /* the page shows the explanations beside the arrows */
+        break;
     case O_ISN_C:
     case O_ISN_S:
         r = parse_number(def->name, v, 0, UINT32_MAX, "a sequence number between 0 and 4294967295", &n);
@@ -152,6 +212,7 @@ static int apply(parsed *p, const opt_def *def, const char *v)
     case O_RELATIVE: p->o.relative = true; break;
     case O_QUIET: p->o.verbosity = DEMO_QUIET; break;
     case O_VERBOSE: p->o.verbosity = DEMO_VERBOSE; break;
+    case O_COLUMNS: r = set_columns(p, def->name, v); break;
     default: break;
     }
     return r;
@@ -266,19 +327,29 @@ static int run(demo *d)
         }
     }
     if (d->o.pcap_path != NULL) {
-        d->pcap = sk_pcap_open(d->o.pcap_path, SK_PCAP_LINK_RAW, 0);
-        if (d->pcap == NULL) {
+        /* pcapng: interface 0 the client, 1 the server */
+        d->pcap = sk_pcap_open_named(d->o.pcap_path, SK_PCAP_LINK_RAW, 0, "client 10.0.0.1");
+        if (d->pcap == NULL || (sk_pcap_is_ng(d->pcap) && sk_pcap_add_interface(d->pcap, "server 10.0.0.2") != 1)) {
             tool_error("demo", "--pcap: cannot write '%s': %s", d->o.pcap_path, strerror(errno));
             return 1;
         }
+        d->keep_lines = d->keep_lines || sk_pcap_is_ng(d->pcap);
     }
-    int err = demo_setup(d);
+    int err = demo_plot_open(d);
+    if (err == 0)
+        err = demo_setup(d);
     if (err != 0) {
         tool_error("demo", "cannot set up the simulation: %s", sk_strerror(err));
         return 1;
     }
     demo_narrate_header(d);
     int status = demo_run(d);
+    if (d->q_failed) {
+        tool_error("demo", "out of memory for the narration");
+        status = 1;
+    }
+    if (demo_plot_finish(d) != 0)
+        status = 1;
     if (d->pcap != NULL && (sk_pcap_close(d->pcap) != 0 || d->pcap_failed)) {
         tool_error("demo", "--pcap: error writing '%s'", d->o.pcap_path);
         status = 1;
@@ -307,11 +378,13 @@ int cmd_demo(int argc, char **argv)
     d.o.progress = d.o.verbosity == DEMO_NORMAL && d.o.bytes > DEMO_PROGRESS_MIN_BYTES &&
                    isatty(STDOUT_FILENO);
     d.narrate = d.o.verbosity != DEMO_QUIET && !d.o.progress;
+    d.keep_lines = d.narrate;
     int status = run(&d);
     if (d.pcap != NULL)
         sk_pcap_close(d.pcap);
     if (d.trace != NULL)
         fclose(d.trace);
+    demo_plot_free(&d);
     demo_teardown(&d);
     return status;
 }

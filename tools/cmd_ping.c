@@ -33,6 +33,9 @@ typedef struct {
     unsigned long sent, received;
     double rtt_min, rtt_max, rtt_sum;
     sk_time_us *sent_at; /* by sequence number */
+    unsigned long errors;   /* requests reported "Destination Host Unreachable" */
+    uint64_t arp_failed;    /* SK_DROP_ARP_UNRESOLVED as last seen */
+    unsigned long reported; /* requests up to this seq are answered or reported */
 } pinger;
 
 static int number(const char *opt, const char *s, double lo, double hi, double *out)
@@ -136,6 +139,40 @@ static void take_replies(pinger *p)
     }
 }
 
+/* RFC 1122 §2.3.2.2: when ARP gives up, the packets it held are dropped
+ * (counted as SK_DROP_ARP_UNRESOLVED). Every such drop is one of our echo
+ * requests, the oldest still unanswered first (they were queued in
+ * order), reported as Linux's ping does:
+ * "From 192.0.2.2 icmp_seq=1 Destination Host Unreachable". */
+static void take_unreachable(pinger *p)
+{
+    uint64_t now_failed = sk_stack_stats(p->net.stack)->drop[SK_DROP_ARP_UNRESOLVED];
+    uint64_t n = now_failed - p->arp_failed;
+    p->arp_failed = now_failed;
+    char me[16];
+    sk_ip4_to_str(p->net.opts->addr, me, sizeof me);
+    while (n > 0 && p->reported < p->sent) {
+        unsigned long seq = ++p->reported;
+        if (p->sent_at[seq] == 0)
+            continue; /* answered */
+        p->sent_at[seq] = 0;
+        printf("From %s icmp_seq=%lu Destination Host Unreachable\n", me, seq);
+        p->errors++;
+        n--;
+    }
+}
+
+/* How long ARP may take to give up on a request sent now (the stack's
+ * default retry interval and tries, with a margin of one tenth of a
+ * second): ping waits at least that long for the last answer on Ethernet,
+ * so that "Destination Host Unreachable" is printed, not silence. */
+static sk_time_us arp_verdict_us(void)
+{
+    sk_stack_config c;
+    sk_stack_config_default(&c);
+    return (sk_time_us)c.arp_retry_us * c.arp_tries + 100000u;
+}
+
 static int send_one(pinger *p, sk_time_us now)
 {
     uint8_t data[MAX_DATA];
@@ -166,6 +203,9 @@ static int run(pinger *p)
             next = now + step;
             if (p->sent == p->count)
                 end = now + (sk_time_us)(p->wait * 1e6);
+            if (p->sent == p->count && !p->v6 && p->net.opts->kind == SK_DEV_TAP &&
+                p->received == 0 && end < now + arp_verdict_us())
+                end = now + arp_verdict_us();
         }
         sk_time_us until = p->sent < p->count ? next : end;
         if (sk_posix_loop_step(l, until > now ? until - now : 0) != 0) {
@@ -173,10 +213,17 @@ static int run(pinger *p)
             return 1;
         }
         take_replies(p);
+        if (!p->v6)
+            take_unreachable(p);
         now = l->now;
+        if (p->errors + p->received == p->sent && p->sent == p->count)
+            break; /* every request answered or reported */
     }
-    printf("--- %s ping statistics ---\n%lu packets transmitted, %lu received, %.0f%% packet "
-           "loss\n", p->dst_str, p->sent, p->received,
+    char errs[32] = "";
+    if (p->errors > 0)
+        snprintf(errs, sizeof errs, ", +%lu errors", p->errors);
+    printf("--- %s ping statistics ---\n%lu packets transmitted, %lu received%s, %.0f%% packet "
+           "loss\n", p->dst_str, p->sent, p->received, errs,
            p->sent ? 100.0 * (double)(p->sent - p->received) / (double)p->sent : 0.0);
     if (p->received > 0)
         printf("rtt min/avg/max = %.3f/%.3f/%.3f ms\n", p->rtt_min,

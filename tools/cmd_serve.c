@@ -4,6 +4,7 @@
 #include "synack/error.h"
 #include "tool.h"
 #include "tool_http.h"
+#include "tool_iperf3.h"
 #include "tool_lease.h"
 #include "posix/posix_mq.h"
 #include "posix/posix_xdp.h"
@@ -23,6 +24,7 @@
 #define OUT_CAP 32768
 #define DRAIN_US 2000000u /* how long SIGINT/SIGTERM waits for peers to close */
 #define IDLE_S_DEFAULT 60 /* --idle: an HTTP connection without progress is closed */
+#define MAX_CONNS_DEFAULT 4096u /* --max-conns: connections at once (the socket table) */
 
 enum svc { SVC_ECHO, SVC_DISCARD, SVC_HTTP, SVC_IPERF, SVC__COUNT };
 static const char *const svc_opt[SVC__COUNT] = {"--echo", "--discard", "--http", "--iperf"};
@@ -61,6 +63,8 @@ typedef struct {
     uint32_t max_conns, nconns;
     sk_time_us idle_us, next_sweep; /* http idle timeout */
     tool_udp_echo uecho;   /* --udp-echo */
+    uint16_t ip3_port;     /* --iperf3 PORT (tools/tool_iperf3_srv.c); 0: off */
+    ip3_server *ip3;
     FILE *log;
     atomic_uint *ready;    /* --cores: stacks listening so far (shared at start only) */
 } server;
@@ -73,10 +77,18 @@ static const char usage_text[] =
     "  --http PORT [--root DIR]  HTTP/1.1: GET/HEAD files under DIR, or generated pages\n"
     "                            (/ and /bytes/N) when no DIR is given\n"
     "  --iperf PORT              iperf 2 TCP server: run `iperf -c ADDR -p PORT` against it\n"
+    "  --iperf3 PORT             iperf3 server (TCP and UDP on PORT): `iperf3 -c ADDR -p PORT`,\n"
+    "                            with -R, -P N, -t, -u\n"
     "  --udp-echo PORT           UDP: send every datagram back to its source\n"
     "  --idle SECS               close an HTTP connection after SECS without progress\n"
     "                            (default 60): 408 to a partial request, reset for a\n"
     "                            client that stopped reading\n"
+    "  --max-conns N             connections at once, default 4096 (the socket table,\n"
+    "                            per queue with --cores; closed connections wait out\n"
+    "                            TIME-WAIT outside it)\n"
+    "  --time-wait MS            TIME-WAIT (2*MSL) in milliseconds, default 60000\n"
+    "  --max-time-wait N         TIME-WAIT records kept, default 4 x the socket table\n"
+    "                            (at most 65536); when full, the oldest is recycled\n"
     "  --cores N                 N queues of a multi-queue device, one stack and one\n"
     "                            thread per queue, each pinned to its own CPU, nothing\n"
     "                            shared; the kernel spreads the connections (default 1)\n"
@@ -163,6 +175,9 @@ static int pump_sink(server *sv, conn *c)
             return 0;
         if (n <= 0)
             return n == 0 ? 1 : -1;
+        if (c->svc == SVC_IPERF && c->bytes == 0 && !c->draining &&
+            tool_iperf2_refuse(sv->log, &c->peer, c->out, (size_t)n))
+            return -1; /* reset: the client reports the failure */
         c->bytes += (uint64_t)n;
         c->t_last = c->t_active = sv->loop->now;
     }
@@ -423,6 +438,10 @@ static void dispatch(server *sv)
 {
     sk_event ev;
     while (sk_stack_next_event(sv->stack, &ev)) {
+        if (sv->ip3 != NULL && ip3_server_owns(sv->ip3, ev.sock)) {
+            ip3_server_pump(sv->ip3, sv->loop->now);
+            continue;
+        }
         if (tool_udp_echo_owns(&sv->uecho, ev.sock)) {
             tool_udp_echo_pump(&sv->uecho, sv->stack, sv->loop->now);
             continue;
@@ -497,7 +516,12 @@ static int start_listeners(server *sv)
             return -1;
         }
     }
-    int r = sv->uecho.on ? tool_udp_echo_open(&sv->uecho, sv->stack) : 0;
+    int r = sv->ip3_port ? ip3_server_open(sv->stack, sv->ip3_port, sv->log, &sv->ip3) : 0;
+    if (r != 0) {
+        tool_error(CMD, "cannot listen on port %u for iperf3: %s", sv->ip3_port, sk_strerror(r));
+        return -1;
+    }
+    r = sv->uecho.on ? tool_udp_echo_open(&sv->uecho, sv->stack) : 0;
     if (r != 0) {
         tool_error(CMD, "cannot bind UDP port %u for udp-echo: %s", sv->uecho.port,
                    sk_strerror(r));
@@ -522,6 +546,8 @@ static int start_listeners(server *sv)
     for (int k = 0; k < SVC__COUNT; k++)
         if (sv->on[k])
             fprintf(sv->log, " %s on %u", svc_opt[k] + 2, sv->port[k]);
+    if (sv->ip3_port)
+        fprintf(sv->log, " iperf3 on %u", sv->ip3_port);
     if (sv->uecho.on)
         fprintf(sv->log, " udp-echo on %u", sv->uecho.port);
     if (o->cores > 1)
@@ -537,6 +563,8 @@ static int drain(server *sv)
 {
     if (sv->uecho.on)
         sk_udp_close(sv->stack, sv->uecho.sock);
+    ip3_server_close(sv->ip3, sv->loop->now);
+    sv->ip3 = NULL;
     for (int k = 0; k < SVC__COUNT; k++)
         if (sv->on[k])
             sk_tcp_close(sv->stack, sv->loop->now, sv->listener[k]);
@@ -567,6 +595,44 @@ static int drain(server *sv)
     return 0;
 }
 
+/* The stack's limits for every stack of this server (serve_tweak has no
+ * context to carry them). */
+static uint32_t g_max_conns = MAX_CONNS_DEFAULT;
+static uint32_t g_time_wait_us = 60000000u;
+static uint32_t g_max_time_wait; /* 0: the stack's default */
+
+/* --max-conns, --time-wait, --max-time-wait: *used 1 when argv[*i] was
+ * one of them; returns nonzero (with *used = 2) for a bad value. */
+static int parse_limit(char **argv, int argc, int *i, int *used)
+{
+    static const struct {
+        const char *opt, *what;
+        uint64_t lo, hi, scale;
+        uint32_t *dst;
+    } lim[] = {
+        {"--max-conns", "connections, 1..1048576", 1, 1u << 20, 1, &g_max_conns},
+        {"--time-wait", "milliseconds, 0..3600000", 0, 3600000, 1000, &g_time_wait_us},
+        {"--max-time-wait", "records, 1..16777216", 1, 1u << 24, 1, &g_max_time_wait},
+    };
+    *used = 0;
+    for (size_t k = 0; k < sizeof lim / sizeof lim[0]; k++) {
+        if (strcmp(argv[*i], lim[k].opt) != 0)
+            continue;
+        uint64_t v;
+        if (*i + 1 >= argc || tool_parse_u64(argv[*i + 1], lim[k].lo, lim[k].hi, &v) != 0) {
+            tool_error(CMD, "bad %s '%s' (%s)", lim[k].opt, *i + 1 < argc ? argv[*i + 1] : "",
+                       lim[k].what);
+            *used = 2;
+            return 1;
+        }
+        *lim[k].dst = (uint32_t)(v * lim[k].scale);
+        (*i)++;
+        *used = 1;
+        return 0;
+    }
+    return 0;
+}
+
 static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
 {
     int i = 0, t;
@@ -574,6 +640,12 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
         if (!strcmp(argv[i], "--cores") && i + 1 < argc) {
             if (tool_net_parse_cores(CMD, argv[++i], o) != 0)
                 return 2;
+            continue;
+        }
+        if (parse_limit(argv, argc, &i, &t) != 0)
+            return t;
+        if (t == 1) {
+            t = 0;
             continue;
         }
         if (!strcmp(argv[i], "--root") && i + 1 < argc) {
@@ -587,6 +659,11 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
                 return 2;
             }
             sv->idle_us = (sk_time_us)secs * 1000000u;
+            continue;
+        }
+        if (!strcmp(argv[i], "--iperf3")) {
+            if (tool_iperf3_port(CMD, argc, argv, &i, &sv->ip3_port) != 0)
+                return 2;
             continue;
         }
         if (!strcmp(argv[i], "--udp-echo")) {
@@ -630,14 +707,16 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
 
 static int check_args(server *sv, const tool_net_opts *o)
 {
-    if (tool_net_check(CMD, o) != 0 || tool_net_check_cores(CMD, o) != 0)
+    if (tool_net_check(CMD, o) != 0 || tool_net_check_cores(CMD, o) != 0 ||
+        tool_check_ports(CMD, svc_opt, sv->port, sv->on, SVC__COUNT) != 0 ||
+        tool_iperf3_check(CMD, sv->ip3_port, svc_opt, sv->port, sv->on, SVC__COUNT) != 0)
         return 2;
-    bool any = sv->uecho.on;
+    bool any = sv->uecho.on || sv->ip3_port != 0;
     for (int k = 0; k < SVC__COUNT; k++)
         any = any || sv->on[k];
     if (!any) {
         tool_error(CMD, "no service: give at least one of --echo, --discard, --http, --iperf, "
-                        "--udp-echo");
+                        "--iperf3, --udp-echo");
         return 2;
     }
     struct stat st;
@@ -652,9 +731,12 @@ static int check_args(server *sv, const tool_net_opts *o)
     return 0;
 }
 
+/* The socket table: the connections, plus a slot for each listener. */
 static void serve_tweak(sk_stack_config *cfg)
 {
-    cfg->max_sockets = 4096;
+    cfg->max_sockets = g_max_conns + SVC__COUNT;
+    cfg->time_wait_us = g_time_wait_us;
+    cfg->max_time_wait = g_max_time_wait;
 }
 
 /* A line for each IPv6 address that comes into use after start (the
@@ -713,7 +795,7 @@ static int serve_one(server *sv)
     sv->loop = sv->net.loop;
     if (tool_dhcp_acquire(&sv->net, 30000000u) != 0)
         return 1;
-    sv->max_conns = 4096;
+    sv->max_conns = g_max_conns + SVC__COUNT + 1; /* indexed by handle slot, 1-based */
     sv->conns = calloc(sv->max_conns, sizeof *sv->conns);
     int r = sv->conns == NULL ? 1 : start_listeners(sv) != 0 ? 1 : run(sv);
     free(sv->conns);
@@ -785,6 +867,9 @@ int cmd_serve(int argc, char **argv)
     tool_net_opts o;
     memset(&o, 0, sizeof o);
     memset(&sv, 0, sizeof sv);
+    g_max_conns = MAX_CONNS_DEFAULT;
+    g_time_wait_us = 60000000u;
+    g_max_time_wait = 0;
     sv.idle_us = (sk_time_us)IDLE_S_DEFAULT * 1000000u;
     sv.log = stdout;
     setvbuf(stdout, NULL, _IOLBF, 0);

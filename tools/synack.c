@@ -19,6 +19,8 @@ static const struct subcommand commands[] = {
     {"connect", cmd_connect, "like nc: stdin to a TCP connection over a TAP device, and back"},
     {"ping", cmd_ping, "send ICMP echo requests over a TAP device"},
     {"link", cmd_link, "join two TAP devices (two namespaces) through an impaired link"},
+    {"script", cmd_script, "run packetdrill-syntax conformance scripts in virtual time"},
+    {"plot", cmd_plot, "draw a TCP connection of a pcap/pcapng capture as SVG plots"},
     {"run", cmd_run, "run an unmodified program with its TCP sockets on synack (LD_PRELOAD)"},
 };
 
@@ -48,7 +50,8 @@ int tool_write_all(const uint8_t *p, size_t n)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: synack <command> [options]   (synack <command> --help for details)\n\n");
+    fprintf(f, "usage: synack <command> [options]   (synack <command> --help for details)\n"
+               "       synack --version | -V\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 }
@@ -61,6 +64,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        tool_print_version(stdout);
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

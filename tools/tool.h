@@ -10,6 +10,8 @@ int cmd_serve(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
 int cmd_link(int argc, char **argv);
+int cmd_script(int argc, char **argv); /* tools/tool_script.c */
+int cmd_plot(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
 /* Print "synack <cmd>: <message>" to stderr (printf-style). */
@@ -37,5 +39,8 @@ int tool_parse_prob(const char *s, double *out);
 #include "synack/stack.h"
 #include <stdio.h>
 void tool_trace_line(FILE *f, sk_time_us t, const sk_trace_event *ev);
+
+/* "synack 0.1.0 (git v0.1-42-gabcdef)" (tools/tool_version.c). */
+void tool_print_version(FILE *f);
 
 #endif

@@ -49,7 +49,19 @@ typedef struct {
     enum demo_lang lang;
     int verbosity;
     bool progress; /* a progress line instead of the narration */
+    unsigned columns; /* --columns: DEMO_COL_* bits */
+    const char *plot_dir;  /* --plot DIR: SVG plots (tools/tool_plot_demo.c) */
+    const char *html_path; /* --html FILE: the ladder diagram page (tools/tool_html.c) */
 } demo_opts;
+
+/* --columns: the sender's state after each segment (sk_tcp_get_info). */
+enum {
+    DEMO_COL_CWND = 1u << 0,
+    DEMO_COL_SSTHRESH = 1u << 1,
+    DEMO_COL_FLIGHT = 1u << 2,
+    DEMO_COL_SRTT = 1u << 3,
+    DEMO_COL_RTO = 1u << 4,
+};
 
 /* Why a segment that is no retransmission was sent, as far as the
  * narration cares (a retransmission's cause is the stack's own,
@@ -76,6 +88,8 @@ typedef struct {
     uint32_t orig_num; /* rexmit: the segment first sent with this seq */
     enum sk_tcp_state snd_state; /* the sender's state once it sent it */
     bool edge_kept; /* the window shrank because its right edge stayed */
+    bool info_ok;   /* the sender's connection right after sending it: */
+    uint32_t cwnd, ssthresh, flight, srtt_us, rto_us, snd_mss;
 } demo_rec;
 
 typedef struct demo demo;
@@ -97,6 +111,8 @@ typedef struct {
     bool syn_sent, fin_sent;
     bool got_syn; /* a SYN was delivered to it (explained) */
     uint32_t iss, fin_seq;
+    bool syn_ws; /* its SYN carried a window scale: */
+    uint8_t ws;  /* that shift (RFC 7323 §2.3: at most 14) */
     uint32_t max_ack_sent;
     bool ack_sent;
     uint32_t last_ack, last_win; /* of its latest segment with ACK */
@@ -115,20 +131,26 @@ typedef struct {
     int from, to;
     unsigned link_flags; /* SK_IMPAIR_F_* */
     int drop_reason;     /* at the receiver, 0 if none */
+    uint64_t now;        /* when it was delivered */
     bool info_ok;        /* the receiver's connection before/after */
     sk_tcp_info before, after;
     enum sk_tcp_state state_before[2];
 } demo_delivery;
 
 #define DEMO_RING 8192u
-#define DEMO_PENDING 64u
 
-/* A lost segment waits for its line until a later segment's line (or an
- * event) is printed, so lines stay in sending order. */
+/* One entry of the narration's event queue (tool_demo_queue.c): lines to
+ * print and/or a pcapng record, at time t. */
 typedef struct {
-    demo_rec rec;
-    enum sk_sim_what what;
-} demo_lost;
+    uint64_t t, order;
+    uint32_t rec_num; /* a segment's line waiting for its fate; 0: none */
+    bool ready;       /* text known: may leave the queue */
+    bool print;       /* text is narration (else only the record's comment) */
+    char *text;
+    uint8_t *frame; /* a pcapng record of this frame on interface ifid */
+    size_t frame_len;
+    int ifid;
+} demo_qent;
 
 struct demo {
     demo_opts o;
@@ -147,10 +169,16 @@ struct demo {
     uint64_t t_established, t_last;
     bool established;
     bool told_psh, told_pure_ack, told_handshake, told_win_edge, told_ts_echo;
+    bool told_rto_min, told_iw;
     uint32_t told_sack[2]; /* the first SACK block last explained, [0] == [1]: none */
-    demo_lost pend[DEMO_PENDING];
-    unsigned n_pend;
+    bool keep_lines; /* narrating, or writing pcapng comments */
+    demo_qent *q;    /* the event queue, a ring */
+    size_t q_head, q_len, q_cap;
+    uint64_t q_order;
+    bool q_failed;
+    char last_line[1024]; /* the latest segment line (a record's comment) */
     char why[512]; /* the failure, for the one-line error */
+    struct demo_plot *plot; /* --plot / --html: tools/tool_plot_demo.h; NULL: off */
 };
 
 /* ---- tool_demo_sim.c ---- */
@@ -163,12 +191,10 @@ uint64_t demo_fnv1a(uint64_t h, const void *data, size_t len);
 
 /* ---- tool_demo_narrate.c ---- */
 void demo_narrate_header(demo *d);
-void demo_narrate_lost(demo *d, const demo_rec *r, enum sk_sim_what what);
+void demo_narrate_lost(demo *d, uint64_t now, const demo_rec *r, enum sk_sim_what what);
 void demo_narrate_delivery(demo *d, const demo_delivery *dv);
 /* An event line at time `now` (text already localised). */
 void demo_narrate_event(demo *d, uint64_t now, const char *text);
-/* Print the lines of lost segments numbered below `below`. */
-void demo_narrate_flush_lost(demo *d, uint32_t below);
 void demo_narrate_progress(demo *d, bool final);
 void demo_narrate_summary(demo *d, bool ok, const char *why);
 const char *demo_side_name(const demo *d, int side);
@@ -179,6 +205,24 @@ char *demo_ms_short(uint64_t us, char *buf, size_t cap);
 /* A sequence or acknowledgment number in `side`'s sequence space, as shown
  * (absolute, or relative to that side's ISN with --relative). */
 const char *demo_seqnum(const demo *d, int side, uint32_t v);
+
+/* The window r announces, in bytes: the field shifted by its sender's
+ * window scale once both SYNs carried one (RFC 7323 §2.2-2.3). */
+uint32_t demo_real_window(const demo *d, const demo_rec *r);
+
+/* ---- tool_demo_queue.c: lines in time order ---- */
+/* Queue an entry at time t (never before the last one): ready with `text`,
+ * or (text NULL) waiting for segment rec_num's line. NULL when out of
+ * memory. The pointer is valid until the next push or flush. */
+demo_qent *demo_q_push(demo *d, uint64_t t, uint32_t rec_num, const char *text, bool print);
+void demo_q_attach_frame(demo *d, demo_qent *e, int ifid, const uint8_t *frame, size_t len);
+demo_qent *demo_q_find(demo *d, uint32_t num);
+demo_qent *demo_q_by_order(demo *d, uint64_t order);
+void demo_q_fill(demo_qent *e, const char *text);
+/* Print / write the ready entries at the head; `force` more leave even if
+ * not ready (SIZE_MAX: everything, at the end). */
+void demo_q_flush(demo *d, size_t force);
+void demo_q_free(demo *d);
 
 /* ---- tool_demo_explain.c ---- */
 void demo_explain(demo *d, const demo_delivery *dv);

@@ -47,6 +47,26 @@ static const char *payload_text(const demo *d, const demo_rec *r, char *buf, siz
 }
 
 /* Why it was sent again: the cause the stack reported with it. */
+/* The first timeout: why the timer waited so much longer than a round
+ * trip (the demo pins RFC 6298 §2.4's 1 s minimum: tool_demo_sim.c). */
+static void explain_rto_min(xctx *x)
+{
+    demo *d = x->d;
+    const demo_rec *prev = demo_find_rec_seq(d, x->r->from, x->r->tcp.seq.v, x->r->num);
+    if (d->told_rto_min || prev == NULL || !x->r->info_ok)
+        return;
+    d->told_rto_min = true;
+    char waited[32], rtt[32];
+    demo_ms_short(x->r->t_sent - prev->t_sent, waited, sizeof waited);
+    if (x->r->srtt_us == 0) {
+        demo_ms_short(2ull * d->o.link.delay_us, rtt, sizeof rtt);
+        say(d, demo_say(d, DEMO_X_RTO_INITIAL, 2, waited, rtt));
+    } else {
+        demo_ms_short(x->r->srtt_us / 100 * 100, rtt, sizeof rtt);
+        say(d, demo_say(d, DEMO_X_RTO_MIN, 2, waited, rtt));
+    }
+}
+
 static void explain_rexmit(xctx *x)
 {
     static const enum demo_msg said[SK_REXMIT__COUNT] = {
@@ -59,8 +79,10 @@ static void explain_rexmit(xctx *x)
     demo *d = x->d;
     enum sk_rexmit_cause c = x->r->rexmit_cause;
     const char *orig = demo_u(x->r->orig_num);
-    if (x->r->by_timer)
+    if (x->r->by_timer) {
         say(d, demo_say(d, DEMO_X_REXMIT, 1, orig));
+        explain_rto_min(x);
+    }
     else if (c > SK_REXMIT_NONE && c < SK_REXMIT__COUNT)
         say(d, demo_say(d, said[c], 2, orig, c == SK_REXMIT_WINDOW_PROBE ? x->rcv : x->snd));
 }
@@ -147,6 +169,14 @@ static void explain_data(xctx *x)
     say(d, demo_say(d, q != NULL ? DEMO_X_DATA_TEXT : DEMO_X_DATA, 6, x->snd, demo_u(len),
                     demo_seqnum(d, from, t->seq.v), demo_seqnum(d, from, t->seq.v + len - 1),
                     demo_seqnum(d, from, t->seq.v + len), q));
+    /* the first burst of a bulk transfer: the initial window */
+    if (d->o.bytes > 0 && !d->told_iw && from == DEMO_CLIENT && x->r->info_ok && !x->r->rexmit) {
+        d->told_iw = true;
+        /* SMSS: the MSS less the options every segment carries (the
+         * timestamps option, 12 bytes with NOPs, RFC 7323 §3) */
+        uint32_t smss = x->r->snd_mss - (d->o.timestamps ? 12u : 0u);
+        say(d, demo_say(d, DEMO_X_IW, 3, x->snd, demo_u(x->r->cwnd), demo_u(smss)));
+    }
     if ((t->flags & SK_TCP_PSH) && !d->told_psh && q != NULL) {
         d->told_psh = true;
         say(d, demo_raw(d, DEMO_X_PSH));
@@ -194,8 +224,8 @@ static void explain_ack(xctx *x)
     }
     if (x->r->edge_kept && !d->told_win_edge) {
         d->told_win_edge = true;
-        say(d, demo_say(d, DEMO_X_WIN_EDGE, 3, demo_u(t->window), x->snd,
-                        demo_seqnum(d, to, t->ack.v + t->window)));
+        uint32_t win = demo_real_window(d, x->r);
+        say(d, demo_say(d, DEMO_X_WIN_EDGE, 3, demo_u(win), x->snd, demo_seqnum(d, to, t->ack.v + win)));
     }
     if (x->r->cause == DEMO_CAUSE_DELACK) {
         char ms[32];
@@ -265,7 +295,13 @@ void demo_explain(demo *d, const demo_delivery *dv)
         return;
     }
     if (t->flags & SK_TCP_RST) {
-        say(d, demo_say(d, DEMO_X_RST, 1, x.snd));
+        /* a reset from an end with no connection for what it got (CLOSED,
+         * or the listener) answers a stray segment; it aborts nothing */
+        enum sk_tcp_state st = x.r->snd_state;
+        if (st == SK_TCP_CLOSED || st == SK_TCP_LISTEN)
+            say(d, demo_say(d, DEMO_X_RST_STRAY, 2, x.snd, x.rcv));
+        else
+            say(d, demo_say(d, DEMO_X_RST, 1, x.snd));
         return;
     }
     if (x.r->rexmit && x.r->orig_num != 0)

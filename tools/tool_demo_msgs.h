@@ -24,12 +24,20 @@ DEMO_MSG_ENUM_(H_LEGEND,
                "time: when the segment left its sender (virtual ms); states: the sender's as it sent it, the receiver's after processing it",
                "时间：报文段离开发送方的时刻（虚拟时间，毫秒）；状态：发送方发出该报文段时的状态，接收方处理完它之后的状态")
 
+DEMO_MSG_ENUM_(H_WSCALE,
+               "win: the real window, in bytes; after the handshake the field carries it shifted right by the sender's scale (RFC 7323 §2.3)",
+               "win：真实窗口（字节）；握手之后，窗口字段里是它右移发送方缩放位数后的值（RFC 7323 第 2.3 节）")
+DEMO_MSG_ENUM_(H_COLUMNS,
+               "columns: the sender's values right after it sent the segment (congestion window, slow-start threshold, bytes in flight: RFC 5681; smoothed RTT, retransmission timeout: RFC 6298)",
+               "列：发送方刚发出该报文段时的值（拥塞窗口、慢启动阈值、在途字节数：RFC 5681；平滑往返时间、重传超时：RFC 6298）")
+
 /* marks on segment lines */
 DEMO_MSG_ENUM_(M_LOST, "✗ lost on the link", "✗ 在链路上丢失")
 DEMO_MSG_ENUM_(M_QDROP, "✗ dropped: the link queue is full", "✗ 被丢弃：链路队列已满")
 DEMO_MSG_ENUM_(M_MTUDROP, "✗ dropped: larger than the link MTU", "✗ 被丢弃：超过链路 MTU")
 DEMO_MSG_ENUM_(M_REXMIT, "retransmission of #{0}", "重传 #{0}")
 DEMO_MSG_ENUM_(M_DUP, "a second copy made by the link", "链路复制出的第二个副本")
+DEMO_MSG_ENUM_(M_LATE_COPY, "time: when this copy arrived", "时间：这个副本到达的时刻")
 DEMO_MSG_ENUM_(M_REORD, "held back by the link", "被链路延后")
 DEMO_MSG_ENUM_(M_CORRUPT, "corrupted on the link", "在链路上损坏")
 DEMO_MSG_ENUM_(M_OLD, "the {0} already had it: dropped, and acknowledged again",
@@ -167,8 +175,8 @@ DEMO_MSG_ENUM_(X_PIGGYBACK,
                "The ACK rides on the data (piggybacking): the {0} delayed its ACK, its application answered meanwhile, and one segment does both jobs.",
                "确认搭载在数据上（捎带确认）：{0}推迟了确认，它的应用程序在此期间作出了回应，于是一个报文段同时完成两件事。")
 DEMO_MSG_ENUM_(X_DELACK,
-               "The {0} waited for its delayed-ACK timer ({1} ms) in case it had data to send with the ACK; it had none, so it sends a pure ACK.",
-               "{0}先等待延迟确认计时器（{1} ms），看能否把确认和数据一起发送；没有数据可发，于是发送一个纯 ACK。")
+               "The {0} waited for its delayed-ACK timer ({1} ms) in case it had data to send with the ACK; it had none, so it sends a pure ACK (delayed ACK: RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: less than 0.5 s, and at least every second full-sized segment acknowledged).",
+               "{0}先等待延迟确认计时器（{1} ms），看能否把确认和数据一起发送；没有数据可发，于是发送一个纯 ACK（延迟确认：RFC 9293 第 3.8.6.3 节、RFC 1122 第 4.2.3.2 节：不超过 0.5 秒，且至少每两个满长报文段确认一次）。")
 DEMO_MSG_ENUM_(X_FIN_ACTIVE,
                "The {0}'s application closes: the FIN takes sequence number {1}, like one byte of data, so that it can be acknowledged; the {0} can still receive.",
                "{0}的应用程序关闭连接：FIN 像一个数据字节一样占用序列号 {1}，这样它才能被确认；{0}仍然可以接收数据。")
@@ -249,5 +257,17 @@ DEMO_MSG_ENUM_(X_DUPCOPY, "The link delivered this segment twice; TCP recognises
                "链路把这个报文段投递了两次；TCP 通过序列号识别出重复的副本。")
 DEMO_MSG_ENUM_(X_RST, "RST: the {0} aborts the connection; nobody answers a reset.",
                "RST：{0}中止连接；复位报文段不需要应答。")
+DEMO_MSG_ENUM_(X_RST_STRAY,
+               "RST: the {0} has no connection this segment belongs to (its own is closed), so it answers with a reset (RFC 9293 §3.10.7.1 and §3.10.7.2; §3.5.2: a segment that belongs to no connection gets a reset) and the {1} forgets the connection; nobody answers a reset.",
+               "RST：{0}没有这个报文段所属的连接（它自己的连接已经关闭），所以用复位报文段回应（RFC 9293 第 3.10.7.1 和 3.10.7.2 节；第 3.5.2 节：不属于任何连接的报文段会得到复位），{1}随之忘掉这个连接；复位报文段不需要应答。")
+DEMO_MSG_ENUM_(X_RTO_MIN,
+               "Why {0} ms for a round trip of about {1} ms: RTO = SRTT + 4·RTTVAR, but never less than 1 s (RFC 6298 §2.4), the minimum synack demo keeps (the stack's own default is 200 ms, like Linux, as RFC 8961 allows); each further timeout doubles it (§5.5).",
+               "为什么往返只要约 {1} ms 却等了 {0} ms：RTO = SRTT + 4·RTTVAR，但不小于 1 秒（RFC 6298 第 2.4 节），synack 演示保留了这个下限（协议栈自己的默认值是 200 ms，与 Linux 相同，RFC 8961 允许）；之后每次超时都会加倍（第 5.5 节）。")
+DEMO_MSG_ENUM_(X_RTO_INITIAL,
+               "Why {0} ms when the link's round trip is {1} ms: with no round-trip sample yet, the RTO starts at 1 s (RFC 6298 §2.1), and it is never less than 1 s (§2.4), the minimum synack demo keeps (the stack's own default is 200 ms, like Linux, as RFC 8961 allows); each further timeout doubles it (§5.5).",
+               "为什么链路往返只要 {1} ms 却等了 {0} ms：还没有往返时间样本时，RTO 从 1 秒开始（RFC 6298 第 2.1 节），并且不小于 1 秒（第 2.4 节），synack 演示保留了这个下限（协议栈自己的默认值是 200 ms，与 Linux 相同，RFC 8961 允许）；之后每次超时都会加倍（第 5.5 节）。")
+DEMO_MSG_ENUM_(X_IW,
+               "Before any ACK the {0} may send {1} bytes: its initial congestion window (RFC 6928: min(10·SMSS, max(2·SMSS, 14600 bytes)), SMSS {2}: the data a full segment carries); each ACK then grows it (slow start, RFC 5681 §3.1), doubling it every round trip.",
+               "在收到任何 ACK 之前，{0}最多可以发送 {1} 字节：这是它的初始拥塞窗口（RFC 6928：min(10·SMSS, max(2·SMSS, 14600 字节))，SMSS 为 {2}：一个满长报文段携带的数据量）；之后每个 ACK 都让它增长（慢启动，RFC 5681 第 3.1 节），每个往返加倍。")
 DEMO_MSG_ENUM_(X_PROBE, "A window probe: one byte past a zero window, to learn when the {0} has room again.",
                "窗口探测：在零窗口之外发送一个字节，以便得知{0}何时又有空间。")

@@ -1,9 +1,11 @@
 /* The narrator of `synack demo`: the header, one numbered line per segment
- * (printed when its fate is known: lost on the link at once, otherwise
- * right after the receiver processed it), event lines for timers, the
- * progress line and the summary. */
+ * (written when its fate is known: lost on the link at once, otherwise
+ * right after the receiver processed it, and queued at its send time so
+ * that lines come out in time order: tool_demo_queue.c), event lines for
+ * timers, the progress line and the summary. */
 #include "tool_demo.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char *demo_side_name(const demo *d, int side)
@@ -66,13 +68,49 @@ static void flag_names(uint8_t f, char *buf, size_t cap)
         snprintf(buf, cap, "none");
 }
 
+/* The window as the receiver applies it: the field shifted by the sender's
+ * scale once both SYNs carried one (RFC 7323 §2.2-2.3; a SYN's own window
+ * is never scaled). */
+uint32_t demo_real_window(const demo *d, const demo_rec *r)
+{
+    const demo_side *s = &d->side[r->from], *peer = &d->side[1 - r->from];
+    if ((r->tcp.flags & SK_TCP_SYN) || !s->syn_ws || !peer->syn_ws)
+        return r->tcp.window;
+    return (uint32_t)r->tcp.window << s->ws;
+}
+
+static const char *col_ms(uint32_t us, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%u.%ums", us / 1000, us / 100 % 10);
+    return buf;
+}
+
+/* " cwnd=14600   ssthresh=inf     flight=10240   srtt=20.1ms   rto=1000.0ms" */
+static void columns_text(const demo *d, const demo_rec *r, char *buf, size_t cap)
+{
+    unsigned c = d->o.columns;
+    char v[32];
+    size_t n = 0;
+    buf[0] = '\0';
+#define DEMO_COL_(bit, name, text)                                                                 \
+    if ((c & (bit)) && n < cap)                                                                    \
+        n += (size_t)snprintf(buf + n, cap - n, " %s=%-8s", name, r->info_ok ? (text) : "-");
+    DEMO_COL_(DEMO_COL_CWND, "cwnd", demo_u(r->cwnd))
+    DEMO_COL_(DEMO_COL_SSTHRESH, "ssthresh", r->ssthresh >= 0x3fffffffu ? "inf" : demo_u(r->ssthresh))
+    DEMO_COL_(DEMO_COL_FLIGHT, "flight", demo_u(r->flight))
+    DEMO_COL_(DEMO_COL_SRTT, "srtt", r->srtt_us == 0 ? "-" : col_ms(r->srtt_us, v, sizeof v))
+    DEMO_COL_(DEMO_COL_RTO, "rto", col_ms(r->rto_us, v, sizeof v))
+#undef DEMO_COL_
+}
+
 /* "  5     30.000  server → client  PSH+ACK  seq=8001 ack=1021 win=65535 len=10  <opts>" */
-static void seg_text(const demo *d, const demo_rec *r, char *buf, size_t cap)
+static void seg_text(const demo *d, const demo_rec *r, uint64_t t_shown, char *buf, size_t cap)
 {
     const sk_tcp_repr *t = &r->tcp;
-    char fl[48], ms[32], opts[128], ack[24], num[16];
+    char fl[48], ms[32], opts[128], ack[24], num[16], cols[160];
     flag_names(t->flags, fl, sizeof fl);
     sk_tcp_opts_str(&t->opts, opts, sizeof opts);
+    columns_text(d, r, cols, sizeof cols);
     int w = (int)d->seq_width;
     if (t->flags & SK_TCP_ACK)
         snprintf(ack, sizeof ack, "ack=%-*s", w, demo_seqnum(d, 1 - r->from, t->ack.v));
@@ -82,10 +120,11 @@ static void seg_text(const demo *d, const demo_rec *r, char *buf, size_t cap)
         snprintf(num, sizeof num, "%u", r->num);
     else
         snprintf(num, sizeof num, "?");
-    snprintf(buf, cap, "%*s %*s  %s → %s  %-7s  seq=%-*s %s win=%-5u len=%-4u %-*s", (int)d->num_width,
-             num, (int)d->time_width, demo_ms(r->t_sent, ms, sizeof ms), demo_side_name(d, r->from),
+    snprintf(buf, cap, "%*s %*s  %s → %s  %-7s  seq=%-*s %s win=%-*u len=%-4u %-*s%s", (int)d->num_width,
+             num, (int)d->time_width, demo_ms(t_shown, ms, sizeof ms), demo_side_name(d, r->from),
              demo_side_name(d, 1 - r->from), fl, w, demo_seqnum(d, r->from, t->seq.v), ack,
-             (unsigned)t->window, (unsigned)t->payload_len, (int)d->opts_width, opts);
+             d->o.wscale ? 7 : 5, (unsigned)demo_real_window(d, r), (unsigned)t->payload_len,
+             (int)d->opts_width, opts, cols);
 }
 
 static void print_line(demo *d, const char *seg, const char *what, const char *marks)
@@ -108,7 +147,7 @@ static void add_mark(char *marks, size_t cap, const char *m)
 static void print_lost(demo *d, const demo_rec *r, enum sk_sim_what what)
 {
     char seg[1024], marks[512] = "";
-    seg_text(d, r, seg, sizeof seg);
+    seg_text(d, r, r->t_sent, seg, sizeof seg);
     if (r->rexmit && r->orig_num != 0)
         add_mark(marks, sizeof marks, demo_say(d, DEMO_M_REXMIT, 1, demo_u(r->orig_num)));
     enum demo_msg m = what == SK_SIM_LOST ? DEMO_M_LOST
@@ -119,26 +158,60 @@ static void print_lost(demo *d, const demo_rec *r, enum sk_sim_what what)
         demo_explain_lost(d, r);
 }
 
-void demo_narrate_flush_lost(demo *d, uint32_t below)
+/* What the narrator writes for one segment goes into a buffer (the line and
+ * its explanation), to be queued. */
+static FILE *capture_begin(demo *d, FILE **saved, char **buf, size_t *len)
 {
-    unsigned k = 0;
-    while (k < d->n_pend && d->pend[k].rec.num < below) {
-        print_lost(d, &d->pend[k].rec, d->pend[k].what);
-        k++;
-    }
-    memmove(d->pend, d->pend + k, (d->n_pend - k) * sizeof d->pend[0]);
-    d->n_pend -= k;
+    FILE *m = open_memstream(buf, len);
+    if (m == NULL)
+        return NULL;
+    *saved = d->out;
+    d->out = m;
+    return m;
 }
 
-void demo_narrate_lost(demo *d, const demo_rec *r, enum sk_sim_what what)
+static void capture_end(demo *d, FILE *m, FILE *saved)
 {
-    if (!d->narrate)
+    fclose(m);
+    d->out = saved;
+}
+
+/* Fill segment num's waiting line with text, or (a second copy, or a
+ * segment not recognised) queue the text at `now`. */
+static void queue_seg_text(demo *d, uint64_t now, uint32_t num, const char *text)
+{
+    demo_qent *e = num != 0 ? demo_q_find(d, num) : NULL;
+    if (e != NULL)
+        demo_q_fill(e, text);
+    else
+        demo_q_push(d, now, 0, text, true);
+    demo_q_flush(d, 0);
+}
+
+static void keep_first_line(demo *d, const char *text)
+{
+    size_t n = strcspn(text, "\n");
+    if (n >= sizeof d->last_line)
+        n = sizeof d->last_line - 1;
+    memcpy(d->last_line, text, n);
+    d->last_line[n] = '\0';
+}
+
+void demo_narrate_lost(demo *d, uint64_t now, const demo_rec *r, enum sk_sim_what what)
+{
+    if (!d->keep_lines)
         return;
-    if (d->n_pend == DEMO_PENDING)
-        demo_narrate_flush_lost(d, d->pend[0].rec.num + 1);
-    d->pend[d->n_pend].rec = *r;
-    d->pend[d->n_pend].what = what;
-    d->n_pend++;
+    FILE *saved, *m;
+    char *buf = NULL;
+    size_t len = 0;
+    if ((m = capture_begin(d, &saved, &buf, &len)) == NULL) {
+        d->q_failed = true;
+        return;
+    }
+    print_lost(d, r, what);
+    capture_end(d, m, saved);
+    queue_seg_text(d, now, r->num, buf);
+    free(buf);
 }
 
 static const char *drop_text(const demo *d, int reason)
@@ -148,14 +221,15 @@ static const char *drop_text(const demo *d, int reason)
     return sk_drop_reason_str(reason);
 }
 
-void demo_narrate_delivery(demo *d, const demo_delivery *dv)
+static void narrate_delivery(demo *d, const demo_delivery *dv)
 {
-    if (!d->narrate)
-        return;
     char seg[1024], states[256], marks[512] = "";
-    demo_narrate_flush_lost(d, dv->rec != NULL ? dv->rec->num : UINT32_MAX);
+    bool late = false;
     if (dv->rec != NULL) {
-        seg_text(d, dv->rec, seg, sizeof seg);
+        /* a later copy (the link duplicated it) comes after the first
+         * one's line: stamped when it arrived, to stay in time order */
+        late = d->keep_lines && demo_q_find(d, dv->rec->num) == NULL;
+        seg_text(d, dv->rec, late ? dv->now : dv->rec->t_sent, seg, sizeof seg);
     } else {
         snprintf(seg, sizeof seg, "%*s %*s  %s → %s", (int)d->num_width, "?", (int)d->time_width,
                  "", demo_side_name(d, dv->from), demo_side_name(d, dv->to));
@@ -171,6 +245,8 @@ void demo_narrate_delivery(demo *d, const demo_delivery *dv)
         add_mark(marks, sizeof marks, demo_say(d, DEMO_M_REXMIT, 1, demo_u(dv->rec->orig_num)));
     if (dv->link_flags & SK_IMPAIR_F_DUP)
         add_mark(marks, sizeof marks, demo_raw(d, DEMO_M_DUP));
+    if (late)
+        add_mark(marks, sizeof marks, demo_raw(d, DEMO_M_LATE_COPY));
     if (dv->link_flags & SK_IMPAIR_F_REORDERED)
         add_mark(marks, sizeof marks, demo_raw(d, DEMO_M_REORD));
     if (dv->link_flags & SK_IMPAIR_F_CORRUPTED)
@@ -187,14 +263,33 @@ void demo_narrate_delivery(demo *d, const demo_delivery *dv)
         demo_explain(d, dv);
 }
 
+void demo_narrate_delivery(demo *d, const demo_delivery *dv)
+{
+    if (!d->keep_lines)
+        return;
+    FILE *saved, *m;
+    char *buf = NULL;
+    size_t len = 0;
+    if ((m = capture_begin(d, &saved, &buf, &len)) == NULL) {
+        d->q_failed = true;
+        return;
+    }
+    narrate_delivery(d, dv);
+    capture_end(d, m, saved);
+    keep_first_line(d, buf);
+    queue_seg_text(d, dv->now, dv->rec != NULL ? dv->rec->num : 0, buf);
+    free(buf);
+}
+
 void demo_narrate_event(demo *d, uint64_t now, const char *text)
 {
-    if (!d->narrate)
+    if (!d->keep_lines)
         return;
-    char ms[32];
-    demo_narrate_flush_lost(d, UINT32_MAX);
-    fprintf(d->out, "%*s %*s  %s\n", (int)d->num_width, "", (int)d->time_width,
-            demo_ms(now, ms, sizeof ms), text);
+    char ms[32], line[1024];
+    snprintf(line, sizeof line, "%*s %*s  %s\n", (int)d->num_width, "", (int)d->time_width,
+             demo_ms(now, ms, sizeof ms), text);
+    demo_q_push(d, now, 0, line, true);
+    demo_q_flush(d, 0);
 }
 
 /* ---- header ---- */
@@ -263,6 +358,10 @@ void demo_narrate_header(demo *d)
                            demo_u(d->o.seed)};
     char conf[512];
     fprintf(d->out, "  %s\n", demo_text(d, DEMO_H_CONF, conf, sizeof conf, 6, args));
+    if (d->narrate && d->o.wscale)
+        fprintf(d->out, "  %s\n", demo_raw(d, DEMO_H_WSCALE));
+    if (d->narrate && d->o.columns != 0)
+        fprintf(d->out, "  %s\n", demo_raw(d, DEMO_H_COLUMNS));
     if (d->narrate)
         fprintf(d->out, "  %s\n\n", demo_raw(d, DEMO_H_LEGEND));
     fflush(d->out);
@@ -362,8 +461,7 @@ void demo_narrate_summary(demo *d, bool ok, const char *why)
 {
     const sk_stats *st[2] = {sk_stack_stats(d->side[0].stack), sk_stack_stats(d->side[1].stack)};
     const sk_impair_stats *ls[2] = {sk_simnet_link_stats(d->net, 0, 0), sk_simnet_link_stats(d->net, 0, 1)};
-    if (d->narrate)
-        demo_narrate_flush_lost(d, UINT32_MAX);
+    demo_q_flush(d, SIZE_MAX);
     if (d->o.verbosity != DEMO_QUIET && !d->o.progress)
         fputc('\n', d->out);
     fprintf(d->out, "%s\n", demo_raw(d, DEMO_S_TITLE));

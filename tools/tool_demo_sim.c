@@ -7,8 +7,10 @@
  * processed it, with the states of both ends at that moment. */
 #include "tool.h"
 #include "tool_demo.h"
+#include "tool_plot_demo.h"
 
 #include "posix/pcap_file.h"
+#include "posix/posix_alloc.h"
 #include "wire/ipv4.h"
 
 #include <stdlib.h>
@@ -25,19 +27,6 @@ uint64_t demo_fnv1a(uint64_t h, const void *data, size_t len)
 }
 
 /* ---- memory for the stacks ---- */
-
-static void *mem_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void mem_release(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
 
 /* ---- the record of segments sent ---- */
 
@@ -98,6 +87,8 @@ static void note_sent_facts(demo_side *s, demo_rec *r, const sk_tcp_repr *t)
     if (t->flags & SK_TCP_SYN) {
         s->syn_sent = true;
         s->iss = t->seq.v;
+        s->syn_ws = t->opts.has_wscale;
+        s->ws = t->opts.wscale > 14 ? 14 : t->opts.wscale;
     }
     if (t->flags & SK_TCP_FIN) {
         s->fin_sent = true;
@@ -181,10 +172,27 @@ static void record_sent(demo *d, demo_side *s, uint64_t now, const uint8_t *fram
     r->rexmit = s->cur_rexmit;
     r->rexmit_cause = s->cur_rexmit ? s->cur_cause : SK_REXMIT_NONE;
     r->snd_state = s->state;
+    sk_tcp_info in;
+    if (s->has_conn && sk_tcp_get_info(s->stack, s->conn, &in) == 0) {
+        r->info_ok = true;
+        r->cwnd = in.cwnd;
+        r->ssthresh = in.ssthresh;
+        r->flight = in.unacked;
+        r->srtt_us = in.srtt_us;
+        r->rto_us = in.rto_us;
+        r->snd_mss = in.snd_mss;
+    }
     if (r->rexmit)
         r->orig_num = first_sent(d, s->id, tcp.seq.v, num);
     note_sent_facts(s, r, &tcp);
+    demo_plot_sent(d, r);
     tell_cause(d, s, r, now);
+    /* its line waits in the queue, at its send time, for its fate */
+    if (d->keep_lines) {
+        demo_qent *e = demo_q_push(d, now, num, NULL, true);
+        if (sk_pcap_is_ng(d->pcap))
+            demo_q_attach_frame(d, e, s->id, frame, len);
+    }
     s->segs++;
     d->t_last = now;
 }
@@ -226,6 +234,7 @@ static void on_trace(void *ctx, const sk_trace_event *ev)
         fprintf(d->trace, "%s ", s->id == DEMO_CLIENT ? "client" : "server");
         tool_trace_line(d->trace, ev->now, ev);
     }
+    demo_plot_trace(d, s->id, ev);
     switch (ev->kind) {
     case SK_TRACE_SEG_OUT: s->cur_rexmit = false; break;
     case SK_TRACE_RETRANSMIT:
@@ -293,6 +302,16 @@ static void node_input(void *node, uint64_t now, const uint8_t *frame, size_t le
     dv.to = s->id;
     dv.rec = find_rec(d, dv.from, frame, len);
     dv.link_flags = d->deliver_flags;
+    dv.now = now;
+    /* pcapng: the copy as the receiver got it, on its interface, now */
+    uint64_t rx_order = UINT64_MAX;
+    if (d->keep_lines && sk_pcap_is_ng(d->pcap)) {
+        demo_qent *e = demo_q_push(d, now, 0, NULL, false);
+        if (e != NULL) {
+            rx_order = e->order;
+            demo_q_attach_frame(d, e, s->id, frame, len);
+        }
+    }
     d->deliver_flags = 0;
     dv.state_before[0] = d->side[0].state;
     dv.state_before[1] = d->side[1].state;
@@ -304,7 +323,14 @@ static void node_input(void *node, uint64_t now, const uint8_t *frame, size_t le
     conn_info(s, &ok_after, &dv.after);
     dv.info_ok = ok_before && ok_after;
     dv.drop_reason = s->drop_reason;
+    d->last_line[0] = '\0';
+    demo_plot_delivered(d, dv.rec, s->id, now);
     demo_narrate_delivery(d, &dv);
+    demo_qent *rx = rx_order != UINT64_MAX ? demo_q_by_order(d, rx_order) : NULL;
+    if (rx != NULL) {
+        demo_q_fill(rx, d->last_line);
+        demo_q_flush(d, 0);
+    }
 }
 
 static void on_tap(void *ctx, const sk_sim_event *ev)
@@ -312,7 +338,9 @@ static void on_tap(void *ctx, const sk_sim_event *ev)
     demo *d = ctx;
     switch (ev->what) {
     case SK_SIM_SENT:
-        if (d->pcap != NULL && sk_pcap_write(d->pcap, ev->now, ev->frame, ev->len) != 0)
+        /* classic pcap: every frame at its sender (pcapng: the queue) */
+        if (d->pcap != NULL && !sk_pcap_is_ng(d->pcap) &&
+            sk_pcap_write(d->pcap, ev->now, ev->frame, ev->len) != 0)
             d->pcap_failed = true;
         break;
     case SK_SIM_DELIVERED: d->deliver_flags = ev->flags; break;
@@ -320,8 +348,9 @@ static void on_tap(void *ctx, const sk_sim_event *ev)
     case SK_SIM_QUEUE_DROP:
     case SK_SIM_MTU_DROP: {
         const demo_rec *r = find_rec(d, ev->from, ev->frame, ev->len);
+        demo_plot_lost(d, r);
         if (r != NULL)
-            demo_narrate_lost(d, r, ev->what);
+            demo_narrate_lost(d, ev->now, r, ev->what);
         break;
     }
     default: break;
@@ -346,8 +375,7 @@ static int make_stack(demo *d, demo_side *s)
      * 200 ms default */
     cfg.rto_min_us = 1000000;
     cfg.seed = d->o.seed * 2 + (uint64_t)s->id + 0x5eed;
-    cfg.alloc.allocate = mem_alloc;
-    cfg.alloc.release = mem_release;
+    cfg.alloc = sk_posix_allocator();
     cfg.trace = on_trace;
     cfg.trace_ctx = s;
     return sk_stack_create(&cfg, &s->stack);
@@ -404,5 +432,6 @@ void demo_teardown(demo *d)
     for (int i = 0; i < 2; i++)
         sk_stack_destroy(d->side[i].stack);
     sk_simnet_free(d->net);
+    demo_q_free(d);
     free(d->ring);
 }

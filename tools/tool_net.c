@@ -1,19 +1,23 @@
 /* Shared device/stack/loop set-up for the network subcommands. */
 #include "tool_net.h"
 
+#include "posix/posix_alloc.h"
 #include "posix/posix_mq.h"
 #include "posix/posix_steer.h"
 #include "posix/posix_sys.h"
 #include "posix/posix_xdp.h"
 #include "synack/error.h"
 #include "tool.h"
+#include "tool_plot.h"
 #include "wire/seg_text.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 const char tool_net_usage[] =
-    "  --tap NAME | --tun NAME   create or attach the TAP (Ethernet) or TUN (IP) device\n"
+    "  --tap NAME | --tun NAME   attach the TAP (Ethernet) or TUN (IP) device\n"
+    "  --create                  create the --tap/--tun device when it does not exist\n"
+    "                            (without it, a missing device is an error)\n"
     "  --xdp IFNAME[:QUEUE]      instead: an AF_XDP socket on an interface's receive queue\n"
     "                            (default 0), e.g. a veth end; Ethernet, like --tap\n"
     "  --xdp-generic             with --xdp: the generic (SKB) XDP hook only (default:\n"
@@ -29,6 +33,8 @@ const char tool_net_usage[] =
     "  --mac AA:BB:CC:DD:EE:FF   synack's MAC on a TAP (default: 02:73:6b + the address's last 3 bytes)\n"
     "  --mtu N                   link MTU (default: the device's)\n"
     "  --pcap FILE               capture every frame in and out\n"
+    "  --plot DIR                at exit, SVG plots of the connection that carried the most\n"
+    "                            data: DIR/tseq.svg, cwnd.svg, rtt.svg (synack plot --help)\n"
     "  --trace                   print every segment, state change, timer and drop\n"
     "  --stats                   print the stack's counters at exit\n"
     "  --impair SPEC             impair both directions, e.g. loss=2%,delay=10ms,reorder=1%\n"
@@ -196,6 +202,12 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
         o->mtu = (uint16_t)n;
     } else if (!strcmp(opt, "--pcap")) {
         o->pcap = v;
+    } else if (!strcmp(opt, "--plot")) {
+        if (v[0] == '\0') {
+            tool_error(cmd, "--plot: expected a directory name");
+            return -1;
+        }
+        o->plot_dir = v;
     } else if (!strcmp(opt, "--seed")) {
         return parse_u64(cmd, opt, v, UINT64_MAX, &o->seed);
     } else if (!strcmp(opt, "--busy-poll")) {
@@ -227,7 +239,7 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
 static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, int *i)
 {
     static const char *const with_value[] = {"--tap", "--tun", "--xdp", "--addr", "--gw", "--gw6", "--mac",
-                                             "--mtu", "--pcap", "--seed", "--impair",
+                                             "--mtu", "--pcap", "--plot", "--seed", "--impair",
                                              "--impair-in", "--impair-out", "--busy-poll",
                                              "--sndbuf", "--rcvbuf", "--dns"};
     const char *opt = argv[*i];
@@ -241,6 +253,10 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
     }
     if (!strcmp(opt, "--dhcp")) {
         o->dhcp = true;
+        return 1;
+    }
+    if (!strcmp(opt, "--create")) {
+        o->create = true;
         return 1;
     }
     if (!strcmp(opt, "--xdp-generic")) {
@@ -315,7 +331,7 @@ int tool_net_check(const char *cmd, const tool_net_opts *o)
         tool_error(cmd, "--addr A.B.C.D/NN or X:X::X/NN (or --dhcp) is required (try --help)");
         return -1;
     }
-    return 0;
+    return tool_net_check_addr(cmd, o);
 }
 
 int tool_net_parse_cores(const char *cmd, const char *v, tool_net_opts *o)
@@ -344,6 +360,10 @@ int tool_net_check_cores(const char *cmd, const tool_net_opts *o)
         tool_error(cmd, "--pcap writes one file for one stack: not with --cores > 1");
         return 2;
     }
+    if (o->plot_dir != NULL) {
+        tool_error(cmd, "--plot draws one stack's connection: not with --cores > 1");
+        return 2;
+    }
     if (o->xdp) {
         tool_error(cmd, "--cores > 1 opens a multi-queue TAP: not with --xdp");
         return 2;
@@ -354,6 +374,8 @@ int tool_net_check_cores(const char *cmd, const tool_net_opts *o)
 int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *devs)
 {
     char err[256];
+    if (tool_net_check_dev(cmd, o) != 0)
+        return -1;
     for (unsigned i = 0; i < o->cores; i++) {
         if (sk_posix_dev_open_queue(&devs[i], o->kind, o->dev_name, err, sizeof err) != 0) {
             tool_error(cmd, "queue %u of %u: %s", i, o->cores, err);
@@ -376,6 +398,10 @@ int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *
 static void on_trace(void *ctx, const sk_trace_event *ev)
 {
     tool_net *n = ctx;
+    if (n->plot != NULL)
+        plot_live_event(n->plot, n->stack, ev);
+    if (!n->opts->trace)
+        return;
     if (n->opts->cores <= 1) {
         tool_trace_line(n->log, ev->now - n->start, ev);
         return;
@@ -387,19 +413,6 @@ static void on_trace(void *ctx, const sk_trace_event *ev)
 }
 
 /* ---- start / stop ---- */
-
-static void *heap_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    return malloc(size);
-}
-
-static void heap_release(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(p);
-}
 
 /* The address list: IPv4 (and its gateway) and the IPv6 addresses, and
  * the IPv6 default route when --gw6 is given. */
@@ -460,13 +473,19 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
         sk_ip4 from_seed = {{10, (uint8_t)(cfg.seed >> 16), (uint8_t)(cfg.seed >> 8), (uint8_t)cfg.seed}};
         cfg.mac = sk_posix_stable_mac(from_seed);
     }
-    cfg.alloc.allocate = heap_alloc;
-    cfg.alloc.release = heap_release;
+    cfg.alloc = sk_posix_allocator();
     if (o->sndbuf != 0)
         cfg.sndbuf = o->sndbuf;
     if (o->rcvbuf != 0)
         cfg.rcvbuf = o->rcvbuf;
-    if (o->trace) {
+    if (o->plot_dir != NULL) {
+        n->plot = plot_live_new(n->start);
+        if (n->plot == NULL) {
+            tool_error(n->cmd, "--plot: out of memory");
+            return -1;
+        }
+    }
+    if (o->trace || n->plot != NULL) {
         cfg.trace = on_trace;
         cfg.trace_ctx = n;
     }
@@ -537,6 +556,8 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
         opened = sk_posix_xdp_open_generic(&n->dev, o->xdp_if, o->xdp_queue, err, sizeof err);
     else if (o->xdp)
         opened = sk_posix_xdp_open(&n->dev, o->xdp_if, o->xdp_queue, err, sizeof err);
+    else if (tool_net_check_dev(cmd, o) != 0)
+        return -1;
     else
         opened = open_dev(n, err, sizeof err);
     if (opened != 0) {
@@ -604,6 +625,9 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->established, (unsigned long long)s->resets_in,
             (unsigned long long)s->resets_out, (unsigned long long)s->challenge_acks,
             (unsigned long long)s->conn_timeouts);
+    fprintf(f, "stats: SYN cookies sent %llu, received %llu, failed %llu\n",
+            (unsigned long long)s->syncookies_sent, (unsigned long long)s->syncookies_recv,
+            (unsigned long long)s->syncookies_failed);
     fprintf(f, "stats: udp datagrams in %llu out %llu, no port %llu, receive queue full %llu, "
             "bad checksum %llu, bad length %llu\n", (unsigned long long)s->udp_in,
             (unsigned long long)s->udp_out, (unsigned long long)s->udp_no_port,
@@ -614,6 +638,12 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->arp_evict_unresolved, (unsigned long long)s->nd_evict_unresolved,
             (unsigned long long)s->arp_evict_resolved, (unsigned long long)s->nd_evict_resolved,
             (unsigned long long)s->tcp_rst_rate_limited, (unsigned long long)s->icmp_rate_limited);
+    fprintf(f, "stats: TIME-WAIT records now %llu, made %llu, reopened by SYN %llu, reused by "
+               "connect %llu, expired %llu, recycled %llu\n",
+            (unsigned long long)s->time_wait, (unsigned long long)s->tw_records,
+            (unsigned long long)s->tw_reopened, (unsigned long long)s->tw_reused,
+            (unsigned long long)s->tw_expired,
+            (unsigned long long)s->drop[SK_DROP_TCP_TW_RECYCLED]);
     fprintf(f, "stats: drops %llu\n", (unsigned long long)s->drops);
     for (int r = 1; r < SK_DROP__COUNT; r++)
         if (s->drop[r] != 0)
@@ -644,6 +674,12 @@ void tool_net_stop(tool_net *n)
         sk_posix_loop_linger(n->loop, 2000000u);
     if (n->stack != NULL && n->opts->stats)
         print_stats(n);
+    if (n->plot != NULL) {
+        if (n->loop != NULL) /* it ran */
+            plot_live_write(n->plot, n->opts->plot_dir, n->cmd, n->log);
+        plot_live_free(n->plot);
+        n->plot = NULL;
+    }
     if (n->loop != NULL) {
         sk_posix_loop_free(n->loop);
         free(n->loop);

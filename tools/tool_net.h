@@ -47,6 +47,8 @@ typedef struct {
     unsigned queue;        /* with cores > 1: this stack's queue, 0..cores-1 */
     sk_posix_dev *queue_dev; /* with cores > 1: that queue, opened (tool_net_open_queues) */
     bool offload, no_offload; /* --offload / --no-offload as given (tool_net_offload) */
+    const char *plot_dir;  /* --plot DIR: SVG plots of the busiest connection (tool_plot_live.c) */
+    bool create;           /* --create: make the --tap/--tun device when it does not exist */
 } tool_net_opts;
 
 /* The help text for the options above. */
@@ -66,6 +68,29 @@ int tool_net_next_arg(const char *cmd, const char *usage, tool_net_opts *o, int 
  * --dhcp comes with --addr, --gw or --tun, or --offload with --no-offload
  * or --impair. */
 int tool_net_check(const char *cmd, const tool_net_opts *o);
+/* tools/tool_netcheck.c, each -1 after a one-line error naming the
+ * problem: the IPv4 --addr is its prefix's network or broadcast address,
+ * --gw is not on that prefix; the --tap/--tun device does not exist and
+ * --create was not given (checked in tool_net_start, before opening). */
+int tool_net_check_addr(const char *cmd, const tool_net_opts *o);
+int tool_net_check_dev(const char *cmd, const tool_net_opts *o);
+/* Two services of one protocol on one port (names[i] is service i's
+ * option): -1 after "port P given twice (--a and --b)". */
+/* What SK_EHOSTUNREACH from a connect to dst means on this link: "host
+ * unreachable (no ARP reply from 192.0.2.9)", "... from the gateway G",
+ * "no route to host (D is not on N and no --gw was given)". */
+const char *tool_unreach_str(const tool_net_opts *o, const sk_ipaddr *dst, char *buf, size_t cap);
+int tool_check_ports(const char *cmd, const char *const *names, const uint16_t *ports,
+                     const bool *on, int n);
+/* serve --iperf3 PORT: take the value (argv[*i] is the option; *i moves
+ * past the value), once; and its port against the other TCP services. 0,
+ * or -1 after a one-line error. */
+/* The first bytes of an iperf 2 client's stream ask for a test that the
+ * iperf 2 server cannot run (-d, -r, -R): true after a line on log. */
+bool tool_iperf2_refuse(FILE *log, const sk_endpoint *peer, const uint8_t *p, size_t n);
+int tool_iperf3_port(const char *cmd, int argc, char **argv, int *i, uint16_t *port);
+int tool_iperf3_check(const char *cmd, uint16_t port, const char *const *names,
+                      const uint16_t *ports, const bool *on, int n);
 
 typedef struct {
     const char *cmd;
@@ -77,6 +102,7 @@ typedef struct {
     sk_time_us start;
     sk_mac mac;              /* the stack's (TAP) */
     struct sk_lease_ *lease; /* --dhcp: malloc'd by tool_dhcp_acquire (tool_lease.h) */
+    struct plot_live *plot;  /* --plot: tool_plot_live.c; NULL: off */
 } tool_net;
 
 /* Whether the device is opened with offloads (IFF_VNET_HDR; checksums

@@ -334,7 +334,33 @@ typedef struct {
      * FreeBSD's net.inet.icmp.icmplim); rate 0: none are sent. */
     uint32_t tcp_rst_rate;
     uint32_t tcp_rst_burst;
+    /* TIME-WAIT records (RFC 9293 §3.10.7.4): a connection the application
+     * has closed waits out time_wait_us in a 64-byte record outside the
+     * socket table, so TIME-WAIT never takes a socket slot. At most this
+     * many records; when full, the oldest is recycled (TCP_TW_RECYCLED).
+     * 0 (the default): 4 x max_sockets, at most 65536 (72 bytes each). */
+    uint32_t max_time_wait;
+    /* Listeners under load (src/tcp/tcp_listen.c, docs/rfc-coverage.md).
+     * A listener keeps at most min(backlog, syn_backlog) half-open
+     * connections and at most `backlog` in its accept queue. A SYN it cannot
+     * keep is answered with a SYN cookie (RFC 4987 §3.6) when syn_cookies is
+     * SK_SYNCOOKIES_WHEN_FULL (the default, as Linux's tcp_syncookies=1);
+     * SK_SYNCOOKIES_ALWAYS answers every SYN so; with SK_SYNCOOKIES_OFF the
+     * oldest half-open connection whose SYN,ACK was already retransmitted
+     * makes room, else the SYN is dropped (TCP_BACKLOG_FULL). */
+    uint8_t syn_cookies;      /* enum sk_syncookies, default SK_SYNCOOKIES_WHEN_FULL */
+    uint32_t syn_backlog;     /* half-open connections per listener, default 256 */
+    /* SYN,ACK retransmissions (1 s doubling, RFC 6298 §5.5) before a
+     * half-open connection is dropped; 0 (the default): syn_retries */
+    uint8_t synack_retries;
+    /* The final ACK of a handshake finds the accept queue full: false (the
+     * default, as Linux): the ACK is dropped and the peer's retransmission
+     * or the next SYN,ACK tries again; true: answer with RST (Linux's
+     * tcp_abort_on_overflow). Counted as TCP_ACCEPTQ_FULL either way. */
+    bool accept_overflow_reset;
 } sk_stack_config;
+
+enum sk_syncookies { SK_SYNCOOKIES_OFF, SK_SYNCOOKIES_WHEN_FULL, SK_SYNCOOKIES_ALWAYS };
 
 #define SK_IW_SEGMENTS_MAX 64
 
@@ -470,7 +496,8 @@ typedef struct {
 } sk_connect_opts;
 
 /* Listen on `port`. SK_ENOSPC when the socket table (max_sockets) is full:
- * half-open, unaccepted and TIME-WAIT connections hold slots too. */
+ * half-open and unaccepted connections hold slots too (TIME-WAIT does not once
+ * the application has closed the socket: it waits in a record, max_time_wait). */
 int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_sock *out);
 /* Take one established connection from the listener's queue; SK_EAGAIN when
  * none. `peer` may be NULL. */
@@ -480,7 +507,9 @@ int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer
  * broadcast, multicast, 127/8, our own address: there is no loopback).
  * SK_ENOSPC when the socket table is full; SK_EADDRINUSE when every
  * ephemeral port (49152-65535) towards this destination is taken, TIME-WAIT
- * included (RFC 9293 §3.6.1), or the given local port's 4-tuple is. */
+ * included (RFC 9293 §3.6.1; a TIME-WAIT tuple is reused only when the old
+ * connection had timestamps and ours are on, RFC 6191), or the given local
+ * port's 4-tuple is. */
 int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
                    const sk_connect_opts *opts, sk_sock *out);
 /* Queue bytes to send; returns bytes taken (may be fewer than len), or
@@ -626,6 +655,17 @@ typedef struct {
     uint64_t nd_evict_unresolved;     /* the same for IPv6 neighbour discovery (INCOMPLETE) */
     uint64_t nd_evict_resolved;       /* ... and its STALE, REACHABLE, DELAY or PROBE entries */
     uint64_t tcp_rst_rate_limited;    /* RSTs for closed ports not sent: token bucket empty */
+    /* TIME-WAIT records (cfg.max_time_wait) */
+    uint64_t time_wait;   /* records now (a gauge, not a counter) */
+    uint64_t tw_records;  /* connections whose TIME-WAIT became a record */
+    uint64_t tw_segments; /* segments a record answered or dropped */
+    uint64_t tw_reopened; /* by a new SYN (RFC 6191, RFC 9293 §3.6.1) */
+    uint64_t tw_reused;   /* by an active open on the same tuple (timestamps on) */
+    uint64_t tw_expired;  /* records whose 2*MSL ran out */
+    /* listeners (RFC 4987 §3.6; Linux's SyncookiesSent, Recv, Failed) */
+    uint64_t syncookies_sent;         /* SYN,ACKs carrying a cookie */
+    uint64_t syncookies_recv;         /* valid cookie ACKs: connections made from them */
+    uint64_t syncookies_failed;       /* ACKs to a listener whose cookie did not check */
 } sk_stats;
 
 const sk_stats *sk_stack_stats(const sk_stack *s);

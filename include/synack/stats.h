@@ -128,7 +128,12 @@
     X(UDP_NO_MEMORY,      "UDP datagram dropped: no memory for the socket's receive queue") \
     X(UDP_ICMP_SOFT,      "ICMP soft error about a UDP datagram: not reported (as Linux without IP_RECVERR)") \
     X(UDP_OVER_MTU,       "UDP datagram not sent: queued before the MTU was lowered past it") \
-    X(ARP_EVICTED,        "packet dropped: its next hop's ARP entry, still unresolved, was reused for another")
+    X(ARP_EVICTED,        "packet dropped: its next hop's ARP entry, still unresolved, was reused for another") \
+    X(TCP_TW_RECYCLED,    "TIME-WAIT record ended early: the pool (max_time_wait) was full") \
+    /* TCP listeners under load */                                               \
+    X(TCP_COOKIE_BAD,     "TCP ACK to a listener with an invalid or expired SYN cookie (RST sent)") \
+    X(TCP_ACCEPTQ_FULL,   "TCP handshake's final ACK with the accept queue full (dropped, or RST with accept_overflow_reset)") \
+    X(TCP_SYN_EVICTED,    "TCP half-open connection dropped to make room for a new SYN (SYN queue full, cookies off)")
 
 enum sk_drop_reason {
 #define SK_DROP_ENUM_(name, msg) SK_DROP_##name,

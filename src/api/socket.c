@@ -1,6 +1,7 @@
 /* The socket calls: listen, accept, connect, send, recv, shutdown, close,
- * abort, options, readiness, events and connection info. Misuse returns a
- * negative SK_E* code; nothing here builds a segment (output does). */
+ * abort, options, readiness, events and connection info. Here the handles
+ * and arguments are checked (misuse returns a negative SK_E* code); TCP's
+ * rules are in tcp/ (tcp_user.c, tcp_listen.c), which these call in. */
 #include "api/stack_impl.h"
 
 #include "synack/error.h"
@@ -52,21 +53,13 @@ int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_soc
     sk_tcp_env *e = &s->env;
     if (sk_demux_port_used(e, port))
         return SK_EADDRINUSE;
-    sk_tcb *l = sk_tcb_alloc(e, 0);
+    uint16_t backlog = (uint16_t)(opts != NULL && opts->backlog > 0 ? opts->backlog : 128);
+    uint16_t mss = announce_mss(s, SK_AF_INET4, opts != NULL ? opts->mss : 0);
+    const uint32_t *isn = opts != NULL && opts->fixed_isn ? &opts->isn : NULL;
+    sk_ipaddr any = sk_addr4(s->ifc.addr4);
+    sk_tcb *l = sk_listen_open(e, &any, port, backlog, mss, isn);
     if (l == NULL)
         return SK_ENOSPC;
-    l->flags = SK_TF_LISTENER | SK_TF_APP_HELD;
-    l->state = SK_TCP_LISTEN;
-    l->tuple.laddr = sk_addr4(s->ifc.addr4); /* listeners take every address */
-    l->tuple.lport = port;
-    l->backlog = (uint16_t)(opts != NULL && opts->backlog > 0 ? opts->backlog : 128);
-    l->listen_mss = announce_mss(s, SK_AF_INET4, opts != NULL ? opts->mss : 0);
-    if (opts != NULL && opts->fixed_isn) {
-        l->flags |= SK_TF_FIXED_ISN;
-        l->listen_isn = opts->isn;
-    }
-    l->listen_next = e->listen_head;
-    e->listen_head = sk_tcb_index(e, l);
     *out = sk_tcb_handle(e, l);
     return 0;
 }
@@ -80,22 +73,15 @@ int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer
         return SK_EBADHANDLE;
     if (!(l->flags & SK_TF_LISTENER))
         return SK_EINVAL;
-    sk_tcp_env *e = &s->env;
-    uint32_t idx = sk_ilist_pop(e, &l->acceptq, offsetof(sk_tcb, acc_link));
-    if (idx == SK_TCB_NONE)
+    sk_tcb *t = sk_listen_accept(&s->env, l);
+    if (t == NULL)
         return SK_EAGAIN;
-    sk_tcb *t = &e->tcbs[idx];
-    t->flags = (t->flags & ~(uint32_t)SK_TF_IN_ACCEPTQ) | SK_TF_APP_HELD;
-    t->parent = SK_TCB_NONE;
-    if (l->pending > 0)
-        l->pending--;
-    *out = sk_tcb_handle(e, t);
+    *out = sk_tcb_handle(&s->env, t);
     if (peer != NULL) {
         peer->addr = t->tuple.raddr;
         peer->port = t->tuple.rport;
     }
-    /* report what already happened on the connection */
-    sk_tcb_notify(e, t, sk_tcb_readiness(e, t));
+    sk_tcb_ext_settle(&s->env, t); /* out of the accept queue: idle gives it back */
     return 0;
 }
 
@@ -153,30 +139,14 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
     } else if (sk_demux_lookup(e, &tu) != NULL) {
         return SK_EADDRINUSE;
     }
-    sk_tcb *t = sk_tcb_alloc(e, now);
-    if (t == NULL)
-        return SK_ENOSPC;
-    sk_tcb_init_conn(e, t, &tu, announce_mss(s, tu.laddr.family, opts != NULL ? opts->mss : 0), now);
-    t->flags |= SK_TF_APP_HELD;
-    bool fixed = opts != NULL && opts->fixed_isn;
-    t->iss = fixed ? sk_seq_make(opts->isn) : sk_tcp_isn(e, &tu, now);
-    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
-    t->snd_buf_seq = sk_seq_add(t->iss, 1);
-    t->recover = t->iss;
-    sk_tcb_set_state(e, t, SK_TCP_SYN_SENT, now);
-    sk_demux_insert(e, t);
-    e->ctx->stats.active_opens++;
-    sk_tcb_mark_output(e, t);
+    const uint32_t *isn = opts != NULL && opts->fixed_isn ? &opts->isn : NULL;
+    uint16_t mss = announce_mss(s, tu.laddr.family, opts != NULL ? opts->mss : 0);
+    sk_tcb *t;
+    int err = sk_tcp_user_connect(e, &tu, mss, isn, now, &t);
+    if (err != 0)
+        return err;
     *out = sk_tcb_handle(e, t);
     return 0;
-}
-
-/* States in which the application may still queue data (and so a FIN):
- * before the handshake completes the bytes wait (RFC 9293 §3.10.2). */
-static bool send_side_open(enum sk_tcp_state st)
-{
-    return st == SK_TCP_SYN_SENT || st == SK_TCP_SYN_RECEIVED || st == SK_TCP_ESTABLISHED ||
-           st == SK_TCP_CLOSE_WAIT;
 }
 
 ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *data, size_t len)
@@ -188,41 +158,7 @@ ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *dat
     int err = io_conn(s, sock, &t);
     if (err != 0)
         return err;
-    if (t->flags & SK_TF_FIN_QUEUED)
-        return SK_ESHUTDOWN;
-    if (!send_side_open(t->state))
-        return SK_ENOTCONN;
-    if (len == 0)
-        return 0;
-    if (!sk_tcb_ensure_sndbuf(&s->env, t))
-        return SK_ENOBUFS;
-    size_t n = sk_ring_write(&t->sndbuf, data, len);
-    if (n == 0)
-        return SK_EAGAIN;
-    sk_tcb_mark_output(&s->env, t);
-    return (ptrdiff_t)n;
-}
-
-/* After the application reads, tell the peer when the window has grown by
- * two segments or half the buffer, or at once when the peer had less than a
- * segment of window left (sk_tcp_rcv_window already applies the receiver
- * SWS rule of RFC 9293 §3.8.6.2.2, so the step is never tiny). */
-static void maybe_window_update(sk_tcp_env *e, sk_tcb *t)
-{
-    if (!sk_tcb_synchronized(t) || (t->flags & SK_TF_FIN_RCVD))
-        return;
-    uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
-    uint32_t win = sk_tcp_rcv_window(e, t);
-    if (win <= cur)
-        return;
-    /* a peer that is (nearly) blocked must hear at once; otherwise wait for
-     * a worthwhile step, as Linux does in tcp_cleanup_rbuf */
-    uint32_t grow = win - cur;
-    bool blocked = cur < t->adv_mss;
-    if (blocked || grow >= 2u * t->adv_mss || grow >= e->ctx->cfg.rcvbuf / 2) {
-        t->flags |= SK_TF_ACK_NOW;
-        sk_tcb_mark_output(e, t);
-    }
+    return sk_tcp_user_send(&s->env, t, data, len);
 }
 
 ptrdiff_t sk_tcp_recv(sk_stack *s, sk_time_us now, sk_sock sock, void *buf, size_t cap)
@@ -234,17 +170,7 @@ ptrdiff_t sk_tcp_recv(sk_stack *s, sk_time_us now, sk_sock sock, void *buf, size
     int err = io_conn(s, sock, &t);
     if (err != 0)
         return err;
-    size_t n = sk_ring_read(&t->rcvbuf, buf, cap);
-    if (n > 0) {
-        maybe_window_update(&s->env, t);
-        sk_tcb_trim_buffers(&s->env, t);
-        return (ptrdiff_t)n;
-    }
-    if (cap == 0)
-        return 0;
-    if ((t->flags & SK_TF_FIN_RCVD) || t->state == SK_TCP_CLOSED)
-        return 0;
-    return SK_EAGAIN;
+    return sk_tcp_user_recv(&s->env, t, buf, cap);
 }
 
 int sk_tcp_shutdown(sk_stack *s, sk_time_us now, sk_sock sock)
@@ -255,31 +181,7 @@ int sk_tcp_shutdown(sk_stack *s, sk_time_us now, sk_sock sock)
     int err = io_conn(s, sock, &t);
     if (err != 0)
         return err;
-    if (send_side_open(t->state)) {
-        sk_tcb_queue_fin(&s->env, t, now);
-        return 0;
-    }
-    return t->state == SK_TCP_CLOSED ? SK_ENOTCONN : 0; /* else: FIN already queued */
-}
-
-static void close_listener(sk_stack *s, sk_tcb *l, sk_time now)
-{
-    sk_tcp_env *e = &s->env;
-    uint32_t idx = sk_tcb_index(e, l);
-    uint32_t *pp = &e->listen_head;
-    while (*pp != SK_TCB_NONE && *pp != idx)
-        pp = &e->tcbs[*pp].listen_next;
-    if (*pp == idx)
-        *pp = l->listen_next;
-    /* children not yet accepted are reset (like Linux's listen queue purge) */
-    for (uint32_t i = 0; i < e->n_tcbs && l->pending > 0; i++) {
-        sk_tcb *c = &e->tcbs[i];
-        if (c->parent == idx && c->state != SK_TCP_CLOSED)
-            sk_tcb_reset(e, c, SK_ECONNABORTED, now);
-    }
-    l->flags = 0;
-    l->state = SK_TCP_CLOSED;
-    sk_tcb_release_if_unheld(e, l);
+    return sk_tcp_user_shutdown(&s->env, t, now);
 }
 
 int sk_tcp_close(sk_stack *s, sk_time_us now, sk_sock sock)
@@ -289,37 +191,10 @@ int sk_tcp_close(sk_stack *s, sk_time_us now, sk_sock sock)
     sk_tcb *t = sk_stack_tcb(s, sock);
     if (t == NULL)
         return SK_EBADHANDLE;
-    sk_tcp_env *e = &s->env;
-    if (t->flags & SK_TF_LISTENER) {
-        close_listener(s, t, now);
-        return 0;
-    }
-    t->flags |= SK_TF_RCV_CLOSED;
-    if (sk_ring_len(&t->rcvbuf) > 0 && sk_tcb_synchronized(t)) {
-        /* RFC 1122 §4.2.2.13: closing with unread data resets */
-        t->flags &= ~(uint32_t)SK_TF_APP_HELD;
-        sk_tcb_reset(e, t, 0, now);
-        return 0;
-    }
-    switch (t->state) {
-    case SK_TCP_SYN_SENT:
-        t->flags &= ~(uint32_t)SK_TF_APP_HELD;
-        sk_tcb_close(e, t, 0, now);
-        return 0;
-    case SK_TCP_SYN_RECEIVED:
-    case SK_TCP_ESTABLISHED:
-    case SK_TCP_CLOSE_WAIT:
-        sk_tcb_queue_fin(e, t, now);
-        break;
-    case SK_TCP_FIN_WAIT_2:
-        sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->ctx->cfg.time_wait_us));
-        break;
-    default:
-        break;
-    }
-    t->flags &= ~(uint32_t)SK_TF_APP_HELD;
-    sk_ilist_remove(e, &e->ev_list, sk_tcb_index(e, t), offsetof(sk_tcb, ev_link));
-    sk_tcb_release_if_unheld(e, t);
+    if (t->flags & SK_TF_LISTENER)
+        sk_listen_close(&s->env, t, now);
+    else
+        sk_tcp_user_close(&s->env, t, now);
     return 0;
 }
 
@@ -330,21 +205,10 @@ int sk_tcp_abort(sk_stack *s, sk_time_us now, sk_sock sock)
     sk_tcb *t = sk_stack_tcb(s, sock);
     if (t == NULL)
         return SK_EBADHANDLE;
-    if (t->flags & SK_TF_LISTENER) {
-        close_listener(s, t, now);
-        return 0;
-    }
-    t->flags &= ~(uint32_t)SK_TF_APP_HELD;
-    sk_ilist_remove(&s->env, &s->env.ev_list, sk_tcb_index(&s->env, t),
-                    offsetof(sk_tcb, ev_link));
-    /* RFC 9293 §3.10.5: in CLOSING and LAST-ACK both sides have sent their
-     * FIN and the peer is only waiting for our ACK or its own: ABORT just
-     * deletes the TCB. A RST there could cut the peer's TIME-WAIT short
-     * (RFC 1337); Linux, too, sends none in those states. */
-    if (t->state == SK_TCP_CLOSING || t->state == SK_TCP_LAST_ACK)
-        sk_tcb_close(&s->env, t, 0, now);
+    if (t->flags & SK_TF_LISTENER)
+        sk_listen_close(&s->env, t, now);
     else
-        sk_tcb_reset(&s->env, t, 0, now);
+        sk_tcp_user_abort(&s->env, t, now);
     return 0;
 }
 
@@ -425,8 +289,16 @@ int sk_tcp_set_cc(sk_stack *s, sk_sock sock, const char *name)
     const sk_cc_ops *ops = sk_cc_find(name);
     if (ops == NULL)
         return SK_ENOENT;
-    if (ops != t->cc)
+    if (t->flags & SK_TF_LISTENER) {
+        t->cc = ops; /* for the connections it accepts: they start fresh */
+        return 0;
+    }
+    if (ops != t->cc) {
+        if (!sk_tcb_ext_attach(&s->env, t))
+            return SK_ENOMEM;
         sk_cc_select(t, ops, 0);
+        sk_tcb_ext_settle(&s->env, t);
+    }
     return 0;
 }
 
@@ -460,8 +332,8 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->cc = t->cc->name;
     out->min_rtt_us = t->min_rtt;
     out->unacked = sk_seq_len(t->snd_una, t->snd_max);
-    out->sndbuf_used = sk_ring_len(&t->sndbuf);
-    out->rcvbuf_used = sk_ring_len(&t->rcvbuf);
+    out->sndbuf_used = sk_ring_len(&t->x->sndbuf);
+    out->rcvbuf_used = sk_ring_len(&t->x->rcvbuf);
     out->retransmits = t->retransmits;
     out->error = t->error;
     out->soft_error = t->soft_error;

@@ -61,6 +61,8 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->arp_unresolved_max = 0;
     cfg->tcp_rst_rate = 200;
     cfg->tcp_rst_burst = 200;
+    cfg->syn_cookies = SK_SYNCOOKIES_WHEN_FULL;
+    cfg->syn_backlog = 256;
 }
 
 static int check_link(const sk_stack_config *cfg)
@@ -155,6 +157,8 @@ static int check_addrs(const sk_stack_config *cfg)
 static int check_config(const sk_stack_config *cfg)
 {
     if (cfg->alloc.allocate == NULL || cfg->alloc.release == NULL)
+        return SK_EINVAL;
+    if (cfg->syn_cookies > SK_SYNCOOKIES_ALWAYS)
         return SK_EINVAL;
     if (cfg->mtu < 68 || cfg->max_sockets == 0 || cfg->max_sockets > (1u << 24))
         return SK_EINVAL;

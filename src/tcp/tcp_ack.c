@@ -27,7 +27,7 @@
 
 static uint32_t slot(const sk_tcb *t, uint32_t i)
 {
-    return (t->ack_owed_head + i) % SK_ACK_OWED_MAX;
+    return (t->x->ack_owed_head + i) % SK_ACK_OWED_MAX;
 }
 
 /* Does the ACK described by `r` repeat record `o`? */
@@ -36,16 +36,16 @@ static bool alike(const sk_tcb *t, const sk_ack_owed *o, const sk_ack_owed *r)
     if (!sk_seq_eq(o->ack, r->ack) || o->ecr != r->ecr || o->has_edge != r->has_edge)
         return false;
     return !r->has_edge ||
-           sk_rset_find(&t->reass, o->edge) == sk_rset_find(&t->reass, r->edge);
+           sk_rset_find(&t->x->reass, o->edge) == sk_rset_find(&t->x->reass, r->edge);
 }
 
 static void owe(sk_tcp_env *e, sk_tcb *t, const sk_ack_owed *r)
 {
-    t->rcv_unacked = 0;
+    t->x->rcv_unacked = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
     sk_tcb_mark_output(e, t);
-    uint32_t n = t->n_ack_owed;
-    sk_ack_owed *last = n > 0 ? &t->ack_owed[slot(t, n - 1)] : NULL;
+    uint32_t n = t->x->n_ack_owed;
+    sk_ack_owed *last = n > 0 ? &t->x->ack_owed[slot(t, n - 1)] : NULL;
     if (last != NULL && alike(t, last, r) && last->dups < UINT8_MAX) {
         last->dups++;
         return;
@@ -55,8 +55,8 @@ static void owe(sk_tcp_env *e, sk_tcb *t, const sk_ack_owed *r)
         e->ctx->stats.acks_merged++;
         return;
     }
-    t->ack_owed[slot(t, n)] = *r;
-    t->n_ack_owed = (uint8_t)(n + 1);
+    t->x->ack_owed[slot(t, n)] = *r;
+    t->x->n_ack_owed = (uint8_t)(n + 1);
 }
 
 void sk_ack_owe(sk_tcp_env *e, sk_tcb *t)
@@ -68,7 +68,7 @@ void sk_ack_owe(sk_tcp_env *e, sk_tcb *t)
 void sk_ack_owe_ooo(sk_tcp_env *e, sk_tcb *t, sk_seq seq)
 {
     sk_ack_owed r = {.ack = t->rcv_nxt, .ecr = t->ts_recent};
-    if ((t->flags & SK_TF_SACK_OK) && sk_rset_find(&t->reass, seq) != NULL) {
+    if ((t->flags & SK_TF_SACK_OK) && sk_rset_find(&t->x->reass, seq) != NULL) {
         r.edge = seq;
         r.has_edge = true;
     }
@@ -77,31 +77,31 @@ void sk_ack_owe_ooo(sk_tcp_env *e, sk_tcb *t, sk_seq seq)
 
 bool sk_ack_peek(const sk_tcb *t, sk_ack_owed *rec, bool *last)
 {
-    if (t->n_ack_owed == 0)
+    if (t->x->n_ack_owed == 0)
         return false;
-    *rec = t->ack_owed[t->ack_owed_head];
-    *last = t->n_ack_owed == 1 && rec->dups == 0;
+    *rec = t->x->ack_owed[t->x->ack_owed_head];
+    *last = t->x->n_ack_owed == 1 && rec->dups == 0;
     return true;
 }
 
 sk_seq sk_ack_point(const sk_tcb *t)
 {
-    if (t->n_ack_owed == 0)
+    if (t->x->n_ack_owed == 0)
         return t->last_ack_sent;
-    return t->ack_owed[slot(t, t->n_ack_owed - 1u)].ack;
+    return t->x->ack_owed[slot(t, t->x->n_ack_owed - 1u)].ack;
 }
 
 void sk_ack_pop(sk_tcb *t)
 {
-    if (t->n_ack_owed == 0)
+    if (t->x->n_ack_owed == 0)
         return;
-    uint32_t h = t->ack_owed_head;
-    if (t->ack_owed[h].dups > 0) {
-        t->ack_owed[h].dups--;
+    uint32_t h = t->x->ack_owed_head;
+    if (t->x->ack_owed[h].dups > 0) {
+        t->x->ack_owed[h].dups--;
         return;
     }
-    t->ack_owed_head = (uint8_t)((h + 1) % SK_ACK_OWED_MAX);
-    t->n_ack_owed--;
+    t->x->ack_owed_head = (uint8_t)((h + 1) % SK_ACK_OWED_MAX);
+    t->x->n_ack_owed--;
 }
 
 /* The receive MSS estimate (sk_ack_schedule's) from a segment of len bytes; a
@@ -133,11 +133,11 @@ uint32_t sk_ack_count_bytes(const sk_tcb *t, uint32_t len)
  * RFC 9293 §3.7.1, at most our MSS), as Linux estimates it. */
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (t->rcv_unacked >= 2u * t->rcv_mss) {
+    if (t->x->rcv_unacked >= 2u * t->rcv_mss) {
         sk_ack_owe(e, t); /* one ACK per pair, also within a batch */
         return;
     }
-    if (t->timer[SK_TIMER_DELACK] == SK_TIME_NEVER)
+    if (sk_tcb_timer(t, SK_TIMER_DELACK) == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->ctx->cfg.delack_us));
 }
 
@@ -145,16 +145,23 @@ void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now)
  * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (§3.2, §4.2); in SYN-RECEIVED it must
  * not be another SYN,ACK (the output for an ACK owed there), so it is
  * recorded apart (SK_TF_CHALLENGE). */
-void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now)
+bool sk_ack_challenge_allowed(sk_tcp_env *e, sk_time now)
 {
     if (now - e->chal_window_start >= SK_SEC(1) || now < e->chal_window_start) {
         e->chal_window_start = now;
         e->chal_count = 0;
     }
     if (e->chal_count >= e->ctx->cfg.challenge_ack_limit)
-        return;
+        return false;
     e->chal_count++;
     e->ctx->stats.challenge_acks++;
+    return true;
+}
+
+void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (!sk_ack_challenge_allowed(e, now))
+        return;
     t->flags |= t->state == SK_TCP_SYN_RECEIVED ? SK_TF_CHALLENGE : SK_TF_ACK_NOW;
     sk_tcb_mark_output(e, t);
 }

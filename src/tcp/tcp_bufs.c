@@ -55,25 +55,29 @@ static void cache_give(sk_tcp_env *e, void **cache, uint32_t *n, void *p, size_t
 
 bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t)
 {
-    if (t->sndbuf.buf != NULL)
+    if (t->x->sndbuf.buf != NULL)
         return true;
+    if (!sk_tcb_ext_attach(e, t))
+        return false;
     uint8_t *p = cache_take(e, e->snd_cache, &e->n_snd_cache, snd_block_size(e));
     if (p == NULL)
         return false;
-    sk_ring_init(&t->sndbuf, p, e->ctx->cfg.sndbuf);
-    t->rtb = sk_rtb_place(p + snd_bytes_aligned(e), e->ctx->cfg.sndbuf);
+    sk_ring_init(&t->x->sndbuf, p, e->ctx->cfg.sndbuf);
+    t->x->rtb = sk_rtb_place(p + snd_bytes_aligned(e), e->ctx->cfg.sndbuf);
     return true;
 }
 
 bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
 {
-    if (t->rcvbuf.buf != NULL)
+    if (t->x->rcvbuf.buf != NULL)
         return true;
+    if (!sk_tcb_ext_attach(e, t))
+        return false;
     uint8_t *p = cache_take(e, e->rcv_cache, &e->n_rcv_cache, rcv_block_size(e));
     if (p == NULL)
         return false;
-    sk_ring_init(&t->rcvbuf, p, e->ctx->cfg.rcvbuf);
-    sk_rset_init(&t->reass, (sk_range *)(void *)(p + rcv_bytes_aligned(e)),
+    sk_ring_init(&t->x->rcvbuf, p, e->ctx->cfg.rcvbuf);
+    sk_rset_init(&t->x->reass, (sk_range *)(void *)(p + rcv_bytes_aligned(e)),
                  sk_reass_cap(e->ctx->cfg.rcvbuf));
     return true;
 }
@@ -82,28 +86,28 @@ bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
  * memory. The receive buffer is kept while out-of-order data sits in it. */
 void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
 {
-    if (t->sndbuf.buf != NULL && sk_ring_empty(&t->sndbuf)) {
-        cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, snd_block_size(e));
-        sk_ring_init(&t->sndbuf, NULL, 0);
-        t->rtb = NULL;
+    if (t->x->sndbuf.buf != NULL && sk_ring_empty(&t->x->sndbuf)) {
+        cache_give(e, e->snd_cache, &e->n_snd_cache, t->x->sndbuf.buf, snd_block_size(e));
+        sk_ring_init(&t->x->sndbuf, NULL, 0);
+        t->x->rtb = NULL;
         /* the probe or reorder timer belongs to the record (tcp_rack.c) */
         sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     }
-    if (t->rcvbuf.buf != NULL && sk_ring_empty(&t->rcvbuf) && sk_rset_count(&t->reass) == 0) {
-        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, rcv_block_size(e));
-        sk_ring_init(&t->rcvbuf, NULL, 0);
-        sk_rset_init(&t->reass, NULL, 0);
+    if (t->x->rcvbuf.buf != NULL && sk_ring_empty(&t->x->rcvbuf) && sk_rset_count(&t->x->reass) == 0) {
+        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->x->rcvbuf.buf, rcv_block_size(e));
+        sk_ring_init(&t->x->rcvbuf, NULL, 0);
+        sk_rset_init(&t->x->reass, NULL, 0);
     }
 }
 
 void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t)
 {
-    if (t->sndbuf.buf != NULL)
-        cache_give(e, e->snd_cache, &e->n_snd_cache, t->sndbuf.buf, snd_block_size(e));
-    t->rtb = NULL;
-    if (t->rcvbuf.buf != NULL)
-        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->rcvbuf.buf, rcv_block_size(e));
-    sk_ring_init(&t->sndbuf, NULL, 0);
-    sk_ring_init(&t->rcvbuf, NULL, 0);
-    sk_rset_init(&t->reass, NULL, 0);
+    if (t->x->sndbuf.buf != NULL)
+        cache_give(e, e->snd_cache, &e->n_snd_cache, t->x->sndbuf.buf, snd_block_size(e));
+    t->x->rtb = NULL;
+    if (t->x->rcvbuf.buf != NULL)
+        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->x->rcvbuf.buf, rcv_block_size(e));
+    sk_ring_init(&t->x->sndbuf, NULL, 0);
+    sk_ring_init(&t->x->rcvbuf, NULL, 0);
+    sk_rset_init(&t->x->reass, NULL, 0);
 }

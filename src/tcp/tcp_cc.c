@@ -35,6 +35,22 @@ uint32_t sk_cc_slow_start_inc(const sk_tcb *t, uint32_t acked)
     return acked < l ? acked : l;
 }
 
+bool sk_cc_slow_start_limited(sk_cc_usage *u, const sk_tcb *t, const sk_cc_ack *a)
+{
+    uint32_t before = a->in_flight + a->acked; /* SND.UNA..SND.MAX before the ACK */
+    uint32_t max = u->max_flight > before ? u->max_flight : before;
+    bool limited = !a->app_limited || 2u * (uint64_t)max > t->cwnd;
+    if (!u->started) { /* the first round: it holds what this ACK saw */
+        u->started = 1;
+        u->round_end = t->snd_max;
+    } else if (sk_seq_ge(a->ack, u->round_end)) {
+        u->round_end = t->snd_max;
+        max = a->in_flight;
+    }
+    u->max_flight = max & 0x7fffffffu;
+    return limited;
+}
+
 void sk_cc_frto_conventional(sk_tcb *t)
 {
     uint32_t cap = 3u * sk_cc_smss(t);
@@ -58,7 +74,7 @@ uint32_t sk_cc_initial_window(const sk_tcb *t)
 uint32_t sk_cc_flight_for_ssthresh(const sk_tcb *t)
 {
     uint32_t fl = sk_seq_len(t->snd_una, t->snd_max);
-    fl = fl > t->lt_bytes ? fl - t->lt_bytes : 0;
+    fl = fl > t->x->lt_bytes ? fl - t->x->lt_bytes : 0;
     return fl < t->cwnd ? fl : t->cwnd;
 }
 
@@ -74,7 +90,7 @@ uint32_t sk_cc_full_ack_window(const sk_tcb *t, sk_seq ack)
  * was in flight when the ACK came. */
 void sk_cc_ack_facts(const sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *a)
 {
-    uint32_t queued = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t queued = (uint32_t)sk_ring_len(&t->x->sndbuf);
     uint32_t sent = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
     memset(a, 0, sizeof *a);
     a->now = now;
@@ -90,7 +106,7 @@ void sk_cc_ack_facts(const sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *a)
 
 void sk_cc_init(sk_tcb *t, sk_time now)
 {
-    memset(&t->cc_priv, 0, sizeof t->cc_priv);
+    memset(&t->x->cc_priv, 0, sizeof t->x->cc_priv);
     t->cc->init(t, now);
 }
 

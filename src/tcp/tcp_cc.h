@@ -51,11 +51,15 @@ enum sk_cc_kind {
 };
 
 /* Per-connection private state, owned by the algorithm. */
-#define SK_CC_PRIV_SIZE 128
+#define SK_CC_PRIV_SIZE 136 /* cubic_state with its slow-start usage round (sk_cc_usage) */
 typedef union {
     uint8_t bytes[SK_CC_PRIV_SIZE];
     uint64_t align_;
 } sk_cc_priv;
+
+/* What an algorithm keeps of its state while a connection is idle and has
+ * given its extension back (tcp_ext.c): SK_CC_IDLE_WORDS words. */
+#define SK_CC_IDLE_WORDS 6
 
 typedef struct sk_cc_ops {
     const char *name;
@@ -72,6 +76,12 @@ typedef struct sk_cc_ops {
     void (*after_idle)(sk_tcb *t, sk_time now);
     /* the last congestion signal was spurious (F-RTO, Eifel): undo it */
     void (*on_spurious)(sk_tcb *t, sk_time now);
+    /* the connection goes idle (its extension, with cc_priv, is given
+     * back): keep what must survive in `w` (false: the state does not
+     * fit now, the connection keeps its extension); and the reverse, into
+     * a zeroed cc_priv, when it becomes active again. NULL: nothing kept. */
+    bool (*idle_pack)(const sk_tcb *t, uint32_t w[SK_CC_IDLE_WORDS]);
+    void (*idle_unpack)(sk_tcb *t, const uint32_t w[SK_CC_IDLE_WORDS]);
 } sk_cc_ops;
 
 extern const sk_cc_ops sk_cc_newreno;
@@ -127,6 +137,21 @@ uint32_t sk_cc_smss(const sk_tcb *t);
  * cwnd doubles per round trip, as with Linux, which counts all acked
  * segments). */
 uint32_t sk_cc_slow_start_inc(const sk_tcb *t, uint32_t acked);
+/* Whether slow start may grow cwnd on the ACK `a` (RFC 7661 §4.3, RFC
+ * 9438 §5.8: no growth while the application, not cwnd, limits the flow):
+ * yes unless the sender was application-limited and the most it had in
+ * flight this round trip was at most half of cwnd (Linux's
+ * tcp_is_cwnd_limited in slow start: cwnd < 2 * max_packets_out; half, as
+ * slow start doubles the window each round trip). The flight just before
+ * an ACK is the largest since the previous ACK (only sends raise it), so
+ * the round's maximum is taken over ACKs; the round ends when SND.MAX at
+ * its start is acknowledged. `u` lives in the algorithm's cc_priv. */
+typedef struct {
+    sk_seq round_end;
+    uint32_t max_flight : 31; /* bytes; windows stay below 2^31 */
+    uint32_t started : 1;
+} sk_cc_usage;
+bool sk_cc_slow_start_limited(sk_cc_usage *u, const sk_tcb *t, const sk_cc_ack *a);
 /* The initial window: RFC 6928 with t->iw_segs segments, or RFC 5681
  * §3.1's rule when iw_segs is 0. */
 uint32_t sk_cc_initial_window(const sk_tcb *t);

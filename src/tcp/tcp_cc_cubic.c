@@ -37,13 +37,14 @@ typedef struct {
     bool after_rto;       /* the first stage after a timeout: K = 0 (§4.8) */
     bool have_undo;
     sk_hystart hs;
+    sk_cc_usage usage;    /* slow start's cwnd-limited test (§5.8) */
 } cubic_state;
 
 _Static_assert(sizeof(cubic_state) <= SK_CC_PRIV_SIZE, "cubic state fits cc_priv");
 
 static cubic_state *st(sk_tcb *t)
 {
-    return (cubic_state *)(void *)t->cc_priv.bytes;
+    return (cubic_state *)(void *)t->x->cc_priv.bytes;
 }
 
 /* floor(cbrt(x)) for any 64-bit x, by bisection. */
@@ -160,6 +161,8 @@ static void cubic_on_ack(sk_tcb *t, const sk_cc_ack *a)
     sk_time last = s->last_ack;
     s->last_ack = a->now;
     if (t->cwnd < t->ssthresh) {
+        if (!sk_cc_slow_start_limited(&s->usage, t, a))
+            return; /* §5.8: the application, not cwnd, limits the flow */
         if (s->hs.active)
             sk_hystart_on_ack(&s->hs, t, a);
         else
@@ -230,6 +233,60 @@ static void cubic_after_idle(sk_tcb *t, sk_time now)
     s->last_ack = now;
 }
 
+/* Idle (tcp_ext.c): the curve survives (W_max, cwnd_epoch, W_est,
+ * cwnd_prior, the epoch's age at the last ACK, and how long before the
+ * last segment received that ACK came; K is computed again from W_max and
+ * cwnd_epoch), so §5.8's shift of the epoch by the idle time works across
+ * the pause as without it; so do the §4.8 flag and whether HyStart++ still
+ * runs. Not kept: the undo state (no congestion signal can be undone after
+ * its episode ended), the per-ACK remainders (under one byte per ACK),
+ * HyStart++'s round and RTT history (slow start after the pause measures
+ * afresh) and the slow-start usage round (RFC 7661: everything sent was
+ * acknowledged, so the next ACK starts a new round anyway). An epoch older than 71 minutes at its last ACK, or a last ACK
+ * more than 17 minutes before the last segment, is dropped (the next stage
+ * starts a new one, as after an idle period). */
+#define IDLE_AGE_SAT UINT32_MAX
+#define IDLE_GAP_SAT ((1u << 30) - 1u) /* the two top bits are the flags */
+
+static uint32_t sat_us(sk_time d, uint32_t sat)
+{
+    return d >= sat ? sat : (uint32_t)d;
+}
+
+static bool cubic_idle_pack(const sk_tcb *t, uint32_t w[SK_CC_IDLE_WORDS])
+{
+    const cubic_state *s = (const cubic_state *)(const void *)t->x->cc_priv.bytes;
+    const cubic_curve *c = &s->c;
+    w[0] = c->w_max;
+    w[1] = c->cwnd_prior;
+    w[2] = c->cwnd_epoch;
+    w[3] = c->w_est;
+    w[4] = c->epoch_valid && s->last_ack >= c->t_epoch ? sat_us(s->last_ack - c->t_epoch, IDLE_AGE_SAT)
+                                                       : IDLE_AGE_SAT;
+    w[5] = t->last_rcv >= s->last_ack ? sat_us(t->last_rcv - s->last_ack, IDLE_GAP_SAT)
+                                      : IDLE_GAP_SAT;
+    w[5] |= (s->after_rto ? 1u << 30 : 0u) | (s->hs.active ? 1u << 31 : 0u);
+    return true;
+}
+
+static void cubic_idle_unpack(sk_tcb *t, const uint32_t w[SK_CC_IDLE_WORDS])
+{
+    cubic_state *s = st(t);
+    cubic_curve *c = &s->c;
+    uint32_t gap = w[5] & IDLE_GAP_SAT;
+    c->w_max = w[0];
+    c->cwnd_prior = w[1];
+    c->cwnd_epoch = w[2];
+    c->w_est = w[3];
+    c->k_ms = cubic_k_ms(c->w_max, c->cwnd_epoch, sk_cc_smss(t));
+    s->last_ack = t->last_rcv - (gap == IDLE_GAP_SAT || gap > t->last_rcv ? 0 : gap);
+    c->epoch_valid = w[4] != IDLE_AGE_SAT && gap != IDLE_GAP_SAT && s->last_ack >= w[4];
+    c->t_epoch = c->epoch_valid ? s->last_ack - w[4] : 0;
+    s->after_rto = (w[5] & (1u << 30)) != 0;
+    sk_hystart_init(&s->hs);
+    s->hs.active = (w[5] & (1u << 31)) != 0;
+}
+
 /* §4.9: a spurious congestion signal restores the window and the curve. */
 static void cubic_on_spurious(sk_tcb *t, sk_time now)
 {
@@ -252,5 +309,7 @@ const sk_cc_ops sk_cc_cubic = {
     .on_congestion = cubic_on_congestion,
     .on_recovery_exit = cubic_on_recovery_exit,
     .after_idle = cubic_after_idle,
+    .idle_pack = cubic_idle_pack,
+    .idle_unpack = cubic_idle_unpack,
     .on_spurious = cubic_on_spurious,
 };

@@ -8,13 +8,14 @@ typedef struct {
     uint32_t acc; /* bytes acked toward the next cwnd increase in CA */
     uint32_t prior_cwnd, prior_ssthresh; /* before the last congestion signal */
     bool have_prior;
+    sk_cc_usage usage; /* slow start's cwnd-limited test (RFC 7661 §4.3) */
 } newreno_state;
 
 _Static_assert(sizeof(newreno_state) <= SK_CC_PRIV_SIZE, "newreno state fits cc_priv");
 
 static newreno_state *st(sk_tcb *t)
 {
-    return (newreno_state *)(void *)t->cc_priv.bytes;
+    return (newreno_state *)(void *)t->x->cc_priv.bytes;
 }
 
 static void newreno_init(sk_tcb *t, sk_time now)
@@ -30,8 +31,10 @@ static void newreno_on_ack(sk_tcb *t, const sk_cc_ack *a)
     uint32_t mss = sk_cc_smss(t), acked = a->acked;
     newreno_state *s = st(t);
     if (t->cwnd < t->ssthresh) {
-        /* slow start: grow by the bytes acked, at most 2 SMSS per ACK */
-        t->cwnd += sk_cc_slow_start_inc(t, acked);
+        /* slow start: grow by the bytes acked, at most 2 SMSS per ACK,
+         * while cwnd limits the flow (RFC 7661 §4.3) */
+        if (sk_cc_slow_start_limited(&s->usage, t, a))
+            t->cwnd += sk_cc_slow_start_inc(t, acked);
         return;
     }
     /* congestion avoidance: about one SMSS per RTT (RFC 5681 eqn. 3,
@@ -95,6 +98,21 @@ static void newreno_on_spurious(sk_tcb *t, sk_time now)
     s->have_prior = false;
 }
 
+/* Idle (tcp_ext.c): the congestion-avoidance byte count survives; the
+ * undo state does not (no congestion signal can be undone after the
+ * connection went idle: its episode had ended). */
+static bool newreno_idle_pack(const sk_tcb *t, uint32_t w[SK_CC_IDLE_WORDS])
+{
+    const newreno_state *s = (const newreno_state *)(const void *)t->x->cc_priv.bytes;
+    w[0] = s->acc;
+    return true;
+}
+
+static void newreno_idle_unpack(sk_tcb *t, const uint32_t w[SK_CC_IDLE_WORDS])
+{
+    st(t)->acc = w[0];
+}
+
 const sk_cc_ops sk_cc_newreno = {
     .name = "newreno",
     .init = newreno_init,
@@ -103,4 +121,6 @@ const sk_cc_ops sk_cc_newreno = {
     .on_recovery_exit = newreno_on_recovery_exit,
     .after_idle = newreno_after_idle,
     .on_spurious = newreno_on_spurious,
+    .idle_pack = newreno_idle_pack,
+    .idle_unpack = newreno_idle_unpack,
 };

@@ -23,6 +23,7 @@
 #include "synack/stack.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_rtb.h"
+#include "tcp/tcp_timewait.h"
 #include "wire/tcp_hdr.h"
 
 #include <stdbool.h>
@@ -38,7 +39,7 @@
 #define SK_REASS_MAX SK_RSET_CAP /* out-of-order ranges kept: the floor (sk_reass_cap) */
 #define SK_REASS_CEIL 4096u       /* and the ceiling (a 64 MiB receive buffer) */
 #define SK_REASS_BYTES 16384u     /* receive buffer bytes per range */
-#define SK_CTLQ_CAP 64       /* pending stateless control segments */
+#define SK_CTLQ_CAP 128      /* pending stateless control segments: an input batch of SYNs (64 frames) each answered with a cookie, and more */
 #define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
 #define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
 #define SK_ACK_OWED_MAX 32   /* distinct ACK points owed per connection (64 frames) */
@@ -80,6 +81,20 @@ typedef struct {
 
 
 
+
+/* What only a listener holds (RFC 9293 §3.10.1 passive OPEN), kept out of
+ * the connection record: a listener's TCB points to one of these, taken
+ * from the stack's allocator by sk_tcb_make_listener (sk_listen_open) and
+ * given back when the TCB is released. A connection's `lsn` is NULL. */
+typedef struct {
+    sk_ilist acceptq;     /* established, not yet accepted */
+    sk_ilist children;    /* its children (half-open and in acceptq) */
+    uint32_t listen_next; /* list of listeners */
+    uint16_t backlog, pending; /* limit, half-open + unaccepted */
+    uint16_t listen_mss;  /* MSS override for children */
+    uint32_t listen_isn;  /* fixed ISN for children (SK_TF_FIXED_ISN) */
+} sk_tcb_listen;
+
 enum sk_tcb_flags {
     SK_TF_ACK_NOW = 1u << 0,     /* send an ACK at the next output */
     SK_TF_NODELAY = 1u << 1,     /* Nagle off */
@@ -106,36 +121,16 @@ enum sk_tcb_flags {
     SK_TF_DSACK = 1u << 22,      /* a duplicate to report in the next ACK (RFC 2883) */
     SK_TF_SACK_RECOVERY = 1u << 23, /* the recovery under way is RFC 6675's (with PRR) */
     SK_TF_RACK = 1u << 24,       /* RACK-TLP (RFC 8985): SACK negotiated and configured */
+    SK_TF_SYNCOOKIE = 1u << 25,  /* made from a SYN cookie's ACK (tcp_syncookie.c) */
+    SK_TF_CC_PACKED = 1u << 26,  /* no extension: the CC state is in cc_idle (tcp_ext.c) */
 };
 
 
-struct sk_tcb {
-    uint32_t gen;   /* handle generation */
-    uint32_t flags; /* enum sk_tcb_flags */
-    enum sk_tcp_state state;
-    sk_tuple tuple;
-
-    /* Send sequence space (RFC 9293 §3.3.1) */
-    sk_seq iss;
-    sk_seq snd_una; /* oldest unacknowledged */
-    sk_seq snd_nxt; /* next to send (goes back to snd_una on timeout) */
-    sk_seq snd_max; /* highest sequence number sent + 1 */
-    sk_seq snd_wl1, snd_wl2;
-    sk_seq snd_buf_seq; /* sequence number of the first byte in sndbuf */
-    sk_seq snd_fin_seq; /* valid with SK_TF_FIN_QUEUED: sequence number of our FIN */
-    uint32_t snd_wnd;     /* peer's window, scaled */
-    uint32_t max_snd_wnd; /* largest window the peer offered */
-    uint16_t snd_mss;     /* effective MSS for what we send */
-    uint16_t adv_mss;     /* MSS we announce */
-    uint16_t rcv_mss;     /* the peer's full-sized segment, as seen (delayed ACK) */
-    uint8_t snd_wscale, rcv_wscale;
-
-    /* Receive sequence space */
-    sk_seq irs;
-    sk_seq rcv_nxt;
-    sk_seq rcv_adv; /* right edge of the window we last advertised */
-    sk_seq reass_fin; /* with SK_TF_OOO_FIN */
-    uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
+/* The active-transfer extension: what a connection holds only while it
+ * moves data (owed ACKs, buffers, SACK blocks, an RTT measurement, a
+ * recovery or spurious-detection episode, the congestion control's own
+ * state). A TCB reaches it through t->x (tcp_ext.c). */
+typedef struct {
     /* ACKs owed, oldest first (tcp_ack.c): a ring of the ACKs that became
      * due, each as it would have been sent then */
     sk_ack_owed ack_owed[SK_ACK_OWED_MAX];
@@ -157,32 +152,15 @@ struct sk_tcb {
     sk_sack_block peer_sack[SK_TCP_MAX_SACK];
     uint8_t n_peer_sack;
 
-    /* Timestamps (RFC 7323 §4.3, §5) */
-    uint32_t ts_offset;    /* TSval = now in ms + ts_offset */
-    uint32_t ts_recent;    /* TS.Recent */
-    sk_time ts_recent_age; /* when TS.Recent was recorded (§5.5) */
-    sk_seq last_ack_sent;  /* Last.ACK.sent */
+    sk_seq reass_fin;     /* with SK_TF_OOO_FIN */
+    uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
 
-    /* RTT and retransmission (RFC 6298), microseconds */
-    uint32_t srtt, rttvar, rto;
+    /* the RTT measurement under way (SK_TF_RTT_ACTIVE, RFC 6298) */
     sk_seq rtt_seq;
     sk_time rtt_time;
-    uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
-    uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
-    uint8_t keep_sent; /* keepalive probes unanswered */
-    uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
-    uint32_t min_rtt;      /* windowed minimum RTT sample, 0: none yet */
-    sk_time min_rtt_time;  /* when min_rtt was taken */
 
-    /* Congestion control (RFC 5681, RFC 6582; tcp_cc.h). cwnd and ssthresh
-     * are written only by tcp_cc*.c: the rest of TCP reports events. */
-    const sk_cc_ops *cc;
-    uint32_t cwnd, ssthresh;
-    uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
-    uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
     uint8_t dupacks;
     uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
-    sk_seq recover;
     /* enum sk_rexmit_cause of the resends output sends next (below
      * SND.MAX), set with sk_tcb_set_rexmit_cause by the path that
      * scheduled them: the timer, the ACK that revealed the loss */
@@ -201,37 +179,109 @@ struct sk_tcb {
     uint32_t spur_fr_dsacks; /* DSACKs since, inside the episode's range */
     bool spur_fr_rto;        /* that episode began at a timeout, not a fast retransmit */
 
-    /* Timers: absolute deadlines, SK_TIME_NEVER when off */
+    sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
+
+    /* the deadlines of the retransmission, delayed-ACK, persist and
+     * recovery timers (sk_tcb_timer): off while idle */
     sk_time timer[SK_TCB_TIMERS];
-    sk_time deadline; /* min of timer[] (the heap key) */
-    uint32_t heap_pos; /* position in the environment's timer heap, or NONE */
+} sk_tcb_ext;
+
+struct sk_tcb {
+    uint32_t gen;   /* handle generation */
+    uint32_t flags; /* enum sk_tcb_flags */
+    enum sk_tcp_state state;
+    sk_tuple tuple;
+    uint16_t ev_pending; /* SK_EV_* bits not yet reported */
+
+    /* Send sequence space (RFC 9293 §3.3.1) */
+    sk_seq iss;
+    sk_seq snd_una; /* oldest unacknowledged */
+    sk_seq snd_nxt; /* next to send (goes back to snd_una on timeout) */
+    sk_seq snd_max; /* highest sequence number sent + 1 */
+    sk_seq snd_wl1, snd_wl2;
+    sk_seq snd_buf_seq; /* sequence number of the first byte in sndbuf */
+    sk_seq snd_fin_seq; /* valid with SK_TF_FIN_QUEUED: sequence number of our FIN */
+    uint32_t snd_wnd;     /* peer's window, scaled */
+    uint32_t max_snd_wnd; /* largest window the peer offered */
+    uint16_t snd_mss;     /* effective MSS for what we send */
+    uint16_t adv_mss;     /* MSS we announce */
+    uint16_t rcv_mss;     /* the peer's full-sized segment, as seen (delayed ACK) */
+    uint8_t snd_wscale, rcv_wscale;
+
+    /* Receive sequence space */
+    sk_seq irs;
+    sk_seq rcv_nxt;
+    sk_seq rcv_adv; /* right edge of the window we last advertised */
+
+    /* Timestamps (RFC 7323 §4.3, §5) */
+    uint32_t ts_offset;    /* TSval = now in ms + ts_offset */
+    uint32_t ts_recent;    /* TS.Recent */
+    sk_time ts_recent_age; /* when TS.Recent was recorded (§5.5) */
+    sk_seq last_ack_sent;  /* Last.ACK.sent */
+
+    /* RTT and retransmission (RFC 6298), microseconds */
+    uint32_t srtt, rttvar, rto;
+    uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
+    uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
+    uint8_t keep_sent; /* keepalive probes unanswered */
+    uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
+    uint32_t min_rtt;      /* windowed minimum RTT sample, 0: none yet */
+    sk_time min_rtt_time;  /* when min_rtt was taken */
+
+    /* Congestion control (RFC 5681, RFC 6582; tcp_cc.h). cwnd and ssthresh
+     * are written only by tcp_cc*.c: the rest of TCP reports events. */
+    const sk_cc_ops *cc;
+    uint32_t cwnd, ssthresh;
+    uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
+    sk_seq recover;
+    uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
+    uint8_t keep_cnt;   /* keepalive probes before the connection is dropped */
+    bool hashed;        /* in the demux table */
+
+    /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
+     * keepalive and TIME-WAIT here, the transfer's in the extension */
+    sk_time timer_keep, timer_tw;
+    sk_time deadline; /* min of all (the heap key) */
     sk_time last_rcv; /* for keepalive idleness */
     sk_time last_snd; /* last data (or SYN, FIN) sent: cwnd after idle */
 
-    /* Keepalive settings */
+    /* Keepalive settings (and keep_cnt above) */
     uint64_t keep_idle, keep_intvl;
-    uint8_t keep_cnt;
 
     /* Lists (indices into the TCB table) */
     sk_ilink out_link;    /* environment's output-pending list */
     sk_ilink ev_link;     /* environment's event-ready list */
     sk_ilink acc_link;    /* the listener's accept queue */
     uint32_t free_next;   /* free slot list */
+    uint32_t heap_pos;    /* position in the environment's timer heap, or NONE */
+    sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
+    uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */
     uint32_t parent;      /* passive connections: the listener */
-    sk_ilist acceptq;     /* listener: established, not yet accepted */
-    uint32_t listen_next; /* list of listeners */
-    uint16_t backlog, pending; /* listener: limit, half-open + unaccepted */
-    bool hashed;          /* in the demux table */
-    uint32_t ev_pending;  /* SK_EV_* bits not yet reported */
-
-    int error; /* pending error for the application (SK_ECONNRESET ...) */
-    int soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
+    sk_ilink child_link;  /* passive connections: the listener's children */
+    sk_tcb_listen *lsn;   /* listener: its block (sk_tcb_make_listener), else NULL */
     uint32_t retransmits;
-    uint16_t listen_mss; /* listener: MSS override for children */
-    uint32_t listen_isn; /* listener: fixed ISN for children (SK_TF_FIXED_ISN) */
-
-    sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
+    int16_t error; /* pending error for the application (SK_ECONNRESET ...) */
+    int16_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
 };
+
+/* Where timer k's deadline lives: keepalive and TIME-WAIT in the core (an
+ * idle connection runs them), the others in the extension. */
+static inline sk_time *sk_tcb_timer_slot(sk_tcb *t, enum sk_timer_kind k)
+{
+    if (k == SK_TIMER_KEEPALIVE)
+        return &t->timer_keep;
+    if (k == SK_TIMER_TIME_WAIT)
+        return &t->timer_tw;
+    return &t->x->timer[k];
+}
+static inline sk_time sk_tcb_timer(const sk_tcb *t, enum sk_timer_kind k)
+{
+    if (k == SK_TIMER_KEEPALIVE)
+        return t->timer_keep;
+    if (k == SK_TIMER_TIME_WAIT)
+        return t->timer_tw;
+    return t->x->timer[k];
+}
 
 /* What the device said of the frame being input (sk_stack_input_meta),
  * reduced to what the transport uses: valid during sk_iface_input only,
@@ -242,12 +292,21 @@ typedef struct {
     uint16_t gso_size; /* dev.gro: the sender's segment size, 0: unknown */
 } sk_rx_meta;
 
-/* A stateless control segment (RST or ACK with no TCB behind it). */
+/* A stateless control segment (RST or ACK with no TCB behind it, or a
+ * SYN cookie's SYN,ACK with its window and options). */
 typedef struct {
     sk_tuple tuple;
     sk_seq seq, ack;
     uint8_t flags;
+    uint16_t wnd;      /* the window field */
+    sk_tcp_opts opts;  /* a TIME-WAIT record's ACK: timestamps; a cookie's SYN,ACK: all */
 } sk_ctl_seg;
+/* What an ACK on the control queue carries past SEQ and ACK. */
+typedef struct {
+    uint16_t wnd;
+    bool has_ts;
+    uint32_t ts_val, ts_ecr;
+} sk_ctl_ack;
 
 /* One segment chosen by the output routine. The payload is
  * sndbuf[data_off, data_off + hdr.payload_len). */
@@ -264,7 +323,7 @@ typedef struct {
  * A SYN or SYN,ACK sent again is always SK_REXMIT_SYN. */
 static inline void sk_tcb_set_rexmit_cause(sk_tcb *t, enum sk_rexmit_cause c)
 {
-    t->rexmit_cause = (uint8_t)c;
+    t->x->rexmit_cause = (uint8_t)c;
 }
 
 struct sk_tcp_env {
@@ -310,6 +369,13 @@ struct sk_tcp_env {
     /* ACKs of new data so far (RFC 4861 §7.3.1 forward progress: the
      * interface compares it around sk_tcp_rx to confirm the neighbour). */
     uint64_t progress;
+    /* TIME-WAIT records outside the table (tcp_timewait.h) */
+    sk_tw_pool tw;
+    /* When the last SYN cookie was sent (SK_TIME_NEVER: none): ACKs to a
+     * listener are checked as cookies only while one may be valid. */
+    sk_time cookie_last;
+    /* what a TCB without an extension points to (tcp_ext.c) */
+    sk_tcb_ext ext_blank;
 };
 
 /* ---- tcp_ilist.c: index-linked lists ---- */
@@ -324,11 +390,33 @@ uint32_t sk_ilist_pop(sk_tcp_env *e, sk_ilist *l, size_t link_off);
 /* Is the TCB at idx on a list through its link at link_off? */
 bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t link_off);
 
+/* ---- tcp_ext.c: the active-transfer extension ---- */
+void sk_tcb_ext_blank_init(sk_tcb_ext *x);
+bool sk_tcb_ext_blank_intact(const sk_tcp_env *e);
+/* Is t idle in the sense that it may give its extension back: ESTABLISHED,
+ * CLOSE-WAIT, FIN-WAIT-2 or TIME-WAIT, no buffer, no owed ACK, no timer but keepalive, no episode (recovery,
+ * spurious detection, RTT measurement) and nothing pending for output? */
+bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t);
+/* At the end of an entry point (segment input, output, a timer, the
+ * application's read): give an idle connection's extension back, its CC
+ * state packed into the core. */
+void sk_tcb_ext_settle(sk_tcp_env *e, sk_tcb *t);
+/* Does t hold an extension of its own (not the shared blank one)? */
+bool sk_tcb_ext_attached(const sk_tcp_env *e, const sk_tcb *t);
+/* Give t an extension of its own (a copy of the blank one) before t is
+ * changed; false when the allocator has none. */
+bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t);
+/* Give t's extension back: t reads the blank one again. */
+void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t);
+
 /* ---- tcp_table.c: the environment, the TCB table and handles ---- */
 int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx);
 void sk_tcp_env_free(sk_tcp_env *e);
 sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now);
 void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t);
+/* Give t a listener block (empty accept queue and child list); SK_ENOMEM
+ * when the allocator has none. Released with the TCB. */
+int sk_tcb_make_listener(sk_tcp_env *e, sk_tcb *t);
 static inline uint32_t sk_tcb_index(const sk_tcp_env *e, const sk_tcb *t)
 {
     return (uint32_t)(t - e->tcbs);
@@ -356,8 +444,14 @@ bool sk_tcp_rst_allowed(sk_tcp_env *e, sk_time now);
 
 /* ---- tcp_ctlq.c: stateless control segments ---- */
 /* Queue a stateless RST; false (counted as TCP_CTLQ_FULL) when full. */
+/* An ACK with a window and maybe timestamps (a TIME-WAIT record's). */
+bool sk_ctl_push_ack(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack,
+                     const sk_ctl_ack *a, sk_time now);
 bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
                  sk_time now);
+/* The same with a window field and options (a SYN cookie's SYN,ACK). */
+bool sk_ctl_push_opts(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
+                      uint16_t wnd, const sk_tcp_opts *opts, sk_time now);
 
 /* ---- tcp_trace.c: drops and trace events with a connection ---- */
 void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now);
@@ -382,6 +476,8 @@ void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now);
 void sk_tcb_reset(sk_tcp_env *e, sk_tcb *t, int err, sk_time now);
 bool sk_tcb_synchronized(const sk_tcb *t);
 void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv_mss, sk_time now);
+/* The window shift we announce (RFC 7323 §2.3), from the configuration. */
+uint8_t sk_tcp_our_wscale(const sk_tcp_env *e);
 /* The first in-order, not-yet-read byte count and the free space. */
 uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t);
 /* Application close of the send side (shutdown or close). */
@@ -422,6 +518,59 @@ void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_seq *fi
 void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o);
 /* An acceptable ACK arrived: record its valid blocks (before snd_una moves). */
 void sk_sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg);
+
+/* ---- tcp_listen.c: listeners, their children and accept queue ---- */
+/* A listener on port (NULL: table full); fixed_isn NULL: RFC 6528 ISNs. */
+sk_tcb *sk_listen_open(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t port, uint16_t backlog,
+                       uint16_t mss, const uint32_t *fixed_isn);
+void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now);
+/* The first connection of the accept queue, now the application's. */
+sk_tcb *sk_listen_accept(sk_tcp_env *e, sk_tcb *l);
+void sk_listen_adopt(sk_tcp_env *e, sk_tcb *l, sk_tcb *t);
+void sk_listen_detach(sk_tcp_env *e, sk_tcb *t);
+void sk_listen_enqueue(sk_tcp_env *e, sk_tcb *t);
+/* Is the accept queue of t's listener full (false: t has none)? */
+bool sk_listen_acceptq_full(const sk_tcp_env *e, const sk_tcb *t);
+/* A segment for a listener (RFC 9293 §3.10.7.2). */
+void sk_listen_input(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                     sk_time now);
+void sk_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                   const sk_seq *reuse_iss, sk_time now);
+
+/* ---- tcp_syncookie.c: SYN cookies (RFC 4987 §3.6) ---- */
+#define SK_COOKIE_PERIOD_US (64ull * 1000000ull) /* the time counter's step, as Linux's */
+#define SK_COOKIE_MAX_AGE 2u /* valid in the counter it was made in and the next */
+/* The options a cookie carries beside the MSS (in the TSval's low bits). */
+typedef struct {
+    int8_t wscale; /* the peer's window shift, -1: none */
+    bool sack_ok;
+    bool ts_ok;
+} sk_cookie_opts;
+uint32_t sk_cookie_mss_count(void);
+uint16_t sk_cookie_mss_entry(uint32_t i);
+/* The ISS of a cookie SYN,ACK for the SYN <SEQ=irs> with the peer's MSS. */
+uint32_t sk_cookie_make(const sk_tcp_env *e, const sk_tuple *tu, sk_seq irs, uint16_t mss,
+                        sk_time now);
+/* Does iss (SEG.ACK - 1) hold a valid cookie for irs (SEG.SEQ - 1)? Then
+ * *mss is the MSS it carries. */
+bool sk_cookie_check(const sk_tcp_env *e, const sk_tuple *tu, sk_seq irs, sk_seq iss,
+                     sk_time now, uint16_t *mss);
+uint32_t sk_cookie_ts_encode(uint32_t ts_now, const sk_cookie_opts *o);
+/* The options from the echoed TSval; false: not a cookie's TSval. */
+bool sk_cookie_ts_decode(uint32_t ts_ecr, sk_cookie_opts *o);
+
+/* ---- tcp_user.c: the user calls (RFC 9293 §3.10.1-§3.10.5) ---- */
+/* OPEN, active: a SYN-SENT connection held by the application in *out,
+ * or SK_ENOSPC (table full) or SK_EADDRINUSE (the tuple's TIME-WAIT record
+ * may not be reused); fixed_isn NULL: the RFC 6528 ISN, or above the
+ * TIME-WAIT record's SND.NXT when one is reused. */
+int sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
+                        const uint32_t *fixed_isn, sk_time now, sk_tcb **out);
+ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t len);
+ptrdiff_t sk_tcp_user_recv(sk_tcp_env *e, sk_tcb *t, void *buf, size_t cap);
+int sk_tcp_user_shutdown(sk_tcp_env *e, sk_tcb *t, sk_time now);
+void sk_tcp_user_close(sk_tcp_env *e, sk_tcb *t, sk_time now);
+void sk_tcp_user_abort(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
 /* ---- tcp_ts.c (RFC 7323 §3-5, RFC 6191) ---- */
 uint32_t sk_ts_now(const sk_tcb *t, sk_time now);
@@ -500,6 +649,9 @@ uint32_t sk_ack_count_bytes(const sk_tcb *t, uint32_t len);
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* A challenge ACK (RFC 5961), rate limited per stack (§7). */
 void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* The rate limit alone (RFC 5961 §7): true, and counted, when one more
+ * challenge ACK may go out now. */
+bool sk_ack_challenge_allowed(sk_tcp_env *e, sk_time now);
 
 /* ---- tcp_recovery.c: loss recovery (RFC 6582, RFC 6675, RFC 6937) ---- */
 /* What one acceptable ACK said. */
@@ -517,7 +669,7 @@ typedef struct {
     enum sk_rexmit_cause cause;
     bool rescue; /* RFC 6675 NextSeg rule (4): HighRxt stays */
 } sk_rec_seg;
-/* The ACK's valid SACK blocks (t->peer_sack) into the scoreboard, before
+/* The ACK's valid SACK blocks (t->x->peer_sack) into the scoreboard, before
  * snd_una moves; returns the change in SACKed bytes above the ACK. */
 int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
 /* An ACK of new data (before snd_una moves) or a duplicate ACK. */
@@ -531,7 +683,7 @@ bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s);
 bool sk_rec_new_data_room(const sk_tcb *t, uint32_t *room);
 /* n sequence numbers at seq were just emitted (before SND.MAX moves). */
 void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n);
-/* The scoreboard's holes above `una` (at most t->rtb->sacked.cap, into h)
+/* The scoreboard's holes above `una` (at most t->x->rtb->sacked.cap, into h)
  * and RFC 6675 SetPipe (for tests too). */
 uint32_t sk_rec_holes(const sk_tcb *t, sk_seq una, sk_rec_hole *h);
 uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una);
@@ -561,6 +713,10 @@ void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const 
                size_t len, const sk_rx_meta *rx, sk_time now);
 
 /* ---- tcp_input.c ---- */
+/* The peer's options from its SYN (MSS, SACK, timestamps, window scale). */
+void sk_tcp_take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+/* SND.WND, SND.WL1, SND.WL2 from an acceptable segment. */
+void sk_tcp_update_window(sk_tcb *t, const sk_tcp_repr *seg);
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */
 void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
                   sk_time now);
@@ -654,6 +810,28 @@ uint32_t sk_tcp_pmtu_to(sk_tcp_env *e, const sk_ipaddr *raddr, uint16_t mtu);
 /* The MTU a connection to `raddr` starts with: the link MTU, or the
  * smaller path MTU the interface knows. */
 uint16_t sk_tcp_path_mtu(sk_tcp_env *e, const sk_ipaddr *raddr, sk_time now);
+
+/* ---- tcp_timewait.c: TIME-WAIT records (tcp_timewait.h) ---- */
+int sk_tw_init(sk_tcp_env *e);
+void sk_tw_free(sk_tcp_env *e);
+/* t is in TIME-WAIT, not held, its TIME-WAIT timer set: its state moves
+ * to a record (the oldest is recycled when the pool is full, counted
+ * TCP_TW_RECYCLED), the ACK it owed is queued from the record, and the
+ * TCB is freed. */
+void sk_tw_take(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* The record holding tu, or SK_TW_NONE. */
+uint32_t sk_tw_find(const sk_tcp_env *e, const sk_tuple *tu);
+/* A segment for no TCB: true when a TIME-WAIT record took it. */
+bool sk_tw_input(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *seg, sk_time now);
+/* Records whose 2*MSL ran out by `now` go. */
+void sk_tw_expire(sk_tcp_env *e, sk_time now);
+sk_time sk_tw_next_deadline(const sk_tcp_env *e);
+/* An active open on tu: 0 when no record holds it; 1 when one did and
+ * reuse is safe (the record is gone, *iss is the ISS to take); -1 when
+ * it is not safe (the caller refuses the tuple). */
+int sk_tw_reuse(sk_tcp_env *e, const sk_tuple *tu, sk_seq *iss, sk_time now);
+/* Would sk_tw_reuse say 1 for tu (a record holds it and reuse is safe)? */
+bool sk_tw_reuse_safe(const sk_tcp_env *e, const sk_tuple *tu);
 
 /* ---- tcp_trace.c: trace conversion ---- */
 /* An event of `kind` at `now` about t (NULL: no connection), with its

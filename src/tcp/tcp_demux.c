@@ -85,7 +85,7 @@ sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu)
 sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport)
 {
     (void)laddr; /* listeners bind the port on all of the stack's addresses */
-    for (uint32_t i = e->listen_head; i != SK_TCB_NONE; i = e->tcbs[i].listen_next) {
+    for (uint32_t i = e->listen_head; i != SK_TCB_NONE; i = e->tcbs[i].lsn->listen_next) {
         if (e->tcbs[i].tuple.lport == lport)
             return &e->tcbs[i];
     }
@@ -110,18 +110,26 @@ static bool in_partition(const sk_tcp_env *e, uint16_t lport, uint16_t rport)
     return h % n == e->ctx->cfg.port_partition;
 }
 
+/* A port whose tuple is in TIME-WAIT is passed over; when every port is
+ * taken, the first one whose TIME-WAIT may be reused safely (with
+ * timestamps, sk_tw_reuse) is returned, 0 when there is none. */
 uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial)
 {
     sk_tuple tu = *partial;
     tu.lport = 0;
     uint32_t offset = tuple_hash(e, &tu);
+    uint16_t reusable = 0;
     for (uint32_t tries = 0; tries < EPHEMERAL_N; tries++) {
         uint16_t port = (uint16_t)(EPHEMERAL_LO + (offset + e->ephemeral_next++) % EPHEMERAL_N);
         if (!in_partition(e, port, tu.rport))
             continue;
         tu.lport = port;
-        if (!sk_demux_port_used(e, port) && sk_demux_lookup(e, &tu) == NULL)
+        if (sk_demux_port_used(e, port) || sk_demux_lookup(e, &tu) != NULL)
+            continue;
+        if (sk_tw_find(e, &tu) == SK_TW_NONE)
             return port;
+        if (reusable == 0 && sk_tw_reuse_safe(e, &tu))
+            reusable = port;
     }
-    return 0;
+    return reusable;
 }

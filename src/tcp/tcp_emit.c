@@ -33,7 +33,7 @@ static void seg_write(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_
     h->payload_len = 0;
     sk_tcp_emit(h, seg, cap);
     if (plen > 0)
-        sk_ring_peek(&o->t->sndbuf, o->out.data_off, seg + thl, plen);
+        sk_ring_peek(&o->t->x->sndbuf, o->out.data_off, seg + thl, plen);
     h->payload_len = plen;
     h->payload = seg + thl;
     o->len = len;
@@ -55,6 +55,8 @@ bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_s
     h->seq = c->seq;
     h->ack = c->ack;
     h->flags = c->flags;
+    h->window = c->wnd;
+    h->opts = c->opts;
     o->out.cause = SK_REXMIT_NONE;
     seg_write(e, now, f, o);
     return true;
@@ -65,16 +67,31 @@ bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_
     if (e->out_list.head == SK_TCB_NONE)
         return false;
     sk_tcb *t = &e->tcbs[e->out_list.head];
+    if (!sk_tcb_ext_attach(e, t)) {
+        /* what it owed is lost like a dropped segment: the peer or our
+         * timers ask again */
+        sk_tcb_unmark_output(e, t);
+        sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, t, now);
+        return false;
+    }
     uint32_t room = f->tso_room != NULL ? f->tso_room(f->tso_arg, &t->tuple, f->cap, now) : 0;
     bool any = sk_tcp_output(e, t, now, room, &o->out);
     sk_tcb_unmark_output(e, t);
-    if (!any)
+    if (!any) {
+        sk_tcb_ext_settle(e, t);
         return false;
-    /* round robin: the connection goes to the back of the list */
-    sk_tcb_mark_output(e, t);
+    }
     o->t = t;
     o->tuple = &t->tuple;
     seg_write(e, now, f, o);
+    /* round robin: the connection goes to the back of the list, unless
+     * that was its last segment (a keepalive probe, a pure ACK of an idle
+     * connection): it gives its extension back now, not one round of the
+     * whole list later, so a burst of probes holds one extension at a time */
+    if (sk_tcb_ext_idle(e, t))
+        sk_tcb_ext_settle(e, t);
+    else
+        sk_tcb_mark_output(e, t);
     return true;
 }
 

@@ -21,10 +21,10 @@ uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t)
 {
     uint32_t ev = 0;
     if (t->flags & SK_TF_LISTENER)
-        return t->acceptq.len > 0 ? SK_EV_ACCEPT : 0;
+        return t->lsn->acceptq.len > 0 ? SK_EV_ACCEPT : 0;
     if (t->error != 0)
         ev |= SK_EV_ERROR | SK_EV_READABLE | SK_EV_CLOSED;
-    if (sk_ring_len(&t->rcvbuf) > 0 || (t->flags & SK_TF_FIN_RCVD))
+    if (sk_ring_len(&t->x->rcvbuf) > 0 || (t->flags & SK_TF_FIN_RCVD))
         ev |= SK_EV_READABLE;
     if (t->flags & SK_TF_FIN_RCVD)
         ev |= SK_EV_HUP;
@@ -32,7 +32,7 @@ uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t)
     case SK_TCP_ESTABLISHED:
     case SK_TCP_CLOSE_WAIT:
         ev |= SK_EV_CONNECTED;
-        if (!(t->flags & SK_TF_FIN_QUEUED) && sk_ring_len(&t->sndbuf) < e->ctx->cfg.sndbuf)
+        if (!(t->flags & SK_TF_FIN_QUEUED) && sk_ring_len(&t->x->sndbuf) < e->ctx->cfg.sndbuf)
             ev |= SK_EV_WRITABLE;
         break;
     case SK_TCP_FIN_WAIT_1:
@@ -58,7 +58,7 @@ void sk_tcb_notify(sk_tcp_env *e, sk_tcb *t, uint32_t events)
 {
     if (!(t->flags & (SK_TF_APP_HELD | SK_TF_LISTENER)))
         return;
-    t->ev_pending |= events;
+    t->ev_pending = (uint16_t)(t->ev_pending | events); /* SK_EV_* fit in 16 bits */
     uint32_t idx = sk_tcb_index(e, t);
     if (!sk_ilink_on(e, idx, offsetof(sk_tcb, ev_link)))
         sk_ilist_push(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));

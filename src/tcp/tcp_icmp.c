@@ -37,7 +37,8 @@ static void mss_lower(sk_tcp_env *e, sk_tcb *t, uint32_t mss)
     t->snd_mss = (uint16_t)mss;
     e->ctx->stats.pmtu_lowered++;
     t->snd_nxt = t->snd_una;
-    sk_tcb_set_rexmit_cause(t, SK_REXMIT_PMTU);
+    if (sk_tcb_ext_attached(e, t)) /* else nothing is in flight to resend */
+        sk_tcb_set_rexmit_cause(t, SK_REXMIT_PMTU);
     t->flags &= ~(uint32_t)(SK_TF_RTT_ACTIVE | SK_TF_REXMIT_ONE);
     sk_tcb_mark_output(e, t);
 }

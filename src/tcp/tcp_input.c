@@ -30,7 +30,7 @@ static void ack_now(sk_tcp_env *e, sk_tcb *t)
 
 /* The peer's options from its SYN: MSS (RFC 9293 §3.7.1: 536 when absent,
  * bounded by our own) and window scale (RFC 7323 §2.2: both must send it). */
-static void take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+void sk_tcp_take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     uint16_t peer = seg->opts.has_mss ? seg->opts.mss : SK_DEFAULT_MSS;
     /* RFC 8201 §5.2 / RFC 1191 §3: a path MTU learnt before bounds it too */
@@ -68,15 +68,15 @@ static void take_rtt_sample(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
                             sk_cc_ack *facts)
 {
     bool ts_sampled = sk_ts_rtt(e, t, seg, now, facts);
-    if (!(t->flags & SK_TF_RTT_ACTIVE) || !sk_seq_gt(seg->ack, t->rtt_seq))
+    if (!(t->flags & SK_TF_RTT_ACTIVE) || !sk_seq_gt(seg->ack, t->x->rtt_seq))
         return;
     t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
     if (!ts_sampled)
-        sk_rtt_sample(e, t, (uint32_t)(now - t->rtt_time), now, facts);
+        sk_rtt_sample(e, t, (uint32_t)(now - t->x->rtt_time), now, facts);
     t->backoff = 0;
 }
 
-static void update_window(sk_tcb *t, const sk_tcp_repr *seg)
+void sk_tcp_update_window(sk_tcb *t, const sk_tcp_repr *seg)
 {
     /* RFC 7323 §2.2: the window in a SYN is never scaled. */
     uint32_t w = (seg->flags & SK_TCP_SYN) ? seg->window : (uint32_t)seg->window << t->snd_wscale;
@@ -101,95 +101,14 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     if (t->flags & SK_TF_KEEPALIVE)
         sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
-    if (t->parent != SK_TCB_NONE) {
-        sk_tcb *l = &e->tcbs[t->parent];
-        sk_ilist_push(e, &l->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
-        t->flags |= SK_TF_IN_ACCEPTQ;
-        sk_tcb_notify(e, l, SK_EV_ACCEPT);
-    }
+    if (t->parent != SK_TCB_NONE)
+        sk_listen_enqueue(e, t);
     sk_tcb_notify(e, t, SK_EV_CONNECTED | SK_EV_WRITABLE);
     if (t->flags & SK_TF_FIN_QUEUED) {
-        t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->sndbuf));
+        t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->x->sndbuf));
         sk_tcb_set_state(e, t, SK_TCP_FIN_WAIT_1, now);
     }
     sk_tcb_mark_output(e, t);
-}
-
-/* ---- LISTEN (RFC 9293 §3.10.7.2) ---- */
-
-/* `reuse_iss`: the ISS a connection reopened from TIME-WAIT must take
- * (time_wait_reopen), NULL otherwise. */
-static void listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
-                       const sk_seq *reuse_iss, sk_time now)
-{
-    if (l->pending >= l->backlog) {
-        drop(e, l, SK_DROP_TCP_BACKLOG_FULL, now);
-        return;
-    }
-    sk_tcb *t = sk_tcb_alloc(e, now);
-    if (t == NULL) {
-        drop(e, l, SK_DROP_TCP_NO_MEMORY, now);
-        return;
-    }
-    /* the MTU towards the peer: the link's of its family (an RA's MTU
-     * option lowers IPv6's, RFC 4861 §6.3.4) or a path MTU learnt before */
-    uint16_t mtu_mss = sk_tcp_mss_from_mtu(tu->laddr.family, sk_tcp_path_mtu(e, &tu->raddr, now));
-    uint16_t adv = l->listen_mss != 0 && l->listen_mss < mtu_mss ? l->listen_mss : mtu_mss;
-    t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
-    sk_tcb_init_conn(e, t, tu, adv, now);
-    /* a new connection inherits the listener's options, as with BSD
-     * sockets: Nagle off, keepalive and its timings */
-    t->flags |= SK_TF_PASSIVE | (l->flags & (SK_TF_NODELAY | SK_TF_KEEPALIVE));
-    t->keep_idle = l->keep_idle;
-    t->keep_intvl = l->keep_intvl;
-    t->keep_cnt = l->keep_cnt;
-    t->parent = sk_tcb_index(e, l);
-    l->pending++;
-    t->irs = seg->seq;
-    t->rcv_nxt = sk_seq_add(seg->seq, 1);
-    t->rcv_adv = t->rcv_nxt;
-    if (reuse_iss != NULL)
-        t->iss = *reuse_iss;
-    else
-        t->iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->listen_isn) : sk_tcp_isn(e, tu, now);
-    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
-    t->snd_buf_seq = sk_seq_add(t->iss, 1);
-    t->recover = t->iss;
-    take_syn_options(e, t, seg, now);
-    update_window(t, seg);
-    sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
-    sk_demux_insert(e, t);
-    e->ctx->stats.passive_opens++;
-    sk_tcb_mark_output(e, t);
-}
-
-static void input_listen(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
-                         sk_time now)
-{
-    if (seg->flags & SK_TCP_RST) {
-        drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
-        return;
-    }
-    if (seg->flags & SK_TCP_ACK) {
-        /* <SEQ=SEG.ACK><CTL=RST> */
-        if (sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
-            e->ctx->stats.resets_out++;
-        drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
-        return;
-    }
-    /* SYN+FIN opens nothing: RFC 9293 would queue the FIN for after the
-     * handshake, but no client opens that way (T/TCP, RFC 1644, is
-     * historic); it is a scanner's probe. Like Linux, drop it (counted),
-     * before any state is taken. */
-    if ((seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) == (SK_TCP_SYN | SK_TCP_FIN)) {
-        drop(e, l, SK_DROP_TCP_SYN_FIN, now);
-        return;
-    }
-    if (seg->flags & SK_TCP_SYN) {
-        listen_syn(e, l, tu, seg, NULL, now);
-        return;
-    }
-    drop(e, l, SK_DROP_TCP_LISTEN_NOT_SYN, now);
 }
 
 /* ---- SYN-SENT (RFC 9293 §3.10.7.3) ---- */
@@ -227,8 +146,8 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
     t->rcv_adv = t->rcv_nxt;
     t->last_rcv = now; /* keepalive idleness counts from here, not from connect */
-    take_syn_options(e, t, seg, now);
-    update_window(t, seg);
+    sk_tcp_take_syn_options(e, t, seg, now);
+    sk_tcp_update_window(t, seg);
     if (has_ack) {
         t->snd_una = seg->ack;
         e->progress++; /* our SYN acknowledged: the path works both ways */
@@ -366,16 +285,16 @@ static void release_acked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
 {
     if (sk_seq_gt(ack, t->snd_buf_seq)) {
         uint32_t n = sk_seq_len(t->snd_buf_seq, ack);
-        size_t held = sk_ring_len(&t->sndbuf);
+        size_t held = sk_ring_len(&t->x->sndbuf);
         if (n > held)
             n = (uint32_t)held;
-        sk_ring_drop(&t->sndbuf, n);
+        sk_ring_drop(&t->x->sndbuf, n);
         t->snd_buf_seq = sk_seq_add(t->snd_buf_seq, n);
         if (n > 0)
             sk_tcb_notify(e, t, SK_EV_WRITABLE);
     }
-    if (t->rtb != NULL)
-        sk_rtb_acked(t->rtb, ack);
+    if (t->x->rtb != NULL)
+        sk_rtb_acked(t->x->rtb, ack);
     sk_tcb_trim_buffers(e, t);
 }
 
@@ -398,7 +317,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
     release_acked(e, t, seg->ack);
     /* an ACK of a zero-window probe byte: the backoff was the persist
      * timer's (probes are never timed), and the probe was taken */
-    if (t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER)
+    if (sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER)
         t->backoff = 0;
     timer_on_ack(e, t, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
@@ -505,13 +424,25 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
             drop(e, t, SK_DROP_TCP_BAD_ACK, now);
             return V_DROP;
         }
-        take_rtt_sample(e, t, seg, now, NULL);
+        if (sk_listen_acceptq_full(e, t)) {
+            /* the accept queue is full: drop the ACK (the peer's next
+             * segment or our SYN,ACK's retransmission tries again), or
+             * reset (accept_overflow_reset, Linux's tcp_abort_on_overflow) */
+            drop(e, t, SK_DROP_TCP_ACCEPTQ_FULL, now);
+            if (e->ctx->cfg.accept_overflow_reset)
+                sk_tcb_reset(e, t, 0, now);
+            return V_DROP;
+        }
+        /* a cookie's SYN,ACK was never timed: its TSval's low bits hold
+         * options, not the clock (Linux takes no sample either) */
+        if (!(t->flags & SK_TF_SYNCOOKIE))
+            take_rtt_sample(e, t, seg, now, NULL);
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         t->snd_una = seg->ack;
         e->progress++; /* our SYN-ACK acknowledged */
         if (sk_seq_lt(t->snd_nxt, t->snd_una))
             t->snd_nxt = t->snd_una;
-        update_window(t, seg);
+        sk_tcp_update_window(t, seg);
         enter_established(e, t, now);
         return V_CONTINUE;
     }
@@ -540,9 +471,9 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         (sk_seq_lt(t->snd_wl1, seg->seq) ||
          (sk_seq_eq(t->snd_wl1, seg->seq) && sk_seq_le(t->snd_wl2, seg->ack)))) {
         uint32_t old = t->snd_wnd;
-        update_window(t, seg);
+        sk_tcp_update_window(t, seg);
         if (t->snd_wnd > old) {
-            if (old == 0 || t->timer[SK_TIMER_PERSIST] != SK_TIME_NEVER) {
+            if (old == 0 || sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER) {
                 /* the persist episode (zero or too small a window) is
                  * over: a stale persist timer would otherwise back off
                  * the retransmission timer */
@@ -562,9 +493,9 @@ static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
     /* The FIN ends the peer's stream (RFC 9293 §3.10.7.4 eighth): bytes
      * held out of order beyond it can never be delivered; a range left
      * there would start at the new RCV.NXT and read as deliverable */
-    if (sk_rset_count(&t->reass) > 0) {
+    if (sk_rset_count(&t->x->reass) > 0) {
         drop(e, t, SK_DROP_TCP_DATA_AFTER_FIN, now);
-        sk_rset_clear(&t->reass);
+        sk_rset_clear(&t->x->reass);
     }
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, 1);
     t->flags |= SK_TF_FIN_RCVD;
@@ -594,15 +525,15 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
                              uint16_t gso_size, sk_time now)
 {
     sk_ack_update_rcv_mss(t, len, gso_size);
-    sk_ring_write(&t->rcvbuf, data, len);
+    sk_ring_write(&t->x->rcvbuf, data, len);
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, len);
-    bool had_holes = sk_rset_count(&t->reass) > 0;
+    bool had_holes = sk_rset_count(&t->x->reass) > 0;
     uint32_t more = sk_reass_advance(t);
-    t->rcv_unacked += sk_ack_count_bytes(t, len) + more;
+    t->x->rcv_unacked += sk_ack_count_bytes(t, len) + more;
     e->ctx->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
     sk_tcb_notify(e, t, SK_EV_READABLE);
     /* a FIN held out of order first: one arrival owes one ACK, of it all */
-    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->reass_fin, t->rcv_nxt))
+    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_eq(t->x->reass_fin, t->rcv_nxt))
         process_fin(e, t, now);
     if (had_holes)
         sk_ack_owe(e, t); /* RFC 5681 §4.2: ACK at once when a hole fills */
@@ -636,8 +567,18 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
     }
     /* a FIN held out of order ends the stream: no byte lies past it
      * (RFC 9293 §3.10.7.4 eighth) */
-    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_gt(sk_seq_add(seq, len), t->reass_fin))
-        len = sk_seq_gt(t->reass_fin, seq) ? sk_seq_len(seq, t->reass_fin) : 0;
+    if ((t->flags & SK_TF_OOO_FIN) && sk_seq_gt(sk_seq_add(seq, len), t->x->reass_fin)) {
+        len = sk_seq_gt(t->x->reass_fin, seq) ? sk_seq_len(seq, t->x->reass_fin) : 0;
+        if (len == 0) {
+            /* all of it lies past the FIN: dropped, but it arrived out of
+             * order (RCV.NXT is below the FIN), which owes an immediate
+             * duplicate ACK (RFC 5681 §4.2 SHOULD; RFC 9293 §3.10.7.4
+             * seventh: an unacceptable segment's text gets an ACK) */
+            drop(e, t, SK_DROP_TCP_DATA_AFTER_FIN, now);
+            sk_ack_owe(e, t);
+            return V_CONTINUE;
+        }
+    }
     uint32_t off = sk_seq_len(t->rcv_nxt, seq);
     uint32_t space = sk_tcb_rcv_space(e, t);
     if (len > space - off) /* trim what lies past the window */
@@ -675,7 +616,7 @@ static void check_fin(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
         process_fin(e, t, now);
     } else if (sk_seq_gt(fin_seq, t->rcv_nxt)) {
         t->flags |= SK_TF_OOO_FIN;
-        t->reass_fin = fin_seq;
+        t->x->reass_fin = fin_seq;
         ack_now(e, t);
     }
 }
@@ -709,12 +650,12 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     if (t->state != SK_TCP_TIME_WAIT || (seg->flags & ctl) != SK_TCP_SYN)
         return false;
     sk_tcb *l = sk_demux_listener(e, &t->tuple.laddr, t->tuple.lport);
-    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->pending >= l->backlog)
+    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->lsn->pending >= l->lsn->backlog)
         return false;
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);
     sk_tuple tu = t->tuple;
     sk_tcb_close(e, t, 0, now);
-    listen_syn(e, l, &tu, seg, &iss, now);
+    sk_listen_syn(e, l, &tu, seg, &iss, now);
     return true;
 }
 
@@ -731,11 +672,13 @@ static bool simultaneous_synack(const sk_tcb *t, const sk_tcp_repr *seg)
            seg->payload_len == 0 && sk_seq_eq(seg->seq, t->irs);
 }
 
+static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+
 void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
                   sk_time now)
 {
     if (t->state == SK_TCP_LISTEN) {
-        input_listen(e, t, tu, seg, now);
+        sk_listen_input(e, t, tu, seg, now);
         return;
     }
     if (t->state == SK_TCP_SYN_SENT) {
@@ -745,6 +688,17 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
     }
     if (time_wait_reopen(e, t, seg, now))
         return;
+    input_other(e, t, seg, now);
+    /* A connection nobody holds that this segment took to TIME-WAIT (t
+     * may have been closed and freed instead: then it is CLOSED) lives
+     * on as a compact record, which sends the ACK it owes
+     * (tcp_timewait.c) */
+    if (t->state == SK_TCP_TIME_WAIT && !(t->flags & (SK_TF_APP_HELD | SK_TF_IN_ACCEPTQ)))
+        sk_tw_take(e, t, now);
+}
+
+static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
     t->last_rcv = now;
     t->keep_sent = 0;
     t->probes_unanswered = 0;
@@ -781,7 +735,7 @@ void sk_tcp_input_closed(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *s
                          sk_time now)
 {
     /* A SYN+FIN to a closed port is a scanner's probe, dropped as in
-     * LISTEN (input_listen) without an answer: a deviation from the RST
+     * LISTEN (sk_listen_input) without an answer: a deviation from the RST
      * §3.10.7.1 asks for, kept from when the parser refused the pair. */
     if ((seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) == (SK_TCP_SYN | SK_TCP_FIN)) {
         sk_tcp_count_drop(e, SK_DROP_TCP_SYN_FIN, NULL, now);

@@ -114,7 +114,7 @@ static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h, const sk_t
     sk_seq edge = sk_seq_add(t->rcv_nxt, win);
     if (sk_seq_gt(edge, t->rcv_adv))
         t->rcv_adv = edge;
-    t->rcv_unacked = 0;
+    t->x->rcv_unacked = 0;
     t->flags &= ~(uint32_t)(SK_TF_ACK_NOW | SK_TF_CHALLENGE);
     sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
 }
@@ -152,7 +152,7 @@ static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags
 
 static void arm_rexmt(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (t->timer[SK_TIMER_RETRANSMIT] == SK_TIME_NEVER)
+    if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
@@ -169,7 +169,7 @@ static void arm_rexmt(sk_tcp_env *e, sk_tcb *t, sk_time now)
  * backed off, in arm_rexmt. See docs/rfc-coverage.md. */
 static void restart_rexmt_for_head(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (t->timer[SK_TIMER_RETRANSMIT] != SK_TIME_NEVER)
+    if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
@@ -193,8 +193,8 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
         /* new data is timed even while the RTO is backed off: only a
          * valid sample ends the backoff (RFC 6298 §5) */
         t->flags |= SK_TF_RTT_ACTIVE;
-        t->rtt_seq = seq;
-        t->rtt_time = now;
+        t->x->rtt_seq = seq;
+        t->x->rtt_time = now;
     }
     sk_rec_sent(t, seq, n); /* before SND.MAX moves */
     sk_seq end = sk_seq_add(seq, n);
@@ -207,8 +207,8 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
         t->last_snd = now;
         /* the SYN is not recorded: SND.UNA passes it outside the ACK
          * processing that trims the record (data may wait in SYN-SENT) */
-        if (t->rtb != NULL && !(out->hdr.flags & SK_TCP_SYN) &&
-            !sk_rtb_sent(t->rtb, seq, end, now))
+        if (t->x->rtb != NULL && !(out->hdr.flags & SK_TCP_SYN) &&
+            !sk_rtb_sent(t->x->rtb, seq, end, now))
             e->ctx->stats.rtb_coarse++;
     }
     e->ctx->stats.bytes_out += out->hdr.payload_len;
@@ -292,7 +292,7 @@ static bool output_owed_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now, s
 static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, uint32_t len,
                        bool fin, const sk_tcp_opts *opts, sk_time now)
 {
-    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t data_len = (uint32_t)sk_ring_len(&t->x->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, seq);
     seg_init(t, out, seq, fin ? SK_TCP_FIN : 0);
     out->data_off = off;
@@ -315,7 +315,7 @@ static bool output_rexmit(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out
     sk_rec_seg s;
     if (!sk_rec_next_rexmit(t, budget, &s))
         return false;
-    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t data_len = (uint32_t)sk_ring_len(&t->x->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, s.seq);
     uint32_t len = off < data_len ? data_len - off : 0;
     if (len > s.max)
@@ -334,11 +334,11 @@ static bool output_rexmit(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out
  * one per episode (tlp_pending until its ACK); the RTO restarts. */
 static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
 {
-    sk_rtb *r = t->rtb;
+    sk_rtb *r = t->x->rtb;
     r->tlp_probe_due = false;
     sk_tcp_opts opts;
     uint32_t budget = seg_budget(t, now, &opts);
-    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t data_len = (uint32_t)sk_ring_len(&t->x->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
     uint32_t avail = off < data_len ? data_len - off : 0;
     uint32_t fl = sk_seq_len(t->snd_una, t->snd_nxt);
@@ -419,8 +419,8 @@ static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
  * that sends what the window allows. */
 static void maybe_persist(sk_tcp_env *e, sk_tcb *t, uint32_t avail, uint32_t in_flight, sk_time now)
 {
-    if (avail > 0 && in_flight == 0 && t->timer[SK_TIMER_RETRANSMIT] == SK_TIME_NEVER &&
-        t->timer[SK_TIMER_PERSIST] == SK_TIME_NEVER)
+    if (avail > 0 && in_flight == 0 && sk_tcb_timer(t, SK_TIMER_RETRANSMIT) == SK_TIME_NEVER &&
+        sk_tcb_timer(t, SK_TIMER_PERSIST) == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
@@ -429,10 +429,10 @@ static void maybe_persist(sk_tcp_env *e, sk_tcb *t, uint32_t avail, uint32_t in_
  * window still produces the three duplicate ACKs fast retransmit needs. */
 static uint32_t limited_transmit(const sk_tcb *t)
 {
-    if ((t->flags & SK_TF_IN_RECOVERY) || t->dupacks == 0 || t->dupacks > 2 ||
+    if ((t->flags & SK_TF_IN_RECOVERY) || t->x->dupacks == 0 || t->x->dupacks > 2 ||
         sk_seq_lt(t->snd_nxt, t->snd_max))
         return 0;
-    return (uint32_t)t->dupacks * t->snd_mss;
+    return (uint32_t)t->x->dupacks * t->snd_mss;
 }
 
 /* TCP segmentation offload: how many payload bytes of `len` one frame
@@ -463,7 +463,7 @@ static uint32_t tso_len(const sk_tcb *t, uint32_t len, uint32_t budget, uint32_t
 static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
                         uint32_t tso_room)
 {
-    uint32_t data_len = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t data_len = (uint32_t)sk_ring_len(&t->x->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
     uint32_t avail = off < data_len ? data_len - off : 0;
     /* RFC 5681 §4.1: nothing sent for more than an RTO, nothing in flight:
@@ -503,12 +503,12 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
         return false;
     }
     if (in_flight + len > t->cwnd)
-        t->lt_bytes += len; /* sent on Limited Transmit's allowance */
+        t->x->lt_bytes += len; /* sent on Limited Transmit's allowance */
     build_data(e, t, out, t->snd_nxt, len, fin, &opts, now);
     if (len > budget)
         out->hdr.gso_size = (uint16_t)budget; /* a super-segment */
     t->snd_nxt = sk_seq_add(t->snd_nxt, len + (fin ? 1u : 0u));
-    account_sent(e, t, out, len + (fin ? 1u : 0u), now, (enum sk_rexmit_cause)t->rexmit_cause);
+    account_sent(e, t, out, len + (fin ? 1u : 0u), now, (enum sk_rexmit_cause)t->x->rexmit_cause);
     if (!out->retransmit)
         sk_tlp_arm(e, t, now); /* RFC 8985 §7.2: after new data */
     return true;
@@ -547,7 +547,7 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, uint32_t tso_room, sk_
         t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
         return output_pure_ack(e, t, sk_seq_add(t->snd_una, (uint32_t)0 - 1u), now, out);
     }
-    if (t->rtb != NULL && t->rtb->tlp_probe_due && output_tlp(e, t, now, out))
+    if (t->x->rtb != NULL && t->x->rtb->tlp_probe_due && output_tlp(e, t, now, out))
         return true;
     if (output_rexmit(e, t, now, out))
         return true;

@@ -14,7 +14,7 @@
 
 bool sk_rack_on(const sk_tcb *t)
 {
-    return (t->flags & SK_TF_RACK) && t->rtb != NULL;
+    return (t->flags & SK_TF_RACK) && t->x->rtb != NULL;
 }
 
 /* §6.2: RACK_sent_after(t1, seq1, t2, seq2) */
@@ -26,7 +26,7 @@ static bool sent_after(sk_time t1, sk_seq s1, sk_time t2, sk_seq s2)
 /* Steps 2-3 for one range newly delivered (cumulatively or SACKed). */
 static void delivered(sk_tcb *t, const sk_rtb_ent *x, sk_time now)
 {
-    sk_rtb *r = t->rtb;
+    sk_rtb *r = t->x->rtb;
     /* step 2: an ACK that may be for the original of a retransmission
      * ("ack_time - xmit_ts < min_RTT") tells nothing */
     if (x->xmits > 1 && t->min_rtt != 0 && now - x->sent < t->min_rtt)
@@ -55,9 +55,9 @@ static void delivered(sk_tcb *t, const sk_rtb_ent *x, sk_time now)
  * ones delivered) and what the cumulative ACK covers. Before snd_una moves. */
 void sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now)
 {
-    sk_rtb *r = t->rtb;
-    for (uint8_t b = 0; b < t->n_peer_sack; b++) {
-        sk_seq l = t->peer_sack[b].left, h = t->peer_sack[b].right;
+    sk_rtb *r = t->x->rtb;
+    for (uint8_t b = 0; b < t->x->n_peer_sack; b++) {
+        sk_seq l = t->x->peer_sack[b].left, h = t->x->peer_sack[b].right;
         sk_rtb_split(r, l, h);
         for (uint32_t i = 0; i < r->n; i++) {
             sk_rtb_ent *x = &r->ent[i];
@@ -76,7 +76,7 @@ void sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now)
  * and keeps it for 16 recoveries. */
 void sk_rack_dsack(sk_tcb *t, sk_seq ack)
 {
-    sk_rtb *r = t->rtb;
+    sk_rtb *r = t->x->rtb;
     if (sk_seq_lt(ack, r->dsack_round) && r->reo_wnd_mult > 1)
         return;
     r->dsack_round = t->snd_max;
@@ -87,14 +87,14 @@ void sk_rack_dsack(sk_tcb *t, sk_seq ack)
 
 void sk_rack_recovery_done(sk_tcb *t)
 {
-    sk_rtb *r = t->rtb;
+    sk_rtb *r = t->x->rtb;
     if (r->reo_wnd_persist > 0 && --r->reo_wnd_persist == 0)
         r->reo_wnd_mult = 1;
 }
 
 uint32_t sk_rack_reo_wnd(const sk_tcb *t)
 {
-    const sk_rtb *r = t->rtb;
+    const sk_rtb *r = t->x->rtb;
     if (!r->reordering_seen &&
         ((t->flags & SK_TF_IN_RECOVERY) ||
          sk_rtb_sacked_above(r, t->snd_una) >= SK_RACK_DUPTHRESH * t->snd_mss))
@@ -108,7 +108,7 @@ uint32_t sk_rack_reo_wnd(const sk_tcb *t)
  * *wait the time until the next one would be (0: none pending). */
 uint32_t sk_rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now, uint64_t *wait)
 {
-    sk_rtb *r = t->rtb;
+    sk_rtb *r = t->x->rtb;
     uint32_t marked = 0;
     *wait = 0;
     if (!r->rack_valid)
@@ -136,7 +136,7 @@ uint32_t sk_rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now, uint6
  * below `recover` after a timeout) must still start it once it may. */
 bool sk_rack_any_lost(const sk_tcb *t, sk_seq una)
 {
-    const sk_rtb *r = t->rtb;
+    const sk_rtb *r = t->x->rtb;
     for (uint32_t i = 0; i < r->n; i++)
         if ((r->ent[i].marks & (SK_RTB_LOST | SK_RTB_SACKED)) == SK_RTB_LOST &&
             sk_seq_gt(r->ent[i].end, una))
@@ -147,7 +147,7 @@ bool sk_rack_any_lost(const sk_tcb *t, sk_seq una)
 /* Is the range holding `s` marked lost by RACK? */
 bool sk_rack_lost(const sk_tcb *t, sk_seq s)
 {
-    const sk_rtb_ent *x = sk_rtb_find(t->rtb, s);
+    const sk_rtb_ent *x = sk_rtb_find(t->x->rtb, s);
     return x != NULL && (x->marks & SK_RTB_LOST);
 }
 
@@ -161,8 +161,8 @@ void sk_tlp_arm(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     if (!sk_rack_on(t))
         return;
-    sk_rtb *r = t->rtb;
-    if (t->timer[SK_TIMER_RECOVERY] != SK_TIME_NEVER && r->timer_is_reo)
+    sk_rtb *r = t->x->rtb;
+    if (sk_tcb_timer(t, SK_TIMER_RECOVERY) != SK_TIME_NEVER && r->timer_is_reo)
         return; /* the reorder timer runs: no probe meanwhile */
     sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     uint32_t fl = sk_seq_len(t->snd_una, t->snd_max);
@@ -172,7 +172,7 @@ void sk_tlp_arm(sk_tcp_env *e, sk_tcb *t, sk_time now)
     uint64_t pto = t->srtt != 0 ? 2ull * t->srtt : 1000000u;
     if (t->srtt != 0 && fl <= t->snd_mss)
         pto += SK_TLP_WCDELACK_US;
-    sk_time when = sk_time_min(now + pto, t->timer[SK_TIMER_RETRANSMIT]);
+    sk_time when = sk_time_min(now + pto, sk_tcb_timer(t, SK_TIMER_RETRANSMIT));
     r->tlp_probe_due = false;
     r->timer_is_reo = false;
     sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, when);

@@ -15,24 +15,24 @@ uint32_t sk_reass_cap(uint32_t rcvbuf)
 bool sk_reass_insert(sk_tcp_env *e, sk_tcb *t, sk_seq seq, const uint8_t *data, uint32_t len)
 {
     (void)e;
-    if (!sk_rset_insert(&t->reass, seq, sk_seq_add(seq, len)))
+    if (!sk_rset_insert(&t->x->reass, seq, sk_seq_add(seq, len)))
         return false; /* a new range and no room for it */
-    sk_ring_write_at(&t->rcvbuf, sk_seq_len(t->rcv_nxt, seq), data, len);
+    sk_ring_write_at(&t->x->rcvbuf, sk_seq_len(t->rcv_nxt, seq), data, len);
     return true;
 }
 
 uint32_t sk_reass_advance(sk_tcb *t)
 {
     uint32_t added = 0;
-    while (sk_rset_count(&t->reass) > 0 && sk_seq_le(sk_rset_at(&t->reass, 0)->start, t->rcv_nxt)) {
-        sk_seq end = sk_rset_at(&t->reass, 0)->end;
+    while (sk_rset_count(&t->x->reass) > 0 && sk_seq_le(sk_rset_at(&t->x->reass, 0)->start, t->rcv_nxt)) {
+        sk_seq end = sk_rset_at(&t->x->reass, 0)->end;
         if (sk_seq_gt(end, t->rcv_nxt)) {
             uint32_t n = sk_seq_len(t->rcv_nxt, end);
-            sk_ring_commit(&t->rcvbuf, n);
+            sk_ring_commit(&t->x->rcvbuf, n);
             t->rcv_nxt = end;
             added += n;
         }
-        sk_rset_remove_below(&t->reass, t->rcv_nxt);
+        sk_rset_remove_below(&t->x->reass, t->rcv_nxt);
     }
     return added;
 }

@@ -56,8 +56,8 @@ static bool rack_lost_hole(const sk_tcb *t, const sk_rec_hole *h)
     if (!sk_rack_on(t))
         return false;
     sk_seq probe = h->start;
-    if (sk_seq_lt(probe, t->rtb->high_rxt) && sk_seq_lt(t->rtb->high_rxt, h->end))
-        probe = t->rtb->high_rxt;
+    if (sk_seq_lt(probe, t->x->rtb->high_rxt) && sk_seq_lt(t->x->rtb->high_rxt, h->end))
+        probe = t->x->rtb->high_rxt;
     return sk_rack_lost(t, probe);
 }
 
@@ -67,9 +67,9 @@ static bool rack_lost_hole(const sk_tcb *t, const sk_rec_hole *h)
  * Returns their number (at most the scoreboard's capacity). */
 uint32_t sk_rec_holes(const sk_tcb *t, sk_seq una, sk_rec_hole *h)
 {
-    if (t->rtb == NULL)
+    if (t->x->rtb == NULL)
         return 0;
-    const sk_rset *s = &t->rtb->sacked;
+    const sk_rset *s = &t->x->rtb->sacked;
     uint32_t nh = 0, bytes = 0, blocks = 0;
     uint32_t dup_bytes = (SK_DUPTHRESH - 1u) * t->snd_mss;
     for (uint32_t i = sk_rset_count(s); i-- > 0;) {
@@ -109,7 +109,7 @@ static uint32_t below(sk_seq a, sk_seq b, sk_seq high)
  * bytes at or above `una`; *first (may be NULL) gets the lowest. */
 static uint32_t lost_rexmit_bytes(const sk_tcb *t, sk_seq una, const sk_rtb_ent **first)
 {
-    const sk_rtb *r = t->rtb;
+    const sk_rtb *r = t->x->rtb;
     uint32_t n = 0;
     if (first != NULL)
         *first = NULL;
@@ -129,16 +129,16 @@ static uint32_t lost_rexmit_bytes(const sk_tcb *t, sk_seq una, const sk_rtb_ent 
  * unless IsLost, and once more if at or below HighRxt. */
 uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
 {
-    if (t->rtb == NULL)
+    if (t->x->rtb == NULL)
         return sk_seq_len(una, t->snd_max);
-    sk_rec_hole *h = t->rtb->holes;
+    sk_rec_hole *h = t->x->rtb->holes;
     uint32_t nh = sk_rec_holes(t, una, h), pipe = 0;
-    sk_seq hr = t->rtb->high_rxt;
+    sk_seq hr = t->x->rtb->high_rxt;
     for (uint32_t i = 0; i < nh; i++)
         pipe += (h[i].lost ? 0u : sk_seq_len(h[i].start, h[i].end)) +
                 below(h[i].start, h[i].end, hr);
     /* above the highest SACKed byte: outstanding, never lost by IsLost */
-    const sk_rset *s = &t->rtb->sacked;
+    const sk_rset *s = &t->x->rtb->sacked;
     sk_seq top = una;
     if (sk_rset_count(s) > 0)
         top = sk_seq_max(una, sk_rset_at(s, sk_rset_count(s) - 1)->end);
@@ -158,7 +158,7 @@ uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
  * without one says the probe repaired a loss: the congestion response. */
 static void tlp_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool dsack, sk_time now)
 {
-    sk_rtb *r = t->rtb;
+    sk_rtb *r = t->x->rtb;
     if (!r->tlp_pending)
         return;
     if (dsack && sk_seq_eq(seg->opts.sack[0].right, r->tlp_end_seq)) {
@@ -177,7 +177,7 @@ static void tlp_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool ds
 
 int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
-    if (t->rtb == NULL)
+    if (t->x->rtb == NULL)
         return 0;
     sk_seq ack = seg->ack;
     if (sk_rack_on(t)) {
@@ -189,11 +189,11 @@ int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
         sk_rack_on_ack(t, ack, now);
         tlp_on_ack(e, t, seg, dsack, now);
     }
-    uint32_t before = sk_rtb_sacked_above(t->rtb, t->snd_una);
-    for (uint8_t i = 0; i < t->n_peer_sack; i++)
-        if (!sk_rtb_sack(t->rtb, t->peer_sack[i].left, t->peer_sack[i].right))
+    uint32_t before = sk_rtb_sacked_above(t->x->rtb, t->snd_una);
+    for (uint8_t i = 0; i < t->x->n_peer_sack; i++)
+        if (!sk_rtb_sack(t->x->rtb, t->x->peer_sack[i].left, t->x->peer_sack[i].right))
             e->ctx->stats.sack_scoreboard_full++;
-    uint32_t after = sk_rtb_sacked_above(t->rtb, sk_seq_max(ack, t->snd_una));
+    uint32_t after = sk_rtb_sacked_above(t->x->rtb, sk_seq_max(ack, t->snd_una));
     return (int32_t)after - (int32_t)before;
 }
 
@@ -201,7 +201,7 @@ int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
 
 static void sack_enter(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
 {
-    sk_rtb *r = t->rtb;
+    sk_rtb *r = t->x->rtb;
     t->recover = t->snd_max; /* (4.1) RecoveryPoint = HighData */
     t->flags |= SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY;
     r->high_rxt = ack;
@@ -222,7 +222,7 @@ static void sack_enter(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
  * to pipe + sndcnt, so output sends sndcnt more (pipe grows as it sends). */
 static void prr_on_ack(sk_tcb *t, const sk_rec_ack *ra, bool entering)
 {
-    sk_rtb *r = t->rtb;
+    sk_rtb *r = t->x->rtb;
     int64_t dd = (int64_t)ra->acked + ra->sacked_delta;
     uint32_t delivered = dd > 0 ? (uint32_t)dd : 0;
     r->prr_delivered += delivered;
@@ -258,10 +258,10 @@ static void rack_detect(sk_tcp_env *e, sk_tcb *t, sk_seq una, sk_time now)
     uint64_t wait;
     sk_rack_detect(e, t, una, now, &wait);
     if (wait > 0) {
-        t->rtb->timer_is_reo = true;
+        t->x->rtb->timer_is_reo = true;
         sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, now + wait);
-    } else if (t->rtb->timer_is_reo) { /* nothing left to wait for */
-        t->rtb->timer_is_reo = false;
+    } else if (t->x->rtb->timer_is_reo) { /* nothing left to wait for */
+        t->x->rtb->timer_is_reo = false;
         sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     }
 }
@@ -271,7 +271,7 @@ static void sack_exit(sk_tcb *t, const sk_rec_ack *ra)
 {
     sk_cc_prr_exit(t, ra->facts);
     t->flags &= ~(uint32_t)(SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY);
-    t->dupacks = 0;
+    t->x->dupacks = 0;
     if (sk_rack_on(t))
         sk_rack_recovery_done(t);
 }
@@ -296,15 +296,15 @@ static void sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time 
         return;
     }
     if (ra->facts != NULL && !exited) {
-        t->dupacks = 0;
+        t->x->dupacks = 0;
         sk_cc_on_ack(t, ra->facts);
     }
     /* RFC 6675 §5 (1)-(3) on a duplicate ACK; RACK's marks on any ACK:
      * those of this ACK and any left from one that could not enter */
-    sk_rec_hole *h = t->rtb->holes;
+    sk_rec_hole *h = t->x->rtb->holes;
     uint32_t nh = sk_rec_holes(t, ra->ack, h);
     bool lost = ra->facts == NULL && nh > 0 && sk_seq_eq(h[0].start, ra->ack) && h[0].lost;
-    bool three = ra->facts == NULL && t->dupacks >= SK_DUPTHRESH;
+    bool three = ra->facts == NULL && t->x->dupacks >= SK_DUPTHRESH;
     bool rack_lost = sk_rack_on(t) && sk_rack_any_lost(t, ra->ack);
     if ((three || lost || rack_lost) && sack_may_enter(t, ra->ack)) {
         sack_enter(e, t, ra->ack, now); /* (4) */
@@ -318,7 +318,7 @@ void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     if (!sk_rack_on(t))
         return;
-    sk_rtb *r = t->rtb;
+    sk_rtb *r = t->x->rtb;
     if (!r->timer_is_reo) {
         /* §7.3: output sends the probe and restarts the RTO; restart it
          * here already, so that an RTO due now (the probe was scheduled in
@@ -368,11 +368,11 @@ static void newreno_dup_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
         sk_tcb_mark_output(e, t);
         return;
     }
-    if (t->dupacks < SK_DUPTHRESH) {
+    if (t->x->dupacks < SK_DUPTHRESH) {
         sk_tcb_mark_output(e, t); /* Limited Transmit (RFC 3042) */
         return;
     }
-    if (t->dupacks != SK_DUPTHRESH || !ack_beyond_recover(t, ack))
+    if (t->x->dupacks != SK_DUPTHRESH || !ack_beyond_recover(t, ack))
         return;
     /* step 2: enter fast retransmit / fast recovery */
     sk_cc_enter_recovery(t, now);
@@ -387,14 +387,14 @@ static void newreno_dup_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
 static void newreno_new_ack(sk_tcb *t, const sk_cc_ack *a)
 {
     if (!(t->flags & SK_TF_IN_RECOVERY)) {
-        t->dupacks = 0;
+        t->x->dupacks = 0;
         sk_cc_on_ack(t, a);
         return;
     }
     if (sk_seq_ge(a->ack, t->recover)) {
         sk_cc_recovery_exit(t, a);
         t->flags &= ~(uint32_t)SK_TF_IN_RECOVERY;
-        t->dupacks = 0;
+        t->x->dupacks = 0;
         return;
     }
     /* partial ACK: retransmit the next hole at once */
@@ -409,11 +409,11 @@ void sk_rec_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now)
 {
     if (ra->dup) {
         e->ctx->stats.dup_acks_in++;
-        t->dupacks++;
+        t->x->dupacks++;
     }
     if (ra->facts != NULL)
-        t->lt_bytes = 0;
-    bool sack = (t->flags & SK_TF_SACK_OK) && t->rtb != NULL &&
+        t->x->lt_bytes = 0;
+    bool sack = (t->flags & SK_TF_SACK_OK) && t->x->rtb != NULL &&
                 (!(t->flags & SK_TF_IN_RECOVERY) || sack_recovering(t));
     if (sack)
         sack_on_ack(e, t, ra, now);
@@ -431,16 +431,16 @@ void sk_rec_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now)
 void sk_rec_on_timeout(sk_tcp_env *e, sk_tcb *t)
 {
     t->flags &= ~(uint32_t)(SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY | SK_TF_REXMIT_ONE);
-    t->dupacks = 0;
+    t->x->dupacks = 0;
     t->recover = t->snd_max;
     sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
-    if (t->rtb != NULL) {
-        sk_rset_clear(&t->rtb->sacked);
-        for (uint32_t i = 0; i < t->rtb->n; i++) /* RACK's marks go with it */
-            t->rtb->ent[i].marks &= (uint8_t)~(SK_RTB_SACKED | SK_RTB_LOST);
-        t->rtb->tlp_pending = false;
-        t->rtb->tlp_probe_due = false;
-        t->rtb->timer_is_reo = false;
+    if (t->x->rtb != NULL) {
+        sk_rset_clear(&t->x->rtb->sacked);
+        for (uint32_t i = 0; i < t->x->rtb->n; i++) /* RACK's marks go with it */
+            t->x->rtb->ent[i].marks &= (uint8_t)~(SK_RTB_SACKED | SK_RTB_LOST);
+        t->x->rtb->tlp_pending = false;
+        t->x->rtb->tlp_probe_due = false;
+        t->x->rtb->timer_is_reo = false;
     }
 }
 
@@ -448,7 +448,7 @@ void sk_rec_on_timeout(sk_tcp_env *e, sk_tcb *t)
  * NextSeg rule (2). */
 static bool new_data_waits(const sk_tcb *t)
 {
-    uint32_t queued = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t queued = (uint32_t)sk_ring_len(&t->x->sndbuf);
     uint32_t sent = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
     bool fin = (t->flags & SK_TF_FIN_QUEUED) && !(t->flags & SK_TF_FIN_SENT);
     return (sent < queued || fin) && sk_seq_len(t->snd_una, t->snd_nxt) < t->snd_wnd;
@@ -463,7 +463,7 @@ static bool new_data_waits(const sk_tcb *t)
  * recovery, and RACK only marks what was sent before a delivered range). */
 static bool rescue_next(const sk_tcb *t, uint32_t budget, uint32_t room, sk_rec_seg *s)
 {
-    const sk_rtb *r = t->rtb;
+    const sk_rtb *r = t->x->rtb;
     if (r->rescue_set && !sk_seq_gt(t->snd_una, r->rescue_rxt))
         return false;
     const sk_rset *sk = &r->sacked;
@@ -498,9 +498,9 @@ static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
     if (pipe >= t->cwnd)
         return false;
     uint32_t room = t->cwnd - pipe;
-    sk_rec_hole *h = t->rtb->holes;
+    sk_rec_hole *h = t->x->rtb->holes;
     uint32_t nh = sk_rec_holes(t, t->snd_una, h);
-    sk_seq from = sk_seq_max(t->rtb->high_rxt, t->snd_una);
+    sk_seq from = sk_seq_max(t->x->rtb->high_rxt, t->snd_una);
     bool waits = new_data_waits(t);
     const sk_rtb_ent *again;
     if (sk_rack_on(t) && lost_rexmit_bytes(t, t->snd_una, &again) > 0) {
@@ -538,9 +538,9 @@ static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
 bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s)
 {
     s->rescue = false;
-    if (sack_recovering(t) && t->rtb != NULL) {
+    if (sack_recovering(t) && t->x->rtb != NULL) {
         bool ok = sack_next(t, budget, s);
-        t->rtb->rescue_pending = ok && s->rescue;
+        t->x->rtb->rescue_pending = ok && s->rescue;
         return ok;
     }
     if (!(t->flags & SK_TF_REXMIT_ONE))
@@ -548,7 +548,7 @@ bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s)
     t->flags &= ~(uint32_t)SK_TF_REXMIT_ONE;
     s->seq = t->snd_una;
     s->max = budget;
-    s->cause = (enum sk_rexmit_cause)t->rexmit_cause;
+    s->cause = (enum sk_rexmit_cause)t->x->rexmit_cause;
     return true;
 }
 
@@ -563,17 +563,17 @@ bool sk_rec_new_data_room(const sk_tcb *t, uint32_t *room)
 
 void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n)
 {
-    if (!sack_recovering(t) || t->rtb == NULL || n == 0)
+    if (!sack_recovering(t) || t->x->rtb == NULL || n == 0)
         return;
-    t->rtb->prr_out += n; /* RFC 6937: prr_out += (data sent) */
-    bool rescue = t->rtb->rescue_pending && sk_seq_lt(seq, t->snd_max);
-    t->rtb->rescue_pending = false;
+    t->x->rtb->prr_out += n; /* RFC 6937: prr_out += (data sent) */
+    bool rescue = t->x->rtb->rescue_pending && sk_seq_lt(seq, t->snd_max);
+    t->x->rtb->rescue_pending = false;
     if (rescue) { /* rule (4): "HighRxt MUST NOT be updated" */
-        t->rtb->rescue_rxt = t->recover; /* RescueRxt = RecoveryPoint */
-        t->rtb->rescue_set = true;
+        t->x->rtb->rescue_rxt = t->recover; /* RescueRxt = RecoveryPoint */
+        t->x->rtb->rescue_set = true;
         return;
     }
     sk_seq end = sk_seq_add(seq, n);
-    if (sk_seq_lt(seq, t->snd_max) && sk_seq_gt(end, t->rtb->high_rxt)) /* (C.2) */
-        t->rtb->high_rxt = sk_seq_min(end, t->snd_max);
+    if (sk_seq_lt(seq, t->snd_max) && sk_seq_gt(end, t->x->rtb->high_rxt)) /* (C.2) */
+        t->x->rtb->high_rxt = sk_seq_min(end, t->snd_max);
 }

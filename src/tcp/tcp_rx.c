@@ -36,11 +36,23 @@ void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const 
     e->ctx->stats.segs_in++;
     sk_tuple tu = {*dst, *src, seg.dst_port, seg.src_port};
     sk_tcb *t = sk_demux_lookup(e, &tu);
+    if (t == NULL) { /* TIME-WAIT, as a record (tcp_timewait.c) */
+        sk_tw_expire(e, now);
+        if (sk_tw_find(e, &tu) != SK_TW_NONE) {
+            sk_tcp_trace_seg(e, SK_TRACE_SEG_IN, NULL, &tu, false, &seg, now, SK_REXMIT_NONE);
+            sk_tw_input(e, &tu, &seg, now);
+            return;
+        }
+    }
     if (t == NULL)
         t = sk_demux_listener(e, &tu.laddr, tu.lport);
     sk_tcp_trace_seg(e, SK_TRACE_SEG_IN, t, &tu, false, &seg, now, SK_REXMIT_NONE);
     if (t == NULL)
         sk_tcp_input_closed(e, &tu, &seg, now);
-    else
+    else if (!(t->flags & SK_TF_LISTENER) && !sk_tcb_ext_attach(e, t))
+        sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, t, now); /* the peer sends it again */
+    else {
         sk_tcp_input(e, t, &tu, &seg, now);
+        sk_tcb_ext_settle(e, t); /* t may be another connection now: settle checks */
+    }
 }

@@ -2,9 +2,9 @@
  * validation of the blocks an arriving ACK carries (for the sender's
  * recovery, RFC 6675, which is not here yet).
  *
- * What we hold out of order is the reassembly range set (t->reass). Which
+ * What we hold out of order is the reassembly range set (t->x->reass). Which
  * ranges to report first is remembered as left edges of segments, newest
- * first (t->sack_recent): an edge names the range that now holds it, so
+ * first (t->x->sack_recent): an edge names the range that now holds it, so
  * merges and ranges passed by rcv_nxt need no bookkeeping. */
 #include "tcp/tcp_conn.h"
 
@@ -29,16 +29,16 @@ void sk_sack_on_data(sk_tcb *t, sk_seq seq, uint32_t len)
         return;
     sk_seq end = sk_seq_add(seq, len);
     if (sk_seq_lt(seq, t->rcv_nxt)) {
-        t->dsack.start = seq;
-        t->dsack.end = sk_seq_min(end, t->rcv_nxt);
+        t->x->dsack.start = seq;
+        t->x->dsack.end = sk_seq_min(end, t->rcv_nxt);
         t->flags |= SK_TF_DSACK;
         return;
     }
-    const sk_range *r = sk_rset_find(&t->reass, seq);
+    const sk_range *r = sk_rset_find(&t->x->reass, seq);
     if (r == NULL)
         return;
-    t->dsack.start = seq;
-    t->dsack.end = sk_seq_min(end, r->end);
+    t->x->dsack.start = seq;
+    t->x->dsack.end = sk_seq_min(end, r->end);
     t->flags |= SK_TF_DSACK;
 }
 
@@ -50,17 +50,17 @@ void sk_sack_on_ooo(sk_tcb *t, sk_seq seq)
 {
     if (!(t->flags & SK_TF_SACK_OK))
         return;
-    const sk_range *mine = sk_rset_find(&t->reass, seq);
+    const sk_range *mine = sk_rset_find(&t->x->reass, seq);
     sk_seq keep[SK_TCP_MAX_SACK];
     uint8_t n = 0;
     keep[n++] = seq;
-    for (uint8_t i = 0; i < t->n_sack_recent && n < SK_TCP_MAX_SACK; i++) {
-        const sk_range *r = sk_rset_find(&t->reass, t->sack_recent[i]);
+    for (uint8_t i = 0; i < t->x->n_sack_recent && n < SK_TCP_MAX_SACK; i++) {
+        const sk_range *r = sk_rset_find(&t->x->reass, t->x->sack_recent[i]);
         if (r != NULL && r != mine)
-            keep[n++] = t->sack_recent[i];
+            keep[n++] = t->x->sack_recent[i];
     }
-    memcpy(t->sack_recent, keep, n * sizeof keep[0]);
-    t->n_sack_recent = n;
+    memcpy(t->x->sack_recent, keep, n * sizeof keep[0]);
+    t->x->n_sack_recent = n;
 }
 
 static bool already_listed(const sk_tcp_opts *o, uint8_t from, const sk_range *r)
@@ -89,18 +89,18 @@ void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_seq *fi
     if (!(t->flags & SK_TF_SACK_OK))
         return;
     if ((t->flags & SK_TF_DSACK) && o->n_sack < max)
-        add_block(o, t->dsack.start, t->dsack.end);
+        add_block(o, t->x->dsack.start, t->x->dsack.end);
     uint8_t first = o->n_sack; /* the DSACK block may repeat a range */
-    const sk_range *own = first_seq != NULL ? sk_rset_find(&t->reass, *first_seq) : NULL;
+    const sk_range *own = first_seq != NULL ? sk_rset_find(&t->x->reass, *first_seq) : NULL;
     if (own != NULL && o->n_sack < max)
         add_block(o, own->start, own->end);
-    for (uint8_t i = 0; i < t->n_sack_recent && o->n_sack < max; i++) {
-        const sk_range *r = sk_rset_find(&t->reass, t->sack_recent[i]);
+    for (uint8_t i = 0; i < t->x->n_sack_recent && o->n_sack < max; i++) {
+        const sk_range *r = sk_rset_find(&t->x->reass, t->x->sack_recent[i]);
         if (r != NULL && !already_listed(o, first, r))
             add_block(o, r->start, r->end);
     }
-    for (uint32_t i = 0; i < sk_rset_count(&t->reass) && o->n_sack < max; i++) {
-        const sk_range *r = sk_rset_at(&t->reass, i);
+    for (uint32_t i = 0; i < sk_rset_count(&t->x->reass) && o->n_sack < max; i++) {
+        const sk_range *r = sk_rset_at(&t->x->reass, i);
         if (!already_listed(o, first, r))
             add_block(o, r->start, r->end);
     }
@@ -123,7 +123,7 @@ void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o)
  * stale block, or a peer that reports what we never sent. */
 void sk_sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
 {
-    t->n_peer_sack = 0;
+    t->x->n_peer_sack = 0;
     if (!(t->flags & SK_TF_SACK_OK))
         return;
     sk_seq low = sk_seq_max(t->snd_una, seg->ack);
@@ -138,6 +138,6 @@ void sk_sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
             continue;
         }
         e->ctx->stats.sack_blocks_in++;
-        t->peer_sack[t->n_peer_sack++] = seg->opts.sack[i];
+        t->x->peer_sack[t->x->n_peer_sack++] = seg->opts.sack[i];
     }
 }

@@ -50,12 +50,12 @@ static bool ts_older(uint32_t a, uint32_t b)
  * congestion signal. */
 static void dsack_episode(sk_tcb *t, bool rto)
 {
-    t->spur_fr = SK_SPUR_FR_DSACK;
-    t->spur_fr_rto = rto;
-    t->spur_fr_una = t->snd_una;
-    t->spur_fr_max = t->snd_max;
-    t->spur_fr_rexmits = t->retransmits;
-    t->spur_fr_dsacks = 0;
+    t->x->spur_fr = SK_SPUR_FR_DSACK;
+    t->x->spur_fr_rto = rto;
+    t->x->spur_fr_una = t->snd_una;
+    t->x->spur_fr_max = t->snd_max;
+    t->x->spur_fr_rexmits = t->retransmits;
+    t->x->spur_fr_dsacks = 0;
 }
 
 void sk_spur_on_timeout(sk_tcp_env *e, sk_tcb *t, bool first, sk_time now)
@@ -64,20 +64,20 @@ void sk_spur_on_timeout(sk_tcp_env *e, sk_tcb *t, bool first, sk_time now)
     if (first && (t->flags & SK_TF_SACK_OK))
         dsack_episode(t, true); /* RFC 3708 for the timeout's retransmissions */
     else if (first)
-        t->spur_fr = SK_SPUR_FR_NONE;
+        t->x->spur_fr = SK_SPUR_FR_NONE;
     if (!first) {
-        if (t->spur_rto != SK_SPUR_EIFEL)
-            t->spur_rto = SK_SPUR_NONE;
+        if (t->x->spur_rto != SK_SPUR_EIFEL)
+            t->x->spur_rto = SK_SPUR_NONE;
         return;
     }
-    t->spur_srtt = t->srtt + 2u * CLOCK_G_US;
-    t->spur_rttvar = t->rttvar;
-    t->spur_recover = t->snd_max;
+    t->x->spur_srtt = t->srtt + 2u * CLOCK_G_US;
+    t->x->spur_rttvar = t->rttvar;
+    t->x->spur_recover = t->snd_max;
     if (t->flags & SK_TF_TS_OK) {
-        t->spur_rto = SK_SPUR_EIFEL;
-        t->spur_rto_tsval = sk_ts_now(t, now);
+        t->x->spur_rto = SK_SPUR_EIFEL;
+        t->x->spur_rto_tsval = sk_ts_now(t, now);
     } else {
-        t->spur_rto = SK_SPUR_FRTO1;
+        t->x->spur_rto = SK_SPUR_FRTO1;
     }
 }
 
@@ -128,8 +128,8 @@ static void adapt_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
     uint64_t m = (uint64_t)ms * 1000u;
     if (m > UINT32_MAX / 2)
         m = UINT32_MAX / 2;
-    uint32_t srtt = t->spur_srtt > m ? t->spur_srtt : (uint32_t)m;
-    uint32_t rttvar = t->spur_rttvar > m / 2 ? t->spur_rttvar : (uint32_t)(m / 2);
+    uint32_t srtt = t->x->spur_srtt > m ? t->x->spur_srtt : (uint32_t)m;
+    uint32_t rttvar = t->x->spur_rttvar > m / 2 ? t->x->spur_rttvar : (uint32_t)(m / 2);
     sk_rtt_rebase(e, t, srtt, rttvar);
     t->backoff = 0;
     if (!sk_seq_eq(t->snd_una, t->snd_max))
@@ -144,8 +144,8 @@ static void adapt_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
  * the timeout set was for a real loss). */
 static void undo_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
-    t->spur_rto = SK_SPUR_NONE;
-    t->spur_fr = SK_SPUR_FR_NONE; /* undone once: no DSACK undo after it */
+    t->x->spur_rto = SK_SPUR_NONE;
+    t->x->spur_fr = SK_SPUR_FR_NONE; /* undone once: no DSACK undo after it */
     sk_cc_spurious(t, now);
     t->snd_nxt = t->snd_max;
     t->recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
@@ -159,7 +159,7 @@ static void undo_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time n
 
 static bool unsent_data(const sk_tcb *t)
 {
-    uint32_t queued = (uint32_t)sk_ring_len(&t->sndbuf);
+    uint32_t queued = (uint32_t)sk_ring_len(&t->x->sndbuf);
     uint32_t sent = sk_seq_len(t->snd_buf_seq, t->snd_max);
     bool fin_unsent = (t->flags & SK_TF_FIN_QUEUED) && !(t->flags & SK_TF_FIN_SENT);
     return sent < queued || fin_unsent;
@@ -174,14 +174,14 @@ static bool unsent_data(const sk_tcb *t)
 static void frto_first(sk_tcb *t, const sk_tcp_repr *seg, bool advanced)
 {
     bool sack = (t->flags & SK_TF_SACK_OK) != 0;
-    if (!advanced || sk_seq_ge(seg->ack, t->spur_recover) ||
+    if (!advanced || sk_seq_ge(seg->ack, t->x->spur_recover) ||
         (sack && sk_seq_lt(seg->ack, t->snd_nxt)) || !unsent_data(t)) {
-        t->spur_rto = SK_SPUR_NONE;
+        t->x->spur_rto = SK_SPUR_NONE;
         return;
     }
-    t->spur_rto = SK_SPUR_FRTO2;
+    t->x->spur_rto = SK_SPUR_FRTO2;
     t->snd_nxt = t->snd_max;
-    t->spur_frto_end = sk_seq_add(t->snd_max, 2u * sk_cc_smss(t));
+    t->x->spur_frto_end = sk_seq_add(t->snd_max, 2u * sk_cc_smss(t));
 }
 
 /* With SACK (§3 step 3b): does a block report data below "recover" that
@@ -189,8 +189,8 @@ static void frto_first(sk_tcb *t, const sk_tcp_repr *seg, bool advanced)
  * the retransmission)? */
 static bool sacked_below_recover(const sk_tcb *t)
 {
-    for (uint8_t i = 0; i < t->n_peer_sack; i++)
-        if (sk_seq_lt(t->peer_sack[i].left, t->spur_recover))
+    for (uint8_t i = 0; i < t->x->n_peer_sack; i++)
+        if (sk_seq_lt(t->x->peer_sack[i].left, t->x->spur_recover))
             return true;
     return false;
 }
@@ -209,7 +209,7 @@ static void frto_second(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool a
         undo_rto(e, t, seg, now);
         return;
     }
-    t->spur_rto = SK_SPUR_NONE;
+    t->x->spur_rto = SK_SPUR_NONE;
     sk_cc_frto_conventional(t);
     t->snd_nxt = t->snd_una;
     sk_tcb_mark_output(e, t);
@@ -217,9 +217,9 @@ static void frto_second(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool a
 
 uint32_t sk_spur_frto_allowance(const sk_tcb *t)
 {
-    if (t->spur_rto != SK_SPUR_FRTO2 || !sk_seq_gt(t->spur_frto_end, t->snd_una))
+    if (t->x->spur_rto != SK_SPUR_FRTO2 || !sk_seq_gt(t->x->spur_frto_end, t->snd_una))
         return 0;
-    uint32_t room = sk_seq_len(t->snd_una, t->spur_frto_end);
+    uint32_t room = sk_seq_len(t->snd_una, t->x->spur_frto_end);
     return room > t->cwnd ? room - t->cwnd : 0;
 }
 
@@ -229,9 +229,9 @@ static void fr_begin(sk_tcb *t, sk_seq una, sk_time now)
 {
     dsack_episode(t, false);
     if (t->flags & SK_TF_TS_OK)
-        t->spur_fr = SK_SPUR_FR_EIFEL;
-    t->spur_fr_tsval = sk_ts_now(t, now);
-    t->spur_fr_una = una;
+        t->x->spur_fr = SK_SPUR_FR_EIFEL;
+    t->x->spur_fr_tsval = sk_ts_now(t, now);
+    t->x->spur_fr_una = una;
 }
 
 /* A DSACK (seg_has_dsack) is counted when it lies in the episode's range
@@ -241,16 +241,16 @@ static void fr_count_dsack(sk_tcb *t, const sk_tcp_repr *seg)
     if (!seg_has_dsack(t, seg))
         return;
     sk_seq l = seg->opts.sack[0].left, r = seg->opts.sack[0].right;
-    if (sk_seq_ge(l, t->spur_fr_una) && sk_seq_le(r, t->spur_fr_max))
-        t->spur_fr_dsacks++;
+    if (sk_seq_ge(l, t->x->spur_fr_una) && sk_seq_le(r, t->x->spur_fr_max))
+        t->x->spur_fr_dsacks++;
 }
 
 static void undo_fr(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    t->spur_fr = SK_SPUR_FR_NONE;
+    t->x->spur_fr = SK_SPUR_FR_NONE;
     sk_cc_spurious(t, now);
-    if (t->spur_fr_rto) {
-        t->spur_rto = SK_SPUR_NONE; /* F-RTO has nothing left to decide */
+    if (t->x->spur_fr_rto) {
+        t->x->spur_rto = SK_SPUR_NONE; /* F-RTO has nothing left to decide */
         e->ctx->stats.spurious_rtos++;
     } else {
         e->ctx->stats.spurious_fast_retransmits++;
@@ -269,15 +269,15 @@ static void fr_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool adv
 {
     fr_count_dsack(t, seg);
     bool recovering = (t->flags & SK_TF_IN_RECOVERY) != 0;
-    if (t->spur_fr == SK_SPUR_FR_EIFEL && advanced) {
-        if (!recovering && seg->opts.has_ts && ts_older(seg->opts.ts_ecr, t->spur_fr_tsval)) {
+    if (t->x->spur_fr == SK_SPUR_FR_EIFEL && advanced) {
+        if (!recovering && seg->opts.has_ts && ts_older(seg->opts.ts_ecr, t->x->spur_fr_tsval)) {
             undo_fr(e, t, now);
             return;
         }
-        t->spur_fr = SK_SPUR_FR_DSACK;
+        t->x->spur_fr = SK_SPUR_FR_DSACK;
     }
-    uint32_t rexmits = t->retransmits - t->spur_fr_rexmits;
-    if (!recovering && rexmits > 0 && t->spur_fr_dsacks >= rexmits)
+    uint32_t rexmits = t->retransmits - t->x->spur_fr_rexmits;
+    if (!recovering && rexmits > 0 && t->x->spur_fr_dsacks >= rexmits)
         undo_fr(e, t, now);
 }
 
@@ -294,13 +294,13 @@ void sk_spur_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_seq pri
 {
     bool advanced = sk_seq_gt(seg->ack, prior_una);
     bool dup = is_dup_ack(t, seg, prior_una);
-    switch (t->spur_rto) {
+    switch (t->x->spur_rto) {
     case SK_SPUR_EIFEL:
         /* RFC 3522 §2 steps (3)-(5): the first acceptable ACK decides */
         if (!advanced)
             break;
-        t->spur_rto = SK_SPUR_NONE;
-        if (seg->opts.has_ts && ts_older(seg->opts.ts_ecr, t->spur_rto_tsval))
+        t->x->spur_rto = SK_SPUR_NONE;
+        if (seg->opts.has_ts && ts_older(seg->opts.ts_ecr, t->x->spur_rto_tsval))
             undo_rto(e, t, seg, now);
         break;
     case SK_SPUR_FRTO1:
@@ -317,6 +317,6 @@ void sk_spur_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_seq pri
     /* after the timeout's own detection: an undo there ends the episode */
     if (!was_recovering && (t->flags & SK_TF_IN_RECOVERY))
         fr_begin(t, prior_una, now); /* this ACK began a fast retransmit */
-    else if (t->spur_fr != SK_SPUR_FR_NONE)
+    else if (t->x->spur_fr != SK_SPUR_FR_NONE)
         fr_on_ack(e, t, seg, advanced, now);
 }

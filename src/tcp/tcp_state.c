@@ -47,13 +47,18 @@ static uint8_t our_wscale(uint32_t rcvbuf)
     return ws;
 }
 
+uint8_t sk_tcp_our_wscale(const sk_tcp_env *e)
+{
+    return e->ctx->cfg.window_scaling ? our_wscale(e->ctx->cfg.rcvbuf) : 0;
+}
+
 void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv_mss, sk_time now)
 {
     t->tuple = *tu;
     t->adv_mss = adv_mss;
     t->rcv_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
     t->snd_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
-    t->rcv_wscale = e->ctx->cfg.window_scaling ? our_wscale(e->ctx->cfg.rcvbuf) : 0;
+    t->rcv_wscale = sk_tcp_our_wscale(e);
     t->last_rcv = now;
     t->ts_offset = sk_tcp_ts_offset(e, tu);
     sk_rtt_init(t, &e->ctx->cfg);
@@ -62,23 +67,8 @@ void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv
 
 uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t)
 {
-    size_t used = sk_ring_len(&t->rcvbuf);
+    size_t used = sk_ring_len(&t->x->rcvbuf);
     return used >= e->ctx->cfg.rcvbuf ? 0 : (uint32_t)(e->ctx->cfg.rcvbuf - used);
-}
-
-/* A passive connection that dies before accept() leaves its listener. */
-static void detach_from_listener(sk_tcp_env *e, sk_tcb *t)
-{
-    if (t->parent == SK_TCB_NONE)
-        return;
-    sk_tcb *l = &e->tcbs[t->parent];
-    if (t->flags & SK_TF_IN_ACCEPTQ) {
-        sk_ilist_remove(e, &l->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
-        t->flags &= ~(uint32_t)SK_TF_IN_ACCEPTQ;
-    }
-    if (l->pending > 0)
-        l->pending--;
-    t->parent = SK_TCB_NONE;
 }
 
 void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
@@ -90,13 +80,13 @@ void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
     t->flags &= ~(uint32_t)(SK_TF_ACK_NOW | SK_TF_REXMIT_ONE | SK_TF_FORCE_ONE | SK_TF_KEEP_PROBE);
     if (!(t->flags & SK_TF_APP_HELD) || err != 0) {
         sk_tcb_free_buffers(e, t);
-    } else if (t->sndbuf.buf != NULL) {
-        sk_ring_drop(&t->sndbuf, sk_ring_len(&t->sndbuf));
+    } else if (t->x->sndbuf.buf != NULL) {
+        sk_ring_drop(&t->x->sndbuf, sk_ring_len(&t->x->sndbuf));
         sk_tcb_trim_buffers(e, t);
     }
     if (err != 0 && t->error == 0)
-        t->error = err;
-    detach_from_listener(e, t);
+        t->error = (int16_t)err; /* SK_E* codes are small negatives */
+    sk_listen_detach(e, t); /* dies before accept(): leaves its listener */
     sk_tcb_notify(e, t, err != 0 ? (SK_EV_ERROR | SK_EV_READABLE) : SK_EV_CLOSED);
     sk_tcb_release_if_unheld(e, t);
 }
@@ -122,7 +112,7 @@ void sk_tcb_queue_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
     if (t->flags & SK_TF_FIN_QUEUED)
         return;
     t->flags |= SK_TF_FIN_QUEUED;
-    t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->sndbuf));
+    t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->x->sndbuf));
     if (t->state == SK_TCP_ESTABLISHED)
         sk_tcb_set_state(e, t, SK_TCP_FIN_WAIT_1, now);
     else if (t->state == SK_TCP_CLOSE_WAIT)

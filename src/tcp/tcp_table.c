@@ -2,6 +2,7 @@
  * the TCB table with its free list, and handles (index + generation). */
 #include "tcp/tcp_conn.h"
 
+#include "base/skassert.h"
 #include "synack/error.h"
 
 #include <string.h>
@@ -12,6 +13,15 @@ static uint32_t pow2_at_least(uint32_t n)
     while (p < n && p < (1u << 30))
         p <<= 1;
     return p;
+}
+
+/* The listener block goes back to the allocator with its TCB. */
+static void free_listener(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->lsn == NULL)
+        return;
+    sk_ctx_release(e->ctx, t->lsn, sizeof *t->lsn);
+    t->lsn = NULL;
 }
 
 int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
@@ -32,12 +42,14 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
      * buffer pointers, which must not be uninitialised memory */
     if (e->tcbs != NULL)
         memset(e->tcbs, 0, sizeof(sk_tcb) * e->n_tcbs);
-    if (e->tcbs == NULL || e->heap == NULL || e->hash == NULL) {
+    if (e->tcbs == NULL || e->heap == NULL || e->hash == NULL || sk_tw_init(e) != 0) {
         sk_tcp_env_free(e);
         return SK_ENOMEM;
     }
     memset(e->hash, 0, sizeof(uint32_t) * (e->hash_mask + 1));
+    sk_tcb_ext_blank_init(&e->ext_blank);
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        e->tcbs[i].x = &e->ext_blank;
         e->tcbs[i].free_next = i + 1 < e->n_tcbs ? i + 1 : SK_TCB_NONE;
         e->tcbs[i].gen = 1;
         e->tcbs[i].heap_pos = SK_TCB_NONE;
@@ -45,6 +57,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     e->free_head = 0;
     e->listen_head = SK_TCB_NONE;
     e->demux_last = SK_TCB_NONE;
+    e->cookie_last = SK_TIME_NEVER;
     sk_ilist_init(&e->out_list);
     sk_ilist_init(&e->ev_list);
     e->ephemeral_next = (uint32_t)(cfg->seed >> 17);
@@ -54,16 +67,37 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
 void sk_tcp_env_free(sk_tcp_env *e)
 {
     if (e->tcbs != NULL) {
-        for (uint32_t i = 0; i < e->n_tcbs; i++)
+        /* nothing wrote into the blank extension (tcp_ext.c) */
+        SK_ASSERT(e->tcbs[0].x == NULL || sk_tcb_ext_blank_intact(e));
+        for (uint32_t i = 0; i < e->n_tcbs; i++) {
+            if (e->tcbs[i].x == NULL) /* creation failed before the table was set up */
+                continue;
             sk_tcb_free_buffers(e, &e->tcbs[i]);
+            free_listener(e, &e->tcbs[i]);
+            sk_tcb_ext_detach(e, &e->tcbs[i]);
+        }
     }
     sk_tcp_bufcache_free(e);
+    sk_tw_free(e);
     sk_ctx_release(e->ctx, e->tcbs, sizeof(sk_tcb) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->heap, sizeof(uint32_t) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->hash, sizeof(uint32_t) * (e->hash_mask + 1));
     e->tcbs = NULL;
     e->heap = NULL;
     e->hash = NULL;
+}
+
+int sk_tcb_make_listener(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->lsn == NULL)
+        t->lsn = sk_ctx_alloc(e->ctx, sizeof *t->lsn);
+    if (t->lsn == NULL)
+        return SK_ENOMEM;
+    memset(t->lsn, 0, sizeof *t->lsn);
+    sk_ilist_init(&t->lsn->acceptq);
+    sk_ilist_init(&t->lsn->children);
+    t->lsn->listen_next = SK_TCB_NONE;
+    return 0;
 }
 
 sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
@@ -76,17 +110,16 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     uint32_t gen = t->gen;
     memset(t, 0, sizeof *t);
     t->gen = gen;
+    t->x = &e->ext_blank; /* a connection attaches its own (sk_tcb_ext_attach) */
     t->state = SK_TCP_CLOSED;
     t->heap_pos = SK_TCB_NONE;
     t->free_next = SK_TCB_NONE;
-    t->parent = SK_TCB_NONE;
-    t->listen_next = SK_TCB_NONE;
     t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
     t->acc_link.next = t->acc_link.prev = SK_LINK_OFF;
-    sk_ilist_init(&t->acceptq);
-    for (int k = 0; k < SK_TCB_TIMERS; k++)
-        t->timer[k] = SK_TIME_NEVER;
+    t->child_link.next = t->child_link.prev = SK_LINK_OFF;
+    t->parent = SK_TCB_NONE;
+    t->timer_keep = t->timer_tw = SK_TIME_NEVER; /* the others: off in the blank extension */
     t->deadline = SK_TIME_NEVER;
     t->last_rcv = now;
     t->keep_idle = SK_SEC(7200);
@@ -101,11 +134,17 @@ void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->flags & (SK_TF_APP_HELD | SK_TF_IN_ACCEPTQ))
         return;
+    if (t->state == SK_TCP_TIME_WAIT) { /* the last holder let go */
+        sk_tw_take(e, t, e->tw.last_now);
+        return;
+    }
     if (t->state != SK_TCP_CLOSED)
         return;
     uint32_t idx = sk_tcb_index(e, t);
     sk_tcb_timer_clear_all(e, t);
     sk_tcb_free_buffers(e, t);
+    free_listener(e, t);
+    sk_tcb_ext_detach(e, t);
     sk_demux_remove(e, t);
     sk_ilist_remove(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
     sk_ilist_remove(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));

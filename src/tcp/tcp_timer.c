@@ -73,7 +73,7 @@ static void timer_resched(sk_tcp_env *e, sk_tcb *t)
 {
     sk_time d = SK_TIME_NEVER;
     for (int k = 0; k < SK_TCB_TIMERS; k++)
-        d = sk_time_min(d, t->timer[k]);
+        d = sk_time_min(d, sk_tcb_timer(t, (enum sk_timer_kind)k));
     t->deadline = d;
     if (d == SK_TIME_NEVER) {
         heap_remove(e, t);
@@ -89,23 +89,33 @@ static void timer_resched(sk_tcp_env *e, sk_tcb *t)
 
 void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time when)
 {
-    if (t->timer[k] == when)
+    if (sk_tcb_timer(t, k) == when)
         return;
-    t->timer[k] = when;
+    /* only keepalive and TIME-WAIT run while idle: the others are the
+     * transfer's, set by paths that attached the extension */
+    SK_ASSERT(k == SK_TIMER_KEEPALIVE || k == SK_TIMER_TIME_WAIT || sk_tcb_ext_attached(e, t));
+    if (k != SK_TIMER_KEEPALIVE && k != SK_TIMER_TIME_WAIT && !sk_tcb_ext_attach(e, t))
+        return;
+    *sk_tcb_timer_slot(t, k) = when;
     timer_resched(e, t);
 }
 
 void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
 {
-    for (int k = 0; k < SK_TCB_TIMERS; k++)
-        t->timer[k] = SK_TIME_NEVER;
+    t->timer_keep = t->timer_tw = SK_TIME_NEVER;
+    if (sk_tcb_ext_attached(e, t)) { /* the blank one's are off */
+        for (int k = 0; k < SK_TCB_TIMERS; k++)
+            t->x->timer[k] = SK_TIME_NEVER;
+    }
     t->deadline = SK_TIME_NEVER;
     heap_remove(e, t);
 }
 
 sk_time sk_tcp_next_deadline(const sk_tcp_env *e)
 {
-    return e->heap_len == 0 ? SK_TIME_NEVER : e->tcbs[e->heap[0]].deadline;
+    sk_time tw = sk_tw_next_deadline(e); /* TIME-WAIT records (tcp_timewait.c) */
+    sk_time t = e->heap_len == 0 ? SK_TIME_NEVER : e->tcbs[e->heap[0]].deadline;
+    return tw < t ? tw : t;
 }
 
 uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e)
@@ -132,6 +142,8 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     bool syn_phase = t->state == SK_TCP_SYN_SENT || t->state == SK_TCP_SYN_RECEIVED;
     uint8_t limit = syn_phase ? e->ctx->cfg.syn_retries : e->ctx->cfg.max_retries;
+    if (t->state == SK_TCP_SYN_RECEIVED && e->ctx->cfg.synack_retries != 0)
+        limit = e->ctx->cfg.synack_retries;
     if (t->timeouts >= limit) {
         e->ctx->stats.conn_timeouts++;
         /* a handshake that died after an ICMP soft error reports it
@@ -226,6 +238,7 @@ static void fire_one(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now
 
 void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
 {
+    sk_tw_expire(e, now);
     while (e->heap_len > 0) {
         sk_tcb *t = &e->tcbs[e->heap[0]];
         if (t->deadline > now)
@@ -234,7 +247,9 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
          * may close the TCB (removing it from the heap) or re-arm timers. */
         int first = -1;
         for (int k = 0; k < SK_TCB_TIMERS; k++) {
-            if (sk_time_due(t->timer[k], now) && (first < 0 || t->timer[k] < t->timer[first]))
+            sk_time d = sk_tcb_timer(t, (enum sk_timer_kind)k);
+            if (sk_time_due(d, now) &&
+                (first < 0 || d < sk_tcb_timer(t, (enum sk_timer_kind)first)))
                 first = k;
         }
         SK_ASSERT(first >= 0);
@@ -242,11 +257,15 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
             return;
         /* RFC 8985 §7.2: a probe scheduled in the RTO's place (at its
          * expiry) goes first; firing it restarts the RTO */
-        if (first == SK_TIMER_RETRANSMIT && t->rtb != NULL && !t->rtb->timer_is_reo &&
-            t->timer[SK_TIMER_RECOVERY] == t->timer[SK_TIMER_RETRANSMIT])
+        if (first == SK_TIMER_RETRANSMIT && t->x->rtb != NULL && !t->x->rtb->timer_is_reo &&
+            sk_tcb_timer(t, SK_TIMER_RECOVERY) == sk_tcb_timer(t, SK_TIMER_RETRANSMIT))
             first = SK_TIMER_RECOVERY;
-        t->timer[first] = SK_TIME_NEVER;
+        *sk_tcb_timer_slot(t, (enum sk_timer_kind)first) = SK_TIME_NEVER;
         timer_resched(e, t);
+        /* an idle connection (no extension) runs only these two */
+        SK_ASSERT(sk_tcb_ext_attached(e, t) || first == SK_TIMER_KEEPALIVE ||
+                  first == SK_TIMER_TIME_WAIT);
         fire_one(e, t, (enum sk_timer_kind)first, now);
+        sk_tcb_ext_settle(e, t);
     }
 }

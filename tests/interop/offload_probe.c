@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 
 #include "posix/pcap_file.h"
+#include "posix/posix_alloc.h"
 #include "posix/posix_dev.h"
 #include "posix/posix_sys.h"
 #include "synack/synack.h"
@@ -26,19 +27,6 @@
 
 static uint8_t frame[SK_TSO_MAX + 200];
 static uint8_t copy[SK_TSO_MAX + 200];
-
-static void *p_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void p_release(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
 
 typedef struct {
     sk_stack *s;
@@ -159,8 +147,7 @@ int main(int argc, char **argv)
     cfg.link = SK_LINK_ETHERNET;
     cfg.addr = sk_ip4_make(192, 0, 2, 2);
     cfg.mac = sk_posix_stable_mac(cfg.addr);
-    cfg.alloc.allocate = p_alloc;
-    cfg.alloc.release = p_release;
+    cfg.alloc = sk_posix_allocator();
     cfg.seed = sk_posix_seed();
     /* SK_PROBE_PLAIN=1: the same device, every capability off (a baseline) */
     const char *plain = getenv("SK_PROBE_PLAIN");

@@ -59,7 +59,7 @@ err "no answer" 1 "timed out" "${CONNECT[@]}" --timeout 1.5 192.0.2.99 80
 err "bad address" 2 "bad --addr" "${NSX[@]}" "$SYNACK" connect "--$SK_LINK" "$DEV" --addr 192.0.2.300/24 "$LINUX_IP" 1
 err "bad host" 2 "bad host" "${CONNECT[@]}" 192.0.2 80
 err "bad port" 2 "bad port" "${CONNECT[@]}" "$LINUX_IP" 70000
-err "serve: port in use" 1 "already in use" "${NSX[@]}" timeout 10 "$SYNACK" serve "--$SK_LINK" "$DEV" \
+err "serve: a port given twice" 2 "port 7 given twice" "${NSX[@]}" timeout 10 "$SYNACK" serve "--$SK_LINK" "$DEV" \
     --addr "$SYNACK_IP/24" --echo 7 --discard 7
 # a serve that cannot listen prints no readiness line: it_serve reports the
 # failure instead of taking the error for a start
@@ -69,9 +69,9 @@ else
     ok "it_serve: a serve that cannot listen is not taken for a ready one"
 fi
 wait "$SERVE_PID"
-check "serve that cannot listen: exit 1" test $? = 1
+check "serve that cannot listen: exit 2 (a usage error)" test $? = 2
 check "serve that cannot listen: the error comes first ($(head -1 "$SERVE_LOG"))" \
-    grep -q '^synack serve: cannot listen on port 7 for discard' <(head -1 "$SERVE_LOG")
+    grep -q '^synack serve: port 7 given twice (--echo and --discard)' <(head -1 "$SERVE_LOG")
 check "serve that cannot listen: no readiness line" \
     test "$(grep -c '^synack serve: listening on ' "$SERVE_LOG")" = 0
 it_serve busy --discard 9 || bad "serve --discard 9 starts"

@@ -1,30 +1,17 @@
 /* iface_fixture: see iface_fixture.h. */
 #include "iface_fixture.h"
 
+#include "posix/posix_alloc.h"
 #include "sk_test.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static void *ifx_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void ifx_release(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-
 void ifx_ip_config(sk_stack_config *cfg, sk_ip4 addr)
 {
     sk_stack_config_default(cfg);
     cfg->addr = addr;
-    cfg->alloc.allocate = ifx_alloc;
-    cfg->alloc.release = ifx_release;
+    cfg->alloc = sk_posix_allocator();
     cfg->max_sockets = 4;
 }
 

@@ -183,6 +183,8 @@ static sp_end *slot_owner(const sp_node *n, sk_sock h)
 static void on_trace(void *ctx, const sk_trace_event *ev)
 {
     sp_node *n = ctx;
+    if (n->ctx->sc->probe != NULL && n->s != NULL)
+        n->ctx->sc->probe(n->ctx->sc->probe_ctx, n->side, n->s, ev);
     sp_result *r = n->ctx->res;
     sp_end *e = slot_owner(n, ev->sock);
     switch (ev->kind) {

@@ -85,6 +85,10 @@ typedef struct {
     uint64_t time_limit_us; /* virtual time limit */
     bool ipv6; /* both stacks dual-stack (10.0.0.x/24 and 2001:db8::x/64); the
                   client connects to the server's IPv6 address */
+    /* optional: every trace event of either stack, with the stack (a test
+     * may read its state, e.g. sk_stack_tcb, but must not call into it) */
+    void (*probe)(void *ctx, int side, const sk_stack *s, const sk_trace_event *ev);
+    void *probe_ctx;
 } sp_scenario;
 
 typedef struct {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Bad command-line input to every subcommand: a one-line error on stderr,
-# nothing on stdout, exit status 2, never a crash or a hang. Every case is
+# nothing on stdout, exit status 2, never a crash or a hang. Then errors
+# found at start (exit 1, one line naming the problem): a missing device,
+# and, as root in a namespace of its own, a host that never answers ARP. Every case is
 # rejected while parsing, before any device is opened; as a guard against a
 # regression that would get further, the cases run in a private network
 # namespace (unshare --net) when we are root, and under a timeout.
@@ -39,6 +41,23 @@ expect_error_says() {
     else
         fail=$((fail + 1))
         echo "FAIL: synack $* -> rc=$rc, want one line matching /$pat/: $err"
+    fi
+}
+# expect_fail RC PATTERN ARGS...: exit status RC, exactly one line on stderr
+# matching PATTERN, nothing on stdout (no banner before the error)
+expect_fail() {
+    local want=$1 pat=$2 err rc out errf
+    shift 2
+    errf=$(mktemp)
+    out=$("${run[@]}" "$bin" "$@" 2>"$errf" </dev/null)
+    rc=$?
+    err=$(cat "$errf"); rm -f "$errf"
+    if [ "$rc" -eq "$want" ] && [ -z "$out" ] && [ "$(grep -c . <<<"$err")" -eq 1 ] &&
+        grep -qE "$pat" <<<"$err"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL: synack $* -> rc=$rc (want $want), stdout '${out:0:60}', want one line matching /$pat/: $err"
     fi
 }
 # no command at all: the usage listing on stderr, exit 2
@@ -178,5 +197,114 @@ expect_usage_error demo --lang fr
 expect_usage_error demo --isn-client 99999999999
 expect_usage_error demo --impair bogus=1
 expect_usage_error demo extra
+# ---- errors that say what is wrong (issue 12)
+# an address that is its prefix's broadcast or network address (RFC 1122
+# §3.2.1.3); /31 (RFC 3021) and /32 have neither, so the error is then
+# about the next, bad option
+expect_error_says "^synack serve: bad --addr: 192\.0\.2\.255 is the broadcast address of 192\.0\.2\.0/24$" \
+    serve --tap x --addr 192.0.2.255/24 --echo 7
+expect_error_says "^synack serve: bad --addr: 192\.0\.2\.0 is the network address of 192\.0\.2\.0/24$" \
+    serve --tap x --addr 192.0.2.0/24 --echo 7
+expect_error_says "^synack connect: bad --addr: 10\.1\.255\.255 is the broadcast address of 10\.1\.0\.0/16$" \
+    connect --tap x --addr 10.1.255.255/16 10.1.0.1 80
+expect_error_says "^synack ping: bad --addr: 192\.0\.2\.4 is the network address of 192\.0\.2\.4/30$" \
+    ping --tap x --addr 192.0.2.4/30 192.0.2.5
+for a in 192.0.2.0/31 192.0.2.1/31 192.0.2.255/32 192.0.2.0/32; do
+    expect_error_says "bad --busy-poll 'x'" serve --tap x --addr "$a" --echo 7 --busy-poll x
+done
+# a gateway off the link, or our own address
+expect_error_says "^synack serve: bad --gw: gateway 10\.9\.9\.9 is not on 192\.0\.2\.0/24$" \
+    serve --tap x --addr 192.0.2.2/24 --gw 10.9.9.9 --echo 7
+expect_error_says "^synack connect: bad --gw: gateway 192\.0\.3\.1 is not on 192\.0\.2\.0/24$" \
+    connect --tap x --addr 192.0.2.2/24 --gw 192.0.3.1 192.0.2.1 80
+expect_error_says "^synack serve: bad --gw: gateway 192\.0\.2\.2 is synack's own address$" \
+    serve --tap x --addr 192.0.2.2/24 --gw 192.0.2.2 --echo 7
+expect_error_says "bad --busy-poll 'x'" serve --tap x --addr 192.0.2.2/24 --gw 192.0.2.254 \
+    --echo 7 --busy-poll x
+# one port for two TCP services: refused before any banner (expect_fail
+# checks stdout is empty); TCP and UDP on one number are two ports
+expect_fail 2 "^synack serve: port 80 given twice \(--echo and --http\)$" \
+    serve --tap x --addr 192.0.2.2/24 --http 80 --echo 80
+expect_fail 2 "^synack serve: port 9 given twice \(--discard and --iperf\)$" \
+    serve --tap x --addr 192.0.2.2/24 --echo 7 --iperf 9 --discard 9
+expect_error_says "bad --busy-poll 'x'" serve --tap x --addr 192.0.2.2/24 --echo 7 \
+    --udp-echo 7 --busy-poll x
+# --version and -V: the CMake project version (and git describe in a checkout)
+src=${SYNACK_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+want=$(sed -n 's/^project(synack VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+for v in --version -V; do
+    out=$("$bin" "$v" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && [ -n "$want" ] && grep -qE "^synack ${want//./\\.}( \(git [^)]+\))?$" <<<"$out"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1)); echo "FAIL: synack $v -> rc=$rc '$out' (want 'synack $want ...')"
+    fi
+done
+# a device that does not exist: an error, not a new TAP, unless --create.
+# As root the cases run in an empty namespace (unshare --net), where eth0
+# does not exist either; otherwise only an improbable name is tried.
+if [ "${run[0]}" = unshare ]; then
+    expect_fail 1 "^synack serve: no such device 'eth0' \(create it: ip tuntap add dev eth0 mode tap; or give --create\)$" \
+        serve --tap eth0 --addr 192.0.2.2/24 --echo 7
+    expect_fail 1 "^synack ping: no such device 'sktun9' \(create it: ip tuntap add dev sktun9 mode tun; or give --create\)$" \
+        ping --tun sktun9 --addr 192.0.2.2/24 192.0.2.1
+fi
+expect_fail 1 "^synack connect: no such device 'sk-nodev-$$'" \
+    connect --tap "sk-nodev-$$" --addr 192.0.2.2/24 192.0.2.1 80
+
+# connect --iperf3's options
+expect_error_says "^synack connect: -R, -P, -t, -u and -b go with --iperf3" connect --tap x \
+    --addr 192.0.2.2/24 -R 192.0.2.1 80
+expect_error_says "^synack connect: bad -P \(streams, 1\.\.16\)$" connect --tap x \
+    --addr 192.0.2.2/24 --iperf3 -P 17 192.0.2.1
+expect_error_says "^synack connect: bad -t" connect --tap x --addr 192.0.2.2/24 --iperf3 -t 0 192.0.2.1
+expect_error_says "^synack connect: bad -b" connect --tap x --addr 192.0.2.2/24 --iperf3 -u -b 5x 192.0.2.1
+expect_error_says "^synack connect: --iperf3 -u -R is not supported" connect --tap x \
+    --addr 192.0.2.2/24 --iperf3 -u -R 192.0.2.1
+expect_error_says "^synack serve: --iperf3 needs a port number" serve --tap x --addr 192.0.2.2/24 --iperf3 0
+expect_fail 2 "^synack serve: port 5201 given twice \(--echo and --iperf3\)$" \
+    serve --tap x --addr 192.0.2.2/24 --iperf3 5201 --echo 5201
+
+# ---- a host that never answers ARP (root: a namespace of our own)
+if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null && [ -c /dev/net/tun ]; then
+    ns=skcli-$$
+    trap 'ip netns del "$ns" 2>/dev/null' EXIT
+    ip netns add "$ns" && ip netns exec "$ns" ip link set lo up
+    nrun() { timeout 30 ip netns exec "$ns" "$bin" "$@"; }
+    # --create makes the TAP; no one on the link answers 192.0.2.9
+    err=$(nrun connect --tap skarp0 --create --addr 192.0.2.2/24 192.0.2.9 80 2>&1 </dev/null)
+    rc=$?
+    if [ "$rc" -eq 1 ] && [ "$err" = "synack connect: 192.0.2.9:80: host unreachable (no ARP reply from 192.0.2.9)" ]; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1)); echo "FAIL: connect to a silent host -> rc=$rc: $err"
+    fi
+    err=$(nrun connect --tap skarp0 --create --addr 192.0.2.2/24 --gw 192.0.2.1 198.51.100.7 80 2>&1 </dev/null)
+    rc=$?
+    if [ "$rc" -eq 1 ] && [ "$err" = "synack connect: 198.51.100.7:80: host unreachable (no ARP reply from the gateway 192.0.2.1)" ]; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1)); echo "FAIL: connect via a silent gateway -> rc=$rc: $err"
+    fi
+    err=$(nrun connect --tap skarp0 --create --addr 192.0.2.2/24 198.51.100.7 80 2>&1 </dev/null)
+    rc=$?
+    if [ "$rc" -eq 1 ] && [ "$err" = "synack connect: 198.51.100.7:80: no route to host (198.51.100.7 is not on 192.0.2.0/24 and no --gw was given)" ]; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1)); echo "FAIL: connect off-link without a gateway -> rc=$rc: $err"
+    fi
+    # ping: one "Destination Host Unreachable" line per request, as Linux's
+    out=$(nrun ping --tap skarp0 --create --addr 192.0.2.2/24 -c 2 -i 0.2 192.0.2.9 2>&1)
+    rc=$?
+    lines=$(grep -cx "From 192.0.2.2 icmp_seq=[12] Destination Host Unreachable" <<<"$out")
+    if [ "$rc" -eq 1 ] && [ "$lines" -eq 2 ] &&
+        grep -qx "2 packets transmitted, 0 received, +2 errors, 100% packet loss" <<<"$out"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1)); echo "FAIL: ping a silent host -> rc=$rc:"; sed 's/^/    /' <<<"$out"
+    fi
+else
+    echo "(not root: the ARP cases need a namespace and a TAP; skipped)"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -48,6 +48,19 @@ golden() {
         diff -u "$want" "$tmp/$name.1" | head -40
     fi
     if cmp -s "$tmp/$name.1" "$tmp/$name.2"; then ok; else bad "$name: two runs differ"; fi
+    in_time_order "$tmp/$name.1" "$name"
+}
+
+# Segment lines (stamped when sent) and event lines (stamped when they
+# happen) come out in time order, whatever jitter, queueing or reordering
+# did to the deliveries (the narration's event queue, tool_demo_queue.c).
+in_time_order() { # FILE NAME
+    local late
+    late=$(awk '{ t = -1 }
+        /^ *[0-9]+ +[0-9]+\.[0-9][0-9][0-9]  / { t = $2 + 0 }
+        /^ +[0-9]+\.[0-9][0-9][0-9]  [^ ]/ { t = $1 + 0 }
+        t >= 0 { if (t < last) { print NR ": " $0; exit } last = t }' "$1")
+    if [ -z "$late" ]; then ok; else bad "$2: a line before an earlier one: $late"; fi
 }
 
 golden demo_default
@@ -67,6 +80,9 @@ golden demo_rexmit_queue --bytes 200000 --impair "delay=10ms,rate=10mbit,queue=1
 golden demo_sack_ts --sack --timestamps --bytes 30000 --loss 0.1 --seed 20 --explain
 golden demo_sack_ts_zh --sack --timestamps --bytes 30000 --loss 0.1 --seed 20 --explain --lang zh
 golden demo_paws --sack --timestamps --impair "reorder=0.3,jitter=30ms" --seed 3 --explain
+# SACK and RACK retransmissions, with the sender's cwnd, ssthresh, flight
+# size, SRTT and RTO after every segment (--columns)
+golden demo_sack_rack --sack --timestamps --bytes 100000 --loss 0.05 --seed 3 --columns all
 
 # The textbook numbers are mandatory (also checked outside the golden file,
 # so that regenerating it cannot silently lose them).
@@ -102,6 +118,35 @@ expect_in demo_sack_ts_zh '^ +D-SACK \{12133:13145\}：' "D-SACK explained in Ch
 expect_in demo_sack_ts_zh '^ +SACK \{13145:21241\}：服务器已经乱序收到字节 13145 到 21240' "SACK explained in Chinese"
 expect_in demo_paws 'the client dropped it: TCP segment failed PAWS timestamp check' "PAWS drop marked"
 expect_in demo_paws '^ +PAWS \(RFC 7323 §5\): its TSval [0-9]+ is older' "PAWS explained"
+expect_in demo_paws '^ +RST: the server has no connection this segment belongs to .*RFC 9293 §3.10.7.1' "RST to a stray ACK explained"
+expect_in demo_loss '^ +Why 1000 ms when the link.s round trip is 20 ms: .*RFC 6298 §2.1.*§2.4' "the 1 s RTO explained"
+expect_in demo_rexmit_goback '^ +Why 1000 ms for a round trip of about 20 ms: .*RFC 6298 §2.4' "the RTO minimum explained"
+expect_in demo_rexmit_goback '^ +Before any ACK the client may send 10240 bytes: .*RFC 6928' "the initial window explained"
+expect_in demo_explain '^ +The client waited for its delayed-ACK timer \(40 ms\).*RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2' "delayed ACK's RFC"
+expect_in demo_rexmit_queue '^ +3 +[0-9.]+  client → server  ACK +seq=1001 +ack=8001 +win=262144 ' "the real (scaled) window"
+expect_in demo_rexmit_queue '^  win: the real window, in bytes' "the window scale noted once"
+expect_in demo_sack_rack '^ +[0-9]+ +[0-9.]+  client → server .* cwnd=[0-9]+ +ssthresh=(inf|[0-9]+) +flight=[0-9]+ +srtt=[0-9]+\.[0-9]ms +rto=[0-9]+\.[0-9]ms ' "columns"
+expect_in demo_sack_rack 'segments sent after seq=[0-9]+ .*RACK' "a RACK retransmission"
+expect_in demo_sack_rack 'the SACK blocks show seq=[0-9]+ lost' "a SACK retransmission"
+# --columns srtt: the value after each client segment is the SRTT of the
+# client's latest RTT sample in the stack's own trace (demo --trace), to the
+# 0.1 ms shown
+"$synack" demo --sack --timestamps --bytes 100000 --loss 0.05 --seed 3 --columns srtt --verbose \
+    --trace "$tmp/cols.trace" >"$tmp/cols.out" 2>&1 || bad "--columns srtt: demo failed"
+cols_bad=$(awk '
+    function fmt(us) { return sprintf("%d.%dms", int(us / 1000), int(us / 100) % 10) }
+    FNR == NR { if ($1 == "client" && $3 == "rtt") { split($2, a, "."); n++; tt[n] = a[1] * 1000000 + a[2]; v[n] = $11 } next }
+    /^ *[0-9]+ +[0-9.]+  client → / && match($0, / srtt=[^ ]+/) {
+        got = substr($0, RSTART + 6, RLENGTH - 6); split($2, m, "."); t = m[1] * 1000 + m[2]
+        # the latest sample at or before the send; at the same instant the
+        # sample may also come just after it (a later delivery then)
+        now = "-"; before = "-"
+        for (k = 1; k <= n && tt[k] <= t; k++) { now = fmt(v[k]); if (tt[k] < t) before = now }
+        checked++
+        if (got != now && got != before) { print "line " FNR ": srtt=" got ", trace " now; exit }
+    }
+    END { if (checked < 100) print "only " checked " lines checked" }' "$tmp/cols.trace" "$tmp/cols.out")
+if [ -z "$cols_bad" ]; then ok; else bad "--columns srtt against the trace: $cols_bad"; fi
 
 # Each retransmission's narrated cause against the stacks' own trace events
 # (demo --trace: one RTX line per SK_TRACE_RETRANSMIT with the cause the
@@ -185,6 +230,14 @@ for c in timer timeout fast partial-ack; do
     if cat "$tmp"/causes_*.n | awk -v c=$c '$4 == c' | grep -q .; then ok; else bad "no '$c' retransmission in the cause runs"; fi
 done
 
+# a duplicated copy arriving after its segment's line is stamped when it
+# arrived (marked), so even duplication with jitter keeps time order
+"$synack" demo --bytes 50000 --impair "dup=0.2,jitter=20ms,reorder=0.2" --seed 5 --verbose >"$tmp/dupjit.1" 2>&1 ||
+    bad "dup+jitter run failed"
+in_time_order "$tmp/dupjit.1" "dup+jitter run"
+if grep -q '(a second copy made by the link) (time: when this copy arrived)' "$tmp/dupjit.1"; then ok; else
+    bad "dup+jitter run: no late copy marked"; fi
+
 # Bad options: exit 2, one line on stderr starting "synack demo: ", no stdout.
 bad_option() {
     "$synack" demo "$@" >"$tmp/bad.out" 2>"$tmp/bad.err"
@@ -218,6 +271,9 @@ bad_option --random-isn --isn-client 5
 bad_option --explain=yes
 bad_option --trace
 bad_option --trace ""
+bad_option --columns cwnd,bogus
+bad_option --columns ""
+bad_option --columns cwnd,
 bad_option --frobnicate
 bad_option stray
 if grep -q "^synack demo: --loss: expected a probability between 0 and 1" <("$synack" demo --loss abc 2>&1); then ok; else
@@ -303,6 +359,85 @@ else
     check_pcap pcap_bulk --bytes 200000 --loss 0.03 --seed 5
     # a DSACK block is tshark's "D-SACK Sequence" warning by design (RFC 2883)
     PCAP_WARN_OK=tcp.options.sack.dsack check_pcap pcap_sack_ts --bytes 200000 --loss 0.03 --seed 5 --sack --timestamps
+
+    # --pcap FILE.pcapng: interface 0 is the client, 1 the server; each
+    # frame at its sender when sent and at its receiver when delivered, a
+    # lost frame at its sender only; every record's comment is the
+    # narration line of its segment. Wireshark's analysis of one interface
+    # then agrees with the narration: RTT samples of a whole round trip
+    # (the classic pcap, stamped at the sender only, gives half), and the
+    # retransmissions the narration names, none "spurious".
+    # tsv VAR ARGS...: tshark's output into VAR, or TSHARK-ERROR (counted as
+    # a failure: empty output is never read as "nothing matched")
+    tsv() {
+        local __v=$1 __o
+        shift
+        if __o=$(sk_tshark "$@"); then printf -v "$__v" '%s' "$__o"; else
+            printf -v "$__v" '%s' TSHARK-ERROR
+            bad "tshark failed: tshark $*"
+        fi
+    }
+    nlines() { if [ "$1" = TSHARK-ERROR ]; then echo -1; else printf '%s' "$1" | grep -c .; fi; }
+    check_pcapng() {
+        local name=$1
+        shift
+        local f=$tmp/$name.pcapng out
+        "$synack" demo "$@" --verbose --pcap "$f" >"$tmp/$name.txt" 2>&1 || { bad "$name: demo failed"; return; }
+        # the same bytes again, and with --quiet (no narration printed, the
+        # comments still written)
+        "$synack" demo "$@" --quiet --pcap "$tmp/$name.q.pcapng" >/dev/null 2>&1 || bad "$name: --quiet run failed"
+        if cmp -s "$f" "$tmp/$name.q.pcapng"; then ok; else bad "$name: the --quiet run wrote another pcapng"; fi
+        tsv out -r "$f" -T fields -e frame.interface_id -e frame.interface_name
+        local ifs
+        ifs=$(printf '%s\n' "$out" | sort -u | tr '\t\n' ' ')
+        if [ "$ifs" = "0 client 10.0.0.1 1 server 10.0.0.2 " ]; then ok; else bad "$name: interfaces '$ifs'"; fi
+        # every frame carries a comment, and every comment is a narration line
+        local frames commented
+        frames=$(nlines "$out")
+        tsv out -r "$f" -Y frame.comment -T fields -e frame.comment
+        commented=$(nlines "$out")
+        if [ "$frames" -gt 0 ] && [ "$commented" -eq "$frames" ]; then ok; else
+            bad "$name: $commented of $frames frames have a comment"; fi
+        printf '%s\n' "$out" | sort -u >"$tmp/$name.comments"
+        sed -E 's/^ +//' "$tmp/$name.txt" | sort -u >"$tmp/$name.lines"
+        if [ -z "$(comm -23 "$tmp/$name.comments" "$tmp/$name.lines")" ]; then ok; else
+            bad "$name: comments that are no narration line: $(comm -23 "$tmp/$name.comments" "$tmp/$name.lines" | head -2)"; fi
+        # per side: sent = narrated; delivered = narrated minus lost
+        local side ip tx sent lost on_tx on_rx
+        for side in client server; do
+            [ $side = client ] && ip=10.0.0.1 tx=0 || ip=10.0.0.2 tx=1
+            sent=$(grep -cE "^ *[0-9]+ +[0-9.]+  $side → " "$tmp/$name.txt")
+            lost=$(grep -E "^ *[0-9]+ +[0-9.]+  $side → " "$tmp/$name.txt" | grep -cE '✗ (lost on the link|dropped)')
+            tsv out -r "$f" -Y "frame.interface_id==$tx && ip.src==$ip" -T fields -e frame.number
+            on_tx=$(nlines "$out")
+            tsv out -r "$f" -Y "frame.interface_id==$((1 - tx)) && ip.src==$ip" -T fields -e frame.number
+            on_rx=$(nlines "$out")
+            if [ "$on_tx" -eq "$sent" ] && [ "$on_rx" -eq $((sent - lost)) ]; then ok; else
+                bad "$name: $side sent $sent, lost $lost; pcapng has $on_tx at its side, $on_rx at the peer"; fi
+        done
+        # one interface at a time, as one capture point sees the connection
+        tsv out -r "$f" -Y 'frame.interface_id==0' -w "$tmp/$name.if0.pcapng"
+        tsv out -r "$f" -Y 'frame.interface_id==1' -w "$tmp/$name.if1.pcapng"
+        local rtt
+        tsv out -r "$tmp/$name.if0.pcapng" -Y 'tcp.analysis.ack_rtt && ip.src==10.0.0.2' -T fields -e tcp.analysis.ack_rtt
+        rtt=$([ "$out" = TSHARK-ERROR ] || printf '%s\n' "$out" | sort -g | head -1)
+        if [ -n "$rtt" ] && awk -v r="$rtt" -v d="$PCAPNG_RTT" 'BEGIN { exit !(r + 0 >= d + 0) }'; then ok; else
+            bad "$name: smallest RTT Wireshark measures at the client: '$rtt' s, want >= $PCAPNG_RTT s (the link's round trip)"; fi
+        local i spurious flagged narrated
+        for i in 0 1; do
+            tsv out -r "$tmp/$name.if$i.pcapng" -Y tcp.analysis.spurious_retransmission -T fields -e frame.number
+            spurious=$(nlines "$out")
+            if [ "$spurious" -eq 0 ]; then ok; else bad "$name: $spurious spurious retransmissions on interface $i"; fi
+        done
+        # the client's retransmissions, as Wireshark flags them at the client, are the narrated ones
+        tsv out -r "$tmp/$name.if0.pcapng" -Y 'tcp.analysis.retransmission && ip.src==10.0.0.1' -T fields -e frame.comment
+        flagged=$(printf '%s\n' "$out" | sed -nE 's/^([0-9]+) .*\(retransmission of #[0-9]+\).*/\1/p' | sort -n | tr '\n' ' ')
+        narrated=$(grep -E '^ *[0-9]+ +[0-9.]+  client → .*\(retransmission of #' "$tmp/$name.txt" | awk '{print $1}' | sort -n | tr '\n' ' ')
+        if [ -n "$narrated" ] && [ "$flagged" = "$narrated" ]; then ok; else
+            bad "$name: Wireshark flags client retransmissions '$flagged', the narration '$narrated'"; fi
+    }
+    PCAPNG_RTT=0.020 check_pcapng pcapng_rexmit --bytes 30000 --loss 0.05 --seed 3
+    PCAPNG_RTT=0.020 check_pcapng pcapng_queue --bytes 60000 --impair "delay=10ms,rate=10mbit,queue=16k" --loss 0.02 --seed 4
 fi
 
 echo "$passed passed, $failed failed"

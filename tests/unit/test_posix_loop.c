@@ -2,6 +2,7 @@
  * A "device" here is one end of an AF_UNIX SOCK_SEQPACKET pair: it keeps
  * frame boundaries, is non-blocking and pollable like a TUN descriptor, so
  * two stacks (SK_LINK_IP) can talk through it with no root and no netns. */
+#include "posix/posix_alloc.h"
 #include "posix/posix_loop.h"
 #include "posix/posix_sock.h"
 #include "posix/posix_sys.h"
@@ -14,19 +15,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static void *alloc_fn(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void release_fn(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
 
 typedef struct {
     sk_posix_dev dev;
@@ -52,7 +40,7 @@ static int host_open(host *h, int fd, const char *addr, uint64_t seed,
     cfg.link = SK_LINK_IP;
     cfg.mtu = 1500;
     cfg.seed = seed;
-    cfg.alloc = (sk_allocator){alloc_fn, release_fn, NULL};
+    cfg.alloc = sk_posix_allocator();
     if (sk_stack_create(&cfg, &h->st) != 0)
         return -1;
     char err[256];

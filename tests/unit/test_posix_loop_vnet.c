@@ -6,6 +6,7 @@
  * metadata through it, as a TAP would pass them to a guest. */
 #define _GNU_SOURCE
 
+#include "posix/posix_alloc.h"
 #include "posix/posix_loop.h"
 #include "posix/posix_sock.h"
 #include "posix/posix_vnet.h"
@@ -20,19 +21,6 @@
 #include <unistd.h>
 
 #define XFER (1u << 20)
-
-static void *alloc_fn(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void release_fn(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
 
 typedef struct {
     sk_posix_dev dev;
@@ -60,7 +48,7 @@ static int host_open(host *h, int fd, uint8_t last, const char *pcap,
     cfg.link = SK_LINK_IP;
     cfg.mtu = 1500;
     cfg.seed = last;
-    cfg.alloc = (sk_allocator){alloc_fn, release_fn, NULL};
+    cfg.alloc = sk_posix_allocator();
     cfg.dev = (sk_dev_caps){.tx_csum = true, .rx_csum = true, .tso_max = SK_TSO_MAX, .gro = true};
     if (sk_stack_create(&cfg, &h->st) != 0)
         return -1;

@@ -4,24 +4,12 @@
  * RFC 8201 floor of 1280 and send segments over the link MTU), and a
  * SYN-RECEIVED child whose MSS came from the old MTU takes the new one.
  * Two stacks on a raw IP link in memory, 2001:db8::1 and 2001:db8::2. */
+#include "posix/posix_alloc.h"
 #include "sk_test.h"
 #include "synack/synack.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static void *heap_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void heap_release(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
 
 static sk_ip6 addr6(uint8_t last)
 {
@@ -34,8 +22,7 @@ static sk_stack *make(uint8_t last)
 {
     sk_stack_config cfg;
     sk_stack_config_default(&cfg);
-    cfg.alloc.allocate = heap_alloc;
-    cfg.alloc.release = heap_release;
+    cfg.alloc = sk_posix_allocator();
     cfg.seed = last;
     cfg.n_addrs = 1;
     cfg.addrs[0].addr = sk_ipaddr_from_ip6(addr6(last));

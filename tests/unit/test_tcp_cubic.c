@@ -52,6 +52,10 @@ static bool drv_open(drv *d, const char *cc)
     d->now = TS_SEC(1);
     if (d->t == NULL)
         return false;
+    /* the tests drive the algorithm as if a window were in flight: the
+     * connection takes its extension as sending would (tcp_ext.c) */
+    if (!sk_tcb_ext_attach(&d->ts.s->env, d->t))
+        return false;
     d->t->snd_nxt = d->t->snd_max = sk_seq_add(d->t->snd_una, d->t->cwnd);
     return true;
 }
@@ -93,7 +97,7 @@ static int64_t drv_ack(drv *d, uint32_t segs, uint32_t rtt_us, uint32_t srtt_us,
 static void drv_ecn(drv *d)
 {
     d->t->snd_max = d->t->snd_nxt = sk_seq_add(d->t->snd_una, d->t->cwnd);
-    d->t->lt_bytes = 0;
+    d->t->x->lt_bytes = 0;
     sk_cc_ecn(d->t, d->now);
 }
 
@@ -282,6 +286,50 @@ static void test_cubic_app_limited(void)
     }
     SK_CHECK(grown > 0);
     ts_free(&d.ts);
+}
+
+/* The connection goes idle in congestion avoidance and gives its extension
+ * back (tcp_ext.c: the CC state packed into the core) and wakes: the curve
+ * goes on exactly as in a connection that kept it, through §5.8's
+ * application-limited shift and the growth after it. */
+static void test_cubic_curve_survives_idle_pack(void)
+{
+    static const char *const ccs[] = {"cubic", "newreno"};
+    for (int k = 0; k < 2; k++) {
+        drv a, b;
+        SK_CHECK(drv_open(&a, ccs[k]));
+        SK_CHECK(drv_open(&b, ccs[k]));
+        drv *both[2] = {&a, &b};
+        for (int i = 0; i < 2; i++) {
+            drv_slow_start_to(both[i], 100 * MSS);
+            drv_ecn(both[i]);
+            drv_ca(both[i], 1, 10000, 1, NULL);
+            both[i]->t->last_rcv = both[i]->now;
+        }
+        SK_CHECK_EQ(a.t->cwnd, b.t->cwnd);
+        /* b: pack, lose the extension's bytes, unpack */
+        sk_tcb *t = b.t;
+        SK_CHECK(t->cc->idle_pack(t, t->cc_idle));
+        memset(&t->x->cc_priv, 0, sizeof t->x->cc_priv);
+        t->cc->idle_unpack(t, t->cc_idle);
+        uint32_t maxdiff = 0;
+        for (int i = 0; i < 1000; i++) {
+            a.now += 1000;
+            b.now += 1000;
+            bool limited = i < 300; /* a pause, then growth again */
+            int64_t ga = drv_ack(&a, 1, 0, 10000, limited), gb = drv_ack(&b, 1, 0, 10000, limited);
+            (void)ga;
+            (void)gb;
+            uint32_t d = a.t->cwnd > b.t->cwnd ? a.t->cwnd - b.t->cwnd : b.t->cwnd - a.t->cwnd;
+            maxdiff = d > maxdiff ? d : maxdiff;
+        }
+        /* the per-ACK remainders are not kept: a byte late at most */
+        SK_CHECK(maxdiff <= 1);
+        SK_CHECK_EQ(a.t->cwnd, b.t->cwnd);
+        SK_CHECK(a.t->cwnd > 70 * MSS); /* it did grow */
+        ts_free(&a.ts);
+        ts_free(&b.ts);
+    }
 }
 
 /* §4.9: a congestion signal found spurious restores cwnd, ssthresh and the
@@ -583,14 +631,59 @@ static void test_cubic_timeout(void)
     ts_free(&ts);
 }
 
+/* One slow-start ACK of `acked` bytes with `flight` bytes outstanding
+ * before it, the sender application-limited or not; the change of cwnd. */
+static int64_t ss_ack(drv *d, uint32_t flight, uint32_t acked, bool app_limited)
+{
+    d->t->snd_nxt = d->t->snd_max = sk_seq_add(d->t->snd_una, flight);
+    d->now += 10000;
+    int64_t grown = drv_ack_bytes(d, acked, 0, 10000, app_limited);
+    d->t->snd_nxt = d->t->snd_max = d->t->snd_una; /* the driver's refill undone */
+    return grown;
+}
+
+/* RFC 7661 §4.3, RFC 9438 §5.8 in slow start (both algorithms): no growth
+ * while application-limited with at most half of cwnd in flight in the
+ * round trip; growth once more than half was (Linux's cwnd < 2 *
+ * max_packets_out), or when not application-limited at all. */
+static void test_slow_start_app_limited(void)
+{
+    static const char *const algs[] = {"cubic", "newreno"};
+    for (size_t i = 0; i < 2; i++) {
+        drv d;
+        SK_CHECK(drv_open(&d, algs[i]));
+        uint32_t iw = d.t->cwnd;
+        SK_CHECK_EQ(iw, 10 * MSS);
+        SK_CHECK(d.t->cwnd < d.t->ssthresh);
+        for (int r = 0; r < 5; r++) /* one small segment per round trip */
+            SK_CHECK_EQ(ss_ack(&d, 100, 100, true), 0);
+        /* exactly half of cwnd in flight: still application-limited */
+        SK_CHECK_EQ(ss_ack(&d, 5 * MSS, 5 * MSS, true), 0);
+        SK_CHECK_EQ(d.t->cwnd, iw);
+        /* more than half: cwnd-limited enough to grow (by 2 SMSS, RFC 3465 L) */
+        SK_CHECK_EQ(ss_ack(&d, 6 * MSS, 3 * MSS, true), 2 * MSS);
+        /* cwnd is 12 SMSS now: 6 in flight is half again (the round's
+         * largest flight across several ACKs: pkt_restart_idle) */
+        SK_CHECK_EQ(ss_ack(&d, 6 * MSS, 6 * MSS, true), 0);
+        /* a new round with a small flight: no growth again */
+        SK_CHECK_EQ(ss_ack(&d, 100, 100, true), 0);
+        SK_CHECK_EQ(ss_ack(&d, 100, 100, true), 0);
+        /* not application-limited (data waiting): growth whatever the flight */
+        SK_CHECK_EQ(ss_ack(&d, 100, 100, false), 100);
+        ts_free(&d.ts);
+    }
+}
+
 int main(void)
 {
     SK_RUN(test_cubic_curve);
+    SK_RUN(test_cubic_curve_survives_idle_pack);
     SK_RUN(test_cubic_fast_convergence);
     SK_RUN(test_cubic_reno_friendly);
     SK_RUN(test_cubic_after_timeout);
     SK_RUN(test_cubic_after_idle);
     SK_RUN(test_cubic_app_limited);
+    SK_RUN(test_slow_start_app_limited);
     SK_RUN(test_spurious_undo);
     SK_RUN(test_cubic_spurious_restores_curve);
     SK_RUN(test_hystart_delay_threshold);

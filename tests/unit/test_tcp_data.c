@@ -334,15 +334,15 @@ static void test_idle_holds_no_buffers(void)
     ts_init(&ts, NULL);
     SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
     sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
-    SK_CHECK(t != NULL && t->sndbuf.buf == NULL && t->rcvbuf.buf == NULL);
+    SK_CHECK(t != NULL && t->x->sndbuf.buf == NULL && t->x->rcvbuf.buf == NULL);
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 100), 100);
     TS_EXPECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100);
-    SK_CHECK(t->sndbuf.buf != NULL);
+    SK_CHECK(t->x->sndbuf.buf != NULL);
     TS_INJECT(&ts, TS_MS(20), .flags = TS_PA, .seq = 5001, .ack = 1101, .len = 50);
-    SK_CHECK(t->sndbuf.buf == NULL);
-    SK_CHECK(t->rcvbuf.buf != NULL);
+    SK_CHECK(t->x->sndbuf.buf == NULL);
+    SK_CHECK(t->x->rcvbuf.buf != NULL);
     SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(30), 1000), 50);
-    SK_CHECK(t->rcvbuf.buf == NULL);
+    SK_CHECK(t->x->rcvbuf.buf == NULL);
     sk_tcp_info in = ts_info(&ts);
     SK_CHECK_EQ(in.sndbuf_used, 0);
     SK_CHECK_EQ(in.rcvbuf_used, 0);
@@ -360,13 +360,13 @@ static void test_ooo_keeps_buffer_until_read(void)
     sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
     TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5101, .ack = 1001, .len = 100);
     TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
-    SK_CHECK(t->rcvbuf.buf != NULL);
+    SK_CHECK(t->x->rcvbuf.buf != NULL);
     SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(10), 1000), SK_EAGAIN);
-    SK_CHECK(t->rcvbuf.buf != NULL);
+    SK_CHECK(t->x->rcvbuf.buf != NULL);
     TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100);
     TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1001, .ack = 5201);
     SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(12), 1000), 200);
-    SK_CHECK(t->rcvbuf.buf == NULL);
+    SK_CHECK(t->x->rcvbuf.buf == NULL);
     ts_free(&ts);
 }
 

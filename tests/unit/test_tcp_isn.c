@@ -4,6 +4,7 @@
  * constant, to the clock alone, to a hash without the key, to a counter or
  * to a hash of part of the tuple is caught, and where the SYN and SYN,ACK on
  * the wire are shown to carry the ISN the function predicts. */
+#include "posix/posix_alloc.h"
 #include "sk_test.h"
 #include "tcp_script.h"
 
@@ -14,27 +15,13 @@
 
 #define N_TUPLES 4096u
 
-static void *isn_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void isn_release(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-
 /* A TCP environment keyed like a stack created with ts_config and `seed`. */
 static bool env_with_seed(sk_tcp_env *e, uint64_t seed)
 {
     sk_stack_config cfg;
     ts_config(&cfg);
     cfg.seed = seed;
-    cfg.alloc.allocate = isn_alloc;
-    cfg.alloc.release = isn_release;
+    cfg.alloc = sk_posix_allocator();
     memset(e, 0, sizeof *e);
     sk_ctx *c = malloc(sizeof *c);
     if (c == NULL)

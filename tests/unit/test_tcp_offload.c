@@ -3,6 +3,7 @@
  * their boundaries, sequence numbers and metadata; retransmissions stay
  * one MSS; fallbacks when a capability, the buffer or the call is missing;
  * the capabilities' checks. Input offloads: test_tcp_gro.c. */
+#include "posix/posix_alloc.h"
 #include "sk_test.h"
 #include "tcp_script.h"
 
@@ -371,26 +372,12 @@ static void test_fallbacks(void)
 /* Capabilities that do not go together are refused with their own error:
  * TSO without checksum offload (virtio 1.x §5.1.3.1), a TSO limit over
  * SK_TSO_MAX or under the MTU. */
-static void *test_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void test_release(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-
 static void test_caps_checked(void)
 {
     sk_stack_config cfg;
     sk_stack *s = NULL;
     ts_config(&cfg);
-    cfg.alloc.allocate = test_alloc;
-    cfg.alloc.release = test_release;
+    cfg.alloc = sk_posix_allocator();
     cfg.dev.tso_max = 65000;
     SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EOFFLOAD);
     cfg.dev.tx_csum = true;

@@ -60,15 +60,15 @@ static void test_scoreboard_updates(void)
     send_window(&ts, TS_SEC(1), 10, 10000);
     sk_time_us at = TS_MS(1010);
     SACKACK(&ts, at, 1001, 2, {4001, 5001}, {2001, 3001}); /* out of order */
-    SK_CHECK_EQ(sk_rset_count(&t->rtb->sacked), 2u);
+    SK_CHECK_EQ(sk_rset_count(&t->x->rtb->sacked), 2u);
     SACKACK(&ts, at, 1001, 1, {3001, 4001}); /* fills between: one range */
-    SK_CHECK_EQ(sk_rset_count(&t->rtb->sacked), 1u);
-    SK_CHECK(sk_rset_covers(&t->rtb->sacked, sk_seq_make(2001), sk_seq_make(5001)));
+    SK_CHECK_EQ(sk_rset_count(&t->x->rtb->sacked), 1u);
+    SK_CHECK(sk_rset_covers(&t->x->rtb->sacked, sk_seq_make(2001), sk_seq_make(5001)));
     /* a cumulative ACK to 3001 with a DSACK of [1001, 2001) and a block
      * past SND.MAX: neither is marked, [3001, 5001) stays */
     SACKACK(&ts, at, 3001, 2, {1001, 2001}, {9001, 12001});
-    SK_CHECK_EQ(sk_rset_count(&t->rtb->sacked), 1u);
-    SK_CHECK_EQ(sk_rtb_sacked_above(t->rtb, t->snd_una), 2000u);
+    SK_CHECK_EQ(sk_rset_count(&t->x->rtb->sacked), 1u);
+    SK_CHECK_EQ(sk_rtb_sacked_above(t->x->rtb, t->snd_una), 2000u);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->dsack_in, 1u);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
@@ -182,7 +182,7 @@ static void test_entry_on_islost(void)
     SK_CHECK(!(t->flags & SK_TF_IN_RECOVERY));
     SACKACK(&ts, TS_MS(1011), 1001, 1, {3001, 5002});
     SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
-    SK_CHECK_EQ(t->dupacks, 2);
+    SK_CHECK_EQ(t->x->dupacks, 2);
     expect_data(&ts, TS_MS(1011), 1001, 1000, __LINE__);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
@@ -191,7 +191,7 @@ static void test_entry_on_islost(void)
     send_window(&ts, TS_SEC(1), 10, 10000);
     SACKACK(&ts, TS_MS(1010), 1001, 3, {2101, 2201}, {2301, 2401}, {2501, 2601});
     SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
-    SK_CHECK_EQ(t->dupacks, 1);
+    SK_CHECK_EQ(t->x->dupacks, 1);
     expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
@@ -216,7 +216,7 @@ static void prr_proportional(const char *cc, uint32_t ssthresh, const uint32_t *
     expect_data(&ts, at, 22001, 1000, __LINE__);
     SACKACK(&ts, at, 1001, 1, {2001, 5001});
     SK_CHECK_EQ(t->ssthresh, ssthresh);
-    SK_CHECK_EQ(t->rtb->recover_fs, 22000u);
+    SK_CHECK_EQ(t->x->rtb->recover_fs, 22000u);
     SK_CHECK_EQ(t->cwnd, cwnd_after[0]);
     expect_data(&ts, at, 1001, 1000, __LINE__);
     TS_NOTHING(&ts, at);
@@ -327,7 +327,7 @@ static void test_timeout_discards_scoreboard(void)
     const ts_out *o = ts_next(&ts, TS_SEC(5));
     SK_CHECK(o != NULL && o->hdr.seq.v == 1001);
     SK_CHECK(!(t->flags & (SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY)));
-    SK_CHECK_EQ(sk_rset_count(&t->rtb->sacked), 0u);
+    SK_CHECK_EQ(sk_rset_count(&t->x->rtb->sacked), 0u);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 1u);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
@@ -383,11 +383,11 @@ static void test_head_retransmission_restarts_rto(void)
     ts_script ts;
     sk_tcb *t = open_conn(&ts, "newreno", 10, true);
     send_window(&ts, TS_SEC(1), 5, 5000);
-    SK_CHECK_EQ(t->timer[SK_TIMER_RETRANSMIT], TS_SEC(2));
+    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RETRANSMIT), TS_SEC(2));
     SACKACK(&ts, TS_MS(1500), 1001, 1, {2001, 5001}); /* IsLost(1001) */
     expect_data(&ts, TS_MS(1500), 1001, 1000, __LINE__);
     TS_NOTHING(&ts, TS_MS(1500));
-    SK_CHECK_EQ(t->timer[SK_TIMER_RETRANSMIT], TS_MS(2500));
+    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RETRANSMIT), TS_MS(2500));
     TS_NOTHING(&ts, TS_MS(2500) - 1);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 0u);
     expect_data(&ts, TS_MS(2500), 1001, 1000, __LINE__);
@@ -412,7 +412,7 @@ static void test_dupack_with_sack_news_despite_window_change(void)
     for (uint32_t i = 0; i < 3; i++)
         TS_INJECT(&ts, TS_MS(1010) + i, .flags = TS_A, .seq = 5001, .ack = 1001,
                   TS_WIN(60000 + 1000 * i), TS_SACK(1, {2001, 3001 + 1000 * i}));
-    SK_CHECK_EQ(t->dupacks, 3);
+    SK_CHECK_EQ(t->x->dupacks, 3);
     SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
     expect_data(&ts, TS_MS(1012), 1001, 1000, __LINE__);
     ts_discard(&ts, TS_SEC(100));
@@ -424,7 +424,7 @@ static void test_dupack_with_sack_news_despite_window_change(void)
               TS_SACK(1, {2001, 3001}));
     TS_INJECT(&ts, TS_MS(1011), .flags = TS_A, .seq = 5001, .ack = 1001, TS_WIN(61000),
               TS_SACK(1, {2001, 3001})); /* nothing new: a window update */
-    SK_CHECK_EQ(t->dupacks, 1);
+    SK_CHECK_EQ(t->x->dupacks, 1);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
 }
@@ -457,11 +457,11 @@ static void test_rescue_retransmission(void)
     SACKACK(&ts, TS_MS(1020), 5001, 0, {0, 0});
     expect_data(&ts, TS_MS(1020), 10001, 1000, __LINE__);
     TS_NOTHING(&ts, TS_MS(1020));
-    SK_CHECK(t->rtb->rescue_set && t->rtb->rescue_rxt.v == 11001u);
+    SK_CHECK(t->x->rtb->rescue_set && t->x->rtb->rescue_rxt.v == 11001u);
     /* RFC 8985 §7.2: the PTO armed at 1.0 s (1.020 s) was stopped when
      * recovery began; it used to fire here and send 10001 as a probe */
     SK_CHECK_EQ(sk_stack_stats(ts.s)->tlp_probes, 0u);
-    SK_CHECK_EQ(t->rtb->high_rxt.v, 2001u);
+    SK_CHECK_EQ(t->x->rtb->high_rxt.v, 2001u);
     SACKACK(&ts, TS_MS(1030), 5001, 1, {10001, 11001});
     expect_data(&ts, TS_MS(1030), 5001, 1000, __LINE__);
     ts_discard(&ts, TS_MS(1030));
@@ -469,7 +469,7 @@ static void test_rescue_retransmission(void)
     /* no second rescue in this recovery: the tail is all SACKed or lost */
     SACKACK(&ts, TS_MS(1040), 6001, 1, {10001, 11001});
     ts_discard(&ts, TS_MS(1040));
-    SK_CHECK_EQ(t->rtb->rescue_rxt.v, 11001u);
+    SK_CHECK_EQ(t->x->rtb->rescue_rxt.v, 11001u);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
 }
@@ -517,8 +517,8 @@ static void test_forty_holes_remembered(void)
         }
     }
     SK_CHECK(t->flags & SK_TF_SACK_RECOVERY);
-    SK_CHECK_EQ(sk_rset_count(&t->rtb->sacked), 40u);
-    SK_CHECK_EQ(sk_rtb_sacked_above(t->rtb, t->snd_una), 40000u);
+    SK_CHECK_EQ(sk_rset_count(&t->x->rtb->sacked), 40u);
+    SK_CHECK_EQ(sk_rtb_sacked_above(t->x->rtb, t->snd_una), 40000u);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->sack_scoreboard_full, 0u);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->rtb_coarse, 0u);
     SK_CHECK(rexmits > 0 && rexmits <= 40);

@@ -140,22 +140,22 @@ static void test_record_on_connection(void)
     ts_init(&ts, &cfg);
     SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
     sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
-    SK_CHECK(t->rtb == NULL);
+    SK_CHECK(t->x->rtb == NULL);
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 2920), 2920);
     SK_CHECK_EQ(ts_discard(&ts, TS_MS(10)), 2u); /* two full segments */
-    SK_CHECK(t->rtb != NULL);
-    if (t->rtb != NULL) {
-        SK_CHECK_EQ(t->rtb->n, 1);
-        check_ent(t->rtb, 0, 1001, 3921, TS_MS(10), 1);
+    SK_CHECK(t->x->rtb != NULL);
+    if (t->x->rtb != NULL) {
+        SK_CHECK_EQ(t->x->rtb->n, 1);
+        check_ent(t->x->rtb, 0, 1001, 3921, TS_MS(10), 1);
     }
     /* the timeout resends the first segment: split and marked */
     SK_CHECK(ts_next(&ts, TS_MS(1010)) != NULL);
-    if (t->rtb != NULL) {
-        SK_CHECK_EQ(t->rtb->n, 2);
-        check_ent(t->rtb, 0, 1001, 2461, TS_MS(1010), 2);
+    if (t->x->rtb != NULL) {
+        SK_CHECK_EQ(t->x->rtb->n, 2);
+        check_ent(t->x->rtb, 0, 1001, 2461, TS_MS(1010), 2);
     }
     TS_INJECT(&ts, TS_MS(1020), .flags = TS_A, .seq = 5001, .ack = 3921);
-    SK_CHECK(t->rtb == NULL);
+    SK_CHECK(t->x->rtb == NULL);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
 }

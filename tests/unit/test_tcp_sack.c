@@ -264,15 +264,15 @@ static void test_arriving_blocks_validated(void)
     const sk_stats *st = sk_stack_stats(ts.s);
     SK_CHECK_EQ(st->sack_blocks_in, 1u);
     SK_CHECK_EQ(st->sack_blocks_bad, 2u);
-    SK_CHECK_EQ(t->n_peer_sack, 1u);
-    SK_CHECK(t->peer_sack[0].left.v == 2461 && t->peer_sack[0].right.v == max);
+    SK_CHECK_EQ(t->x->n_peer_sack, 1u);
+    SK_CHECK(t->x->peer_sack[0].left.v == 2461 && t->x->peer_sack[0].right.v == max);
     /* a DSACK (first block below the ACK), then a stale block this very
      * ACK covers (above the old SND.UNA, below SEG.ACK) */
     TS_INJECT(&ts, TS_MS(21), .flags = TS_A, .seq = 5001, .ack = 2461,
               TS_SACK(2, {1001, 1101}, {1001, 2461}));
     SK_CHECK_EQ(st->dsack_in, 1u);
     SK_CHECK_EQ(st->sack_blocks_bad, 3u);
-    SK_CHECK_EQ(t->n_peer_sack, 0u);
+    SK_CHECK_EQ(t->x->n_peer_sack, 0u);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
 }

@@ -6,6 +6,7 @@
  * (the receiver takes them as merged segments), and no checksum fails. */
 #include "sk_test.h"
 
+#include "posix/posix_alloc.h"
 #include "synack/error.h"
 #include "synack/stack.h"
 
@@ -18,19 +19,6 @@
 
 static uint8_t frame[70000];
 static uint8_t rbuf[65536];
-
-static void *t_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void t_release(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
 
 static sk_ipaddr addr_of(bool v6, uint8_t last)
 {
@@ -50,8 +38,7 @@ static sk_stack *make(uint8_t last, bool offload)
     cfg.addrs[0].prefix_len = 24;
     cfg.addrs[1].addr = addr_of(true, last);
     cfg.addrs[1].prefix_len = 64;
-    cfg.alloc.allocate = t_alloc;
-    cfg.alloc.release = t_release;
+    cfg.alloc = sk_posix_allocator();
     cfg.seed = last;
     if (offload) {
         cfg.dev.tx_csum = true;

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# run_synflood_bench.sh: a SYN flood against `synack serve --http` and
+# against Linux's TCP (python3 http.server, net.ipv4.tcp_syncookies=1),
+# side by side, while a real client fetches a page again and again.
+#
+#   sudo bench/run_synflood_bench.sh [BUILD_DIR]    (default: build/release)
+#
+#   synack  `synack serve --tap` in namespace sf-s-PID at 192.0.2.2, on a
+#           TAP whose Linux side holds 192.0.2.1/24; curl and hping3 run on
+#           that Linux side
+#   linux   client namespace sf-a-PID (203.0.113.1) and server namespace
+#           sf-b-PID (203.0.113.2, python3 -m http.server, syncookies on)
+#           joined by a veth pair
+#
+# The flood: FLOODERS hping3 processes (`hping3 --flood -S`), each spoofing
+# one source address inside 198.51.100.0/24 (hping3's --rand-source would
+# pick addresses anywhere; -a keeps them in the test range, and hping3
+# moves the source port on every packet, so every SYN is a new 4-tuple),
+# each bounded with `timeout FLOOD_S`. The servers route 198.51.100.0/24
+# back to the client side, which drops the SYN,ACKs (not its address, no
+# forwarding): nothing leaves the namespaces.
+#
+# The client: `curl --max-time 3` of / in a loop, one request after the
+# other, at most REQS_DURING requests while the flood runs, then REQS_AFTER
+# right after it. Reported: % successful (HTTP 200) during and after, p50
+# and p99 of curl's time_total over the successful ones, and the server's
+# RSS (VmRSS) before the flood and after it.
+#
+# Two CPUs shared with other work: one run, numbers are indicative.
+set -u
+BUILD=${1:-build/release}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+SYNACK=$SRC/$BUILD/tools/synack
+FLOOD_S=${FLOOD_S:-10}
+FLOODERS=${FLOODERS:-2}
+RATE=${RATE:---flood}  # hping3's pace: --flood (as fast as it can), or e.g. "-i u50" (20,000/s each)
+REQS_DURING=${REQS_DURING:-400}
+REQS_AFTER=${REQS_AFTER:-100}
+PORT=80
+NS_S=sf-s-$$
+NS_A=sf-a-$$
+NS_B=sf-b-$$
+TMP=$(mktemp -d /tmp/synflood.XXXXXX)
+PIDS=()
+
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do
+        for _ in $(seq 1 20); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    ip netns del "$NS_S" 2>/dev/null
+    ip netns del "$NS_A" 2>/dev/null
+    ip netns del "$NS_B" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 1; }
+for t in hping3 curl python3 ip timeout; do
+    command -v "$t" >/dev/null || { echo "$t missing (Debian: apt-get install hping3 curl)"; exit 1; }
+done
+[ -x "$SYNACK" ] || { echo "no $SYNACK (cmake --build --preset release)"; exit 1; }
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo -; }
+
+# wait_until SECONDS COMMAND...: bounded readiness wait
+wait_until() {
+    local secs=$1; shift
+    for _ in $(seq 1 $((secs * 20))); do "$@" && return 0; sleep 0.05; done
+    return 1
+}
+
+# client_loop NS URL N DEADLINE_FILE OUT: up to N fetches, one after the
+# other, while DEADLINE_FILE exists (or N, whichever ends first)
+client_loop() {
+    local ns=$1 url=$2 n=$3 flag=$4 out=$5 i
+    for i in $(seq 1 "$n"); do
+        [ -n "$flag" ] && [ ! -e "$flag" ] && break
+        ip netns exec "$ns" curl -s -o /dev/null --max-time 3 \
+            -w '%{http_code} %{time_total}\n' "$url" >>"$out" 2>/dev/null || echo "000 3" >>"$out"
+    done
+}
+
+# summary FILE: "ok/total pct p50 p99" (times in ms, successful requests)
+summary() {
+    python3 - "$1" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+ok = sorted(float(t) * 1000 for c, t in rows if c == "200")
+n = len(rows)
+def pct(p):
+    if not ok:
+        return float("nan")
+    k = min(len(ok) - 1, int(round(p / 100 * (len(ok) - 1))))
+    return ok[k]
+print(f"{len(ok)}/{n} {100 * len(ok) / max(n, 1):.1f}% p50 {pct(50):.1f} ms p99 {pct(99):.1f} ms")
+PY
+}
+
+# run_case NAME CLIENT_NS TARGET_IP SERVER_PID FLOOD_NS
+run_case() {
+    local name=$1 cns=$2 ip=$3 spid=$4 i
+    local url=http://$ip:$PORT/
+    local rss0 rss1 flag=$TMP/$name.flooding
+    : >"$TMP/$name.during"
+    : >"$TMP/$name.after"
+    rss0=$(rss_kb "$spid")
+    touch "$flag"
+    local fp=()
+    for i in $(seq 1 "$FLOODERS"); do
+        # shellcheck disable=SC2086
+        ip netns exec "$cns" timeout "$FLOOD_S" hping3 $RATE -q -S -p "$PORT" \
+            -a "198.51.100.$((10 + i))" "$ip" >/dev/null 2>&1 &
+        fp+=($!)
+        PIDS+=($!)
+    done
+    client_loop "$cns" "$url" "$REQS_DURING" "$flag" "$TMP/$name.during" &
+    local cp=$!
+    PIDS+=($cp)
+    for p in "${fp[@]}"; do wait "$p" 2>/dev/null; done
+    rm -f "$flag"
+    wait "$cp" 2>/dev/null
+    client_loop "$cns" "$url" "$REQS_AFTER" "" "$TMP/$name.after"
+    rss1=$(rss_kb "$spid")
+    echo "$name: during the flood: $(summary "$TMP/$name.during")"
+    echo "$name: right after it:   $(summary "$TMP/$name.after")"
+    echo "$name: server RSS before ${rss0} kB, after ${rss1} kB"
+}
+
+echo "run_synflood_bench: $(date -u +%FT%TZ), commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)," \
+    "flood ${FLOOD_S} s x ${FLOODERS} hping3 ($RATE), nproc $(nproc)"
+
+# ---- synack ----
+ip netns add "$NS_S"
+ip -n "$NS_S" link set lo up
+ip -n "$NS_S" tuntap add dev sf0 mode tap
+ip -n "$NS_S" addr add 192.0.2.1/24 dev sf0
+ip -n "$NS_S" link set sf0 up
+ip netns exec "$NS_S" ethtool -K sf0 tso off gso off gro off >/dev/null 2>&1 || true
+ip netns exec "$NS_S" "$SYNACK" serve --tap sf0 --addr 192.0.2.2/24 --gw 192.0.2.1 \
+    --http "$PORT" --stats >"$TMP/serve.log" 2>&1 &
+SPID=$!
+PIDS+=($SPID)
+wait_until 10 grep -q '^synack serve: listening on ' "$TMP/serve.log" || { cat "$TMP/serve.log"; exit 1; }
+# warm up ARP both ways, check the page
+ip netns exec "$NS_S" curl -s -o /dev/null --max-time 5 "http://192.0.2.2:$PORT/" || { echo "synack: no page"; exit 1; }
+run_case synack "$NS_S" 192.0.2.2 "$SPID"
+kill -TERM "$SPID"
+for _ in $(seq 1 50); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
+grep -E '^stats: (opens|SYN cookies|drops|  |device)' "$TMP/serve.log"
+# frames the kernel could not queue to synack's TAP (its reader fell behind)
+ip -n "$NS_S" -s link show sf0 | awk '/TX:/ { getline; print "TAP queue to synack: " $2 " packets queued, " $4 " dropped" }'
+
+# ---- linux ----
+ip netns add "$NS_A"
+ip netns add "$NS_B"
+ip -n "$NS_A" link set lo up
+ip -n "$NS_B" link set lo up
+ip link add sfa0 netns "$NS_A" type veth peer name sfb0 netns "$NS_B"
+ip -n "$NS_A" addr add 203.0.113.1/24 dev sfa0
+ip -n "$NS_B" addr add 203.0.113.2/24 dev sfb0
+ip -n "$NS_A" link set sfa0 up
+ip -n "$NS_B" link set sfb0 up
+ip -n "$NS_B" route add 198.51.100.0/24 via 203.0.113.1
+ip netns exec "$NS_B" sysctl -qw net.ipv4.tcp_syncookies=1
+mkdir -p "$TMP/www"
+printf '<html><body>hello</body></html>\n' >"$TMP/www/index.html"
+ip netns exec "$NS_B" python3 -m http.server "$PORT" --bind 203.0.113.2 --directory "$TMP/www" \
+    >"$TMP/py.log" 2>&1 &
+LPID=$!
+PIDS+=($LPID)
+wait_until 10 sh -c "ip netns exec $NS_B ss -Htln 'sport = :$PORT' | grep -q ." || { echo "python server did not start"; exit 1; }
+ip netns exec "$NS_A" curl -s -o /dev/null --max-time 5 "http://203.0.113.2:$PORT/" || { echo "linux: no page"; exit 1; }
+run_case linux "$NS_A" 203.0.113.2 "$LPID"
+ip netns exec "$NS_B" nstat -az 2>/dev/null | grep -E 'TcpExtSyncookies|TcpExtListen' | head -6

@@ -1,0 +1,105 @@
+/* The active-transfer extension of a TCB (sk_tcb_ext): owed ACKs, buffers,
+ * SACK blocks, the RTT measurement, recovery and spurious-detection
+ * episodes, the congestion control's own state. A TCB that holds none
+ * points at the environment's blank extension (e->ext_blank), which is
+ * read like any other (no owed ACK, empty buffers, no episode) and never
+ * written: whoever changes a connection attaches a private one first
+ * (sk_tcb_ext_attach). */
+#include "tcp/tcp_conn.h"
+
+#include "base/skassert.h"
+
+#include <stddef.h>
+#include <string.h>
+
+void sk_tcb_ext_blank_init(sk_tcb_ext *x)
+{
+    memset(x, 0, sizeof *x);
+    sk_ring_init(&x->sndbuf, NULL, 0);
+    sk_ring_init(&x->rcvbuf, NULL, 0);
+    sk_rset_init(&x->reass, NULL, 0);
+    for (int k = 0; k < SK_TCB_TIMERS; k++)
+        x->timer[k] = SK_TIME_NEVER;
+}
+
+/* Nobody wrote into the shared blank extension (debug builds). */
+bool sk_tcb_ext_blank_intact(const sk_tcp_env *e)
+{
+    sk_tcb_ext fresh;
+    sk_tcb_ext_blank_init(&fresh);
+    return memcmp(&fresh, &e->ext_blank, sizeof fresh) == 0;
+}
+
+bool sk_tcb_ext_attached(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return t->x != &e->ext_blank;
+}
+
+bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
+{
+    if (sk_tcb_ext_attached(e, t))
+        return true;
+    SK_ASSERT(sk_tcb_ext_blank_intact(e));
+    sk_tcb_ext *x = sk_ctx_alloc(e->ctx, sizeof *x);
+    if (x == NULL)
+        return false;
+    memcpy(x, &e->ext_blank, sizeof *x);
+    t->x = x;
+    if (t->flags & SK_TF_CC_PACKED) {
+        t->flags &= ~(uint32_t)SK_TF_CC_PACKED;
+        if (t->cc->idle_unpack != NULL)
+            t->cc->idle_unpack(t, t->cc_idle);
+    }
+    return true;
+}
+
+void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t)
+{
+    if (!sk_tcb_ext_attached(e, t))
+        return;
+    sk_ctx_release(e->ctx, t->x, sizeof *t->x);
+    t->x = &e->ext_blank;
+    SK_ASSERT(sk_tcb_ext_blank_intact(e));
+}
+
+/* What an idle connection must not have: anything for output, an owed
+ * ACK, a duplicate to report, an episode (recovery, RTT measurement), a
+ * resend scheduled, an out-of-order FIN, a keepalive probe to send, a
+ * place in an accept queue. */
+#define EXT_BUSY_FLAGS                                                                       \
+    (SK_TF_ACK_NOW | SK_TF_REXMIT_ONE | SK_TF_FORCE_ONE | SK_TF_IN_RECOVERY |                \
+     SK_TF_RTT_ACTIVE | SK_TF_OOO_FIN | SK_TF_KEEP_PROBE | SK_TF_DSACK | SK_TF_SACK_RECOVERY | \
+     SK_TF_IN_ACCEPTQ)
+
+bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
+{
+    const sk_tcb_ext *x = t->x;
+    if ((t->state != SK_TCP_ESTABLISHED && t->state != SK_TCP_CLOSE_WAIT &&
+         t->state != SK_TCP_FIN_WAIT_2 && t->state != SK_TCP_TIME_WAIT) ||
+        (t->flags & EXT_BUSY_FLAGS) != 0)
+        return false;
+    if (x->sndbuf.buf != NULL || x->rcvbuf.buf != NULL || x->rtb != NULL)
+        return false;
+    if (x->n_ack_owed != 0 || x->dupacks != 0 || x->lt_bytes != 0 || x->rcv_unacked != 0 ||
+        t->parent != SK_TCB_NONE)
+        return false;
+    if (x->spur_rto != SK_SPUR_NONE || x->spur_fr != SK_SPUR_FR_NONE)
+        return false;
+    if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER ||
+        sk_tcb_timer(t, SK_TIMER_DELACK) != SK_TIME_NEVER ||
+        sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER || sk_tcb_timer(t, SK_TIMER_RECOVERY) != SK_TIME_NEVER)
+        return false;
+    return !sk_ilink_on(e, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
+}
+
+void sk_tcb_ext_settle(sk_tcp_env *e, sk_tcb *t)
+{
+    if (!sk_tcb_ext_attached(e, t) || !sk_tcb_ext_idle(e, t))
+        return;
+    if (t->cc->idle_pack != NULL) {
+        if (!t->cc->idle_pack(t, t->cc_idle))
+            return;
+        t->flags |= SK_TF_CC_PACKED;
+    }
+    sk_tcb_ext_detach(e, t);
+}

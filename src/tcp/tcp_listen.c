@@ -1,0 +1,395 @@
+/* Listeners (RFC 9293 §3.10.7.2 LISTEN): opening and closing one, its
+ * children (every connection it created and has not yet handed to the
+ * application: half-open ones and those waiting in the accept queue, on
+ * one per-listener list, so that closing a listener touches only its own),
+ * the accept queue, and a SYN's arrival. */
+#include "tcp/tcp_conn.h"
+
+#include "base/skassert.h"
+#include "synack/error.h"
+
+#include <string.h>
+
+sk_tcb *sk_listen_open(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t port, uint16_t backlog,
+                       uint16_t mss, const uint32_t *fixed_isn)
+{
+    sk_tcb *l = sk_tcb_alloc(e, 0);
+    if (l == NULL)
+        return NULL;
+    if (sk_tcb_make_listener(e, l) != 0) {
+        sk_tcb_release_if_unheld(e, l);
+        return NULL;
+    }
+    l->flags = SK_TF_LISTENER | SK_TF_APP_HELD;
+    l->state = SK_TCP_LISTEN;
+    l->tuple.laddr = *laddr; /* listeners take every address */
+    l->tuple.lport = port;
+    l->lsn->backlog = backlog;
+    l->lsn->listen_mss = mss;
+    if (fixed_isn != NULL) {
+        l->flags |= SK_TF_FIXED_ISN;
+        l->lsn->listen_isn = *fixed_isn;
+    }
+    l->lsn->listen_next = e->listen_head;
+    e->listen_head = sk_tcb_index(e, l);
+    return l;
+}
+
+/* A new passive connection joins its listener's children. */
+void sk_listen_adopt(sk_tcp_env *e, sk_tcb *l, sk_tcb *t)
+{
+    t->parent = sk_tcb_index(e, l);
+    sk_ilist_push(e, &l->lsn->children, sk_tcb_index(e, t), offsetof(sk_tcb, child_link));
+    l->lsn->pending++;
+}
+
+/* A child leaves its listener: accepted, or gone before accept(). */
+void sk_listen_detach(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->parent == SK_TCB_NONE)
+        return;
+    sk_tcb *l = &e->tcbs[t->parent];
+    uint32_t idx = sk_tcb_index(e, t);
+    SK_ASSERT(l->lsn != NULL); /* sk_listen_close detaches every child first */
+    if (l->lsn == NULL) {
+        t->parent = SK_TCB_NONE;
+        return;
+    }
+    if (t->flags & SK_TF_IN_ACCEPTQ) {
+        sk_ilist_remove(e, &l->lsn->acceptq, idx, offsetof(sk_tcb, acc_link));
+        t->flags &= ~(uint32_t)SK_TF_IN_ACCEPTQ;
+    }
+    sk_ilist_remove(e, &l->lsn->children, idx, offsetof(sk_tcb, child_link));
+    if (l->lsn->pending > 0)
+        l->lsn->pending--;
+    t->parent = SK_TCB_NONE;
+}
+
+/* The handshake of a child completed: it waits in the accept queue. */
+void sk_listen_enqueue(sk_tcp_env *e, sk_tcb *t)
+{
+    SK_ASSERT(t->parent != SK_TCB_NONE);
+    sk_tcb *l = &e->tcbs[t->parent];
+    sk_ilist_push(e, &l->lsn->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
+    t->flags |= SK_TF_IN_ACCEPTQ;
+    sk_tcb_notify(e, l, SK_EV_ACCEPT);
+}
+
+sk_tcb *sk_listen_accept(sk_tcp_env *e, sk_tcb *l)
+{
+    uint32_t idx = l->lsn->acceptq.head;
+    if (idx == SK_TCB_NONE)
+        return NULL;
+    sk_tcb *t = &e->tcbs[idx];
+    sk_listen_detach(e, t);
+    t->flags |= SK_TF_APP_HELD;
+    /* report what already happened on the connection */
+    sk_tcb_notify(e, t, sk_tcb_readiness(e, t));
+    return t;
+}
+
+/* Close (or abort) a listener: its children not yet accepted are reset
+ * (like Linux's listen queue purge), those already closed by their peer
+ * are released; no other connection is looked at. */
+void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now)
+{
+    uint32_t idx = sk_tcb_index(e, l);
+    uint32_t *pp = &e->listen_head;
+    while (*pp != SK_TCB_NONE && *pp != idx)
+        pp = &e->tcbs[*pp].lsn->listen_next;
+    if (*pp == idx)
+        *pp = l->lsn->listen_next;
+    while (l->lsn->children.head != SK_TCB_NONE) {
+        sk_tcb *c = &e->tcbs[l->lsn->children.head];
+        if (c->state != SK_TCP_CLOSED) {
+            sk_tcb_reset(e, c, SK_ECONNABORTED, now); /* detaches it */
+        } else {
+            sk_listen_detach(e, c);
+            sk_tcb_release_if_unheld(e, c);
+        }
+    }
+    l->flags = 0;
+    l->state = SK_TCP_CLOSED;
+    sk_tcb_release_if_unheld(e, l);
+}
+
+/* ---- a SYN arrives (RFC 9293 §3.10.7.2) ---- */
+
+static uint32_t half_open(const sk_tcb *l)
+{
+    return l->lsn->children.len - l->lsn->acceptq.len;
+}
+
+static uint32_t syn_limit(const sk_tcp_env *e, const sk_tcb *l)
+{
+    uint32_t cfg = e->ctx->cfg.syn_backlog;
+    return cfg != 0 && cfg < l->lsn->backlog ? cfg : l->lsn->backlog;
+}
+
+bool sk_listen_acceptq_full(const sk_tcp_env *e, const sk_tcb *t)
+{
+    if (t->parent == SK_TCB_NONE)
+        return false;
+    const sk_tcb *l = &e->tcbs[t->parent];
+    return l->lsn->acceptq.len >= l->lsn->backlog;
+}
+
+/* The MSS we announce to tu: the listener's, bounded by the MTU towards
+ * the peer (the link's of its family, an RA's MTU option for IPv6, RFC
+ * 4861 §6.3.4, or a path MTU learnt before). */
+static uint16_t child_adv_mss(sk_tcp_env *e, const sk_tcb *l, const sk_tuple *tu, sk_time now)
+{
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(tu->laddr.family, sk_tcp_path_mtu(e, &tu->raddr, now));
+    return l->lsn->listen_mss != 0 && l->lsn->listen_mss < mtu_mss ? l->lsn->listen_mss : mtu_mss;
+}
+
+/* A child in SYN-RECEIVED for the SYN `syn` (its options taken), with
+ * our ISS; NULL when the table is full. Nothing is sent yet. */
+static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *syn,
+                         sk_seq iss, sk_time now)
+{
+    sk_tcb *t = sk_tcb_alloc(e, now);
+    if (t == NULL)
+        return NULL;
+    if (!sk_tcb_ext_attach(e, t)) { /* the handshake's extension (tcp_ext.c) */
+        sk_tcb_release_if_unheld(e, t);
+        return NULL;
+    }
+    t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
+    sk_tcb_init_conn(e, t, tu, child_adv_mss(e, l, tu, now), now);
+    /* a new connection inherits the listener's options, as with BSD
+     * sockets: Nagle off, keepalive and its timings */
+    t->flags |= SK_TF_PASSIVE | (l->flags & (SK_TF_NODELAY | SK_TF_KEEPALIVE));
+    t->keep_idle = l->keep_idle;
+    t->keep_intvl = l->keep_intvl;
+    t->keep_cnt = l->keep_cnt;
+    sk_listen_adopt(e, l, t);
+    t->irs = syn->seq;
+    t->rcv_nxt = sk_seq_add(syn->seq, 1);
+    t->rcv_adv = t->rcv_nxt;
+    t->iss = iss;
+    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
+    t->snd_buf_seq = sk_seq_add(t->iss, 1);
+    t->recover = t->iss;
+    sk_tcp_take_syn_options(e, t, syn, now);
+    sk_tcp_update_window(t, syn);
+    sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
+    sk_demux_insert(e, t);
+    e->ctx->stats.passive_opens++;
+    return t;
+}
+
+/* With syn_cookies off and the SYN queue full: the oldest half-open child
+ * whose SYN,ACK already timed out once makes room (as Linux prefers to
+ * drop "old" requests to "young" ones); a peer that answers promptly
+ * is never pushed out by a flood. False when none has. */
+static bool evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
+{
+    for (uint32_t i = l->lsn->children.head; i != SK_TCB_NONE; i = e->tcbs[i].child_link.next) {
+        sk_tcb *c = &e->tcbs[i];
+        if (c->state == SK_TCP_SYN_RECEIVED && c->timeouts > 0) {
+            sk_tcp_count_drop(e, SK_DROP_TCP_SYN_EVICTED, c, now);
+            sk_tcb_close(e, c, 0, now);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Answer the SYN with a cookie SYN,ACK from the control queue: no state is
+ * kept. Without the peer's timestamps only the MSS survives, so only the
+ * MSS is announced (as Linux does); with them, window scale and SACK as a
+ * child would announce them, encoded in the TSval (tcp_syncookie.c). */
+static void send_cookie(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *syn,
+                        sk_time now)
+{
+    const sk_stack_config *cfg = &e->ctx->cfg;
+    uint16_t peer_mss = syn->opts.has_mss ? syn->opts.mss : SK_DEFAULT_MSS;
+    sk_seq iss = sk_seq_make(sk_cookie_make(e, tu, syn->seq, peer_mss, now));
+    sk_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = child_adv_mss(e, l, tu, now);
+    if (syn->opts.has_ts && cfg->timestamps) {
+        sk_cookie_opts co = {.wscale = -1};
+        if (syn->opts.has_wscale && cfg->window_scaling) {
+            co.wscale = (int8_t)(syn->opts.wscale > 14 ? 14 : syn->opts.wscale);
+            o.has_wscale = true;
+            o.wscale = sk_tcp_our_wscale(e);
+        }
+        co.sack_ok = o.sack_permitted = syn->opts.sack_permitted && cfg->sack;
+        o.has_ts = true;
+        uint32_t ts_now = (uint32_t)(now / 1000u) + sk_tcp_ts_offset(e, tu);
+        o.ts_val = sk_cookie_ts_encode(ts_now, &co);
+        o.ts_ecr = syn->opts.ts_val;
+    }
+    uint16_t win = (uint16_t)(cfg->rcvbuf > 65535 ? 65535 : cfg->rcvbuf);
+    if (sk_ctl_push_opts(e, tu, iss, sk_seq_add(syn->seq, 1), SK_TCP_SYN | SK_TCP_ACK, win, &o,
+                         now)) {
+        e->ctx->stats.syncookies_sent++;
+        e->cookie_last = now;
+    }
+}
+
+/* `reuse_iss`: the ISS a connection reopened from TIME-WAIT must take
+ * (tcp_input.c's time_wait_reopen), NULL otherwise; such a SYN is never
+ * answered with a cookie (the ISS is not ours to choose). */
+void sk_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                   const sk_seq *reuse_iss, sk_time now)
+{
+    uint8_t mode = e->ctx->cfg.syn_cookies;
+    /* a full accept queue refuses new handshakes, cookies or not (as
+     * Linux's ListenOverflows): the application is not keeping up */
+    if (l->lsn->acceptq.len >= l->lsn->backlog) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_BACKLOG_FULL, l, now);
+        return;
+    }
+    bool may_cookie = reuse_iss == NULL && mode != SK_SYNCOOKIES_OFF;
+    if (may_cookie && mode == SK_SYNCOOKIES_ALWAYS) {
+        send_cookie(e, l, tu, seg, now);
+        return;
+    }
+    if (half_open(l) >= syn_limit(e, l)) {
+        if (may_cookie) {
+            send_cookie(e, l, tu, seg, now);
+            return;
+        }
+        if (mode != SK_SYNCOOKIES_OFF || !evict_old(e, l, now)) {
+            sk_tcp_count_drop(e, SK_DROP_TCP_BACKLOG_FULL, l, now);
+            return;
+        }
+    }
+    sk_seq iss;
+    if (reuse_iss != NULL)
+        iss = *reuse_iss;
+    else
+        iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->lsn->listen_isn) : sk_tcp_isn(e, tu, now);
+    sk_tcb *t = child_new(e, l, tu, seg, iss, now);
+    /* the socket table is full: without cookies an old half-open child
+     * gives its slot, as when the SYN queue is full */
+    if (t == NULL && mode == SK_SYNCOOKIES_OFF && evict_old(e, l, now))
+        t = child_new(e, l, tu, seg, iss, now);
+    if (t == NULL) {
+        if (may_cookie) /* the table is full: the state rides in the cookie */
+            send_cookie(e, l, tu, seg, now);
+        else
+            sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, l, now);
+        return;
+    }
+    sk_tcb_mark_output(e, t);
+}
+
+/* ---- an ACK arrives: a SYN cookie's? (RFC 4987 §3.6) ---- */
+
+static bool cookies_live(const sk_tcp_env *e, sk_time now)
+{
+    if (e->ctx->cfg.syn_cookies == SK_SYNCOOKIES_ALWAYS)
+        return true;
+    return e->cookie_last != SK_TIME_NEVER &&
+           now - e->cookie_last < SK_COOKIE_MAX_AGE * SK_COOKIE_PERIOD_US;
+}
+
+/* The SYN the cookie stands for, rebuilt from the ACK: SEQ = IRS, the
+ * options the cookie carried, TS.Recent from the ACK's TSval. */
+static void cookie_syn(const sk_tcp_repr *ack, uint16_t mss, const sk_cookie_opts *co,
+                       sk_tcp_repr *syn)
+{
+    memset(syn, 0, sizeof *syn);
+    syn->flags = SK_TCP_SYN;
+    syn->seq = sk_seq_add(ack->seq, (uint32_t)0 - 1u);
+    syn->window = ack->window;
+    syn->opts.has_mss = true;
+    syn->opts.mss = mss;
+    syn->opts.has_wscale = co->wscale >= 0;
+    syn->opts.wscale = (uint8_t)(co->wscale >= 0 ? co->wscale : 0);
+    syn->opts.sack_permitted = co->sack_ok;
+    syn->opts.has_ts = co->ts_ok;
+    syn->opts.ts_val = ack->opts.ts_val;
+}
+
+static void cookie_bad(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                       sk_time now)
+{
+    e->ctx->stats.syncookies_failed++;
+    sk_tcp_count_drop(e, SK_DROP_TCP_COOKIE_BAD, l, now);
+    /* as any unacceptable ACK to a listener: <SEQ=SEG.ACK><CTL=RST> */
+    if (sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
+        e->ctx->stats.resets_out++;
+}
+
+/* An ACK (no SYN, no RST) to a listener while cookies may be out: a valid
+ * cookie makes the connection, which then takes the ACK (and its text and
+ * FIN) as in SYN-RECEIVED; an invalid one is dropped, counted and answered
+ * with RST. */
+static void cookie_ack(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                       sk_time now)
+{
+    sk_seq irs = sk_seq_add(seg->seq, (uint32_t)0 - 1u);
+    sk_seq iss = sk_seq_add(seg->ack, (uint32_t)0 - 1u);
+    uint16_t mss;
+    sk_cookie_opts co = {.wscale = -1};
+    if (!sk_cookie_check(e, tu, irs, iss, now, &mss) ||
+        (seg->opts.has_ts && e->ctx->cfg.timestamps && !sk_cookie_ts_decode(seg->opts.ts_ecr, &co))) {
+        cookie_bad(e, l, tu, seg, now);
+        return;
+    }
+    if (l->lsn->acceptq.len >= l->lsn->backlog) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_ACCEPTQ_FULL, l, now);
+        if (e->ctx->cfg.accept_overflow_reset &&
+            sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
+            e->ctx->stats.resets_out++;
+        return;
+    }
+    sk_tcp_repr syn;
+    cookie_syn(seg, mss, &co, &syn);
+    sk_tcb *t = child_new(e, l, tu, &syn, iss, now);
+    if (t == NULL) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, l, now);
+        return;
+    }
+    e->ctx->stats.syncookies_recv++;
+    t->flags |= SK_TF_SYNCOOKIE;
+    /* the SYN,ACK was sent: SND.NXT past it, and the window it offered */
+    t->snd_nxt = t->snd_max = sk_seq_add(iss, 1);
+    uint32_t win = e->ctx->cfg.rcvbuf > 65535 ? 65535 : e->ctx->cfg.rcvbuf;
+    t->rcv_adv = sk_seq_add(t->rcv_nxt, win);
+    sk_tcp_input(e, t, tu, seg, now);
+    /* an ACK the connection refused (PAWS, out of window) leaves it in
+     * SYN-RECEIVED with no SYN,ACK to retransmit: forget it, stateless
+     * again (its next segment checks the cookie anew) */
+    if (t->state == SK_TCP_SYN_RECEIVED)
+        sk_tcb_close(e, t, 0, now);
+}
+
+void sk_listen_input(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
+                     sk_time now)
+{
+    if (seg->flags & SK_TCP_RST) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_LISTEN_NOT_SYN, l, now);
+        return;
+    }
+    if ((seg->flags & (SK_TCP_ACK | SK_TCP_SYN)) == SK_TCP_ACK && cookies_live(e, now)) {
+        cookie_ack(e, l, tu, seg, now);
+        return;
+    }
+    if (seg->flags & SK_TCP_ACK) {
+        /* <SEQ=SEG.ACK><CTL=RST> */
+        if (sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
+            e->ctx->stats.resets_out++;
+        sk_tcp_count_drop(e, SK_DROP_TCP_LISTEN_NOT_SYN, l, now);
+        return;
+    }
+    /* SYN+FIN opens nothing: RFC 9293 would queue the FIN for after the
+     * handshake, but no client opens that way (T/TCP, RFC 1644, is
+     * historic); it is a scanner's probe. Like Linux, drop it (counted),
+     * before any state is taken. */
+    if ((seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) == (SK_TCP_SYN | SK_TCP_FIN)) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_SYN_FIN, l, now);
+        return;
+    }
+    if (seg->flags & SK_TCP_SYN) {
+        sk_listen_syn(e, l, tu, seg, NULL, now);
+        return;
+    }
+    sk_tcp_count_drop(e, SK_DROP_TCP_LISTEN_NOT_SYN, l, now);
+}

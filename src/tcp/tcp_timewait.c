@@ -1,0 +1,521 @@
+/* TIME-WAIT records (tcp_timewait.h): the pool, its tuple hash and FIFO,
+ * how a TCB becomes a record, expiry, and the answers RFC 9293 §3.10.7.4
+ * asks of TIME-WAIT, given from the record alone:
+ *
+ *   - PAWS first with timestamps (RFC 7323 §5.3 R1): an old TSval is
+ *     dropped and ACKed; a segment without timestamps is dropped (§3.2).
+ *   - an unacceptable segment is ACKed (a retransmitted FIN too, which
+ *     also restarts 2*MSL); an unacceptable RST is dropped.
+ *   - RST at RCV.NXT ends TIME-WAIT (RFC 9293 §3.10.7.4 second, as Linux
+ *     with its default tcp_rfc1337 = 0); an in-window one that is not
+ *     exact gets a challenge ACK (RFC 5961 §3.2). RFC 1337's "ignore RST
+ *     in TIME-WAIT" is not taken: docs/rfc-coverage.md.
+ *   - a SYN that may reopen the connection goes to the listener (RFC 6191
+ *     with timestamps, else RFC 9293 §3.6.1 / RFC 1122 §4.2.2.13: a
+ *     sequence number above RCV.NXT), with an ISS above the old SND.NXT;
+ *     any other SYN gets a challenge ACK (RFC 5961 §4.2).
+ *   - an acceptable segment restarts 2*MSL; one that occupies sequence
+ *     space (text, FIN) is ACKed, its text dropped (counted).
+ *
+ * Deviation: an ACK below SND.NXT - 2^31 is not challenged (RFC 5961
+ * §5.2 needs MAX.SND.WND, which the record does not keep; TIME-WAIT takes
+ * no data, so there is nothing to protect). */
+#include "tcp/tcp_conn.h"
+
+#include "base/skassert.h"
+#include "synack/error.h"
+
+#include <string.h>
+
+_Static_assert(sizeof(sk_tw_rec) <= 64, "a TIME-WAIT record is at most 64 bytes");
+
+/* ---- the pool ---- */
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+    uint32_t p = 16;
+    while (p < n && p < (1u << 30))
+        p <<= 1;
+    return p;
+}
+
+int sk_tw_init(sk_tcp_env *e)
+{
+    sk_tw_pool *p = &e->tw;
+    const sk_stack_config *cfg = &e->ctx->cfg;
+    /* the default: 4 records per socket slot (a server closing first at a
+     * steady rate needs rate x 2*MSL of them), at most SK_TW_DEFAULT_MAX
+     * (4.5 MiB), so that a table of a million idle connections does not
+     * pay 72 MB for TIME-WAIT up front */
+    uint64_t cap = cfg->max_time_wait != 0 ? cfg->max_time_wait : (uint64_t)cfg->max_sockets * 4u;
+    if (cfg->max_time_wait == 0 && cap > SK_TW_DEFAULT_MAX)
+        cap = SK_TW_DEFAULT_MAX;
+    if (cap > (1u << 28))
+        cap = 1u << 28;
+    memset(p, 0, sizeof *p);
+    p->cap = (uint32_t)cap;
+    p->hash_mask = pow2_at_least(p->cap * 2) - 1;
+    p->recs = sk_ctx_alloc(e->ctx, sizeof(sk_tw_rec) * p->cap);
+    p->hash = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * (p->hash_mask + 1));
+    if (p->recs == NULL || p->hash == NULL) {
+        sk_tw_free(e);
+        return SK_ENOMEM;
+    }
+    memset(p->hash, 0, sizeof(uint32_t) * (p->hash_mask + 1));
+    for (uint32_t i = 0; i < p->cap; i++)
+        p->recs[i].next = i + 1 < p->cap ? i + 1 : SK_TW_NONE;
+    p->free_head = p->cap > 0 ? 0 : SK_TW_NONE;
+    p->head = p->tail = SK_TW_NONE;
+    return 0;
+}
+
+void sk_tw_free(sk_tcp_env *e)
+{
+    sk_tw_pool *p = &e->tw;
+    sk_ctx_release(e->ctx, p->recs, sizeof(sk_tw_rec) * p->cap);
+    if (p->hash != NULL)
+        sk_ctx_release(e->ctx, p->hash, sizeof(uint32_t) * (p->hash_mask + 1));
+    p->recs = NULL;
+    p->hash = NULL;
+    p->cap = 0;
+}
+
+static void rec_tuple(const sk_tw_rec *r, sk_tuple *tu)
+{
+    memset(tu, 0, sizeof *tu);
+    tu->laddr.family = tu->raddr.family = r->family;
+    memcpy(tu->laddr.b, r->laddr, 16);
+    memcpy(tu->raddr.b, r->raddr, 16);
+    tu->lport = r->lport;
+    tu->rport = r->rport;
+}
+
+static uint32_t rec_home(const sk_tcp_env *e, const sk_tw_rec *r)
+{
+    sk_tuple tu;
+    rec_tuple(r, &tu);
+    return sk_tuple_hash(&e->ctx->key, &tu, 0) & e->tw.hash_mask;
+}
+
+static bool rec_is(const sk_tw_rec *r, const sk_tuple *tu)
+{
+    return r->lport == tu->lport && r->rport == tu->rport && r->family == tu->laddr.family &&
+           memcmp(r->laddr, tu->laddr.b, 16) == 0 && memcmp(r->raddr, tu->raddr.b, 16) == 0;
+}
+
+static uint32_t find_slot(const sk_tcp_env *e, const sk_tuple *tu)
+{
+    const sk_tw_pool *p = &e->tw;
+    if (p->count == 0)
+        return SK_TW_NONE;
+    uint32_t i = sk_tuple_hash(&e->ctx->key, tu, 0) & p->hash_mask;
+    while (p->hash[i] != 0) {
+        if (rec_is(&p->recs[p->hash[i] - 1], tu))
+            return i;
+        i = (i + 1) & p->hash_mask;
+    }
+    return SK_TW_NONE;
+}
+
+uint32_t sk_tw_find(const sk_tcp_env *e, const sk_tuple *tu)
+{
+    uint32_t s = find_slot(e, tu);
+    return s == SK_TW_NONE ? SK_TW_NONE : e->tw.hash[s] - 1;
+}
+
+/* Backward-shift deletion, as the TCB demux (tcp_demux.c). */
+static void hash_remove(sk_tcp_env *e, uint32_t i)
+{
+    sk_tw_pool *p = &e->tw;
+    uint32_t j = i;
+    for (;;) {
+        p->hash[i] = 0;
+        for (;;) {
+            j = (j + 1) & p->hash_mask;
+            if (p->hash[j] == 0)
+                return;
+            uint32_t home = rec_home(e, &p->recs[p->hash[j] - 1]);
+            bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+            if (!stays)
+                break;
+        }
+        p->hash[i] = p->hash[j];
+        i = j;
+    }
+}
+
+/* ---- the FIFO of deadlines ---- */
+
+static sk_time rec_deadline(const sk_tw_pool *p, const sk_tw_rec *r)
+{
+    return p->last_now + (uint32_t)(r->deadline_lo - (uint32_t)p->last_now);
+}
+
+static void fifo_unlink(sk_tw_pool *p, uint32_t i)
+{
+    sk_tw_rec *r = &p->recs[i];
+    if (r->prev != SK_TW_NONE)
+        p->recs[r->prev].next = r->next;
+    else
+        p->head = r->next;
+    if (r->next != SK_TW_NONE)
+        p->recs[r->next].prev = r->prev;
+    else
+        p->tail = r->prev;
+}
+
+/* Insert by deadline from the newest end: a restart or a new record goes
+ * to the tail at once; only a held TCB closed late (less time left than
+ * the newest record) walks back. */
+static void fifo_insert(sk_tw_pool *p, uint32_t i, sk_time deadline)
+{
+    sk_tw_rec *r = &p->recs[i];
+    r->deadline_lo = (uint32_t)deadline;
+    uint32_t after = p->tail;
+    while (after != SK_TW_NONE && rec_deadline(p, &p->recs[after]) > deadline)
+        after = p->recs[after].prev;
+    r->prev = after;
+    r->next = after == SK_TW_NONE ? p->head : p->recs[after].next;
+    if (after == SK_TW_NONE)
+        p->head = i;
+    else
+        p->recs[after].next = i;
+    if (r->next == SK_TW_NONE)
+        p->tail = i;
+    else
+        p->recs[r->next].prev = i;
+}
+
+static void rec_remove(sk_tcp_env *e, uint32_t i)
+{
+    sk_tw_pool *p = &e->tw;
+    sk_tuple tu;
+    rec_tuple(&p->recs[i], &tu);
+    uint32_t s = find_slot(e, &tu);
+    SK_ASSERT(s != SK_TW_NONE);
+    if (s != SK_TW_NONE)
+        hash_remove(e, s);
+    fifo_unlink(p, i);
+    p->recs[i].next = p->free_head;
+    p->free_head = i;
+    p->count--;
+    e->ctx->stats.time_wait = p->count;
+}
+
+static void trace_expiry(sk_tcp_env *e, const sk_tw_rec *r, sk_time now)
+{
+    if (!sk_ctx_tracing(e->ctx))
+        return;
+    sk_tuple tu;
+    rec_tuple(r, &tu);
+    sk_trace_event ev;
+    sk_tcp_trace_init(e, NULL, SK_TRACE_TIMER, now, &ev);
+    ev.local.addr = tu.laddr;
+    ev.local.port = tu.lport;
+    ev.remote.addr = tu.raddr;
+    ev.remote.port = tu.rport;
+    ev.timer = SK_TIMER_TIME_WAIT;
+    sk_ctx_trace(e->ctx, &ev);
+}
+
+void sk_tw_expire(sk_tcp_env *e, sk_time now)
+{
+    sk_tw_pool *p = &e->tw;
+    if (now < p->last_now)
+        return; /* time does not go back; the records keep their deadlines */
+    while (p->head != SK_TW_NONE && rec_deadline(p, &p->recs[p->head]) <= now) {
+        trace_expiry(e, &p->recs[p->head], now);
+        rec_remove(e, p->head);
+        e->ctx->stats.tw_expired++;
+    }
+    p->last_now = now;
+}
+
+sk_time sk_tw_next_deadline(const sk_tcp_env *e)
+{
+    const sk_tw_pool *p = &e->tw;
+    return p->head == SK_TW_NONE ? SK_TIME_NEVER : rec_deadline(p, &p->recs[p->head]);
+}
+
+/* ---- a TCB becomes a record ---- */
+
+static uint32_t rec_alloc(sk_tcp_env *e, sk_time now)
+{
+    sk_tw_pool *p = &e->tw;
+    if (p->cap == 0)
+        return SK_TW_NONE;
+    if (p->free_head == SK_TW_NONE) {
+        /* the pool is full: the oldest record makes room (counted) */
+        rec_remove(e, p->head);
+        sk_tcp_count_drop(e, SK_DROP_TCP_TW_RECYCLED, NULL, now);
+    }
+    uint32_t i = p->free_head;
+    p->free_head = p->recs[i].next;
+    return i;
+}
+
+static void rec_fill(const sk_tcp_env *e, sk_tw_rec *r, const sk_tcb *t)
+{
+    (void)e;
+    memset(r, 0, sizeof *r);
+    r->family = t->tuple.laddr.family;
+    memcpy(r->laddr, t->tuple.laddr.b, 16);
+    memcpy(r->raddr, t->tuple.raddr.b, 16);
+    r->lport = t->tuple.lport;
+    r->rport = t->tuple.rport;
+    r->snd_nxt = t->snd_max; /* the RFC's SND.NXT (ours rolls back on a timeout) */
+    r->rcv_nxt = t->rcv_nxt;
+    uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
+    uint32_t field = cur >> t->rcv_wscale;
+    r->wnd = (uint16_t)(field > 65535 ? 65535 : field);
+    r->flags = (uint8_t)(t->rcv_wscale & SK_TW_WSCALE);
+    if (t->flags & SK_TF_TS_OK) {
+        r->flags |= SK_TW_TS;
+        r->ts_recent = t->ts_recent;
+    }
+}
+
+static void rec_ack(sk_tcp_env *e, const sk_tw_rec *r, sk_time now);
+
+static void rec_insert(sk_tcp_env *e, const sk_tw_rec *src, sk_time deadline)
+{
+    sk_tw_pool *p = &e->tw;
+    uint32_t i = rec_alloc(e, p->last_now);
+    if (i == SK_TW_NONE)
+        return;
+    p->recs[i] = *src;
+    uint32_t h = rec_home(e, src);
+    while (p->hash[h] != 0)
+        h = (h + 1) & p->hash_mask;
+    p->hash[h] = i + 1;
+    fifo_insert(p, i, deadline);
+    p->count++;
+    e->ctx->stats.time_wait = p->count;
+    e->ctx->stats.tw_records++;
+}
+
+void sk_tw_take(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    SK_ASSERT(t->state == SK_TCP_TIME_WAIT && !(t->flags & SK_TF_APP_HELD));
+    sk_tw_pool *p = &e->tw;
+    sk_tw_expire(e, now);
+    if (now < p->last_now)
+        now = p->last_now;
+    /* the time it has left (a held TCB closed late has less than 2*MSL) */
+    sk_time deadline = sk_tcb_timer(t, SK_TIMER_TIME_WAIT);
+    if (deadline == SK_TIME_NEVER || deadline <= p->last_now)
+        deadline = p->last_now + 1;
+    if (deadline - p->last_now > e->ctx->cfg.time_wait_us)
+        deadline = p->last_now + e->ctx->cfg.time_wait_us; /* stays within 2^32 us */
+    sk_tw_rec r;
+    rec_fill(e, &r, t);
+    if ((t->flags & SK_TF_ACK_NOW) || t->x->n_ack_owed > 0)
+        rec_ack(e, &r, now); /* the ACK of the FIN that brought us here */
+    rec_insert(e, &r, deadline);
+    /* the socket is closed (its slot free, its handle stale): the trace
+     * shows TIME-WAIT -> CLOSED for it now, and the record's expiry as a
+     * time-wait timer event with the ends and no handle */
+    sk_tcb_close(e, t, 0, now);
+}
+
+/* ---- answers ---- */
+
+static uint32_t rec_ts_now(const sk_tcp_env *e, const sk_tw_rec *r, sk_time now)
+{
+    sk_tuple tu;
+    rec_tuple(r, &tu);
+    return (uint32_t)(now / 1000u) + sk_tcp_ts_offset(e, &tu);
+}
+
+/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, with our window and, when they
+ * were on, timestamps (RFC 7323 §3.2: every segment but a RST carries
+ * them; TSecr is TS.Recent, §4.3). */
+static void rec_ack(sk_tcp_env *e, const sk_tw_rec *r, sk_time now)
+{
+    sk_tuple tu;
+    rec_tuple(r, &tu);
+    sk_ctl_ack a = {.wnd = r->wnd};
+    if (r->flags & SK_TW_TS) {
+        a.has_ts = true;
+        a.ts_val = rec_ts_now(e, r, now);
+        a.ts_ecr = r->ts_recent;
+    }
+    sk_ctl_push_ack(e, &tu, r->snd_nxt, r->rcv_nxt, &a, now);
+}
+
+static void rec_challenge(sk_tcp_env *e, const sk_tw_rec *r, sk_time now)
+{
+    if (sk_ack_challenge_allowed(e, now))
+        rec_ack(e, r, now);
+}
+
+static bool ts_before(uint32_t a, uint32_t b)
+{
+    return sk_seq_lt(sk_seq_make(a), sk_seq_make(b));
+}
+
+/* RFC 6191 §2 (sk_ts_reopen_ok's rule, for a record). */
+static bool rec_reopen_ok(const sk_tw_rec *r, const sk_tcp_repr *seg)
+{
+    bool seq_newer = sk_seq_gt(seg->seq, r->rcv_nxt);
+    if (!(r->flags & SK_TW_TS) || !seg->opts.has_ts || seg->opts.ts_val == r->ts_recent)
+        return seq_newer;
+    return ts_before(r->ts_recent, seg->opts.ts_val);
+}
+
+/* A plain SYN that may reopen: the listener takes it with an ISS above
+ * the old SND.NXT (time_wait_reopen in tcp_input.c does the same for a
+ * TCB). True when the record is gone and the SYN handled. */
+static bool rec_reopen(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_tcp_repr *seg,
+                       sk_time now)
+{
+    const uint8_t ctl = SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST | SK_TCP_FIN;
+    sk_tw_rec *r = &e->tw.recs[i];
+    if ((seg->flags & ctl) != SK_TCP_SYN || !rec_reopen_ok(r, seg))
+        return false;
+    sk_tcb *l = sk_demux_listener(e, &tu->laddr, tu->lport);
+    if (l == NULL || l->lsn->pending >= l->lsn->backlog)
+        return false;
+    sk_seq iss = sk_seq_add(r->snd_nxt, 65536u);
+    rec_remove(e, i);
+    e->ctx->stats.tw_reopened++;
+    sk_listen_syn(e, l, tu, seg, &iss, now);
+    return true;
+}
+
+/* PAWS (RFC 7323 §5.3 R1, §3.2); false when the segment was dropped. */
+static bool rec_paws(sk_tcp_env *e, const sk_tw_rec *r, const sk_tcp_repr *seg, sk_time now)
+{
+    if (!(r->flags & SK_TW_TS) || (seg->flags & SK_TCP_RST))
+        return true;
+    if (!seg->opts.has_ts) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_NO_TS, NULL, now);
+        return false;
+    }
+    if (ts_before(seg->opts.ts_val, r->ts_recent)) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_PAWS, NULL, now);
+        rec_ack(e, r, now);
+        return false;
+    }
+    return true;
+}
+
+static void rec_restart(sk_tcp_env *e, uint32_t i, sk_time now)
+{
+    sk_tw_pool *p = &e->tw;
+    sk_tw_expire(e, now);
+    fifo_unlink(p, i);
+    fifo_insert(p, i, sk_time_after(now, e->ctx->cfg.time_wait_us));
+}
+
+/* RFC 9293 §3.10.7.4 first: the sequence test, with the window our ACKs
+ * offer. Returns false when the segment was dropped (and answered). */
+static bool rec_seq_ok(sk_tcp_env *e, uint32_t i, const sk_tcp_repr *seg, sk_time now)
+{
+    sk_tw_rec *r = &e->tw.recs[i];
+    uint32_t len = sk_tcp_seg_len(seg);
+    uint32_t wnd = (uint32_t)r->wnd << (r->flags & SK_TW_WSCALE);
+    sk_seq wend = sk_seq_add(r->rcv_nxt, wnd);
+    bool ok;
+    if (len == 0)
+        ok = wnd == 0 ? sk_seq_eq(seg->seq, r->rcv_nxt) : sk_seq_in(seg->seq, r->rcv_nxt, wend);
+    else
+        ok = wnd != 0 && (sk_seq_in(seg->seq, r->rcv_nxt, wend) ||
+                          sk_seq_in(sk_seq_add(seg->seq, len - 1), r->rcv_nxt, wend));
+    if (ok)
+        return true;
+    if (seg->flags & SK_TCP_RST) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_RST_OUT_OF_WINDOW, NULL, now);
+        return false;
+    }
+    if (seg->flags & SK_TCP_FIN) /* the peer's FIN again: restart 2*MSL */
+        rec_restart(e, i, now);
+    sk_tcp_count_drop(e, SK_DROP_TCP_OUT_OF_WINDOW, NULL, now);
+    rec_ack(e, r, now);
+    return false;
+}
+
+/* Second to fifth steps for an acceptable segment. */
+static void rec_acceptable(sk_tcp_env *e, uint32_t i, const sk_tcp_repr *seg, sk_time now)
+{
+    sk_tw_rec *r = &e->tw.recs[i];
+    if ((r->flags & SK_TW_TS) && seg->opts.has_ts && !(seg->flags & SK_TCP_RST) &&
+        sk_seq_le(seg->seq, r->rcv_nxt) && !ts_before(seg->opts.ts_val, r->ts_recent))
+        r->ts_recent = seg->opts.ts_val; /* RFC 7323 §4.3, §5.3 R3 */
+    if (seg->flags & SK_TCP_RST) {
+        if (!sk_seq_eq(seg->seq, r->rcv_nxt)) {
+            sk_tcp_count_drop(e, SK_DROP_TCP_RST_CHALLENGED, NULL, now);
+            rec_challenge(e, r, now);
+            return;
+        }
+        e->ctx->stats.resets_in++;
+        rec_remove(e, i); /* RFC 9293 §3.10.7.4 second: TIME-WAIT ends */
+        return;
+    }
+    if (seg->flags & SK_TCP_SYN) { /* RFC 5961 §4.2 */
+        sk_tcp_count_drop(e, SK_DROP_TCP_SYN_CHALLENGED, NULL, now);
+        rec_challenge(e, r, now);
+        return;
+    }
+    if (!(seg->flags & SK_TCP_ACK)) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_NO_ACK, NULL, now);
+        return;
+    }
+    if (sk_seq_gt(seg->ack, r->snd_nxt)) { /* acknowledges what was never sent */
+        sk_tcp_count_drop(e, SK_DROP_TCP_BAD_ACK, NULL, now);
+        rec_ack(e, r, now);
+        return;
+    }
+    /* fifth, TIME-WAIT: restart 2*MSL; ACK what occupies sequence space
+     * (a bare ACK is not answered: two ends in TIME-WAIT after a
+     * simultaneous close would ACK each other's ACKs forever) */
+    rec_restart(e, i, now);
+    if (seg->payload_len > 0)
+        sk_tcp_count_drop(e, SK_DROP_TCP_DATA_AFTER_FIN, NULL, now);
+    if (sk_tcp_seg_len(seg) > 0)
+        rec_ack(e, r, now);
+}
+
+bool sk_tw_input(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *seg, sk_time now)
+{
+    sk_tw_expire(e, now);
+    uint32_t i = sk_tw_find(e, tu);
+    if (i == SK_TW_NONE)
+        return false;
+    e->ctx->stats.tw_segments++;
+    if (rec_reopen(e, i, tu, seg, now))
+        return true;
+    if (!rec_paws(e, &e->tw.recs[i], seg, now) || !rec_seq_ok(e, i, seg, now))
+        return true;
+    rec_acceptable(e, i, seg, now);
+    return true;
+}
+
+/* ---- an active open on a tuple in TIME-WAIT ---- */
+
+/* Reuse is safe when the old incarnation had timestamps and ours are on:
+ * our TSvals for the tuple go on from the same clock (sk_tcp_ts_offset),
+ * so the peer's PAWS (and its RFC 6191 check, were it in TIME-WAIT)
+ * rejects the old incarnation's segments; the new ISS is above the old
+ * SND.NXT (RFC 9293 §3.6.1). Without timestamps, old duplicates from the
+ * peer could fall into the new connection's window: refused. */
+int sk_tw_reuse(sk_tcp_env *e, const sk_tuple *tu, sk_seq *iss, sk_time now)
+{
+    sk_tw_expire(e, now);
+    uint32_t i = sk_tw_find(e, tu);
+    if (i == SK_TW_NONE)
+        return 0;
+    const sk_tw_rec *r = &e->tw.recs[i];
+    if (!(r->flags & SK_TW_TS) || !e->ctx->cfg.timestamps)
+        return -1;
+    *iss = sk_seq_add(r->snd_nxt, 65536u);
+    rec_remove(e, i);
+    e->ctx->stats.tw_reused++;
+    return 1;
+}
+
+bool sk_tw_reuse_safe(const sk_tcp_env *e, const sk_tuple *tu)
+{
+    uint32_t i = sk_tw_find(e, tu);
+    return i != SK_TW_NONE && (e->tw.recs[i].flags & SK_TW_TS) && e->ctx->cfg.timestamps;
+}

@@ -1,0 +1,160 @@
+/* TCP's user calls (RFC 9293 §3.10.1-§3.10.5): OPEN (active), SEND,
+ * RECEIVE with its window update, CLOSE and ABORT, on a TCB the caller has
+ * already checked (api/socket.c resolves handles and checks arguments;
+ * listeners are tcp_listen.c's). Nothing here builds a segment: the calls
+ * change state and mark the connection for output. */
+#include "tcp/tcp_conn.h"
+
+#include "synack/error.h"
+
+#include <string.h>
+
+int sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
+                        const uint32_t *fixed_isn, sk_time now, sk_tcb **out)
+{
+    if (e->free_head == SK_TCB_NONE)
+        return SK_ENOSPC;
+    /* the tuple in TIME-WAIT: reused only when safe, above its SND.NXT */
+    sk_seq tw_iss;
+    int tw = sk_tw_reuse(e, tu, &tw_iss, now);
+    if (tw < 0)
+        return SK_EADDRINUSE;
+    sk_tcb *t = sk_tcb_alloc(e, now);
+    if (t == NULL)
+        return SK_ENOSPC;
+    if (!sk_tcb_ext_attach(e, t)) { /* the handshake's extension (tcp_ext.c) */
+        sk_tcb_release_if_unheld(e, t);
+        return SK_ENOMEM;
+    }
+    sk_tcb_init_conn(e, t, tu, adv_mss, now);
+    t->flags |= SK_TF_APP_HELD;
+    t->iss = fixed_isn != NULL ? sk_seq_make(*fixed_isn) : tw > 0 ? tw_iss : sk_tcp_isn(e, tu, now);
+    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
+    t->snd_buf_seq = sk_seq_add(t->iss, 1);
+    t->recover = t->iss;
+    sk_tcb_set_state(e, t, SK_TCP_SYN_SENT, now);
+    sk_demux_insert(e, t);
+    e->ctx->stats.active_opens++;
+    sk_tcb_mark_output(e, t);
+    *out = t;
+    return 0;
+}
+
+/* States in which the application may still queue data (and so a FIN):
+ * before the handshake completes the bytes wait (RFC 9293 §3.10.2). */
+static bool send_side_open(enum sk_tcp_state st)
+{
+    return st == SK_TCP_SYN_SENT || st == SK_TCP_SYN_RECEIVED || st == SK_TCP_ESTABLISHED ||
+           st == SK_TCP_CLOSE_WAIT;
+}
+
+ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t len)
+{
+    if (t->flags & SK_TF_FIN_QUEUED)
+        return SK_ESHUTDOWN;
+    if (!send_side_open(t->state))
+        return SK_ENOTCONN;
+    if (len == 0)
+        return 0;
+    if (!sk_tcb_ensure_sndbuf(e, t))
+        return SK_ENOBUFS;
+    size_t n = sk_ring_write(&t->x->sndbuf, data, len);
+    if (n == 0)
+        return SK_EAGAIN;
+    sk_tcb_mark_output(e, t);
+    return (ptrdiff_t)n;
+}
+
+/* After the application reads, tell the peer when the window has grown by
+ * two segments or half the buffer, or at once when the peer had less than a
+ * segment of window left (sk_tcp_rcv_window already applies the receiver
+ * SWS rule of RFC 9293 §3.8.6.2.2, so the step is never tiny). */
+static void maybe_window_update(sk_tcp_env *e, sk_tcb *t)
+{
+    if (!sk_tcb_synchronized(t) || (t->flags & SK_TF_FIN_RCVD))
+        return;
+    uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
+    uint32_t win = sk_tcp_rcv_window(e, t);
+    if (win <= cur)
+        return;
+    /* a peer that is (nearly) blocked must hear at once; otherwise wait for
+     * a worthwhile step, as Linux does in tcp_cleanup_rbuf */
+    uint32_t grow = win - cur;
+    bool blocked = cur < t->adv_mss;
+    if (blocked || grow >= 2u * t->adv_mss || grow >= e->ctx->cfg.rcvbuf / 2) {
+        t->flags |= SK_TF_ACK_NOW;
+        sk_tcb_mark_output(e, t);
+    }
+}
+
+ptrdiff_t sk_tcp_user_recv(sk_tcp_env *e, sk_tcb *t, void *buf, size_t cap)
+{
+    /* an idle connection reads the blank extension: nothing to read */
+    size_t n = sk_tcb_ext_attached(e, t) ? sk_ring_read(&t->x->rcvbuf, buf, cap) : 0;
+    if (n > 0) {
+        maybe_window_update(e, t);
+        sk_tcb_trim_buffers(e, t);
+        sk_tcb_ext_settle(e, t);
+        return (ptrdiff_t)n;
+    }
+    if (cap == 0)
+        return 0;
+    if ((t->flags & SK_TF_FIN_RCVD) || t->state == SK_TCP_CLOSED)
+        return 0;
+    return SK_EAGAIN;
+}
+
+int sk_tcp_user_shutdown(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (send_side_open(t->state)) {
+        sk_tcb_queue_fin(e, t, now);
+        return 0;
+    }
+    return t->state == SK_TCP_CLOSED ? SK_ENOTCONN : 0; /* else: FIN already queued */
+}
+
+/* RFC 9293 §3.10.4 CLOSE of a connection (not a listener). */
+void sk_tcp_user_close(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    t->flags |= SK_TF_RCV_CLOSED;
+    if (sk_ring_len(&t->x->rcvbuf) > 0 && sk_tcb_synchronized(t)) {
+        /* RFC 1122 §4.2.2.13: closing with unread data resets */
+        t->flags &= ~(uint32_t)SK_TF_APP_HELD;
+        sk_tcb_reset(e, t, 0, now);
+        return;
+    }
+    switch (t->state) {
+    case SK_TCP_SYN_SENT:
+        t->flags &= ~(uint32_t)SK_TF_APP_HELD;
+        sk_tcb_close(e, t, 0, now);
+        return;
+    case SK_TCP_SYN_RECEIVED:
+    case SK_TCP_ESTABLISHED:
+    case SK_TCP_CLOSE_WAIT:
+        sk_tcb_queue_fin(e, t, now);
+        break;
+    case SK_TCP_FIN_WAIT_2:
+        sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->ctx->cfg.time_wait_us));
+        break;
+    default:
+        break;
+    }
+    t->flags &= ~(uint32_t)SK_TF_APP_HELD;
+    sk_ilist_remove(e, &e->ev_list, sk_tcb_index(e, t), offsetof(sk_tcb, ev_link));
+    sk_tcb_release_if_unheld(e, t);
+}
+
+/* RFC 9293 §3.10.5 ABORT of a connection (not a listener). */
+void sk_tcp_user_abort(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    t->flags &= ~(uint32_t)SK_TF_APP_HELD;
+    sk_ilist_remove(e, &e->ev_list, sk_tcb_index(e, t), offsetof(sk_tcb, ev_link));
+    /* In CLOSING and LAST-ACK both sides have sent their FIN and the peer
+     * is only waiting for our ACK or its own: ABORT just deletes the TCB. A
+     * RST there could cut the peer's TIME-WAIT short (RFC 1337); Linux, too,
+     * sends none in those states. */
+    if (t->state == SK_TCP_CLOSING || t->state == SK_TCP_LAST_ACK)
+        sk_tcb_close(e, t, 0, now);
+    else
+        sk_tcb_reset(e, t, 0, now);
+}
