@@ -21,6 +21,7 @@ static const struct subcommand commands[] = {
     {"link", cmd_link, "join two TAP devices (two namespaces) through an impaired link"},
     {"script", cmd_script, "run packetdrill-syntax conformance scripts in virtual time"},
     {"plot", cmd_plot, "draw a TCP connection of a pcap/pcapng capture as SVG plots"},
+    {"run", cmd_run, "run an unmodified program with its TCP sockets on synack (LD_PRELOAD)"},
 };
 
 void tool_error(const char *cmd, const char *fmt, ...)

@@ -12,6 +12,7 @@ int cmd_ping(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_script(int argc, char **argv); /* tools/tool_script.c */
 int cmd_plot(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Print "synack <cmd>: <message>" to stderr (printf-style). */
 void tool_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

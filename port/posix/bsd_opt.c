@@ -1,0 +1,242 @@
+/* sk_bsd options: setsockopt, getsockopt, fcntl and ioctl, with Linux's
+ * answers; an option synack does not have is ENOPROTOOPT. */
+#include "bsd_priv.h"
+
+#include "synack/error.h"
+#include "synack/udp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int opt_int(const void *val, socklen_t len, int *out)
+{
+    if (val == NULL || len < (socklen_t)sizeof(int))
+        return EINVAL;
+    memcpy(out, val, sizeof *out);
+    return 0;
+}
+
+static int set_socket_level(sk_bsd_fd *e, int name, const void *val, socklen_t len)
+{
+    if (name == SO_LINGER) {
+        struct linger l;
+        if (val == NULL || len < (socklen_t)sizeof l)
+            return EINVAL;
+        memcpy(&l, val, sizeof l);
+        e->linger0 = l.l_onoff && l.l_linger == 0; /* other lingers: close does not wait */
+        return 0;
+    }
+    int v;
+    int err = opt_int(val, len, &v);
+    if (err != 0)
+        return err;
+    switch (name) {
+    case SO_BROADCAST:
+        if (!e->udp)
+            return ENOPROTOOPT;
+        return sk_udp_set_broadcast(e->b->stack, e->sock, v != 0) == 0 ? 0 : EINVAL;
+    case SO_REUSEADDR: e->reuseaddr = v != 0; return 0;
+    case SO_KEEPALIVE:
+        e->keepalive = v != 0;
+        if (e->has_sock && e->st != SK_BSD_LISTENING)
+            (void)sk_tcp_setopt(e->b->stack, e->sock, SK_SO_KEEPALIVE, v != 0);
+        return 0;
+    case SO_RCVBUF: e->rcvbuf = v; return 0; /* kept, not applied (stack-wide buffers) */
+    case SO_SNDBUF: e->sndbuf = v; return 0;
+    default: return ENOPROTOOPT;
+    }
+}
+
+static int set_tcp_level(sk_bsd_fd *e, int name, const void *val, socklen_t len)
+{
+    if (name == TCP_CONGESTION) {
+        char cc[16] = {0};
+        if (val == NULL)
+            return EFAULT;
+        memcpy(cc, val, len < sizeof cc - 1 ? len : sizeof cc - 1);
+        if (!e->has_sock)
+            return strcmp(cc, "cubic") == 0 || strcmp(cc, "newreno") == 0 ? 0 : ENOENT;
+        int r = sk_tcp_set_cc(e->b->stack, e->sock, cc);
+        return r == 0 ? 0 : r == SK_ENOENT ? ENOENT : EINVAL;
+    }
+    int v;
+    int err = opt_int(val, len, &v);
+    if (err != 0)
+        return err;
+    bool live = e->has_sock && e->st != SK_BSD_LISTENING;
+    switch (name) {
+    case TCP_NODELAY:
+        e->nodelay = v != 0;
+        if (live)
+            (void)sk_tcp_setopt(e->b->stack, e->sock, SK_SO_NODELAY, v != 0);
+        return 0;
+    case TCP_MAXSEG:
+        if (v < 88 || v > 65535)
+            return EINVAL; /* Linux: TCP_MIN_MSS .. MAX_TCP_WINDOW */
+        e->maxseg = (uint16_t)v; /* used by the next connect or listen */
+        return 0;
+    case TCP_KEEPIDLE:
+    case TCP_KEEPINTVL:
+        if (v < 1 || v > 32767)
+            return EINVAL;
+        if (live)
+            (void)sk_tcp_setopt(e->b->stack, e->sock,
+                                name == TCP_KEEPIDLE ? SK_SO_KEEPIDLE_US : SK_SO_KEEPINTVL_US,
+                                (uint64_t)v * 1000000u);
+        return 0;
+    case TCP_KEEPCNT:
+        if (v < 1 || v > 127)
+            return EINVAL;
+        if (live)
+            (void)sk_tcp_setopt(e->b->stack, e->sock, SK_SO_KEEPCNT, (uint64_t)v);
+        return 0;
+    default: return ENOPROTOOPT;
+    }
+}
+
+int sk_bsd_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+    sk_bsd_fd *e = sk_bsd_enter(fd);
+    if (e == NULL)
+        return -1;
+    int err = ENOPROTOOPT;
+    if (level == SOL_SOCKET)
+        err = set_socket_level(e, name, val, len);
+    else if (level == IPPROTO_TCP && !e->udp)
+        err = set_tcp_level(e, name, val, len);
+    else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && e->domain == AF_INET6)
+        err = 0; /* kept for getsockopt; synack's listeners take both families */
+    if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && err == 0) {
+        int v = 0;
+        err = opt_int(val, len, &v);
+        e->v6only = v != 0;
+    }
+    sk_bsd_leave();
+    return err ? sk_bsd_fail(err) : 0;
+}
+
+static int get_socket_level(sk_bsd_fd *e, int name, int *v)
+{
+    switch (name) {
+    case SO_ERROR:
+        sk_bsd_refresh(e);
+        *v = e->so_error;
+        e->so_error = 0;
+        return 0;
+    case SO_TYPE: *v = e->udp ? SOCK_DGRAM : SOCK_STREAM; return 0;
+    case SO_DOMAIN: *v = e->domain; return 0;
+    case SO_PROTOCOL: *v = e->udp ? IPPROTO_UDP : IPPROTO_TCP; return 0;
+    case SO_ACCEPTCONN: *v = e->st == SK_BSD_LISTENING; return 0;
+    case SO_REUSEADDR: *v = e->reuseaddr; return 0;
+    case SO_KEEPALIVE: *v = e->keepalive; return 0;
+    case SO_RCVBUF: *v = 2 * e->rcvbuf; return 0; /* Linux doubles what was set */
+    case SO_SNDBUF: *v = 2 * e->sndbuf; return 0;
+    default: return ENOPROTOOPT;
+    }
+}
+
+static int get_tcp_level(sk_bsd_fd *e, int name, int *v)
+{
+    sk_tcp_info info;
+    bool live = e->has_sock && e->st == SK_BSD_CONNECTED &&
+                sk_tcp_get_info(e->b->stack, e->sock, &info) == 0;
+    switch (name) {
+    case TCP_NODELAY: *v = e->nodelay; return 0;
+    case TCP_MAXSEG: *v = live ? (int)info.snd_mss : e->maxseg ? e->maxseg : 536; return 0;
+    default: return ENOPROTOOPT;
+    }
+}
+
+int sk_bsd_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+    sk_bsd_fd *e = sk_bsd_enter(fd);
+    if (e == NULL)
+        return -1;
+    int v = 0;
+    int err = ENOPROTOOPT;
+    if (val == NULL || len == NULL)
+        err = EFAULT;
+    else if (level == SOL_SOCKET && name == SO_LINGER && *len >= (socklen_t)sizeof(struct linger)) {
+        struct linger l = {e->linger0, 0};
+        memcpy(val, &l, sizeof l);
+        *len = sizeof l;
+        sk_bsd_leave();
+        return 0;
+    } else if (level == SOL_SOCKET)
+        err = get_socket_level(e, name, &v);
+    else if (level == IPPROTO_TCP)
+        err = get_tcp_level(e, name, &v);
+    else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && e->domain == AF_INET6) {
+        v = e->v6only;
+        err = 0;
+    }
+    if (err == 0 && *len < (socklen_t)sizeof v)
+        err = EINVAL;
+    if (err == 0) {
+        memcpy(val, &v, sizeof v);
+        *len = sizeof v;
+    }
+    sk_bsd_leave();
+    return err ? sk_bsd_fail(err) : 0;
+}
+
+int sk_bsd_fcntl(int fd, int cmd, long arg)
+{
+    sk_bsd_fd *e = sk_bsd_enter(fd);
+    if (e == NULL)
+        return -1;
+    long r = 0;
+    int err = 0;
+    switch (cmd) {
+    case F_GETFL: r = O_RDWR | (e->nonblock ? O_NONBLOCK : 0); break;
+    case F_SETFL: e->nonblock = (arg & O_NONBLOCK) != 0; break;
+    case F_GETFD:
+    case F_SETFD:
+        /* the eventfd is a real descriptor: close-on-exec is its own flag
+         * (the raw call: in the preload library fcntl() is ours) */
+        r = syscall(SYS_fcntl, fd, cmd, arg);
+        if (r < 0)
+            err = errno;
+        break;
+    default: err = EINVAL; break; /* F_DUPFD and others: not for synack sockets */
+    }
+    sk_bsd_leave();
+    return err ? sk_bsd_fail(err) : (int)r;
+}
+
+int sk_bsd_ioctl(int fd, unsigned long req, void *arg)
+{
+    sk_bsd_fd *e = sk_bsd_enter(fd);
+    if (e == NULL)
+        return -1;
+    int err = 0;
+    if (arg == NULL) {
+        err = EFAULT;
+    } else if (req == FIONBIO) {
+        int v;
+        memcpy(&v, arg, sizeof v);
+        e->nonblock = v != 0;
+    } else if (req == FIONREAD) {
+        sk_tcp_info info;
+        sk_udp_info uinfo;
+        int v = 0;
+        if (e->st == SK_BSD_LISTENING)
+            err = EINVAL;
+        else if (e->udp) /* all queued datagrams (Linux: the first one's length) */
+            v = sk_udp_get_info(e->b->stack, e->sock, &uinfo) == 0 ? (int)uinfo.rcvq_bytes : 0;
+        else if (e->has_sock && sk_tcp_get_info(e->b->stack, e->sock, &info) == 0)
+            v = (int)info.rcvbuf_used + (int)e->peek_len;
+        if (err == 0)
+            memcpy(arg, &v, sizeof v);
+    } else {
+        err = ENOTTY;
+    }
+    sk_bsd_leave();
+    return err ? sk_bsd_fail(err) : 0;
+}

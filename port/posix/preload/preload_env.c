@@ -1,0 +1,95 @@
+/* The preload library's stack: configured once, from the environment,
+ * at the first socket() call (preload.h). */
+#include "preload.h"
+
+#include "posix/posix_sys.h"
+#include "synack/error.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static sk_bsd_stack *the_stack;
+static char why[200];
+
+static int parse_env(sk_stack_config *cfg)
+{
+    const char *addr = getenv("SYNACK_ADDR");
+    const char *gw = getenv("SYNACK_GW");
+    const char *mac = getenv("SYNACK_MAC");
+    const char *mtu = getenv("SYNACK_MTU");
+    sk_stack_config_default(cfg);
+    cfg->link = SK_LINK_ETHERNET;
+    cfg->seed = sk_posix_seed();
+    if (addr == NULL || sk_ip4_prefix_from_str(addr, &cfg->addr, &cfg->prefix_len) != 0) {
+        snprintf(why, sizeof why, "SYNACK_ADDR must be an IPv4 address/prefix (got %s)",
+                 addr ? addr : "nothing");
+        return -1;
+    }
+    if (gw != NULL && *gw != '\0' && sk_ip4_from_str(gw, &cfg->gateway) != 0) {
+        snprintf(why, sizeof why, "SYNACK_GW is not an IPv4 address: %s", gw);
+        return -1;
+    }
+    cfg->mac = sk_posix_stable_mac(cfg->addr);
+    if (mac != NULL && *mac != '\0' && sk_mac_from_str(mac, &cfg->mac) != 0) {
+        snprintf(why, sizeof why, "SYNACK_MAC is not a MAC address: %s", mac);
+        return -1;
+    }
+    if (mtu != NULL && *mtu != '\0')
+        cfg->mtu = (uint16_t)strtoul(mtu, NULL, 10);
+    /* connections in TIME-WAIT hold a slot for 2*MSL: a server closing
+     * first (HTTP/1.0) needs room for a minute of connections */
+    const char *ms = getenv("SYNACK_MAX_SOCKETS");
+    cfg->max_sockets = ms != NULL && *ms != '\0' ? (uint32_t)strtoul(ms, NULL, 10) : 65536;
+    return 0;
+}
+
+/* Set while the stack starts: the port's own sockets (sk_posix_dev_open
+ * brings the TAP up through an AF_INET datagram socket's ioctl) go to the
+ * kernel instead of re-entering the start. */
+static _Thread_local bool starting;
+
+bool sk_preload_starting(void) { return starting; }
+
+static void start_once(void)
+{
+    starting = true;
+    const char *tap = getenv("SYNACK_TAP");
+    sk_stack_config cfg;
+    if (tap == NULL || *tap == '\0') {
+        snprintf(why, sizeof why, "SYNACK_TAP (the TAP device) is not set");
+        starting = false;
+        return;
+    }
+    if (parse_env(&cfg) != 0) {
+        starting = false;
+        return;
+    }
+    sk_posix_dev dev;
+    char err[160];
+    if (sk_posix_dev_open(&dev, SK_DEV_TAP, tap, err, sizeof err) != 0) {
+        snprintf(why, sizeof why, "cannot open %s: %s", tap, err);
+        starting = false;
+        return;
+    }
+    if (cfg.mtu == 0 || cfg.mtu > dev.mtu)
+        cfg.mtu = dev.mtu;
+    if (sk_bsd_start(&the_stack, &cfg, &dev, err, sizeof err) != 0) {
+        sk_posix_dev_close(&dev);
+        snprintf(why, sizeof why, "%s", err);
+    }
+    starting = false;
+}
+
+sk_bsd_stack *sk_preload_stack(void)
+{
+    pthread_once(&once, start_once);
+    if (the_stack == NULL) {
+        static int told;
+        if (!told++)
+            fprintf(stderr, "synack: no stack for TCP sockets: %s\n", why);
+    }
+    return the_stack;
+}

@@ -1,0 +1,96 @@
+/* A BSD-socket-compatible API over the POSIX port, with Linux's errno
+ * semantics: every call returns what the libc call of the same name
+ * returns (-1 and errno on failure), so a program written for Linux
+ * sockets (or the LD_PRELOAD library, port/posix/preload/) can use it
+ * unchanged.
+ *
+ * Threads. sk_bsd_start() runs the stack in a thread of its own: it sleeps
+ * in ppoll() on the device and a wake-up eventfd until the stack's next
+ * deadline, feeds arriving frames to the stack, sends what the stack
+ * queued and updates the readiness of every socket. One mutex (shared by
+ * all sk_bsd stacks of the process) guards the stacks and the descriptor
+ * table; application threads take it for each call, and after each call
+ * send what it queued at once (no wait for the stack thread). Blocking
+ * calls wait on a condition variable with the lock released. Running the
+ * stack in the caller's own loop instead is not offered yet.
+ *
+ * Descriptors. Each synack socket is a real kernel eventfd, so its number
+ * never collides with another descriptor of the process and poll(),
+ * select() and epoll work on it unchanged, mixed with ordinary
+ * descriptors. The stack sets the eventfd's counter from the socket's
+ * readiness (the kernel reports POLLIN when the counter is > 0 and POLLOUT
+ * while it is below 0xfffffffffffffffe):
+ *     readable and writable    1
+ *     writable only            0
+ *     readable only            0xfffffffffffffffe
+ *     neither                  0xfffffffffffffffe on a connection (an
+ *                              extra POLLIN: recv answers EAGAIN), 0 on a
+ *                              listener or an unconnected socket (an extra
+ *                              POLLOUT nobody waits for)
+ * so "neither" is the one state an eventfd cannot show. Each change of a
+ * socket's readiness also writes to the eventfd, so epoll's edge-triggered
+ * mode sees an edge per event.
+ *
+ * What is supported: TCP and UDP over IPv4 (AF_INET, and AF_INET6 sockets
+ * with IPv4-mapped addresses), see port/posix/README.md for the list of
+ * calls, options and limits. */
+#ifndef SK_PORT_SYNACK_BSD_H
+#define SK_PORT_SYNACK_BSD_H
+
+#include "posix_dev.h"
+#include "synack/stack.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+typedef struct sk_bsd_stack sk_bsd_stack;
+
+/* Create a stack from cfg (the allocator may be left empty: malloc is
+ * used) on `dev`, an opened device the sk_bsd_stack then owns, and start
+ * its thread. Returns 0, or -1 with a one-line reason in err. */
+int sk_bsd_start(sk_bsd_stack **out, const sk_stack_config *cfg, sk_posix_dev *dev,
+                 char *err, size_t errcap);
+/* Stop the thread, close every socket of this stack (abortively), close
+ * the device and free the stack. */
+void sk_bsd_stop(sk_bsd_stack *b);
+/* The stack itself, for statistics (take no action on it while running). */
+sk_stack *sk_bsd_stack_of(sk_bsd_stack *b);
+
+/* Is fd a synack socket? */
+bool sk_bsd_is_socket(int fd);
+
+/* socket(2) on stack b: domain AF_INET or AF_INET6, type SOCK_STREAM or
+ * SOCK_DGRAM (with SOCK_NONBLOCK, SOCK_CLOEXEC), protocol 0 or the type's. */
+int sk_bsd_socket(sk_bsd_stack *b, int domain, int type, int protocol);
+int sk_bsd_bind(int fd, const struct sockaddr *addr, socklen_t len);
+int sk_bsd_listen(int fd, int backlog);
+int sk_bsd_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+int sk_bsd_connect(int fd, const struct sockaddr *addr, socklen_t len);
+ssize_t sk_bsd_send(int fd, const void *buf, size_t len, int flags);
+ssize_t sk_bsd_recv(int fd, void *buf, size_t len, int flags);
+ssize_t sk_bsd_sendto(int fd, const void *buf, size_t len, int flags,
+                      const struct sockaddr *to, socklen_t tolen);
+ssize_t sk_bsd_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                        socklen_t *fromlen);
+ssize_t sk_bsd_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t sk_bsd_recvmsg(int fd, struct msghdr *msg, int flags);
+ssize_t sk_bsd_writev(int fd, const struct iovec *iov, int iovcnt);
+ssize_t sk_bsd_readv(int fd, const struct iovec *iov, int iovcnt);
+int sk_bsd_shutdown(int fd, int how);
+/* Close the socket (graceful: FIN after queued data, the connection
+ * finishes in the background) and its eventfd. */
+int sk_bsd_close(int fd);
+int sk_bsd_getsockname(int fd, struct sockaddr *addr, socklen_t *len);
+int sk_bsd_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
+int sk_bsd_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+int sk_bsd_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
+/* fcntl F_GETFL / F_SETFL (O_NONBLOCK), F_GETFD / F_SETFD (FD_CLOEXEC);
+ * others EINVAL. */
+int sk_bsd_fcntl(int fd, int cmd, long arg);
+/* ioctl FIONREAD (bytes readable), FIONBIO; others ENOTTY. */
+int sk_bsd_ioctl(int fd, unsigned long req, void *arg);
+
+#endif

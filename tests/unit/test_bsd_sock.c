@@ -1,0 +1,438 @@
+/* The BSD-socket API (port/posix/synack_bsd.h): two sk_bsd stacks, each in
+ * its own thread, joined by an AF_UNIX datagram socketpair as their
+ * Ethernet link (one datagram per frame). Blocking and non-blocking
+ * connect, accept, echo, a 1 MiB transfer with a reader thread, readiness
+ * through poll and epoll on the descriptors, and Linux's errno for misuse. */
+#define _GNU_SOURCE
+#include "posix/synack_bsd.h"
+#include "sk_test.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+static sk_bsd_stack *sa, *sb; /* 192.0.2.1 and 192.0.2.2 */
+
+static sk_bsd_stack *start(int fd, uint8_t last)
+{
+    sk_posix_dev dev;
+    memset(&dev, 0, sizeof dev);
+    dev.fd = fd;
+    dev.kind = SK_DEV_TAP;
+    dev.mtu = 1500;
+    snprintf(dev.name, sizeof dev.name, "pair%u", last);
+    sk_stack_config cfg;
+    sk_stack_config_default(&cfg);
+    cfg.link = SK_LINK_ETHERNET;
+    cfg.addr = sk_ip4_make(192, 0, 2, last);
+    cfg.prefix_len = 24;
+    cfg.mac = (sk_mac){{0x02, 0x73, 0x6b, 0, 0, last}};
+    cfg.seed = last;
+    cfg.ip6_router_solicit = false;
+    sk_bsd_stack *b = NULL;
+    char err[160];
+    int r = sk_bsd_start(&b, &cfg, &dev, err, sizeof err);
+    SK_CHECK_MSG(r == 0, "sk_bsd_start: %s", err);
+    return b;
+}
+
+static struct sockaddr_in addr_of(uint8_t last, uint16_t port)
+{
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(0xc0000200u | last);
+    return a;
+}
+
+static int listen_on(sk_bsd_stack *b, uint16_t port)
+{
+    int l = sk_bsd_socket(b, AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = addr_of(0, port);
+    a.sin_addr.s_addr = htonl(INADDR_ANY);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&a, sizeof a), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 16), 0);
+    return l;
+}
+
+/* A blocking client on A connected to a listener on B: *cfd, *sfd. */
+static void pair(int l, uint16_t port, int *cfd, int *sfd)
+{
+    *cfd = sk_bsd_socket(sa, AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to = addr_of(2, port);
+    SK_CHECK_EQ_I(sk_bsd_connect(*cfd, (struct sockaddr *)&to, sizeof to), 0);
+    struct sockaddr_in peer;
+    socklen_t plen = sizeof peer;
+    *sfd = sk_bsd_accept4(l, (struct sockaddr *)&peer, &plen, 0);
+    SK_CHECK(*sfd >= 0);
+    SK_CHECK_EQ(plen, sizeof peer);
+    SK_CHECK_EQ(ntohl(peer.sin_addr.s_addr), 0xc0000201u);
+}
+
+static void test_blocking_echo(void)
+{
+    int l = listen_on(sb, 7000);
+    int c, s;
+    pair(l, 7000, &c, &s);
+    SK_CHECK_EQ_I(sk_bsd_send(c, "hello", 5, 0), 5);
+    char buf[16] = {0};
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), 5);
+    SK_CHECK_STR(buf, "hello");
+    struct iovec v[2] = {{(void *)"ec", 2}, {(void *)"ho", 2}};
+    SK_CHECK_EQ_I(sk_bsd_writev(s, v, 2), 4);
+    memset(buf, 0, sizeof buf);
+    SK_CHECK_EQ_I(sk_bsd_recv(c, buf, 4, MSG_WAITALL), 4);
+    SK_CHECK_STR(buf, "echo");
+    struct sockaddr_in me, him;
+    socklen_t ml = sizeof me, hl = sizeof him;
+    SK_CHECK_EQ_I(sk_bsd_getsockname(c, (struct sockaddr *)&me, &ml), 0);
+    SK_CHECK_EQ_I(sk_bsd_getpeername(c, (struct sockaddr *)&him, &hl), 0);
+    SK_CHECK_EQ(ntohl(me.sin_addr.s_addr), 0xc0000201u);
+    SK_CHECK_EQ(ntohs(him.sin_port), 7000);
+    SK_CHECK(ntohs(me.sin_port) != 0);
+    /* end of stream after the peer's shutdown(SHUT_WR) */
+    SK_CHECK_EQ_I(sk_bsd_shutdown(c, SHUT_WR), 0);
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), 0);
+    SK_CHECK_EQ_I(sk_bsd_send(c, "x", 1, MSG_NOSIGNAL), -1);
+    SK_CHECK_EQ_I(errno, EPIPE);
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+    SK_CHECK(!sk_bsd_is_socket(l));
+}
+
+struct reader {
+    int fd;
+    size_t got;
+    uint32_t sum;
+};
+
+static void *read_all(void *arg)
+{
+    struct reader *r = arg;
+    uint8_t buf[8192];
+    ssize_t n;
+    while ((n = sk_bsd_recv(r->fd, buf, sizeof buf, 0)) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            r->sum = r->sum * 31u + buf[i];
+        r->got += (size_t)n;
+    }
+    return NULL;
+}
+
+static void test_bulk_with_reader_thread(void)
+{
+    int l = listen_on(sb, 7001);
+    int c, s;
+    pair(l, 7001, &c, &s);
+    struct reader r = {.fd = s};
+    pthread_t t;
+    SK_CHECK_EQ_I(pthread_create(&t, NULL, read_all, &r), 0);
+    static uint8_t data[1 << 20];
+    uint32_t sum = 0;
+    for (size_t i = 0; i < sizeof data; i++) {
+        data[i] = (uint8_t)(i * 7 + (i >> 10));
+        sum = sum * 31u + data[i];
+    }
+    /* a blocking send queues all of it, waiting for room as the reader reads */
+    SK_CHECK_EQ_I(sk_bsd_send(c, data, sizeof data, 0), (ssize_t)sizeof data);
+    SK_CHECK_EQ_I(sk_bsd_shutdown(c, SHUT_WR), 0);
+    pthread_join(t, NULL);
+    SK_CHECK_EQ(r.got, sizeof data);
+    SK_CHECK_EQ(r.sum, sum);
+    sk_bsd_close(s);
+    sk_bsd_close(c);
+    sk_bsd_close(l);
+}
+
+static void test_nonblocking_connect_poll(void)
+{
+    int l = listen_on(sb, 7002);
+    int c = sk_bsd_socket(sa, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, IPPROTO_TCP);
+    SK_CHECK(c >= 0);
+    SK_CHECK(sk_bsd_fcntl(c, F_GETFL, 0) & O_NONBLOCK);
+    struct sockaddr_in to = addr_of(2, 7002);
+    SK_CHECK_EQ_I(sk_bsd_connect(c, (struct sockaddr *)&to, sizeof to), -1);
+    SK_CHECK_EQ_I(errno, EINPROGRESS);
+    SK_CHECK_EQ_I(sk_bsd_connect(c, (struct sockaddr *)&to, sizeof to), -1);
+    SK_CHECK(errno == EALREADY || errno == EISCONN);
+    struct pollfd p = {c, POLLOUT, 0};
+    SK_CHECK_EQ_I(poll(&p, 1, 10000), 1);
+    SK_CHECK(p.revents & POLLOUT);
+    int soerr = -1;
+    socklen_t len = sizeof soerr;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, SOL_SOCKET, SO_ERROR, &soerr, &len), 0);
+    SK_CHECK_EQ_I(soerr, 0);
+    SK_CHECK_EQ_I(sk_bsd_connect(c, (struct sockaddr *)&to, sizeof to), -1);
+    SK_CHECK_EQ_I(errno, EISCONN);
+    /* the listener is readable through poll and epoll; accept4 takes it */
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = l};
+    SK_CHECK_EQ_I(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev), 0);
+    struct epoll_event got;
+    SK_CHECK_EQ_I(epoll_wait(ep, &got, 1, 10000), 1);
+    SK_CHECK_EQ_I(got.data.fd, l);
+    int s = sk_bsd_accept4(l, NULL, NULL, SOCK_NONBLOCK);
+    SK_CHECK(s >= 0);
+    /* nothing to read: EAGAIN, and poll reports no POLLIN */
+    char buf[8];
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), -1);
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    struct pollfd ps = {s, POLLIN, 0};
+    SK_CHECK_EQ_I(poll(&ps, 1, 0), 0);
+    SK_CHECK_EQ_I(sk_bsd_fcntl(l, F_SETFL, O_NONBLOCK), 0);
+    SK_CHECK_EQ_I(sk_bsd_accept4(l, NULL, NULL, 0), -1); /* none pending */
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    /* data arrives: POLLIN, FIONREAD, then the bytes */
+    SK_CHECK_EQ_I(sk_bsd_send(c, "abc", 3, 0), 3);
+    fd_set rf;
+    FD_ZERO(&rf);
+    FD_SET(s, &rf);
+    struct timeval tv = {10, 0};
+    SK_CHECK_EQ_I(select(s + 1, &rf, NULL, NULL, &tv), 1); /* select sees it too */
+    SK_CHECK(FD_ISSET(s, &rf));
+    SK_CHECK_EQ_I(poll(&ps, 1, 10000), 1);
+    SK_CHECK(ps.revents & POLLIN);
+    int avail = 0;
+    SK_CHECK_EQ_I(sk_bsd_ioctl(s, FIONREAD, &avail), 0);
+    SK_CHECK_EQ_I(avail, 3);
+    /* MSG_PEEK leaves the bytes for the next recv (wget reads headers so) */
+    memset(buf, 0, sizeof buf);
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, 2, MSG_PEEK), 2);
+    SK_CHECK(memcmp(buf, "ab", 2) == 0);
+    SK_CHECK_EQ_I(sk_bsd_ioctl(s, FIONREAD, &avail), 0);
+    SK_CHECK_EQ_I(avail, 3);
+    SK_CHECK_EQ_I(poll(&ps, 1, 0), 1); /* still readable */
+    memset(buf, 0, sizeof buf);
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), 3); /* the peeked bytes, then the rest */
+    SK_CHECK(memcmp(buf, "abc", 3) == 0);
+    SK_CHECK_EQ_I(poll(&ps, 1, 0), 0); /* all read: not readable any more */
+    close(ep);
+    sk_bsd_close(s);
+    sk_bsd_close(c);
+    sk_bsd_close(l);
+}
+
+/* A connect that cannot finish (no host answers ARP for 192.0.2.99): the
+ * socket stays connecting, not writable; send and recv answer EAGAIN (no
+ * data queued in SYN-SENT, as Linux), SO_ERROR is 0 meanwhile. */
+static void test_still_connecting(void)
+{
+    int c = sk_bsd_socket(sa, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in to = addr_of(99, 80);
+    SK_CHECK_EQ_I(sk_bsd_connect(c, (struct sockaddr *)&to, sizeof to), -1);
+    SK_CHECK_EQ_I(errno, EINPROGRESS);
+    struct pollfd p = {c, POLLOUT, 0};
+    SK_CHECK_EQ_I(poll(&p, 1, 0), 0);
+    SK_CHECK_EQ_I(sk_bsd_send(c, "x", 1, 0), -1);
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    char buf[4];
+    SK_CHECK_EQ_I(sk_bsd_recv(c, buf, sizeof buf, 0), -1);
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    int soerr = -1;
+    socklen_t len = sizeof soerr;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, SOL_SOCKET, SO_ERROR, &soerr, &len), 0);
+    SK_CHECK_EQ_I(soerr, 0);
+    struct sockaddr_in peer;
+    socklen_t pl = sizeof peer;
+    SK_CHECK_EQ_I(sk_bsd_getpeername(c, (struct sockaddr *)&peer, &pl), -1);
+    SK_CHECK_EQ_I(errno, ENOTCONN);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+}
+
+static void test_refused(void)
+{
+    int c = sk_bsd_socket(sa, AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to = addr_of(2, 7999); /* nobody listens */
+    SK_CHECK_EQ_I(sk_bsd_connect(c, (struct sockaddr *)&to, sizeof to), -1);
+    SK_CHECK_EQ_I(errno, ECONNREFUSED);
+    sk_bsd_close(c);
+    int n = sk_bsd_socket(sa, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    SK_CHECK_EQ_I(sk_bsd_connect(n, (struct sockaddr *)&to, sizeof to), -1);
+    SK_CHECK_EQ_I(errno, EINPROGRESS);
+    struct pollfd p = {n, POLLOUT, 0};
+    SK_CHECK_EQ_I(poll(&p, 1, 10000), 1);
+    int soerr = 0;
+    socklen_t len = sizeof soerr;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(n, SOL_SOCKET, SO_ERROR, &soerr, &len), 0);
+    SK_CHECK_EQ_I(soerr, ECONNREFUSED);
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(n, SOL_SOCKET, SO_ERROR, &soerr, &len), 0);
+    SK_CHECK_EQ_I(soerr, 0); /* reading SO_ERROR clears it */
+    sk_bsd_close(n);
+}
+
+/* close() with received data unread resets the connection (RFC 2525
+ * §2.17, RFC 1122 §4.2.2.13), as Linux does: the peer's recv sees
+ * ECONNRESET, not an end of stream; so does SO_LINGER {1, 0}. */
+static void test_close_unread_resets(void)
+{
+    int l = listen_on(sb, 7003);
+    int c, s;
+    pair(l, 7003, &c, &s);
+    SK_CHECK_EQ_I(sk_bsd_send(c, "unread", 6, 0), 6);
+    struct pollfd p = {s, POLLIN, 0};
+    SK_CHECK_EQ_I(poll(&p, 1, 10000), 1); /* arrived, never read */
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    char buf[8];
+    SK_CHECK_EQ_I(sk_bsd_recv(c, buf, sizeof buf, 0), -1);
+    SK_CHECK_EQ_I(errno, ECONNRESET);
+    sk_bsd_close(c);
+    /* SO_LINGER on with 0 s: close() resets with nothing unread */
+    pair(l, 7003, &c, &s);
+    struct linger lg = {1, 0};
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_recv(c, buf, sizeof buf, 0), -1);
+    SK_CHECK_EQ_I(errno, ECONNRESET);
+    sk_bsd_close(c);
+    sk_bsd_close(l);
+}
+
+static void test_errno_cases(void)
+{
+    char buf[4];
+    SK_CHECK_EQ_I(sk_bsd_recv(-1, buf, sizeof buf, 0), -1);
+    SK_CHECK_EQ_I(errno, EBADF);
+    int devnull = open("/dev/null", O_RDONLY);
+    SK_CHECK_EQ_I(sk_bsd_close(devnull), -1); /* not a synack socket */
+    SK_CHECK_EQ_I(errno, EBADF);
+    close(devnull);
+    SK_CHECK_EQ_I(sk_bsd_socket(sa, AF_UNIX, SOCK_STREAM, 0), -1);
+    SK_CHECK_EQ_I(errno, EAFNOSUPPORT);
+    SK_CHECK_EQ_I(sk_bsd_socket(sa, AF_INET, SOCK_RAW, 0), -1);
+    SK_CHECK_EQ_I(errno, ESOCKTNOSUPPORT);
+    SK_CHECK_EQ_I(sk_bsd_socket(sa, AF_INET, SOCK_STREAM, IPPROTO_UDP), -1);
+    SK_CHECK_EQ_I(errno, EPROTONOSUPPORT);
+    int f = sk_bsd_socket(sa, AF_INET, SOCK_STREAM, 0);
+    SK_CHECK_EQ_I(sk_bsd_recv(f, buf, sizeof buf, 0), -1);
+    SK_CHECK_EQ_I(errno, ENOTCONN);
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    SK_CHECK_EQ_I(sk_bsd_getpeername(f, (struct sockaddr *)&a, &al), -1);
+    SK_CHECK_EQ_I(errno, ENOTCONN);
+    SK_CHECK_EQ_I(sk_bsd_shutdown(f, SHUT_WR), -1);
+    SK_CHECK_EQ_I(errno, ENOTCONN);
+    int one = 1, v = 0;
+    socklen_t vl = sizeof v;
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(f, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(f, IPPROTO_TCP, TCP_NODELAY, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 1);
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(f, SOL_SOCKET, SO_BROADCAST, &one, sizeof one), -1);
+    SK_CHECK_EQ_I(errno, ENOPROTOOPT);
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(f, IPPROTO_TCP, TCP_NODELAY, &one, 1), -1);
+    SK_CHECK_EQ_I(errno, EINVAL);
+    SK_CHECK_EQ_I(sk_bsd_ioctl(f, FIONBIO, &one), 0);
+    SK_CHECK(sk_bsd_fcntl(f, F_GETFL, 0) & O_NONBLOCK);
+    /* a port with a listener: EADDRINUSE at bind */
+    int l = listen_on(sa, 7100);
+    struct sockaddr_in b = addr_of(1, 7100);
+    SK_CHECK_EQ_I(sk_bsd_bind(f, (struct sockaddr *)&b, sizeof b), -1);
+    SK_CHECK_EQ_I(errno, EADDRINUSE);
+    SK_CHECK_EQ_I(sk_bsd_bind(f, (struct sockaddr *)&b, 4), -1); /* too short */
+    SK_CHECK_EQ_I(errno, EINVAL);
+    SK_CHECK_EQ_I(sk_bsd_accept4(f, NULL, NULL, 0), -1); /* not listening */
+    SK_CHECK_EQ_I(errno, EINVAL);
+    sk_bsd_close(l);
+    sk_bsd_close(f);
+    SK_CHECK_EQ_I(sk_bsd_close(f), -1); /* closed twice */
+    SK_CHECK_EQ_I(errno, EBADF);
+}
+
+/* UDP: sendto/recvfrom with addresses, readiness through poll, connect
+ * and send, recvmsg truncation (MSG_TRUNC), and Linux's errno. */
+static void test_udp(void)
+{
+    int a = sk_bsd_socket(sa, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    int b = sk_bsd_socket(sb, AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    SK_CHECK(a >= 0 && b >= 0);
+    struct sockaddr_in any = addr_of(0, 5000);
+    any.sin_addr.s_addr = htonl(INADDR_ANY);
+    SK_CHECK_EQ_I(sk_bsd_bind(a, (struct sockaddr *)&any, sizeof any), 0);
+    char buf[16];
+    SK_CHECK_EQ_I(sk_bsd_recv(a, buf, sizeof buf, 0), -1); /* nothing yet */
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    SK_CHECK_EQ_I(sk_bsd_send(b, "x", 1, 0), -1); /* no destination */
+    SK_CHECK_EQ_I(errno, EDESTADDRREQ);
+    SK_CHECK_EQ_I(sk_bsd_listen(b, 1), -1);
+    SK_CHECK_EQ_I(errno, EOPNOTSUPP);
+    struct sockaddr_in to = addr_of(1, 5000);
+    SK_CHECK_EQ_I(sk_bsd_sendto(b, "ping", 4, 0, (struct sockaddr *)&to, sizeof to), 4);
+    struct pollfd p = {a, POLLIN, 0};
+    SK_CHECK_EQ_I(poll(&p, 1, 10000), 1);
+    struct sockaddr_in from;
+    socklen_t fl = sizeof from;
+    memset(buf, 0, sizeof buf);
+    SK_CHECK_EQ_I(sk_bsd_recvfrom(a, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl), 4);
+    SK_CHECK_STR(buf, "ping");
+    SK_CHECK_EQ(fl, sizeof from);
+    SK_CHECK_EQ(ntohl(from.sin_addr.s_addr), 0xc0000202u);
+    struct sockaddr_in bname;
+    socklen_t bl = sizeof bname;
+    SK_CHECK_EQ_I(sk_bsd_getsockname(b, (struct sockaddr *)&bname, &bl), 0);
+    SK_CHECK_EQ(bname.sin_port, from.sin_port); /* the port the send bound */
+    /* the answer to the source, read by a blocking recv */
+    SK_CHECK_EQ_I(sk_bsd_sendto(a, "pong", 4, 0, (struct sockaddr *)&from, fl), 4);
+    memset(buf, 0, sizeof buf);
+    SK_CHECK_EQ_I(sk_bsd_recv(b, buf, sizeof buf, 0), 4);
+    SK_CHECK_STR(buf, "pong");
+    /* connected: send without an address; a datagram longer than the
+     * buffers is cut and flagged MSG_TRUNC */
+    SK_CHECK_EQ_I(sk_bsd_connect(b, (struct sockaddr *)&to, sizeof to), 0);
+    struct sockaddr_in peer;
+    socklen_t pl = sizeof peer;
+    SK_CHECK_EQ_I(sk_bsd_getpeername(b, (struct sockaddr *)&peer, &pl), 0);
+    SK_CHECK_EQ(ntohs(peer.sin_port), 5000);
+    SK_CHECK_EQ_I(sk_bsd_send(b, "0123456789", 10, 0), 10);
+    SK_CHECK_EQ_I(poll(&p, 1, 10000), 1);
+    char x[3], y[3];
+    struct iovec v[2] = {{x, 3}, {y, 3}};
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = &from;
+    m.msg_namelen = sizeof from;
+    m.msg_iov = v;
+    m.msg_iovlen = 2;
+    SK_CHECK_EQ_I(sk_bsd_recvmsg(a, &m, 0), 6);
+    SK_CHECK(memcmp(x, "012", 3) == 0 && memcmp(y, "345", 3) == 0);
+    SK_CHECK(m.msg_flags & MSG_TRUNC);
+    SK_CHECK_EQ(m.msg_namelen, sizeof from);
+    int t = -1;
+    socklen_t tl = sizeof t;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(a, SOL_SOCKET, SO_TYPE, &t, &tl), 0);
+    SK_CHECK_EQ_I(t, SOCK_DGRAM);
+    SK_CHECK_EQ_I(sk_bsd_close(a), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(b), 0);
+}
+
+int main(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
+        perror("socketpair");
+        return 1;
+    }
+    sa = start(sv[0], 1);
+    sb = start(sv[1], 2);
+    if (sa == NULL || sb == NULL)
+        return sk_test_finish();
+    SK_RUN(test_blocking_echo);
+    SK_RUN(test_bulk_with_reader_thread);
+    SK_RUN(test_nonblocking_connect_poll);
+    SK_RUN(test_still_connecting);
+    SK_RUN(test_refused);
+    SK_RUN(test_close_unread_resets);
+    SK_RUN(test_errno_cases);
+    SK_RUN(test_udp);
+    sk_bsd_stop(sa);
+    sk_bsd_stop(sb);
+    return sk_test_finish();
+}
