@@ -216,6 +216,8 @@ if command -v nginx >/dev/null && command -v ab >/dev/null; then
         it_log "nginx, ab -n 10000 -c 10: synack (LD_PRELOAD, TAP) $rps req/s; kernel (loopback) $krps req/s ($kc complete, $kf failed)"
     fi
     it_stop "$KPID" 5
+elif [ "${SYNACK_REQUIRE_ALL:-0}" = 1 ]; then
+    check "nginx and ab installed (scripts/deps.sh test: nginx-light, apache2-utils)" false
 else
     it_log "nginx or ab not installed: nginx part skipped"
 fi
