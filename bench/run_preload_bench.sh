@@ -77,8 +77,8 @@ start_nginx() {
     fi
     SPID=$!
     PIDS+=("$SPID")
-    local i
-    for i in $(seq 1 100); do # at most 100 tries of at most 1 s
+    local _
+    for _ in $(seq 1 100); do # at most 100 tries of at most 1 s
         ip netns exec "$CNS" curl -s --max-time 1 -o /dev/null http://192.0.2.2:8080/ && return 0
         kill -0 "$SPID" 2>/dev/null || break
         sleep 0.1
@@ -95,16 +95,16 @@ cpu_s() { # cpu_s PID: utime+stime in seconds (fields 14, 15 after the comm)
 }
 # the process whose CPU time counts: nginx itself (ip netns exec and taskset exec it)
 one_run() { # one_run TAG KA(""|-k)
-    local tag=$1 ka=$2 key c0 c1 out
+    local tag=$1 ka=$2 key c0 c1 out ndone failed rps
     key=$tag${ka:+-ka}
     c0=$(cpu_s "$SPID")
     out=$(ip netns exec "$CNS" timeout "$STEP_TIMEOUT" taskset -c "$CLIENT_CPU" \
-        ab $ka -n "$N" -c 10 http://192.0.2.2:8080/index.html 2>&1)
+        ab ${ka:+"$ka"} -n "$N" -c 10 http://192.0.2.2:8080/index.html 2>&1)
     c1=$(cpu_s "$SPID")
-    read -r done failed rps <<<"$(awk '/^Complete requests/ {c=$3} /^Failed requests/ {f=$3}
+    read -r ndone failed rps <<<"$(awk '/^Complete requests/ {c=$3} /^Failed requests/ {f=$3}
         /^Requests per second/ {r=$4} END {print c+0, f+0, r+0}' <<<"$out")"
-    echo "round $ROUND $key: $done complete, $failed failed, $rps req/s, cpu $(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.3f", b-a}') s" >&2
-    if [ "$done" != "$N" ] || [ "$failed" != 0 ]; then
+    echo "round $ROUND $key: $ndone complete, $failed failed, $rps req/s, cpu $(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.3f", b-a}') s" >&2
+    if [ "$ndone" != "$N" ] || [ "$failed" != 0 ]; then
         FAIL=1
         return
     fi
@@ -132,4 +132,4 @@ for ka in "" -ka; do
         "$(paired "$TMP/m.rps.synack$ka" "$TMP/m.rps.linux$ka") |" \
         "$(median "$TMP/m.cpu.synack$ka") | $(median "$TMP/m.cpu.linux$ka") |"
 done
-exit $FAIL
+exit "$FAIL"
