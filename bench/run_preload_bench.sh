@@ -13,13 +13,18 @@
 # SERVER_CPU, ab on CLIENT_CPU, the same for both (taskset).
 #
 # Usage (root): BUILD=build/release ROUNDS=3 N=10000 bench/run_preload_bench.sh
+# (or the build directory as the argument; SMOKE=1: one round of 200)
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing tools, 77 not root.
 ME=run_preload_bench
 . "$(dirname "$0")/lib.sh"
 
-BUILD=${BUILD:-build/release}
+BUILD=${1:-${BUILD:-build/release}}
 ROUNDS=${ROUNDS:-3}
 N=${N:-10000}
+if [ "${SMOKE:-0}" = 1 ]; then # bench/test_bench_smoke.sh: one short round
+    ROUNDS=1
+    N=200
+fi
 STEP_TIMEOUT=${STEP_TIMEOUT:-120}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
