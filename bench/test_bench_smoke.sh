@@ -128,6 +128,18 @@ grep -q "synack server: synack serve: listening on AF_XDP xa0" "$TMP/xdp" ||
 expect_rows "$TMP/xdp" run_xdp_bench.sh "bulk Linux -> stack, Gbit/s" "conn/s, 1 at a time" \
     "send stack -> Linux, Gbit/s" "send CPU-s per GB (/proc/stat)"
 
+# nginx under synack run vs on the kernel: every ab run complete (the
+# driver fails otherwise), both table rows numbers; needs nginx and ab
+if command -v nginx >/dev/null && command -v ab >/dev/null; then
+    run run_preload_bench.sh "$TMP/preload" env SMOKE=1 bash "$HERE/run_preload_bench.sh" "$BUILD"
+    expect_header "$TMP/preload" run_preload_bench.sh
+    [ "$(grep -c '200 complete, 0 failed' "$TMP/preload")" = 4 ] ||
+        fail "run_preload_bench.sh: not 4 complete ab runs (synack, linux, with and without -k)"
+    expect_rows "$TMP/preload" run_preload_bench.sh "-c 10" "-c 10 -k"
+else
+    echo "run_preload_bench.sh: skipped (nginx or ab not installed)"
+fi
+
 run run_tapwrite_bench.sh "$TMP/tapw" env SMOKE=1 bash "$HERE/run_tapwrite_bench.sh" "$BUILD"
 expect_header "$TMP/tapw" run_tapwrite_bench.sh
 if grep -q "io_uring: not built" "$TMP/tapw"; then # no liburing-dev: write() alone

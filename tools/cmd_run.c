@@ -42,8 +42,8 @@ static int find_lib(char *out, size_t cap)
         *slash = '\0';
     static const char *const rel[] = {"", "/../lib", "/../lib64", "/../lib/x86_64-linux-gnu"};
     for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        snprintf(out, cap, "%s%s/" LIB, self, rel[i]);
-        if (access(out, R_OK) == 0)
+        int k = snprintf(out, cap, "%s%s/" LIB, self, rel[i]);
+        if (k > 0 && (size_t)k < cap && access(out, R_OK) == 0) /* a cut path is no path */
             return 0;
     }
     return -1;

@@ -58,6 +58,7 @@ static ptrdiff_t peek_fill(sk_bsd_fd *e, size_t len)
 /* recv(MSG_PEEK): the bytes stay for the next recv (lock held). */
 static ssize_t peek_locked(sk_bsd_fd *e, int fd, void *buf, size_t len, bool nb)
 {
+    sk_time_us dl = sk_bsd_deadline(e->rcvtimeo_us);
     for (;;) {
         int err = data_state(e, false);
         if (err != 0)
@@ -72,9 +73,8 @@ static ssize_t peek_locked(sk_bsd_fd *e, int fd, void *buf, size_t len, bool nb)
         }
         if (n != SK_EAGAIN)
             return sk_bsd_fail(sk_bsd_errno((int)n));
-        if (nb)
+        if (nb || !sk_bsd_wait_until(e, dl)) /* SO_RCVTIMEO over: EAGAIN, as Linux */
             return sk_bsd_fail(EAGAIN);
-        sk_bsd_wait(e);
         if (sk_bsd_lookup(fd) != e)
             return sk_bsd_fail(EBADF);
         sk_bsd_refresh(e);
@@ -101,6 +101,7 @@ static ssize_t recv_locked(sk_bsd_fd *e, int fd, void *buf, size_t len, int flag
     if (flags & MSG_PEEK)
         return peek_locked(e, fd, buf, len, nb);
     size_t got = 0;
+    sk_time_us dl = sk_bsd_deadline(e->rcvtimeo_us);
     for (;;) {
         int err = data_state(e, false);
         if (err != 0)
@@ -125,9 +126,8 @@ static ssize_t recv_locked(sk_bsd_fd *e, int fd, void *buf, size_t len, int flag
             return (ssize_t)got;
         if (n != SK_EAGAIN)
             return got ? (ssize_t)got : sk_bsd_fail(sk_bsd_errno((int)n));
-        if (nb || (got > 0 && !(flags & MSG_WAITALL)))
+        if (nb || (got > 0 && !(flags & MSG_WAITALL)) || !sk_bsd_wait_until(e, dl))
             return got ? (ssize_t)got : sk_bsd_fail(EAGAIN);
-        sk_bsd_wait(e);
         if (sk_bsd_lookup(fd) != e)
             return sk_bsd_fail(EBADF);
         sk_bsd_refresh(e);
@@ -141,6 +141,7 @@ static ssize_t send_locked(sk_bsd_fd *e, int fd, const void *buf, size_t len, in
 {
     bool nb = e->nonblock || (flags & MSG_DONTWAIT);
     size_t put = 0;
+    sk_time_us dl = sk_bsd_deadline(e->sndtimeo_us);
     for (;;) {
         int err = data_state(e, true);
         if (err == 0 && e->wr_shut)
@@ -168,7 +169,8 @@ static ssize_t send_locked(sk_bsd_fd *e, int fd, const void *buf, size_t len, in
         if (nb)
             return put ? (ssize_t)put : sk_bsd_fail(EAGAIN);
         sk_bsd_kick(e->b); /* let what is queued go before waiting for room */
-        sk_bsd_wait(e);
+        if (!sk_bsd_wait_until(e, dl)) /* SO_SNDTIMEO over: what went, or EAGAIN */
+            return put ? (ssize_t)put : sk_bsd_fail(EAGAIN);
         if (sk_bsd_lookup(fd) != e)
             return sk_bsd_fail(EBADF);
         sk_bsd_refresh(e);

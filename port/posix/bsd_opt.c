@@ -12,7 +12,75 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+/* SO_RCVTIMEO/SO_SNDTIMEO as Linux's sock_set_timeout: a short value is
+ * EINVAL, tv_usec outside 0..999999 EDOM, {0,0} no timeout, a negative
+ * tv_sec a timeout that is over at once (stored as 1 us). */
+static int set_timeo(uint64_t *out, const void *val, socklen_t len)
+{
+    struct timeval tv;
+    if (val == NULL || len < (socklen_t)sizeof tv)
+        return EINVAL;
+    memcpy(&tv, val, sizeof tv);
+    if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+        return EDOM;
+    if (tv.tv_sec < 0)
+        *out = 1;
+    else
+        *out = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+    return 0;
+}
+
+/* Linux's state numbers (netinet/tcp.h: TCP_ESTABLISHED = 1 ...). */
+static uint8_t linux_state(enum sk_tcp_state st)
+{
+    switch (st) {
+    case SK_TCP_LISTEN: return TCP_LISTEN;
+    case SK_TCP_SYN_SENT: return TCP_SYN_SENT;
+    case SK_TCP_SYN_RECEIVED: return TCP_SYN_RECV;
+    case SK_TCP_ESTABLISHED: return TCP_ESTABLISHED;
+    case SK_TCP_FIN_WAIT_1: return TCP_FIN_WAIT1;
+    case SK_TCP_FIN_WAIT_2: return TCP_FIN_WAIT2;
+    case SK_TCP_CLOSE_WAIT: return TCP_CLOSE_WAIT;
+    case SK_TCP_CLOSING: return TCP_CLOSING;
+    case SK_TCP_LAST_ACK: return TCP_LAST_ACK;
+    case SK_TCP_TIME_WAIT: return TCP_TIME_WAIT;
+    default: return TCP_CLOSE;
+    }
+}
+
+static uint32_t in_segs(uint32_t bytes, uint32_t mss)
+{
+    return mss == 0 ? 0 : (uint32_t)(((uint64_t)bytes + mss - 1) / mss);
+}
+
+/* TCP_INFO: Linux's struct tcp_info with what synack knows (state, rto,
+ * MSS, RTT, cwnd and ssthresh in segments, retransmits, segments in
+ * flight); everything else is zero. rcv_mss is the send MSS: synack keeps
+ * no estimate of the peer's segment size. */
+static void fill_tcp_info(sk_bsd_fd *e, struct tcp_info *ti)
+{
+    memset(ti, 0, sizeof *ti);
+    sk_tcp_info in;
+    if (!e->has_sock || sk_tcp_get_info(e->b->stack, e->sock, &in) != 0) {
+        ti->tcpi_state = e->st == SK_BSD_LISTENING ? TCP_LISTEN : TCP_CLOSE;
+        return;
+    }
+    uint32_t mss = in.snd_mss;
+    ti->tcpi_state = linux_state(in.state);
+    ti->tcpi_rto = in.rto_us;
+    ti->tcpi_snd_mss = mss;
+    ti->tcpi_rcv_mss = mss;
+    ti->tcpi_unacked = in_segs(in.unacked, mss);
+    ti->tcpi_rtt = in.srtt_us;
+    ti->tcpi_rttvar = in.rttvar_us;
+    ti->tcpi_snd_cwnd = in_segs(in.cwnd, mss);
+    uint32_t ss = in_segs(in.ssthresh, mss);
+    ti->tcpi_snd_ssthresh = ss > 0x7fffffffu ? 0x7fffffffu : ss; /* TCP_INFINITE_SSTHRESH */
+    ti->tcpi_total_retrans = in.retransmits;
+}
 
 static int opt_int(const void *val, socklen_t len, int *out)
 {
@@ -32,6 +100,8 @@ static int set_socket_level(sk_bsd_fd *e, int name, const void *val, socklen_t l
         e->linger0 = l.l_onoff && l.l_linger == 0; /* other lingers: close does not wait */
         return 0;
     }
+    if (name == SO_RCVTIMEO || name == SO_SNDTIMEO)
+        return set_timeo(name == SO_RCVTIMEO ? &e->rcvtimeo_us : &e->sndtimeo_us, val, len);
     int v;
     int err = opt_int(val, len, &v);
     if (err != 0)
@@ -153,11 +223,42 @@ static int get_tcp_level(sk_bsd_fd *e, int name, int *v)
     }
 }
 
+/* Options that are not an int: TCP_INFO and the timeouts copy as much
+ * as *len holds, as Linux does; true when name is one of them. */
+static bool get_struct(sk_bsd_fd *e, int level, int name, void *val, socklen_t *len)
+{
+    union {
+        struct tcp_info ti;
+        struct timeval tv;
+    } u;
+    size_t n;
+    if (level == IPPROTO_TCP && name == TCP_INFO && !e->udp) {
+        fill_tcp_info(e, &u.ti);
+        n = sizeof u.ti;
+    } else if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
+        uint64_t us = name == SO_RCVTIMEO ? e->rcvtimeo_us : e->sndtimeo_us;
+        u.tv.tv_sec = (time_t)(us / 1000000u);
+        u.tv.tv_usec = (suseconds_t)(us % 1000000u);
+        n = sizeof u.tv;
+    } else {
+        return false;
+    }
+    if ((size_t)*len < n)
+        n = (size_t)*len;
+    memcpy(val, &u, n);
+    *len = (socklen_t)n;
+    return true;
+}
+
 int sk_bsd_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
     sk_bsd_fd *e = sk_bsd_enter(fd);
     if (e == NULL)
         return -1;
+    if (val != NULL && len != NULL && *len < 0x80000000u && get_struct(e, level, name, val, len)) {
+        sk_bsd_leave();
+        return 0;
+    }
     int v = 0;
     int err = ENOPROTOOPT;
     if (val == NULL || len == NULL)

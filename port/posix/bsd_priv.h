@@ -34,6 +34,7 @@ typedef struct {
     bool reuseaddr, keepalive, nodelay, v6only;
     bool linger0;           /* SO_LINGER on with 0 s: close() resets */
     int rcvbuf, sndbuf;     /* as set (reported doubled, as Linux) */
+    uint64_t rcvtimeo_us, sndtimeo_us; /* SO_RCVTIMEO/SO_SNDTIMEO, 0: none */
     uint16_t maxseg;        /* TCP_MAXSEG set before connect/listen, 0: none */
     int backlog;
     uint64_t efd_count;     /* the counter last written (see synack_bsd.h) */
@@ -79,6 +80,12 @@ void sk_bsd_refresh(sk_bsd_fd *e);
 /* Wait (lock held, released while waiting) until e shows one of mask
  * (SK_EV_*) or something else changed; returns after any change. */
 void sk_bsd_wait(sk_bsd_fd *e);
+/* The deadline of a wait bounded by timeo_us (SO_RCVTIMEO/SO_SNDTIMEO),
+ * 0 for none (timeo_us 0: wait forever, as Linux). */
+sk_time_us sk_bsd_deadline(uint64_t timeo_us);
+/* sk_bsd_wait that ends by deadline (0: none): false, without waiting,
+ * once the deadline has passed. */
+bool sk_bsd_wait_until(sk_bsd_fd *e, sk_time_us deadline);
 sk_time_us sk_bsd_now(void);
 /* In a child after fork(): true, after one line on stderr. */
 bool sk_bsd_refuse_child(void);

@@ -217,6 +217,7 @@ int sk_bsd_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
     if (e == NULL)
         return -1;
     int ret = -1;
+    sk_time_us dl = sk_bsd_deadline(e->rcvtimeo_us);
     for (;;) {
         if (e->st != SK_BSD_LISTENING) {
             errno = e->udp ? EOPNOTSUPP : EINVAL;
@@ -235,7 +236,10 @@ int sk_bsd_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
             errno = sk_bsd_errno(r);
             break;
         }
-        sk_bsd_wait(e);
+        if (!sk_bsd_wait_until(e, dl)) { /* SO_RCVTIMEO over: EAGAIN, as Linux */
+            errno = EAGAIN;
+            break;
+        }
         if (sk_bsd_lookup(fd) != e) { /* closed by another thread meanwhile */
             sk_bsd_leave();
             return sk_bsd_fail(EBADF);
@@ -249,8 +253,10 @@ int sk_bsd_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 /* Wait for a blocking connect to finish: 0 or an errno. */
 static int connect_wait(sk_bsd_fd *e, int fd)
 {
+    sk_time_us dl = sk_bsd_deadline(e->sndtimeo_us);
     while (e->st == SK_BSD_CONNECTING) {
-        sk_bsd_wait(e);
+        if (!sk_bsd_wait_until(e, dl))
+            return EINPROGRESS; /* SO_SNDTIMEO over: Linux's answer; it goes on */
         if (sk_bsd_lookup(fd) != e)
             return EBADF;
         sk_bsd_refresh(e);

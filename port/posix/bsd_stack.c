@@ -243,11 +243,32 @@ void sk_bsd_kick(sk_bsd_stack *b)
 
 void sk_bsd_wait(sk_bsd_fd *e)
 {
+    (void)sk_bsd_wait_until(e, 0);
+}
+
+sk_time_us sk_bsd_deadline(uint64_t timeo_us)
+{
+    return timeo_us == 0 ? 0 : sk_bsd_now() + timeo_us;
+}
+
+bool sk_bsd_wait_until(sk_bsd_fd *e, sk_time_us deadline)
+{
     (void)e;
+    uint64_t wait_us = 1000000; /* bounded: re-check at least once a second */
+    if (deadline != 0) {
+        sk_time_us now = sk_bsd_now();
+        if (now >= deadline)
+            return false;
+        if (deadline - now < wait_us)
+            wait_us = deadline - now;
+    }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 1; /* bounded: re-check at least once a second */
+    uint64_t ns = (uint64_t)ts.tv_nsec + (wait_us % 1000000) * 1000u;
+    ts.tv_sec += (time_t)(wait_us / 1000000 + ns / 1000000000u);
+    ts.tv_nsec = (long)(ns % 1000000000u);
     pthread_cond_timedwait(&sk_bsd_cv, &sk_bsd_mu, &ts);
+    return true;
 }
 
 /* One round under the lock: frames in, timers and output, readiness. */

@@ -95,12 +95,14 @@ static ssize_t udp_send(sk_bsd_fd *e, int fd, const struct iovec *iov, size_t cn
         return sk_bsd_fail(ENOMEM);
     bool nb = e->nonblock || (flags & MSG_DONTWAIT);
     ptrdiff_t n;
+    sk_time_us dl = sk_bsd_deadline(e->sndtimeo_us);
     for (;;) {
         n = sk_udp_sendto(e->b->stack, sk_bsd_now(), e->sock, data, len, top);
         if (n != SK_EAGAIN || nb)
             break;
         sk_bsd_kick(e->b);
-        sk_bsd_wait(e);
+        if (!sk_bsd_wait_until(e, dl))
+            break; /* SO_SNDTIMEO over: EAGAIN */
         if (sk_bsd_lookup(fd) != e) {
             n = SK_EBADHANDLE;
             break;
@@ -141,11 +143,13 @@ static ssize_t udp_recv(sk_bsd_fd *e, int fd, const struct iovec *iov, size_t cn
     bool nb = e->nonblock || (flags & MSG_DONTWAIT);
     sk_udp_meta meta;
     ptrdiff_t n;
+    sk_time_us dl = sk_bsd_deadline(e->rcvtimeo_us);
     for (;;) {
         n = sk_udp_recvfrom(e->b->stack, sk_bsd_now(), e->sock, buf, cap, &meta);
         if (n != SK_EAGAIN || nb)
             break;
-        sk_bsd_wait(e);
+        if (!sk_bsd_wait_until(e, dl))
+            break; /* SO_RCVTIMEO over: EAGAIN */
         if (sk_bsd_lookup(fd) != e) {
             n = SK_EBADHANDLE;
             break;

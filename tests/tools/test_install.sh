@@ -36,6 +36,10 @@ for f in lib/libsynack.a lib/libsynack-posix.a include/synack/stack.h \
     lib/cmake/synack/synackConfig.cmake lib/pkgconfig/synack.pc lib/pkgconfig/synack-posix.pc; do
     check "installed: $f" test -f "$P/$f"
 done
+check "installed: include/synack/posix/synack_bsd.h" test -f "$P/include/synack/posix/synack_bsd.h"
+# the port's internals (*_priv.h, e.g. bsd_priv.h) stay out
+ppriv=$(cd "$P/include" && find . -name '*_priv.h')
+check "no *_priv.h installed (${ppriv:-none})" test -z "$ppriv"
 # nothing but synack/ under include/, and no core-private directory in it
 extra=$(cd "$P/include" && ls | grep -vx synack)
 check "include/ holds synack/ only (${extra:-nothing else})" test -z "$extra"

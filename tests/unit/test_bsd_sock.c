@@ -413,6 +413,96 @@ static void test_udp(void)
     SK_CHECK_EQ_I(sk_bsd_close(b), 0);
 }
 
+/* TCP_INFO in Linux's layout; a short optlen copies a prefix. */
+static void test_tcp_info(void)
+{
+    int l = listen_on(sb, 7010);
+    struct tcp_info ti;
+    socklen_t tl = sizeof ti;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(l, IPPROTO_TCP, TCP_INFO, &ti, &tl), 0);
+    SK_CHECK_EQ_I(ti.tcpi_state, TCP_LISTEN);
+    int c, s;
+    pair(l, 7010, &c, &s);
+    SK_CHECK_EQ_I(sk_bsd_send(c, "ping", 4, 0), 4);
+    char buf[8];
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), 4);
+    memset(&ti, 0xff, sizeof ti);
+    tl = sizeof ti;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti, &tl), 0);
+    SK_CHECK_EQ(tl, sizeof ti);
+    SK_CHECK_EQ_I(ti.tcpi_state, TCP_ESTABLISHED);
+    SK_CHECK_EQ(ti.tcpi_snd_mss, 1460u);
+    SK_CHECK_EQ(ti.tcpi_rcv_mss, 1460u);
+    SK_CHECK(ti.tcpi_rto >= 200000u); /* RFC 6298 floor is 1 s; synack's minimum at least 200 ms */
+    SK_CHECK(ti.tcpi_snd_cwnd >= 1u && ti.tcpi_snd_cwnd < 1000u); /* segments, not bytes */
+    SK_CHECK(ti.tcpi_snd_ssthresh > 0u);
+    SK_CHECK_EQ(ti.tcpi_total_retrans, 0u);
+    SK_CHECK_EQ(ti.tcpi_ca_state, 0);  /* not known: zero */
+    SK_CHECK_EQ(ti.tcpi_sacked, 0u);
+    /* a short optlen: a prefix, and optlen says how much */
+    uint8_t pre[2] = {0xee, 0xee};
+    tl = 1;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, IPPROTO_TCP, TCP_INFO, pre, &tl), 0);
+    SK_CHECK_EQ(tl, 1u);
+    SK_CHECK_EQ_I(pre[0], TCP_ESTABLISHED);
+    SK_CHECK_EQ_I(pre[1], 0xee);
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+}
+
+/* SO_RCVTIMEO/SO_SNDTIMEO and the read-only socket options. */
+static void test_timeouts_and_sockopts(void)
+{
+    int l = listen_on(sb, 7011);
+    int v = -1;
+    socklen_t vl = sizeof v;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 1);
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(l, SOL_SOCKET, SO_TYPE, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, SOCK_STREAM);
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(l, SOL_SOCKET, SO_DOMAIN, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, AF_INET);
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(l, SOL_SOCKET, SO_PROTOCOL, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, IPPROTO_TCP);
+    struct timeval tv = {0, 50000}, got = {9, 9};
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+    socklen_t gl = sizeof got;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &got, &gl), 0);
+    SK_CHECK_EQ(gl, sizeof got);
+    SK_CHECK(got.tv_sec == 0 && got.tv_usec == 50000);
+    /* accept with nobody connecting: EAGAIN once the timeout is over */
+    SK_CHECK_EQ_I(sk_bsd_accept4(l, NULL, NULL, 0), -1);
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    struct timeval bad = {0, 1000000};
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(l, SOL_SOCKET, SO_SNDTIMEO, &bad, sizeof bad), -1);
+    SK_CHECK_EQ_I(errno, EDOM);
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(l, SOL_SOCKET, SO_SNDTIMEO, &tv, 4), -1);
+    SK_CHECK_EQ_I(errno, EINVAL);
+    int c, s;
+    pair(l, 7011, &c, &s);
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(s, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 0);
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+    char buf[4];
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), -1); /* blocking, nothing sent */
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, MSG_PEEK), -1);
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    /* data still arrives on the same socket after a timeout */
+    SK_CHECK_EQ_I(sk_bsd_send(c, "ok", 2, 0), 2);
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), 2);
+    /* {0,0}: no timeout again */
+    struct timeval zero = {0, 0};
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &zero, sizeof zero), 0);
+    gl = sizeof got;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &got, &gl), 0);
+    SK_CHECK(got.tv_sec == 0 && got.tv_usec == 0);
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+}
+
 int main(void)
 {
     int sv[2];
@@ -432,6 +522,8 @@ int main(void)
     SK_RUN(test_close_unread_resets);
     SK_RUN(test_errno_cases);
     SK_RUN(test_udp);
+    SK_RUN(test_tcp_info);
+    SK_RUN(test_timeouts_and_sockopts);
     sk_bsd_stop(sa);
     sk_bsd_stop(sb);
     return sk_test_finish();
