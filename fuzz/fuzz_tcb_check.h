@@ -137,8 +137,8 @@ static inline void fz_check_state(const sk_tcb *t)
         CHECK(t->flags & SK_TF_LISTENER);
         CHECK(t->x->sndbuf.len == 0 && t->x->rcvbuf.len == 0 && sk_rset_count(&t->x->reass) == 0);
         CHECK(!t->hashed && t->deadline == SK_TIME_NEVER);
-        CHECK(t->lsn != NULL && t->lsn->acceptq.len <= t->lsn->pending &&
-              t->lsn->pending <= t->lsn->backlog);
+        CHECK(t->x->lsn != NULL && t->x->lsn->acceptq.len <= t->x->lsn->pending &&
+              t->x->lsn->pending <= t->x->lsn->backlog);
         break;
     case SK_TCP_TIME_WAIT:
         /* RFC 9293 §3.10.7.4: only our FIN's ACK leads here */
@@ -178,7 +178,7 @@ static inline void fz_walk_list(const sk_tcp_env *e, const sk_ilist *l, size_t o
     uint32_t n = 0, prev = SK_TCB_NONE;
     for (uint32_t i = l->head; i != SK_TCB_NONE; n++) {
         CHECK(i < e->n_tcbs && !is_free[i] && n < e->n_tcbs);
-        const sk_ilink *k = (const sk_ilink *)(const void *)((const char *)&e->tcbs[i] + off);
+        const sk_ilink *k = sk_ilink_at(e, i, off);
         CHECK(k->prev == prev);
         prev = i;
         i = k->next;
@@ -213,9 +213,9 @@ static inline void fz_check_acceptqs(const sk_tcp_env *e, const uint8_t *is_free
         const sk_tcb *l = &e->tcbs[i];
         if (is_free[i] || l->state != SK_TCP_LISTEN)
             continue;
-        fz_walk_list(e, &l->lsn->acceptq, offsetof(sk_tcb, acc_link), is_free);
-        for (uint32_t c = l->lsn->acceptq.head; c != SK_TCB_NONE; c = e->tcbs[c].acc_link.next)
-            CHECK((e->tcbs[c].flags & SK_TF_IN_ACCEPTQ) && e->tcbs[c].parent == i);
+        fz_walk_list(e, &l->x->lsn->acceptq, SK_ILINK_X(acc_link), is_free);
+        for (uint32_t c = l->x->lsn->acceptq.head; c != SK_TCB_NONE; c = e->tcbs[c].x->acc_link.next)
+            CHECK((e->tcbs[c].flags & SK_TF_IN_ACCEPTQ) && e->tcbs[c].x->parent == i);
     }
 }
 

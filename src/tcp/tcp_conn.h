@@ -181,6 +181,16 @@ typedef struct {
 
     sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
 
+    /* A listener's block, and a passive connection's place under its
+     * listener until accept: here, not in the core, because neither a
+     * listener nor an unaccepted child ever gives its extension back
+     * (sk_tcb_ext_idle). The blank extension reads lsn NULL, parent
+     * SK_TCB_NONE, both links off. */
+    sk_tcb_listen *lsn;   /* listener: its block (sk_tcb_make_listener), else NULL */
+    uint32_t parent;      /* passive connections: the listener, until accepted */
+    sk_ilink child_link;  /* passive connections: the listener's children */
+    sk_ilink acc_link;    /* the listener's accept queue */
+
     /* the deadlines of the retransmission, delayed-ACK, persist and
      * recovery timers (sk_tcb_timer): off while idle */
     sk_time timer[SK_TCB_TIMERS];
@@ -251,14 +261,10 @@ struct sk_tcb {
     /* Lists (indices into the TCB table) */
     sk_ilink out_link;    /* environment's output-pending list */
     sk_ilink ev_link;     /* environment's event-ready list */
-    sk_ilink acc_link;    /* the listener's accept queue */
     uint32_t free_next;   /* free slot list */
     uint32_t heap_pos;    /* position in the environment's timer heap, or NONE */
     sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
     uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */
-    uint32_t parent;      /* passive connections: the listener */
-    sk_ilink child_link;  /* passive connections: the listener's children */
-    sk_tcb_listen *lsn;   /* listener: its block (sk_tcb_make_listener), else NULL */
     uint32_t retransmits;
     int16_t error; /* pending error for the application (SK_ECONNRESET ...) */
     int16_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
@@ -389,6 +395,17 @@ void sk_ilist_remove(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 uint32_t sk_ilist_pop(sk_tcp_env *e, sk_ilist *l, size_t link_off);
 /* Is the TCB at idx on a list through its link at link_off? */
 bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t link_off);
+/* A link offset is into the TCB (offsetof(sk_tcb, out_link)), or, with
+ * SK_ILINK_EXT, into its extension (SK_ILINK_X(acc_link)): a TCB on such a
+ * list holds its own extension, never the blank one. */
+#define SK_ILINK_EXT ((size_t)1 << 30)
+#define SK_ILINK_X(member) (SK_ILINK_EXT | offsetof(sk_tcb_ext, member))
+static inline const sk_ilink *sk_ilink_at(const sk_tcp_env *e, uint32_t idx, size_t link_off)
+{
+    const char *base = (link_off & SK_ILINK_EXT) ? (const char *)e->tcbs[idx].x
+                                                 : (const char *)&e->tcbs[idx];
+    return (const sk_ilink *)(const void *)(base + (link_off & ~SK_ILINK_EXT));
+}
 
 /* ---- tcp_ext.c: the active-transfer extension ---- */
 void sk_tcb_ext_blank_init(sk_tcb_ext *x);

@@ -85,7 +85,7 @@ sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu)
 sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport)
 {
     (void)laddr; /* listeners bind the port on all of the stack's addresses */
-    for (uint32_t i = e->listen_head; i != SK_TCB_NONE; i = e->tcbs[i].lsn->listen_next) {
+    for (uint32_t i = e->listen_head; i != SK_TCB_NONE; i = e->tcbs[i].x->lsn->listen_next) {
         if (e->tcbs[i].tuple.lport == lport)
             return &e->tcbs[i];
     }

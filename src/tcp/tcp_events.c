@@ -21,7 +21,7 @@ uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t)
 {
     uint32_t ev = 0;
     if (t->flags & SK_TF_LISTENER)
-        return t->lsn->acceptq.len > 0 ? SK_EV_ACCEPT : 0;
+        return t->x->lsn->acceptq.len > 0 ? SK_EV_ACCEPT : 0;
     if (t->error != 0)
         ev |= SK_EV_ERROR | SK_EV_READABLE | SK_EV_CLOSED;
     if (sk_ring_len(&t->x->rcvbuf) > 0 || (t->flags & SK_TF_FIN_RCVD))

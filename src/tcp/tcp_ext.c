@@ -20,6 +20,9 @@ void sk_tcb_ext_blank_init(sk_tcb_ext *x)
     sk_rset_init(&x->reass, NULL, 0);
     for (int k = 0; k < SK_TCB_TIMERS; k++)
         x->timer[k] = SK_TIME_NEVER;
+    x->parent = SK_TCB_NONE;
+    x->child_link.next = x->child_link.prev = SK_LINK_OFF;
+    x->acc_link.next = x->acc_link.prev = SK_LINK_OFF;
 }
 
 /* Nobody wrote into the shared blank extension (debug builds). */
@@ -81,7 +84,7 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
     if (x->sndbuf.buf != NULL || x->rcvbuf.buf != NULL || x->rtb != NULL)
         return false;
     if (x->n_ack_owed != 0 || x->dupacks != 0 || x->lt_bytes != 0 || x->rcv_unacked != 0 ||
-        t->parent != SK_TCB_NONE)
+        t->x->parent != SK_TCB_NONE)
         return false;
     if (x->spur_rto != SK_SPUR_NONE || x->spur_fr != SK_SPUR_FR_NONE)
         return false;

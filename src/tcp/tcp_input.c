@@ -101,7 +101,7 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     if (t->flags & SK_TF_KEEPALIVE)
         sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
-    if (t->parent != SK_TCB_NONE)
+    if (t->x->parent != SK_TCB_NONE)
         sk_listen_enqueue(e, t);
     sk_tcb_notify(e, t, SK_EV_CONNECTED | SK_EV_WRITABLE);
     if (t->flags & SK_TF_FIN_QUEUED) {
@@ -650,7 +650,7 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     if (t->state != SK_TCP_TIME_WAIT || (seg->flags & ctl) != SK_TCP_SYN)
         return false;
     sk_tcb *l = sk_demux_listener(e, &t->tuple.laddr, t->tuple.lport);
-    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->lsn->pending >= l->lsn->backlog)
+    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->x->lsn->pending >= l->x->lsn->backlog)
         return false;
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);
     sk_tuple tu = t->tuple;

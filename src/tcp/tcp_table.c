@@ -18,10 +18,10 @@ static uint32_t pow2_at_least(uint32_t n)
 /* The listener block goes back to the allocator with its TCB. */
 static void free_listener(sk_tcp_env *e, sk_tcb *t)
 {
-    if (t->lsn == NULL)
+    if (t->x->lsn == NULL)
         return;
-    sk_ctx_release(e->ctx, t->lsn, sizeof *t->lsn);
-    t->lsn = NULL;
+    sk_ctx_release(e->ctx, t->x->lsn, sizeof *t->x->lsn);
+    t->x->lsn = NULL;
 }
 
 int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
@@ -89,14 +89,17 @@ void sk_tcp_env_free(sk_tcp_env *e)
 
 int sk_tcb_make_listener(sk_tcp_env *e, sk_tcb *t)
 {
-    if (t->lsn == NULL)
-        t->lsn = sk_ctx_alloc(e->ctx, sizeof *t->lsn);
-    if (t->lsn == NULL)
+    /* the block hangs off the listener's extension, which it keeps */
+    if (!sk_tcb_ext_attach(e, t))
         return SK_ENOMEM;
-    memset(t->lsn, 0, sizeof *t->lsn);
-    sk_ilist_init(&t->lsn->acceptq);
-    sk_ilist_init(&t->lsn->children);
-    t->lsn->listen_next = SK_TCB_NONE;
+    if (t->x->lsn == NULL)
+        t->x->lsn = sk_ctx_alloc(e->ctx, sizeof *t->x->lsn);
+    if (t->x->lsn == NULL)
+        return SK_ENOMEM;
+    memset(t->x->lsn, 0, sizeof *t->x->lsn);
+    sk_ilist_init(&t->x->lsn->acceptq);
+    sk_ilist_init(&t->x->lsn->children);
+    t->x->lsn->listen_next = SK_TCB_NONE;
     return 0;
 }
 
@@ -116,9 +119,6 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->free_next = SK_TCB_NONE;
     t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
-    t->acc_link.next = t->acc_link.prev = SK_LINK_OFF;
-    t->child_link.next = t->child_link.prev = SK_LINK_OFF;
-    t->parent = SK_TCB_NONE;
     t->timer_keep = t->timer_tw = SK_TIME_NEVER; /* the others: off in the blank extension */
     t->deadline = SK_TIME_NEVER;
     t->last_rcv = now;

@@ -352,7 +352,7 @@ static void test_syn_flood_then_reclaimed(void)
         rexmits += ts_discard(&ts, TS_SEC(s));
     SK_CHECK_EQ(rexmits, 15u * cfg.syn_retries);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->conn_timeouts, 15);
-    SK_CHECK_EQ(sk_stack_tcb(ts.s, ts.listener)->lsn->pending, 0);
+    SK_CHECK_EQ(sk_stack_tcb(ts.s, ts.listener)->x->lsn->pending, 0);
     SK_CHECK_EQ(ts.live_bytes, base);
     /* every slot is back: a full round of new handshakes is taken */
     for (int i = 0; i < 15; i++)
