@@ -536,6 +536,11 @@ enum sk_sockopt {
     SK_SO_KEEPINTVL_US,   /* interval between probes, default 75 s */
     SK_SO_KEEPCNT,        /* probes before the connection is dropped, default 9 */
 };
+/* SK_ERANGE for a value out of range (0; a time over 365 days; over 255
+ * probes). The three keepalive settings are shared by the connections that
+ * use the same combination: besides the defaults, at most 63 combinations
+ * are in use at once per stack; one more is refused with SK_ENOBUFS and
+ * the socket keeps its settings. */
 int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value);
 /* Choose the congestion control algorithm of one connection, like Linux's
  * TCP_CONGESTION: "cubic" or "newreno". On a listener it applies to the

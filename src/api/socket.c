@@ -228,27 +228,31 @@ int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value
     case SK_SO_KEEPALIVE:
         t->flags = value ? t->flags | SK_TF_KEEPALIVE : t->flags & ~(uint32_t)SK_TF_KEEPALIVE;
         if (value && sk_tcb_synchronized(t))
-            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, t->last_rcv + t->keep_idle);
+            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE,
+                             t->last_rcv + sk_tcb_keep(&s->env, t)->idle);
         else if (!value)
             sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, SK_TIME_NEVER);
         return 0;
     case SK_SO_KEEPIDLE_US:
     case SK_SO_KEEPINTVL_US:
-        if (value == 0 || value > SK_SEC(86400) * 365)
+    case SK_SO_KEEPCNT: {
+        if (value == 0 || value > (opt == SK_SO_KEEPCNT ? 255 : SK_SEC(86400) * 365))
             return SK_ERANGE;
+        sk_keep_prof k = *sk_tcb_keep(&s->env, t);
         if (opt == SK_SO_KEEPIDLE_US)
-            t->keep_idle = value;
+            k.idle = value;
+        else if (opt == SK_SO_KEEPINTVL_US)
+            k.intvl = value;
         else
-            t->keep_intvl = value;
+            k.cnt = (uint8_t)value;
+        int r = sk_keep_prof_set(&s->env, t, k.idle, k.intvl, k.cnt);
+        if (r != 0)
+            return r;
         /* a new idle time applies to the timer already running */
         if (opt == SK_SO_KEEPIDLE_US && (t->flags & SK_TF_KEEPALIVE) && sk_tcb_synchronized(t))
-            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, t->last_rcv + t->keep_idle);
+            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, t->last_rcv + k.idle);
         return 0;
-    case SK_SO_KEEPCNT:
-        if (value == 0 || value > 255)
-            return SK_ERANGE;
-        t->keep_cnt = (uint8_t)value;
-        return 0;
+    }
     default:
         return SK_EINVAL;
     }

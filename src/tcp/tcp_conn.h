@@ -69,6 +69,18 @@ static inline uint16_t sk_tcp_mss_from_mtu(uint8_t family, uint16_t mtu)
 
 typedef struct sk_tcp_env sk_tcp_env;
 
+/* Keepalive settings (idle time, interval, probes), shared: every TCB
+ * names one entry of its stack's table by index (t->keep_prof), entry 0
+ * being the defaults (2 h, 75 s, 9, as RFC 1122 §4.2.3.6 and Linux). A
+ * connection that changes them takes an entry with the same three values,
+ * or a free one; entries are counted by their users (tcp_keepprof.c). */
+#define SK_KEEP_PROFILES 64
+typedef struct {
+    uint64_t idle, intvl;
+    uint32_t refs; /* TCBs naming it (entry 0: not counted) */
+    uint8_t cnt;
+} sk_keep_prof;
+
 /* Intrusive doubly linked lists of TCB indices (output list, event list,
  * accept queues). A link not on any list has next == prev == SK_LINK_OFF. */
 #define SK_LINK_OFF (UINT32_MAX - 1)
@@ -245,7 +257,7 @@ struct sk_tcb {
     uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
     sk_seq recover;
     uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
-    uint8_t keep_cnt;   /* keepalive probes before the connection is dropped */
+    uint8_t keep_prof;  /* keepalive settings: an index into e->keep_prof (tcp_keepprof.c) */
     bool hashed;        /* in the demux table */
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
@@ -254,9 +266,6 @@ struct sk_tcb {
     sk_time deadline; /* min of all (the heap key) */
     sk_time last_rcv; /* for keepalive idleness */
     sk_time last_snd; /* last data (or SYN, FIN) sent: cwnd after idle */
-
-    /* Keepalive settings (and keep_cnt above) */
-    uint64_t keep_idle, keep_intvl;
 
     /* Lists (indices into the TCB table) */
     sk_ilink out_link;    /* environment's output-pending list */
@@ -382,6 +391,8 @@ struct sk_tcp_env {
     sk_time cookie_last;
     /* what a TCB without an extension points to (tcp_ext.c) */
     sk_tcb_ext ext_blank;
+    /* keepalive settings in use (t->keep_prof) */
+    sk_keep_prof keep_prof[SK_KEEP_PROFILES];
 };
 
 /* ---- tcp_ilist.c: index-linked lists ---- */
@@ -425,6 +436,20 @@ bool sk_tcb_ext_attached(const sk_tcp_env *e, const sk_tcb *t);
 bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t);
 /* Give t's extension back: t reads the blank one again. */
 void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t);
+
+/* ---- tcp_keepprof.c: keepalive settings shared by index ---- */
+void sk_keep_prof_init(sk_tcp_env *e);
+static inline const sk_keep_prof *sk_tcb_keep(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return &e->keep_prof[t->keep_prof];
+}
+/* t's settings become (idle, intvl, cnt): 0, or SK_ENOBUFS when
+ * SK_KEEP_PROFILES - 1 other combinations are in use (t keeps its own). */
+int sk_keep_prof_set(sk_tcp_env *e, sk_tcb *t, uint64_t idle, uint64_t intvl, uint8_t cnt);
+/* t names entry `prof` (a child inherits its listener's), or lets go of
+ * its own (SK_KEEP_DEFAULT) */
+void sk_keep_prof_use(sk_tcp_env *e, sk_tcb *t, uint8_t prof);
+#define SK_KEEP_DEFAULT 0
 
 /* ---- tcp_table.c: the environment, the TCB table and handles ---- */
 int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx);

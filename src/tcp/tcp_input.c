@@ -100,7 +100,7 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     t->timeouts = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     if (t->flags & SK_TF_KEEPALIVE)
-        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
+        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, sk_tcb_keep(e, t)->idle));
     if (t->x->parent != SK_TCB_NONE)
         sk_listen_enqueue(e, t);
     sk_tcb_notify(e, t, SK_EV_CONNECTED | SK_EV_WRITABLE);
@@ -725,7 +725,7 @@ static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_tim
         return;
     check_fin(e, t, seg, now);
     if (t->flags & SK_TF_KEEPALIVE)
-        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
+        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, sk_tcb_keep(e, t)->idle));
 }
 
 /* RFC 9293 §3.10.7.1: CLOSED. A RST is dropped; otherwise answer with RST:

@@ -161,9 +161,7 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
     /* a new connection inherits the listener's options, as with BSD
      * sockets: Nagle off, keepalive and its timings */
     t->flags |= SK_TF_PASSIVE | (l->flags & (SK_TF_NODELAY | SK_TF_KEEPALIVE));
-    t->keep_idle = l->keep_idle;
-    t->keep_intvl = l->keep_intvl;
-    t->keep_cnt = l->keep_cnt;
+    sk_keep_prof_use(e, t, l->keep_prof);
     sk_listen_adopt(e, l, t);
     t->irs = syn->seq;
     t->rcv_nxt = sk_seq_add(syn->seq, 1);

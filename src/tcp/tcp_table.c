@@ -48,6 +48,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     }
     memset(e->hash, 0, sizeof(uint32_t) * (e->hash_mask + 1));
     sk_tcb_ext_blank_init(&e->ext_blank);
+    sk_keep_prof_init(e);
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         e->tcbs[i].x = &e->ext_blank;
         e->tcbs[i].free_next = i + 1 < e->n_tcbs ? i + 1 : SK_TCB_NONE;
@@ -122,9 +123,7 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->timer_keep = t->timer_tw = SK_TIME_NEVER; /* the others: off in the blank extension */
     t->deadline = SK_TIME_NEVER;
     t->last_rcv = now;
-    t->keep_idle = SK_SEC(7200);
-    t->keep_intvl = SK_SEC(75);
-    t->keep_cnt = 9;
+    t->keep_prof = SK_KEEP_DEFAULT; /* 2 h, 75 s, 9 probes */
     t->cc = e->cc_default;
     t->iw_segs = e->ctx->cfg.initial_window_segments;
     return t;
@@ -148,6 +147,7 @@ void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t)
     sk_demux_remove(e, t);
     sk_ilist_remove(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
     sk_ilist_remove(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));
+    sk_keep_prof_use(e, t, SK_KEEP_DEFAULT);
     t->gen++;
     if (t->gen == 0)
         t->gen = 1;

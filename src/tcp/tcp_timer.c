@@ -176,18 +176,18 @@ static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
     if (!(t->flags & SK_TF_KEEPALIVE) || !sk_tcb_synchronized(t) ||
         t->state == SK_TCP_TIME_WAIT)
         return;
-    if (now - t->last_rcv < t->keep_idle && t->keep_sent == 0) {
-        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, t->last_rcv + t->keep_idle);
+    if (now - t->last_rcv < sk_tcb_keep(e, t)->idle && t->keep_sent == 0) {
+        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, t->last_rcv + sk_tcb_keep(e, t)->idle);
         return;
     }
-    if (t->keep_sent >= t->keep_cnt) {
+    if (t->keep_sent >= sk_tcb_keep(e, t)->cnt) {
         e->ctx->stats.conn_timeouts++;
         sk_tcb_close(e, t, SK_ETIMEDOUT, now);
         return;
     }
     t->keep_sent++;
     t->flags |= SK_TF_KEEP_PROBE;
-    sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_intvl));
+    sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, sk_tcb_keep(e, t)->intvl));
     sk_tcb_mark_output(e, t);
 }
 
