@@ -136,7 +136,7 @@ static inline void fz_check_state(const sk_tcb *t)
     case SK_TCP_LISTEN:
         CHECK(t->flags & SK_TF_LISTENER);
         CHECK(t->x->sndbuf.len == 0 && t->x->rcvbuf.len == 0 && sk_rset_count(&t->x->reass) == 0);
-        CHECK(!t->hashed && t->deadline == SK_TIME_NEVER);
+        CHECK(!(t->flags & SK_TF_HASHED) && t->deadline == SK_TIME_NEVER);
         CHECK(t->x->lsn != NULL && t->x->lsn->acceptq.len <= t->x->lsn->pending &&
               t->x->lsn->pending <= t->x->lsn->backlog);
         break;
@@ -144,15 +144,15 @@ static inline void fz_check_state(const sk_tcb *t)
         /* RFC 9293 §3.10.7.4: only our FIN's ACK leads here */
         CHECK(sk_tcb_timer(t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER);
         CHECK(sk_seq_eq(t->snd_una, t->snd_max) && t->x->sndbuf.len == 0);
-        CHECK(t->hashed);
+        CHECK((t->flags & SK_TF_HASHED));
         break;
     case SK_TCP_CLOSED:
-        CHECK(!t->hashed && t->deadline == SK_TIME_NEVER);
+        CHECK(!(t->flags & SK_TF_HASHED) && t->deadline == SK_TIME_NEVER);
         CHECK(t->flags & (SK_TF_APP_HELD | SK_TF_IN_ACCEPTQ));
         break;
     default:
         CHECK(!(t->flags & SK_TF_LISTENER));
-        CHECK(t->hashed);
+        CHECK((t->flags & SK_TF_HASHED));
         break;
     }
 }
@@ -190,12 +190,12 @@ static inline void fz_check_tables(const sk_tcp_env *e, const uint8_t *is_free)
 {
     uint32_t hashed = 0, in_hash = 0;
     for (uint32_t i = 0; i < e->n_tcbs; i++)
-        hashed += !is_free[i] && e->tcbs[i].hashed;
+        hashed += !is_free[i] && (e->tcbs[i].flags & SK_TF_HASHED) != 0;
     for (uint32_t b = 0; b <= e->hash_mask; b++) {
         if (e->hash[b] == 0)
             continue;
         CHECK(e->hash[b] <= e->n_tcbs && !is_free[e->hash[b] - 1]);
-        CHECK(e->tcbs[e->hash[b] - 1].hashed);
+        CHECK(e->tcbs[e->hash[b] - 1].flags & SK_TF_HASHED);
         in_hash++;
     }
     CHECK(hashed == in_hash);

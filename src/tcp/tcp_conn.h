@@ -135,6 +135,7 @@ enum sk_tcb_flags {
     SK_TF_RACK = 1u << 24,       /* RACK-TLP (RFC 8985): SACK negotiated and configured */
     SK_TF_SYNCOOKIE = 1u << 25,  /* made from a SYN cookie's ACK (tcp_syncookie.c) */
     SK_TF_CC_PACKED = 1u << 26,  /* no extension: the CC state is in cc_idle (tcp_ext.c) */
+    SK_TF_HASHED = 1u << 27,     /* in the demux table */
 };
 
 
@@ -258,7 +259,8 @@ struct sk_tcb {
     sk_seq recover;
     uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
     uint8_t keep_prof;  /* keepalive settings: an index into e->keep_prof (tcp_keepprof.c) */
-    bool hashed;        /* in the demux table */
+    int8_t error; /* pending error for the application (SK_ECONNRESET ...: -1..-127) */
+    int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
      * keepalive and TIME-WAIT here, the transfer's in the extension */
@@ -270,13 +272,13 @@ struct sk_tcb {
     /* Lists (indices into the TCB table) */
     sk_ilink out_link;    /* environment's output-pending list */
     sk_ilink ev_link;     /* environment's event-ready list */
-    uint32_t free_next;   /* free slot list */
-    uint32_t heap_pos;    /* position in the environment's timer heap, or NONE */
+    union {
+        uint32_t heap_pos;  /* in use: position in the environment's timer heap, or NONE */
+        uint32_t free_next; /* free: the next free slot */
+    };
+    uint32_t retransmits;
     sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
     uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */
-    uint32_t retransmits;
-    int16_t error; /* pending error for the application (SK_ECONNRESET ...) */
-    int16_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
 };
 
 /* Where timer k's deadline lives: keepalive and TIME-WAIT in the core (an

@@ -109,7 +109,7 @@ void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now)
             sk_tcb_release_if_unheld(e, c);
         }
     }
-    l->flags = 0;
+    l->flags &= SK_TF_HASHED; /* sk_tcb_release_if_unheld unhashes it */
     l->state = SK_TCP_CLOSED;
     sk_tcb_release_if_unheld(e, l);
 }

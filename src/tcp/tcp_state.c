@@ -2,6 +2,8 @@
  * an error, resets, and the application's FIN. */
 #include "tcp/tcp_conn.h"
 
+#include "base/skassert.h"
+
 #include "synack/error.h"
 
 #include <string.h>
@@ -84,8 +86,9 @@ void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
         sk_ring_drop(&t->x->sndbuf, sk_ring_len(&t->x->sndbuf));
         sk_tcb_trim_buffers(e, t);
     }
+    SK_ASSERT(err <= 0 && err >= INT8_MIN); /* SK_E* codes are small negatives (int8_t) */
     if (err != 0 && t->error == 0)
-        t->error = (int16_t)err; /* SK_E* codes are small negatives */
+        t->error = (int8_t)err;
     sk_listen_detach(e, t); /* dies before accept(): leaves its listener */
     sk_tcb_notify(e, t, err != 0 ? (SK_EV_ERROR | SK_EV_READABLE) : SK_EV_CLOSED);
     sk_tcb_release_if_unheld(e, t);

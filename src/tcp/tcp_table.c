@@ -53,7 +53,6 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
         e->tcbs[i].x = &e->ext_blank;
         e->tcbs[i].free_next = i + 1 < e->n_tcbs ? i + 1 : SK_TCB_NONE;
         e->tcbs[i].gen = 1;
-        e->tcbs[i].heap_pos = SK_TCB_NONE;
     }
     e->free_head = 0;
     e->listen_head = SK_TCB_NONE;
