@@ -121,12 +121,13 @@ static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_
         if (sk_tcb_timer(t, (enum sk_timer_kind)k) < d)
             d = sk_tcb_timer(t, (enum sk_timer_kind)k);
     }
-    CHECK(t->deadline == d);
+    CHECK(sk_tcb_deadline(t) == d);
     if (d == SK_TIME_NEVER) {
         CHECK(t->heap_pos == SK_TCB_NONE);
     } else {
         CHECK(t->heap_pos < e->heap_len);
         CHECK(e->heap[t->heap_pos] == sk_tcb_index(e, t));
+        CHECK(e->heap_key[t->heap_pos] == d);
     }
 }
 

@@ -265,7 +265,6 @@ struct sk_tcb {
     /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
      * keepalive and TIME-WAIT here, the transfer's in the extension */
     sk_time timer_keep, timer_tw;
-    sk_time deadline; /* min of all (the heap key) */
     sk_time last_rcv; /* for keepalive idleness */
     sk_time last_snd; /* last data (or SYN, FIN) sent: cwnd after idle */
 
@@ -358,8 +357,11 @@ struct sk_tcp_env {
     uint32_t *hash;
     uint32_t hash_mask;
     uint32_t demux_last; /* the last TCB found (only while hashed), or NONE */
-    /* Timer min-heap of TCB indices keyed by tcb->deadline */
+    /* Timer min-heap of TCB indices (tcp_timer.c), each with its key, a
+     * TCB's earliest deadline, in an array beside it: a sift compares keys
+     * in one array without visiting the TCBs */
     uint32_t *heap;
+    sk_time *heap_key;
     uint32_t heap_len;
 
     sk_ctl_seg ctlq[SK_CTLQ_CAP];
@@ -635,6 +637,8 @@ bool sk_ts_reopen_ok(const sk_tcb *t, const sk_tcp_repr *seg);
 void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time when);
 void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t);
 sk_time sk_tcp_next_deadline(const sk_tcp_env *e);
+/* t's earliest deadline (the minimum of its timers), SK_TIME_NEVER: none */
+sk_time sk_tcb_deadline(const sk_tcb *t);
 /* Fire every timer due at `now`. */
 void sk_tcp_run_timers(sk_tcp_env *e, sk_time now);
 uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e);

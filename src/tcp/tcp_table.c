@@ -36,13 +36,14 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     e->n_tcbs = cfg->max_sockets;
     e->tcbs = sk_ctx_alloc(e->ctx, sizeof(sk_tcb) * e->n_tcbs);
     e->heap = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * e->n_tcbs);
+    e->heap_key = sk_ctx_alloc(e->ctx, sizeof(sk_time) * e->n_tcbs);
     e->hash_mask = pow2_at_least(e->n_tcbs * 2) - 1;
     e->hash = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * (e->hash_mask + 1));
     /* zeroed before the failure path: sk_tcp_env_free reads every TCB's
      * buffer pointers, which must not be uninitialised memory */
     if (e->tcbs != NULL)
         memset(e->tcbs, 0, sizeof(sk_tcb) * e->n_tcbs);
-    if (e->tcbs == NULL || e->heap == NULL || e->hash == NULL || sk_tw_init(e) != 0) {
+    if (e->tcbs == NULL || e->heap == NULL || e->heap_key == NULL || e->hash == NULL || sk_tw_init(e) != 0) {
         sk_tcp_env_free(e);
         return SK_ENOMEM;
     }
@@ -81,9 +82,11 @@ void sk_tcp_env_free(sk_tcp_env *e)
     sk_tw_free(e);
     sk_ctx_release(e->ctx, e->tcbs, sizeof(sk_tcb) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->heap, sizeof(uint32_t) * e->n_tcbs);
+    sk_ctx_release(e->ctx, e->heap_key, sizeof(sk_time) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->hash, sizeof(uint32_t) * (e->hash_mask + 1));
     e->tcbs = NULL;
     e->heap = NULL;
+    e->heap_key = NULL;
     e->hash = NULL;
 }
 
@@ -120,7 +123,6 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
     t->timer_keep = t->timer_tw = SK_TIME_NEVER; /* the others: off in the blank extension */
-    t->deadline = SK_TIME_NEVER;
     t->last_rcv = now;
     t->keep_prof = SK_KEEP_DEFAULT; /* 2 h, 75 s, 9 probes */
     t->cc = e->cc_default;

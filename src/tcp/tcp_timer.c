@@ -1,7 +1,9 @@
 /* Timers are deadlines stored in the TCB (retransmission, delayed ACK,
  * persist, keepalive, TIME-WAIT). The environment keeps a binary min-heap of
- * TCBs keyed by their earliest deadline, so the next deadline of the whole
- * stack is O(1) and re-arming a timer O(log n). */
+ * TCBs keyed by their earliest deadline (the key in e->heap_key beside the
+ * index in e->heap), so the next deadline of the whole stack is O(1) and
+ * re-arming a timer O(log n). Ties go to the lower TCB index, so timers fire
+ * in one order for one input. */
 #include "tcp/tcp_conn.h"
 
 #include "base/skassert.h"
@@ -13,7 +15,7 @@
 
 static bool heap_less(const sk_tcp_env *e, uint32_t a, uint32_t b)
 {
-    sk_time da = e->tcbs[e->heap[a]].deadline, db = e->tcbs[e->heap[b]].deadline;
+    sk_time da = e->heap_key[a], db = e->heap_key[b];
     if (da != db)
         return da < db;
     return e->heap[a] < e->heap[b]; /* deterministic tie-break */
@@ -22,8 +24,11 @@ static bool heap_less(const sk_tcp_env *e, uint32_t a, uint32_t b)
 static void heap_swap(sk_tcp_env *e, uint32_t a, uint32_t b)
 {
     uint32_t ta = e->heap[a], tb = e->heap[b];
+    sk_time ka = e->heap_key[a];
     e->heap[a] = tb;
     e->heap[b] = ta;
+    e->heap_key[a] = e->heap_key[b];
+    e->heap_key[b] = ka;
     e->tcbs[tb].heap_pos = a;
     e->tcbs[ta].heap_pos = b;
 }
@@ -68,13 +73,24 @@ static void heap_remove(sk_tcp_env *e, sk_tcb *t)
     t->heap_pos = SK_TCB_NONE;
 }
 
-/* Recompute t's earliest deadline and its place in the heap. */
-static void timer_resched(sk_tcp_env *e, sk_tcb *t)
+/* t's earliest deadline: the minimum of its timers. */
+static sk_time tcb_deadline(const sk_tcb *t)
 {
     sk_time d = SK_TIME_NEVER;
     for (int k = 0; k < SK_TCB_TIMERS; k++)
         d = sk_time_min(d, sk_tcb_timer(t, (enum sk_timer_kind)k));
-    t->deadline = d;
+    return d;
+}
+
+sk_time sk_tcb_deadline(const sk_tcb *t)
+{
+    return tcb_deadline(t);
+}
+
+/* Recompute t's earliest deadline and its place in the heap. */
+static void timer_resched(sk_tcp_env *e, sk_tcb *t)
+{
+    sk_time d = tcb_deadline(t);
     if (d == SK_TIME_NEVER) {
         heap_remove(e, t);
         return;
@@ -83,6 +99,7 @@ static void timer_resched(sk_tcp_env *e, sk_tcb *t)
         t->heap_pos = e->heap_len;
         e->heap[e->heap_len++] = sk_tcb_index(e, t);
     }
+    e->heap_key[t->heap_pos] = d;
     heap_up(e, t->heap_pos);
     heap_down(e, t->heap_pos);
 }
@@ -107,14 +124,13 @@ void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
         for (int k = 0; k < SK_TCB_TIMERS; k++)
             t->x->timer[k] = SK_TIME_NEVER;
     }
-    t->deadline = SK_TIME_NEVER;
     heap_remove(e, t);
 }
 
 sk_time sk_tcp_next_deadline(const sk_tcp_env *e)
 {
     sk_time tw = sk_tw_next_deadline(e); /* TIME-WAIT records (tcp_timewait.c) */
-    sk_time t = e->heap_len == 0 ? SK_TIME_NEVER : e->tcbs[e->heap[0]].deadline;
+    sk_time t = e->heap_len == 0 ? SK_TIME_NEVER : e->heap_key[0];
     return tw < t ? tw : t;
 }
 
@@ -241,7 +257,7 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
     sk_tw_expire(e, now);
     while (e->heap_len > 0) {
         sk_tcb *t = &e->tcbs[e->heap[0]];
-        if (t->deadline > now)
+        if (e->heap_key[0] > now)
             return;
         /* Fire the earliest due timer of this TCB, then look again: firing
          * may close the TCB (removing it from the heap) or re-arm timers. */
