@@ -1,9 +1,19 @@
 /* Timers are deadlines stored in the TCB (retransmission, delayed ACK,
  * persist, keepalive, TIME-WAIT). The environment keeps a binary min-heap of
- * TCBs keyed by their earliest deadline (the key in e->heap_key beside the
- * index in e->heap), so the next deadline of the whole stack is O(1) and
- * re-arming a timer O(log n). Ties go to the lower TCB index, so timers fire
- * in one order for one input. */
+ * TCBs (the key in e->heap_key beside the index in e->heap), so the next
+ * deadline of the whole stack is O(1).
+ *
+ * Re-arming is lazy: a key is a lower bound of its TCB's earliest deadline
+ * (the minimum of its timers), not always equal to it. A deadline that moves
+ * earlier sifts its entry up at once (O(log n)); one that moves later, or
+ * goes off, leaves the heap alone (O(1)): the retransmission timer pushed
+ * back by every ACK, a keepalive pushed back by every segment. When a stale
+ * entry comes to the top it takes its true deadline and sinks, or leaves the
+ * heap if nothing is armed. The top entry is always exact (head_settle), so
+ * sk_tcp_next_deadline is the true next deadline, and timers fire in the
+ * order of an exact heap: by deadline, ties to the lower TCB index (a fresh
+ * top is the minimum of all true deadlines, since every other key is at or
+ * below its own deadline and ties compare the same index). */
 #include "tcp/tcp_conn.h"
 
 #include "base/skassert.h"
@@ -87,21 +97,46 @@ sk_time sk_tcb_deadline(const sk_tcb *t)
     return tcb_deadline(t);
 }
 
-/* Recompute t's earliest deadline and its place in the heap. */
+/* Make the top entry exact: stale ones take their true deadline and sink,
+ * or leave when nothing of theirs is armed. Each stale entry pays here once
+ * for all the re-arms it skipped. */
+static void head_settle(sk_tcp_env *e)
+{
+    while (e->heap_len > 0) {
+        sk_tcb *h = &e->tcbs[e->heap[0]];
+        sk_time d = tcb_deadline(h);
+        SK_ASSERT(d >= e->heap_key[0]);
+        if (d == e->heap_key[0])
+            return;
+        if (d == SK_TIME_NEVER) {
+            heap_remove(e, h);
+            continue;
+        }
+        e->heap_key[0] = d;
+        heap_down(e, 0);
+    }
+}
+
+/* t's deadlines changed: insert it, move its entry up, or (later, off)
+ * leave the entry stale unless it is the top one. */
 static void timer_resched(sk_tcp_env *e, sk_tcb *t)
 {
     sk_time d = tcb_deadline(t);
-    if (d == SK_TIME_NEVER) {
-        heap_remove(e, t);
-        return;
-    }
     if (t->heap_pos == SK_TCB_NONE) {
+        if (d == SK_TIME_NEVER)
+            return;
         t->heap_pos = e->heap_len;
         e->heap[e->heap_len++] = sk_tcb_index(e, t);
+        e->heap_key[t->heap_pos] = d;
+        heap_up(e, t->heap_pos);
+        return;
     }
-    e->heap_key[t->heap_pos] = d;
-    heap_up(e, t->heap_pos);
-    heap_down(e, t->heap_pos);
+    if (d < e->heap_key[t->heap_pos]) {
+        e->heap_key[t->heap_pos] = d;
+        heap_up(e, t->heap_pos);
+    } else if (t->heap_pos == 0) {
+        head_settle(e);
+    }
 }
 
 void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time when)
@@ -124,7 +159,10 @@ void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
         for (int k = 0; k < SK_TCB_TIMERS; k++)
             t->x->timer[k] = SK_TIME_NEVER;
     }
+    bool top = t->heap_pos == 0;
     heap_remove(e, t);
+    if (top)
+        head_settle(e);
 }
 
 sk_time sk_tcp_next_deadline(const sk_tcp_env *e)
