@@ -294,10 +294,10 @@ int sk_tcp_set_cc(sk_stack *s, sk_sock sock, const char *name)
     if (ops == NULL)
         return SK_ENOENT;
     if (t->flags & SK_TF_LISTENER) {
-        t->cc = ops; /* for the connections it accepts: they start fresh */
+        sk_tcb_set_cc_ops(t, ops); /* for the connections it accepts: they start fresh */
         return 0;
     }
-    if (ops != t->cc) {
+    if (ops != sk_tcb_cc(t)) {
         if (!sk_tcb_ext_attach(&s->env, t))
             return SK_ENOMEM;
         sk_cc_select(t, ops, 0);
@@ -333,7 +333,7 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->rto_us = t->rto;
     out->cwnd = t->cwnd;
     out->ssthresh = t->ssthresh;
-    out->cc = t->cc->name;
+    out->cc = sk_tcb_cc(t)->name;
     out->min_rtt_us = t->min_rtt;
     out->unacked = sk_seq_len(t->snd_una, t->snd_max);
     out->sndbuf_used = sk_ring_len(&t->x->sndbuf);

@@ -193,6 +193,7 @@ typedef struct {
     bool spur_fr_rto;        /* that episode began at a timeout, not a fast retransmit */
 
     sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
+    const sk_cc_ops *cc_custom; /* with cc_id SK_CC_ID_CUSTOM: its operations */
 
     /* A listener's block, and a passive connection's place under its
      * listener until accept: here, not in the core, because neither a
@@ -212,9 +213,12 @@ typedef struct {
 struct sk_tcb {
     uint32_t gen;   /* handle generation */
     uint32_t flags; /* enum sk_tcb_flags */
-    enum sk_tcp_state state;
+    uint8_t state; /* enum sk_tcp_state */
+    uint8_t keep_prof;  /* keepalive settings: an index into e->keep_prof (tcp_keepprof.c) */
     sk_tuple tuple;
     uint16_t ev_pending; /* SK_EV_* bits not yet reported */
+    int8_t error; /* pending error for the application (SK_ECONNRESET ...: -1..-127) */
+    int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
 
     /* Send sequence space (RFC 9293 §3.3.1) */
     sk_seq iss;
@@ -253,14 +257,11 @@ struct sk_tcb {
 
     /* Congestion control (RFC 5681, RFC 6582; tcp_cc.h). cwnd and ssthresh
      * are written only by tcp_cc*.c: the rest of TCP reports events. */
-    const sk_cc_ops *cc;
     uint32_t cwnd, ssthresh;
-    uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
     sk_seq recover;
     uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
-    uint8_t keep_prof;  /* keepalive settings: an index into e->keep_prof (tcp_keepprof.c) */
-    int8_t error; /* pending error for the application (SK_ECONNRESET ...: -1..-127) */
-    int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
+    uint8_t cc_id;      /* the algorithm: sk_tcb_cc (tcp_cc.c) */
+    uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
      * keepalive and TIME-WAIT here, the transfer's in the extension */
@@ -279,6 +280,18 @@ struct sk_tcb {
     sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
     uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */
 };
+
+/* A TCB's congestion control: one of the built-in algorithms by a byte in
+ * the core, or (SK_CC_ID_CUSTOM) one that is not built in (a test's), kept
+ * in the extension, which such a connection then never gives back. */
+#define SK_CC_ID_CUSTOM 255
+extern const sk_cc_ops *const sk_cc_builtin[];
+static inline const sk_cc_ops *sk_tcb_cc(const sk_tcb *t)
+{
+    return t->cc_id == SK_CC_ID_CUSTOM ? t->x->cc_custom : sk_cc_builtin[t->cc_id];
+}
+/* t's algorithm becomes ops (a custom one needs t's own extension). */
+void sk_tcb_set_cc_ops(sk_tcb *t, const sk_cc_ops *ops);
 
 /* Where timer k's deadline lives: keepalive and TIME-WAIT in the core (an
  * idle connection runs them), the others in the extension. */

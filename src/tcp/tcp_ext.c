@@ -50,8 +50,8 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
     t->x = x;
     if (t->flags & SK_TF_CC_PACKED) {
         t->flags &= ~(uint32_t)SK_TF_CC_PACKED;
-        if (t->cc->idle_unpack != NULL)
-            t->cc->idle_unpack(t, t->cc_idle);
+        if (sk_tcb_cc(t)->idle_unpack != NULL)
+            sk_tcb_cc(t)->idle_unpack(t, t->cc_idle);
     }
     return true;
 }
@@ -97,10 +97,10 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
 
 void sk_tcb_ext_settle(sk_tcp_env *e, sk_tcb *t)
 {
-    if (!sk_tcb_ext_attached(e, t) || !sk_tcb_ext_idle(e, t))
+    if (!sk_tcb_ext_attached(e, t) || !sk_tcb_ext_idle(e, t) || t->cc_id == SK_CC_ID_CUSTOM)
         return;
-    if (t->cc->idle_pack != NULL) {
-        if (!t->cc->idle_pack(t, t->cc_idle))
+    if (sk_tcb_cc(t)->idle_pack != NULL) {
+        if (!sk_tcb_cc(t)->idle_pack(t, t->cc_idle))
             return;
         t->flags |= SK_TF_CC_PACKED;
     }

@@ -156,7 +156,7 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
         sk_tcb_release_if_unheld(e, t);
         return NULL;
     }
-    t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
+    sk_tcb_set_cc_ops(t, sk_tcb_cc(l)); /* the listener's algorithm (sk_tcp_set_cc) */
     sk_tcb_init_conn(e, t, tu, child_adv_mss(e, l, tu, now), now);
     /* a new connection inherits the listener's options, as with BSD
      * sockets: Nagle off, keepalive and its timings */

@@ -125,7 +125,7 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->timer_keep = t->timer_tw = SK_TIME_NEVER; /* the others: off in the blank extension */
     t->last_rcv = now;
     t->keep_prof = SK_KEEP_DEFAULT; /* 2 h, 75 s, 9 probes */
-    t->cc = e->cc_default;
+    sk_tcb_set_cc_ops(t, e->cc_default); /* built in: no extension needed */
     t->iw_segs = e->ctx->cfg.initial_window_segments;
     return t;
 }

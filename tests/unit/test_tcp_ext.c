@@ -12,7 +12,7 @@
 
 /* The connection record stays small: a ceiling that catches growth (the
  * issue's goal, 256 bytes, is not reached yet: docs/architecture.md). */
-_Static_assert(sizeof(sk_tcb) <= 280, "sk_tcb grew: move the field to sk_tcb_ext");
+_Static_assert(sizeof(sk_tcb) <= 272, "sk_tcb grew: move the field to sk_tcb_ext");
 
 static void test_idle_cost_reported(void)
 {
@@ -20,11 +20,11 @@ static void test_idle_cost_reported(void)
     ts_init(&ts, NULL);
     const sk_tcp_env *e = &ts.s->env;
     /* the demux hash (2x the table, a power of two, 4 bytes a slot) and the
-     * timer heap (4 bytes a TCB) per TCB */
+     * timer heap (an index and a key, 12 bytes a TCB) per TCB */
     double hash = 4.0 * (double)(e->hash_mask + 1) / (double)e->n_tcbs;
-    double idle = (double)sizeof(sk_tcb) + hash + 4.0;
+    double idle = (double)sizeof(sk_tcb) + hash + 12.0;
     printf("  sizeof(sk_tcb) %zu, sizeof(sk_tcb_ext) %zu, sizeof(sk_tcb_listen) %zu; idle "
-           "ESTABLISHED connection: %.0f bytes (core + hash %.1f + heap 4)\n",
+           "ESTABLISHED connection: %.0f bytes (core + hash %.1f + heap 12)\n",
            sizeof(sk_tcb), sizeof(sk_tcb_ext), sizeof(sk_tcb_listen), idle, hash);
     SK_CHECK(sizeof(sk_tcb_ext) > sizeof(sk_tcb)); /* the split is worth it */
     SK_CHECK(idle < 400.0);
