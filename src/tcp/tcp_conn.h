@@ -264,8 +264,9 @@ struct sk_tcb {
     uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
-     * keepalive and TIME-WAIT here, the transfer's in the extension */
-    sk_time timer_keep, timer_tw;
+     * keepalive here (an idle connection runs it), the others in the
+     * extension */
+    sk_time timer_keep;
     sk_time last_rcv; /* for keepalive idleness */
     sk_time last_snd; /* last data (or SYN, FIN) sent: cwnd after idle */
 
@@ -293,23 +294,16 @@ static inline const sk_cc_ops *sk_tcb_cc(const sk_tcb *t)
 /* t's algorithm becomes ops (a custom one needs t's own extension). */
 void sk_tcb_set_cc_ops(sk_tcb *t, const sk_cc_ops *ops);
 
-/* Where timer k's deadline lives: keepalive and TIME-WAIT in the core (an
- * idle connection runs them), the others in the extension. */
+/* Where timer k's deadline lives: keepalive in the core (an idle
+ * connection runs it), the others in the extension (TIME-WAIT too: a
+ * connection waiting out 2 MSL, or FIN-WAIT-2's timeout, keeps it). */
 static inline sk_time *sk_tcb_timer_slot(sk_tcb *t, enum sk_timer_kind k)
 {
-    if (k == SK_TIMER_KEEPALIVE)
-        return &t->timer_keep;
-    if (k == SK_TIMER_TIME_WAIT)
-        return &t->timer_tw;
-    return &t->x->timer[k];
+    return k == SK_TIMER_KEEPALIVE ? &t->timer_keep : &t->x->timer[k];
 }
 static inline sk_time sk_tcb_timer(const sk_tcb *t, enum sk_timer_kind k)
 {
-    if (k == SK_TIMER_KEEPALIVE)
-        return t->timer_keep;
-    if (k == SK_TIMER_TIME_WAIT)
-        return t->timer_tw;
-    return t->x->timer[k];
+    return k == SK_TIMER_KEEPALIVE ? t->timer_keep : t->x->timer[k];
 }
 
 /* What the device said of the frame being input (sk_stack_input_meta),

@@ -78,7 +78,7 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
 {
     const sk_tcb_ext *x = t->x;
     if ((t->state != SK_TCP_ESTABLISHED && t->state != SK_TCP_CLOSE_WAIT &&
-         t->state != SK_TCP_FIN_WAIT_2 && t->state != SK_TCP_TIME_WAIT) ||
+         t->state != SK_TCP_FIN_WAIT_2) ||
         (t->flags & EXT_BUSY_FLAGS) != 0)
         return false;
     if (x->sndbuf.buf != NULL || x->rcvbuf.buf != NULL || x->rtb != NULL)
@@ -90,7 +90,8 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
         return false;
     if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER ||
         sk_tcb_timer(t, SK_TIMER_DELACK) != SK_TIME_NEVER ||
-        sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER || sk_tcb_timer(t, SK_TIMER_RECOVERY) != SK_TIME_NEVER)
+        sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER || sk_tcb_timer(t, SK_TIMER_RECOVERY) != SK_TIME_NEVER ||
+        sk_tcb_timer(t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER)
         return false;
     return !sk_ilink_on(e, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
 }

@@ -122,7 +122,7 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->free_next = SK_TCB_NONE;
     t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
-    t->timer_keep = t->timer_tw = SK_TIME_NEVER; /* the others: off in the blank extension */
+    t->timer_keep = SK_TIME_NEVER; /* the others: off in the blank extension */
     t->last_rcv = now;
     t->keep_prof = SK_KEEP_DEFAULT; /* 2 h, 75 s, 9 probes */
     sk_tcb_set_cc_ops(t, e->cc_default); /* built in: no extension needed */

@@ -143,10 +143,11 @@ void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time wh
 {
     if (sk_tcb_timer(t, k) == when)
         return;
-    /* only keepalive and TIME-WAIT run while idle: the others are the
-     * transfer's, set by paths that attached the extension */
-    SK_ASSERT(k == SK_TIMER_KEEPALIVE || k == SK_TIMER_TIME_WAIT || sk_tcb_ext_attached(e, t));
-    if (k != SK_TIMER_KEEPALIVE && k != SK_TIMER_TIME_WAIT && !sk_tcb_ext_attach(e, t))
+    /* only keepalive runs while idle: the others are in the extension,
+     * attached by the paths that set them (FIN-WAIT-2's timeout at close
+     * attaches it itself: sk_tcp_user_close) */
+    SK_ASSERT(k == SK_TIMER_KEEPALIVE || sk_tcb_ext_attached(e, t));
+    if (k != SK_TIMER_KEEPALIVE && !sk_tcb_ext_attach(e, t))
         return;
     *sk_tcb_timer_slot(t, k) = when;
     timer_resched(e, t);
@@ -154,7 +155,7 @@ void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time wh
 
 void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
 {
-    t->timer_keep = t->timer_tw = SK_TIME_NEVER;
+    t->timer_keep = SK_TIME_NEVER;
     if (sk_tcb_ext_attached(e, t)) { /* the blank one's are off */
         for (int k = 0; k < SK_TCB_TIMERS; k++)
             t->x->timer[k] = SK_TIME_NEVER;
@@ -316,9 +317,8 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
             first = SK_TIMER_RECOVERY;
         *sk_tcb_timer_slot(t, (enum sk_timer_kind)first) = SK_TIME_NEVER;
         timer_resched(e, t);
-        /* an idle connection (no extension) runs only these two */
-        SK_ASSERT(sk_tcb_ext_attached(e, t) || first == SK_TIMER_KEEPALIVE ||
-                  first == SK_TIMER_TIME_WAIT);
+        /* an idle connection (no extension) runs only keepalive */
+        SK_ASSERT(sk_tcb_ext_attached(e, t) || first == SK_TIMER_KEEPALIVE);
         fire_one(e, t, (enum sk_timer_kind)first, now);
         sk_tcb_ext_settle(e, t);
     }
