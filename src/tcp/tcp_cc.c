@@ -78,9 +78,9 @@ void sk_cc_frto_conventional(sk_tcb *t)
 uint32_t sk_cc_initial_window(const sk_tcb *t)
 {
     uint32_t mss = sk_cc_smss(t);
-    if (t->iw_segs == 0)
+    if (t->x->iw_segs == 0)
         return mss > 2190 ? 2 * mss : (mss > 1095 ? 3 * mss : 4 * mss);
-    uint32_t n = t->iw_segs;
+    uint32_t n = t->x->iw_segs;
     uint32_t cap = n * 1460u > 2 * mss ? n * 1460u : 2 * mss;
     return n * mss < cap ? n * mss : cap;
 }

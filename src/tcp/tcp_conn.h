@@ -194,6 +194,8 @@ typedef struct {
 
     sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
     const sk_cc_ops *cc_custom; /* with cc_id SK_CC_ID_CUSTOM: its operations */
+    uint8_t iw_segs; /* initial window in segments (RFC 6928), 0: RFC 5681: the
+                      * stack's, in the blank extension too (sk_tcb_ext_blank_init) */
 
     /* A listener's block, and a passive connection's place under its
      * listener until accept: here, not in the core, because neither a
@@ -216,9 +218,10 @@ struct sk_tcb {
     uint8_t state; /* enum sk_tcp_state */
     uint8_t keep_prof;  /* keepalive settings: an index into e->keep_prof (tcp_keepprof.c) */
     sk_tuple tuple;
-    uint16_t ev_pending; /* SK_EV_* bits not yet reported */
+    uint8_t ev_pending; /* SK_EV_* bits not yet reported (all below 0x100) */
     int8_t error; /* pending error for the application (SK_ECONNRESET ...: -1..-127) */
     int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
+    uint8_t cc_id;      /* the congestion control: sk_tcb_cc (tcp_cc.c) */
 
     /* Send sequence space (RFC 9293 §3.3.1) */
     sk_seq iss;
@@ -253,14 +256,17 @@ struct sk_tcb {
     uint8_t keep_sent; /* keepalive probes unanswered */
     uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
     uint32_t min_rtt;      /* windowed minimum RTT sample, 0: none yet */
-    sk_time min_rtt_time;  /* when min_rtt was taken */
+    /* how long before last_rcv min_rtt was taken, saturated at
+     * SK_MIN_RTT_AGE_SAT: a sample is taken while a segment is processed,
+     * after last_rcv = now (sk_tcb_heard), so the age is never negative,
+     * and the window test, now - taken > SK_MIN_RTT_WINDOW_US, reads the
+     * same from (now - last_rcv) + age whether or not the age saturated */
+    uint32_t min_rtt_age;
 
     /* Congestion control (RFC 5681, RFC 6582; tcp_cc.h). cwnd and ssthresh
      * are written only by tcp_cc*.c: the rest of TCP reports events. */
     uint32_t cwnd, ssthresh;
     sk_seq recover;
-    uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
-    uint8_t cc_id;      /* the algorithm: sk_tcb_cc (tcp_cc.c) */
     uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
@@ -430,7 +436,7 @@ static inline const sk_ilink *sk_ilink_at(const sk_tcp_env *e, uint32_t idx, siz
 }
 
 /* ---- tcp_ext.c: the active-transfer extension ---- */
-void sk_tcb_ext_blank_init(sk_tcb_ext *x);
+void sk_tcb_ext_blank_init(sk_tcb_ext *x, uint8_t iw_segs);
 bool sk_tcb_ext_blank_intact(const sk_tcp_env *e);
 /* Is t idle in the sense that it may give its extension back: ESTABLISHED,
  * CLOSE-WAIT, FIN-WAIT-2 or TIME-WAIT, no buffer, no owed ACK, no timer but keepalive, no episode (recovery,
@@ -662,6 +668,16 @@ void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now, sk_cc
 void sk_rtt_rebase(sk_tcp_env *e, sk_tcb *t, uint32_t srtt, uint32_t rttvar);
 /* How long a minimum RTT sample stands (like Linux's tcp_min_rtt_wlen). */
 #define SK_MIN_RTT_WINDOW_US (300ull * 1000000ull)
+#define SK_MIN_RTT_AGE_SAT ((uint32_t)SK_MIN_RTT_WINDOW_US + 1u) /* fits 32 bits */
+_Static_assert(SK_MIN_RTT_WINDOW_US < UINT32_MAX, "the min RTT's age is a 32-bit offset");
+/* A segment for t arrived at now: keepalive idleness counts from here, and
+ * the min RTT's age (kept relative to last_rcv) grows by the gap. */
+static inline void sk_tcb_heard(sk_tcb *t, sk_time now)
+{
+    uint64_t age = (uint64_t)t->min_rtt_age + (now - t->last_rcv);
+    t->min_rtt_age = age > SK_MIN_RTT_AGE_SAT ? SK_MIN_RTT_AGE_SAT : (uint32_t)age;
+    t->last_rcv = now;
+}
 
 /* ---- tcp_reass.c ---- */
 /* Out-of-order ranges kept with a receive buffer of `rcvbuf` bytes: one per

@@ -3,6 +3,8 @@
  * events. */
 #include "tcp/tcp_conn.h"
 
+#include "base/skassert.h"
+
 void sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t)
 {
     uint32_t idx = sk_tcb_index(e, t);
@@ -58,7 +60,8 @@ void sk_tcb_notify(sk_tcp_env *e, sk_tcb *t, uint32_t events)
 {
     if (!(t->flags & (SK_TF_APP_HELD | SK_TF_LISTENER)))
         return;
-    t->ev_pending = (uint16_t)(t->ev_pending | events); /* SK_EV_* fit in 16 bits */
+    SK_ASSERT(events < 0x100u);
+    t->ev_pending = (uint8_t)(t->ev_pending | events); /* SK_EV_* fit in 8 bits */
     uint32_t idx = sk_tcb_index(e, t);
     if (!sk_ilink_on(e, idx, offsetof(sk_tcb, ev_link)))
         sk_ilist_push(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <string.h>
 
-void sk_tcb_ext_blank_init(sk_tcb_ext *x)
+void sk_tcb_ext_blank_init(sk_tcb_ext *x, uint8_t iw_segs)
 {
     memset(x, 0, sizeof *x);
     sk_ring_init(&x->sndbuf, NULL, 0);
@@ -23,13 +23,14 @@ void sk_tcb_ext_blank_init(sk_tcb_ext *x)
     x->parent = SK_TCB_NONE;
     x->child_link.next = x->child_link.prev = SK_LINK_OFF;
     x->acc_link.next = x->acc_link.prev = SK_LINK_OFF;
+    x->iw_segs = iw_segs;
 }
 
 /* Nobody wrote into the shared blank extension (debug builds). */
 bool sk_tcb_ext_blank_intact(const sk_tcp_env *e)
 {
     sk_tcb_ext fresh;
-    sk_tcb_ext_blank_init(&fresh);
+    sk_tcb_ext_blank_init(&fresh, e->ctx->cfg.initial_window_segments);
     return memcmp(&fresh, &e->ext_blank, sizeof fresh) == 0;
 }
 

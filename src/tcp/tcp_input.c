@@ -145,7 +145,7 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     t->irs = seg->seq;
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
     t->rcv_adv = t->rcv_nxt;
-    t->last_rcv = now; /* keepalive idleness counts from here, not from connect */
+    sk_tcb_heard(t, now); /* keepalive idleness counts from here, not from connect */
     sk_tcp_take_syn_options(e, t, seg, now);
     sk_tcp_update_window(t, seg);
     if (has_ack) {
@@ -589,7 +589,7 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
         drop(e, t, SK_DROP_TCP_NO_MEMORY, now);
         return V_DROP;
     }
-    t->last_rcv = now;
+    sk_tcb_heard(t, now);
     if (off == 0) {
         deliver_in_order(e, t, data, len, seg->gso_size, now);
     } else if (sk_reass_insert(e, t, seq, data, len)) {
@@ -699,7 +699,7 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
 
 static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
-    t->last_rcv = now;
+    sk_tcb_heard(t, now);
     t->keep_sent = 0;
     t->probes_unanswered = 0;
     bool crossed = simultaneous_synack(t, seg);

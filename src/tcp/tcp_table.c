@@ -48,7 +48,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
         return SK_ENOMEM;
     }
     memset(e->hash, 0, sizeof(uint32_t) * (e->hash_mask + 1));
-    sk_tcb_ext_blank_init(&e->ext_blank);
+    sk_tcb_ext_blank_init(&e->ext_blank, cfg->initial_window_segments);
     sk_keep_prof_init(e);
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         e->tcbs[i].x = &e->ext_blank;
@@ -126,7 +126,6 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->last_rcv = now;
     t->keep_prof = SK_KEEP_DEFAULT; /* 2 h, 75 s, 9 probes */
     sk_tcb_set_cc_ops(t, e->cc_default); /* built in: no extension needed */
-    t->iw_segs = e->ctx->cfg.initial_window_segments;
     return t;
 }
 
