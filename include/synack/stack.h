@@ -535,7 +535,25 @@ enum sk_sockopt {
     SK_SO_KEEPIDLE_US,    /* idle time before the first probe, default 2 h */
     SK_SO_KEEPINTVL_US,   /* interval between probes, default 75 s */
     SK_SO_KEEPCNT,        /* probes before the connection is dropped, default 9 */
+    SK_SO_SNDBUF,         /* send buffer limit in bytes, default cfg.sndbuf */
+    SK_SO_RCVBUF,         /* receive buffer limit in bytes, default cfg.rcvbuf */
 };
+/* Buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF), per connection, with Linux's
+ * semantics: bytes from SK_TCP_BUF_MIN (2048) to the stack's cfg.sndbuf /
+ * cfg.rcvbuf (the size of the buffer blocks; more is SK_ERANGE, as is less),
+ * kept rounded up to a KiB. Send: sk_tcp_send takes no more than the limit
+ * holds and SK_EV_WRITABLE follows it. Receive: the window offered is at
+ * most the limit less what is unread; a smaller limit set on a live
+ * connection never moves an advertised right edge back (RFC 9293
+ * §3.8.6.2.2, RFC 7323 §2.4): the bytes the peer may still send are
+ * accepted, and the window shrinks as they are read. The window scale is
+ * chosen once, from the receive limit when the SYN is built (RFC 7323
+ * §2.2): set SK_SO_RCVBUF right after sk_tcp_connect, before the next
+ * sk_stack_output sends the SYN, or on the listener before the peer's SYN
+ * arrives; a later change moves the window, not the scale. On a listener the limits
+ * apply to the connections it creates afterwards. The limits in force:
+ * sk_tcp_info.sndbuf / .rcvbuf. */
+#define SK_TCP_BUF_MIN_BYTES 2048u
 int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value);
 /* Choose the congestion control algorithm of one connection, like Linux's
  * TCP_CONGESTION: "cubic" or "newreno". On a listener it applies to the
@@ -581,6 +599,7 @@ typedef struct {
     uint32_t min_rtt_us;  /* windowed minimum RTT, 0: no sample yet */
     uint32_t unacked;     /* bytes in flight */
     size_t sndbuf_used, rcvbuf_used;
+    uint32_t sndbuf, rcvbuf; /* the buffer limits in force (SK_SO_SNDBUF, SK_SO_RCVBUF) */
     uint32_t retransmits; /* segments retransmitted on this connection */
     int error;            /* pending error (SK_ECONNRESET ...) or 0 */
     int soft_error;       /* last ICMP soft error (SK_EHOSTUNREACH ...) or 0 (RFC 1122 §4.2.3.9) */

@@ -33,7 +33,7 @@ typedef struct {
     bool rd_shut, wr_shut;
     bool reuseaddr, keepalive, nodelay, v6only;
     bool linger0;           /* SO_LINGER on with 0 s: close() resets */
-    int rcvbuf, sndbuf;     /* as set (reported doubled, as Linux) */
+    int rcvbuf, sndbuf;     /* as set and clamped (reported doubled, as Linux); 0: not set */
     uint64_t rcvtimeo_us, sndtimeo_us; /* SO_RCVTIMEO/SO_SNDTIMEO, 0: none */
     uint16_t maxseg;        /* TCP_MAXSEG set before connect/listen, 0: none */
     int backlog;
@@ -54,6 +54,7 @@ struct sk_bsd_stack {
     sk_bsd_fd **udp_by_idx; /* UDP socket slot -> descriptor (udp_max) */
     uint32_t udp_max;
     uint16_t next_port;     /* for listen() on an unbound socket */
+    uint32_t sndbuf_max, rcvbuf_max; /* the stack's buffer sizes: SO_SNDBUF/SO_RCVBUF's ceiling */
     uint8_t buf[65600];
 };
 
@@ -117,6 +118,8 @@ ssize_t sk_bsd_udp_io(sk_bsd_fd *e, int fd, const struct iovec *iov, size_t cnt,
                       bool sending, const sk_bsd_addrs *a);
 /* UDP ends for getsockname/getpeername: 0 or an errno. */
 int sk_bsd_udp_ends(sk_bsd_fd *e, sk_endpoint *local, sk_endpoint *remote);
+/* Apply SO_SNDBUF/SO_RCVBUF as set on e to its TCP handle (bsd_opt.c). */
+void sk_bsd_apply_bufs(sk_bsd_fd *e);
 /* errno for an SK_E* code. */
 int sk_bsd_errno(int sk_err);
 /* Fail with errno e (returns -1). */

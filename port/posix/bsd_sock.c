@@ -172,6 +172,7 @@ int sk_bsd_listen(int fd, int backlog)
             err = sk_bsd_errno(r);
         } else {
             sk_bsd_attach(e, s);
+            sk_bsd_apply_bufs(e); /* before any SYN: its children inherit them */
             e->st = SK_BSD_LISTENING;
             e->backlog = backlog;
             sk_bsd_refresh(e);
@@ -203,6 +204,8 @@ static int take_conn(sk_bsd_fd *l, sk_sock s, const sk_endpoint *peer, struct so
     n->st = SK_BSD_CONNECTED;
     n->nodelay = l->nodelay; /* inherited, as Linux does */
     n->keepalive = l->keepalive;
+    n->rcvbuf = l->rcvbuf; /* the stack copied the limits (child_new) */
+    n->sndbuf = l->sndbuf;
     apply_opts(n);
     sk_bsd_refresh(n);
     sk_bsd_endpoint_to(n, peer, addr, len);
@@ -288,6 +291,7 @@ static int connect_start(sk_bsd_fd *e, const sk_endpoint *ep)
         return r == SK_ENOSPC ? EAGAIN : sk_bsd_errno(r);
     sk_bsd_attach(e, s);
     apply_opts(e);
+    sk_bsd_apply_bufs(e); /* before the SYN is built: its window scale */
     e->so_error = 0;
     e->st = SK_BSD_CONNECTING;
     sk_bsd_refresh(e);

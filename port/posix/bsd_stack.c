@@ -361,6 +361,10 @@ int sk_bsd_start(sk_bsd_stack **out, const sk_stack_config *cfg, sk_posix_dev *d
         return start_fail(b, err, errcap, "cannot start", errno ? errno : ENOMEM);
     b->dev = *dev;
     b->next_port = 40000;
+    sk_stack_config d;
+    sk_stack_config_default(&d); /* what a 0 in cfg stands for */
+    b->sndbuf_max = c.sndbuf ? c.sndbuf : d.sndbuf;
+    b->rcvbuf_max = c.rcvbuf ? c.rcvbuf : d.rcvbuf;
     b->sleep_until = SK_NEVER;
     r = pthread_create(&b->thread, NULL, stack_thread, b);
     if (r != 0)
@@ -423,7 +427,6 @@ sk_bsd_fd *sk_bsd_fd_new(sk_bsd_stack *b, int domain, bool nonblock, bool cloexe
     e->domain = domain;
     e->nonblock = nonblock;
     e->cloexec = cloexec;
-    e->rcvbuf = e->sndbuf = 131072;
     atomic_store_explicit(&fd_tab[fd], e, memory_order_release);
     return e;
 }

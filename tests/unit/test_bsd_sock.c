@@ -503,6 +503,63 @@ static void test_timeouts_and_sockopts(void)
     SK_CHECK_EQ_I(sk_bsd_close(l), 0);
 }
 
+static int tcp_info_of(int fd, struct tcp_info *ti)
+{
+    socklen_t tl = sizeof *ti;
+    return sk_bsd_getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &tl);
+}
+
+/* SO_RCVBUF/SO_SNDBUF applied per socket, as Linux: clamped, reported
+ * doubled; the receive buffer set before connect() decides the window
+ * scale offered; a listener's pass to the connections it accepts; the
+ * send buffer limits what a non-blocking send takes. */
+static void test_socket_buffers(void)
+{
+    int l = sk_bsd_socket(sb, AF_INET, SOCK_STREAM, 0);
+    int v = 0;
+    socklen_t vl = sizeof v;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(l, SOL_SOCKET, SO_SNDBUF, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 256 * 1024); /* unset: the stack's buffer */
+    v = 3000;
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(l, SOL_SOCKET, SO_SNDBUF, &v, sizeof v), 0);
+    struct sockaddr_in a = addr_of(0, 7012);
+    a.sin_addr.s_addr = htonl(INADDR_ANY);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&a, sizeof a), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 4), 0);
+    /* clamping: tiny to the minimum, negative or huge to the stack's */
+    int c = sk_bsd_socket(sa, AF_INET, SOCK_STREAM, 0);
+    v = 1;
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, sizeof v), 0);
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 2 * 2048);
+    v = -1;
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, sizeof v), 0);
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 2 * 256 * 1024);
+    v = 4000;
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, sizeof v), 0);
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 8000);
+    struct sockaddr_in to = addr_of(2, 7012);
+    SK_CHECK_EQ_I(sk_bsd_connect(c, (struct sockaddr *)&to, sizeof to), 0);
+    int s = sk_bsd_accept4(l, NULL, NULL, SOCK_NONBLOCK);
+    SK_CHECK(s >= 0);
+    struct tcp_info ci, si;
+    SK_CHECK_EQ_I(tcp_info_of(c, &ci), 0);
+    SK_CHECK_EQ_I(tcp_info_of(s, &si), 0);
+    SK_CHECK_EQ_I(ci.tcpi_rcv_wscale, 0); /* 4000 bytes need no scale */
+    SK_CHECK_EQ_I(si.tcpi_snd_wscale, 0); /* and the peer saw none */
+    SK_CHECK_EQ_I(si.tcpi_rcv_wscale, 3); /* the listener's default 256 KiB: 3 */
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 6000); /* inherited from the listener */
+    static char big[20000];
+    ssize_t n = sk_bsd_send(s, big, sizeof big, 0);
+    SK_CHECK_MSG(n > 0 && n <= 3072, "non-blocking send took %zd", n); /* 3000 in KiB */
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+}
+
 int main(void)
 {
     int sv[2];
@@ -524,6 +581,7 @@ int main(void)
     SK_RUN(test_udp);
     SK_RUN(test_tcp_info);
     SK_RUN(test_timeouts_and_sockopts);
+    SK_RUN(test_socket_buffers);
     sk_bsd_stop(sa);
     sk_bsd_stop(sb);
     return sk_test_finish();
