@@ -48,6 +48,7 @@ struct sk_bsd_stack {
     int wake_fd;            /* eventfd: wakes the thread */
     pthread_t thread;
     bool running, stop;
+    bool caller_loop;       /* SK_BSD_NO_THREAD: the caller runs sk_bsd_step */
     sk_time_us sleep_until; /* the thread's planned wake-up */
     sk_bsd_fd **by_idx;     /* socket slot -> descriptor (max_sockets) */
     uint32_t max_sockets;

@@ -21,7 +21,7 @@
 
 static sk_bsd_stack *sa, *sb; /* 192.0.2.1 and 192.0.2.2 */
 
-static sk_bsd_stack *start(int fd, uint8_t last)
+static sk_bsd_stack *start_flags(int fd, uint8_t last, unsigned flags)
 {
     sk_posix_dev dev;
     memset(&dev, 0, sizeof dev);
@@ -39,9 +39,14 @@ static sk_bsd_stack *start(int fd, uint8_t last)
     cfg.ip6_router_solicit = false;
     sk_bsd_stack *b = NULL;
     char err[160];
-    int r = sk_bsd_start(&b, &cfg, &dev, err, sizeof err);
+    int r = sk_bsd_start_ex(&b, &cfg, &dev, flags, err, sizeof err);
     SK_CHECK_MSG(r == 0, "sk_bsd_start: %s", err);
     return b;
+}
+
+static sk_bsd_stack *start(int fd, uint8_t last)
+{
+    return start_flags(fd, last, 0);
 }
 
 static struct sockaddr_in addr_of(uint8_t last, uint16_t port)
@@ -560,6 +565,110 @@ static void test_socket_buffers(void)
     SK_CHECK_EQ_I(sk_bsd_close(l), 0);
 }
 
+/* ---- the stack in the caller's own loop (SK_BSD_NO_THREAD) ---- */
+
+static sk_bsd_stack *la, *lb; /* 192.0.2.11 and 192.0.2.12 on their own link */
+
+/* The test's event loop: step both stacks, then wait on their devices
+ * for the nearer of their timers, until fd shows ev (bounded). */
+static bool loop_until(int fd, short ev)
+{
+    for (int i = 0; i < 5000; i++) {
+        SK_CHECK_EQ_I(sk_bsd_step(la), 0);
+        SK_CHECK_EQ_I(sk_bsd_step(lb), 0);
+        struct pollfd me = {fd, ev, 0};
+        if (poll(&me, 1, 0) == 1 && (me.revents & ev))
+            return true;
+        struct pollfd p[2];
+        int ta, tb;
+        SK_CHECK_EQ_I(sk_bsd_loop_poll(la, &p[0], &ta), 0);
+        SK_CHECK_EQ_I(sk_bsd_loop_poll(lb, &p[1], &tb), 0);
+        int t = ta < 0 ? tb : tb < 0 ? ta : ta < tb ? ta : tb;
+        (void)poll(p, 2, t < 0 || t > 200 ? 200 : t); /* bounded wait */
+    }
+    return false;
+}
+
+/* Two stacks without threads, moved by the test's loop: a connection,
+ * an exchange both ways, and the calls that would block returning at
+ * once (EINPROGRESS, EAGAIN) instead of hanging. */
+static void test_caller_loop(void)
+{
+    int l = sk_bsd_socket(lb, AF_INET, SOCK_STREAM, 0); /* blocking sockets */
+    struct sockaddr_in a = addr_of(12, 7100);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&a, sizeof a), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 4), 0);
+    SK_CHECK_EQ_I(sk_bsd_accept4(l, NULL, NULL, 0), -1); /* would block */
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    int c = sk_bsd_socket(la, AF_INET, SOCK_STREAM, 0);
+    SK_CHECK_EQ_I(sk_bsd_connect(c, (struct sockaddr *)&a, sizeof a), -1);
+    SK_CHECK_EQ_I(errno, EINPROGRESS);
+    SK_CHECK(loop_until(l, POLLIN));
+    int s = sk_bsd_accept4(l, NULL, NULL, 0);
+    SK_CHECK(s >= 0);
+    SK_CHECK(loop_until(c, POLLOUT));
+    int err = -1;
+    socklen_t el = sizeof err;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &el), 0);
+    SK_CHECK_EQ_I(err, 0);
+    char buf[32] = {0};
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), -1); /* nothing yet */
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    SK_CHECK_EQ_I(sk_bsd_send(c, "in the loop", 11, 0), 11);
+    SK_CHECK(loop_until(s, POLLIN));
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), 11);
+    SK_CHECK_STR(buf, "in the loop");
+    SK_CHECK_EQ_I(sk_bsd_send(s, "back", 4, 0), 4);
+    SK_CHECK(loop_until(c, POLLIN));
+    memset(buf, 0, sizeof buf);
+    SK_CHECK_EQ_I(sk_bsd_recv(c, buf, sizeof buf, MSG_WAITALL), 4); /* no wait for more */
+    SK_CHECK_STR(buf, "back");
+    /* a blocking send larger than the buffer takes what fits and returns */
+    static char big[600 * 1024];
+    ssize_t n = sk_bsd_send(c, big, sizeof big, 0);
+    SK_CHECK_MSG(n > 0 && n < (ssize_t)sizeof big, "send took %zd", n);
+    /* end of stream travels through the loop too */
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    size_t got = 0;
+    for (;;) {
+        SK_CHECK(loop_until(s, POLLIN));
+        ssize_t r = sk_bsd_recv(s, big, sizeof big, 0);
+        if (r <= 0) {
+            SK_CHECK_EQ_I(r, 0);
+            break;
+        }
+        got += (size_t)r;
+    }
+    SK_CHECK_EQ(got, (size_t)n);
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+}
+
+/* The loop calls are for SK_BSD_NO_THREAD stacks only. */
+static void test_caller_loop_misuse(void)
+{
+    struct pollfd p;
+    int t;
+    SK_CHECK_EQ_I(sk_bsd_step(sa), -1); /* sa has its thread */
+    SK_CHECK_EQ_I(errno, EINVAL);
+    SK_CHECK_EQ_I(sk_bsd_loop_poll(sa, &p, &t), -1);
+    SK_CHECK_EQ_I(errno, EINVAL);
+    SK_CHECK_EQ_I(sk_bsd_loop_poll(la, NULL, &t), -1);
+    SK_CHECK_EQ_I(errno, EINVAL);
+    SK_CHECK_EQ_I(sk_bsd_step(NULL), -1);
+    SK_CHECK_EQ_I(sk_bsd_loop_poll(la, &p, &t), 0);
+    SK_CHECK_EQ_I(p.events, POLLIN);
+    SK_CHECK(p.fd >= 0);
+    sk_bsd_stack *x = NULL;
+    sk_stack_config cfg;
+    sk_stack_config_default(&cfg);
+    sk_posix_dev dev;
+    memset(&dev, 0, sizeof dev);
+    char err[160];
+    SK_CHECK_EQ_I(sk_bsd_start_ex(&x, &cfg, &dev, 0x80, err, sizeof err), -1);
+    SK_CHECK(strstr(err, "flags") != NULL);
+}
+
 int main(void)
 {
     int sv[2];
@@ -582,6 +691,19 @@ int main(void)
     SK_RUN(test_tcp_info);
     SK_RUN(test_timeouts_and_sockopts);
     SK_RUN(test_socket_buffers);
+    int lv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, lv) != 0) {
+        perror("socketpair");
+        return 1;
+    }
+    la = start_flags(lv[0], 11, SK_BSD_NO_THREAD);
+    lb = start_flags(lv[1], 12, SK_BSD_NO_THREAD);
+    if (la != NULL && lb != NULL) {
+        SK_RUN(test_caller_loop);
+        SK_RUN(test_caller_loop_misuse);
+    }
+    sk_bsd_stop(la);
+    sk_bsd_stop(lb);
     sk_bsd_stop(sa);
     sk_bsd_stop(sb);
     return sk_test_finish();
