@@ -397,6 +397,9 @@ int sk_stack_dns6_servers(const sk_stack *s, sk_time_us now, sk_ip6 *out, int ma
 /* The IPv6 addresses in use (configured, link-local and autoconfigured ones
  * whose DAD passed, RFC 4862 §5.4), at most max into out; returns how many. */
 int sk_stack_ip6_addrs(const sk_stack *s, sk_ifaddr *out, int max);
+/* Is `a` one of the stack's unicast addresses in use now (its IPv4 address,
+ * an IPv6 one whose DAD passed)? For bind(). */
+bool sk_stack_is_our_addr(const sk_stack *s, const sk_ipaddr *a);
 /* Change the link MTU at run time (a DHCP lease's option 26, RFC 2132
  * §5.1), between 576 and the MTU the stack was created with (its buffers
  * are sized by it; raising back up to it is allowed). Lowering it shrinks
@@ -499,6 +502,15 @@ typedef struct {
  * half-open and unaccepted connections hold slots too (TIME-WAIT does not once
  * the application has closed the socket: it waits in a record, max_time_wait). */
 int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_sock *out);
+/* Listen on local->port for segments to local->addr only (a BSD listener
+ * bound to one address): a SYN to another of the stack's addresses finds
+ * no listener and is answered with RST (RFC 9293 §3.10.7.1). local->addr
+ * of family SK_AF_UNSPEC: every address, as sk_tcp_listen. One listener
+ * per port still (SK_EADDRINUSE for a second, whatever its address);
+ * SK_EINVAL for an address that is not the stack's (sk_stack_is_our_addr)
+ * or port 0. */
+int sk_tcp_listen_on(sk_stack *s, const sk_endpoint *local, const sk_listen_opts *opts,
+                     sk_sock *out);
 /* Take one established connection from the listener's queue; SK_EAGAIN when
  * none. `peer` may be NULL. */
 int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer);

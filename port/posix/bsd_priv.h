@@ -29,6 +29,7 @@ typedef struct {
     bool has_sock;          /* sock is a live synack handle */
     sk_sock sock;
     uint16_t port;          /* bound port, 0: none */
+    sk_ipaddr bound_addr;   /* TCP: the address bind() named; SK_AF_UNSPEC: every one */
     int so_error;           /* errno for SO_ERROR, cleared when read */
     bool rd_shut, wr_shut;
     bool reuseaddr, keepalive, nodelay, v6only;

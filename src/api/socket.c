@@ -46,8 +46,19 @@ static uint16_t announce_mss(const sk_stack *s, uint8_t family, uint16_t want)
 
 int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_sock *out)
 {
-    if (s == NULL || out == NULL || port == 0)
+    sk_endpoint any = {.port = port};
+    return sk_tcp_listen_on(s, &any, opts, out);
+}
+
+int sk_tcp_listen_on(sk_stack *s, const sk_endpoint *local, const sk_listen_opts *opts,
+                     sk_sock *out)
+{
+    if (s == NULL || out == NULL || local == NULL || local->port == 0)
         return SK_EINVAL;
+    bool bound = local->addr.family != SK_AF_UNSPEC;
+    if (bound && !sk_stack_is_our_addr(s, &local->addr))
+        return SK_EINVAL;
+    uint16_t port = local->port;
     if (opts != NULL && (opts->backlog < 0 || opts->backlog > 65535))
         return SK_EINVAL;
     sk_tcp_env *e = &s->env;
@@ -56,10 +67,12 @@ int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_soc
     uint16_t backlog = (uint16_t)(opts != NULL && opts->backlog > 0 ? opts->backlog : 128);
     uint16_t mss = announce_mss(s, SK_AF_INET4, opts != NULL ? opts->mss : 0);
     const uint32_t *isn = opts != NULL && opts->fixed_isn ? &opts->isn : NULL;
-    sk_ipaddr any = sk_addr4(s->ifc.addr4);
-    sk_tcb *l = sk_listen_open(e, &any, port, backlog, mss, isn);
+    sk_ipaddr laddr = bound ? local->addr : sk_addr4(s->ifc.addr4);
+    sk_tcb *l = sk_listen_open(e, &laddr, port, backlog, mss, isn);
     if (l == NULL)
         return SK_ENOSPC;
+    if (bound)
+        l->flags |= SK_TF_BOUND_ADDR; /* sk_demux_listener matches laddr */
     *out = sk_tcb_handle(e, l);
     return 0;
 }

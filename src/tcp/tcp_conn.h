@@ -123,6 +123,7 @@ enum sk_tcb_flags {
     SK_TF_RACK = 1u << 24,       /* RACK-TLP (RFC 8985): SACK negotiated and configured */
     SK_TF_SYNCOOKIE = 1u << 25,  /* made from a SYN cookie's ACK (tcp_syncookie.c) */
     SK_TF_CC_PACKED = 1u << 26,  /* no extension: the CC state is in cc_idle (tcp_ext.c) */
+    SK_TF_BOUND_ADDR = 1u << 27, /* listener: only segments to tuple.laddr (sk_tcp_listen_on) */
 };
 
 

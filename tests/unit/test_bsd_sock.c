@@ -32,8 +32,14 @@ static sk_bsd_stack *start_flags(int fd, uint8_t last, unsigned flags)
     sk_stack_config cfg;
     sk_stack_config_default(&cfg);
     cfg.link = SK_LINK_ETHERNET;
-    cfg.addr = sk_ip4_make(192, 0, 2, last);
-    cfg.prefix_len = 24;
+    /* 192.0.2.last/24 and 2001:db8::last/64 (configured: no DAD wait) */
+    cfg.n_addrs = 2;
+    cfg.addrs[0].addr = sk_ipaddr_from_ip4(sk_ip4_make(192, 0, 2, last));
+    cfg.addrs[0].prefix_len = 24;
+    sk_ip6 v6 = {{0x20, 0x01, 0x0d, 0xb8}};
+    v6.b[15] = last;
+    cfg.addrs[1].addr = sk_ipaddr_from_ip6(v6);
+    cfg.addrs[1].prefix_len = 64;
     cfg.mac = (sk_mac){{0x02, 0x73, 0x6b, 0, 0, last}};
     cfg.seed = last;
     cfg.ip6_router_solicit = false;
@@ -565,6 +571,146 @@ static void test_socket_buffers(void)
     SK_CHECK_EQ_I(sk_bsd_close(l), 0);
 }
 
+static struct sockaddr_in6 addr6_of(uint8_t last, uint16_t port)
+{
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    a.sin6_addr.s6_addr[0] = 0x20;
+    a.sin6_addr.s6_addr[1] = 0x01;
+    a.sin6_addr.s6_addr[2] = 0x0d;
+    a.sin6_addr.s6_addr[3] = 0xb8;
+    a.sin6_addr.s6_addr[15] = last;
+    return a;
+}
+
+/* ::ffff:192.0.2.last */
+static struct sockaddr_in6 mapped_of(uint8_t last, uint16_t port)
+{
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    a.sin6_addr.s6_addr[10] = a.sin6_addr.s6_addr[11] = 0xff;
+    a.sin6_addr.s6_addr[12] = 192;
+    a.sin6_addr.s6_addr[14] = 2;
+    a.sin6_addr.s6_addr[15] = last;
+    return a;
+}
+
+/* A blocking AF_INET6 client on A to `to`: its descriptor, or -1 with
+ * errno from connect. */
+static int connect6(const struct sockaddr_in6 *to)
+{
+    int c = sk_bsd_socket(sa, AF_INET6, SOCK_STREAM, 0);
+    if (sk_bsd_connect(c, (const struct sockaddr *)to, sizeof *to) == 0)
+        return c;
+    int err = errno;
+    sk_bsd_close(c);
+    errno = err;
+    return -1;
+}
+
+/* bind() to one address: a listener takes connections to it only; an
+ * address the stack does not have is EADDRNOTAVAIL; getsockname shows the
+ * bound address. */
+static void test_bind_one_address(void)
+{
+    int l = sk_bsd_socket(sb, AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in bad = addr_of(99, 7013);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&bad, sizeof bad), -1);
+    SK_CHECK_EQ_I(errno, EADDRNOTAVAIL);
+    struct sockaddr_in mine = addr_of(2, 7013);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&mine, sizeof mine), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 4), 0);
+    struct sockaddr_in got;
+    socklen_t gl = sizeof got;
+    SK_CHECK_EQ_I(sk_bsd_getsockname(l, (struct sockaddr *)&got, &gl), 0);
+    SK_CHECK_EQ(ntohl(got.sin_addr.s_addr), 0xc0000202u);
+    SK_CHECK_EQ(ntohs(got.sin_port), 7013);
+    /* to the bound IPv4 address: accepted; to B's IPv6 address: refused */
+    int c, s;
+    pair(l, 7013, &c, &s);
+    SK_CHECK_EQ_I(sk_bsd_send(c, "v4", 2, 0), 2);
+    char buf[8];
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), 2);
+    struct sockaddr_in6 to6 = addr6_of(2, 7013);
+    SK_CHECK_EQ_I(connect6(&to6), -1);
+    SK_CHECK_EQ_I(errno, ECONNREFUSED);
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+}
+
+/* Native IPv6 through the BSD layer: an AF_INET6 listener bound to B's
+ * IPv6 address serves an AF_INET6 client byte-exact, with IPv6 names on
+ * both ends, and refuses an IPv4-mapped client; one bound to in6addr_any
+ * takes both, the IPv4 one named ::ffff:192.0.2.1. */
+static void test_ipv6_sockets(void)
+{
+    int l = sk_bsd_socket(sb, AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 bad = addr6_of(99, 7014);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&bad, sizeof bad), -1);
+    SK_CHECK_EQ_I(errno, EADDRNOTAVAIL);
+    struct sockaddr_in6 mine = addr6_of(2, 7014);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&mine, sizeof mine), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 4), 0);
+    int c = connect6(&mine);
+    SK_CHECK(c >= 0);
+    struct sockaddr_in6 peer;
+    socklen_t pl = sizeof peer;
+    int s = sk_bsd_accept4(l, (struct sockaddr *)&peer, &pl, 0);
+    SK_CHECK(s >= 0);
+    struct sockaddr_in6 a1 = addr6_of(1, 0);
+    SK_CHECK_EQ(pl, sizeof peer);
+    SK_CHECK_MEM(&peer.sin6_addr, &a1.sin6_addr, 16);
+    struct sockaddr_in6 me;
+    socklen_t ml = sizeof me;
+    SK_CHECK_EQ_I(sk_bsd_getsockname(c, (struct sockaddr *)&me, &ml), 0);
+    SK_CHECK_MEM(&me.sin6_addr, &a1.sin6_addr, 16);
+    ml = sizeof me;
+    SK_CHECK_EQ_I(sk_bsd_getsockname(l, (struct sockaddr *)&me, &ml), 0);
+    SK_CHECK_MEM(&me.sin6_addr, &mine.sin6_addr, 16);
+    static char out[1000], in[1000];
+    for (size_t i = 0; i < sizeof out; i++)
+        out[i] = (char)(i * 7 + 3);
+    SK_CHECK_EQ_I(sk_bsd_send(c, out, 1000, 0), 1000);
+    SK_CHECK_EQ_I(sk_bsd_recv(s, in, 1000, MSG_WAITALL), 1000);
+    SK_CHECK_MEM(in, out, 1000);
+    struct sockaddr_in6 m2 = mapped_of(2, 7014);
+    SK_CHECK_EQ_I(connect6(&m2), -1);
+    SK_CHECK_EQ_I(errno, ECONNREFUSED);
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+    /* in6addr_any: both families */
+    l = sk_bsd_socket(sb, AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 any;
+    memset(&any, 0, sizeof any);
+    any.sin6_family = AF_INET6;
+    any.sin6_port = htons(7015);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&any, sizeof any), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 4), 0);
+    struct sockaddr_in6 to[2] = {addr6_of(2, 7015), mapped_of(2, 7015)};
+    struct sockaddr_in6 from[2] = {addr6_of(1, 0), mapped_of(1, 0)};
+    for (int k = 0; k < 2; k++) {
+        c = connect6(&to[k]);
+        SK_CHECK(c >= 0);
+        pl = sizeof peer;
+        s = sk_bsd_accept4(l, (struct sockaddr *)&peer, &pl, 0);
+        SK_CHECK(s >= 0);
+        SK_CHECK_MEM(&peer.sin6_addr, &from[k].sin6_addr, 16);
+        SK_CHECK_EQ_I(sk_bsd_send(s, "six", 3, 0), 3);
+        char b3[4] = {0};
+        SK_CHECK_EQ_I(sk_bsd_recv(c, b3, 3, MSG_WAITALL), 3);
+        SK_CHECK_STR(b3, "six");
+        SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+        SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    }
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+}
+
 /* ---- the stack in the caller's own loop (SK_BSD_NO_THREAD) ---- */
 
 static sk_bsd_stack *la, *lb; /* 192.0.2.11 and 192.0.2.12 on their own link */
@@ -691,6 +837,8 @@ int main(void)
     SK_RUN(test_tcp_info);
     SK_RUN(test_timeouts_and_sockopts);
     SK_RUN(test_socket_buffers);
+    SK_RUN(test_bind_one_address);
+    SK_RUN(test_ipv6_sockets);
     int lv[2];
     if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, lv) != 0) {
         perror("socketpair");
