@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -120,6 +121,8 @@ void sk_bsd_apply_bufs(sk_bsd_fd *e)
 {
     if (!e->has_sock || e->udp)
         return;
+    if (e->cc[0] != '\0')
+        (void)sk_tcp_set_cc(e->b->stack, e->sock, e->cc);
     if (e->sndbuf > 0)
         (void)sk_tcp_setopt(e->b->stack, e->sock, SK_SO_SNDBUF, (uint64_t)e->sndbuf);
     if (e->rcvbuf > 0)
@@ -164,13 +167,19 @@ static int set_socket_level(sk_bsd_fd *e, int name, const void *val, socklen_t l
 static int set_tcp_level(sk_bsd_fd *e, int name, const void *val, socklen_t len)
 {
     if (name == TCP_CONGESTION) {
+        /* Linux: the name is read up to optlen or 15 bytes (TCP_CA_NAME_MAX
+         * - 1); an unknown one is ENOENT, as is "reno": synack's is "newreno" */
         char cc[16] = {0};
         if (val == NULL)
             return EFAULT;
         memcpy(cc, val, len < sizeof cc - 1 ? len : sizeof cc - 1);
-        if (!e->has_sock)
-            return strcmp(cc, "cubic") == 0 || strcmp(cc, "newreno") == 0 ? 0 : ENOENT;
-        int r = sk_tcp_set_cc(e->b->stack, e->sock, cc);
+        int r = SK_ENOENT;
+        if (e->has_sock)
+            r = sk_tcp_set_cc(e->b->stack, e->sock, cc); /* a listener: for its children */
+        else if (strcmp(cc, "cubic") == 0 || strcmp(cc, "newreno") == 0)
+            r = 0; /* kept for connect or listen (sk_bsd_apply_bufs) */
+        if (r == 0)
+            memcpy(e->cc, cc, sizeof e->cc);
         return r == 0 ? 0 : r == SK_ENOENT ? ENOENT : EINVAL;
     }
     int v;
@@ -274,6 +283,17 @@ static bool get_struct(sk_bsd_fd *e, int level, int name, void *val, socklen_t *
     if (level == IPPROTO_TCP && name == TCP_INFO && !e->udp) {
         fill_tcp_info(e, &u.ti);
         n = sizeof u.ti;
+    } else if (level == IPPROTO_TCP && name == TCP_CONGESTION && !e->udp) {
+        /* the algorithm in force, else the one set, else the stack's;
+         * Linux copies min(optlen, 16) bytes of the NUL-padded name */
+        char cc[16] = {0};
+        sk_tcp_info in;
+        const char *now = e->has_sock && sk_tcp_get_info(e->b->stack, e->sock, &in) == 0 ? in.cc
+                          : e->cc[0] != '\0' ? e->cc
+                                             : e->b->cc_default;
+        snprintf(cc, sizeof cc, "%s", now);
+        memcpy(&u, cc, sizeof cc);
+        n = sizeof cc;
     } else if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
         uint64_t us = name == SO_RCVTIMEO ? e->rcvtimeo_us : e->sndtimeo_us;
         u.tv.tv_sec = (time_t)(us / 1000000u);

@@ -214,8 +214,9 @@ static int take_conn(sk_bsd_fd *l, sk_sock s, const sk_endpoint *peer, struct so
     n->st = SK_BSD_CONNECTED;
     n->nodelay = l->nodelay; /* inherited, as Linux does */
     n->keepalive = l->keepalive;
-    n->rcvbuf = l->rcvbuf; /* the stack copied the limits (child_new) */
+    n->rcvbuf = l->rcvbuf; /* the stack copied the limits and the algorithm (child_new) */
     n->sndbuf = l->sndbuf;
+    memcpy(n->cc, l->cc, sizeof n->cc);
     apply_opts(n);
     sk_bsd_refresh(n);
     sk_bsd_endpoint_to(n, peer, addr, len);

@@ -380,6 +380,8 @@ int sk_bsd_start_ex(sk_bsd_stack **out, const sk_stack_config *cfg, sk_posix_dev
     sk_stack_config_default(&d); /* what a 0 in cfg stands for */
     b->sndbuf_max = c.sndbuf ? c.sndbuf : d.sndbuf;
     b->rcvbuf_max = c.rcvbuf ? c.rcvbuf : d.rcvbuf;
+    snprintf(b->cc_default, sizeof b->cc_default, "%s",
+             c.congestion_control ? c.congestion_control : "cubic");
     b->sleep_until = SK_NEVER;
     b->caller_loop = (flags & SK_BSD_NO_THREAD) != 0;
     if (!b->caller_loop) {

@@ -711,6 +711,57 @@ static void test_ipv6_sockets(void)
     SK_CHECK_EQ_I(sk_bsd_close(l), 0);
 }
 
+static void check_cc(int fd, const char *want)
+{
+    char got[16];
+    memset(got, 0x55, sizeof got);
+    socklen_t gl = sizeof got;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, got, &gl), 0);
+    SK_CHECK_EQ(gl, sizeof got);
+    SK_CHECK_STR(got, want);
+}
+
+/* TCP_CONGESTION as Linux: the stack's by default, set before connect or
+ * listen and applied then (the accepted connections take the listener's),
+ * changed on a live connection, ENOENT for a name synack does not have. */
+static void test_congestion(void)
+{
+    int l = sk_bsd_socket(sb, AF_INET, SOCK_STREAM, 0);
+    check_cc(l, "cubic");
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(l, IPPROTO_TCP, TCP_CONGESTION, "bogus", 5), -1);
+    SK_CHECK_EQ_I(errno, ENOENT);
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(l, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), -1);
+    SK_CHECK_EQ_I(errno, ENOENT); /* synack's is "newreno" */
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(l, IPPROTO_TCP, TCP_CONGESTION, "newreno", 7), 0);
+    check_cc(l, "newreno");
+    struct sockaddr_in a = addr_of(0, 7016);
+    a.sin_addr.s_addr = htonl(INADDR_ANY);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&a, sizeof a), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 4), 0);
+    int c = sk_bsd_socket(sa, AF_INET, SOCK_STREAM, 0);
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, "newreno", 8), 0);
+    struct sockaddr_in to = addr_of(2, 7016);
+    SK_CHECK_EQ_I(sk_bsd_connect(c, (struct sockaddr *)&to, sizeof to), 0);
+    int s = sk_bsd_accept4(l, NULL, NULL, 0);
+    SK_CHECK(s >= 0);
+    check_cc(c, "newreno"); /* read from the connection: applied at connect */
+    check_cc(s, "newreno"); /* the listener's */
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5), 0);
+    check_cc(s, "cubic");
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "nope", 4), -1);
+    SK_CHECK_EQ_I(errno, ENOENT);
+    check_cc(s, "cubic");
+    /* a short optlen: a prefix of the name */
+    char two[2];
+    socklen_t tl = sizeof two;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, two, &tl), 0);
+    SK_CHECK_EQ(tl, 2u);
+    SK_CHECK(two[0] == 'c' && two[1] == 'u');
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+}
+
 /* ---- the stack in the caller's own loop (SK_BSD_NO_THREAD) ---- */
 
 static sk_bsd_stack *la, *lb; /* 192.0.2.11 and 192.0.2.12 on their own link */
@@ -839,6 +890,7 @@ int main(void)
     SK_RUN(test_socket_buffers);
     SK_RUN(test_bind_one_address);
     SK_RUN(test_ipv6_sockets);
+    SK_RUN(test_congestion);
     int lv[2];
     if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, lv) != 0) {
         perror("socketpair");
