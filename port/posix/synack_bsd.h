@@ -51,9 +51,10 @@
  * socket's readiness also writes to the eventfd, so epoll's edge-triggered
  * mode sees an edge per event.
  *
- * What is supported: TCP and UDP over IPv4 (AF_INET, and AF_INET6 sockets
- * with IPv4-mapped addresses), see port/posix/README.md for the list of
- * calls, options and limits. */
+ * What is supported: TCP and UDP over IPv4 and IPv6 (AF_INET; AF_INET6
+ * sockets with the stack's IPv6 addresses, and IPv4 through IPv4-mapped
+ * addresses), see port/posix/README.md for the list of calls, options and
+ * limits. */
 #ifndef SK_PORT_SYNACK_BSD_H
 #define SK_PORT_SYNACK_BSD_H
 
