@@ -125,6 +125,25 @@ static void test_rcvbuf_scale_grows(void)
     ts_free(&ts);
 }
 
+/* A larger receive limit on a live connection whose window is closed: a
+ * window update goes out at once (as after a read that opens it). */
+static void test_rcvbuf_grow_updates_window(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    open_with_rcvbuf(&ts, 4096, 0, 4096);
+    drain(&ts, TS_MS(10));
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 1460);
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 6461, .ack = 1001, .len = 1460);
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 7921, .ack = 1001, .len = 1176);
+    drain(&ts, TS_MS(100)); /* the ACKs, the last one closing the window */
+    SK_CHECK_EQ(ts_info(&ts).rcvbuf_used, 4096);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_RCVBUF, 16384), 0);
+    TS_EXPECT(&ts, TS_MS(100), .flags = TS_A, .seq = 1001, .ack = 9097, TS_WIN(16384 - 4096));
+    TS_NOTHING(&ts, TS_MS(100));
+    ts_free(&ts);
+}
+
 /* A limit shrunk on a live connection: the right edge already advertised
  * stays (RFC 9293 §3.8.6.2.2, RFC 7323 §2.4), the peer's bytes up to it
  * are all taken although they pass the new limit; once the old edge is
@@ -230,6 +249,7 @@ int main(void)
     SK_RUN(test_sndbuf_limit_stops_sender);
     SK_RUN(test_rcvbuf_decides_wscale_and_window);
     SK_RUN(test_rcvbuf_scale_grows);
+    SK_RUN(test_rcvbuf_grow_updates_window);
     SK_RUN(test_rcvbuf_shrink_keeps_edge);
     SK_RUN(test_listener_limits_inherited);
     SK_RUN(test_bounds);
