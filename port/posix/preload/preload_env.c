@@ -21,8 +21,12 @@ static int parse_addr6(sk_stack_config *cfg)
 {
     const char *a6 = getenv("SYNACK_ADDR6");
     const char *gw6 = getenv("SYNACK_GW6");
-    if (a6 == NULL || *a6 == '\0')
-        return 0;
+    if (a6 == NULL || *a6 == '\0') {
+        if (gw6 == NULL || *gw6 == '\0')
+            return 0;
+        snprintf(why, sizeof why, "SYNACK_GW6 needs an IPv6 address (SYNACK_ADDR6, --addr6)");
+        return -1;
+    }
     sk_ip6 addr;
     uint8_t plen;
     if (sk_ip6_prefix_from_str(a6, &addr, &plen) != 0) {
