@@ -123,6 +123,7 @@ enum sk_tcb_flags {
     SK_TF_RACK = 1u << 24,       /* RACK-TLP (RFC 8985): SACK negotiated and configured */
     SK_TF_SYNCOOKIE = 1u << 25,  /* made from a SYN cookie's ACK (tcp_syncookie.c) */
     SK_TF_CC_PACKED = 1u << 26,  /* no extension: the CC state is in cc_idle (tcp_ext.c) */
+    SK_TF_BOUND_ADDR = 1u << 27, /* listener: only segments to tuple.laddr (sk_tcp_listen_on) */
 };
 
 
@@ -258,6 +259,12 @@ struct sk_tcb {
     uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */
     uint32_t parent;      /* passive connections: the listener */
     sk_ilink child_link;  /* passive connections: the listener's children */
+    /* Per-connection buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF) in KiB, 0:
+     * the stack's cfg.sndbuf / cfg.rcvbuf. Here, not in the extension, so
+     * they survive idle packing; 16 bits each fill what was padding after
+     * child_link (the core stays at 344 bytes). A listener's are inherited
+     * by its children (child_new). Read through sk_tcb_sndbuf/_rcvbuf. */
+    uint16_t sndbuf_kb, rcvbuf_kb;
     sk_tcb_listen *lsn;   /* listener: its block (sk_tcb_make_listener), else NULL */
     uint32_t retransmits;
     int16_t error; /* pending error for the application (SK_ECONNRESET ...) */
@@ -378,6 +385,33 @@ struct sk_tcp_env {
     sk_tcb_ext ext_blank;
 };
 
+/* ---- per-connection buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF) ---- */
+#define SK_TCP_BUF_MIN SK_TCP_BUF_MIN_BYTES /* the smallest limit a connection takes */
+#define SK_TCP_BUF_KB_MAX 65535u   /* what 16 bits of KiB hold (64 MiB - 1 KiB) */
+/* A limit of `kb` KiB (0: none) under the stack's buffer size `stack`:
+ * the buffer blocks are the stack's size, a connection uses at most this. */
+static inline uint32_t sk_tcb_buf_limit(uint32_t stack, uint16_t kb)
+{
+    uint32_t v = (uint32_t)kb * 1024u;
+    return kb == 0 || v > stack ? stack : v;
+}
+/* bytes -> the stored KiB (rounded up; 0 when it is the stack's size) */
+static inline uint16_t sk_tcb_buf_kb(uint32_t stack, uint64_t bytes)
+{
+    if (bytes >= stack)
+        return 0;
+    uint64_t kb = (bytes + 1023u) / 1024u;
+    return (uint16_t)(kb > SK_TCP_BUF_KB_MAX ? SK_TCP_BUF_KB_MAX : kb);
+}
+static inline uint32_t sk_tcb_sndbuf(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return sk_tcb_buf_limit(e->ctx->cfg.sndbuf, t->sndbuf_kb);
+}
+static inline uint32_t sk_tcb_rcvbuf(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return sk_tcb_buf_limit(e->ctx->cfg.rcvbuf, t->rcvbuf_kb);
+}
+
 /* ---- tcp_ilist.c: index-linked lists ---- */
 static inline void sk_ilist_init(sk_ilist *l)
 {
@@ -477,9 +511,14 @@ void sk_tcb_reset(sk_tcp_env *e, sk_tcb *t, int err, sk_time now);
 bool sk_tcb_synchronized(const sk_tcb *t);
 void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv_mss, sk_time now);
 /* The window shift we announce (RFC 7323 §2.3), from the configuration. */
-uint8_t sk_tcp_our_wscale(const sk_tcp_env *e);
+uint8_t sk_tcp_our_wscale(const sk_tcp_env *e, uint32_t rcvbuf);
 /* The first in-order, not-yet-read byte count and the free space. */
 uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t);
+/* What arriving text may fill: the space above, or the window already
+ * offered when that is larger (a receive buffer shrunk by SK_SO_RCVBUF
+ * never takes back an edge we advertised, RFC 9293 §3.8.6.2.2 and RFC 7323
+ * §2.4: the bytes fit, the buffer block is the stack's full size). */
+uint32_t sk_tcb_rcv_room(const sk_tcp_env *e, const sk_tcb *t);
 /* Application close of the send side (shutdown or close). */
 void sk_tcb_queue_fin(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
@@ -567,6 +606,9 @@ bool sk_cookie_ts_decode(uint32_t ts_ecr, sk_cookie_opts *o);
 int sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
                         const uint32_t *fixed_isn, sk_time now, sk_tcb **out);
 ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t len);
+/* The receive limit grew (SK_SO_RCVBUF): a window update when it is
+ * worth one, as after a read. */
+void sk_tcp_user_window_changed(sk_tcp_env *e, sk_tcb *t);
 ptrdiff_t sk_tcp_user_recv(sk_tcp_env *e, sk_tcb *t, void *buf, size_t cap);
 int sk_tcp_user_shutdown(sk_tcp_env *e, sk_tcb *t, sk_time now);
 void sk_tcp_user_close(sk_tcp_env *e, sk_tcb *t, sk_time now);

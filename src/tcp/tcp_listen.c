@@ -156,6 +156,10 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
         return NULL;
     }
     t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
+    /* and its buffer limits, before the window scale is chosen from them
+     * (as Linux's children take the listener's SO_RCVBUF/SO_SNDBUF) */
+    t->sndbuf_kb = l->sndbuf_kb;
+    t->rcvbuf_kb = l->rcvbuf_kb;
     sk_tcb_init_conn(e, t, tu, child_adv_mss(e, l, tu, now), now);
     /* a new connection inherits the listener's options, as with BSD
      * sockets: Nagle off, keepalive and its timings */
@@ -215,7 +219,7 @@ static void send_cookie(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_t
         if (syn->opts.has_wscale && cfg->window_scaling) {
             co.wscale = (int8_t)(syn->opts.wscale > 14 ? 14 : syn->opts.wscale);
             o.has_wscale = true;
-            o.wscale = sk_tcp_our_wscale(e);
+            o.wscale = sk_tcp_our_wscale(e, sk_tcb_rcvbuf(e, l)); /* as child_new's */
         }
         co.sack_ok = o.sack_permitted = syn->opts.sack_permitted && cfg->sack;
         o.has_ts = true;
@@ -223,7 +227,8 @@ static void send_cookie(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_t
         o.ts_val = sk_cookie_ts_encode(ts_now, &co);
         o.ts_ecr = syn->opts.ts_val;
     }
-    uint16_t win = (uint16_t)(cfg->rcvbuf > 65535 ? 65535 : cfg->rcvbuf);
+    uint32_t rcvbuf = sk_tcb_rcvbuf(e, l);
+    uint16_t win = (uint16_t)(rcvbuf > 65535 ? 65535 : rcvbuf);
     if (sk_ctl_push_opts(e, tu, iss, sk_seq_add(syn->seq, 1), SK_TCP_SYN | SK_TCP_ACK, win, &o,
                          now)) {
         e->ctx->stats.syncookies_sent++;
@@ -351,7 +356,7 @@ static void cookie_ack(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     t->flags |= SK_TF_SYNCOOKIE;
     /* the SYN,ACK was sent: SND.NXT past it, and the window it offered */
     t->snd_nxt = t->snd_max = sk_seq_add(iss, 1);
-    uint32_t win = e->ctx->cfg.rcvbuf > 65535 ? 65535 : e->ctx->cfg.rcvbuf;
+    uint32_t win = sk_tcb_rcvbuf(e, l) > 65535 ? 65535 : sk_tcb_rcvbuf(e, l);
     t->rcv_adv = sk_seq_add(t->rcv_nxt, win);
     sk_tcp_input(e, t, tu, seg, now);
     /* an ACK the connection refused (PAWS, out of window) leaves it in
