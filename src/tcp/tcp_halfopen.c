@@ -1,0 +1,882 @@
+/* Half-open records (tcp_halfopen.h): the pool with its tuple hash, the
+ * timer levels and the output list, and the answers RFC 9293 §3.10.7.4
+ * gives in SYN-RECEIVED, from the record alone, in the order
+ * sk_tcp_input takes them for a passive child:
+ *
+ *   - PAWS first with timestamps (RFC 7323 §5.3 R1): an old TSval is
+ *     dropped and answered; a segment without timestamps is dropped (§3.2).
+ *   - an unacceptable segment (a retransmitted SYN included: it lies just
+ *     below RCV.NXT) is answered with the SYN,ACK again; an unacceptable
+ *     RST is dropped.
+ *   - RST at RCV.NXT: back to LISTEN, the record is dropped; an in-window
+ *     RST that is not exact gets a challenge ACK (RFC 5961 §3.2), and so
+ *     does an in-window SYN (RFC 5961 §4.2, a new ISN).
+ *   - no ACK: dropped; an ACK not acknowledging our SYN: <SEQ=SEG.ACK><RST>.
+ *   - the accept queue full: dropped (or reset, accept_overflow_reset).
+ *   - an acceptable ACK: the connection is made (sk_listen_promote) from
+ *     the SYN the record stands for, with the timings of its SYN,ACK, and
+ *     takes the ACK, its text and FIN through sk_tcp_input.
+ *
+ * Trace: a record reports what a child TCB did (its state changes, its
+ * segments, its retransmission timer) with its ends and no handle; the
+ * connection made at the end shows SYN-RECEIVED -> ESTABLISHED with its
+ * handle. */
+#include "tcp/tcp_conn.h"
+
+#include "base/skassert.h"
+#include "synack/error.h"
+
+#include <string.h>
+
+_Static_assert(sizeof(sk_ho_rec) <= 88, "a half-open record is at most 88 bytes");
+
+/* ---- the pool ---- */
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+    uint32_t p = 16;
+    while (p < n && p < (1u << 30))
+        p <<= 1;
+    return p;
+}
+
+int sk_ho_init(sk_tcp_env *e)
+{
+    sk_ho_pool *p = &e->ho;
+    const sk_stack_config *cfg = &e->ctx->cfg;
+    /* the default: 4 records per socket slot, at most SK_HO_DEFAULT_MAX
+     * (5.6 MiB with the hash), like the TIME-WAIT pool */
+    uint64_t cap = cfg->max_half_open != 0 ? cfg->max_half_open : (uint64_t)cfg->max_sockets * 4u;
+    if (cfg->max_half_open == 0 && cap > SK_HO_DEFAULT_MAX)
+        cap = SK_HO_DEFAULT_MAX;
+    if (cap > (1u << 28))
+        cap = 1u << 28;
+    memset(p, 0, sizeof *p);
+    p->cap = (uint32_t)cap;
+    p->hash_mask = pow2_at_least(p->cap * 2) - 1;
+    p->recs = sk_ctx_alloc(e->ctx, sizeof(sk_ho_rec) * p->cap);
+    p->hash = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * (p->hash_mask + 1));
+    if (p->recs == NULL || p->hash == NULL) {
+        sk_ho_free(e);
+        return SK_ENOMEM;
+    }
+    memset(p->recs, 0, sizeof(sk_ho_rec) * p->cap);
+    memset(p->hash, 0, sizeof(uint32_t) * (p->hash_mask + 1));
+    for (uint32_t i = 0; i < p->cap; i++)
+        p->recs[i].next = i + 1 < p->cap ? i + 1 : SK_HO_NONE;
+    p->free_head = p->cap > 0 ? 0 : SK_HO_NONE;
+    for (uint32_t k = 0; k < SK_HO_LEVELS; k++)
+        p->lv_head[k] = p->lv_tail[k] = SK_HO_NONE;
+    p->out_head = p->out_tail = SK_HO_NONE;
+    return 0;
+}
+
+void sk_ho_free(sk_tcp_env *e)
+{
+    sk_ho_pool *p = &e->ho;
+    if (p->recs != NULL)
+        sk_ctx_release(e->ctx, p->recs, sizeof(sk_ho_rec) * p->cap);
+    if (p->hash != NULL)
+        sk_ctx_release(e->ctx, p->hash, sizeof(uint32_t) * (p->hash_mask + 1));
+    p->recs = NULL;
+    p->hash = NULL;
+    p->cap = 0;
+    p->out_head = p->out_tail = SK_HO_NONE;
+}
+
+static void rec_tuple(const sk_ho_rec *r, sk_tuple *tu)
+{
+    memset(tu, 0, sizeof *tu);
+    tu->laddr.family = tu->raddr.family = r->family;
+    memcpy(tu->laddr.b, r->laddr, 16);
+    memcpy(tu->raddr.b, r->raddr, 16);
+    tu->lport = r->lport;
+    tu->rport = r->rport;
+}
+
+static bool rec_is(const sk_ho_rec *r, const sk_tuple *tu)
+{
+    return r->lport == tu->lport && r->rport == tu->rport && r->family == tu->laddr.family &&
+           memcmp(r->laddr, tu->laddr.b, 16) == 0 && memcmp(r->raddr, tu->raddr.b, 16) == 0;
+}
+
+static uint32_t rec_home(const sk_tcp_env *e, const sk_ho_rec *r)
+{
+    sk_tuple tu;
+    rec_tuple(r, &tu);
+    return sk_tuple_hash(&e->ctx->key, &tu, 0) & e->ho.hash_mask;
+}
+
+static uint32_t find_slot(const sk_tcp_env *e, const sk_tuple *tu)
+{
+    const sk_ho_pool *p = &e->ho;
+    if (p->count == 0)
+        return SK_HO_NONE;
+    uint32_t i = sk_tuple_hash(&e->ctx->key, tu, 0) & p->hash_mask;
+    while (p->hash[i] != 0) {
+        if (rec_is(&p->recs[p->hash[i] - 1], tu))
+            return i;
+        i = (i + 1) & p->hash_mask;
+    }
+    return SK_HO_NONE;
+}
+
+uint32_t sk_ho_find(const sk_tcp_env *e, const sk_tuple *tu)
+{
+    uint32_t s = find_slot(e, tu);
+    return s == SK_HO_NONE ? SK_HO_NONE : e->ho.hash[s] - 1;
+}
+
+/* Backward-shift deletion, as the TCB demux (tcp_demux.c). */
+static void hash_remove(sk_tcp_env *e, uint32_t i)
+{
+    sk_ho_pool *p = &e->ho;
+    uint32_t j = i;
+    for (;;) {
+        p->hash[i] = 0;
+        for (;;) {
+            j = (j + 1) & p->hash_mask;
+            if (p->hash[j] == 0)
+                return;
+            uint32_t home = rec_home(e, &p->recs[p->hash[j] - 1]);
+            bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+            if (!stays)
+                break;
+        }
+        p->hash[i] = p->hash[j];
+        i = j;
+    }
+}
+
+/* ---- the lists: a timer level or the output list (next/prev), and the
+ * listener's (lnext/lprev) ---- */
+
+static void list_push(sk_ho_pool *p, uint32_t *head, uint32_t *tail, uint32_t i)
+{
+    sk_ho_rec *r = &p->recs[i];
+    r->next = SK_HO_NONE;
+    r->prev = *tail;
+    if (*tail != SK_HO_NONE)
+        p->recs[*tail].next = i;
+    else
+        *head = i;
+    *tail = i;
+}
+
+static void list_unlink(sk_ho_pool *p, uint32_t *head, uint32_t *tail, uint32_t i)
+{
+    sk_ho_rec *r = &p->recs[i];
+    if (r->prev != SK_HO_NONE)
+        p->recs[r->prev].next = r->next;
+    else
+        *head = r->next;
+    if (r->next != SK_HO_NONE)
+        p->recs[r->next].prev = r->prev;
+    else
+        *tail = r->prev;
+    r->next = r->prev = SK_HO_NONE;
+}
+
+/* The list a record waits on: the output list while queued, else the
+ * timer level of its timeouts. */
+static void wait_unlink(sk_ho_pool *p, uint32_t i)
+{
+    sk_ho_rec *r = &p->recs[i];
+    if (r->flags & SK_HO_QUEUED)
+        list_unlink(p, &p->out_head, &p->out_tail, i);
+    else
+        list_unlink(p, &p->lv_head[r->count], &p->lv_tail[r->count], i);
+    r->flags &= (uint8_t)~SK_HO_QUEUED;
+}
+
+/* Queued for output; its deadline stays what it was (the time it fired,
+ * or when it was made) until the SYN,ACK goes. */
+static void queue_out(sk_ho_pool *p, uint32_t i)
+{
+    p->recs[i].flags |= SK_HO_QUEUED;
+    list_push(p, &p->out_head, &p->out_tail, i);
+}
+
+/* On level `count` with deadline d: from the tail back past later ones
+ * (armed in time order, a record goes to the tail; only one put back
+ * after a failed promotion walks). */
+static void level_insert(sk_ho_pool *p, uint32_t i, sk_time d)
+{
+    sk_ho_rec *r = &p->recs[i];
+    uint32_t k = r->count;
+    r->deadline = d;
+    uint32_t after = p->lv_tail[k];
+    while (after != SK_HO_NONE && p->recs[after].deadline > d)
+        after = p->recs[after].prev;
+    r->prev = after;
+    r->next = after == SK_HO_NONE ? p->lv_head[k] : p->recs[after].next;
+    if (after == SK_HO_NONE)
+        p->lv_head[k] = i;
+    else
+        p->recs[after].next = i;
+    if (r->next == SK_HO_NONE)
+        p->lv_tail[k] = i;
+    else
+        p->recs[r->next].prev = i;
+}
+
+static void listener_unlink(sk_tcp_env *e, uint32_t i)
+{
+    sk_ho_rec *r = &e->ho.recs[i];
+    sk_tcb_listen *lsn = e->tcbs[r->listener].lsn;
+    SK_ASSERT(lsn != NULL);
+    if (r->lprev != SK_HO_NONE)
+        e->ho.recs[r->lprev].lnext = r->lnext;
+    else
+        lsn->ho_head = r->lnext;
+    if (r->lnext != SK_HO_NONE)
+        e->ho.recs[r->lnext].lprev = r->lprev;
+    else
+        lsn->ho_tail = r->lprev;
+    lsn->n_ho--;
+    if (lsn->pending > 0)
+        lsn->pending--;
+}
+
+static void listener_link(sk_tcp_env *e, uint32_t i, uint32_t lidx)
+{
+    sk_ho_rec *r = &e->ho.recs[i];
+    sk_tcb_listen *lsn = e->tcbs[lidx].lsn;
+    r->listener = lidx;
+    r->lnext = SK_HO_NONE;
+    r->lprev = lsn->ho_tail;
+    if (lsn->ho_tail != SK_HO_NONE)
+        e->ho.recs[lsn->ho_tail].lnext = i;
+    else
+        lsn->ho_head = i;
+    lsn->ho_tail = i;
+    lsn->n_ho++;
+    lsn->pending++;
+}
+
+/* ---- trace: what a child TCB would have reported, without a handle ---- */
+
+static void trace_init(const sk_tcp_env *e, const sk_ho_rec *r, enum sk_trace_kind kind,
+                       sk_time now, sk_trace_event *ev)
+{
+    sk_tuple tu;
+    rec_tuple(r, &tu);
+    sk_tcp_trace_init(e, NULL, kind, now, ev);
+    ev->local.addr = tu.laddr;
+    ev->local.port = tu.lport;
+    ev->remote.addr = tu.raddr;
+    ev->remote.port = tu.rport;
+}
+
+static void trace_state(sk_tcp_env *e, const sk_ho_rec *r, enum sk_tcp_state from,
+                        enum sk_tcp_state to, sk_time now)
+{
+    if (!sk_ctx_tracing(e->ctx))
+        return;
+    sk_trace_event ev;
+    trace_init(e, r, SK_TRACE_STATE, now, &ev);
+    ev.old_state = from;
+    ev.new_state = to;
+    sk_ctx_trace(e->ctx, &ev);
+}
+
+static void trace_timer(sk_tcp_env *e, const sk_ho_rec *r, sk_time now)
+{
+    if (!sk_ctx_tracing(e->ctx))
+        return;
+    sk_trace_event ev;
+    trace_init(e, r, SK_TRACE_TIMER, now, &ev);
+    ev.timer = SK_TIMER_RETRANSMIT;
+    sk_ctx_trace(e->ctx, &ev);
+}
+
+/* ---- making and dropping records ---- */
+
+static void set_gauge(sk_tcp_env *e)
+{
+    e->ctx->stats.half_open = e->ho.count;
+}
+
+/* Remove record i; `closed`: it ends (the trace shows SYN-RECEIVED ->
+ * CLOSED), else it became a connection. */
+static void rec_remove(sk_tcp_env *e, uint32_t i, bool closed, sk_time now)
+{
+    sk_ho_pool *p = &e->ho;
+    sk_ho_rec *r = &p->recs[i];
+    if (closed)
+        trace_state(e, r, SK_TCP_SYN_RECEIVED, SK_TCP_CLOSED, now);
+    sk_tuple tu;
+    rec_tuple(r, &tu);
+    uint32_t s = find_slot(e, &tu);
+    SK_ASSERT(s != SK_HO_NONE);
+    if (s != SK_HO_NONE)
+        hash_remove(e, s);
+    wait_unlink(p, i);
+    listener_unlink(e, i);
+    memset(r, 0, sizeof *r);
+    r->next = p->free_head;
+    p->free_head = i;
+    p->count--;
+    set_gauge(e);
+}
+
+static uint32_t rec_alloc(sk_tcp_env *e)
+{
+    sk_ho_pool *p = &e->ho;
+    if (p->free_head == SK_HO_NONE)
+        return SK_HO_NONE;
+    uint32_t i = p->free_head;
+    p->free_head = p->recs[i].next;
+    return i;
+}
+
+static void hash_insert(sk_tcp_env *e, uint32_t i)
+{
+    sk_ho_pool *p = &e->ho;
+    uint32_t h = rec_home(e, &p->recs[i]);
+    while (p->hash[h] != 0)
+        h = (h + 1) & p->hash_mask;
+    p->hash[h] = i + 1;
+    p->count++;
+    set_gauge(e);
+}
+
+bool sk_ho_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *syn, sk_seq iss,
+               uint16_t adv_mss, sk_time now)
+{
+    const sk_stack_config *cfg = &e->ctx->cfg;
+    uint32_t i = rec_alloc(e);
+    if (i == SK_HO_NONE)
+        return false;
+    sk_ho_rec *r = &e->ho.recs[i];
+    memset(r, 0, sizeof *r);
+    r->family = tu->laddr.family;
+    memcpy(r->laddr, tu->laddr.b, 16);
+    memcpy(r->raddr, tu->raddr.b, 16);
+    r->lport = tu->lport;
+    r->rport = tu->rport;
+    r->iss = iss;
+    r->irs = syn->seq;
+    r->peer_mss = syn->opts.has_mss ? syn->opts.mss : SK_DEFAULT_MSS;
+    r->adv_mss = adv_mss;
+    r->syn_wnd = syn->window;
+    /* what a child's sk_tcp_take_syn_options would negotiate */
+    if (cfg->timestamps && syn->opts.has_ts) {
+        r->flags |= SK_HO_TS;
+        r->ts_recent = syn->opts.ts_val;
+    }
+    if (cfg->sack && syn->opts.sack_permitted)
+        r->flags |= SK_HO_SACK;
+    if (cfg->window_scaling && syn->opts.has_wscale) {
+        r->flags |= SK_HO_WS;
+        r->wscale = syn->opts.wscale > 14 ? 14 : syn->opts.wscale;
+    }
+    r->deadline = now;
+    hash_insert(e, i);
+    listener_link(e, i, sk_tcb_index(e, l));
+    queue_out(&e->ho, i);
+    e->ctx->stats.passive_opens++;
+    e->ctx->stats.ho_records++;
+    trace_state(e, r, SK_TCP_CLOSED, SK_TCP_SYN_RECEIVED, now);
+    return true;
+}
+
+/* ---- what the record sends ---- */
+
+static uint8_t our_wscale(const sk_tcp_env *e, const sk_ho_rec *r)
+{
+    return (r->flags & SK_HO_WS) ? sk_tcp_our_wscale(e) : 0;
+}
+
+/* The window field of our SYN,ACK: the whole free buffer, at most 65535
+ * (RFC 7323 §2.2: never scaled in a SYN), as sk_tcp_rcv_window gives a
+ * child with an empty receive buffer. */
+static uint32_t synack_wnd(const sk_tcp_env *e)
+{
+    uint32_t b = e->ctx->cfg.rcvbuf;
+    return b > 65535 ? 65535 : b;
+}
+
+/* The window field of a non-SYN ACK from SYN-RECEIVED (a challenge ACK):
+ * sk_tcp_rcv_window and sk_tcp_fill_ack's rounding for an empty buffer,
+ * after the SYN,ACK offered synack_wnd. */
+static uint32_t ack_field(const sk_tcp_env *e, const sk_ho_rec *r, uint32_t cur)
+{
+    uint8_t ws = our_wscale(e, r);
+    uint32_t space = e->ctx->cfg.rcvbuf;
+    uint32_t max = (uint32_t)65535 << ws;
+    if (space > max)
+        space = max;
+    uint32_t half = e->ctx->cfg.rcvbuf / 2;
+    uint32_t step = half < r->adv_mss ? half : r->adv_mss;
+    uint32_t win = (space <= cur || space - cur < step) ? cur : space;
+    uint32_t field = win >> ws;
+    if (field > 65535)
+        field = 65535;
+    if ((field << ws) < cur && field < 65535 && ((field + 1) << ws) <= e->ctx->cfg.rcvbuf)
+        field++;
+    return field;
+}
+
+/* RCV.WND: what we offered, from RCV.NXT (nothing before the SYN,ACK). */
+static uint32_t rcv_wnd(const sk_tcp_env *e, const sk_ho_rec *r)
+{
+    if (!(r->flags & SK_HO_SENT))
+        return 0;
+    uint32_t w = synack_wnd(e);
+    if (r->flags & SK_HO_WIDE) {
+        uint32_t wide = ack_field(e, r, w) << our_wscale(e, r);
+        if (wide > w)
+            w = wide;
+    }
+    return w;
+}
+
+static sk_seq rcv_nxt(const sk_ho_rec *r)
+{
+    return sk_seq_add(r->irs, 1);
+}
+
+static sk_seq snd_max(const sk_ho_rec *r)
+{
+    return (r->flags & SK_HO_SENT) ? sk_seq_add(r->iss, 1) : r->iss;
+}
+
+static uint32_t ts_val(const sk_tcp_env *e, const sk_ho_rec *r, sk_time now)
+{
+    sk_tuple tu;
+    rec_tuple(r, &tu);
+    return (uint32_t)(now / 1000u) + sk_tcp_ts_offset(e, &tu);
+}
+
+/* <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with what output_syn announces. */
+static void build_synack(const sk_tcp_env *e, const sk_ho_rec *r, sk_time now, sk_ctl_seg *c)
+{
+    memset(c, 0, sizeof *c);
+    rec_tuple(r, &c->tuple);
+    c->seq = r->iss;
+    c->ack = rcv_nxt(r);
+    c->flags = SK_TCP_SYN | SK_TCP_ACK;
+    c->wnd = (uint16_t)synack_wnd(e);
+    c->opts.has_mss = true;
+    c->opts.mss = r->adv_mss;
+    if (r->flags & SK_HO_WS) {
+        c->opts.has_wscale = true;
+        c->opts.wscale = our_wscale(e, r);
+    }
+    c->opts.sack_permitted = (r->flags & SK_HO_SACK) != 0;
+    if (r->flags & SK_HO_TS) {
+        c->opts.has_ts = true;
+        c->opts.ts_val = ts_val(e, r, now);
+        c->opts.ts_ecr = r->ts_recent;
+    }
+}
+
+/* The timer interval after k timeouts: the initial RTO (within its
+ * bounds, sk_rtt_init) doubled k times, at most rto_max (sk_tcb_rto_current). */
+static uint64_t interval(const sk_tcp_env *e, uint32_t k)
+{
+    const sk_stack_config *cfg = &e->ctx->cfg;
+    uint64_t rto = cfg->rto_initial_us;
+    if (rto < cfg->rto_min_us)
+        rto = cfg->rto_min_us;
+    if (rto > cfg->rto_max_us)
+        rto = cfg->rto_max_us;
+    rto <<= k < 16 ? k : 16;
+    return rto > cfg->rto_max_us ? cfg->rto_max_us : rto;
+}
+
+static void count_resend(sk_ho_rec *r, sk_ctl_seg *c)
+{
+    c->cause = SK_REXMIT_SYN;
+    r->flags |= SK_HO_RESENT;
+    if (r->resends < UINT8_MAX)
+        r->resends++;
+}
+
+bool sk_ho_next_out(sk_tcp_env *e, sk_time now, sk_ctl_seg *c)
+{
+    sk_ho_pool *p = &e->ho;
+    uint32_t i = p->out_head;
+    if (i == SK_HO_NONE)
+        return false;
+    sk_ho_rec *r = &p->recs[i];
+    wait_unlink(p, i);
+    build_synack(e, r, now, c);
+    if (r->flags & SK_HO_SENT)
+        count_resend(r, c);
+    r->flags |= SK_HO_SENT;
+    /* the retransmission timer starts with the segment (arm_rexmt) */
+    level_insert(p, i, sk_time_after(now, interval(e, r->count)));
+    return true;
+}
+
+/* The SYN,ACK again at once (a child's ACK_NOW in SYN-RECEIVED), from the
+ * control queue; its timer runs on. A record still queued sends it anyway. */
+static void resend_synack(sk_tcp_env *e, sk_ho_rec *r, sk_time now)
+{
+    if (r->flags & SK_HO_QUEUED)
+        return;
+    sk_ctl_seg c;
+    build_synack(e, r, now, &c);
+    count_resend(r, &c);
+    sk_ctl_push_seg(e, &c, now);
+}
+
+/* RFC 5961 §3.2, §4.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, rate limited
+ * (§7), with timestamps (RFC 7323 §3.2); the window is the scaled one. */
+static void challenge(sk_tcp_env *e, sk_ho_rec *r, sk_time now)
+{
+    if (!sk_ack_challenge_allowed(e, now))
+        return;
+    sk_ctl_seg c;
+    memset(&c, 0, sizeof c);
+    rec_tuple(r, &c.tuple);
+    c.seq = snd_max(r);
+    c.ack = rcv_nxt(r);
+    c.flags = SK_TCP_ACK;
+    c.wnd = (uint16_t)ack_field(e, r, rcv_wnd(e, r));
+    if (r->flags & SK_HO_TS) {
+        c.opts.has_ts = true;
+        c.opts.ts_val = ts_val(e, r, now);
+        c.opts.ts_ecr = r->ts_recent;
+    }
+    if (r->flags & SK_HO_SENT)
+        r->flags |= SK_HO_WIDE;
+    sk_ctl_push_seg(e, &c, now);
+}
+
+/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> (sk_tcb_reset), then gone. */
+static void rec_reset(sk_tcp_env *e, uint32_t i, sk_time now)
+{
+    sk_ho_rec *r = &e->ho.recs[i];
+    sk_tuple tu;
+    rec_tuple(r, &tu);
+    if (sk_ctl_push(e, &tu, snd_max(r), rcv_nxt(r), SK_TCP_RST | SK_TCP_ACK, now))
+        e->ctx->stats.resets_out++;
+    rec_remove(e, i, true, now);
+}
+
+/* ---- timers ---- */
+
+/* SYN,ACK timeouts before a record is dropped (fire_retransmit's limit
+ * for SYN-RECEIVED); records wait on levels 0..limit. */
+static uint32_t retry_limit(const sk_tcp_env *e)
+{
+    const sk_stack_config *cfg = &e->ctx->cfg;
+    return cfg->synack_retries != 0 ? cfg->synack_retries : cfg->syn_retries;
+}
+
+static void fire(sk_tcp_env *e, uint32_t i, sk_time now)
+{
+    sk_ho_pool *p = &e->ho;
+    sk_ho_rec *r = &p->recs[i];
+    trace_timer(e, r, now);
+    if (r->count >= retry_limit(e)) {
+        e->ctx->stats.conn_timeouts++;
+        rec_remove(e, i, true, now);
+        return;
+    }
+    e->ctx->stats.timeouts++;
+    wait_unlink(p, i);
+    r->count++;
+    queue_out(p, i);
+}
+
+void sk_ho_expire(sk_tcp_env *e, sk_time now)
+{
+    sk_ho_pool *p = &e->ho;
+    if (p->count == 0)
+        return;
+    for (;;) {
+        uint32_t best = SK_HO_NONE;
+        for (uint32_t k = 0; k <= retry_limit(e) && k < SK_HO_LEVELS; k++) {
+            uint32_t h = p->lv_head[k];
+            if (h != SK_HO_NONE && p->recs[h].deadline <= now &&
+                (best == SK_HO_NONE || p->recs[h].deadline < p->recs[best].deadline))
+                best = h;
+        }
+        if (best == SK_HO_NONE)
+            return;
+        fire(e, best, now);
+    }
+}
+
+sk_time sk_ho_next_deadline(const sk_tcp_env *e)
+{
+    const sk_ho_pool *p = &e->ho;
+    sk_time d = SK_TIME_NEVER;
+    if (p->count == 0)
+        return d;
+    for (uint32_t k = 0; k <= retry_limit(e) && k < SK_HO_LEVELS; k++)
+        if (p->lv_head[k] != SK_HO_NONE)
+            d = sk_time_min(d, p->recs[p->lv_head[k]].deadline);
+    return d;
+}
+
+/* ---- a segment for a record ---- */
+
+static bool ts_before(uint32_t a, uint32_t b)
+{
+    return sk_seq_lt(sk_seq_make(a), sk_seq_make(b));
+}
+
+/* RFC 7323 §5.3 R1 and §3.2 (sk_ts_check); false when dropped. */
+static bool rec_paws(sk_tcp_env *e, sk_ho_rec *r, const sk_tcp_repr *seg, sk_time now)
+{
+    if (!(r->flags & SK_HO_TS) || (seg->flags & SK_TCP_RST))
+        return true;
+    if (!seg->opts.has_ts) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_NO_TS, NULL, now);
+        return false;
+    }
+    if (ts_before(seg->opts.ts_val, r->ts_recent)) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_PAWS, NULL, now);
+        resend_synack(e, r, now);
+        return false;
+    }
+    return true;
+}
+
+/* An ACK one below RCV.NXT acknowledging our SYN (tcp_input.c's
+ * ack_past_peer_probe): its ACK is taken though the segment is not. */
+static bool ack_past_probe(const sk_ho_rec *r, const sk_tcp_repr *seg)
+{
+    return sk_tcp_seg_len(seg) == 0 && (seg->flags & SK_TCP_ACK) &&
+           !(seg->flags & (SK_TCP_RST | SK_TCP_SYN)) && sk_seq_eq(seg->seq, r->irs) &&
+           sk_seq_gt(seg->ack, r->iss) && sk_seq_le(seg->ack, snd_max(r));
+}
+
+/* RFC 9293 §3.10.7.4 first (check_seq); false when dropped (answered). */
+static bool rec_seq_ok(sk_tcp_env *e, sk_ho_rec *r, const sk_tcp_repr *seg, sk_time now)
+{
+    uint32_t len = sk_tcp_seg_len(seg);
+    uint32_t wnd = rcv_wnd(e, r);
+    sk_seq nxt = rcv_nxt(r), wend = sk_seq_add(nxt, wnd);
+    bool ok;
+    if (len == 0)
+        ok = wnd == 0 ? sk_seq_eq(seg->seq, nxt) : sk_seq_in(seg->seq, nxt, wend);
+    else
+        ok = wnd != 0 &&
+             (sk_seq_in(seg->seq, nxt, wend) || sk_seq_in(sk_seq_add(seg->seq, len - 1), nxt, wend));
+    if (ok || (wnd == 0 && sk_seq_eq(seg->seq, nxt) && !(seg->flags & (SK_TCP_RST | SK_TCP_SYN))) ||
+        ack_past_probe(r, seg))
+        return true;
+    if (seg->flags & SK_TCP_RST) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_RST_OUT_OF_WINDOW, NULL, now);
+        return false;
+    }
+    sk_tcp_count_drop(e, SK_DROP_TCP_OUT_OF_WINDOW, NULL, now);
+    resend_synack(e, r, now);
+    return false;
+}
+
+/* §4.3 / §5.3 R3 (sk_ts_record): Last.ACK.sent is RCV.NXT once the
+ * SYN,ACK went out. */
+static void rec_ts_record(sk_ho_rec *r, const sk_tcp_repr *seg)
+{
+    if (!(r->flags & SK_HO_TS) || !(r->flags & SK_HO_SENT) || !seg->opts.has_ts ||
+        (seg->flags & SK_TCP_RST) || !sk_seq_le(seg->seq, rcv_nxt(r)) ||
+        ts_before(seg->opts.ts_val, r->ts_recent))
+        return;
+    r->ts_recent = seg->opts.ts_val;
+}
+
+/* The SYN the record stands for, and what its handshake left
+ * (sk_listen_promote). */
+static void rec_handshake(const sk_tcp_env *e, const sk_ho_rec *r, sk_tcp_repr *syn,
+                          sk_listen_hs *hs)
+{
+    memset(syn, 0, sizeof *syn);
+    syn->flags = SK_TCP_SYN;
+    syn->seq = r->irs;
+    syn->window = r->syn_wnd;
+    syn->opts.has_mss = true;
+    syn->opts.mss = r->peer_mss;
+    syn->opts.has_wscale = (r->flags & SK_HO_WS) != 0;
+    syn->opts.wscale = r->wscale;
+    syn->opts.sack_permitted = (r->flags & SK_HO_SACK) != 0;
+    syn->opts.has_ts = (r->flags & SK_HO_TS) != 0;
+    syn->opts.ts_val = r->ts_recent;
+    memset(hs, 0, sizeof *hs);
+    hs->from_record = true;
+    hs->iss = r->iss;
+    hs->adv_mss = r->adv_mss;
+    hs->rcv_wnd = rcv_wnd(e, r);
+    hs->timeouts = r->count;
+    hs->resends = r->resends;
+    /* the last SYN,ACK the output list sent, armed then for the interval
+     * of its level (a queued record's timer has fired once more since) */
+    bool queued = (r->flags & SK_HO_QUEUED) != 0;
+    hs->last_snd = r->deadline - interval(e, queued && r->count > 0 ? r->count - 1u : r->count);
+    /* Karn: the timer firing ends the timing (fire_retransmit) */
+    hs->rtt_timed = !(r->flags & SK_HO_RESENT) && r->count == 0;
+    hs->rtt_time = hs->last_snd;
+    if (r->flags & SK_HO_SOFT)
+        hs->soft_error = r->soft_kind ? SK_ECONNREFUSED : SK_EHOSTUNREACH;
+}
+
+/* The record held back from promotion goes where it was (a failed
+ * promotion: the socket table is full; the peer sends its ACK again). */
+static void rec_restore(sk_tcp_env *e, const sk_ho_rec *saved, sk_time now)
+{
+    (void)now;
+    uint32_t i = rec_alloc(e);
+    SK_ASSERT(i != SK_HO_NONE);
+    if (i == SK_HO_NONE)
+        return;
+    sk_ho_rec *r = &e->ho.recs[i];
+    *r = *saved;
+    hash_insert(e, i);
+    listener_link(e, i, saved->listener);
+    r->flags &= (uint8_t)~SK_HO_QUEUED;
+    if (saved->flags & SK_HO_QUEUED)
+        queue_out(&e->ho, i);
+    else
+        level_insert(&e->ho, i, saved->deadline);
+}
+
+/* Second to fifth steps; the acceptable ACK makes the connection. */
+static void rec_acceptable(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_tcp_repr *seg,
+                           sk_time now)
+{
+    sk_ho_rec *r = &e->ho.recs[i];
+    if (seg->flags & SK_TCP_RST) {
+        if (!sk_seq_eq(seg->seq, rcv_nxt(r))) {
+            sk_tcp_count_drop(e, SK_DROP_TCP_RST_CHALLENGED, NULL, now);
+            challenge(e, r, now);
+            return;
+        }
+        e->ctx->stats.resets_in++;
+        rec_remove(e, i, true, now); /* from a passive open: back to LISTEN */
+        return;
+    }
+    if (seg->flags & SK_TCP_SYN) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_SYN_CHALLENGED, NULL, now);
+        challenge(e, r, now);
+        return;
+    }
+    if (!(seg->flags & SK_TCP_ACK)) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_NO_ACK, NULL, now);
+        return;
+    }
+    if (!sk_seq_gt(seg->ack, r->iss) || sk_seq_gt(seg->ack, snd_max(r))) {
+        if (sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
+            e->ctx->stats.resets_out++;
+        sk_tcp_count_drop(e, SK_DROP_TCP_BAD_ACK, NULL, now);
+        return;
+    }
+    sk_tcb *l = &e->tcbs[r->listener];
+    if (l->lsn->acceptq.len >= l->lsn->backlog) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_ACCEPTQ_FULL, NULL, now);
+        if (e->ctx->cfg.accept_overflow_reset)
+            rec_reset(e, i, now);
+        return;
+    }
+    sk_tcp_repr syn;
+    sk_listen_hs hs;
+    rec_handshake(e, r, &syn, &hs);
+    sk_ho_rec saved = *r;
+    rec_remove(e, i, false, now);
+    sk_tcb *t = sk_listen_promote(e, l, tu, &syn, &hs, now);
+    if (t == NULL) {
+        rec_restore(e, &saved, now);
+        return;
+    }
+    e->ctx->stats.ho_promoted++;
+    sk_tcp_input(e, t, tu, seg, now);
+    SK_ASSERT(t->state != SK_TCP_SYN_RECEIVED);
+    if (t->state == SK_TCP_SYN_RECEIVED)
+        sk_tcb_close(e, t, 0, now);
+    sk_tcb_ext_settle(e, t);
+}
+
+void sk_ho_input(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_tcp_repr *seg,
+                 sk_time now)
+{
+    sk_ho_rec *r = &e->ho.recs[i];
+    if (!rec_paws(e, r, seg, now) || !rec_seq_ok(e, r, seg, now))
+        return;
+    rec_ts_record(r, seg);
+    rec_acceptable(e, i, tu, seg, now);
+}
+
+/* ---- the listener's records ---- */
+
+bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
+{
+    for (uint32_t i = l->lsn->ho_head; i != SK_HO_NONE; i = e->ho.recs[i].lnext) {
+        if (e->ho.recs[i].count > 0) {
+            sk_tcp_count_drop(e, SK_DROP_TCP_SYN_EVICTED, NULL, now);
+            rec_remove(e, i, true, now);
+            return true;
+        }
+    }
+    return false;
+}
+
+void sk_ho_listener_closed(sk_tcp_env *e, sk_tcb *l, sk_time now)
+{
+    while (l->lsn->ho_head != SK_HO_NONE)
+        rec_reset(e, l->lsn->ho_head, now);
+}
+
+/* ---- ICMP and the interface's walks ---- */
+
+int sk_ho_icmp(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, bool check_only)
+{
+    uint32_t i = sk_ho_find(e, tu);
+    if (i == SK_HO_NONE)
+        return SK_DROP_ICMP_NO_CONN;
+    sk_ho_rec *r = &e->ho.recs[i];
+    /* RFC 5927 §4.1: SND.UNA <= SEQ < SND.NXT, i.e. our SYN,ACK's ISS */
+    if (!(r->flags & SK_HO_SENT) || !sk_seq_eq(seq, r->iss))
+        return SK_DROP_ICMP_OUT_OF_WINDOW;
+    if (!check_only) {
+        /* kept as the connection's soft error, as a child keeps it */
+        r->flags |= SK_HO_SOFT;
+        r->soft_kind = kind == SK_TCP_ICMP_REFUSED ? 1 : 0;
+    }
+    return 0;
+}
+
+static bool live(const sk_ho_rec *r)
+{
+    return r->family != 0;
+}
+
+void sk_ho_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx)
+{
+    for (uint32_t i = 0; i < e->ho.cap && e->ho.count > 0; i++) {
+        sk_ho_rec *r = &e->ho.recs[i];
+        sk_tuple tu;
+        rec_tuple(r, &tu);
+        if (live(r) && via(ctx, &tu)) {
+            r->flags |= SK_HO_SOFT;
+            r->soft_kind = 0;
+        }
+    }
+}
+
+void sk_ho_mtu_lowered(sk_tcp_env *e, uint8_t family, uint16_t mtu)
+{
+    for (uint32_t i = 0; i < e->ho.cap && e->ho.count > 0; i++) {
+        sk_ho_rec *r = &e->ho.recs[i];
+        if (!live(r) || (family != 0 && r->family != family))
+            continue;
+        uint16_t mss = sk_tcp_mss_from_mtu(r->family, mtu);
+        if (mss < r->adv_mss)
+            r->adv_mss = mss; /* a SYN,ACK sent again announces what fits */
+    }
+}
+
+void sk_ho_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, sk_time now)
+{
+    for (uint32_t i = 0; i < e->ho.cap && e->ho.count > 0; i++) {
+        sk_ho_rec *r = &e->ho.recs[i];
+        sk_tuple tu;
+        rec_tuple(r, &tu);
+        if (live(r) && sk_ipaddr_eq(&tu.laddr, local))
+            rec_remove(e, i, true, now);
+    }
+}
