@@ -1,27 +1,16 @@
 /* Half-open records (tcp_halfopen.h): the pool with its tuple hash, the
- * timer levels and the output list, and the answers RFC 9293 §3.10.7.4
- * gives in SYN-RECEIVED, from the record alone, in the order
- * sk_tcp_input takes them for a passive child:
- *
- *   - PAWS first with timestamps (RFC 7323 §5.3 R1): an old TSval is
- *     dropped and answered; a segment without timestamps is dropped (§3.2).
- *   - an unacceptable segment (a retransmitted SYN included: it lies just
- *     below RCV.NXT) is answered with the SYN,ACK again; an unacceptable
- *     RST is dropped.
- *   - RST at RCV.NXT: back to LISTEN, the record is dropped; an in-window
- *     RST that is not exact gets a challenge ACK (RFC 5961 §3.2), and so
- *     does an in-window SYN (RFC 5961 §4.2, a new ISN).
- *   - no ACK: dropped; an ACK not acknowledging our SYN: <SEQ=SEG.ACK><RST>.
- *   - the accept queue full: dropped (or reset, accept_overflow_reset).
- *   - an acceptable ACK: the connection is made (sk_listen_promote) from
- *     the SYN the record stands for, with the timings of its SYN,ACK, and
- *     takes the ACK, its text and FIN through sk_tcp_input.
+ * lists a record waits on (its timer level or the output list) and its
+ * listener's list, making and dropping records, their timers, the output
+ * list's SYN,ACKs, the listener's eviction and close, ICMP errors and the
+ * interface's walks. What SYN-RECEIVED answers from a record, and the
+ * final ACK that makes the connection, are tcp_synrcvd.c's.
  *
  * Trace: a record reports what a child TCB did (its state changes, its
  * segments, its retransmission timer) with its ends and no handle; the
  * connection made at the end shows SYN-RECEIVED -> ESTABLISHED with its
  * handle. */
 #include "tcp/tcp_conn.h"
+#include "tcp/tcp_halfopen_impl.h"
 
 #include "base/skassert.h"
 #include "synack/error.h"
@@ -84,7 +73,7 @@ void sk_ho_free(sk_tcp_env *e)
     p->out_head = p->out_tail = SK_HO_NONE;
 }
 
-static void rec_tuple(const sk_ho_rec *r, sk_tuple *tu)
+void sk_ho_tuple(const sk_ho_rec *r, sk_tuple *tu)
 {
     memset(tu, 0, sizeof *tu);
     tu->laddr.family = tu->raddr.family = r->family;
@@ -103,7 +92,7 @@ static bool rec_is(const sk_ho_rec *r, const sk_tuple *tu)
 static uint32_t rec_home(const sk_tcp_env *e, const sk_ho_rec *r)
 {
     sk_tuple tu;
-    rec_tuple(r, &tu);
+    sk_ho_tuple(r, &tu);
     return sk_tuple_hash(&e->ctx->key, &tu, 0) & e->ho.hash_mask;
 }
 
@@ -260,7 +249,7 @@ static void trace_init(const sk_tcp_env *e, const sk_ho_rec *r, enum sk_trace_ki
                        sk_time now, sk_trace_event *ev)
 {
     sk_tuple tu;
-    rec_tuple(r, &tu);
+    sk_ho_tuple(r, &tu);
     sk_tcp_trace_init(e, NULL, kind, now, ev);
     ev->local.addr = tu.laddr;
     ev->local.port = tu.lport;
@@ -299,14 +288,14 @@ static void set_gauge(sk_tcp_env *e)
 
 /* Remove record i; `closed`: it ends (the trace shows SYN-RECEIVED ->
  * CLOSED), else it became a connection. */
-static void rec_remove(sk_tcp_env *e, uint32_t i, bool closed, sk_time now)
+void sk_ho_remove(sk_tcp_env *e, uint32_t i, bool closed, sk_time now)
 {
     sk_ho_pool *p = &e->ho;
     sk_ho_rec *r = &p->recs[i];
     if (closed)
         trace_state(e, r, SK_TCP_SYN_RECEIVED, SK_TCP_CLOSED, now);
     sk_tuple tu;
-    rec_tuple(r, &tu);
+    sk_ho_tuple(r, &tu);
     uint32_t s = find_slot(e, &tu);
     SK_ASSERT(s != SK_HO_NONE);
     if (s != SK_HO_NONE)
@@ -381,100 +370,11 @@ bool sk_ho_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *
     return true;
 }
 
-/* ---- what the record sends ---- */
-
-static uint8_t our_wscale(const sk_tcp_env *e, const sk_ho_rec *r)
-{
-    return (r->flags & SK_HO_WS) ? sk_tcp_our_wscale(e) : 0;
-}
-
-/* The window field of our SYN,ACK: the whole free buffer, at most 65535
- * (RFC 7323 §2.2: never scaled in a SYN), as sk_tcp_rcv_window gives a
- * child with an empty receive buffer. */
-static uint32_t synack_wnd(const sk_tcp_env *e)
-{
-    uint32_t b = e->ctx->cfg.rcvbuf;
-    return b > 65535 ? 65535 : b;
-}
-
-/* The window field of a non-SYN ACK from SYN-RECEIVED (a challenge ACK):
- * sk_tcp_rcv_window and sk_tcp_fill_ack's rounding for an empty buffer,
- * after the SYN,ACK offered synack_wnd. */
-static uint32_t ack_field(const sk_tcp_env *e, const sk_ho_rec *r, uint32_t cur)
-{
-    uint8_t ws = our_wscale(e, r);
-    uint32_t space = e->ctx->cfg.rcvbuf;
-    uint32_t max = (uint32_t)65535 << ws;
-    if (space > max)
-        space = max;
-    uint32_t half = e->ctx->cfg.rcvbuf / 2;
-    uint32_t step = half < r->adv_mss ? half : r->adv_mss;
-    uint32_t win = (space <= cur || space - cur < step) ? cur : space;
-    uint32_t field = win >> ws;
-    if (field > 65535)
-        field = 65535;
-    if ((field << ws) < cur && field < 65535 && ((field + 1) << ws) <= e->ctx->cfg.rcvbuf)
-        field++;
-    return field;
-}
-
-/* RCV.WND: what we offered, from RCV.NXT (nothing before the SYN,ACK). */
-static uint32_t rcv_wnd(const sk_tcp_env *e, const sk_ho_rec *r)
-{
-    if (!(r->flags & SK_HO_SENT))
-        return 0;
-    uint32_t w = synack_wnd(e);
-    if (r->flags & SK_HO_WIDE) {
-        uint32_t wide = ack_field(e, r, w) << our_wscale(e, r);
-        if (wide > w)
-            w = wide;
-    }
-    return w;
-}
-
-static sk_seq rcv_nxt(const sk_ho_rec *r)
-{
-    return sk_seq_add(r->irs, 1);
-}
-
-static sk_seq snd_max(const sk_ho_rec *r)
-{
-    return (r->flags & SK_HO_SENT) ? sk_seq_add(r->iss, 1) : r->iss;
-}
-
-static uint32_t ts_val(const sk_tcp_env *e, const sk_ho_rec *r, sk_time now)
-{
-    sk_tuple tu;
-    rec_tuple(r, &tu);
-    return (uint32_t)(now / 1000u) + sk_tcp_ts_offset(e, &tu);
-}
-
-/* <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with what output_syn announces. */
-static void build_synack(const sk_tcp_env *e, const sk_ho_rec *r, sk_time now, sk_ctl_seg *c)
-{
-    memset(c, 0, sizeof *c);
-    rec_tuple(r, &c->tuple);
-    c->seq = r->iss;
-    c->ack = rcv_nxt(r);
-    c->flags = SK_TCP_SYN | SK_TCP_ACK;
-    c->wnd = (uint16_t)synack_wnd(e);
-    c->opts.has_mss = true;
-    c->opts.mss = r->adv_mss;
-    if (r->flags & SK_HO_WS) {
-        c->opts.has_wscale = true;
-        c->opts.wscale = our_wscale(e, r);
-    }
-    c->opts.sack_permitted = (r->flags & SK_HO_SACK) != 0;
-    if (r->flags & SK_HO_TS) {
-        c->opts.has_ts = true;
-        c->opts.ts_val = ts_val(e, r, now);
-        c->opts.ts_ecr = r->ts_recent;
-    }
-}
+/* ---- timers ---- */
 
 /* The timer interval after k timeouts: the initial RTO (within its
  * bounds, sk_rtt_init) doubled k times, at most rto_max (sk_tcb_rto_current). */
-static uint64_t interval(const sk_tcp_env *e, uint32_t k)
+uint64_t sk_ho_interval(const sk_tcp_env *e, uint32_t k)
 {
     const sk_stack_config *cfg = &e->ctx->cfg;
     uint64_t rto = cfg->rto_initial_us;
@@ -486,78 +386,6 @@ static uint64_t interval(const sk_tcp_env *e, uint32_t k)
     return rto > cfg->rto_max_us ? cfg->rto_max_us : rto;
 }
 
-static void count_resend(sk_ho_rec *r, sk_ctl_seg *c)
-{
-    c->cause = SK_REXMIT_SYN;
-    r->flags |= SK_HO_RESENT;
-    if (r->resends < UINT8_MAX)
-        r->resends++;
-}
-
-bool sk_ho_next_out(sk_tcp_env *e, sk_time now, sk_ctl_seg *c)
-{
-    sk_ho_pool *p = &e->ho;
-    uint32_t i = p->out_head;
-    if (i == SK_HO_NONE)
-        return false;
-    sk_ho_rec *r = &p->recs[i];
-    wait_unlink(p, i);
-    build_synack(e, r, now, c);
-    if (r->flags & SK_HO_SENT)
-        count_resend(r, c);
-    r->flags |= SK_HO_SENT;
-    /* the retransmission timer starts with the segment (arm_rexmt) */
-    level_insert(p, i, sk_time_after(now, interval(e, r->count)));
-    return true;
-}
-
-/* The SYN,ACK again at once (a child's ACK_NOW in SYN-RECEIVED), from the
- * control queue; its timer runs on. A record still queued sends it anyway. */
-static void resend_synack(sk_tcp_env *e, sk_ho_rec *r, sk_time now)
-{
-    if (r->flags & SK_HO_QUEUED)
-        return;
-    sk_ctl_seg c;
-    build_synack(e, r, now, &c);
-    count_resend(r, &c);
-    sk_ctl_push_seg(e, &c, now);
-}
-
-/* RFC 5961 §3.2, §4.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, rate limited
- * (§7), with timestamps (RFC 7323 §3.2); the window is the scaled one. */
-static void challenge(sk_tcp_env *e, sk_ho_rec *r, sk_time now)
-{
-    if (!sk_ack_challenge_allowed(e, now))
-        return;
-    sk_ctl_seg c;
-    memset(&c, 0, sizeof c);
-    rec_tuple(r, &c.tuple);
-    c.seq = snd_max(r);
-    c.ack = rcv_nxt(r);
-    c.flags = SK_TCP_ACK;
-    c.wnd = (uint16_t)ack_field(e, r, rcv_wnd(e, r));
-    if (r->flags & SK_HO_TS) {
-        c.opts.has_ts = true;
-        c.opts.ts_val = ts_val(e, r, now);
-        c.opts.ts_ecr = r->ts_recent;
-    }
-    if (r->flags & SK_HO_SENT)
-        r->flags |= SK_HO_WIDE;
-    sk_ctl_push_seg(e, &c, now);
-}
-
-/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> (sk_tcb_reset), then gone. */
-static void rec_reset(sk_tcp_env *e, uint32_t i, sk_time now)
-{
-    sk_ho_rec *r = &e->ho.recs[i];
-    sk_tuple tu;
-    rec_tuple(r, &tu);
-    if (sk_ctl_push(e, &tu, snd_max(r), rcv_nxt(r), SK_TCP_RST | SK_TCP_ACK, now))
-        e->ctx->stats.resets_out++;
-    rec_remove(e, i, true, now);
-}
-
-/* ---- timers ---- */
 
 /* SYN,ACK timeouts before a record is dropped (fire_retransmit's limit
  * for SYN-RECEIVED); records wait on levels 0..limit. */
@@ -574,7 +402,7 @@ static void fire(sk_tcp_env *e, uint32_t i, sk_time now)
     trace_timer(e, r, now);
     if (r->count >= retry_limit(e)) {
         e->ctx->stats.conn_timeouts++;
-        rec_remove(e, i, true, now);
+        sk_ho_remove(e, i, true, now);
         return;
     }
     e->ctx->stats.timeouts++;
@@ -614,111 +442,27 @@ sk_time sk_ho_next_deadline(const sk_tcp_env *e)
     return d;
 }
 
-/* ---- a segment for a record ---- */
-
-static bool ts_before(uint32_t a, uint32_t b)
+/* The next SYN,ACK of the output list: new, or its timer fired. */
+bool sk_ho_next_out(sk_tcp_env *e, sk_time now, sk_ctl_seg *c)
 {
-    return sk_seq_lt(sk_seq_make(a), sk_seq_make(b));
-}
-
-/* RFC 7323 §5.3 R1 and §3.2 (sk_ts_check); false when dropped. */
-static bool rec_paws(sk_tcp_env *e, sk_ho_rec *r, const sk_tcp_repr *seg, sk_time now)
-{
-    if (!(r->flags & SK_HO_TS) || (seg->flags & SK_TCP_RST))
-        return true;
-    if (!seg->opts.has_ts) {
-        sk_tcp_count_drop(e, SK_DROP_TCP_NO_TS, NULL, now);
+    sk_ho_pool *p = &e->ho;
+    uint32_t i = p->out_head;
+    if (i == SK_HO_NONE)
         return false;
-    }
-    if (ts_before(seg->opts.ts_val, r->ts_recent)) {
-        sk_tcp_count_drop(e, SK_DROP_TCP_PAWS, NULL, now);
-        resend_synack(e, r, now);
-        return false;
-    }
+    sk_ho_rec *r = &p->recs[i];
+    wait_unlink(p, i);
+    sk_ho_build_synack(e, r, now, c);
+    if (r->flags & SK_HO_SENT)
+        sk_ho_count_resend(r, c);
+    r->flags |= SK_HO_SENT;
+    /* the retransmission timer starts with the segment (arm_rexmt) */
+    level_insert(p, i, sk_time_after(now, sk_ho_interval(e, r->count)));
     return true;
-}
-
-/* An ACK one below RCV.NXT acknowledging our SYN (tcp_input.c's
- * ack_past_peer_probe): its ACK is taken though the segment is not. */
-static bool ack_past_probe(const sk_ho_rec *r, const sk_tcp_repr *seg)
-{
-    return sk_tcp_seg_len(seg) == 0 && (seg->flags & SK_TCP_ACK) &&
-           !(seg->flags & (SK_TCP_RST | SK_TCP_SYN)) && sk_seq_eq(seg->seq, r->irs) &&
-           sk_seq_gt(seg->ack, r->iss) && sk_seq_le(seg->ack, snd_max(r));
-}
-
-/* RFC 9293 §3.10.7.4 first (check_seq); false when dropped (answered). */
-static bool rec_seq_ok(sk_tcp_env *e, sk_ho_rec *r, const sk_tcp_repr *seg, sk_time now)
-{
-    uint32_t len = sk_tcp_seg_len(seg);
-    uint32_t wnd = rcv_wnd(e, r);
-    sk_seq nxt = rcv_nxt(r), wend = sk_seq_add(nxt, wnd);
-    bool ok;
-    if (len == 0)
-        ok = wnd == 0 ? sk_seq_eq(seg->seq, nxt) : sk_seq_in(seg->seq, nxt, wend);
-    else
-        ok = wnd != 0 &&
-             (sk_seq_in(seg->seq, nxt, wend) || sk_seq_in(sk_seq_add(seg->seq, len - 1), nxt, wend));
-    if (ok || (wnd == 0 && sk_seq_eq(seg->seq, nxt) && !(seg->flags & (SK_TCP_RST | SK_TCP_SYN))) ||
-        ack_past_probe(r, seg))
-        return true;
-    if (seg->flags & SK_TCP_RST) {
-        sk_tcp_count_drop(e, SK_DROP_TCP_RST_OUT_OF_WINDOW, NULL, now);
-        return false;
-    }
-    sk_tcp_count_drop(e, SK_DROP_TCP_OUT_OF_WINDOW, NULL, now);
-    resend_synack(e, r, now);
-    return false;
-}
-
-/* §4.3 / §5.3 R3 (sk_ts_record): Last.ACK.sent is RCV.NXT once the
- * SYN,ACK went out. */
-static void rec_ts_record(sk_ho_rec *r, const sk_tcp_repr *seg)
-{
-    if (!(r->flags & SK_HO_TS) || !(r->flags & SK_HO_SENT) || !seg->opts.has_ts ||
-        (seg->flags & SK_TCP_RST) || !sk_seq_le(seg->seq, rcv_nxt(r)) ||
-        ts_before(seg->opts.ts_val, r->ts_recent))
-        return;
-    r->ts_recent = seg->opts.ts_val;
-}
-
-/* The SYN the record stands for, and what its handshake left
- * (sk_listen_promote). */
-static void rec_handshake(const sk_tcp_env *e, const sk_ho_rec *r, sk_tcp_repr *syn,
-                          sk_listen_hs *hs)
-{
-    memset(syn, 0, sizeof *syn);
-    syn->flags = SK_TCP_SYN;
-    syn->seq = r->irs;
-    syn->window = r->syn_wnd;
-    syn->opts.has_mss = true;
-    syn->opts.mss = r->peer_mss;
-    syn->opts.has_wscale = (r->flags & SK_HO_WS) != 0;
-    syn->opts.wscale = r->wscale;
-    syn->opts.sack_permitted = (r->flags & SK_HO_SACK) != 0;
-    syn->opts.has_ts = (r->flags & SK_HO_TS) != 0;
-    syn->opts.ts_val = r->ts_recent;
-    memset(hs, 0, sizeof *hs);
-    hs->from_record = true;
-    hs->iss = r->iss;
-    hs->adv_mss = r->adv_mss;
-    hs->rcv_wnd = rcv_wnd(e, r);
-    hs->timeouts = r->count;
-    hs->resends = r->resends;
-    /* the last SYN,ACK the output list sent, armed then for the interval
-     * of its level (a queued record's timer has fired once more since) */
-    bool queued = (r->flags & SK_HO_QUEUED) != 0;
-    hs->last_snd = r->deadline - interval(e, queued && r->count > 0 ? r->count - 1u : r->count);
-    /* Karn: the timer firing ends the timing (fire_retransmit) */
-    hs->rtt_timed = !(r->flags & SK_HO_RESENT) && r->count == 0;
-    hs->rtt_time = hs->last_snd;
-    if (r->flags & SK_HO_SOFT)
-        hs->soft_error = r->soft_kind ? SK_ECONNREFUSED : SK_EHOSTUNREACH;
 }
 
 /* The record held back from promotion goes where it was (a failed
  * promotion: the socket table is full; the peer sends its ACK again). */
-static void rec_restore(sk_tcp_env *e, const sk_ho_rec *saved, sk_time now)
+void sk_ho_restore(sk_tcp_env *e, const sk_ho_rec *saved, sk_time now)
 {
     (void)now;
     uint32_t i = rec_alloc(e);
@@ -736,71 +480,6 @@ static void rec_restore(sk_tcp_env *e, const sk_ho_rec *saved, sk_time now)
         level_insert(&e->ho, i, saved->deadline);
 }
 
-/* Second to fifth steps; the acceptable ACK makes the connection. */
-static void rec_acceptable(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_tcp_repr *seg,
-                           sk_time now)
-{
-    sk_ho_rec *r = &e->ho.recs[i];
-    if (seg->flags & SK_TCP_RST) {
-        if (!sk_seq_eq(seg->seq, rcv_nxt(r))) {
-            sk_tcp_count_drop(e, SK_DROP_TCP_RST_CHALLENGED, NULL, now);
-            challenge(e, r, now);
-            return;
-        }
-        e->ctx->stats.resets_in++;
-        rec_remove(e, i, true, now); /* from a passive open: back to LISTEN */
-        return;
-    }
-    if (seg->flags & SK_TCP_SYN) {
-        sk_tcp_count_drop(e, SK_DROP_TCP_SYN_CHALLENGED, NULL, now);
-        challenge(e, r, now);
-        return;
-    }
-    if (!(seg->flags & SK_TCP_ACK)) {
-        sk_tcp_count_drop(e, SK_DROP_TCP_NO_ACK, NULL, now);
-        return;
-    }
-    if (!sk_seq_gt(seg->ack, r->iss) || sk_seq_gt(seg->ack, snd_max(r))) {
-        if (sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
-            e->ctx->stats.resets_out++;
-        sk_tcp_count_drop(e, SK_DROP_TCP_BAD_ACK, NULL, now);
-        return;
-    }
-    sk_tcb *l = &e->tcbs[r->listener];
-    if (l->lsn->acceptq.len >= l->lsn->backlog) {
-        sk_tcp_count_drop(e, SK_DROP_TCP_ACCEPTQ_FULL, NULL, now);
-        if (e->ctx->cfg.accept_overflow_reset)
-            rec_reset(e, i, now);
-        return;
-    }
-    sk_tcp_repr syn;
-    sk_listen_hs hs;
-    rec_handshake(e, r, &syn, &hs);
-    sk_ho_rec saved = *r;
-    rec_remove(e, i, false, now);
-    sk_tcb *t = sk_listen_promote(e, l, tu, &syn, &hs, now);
-    if (t == NULL) {
-        rec_restore(e, &saved, now);
-        return;
-    }
-    e->ctx->stats.ho_promoted++;
-    sk_tcp_input(e, t, tu, seg, now);
-    SK_ASSERT(t->state != SK_TCP_SYN_RECEIVED);
-    if (t->state == SK_TCP_SYN_RECEIVED)
-        sk_tcb_close(e, t, 0, now);
-    sk_tcb_ext_settle(e, t);
-}
-
-void sk_ho_input(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_tcp_repr *seg,
-                 sk_time now)
-{
-    sk_ho_rec *r = &e->ho.recs[i];
-    if (!rec_paws(e, r, seg, now) || !rec_seq_ok(e, r, seg, now))
-        return;
-    rec_ts_record(r, seg);
-    rec_acceptable(e, i, tu, seg, now);
-}
-
 /* ---- the listener's records ---- */
 
 bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
@@ -808,7 +487,7 @@ bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
     for (uint32_t i = l->lsn->ho_head; i != SK_HO_NONE; i = e->ho.recs[i].lnext) {
         if (e->ho.recs[i].count > 0) {
             sk_tcp_count_drop(e, SK_DROP_TCP_SYN_EVICTED, NULL, now);
-            rec_remove(e, i, true, now);
+            sk_ho_remove(e, i, true, now);
             return true;
         }
     }
@@ -818,7 +497,7 @@ bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
 void sk_ho_listener_closed(sk_tcp_env *e, sk_tcb *l, sk_time now)
 {
     while (l->lsn->ho_head != SK_HO_NONE)
-        rec_reset(e, l->lsn->ho_head, now);
+        sk_ho_reset(e, l->lsn->ho_head, now);
 }
 
 /* ---- ICMP and the interface's walks ---- */
@@ -850,7 +529,7 @@ void sk_ho_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ct
     for (uint32_t i = 0; i < e->ho.cap && e->ho.count > 0; i++) {
         sk_ho_rec *r = &e->ho.recs[i];
         sk_tuple tu;
-        rec_tuple(r, &tu);
+        sk_ho_tuple(r, &tu);
         if (live(r) && via(ctx, &tu)) {
             r->flags |= SK_HO_SOFT;
             r->soft_kind = 0;
@@ -875,8 +554,8 @@ void sk_ho_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, sk_time now)
     for (uint32_t i = 0; i < e->ho.cap && e->ho.count > 0; i++) {
         sk_ho_rec *r = &e->ho.recs[i];
         sk_tuple tu;
-        rec_tuple(r, &tu);
+        sk_ho_tuple(r, &tu);
         if (live(r) && sk_ipaddr_eq(&tu.laddr, local))
-            rec_remove(e, i, true, now);
+            sk_ho_remove(e, i, true, now);
     }
 }
