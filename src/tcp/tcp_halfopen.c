@@ -519,43 +519,79 @@ int sk_ho_icmp(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, bool che
     return 0;
 }
 
-static bool live(const sk_ho_rec *r)
-{
-    return r->family != 0;
-}
+/* The walks go through the listeners' lists: O(records), no scan of the
+ * pool. The next record is taken first: a visit may remove the one it is
+ * given. */
+typedef void (*rec_visit)(sk_tcp_env *e, uint32_t i, const void *arg, sk_time now);
 
-void sk_ho_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx)
+static void each_rec(sk_tcp_env *e, rec_visit visit, const void *arg, sk_time now)
 {
-    for (uint32_t i = 0; i < e->ho.cap && e->ho.count > 0; i++) {
-        sk_ho_rec *r = &e->ho.recs[i];
-        sk_tuple tu;
-        sk_ho_tuple(r, &tu);
-        if (live(r) && via(ctx, &tu)) {
-            r->flags |= SK_HO_SOFT;
-            r->soft_kind = 0;
+    for (uint32_t l = e->listen_head; l != SK_TCB_NONE; l = e->tcbs[l].lsn->listen_next) {
+        uint32_t i = e->tcbs[l].lsn->ho_head;
+        while (i != SK_HO_NONE) {
+            uint32_t next = e->ho.recs[i].lnext;
+            visit(e, i, arg, now);
+            i = next;
         }
     }
 }
 
+typedef struct {
+    sk_tcp_route_match via;
+    const void *ctx;
+} via_arg;
+
+static void visit_unreachable(sk_tcp_env *e, uint32_t i, const void *arg, sk_time now)
+{
+    (void)now;
+    const via_arg *a = arg;
+    sk_ho_rec *r = &e->ho.recs[i];
+    sk_tuple tu;
+    sk_ho_tuple(r, &tu);
+    if (a->via(a->ctx, &tu)) {
+        r->flags |= SK_HO_SOFT;
+        r->soft_kind = 0;
+    }
+}
+
+void sk_ho_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx)
+{
+    via_arg a = {via, ctx};
+    each_rec(e, visit_unreachable, &a, 0);
+}
+
+typedef struct {
+    uint8_t family;
+    uint16_t mtu;
+} mtu_arg;
+
+static void visit_mtu(sk_tcp_env *e, uint32_t i, const void *arg, sk_time now)
+{
+    (void)now;
+    const mtu_arg *a = arg;
+    sk_ho_rec *r = &e->ho.recs[i];
+    if (a->family != 0 && r->family != a->family)
+        return;
+    uint16_t mss = sk_tcp_mss_from_mtu(r->family, a->mtu);
+    if (mss < r->adv_mss)
+        r->adv_mss = mss; /* a SYN,ACK sent again announces what fits */
+}
+
 void sk_ho_mtu_lowered(sk_tcp_env *e, uint8_t family, uint16_t mtu)
 {
-    for (uint32_t i = 0; i < e->ho.cap && e->ho.count > 0; i++) {
-        sk_ho_rec *r = &e->ho.recs[i];
-        if (!live(r) || (family != 0 && r->family != family))
-            continue;
-        uint16_t mss = sk_tcp_mss_from_mtu(r->family, mtu);
-        if (mss < r->adv_mss)
-            r->adv_mss = mss; /* a SYN,ACK sent again announces what fits */
-    }
+    mtu_arg a = {family, mtu};
+    each_rec(e, visit_mtu, &a, 0);
+}
+
+static void visit_addr_gone(sk_tcp_env *e, uint32_t i, const void *arg, sk_time now)
+{
+    sk_tuple tu;
+    sk_ho_tuple(&e->ho.recs[i], &tu);
+    if (sk_ipaddr_eq(&tu.laddr, (const sk_ipaddr *)arg))
+        sk_ho_remove(e, i, true, now);
 }
 
 void sk_ho_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, sk_time now)
 {
-    for (uint32_t i = 0; i < e->ho.cap && e->ho.count > 0; i++) {
-        sk_ho_rec *r = &e->ho.recs[i];
-        sk_tuple tu;
-        sk_ho_tuple(r, &tu);
-        if (live(r) && sk_ipaddr_eq(&tu.laddr, local))
-            sk_ho_remove(e, i, true, now);
-    }
+    each_rec(e, visit_addr_gone, local, now);
 }

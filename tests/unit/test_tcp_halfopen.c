@@ -299,6 +299,26 @@ static void test_icmp(void)
     ts_free(&ts);
 }
 
+/* The link MTU lowered while a record waits: its SYN,ACK sent again
+ * announces the MSS that fits (a child's adv_mss was lowered the same
+ * way); our address gone: its records are dropped without a RST (RFC 2131
+ * §4.4.5), the listener stays. */
+static void test_mtu_lowered_and_addr_gone(void)
+{
+    ts_script ts;
+    init_listen(&ts, NULL, 0);
+    syn(&ts, 0);
+    SK_CHECK_EQ_I(sk_stack_set_mtu(ts.s, 1000), 0);
+    TS_EXPECT(&ts, TS_SEC(1), .flags = TS_SA, .seq = TS_US_ISN, .ack = 5001, TS_MSS(960));
+    TS_NOTHING(&ts, TS_SEC(1));
+    SK_CHECK_EQ_I(sk_stack_set_ipv4(ts.s, TS_MS(1500), sk_ip4_make(10, 0, 0, 9), 24,
+                                    sk_ip4_make(0, 0, 0, 0)), 0);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->half_open, 0u);
+    SK_CHECK_EQ(lsn(&ts)->n_ho, 0u);
+    TS_NOTHING(&ts, TS_SEC(10));
+    ts_free(&ts);
+}
+
 /* ---- the connection the final ACK makes ---- */
 
 /* Data and FIN on the third segment (RFC 9293 §3.10.7.4: SYN-RECEIVED ->
@@ -479,6 +499,7 @@ int main(void)
     SK_RUN(test_pool_full_cookie);
     SK_RUN(test_pool_full_counted);
     SK_RUN(test_icmp);
+    SK_RUN(test_mtu_lowered_and_addr_gone);
     SK_RUN(test_third_segment_data_fin);
     SK_RUN(test_timeout_then_rto_3s);
     SK_RUN(test_options_carried);
