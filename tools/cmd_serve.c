@@ -89,6 +89,9 @@ static const char usage_text[] =
     "  --time-wait MS            TIME-WAIT (2*MSL) in milliseconds, default 60000\n"
     "  --max-time-wait N         TIME-WAIT records kept, default 4 x the socket table\n"
     "                            (at most 65536); when full, the oldest is recycled\n"
+    "  --max-half-open N         half-open connections kept (96-byte records outside\n"
+    "                            the socket table), default 4 x the socket table (at\n"
+    "                            most 65536); when full, SYNs get SYN cookies\n"
     "  --cores N                 N queues of a multi-queue device, one stack and one\n"
     "                            thread per queue, each pinned to its own CPU, nothing\n"
     "                            shared; the kernel spreads the connections (default 1)\n"
@@ -600,8 +603,9 @@ static int drain(server *sv)
 static uint32_t g_max_conns = MAX_CONNS_DEFAULT;
 static uint32_t g_time_wait_us = 60000000u;
 static uint32_t g_max_time_wait; /* 0: the stack's default */
+static uint32_t g_max_half_open; /* 0: the stack's default */
 
-/* --max-conns, --time-wait, --max-time-wait: *used 1 when argv[*i] was
+/* --max-conns, --time-wait, --max-time-wait, --max-half-open: *used 1 when argv[*i] was
  * one of them; returns nonzero (with *used = 2) for a bad value. */
 static int parse_limit(char **argv, int argc, int *i, int *used)
 {
@@ -613,6 +617,7 @@ static int parse_limit(char **argv, int argc, int *i, int *used)
         {"--max-conns", "connections, 1..1048576", 1, 1u << 20, 1, &g_max_conns},
         {"--time-wait", "milliseconds, 0..3600000", 0, 3600000, 1000, &g_time_wait_us},
         {"--max-time-wait", "records, 1..16777216", 1, 1u << 24, 1, &g_max_time_wait},
+        {"--max-half-open", "records, 1..16777216", 1, 1u << 24, 1, &g_max_half_open},
     };
     *used = 0;
     for (size_t k = 0; k < sizeof lim / sizeof lim[0]; k++) {
@@ -737,6 +742,7 @@ static void serve_tweak(sk_stack_config *cfg)
     cfg->max_sockets = g_max_conns + SVC__COUNT;
     cfg->time_wait_us = g_time_wait_us;
     cfg->max_time_wait = g_max_time_wait;
+    cfg->max_half_open = g_max_half_open;
 }
 
 /* A line for each IPv6 address that comes into use after start (the
@@ -870,6 +876,7 @@ int cmd_serve(int argc, char **argv)
     g_max_conns = MAX_CONNS_DEFAULT;
     g_time_wait_us = 60000000u;
     g_max_time_wait = 0;
+    g_max_half_open = 0;
     sv.idle_us = (sk_time_us)IDLE_S_DEFAULT * 1000000u;
     sv.log = stdout;
     setvbuf(stdout, NULL, _IOLBF, 0);

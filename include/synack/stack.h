@@ -358,6 +358,14 @@ typedef struct {
      * or the next SYN,ACK tries again; true: answer with RST (Linux's
      * tcp_abort_on_overflow). Counted as TCP_ACCEPTQ_FULL either way. */
     bool accept_overflow_reset;
+    /* Half-open connections wait in 88-byte records outside the socket
+     * table (src/tcp/tcp_halfopen.c), 96 bytes each with their hash slots:
+     * a SYN takes no socket slot, the final ACK makes the connection. At
+     * most this many records over all listeners; when full, a SYN is
+     * answered with a cookie (or, cookies off, evicts an old record of its
+     * listener or is dropped, TCP_HALFOPEN_FULL). 0 (the default): 4 x
+     * max_sockets, at most 65536. */
+    uint32_t max_half_open;
 } sk_stack_config;
 
 enum sk_syncookies { SK_SYNCOOKIES_OFF, SK_SYNCOOKIES_WHEN_FULL, SK_SYNCOOKIES_ALWAYS };
@@ -697,8 +705,16 @@ typedef struct {
     uint64_t syncookies_sent;         /* SYN,ACKs carrying a cookie */
     uint64_t syncookies_recv;         /* valid cookie ACKs: connections made from them */
     uint64_t syncookies_failed;       /* ACKs to a listener whose cookie did not check */
+    /* half-open records (cfg.max_half_open) */
+    uint64_t half_open;   /* records now (a gauge, not a counter) */
+    uint64_t ho_records;  /* SYNs kept as records */
+    uint64_t ho_promoted; /* records whose final ACK made the connection */
 } sk_stats;
 
 const sk_stats *sk_stack_stats(const sk_stack *s);
+/* Bytes one half-open connection costs (its record and two hash slots,
+ * cfg.max_half_open): taken from the pool made at creation, never from
+ * the socket table. */
+size_t sk_stack_half_open_bytes(void);
 
 #endif

@@ -149,7 +149,7 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
         tu.lport = sk_demux_ephemeral(e, &tu);
         if (tu.lport == 0)
             return SK_EADDRINUSE;
-    } else if (sk_demux_lookup(e, &tu) != NULL) {
+    } else if (sk_demux_lookup(e, &tu) != NULL || sk_ho_find(e, &tu) != SK_HO_NONE) {
         return SK_EADDRINUSE;
     }
     const uint32_t *isn = opts != NULL && opts->fixed_isn ? &opts->isn : NULL;

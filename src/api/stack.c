@@ -332,6 +332,11 @@ void sk_stack_destroy(sk_stack *s)
     a.release(a.ctx, s, sizeof *s);
 }
 
+size_t sk_stack_half_open_bytes(void)
+{
+    return sizeof(sk_ho_rec) + 2 * sizeof(uint32_t);
+}
+
 const sk_stats *sk_stack_stats(const sk_stack *s)
 {
     return &s->ctx.stats;

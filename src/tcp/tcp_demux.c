@@ -129,7 +129,8 @@ uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial)
         if (!in_partition(e, port, tu.rport))
             continue;
         tu.lport = port;
-        if (sk_demux_port_used(e, port) || sk_demux_lookup(e, &tu) != NULL)
+        if (sk_demux_port_used(e, port) || sk_demux_lookup(e, &tu) != NULL ||
+            sk_ho_find(e, &tu) != SK_HO_NONE)
             continue;
         if (sk_tw_find(e, &tu) == SK_TW_NONE)
             return port;
