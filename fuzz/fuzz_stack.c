@@ -269,6 +269,11 @@ static void check_addr_gone(sk_stack *s, sk_ip4 old)
         const sk_tcb *t = &s->env.tcbs[i];
         CHECK(!(t->flags & SK_TF_HASHED) || t->state == SK_TCP_LISTEN || !sk_ipaddr_eq(&t->tuple.laddr, &a));
     }
+    /* nor a half-open record (tcp_halfopen.c) */
+    for (uint32_t i = 0; i < s->env.ho.cap; i++) {
+        const sk_ho_rec *r = &s->env.ho.recs[i];
+        CHECK(r->family == 0 || r->family != a.family || memcmp(r->laddr, a.b, 16) != 0);
+    }
 }
 
 /* Runtime reconfiguration with connections live (kinds 0xc8-0xcf, the

@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 static inline void fz_check_seqs(const sk_tcp_env *e, const sk_tcb *t)
 {
@@ -223,6 +224,65 @@ static inline void fz_check_acceptqs(const sk_tcp_env *e, const uint8_t *is_free
     }
 }
 
+/* Half-open records (tcp_halfopen.c): every live one is found by its
+ * tuple, waits on exactly one list (the output list, or the level of its
+ * timeouts with its deadline after `now`), on its listener's list, and
+ * the counts agree (the pool's, each listener's). */
+static inline void fz_check_halfopen(const sk_tcp_env *e, const uint8_t *is_free, uint64_t now)
+{
+    const sk_ho_pool *p = &e->ho;
+    uint32_t live = 0, waiting = 0, by_listener = 0;
+    for (uint32_t i = 0; i < p->cap; i++) {
+        const sk_ho_rec *r = &p->recs[i];
+        if (r->family == 0)
+            continue;
+        live++;
+        sk_tuple tu;
+        memset(&tu, 0, sizeof tu);
+        tu.laddr.family = tu.raddr.family = r->family;
+        memcpy(tu.laddr.b, r->laddr, 16);
+        memcpy(tu.raddr.b, r->raddr, 16);
+        tu.lport = r->lport;
+        tu.rport = r->rport;
+        CHECK(sk_ho_find(e, &tu) == i);
+        CHECK(r->listener < e->n_tcbs && !is_free[r->listener] &&
+              e->tcbs[r->listener].state == SK_TCP_LISTEN);
+        if (!(r->flags & SK_HO_QUEUED))
+            CHECK(r->deadline > now && (r->flags & SK_HO_SENT));
+    }
+    CHECK(live == p->count);
+    for (uint32_t i = p->out_head; i != SK_HO_NONE; i = p->recs[i].next) {
+        CHECK(p->recs[i].flags & SK_HO_QUEUED);
+        waiting++;
+        CHECK(waiting <= live);
+    }
+    for (uint32_t k = 0; k < SK_HO_LEVELS; k++) {
+        uint64_t last = 0;
+        for (uint32_t i = p->lv_head[k]; i != SK_HO_NONE; i = p->recs[i].next) {
+            const sk_ho_rec *r = &p->recs[i];
+            CHECK(!(r->flags & SK_HO_QUEUED) && r->count == k && r->deadline >= last);
+            last = r->deadline;
+            waiting++;
+            CHECK(waiting <= live);
+        }
+    }
+    CHECK(waiting == live);
+    for (uint32_t l = 0; l < e->n_tcbs; l++) {
+        const sk_tcb *t = &e->tcbs[l];
+        if (is_free[l] || t->state != SK_TCP_LISTEN)
+            continue;
+        uint32_t n = 0;
+        for (uint32_t i = t->lsn->ho_head; i != SK_HO_NONE; i = p->recs[i].lnext) {
+            CHECK(p->recs[i].listener == l);
+            n++;
+            CHECK(n <= live);
+        }
+        CHECK(n == t->lsn->n_ho);
+        by_listener += n;
+    }
+    CHECK(by_listener == live);
+}
+
 /* Every TCB that is not on the free list, and the tables that index them. */
 static inline void fz_check_stack(const sk_stack *s, uint64_t now)
 {
@@ -243,6 +303,7 @@ static inline void fz_check_stack(const sk_stack *s, uint64_t now)
     }
     fz_check_tables(e, is_free);
     fz_check_acceptqs(e, is_free);
+    fz_check_halfopen(e, is_free, now);
 }
 
 #endif

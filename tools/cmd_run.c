@@ -18,11 +18,12 @@
 #define LIB "libsynack-preload.so"
 
 static const char usage_text[] =
-    "usage: synack run --tap NAME --addr A.B.C.D/NN [--gw A.B.C.D] [--mac MAC] [--mtu N]\n"
-    "                  -- PROGRAM [ARGS...]\n"
-    "  runs PROGRAM with its TCP sockets (AF_INET/AF_INET6 SOCK_STREAM) on synack over the\n"
-    "  TAP device; other descriptors stay with the kernel. SYNACK_PRELOAD names the library\n"
-    "  when it is not next to this command or in ../lib.\n";
+    "usage: synack run --tap NAME --addr A.B.C.D/NN [--gw A.B.C.D] [--addr6 X:X::X/NN]\n"
+    "                  [--gw6 X:X::X] [--mac MAC] [--mtu N] -- PROGRAM [ARGS...]\n"
+    "  runs PROGRAM with its TCP and UDP sockets (AF_INET/AF_INET6) on synack over the\n"
+    "  TAP device; other descriptors stay with the kernel. --addr6 adds an IPv6 address\n"
+    "  (native IPv6 for AF_INET6 sockets). SYNACK_PRELOAD names the library when it is not\n"
+    "  next to this command or in ../lib.\n";
 
 /* The library next to this binary, or in the install prefix's lib dirs. */
 static int find_lib(char *out, size_t cap)
@@ -63,6 +64,16 @@ static int check_opt(const char *opt, const char *v)
         tool_error(CMD, "--gw %s: not an IPv4 address", v);
         return -1;
     }
+    sk_ip6 a6;
+    uint8_t p6;
+    if (strcmp(opt, "--addr6") == 0 && sk_ip6_prefix_from_str(v, &a6, &p6) != 0) {
+        tool_error(CMD, "--addr6 %s: want an IPv6 address with its prefix, like 2001:db8::2/64", v);
+        return -1;
+    }
+    if (strcmp(opt, "--gw6") == 0 && sk_ip6_from_str(v, &a6) != 0) {
+        tool_error(CMD, "--gw6 %s: not an IPv6 address", v);
+        return -1;
+    }
     if (strcmp(opt, "--mac") == 0 && sk_mac_from_str(v, &m) != 0) {
         tool_error(CMD, "--mac %s: not a MAC address", v);
         return -1;
@@ -74,7 +85,8 @@ static const char *env_name(const char *opt)
 {
     static const char *const map[][2] = {{"--tap", "SYNACK_TAP"}, {"--addr", "SYNACK_ADDR"},
                                          {"--gw", "SYNACK_GW"},   {"--mac", "SYNACK_MAC"},
-                                         {"--mtu", "SYNACK_MTU"}};
+                                         {"--mtu", "SYNACK_MTU"},  {"--addr6", "SYNACK_ADDR6"},
+                                         {"--gw6", "SYNACK_GW6"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(opt, map[i][0]) == 0)
             return map[i][1];

@@ -95,6 +95,10 @@ static const char usage_text[] =
     "                            queue cannot keep gets a SYN cookie (RFC 4987); always:\n"
     "                            every SYN does; off: the oldest half-open connection\n"
     "                            already retransmitted makes room, else the SYN is dropped\n"
+    "  --max-half-open N         half-open connections kept (96-byte records outside\n"
+    "                            the socket table), default 4 x the socket table (at\n"
+    "                            most 65536); when full, SYNs get SYN cookies (as\n"
+    "                            --syn-cookies says)\n"
     "  --cores N                 N queues of a multi-queue device, one stack and one\n"
     "                            thread per queue, each pinned to its own CPU, nothing\n"
     "                            shared; the kernel spreads the connections (default 1)\n"
@@ -107,6 +111,7 @@ static uint32_t g_time_wait_us = 60000000u;
 static uint32_t g_max_time_wait; /* 0: the stack's default */
 static uint32_t g_syn_backlog;   /* 0: the stack's default */
 static uint8_t g_syn_cookies = SK_SYNCOOKIES_WHEN_FULL;
+static uint32_t g_max_half_open; /* 0: the stack's default */
 
 /* ---- connections ---- */
 
@@ -638,7 +643,7 @@ static int parse_syn_cookies(char **argv, int argc, int *i, int *used)
     return 1;
 }
 
-/* --max-conns, --time-wait, --max-time-wait, --syn-backlog: *used 1 when argv[*i] was
+/* --max-conns, --time-wait, --max-time-wait, --syn-backlog, --max-half-open: *used 1 when argv[*i] was
  * one of them; returns nonzero (with *used = 2) for a bad value. */
 static int parse_limit(char **argv, int argc, int *i, int *used)
 {
@@ -651,6 +656,7 @@ static int parse_limit(char **argv, int argc, int *i, int *used)
         {"--time-wait", "milliseconds, 0..3600000", 0, 3600000, 1000, &g_time_wait_us},
         {"--max-time-wait", "records, 1..16777216", 1, 1u << 24, 1, &g_max_time_wait},
         {"--syn-backlog", "half-open connections, 1..65535", 1, 65535, 1, &g_syn_backlog},
+        {"--max-half-open", "records, 1..16777216", 1, 1u << 24, 1, &g_max_half_open},
     };
     *used = 0;
     for (size_t k = 0; k < sizeof lim / sizeof lim[0]; k++) {
@@ -780,6 +786,7 @@ static void serve_tweak(sk_stack_config *cfg)
     cfg->syn_cookies = g_syn_cookies;
     if (g_syn_backlog != 0)
         cfg->syn_backlog = g_syn_backlog;
+    cfg->max_half_open = g_max_half_open;
 }
 
 /* A line for each IPv6 address that comes into use after start (the
@@ -915,6 +922,7 @@ int cmd_serve(int argc, char **argv)
     g_max_time_wait = 0;
     g_syn_backlog = 0;
     g_syn_cookies = SK_SYNCOOKIES_WHEN_FULL;
+    g_max_half_open = 0;
     sv.idle_us = (sk_time_us)IDLE_S_DEFAULT * 1000000u;
     sv.log = stdout;
     setvbuf(stdout, NULL, _IOLBF, 0);

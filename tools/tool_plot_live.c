@@ -49,14 +49,37 @@ void plot_live_free(plot_live *pl)
     free(pl);
 }
 
+static bool same_ends(const plive_conn *pc, const sk_trace_event *ev)
+{
+    char l[64], r[64];
+    tool_endpoint_str(&ev->local, l, sizeof l);
+    tool_endpoint_str(&ev->remote, r, sizeof r);
+    return strcmp(pc->c.name[0], l) == 0 && strcmp(pc->c.name[1], r) == 0;
+}
+
+/* A half-open connection is a record with no handle (src/tcp/tcp_halfopen.c):
+ * its SYN,ACKs start an entry followed by its ends, the segments that
+ * reach the record (the final ACK among them) join it, and the connection
+ * the final ACK makes takes it over with its handle. Other events without
+ * a handle (control segments) start nothing. */
 static plive_conn *find(plot_live *pl, const sk_trace_event *ev)
 {
-    if (ev->sock.idx == 0 && ev->sock.gen == 0)
+    bool handle = ev->sock.idx != 0 || ev->sock.gen != 0;
+    bool synack_out = ev->kind != SK_TRACE_SEG_IN && ev->seg != NULL &&
+                      (ev->seg->flags & (PLOT_SYN | PLOT_ACK)) == (PLOT_SYN | PLOT_ACK);
+    if (!handle && ev->local.port == 0)
         return NULL;
-    for (unsigned i = 0; i < pl->n; i++)
+    for (unsigned i = 0; handle && i < pl->n; i++)
         if (pl->conn[i].sock.idx == ev->sock.idx && pl->conn[i].sock.gen == ev->sock.gen)
             return &pl->conn[i];
-    if (pl->n == PLIVE_CONNS)
+    for (unsigned i = 0; i < pl->n; i++) {
+        plive_conn *pc = &pl->conn[i];
+        if (pc->sock.idx == 0 && pc->sock.gen == 0 && same_ends(pc, ev)) {
+            pc->sock = ev->sock;
+            return pc;
+        }
+    }
+    if (pl->n == PLIVE_CONNS || (!handle && !synack_out))
         return NULL;
     plive_conn *pc = &pl->conn[pl->n++];
     pc->sock = ev->sock;

@@ -52,7 +52,9 @@ static void trace_seg(FILE *f, const sk_trace_event *ev, const char *what)
 /* "10.0.0.1:40000 > 10.0.0.2:5050", or "-" for no connection. */
 static const char *conn_str(const sk_trace_event *ev, char *buf, size_t cap)
 {
-    if (ev->sock.idx == 0 && ev->sock.gen == 0) {
+    /* no handle and no ends: no connection; a record (TIME-WAIT,
+     * half-open) has its ends and no handle */
+    if (ev->sock.idx == 0 && ev->sock.gen == 0 && ev->local.port == 0) {
         snprintf(buf, cap, "-");
         return buf;
     }

@@ -358,6 +358,14 @@ typedef struct {
      * or the next SYN,ACK tries again; true: answer with RST (Linux's
      * tcp_abort_on_overflow). Counted as TCP_ACCEPTQ_FULL either way. */
     bool accept_overflow_reset;
+    /* Half-open connections wait in 88-byte records outside the socket
+     * table (src/tcp/tcp_halfopen.c), 96 bytes each with their hash slots:
+     * a SYN takes no socket slot, the final ACK makes the connection. At
+     * most this many records over all listeners; when full, a SYN is
+     * answered with a cookie (or, cookies off, evicts an old record of its
+     * listener or is dropped, TCP_HALFOPEN_FULL). 0 (the default): 4 x
+     * max_sockets, at most 65536. */
+    uint32_t max_half_open;
 } sk_stack_config;
 
 enum sk_syncookies { SK_SYNCOOKIES_OFF, SK_SYNCOOKIES_WHEN_FULL, SK_SYNCOOKIES_ALWAYS };
@@ -397,6 +405,9 @@ int sk_stack_dns6_servers(const sk_stack *s, sk_time_us now, sk_ip6 *out, int ma
 /* The IPv6 addresses in use (configured, link-local and autoconfigured ones
  * whose DAD passed, RFC 4862 §5.4), at most max into out; returns how many. */
 int sk_stack_ip6_addrs(const sk_stack *s, sk_ifaddr *out, int max);
+/* Is `a` one of the stack's unicast addresses in use now (its IPv4 address,
+ * an IPv6 one whose DAD passed)? For bind(). */
+bool sk_stack_is_our_addr(const sk_stack *s, const sk_ipaddr *a);
 /* Change the link MTU at run time (a DHCP lease's option 26, RFC 2132
  * §5.1), between 576 and the MTU the stack was created with (its buffers
  * are sized by it; raising back up to it is allowed). Lowering it shrinks
@@ -499,6 +510,15 @@ typedef struct {
  * half-open and unaccepted connections hold slots too (TIME-WAIT does not once
  * the application has closed the socket: it waits in a record, max_time_wait). */
 int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_sock *out);
+/* Listen on local->port for segments to local->addr only (a BSD listener
+ * bound to one address): a SYN to another of the stack's addresses finds
+ * no listener and is answered with RST (RFC 9293 §3.10.7.1). local->addr
+ * of family SK_AF_UNSPEC: every address, as sk_tcp_listen. One listener
+ * per port still (SK_EADDRINUSE for a second, whatever its address);
+ * SK_EINVAL for an address that is not the stack's (sk_stack_is_our_addr)
+ * or port 0. */
+int sk_tcp_listen_on(sk_stack *s, const sk_endpoint *local, const sk_listen_opts *opts,
+                     sk_sock *out);
 /* Take one established connection from the listener's queue; SK_EAGAIN when
  * none. `peer` may be NULL. */
 int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer);
@@ -535,12 +555,30 @@ enum sk_sockopt {
     SK_SO_KEEPIDLE_US,    /* idle time before the first probe, default 2 h */
     SK_SO_KEEPINTVL_US,   /* interval between probes, default 75 s */
     SK_SO_KEEPCNT,        /* probes before the connection is dropped, default 9 */
+    SK_SO_SNDBUF,         /* send buffer limit in bytes, default cfg.sndbuf */
+    SK_SO_RCVBUF,         /* receive buffer limit in bytes, default cfg.rcvbuf */
 };
 /* SK_ERANGE for a value out of range (0; a time over 365 days; over 255
  * probes). The three keepalive settings are shared by the connections that
  * use the same combination: besides the defaults, at most 63 combinations
  * are in use at once per stack; one more is refused with SK_ENOBUFS and
  * the socket keeps its settings. */
+/* Buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF), per connection, with Linux's
+ * semantics: bytes from SK_TCP_BUF_MIN (2048) to the stack's cfg.sndbuf /
+ * cfg.rcvbuf (the size of the buffer blocks; more is SK_ERANGE, as is less),
+ * kept rounded up to a KiB. Send: sk_tcp_send takes no more than the limit
+ * holds and SK_EV_WRITABLE follows it. Receive: the window offered is at
+ * most the limit less what is unread; a smaller limit set on a live
+ * connection never moves an advertised right edge back (RFC 9293
+ * §3.8.6.2.2, RFC 7323 §2.4): the bytes the peer may still send are
+ * accepted, and the window shrinks as they are read. The window scale is
+ * chosen once, from the receive limit when the SYN is built (RFC 7323
+ * §2.2): set SK_SO_RCVBUF right after sk_tcp_connect, before the next
+ * sk_stack_output sends the SYN, or on the listener before the peer's SYN
+ * arrives; a later change moves the window, not the scale. On a listener the limits
+ * apply to the connections it creates afterwards. The limits in force:
+ * sk_tcp_info.sndbuf / .rcvbuf. */
+#define SK_TCP_BUF_MIN_BYTES 2048u
 int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value);
 /* Choose the congestion control algorithm of one connection, like Linux's
  * TCP_CONGESTION: "cubic" or "newreno". On a listener it applies to the
@@ -586,6 +624,7 @@ typedef struct {
     uint32_t min_rtt_us;  /* windowed minimum RTT, 0: no sample yet */
     uint32_t unacked;     /* bytes in flight */
     size_t sndbuf_used, rcvbuf_used;
+    uint32_t sndbuf, rcvbuf; /* the buffer limits in force (SK_SO_SNDBUF, SK_SO_RCVBUF) */
     uint32_t retransmits; /* segments retransmitted on this connection */
     int error;            /* pending error (SK_ECONNRESET ...) or 0 */
     int soft_error;       /* last ICMP soft error (SK_EHOSTUNREACH ...) or 0 (RFC 1122 §4.2.3.9) */
@@ -671,8 +710,16 @@ typedef struct {
     uint64_t syncookies_sent;         /* SYN,ACKs carrying a cookie */
     uint64_t syncookies_recv;         /* valid cookie ACKs: connections made from them */
     uint64_t syncookies_failed;       /* ACKs to a listener whose cookie did not check */
+    /* half-open records (cfg.max_half_open) */
+    uint64_t half_open;   /* records now (a gauge, not a counter) */
+    uint64_t ho_records;  /* SYNs kept as records */
+    uint64_t ho_promoted; /* records whose final ACK made the connection */
 } sk_stats;
 
 const sk_stats *sk_stack_stats(const sk_stack *s);
+/* Bytes one half-open connection costs (its record and two hash slots,
+ * cfg.max_half_open): taken from the pool made at creation, never from
+ * the socket table. */
+size_t sk_stack_half_open_bytes(void);
 
 #endif

@@ -133,7 +133,8 @@
     /* TCP listeners under load */                                               \
     X(TCP_COOKIE_BAD,     "TCP ACK to a listener with an invalid or expired SYN cookie (RST sent)") \
     X(TCP_ACCEPTQ_FULL,   "TCP handshake's final ACK with the accept queue full (dropped, or RST with accept_overflow_reset)") \
-    X(TCP_SYN_EVICTED,    "TCP half-open connection dropped to make room for a new SYN (SYN queue full, cookies off)")
+    X(TCP_SYN_EVICTED,    "TCP half-open connection dropped to make room for a new SYN (SYN queue full, cookies off)") \
+    X(TCP_HALFOPEN_FULL,  "TCP SYN dropped: the pool of half-open records (max_half_open) is full, cookies off")
 
 enum sk_drop_reason {
 #define SK_DROP_ENUM_(name, msg) SK_DROP_##name,

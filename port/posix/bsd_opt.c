@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -58,7 +59,7 @@ static uint32_t in_segs(uint32_t bytes, uint32_t mss)
 
 /* TCP_INFO: Linux's struct tcp_info with what synack knows (state, rto,
  * MSS, RTT, cwnd and ssthresh in segments, retransmits, segments in
- * flight); everything else is zero. rcv_mss is the send MSS: synack keeps
+ * flight, window scales); everything else is zero. rcv_mss is the send MSS: synack keeps
  * no estimate of the peer's segment size. */
 static void fill_tcp_info(sk_bsd_fd *e, struct tcp_info *ti)
 {
@@ -80,6 +81,8 @@ static void fill_tcp_info(sk_bsd_fd *e, struct tcp_info *ti)
     uint32_t ss = in_segs(in.ssthresh, mss);
     ti->tcpi_snd_ssthresh = ss > 0x7fffffffu ? 0x7fffffffu : ss; /* TCP_INFINITE_SSTHRESH */
     ti->tcpi_total_retrans = in.retransmits;
+    ti->tcpi_snd_wscale = in.snd_wscale & 15u;
+    ti->tcpi_rcv_wscale = in.rcv_wscale & 15u;
 }
 
 static int opt_int(const void *val, socklen_t len, int *out)
@@ -88,6 +91,42 @@ static int opt_int(const void *val, socklen_t len, int *out)
         return EINVAL;
     memcpy(out, val, sizeof *out);
     return 0;
+}
+
+/* SO_RCVBUF/SO_SNDBUF as Linux takes them: never an error, the value
+ * clamped (a negative one counts as huge, as Linux's unsigned compare),
+ * here to [SK_TCP_BUF_MIN_BYTES, the stack's buffer size] (Linux's
+ * rmem_max/wmem_max), and reported doubled by getsockopt. synack applies
+ * the value itself as the connection's limit (Linux's doubling pays for
+ * its per-packet overhead). On a TCP socket it takes effect at once
+ * (sk_tcp_setopt SK_SO_RCVBUF/SK_SO_SNDBUF), at connect or listen when
+ * set before: the receive buffer set before connect() or listen() decides
+ * the window scale offered (RFC 7323 §2.2). UDP: kept and reported only. */
+static void set_buf(sk_bsd_fd *e, bool rcv, int v)
+{
+    uint32_t max = rcv ? e->b->rcvbuf_max : e->b->sndbuf_max;
+    uint32_t want = v < 0 || (uint32_t)v > max ? max : (uint32_t)v;
+    if (want < SK_TCP_BUF_MIN_BYTES)
+        want = SK_TCP_BUF_MIN_BYTES;
+    if (want > max) /* a stack configured below the minimum */
+        want = max;
+    if (rcv)
+        e->rcvbuf = (int)want;
+    else
+        e->sndbuf = (int)want;
+    sk_bsd_apply_bufs(e);
+}
+
+void sk_bsd_apply_bufs(sk_bsd_fd *e)
+{
+    if (!e->has_sock || e->udp)
+        return;
+    if (e->cc[0] != '\0')
+        (void)sk_tcp_set_cc(e->b->stack, e->sock, e->cc);
+    if (e->sndbuf > 0)
+        (void)sk_tcp_setopt(e->b->stack, e->sock, SK_SO_SNDBUF, (uint64_t)e->sndbuf);
+    if (e->rcvbuf > 0)
+        (void)sk_tcp_setopt(e->b->stack, e->sock, SK_SO_RCVBUF, (uint64_t)e->rcvbuf);
 }
 
 static int set_socket_level(sk_bsd_fd *e, int name, const void *val, socklen_t len)
@@ -117,8 +156,10 @@ static int set_socket_level(sk_bsd_fd *e, int name, const void *val, socklen_t l
         if (e->has_sock && e->st != SK_BSD_LISTENING)
             (void)sk_tcp_setopt(e->b->stack, e->sock, SK_SO_KEEPALIVE, v != 0);
         return 0;
-    case SO_RCVBUF: e->rcvbuf = v; return 0; /* kept, not applied (stack-wide buffers) */
-    case SO_SNDBUF: e->sndbuf = v; return 0;
+    case SO_RCVBUF:
+    case SO_SNDBUF:
+        set_buf(e, name == SO_RCVBUF, v);
+        return 0;
     default: return ENOPROTOOPT;
     }
 }
@@ -126,13 +167,19 @@ static int set_socket_level(sk_bsd_fd *e, int name, const void *val, socklen_t l
 static int set_tcp_level(sk_bsd_fd *e, int name, const void *val, socklen_t len)
 {
     if (name == TCP_CONGESTION) {
+        /* Linux: the name is read up to optlen or 15 bytes (TCP_CA_NAME_MAX
+         * - 1); an unknown one is ENOENT, as is "reno": synack's is "newreno" */
         char cc[16] = {0};
         if (val == NULL)
             return EFAULT;
         memcpy(cc, val, len < sizeof cc - 1 ? len : sizeof cc - 1);
-        if (!e->has_sock)
-            return strcmp(cc, "cubic") == 0 || strcmp(cc, "newreno") == 0 ? 0 : ENOENT;
-        int r = sk_tcp_set_cc(e->b->stack, e->sock, cc);
+        int r = SK_ENOENT;
+        if (e->has_sock)
+            r = sk_tcp_set_cc(e->b->stack, e->sock, cc); /* a listener: for its children */
+        else if (strcmp(cc, "cubic") == 0 || strcmp(cc, "newreno") == 0)
+            r = 0; /* kept for connect or listen (sk_bsd_apply_bufs) */
+        if (r == 0)
+            memcpy(e->cc, cc, sizeof e->cc);
         return r == 0 ? 0 : r == SK_ENOENT ? ENOENT : EINVAL;
     }
     int v;
@@ -205,8 +252,9 @@ static int get_socket_level(sk_bsd_fd *e, int name, int *v)
     case SO_ACCEPTCONN: *v = e->st == SK_BSD_LISTENING; return 0;
     case SO_REUSEADDR: *v = e->reuseaddr; return 0;
     case SO_KEEPALIVE: *v = e->keepalive; return 0;
-    case SO_RCVBUF: *v = 2 * e->rcvbuf; return 0; /* Linux doubles what was set */
-    case SO_SNDBUF: *v = 2 * e->sndbuf; return 0;
+    /* Linux doubles what was set; unset, the stack's buffer size */
+    case SO_RCVBUF: *v = e->rcvbuf ? 2 * e->rcvbuf : (int)e->b->rcvbuf_max; return 0;
+    case SO_SNDBUF: *v = e->sndbuf ? 2 * e->sndbuf : (int)e->b->sndbuf_max; return 0;
     default: return ENOPROTOOPT;
     }
 }
@@ -235,6 +283,17 @@ static bool get_struct(sk_bsd_fd *e, int level, int name, void *val, socklen_t *
     if (level == IPPROTO_TCP && name == TCP_INFO && !e->udp) {
         fill_tcp_info(e, &u.ti);
         n = sizeof u.ti;
+    } else if (level == IPPROTO_TCP && name == TCP_CONGESTION && !e->udp) {
+        /* the algorithm in force, else the one set, else the stack's;
+         * Linux copies min(optlen, 16) bytes of the NUL-padded name */
+        char cc[16] = {0};
+        sk_tcp_info in;
+        const char *now = e->has_sock && sk_tcp_get_info(e->b->stack, e->sock, &in) == 0 ? in.cc
+                          : e->cc[0] != '\0' ? e->cc
+                                             : e->b->cc_default;
+        snprintf(cc, sizeof cc, "%s", now);
+        memcpy(&u, cc, sizeof cc);
+        n = sizeof cc;
     } else if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
         uint64_t us = name == SO_RCVTIMEO ? e->rcvtimeo_us : e->sndtimeo_us;
         u.tv.tv_sec = (time_t)(us / 1000000u);

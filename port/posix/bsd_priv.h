@@ -29,13 +29,15 @@ typedef struct {
     bool has_sock;          /* sock is a live synack handle */
     sk_sock sock;
     uint16_t port;          /* bound port, 0: none */
+    sk_ipaddr bound_addr;   /* TCP: the address bind() named; SK_AF_UNSPEC: every one */
     int so_error;           /* errno for SO_ERROR, cleared when read */
     bool rd_shut, wr_shut;
     bool reuseaddr, keepalive, nodelay, v6only;
     bool linger0;           /* SO_LINGER on with 0 s: close() resets */
-    int rcvbuf, sndbuf;     /* as set (reported doubled, as Linux) */
+    int rcvbuf, sndbuf;     /* as set and clamped (reported doubled, as Linux); 0: not set */
     uint64_t rcvtimeo_us, sndtimeo_us; /* SO_RCVTIMEO/SO_SNDTIMEO, 0: none */
     uint16_t maxseg;        /* TCP_MAXSEG set before connect/listen, 0: none */
+    char cc[16];            /* TCP_CONGESTION set before connect/listen, "": the stack's */
     int backlog;
     uint64_t efd_count;     /* the counter last written (see synack_bsd.h) */
     uint8_t *peek;          /* MSG_PEEK: bytes taken from the stack, not yet read */
@@ -48,12 +50,15 @@ struct sk_bsd_stack {
     int wake_fd;            /* eventfd: wakes the thread */
     pthread_t thread;
     bool running, stop;
+    bool caller_loop;       /* SK_BSD_NO_THREAD: the caller runs sk_bsd_step */
     sk_time_us sleep_until; /* the thread's planned wake-up */
     sk_bsd_fd **by_idx;     /* socket slot -> descriptor (max_sockets) */
     uint32_t max_sockets;
     sk_bsd_fd **udp_by_idx; /* UDP socket slot -> descriptor (udp_max) */
     uint32_t udp_max;
     uint16_t next_port;     /* for listen() on an unbound socket */
+    uint32_t sndbuf_max, rcvbuf_max; /* the stack's buffer sizes: SO_SNDBUF/SO_RCVBUF's ceiling */
+    char cc_default[16];    /* the stack's congestion control (TCP_CONGESTION when unset) */
     uint8_t buf[65600];
 };
 
@@ -117,6 +122,9 @@ ssize_t sk_bsd_udp_io(sk_bsd_fd *e, int fd, const struct iovec *iov, size_t cnt,
                       bool sending, const sk_bsd_addrs *a);
 /* UDP ends for getsockname/getpeername: 0 or an errno. */
 int sk_bsd_udp_ends(sk_bsd_fd *e, sk_endpoint *local, sk_endpoint *remote);
+/* Apply SO_SNDBUF/SO_RCVBUF and TCP_CONGESTION as set on e to its TCP
+ * handle (bsd_opt.c): at connect or listen. */
+void sk_bsd_apply_bufs(sk_bsd_fd *e);
 /* errno for an SK_E* code. */
 int sk_bsd_errno(int sk_err);
 /* Fail with errno e (returns -1). */

@@ -128,10 +128,19 @@ int sk_bsd_bind(int fd, const struct sockaddr *addr, socklen_t len)
         sk_bsd_leave();
         return err ? sk_bsd_fail(err) : 0;
     }
+    bool any = true;
+    for (int i = 0; i < 16; i++)
+        any = any && ep.addr.b[i] == 0;
+    if (any)
+        ep.addr.family = SK_AF_UNSPEC; /* INADDR_ANY, in6addr_any: every address */
+    else if (!sk_stack_is_our_addr(e->b->stack, &ep.addr))
+        err = EADDRNOTAVAIL; /* as Linux, for an address the host does not have */
     if (err == 0 && ep.port != 0 && port_taken(e, ep.port))
         err = EADDRINUSE;
-    if (err == 0)
-        e->port = ep.port; /* the address is not kept: every address of the stack */
+    if (err == 0) {
+        e->port = ep.port;
+        e->bound_addr = ep.addr; /* listen() takes segments to it only */
+    }
     sk_bsd_leave();
     return err ? sk_bsd_fail(err) : 0;
 }
@@ -167,11 +176,13 @@ int sk_bsd_listen(int fd, int backlog)
         if (o.backlog > 4096)
             o.backlog = 4096;
         sk_sock s;
-        int r = e->port == 0 ? SK_EADDRINUSE : sk_tcp_listen(e->b->stack, e->port, &o, &s);
+        sk_endpoint local = {e->bound_addr, e->port};
+        int r = e->port == 0 ? SK_EADDRINUSE : sk_tcp_listen_on(e->b->stack, &local, &o, &s);
         if (r != 0) {
             err = sk_bsd_errno(r);
         } else {
             sk_bsd_attach(e, s);
+            sk_bsd_apply_bufs(e); /* before any SYN: its children inherit them */
             e->st = SK_BSD_LISTENING;
             e->backlog = backlog;
             sk_bsd_refresh(e);
@@ -203,6 +214,9 @@ static int take_conn(sk_bsd_fd *l, sk_sock s, const sk_endpoint *peer, struct so
     n->st = SK_BSD_CONNECTED;
     n->nodelay = l->nodelay; /* inherited, as Linux does */
     n->keepalive = l->keepalive;
+    n->rcvbuf = l->rcvbuf; /* the stack copied the limits and the algorithm (child_new) */
+    n->sndbuf = l->sndbuf;
+    memcpy(n->cc, l->cc, sizeof n->cc);
     apply_opts(n);
     sk_bsd_refresh(n);
     sk_bsd_endpoint_to(n, peer, addr, len);
@@ -288,6 +302,7 @@ static int connect_start(sk_bsd_fd *e, const sk_endpoint *ep)
         return r == SK_ENOSPC ? EAGAIN : sk_bsd_errno(r);
     sk_bsd_attach(e, s);
     apply_opts(e);
+    sk_bsd_apply_bufs(e); /* before the SYN is built: its window scale */
     e->so_error = 0;
     e->st = SK_BSD_CONNECTING;
     sk_bsd_refresh(e);
@@ -381,6 +396,8 @@ int sk_bsd_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
         return -1;
     sk_endpoint ep = {.port = e->port};
     ep.addr.family = SK_AF_INET4;
+    if (!e->udp && e->bound_addr.family != SK_AF_UNSPEC)
+        ep.addr = e->bound_addr;
     sk_tcp_info info;
     sk_endpoint remote;
     if (e->udp)
@@ -388,7 +405,8 @@ int sk_bsd_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
     else if (e->has_sock && e->st != SK_BSD_LISTENING &&
              sk_tcp_get_info(e->b->stack, e->sock, &info) == 0)
         ep = info.local;
-    if (e->domain == AF_INET6 && e->st != SK_BSD_CONNECTED && e->st != SK_BSD_CONNECTING)
+    if (e->domain == AF_INET6 && e->st != SK_BSD_CONNECTED && e->st != SK_BSD_CONNECTING &&
+        (e->udp || e->bound_addr.family == SK_AF_UNSPEC))
         ep.addr.family = SK_AF_UNSPEC; /* in6addr_any */
     sk_bsd_endpoint_to(e, &ep, addr, len);
     sk_bsd_leave();

@@ -7,6 +7,7 @@
 #include "synack/udp.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -237,7 +238,7 @@ void sk_bsd_kick(sk_bsd_stack *b)
 {
     drain_output(b, sk_bsd_now());
     process_events(b);
-    if (sk_stack_poll_at(b->stack) < b->sleep_until)
+    if (!b->caller_loop && sk_stack_poll_at(b->stack) < b->sleep_until)
         (void)eventfd_write(b->wake_fd, 1);
 }
 
@@ -253,7 +254,11 @@ sk_time_us sk_bsd_deadline(uint64_t timeo_us)
 
 bool sk_bsd_wait_until(sk_bsd_fd *e, sk_time_us deadline)
 {
-    (void)e;
+    /* the caller's loop moves the stack, and the caller is here: nothing
+     * can change while we wait, so a blocking call ends as at its timeout
+     * (EAGAIN, connect EINPROGRESS; synack_bsd.h) */
+    if (e->b->caller_loop)
+        return false;
     uint64_t wait_us = 1000000; /* bounded: re-check at least once a second */
     if (deadline != 0) {
         sk_time_us now = sk_bsd_now();
@@ -338,6 +343,16 @@ static int start_fail(sk_bsd_stack *b, char *err, size_t errcap, const char *wha
 int sk_bsd_start(sk_bsd_stack **out, const sk_stack_config *cfg, sk_posix_dev *dev, char *err,
                  size_t errcap)
 {
+    return sk_bsd_start_ex(out, cfg, dev, 0, err, errcap);
+}
+
+int sk_bsd_start_ex(sk_bsd_stack **out, const sk_stack_config *cfg, sk_posix_dev *dev,
+                    unsigned flags, char *err, size_t errcap)
+{
+    if (flags & ~(unsigned)SK_BSD_NO_THREAD) {
+        snprintf(err, errcap, "unknown flags 0x%x", flags & ~(unsigned)SK_BSD_NO_THREAD);
+        return -1;
+    }
     sk_bsd_stack *b = calloc(1, sizeof *b);
     if (b == NULL) {
         snprintf(err, errcap, "out of memory");
@@ -361,17 +376,60 @@ int sk_bsd_start(sk_bsd_stack **out, const sk_stack_config *cfg, sk_posix_dev *d
         return start_fail(b, err, errcap, "cannot start", errno ? errno : ENOMEM);
     b->dev = *dev;
     b->next_port = 40000;
+    sk_stack_config d;
+    sk_stack_config_default(&d); /* what a 0 in cfg stands for */
+    b->sndbuf_max = c.sndbuf ? c.sndbuf : d.sndbuf;
+    b->rcvbuf_max = c.rcvbuf ? c.rcvbuf : d.rcvbuf;
+    snprintf(b->cc_default, sizeof b->cc_default, "%s",
+             c.congestion_control ? c.congestion_control : "cubic");
     b->sleep_until = SK_NEVER;
-    r = pthread_create(&b->thread, NULL, stack_thread, b);
-    if (r != 0)
-        return start_fail(b, err, errcap, "cannot start the stack thread", r);
-    b->running = true;
+    b->caller_loop = (flags & SK_BSD_NO_THREAD) != 0;
+    if (!b->caller_loop) {
+        r = pthread_create(&b->thread, NULL, stack_thread, b);
+        if (r != 0)
+            return start_fail(b, err, errcap, "cannot start the stack thread", r);
+        b->running = true;
+    }
     pthread_once(&fork_once, fork_register);
     *out = b;
     return 0;
 }
 
 sk_stack *sk_bsd_stack_of(sk_bsd_stack *b) { return b->stack; }
+
+int sk_bsd_loop_poll(sk_bsd_stack *b, struct pollfd *pfd, int *timeout_ms)
+{
+    if (b == NULL || !b->caller_loop || pfd == NULL || timeout_ms == NULL)
+        return sk_bsd_fail(EINVAL);
+    pfd->fd = b->dev.fd;
+    pfd->events = POLLIN;
+    pfd->revents = 0;
+    pthread_mutex_lock(&sk_bsd_mu);
+    sk_time_us at = sk_stack_poll_at(b->stack);
+    pthread_mutex_unlock(&sk_bsd_mu);
+    sk_time_us now = sk_bsd_now();
+    if (at == SK_NEVER) {
+        *timeout_ms = -1; /* no deadline: the device alone wakes it */
+    } else if (at <= now) {
+        *timeout_ms = 0;
+    } else {
+        uint64_t ms = (at - now + 999u) / 1000u; /* rounded up: never early */
+        *timeout_ms = ms > INT_MAX ? INT_MAX : (int)ms;
+    }
+    return 0;
+}
+
+int sk_bsd_step(sk_bsd_stack *b)
+{
+    if (b == NULL || !b->caller_loop)
+        return sk_bsd_fail(EINVAL);
+    if (sk_bsd_refuse_child())
+        return sk_bsd_fail(EBADF);
+    pthread_mutex_lock(&sk_bsd_mu);
+    thread_round(b);
+    pthread_mutex_unlock(&sk_bsd_mu);
+    return 0;
+}
 
 void sk_bsd_stop(sk_bsd_stack *b)
 {
@@ -391,9 +449,10 @@ void sk_bsd_stop(sk_bsd_stack *b)
     }
     drain_output(b, sk_bsd_now());
     pthread_mutex_unlock(&sk_bsd_mu);
-    (void)eventfd_write(b->wake_fd, 1);
-    if (b->running)
+    if (b->running) {
+        (void)eventfd_write(b->wake_fd, 1);
         pthread_join(b->thread, NULL);
+    }
     sk_stack_destroy(b->stack);
     sk_posix_dev_close(&b->dev);
     syscall(SYS_close, b->wake_fd);
@@ -423,7 +482,6 @@ sk_bsd_fd *sk_bsd_fd_new(sk_bsd_stack *b, int domain, bool nonblock, bool cloexe
     e->domain = domain;
     e->nonblock = nonblock;
     e->cloexec = cloexec;
-    e->rcvbuf = e->sndbuf = 131072;
     atomic_store_explicit(&fd_tab[fd], e, memory_order_release);
     return e;
 }

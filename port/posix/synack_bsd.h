@@ -4,15 +4,35 @@
  * sockets (or the LD_PRELOAD library, port/posix/preload/) can use it
  * unchanged.
  *
- * Threads. sk_bsd_start() runs the stack in a thread of its own: it sleeps
- * in ppoll() on the device and a wake-up eventfd until the stack's next
- * deadline, feeds arriving frames to the stack, sends what the stack
- * queued and updates the readiness of every socket. One mutex (shared by
- * all sk_bsd stacks of the process) guards the stacks and the descriptor
- * table; application threads take it for each call, and after each call
- * send what it queued at once (no wait for the stack thread). Blocking
- * calls wait on a condition variable with the lock released. Running the
- * stack in the caller's own loop instead is not offered yet.
+ * Two ways to run the stack.
+ *
+ * Its own thread (sk_bsd_start): the thread sleeps in ppoll() on the
+ * device and a wake-up eventfd until the stack's next deadline, feeds
+ * arriving frames to the stack, sends what the stack queued and updates
+ * the readiness of every socket. One mutex (shared by all sk_bsd stacks of
+ * the process) guards the stacks and the descriptor table; application
+ * threads take it for each call, and after each call send what it queued
+ * at once (no wait for the stack thread). Blocking calls wait on a
+ * condition variable with the lock released. The LD_PRELOAD library runs
+ * the stack this way.
+ *
+ * The caller's loop (sk_bsd_start_ex with SK_BSD_NO_THREAD): no thread is
+ * started. The caller adds the descriptor sk_bsd_loop_poll gives (the
+ * device) to its own poll/epoll set, with the timeout it gives (the
+ * stack's next timer, in ms, rounded up; -1: none), and calls sk_bsd_step
+ * whenever the device is readable or the timeout ran out; sk_bsd_step
+ * reads the frames waiting, runs the timers that are due, sends what the
+ * stack queued and updates every socket's eventfd, so the sockets' own
+ * descriptors in the same poll set report readiness as usual. Ask for the
+ * timeout again before each wait: a call on a socket (send, connect ...)
+ * can bring the next timer nearer. Calls on sockets send their segments at
+ * once, as in the threaded mode. Nothing moves the stack while the caller
+ * waits inside a call, so a call that would block does not wait: it
+ * returns as if its timeout (SO_RCVTIMEO, SO_SNDTIMEO) had run out at
+ * once: EAGAIN/EWOULDBLOCK from accept, recv, send (or the bytes taken),
+ * EINPROGRESS from connect (it goes on; poll for POLLOUT, then SO_ERROR),
+ * whatever O_NONBLOCK says. The mutex is still taken, so other threads may
+ * make calls, but only the caller's loop moves the stack.
  *
  * Descriptors. Each synack socket is a real kernel eventfd, so its number
  * never collides with another descriptor of the process and poll(),
@@ -31,15 +51,17 @@
  * socket's readiness also writes to the eventfd, so epoll's edge-triggered
  * mode sees an edge per event.
  *
- * What is supported: TCP and UDP over IPv4 (AF_INET, and AF_INET6 sockets
- * with IPv4-mapped addresses), see port/posix/README.md for the list of
- * calls, options and limits. */
+ * What is supported: TCP and UDP over IPv4 and IPv6 (AF_INET; AF_INET6
+ * sockets with the stack's IPv6 addresses, and IPv4 through IPv4-mapped
+ * addresses), see port/posix/README.md for the list of calls, options and
+ * limits. */
 #ifndef SK_PORT_SYNACK_BSD_H
 #define SK_PORT_SYNACK_BSD_H
 
 #include "posix_dev.h"
 #include "synack/stack.h"
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
@@ -53,7 +75,21 @@ typedef struct sk_bsd_stack sk_bsd_stack;
  * its thread. Returns 0, or -1 with a one-line reason in err. */
 int sk_bsd_start(sk_bsd_stack **out, const sk_stack_config *cfg, sk_posix_dev *dev,
                  char *err, size_t errcap);
-/* Stop the thread, close every socket of this stack (abortively), close
+/* sk_bsd_start with flags: SK_BSD_NO_THREAD runs the stack in the
+ * caller's loop (above). Other bits: -1 with a reason. */
+#define SK_BSD_NO_THREAD 0x1u
+int sk_bsd_start_ex(sk_bsd_stack **out, const sk_stack_config *cfg, sk_posix_dev *dev,
+                    unsigned flags, char *err, size_t errcap);
+/* SK_BSD_NO_THREAD stacks: what to wait for before the next sk_bsd_step,
+ * the device's descriptor in *pfd (POLLIN) and the poll timeout in ms (-1:
+ * no timer pending). 0, or -1 with EINVAL for a stack with its own thread
+ * or NULL arguments. */
+int sk_bsd_loop_poll(sk_bsd_stack *b, struct pollfd *pfd, int *timeout_ms);
+/* SK_BSD_NO_THREAD stacks: one step, without waiting: frames in (up to 64),
+ * timers that are due, frames out, readiness. 0, or -1 with EINVAL for a
+ * stack with its own thread (its thread steps it). */
+int sk_bsd_step(sk_bsd_stack *b);
+/* Stop the thread (if any), close every socket of this stack (abortively), close
  * the device and free the stack. */
 void sk_bsd_stop(sk_bsd_stack *b);
 /* The stack itself, for statistics (take no action on it while running). */

@@ -46,8 +46,19 @@ static uint16_t announce_mss(const sk_stack *s, uint8_t family, uint16_t want)
 
 int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_sock *out)
 {
-    if (s == NULL || out == NULL || port == 0)
+    sk_endpoint any = {.port = port};
+    return sk_tcp_listen_on(s, &any, opts, out);
+}
+
+int sk_tcp_listen_on(sk_stack *s, const sk_endpoint *local, const sk_listen_opts *opts,
+                     sk_sock *out)
+{
+    if (s == NULL || out == NULL || local == NULL || local->port == 0)
         return SK_EINVAL;
+    bool bound = local->addr.family != SK_AF_UNSPEC;
+    if (bound && !sk_stack_is_our_addr(s, &local->addr))
+        return SK_EINVAL;
+    uint16_t port = local->port;
     if (opts != NULL && (opts->backlog < 0 || opts->backlog > 65535))
         return SK_EINVAL;
     sk_tcp_env *e = &s->env;
@@ -56,10 +67,12 @@ int sk_tcp_listen(sk_stack *s, uint16_t port, const sk_listen_opts *opts, sk_soc
     uint16_t backlog = (uint16_t)(opts != NULL && opts->backlog > 0 ? opts->backlog : 128);
     uint16_t mss = announce_mss(s, SK_AF_INET4, opts != NULL ? opts->mss : 0);
     const uint32_t *isn = opts != NULL && opts->fixed_isn ? &opts->isn : NULL;
-    sk_ipaddr any = sk_addr4(s->ifc.addr4);
-    sk_tcb *l = sk_listen_open(e, &any, port, backlog, mss, isn);
+    sk_ipaddr laddr = bound ? local->addr : sk_addr4(s->ifc.addr4);
+    sk_tcb *l = sk_listen_open(e, &laddr, port, backlog, mss, isn);
     if (l == NULL)
         return SK_ENOSPC;
+    if (bound)
+        l->flags |= SK_TF_BOUND_ADDR; /* sk_demux_listener matches laddr */
     *out = sk_tcb_handle(e, l);
     return 0;
 }
@@ -136,7 +149,7 @@ int sk_tcp_connect(sk_stack *s, sk_time_us now, const sk_endpoint *remote,
         tu.lport = sk_demux_ephemeral(e, &tu);
         if (tu.lport == 0)
             return SK_EADDRINUSE;
-    } else if (sk_demux_lookup(e, &tu) != NULL) {
+    } else if (sk_demux_lookup(e, &tu) != NULL || sk_ho_find(e, &tu) != SK_HO_NONE) {
         return SK_EADDRINUSE;
     }
     const uint32_t *isn = opts != NULL && opts->fixed_isn ? &opts->isn : NULL;
@@ -212,6 +225,39 @@ int sk_tcp_abort(sk_stack *s, sk_time_us now, sk_sock sock)
     return 0;
 }
 
+/* SK_SO_SNDBUF / SK_SO_RCVBUF (stack.h). A larger send limit may make
+ * the socket writable, a larger receive limit may open the window: the
+ * event, or a window update, follows as after a send or a read. */
+static int set_buf_limit(sk_tcp_env *e, sk_tcb *t, bool rcv, uint64_t value)
+{
+    uint32_t stack = rcv ? e->ctx->cfg.rcvbuf : e->ctx->cfg.sndbuf;
+    if (value < SK_TCP_BUF_MIN || value > stack)
+        return SK_ERANGE;
+    uint16_t kb = sk_tcb_buf_kb(stack, value);
+    if (kb != (rcv ? t->x->rcvbuf_kb : t->x->sndbuf_kb)) {
+        /* the limits live in the extension (tcp_conn.h): an idle
+         * connection takes one back to hold its own */
+        if (!sk_tcb_ext_attach(e, t))
+            return SK_ENOMEM;
+        if (rcv)
+            t->x->rcvbuf_kb = kb;
+        else
+            t->x->sndbuf_kb = kb;
+    }
+    if (t->flags & SK_TF_LISTENER)
+        return 0; /* for the connections it creates: child_new */
+    /* our SYN not built yet: it offers the scale of the new limit (RFC
+     * 7323 §2.2); once sent, the scale stays and only the window moves */
+    if (rcv && t->state == SK_TCP_SYN_SENT && sk_seq_eq(t->snd_max, t->iss))
+        t->rcv_wscale = sk_tcp_our_wscale(e, sk_tcb_rcvbuf(e, t));
+    if (rcv)
+        sk_tcp_user_window_changed(e, t);
+    else if (sk_tcb_readiness(e, t) & SK_EV_WRITABLE)
+        sk_tcb_notify(e, t, SK_EV_WRITABLE);
+    sk_tcb_ext_settle(e, t); /* back to the stack's limits: idle may give it back */
+    return 0;
+}
+
 int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value)
 {
     if (s == NULL)
@@ -252,6 +298,9 @@ int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value
         if (opt == SK_SO_KEEPIDLE_US && (t->flags & SK_TF_KEEPALIVE) && sk_tcb_synchronized(t))
             sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, t->last_rcv + k.idle);
         return 0;
+    case SK_SO_SNDBUF:
+    case SK_SO_RCVBUF:
+        return set_buf_limit(&s->env, t, opt == SK_SO_RCVBUF, value);
     }
     default:
         return SK_EINVAL;
@@ -338,6 +387,8 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->unacked = sk_seq_len(t->snd_una, t->snd_max);
     out->sndbuf_used = sk_ring_len(&t->x->sndbuf);
     out->rcvbuf_used = sk_ring_len(&t->x->rcvbuf);
+    out->sndbuf = sk_tcb_sndbuf(&s->env, t);
+    out->rcvbuf = sk_tcb_rcvbuf(&s->env, t);
     out->retransmits = t->retransmits;
     out->error = t->error;
     out->soft_error = t->soft_error;

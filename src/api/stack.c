@@ -236,6 +236,22 @@ int sk_stack_dns6_servers(const sk_stack *s, sk_time_us now, sk_ip6 *out, int ma
     return sk_ra6_dns(&s->ifc, now, out, max);
 }
 
+bool sk_stack_is_our_addr(const sk_stack *s, const sk_ipaddr *a)
+{
+    if (s == NULL || a == NULL)
+        return false;
+    if (a->family == SK_AF_INET4) {
+        sk_ip4 x = sk_addr_ip4(a);
+        return x.b[0] != 0 && sk_ip4_eq(x, s->ifc.addr4);
+    }
+    if (a->family == SK_AF_INET6) {
+        sk_ip6 x;
+        memcpy(x.b, a->b, 16);
+        return sk_iface_is_ours6(&s->ifc, x);
+    }
+    return false;
+}
+
 int sk_stack_ip6_addrs(const sk_stack *s, sk_ifaddr *out, int max)
 {
     int n = 0;
@@ -314,6 +330,11 @@ void sk_stack_destroy(sk_stack *s)
     sk_iface_free(&s->ifc);
     sk_tcp_env_free(&s->env);
     a.release(a.ctx, s, sizeof *s);
+}
+
+size_t sk_stack_half_open_bytes(void)
+{
+    return sizeof(sk_ho_rec) + 2 * sizeof(uint32_t);
 }
 
 const sk_stats *sk_stack_stats(const sk_stack *s)

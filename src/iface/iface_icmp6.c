@@ -25,14 +25,22 @@ static size_t msg_cap(const sk_iface *ifc)
     return ifc->cfg->mtu > SK_IP6_HDR_LEN ? (size_t)ifc->cfg->mtu - SK_IP6_HDR_LEN : 0;
 }
 
+/* A queue slot holds a message at the creation MTU (cfg->mtu may be
+ * lowered since, sk_stack_set_mtu): the block is laid out and given back
+ * with this size, messages are cut to msg_cap. */
+static size_t slot_size(const sk_iface *ifc)
+{
+    return ifc->mtu_alloc > SK_IP6_HDR_LEN ? (size_t)ifc->mtu_alloc - SK_IP6_HDR_LEN : 0;
+}
+
 int sk_icmp6_init(sk_iface *ifc)
 {
     sk_icmp6q *q = &ifc->icmp6;
-    q->mem = sk_iface_alloc(ifc, msg_cap(ifc) * SK_ICMP6Q_CAP + 1);
+    q->mem = sk_iface_alloc(ifc, slot_size(ifc) * SK_ICMP6Q_CAP + 1);
     if (q->mem == NULL)
         return SK_ENOMEM;
     for (uint32_t i = 0; i < SK_ICMP6Q_CAP; i++)
-        q->q[i].msg = q->mem + i * msg_cap(ifc);
+        q->q[i].msg = q->mem + i * slot_size(ifc);
     return 0;
 }
 
@@ -40,7 +48,7 @@ void sk_icmp6_free(sk_iface *ifc)
 {
     sk_icmp6q *q = &ifc->icmp6;
     if (q->mem != NULL)
-        sk_iface_release(ifc, q->mem, msg_cap(ifc) * SK_ICMP6Q_CAP + 1);
+        sk_iface_release(ifc, q->mem, slot_size(ifc) * SK_ICMP6Q_CAP + 1);
     memset(q, 0, sizeof *q);
 }
 

@@ -22,6 +22,7 @@
 #include "base/sktime.h"
 #include "synack/stack.h"
 #include "tcp/tcp_cc.h"
+#include "tcp/tcp_halfopen.h"
 #include "tcp/tcp_rtb.h"
 #include "tcp/tcp_timewait.h"
 #include "wire/tcp_hdr.h"
@@ -100,7 +101,9 @@ typedef struct {
  * given back when the TCB is released. A connection's `lsn` is NULL. */
 typedef struct {
     sk_ilist acceptq;     /* established, not yet accepted */
-    sk_ilist children;    /* its children (half-open and in acceptq) */
+    sk_ilist children;    /* its children (connections not yet accepted) */
+    uint32_t ho_head, ho_tail; /* its half-open records, oldest first (tcp_halfopen.h) */
+    uint32_t n_ho;        /* how many */
     uint32_t listen_next; /* list of listeners */
     uint16_t backlog, pending; /* limit, half-open + unaccepted */
     uint16_t listen_mss;  /* MSS override for children */
@@ -136,6 +139,7 @@ enum sk_tcb_flags {
     SK_TF_SYNCOOKIE = 1u << 25,  /* made from a SYN cookie's ACK (tcp_syncookie.c) */
     SK_TF_CC_PACKED = 1u << 26,  /* no extension: the CC state is in cc_idle (tcp_ext.c) */
     SK_TF_HASHED = 1u << 27,     /* in the demux table */
+    SK_TF_BOUND_ADDR = 1u << 28, /* listener: only segments to tuple.laddr (sk_tcp_listen_on) */
 };
 
 
@@ -196,6 +200,13 @@ typedef struct {
     const sk_cc_ops *cc_custom; /* with cc_id SK_CC_ID_CUSTOM: its operations */
     uint8_t iw_segs; /* initial window in segments (RFC 6928), 0: RFC 5681: the
                       * stack's, in the blank extension too (sk_tcb_ext_blank_init) */
+    /* Per-connection buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF) in KiB, 0:
+     * the stack's cfg.sndbuf / cfg.rcvbuf (the blank extension reads 0). A
+     * connection with a limit of its own keeps its extension
+     * (sk_tcb_ext_settle), as one with a custom CC does: few set one, and
+     * the idle core stays small. A listener's are inherited by its children
+     * (child_new). Read through sk_tcb_sndbuf/_rcvbuf. */
+    uint16_t sndbuf_kb, rcvbuf_kb;
 
     /* A listener's block, and a passive connection's place under its
      * listener until accept: here, not in the core, because neither a
@@ -327,6 +338,7 @@ typedef struct {
     sk_tuple tuple;
     sk_seq seq, ack;
     uint8_t flags;
+    uint8_t cause;     /* a half-open record's SYN,ACK sent again: SK_REXMIT_SYN */
     uint16_t wnd;      /* the window field */
     sk_tcp_opts opts;  /* a TIME-WAIT record's ACK: timestamps; a cookie's SYN,ACK: all */
 } sk_ctl_seg;
@@ -403,6 +415,8 @@ struct sk_tcp_env {
     uint64_t progress;
     /* TIME-WAIT records outside the table (tcp_timewait.h) */
     sk_tw_pool tw;
+    /* half-open records outside the table (tcp_halfopen.h) */
+    sk_ho_pool ho;
     /* When the last SYN cookie was sent (SK_TIME_NEVER: none): ACKs to a
      * listener are checked as cookies only while one may be valid. */
     sk_time cookie_last;
@@ -411,6 +425,33 @@ struct sk_tcp_env {
     /* keepalive settings in use (t->keep_prof) */
     sk_keep_prof keep_prof[SK_KEEP_PROFILES];
 };
+
+/* ---- per-connection buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF) ---- */
+#define SK_TCP_BUF_MIN SK_TCP_BUF_MIN_BYTES /* the smallest limit a connection takes */
+#define SK_TCP_BUF_KB_MAX 65535u   /* what 16 bits of KiB hold (64 MiB - 1 KiB) */
+/* A limit of `kb` KiB (0: none) under the stack's buffer size `stack`:
+ * the buffer blocks are the stack's size, a connection uses at most this. */
+static inline uint32_t sk_tcb_buf_limit(uint32_t stack, uint16_t kb)
+{
+    uint32_t v = (uint32_t)kb * 1024u;
+    return kb == 0 || v > stack ? stack : v;
+}
+/* bytes -> the stored KiB (rounded up; 0 when it is the stack's size) */
+static inline uint16_t sk_tcb_buf_kb(uint32_t stack, uint64_t bytes)
+{
+    if (bytes >= stack)
+        return 0;
+    uint64_t kb = (bytes + 1023u) / 1024u;
+    return (uint16_t)(kb > SK_TCP_BUF_KB_MAX ? SK_TCP_BUF_KB_MAX : kb);
+}
+static inline uint32_t sk_tcb_sndbuf(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return sk_tcb_buf_limit(e->ctx->cfg.sndbuf, t->x->sndbuf_kb);
+}
+static inline uint32_t sk_tcb_rcvbuf(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return sk_tcb_buf_limit(e->ctx->cfg.rcvbuf, t->x->rcvbuf_kb);
+}
 
 /* ---- tcp_ilist.c: index-linked lists ---- */
 static inline void sk_ilist_init(sk_ilist *l)
@@ -508,6 +549,8 @@ bool sk_ctl_push_ack(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack,
                      const sk_ctl_ack *a, sk_time now);
 bool sk_ctl_push(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
                  sk_time now);
+/* A segment built whole (a half-open record's SYN,ACK or challenge ACK). */
+bool sk_ctl_push_seg(sk_tcp_env *e, const sk_ctl_seg *c, sk_time now);
 /* The same with a window field and options (a SYN cookie's SYN,ACK). */
 bool sk_ctl_push_opts(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack, uint8_t flags,
                       uint16_t wnd, const sk_tcp_opts *opts, sk_time now);
@@ -536,9 +579,14 @@ void sk_tcb_reset(sk_tcp_env *e, sk_tcb *t, int err, sk_time now);
 bool sk_tcb_synchronized(const sk_tcb *t);
 void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv_mss, sk_time now);
 /* The window shift we announce (RFC 7323 §2.3), from the configuration. */
-uint8_t sk_tcp_our_wscale(const sk_tcp_env *e);
+uint8_t sk_tcp_our_wscale(const sk_tcp_env *e, uint32_t rcvbuf);
 /* The first in-order, not-yet-read byte count and the free space. */
 uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t);
+/* What arriving text may fill: the space above, or the window already
+ * offered when that is larger (a receive buffer shrunk by SK_SO_RCVBUF
+ * never takes back an edge we advertised, RFC 9293 §3.8.6.2.2 and RFC 7323
+ * §2.4: the bytes fit, the buffer block is the stack's full size). */
+uint32_t sk_tcb_rcv_room(const sk_tcp_env *e, const sk_tcb *t);
 /* Application close of the send side (shutdown or close). */
 void sk_tcb_queue_fin(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
@@ -595,6 +643,27 @@ void sk_listen_input(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_
                      sk_time now);
 void sk_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
                    const sk_seq *reuse_iss, sk_time now);
+/* What a handshake left for the connection its final ACK makes: a SYN
+ * cookie's (from_record false: the ACK rebuilt it all) or a half-open
+ * record's (tcp_halfopen.c), with the timings of its SYN,ACK. */
+typedef struct {
+    bool from_record;
+    sk_seq iss;
+    uint16_t adv_mss;    /* the MSS our SYN,ACK announced */
+    uint32_t rcv_wnd;    /* the window we offered (RCV.WND) */
+    uint8_t timeouts;    /* SYN,ACK timeouts */
+    uint8_t resends;     /* SYN,ACKs sent again */
+    bool rtt_timed;      /* the first SYN,ACK, never sent again, is timed */
+    sk_time rtt_time;    /* when it was sent */
+    sk_time last_snd;    /* when the last one was sent */
+    int8_t soft_error;   /* an ICMP soft error, 0: none */
+} sk_listen_hs;
+/* The connection in SYN-RECEIVED for the SYN `syn` to l (its options
+ * taken) and our SYN,ACK as `hs` says it went, on l's children; the caller
+ * then passes it the final ACK (sk_tcp_input). NULL when the socket table
+ * or the allocator has no room (counted TCP_NO_MEMORY). */
+sk_tcb *sk_listen_promote(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *syn,
+                          const sk_listen_hs *hs, sk_time now);
 
 /* ---- tcp_syncookie.c: SYN cookies (RFC 4987 §3.6) ---- */
 #define SK_COOKIE_PERIOD_US (64ull * 1000000ull) /* the time counter's step, as Linux's */
@@ -626,6 +695,9 @@ bool sk_cookie_ts_decode(uint32_t ts_ecr, sk_cookie_opts *o);
 int sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
                         const uint32_t *fixed_isn, sk_time now, sk_tcb **out);
 ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t len);
+/* The receive limit grew (SK_SO_RCVBUF): a window update when it is
+ * worth one, as after a read. */
+void sk_tcp_user_window_changed(sk_tcp_env *e, sk_tcb *t);
 ptrdiff_t sk_tcp_user_recv(sk_tcp_env *e, sk_tcb *t, void *buf, size_t cap);
 int sk_tcp_user_shutdown(sk_tcp_env *e, sk_tcb *t, sk_time now);
 void sk_tcp_user_close(sk_tcp_env *e, sk_tcb *t, sk_time now);
@@ -833,7 +905,7 @@ typedef struct {
 #define SK_TCP_SEG_CSUM_OFF SK_TCP_CSUM_OFF /* where the interface puts the checksum */
 static inline bool sk_tcp_ctl_pending(const sk_tcp_env *e)
 {
-    return e->ctlq_len > 0;
+    return e->ctlq_len > 0 || e->ho.out_head != SK_HO_NONE;
 }
 static inline bool sk_tcp_conn_pending(const sk_tcp_env *e)
 {
@@ -903,6 +975,38 @@ sk_time sk_tw_next_deadline(const sk_tcp_env *e);
 int sk_tw_reuse(sk_tcp_env *e, const sk_tuple *tu, sk_seq *iss, sk_time now);
 /* Would sk_tw_reuse say 1 for tu (a record holds it and reuse is safe)? */
 bool sk_tw_reuse_safe(const sk_tcp_env *e, const sk_tuple *tu);
+
+/* ---- tcp_halfopen.c: half-open records (tcp_halfopen.h) ---- */
+int sk_ho_init(sk_tcp_env *e);
+void sk_ho_free(sk_tcp_env *e);
+/* The record holding tu, or SK_HO_NONE. */
+uint32_t sk_ho_find(const sk_tcp_env *e, const sk_tuple *tu);
+/* A record for the SYN `syn` to listener l with our ISS (its options
+ * taken; the SYN,ACK is queued): false when the pool is full. */
+bool sk_ho_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *syn, sk_seq iss,
+               uint16_t adv_mss, sk_time now);
+/* A segment for the record holding tu (RFC 9293 §3.10.7.4 in
+ * SYN-RECEIVED): answered from the record, or the ACK that completes the
+ * handshake makes the connection (sk_listen_promote). */
+void sk_ho_input(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_tcp_repr *seg,
+                 sk_time now);
+/* With cookies off: the oldest record of l whose SYN,ACK timed out at
+ * least once is dropped (counted TCP_SYN_EVICTED); false when none has. */
+bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now);
+/* Listener l closes: each of its records is answered with RST and dropped. */
+void sk_ho_listener_closed(sk_tcp_env *e, sk_tcb *l, sk_time now);
+/* Timers: SYN,ACKs due again are queued, records out of retries dropped. */
+void sk_ho_expire(sk_tcp_env *e, sk_time now);
+sk_time sk_ho_next_deadline(const sk_tcp_env *e);
+/* The next queued SYN,ACK, as a control segment (false: none). */
+bool sk_ho_next_out(sk_tcp_env *e, sk_time now, sk_ctl_seg *c);
+/* ICMP about a segment we sent on tu (RFC 5927 §4.1: SEQ = ISS): 0 when a
+ * record took it, else SK_DROP_ICMP_NO_CONN or SK_DROP_ICMP_OUT_OF_WINDOW. */
+int sk_ho_icmp(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, bool check_only);
+/* The interface's walks (tcp_icmp.c) over records as over TCBs. */
+void sk_ho_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx);
+void sk_ho_mtu_lowered(sk_tcp_env *e, uint8_t family, uint16_t mtu);
+void sk_ho_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, sk_time now);
 
 /* ---- tcp_trace.c: trace conversion ---- */
 /* An event of `kind` at `now` about t (NULL: no connection), with its

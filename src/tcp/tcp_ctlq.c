@@ -25,6 +25,7 @@ bool sk_ctl_push_opts(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack,
     c->seq = seq;
     c->ack = ack;
     c->flags = flags;
+    c->cause = SK_REXMIT_NONE;
     c->wnd = wnd;
     if (opts != NULL)
         c->opts = *opts;
@@ -44,5 +45,13 @@ bool sk_ctl_push_ack(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_seq ack,
     c->opts.has_ts = a->has_ts;
     c->opts.ts_val = a->ts_val;
     c->opts.ts_ecr = a->ts_ecr;
+    return true;
+}
+
+bool sk_ctl_push_seg(sk_tcp_env *e, const sk_ctl_seg *c, sk_time now)
+{
+    if (!sk_ctl_push(e, &c->tuple, c->seq, c->ack, c->flags, now))
+        return false;
+    e->ctlq[(e->ctlq_head + e->ctlq_len - 1) % SK_CTLQ_CAP] = *c;
     return true;
 }

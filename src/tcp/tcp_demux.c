@@ -84,10 +84,15 @@ sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu)
 
 sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport)
 {
-    (void)laddr; /* listeners bind the port on all of the stack's addresses */
+    /* one listener per port: on every address of the stack, or bound to
+     * one (SK_TF_BOUND_ADDR), when laddr (NULL: any) must be that one */
     for (uint32_t i = e->listen_head; i != SK_TCB_NONE; i = e->tcbs[i].x->lsn->listen_next) {
-        if (e->tcbs[i].tuple.lport == lport)
-            return &e->tcbs[i];
+        const sk_tcb *l = &e->tcbs[i];
+        if (l->tuple.lport != lport)
+            continue;
+        if (laddr != NULL && (l->flags & SK_TF_BOUND_ADDR) && !sk_ipaddr_eq(laddr, &l->tuple.laddr))
+            return NULL;
+        return &e->tcbs[i];
     }
     return NULL;
 }
@@ -124,7 +129,8 @@ uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial)
         if (!in_partition(e, port, tu.rport))
             continue;
         tu.lport = port;
-        if (sk_demux_port_used(e, port) || sk_demux_lookup(e, &tu) != NULL)
+        if (sk_demux_port_used(e, port) || sk_demux_lookup(e, &tu) != NULL ||
+            sk_ho_find(e, &tu) != SK_HO_NONE)
             continue;
         if (sk_tw_find(e, &tu) == SK_TW_NONE)
             return port;

@@ -39,25 +39,37 @@ static void seg_write(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_
     o->len = len;
 }
 
+/* The stateless control queue first, then the SYN,ACKs of half-open
+ * records (new ones, and those whose timer fired). A SYN,ACK sent again is
+ * a retransmission (SK_REXMIT_SYN) as a child's was. */
 bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o)
 {
-    if (e->ctlq_len == 0)
+    sk_ctl_seg c;
+    if (e->ctlq_len > 0) {
+        c = e->ctlq[e->ctlq_head];
+        e->ctlq_head = (e->ctlq_head + 1) % SK_CTLQ_CAP;
+        e->ctlq_len--;
+    } else if (!sk_ho_next_out(e, now, &c)) {
         return false;
-    const sk_ctl_seg *c = &e->ctlq[e->ctlq_head];
-    e->ctlq_head = (e->ctlq_head + 1) % SK_CTLQ_CAP;
-    e->ctlq_len--;
+    }
     memset(o, 0, sizeof *o);
-    o->ctl_tuple = c->tuple;
+    o->ctl_tuple = c.tuple;
     o->tuple = &o->ctl_tuple;
     sk_tcp_repr *h = &o->out.hdr;
-    h->src_port = c->tuple.lport;
-    h->dst_port = c->tuple.rport;
-    h->seq = c->seq;
-    h->ack = c->ack;
-    h->flags = c->flags;
-    h->window = c->wnd;
-    h->opts = c->opts;
+    h->src_port = c.tuple.lport;
+    h->dst_port = c.tuple.rport;
+    h->seq = c.seq;
+    h->ack = c.ack;
+    h->flags = c.flags;
+    h->window = c.wnd;
+    h->opts = c.opts;
     o->out.cause = SK_REXMIT_NONE;
+    if (c.cause != SK_REXMIT_NONE && c.cause < SK_REXMIT__COUNT) {
+        o->out.retransmit = true;
+        o->out.cause = (enum sk_rexmit_cause)c.cause;
+        e->ctx->stats.retransmits++;
+        e->ctx->stats.retransmits_by_cause[c.cause]++;
+    }
     seg_write(e, now, f, o);
     return true;
 }

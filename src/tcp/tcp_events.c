@@ -34,7 +34,7 @@ uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t)
     case SK_TCP_ESTABLISHED:
     case SK_TCP_CLOSE_WAIT:
         ev |= SK_EV_CONNECTED;
-        if (!(t->flags & SK_TF_FIN_QUEUED) && sk_ring_len(&t->x->sndbuf) < e->ctx->cfg.sndbuf)
+        if (!(t->flags & SK_TF_FIN_QUEUED) && sk_ring_len(&t->x->sndbuf) < sk_tcb_sndbuf(e, t))
             ev |= SK_EV_WRITABLE;
         break;
     case SK_TCP_FIN_WAIT_1:

@@ -99,7 +99,9 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
 
 void sk_tcb_ext_settle(sk_tcp_env *e, sk_tcb *t)
 {
-    if (!sk_tcb_ext_attached(e, t) || !sk_tcb_ext_idle(e, t) || t->cc_id == SK_CC_ID_CUSTOM)
+    /* a custom CC, or buffer limits of its own, live only in the extension */
+    if (!sk_tcb_ext_attached(e, t) || !sk_tcb_ext_idle(e, t) || t->cc_id == SK_CC_ID_CUSTOM ||
+        t->x->sndbuf_kb != 0 || t->x->rcvbuf_kb != 0)
         return;
     if (sk_tcb_cc(t)->idle_pack != NULL) {
         if (!sk_tcb_cc(t)->idle_pack(t, t->cc_idle))

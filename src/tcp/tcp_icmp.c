@@ -70,7 +70,8 @@ static int icmp_find(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_tcb **out
 int sk_tcp_icmp_check(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq)
 {
     sk_tcb *t;
-    return icmp_find(e, tu, seq, &t);
+    int r = icmp_find(e, tu, seq, &t);
+    return r == SK_DROP_ICMP_NO_CONN ? sk_ho_icmp(e, tu, seq, SK_TCP_ICMP_UNREACH, true) : r;
 }
 
 uint32_t sk_tcp_pmtu_to(sk_tcp_env *e, const sk_ipaddr *raddr, uint16_t mtu)
@@ -96,6 +97,8 @@ int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, s
 {
     sk_tcb *t = NULL;
     int r = icmp_find(e, tu, seq, &t);
+    if (r == SK_DROP_ICMP_NO_CONN) /* a half-open record keeps it as a child would */
+        return sk_ho_icmp(e, tu, seq, kind, false);
     if (r != 0)
         return r;
     switch (kind) {
@@ -129,6 +132,7 @@ void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *c
         if ((t->flags & SK_TF_HASHED) && via(ctx, &t->tuple))
             sk_tcp_host_unreachable(e, t, now);
     }
+    sk_ho_unreachable_via(e, via, ctx);
 }
 
 /* The link MTU was lowered (sk_stack_set_mtu, a DHCP lease's option 26):
@@ -157,6 +161,7 @@ void sk_tcp_mtu_lowered(sk_tcp_env *e, uint8_t family, uint16_t mtu)
         else
             t->snd_mss = (uint16_t)mss;
     }
+    sk_ho_mtu_lowered(e, family, mtu);
 }
 
 /* Our address `local` is gone (a DHCP lease lost, RFC 2131 §4.4.5: "stop
@@ -170,4 +175,5 @@ void sk_tcp_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, int err, sk_t
         if ((t->flags & SK_TF_HASHED) && t->state != SK_TCP_LISTEN && sk_ipaddr_eq(&t->tuple.laddr, local))
             sk_tcb_close(e, t, err, now);
     }
+    sk_ho_local_addr_gone(e, local, now);
 }

@@ -580,7 +580,7 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
         }
     }
     uint32_t off = sk_seq_len(t->rcv_nxt, seq);
-    uint32_t space = sk_tcb_rcv_space(e, t);
+    uint32_t space = sk_tcb_rcv_room(e, t);
     if (len > space - off) /* trim what lies past the window */
         len = space - off;
     if (len == 0)

@@ -22,6 +22,7 @@ sk_tcb *sk_listen_open(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t port, uin
     }
     l->flags = SK_TF_LISTENER | SK_TF_APP_HELD;
     l->state = SK_TCP_LISTEN;
+    l->x->lsn->ho_head = l->x->lsn->ho_tail = SK_HO_NONE;
     l->tuple.laddr = *laddr; /* listeners take every address */
     l->tuple.lport = port;
     l->x->lsn->backlog = backlog;
@@ -89,9 +90,9 @@ sk_tcb *sk_listen_accept(sk_tcp_env *e, sk_tcb *l)
     return t;
 }
 
-/* Close (or abort) a listener: its children not yet accepted are reset
- * (like Linux's listen queue purge), those already closed by their peer
- * are released; no other connection is looked at. */
+/* Close (or abort) a listener: its half-open records and its children not
+ * yet accepted are reset (like Linux's listen queue purge), those already
+ * closed by their peer are released; no other connection is looked at. */
 void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now)
 {
     uint32_t idx = sk_tcb_index(e, l);
@@ -109,6 +110,7 @@ void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now)
             sk_tcb_release_if_unheld(e, c);
         }
     }
+    sk_ho_listener_closed(e, l, now);
     l->flags &= SK_TF_HASHED; /* sk_tcb_release_if_unheld unhashes it */
     l->state = SK_TCP_CLOSED;
     sk_tcb_release_if_unheld(e, l);
@@ -116,9 +118,10 @@ void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now)
 
 /* ---- a SYN arrives (RFC 9293 §3.10.7.2) ---- */
 
+/* Half-open: its records, and a child a cookie's ACK is making. */
 static uint32_t half_open(const sk_tcb *l)
 {
-    return l->x->lsn->children.len - l->x->lsn->acceptq.len;
+    return l->x->lsn->n_ho + l->x->lsn->children.len - l->x->lsn->acceptq.len;
 }
 
 static uint32_t syn_limit(const sk_tcp_env *e, const sk_tcb *l)
@@ -145,9 +148,11 @@ static uint16_t child_adv_mss(sk_tcp_env *e, const sk_tcb *l, const sk_tuple *tu
 }
 
 /* A child in SYN-RECEIVED for the SYN `syn` (its options taken), with
- * our ISS; NULL when the table is full. Nothing is sent yet. */
+ * our ISS; NULL when the table is full. Nothing is sent. A record's child
+ * was in SYN-RECEIVED (and counted as a passive open) since its SYN: no
+ * state change is traced for it. */
 static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *syn,
-                         sk_seq iss, sk_time now)
+                         const sk_listen_hs *hs, sk_time now)
 {
     sk_tcb *t = sk_tcb_alloc(e, now);
     if (t == NULL)
@@ -157,7 +162,11 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
         return NULL;
     }
     sk_tcb_set_cc_ops(t, sk_tcb_cc(l)); /* the listener's algorithm (sk_tcp_set_cc) */
-    sk_tcb_init_conn(e, t, tu, child_adv_mss(e, l, tu, now), now);
+    /* and its buffer limits, before the window scale is chosen from them
+     * (as Linux's children take the listener's SO_RCVBUF/SO_SNDBUF) */
+    t->x->sndbuf_kb = l->x->sndbuf_kb;
+    t->x->rcvbuf_kb = l->x->rcvbuf_kb;
+    sk_tcb_init_conn(e, t, tu, hs->adv_mss, now);
     /* a new connection inherits the listener's options, as with BSD
      * sockets: Nagle off, keepalive and its timings */
     t->flags |= SK_TF_PASSIVE | (l->flags & (SK_TF_NODELAY | SK_TF_KEEPALIVE));
@@ -166,33 +175,62 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
     t->irs = syn->seq;
     t->rcv_nxt = sk_seq_add(syn->seq, 1);
     t->rcv_adv = t->rcv_nxt;
-    t->iss = iss;
+    t->iss = hs->iss;
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = sk_seq_add(t->iss, 1);
     t->recover = t->iss;
     sk_tcp_take_syn_options(e, t, syn, now);
     sk_tcp_update_window(t, syn);
-    sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
+    if (hs->from_record) {
+        t->state = SK_TCP_SYN_RECEIVED;
+    } else {
+        sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
+        e->ctx->stats.passive_opens++;
+    }
     sk_demux_insert(e, t);
-    e->ctx->stats.passive_opens++;
     return t;
 }
 
-/* With syn_cookies off and the SYN queue full: the oldest half-open child
- * whose SYN,ACK already timed out once makes room (as Linux prefers to
- * drop "old" requests to "young" ones); a peer that answers promptly
- * is never pushed out by a flood. False when none has. */
+sk_tcb *sk_listen_promote(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *syn,
+                          const sk_listen_hs *hs, sk_time now)
+{
+    sk_tcb *t = child_new(e, l, tu, syn, hs, now);
+    if (t == NULL) {
+        sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, l, now);
+        return NULL;
+    }
+    /* the SYN,ACK was sent: SND.NXT past it, and the window it offered */
+    t->snd_nxt = t->snd_max = sk_seq_add(hs->iss, 1);
+    t->rcv_adv = sk_seq_add(t->rcv_nxt, hs->rcv_wnd);
+    if (!hs->from_record) {
+        e->ctx->stats.syncookies_recv++;
+        t->flags |= SK_TF_SYNCOOKIE;
+        return t;
+    }
+    /* as output_syn and the retransmission timer left a child: RFC 7323
+     * §4.3 Last.ACK.sent, Karn's timing of the first SYN,ACK (RFC 6298
+     * §3), the backoff of its timeouts (§5.5, and §5.7 once established) */
+    t->last_ack_sent = t->rcv_nxt;
+    t->last_snd = hs->last_snd;
+    t->timeouts = hs->timeouts;
+    t->backoff = hs->timeouts < 16 ? hs->timeouts : 16;
+    t->retransmits = hs->resends;
+    t->soft_error = hs->soft_error;
+    if (hs->rtt_timed) {
+        t->flags |= SK_TF_RTT_ACTIVE;
+        t->x->rtt_seq = hs->iss;
+        t->x->rtt_time = hs->rtt_time;
+    }
+    return t;
+}
+
+/* With syn_cookies off and the SYN queue full: the oldest half-open
+ * record whose SYN,ACK already timed out once makes room (as Linux prefers
+ * to drop "old" requests to "young" ones); a peer that answers promptly is
+ * never pushed out by a flood. False when none has. */
 static bool evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
 {
-    for (uint32_t i = l->x->lsn->children.head; i != SK_TCB_NONE; i = e->tcbs[i].x->child_link.next) {
-        sk_tcb *c = &e->tcbs[i];
-        if (c->state == SK_TCP_SYN_RECEIVED && c->timeouts > 0) {
-            sk_tcp_count_drop(e, SK_DROP_TCP_SYN_EVICTED, c, now);
-            sk_tcb_close(e, c, 0, now);
-            return true;
-        }
-    }
-    return false;
+    return sk_ho_evict_old(e, l, now);
 }
 
 /* Answer the SYN with a cookie SYN,ACK from the control queue: no state is
@@ -214,7 +252,7 @@ static void send_cookie(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_t
         if (syn->opts.has_wscale && cfg->window_scaling) {
             co.wscale = (int8_t)(syn->opts.wscale > 14 ? 14 : syn->opts.wscale);
             o.has_wscale = true;
-            o.wscale = sk_tcp_our_wscale(e);
+            o.wscale = sk_tcp_our_wscale(e, sk_tcb_rcvbuf(e, l)); /* as child_new's */
         }
         co.sack_ok = o.sack_permitted = syn->opts.sack_permitted && cfg->sack;
         o.has_ts = true;
@@ -222,7 +260,8 @@ static void send_cookie(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_t
         o.ts_val = sk_cookie_ts_encode(ts_now, &co);
         o.ts_ecr = syn->opts.ts_val;
     }
-    uint16_t win = (uint16_t)(cfg->rcvbuf > 65535 ? 65535 : cfg->rcvbuf);
+    uint32_t rcvbuf = sk_tcb_rcvbuf(e, l);
+    uint16_t win = (uint16_t)(rcvbuf > 65535 ? 65535 : rcvbuf);
     if (sk_ctl_push_opts(e, tu, iss, sk_seq_add(syn->seq, 1), SK_TCP_SYN | SK_TCP_ACK, win, &o,
                          now)) {
         e->ctx->stats.syncookies_sent++;
@@ -263,19 +302,18 @@ void sk_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_re
         iss = *reuse_iss;
     else
         iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->x->lsn->listen_isn) : sk_tcp_isn(e, tu, now);
-    sk_tcb *t = child_new(e, l, tu, seg, iss, now);
-    /* the socket table is full: without cookies an old half-open child
-     * gives its slot, as when the SYN queue is full */
-    if (t == NULL && mode == SK_SYNCOOKIES_OFF && evict_old(e, l, now))
-        t = child_new(e, l, tu, seg, iss, now);
-    if (t == NULL) {
-        if (may_cookie) /* the table is full: the state rides in the cookie */
+    uint16_t adv_mss = child_adv_mss(e, l, tu, now);
+    bool ok = sk_ho_new(e, l, tu, seg, iss, adv_mss, now);
+    /* the pool of half-open records is full: without cookies an old
+     * record gives its place, as when the SYN queue is full */
+    if (!ok && mode == SK_SYNCOOKIES_OFF && evict_old(e, l, now))
+        ok = sk_ho_new(e, l, tu, seg, iss, adv_mss, now);
+    if (!ok) {
+        if (may_cookie) /* the pool is full: the state rides in the cookie */
             send_cookie(e, l, tu, seg, now);
         else
-            sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, l, now);
-        return;
+            sk_tcp_count_drop(e, SK_DROP_TCP_HALFOPEN_FULL, l, now);
     }
-    sk_tcb_mark_output(e, t);
 }
 
 /* ---- an ACK arrives: a SYN cookie's? (RFC 4987 §3.6) ---- */
@@ -341,17 +379,15 @@ static void cookie_ack(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
     }
     sk_tcp_repr syn;
     cookie_syn(seg, mss, &co, &syn);
-    sk_tcb *t = child_new(e, l, tu, &syn, iss, now);
-    if (t == NULL) {
-        sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, l, now);
+    sk_listen_hs hs;
+    memset(&hs, 0, sizeof hs);
+    hs.iss = iss;
+    hs.adv_mss = child_adv_mss(e, l, tu, now);
+    uint32_t rcvbuf = sk_tcb_rcvbuf(e, l);
+    hs.rcv_wnd = rcvbuf > 65535 ? 65535 : rcvbuf;
+    sk_tcb *t = sk_listen_promote(e, l, tu, &syn, &hs, now);
+    if (t == NULL)
         return;
-    }
-    e->ctx->stats.syncookies_recv++;
-    t->flags |= SK_TF_SYNCOOKIE;
-    /* the SYN,ACK was sent: SND.NXT past it, and the window it offered */
-    t->snd_nxt = t->snd_max = sk_seq_add(iss, 1);
-    uint32_t win = e->ctx->cfg.rcvbuf > 65535 ? 65535 : e->ctx->cfg.rcvbuf;
-    t->rcv_adv = sk_seq_add(t->rcv_nxt, win);
     sk_tcp_input(e, t, tu, seg, now);
     /* an ACK the connection refused (PAWS, out of window) leaves it in
      * SYN-RECEIVED with no SYN,ACK to retransmit: forget it, stateless

@@ -63,7 +63,7 @@ uint32_t sk_tcp_rcv_window(const sk_tcp_env *e, const sk_tcb *t)
     uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
     if (space <= cur)
         return cur; /* never shrink the window (RFC 9293 §3.8.6) */
-    uint32_t half = e->ctx->cfg.rcvbuf / 2;
+    uint32_t half = sk_tcb_rcvbuf(e, t) / 2;
     uint32_t step = half < t->adv_mss ? half : t->adv_mss;
     if (space - cur < step)
         return cur; /* do not move the right edge by small amounts */

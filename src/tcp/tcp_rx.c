@@ -43,6 +43,12 @@ void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const 
             sk_tw_input(e, &tu, &seg, now);
             return;
         }
+        uint32_t ho = sk_ho_find(e, &tu); /* SYN-RECEIVED, as a record (tcp_halfopen.c) */
+        if (ho != SK_HO_NONE) {
+            sk_tcp_trace_seg(e, SK_TRACE_SEG_IN, NULL, &tu, false, &seg, now, SK_REXMIT_NONE);
+            sk_ho_input(e, ho, &tu, &seg, now);
+            return;
+        }
     }
     if (t == NULL)
         t = sk_demux_listener(e, &tu.laddr, tu.lport);

@@ -49,9 +49,11 @@ static uint8_t our_wscale(uint32_t rcvbuf)
     return ws;
 }
 
-uint8_t sk_tcp_our_wscale(const sk_tcp_env *e)
+/* From the connection's receive buffer (SK_SO_RCVBUF as it stands when
+ * the SYN or SYN,ACK is built: RFC 7323 §2.2, the scale is fixed then). */
+uint8_t sk_tcp_our_wscale(const sk_tcp_env *e, uint32_t rcvbuf)
 {
-    return e->ctx->cfg.window_scaling ? our_wscale(e->ctx->cfg.rcvbuf) : 0;
+    return e->ctx->cfg.window_scaling ? our_wscale(rcvbuf) : 0;
 }
 
 void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv_mss, sk_time now)
@@ -60,7 +62,7 @@ void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv
     t->adv_mss = adv_mss;
     t->rcv_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
     t->snd_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
-    t->rcv_wscale = sk_tcp_our_wscale(e);
+    t->rcv_wscale = sk_tcp_our_wscale(e, sk_tcb_rcvbuf(e, t));
     t->last_rcv = now;
     t->ts_offset = sk_tcp_ts_offset(e, tu);
     sk_rtt_init(t, &e->ctx->cfg);
@@ -70,7 +72,15 @@ void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv
 uint32_t sk_tcb_rcv_space(const sk_tcp_env *e, const sk_tcb *t)
 {
     size_t used = sk_ring_len(&t->x->rcvbuf);
-    return used >= e->ctx->cfg.rcvbuf ? 0 : (uint32_t)(e->ctx->cfg.rcvbuf - used);
+    uint32_t lim = sk_tcb_rcvbuf(e, t);
+    return used >= lim ? 0 : (uint32_t)(lim - used);
+}
+
+uint32_t sk_tcb_rcv_room(const sk_tcp_env *e, const sk_tcb *t)
+{
+    uint32_t space = sk_tcb_rcv_space(e, t);
+    uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
+    return cur > space ? cur : space;
 }
 
 void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)

@@ -43,7 +43,8 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
      * buffer pointers, which must not be uninitialised memory */
     if (e->tcbs != NULL)
         memset(e->tcbs, 0, sizeof(sk_tcb) * e->n_tcbs);
-    if (e->tcbs == NULL || e->heap == NULL || e->heap_key == NULL || e->hash == NULL || sk_tw_init(e) != 0) {
+    if (e->tcbs == NULL || e->heap == NULL || e->heap_key == NULL || e->hash == NULL ||
+        sk_tw_init(e) != 0 || sk_ho_init(e) != 0) {
         sk_tcp_env_free(e);
         return SK_ENOMEM;
     }
@@ -80,6 +81,7 @@ void sk_tcp_env_free(sk_tcp_env *e)
     }
     sk_tcp_bufcache_free(e);
     sk_tw_free(e);
+    sk_ho_free(e);
     sk_ctx_release(e->ctx, e->tcbs, sizeof(sk_tcb) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->heap, sizeof(uint32_t) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->heap_key, sizeof(sk_time) * e->n_tcbs);

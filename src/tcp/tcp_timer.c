@@ -169,8 +169,9 @@ void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
 sk_time sk_tcp_next_deadline(const sk_tcp_env *e)
 {
     sk_time tw = sk_tw_next_deadline(e); /* TIME-WAIT records (tcp_timewait.c) */
+    sk_time ho = sk_ho_next_deadline(e); /* half-open records (tcp_halfopen.c) */
     sk_time t = e->heap_len == 0 ? SK_TIME_NEVER : e->heap_key[0];
-    return tw < t ? tw : t;
+    return sk_time_min(sk_time_min(tw, ho), t);
 }
 
 uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e)
@@ -294,6 +295,7 @@ static void fire_one(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now
 void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
 {
     sk_tw_expire(e, now);
+    sk_ho_expire(e, now);
     while (e->heap_len > 0) {
         sk_tcb *t = &e->tcbs[e->heap[0]];
         if (e->heap_key[0] > now)

@@ -80,6 +80,10 @@ void sk_tcp_trace_seg(sk_tcp_env *e, enum sk_trace_kind kind, const sk_tcb *t,
     }
     sk_trace_event ev;
     sk_tcp_trace_init(e, t, kind, now, &ev);
+    if (t == NULL) { /* a control segment or a record's: its ends, no handle */
+        ev.local = local;
+        ev.remote = remote;
+    }
     ev.seg = &ts;
     ev.rexmit_cause = cause;
     sk_ctx_trace(e->ctx, &ev);

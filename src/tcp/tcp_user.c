@@ -58,7 +58,9 @@ ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t le
         return 0;
     if (!sk_tcb_ensure_sndbuf(e, t))
         return SK_ENOBUFS;
-    size_t n = sk_ring_write(&t->x->sndbuf, data, len);
+    /* at most the connection's limit (SK_SO_SNDBUF): the block is larger */
+    size_t used = sk_ring_len(&t->x->sndbuf), lim = sk_tcb_sndbuf(e, t);
+    size_t n = used >= lim ? 0 : sk_ring_write(&t->x->sndbuf, data, len < lim - used ? len : lim - used);
     if (n == 0)
         return SK_EAGAIN;
     sk_tcb_mark_output(e, t);
@@ -81,10 +83,15 @@ static void maybe_window_update(sk_tcp_env *e, sk_tcb *t)
      * a worthwhile step, as Linux does in tcp_cleanup_rbuf */
     uint32_t grow = win - cur;
     bool blocked = cur < t->adv_mss;
-    if (blocked || grow >= 2u * t->adv_mss || grow >= e->ctx->cfg.rcvbuf / 2) {
+    if (blocked || grow >= 2u * t->adv_mss || grow >= sk_tcb_rcvbuf(e, t) / 2) {
         t->flags |= SK_TF_ACK_NOW;
         sk_tcb_mark_output(e, t);
     }
+}
+
+void sk_tcp_user_window_changed(sk_tcp_env *e, sk_tcb *t)
+{
+    maybe_window_update(e, t);
 }
 
 ptrdiff_t sk_tcp_user_recv(sk_tcp_env *e, sk_tcb *t, void *buf, size_t cap)

@@ -5,8 +5,9 @@
 # http.server under synack serves the same file to Linux's curl; OpenBSD nc
 # and socat under synack exchange 1 MiB both ways with a Linux socat echo;
 # a python asyncio client under synack; errno seen by a program (refused
-# connect); a python UDP client (100 datagrams); fork() refused in the
-# child; nginx (when installed) serving
+# connect); native IPv6 both ways (curl -6, http.server bound to synack's
+# IPv6 address) and bind() to an address not ours; a python UDP client
+# (100 datagrams); fork() refused in the child; nginx (when installed) serving
 # 10,000 ab requests; synack run's own usage errors.
 # Every program is bounded by timeout(1) and runs inside the test's namespace.
 . "$(dirname "$0")/lib.sh"
@@ -68,6 +69,50 @@ else
     bad "http.server under synack did not start: $(tail -3 "$IT_TMP/synack_http.log")"
 fi
 it_stop "$SPID" 5
+
+# native IPv6 (synack run --addr6): curl -6 under synack fetches from
+# Linux's http.server on an IPv6 address; python's http.server under
+# synack, bound to synack's IPv6 address, serves Linux's curl -6; bind()
+# to an address synack does not have is EADDRNOTAVAIL in the program
+LINUX_IP6=2001:db8:12::1
+SYNACK_IP6=2001:db8:12::2
+nsx ip -6 addr add "$LINUX_IP6/64" dev "$DEV" nodad
+RUN6=("${NSX[@]}" timeout 60 "$SYNACK" run --tap "$DEV" --addr "$SYNACK_IP/24" --addr6 "$SYNACK_IP6/64" --)
+SRUN6=("${NSX[@]}" "$SYNACK" run --tap "$DEV" --addr "$SYNACK_IP/24" --addr6 "$SYNACK_IP6/64" --)
+(cd "$www" && exec "${NSX[@]}" "$PY" -m http.server 8003 --bind "$LINUX_IP6") \
+    >"$IT_TMP/linux_http6.log" 2>&1 &
+IT_PIDS+=($!)
+if it_wait_listen 8003; then
+    "${RUN6[@]}" curl -6 -g -sS --max-time 30 -o "$IT_TMP/curl6.out" "http://[$LINUX_IP6]:8003/big.bin"
+    check "curl -6 under synack: exit 0" test $? = 0
+    check "curl -6 under synack: 6 MiB byte-exact over IPv6" it_same "$IT_TMP/curl6.out" "$www/big.bin"
+fi
+(cd "$www" && exec "${SRUN6[@]}" "$PY" -u -m http.server 8083 --bind "$SYNACK_IP6") \
+    >"$IT_TMP/synack_http6.log" 2>&1 &
+SPID=$!
+IT_PIDS+=($SPID)
+if it_wait_line "$IT_TMP/synack_http6.log" '^Serving HTTP' "$SPID" 20; then
+    nsx curl -6 -g -sS --max-time 30 -o "$IT_TMP/py6.out" "http://[$SYNACK_IP6]:8083/big.bin"
+    check "http.server under synack on $SYNACK_IP6: Linux curl -6 exit 0" test $? = 0
+    check "http.server under synack on IPv6: 6 MiB byte-exact" it_same "$IT_TMP/py6.out" "$www/big.bin"
+    # bound to the IPv6 address only: synack's IPv4 address answers RST
+    nsx curl -sS --max-time 10 -o /dev/null "http://$SYNACK_IP:8083/" 2>/dev/null
+    rc=$?
+    check "http.server bound to $SYNACK_IP6: a connect to $SYNACK_IP:8083 refused (curl exit $rc)" \
+        test $rc = 7
+else
+    bad "http.server under synack on IPv6 did not start: $(tail -3 "$IT_TMP/synack_http6.log")"
+fi
+it_stop "$SPID" 5
+out=$("${RUN6[@]}" "$PY" -c '
+import errno, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+try:
+    s.bind(("192.0.2.99", 0)); print("bound")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e.errno))
+' 2>&1)
+check "bind to an address synack does not have: EADDRNOTAVAIL ($out)" test "$out" = EADDRNOTAVAIL
 
 # socat echo on Linux; nc and socat under synack send 1 MiB and read it back
 "${NSX[@]}" socat "TCP-LISTEN:9000,bind=$LINUX_IP,reuseaddr,fork" EXEC:cat \
@@ -226,6 +271,9 @@ fi
 out=$("$SYNACK" run --tap "$DEV" --addr 192.0.2.2 -- true 2>&1)
 check "run: --addr without a prefix is refused ($out)" \
     sh -c "test $? = 2 && echo '$out' | grep -q 'want an IPv4 address with its prefix'"
+out=$("$SYNACK" run --tap "$DEV" --addr 192.0.2.2/24 --addr6 2001:db8::2 -- true 2>&1)
+check "run: --addr6 without a prefix is refused ($out)" \
+    sh -c "test $? = 2 && echo '$out' | grep -q 'want an IPv6 address with its prefix'"
 out=$("$SYNACK" run --tap "$DEV" --addr 192.0.2.2/24 2>&1)
 check "run: no program is refused" sh -c "test $? = 2 && echo '$out' | grep -q 'no program'"
 

@@ -21,7 +21,7 @@
 
 static sk_bsd_stack *sa, *sb; /* 192.0.2.1 and 192.0.2.2 */
 
-static sk_bsd_stack *start(int fd, uint8_t last)
+static sk_bsd_stack *start_flags(int fd, uint8_t last, unsigned flags)
 {
     sk_posix_dev dev;
     memset(&dev, 0, sizeof dev);
@@ -32,16 +32,27 @@ static sk_bsd_stack *start(int fd, uint8_t last)
     sk_stack_config cfg;
     sk_stack_config_default(&cfg);
     cfg.link = SK_LINK_ETHERNET;
-    cfg.addr = sk_ip4_make(192, 0, 2, last);
-    cfg.prefix_len = 24;
+    /* 192.0.2.last/24 and 2001:db8::last/64 (configured: no DAD wait) */
+    cfg.n_addrs = 2;
+    cfg.addrs[0].addr = sk_ipaddr_from_ip4(sk_ip4_make(192, 0, 2, last));
+    cfg.addrs[0].prefix_len = 24;
+    sk_ip6 v6 = {{0x20, 0x01, 0x0d, 0xb8}};
+    v6.b[15] = last;
+    cfg.addrs[1].addr = sk_ipaddr_from_ip6(v6);
+    cfg.addrs[1].prefix_len = 64;
     cfg.mac = (sk_mac){{0x02, 0x73, 0x6b, 0, 0, last}};
     cfg.seed = last;
     cfg.ip6_router_solicit = false;
     sk_bsd_stack *b = NULL;
     char err[160];
-    int r = sk_bsd_start(&b, &cfg, &dev, err, sizeof err);
+    int r = sk_bsd_start_ex(&b, &cfg, &dev, flags, err, sizeof err);
     SK_CHECK_MSG(r == 0, "sk_bsd_start: %s", err);
     return b;
+}
+
+static sk_bsd_stack *start(int fd, uint8_t last)
+{
+    return start_flags(fd, last, 0);
 }
 
 static struct sockaddr_in addr_of(uint8_t last, uint16_t port)
@@ -503,6 +514,358 @@ static void test_timeouts_and_sockopts(void)
     SK_CHECK_EQ_I(sk_bsd_close(l), 0);
 }
 
+static int tcp_info_of(int fd, struct tcp_info *ti)
+{
+    socklen_t tl = sizeof *ti;
+    return sk_bsd_getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &tl);
+}
+
+/* SO_RCVBUF/SO_SNDBUF applied per socket, as Linux: clamped, reported
+ * doubled; the receive buffer set before connect() decides the window
+ * scale offered; a listener's pass to the connections it accepts; the
+ * send buffer limits what a non-blocking send takes. */
+static void test_socket_buffers(void)
+{
+    int l = sk_bsd_socket(sb, AF_INET, SOCK_STREAM, 0);
+    int v = 0;
+    socklen_t vl = sizeof v;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(l, SOL_SOCKET, SO_SNDBUF, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 256 * 1024); /* unset: the stack's buffer */
+    v = 3000;
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(l, SOL_SOCKET, SO_SNDBUF, &v, sizeof v), 0);
+    struct sockaddr_in a = addr_of(0, 7012);
+    a.sin_addr.s_addr = htonl(INADDR_ANY);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&a, sizeof a), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 4), 0);
+    /* clamping: tiny to the minimum, negative or huge to the stack's */
+    int c = sk_bsd_socket(sa, AF_INET, SOCK_STREAM, 0);
+    v = 1;
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, sizeof v), 0);
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 2 * 2048);
+    v = -1;
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, sizeof v), 0);
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 2 * 256 * 1024);
+    v = 4000;
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, sizeof v), 0);
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 8000);
+    struct sockaddr_in to = addr_of(2, 7012);
+    SK_CHECK_EQ_I(sk_bsd_connect(c, (struct sockaddr *)&to, sizeof to), 0);
+    int s = sk_bsd_accept4(l, NULL, NULL, SOCK_NONBLOCK);
+    SK_CHECK(s >= 0);
+    struct tcp_info ci, si;
+    SK_CHECK_EQ_I(tcp_info_of(c, &ci), 0);
+    SK_CHECK_EQ_I(tcp_info_of(s, &si), 0);
+    SK_CHECK_EQ_I(ci.tcpi_rcv_wscale, 0); /* 4000 bytes need no scale */
+    SK_CHECK_EQ_I(si.tcpi_snd_wscale, 0); /* and the peer saw none */
+    SK_CHECK_EQ_I(si.tcpi_rcv_wscale, 3); /* the listener's default 256 KiB: 3 */
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, &vl), 0);
+    SK_CHECK_EQ_I(v, 6000); /* inherited from the listener */
+    static char big[20000];
+    ssize_t n = sk_bsd_send(s, big, sizeof big, 0);
+    SK_CHECK_MSG(n > 0 && n <= 3072, "non-blocking send took %zd", n); /* 3000 in KiB */
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+}
+
+static struct sockaddr_in6 addr6_of(uint8_t last, uint16_t port)
+{
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    a.sin6_addr.s6_addr[0] = 0x20;
+    a.sin6_addr.s6_addr[1] = 0x01;
+    a.sin6_addr.s6_addr[2] = 0x0d;
+    a.sin6_addr.s6_addr[3] = 0xb8;
+    a.sin6_addr.s6_addr[15] = last;
+    return a;
+}
+
+/* ::ffff:192.0.2.last */
+static struct sockaddr_in6 mapped_of(uint8_t last, uint16_t port)
+{
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    a.sin6_addr.s6_addr[10] = a.sin6_addr.s6_addr[11] = 0xff;
+    a.sin6_addr.s6_addr[12] = 192;
+    a.sin6_addr.s6_addr[14] = 2;
+    a.sin6_addr.s6_addr[15] = last;
+    return a;
+}
+
+/* A blocking AF_INET6 client on A to `to`: its descriptor, or -1 with
+ * errno from connect. */
+static int connect6(const struct sockaddr_in6 *to)
+{
+    int c = sk_bsd_socket(sa, AF_INET6, SOCK_STREAM, 0);
+    if (sk_bsd_connect(c, (const struct sockaddr *)to, sizeof *to) == 0)
+        return c;
+    int err = errno;
+    sk_bsd_close(c);
+    errno = err;
+    return -1;
+}
+
+/* bind() to one address: a listener takes connections to it only; an
+ * address the stack does not have is EADDRNOTAVAIL; getsockname shows the
+ * bound address. */
+static void test_bind_one_address(void)
+{
+    int l = sk_bsd_socket(sb, AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in bad = addr_of(99, 7013);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&bad, sizeof bad), -1);
+    SK_CHECK_EQ_I(errno, EADDRNOTAVAIL);
+    struct sockaddr_in mine = addr_of(2, 7013);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&mine, sizeof mine), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 4), 0);
+    struct sockaddr_in got;
+    socklen_t gl = sizeof got;
+    SK_CHECK_EQ_I(sk_bsd_getsockname(l, (struct sockaddr *)&got, &gl), 0);
+    SK_CHECK_EQ(ntohl(got.sin_addr.s_addr), 0xc0000202u);
+    SK_CHECK_EQ(ntohs(got.sin_port), 7013);
+    /* to the bound IPv4 address: accepted; to B's IPv6 address: refused */
+    int c, s;
+    pair(l, 7013, &c, &s);
+    SK_CHECK_EQ_I(sk_bsd_send(c, "v4", 2, 0), 2);
+    char buf[8];
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), 2);
+    struct sockaddr_in6 to6 = addr6_of(2, 7013);
+    SK_CHECK_EQ_I(connect6(&to6), -1);
+    SK_CHECK_EQ_I(errno, ECONNREFUSED);
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+}
+
+/* Native IPv6 through the BSD layer: an AF_INET6 listener bound to B's
+ * IPv6 address serves an AF_INET6 client byte-exact, with IPv6 names on
+ * both ends, and refuses an IPv4-mapped client; one bound to in6addr_any
+ * takes both, the IPv4 one named ::ffff:192.0.2.1. */
+static void test_ipv6_sockets(void)
+{
+    int l = sk_bsd_socket(sb, AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 bad = addr6_of(99, 7014);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&bad, sizeof bad), -1);
+    SK_CHECK_EQ_I(errno, EADDRNOTAVAIL);
+    struct sockaddr_in6 mine = addr6_of(2, 7014);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&mine, sizeof mine), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 4), 0);
+    int c = connect6(&mine);
+    SK_CHECK(c >= 0);
+    struct sockaddr_in6 peer;
+    socklen_t pl = sizeof peer;
+    int s = sk_bsd_accept4(l, (struct sockaddr *)&peer, &pl, 0);
+    SK_CHECK(s >= 0);
+    struct sockaddr_in6 a1 = addr6_of(1, 0);
+    SK_CHECK_EQ(pl, sizeof peer);
+    SK_CHECK_MEM(&peer.sin6_addr, &a1.sin6_addr, 16);
+    struct sockaddr_in6 me;
+    socklen_t ml = sizeof me;
+    SK_CHECK_EQ_I(sk_bsd_getsockname(c, (struct sockaddr *)&me, &ml), 0);
+    SK_CHECK_MEM(&me.sin6_addr, &a1.sin6_addr, 16);
+    ml = sizeof me;
+    SK_CHECK_EQ_I(sk_bsd_getsockname(l, (struct sockaddr *)&me, &ml), 0);
+    SK_CHECK_MEM(&me.sin6_addr, &mine.sin6_addr, 16);
+    static char out[1000], in[1000];
+    for (size_t i = 0; i < sizeof out; i++)
+        out[i] = (char)(i * 7 + 3);
+    SK_CHECK_EQ_I(sk_bsd_send(c, out, 1000, 0), 1000);
+    SK_CHECK_EQ_I(sk_bsd_recv(s, in, 1000, MSG_WAITALL), 1000);
+    SK_CHECK_MEM(in, out, 1000);
+    struct sockaddr_in6 m2 = mapped_of(2, 7014);
+    SK_CHECK_EQ_I(connect6(&m2), -1);
+    SK_CHECK_EQ_I(errno, ECONNREFUSED);
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+    /* in6addr_any: both families */
+    l = sk_bsd_socket(sb, AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 any;
+    memset(&any, 0, sizeof any);
+    any.sin6_family = AF_INET6;
+    any.sin6_port = htons(7015);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&any, sizeof any), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 4), 0);
+    struct sockaddr_in6 to[2] = {addr6_of(2, 7015), mapped_of(2, 7015)};
+    struct sockaddr_in6 from[2] = {addr6_of(1, 0), mapped_of(1, 0)};
+    for (int k = 0; k < 2; k++) {
+        c = connect6(&to[k]);
+        SK_CHECK(c >= 0);
+        pl = sizeof peer;
+        s = sk_bsd_accept4(l, (struct sockaddr *)&peer, &pl, 0);
+        SK_CHECK(s >= 0);
+        SK_CHECK_MEM(&peer.sin6_addr, &from[k].sin6_addr, 16);
+        SK_CHECK_EQ_I(sk_bsd_send(s, "six", 3, 0), 3);
+        char b3[4] = {0};
+        SK_CHECK_EQ_I(sk_bsd_recv(c, b3, 3, MSG_WAITALL), 3);
+        SK_CHECK_STR(b3, "six");
+        SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+        SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    }
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+}
+
+static void check_cc(int fd, const char *want)
+{
+    char got[16];
+    memset(got, 0x55, sizeof got);
+    socklen_t gl = sizeof got;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, got, &gl), 0);
+    SK_CHECK_EQ(gl, sizeof got);
+    SK_CHECK_STR(got, want);
+}
+
+/* TCP_CONGESTION as Linux: the stack's by default, set before connect or
+ * listen and applied then (the accepted connections take the listener's),
+ * changed on a live connection, ENOENT for a name synack does not have. */
+static void test_congestion(void)
+{
+    int l = sk_bsd_socket(sb, AF_INET, SOCK_STREAM, 0);
+    check_cc(l, "cubic");
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(l, IPPROTO_TCP, TCP_CONGESTION, "bogus", 5), -1);
+    SK_CHECK_EQ_I(errno, ENOENT);
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(l, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), -1);
+    SK_CHECK_EQ_I(errno, ENOENT); /* synack's is "newreno" */
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(l, IPPROTO_TCP, TCP_CONGESTION, "newreno", 7), 0);
+    check_cc(l, "newreno");
+    struct sockaddr_in a = addr_of(0, 7016);
+    a.sin_addr.s_addr = htonl(INADDR_ANY);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&a, sizeof a), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 4), 0);
+    int c = sk_bsd_socket(sa, AF_INET, SOCK_STREAM, 0);
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, "newreno", 8), 0);
+    struct sockaddr_in to = addr_of(2, 7016);
+    SK_CHECK_EQ_I(sk_bsd_connect(c, (struct sockaddr *)&to, sizeof to), 0);
+    int s = sk_bsd_accept4(l, NULL, NULL, 0);
+    SK_CHECK(s >= 0);
+    check_cc(c, "newreno"); /* read from the connection: applied at connect */
+    check_cc(s, "newreno"); /* the listener's */
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5), 0);
+    check_cc(s, "cubic");
+    SK_CHECK_EQ_I(sk_bsd_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "nope", 4), -1);
+    SK_CHECK_EQ_I(errno, ENOENT);
+    check_cc(s, "cubic");
+    /* a short optlen: a prefix of the name */
+    char two[2];
+    socklen_t tl = sizeof two;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, two, &tl), 0);
+    SK_CHECK_EQ(tl, 2u);
+    SK_CHECK(two[0] == 'c' && two[1] == 'u');
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+}
+
+/* ---- the stack in the caller's own loop (SK_BSD_NO_THREAD) ---- */
+
+static sk_bsd_stack *la, *lb; /* 192.0.2.11 and 192.0.2.12 on their own link */
+
+/* The test's event loop: step both stacks, then wait on their devices
+ * for the nearer of their timers, until fd shows ev (bounded). */
+static bool loop_until(int fd, short ev)
+{
+    for (int i = 0; i < 5000; i++) {
+        SK_CHECK_EQ_I(sk_bsd_step(la), 0);
+        SK_CHECK_EQ_I(sk_bsd_step(lb), 0);
+        struct pollfd me = {fd, ev, 0};
+        if (poll(&me, 1, 0) == 1 && (me.revents & ev))
+            return true;
+        struct pollfd p[2];
+        int ta, tb;
+        SK_CHECK_EQ_I(sk_bsd_loop_poll(la, &p[0], &ta), 0);
+        SK_CHECK_EQ_I(sk_bsd_loop_poll(lb, &p[1], &tb), 0);
+        int t = ta < 0 ? tb : tb < 0 ? ta : ta < tb ? ta : tb;
+        (void)poll(p, 2, t < 0 || t > 200 ? 200 : t); /* bounded wait */
+    }
+    return false;
+}
+
+/* Two stacks without threads, moved by the test's loop: a connection,
+ * an exchange both ways, and the calls that would block returning at
+ * once (EINPROGRESS, EAGAIN) instead of hanging. */
+static void test_caller_loop(void)
+{
+    int l = sk_bsd_socket(lb, AF_INET, SOCK_STREAM, 0); /* blocking sockets */
+    struct sockaddr_in a = addr_of(12, 7100);
+    SK_CHECK_EQ_I(sk_bsd_bind(l, (struct sockaddr *)&a, sizeof a), 0);
+    SK_CHECK_EQ_I(sk_bsd_listen(l, 4), 0);
+    SK_CHECK_EQ_I(sk_bsd_accept4(l, NULL, NULL, 0), -1); /* would block */
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    int c = sk_bsd_socket(la, AF_INET, SOCK_STREAM, 0);
+    SK_CHECK_EQ_I(sk_bsd_connect(c, (struct sockaddr *)&a, sizeof a), -1);
+    SK_CHECK_EQ_I(errno, EINPROGRESS);
+    SK_CHECK(loop_until(l, POLLIN));
+    int s = sk_bsd_accept4(l, NULL, NULL, 0);
+    SK_CHECK(s >= 0);
+    SK_CHECK(loop_until(c, POLLOUT));
+    int err = -1;
+    socklen_t el = sizeof err;
+    SK_CHECK_EQ_I(sk_bsd_getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &el), 0);
+    SK_CHECK_EQ_I(err, 0);
+    char buf[32] = {0};
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), -1); /* nothing yet */
+    SK_CHECK_EQ_I(errno, EAGAIN);
+    SK_CHECK_EQ_I(sk_bsd_send(c, "in the loop", 11, 0), 11);
+    SK_CHECK(loop_until(s, POLLIN));
+    SK_CHECK_EQ_I(sk_bsd_recv(s, buf, sizeof buf, 0), 11);
+    SK_CHECK_STR(buf, "in the loop");
+    SK_CHECK_EQ_I(sk_bsd_send(s, "back", 4, 0), 4);
+    SK_CHECK(loop_until(c, POLLIN));
+    memset(buf, 0, sizeof buf);
+    SK_CHECK_EQ_I(sk_bsd_recv(c, buf, sizeof buf, MSG_WAITALL), 4); /* no wait for more */
+    SK_CHECK_STR(buf, "back");
+    /* a blocking send larger than the buffer takes what fits and returns */
+    static char big[600 * 1024];
+    ssize_t n = sk_bsd_send(c, big, sizeof big, 0);
+    SK_CHECK_MSG(n > 0 && n < (ssize_t)sizeof big, "send took %zd", n);
+    /* end of stream travels through the loop too */
+    SK_CHECK_EQ_I(sk_bsd_close(c), 0);
+    size_t got = 0;
+    for (;;) {
+        SK_CHECK(loop_until(s, POLLIN));
+        ssize_t r = sk_bsd_recv(s, big, sizeof big, 0);
+        if (r <= 0) {
+            SK_CHECK_EQ_I(r, 0);
+            break;
+        }
+        got += (size_t)r;
+    }
+    SK_CHECK_EQ(got, (size_t)n);
+    SK_CHECK_EQ_I(sk_bsd_close(s), 0);
+    SK_CHECK_EQ_I(sk_bsd_close(l), 0);
+}
+
+/* The loop calls are for SK_BSD_NO_THREAD stacks only. */
+static void test_caller_loop_misuse(void)
+{
+    struct pollfd p;
+    int t;
+    SK_CHECK_EQ_I(sk_bsd_step(sa), -1); /* sa has its thread */
+    SK_CHECK_EQ_I(errno, EINVAL);
+    SK_CHECK_EQ_I(sk_bsd_loop_poll(sa, &p, &t), -1);
+    SK_CHECK_EQ_I(errno, EINVAL);
+    SK_CHECK_EQ_I(sk_bsd_loop_poll(la, NULL, &t), -1);
+    SK_CHECK_EQ_I(errno, EINVAL);
+    SK_CHECK_EQ_I(sk_bsd_step(NULL), -1);
+    SK_CHECK_EQ_I(sk_bsd_loop_poll(la, &p, &t), 0);
+    SK_CHECK_EQ_I(p.events, POLLIN);
+    SK_CHECK(p.fd >= 0);
+    sk_bsd_stack *x = NULL;
+    sk_stack_config cfg;
+    sk_stack_config_default(&cfg);
+    sk_posix_dev dev;
+    memset(&dev, 0, sizeof dev);
+    char err[160];
+    SK_CHECK_EQ_I(sk_bsd_start_ex(&x, &cfg, &dev, 0x80, err, sizeof err), -1);
+    SK_CHECK(strstr(err, "flags") != NULL);
+}
+
 int main(void)
 {
     int sv[2];
@@ -524,6 +887,23 @@ int main(void)
     SK_RUN(test_udp);
     SK_RUN(test_tcp_info);
     SK_RUN(test_timeouts_and_sockopts);
+    SK_RUN(test_socket_buffers);
+    SK_RUN(test_bind_one_address);
+    SK_RUN(test_ipv6_sockets);
+    SK_RUN(test_congestion);
+    int lv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, lv) != 0) {
+        perror("socketpair");
+        return 1;
+    }
+    la = start_flags(lv[0], 11, SK_BSD_NO_THREAD);
+    lb = start_flags(lv[1], 12, SK_BSD_NO_THREAD);
+    if (la != NULL && lb != NULL) {
+        SK_RUN(test_caller_loop);
+        SK_RUN(test_caller_loop_misuse);
+    }
+    sk_bsd_stop(la);
+    sk_bsd_stop(lb);
     sk_bsd_stop(sa);
     sk_bsd_stop(sb);
     return sk_test_finish();

@@ -141,12 +141,26 @@ static void test_socket_table_full(void)
     SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 80, NULL, &b), 0);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, NULL, &c), SK_ENOSPC);
     SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 81, NULL, &c), SK_ENOSPC);
-    /* a SYN to the listener finds no TCB: dropped and counted */
+    /* a SYN to the listener takes no TCB (a half-open record answers it,
+     * tcp_halfopen.c); its final ACK finds no TCB: dropped and counted, and
+     * the record stays for the peer's next try */
     ts.lport = 80;
     ts.rport = 50000;
     TS_INJECT(&ts, 1, .flags = TS_S, .seq = 5000, TS_MSS(1460));
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 0);
+    uint32_t iss = 0;
+    int synacks = 0;
+    for (const ts_out *o; (o = ts_next(&ts, 1)) != NULL;) /* and a's SYN */
+        if (o->hdr.flags == (TS_S | TS_A)) {
+            iss = o->hdr.seq.v;
+            synacks++;
+        }
+    SK_CHECK_EQ(synacks, 1);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->half_open, 1);
+    TS_INJECT(&ts, 2, .flags = TS_A, .seq = 5001, .ack = iss + 1);
     SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 1);
-    ts_discard(&ts, 1);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->half_open, 1);
+    SK_CHECK_EQ(ts_discard(&ts, 2), 0);
     ts_free(&ts);
 }
 

@@ -317,18 +317,20 @@ static void test_alloc_fail_at_every_call(void)
 
 /* ---- the socket table ---- */
 
-/* A SYN flood to a listener takes at most what is free in the table (or
- * the backlog, whichever is smaller), answers each SYN it took, drops and
- * counts the rest, holds no buffer memory, and when the peers vanish every
- * half-open connection times out and gives its slot back. */
+/* A SYN flood to a listener takes no socket slot: each SYN it keeps is a
+ * half-open record (tcp_halfopen.c) from the pool made at creation (4 per
+ * slot by default), up to the pool or the backlog, whichever is smaller;
+ * it answers each SYN it took, drops and counts the rest, allocates
+ * nothing, the table stays free for connect and listen, and when the
+ * peers vanish every record times out and goes back to the pool. */
 static void test_syn_flood_then_reclaimed(void)
 {
     sk_stack_config cfg;
-    ts_config(&cfg); /* 16 sockets */
+    ts_config(&cfg); /* 16 sockets: 64 half-open records */
     cfg.syn_cookies = SK_SYNCOOKIES_OFF; /* with them: test_tcp_syncookie */
     ts_script ts;
     ts_init(&ts, &cfg);
-    SK_CHECK(ts_listen(&ts, 0)); /* backlog 128 > table */
+    SK_CHECK(ts_listen(&ts, 0)); /* backlog 128 > pool */
     size_t base = ts.live_bytes; /* with the listener's block (sk_tcb_listen) */
     ts.lport = TS_US_PORT_PASSIVE;
     size_t synacks = 0;
@@ -337,29 +339,34 @@ static void test_syn_flood_then_reclaimed(void)
         if (i % 50 == 49)
             synacks += ts_discard(&ts, 0);
     }
-    SK_CHECK_EQ(synacks, 15);
-    SK_CHECK_EQ(sk_stack_stats(ts.s)->passive_opens, 15);
-    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 185);
-    /* each handshake under way holds its extension (tcp_ext.c), no buffer */
-    SK_CHECK_EQ(ts.live_bytes, base + 15 * sizeof(sk_tcb_ext));
-    sk_sock x;
-    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 80);
-    SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, NULL, &x), SK_ENOSPC);
-    SK_CHECK_EQ_I(sk_tcp_listen(ts.s, 81, NULL, &x), SK_ENOSPC);
-    /* nobody answers: SYN,ACK retransmissions, then ETIMEDOUT for each */
+    SK_CHECK_EQ(synacks, 64);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->passive_opens, 64);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->half_open, 64);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_HALFOPEN_FULL), 136);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 0);
+    /* a handshake under way holds no memory of its own */
+    SK_CHECK_EQ(ts.live_bytes, base);
+    /* and no slot: the other 15 are free */
+    sk_sock x[15];
+    for (int i = 0; i < 15; i++)
+        SK_CHECK_EQ_I(sk_tcp_listen(ts.s, (uint16_t)(81 + i), NULL, &x[i]), 0);
+    for (int i = 0; i < 15; i++)
+        SK_CHECK_EQ_I(sk_tcp_close(ts.s, 0, x[i]), 0);
+    /* nobody answers: SYN,ACK retransmissions, then each record goes */
     size_t rexmits = 0;
     for (int s = 1; s <= 300; s++)
         rexmits += ts_discard(&ts, TS_SEC(s));
-    SK_CHECK_EQ(rexmits, 15u * cfg.syn_retries);
-    SK_CHECK_EQ(sk_stack_stats(ts.s)->conn_timeouts, 15);
+    SK_CHECK_EQ(rexmits, 64u * cfg.syn_retries);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->conn_timeouts, 64);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->half_open, 0);
     SK_CHECK_EQ(sk_stack_tcb(ts.s, ts.listener)->x->lsn->pending, 0);
     SK_CHECK_EQ(ts.live_bytes, base);
-    /* every slot is back: a full round of new handshakes is taken */
-    for (int i = 0; i < 15; i++)
+    /* every record is back: a full round of new handshakes is taken */
+    for (int i = 0; i < 64; i++)
         TS_INJECT(&ts, TS_SEC(301), .flags = TS_S, .seq = 9000, .sport = (uint16_t)(3000 + i),
                   TS_MSS(1460));
-    SK_CHECK_EQ(ts_discard(&ts, TS_SEC(301)), 15);
-    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 185);
+    SK_CHECK_EQ(ts_discard(&ts, TS_SEC(301)), 64);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_HALFOPEN_FULL), 136);
     ts_free(&ts);
 }
 

@@ -412,8 +412,9 @@ static void test_no_cookie_check_when_none_sent(void)
     ts_free(&ts);
 }
 
-/* The socket table full: the SYN is answered with a cookie (nothing is
- * kept); its ACK finds no slot either (dropped, TCP_NO_MEMORY, no RST: the
+/* The pool of half-open records full (a SYN no longer takes a socket slot,
+ * tcp_halfopen.c): the SYN is answered with a cookie (nothing is kept);
+ * its ACK finds the socket table full (dropped, TCP_NO_MEMORY, no RST: the
  * peer sends again), and once a slot is free the next segment from the
  * peer makes the connection. */
 static void test_table_full_cookie(void)
@@ -422,13 +423,17 @@ static void test_table_full_cookie(void)
     cookie_config(&cfg, SK_SYNCOOKIES_WHEN_FULL);
     cfg.timestamps = false;
     cfg.max_sockets = 2;
+    cfg.max_half_open = 1;
     ts_script ts;
     ts_init(&ts, &cfg);
     SK_CHECK(ts_listen(&ts, 0));
     sk_sock a;
     sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 80);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, 0, &peer, NULL, &a), 0);
-    ts_discard(&ts, 0);
+    ts.lport = US_PORT;
+    TS_INJECT(&ts, 0, .flags = TS_S, .seq = 100, .sport = 999); /* takes the one record */
+    SK_CHECK_EQ(ts_discard(&ts, 0), 2u);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->half_open, 1u);
     ts.lport = US_PORT;
     ts.rport = TS_PEER_PORT_PASSIVE;
     ts.irs = 5000;
@@ -491,15 +496,15 @@ static void test_half_open_eviction(void)
     ts_free(&ts);
 }
 
-/* Cookies off, the socket table full of half-open children (not the SYN
- * queue): a new SYN is refused (TCP_NO_MEMORY) while they are young; once
- * the oldest one's SYN,ACK was retransmitted, it gives its slot. */
+/* Cookies off, the pool of half-open records full (not the SYN queue): a
+ * new SYN is refused (TCP_HALFOPEN_FULL) while they are young; once the
+ * oldest one's SYN,ACK was retransmitted, it gives its record. */
 static void test_table_full_eviction(void)
 {
     sk_stack_config cfg;
     ts_config(&cfg);
     cfg.syn_cookies = SK_SYNCOOKIES_OFF;
-    cfg.max_sockets = 3; /* the listener and two */
+    cfg.max_half_open = 2;
     ts_script ts;
     ts_init(&ts, &cfg);
     SK_CHECK(ts_listen(&ts, 0));
@@ -510,14 +515,14 @@ static void test_table_full_eviction(void)
     SK_CHECK_EQ(ts_discard(&ts, TS_MS(100)), 1u);
     TS_INJECT(&ts, TS_MS(200), .flags = TS_S, .seq = 300, .sport = 1003);
     TS_NOTHING(&ts, TS_MS(200));
-    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 1u);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_HALFOPEN_FULL), 1u);
     SK_CHECK_EQ(ts_discard(&ts, TS_SEC(1)), 1u); /* 1001's SYN,ACK again */
     TS_INJECT(&ts, TS_MS(1050), .flags = TS_S, .seq = 300, .sport = 1003);
     TS_EXPECT(&ts, TS_MS(1050), .flags = TS_SA, .seq = TS_US_ISN, .ack = 301, .dport = 1003,
               TS_MSS(1460), TS_WIN(65535));
     TS_NOTHING(&ts, TS_MS(1050));
     SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_SYN_EVICTED), 1u);
-    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 1u);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_HALFOPEN_FULL), 1u);
     ts_discard(&ts, TS_SEC(300));
     ts_free(&ts);
 }
@@ -612,9 +617,9 @@ static void test_synack_backoff_schedule(void)
         TS_EXPECT(&ts, TS_MS(at_ms[i]), .flags = TS_SA, .seq = TS_US_ISN, .ack = 5001, TS_MSS(1460));
     }
     TS_NOTHING(&ts, TS_MS(15000) - 1);
-    SK_CHECK_EQ(sk_stack_tcb(ts.s, ts.listener)->x->lsn->children.len, 1u);
+    SK_CHECK_EQ(sk_stack_tcb(ts.s, ts.listener)->x->lsn->n_ho, 1u);
     TS_NOTHING(&ts, TS_MS(15000));
-    SK_CHECK_EQ(sk_stack_tcb(ts.s, ts.listener)->x->lsn->children.len, 0u);
+    SK_CHECK_EQ(sk_stack_tcb(ts.s, ts.listener)->x->lsn->n_ho, 0u);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->conn_timeouts, 1u);
     TS_INJECT(&ts, TS_SEC(16), .flags = TS_S, .seq = 9000);
     TS_EXPECT(&ts, TS_SEC(16), .flags = TS_SA, .seq = TS_US_ISN, .ack = 9001, TS_MSS(1460));

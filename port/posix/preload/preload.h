@@ -9,6 +9,9 @@
  *   SYNACK_TAP   the TAP device (required; opened, or created)
  *   SYNACK_ADDR  our IPv4 address/prefix (required), e.g. 192.0.2.2/24
  *   SYNACK_GW    default gateway (optional)
+ *   SYNACK_ADDR6 an IPv6 address/prefix (optional), e.g. 2001:db8::2/64:
+ *                native IPv6 for AF_INET6 sockets
+ *   SYNACK_GW6   default IPv6 gateway (optional, with SYNACK_ADDR6)
  *   SYNACK_MAC   our MAC (optional; default 02:73:6b + the address's last
  *                three bytes, sk_posix_stable_mac)
  *   SYNACK_MTU   at most the device's MTU (optional)

@@ -14,6 +14,52 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static sk_bsd_stack *the_stack;
 static char why[200];
 
+/* SYNACK_ADDR6 (one IPv6 address/prefix, on-link) and SYNACK_GW6: the
+ * configuration moves to the address list (sk_stack_config.addrs), the
+ * IPv4 address first, each gateway as a default route. */
+static int parse_addr6(sk_stack_config *cfg)
+{
+    const char *a6 = getenv("SYNACK_ADDR6");
+    const char *gw6 = getenv("SYNACK_GW6");
+    if (a6 == NULL || *a6 == '\0') {
+        if (gw6 == NULL || *gw6 == '\0')
+            return 0;
+        snprintf(why, sizeof why, "SYNACK_GW6 needs an IPv6 address (SYNACK_ADDR6, --addr6)");
+        return -1;
+    }
+    sk_ip6 addr;
+    uint8_t plen;
+    if (sk_ip6_prefix_from_str(a6, &addr, &plen) != 0) {
+        snprintf(why, sizeof why, "SYNACK_ADDR6 must be an IPv6 address/prefix (got %s)", a6);
+        return -1;
+    }
+    sk_ip6 gw;
+    if (gw6 != NULL && *gw6 != '\0' && sk_ip6_from_str(gw6, &gw) != 0) {
+        snprintf(why, sizeof why, "SYNACK_GW6 is not an IPv6 address: %s", gw6);
+        return -1;
+    }
+    cfg->n_addrs = 0;
+    cfg->addrs[cfg->n_addrs].addr = sk_ipaddr_from_ip4(cfg->addr);
+    cfg->addrs[cfg->n_addrs++].prefix_len = cfg->prefix_len;
+    cfg->addrs[cfg->n_addrs].addr = sk_ipaddr_from_ip6(addr);
+    cfg->addrs[cfg->n_addrs++].prefix_len = plen;
+    if (cfg->gateway.b[0] != 0) {
+        sk_route *r = &cfg->routes[cfg->n_routes++];
+        memset(r, 0, sizeof *r);
+        r->dst = sk_ipaddr_from_ip4(sk_ip4_make(0, 0, 0, 0));
+        r->gateway = sk_ipaddr_from_ip4(cfg->gateway);
+    }
+    if (gw6 != NULL && *gw6 != '\0') {
+        sk_route *r = &cfg->routes[cfg->n_routes++];
+        memset(r, 0, sizeof *r);
+        r->dst = sk_ipaddr_from_ip6((sk_ip6){{0}});
+        r->gateway = sk_ipaddr_from_ip6(gw);
+    }
+    cfg->addr = sk_ip4_make(0, 0, 0, 0);
+    cfg->gateway = sk_ip4_make(0, 0, 0, 0);
+    return 0;
+}
+
 static int parse_env(sk_stack_config *cfg)
 {
     const char *addr = getenv("SYNACK_ADDR");
@@ -39,6 +85,8 @@ static int parse_env(sk_stack_config *cfg)
     }
     if (mtu != NULL && *mtu != '\0')
         cfg->mtu = (uint16_t)strtoul(mtu, NULL, 10);
+    if (parse_addr6(cfg) != 0)
+        return -1;
     /* connections in TIME-WAIT hold a slot for 2*MSL: a server closing
      * first (HTTP/1.0) needs room for a minute of connections */
     const char *ms = getenv("SYNACK_MAX_SOCKETS");

@@ -1,0 +1,597 @@
+/* Half-open records (tcp_halfopen.h): the pool with its tuple hash, the
+ * lists a record waits on (its timer level or the output list) and its
+ * listener's list, making and dropping records, their timers, the output
+ * list's SYN,ACKs, the listener's eviction and close, ICMP errors and the
+ * interface's walks. What SYN-RECEIVED answers from a record, and the
+ * final ACK that makes the connection, are tcp_synrcvd.c's.
+ *
+ * Trace: a record reports what a child TCB did (its state changes, its
+ * segments, its retransmission timer) with its ends and no handle; the
+ * connection made at the end shows SYN-RECEIVED -> ESTABLISHED with its
+ * handle. */
+#include "tcp/tcp_conn.h"
+#include "tcp/tcp_halfopen_impl.h"
+
+#include "base/skassert.h"
+#include "synack/error.h"
+
+#include <string.h>
+
+_Static_assert(sizeof(sk_ho_rec) <= 88, "a half-open record is at most 88 bytes");
+
+/* ---- the pool ---- */
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+    uint32_t p = 16;
+    while (p < n && p < (1u << 30))
+        p <<= 1;
+    return p;
+}
+
+int sk_ho_init(sk_tcp_env *e)
+{
+    sk_ho_pool *p = &e->ho;
+    const sk_stack_config *cfg = &e->ctx->cfg;
+    /* the default: 4 records per socket slot, at most SK_HO_DEFAULT_MAX
+     * (5.6 MiB with the hash), like the TIME-WAIT pool */
+    uint64_t cap = cfg->max_half_open != 0 ? cfg->max_half_open : (uint64_t)cfg->max_sockets * 4u;
+    if (cfg->max_half_open == 0 && cap > SK_HO_DEFAULT_MAX)
+        cap = SK_HO_DEFAULT_MAX;
+    if (cap > (1u << 28))
+        cap = 1u << 28;
+    memset(p, 0, sizeof *p);
+    p->cap = (uint32_t)cap;
+    p->hash_mask = pow2_at_least(p->cap * 2) - 1;
+    p->recs = sk_ctx_alloc(e->ctx, sizeof(sk_ho_rec) * p->cap);
+    p->hash = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * (p->hash_mask + 1));
+    if (p->recs == NULL || p->hash == NULL) {
+        sk_ho_free(e);
+        return SK_ENOMEM;
+    }
+    memset(p->recs, 0, sizeof(sk_ho_rec) * p->cap);
+    memset(p->hash, 0, sizeof(uint32_t) * (p->hash_mask + 1));
+    for (uint32_t i = 0; i < p->cap; i++)
+        p->recs[i].next = i + 1 < p->cap ? i + 1 : SK_HO_NONE;
+    p->free_head = p->cap > 0 ? 0 : SK_HO_NONE;
+    for (uint32_t k = 0; k < SK_HO_LEVELS; k++)
+        p->lv_head[k] = p->lv_tail[k] = SK_HO_NONE;
+    p->out_head = p->out_tail = SK_HO_NONE;
+    return 0;
+}
+
+void sk_ho_free(sk_tcp_env *e)
+{
+    sk_ho_pool *p = &e->ho;
+    if (p->recs != NULL)
+        sk_ctx_release(e->ctx, p->recs, sizeof(sk_ho_rec) * p->cap);
+    if (p->hash != NULL)
+        sk_ctx_release(e->ctx, p->hash, sizeof(uint32_t) * (p->hash_mask + 1));
+    p->recs = NULL;
+    p->hash = NULL;
+    p->cap = 0;
+    p->out_head = p->out_tail = SK_HO_NONE;
+}
+
+void sk_ho_tuple(const sk_ho_rec *r, sk_tuple *tu)
+{
+    memset(tu, 0, sizeof *tu);
+    tu->laddr.family = tu->raddr.family = r->family;
+    memcpy(tu->laddr.b, r->laddr, 16);
+    memcpy(tu->raddr.b, r->raddr, 16);
+    tu->lport = r->lport;
+    tu->rport = r->rport;
+}
+
+static bool rec_is(const sk_ho_rec *r, const sk_tuple *tu)
+{
+    return r->lport == tu->lport && r->rport == tu->rport && r->family == tu->laddr.family &&
+           memcmp(r->laddr, tu->laddr.b, 16) == 0 && memcmp(r->raddr, tu->raddr.b, 16) == 0;
+}
+
+static uint32_t rec_home(const sk_tcp_env *e, const sk_ho_rec *r)
+{
+    sk_tuple tu;
+    sk_ho_tuple(r, &tu);
+    return sk_tuple_hash(&e->ctx->key, &tu, 0) & e->ho.hash_mask;
+}
+
+static uint32_t find_slot(const sk_tcp_env *e, const sk_tuple *tu)
+{
+    const sk_ho_pool *p = &e->ho;
+    if (p->count == 0)
+        return SK_HO_NONE;
+    uint32_t i = sk_tuple_hash(&e->ctx->key, tu, 0) & p->hash_mask;
+    while (p->hash[i] != 0) {
+        if (rec_is(&p->recs[p->hash[i] - 1], tu))
+            return i;
+        i = (i + 1) & p->hash_mask;
+    }
+    return SK_HO_NONE;
+}
+
+uint32_t sk_ho_find(const sk_tcp_env *e, const sk_tuple *tu)
+{
+    uint32_t s = find_slot(e, tu);
+    return s == SK_HO_NONE ? SK_HO_NONE : e->ho.hash[s] - 1;
+}
+
+/* Backward-shift deletion, as the TCB demux (tcp_demux.c). */
+static void hash_remove(sk_tcp_env *e, uint32_t i)
+{
+    sk_ho_pool *p = &e->ho;
+    uint32_t j = i;
+    for (;;) {
+        p->hash[i] = 0;
+        for (;;) {
+            j = (j + 1) & p->hash_mask;
+            if (p->hash[j] == 0)
+                return;
+            uint32_t home = rec_home(e, &p->recs[p->hash[j] - 1]);
+            bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+            if (!stays)
+                break;
+        }
+        p->hash[i] = p->hash[j];
+        i = j;
+    }
+}
+
+/* ---- the lists: a timer level or the output list (next/prev), and the
+ * listener's (lnext/lprev) ---- */
+
+static void list_push(sk_ho_pool *p, uint32_t *head, uint32_t *tail, uint32_t i)
+{
+    sk_ho_rec *r = &p->recs[i];
+    r->next = SK_HO_NONE;
+    r->prev = *tail;
+    if (*tail != SK_HO_NONE)
+        p->recs[*tail].next = i;
+    else
+        *head = i;
+    *tail = i;
+}
+
+static void list_unlink(sk_ho_pool *p, uint32_t *head, uint32_t *tail, uint32_t i)
+{
+    sk_ho_rec *r = &p->recs[i];
+    if (r->prev != SK_HO_NONE)
+        p->recs[r->prev].next = r->next;
+    else
+        *head = r->next;
+    if (r->next != SK_HO_NONE)
+        p->recs[r->next].prev = r->prev;
+    else
+        *tail = r->prev;
+    r->next = r->prev = SK_HO_NONE;
+}
+
+/* The list a record waits on: the output list while queued, else the
+ * timer level of its timeouts. */
+static void wait_unlink(sk_ho_pool *p, uint32_t i)
+{
+    sk_ho_rec *r = &p->recs[i];
+    if (r->flags & SK_HO_QUEUED)
+        list_unlink(p, &p->out_head, &p->out_tail, i);
+    else
+        list_unlink(p, &p->lv_head[r->count], &p->lv_tail[r->count], i);
+    r->flags &= (uint8_t)~SK_HO_QUEUED;
+}
+
+/* Queued for output; its deadline stays what it was (the time it fired,
+ * or when it was made) until the SYN,ACK goes. */
+static void queue_out(sk_ho_pool *p, uint32_t i)
+{
+    p->recs[i].flags |= SK_HO_QUEUED;
+    list_push(p, &p->out_head, &p->out_tail, i);
+}
+
+/* On level `count` with deadline d: from the tail back past later ones
+ * (armed in time order, a record goes to the tail; only one put back
+ * after a failed promotion walks). */
+static void level_insert(sk_ho_pool *p, uint32_t i, sk_time d)
+{
+    sk_ho_rec *r = &p->recs[i];
+    uint32_t k = r->count;
+    r->deadline = d;
+    uint32_t after = p->lv_tail[k];
+    while (after != SK_HO_NONE && p->recs[after].deadline > d)
+        after = p->recs[after].prev;
+    r->prev = after;
+    r->next = after == SK_HO_NONE ? p->lv_head[k] : p->recs[after].next;
+    if (after == SK_HO_NONE)
+        p->lv_head[k] = i;
+    else
+        p->recs[after].next = i;
+    if (r->next == SK_HO_NONE)
+        p->lv_tail[k] = i;
+    else
+        p->recs[r->next].prev = i;
+}
+
+static void listener_unlink(sk_tcp_env *e, uint32_t i)
+{
+    sk_ho_rec *r = &e->ho.recs[i];
+    sk_tcb_listen *lsn = e->tcbs[r->listener].x->lsn;
+    SK_ASSERT(lsn != NULL);
+    if (r->lprev != SK_HO_NONE)
+        e->ho.recs[r->lprev].lnext = r->lnext;
+    else
+        lsn->ho_head = r->lnext;
+    if (r->lnext != SK_HO_NONE)
+        e->ho.recs[r->lnext].lprev = r->lprev;
+    else
+        lsn->ho_tail = r->lprev;
+    lsn->n_ho--;
+    if (lsn->pending > 0)
+        lsn->pending--;
+}
+
+static void listener_link(sk_tcp_env *e, uint32_t i, uint32_t lidx)
+{
+    sk_ho_rec *r = &e->ho.recs[i];
+    sk_tcb_listen *lsn = e->tcbs[lidx].x->lsn;
+    r->listener = lidx;
+    r->lnext = SK_HO_NONE;
+    r->lprev = lsn->ho_tail;
+    if (lsn->ho_tail != SK_HO_NONE)
+        e->ho.recs[lsn->ho_tail].lnext = i;
+    else
+        lsn->ho_head = i;
+    lsn->ho_tail = i;
+    lsn->n_ho++;
+    lsn->pending++;
+}
+
+/* ---- trace: what a child TCB would have reported, without a handle ---- */
+
+static void trace_init(const sk_tcp_env *e, const sk_ho_rec *r, enum sk_trace_kind kind,
+                       sk_time now, sk_trace_event *ev)
+{
+    sk_tuple tu;
+    sk_ho_tuple(r, &tu);
+    sk_tcp_trace_init(e, NULL, kind, now, ev);
+    ev->local.addr = tu.laddr;
+    ev->local.port = tu.lport;
+    ev->remote.addr = tu.raddr;
+    ev->remote.port = tu.rport;
+}
+
+static void trace_state(sk_tcp_env *e, const sk_ho_rec *r, enum sk_tcp_state from,
+                        enum sk_tcp_state to, sk_time now)
+{
+    if (!sk_ctx_tracing(e->ctx))
+        return;
+    sk_trace_event ev;
+    trace_init(e, r, SK_TRACE_STATE, now, &ev);
+    ev.old_state = from;
+    ev.new_state = to;
+    sk_ctx_trace(e->ctx, &ev);
+}
+
+static void trace_timer(sk_tcp_env *e, const sk_ho_rec *r, sk_time now)
+{
+    if (!sk_ctx_tracing(e->ctx))
+        return;
+    sk_trace_event ev;
+    trace_init(e, r, SK_TRACE_TIMER, now, &ev);
+    ev.timer = SK_TIMER_RETRANSMIT;
+    sk_ctx_trace(e->ctx, &ev);
+}
+
+/* ---- making and dropping records ---- */
+
+static void set_gauge(sk_tcp_env *e)
+{
+    e->ctx->stats.half_open = e->ho.count;
+}
+
+/* Remove record i; `closed`: it ends (the trace shows SYN-RECEIVED ->
+ * CLOSED), else it became a connection. */
+void sk_ho_remove(sk_tcp_env *e, uint32_t i, bool closed, sk_time now)
+{
+    sk_ho_pool *p = &e->ho;
+    sk_ho_rec *r = &p->recs[i];
+    if (closed)
+        trace_state(e, r, SK_TCP_SYN_RECEIVED, SK_TCP_CLOSED, now);
+    sk_tuple tu;
+    sk_ho_tuple(r, &tu);
+    uint32_t s = find_slot(e, &tu);
+    SK_ASSERT(s != SK_HO_NONE);
+    if (s != SK_HO_NONE)
+        hash_remove(e, s);
+    wait_unlink(p, i);
+    listener_unlink(e, i);
+    memset(r, 0, sizeof *r);
+    r->next = p->free_head;
+    p->free_head = i;
+    p->count--;
+    set_gauge(e);
+}
+
+static uint32_t rec_alloc(sk_tcp_env *e)
+{
+    sk_ho_pool *p = &e->ho;
+    if (p->free_head == SK_HO_NONE)
+        return SK_HO_NONE;
+    uint32_t i = p->free_head;
+    p->free_head = p->recs[i].next;
+    return i;
+}
+
+static void hash_insert(sk_tcp_env *e, uint32_t i)
+{
+    sk_ho_pool *p = &e->ho;
+    uint32_t h = rec_home(e, &p->recs[i]);
+    while (p->hash[h] != 0)
+        h = (h + 1) & p->hash_mask;
+    p->hash[h] = i + 1;
+    p->count++;
+    set_gauge(e);
+}
+
+bool sk_ho_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *syn, sk_seq iss,
+               uint16_t adv_mss, sk_time now)
+{
+    const sk_stack_config *cfg = &e->ctx->cfg;
+    uint32_t i = rec_alloc(e);
+    if (i == SK_HO_NONE)
+        return false;
+    sk_ho_rec *r = &e->ho.recs[i];
+    memset(r, 0, sizeof *r);
+    r->family = tu->laddr.family;
+    memcpy(r->laddr, tu->laddr.b, 16);
+    memcpy(r->raddr, tu->raddr.b, 16);
+    r->lport = tu->lport;
+    r->rport = tu->rport;
+    r->iss = iss;
+    r->irs = syn->seq;
+    r->peer_mss = syn->opts.has_mss ? syn->opts.mss : SK_DEFAULT_MSS;
+    r->adv_mss = adv_mss;
+    r->syn_wnd = syn->window;
+    /* what a child's sk_tcp_take_syn_options would negotiate */
+    if (cfg->timestamps && syn->opts.has_ts) {
+        r->flags |= SK_HO_TS;
+        r->ts_recent = syn->opts.ts_val;
+    }
+    if (cfg->sack && syn->opts.sack_permitted)
+        r->flags |= SK_HO_SACK;
+    if (cfg->window_scaling && syn->opts.has_wscale) {
+        r->flags |= SK_HO_WS;
+        r->wscale = syn->opts.wscale > 14 ? 14 : syn->opts.wscale;
+    }
+    r->deadline = now;
+    hash_insert(e, i);
+    listener_link(e, i, sk_tcb_index(e, l));
+    queue_out(&e->ho, i);
+    e->ctx->stats.passive_opens++;
+    e->ctx->stats.ho_records++;
+    trace_state(e, r, SK_TCP_CLOSED, SK_TCP_SYN_RECEIVED, now);
+    return true;
+}
+
+/* ---- timers ---- */
+
+/* The timer interval after k timeouts: the initial RTO (within its
+ * bounds, sk_rtt_init) doubled k times, at most rto_max (sk_tcb_rto_current). */
+uint64_t sk_ho_interval(const sk_tcp_env *e, uint32_t k)
+{
+    const sk_stack_config *cfg = &e->ctx->cfg;
+    uint64_t rto = cfg->rto_initial_us;
+    if (rto < cfg->rto_min_us)
+        rto = cfg->rto_min_us;
+    if (rto > cfg->rto_max_us)
+        rto = cfg->rto_max_us;
+    rto <<= k < 16 ? k : 16;
+    return rto > cfg->rto_max_us ? cfg->rto_max_us : rto;
+}
+
+
+/* SYN,ACK timeouts before a record is dropped (fire_retransmit's limit
+ * for SYN-RECEIVED); records wait on levels 0..limit. */
+static uint32_t retry_limit(const sk_tcp_env *e)
+{
+    const sk_stack_config *cfg = &e->ctx->cfg;
+    return cfg->synack_retries != 0 ? cfg->synack_retries : cfg->syn_retries;
+}
+
+static void fire(sk_tcp_env *e, uint32_t i, sk_time now)
+{
+    sk_ho_pool *p = &e->ho;
+    sk_ho_rec *r = &p->recs[i];
+    trace_timer(e, r, now);
+    if (r->count >= retry_limit(e)) {
+        e->ctx->stats.conn_timeouts++;
+        sk_ho_remove(e, i, true, now);
+        return;
+    }
+    e->ctx->stats.timeouts++;
+    wait_unlink(p, i);
+    r->count++;
+    queue_out(p, i);
+}
+
+void sk_ho_expire(sk_tcp_env *e, sk_time now)
+{
+    sk_ho_pool *p = &e->ho;
+    if (p->count == 0)
+        return;
+    for (;;) {
+        uint32_t best = SK_HO_NONE;
+        for (uint32_t k = 0; k <= retry_limit(e) && k < SK_HO_LEVELS; k++) {
+            uint32_t h = p->lv_head[k];
+            if (h != SK_HO_NONE && p->recs[h].deadline <= now &&
+                (best == SK_HO_NONE || p->recs[h].deadline < p->recs[best].deadline))
+                best = h;
+        }
+        if (best == SK_HO_NONE)
+            return;
+        fire(e, best, now);
+    }
+}
+
+sk_time sk_ho_next_deadline(const sk_tcp_env *e)
+{
+    const sk_ho_pool *p = &e->ho;
+    sk_time d = SK_TIME_NEVER;
+    if (p->count == 0)
+        return d;
+    for (uint32_t k = 0; k <= retry_limit(e) && k < SK_HO_LEVELS; k++)
+        if (p->lv_head[k] != SK_HO_NONE)
+            d = sk_time_min(d, p->recs[p->lv_head[k]].deadline);
+    return d;
+}
+
+/* The next SYN,ACK of the output list: new, or its timer fired. */
+bool sk_ho_next_out(sk_tcp_env *e, sk_time now, sk_ctl_seg *c)
+{
+    sk_ho_pool *p = &e->ho;
+    uint32_t i = p->out_head;
+    if (i == SK_HO_NONE)
+        return false;
+    sk_ho_rec *r = &p->recs[i];
+    wait_unlink(p, i);
+    sk_ho_build_synack(e, r, now, c);
+    if (r->flags & SK_HO_SENT)
+        sk_ho_count_resend(r, c);
+    r->flags |= SK_HO_SENT;
+    /* the retransmission timer starts with the segment (arm_rexmt) */
+    level_insert(p, i, sk_time_after(now, sk_ho_interval(e, r->count)));
+    return true;
+}
+
+/* The record held back from promotion goes where it was (a failed
+ * promotion: the socket table is full; the peer sends its ACK again). */
+void sk_ho_restore(sk_tcp_env *e, const sk_ho_rec *saved, sk_time now)
+{
+    (void)now;
+    uint32_t i = rec_alloc(e);
+    SK_ASSERT(i != SK_HO_NONE);
+    if (i == SK_HO_NONE)
+        return;
+    sk_ho_rec *r = &e->ho.recs[i];
+    *r = *saved;
+    hash_insert(e, i);
+    listener_link(e, i, saved->listener);
+    r->flags &= (uint8_t)~SK_HO_QUEUED;
+    if (saved->flags & SK_HO_QUEUED)
+        queue_out(&e->ho, i);
+    else
+        level_insert(&e->ho, i, saved->deadline);
+}
+
+/* ---- the listener's records ---- */
+
+bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
+{
+    for (uint32_t i = l->x->lsn->ho_head; i != SK_HO_NONE; i = e->ho.recs[i].lnext) {
+        if (e->ho.recs[i].count > 0) {
+            sk_tcp_count_drop(e, SK_DROP_TCP_SYN_EVICTED, NULL, now);
+            sk_ho_remove(e, i, true, now);
+            return true;
+        }
+    }
+    return false;
+}
+
+void sk_ho_listener_closed(sk_tcp_env *e, sk_tcb *l, sk_time now)
+{
+    while (l->x->lsn->ho_head != SK_HO_NONE)
+        sk_ho_reset(e, l->x->lsn->ho_head, now);
+}
+
+/* ---- ICMP and the interface's walks ---- */
+
+int sk_ho_icmp(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, bool check_only)
+{
+    uint32_t i = sk_ho_find(e, tu);
+    if (i == SK_HO_NONE)
+        return SK_DROP_ICMP_NO_CONN;
+    sk_ho_rec *r = &e->ho.recs[i];
+    /* RFC 5927 §4.1: SND.UNA <= SEQ < SND.NXT, i.e. our SYN,ACK's ISS */
+    if (!(r->flags & SK_HO_SENT) || !sk_seq_eq(seq, r->iss))
+        return SK_DROP_ICMP_OUT_OF_WINDOW;
+    if (!check_only) {
+        /* kept as the connection's soft error, as a child keeps it */
+        r->flags |= SK_HO_SOFT;
+        r->soft_kind = kind == SK_TCP_ICMP_REFUSED ? 1 : 0;
+    }
+    return 0;
+}
+
+/* The walks go through the listeners' lists: O(records), no scan of the
+ * pool. The next record is taken first: a visit may remove the one it is
+ * given. */
+typedef void (*rec_visit)(sk_tcp_env *e, uint32_t i, const void *arg, sk_time now);
+
+static void each_rec(sk_tcp_env *e, rec_visit visit, const void *arg, sk_time now)
+{
+    for (uint32_t l = e->listen_head; l != SK_TCB_NONE; l = e->tcbs[l].x->lsn->listen_next) {
+        uint32_t i = e->tcbs[l].x->lsn->ho_head;
+        while (i != SK_HO_NONE) {
+            uint32_t next = e->ho.recs[i].lnext;
+            visit(e, i, arg, now);
+            i = next;
+        }
+    }
+}
+
+typedef struct {
+    sk_tcp_route_match via;
+    const void *ctx;
+} via_arg;
+
+static void visit_unreachable(sk_tcp_env *e, uint32_t i, const void *arg, sk_time now)
+{
+    (void)now;
+    const via_arg *a = arg;
+    sk_ho_rec *r = &e->ho.recs[i];
+    sk_tuple tu;
+    sk_ho_tuple(r, &tu);
+    if (a->via(a->ctx, &tu)) {
+        r->flags |= SK_HO_SOFT;
+        r->soft_kind = 0;
+    }
+}
+
+void sk_ho_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *ctx)
+{
+    via_arg a = {via, ctx};
+    each_rec(e, visit_unreachable, &a, 0);
+}
+
+typedef struct {
+    uint8_t family;
+    uint16_t mtu;
+} mtu_arg;
+
+static void visit_mtu(sk_tcp_env *e, uint32_t i, const void *arg, sk_time now)
+{
+    (void)now;
+    const mtu_arg *a = arg;
+    sk_ho_rec *r = &e->ho.recs[i];
+    if (a->family != 0 && r->family != a->family)
+        return;
+    uint16_t mss = sk_tcp_mss_from_mtu(r->family, a->mtu);
+    if (mss < r->adv_mss)
+        r->adv_mss = mss; /* a SYN,ACK sent again announces what fits */
+}
+
+void sk_ho_mtu_lowered(sk_tcp_env *e, uint8_t family, uint16_t mtu)
+{
+    mtu_arg a = {family, mtu};
+    each_rec(e, visit_mtu, &a, 0);
+}
+
+static void visit_addr_gone(sk_tcp_env *e, uint32_t i, const void *arg, sk_time now)
+{
+    sk_tuple tu;
+    sk_ho_tuple(&e->ho.recs[i], &tu);
+    if (sk_ipaddr_eq(&tu.laddr, (const sk_ipaddr *)arg))
+        sk_ho_remove(e, i, true, now);
+}
+
+void sk_ho_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, sk_time now)
+{
+    each_rec(e, visit_addr_gone, local, now);
+}
