@@ -236,6 +236,45 @@ static void test_wake_without_memory(void)
     ts_free(&ts);
 }
 
+/* Buffer limits of its own (SK_SO_SNDBUF/RCVBUF) live in the extension:
+ * setting one on an idle connection takes an extension back (SK_ENOMEM,
+ * nothing changed, without memory), idleness keeps it and the limit holds;
+ * back at the stack's sizes the extension is given back. */
+static void test_buffer_limits_keep_extension(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK(!attached(&ts));
+    flaky f = {ts.s->ctx.cfg.alloc, true, 0};
+    ts.s->ctx.cfg.alloc = (sk_allocator){flaky_allocate, flaky_release, &f};
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_RCVBUF, 16384), SK_ENOMEM);
+    SK_CHECK(!attached(&ts));
+    sk_tcp_info in;
+    SK_CHECK_EQ_I(sk_tcp_get_info(ts.s, ts.sock, &in), 0);
+    SK_CHECK_EQ(in.rcvbuf, ts.s->ctx.cfg.rcvbuf);
+    /* the stack's own size needs no extension, even without memory */
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_SNDBUF, ts.s->ctx.cfg.sndbuf), 0);
+    f.fail = false;
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_RCVBUF, 16384), 0);
+    SK_CHECK(attached(&ts));
+    static const uint8_t msg[10] = {1, 2, 3};
+    TS_INJECT(&ts, TS_MS(2), .flags = TS_PA, .seq = 5001, .ack = 1001, .len = 10, .data = msg);
+    uint8_t b[16];
+    SK_CHECK_EQ_I(sk_tcp_recv(ts.s, TS_MS(2), ts.sock, b, sizeof b), 10);
+    /* the edge already offered stays (RFC 7323 §2.4): 65535 - 10 */
+    TS_EXPECT(&ts, TS_MS(202), .flags = TS_A, .seq = 1001, .ack = 5011, TS_WIN(65525));
+    TS_NOTHING(&ts, TS_SEC(5));
+    SK_CHECK(attached(&ts)); /* idle, but the limit is its own */
+    SK_CHECK_EQ_I(sk_tcp_get_info(ts.s, ts.sock, &in), 0);
+    SK_CHECK_EQ(in.rcvbuf, 16384);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_RCVBUF, ts.s->ctx.cfg.rcvbuf), 0);
+    SK_CHECK(!attached(&ts)); /* nothing of its own left */
+    SK_CHECK(sk_tcb_ext_blank_intact(&ts.s->env));
+    ts.s->ctx.cfg.alloc = f.inner;
+    ts_free(&ts);
+}
+
 /* Closed in FIN-WAIT-2, a connection keeps its extension for the timeout
  * (a TIME-WAIT timer, which lives there); with no memory for one the
  * orphan is reset at once (counted), not left without a timeout. */
@@ -279,5 +318,6 @@ int main(void)
     SK_RUN(test_keepalive_on_idle_connection);
     SK_RUN(test_wake_without_memory);
     SK_RUN(test_fin_wait_2_close_without_memory);
+    SK_RUN(test_buffer_limits_keep_extension);
     return sk_test_finish();
 }
