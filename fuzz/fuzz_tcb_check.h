@@ -141,7 +141,7 @@ static inline void fz_check_state(const sk_tcb *t)
     case SK_TCP_LISTEN:
         CHECK(t->flags & SK_TF_LISTENER);
         CHECK(t->x->sndbuf.len == 0 && t->x->rcvbuf.len == 0 && sk_rset_count(&t->x->reass) == 0);
-        CHECK(!(t->flags & SK_TF_HASHED) && t->deadline == SK_TIME_NEVER);
+        CHECK(!(t->flags & SK_TF_HASHED) && sk_tcb_deadline(t) == SK_TIME_NEVER);
         CHECK(t->x->lsn != NULL && t->x->lsn->acceptq.len <= t->x->lsn->pending &&
               t->x->lsn->pending <= t->x->lsn->backlog);
         break;
@@ -152,7 +152,7 @@ static inline void fz_check_state(const sk_tcb *t)
         CHECK((t->flags & SK_TF_HASHED));
         break;
     case SK_TCP_CLOSED:
-        CHECK(!(t->flags & SK_TF_HASHED) && t->deadline == SK_TIME_NEVER);
+        CHECK(!(t->flags & SK_TF_HASHED) && sk_tcb_deadline(t) == SK_TIME_NEVER);
         CHECK(t->flags & (SK_TF_APP_HELD | SK_TF_IN_ACCEPTQ));
         break;
     default:

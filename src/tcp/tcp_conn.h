@@ -96,9 +96,10 @@ typedef struct {
 
 
 /* What only a listener holds (RFC 9293 §3.10.1 passive OPEN), kept out of
- * the connection record: a listener's TCB points to one of these, taken
- * from the stack's allocator by sk_tcb_make_listener (sk_listen_open) and
- * given back when the TCB is released. A connection's `lsn` is NULL. */
+ * the connection record: a listener's extension points to one of these
+ * (t->x->lsn), taken from the stack's allocator by sk_tcb_make_listener
+ * (sk_listen_open) and given back when the TCB is released. A connection's
+ * `x->lsn` is NULL. */
 typedef struct {
     sk_ilist acceptq;     /* established, not yet accepted */
     sk_ilist children;    /* its children (connections not yet accepted) */
