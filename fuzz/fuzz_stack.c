@@ -267,7 +267,7 @@ static void check_addr_gone(sk_stack *s, sk_ip4 old)
     sk_ipaddr a = sk_ipaddr_from_ip4(old);
     for (uint32_t i = 0; i < s->env.n_tcbs; i++) {
         const sk_tcb *t = &s->env.tcbs[i];
-        CHECK(!t->hashed || t->state == SK_TCP_LISTEN || !sk_ipaddr_eq(&t->tuple.laddr, &a));
+        CHECK(!(t->flags & SK_TF_HASHED) || t->state == SK_TCP_LISTEN || !sk_ipaddr_eq(&t->tuple.laddr, &a));
     }
     /* nor a half-open record (tcp_halfopen.c) */
     for (uint32_t i = 0; i < s->env.ho.cap; i++) {

@@ -122,12 +122,16 @@ static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_
         if (sk_tcb_timer(t, (enum sk_timer_kind)k) < d)
             d = sk_tcb_timer(t, (enum sk_timer_kind)k);
     }
-    CHECK(t->deadline == d);
-    if (d == SK_TIME_NEVER) {
-        CHECK(t->heap_pos == SK_TCB_NONE);
-    } else {
+    CHECK(sk_tcb_deadline(t) == d);
+    /* lazy re-arming (tcp_timer.c): an entry's key is at or below its
+     * deadline, exact at the top; an entry may outlive its last timer */
+    if (t->heap_pos != SK_TCB_NONE) {
         CHECK(t->heap_pos < e->heap_len);
         CHECK(e->heap[t->heap_pos] == sk_tcb_index(e, t));
+        CHECK(e->heap_key[t->heap_pos] <= d);
+        CHECK(t->heap_pos != 0 || e->heap_key[0] == d);
+    } else {
+        CHECK(d == SK_TIME_NEVER);
     }
 }
 
@@ -137,23 +141,23 @@ static inline void fz_check_state(const sk_tcb *t)
     case SK_TCP_LISTEN:
         CHECK(t->flags & SK_TF_LISTENER);
         CHECK(t->x->sndbuf.len == 0 && t->x->rcvbuf.len == 0 && sk_rset_count(&t->x->reass) == 0);
-        CHECK(!t->hashed && t->deadline == SK_TIME_NEVER);
-        CHECK(t->lsn != NULL && t->lsn->acceptq.len <= t->lsn->pending &&
-              t->lsn->pending <= t->lsn->backlog);
+        CHECK(!(t->flags & SK_TF_HASHED) && sk_tcb_deadline(t) == SK_TIME_NEVER);
+        CHECK(t->x->lsn != NULL && t->x->lsn->acceptq.len <= t->x->lsn->pending &&
+              t->x->lsn->pending <= t->x->lsn->backlog);
         break;
     case SK_TCP_TIME_WAIT:
         /* RFC 9293 §3.10.7.4: only our FIN's ACK leads here */
         CHECK(sk_tcb_timer(t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER);
         CHECK(sk_seq_eq(t->snd_una, t->snd_max) && t->x->sndbuf.len == 0);
-        CHECK(t->hashed);
+        CHECK((t->flags & SK_TF_HASHED));
         break;
     case SK_TCP_CLOSED:
-        CHECK(!t->hashed && t->deadline == SK_TIME_NEVER);
+        CHECK(!(t->flags & SK_TF_HASHED) && sk_tcb_deadline(t) == SK_TIME_NEVER);
         CHECK(t->flags & (SK_TF_APP_HELD | SK_TF_IN_ACCEPTQ));
         break;
     default:
         CHECK(!(t->flags & SK_TF_LISTENER));
-        CHECK(t->hashed);
+        CHECK((t->flags & SK_TF_HASHED));
         break;
     }
 }
@@ -179,7 +183,7 @@ static inline void fz_walk_list(const sk_tcp_env *e, const sk_ilist *l, size_t o
     uint32_t n = 0, prev = SK_TCB_NONE;
     for (uint32_t i = l->head; i != SK_TCB_NONE; n++) {
         CHECK(i < e->n_tcbs && !is_free[i] && n < e->n_tcbs);
-        const sk_ilink *k = (const sk_ilink *)(const void *)((const char *)&e->tcbs[i] + off);
+        const sk_ilink *k = sk_ilink_at(e, i, off);
         CHECK(k->prev == prev);
         prev = i;
         i = k->next;
@@ -191,12 +195,12 @@ static inline void fz_check_tables(const sk_tcp_env *e, const uint8_t *is_free)
 {
     uint32_t hashed = 0, in_hash = 0;
     for (uint32_t i = 0; i < e->n_tcbs; i++)
-        hashed += !is_free[i] && e->tcbs[i].hashed;
+        hashed += !is_free[i] && (e->tcbs[i].flags & SK_TF_HASHED) != 0;
     for (uint32_t b = 0; b <= e->hash_mask; b++) {
         if (e->hash[b] == 0)
             continue;
         CHECK(e->hash[b] <= e->n_tcbs && !is_free[e->hash[b] - 1]);
-        CHECK(e->tcbs[e->hash[b] - 1].hashed);
+        CHECK(e->tcbs[e->hash[b] - 1].flags & SK_TF_HASHED);
         in_hash++;
     }
     CHECK(hashed == in_hash);
@@ -214,9 +218,9 @@ static inline void fz_check_acceptqs(const sk_tcp_env *e, const uint8_t *is_free
         const sk_tcb *l = &e->tcbs[i];
         if (is_free[i] || l->state != SK_TCP_LISTEN)
             continue;
-        fz_walk_list(e, &l->lsn->acceptq, offsetof(sk_tcb, acc_link), is_free);
-        for (uint32_t c = l->lsn->acceptq.head; c != SK_TCB_NONE; c = e->tcbs[c].acc_link.next)
-            CHECK((e->tcbs[c].flags & SK_TF_IN_ACCEPTQ) && e->tcbs[c].parent == i);
+        fz_walk_list(e, &l->x->lsn->acceptq, SK_ILINK_X(acc_link), is_free);
+        for (uint32_t c = l->x->lsn->acceptq.head; c != SK_TCB_NONE; c = e->tcbs[c].x->acc_link.next)
+            CHECK((e->tcbs[c].flags & SK_TF_IN_ACCEPTQ) && e->tcbs[c].x->parent == i);
     }
 }
 

@@ -89,13 +89,29 @@ static const char usage_text[] =
     "  --time-wait MS            TIME-WAIT (2*MSL) in milliseconds, default 60000\n"
     "  --max-time-wait N         TIME-WAIT records kept, default 4 x the socket table\n"
     "                            (at most 65536); when full, the oldest is recycled\n"
+    "  --syn-backlog N           half-open connections per listener, 1..65535, default\n"
+    "                            256 (the listen backlog is 1024, or N when larger)\n"
+    "  --syn-cookies MODE        off | auto | always, default auto: a SYN the full SYN\n"
+    "                            queue cannot keep gets a SYN cookie (RFC 4987); always:\n"
+    "                            every SYN does; off: the oldest half-open connection\n"
+    "                            already retransmitted makes room, else the SYN is dropped\n"
     "  --max-half-open N         half-open connections kept (96-byte records outside\n"
     "                            the socket table), default 4 x the socket table (at\n"
-    "                            most 65536); when full, SYNs get SYN cookies\n"
+    "                            most 65536); when full, SYNs get SYN cookies (as\n"
+    "                            --syn-cookies says)\n"
     "  --cores N                 N queues of a multi-queue device, one stack and one\n"
     "                            thread per queue, each pinned to its own CPU, nothing\n"
     "                            shared; the kernel spreads the connections (default 1)\n"
     "other options:\n";
+
+/* The stack's limits for every stack of this server (serve_tweak has no
+ * context to carry them). */
+static uint32_t g_max_conns = MAX_CONNS_DEFAULT;
+static uint32_t g_time_wait_us = 60000000u;
+static uint32_t g_max_time_wait; /* 0: the stack's default */
+static uint32_t g_syn_backlog;   /* 0: the stack's default */
+static uint8_t g_syn_cookies = SK_SYNCOOKIES_WHEN_FULL;
+static uint32_t g_max_half_open; /* 0: the stack's default */
 
 /* ---- connections ---- */
 
@@ -508,7 +524,9 @@ static void sweep_idle(server *sv)
  * one fails, which prints an error and makes serve exit 1. */
 static int start_listeners(server *sv)
 {
-    sk_listen_opts lo = {.backlog = 1024};
+    /* the SYN queue is at most the listen backlog (tcp_listen.c): a larger
+     * --syn-backlog raises both */
+    sk_listen_opts lo = {.backlog = g_syn_backlog > 1024 ? (int)g_syn_backlog : 1024};
     for (int k = 0; k < SVC__COUNT; k++) {
         if (!sv->on[k])
             continue;
@@ -598,14 +616,34 @@ static int drain(server *sv)
     return 0;
 }
 
-/* The stack's limits for every stack of this server (serve_tweak has no
- * context to carry them). */
-static uint32_t g_max_conns = MAX_CONNS_DEFAULT;
-static uint32_t g_time_wait_us = 60000000u;
-static uint32_t g_max_time_wait; /* 0: the stack's default */
-static uint32_t g_max_half_open; /* 0: the stack's default */
 
-/* --max-conns, --time-wait, --max-time-wait, --max-half-open: *used 1 when argv[*i] was
+/* --syn-cookies off|auto|always: *used 1 when argv[*i] was it; returns
+ * nonzero (with *used = 2) for a bad value. */
+static int parse_syn_cookies(char **argv, int argc, int *i, int *used)
+{
+    static const char *const mode[] = {
+        [SK_SYNCOOKIES_OFF] = "off",
+        [SK_SYNCOOKIES_WHEN_FULL] = "auto",
+        [SK_SYNCOOKIES_ALWAYS] = "always",
+    };
+    *used = 0;
+    if (strcmp(argv[*i], "--syn-cookies") != 0)
+        return 0;
+    const char *v = *i + 1 < argc ? argv[*i + 1] : "";
+    for (size_t k = 0; k < sizeof mode / sizeof mode[0]; k++) {
+        if (strcmp(v, mode[k]) == 0) {
+            g_syn_cookies = (uint8_t)k;
+            (*i)++;
+            *used = 1;
+            return 0;
+        }
+    }
+    tool_error(CMD, "bad --syn-cookies '%s' (off, auto or always)", v);
+    *used = 2;
+    return 1;
+}
+
+/* --max-conns, --time-wait, --max-time-wait, --syn-backlog, --max-half-open: *used 1 when argv[*i] was
  * one of them; returns nonzero (with *used = 2) for a bad value. */
 static int parse_limit(char **argv, int argc, int *i, int *used)
 {
@@ -617,6 +655,7 @@ static int parse_limit(char **argv, int argc, int *i, int *used)
         {"--max-conns", "connections, 1..1048576", 1, 1u << 20, 1, &g_max_conns},
         {"--time-wait", "milliseconds, 0..3600000", 0, 3600000, 1000, &g_time_wait_us},
         {"--max-time-wait", "records, 1..16777216", 1, 1u << 24, 1, &g_max_time_wait},
+        {"--syn-backlog", "half-open connections, 1..65535", 1, 65535, 1, &g_syn_backlog},
         {"--max-half-open", "records, 1..16777216", 1, 1u << 24, 1, &g_max_half_open},
     };
     *used = 0;
@@ -648,6 +687,8 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
             continue;
         }
         if (parse_limit(argv, argc, &i, &t) != 0)
+            return t;
+        if (t == 0 && parse_syn_cookies(argv, argc, &i, &t) != 0)
             return t;
         if (t == 1) {
             t = 0;
@@ -742,6 +783,9 @@ static void serve_tweak(sk_stack_config *cfg)
     cfg->max_sockets = g_max_conns + SVC__COUNT;
     cfg->time_wait_us = g_time_wait_us;
     cfg->max_time_wait = g_max_time_wait;
+    cfg->syn_cookies = g_syn_cookies;
+    if (g_syn_backlog != 0)
+        cfg->syn_backlog = g_syn_backlog;
     cfg->max_half_open = g_max_half_open;
 }
 
@@ -876,6 +920,8 @@ int cmd_serve(int argc, char **argv)
     g_max_conns = MAX_CONNS_DEFAULT;
     g_time_wait_us = 60000000u;
     g_max_time_wait = 0;
+    g_syn_backlog = 0;
+    g_syn_cookies = SK_SYNCOOKIES_WHEN_FULL;
     g_max_half_open = 0;
     sv.idle_us = (sk_time_us)IDLE_S_DEFAULT * 1000000u;
     sv.log = stdout;

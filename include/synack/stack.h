@@ -558,6 +558,11 @@ enum sk_sockopt {
     SK_SO_SNDBUF,         /* send buffer limit in bytes, default cfg.sndbuf */
     SK_SO_RCVBUF,         /* receive buffer limit in bytes, default cfg.rcvbuf */
 };
+/* SK_ERANGE for a value out of range (0; a time over 365 days; over 255
+ * probes). The three keepalive settings are shared by the connections that
+ * use the same combination: besides the defaults, at most 63 combinations
+ * are in use at once per stack; one more is refused with SK_ENOBUFS and
+ * the socket keeps its settings. */
 /* Buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF), per connection, with Linux's
  * semantics: bytes from SK_TCP_BUF_MIN (2048) to the stack's cfg.sndbuf /
  * cfg.rcvbuf (the size of the buffer blocks; more is SK_ERANGE, as is less),

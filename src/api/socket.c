@@ -234,10 +234,16 @@ static int set_buf_limit(sk_tcp_env *e, sk_tcb *t, bool rcv, uint64_t value)
     if (value < SK_TCP_BUF_MIN || value > stack)
         return SK_ERANGE;
     uint16_t kb = sk_tcb_buf_kb(stack, value);
-    if (rcv)
-        t->rcvbuf_kb = kb;
-    else
-        t->sndbuf_kb = kb;
+    if (kb != (rcv ? t->x->rcvbuf_kb : t->x->sndbuf_kb)) {
+        /* the limits live in the extension (tcp_conn.h): an idle
+         * connection takes one back to hold its own */
+        if (!sk_tcb_ext_attach(e, t))
+            return SK_ENOMEM;
+        if (rcv)
+            t->x->rcvbuf_kb = kb;
+        else
+            t->x->sndbuf_kb = kb;
+    }
     if (t->flags & SK_TF_LISTENER)
         return 0; /* for the connections it creates: child_new */
     /* our SYN not built yet: it offers the scale of the new limit (RFC
@@ -248,6 +254,7 @@ static int set_buf_limit(sk_tcp_env *e, sk_tcb *t, bool rcv, uint64_t value)
         sk_tcp_user_window_changed(e, t);
     else if (sk_tcb_readiness(e, t) & SK_EV_WRITABLE)
         sk_tcb_notify(e, t, SK_EV_WRITABLE);
+    sk_tcb_ext_settle(e, t); /* back to the stack's limits: idle may give it back */
     return 0;
 }
 
@@ -267,30 +274,34 @@ int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value
     case SK_SO_KEEPALIVE:
         t->flags = value ? t->flags | SK_TF_KEEPALIVE : t->flags & ~(uint32_t)SK_TF_KEEPALIVE;
         if (value && sk_tcb_synchronized(t))
-            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, t->last_rcv + t->keep_idle);
+            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE,
+                             t->last_rcv + sk_tcb_keep(&s->env, t)->idle);
         else if (!value)
             sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, SK_TIME_NEVER);
         return 0;
     case SK_SO_KEEPIDLE_US:
     case SK_SO_KEEPINTVL_US:
-        if (value == 0 || value > SK_SEC(86400) * 365)
+    case SK_SO_KEEPCNT: {
+        if (value == 0 || value > (opt == SK_SO_KEEPCNT ? 255 : SK_SEC(86400) * 365))
             return SK_ERANGE;
+        sk_keep_prof k = *sk_tcb_keep(&s->env, t);
         if (opt == SK_SO_KEEPIDLE_US)
-            t->keep_idle = value;
+            k.idle = value;
+        else if (opt == SK_SO_KEEPINTVL_US)
+            k.intvl = value;
         else
-            t->keep_intvl = value;
+            k.cnt = (uint8_t)value;
+        int r = sk_keep_prof_set(&s->env, t, k.idle, k.intvl, k.cnt);
+        if (r != 0)
+            return r;
         /* a new idle time applies to the timer already running */
         if (opt == SK_SO_KEEPIDLE_US && (t->flags & SK_TF_KEEPALIVE) && sk_tcb_synchronized(t))
-            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, t->last_rcv + t->keep_idle);
-        return 0;
-    case SK_SO_KEEPCNT:
-        if (value == 0 || value > 255)
-            return SK_ERANGE;
-        t->keep_cnt = (uint8_t)value;
+            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, t->last_rcv + k.idle);
         return 0;
     case SK_SO_SNDBUF:
     case SK_SO_RCVBUF:
         return set_buf_limit(&s->env, t, opt == SK_SO_RCVBUF, value);
+    }
     default:
         return SK_EINVAL;
     }
@@ -332,10 +343,10 @@ int sk_tcp_set_cc(sk_stack *s, sk_sock sock, const char *name)
     if (ops == NULL)
         return SK_ENOENT;
     if (t->flags & SK_TF_LISTENER) {
-        t->cc = ops; /* for the connections it accepts: they start fresh */
+        sk_tcb_set_cc_ops(t, ops); /* for the connections it accepts: they start fresh */
         return 0;
     }
-    if (ops != t->cc) {
+    if (ops != sk_tcb_cc(t)) {
         if (!sk_tcb_ext_attach(&s->env, t))
             return SK_ENOMEM;
         sk_cc_select(t, ops, 0);
@@ -371,7 +382,7 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->rto_us = t->rto;
     out->cwnd = t->cwnd;
     out->ssthresh = t->ssthresh;
-    out->cc = t->cc->name;
+    out->cc = sk_tcb_cc(t)->name;
     out->min_rtt_us = t->min_rtt;
     out->unacked = sk_seq_len(t->snd_una, t->snd_max);
     out->sndbuf_used = sk_ring_len(&t->x->sndbuf);

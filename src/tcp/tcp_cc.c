@@ -8,16 +8,30 @@
 
 #include <string.h>
 
+const sk_cc_ops *const sk_cc_builtin[] = {&sk_cc_cubic, &sk_cc_newreno};
+#define N_BUILTIN (sizeof sk_cc_builtin / sizeof sk_cc_builtin[0])
+
 const sk_cc_ops *sk_cc_find(const char *name)
 {
-    static const sk_cc_ops *const all[] = {&sk_cc_cubic, &sk_cc_newreno};
     if (name == NULL)
         return NULL;
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-        if (strcmp(all[i]->name, name) == 0)
-            return all[i];
+    for (size_t i = 0; i < N_BUILTIN; i++) {
+        if (strcmp(sk_cc_builtin[i]->name, name) == 0)
+            return sk_cc_builtin[i];
     }
     return NULL;
+}
+
+void sk_tcb_set_cc_ops(sk_tcb *t, const sk_cc_ops *ops)
+{
+    for (size_t i = 0; i < N_BUILTIN; i++) {
+        if (sk_cc_builtin[i] == ops) {
+            t->cc_id = (uint8_t)i;
+            return;
+        }
+    }
+    t->x->cc_custom = ops; /* the caller attached t's extension */
+    t->cc_id = SK_CC_ID_CUSTOM;
 }
 
 /* Timestamps on every segment: 10 bytes padded to 12 (RFC 7323 appendix A). */
@@ -64,9 +78,9 @@ void sk_cc_frto_conventional(sk_tcb *t)
 uint32_t sk_cc_initial_window(const sk_tcb *t)
 {
     uint32_t mss = sk_cc_smss(t);
-    if (t->iw_segs == 0)
+    if (t->x->iw_segs == 0)
         return mss > 2190 ? 2 * mss : (mss > 1095 ? 3 * mss : 4 * mss);
-    uint32_t n = t->iw_segs;
+    uint32_t n = t->x->iw_segs;
     uint32_t cap = n * 1460u > 2 * mss ? n * 1460u : 2 * mss;
     return n * mss < cap ? n * mss : cap;
 }
@@ -107,13 +121,13 @@ void sk_cc_ack_facts(const sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *a)
 void sk_cc_init(sk_tcb *t, sk_time now)
 {
     memset(&t->x->cc_priv, 0, sizeof t->x->cc_priv);
-    t->cc->init(t, now);
+    sk_tcb_cc(t)->init(t, now);
 }
 
 void sk_cc_select(sk_tcb *t, const sk_cc_ops *ops, sk_time now)
 {
     uint32_t cwnd = t->cwnd, ssthresh = t->ssthresh;
-    t->cc = ops;
+    sk_tcb_set_cc_ops(t, ops);
     sk_cc_init(t, now);
     t->cwnd = cwnd;
     t->ssthresh = ssthresh;
@@ -121,7 +135,7 @@ void sk_cc_select(sk_tcb *t, const sk_cc_ops *ops, sk_time now)
 
 void sk_cc_on_ack(sk_tcb *t, const sk_cc_ack *a)
 {
-    t->cc->on_ack(t, a);
+    sk_tcb_cc(t)->on_ack(t, a);
 }
 
 /* RFC 6582 §3.2 step 2 (RFC 5681 §3.2 steps 2-3): the algorithm sets
@@ -129,7 +143,7 @@ void sk_cc_on_ack(sk_tcb *t, const sk_cc_ack *a)
  * duplicate ACKs say have left the network. */
 void sk_cc_enter_recovery(sk_tcb *t, sk_time now)
 {
-    t->cc->on_congestion(t, SK_CC_LOSS, now);
+    sk_tcb_cc(t)->on_congestion(t, SK_CC_LOSS, now);
     t->cwnd = t->ssthresh + 3u * sk_cc_smss(t);
 }
 
@@ -151,7 +165,7 @@ void sk_cc_partial_ack(sk_tcb *t, uint32_t acked)
 
 void sk_cc_prr_enter(sk_tcb *t, sk_time now)
 {
-    t->cc->on_congestion(t, SK_CC_LOSS, now);
+    sk_tcb_cc(t)->on_congestion(t, SK_CC_LOSS, now);
 }
 
 void sk_cc_prr_set(sk_tcb *t, uint32_t cwnd)
@@ -163,13 +177,13 @@ void sk_cc_prr_set(sk_tcb *t, uint32_t cwnd)
  * "cwnd = ssthresh" at the end of recovery. */
 void sk_cc_prr_exit(sk_tcb *t, const sk_cc_ack *a)
 {
-    t->cc->on_recovery_exit(t, a);
+    sk_tcb_cc(t)->on_recovery_exit(t, a);
     t->cwnd = t->ssthresh;
 }
 
 void sk_cc_recovery_exit(sk_tcb *t, const sk_cc_ack *a)
 {
-    t->cc->on_recovery_exit(t, a);
+    sk_tcb_cc(t)->on_recovery_exit(t, a);
 }
 
 /* A timeout inside fast recovery belongs to the loss episode whose entry
@@ -185,20 +199,20 @@ void sk_cc_timeout(sk_tcb *t, bool first, sk_time now)
         return;
     }
     bool in_recovery = (t->flags & SK_TF_IN_RECOVERY) != 0;
-    t->cc->on_congestion(t, in_recovery ? SK_CC_TIMEOUT_IN_RECOVERY : SK_CC_TIMEOUT, now);
+    sk_tcb_cc(t)->on_congestion(t, in_recovery ? SK_CC_TIMEOUT_IN_RECOVERY : SK_CC_TIMEOUT, now);
 }
 
 void sk_cc_ecn(sk_tcb *t, sk_time now)
 {
-    t->cc->on_congestion(t, SK_CC_ECN, now);
+    sk_tcb_cc(t)->on_congestion(t, SK_CC_ECN, now);
 }
 
 void sk_cc_after_idle(sk_tcb *t, sk_time now)
 {
-    t->cc->after_idle(t, now);
+    sk_tcb_cc(t)->after_idle(t, now);
 }
 
 void sk_cc_spurious(sk_tcb *t, sk_time now)
 {
-    t->cc->on_spurious(t, now);
+    sk_tcb_cc(t)->on_spurious(t, now);
 }

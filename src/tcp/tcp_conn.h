@@ -70,6 +70,18 @@ static inline uint16_t sk_tcp_mss_from_mtu(uint8_t family, uint16_t mtu)
 
 typedef struct sk_tcp_env sk_tcp_env;
 
+/* Keepalive settings (idle time, interval, probes), shared: every TCB
+ * names one entry of its stack's table by index (t->keep_prof), entry 0
+ * being the defaults (2 h, 75 s, 9, as RFC 1122 §4.2.3.6 and Linux). A
+ * connection that changes them takes an entry with the same three values,
+ * or a free one; entries are counted by their users (tcp_keepprof.c). */
+#define SK_KEEP_PROFILES 64
+typedef struct {
+    uint64_t idle, intvl;
+    uint32_t refs; /* TCBs naming it (entry 0: not counted) */
+    uint8_t cnt;
+} sk_keep_prof;
+
 /* Intrusive doubly linked lists of TCB indices (output list, event list,
  * accept queues). A link not on any list has next == prev == SK_LINK_OFF. */
 #define SK_LINK_OFF (UINT32_MAX - 1)
@@ -84,9 +96,10 @@ typedef struct {
 
 
 /* What only a listener holds (RFC 9293 §3.10.1 passive OPEN), kept out of
- * the connection record: a listener's TCB points to one of these, taken
- * from the stack's allocator by sk_tcb_make_listener (sk_listen_open) and
- * given back when the TCB is released. A connection's `lsn` is NULL. */
+ * the connection record: a listener's extension points to one of these
+ * (t->x->lsn), taken from the stack's allocator by sk_tcb_make_listener
+ * (sk_listen_open) and given back when the TCB is released. A connection's
+ * `x->lsn` is NULL. */
 typedef struct {
     sk_ilist acceptq;     /* established, not yet accepted */
     sk_ilist children;    /* its children (connections not yet accepted) */
@@ -126,7 +139,8 @@ enum sk_tcb_flags {
     SK_TF_RACK = 1u << 24,       /* RACK-TLP (RFC 8985): SACK negotiated and configured */
     SK_TF_SYNCOOKIE = 1u << 25,  /* made from a SYN cookie's ACK (tcp_syncookie.c) */
     SK_TF_CC_PACKED = 1u << 26,  /* no extension: the CC state is in cc_idle (tcp_ext.c) */
-    SK_TF_BOUND_ADDR = 1u << 27, /* listener: only segments to tuple.laddr (sk_tcp_listen_on) */
+    SK_TF_HASHED = 1u << 27,     /* in the demux table */
+    SK_TF_BOUND_ADDR = 1u << 28, /* listener: only segments to tuple.laddr (sk_tcp_listen_on) */
 };
 
 
@@ -184,6 +198,26 @@ typedef struct {
     bool spur_fr_rto;        /* that episode began at a timeout, not a fast retransmit */
 
     sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
+    const sk_cc_ops *cc_custom; /* with cc_id SK_CC_ID_CUSTOM: its operations */
+    uint8_t iw_segs; /* initial window in segments (RFC 6928), 0: RFC 5681: the
+                      * stack's, in the blank extension too (sk_tcb_ext_blank_init) */
+    /* Per-connection buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF) in KiB, 0:
+     * the stack's cfg.sndbuf / cfg.rcvbuf (the blank extension reads 0). A
+     * connection with a limit of its own keeps its extension
+     * (sk_tcb_ext_settle), as one with a custom CC does: few set one, and
+     * the idle core stays small. A listener's are inherited by its children
+     * (child_new). Read through sk_tcb_sndbuf/_rcvbuf. */
+    uint16_t sndbuf_kb, rcvbuf_kb;
+
+    /* A listener's block, and a passive connection's place under its
+     * listener until accept: here, not in the core, because neither a
+     * listener nor an unaccepted child ever gives its extension back
+     * (sk_tcb_ext_idle). The blank extension reads lsn NULL, parent
+     * SK_TCB_NONE, both links off. */
+    sk_tcb_listen *lsn;   /* listener: its block (sk_tcb_make_listener), else NULL */
+    uint32_t parent;      /* passive connections: the listener, until accepted */
+    sk_ilink child_link;  /* passive connections: the listener's children */
+    sk_ilink acc_link;    /* the listener's accept queue */
 
     /* the deadlines of the retransmission, delayed-ACK, persist and
      * recovery timers (sk_tcb_timer): off while idle */
@@ -193,9 +227,13 @@ typedef struct {
 struct sk_tcb {
     uint32_t gen;   /* handle generation */
     uint32_t flags; /* enum sk_tcb_flags */
-    enum sk_tcp_state state;
+    uint8_t state; /* enum sk_tcp_state */
+    uint8_t keep_prof;  /* keepalive settings: an index into e->keep_prof (tcp_keepprof.c) */
     sk_tuple tuple;
-    uint16_t ev_pending; /* SK_EV_* bits not yet reported */
+    uint8_t ev_pending; /* SK_EV_* bits not yet reported (all below 0x100) */
+    int8_t error; /* pending error for the application (SK_ECONNRESET ...: -1..-127) */
+    int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
+    uint8_t cc_id;      /* the congestion control: sk_tcb_cc (tcp_cc.c) */
 
     /* Send sequence space (RFC 9293 §3.3.1) */
     sk_seq iss;
@@ -230,67 +268,60 @@ struct sk_tcb {
     uint8_t keep_sent; /* keepalive probes unanswered */
     uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
     uint32_t min_rtt;      /* windowed minimum RTT sample, 0: none yet */
-    sk_time min_rtt_time;  /* when min_rtt was taken */
+    /* how long before last_rcv min_rtt was taken, saturated at
+     * SK_MIN_RTT_AGE_SAT: a sample is taken while a segment is processed,
+     * after last_rcv = now (sk_tcb_heard), so the age is never negative,
+     * and the window test, now - taken > SK_MIN_RTT_WINDOW_US, reads the
+     * same from (now - last_rcv) + age whether or not the age saturated */
+    uint32_t min_rtt_age;
 
     /* Congestion control (RFC 5681, RFC 6582; tcp_cc.h). cwnd and ssthresh
      * are written only by tcp_cc*.c: the rest of TCP reports events. */
-    const sk_cc_ops *cc;
     uint32_t cwnd, ssthresh;
-    uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
     sk_seq recover;
-    uint8_t iw_segs;    /* initial window in segments (RFC 6928), 0: RFC 5681 */
-    uint8_t keep_cnt;   /* keepalive probes before the connection is dropped */
-    bool hashed;        /* in the demux table */
+    uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
-     * keepalive and TIME-WAIT here, the transfer's in the extension */
-    sk_time timer_keep, timer_tw;
-    sk_time deadline; /* min of all (the heap key) */
+     * keepalive here (an idle connection runs it), the others in the
+     * extension */
+    sk_time timer_keep;
     sk_time last_rcv; /* for keepalive idleness */
     sk_time last_snd; /* last data (or SYN, FIN) sent: cwnd after idle */
-
-    /* Keepalive settings (and keep_cnt above) */
-    uint64_t keep_idle, keep_intvl;
 
     /* Lists (indices into the TCB table) */
     sk_ilink out_link;    /* environment's output-pending list */
     sk_ilink ev_link;     /* environment's event-ready list */
-    sk_ilink acc_link;    /* the listener's accept queue */
-    uint32_t free_next;   /* free slot list */
-    uint32_t heap_pos;    /* position in the environment's timer heap, or NONE */
+    union {
+        uint32_t heap_pos;  /* in use: position in the environment's timer heap, or NONE */
+        uint32_t free_next; /* free: the next free slot */
+    };
+    uint32_t retransmits;
     sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
     uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */
-    uint32_t parent;      /* passive connections: the listener */
-    sk_ilink child_link;  /* passive connections: the listener's children */
-    /* Per-connection buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF) in KiB, 0:
-     * the stack's cfg.sndbuf / cfg.rcvbuf. Here, not in the extension, so
-     * they survive idle packing; 16 bits each fill what was padding after
-     * child_link (the core stays at 344 bytes). A listener's are inherited
-     * by its children (child_new). Read through sk_tcb_sndbuf/_rcvbuf. */
-    uint16_t sndbuf_kb, rcvbuf_kb;
-    sk_tcb_listen *lsn;   /* listener: its block (sk_tcb_make_listener), else NULL */
-    uint32_t retransmits;
-    int16_t error; /* pending error for the application (SK_ECONNRESET ...) */
-    int16_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
 };
 
-/* Where timer k's deadline lives: keepalive and TIME-WAIT in the core (an
- * idle connection runs them), the others in the extension. */
+/* A TCB's congestion control: one of the built-in algorithms by a byte in
+ * the core, or (SK_CC_ID_CUSTOM) one that is not built in (a test's), kept
+ * in the extension, which such a connection then never gives back. */
+#define SK_CC_ID_CUSTOM 255
+extern const sk_cc_ops *const sk_cc_builtin[];
+static inline const sk_cc_ops *sk_tcb_cc(const sk_tcb *t)
+{
+    return t->cc_id == SK_CC_ID_CUSTOM ? t->x->cc_custom : sk_cc_builtin[t->cc_id];
+}
+/* t's algorithm becomes ops (a custom one needs t's own extension). */
+void sk_tcb_set_cc_ops(sk_tcb *t, const sk_cc_ops *ops);
+
+/* Where timer k's deadline lives: keepalive in the core (an idle
+ * connection runs it), the others in the extension (TIME-WAIT too: a
+ * connection waiting out 2 MSL, or FIN-WAIT-2's timeout, keeps it). */
 static inline sk_time *sk_tcb_timer_slot(sk_tcb *t, enum sk_timer_kind k)
 {
-    if (k == SK_TIMER_KEEPALIVE)
-        return &t->timer_keep;
-    if (k == SK_TIMER_TIME_WAIT)
-        return &t->timer_tw;
-    return &t->x->timer[k];
+    return k == SK_TIMER_KEEPALIVE ? &t->timer_keep : &t->x->timer[k];
 }
 static inline sk_time sk_tcb_timer(const sk_tcb *t, enum sk_timer_kind k)
 {
-    if (k == SK_TIMER_KEEPALIVE)
-        return t->timer_keep;
-    if (k == SK_TIMER_TIME_WAIT)
-        return t->timer_tw;
-    return t->x->timer[k];
+    return k == SK_TIMER_KEEPALIVE ? t->timer_keep : t->x->timer[k];
 }
 
 /* What the device said of the frame being input (sk_stack_input_meta),
@@ -352,8 +383,11 @@ struct sk_tcp_env {
     uint32_t *hash;
     uint32_t hash_mask;
     uint32_t demux_last; /* the last TCB found (only while hashed), or NONE */
-    /* Timer min-heap of TCB indices keyed by tcb->deadline */
+    /* Timer min-heap of TCB indices (tcp_timer.c), each with its key, a
+     * TCB's earliest deadline, in an array beside it: a sift compares keys
+     * in one array without visiting the TCBs */
     uint32_t *heap;
+    sk_time *heap_key;
     uint32_t heap_len;
 
     sk_ctl_seg ctlq[SK_CTLQ_CAP];
@@ -389,6 +423,8 @@ struct sk_tcp_env {
     sk_time cookie_last;
     /* what a TCB without an extension points to (tcp_ext.c) */
     sk_tcb_ext ext_blank;
+    /* keepalive settings in use (t->keep_prof) */
+    sk_keep_prof keep_prof[SK_KEEP_PROFILES];
 };
 
 /* ---- per-connection buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF) ---- */
@@ -411,11 +447,11 @@ static inline uint16_t sk_tcb_buf_kb(uint32_t stack, uint64_t bytes)
 }
 static inline uint32_t sk_tcb_sndbuf(const sk_tcp_env *e, const sk_tcb *t)
 {
-    return sk_tcb_buf_limit(e->ctx->cfg.sndbuf, t->sndbuf_kb);
+    return sk_tcb_buf_limit(e->ctx->cfg.sndbuf, t->x->sndbuf_kb);
 }
 static inline uint32_t sk_tcb_rcvbuf(const sk_tcp_env *e, const sk_tcb *t)
 {
-    return sk_tcb_buf_limit(e->ctx->cfg.rcvbuf, t->rcvbuf_kb);
+    return sk_tcb_buf_limit(e->ctx->cfg.rcvbuf, t->x->rcvbuf_kb);
 }
 
 /* ---- tcp_ilist.c: index-linked lists ---- */
@@ -429,9 +465,20 @@ void sk_ilist_remove(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 uint32_t sk_ilist_pop(sk_tcp_env *e, sk_ilist *l, size_t link_off);
 /* Is the TCB at idx on a list through its link at link_off? */
 bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t link_off);
+/* A link offset is into the TCB (offsetof(sk_tcb, out_link)), or, with
+ * SK_ILINK_EXT, into its extension (SK_ILINK_X(acc_link)): a TCB on such a
+ * list holds its own extension, never the blank one. */
+#define SK_ILINK_EXT ((size_t)1 << 30)
+#define SK_ILINK_X(member) (SK_ILINK_EXT | offsetof(sk_tcb_ext, member))
+static inline const sk_ilink *sk_ilink_at(const sk_tcp_env *e, uint32_t idx, size_t link_off)
+{
+    const char *base = (link_off & SK_ILINK_EXT) ? (const char *)e->tcbs[idx].x
+                                                 : (const char *)&e->tcbs[idx];
+    return (const sk_ilink *)(const void *)(base + (link_off & ~SK_ILINK_EXT));
+}
 
 /* ---- tcp_ext.c: the active-transfer extension ---- */
-void sk_tcb_ext_blank_init(sk_tcb_ext *x);
+void sk_tcb_ext_blank_init(sk_tcb_ext *x, uint8_t iw_segs);
 bool sk_tcb_ext_blank_intact(const sk_tcp_env *e);
 /* Is t idle in the sense that it may give its extension back: ESTABLISHED,
  * CLOSE-WAIT, FIN-WAIT-2 or TIME-WAIT, no buffer, no owed ACK, no timer but keepalive, no episode (recovery,
@@ -448,6 +495,20 @@ bool sk_tcb_ext_attached(const sk_tcp_env *e, const sk_tcb *t);
 bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t);
 /* Give t's extension back: t reads the blank one again. */
 void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t);
+
+/* ---- tcp_keepprof.c: keepalive settings shared by index ---- */
+void sk_keep_prof_init(sk_tcp_env *e);
+static inline const sk_keep_prof *sk_tcb_keep(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return &e->keep_prof[t->keep_prof];
+}
+/* t's settings become (idle, intvl, cnt): 0, or SK_ENOBUFS when
+ * SK_KEEP_PROFILES - 1 other combinations are in use (t keeps its own). */
+int sk_keep_prof_set(sk_tcp_env *e, sk_tcb *t, uint64_t idle, uint64_t intvl, uint8_t cnt);
+/* t names entry `prof` (a child inherits its listener's), or lets go of
+ * its own (SK_KEEP_DEFAULT) */
+void sk_keep_prof_use(sk_tcp_env *e, sk_tcb *t, uint8_t prof);
+#define SK_KEEP_DEFAULT 0
 
 /* ---- tcp_table.c: the environment, the TCB table and handles ---- */
 int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx);
@@ -596,7 +657,7 @@ typedef struct {
     bool rtt_timed;      /* the first SYN,ACK, never sent again, is timed */
     sk_time rtt_time;    /* when it was sent */
     sk_time last_snd;    /* when the last one was sent */
-    int16_t soft_error;  /* an ICMP soft error, 0: none */
+    int8_t soft_error;   /* an ICMP soft error, 0: none */
 } sk_listen_hs;
 /* The connection in SYN-RECEIVED for the SYN `syn` to l (its options
  * taken) and our SYN,ACK as `hs` says it went, on l's children; the caller
@@ -662,6 +723,8 @@ bool sk_ts_reopen_ok(const sk_tcb *t, const sk_tcp_repr *seg);
 void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time when);
 void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t);
 sk_time sk_tcp_next_deadline(const sk_tcp_env *e);
+/* t's earliest deadline (the minimum of its timers), SK_TIME_NEVER: none */
+sk_time sk_tcb_deadline(const sk_tcb *t);
 /* Fire every timer due at `now`. */
 void sk_tcp_run_timers(sk_tcp_env *e, sk_time now);
 uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e);
@@ -678,6 +741,16 @@ void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now, sk_cc
 void sk_rtt_rebase(sk_tcp_env *e, sk_tcb *t, uint32_t srtt, uint32_t rttvar);
 /* How long a minimum RTT sample stands (like Linux's tcp_min_rtt_wlen). */
 #define SK_MIN_RTT_WINDOW_US (300ull * 1000000ull)
+#define SK_MIN_RTT_AGE_SAT ((uint32_t)SK_MIN_RTT_WINDOW_US + 1u) /* fits 32 bits */
+_Static_assert(SK_MIN_RTT_WINDOW_US < UINT32_MAX, "the min RTT's age is a 32-bit offset");
+/* A segment for t arrived at now: keepalive idleness counts from here, and
+ * the min RTT's age (kept relative to last_rcv) grows by the gap. */
+static inline void sk_tcb_heard(sk_tcb *t, sk_time now)
+{
+    uint64_t age = (uint64_t)t->min_rtt_age + (now - t->last_rcv);
+    t->min_rtt_age = age > SK_MIN_RTT_AGE_SAT ? SK_MIN_RTT_AGE_SAT : (uint32_t)age;
+    t->last_rcv = now;
+}
 
 /* ---- tcp_reass.c ---- */
 /* Out-of-order ranges kept with a receive buffer of `rcvbuf` bytes: one per

@@ -19,12 +19,12 @@ static uint32_t tuple_hash(const sk_tcp_env *e, const sk_tuple *tu)
 
 void sk_demux_insert(sk_tcp_env *e, sk_tcb *t)
 {
-    SK_ASSERT(!t->hashed);
+    SK_ASSERT(!(t->flags & SK_TF_HASHED));
     uint32_t i = tuple_hash(e, &t->tuple) & e->hash_mask;
     while (e->hash[i] != 0)
         i = (i + 1) & e->hash_mask;
     e->hash[i] = sk_tcb_index(e, t) + 1;
-    t->hashed = true;
+    t->flags |= SK_TF_HASHED;
 }
 
 static uint32_t find_slot(sk_tcp_env *e, const sk_tuple *tu)
@@ -40,11 +40,11 @@ static uint32_t find_slot(sk_tcp_env *e, const sk_tuple *tu)
 
 void sk_demux_remove(sk_tcp_env *e, sk_tcb *t)
 {
-    if (!t->hashed)
+    if (!(t->flags & SK_TF_HASHED))
         return;
     uint32_t i = find_slot(e, &t->tuple);
     SK_ASSERT(i != SK_TCB_NONE);
-    t->hashed = false;
+    t->flags &= ~(uint32_t)SK_TF_HASHED;
     if (e->demux_last == sk_tcb_index(e, t))
         e->demux_last = SK_TCB_NONE;
     if (i == SK_TCB_NONE)
@@ -86,7 +86,7 @@ sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport)
 {
     /* one listener per port: on every address of the stack, or bound to
      * one (SK_TF_BOUND_ADDR), when laddr (NULL: any) must be that one */
-    for (uint32_t i = e->listen_head; i != SK_TCB_NONE; i = e->tcbs[i].lsn->listen_next) {
+    for (uint32_t i = e->listen_head; i != SK_TCB_NONE; i = e->tcbs[i].x->lsn->listen_next) {
         const sk_tcb *l = &e->tcbs[i];
         if (l->tuple.lport != lport)
             continue;

@@ -3,6 +3,8 @@
  * events. */
 #include "tcp/tcp_conn.h"
 
+#include "base/skassert.h"
+
 void sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t)
 {
     uint32_t idx = sk_tcb_index(e, t);
@@ -21,7 +23,7 @@ uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t)
 {
     uint32_t ev = 0;
     if (t->flags & SK_TF_LISTENER)
-        return t->lsn->acceptq.len > 0 ? SK_EV_ACCEPT : 0;
+        return t->x->lsn->acceptq.len > 0 ? SK_EV_ACCEPT : 0;
     if (t->error != 0)
         ev |= SK_EV_ERROR | SK_EV_READABLE | SK_EV_CLOSED;
     if (sk_ring_len(&t->x->rcvbuf) > 0 || (t->flags & SK_TF_FIN_RCVD))
@@ -58,7 +60,8 @@ void sk_tcb_notify(sk_tcp_env *e, sk_tcb *t, uint32_t events)
 {
     if (!(t->flags & (SK_TF_APP_HELD | SK_TF_LISTENER)))
         return;
-    t->ev_pending = (uint16_t)(t->ev_pending | events); /* SK_EV_* fit in 16 bits */
+    SK_ASSERT(events < 0x100u);
+    t->ev_pending = (uint8_t)(t->ev_pending | events); /* SK_EV_* fit in 8 bits */
     uint32_t idx = sk_tcb_index(e, t);
     if (!sk_ilink_on(e, idx, offsetof(sk_tcb, ev_link)))
         sk_ilist_push(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));

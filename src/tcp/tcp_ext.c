@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <string.h>
 
-void sk_tcb_ext_blank_init(sk_tcb_ext *x)
+void sk_tcb_ext_blank_init(sk_tcb_ext *x, uint8_t iw_segs)
 {
     memset(x, 0, sizeof *x);
     sk_ring_init(&x->sndbuf, NULL, 0);
@@ -20,13 +20,17 @@ void sk_tcb_ext_blank_init(sk_tcb_ext *x)
     sk_rset_init(&x->reass, NULL, 0);
     for (int k = 0; k < SK_TCB_TIMERS; k++)
         x->timer[k] = SK_TIME_NEVER;
+    x->parent = SK_TCB_NONE;
+    x->child_link.next = x->child_link.prev = SK_LINK_OFF;
+    x->acc_link.next = x->acc_link.prev = SK_LINK_OFF;
+    x->iw_segs = iw_segs;
 }
 
 /* Nobody wrote into the shared blank extension (debug builds). */
 bool sk_tcb_ext_blank_intact(const sk_tcp_env *e)
 {
     sk_tcb_ext fresh;
-    sk_tcb_ext_blank_init(&fresh);
+    sk_tcb_ext_blank_init(&fresh, e->ctx->cfg.initial_window_segments);
     return memcmp(&fresh, &e->ext_blank, sizeof fresh) == 0;
 }
 
@@ -47,8 +51,8 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
     t->x = x;
     if (t->flags & SK_TF_CC_PACKED) {
         t->flags &= ~(uint32_t)SK_TF_CC_PACKED;
-        if (t->cc->idle_unpack != NULL)
-            t->cc->idle_unpack(t, t->cc_idle);
+        if (sk_tcb_cc(t)->idle_unpack != NULL)
+            sk_tcb_cc(t)->idle_unpack(t, t->cc_idle);
     }
     return true;
 }
@@ -75,29 +79,32 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
 {
     const sk_tcb_ext *x = t->x;
     if ((t->state != SK_TCP_ESTABLISHED && t->state != SK_TCP_CLOSE_WAIT &&
-         t->state != SK_TCP_FIN_WAIT_2 && t->state != SK_TCP_TIME_WAIT) ||
+         t->state != SK_TCP_FIN_WAIT_2) ||
         (t->flags & EXT_BUSY_FLAGS) != 0)
         return false;
     if (x->sndbuf.buf != NULL || x->rcvbuf.buf != NULL || x->rtb != NULL)
         return false;
     if (x->n_ack_owed != 0 || x->dupacks != 0 || x->lt_bytes != 0 || x->rcv_unacked != 0 ||
-        t->parent != SK_TCB_NONE)
+        t->x->parent != SK_TCB_NONE)
         return false;
     if (x->spur_rto != SK_SPUR_NONE || x->spur_fr != SK_SPUR_FR_NONE)
         return false;
     if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER ||
         sk_tcb_timer(t, SK_TIMER_DELACK) != SK_TIME_NEVER ||
-        sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER || sk_tcb_timer(t, SK_TIMER_RECOVERY) != SK_TIME_NEVER)
+        sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER || sk_tcb_timer(t, SK_TIMER_RECOVERY) != SK_TIME_NEVER ||
+        sk_tcb_timer(t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER)
         return false;
     return !sk_ilink_on(e, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
 }
 
 void sk_tcb_ext_settle(sk_tcp_env *e, sk_tcb *t)
 {
-    if (!sk_tcb_ext_attached(e, t) || !sk_tcb_ext_idle(e, t))
+    /* a custom CC, or buffer limits of its own, live only in the extension */
+    if (!sk_tcb_ext_attached(e, t) || !sk_tcb_ext_idle(e, t) || t->cc_id == SK_CC_ID_CUSTOM ||
+        t->x->sndbuf_kb != 0 || t->x->rcvbuf_kb != 0)
         return;
-    if (t->cc->idle_pack != NULL) {
-        if (!t->cc->idle_pack(t, t->cc_idle))
+    if (sk_tcb_cc(t)->idle_pack != NULL) {
+        if (!sk_tcb_cc(t)->idle_pack(t, t->cc_idle))
             return;
         t->flags |= SK_TF_CC_PACKED;
     }

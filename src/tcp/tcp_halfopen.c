@@ -212,7 +212,7 @@ static void level_insert(sk_ho_pool *p, uint32_t i, sk_time d)
 static void listener_unlink(sk_tcp_env *e, uint32_t i)
 {
     sk_ho_rec *r = &e->ho.recs[i];
-    sk_tcb_listen *lsn = e->tcbs[r->listener].lsn;
+    sk_tcb_listen *lsn = e->tcbs[r->listener].x->lsn;
     SK_ASSERT(lsn != NULL);
     if (r->lprev != SK_HO_NONE)
         e->ho.recs[r->lprev].lnext = r->lnext;
@@ -230,7 +230,7 @@ static void listener_unlink(sk_tcp_env *e, uint32_t i)
 static void listener_link(sk_tcp_env *e, uint32_t i, uint32_t lidx)
 {
     sk_ho_rec *r = &e->ho.recs[i];
-    sk_tcb_listen *lsn = e->tcbs[lidx].lsn;
+    sk_tcb_listen *lsn = e->tcbs[lidx].x->lsn;
     r->listener = lidx;
     r->lnext = SK_HO_NONE;
     r->lprev = lsn->ho_tail;
@@ -484,7 +484,7 @@ void sk_ho_restore(sk_tcp_env *e, const sk_ho_rec *saved, sk_time now)
 
 bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
 {
-    for (uint32_t i = l->lsn->ho_head; i != SK_HO_NONE; i = e->ho.recs[i].lnext) {
+    for (uint32_t i = l->x->lsn->ho_head; i != SK_HO_NONE; i = e->ho.recs[i].lnext) {
         if (e->ho.recs[i].count > 0) {
             sk_tcp_count_drop(e, SK_DROP_TCP_SYN_EVICTED, NULL, now);
             sk_ho_remove(e, i, true, now);
@@ -496,8 +496,8 @@ bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
 
 void sk_ho_listener_closed(sk_tcp_env *e, sk_tcb *l, sk_time now)
 {
-    while (l->lsn->ho_head != SK_HO_NONE)
-        sk_ho_reset(e, l->lsn->ho_head, now);
+    while (l->x->lsn->ho_head != SK_HO_NONE)
+        sk_ho_reset(e, l->x->lsn->ho_head, now);
 }
 
 /* ---- ICMP and the interface's walks ---- */
@@ -526,8 +526,8 @@ typedef void (*rec_visit)(sk_tcp_env *e, uint32_t i, const void *arg, sk_time no
 
 static void each_rec(sk_tcp_env *e, rec_visit visit, const void *arg, sk_time now)
 {
-    for (uint32_t l = e->listen_head; l != SK_TCB_NONE; l = e->tcbs[l].lsn->listen_next) {
-        uint32_t i = e->tcbs[l].lsn->ho_head;
+    for (uint32_t l = e->listen_head; l != SK_TCB_NONE; l = e->tcbs[l].x->lsn->listen_next) {
+        uint32_t i = e->tcbs[l].x->lsn->ho_head;
         while (i != SK_HO_NONE) {
             uint32_t next = e->ho.recs[i].lnext;
             visit(e, i, arg, now);

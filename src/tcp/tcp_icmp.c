@@ -79,7 +79,7 @@ uint32_t sk_tcp_pmtu_to(sk_tcp_env *e, const sk_ipaddr *raddr, uint16_t mtu)
     uint32_t n = 0;
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         sk_tcb *t = &e->tcbs[i];
-        if (t->hashed && t->state != SK_TCP_LISTEN && sk_ipaddr_eq(&t->tuple.raddr, raddr) &&
+        if ((t->flags & SK_TF_HASHED) && t->state != SK_TCP_LISTEN && sk_ipaddr_eq(&t->tuple.raddr, raddr) &&
             pmtu_lower(e, t, mtu) == 0)
             n++;
     }
@@ -129,7 +129,7 @@ void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *c
 {
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         sk_tcb *t = &e->tcbs[i];
-        if (t->hashed && via(ctx, &t->tuple))
+        if ((t->flags & SK_TF_HASHED) && via(ctx, &t->tuple))
             sk_tcp_host_unreachable(e, t, now);
     }
     sk_ho_unreachable_via(e, via, ctx);
@@ -144,7 +144,7 @@ void sk_tcp_mtu_lowered(sk_tcp_env *e, uint8_t family, uint16_t mtu)
 {
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         sk_tcb *t = &e->tcbs[i];
-        if (!t->hashed || t->state == SK_TCP_LISTEN ||
+        if (!(t->flags & SK_TF_HASHED) || t->state == SK_TCP_LISTEN ||
             (family != 0 && t->tuple.raddr.family != family))
             continue;
         /* the link's own MTU, not a path's: no RFC 8201 floor, so that no
@@ -172,7 +172,7 @@ void sk_tcp_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, int err, sk_t
 {
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         sk_tcb *t = &e->tcbs[i];
-        if (t->hashed && t->state != SK_TCP_LISTEN && sk_ipaddr_eq(&t->tuple.laddr, local))
+        if ((t->flags & SK_TF_HASHED) && t->state != SK_TCP_LISTEN && sk_ipaddr_eq(&t->tuple.laddr, local))
             sk_tcb_close(e, t, err, now);
     }
     sk_ho_local_addr_gone(e, local, now);

@@ -6,13 +6,14 @@
 
 static sk_ilink *link_of(sk_tcp_env *e, uint32_t idx, size_t off)
 {
-    return (sk_ilink *)(void *)((char *)&e->tcbs[idx] + off);
+    /* an extension's link is written only in a TCB's own extension */
+    SK_ASSERT(!(off & SK_ILINK_EXT) || e->tcbs[idx].x != &e->ext_blank);
+    return (sk_ilink *)(uintptr_t)sk_ilink_at(e, idx, off);
 }
 
 bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t off)
 {
-    const sk_ilink *k = (const sk_ilink *)(const void *)((const char *)&e->tcbs[idx] + off);
-    return k->next != SK_LINK_OFF;
+    return sk_ilink_at(e, idx, off)->next != SK_LINK_OFF;
 }
 
 void sk_ilist_push(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t off)
@@ -31,9 +32,9 @@ void sk_ilist_push(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t off)
 
 void sk_ilist_remove(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t off)
 {
-    sk_ilink *k = link_of(e, idx, off);
-    if (k->next == SK_LINK_OFF)
+    if (!sk_ilink_on(e, idx, off))
         return;
+    sk_ilink *k = link_of(e, idx, off);
     if (k->prev != SK_TCB_NONE)
         link_of(e, k->prev, off)->next = k->next;
     else

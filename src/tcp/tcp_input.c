@@ -100,8 +100,8 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     t->timeouts = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     if (t->flags & SK_TF_KEEPALIVE)
-        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
-    if (t->parent != SK_TCB_NONE)
+        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, sk_tcb_keep(e, t)->idle));
+    if (t->x->parent != SK_TCB_NONE)
         sk_listen_enqueue(e, t);
     sk_tcb_notify(e, t, SK_EV_CONNECTED | SK_EV_WRITABLE);
     if (t->flags & SK_TF_FIN_QUEUED) {
@@ -145,7 +145,7 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     t->irs = seg->seq;
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
     t->rcv_adv = t->rcv_nxt;
-    t->last_rcv = now; /* keepalive idleness counts from here, not from connect */
+    sk_tcb_heard(t, now); /* keepalive idleness counts from here, not from connect */
     sk_tcp_take_syn_options(e, t, seg, now);
     sk_tcp_update_window(t, seg);
     if (has_ack) {
@@ -589,7 +589,7 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
         drop(e, t, SK_DROP_TCP_NO_MEMORY, now);
         return V_DROP;
     }
-    t->last_rcv = now;
+    sk_tcb_heard(t, now);
     if (off == 0) {
         deliver_in_order(e, t, data, len, seg->gso_size, now);
     } else if (sk_reass_insert(e, t, seq, data, len)) {
@@ -650,7 +650,7 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     if (t->state != SK_TCP_TIME_WAIT || (seg->flags & ctl) != SK_TCP_SYN)
         return false;
     sk_tcb *l = sk_demux_listener(e, &t->tuple.laddr, t->tuple.lport);
-    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->lsn->pending >= l->lsn->backlog)
+    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->x->lsn->pending >= l->x->lsn->backlog)
         return false;
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);
     sk_tuple tu = t->tuple;
@@ -699,7 +699,7 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
 
 static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
-    t->last_rcv = now;
+    sk_tcb_heard(t, now);
     t->keep_sent = 0;
     t->probes_unanswered = 0;
     bool crossed = simultaneous_synack(t, seg);
@@ -725,7 +725,7 @@ static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_tim
         return;
     check_fin(e, t, seg, now);
     if (t->flags & SK_TF_KEEPALIVE)
-        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_idle));
+        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, sk_tcb_keep(e, t)->idle));
 }
 
 /* RFC 9293 §3.10.7.1: CLOSED. A RST is dropped; otherwise answer with RST:

@@ -22,16 +22,16 @@ sk_tcb *sk_listen_open(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t port, uin
     }
     l->flags = SK_TF_LISTENER | SK_TF_APP_HELD;
     l->state = SK_TCP_LISTEN;
-    l->lsn->ho_head = l->lsn->ho_tail = SK_HO_NONE;
+    l->x->lsn->ho_head = l->x->lsn->ho_tail = SK_HO_NONE;
     l->tuple.laddr = *laddr; /* listeners take every address */
     l->tuple.lport = port;
-    l->lsn->backlog = backlog;
-    l->lsn->listen_mss = mss;
+    l->x->lsn->backlog = backlog;
+    l->x->lsn->listen_mss = mss;
     if (fixed_isn != NULL) {
         l->flags |= SK_TF_FIXED_ISN;
-        l->lsn->listen_isn = *fixed_isn;
+        l->x->lsn->listen_isn = *fixed_isn;
     }
-    l->lsn->listen_next = e->listen_head;
+    l->x->lsn->listen_next = e->listen_head;
     e->listen_head = sk_tcb_index(e, l);
     return l;
 }
@@ -39,46 +39,47 @@ sk_tcb *sk_listen_open(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t port, uin
 /* A new passive connection joins its listener's children. */
 void sk_listen_adopt(sk_tcp_env *e, sk_tcb *l, sk_tcb *t)
 {
-    t->parent = sk_tcb_index(e, l);
-    sk_ilist_push(e, &l->lsn->children, sk_tcb_index(e, t), offsetof(sk_tcb, child_link));
-    l->lsn->pending++;
+    SK_ASSERT(sk_tcb_ext_attached(e, t)); /* the child's place is in its extension */
+    t->x->parent = sk_tcb_index(e, l);
+    sk_ilist_push(e, &l->x->lsn->children, sk_tcb_index(e, t), SK_ILINK_X(child_link));
+    l->x->lsn->pending++;
 }
 
 /* A child leaves its listener: accepted, or gone before accept(). */
 void sk_listen_detach(sk_tcp_env *e, sk_tcb *t)
 {
-    if (t->parent == SK_TCB_NONE)
+    if (t->x->parent == SK_TCB_NONE)
         return;
-    sk_tcb *l = &e->tcbs[t->parent];
+    sk_tcb *l = &e->tcbs[t->x->parent];
     uint32_t idx = sk_tcb_index(e, t);
-    SK_ASSERT(l->lsn != NULL); /* sk_listen_close detaches every child first */
-    if (l->lsn == NULL) {
-        t->parent = SK_TCB_NONE;
+    SK_ASSERT(l->x->lsn != NULL); /* sk_listen_close detaches every child first */
+    if (l->x->lsn == NULL) {
+        t->x->parent = SK_TCB_NONE;
         return;
     }
     if (t->flags & SK_TF_IN_ACCEPTQ) {
-        sk_ilist_remove(e, &l->lsn->acceptq, idx, offsetof(sk_tcb, acc_link));
+        sk_ilist_remove(e, &l->x->lsn->acceptq, idx, SK_ILINK_X(acc_link));
         t->flags &= ~(uint32_t)SK_TF_IN_ACCEPTQ;
     }
-    sk_ilist_remove(e, &l->lsn->children, idx, offsetof(sk_tcb, child_link));
-    if (l->lsn->pending > 0)
-        l->lsn->pending--;
-    t->parent = SK_TCB_NONE;
+    sk_ilist_remove(e, &l->x->lsn->children, idx, SK_ILINK_X(child_link));
+    if (l->x->lsn->pending > 0)
+        l->x->lsn->pending--;
+    t->x->parent = SK_TCB_NONE;
 }
 
 /* The handshake of a child completed: it waits in the accept queue. */
 void sk_listen_enqueue(sk_tcp_env *e, sk_tcb *t)
 {
-    SK_ASSERT(t->parent != SK_TCB_NONE);
-    sk_tcb *l = &e->tcbs[t->parent];
-    sk_ilist_push(e, &l->lsn->acceptq, sk_tcb_index(e, t), offsetof(sk_tcb, acc_link));
+    SK_ASSERT(t->x->parent != SK_TCB_NONE);
+    sk_tcb *l = &e->tcbs[t->x->parent];
+    sk_ilist_push(e, &l->x->lsn->acceptq, sk_tcb_index(e, t), SK_ILINK_X(acc_link));
     t->flags |= SK_TF_IN_ACCEPTQ;
     sk_tcb_notify(e, l, SK_EV_ACCEPT);
 }
 
 sk_tcb *sk_listen_accept(sk_tcp_env *e, sk_tcb *l)
 {
-    uint32_t idx = l->lsn->acceptq.head;
+    uint32_t idx = l->x->lsn->acceptq.head;
     if (idx == SK_TCB_NONE)
         return NULL;
     sk_tcb *t = &e->tcbs[idx];
@@ -97,11 +98,11 @@ void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now)
     uint32_t idx = sk_tcb_index(e, l);
     uint32_t *pp = &e->listen_head;
     while (*pp != SK_TCB_NONE && *pp != idx)
-        pp = &e->tcbs[*pp].lsn->listen_next;
+        pp = &e->tcbs[*pp].x->lsn->listen_next;
     if (*pp == idx)
-        *pp = l->lsn->listen_next;
-    while (l->lsn->children.head != SK_TCB_NONE) {
-        sk_tcb *c = &e->tcbs[l->lsn->children.head];
+        *pp = l->x->lsn->listen_next;
+    while (l->x->lsn->children.head != SK_TCB_NONE) {
+        sk_tcb *c = &e->tcbs[l->x->lsn->children.head];
         if (c->state != SK_TCP_CLOSED) {
             sk_tcb_reset(e, c, SK_ECONNABORTED, now); /* detaches it */
         } else {
@@ -110,7 +111,7 @@ void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now)
         }
     }
     sk_ho_listener_closed(e, l, now);
-    l->flags = 0;
+    l->flags &= SK_TF_HASHED; /* sk_tcb_release_if_unheld unhashes it */
     l->state = SK_TCP_CLOSED;
     sk_tcb_release_if_unheld(e, l);
 }
@@ -120,21 +121,21 @@ void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now)
 /* Half-open: its records, and a child a cookie's ACK is making. */
 static uint32_t half_open(const sk_tcb *l)
 {
-    return l->lsn->n_ho + l->lsn->children.len - l->lsn->acceptq.len;
+    return l->x->lsn->n_ho + l->x->lsn->children.len - l->x->lsn->acceptq.len;
 }
 
 static uint32_t syn_limit(const sk_tcp_env *e, const sk_tcb *l)
 {
     uint32_t cfg = e->ctx->cfg.syn_backlog;
-    return cfg != 0 && cfg < l->lsn->backlog ? cfg : l->lsn->backlog;
+    return cfg != 0 && cfg < l->x->lsn->backlog ? cfg : l->x->lsn->backlog;
 }
 
 bool sk_listen_acceptq_full(const sk_tcp_env *e, const sk_tcb *t)
 {
-    if (t->parent == SK_TCB_NONE)
+    if (t->x->parent == SK_TCB_NONE)
         return false;
-    const sk_tcb *l = &e->tcbs[t->parent];
-    return l->lsn->acceptq.len >= l->lsn->backlog;
+    const sk_tcb *l = &e->tcbs[t->x->parent];
+    return l->x->lsn->acceptq.len >= l->x->lsn->backlog;
 }
 
 /* The MSS we announce to tu: the listener's, bounded by the MTU towards
@@ -143,7 +144,7 @@ bool sk_listen_acceptq_full(const sk_tcp_env *e, const sk_tcb *t)
 static uint16_t child_adv_mss(sk_tcp_env *e, const sk_tcb *l, const sk_tuple *tu, sk_time now)
 {
     uint16_t mtu_mss = sk_tcp_mss_from_mtu(tu->laddr.family, sk_tcp_path_mtu(e, &tu->raddr, now));
-    return l->lsn->listen_mss != 0 && l->lsn->listen_mss < mtu_mss ? l->lsn->listen_mss : mtu_mss;
+    return l->x->lsn->listen_mss != 0 && l->x->lsn->listen_mss < mtu_mss ? l->x->lsn->listen_mss : mtu_mss;
 }
 
 /* A child in SYN-RECEIVED for the SYN `syn` (its options taken), with
@@ -160,18 +161,16 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
         sk_tcb_release_if_unheld(e, t);
         return NULL;
     }
-    t->cc = l->cc; /* the listener's algorithm (sk_tcp_set_cc) */
+    sk_tcb_set_cc_ops(t, sk_tcb_cc(l)); /* the listener's algorithm (sk_tcp_set_cc) */
     /* and its buffer limits, before the window scale is chosen from them
      * (as Linux's children take the listener's SO_RCVBUF/SO_SNDBUF) */
-    t->sndbuf_kb = l->sndbuf_kb;
-    t->rcvbuf_kb = l->rcvbuf_kb;
+    t->x->sndbuf_kb = l->x->sndbuf_kb;
+    t->x->rcvbuf_kb = l->x->rcvbuf_kb;
     sk_tcb_init_conn(e, t, tu, hs->adv_mss, now);
     /* a new connection inherits the listener's options, as with BSD
      * sockets: Nagle off, keepalive and its timings */
     t->flags |= SK_TF_PASSIVE | (l->flags & (SK_TF_NODELAY | SK_TF_KEEPALIVE));
-    t->keep_idle = l->keep_idle;
-    t->keep_intvl = l->keep_intvl;
-    t->keep_cnt = l->keep_cnt;
+    sk_keep_prof_use(e, t, l->keep_prof);
     sk_listen_adopt(e, l, t);
     t->irs = syn->seq;
     t->rcv_nxt = sk_seq_add(syn->seq, 1);
@@ -279,7 +278,7 @@ void sk_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_re
     uint8_t mode = e->ctx->cfg.syn_cookies;
     /* a full accept queue refuses new handshakes, cookies or not (as
      * Linux's ListenOverflows): the application is not keeping up */
-    if (l->lsn->acceptq.len >= l->lsn->backlog) {
+    if (l->x->lsn->acceptq.len >= l->x->lsn->backlog) {
         sk_tcp_count_drop(e, SK_DROP_TCP_BACKLOG_FULL, l, now);
         return;
     }
@@ -302,7 +301,7 @@ void sk_listen_syn(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_re
     if (reuse_iss != NULL)
         iss = *reuse_iss;
     else
-        iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->lsn->listen_isn) : sk_tcp_isn(e, tu, now);
+        iss = (l->flags & SK_TF_FIXED_ISN) ? sk_seq_make(l->x->lsn->listen_isn) : sk_tcp_isn(e, tu, now);
     uint16_t adv_mss = child_adv_mss(e, l, tu, now);
     bool ok = sk_ho_new(e, l, tu, seg, iss, adv_mss, now);
     /* the pool of half-open records is full: without cookies an old
@@ -371,7 +370,7 @@ static void cookie_ack(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tc
         cookie_bad(e, l, tu, seg, now);
         return;
     }
-    if (l->lsn->acceptq.len >= l->lsn->backlog) {
+    if (l->x->lsn->acceptq.len >= l->x->lsn->backlog) {
         sk_tcp_count_drop(e, SK_DROP_TCP_ACCEPTQ_FULL, l, now);
         if (e->ctx->cfg.accept_overflow_reset &&
             sk_ctl_push(e, tu, seg->ack, sk_seq_make(0), SK_TCP_RST, now))

@@ -1,6 +1,8 @@
 /* Round-trip time estimation and the retransmission timeout (RFC 6298). */
 #include "tcp/tcp_conn.h"
 
+#include "base/skassert.h"
+
 #include <string.h>
 
 #define CLOCK_G_US 1000u /* clock granularity G of RFC 6298 §2 */
@@ -20,7 +22,7 @@ void sk_rtt_init(sk_tcb *t, const sk_stack_config *cfg)
     t->srtt = 0;
     t->rttvar = 0;
     t->min_rtt = 0;
-    t->min_rtt_time = 0;
+    t->min_rtt_age = 0;
     t->rto = clamp_rto(cfg->rto_initial_us, cfg);
 }
 
@@ -32,9 +34,13 @@ void sk_rtt_init(sk_tcb *t, const sk_stack_config *cfg)
  * later samples, so it can read high for up to one window. */
 static void track_min_rtt(sk_tcb *t, uint32_t r, sk_time now)
 {
-    if (t->min_rtt == 0 || r <= t->min_rtt || now - t->min_rtt_time > SK_MIN_RTT_WINDOW_US) {
+    /* samples come from a segment being processed: its sk_tcb_heard set
+     * last_rcv to now, so "taken now" is an age of 0 */
+    SK_ASSERT(now == t->last_rcv);
+    uint64_t since = (now - t->last_rcv) + (uint64_t)t->min_rtt_age;
+    if (t->min_rtt == 0 || r <= t->min_rtt || since > SK_MIN_RTT_WINDOW_US) {
         t->min_rtt = r;
-        t->min_rtt_time = now;
+        t->min_rtt_age = 0;
     }
 }
 

@@ -2,6 +2,8 @@
  * an error, resets, and the application's FIN. */
 #include "tcp/tcp_conn.h"
 
+#include "base/skassert.h"
+
 #include "synack/error.h"
 
 #include <string.h>
@@ -33,7 +35,7 @@ void sk_tcb_set_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state st, sk_time no
     enum sk_tcp_state old = t->state;
     if (old == st)
         return;
-    t->state = st;
+    t->state = (uint8_t)st;
     sk_tcp_trace_state(e, t, old, now);
 }
 
@@ -94,8 +96,9 @@ void sk_tcb_close(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
         sk_ring_drop(&t->x->sndbuf, sk_ring_len(&t->x->sndbuf));
         sk_tcb_trim_buffers(e, t);
     }
+    SK_ASSERT(err <= 0 && err >= INT8_MIN); /* SK_E* codes are small negatives (int8_t) */
     if (err != 0 && t->error == 0)
-        t->error = (int16_t)err; /* SK_E* codes are small negatives */
+        t->error = (int8_t)err;
     sk_listen_detach(e, t); /* dies before accept(): leaves its listener */
     sk_tcb_notify(e, t, err != 0 ? (SK_EV_ERROR | SK_EV_READABLE) : SK_EV_CLOSED);
     sk_tcb_release_if_unheld(e, t);

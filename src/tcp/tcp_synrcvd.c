@@ -311,7 +311,7 @@ static void rec_acceptable(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const 
         return;
     }
     sk_tcb *l = &e->tcbs[r->listener];
-    if (l->lsn->acceptq.len >= l->lsn->backlog) {
+    if (l->x->lsn->acceptq.len >= l->x->lsn->backlog) {
         sk_tcp_count_drop(e, SK_DROP_TCP_ACCEPTQ_FULL, NULL, now);
         if (e->ctx->cfg.accept_overflow_reset)
             sk_ho_reset(e, i, now);

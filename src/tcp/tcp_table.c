@@ -18,10 +18,10 @@ static uint32_t pow2_at_least(uint32_t n)
 /* The listener block goes back to the allocator with its TCB. */
 static void free_listener(sk_tcp_env *e, sk_tcb *t)
 {
-    if (t->lsn == NULL)
+    if (t->x->lsn == NULL)
         return;
-    sk_ctx_release(e->ctx, t->lsn, sizeof *t->lsn);
-    t->lsn = NULL;
+    sk_ctx_release(e->ctx, t->x->lsn, sizeof *t->x->lsn);
+    t->x->lsn = NULL;
 }
 
 int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
@@ -36,24 +36,25 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     e->n_tcbs = cfg->max_sockets;
     e->tcbs = sk_ctx_alloc(e->ctx, sizeof(sk_tcb) * e->n_tcbs);
     e->heap = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * e->n_tcbs);
+    e->heap_key = sk_ctx_alloc(e->ctx, sizeof(sk_time) * e->n_tcbs);
     e->hash_mask = pow2_at_least(e->n_tcbs * 2) - 1;
     e->hash = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * (e->hash_mask + 1));
     /* zeroed before the failure path: sk_tcp_env_free reads every TCB's
      * buffer pointers, which must not be uninitialised memory */
     if (e->tcbs != NULL)
         memset(e->tcbs, 0, sizeof(sk_tcb) * e->n_tcbs);
-    if (e->tcbs == NULL || e->heap == NULL || e->hash == NULL || sk_tw_init(e) != 0 ||
-        sk_ho_init(e) != 0) {
+    if (e->tcbs == NULL || e->heap == NULL || e->heap_key == NULL || e->hash == NULL ||
+        sk_tw_init(e) != 0 || sk_ho_init(e) != 0) {
         sk_tcp_env_free(e);
         return SK_ENOMEM;
     }
     memset(e->hash, 0, sizeof(uint32_t) * (e->hash_mask + 1));
-    sk_tcb_ext_blank_init(&e->ext_blank);
+    sk_tcb_ext_blank_init(&e->ext_blank, cfg->initial_window_segments);
+    sk_keep_prof_init(e);
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         e->tcbs[i].x = &e->ext_blank;
         e->tcbs[i].free_next = i + 1 < e->n_tcbs ? i + 1 : SK_TCB_NONE;
         e->tcbs[i].gen = 1;
-        e->tcbs[i].heap_pos = SK_TCB_NONE;
     }
     e->free_head = 0;
     e->listen_head = SK_TCB_NONE;
@@ -83,22 +84,27 @@ void sk_tcp_env_free(sk_tcp_env *e)
     sk_ho_free(e);
     sk_ctx_release(e->ctx, e->tcbs, sizeof(sk_tcb) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->heap, sizeof(uint32_t) * e->n_tcbs);
+    sk_ctx_release(e->ctx, e->heap_key, sizeof(sk_time) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->hash, sizeof(uint32_t) * (e->hash_mask + 1));
     e->tcbs = NULL;
     e->heap = NULL;
+    e->heap_key = NULL;
     e->hash = NULL;
 }
 
 int sk_tcb_make_listener(sk_tcp_env *e, sk_tcb *t)
 {
-    if (t->lsn == NULL)
-        t->lsn = sk_ctx_alloc(e->ctx, sizeof *t->lsn);
-    if (t->lsn == NULL)
+    /* the block hangs off the listener's extension, which it keeps */
+    if (!sk_tcb_ext_attach(e, t))
         return SK_ENOMEM;
-    memset(t->lsn, 0, sizeof *t->lsn);
-    sk_ilist_init(&t->lsn->acceptq);
-    sk_ilist_init(&t->lsn->children);
-    t->lsn->listen_next = SK_TCB_NONE;
+    if (t->x->lsn == NULL)
+        t->x->lsn = sk_ctx_alloc(e->ctx, sizeof *t->x->lsn);
+    if (t->x->lsn == NULL)
+        return SK_ENOMEM;
+    memset(t->x->lsn, 0, sizeof *t->x->lsn);
+    sk_ilist_init(&t->x->lsn->acceptq);
+    sk_ilist_init(&t->x->lsn->children);
+    t->x->lsn->listen_next = SK_TCB_NONE;
     return 0;
 }
 
@@ -118,17 +124,10 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->free_next = SK_TCB_NONE;
     t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
-    t->acc_link.next = t->acc_link.prev = SK_LINK_OFF;
-    t->child_link.next = t->child_link.prev = SK_LINK_OFF;
-    t->parent = SK_TCB_NONE;
-    t->timer_keep = t->timer_tw = SK_TIME_NEVER; /* the others: off in the blank extension */
-    t->deadline = SK_TIME_NEVER;
+    t->timer_keep = SK_TIME_NEVER; /* the others: off in the blank extension */
     t->last_rcv = now;
-    t->keep_idle = SK_SEC(7200);
-    t->keep_intvl = SK_SEC(75);
-    t->keep_cnt = 9;
-    t->cc = e->cc_default;
-    t->iw_segs = e->ctx->cfg.initial_window_segments;
+    t->keep_prof = SK_KEEP_DEFAULT; /* 2 h, 75 s, 9 probes */
+    sk_tcb_set_cc_ops(t, e->cc_default); /* built in: no extension needed */
     return t;
 }
 
@@ -150,6 +149,7 @@ void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t)
     sk_demux_remove(e, t);
     sk_ilist_remove(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
     sk_ilist_remove(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));
+    sk_keep_prof_use(e, t, SK_KEEP_DEFAULT);
     t->gen++;
     if (t->gen == 0)
         t->gen = 1;

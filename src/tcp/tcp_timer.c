@@ -1,7 +1,19 @@
 /* Timers are deadlines stored in the TCB (retransmission, delayed ACK,
  * persist, keepalive, TIME-WAIT). The environment keeps a binary min-heap of
- * TCBs keyed by their earliest deadline, so the next deadline of the whole
- * stack is O(1) and re-arming a timer O(log n). */
+ * TCBs (the key in e->heap_key beside the index in e->heap), so the next
+ * deadline of the whole stack is O(1).
+ *
+ * Re-arming is lazy: a key is a lower bound of its TCB's earliest deadline
+ * (the minimum of its timers), not always equal to it. A deadline that moves
+ * earlier sifts its entry up at once (O(log n)); one that moves later, or
+ * goes off, leaves the heap alone (O(1)): the retransmission timer pushed
+ * back by every ACK, a keepalive pushed back by every segment. When a stale
+ * entry comes to the top it takes its true deadline and sinks, or leaves the
+ * heap if nothing is armed. The top entry is always exact (head_settle), so
+ * sk_tcp_next_deadline is the true next deadline, and timers fire in the
+ * order of an exact heap: by deadline, ties to the lower TCB index (a fresh
+ * top is the minimum of all true deadlines, since every other key is at or
+ * below its own deadline and ties compare the same index). */
 #include "tcp/tcp_conn.h"
 
 #include "base/skassert.h"
@@ -13,7 +25,7 @@
 
 static bool heap_less(const sk_tcp_env *e, uint32_t a, uint32_t b)
 {
-    sk_time da = e->tcbs[e->heap[a]].deadline, db = e->tcbs[e->heap[b]].deadline;
+    sk_time da = e->heap_key[a], db = e->heap_key[b];
     if (da != db)
         return da < db;
     return e->heap[a] < e->heap[b]; /* deterministic tie-break */
@@ -22,8 +34,11 @@ static bool heap_less(const sk_tcp_env *e, uint32_t a, uint32_t b)
 static void heap_swap(sk_tcp_env *e, uint32_t a, uint32_t b)
 {
     uint32_t ta = e->heap[a], tb = e->heap[b];
+    sk_time ka = e->heap_key[a];
     e->heap[a] = tb;
     e->heap[b] = ta;
+    e->heap_key[a] = e->heap_key[b];
+    e->heap_key[b] = ka;
     e->tcbs[tb].heap_pos = a;
     e->tcbs[ta].heap_pos = b;
 }
@@ -68,33 +83,71 @@ static void heap_remove(sk_tcp_env *e, sk_tcb *t)
     t->heap_pos = SK_TCB_NONE;
 }
 
-/* Recompute t's earliest deadline and its place in the heap. */
-static void timer_resched(sk_tcp_env *e, sk_tcb *t)
+/* t's earliest deadline: the minimum of its timers. */
+static sk_time tcb_deadline(const sk_tcb *t)
 {
     sk_time d = SK_TIME_NEVER;
     for (int k = 0; k < SK_TCB_TIMERS; k++)
         d = sk_time_min(d, sk_tcb_timer(t, (enum sk_timer_kind)k));
-    t->deadline = d;
-    if (d == SK_TIME_NEVER) {
-        heap_remove(e, t);
-        return;
+    return d;
+}
+
+sk_time sk_tcb_deadline(const sk_tcb *t)
+{
+    return tcb_deadline(t);
+}
+
+/* Make the top entry exact: stale ones take their true deadline and sink,
+ * or leave when nothing of theirs is armed. Each stale entry pays here once
+ * for all the re-arms it skipped. */
+static void head_settle(sk_tcp_env *e)
+{
+    while (e->heap_len > 0) {
+        sk_tcb *h = &e->tcbs[e->heap[0]];
+        sk_time d = tcb_deadline(h);
+        SK_ASSERT(d >= e->heap_key[0]);
+        if (d == e->heap_key[0])
+            return;
+        if (d == SK_TIME_NEVER) {
+            heap_remove(e, h);
+            continue;
+        }
+        e->heap_key[0] = d;
+        heap_down(e, 0);
     }
+}
+
+/* t's deadlines changed: insert it, move its entry up, or (later, off)
+ * leave the entry stale unless it is the top one. */
+static void timer_resched(sk_tcp_env *e, sk_tcb *t)
+{
+    sk_time d = tcb_deadline(t);
     if (t->heap_pos == SK_TCB_NONE) {
+        if (d == SK_TIME_NEVER)
+            return;
         t->heap_pos = e->heap_len;
         e->heap[e->heap_len++] = sk_tcb_index(e, t);
+        e->heap_key[t->heap_pos] = d;
+        heap_up(e, t->heap_pos);
+        return;
     }
-    heap_up(e, t->heap_pos);
-    heap_down(e, t->heap_pos);
+    if (d < e->heap_key[t->heap_pos]) {
+        e->heap_key[t->heap_pos] = d;
+        heap_up(e, t->heap_pos);
+    } else if (t->heap_pos == 0) {
+        head_settle(e);
+    }
 }
 
 void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time when)
 {
     if (sk_tcb_timer(t, k) == when)
         return;
-    /* only keepalive and TIME-WAIT run while idle: the others are the
-     * transfer's, set by paths that attached the extension */
-    SK_ASSERT(k == SK_TIMER_KEEPALIVE || k == SK_TIMER_TIME_WAIT || sk_tcb_ext_attached(e, t));
-    if (k != SK_TIMER_KEEPALIVE && k != SK_TIMER_TIME_WAIT && !sk_tcb_ext_attach(e, t))
+    /* only keepalive runs while idle: the others are in the extension,
+     * attached by the paths that set them (FIN-WAIT-2's timeout at close
+     * attaches it itself: sk_tcp_user_close) */
+    SK_ASSERT(k == SK_TIMER_KEEPALIVE || sk_tcb_ext_attached(e, t));
+    if (k != SK_TIMER_KEEPALIVE && !sk_tcb_ext_attach(e, t))
         return;
     *sk_tcb_timer_slot(t, k) = when;
     timer_resched(e, t);
@@ -102,20 +155,22 @@ void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time wh
 
 void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
 {
-    t->timer_keep = t->timer_tw = SK_TIME_NEVER;
+    t->timer_keep = SK_TIME_NEVER;
     if (sk_tcb_ext_attached(e, t)) { /* the blank one's are off */
         for (int k = 0; k < SK_TCB_TIMERS; k++)
             t->x->timer[k] = SK_TIME_NEVER;
     }
-    t->deadline = SK_TIME_NEVER;
+    bool top = t->heap_pos == 0;
     heap_remove(e, t);
+    if (top)
+        head_settle(e);
 }
 
 sk_time sk_tcp_next_deadline(const sk_tcp_env *e)
 {
     sk_time tw = sk_tw_next_deadline(e); /* TIME-WAIT records (tcp_timewait.c) */
     sk_time ho = sk_ho_next_deadline(e); /* half-open records (tcp_halfopen.c) */
-    sk_time t = e->heap_len == 0 ? SK_TIME_NEVER : e->tcbs[e->heap[0]].deadline;
+    sk_time t = e->heap_len == 0 ? SK_TIME_NEVER : e->heap_key[0];
     return sk_time_min(sk_time_min(tw, ho), t);
 }
 
@@ -177,18 +232,18 @@ static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
     if (!(t->flags & SK_TF_KEEPALIVE) || !sk_tcb_synchronized(t) ||
         t->state == SK_TCP_TIME_WAIT)
         return;
-    if (now - t->last_rcv < t->keep_idle && t->keep_sent == 0) {
-        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, t->last_rcv + t->keep_idle);
+    if (now - t->last_rcv < sk_tcb_keep(e, t)->idle && t->keep_sent == 0) {
+        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, t->last_rcv + sk_tcb_keep(e, t)->idle);
         return;
     }
-    if (t->keep_sent >= t->keep_cnt) {
+    if (t->keep_sent >= sk_tcb_keep(e, t)->cnt) {
         e->ctx->stats.conn_timeouts++;
         sk_tcb_close(e, t, SK_ETIMEDOUT, now);
         return;
     }
     t->keep_sent++;
     t->flags |= SK_TF_KEEP_PROBE;
-    sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, t->keep_intvl));
+    sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, sk_tcb_keep(e, t)->intvl));
     sk_tcb_mark_output(e, t);
 }
 
@@ -243,7 +298,7 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
     sk_ho_expire(e, now);
     while (e->heap_len > 0) {
         sk_tcb *t = &e->tcbs[e->heap[0]];
-        if (t->deadline > now)
+        if (e->heap_key[0] > now)
             return;
         /* Fire the earliest due timer of this TCB, then look again: firing
          * may close the TCB (removing it from the heap) or re-arm timers. */
@@ -264,9 +319,8 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
             first = SK_TIMER_RECOVERY;
         *sk_tcb_timer_slot(t, (enum sk_timer_kind)first) = SK_TIME_NEVER;
         timer_resched(e, t);
-        /* an idle connection (no extension) runs only these two */
-        SK_ASSERT(sk_tcb_ext_attached(e, t) || first == SK_TIMER_KEEPALIVE ||
-                  first == SK_TIMER_TIME_WAIT);
+        /* an idle connection (no extension) runs only keepalive */
+        SK_ASSERT(sk_tcb_ext_attached(e, t) || first == SK_TIMER_KEEPALIVE);
         fire_one(e, t, (enum sk_timer_kind)first, now);
         sk_tcb_ext_settle(e, t);
     }

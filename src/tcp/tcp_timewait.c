@@ -62,9 +62,10 @@ int sk_tw_init(sk_tcp_env *e)
         return SK_ENOMEM;
     }
     memset(p->hash, 0, sizeof(uint32_t) * (p->hash_mask + 1));
-    for (uint32_t i = 0; i < p->cap; i++)
-        p->recs[i].next = i + 1 < p->cap ? i + 1 : SK_TW_NONE;
-    p->free_head = p->cap > 0 ? 0 : SK_TW_NONE;
+    /* records are handed out in order (p->fresh) before any is reused, so
+     * the pool's memory is touched only as far as it is used */
+    p->free_head = SK_TW_NONE;
+    p->fresh = 0;
     p->head = p->tail = SK_TW_NONE;
     return 0;
 }
@@ -244,6 +245,8 @@ static uint32_t rec_alloc(sk_tcp_env *e, sk_time now)
     sk_tw_pool *p = &e->tw;
     if (p->cap == 0)
         return SK_TW_NONE;
+    if (p->free_head == SK_TW_NONE && p->fresh < p->cap)
+        return p->fresh++;
     if (p->free_head == SK_TW_NONE) {
         /* the pool is full: the oldest record makes room (counted) */
         rec_remove(e, p->head);
@@ -374,7 +377,7 @@ static bool rec_reopen(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_t
     if ((seg->flags & ctl) != SK_TCP_SYN || !rec_reopen_ok(r, seg))
         return false;
     sk_tcb *l = sk_demux_listener(e, &tu->laddr, tu->lport);
-    if (l == NULL || l->lsn->pending >= l->lsn->backlog)
+    if (l == NULL || l->x->lsn->pending >= l->x->lsn->backlog)
         return false;
     sk_seq iss = sk_seq_add(r->snd_nxt, 65536u);
     rec_remove(e, i);

@@ -52,7 +52,8 @@ typedef struct {
     uint32_t *hash; /* record index + 1, 0: empty */
     uint32_t hash_mask;
     uint32_t head, tail; /* oldest and newest deadline */
-    uint32_t free_head;
+    uint32_t free_head; /* records given back */
+    uint32_t fresh;     /* records [fresh, cap) never used: not linked, not touched */
     uint32_t count;
     sk_time last_now; /* the last expiry run: every live deadline is after it */
 } sk_tw_pool;

@@ -141,6 +141,15 @@ void sk_tcp_user_close(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_tcb_queue_fin(e, t, now);
         break;
     case SK_TCP_FIN_WAIT_2:
+        /* the timeout lives in the extension: without memory for one, the
+         * orphan is reset now rather than kept with no timeout (as Linux
+         * resets orphans it cannot afford) */
+        if (!sk_tcb_ext_attach(e, t)) {
+            sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, t, now);
+            t->flags &= ~(uint32_t)SK_TF_APP_HELD;
+            sk_tcb_reset(e, t, 0, now);
+            return;
+        }
         sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->ctx->cfg.time_wait_us));
         break;
     default:

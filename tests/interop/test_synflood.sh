@@ -45,4 +45,30 @@ sent=$(sed -n 's/^stats: SYN cookies sent \([0-9]*\), received \([0-9]*\), faile
 failed=$(sed -n 's/^stats: SYN cookies sent \([0-9]*\), received \([0-9]*\), failed \([0-9]*\).*/\3/p' "$SERVE_LOG")
 check "SYN cookies were sent during the flood (${sent:-none})" test "${sent:-0}" -gt 0
 check "no cookie ACK failed (${failed:-none})" test "${failed:-x}" = 0
+
+# serve --syn-cookies always: even one quiet request is answered with a
+# cookie, and its connection is made from the cookie's ACK
+it_serve always --http 80 --gw "$LINUX_IP" --syn-cookies always || { it_finish; exit 1; }
+check "a page with --syn-cookies always" nsx curl -sS -o /dev/null --max-time 5 "$U"
+it_stop "$SERVE_PID" 10
+check "serve --syn-cookies always exits 0" test $? = 0
+cookies() { sed -n 's/^stats: SYN cookies sent \([0-9]*\), received \([0-9]*\), .*/\1 \2/p' "$SERVE_LOG"; }
+read -r sent recv <<<"$(cookies)"
+check "--syn-cookies always: a cookie sent and received (${sent:-none}, ${recv:-none})" \
+    test "${sent:-0}" -ge 1 -a "${recv:-0}" -ge 1
+
+# serve --syn-cookies off --syn-backlog 8: a 1 s flood fills the SYN queue
+# of 8 and the SYNs past it are dropped (TCP_BACKLOG_FULL), no cookie sent
+it_serve off --http 80 --gw "$LINUX_IP" --syn-cookies off --syn-backlog 8 || { it_finish; exit 1; }
+"${NSX[@]}" timeout 1 hping3 --flood -q -S -p 80 -a 198.51.100.21 "$SYNACK_IP" >/dev/null 2>&1 &
+fp1=$!
+IT_PIDS+=("$fp1")
+it_wait_exit "$fp1" 10
+it_stop "$SERVE_PID" 10
+check "serve --syn-cookies off exits 0" test $? = 0
+read -r sent recv <<<"$(cookies)"
+full=$(sed -n 's/^stats:   TCP_BACKLOG_FULL *\([0-9]*\).*/\1/p' "$SERVE_LOG")
+check "--syn-cookies off: no cookie sent (${sent:-none})" test "${sent:-x}" = 0
+check "--syn-cookies off --syn-backlog 8: SYNs past the queue dropped (${full:-none})" \
+    test "${full:-0}" -gt 0
 it_finish

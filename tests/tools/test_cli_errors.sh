@@ -252,6 +252,27 @@ fi
 expect_fail 1 "^synack connect: no such device 'sk-nodev-$$'" \
     connect --tap "sk-nodev-$$" --addr 192.0.2.2/24 192.0.2.1 80
 
+# the listener limits: SYN cookies and the SYN queue (issue 10)
+expect_error_says "^synack serve: bad --syn-cookies 'on' \(off, auto or always\)$" serve --tap x \
+    --addr 192.0.2.2/24 --echo 7 --syn-cookies on
+expect_error_says "^synack serve: bad --syn-cookies 'AUTO' \(off, auto or always\)$" serve --tap x \
+    --addr 192.0.2.2/24 --echo 7 --syn-cookies AUTO
+expect_error_says "^synack serve: bad --syn-cookies '' \(off, auto or always\)$" serve --tap x \
+    --addr 192.0.2.2/24 --echo 7 --syn-cookies
+for v in 0 65536 -1 x 12k ""; do
+    expect_error_says "^synack serve: bad --syn-backlog '$v' \(half-open connections, 1\.\.65535\)$" \
+        serve --tap x --addr 192.0.2.2/24 --echo 7 --syn-backlog "$v"
+done
+expect_error_says "^synack serve: bad --syn-backlog '' " serve --tap x --addr 192.0.2.2/24 --echo 7 \
+    --syn-backlog
+# good values pass the parser (and its order): the run fails later, at the device
+for a in "--syn-cookies off --syn-backlog 1" "--syn-cookies auto --syn-backlog 65535" \
+    "--syn-backlog 64 --syn-cookies always" "--max-conns 10 --syn-cookies off --time-wait 0"; do
+    # shellcheck disable=SC2086 # the options are words
+    expect_fail 1 "^synack serve: no such device 'sk-nodev-$$'" \
+        serve --tap "sk-nodev-$$" --addr 192.0.2.2/24 --echo 7 $a
+done
+
 # connect --iperf3's options
 expect_error_says "^synack connect: -R, -P, -t, -u and -b go with --iperf3" connect --tap x \
     --addr 192.0.2.2/24 -R 192.0.2.1 80

@@ -234,6 +234,15 @@ static void test_min_rtt_window(void)
     TS_INJECT(&ts, t + TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 1401);
     SK_CHECK_EQ(ts_info(&ts).min_rtt_us, 20000);
     TS_NOTHING(&ts, t + TS_MS(20));
+    /* the sample's time is kept as a 32-bit age below the last segment's
+     * (sk_tcb_heard): 2^32 us + 1 s later (about 72 minutes, where a
+     * time cut to 32 bits would read 1 s) the window has long run out */
+    sk_time_us taken = t + TS_MS(20);
+    t = taken + (1ull << 32) + TS_SEC(1);
+    SK_CHECK_EQ_I(ts_send(&ts, t, 100), 100);
+    TS_EXPECT(&ts, t, .flags = TS_PA, .seq = 1401, .ack = 5001, .len = 100, TS_PSH);
+    TS_INJECT(&ts, t + TS_MS(30), .flags = TS_A, .seq = 5001, .ack = 1501);
+    SK_CHECK_EQ(ts_info(&ts).min_rtt_us, 30000);
     ts_free(&ts);
 }
 

@@ -84,7 +84,9 @@ static void open_recorded(ts_script *ts)
     SK_CHECK(ts_open_active(ts, 0, TS_MS(10)));
     sk_tcb *t = sk_stack_tcb(ts->s, ts->sock);
     SK_CHECK(t != NULL);
-    if (t != NULL)
+    /* a CC that is not built in lives in the connection's own extension
+     * (sk_tcb_set_cc_ops), which it then keeps */
+    if (t != NULL && sk_tcb_ext_attach(&ts->s->env, t))
         sk_cc_select(t, &rec_ops, TS_MS(10));
     SK_CHECK_STR(ts_info(ts).cc, "recorder");
     SK_CHECK_EQ(g_n, 0); /* the handshake's RTT sample is no CC event */

@@ -309,9 +309,9 @@ static void test_cubic_curve_survives_idle_pack(void)
         SK_CHECK_EQ(a.t->cwnd, b.t->cwnd);
         /* b: pack, lose the extension's bytes, unpack */
         sk_tcb *t = b.t;
-        SK_CHECK(t->cc->idle_pack(t, t->cc_idle));
+        SK_CHECK(sk_tcb_cc(t)->idle_pack(t, t->cc_idle));
         memset(&t->x->cc_priv, 0, sizeof t->x->cc_priv);
-        t->cc->idle_unpack(t, t->cc_idle);
+        sk_tcb_cc(t)->idle_unpack(t, t->cc_idle);
         uint32_t maxdiff = 0;
         for (int i = 0; i < 1000; i++) {
             a.now += 1000;

@@ -48,7 +48,7 @@ static sk_tuple peer_tuple(uint16_t rport)
 
 static const sk_tcb_listen *lsn(const ts_script *ts)
 {
-    return sk_stack_tcb(ts->s, ts->listener)->lsn;
+    return sk_stack_tcb(ts->s, ts->listener)->x->lsn;
 }
 
 /* ---- a flood costs records, not slots ---- */

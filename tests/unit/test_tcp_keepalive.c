@@ -150,6 +150,41 @@ static void test_keepalive_defaults(void)
     ts_free(&ts);
 }
 
+/* The keepalive settings are kept in a table of SK_KEEP_PROFILES (64)
+ * combinations per stack, shared by the connections that use the same
+ * (the TCB holds an index: tcp_keepprof.c). The defaults are entry 0;
+ * 63 more combinations may be in use at once, the 64th is refused with
+ * SK_ENOBUFS (the socket keeps its settings), a combination in use is
+ * shared, and an entry no socket uses any more is taken again. */
+static void test_keepalive_settings_table(void)
+{
+    ts_script ts;
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.max_sockets = 80;
+    ts_init(&ts, &cfg);
+    sk_sock l[66];
+    for (int i = 0; i < 66; i++)
+        SK_CHECK_EQ_I(sk_tcp_listen(ts.s, (uint16_t)(2000 + i), NULL, &l[i]), 0);
+    for (int i = 0; i < 63; i++) /* 1 s .. 63 s: entries 1..63 */
+        SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l[i], SK_SO_KEEPIDLE_US, TS_SEC(1 + (uint64_t)i)), 0);
+    /* full: a new combination is refused, a shared one or the defaults not */
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l[63], SK_SO_KEEPIDLE_US, TS_SEC(100)), SK_ENOBUFS);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l[63], SK_SO_KEEPCNT, 3), SK_ENOBUFS);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l[63], SK_SO_KEEPIDLE_US, TS_SEC(5)), 0);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l[64], SK_SO_KEEPIDLE_US, TS_SEC(7200)), 0);
+    /* l[0] alone uses 1 s: it may change its own entry while full */
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l[0], SK_SO_KEEPINTVL_US, TS_SEC(2)), 0);
+    /* l[4] and l[63] share 5 s: neither frees it by leaving */
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l[4], SK_SO_KEEPIDLE_US, TS_SEC(7200)), 0);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l[65], SK_SO_KEEPIDLE_US, TS_SEC(100)), SK_ENOBUFS);
+    /* a closed listener gives its entry back */
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(1), l[10]), 0);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l[65], SK_SO_KEEPIDLE_US, TS_SEC(100)), 0);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, l[64], SK_SO_KEEPIDLE_US, TS_SEC(101)), SK_ENOBUFS);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_keepalive_off_by_default);
@@ -159,5 +194,6 @@ int main(void)
     SK_RUN(test_keepalive_option_ranges);
     SK_RUN(test_keepalive_defaults);
     SK_RUN(test_keepalive_inherited_from_listener);
+    SK_RUN(test_keepalive_settings_table);
     return sk_test_finish();
 }

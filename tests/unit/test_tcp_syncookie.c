@@ -279,8 +279,8 @@ static void client_during_flood(uint8_t mode, bool want_ok)
     for (int s = 1; s <= 200; s++)
         ts_discard(&ts, TS_SEC(s));
     sk_tcb *l = sk_stack_tcb(ts.s, ts.listener);
-    SK_CHECK_EQ(l->lsn->children.len, 0u);
-    SK_CHECK_EQ(l->lsn->pending, 0);
+    SK_CHECK_EQ(l->x->lsn->children.len, 0u);
+    SK_CHECK_EQ(l->x->lsn->pending, 0);
     ts_free(&ts);
 }
 
@@ -617,9 +617,9 @@ static void test_synack_backoff_schedule(void)
         TS_EXPECT(&ts, TS_MS(at_ms[i]), .flags = TS_SA, .seq = TS_US_ISN, .ack = 5001, TS_MSS(1460));
     }
     TS_NOTHING(&ts, TS_MS(15000) - 1);
-    SK_CHECK_EQ(sk_stack_tcb(ts.s, ts.listener)->lsn->n_ho, 1u);
+    SK_CHECK_EQ(sk_stack_tcb(ts.s, ts.listener)->x->lsn->n_ho, 1u);
     TS_NOTHING(&ts, TS_MS(15000));
-    SK_CHECK_EQ(sk_stack_tcb(ts.s, ts.listener)->lsn->n_ho, 0u);
+    SK_CHECK_EQ(sk_stack_tcb(ts.s, ts.listener)->x->lsn->n_ho, 0u);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->conn_timeouts, 1u);
     TS_INJECT(&ts, TS_SEC(16), .flags = TS_S, .seq = 9000);
     TS_EXPECT(&ts, TS_SEC(16), .flags = TS_SA, .seq = TS_US_ISN, .ack = 9001, TS_MSS(1460));

@@ -489,6 +489,7 @@ static void test_ipv6_tuple(void)
     t->rcv_nxt = t->rcv_adv = sk_seq_make(5678);
     t->state = SK_TCP_TIME_WAIT;
     sk_demux_insert(e, t);
+    SK_CHECK(sk_tcb_ext_attach(e, t)); /* the TIME-WAIT timer lives there */
     sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, TS_SEC(5));
     sk_tcb_release_if_unheld(e, t); /* nobody holds it: a record */
     SK_CHECK(sk_demux_lookup(e, &tu) == NULL);
