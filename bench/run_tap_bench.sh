@@ -555,6 +555,7 @@ seed_order
 echo "# TAP benchmark: $ROUNDS rounds of ${RUN_S} s runs: bulk (one connection)," \
     "connections 1 at a time$([ "$CONC" != 0 ] && echo " and $CONC at once")," \
     "1-byte request/response on one connection; MTU 1500"
+[ "${SKIP_EMPTY_ROWS:-0}" = 1 ] && echo "# TESTS=\"$TESTS\": only these tests run"
 echo "# pinning: client CPU $CLIENT_CPU, server CPU $SERVER_CPU (lwIP: both of its threads);" \
     "/proc/stat CPU time: CPUs $CPUS for every stack"
 echo "# client: TIME-WAIT off (tcp_max_tw_buckets=0), ports 49152-65535, in every setup"
