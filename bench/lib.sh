@@ -322,8 +322,7 @@ table() {
         head+=" synack/$(col_name "$t") |"
         rule+="---:|"
     done
-    echo "$head"
-    echo "$rule"
+    local printed=0
     for row in "$@"; do
         label=${row%%|*}
         metric=${row#*|}
@@ -336,6 +335,17 @@ table() {
             v=$(paired "$TMP/m.$metric.synack" "$TMP/m.$metric.$t")
             line+=" $v |"
         done
+        # SKIP_EMPTY_ROWS=1 (a driver that ran only some tests): a row
+        # with no value at all is left out, a table with no row too
+        if [ "${SKIP_EMPTY_ROWS:-0}" = 1 ] &&
+            [ -z "$(awk -F'|' '{ for (i = 3; i < NF; i++) if ($i !~ /^ *- *$/) print "x" }' <<<"$line")" ]; then
+            continue
+        fi
+        if [ $printed = 0 ]; then
+            echo "$head"
+            echo "$rule"
+            printed=1
+        fi
         echo "$line"
         MISSING=$((MISSING + $(awk -F'|' '{ for (i = 2; i < NF; i++) n += $i ~ /^ *- *$/ }
             END { print n + 0 }' <<<"$line")))

@@ -64,6 +64,8 @@
 # set net.ipv4.tcp_max_tw_buckets=0 (no TIME-WAIT kept: the port is free at
 # once) and ip_local_port_range 49152-65535, identically for all three.
 #
+# TESTS: the tests of the table, any of "bulk conn rr rrc" (default all;
+# "conn" is both connection tests, one at a time and CONC at once).
 # PROFILE=1: instead of the rounds, run each user-space stack once under
 # `strace -c -f` for a bulk transfer of PROFILE_MIB (64) MiB and for
 # PROFILE_CONNS (2000) sequential connections, and print its system calls
@@ -111,6 +113,11 @@ case $SYNACK_OFFLOAD in
     *) echo "$ME: SYNACK_OFFLOAD must be 1, 0 or empty" >&2; exit 2 ;;
 esac
 PROFILE=${PROFILE:-0}
+TESTS=${TESTS:-bulk conn rr rrc}
+for t in $TESTS; do
+    case $t in bulk|conn|rr|rrc) ;; *) echo "$ME: TESTS: unknown test '$t' (bulk conn rr rrc)" >&2; exit 2 ;; esac
+done
+[ "$TESTS" = "bulk conn rr rrc" ] || SKIP_EMPTY_ROWS=1 # lib.sh's table(): rows of tests not run
 PROFILE_MIB=${PROFILE_MIB:-64}
 PROFILE_CONNS=${PROFILE_CONNS:-2000}
 MQ=${MQ:-0}
@@ -122,8 +129,9 @@ if [ "$SMOKE" = 1 ]; then
     CONC=10
     PROFILE_MIB=4
     PROFILE_CONNS=20
+    TESTS="bulk conn rr rrc" # every code path
 fi
-COMMAND="MQ=$MQ MQ_BULK=$MQ_BULK MQ_CPU1=$MQ_CPU1 ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS_GIVEN\" SYNACK_OFFLOAD=$SYNACK_OFFLOAD SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
+COMMAND="TESTS=\"$TESTS\" MQ=$MQ MQ_BULK=$MQ_BULK MQ_CPU1=$MQ_CPU1 ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS_GIVEN\" SYNACK_OFFLOAD=$SYNACK_OFFLOAD SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
 
 need_root "network namespaces, TAP devices"
 need_numbers ROUNDS CONC CLIENT_CPU SERVER_CPU STEP_TIMEOUT PROFILE PROFILE_MIB PROFILE_CONNS
@@ -532,19 +540,22 @@ STACKS=(linux)
 [ $HAVE_SYNACK = 1 ] && STACKS+=(synack)
 [ $HAVE_LWIP = 1 ] && STACKS+=(lwip)
 ITEMS=()
+want() { case " $TESTS " in *" $1 "*) return 0 ;; esac; return 1; }
 for st in "${STACKS[@]}"; do
-    ITEMS+=("$st:bulk" "$st:conn1")
-    [ "$CONC" != 0 ] && ITEMS+=("$st:conn$CONC")
-    ITEMS+=("$st:rr")
-    [ "$st" != lwip ] && ITEMS+=("$st:rrc") # lwip_tap_server has no client
+    want bulk && ITEMS+=("$st:bulk")
+    want conn && ITEMS+=("$st:conn1")
+    want conn && [ "$CONC" != 0 ] && ITEMS+=("$st:conn$CONC")
+    want rr && ITEMS+=("$st:rr")
+    want rrc && [ "$st" != lwip ] && ITEMS+=("$st:rrc") # lwip_tap_server has no client
 done
-[ $HAVE_ETHTOOL = 1 ] && ITEMS+=(nooff:bulk)
+want bulk && [ $HAVE_ETHTOOL = 1 ] && ITEMS+=(nooff:bulk)
 
 provenance "$BUILD_DIR" "$COMMAND"
 seed_order
 echo "# TAP benchmark: $ROUNDS rounds of ${RUN_S} s runs: bulk (one connection)," \
     "connections 1 at a time$([ "$CONC" != 0 ] && echo " and $CONC at once")," \
     "1-byte request/response on one connection; MTU 1500"
+[ "${SKIP_EMPTY_ROWS:-0}" = 1 ] && echo "# TESTS=\"$TESTS\": only these tests run"
 echo "# pinning: client CPU $CLIENT_CPU, server CPU $SERVER_CPU (lwIP: both of its threads);" \
     "/proc/stat CPU time: CPUs $CPUS for every stack"
 echo "# client: TIME-WAIT off (tcp_max_tw_buckets=0), ports 49152-65535, in every setup"

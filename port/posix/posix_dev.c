@@ -218,7 +218,8 @@ long sk_posix_dev_read(sk_posix_dev *dev, uint8_t *buf, size_t cap)
 static int write_frame(int fd, const struct iovec *iov, int iovcnt)
 {
     for (;;) {
-        ssize_t n = writev(fd, iov, iovcnt);
+        ssize_t n = iovcnt == 1 ? write(fd, iov[0].iov_base, iov[0].iov_len)
+                                : writev(fd, iov, iovcnt);
         if (n >= 0)
             return 0;
         if (errno == EINTR)
@@ -270,6 +271,34 @@ int sk_posix_dev_write_meta(sk_posix_dev *dev, const uint8_t *frame, size_t len,
     sk_vnet_hdr_encode(meta, hdr);
     struct iovec iov[2] = {{hdr, sizeof hdr}, {(void *)(uintptr_t)frame, len}};
     return write_frame(dev->fd, iov, 2);
+}
+
+long sk_posix_dev_read_meta_inplace(sk_posix_dev *dev, uint8_t *buf, size_t cap,
+                                    sk_frame_meta *meta)
+{
+    uint8_t *hdr = buf - SK_VNET_HDR_LEN;
+    memset(meta, 0, sizeof *meta);
+    for (;;) {
+        ssize_t n = read(dev->fd, hdr, cap + SK_VNET_HDR_LEN);
+        if (n >= SK_VNET_HDR_LEN) {
+            sk_vnet_hdr_decode(hdr, meta);
+            return (long)(n - SK_VNET_HDR_LEN);
+        }
+        if (n >= 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    }
+}
+
+int sk_posix_dev_write_meta_inplace(sk_posix_dev *dev, uint8_t *frame, size_t len,
+                                    const sk_frame_meta *meta)
+{
+    uint8_t *hdr = frame - SK_VNET_HDR_LEN;
+    sk_vnet_hdr_encode(meta, hdr);
+    struct iovec iov = {hdr, len + SK_VNET_HDR_LEN};
+    return write_frame(dev->fd, &iov, 1);
 }
 
 sk_mac sk_posix_random_mac(void)

@@ -83,6 +83,16 @@ void sk_posix_dev_flush(sk_posix_dev *dev);
 long sk_posix_dev_read_meta(sk_posix_dev *dev, uint8_t *buf, size_t cap, sk_frame_meta *meta);
 int sk_posix_dev_write_meta(sk_posix_dev *dev, const uint8_t *frame, size_t len,
                             const sk_frame_meta *meta);
+/* The same with the header in the caller's buffer: the SK_VNET_HDR_LEN
+ * bytes before buf (or frame) must be writable; the header is read into
+ * them or encoded there, and the frame and its header move in one read()
+ * or write() of one block instead of a readv()/writev() of two. For the
+ * kernel that is one iovec to import and one copy instead of two per
+ * frame (the loop, posix_loop.h, keeps that headroom). */
+long sk_posix_dev_read_meta_inplace(sk_posix_dev *dev, uint8_t *buf, size_t cap,
+                                    sk_frame_meta *meta);
+int sk_posix_dev_write_meta_inplace(sk_posix_dev *dev, uint8_t *frame, size_t len,
+                                    const sk_frame_meta *meta);
 
 /* A random locally administered unicast MAC (02:xx:xx:xx:xx:xx family) for
  * synack's end of a TAP. */

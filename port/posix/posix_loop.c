@@ -7,6 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+_Static_assert(SK_POSIX_LOOP_HEADROOM >= SK_VNET_HDR_LEN, "no room for a vnet header");
+
+static uint8_t *loop_buf(sk_posix_loop *l)
+{
+    return l->room + SK_POSIX_LOOP_HEADROOM;
+}
+
 static uint64_t wall_offset(void)
 {
     struct timespec ts;
@@ -155,7 +162,7 @@ static void capture(sk_posix_loop *l, uint8_t *frame, size_t len, const sk_frame
     frame[at + 1] = saved[1];
 }
 
-/* Read one frame into l->buf: on a vnet device with its virtio-net header
+/* Read one frame into loop_buf(l): on a vnet device with its virtio-net header
  * into l->rx_meta (l->rx_meta stays all zero otherwise). The stack takes
  * the device's word for TCP checksums only (dev.rx_csum); a partial
  * checksum elsewhere (UDP from this host: DHCP, DNS; its field is at
@@ -164,35 +171,38 @@ static void capture(sk_posix_loop *l, uint8_t *frame, size_t len, const sk_frame
 static long loop_read_frame(sk_posix_loop *l)
 {
     if (!l->dev->vnet)
-        return sk_posix_dev_read(l->dev, l->buf, sizeof l->buf);
-    long n = sk_posix_dev_read_meta(l->dev, l->buf, sizeof l->buf, &l->rx_meta);
+        return sk_posix_dev_read(l->dev, loop_buf(l), SK_POSIX_LOOP_FRAME_MAX);
+    long n = sk_posix_dev_read_meta_inplace(l->dev, loop_buf(l), SK_POSIX_LOOP_FRAME_MAX,
+                                            &l->rx_meta);
     if (n > 0 && (l->rx_meta.flags & SK_FRAME_NEEDS_CSUM) && l->rx_meta.csum_offset != 16)
-        (void)sk_frame_csum_complete(l->buf, (size_t)n, &l->rx_meta);
+        (void)sk_frame_csum_complete(loop_buf(l), (size_t)n, &l->rx_meta);
     l->stats.merged_in += n > 0 && l->rx_meta.gso_type != SK_GSO_NONE;
     return n;
 }
 
-/* The stack's next frame into l->buf (0: none), its metadata into
+/* The stack's next frame into loop_buf(l) (0: none), its metadata into
  * l->tx_meta on a vnet device. */
 static size_t loop_output_frame(sk_posix_loop *l)
 {
     if (!l->dev->vnet)
-        return sk_stack_output(l->stack, l->now, l->buf, sizeof l->buf);
-    return sk_stack_output_meta(l->stack, l->now, l->buf, sizeof l->buf, &l->tx_meta);
+        return sk_stack_output(l->stack, l->now, loop_buf(l), SK_POSIX_LOOP_FRAME_MAX);
+    return sk_stack_output_meta(l->stack, l->now, loop_buf(l), SK_POSIX_LOOP_FRAME_MAX,
+                                &l->tx_meta);
 }
 
-/* Write one frame, on a vnet device with l->tx_meta (the frame came from
+/* Write one frame (always in loop_buf(l)), on a vnet device with
+ * l->tx_meta and its header in the headroom (the frame came from
  * loop_output_frame: a vnet device has no delay lines). */
-static int loop_write_frame(sk_posix_loop *l, const uint8_t *frame, size_t len)
+static int loop_write_frame(sk_posix_loop *l, uint8_t *frame, size_t len)
 {
     if (!l->dev->vnet)
         return sk_posix_dev_write(l->dev, frame, len);
-    int r = sk_posix_dev_write_meta(l->dev, frame, len, &l->tx_meta);
+    int r = sk_posix_dev_write_meta_inplace(l->dev, frame, len, &l->tx_meta);
     l->stats.supers_out += r == 0 && l->tx_meta.gso_type != SK_GSO_NONE;
     return r;
 }
 
-static int dev_write(sk_posix_loop *l, const uint8_t *frame, size_t len)
+static int dev_write(sk_posix_loop *l, uint8_t *frame, size_t len)
 {
     int r = loop_write_frame(l, frame, len);
     if (r < 0)
@@ -215,11 +225,11 @@ static void stack_input(sk_posix_loop *l, uint8_t *frame, size_t len)
 static int deliver_impaired(sk_posix_loop *l)
 {
     size_t len;
-    while (l->has_imp_out && sk_impair_pop(&l->imp_out, l->now, l->buf, sizeof l->buf, &len, NULL))
-        if (dev_write(l, l->buf, len) != 0)
+    while (l->has_imp_out && sk_impair_pop(&l->imp_out, l->now, loop_buf(l), SK_POSIX_LOOP_FRAME_MAX, &len, NULL))
+        if (dev_write(l, loop_buf(l), len) != 0)
             return -1;
-    while (l->has_imp_in && sk_impair_pop(&l->imp_in, l->now, l->buf, sizeof l->buf, &len, NULL))
-        stack_input(l, l->buf, len);
+    while (l->has_imp_in && sk_impair_pop(&l->imp_in, l->now, loop_buf(l), SK_POSIX_LOOP_FRAME_MAX, &len, NULL))
+        stack_input(l, loop_buf(l), len);
     return 0;
 }
 
@@ -229,10 +239,10 @@ int sk_posix_loop_flush(sk_posix_loop *l)
         return -1;
     size_t n;
     while ((n = loop_output_frame(l)) > 0) {
-        capture(l, l->buf, n, l->dev->vnet ? &l->tx_meta : NULL);
+        capture(l, loop_buf(l), n, l->dev->vnet ? &l->tx_meta : NULL);
         if (l->has_imp_out) {
-            sk_impair_submit(&l->imp_out, l->now, l->buf, n);
-        } else if (dev_write(l, l->buf, n) != 0) {
+            sk_impair_submit(&l->imp_out, l->now, loop_buf(l), n);
+        } else if (dev_write(l, loop_buf(l), n) != 0) {
             return -1;
         }
     }
@@ -323,9 +333,9 @@ static int read_frames(sk_posix_loop *l)
         }
         l->stats.frames_read++;
         if (l->has_imp_in)
-            sk_impair_submit(&l->imp_in, l->now, l->buf, (size_t)n);
+            sk_impair_submit(&l->imp_in, l->now, loop_buf(l), (size_t)n);
         else
-            stack_input(l, l->buf, (size_t)n);
+            stack_input(l, loop_buf(l), (size_t)n);
     }
     return 0;
 }

@@ -65,6 +65,7 @@
  * an IPv6 packet's 40 + 65535 bytes behind a 14-byte Ethernet header
  * (65,589; an IPv4 super-segment is at most 65,549) */
 #define SK_POSIX_LOOP_FRAME_MAX 65600
+#define SK_POSIX_LOOP_HEADROOM 18 /* >= SK_VNET_HDR_LEN, before the frame buffer */
 
 typedef struct {
     sk_stack *stack;              /* required */
@@ -105,7 +106,12 @@ typedef struct {
     unsigned nfds;            /* including the device at pfd[0] */
     sk_posix_loop_stats stats;
     sk_frame_meta rx_meta, tx_meta; /* vnet: of the frame in buf; else all zero */
-    uint8_t buf[SK_POSIX_LOOP_FRAME_MAX];
+    /* The frame buffer (SK_POSIX_LOOP_FRAME_MAX bytes at
+     * room + SK_POSIX_LOOP_HEADROOM) and, in front of it, room for a
+     * virtio-net header: on a vnet device a frame and its header move in
+     * one read() or write() of one block (sk_posix_dev_read_meta_inplace).
+     * The headroom puts an Ethernet frame's IP header on 16 bytes. */
+    _Alignas(16) uint8_t room[SK_POSIX_LOOP_HEADROOM + SK_POSIX_LOOP_FRAME_MAX];
 } sk_posix_loop;
 
 /* Returns 0, or -1 with a one-line reason in err (pcap file not writable,
