@@ -272,12 +272,12 @@ static inline void fz_check_halfopen(const sk_tcp_env *e, const uint8_t *is_free
         if (is_free[l] || t->state != SK_TCP_LISTEN)
             continue;
         uint32_t n = 0;
-        for (uint32_t i = t->lsn->ho_head; i != SK_HO_NONE; i = p->recs[i].lnext) {
+        for (uint32_t i = t->x->lsn->ho_head; i != SK_HO_NONE; i = p->recs[i].lnext) {
             CHECK(p->recs[i].listener == l);
             n++;
             CHECK(n <= live);
         }
-        CHECK(n == t->lsn->n_ho);
+        CHECK(n == t->x->lsn->n_ho);
         by_listener += n;
     }
     CHECK(by_listener == live);
