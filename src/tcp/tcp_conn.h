@@ -221,8 +221,9 @@ typedef struct {
     sk_ilink acc_link;    /* the listener's accept queue */
 
     /* pacing (cfg.pacing, tcp_output.c): new data may not leave before
-     * this time; 0 before the first paced segment */
-    sk_time pace_next;
+     * this time, in nanoseconds of the stack's clock; 0 before the first
+     * paced segment */
+    uint64_t pace_next_ns;
 
     /* the deadlines of the retransmission, delayed-ACK, persist, recovery
      * and pacing timers (sk_tcb_timer): off while idle */

@@ -178,31 +178,37 @@ static uint32_t pace_ratio(const sk_tcp_env *e, const sk_tcb *t)
     return r != 0 ? r : (ss ? 200u : 120u);
 }
 
-/* Microseconds `n` bytes take at t's pacing rate (ratio x cwnd / SRTT). */
-static sk_time pace_interval(const sk_tcb *t, uint32_t ratio, uint32_t n)
+/* Nanoseconds `n` bytes take at t's pacing rate (ratio x cwnd / SRTT):
+ * the turns are kept in ns so that the rounding of each to the
+ * microsecond clock does not add up over a window. */
+static uint64_t pace_interval_ns(const sk_tcb *t, uint32_t ratio, uint32_t n)
 {
-    return (uint64_t)n * t->srtt * 100u / ((uint64_t)ratio * t->cwnd);
+    return (uint64_t)n * t->srtt * 100000u / ((uint64_t)ratio * t->cwnd);
 }
 
 /* A data segment of n sequence bytes just left: the next may leave n
- * bytes' time after it, or after the previous one's turn when that is
- * still ahead (a segment sent between turns, a retransmission, takes its
- * share). */
+ * bytes' time after this one's turn, counted from the turn itself when
+ * the segment went at it (within the microsecond the clock rounds to),
+ * else from now (the connection had nothing to send, or waited on the
+ * window). A segment sent before its turn (a retransmission) pushes the
+ * turn on: it takes its share of the rate. */
 static void pace_sent(sk_tcp_env *e, sk_tcb *t, uint32_t n, sk_time now)
 {
     uint32_t ratio = pace_ratio(e, t);
     if (ratio == 0 || n == 0)
         return;
-    sk_time base = t->x->pace_next > now ? t->x->pace_next : now;
-    t->x->pace_next = base + pace_interval(t, ratio, n);
+    uint64_t now_ns = now * 1000u;
+    uint64_t base = t->x->pace_next_ns + 1000u > now_ns ? t->x->pace_next_ns : now_ns;
+    t->x->pace_next_ns = base + pace_interval_ns(t, ratio, n);
 }
 
-/* New data must wait for its turn: arm the pacing timer for it. */
+/* New data must wait for its turn: arm the pacing timer for it, at the
+ * turn rounded up to the microsecond. */
 static bool pace_holds(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (pace_ratio(e, t) == 0 || t->x->pace_next <= now)
+    if (pace_ratio(e, t) == 0 || t->x->pace_next_ns <= now * 1000u)
         return false;
-    sk_tcb_timer_set(e, t, SK_TIMER_PACING, t->x->pace_next);
+    sk_tcb_timer_set(e, t, SK_TIMER_PACING, (t->x->pace_next_ns + 999u) / 1000u);
     e->ctx->stats.pacing_waits++;
     return true;
 }
