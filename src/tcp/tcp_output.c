@@ -178,12 +178,21 @@ static uint32_t pace_ratio(const sk_tcp_env *e, const sk_tcb *t)
     return r != 0 ? r : (ss ? 200u : 120u);
 }
 
+/* The window the rate is taken from: cwnd, or the data in flight when
+ * more (Linux's max(cwnd, packets_out)): a recovery that cut cwnd below
+ * what is out does not slow the sending of what it still may send. */
+static uint32_t pace_window(const sk_tcb *t)
+{
+    uint32_t fl = sk_seq_len(t->snd_una, t->snd_max);
+    return fl > t->cwnd ? fl : t->cwnd;
+}
+
 /* Nanoseconds `n` bytes take at t's pacing rate (ratio x cwnd / SRTT):
  * the turns are kept in ns so that the rounding of each to the
  * microsecond clock does not add up over a window. */
 static uint64_t pace_interval_ns(const sk_tcb *t, uint32_t ratio, uint32_t n)
 {
-    return (uint64_t)n * t->srtt * 100000u / ((uint64_t)ratio * t->cwnd);
+    return (uint64_t)n * t->srtt * 100000u / ((uint64_t)ratio * pace_window(t));
 }
 
 /* A data segment of n sequence bytes just left: the next may leave n
@@ -223,7 +232,7 @@ static uint32_t pace_tso_room(const sk_tcp_env *e, const sk_tcb *t, uint32_t bud
     uint32_t ratio = pace_ratio(e, t);
     if (ratio == 0)
         return tso_room;
-    uint64_t per_ms = (uint64_t)ratio * t->cwnd * 10u / t->srtt; /* x 1000 / 100 */
+    uint64_t per_ms = (uint64_t)ratio * pace_window(t) * 10u / t->srtt; /* x 1000 / 100 */
     uint64_t cap = per_ms > 2u * (uint64_t)budget ? per_ms : 2u * (uint64_t)budget;
     return cap < tso_room ? (uint32_t)cap : tso_room;
 }
