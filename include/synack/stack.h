@@ -250,13 +250,16 @@ typedef struct {
     bool timestamps;        /* RFC 7323 timestamps (RTTM, PAWS), default on */
     /* TCP pacing (not an RFC requirement; Linux's internal pacing, see
      * docs/rfc-coverage.md), default off. On: once a connection has an RTT
-     * sample, new data leaves no faster than ratio x cwnd / SRTT, with
+     * sample, new data leaves no faster than ratio x max(cwnd, flight) /
+     * SRTT, with
      * ratio pacing_ss_ratio percent in slow start (cwnd < ssthresh) and
      * pacing_ca_ratio percent after (Linux's tcp_pacing_ss_ratio and
      * _ca_ratio, defaults 200 and 120; 0 selects the default, above 1000
      * fails sk_stack_create with SK_EINVAL). Retransmissions, ACKs and
-     * control segments are never held; the initial window goes as a burst;
-     * with TSO a frame carries about 1 ms of the pacing rate. */
+     * control segments are never held; a connection without an RTT sample
+     * (a handshake with a retransmitted SYN) sends its first flight as a
+     * burst, after a timed handshake the initial window is paced; with TSO
+     * a frame carries about 1 ms of the pacing rate. */
     bool pacing;
     uint16_t pacing_ss_ratio;
     uint16_t pacing_ca_ratio;

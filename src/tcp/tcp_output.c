@@ -152,10 +152,11 @@ static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags
 
 /* ---- pacing (cfg.pacing) ----
  *
- * Not an RFC requirement: the idea is Linux's internal TCP pacing (also
- * named in RFC 9438 §4.10 [sic: its discussion of bursts] and RFC 8985's
- * references; docs/rfc-coverage.md). The rate is ratio x cwnd / SRTT, the
- * ratio in percent: pacing_ss_ratio in slow start (cwnd < ssthresh),
+ * Not an RFC requirement for TCP: the rate and ratios are Linux's
+ * (tcp_update_pacing_rate, tcp_pacing_ss_ratio / _ca_ratio), the idea the
+ * one RFC 9002 §7.7 asks of QUIC senders and draft-welzl-iccrg-pacing
+ * surveys (docs/rfc-coverage.md). The rate is ratio x max(cwnd, flight)
+ * / SRTT, the ratio in percent: pacing_ss_ratio in slow start (cwnd < ssthresh),
  * pacing_ca_ratio after (Linux's defaults 200 and 120), so that slow start
  * still doubles cwnd per RTT and congestion avoidance has headroom above
  * the ACK clock. Every data segment we send (new data, retransmissions,
@@ -165,7 +166,10 @@ static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags
  * receiver is waiting on and RFC 6675 / RFC 8985 send it at once (Linux
  * paces its retransmission queue too; we do not: docs/rfc-coverage.md),
  * and ACKs and control segments carry no load. Before the first RTT sample
- * there is no rate: the initial window goes as a burst, as in Linux. */
+ * there is no rate and nothing waits (a handshake whose SYN or SYN,ACK was
+ * retransmitted gives none: its first flight goes as a burst); a timed
+ * handshake gives one, and then the initial window is paced too, over
+ * half an RTT, as Linux paces it after its SYN,ACK's sample. */
 
 /* The pacing ratio in percent for t now, 0: no pacing. */
 static uint32_t pace_ratio(const sk_tcp_env *e, const sk_tcb *t)
