@@ -156,12 +156,12 @@ static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags
  * (tcp_update_pacing_rate, tcp_pacing_ss_ratio / _ca_ratio), the idea the
  * one RFC 9002 §7.7 asks of QUIC senders and draft-welzl-iccrg-pacing
  * surveys (docs/rfc-coverage.md). The rate is ratio x max(cwnd, flight)
- * / SRTT, the ratio in percent: pacing_ss_ratio in slow start (cwnd < ssthresh),
- * pacing_ca_ratio after (Linux's defaults 200 and 120), so that slow start
- * still doubles cwnd per RTT and congestion avoidance has headroom above
- * the ACK clock. Every data segment we send (new data, retransmissions,
- * probes of the loss detection) moves the next-send time on by its own
- * length at that rate, so each sends the next one's turn back, but only
+ * / SRTT, the ratio in percent: pacing_ss_ratio in slow start (cwnd <
+ * ssthresh), pacing_ca_ratio after (Linux's defaults 200 and 120), so
+ * that slow start still doubles cwnd per RTT and congestion avoidance has
+ * headroom above the ACK clock. Every data segment we send (new data,
+ * retransmissions, probes of the loss detection) moves the next-send time
+ * on by its own length at that rate, so each puts the next turn back, but only
  * new data waits for its turn: a retransmission repairs a hole the
  * receiver is waiting on and RFC 6675 / RFC 8985 send it at once (Linux
  * paces its retransmission queue too; we do not: docs/rfc-coverage.md),
@@ -191,7 +191,8 @@ static uint32_t pace_window(const sk_tcb *t)
     return fl > t->cwnd ? fl : t->cwnd;
 }
 
-/* Nanoseconds `n` bytes take at t's pacing rate (ratio x cwnd / SRTT):
+/* Nanoseconds `n` bytes take at t's pacing rate (ratio x pace_window /
+ * SRTT):
  * the turns are kept in ns so that the rounding of each to the
  * microsecond clock does not add up over a window. */
 static uint64_t pace_interval_ns(const sk_tcb *t, uint32_t ratio, uint32_t n)
@@ -227,7 +228,7 @@ static bool pace_holds(sk_tcp_env *e, sk_tcb *t, sk_time now)
 }
 
 /* Linux's tcp_tso_autosize: while pacing, a super-segment carries about
- * 1 ms of the pacing rate (ratio x cwnd / SRTT bytes per second), at least
+ * 1 ms of the pacing rate (ratio x pace_window / SRTT), at least
  * two segments, so that one frame is not a burst the pacing would have
  * spread. */
 static uint32_t pace_tso_room(const sk_tcp_env *e, const sk_tcb *t, uint32_t budget,
