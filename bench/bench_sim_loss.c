@@ -5,7 +5,9 @@
  * optionally the sender's cwnd every 100 ms of virtual time.
  *
  *   bench_sim_loss LOSS BYTES SEEDS [TRACE_FILE]
- *   env: RTT_MS (100), RATE_MBIT (100), CC (cubic), TRACE_STEP_US (100000)
+ *   env: RTT_MS (100), RATE_MBIT (100), CC (cubic), TRACE_STEP_US (100000),
+ *        PACING (0; 1: cfg.pacing on both stacks), PACING_SS / PACING_CA
+ *        (cfg.pacing_ss_ratio / _ca_ratio, percent; 0: the defaults 200 / 120)
  *
  * TRACE_FILE lines: seed, time (s), cwnd, ssthresh (0: infinite) and
  * SND.MAX - SND.UNA in SMSS, 1 while in fast recovery. */
@@ -67,6 +69,9 @@ static void scenario(sp_scenario *sc, int seed, double loss, uint32_t bytes)
         sc->link[d].queue_limit_bytes = (uint32_t)(bps / 8 * rtt_us / 1000000);
         sc->cfg[d].sndbuf = 4u << 20;
         sc->cfg[d].rcvbuf = 32u << 20;
+        sc->cfg[d].pacing = env_u64("PACING", 0) != 0;
+        sc->cfg[d].pacing_ss_ratio = (uint16_t)env_u64("PACING_SS", 200);
+        sc->cfg[d].pacing_ca_ratio = (uint16_t)env_u64("PACING_CA", 120);
         if (getenv("CC") != NULL)
             sc->cfg[d].congestion_control = getenv("CC");
     }
@@ -85,7 +90,7 @@ int main(int argc, char **argv)
     tracer tr = {.f = argc > 4 ? fopen(argv[4], "w") : NULL,
                  .step_us = env_u64("TRACE_STEP_US", 100000)};
     double total_s = 0;
-    uint64_t to = 0, fr = 0, rs = 0;
+    uint64_t to = 0, fr = 0, rs = 0, qd = 0;
     for (int seed = 1; seed <= seeds; seed++) {
         sp_scenario sc;
         scenario(&sc, seed, loss, bytes);
@@ -110,10 +115,13 @@ int main(int argc, char **argv)
         to += r.timeouts;
         fr += r.fast_retransmits;
         rs += r.retransmits;
+        qd += r.queue_drops;
     }
-    printf("total: loss %g, %d seeds x %u bytes: %.2f s, %.3f Mbit/s, TO %llu, FR %llu, RS %llu\n",
+    printf("total: loss %g, %d seeds x %u bytes: %.2f s, %.3f Mbit/s, TO %llu, FR %llu, RS %llu, "
+           "queue drops %llu\n",
            loss, seeds, bytes, total_s, (double)bytes * seeds * 8.0 / total_s / 1e6,
-           (unsigned long long)to, (unsigned long long)fr, (unsigned long long)rs);
+           (unsigned long long)to, (unsigned long long)fr, (unsigned long long)rs,
+           (unsigned long long)qd);
     if (tr.f != NULL)
         fclose(tr.f);
     return 0;

@@ -49,7 +49,9 @@ const char tool_net_usage[] =
     "                            default 0): lower latency for a CPU kept busy\n"
     "  --sndbuf BYTES | --rcvbuf BYTES   each connection's send / receive buffer\n"
     "                            (1K..256M, K and M suffixes; default 256K): the receive\n"
-    "                            window and the data in flight are at most these\n";
+    "                            window and the data in flight are at most these\n"
+    "  --pacing                  TCP pacing: new data leaves no faster than 2 x cwnd / SRTT\n"
+    "                            in slow start, 1.2 x after (Linux's ratios); default off\n";
 
 volatile sig_atomic_t tool_stop_flag;
 
@@ -258,6 +260,10 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
     }
     if (!strcmp(opt, "--create")) {
         o->create = true;
+        return 1;
+    }
+    if (!strcmp(opt, "--pacing")) {
+        o->pacing = true;
         return 1;
     }
     if (!strcmp(opt, "--xdp-generic")) {
@@ -477,6 +483,7 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
     cfg.alloc = sk_posix_allocator();
     if (o->sndbuf != 0)
         cfg.sndbuf = o->sndbuf;
+    cfg.pacing = o->pacing;
     if (o->rcvbuf != 0)
         cfg.rcvbuf = o->rcvbuf;
     if (o->plot_dir != NULL) {

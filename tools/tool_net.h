@@ -49,6 +49,7 @@ typedef struct {
     bool offload, no_offload; /* --offload / --no-offload as given (tool_net_offload) */
     const char *plot_dir;  /* --plot DIR: SVG plots of the busiest connection (tool_plot_live.c) */
     bool create;           /* --create: make the --tap/--tun device when it does not exist */
+    bool pacing;           /* --pacing: cfg.pacing (TCP pacing, default off) */
 } tool_net_opts;
 
 /* The help text for the options above. */

@@ -248,6 +248,21 @@ typedef struct {
     bool sack;              /* RFC 2018 SACK-permitted on SYNs and SACK blocks, default on */
     bool rack_tlp;          /* RFC 8985 RACK-TLP loss detection with SACK, default on */
     bool timestamps;        /* RFC 7323 timestamps (RTTM, PAWS), default on */
+    /* TCP pacing (not an RFC requirement; Linux's internal pacing, see
+     * docs/rfc-coverage.md), default off. On: once a connection has an RTT
+     * sample, new data leaves no faster than ratio x max(cwnd, flight) /
+     * SRTT, with
+     * ratio pacing_ss_ratio percent in slow start (cwnd < ssthresh) and
+     * pacing_ca_ratio percent after (Linux's tcp_pacing_ss_ratio and
+     * _ca_ratio, defaults 200 and 120; 0 selects the default, above 1000
+     * fails sk_stack_create with SK_EINVAL). Retransmissions, ACKs and
+     * control segments are never held; a connection without an RTT sample
+     * (a handshake with a retransmitted SYN) sends its first flight as a
+     * burst, after a timed handshake the initial window is paced; with TSO
+     * a frame carries about 1 ms of the pacing rate. */
+    bool pacing;
+    uint16_t pacing_ss_ratio;
+    uint16_t pacing_ca_ratio;
     uint64_t seed;          /* keys ISNs, ephemeral ports and hashes */
     sk_allocator alloc;     /* required */
     /* One stack per queue of a multi-queue device (port/posix/posix_mq.h):
@@ -682,6 +697,7 @@ typedef struct {
     uint64_t rtb_coarse;              /* transmissions recorded coarser: record full */
     uint64_t rack_marks;              /* ranges RACK judged lost by time (RFC 8985 §6) */
     uint64_t tlp_probes;              /* tail loss probes sent (RFC 8985 §7) */
+    uint64_t pacing_waits;            /* new data held for its pacing turn (cfg.pacing) */
     uint64_t tlp_losses;              /* probes that repaired a loss (§7.4) */
     /* UDP (RFC 768; the names of Linux's Udp: counters in brackets) */
     uint64_t udp_in, udp_out;         /* datagrams delivered to a socket / sent [InDatagrams, OutDatagrams] */

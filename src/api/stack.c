@@ -26,6 +26,8 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->sack = true;
     cfg->rack_tlp = true;
     cfg->timestamps = true;
+    cfg->pacing_ss_ratio = 200; /* Linux's tcp_pacing_ss_ratio */
+    cfg->pacing_ca_ratio = 120; /* Linux's tcp_pacing_ca_ratio */
     cfg->congestion_control = "cubic";
     cfg->initial_window_segments = 10;
     cfg->rto_initial_us = 1000000;
@@ -168,6 +170,8 @@ static int check_config(const sk_stack_config *cfg)
         cfg->rto_var_min_us > cfg->rto_max_us)
         return SK_EINVAL;
     if (cfg->initial_window_segments > SK_IW_SEGMENTS_MAX)
+        return SK_EINVAL;
+    if (cfg->pacing_ss_ratio > 1000 || cfg->pacing_ca_ratio > 1000)
         return SK_EINVAL;
     if (cfg->delack_us >= 500000) /* RFC 1122 §4.2.3.2: the delay MUST be < 0.5 s */
         return SK_EINVAL;

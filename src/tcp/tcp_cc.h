@@ -39,6 +39,8 @@ typedef struct {
     bool in_recovery;     /* fast recovery was under way when the ACK came */
     bool app_limited;     /* the sender was not using its window: no unsent data
                              waited while less than cwnd was in flight */
+    bool paced;           /* the sender paces (cfg.pacing): its flights are spread
+                             over up to half an RTT in slow start */
 } sk_cc_ack;
 
 enum sk_cc_kind {

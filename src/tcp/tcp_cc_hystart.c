@@ -102,7 +102,12 @@ static void check_rtt(sk_hystart *h)
 }
 
 /* The ACK-train test: true when this ACK extends the round's train to
- * minRTT / 2 with cwnd at least TRAIN_LOW_WINDOW segments. */
+ * minRTT / 2 with cwnd at least TRAIN_LOW_WINDOW segments. A paced sender
+ * (cfg.pacing) spreads each slow-start flight over half an RTT itself
+ * (rate 2 x cwnd / SRTT), so its ACKs come back as a train of that span
+ * whatever the path: the train must then span a whole minRTT, as Linux
+ * does when it paces (hystart_update: the threshold is halved only
+ * without pacing). */
 static bool train_full(sk_hystart *h, const sk_tcb *t, const sk_cc_ack *a)
 {
     if (!h->train_on || a->min_rtt_us == 0)
@@ -115,7 +120,7 @@ static bool train_full(sk_hystart *h, const sk_tcb *t, const sk_cc_ack *a)
     h->train_span = span;
     if (t->cwnd < SK_HS_TRAIN_LOW_WINDOW * sk_cc_smss(t))
         return false;
-    return span >= a->min_rtt_us / 2u;
+    return span >= (a->paced ? a->min_rtt_us : a->min_rtt_us / 2u);
 }
 
 void sk_hystart_on_ack(sk_hystart *h, sk_tcb *t, const sk_cc_ack *a)

@@ -36,7 +36,8 @@
  * RACK reorder timer or the tail loss probe timeout (tcp_rack.c), one at a
  * time. They are not reported to the trace hook. */
 #define SK_TIMER_RECOVERY ((enum sk_timer_kind)SK_TIMER__COUNT)
-#define SK_TCB_TIMERS (SK_TIMER__COUNT + 1)
+#define SK_TIMER_PACING ((enum sk_timer_kind)(SK_TIMER__COUNT + 1))
+#define SK_TCB_TIMERS (SK_TIMER__COUNT + 2)
 #define SK_REASS_MAX SK_RSET_CAP /* out-of-order ranges kept: the floor (sk_reass_cap) */
 #define SK_REASS_CEIL 4096u       /* and the ceiling (a 64 MiB receive buffer) */
 #define SK_REASS_BYTES 16384u     /* receive buffer bytes per range */
@@ -219,8 +220,13 @@ typedef struct {
     sk_ilink child_link;  /* passive connections: the listener's children */
     sk_ilink acc_link;    /* the listener's accept queue */
 
-    /* the deadlines of the retransmission, delayed-ACK, persist and
-     * recovery timers (sk_tcb_timer): off while idle */
+    /* pacing (cfg.pacing, tcp_output.c): new data may not leave before
+     * this time, in nanoseconds of the stack's clock; 0 before the first
+     * paced segment */
+    uint64_t pace_next_ns;
+
+    /* the deadlines of the retransmission, delayed-ACK, persist, recovery
+     * and pacing timers (sk_tcb_timer): off while idle */
     sk_time timer[SK_TCB_TIMERS];
 } sk_tcb_ext;
 

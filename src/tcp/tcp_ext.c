@@ -92,7 +92,8 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
     if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER ||
         sk_tcb_timer(t, SK_TIMER_DELACK) != SK_TIME_NEVER ||
         sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER || sk_tcb_timer(t, SK_TIMER_RECOVERY) != SK_TIME_NEVER ||
-        sk_tcb_timer(t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER)
+        sk_tcb_timer(t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER ||
+        sk_tcb_timer(t, SK_TIMER_PACING) != SK_TIME_NEVER)
         return false;
     return !sk_ilink_on(e, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
 }

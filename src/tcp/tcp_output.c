@@ -150,6 +150,98 @@ static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags
     out->hdr.flags = flags;
 }
 
+/* ---- pacing (cfg.pacing) ----
+ *
+ * Not an RFC requirement for TCP: the rate and ratios are Linux's
+ * (tcp_update_pacing_rate, tcp_pacing_ss_ratio / _ca_ratio), the idea the
+ * one RFC 9002 §7.7 asks of QUIC senders and draft-welzl-iccrg-pacing
+ * surveys (docs/rfc-coverage.md). The rate is ratio x max(cwnd, flight)
+ * / SRTT, the ratio in percent: pacing_ss_ratio in slow start (cwnd <
+ * ssthresh), pacing_ca_ratio after (Linux's defaults 200 and 120), so
+ * that slow start still doubles cwnd per RTT and congestion avoidance has
+ * headroom above the ACK clock. Every data segment we send (new data,
+ * retransmissions, probes of the loss detection) moves the next-send time
+ * on by its own length at that rate, so each puts the next turn back, but only
+ * new data waits for its turn: a retransmission repairs a hole the
+ * receiver is waiting on and RFC 6675 / RFC 8985 send it at once (Linux
+ * paces its retransmission queue too; we do not: docs/rfc-coverage.md),
+ * and ACKs and control segments carry no load. Before the first RTT sample
+ * there is no rate and nothing waits (a handshake whose SYN or SYN,ACK was
+ * retransmitted gives none: its first flight goes as a burst); a timed
+ * handshake gives one, and then the initial window is paced too, over
+ * half an RTT, as Linux paces it after its SYN,ACK's sample. */
+
+/* The pacing ratio in percent for t now, 0: no pacing. */
+static uint32_t pace_ratio(const sk_tcp_env *e, const sk_tcb *t)
+{
+    const sk_stack_config *c = &e->ctx->cfg;
+    if (!c->pacing || t->srtt == 0 || t->cwnd == 0)
+        return 0;
+    bool ss = t->cwnd < t->ssthresh;
+    uint32_t r = ss ? c->pacing_ss_ratio : c->pacing_ca_ratio;
+    return r != 0 ? r : (ss ? 200u : 120u);
+}
+
+/* The window the rate is taken from: cwnd, or the data in flight when
+ * more (Linux's max(cwnd, packets_out)): a recovery that cut cwnd below
+ * what is out does not slow the sending of what it still may send. */
+static uint32_t pace_window(const sk_tcb *t)
+{
+    uint32_t fl = sk_seq_len(t->snd_una, t->snd_max);
+    return fl > t->cwnd ? fl : t->cwnd;
+}
+
+/* Nanoseconds `n` bytes take at t's pacing rate (ratio x pace_window /
+ * SRTT):
+ * the turns are kept in ns so that the rounding of each to the
+ * microsecond clock does not add up over a window. */
+static uint64_t pace_interval_ns(const sk_tcb *t, uint32_t ratio, uint32_t n)
+{
+    return (uint64_t)n * t->srtt * 100000u / ((uint64_t)ratio * pace_window(t));
+}
+
+/* A data segment of n sequence bytes just left: the next may leave n
+ * bytes' time after this one's turn, counted from the turn itself when
+ * the segment went at it (within the microsecond the clock rounds to),
+ * else from now (the connection had nothing to send, or waited on the
+ * window). A segment sent before its turn (a retransmission) pushes the
+ * turn on: it takes its share of the rate. */
+static void pace_sent(sk_tcp_env *e, sk_tcb *t, uint32_t n, sk_time now)
+{
+    uint32_t ratio = pace_ratio(e, t);
+    if (ratio == 0 || n == 0)
+        return;
+    uint64_t now_ns = now * 1000u;
+    uint64_t base = t->x->pace_next_ns + 1000u > now_ns ? t->x->pace_next_ns : now_ns;
+    t->x->pace_next_ns = base + pace_interval_ns(t, ratio, n);
+}
+
+/* New data must wait for its turn: arm the pacing timer for it, at the
+ * turn rounded up to the microsecond. */
+static bool pace_holds(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (pace_ratio(e, t) == 0 || t->x->pace_next_ns <= now * 1000u)
+        return false;
+    sk_tcb_timer_set(e, t, SK_TIMER_PACING, (t->x->pace_next_ns + 999u) / 1000u);
+    e->ctx->stats.pacing_waits++;
+    return true;
+}
+
+/* Linux's tcp_tso_autosize: while pacing, a super-segment carries about
+ * 1 ms of the pacing rate (ratio x pace_window / SRTT), at least
+ * two segments, so that one frame is not a burst the pacing would have
+ * spread. */
+static uint32_t pace_tso_room(const sk_tcp_env *e, const sk_tcb *t, uint32_t budget,
+                              uint32_t tso_room)
+{
+    uint32_t ratio = pace_ratio(e, t);
+    if (ratio == 0)
+        return tso_room;
+    uint64_t per_ms = (uint64_t)ratio * pace_window(t) * 10u / t->srtt; /* x 1000 / 100 */
+    uint64_t cap = per_ms > 2u * (uint64_t)budget ? per_ms : 2u * (uint64_t)budget;
+    return cap < tso_room ? (uint32_t)cap : tso_room;
+}
+
 static void arm_rexmt(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) == SK_TIME_NEVER)
@@ -326,6 +418,7 @@ static bool output_rexmit(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out
         return false;
     build_data(e, t, out, s.seq, len, fin, &opts, now);
     account_sent(e, t, out, len + (fin ? 1u : 0u), now, s.cause);
+    pace_sent(e, t, len, now);
     return true;
 }
 
@@ -349,6 +442,7 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         build_data(e, t, out, t->snd_nxt, len, false, &opts, now);
         t->snd_nxt = sk_seq_add(t->snd_nxt, len);
         account_sent(e, t, out, len, now, SK_REXMIT_NONE);
+        pace_sent(e, t, len, now);
         r->tlp_is_retrans = false;
     } else {
         bool fin = (t->flags & SK_TF_FIN_SENT) != 0;
@@ -359,6 +453,7 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
             return false;
         build_data(e, t, out, sk_seq_add(dend, (uint32_t)0 - len), len, fin, &opts, now);
         account_sent(e, t, out, len + (fin ? 1u : 0u), now, SK_REXMIT_TLP);
+        pace_sent(e, t, len, now);
         r->tlp_is_retrans = true;
     }
     r->tlp_pending = true;
@@ -483,7 +578,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
     uint32_t len = avail < usable ? avail : usable;
     sk_tcp_opts opts;
     uint32_t budget = seg_budget(t, now, &opts);
-    len = tso_len(t, len, budget, avail, in_flight, tso_room);
+    len = tso_len(t, len, budget, avail, in_flight, pace_tso_room(e, t, budget, tso_room));
     /* our FIN follows the queued bytes */
     bool fin_waits = (t->flags & SK_TF_FIN_QUEUED) &&
                      sk_seq_eq(sk_seq_add(t->snd_nxt, avail), t->snd_fin_seq);
@@ -502,6 +597,13 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
             return output_pure_ack(e, t, ack_seq(t), now, out);
         return false;
     }
+    /* pacing holds new data only: the go-back-N after a timeout (below
+     * SND.MAX) is sent as the window allows, a bare FIN carries no load */
+    if (len > 0 && !forced && sk_seq_eq(t->snd_nxt, t->snd_max) && pace_holds(e, t, now)) {
+        if (t->flags & SK_TF_ACK_NOW)
+            return output_pure_ack(e, t, ack_seq(t), now, out);
+        return false;
+    }
     if (in_flight + len > t->cwnd)
         t->x->lt_bytes += len; /* sent on Limited Transmit's allowance */
     build_data(e, t, out, t->snd_nxt, len, fin, &opts, now);
@@ -509,6 +611,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
         out->hdr.gso_size = (uint16_t)budget; /* a super-segment */
     t->snd_nxt = sk_seq_add(t->snd_nxt, len + (fin ? 1u : 0u));
     account_sent(e, t, out, len + (fin ? 1u : 0u), now, (enum sk_rexmit_cause)t->x->rexmit_cause);
+    pace_sent(e, t, len, now);
     if (!out->retransmit)
         sk_tlp_arm(e, t, now); /* RFC 8985 §7.2: after new data */
     return true;

@@ -1,7 +1,8 @@
 /* Timers are deadlines stored in the TCB (retransmission, delayed ACK,
- * persist, keepalive, TIME-WAIT). The environment keeps a binary min-heap of
- * TCBs (the key in e->heap_key beside the index in e->heap), so the next
- * deadline of the whole stack is O(1).
+ * persist, keepalive, TIME-WAIT; internal: recovery, pacing). The
+ * environment keeps a binary min-heap of TCBs (the key in e->heap_key
+ * beside the index in e->heap), so the next deadline of the whole stack
+ * is O(1).
  *
  * Re-arming is lazy: a key is a lower bound of its TCB's earliest deadline
  * (the minimum of its timers), not always equal to it. A deadline that moves
@@ -267,6 +268,10 @@ static void fire_persist(sk_tcp_env *e, sk_tcb *t, sk_time now)
 static void fire_one(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now)
 {
     trace_timer(e, t, k, now);
+    if (k == SK_TIMER_PACING) { /* new data may leave again (tcp_output.c) */
+        sk_tcb_mark_output(e, t);
+        return;
+    }
     switch (k) {
     case SK_TIMER_RETRANSMIT:
         fire_retransmit(e, t, now);

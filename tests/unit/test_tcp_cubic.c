@@ -37,6 +37,7 @@ typedef struct {
     ts_script ts;
     sk_tcb *t;
     sk_time_us now;
+    bool paced; /* the facts say the sender paces (cfg.pacing) */
 } drv;
 
 static bool drv_open(drv *d, const char *cc)
@@ -44,6 +45,7 @@ static bool drv_open(drv *d, const char *cc)
     sk_stack_config cfg;
     ts_config(&cfg);
     cfg.congestion_control = cc;
+    d->paced = false;
     ts_init(&d->ts, &cfg);
     d->ts.peer_mss = MSS;
     if (!ts_open_active(&d->ts, 0, TS_MS(10)))
@@ -80,6 +82,7 @@ static int64_t drv_ack_bytes(drv *d, uint32_t bytes, uint32_t rtt_us, uint32_t s
     a.min_rtt_us = srtt_us;
     a.in_flight = sk_seq_len(a.ack, t->snd_max);
     a.app_limited = app_limited;
+    a.paced = d->paced;
     sk_cc_on_ack(t, &a);
     t->snd_una = a.ack;
     sk_seq want = sk_seq_add(t->snd_una, t->cwnd);
@@ -496,10 +499,11 @@ static void test_hystart_css_rounds(void)
  * ACKs come `gap_us` apart, with one gap of `hole_us` before ACK `hole_at`
  * (0: none). Returns the index of the ACK that ended slow start (ssthresh
  * = cwnd, cwnd before that ACK's growth unchanged after), or -1. */
-static int train_round(uint32_t gap_us, uint32_t hole_at, uint32_t hole_us)
+static int train_round_p(bool paced, uint32_t gap_us, uint32_t hole_at, uint32_t hole_us)
 {
     drv d;
     SK_CHECK(drv_open(&d, "cubic"));
+    d.paced = paced;
     hs_round(&d, 50000, ALL);
     hs_round(&d, 50000, ALL);
     SK_CHECK_EQ(d.t->ssthresh, UINT32_MAX / 2);
@@ -520,6 +524,11 @@ static int train_round(uint32_t gap_us, uint32_t hole_at, uint32_t hole_us)
     return exit_at;
 }
 
+static int train_round(uint32_t gap_us, uint32_t hole_at, uint32_t hole_us)
+{
+    return train_round_p(false, gap_us, hole_at, hole_us);
+}
+
 /* The ACK-train exit (extension, docs/rfc-coverage.md): ACKs each within
  * ACK_DELTA (2 ms) of the previous, spanning minRTT / 2 = 25 ms from the
  * round's first ACK, end slow start: ACK 25 is 25 ms after ACK 0. */
@@ -529,6 +538,17 @@ static void test_hystart_ack_train_exit(void)
     SK_CHECK_EQ(train_round(SK_HS_ACK_DELTA_US, 0, 0), 13); /* 26 ms */
     /* a gap early in the round ends the train: it restarts only next round */
     SK_CHECK_EQ(train_round(1000, 3, SK_HS_ACK_DELTA_US + 1), -1);
+}
+
+/* A paced sender (cfg.pacing) spreads its slow-start flight over half an
+ * RTT itself: its train must span the whole minRTT, as Linux's
+ * hystart_update asks when it paces. The round of 40 ACKs 1 ms apart that
+ * ended slow start at 25 ms above no longer does (it spans 40 ms); ACKs
+ * 2 ms apart reach 50 ms at ACK 25. */
+static void test_hystart_ack_train_paced(void)
+{
+    SK_CHECK_EQ(train_round_p(true, 1000, 0, 0), -1);
+    SK_CHECK_EQ(train_round_p(true, SK_HS_ACK_DELTA_US, 0, 0), 25); /* 50 ms */
 }
 
 /* ACKs spread over the round (each more than ACK_DELTA after the last):
@@ -692,6 +712,7 @@ int main(void)
     SK_RUN(test_hystart_initial_only);
     SK_RUN(test_hystart_ack_train_exit);
     SK_RUN(test_hystart_ack_train_spread);
+    SK_RUN(test_hystart_ack_train_paced);
     SK_RUN(test_cubic_fast_retransmit_beta);
     SK_RUN(test_cubic_timeout);
     return sk_test_finish();
