@@ -460,6 +460,16 @@ static inline uint32_t sk_tcb_rcvbuf(const sk_tcp_env *e, const sk_tcb *t)
     return sk_tcb_buf_limit(e->ctx->cfg.rcvbuf, t->x->rcvbuf_kb);
 }
 
+/* The size of an open-addressed table for n entries: a power of two, at
+ * least 16 and n, at most 2^30 (the demux, TIME-WAIT and half-open hashes). */
+static inline uint32_t sk_pow2_at_least(uint32_t n)
+{
+    uint32_t p = 16;
+    while (p < n && p < (1u << 30))
+        p <<= 1;
+    return p;
+}
+
 /* ---- tcp_ilist.c: index-linked lists ---- */
 static inline void sk_ilist_init(sk_ilist *l)
 {
@@ -717,6 +727,20 @@ void sk_ts_on_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 /* PAWS (§5.3 R1) and the §3.2 rule for missing timestamps: false when the
  * segment is dropped (counted; PAWS asks for an ACK). */
 bool sk_ts_check(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
+/* Timestamps compare modulo 2^32 like sequence numbers (RFC 7323 §5.2). */
+static inline bool sk_ts_before(uint32_t a, uint32_t b)
+{
+    return sk_seq_lt(sk_seq_make(a), sk_seq_make(b));
+}
+/* PAWS for whatever holds TS.Recent: a TCB (sk_ts_check) or a TIME-WAIT or
+ * half-open record (RFC 7323 §5.3 R1, §3.2). A RST, or timestamps off,
+ * passes. A segment without a timestamp is dropped silently, an old
+ * duplicate is dropped to be answered with an ACK; both are counted (on
+ * `t`, NULL for a record). A record lives far less than §5.5's 24 days, so
+ * its TS.Recent is always valid: it passes recent_valid true. */
+enum sk_paws { SK_PAWS_OK, SK_PAWS_DROP, SK_PAWS_ANSWER };
+enum sk_paws sk_ts_paws(sk_tcp_env *e, bool ts_on, bool recent_valid, uint32_t ts_recent,
+                        const sk_tcp_repr *seg, sk_tcb *t, sk_time now);
 /* §4.3 / §5.3 R3: record TS.Recent from an acceptable segment. */
 void sk_ts_record(sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
 /* §4.1 RTTM: an ACK advancing snd_una with a timestamp gives an RTT

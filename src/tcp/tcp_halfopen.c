@@ -21,14 +21,6 @@ _Static_assert(sizeof(sk_ho_rec) <= 88, "a half-open record is at most 88 bytes"
 
 /* ---- the pool ---- */
 
-static uint32_t pow2_at_least(uint32_t n)
-{
-    uint32_t p = 16;
-    while (p < n && p < (1u << 30))
-        p <<= 1;
-    return p;
-}
-
 int sk_ho_init(sk_tcp_env *e)
 {
     sk_ho_pool *p = &e->ho;
@@ -42,7 +34,7 @@ int sk_ho_init(sk_tcp_env *e)
         cap = 1u << 28;
     memset(p, 0, sizeof *p);
     p->cap = (uint32_t)cap;
-    p->hash_mask = pow2_at_least(p->cap * 2) - 1;
+    p->hash_mask = sk_pow2_at_least(p->cap * 2) - 1;
     p->recs = sk_ctx_alloc(e->ctx, sizeof(sk_ho_rec) * p->cap);
     p->hash = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * (p->hash_mask + 1));
     if (p->recs == NULL || p->hash == NULL) {

@@ -180,26 +180,13 @@ void sk_ho_reset(sk_tcp_env *e, uint32_t i, sk_time now)
 
 /* ---- a segment for a record ---- */
 
-static bool ts_before(uint32_t a, uint32_t b)
-{
-    return sk_seq_lt(sk_seq_make(a), sk_seq_make(b));
-}
-
 /* RFC 7323 §5.3 R1 and §3.2 (sk_ts_check); false when dropped. */
 static bool rec_paws(sk_tcp_env *e, sk_ho_rec *r, const sk_tcp_repr *seg, sk_time now)
 {
-    if (!(r->flags & SK_HO_TS) || (seg->flags & SK_TCP_RST))
-        return true;
-    if (!seg->opts.has_ts) {
-        sk_tcp_count_drop(e, SK_DROP_TCP_NO_TS, NULL, now);
-        return false;
-    }
-    if (ts_before(seg->opts.ts_val, r->ts_recent)) {
-        sk_tcp_count_drop(e, SK_DROP_TCP_PAWS, NULL, now);
+    enum sk_paws v = sk_ts_paws(e, (r->flags & SK_HO_TS) != 0, true, r->ts_recent, seg, NULL, now);
+    if (v == SK_PAWS_ANSWER)
         resend_synack(e, r, now);
-        return false;
-    }
-    return true;
+    return v == SK_PAWS_OK;
 }
 
 /* An ACK one below RCV.NXT acknowledging our SYN (tcp_input.c's
@@ -241,7 +228,7 @@ static void rec_ts_record(sk_ho_rec *r, const sk_tcp_repr *seg)
 {
     if (!(r->flags & SK_HO_TS) || !(r->flags & SK_HO_SENT) || !seg->opts.has_ts ||
         (seg->flags & SK_TCP_RST) || !sk_seq_le(seg->seq, rcv_nxt(r)) ||
-        ts_before(seg->opts.ts_val, r->ts_recent))
+        sk_ts_before(seg->opts.ts_val, r->ts_recent))
         return;
     r->ts_recent = seg->opts.ts_val;
 }

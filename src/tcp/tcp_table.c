@@ -7,14 +7,6 @@
 
 #include <string.h>
 
-static uint32_t pow2_at_least(uint32_t n)
-{
-    uint32_t p = 16;
-    while (p < n && p < (1u << 30))
-        p <<= 1;
-    return p;
-}
-
 /* The listener block goes back to the allocator with its TCB. */
 static void free_listener(sk_tcp_env *e, sk_tcb *t)
 {
@@ -37,7 +29,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     e->tcbs = sk_ctx_alloc(e->ctx, sizeof(sk_tcb) * e->n_tcbs);
     e->heap = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * e->n_tcbs);
     e->heap_key = sk_ctx_alloc(e->ctx, sizeof(sk_time) * e->n_tcbs);
-    e->hash_mask = pow2_at_least(e->n_tcbs * 2) - 1;
+    e->hash_mask = sk_pow2_at_least(e->n_tcbs * 2) - 1;
     e->hash = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * (e->hash_mask + 1));
     /* zeroed before the failure path: sk_tcp_env_free reads every TCB's
      * buffer pointers, which must not be uninitialised memory */

@@ -31,14 +31,6 @@ _Static_assert(sizeof(sk_tw_rec) <= 64, "a TIME-WAIT record is at most 64 bytes"
 
 /* ---- the pool ---- */
 
-static uint32_t pow2_at_least(uint32_t n)
-{
-    uint32_t p = 16;
-    while (p < n && p < (1u << 30))
-        p <<= 1;
-    return p;
-}
-
 int sk_tw_init(sk_tcp_env *e)
 {
     sk_tw_pool *p = &e->tw;
@@ -54,7 +46,7 @@ int sk_tw_init(sk_tcp_env *e)
         cap = 1u << 28;
     memset(p, 0, sizeof *p);
     p->cap = (uint32_t)cap;
-    p->hash_mask = pow2_at_least(p->cap * 2) - 1;
+    p->hash_mask = sk_pow2_at_least(p->cap * 2) - 1;
     p->recs = sk_ctx_alloc(e->ctx, sizeof(sk_tw_rec) * p->cap);
     p->hash = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * (p->hash_mask + 1));
     if (p->recs == NULL || p->hash == NULL) {
@@ -352,18 +344,13 @@ static void rec_challenge(sk_tcp_env *e, const sk_tw_rec *r, sk_time now)
         rec_ack(e, r, now);
 }
 
-static bool ts_before(uint32_t a, uint32_t b)
-{
-    return sk_seq_lt(sk_seq_make(a), sk_seq_make(b));
-}
-
 /* RFC 6191 §2 (sk_ts_reopen_ok's rule, for a record). */
 static bool rec_reopen_ok(const sk_tw_rec *r, const sk_tcp_repr *seg)
 {
     bool seq_newer = sk_seq_gt(seg->seq, r->rcv_nxt);
     if (!(r->flags & SK_TW_TS) || !seg->opts.has_ts || seg->opts.ts_val == r->ts_recent)
         return seq_newer;
-    return ts_before(r->ts_recent, seg->opts.ts_val);
+    return sk_ts_before(r->ts_recent, seg->opts.ts_val);
 }
 
 /* A plain SYN that may reopen: the listener takes it with an ISS above
@@ -389,18 +376,10 @@ static bool rec_reopen(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_t
 /* PAWS (RFC 7323 §5.3 R1, §3.2); false when the segment was dropped. */
 static bool rec_paws(sk_tcp_env *e, const sk_tw_rec *r, const sk_tcp_repr *seg, sk_time now)
 {
-    if (!(r->flags & SK_TW_TS) || (seg->flags & SK_TCP_RST))
-        return true;
-    if (!seg->opts.has_ts) {
-        sk_tcp_count_drop(e, SK_DROP_TCP_NO_TS, NULL, now);
-        return false;
-    }
-    if (ts_before(seg->opts.ts_val, r->ts_recent)) {
-        sk_tcp_count_drop(e, SK_DROP_TCP_PAWS, NULL, now);
+    enum sk_paws v = sk_ts_paws(e, (r->flags & SK_TW_TS) != 0, true, r->ts_recent, seg, NULL, now);
+    if (v == SK_PAWS_ANSWER)
         rec_ack(e, r, now);
-        return false;
-    }
-    return true;
+    return v == SK_PAWS_OK;
 }
 
 static void rec_restart(sk_tcp_env *e, uint32_t i, sk_time now)
@@ -443,7 +422,7 @@ static void rec_acceptable(sk_tcp_env *e, uint32_t i, const sk_tcp_repr *seg, sk
 {
     sk_tw_rec *r = &e->tw.recs[i];
     if ((r->flags & SK_TW_TS) && seg->opts.has_ts && !(seg->flags & SK_TCP_RST) &&
-        sk_seq_le(seg->seq, r->rcv_nxt) && !ts_before(seg->opts.ts_val, r->ts_recent))
+        sk_seq_le(seg->seq, r->rcv_nxt) && !sk_ts_before(seg->opts.ts_val, r->ts_recent))
         r->ts_recent = seg->opts.ts_val; /* RFC 7323 §4.3, §5.3 R3 */
     if (seg->flags & SK_TCP_RST) {
         if (!sk_seq_eq(seg->seq, r->rcv_nxt)) {

@@ -14,11 +14,6 @@
  * (well before the peer's clock can wrap at one tick per ms). */
 #define SK_PAWS_IDLE SK_SEC(24ull * 24u * 3600u)
 
-static bool ts_before(uint32_t a, uint32_t b)
-{
-    return sk_seq_lt(sk_seq_make(a), sk_seq_make(b));
-}
-
 uint32_t sk_ts_now(const sk_tcb *t, sk_time now)
 {
     return (uint32_t)(now / 1000u) + t->ts_offset;
@@ -42,24 +37,34 @@ static bool ts_recent_valid(const sk_tcb *t, sk_time now)
     return now - t->ts_recent_age <= SK_PAWS_IDLE;
 }
 
-bool sk_ts_check(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+enum sk_paws sk_ts_paws(sk_tcp_env *e, bool ts_on, bool recent_valid, uint32_t ts_recent,
+                        const sk_tcp_repr *seg, sk_tcb *t, sk_time now)
 {
-    if (!(t->flags & SK_TF_TS_OK) || (seg->flags & SK_TCP_RST))
-        return true;
+    if (!ts_on || (seg->flags & SK_TCP_RST))
+        return SK_PAWS_OK;
     if (!seg->opts.has_ts) {
         sk_tcp_count_drop(e, SK_DROP_TCP_NO_TS, t, now);
-        return false;
+        return SK_PAWS_DROP;
     }
     /* R1: SEG.TSval < TS.Recent with TS.Recent valid: an old duplicate.
      * Drop it and acknowledge (§5.3, as RFC 9293 does for unacceptable
      * segments), so that a peer that lost our ACK hears it again. */
-    if (ts_recent_valid(t, now) && ts_before(seg->opts.ts_val, t->ts_recent)) {
+    if (recent_valid && sk_ts_before(seg->opts.ts_val, ts_recent)) {
         sk_tcp_count_drop(e, SK_DROP_TCP_PAWS, t, now);
+        return SK_PAWS_ANSWER;
+    }
+    return SK_PAWS_OK;
+}
+
+bool sk_ts_check(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
+{
+    enum sk_paws v = sk_ts_paws(e, (t->flags & SK_TF_TS_OK) != 0, ts_recent_valid(t, now),
+                                t->ts_recent, seg, t, now);
+    if (v == SK_PAWS_ANSWER) {
         t->flags |= SK_TF_ACK_NOW;
         sk_tcb_mark_output(e, t);
-        return false;
     }
-    return true;
+    return v == SK_PAWS_OK;
 }
 
 /* §4.3 (2) and §5.3 R3: TS.Recent follows the segment that covers
@@ -76,7 +81,7 @@ void sk_ts_record(sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
         return;
     if (!sk_seq_le(seg->seq, sk_ack_point(t)))
         return;
-    if (ts_before(seg->opts.ts_val, t->ts_recent) && ts_recent_valid(t, now))
+    if (sk_ts_before(seg->opts.ts_val, t->ts_recent) && ts_recent_valid(t, now))
         return;
     t->ts_recent = seg->opts.ts_val;
     t->ts_recent_age = now;
@@ -110,5 +115,5 @@ bool sk_ts_reopen_ok(const sk_tcb *t, const sk_tcp_repr *seg)
         return seq_newer;
     if (seg->opts.ts_val == t->ts_recent)
         return seq_newer;
-    return ts_before(t->ts_recent, seg->opts.ts_val);
+    return sk_ts_before(t->ts_recent, seg->opts.ts_val);
 }
