@@ -4,6 +4,7 @@
  * selection (RFC 6056 §3.3.3, "Simple Hash-Based Port Selection"). */
 #include "tcp/tcp_conn.h"
 
+#include "base/ohash.h"
 #include "base/skassert.h"
 
 #include <string.h>
@@ -20,10 +21,8 @@ static uint32_t tuple_hash(const sk_tcp_env *e, const sk_tuple *tu)
 void sk_demux_insert(sk_tcp_env *e, sk_tcb *t)
 {
     SK_ASSERT(!(t->flags & SK_TF_HASHED));
-    uint32_t i = tuple_hash(e, &t->tuple) & e->hash_mask;
-    while (e->hash[i] != 0)
-        i = (i + 1) & e->hash_mask;
-    e->hash[i] = sk_tcb_index(e, t) + 1;
+    sk_ohash_insert(e->hash, e->hash_mask, tuple_hash(e, &t->tuple) & e->hash_mask,
+                    sk_tcb_index(e, t));
     t->flags |= SK_TF_HASHED;
 }
 
@@ -38,6 +37,12 @@ static uint32_t find_slot(sk_tcp_env *e, const sk_tuple *tu)
     return SK_TCB_NONE;
 }
 
+static uint32_t tcb_home(const void *ctx, uint32_t idx)
+{
+    const sk_tcp_env *e = ctx;
+    return tuple_hash(e, &e->tcbs[idx].tuple) & e->hash_mask;
+}
+
 void sk_demux_remove(sk_tcp_env *e, sk_tcb *t)
 {
     if (!(t->flags & SK_TF_HASHED))
@@ -47,25 +52,8 @@ void sk_demux_remove(sk_tcp_env *e, sk_tcb *t)
     t->flags &= ~(uint32_t)SK_TF_HASHED;
     if (e->demux_last == sk_tcb_index(e, t))
         e->demux_last = SK_TCB_NONE;
-    if (i == SK_TCB_NONE)
-        return;
-    /* Backward-shift deletion keeps every probe chain unbroken. */
-    uint32_t j = i;
-    for (;;) {
-        e->hash[i] = 0;
-        for (;;) {
-            j = (j + 1) & e->hash_mask;
-            if (e->hash[j] == 0)
-                return;
-            uint32_t home = tuple_hash(e, &e->tcbs[e->hash[j] - 1].tuple) & e->hash_mask;
-            /* Move j back to i unless its home lies cyclically in (i, j]. */
-            bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-            if (!stays)
-                break;
-        }
-        e->hash[i] = e->hash[j];
-        i = j;
-    }
+    if (i != SK_TCB_NONE)
+        sk_ohash_remove(e->hash, e->hash_mask, i, tcb_home, e);
 }
 
 /* A one-entry cache in front of the hash: a bulk transfer brings segment

@@ -12,6 +12,7 @@
 #include "tcp/tcp_conn.h"
 #include "tcp/tcp_halfopen_impl.h"
 
+#include "base/ohash.h"
 #include "base/skassert.h"
 #include "synack/error.h"
 
@@ -108,25 +109,15 @@ uint32_t sk_ho_find(const sk_tcp_env *e, const sk_tuple *tu)
     return s == SK_HO_NONE ? SK_HO_NONE : e->ho.hash[s] - 1;
 }
 
-/* Backward-shift deletion, as the TCB demux (tcp_demux.c). */
-static void hash_remove(sk_tcp_env *e, uint32_t i)
+static uint32_t rec_home_of(const void *ctx, uint32_t i)
 {
-    sk_ho_pool *p = &e->ho;
-    uint32_t j = i;
-    for (;;) {
-        p->hash[i] = 0;
-        for (;;) {
-            j = (j + 1) & p->hash_mask;
-            if (p->hash[j] == 0)
-                return;
-            uint32_t home = rec_home(e, &p->recs[p->hash[j] - 1]);
-            bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-            if (!stays)
-                break;
-        }
-        p->hash[i] = p->hash[j];
-        i = j;
-    }
+    const sk_tcp_env *e = ctx;
+    return rec_home(e, &e->ho.recs[i]);
+}
+
+static void hash_remove(sk_tcp_env *e, uint32_t slot)
+{
+    sk_ohash_remove(e->ho.hash, e->ho.hash_mask, slot, rec_home_of, e);
 }
 
 /* ---- the lists: a timer level or the output list (next/prev), and the
@@ -314,10 +305,7 @@ static uint32_t rec_alloc(sk_tcp_env *e)
 static void hash_insert(sk_tcp_env *e, uint32_t i)
 {
     sk_ho_pool *p = &e->ho;
-    uint32_t h = rec_home(e, &p->recs[i]);
-    while (p->hash[h] != 0)
-        h = (h + 1) & p->hash_mask;
-    p->hash[h] = i + 1;
+    sk_ohash_insert(p->hash, p->hash_mask, rec_home(e, &p->recs[i]), i);
     p->count++;
     set_gauge(e);
 }

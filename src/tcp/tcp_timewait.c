@@ -22,6 +22,7 @@
  * no data, so there is nothing to protect). */
 #include "tcp/tcp_conn.h"
 
+#include "base/ohash.h"
 #include "base/skassert.h"
 #include "synack/error.h"
 
@@ -116,25 +117,15 @@ uint32_t sk_tw_find(const sk_tcp_env *e, const sk_tuple *tu)
     return s == SK_TW_NONE ? SK_TW_NONE : e->tw.hash[s] - 1;
 }
 
-/* Backward-shift deletion, as the TCB demux (tcp_demux.c). */
-static void hash_remove(sk_tcp_env *e, uint32_t i)
+static uint32_t rec_home_of(const void *ctx, uint32_t i)
 {
-    sk_tw_pool *p = &e->tw;
-    uint32_t j = i;
-    for (;;) {
-        p->hash[i] = 0;
-        for (;;) {
-            j = (j + 1) & p->hash_mask;
-            if (p->hash[j] == 0)
-                return;
-            uint32_t home = rec_home(e, &p->recs[p->hash[j] - 1]);
-            bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-            if (!stays)
-                break;
-        }
-        p->hash[i] = p->hash[j];
-        i = j;
-    }
+    const sk_tcp_env *e = ctx;
+    return rec_home(e, &e->tw.recs[i]);
+}
+
+static void hash_remove(sk_tcp_env *e, uint32_t slot)
+{
+    sk_ohash_remove(e->tw.hash, e->tw.hash_mask, slot, rec_home_of, e);
 }
 
 /* ---- the FIFO of deadlines ---- */
@@ -279,10 +270,7 @@ static void rec_insert(sk_tcp_env *e, const sk_tw_rec *src, sk_time deadline)
     if (i == SK_TW_NONE)
         return;
     p->recs[i] = *src;
-    uint32_t h = rec_home(e, src);
-    while (p->hash[h] != 0)
-        h = (h + 1) & p->hash_mask;
-    p->hash[h] = i + 1;
+    sk_ohash_insert(p->hash, p->hash_mask, rec_home(e, src), i);
     fifo_insert(p, i, deadline);
     p->count++;
     e->ctx->stats.time_wait = p->count;
