@@ -120,6 +120,7 @@ peer_seg() { [ "$1" = xdpg ] && ip netns exec "$NSP" ethtool -K xb0 tso "$2" gso
 
 store() { # store TAG TEST CLIENT_OUT
     local tag=$1 test=$2 out=$3 n
+    grep -q "RESULT " "$out" || { echo "$ME: $tag $test: the client gave no result:" >&2; cat "$out" >&2; }
     case $test in
     bulk) n=$(field bytes "$out")
         record "bulk_gbps.$tag" "$(field gbps "$out")"
@@ -209,8 +210,15 @@ run_item() {
     esac
 }
 
-ITEMS=(linux:bulk linux:conn1 synack:bulk synack:conn1 synack:send tap:bulk tap:conn1 tap:send
-    xdpg:bulk xdpg:conn1 xdpg:send)
+ALL_ITEMS="linux:bulk linux:conn1 synack:bulk synack:conn1 synack:send tap:bulk tap:conn1 tap:send
+    xdpg:bulk xdpg:conn1 xdpg:send"
+# ITEMS: the measurements to run (default all), e.g. ITEMS="xdpg:conn1 synack:conn1"
+read -r -a ITEMS <<<"$(echo ${ITEMS:-$ALL_ITEMS})"
+for item in "${ITEMS[@]}"; do
+    case " $(echo $ALL_ITEMS) " in *" $item "*) ;;
+    *) echo "$ME: ITEMS: unknown item '$item' (one of: $(echo $ALL_ITEMS))" >&2; exit 2 ;; esac
+done
+[ "${#ITEMS[@]}" = 11 ] || SKIP_EMPTY_ROWS=1 # lib.sh's table(): rows of items not run
 provenance "$BUILD_DIR" "$COMMAND"
 seed_order
 echo "# AF_XDP benchmark: $ROUNDS rounds; bulk $RUN_S s, send $SEND_MIB MiB, conn1 $RUN_S s; MTU 1500"

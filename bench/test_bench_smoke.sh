@@ -57,6 +57,9 @@ run() {
     local t0=$SECONDS
     if ! "$@" >"$out" 2>&1; then
         fail "$name exited with an error:"
+        # the driver's own complaints first (they may be far above the tail)
+        grep -n -i -E "did not|failed|error|refused|not echoed|timed out|missing" "$out" |
+            grep -v -E "errors 0|, errors=0" | head -n 20 | sed 's/^/    first: /' >&2
         tail -n 30 "$out" >&2
     fi
     echo "$name: $((SECONDS - t0)) s"
