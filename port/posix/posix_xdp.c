@@ -58,6 +58,7 @@ const char *sk_posix_xdp_mode(const sk_posix_dev *dev)
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -185,16 +186,24 @@ static long xdp_read(void *impl, uint8_t *buf, size_t cap)
     return (long)len;
 }
 
-static void xdp_close(void *impl)
+/* The socket, the UMEM and its memory, each if present; x itself stays. */
+static void xdp_release(sk_xdp *x)
 {
-    sk_xdp *x = impl;
     if (x->xsk != NULL)
         xsk_socket__delete(x->xsk); /* detaches libxdp's program (test_xdp) */
+    x->xsk = NULL;
     if (x->umem != NULL)
         xsk_umem__delete(x->umem);
+    x->umem = NULL;
     if (x->area != NULL)
         munmap(x->area, (size_t)SK_XDP_FRAMES * SK_XDP_FRAME_SIZE);
-    free(x);
+    x->area = NULL;
+}
+
+static void xdp_close(void *impl)
+{
+    xdp_release(impl);
+    free(impl);
 }
 
 static const sk_posix_dev_ops xdp_ops = {
@@ -214,6 +223,10 @@ static int create_socket(sk_xdp *x, const char *ifname, unsigned queue, bool gen
     int r = generic ? -EOPNOTSUPP
                     : xsk_socket__create(&x->xsk, ifname, queue, x->umem, &x->rx, &x->tx, &sc);
     x->mode = "native";
+    if (r == -EBUSY) { /* the queue is taken, not the mode missing: no fallback */
+        x->xsk = NULL;
+        return r;
+    }
     if (r != 0) {
         x->xsk = NULL;
         sc.xdp_flags = XDP_FLAGS_SKB_MODE;
@@ -287,16 +300,34 @@ static int xdp_open(sk_posix_dev *dev, const char *ifname, unsigned queue, bool 
         snprintf(err, errcap, "out of memory");
         return -1;
     }
-    int r = make_umem(x);
-    const char *what = "UMEM";
-    if (r == 0) {
-        what = "AF_XDP socket";
-        r = create_socket(x, ifname, queue, generic);
+    /* A queue whose AF_XDP socket has just been closed (by this program's
+     * previous run, say) stays bound for a moment: the kernel releases the
+     * socket's buffer pool from the queue in deferred work after the close,
+     * and a bind before that work has run fails with EBUSY. So EBUSY is
+     * tried again, every 20 ms for up to SK_XDP_BUSY_TRIES times (2 s),
+     * before it is reported. */
+    enum { SK_XDP_BUSY_TRIES = 100 };
+    const struct timespec pause = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
+    const char *what;
+    int r;
+    for (int tries = 1;; tries++) {
+        what = "UMEM";
+        r = make_umem(x);
+        if (r == 0) {
+            what = "AF_XDP socket";
+            r = create_socket(x, ifname, queue, generic);
+        }
+        if (r != -EBUSY || tries >= SK_XDP_BUSY_TRIES)
+            break;
+        xdp_release(x);
+        nanosleep(&pause, NULL);
     }
     if (r != 0) {
         snprintf(err, errcap, "cannot open %s queue %u over AF_XDP: %s: %s%s", ifname, queue,
-                 what, strerror(-r), -r == EPERM ? " (run as root or with CAP_NET_ADMIN, "
-                 "CAP_BPF and CAP_NET_RAW)" : "");
+                 what, strerror(-r),
+                 -r == EPERM ? " (run as root or with CAP_NET_ADMIN, CAP_BPF and CAP_NET_RAW)"
+                 : -r == EBUSY ? " (another AF_XDP socket holds the queue; still so after 2 s)"
+                               : "");
         xdp_close(x);
         return -1;
     }

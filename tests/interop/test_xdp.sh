@@ -86,6 +86,14 @@ check "Linux ping: 5 replies" grep -q "5 received" "$IT_TMP/ping.out"
 "${PX[@]}" timeout 20 ping -c 3 -i 0.2 -W 2 -s 1400 "$SYNACK_IP" >"$IT_TMP/ping2.out" 2>&1
 check "Linux ping -s 1400: 3 replies" grep -q "3 received" "$IT_TMP/ping2.out"
 
+# a second socket on the queue the first one holds: EBUSY, tried again for
+# 2 s (a queue whose socket has just closed comes free by itself), then
+# reported; the running serve is untouched (the echo below goes through it)
+nsx timeout 30 "$SYNACK" serve --xdp "$DEV" --addr "$SYNACK_IP/24" --echo 7 >"$IT_TMP/e9" 2>&1
+check "a second serve on the same queue: fails" test $? = 1
+check "a second serve on the same queue: says the queue is held" \
+    grep -q "Device or resource busy (another AF_XDP socket holds the queue" "$IT_TMP/e9"
+
 it_random "$IT_TMP/in" 10
 "${PX[@]}" timeout 60 socat -t 30 -T 30 -b 65536 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in" >"$IT_TMP/out"
 check "echo: socat exits 0" test $? = 0
