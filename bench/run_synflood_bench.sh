@@ -26,6 +26,10 @@
 # and p99 of curl's time_total over the successful ones, and the server's
 # RSS (VmRSS) before the flood and after it.
 #
+# CORES=N (default 1): synack on a multi-queue TAP with `serve --cores N`,
+# one queue and one stack per core; the kernel spreads the flood's flows
+# over the queues.
+#
 # Two CPUs shared with other work: one run, numbers are indicative.
 set -u
 BUILD=${1:-build/release}
@@ -36,6 +40,8 @@ FLOODERS=${FLOODERS:-2}
 RATE=${RATE:---flood}  # hping3's pace: --flood (as fast as it can), or e.g. "-i u50" (20,000/s each)
 REQS_DURING=${REQS_DURING:-400}
 REQS_AFTER=${REQS_AFTER:-100}
+CORES=${CORES:-1}
+case $CORES in [1-9] | [1-5][0-9] | 6[0-4]) ;; *) echo "CORES: 1..64, not '$CORES'" >&2; exit 2 ;; esac
 PORT=80
 NS_S=sf-s-$$
 NS_A=sf-a-$$
@@ -132,16 +138,18 @@ run_case() {
 }
 
 echo "run_synflood_bench: $(date -u +%FT%TZ), commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)," \
-    "flood ${FLOOD_S} s x ${FLOODERS} hping3 ($RATE), nproc $(nproc)"
+    "flood ${FLOOD_S} s x ${FLOODERS} hping3 ($RATE), synack on $CORES core(s), nproc $(nproc)"
 
 # ---- synack ----
 ip netns add "$NS_S"
 ip -n "$NS_S" link set lo up
-ip -n "$NS_S" tuntap add dev sf0 mode tap
+MQ=(); SERVE_MQ=()
+[ "$CORES" = 1 ] || { MQ=(multi_queue); SERVE_MQ=(--cores "$CORES"); }
+ip -n "$NS_S" tuntap add dev sf0 mode tap "${MQ[@]}"
 ip -n "$NS_S" addr add 192.0.2.1/24 dev sf0
 ip -n "$NS_S" link set sf0 up
 ip netns exec "$NS_S" ethtool -K sf0 tso off gso off gro off >/dev/null 2>&1 || true
-ip netns exec "$NS_S" "$SYNACK" serve --tap sf0 --addr 192.0.2.2/24 --gw 192.0.2.1 \
+ip netns exec "$NS_S" "$SYNACK" serve --tap sf0 "${SERVE_MQ[@]}" --addr 192.0.2.2/24 --gw 192.0.2.1 \
     --http "$PORT" --stats >"$TMP/serve.log" 2>&1 &
 SPID=$!
 PIDS+=($SPID)
