@@ -504,7 +504,7 @@ static uint16_t syn_win(const ts_script *ts)
     return (uint16_t)(ts->cfg.rcvbuf > 65535 ? 65535 : ts->cfg.rcvbuf);
 }
 
-bool ts_open_active(ts_script *ts, sk_time_us t, sk_time_us rtt)
+bool ts_connect_syn(ts_script *ts, sk_time_us t)
 {
     int fails = ts->fails;
     ts->lport = TS_US_PORT_ACTIVE;
@@ -524,6 +524,15 @@ bool ts_open_active(ts_script *ts, sk_time_us t, sk_time_us rtt)
     TS_EXPECT(ts, t, .flags = TS_S, .seq = ts->us_isn, TS_WIN(syn_win(ts)), TS_MSS(our_mss(ts)),
               .has_ws = ws, .ws = ws ? our_ws(ts) : 0, .sack_ok = ts->cfg.sack, .has_ts = tso,
               .tsval = tso ? ts_us_clock(ts, t) : 0, .tsecr = 0);
+    return ts->fails == fails;
+}
+
+bool ts_open_active(ts_script *ts, sk_time_us t, sk_time_us rtt)
+{
+    int fails = ts->fails;
+    if (!ts_connect_syn(ts, t))
+        return false;
+    bool tso = ts->cfg.timestamps;
     ts_inject_(ts, __FILE__, __LINE__, t + rtt,
                peer_syn_opts(ts, t + rtt,
                              (ts_seg){.flags = TS_SA, .seq = ts->peer_isn, .ack = ts->us_isn + 1}));

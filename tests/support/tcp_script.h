@@ -191,6 +191,11 @@ const ts_out *ts_next(ts_script *ts, sk_time_us t);
 /* The endpoint a.b.c.d:port. */
 sk_endpoint ts_endpoint(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port);
 bool ts_open_active(ts_script *ts, sk_time_us t, sk_time_us rtt);
+/* ts_open_active's first step alone: connect from TS_US_PORT_ACTIVE to
+ * the peer's TS_PEER_PORT_ACTIVE with ts->us_isn at t and check our SYN
+ * (its window, MSS, scale, SACK-permitted and timestamp from ts->cfg);
+ * the connection is left in SYN-SENT. */
+bool ts_connect_syn(ts_script *ts, sk_time_us t);
 bool ts_open_passive(ts_script *ts, sk_time_us t, sk_time_us rtt);
 /* Listen on TS_US_PORT_PASSIVE with the fixed ISN (backlog 0: default). */
 bool ts_listen(ts_script *ts, int backlog);

@@ -175,17 +175,6 @@ static void test_syn_received_completes_after_challenge(void)
     ts_free(&ts);
 }
 
-static void start_connect(ts_script *ts)
-{
-    ts->lport = TS_US_PORT_ACTIVE;
-    ts->rport = TS_PEER_PORT_ACTIVE;
-    ts->iss = TS_US_ISN;
-    ts->irs = TS_PEER_ISN;
-    sk_endpoint peer = ts_endpoint(10, 0, 0, 1, TS_PEER_PORT_ACTIVE);
-    sk_connect_opts co = {TS_US_PORT_ACTIVE, 0, true, TS_US_ISN};
-    SK_CHECK_EQ_I(sk_tcp_connect(ts->s, 0, &peer, &co, &ts->sock), 0);
-    TS_EXPECT(ts, 0, .flags = TS_S, .seq = 1000, TS_MSS(1460), TS_WS(3));
-}
 
 /* The first n bytes of the peer's stream. */
 static const uint8_t *peer_bytes(uint32_t n)
@@ -202,7 +191,7 @@ static void test_synack_with_data(void)
 {
     ts_script ts;
     ts_init(&ts, NULL);
-    start_connect(&ts);
+    SK_CHECK(ts_connect_syn(&ts, 0));
     TS_INJECT(&ts, TS_MS(1), .flags = TS_SA, .seq = 5000, .ack = 1001, TS_MSS(1460), .len = 100,
               .data = peer_bytes(100));
     TS_EXPECT(&ts, TS_MS(1), .flags = TS_A, .seq = 1001, .ack = 5101);
@@ -224,7 +213,7 @@ static void test_synack_with_fin(void)
 {
     ts_script ts;
     ts_init(&ts, NULL);
-    start_connect(&ts);
+    SK_CHECK(ts_connect_syn(&ts, 0));
     TS_INJECT(&ts, TS_MS(1), .flags = TS_SA | TS_F, .seq = 5000, .ack = 1001, TS_MSS(1460),
               .len = 50, .data = peer_bytes(50));
     TS_EXPECT(&ts, TS_MS(1), .flags = TS_A, .seq = 1001, .ack = 5052);
@@ -240,7 +229,7 @@ static void test_synack_with_fin(void)
     ts_free(&ts);
 
     ts_init(&ts, NULL);
-    start_connect(&ts);
+    SK_CHECK(ts_connect_syn(&ts, 0));
     TS_INJECT(&ts, TS_MS(1), .flags = TS_SA | TS_F, .seq = 5000, .ack = 1001, TS_MSS(1460));
     TS_EXPECT(&ts, TS_MS(1), .flags = TS_A, .seq = 1001, .ack = 5002);
     TS_NOTHING(&ts, TS_MS(1));
@@ -285,7 +274,7 @@ static void test_syn_fin_in_syn_sent(void)
 {
     ts_script ts;
     ts_init(&ts, NULL);
-    start_connect(&ts);
+    SK_CHECK(ts_connect_syn(&ts, 0));
     TS_INJECT(&ts, TS_MS(5), .flags = TS_S | TS_F, .seq = 5000, TS_MSS(1460), TS_WS(1));
     TS_EXPECT(&ts, TS_MS(5), .flags = TS_SA, .seq = 1000, .ack = 5001, TS_MSS(1460), TS_WS(3));
     TS_NOTHING(&ts, TS_MS(5));

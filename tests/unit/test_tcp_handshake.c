@@ -384,17 +384,6 @@ static void test_synack_retransmission_in_established(void)
     ts_free(&ts);
 }
 
-static void connect_fixed(ts_script *ts)
-{
-    ts->lport = TS_US_PORT_ACTIVE;
-    ts->rport = TS_PEER_PORT_ACTIVE;
-    ts->iss = TS_US_ISN;
-    ts->irs = TS_PEER_ISN;
-    sk_endpoint peer = {sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 1)), 80};
-    sk_connect_opts co = {TS_US_PORT_ACTIVE, 0, true, TS_US_ISN};
-    SK_CHECK_EQ_I(sk_tcp_connect(ts->s, 0, &peer, &co, &ts->sock), 0);
-    TS_EXPECT(ts, 0, .flags = TS_S, .seq = 1000, TS_MSS(1460), TS_WS(3));
-}
 
 /* RFC 9293 §3.10.2 SEND in SYN-SENT: "queue the data for transmission
  * after entering ESTABLISHED state"; §3.10.4 CLOSE (here shutdown) is
@@ -405,7 +394,7 @@ static void test_send_and_close_in_syn_sent(void)
 {
     ts_script ts;
     ts_init(&ts, NULL);
-    connect_fixed(&ts);
+    SK_CHECK(ts_connect_syn(&ts, 0));
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1), 100), 100);
     SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(1), ts.sock), 0);
     SK_CHECK_EQ(ts_state(&ts), SK_TCP_SYN_SENT);
@@ -420,7 +409,7 @@ static void test_send_and_close_in_syn_sent(void)
     ts_free(&ts);
 
     ts_init(&ts, NULL);
-    connect_fixed(&ts);
+    SK_CHECK(ts_connect_syn(&ts, 0));
     SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(1), ts.sock), 0);
     TS_NOTHING(&ts, TS_SEC(100));
     SK_CHECK_EQ(sk_stack_poll_at(ts.s), SK_NEVER);

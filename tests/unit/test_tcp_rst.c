@@ -5,24 +5,13 @@
 #include "sk_test.h"
 #include "tcp_script.h"
 
-static void start_connect(ts_script *ts)
-{
-    ts->lport = TS_US_PORT_ACTIVE;
-    ts->rport = TS_PEER_PORT_ACTIVE;
-    ts->iss = TS_US_ISN;
-    ts->irs = TS_PEER_ISN;
-    sk_endpoint peer = {sk_ipaddr_from_ip4(sk_ip4_make(10, 0, 0, 1)), 80};
-    sk_connect_opts co = {TS_US_PORT_ACTIVE, 0, true, TS_US_ISN};
-    SK_CHECK_EQ_I(sk_tcp_connect(ts->s, 0, &peer, &co, &ts->sock), 0);
-    TS_EXPECT(ts, 0, .flags = TS_S, .seq = 1000, TS_MSS(1460), TS_WS(3));
-}
 
 /* SYN-SENT: a RST with an acceptable ACK refuses the connection. */
 static void test_syn_sent_rst_refused(void)
 {
     ts_script ts;
     ts_init(&ts, NULL);
-    start_connect(&ts);
+    SK_CHECK(ts_connect_syn(&ts, 0));
     TS_INJECT(&ts, TS_MS(1), .flags = TS_RA, .seq = 0, .ack = 1001);
     TS_NOTHING(&ts, TS_MS(1));
     SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSED);
@@ -38,7 +27,7 @@ static void test_syn_sent_rst_ignored(void)
 {
     ts_script ts;
     ts_init(&ts, NULL);
-    start_connect(&ts);
+    SK_CHECK(ts_connect_syn(&ts, 0));
     TS_INJECT(&ts, TS_MS(1), .flags = TS_R, .seq = 5000);
     TS_INJECT(&ts, TS_MS(1), .flags = TS_RA, .seq = 5000, .ack = 1000);
     TS_INJECT(&ts, TS_MS(1), .flags = TS_RA, .seq = 5000, .ack = 1002);
@@ -59,7 +48,7 @@ static void test_syn_sent_bad_ack(void)
 {
     ts_script ts;
     ts_init(&ts, NULL);
-    start_connect(&ts);
+    SK_CHECK(ts_connect_syn(&ts, 0));
     TS_INJECT(&ts, TS_MS(1), .flags = TS_SA, .seq = 5000, .ack = 7777, TS_MSS(1460));
     TS_EXPECT(&ts, TS_MS(1), .flags = TS_R, .seq = 7777);
     TS_NOTHING(&ts, TS_MS(1));
