@@ -29,6 +29,9 @@
 # CORES=N (default 1): synack on a multi-queue TAP with `serve --cores N`,
 # one queue and one stack per core; the kernel spreads the flood's flows
 # over the queues.
+# DEV=xdp (default tap): synack over AF_XDP instead (`serve --xdp xa0`, a
+# veth pair: xa0 in namespace sf-x-PID, its peer xb0 holding 192.0.2.1/24
+# in sf-s-PID, where curl and hping3 run; xb0 sends full checksums).
 #
 # Two CPUs shared with other work: one run, numbers are indicative.
 set -u
@@ -41,9 +44,13 @@ RATE=${RATE:---flood}  # hping3's pace: --flood (as fast as it can), or e.g. "-i
 REQS_DURING=${REQS_DURING:-400}
 REQS_AFTER=${REQS_AFTER:-100}
 CORES=${CORES:-1}
+DEV=${DEV:-tap}
+case $DEV in tap | xdp) ;; *) echo "DEV: tap or xdp, not '$DEV'" >&2; exit 2 ;; esac
+[ "$DEV" = tap ] || [ "$CORES" = 1 ] || { echo "CORES: with DEV=tap only" >&2; exit 2; }
 case $CORES in [1-9] | [1-5][0-9] | 6[0-4]) ;; *) echo "CORES: 1..64, not '$CORES'" >&2; exit 2 ;; esac
 PORT=80
 NS_S=sf-s-$$
+NS_X=sf-x-$$
 NS_A=sf-a-$$
 NS_B=sf-b-$$
 TMP=$(mktemp -d /tmp/synflood.XXXXXX)
@@ -58,6 +65,7 @@ cleanup() {
         wait "$p" 2>/dev/null
     done
     ip netns del "$NS_S" 2>/dev/null
+    ip netns del "$NS_X" 2>/dev/null
     ip netns del "$NS_A" 2>/dev/null
     ip netns del "$NS_B" 2>/dev/null
     rm -rf "$TMP"
@@ -138,18 +146,32 @@ run_case() {
 }
 
 echo "run_synflood_bench: $(date -u +%FT%TZ), commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)," \
-    "flood ${FLOOD_S} s x ${FLOODERS} hping3 ($RATE), synack on $CORES core(s), nproc $(nproc)"
+    "flood ${FLOOD_S} s x ${FLOODERS} hping3 ($RATE), synack over $DEV on $CORES core(s), nproc $(nproc)"
 
 # ---- synack ----
 ip netns add "$NS_S"
 ip -n "$NS_S" link set lo up
-MQ=(); SERVE_MQ=()
-[ "$CORES" = 1 ] || { MQ=(multi_queue); SERVE_MQ=(--cores "$CORES"); }
-ip -n "$NS_S" tuntap add dev sf0 mode tap "${MQ[@]}"
-ip -n "$NS_S" addr add 192.0.2.1/24 dev sf0
-ip -n "$NS_S" link set sf0 up
-ip netns exec "$NS_S" ethtool -K sf0 tso off gso off gro off >/dev/null 2>&1 || true
-ip netns exec "$NS_S" "$SYNACK" serve --tap sf0 "${SERVE_MQ[@]}" --addr 192.0.2.2/24 --gw 192.0.2.1 \
+if [ "$DEV" = tap ]; then
+    MQ=(); SERVE_DEV=(--tap sf0)
+    [ "$CORES" = 1 ] || { MQ=(multi_queue); SERVE_DEV+=(--cores "$CORES"); }
+    ip -n "$NS_S" tuntap add dev sf0 mode tap "${MQ[@]}"
+    ip -n "$NS_S" addr add 192.0.2.1/24 dev sf0
+    ip -n "$NS_S" link set sf0 up
+    ip netns exec "$NS_S" ethtool -K sf0 tso off gso off gro off >/dev/null 2>&1 || true
+    SERVE_NS=$NS_S
+else
+    ip netns add "$NS_X"
+    ip -n "$NS_X" link set lo up
+    ip -n "$NS_X" link add xa0 type veth peer name sf0 netns "$NS_S"
+    ip -n "$NS_X" link set xa0 up
+    ip -n "$NS_S" addr add 192.0.2.1/24 dev sf0
+    ip -n "$NS_S" link set sf0 up
+    # XDP sees the frame as Linux queued it: full checksums, no GSO
+    ip netns exec "$NS_S" ethtool -K sf0 tx off tso off gso off >/dev/null
+    SERVE_DEV=(--xdp xa0)
+    SERVE_NS=$NS_X
+fi
+ip netns exec "$SERVE_NS" "$SYNACK" serve "${SERVE_DEV[@]}" --addr 192.0.2.2/24 --gw 192.0.2.1 \
     --http "$PORT" --stats >"$TMP/serve.log" 2>&1 &
 SPID=$!
 PIDS+=($SPID)
@@ -160,8 +182,10 @@ run_case synack "$NS_S" 192.0.2.2 "$SPID"
 kill -TERM "$SPID"
 for _ in $(seq 1 50); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
 grep -E '^stats: (opens|SYN cookies|drops|  |device)' "$TMP/serve.log"
-# frames the kernel could not queue to synack's TAP (its reader fell behind)
-ip -n "$NS_S" -s link show sf0 | awk '/TX:/ { getline; print "TAP queue to synack: " $2 " packets queued, " $4 " dropped" }'
+# frames the kernel could not queue to synack's device (its reader fell
+# behind): the TAP's or the veth's transmit drops on the client's side
+ip -n "$NS_S" -s link show sf0 | awk -v d="$DEV" '/TX:/ { getline; print d " queue to synack: " $2 " packets queued, " $4 " dropped" }'
+[ "$DEV" = tap ] || ip -n "$NS_X" -s link show xa0 | awk '/RX:/ { getline; print "xa0 received " $2 " packets, dropped " $4 }'
 
 # ---- linux ----
 ip netns add "$NS_A"

@@ -56,7 +56,8 @@ void sk_pmtu6_destroy(sk_pmtu6 *p)
 
 static sk_pmtu6_entry *find(sk_pmtu6 *p, const sk_ip6_addr *dst)
 {
-    for (uint32_t i = 0; i < p->cfg.entries; i++)
+    /* every segment's MSS asks: an empty cache (the usual case) is one test */
+    for (uint32_t i = 0; i < p->cfg.entries && p->n_used > 0; i++)
         if (p->e[i].used && sk_ip6_eq(p->e[i].dst, *dst))
             return &p->e[i];
     return NULL;
