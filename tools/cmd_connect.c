@@ -428,7 +428,7 @@ int cmd_connect(int argc, char **argv)
     tool_signals_install();
     if (o.cores > 1)
         return tool_connect_cores(CMD, &o, &cl.remote, cl.timeout_us);
-    if (tool_net_start(&cl.net, CMD, &o, stderr, NULL) != 0)
+    if (tool_net_start(&cl.net, CMD, &o, stderr, NULL, NULL) != 0)
         return 1;
     cl.stack = cl.net.stack;
     cl.loop = cl.net.loop;

@@ -50,10 +50,21 @@ typedef struct {
     uint8_t out[OUT_CAP];
 } conn;
 
+/* The stack's limits, the same for every stack of this server. */
+typedef struct {
+    uint32_t max_conns;     /* --max-conns */
+    uint32_t time_wait_us;  /* --time-wait */
+    uint32_t max_time_wait; /* 0: the stack's default */
+    uint32_t syn_backlog;   /* 0: the stack's default */
+    uint8_t syn_cookies;    /* SK_SYNCOOKIES_* */
+    uint32_t max_half_open; /* 0: the stack's default */
+} serve_limits;
+
 typedef struct {
     tool_net net;
     sk_stack *stack;
     sk_posix_loop *loop;
+    serve_limits lim;
     const char *root;
     char *root_real;       /* realpath(root): files must resolve inside it */
     uint16_t port[SVC__COUNT];
@@ -103,15 +114,6 @@ static const char usage_text[] =
     "                            thread per queue, each pinned to its own CPU, nothing\n"
     "                            shared; the kernel spreads the connections (default 1)\n"
     "other options:\n";
-
-/* The stack's limits for every stack of this server (serve_tweak has no
- * context to carry them). */
-static uint32_t g_max_conns = MAX_CONNS_DEFAULT;
-static uint32_t g_time_wait_us = 60000000u;
-static uint32_t g_max_time_wait; /* 0: the stack's default */
-static uint32_t g_syn_backlog;   /* 0: the stack's default */
-static uint8_t g_syn_cookies = SK_SYNCOOKIES_WHEN_FULL;
-static uint32_t g_max_half_open; /* 0: the stack's default */
 
 /* ---- connections ---- */
 
@@ -526,7 +528,8 @@ static int start_listeners(server *sv)
 {
     /* the SYN queue is at most the listen backlog (tcp_listen.c): a larger
      * --syn-backlog raises both */
-    sk_listen_opts lo = {.backlog = g_syn_backlog > 1024 ? (int)g_syn_backlog : 1024};
+    uint32_t backlog = sv->lim.syn_backlog;
+    sk_listen_opts lo = {.backlog = backlog > 1024 ? (int)backlog : 1024};
     for (int k = 0; k < SVC__COUNT; k++) {
         if (!sv->on[k])
             continue;
@@ -619,7 +622,7 @@ static int drain(server *sv)
 
 /* --syn-cookies off|auto|always: *used 1 when argv[*i] was it; returns
  * nonzero (with *used = 2) for a bad value. */
-static int parse_syn_cookies(char **argv, int argc, int *i, int *used)
+static int parse_syn_cookies(serve_limits *lim, char **argv, int argc, int *i, int *used)
 {
     static const char *const mode[] = {
         [SK_SYNCOOKIES_OFF] = "off",
@@ -632,7 +635,7 @@ static int parse_syn_cookies(char **argv, int argc, int *i, int *used)
     const char *v = *i + 1 < argc ? argv[*i + 1] : "";
     for (size_t k = 0; k < sizeof mode / sizeof mode[0]; k++) {
         if (strcmp(v, mode[k]) == 0) {
-            g_syn_cookies = (uint8_t)k;
+            lim->syn_cookies = (uint8_t)k;
             (*i)++;
             *used = 1;
             return 0;
@@ -645,31 +648,31 @@ static int parse_syn_cookies(char **argv, int argc, int *i, int *used)
 
 /* --max-conns, --time-wait, --max-time-wait, --syn-backlog, --max-half-open: *used 1 when argv[*i] was
  * one of them; returns nonzero (with *used = 2) for a bad value. */
-static int parse_limit(char **argv, int argc, int *i, int *used)
+static int parse_limit(serve_limits *lim, char **argv, int argc, int *i, int *used)
 {
-    static const struct {
+    const struct {
         const char *opt, *what;
         uint64_t lo, hi, scale;
         uint32_t *dst;
-    } lim[] = {
-        {"--max-conns", "connections, 1..1048576", 1, 1u << 20, 1, &g_max_conns},
-        {"--time-wait", "milliseconds, 0..3600000", 0, 3600000, 1000, &g_time_wait_us},
-        {"--max-time-wait", "records, 1..16777216", 1, 1u << 24, 1, &g_max_time_wait},
-        {"--syn-backlog", "half-open connections, 1..65535", 1, 65535, 1, &g_syn_backlog},
-        {"--max-half-open", "records, 1..16777216", 1, 1u << 24, 1, &g_max_half_open},
+    } opt[] = {
+        {"--max-conns", "connections, 1..1048576", 1, 1u << 20, 1, &lim->max_conns},
+        {"--time-wait", "milliseconds, 0..3600000", 0, 3600000, 1000, &lim->time_wait_us},
+        {"--max-time-wait", "records, 1..16777216", 1, 1u << 24, 1, &lim->max_time_wait},
+        {"--syn-backlog", "half-open connections, 1..65535", 1, 65535, 1, &lim->syn_backlog},
+        {"--max-half-open", "records, 1..16777216", 1, 1u << 24, 1, &lim->max_half_open},
     };
     *used = 0;
-    for (size_t k = 0; k < sizeof lim / sizeof lim[0]; k++) {
-        if (strcmp(argv[*i], lim[k].opt) != 0)
+    for (size_t k = 0; k < sizeof opt / sizeof opt[0]; k++) {
+        if (strcmp(argv[*i], opt[k].opt) != 0)
             continue;
         uint64_t v;
-        if (*i + 1 >= argc || tool_parse_u64(argv[*i + 1], lim[k].lo, lim[k].hi, &v) != 0) {
-            tool_error(CMD, "bad %s '%s' (%s)", lim[k].opt, *i + 1 < argc ? argv[*i + 1] : "",
-                       lim[k].what);
+        if (*i + 1 >= argc || tool_parse_u64(argv[*i + 1], opt[k].lo, opt[k].hi, &v) != 0) {
+            tool_error(CMD, "bad %s '%s' (%s)", opt[k].opt, *i + 1 < argc ? argv[*i + 1] : "",
+                       opt[k].what);
             *used = 2;
             return 1;
         }
-        *lim[k].dst = (uint32_t)(v * lim[k].scale);
+        *opt[k].dst = (uint32_t)(v * opt[k].scale);
         (*i)++;
         *used = 1;
         return 0;
@@ -686,9 +689,9 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
                 return 2;
             continue;
         }
-        if (parse_limit(argv, argc, &i, &t) != 0)
+        if (parse_limit(&sv->lim, argv, argc, &i, &t) != 0)
             return t;
-        if (t == 0 && parse_syn_cookies(argv, argc, &i, &t) != 0)
+        if (t == 0 && parse_syn_cookies(&sv->lim, argv, argc, &i, &t) != 0)
             return t;
         if (t == 1) {
             t = 0;
@@ -777,16 +780,18 @@ static int check_args(server *sv, const tool_net_opts *o)
     return 0;
 }
 
-/* The socket table: the connections, plus a slot for each listener. */
-static void serve_tweak(sk_stack_config *cfg)
+/* The limits into the stack's config (ctx: serve_limits). The socket
+ * table: the connections, plus a slot for each listener. */
+static void serve_tweak(sk_stack_config *cfg, const void *ctx)
 {
-    cfg->max_sockets = g_max_conns + SVC__COUNT;
-    cfg->time_wait_us = g_time_wait_us;
-    cfg->max_time_wait = g_max_time_wait;
-    cfg->syn_cookies = g_syn_cookies;
-    if (g_syn_backlog != 0)
-        cfg->syn_backlog = g_syn_backlog;
-    cfg->max_half_open = g_max_half_open;
+    const serve_limits *lim = ctx;
+    cfg->max_sockets = lim->max_conns + SVC__COUNT;
+    cfg->time_wait_us = lim->time_wait_us;
+    cfg->max_time_wait = lim->max_time_wait;
+    cfg->syn_cookies = lim->syn_cookies;
+    if (lim->syn_backlog != 0)
+        cfg->syn_backlog = lim->syn_backlog;
+    cfg->max_half_open = lim->max_half_open;
 }
 
 /* A line for each IPv6 address that comes into use after start (the
@@ -839,13 +844,13 @@ static int run(server *sv)
  * is the caller's, so that --cores prints them in queue order. */
 static int serve_one(server *sv)
 {
-    if (tool_net_start(&sv->net, CMD, sv->net.opts, sv->log, serve_tweak) != 0)
+    if (tool_net_start(&sv->net, CMD, sv->net.opts, sv->log, serve_tweak, &sv->lim) != 0)
         return 1;
     sv->stack = sv->net.stack;
     sv->loop = sv->net.loop;
     if (tool_dhcp_acquire(&sv->net, 30000000u) != 0)
         return 1;
-    sv->max_conns = g_max_conns + SVC__COUNT + 1; /* indexed by handle slot, 1-based */
+    sv->max_conns = sv->lim.max_conns + SVC__COUNT + 1; /* indexed by handle slot, 1-based */
     sv->conns = calloc(sv->max_conns, sizeof *sv->conns);
     int r = sv->conns == NULL ? 1 : start_listeners(sv) != 0 ? 1 : run(sv);
     free(sv->conns);
@@ -917,12 +922,9 @@ int cmd_serve(int argc, char **argv)
     tool_net_opts o;
     memset(&o, 0, sizeof o);
     memset(&sv, 0, sizeof sv);
-    g_max_conns = MAX_CONNS_DEFAULT;
-    g_time_wait_us = 60000000u;
-    g_max_time_wait = 0;
-    g_syn_backlog = 0;
-    g_syn_cookies = SK_SYNCOOKIES_WHEN_FULL;
-    g_max_half_open = 0;
+    sv.lim.max_conns = MAX_CONNS_DEFAULT;
+    sv.lim.time_wait_us = 60000000u;
+    sv.lim.syn_cookies = SK_SYNCOOKIES_WHEN_FULL;
     sv.idle_us = (sk_time_us)IDLE_S_DEFAULT * 1000000u;
     sv.log = stdout;
     setvbuf(stdout, NULL, _IOLBF, 0);

@@ -137,7 +137,7 @@ static void conn_thread(unsigned i, void *ctx)
     const mq_ctx *m = ctx;
     mq_conn *c = &m->c[i];
     c->started = true;
-    if (tool_net_start(&c->net, m->cmd, &c->opts, stderr, NULL) != 0) {
+    if (tool_net_start(&c->net, m->cmd, &c->opts, stderr, NULL, NULL) != 0) {
         c->err = SK_EIO;
         return;
     }

@@ -464,7 +464,7 @@ static sk_ip4 mac_seed(const tool_net_opts *o)
     return a;
 }
 
-static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
+static int make_stack(tool_net *n, tool_net_tweak cfg_tweak, const void *ctx)
 {
     tool_net_opts *o = n->opts;
     sk_stack_config cfg;
@@ -511,7 +511,7 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
         cfg.dev.tso_max = SK_TSO_MAX;
     }
     if (cfg_tweak != NULL)
-        cfg_tweak(&cfg);
+        cfg_tweak(&cfg, ctx);
     n->mac = cfg.mac;
     int r = sk_stack_create(&cfg, &n->stack);
     if (r == SK_ENOTSUP && cfg.link == SK_LINK_ETHERNET) {
@@ -548,7 +548,7 @@ static int open_dev(tool_net *n, char *err, size_t errcap)
 }
 
 int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
-                   void (*cfg_tweak)(sk_stack_config *cfg))
+                   tool_net_tweak cfg_tweak, const void *ctx)
 {
     char err[256];
     memset(n, 0, sizeof *n);
@@ -572,7 +572,7 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
         tool_error(cmd, "%s", err);
         return -1;
     }
-    if (make_stack(n, cfg_tweak) != 0) {
+    if (make_stack(n, cfg_tweak, ctx) != 0) {
         tool_net_stop(n);
         return -1;
     }

@@ -113,10 +113,12 @@ typedef struct {
  * notice on stderr). */
 bool tool_net_offload(const tool_net_opts *o);
 
-/* Open the device, create the stack (cfg_tweak may adjust the config
- * before creation; NULL: none) and the loop. -1 after printing an error. */
+/* Open the device, create the stack (cfg_tweak(cfg, ctx) may adjust the
+ * config before creation; NULL: none) and the loop. -1 after printing an
+ * error. */
+typedef void (*tool_net_tweak)(sk_stack_config *cfg, const void *ctx);
 int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
-                   void (*cfg_tweak)(sk_stack_config *cfg));
+                   tool_net_tweak cfg_tweak, const void *ctx);
 /* --cores N for serve and connect: parse the value (1..SK_POSIX_MQ_MAX and
  * at most the CPUs this process may use) and check what cannot go with it
  * (--dhcp, --pcap: one lease and one capture file per process). 0, or 2
