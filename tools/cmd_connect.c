@@ -284,15 +284,10 @@ static int fail(client *cl, int err)
 static int pump_stdin(client *cl)
 {
     for (;;) {
-        while (cl->in_off < cl->in_len) {
-            ptrdiff_t n = sk_tcp_send(cl->stack, cl->loop->now, cl->sock, cl->in + cl->in_off,
-                                      cl->in_len - cl->in_off);
-            if (n == SK_EAGAIN)
-                return 0;
-            if (n < 0)
-                return (int)n;
-            cl->in_off += (size_t)n;
-        }
+        int e = tool_tcp_send_rest(cl->stack, cl->loop->now, cl->sock, cl->in, cl->in_len,
+                                   &cl->in_off);
+        if (e != 1)
+            return e; /* 0: the send buffer is full */
         cl->in_off = cl->in_len = 0;
         if (cl->stdin_eof)
             break;

@@ -157,16 +157,12 @@ static void conn_end(server *sv, conn *c, int status)
 /* Send what is pending in c->out: 1 all sent, 0 would block, -1 error. */
 static int flush_out(server *sv, conn *c)
 {
-    while (c->out_off < c->out_len) {
-        ptrdiff_t n = sk_tcp_send(sv->stack, sv->loop->now, c->sock, c->out + c->out_off,
-                                  c->out_len - c->out_off);
-        if (n == SK_EAGAIN)
-            return 0;
-        if (n < 0)
-            return -1;
-        c->out_off += (size_t)n;
+    size_t off = c->out_off;
+    int r = tool_tcp_send_rest(sv->stack, sv->loop->now, c->sock, c->out, c->out_len, &c->out_off);
+    if (c->out_off != off)
         c->t_active = sv->loop->now;
-    }
+    if (r != 1)
+        return r < 0 ? -1 : 0;
     c->out_off = c->out_len = 0;
     return 1;
 }

@@ -102,16 +102,10 @@ static int session(const mq_ctx *m, mq_conn *c, sk_sock s)
     size_t off = 0;
     bool shut = false, eof = false;
     for (;;) {
-        while (off < m->in_len) {
-            ptrdiff_t n = sk_tcp_send(c->net.stack, c->net.loop->now, s, m->in + off,
-                                      m->in_len - off);
-            if (n == SK_EAGAIN)
-                break;
-            if (n < 0)
-                return (int)n;
-            off += (size_t)n;
-        }
-        int e = 0;
+        int e = tool_tcp_send_rest(c->net.stack, c->net.loop->now, s, m->in, m->in_len, &off);
+        if (e < 0)
+            return e;
+        e = 0;
         if (off == m->in_len && !shut) {
             shut = true;
             e = sk_tcp_shutdown(c->net.stack, c->net.loop->now, s);
