@@ -154,10 +154,7 @@ static int finish(const char *cmd, mq_conn *c, unsigned n, const sk_endpoint *re
     char ep[64];
     tool_endpoint_str(remote, ep, sizeof ep);
     for (unsigned i = 0; i < n; i++) {
-        if (c[i].started)
-            tool_net_stop(&c[i].net);
-        else
-            sk_posix_dev_close(c[i].opts.queue_dev); /* its thread never ran */
+        tool_net_queue_stop(&c[i].net, c[i].started);
         if (c[i].err != 0) {
             tool_error(cmd, "%s: connection from stack %u of %u: %s", ep, i, n,
                        sk_strerror(c[i].err));
@@ -193,11 +190,7 @@ int tool_connect_cores(const char *cmd, tool_net_opts *o, const sk_endpoint *rem
         return 1;
     }
     for (unsigned i = 0; i < n; i++) {
-        m.c[i].opts = *o;
-        m.c[i].opts.queue = i;
-        m.c[i].opts.queue_dev = &devs[i];
-        m.c[i].net.opts = &m.c[i].opts;
-        m.c[i].net.dev.fd = -1;
+        tool_net_queue_init(&m.c[i].net, &m.c[i].opts, o, devs, i);
         m.c[i].err = SK_EIO; /* until its thread says otherwise */
     }
     char err[128];

@@ -400,6 +400,24 @@ int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *
     return 0;
 }
 
+void tool_net_queue_init(tool_net *n, tool_net_opts *qo, const tool_net_opts *o,
+                         sk_posix_dev *devs, unsigned i)
+{
+    *qo = *o;
+    qo->queue = i;
+    qo->queue_dev = &devs[i];
+    n->opts = qo;
+    n->dev.fd = -1;
+}
+
+void tool_net_queue_stop(tool_net *n, bool started)
+{
+    if (started)
+        tool_net_stop(n);
+    else
+        sk_posix_dev_close(n->opts->queue_dev);
+}
+
 /* ---- trace ---- */
 
 static void on_trace(void *ctx, const sk_trace_event *ev)

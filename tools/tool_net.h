@@ -133,6 +133,14 @@ int tool_net_check_cores(const char *cmd, const tool_net_opts *o);
  * takes devs[o->queue] through o->queue_dev and closes it in
  * tool_net_stop. */
 int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *devs);
+/* Queue i of those: its options in *qo (o's, with its queue and
+ * &devs[i]), and n set to be started with them (tool_net_start) or
+ * stopped unstarted (tool_net_queue_stop). */
+void tool_net_queue_init(tool_net *n, tool_net_opts *qo, const tool_net_opts *o,
+                         sk_posix_dev *devs, unsigned i);
+/* After the queues' threads: a queue's stack stopped (its --stats) when
+ * its thread started it, else the device it never took closed. */
+void tool_net_queue_stop(tool_net *n, bool started);
 
 /* Print stats if asked, destroy the stack, close the device. */
 void tool_net_stop(tool_net *n);

@@ -226,12 +226,8 @@ static int serve_cores(const server *proto, const tool_net_opts *o)
         return 1;
     }
     for (unsigned i = 0; i < n; i++) {
-        m.opts[i] = *o;
-        m.opts[i].queue = i;
-        m.opts[i].queue_dev = &devs[i];
         m.sv[i] = *proto;
-        m.sv[i].net.opts = &m.opts[i];
-        m.sv[i].net.dev.fd = -1;
+        tool_net_queue_init(&m.sv[i].net, &m.opts[i], o, devs, i);
         m.sv[i].ready = &ready;
         m.rc[i] = -1; /* not started */
     }
@@ -241,10 +237,7 @@ static int serve_cores(const server *proto, const tool_net_opts *o)
         r = 1;
     }
     for (unsigned i = 0; i < n; i++) {
-        if (m.rc[i] < 0)
-            sk_posix_dev_close(&devs[i]); /* its thread never ran */
-        else
-            tool_net_stop(&m.sv[i].net);
+        tool_net_queue_stop(&m.sv[i].net, m.rc[i] >= 0);
         r = r != 0 ? r : m.rc[i] != 0;
     }
     free(m.sv);
