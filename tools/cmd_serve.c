@@ -111,6 +111,26 @@ static int parse_limit(serve_limits *lim, char **argv, int argc, int *i, int *us
     return 0;
 }
 
+/* OPT PORT for a service of one port (--iperf3, --udp-echo), once: *port
+ * is 0 until given; *i moves past the value. 0, or 2 after a one-line
+ * error. */
+static int parse_port(int argc, char **argv, int *i, uint16_t *port)
+{
+    const char *opt = argv[*i];
+    uint64_t p;
+    if (*i + 1 >= argc || tool_parse_u64(argv[*i + 1], 1, 65535, &p) != 0) {
+        tool_error(SERVE_CMD, "%s needs a port number 1..65535 (try --help)", opt);
+        return 2;
+    }
+    if (*port != 0) {
+        tool_error(SERVE_CMD, "%s given twice (one port per service)", opt);
+        return 2;
+    }
+    *port = (uint16_t)p;
+    ++*i;
+    return 0;
+}
+
 static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
 {
     int i = 0, t;
@@ -142,23 +162,14 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
             continue;
         }
         if (!strcmp(argv[i], "--iperf3")) {
-            if (tool_iperf3_port(SERVE_CMD, argc, argv, &i, &sv->ip3_port) != 0)
+            if (parse_port(argc, argv, &i, &sv->ip3_port) != 0)
                 return 2;
             continue;
         }
         if (!strcmp(argv[i], "--udp-echo")) {
-            uint64_t p;
-            if (i + 1 >= argc || tool_parse_u64(argv[i + 1], 1, 65535, &p) != 0) {
-                tool_error(SERVE_CMD, "--udp-echo needs a port number 1..65535 (try --help)");
+            if (parse_port(argc, argv, &i, &sv->uecho.port) != 0)
                 return 2;
-            }
-            if (sv->uecho.on) {
-                tool_error(SERVE_CMD, "--udp-echo given twice (one port per service)");
-                return 2;
-            }
             sv->uecho.on = true;
-            sv->uecho.port = (uint16_t)p;
-            i++;
             continue;
         }
         int k = 0;
@@ -185,12 +196,30 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
     return t == TOOL_ARG_END ? -1 : t;
 }
 
+/* Two TCP services on one port: -1 after "port P given twice (--a and
+ * --b)", the services' pairs first, then each against --iperf3. */
+static int check_ports(const server *sv)
+{
+    for (int i = 0; i < SVC__COUNT; i++)
+        for (int k = i + 1; k < SVC__COUNT; k++)
+            if (sv->on[i] && sv->on[k] && sv->port[i] == sv->port[k]) {
+                tool_error(SERVE_CMD, "port %u given twice (%s and %s)", sv->port[i],
+                           serve_svc_opt[i], serve_svc_opt[k]);
+                return -1;
+            }
+    for (int k = 0; k < SVC__COUNT && sv->ip3_port != 0; k++)
+        if (sv->on[k] && sv->port[k] == sv->ip3_port) {
+            tool_error(SERVE_CMD, "port %u given twice (%s and --iperf3)", sv->ip3_port,
+                       serve_svc_opt[k]);
+            return -1;
+        }
+    return 0;
+}
+
 static int check_args(server *sv, const tool_net_opts *o)
 {
     if (tool_net_check(SERVE_CMD, o) != 0 || tool_net_check_cores(SERVE_CMD, o) != 0 ||
-        tool_check_ports(SERVE_CMD, serve_svc_opt, sv->port, sv->on, SVC__COUNT) != 0 ||
-        tool_iperf3_check(SERVE_CMD, sv->ip3_port, serve_svc_opt, sv->port, sv->on,
-                          SVC__COUNT) != 0)
+        check_ports(sv) != 0)
         return 2;
     bool any = sv->uecho.on || sv->ip3_port != 0;
     for (int k = 0; k < SVC__COUNT; k++)

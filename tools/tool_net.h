@@ -75,23 +75,10 @@ int tool_net_check(const char *cmd, const tool_net_opts *o);
  * --create was not given (checked in tool_net_start, before opening). */
 int tool_net_check_addr(const char *cmd, const tool_net_opts *o);
 int tool_net_check_dev(const char *cmd, const tool_net_opts *o);
-/* Two services of one protocol on one port (names[i] is service i's
- * option): -1 after "port P given twice (--a and --b)". */
 /* What SK_EHOSTUNREACH from a connect to dst means on this link: "host
  * unreachable (no ARP reply from 192.0.2.9)", "... from the gateway G",
  * "no route to host (D is not on N and no --gw was given)". */
 const char *tool_unreach_str(const tool_net_opts *o, const sk_ipaddr *dst, char *buf, size_t cap);
-int tool_check_ports(const char *cmd, const char *const *names, const uint16_t *ports,
-                     const bool *on, int n);
-/* serve --iperf3 PORT: take the value (argv[*i] is the option; *i moves
- * past the value), once; and its port against the other TCP services. 0,
- * or -1 after a one-line error. */
-/* The first bytes of an iperf 2 client's stream ask for a test that the
- * iperf 2 server cannot run (-d, -r, -R): true after a line on log. */
-bool tool_iperf2_refuse(FILE *log, const sk_endpoint *peer, const uint8_t *p, size_t n);
-int tool_iperf3_port(const char *cmd, int argc, char **argv, int *i, uint16_t *port);
-int tool_iperf3_check(const char *cmd, uint16_t port, const char *const *names,
-                      const uint16_t *ports, const bool *on, int n);
 
 typedef struct {
     const char *cmd;

@@ -77,6 +77,30 @@ static int pump_echo(server *sv, serve_conn *c)
     }
 }
 
+/* iperf 2's test header (iperf 2.1 include/payloads.h, read for the
+ * format): the first 32-bit big-endian word of a client's stream holds
+ * flags. HEADER_VERSION1 (0x80000000) asks for a dual test (-d, -r: the
+ * server connects back); HEADER_VERSION2 (0x04000000) for a reversed or
+ * full-duplex one (-R, --full-duplex: the server sends on this
+ * connection). synack's iperf 2 server only receives: it says so and the
+ * caller resets the connection, instead of a test that moves nothing. */
+static bool iperf2_refuse(FILE *log, const sk_endpoint *peer, const uint8_t *p, size_t n)
+{
+    if (n < 4)
+        return false;
+    uint32_t flags = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    const char *what = flags & 0x80000000u ? "-d/-r (a dual test: the server connects back)"
+                       : flags & 0x04000000u ? "-R/--full-duplex (the server sends)"
+                                             : NULL;
+    if (what == NULL)
+        return false;
+    char ep[80];
+    fprintf(log, "iperf %s: iperf 2 %s is not supported: connection reset (use --iperf3 and "
+                 "iperf3 -R)\n", tool_endpoint_str(peer, ep, sizeof ep), what);
+    fflush(log);
+    return true;
+}
+
 static int pump_sink(server *sv, serve_conn *c)
 {
     for (;;) {
@@ -86,7 +110,7 @@ static int pump_sink(server *sv, serve_conn *c)
         if (n <= 0)
             return n == 0 ? 1 : -1;
         if (c->svc == SVC_IPERF && c->bytes == 0 && !c->draining &&
-            tool_iperf2_refuse(sv->log, &c->peer, c->out, (size_t)n))
+            iperf2_refuse(sv->log, &c->peer, c->out, (size_t)n))
             return -1; /* reset: the client reports the failure */
         c->bytes += (uint64_t)n;
         c->t_last = c->t_active = sv->loop->now;
