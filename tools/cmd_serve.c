@@ -131,6 +131,34 @@ static int parse_port(int argc, char **argv, int *i, uint16_t *port)
     return 0;
 }
 
+/* A TCP service and its port (--echo PORT ...), once; else argv[*i] is no
+ * option of serve's. *i moves past the value. 0, or 2 after a one-line
+ * error. */
+static int parse_service(server *sv, int argc, char **argv, int *i)
+{
+    int k = 0;
+    while (k < SVC__COUNT && strcmp(argv[*i], serve_svc_opt[k]) != 0)
+        k++;
+    char *end;
+    unsigned long p = k < SVC__COUNT && *i + 1 < argc ? strtoul(argv[*i + 1], &end, 10) : 0;
+    if (k == SVC__COUNT) {
+        tool_error(SERVE_CMD, "unknown option '%s' (try --help)", argv[*i]);
+        return 2;
+    }
+    if (*i + 1 >= argc || *end != '\0' || p == 0 || p > 65535) {
+        tool_error(SERVE_CMD, "%s needs a port number 1..65535 (try --help)", argv[*i]);
+        return 2;
+    }
+    if (sv->on[k]) {
+        tool_error(SERVE_CMD, "%s given twice (one port per service)", argv[*i]);
+        return 2;
+    }
+    sv->on[k] = true;
+    sv->port[k] = (uint16_t)p;
+    ++*i;
+    return 0;
+}
+
 static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
 {
     int i = 0, t;
@@ -172,26 +200,8 @@ static int parse_args(server *sv, tool_net_opts *o, int argc, char **argv)
             sv->uecho.on = true;
             continue;
         }
-        int k = 0;
-        while (k < SVC__COUNT && strcmp(argv[i], serve_svc_opt[k]) != 0)
-            k++;
-        char *end;
-        unsigned long p = k < SVC__COUNT && i + 1 < argc ? strtoul(argv[i + 1], &end, 10) : 0;
-        if (k == SVC__COUNT) {
-            tool_error(SERVE_CMD, "unknown option '%s' (try --help)", argv[i]);
+        if (parse_service(sv, argc, argv, &i) != 0)
             return 2;
-        }
-        if (i + 1 >= argc || *end != '\0' || p == 0 || p > 65535) {
-            tool_error(SERVE_CMD, "%s needs a port number 1..65535 (try --help)", argv[i]);
-            return 2;
-        }
-        if (sv->on[k]) {
-            tool_error(SERVE_CMD, "%s given twice (one port per service)", argv[i]);
-            return 2;
-        }
-        sv->on[k] = true;
-        sv->port[k] = (uint16_t)p;
-        i++;
     }
     return t == TOOL_ARG_END ? -1 : t;
 }

@@ -15,6 +15,35 @@
 
 #define DRAIN_US 2000000u /* how long SIGINT/SIGTERM waits for peers to close */
 
+/* "synack serve: listening on TAP tap0, synack at 192.0.2.2/24: echo on 7" */
+static void print_ready(const server *sv)
+{
+    const tool_net_opts *o = sv->net.opts;
+    char ip[SK_IP6_STR_LEN];
+    if (o->xdp)
+        fprintf(sv->log, "synack serve: listening on AF_XDP %s queue %u (%s XDP), synack at",
+                sv->net.dev.name, o->xdp_queue, sk_posix_xdp_mode(&sv->net.dev));
+    else
+        fprintf(sv->log, "synack serve: listening on %s %s, synack at",
+                sv->net.dev.kind == SK_DEV_TAP ? "TAP" : "TUN", sv->net.dev.name);
+    if (o->have_addr4)
+        fprintf(sv->log, " %s/%u", sk_ip4_to_str(o->addr, ip, sizeof ip), o->prefix_len);
+    for (uint8_t i = 0; i < o->n_addr6; i++)
+        fprintf(sv->log, " %s/%u", sk_ip6_to_str(o->addr6[i], ip, sizeof ip), o->plen6[i]);
+    fprintf(sv->log, ":");
+    for (int k = 0; k < SVC__COUNT; k++)
+        if (sv->on[k])
+            fprintf(sv->log, " %s on %u", serve_svc_opt[k] + 2, sv->port[k]);
+    if (sv->ip3_port)
+        fprintf(sv->log, " iperf3 on %u", sv->ip3_port);
+    if (sv->uecho.on)
+        fprintf(sv->log, " udp-echo on %u", sv->uecho.port);
+    if (o->cores > 1)
+        fprintf(sv->log, " (%u stacks on %u queues)", o->cores, o->cores);
+    fprintf(sv->log, "\n");
+    fflush(sv->log);
+}
+
 /* Listen on every service's port, then print the readiness line
  * ("synack serve: listening on ...") that scripts wait for: it appears only
  * once every listener exists (the device is already open), and never when
@@ -49,31 +78,8 @@ static int start_listeners(server *sv)
     }
     const tool_net_opts *o = sv->net.opts;
     /* with --cores, the last stack to listen prints the line for all */
-    if (o->cores > 1 && atomic_fetch_add(sv->ready, 1u) + 1u < o->cores)
-        return 0;
-    char ip[SK_IP6_STR_LEN];
-    if (o->xdp)
-        fprintf(sv->log, "synack serve: listening on AF_XDP %s queue %u (%s XDP), synack at",
-                sv->net.dev.name, o->xdp_queue, sk_posix_xdp_mode(&sv->net.dev));
-    else
-        fprintf(sv->log, "synack serve: listening on %s %s, synack at",
-                sv->net.dev.kind == SK_DEV_TAP ? "TAP" : "TUN", sv->net.dev.name);
-    if (o->have_addr4)
-        fprintf(sv->log, " %s/%u", sk_ip4_to_str(o->addr, ip, sizeof ip), o->prefix_len);
-    for (uint8_t i = 0; i < o->n_addr6; i++)
-        fprintf(sv->log, " %s/%u", sk_ip6_to_str(o->addr6[i], ip, sizeof ip), o->plen6[i]);
-    fprintf(sv->log, ":");
-    for (int k = 0; k < SVC__COUNT; k++)
-        if (sv->on[k])
-            fprintf(sv->log, " %s on %u", serve_svc_opt[k] + 2, sv->port[k]);
-    if (sv->ip3_port)
-        fprintf(sv->log, " iperf3 on %u", sv->ip3_port);
-    if (sv->uecho.on)
-        fprintf(sv->log, " udp-echo on %u", sv->uecho.port);
-    if (o->cores > 1)
-        fprintf(sv->log, " (%u stacks on %u queues)", o->cores, o->cores);
-    fprintf(sv->log, "\n");
-    fflush(sv->log);
+    if (o->cores <= 1 || atomic_fetch_add(sv->ready, 1u) + 1u >= o->cores)
+        print_ready(sv);
     return 0;
 }
 
