@@ -284,15 +284,10 @@ static int fail(client *cl, int err)
 static int pump_stdin(client *cl)
 {
     for (;;) {
-        while (cl->in_off < cl->in_len) {
-            ptrdiff_t n = sk_tcp_send(cl->stack, cl->loop->now, cl->sock, cl->in + cl->in_off,
-                                      cl->in_len - cl->in_off);
-            if (n == SK_EAGAIN)
-                return 0;
-            if (n < 0)
-                return (int)n;
-            cl->in_off += (size_t)n;
-        }
+        int e = tool_tcp_send_rest(cl->stack, cl->loop->now, cl->sock, cl->in, cl->in_len,
+                                   &cl->in_off);
+        if (e != 1)
+            return e; /* 0: the send buffer is full */
         cl->in_off = cl->in_len = 0;
         if (cl->stdin_eof)
             break;
@@ -428,7 +423,7 @@ int cmd_connect(int argc, char **argv)
     tool_signals_install();
     if (o.cores > 1)
         return tool_connect_cores(CMD, &o, &cl.remote, cl.timeout_us);
-    if (tool_net_start(&cl.net, CMD, &o, stderr, NULL) != 0)
+    if (tool_net_start(&cl.net, CMD, &o, stderr, NULL, NULL) != 0)
         return 1;
     cl.stack = cl.net.stack;
     cl.loop = cl.net.loop;

@@ -254,7 +254,7 @@ int cmd_ping(int argc, char **argv)
         return 1;
     p.id = (uint16_t)getpid();
     tool_signals_install();
-    if (tool_net_start(&p.net, CMD, &o, stdout, NULL) != 0) {
+    if (tool_net_start(&p.net, CMD, &o, stdout, NULL, NULL) != 0) {
         free(p.sent_at);
         return 1;
     }

@@ -40,6 +40,13 @@ int tool_parse_prob(const char *s, double *out);
 #include <stdio.h>
 void tool_trace_line(FILE *f, sk_time_us t, const sk_trace_event *ev);
 
+/* Queue p[*off, len) on TCP socket h until all of it is taken or the send
+ * buffer is full, advancing *off (tools/tool_tcp.c): 1 all taken, 0 the
+ * buffer is full (wait for the socket to be writable), or a negative SK_E*
+ * code. */
+int tool_tcp_send_rest(sk_stack *s, sk_time_us now, sk_sock h, const uint8_t *p, size_t len,
+                       size_t *off);
+
 /* "synack 0.1.0 (git v0.1-42-gabcdef)" (tools/tool_version.c). */
 void tool_print_version(FILE *f);
 

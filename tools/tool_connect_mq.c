@@ -102,16 +102,10 @@ static int session(const mq_ctx *m, mq_conn *c, sk_sock s)
     size_t off = 0;
     bool shut = false, eof = false;
     for (;;) {
-        while (off < m->in_len) {
-            ptrdiff_t n = sk_tcp_send(c->net.stack, c->net.loop->now, s, m->in + off,
-                                      m->in_len - off);
-            if (n == SK_EAGAIN)
-                break;
-            if (n < 0)
-                return (int)n;
-            off += (size_t)n;
-        }
-        int e = 0;
+        int e = tool_tcp_send_rest(c->net.stack, c->net.loop->now, s, m->in, m->in_len, &off);
+        if (e < 0)
+            return e;
+        e = 0;
         if (off == m->in_len && !shut) {
             shut = true;
             e = sk_tcp_shutdown(c->net.stack, c->net.loop->now, s);
@@ -137,7 +131,7 @@ static void conn_thread(unsigned i, void *ctx)
     const mq_ctx *m = ctx;
     mq_conn *c = &m->c[i];
     c->started = true;
-    if (tool_net_start(&c->net, m->cmd, &c->opts, stderr, NULL) != 0) {
+    if (tool_net_start(&c->net, m->cmd, &c->opts, stderr, NULL, NULL) != 0) {
         c->err = SK_EIO;
         return;
     }
@@ -160,10 +154,7 @@ static int finish(const char *cmd, mq_conn *c, unsigned n, const sk_endpoint *re
     char ep[64];
     tool_endpoint_str(remote, ep, sizeof ep);
     for (unsigned i = 0; i < n; i++) {
-        if (c[i].started)
-            tool_net_stop(&c[i].net);
-        else
-            sk_posix_dev_close(c[i].opts.queue_dev); /* its thread never ran */
+        tool_net_queue_stop(&c[i].net, c[i].started);
         if (c[i].err != 0) {
             tool_error(cmd, "%s: connection from stack %u of %u: %s", ep, i, n,
                        sk_strerror(c[i].err));
@@ -199,11 +190,7 @@ int tool_connect_cores(const char *cmd, tool_net_opts *o, const sk_endpoint *rem
         return 1;
     }
     for (unsigned i = 0; i < n; i++) {
-        m.c[i].opts = *o;
-        m.c[i].opts.queue = i;
-        m.c[i].opts.queue_dev = &devs[i];
-        m.c[i].net.opts = &m.c[i].opts;
-        m.c[i].net.dev.fd = -1;
+        tool_net_queue_init(&m.c[i].net, &m.c[i].opts, o, devs, i);
         m.c[i].err = SK_EIO; /* until its thread says otherwise */
     }
     char err[128];

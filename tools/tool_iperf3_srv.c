@@ -5,6 +5,7 @@
 
 #include "synack/error.h"
 #include "synack/udp.h"
+#include "tool.h"
 #include "tool_net.h"
 
 #include <stdlib.h>
@@ -103,14 +104,8 @@ static void ctrl_state(ip3_server *sv, int state)
 
 static void flush_ctrl(ip3_server *sv)
 {
-    while (sv->out_off < sv->out_len) {
-        ptrdiff_t n = sk_tcp_send(sv->st, sv->now, sv->ctrl, sv->out + sv->out_off,
-                                  sv->out_len - sv->out_off);
-        if (n <= 0)
-            return;
-        sv->out_off += (size_t)n;
-    }
-    sv->out_off = sv->out_len = 0;
+    if (tool_tcp_send_rest(sv->st, sv->now, sv->ctrl, sv->out, sv->out_len, &sv->out_off) == 1)
+        sv->out_off = sv->out_len = 0; /* else: an error, or later (writable) */
 }
 
 static double secs_of(const ip3_server *sv)

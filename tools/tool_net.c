@@ -400,6 +400,24 @@ int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *
     return 0;
 }
 
+void tool_net_queue_init(tool_net *n, tool_net_opts *qo, const tool_net_opts *o,
+                         sk_posix_dev *devs, unsigned i)
+{
+    *qo = *o;
+    qo->queue = i;
+    qo->queue_dev = &devs[i];
+    n->opts = qo;
+    n->dev.fd = -1;
+}
+
+void tool_net_queue_stop(tool_net *n, bool started)
+{
+    if (started)
+        tool_net_stop(n);
+    else
+        sk_posix_dev_close(n->opts->queue_dev);
+}
+
 /* ---- trace ---- */
 
 static void on_trace(void *ctx, const sk_trace_event *ev)
@@ -464,7 +482,7 @@ static sk_ip4 mac_seed(const tool_net_opts *o)
     return a;
 }
 
-static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
+static int make_stack(tool_net *n, tool_net_tweak cfg_tweak, const void *ctx)
 {
     tool_net_opts *o = n->opts;
     sk_stack_config cfg;
@@ -511,7 +529,7 @@ static int make_stack(tool_net *n, void (*cfg_tweak)(sk_stack_config *cfg))
         cfg.dev.tso_max = SK_TSO_MAX;
     }
     if (cfg_tweak != NULL)
-        cfg_tweak(&cfg);
+        cfg_tweak(&cfg, ctx);
     n->mac = cfg.mac;
     int r = sk_stack_create(&cfg, &n->stack);
     if (r == SK_ENOTSUP && cfg.link == SK_LINK_ETHERNET) {
@@ -548,7 +566,7 @@ static int open_dev(tool_net *n, char *err, size_t errcap)
 }
 
 int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
-                   void (*cfg_tweak)(sk_stack_config *cfg))
+                   tool_net_tweak cfg_tweak, const void *ctx)
 {
     char err[256];
     memset(n, 0, sizeof *n);
@@ -572,7 +590,7 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
         tool_error(cmd, "%s", err);
         return -1;
     }
-    if (make_stack(n, cfg_tweak) != 0) {
+    if (make_stack(n, cfg_tweak, ctx) != 0) {
         tool_net_stop(n);
         return -1;
     }

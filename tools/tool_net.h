@@ -75,23 +75,10 @@ int tool_net_check(const char *cmd, const tool_net_opts *o);
  * --create was not given (checked in tool_net_start, before opening). */
 int tool_net_check_addr(const char *cmd, const tool_net_opts *o);
 int tool_net_check_dev(const char *cmd, const tool_net_opts *o);
-/* Two services of one protocol on one port (names[i] is service i's
- * option): -1 after "port P given twice (--a and --b)". */
 /* What SK_EHOSTUNREACH from a connect to dst means on this link: "host
  * unreachable (no ARP reply from 192.0.2.9)", "... from the gateway G",
  * "no route to host (D is not on N and no --gw was given)". */
 const char *tool_unreach_str(const tool_net_opts *o, const sk_ipaddr *dst, char *buf, size_t cap);
-int tool_check_ports(const char *cmd, const char *const *names, const uint16_t *ports,
-                     const bool *on, int n);
-/* serve --iperf3 PORT: take the value (argv[*i] is the option; *i moves
- * past the value), once; and its port against the other TCP services. 0,
- * or -1 after a one-line error. */
-/* The first bytes of an iperf 2 client's stream ask for a test that the
- * iperf 2 server cannot run (-d, -r, -R): true after a line on log. */
-bool tool_iperf2_refuse(FILE *log, const sk_endpoint *peer, const uint8_t *p, size_t n);
-int tool_iperf3_port(const char *cmd, int argc, char **argv, int *i, uint16_t *port);
-int tool_iperf3_check(const char *cmd, uint16_t port, const char *const *names,
-                      const uint16_t *ports, const bool *on, int n);
 
 typedef struct {
     const char *cmd;
@@ -113,10 +100,12 @@ typedef struct {
  * notice on stderr). */
 bool tool_net_offload(const tool_net_opts *o);
 
-/* Open the device, create the stack (cfg_tweak may adjust the config
- * before creation; NULL: none) and the loop. -1 after printing an error. */
+/* Open the device, create the stack (cfg_tweak(cfg, ctx) may adjust the
+ * config before creation; NULL: none) and the loop. -1 after printing an
+ * error. */
+typedef void (*tool_net_tweak)(sk_stack_config *cfg, const void *ctx);
 int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
-                   void (*cfg_tweak)(sk_stack_config *cfg));
+                   tool_net_tweak cfg_tweak, const void *ctx);
 /* --cores N for serve and connect: parse the value (1..SK_POSIX_MQ_MAX and
  * at most the CPUs this process may use) and check what cannot go with it
  * (--dhcp, --pcap: one lease and one capture file per process). 0, or 2
@@ -131,6 +120,14 @@ int tool_net_check_cores(const char *cmd, const tool_net_opts *o);
  * takes devs[o->queue] through o->queue_dev and closes it in
  * tool_net_stop. */
 int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *devs);
+/* Queue i of those: its options in *qo (o's, with its queue and
+ * &devs[i]), and n set to be started with them (tool_net_start) or
+ * stopped unstarted (tool_net_queue_stop). */
+void tool_net_queue_init(tool_net *n, tool_net_opts *qo, const tool_net_opts *o,
+                         sk_posix_dev *devs, unsigned i);
+/* After the queues' threads: a queue's stack stopped (its --stats) when
+ * its thread started it, else the device it never took closed. */
+void tool_net_queue_stop(tool_net *n, bool started);
 
 /* Print stats if asked, destroy the stack, close the device. */
 void tool_net_stop(tool_net *n);

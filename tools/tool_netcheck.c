@@ -78,18 +78,6 @@ int tool_net_check_dev(const char *cmd, const tool_net_opts *o)
     return -1;
 }
 
-int tool_check_ports(const char *cmd, const char *const *names, const uint16_t *ports,
-                     const bool *on, int n)
-{
-    for (int i = 0; i < n; i++)
-        for (int k = i + 1; k < n; k++)
-            if (on[i] && on[k] && ports[i] == ports[k]) {
-                tool_error(cmd, "port %u given twice (%s and %s)", ports[i], names[i], names[k]);
-                return -1;
-            }
-    return 0;
-}
-
 /* SK_EHOSTUNREACH for a TCP connection in SYN-SENT means its next hop did
  * not answer (RFC 1122 §2.3.2.2: ARP gave up and told the transport) when
  * there was one, or that there was no route at all: say which. */
@@ -117,55 +105,4 @@ const char *tool_unreach_str(const tool_net_opts *o, const sk_ipaddr *dst, char 
     else
         return sk_strerror(SK_EHOSTUNREACH);
     return buf;
-}
-
-int tool_iperf3_port(const char *cmd, int argc, char **argv, int *i, uint16_t *port)
-{
-    uint64_t p;
-    if (*i + 1 >= argc || tool_parse_u64(argv[*i + 1], 1, 65535, &p) != 0) {
-        tool_error(cmd, "--iperf3 needs a port number 1..65535 (try --help)");
-        return -1;
-    }
-    if (*port != 0) {
-        tool_error(cmd, "--iperf3 given twice (one port per service)");
-        return -1;
-    }
-    *port = (uint16_t)p;
-    ++*i;
-    return 0;
-}
-
-int tool_iperf3_check(const char *cmd, uint16_t port, const char *const *names,
-                      const uint16_t *ports, const bool *on, int n)
-{
-    for (int k = 0; k < n && port != 0; k++)
-        if (on[k] && ports[k] == port) {
-            tool_error(cmd, "port %u given twice (%s and --iperf3)", port, names[k]);
-            return -1;
-        }
-    return 0;
-}
-
-/* iperf 2's test header (iperf 2.1 include/payloads.h, read for the
- * format): the first 32-bit big-endian word of a client's stream holds
- * flags. HEADER_VERSION1 (0x80000000) asks for a dual test (-d, -r: the
- * server connects back); HEADER_VERSION2 (0x04000000) for a reversed or
- * full-duplex one (-R, --full-duplex: the server sends on this
- * connection). synack's iperf 2 server only receives: it says so and the
- * caller resets the connection, instead of a test that moves nothing. */
-bool tool_iperf2_refuse(FILE *log, const sk_endpoint *peer, const uint8_t *p, size_t n)
-{
-    if (n < 4)
-        return false;
-    uint32_t flags = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    const char *what = flags & 0x80000000u ? "-d/-r (a dual test: the server connects back)"
-                       : flags & 0x04000000u ? "-R/--full-duplex (the server sends)"
-                                             : NULL;
-    if (what == NULL)
-        return false;
-    char ep[80];
-    fprintf(log, "iperf %s: iperf 2 %s is not supported: connection reset (use --iperf3 and "
-                 "iperf3 -R)\n", tool_endpoint_str(peer, ep, sizeof ep), what);
-    fflush(log);
-    return true;
 }
