@@ -139,23 +139,16 @@ static int parse_service(server *sv, int argc, char **argv, int *i)
     int k = 0;
     while (k < SVC__COUNT && strcmp(argv[*i], serve_svc_opt[k]) != 0)
         k++;
-    char *end;
-    unsigned long p = k < SVC__COUNT && *i + 1 < argc ? strtoul(argv[*i + 1], &end, 10) : 0;
     if (k == SVC__COUNT) {
         tool_error(SERVE_CMD, "unknown option '%s' (try --help)", argv[*i]);
         return 2;
     }
-    if (*i + 1 >= argc || *end != '\0' || p == 0 || p > 65535) {
-        tool_error(SERVE_CMD, "%s needs a port number 1..65535 (try --help)", argv[*i]);
+    /* digits only, as for --iperf3 and --udp-echo: "+7" and " 7" are not ports */
+    uint16_t port = sv->on[k] ? sv->port[k] : 0;
+    if (parse_port(argc, argv, i, &port) != 0)
         return 2;
-    }
-    if (sv->on[k]) {
-        tool_error(SERVE_CMD, "%s given twice (one port per service)", argv[*i]);
-        return 2;
-    }
     sv->on[k] = true;
-    sv->port[k] = (uint16_t)p;
-    ++*i;
+    sv->port[k] = port;
     return 0;
 }
 

@@ -77,6 +77,8 @@ expect_usage_error serve --tap x --addr 300.1.1.1/24 --echo 7
 expect_usage_error serve --tap x --addr 1.2.3.4/24
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 0
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 70000
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo +7
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --http " 80"
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --echo 8
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --impair loss=2 --echo 7
 expect_usage_error serve --tap x --tun y --addr 1.2.3.4/24 --echo 7
