@@ -253,14 +253,14 @@ static inline void fz_check_halfopen(const sk_tcp_env *e, const uint8_t *is_free
             CHECK(r->deadline > now && (r->key.flags & SK_HO_SENT));
     }
     CHECK(live == p->pool.count);
-    for (uint32_t i = p->out_head; i != SK_HO_NONE; i = fz_ho_rec(p, i)->next) {
+    for (uint32_t i = p->out_head; i != SK_HO_NONE; i = fz_ho_rec(p, i)->link.next) {
         CHECK(fz_ho_rec(p, i)->key.flags & SK_HO_QUEUED);
         waiting++;
         CHECK(waiting <= live);
     }
     for (uint32_t k = 0; k < SK_HO_LEVELS; k++) {
         uint64_t last = 0;
-        for (uint32_t i = p->lv_head[k]; i != SK_HO_NONE; i = fz_ho_rec(p, i)->next) {
+        for (uint32_t i = p->lv_head[k]; i != SK_HO_NONE; i = fz_ho_rec(p, i)->link.next) {
             const sk_ho_rec *r = fz_ho_rec(p, i);
             CHECK(!(r->key.flags & SK_HO_QUEUED) && r->count == k && r->deadline >= last);
             last = r->deadline;
@@ -274,7 +274,7 @@ static inline void fz_check_halfopen(const sk_tcp_env *e, const uint8_t *is_free
         if (is_free[l] || t->state != SK_TCP_LISTEN)
             continue;
         uint32_t n = 0;
-        for (uint32_t i = t->x->lsn->ho_head; i != SK_HO_NONE; i = fz_ho_rec(p, i)->lnext) {
+        for (uint32_t i = t->x->lsn->ho_head; i != SK_HO_NONE; i = fz_ho_rec(p, i)->llink.next) {
             CHECK(fz_ho_rec(p, i)->listener == l);
             n++;
             CHECK(n <= live);

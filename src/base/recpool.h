@@ -3,10 +3,11 @@
  * (tcp/tcp_timewait.c) and the half-open records (tcp/tcp_halfopen.c) keep
  * their state in one each. The pool owns what the two have in common: the
  * key at the head of every record, the tuple hash, lookup, adding and
- * removing, and the free records. What a record waits on (a FIFO of
- * deadlines, timer levels, a listener's list) and what happens when the
- * pool is full (the oldest TIME-WAIT record makes room; a SYN finds no
- * half-open record) stay with the owner.
+ * removing, the free records, and doubly linked lists of records by
+ * index. Which lists a record waits on (a FIFO of deadlines, timer levels,
+ * a listener's list), in what order, and what happens when the pool is
+ * full (the oldest TIME-WAIT record makes room; a SYN finds no half-open
+ * record) stay with the owner.
  *
  * Records are handed out in index order (`fresh`) before any is reused,
  * so the pool's memory is touched only as far as it has been used; a
@@ -84,6 +85,26 @@ uint32_t sk_recpool_add(sk_recpool *p, const void *rec);
 /* Take record i out of the index and give it back; its key is cleared
  * (the rest of the record is left as it is). */
 void sk_recpool_remove(sk_recpool *p, uint32_t i);
+
+/* Lists of records: a record on one holds an sk_rec_link at offset `off`
+ * (the same for every record of that list), the list is its ends, head and
+ * tail (SK_REC_NONE: empty). The owners keep them: a FIFO of deadlines,
+ * timer levels, a listener's records. */
+typedef struct {
+    uint32_t next, prev;
+} sk_rec_link;
+
+static inline sk_rec_link *sk_rec_link_at(const sk_recpool *p, size_t off, uint32_t i)
+{
+    return (sk_rec_link *)(void *)(p->recs + (size_t)i * p->size + off);
+}
+
+/* Put record i after record `after` (SK_REC_NONE: at the head). */
+void sk_rec_list_insert(const sk_recpool *p, size_t off, uint32_t *head, uint32_t *tail,
+                        uint32_t after, uint32_t i);
+/* Take record i off the list; its links become SK_REC_NONE. */
+void sk_rec_list_unlink(const sk_recpool *p, size_t off, uint32_t *head, uint32_t *tail,
+                        uint32_t i);
 
 /* Key <-> tuple. sk_rec_key_set leaves k->flags alone. */
 void sk_rec_key_set(sk_rec_key *k, const sk_tuple *tu);

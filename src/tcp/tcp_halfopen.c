@@ -16,6 +16,7 @@
 #include "base/skassert.h"
 #include "synack/error.h"
 
+#include <stddef.h>
 #include <string.h>
 
 _Static_assert(sizeof(sk_ho_rec) == 88, "a half-open record is 88 bytes");
@@ -62,33 +63,15 @@ uint32_t sk_ho_find(const sk_tcp_env *e, const sk_tuple *tu)
     return sk_recpool_find(&e->ho.pool, tu);
 }
 
-/* ---- the lists: a timer level or the output list (next/prev), and the
- * listener's (lnext/lprev) ---- */
+/* ---- the lists (base/recpool.h): a timer level or the output list
+ * (link), and the listener's (llink) ---- */
+
+#define WAIT offsetof(sk_ho_rec, link)
+#define LSN offsetof(sk_ho_rec, llink)
 
 static void list_push(sk_ho_pool *p, uint32_t *head, uint32_t *tail, uint32_t i)
 {
-    sk_ho_rec *r = rec_at(p, i);
-    r->next = SK_HO_NONE;
-    r->prev = *tail;
-    if (*tail != SK_HO_NONE)
-        rec_at(p, *tail)->next = i;
-    else
-        *head = i;
-    *tail = i;
-}
-
-static void list_unlink(sk_ho_pool *p, uint32_t *head, uint32_t *tail, uint32_t i)
-{
-    sk_ho_rec *r = rec_at(p, i);
-    if (r->prev != SK_HO_NONE)
-        rec_at(p, r->prev)->next = r->next;
-    else
-        *head = r->next;
-    if (r->next != SK_HO_NONE)
-        rec_at(p, r->next)->prev = r->prev;
-    else
-        *tail = r->prev;
-    r->next = r->prev = SK_HO_NONE;
+    sk_rec_list_insert(&p->pool, WAIT, head, tail, *tail, i);
 }
 
 /* The list a record waits on: the output list while queued, else the
@@ -97,9 +80,9 @@ static void wait_unlink(sk_ho_pool *p, uint32_t i)
 {
     sk_ho_rec *r = rec_at(p, i);
     if (r->key.flags & SK_HO_QUEUED)
-        list_unlink(p, &p->out_head, &p->out_tail, i);
+        sk_rec_list_unlink(&p->pool, WAIT, &p->out_head, &p->out_tail, i);
     else
-        list_unlink(p, &p->lv_head[r->count], &p->lv_tail[r->count], i);
+        sk_rec_list_unlink(&p->pool, WAIT, &p->lv_head[r->count], &p->lv_tail[r->count], i);
     r->key.flags &= (uint8_t)~SK_HO_QUEUED;
 }
 
@@ -121,32 +104,15 @@ static void level_insert(sk_ho_pool *p, uint32_t i, sk_time d)
     r->deadline = d;
     uint32_t after = p->lv_tail[k];
     while (after != SK_HO_NONE && rec_at(p, after)->deadline > d)
-        after = rec_at(p, after)->prev;
-    r->prev = after;
-    r->next = after == SK_HO_NONE ? p->lv_head[k] : rec_at(p, after)->next;
-    if (after == SK_HO_NONE)
-        p->lv_head[k] = i;
-    else
-        rec_at(p, after)->next = i;
-    if (r->next == SK_HO_NONE)
-        p->lv_tail[k] = i;
-    else
-        rec_at(p, r->next)->prev = i;
+        after = rec_at(p, after)->link.prev;
+    sk_rec_list_insert(&p->pool, WAIT, &p->lv_head[k], &p->lv_tail[k], after, i);
 }
 
 static void listener_unlink(sk_tcp_env *e, uint32_t i)
 {
-    sk_ho_rec *r = rec_at(&e->ho, i);
-    sk_tcb_listen *lsn = e->tcbs[r->listener].x->lsn;
+    sk_tcb_listen *lsn = e->tcbs[rec_at(&e->ho, i)->listener].x->lsn;
     SK_ASSERT(lsn != NULL);
-    if (r->lprev != SK_HO_NONE)
-        rec_at(&e->ho, r->lprev)->lnext = r->lnext;
-    else
-        lsn->ho_head = r->lnext;
-    if (r->lnext != SK_HO_NONE)
-        rec_at(&e->ho, r->lnext)->lprev = r->lprev;
-    else
-        lsn->ho_tail = r->lprev;
+    sk_rec_list_unlink(&e->ho.pool, LSN, &lsn->ho_head, &lsn->ho_tail, i);
     lsn->n_ho--;
     if (lsn->pending > 0)
         lsn->pending--;
@@ -154,16 +120,9 @@ static void listener_unlink(sk_tcp_env *e, uint32_t i)
 
 static void listener_link(sk_tcp_env *e, uint32_t i, uint32_t lidx)
 {
-    sk_ho_rec *r = rec_at(&e->ho, i);
     sk_tcb_listen *lsn = e->tcbs[lidx].x->lsn;
-    r->listener = lidx;
-    r->lnext = SK_HO_NONE;
-    r->lprev = lsn->ho_tail;
-    if (lsn->ho_tail != SK_HO_NONE)
-        rec_at(&e->ho, lsn->ho_tail)->lnext = i;
-    else
-        lsn->ho_head = i;
-    lsn->ho_tail = i;
+    rec_at(&e->ho, i)->listener = lidx;
+    sk_rec_list_insert(&e->ho.pool, LSN, &lsn->ho_head, &lsn->ho_tail, lsn->ho_tail, i);
     lsn->n_ho++;
     lsn->pending++;
 }
@@ -375,7 +334,7 @@ void sk_ho_restore(sk_tcp_env *e, const sk_ho_rec *saved, sk_time now)
 
 bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
 {
-    for (uint32_t i = l->x->lsn->ho_head; i != SK_HO_NONE; i = rec_at(&e->ho, i)->lnext) {
+    for (uint32_t i = l->x->lsn->ho_head; i != SK_HO_NONE; i = rec_at(&e->ho, i)->llink.next) {
         if (rec_at(&e->ho, i)->count > 0) {
             sk_tcp_count_drop(e, SK_DROP_TCP_SYN_EVICTED, NULL, now);
             sk_ho_remove(e, i, true, now);
@@ -420,7 +379,7 @@ static void each_rec(sk_tcp_env *e, rec_visit visit, const void *arg, sk_time no
     for (uint32_t l = e->listen_head; l != SK_TCB_NONE; l = e->tcbs[l].x->lsn->listen_next) {
         uint32_t i = e->tcbs[l].x->lsn->ho_head;
         while (i != SK_HO_NONE) {
-            uint32_t next = rec_at(&e->ho, i)->lnext;
+            uint32_t next = rec_at(&e->ho, i)->llink.next;
             visit(e, i, arg, now);
             i = next;
         }

@@ -54,8 +54,8 @@ typedef struct {
     sk_time deadline;    /* next SYN,ACK, or the end (queued: when it was queued) */
     sk_seq iss, irs;
     uint32_t ts_recent;  /* TS.Recent (with SK_HO_TS) */
-    uint32_t next, prev; /* its timer level's FIFO, or the output list */
-    uint32_t lnext, lprev; /* its listener's records, oldest first */
+    sk_rec_link link;    /* its timer level's FIFO, or the output list */
+    sk_rec_link llink;   /* its listener's records, oldest first */
     uint32_t listener;   /* the listener's TCB index */
     uint16_t adv_mss;    /* the MSS our SYN,ACK announces */
     uint16_t syn_wnd;    /* the window field of the peer's SYN (never scaled) */

@@ -26,6 +26,7 @@
 #include "base/skassert.h"
 #include "synack/error.h"
 
+#include <stddef.h>
 #include <string.h>
 
 _Static_assert(sizeof(sk_tw_rec) == 64, "a TIME-WAIT record is 64 bytes");
@@ -78,17 +79,11 @@ static sk_time rec_deadline(const sk_tw_pool *p, const sk_tw_rec *r)
     return p->last_now + (uint32_t)(r->deadline_lo - (uint32_t)p->last_now);
 }
 
+#define FIFO offsetof(sk_tw_rec, link)
+
 static void fifo_unlink(sk_tw_pool *p, uint32_t i)
 {
-    sk_tw_rec *r = rec_at(p, i);
-    if (r->prev != SK_TW_NONE)
-        rec_at(p, r->prev)->next = r->next;
-    else
-        p->head = r->next;
-    if (r->next != SK_TW_NONE)
-        rec_at(p, r->next)->prev = r->prev;
-    else
-        p->tail = r->prev;
+    sk_rec_list_unlink(&p->pool, FIFO, &p->head, &p->tail, i);
 }
 
 /* Insert by deadline from the newest end: a restart or a new record goes
@@ -96,21 +91,11 @@ static void fifo_unlink(sk_tw_pool *p, uint32_t i)
  * the newest record) walks back. */
 static void fifo_insert(sk_tw_pool *p, uint32_t i, sk_time deadline)
 {
-    sk_tw_rec *r = rec_at(p, i);
-    r->deadline_lo = (uint32_t)deadline;
+    rec_at(p, i)->deadline_lo = (uint32_t)deadline;
     uint32_t after = p->tail;
     while (after != SK_TW_NONE && rec_deadline(p, rec_at(p, after)) > deadline)
-        after = rec_at(p, after)->prev;
-    r->prev = after;
-    r->next = after == SK_TW_NONE ? p->head : rec_at(p, after)->next;
-    if (after == SK_TW_NONE)
-        p->head = i;
-    else
-        rec_at(p, after)->next = i;
-    if (r->next == SK_TW_NONE)
-        p->tail = i;
-    else
-        rec_at(p, r->next)->prev = i;
+        after = rec_at(p, after)->link.prev;
+    sk_rec_list_insert(&p->pool, FIFO, &p->head, &p->tail, after, i);
 }
 
 static void rec_remove(sk_tcp_env *e, uint32_t i)

@@ -43,7 +43,7 @@ typedef struct {
     sk_seq snd_nxt, rcv_nxt;
     uint32_t ts_recent;   /* TS.Recent (with SK_TW_TS) */
     uint32_t deadline_lo; /* low 32 bits of the deadline, microseconds */
-    uint32_t next, prev;  /* FIFO by deadline */
+    sk_rec_link link;     /* FIFO by deadline */
 } sk_tw_rec;
 
 typedef struct {

@@ -4,14 +4,15 @@
  * that wrap past the index's end and chains of equal homes are made on
  * purpose. Checked: add/find/remove, the key's family and spare byte, the
  * order records are handed out (fresh in index order, then the newest given
- * back first), a full pool and an empty one, allocation failure, and a
- * seeded random walk against a model. */
+ * back first), a full pool and an empty one, allocation failure, a
+ * seeded random walk against a model, and the lists of records. */
 #include "base/recpool.h"
 #include "base/rng.h"
 #include "posix/posix_alloc.h"
 #include "sk_test.h"
 #include "synack/error.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,10 @@
 typedef struct {
     sk_rec_key key;
     uint32_t val;
+    sk_rec_link link;
 } test_rec;
+
+#define LINK offsetof(test_rec, link)
 
 SK_REC_KEY_FIRST(test_rec);
 
@@ -320,6 +324,58 @@ static void test_random_against_model(void)
     sk_recpool_free(&p, &g_ctx);
 }
 
+/* The list read both ways equals want[0..n). */
+static bool list_is(const sk_recpool *p, uint32_t head, uint32_t tail, const uint32_t *want,
+                    uint32_t n)
+{
+    uint32_t k = 0;
+    for (uint32_t i = head; i != SK_REC_NONE; i = sk_rec_link_at(p, LINK, i)->next, k++)
+        if (k >= n || i != want[k])
+            return false;
+    if (k != n)
+        return false;
+    for (uint32_t i = tail; i != SK_REC_NONE; i = sk_rec_link_at(p, LINK, i)->prev)
+        if (k == 0 || i != want[--k])
+            return false;
+    return k == 0;
+}
+
+/* Insert at the tail, the head and in the middle; unlink the head, the
+ * tail, the middle and the last one; an unlinked record's links are
+ * SK_REC_NONE. */
+static void test_lists(void)
+{
+    sk_recpool p;
+    SK_CHECK_EQ(sk_recpool_init(&p, &g_ctx, sizeof(test_rec), CAP), 0);
+    for (uint32_t i = 0; i < 5; i++) {
+        sk_tuple tu = tuple6((uint16_t)(7000 + i));
+        SK_CHECK_EQ(add(&p, &tu, i), i);
+    }
+    uint32_t head = SK_REC_NONE, tail = SK_REC_NONE;
+    SK_CHECK(list_is(&p, head, tail, NULL, 0));
+    sk_rec_list_insert(&p, LINK, &head, &tail, tail, 0);
+    SK_CHECK(list_is(&p, head, tail, (const uint32_t[]){0}, 1));
+    sk_rec_list_insert(&p, LINK, &head, &tail, tail, 1);
+    sk_rec_list_insert(&p, LINK, &head, &tail, SK_REC_NONE, 2); /* at the head */
+    SK_CHECK(list_is(&p, head, tail, (const uint32_t[]){2, 0, 1}, 3));
+    sk_rec_list_insert(&p, LINK, &head, &tail, 0, 3); /* after 0 */
+    sk_rec_list_insert(&p, LINK, &head, &tail, 1, 4); /* after the tail */
+    SK_CHECK(list_is(&p, head, tail, (const uint32_t[]){2, 0, 3, 1, 4}, 5));
+    sk_rec_list_unlink(&p, LINK, &head, &tail, 2); /* the head */
+    SK_CHECK(list_is(&p, head, tail, (const uint32_t[]){0, 3, 1, 4}, 4));
+    SK_CHECK(sk_rec_link_at(&p, LINK, 2)->next == SK_REC_NONE &&
+             sk_rec_link_at(&p, LINK, 2)->prev == SK_REC_NONE);
+    sk_rec_list_unlink(&p, LINK, &head, &tail, 4); /* the tail */
+    SK_CHECK(list_is(&p, head, tail, (const uint32_t[]){0, 3, 1}, 3));
+    sk_rec_list_unlink(&p, LINK, &head, &tail, 3); /* the middle */
+    SK_CHECK(list_is(&p, head, tail, (const uint32_t[]){0, 1}, 2));
+    sk_rec_list_unlink(&p, LINK, &head, &tail, 0);
+    sk_rec_list_unlink(&p, LINK, &head, &tail, 1);
+    SK_CHECK(head == SK_REC_NONE && tail == SK_REC_NONE);
+    SK_CHECK_EQ(rec(&p, 3)->val, 3u); /* the links are the only bytes written */
+    sk_recpool_free(&p, &g_ctx);
+}
+
 int main(void)
 {
     ctx_init();
@@ -328,5 +384,6 @@ int main(void)
     SK_RUN(test_full_and_order);
     SK_RUN(test_no_memory);
     SK_RUN(test_random_against_model);
+    SK_RUN(test_lists);
     return sk_test_finish();
 }
