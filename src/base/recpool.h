@@ -57,6 +57,19 @@ typedef struct {
     const sk_siphash_key *hkey;
 } sk_recpool;
 
+/* A pool's size: `configured` when not 0, else 4 records per socket slot
+ * at most `dflt`; at most SK_REC_MAX either way. */
+static inline uint32_t sk_recpool_cap(uint32_t configured, uint32_t max_sockets, uint32_t dflt)
+{
+    uint64_t cap = configured;
+    if (cap == 0) {
+        cap = (uint64_t)max_sockets * 4u;
+        if (cap > dflt)
+            cap = dflt;
+    }
+    return cap > SK_REC_MAX ? SK_REC_MAX : (uint32_t)cap;
+}
+
 /* cap records of `size` bytes (at most SK_REC_MAX), from the context's
  * allocator; the tuple hash under c->key. 0, or SK_ENOMEM (nothing held).
  * A pool of 0 records is valid: it is always full. */

@@ -30,16 +30,12 @@ int sk_ho_init(sk_tcp_env *e)
     const sk_stack_config *cfg = &e->ctx->cfg;
     /* the default: 4 records per socket slot, at most SK_HO_DEFAULT_MAX
      * (5.6 MiB with the hash), like the TIME-WAIT pool */
-    uint64_t cap = cfg->max_half_open != 0 ? cfg->max_half_open : (uint64_t)cfg->max_sockets * 4u;
-    if (cfg->max_half_open == 0 && cap > SK_HO_DEFAULT_MAX)
-        cap = SK_HO_DEFAULT_MAX;
-    if (cap > SK_REC_MAX)
-        cap = SK_REC_MAX;
+    uint32_t cap = sk_recpool_cap(cfg->max_half_open, cfg->max_sockets, SK_HO_DEFAULT_MAX);
     memset(p, 0, sizeof *p);
     for (uint32_t k = 0; k < SK_HO_LEVELS; k++)
         p->lv_head[k] = p->lv_tail[k] = SK_HO_NONE;
     p->out_head = p->out_tail = SK_HO_NONE;
-    return sk_recpool_init(&p->pool, e->ctx, sizeof(sk_ho_rec), (uint32_t)cap);
+    return sk_recpool_init(&p->pool, e->ctx, sizeof(sk_ho_rec), cap);
 }
 
 void sk_ho_free(sk_tcp_env *e)

@@ -42,14 +42,10 @@ int sk_tw_init(sk_tcp_env *e)
      * steady rate needs rate x 2*MSL of them), at most SK_TW_DEFAULT_MAX
      * (4.5 MiB), so that a table of a million idle connections does not
      * pay 72 MB for TIME-WAIT up front */
-    uint64_t cap = cfg->max_time_wait != 0 ? cfg->max_time_wait : (uint64_t)cfg->max_sockets * 4u;
-    if (cfg->max_time_wait == 0 && cap > SK_TW_DEFAULT_MAX)
-        cap = SK_TW_DEFAULT_MAX;
-    if (cap > SK_REC_MAX)
-        cap = SK_REC_MAX;
+    uint32_t cap = sk_recpool_cap(cfg->max_time_wait, cfg->max_sockets, SK_TW_DEFAULT_MAX);
     memset(p, 0, sizeof *p);
     p->head = p->tail = SK_TW_NONE;
-    return sk_recpool_init(&p->pool, e->ctx, sizeof(sk_tw_rec), (uint32_t)cap);
+    return sk_recpool_init(&p->pool, e->ctx, sizeof(sk_tw_rec), cap);
 }
 
 void sk_tw_free(sk_tcp_env *e)

@@ -376,6 +376,19 @@ static void test_lists(void)
     sk_recpool_free(&p, &g_ctx);
 }
 
+/* The size: what is configured, else 4 per socket slot up to the default;
+ * never above SK_REC_MAX. */
+static void test_cap(void)
+{
+    SK_CHECK_EQ(sk_recpool_cap(5, 1000, 65536), 5u);
+    SK_CHECK_EQ(sk_recpool_cap(100000, 10, 65536), 100000u); /* above the default: asked for */
+    SK_CHECK_EQ(sk_recpool_cap(0, 1000, 65536), 4000u);
+    SK_CHECK_EQ(sk_recpool_cap(0, 1000000, 65536), 65536u);
+    SK_CHECK_EQ(sk_recpool_cap(0, UINT32_MAX, UINT32_MAX), SK_REC_MAX); /* no wrap in 32 bits */
+    SK_CHECK_EQ(sk_recpool_cap(1u << 30, 0, 0), SK_REC_MAX);
+    SK_CHECK_EQ(sk_recpool_cap(0, 0, 65536), 0u);
+}
+
 int main(void)
 {
     ctx_init();
@@ -385,5 +398,6 @@ int main(void)
     SK_RUN(test_no_memory);
     SK_RUN(test_random_against_model);
     SK_RUN(test_lists);
+    SK_RUN(test_cap);
     return sk_test_finish();
 }
