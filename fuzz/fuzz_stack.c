@@ -270,9 +270,10 @@ static void check_addr_gone(sk_stack *s, sk_ip4 old)
         CHECK(!(t->flags & SK_TF_HASHED) || t->state == SK_TCP_LISTEN || !sk_ipaddr_eq(&t->tuple.laddr, &a));
     }
     /* nor a half-open record (tcp_halfopen.c) */
-    for (uint32_t i = 0; i < s->env.ho.cap; i++) {
-        const sk_ho_rec *r = &s->env.ho.recs[i];
-        CHECK(r->family == 0 || r->family != a.family || memcmp(r->laddr, a.b, 16) != 0);
+    const sk_recpool *p = &s->env.ho.pool;
+    for (uint32_t i = 0; i < p->fresh; i++) { /* records never used are not looked at */
+        const sk_rec_key *k = sk_recpool_at(p, i); /* a free one has family 0 */
+        CHECK(k->family == 0 || k->family != a.family || memcmp(k->laddr, a.b, 16) != 0);
     }
 }
 

@@ -224,43 +224,45 @@ static inline void fz_check_acceptqs(const sk_tcp_env *e, const uint8_t *is_free
     }
 }
 
+static inline const sk_ho_rec *fz_ho_rec(const sk_ho_pool *p, uint32_t i)
+{
+    return (const sk_ho_rec *)sk_recpool_at(&p->pool, i);
+}
+
 /* Half-open records (tcp_halfopen.c): every live one is found by its
  * tuple, waits on exactly one list (the output list, or the level of its
  * timeouts with its deadline after `now`), on its listener's list, and
- * the counts agree (the pool's, each listener's). */
+ * the counts agree (the pool's, each listener's). Records past the pool's
+ * `fresh` were never used and are not read (base/recpool.h). */
 static inline void fz_check_halfopen(const sk_tcp_env *e, const uint8_t *is_free, uint64_t now)
 {
     const sk_ho_pool *p = &e->ho;
     uint32_t live = 0, waiting = 0, by_listener = 0;
-    for (uint32_t i = 0; i < p->cap; i++) {
-        const sk_ho_rec *r = &p->recs[i];
-        if (r->family == 0)
+    CHECK(p->pool.fresh <= p->pool.cap);
+    for (uint32_t i = 0; i < p->pool.fresh; i++) {
+        const sk_ho_rec *r = fz_ho_rec(p, i);
+        if (r->key.family == 0)
             continue;
         live++;
         sk_tuple tu;
-        memset(&tu, 0, sizeof tu);
-        tu.laddr.family = tu.raddr.family = r->family;
-        memcpy(tu.laddr.b, r->laddr, 16);
-        memcpy(tu.raddr.b, r->raddr, 16);
-        tu.lport = r->lport;
-        tu.rport = r->rport;
+        sk_rec_key_tuple(&r->key, &tu);
         CHECK(sk_ho_find(e, &tu) == i);
         CHECK(r->listener < e->n_tcbs && !is_free[r->listener] &&
               e->tcbs[r->listener].state == SK_TCP_LISTEN);
-        if (!(r->flags & SK_HO_QUEUED))
-            CHECK(r->deadline > now && (r->flags & SK_HO_SENT));
+        if (!(r->key.flags & SK_HO_QUEUED))
+            CHECK(r->deadline > now && (r->key.flags & SK_HO_SENT));
     }
-    CHECK(live == p->count);
-    for (uint32_t i = p->out_head; i != SK_HO_NONE; i = p->recs[i].next) {
-        CHECK(p->recs[i].flags & SK_HO_QUEUED);
+    CHECK(live == p->pool.count);
+    for (uint32_t i = p->out_head; i != SK_HO_NONE; i = fz_ho_rec(p, i)->link.next) {
+        CHECK(fz_ho_rec(p, i)->key.flags & SK_HO_QUEUED);
         waiting++;
         CHECK(waiting <= live);
     }
     for (uint32_t k = 0; k < SK_HO_LEVELS; k++) {
         uint64_t last = 0;
-        for (uint32_t i = p->lv_head[k]; i != SK_HO_NONE; i = p->recs[i].next) {
-            const sk_ho_rec *r = &p->recs[i];
-            CHECK(!(r->flags & SK_HO_QUEUED) && r->count == k && r->deadline >= last);
+        for (uint32_t i = p->lv_head[k]; i != SK_HO_NONE; i = fz_ho_rec(p, i)->link.next) {
+            const sk_ho_rec *r = fz_ho_rec(p, i);
+            CHECK(!(r->key.flags & SK_HO_QUEUED) && r->count == k && r->deadline >= last);
             last = r->deadline;
             waiting++;
             CHECK(waiting <= live);
@@ -272,8 +274,8 @@ static inline void fz_check_halfopen(const sk_tcp_env *e, const uint8_t *is_free
         if (is_free[l] || t->state != SK_TCP_LISTEN)
             continue;
         uint32_t n = 0;
-        for (uint32_t i = t->x->lsn->ho_head; i != SK_HO_NONE; i = p->recs[i].lnext) {
-            CHECK(p->recs[i].listener == l);
+        for (uint32_t i = t->x->lsn->ho_head; i != SK_HO_NONE; i = fz_ho_rec(p, i)->llink.next) {
+            CHECK(fz_ho_rec(p, i)->listener == l);
             n++;
             CHECK(n <= live);
         }

@@ -2,13 +2,23 @@
  * holding value + 1 (0: empty), filled by linear probing and emptied by
  * backward-shift deletion, so there are no tombstones and every probe chain
  * stays unbroken. The caller hashes: `home` is the slot a value hashes to.
- * The TCB demux (tcp_demux.c) and the TIME-WAIT and half-open record pools
- * (tcp_timewait.c, tcp_halfopen.c) index their entries with it; each keeps
+ * The TCB demux (tcp_demux.c) and the record pools (base/recpool.c: the
+ * TIME-WAIT and half-open records) index their entries with it; each keeps
  * its own lookup, which compares its own keys. */
 #ifndef SK_BASE_OHASH_H
 #define SK_BASE_OHASH_H
 
 #include <stdint.h>
+
+/* The size of an open-addressed table for n entries: a power of two, at
+ * least 16 and n, at most 2^30 (the demux and the record pools). */
+static inline uint32_t sk_pow2_at_least(uint32_t n)
+{
+    uint32_t p = 16;
+    while (p < n && p < (1u << 30))
+        p <<= 1;
+    return p;
+}
 
 /* The home slot of `value` (already masked). */
 typedef uint32_t (*sk_ohash_home_fn)(const void *ctx, uint32_t value);

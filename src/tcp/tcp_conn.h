@@ -13,6 +13,7 @@
 #define SK_TCP_CONN_H
 
 #include "base/ctx.h"
+#include "base/ohash.h"
 #include "base/rangeset.h"
 #include "base/ring.h"
 #include "base/seq.h"
@@ -458,16 +459,6 @@ static inline uint32_t sk_tcb_sndbuf(const sk_tcp_env *e, const sk_tcb *t)
 static inline uint32_t sk_tcb_rcvbuf(const sk_tcp_env *e, const sk_tcb *t)
 {
     return sk_tcb_buf_limit(e->ctx->cfg.rcvbuf, t->x->rcvbuf_kb);
-}
-
-/* The size of an open-addressed table for n entries: a power of two, at
- * least 16 and n, at most 2^30 (the demux, TIME-WAIT and half-open hashes). */
-static inline uint32_t sk_pow2_at_least(uint32_t n)
-{
-    uint32_t p = 16;
-    while (p < n && p < (1u << 30))
-        p <<= 1;
-    return p;
 }
 
 /* ---- tcp_ilist.c: index-linked lists ---- */

@@ -16,9 +16,11 @@
 #include "base/skassert.h"
 #include "synack/error.h"
 
+#include <stddef.h>
 #include <string.h>
 
-_Static_assert(sizeof(sk_ho_rec) <= 88, "a half-open record is at most 88 bytes");
+_Static_assert(sizeof(sk_ho_rec) == 88, "a half-open record is 88 bytes");
+SK_REC_KEY_FIRST(sk_ho_rec);
 
 /* ---- the pool ---- */
 
@@ -28,144 +30,63 @@ int sk_ho_init(sk_tcp_env *e)
     const sk_stack_config *cfg = &e->ctx->cfg;
     /* the default: 4 records per socket slot, at most SK_HO_DEFAULT_MAX
      * (5.6 MiB with the hash), like the TIME-WAIT pool */
-    uint64_t cap = cfg->max_half_open != 0 ? cfg->max_half_open : (uint64_t)cfg->max_sockets * 4u;
-    if (cfg->max_half_open == 0 && cap > SK_HO_DEFAULT_MAX)
-        cap = SK_HO_DEFAULT_MAX;
-    if (cap > (1u << 28))
-        cap = 1u << 28;
+    uint32_t cap = sk_recpool_cap(cfg->max_half_open, cfg->max_sockets, SK_HO_DEFAULT_MAX);
     memset(p, 0, sizeof *p);
-    p->cap = (uint32_t)cap;
-    p->hash_mask = sk_pow2_at_least(p->cap * 2) - 1;
-    p->recs = sk_ctx_alloc(e->ctx, sizeof(sk_ho_rec) * p->cap);
-    p->hash = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * (p->hash_mask + 1));
-    if (p->recs == NULL || p->hash == NULL) {
-        sk_ho_free(e);
-        return SK_ENOMEM;
-    }
-    memset(p->recs, 0, sizeof(sk_ho_rec) * p->cap);
-    memset(p->hash, 0, sizeof(uint32_t) * (p->hash_mask + 1));
-    for (uint32_t i = 0; i < p->cap; i++)
-        p->recs[i].next = i + 1 < p->cap ? i + 1 : SK_HO_NONE;
-    p->free_head = p->cap > 0 ? 0 : SK_HO_NONE;
     for (uint32_t k = 0; k < SK_HO_LEVELS; k++)
         p->lv_head[k] = p->lv_tail[k] = SK_HO_NONE;
     p->out_head = p->out_tail = SK_HO_NONE;
-    return 0;
+    return sk_recpool_init(&p->pool, e->ctx, sizeof(sk_ho_rec), cap);
 }
 
 void sk_ho_free(sk_tcp_env *e)
 {
-    sk_ho_pool *p = &e->ho;
-    if (p->recs != NULL)
-        sk_ctx_release(e->ctx, p->recs, sizeof(sk_ho_rec) * p->cap);
-    if (p->hash != NULL)
-        sk_ctx_release(e->ctx, p->hash, sizeof(uint32_t) * (p->hash_mask + 1));
-    p->recs = NULL;
-    p->hash = NULL;
-    p->cap = 0;
-    p->out_head = p->out_tail = SK_HO_NONE;
+    sk_recpool_free(&e->ho.pool, e->ctx);
+    e->ho.out_head = e->ho.out_tail = SK_HO_NONE;
 }
 
 void sk_ho_tuple(const sk_ho_rec *r, sk_tuple *tu)
 {
-    memset(tu, 0, sizeof *tu);
-    tu->laddr.family = tu->raddr.family = r->family;
-    memcpy(tu->laddr.b, r->laddr, 16);
-    memcpy(tu->raddr.b, r->raddr, 16);
-    tu->lport = r->lport;
-    tu->rport = r->rport;
+    sk_rec_key_tuple(&r->key, tu);
 }
 
-static bool rec_is(const sk_ho_rec *r, const sk_tuple *tu)
+static sk_ho_rec *rec_at(const sk_ho_pool *p, uint32_t i)
 {
-    return r->lport == tu->lport && r->rport == tu->rport && r->family == tu->laddr.family &&
-           memcmp(r->laddr, tu->laddr.b, 16) == 0 && memcmp(r->raddr, tu->raddr.b, 16) == 0;
-}
-
-static uint32_t rec_home(const sk_tcp_env *e, const sk_ho_rec *r)
-{
-    sk_tuple tu;
-    sk_ho_tuple(r, &tu);
-    return sk_tuple_hash(&e->ctx->key, &tu, 0) & e->ho.hash_mask;
-}
-
-static uint32_t find_slot(const sk_tcp_env *e, const sk_tuple *tu)
-{
-    const sk_ho_pool *p = &e->ho;
-    if (p->count == 0)
-        return SK_HO_NONE;
-    uint32_t i = sk_tuple_hash(&e->ctx->key, tu, 0) & p->hash_mask;
-    while (p->hash[i] != 0) {
-        if (rec_is(&p->recs[p->hash[i] - 1], tu))
-            return i;
-        i = (i + 1) & p->hash_mask;
-    }
-    return SK_HO_NONE;
+    return sk_recpool_at(&p->pool, i);
 }
 
 uint32_t sk_ho_find(const sk_tcp_env *e, const sk_tuple *tu)
 {
-    uint32_t s = find_slot(e, tu);
-    return s == SK_HO_NONE ? SK_HO_NONE : e->ho.hash[s] - 1;
+    return sk_recpool_find(&e->ho.pool, tu);
 }
 
-static uint32_t rec_home_of(const void *ctx, uint32_t i)
-{
-    const sk_tcp_env *e = ctx;
-    return rec_home(e, &e->ho.recs[i]);
-}
+/* ---- the lists (base/recpool.h): a timer level or the output list
+ * (link), and the listener's (llink) ---- */
 
-static void hash_remove(sk_tcp_env *e, uint32_t slot)
-{
-    sk_ohash_remove(e->ho.hash, e->ho.hash_mask, slot, rec_home_of, e);
-}
-
-/* ---- the lists: a timer level or the output list (next/prev), and the
- * listener's (lnext/lprev) ---- */
+#define WAIT offsetof(sk_ho_rec, link)
+#define LSN offsetof(sk_ho_rec, llink)
 
 static void list_push(sk_ho_pool *p, uint32_t *head, uint32_t *tail, uint32_t i)
 {
-    sk_ho_rec *r = &p->recs[i];
-    r->next = SK_HO_NONE;
-    r->prev = *tail;
-    if (*tail != SK_HO_NONE)
-        p->recs[*tail].next = i;
-    else
-        *head = i;
-    *tail = i;
-}
-
-static void list_unlink(sk_ho_pool *p, uint32_t *head, uint32_t *tail, uint32_t i)
-{
-    sk_ho_rec *r = &p->recs[i];
-    if (r->prev != SK_HO_NONE)
-        p->recs[r->prev].next = r->next;
-    else
-        *head = r->next;
-    if (r->next != SK_HO_NONE)
-        p->recs[r->next].prev = r->prev;
-    else
-        *tail = r->prev;
-    r->next = r->prev = SK_HO_NONE;
+    sk_rec_list_insert(&p->pool, WAIT, head, tail, *tail, i);
 }
 
 /* The list a record waits on: the output list while queued, else the
  * timer level of its timeouts. */
 static void wait_unlink(sk_ho_pool *p, uint32_t i)
 {
-    sk_ho_rec *r = &p->recs[i];
-    if (r->flags & SK_HO_QUEUED)
-        list_unlink(p, &p->out_head, &p->out_tail, i);
+    sk_ho_rec *r = rec_at(p, i);
+    if (r->key.flags & SK_HO_QUEUED)
+        sk_rec_list_unlink(&p->pool, WAIT, &p->out_head, &p->out_tail, i);
     else
-        list_unlink(p, &p->lv_head[r->count], &p->lv_tail[r->count], i);
-    r->flags &= (uint8_t)~SK_HO_QUEUED;
+        sk_rec_list_unlink(&p->pool, WAIT, &p->lv_head[r->count], &p->lv_tail[r->count], i);
+    r->key.flags &= (uint8_t)~SK_HO_QUEUED;
 }
 
 /* Queued for output; its deadline stays what it was (the time it fired,
  * or when it was made) until the SYN,ACK goes. */
 static void queue_out(sk_ho_pool *p, uint32_t i)
 {
-    p->recs[i].flags |= SK_HO_QUEUED;
+    rec_at(p, i)->key.flags |= SK_HO_QUEUED;
     list_push(p, &p->out_head, &p->out_tail, i);
 }
 
@@ -174,37 +95,20 @@ static void queue_out(sk_ho_pool *p, uint32_t i)
  * after a failed promotion walks). */
 static void level_insert(sk_ho_pool *p, uint32_t i, sk_time d)
 {
-    sk_ho_rec *r = &p->recs[i];
+    sk_ho_rec *r = rec_at(p, i);
     uint32_t k = r->count;
     r->deadline = d;
     uint32_t after = p->lv_tail[k];
-    while (after != SK_HO_NONE && p->recs[after].deadline > d)
-        after = p->recs[after].prev;
-    r->prev = after;
-    r->next = after == SK_HO_NONE ? p->lv_head[k] : p->recs[after].next;
-    if (after == SK_HO_NONE)
-        p->lv_head[k] = i;
-    else
-        p->recs[after].next = i;
-    if (r->next == SK_HO_NONE)
-        p->lv_tail[k] = i;
-    else
-        p->recs[r->next].prev = i;
+    while (after != SK_HO_NONE && rec_at(p, after)->deadline > d)
+        after = rec_at(p, after)->link.prev;
+    sk_rec_list_insert(&p->pool, WAIT, &p->lv_head[k], &p->lv_tail[k], after, i);
 }
 
 static void listener_unlink(sk_tcp_env *e, uint32_t i)
 {
-    sk_ho_rec *r = &e->ho.recs[i];
-    sk_tcb_listen *lsn = e->tcbs[r->listener].x->lsn;
+    sk_tcb_listen *lsn = e->tcbs[rec_at(&e->ho, i)->listener].x->lsn;
     SK_ASSERT(lsn != NULL);
-    if (r->lprev != SK_HO_NONE)
-        e->ho.recs[r->lprev].lnext = r->lnext;
-    else
-        lsn->ho_head = r->lnext;
-    if (r->lnext != SK_HO_NONE)
-        e->ho.recs[r->lnext].lprev = r->lprev;
-    else
-        lsn->ho_tail = r->lprev;
+    sk_rec_list_unlink(&e->ho.pool, LSN, &lsn->ho_head, &lsn->ho_tail, i);
     lsn->n_ho--;
     if (lsn->pending > 0)
         lsn->pending--;
@@ -212,16 +116,9 @@ static void listener_unlink(sk_tcp_env *e, uint32_t i)
 
 static void listener_link(sk_tcp_env *e, uint32_t i, uint32_t lidx)
 {
-    sk_ho_rec *r = &e->ho.recs[i];
     sk_tcb_listen *lsn = e->tcbs[lidx].x->lsn;
-    r->listener = lidx;
-    r->lnext = SK_HO_NONE;
-    r->lprev = lsn->ho_tail;
-    if (lsn->ho_tail != SK_HO_NONE)
-        e->ho.recs[lsn->ho_tail].lnext = i;
-    else
-        lsn->ho_head = i;
-    lsn->ho_tail = i;
+    rec_at(&e->ho, i)->listener = lidx;
+    sk_rec_list_insert(&e->ho.pool, LSN, &lsn->ho_head, &lsn->ho_tail, lsn->ho_tail, i);
     lsn->n_ho++;
     lsn->pending++;
 }
@@ -266,7 +163,7 @@ static void trace_timer(sk_tcp_env *e, const sk_ho_rec *r, sk_time now)
 
 static void set_gauge(sk_tcp_env *e)
 {
-    e->ctx->stats.half_open = e->ho.count;
+    e->ctx->stats.half_open = e->ho.pool.count;
 }
 
 /* Remove record i; `closed`: it ends (the trace shows SYN-RECEIVED ->
@@ -274,39 +171,12 @@ static void set_gauge(sk_tcp_env *e)
 void sk_ho_remove(sk_tcp_env *e, uint32_t i, bool closed, sk_time now)
 {
     sk_ho_pool *p = &e->ho;
-    sk_ho_rec *r = &p->recs[i];
+    sk_ho_rec *r = rec_at(&e->ho, i);
     if (closed)
         trace_state(e, r, SK_TCP_SYN_RECEIVED, SK_TCP_CLOSED, now);
-    sk_tuple tu;
-    sk_ho_tuple(r, &tu);
-    uint32_t s = find_slot(e, &tu);
-    SK_ASSERT(s != SK_HO_NONE);
-    if (s != SK_HO_NONE)
-        hash_remove(e, s);
     wait_unlink(p, i);
     listener_unlink(e, i);
-    memset(r, 0, sizeof *r);
-    r->next = p->free_head;
-    p->free_head = i;
-    p->count--;
-    set_gauge(e);
-}
-
-static uint32_t rec_alloc(sk_tcp_env *e)
-{
-    sk_ho_pool *p = &e->ho;
-    if (p->free_head == SK_HO_NONE)
-        return SK_HO_NONE;
-    uint32_t i = p->free_head;
-    p->free_head = p->recs[i].next;
-    return i;
-}
-
-static void hash_insert(sk_tcp_env *e, uint32_t i)
-{
-    sk_ho_pool *p = &e->ho;
-    sk_ohash_insert(p->hash, p->hash_mask, rec_home(e, &p->recs[i]), i);
-    p->count++;
+    sk_recpool_remove(&p->pool, i);
     set_gauge(e);
 }
 
@@ -314,16 +184,9 @@ bool sk_ho_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *
                uint16_t adv_mss, sk_time now)
 {
     const sk_stack_config *cfg = &e->ctx->cfg;
-    uint32_t i = rec_alloc(e);
-    if (i == SK_HO_NONE)
-        return false;
-    sk_ho_rec *r = &e->ho.recs[i];
+    sk_ho_rec n, *r = &n;
     memset(r, 0, sizeof *r);
-    r->family = tu->laddr.family;
-    memcpy(r->laddr, tu->laddr.b, 16);
-    memcpy(r->raddr, tu->raddr.b, 16);
-    r->lport = tu->lport;
-    r->rport = tu->rport;
+    sk_rec_key_set(&r->key, tu);
     r->iss = iss;
     r->irs = syn->seq;
     r->peer_mss = syn->opts.has_mss ? syn->opts.mss : SK_DEFAULT_MSS;
@@ -331,17 +194,21 @@ bool sk_ho_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *
     r->syn_wnd = syn->window;
     /* what a child's sk_tcp_take_syn_options would negotiate */
     if (cfg->timestamps && syn->opts.has_ts) {
-        r->flags |= SK_HO_TS;
+        r->key.flags |= SK_HO_TS;
         r->ts_recent = syn->opts.ts_val;
     }
     if (cfg->sack && syn->opts.sack_permitted)
-        r->flags |= SK_HO_SACK;
+        r->key.flags |= SK_HO_SACK;
     if (cfg->window_scaling && syn->opts.has_wscale) {
-        r->flags |= SK_HO_WS;
+        r->key.flags |= SK_HO_WS;
         r->wscale = syn->opts.wscale > 14 ? 14 : syn->opts.wscale;
     }
     r->deadline = now;
-    hash_insert(e, i);
+    uint32_t i = sk_recpool_add(&e->ho.pool, r);
+    if (i == SK_HO_NONE)
+        return false;
+    r = rec_at(&e->ho, i);
+    set_gauge(e);
     listener_link(e, i, sk_tcb_index(e, l));
     queue_out(&e->ho, i);
     e->ctx->stats.passive_opens++;
@@ -378,7 +245,7 @@ static uint32_t retry_limit(const sk_tcp_env *e)
 static void fire(sk_tcp_env *e, uint32_t i, sk_time now)
 {
     sk_ho_pool *p = &e->ho;
-    sk_ho_rec *r = &p->recs[i];
+    sk_ho_rec *r = rec_at(&e->ho, i);
     trace_timer(e, r, now);
     if (r->count >= retry_limit(e)) {
         e->ctx->stats.conn_timeouts++;
@@ -394,14 +261,14 @@ static void fire(sk_tcp_env *e, uint32_t i, sk_time now)
 void sk_ho_expire(sk_tcp_env *e, sk_time now)
 {
     sk_ho_pool *p = &e->ho;
-    if (p->count == 0)
+    if (p->pool.count == 0)
         return;
     for (;;) {
         uint32_t best = SK_HO_NONE;
         for (uint32_t k = 0; k <= retry_limit(e) && k < SK_HO_LEVELS; k++) {
             uint32_t h = p->lv_head[k];
-            if (h != SK_HO_NONE && p->recs[h].deadline <= now &&
-                (best == SK_HO_NONE || p->recs[h].deadline < p->recs[best].deadline))
+            if (h != SK_HO_NONE && rec_at(&e->ho, h)->deadline <= now &&
+                (best == SK_HO_NONE || rec_at(&e->ho, h)->deadline < rec_at(&e->ho, best)->deadline))
                 best = h;
         }
         if (best == SK_HO_NONE)
@@ -414,11 +281,11 @@ sk_time sk_ho_next_deadline(const sk_tcp_env *e)
 {
     const sk_ho_pool *p = &e->ho;
     sk_time d = SK_TIME_NEVER;
-    if (p->count == 0)
+    if (p->pool.count == 0)
         return d;
     for (uint32_t k = 0; k <= retry_limit(e) && k < SK_HO_LEVELS; k++)
         if (p->lv_head[k] != SK_HO_NONE)
-            d = sk_time_min(d, p->recs[p->lv_head[k]].deadline);
+            d = sk_time_min(d, rec_at(p, p->lv_head[k])->deadline);
     return d;
 }
 
@@ -429,12 +296,12 @@ bool sk_ho_next_out(sk_tcp_env *e, sk_time now, sk_ctl_seg *c)
     uint32_t i = p->out_head;
     if (i == SK_HO_NONE)
         return false;
-    sk_ho_rec *r = &p->recs[i];
+    sk_ho_rec *r = rec_at(&e->ho, i);
     wait_unlink(p, i);
     sk_ho_build_synack(e, r, now, c);
-    if (r->flags & SK_HO_SENT)
+    if (r->key.flags & SK_HO_SENT)
         sk_ho_count_resend(r, c);
-    r->flags |= SK_HO_SENT;
+    r->key.flags |= SK_HO_SENT;
     /* the retransmission timer starts with the segment (arm_rexmt) */
     level_insert(p, i, sk_time_after(now, sk_ho_interval(e, r->count)));
     return true;
@@ -445,16 +312,15 @@ bool sk_ho_next_out(sk_tcp_env *e, sk_time now, sk_ctl_seg *c)
 void sk_ho_restore(sk_tcp_env *e, const sk_ho_rec *saved, sk_time now)
 {
     (void)now;
-    uint32_t i = rec_alloc(e);
+    uint32_t i = sk_recpool_add(&e->ho.pool, saved);
     SK_ASSERT(i != SK_HO_NONE);
     if (i == SK_HO_NONE)
         return;
-    sk_ho_rec *r = &e->ho.recs[i];
-    *r = *saved;
-    hash_insert(e, i);
+    sk_ho_rec *r = rec_at(&e->ho, i);
+    set_gauge(e);
     listener_link(e, i, saved->listener);
-    r->flags &= (uint8_t)~SK_HO_QUEUED;
-    if (saved->flags & SK_HO_QUEUED)
+    r->key.flags &= (uint8_t)~SK_HO_QUEUED;
+    if (saved->key.flags & SK_HO_QUEUED)
         queue_out(&e->ho, i);
     else
         level_insert(&e->ho, i, saved->deadline);
@@ -464,8 +330,8 @@ void sk_ho_restore(sk_tcp_env *e, const sk_ho_rec *saved, sk_time now)
 
 bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
 {
-    for (uint32_t i = l->x->lsn->ho_head; i != SK_HO_NONE; i = e->ho.recs[i].lnext) {
-        if (e->ho.recs[i].count > 0) {
+    for (uint32_t i = l->x->lsn->ho_head; i != SK_HO_NONE; i = rec_at(&e->ho, i)->llink.next) {
+        if (rec_at(&e->ho, i)->count > 0) {
             sk_tcp_count_drop(e, SK_DROP_TCP_SYN_EVICTED, NULL, now);
             sk_ho_remove(e, i, true, now);
             return true;
@@ -487,13 +353,13 @@ int sk_ho_icmp(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, bool che
     uint32_t i = sk_ho_find(e, tu);
     if (i == SK_HO_NONE)
         return SK_DROP_ICMP_NO_CONN;
-    sk_ho_rec *r = &e->ho.recs[i];
+    sk_ho_rec *r = rec_at(&e->ho, i);
     /* RFC 5927 §4.1: SND.UNA <= SEQ < SND.NXT, i.e. our SYN,ACK's ISS */
-    if (!(r->flags & SK_HO_SENT) || !sk_seq_eq(seq, r->iss))
+    if (!(r->key.flags & SK_HO_SENT) || !sk_seq_eq(seq, r->iss))
         return SK_DROP_ICMP_OUT_OF_WINDOW;
     if (!check_only) {
         /* kept as the connection's soft error, as a child keeps it */
-        r->flags |= SK_HO_SOFT;
+        r->key.flags |= SK_HO_SOFT;
         r->soft_kind = kind == SK_TCP_ICMP_REFUSED ? 1 : 0;
     }
     return 0;
@@ -509,7 +375,7 @@ static void each_rec(sk_tcp_env *e, rec_visit visit, const void *arg, sk_time no
     for (uint32_t l = e->listen_head; l != SK_TCB_NONE; l = e->tcbs[l].x->lsn->listen_next) {
         uint32_t i = e->tcbs[l].x->lsn->ho_head;
         while (i != SK_HO_NONE) {
-            uint32_t next = e->ho.recs[i].lnext;
+            uint32_t next = rec_at(&e->ho, i)->llink.next;
             visit(e, i, arg, now);
             i = next;
         }
@@ -525,11 +391,11 @@ static void visit_unreachable(sk_tcp_env *e, uint32_t i, const void *arg, sk_tim
 {
     (void)now;
     const via_arg *a = arg;
-    sk_ho_rec *r = &e->ho.recs[i];
+    sk_ho_rec *r = rec_at(&e->ho, i);
     sk_tuple tu;
     sk_ho_tuple(r, &tu);
     if (a->via(a->ctx, &tu)) {
-        r->flags |= SK_HO_SOFT;
+        r->key.flags |= SK_HO_SOFT;
         r->soft_kind = 0;
     }
 }
@@ -549,10 +415,10 @@ static void visit_mtu(sk_tcp_env *e, uint32_t i, const void *arg, sk_time now)
 {
     (void)now;
     const mtu_arg *a = arg;
-    sk_ho_rec *r = &e->ho.recs[i];
-    if (a->family != 0 && r->family != a->family)
+    sk_ho_rec *r = rec_at(&e->ho, i);
+    if (a->family != 0 && r->key.family != a->family)
         return;
-    uint16_t mss = sk_tcp_mss_from_mtu(r->family, a->mtu);
+    uint16_t mss = sk_tcp_mss_from_mtu(r->key.family, a->mtu);
     if (mss < r->adv_mss)
         r->adv_mss = mss; /* a SYN,ACK sent again announces what fits */
 }
@@ -566,7 +432,7 @@ void sk_ho_mtu_lowered(sk_tcp_env *e, uint8_t family, uint16_t mtu)
 static void visit_addr_gone(sk_tcp_env *e, uint32_t i, const void *arg, sk_time now)
 {
     sk_tuple tu;
-    sk_ho_tuple(&e->ho.recs[i], &tu);
+    sk_ho_tuple(rec_at(&e->ho, i), &tu);
     if (sk_ipaddr_eq(&tu.laddr, (const sk_ipaddr *)arg))
         sk_ho_remove(e, i, true, now);
 }

@@ -9,28 +9,31 @@
  * (tcp_listen.c), so that the two differ only in where their handshake
  * state waited.
  *
- * The record: the two addresses as 16 bytes each with the family, the
- * ports, ISS, IRS, TS.Recent, the peer's MSS, window shift and SYN window,
- * our announced MSS, the option flags, the timeouts so far, the deadline
- * of its next SYN,ACK (or of its end), the links of the list it waits on
- * (its timer level, the output list, or the free list) and of its
+ * The record: the key of the pool (base/recpool.h: the two addresses as
+ * 16 bytes each with the family, the ports, and the option flags), ISS,
+ * IRS, TS.Recent, the peer's MSS, window shift and SYN window, our
+ * announced MSS, the timeouts so far, the deadline of its next SYN,ACK
+ * (or of its end), the links of the list it waits on (its timer level or
+ * the output list) and of its
  * listener's list. Its timer: every record that has timed out k times
  * waits the same interval (the initial RTO doubled k times, at most
  * rto_max), and they are armed in time order, so one FIFO per level k is
  * sorted by deadline (O(1) arm, expiry, removal; the next deadline is the
  * earliest of at most SK_HO_LEVELS heads). The timestamp offset is a
  * function of the tuple and is not stored; nor is the tuple's hash (the
- * pool's open-addressing table costs 8 more bytes per record). */
+ * pool's open-addressing index, base/recpool.h, shared with the TIME-WAIT
+ * records, costs 8 more bytes per record). */
 #ifndef SK_TCP_HALFOPEN_H
 #define SK_TCP_HALFOPEN_H
 
+#include "base/recpool.h"
 #include "base/seq.h"
 #include "base/sktime.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SK_HO_NONE UINT32_MAX
+#define SK_HO_NONE SK_REC_NONE
 #define SK_HO_DEFAULT_MAX 65536u /* records by default at most (cfg.max_half_open 0) */
 #define SK_HO_LEVELS 256u         /* timeouts 0..255 (syn_retries is a uint8_t) */
 
@@ -46,19 +49,16 @@ enum sk_ho_flags {
 };
 
 typedef struct {
-    uint8_t laddr[16], raddr[16];
+    sk_rec_key key;      /* the ends; key.flags: enum sk_ho_flags */
+    uint16_t peer_mss;   /* the peer's MSS option (536 without one) */
     sk_time deadline;    /* next SYN,ACK, or the end (queued: when it was queued) */
-    uint16_t lport, rport;
     sk_seq iss, irs;
     uint32_t ts_recent;  /* TS.Recent (with SK_HO_TS) */
-    uint32_t next, prev; /* its timer level's FIFO, or the output list; next: free list */
-    uint32_t lnext, lprev; /* its listener's records, oldest first */
+    sk_rec_link link;    /* its timer level's FIFO, or the output list */
+    sk_rec_link llink;   /* its listener's records, oldest first */
     uint32_t listener;   /* the listener's TCB index */
-    uint16_t peer_mss;   /* the peer's MSS option (536 without one) */
     uint16_t adv_mss;    /* the MSS our SYN,ACK announces */
     uint16_t syn_wnd;    /* the window field of the peer's SYN (never scaled) */
-    uint8_t family;
-    uint8_t flags;       /* enum sk_ho_flags */
     uint8_t wscale;      /* the peer's window shift (with SK_HO_WS) */
     uint8_t count;       /* SYN,ACK timeouts so far (its timer level) */
     uint8_t resends;     /* SYN,ACKs sent again, for any reason (saturates) */
@@ -66,12 +66,7 @@ typedef struct {
 } sk_ho_rec;
 
 typedef struct {
-    sk_ho_rec *recs;
-    uint32_t cap;
-    uint32_t *hash; /* record index + 1, 0: empty */
-    uint32_t hash_mask;
-    uint32_t free_head;
-    uint32_t count;
+    sk_recpool pool; /* the records, their tuple index, the free ones */
     uint32_t lv_head[SK_HO_LEVELS], lv_tail[SK_HO_LEVELS]; /* by timeouts so far */
     uint32_t out_head, out_tail; /* SYN,ACKs to send (new, or their timer fired) */
 } sk_ho_pool;

@@ -5,6 +5,10 @@
 #define SK_TCP_HALFOPEN_IMPL_H
 
 /* ---- tcp_halfopen.c ---- */
+static inline sk_ho_rec *sk_ho_rec_at(const sk_tcp_env *e, uint32_t i)
+{
+    return sk_recpool_at(&e->ho.pool, i);
+}
 void sk_ho_tuple(const sk_ho_rec *r, sk_tuple *tu);
 /* Remove record i; `closed`: it ends (the trace shows SYN-RECEIVED ->
  * CLOSED), else it became a connection. */

@@ -36,7 +36,7 @@ static uint32_t rec_rcvbuf(const sk_tcp_env *e, const sk_ho_rec *r)
 
 static uint8_t our_wscale(const sk_tcp_env *e, const sk_ho_rec *r)
 {
-    return (r->flags & SK_HO_WS) ? sk_tcp_our_wscale(e, rec_rcvbuf(e, r)) : 0;
+    return (r->key.flags & SK_HO_WS) ? sk_tcp_our_wscale(e, rec_rcvbuf(e, r)) : 0;
 }
 
 /* The window field of our SYN,ACK: the whole free buffer, at most 65535
@@ -73,10 +73,10 @@ static uint32_t ack_field(const sk_tcp_env *e, const sk_ho_rec *r, uint32_t cur)
 /* RCV.WND: what we offered, from RCV.NXT (nothing before the SYN,ACK). */
 static uint32_t rcv_wnd(const sk_tcp_env *e, const sk_ho_rec *r)
 {
-    if (!(r->flags & SK_HO_SENT))
+    if (!(r->key.flags & SK_HO_SENT))
         return 0;
     uint32_t w = synack_wnd(e, r);
-    if (r->flags & SK_HO_WIDE) {
+    if (r->key.flags & SK_HO_WIDE) {
         uint32_t wide = ack_field(e, r, w) << our_wscale(e, r);
         if (wide > w)
             w = wide;
@@ -91,7 +91,7 @@ static sk_seq rcv_nxt(const sk_ho_rec *r)
 
 static sk_seq snd_max(const sk_ho_rec *r)
 {
-    return (r->flags & SK_HO_SENT) ? sk_seq_add(r->iss, 1) : r->iss;
+    return (r->key.flags & SK_HO_SENT) ? sk_seq_add(r->iss, 1) : r->iss;
 }
 
 static uint32_t ts_val(const sk_tcp_env *e, const sk_ho_rec *r, sk_time now)
@@ -112,12 +112,12 @@ void sk_ho_build_synack(const sk_tcp_env *e, const sk_ho_rec *r, sk_time now, sk
     c->wnd = (uint16_t)synack_wnd(e, r);
     c->opts.has_mss = true;
     c->opts.mss = r->adv_mss;
-    if (r->flags & SK_HO_WS) {
+    if (r->key.flags & SK_HO_WS) {
         c->opts.has_wscale = true;
         c->opts.wscale = our_wscale(e, r);
     }
-    c->opts.sack_permitted = (r->flags & SK_HO_SACK) != 0;
-    if (r->flags & SK_HO_TS) {
+    c->opts.sack_permitted = (r->key.flags & SK_HO_SACK) != 0;
+    if (r->key.flags & SK_HO_TS) {
         c->opts.has_ts = true;
         c->opts.ts_val = ts_val(e, r, now);
         c->opts.ts_ecr = r->ts_recent;
@@ -127,7 +127,7 @@ void sk_ho_build_synack(const sk_tcp_env *e, const sk_ho_rec *r, sk_time now, sk
 void sk_ho_count_resend(sk_ho_rec *r, sk_ctl_seg *c)
 {
     c->cause = SK_REXMIT_SYN;
-    r->flags |= SK_HO_RESENT;
+    r->key.flags |= SK_HO_RESENT;
     if (r->resends < UINT8_MAX)
         r->resends++;
 }
@@ -136,7 +136,7 @@ void sk_ho_count_resend(sk_ho_rec *r, sk_ctl_seg *c)
  * control queue; its timer runs on. A record still queued sends it anyway. */
 static void resend_synack(sk_tcp_env *e, sk_ho_rec *r, sk_time now)
 {
-    if (r->flags & SK_HO_QUEUED)
+    if (r->key.flags & SK_HO_QUEUED)
         return;
     sk_ctl_seg c;
     sk_ho_build_synack(e, r, now, &c);
@@ -157,20 +157,20 @@ static void challenge(sk_tcp_env *e, sk_ho_rec *r, sk_time now)
     c.ack = rcv_nxt(r);
     c.flags = SK_TCP_ACK;
     c.wnd = (uint16_t)ack_field(e, r, rcv_wnd(e, r));
-    if (r->flags & SK_HO_TS) {
+    if (r->key.flags & SK_HO_TS) {
         c.opts.has_ts = true;
         c.opts.ts_val = ts_val(e, r, now);
         c.opts.ts_ecr = r->ts_recent;
     }
-    if (r->flags & SK_HO_SENT)
-        r->flags |= SK_HO_WIDE;
+    if (r->key.flags & SK_HO_SENT)
+        r->key.flags |= SK_HO_WIDE;
     sk_ctl_push_seg(e, &c, now);
 }
 
 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> (sk_tcb_reset), then gone. */
 void sk_ho_reset(sk_tcp_env *e, uint32_t i, sk_time now)
 {
-    sk_ho_rec *r = &e->ho.recs[i];
+    sk_ho_rec *r = sk_ho_rec_at(e, i);
     sk_tuple tu;
     sk_ho_tuple(r, &tu);
     if (sk_ctl_push(e, &tu, snd_max(r), rcv_nxt(r), SK_TCP_RST | SK_TCP_ACK, now))
@@ -183,7 +183,7 @@ void sk_ho_reset(sk_tcp_env *e, uint32_t i, sk_time now)
 /* RFC 7323 §5.3 R1 and §3.2 (sk_ts_check); false when dropped. */
 static bool rec_paws(sk_tcp_env *e, sk_ho_rec *r, const sk_tcp_repr *seg, sk_time now)
 {
-    enum sk_paws v = sk_ts_paws(e, (r->flags & SK_HO_TS) != 0, true, r->ts_recent, seg, NULL, now);
+    enum sk_paws v = sk_ts_paws(e, (r->key.flags & SK_HO_TS) != 0, true, r->ts_recent, seg, NULL, now);
     if (v == SK_PAWS_ANSWER)
         resend_synack(e, r, now);
     return v == SK_PAWS_OK;
@@ -226,7 +226,7 @@ static bool rec_seq_ok(sk_tcp_env *e, sk_ho_rec *r, const sk_tcp_repr *seg, sk_t
  * SYN,ACK went out. */
 static void rec_ts_record(sk_ho_rec *r, const sk_tcp_repr *seg)
 {
-    if (!(r->flags & SK_HO_TS) || !(r->flags & SK_HO_SENT) || !seg->opts.has_ts ||
+    if (!(r->key.flags & SK_HO_TS) || !(r->key.flags & SK_HO_SENT) || !seg->opts.has_ts ||
         (seg->flags & SK_TCP_RST) || !sk_seq_le(seg->seq, rcv_nxt(r)) ||
         sk_ts_before(seg->opts.ts_val, r->ts_recent))
         return;
@@ -244,10 +244,10 @@ static void rec_handshake(const sk_tcp_env *e, const sk_ho_rec *r, sk_tcp_repr *
     syn->window = r->syn_wnd;
     syn->opts.has_mss = true;
     syn->opts.mss = r->peer_mss;
-    syn->opts.has_wscale = (r->flags & SK_HO_WS) != 0;
+    syn->opts.has_wscale = (r->key.flags & SK_HO_WS) != 0;
     syn->opts.wscale = r->wscale;
-    syn->opts.sack_permitted = (r->flags & SK_HO_SACK) != 0;
-    syn->opts.has_ts = (r->flags & SK_HO_TS) != 0;
+    syn->opts.sack_permitted = (r->key.flags & SK_HO_SACK) != 0;
+    syn->opts.has_ts = (r->key.flags & SK_HO_TS) != 0;
     syn->opts.ts_val = r->ts_recent;
     memset(hs, 0, sizeof *hs);
     hs->from_record = true;
@@ -258,12 +258,12 @@ static void rec_handshake(const sk_tcp_env *e, const sk_ho_rec *r, sk_tcp_repr *
     hs->resends = r->resends;
     /* the last SYN,ACK the output list sent, armed then for the interval
      * of its level (a queued record's timer has fired once more since) */
-    bool queued = (r->flags & SK_HO_QUEUED) != 0;
+    bool queued = (r->key.flags & SK_HO_QUEUED) != 0;
     hs->last_snd = r->deadline - sk_ho_interval(e, queued && r->count > 0 ? r->count - 1u : r->count);
     /* Karn: the timer firing ends the timing (fire_retransmit) */
-    hs->rtt_timed = !(r->flags & SK_HO_RESENT) && r->count == 0;
+    hs->rtt_timed = !(r->key.flags & SK_HO_RESENT) && r->count == 0;
     hs->rtt_time = hs->last_snd;
-    if (r->flags & SK_HO_SOFT)
+    if (r->key.flags & SK_HO_SOFT)
         hs->soft_error = r->soft_kind ? SK_ECONNREFUSED : SK_EHOSTUNREACH;
 }
 
@@ -271,7 +271,7 @@ static void rec_handshake(const sk_tcp_env *e, const sk_ho_rec *r, sk_tcp_repr *
 static void rec_acceptable(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_tcp_repr *seg,
                            sk_time now)
 {
-    sk_ho_rec *r = &e->ho.recs[i];
+    sk_ho_rec *r = sk_ho_rec_at(e, i);
     if (seg->flags & SK_TCP_RST) {
         if (!sk_seq_eq(seg->seq, rcv_nxt(r))) {
             sk_tcp_count_drop(e, SK_DROP_TCP_RST_CHALLENGED, NULL, now);
@@ -325,7 +325,7 @@ static void rec_acceptable(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const 
 void sk_ho_input(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_tcp_repr *seg,
                  sk_time now)
 {
-    sk_ho_rec *r = &e->ho.recs[i];
+    sk_ho_rec *r = sk_ho_rec_at(e, i);
     if (!rec_paws(e, r, seg, now) || !rec_seq_ok(e, r, seg, now))
         return;
     rec_ts_record(r, seg);

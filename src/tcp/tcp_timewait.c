@@ -26,9 +26,11 @@
 #include "base/skassert.h"
 #include "synack/error.h"
 
+#include <stddef.h>
 #include <string.h>
 
-_Static_assert(sizeof(sk_tw_rec) <= 64, "a TIME-WAIT record is at most 64 bytes");
+_Static_assert(sizeof(sk_tw_rec) == 64, "a TIME-WAIT record is 64 bytes");
+SK_REC_KEY_FIRST(sk_tw_rec);
 
 /* ---- the pool ---- */
 
@@ -40,92 +42,30 @@ int sk_tw_init(sk_tcp_env *e)
      * steady rate needs rate x 2*MSL of them), at most SK_TW_DEFAULT_MAX
      * (4.5 MiB), so that a table of a million idle connections does not
      * pay 72 MB for TIME-WAIT up front */
-    uint64_t cap = cfg->max_time_wait != 0 ? cfg->max_time_wait : (uint64_t)cfg->max_sockets * 4u;
-    if (cfg->max_time_wait == 0 && cap > SK_TW_DEFAULT_MAX)
-        cap = SK_TW_DEFAULT_MAX;
-    if (cap > (1u << 28))
-        cap = 1u << 28;
+    uint32_t cap = sk_recpool_cap(cfg->max_time_wait, cfg->max_sockets, SK_TW_DEFAULT_MAX);
     memset(p, 0, sizeof *p);
-    p->cap = (uint32_t)cap;
-    p->hash_mask = sk_pow2_at_least(p->cap * 2) - 1;
-    p->recs = sk_ctx_alloc(e->ctx, sizeof(sk_tw_rec) * p->cap);
-    p->hash = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * (p->hash_mask + 1));
-    if (p->recs == NULL || p->hash == NULL) {
-        sk_tw_free(e);
-        return SK_ENOMEM;
-    }
-    memset(p->hash, 0, sizeof(uint32_t) * (p->hash_mask + 1));
-    /* records are handed out in order (p->fresh) before any is reused, so
-     * the pool's memory is touched only as far as it is used */
-    p->free_head = SK_TW_NONE;
-    p->fresh = 0;
     p->head = p->tail = SK_TW_NONE;
-    return 0;
+    return sk_recpool_init(&p->pool, e->ctx, sizeof(sk_tw_rec), cap);
 }
 
 void sk_tw_free(sk_tcp_env *e)
 {
-    sk_tw_pool *p = &e->tw;
-    sk_ctx_release(e->ctx, p->recs, sizeof(sk_tw_rec) * p->cap);
-    if (p->hash != NULL)
-        sk_ctx_release(e->ctx, p->hash, sizeof(uint32_t) * (p->hash_mask + 1));
-    p->recs = NULL;
-    p->hash = NULL;
-    p->cap = 0;
+    sk_recpool_free(&e->tw.pool, e->ctx);
+}
+
+static sk_tw_rec *rec_at(const sk_tw_pool *p, uint32_t i)
+{
+    return sk_recpool_at(&p->pool, i);
 }
 
 static void rec_tuple(const sk_tw_rec *r, sk_tuple *tu)
 {
-    memset(tu, 0, sizeof *tu);
-    tu->laddr.family = tu->raddr.family = r->family;
-    memcpy(tu->laddr.b, r->laddr, 16);
-    memcpy(tu->raddr.b, r->raddr, 16);
-    tu->lport = r->lport;
-    tu->rport = r->rport;
-}
-
-static uint32_t rec_home(const sk_tcp_env *e, const sk_tw_rec *r)
-{
-    sk_tuple tu;
-    rec_tuple(r, &tu);
-    return sk_tuple_hash(&e->ctx->key, &tu, 0) & e->tw.hash_mask;
-}
-
-static bool rec_is(const sk_tw_rec *r, const sk_tuple *tu)
-{
-    return r->lport == tu->lport && r->rport == tu->rport && r->family == tu->laddr.family &&
-           memcmp(r->laddr, tu->laddr.b, 16) == 0 && memcmp(r->raddr, tu->raddr.b, 16) == 0;
-}
-
-static uint32_t find_slot(const sk_tcp_env *e, const sk_tuple *tu)
-{
-    const sk_tw_pool *p = &e->tw;
-    if (p->count == 0)
-        return SK_TW_NONE;
-    uint32_t i = sk_tuple_hash(&e->ctx->key, tu, 0) & p->hash_mask;
-    while (p->hash[i] != 0) {
-        if (rec_is(&p->recs[p->hash[i] - 1], tu))
-            return i;
-        i = (i + 1) & p->hash_mask;
-    }
-    return SK_TW_NONE;
+    sk_rec_key_tuple(&r->key, tu);
 }
 
 uint32_t sk_tw_find(const sk_tcp_env *e, const sk_tuple *tu)
 {
-    uint32_t s = find_slot(e, tu);
-    return s == SK_TW_NONE ? SK_TW_NONE : e->tw.hash[s] - 1;
-}
-
-static uint32_t rec_home_of(const void *ctx, uint32_t i)
-{
-    const sk_tcp_env *e = ctx;
-    return rec_home(e, &e->tw.recs[i]);
-}
-
-static void hash_remove(sk_tcp_env *e, uint32_t slot)
-{
-    sk_ohash_remove(e->tw.hash, e->tw.hash_mask, slot, rec_home_of, e);
+    return sk_recpool_find(&e->tw.pool, tu);
 }
 
 /* ---- the FIFO of deadlines ---- */
@@ -135,17 +75,11 @@ static sk_time rec_deadline(const sk_tw_pool *p, const sk_tw_rec *r)
     return p->last_now + (uint32_t)(r->deadline_lo - (uint32_t)p->last_now);
 }
 
+#define FIFO offsetof(sk_tw_rec, link)
+
 static void fifo_unlink(sk_tw_pool *p, uint32_t i)
 {
-    sk_tw_rec *r = &p->recs[i];
-    if (r->prev != SK_TW_NONE)
-        p->recs[r->prev].next = r->next;
-    else
-        p->head = r->next;
-    if (r->next != SK_TW_NONE)
-        p->recs[r->next].prev = r->prev;
-    else
-        p->tail = r->prev;
+    sk_rec_list_unlink(&p->pool, FIFO, &p->head, &p->tail, i);
 }
 
 /* Insert by deadline from the newest end: a restart or a new record goes
@@ -153,37 +87,19 @@ static void fifo_unlink(sk_tw_pool *p, uint32_t i)
  * the newest record) walks back. */
 static void fifo_insert(sk_tw_pool *p, uint32_t i, sk_time deadline)
 {
-    sk_tw_rec *r = &p->recs[i];
-    r->deadline_lo = (uint32_t)deadline;
+    rec_at(p, i)->deadline_lo = (uint32_t)deadline;
     uint32_t after = p->tail;
-    while (after != SK_TW_NONE && rec_deadline(p, &p->recs[after]) > deadline)
-        after = p->recs[after].prev;
-    r->prev = after;
-    r->next = after == SK_TW_NONE ? p->head : p->recs[after].next;
-    if (after == SK_TW_NONE)
-        p->head = i;
-    else
-        p->recs[after].next = i;
-    if (r->next == SK_TW_NONE)
-        p->tail = i;
-    else
-        p->recs[r->next].prev = i;
+    while (after != SK_TW_NONE && rec_deadline(p, rec_at(p, after)) > deadline)
+        after = rec_at(p, after)->link.prev;
+    sk_rec_list_insert(&p->pool, FIFO, &p->head, &p->tail, after, i);
 }
 
 static void rec_remove(sk_tcp_env *e, uint32_t i)
 {
     sk_tw_pool *p = &e->tw;
-    sk_tuple tu;
-    rec_tuple(&p->recs[i], &tu);
-    uint32_t s = find_slot(e, &tu);
-    SK_ASSERT(s != SK_TW_NONE);
-    if (s != SK_TW_NONE)
-        hash_remove(e, s);
     fifo_unlink(p, i);
-    p->recs[i].next = p->free_head;
-    p->free_head = i;
-    p->count--;
-    e->ctx->stats.time_wait = p->count;
+    sk_recpool_remove(&p->pool, i);
+    e->ctx->stats.time_wait = p->pool.count;
 }
 
 static void trace_expiry(sk_tcp_env *e, const sk_tw_rec *r, sk_time now)
@@ -207,8 +123,8 @@ void sk_tw_expire(sk_tcp_env *e, sk_time now)
     sk_tw_pool *p = &e->tw;
     if (now < p->last_now)
         return; /* time does not go back; the records keep their deadlines */
-    while (p->head != SK_TW_NONE && rec_deadline(p, &p->recs[p->head]) <= now) {
-        trace_expiry(e, &p->recs[p->head], now);
+    while (p->head != SK_TW_NONE && rec_deadline(p, rec_at(p, p->head)) <= now) {
+        trace_expiry(e, rec_at(p, p->head), now);
         rec_remove(e, p->head);
         e->ctx->stats.tw_expired++;
     }
@@ -218,62 +134,46 @@ void sk_tw_expire(sk_tcp_env *e, sk_time now)
 sk_time sk_tw_next_deadline(const sk_tcp_env *e)
 {
     const sk_tw_pool *p = &e->tw;
-    return p->head == SK_TW_NONE ? SK_TIME_NEVER : rec_deadline(p, &p->recs[p->head]);
+    return p->head == SK_TW_NONE ? SK_TIME_NEVER : rec_deadline(p, rec_at(p, p->head));
 }
 
 /* ---- a TCB becomes a record ---- */
-
-static uint32_t rec_alloc(sk_tcp_env *e, sk_time now)
-{
-    sk_tw_pool *p = &e->tw;
-    if (p->cap == 0)
-        return SK_TW_NONE;
-    if (p->free_head == SK_TW_NONE && p->fresh < p->cap)
-        return p->fresh++;
-    if (p->free_head == SK_TW_NONE) {
-        /* the pool is full: the oldest record makes room (counted) */
-        rec_remove(e, p->head);
-        sk_tcp_count_drop(e, SK_DROP_TCP_TW_RECYCLED, NULL, now);
-    }
-    uint32_t i = p->free_head;
-    p->free_head = p->recs[i].next;
-    return i;
-}
 
 static void rec_fill(const sk_tcp_env *e, sk_tw_rec *r, const sk_tcb *t)
 {
     (void)e;
     memset(r, 0, sizeof *r);
-    r->family = t->tuple.laddr.family;
-    memcpy(r->laddr, t->tuple.laddr.b, 16);
-    memcpy(r->raddr, t->tuple.raddr.b, 16);
-    r->lport = t->tuple.lport;
-    r->rport = t->tuple.rport;
+    sk_rec_key_set(&r->key, &t->tuple);
     r->snd_nxt = t->snd_max; /* the RFC's SND.NXT (ours rolls back on a timeout) */
     r->rcv_nxt = t->rcv_nxt;
     uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
     uint32_t field = cur >> t->rcv_wscale;
     r->wnd = (uint16_t)(field > 65535 ? 65535 : field);
-    r->flags = (uint8_t)(t->rcv_wscale & SK_TW_WSCALE);
+    r->key.flags = (uint8_t)(t->rcv_wscale & SK_TW_WSCALE);
     if (t->flags & SK_TF_TS_OK) {
-        r->flags |= SK_TW_TS;
+        r->key.flags |= SK_TW_TS;
         r->ts_recent = t->ts_recent;
     }
 }
 
 static void rec_ack(sk_tcp_env *e, const sk_tw_rec *r, sk_time now);
 
+/* A new record; when the pool is full, the oldest makes room (counted). */
 static void rec_insert(sk_tcp_env *e, const sk_tw_rec *src, sk_time deadline)
 {
     sk_tw_pool *p = &e->tw;
-    uint32_t i = rec_alloc(e, p->last_now);
+    if (p->pool.cap == 0)
+        return;
+    if (sk_recpool_full(&p->pool)) {
+        rec_remove(e, p->head);
+        sk_tcp_count_drop(e, SK_DROP_TCP_TW_RECYCLED, NULL, p->last_now);
+    }
+    uint32_t i = sk_recpool_add(&p->pool, src);
+    SK_ASSERT(i != SK_TW_NONE);
     if (i == SK_TW_NONE)
         return;
-    p->recs[i] = *src;
-    sk_ohash_insert(p->hash, p->hash_mask, rec_home(e, src), i);
     fifo_insert(p, i, deadline);
-    p->count++;
-    e->ctx->stats.time_wait = p->count;
+    e->ctx->stats.time_wait = p->pool.count;
     e->ctx->stats.tw_records++;
 }
 
@@ -318,7 +218,7 @@ static void rec_ack(sk_tcp_env *e, const sk_tw_rec *r, sk_time now)
     sk_tuple tu;
     rec_tuple(r, &tu);
     sk_ctl_ack a = {.wnd = r->wnd};
-    if (r->flags & SK_TW_TS) {
+    if (r->key.flags & SK_TW_TS) {
         a.has_ts = true;
         a.ts_val = rec_ts_now(e, r, now);
         a.ts_ecr = r->ts_recent;
@@ -336,7 +236,7 @@ static void rec_challenge(sk_tcp_env *e, const sk_tw_rec *r, sk_time now)
 static bool rec_reopen_ok(const sk_tw_rec *r, const sk_tcp_repr *seg)
 {
     bool seq_newer = sk_seq_gt(seg->seq, r->rcv_nxt);
-    if (!(r->flags & SK_TW_TS) || !seg->opts.has_ts || seg->opts.ts_val == r->ts_recent)
+    if (!(r->key.flags & SK_TW_TS) || !seg->opts.has_ts || seg->opts.ts_val == r->ts_recent)
         return seq_newer;
     return sk_ts_before(r->ts_recent, seg->opts.ts_val);
 }
@@ -348,7 +248,7 @@ static bool rec_reopen(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_t
                        sk_time now)
 {
     const uint8_t ctl = SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST | SK_TCP_FIN;
-    sk_tw_rec *r = &e->tw.recs[i];
+    sk_tw_rec *r = rec_at(&e->tw, i);
     if ((seg->flags & ctl) != SK_TCP_SYN || !rec_reopen_ok(r, seg))
         return false;
     sk_tcb *l = sk_demux_listener(e, &tu->laddr, tu->lport);
@@ -364,7 +264,7 @@ static bool rec_reopen(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_t
 /* PAWS (RFC 7323 §5.3 R1, §3.2); false when the segment was dropped. */
 static bool rec_paws(sk_tcp_env *e, const sk_tw_rec *r, const sk_tcp_repr *seg, sk_time now)
 {
-    enum sk_paws v = sk_ts_paws(e, (r->flags & SK_TW_TS) != 0, true, r->ts_recent, seg, NULL, now);
+    enum sk_paws v = sk_ts_paws(e, (r->key.flags & SK_TW_TS) != 0, true, r->ts_recent, seg, NULL, now);
     if (v == SK_PAWS_ANSWER)
         rec_ack(e, r, now);
     return v == SK_PAWS_OK;
@@ -382,9 +282,9 @@ static void rec_restart(sk_tcp_env *e, uint32_t i, sk_time now)
  * offer. Returns false when the segment was dropped (and answered). */
 static bool rec_seq_ok(sk_tcp_env *e, uint32_t i, const sk_tcp_repr *seg, sk_time now)
 {
-    sk_tw_rec *r = &e->tw.recs[i];
+    sk_tw_rec *r = rec_at(&e->tw, i);
     uint32_t len = sk_tcp_seg_len(seg);
-    uint32_t wnd = (uint32_t)r->wnd << (r->flags & SK_TW_WSCALE);
+    uint32_t wnd = (uint32_t)r->wnd << (r->key.flags & SK_TW_WSCALE);
     sk_seq wend = sk_seq_add(r->rcv_nxt, wnd);
     bool ok;
     if (len == 0)
@@ -408,8 +308,8 @@ static bool rec_seq_ok(sk_tcp_env *e, uint32_t i, const sk_tcp_repr *seg, sk_tim
 /* Second to fifth steps for an acceptable segment. */
 static void rec_acceptable(sk_tcp_env *e, uint32_t i, const sk_tcp_repr *seg, sk_time now)
 {
-    sk_tw_rec *r = &e->tw.recs[i];
-    if ((r->flags & SK_TW_TS) && seg->opts.has_ts && !(seg->flags & SK_TCP_RST) &&
+    sk_tw_rec *r = rec_at(&e->tw, i);
+    if ((r->key.flags & SK_TW_TS) && seg->opts.has_ts && !(seg->flags & SK_TCP_RST) &&
         sk_seq_le(seg->seq, r->rcv_nxt) && !sk_ts_before(seg->opts.ts_val, r->ts_recent))
         r->ts_recent = seg->opts.ts_val; /* RFC 7323 §4.3, §5.3 R3 */
     if (seg->flags & SK_TCP_RST) {
@@ -455,7 +355,7 @@ bool sk_tw_input(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *seg, sk_t
     e->ctx->stats.tw_segments++;
     if (rec_reopen(e, i, tu, seg, now))
         return true;
-    if (!rec_paws(e, &e->tw.recs[i], seg, now) || !rec_seq_ok(e, i, seg, now))
+    if (!rec_paws(e, rec_at(&e->tw, i), seg, now) || !rec_seq_ok(e, i, seg, now))
         return true;
     rec_acceptable(e, i, seg, now);
     return true;
@@ -475,8 +375,8 @@ int sk_tw_reuse(sk_tcp_env *e, const sk_tuple *tu, sk_seq *iss, sk_time now)
     uint32_t i = sk_tw_find(e, tu);
     if (i == SK_TW_NONE)
         return 0;
-    const sk_tw_rec *r = &e->tw.recs[i];
-    if (!(r->flags & SK_TW_TS) || !e->ctx->cfg.timestamps)
+    const sk_tw_rec *r = rec_at(&e->tw, i);
+    if (!(r->key.flags & SK_TW_TS) || !e->ctx->cfg.timestamps)
         return -1;
     *iss = sk_seq_add(r->snd_nxt, 65536u);
     rec_remove(e, i);
@@ -487,5 +387,5 @@ int sk_tw_reuse(sk_tcp_env *e, const sk_tuple *tu, sk_seq *iss, sk_time now)
 bool sk_tw_reuse_safe(const sk_tcp_env *e, const sk_tuple *tu)
 {
     uint32_t i = sk_tw_find(e, tu);
-    return i != SK_TW_NONE && (e->tw.recs[i].flags & SK_TW_TS) && e->ctx->cfg.timestamps;
+    return i != SK_TW_NONE && (rec_at(&e->tw, i)->key.flags & SK_TW_TS) && e->ctx->cfg.timestamps;
 }

@@ -496,8 +496,9 @@ static void test_ipv6_tuple(void)
     uint32_t i = sk_tw_find(e, &tu);
     SK_CHECK(i != SK_TW_NONE);
     if (i != SK_TW_NONE) {
-        SK_CHECK_EQ(e->tw.recs[i].snd_nxt.v, 1234);
-        SK_CHECK_EQ(e->tw.recs[i].rcv_nxt.v, 5678);
+        const sk_tw_rec *r = sk_recpool_at(&e->tw.pool, i);
+        SK_CHECK_EQ(r->snd_nxt.v, 1234);
+        SK_CHECK_EQ(r->rcv_nxt.v, 5678);
     }
     sk_tuple v4 = tu;
     v4.laddr.family = v4.raddr.family = SK_AF_INET4;
