@@ -29,28 +29,100 @@ static size_t rcv_block_size(const sk_tcp_env *e)
     return rcv_bytes_aligned(e) + sk_reass_cap(e->ctx->cfg.rcvbuf) * sizeof(sk_range);
 }
 
+/* The cache: a burst of connections that all hold buffers at once and
+ * all drain them (a thousand clients sending a request together) gives
+ * back as many blocks as it took, and the next burst takes them again.
+ * Handing them to the allocator in between costs more than the stack's
+ * own work (glibc maps and unmaps or trims and regrows blocks this size:
+ * bench/README-tcp.md), so the cache keeps every block given back, up to
+ * one per socket, and returns to the allocator only what no connection
+ * took for SK_BUFCACHE_DECAY_US: the fewest spares it held in that time,
+ * less the SK_BUFCACHE_KEEP it always keeps. */
+static void cache_release_all(sk_tcp_env *e, sk_bufcache *c, size_t size)
+{
+    for (uint32_t i = 0; i < c->n; i++)
+        sk_ctx_release(e->ctx, c->slot[i], size);
+    sk_ctx_release(e->ctx, c->slot, sizeof(void *) * c->cap);
+    *c = (sk_bufcache){0};
+}
+
+static int cache_init(sk_tcp_env *e, sk_bufcache *c)
+{
+    uint32_t cap = e->n_tcbs < SK_BUFCACHE_KEEP ? e->n_tcbs : SK_BUFCACHE_KEEP;
+    c->slot = sk_ctx_alloc(e->ctx, sizeof(void *) * cap);
+    if (c->slot == NULL)
+        return -1;
+    c->cap = cap;
+    return 0;
+}
+
+int sk_tcp_bufcache_init(sk_tcp_env *e)
+{
+    return cache_init(e, &e->snd_cache) == 0 && cache_init(e, &e->rcv_cache) == 0 ? 0 : -1;
+}
+
 void sk_tcp_bufcache_free(sk_tcp_env *e)
 {
-    for (uint32_t i = 0; i < e->n_snd_cache; i++)
-        sk_ctx_release(e->ctx, e->snd_cache[i], snd_block_size(e));
-    for (uint32_t i = 0; i < e->n_rcv_cache; i++)
-        sk_ctx_release(e->ctx, e->rcv_cache[i], rcv_block_size(e));
-    e->n_snd_cache = e->n_rcv_cache = 0;
+    cache_release_all(e, &e->snd_cache, snd_block_size(e));
+    cache_release_all(e, &e->rcv_cache, rcv_block_size(e));
 }
 
-static void *cache_take(sk_tcp_env *e, void **cache, uint32_t *n, size_t size)
+static void *cache_take(sk_tcp_env *e, sk_bufcache *c, size_t size)
 {
-    if (*n > 0)
-        return cache[--*n];
-    return sk_ctx_alloc(e->ctx, size);
+    if (c->n == 0)
+        return sk_ctx_alloc(e->ctx, size);
+    void *p = c->slot[--c->n];
+    if (c->n < c->low)
+        c->low = c->n;
+    return p;
 }
 
-static void cache_give(sk_tcp_env *e, void **cache, uint32_t *n, void *p, size_t size)
+/* Room for one more spare: the stack of pointers doubles, to at most one
+ * per socket (no more blocks of a class exist). A failure to grow it is
+ * no error: the block goes back to the allocator instead. */
+static bool cache_room(sk_tcp_env *e, sk_bufcache *c)
 {
-    if (*n < SK_BUFCACHE_MAX)
-        cache[(*n)++] = p;
+    if (c->n < c->cap)
+        return true;
+    uint32_t cap = c->cap < e->n_tcbs / 2u ? c->cap * 2u : e->n_tcbs;
+    if (cap <= c->cap)
+        return false;
+    void **slot = sk_ctx_alloc(e->ctx, sizeof(void *) * cap);
+    if (slot == NULL)
+        return false;
+    for (uint32_t i = 0; i < c->n; i++)
+        slot[i] = c->slot[i];
+    sk_ctx_release(e->ctx, c->slot, sizeof(void *) * c->cap);
+    c->slot = slot;
+    c->cap = cap;
+    return true;
+}
+
+static void cache_give(sk_tcp_env *e, sk_bufcache *c, void *p, size_t size)
+{
+    if (cache_room(e, c))
+        c->slot[c->n++] = p;
     else
         sk_ctx_release(e->ctx, p, size);
+}
+
+static void cache_sweep(sk_tcp_env *e, sk_bufcache *c, size_t size)
+{
+    uint32_t unused = c->low, keep = SK_BUFCACHE_KEEP;
+    while (unused > 0 && c->n > keep) {
+        sk_ctx_release(e->ctx, c->slot[--c->n], size);
+        unused--;
+    }
+    c->low = c->n;
+}
+
+void sk_tcp_bufcache_sweep(sk_tcp_env *e, sk_time now)
+{
+    if (!sk_time_due(sk_time_after(e->bufcache_swept, SK_BUFCACHE_DECAY_US), now))
+        return;
+    e->bufcache_swept = now;
+    cache_sweep(e, &e->snd_cache, snd_block_size(e));
+    cache_sweep(e, &e->rcv_cache, rcv_block_size(e));
 }
 
 bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t)
@@ -59,7 +131,7 @@ bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t)
         return true;
     if (!sk_tcb_ext_attach(e, t))
         return false;
-    uint8_t *p = cache_take(e, e->snd_cache, &e->n_snd_cache, snd_block_size(e));
+    uint8_t *p = cache_take(e, &e->snd_cache, snd_block_size(e));
     if (p == NULL)
         return false;
     sk_ring_init(&t->x->sndbuf, p, e->ctx->cfg.sndbuf);
@@ -73,7 +145,7 @@ bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
         return true;
     if (!sk_tcb_ext_attach(e, t))
         return false;
-    uint8_t *p = cache_take(e, e->rcv_cache, &e->n_rcv_cache, rcv_block_size(e));
+    uint8_t *p = cache_take(e, &e->rcv_cache, rcv_block_size(e));
     if (p == NULL)
         return false;
     sk_ring_init(&t->x->rcvbuf, p, e->ctx->cfg.rcvbuf);
@@ -87,14 +159,14 @@ bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
 void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->x->sndbuf.buf != NULL && sk_ring_empty(&t->x->sndbuf)) {
-        cache_give(e, e->snd_cache, &e->n_snd_cache, t->x->sndbuf.buf, snd_block_size(e));
+        cache_give(e, &e->snd_cache, t->x->sndbuf.buf, snd_block_size(e));
         sk_ring_init(&t->x->sndbuf, NULL, 0);
         t->x->rtb = NULL;
         /* the probe or reorder timer belongs to the record (tcp_rack.c) */
         sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     }
     if (t->x->rcvbuf.buf != NULL && sk_ring_empty(&t->x->rcvbuf) && sk_rset_count(&t->x->reass) == 0) {
-        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->x->rcvbuf.buf, rcv_block_size(e));
+        cache_give(e, &e->rcv_cache, t->x->rcvbuf.buf, rcv_block_size(e));
         sk_ring_init(&t->x->rcvbuf, NULL, 0);
         sk_rset_init(&t->x->reass, NULL, 0);
     }
@@ -103,10 +175,10 @@ void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
 void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->x->sndbuf.buf != NULL)
-        cache_give(e, e->snd_cache, &e->n_snd_cache, t->x->sndbuf.buf, snd_block_size(e));
+        cache_give(e, &e->snd_cache, t->x->sndbuf.buf, snd_block_size(e));
     t->x->rtb = NULL;
     if (t->x->rcvbuf.buf != NULL)
-        cache_give(e, e->rcv_cache, &e->n_rcv_cache, t->x->rcvbuf.buf, rcv_block_size(e));
+        cache_give(e, &e->rcv_cache, t->x->rcvbuf.buf, rcv_block_size(e));
     sk_ring_init(&t->x->sndbuf, NULL, 0);
     sk_ring_init(&t->x->rcvbuf, NULL, 0);
     sk_rset_init(&t->x->reass, NULL, 0);

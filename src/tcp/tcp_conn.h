@@ -43,9 +43,20 @@
 #define SK_REASS_CEIL 4096u       /* and the ceiling (a 64 MiB receive buffer) */
 #define SK_REASS_BYTES 16384u     /* receive buffer bytes per range */
 #define SK_CTLQ_CAP 128      /* pending stateless control segments: an input batch of SYNs (64 frames) each answered with a cookie, and more */
-#define SK_BUFCACHE_MAX 64   /* spare buffers kept per size class */
+#define SK_BUFCACHE_KEEP 64  /* spare buffers always kept per size class (tcp_bufs.c) */
+#define SK_BUFCACHE_DECAY_US 1000000 /* spares above that unused this long go back */
 #define SK_DEFAULT_MSS 536   /* RFC 9293 §3.7.1 when the peer sends none */
 #define SK_ACK_OWED_MAX 32   /* distinct ACK points owed per connection (64 frames) */
+
+/* Spare blocks of one size class (tcp_bufs.c): a stack of pointers that
+ * grows to the most spares a burst gave back (at most one per socket) and
+ * shrinks by what stayed unused for SK_BUFCACHE_DECAY_US, down to
+ * SK_BUFCACHE_KEEP. */
+typedef struct sk_bufcache {
+    void **slot;
+    uint32_t n, cap;
+    uint32_t low; /* the fewest spares since the last sweep: unused all along */
+} sk_bufcache;
 
 /* One owed ACK (tcp_ack.c): RCV.NXT when it became due, TS.Recent then (its
  * TSecr, RFC 7323 §4.3), and for a duplicate ACK caused by an out-of-order
@@ -406,10 +417,9 @@ struct sk_tcp_env {
     /* RSTs for segments to no connection (cfg.tcp_rst_rate/burst) */
     sk_tbucket rst_bucket;
 
-    /* Buffer cache: spare send and receive buffers */
-    void *snd_cache[SK_BUFCACHE_MAX];
-    void *rcv_cache[SK_BUFCACHE_MAX];
-    uint32_t n_snd_cache, n_rcv_cache;
+    /* Buffer cache: spare send and receive buffers (tcp_bufs.c) */
+    sk_bufcache snd_cache, rcv_cache;
+    sk_time bufcache_swept; /* when the caches last gave back unused spares */
 
     uint32_t ephemeral_next;
 
@@ -542,8 +552,15 @@ bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t);
 bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t);
+/* The caches' stacks of pointers for SK_BUFCACHE_KEEP spares each (at
+ * creation); 0 or -1 when out of memory. */
+int sk_tcp_bufcache_init(sk_tcp_env *e);
 /* Release the spare buffers (sk_tcp_env_free). */
 void sk_tcp_bufcache_free(sk_tcp_env *e);
+/* Give back the spares above SK_BUFCACHE_KEEP that no connection took in
+ * the last SK_BUFCACHE_DECAY_US (sk_tcp_run_timers; no deadline of its
+ * own: an idle stack keeps its spares until it runs again). */
+void sk_tcp_bufcache_sweep(sk_tcp_env *e, sk_time now);
 
 /* ---- tcp_rstlimit.c ---- */
 /* May a RST answer a segment for no connection now? (the

@@ -36,7 +36,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     if (e->tcbs != NULL)
         memset(e->tcbs, 0, sizeof(sk_tcb) * e->n_tcbs);
     if (e->tcbs == NULL || e->heap == NULL || e->heap_key == NULL || e->hash == NULL ||
-        sk_tw_init(e) != 0 || sk_ho_init(e) != 0) {
+        sk_tw_init(e) != 0 || sk_ho_init(e) != 0 || sk_tcp_bufcache_init(e) != 0) {
         sk_tcp_env_free(e);
         return SK_ENOMEM;
     }

@@ -299,6 +299,7 @@ static void fire_one(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now
 
 void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
 {
+    sk_tcp_bufcache_sweep(e, now);
     sk_tw_expire(e, now);
     sk_ho_expire(e, now);
     while (e->heap_len > 0) {

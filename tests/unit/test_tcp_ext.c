@@ -38,7 +38,9 @@ static size_t cached_bytes(const ts_script *ts)
     size_t snd = (((size_t)e->ctx->cfg.sndbuf + 15u) & ~(size_t)15u) + sk_rtb_size(e->ctx->cfg.sndbuf);
     size_t rcv = (((size_t)e->ctx->cfg.rcvbuf + 15u) & ~(size_t)15u) +
                  sk_reass_cap(e->ctx->cfg.rcvbuf) * sizeof(sk_range);
-    return (size_t)e->n_snd_cache * snd + (size_t)e->n_rcv_cache * rcv;
+    return (size_t)e->snd_cache.n * snd + (size_t)e->rcv_cache.n * rcv +
+           sizeof(void *) * ((size_t)e->snd_cache.cap + e->rcv_cache.cap -
+                             2u * (e->n_tcbs < SK_BUFCACHE_KEEP ? e->n_tcbs : SK_BUFCACHE_KEEP));
 }
 
 static bool attached(const ts_script *ts)

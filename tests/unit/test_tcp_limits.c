@@ -75,12 +75,16 @@ static size_t rcv_block(uint32_t rcvbuf)
     return (((size_t)rcvbuf + 15u) & ~(size_t)15u) + sk_reass_cap(rcvbuf) * sizeof(sk_range);
 }
 
-/* Bytes the stack holds beyond its creation-time tables: buffers in use
- * plus the spare ones kept in its cache. */
+/* Bytes the stack holds beyond its creation-time tables in its cache of
+ * spare buffers: the spares, and its stacks of pointers beyond the
+ * SK_BUFCACHE_KEEP each that creation allocated. */
 static size_t cached_bytes(const ts_script *ts)
 {
     const sk_tcp_env *e = &ts->s->env;
-    return (size_t)e->n_snd_cache * snd_block(e) + (size_t)e->n_rcv_cache * rcv_block(e->ctx->cfg.rcvbuf);
+    return (size_t)e->snd_cache.n * snd_block(e) +
+           (size_t)e->rcv_cache.n * rcv_block(e->ctx->cfg.rcvbuf) +
+           sizeof(void *) * ((size_t)e->snd_cache.cap + e->rcv_cache.cap -
+                             2u * (e->n_tcbs < SK_BUFCACHE_KEEP ? e->n_tcbs : SK_BUFCACHE_KEEP));
 }
 
 /* ---- memory ---- */
@@ -88,9 +92,10 @@ static size_t cached_bytes(const ts_script *ts)
 /* Idle ESTABLISHED connections allocate nothing: the TCB slot is part of
  * the table allocated at creation. Data takes one buffer per direction
  * (the send buffer's block holds the record of what was sent too),
- * drained buffers go back (to a cache bounded by SK_BUFCACHE_MAX per
- * direction), and once every connection is gone the stack holds exactly
- * its creation-time tables plus that cache. */
+ * drained buffers go back to a cache that keeps every one (the next burst
+ * takes them again) until they stay unused for SK_BUFCACHE_DECAY_US, then
+ * only SK_BUFCACHE_KEEP per direction; once every connection is gone the
+ * stack holds exactly its creation-time tables plus that cache. */
 static void test_memory_idle_and_drained(void)
 {
     enum { N = 80 };
@@ -130,9 +135,11 @@ static void test_memory_idle_and_drained(void)
     /* what is left is the bounded cache of spare buffers, nothing else */
     /* idle again: no extension either (tcp_ext.c) */
     SK_CHECK_EQ(ts.live_bytes, base + cached_bytes(&ts));
-    SK_CHECK_EQ(ts.s->env.n_snd_cache, SK_BUFCACHE_MAX);
-    SK_CHECK_EQ(ts.s->env.n_rcv_cache, SK_BUFCACHE_MAX);
-    size_t after_drain = ts.live_bytes;
+    SK_CHECK_EQ(ts.s->env.snd_cache.n, N); /* all of the burst's, for the next one */
+    SK_CHECK_EQ(ts.s->env.rcv_cache.n, N);
+    /* one block per socket at most: the stacks of pointers stop at 100 */
+    SK_CHECK_EQ(ts.s->env.snd_cache.cap, 100);
+
     /* close, abort, peer reset and timeout: every slot comes back, no new
      * memory is taken */
     for (int i = 0; i < N; i++) {
@@ -164,7 +171,12 @@ static void test_memory_idle_and_drained(void)
         ts_discard(&ts, TS_SEC(s));
     for (int i = 3; i < N; i += 4)
         SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_SEC(70), c[i]), 0);
-    SK_CHECK_EQ(ts.live_bytes, after_drain);
+    /* 70 s on, unused since the burst: the spares above SK_BUFCACHE_KEEP
+     * went back (test_bufcache_decay has the rule), nothing else is held */
+    SK_CHECK_EQ(ts.s->env.snd_cache.n, SK_BUFCACHE_KEEP);
+    SK_CHECK_EQ(ts.s->env.rcv_cache.n, SK_BUFCACHE_KEEP);
+    SK_CHECK_EQ(ts.live_bytes, base + cached_bytes(&ts));
+    size_t closed = ts.live_bytes;
     SK_CHECK_EQ(ts.s->env.heap_len, 0);
     /* every slot is free again */
     sk_endpoint peer = ts_endpoint(10, 0, 0, 1, 81);
@@ -173,7 +185,61 @@ static void test_memory_idle_and_drained(void)
         SK_CHECK_EQ_I(sk_tcp_connect(ts.s, TS_SEC(70), &peer, NULL, &d), 0);
     SK_CHECK_EQ_I(sk_tcp_connect(ts.s, TS_SEC(70), &peer, NULL, &d), SK_ENOSPC);
     /* each handshake under way holds its extension, nothing more */
-    SK_CHECK_EQ(ts.live_bytes, after_drain + 100 * sizeof(sk_tcb_ext));
+    SK_CHECK_EQ(ts.live_bytes, closed + 100 * sizeof(sk_tcb_ext));
+    ts_free(&ts);
+}
+
+/* N connections (local ports 41000...) send 100 bytes each at t and the
+ * peer acknowledges them (up to `acked`) at t + 1 ms: N send buffers taken
+ * and given back. */
+static void burst(ts_script *ts, const sk_sock *c, int n, sk_time_us t, uint32_t acked)
+{
+    for (int i = 0; i < n; i++)
+        SK_CHECK_EQ_I(sk_tcp_send(ts->s, t, c[i], g_stream, 100), 100);
+    ts_discard(ts, t);
+    for (int i = 0; i < n; i++)
+        TS_INJECT(ts, t + TS_MS(1), .flags = TS_A, .seq = 5001, .ack = acked, .sport = 80,
+                  .dport = (uint16_t)(41000 + i));
+    ts_discard(ts, t + TS_MS(1));
+}
+
+/* The cache of spare buffers keeps what a burst gave back, so the next
+ * burst allocates nothing, and gives back to the allocator only spares no
+ * connection took for a whole SK_BUFCACHE_DECAY_US, keeping
+ * SK_BUFCACHE_KEEP: a burst of 100, then one of 90 inside the next period
+ * (10 spares unused all along: 10 go back, not the 36 above the floor),
+ * then nothing (the other 26 go). Allocation calls are counted. */
+static void test_bufcache_decay(void)
+{
+    enum { N = 100 };
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.max_sockets = 200;
+    cfg.sndbuf = 4096;
+    cfg.rcvbuf = 4096;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    sk_sock c[N];
+    for (int i = 0; i < N; i++)
+        c[i] = open_at(&ts, (uint16_t)(41000 + i), TS_MS(1));
+    const sk_bufcache *sc = &ts.s->env.snd_cache;
+    burst(&ts, c, N, TS_MS(10), 1101);
+    SK_CHECK_EQ(sc->n, N);
+    SK_CHECK_EQ(sc->cap, 128); /* 64, then doubled; max_sockets 200 */
+    size_t held = ts.live_bytes;
+    ts_discard(&ts, TS_MS(1500)); /* the first sweep: the period starts */
+    SK_CHECK_EQ(sc->n, N);
+    SK_CHECK_EQ(ts.live_bytes, held);
+    burst(&ts, c, 90, TS_MS(2000), 1201); /* 90 taken from the cache */
+    SK_CHECK_EQ(sc->n, N);
+    SK_CHECK_EQ(ts.live_bytes, held); /* the burst allocated nothing */
+    ts_discard(&ts, TS_MS(2600)); /* the second sweep: 10 sat unused */
+    SK_CHECK_EQ(sc->n, N - 10);
+    ts_discard(&ts, TS_MS(3700)); /* the third: all 90 did */
+    SK_CHECK_EQ(sc->n, SK_BUFCACHE_KEEP);
+    SK_CHECK_EQ(ts.s->env.rcv_cache.n, 0); /* nothing was received */
+    ts_discard(&ts, TS_MS(9000));
+    SK_CHECK_EQ(sc->n, SK_BUFCACHE_KEEP); /* the floor stays */
     ts_free(&ts);
 }
 
@@ -673,6 +739,7 @@ int main(void)
 {
     init_stream();
     SK_RUN(test_memory_idle_and_drained);
+    SK_RUN(test_bufcache_decay);
     SK_RUN(test_alloc_fail_at_create);
     SK_RUN(test_alloc_fail_at_every_call);
     SK_RUN(test_syn_flood_then_reclaimed);
