@@ -26,15 +26,25 @@ void sk_demux_insert(sk_tcp_env *e, sk_tcb *t)
     t->flags |= SK_TF_HASHED;
 }
 
-static uint32_t find_slot(sk_tcp_env *e, const sk_tuple *tu)
+uint32_t sk_demux_hash(const sk_tcp_env *e, const sk_tuple *tu)
 {
-    uint32_t i = tuple_hash(e, tu) & e->hash_mask;
+    return tuple_hash(e, tu);
+}
+
+static uint32_t find_slot_h(sk_tcp_env *e, const sk_tuple *tu, uint32_t h)
+{
+    uint32_t i = h & e->hash_mask;
     while (e->hash[i] != 0) {
         if (sk_tuple_eq(&e->tcbs[e->hash[i] - 1].tuple, tu))
             return i;
         i = (i + 1) & e->hash_mask;
     }
     return SK_TCB_NONE;
+}
+
+static uint32_t find_slot(sk_tcp_env *e, const sk_tuple *tu)
+{
+    return find_slot_h(e, tu, tuple_hash(e, tu));
 }
 
 static uint32_t tcb_home(const void *ctx, uint32_t idx)
@@ -70,6 +80,14 @@ sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu)
     return &e->tcbs[e->demux_last];
 }
 
+/* Without the one-entry cache: the port search asks about tuples that
+ * name no connection, and must not move it. */
+sk_tcb *sk_demux_lookup_h(sk_tcp_env *e, const sk_tuple *tu, uint32_t h)
+{
+    uint32_t i = find_slot_h(e, tu, h);
+    return i == SK_TCB_NONE ? NULL : &e->tcbs[e->hash[i] - 1];
+}
+
 sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport)
 {
     /* one listener per port: on every address of the stack, or bound to
@@ -103,9 +121,22 @@ static bool in_partition(const sk_tcp_env *e, uint16_t lport, uint16_t rport)
     return h % n == e->ctx->cfg.port_partition;
 }
 
+/* Is the candidate tu (hash h) held by a listener, a connection or a
+ * half-open record? */
+static bool port_held(sk_tcp_env *e, const sk_tuple *tu, uint32_t h)
+{
+    return sk_demux_port_used(e, tu->lport) || sk_demux_lookup_h(e, tu, h) != NULL ||
+           sk_ho_find_h(e, tu, h) != SK_HO_NONE;
+}
+
 /* A port whose tuple is in TIME-WAIT is passed over; when every port is
  * taken, the first one whose TIME-WAIT may be reused safely (with
- * timestamps, sk_tw_reuse) is returned, 0 when there is none. */
+ * timestamps, sk_tw_reuse) is returned, 0 when there is none.
+ *
+ * Each candidate's tuple is hashed once, for the three tables. The
+ * TIME-WAIT pool is asked first: a port it holds is passed over without
+ * the other two lookups once a reusable port is known (a TIME-WAIT tuple
+ * is in no other table anyway, but the rule below is kept as it was). */
 uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial)
 {
     sk_tuple tu = *partial;
@@ -117,12 +148,15 @@ uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial)
         if (!in_partition(e, port, tu.rport))
             continue;
         tu.lport = port;
-        if (sk_demux_port_used(e, port) || sk_demux_lookup(e, &tu) != NULL ||
-            sk_ho_find(e, &tu) != SK_HO_NONE)
+        uint32_t h = tuple_hash(e, &tu);
+        uint32_t tw = sk_tw_find_h(e, &tu, h);
+        if (tw != SK_TW_NONE && reusable != 0)
             continue;
-        if (sk_tw_find(e, &tu) == SK_TW_NONE)
+        if (port_held(e, &tu, h))
+            continue;
+        if (tw == SK_TW_NONE)
             return port;
-        if (reusable == 0 && sk_tw_reuse_safe(e, &tu))
+        if (sk_tw_rec_reusable(e, tw))
             reusable = port;
     }
     return reusable;

@@ -68,6 +68,11 @@ uint32_t sk_tw_find(const sk_tcp_env *e, const sk_tuple *tu)
     return sk_recpool_find(&e->tw.pool, tu);
 }
 
+uint32_t sk_tw_find_h(const sk_tcp_env *e, const sk_tuple *tu, uint32_t h)
+{
+    return sk_recpool_find_h(&e->tw.pool, tu, h);
+}
+
 /* ---- the FIFO of deadlines ---- */
 
 static sk_time rec_deadline(const sk_tw_pool *p, const sk_tw_rec *r)
@@ -384,8 +389,12 @@ int sk_tw_reuse(sk_tcp_env *e, const sk_tuple *tu, sk_seq *iss, sk_time now)
     return 1;
 }
 
+bool sk_tw_rec_reusable(const sk_tcp_env *e, uint32_t i)
+{
+    return i != SK_TW_NONE && (rec_at(&e->tw, i)->key.flags & SK_TW_TS) && e->ctx->cfg.timestamps;
+}
+
 bool sk_tw_reuse_safe(const sk_tcp_env *e, const sk_tuple *tu)
 {
-    uint32_t i = sk_tw_find(e, tu);
-    return i != SK_TW_NONE && (rec_at(&e->tw, i)->key.flags & SK_TW_TS) && e->ctx->cfg.timestamps;
+    return sk_tw_rec_reusable(e, sk_tw_find(e, tu));
 }
