@@ -412,6 +412,14 @@ struct sk_tcp_env {
     uint32_t n_snd_cache, n_rcv_cache;
 
     uint32_t ephemeral_next;
+    /* The ephemeral port search's memo (tcp_demux.c): the last search that
+     * found no free port for `full_dest` (its local port 0) ran at epoch
+     * `full_epoch`; port_epoch moves on whenever a tuple may have become
+     * free (sk_demux_port_freed), which ends the memo. */
+    uint32_t port_epoch;
+    uint32_t full_epoch;
+    bool full_valid;
+    sk_tuple full_dest;
 
     /* The path MTU the interface knows for a destination (RFC 8201's
      * cache for IPv6; NULL or 0: only the link MTU), asked when a
@@ -575,6 +583,13 @@ sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu);
  * (sk_tuple_hash, tweak 0, the stack's key): computed once, it is passed to
  * the three *_h lookups (the ephemeral port search). */
 uint32_t sk_demux_hash(const sk_tcp_env *e, const sk_tuple *tu);
+/* A 4-tuple may have stopped being held (a connection, TIME-WAIT or
+ * half-open record or a listener went without another taking its tuple):
+ * the ephemeral port search's "no free port" memo ends. */
+static inline void sk_demux_port_freed(sk_tcp_env *e)
+{
+    e->port_epoch++;
+}
 sk_tcb *sk_demux_lookup_h(sk_tcp_env *e, const sk_tuple *tu, uint32_t h);
 sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport);
 bool sk_demux_port_used(sk_tcp_env *e, uint16_t lport);

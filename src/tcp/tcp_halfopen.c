@@ -182,6 +182,7 @@ void sk_ho_remove(sk_tcp_env *e, uint32_t i, bool closed, sk_time now)
     wait_unlink(p, i);
     listener_unlink(e, i);
     sk_recpool_remove(&p->pool, i);
+    sk_demux_port_freed(e); /* even when a connection takes it: rare, safe */
     set_gauge(e);
 }
 

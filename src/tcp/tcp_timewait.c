@@ -99,12 +99,20 @@ static void fifo_insert(sk_tw_pool *p, uint32_t i, sk_time deadline)
     sk_rec_list_insert(&p->pool, FIFO, &p->head, &p->tail, after, i);
 }
 
-static void rec_remove(sk_tcp_env *e, uint32_t i)
+/* Record i goes. rec_remove: its tuple is free (the port search's memo
+ * ends); rec_remove_keep: another holder takes the tuple at once. */
+static void rec_remove_keep(sk_tcp_env *e, uint32_t i)
 {
     sk_tw_pool *p = &e->tw;
     fifo_unlink(p, i);
     sk_recpool_remove(&p->pool, i);
     e->ctx->stats.time_wait = p->pool.count;
+}
+
+static void rec_remove(sk_tcp_env *e, uint32_t i)
+{
+    rec_remove_keep(e, i);
+    sk_demux_port_freed(e);
 }
 
 static void trace_expiry(sk_tcp_env *e, const sk_tw_rec *r, sk_time now)
@@ -384,7 +392,7 @@ int sk_tw_reuse(sk_tcp_env *e, const sk_tuple *tu, sk_seq *iss, sk_time now)
     if (!(r->key.flags & SK_TW_TS) || !e->ctx->cfg.timestamps)
         return -1;
     *iss = sk_seq_add(r->snd_nxt, 65536u);
-    rec_remove(e, i);
+    rec_remove_keep(e, i); /* the caller's connection takes the tuple */
     e->ctx->stats.tw_reused++;
     return 1;
 }
