@@ -88,12 +88,13 @@ static uint32_t home_of(const void *ctx, uint32_t i)
     return key_home(p, key_at(p, i));
 }
 
-/* The index slot that holds the record named by tu, or SK_REC_NONE. */
-static uint32_t find_slot(const sk_recpool *p, const sk_tuple *tu)
+/* The index slot that holds the record named by tu (whose tuple hash is
+ * h), or SK_REC_NONE. */
+static uint32_t find_slot_h(const sk_recpool *p, const sk_tuple *tu, uint32_t h)
 {
     if (p->count == 0)
         return SK_REC_NONE;
-    uint32_t s = tuple_home(p, tu);
+    uint32_t s = h & p->mask;
     while (p->slot[s] != 0) {
         if (sk_rec_key_is(key_at(p, p->slot[s] - 1), tu))
             return s;
@@ -102,9 +103,22 @@ static uint32_t find_slot(const sk_recpool *p, const sk_tuple *tu)
     return SK_REC_NONE;
 }
 
+static uint32_t find_slot(const sk_recpool *p, const sk_tuple *tu)
+{
+    if (p->count == 0)
+        return SK_REC_NONE; /* no hash needed */
+    return find_slot_h(p, tu, sk_tuple_hash(p->hkey, tu, 0));
+}
+
 uint32_t sk_recpool_find(const sk_recpool *p, const sk_tuple *tu)
 {
     uint32_t s = find_slot(p, tu);
+    return s == SK_REC_NONE ? SK_REC_NONE : p->slot[s] - 1;
+}
+
+uint32_t sk_recpool_find_h(const sk_recpool *p, const sk_tuple *tu, uint32_t h)
+{
+    uint32_t s = find_slot_h(p, tu, h);
     return s == SK_REC_NONE ? SK_REC_NONE : p->slot[s] - 1;
 }
 

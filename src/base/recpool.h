@@ -88,6 +88,11 @@ static inline bool sk_recpool_full(const sk_recpool *p)
 
 /* The record named by tu, or SK_REC_NONE. */
 uint32_t sk_recpool_find(const sk_recpool *p, const sk_tuple *tu);
+/* The same with tu's tuple hash already computed:
+ * h == sk_tuple_hash(p->hkey, tu, 0). The demux hashes a tuple the same
+ * way (tweak 0, the stack's key), so one hash serves the demux and both
+ * pools (tcp_demux.c: the ephemeral port search). */
+uint32_t sk_recpool_find_h(const sk_recpool *p, const sk_tuple *tu, uint32_t h);
 
 /* Copy `rec` (p->size bytes, starting with its sk_rec_key, family not 0)
  * into a free record and index it by its key; its index, or SK_REC_NONE

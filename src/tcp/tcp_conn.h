@@ -422,6 +422,14 @@ struct sk_tcp_env {
     sk_time bufcache_swept; /* when the caches last gave back unused spares */
 
     uint32_t ephemeral_next;
+    /* The ephemeral port search's memo (tcp_demux.c): the last search that
+     * found no free port for `full_dest` (its local port 0) ran at epoch
+     * `full_epoch`; port_epoch moves on whenever a tuple may have become
+     * free (sk_demux_port_freed), which ends the memo. */
+    uint32_t port_epoch;
+    uint32_t full_epoch;
+    bool full_valid;
+    sk_tuple full_dest;
 
     /* The path MTU the interface knows for a destination (RFC 8201's
      * cache for IPv6; NULL or 0: only the link MTU), asked when a
@@ -588,6 +596,18 @@ void sk_tcp_trace_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state old, sk_time
 void sk_demux_insert(sk_tcp_env *e, sk_tcb *t);
 void sk_demux_remove(sk_tcp_env *e, sk_tcb *t);
 sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu);
+/* The tuple hash the demux and the TIME-WAIT and half-open pools index by
+ * (sk_tuple_hash, tweak 0, the stack's key): computed once, it is passed to
+ * the three *_h lookups (the ephemeral port search). */
+uint32_t sk_demux_hash(const sk_tcp_env *e, const sk_tuple *tu);
+/* A 4-tuple may have stopped being held (a connection, TIME-WAIT or
+ * half-open record or a listener went without another taking its tuple):
+ * the ephemeral port search's "no free port" memo ends. */
+static inline void sk_demux_port_freed(sk_tcp_env *e)
+{
+    e->port_epoch++;
+}
+sk_tcb *sk_demux_lookup_h(sk_tcp_env *e, const sk_tuple *tu, uint32_t h);
 sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport);
 bool sk_demux_port_used(sk_tcp_env *e, uint16_t lport);
 /* Choose a free ephemeral port for the remote end (RFC 6056 §3.3.3-like). */
@@ -1003,6 +1023,8 @@ void sk_tw_free(sk_tcp_env *e);
 void sk_tw_take(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* The record holding tu, or SK_TW_NONE. */
 uint32_t sk_tw_find(const sk_tcp_env *e, const sk_tuple *tu);
+/* The same with h = sk_demux_hash(e, tu) computed by the caller. */
+uint32_t sk_tw_find_h(const sk_tcp_env *e, const sk_tuple *tu, uint32_t h);
 /* A segment for no TCB: true when a TIME-WAIT record took it. */
 bool sk_tw_input(sk_tcp_env *e, const sk_tuple *tu, const sk_tcp_repr *seg, sk_time now);
 /* Records whose 2*MSL ran out by `now` go. */
@@ -1014,12 +1036,16 @@ sk_time sk_tw_next_deadline(const sk_tcp_env *e);
 int sk_tw_reuse(sk_tcp_env *e, const sk_tuple *tu, sk_seq *iss, sk_time now);
 /* Would sk_tw_reuse say 1 for tu (a record holds it and reuse is safe)? */
 bool sk_tw_reuse_safe(const sk_tcp_env *e, const sk_tuple *tu);
+/* The same for record i (from sk_tw_find). */
+bool sk_tw_rec_reusable(const sk_tcp_env *e, uint32_t i);
 
 /* ---- tcp_halfopen.c: half-open records (tcp_halfopen.h) ---- */
 int sk_ho_init(sk_tcp_env *e);
 void sk_ho_free(sk_tcp_env *e);
 /* The record holding tu, or SK_HO_NONE. */
 uint32_t sk_ho_find(const sk_tcp_env *e, const sk_tuple *tu);
+/* The same with h = sk_demux_hash(e, tu) computed by the caller. */
+uint32_t sk_ho_find_h(const sk_tcp_env *e, const sk_tuple *tu, uint32_t h);
 /* A record for the SYN `syn` to listener l with our ISS (its options
  * taken; the SYN,ACK is queued): false when the pool is full. */
 bool sk_ho_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *syn, sk_seq iss,

@@ -26,15 +26,25 @@ void sk_demux_insert(sk_tcp_env *e, sk_tcb *t)
     t->flags |= SK_TF_HASHED;
 }
 
-static uint32_t find_slot(sk_tcp_env *e, const sk_tuple *tu)
+uint32_t sk_demux_hash(const sk_tcp_env *e, const sk_tuple *tu)
 {
-    uint32_t i = tuple_hash(e, tu) & e->hash_mask;
+    return tuple_hash(e, tu);
+}
+
+static uint32_t find_slot_h(sk_tcp_env *e, const sk_tuple *tu, uint32_t h)
+{
+    uint32_t i = h & e->hash_mask;
     while (e->hash[i] != 0) {
         if (sk_tuple_eq(&e->tcbs[e->hash[i] - 1].tuple, tu))
             return i;
         i = (i + 1) & e->hash_mask;
     }
     return SK_TCB_NONE;
+}
+
+static uint32_t find_slot(sk_tcp_env *e, const sk_tuple *tu)
+{
+    return find_slot_h(e, tu, tuple_hash(e, tu));
 }
 
 static uint32_t tcb_home(const void *ctx, uint32_t idx)
@@ -47,9 +57,14 @@ void sk_demux_remove(sk_tcp_env *e, sk_tcb *t)
 {
     if (!(t->flags & SK_TF_HASHED))
         return;
-    uint32_t i = find_slot(e, &t->tuple);
+    uint32_t h = tuple_hash(e, &t->tuple);
+    uint32_t i = find_slot_h(e, &t->tuple, h);
     SK_ASSERT(i != SK_TCB_NONE);
     t->flags &= ~(uint32_t)SK_TF_HASHED;
+    /* TIME-WAIT moves into a record (sk_tw_take adds it first): the tuple
+     * stays held */
+    if (sk_tw_find_h(e, &t->tuple, h) == SK_TW_NONE)
+        sk_demux_port_freed(e);
     if (e->demux_last == sk_tcb_index(e, t))
         e->demux_last = SK_TCB_NONE;
     if (i != SK_TCB_NONE)
@@ -68,6 +83,14 @@ sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu)
         return NULL;
     e->demux_last = e->hash[i] - 1;
     return &e->tcbs[e->demux_last];
+}
+
+/* Without the one-entry cache: the port search asks about tuples that
+ * name no connection, and must not move it. */
+sk_tcb *sk_demux_lookup_h(sk_tcp_env *e, const sk_tuple *tu, uint32_t h)
+{
+    uint32_t i = find_slot_h(e, tu, h);
+    return i == SK_TCB_NONE ? NULL : &e->tcbs[e->hash[i] - 1];
 }
 
 sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport)
@@ -103,27 +126,75 @@ static bool in_partition(const sk_tcp_env *e, uint16_t lport, uint16_t rport)
     return h % n == e->ctx->cfg.port_partition;
 }
 
+/* Is the candidate tu (hash h) held by a listener, a connection or a
+ * half-open record? */
+static bool port_held(sk_tcp_env *e, const sk_tuple *tu, uint32_t h)
+{
+    return sk_demux_port_used(e, tu->lport) || sk_demux_lookup_h(e, tu, h) != NULL ||
+           sk_ho_find_h(e, tu, h) != SK_HO_NONE;
+}
+
+/* The memo says: no port towards this destination was free at the last
+ * search and no tuple has been freed since. */
+static bool known_full(const sk_tcp_env *e, const sk_tuple *dest)
+{
+    return e->full_valid && e->full_epoch == e->port_epoch && sk_tuple_eq(&e->full_dest, dest);
+}
+
 /* A port whose tuple is in TIME-WAIT is passed over; when every port is
  * taken, the first one whose TIME-WAIT may be reused safely (with
- * timestamps, sk_tw_reuse) is returned, 0 when there is none. */
+ * timestamps, sk_tw_reuse) is returned, 0 when there is none.
+ *
+ * Each candidate's tuple is hashed once, for the three tables. The
+ * TIME-WAIT pool is asked first: a port it holds is passed over without
+ * the other two lookups once a reusable port is known (a TIME-WAIT tuple
+ * is in no other table anyway, but the rule is kept as it was).
+ *
+ * When every port is taken (all in TIME-WAIT, say, 60 s of them after
+ * 16384 connections to one server) each search walks the whole range to
+ * prove that no port is free before it takes the first reusable one. A
+ * one-destination memo spares that walk: a search that finds no free port
+ * records its destination and port_epoch; until a tuple is freed
+ * (sk_demux_port_freed: a TIME-WAIT record expires, is recycled or ended
+ * by RST, a connection goes without TIME-WAIT, a half-open record or a
+ * listener goes) holders were only added, so no port can be free and the
+ * next search for that destination walks only to the first reusable port.
+ * The port chosen and ephemeral_next are what the whole walk gives. */
 uint16_t sk_demux_ephemeral(sk_tcp_env *e, const sk_tuple *partial)
 {
     sk_tuple tu = *partial;
     tu.lport = 0;
+    bool full = known_full(e, &tu);
+    sk_tuple dest = tu;
     uint32_t offset = tuple_hash(e, &tu);
+    uint32_t start = e->ephemeral_next;
     uint16_t reusable = 0;
     for (uint32_t tries = 0; tries < EPHEMERAL_N; tries++) {
         uint16_t port = (uint16_t)(EPHEMERAL_LO + (offset + e->ephemeral_next++) % EPHEMERAL_N);
         if (!in_partition(e, port, tu.rport))
             continue;
         tu.lport = port;
-        if (sk_demux_port_used(e, port) || sk_demux_lookup(e, &tu) != NULL ||
-            sk_ho_find(e, &tu) != SK_HO_NONE)
+        uint32_t h = tuple_hash(e, &tu);
+        uint32_t tw = sk_tw_find_h(e, &tu, h);
+        if (tw != SK_TW_NONE && reusable != 0)
             continue;
-        if (sk_tw_find(e, &tu) == SK_TW_NONE)
+        if (port_held(e, &tu, h))
+            continue;
+        if (tw == SK_TW_NONE) {
+            SK_ASSERT(!full); /* a freed tuple the memo missed */
+            e->full_valid = false;
             return port;
-        if (reusable == 0 && sk_tw_reuse_safe(e, &tu))
+        }
+        if (sk_tw_rec_reusable(e, tw)) {
             reusable = port;
+            if (full) {
+                e->ephemeral_next = start + EPHEMERAL_N; /* as the whole walk */
+                return port;
+            }
+        }
     }
+    e->full_valid = true;
+    e->full_epoch = e->port_epoch;
+    e->full_dest = dest;
     return reusable;
 }

@@ -59,6 +59,11 @@ uint32_t sk_ho_find(const sk_tcp_env *e, const sk_tuple *tu)
     return sk_recpool_find(&e->ho.pool, tu);
 }
 
+uint32_t sk_ho_find_h(const sk_tcp_env *e, const sk_tuple *tu, uint32_t h)
+{
+    return sk_recpool_find_h(&e->ho.pool, tu, h);
+}
+
 /* ---- the lists (base/recpool.h): a timer level or the output list
  * (link), and the listener's (llink) ---- */
 
@@ -177,6 +182,7 @@ void sk_ho_remove(sk_tcp_env *e, uint32_t i, bool closed, sk_time now)
     wait_unlink(p, i);
     listener_unlink(e, i);
     sk_recpool_remove(&p->pool, i);
+    sk_demux_port_freed(e); /* even when a connection takes it: rare, safe */
     set_gauge(e);
 }
 

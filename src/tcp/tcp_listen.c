@@ -101,6 +101,7 @@ void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now)
         pp = &e->tcbs[*pp].x->lsn->listen_next;
     if (*pp == idx)
         *pp = l->x->lsn->listen_next;
+    sk_demux_port_freed(e); /* its port */
     while (l->x->lsn->children.head != SK_TCB_NONE) {
         sk_tcb *c = &e->tcbs[l->x->lsn->children.head];
         if (c->state != SK_TCP_CLOSED) {

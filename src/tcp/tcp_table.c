@@ -55,6 +55,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     sk_ilist_init(&e->out_list);
     sk_ilist_init(&e->ev_list);
     e->ephemeral_next = (uint32_t)(cfg->seed >> 17);
+    e->full_valid = false; /* the port search's memo (tcp_demux.c) */
     return 0;
 }
 

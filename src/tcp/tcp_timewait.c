@@ -68,6 +68,11 @@ uint32_t sk_tw_find(const sk_tcp_env *e, const sk_tuple *tu)
     return sk_recpool_find(&e->tw.pool, tu);
 }
 
+uint32_t sk_tw_find_h(const sk_tcp_env *e, const sk_tuple *tu, uint32_t h)
+{
+    return sk_recpool_find_h(&e->tw.pool, tu, h);
+}
+
 /* ---- the FIFO of deadlines ---- */
 
 static sk_time rec_deadline(const sk_tw_pool *p, const sk_tw_rec *r)
@@ -94,12 +99,20 @@ static void fifo_insert(sk_tw_pool *p, uint32_t i, sk_time deadline)
     sk_rec_list_insert(&p->pool, FIFO, &p->head, &p->tail, after, i);
 }
 
-static void rec_remove(sk_tcp_env *e, uint32_t i)
+/* Record i goes. rec_remove: its tuple is free (the port search's memo
+ * ends); rec_remove_keep: another holder takes the tuple at once. */
+static void rec_remove_keep(sk_tcp_env *e, uint32_t i)
 {
     sk_tw_pool *p = &e->tw;
     fifo_unlink(p, i);
     sk_recpool_remove(&p->pool, i);
     e->ctx->stats.time_wait = p->pool.count;
+}
+
+static void rec_remove(sk_tcp_env *e, uint32_t i)
+{
+    rec_remove_keep(e, i);
+    sk_demux_port_freed(e);
 }
 
 static void trace_expiry(sk_tcp_env *e, const sk_tw_rec *r, sk_time now)
@@ -379,13 +392,17 @@ int sk_tw_reuse(sk_tcp_env *e, const sk_tuple *tu, sk_seq *iss, sk_time now)
     if (!(r->key.flags & SK_TW_TS) || !e->ctx->cfg.timestamps)
         return -1;
     *iss = sk_seq_add(r->snd_nxt, 65536u);
-    rec_remove(e, i);
+    rec_remove_keep(e, i); /* the caller's connection takes the tuple */
     e->ctx->stats.tw_reused++;
     return 1;
 }
 
+bool sk_tw_rec_reusable(const sk_tcp_env *e, uint32_t i)
+{
+    return i != SK_TW_NONE && (rec_at(&e->tw, i)->key.flags & SK_TW_TS) && e->ctx->cfg.timestamps;
+}
+
 bool sk_tw_reuse_safe(const sk_tcp_env *e, const sk_tuple *tu)
 {
-    uint32_t i = sk_tw_find(e, tu);
-    return i != SK_TW_NONE && (rec_at(&e->tw, i)->key.flags & SK_TW_TS) && e->ctx->cfg.timestamps;
+    return sk_tw_rec_reusable(e, sk_tw_find(e, tu));
 }

@@ -20,10 +20,15 @@ int sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
     if (tw < 0)
         return SK_EADDRINUSE;
     sk_tcb *t = sk_tcb_alloc(e, now);
-    if (t == NULL)
+    if (t == NULL) {
+        if (tw > 0)
+            sk_demux_port_freed(e); /* the TIME-WAIT record went, nothing holds tu */
         return SK_ENOSPC;
+    }
     if (!sk_tcb_ext_attach(e, t)) { /* the handshake's extension (tcp_ext.c) */
         sk_tcb_release_if_unheld(e, t);
+        if (tw > 0)
+            sk_demux_port_freed(e);
         return SK_ENOMEM;
     }
     sk_tcb_init_conn(e, t, tu, adv_mss, now);
