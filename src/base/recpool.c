@@ -171,34 +171,3 @@ void sk_recpool_remove(sk_recpool *p, uint32_t i)
     p->free_head = i;
     p->count--;
 }
-
-void sk_rec_list_insert(const sk_recpool *p, size_t off, uint32_t *head, uint32_t *tail,
-                        uint32_t after, uint32_t i)
-{
-    sk_rec_link *k = sk_rec_link_at(p, off, i);
-    k->prev = after;
-    k->next = after == SK_REC_NONE ? *head : sk_rec_link_at(p, off, after)->next;
-    if (after == SK_REC_NONE)
-        *head = i;
-    else
-        sk_rec_link_at(p, off, after)->next = i;
-    if (k->next == SK_REC_NONE)
-        *tail = i;
-    else
-        sk_rec_link_at(p, off, k->next)->prev = i;
-}
-
-void sk_rec_list_unlink(const sk_recpool *p, size_t off, uint32_t *head, uint32_t *tail,
-                        uint32_t i)
-{
-    sk_rec_link *k = sk_rec_link_at(p, off, i);
-    if (k->prev != SK_REC_NONE)
-        sk_rec_link_at(p, off, k->prev)->next = k->next;
-    else
-        *head = k->next;
-    if (k->next != SK_REC_NONE)
-        sk_rec_link_at(p, off, k->next)->prev = k->prev;
-    else
-        *tail = k->prev;
-    k->next = k->prev = SK_REC_NONE;
-}

@@ -4,8 +4,9 @@
  * their state in one each. The pool owns what the two have in common: the
  * key at the head of every record, the tuple hash, lookup, adding and
  * removing, the free records, and doubly linked lists of records by
- * index. Which lists a record waits on (a FIFO of deadlines, timer levels,
- * a listener's list), in what order, and what happens when the pool is
+ * index (base/ilist.h's, over the pool's array). Which lists a record
+ * waits on (a FIFO of deadlines, timer levels, a listener's list), in
+ * what order, and what happens when the pool is
  * full (the oldest TIME-WAIT record makes room; a SYN finds no half-open
  * record) stay with the owner.
  *
@@ -21,6 +22,7 @@
 #define SK_BASE_RECPOOL_H
 
 #include "base/ctx.h"
+#include "base/ilist.h"
 #include "base/tuple.h"
 
 #include <stdbool.h>
@@ -104,25 +106,40 @@ uint32_t sk_recpool_add(sk_recpool *p, const void *rec);
  * (the rest of the record is left as it is). */
 void sk_recpool_remove(sk_recpool *p, uint32_t i);
 
-/* Lists of records: a record on one holds an sk_rec_link at offset `off`
- * (the same for every record of that list), the list is its ends, head and
- * tail (SK_REC_NONE: empty). The owners keep them: a FIFO of deadlines,
- * timer levels, a listener's records. */
-typedef struct {
-    uint32_t next, prev;
-} sk_rec_link;
+/* Lists of records (base/ilist.h): a record on one holds an sk_rec_link
+ * at offset `off` (the same for every record of that list), the list is
+ * its ends, head and tail (SK_REC_NONE: empty). The owners keep them: a
+ * FIFO of deadlines, timer levels, a listener's records. */
+typedef sk_ilink sk_rec_link;
+_Static_assert(SK_REC_NONE == SK_ILIST_NONE, "a pool's 'none' ends a list");
 
 static inline sk_rec_link *sk_rec_link_at(const sk_recpool *p, size_t off, uint32_t i)
 {
     return (sk_rec_link *)(void *)(p->recs + (size_t)i * p->size + off);
 }
 
+static inline sk_ilink *sk_rec_link_of(const void *pool, size_t off, uint32_t i)
+{
+    return sk_rec_link_at(pool, off, i);
+}
+
+static inline sk_ilinks sk_rec_links(const sk_recpool *p, size_t off)
+{
+    return (sk_ilinks){sk_rec_link_of, p, off};
+}
+
 /* Put record i after record `after` (SK_REC_NONE: at the head). */
-void sk_rec_list_insert(const sk_recpool *p, size_t off, uint32_t *head, uint32_t *tail,
-                        uint32_t after, uint32_t i);
+static inline void sk_rec_list_insert(const sk_recpool *p, size_t off, uint32_t *head,
+                                      uint32_t *tail, uint32_t after, uint32_t i)
+{
+    sk_il_insert(sk_rec_links(p, off), head, tail, after, i);
+}
 /* Take record i off the list; its links become SK_REC_NONE. */
-void sk_rec_list_unlink(const sk_recpool *p, size_t off, uint32_t *head, uint32_t *tail,
-                        uint32_t i);
+static inline void sk_rec_list_unlink(const sk_recpool *p, size_t off, uint32_t *head,
+                                      uint32_t *tail, uint32_t i)
+{
+    sk_il_unlink(sk_rec_links(p, off), head, tail, i);
+}
 
 /* Key <-> tuple. sk_rec_key_set leaves k->flags alone. */
 void sk_rec_key_set(sk_rec_key *k, const sk_tuple *tu);

@@ -13,6 +13,7 @@
 #define SK_TCP_CONN_H
 
 #include "base/ctx.h"
+#include "base/ilist.h"
 #include "base/ohash.h"
 #include "base/rangeset.h"
 #include "base/ring.h"
@@ -96,11 +97,9 @@ typedef struct {
 } sk_keep_prof;
 
 /* Intrusive doubly linked lists of TCB indices (output list, event list,
- * accept queues). A link not on any list has next == prev == SK_LINK_OFF. */
+ * accept queues), base/ilist.h's links. A link not on any list has
+ * next == prev == SK_LINK_OFF. */
 #define SK_LINK_OFF (UINT32_MAX - 1)
-typedef struct {
-    uint32_t next, prev;
-} sk_ilink;
 typedef struct {
     uint32_t head, tail, len;
 } sk_ilist;

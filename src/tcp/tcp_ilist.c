@@ -1,14 +1,25 @@
 /* Index-linked lists of TCBs: the output list, the event list and the
- * accept queues link TCBs by table index through an sk_ilink member. */
+ * accept queues link TCBs by table index through an sk_ilink member; the
+ * list mechanics are base/ilist.h's, this file adds the TCB's link
+ * accessor, the "on no list" mark (SK_LINK_OFF) and the length. */
 #include "tcp/tcp_conn.h"
 
 #include "base/skassert.h"
 
-static sk_ilink *link_of(sk_tcp_env *e, uint32_t idx, size_t off)
+_Static_assert(SK_TCB_NONE == SK_ILIST_NONE, "a table's 'none' ends a list");
+_Static_assert(SK_LINK_OFF != SK_ILIST_NONE, "'on no list' differs from 'at an end'");
+
+static sk_ilink *link_of(const void *env, size_t off, uint32_t idx)
 {
+    const sk_tcp_env *e = env;
     /* an extension's link is written only in a TCB's own extension */
     SK_ASSERT(!(off & SK_ILINK_EXT) || e->tcbs[idx].x != &e->ext_blank);
     return (sk_ilink *)(uintptr_t)sk_ilink_at(e, idx, off);
+}
+
+static sk_ilinks links(const sk_tcp_env *e, size_t off)
+{
+    return (sk_ilinks){link_of, e, off};
 }
 
 bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t off)
@@ -18,15 +29,8 @@ bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t off)
 
 void sk_ilist_push(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t off)
 {
-    sk_ilink *k = link_of(e, idx, off);
-    SK_ASSERT(k->next == SK_LINK_OFF);
-    k->next = SK_TCB_NONE;
-    k->prev = l->tail;
-    if (l->tail != SK_TCB_NONE)
-        link_of(e, l->tail, off)->next = idx;
-    else
-        l->head = idx;
-    l->tail = idx;
+    SK_ASSERT(!sk_ilink_on(e, idx, off));
+    sk_il_insert(links(e, off), &l->head, &l->tail, l->tail, idx);
     l->len++;
 }
 
@@ -34,15 +38,8 @@ void sk_ilist_remove(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t off)
 {
     if (!sk_ilink_on(e, idx, off))
         return;
-    sk_ilink *k = link_of(e, idx, off);
-    if (k->prev != SK_TCB_NONE)
-        link_of(e, k->prev, off)->next = k->next;
-    else
-        l->head = k->next;
-    if (k->next != SK_TCB_NONE)
-        link_of(e, k->next, off)->prev = k->prev;
-    else
-        l->tail = k->prev;
+    sk_il_unlink(links(e, off), &l->head, &l->tail, idx);
+    sk_ilink *k = link_of(e, off, idx);
     k->next = k->prev = SK_LINK_OFF;
     l->len--;
 }
