@@ -15,6 +15,9 @@
 #   linux   Linux A -> Linux B (loss_peer.py source -> sink)
 #   s-recv  Linux A -> synack B (`synack serve --discard`): synack receives
 #   s-send  synack B -> Linux A (`synack connect` <zeros -> sink): synack sends
+#   linux-ba (only when named in STACKS) Linux B -> Linux A, the direction
+#           of s-send: the data meet the same loss stream as synack's (each
+#           direction of the link draws its own), timed by the same sink
 # Goodput is in Mbit/s of payload, measured by Linux's end: s-recv by the
 # source in A (connect -> all data acknowledged and the peer's FIN), s-send
 # by the sink in A (accept -> FIN); linux by both its source (compared with
@@ -283,6 +286,25 @@ run_linux() { # CELL
     record_linux_counters linux "$1" "$TMP/ns0" "$TMP/ns1"
 }
 
+# Linux B -> Linux A: the direction synack sends in (s-send), so the data
+# meet the same loss stream of the link (each direction has its own),
+# timed by the same sink in A
+run_linux_ba() { # CELL
+    local out=$TMP/sink.out src=$TMP/src.out
+    peer_env "$1" linuxba-sink
+    bg "$out" ip netns exec "$NSA" env "${PENV[@]}" python3 "$PEER" sink 5002 "$LIMIT"
+    local sink=$BG_PID
+    wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
+    netstat_snap "$NSB" "$TMP/ns0"
+    peer_env "$1" linuxba-src
+    run_fg "$src" "$NCPU" ip netns exec "$NSB" env "${PENV[@]}" python3 "$PEER" \
+        source 192.0.2.1 5002 "$BYTES" "$LIMIT" "$LINUX_CC"
+    netstat_snap "$NSB" "$TMP/ns1"
+    reap "$sink"
+    record_result linux-ba "$1" "$out"
+    record_linux_counters linux-ba "$1" "$TMP/ns0" "$TMP/ns1"
+}
+
 run_srecv() { # CELL
     local log=$TMP/serve.log src=$TMP/src.out
     bg "$log" ip netns exec "$NSB" "$SYNACK" serve --tap ts --addr 192.0.2.3/24 --discard 5001 \
@@ -364,6 +386,7 @@ run_one() { # run_one TAG CELL SEED
     pcap_start "$1" "$2"
     case $1 in
     linux) run_linux "$2" ;;
+    linux-ba) run_linux_ba "$2" ;;
     s-recv) run_srecv "$2" ;;
     s-send) run_ssend "$2" ;;
     esac
@@ -447,6 +470,21 @@ for cell in $CELLS; do
         "$(counters "$cell" s-send TO FR SR TLP SP RS) |" \
         "$(linkc "$cell" linux); $(linkc "$cell" s-recv); $(linkc "$cell" s-send) |"
 done
+if [[ " ${STACKS[*]} " == *" linux-ba "* ]]; then
+    echo
+    echo "synack sending against Linux sending in the same direction (B -> A, the same loss stream), both timed by the sink in A"
+    echo
+    echo "| RTT | loss | linux B->A | synack send | send/linux-ba | linux B->A sender | synack sender | link: linux-ba; s-send |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for cell in $CELLS; do
+        echo "| $(label "$cell") | $(med "gp.$cell.linux-ba")$(cutoffs "$cell" linux-ba) |" \
+            "$(med "gp.$cell.s-send")$(cutoffs "$cell" s-send) |" \
+            "$(paired "$TMP/m.gp.$cell.s-send" "$TMP/m.gp.$cell.linux-ba") |" \
+            "$(counters "$cell" linux-ba TO FR SR TLP SP DS RS) |" \
+            "$(counters "$cell" s-send TO FR SR TLP SP RS) |" \
+            "$(linkc "$cell" linux-ba); $(linkc "$cell" s-send) |"
+    done
+fi
 echo
 echo "# wall time: $((T1 - T0)) s for $ROUNDS round(s) of $(wc -w <<<"$CELLS") cell(s)"
 bench_exit
