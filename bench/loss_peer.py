@@ -17,16 +17,76 @@ bytes: received (sink), or acknowledged (source: tcpi_bytes_acked from
 TCP_INFO when the limit ended it); secs: accept -> EOF (sink), connect ->
 the peer's EOF after ours (source), or the limit when done=0. Exit 0 when
 done, 3 when the limit ended it, 1 on an error.
+
+With LOSS_PEER_TRACE=FILE in the environment, a thread writes the
+connection's TCP_INFO (what `ss -ti` shows, read from the socket itself)
+to FILE every LOSS_PEER_TRACE_MS (default 10) ms from connect/accept to
+the end, one line each, the columns named on the first line.
 """
+import os
 import socket
 import struct
 import sys
+import threading
 import time
 
 CHUNK = 65536
 # struct tcp_info: 8 bytes of u8 fields, 24 u32 (96 bytes), then the u64s
 # tcpi_pacing_rate, tcpi_max_pacing_rate, tcpi_bytes_acked (offset 120).
 BYTES_ACKED_OFF = 120
+
+
+# (name, struct format, offset) in struct tcp_info (linux/tcp.h)
+TRACE_FIELDS = (
+    ("ca_state", "B", 1), ("mss", "I", 16), ("unacked", "I", 24), ("sacked", "I", 28),
+    ("lost", "I", 32), ("retrans", "I", 36), ("rcv_ssthresh", "I", 64), ("rtt_us", "I", 68),
+    ("rttvar_us", "I", 72), ("ssthresh", "I", 76), ("cwnd", "I", 80), ("rcv_space", "I", 96),
+    ("total_retrans", "I", 100), ("bytes_acked", "Q", 120), ("bytes_received", "Q", 128),
+    ("min_rtt_us", "I", 148), ("busy_us", "Q", 168), ("rwnd_limited_us", "Q", 176),
+    ("sndbuf_limited_us", "Q", 184), ("bytes_sent", "Q", 200), ("snd_wnd", "I", 228),
+    ("rcv_wnd", "I", 232), ("rto_us", "I", 8),
+)
+
+
+class Tracer:
+    """Samples a connected socket's TCP_INFO into LOSS_PEER_TRACE."""
+
+    def __init__(self, sock):
+        self.path = os.environ.get("LOSS_PEER_TRACE", "")
+        self.every = float(os.environ.get("LOSS_PEER_TRACE_MS", "10")) / 1000.0
+        self.sock = sock
+        self.stop = threading.Event()
+        self.thread = None
+        if self.path:
+            self.out = open(self.path, "w")
+            self.out.write("# t_s " + " ".join(f[0] for f in TRACE_FIELDS) + "\n")
+            self.t0 = time.monotonic()
+            self.thread = threading.Thread(target=self.run, daemon=True)
+            self.thread.start()
+
+    def sample(self):
+        try:
+            info = self.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 512)
+        except OSError:
+            return
+        vals = []
+        for _, fmt, off in TRACE_FIELDS:
+            size = struct.calcsize("=" + fmt)
+            vals.append(str(struct.unpack_from("=" + fmt, info, off)[0])
+                        if off + size <= len(info) else "-")
+        self.out.write("%.6f %s\n" % (time.monotonic() - self.t0, " ".join(vals)))
+
+    def run(self):
+        while not self.stop.wait(self.every):
+            self.sample()
+
+    def close(self):
+        if self.thread is not None:
+            self.stop.set()
+            self.thread.join()
+            self.sample()
+            self.out.close()
+            self.thread = None
 
 
 def result(nbytes, secs, done, extra=""):
@@ -52,6 +112,14 @@ def sink(port, limit):
         return result(0, limit, False)
     t0 = time.monotonic()
     deadline = t0 + limit
+    tr = Tracer(conn)
+    try:
+        return sink_read(conn, t0, deadline, limit, tr)
+    finally:
+        tr.close()
+
+
+def sink_read(conn, t0, deadline, limit, tr):
     total = 0
     while True:
         conn.settimeout(left(deadline))
@@ -66,6 +134,7 @@ def sink(port, limit):
             return result(total, limit, False)
     secs = time.monotonic() - t0
     rc = result(total, secs, True)  # before the close: the source waits for it
+    tr.close()
     conn.close()
     return rc
 
@@ -92,6 +161,14 @@ def source(addr, port, nbytes, limit, cc):
     t0 = time.monotonic()
     deadline = t0 + limit
     s, extra = connect(addr, port, limit, cc)
+    tr = Tracer(s)
+    try:
+        return source_send(s, extra, t0, deadline, nbytes, limit)
+    finally:
+        tr.close()
+
+
+def source_send(s, extra, t0, deadline, nbytes, limit):
     buf = bytes(CHUNK)
     sent = 0
     try:

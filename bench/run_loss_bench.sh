@@ -15,6 +15,9 @@
 #   linux   Linux A -> Linux B (loss_peer.py source -> sink)
 #   s-recv  Linux A -> synack B (`synack serve --discard`): synack receives
 #   s-send  synack B -> Linux A (`synack connect` <zeros -> sink): synack sends
+#   linux-ba (only when named in STACKS) Linux B -> Linux A, the direction
+#           of s-send: the data meet the same loss stream as synack's (each
+#           direction of the link draws its own), timed by the same sink
 # Goodput is in Mbit/s of payload, measured by Linux's end: s-recv by the
 # source in A (connect -> all data acknowledged and the peer's FIN), s-send
 # by the sink in A (accept -> FIN); linux by both its source (compared with
@@ -64,6 +67,11 @@
 # subset skips transfers; the ratios need linux), SYNACK_ARGS (extra options
 # for the sending `synack connect`, e.g. --trace), KEEP_LOGS (a directory:
 # each s-send `synack connect` log is copied there as CELL-ROUND.log),
+# TRACE_DIR (a directory: congestion state sampled every TRACE_MS, default
+# 10, ms during the linux and s-send transfers: DIR/CELL-rROUND-linux-src.txt
+# and -linux-sink.txt the Linux source's and sink's TCP_INFO (loss_peer.py,
+# LOSS_PEER_TRACE), DIR/CELL-rROUND-ssend-synack.txt synack's sender
+# (`connect --trace-cc`) and -ssend-sink.txt the Linux sink it sends to),
 # SMOKE=1 (MIB 1, ROUNDS 1, LIMIT 20, CELLS "20:0 20:1").
 # Full matrix: 13 cells x 3
 # transfers x ROUNDS, each at most LIMIT + ~3 s of setup.
@@ -97,6 +105,12 @@ need_range ROUNDS 1 50
 need_range MIB 1 4096
 need_range LIMIT 1 3600
 need_tools ip timeout python3 awk ethtool
+TRACE_MS=${TRACE_MS:-10}
+need_numbers TRACE_MS
+if [ -n "${TRACE_DIR:-}" ]; then
+    mkdir -p "$TRACE_DIR" || exit 2
+    TRACE_DIR=$(cd "$TRACE_DIR" && pwd)
+fi
 if [ -n "${KEEP_PCAP:-}" ]; then
     need_tools dumpcap
     mkdir -p "$KEEP_PCAP" || exit 2
@@ -250,18 +264,45 @@ record_synack_counters() {
 }
 
 # ---- the three transfers ----
+# peer_env CELL WHAT: PENV, the environment for loss_peer.py (TRACE_DIR)
+peer_env() {
+    PENV=("LOSS_PEER_TRACE_MS=$TRACE_MS")
+    [ -z "${TRACE_DIR:-}" ] || PENV+=("LOSS_PEER_TRACE=$TRACE_DIR/${1/:/-}-r$ROUND-$2.txt")
+}
 run_linux() { # CELL
     local out=$TMP/sink.out src=$TMP/src.out
-    bg "$out" ip netns exec "$NSB" python3 "$PEER" sink 5001 "$LIMIT"
+    peer_env "$1" linux-sink
+    bg "$out" ip netns exec "$NSB" env "${PENV[@]}" python3 "$PEER" sink 5001 "$LIMIT"
     local sink=$BG_PID
     wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
     netstat_snap "$NSA" "$TMP/ns0"
-    run_fg "$src" "$NCPU" ip netns exec "$NSA" python3 "$PEER" source 192.0.2.2 5001 "$BYTES" "$LIMIT" "$LINUX_CC"
+    peer_env "$1" linux-src
+    run_fg "$src" "$NCPU" ip netns exec "$NSA" env "${PENV[@]}" python3 "$PEER" \
+        source 192.0.2.2 5001 "$BYTES" "$LIMIT" "$LINUX_CC"
     netstat_snap "$NSA" "$TMP/ns1"
     reap "$sink" # it printed its result before the close the source waited for
     record_result linux "$1" "$src"
     record_result linux-rx "$1" "$out"
     record_linux_counters linux "$1" "$TMP/ns0" "$TMP/ns1"
+}
+
+# Linux B -> Linux A: the direction synack sends in (s-send), so the data
+# meet the same loss stream of the link (each direction has its own),
+# timed by the same sink in A
+run_linux_ba() { # CELL
+    local out=$TMP/sink.out src=$TMP/src.out
+    peer_env "$1" linuxba-sink
+    bg "$out" ip netns exec "$NSA" env "${PENV[@]}" python3 "$PEER" sink 5002 "$LIMIT"
+    local sink=$BG_PID
+    wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
+    netstat_snap "$NSB" "$TMP/ns0"
+    peer_env "$1" linuxba-src
+    run_fg "$src" "$NCPU" ip netns exec "$NSB" env "${PENV[@]}" python3 "$PEER" \
+        source 192.0.2.1 5002 "$BYTES" "$LIMIT" "$LINUX_CC"
+    netstat_snap "$NSB" "$TMP/ns1"
+    reap "$sink"
+    record_result linux-ba "$1" "$out"
+    record_linux_counters linux-ba "$1" "$TMP/ns0" "$TMP/ns1"
 }
 
 run_srecv() { # CELL
@@ -282,12 +323,16 @@ run_srecv() { # CELL
 
 run_ssend() { # CELL
     local out=$TMP/sink.out log=$TMP/connect.log
-    bg "$out" ip netns exec "$NSA" python3 "$PEER" sink 5002 "$LIMIT"
+    peer_env "$1" ssend-sink
+    bg "$out" ip netns exec "$NSA" env "${PENV[@]}" python3 "$PEER" sink 5002 "$LIMIT"
     local sink=$BG_PID
     wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
+    local cc=()
+    [ -z "${TRACE_DIR:-}" ] ||
+        cc=(--trace-cc "$TRACE_DIR/${1/:/-}-r$ROUND-ssend-synack.txt" --trace-cc-ms "$TRACE_MS")
     head -c "$BYTES" /dev/zero |
         timeout "$((LIMIT + 10))" ip netns exec "$NSB" "$SYNACK" connect --tap ts \
-            --addr 192.0.2.3/24 --stats "${BUFOPTS[@]}" "${SYNACK_EXTRA[@]}" 192.0.2.1 5002 >/dev/null 2>"$log" &
+            --addr 192.0.2.3/24 --stats "${BUFOPTS[@]}" "${SYNACK_EXTRA[@]}" "${cc[@]}" 192.0.2.1 5002 >/dev/null 2>"$log" &
     local conn=$! # timeout's PID: the trap can end it
     PIDS+=("$conn")
     reap "$conn"
@@ -341,6 +386,7 @@ run_one() { # run_one TAG CELL SEED
     pcap_start "$1" "$2"
     case $1 in
     linux) run_linux "$2" ;;
+    linux-ba) run_linux_ba "$2" ;;
     s-recv) run_srecv "$2" ;;
     s-send) run_ssend "$2" ;;
     esac
@@ -424,6 +470,21 @@ for cell in $CELLS; do
         "$(counters "$cell" s-send TO FR SR TLP SP RS) |" \
         "$(linkc "$cell" linux); $(linkc "$cell" s-recv); $(linkc "$cell" s-send) |"
 done
+if [[ " ${STACKS[*]} " == *" linux-ba "* ]]; then
+    echo
+    echo "synack sending against Linux sending in the same direction (B -> A, the same loss stream), both timed by the sink in A"
+    echo
+    echo "| RTT | loss | linux B->A | synack send | send/linux-ba | linux B->A sender | synack sender | link: linux-ba; s-send |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for cell in $CELLS; do
+        echo "| $(label "$cell") | $(med "gp.$cell.linux-ba")$(cutoffs "$cell" linux-ba) |" \
+            "$(med "gp.$cell.s-send")$(cutoffs "$cell" s-send) |" \
+            "$(paired "$TMP/m.gp.$cell.s-send" "$TMP/m.gp.$cell.linux-ba") |" \
+            "$(counters "$cell" linux-ba TO FR SR TLP SP DS RS) |" \
+            "$(counters "$cell" s-send TO FR SR TLP SP RS) |" \
+            "$(linkc "$cell" linux-ba); $(linkc "$cell" s-send) |"
+    done
+fi
 echo
 echo "# wall time: $((T1 - T0)) s for $ROUNDS round(s) of $(wc -w <<<"$CELLS") cell(s)"
 bench_exit

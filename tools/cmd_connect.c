@@ -49,7 +49,11 @@ static const char usage_text[] =
     "  --cores N                 N connections at once, one from each stack of an N-queue\n"
     "                            device (a thread per CPU): standard input, read whole,\n"
     "                            is sent on each; what each receives goes to standard\n"
-    "                            output one connection after another (HOST an address)\n";
+    "                            output one connection after another (HOST an address)\n"
+    "  --trace-cc FILE           TCP: write the connection's congestion state to FILE every\n"
+    "                            --trace-cc-ms MS (default 10) of the transfer, one line each\n"
+    "                            (sk_tcp_get_info and the stack's recovery counters; the\n"
+    "                            columns are named on the first line)\n";
 
 typedef struct {
     tool_net net;
@@ -74,6 +78,9 @@ typedef struct {
     size_t in_len, in_off;
     uint8_t in[IO_CAP];
     uint8_t out[IO_CAP];
+    const char *cc_path;              /* --trace-cc FILE */
+    FILE *cc;
+    uint64_t cc_every_us, cc_next, cc_t0;
 } client;
 
 static int parse_target(client *cl, const tool_net_opts *o, const char *host, const char *port)
@@ -184,6 +191,7 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
     int npos = 0;
     cl->timeout_us = 10000000u;
     cl->wait_us = 2000000u;
+    cl->cc_every_us = 10000u;
     int i = 0, t, t3;
     cl->ip3o = (ip3_client_opts){.parallel = 1, .time_s = 10, .len = 131072, .bandwidth = 1000000};
     while ((t = tool_net_next_arg(CMD, usage_text, o, argc, argv, &i)) == TOOL_ARG_OWN) {
@@ -200,6 +208,15 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
         } else if (!strcmp(argv[i], "--cores") && i + 1 < argc) {
             if (tool_net_parse_cores(CMD, argv[++i], o) != 0)
                 return 2;
+        } else if (!strcmp(argv[i], "--trace-cc") && i + 1 < argc) {
+            cl->cc_path = argv[++i];
+        } else if (!strcmp(argv[i], "--trace-cc-ms") && i + 1 < argc) {
+            uint64_t ms;
+            if (tool_parse_u64(argv[++i], 1, 60000, &ms) != 0) {
+                tool_error(CMD, "bad --trace-cc-ms '%s' (milliseconds, 1..60000)", argv[i]);
+                return 2;
+            }
+            cl->cc_every_us = ms * 1000u;
         } else if (!strcmp(argv[i], "--udp")) {
             cl->udp = true;
         } else if (!strcmp(argv[i], "--iperf3")) {
@@ -232,6 +249,10 @@ static int parse_args(client *cl, tool_net_opts *o, int argc, char **argv)
     }
     if (t != TOOL_ARG_END)
         return t;
+    if (cl->cc_path != NULL && (cl->udp || cl->ip3 || o->cores > 1)) {
+        tool_error(CMD, "--trace-cc goes with one TCP connection (not --udp, --iperf3, --cores)");
+        return 2;
+    }
     if (cl->ip3o.given && !cl->ip3) {
         tool_error(CMD, "-R, -P, -t, -u and -b go with --iperf3 (try --help)");
         return 2;
@@ -329,6 +350,59 @@ static int pump_stdout(client *cl)
     return 0;
 }
 
+/* --trace-cc: one line of the connection's congestion state, at most
+ * every cc_every_us (sampled from the loop, so a line may come late by
+ * up to one loop round; the first column is the time it was taken).
+ * Bytes are relative to the first data byte (snd_una - iss - 1). */
+static void trace_cc(client *cl, bool force)
+{
+    if (cl->cc == NULL)
+        return;
+    sk_time_us now = cl->loop->now;
+    if (!force && now < cl->cc_next)
+        return;
+    cl->cc_next = now + cl->cc_every_us;
+    sk_tcp_info i;
+    if (sk_tcp_get_info(cl->stack, cl->sock, &i) != 0)
+        return;
+    const sk_stats *st = sk_stack_stats(cl->stack);
+    fprintf(cl->cc, "%.6f %u %u %u %u %u %u %u %u %u %u %u %llu %llu %llu %llu %llu\n",
+            (double)(now - cl->cc_t0) / 1e6, i.snd_mss, i.cwnd, i.ssthresh,
+            i.unacked, i.snd_wnd, i.srtt_us, i.rttvar_us, i.rto_us, i.min_rtt_us,
+            i.snd_una - i.iss - 1u, i.snd_nxt - i.iss - 1u, (unsigned long long)i.retransmits,
+            (unsigned long long)st->sack_recoveries, (unsigned long long)st->timeouts,
+            (unsigned long long)st->tlp_probes, (unsigned long long)st->rack_marks);
+}
+
+static int trace_cc_open(client *cl)
+{
+    if (cl->cc_path == NULL)
+        return 0;
+    cl->cc = fopen(cl->cc_path, "w");
+    if (cl->cc == NULL) {
+        tool_error(CMD, "--trace-cc: cannot write '%s': %s", cl->cc_path, strerror(errno));
+        return -1;
+    }
+    fprintf(cl->cc, "# t_s mss cwnd ssthresh flight snd_wnd srtt_us rttvar_us rto_us min_rtt_us "
+                    "acked sent retrans_segs sack_recoveries timeouts tlp rack_marks\n");
+    cl->cc_t0 = cl->loop->now;
+    cl->cc_next = cl->cc_t0;
+    return 0;
+}
+
+static int trace_cc_close(client *cl)
+{
+    if (cl->cc == NULL)
+        return 0;
+    int bad = ferror(cl->cc) | fclose(cl->cc);
+    cl->cc = NULL;
+    if (bad != 0) {
+        tool_error(CMD, "--trace-cc: error writing '%s'", cl->cc_path);
+        return -1;
+    }
+    return 0;
+}
+
 static int session(client *cl)
 {
     bool watching = true;
@@ -357,7 +431,13 @@ static int session(client *cl)
         }
         if (tool_stop_flag)
             return SK_ECONNABORTED;
-        if (tool_net_step(&cl->net, 1000000u) != 0)
+        trace_cc(cl, false);
+        uint64_t wait = 1000000u;
+        if (cl->cc != NULL)
+            wait = cl->cc_next > cl->loop->now ? cl->cc_next - cl->loop->now : 0;
+        if (wait > 1000000u)
+            wait = 1000000u;
+        if (tool_net_step(&cl->net, wait) != 0)
             return SK_EIO;
     }
 }
@@ -388,17 +468,24 @@ static int run(client *cl)
     if (r != 0)
         return r == SK_EIO ? (tool_error(CMD, "device failed: %s", strerror(errno)), 1)
                            : fail(cl, r);
+    if (trace_cc_open(cl) != 0) {
+        sk_tcp_abort(cl->stack, cl->loop->now, cl->sock);
+        sk_posix_loop_flush(cl->loop);
+        return 1;
+    }
     cl->stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
     if (cl->stdin_flags >= 0)
         fcntl(STDIN_FILENO, F_SETFL, cl->stdin_flags | O_NONBLOCK);
     sk_posix_loop_watch(cl->loop, STDIN_FILENO, POLLIN);
     r = session(cl);
+    trace_cc(cl, true);
+    bool cc_bad = trace_cc_close(cl) != 0;
     if (cl->stdin_flags >= 0)
         fcntl(STDIN_FILENO, F_SETFL, cl->stdin_flags);
     if (r == 0) {
         sk_tcp_close(cl->stack, cl->loop->now, cl->sock);
         sk_posix_loop_flush(cl->loop);
-        return 0;
+        return cc_bad ? 1 : 0;
     }
     if (r == SK_ECONNABORTED) {
         sk_blocking_close(cl->loop, cl->sock, 2000000u);

@@ -14,11 +14,20 @@ CONNECT=("${NSX[@]}" timeout 60 "$SYNACK" connect "--$SK_LINK" "$DEV" --addr "$S
 "${NSX[@]}" timeout 60 socat -u TCP-LISTEN:45000,reuseaddr "OPEN:$IT_TMP/got1,creat,trunc" &
 srv=$!; IT_PIDS+=("$srv")
 it_wait_listen 45000 || bad "Linux listens on 45000"
-"${CONNECT[@]}" --pcap "$IT_TMP/c1.pcap" "$LINUX_IP" 45000 <"$IT_TMP/in" >"$IT_TMP/back1" 2>"$IT_TMP/c1.err"
+"${CONNECT[@]}" --pcap "$IT_TMP/c1.pcap" --trace-cc "$IT_TMP/cc1.txt" --trace-cc-ms 5 \
+    "$LINUX_IP" 45000 <"$IT_TMP/in" >"$IT_TMP/back1" 2>"$IT_TMP/c1.err"
 check "synack -> Linux: connect exits 0" test $? = 0
 wait "$srv"
 check "synack -> Linux: 10 MiB byte for byte" it_same "$IT_TMP/in" "$IT_TMP/got1"
 check "synack -> Linux: capture clean" it_pcap_clean "$IT_TMP/c1.pcap"
+# --trace-cc: the header names 17 columns, every sample has them, and the
+# last sample (taken at the end) has all 10 MiB acknowledged, none in flight
+cc_trace_ok() {
+    head -n 1 "$1" | grep -q '^# t_s mss cwnd ssthresh flight snd_wnd ' &&
+        awk 'NR > 1 { n++; if (NF != 17) bad = 1; last_acked = $11; last_flight = $5 }
+             END { exit !(n >= 2 && !bad && last_acked >= 10485760 && last_flight == 0) }' "$1"
+}
+check "synack -> Linux: --trace-cc samples, the last with everything acknowledged" cc_trace_ok "$IT_TMP/cc1.txt"
 
 # Linux -> synack (stdin empty: synack half-closes at once)
 "${NSX[@]}" timeout 60 socat -u "OPEN:$IT_TMP/in" TCP-LISTEN:45001,reuseaddr &

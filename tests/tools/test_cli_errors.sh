@@ -173,6 +173,11 @@ expect_usage_error serve --tap x --addr 1.2.3.4/24 --udp-echo 7 --udp-echo 8
 expect_usage_error connect --tap x --addr 1.2.3.4/24 --udp 1.2.3.5
 expect_usage_error connect --tap x --addr 1.2.3.4/24 --udp --window x 1.2.3.5 7
 expect_usage_error connect --tap x --addr 1.2.3.4/24 --udp --window -1 1.2.3.5 7
+expect_usage_error connect --tap x --addr 1.2.3.4/24 --trace-cc-ms 0 1.2.3.5 7
+expect_usage_error connect --tap x --addr 1.2.3.4/24 --trace-cc-ms 60001 1.2.3.5 7
+expect_usage_error connect --tap x --addr 1.2.3.4/24 --trace-cc-ms x 1.2.3.5 7
+expect_error_says "trace-cc goes with one TCP connection" connect --tap x --addr 1.2.3.4/24 --udp --trace-cc /tmp/x 1.2.3.5 7
+expect_error_says "trace-cc goes with one TCP connection" connect --tap x --addr 1.2.3.4/24 --iperf3 --trace-cc /tmp/x 1.2.3.5
 expect_usage_error connect --tap x --addr 1.2.3.4/24 --udp --wait 0 1.2.3.5 7
 expect_usage_error connect --tap x --addr 1.2.3.4/24 --udp 1.2.3.5 0
 expect_usage_error ping
