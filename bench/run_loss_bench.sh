@@ -269,20 +269,30 @@ peer_env() {
     PENV=("LOSS_PEER_TRACE_MS=$TRACE_MS")
     [ -z "${TRACE_DIR:-}" ] || PENV+=("LOSS_PEER_TRACE=$TRACE_DIR/${1/:/-}-r$ROUND-$2.txt")
 }
-run_linux() { # CELL
+# linux_pair CELL TRACE_NAME SINK_NS SOURCE_NS PORT SINK_IP: one Linux to
+# Linux transfer; the sink's output in $TMP/sink.out, the source's in
+# $TMP/src.out, the sender's namespace counters before and after in
+# $TMP/ns0 and $TMP/ns1. 1 when the sink did not start.
+linux_pair() {
     local out=$TMP/sink.out src=$TMP/src.out
-    peer_env "$1" linux-sink
-    bg "$out" ip netns exec "$NSB" env "${PENV[@]}" python3 "$PEER" sink 5001 "$LIMIT"
+    peer_env "$1" "$2-sink"
+    bg "$out" ip netns exec "$3" env "${PENV[@]}" python3 "$PEER" sink "$5" "$LIMIT"
     local sink=$BG_PID
-    wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
-    netstat_snap "$NSA" "$TMP/ns0"
-    peer_env "$1" linux-src
-    run_fg "$src" "$NCPU" ip netns exec "$NSA" env "${PENV[@]}" python3 "$PEER" \
-        source 192.0.2.2 5001 "$BYTES" "$LIMIT" "$LINUX_CC"
-    netstat_snap "$NSA" "$TMP/ns1"
+    wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return 1; }
+    netstat_snap "$4" "$TMP/ns0"
+    peer_env "$1" "$2-src"
+    run_fg "$src" "$NCPU" ip netns exec "$4" env "${PENV[@]}" python3 "$PEER" \
+        source "$6" "$5" "$BYTES" "$LIMIT" "$LINUX_CC"
+    netstat_snap "$4" "$TMP/ns1"
     reap "$sink" # it printed its result before the close the source waited for
-    record_result linux "$1" "$src"
-    record_result linux-rx "$1" "$out"
+    return 0
+}
+
+# Linux A -> Linux B, timed by the source (linux) and by the sink (linux-rx)
+run_linux() { # CELL
+    linux_pair "$1" linux "$NSB" "$NSA" 5001 192.0.2.2 || return
+    record_result linux "$1" "$TMP/src.out"
+    record_result linux-rx "$1" "$TMP/sink.out"
     record_linux_counters linux "$1" "$TMP/ns0" "$TMP/ns1"
 }
 
@@ -290,18 +300,8 @@ run_linux() { # CELL
 # meet the same loss stream of the link (each direction has its own),
 # timed by the same sink in A
 run_linux_ba() { # CELL
-    local out=$TMP/sink.out src=$TMP/src.out
-    peer_env "$1" linuxba-sink
-    bg "$out" ip netns exec "$NSA" env "${PENV[@]}" python3 "$PEER" sink 5002 "$LIMIT"
-    local sink=$BG_PID
-    wait_line "$out" READY "$sink" || { echo "$ME: linux sink did not start" >&2; FAIL=1; return; }
-    netstat_snap "$NSB" "$TMP/ns0"
-    peer_env "$1" linuxba-src
-    run_fg "$src" "$NCPU" ip netns exec "$NSB" env "${PENV[@]}" python3 "$PEER" \
-        source 192.0.2.1 5002 "$BYTES" "$LIMIT" "$LINUX_CC"
-    netstat_snap "$NSB" "$TMP/ns1"
-    reap "$sink"
-    record_result linux-ba "$1" "$out"
+    linux_pair "$1" linuxba "$NSA" "$NSB" 5002 192.0.2.1 || return
+    record_result linux-ba "$1" "$TMP/sink.out"
     record_linux_counters linux-ba "$1" "$TMP/ns0" "$TMP/ns1"
 }
 
