@@ -235,6 +235,7 @@ static size_t arp_request(sk_iface *ifc, sk_arp_entry *en, sk_time now, uint8_t 
 {
     en->tries++;
     en->when = sk_time_after(now, ifc->cfg->arp_retry_us);
+    ifc->arp.next_due = sk_time_min(ifc->arp.next_due, en->when); /* the give-up after the last */
     ifc->ctx->stats.arp_requests_out++;
     return arp_frame(ifc, buf, SK_ARP_REQUEST, sk_mac_broadcast, mac_zero, en->ip);
 }
@@ -313,6 +314,7 @@ size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, ui
         en->when = now;
         en->used = ++a->tick;
         a->n_incomplete++;
+        a->next_due = sk_time_min(a->next_due, now);
     }
     sk_arp_held *h = arp_held_slot(ifc, en, now);
     if (h != NULL) {
@@ -409,14 +411,23 @@ static void tell_tcp_unreachable(sk_iface *ifc, sk_ip4 ip, sk_time now)
     sk_tcp_unreachable_via(ifc->tcp, routes_via, &d, now);
 }
 
+/* Called for every frame in and out: nothing to scan before next_due. The
+ * scan gives up what is due, then takes next_due exactly again. */
 void sk_arp_run_timers(sk_iface *ifc, sk_time now)
 {
     sk_arp *a = &ifc->arp;
     SK_ASSERT(arp_counts_ok(a));
+    if (!sk_time_due(a->next_due, now))
+        return;
+    a->next_due = SK_TIME_NEVER;
     for (uint32_t i = 0; a->n_incomplete > 0 && i < a->n_entries; i++) {
         sk_arp_entry *en = &a->entries[i];
-        if (en->state != SK_ARP_INCOMPLETE || en->tries < ifc->cfg->arp_tries || en->when > now)
+        if (en->state != SK_ARP_INCOMPLETE)
             continue;
+        if (en->tries < ifc->cfg->arp_tries || en->when > now) {
+            a->next_due = sk_time_min(a->next_due, en->when);
+            continue;
+        }
         for (uint32_t j = 0; j < a->n_held; j++) {
             sk_arp_held *h = &a->held[j];
             if (h->len > 0 && !h->ready && sk_ip4_eq(h->nexthop, en->ip)) {

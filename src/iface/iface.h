@@ -84,6 +84,10 @@ typedef struct {
      * the table scans when nothing is being resolved, which is nearly
      * always: entries in INCOMPLETE, held packets that are ready. */
     uint32_t n_incomplete, held_ready;
+    /* No INCOMPLETE entry's `when` (its next request or give-up) is
+     * earlier: a lower bound, 0 at start. The per-frame timer run skips
+     * its scan before it. */
+    sk_time next_due;
     uint32_t hint; /* index of the entry the last lookup hit */
     sk_arp_target replyq[SK_ARP_REPLYQ_CAP];
     uint32_t replyq_head, replyq_len;
@@ -117,6 +121,8 @@ typedef struct {
     sk_ipr_dgram *d;
     uint32_t n;
     uint32_t n_busy; /* slots not FREE: timers and poll_at skip the scan at 0 */
+    sk_time next_due; /* no datagram expires earlier (a lower bound, 0 at
+                       * start): the per-frame timer run skips its scan before it */
 } sk_ipr;
 
 /* ---- ICMP (icmp.c) ---- */

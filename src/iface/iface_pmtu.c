@@ -183,12 +183,18 @@ int sk_ifpmtu_frag_needed(sk_iface *ifc, sk_time now, const uint8_t *q, size_t i
     return r != 0 ? r : lower(ifc, now, &dst, mtu);
 }
 
+/* A cache's sweep only once an entry may have aged out; the intents of a
+ * decrease were drained by lower(). */
 void sk_ifpmtu_run_timers(sk_iface *ifc, sk_time now)
 {
-    sk_pmtu6_run_timers(ifc->pmtu6, now);
-    drain(ifc, ifc->pmtu6, SK_AF_INET6);
-    sk_pmtu6_run_timers(ifc->pmtu4, now);
-    drain(ifc, ifc->pmtu4, SK_AF_INET4);
+    if (sk_time_due(ifc->pmtu6->next_due, now)) {
+        sk_pmtu6_run_timers(ifc->pmtu6, now);
+        drain(ifc, ifc->pmtu6, SK_AF_INET6);
+    }
+    if (sk_time_due(ifc->pmtu4->next_due, now)) {
+        sk_pmtu6_run_timers(ifc->pmtu4, now);
+        drain(ifc, ifc->pmtu4, SK_AF_INET4);
+    }
 }
 
 sk_time sk_ifpmtu_poll_at(const sk_iface *ifc)

@@ -332,14 +332,20 @@ static void start(sk_iface *ifc, sk_time now)
         if (a->state == SK_SLAAC_WAIT && a->dad_at != SK_TIME_NEVER)
             a->dad_at = sk_time_after(now, a->dad_at);
     }
+    ifc->ndr->next_due = ifc->slaac->next_due = 0; /* timers moved: both scan */
 }
 
+/* Runs the modules' sweeps (and drains what they asked for) only once one
+ * of them is due: their intents come only from these sweeps and from the
+ * inputs above, which drain at once. */
 void sk_ra6_run_timers(sk_iface *ifc, sk_time now)
 {
     if (ifc->ndr == NULL)
         return;
     if (!ifc->ra6_started)
         start(ifc, now);
+    else if (!sk_time_due(ifc->ndr->next_due, now) && !sk_time_due(ifc->slaac->next_due, now))
+        return;
     sk_ndr_run_timers(ifc->ndr, now);
     sk_slaac_run_timers(ifc->slaac, now);
     drain(ifc, now);

@@ -183,9 +183,11 @@ void sk_iface_input_ip6(sk_iface *ifc, sk_time now, const uint8_t *pkt, size_t l
     deliver(ifc, now, &in, x.proto, pkt + x.offset, in.pkt_len - x.offset, x.proto_ptr);
 }
 
+/* Only once a datagram may have expired; the intents of fragments that
+ * arrived were drained by input_frag. */
 void sk_ip6in_run_timers(sk_iface *ifc, sk_time now)
 {
-    if (ifc->reass6 == NULL)
+    if (ifc->reass6 == NULL || !sk_time_due(ifc->reass6->next_due, now))
         return;
     sk_ip6r_run_timers(ifc->reass6, now);
     drain_reass(ifc, now);

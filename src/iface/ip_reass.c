@@ -95,6 +95,7 @@ static sk_ipr_dgram *ipr_new(sk_iface *ifc, const sk_ip4_repr *f, sk_time now)
         d->src = f->src;
         d->dst = f->dst;
         d->expires = sk_time_after(now, ifc->cfg->ip_reass_timeout_us);
+        ifc->reass.next_due = sk_time_min(ifc->reass.next_due, d->expires);
         return d;
     }
     return NULL;
@@ -276,9 +277,12 @@ void sk_ipr_run_timers(sk_iface *ifc, sk_time now)
 {
     sk_ipr *r = &ifc->reass;
     SK_ASSERT(ipr_count_ok(r));
+    if (!sk_time_due(r->next_due, now))
+        return;
     for (uint32_t i = 0; r->n_busy > 0 && i < r->n; i++)
         if (r->d[i].state != SK_IPR_FREE && r->d[i].expires <= now)
             ipr_expire(ifc, &r->d[i], now);
+    r->next_due = sk_ipr_poll_at(ifc);
 }
 
 sk_time sk_ipr_poll_at(const sk_iface *ifc)

@@ -123,6 +123,7 @@ static sk_ip6r_dgram *new_dgram(sk_ip6_reass *r, const sk_ip6_frag *f, sk_time n
         d->dst = f->dst;
         d->id = f->id;
         d->expires = sk_time_after(now, SK_IP6R_TIMEOUT);
+        r->next_due = sk_time_min(r->next_due, d->expires);
         return d;
     }
     return NULL;
@@ -297,8 +298,12 @@ int sk_ip6r_input(sk_ip6_reass *r, sk_time now, const sk_ip6_frag *f, sk_ip6_dgr
     return v;
 }
 
+/* Called for every frame in and out: nothing to scan before next_due. The
+ * scan runs what is due, then takes next_due exactly again. */
 void sk_ip6r_run_timers(sk_ip6_reass *r, sk_time now)
 {
+    if (!sk_time_due(r->next_due, now))
+        return;
     for (uint32_t i = 0; i < r->cfg.datagrams; i++) {
         sk_ip6r_dgram *d = &r->d[i];
         if (d->state == SK_IP6R_FREE || !sk_time_due(d->expires, now))
@@ -313,6 +318,7 @@ void sk_ip6r_run_timers(sk_ip6_reass *r, sk_time now)
         }
         d->state = SK_IP6R_FREE;
     }
+    r->next_due = sk_ip6r_poll_at(r);
 }
 
 sk_time sk_ip6r_poll_at(const sk_ip6_reass *r)

@@ -93,6 +93,8 @@ typedef struct {
     sk_ip6r_dgram *d;
     uint8_t *mem;
     uint32_t bytes; /* held in ACTIVE reassemblies */
+    sk_time next_due; /* no datagram expires earlier (a lower bound; 0 at
+                       * creation): the per-frame timer run skips its scan before it */
     sk_i6q iq;
     uint8_t *qmem;  /* one quote per intent queue slot */
     sk_ip6r_stats stats;

@@ -118,6 +118,7 @@ static void ra_router(sk_nd_router *r, sk_time now, const sk_ra_info *ra)
         return;
     }
     rt->expires = sk_time_after(now, SK_SEC(ra->router_lifetime_s));
+    r->next_due = sk_time_min(r->next_due, rt->expires);
 }
 
 static sk_ndr_prefix *find_prefix(sk_nd_router *r, const sk_ip6_addr *p, uint8_t len)
@@ -161,6 +162,7 @@ static void ra_prefix(sk_nd_router *r, sk_time now, const sk_ra_prefix *pi)
         return;
     }
     p->expires = lifetime(now, pi->valid_s);
+    r->next_due = sk_time_min(r->next_due, p->expires);
 }
 
 void sk_ndr_input_ra(sk_nd_router *r, sk_nd_cache *nd, sk_time now, const sk_ra_info *ra)
@@ -321,8 +323,12 @@ void sk_ndr_input_redirect(sk_nd_router *r, const sk_nd_cache *nd, sk_time now,
     sk_ndr_redirect(r, dst, target);
 }
 
+/* Called for every frame in and out: nothing to scan before next_due. The
+ * scan runs what is due, then takes next_due exactly again. */
 void sk_ndr_run_timers(sk_nd_router *r, sk_time now)
 {
+    if (!sk_time_due(r->next_due, now))
+        return;
     if (sk_time_due(r->rs_at, now)) {
         sk_ip6_intent in = {0};
         in.kind = SK_I6_SEND_RS;
@@ -350,6 +356,7 @@ void sk_ndr_run_timers(sk_nd_router *r, sk_time now)
             flush_dests(r, NULL);
         }
     }
+    r->next_due = sk_ndr_poll_at(r);
 }
 
 sk_time sk_ndr_poll_at(const sk_nd_router *r)

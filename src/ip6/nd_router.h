@@ -93,6 +93,10 @@ typedef struct {
     uint8_t cur_hop_limit;    /* 64 until an RA says otherwise */
     uint8_t rs_sent;
     sk_time rs_at;            /* next RS, NEVER when done */
+    sk_time next_due;         /* nothing in the lists (nor rs_at) is due earlier: a
+                               * lower bound, 0 at creation; who moves rs_at earlier
+                               * from outside sets it to 0. The per-frame timer run
+                               * skips its scan before it. */
     sk_rng rng;
     sk_i6q iq;
     sk_ndr_stats stats;

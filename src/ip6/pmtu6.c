@@ -116,6 +116,7 @@ void sk_pmtu6_input_ptb(sk_pmtu6 *p, sk_time now, const sk_ip6_addr *dst, uint32
     }
     en->mtu = mtu;
     en->expires = sk_time_after(now, SK_PMTU6_AGING);
+    p->next_due = sk_time_min(p->next_due, en->expires);
     en->stamp = ++p->tick;
     p->stats.decreased++;
     tell(p, dst, mtu);
@@ -133,8 +134,12 @@ void sk_pmtu6_set_link_mtu(sk_pmtu6 *p, uint32_t link_mtu)
         }
 }
 
+/* Called for every frame in and out: nothing to scan before next_due. The
+ * scan runs what is due, then takes next_due exactly again. */
 void sk_pmtu6_run_timers(sk_pmtu6 *p, sk_time now)
 {
+    if (!sk_time_due(p->next_due, now))
+        return;
     for (uint32_t i = 0; i < p->cfg.entries && p->n_used > 0; i++) {
         sk_pmtu6_entry *en = &p->e[i];
         if (en->used && sk_time_due(en->expires, now)) {
@@ -144,6 +149,7 @@ void sk_pmtu6_run_timers(sk_pmtu6 *p, sk_time now)
             tell(p, &en->dst, p->cfg.link_mtu);
         }
     }
+    p->next_due = sk_pmtu6_poll_at(p);
 }
 
 sk_time sk_pmtu6_poll_at(const sk_pmtu6 *p)

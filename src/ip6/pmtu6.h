@@ -39,6 +39,8 @@ typedef struct {
     sk_pmtu6_config cfg;
     sk_pmtu6_entry *e;
     uint32_t n_used; /* entries in use: timers and poll_at skip the scan at 0 */
+    sk_time next_due; /* no entry expires earlier (a lower bound; 0 at
+                       * creation): the per-frame timer run skips its scan before it */
     uint64_t tick;
     sk_i6q iq;
     sk_pmtu6_stats stats;

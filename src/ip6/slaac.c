@@ -245,6 +245,7 @@ static bool tentative(const sk_slaac_addr *a)
 
 void sk_slaac_input_ns(sk_slaac *s, sk_time now, const sk_ip6_addr *src, const sk_ip6_addr *target)
 {
+    s->next_due = 0;
     sk_slaac_addr *a = find(s, target);
     /* §5.4.3: only an NS from :: (another node's DAD) is a conflict; one
      * from a unicast source for a tentative address is ignored. */
@@ -254,6 +255,7 @@ void sk_slaac_input_ns(sk_slaac *s, sk_time now, const sk_ip6_addr *src, const s
 
 void sk_slaac_input_na(sk_slaac *s, sk_time now, const sk_ip6_addr *target)
 {
+    s->next_due = 0;
     sk_slaac_addr *a = find(s, target);
     if (a == NULL)
         return;
@@ -332,6 +334,7 @@ static void ra_prefix(sk_slaac *s, sk_time now, const sk_ra_prefix *pi)
 
 void sk_slaac_input_ra(sk_slaac *s, sk_time now, const sk_ra_info *ra)
 {
+    s->next_due = 0;
     if (ra->retrans_ms != 0)
         s->retrans = SK_MSEC(ra->retrans_ms);
     for (uint32_t i = 0; i < ra->n_prefixes && i < SK_NDR_MAX_PREFIXES_PER_RA; i++)
@@ -367,11 +370,16 @@ static void addr_timers(sk_slaac *s, sk_slaac_addr *a, sk_time now)
     }
 }
 
+/* Called for every frame in and out: nothing to scan before next_due. The
+ * scan runs what is due, then takes next_due exactly again. */
 void sk_slaac_run_timers(sk_slaac *s, sk_time now)
 {
+    if (!sk_time_due(s->next_due, now))
+        return;
     for (uint32_t i = 0; i < s->cfg.addrs; i++)
         if (s->a[i].state != SK_SLAAC_FREE)
             addr_timers(s, &s->a[i], now);
+    s->next_due = sk_slaac_poll_at(s);
 }
 
 sk_time sk_slaac_poll_at(const sk_slaac *s)

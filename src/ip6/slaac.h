@@ -66,6 +66,10 @@ typedef struct {
     sk_siphash_key key;
     sk_rng rng;
     sk_time retrans;
+    sk_time next_due; /* no address's timer is earlier (a lower bound): 0
+                       * (scan at the next run) after every input, which may
+                       * arm or disarm timers in several ways; the per-frame
+                       * timer run skips its scan before it */
     sk_i6q iq;
     sk_slaac_stats stats;
 } sk_slaac;
