@@ -235,7 +235,6 @@ static size_t arp_request(sk_iface *ifc, sk_arp_entry *en, sk_time now, uint8_t 
 {
     en->tries++;
     en->when = sk_time_after(now, ifc->cfg->arp_retry_us);
-    ifc->arp.next_due = sk_time_min(ifc->arp.next_due, en->when); /* the give-up after the last */
     ifc->ctx->stats.arp_requests_out++;
     return arp_frame(ifc, buf, SK_ARP_REQUEST, sk_mac_broadcast, mac_zero, en->ip);
 }
@@ -314,6 +313,8 @@ size_t sk_arp_hold(sk_iface *ifc, sk_time now, sk_ip4 nexthop, size_t ip_len, ui
         en->when = now;
         en->used = ++a->tick;
         a->n_incomplete++;
+        /* its first request is due now; `when` only moves later after
+         * that (retries, give-up), which a lower bound need not follow */
         a->next_due = sk_time_min(a->next_due, now);
     }
     sk_arp_held *h = arp_held_slot(ifc, en, now);

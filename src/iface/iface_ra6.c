@@ -319,7 +319,9 @@ size_t sk_ra6_output(sk_iface *ifc, sk_time now, uint8_t *buf, size_t cap)
 
 /* The modules were created at time 0 (stack creation has no clock): on
  * the first timer run their random start-up delays (the first RS, the
- * link-local address's DAD, §6.3.7 and RFC 4862 §5.4.2) count from now. */
+ * link-local address's DAD, §6.3.7 and RFC 4862 §5.4.2) count from now.
+ * Their next deadlines are still 0 from creation: the sweep that follows
+ * takes them again from the moved times. */
 static void start(sk_iface *ifc, sk_time now)
 {
     ifc->ra6_started = true;
@@ -332,7 +334,6 @@ static void start(sk_iface *ifc, sk_time now)
         if (a->state == SK_SLAAC_WAIT && a->dad_at != SK_TIME_NEVER)
             a->dad_at = sk_time_after(now, a->dad_at);
     }
-    ifc->ndr->next_due = ifc->slaac->next_due = 0; /* timers moved: both scan */
 }
 
 /* Runs the modules' sweeps (and drains what they asked for) only once one
