@@ -33,6 +33,11 @@
 # veth pair: xa0 in namespace sf-x-PID, its peer xb0 holding 192.0.2.1/24
 # in sf-s-PID, where curl and hping3 run; xb0 sends full checksums).
 #
+# TXQLEN=N: the TAP's txqueuelen (the kernel's queue in front of synack;
+# default: the kernel's, 1000). NICE=N: synack's nice value (default 0).
+# LINUX=0 (default 1): synack only, no Linux run beside it (for repeated
+# synack runs).
+#
 # Two CPUs shared with other work: one run, numbers are indicative.
 set -u
 BUILD=${1:-build/release}
@@ -45,6 +50,9 @@ REQS_DURING=${REQS_DURING:-400}
 REQS_AFTER=${REQS_AFTER:-100}
 CORES=${CORES:-1}
 DEV=${DEV:-tap}
+LINUX=${LINUX:-1}
+TXQLEN=${TXQLEN:-}
+NICE=${NICE:-0}
 case $DEV in tap | xdp) ;; *) echo "DEV: tap or xdp, not '$DEV'" >&2; exit 2 ;; esac
 [ "$DEV" = tap ] || [ "$CORES" = 1 ] || { echo "CORES: with DEV=tap only" >&2; exit 2; }
 case $CORES in [1-9] | [1-5][0-9] | 6[0-4]) ;; *) echo "CORES: 1..64, not '$CORES'" >&2; exit 2 ;; esac
@@ -80,6 +88,8 @@ done
 [ -x "$SYNACK" ] || { echo "no $SYNACK (cmake --build --preset release)"; exit 1; }
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo -; }
+# cpu_ticks PID: user + system clock ticks of the process (all its threads)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # wait_until SECONDS COMMAND...: bounded readiness wait
 wait_until() {
@@ -123,12 +133,14 @@ run_case() {
     : >"$TMP/$name.during"
     : >"$TMP/$name.after"
     rss0=$(rss_kb "$spid")
+    local cpu0 cpu1
+    cpu0=$(cpu_ticks "$spid")
     touch "$flag"
     local fp=()
     for i in $(seq 1 "$FLOODERS"); do
         # shellcheck disable=SC2086
-        ip netns exec "$cns" timeout "$FLOOD_S" hping3 $RATE -q -S -p "$PORT" \
-            -a "198.51.100.$((10 + i))" "$ip" >/dev/null 2>&1 &
+        ip netns exec "$cns" timeout -s INT "$FLOOD_S" hping3 $RATE -q -S -p "$PORT" \
+            -a "198.51.100.$((10 + i))" "$ip" >"$TMP/$name.hping$i" 2>&1 &
         fp+=($!)
         PIDS+=($!)
     done
@@ -136,6 +148,7 @@ run_case() {
     local cp=$!
     PIDS+=($cp)
     for p in "${fp[@]}"; do wait "$p" 2>/dev/null; done
+    cpu1=$(cpu_ticks "$spid")
     rm -f "$flag"
     wait "$cp" 2>/dev/null
     client_loop "$cns" "$url" "$REQS_AFTER" "" "$TMP/$name.after"
@@ -143,6 +156,8 @@ run_case() {
     echo "$name: during the flood: $(summary "$TMP/$name.during")"
     echo "$name: right after it:   $(summary "$TMP/$name.after")"
     echo "$name: server RSS before ${rss0} kB, after ${rss1} kB"
+    echo "$name: server CPU during the flood $(awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }') s;" \
+        "SYNs sent by hping3: $(cat "$TMP/$name".hping* | awk '/packets transmitted/ { n += $1 } END { print n + 0 }')"
 }
 
 echo "run_synflood_bench: $(date -u +%FT%TZ), commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)," \
@@ -156,6 +171,7 @@ if [ "$DEV" = tap ]; then
     [ "$CORES" = 1 ] || { MQ=(multi_queue); SERVE_DEV+=(--cores "$CORES"); }
     ip -n "$NS_S" tuntap add dev sf0 mode tap "${MQ[@]}"
     ip -n "$NS_S" addr add 192.0.2.1/24 dev sf0
+    [ -z "$TXQLEN" ] || ip -n "$NS_S" link set sf0 txqueuelen "$TXQLEN"
     ip -n "$NS_S" link set sf0 up
     ip netns exec "$NS_S" ethtool -K sf0 tso off gso off gro off >/dev/null 2>&1 || true
     SERVE_NS=$NS_S
@@ -171,7 +187,7 @@ else
     SERVE_DEV=(--xdp xa0)
     SERVE_NS=$NS_X
 fi
-ip netns exec "$SERVE_NS" "$SYNACK" serve "${SERVE_DEV[@]}" --addr 192.0.2.2/24 --gw 192.0.2.1 \
+ip netns exec "$SERVE_NS" nice -n "$NICE" "$SYNACK" serve "${SERVE_DEV[@]}" --addr 192.0.2.2/24 --gw 192.0.2.1 \
     --http "$PORT" --stats >"$TMP/serve.log" 2>&1 &
 SPID=$!
 PIDS+=($SPID)
@@ -186,6 +202,8 @@ grep -E '^stats: (opens|SYN cookies|drops|  |device)' "$TMP/serve.log"
 # behind): the TAP's or the veth's transmit drops on the client's side
 ip -n "$NS_S" -s link show sf0 | awk -v d="$DEV" '/TX:/ { getline; print d " queue to synack: " $2 " packets queued, " $4 " dropped" }'
 [ "$DEV" = tap ] || ip -n "$NS_X" -s link show xa0 | awk '/RX:/ { getline; print "xa0 received " $2 " packets, dropped " $4 }'
+
+[ "$LINUX" = 0 ] && exit 0
 
 # ---- linux ----
 ip netns add "$NS_A"

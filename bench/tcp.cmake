@@ -33,3 +33,8 @@ target_link_libraries(rr_synack PRIVATE synack synack_posix)
 add_executable(bench_1m ${CMAKE_CURRENT_LIST_DIR}/bench_1m.c)
 target_include_directories(bench_1m PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(bench_1m PRIVATE synack bench_provenance)
+
+# In-process SYN flood: one stack's CPU per spoofed SYN (bench/README-synflood.md)
+add_executable(bench_synflood ${CMAKE_CURRENT_LIST_DIR}/bench_synflood.c)
+target_include_directories(bench_synflood PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/port)
+target_link_libraries(bench_synflood PRIVATE synack synack_posix bench_provenance)
