@@ -125,18 +125,54 @@ static uint32_t lost_rexmit_bytes(const sk_tcb *t, sk_seq una, const sk_rtb_ent 
     return n;
 }
 
+/* Bytes of the hole [a, b) whose original transmission RACK has judged
+ * lost although the hole as a whole is not (IsLost and rack_lost_hole
+ * look at one byte): ranges still marked LOST, and ranges retransmitted
+ * below HighRxt after a LOST mark (SK_RTB_WAS_LOST; their new copy counts
+ * through HighRxt). *k walks the record across the ascending holes. */
+static uint32_t rack_lost_in_hole(const sk_rtb *r, sk_seq a, sk_seq b, sk_seq hr, uint32_t *k)
+{
+    uint32_t n = 0;
+    while (*k < r->n && sk_seq_le(r->ent[*k].end, a))
+        (*k)++;
+    for (uint32_t i = *k; i < r->n && sk_seq_lt(r->ent[i].seq, b); i++) {
+        const sk_rtb_ent *x = &r->ent[i];
+        bool gone = (x->marks & SK_RTB_LOST) ||
+                    ((x->marks & SK_RTB_WAS_LOST) && sk_seq_le(x->end, hr));
+        if (gone && !(x->marks & SK_RTB_SACKED))
+            n += sk_seq_len(sk_seq_max(x->seq, a), sk_seq_min(x->end, b));
+    }
+    return n;
+}
+
 /* RFC 6675 §4 SetPipe: every unSACKed byte of [una, SND.MAX) counts once
- * unless IsLost, and once more if at or below HighRxt. */
+ * unless IsLost, and once more if at or below HighRxt. With RACK (RFC 8985
+ * §6.2 step 5) IsLost(octet) is also true where RACK marked the octet's
+ * original lost, and stays true once it is retransmitted: before, a hole
+ * RACK found (fewer than DupThresh segments SACKed above it, the usual
+ * case in a small window) counted twice in pipe after its retransmission,
+ * as if the lost original were still in flight, so PRR (RFC 6937) sent no
+ * new data behind the retransmission; with nothing sent after it, neither
+ * a lost retransmission (RACK needs a later-sent segment delivered) nor a
+ * lost ACK of it could be noticed before the RTO. Linux counts such a
+ * segment once (tcp_packets_in_flight: lost_out and retrans_out). */
 uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
 {
     if (t->x->rtb == NULL)
         return sk_seq_len(una, t->snd_max);
     sk_rec_hole *h = t->x->rtb->holes;
-    uint32_t nh = sk_rec_holes(t, una, h), pipe = 0;
+    uint32_t nh = sk_rec_holes(t, una, h), pipe = 0, k = 0;
     sk_seq hr = t->x->rtb->high_rxt;
-    for (uint32_t i = 0; i < nh; i++)
-        pipe += (h[i].lost ? 0u : sk_seq_len(h[i].start, h[i].end)) +
-                below(h[i].start, h[i].end, hr);
+    bool rack = sk_rack_on(t);
+    for (uint32_t i = 0; i < nh; i++) {
+        uint32_t orig = 0;
+        if (!h[i].lost) {
+            orig = sk_seq_len(h[i].start, h[i].end);
+            if (rack)
+                orig -= rack_lost_in_hole(t->x->rtb, h[i].start, h[i].end, hr, &k);
+        }
+        pipe += orig + below(h[i].start, h[i].end, hr);
+    }
     /* above the highest SACKed byte: outstanding, never lost by IsLost */
     const sk_rset *s = &t->x->rtb->sacked;
     sk_seq top = una;
