@@ -178,8 +178,14 @@ uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
     sk_seq top = una;
     if (sk_rset_count(s) > 0)
         top = sk_seq_max(una, sk_rset_at(s, sk_rset_count(s) - 1)->end);
-    if (sk_seq_lt(top, t->snd_max))
-        pipe += sk_seq_len(top, t->snd_max) + below(top, t->snd_max, hr);
+    if (sk_seq_lt(top, t->snd_max)) {
+        uint32_t orig = sk_seq_len(top, t->snd_max);
+        /* RACK's marks there too: a range sent before a later-sent one
+         * that a cumulative ACK delivered lies above every SACK block */
+        if (rack)
+            orig -= rack_lost_in_hole(t->x->rtb, top, t->snd_max, hr, &k);
+        pipe += orig + below(top, t->snd_max, hr);
+    }
     /* a retransmission RACK has marked lost again is no longer in flight */
     uint32_t gone = sk_rack_on(t) ? lost_rexmit_bytes(t, una, NULL) : 0;
     return pipe > gone ? pipe - gone : 0;
@@ -526,6 +532,35 @@ static bool rescue_next(const sk_tcb *t, uint32_t budget, uint32_t room, sk_rec_
     return true;
 }
 
+/* A range RACK marked lost (RFC 8985 §6.2 step 5) and never resent that
+ * NextSeg rule (1) cannot reach: above the highest SACKed octet (no hole
+ * there: RACK judged it by a later-sent range that a cumulative ACK or a
+ * SACK below it delivered), or below HighRxt (a higher hole lost by
+ * IsLost went first). RFC 8985 §6.2 says a lost segment is retransmitted;
+ * RFC 6675's NextSeg, written for IsLost, never looks there, so it waited
+ * for the RTO while counting in pipe. Linux resends any skb marked lost
+ * (tcp_xmit_retransmit_queue). Checked after rule (1), before new data.
+ * Returns true with s->max 0 when the lowest such range does not fit the
+ * room (nothing may go ahead of it). */
+static bool rack_stranded(const sk_tcb *t, uint32_t budget, uint32_t room, sk_rec_seg *s)
+{
+    const sk_rtb *r = t->x->rtb;
+    for (uint32_t i = 0; i < r->n; i++) {
+        const sk_rtb_ent *x = &r->ent[i];
+        if ((x->marks & (SK_RTB_LOST | SK_RTB_SACKED)) != SK_RTB_LOST || x->xmits > 1 ||
+            !sk_seq_gt(x->end, t->snd_una))
+            continue;
+        sk_seq a = sk_seq_max(x->seq, t->snd_una);
+        uint32_t len = sk_seq_len(a, x->end);
+        len = len < budget ? len : budget;
+        s->seq = a;
+        s->max = len <= room ? len : 0;
+        s->cause = SK_REXMIT_RACK;
+        return true;
+    }
+    return false;
+}
+
 /* RFC 6675 §4 NextSeg, rules (1), (3) and (4) (rule (2), new data, is the
  * ordinary output path, limited by sk_rec_new_data_room). */
 static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
@@ -551,6 +586,8 @@ static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
         return true;
     }
     for (int rule = 1; rule <= 3; rule += 2) {
+        if (rule == 3 && sk_rack_on(t) && rack_stranded(t, budget, room, s))
+            return s->max > 0;
         if (rule == 3 && waits)
             return false; /* rule (2) first */
         for (uint32_t i = 0; i < nh; i++) {
