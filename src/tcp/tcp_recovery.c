@@ -125,25 +125,67 @@ static uint32_t lost_rexmit_bytes(const sk_tcb *t, sk_seq una, const sk_rtb_ent 
     return n;
 }
 
+/* Bytes of the hole [a, b) whose original transmission RACK has judged
+ * lost although the hole as a whole is not (IsLost and rack_lost_hole
+ * look at one byte): ranges still marked LOST, and ranges retransmitted
+ * below HighRxt after a LOST mark (SK_RTB_WAS_LOST; their new copy counts
+ * through HighRxt). *k walks the record across the ascending holes. */
+static uint32_t rack_lost_in_hole(const sk_rtb *r, sk_seq a, sk_seq b, sk_seq hr, uint32_t *k)
+{
+    uint32_t n = 0;
+    while (*k < r->n && sk_seq_le(r->ent[*k].end, a))
+        (*k)++;
+    for (uint32_t i = *k; i < r->n && sk_seq_lt(r->ent[i].seq, b); i++) {
+        const sk_rtb_ent *x = &r->ent[i];
+        bool gone = (x->marks & SK_RTB_LOST) ||
+                    ((x->marks & SK_RTB_WAS_LOST) && sk_seq_le(x->end, hr));
+        if (gone && !(x->marks & SK_RTB_SACKED))
+            n += sk_seq_len(sk_seq_max(x->seq, a), sk_seq_min(x->end, b));
+    }
+    return n;
+}
+
 /* RFC 6675 §4 SetPipe: every unSACKed byte of [una, SND.MAX) counts once
- * unless IsLost, and once more if at or below HighRxt. */
+ * unless IsLost, and once more if at or below HighRxt. With RACK (RFC 8985
+ * §6.2 step 5) IsLost(octet) is also true where RACK marked the octet's
+ * original lost, and stays true once it is retransmitted: before, a hole
+ * RACK found (fewer than DupThresh segments SACKed above it, the usual
+ * case in a small window) counted twice in pipe after its retransmission,
+ * as if the lost original were still in flight, so PRR (RFC 6937) sent no
+ * new data behind the retransmission; with nothing sent after it, neither
+ * a lost retransmission (RACK needs a later-sent segment delivered) nor a
+ * lost ACK of it could be noticed before the RTO. Linux counts such a
+ * segment once (tcp_packets_in_flight: lost_out and retrans_out). */
 uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
 {
     if (t->x->rtb == NULL)
         return sk_seq_len(una, t->snd_max);
     sk_rec_hole *h = t->x->rtb->holes;
-    uint32_t nh = sk_rec_holes(t, una, h), pipe = 0;
+    uint32_t nh = sk_rec_holes(t, una, h), pipe = 0, k = 0;
     sk_seq hr = t->x->rtb->high_rxt;
-    for (uint32_t i = 0; i < nh; i++)
-        pipe += (h[i].lost ? 0u : sk_seq_len(h[i].start, h[i].end)) +
-                below(h[i].start, h[i].end, hr);
+    bool rack = sk_rack_on(t);
+    for (uint32_t i = 0; i < nh; i++) {
+        uint32_t orig = 0;
+        if (!h[i].lost) {
+            orig = sk_seq_len(h[i].start, h[i].end);
+            if (rack)
+                orig -= rack_lost_in_hole(t->x->rtb, h[i].start, h[i].end, hr, &k);
+        }
+        pipe += orig + below(h[i].start, h[i].end, hr);
+    }
     /* above the highest SACKed byte: outstanding, never lost by IsLost */
     const sk_rset *s = &t->x->rtb->sacked;
     sk_seq top = una;
     if (sk_rset_count(s) > 0)
         top = sk_seq_max(una, sk_rset_at(s, sk_rset_count(s) - 1)->end);
-    if (sk_seq_lt(top, t->snd_max))
-        pipe += sk_seq_len(top, t->snd_max) + below(top, t->snd_max, hr);
+    if (sk_seq_lt(top, t->snd_max)) {
+        uint32_t orig = sk_seq_len(top, t->snd_max);
+        /* RACK's marks there too: a range sent before a later-sent one
+         * that a cumulative ACK delivered lies above every SACK block */
+        if (rack)
+            orig -= rack_lost_in_hole(t->x->rtb, top, t->snd_max, hr, &k);
+        pipe += orig + below(top, t->snd_max, hr);
+    }
     /* a retransmission RACK has marked lost again is no longer in flight */
     uint32_t gone = sk_rack_on(t) ? lost_rexmit_bytes(t, una, NULL) : 0;
     return pipe > gone ? pipe - gone : 0;
@@ -490,6 +532,35 @@ static bool rescue_next(const sk_tcb *t, uint32_t budget, uint32_t room, sk_rec_
     return true;
 }
 
+/* A range RACK marked lost (RFC 8985 §6.2 step 5) and never resent that
+ * NextSeg rule (1) cannot reach: above the highest SACKed octet (no hole
+ * there: RACK judged it by a later-sent range that a cumulative ACK or a
+ * SACK below it delivered), or below HighRxt (a higher hole lost by
+ * IsLost went first). RFC 8985 §6.2 says a lost segment is retransmitted;
+ * RFC 6675's NextSeg, written for IsLost, never looks there, so it waited
+ * for the RTO while counting in pipe. Linux resends any skb marked lost
+ * (tcp_xmit_retransmit_queue). Checked after rule (1), before new data.
+ * Returns true with s->max 0 when the lowest such range does not fit the
+ * room (nothing may go ahead of it). */
+static bool rack_stranded(const sk_tcb *t, uint32_t budget, uint32_t room, sk_rec_seg *s)
+{
+    const sk_rtb *r = t->x->rtb;
+    for (uint32_t i = 0; i < r->n; i++) {
+        const sk_rtb_ent *x = &r->ent[i];
+        if ((x->marks & (SK_RTB_LOST | SK_RTB_SACKED)) != SK_RTB_LOST || x->xmits > 1 ||
+            !sk_seq_gt(x->end, t->snd_una))
+            continue;
+        sk_seq a = sk_seq_max(x->seq, t->snd_una);
+        uint32_t len = sk_seq_len(a, x->end);
+        len = len < budget ? len : budget;
+        s->seq = a;
+        s->max = len <= room ? len : 0;
+        s->cause = SK_REXMIT_RACK;
+        return true;
+    }
+    return false;
+}
+
 /* RFC 6675 §4 NextSeg, rules (1), (3) and (4) (rule (2), new data, is the
  * ordinary output path, limited by sk_rec_new_data_room). */
 static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
@@ -515,6 +586,8 @@ static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
         return true;
     }
     for (int rule = 1; rule <= 3; rule += 2) {
+        if (rule == 3 && sk_rack_on(t) && rack_stranded(t, budget, room, s))
+            return s->max > 0;
         if (rule == 3 && waits)
             return false; /* rule (2) first */
         for (uint32_t i = 0; i < nh; i++) {

@@ -171,7 +171,7 @@ bool sk_rtb_sent(sk_rtb *r, sk_seq seq, sk_seq end, sk_time now)
         if (x->xmits < UINT8_MAX)
             x->xmits++;
         x->sent = now;
-        x->marks = SK_RTB_REXMIT;
+        x->marks = (uint8_t)(SK_RTB_REXMIT | ((x->marks & SK_RTB_LOST) ? SK_RTB_WAS_LOST : 0u));
     }
     if (sk_seq_gt(end, tail))
         exact = append(r, tail, end, now) && exact;

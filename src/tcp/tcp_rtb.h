@@ -39,6 +39,10 @@ enum sk_rtb_mark {
     SK_RTB_REXMIT = 1u << 0, /* sent more than once */
     SK_RTB_LOST = 1u << 1,   /* judged lost, not yet retransmitted */
     SK_RTB_SACKED = 1u << 2, /* wholly SACKed (delivered) */
+    /* the copy this retransmission replaced had been judged lost (LOST
+     * when it was resent): for pipe, the original is no longer in flight
+     * (RFC 6675 IsLost with RACK's marks, tcp_recovery.c sk_rec_pipe) */
+    SK_RTB_WAS_LOST = 1u << 3,
 };
 
 typedef struct {

@@ -435,6 +435,94 @@ static void test_probe_before_rto_at_100ms(void)
     ts_free(&ts);
 }
 
+
+/* RFC 6675 §4 SetPipe with RACK's marks as IsLost: a hole RACK found
+ * counts once in pipe after its retransmission (the new copy), not twice.
+ * Three segments, all that was queued; 2001 SACKed at 1.010 s: 1001 is
+ * lost by time at 1.0125 s (RFC 8985 §6.2, reo_wnd 2.5 ms) though not by
+ * IsLost (one segment SACKed above). Recovery (ssthresh 2 SMSS), 1001
+ * resent, then the application queues more. At 1.013 s 3001 is SACKed:
+ * pipe is the retransmission alone (1000), and PRR-SSRB (RFC 6937) sends
+ * new data 4001 behind it. The retransmission was lost: 4001's SACK at
+ * 1.023 s shows it (sent before a delivered range by more than RACK.rtt)
+ * and 1001 goes again, no timeout. Before, the lost original still
+ * counted in pipe (2000 = ssthresh): nothing new went, and only the RTO
+ * (1 s later) could repair 1001. */
+static void test_rack_hole_once_in_pipe(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 3, 3000);
+    ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 3001});
+    TS_NOTHING(&ts, TS_SEC(1) + 12499u);
+    expect_data(&ts, TS_SEC(1) + 12500u, 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(1) + 12500u);
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    SK_CHECK_EQ(t->ssthresh, 2000u);
+    SK_CHECK_EQ(sk_rec_pipe(t, t->snd_una), 2000u); /* 1001 again, 3001 */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1013) - 100u, 10000), 10000);
+    TS_NOTHING(&ts, TS_MS(1013) - 100u);
+    ACKS(&ts, TS_MS(1013), 1001, 1, {2001, 4001});
+    expect_data(&ts, TS_MS(1013), 4001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1013));
+    SK_CHECK_EQ(sk_rec_pipe(t, t->snd_una), 2000u); /* 1001 again, 4001 */
+    ACKS(&ts, TS_MS(1023), 1001, 1, {2001, 5001});
+    expect_data(&ts, TS_MS(1023), 1001, 1000, __LINE__);
+    const sk_stats *st = sk_stack_stats(ts.s);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_RACK], 2u);
+    SK_CHECK_EQ(st->timeouts, 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
+/* A range RACK marks lost above every SACK block (RFC 8985 §6.2 step 5:
+ * a later-sent range was delivered by a cumulative ACK) is resent at once.
+ * 1001-3001 at 1.000 s with 20000 queued (initial window 3); 2001-3001
+ * SACKed at 1.010 s, Limited Transmit sends 4001. 1001 is lost by time at
+ * 1.0125 s: recovery (RecoveryPoint 5001, ssthresh 2000), 1001 resent.
+ * 4001 is lost too. At 1.0225 s the retransmission's ACK (4001, no SACK
+ * block) delivers a range sent after 4001, which is then older than
+ * RACK.rtt (reo_wnd 0 in recovery): lost, with no SACKed byte above it,
+ * so no hole for RFC 6675's NextSeg rule (1). It goes first (RACK), then
+ * new data 5001. Before, 4001 counted in pipe and only 5001 went: 4001
+ * waited for 5001's SACK, or for the RTO when 5001 or its ACK was lost. */
+static void test_rack_lost_above_sacks(void)
+{
+    ts_script ts;
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.congestion_control = "newreno";
+    cfg.initial_window_segments = 3;
+    cfg.sack = true;
+    cfg.rack_tlp = true;
+    ts_init(&ts, &cfg);
+    ts.peer_mss = 1000;
+    ts.peer_sack = true;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 20000), 20000);
+    for (uint32_t i = 0; i < 3; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(1));
+    ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 4001});
+    expect_data(&ts, TS_MS(1010), 4001, 1000, __LINE__); /* Limited Transmit */
+    TS_NOTHING(&ts, TS_SEC(1) + 12499u);
+    expect_data(&ts, TS_SEC(1) + 12500u, 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(1) + 12500u);
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    SK_CHECK_EQ(t->ssthresh, 2000u);
+    ACK(&ts, TS_MS(1022) + 500u, 4001);
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    expect_data(&ts, TS_MS(1022) + 500u, 4001, 1000, __LINE__);
+    expect_data(&ts, TS_MS(1022) + 500u, 5001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1022) + 500u);
+    const sk_stats *st = sk_stack_stats(ts.s);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_RACK], 2u);
+    SK_CHECK_EQ(st->timeouts, 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_pto_several_segments);
@@ -451,5 +539,7 @@ int main(void)
     SK_RUN(test_probe_in_place_of_rto);
     SK_RUN(test_probe_before_rto_at_100ms);
     SK_RUN(test_pto_stops_with_the_record);
+    SK_RUN(test_rack_hole_once_in_pipe);
+    SK_RUN(test_rack_lost_above_sacks);
     return sk_test_finish();
 }

@@ -433,9 +433,10 @@ static void test_dupack_with_sack_news_despite_window_change(void)
  * tail 5001-11001 are lost, 2001-5001 SACKed, no new data waits. The fast
  * retransmit repairs 1001; its ACK (5001, partial) leaves rules (1)-(3)
  * nothing, so one segment with the highest unSACKed octet goes: 10001.
- * Its SACK shows the rest of the tail lost (RACK, on here: sent before
- * it), which is repaired without the RTO. One rescue per recovery: RescueRxt =
- * RecoveryPoint, and HighRxt stays (the next hole, 5001, is still sent). */
+ * One rescue per recovery: RescueRxt = RecoveryPoint, and HighRxt stays.
+ * RACK is off: with it the tail is lost by time on the partial ACK
+ * already (sent before the delivered retransmission, reo_wnd 0 in
+ * recovery) and goes as RACK retransmissions, no rescue (second half). */
 static void test_rescue_retransmission(void)
 {
     ts_script ts;
@@ -444,7 +445,7 @@ static void test_rescue_retransmission(void)
     cfg.congestion_control = "newreno";
     cfg.initial_window_segments = 10;
     cfg.sack = true;
-    cfg.rack_tlp = true;
+    cfg.rack_tlp = false;
     ts_init(&ts, &cfg);
     ts.peer_mss = 1000;
     ts.peer_sack = true;
@@ -458,18 +459,40 @@ static void test_rescue_retransmission(void)
     expect_data(&ts, TS_MS(1020), 10001, 1000, __LINE__);
     TS_NOTHING(&ts, TS_MS(1020));
     SK_CHECK(t->x->rtb->rescue_set && t->x->rtb->rescue_rxt.v == 11001u);
-    /* RFC 8985 §7.2: the PTO armed at 1.0 s (1.020 s) was stopped when
-     * recovery began; it used to fire here and send 10001 as a probe */
-    SK_CHECK_EQ(sk_stack_stats(ts.s)->tlp_probes, 0u);
     SK_CHECK_EQ(t->x->rtb->high_rxt.v, 2001u);
+    /* no second rescue in this recovery: the rescue's SACK sends nothing
+     * (the tail's holes are not lost by IsLost, and no room for rule (3)) */
     SACKACK(&ts, TS_MS(1030), 5001, 1, {10001, 11001});
-    expect_data(&ts, TS_MS(1030), 5001, 1000, __LINE__);
-    ts_discard(&ts, TS_MS(1030));
-    SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 0u);
-    /* no second rescue in this recovery: the tail is all SACKed or lost */
-    SACKACK(&ts, TS_MS(1040), 6001, 1, {10001, 11001});
-    ts_discard(&ts, TS_MS(1040));
+    TS_NOTHING(&ts, TS_MS(1030));
     SK_CHECK_EQ(t->x->rtb->rescue_rxt.v, 11001u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+
+    /* RACK on: the partial ACK delivers the retransmission of 1001, sent
+     * after the whole tail, so 5001-11001 are lost by time (RFC 8985 §6.2)
+     * with no SACK above them; they go as RACK retransmissions, the four
+     * PRR allows, lowest first (tcp_recovery.c rack_stranded). RFC 8985
+     * §7.2: the PTO armed at 1.0 s (1.020 s) was stopped when recovery
+     * began; it used to fire here and send 10001 as a probe. */
+    cfg.rack_tlp = true;
+    ts_init(&ts, &cfg);
+    ts.peer_mss = 1000;
+    ts.peer_sack = true;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    t = sk_stack_tcb(ts.s, ts.sock);
+    send_window(&ts, TS_SEC(1), 10, 10000);
+    SACKACK(&ts, TS_MS(1010), 1001, 1, {2001, 5001});
+    expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1010));
+    SACKACK(&ts, TS_MS(1020), 5001, 0, {0, 0});
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_MS(1020), 5001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1020));
+    const sk_stats *st = sk_stack_stats(ts.s);
+    SK_CHECK(!t->x->rtb->rescue_set);
+    SK_CHECK_EQ(st->tlp_probes, 0u);
+    SK_CHECK_EQ(st->retransmits_by_cause[SK_REXMIT_RACK], 4u);
+    SK_CHECK_EQ(st->timeouts, 0u);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
 }
