@@ -82,7 +82,7 @@ static void advance(sk_stack *s, bool flowing, sk_time_us from, sk_time_us to)
         now = p > now ? p : now;
         drain(s, now);
     }
-    SK_CHECK(!"poll_at kept asking for a wake-up before `to`");
+    SK_CHECK_MSG(false, "poll_at kept asking for a wake-up before `to`");
 }
 
 /* After advancing to d, the timer has not fired at d - 1 and fires at d:
@@ -188,7 +188,7 @@ static sk_ip6 our_link_local(sk_stack *s)
             memcpy(r.b, a[i].addr.b, 16);
             return r;
         }
-    SK_CHECK(!"no link-local address");
+    SK_CHECK_MSG(false, "no link-local address");
     return (sk_ip6){{0}};
 }
 
