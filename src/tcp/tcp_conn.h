@@ -773,6 +773,8 @@ void sk_ts_record(sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
 /* §4.1 RTTM: an ACK advancing snd_una with a timestamp gives an RTT
  * sample (taken here); false when it gives none. */
 bool sk_ts_rtt(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now, sk_cc_ack *facts);
+/* tcp_spurious.c: the ACK reports a duplicate (a D-SACK, RFC 2883 §4). */
+bool sk_seg_has_dsack(const sk_tcb *t, const sk_tcp_repr *seg);
 /* RFC 6191: may a SYN reopen this TIME-WAIT connection? */
 bool sk_ts_reopen_ok(const sk_tcb *t, const sk_tcp_repr *seg);
 

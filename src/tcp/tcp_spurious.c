@@ -83,7 +83,7 @@ void sk_spur_on_timeout(sk_tcp_env *e, sk_tcb *t, bool first, sk_time now)
 
 /* RFC 2883 §4: a first block at or below SEG.ACK, or inside the second
  * block, reports a duplicate. */
-static bool seg_has_dsack(const sk_tcb *t, const sk_tcp_repr *seg)
+bool sk_seg_has_dsack(const sk_tcb *t, const sk_tcp_repr *seg)
 {
     if (!(t->flags & SK_TF_SACK_OK) || seg->opts.n_sack == 0)
         return false;
@@ -115,7 +115,7 @@ static void adapt_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
      * and rebasing on it would set SRTT to about RTO + RTT (with 10 % of
      * ACKs lost, RTOs near 1 s at 100 ms RTT). The estimator keeps the
      * samples it took; the backoff still goes. */
-    if (seg_has_dsack(t, seg)) {
+    if (sk_seg_has_dsack(t, seg)) {
         t->backoff = 0;
         if (!sk_seq_eq(t->snd_una, t->snd_max))
             sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT,
@@ -238,7 +238,7 @@ static void fr_begin(sk_tcb *t, sk_seq una, sk_time now)
  * (a DSACK for an older episode, or below it, proves nothing here). */
 static void fr_count_dsack(sk_tcb *t, const sk_tcp_repr *seg)
 {
-    if (!seg_has_dsack(t, seg))
+    if (!sk_seg_has_dsack(t, seg))
         return;
     sk_seq l = seg->opts.sack[0].left, r = seg->opts.sack[0].right;
     if (sk_seq_ge(l, t->x->spur_fr_una) && sk_seq_le(r, t->x->spur_fr_max))

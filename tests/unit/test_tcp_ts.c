@@ -228,6 +228,43 @@ static void test_ts_rttm(void)
     ts_free(&ts);
 }
 
+/* An ACK with a D-SACK gives no RTT sample (tcp_ts.c, a deviation from
+ * §4.1): the duplicate that drew it did not update the peer's TS.Recent
+ * (§4.3 (2)), so its TSecr names the older, in-order copy. Here the
+ * original arrived, its ACK was lost, the RTO resent it 1 s later and the
+ * peer answers that copy at once with a D-SACK echoing the original: a
+ * 1030 ms "RTT" for a 30 ms path. A plain ACK still samples. */
+static void test_ts_no_rtt_from_dsack(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.timestamps = true;
+    cfg.sack = true;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    ts.peer_ts = true;
+    ts.peer_sack = true;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1))); /* srtt 1 ms */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(100), 100), 100);
+    TS_EXPECT(&ts, TS_MS(100), .flags = TS_A, .seq = 1001, .ack = 5001, .len = 100);
+    uint32_t orig = ts_us_clock(&ts, TS_MS(100));
+    TS_EXPECT(&ts, TS_MS(1100), .flags = TS_A, .seq = 1001, .ack = 5001, .len = 100);
+    TS_INJECT(&ts, TS_MS(1130), .flags = TS_A, .seq = 5001, .ack = 1101,
+              TS_TSOPT(ts_peer_clock(TS_MS(1130)), orig), TS_SACK(1, {1001, 1101}));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->ts_rtt_samples, 0u);
+    SK_CHECK_EQ(ts_info(&ts).srtt_us, 1000u);
+    /* new data and a plain ACK of it: sampled (RTT 30 ms) */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(2000), 100), 100);
+    TS_EXPECT(&ts, TS_MS(2000), .flags = TS_A, .seq = 1101, .ack = 5001, .len = 100);
+    uint32_t second = ts_us_clock(&ts, TS_MS(2000));
+    TS_INJECT(&ts, TS_MS(2030), .flags = TS_A, .seq = 5001, .ack = 1201,
+              TS_TSOPT(ts_peer_clock(TS_MS(2030)), second));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->ts_rtt_samples, 1u);
+    SK_CHECK_EQ(ts_info(&ts).srtt_us, (7u * 1000u + 30000u) / 8u);
+    TS_NOTHING(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 /* §5.3 R1: a non-RST segment with SEG.TSval < TS.Recent is dropped,
  * counted and answered with an ACK; the same bytes with a current TSval
  * are taken. */
@@ -355,6 +392,7 @@ int main(void)
     SK_RUN(test_ts_echo_per_owed_ack);
     SK_RUN(test_ts_echo_hole_filled_in_batch);
     SK_RUN(test_ts_rttm);
+    SK_RUN(test_ts_no_rtt_from_dsack);
     SK_RUN(test_paws_drop_and_ack);
     SK_RUN(test_paws_24_days);
     SK_RUN(test_paws_rst_not_subject);
