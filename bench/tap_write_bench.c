@@ -162,6 +162,7 @@ static int run(sk_posix_dev *dev, unsigned n, unsigned batch, unsigned rounds)
         report("io_uring", sizes[s], batch, cu, rounds);
 #else
         (void)cu;
+        (void)batch;
         printf("io_uring: not built (liburing-dev missing at configure time)\n");
 #endif
     }
