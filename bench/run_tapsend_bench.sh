@@ -14,7 +14,14 @@
 # time of the two pinned CPUs (synack on SERVER_CPU, the sink on CLIENT_CPU)
 # per GB, which on a shared machine also holds other jobs' time.
 #
-# Environment: ROUNDS (3), MIB (512: bytes sent per run), CLIENT_CPU (0),
+# The baseline, "linux", in the same rounds: Linux's own TCP sending the
+# same bytes (`linux_tcp_peer bulk-source`, pinned to SERVER_CPU, in
+# namespace skt-b-PID) over a veth pair with its default offloads to the
+# same verifying sink (CLIENT_CPU, skt-a-PID), as run_tap_bench.sh's
+# `linux` column does in the other direction.
+#
+# Environment: MODES (any of "on off linux", default all), ROUNDS (3),
+# MIB (512: bytes sent per run), CLIENT_CPU (0),
 # SERVER_CPU (1), SEED, STEP_TIMEOUT (60). Exit: 0 done, 1 a run failed,
 # 2 usage/missing binaries, 77 not root. Addresses exist only in the
 # namespace the script makes; the trap deletes it and ends only its PIDs.
@@ -29,7 +36,12 @@ MIB=${MIB:-512}
 CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
 STEP_TIMEOUT=${STEP_TIMEOUT:-60}
-COMMAND="ROUNDS=$ROUNDS MIB=$MIB bash bench/run_tapsend_bench.sh $BUILD_DIR"
+MODES=${MODES:-on off linux}
+for m in $MODES; do
+    case $m in on | off | linux) ;; *) echo "$ME: MODES: unknown mode '$m' (on off linux)" >&2; exit 2 ;; esac
+done
+[ -n "$MODES" ] || { echo "$ME: MODES: empty (on off linux)" >&2; exit 2; }
+COMMAND="MODES=\"$MODES\" ROUNDS=$ROUNDS MIB=$MIB bash bench/run_tapsend_bench.sh $BUILD_DIR"
 need_root "network namespaces, TAP devices"
 need_numbers ROUNDS MIB CLIENT_CPU SERVER_CPU STEP_TIMEOUT
 need_range ROUNDS 1 50
@@ -49,6 +61,9 @@ ip -n "$NS" link set lo up
 ip -n "$NS" tuntap add dev tw0 mode tap || exit 1
 ip -n "$NS" link set tw0 mtu 1500 up
 ip -n "$NS" addr add 192.0.2.1/24 dev tw0
+NSA=skt-a-$$ # the sink for linux, veth va 192.0.2.1
+NSB=skt-b-$$ # Linux's sender, veth vb 192.0.2.2
+veth_pair || exit 1
 
 # the peer's pattern: byte i of every 64 KiB block is i*7 + i/256
 python3 -c '
@@ -59,26 +74,32 @@ with open(sys.argv[1], "wb") as f:
         f.write(b)' "$TMP/data" "$MIB" || exit 1
 BYTES=$((MIB * 1048576))
 
-# wait_listen: the sink listens on 5001 (ss in the namespace; at most 5 s)
+# wait_listen NS: the sink listens on 5001 (ss in NS; at most 5 s)
 wait_listen() {
     local _
     for _ in $(seq 1 100); do
-        ip netns exec "$NS" ss -Hltn 'sport = :5001' | grep -q . && return 0
+        ip netns exec "$1" ss -Hltn 'sport = :5001' | grep -q . && return 0
         kill -0 "$SRV_PID" 2>/dev/null || return 1
         sleep 0.05
     done
     return 1
 }
 
-run_one() { # run_one on|off
-    local mode=$1 out=$TMP/sink.$1.$ROUND
-    serve_bg "$out" "$CLIENT_CPU" ip netns exec "$NS" "$PEER" -v bulk-sink 5001
-    wait_listen || { echo "$ME: the sink did not listen"; cat "$out"; FAIL=1; return; }
+run_one() { # run_one on|off|linux
+    local mode=$1 out=$TMP/sink.$1.$ROUND sink_ns=$NS
+    [ "$mode" = linux ] && sink_ns=$NSA
+    serve_bg "$out" "$CLIENT_CPU" ip netns exec "$sink_ns" "$PEER" -v bulk-sink 5001
+    wait_listen "$sink_ns" || { echo "$ME: the sink did not listen"; cat "$out"; FAIL=1; return; }
     stat_begin "$(cpu_list "$CLIENT_CPU" "$SERVER_CPU")"
-    # as run_fg, with FILE on stdin (a background job's default is /dev/null)
-    exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$NS" "$SYNACK" connect \
-        --tap tw0 --addr 192.0.2.2/24 "--$([ "$mode" = on ] && echo offload || echo no-offload)" \
-        --stats 192.0.2.1 5001 <"$TMP/data" >"$TMP/synack.$mode.$ROUND" 2>&1 &
+    if [ "$mode" = linux ]; then
+        exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$NSB" "$PEER" \
+            bulk-source 192.0.2.1 5001 "$MIB" >"$TMP/synack.$mode.$ROUND" 2>&1 &
+    else
+        # as run_fg, with FILE on stdin (a background job's default is /dev/null)
+        exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$NS" "$SYNACK" connect \
+            --tap tw0 --addr 192.0.2.2/24 "--$([ "$mode" = on ] && echo offload || echo no-offload)" \
+            --stats 192.0.2.1 5001 <"$TMP/data" >"$TMP/synack.$mode.$ROUND" 2>&1 &
+    fi
     local pid=$!
     PIDS+=("$pid")
     reap "$pid"
@@ -105,16 +126,22 @@ provenance "$BUILD_DIR" "$COMMAND"
 seed_order
 for r in $(seq 1 "$ROUNDS"); do
     ROUND=$r
-    shuffle on off
+    # shellcheck disable=SC2086 # MODES: words
+    shuffle $MODES
     echo "round $r/$ROUNDS order: ${ORDER[*]}"
     for m in "${ORDER[@]}"; do run_one "$m"; done
 done
 echo
-echo "Medians of $ROUNDS rounds, synack sending $MIB MiB over a TAP to Linux (bulk-sink):"
-echo "| | --offload | --no-offload | on/off |"
-echo "|---|---|---|---|"
-echo "| Gbit/s | $(median "$TMP/m.send_gbps.on") | $(median "$TMP/m.send_gbps.off") |" \
-    "$(paired "$TMP/m.send_gbps.on" "$TMP/m.send_gbps.off") |"
-echo "| CPU-s/GB (2 pinned CPUs) | $(median "$TMP/m.send_cpugb.on") |" \
-    "$(median "$TMP/m.send_cpugb.off") | $(paired "$TMP/m.send_cpugb.on" "$TMP/m.send_cpugb.off") |"
+echo "Medians of $ROUNDS rounds, $MIB MiB sent to Linux's bulk-sink: synack over a TAP"
+echo "(--offload, --no-offload), Linux over veth with its default offloads (linux);"
+echo "ratios: median [min-max] of the per-round ratios"
+echo "| | --offload | --no-offload | linux | on/off | on/linux |"
+echo "|---|---|---|---|---|---|"
+for metric in send_gbps send_cpugb; do
+    label="Gbit/s"
+    [ $metric = send_cpugb ] && label="CPU-s/GB (2 pinned CPUs)"
+    f=$TMP/m.$metric
+    echo "| $label | $(median "$f.on") | $(median "$f.off") | $(median "$f.linux") |" \
+        "$(paired "$f.on" "$f.off") | $(paired "$f.on" "$f.linux") |"
+done
 exit $FAIL
