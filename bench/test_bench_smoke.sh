@@ -157,6 +157,10 @@ run run_tapsend_bench.sh "$TMP/tapsend" env ROUNDS=1 MIB=64 bash "$HERE/run_taps
 expect_header "$TMP/tapsend" run_tapsend_bench.sh
 grep -q "^  on: .* bytes verified.*super-segments written [1-9]" "$TMP/tapsend" ||
     fail "run_tapsend_bench.sh: no verified run with super-segments"
+grep -q "^  linux: .* bytes verified" "$TMP/tapsend" ||
+    fail "run_tapsend_bench.sh: no verified run of the Linux baseline"
+env MODES="on bogus" bash "$HERE/run_tapsend_bench.sh" "$BUILD" >/dev/null 2>&1
+[ $? = 2 ] || fail "run_tapsend_bench.sh MODES='on bogus' is not a usage error"
 expect_rows "$TMP/tapsend" run_tapsend_bench.sh "Gbit/s" "CPU-s/GB (2 pinned CPUs)"
 
 run run_udp_bench.sh "$TMP/udp" env SMOKE=1 bash "$HERE/run_udp_bench.sh" "$BUILD"
