@@ -453,13 +453,14 @@ fi
 # ---- MQ=1: synack --cores 1 against --cores 2 ----
 # mq_server NS DEV CORES CPUS: synack serve pinned to CPUS (taskset -c LIST).
 # --no-offload for both: the queues of --cores open without the virtio-net
-# header, so --cores 1 must not have offloads either (like with like).
+# header, so --cores 1 must not have offloads either (like with like):
+# SYNACK_ARGS as given, without SYNACK_OFFLOAD's flag (serve refuses both).
 mq_server() {
     local ns=$1 dev=$2 cores=$3 cpus=$4
     : >"$TMP/mq.srv"
-    # shellcheck disable=SC2086 # SYNACK_ARGS: any number of arguments
+    # shellcheck disable=SC2086 # SYNACK_ARGS_GIVEN: any number of arguments
     taskset -c "$cpus" timeout "$STEP_TIMEOUT" ip netns exec "$ns" "$SYNACK" serve --tap "$dev" \
-        --addr 192.0.2.2/24 --discard 5001 --echo 5002 --cores "$cores" --no-offload $SYNACK_ARGS \
+        --addr 192.0.2.2/24 --discard 5001 --echo 5002 --cores "$cores" --no-offload $SYNACK_ARGS_GIVEN \
         >"$TMP/mq.srv" 2>&1 &
     SRV_PID=$!
     PIDS+=("$SRV_PID")
@@ -500,7 +501,9 @@ mq_item() { # mq_item cores1|cores2:bulk|conn
     if [ "$test" = bulk ]; then
         mq_bulk "$ns" "$tag"
     else
-        run_client "$ns" "$TMP/mqc" -t "$RUN_S" conn-client 192.0.2.2 5002 0 "$CONC"
+        run_client "$ns" "$TMP/mqc" "$PEER" -t "$RUN_S" conn-client 192.0.2.2 5002 0 "$CONC"
+        [ -n "$(field conn_per_s "$TMP/mqc")" ] ||
+            { echo "$ME: $tag conn$CONC: the client failed:" >&2; cat "$TMP/mqc" >&2; FAIL=1; }
         record "mqconn.$tag" "$(field conn_per_s "$TMP/mqc")"
         echo "  $tag conn$CONC: $(field conn_per_s "$TMP/mqc") conn/s, errors $(field errors "$TMP/mqc")"
         [ "$(field errors "$TMP/mqc")" = 0 ] || FAIL=1

@@ -122,6 +122,17 @@ grep -E "^  (synack|linux) rrc: p50 " "$TMP/tap" | awk '{ if ($4 + 0 <= 0 || $7 
     END { exit (n == 2 && !bad) ? 0 : 1 }' ||
     fail "run_tap_bench.sh: not two client-side request/response runs with 0 < p50 <= p99"
 
+# MQ=1: --cores 1 against --cores 2 on a multi-queue TAP, both rows
+# numbers (an empty cell is a failed run: the driver exits 1 then too)
+if [ "$(nproc)" -ge 2 ]; then
+    run "run_tap_bench.sh MQ=1" "$TMP/tapmq" env SMOKE=1 MQ=1 bash "$HERE/run_tap_bench.sh" "$BUILD"
+    expect_header "$TMP/tapmq" "run_tap_bench.sh MQ=1"
+    for row in "bulk x4, Gbit/s" "10 at once, conn/s"; do
+        grep -E "^$row +[0-9.]+ +[0-9.]+ [0-9.]+ \[" "$TMP/tapmq" >/dev/null ||
+            fail "run_tap_bench.sh MQ=1: row '$row' is not numbers for both"
+    done
+fi
+
 # AF_XDP: synack serve --xdp on a veth end against the TAP and Linux; the
 # send runs' sinks got every byte (the driver fails otherwise)
 run run_xdp_bench.sh "$TMP/xdp" env SMOKE=1 bash "$HERE/run_xdp_bench.sh" "$BUILD"
