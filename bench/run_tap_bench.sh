@@ -452,15 +452,14 @@ fi
 
 # ---- MQ=1: synack --cores 1 against --cores 2 ----
 # mq_server NS DEV CORES CPUS: synack serve pinned to CPUS (taskset -c LIST).
-# --no-offload for both: the queues of --cores open without the virtio-net
-# header, so --cores 1 must not have offloads either (like with like):
-# SYNACK_ARGS as given, without SYNACK_OFFLOAD's flag (serve refuses both).
+# Both with SYNACK_OFFLOAD's flag (like with like: every queue of --cores 2
+# opens with the virtio-net header and the offloads, as --cores 1 does).
 mq_server() {
     local ns=$1 dev=$2 cores=$3 cpus=$4
     : >"$TMP/mq.srv"
-    # shellcheck disable=SC2086 # SYNACK_ARGS_GIVEN: any number of arguments
+    # shellcheck disable=SC2086 # SYNACK_ARGS: any number of arguments
     taskset -c "$cpus" timeout "$STEP_TIMEOUT" ip netns exec "$ns" "$SYNACK" serve --tap "$dev" \
-        --addr 192.0.2.2/24 --discard 5001 --echo 5002 --cores "$cores" --no-offload $SYNACK_ARGS_GIVEN \
+        --addr 192.0.2.2/24 --discard 5001 --echo 5002 --cores "$cores" $SYNACK_ARGS \
         >"$TMP/mq.srv" 2>&1 &
     SRV_PID=$!
     PIDS+=("$SRV_PID")

@@ -378,13 +378,34 @@ int tool_net_check_cores(const char *cmd, const tool_net_opts *o)
     return 0;
 }
 
+/* What a device opened with offloads can do: every capability
+ * sk_posix_dev_open_vnet can set (the stack is given the same ones in
+ * make_stack, from dev.vnet). */
+static const sk_dev_caps offload_caps = {
+    .tx_csum = true, .rx_csum = true, .tso_max = SK_TSO_MAX, .gro = true};
+
+/* tool_net_offload, saying why when --impair took the offloads away. */
+static bool offload_or_say(const char *cmd, const tool_net_opts *o)
+{
+    if (tool_net_offload(o))
+        return true;
+    if (!o->no_offload)
+        fprintf(stderr, "synack %s: offloads off: --impair's delay lines carry frames without "
+                "their metadata\n", cmd);
+    return false;
+}
+
 int tool_net_open_queues(const char *cmd, const tool_net_opts *o, sk_posix_dev *devs)
 {
     char err[256];
     if (tool_net_check_dev(cmd, o) != 0)
         return -1;
+    bool offload = offload_or_say(cmd, o);
     for (unsigned i = 0; i < o->cores; i++) {
-        if (sk_posix_dev_open_queue(&devs[i], o->kind, o->dev_name, err, sizeof err) != 0) {
+        int r = offload ? sk_posix_dev_open_queue_vnet(&devs[i], o->kind, o->dev_name,
+                                                       &offload_caps, err, sizeof err)
+                        : sk_posix_dev_open_queue(&devs[i], o->kind, o->dev_name, err, sizeof err);
+        if (r != 0) {
             tool_error(cmd, "queue %u of %u: %s", i, o->cores, err);
             while (i-- > 0)
                 sk_posix_dev_close(&devs[i]);
@@ -555,14 +576,9 @@ bool tool_net_offload(const tool_net_opts *o)
 static int open_dev(tool_net *n, char *err, size_t errcap)
 {
     const tool_net_opts *o = n->opts;
-    if (!tool_net_offload(o)) {
-        if (!o->no_offload)
-            fprintf(stderr, "synack %s: offloads off: --impair's delay lines carry frames without "
-                    "their metadata\n", n->cmd);
+    if (!offload_or_say(n->cmd, o))
         return sk_posix_dev_open(&n->dev, o->kind, o->dev_name, err, errcap);
-    }
-    sk_dev_caps caps = {.tx_csum = true, .rx_csum = true, .tso_max = SK_TSO_MAX, .gro = true};
-    return sk_posix_dev_open_vnet(&n->dev, o->kind, o->dev_name, &caps, err, errcap);
+    return sk_posix_dev_open_vnet(&n->dev, o->kind, o->dev_name, &offload_caps, err, errcap);
 }
 
 int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,

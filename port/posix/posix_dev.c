@@ -134,15 +134,13 @@ static int dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, 
     return 0;
 }
 
-int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, char *err,
-                      size_t errcap)
+/* A device opened without the virtio-net header: a persistent device keeps
+ * the offloads an earlier sk_posix_dev_open_vnet set (TUNSETOFFLOAD outlives
+ * the descriptor), and without a header to say so Linux would then hand us
+ * merged segments larger than the MTU with partial checksums. Take them all
+ * back. */
+static int offloads_off(sk_posix_dev *dev, char *err, size_t errcap)
 {
-    if (dev_open(dev, kind, name, 0, err, errcap) != 0)
-        return -1;
-    /* A persistent device keeps the offloads an earlier sk_posix_dev_open_vnet
-     * set (TUNSETOFFLOAD outlives the descriptor): without a virtio-net
-     * header to say so, Linux would then hand us merged segments larger than
-     * the MTU with partial checksums. Take them all back. */
     if (ioctl(dev->fd, TUNSETOFFLOAD, 0u) != 0) {
         snprintf(err, errcap, "cannot turn offloads off on %s: %s", dev->name, strerror(errno));
         sk_posix_dev_close(dev);
@@ -151,23 +149,13 @@ int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name
     return 0;
 }
 
-int sk_posix_dev_open_queue(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
-                            char *err, size_t errcap)
+/* A device opened with IFF_VNET_HDR: the header's size, and TUNSETOFFLOAD
+ * set to what caps says we can read: partial checksums with rx_csum, merged
+ * TCP segments with gro (writing them is always allowed). On a multi-queue
+ * device the offloads are the device's: every queue sets the same. */
+static int offloads_on(sk_posix_dev *dev, const sk_dev_caps *caps, char *err, size_t errcap)
 {
-    /* IFF_MULTI_QUEUE: every TUNSETIFF on the same name attaches one more
-     * queue (one more file descriptor) to the device, up to the kernel's
-     * MAX_TAP_QUEUES; a device created without the flag refuses (EINVAL). */
-    return dev_open(dev, kind, name, IFF_MULTI_QUEUE, err, errcap);
-}
-
-int sk_posix_dev_open_vnet(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
-                           const sk_dev_caps *caps, char *err, size_t errcap)
-{
-    if (dev_open(dev, kind, name, IFF_VNET_HDR, err, errcap) != 0)
-        return -1;
     int hdr = SK_VNET_HDR_LEN;
-    /* what we can read (TUNSETOFFLOAD): partial checksums with rx_csum,
-     * merged TCP segments with gro; writing them is always allowed */
     unsigned off = 0;
     if (caps->rx_csum)
         off |= TUN_F_CSUM;
@@ -179,6 +167,43 @@ int sk_posix_dev_open_vnet(sk_posix_dev *dev, enum sk_dev_kind kind, const char 
         return -1;
     }
     return 0;
+}
+
+int sk_posix_dev_open(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name, char *err,
+                      size_t errcap)
+{
+    if (dev_open(dev, kind, name, 0, err, errcap) != 0)
+        return -1;
+    return offloads_off(dev, err, errcap);
+}
+
+/* IFF_MULTI_QUEUE: every TUNSETIFF on the same name attaches one more queue
+ * (one more file descriptor) to the device, up to the kernel's
+ * MAX_TAP_QUEUES; a device created without the flag refuses (EINVAL). The
+ * last TUNSETIFF's flags (IFF_VNET_HDR among them) are the device's, so
+ * every queue of one device is opened the same way. */
+int sk_posix_dev_open_queue(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
+                            char *err, size_t errcap)
+{
+    if (dev_open(dev, kind, name, IFF_MULTI_QUEUE, err, errcap) != 0)
+        return -1;
+    return offloads_off(dev, err, errcap);
+}
+
+int sk_posix_dev_open_vnet(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
+                           const sk_dev_caps *caps, char *err, size_t errcap)
+{
+    if (dev_open(dev, kind, name, IFF_VNET_HDR, err, errcap) != 0)
+        return -1;
+    return offloads_on(dev, caps, err, errcap);
+}
+
+int sk_posix_dev_open_queue_vnet(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
+                                 const sk_dev_caps *caps, char *err, size_t errcap)
+{
+    if (dev_open(dev, kind, name, IFF_MULTI_QUEUE | IFF_VNET_HDR, err, errcap) != 0)
+        return -1;
+    return offloads_on(dev, caps, err, errcap);
 }
 
 void sk_posix_dev_close(sk_posix_dev *dev)

@@ -65,6 +65,11 @@ int sk_posix_dev_open_vnet(sk_posix_dev *dev, enum sk_dev_kind kind, const char 
  * count). A device first opened without the flag cannot take queues. */
 int sk_posix_dev_open_queue(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
                             char *err, size_t errcap);
+/* The same with IFF_VNET_HDR and the offloads caps allows, as
+ * sk_posix_dev_open_vnet: every queue of the device must be opened this way
+ * (the flags are the device's). */
+int sk_posix_dev_open_queue_vnet(sk_posix_dev *dev, enum sk_dev_kind kind, const char *name,
+                                 const sk_dev_caps *caps, char *err, size_t errcap);
 void sk_posix_dev_close(sk_posix_dev *dev);
 
 /* Read one frame: its length, 0 when none is waiting, -1 on an error. */

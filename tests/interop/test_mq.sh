@@ -43,46 +43,71 @@ drops() {
 }
 
 # ---- serve --cores 2: connections from Linux ----
-SERVE_LOG=$IT_TMP/serve.log
-"${NSX[@]}" "$SYNACK" serve --tap "$DEV" --addr "$SYNACK_IP/24" --cores 2 --echo 7 --stats \
-    >"$SERVE_LOG" 2>&1 &
-SERVE_PID=$!; IT_PIDS+=("$SERVE_PID")
-it_wait_line "$SERVE_LOG" '^synack serve: listening on .*\(2 stacks on 2 queues\)' "$SERVE_PID" 10
-check "serve --cores 2: listening on 2 queues" test $? = 0
-
-# the connections, 8 at a time, each its own bytes
-fails=0
-batch=()
+# serve_round MODE: with --offload (every queue opened with the virtio-net
+# header: checksums, super-segments out, merged segments in) or --no-offload
 for i in $(seq 1 "$CONNS"); do
     head -c $((4096 + i * 997)) "$IT_TMP/in" >"$IT_TMP/in.$i"
 done
-for i in $(seq 1 "$CONNS"); do
-    nsx timeout 30 socat -t 10 -T 10 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in.$i" >"$IT_TMP/out.$i" &
-    IT_PIDS+=("$!"); batch+=("$!")
-    if [ "${#batch[@]}" = 8 ]; then wait "${batch[@]}"; batch=(); fi
-done
-[ "${#batch[@]}" = 0 ] || wait "${batch[@]}"
-for i in $(seq 1 "$CONNS"); do
-    it_same "$IT_TMP/in.$i" "$IT_TMP/out.$i" || fails=$((fails + 1))
-done
-check "serve --cores 2: $CONNS connections echoed byte for byte ($fails differ)" test "$fails" = 0
+# one large stream per round, so that Linux sends merged segments and the
+# echo goes back in super-segments when offloads are on
+head -c 2097152 /dev/urandom >"$IT_TMP/in.big"
+serve_round() {
+    local mode=$1 SERVE_LOG=$IT_TMP/serve.$1.log
+    "${NSX[@]}" "$SYNACK" serve --tap "$DEV" --addr "$SYNACK_IP/24" --cores 2 --echo 7 --stats \
+        "$mode" >"$SERVE_LOG" 2>&1 &
+    SERVE_PID=$!; IT_PIDS+=("$SERVE_PID")
+    it_wait_line "$SERVE_LOG" '^synack serve: listening on .*\(2 stacks on 2 queues\)' "$SERVE_PID" 10
+    check "serve --cores 2 $mode: listening on 2 queues" test $? = 0
 
-it_stop "$SERVE_PID" 10
-check "serve --cores 2: SIGTERM, exits 0" test $? = 0
-p0=$(stat "$SERVE_LOG" 0 "passive ")
-p1=$(stat "$SERVE_LOG" 1 "passive ")
-it_log "passive opens: stack 0 ${p0:-?}, stack 1 ${p1:-?}"
-check "serve: every connection opened on one of the stacks (${p0:-?} + ${p1:-?} = $CONNS)" \
-    test "$((${p0:-0} + ${p1:-0}))" = "$CONNS"
-check "serve: connections landed on both stacks (${p0:-?} and ${p1:-?})" \
-    test "${p0:-0}" -gt 0 -a "${p1:-0}" -gt 0
-for s in 0 1; do
-    ns=$(drops "$SERVE_LOG" $s TCP_NO_SOCKET)
-    ro=$(stat "$SERVE_LOG" $s "resets in ")
-    check "serve: stack $s saw no segment of another stack's connection (TCP_NO_SOCKET $ns)" \
-        test "$ns" = 0
-    check "serve: stack $s received no reset (${ro:-?})" test "${ro:-x}" = 0
-done
+    # the connections, 8 at a time, each its own bytes, and the large one
+    local fails=0 batch=() i
+    nsx timeout 60 socat -t 10 -T 10 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in.big" >"$IT_TMP/out.big" &
+    IT_PIDS+=("$!"); local big=$!
+    for i in $(seq 1 "$CONNS"); do
+        nsx timeout 30 socat -t 10 -T 10 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in.$i" >"$IT_TMP/out.$i" &
+        IT_PIDS+=("$!"); batch+=("$!")
+        if [ "${#batch[@]}" = 8 ]; then wait "${batch[@]}"; batch=(); fi
+    done
+    [ "${#batch[@]}" = 0 ] || wait "${batch[@]}"
+    wait "$big"
+    for i in $(seq 1 "$CONNS") big; do
+        it_same "$IT_TMP/in.$i" "$IT_TMP/out.$i" || fails=$((fails + 1))
+    done
+    check "serve --cores 2 $mode: $CONNS connections and one of 2 MiB echoed byte for byte ($fails differ)" \
+        test "$fails" = 0
+
+    it_stop "$SERVE_PID" 10
+    check "serve --cores 2 $mode: SIGTERM, exits 0" test $? = 0
+    local p0 p1 s ns ro w r w0 w1 r0 r1
+    p0=$(stat "$SERVE_LOG" 0 "passive ")
+    p1=$(stat "$SERVE_LOG" 1 "passive ")
+    it_log "$mode: passive opens: stack 0 ${p0:-?}, stack 1 ${p1:-?}"
+    check "serve $mode: every connection opened on one of the stacks (${p0:-?} + ${p1:-?} = $((CONNS + 1)))" \
+        test "$((${p0:-0} + ${p1:-0}))" = "$((CONNS + 1))"
+    check "serve $mode: connections landed on both stacks (${p0:-?} and ${p1:-?})" \
+        test "${p0:-0}" -gt 0 -a "${p1:-0}" -gt 0
+    for s in 0 1; do
+        ns=$(drops "$SERVE_LOG" $s TCP_NO_SOCKET)
+        ro=$(stat "$SERVE_LOG" $s "resets in ")
+        check "serve $mode: stack $s saw no segment of another stack's connection (TCP_NO_SOCKET $ns)" \
+            test "$ns" = 0
+        check "serve $mode: stack $s received no reset (${ro:-?})" test "${ro:-x}" = 0
+    done
+    # the offload counters, summed over the stacks: printed only by a stack
+    # whose queue carries the virtio-net header
+    w0=$(stat "$SERVE_LOG" 0 "super-segments written "); w1=$(stat "$SERVE_LOG" 1 "super-segments written ")
+    r0=$(stat "$SERVE_LOG" 0 "merged segments read "); r1=$(stat "$SERVE_LOG" 1 "merged segments read ")
+    w=$((${w0:-0} + ${w1:-0})); r=$((${r0:-0} + ${r1:-0}))
+    if [ "$mode" = --offload ]; then
+        check "serve $mode: super-segments written ($w) and merged segments read ($r) on the queues" \
+            test "$w" -gt 0 -a "$r" -gt 0
+    else
+        check "serve $mode: no offload counters (no virtio-net header on the queues)" \
+            test -z "$(grep 'stats: offloads' "$SERVE_LOG")"
+    fi
+}
+serve_round --offload
+serve_round --no-offload
 
 # ---- connect --cores 2: connections to Linux ----
 # Linux echoes: socat, a cat per connection (a few KiB each way)
