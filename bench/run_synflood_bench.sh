@@ -37,6 +37,13 @@
 # default: the kernel's, 1000). NICE=N: synack's nice value (default 0).
 # LINUX=0 (default 1): synack only, no Linux run beside it (for repeated
 # synack runs).
+# PIN=1 (default 0): the flooders and the client on CPU 0, the server on
+# CPU 1 (taskset; synack's --cores stacks pin themselves, one per CPU), as
+# run_tap_bench.sh places client and server: the attack's generator then
+# takes no CPU time from the server, as on a real network, where it runs
+# elsewhere. With PIN=0 all share both CPUs: synack's thread competes with
+# the hping3 processes for CPU time, while Linux's SYN processing runs in
+# their own system calls (the veth's receive path, in the sender's softirq).
 #
 # Two CPUs shared with other work: one run, numbers are indicative.
 set -u
@@ -53,6 +60,17 @@ DEV=${DEV:-tap}
 LINUX=${LINUX:-1}
 TXQLEN=${TXQLEN:-}
 NICE=${NICE:-0}
+PIN=${PIN:-0}
+case $PIN in 0 | 1) ;; *) echo "PIN: 0 or 1, not '$PIN'" >&2; exit 2 ;; esac
+[ "$PIN" = 0 ] || [ "$(nproc)" -ge 2 ] || { echo "PIN=1 needs two CPUs" >&2; exit 2; }
+# prefixes that pin a command with PIN=1 (taskset execs it: $! stays the
+# command's own PID); empty with PIN=0
+ON0=() ON1=() ON_SERVE=()
+if [ "$PIN" = 1 ]; then
+    ON0=(taskset -c 0) ON1=(taskset -c 1) ON_SERVE=(taskset -c 1)
+    # --cores: its stacks pin themselves, one per CPU
+    [ "$CORES" = 1 ] || ON_SERVE=(taskset -c "0-$(($(nproc) - 1))")
+fi
 case $DEV in tap | xdp) ;; *) echo "DEV: tap or xdp, not '$DEV'" >&2; exit 2 ;; esac
 [ "$DEV" = tap ] || [ "$CORES" = 1 ] || { echo "CORES: with DEV=tap only" >&2; exit 2; }
 case $CORES in [1-9] | [1-5][0-9] | 6[0-4]) ;; *) echo "CORES: 1..64, not '$CORES'" >&2; exit 2 ;; esac
@@ -104,7 +122,7 @@ client_loop() {
     local ns=$1 url=$2 n=$3 flag=$4 out=$5 i
     for i in $(seq 1 "$n"); do
         [ -n "$flag" ] && [ ! -e "$flag" ] && break
-        ip netns exec "$ns" curl -s -o /dev/null --max-time 3 \
+        "${ON0[@]}" ip netns exec "$ns" curl -s -o /dev/null --max-time 3 \
             -w '%{http_code} %{time_total}\n' "$url" >>"$out" 2>/dev/null || echo "000 3" >>"$out"
     done
 }
@@ -139,7 +157,7 @@ run_case() {
     local fp=()
     for i in $(seq 1 "$FLOODERS"); do
         # shellcheck disable=SC2086
-        ip netns exec "$cns" timeout -s INT "$FLOOD_S" hping3 $RATE -q -S -p "$PORT" \
+        "${ON0[@]}" ip netns exec "$cns" timeout -s INT "$FLOOD_S" hping3 $RATE -q -S -p "$PORT" \
             -a "198.51.100.$((10 + i))" "$ip" >"$TMP/$name.hping$i" 2>&1 &
         fp+=($!)
         PIDS+=($!)
@@ -161,7 +179,8 @@ run_case() {
 }
 
 echo "run_synflood_bench: $(date -u +%FT%TZ), commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)," \
-    "flood ${FLOOD_S} s x ${FLOODERS} hping3 ($RATE), synack over $DEV on $CORES core(s), nproc $(nproc)"
+    "flood ${FLOOD_S} s x ${FLOODERS} hping3 ($RATE), synack over $DEV on $CORES core(s), nproc $(nproc)," \
+    "$([ "$PIN" = 1 ] && echo "PIN=1: flooders and client on CPU 0, server on CPU 1" || echo "PIN=0: nothing pinned")"
 
 # ---- synack ----
 ip netns add "$NS_S"
@@ -187,7 +206,7 @@ else
     SERVE_DEV=(--xdp xa0)
     SERVE_NS=$NS_X
 fi
-ip netns exec "$SERVE_NS" nice -n "$NICE" "$SYNACK" serve "${SERVE_DEV[@]}" --addr 192.0.2.2/24 --gw 192.0.2.1 \
+"${ON_SERVE[@]}" ip netns exec "$SERVE_NS" nice -n "$NICE" "$SYNACK" serve "${SERVE_DEV[@]}" --addr 192.0.2.2/24 --gw 192.0.2.1 \
     --http "$PORT" --stats >"$TMP/serve.log" 2>&1 &
 SPID=$!
 PIDS+=($SPID)
@@ -219,7 +238,7 @@ ip -n "$NS_B" route add 198.51.100.0/24 via 203.0.113.1
 ip netns exec "$NS_B" sysctl -qw net.ipv4.tcp_syncookies=1
 mkdir -p "$TMP/www"
 printf '<html><body>hello</body></html>\n' >"$TMP/www/index.html"
-ip netns exec "$NS_B" python3 -m http.server "$PORT" --bind 203.0.113.2 --directory "$TMP/www" \
+"${ON1[@]}" ip netns exec "$NS_B" python3 -m http.server "$PORT" --bind 203.0.113.2 --directory "$TMP/www" \
     >"$TMP/py.log" 2>&1 &
 LPID=$!
 PIDS+=($LPID)
