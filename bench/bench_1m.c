@@ -17,7 +17,14 @@
  *     frame, and so on for --idle-s (default 600) virtual seconds. CPU
  *     time is the process's (CLOCK_PROCESS_CPUTIME_ID), virtual time is
  *     what the stacks saw: the ratio is the share of one core an idle
- *     million costs in a real event loop.
+ *     million costs in a real event loop;
+ *   - TIME-WAIT: every client connection closed first (the server closes
+ *     on the FIN), so a million connections wait out 2 MSL in the client
+ *     stack's records (cfg.max_time_wait = N there) with their socket
+ *     slots free: the records' count, the bytes one costs
+ *     (sk_stack_time_wait_bytes) and the RSS growth while closing (which
+ *     also holds what the FIN exchanges took and the allocator kept);
+ *     then 2 MSL later, every record gone.
  *
  * Time is virtual throughout (passed in), so the run is repeatable and
  * takes only the CPU time it measures. --smoke: 20,000 connections, 120 s
@@ -110,7 +117,8 @@ static void release_1m(void *ctx, void *ptr, size_t size)
     free(ptr);
 }
 
-static sk_stack *make_stack(uint32_t max_sockets, sk_ip4 addr, uint64_t seed)
+static sk_stack *make_stack(uint32_t max_sockets, uint32_t max_time_wait, sk_ip4 addr,
+                            uint64_t seed)
 {
     sk_stack_config cfg;
     sk_stack_config_default(&cfg);
@@ -119,6 +127,7 @@ static sk_stack *make_stack(uint32_t max_sockets, sk_ip4 addr, uint64_t seed)
     cfg.prefix_len = 24;
     cfg.mtu = 1500;
     cfg.max_sockets = max_sockets;
+    cfg.max_time_wait = max_time_wait; /* 0: the default */
     cfg.seed = seed;
     cfg.alloc.allocate = alloc_1m;
     cfg.alloc.release = release_1m;
@@ -244,6 +253,26 @@ static int set_keepalive(pair_1m *p, const sk_sock *srv, uint32_t n, uint64_t id
     return 1;
 }
 
+/* Close every connection, the client first, then the server on the FIN
+ * (LAST-ACK), in batches as they were opened; false when a close fails. */
+static int close_all(pair_1m *p, const opts_1m *o, const sk_sock *cli, const sk_sock *srv)
+{
+    for (uint32_t i = 0; i < o->conns;) {
+        uint32_t end = i + BATCH < o->conns ? i + BATCH : o->conns;
+        for (uint32_t k = i; k < end; k++)
+            if (sk_tcp_close(p->c, p->now, cli[k]) != 0)
+                return 0;
+        pump(p);
+        for (uint32_t k = i; k < end; k++)
+            if (sk_tcp_close(p->s, p->now, srv[k]) != 0)
+                return 0;
+        pump(p);
+        i = end;
+        p->now += 1000;
+    }
+    return 1;
+}
+
 static int parse(int argc, char **argv, opts_1m *o)
 {
     o->conns = 1000000;
@@ -304,8 +333,8 @@ int main(int argc, char **argv)
     pair_1m *p = calloc(1, sizeof *p);
     if (p == NULL)
         return 1;
-    p->c = make_stack(o.conns + 16, sk_ip4_make(192, 0, 2, 1), 0x1234);
-    p->s = make_stack(o.conns + n_ls + 16, sk_ip4_make(192, 0, 2, 2), 0x5678);
+    p->c = make_stack(o.conns + 16, o.conns, sk_ip4_make(192, 0, 2, 1), 0x1234);
+    p->s = make_stack(o.conns + n_ls + 16, 0, sk_ip4_make(192, 0, 2, 2), 0x5678);
     p->now = 1000000;
     uint64_t rss_created = proc_kib("VmRSS");
     sk_sock ls[64];
@@ -348,10 +377,37 @@ int main(int argc, char **argv)
            (unsigned long long)probes, probes ? cpu_on * 1e6 / (double)probes : 0.0);
     uint32_t alive = count_established(p->c, cli, o.conns);
     printf("RESULT established_after=%u hwm_end_mb=%.1f\n", alive, mb(proc_kib("VmHWM")));
+    if (alive != o.conns)
+        return 1;
+
+    /* TIME-WAIT: the client closes first and keeps a record per connection */
+    const sk_stats *cs = sk_stack_stats(p->c), *ss = sk_stack_stats(p->s);
+    uint64_t rss_tw0 = proc_kib("VmRSS"), tw_made0 = cs->tw_records;
+    if (!close_all(p, &o, cli, srv)) {
+        fprintf(stderr, "bench_1m: a close failed\n");
+        return 1;
+    }
+    uint64_t rss_tw1 = proc_kib("VmRSS");
+    uint64_t tw_now = cs->time_wait, tw_made = cs->tw_records - tw_made0;
+    printf("RESULT time_wait=%llu tw_records_made=%llu tw_rec_bytes=%zu tw_bytes=%zu tw_mb=%.1f "
+           "rss_growth_closing_mb=%.1f server_time_wait=%llu\n",
+           (unsigned long long)tw_now, (unsigned long long)tw_made, sizeof(sk_tw_rec),
+           sk_stack_time_wait_bytes(),
+           mb((uint64_t)tw_now * sk_stack_time_wait_bytes()),
+           mb(rss_tw1 > rss_tw0 ? rss_tw1 - rss_tw0 : 0), (unsigned long long)ss->time_wait);
+    /* 2 MSL (60 s) later no record is left */
+    uint64_t wk_tw;
+    (void)idle_run(p, &o, 61, &wk_tw);
+    printf("RESULT time_wait_after_2msl=%llu tw_expired=%llu\n",
+           (unsigned long long)cs->time_wait, (unsigned long long)cs->tw_expired);
+    int ok = tw_now == o.conns && cs->time_wait == 0;
+    if (!ok)
+        fprintf(stderr, "bench_1m: %llu of %u connections in TIME-WAIT, %llu left after 2 MSL\n",
+                (unsigned long long)tw_now, o.conns, (unsigned long long)cs->time_wait);
     sk_stack_destroy(p->c);
     sk_stack_destroy(p->s);
     free(p);
     free(cli);
     free(srv);
-    return alive == o.conns ? 0 : 1;
+    return ok ? 0 : 1;
 }

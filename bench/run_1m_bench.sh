@@ -37,7 +37,10 @@ conns=$(val conns); rss=$(val rss_mb); per=$(val bytes_per_conn); pertcb=$(val b
 open=$(val open_wall_s); rate=$(val conn_per_s); sz=$(val sizeof_tcb)
 off=$(val core_pct); on=$(sed -n 's/^RESULT idle_keepalive_on.* core_pct=\([0-9.]*\).*/\1/p' "$OUT")
 probe=$(val cpu_us_per_probe)
-for v in "$conns" "$rss" "$per" "$pertcb" "$open" "$rate" "$sz" "$off" "$on" "$probe"; do
+tw=$(val time_wait); twr=$(val tw_rec_bytes); twb=$(val tw_bytes); twmb=$(val tw_mb); twgrow=$(val rss_growth_closing_mb)
+twleft=$(val time_wait_after_2msl)
+for v in "$conns" "$rss" "$per" "$pertcb" "$open" "$rate" "$sz" "$off" "$on" "$probe" \
+    "$tw" "$twr" "$twb" "$twmb" "$twgrow" "$twleft"; do
     [ -n "$v" ] || { echo "run_1m_bench.sh: a RESULT field is missing" >&2; exit 1; }
 done
 echo
@@ -53,3 +56,9 @@ echo "| connections opened per second | $rate | - |"
 echo "| CPU % of a core idle, keepalive off | $off | 1 |"
 echo "| CPU % of a core idle, keepalive ${KEEPIDLE_S:-75} s | $on | - |"
 echo "| CPU us per keepalive probe (both stacks) | $probe | - |"
+echo "| connections in TIME-WAIT (client closed first; socket slots free) | $tw | - |"
+echo "| bytes per TIME-WAIT record | $twr | 64 |"
+echo "| bytes per TIME-WAIT, with its two hash slots | $twb | - |"
+echo "| TIME-WAIT records in all, MB | $twmb | - |"
+echo "| RSS growth while closing, MB (records, FIN exchanges, allocator) | $twgrow | - |"
+echo "| TIME-WAIT records left 2 MSL later | $twleft | 0 |"

@@ -76,7 +76,11 @@ expect_header "$TMP/1m" run_1m_bench.sh
 grep -q "^RESULT established_after=20000 " "$TMP/1m" ||
     fail "run_1m_bench.sh: not every connection established after the idle phases"
 expect_rows "$TMP/1m" run_1m_bench.sh "sizeof(sk_tcb), the core" "RSS after opening, MB" \
-    "CPU % of a core idle, keepalive off"
+    "CPU % of a core idle, keepalive off" "bytes per TIME-WAIT record"
+grep -q "^RESULT time_wait=20000 tw_records_made=20000 " "$TMP/1m" ||
+    fail "run_1m_bench.sh: not every connection closed into a TIME-WAIT record"
+grep -q "^RESULT time_wait_after_2msl=0 tw_expired=20000" "$TMP/1m" ||
+    fail "run_1m_bench.sh: TIME-WAIT records left after 2 MSL"
 
 run run_tcp_bench.sh "$TMP/tcp" env SMOKE=1 bash "$HERE/run_tcp_bench.sh" "$BUILD"
 expect_header "$TMP/tcp" run_tcp_bench.sh

@@ -703,9 +703,10 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->arp_evict_unresolved, (unsigned long long)s->nd_evict_unresolved,
             (unsigned long long)s->arp_evict_resolved, (unsigned long long)s->nd_evict_resolved,
             (unsigned long long)s->tcp_rst_rate_limited, (unsigned long long)s->icmp_rate_limited);
-    fprintf(f, "stats: TIME-WAIT records now %llu, made %llu, reopened by SYN %llu, reused by "
-               "connect %llu, expired %llu, recycled %llu\n",
-            (unsigned long long)s->time_wait, (unsigned long long)s->tw_records,
+    fprintf(f, "stats: TIME-WAIT records now %llu (%zu bytes each), made %llu, reopened by SYN "
+               "%llu, reused by connect %llu, expired %llu, recycled %llu\n",
+            (unsigned long long)s->time_wait, sk_stack_time_wait_bytes(),
+            (unsigned long long)s->tw_records,
             (unsigned long long)s->tw_reopened, (unsigned long long)s->tw_reused,
             (unsigned long long)s->tw_expired,
             (unsigned long long)s->drop[SK_DROP_TCP_TW_RECYCLED]);

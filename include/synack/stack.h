@@ -737,5 +737,9 @@ const sk_stats *sk_stack_stats(const sk_stack *s);
  * cfg.max_half_open): taken from the pool made at creation, never from
  * the socket table. */
 size_t sk_stack_half_open_bytes(void);
+/* Bytes one connection in TIME-WAIT costs once the application has closed
+ * it (its record and two hash slots, cfg.max_time_wait): the socket slot
+ * and its buffers are free again. */
+size_t sk_stack_time_wait_bytes(void);
 
 #endif

@@ -341,6 +341,11 @@ size_t sk_stack_half_open_bytes(void)
     return sizeof(sk_ho_rec) + 2 * sizeof(uint32_t);
 }
 
+size_t sk_stack_time_wait_bytes(void)
+{
+    return sizeof(sk_tw_rec) + 2 * sizeof(uint32_t);
+}
+
 const sk_stats *sk_stack_stats(const sk_stack *s)
 {
     return &s->ctx.stats;

@@ -67,7 +67,7 @@ it_stop "$SERVE_PID" 10
 check "SIGTERM: serve exits 0" test $? = 0
 grep -E '^stats: (TIME-WAIT|opens)|TCP_NO_MEMORY|TCP_TW_RECYCLED' "$LOG"
 check "serve: no TCP_NO_MEMORY drop" sh -c "! grep -q 'TCP_NO_MEMORY' '$LOG'"
-made=$(sed -n 's/^stats: TIME-WAIT records now [0-9]*, made \([0-9]*\),.*/\1/p' "$LOG")
+made=$(sed -n 's/^stats: TIME-WAIT records now [0-9]* ([0-9]* bytes each), made \([0-9]*\),.*/\1/p' "$LOG")
 recycled=$(sed -n 's/^stats: TIME-WAIT records .*recycled \([0-9]*\)$/\1/p' "$LOG")
 check "serve: a TIME-WAIT record for each ab request at least (${made:-?})" \
     test "${made:-0}" -ge $((2 * AB_N))

@@ -24,10 +24,14 @@ static sk_tuple passive_tuple(uint16_t rport)
     return tu;
 }
 
-/* The record's size: the static assertion in tcp_timewait.c, and here. */
+/* The record's size: the static assertion in tcp_timewait.c, and here;
+ * what the API says a TIME-WAIT costs is the record and its two hash
+ * slots, far below a socket slot. */
 static void test_record_size(void)
 {
     SK_CHECK(sizeof(sk_tw_rec) <= 64);
+    SK_CHECK_EQ(sk_stack_time_wait_bytes(), sizeof(sk_tw_rec) + 2 * sizeof(uint32_t));
+    SK_CHECK(sk_stack_time_wait_bytes() < sizeof(sk_tcb));
 }
 
 /* A passive connection the application closed, taken to TIME-WAIT at
