@@ -1,7 +1,8 @@
 /* Multi-queue TAP/TUN, one stack per core, nothing shared.
  *
- * A device opened N times with IFF_MULTI_QUEUE (sk_posix_dev_open_queue)
- * has N queues, each its own file descriptor. sk_posix_mq_run() starts N
+ * A device opened N times with IFF_MULTI_QUEUE (sk_posix_dev_open_queue,
+ * or sk_posix_dev_open_queue_vnet for offloads on every queue) has N
+ * queues, each its own file descriptor. sk_posix_mq_run() starts N
  * threads, thread i pinned to CPU i (modulo the CPUs the process may use),
  * and calls fn(i, ctx) in each: the caller gives each thread its own queue,
  * its own sk_stack (the same addresses and MAC, a distinct seed) and its own
