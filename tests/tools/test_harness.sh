@@ -216,6 +216,24 @@ expect_fuzz_fail "a crashing fuzzer" "crashed or failed a check" "$fbuild" "$fsr
 : >"$fsrc/fuzz_other.c"
 printf '#!/bin/sh\necho "Done 1 runs in 0 second(s)"\n' >"$fbuild/fuzz/fuzz_demo"
 expect_fuzz_fail "one target of two built" "fuzz_other is not built" "$fbuild" "$fsrc"
+# Two targets at a time (SYNACK_FUZZ_JOBS=2): one crashes, the other runs
+# to its end; the run fails, both reports are printed in name order.
+mkdir -p "$fsrc/corpus/other"
+printf 'seed' >"$fsrc/corpus/other/seed1"
+printf '#!/bin/sh\necho "==1==ERROR: AddressSanitizer: SEGV"\nexit 1\n' >"$fbuild/fuzz/fuzz_other"
+chmod +x "$fbuild/fuzz/fuzz_other"
+out=$(SYNACK_FUZZ_JOBS=2 bash "$fuzz" "$fbuild" "$fsrc" 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && grep -q '^fuzz_demo: Done 1 runs' <<<"$out" &&
+    grep -q 'fuzz_other crashed or failed a check' <<<"$out" && grep -q 'a target failed' <<<"$out" &&
+    [ "$(grep -n 'fuzz_demo: Done' <<<"$out" | cut -d: -f1)" -lt "$(grep -n 'fuzz_other crashed' <<<"$out" | cut -d: -f1)" ]; then
+    ok
+else
+    bad "fuzz_run, two jobs, one crashing: exit $rc: $out"
+fi
+out=$(SYNACK_FUZZ_JOBS=two bash "$fuzz" "$fbuild" "$fsrc" 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && grep -q "SYNACK_FUZZ_JOBS must be a positive number" <<<"$out"; then ok; else bad "fuzz_run, SYNACK_FUZZ_JOBS=two: exit $rc: $out"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] || exit 1
