@@ -545,10 +545,8 @@ static int make_stack(tool_net *n, tool_net_tweak cfg_tweak, const void *ctx)
         cfg.arp_retry_us = 50000;
         cfg.arp_tries = 20;
     }
-    if (n->dev.vnet) { /* what sk_posix_dev_open_vnet told the device */
-        cfg.dev.tx_csum = cfg.dev.rx_csum = cfg.dev.gro = true;
-        cfg.dev.tso_max = SK_TSO_MAX;
-    }
+    if (n->dev.vnet) /* what sk_posix_dev_open_vnet told the device */
+        cfg.dev = offload_caps;
     if (cfg_tweak != NULL)
         cfg_tweak(&cfg, ctx);
     n->mac = cfg.mac;
