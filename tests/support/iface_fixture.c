@@ -53,3 +53,25 @@ size_t ifx_ip_wrap(const sk_ip4_repr *ip, const void *pay, size_t n, uint8_t *bu
         memcpy(buf + hl, pay, n);
     return hl + n;
 }
+
+size_t ifx_icmp4_error(sk_ip4 src, sk_ip4 dst, uint8_t type, uint8_t code, uint16_t next_hop_mtu,
+                       const void *quote, size_t quote_len, uint8_t *buf, size_t cap)
+{
+    uint8_t msg[1500];
+    sk_icmp4_repr m;
+    memset(&m, 0, sizeof m);
+    m.type = type;
+    m.code = code;
+    m.next_hop_mtu = next_hop_mtu;
+    m.data = quote;
+    m.data_len = quote_len;
+    size_t ml = sk_icmp4_emit(&m, msg, sizeof msg);
+    SK_CHECK_MSG(ml > 0, "ifx_icmp4_error: a quote of %zu bytes does not fit", quote_len);
+    sk_ip4_repr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.ttl = 64;
+    ip.proto = SK_IPPROTO_ICMP;
+    ip.src = src;
+    ip.dst = dst;
+    return ifx_ip_wrap(&ip, msg, ml, buf, cap);
+}

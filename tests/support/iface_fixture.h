@@ -6,6 +6,7 @@
 #define SK_TEST_IFACE_FIXTURE_H
 
 #include "synack/synack.h"
+#include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
 #include <stddef.h>
@@ -29,5 +30,11 @@ uint64_t ifx_drops(sk_stack *s, int reason);
  * of `pay`, written to buf; returns the packet's length, or 0 and a failed
  * check if it does not fit in cap (or in an IPv4 packet). */
 size_t ifx_ip_wrap(const sk_ip4_repr *ip, const void *pay, size_t n, uint8_t *buf, size_t cap);
+
+/* An ICMPv4 error (type, code; next_hop_mtu for fragmentation needed) from
+ * src to dst quoting the quote_len bytes of `quote`, as an IPv4 packet (TTL
+ * 64) in buf; returns its length (ifx_ip_wrap's checks). */
+size_t ifx_icmp4_error(sk_ip4 src, sk_ip4 dst, uint8_t type, uint8_t code, uint16_t next_hop_mtu,
+                       const void *quote, size_t quote_len, uint8_t *buf, size_t cap);
 
 #endif

@@ -252,22 +252,9 @@ static void frag_needed(sk_stack *s, sk_time_us t, uint8_t last)
     q.dst = sk_ip4_make(10, 0, 0, last);
     sk_ip4_emit(&q, quote, 20);
     quote[20] = SK_ICMP_ECHO_REQUEST;
-    uint8_t msg[64], f[160];
-    sk_icmp4_repr m;
-    memset(&m, 0, sizeof m);
-    m.type = SK_ICMP_DEST_UNREACH;
-    m.code = SK_ICMP_UNREACH_FRAG_NEEDED;
-    m.next_hop_mtu = 1000;
-    m.data = quote;
-    m.data_len = sizeof quote;
-    size_t ml = sk_icmp4_emit(&m, msg, sizeof msg);
-    sk_ip4_repr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.ttl = 64;
-    ip.proto = SK_IPPROTO_ICMP;
-    ip.src = PEER;
-    ip.dst = US;
-    size_t n = ifx_ip_wrap(&ip, msg, ml, f + 14, sizeof f - 14);
+    uint8_t f[160];
+    size_t n = ifx_icmp4_error(PEER, US, SK_ICMP_DEST_UNREACH, SK_ICMP_UNREACH_FRAG_NEEDED, 1000,
+                               quote, sizeof quote, f + 14, sizeof f - 14);
     sk_eth_repr e = {US_MAC, PEER_MAC, SK_ETHERTYPE_IPV4, NULL, 0};
     sk_eth_emit(&e, f, 14);
     sk_stack_input(s, t, f, 14 + n);

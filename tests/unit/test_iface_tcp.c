@@ -36,23 +36,8 @@ static void icmp_err(ts_script *ts, sk_time_us t, uint8_t type, uint8_t code, ui
     sk_store_be16(quote + 22, rport);
     sk_store_be32(quote + 24, seq);
     sk_store_be32(quote + 28, 0);
-    uint8_t msg[64];
-    sk_icmp4_repr m;
-    memset(&m, 0, sizeof m);
-    m.type = type;
-    m.code = code;
-    m.next_hop_mtu = mtu;
-    m.data = quote;
-    m.data_len = 28;
-    size_t ml = sk_icmp4_emit(&m, msg, sizeof msg);
     uint8_t pkt[128];
-    sk_ip4_repr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.ttl = 64;
-    ip.proto = SK_IPPROTO_ICMP;
-    ip.src = PEER;
-    ip.dst = US;
-    ts_inject_raw(ts, t, pkt, ifx_ip_wrap(&ip, msg, ml, pkt, sizeof pkt));
+    ts_inject_raw(ts, t, pkt, ifx_icmp4_error(PEER, US, type, code, mtu, quote, 28, pkt, sizeof pkt));
 }
 
 static void frag_needed(ts_script *ts, sk_time_us t, uint16_t mtu, uint32_t seq)

@@ -5,6 +5,7 @@
  * Linux; unconnected sockets and soft errors are not told. */
 #include "base/bytes.h"
 #include "base/checksum.h"
+#include "iface_fixture.h"
 #include "sk_test.h"
 #include "synack/synack.h"
 #include "udp_fixture.h"
@@ -109,25 +110,9 @@ static void test_unreachable_rate_limited(void)
 static size_t unreach_about(uint8_t *pkt, size_t cap, const uint8_t *sent, size_t sent_len,
                             uint8_t type, uint8_t code)
 {
-    uint8_t msg[1500];
-    sk_icmp4_repr m;
-    memset(&m, 0, sizeof m);
-    m.type = type;
-    m.code = code;
-    m.data = sent;
-    m.data_len = sent_len < 28 + 8 ? sent_len : 28 + 8; /* header + 8 bytes and a little */
-    size_t len = sk_icmp4_emit(&m, msg, sizeof msg);
-    sk_ip4_repr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.ttl = 64;
-    ip.proto = SK_IPPROTO_ICMP;
-    ip.src = PEER;
-    ip.dst = US;
-    sk_ip4_repr h = ip;
-    h.total_len = (uint16_t)(20 + len);
-    sk_ip4_emit(&h, pkt, cap);
-    memcpy(pkt + 20, msg, len);
-    return 20 + len;
+    /* the header + 8 bytes and a little */
+    return ifx_icmp4_error(PEER, US, type, code, 0, sent, sent_len < 28 + 8 ? sent_len : 28 + 8,
+                           pkt, cap);
 }
 
 static void test_port_unreachable_received(void)
