@@ -47,6 +47,10 @@ const char tool_net_usage[] =
     "                            without; default: on, off with --impair\n"
     "  --busy-poll US            spin up to US microseconds before sleeping (0..1000000;\n"
     "                            default 0): lower latency for a CPU kept busy\n"
+    "  --rx-coalesce US          while a stream arrives (a round read 32 KiB or more), sleep\n"
+    "                            US microseconds between reads instead of being woken by\n"
+    "                            each frame (0..10000; default 10; 0: off), like a NIC's\n"
+    "                            interrupt moderation; busy polling takes precedence\n"
     "  --sndbuf BYTES | --rcvbuf BYTES   each connection's send / receive buffer\n"
     "                            (1K..256M, K and M suffixes; default 256K): the receive\n"
     "                            window and the data in flight are at most these\n"
@@ -217,6 +221,11 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
         if (parse_u64(cmd, opt, v, 1000000, &n) != 0)
             return -1;
         o->busy_poll_us = (uint32_t)n;
+    } else if (!strcmp(opt, "--rx-coalesce")) {
+        if (parse_u64(cmd, opt, v, SK_POSIX_LOOP_RX_COALESCE_MAX, &n) != 0)
+            return -1;
+        o->rx_coalesce_us = (uint32_t)n;
+        o->have_rx_coalesce = true;
     } else if (!strcmp(opt, "--sndbuf") || !strcmp(opt, "--rcvbuf")) {
         if (tool_parse_size(v, 1024, 256u * 1024 * 1024, &n) != 0) {
             tool_error(cmd, "bad %s '%s' (bytes 1024..256M, K and M suffixes, e.g. 6M)", opt, v);
@@ -243,7 +252,7 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
 {
     static const char *const with_value[] = {"--tap", "--tun", "--xdp", "--addr", "--gw", "--gw6", "--mac",
                                              "--mtu", "--pcap", "--plot", "--seed", "--impair",
-                                             "--impair-in", "--impair-out", "--busy-poll",
+                                             "--impair-in", "--impair-out", "--busy-poll", "--rx-coalesce",
                                              "--sndbuf", "--rcvbuf", "--dns"};
     const char *opt = argv[*i];
     if (!strcmp(opt, "--trace")) {
@@ -618,6 +627,8 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
         .impair_seed = o->seed ? o->seed + o->queue : sk_posix_seed(),
         .batch = 64,
         .busy_poll_us = o->busy_poll_us,
+        .rx_coalesce_us = o->have_rx_coalesce ? o->rx_coalesce_us
+                                              : SK_POSIX_LOOP_RX_COALESCE_DEFAULT,
     };
     if (n->loop == NULL || sk_posix_loop_init(n->loop, &lc, err, sizeof err) != 0) {
         tool_error(cmd, "%s", n->loop ? err : "out of memory");
@@ -731,6 +742,11 @@ static void print_stats(tool_net *n)
         if (n->opts->busy_poll_us > 0)
             fprintf(f, "stats: busy polling found work %llu times without sleeping\n",
                     (unsigned long long)l->spin_hits);
+        if (n->loop->rx_coalesce_us > 0)
+            fprintf(f, "stats: receive coalescing: %llu rounds slept %u us off the device, "
+                       "reading %llu frames\n",
+                    (unsigned long long)l->coalesced, (unsigned)n->loop->rx_coalesce_us,
+                    (unsigned long long)l->coalesced_frames);
     }
     print_cpu(f);
 }

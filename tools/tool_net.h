@@ -39,6 +39,8 @@ typedef struct {
     sk_impair_config imp_in, imp_out;
     uint64_t seed;         /* 0: from the OS */
     uint32_t busy_poll_us; /* 0: sleep as soon as there is nothing to do */
+    uint32_t rx_coalesce_us; /* --rx-coalesce, with have_rx_coalesce */
+    bool have_rx_coalesce;   /* else SK_POSIX_LOOP_RX_COALESCE_DEFAULT */
     uint32_t sndbuf, rcvbuf; /* per-connection buffers; 0: the stack's default */
     bool dhcp;             /* --dhcp: the address from a DHCP lease (tool_lease.c) */
     sk_ip4 dns[3];         /* --dns, in order */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/prctl.h>
+
 _Static_assert(SK_POSIX_LOOP_HEADROOM >= SK_VNET_HDR_LEN, "no room for a vnet header");
 
 static uint8_t *loop_buf(sk_posix_loop *l)
@@ -56,6 +58,14 @@ int sk_posix_loop_init(sk_posix_loop *l, const sk_posix_loop_config *cfg, char *
     l->dev = cfg->dev;
     l->batch = cfg->batch ? cfg->batch : 64;
     l->busy_poll_us = cfg->busy_poll_us;
+    if (cfg->rx_coalesce_us > SK_POSIX_LOOP_RX_COALESCE_MAX) {
+        snprintf(err, errcap, "receive coalescing of %u us is more than %u us",
+                 (unsigned)cfg->rx_coalesce_us, SK_POSIX_LOOP_RX_COALESCE_MAX);
+        return -1;
+    }
+    l->rx_coalesce_us = cfg->rx_coalesce_us;
+    if (l->rx_coalesce_us > 0) /* sleep what was asked, not 50 us more */
+        (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     l->wall_offset_us = wall_offset();
     l->pfd[0].fd = cfg->dev->fd;
     l->pfd[0].events = POLLIN;
@@ -298,8 +308,31 @@ static int spin_until(sk_posix_loop *l, sk_time_us deadline)
     }
 }
 
+/* Receive coalescing (posix_loop.h): sleep until rx_coalesce_us from now
+ * or the deadline, whichever is first, off the device's wait queue, then
+ * look without sleeping. */
+static int coalesce_until(sk_posix_loop *l, sk_time_us deadline)
+{
+    sk_time_us until = l->now + l->rx_coalesce_us;
+    if (deadline < until)
+        until = deadline;
+    if (until > l->now) {
+        uint64_t wait = until - l->now;
+        struct timespec ts = {(time_t)(wait / 1000000u), (long)(wait % 1000000u) * 1000L};
+        (void)nanosleep(&ts, NULL); /* a signal cuts it short: look now */
+    }
+    l->stats.coalesced++;
+    l->coalescing = true;
+    const struct timespec zero = {0, 0};
+    if (poll_once(l, &zero) < 0 && errno != EINTR)
+        return -1;
+    return 0;
+}
+
 static int sleep_until(sk_posix_loop *l, sk_time_us deadline)
 {
+    if (l->streaming && l->rx_coalesce_us > 0 && l->busy_poll_us == 0)
+        return coalesce_until(l, deadline);
     if (l->busy_poll_us > 0 && deadline > l->now) {
         int r = spin_until(l, deadline);
         if (r != 0)
@@ -322,6 +355,7 @@ static int sleep_until(sk_posix_loop *l, sk_time_us deadline)
 static int read_frames(sk_posix_loop *l)
 {
     l->dev_backlog = true;
+    size_t bytes = 0;
     for (unsigned i = 0; i < l->batch; i++) {
         long n = loop_read_frame(l);
         if (n < 0)
@@ -332,11 +366,14 @@ static int read_frames(sk_posix_loop *l)
             break;
         }
         l->stats.frames_read++;
+        l->stats.coalesced_frames += l->coalescing;
+        bytes += (size_t)n;
         if (l->has_imp_in)
             sk_impair_submit(&l->imp_in, l->now, loop_buf(l), (size_t)n);
         else
             stack_input(l, loop_buf(l), (size_t)n);
     }
+    l->streaming = bytes >= SK_POSIX_LOOP_STREAM_BYTES;
     return 0;
 }
 
@@ -356,6 +393,7 @@ int sk_posix_loop_step(sk_posix_loop *l, uint64_t timeout_us)
     sk_posix_loop_clock(l);
     if (sk_posix_loop_flush(l) != 0)
         return -1;
+    l->coalescing = false;
     if (!skip_poll(l) && sleep_until(l, next_deadline(l, timeout_us)) != 0)
         return -1;
     l->stats.wakeups++;
@@ -364,7 +402,9 @@ int sk_posix_loop_step(sk_posix_loop *l, uint64_t timeout_us)
         errno = EIO;
         return -1;
     }
-    if ((l->pfd[0].revents & POLLIN) != 0 && read_frames(l) != 0)
+    if ((l->pfd[0].revents & POLLIN) == 0)
+        l->streaming = false;
+    else if (read_frames(l) != 0)
         return -1;
     /* No drain here: the application reacts first, and the next round's
      * drain sends its answer together with the stack's own ACKs (data and

@@ -8,7 +8,9 @@
  *      timeout, whichever comes first; with busy_poll_us, first check
  *      without sleeping for up to that long (like Linux's SO_BUSY_POLL: a
  *      CPU spent spinning buys the sleep and cross-CPU wake-up that a
- *      request/response exchange otherwise pays),
+ *      request/response exchange otherwise pays); with rx_coalesce_us,
+ *      after a round that read a stream's worth of bytes, sleep that long
+ *      without waiting on the device instead (see "Receive coalescing"),
  *   3. read frames from the device into sk_stack_input() until a read finds
  *      none (EAGAIN) or `batch` frames have been read, so that a burst is
  *      drained in one wake-up while timers and output still get their turn
@@ -30,6 +32,22 @@
  *         while (sk_stack_next_event(stack, &ev))
  *             handle(&ev);             // sk_tcp_accept/recv/send/close ...
  *     }
+ *
+ * Receive coalescing (rx_coalesce_us, like a NIC's interrupt moderation,
+ * `ethtool -C rx-usecs`, adaptive as Linux's DIM): a thread asleep in ppoll
+ * on the device is woken by every frame the kernel queues to it, and that
+ * wake-up runs on the sender's CPU (over a TAP, in the Linux sender's
+ * tun_net_xmit; on a VM a cross-CPU wake-up is an IPI and a VM exit): with
+ * a Linux sender that is CPU-bound, the wake-ups are what limits the rate.
+ * So after a round that read at least SK_POSIX_LOOP_STREAM_BYTES (a bulk
+ * transfer arriving: ACKs, handshakes and request/response exchanges read
+ * far less), the next round does not wait on the device: it sleeps
+ * rx_coalesce_us (less when a timer is due sooner) with nothing for a
+ * sender to wake, then looks (a ppoll that does not sleep) and reads what
+ * came meanwhile. The first round that reads less goes back to ppoll, so a
+ * latency-bound exchange never waits the extra time, and the end of a
+ * stream waits it once. Busy polling (busy_poll_us) takes precedence: a
+ * spinning thread is not woken either.
  *
  * Options: a pcap capture of every frame the stack receives and sends (at
  * the stack's side of the impairment), and sk_impair delay lines in either
@@ -66,6 +84,14 @@
  * (65,589; an IPv4 super-segment is at most 65,549) */
 #define SK_POSIX_LOOP_FRAME_MAX 65600
 #define SK_POSIX_LOOP_HEADROOM 18 /* >= SK_VNET_HDR_LEN, before the frame buffer */
+/* Receive coalescing engages after a round that read this many bytes (a
+ * window's worth of a stream: 22 full frames, or one merged segment of
+ * half a super-segment). */
+#define SK_POSIX_LOOP_STREAM_BYTES 32768u
+/* The tools' default rx_coalesce_us (bench/README-tap.md, "receive
+ * coalescing"): what API users get by asking for it. */
+#define SK_POSIX_LOOP_RX_COALESCE_DEFAULT 10u
+#define SK_POSIX_LOOP_RX_COALESCE_MAX 10000u
 
 typedef struct {
     sk_stack *stack;              /* required */
@@ -76,6 +102,8 @@ typedef struct {
     uint64_t impair_seed;
     unsigned batch;               /* frames read per wakeup; 0: 64 */
     uint32_t busy_poll_us;        /* spin this long before sleeping; 0: never */
+    uint32_t rx_coalesce_us;      /* receive coalescing (above), at most
+                                   * SK_POSIX_LOOP_RX_COALESCE_MAX; 0: never */
 } sk_posix_loop_config;
 
 typedef struct {
@@ -87,6 +115,8 @@ typedef struct {
     uint64_t frames_written;  /* to the device */
     uint64_t write_drops;     /* frames the kernel had no room for */
     uint64_t spin_hits;       /* rounds where busy polling found work (no sleep) */
+    uint64_t coalesced;       /* rounds that slept without waiting on the device */
+    uint64_t coalesced_frames; /* frames those rounds read */
     uint64_t supers_out;      /* vnet: TCP super-segments written (gso_type set) */
     uint64_t merged_in;       /* vnet: merged (GRO) segments read (gso_type set) */
 } sk_posix_loop_stats;
@@ -100,6 +130,9 @@ typedef struct {
     sk_impair imp_in, imp_out;
     unsigned batch;
     uint32_t busy_poll_us;
+    uint32_t rx_coalesce_us;
+    bool streaming;           /* the last round read SK_POSIX_LOOP_STREAM_BYTES or more */
+    bool coalescing;          /* this round slept without waiting on the device */
     bool dev_backlog;         /* the last round read `batch` frames, no EAGAIN */
     sk_time_us now;           /* the clock as of the last read */
     struct pollfd pfd[1 + SK_POSIX_LOOP_MAX_FDS];
@@ -115,7 +148,7 @@ typedef struct {
 } sk_posix_loop;
 
 /* Returns 0, or -1 with a one-line reason in err (pcap file not writable,
- * bad impairment, impairment on a vnet device). The loop does not own the stack or the device. */
+ * bad impairment, impairment on a vnet device, rx_coalesce_us too large). The loop does not own the stack or the device. */
 int sk_posix_loop_init(sk_posix_loop *l, const sk_posix_loop_config *cfg, char *err,
                        size_t errcap);
 /* Flush what is still queued (impaired frames are dropped), close the

@@ -86,6 +86,10 @@ expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --busy-poll x
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --busy-poll -5
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --busy-poll 1000001
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --busy-poll
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --rx-coalesce 10001
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --rx-coalesce -1
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --rx-coalesce
+expect_usage_error connect --tap x --addr 1.2.3.4/24 --rx-coalesce 1ms 1.2.3.5 80
 expect_usage_error serve --tap x --tap y --addr 1.2.3.4/24 --echo 7
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --gw 1.2.3 --echo 7
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --mac 02:00 --echo 7

@@ -225,6 +225,139 @@ static void test_backlog_polls_when_fds_watched(void)
     close(pair[1]);
 }
 
+/* The loop of host h again, with receive coalescing and busy polling as
+ * given. */
+static int loop_reopen(host *h, uint32_t coalesce_us, uint32_t busy_us)
+{
+    sk_posix_loop_free(&h->loop);
+    char err[256];
+    sk_posix_loop_config lc = {.stack = h->st, .dev = &h->dev, .rx_coalesce_us = coalesce_us,
+                               .busy_poll_us = busy_us};
+    return sk_posix_loop_init(&h->loop, &lc, err, sizeof err);
+}
+
+/* n frames of len bytes (28..1500) queued at the device's other end, as
+ * queue_frames: dropped by the stack. */
+static void queue_big_frames(int fd, unsigned n, unsigned len)
+{
+    uint8_t ip[1500] = {0x45, 0, (uint8_t)(len >> 8), (uint8_t)len, 0, 0, 0, 0, 64, 17, 0, 0,
+                        198, 51, 100, 1, 198, 51, 100, 9};
+    for (unsigned i = 0; i < n; i++) {
+        ip[5] = (uint8_t)i;
+        SK_CHECK_EQ_I((int)send(fd, ip, len, MSG_DONTWAIT), (int)len);
+    }
+}
+
+/* Receive coalescing: rounds that read little (ACKs, handshakes, an
+ * exchange of requests) never coalesce, even with coalescing on: they poll
+ * and sleep on the device as before. */
+static void test_small_rounds_never_coalesce(void)
+{
+    SK_CHECK_EQ_I(open_pair(), 0);
+    SK_CHECK_EQ_I(host_open(&host_a, pair[0], "192.0.2.2/24", 7, NULL), 0);
+    SK_CHECK_EQ_I(loop_reopen(&host_a, 200, 0), 0);
+    sk_posix_loop *l = &host_a.loop;
+    queue_frames(pair[1], 60); /* 60 x 28 bytes */
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK_EQ(l->stats.frames_read, 60);
+    SK_CHECK(!l->streaming);
+    queue_big_frames(pair[1], 21, 1500); /* 31,500 bytes: one short of a stream's 32 KiB */
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK_EQ(l->stats.frames_read, 81);
+    SK_CHECK(!l->streaming);
+    queue_frames(pair[1], 1);
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK_EQ(l->stats.frames_read, 82);
+    SK_CHECK_EQ(l->stats.coalesced, 0);
+    SK_CHECK_EQ(l->stats.polls, 3); /* each round waited on the device */
+    host_close(&host_a);
+    close(pair[1]);
+}
+
+/* A round that read a stream's worth makes the next one sleep
+ * rx_coalesce_us off the device, then look (a ppoll that does not sleep)
+ * and read what came; a round that then reads nothing goes back to
+ * waiting on the device. */
+static void test_stream_rounds_coalesce(void)
+{
+    SK_CHECK_EQ_I(open_pair(), 0);
+    SK_CHECK_EQ_I(host_open(&host_a, pair[0], "192.0.2.2/24", 8, NULL), 0);
+    SK_CHECK_EQ_I(loop_reopen(&host_a, 2000, 0), 0);
+    sk_posix_loop *l = &host_a.loop;
+    queue_big_frames(pair[1], 22, 1500); /* 33,000 bytes */
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK(l->streaming);
+    SK_CHECK_EQ(l->stats.coalesced, 0);
+    /* frames that came while the stack slept: read in the round after */
+    queue_big_frames(pair[1], 30, 1200);
+    uint64_t t0 = sk_posix_now_us();
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK(sk_posix_now_us() - t0 >= 2000); /* it slept the whole 2 ms: nothing woke it */
+    SK_CHECK_EQ(l->stats.coalesced, 1);
+    SK_CHECK_EQ(l->stats.coalesced_frames, 30);
+    SK_CHECK_EQ(l->stats.frames_read, 52);
+    SK_CHECK(l->streaming); /* 36,000 bytes: still a stream */
+    /* the stream ends: one more coalesced round finds nothing */
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK_EQ(l->stats.coalesced, 2);
+    SK_CHECK(!l->streaming);
+    /* and the next waits on the device again: a frame ends its sleep */
+    queue_frames(pair[1], 1);
+    uint64_t polls = l->stats.polls;
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK_EQ(l->stats.coalesced, 2);
+    SK_CHECK_EQ(l->stats.polls, polls + 1);
+    SK_CHECK_EQ(l->stats.frames_read, 53);
+    SK_CHECK_EQ(l->stats.coalesced_frames, 30);
+    host_close(&host_a);
+    close(pair[1]);
+}
+
+/* A timer due sooner than the coalescing sleep cuts it short (the stack's
+ * deadline, as the step's timeout): a 10 s coalescing sleep with a 1 ms
+ * timeout returns. Busy polling takes precedence over coalescing. */
+static void test_coalesce_bounded_and_busy_poll_first(void)
+{
+    SK_CHECK_EQ_I(open_pair(), 0);
+    SK_CHECK_EQ_I(host_open(&host_a, pair[0], "192.0.2.2/24", 9, NULL), 0);
+    SK_CHECK_EQ_I(loop_reopen(&host_a, SK_POSIX_LOOP_RX_COALESCE_MAX, 0), 0);
+    sk_posix_loop *l = &host_a.loop;
+    queue_big_frames(pair[1], 25, 1500);
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK(l->streaming);
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 0), 0); /* due now: no sleep at all */
+    SK_CHECK_EQ(l->stats.coalesced, 1);
+    SK_CHECK(!l->streaming);
+    SK_CHECK_EQ_I(loop_reopen(&host_a, 500, 1000), 0);
+    queue_big_frames(pair[1], 25, 1500);
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK(l->streaming);
+    queue_frames(pair[1], 1);
+    SK_CHECK_EQ_I(sk_posix_loop_step(l, 1000000u), 0);
+    SK_CHECK_EQ(l->stats.coalesced, 0);
+    SK_CHECK_EQ(l->stats.frames_read, 26);
+    host_close(&host_a);
+    close(pair[1]);
+}
+
+/* A coalescing time over SK_POSIX_LOOP_RX_COALESCE_MAX is refused with a
+ * reason. */
+static void test_coalesce_limit_refused(void)
+{
+    SK_CHECK_EQ_I(open_pair(), 0);
+    SK_CHECK_EQ_I(host_open(&host_a, pair[0], "192.0.2.2/24", 10, NULL), 0);
+    sk_posix_loop_free(&host_a.loop);
+    char err[256] = "";
+    sk_posix_loop_config lc = {.stack = host_a.st, .dev = &host_a.dev,
+                               .rx_coalesce_us = SK_POSIX_LOOP_RX_COALESCE_MAX + 1};
+    SK_CHECK_EQ_I(sk_posix_loop_init(&host_a.loop, &lc, err, sizeof err), -1);
+    SK_CHECK(strstr(err, "coalescing") != NULL);
+    lc.rx_coalesce_us = SK_POSIX_LOOP_RX_COALESCE_MAX;
+    SK_CHECK_EQ_I(sk_posix_loop_init(&host_a.loop, &lc, err, sizeof err), 0);
+    host_close(&host_a);
+    close(pair[1]);
+}
+
 int main(void)
 {
     alarm(60); /* a hang is a failure, not a stuck test run */
@@ -233,5 +366,9 @@ int main(void)
     SK_RUN(test_burst_drained_in_one_wakeup);
     SK_RUN(test_burst_over_batch_skips_poll);
     SK_RUN(test_backlog_polls_when_fds_watched);
+    SK_RUN(test_small_rounds_never_coalesce);
+    SK_RUN(test_stream_rounds_coalesce);
+    SK_RUN(test_coalesce_bounded_and_busy_poll_first);
+    SK_RUN(test_coalesce_limit_refused);
     return sk_test_finish();
 }
