@@ -719,9 +719,11 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->tw_reopened, (unsigned long long)s->tw_reused,
             (unsigned long long)s->tw_expired,
             (unsigned long long)s->drop[SK_DROP_TCP_TW_RECYCLED]);
-    fprintf(f, "stats: half-open records now %llu (%zu bytes each), made %llu, promoted %llu\n",
+    fprintf(f, "stats: half-open records now %llu (%zu bytes each), made %llu, promoted %llu, "
+               "dropped with their listener %llu\n",
             (unsigned long long)s->half_open, sk_stack_half_open_bytes(),
-            (unsigned long long)s->ho_records, (unsigned long long)s->ho_promoted);
+            (unsigned long long)s->ho_records, (unsigned long long)s->ho_promoted,
+            (unsigned long long)s->ho_orphaned);
     fprintf(f, "stats: drops %llu\n", (unsigned long long)s->drops);
     for (int r = 1; r < SK_DROP__COUNT; r++)
         if (s->drop[r] != 0)

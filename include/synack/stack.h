@@ -730,6 +730,7 @@ typedef struct {
     uint64_t half_open;   /* records now (a gauge, not a counter) */
     uint64_t ho_records;  /* SYNs kept as records */
     uint64_t ho_promoted; /* records whose final ACK made the connection */
+    uint64_t ho_orphaned; /* records discarded, without a RST, when their listener closed */
 } sk_stats;
 
 const sk_stats *sk_stack_stats(const sk_stack *s);

@@ -346,10 +346,19 @@ bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
     return false;
 }
 
+/* A closing listener's records go without a RST, as Linux's request
+ * sockets do (tcp_v4_rcv drops one whose listener is no longer listening,
+ * and looks again): a record is a SYN answered, not yet a connection, and
+ * the peer's final ACK or data now meets a closed port, which answers
+ * <SEQ=SEG.ACK><CTL=RST> (RFC 9293 §3.10.7.1). So closing a listener under
+ * a SYN flood sends no burst of RSTs to the flood's forged sources, and a
+ * burst larger than the control queue loses none. */
 void sk_ho_listener_closed(sk_tcp_env *e, sk_tcb *l, sk_time now)
 {
-    while (l->x->lsn->ho_head != SK_HO_NONE)
-        sk_ho_reset(e, l->x->lsn->ho_head, now);
+    while (l->x->lsn->ho_head != SK_HO_NONE) {
+        sk_ho_remove(e, l->x->lsn->ho_head, true, now);
+        e->ctx->stats.ho_orphaned++;
+    }
 }
 
 /* ---- ICMP and the interface's walks ---- */

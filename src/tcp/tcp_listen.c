@@ -90,9 +90,11 @@ sk_tcb *sk_listen_accept(sk_tcp_env *e, sk_tcb *l)
     return t;
 }
 
-/* Close (or abort) a listener: its half-open records and its children not
- * yet accepted are reset (like Linux's listen queue purge), those already
- * closed by their peer are released; no other connection is looked at. */
+/* Close (or abort) a listener: its children not yet accepted are reset
+ * (as Linux's inet_csk_listen_stop resets its accept queue), those already
+ * closed by their peer are released, its half-open records are dropped
+ * without a RST (sk_ho_listener_closed, as Linux's request sockets); no
+ * other connection is looked at. */
 void sk_listen_close(sk_tcp_env *e, sk_tcb *l, sk_time now)
 {
     uint32_t idx = sk_tcb_index(e, l);
