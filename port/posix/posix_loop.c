@@ -64,8 +64,6 @@ int sk_posix_loop_init(sk_posix_loop *l, const sk_posix_loop_config *cfg, char *
         return -1;
     }
     l->rx_coalesce_us = cfg->rx_coalesce_us;
-    if (l->rx_coalesce_us > 0) /* sleep what was asked, not 50 us more */
-        (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     l->wall_offset_us = wall_offset();
     l->pfd[0].fd = cfg->dev->fd;
     l->pfd[0].events = POLLIN;
@@ -316,6 +314,10 @@ static int coalesce_until(sk_posix_loop *l, sk_time_us deadline)
     sk_time_us until = l->now + l->rx_coalesce_us;
     if (deadline < until)
         until = deadline;
+    if (!l->slack_set) { /* the thread that runs the loop sleeps what it asks, not 50 us more */
+        (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+        l->slack_set = true;
+    }
     if (until > l->now) {
         uint64_t wait = until - l->now;
         struct timespec ts = {(time_t)(wait / 1000000u), (long)(wait % 1000000u) * 1000L};

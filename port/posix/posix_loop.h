@@ -133,6 +133,7 @@ typedef struct {
     uint32_t rx_coalesce_us;
     bool streaming;           /* the last round read SK_POSIX_LOOP_STREAM_BYTES or more */
     bool coalescing;          /* this round slept without waiting on the device */
+    bool slack_set;           /* the loop's thread has a 1 us timer slack (first coalescing) */
     bool dev_backlog;         /* the last round read `batch` frames, no EAGAIN */
     sk_time_us now;           /* the clock as of the last read */
     struct pollfd pfd[1 + SK_POSIX_LOOP_MAX_FDS];
