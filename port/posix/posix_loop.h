@@ -45,8 +45,9 @@
  * rx_coalesce_us (less when a timer is due sooner) with nothing for a
  * sender to wake, then looks (a ppoll that does not sleep) and reads what
  * came meanwhile. The first round that reads less goes back to ppoll, so a
- * latency-bound exchange never waits the extra time, and the end of a
- * stream waits it once. Busy polling (busy_poll_us) takes precedence: a
+ * latency-bound exchange alone never waits the extra time, and the end of
+ * a stream waits it once (while a stream arrives, every frame waits up to
+ * rx_coalesce_us, whatever its connection). Busy polling (busy_poll_us) takes precedence: a
  * spinning thread is not woken either.
  *
  * Options: a pcap capture of every frame the stack receives and sends (at
