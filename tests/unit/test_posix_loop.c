@@ -140,15 +140,23 @@ static void test_linger_largest_max_delivers(void)
     close(pair[1]);
 }
 
-/* n frames queued at the device's other end: small IPv4 packets for an
- * address nobody here owns, so the stack drops them without answering. */
-static void queue_frames(int fd, unsigned n)
+/* n frames of len bytes (28..1500) queued at the device's other end: IPv4
+ * packets for an address nobody here owns, so the stack drops them without
+ * answering. */
+static void queue_big_frames(int fd, unsigned n, unsigned len)
 {
-    uint8_t ip[28] = {0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 198, 51, 100, 1, 198, 51, 100, 9};
+    uint8_t ip[1500] = {0x45, 0, (uint8_t)(len >> 8), (uint8_t)len, 0, 0, 0, 0, 64, 17, 0, 0,
+                        198, 51, 100, 1, 198, 51, 100, 9};
     for (unsigned i = 0; i < n; i++) {
         ip[5] = (uint8_t)i; /* distinct ids */
-        SK_CHECK_EQ_I((int)send(fd, ip, sizeof ip, MSG_DONTWAIT), (int)sizeof ip);
+        SK_CHECK_EQ_I((int)send(fd, ip, len, MSG_DONTWAIT), (int)len);
     }
+}
+
+/* n small ones (28 bytes). */
+static void queue_frames(int fd, unsigned n)
+{
+    queue_big_frames(fd, n, 28);
 }
 
 /* A burst smaller than the batch is drained in one wake-up: one ppoll, the
@@ -234,18 +242,6 @@ static int loop_reopen(host *h, uint32_t coalesce_us, uint32_t busy_us)
     sk_posix_loop_config lc = {.stack = h->st, .dev = &h->dev, .rx_coalesce_us = coalesce_us,
                                .busy_poll_us = busy_us};
     return sk_posix_loop_init(&h->loop, &lc, err, sizeof err);
-}
-
-/* n frames of len bytes (28..1500) queued at the device's other end, as
- * queue_frames: dropped by the stack. */
-static void queue_big_frames(int fd, unsigned n, unsigned len)
-{
-    uint8_t ip[1500] = {0x45, 0, (uint8_t)(len >> 8), (uint8_t)len, 0, 0, 0, 0, 64, 17, 0, 0,
-                        198, 51, 100, 1, 198, 51, 100, 9};
-    for (unsigned i = 0; i < n; i++) {
-        ip[5] = (uint8_t)i;
-        SK_CHECK_EQ_I((int)send(fd, ip, len, MSG_DONTWAIT), (int)len);
-    }
 }
 
 /* Receive coalescing: rounds that read little (ACKs, handshakes, an
