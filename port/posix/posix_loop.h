@@ -47,8 +47,8 @@
  * came meanwhile. The first round that reads less goes back to ppoll, so a
  * latency-bound exchange alone never waits the extra time, and the end of
  * a stream waits it once (while a stream arrives, every frame waits up to
- * rx_coalesce_us, whatever its connection). Busy polling (busy_poll_us) takes precedence: a
- * spinning thread is not woken either.
+ * rx_coalesce_us, whatever its connection). Busy polling (busy_poll_us)
+ * takes precedence: a spinning thread is not woken either.
  *
  * Options: a pcap capture of every frame the stack receives and sends (at
  * the stack's side of the impairment), and sk_impair delay lines in either
@@ -90,7 +90,8 @@
  * half a super-segment). */
 #define SK_POSIX_LOOP_STREAM_BYTES 32768u
 /* The tools' default rx_coalesce_us (bench/README-tap.md, "receive
- * coalescing"): what API users get by asking for it. */
+ * coalescing"); a zeroed sk_posix_loop_config has coalescing off, so an
+ * API user asks for it with this value. */
 #define SK_POSIX_LOOP_RX_COALESCE_DEFAULT 10u
 #define SK_POSIX_LOOP_RX_COALESCE_MAX 10000u
 
@@ -150,7 +151,8 @@ typedef struct {
 } sk_posix_loop;
 
 /* Returns 0, or -1 with a one-line reason in err (pcap file not writable,
- * bad impairment, impairment on a vnet device, rx_coalesce_us too large). The loop does not own the stack or the device. */
+ * bad impairment, impairment on a vnet device, rx_coalesce_us too large).
+ * The loop does not own the stack or the device. */
 int sk_posix_loop_init(sk_posix_loop *l, const sk_posix_loop_config *cfg, char *err,
                        size_t errcap);
 /* Flush what is still queued (impaired frames are dropped), close the
