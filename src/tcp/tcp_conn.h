@@ -884,6 +884,17 @@ bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s);
 /* During SACK recovery, the bytes of new data cwnd - pipe allows (true);
  * false when no SACK recovery is under way. */
 bool sk_rec_new_data_room(const sk_tcb *t, uint32_t *room);
+/* The loss recovery after a timeout, with SACK: until the cumulative ACK
+ * reaches `recover` (SND.MAX when the RTO fired; RFC 6675 §5.1, Linux's
+ * loss state). RFC 8985's "RTO recovery". */
+bool sk_rec_rto_recovery(const sk_tcb *t);
+/* In it: the go-back-N's SND.NXT moved past what the peer has SACKed since
+ * the timeout (RFC 6675 §5.1: use the SACK information that arrives during
+ * the loss recovery following an RTO), and the bytes in flight for cwnd:
+ * [SND.UNA, SND.NXT) less what is SACKed there and what RACK marked lost
+ * and was not sent again (as Linux's packets_in_flight). */
+uint32_t sk_rec_rto_skip_sacked(sk_tcb *t); /* bytes to the next SACKed range, or UINT32_MAX */
+uint32_t sk_rec_rto_flight(const sk_tcb *t);
 /* n sequence numbers at seq were just emitted (before SND.MAX moves). */
 void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n);
 /* The scoreboard's holes above `una` (at most t->x->rtb->sacked.cap, into h)

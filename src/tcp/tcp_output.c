@@ -558,6 +558,10 @@ static uint32_t tso_len(const sk_tcb *t, uint32_t len, uint32_t budget, uint32_t
 static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
                         uint32_t tso_room)
 {
+    /* the go-back-N after a timeout skips what the peer SACKed since, and
+     * sends a hole between SACKed ranges whole, however short */
+    bool rto_rec = sk_rec_rto_recovery(t);
+    uint32_t gbn_hole = rto_rec ? sk_rec_rto_skip_sacked(t) : UINT32_MAX;
     uint32_t data_len = (uint32_t)sk_ring_len(&t->x->sndbuf);
     uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
     uint32_t avail = off < data_len ? data_len - off : 0;
@@ -566,10 +570,14 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
     if (avail > 0 && sk_seq_eq(t->snd_una, t->snd_max) &&
         now - t->last_snd > sk_tcb_rto_current(t, e))
         sk_cc_after_idle(t, now);
+    /* the peer's window counts every byte above SND.UNA; cwnd, in the loss
+     * recovery after a timeout, what is still in the network */
     uint32_t in_flight = sk_seq_len(t->snd_una, t->snd_nxt);
+    uint32_t cwnd_flight = rto_rec ? sk_rec_rto_flight(t) : in_flight;
     uint32_t cwnd = t->cwnd + limited_transmit(t) + sk_spur_frto_allowance(t);
-    uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
-    uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
+    uint32_t cwnd_room = cwnd > cwnd_flight ? cwnd - cwnd_flight : 0;
+    uint32_t rwnd_room = t->snd_wnd > in_flight ? t->snd_wnd - in_flight : 0;
+    uint32_t usable = cwnd_room < rwnd_room ? cwnd_room : rwnd_room;
     uint32_t room;
     if (sk_rec_new_data_room(t, &room)) { /* RFC 6675 (C): cwnd - pipe, and the peer's window */
         uint32_t rwnd = t->snd_wnd > in_flight ? t->snd_wnd - in_flight : 0;
@@ -579,6 +587,8 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
     sk_tcp_opts opts;
     uint32_t budget = seg_budget(t, now, &opts);
     len = tso_len(t, len, budget, avail, in_flight, pace_tso_room(e, t, budget, tso_room));
+    if (len > gbn_hole)
+        len = gbn_hole;
     /* our FIN follows the queued bytes */
     bool fin_waits = (t->flags & SK_TF_FIN_QUEUED) &&
                      sk_seq_eq(sk_seq_add(t->snd_nxt, avail), t->snd_fin_seq);
@@ -586,7 +596,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
     if (forced && (avail > 0 || fin_waits) && usable == 0)
         return output_probe(e, t, now, out, avail == 0);
     t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
-    if (len > 0 && !forced && !worth_sending(t, len, budget, avail, in_flight))
+    if (len > 0 && !forced && len != gbn_hole && !worth_sending(t, len, budget, avail, in_flight))
         len = 0;
     /* a FIN alone takes a sequence number the peer's window must have room
      * for (RFC 9293 §3.8.6.1): into a zero window it goes as a probe */

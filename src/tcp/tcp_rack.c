@@ -96,7 +96,7 @@ uint32_t sk_rack_reo_wnd(const sk_tcb *t)
 {
     const sk_rtb *r = t->x->rtb;
     if (!r->reordering_seen &&
-        ((t->flags & SK_TF_IN_RECOVERY) ||
+        ((t->flags & SK_TF_IN_RECOVERY) || sk_rec_rto_recovery(t) ||
          sk_rtb_sacked_above(r, t->snd_una) >= SK_RACK_DUPTHRESH * t->snd_mss))
         return 0;
     uint64_t w = (uint64_t)t->min_rtt / 4u * r->reo_wnd_mult;

@@ -352,8 +352,9 @@ static void sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time 
         sack_enter(e, t, ra->ack, now); /* (4) */
         prr_on_ack(t, ra, true);
     }
-    if (ra->facts == NULL || (t->flags & SK_TF_IN_RECOVERY))
-        sk_tcb_mark_output(e, t); /* (3) Limited Transmit, or (4.3)-(4.5) */
+    if (ra->facts == NULL || (t->flags & SK_TF_IN_RECOVERY) ||
+        (sk_rec_rto_recovery(t) && rack_lost))
+        sk_tcb_mark_output(e, t); /* (3) Limited Transmit, or (4.3)-(4.5), or rto_rack_next */
 }
 
 void sk_rec_on_recovery_timer(sk_tcp_env *e, sk_tcb *t, sk_time now)
@@ -386,6 +387,10 @@ void sk_rec_enter_if_lost(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     if (!sk_rack_on(t) || !(t->flags & SK_TF_SACK_OK) || !sk_rack_any_lost(t, t->snd_una))
         return;
+    if (sk_rec_rto_recovery(t)) { /* resent by rto_rack_next, no recovery below `recover` */
+        sk_tcb_mark_output(e, t);
+        return;
+    }
     sk_rec_ack ra = {.ack = t->snd_una};
     if (!(t->flags & SK_TF_IN_RECOVERY)) {
         if (!sack_may_enter(t, t->snd_una))
@@ -608,6 +613,74 @@ static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
     return rescue_next(t, budget, room, s);
 }
 
+/* ---- the loss recovery after a timeout (with SACK) ---- */
+
+bool sk_rec_rto_recovery(const sk_tcb *t)
+{
+    return !(t->flags & SK_TF_IN_RECOVERY) && (t->flags & SK_TF_SACK_OK) &&
+           t->x->rtb != NULL && sk_seq_lt(t->snd_una, t->recover);
+}
+
+uint32_t sk_rec_rto_skip_sacked(sk_tcb *t)
+{
+    const sk_rset *sacked = &t->x->rtb->sacked;
+    const sk_range *r;
+    while (sk_seq_lt(t->snd_nxt, t->snd_max) && (r = sk_rset_find(sacked, t->snd_nxt)) != NULL)
+        t->snd_nxt = sk_seq_lt(r->end, t->snd_max) ? r->end : t->snd_max;
+    sk_range h;
+    if (sk_seq_lt(t->snd_nxt, t->snd_max) && sk_rset_first_hole(sacked, t->snd_nxt, &h) &&
+        sk_seq_lt(h.end, t->snd_max))
+        return sk_seq_len(t->snd_nxt, h.end);
+    return UINT32_MAX;
+}
+
+/* Bytes of the record's ranges in [una, nxt) marked lost and not SACKed;
+ * *first (may be NULL) gets the lowest such range. */
+static uint32_t lost_below(const sk_rtb *r, sk_seq una, sk_seq nxt, const sk_rtb_ent **first)
+{
+    uint32_t n = 0;
+    if (first != NULL)
+        *first = NULL;
+    for (uint32_t i = 0; i < r->n; i++) {
+        const sk_rtb_ent *x = &r->ent[i];
+        if ((x->marks & (SK_RTB_LOST | SK_RTB_SACKED)) != SK_RTB_LOST ||
+            sk_seq_le(x->end, una) || !sk_seq_lt(x->seq, nxt))
+            continue;
+        n += below(sk_seq_max(x->seq, una), x->end, nxt);
+        if (first != NULL && *first == NULL)
+            *first = x;
+    }
+    return n;
+}
+
+uint32_t sk_rec_rto_flight(const sk_tcb *t)
+{
+    const sk_rtb *r = t->x->rtb;
+    uint32_t fl = sk_seq_len(t->snd_una, t->snd_nxt);
+    uint32_t sacked = sk_rtb_sacked_above(r, t->snd_una) - sk_rtb_sacked_above(r, t->snd_nxt);
+    uint32_t gone = sacked + (sk_rack_on(t) ? lost_below(r, t->snd_una, t->snd_nxt, NULL) : 0);
+    return fl > gone ? fl - gone : 0;
+}
+
+/* RFC 8985 §6.3 and Linux's loss state: a range the go-back-N sent again
+ * after the timeout that RACK then marks lost (a range sent after it was
+ * delivered, by more than RACK.rtt) is sent again when cwnd has room,
+ * before the go-back-N goes on; before, it waited for the next RTO (RFC
+ * 6675 §5.1 starts no recovery below `recover`). */
+static bool rto_rack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
+{
+    if (!sk_rack_on(t) || t->cwnd <= sk_rec_rto_flight(t))
+        return false;
+    const sk_rtb_ent *x;
+    if (lost_below(t->x->rtb, t->snd_una, t->snd_nxt, &x) == 0)
+        return false;
+    s->seq = sk_seq_max(x->seq, t->snd_una);
+    uint32_t len = below(s->seq, x->end, t->snd_nxt);
+    s->max = len < budget ? len : budget;
+    s->cause = SK_REXMIT_RACK;
+    return true;
+}
+
 bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s)
 {
     s->rescue = false;
@@ -616,6 +689,8 @@ bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s)
         t->x->rtb->rescue_pending = ok && s->rescue;
         return ok;
     }
+    if (sk_rec_rto_recovery(t) && rto_rack_next(t, budget, s))
+        return true;
     if (!(t->flags & SK_TF_REXMIT_ONE))
         return false;
     t->flags &= ~(uint32_t)SK_TF_REXMIT_ONE;

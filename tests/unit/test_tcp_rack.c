@@ -224,6 +224,41 @@ static void test_rack_lost_retransmission(void)
     ts_free(&ts);
 }
 
+/* RFC 8985 §6.2-6.3 in the loss recovery after a timeout ("RTO
+ * recovery", Linux's loss state): the go-back-N resends 2001 and 3001 at
+ * 2.030 s; at 2.040 s 3001 comes back SACKed, so 2001, sent no later, is
+ * lost by time (reo_wnd 0 in RTO recovery without reordering seen) and goes
+ * again at once, then the go-back-N goes on (4001). Before, nothing was
+ * sent: RFC 6675 §5.1 starts no recovery below `recover`, and 2001 waited
+ * for the next RTO. */
+static void test_rack_in_rto_recovery(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack(&ts, "newreno");
+    send_segs(&ts, TS_SEC(1), 4, 4000);
+    expect_data(&ts, TS_SEC(1) + 20000u, 4001, 1000, __LINE__); /* the probe */
+    TS_NOTHING(&ts, TS_SEC(1) + 20000u);
+    TS_NOTHING(&ts, TS_SEC(2) + 19999u);
+    expect_data(&ts, TS_SEC(2) + 20000u, 1001, 1000, __LINE__); /* the RTO */
+    TS_NOTHING(&ts, TS_SEC(2) + 20000u);
+    ACK(&ts, TS_MS(2030), 2001);
+    expect_data(&ts, TS_MS(2030), 2001, 1000, __LINE__);
+    expect_data(&ts, TS_MS(2030), 3001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(2030));
+    SK_CHECK(sk_rec_rto_recovery(t));
+    SK_CHECK_EQ(sk_rack_reo_wnd(t), 0u);
+    ACKS(&ts, TS_MS(2040), 2001, 1, {3001, 4001});
+    expect_data(&ts, TS_MS(2040), 2001, 1000, __LINE__);
+    expect_data(&ts, TS_MS(2040), 4001, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(2040));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->retransmits_by_cause[SK_REXMIT_RACK], 1u);
+    SK_CHECK(!(t->flags & SK_TF_IN_RECOVERY));
+    ACK(&ts, TS_MS(2050), 5001);
+    SK_CHECK(!sk_rec_rto_recovery(t));
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 /* RFC 8985 §6.2 step 5 on the ACK that ends a recovery: 11001-14001, new
  * data sent in it at 1.011 s, come back at 1.020 s as 12001-15001 SACKed
  * above the new SND.UNA 11001 = RecoveryPoint, so 11001 is lost by time
@@ -534,6 +569,7 @@ int main(void)
     SK_RUN(test_reo_wnd_grows_after_dsack);
     SK_RUN(test_cause_per_retransmission);
     SK_RUN(test_rack_lost_retransmission);
+    SK_RUN(test_rack_in_rto_recovery);
     SK_RUN(test_retransmission_is_no_reordering);
     SK_RUN(test_rack_mark_on_recovery_exit);
     SK_RUN(test_probe_in_place_of_rto);
