@@ -142,8 +142,12 @@ static inline void fz_check_state(const sk_tcb *t)
         CHECK(t->flags & SK_TF_LISTENER);
         CHECK(t->x->sndbuf.len == 0 && t->x->rcvbuf.len == 0 && sk_rset_count(&t->x->reass) == 0);
         CHECK(!(t->flags & SK_TF_HASHED) && sk_tcb_deadline(t) == SK_TIME_NEVER);
-        CHECK(t->x->lsn != NULL && t->x->lsn->acceptq.len <= t->x->lsn->pending &&
-              t->x->lsn->pending <= t->x->lsn->backlog);
+        /* the public bounds (include/synack/stack.h): at most backlog in
+         * the accept queue and min(backlog, syn_backlog) half-open; a
+         * cookie's connection may join the accept queue while the SYN
+         * queue is full, so the two together may exceed backlog */
+        CHECK(t->x->lsn != NULL && t->x->lsn->acceptq.len <= t->x->lsn->children.len &&
+              t->x->lsn->acceptq.len <= t->x->lsn->backlog && t->x->lsn->n_ho <= t->x->lsn->backlog);
         break;
     case SK_TCP_TIME_WAIT:
         /* RFC 9293 §3.10.7.4: only our FIN's ACK leads here */

@@ -508,7 +508,8 @@ sk_time_us sk_stack_poll_at(const sk_stack *s);
  * TCP sockets (non-blocking)
  * ------------------------------------------------------------------------- */
 typedef struct {
-    int backlog;      /* pending (half-open + not accepted) connections, default 128 */
+    int backlog;      /* the accept queue's limit, and the half-open one's with
+                       * cfg.syn_backlog (the smaller of the two), default 128 */
     uint16_t mss;     /* MSS to announce; 0: from the MTU */
     bool fixed_isn;   /* use `isn` instead of the RFC 6528 ISN (teaching, tests) */
     uint32_t isn;

@@ -118,7 +118,12 @@ typedef struct {
     uint32_t ho_head, ho_tail; /* its half-open records, oldest first (tcp_halfopen.h) */
     uint32_t n_ho;        /* how many */
     uint32_t listen_next; /* list of listeners */
-    uint16_t backlog, pending; /* limit, half-open + unaccepted */
+    /* the accept queue's limit, and the half-open limit's with
+     * cfg.syn_backlog (sk_listen_syn_room); half-open and unaccepted
+     * together may reach twice it (a cookie's connection needs only room
+     * in the accept queue), so their count is not kept: n_ho and
+     * children.len are */
+    uint16_t backlog;
     uint16_t listen_mss;  /* MSS override for children */
     uint32_t listen_isn;  /* fixed ISN for children (SK_TF_FIXED_ISN) */
 } sk_tcb_listen;
@@ -682,6 +687,8 @@ void sk_listen_detach(sk_tcp_env *e, sk_tcb *t);
 void sk_listen_enqueue(sk_tcp_env *e, sk_tcb *t);
 /* Is the accept queue of t's listener full (false: t has none)? */
 bool sk_listen_acceptq_full(const sk_tcp_env *e, const sk_tcb *t);
+/* Would listener l keep a new half-open connection without a cookie? */
+bool sk_listen_syn_room(const sk_tcp_env *e, const sk_tcb *l);
 /* A segment for a listener (RFC 9293 §3.10.7.2). */
 void sk_listen_input(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *seg,
                      sk_time now);

@@ -115,8 +115,6 @@ static void listener_unlink(sk_tcp_env *e, uint32_t i)
     SK_ASSERT(lsn != NULL);
     sk_rec_list_unlink(&e->ho.pool, LSN, &lsn->ho_head, &lsn->ho_tail, i);
     lsn->n_ho--;
-    if (lsn->pending > 0)
-        lsn->pending--;
 }
 
 static void listener_link(sk_tcp_env *e, uint32_t i, uint32_t lidx)
@@ -125,7 +123,6 @@ static void listener_link(sk_tcp_env *e, uint32_t i, uint32_t lidx)
     rec_at(&e->ho, i)->listener = lidx;
     sk_rec_list_insert(&e->ho.pool, LSN, &lsn->ho_head, &lsn->ho_tail, lsn->ho_tail, i);
     lsn->n_ho++;
-    lsn->pending++;
 }
 
 /* ---- trace: what a child TCB would have reported, without a handle ---- */

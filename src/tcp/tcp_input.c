@@ -651,7 +651,7 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     if (t->state != SK_TCP_TIME_WAIT || (seg->flags & ctl) != SK_TCP_SYN)
         return false;
     sk_tcb *l = sk_demux_listener(e, &t->tuple.laddr, t->tuple.lport);
-    if (!sk_ts_reopen_ok(t, seg) || l == NULL || l->x->lsn->pending >= l->x->lsn->backlog)
+    if (!sk_ts_reopen_ok(t, seg) || l == NULL || !sk_listen_syn_room(e, l))
         return false;
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);
     sk_tuple tu = t->tuple;

@@ -42,7 +42,6 @@ void sk_listen_adopt(sk_tcp_env *e, sk_tcb *l, sk_tcb *t)
     SK_ASSERT(sk_tcb_ext_attached(e, t)); /* the child's place is in its extension */
     t->x->parent = sk_tcb_index(e, l);
     sk_ilist_push(e, &l->x->lsn->children, sk_tcb_index(e, t), SK_ILINK_X(child_link));
-    l->x->lsn->pending++;
 }
 
 /* A child leaves its listener: accepted, or gone before accept(). */
@@ -62,8 +61,6 @@ void sk_listen_detach(sk_tcp_env *e, sk_tcb *t)
         t->flags &= ~(uint32_t)SK_TF_IN_ACCEPTQ;
     }
     sk_ilist_remove(e, &l->x->lsn->children, idx, SK_ILINK_X(child_link));
-    if (l->x->lsn->pending > 0)
-        l->x->lsn->pending--;
     t->x->parent = SK_TCB_NONE;
 }
 
@@ -131,6 +128,14 @@ static uint32_t syn_limit(const sk_tcp_env *e, const sk_tcb *l)
 {
     uint32_t cfg = e->ctx->cfg.syn_backlog;
     return cfg != 0 && cfg < l->x->lsn->backlog ? cfg : l->x->lsn->backlog;
+}
+
+/* Would sk_listen_syn keep a new half-open connection without a cookie?
+ * The gate of a SYN that reopens TIME-WAIT (its ISS is fixed, so no
+ * cookie): the TIME-WAIT state goes only for a SYN the listener takes. */
+bool sk_listen_syn_room(const sk_tcp_env *e, const sk_tcb *l)
+{
+    return l->x->lsn->acceptq.len < l->x->lsn->backlog && half_open(l) < syn_limit(e, l);
 }
 
 bool sk_listen_acceptq_full(const sk_tcp_env *e, const sk_tcb *t)

@@ -265,7 +265,7 @@ static bool rec_reopen(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_t
     if ((seg->flags & ctl) != SK_TCP_SYN || !rec_reopen_ok(r, seg))
         return false;
     sk_tcb *l = sk_demux_listener(e, &tu->laddr, tu->lport);
-    if (l == NULL || l->x->lsn->pending >= l->x->lsn->backlog)
+    if (l == NULL || !sk_listen_syn_room(e, l))
         return false;
     sk_seq iss = sk_seq_add(r->snd_nxt, 65536u);
     rec_remove(e, i);

@@ -97,6 +97,35 @@ static void test_syn_in_time_wait_challenged(void)
     ts_free(&ts);
 }
 
+/* The same SYN while the listener's SYN queue is full: the listener could
+ * not take it (its ISS is fixed: no cookie), so TIME-WAIT stays and
+ * challenges it; with room again it reopens. */
+static void test_time_wait_reopen_waits_for_syn_room(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.syn_backlog = 1;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    to_time_wait(&ts);
+    TS_INJECT(&ts, TS_SEC(1), .flags = TS_S, .seq = 7000, .sport = 52000, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_SEC(1), .flags = TS_SA, .seq = 1000, .ack = 7001,
+              .sport = TS_US_PORT_PASSIVE, .dport = 52000, TS_MSS(1460));
+    TS_INJECT(&ts, TS_MS(1100), .flags = TS_S, .seq = 9000, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_MS(1100), .flags = TS_A, .seq = 1002, .ack = 5002);
+    TS_NOTHING(&ts, TS_MS(1100));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_TIME_WAIT);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_BACKLOG_FULL), 0);
+    TS_INJECT(&ts, TS_MS(1200), .flags = TS_A, .seq = 7001, .ack = 1001, .sport = 52000);
+    TS_INJECT(&ts, TS_MS(1300), .flags = TS_S, .seq = 9000, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_MS(1300), .flags = TS_SA, .seq = 1002 + 65536, .ack = 9001, TS_MSS(1460));
+    TS_NOTHING(&ts, TS_MS(1300));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSED);
+    SK_CHECK_EQ_I(sk_tcp_close(ts.s, TS_MS(1300), ts.sock), 0);
+    ts_discard(&ts, TS_SEC(200));
+    ts_free(&ts);
+}
+
 /* RFC 5961 §4.2: SYN+FIN in ESTABLISHED is a SYN like any other: challenge
  * ACK, the FIN is not taken. */
 static void test_syn_fin_in_established_challenged(void)
@@ -294,6 +323,7 @@ int main(void)
     SK_RUN(test_time_wait_acceptable_segment_acked);
     SK_RUN(test_time_wait_fin_again_restarts);
     SK_RUN(test_syn_in_time_wait_challenged);
+    SK_RUN(test_time_wait_reopen_waits_for_syn_room);
     SK_RUN(test_syn_fin_in_established_challenged);
     SK_RUN(test_syn_received_challenge_is_plain_ack);
     SK_RUN(test_syn_received_completes_after_challenge);

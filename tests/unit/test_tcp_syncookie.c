@@ -280,7 +280,7 @@ static void client_during_flood(uint8_t mode, bool want_ok)
         ts_discard(&ts, TS_SEC(s));
     sk_tcb *l = sk_stack_tcb(ts.s, ts.listener);
     SK_CHECK_EQ(l->x->lsn->children.len, 0u);
-    SK_CHECK_EQ(l->x->lsn->pending, 0);
+    SK_CHECK_EQ(l->x->lsn->n_ho, 0);
     ts_free(&ts);
 }
 

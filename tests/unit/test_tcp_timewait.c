@@ -235,6 +235,41 @@ static void test_reopen_without_timestamps_refused(void)
     ts_free(&ts);
 }
 
+/* A SYN that would reopen the record while its listener's SYN queue is
+ * full: the listener could not take it (a reopening SYN's ISS is fixed,
+ * so no cookie), so the record stays and answers as for any SYN it does
+ * not let through (RFC 5961 §4.2 challenge ACK); once the queue has room
+ * the same SYN reopens it. Before, the gate read the listener's backlog,
+ * not its SYN queue: the record went and the SYN was then dropped. */
+static void test_reopen_waits_for_syn_room(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.syn_backlog = 1;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    to_time_wait(&ts);
+    TS_INJECT(&ts, TS_SEC(1), .flags = TS_S, .seq = 7000, .sport = 52000, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_SEC(1), .flags = TS_SA, .seq = 1000, .ack = 7001,
+              .sport = TS_US_PORT_PASSIVE, .dport = 52000, TS_MSS(1460));
+    SK_CHECK_EQ(st(&ts)->half_open, 1);
+    TS_INJECT(&ts, TS_MS(1100), .flags = TS_S, .seq = 9000, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_MS(1100), .flags = TS_A, .seq = 1002, .ack = 5002);
+    TS_NOTHING(&ts, TS_MS(1100));
+    SK_CHECK_EQ(st(&ts)->tw_reopened, 0);
+    SK_CHECK_EQ(st(&ts)->time_wait, 1);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_BACKLOG_FULL), 0);
+    /* the half-open connection completes: the queue has room again */
+    TS_INJECT(&ts, TS_MS(1200), .flags = TS_A, .seq = 7001, .ack = 1001, .sport = 52000);
+    SK_CHECK_EQ(st(&ts)->half_open, 0);
+    TS_INJECT(&ts, TS_MS(1300), .flags = TS_S, .seq = 9000, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_MS(1300), .flags = TS_SA, .seq = 1002 + 65536, .ack = 9001, TS_MSS(1460));
+    TS_NOTHING(&ts, TS_MS(1300));
+    SK_CHECK_EQ(st(&ts)->tw_reopened, 1);
+    SK_CHECK_EQ(st(&ts)->time_wait, 0);
+    ts_free(&ts);
+}
+
 /* A handle held through TIME-WAIT keeps its TCB (it reads TIME-WAIT);
  * closed later, the record takes over with the time left: it ends at the
  * deadline the TCB had, not 2*MSL after the close. */
@@ -532,6 +567,7 @@ int main(void)
     SK_RUN(test_rst);
     SK_RUN(test_reopen_with_timestamps);
     SK_RUN(test_reopen_without_timestamps_refused);
+    SK_RUN(test_reopen_waits_for_syn_room);
     SK_RUN(test_held_then_closed_keeps_deadline);
     SK_RUN(test_table_full_accept);
     SK_RUN(test_pool_full_recycles_oldest);
