@@ -32,7 +32,9 @@
 #   TLP TCPLossProbes, SP TCPSpuriousRTOs, DS TCPDSACKRecv (each a sign of a
 #   spurious retransmission), RS Tcp.RetransSegs.
 #   synack (s-send; `synack connect --stats`): RS retransmissions,
-#   FR fast retransmissions, TO timeouts, TLP tail loss probes sent (new
+#   FR segments resent by the loss recovery (causes fast, partial-ack, sack
+#   and rack: what TCPFastRetrans counts; before 2026-12-05 the number of
+#   recoveries, which SR counts), TO timeouts, TLP tail loss probes sent (new
 #   data or the last segment), SR SACK recoveries, SP spurious timeouts and
 #   fast retransmits undone (the "recovery" and "spurious" lines; "-" when
 #   this synack does not print them).
@@ -245,8 +247,18 @@ record_synack_counters() {
     line=$(grep -m1 '^stats: retransmissions' "$3")
     [ -n "$line" ] || return
     record "RS.$2.$1" "$(sed -n 's/.*retransmissions \([0-9]*\).*/\1/p' <<<"$line")"
-    record "FR.$2.$1" "$(sed -n 's/.*fast \([0-9]*\).*/\1/p' <<<"$line")"
     record "TO.$2.$1" "$(sed -n 's/.*timeouts \([0-9]*\).*/\1/p' <<<"$line")"
+    # FR as Linux counts TCPFastRetrans: segments resent by the loss
+    # recovery (fast, partial-ACK, SACK and RACK causes), not recoveries
+    # (those are SR) and not the timeout's or the probe's resends
+    line=$(grep -m1 '^stats: retransmissions by cause:' "$3")
+    if [ -n "$line" ]; then
+        local c n=0
+        for c in fast partial-ack sack rack; do
+            n=$((n + $(sed -n "s/.*[ ]$c \([0-9]*\).*/\1/p" <<<"$line")))
+        done
+        record "FR.$2.$1" "$n"
+    fi
     # tail loss probes (new data or the last segment) and spurious
     # retransmissions undone, when this synack prints them
     line=$(grep -m1 '^stats: recovery:' "$3")
