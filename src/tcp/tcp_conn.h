@@ -1077,7 +1077,9 @@ void sk_ho_input(sk_tcp_env *e, uint32_t i, const sk_tuple *tu, const sk_tcp_rep
 /* With cookies off: the oldest record of l whose SYN,ACK timed out at
  * least once is dropped (counted TCP_SYN_EVICTED); false when none has. */
 bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now);
-/* Listener l closes: each of its records is answered with RST and dropped. */
+/* Has l a record sk_ho_evict_old would drop? */
+bool sk_ho_evictable(const sk_tcp_env *e, const sk_tcb *l);
+/* Listener l closes: its records are dropped without a RST (ho_orphaned). */
 void sk_ho_listener_closed(sk_tcp_env *e, sk_tcb *l, sk_time now);
 /* Timers: SYN,ACKs due again are queued, records out of retries dropped. */
 void sk_ho_expire(sk_tcp_env *e, sk_time now);

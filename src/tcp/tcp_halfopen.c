@@ -331,16 +331,28 @@ void sk_ho_restore(sk_tcp_env *e, const sk_ho_rec *saved, sk_time now)
 
 /* ---- the listener's records ---- */
 
+/* l's oldest record whose SYN,ACK already timed out once, or NONE. */
+static uint32_t oldest_timed_out(const sk_tcp_env *e, const sk_tcb *l)
+{
+    uint32_t i = l->x->lsn->ho_head;
+    while (i != SK_HO_NONE && rec_at(&e->ho, i)->count == 0)
+        i = rec_at(&e->ho, i)->llink.next;
+    return i;
+}
+
+bool sk_ho_evictable(const sk_tcp_env *e, const sk_tcb *l)
+{
+    return oldest_timed_out(e, l) != SK_HO_NONE;
+}
+
 bool sk_ho_evict_old(sk_tcp_env *e, sk_tcb *l, sk_time now)
 {
-    for (uint32_t i = l->x->lsn->ho_head; i != SK_HO_NONE; i = rec_at(&e->ho, i)->llink.next) {
-        if (rec_at(&e->ho, i)->count > 0) {
-            sk_tcp_count_drop(e, SK_DROP_TCP_SYN_EVICTED, NULL, now);
-            sk_ho_remove(e, i, true, now);
-            return true;
-        }
-    }
-    return false;
+    uint32_t i = oldest_timed_out(e, l);
+    if (i == SK_HO_NONE)
+        return false;
+    sk_tcp_count_drop(e, SK_DROP_TCP_SYN_EVICTED, NULL, now);
+    sk_ho_remove(e, i, true, now);
+    return true;
 }
 
 /* A closing listener's records go without a RST, as Linux's request

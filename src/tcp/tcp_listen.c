@@ -130,12 +130,16 @@ static uint32_t syn_limit(const sk_tcp_env *e, const sk_tcb *l)
     return cfg != 0 && cfg < l->x->lsn->backlog ? cfg : l->x->lsn->backlog;
 }
 
-/* Would sk_listen_syn keep a new half-open connection without a cookie?
+/* Would sk_listen_syn keep a new half-open connection without a cookie
+ * (room in the SYN queue, or with cookies off an old record to make it)?
  * The gate of a SYN that reopens TIME-WAIT (its ISS is fixed, so no
  * cookie): the TIME-WAIT state goes only for a SYN the listener takes. */
 bool sk_listen_syn_room(const sk_tcp_env *e, const sk_tcb *l)
 {
-    return l->x->lsn->acceptq.len < l->x->lsn->backlog && half_open(l) < syn_limit(e, l);
+    if (l->x->lsn->acceptq.len >= l->x->lsn->backlog)
+        return false;
+    return half_open(l) < syn_limit(e, l) ||
+           (e->ctx->cfg.syn_cookies == SK_SYNCOOKIES_OFF && sk_ho_evictable(e, l));
 }
 
 bool sk_listen_acceptq_full(const sk_tcp_env *e, const sk_tcb *t)

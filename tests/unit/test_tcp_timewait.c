@@ -270,6 +270,38 @@ static void test_reopen_waits_for_syn_room(void)
     ts_free(&ts);
 }
 
+/* With cookies off a full SYN queue makes room by dropping its oldest
+ * record whose SYN,ACK already timed out (sk_ho_evict_old): a reopening
+ * SYN that would get that room reopens the record; while every record is
+ * young it waits, as above. */
+static void test_reopen_evicts_old_without_cookies(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.syn_backlog = 1;
+    cfg.syn_cookies = SK_SYNCOOKIES_OFF;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    to_time_wait(&ts);
+    TS_INJECT(&ts, TS_SEC(1), .flags = TS_S, .seq = 7000, .sport = 52000, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_SEC(1), .flags = TS_SA, .seq = 1000, .ack = 7001,
+              .sport = TS_US_PORT_PASSIVE, .dport = 52000, TS_MSS(1460));
+    TS_INJECT(&ts, TS_MS(1100), .flags = TS_S, .seq = 9000, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_MS(1100), .flags = TS_A, .seq = 1002, .ack = 5002);
+    TS_NOTHING(&ts, TS_MS(1100));
+    SK_CHECK_EQ(st(&ts)->time_wait, 1);
+    /* its SYN,ACK times out once (RFC 6298 §2.1's 1 s) */
+    TS_EXPECT(&ts, TS_SEC(2), .flags = TS_SA, .seq = 1000, .ack = 7001,
+              .sport = TS_US_PORT_PASSIVE, .dport = 52000, TS_MSS(1460));
+    TS_INJECT(&ts, TS_MS(2100), .flags = TS_S, .seq = 9000, TS_MSS(1460));
+    TS_EXPECT(&ts, TS_MS(2100), .flags = TS_SA, .seq = 1002 + 65536, .ack = 9001, TS_MSS(1460));
+    TS_NOTHING(&ts, TS_MS(2100));
+    SK_CHECK_EQ(st(&ts)->tw_reopened, 1);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_SYN_EVICTED), 1);
+    SK_CHECK_EQ(st(&ts)->half_open, 1);
+    ts_free(&ts);
+}
+
 /* A handle held through TIME-WAIT keeps its TCB (it reads TIME-WAIT);
  * closed later, the record takes over with the time left: it ends at the
  * deadline the TCB had, not 2*MSL after the close. */
@@ -568,6 +600,7 @@ int main(void)
     SK_RUN(test_reopen_with_timestamps);
     SK_RUN(test_reopen_without_timestamps_refused);
     SK_RUN(test_reopen_waits_for_syn_room);
+    SK_RUN(test_reopen_evicts_old_without_cookies);
     SK_RUN(test_held_then_closed_keeps_deadline);
     SK_RUN(test_table_full_accept);
     SK_RUN(test_pool_full_recycles_oldest);
