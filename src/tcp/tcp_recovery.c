@@ -241,12 +241,49 @@ int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
 
 /* ---- RFC 6675 §5 with RFC 6937 PRR ---- */
 
+/* Where HighRxt starts in a new recovery: RFC 6675 starts it at HighACK,
+ * so a retransmission the last recovery (or the timeout's go-back-N) sent
+ * and that is still in flight would be sent again at once when the new
+ * recovery's IsLost (or RACK's mark of another hole) starts it: with
+ * SACKed data above it, NextSeg's rule (1) picks it. Seen at 100 ms RTT:
+ * the ACK that ended one recovery reached exactly such a hole, 4 ms before
+ * its retransmission's ACK, and it went a third time (a D-SACK followed,
+ * and its D-SACK undid the new recovery's reduction: tcp_spurious.c saw
+ * every retransmission of that episode reported as a duplicate). With RACK
+ * on, ranges from HighACK up that are SACKed, or retransmitted less than
+ * SRTT ago and not marked lost since, count as retransmitted in this
+ * recovery too; RACK's time rule finds such a copy if it is lost
+ * (lost_rexmit_bytes resends it below HighRxt), as Linux never resends an
+ * skb marked retransmitted unless RACK marks it lost again
+ * (tcp_xmit_retransmit_queue skips TCPCB_SACKED_RETRANS). A copy older than
+ * SRTT whose ACK has not come is left to RFC 6675's rule. */
+static sk_seq high_rxt_start(const sk_tcb *t, sk_seq ack, sk_time now)
+{
+    const sk_rtb *r = t->x->rtb;
+    sk_seq hr = ack;
+    if (!sk_rack_on(t))
+        return hr;
+    for (uint32_t i = 0; i < r->n; i++) {
+        const sk_rtb_ent *x = &r->ent[i];
+        if (sk_seq_le(x->end, hr))
+            continue;
+        if (sk_seq_gt(x->seq, hr))
+            break;
+        bool sacked = (x->marks & SK_RTB_SACKED) != 0;
+        bool in_flight = x->xmits > 1 && !(x->marks & SK_RTB_LOST) && now - x->sent < t->srtt;
+        if (!sacked && !in_flight)
+            break;
+        hr = x->end;
+    }
+    return hr;
+}
+
 static void sack_enter(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
 {
     sk_rtb *r = t->x->rtb;
     t->recover = t->snd_max; /* (4.1) RecoveryPoint = HighData */
     t->flags |= SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY;
-    r->high_rxt = ack;
+    r->high_rxt = high_rxt_start(t, ack, now);
     r->prr_delivered = 0;
     r->prr_out = 0;
     r->recover_fs = sk_seq_len(ack, t->snd_max); /* RFC 6937: snd.nxt - snd.una */

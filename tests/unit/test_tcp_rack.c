@@ -558,6 +558,84 @@ static void test_rack_lost_above_sacks(void)
     ts_free(&ts);
 }
 
+/* The data segments output sends at t: their sequence numbers (the
+ * script's, absolute), at most `cap`; returns how many. */
+static uint32_t sent_at(ts_script *ts, sk_time_us t, uint32_t *seqs, uint32_t cap)
+{
+    uint32_t n = 0;
+    const ts_out *o;
+    while ((o = ts_next(ts, t)) != NULL)
+        if (o->hdr.payload_len > 0 && n < cap)
+            seqs[n++] = o->hdr.seq.v;
+    return n;
+}
+
+static bool has_seq(const uint32_t *seqs, uint32_t n, uint32_t seq)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (seqs[i] == seq)
+            return true;
+    return false;
+}
+
+/* A new recovery does not resend a retransmission still in flight (IW 20,
+ * newreno, MSS 1000, RTT 10 ms). The first recovery (1001 lost,
+ * RecoveryPoint 21001) sends new data 21001-30001; 21001 is lost, and so is
+ * 1001's copy: RACK resends both at 1.021 s, after 23001-29001 (sent at
+ * 1.012 s). At 1.030 s the ACK of 1001's second copy ends that recovery
+ * exactly at 21001, with 22001 and 25001-29001 SACKed: 21001 is lost by
+ * RFC 6675's IsLost (5 segments SACKed above it) and 23001-25001 by RACK
+ * (sent before 25001's delivery), which starts the next recovery. RFC 6675
+ * starts HighRxt at HighACK, so NextSeg's rule (1) used to send 21001
+ * again at once, 1 ms before its copy's ACK could come; the D-SACK of that
+ * duplicate then undid the new recovery's reduction (its only
+ * retransmission was a duplicate: tcp_spurious.c), a loss response
+ * undone after a real loss. Now HighRxt starts above the copy
+ * (high_rxt_start): the holes RACK found go, 21001 waits, and when RACK
+ * marks its copy lost too (30001, sent after it, SACKed at 1.031 s) it goes
+ * again. */
+static void test_new_recovery_skips_rexmit_in_flight(void)
+{
+    ts_script ts;
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.congestion_control = "newreno";
+    cfg.initial_window_segments = 20;
+    cfg.sack = true;
+    cfg.rack_tlp = true;
+    ts_init(&ts, &cfg);
+    ts.peer_mss = 1000;
+    ts.peer_sack = true;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    send_segs(&ts, TS_SEC(1), 20, 60000);
+    uint32_t q[32], n;
+    ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 5001});
+    ts_discard(&ts, TS_MS(1010));
+    ACKS(&ts, TS_MS(1011), 1001, 1, {2001, 11001});
+    ts_discard(&ts, TS_MS(1011));
+    ACKS(&ts, TS_MS(1012), 1001, 1, {2001, 21001});
+    n = sent_at(&ts, TS_MS(1012), q, 32);
+    SK_CHECK(has_seq(q, n, 24001) && has_seq(q, n, 29001));
+    SK_CHECK_EQ(t->recover.v, 21001u);
+    ACKS(&ts, TS_MS(1021), 1001, 2, {22001, 23001}, {2001, 21001});
+    n = sent_at(&ts, TS_MS(1021), q, 32);
+    SK_CHECK(has_seq(q, n, 1001) && has_seq(q, n, 21001) && has_seq(q, n, 30001));
+    ACKS(&ts, TS_MS(1030), 21001, 2, {25001, 29001}, {22001, 23001});
+    n = sent_at(&ts, TS_MS(1030), q, 32);
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->sack_recoveries, 2u);
+    SK_CHECK(!has_seq(q, n, 21001));
+    SK_CHECK(has_seq(q, n, 23001) && has_seq(q, n, 24001));
+    uint64_t rack = sk_stack_stats(ts.s)->retransmits_by_cause[SK_REXMIT_RACK];
+    ACKS(&ts, TS_MS(1031), 21001, 3, {30001, 31001}, {25001, 29001}, {22001, 23001});
+    n = sent_at(&ts, TS_MS(1031), q, 32);
+    SK_CHECK(has_seq(q, n, 21001) && has_seq(q, n, 29001)); /* 29001: sent before 30001 too */
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->retransmits_by_cause[SK_REXMIT_RACK], rack + 2);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_pto_several_segments);
@@ -577,5 +655,6 @@ int main(void)
     SK_RUN(test_pto_stops_with_the_record);
     SK_RUN(test_rack_hole_once_in_pipe);
     SK_RUN(test_rack_lost_above_sacks);
+    SK_RUN(test_new_recovery_skips_rexmit_in_flight);
     return sk_test_finish();
 }
