@@ -11,12 +11,13 @@
 
 #include "api/stack_impl.h"
 
-static sk_tcb *open_rack(ts_script *ts, const char *cc)
+/* A connection with SACK and RACK-TLP, an initial window of `iw` segments. */
+static sk_tcb *open_rack_iw(ts_script *ts, const char *cc, uint8_t iw)
 {
     sk_stack_config cfg;
     ts_config(&cfg);
     cfg.congestion_control = cc;
-    cfg.initial_window_segments = 10;
+    cfg.initial_window_segments = iw;
     cfg.sack = true;
     cfg.rack_tlp = true;
     ts_init(ts, &cfg);
@@ -27,6 +28,11 @@ static sk_tcb *open_rack(ts_script *ts, const char *cc)
     SK_CHECK(t->flags & SK_TF_RACK);
     SK_CHECK_EQ(t->srtt, 10000u);
     return t;
+}
+
+static sk_tcb *open_rack(ts_script *ts, const char *cc)
+{
+    return open_rack_iw(ts, cc, 10);
 }
 
 static void expect_data(ts_script *ts, sk_time_us t, uint32_t seq, uint32_t len, int line)
@@ -524,17 +530,7 @@ static void test_rack_hole_once_in_pipe(void)
 static void test_rack_lost_above_sacks(void)
 {
     ts_script ts;
-    sk_stack_config cfg;
-    ts_config(&cfg);
-    cfg.congestion_control = "newreno";
-    cfg.initial_window_segments = 3;
-    cfg.sack = true;
-    cfg.rack_tlp = true;
-    ts_init(&ts, &cfg);
-    ts.peer_mss = 1000;
-    ts.peer_sack = true;
-    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
-    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    sk_tcb *t = open_rack_iw(&ts, "newreno", 3);
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 20000), 20000);
     for (uint32_t i = 0; i < 3; i++)
         expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
@@ -597,17 +593,7 @@ static bool has_seq(const uint32_t *seqs, uint32_t n, uint32_t seq)
 static void test_new_recovery_skips_rexmit_in_flight(void)
 {
     ts_script ts;
-    sk_stack_config cfg;
-    ts_config(&cfg);
-    cfg.congestion_control = "newreno";
-    cfg.initial_window_segments = 20;
-    cfg.sack = true;
-    cfg.rack_tlp = true;
-    ts_init(&ts, &cfg);
-    ts.peer_mss = 1000;
-    ts.peer_sack = true;
-    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
-    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    sk_tcb *t = open_rack_iw(&ts, "newreno", 20);
     send_segs(&ts, TS_SEC(1), 20, 60000);
     uint32_t q[32], n;
     ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 5001});

@@ -235,6 +235,30 @@ static void test_reopen_without_timestamps_refused(void)
     ts_free(&ts);
 }
 
+/* The record of to_time_wait (seq 1002, ack 5002), its listener's SYN
+ * queue of one (cfg.syn_backlog 1, cookies as `cookies`) filled at 1 s by a
+ * half-open connection from port 52000; a SYN that would reopen the record
+ * at 1.1 s waits (RFC 5961 §4.2 challenge ACK, the record kept). */
+static void time_wait_syn_queue_full(ts_script *ts, uint8_t cookies)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.syn_backlog = 1;
+    cfg.syn_cookies = cookies;
+    ts_init(ts, &cfg);
+    to_time_wait(ts);
+    TS_INJECT(ts, TS_SEC(1), .flags = TS_S, .seq = 7000, .sport = 52000, TS_MSS(1460));
+    TS_EXPECT(ts, TS_SEC(1), .flags = TS_SA, .seq = 1000, .ack = 7001,
+              .sport = TS_US_PORT_PASSIVE, .dport = 52000, TS_MSS(1460));
+    SK_CHECK_EQ(st(ts)->half_open, 1);
+    TS_INJECT(ts, TS_MS(1100), .flags = TS_S, .seq = 9000, TS_MSS(1460));
+    TS_EXPECT(ts, TS_MS(1100), .flags = TS_A, .seq = 1002, .ack = 5002);
+    TS_NOTHING(ts, TS_MS(1100));
+    SK_CHECK_EQ(st(ts)->tw_reopened, 0);
+    SK_CHECK_EQ(st(ts)->time_wait, 1);
+    SK_CHECK_EQ(ts_drops(ts, SK_DROP_TCP_BACKLOG_FULL), 0);
+}
+
 /* A SYN that would reopen the record while its listener's SYN queue is
  * full: the listener could not take it (a reopening SYN's ISS is fixed,
  * so no cookie), so the record stays and answers as for any SYN it does
@@ -243,22 +267,8 @@ static void test_reopen_without_timestamps_refused(void)
  * not its SYN queue: the record went and the SYN was then dropped. */
 static void test_reopen_waits_for_syn_room(void)
 {
-    sk_stack_config cfg;
-    ts_config(&cfg);
-    cfg.syn_backlog = 1;
     ts_script ts;
-    ts_init(&ts, &cfg);
-    to_time_wait(&ts);
-    TS_INJECT(&ts, TS_SEC(1), .flags = TS_S, .seq = 7000, .sport = 52000, TS_MSS(1460));
-    TS_EXPECT(&ts, TS_SEC(1), .flags = TS_SA, .seq = 1000, .ack = 7001,
-              .sport = TS_US_PORT_PASSIVE, .dport = 52000, TS_MSS(1460));
-    SK_CHECK_EQ(st(&ts)->half_open, 1);
-    TS_INJECT(&ts, TS_MS(1100), .flags = TS_S, .seq = 9000, TS_MSS(1460));
-    TS_EXPECT(&ts, TS_MS(1100), .flags = TS_A, .seq = 1002, .ack = 5002);
-    TS_NOTHING(&ts, TS_MS(1100));
-    SK_CHECK_EQ(st(&ts)->tw_reopened, 0);
-    SK_CHECK_EQ(st(&ts)->time_wait, 1);
-    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_BACKLOG_FULL), 0);
+    time_wait_syn_queue_full(&ts, SK_SYNCOOKIES_WHEN_FULL);
     /* the half-open connection completes: the queue has room again */
     TS_INJECT(&ts, TS_MS(1200), .flags = TS_A, .seq = 7001, .ack = 1001, .sport = 52000);
     SK_CHECK_EQ(st(&ts)->half_open, 0);
@@ -276,20 +286,8 @@ static void test_reopen_waits_for_syn_room(void)
  * young it waits, as above. */
 static void test_reopen_evicts_old_without_cookies(void)
 {
-    sk_stack_config cfg;
-    ts_config(&cfg);
-    cfg.syn_backlog = 1;
-    cfg.syn_cookies = SK_SYNCOOKIES_OFF;
     ts_script ts;
-    ts_init(&ts, &cfg);
-    to_time_wait(&ts);
-    TS_INJECT(&ts, TS_SEC(1), .flags = TS_S, .seq = 7000, .sport = 52000, TS_MSS(1460));
-    TS_EXPECT(&ts, TS_SEC(1), .flags = TS_SA, .seq = 1000, .ack = 7001,
-              .sport = TS_US_PORT_PASSIVE, .dport = 52000, TS_MSS(1460));
-    TS_INJECT(&ts, TS_MS(1100), .flags = TS_S, .seq = 9000, TS_MSS(1460));
-    TS_EXPECT(&ts, TS_MS(1100), .flags = TS_A, .seq = 1002, .ack = 5002);
-    TS_NOTHING(&ts, TS_MS(1100));
-    SK_CHECK_EQ(st(&ts)->time_wait, 1);
+    time_wait_syn_queue_full(&ts, SK_SYNCOOKIES_OFF);
     /* its SYN,ACK times out once (RFC 6298 §2.1's 1 s) */
     TS_EXPECT(&ts, TS_SEC(2), .flags = TS_SA, .seq = 1000, .ack = 7001,
               .sport = TS_US_PORT_PASSIVE, .dport = 52000, TS_MSS(1460));
