@@ -247,9 +247,9 @@ int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
  * recovery's IsLost (or RACK's mark of another hole) starts it: with
  * SACKed data above it, NextSeg's rule (1) picks it. Seen at 100 ms RTT:
  * the ACK that ended one recovery reached exactly such a hole, 4 ms before
- * its retransmission's ACK, and it went a third time (a D-SACK followed,
- * and its D-SACK undid the new recovery's reduction: tcp_spurious.c saw
- * every retransmission of that episode reported as a duplicate). With RACK
+ * its retransmission's ACK, and it went a third time; the D-SACK of that
+ * duplicate undid the new recovery's reduction (tcp_spurious.c saw every
+ * retransmission of that episode reported as a duplicate). With RACK
  * on, ranges from HighACK up that are SACKed, or retransmitted less than
  * SRTT ago and not marked lost since, count as retransmitted in this
  * recovery too; RACK's time rule finds such a copy if it is lost
