@@ -311,6 +311,58 @@ static void test_sack_recovery_resends_one_mss(void)
     ts_free(&ts);
 }
 
+/* RFC 5681 §3.2 step 2 keeps the data Limited Transmit sent beyond cwnd
+ * out of the FlightSize that sets ssthresh. A super-segment sent on a
+ * duplicate ACK may cross cwnd part way: only its bytes beyond cwnd are
+ * Limited Transmit's. Counting the whole frame took a segment more out of
+ * FlightSize for every one the frame carried below cwnd (ssthresh 0.7 x 9
+ * segments here, not 0.7 x 10). */
+static void test_limited_transmit_counts_bytes_beyond_cwnd(void)
+{
+    sk_stack_config cfg;
+    offload_config(&cfg, false);
+    cfg.sack = true;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    ts.peer_sack = true;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    uint32_t seg = 1460, a = 1001;
+    /* 9 segments queued, below the initial window of 10 */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 9 * seg), (int)(9 * seg));
+    out_frame o;
+    SK_CHECK(take(&ts, TS_MS(10), sizeof frame, &o));
+    SK_CHECK_EQ(o.tcp.payload_len, 9u * seg);
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 10u * seg);
+    /* the first is lost, the second SACKed: a duplicate ACK */
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = a,
+              TS_SACK(1, {a + seg, a + 2 * seg}));
+    SK_CHECK(!take(&ts, TS_MS(20), sizeof frame, &o));
+    /* more data: cwnd's last segment and Limited Transmit's first go in
+     * one frame, half of it within cwnd */
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(20), 100000), 100000);
+    SK_CHECK(take(&ts, TS_MS(20), sizeof frame, &o));
+    SK_CHECK_EQ(o.tcp.seq.v, a + 9 * seg);
+    SK_CHECK_EQ(o.tcp.payload_len, 2u * seg);
+    SK_CHECK(!take(&ts, TS_MS(20), sizeof frame, &o));
+    /* the second duplicate ACK: one more segment, all beyond cwnd */
+    TS_INJECT(&ts, TS_MS(21), .flags = TS_A, .seq = 5001, .ack = a,
+              TS_SACK(1, {a + seg, a + 3 * seg}));
+    SK_CHECK(take(&ts, TS_MS(21), sizeof frame, &o));
+    SK_CHECK_EQ(o.tcp.seq.v, a + 11 * seg);
+    SK_CHECK_EQ(o.tcp.payload_len, seg);
+    SK_CHECK(!take(&ts, TS_MS(21), sizeof frame, &o));
+    /* the third: recovery, ssthresh = 0.7 x FlightSize, the 12 segments
+     * outstanding less the 2 Limited Transmit sent beyond cwnd */
+    TS_INJECT(&ts, TS_MS(22), .flags = TS_A, .seq = 5001, .ack = a,
+              TS_SACK(1, {a + seg, a + 4 * seg}));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->sack_recoveries, 1u);
+    SK_CHECK_EQ(ts_info(&ts).ssthresh, 10u * seg * 7u / 10u);
+    SK_CHECK(take(&ts, TS_MS(22), sizeof frame, &o));
+    SK_CHECK_EQ(o.tcp.seq.v, a); /* the hole, resent */
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 /* Fallbacks: TSO off (checksum offload alone) gives MTU-sized frames with
  * a partial checksum; a buffer of one MTU gives one segment; the plain
  * sk_stack_output on an offloading stack gives complete frames of one MSS
@@ -410,6 +462,7 @@ int main(void)
     SK_RUN(test_options_shrink_gso_size);
     SK_RUN(test_retransmission_is_one_mss);
     SK_RUN(test_sack_recovery_resends_one_mss);
+    SK_RUN(test_limited_transmit_counts_bytes_beyond_cwnd);
     SK_RUN(test_fallbacks);
     SK_RUN(test_caps_checked);
     return sk_test_finish();
