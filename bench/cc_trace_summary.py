@@ -22,6 +22,10 @@ queued (the transfer, not the handshake or the final close):
             recovery counter moved, until cwnd is back at ssthresh: not
             kept, so `-`) and the number of recovery episodes
   srtt      median smoothed RTT, ms
+  cuts      reductions (ssthresh set below the cwnd of the sample before):
+            how many, the mean of new ssthresh / that cwnd (0.7 for CUBIC;
+            less when FlightSize was below cwnd, or, for Linux, by its
+            whole-packet rounding), and how many fell below 0.6
   rwnd      the Linux sink's advertised window (rcv_wnd): median and the
             time it first reached 1 MB
 """
@@ -93,10 +97,24 @@ def summary(s):
         eps = int(s[-1].get("recs") or 0)
     ss = [x["ssthresh"] for x in a if x["ssthresh"] is not None]
     srtt = statistics.median(x["srtt"] for x in a)
+    cut = cuts(s)
     return ("acked %.1f MB in %.1f s (%.3f Mbit/s), cwnd %.1f, flight %.1f, ssthresh %.1f, "
-            "cwnd-lim %.0f%%, rwnd-lim %.0f%%, rec %s, episodes %d, srtt %.1f ms"
+            "cwnd-lim %.0f%%, rwnd-lim %.0f%%, rec %s, episodes %d, srtt %.1f ms, "
+            "cuts %d: ssthresh/cwnd %.3f, %d below 0.6"
             % (acked / 1e6, t, acked * 8 / t / 1e6 if t else 0, cw, fl,
-               statistics.mean(ss) if ss else 0, 100 * cl, 100 * rl, recs, eps, srtt))
+               statistics.mean(ss) if ss else 0, 100 * cl, 100 * rl, recs, eps, srtt,
+               len(cut), statistics.mean(cut) if cut else 0, sum(1 for c in cut if c < 0.6)))
+
+
+def cuts(s):
+    """ssthresh set below the window of the sample before: new ssthresh /
+    that cwnd, one per reduction (an undo raises ssthresh and is not one)"""
+    out = []
+    for p, x in zip(s, s[1:]):
+        if (x["ssthresh"] is not None and x["ssthresh"] != p["ssthresh"] and p["cwnd"] > 0 and
+                x["ssthresh"] < p["cwnd"]):
+            out.append(x["ssthresh"] / p["cwnd"])
+    return out
 
 
 def sink(rows):
