@@ -66,6 +66,18 @@ static void open_offload(ts_script *ts, bool ts_on)
     SK_CHECK(ts_open_active(ts, 0, TS_MS(1)));
 }
 
+/* SACK on both ends, no timestamps: the options take no room, so every
+ * segment carries a whole MSS of 1460. */
+static void open_offload_sack(ts_script *ts)
+{
+    sk_stack_config cfg;
+    offload_config(&cfg, false);
+    cfg.sack = true;
+    ts_init(ts, &cfg);
+    ts->peer_sack = true;
+    SK_CHECK(ts_open_active(ts, 0, TS_MS(1)));
+}
+
 /* cwnd of 10 MSS (RFC 6928) and a 64 KiB TSO limit: one frame carries the
  * whole window, 14600 bytes at SND.NXT, cut on the wire into 1460-byte
  * segments; checksum partial for the device (csum_start at the TCP
@@ -287,13 +299,8 @@ static void test_retransmission_is_one_mss(void)
  * MSS, though the record held the frame as one range. */
 static void test_sack_recovery_resends_one_mss(void)
 {
-    sk_stack_config cfg;
-    offload_config(&cfg, false);
-    cfg.sack = true;
     ts_script ts;
-    ts_init(&ts, &cfg);
-    ts.peer_sack = true;
-    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    open_offload_sack(&ts);
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 14600), 14600);
     out_frame o;
     SK_CHECK(take(&ts, TS_MS(10), sizeof frame, &o));
@@ -319,13 +326,8 @@ static void test_sack_recovery_resends_one_mss(void)
  * segments here, not 0.7 x 10). */
 static void test_limited_transmit_counts_bytes_beyond_cwnd(void)
 {
-    sk_stack_config cfg;
-    offload_config(&cfg, false);
-    cfg.sack = true;
     ts_script ts;
-    ts_init(&ts, &cfg);
-    ts.peer_sack = true;
-    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    open_offload_sack(&ts);
     uint32_t seg = 1460, a = 1001;
     /* 9 segments queued, below the initial window of 10 */
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 9 * seg), (int)(9 * seg));
