@@ -85,10 +85,12 @@ uint32_t sk_cc_initial_window(const sk_tcb *t)
     return n * mss < cap ? n * mss : cap;
 }
 
+/* tcp_cc.h. Counting Limited Transmit's bytes as they went out took a whole
+ * frame out of FlightSize when it crossed cwnd part way
+ * (test_limited_transmit_counts_bytes_beyond_cwnd). */
 uint32_t sk_cc_flight_for_ssthresh(const sk_tcb *t)
 {
     uint32_t fl = sk_seq_len(t->snd_una, t->snd_max);
-    fl = fl > t->x->lt_bytes ? fl - t->x->lt_bytes : 0;
     return fl < t->cwnd ? fl : t->cwnd;
 }
 

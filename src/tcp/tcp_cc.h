@@ -157,8 +157,10 @@ bool sk_cc_slow_start_limited(sk_cc_usage *u, const sk_tcb *t, const sk_cc_ack *
 /* The initial window: RFC 6928 with t->iw_segs segments, or RFC 5681
  * §3.1's rule when iw_segs is 0. */
 uint32_t sk_cc_initial_window(const sk_tcb *t);
-/* FlightSize as RFC 5681 eqn. 4 reads it: outstanding bytes less those
- * sent by Limited Transmit (RFC 5681 §3.2 step 2), at most cwnd: with SACK
+/* FlightSize as RFC 5681 eqn. 4 reads it, at most cwnd. The cap is what
+ * leaves Limited Transmit's bytes out (RFC 5681 §3.2 step 2): they are
+ * exactly those beyond cwnd, as no new ACK (and no cwnd change) comes
+ * between the first duplicate ACK and the loss signal. And with SACK
  * the outstanding bytes include SACKed ones above the holes, not in the
  * network, and after a recovery that ended with a large scoreboard they can
  * far exceed cwnd; ssthresh from them rose from one recovery to the next

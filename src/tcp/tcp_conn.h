@@ -195,7 +195,6 @@ typedef struct {
     sk_time rtt_time;
 
     uint8_t dupacks;
-    uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
     /* enum sk_rexmit_cause of the resends output sends next (below
      * SND.MAX), set with sk_tcb_set_rexmit_cause by the path that
      * scheduled them: the timer, the ACK that revealed the loss */

@@ -84,7 +84,7 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
         return false;
     if (x->sndbuf.buf != NULL || x->rcvbuf.buf != NULL || x->rtb != NULL)
         return false;
-    if (x->n_ack_owed != 0 || x->dupacks != 0 || x->lt_bytes != 0 || x->rcv_unacked != 0 ||
+    if (x->n_ack_owed != 0 || x->dupacks != 0 || x->rcv_unacked != 0 ||
         t->x->parent != SK_TCB_NONE)
         return false;
     if (x->spur_rto != SK_SPUR_NONE || x->spur_fr != SK_SPUR_FR_NONE)

@@ -614,11 +614,6 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
             return output_pure_ack(e, t, ack_seq(t), now, out);
         return false;
     }
-    /* what goes beyond cwnd went on Limited Transmit's allowance (RFC 5681
-     * §3.2 step 2 keeps it out of FlightSize); a frame may cross cwnd part
-     * way, so only its bytes past the larger of cwnd and the flight count */
-    if (in_flight + len > t->cwnd)
-        t->x->lt_bytes += in_flight + len - (in_flight > t->cwnd ? in_flight : t->cwnd);
     build_data(e, t, out, t->snd_nxt, len, fin, &opts, now);
     if (len > budget)
         out->hdr.gso_size = (uint16_t)budget; /* a super-segment */

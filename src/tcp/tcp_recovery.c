@@ -495,8 +495,6 @@ void sk_rec_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now)
         e->ctx->stats.dup_acks_in++;
         t->x->dupacks++;
     }
-    if (ra->facts != NULL)
-        t->x->lt_bytes = 0;
     bool sack = (t->flags & SK_TF_SACK_OK) && t->x->rtb != NULL &&
                 (!(t->flags & SK_TF_IN_RECOVERY) || sack_recovering(t));
     if (sack)

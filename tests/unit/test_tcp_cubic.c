@@ -100,7 +100,6 @@ static int64_t drv_ack(drv *d, uint32_t segs, uint32_t rtt_us, uint32_t srtt_us,
 static void drv_ecn(drv *d)
 {
     d->t->snd_max = d->t->snd_nxt = sk_seq_add(d->t->snd_una, d->t->cwnd);
-    d->t->x->lt_bytes = 0;
     sk_cc_ecn(d->t, d->now);
 }
 
