@@ -669,7 +669,6 @@ typedef struct {
     uint64_t ooo_segments;            /* out-of-order segments queued */
     uint64_t opts_malformed;          /* segments with a malformed option list */
     uint64_t acks_merged;             /* owed ACKs merged into a later one: queue full */
-    uint64_t acks_quick;              /* ACKs sent at once in quick-ACK mode (after a duplicate segment) */
     /* interface layer */
     uint64_t arp_requests_in, arp_replies_in;
     uint64_t arp_requests_out, arp_replies_out; /* requests include gratuitous ARP */

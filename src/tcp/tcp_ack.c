@@ -137,31 +137,8 @@ void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_ack_owe(e, t); /* one ACK per pair, also within a batch */
         return;
     }
-    if (t->x->quick_acks > 0) {
-        t->x->quick_acks--;
-        e->ctx->stats.acks_quick++;
-        sk_ack_owe(e, t);
-        return;
-    }
     if (sk_tcb_timer(t, SK_TIMER_DELACK) == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->ctx->cfg.delack_us));
-}
-
-/* Quick-ACK mode. A segment whose data we already hold is the peer's
- * retransmission: it has judged something lost (a timeout, or a recovery
- * whose ACK went missing) and sends from a cut window, where an ACK held
- * back for the delayed-ACK timer (40 ms) stalls its clock: with a window
- * of one or three segments the odd one waits. So the next SK_QUICK_ACKS
- * in-order arrivals are ACKed at once, as Linux's receiver does after a
- * duplicate (tcp_enter_quickack_mode with TCP_MAX_QUICKACKS, 16). RFC 5681
- * §4.2 and RFC 1122 §4.2.3.2 set only the limits of delaying (at least
- * every second full-sized segment, within 500 ms); acknowledging sooner
- * is always allowed. The duplicate itself is answered at once by the
- * sequence check (RFC 9293 §3.10.7.4), with its D-SACK (RFC 2883). The
- * mode lives in the extension: a connection that goes idle leaves it. */
-void sk_ack_quick(sk_tcb *t)
-{
-    t->x->quick_acks = SK_QUICK_ACKS;
 }
 
 /* RFC 5961 §7: challenge ACKs are rate limited per stack. The challenge is

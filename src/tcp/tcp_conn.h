@@ -189,9 +189,6 @@ typedef struct {
 
     sk_seq reass_fin;     /* with SK_TF_OOO_FIN */
     uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
-    /* in-order arrivals still to be ACKed at once, not delayed: quick-ACK
-     * mode after a duplicate segment (tcp_ack.c, sk_ack_quick) */
-    uint8_t quick_acks;
 
     /* the RTT measurement under way (SK_TF_RTT_ACTIVE, RFC 6298) */
     sk_seq rtt_seq;
@@ -859,10 +856,6 @@ uint32_t sk_ack_count_bytes(const sk_tcb *t, uint32_t len);
 /* In-order text arrived (rcv_unacked counts it): owe an ACK for a pair of
  * full-sized segments, else start the delayed-ACK timer. */
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);
-/* A duplicate segment arrived (data we already hold: the peer retransmits
- * it): the next SK_QUICK_ACKS in-order arrivals are ACKed at once. */
-#define SK_QUICK_ACKS 16u
-void sk_ack_quick(sk_tcb *t);
 /* A challenge ACK (RFC 5961), rate limited per stack (§7). */
 void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* The rate limit alone (RFC 5961 §7): true, and counted, when one more

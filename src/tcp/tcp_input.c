@@ -223,9 +223,6 @@ static verdict check_seq(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     }
     if (t->state == SK_TCP_TIME_WAIT && (seg->flags & SK_TCP_FIN)) /* FIN again: restart 2MSL */
         sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->ctx->cfg.time_wait_us));
-    if (seg->payload_len > 0 &&
-        sk_seq_le(sk_seq_add(seg->seq, (uint32_t)seg->payload_len), t->rcv_nxt))
-        sk_ack_quick(t); /* text we hold: the peer retransmits (tcp_ack.c) */
     drop(e, t, SK_DROP_TCP_OUT_OF_WINDOW, now);
     ack_now(e, t);
     return V_DROP;

@@ -7,7 +7,6 @@
  * them are one batch: output runs only when the script drains it. */
 #include "sk_test.h"
 #include "tcp_script.h"
-#include "tcp/tcp_conn.h" /* SK_QUICK_ACKS */
 
 #define MSS 1460u
 
@@ -174,59 +173,6 @@ static void test_many_duplicate_acks(void)
     ts_free(&ts);
 }
 
-/* Quick-ACK mode (tcp_ack.c): a duplicate segment (data already received,
- * so the peer retransmits) is answered at once, and the next 16 in-order
- * arrivals are each ACKed at once instead of waiting for a pair or for the
- * delayed-ACK timer; the 17th waits again. */
-static void test_quick_acks_after_duplicate(void)
-{
-    ts_script ts;
-    ts_init(&ts, NULL);
-    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
-    batch(&ts, TS_MS(10), 5001, 2, MSS);
-    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + 2 * MSS);
-    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 1001, .len = MSS);
-    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = 5001 + 2 * MSS);
-    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_quick, 0);
-    uint32_t seq = 5001 + 2 * MSS;
-    for (uint32_t i = 0; i < SK_QUICK_ACKS; i++) {
-        sk_time_us t = TS_MS(30) + i * TS_MS(1);
-        TS_INJECT(&ts, t, .flags = TS_A, .seq = seq, .ack = 1001, .len = MSS);
-        seq += MSS;
-        TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1001, .ack = seq);
-    }
-    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_quick, SK_QUICK_ACKS);
-    sk_time_us t = TS_MS(30) + SK_QUICK_ACKS * TS_MS(1);
-    TS_INJECT(&ts, t, .flags = TS_A, .seq = seq, .ack = 1001, .len = MSS);
-    TS_NOTHING(&ts, t + TS_MS(40) - 1);
-    TS_EXPECT(&ts, t + TS_MS(40), .flags = TS_A, .seq = 1001, .ack = seq + MSS);
-    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_quick, SK_QUICK_ACKS);
-    ts_discard(&ts, TS_SEC(1));
-    ts_free(&ts);
-}
-
-/* Only text we already hold starts it: a segment beyond the window is
- * unacceptable too (answered at once, dropped), but it is no
- * retransmission, and the next odd segment waits for the timer. So does
- * one that overlaps RCV.NXT: acceptable, its new part queued. */
-static void test_quick_acks_only_for_duplicates(void)
-{
-    ts_script ts;
-    ts_init(&ts, NULL);
-    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
-    batch(&ts, TS_MS(10), 5001, 2, MSS);
-    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + 2 * MSS);
-    uint32_t nxt = 5001 + 2 * MSS;
-    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = nxt + 10000000, .ack = 1001, .len = MSS);
-    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = nxt);
-    TS_INJECT(&ts, TS_MS(30), .flags = TS_A, .seq = nxt - 100, .ack = 1001, .len = MSS);
-    TS_NOTHING(&ts, TS_MS(70) - 1);
-    TS_EXPECT(&ts, TS_MS(70), .flags = TS_A, .seq = 1001, .ack = nxt - 100 + MSS);
-    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_quick, 0);
-    ts_discard(&ts, TS_SEC(1));
-    ts_free(&ts);
-}
-
 int main(void)
 {
     SK_RUN(test_even_batches);
@@ -237,7 +183,5 @@ int main(void)
     SK_RUN(test_last_ack_rides_on_data);
     SK_RUN(test_owed_acks_bounded);
     SK_RUN(test_many_duplicate_acks);
-    SK_RUN(test_quick_acks_after_duplicate);
-    SK_RUN(test_quick_acks_only_for_duplicates);
     return sk_test_finish();
 }
