@@ -70,9 +70,10 @@
 # for the sending `synack connect`, e.g. --trace), KEEP_LOGS (a directory:
 # each s-send `synack connect` log is copied there as CELL-ROUND.log),
 # TRACE_DIR (a directory: congestion state sampled every TRACE_MS, default
-# 10, ms during the linux and s-send transfers: DIR/CELL-rROUND-linux-src.txt
+# 10, ms during the linux, s-recv and s-send transfers: DIR/CELL-rROUND-linux-src.txt
 # and -linux-sink.txt the Linux source's and sink's TCP_INFO (loss_peer.py,
-# LOSS_PEER_TRACE), DIR/CELL-rROUND-ssend-synack.txt synack's sender
+# LOSS_PEER_TRACE), -srecv-src.txt the Linux source's sending to synack,
+# DIR/CELL-rROUND-ssend-synack.txt synack's sender
 # (`connect --trace-cc`) and -ssend-sink.txt the Linux sink it sends to),
 # SMOKE=1 (MIB 1, ROUNDS 1, LIMIT 20, CELLS "20:0 20:1").
 # Full matrix: 13 cells x 3
@@ -325,7 +326,9 @@ run_srecv() { # CELL
     wait_line "$log" "synack serve:" "$srv" || {
         echo "$ME: synack serve did not start:" >&2; cat "$log" >&2; FAIL=1; return; }
     netstat_snap "$NSA" "$TMP/ns0"
-    run_fg "$src" "$NCPU" ip netns exec "$NSA" python3 "$PEER" source 192.0.2.3 5001 "$BYTES" "$LIMIT" "$LINUX_CC"
+    peer_env "$1" srecv-src # the Linux sender's TCP_INFO against synack (TRACE_DIR)
+    run_fg "$src" "$NCPU" ip netns exec "$NSA" env "${PENV[@]}" python3 "$PEER" \
+        source 192.0.2.3 5001 "$BYTES" "$LIMIT" "$LINUX_CC"
     netstat_snap "$NSA" "$TMP/ns1"
     kill -TERM "$srv" 2>/dev/null
     reap "$srv"
