@@ -12,49 +12,43 @@ once: what a Linux sender takes for reordering (tcp_sacktag_one ->
 tcp_check_sack_reordering), widening RACK's reordering window. Segments
 are counted in 1448-byte steps from the first data byte (the MSS of the
 loss benchmark's link)."""
-import subprocess
+import os
 import sys
 from collections import Counter
 
-MOD = 2**32
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcap_rexmit_summary import FIELDS, MOD, rows  # noqa: E402  (one tshark reader)
+
 SEG = 1448
-FIELDS = ["ip.src", "tcp.srcport", "tcp.seq_raw", "tcp.len", "tcp.ack_raw",
-          "tcp.options.sack_le", "tcp.options.sack_re"]
-
-
-def rows(path):
-    cmd = ["tshark", "-r", path, "-Y", "tcp", "-o", "tcp.relative_sequence_numbers:FALSE",
-           "-T", "fields"]
-    for f in FIELDS:
-        cmd += ["-e", f]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return [line.split("\t") for line in out.splitlines()]
+SRC, PORT, SEQ, LEN, ACK, SACK_LE, SACK_RE = (
+    FIELDS.index(f) for f in ("ip.src", "tcp.srcport", "tcp.seq_raw", "tcp.len", "tcp.ack_raw",
+                              "tcp.options.sack_le", "tcp.options.sack_re"))
 
 
 def summary(path):
     rs = rows(path)
-    data = Counter((r[0], r[1]) for r in rs if r[3] and int(r[3]) > 0)
+    data = Counter((r[SRC], r[PORT]) for r in rs if r[LEN] and int(r[LEN]) > 0)
     if not data:
         return f"{path}: no data"
     snd = data.most_common(1)[0][0]
     base, sent, sacked, high = None, Counter(), set(), None
     acks = with_sack = dsacks = reorder = 0
     for r in rs:
-        if (r[0], r[1]) == snd:
-            if r[3] and int(r[3]) > 0:
+        if (r[SRC], r[PORT]) == snd:
+            if r[LEN] and int(r[LEN]) > 0:
                 if base is None:
-                    base = int(r[2])
-                sent[(int(r[2]) - base) % MOD] += 1
+                    base = int(r[SEQ])
+                sent[(int(r[SEQ]) - base) % MOD] += 1
             continue
         if base is None:
             continue
         acks += 1
-        if not r[5]:
+        if not r[SACK_LE]:
             continue
         with_sack += 1
-        ack = (int(r[4]) - base) % MOD
-        left = [(int(x) - base) % MOD for x in r[5].split(",")]
-        right = [(int(x) - base) % MOD for x in r[6].split(",")]
+        ack = (int(r[ACK]) - base) % MOD
+        left = [(int(x) - base) % MOD for x in r[SACK_LE].split(",")]
+        right = [(int(x) - base) % MOD for x in r[SACK_RE].split(",")]
         for i, (lo, hi) in enumerate(zip(left, right)):
             inside_second = i == 0 and len(left) > 1 and lo >= left[1] and hi <= right[1]
             if hi <= ack or inside_second:
