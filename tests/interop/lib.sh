@@ -86,6 +86,13 @@ it_setup() {
     trap 'exit 130' INT TERM
     ip netns add "$NS" || it_skip "cannot create a network namespace"
     nsx ip link set lo up
+    # Linux's own ephemeral ports stay out of the fixed ports the tests
+    # listen on (45000-46xxx): from the default 32768-60999 a client socket
+    # of an earlier step could hold 45100 when socat binds it (EADDRINUSE,
+    # seen once in test_mq.sh). 49152-65535 is the IANA dynamic range
+    # (RFC 6335 §6), as the benchmarks' client namespaces use.
+    nsx sysctl -qw net.ipv4.ip_local_port_range="49152 65535" ||
+        it_skip "cannot set the namespace's ephemeral port range"
     # IT_TUNTAP_FLAGS: more `ip tuntap add` flags (multi_queue for test_mq.sh)
     nsx ip tuntap add dev "$DEV" mode "$SK_LINK" ${IT_TUNTAP_FLAGS:-} || it_skip "cannot create a $SK_LINK device"
     nsx ip addr add "$LINUX_IP/24" dev "$DEV"
