@@ -75,7 +75,10 @@
 # LOSS_PEER_TRACE), -srecv-src.txt the Linux source's sending to synack,
 # DIR/CELL-rROUND-ssend-synack.txt synack's sender
 # (`connect --trace-cc`) and -ssend-sink.txt the Linux sink it sends to),
-# SMOKE=1 (MIB 1, ROUNDS 1, LIMIT 20, CELLS "20:0 20:1").
+# SMOKE=1 (MIB 1, ROUNDS 1, LIMIT 20, CELLS "20:0 20:1"), SYSCTL_B (space
+# separated KEY=VALUE, set in namespace B before the first transfer: the
+# Linux receiver's, e.g. "net.ipv4.tcp_comp_sack_nr=0" to see what one of its
+# behaviours is worth; printed in the header).
 # Full matrix: 13 cells x 3
 # transfers x ROUNDS, each at most LIMIT + ~3 s of setup.
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing tools, 77 not root.
@@ -159,6 +162,13 @@ loss_topology() {
         ip -n "$NSB" link set tb up && ip -n "$NSB" link set ts up
 }
 loss_topology || { echo "$ME: cannot set up the namespaces" >&2; exit 1; }
+for kv in ${SYSCTL_B:-}; do
+    case $kv in
+    net.*=*) ip netns exec "$NSB" sysctl -q -w "$kv" >/dev/null ||
+        { echo "$ME: SYSCTL_B: cannot set '$kv' in namespace B" >&2; exit 2; } ;;
+    *) echo "$ME: SYSCTL_B: bad '$kv' (net.KEY=VALUE)" >&2; exit 2 ;;
+    esac
+done
 ns_max() { ip netns exec "$NSA" sysctl -n "net.ipv4.$1" | awk '{ print $3 }'; }
 [ "$SYNACK_RCVBUF" != ns ] || SYNACK_RCVBUF=$(ns_max tcp_rmem)
 [ "$SYNACK_SNDBUF" != ns ] || SYNACK_SNDBUF=$(ns_max tcp_wmem)
@@ -415,6 +425,7 @@ read -r -a STACKS <<<"${STACKS:-linux s-recv s-send}"
 read -r -a SYNACK_EXTRA <<<"${SYNACK_ARGS:-}"
 provenance "$BUILD_DIR" "ROUNDS=$ROUNDS MIB=$MIB LIMIT=$LIMIT CELLS='$CELLS' $0 $BUILD_DIR"
 echo "# link per direction: rate 100 Mbit/s, queue 1 BDP, delay RTT/2, the cell's loss (data and ACKs)"
+[ -z "${SYSCTL_B:-}" ] || echo "# namespace B (the Linux receiver) sysctls: $SYSCTL_B"
 echo "# linux: congestion control $LINUX_CC per socket (namespace default" \
     "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_congestion_control)), sack" \
     "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_sack), timestamps" \
