@@ -70,6 +70,7 @@ enum demo_cause {
     DEMO_CAUSE_NONE,
     DEMO_CAUSE_DELACK,  /* pure ACK sent when the delayed-ACK timer fired */
     DEMO_CAUSE_PERSIST, /* window probe */
+    DEMO_CAUSE_SACKC,   /* the ACK SACK compression held back (demo_rec.held) */
 };
 
 /* One segment as it left its sender (payload pointer cleared). */
@@ -85,6 +86,7 @@ typedef struct {
     enum sk_rexmit_cause rexmit_cause; /* rexmit: why, as the stack's trace said */
     bool by_timer; /* rexmit: the retransmission timer itself sent it */
     enum demo_cause cause;
+    uint32_t held; /* DEMO_CAUSE_SACKC: out-of-order segments it reports */
     uint32_t orig_num; /* rexmit: the segment first sent with this seq */
     enum sk_tcp_state snd_state; /* the sender's state once it sent it */
     bool edge_kept; /* the window shrank because its right edge stayed */
@@ -123,6 +125,7 @@ typedef struct {
     int error;
     uint64_t t_first_send, t_eof;
     uint64_t segs; /* segments sent */
+    uint64_t sackc_seen; /* stats.sack_compressed at its previous segment */
 } demo_side;
 
 /* What happened when one delivered copy was processed. */

@@ -177,6 +177,9 @@ DEMO_MSG_ENUM_(X_PIGGYBACK,
 DEMO_MSG_ENUM_(X_DELACK,
                "The {0} waited for its delayed-ACK timer ({1} ms) in case it had data to send with the ACK; it had none, so it sends a pure ACK (delayed ACK: RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: less than 0.5 s, and at least every second full-sized segment acknowledged).",
                "{0}先等待延迟确认计时器（{1} ms），看能否把确认和数据一起发送；没有数据可发，于是发送一个纯 ACK（延迟确认：RFC 9293 第 3.8.6.3 节、RFC 1122 第 4.2.3.2 节：不超过 0.5 秒，且至少每两个满长报文段确认一次）。")
+DEMO_MSG_ENUM_(X_SACKC,
+               "SACK compression: after three duplicate ACKs, enough for the {2} to start its recovery, the {0} held back the ACKs of the next {1} out-of-order segment(s) and reports them all in this one, a moment later (as Linux does; RFC 5681 §4.2 asks for one per segment).",
+               "SACK 压缩：三个重复 ACK 已足以让{2}开始恢复，之后{0}暂缓确认接下来的 {1} 个乱序报文段，稍后在这一个 ACK 中一并报告（Linux 也这样做；RFC 5681 第 4.2 节要求每个报文段一个）。")
 DEMO_MSG_ENUM_(X_FIN_ACTIVE,
                "The {0}'s application closes: the FIN takes sequence number {1}, like one byte of data, so that it can be acknowledged; the {0} can still receive.",
                "{0}的应用程序关闭连接：FIN 像一个数据字节一样占用序列号 {1}，这样它才能被确认；{0}仍然可以接收数据。")

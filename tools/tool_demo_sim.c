@@ -143,8 +143,15 @@ static void tell_cause(demo *d, demo_side *s, demo_rec *r, uint64_t now)
     } else if (s->persist_fired && r->tcp.payload_len == 1) {
         r->cause = DEMO_CAUSE_PERSIST;
         demo_narrate_event(d, now, demo_say(d, DEMO_E_PROBE, 1, demo_side_name(d, s->id)));
-    } else if (s->delack_fired && r->tcp.payload_len == 0 && !(r->tcp.flags & (SK_TCP_SYN | SK_TCP_FIN))) {
-        r->cause = DEMO_CAUSE_DELACK;
+    }
+    /* out-of-order segments SACK compression held since this side's
+     * previous segment: reported by this one */
+    uint64_t held = sk_stack_stats(s->stack)->sack_compressed - s->sackc_seen;
+    s->sackc_seen += held;
+    if (!r->rexmit && r->cause == DEMO_CAUSE_NONE && s->delack_fired && r->tcp.payload_len == 0 &&
+        !(r->tcp.flags & (SK_TCP_SYN | SK_TCP_FIN))) {
+        r->cause = held > 0 ? DEMO_CAUSE_SACKC : DEMO_CAUSE_DELACK;
+        r->held = (uint32_t)held;
     }
     if (r->rexmit)
         s->rto_fired = false;

@@ -675,10 +675,11 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->segs_in, (unsigned long long)s->segs_out,
             (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
     fprintf(f, "stats: retransmissions %llu (fast %llu, timeouts %llu), dup ACKs in %llu, "
-            "out-of-order %llu, owed ACKs merged %llu\n", (unsigned long long)s->retransmits,
-            (unsigned long long)s->fast_retransmits, (unsigned long long)s->timeouts,
-            (unsigned long long)s->dup_acks_in, (unsigned long long)s->ooo_segments,
-            (unsigned long long)s->acks_merged);
+            "out-of-order %llu, owed ACKs merged %llu, SACKs compressed %llu\n",
+            (unsigned long long)s->retransmits, (unsigned long long)s->fast_retransmits,
+            (unsigned long long)s->timeouts, (unsigned long long)s->dup_acks_in,
+            (unsigned long long)s->ooo_segments, (unsigned long long)s->acks_merged,
+            (unsigned long long)s->sack_compressed);
     fprintf(f, "stats: retransmissions by cause:");
     for (int c = SK_REXMIT_NONE + 1; c < SK_REXMIT__COUNT; c++)
         fprintf(f, "%s %s %llu", c > SK_REXMIT_NONE + 1 ? "," : "",

@@ -295,6 +295,14 @@ typedef struct {
     uint8_t max_retries;     /* data retransmissions before ETIMEDOUT, default 12 */
     uint8_t syn_retries;     /* SYN retransmissions before ETIMEDOUT, default 6 */
     uint32_t delack_us;      /* delayed-ACK timer, default 40 ms */
+    /* SACK compression (as Linux's tcp_comp_sack_*; a deviation from RFC
+     * 5681 §4.2's duplicate ACK per out-of-order segment, docs/rfc-coverage.md):
+     * with SACK in use, the first 3 out-of-order segments at one RCV.NXT are
+     * answered at once, later ones by one ACK after min(sack_compress_us,
+     * SRTT/20), or at once when sack_compress_nr of them are held. nr 0: every
+     * one at once. Defaults 44 and 1 ms (Linux's); us < 500 ms (RFC 1122). */
+    uint8_t sack_compress_nr;
+    uint32_t sack_compress_us;
     uint32_t time_wait_us;   /* TIME-WAIT = 2*MSL, default 60 s */
     uint32_t challenge_ack_limit; /* RFC 5961 challenge ACKs per second, default 1000 */
 
@@ -669,6 +677,8 @@ typedef struct {
     uint64_t ooo_segments;            /* out-of-order segments queued */
     uint64_t opts_malformed;          /* segments with a malformed option list */
     uint64_t acks_merged;             /* owed ACKs merged into a later one: queue full */
+    uint64_t sack_compressed;         /* out-of-order segments whose duplicate ACK was
+                                         held for a later one (cfg.sack_compress_nr) */
     /* interface layer */
     uint64_t arp_requests_in, arp_replies_in;
     uint64_t arp_requests_out, arp_replies_out; /* requests include gratuitous ARP */

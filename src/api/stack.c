@@ -37,6 +37,8 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->max_retries = 12;
     cfg->syn_retries = 6;
     cfg->delack_us = 40000;
+    cfg->sack_compress_nr = 44;   /* Linux's tcp_comp_sack_nr */
+    cfg->sack_compress_us = 1000; /* Linux's tcp_comp_sack_delay_ns */
     cfg->time_wait_us = 60000000;
     cfg->challenge_ack_limit = 1000;
     cfg->arp_cache_size = 64;
@@ -173,7 +175,7 @@ static int check_config(const sk_stack_config *cfg)
         return SK_EINVAL;
     if (cfg->pacing_ss_ratio > 1000 || cfg->pacing_ca_ratio > 1000)
         return SK_EINVAL;
-    if (cfg->delack_us >= 500000) /* RFC 1122 §4.2.3.2: the delay MUST be < 0.5 s */
+    if (cfg->delack_us >= 500000 || cfg->sack_compress_us >= 500000) /* RFC 1122 §4.2.3.2: < 0.5 s */
         return SK_EINVAL;
     if (cfg->ip_reass_max > 0 && cfg->ip_reass_timeout_us == 0)
         return SK_EINVAL;

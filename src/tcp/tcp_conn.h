@@ -189,6 +189,11 @@ typedef struct {
 
     sk_seq reass_fin;     /* with SK_TF_OOO_FIN */
     uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
+    /* SACK compression (tcp_ack.c, cfg.sack_compress_*): the RCV.NXT the
+     * count is for, the duplicate ACKs sent at once at it, the out-of-order
+     * segments whose ACK is held since our last ACK */
+    sk_seq sackc_ack;
+    uint8_t sackc_dups, sackc_held;
 
     /* the RTT measurement under way (SK_TF_RTT_ACTIVE, RFC 6298) */
     sk_seq rtt_seq;
@@ -837,8 +842,10 @@ uint32_t sk_reass_advance(sk_tcb *t);
  * per two full-sized segments and one duplicate ACK per out-of-order one.
  * Stops the delayed-ACK timer: this ACK covers every byte received. */
 void sk_ack_owe(sk_tcp_env *e, sk_tcb *t);
-/* A duplicate ACK is due for the out-of-order segment at seq (queued). */
-void sk_ack_owe_ooo(sk_tcp_env *e, sk_tcb *t, sk_seq seq);
+/* A duplicate ACK is due for the out-of-order segment at seq (queued):
+ * owed at once, or, with SACK compression, held for one ACK a little later
+ * (the delayed-ACK timer) that reports it with the segments after it. */
+void sk_ack_owe_ooo(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now);
 /* The oldest owed ACK and whether it is the last one owed; false when none
  * is owed. */
 bool sk_ack_peek(const sk_tcb *t, sk_ack_owed *rec, bool *last);

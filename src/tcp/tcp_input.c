@@ -599,8 +599,10 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
         /* one duplicate ACK per out-of-order segment (RFC 5681 §4.2), even
          * when several arrive before the next output call, its first SACK
          * block this segment's (RFC 2018 §4); a merged (GRO) segment gets
-         * one, as Linux sends: its SACK block covers all it holds */
-        sk_ack_owe_ooo(e, t, seq);
+         * one, as Linux sends: its SACK block covers all it holds. After
+         * the first three at one RCV.NXT, SACK compression may hold it
+         * (tcp_ack.c) */
+        sk_ack_owe_ooo(e, t, seq, now);
     } else {
         drop(e, t, SK_DROP_TCP_REASS_FULL, now);
         sk_ack_owe(e, t);

@@ -52,6 +52,10 @@ void ts_config(sk_stack_config *cfg)
      * test_tcp_ts.c), which then expect their options */
     cfg->sack = false;
     cfg->timestamps = false;
+    /* with SACK on, RFC 5681 §4.2's duplicate ACK per out-of-order segment:
+     * SACK compression (the stack's default) has its own tests
+     * (test_tcp_sack.c test_sack_compression_*) */
+    cfg->sack_compress_nr = 0;
     /* and for RFC 6298's minimum RTO of 1 s (§2.4), which their timings
      * (a retransmission at 1000 ms, not 999) assert; the stack's default is
      * 200 ms (test_tcp_ccconf.c test_min_rto) */

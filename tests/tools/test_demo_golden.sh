@@ -77,8 +77,8 @@ golden demo_rexmit_goback_zh --bytes 30000 --loss 0.1 --seed 3 --explain --lang 
 golden demo_rexmit_queue --bytes 200000 --impair "delay=10ms,rate=10mbit,queue=16k" --wscale
 # SACK blocks, D-SACK and timestamps narrated and explained (en, zh), and a
 # segment dropped by PAWS after the link held it back
-golden demo_sack_ts --sack --timestamps --bytes 30000 --loss 0.1 --seed 20 --explain
-golden demo_sack_ts_zh --sack --timestamps --bytes 30000 --loss 0.1 --seed 20 --explain --lang zh
+golden demo_sack_ts --sack --timestamps --bytes 30000 --loss 0.1 --seed 172 --explain
+golden demo_sack_ts_zh --sack --timestamps --bytes 30000 --loss 0.1 --seed 172 --explain --lang zh
 golden demo_paws --sack --timestamps --impair "reorder=0.3,jitter=30ms" --seed 3 --explain
 # SACK and RACK retransmissions, with the sender's cwnd, ssthresh, flight
 # size, SRTT and RTO after every segment (--columns)
@@ -106,16 +106,20 @@ expect_in() { # FILE REGEX WHAT
     if grep -qE "$2" "$tmp/$1.1"; then ok; else bad "$1: no $3"; fi
 }
 # each duplicate ACK names its own segment's range first (RFC 2018 §4):
-# the ACKs of one batch at 1050 ms start with 13145-21240, then the one
-# whose segment was 22253, then 24277's
-expect_in demo_sack_ts 'sack 3 \{13145:21241\}\{24277:31001\}\{22253:23265\}>' "SACK blocks on the segment line"
-expect_in demo_sack_ts 'sack 3 \{22253:23265\}\{24277:31001\}\{13145:21241\}>' "a later duplicate ACK's own range first"
-expect_in demo_sack_ts '^ +SACK \{13145:21241\}: the server holds bytes 13145 to 21240, .* the ACK still names 12133' "SACK block explained"
-expect_in demo_sack_ts '^ +D-SACK \{12133:13145\}: .* the server received bytes 12133 to 13144 twice \(RFC 2883\)' "D-SACK explained"
+# at 1050 ms 23265-25288's, later the range 9097-19216 that a retransmission
+# grew; SACK compression holds the ACKs of the segments after the first
+# three duplicate ACKs and reports them in one (at 1071 ms, 5 of them, its
+# first block a D-SACK of a retransmission that arrived twice)
+expect_in demo_sack_ts 'sack 3 \{23265:25289\}\{20229:22253\}\{18205:19217\}>' "SACK blocks on the segment line"
+expect_in demo_sack_ts 'sack 3 \{9097:19217\}\{23265:25289\}\{20229:22253\}>' "a later duplicate ACK's own range first"
+expect_in demo_sack_ts '^ +SACK \{23265:25289\}: the server holds bytes 23265 to 25288, .* the ACK still names 8085' "SACK block explained"
+expect_in demo_sack_ts '^ +D-SACK \{16181:17193\}: .* the server received bytes 16181 to 17192 twice \(RFC 2883\)' "D-SACK explained"
+expect_in demo_sack_ts '^ +SACK compression: after three duplicate ACKs, .* the next 5 out-of-order segment\(s\) .*RFC 5681 §4.2' "SACK compression explained"
 expect_in demo_sack_ts '^ +TS val [0-9]+ ecr 0: timestamps \(RFC 7323\)' "timestamps explained on the SYN"
 expect_in demo_sack_ts '^ +ecr=[0-9]+ echoes a TSval the client sent: .*round-trip-time sample' "TSecr echo explained"
-expect_in demo_sack_ts_zh '^ +D-SACK \{12133:13145\}：' "D-SACK explained in Chinese"
-expect_in demo_sack_ts_zh '^ +SACK \{13145:21241\}：服务器已经乱序收到字节 13145 到 21240' "SACK explained in Chinese"
+expect_in demo_sack_ts_zh '^ +D-SACK \{16181:17193\}：' "D-SACK explained in Chinese"
+expect_in demo_sack_ts_zh '^ +SACK \{23265:25289\}：服务器已经乱序收到字节 23265 到 25288' "SACK explained in Chinese"
+expect_in demo_sack_ts_zh '^ +SACK 压缩：三个重复 ACK 已足以让客户端开始恢复，之后服务器暂缓确认接下来的 5 个乱序报文段' "SACK compression explained in Chinese"
 expect_in demo_paws 'the client dropped it: TCP segment failed PAWS timestamp check' "PAWS drop marked"
 expect_in demo_paws '^ +PAWS \(RFC 7323 §5\): its TSval [0-9]+ is older' "PAWS explained"
 expect_in demo_paws '^ +RST: the server has no connection this segment belongs to .*RFC 9293 §3.10.7.1' "RST to a stray ACK explained"

@@ -188,6 +188,12 @@ static void test_config_errors(void)
     cfg.delack_us = 499999;
     SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), 0);
     sk_stack_destroy(s);
+    /* and a compressed SACK's delay too */
+    cfg.sack_compress_us = 500000;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg.sack_compress_us = 499999;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), 0);
+    sk_stack_destroy(s);
     ts_free(&ts);
 }
 

@@ -1,7 +1,8 @@
 /* SACK on the receiving side (RFC 2018 §2-4) and DSACK (RFC 2883):
  * negotiation, the blocks our ACKs carry and their order, the 3/4 limit,
  * duplicates below RCV.NXT and of held data, and the validation of the
- * blocks an arriving ACK carries. The segment budget with options:
+ * blocks an arriving ACK carries, SACK compression (the duplicate ACKs
+ * held after the first three). The segment budget with options:
  * test_tcp_budget.c. */
 #include "sk_test.h"
 #include "tcp_script.h"
@@ -277,6 +278,164 @@ static void test_arriving_blocks_validated(void)
     ts_free(&ts);
 }
 
+/* SACK compression (cfg.sack_compress_*, tcp_ack.c): a passive connection
+ * with SACK, no timestamps (4 blocks), compression as configured, its SRTT
+ * the handshake's sample, rtt. */
+static void open_sackc(ts_script *ts, uint8_t nr, uint32_t us, sk_time_us rtt)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.sack = true;
+    cfg.sack_compress_nr = nr;
+    cfg.sack_compress_us = us;
+    ts_init(ts, &cfg);
+    ts->peer_sack = true;
+    SK_CHECK(ts_open_passive(ts, 0, rtt));
+}
+
+/* Out-of-order segment at `seq` (100 bytes) arrives at t. */
+static void ooo(ts_script *ts, sk_time_us t, uint32_t seq)
+{
+    TS_INJECT(ts, t, .flags = TS_A, .seq = seq, .ack = 1001, .len = 100);
+}
+
+/* The first three out-of-order segments at one RCV.NXT are answered at
+ * once (the sender's DupThresh); later ones are held and reported by one
+ * ACK min(sack_compress_us, SRTT/20) after the first held one (20 ms / 20
+ * = 1 ms here, the configured 1 ms too), its first block the newest
+ * segment's (RFC 2018 §4). */
+static void test_sack_compression_holds_after_three(void)
+{
+    ts_script ts;
+    open_sackc(&ts, 44, 1000, TS_MS(20));
+    ooo(&ts, TS_MS(30), 5201);
+    TS_EXPECT(&ts, TS_MS(30), .flags = TS_A, .seq = 1001, .ack = 5001, TS_SACK(1, {5201, 5301}));
+    ooo(&ts, TS_MS(31), 5401);
+    TS_EXPECT(&ts, TS_MS(31), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(2, {5401, 5501}, {5201, 5301}));
+    ooo(&ts, TS_MS(32), 5601);
+    TS_EXPECT(&ts, TS_MS(32), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(3, {5601, 5701}, {5401, 5501}, {5201, 5301}));
+    ooo(&ts, TS_MS(33), 5801);
+    TS_NOTHING(&ts, TS_MS(33));
+    ooo(&ts, TS_MS(33) + 500, 6001);
+    TS_NOTHING(&ts, TS_MS(34) - 1); /* the timer runs from the first held one */
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->sack_compressed, 2u);
+    TS_EXPECT(&ts, TS_MS(34), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(4, {6001, 6101}, {5801, 5901}, {5601, 5701}, {5401, 5501}));
+    TS_NOTHING(&ts, TS_SEC(1));
+    /* still past three at this RCV.NXT: the next one is held again */
+    ooo(&ts, TS_SEC(2), 6201);
+    TS_NOTHING(&ts, TS_SEC(2));
+    TS_EXPECT(&ts, TS_SEC(2) + 1000, .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(4, {6201, 6301}, {6001, 6101}, {5801, 5901}, {5601, 5701}));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->sack_compressed, 3u);
+    ts_free(&ts);
+}
+
+/* The delay is the smaller of sack_compress_us and SRTT/20: 300 us
+ * configured against a 20 ms SRTT; 1 ms configured against a 4 ms SRTT
+ * (200 us). */
+static void test_sack_compression_delay(void)
+{
+    static const struct {
+        uint32_t us;
+        sk_time_us rtt, want;
+    } cases[] = {{300, TS_MS(20), 300}, {1000, TS_MS(4), 200}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ts_script ts;
+        open_sackc(&ts, 44, cases[i].us, cases[i].rtt);
+        for (uint32_t k = 0; k < 3; k++) {
+            ooo(&ts, TS_MS(30), 5201 + 200 * k);
+            SK_CHECK(ts_next(&ts, TS_MS(30)) != NULL);
+        }
+        ooo(&ts, TS_MS(40), 5801);
+        TS_NOTHING(&ts, TS_MS(40) + cases[i].want - 1);
+        TS_EXPECT(&ts, TS_MS(40) + cases[i].want, .flags = TS_A, .seq = 1001, .ack = 5001,
+                  TS_SACK(4, {5801, 5901}, {5601, 5701}, {5401, 5501}, {5201, 5301}));
+        ts_free(&ts);
+    }
+}
+
+/* sack_compress_nr held: the next out-of-order segment is ACKed at once,
+ * reporting them all, and the count starts again. */
+static void test_sack_compression_nr(void)
+{
+    ts_script ts;
+    open_sackc(&ts, 2, 1000, TS_MS(20));
+    for (uint32_t k = 0; k < 3; k++) {
+        ooo(&ts, TS_MS(30), 5201 + 200 * k);
+        SK_CHECK(ts_next(&ts, TS_MS(30)) != NULL);
+    }
+    ooo(&ts, TS_MS(31), 5801);
+    ooo(&ts, TS_MS(31), 6001);
+    TS_NOTHING(&ts, TS_MS(31));
+    ooo(&ts, TS_MS(31), 6201);
+    TS_EXPECT(&ts, TS_MS(31), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(4, {6201, 6301}, {6001, 6101}, {5801, 5901}, {5601, 5701}));
+    TS_NOTHING(&ts, TS_MS(31));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->sack_compressed, 2u);
+    ooo(&ts, TS_MS(32), 6401); /* held again: none is held since that ACK */
+    TS_NOTHING(&ts, TS_MS(32));
+    TS_EXPECT(&ts, TS_MS(33), .flags = TS_A, .seq = 1001, .ack = 5001,
+              TS_SACK(4, {6401, 6501}, {6201, 6301}, {6001, 6101}, {5801, 5901}));
+    ts_free(&ts);
+}
+
+/* RCV.NXT moves (a retransmission fills the first hole): that ACK goes at
+ * once (RFC 5681 §4.2), and the next three out-of-order segments are
+ * answered at once again. Bulk data in order is not affected. */
+static void test_sack_compression_new_rcv_nxt(void)
+{
+    ts_script ts;
+    open_sackc(&ts, 44, 1000, TS_MS(20));
+    for (uint32_t k = 0; k < 3; k++) {
+        ooo(&ts, TS_MS(30), 5201 + 200 * k);
+        SK_CHECK(ts_next(&ts, TS_MS(30)) != NULL);
+    }
+    ooo(&ts, TS_MS(30), 5801);
+    TS_NOTHING(&ts, TS_MS(30));
+    TS_INJECT(&ts, TS_MS(30) + 100, .flags = TS_A, .seq = 5001, .ack = 1001, .len = 200);
+    TS_EXPECT(&ts, TS_MS(30) + 100, .flags = TS_A, .seq = 1001, .ack = 5301,
+              TS_SACK(3, {5801, 5901}, {5601, 5701}, {5401, 5501}));
+    TS_NOTHING(&ts, TS_SEC(1)); /* that ACK reported the held one: no timer ACK */
+    for (uint32_t k = 0; k < 3; k++) {
+        ooo(&ts, TS_SEC(2), 6001 + 200 * k);
+        SK_CHECK(ts_next(&ts, TS_SEC(2)) != NULL);
+    }
+    ooo(&ts, TS_SEC(2), 6601);
+    TS_NOTHING(&ts, TS_SEC(2));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->sack_compressed, 2u);
+    ts_free(&ts);
+}
+
+/* No RTT sample (the handshake's ACK at the SYN,ACK's instant: SRTT 0),
+ * nr 0, or a peer without SACK: every out-of-order segment is answered at
+ * once, as RFC 5681 §4.2 says. */
+static void test_sack_compression_off(void)
+{
+    for (int c = 0; c < 3; c++) {
+        ts_script ts;
+        if (c < 2) {
+            open_sackc(&ts, c == 0 ? 44 : 0, 1000, c == 0 ? 0 : TS_MS(20));
+        } else {
+            sk_stack_config cfg;
+            ts_config(&cfg);
+            cfg.sack = true;
+            cfg.sack_compress_nr = 44;
+            ts_init(&ts, &cfg);
+            SK_CHECK(ts_open_passive(&ts, 0, TS_MS(20)));
+        }
+        for (uint32_t k = 0; k < 6; k++) {
+            ooo(&ts, TS_MS(30) + k, 5201 + 200 * k);
+            SK_CHECK(ts_next(&ts, TS_MS(30) + k) != NULL);
+        }
+        TS_NOTHING(&ts, TS_SEC(1));
+        SK_CHECK_EQ(sk_stack_stats(ts.s)->sack_compressed, 0u);
+        ts_free(&ts);
+    }
+}
+
 int main(void)
 {
     SK_RUN(test_sack_permitted_negotiation);
@@ -288,5 +447,10 @@ int main(void)
     SK_RUN(test_batched_dup_acks_carry_options);
     SK_RUN(test_batched_dup_acks_first_block_each);
     SK_RUN(test_arriving_blocks_validated);
+    SK_RUN(test_sack_compression_holds_after_three);
+    SK_RUN(test_sack_compression_delay);
+    SK_RUN(test_sack_compression_nr);
+    SK_RUN(test_sack_compression_new_rcv_nxt);
+    SK_RUN(test_sack_compression_off);
     return sk_test_finish();
 }
