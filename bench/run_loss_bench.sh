@@ -67,7 +67,8 @@
 # ta in A, what the Linux end in A sees after the link, and ...-b.pcap on tb
 # in B, what B's receiver got and sent before the link), STACKS ("linux s-recv s-send", a
 # subset skips transfers; the ratios need linux), SYNACK_ARGS (extra options
-# for the sending `synack connect`, e.g. --trace), KEEP_LOGS (a directory:
+# for the sending `synack connect`, e.g. --trace), SYNACK_RECV_ARGS (extra
+# options for the receiving `synack serve`, e.g. --sack-compress 0), KEEP_LOGS (a directory:
 # each s-send `synack connect` log is copied there as CELL-ROUND.log),
 # TRACE_DIR (a directory: congestion state sampled every TRACE_MS, default
 # 10, ms during the linux, s-recv and s-send transfers: DIR/CELL-rROUND-linux-src.txt
@@ -331,7 +332,7 @@ run_linux_ba() { # CELL
 run_srecv() { # CELL
     local log=$TMP/serve.log src=$TMP/src.out
     bg "$log" ip netns exec "$NSB" "$SYNACK" serve --tap ts --addr 192.0.2.3/24 --discard 5001 \
-        --stats "${BUFOPTS[@]}"
+        --stats "${BUFOPTS[@]}" "${SYNACK_RECV_EXTRA[@]}"
     local srv=$BG_PID
     wait_line "$log" "synack serve:" "$srv" || {
         echo "$ME: synack serve did not start:" >&2; cat "$log" >&2; FAIL=1; return; }
@@ -423,9 +424,11 @@ run_one() { # run_one TAG CELL SEED
 # ---- the rounds ----
 read -r -a STACKS <<<"${STACKS:-linux s-recv s-send}"
 read -r -a SYNACK_EXTRA <<<"${SYNACK_ARGS:-}"
+read -r -a SYNACK_RECV_EXTRA <<<"${SYNACK_RECV_ARGS:-}"
 provenance "$BUILD_DIR" "ROUNDS=$ROUNDS MIB=$MIB LIMIT=$LIMIT CELLS='$CELLS' $0 $BUILD_DIR"
 echo "# link per direction: rate 100 Mbit/s, queue 1 BDP, delay RTT/2, the cell's loss (data and ACKs)"
 [ -z "${SYSCTL_B:-}" ] || echo "# namespace B (the Linux receiver) sysctls: $SYSCTL_B"
+[ -z "${SYNACK_RECV_ARGS:-}" ] || echo "# synack serve (s-recv) extra options: $SYNACK_RECV_ARGS"
 echo "# linux: congestion control $LINUX_CC per socket (namespace default" \
     "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_congestion_control)), sack" \
     "$(ip netns exec "$NSA" sysctl -n net.ipv4.tcp_sack), timestamps" \

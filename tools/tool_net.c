@@ -55,7 +55,10 @@ const char tool_net_usage[] =
     "                            (1K..256M, K and M suffixes; default 256K): the receive\n"
     "                            window and the data in flight are at most these\n"
     "  --pacing                  TCP pacing: new data leaves no faster than 2 x cwnd / SRTT\n"
-    "                            in slow start, 1.2 x after (Linux's ratios); default off\n";
+    "                            in slow start, 1.2 x after (Linux's ratios); default off\n"
+    "  --sack-compress N         after 3 duplicate ACKs at one point, hold up to N more\n"
+    "                            (0..255; default 44, Linux's) for one ACK within 1 ms;\n"
+    "                            0: a duplicate ACK per out-of-order segment (RFC 5681)\n";
 
 volatile sig_atomic_t tool_stop_flag;
 
@@ -226,6 +229,11 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
             return -1;
         o->rx_coalesce_us = (uint32_t)n;
         o->have_rx_coalesce = true;
+    } else if (!strcmp(opt, "--sack-compress")) {
+        if (parse_u64(cmd, opt, v, 255, &n) != 0)
+            return -1;
+        o->sack_compress = (uint8_t)n;
+        o->have_sack_compress = true;
     } else if (!strcmp(opt, "--sndbuf") || !strcmp(opt, "--rcvbuf")) {
         if (tool_parse_size(v, 1024, 256u * 1024 * 1024, &n) != 0) {
             tool_error(cmd, "bad %s '%s' (bytes 1024..256M, K and M suffixes, e.g. 6M)", opt, v);
@@ -253,7 +261,7 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
     static const char *const with_value[] = {"--tap", "--tun", "--xdp", "--addr", "--gw", "--gw6", "--mac",
                                              "--mtu", "--pcap", "--plot", "--seed", "--impair",
                                              "--impair-in", "--impair-out", "--busy-poll", "--rx-coalesce",
-                                             "--sndbuf", "--rcvbuf", "--dns"};
+                                             "--sndbuf", "--rcvbuf", "--dns", "--sack-compress"};
     const char *opt = argv[*i];
     if (!strcmp(opt, "--trace")) {
         o->trace = true;
@@ -532,6 +540,8 @@ static int make_stack(tool_net *n, tool_net_tweak cfg_tweak, const void *ctx)
     if (o->sndbuf != 0)
         cfg.sndbuf = o->sndbuf;
     cfg.pacing = o->pacing;
+    if (o->have_sack_compress)
+        cfg.sack_compress_nr = o->sack_compress;
     if (o->rcvbuf != 0)
         cfg.rcvbuf = o->rcvbuf;
     if (o->plot_dir != NULL) {

@@ -52,6 +52,8 @@ typedef struct {
     const char *plot_dir;  /* --plot DIR: SVG plots of the busiest connection (tool_plot_live.c) */
     bool create;           /* --create: make the --tap/--tun device when it does not exist */
     bool pacing;           /* --pacing: cfg.pacing (TCP pacing, default off) */
+    uint8_t sack_compress; /* --sack-compress N: cfg.sack_compress_nr, with have_sack_compress */
+    bool have_sack_compress;
 } tool_net_opts;
 
 /* The help text for the options above. */

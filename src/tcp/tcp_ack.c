@@ -32,7 +32,10 @@
  * when sack_compress_nr are held. Each SACK then carries more news and
  * the sender sees fewer, larger steps: measured against a Linux sender,
  * its goodput at 0.5-1 % loss (bench/README-loss.md, session 13). A
- * deviation from §4.2's SHOULD, listed in docs/rfc-coverage.md. */
+ * deviation from §4.2's SHOULD, listed in docs/rfc-coverage.md. Any ACK
+ * sent reports what is held (its blocks are the ranges as they stand) and
+ * ends the wait: in a batch, the owed ACKs that output sends after it
+ * report the held segments at once, and no timer ACK follows. */
 #include "tcp/tcp_conn.h"
 
 #define SK_SACKC_IMMEDIATE 3u /* duplicate ACKs sent at once per RCV.NXT */
