@@ -44,6 +44,7 @@ typedef struct {
     bool random_isn;
     bool wscale;
     bool sack, timestamps; /* off: the textbook handshake */
+    bool push_ack; /* --push-ack: cfg.push_ack (off: the textbook delayed ACK) */
     bool relative;
     bool explain;
     enum demo_lang lang;
@@ -71,6 +72,7 @@ enum demo_cause {
     DEMO_CAUSE_DELACK,  /* pure ACK sent when the delayed-ACK timer fired */
     DEMO_CAUSE_PERSIST, /* window probe */
     DEMO_CAUSE_SACKC,   /* the ACK SACK compression held back (demo_rec.held) */
+    DEMO_CAUSE_PUSHACK, /* pure ACK sent at a read of data that ended with PSH */
 };
 
 /* One segment as it left its sender (payload pointer cleared). */
@@ -126,6 +128,7 @@ typedef struct {
     uint64_t t_first_send, t_eof;
     uint64_t segs; /* segments sent */
     uint64_t sackc_seen; /* stats.sack_compressed at its previous segment */
+    uint64_t pushack_seen; /* stats.acks_pushed at its previous segment */
 } demo_side;
 
 /* What happened when one delivered copy was processed. */

@@ -232,6 +232,9 @@ static void explain_ack(xctx *x)
         say(d, demo_say(d, DEMO_X_DELACK, 2, x->snd, demo_ms_short(DEMO_DELACK_US, ms, sizeof ms)));
     } else if (x->r->cause == DEMO_CAUSE_SACKC) {
         say(d, demo_say(d, DEMO_X_SACKC, 3, x->snd, demo_u(x->r->held), x->rcv));
+    } else if (x->r->cause == DEMO_CAUSE_PUSHACK) {
+        char ms[32];
+        say(d, demo_say(d, DEMO_X_PUSHACK, 3, x->snd, x->rcv, demo_ms_short(DEMO_DELACK_US, ms, sizeof ms)));
     } else if (pure && !d->told_pure_ack) {
         d->told_pure_ack = true;
         say(d, demo_say(d, DEMO_X_PURE_ACK, 2, demo_seqnum(d, x->r->from, t->seq.v), x->snd));

@@ -180,6 +180,9 @@ DEMO_MSG_ENUM_(X_DELACK,
 DEMO_MSG_ENUM_(X_SACKC,
                "SACK compression: after three duplicate ACKs, enough for the {2} to start its recovery, the {0} held back the ACKs of the next {1} out-of-order segment(s) and reports them all in this one, a moment later (as Linux does; RFC 5681 §4.2 asks for one per segment).",
                "SACK 压缩：三个重复 ACK 已足以让{2}开始恢复，之后{0}暂缓确认接下来的 {1} 个乱序报文段，稍后在这一个 ACK 中一并报告（Linux 也这样做；RFC 5681 第 4.2 节要求每个报文段一个）。")
+DEMO_MSG_ENUM_(X_PUSHACK,
+               "The {0}'s application read everything, and the data ended with PSH, the end of one of the {1}'s writes: no second segment is coming to trigger the ACK, so the {0} sends it now rather than when its delayed-ACK timer ({2} ms) fires (as Linux does; RFC 1122 §4.2.3.2 bounds how long an ACK may wait, not how soon it may go).",
+               "{0}的应用程序已读完全部数据，而且数据以 PSH 结尾，即{1}一次写入的结尾：不会再有第二个报文段来触发确认，于是{0}立即发送 ACK，而不等延迟确认计时器（{2} ms）到期（Linux 也这样做；RFC 1122 第 4.2.3.2 节限制的是 ACK 最多能等多久，而不是最早何时发送）。")
 DEMO_MSG_ENUM_(X_FIN_ACTIVE,
                "The {0}'s application closes: the FIN takes sequence number {1}, like one byte of data, so that it can be acknowledged; the {0} can still receive.",
                "{0}的应用程序关闭连接：FIN 像一个数据字节一样占用序列号 {1}，这样它才能被确认；{0}仍然可以接收数据。")

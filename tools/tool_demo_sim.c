@@ -146,12 +146,19 @@ static void tell_cause(demo *d, demo_side *s, demo_rec *r, uint64_t now)
     }
     /* out-of-order segments SACK compression held since this side's
      * previous segment: reported by this one */
-    uint64_t held = sk_stack_stats(s->stack)->sack_compressed - s->sackc_seen;
+    const sk_stats *st = sk_stack_stats(s->stack);
+    uint64_t held = st->sack_compressed - s->sackc_seen;
     s->sackc_seen += held;
-    if (!r->rexmit && r->cause == DEMO_CAUSE_NONE && s->delack_fired && r->tcp.payload_len == 0 &&
-        !(r->tcp.flags & (SK_TCP_SYN | SK_TCP_FIN))) {
+    /* an ACK the application's read of pushed data sent (cfg.push_ack) */
+    uint64_t pushed = st->acks_pushed - s->pushack_seen;
+    s->pushack_seen += pushed;
+    bool pure = !r->rexmit && r->cause == DEMO_CAUSE_NONE && r->tcp.payload_len == 0 &&
+                !(r->tcp.flags & (SK_TCP_SYN | SK_TCP_FIN));
+    if (pure && s->delack_fired) {
         r->cause = held > 0 ? DEMO_CAUSE_SACKC : DEMO_CAUSE_DELACK;
         r->held = (uint32_t)held;
+    } else if (pure && pushed > 0) {
+        r->cause = DEMO_CAUSE_PUSHACK;
     }
     if (r->rexmit)
         s->rto_fired = false;
@@ -378,6 +385,8 @@ static int make_stack(demo *d, demo_side *s)
     cfg.timestamps = d->o.timestamps;
     cfg.time_wait_us = DEMO_TIME_WAIT_US;
     cfg.delack_us = DEMO_DELACK_US;
+    /* the textbook delayed ACK unless --push-ack asks for Linux's */
+    cfg.push_ack = d->o.push_ack;
     /* the demo teaches RFC 6298: RTO at least 1 s (§2.4), not the stack's
      * 200 ms default */
     cfg.rto_min_us = 1000000;

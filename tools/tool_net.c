@@ -58,7 +58,10 @@ const char tool_net_usage[] =
     "                            in slow start, 1.2 x after (Linux's ratios); default off\n"
     "  --sack-compress N         after 3 duplicate ACKs at one point, hold up to N more\n"
     "                            (0..255; default 44, Linux's) for one ACK within 1 ms;\n"
-    "                            0: a duplicate ACK per out-of-order segment (RFC 5681)\n";
+    "                            0: a duplicate ACK per out-of-order segment (RFC 5681)\n"
+    "  --push-ack on|off         ACK at once when the application has read all data that\n"
+    "                            ended with PSH, as Linux does (default on); off: the\n"
+    "                            delayed-ACK timer alone\n";
 
 volatile sig_atomic_t tool_stop_flag;
 
@@ -234,6 +237,12 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
             return -1;
         o->sack_compress = (uint8_t)n;
         o->have_sack_compress = true;
+    } else if (!strcmp(opt, "--push-ack")) {
+        if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+            tool_error(cmd, "bad --push-ack '%s' (on or off)", v);
+            return -1;
+        }
+        o->push_ack_off = !strcmp(v, "off");
     } else if (!strcmp(opt, "--sndbuf") || !strcmp(opt, "--rcvbuf")) {
         if (tool_parse_size(v, 1024, 256u * 1024 * 1024, &n) != 0) {
             tool_error(cmd, "bad %s '%s' (bytes 1024..256M, K and M suffixes, e.g. 6M)", opt, v);
@@ -261,7 +270,8 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
     static const char *const with_value[] = {"--tap", "--tun", "--xdp", "--addr", "--gw", "--gw6", "--mac",
                                              "--mtu", "--pcap", "--plot", "--seed", "--impair",
                                              "--impair-in", "--impair-out", "--busy-poll", "--rx-coalesce",
-                                             "--sndbuf", "--rcvbuf", "--dns", "--sack-compress"};
+                                             "--sndbuf", "--rcvbuf", "--dns", "--sack-compress",
+                                             "--push-ack"};
     const char *opt = argv[*i];
     if (!strcmp(opt, "--trace")) {
         o->trace = true;
@@ -542,6 +552,8 @@ static int make_stack(tool_net *n, tool_net_tweak cfg_tweak, const void *ctx)
     cfg.pacing = o->pacing;
     if (o->have_sack_compress)
         cfg.sack_compress_nr = o->sack_compress;
+    if (o->push_ack_off)
+        cfg.push_ack = false;
     if (o->rcvbuf != 0)
         cfg.rcvbuf = o->rcvbuf;
     if (o->plot_dir != NULL) {
@@ -685,11 +697,12 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->segs_in, (unsigned long long)s->segs_out,
             (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
     fprintf(f, "stats: retransmissions %llu (fast %llu, timeouts %llu), dup ACKs in %llu, "
-            "out-of-order %llu, owed ACKs merged %llu, SACKs compressed %llu\n",
+            "out-of-order %llu, owed ACKs merged %llu, SACKs compressed %llu, ACKs at a read of "
+            "pushed data %llu\n",
             (unsigned long long)s->retransmits, (unsigned long long)s->fast_retransmits,
             (unsigned long long)s->timeouts, (unsigned long long)s->dup_acks_in,
             (unsigned long long)s->ooo_segments, (unsigned long long)s->acks_merged,
-            (unsigned long long)s->sack_compressed);
+            (unsigned long long)s->sack_compressed, (unsigned long long)s->acks_pushed);
     fprintf(f, "stats: retransmissions by cause:");
     for (int c = SK_REXMIT_NONE + 1; c < SK_REXMIT__COUNT; c++)
         fprintf(f, "%s %s %llu", c > SK_REXMIT_NONE + 1 ? "," : "",

@@ -54,6 +54,7 @@ typedef struct {
     bool pacing;           /* --pacing: cfg.pacing (TCP pacing, default off) */
     uint8_t sack_compress; /* --sack-compress N: cfg.sack_compress_nr, with have_sack_compress */
     bool have_sack_compress;
+    bool push_ack_off; /* --push-ack off: cfg.push_ack false */
 } tool_net_opts;
 
 /* The help text for the options above. */

@@ -303,6 +303,11 @@ typedef struct {
      * one at once. Defaults 44 and 1 ms (Linux's); us < 500 ms (RFC 1122). */
     uint8_t sack_compress_nr;
     uint32_t sack_compress_us;
+    /* ACK at once when the application has read everything received and
+     * data since our last ACK carried PSH (the end of a sender's write), as
+     * Linux does, rather than at the delayed-ACK timer. Default true; false:
+     * the delayed-ACK rule alone (RFC 5681 §4.2 as a textbook shows it). */
+    bool push_ack;
     uint32_t time_wait_us;   /* TIME-WAIT = 2*MSL, default 60 s */
     uint32_t challenge_ack_limit; /* RFC 5961 challenge ACKs per second, default 1000 */
 
@@ -679,6 +684,8 @@ typedef struct {
     uint64_t acks_merged;             /* owed ACKs merged into a later one: queue full */
     uint64_t sack_compressed;         /* out-of-order segments whose duplicate ACK was
                                          held for a later one (cfg.sack_compress_nr) */
+    uint64_t acks_pushed;             /* ACKs sent at a read, for data that ended with
+                                         PSH, before the delayed-ACK timer (cfg.push_ack) */
     /* interface layer */
     uint64_t arp_requests_in, arp_replies_in;
     uint64_t arp_requests_out, arp_replies_out; /* requests include gratuitous ARP */

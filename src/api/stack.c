@@ -39,6 +39,7 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->delack_us = 40000;
     cfg->sack_compress_nr = 44;   /* Linux's tcp_comp_sack_nr */
     cfg->sack_compress_us = 1000; /* Linux's tcp_comp_sack_delay_ns */
+    cfg->push_ack = true;         /* Linux's ICSK_ACK_PUSHED */
     cfg->time_wait_us = 60000000;
     cfg->challenge_ack_limit = 1000;
     cfg->arp_cache_size = 64;

@@ -190,6 +190,29 @@ void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->ctx->cfg.delack_us));
 }
 
+/* After a read (sk_tcp_user_recv) that left the receive buffer empty,
+ * with a delayed ACK pending and in-order data since our last ACK that
+ * carried PSH (the end of one of the sender's writes): the ACK goes now,
+ * not at the delayed-ACK timer, as Linux's receiver does (ICSK_ACK_PUSHED,
+ * tcp_cleanup_rbuf). No second segment may come to trigger it: the sender
+ * may be waiting for this ACK, its window full or its write done, and a
+ * delayed ACK then costs it up to delack_us of idle time and an RTT sample
+ * that long. RFC 1122 §4.2.3.2 and RFC 5681 §4.2 bound how long an ACK may
+ * wait, not how soon it may go. An application that answers in the same
+ * turn sends the ACK on its reply (the last owed ACK rides on data,
+ * tcp_output.c), as with Linux's ping-pong mode. cfg.push_ack false: the
+ * delayed-ACK rule alone. */
+void sk_ack_on_read(sk_tcp_env *e, sk_tcb *t)
+{
+    if (!(t->flags & SK_TF_ACK_PUSHED) || !e->ctx->cfg.push_ack)
+        return;
+    if (sk_ring_len(&t->x->rcvbuf) > 0 || sk_tcb_timer(t, SK_TIMER_DELACK) == SK_TIME_NEVER)
+        return;
+    t->flags &= ~(uint32_t)SK_TF_ACK_PUSHED;
+    e->ctx->stats.acks_pushed++;
+    sk_ack_owe(e, t);
+}
+
 /* RFC 5961 §7: challenge ACKs are rate limited per stack. The challenge is
  * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (§3.2, §4.2); in SYN-RECEIVED it must
  * not be another SYN,ACK (the output for an ACK owed there), so it is

@@ -158,6 +158,7 @@ enum sk_tcb_flags {
     SK_TF_CC_PACKED = 1u << 26,  /* no extension: the CC state is in cc_idle (tcp_ext.c) */
     SK_TF_HASHED = 1u << 27,     /* in the demux table */
     SK_TF_BOUND_ADDR = 1u << 28, /* listener: only segments to tuple.laddr (sk_tcp_listen_on) */
+    SK_TF_ACK_PUSHED = 1u << 29, /* in-order data with PSH since our last ACK (tcp_ack.c) */
 };
 
 
@@ -842,6 +843,8 @@ uint32_t sk_reass_advance(sk_tcb *t);
  * per two full-sized segments and one duplicate ACK per out-of-order one.
  * Stops the delayed-ACK timer: this ACK covers every byte received. */
 void sk_ack_owe(sk_tcp_env *e, sk_tcb *t);
+/* After the application read: an ACK at once for data that ended with PSH. */
+void sk_ack_on_read(sk_tcp_env *e, sk_tcb *t);
 /* A duplicate ACK is due for the out-of-order segment at seq (queued):
  * owed at once, or, with SACK compression, held for one ACK a little later
  * (the delayed-ACK timer) that reports it with the segments after it. */

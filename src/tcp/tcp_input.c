@@ -523,9 +523,11 @@ static void process_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
 }
 
 static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint32_t len,
-                             uint16_t gso_size, sk_time now)
+                             const sk_tcp_repr *seg, sk_time now)
 {
-    sk_ack_update_rcv_mss(t, len, gso_size);
+    sk_ack_update_rcv_mss(t, len, seg->gso_size);
+    if (seg->flags & SK_TCP_PSH)
+        t->flags |= SK_TF_ACK_PUSHED; /* the end of a write: sk_ack_on_read */
     sk_ring_write(&t->x->rcvbuf, data, len);
     t->rcv_nxt = sk_seq_add(t->rcv_nxt, len);
     bool had_holes = sk_rset_count(&t->x->reass) > 0;
@@ -592,7 +594,7 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
     }
     sk_tcb_heard(t, now);
     if (off == 0) {
-        deliver_in_order(e, t, data, len, seg->gso_size, now);
+        deliver_in_order(e, t, data, len, seg, now);
     } else if (sk_reass_insert(e, t, seq, data, len)) {
         sk_sack_on_ooo(t, seq);
         e->ctx->stats.ooo_segments++;

@@ -116,7 +116,7 @@ static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h, const sk_t
         t->rcv_adv = edge;
     t->x->rcv_unacked = 0;
     t->x->sackc_held = 0; /* this ACK reports what SACK compression held */
-    t->flags &= ~(uint32_t)(SK_TF_ACK_NOW | SK_TF_CHALLENGE);
+    t->flags &= ~(uint32_t)(SK_TF_ACK_NOW | SK_TF_CHALLENGE | SK_TF_ACK_PUSHED);
     sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
 }
 

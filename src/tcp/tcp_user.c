@@ -105,6 +105,7 @@ ptrdiff_t sk_tcp_user_recv(sk_tcp_env *e, sk_tcb *t, void *buf, size_t cap)
     size_t n = sk_tcb_ext_attached(e, t) ? sk_ring_read(&t->x->rcvbuf, buf, cap) : 0;
     if (n > 0) {
         maybe_window_update(e, t);
+        sk_ack_on_read(e, t);
         sk_tcb_trim_buffers(e, t);
         sk_tcb_ext_settle(e, t);
         return (ptrdiff_t)n;

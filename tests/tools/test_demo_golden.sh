@@ -83,6 +83,10 @@ golden demo_paws --sack --timestamps --impair "reorder=0.3,jitter=30ms" --seed 3
 # SACK and RACK retransmissions, with the sender's cwnd, ssthresh, flight
 # size, SRTT and RTO after every segment (--columns)
 golden demo_sack_rack --sack --timestamps --bytes 100000 --loss 0.05 --seed 3 --columns all
+# the ACK at a read of pushed data (Linux's; the textbook view waits for the
+# delayed-ACK timer instead, demo_explain)
+golden demo_push_ack --push-ack --explain
+golden demo_push_ack_zh --push-ack --explain --lang zh
 
 # The textbook numbers are mandatory (also checked outside the golden file,
 # so that regenerating it cannot silently lose them).
@@ -126,6 +130,9 @@ expect_in demo_paws '^ +RST: the server has no connection this segment belongs t
 expect_in demo_loss '^ +Why 1000 ms when the link.s round trip is 20 ms: .*RFC 6298 §2.1.*§2.4' "the 1 s RTO explained"
 expect_in demo_rexmit_goback '^ +Why 1000 ms for a round trip of about 20 ms: .*RFC 6298 §2.4' "the RTO minimum explained"
 expect_in demo_rexmit_goback '^ +Before any ACK the client may send 10240 bytes: .*RFC 6928' "the initial window explained"
+expect_in demo_push_ack '^  6 +40\.000  client → server  ACK +seq=1021 ack=8011 ' "the ACK at the read, at once"
+expect_in demo_push_ack '^ +The client.s application read everything, and the data ended with PSH.*RFC 1122 §4\.2\.3\.2' "the ACK at a read explained"
+expect_in demo_push_ack_zh '^ +客户端的应用程序已读完全部数据，而且数据以 PSH 结尾' "the ACK at a read explained (zh)"
 expect_in demo_explain '^ +The client waited for its delayed-ACK timer \(40 ms\).*RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2' "delayed ACK's RFC"
 expect_in demo_rexmit_queue '^ +3 +[0-9.]+  client → server  ACK +seq=1001 +ack=8001 +win=262144 ' "the real (scaled) window"
 expect_in demo_rexmit_queue '^  win: the real window, in bytes' "the window scale noted once"

@@ -3,7 +3,7 @@
  * before output runs once. Every second full-sized segment still gets its
  * own ACK, with the ack number it would have had alone; out-of-order
  * arrivals each get a duplicate ACK; an odd segment waits for the delayed
- * ACK timer. Segments injected back to back without a TS_EXPECT between
+ * ACK timer, or (PSH) for the application to read it all. Segments injected back to back without a TS_EXPECT between
  * them are one batch: output runs only when the script drains it. */
 #include "sk_test.h"
 #include "tcp_script.h"
@@ -173,6 +173,96 @@ static void test_many_duplicate_acks(void)
     ts_free(&ts);
 }
 
+/* ACK at a read of pushed data (cfg.push_ack, tcp_ack.c sk_ack_on_read, as
+ * Linux's ICSK_ACK_PUSHED): one full-sized segment with PSH waits for the
+ * delayed-ACK timer until the application reads it; the read that empties
+ * the receive buffer sends the ACK at once, and the timer no longer runs. */
+static void test_push_ack_on_read(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 5001, .ack = 1001, .len = MSS);
+    TS_NOTHING(&ts, TS_MS(12) - 1); /* not read yet: the ACK is delayed */
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(12), 100000), (ptrdiff_t)MSS);
+    TS_EXPECT(&ts, TS_MS(12), .flags = TS_A, .seq = 1001, .ack = 5001 + MSS);
+    TS_NOTHING(&ts, TS_SEC(1)); /* no delayed ACK after it */
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_pushed, 1);
+    ts_free(&ts);
+}
+
+/* What does not send it: a segment without PSH; a read that leaves bytes
+ * behind (the next read, which empties the buffer, does); push_ack off.
+ * Each case's ACK comes from the delayed-ACK timer (10 + 40 ms) instead. */
+static void test_push_ack_needs_all(void)
+{
+    for (int c = 0; c < 3; c++) {
+        sk_stack_config cfg;
+        ts_config(&cfg);
+        cfg.push_ack = c != 2;
+        ts_script ts;
+        ts_init(&ts, &cfg);
+        SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+        TS_INJECT(&ts, TS_MS(10), .flags = (uint8_t)(c == 0 ? TS_A : TS_PA), .seq = 5001, .ack = 1001,
+                  .len = MSS);
+        SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(12), c == 1 ? 1000 : 100000), c == 1 ? 1000 : (ptrdiff_t)MSS);
+        TS_NOTHING(&ts, TS_MS(50) - 1);
+        TS_EXPECT(&ts, TS_MS(50), .flags = TS_A, .seq = 1001, .ack = 5001 + MSS);
+        TS_NOTHING(&ts, TS_SEC(1));
+        SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_pushed, 0);
+        ts_free(&ts);
+    }
+    /* the rest read before the timer: that read empties the buffer */
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 5001, .ack = 1001, .len = MSS);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(12), 1000), 1000);
+    TS_NOTHING(&ts, TS_MS(20) - 1);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(20), 100000), (ptrdiff_t)MSS - 1000);
+    TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = 5001 + MSS);
+    TS_NOTHING(&ts, TS_SEC(1));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_pushed, 1);
+    ts_free(&ts);
+}
+
+/* Pushed data already acknowledged sends nothing more at the read: by the
+ * every-second-segment rule (the PSH on the second of a pair; a later
+ * segment without PSH then waits for the timer again), or by the
+ * delayed-ACK timer before the application read. And a reply written in
+ * the same turn as the read carries the ACK: no pure ACK before it. */
+static void test_push_ack_only_once(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = MSS);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 5001 + MSS, .ack = 1001, .len = MSS);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + 2 * MSS);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(12), 100000), (ptrdiff_t)(2 * MSS));
+    TS_NOTHING(&ts, TS_MS(500));
+    /* that ACK covered the PSH: a segment without one, read at once, waits */
+    TS_INJECT(&ts, TS_MS(500), .flags = TS_A, .seq = 5001 + 2 * MSS, .ack = 1001, .len = MSS);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(501), 100000), (ptrdiff_t)MSS);
+    TS_NOTHING(&ts, TS_MS(540) - 1);
+    TS_EXPECT(&ts, TS_MS(540), .flags = TS_A, .seq = 1001, .ack = 5001 + 3 * MSS);
+    TS_NOTHING(&ts, TS_SEC(1));
+    TS_INJECT(&ts, TS_SEC(2), .flags = TS_PA, .seq = 5001 + 3 * MSS, .ack = 1001, .len = MSS);
+    TS_NOTHING(&ts, TS_SEC(2) + TS_MS(40) - 1);
+    TS_EXPECT(&ts, TS_SEC(2) + TS_MS(40), .flags = TS_A, .seq = 1001, .ack = 5001 + 4 * MSS);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_SEC(3), 100000), (ptrdiff_t)MSS);
+    TS_NOTHING(&ts, TS_SEC(4));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_pushed, 0);
+    TS_INJECT(&ts, TS_SEC(5), .flags = TS_PA, .seq = 5001 + 4 * MSS, .ack = 1001, .len = 100);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_SEC(5) + TS_MS(1), 100000), 100);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(5) + TS_MS(1), 10), 10);
+    TS_EXPECT(&ts, TS_SEC(5) + TS_MS(1), .flags = TS_PA, .seq = 1001, .ack = 5001 + 4 * MSS + 100, .len = 10);
+    TS_NOTHING(&ts, TS_SEC(5) + TS_MS(1));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_pushed, 1);
+    ts_discard(&ts, TS_SEC(6));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_even_batches);
@@ -183,5 +273,8 @@ int main(void)
     SK_RUN(test_last_ack_rides_on_data);
     SK_RUN(test_owed_acks_bounded);
     SK_RUN(test_many_duplicate_acks);
+    SK_RUN(test_push_ack_on_read);
+    SK_RUN(test_push_ack_needs_all);
+    SK_RUN(test_push_ack_only_once);
     return sk_test_finish();
 }
