@@ -36,10 +36,10 @@ def after(a, b):
     return a != b and (a - b) % MOD < 2 ** 31
 
 
-def rows(pcap):
+def rows(pcap, fields=FIELDS):
     cmd = ["tshark", "-r", pcap, "-Y", "tcp", "-o", "tcp.relative_sequence_numbers:FALSE",
            "-T", "fields"]
-    for f in FIELDS:
+    for f in fields:
         cmd += ["-e", f]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return [line.split("\t") for line in out.splitlines()]
