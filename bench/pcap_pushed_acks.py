@@ -83,7 +83,8 @@ def sender_side(pcap):
             continue
         e = (s + n) % MOD
         sacked = False
-        for ta, ack, blocks in acks[bisect.bisect_left(at, t):]:
+        for i in range(bisect.bisect_left(at, t), len(acks)):
+            ta, ack, blocks = acks[i]
             if not after(e, ack):
                 once += 1
                 late += not sacked and ta - t > 0.030
