@@ -128,8 +128,10 @@ static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_
      * Heap keys are before the horizon; the far wheel holds deadlines at
      * or past it, and never a TCB with nothing armed. */
     if (t->heap_pos != SK_TCB_NONE && (t->heap_pos & SK_TCB_WHEEL) != 0) {
+        sk_time key = e->wheel_key[sk_tcb_index(e, t)];
         CHECK(d != SK_TIME_NEVER);
-        CHECK((d >> SK_WHEEL_SHIFT) >= e->wheel_base);
+        CHECK(key <= d);
+        CHECK((key >> SK_WHEEL_SHIFT) >= e->wheel_base);
     } else if (t->heap_pos != SK_TCB_NONE) {
         CHECK(t->heap_pos < e->heap_len);
         CHECK((e->heap_key[t->heap_pos] >> SK_WHEEL_SHIFT) < e->wheel_base);
@@ -241,6 +243,7 @@ static inline void fz_check_tables(const sk_tcp_env *e, const uint8_t *is_free)
                 prev = i;
                 n++;
             }
+            CHECK(e->wheel_tail[level][slot] == prev);
         }
         CHECK(n == e->wheel_len[level]);
     }

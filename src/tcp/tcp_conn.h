@@ -427,12 +427,13 @@ struct sk_tcp_env {
     uint32_t heap_len;
     /* Far timers (tcp_timer.c): a TCB whose earliest deadline is at or past
      * the horizon, wheel_base << SK_WHEEL_SHIFT, waits on the two-level
-     * wheel (doubly linked lists: next and prev in wheel_link[2 i], [2 i +
-     * 1], touched only as used) and enters the heap when its bucket comes
-     * up; the heap holds everything before the horizon, and is empty only
+     * wheel (doubly linked lists in the order filed: next and prev in
+     * wheel_link[2 i], [2 i + 1], touched only as used) and enters the heap
+     * when its bucket comes up; the heap holds everything before the horizon, and is empty only
      * when the wheel is too. */
     uint32_t *wheel_link;
-    uint32_t wheel_head[2][SK_WHEEL_SLOTS];
+    sk_time *wheel_key; /* by TCB index: a lower bound of its deadline while on the wheel */
+    uint32_t wheel_head[2][SK_WHEEL_SLOTS], wheel_tail[2][SK_WHEEL_SLOTS];
     uint32_t wheel_len[2];
     uint64_t wheel_base;
 

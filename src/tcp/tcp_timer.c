@@ -27,10 +27,12 @@
  * anything in them is due. So the heap holds every deadline before the
  * horizon, the wheel only later ones, and the heap's top is still the exact
  * next deadline of the stack: the firing order and sk_tcp_next_deadline are
- * what one exact heap of every TCB would give. A wheel entry is lazy too: its
- * slot's start is a lower bound of its deadline; a deadline that moves
- * later stays in its slot until the bucket comes up, one that moves before
- * the slot's start moves at once. */
+ * what one exact heap of every TCB would give. A wheel entry is lazy too:
+ * its key (e->wheel_key) and its slot's start are lower bounds of its
+ * deadline; a deadline that moves later stays in its slot until the bucket
+ * comes up and enters the heap with the old key (settled when it reaches
+ * the top, as any stale entry), one that moves before the slot's start
+ * moves at once. */
 #include "tcp/tcp_conn.h"
 
 #include "base/skassert.h"
@@ -148,12 +150,18 @@ static void wheel_add(sk_tcp_env *e, sk_tcb *t, sk_time d)
             block = now_block + SK_WHEEL_SLOTS - 1;
         slot = (uint32_t)(block & 0xff);
     }
-    uint32_t i = sk_tcb_index(e, t), *head = &e->wheel_head[level][slot];
-    *wnext(e, i) = *head;
-    *wprev(e, i) = SK_TCB_NONE;
-    if (*head != SK_TCB_NONE)
-        *wprev(e, *head) = i;
-    *head = i;
+    /* at the tail: a bucket comes into the heap in the order it was
+     * filed, so a burst of equal deadlines filed by TCB index (as they
+     * fire) goes in without sifting */
+    uint32_t i = sk_tcb_index(e, t), *tail = &e->wheel_tail[level][slot];
+    *wprev(e, i) = *tail;
+    *wnext(e, i) = SK_TCB_NONE;
+    if (*tail != SK_TCB_NONE)
+        *wnext(e, *tail) = i;
+    else
+        e->wheel_head[level][slot] = i;
+    *tail = i;
+    e->wheel_key[i] = d;
     e->wheel_len[level]++;
     t->heap_pos = SK_TCB_WHEEL | level << 8 | slot;
 }
@@ -166,7 +174,9 @@ static void wheel_remove(sk_tcp_env *e, sk_tcb *t)
         e->wheel_head[level][slot] = n;
     else
         *wnext(e, p) = n;
-    if (n != SK_TCB_NONE)
+    if (n == SK_TCB_NONE)
+        e->wheel_tail[level][slot] = p;
+    else
         *wprev(e, n) = p;
     e->wheel_len[level]--;
     t->heap_pos = SK_TCB_NONE;
@@ -211,18 +221,21 @@ static void file_at(sk_tcp_env *e, sk_tcb *t, sk_time d)
         wheel_add(e, t, d);
 }
 
-/* Take a wheel list off its slot and file each TCB again by its true
- * deadline (after the horizon moved past the slot's start). */
+/* Take a wheel list off its slot and file each TCB again by its key
+ * (after the horizon moved past the slot's start): a lower bound of its
+ * deadline, exact unless the deadline moved later, so the heap takes it
+ * without a look at the TCB (head_settle looks when it reaches the top). */
 static void refile(sk_tcp_env *e, uint32_t level, uint32_t slot)
 {
     uint32_t i = e->wheel_head[level][slot];
     e->wheel_head[level][slot] = SK_TCB_NONE;
+    e->wheel_tail[level][slot] = SK_TCB_NONE;
     while (i != SK_TCB_NONE) {
         uint32_t next = *wnext(e, i);
         sk_tcb *t = &e->tcbs[i];
         e->wheel_len[level]--;
         t->heap_pos = SK_TCB_NONE;
-        file_at(e, t, tcb_deadline(t));
+        file_at(e, t, e->wheel_key[i]);
         i = next;
     }
 }
@@ -259,8 +272,9 @@ static void wheel_advance(sk_tcp_env *e, uint64_t to)
 }
 
 /* Make the top entry exact: stale ones take their true deadline and sink,
- * go to the wheel when that is past the horizon, or leave when nothing of
- * theirs is armed. Each stale entry pays here once for all the re-arms it
+ * go to the wheel when that is a bucket or more past the horizon (just
+ * past it, the horizon moves instead), or leave when nothing of theirs is
+ * armed. Each stale entry pays here once for all the re-arms it
  * skipped. The heap runs empty only with the wheel: the horizon moves on
  * until a bucket brings an entry in. */
 static void head_settle(sk_tcp_env *e)
@@ -277,9 +291,21 @@ static void head_settle(sk_tcp_env *e)
         SK_ASSERT(d >= e->heap_key[0]);
         if (d == e->heap_key[0])
             return;
-        if (d == SK_TIME_NEVER || d >= horizon(e)) {
+        if (d == SK_TIME_NEVER) {
             heap_remove(e, h);
-            file_at(e, h, d);
+            continue;
+        }
+        if (d >= horizon(e)) {
+            if ((d >> SK_WHEEL_SHIFT) == e->wheel_base) {
+                /* just past the horizon (a retransmission timer left
+                 * behind by a delayed ACK): the horizon moves over d's
+                 * bucket, whose entries join the heap, instead of the
+                 * entry going back and forth */
+                wheel_step(e);
+                continue;
+            }
+            heap_remove(e, h);
+            wheel_add(e, h, d);
             continue;
         }
         e->heap_key[0] = d;
@@ -305,6 +331,8 @@ static void timer_resched(sk_tcp_env *e, sk_tcb *t)
         } else if (d < slot_start(e, t->heap_pos)) {
             wheel_remove(e, t);
             file_at(e, t, d);
+        } else if (d < e->wheel_key[sk_tcb_index(e, t)]) {
+            e->wheel_key[sk_tcb_index(e, t)] = d; /* earlier, same slot */
         }
         return;
     }
@@ -482,9 +510,9 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
     sk_tcp_bufcache_sweep(e, now);
     sk_tw_expire(e, now);
     sk_ho_expire(e, now);
-    /* everything due by now, and the rest of now's bucket, into the heap */
+    /* everything due by now, and the rest of now's bucket, into the heap
+     * (by true deadlines: the top stays exact) */
     wheel_advance(e, (now >> SK_WHEEL_SHIFT) + 1);
-    head_settle(e);
     while (e->heap_len > 0) {
         sk_tcb *t = &e->tcbs[e->heap[0]];
         if (e->heap_key[0] > now)
