@@ -124,17 +124,9 @@ static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_
     }
     CHECK(sk_tcb_deadline(t) == d);
     /* lazy re-arming (tcp_timer.c): an entry's key is at or below its
-     * deadline, exact at the top; an entry may outlive its last timer.
-     * Heap keys are before the horizon; the far wheel holds deadlines at
-     * or past it, and never a TCB with nothing armed. */
-    if (t->heap_pos != SK_TCB_NONE && (t->heap_pos & SK_TCB_WHEEL) != 0) {
-        sk_time key = e->wheel_key[sk_tcb_index(e, t)];
-        CHECK(d != SK_TIME_NEVER);
-        CHECK(key <= d);
-        CHECK((key >> SK_WHEEL_SHIFT) >= e->wheel_base);
-    } else if (t->heap_pos != SK_TCB_NONE) {
+     * deadline, exact at the top; an entry may outlive its last timer */
+    if (t->heap_pos != SK_TCB_NONE) {
         CHECK(t->heap_pos < e->heap_len);
-        CHECK((e->heap_key[t->heap_pos] >> SK_WHEEL_SHIFT) < e->wheel_base);
         CHECK(e->heap[t->heap_pos] == sk_tcb_index(e, t));
         CHECK(e->heap_key[t->heap_pos] <= d);
         CHECK(t->heap_pos != 0 || e->heap_key[0] == d);
@@ -218,35 +210,10 @@ static inline void fz_check_tables(const sk_tcp_env *e, const uint8_t *is_free)
     CHECK(hashed == in_hash);
     fz_walk_list(e, &e->out_list, offsetof(sk_tcb, out_link), is_free);
     fz_walk_list(e, &e->ev_list, offsetof(sk_tcb, ev_link), is_free);
-    uint32_t in_heap = 0, on_wheel = 0;
-    for (uint32_t i = 0; i < e->n_tcbs; i++) {
-        uint32_t pos = e->tcbs[i].heap_pos;
-        if (is_free[i] || pos == SK_TCB_NONE)
-            continue;
-        if (pos & SK_TCB_WHEEL)
-            on_wheel++;
-        else
-            in_heap++;
-    }
+    uint32_t in_heap = 0;
+    for (uint32_t i = 0; i < e->n_tcbs; i++)
+        in_heap += !is_free[i] && e->tcbs[i].heap_pos != SK_TCB_NONE;
     CHECK(in_heap == e->heap_len);
-    CHECK(on_wheel == e->wheel_len[0] + e->wheel_len[1]);
-    CHECK(e->heap_len > 0 || on_wheel == 0); /* the next deadline is the heap's top */
-    /* every wheel list linked both ways, each TCB in it naming its slot */
-    for (uint32_t level = 0; level < 2; level++) {
-        uint32_t n = 0;
-        for (uint32_t slot = 0; slot < SK_WHEEL_SLOTS; slot++) {
-            uint32_t prev = SK_TCB_NONE;
-            for (uint32_t i = e->wheel_head[level][slot]; i != SK_TCB_NONE; i = e->wheel_link[2 * i]) {
-                CHECK(i < e->n_tcbs && !is_free[i] && n < e->n_tcbs);
-                CHECK(e->tcbs[i].heap_pos == (SK_TCB_WHEEL | level << 8 | slot));
-                CHECK(e->wheel_link[2 * i + 1] == prev);
-                prev = i;
-                n++;
-            }
-            CHECK(e->wheel_tail[level][slot] == prev);
-        }
-        CHECK(n == e->wheel_len[level]);
-    }
 }
 
 static inline void fz_check_acceptqs(const sk_tcp_env *e, const uint8_t *is_free)

@@ -34,14 +34,6 @@
 #include <stdint.h>
 
 #define SK_TCB_NONE UINT32_MAX
-/* The far-timer wheel (tcp_timer.c): buckets of 2^SK_WHEEL_SHIFT us (about
- * 1.05 s), SK_WHEEL_SLOTS of them a level; level 0 holds the buckets of the
- * current block of SK_WHEEL_SLOTS buckets (about 268 s), level 1 the next
- * SK_WHEEL_SLOTS - 1 blocks (about 19 h; anything later waits in the last
- * one). A TCB on the wheel has heap_pos = SK_TCB_WHEEL | level << 8 | slot. */
-#define SK_WHEEL_SHIFT 20
-#define SK_WHEEL_SLOTS 256u
-#define SK_TCB_WHEEL 0x80000000u
 /* Timer kinds past the public ones (enum sk_timer_kind) are internal: the
  * RACK reorder timer or the tail loss probe timeout (tcp_rack.c), one at a
  * time. They are not reported to the trace hook. */
@@ -327,8 +319,7 @@ struct sk_tcb {
     sk_ilink out_link;    /* environment's output-pending list */
     sk_ilink ev_link;     /* environment's event-ready list */
     union {
-        uint32_t heap_pos;  /* in use: position in the environment's timer heap, its
-                             * wheel slot (SK_TCB_WHEEL | ...), or NONE */
+        uint32_t heap_pos;  /* in use: position in the environment's timer heap, or NONE */
         uint32_t free_next; /* free: the next free slot */
     };
     uint32_t retransmits;
@@ -425,17 +416,6 @@ struct sk_tcp_env {
     uint32_t *heap;
     sk_time *heap_key;
     uint32_t heap_len;
-    /* Far timers (tcp_timer.c): a TCB whose earliest deadline is at or past
-     * the horizon, wheel_base << SK_WHEEL_SHIFT, waits on the two-level
-     * wheel (doubly linked lists in the order filed: next and prev in
-     * wheel_link[2 i], [2 i + 1], touched only as used) and enters the heap
-     * when its bucket comes up; the heap holds everything before the horizon, and is empty only
-     * when the wheel is too. */
-    uint32_t *wheel_link;
-    sk_time *wheel_key; /* by TCB index: a lower bound of its deadline while on the wheel */
-    uint32_t wheel_head[2][SK_WHEEL_SLOTS], wheel_tail[2][SK_WHEEL_SLOTS];
-    uint32_t wheel_len[2];
-    uint64_t wheel_base;
 
     sk_ctl_seg ctlq[SK_CTLQ_CAP];
     uint32_t ctlq_head, ctlq_len;

@@ -29,24 +29,18 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     e->tcbs = sk_ctx_alloc(e->ctx, sizeof(sk_tcb) * e->n_tcbs);
     e->heap = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * e->n_tcbs);
     e->heap_key = sk_ctx_alloc(e->ctx, sizeof(sk_time) * e->n_tcbs);
-    e->wheel_link = sk_ctx_alloc(e->ctx, 2 * sizeof(uint32_t) * e->n_tcbs);
-    e->wheel_key = sk_ctx_alloc(e->ctx, sizeof(sk_time) * e->n_tcbs);
     e->hash_mask = sk_pow2_at_least(e->n_tcbs * 2) - 1;
     e->hash = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * (e->hash_mask + 1));
     /* zeroed before the failure path: sk_tcp_env_free reads every TCB's
      * buffer pointers, which must not be uninitialised memory */
     if (e->tcbs != NULL)
         memset(e->tcbs, 0, sizeof(sk_tcb) * e->n_tcbs);
-    if (e->tcbs == NULL || e->heap == NULL || e->heap_key == NULL || e->wheel_link == NULL ||
-        e->wheel_key == NULL ||
-        e->hash == NULL ||
+    if (e->tcbs == NULL || e->heap == NULL || e->heap_key == NULL || e->hash == NULL ||
         sk_tw_init(e) != 0 || sk_ho_init(e) != 0 || sk_tcp_bufcache_init(e) != 0) {
         sk_tcp_env_free(e);
         return SK_ENOMEM;
     }
     memset(e->hash, 0, sizeof(uint32_t) * (e->hash_mask + 1));
-    memset(e->wheel_head, 0xff, sizeof e->wheel_head); /* every list empty: SK_TCB_NONE */
-    memset(e->wheel_tail, 0xff, sizeof e->wheel_tail);
     sk_tcb_ext_blank_init(&e->ext_blank, cfg->initial_window_segments);
     sk_keep_prof_init(e);
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
@@ -84,14 +78,10 @@ void sk_tcp_env_free(sk_tcp_env *e)
     sk_ctx_release(e->ctx, e->tcbs, sizeof(sk_tcb) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->heap, sizeof(uint32_t) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->heap_key, sizeof(sk_time) * e->n_tcbs);
-    sk_ctx_release(e->ctx, e->wheel_link, 2 * sizeof(uint32_t) * e->n_tcbs);
-    sk_ctx_release(e->ctx, e->wheel_key, sizeof(sk_time) * e->n_tcbs);
     sk_ctx_release(e->ctx, e->hash, sizeof(uint32_t) * (e->hash_mask + 1));
     e->tcbs = NULL;
     e->heap = NULL;
     e->heap_key = NULL;
-    e->wheel_link = NULL;
-    e->wheel_key = NULL;
     e->hash = NULL;
 }
 

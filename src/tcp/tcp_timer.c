@@ -14,25 +14,7 @@
  * sk_tcp_next_deadline is the true next deadline, and timers fire in the
  * order of an exact heap: by deadline, ties to the lower TCB index (a fresh
  * top is the minimum of all true deadlines, since every other key is at or
- * below its own deadline and ties compare the same index).
- *
- * Far deadlines do not enter the heap: a TCB whose earliest deadline is at
- * or past the horizon (the start of bucket e->wheel_base, at most about a
- * second after the last run's `now`) waits on a two-level timing wheel of
- * lists (SK_WHEEL_SHIFT in tcp_conn.h): arming, moving later and cancelling
- * cost O(1) there, and a keepalive or TIME-WAIT timer sits in a list
- * instead of deepening a heap of every connection. The horizon moves on as
- * time does (sk_tcp_run_timers) and whenever the heap runs empty; the
- * buckets it passes go into the heap, each TCB by its true deadline, before
- * anything in them is due. So the heap holds every deadline before the
- * horizon, the wheel only later ones, and the heap's top is still the exact
- * next deadline of the stack: the firing order and sk_tcp_next_deadline are
- * what one exact heap of every TCB would give. A wheel entry is lazy too:
- * its key (e->wheel_key) and its slot's start are lower bounds of its
- * deadline; a deadline that moves later stays in its slot until the bucket
- * comes up and enters the heap with the old key (settled when it reaches
- * the top, as any stale entry), one that moves before the slot's start
- * moves at once. */
+ * below its own deadline and ties compare the same index). */
 #include "tcp/tcp_conn.h"
 
 #include "base/skassert.h"
@@ -102,91 +84,6 @@ static void heap_remove(sk_tcp_env *e, sk_tcb *t)
     t->heap_pos = SK_TCB_NONE;
 }
 
-/* ---- the far wheel ---- */
-
-static uint32_t *wnext(sk_tcp_env *e, uint32_t i) { return &e->wheel_link[2 * (size_t)i]; }
-static uint32_t *wprev(sk_tcp_env *e, uint32_t i) { return &e->wheel_link[2 * (size_t)i + 1]; }
-
-/* x << s, or SK_TIME_NEVER when it would not fit */
-static sk_time shl_sat(uint64_t x, unsigned s)
-{
-    return x >= (UINT64_C(1) << (64 - s)) ? SK_TIME_NEVER : x << s;
-}
-
-/* Deadlines before it are in the heap, the others on the wheel. */
-static sk_time horizon(const sk_tcp_env *e)
-{
-    return shl_sat(e->wheel_base, SK_WHEEL_SHIFT);
-}
-
-static bool wheel_empty(const sk_tcp_env *e)
-{
-    return e->wheel_len[0] == 0 && e->wheel_len[1] == 0;
-}
-
-/* The start of the time a wheel slot stands for: a lower bound of the
- * deadline of every TCB in it. */
-static sk_time slot_start(const sk_tcp_env *e, uint32_t pos)
-{
-    uint32_t level = (pos >> 8) & 1, slot = pos & 0xff;
-    uint64_t block = e->wheel_base >> 8;
-    if (level == 0)
-        return shl_sat((block << 8) | slot, SK_WHEEL_SHIFT);
-    uint64_t b = (block & ~UINT64_C(0xff)) | slot; /* the next block that has this slot */
-    if (b <= block)
-        b += SK_WHEEL_SLOTS;
-    return shl_sat(b, SK_WHEEL_SHIFT + 8);
-}
-
-/* t (on no structure) waits for deadline d, at or past the horizon. */
-static void wheel_add(sk_tcp_env *e, sk_tcb *t, sk_time d)
-{
-    uint64_t bucket = d >> SK_WHEEL_SHIFT, block = bucket >> 8, now_block = e->wheel_base >> 8;
-    uint32_t level = block != now_block, slot;
-    if (level == 0) {
-        slot = (uint32_t)(bucket & 0xff);
-    } else {
-        if (block - now_block >= SK_WHEEL_SLOTS) /* beyond the wheel: the last block */
-            block = now_block + SK_WHEEL_SLOTS - 1;
-        slot = (uint32_t)(block & 0xff);
-    }
-    /* at the tail: a bucket comes into the heap in the order it was
-     * filed, so a burst of equal deadlines filed by TCB index (as they
-     * fire) goes in without sifting */
-    uint32_t i = sk_tcb_index(e, t), *tail = &e->wheel_tail[level][slot];
-    *wprev(e, i) = *tail;
-    *wnext(e, i) = SK_TCB_NONE;
-    if (*tail != SK_TCB_NONE)
-        *wnext(e, *tail) = i;
-    else
-        e->wheel_head[level][slot] = i;
-    *tail = i;
-    e->wheel_key[i] = d;
-    e->wheel_len[level]++;
-    t->heap_pos = SK_TCB_WHEEL | level << 8 | slot;
-}
-
-static void wheel_remove(sk_tcp_env *e, sk_tcb *t)
-{
-    uint32_t level = (t->heap_pos >> 8) & 1, slot = t->heap_pos & 0xff;
-    uint32_t i = sk_tcb_index(e, t), n = *wnext(e, i), p = *wprev(e, i);
-    if (p == SK_TCB_NONE)
-        e->wheel_head[level][slot] = n;
-    else
-        *wnext(e, p) = n;
-    if (n == SK_TCB_NONE)
-        e->wheel_tail[level][slot] = p;
-    else
-        *wprev(e, n) = p;
-    e->wheel_len[level]--;
-    t->heap_pos = SK_TCB_NONE;
-}
-
-static bool on_wheel(const sk_tcb *t)
-{
-    return t->heap_pos != SK_TCB_NONE && (t->heap_pos & SK_TCB_WHEEL) != 0;
-}
-
 /* t's earliest deadline: the minimum of its timers. */
 static sk_time tcb_deadline(const sk_tcb *t)
 {
@@ -201,91 +98,12 @@ sk_time sk_tcb_deadline(const sk_tcb *t)
     return tcb_deadline(t);
 }
 
-static void heap_add(sk_tcp_env *e, sk_tcb *t, sk_time d)
-{
-    t->heap_pos = e->heap_len;
-    e->heap[e->heap_len++] = sk_tcb_index(e, t);
-    e->heap_key[t->heap_pos] = d;
-    heap_up(e, t->heap_pos);
-}
-
-/* t, on no structure, waits for d: in the heap before the horizon, on the
- * wheel after it, nowhere when nothing is armed. */
-static void file_at(sk_tcp_env *e, sk_tcb *t, sk_time d)
-{
-    if (d == SK_TIME_NEVER)
-        return;
-    if (d < horizon(e))
-        heap_add(e, t, d);
-    else
-        wheel_add(e, t, d);
-}
-
-/* Take a wheel list off its slot and file each TCB again by its key
- * (after the horizon moved past the slot's start): a lower bound of its
- * deadline, exact unless the deadline moved later, so the heap takes it
- * without a look at the TCB (head_settle looks when it reaches the top). */
-static void refile(sk_tcp_env *e, uint32_t level, uint32_t slot)
-{
-    uint32_t i = e->wheel_head[level][slot];
-    e->wheel_head[level][slot] = SK_TCB_NONE;
-    e->wheel_tail[level][slot] = SK_TCB_NONE;
-    while (i != SK_TCB_NONE) {
-        uint32_t next = *wnext(e, i);
-        sk_tcb *t = &e->tcbs[i];
-        e->wheel_len[level]--;
-        t->heap_pos = SK_TCB_NONE;
-        file_at(e, t, e->wheel_key[i]);
-        i = next;
-    }
-}
-
-/* Move the horizon one step: past the next bucket of the current block
- * when the block still has one waiting, else to the next block, whose
- * level-1 slot then spreads over level 0. */
-static void wheel_step(sk_tcp_env *e)
-{
-    if (e->wheel_len[0] > 0) {
-        uint32_t slot = (uint32_t)(e->wheel_base & 0xff);
-        e->wheel_base++;
-        refile(e, 0, slot);
-        if ((e->wheel_base & 0xff) != 0)
-            return;
-    } else {
-        e->wheel_base = ((e->wheel_base >> 8) + 1) << 8;
-    }
-    refile(e, 1, (uint32_t)((e->wheel_base >> 8) & 0xff));
-}
-
-/* The horizon moves to bucket `to` (never back), taking into the heap
- * every deadline before it. */
-static void wheel_advance(sk_tcp_env *e, uint64_t to)
-{
-    while (e->wheel_base < to && !wheel_empty(e)) {
-        uint64_t next_block = ((e->wheel_base >> 8) + 1) << 8;
-        if (e->wheel_len[0] == 0 && next_block > to)
-            break; /* nothing before `to` */
-        wheel_step(e);
-    }
-    if (e->wheel_base < to)
-        e->wheel_base = to;
-}
-
 /* Make the top entry exact: stale ones take their true deadline and sink,
- * go to the wheel when that is a bucket or more past the horizon (just
- * past it, the horizon moves instead), or leave when nothing of theirs is
- * armed. Each stale entry pays here once for all the re-arms it
- * skipped. The heap runs empty only with the wheel: the horizon moves on
- * until a bucket brings an entry in. */
+ * or leave when nothing of theirs is armed. Each stale entry pays here once
+ * for all the re-arms it skipped. */
 static void head_settle(sk_tcp_env *e)
 {
-    for (;;) {
-        if (e->heap_len == 0) {
-            if (wheel_empty(e))
-                return;
-            wheel_step(e);
-            continue;
-        }
+    while (e->heap_len > 0) {
         sk_tcb *h = &e->tcbs[e->heap[0]];
         sk_time d = tcb_deadline(h);
         SK_ASSERT(d >= e->heap_key[0]);
@@ -295,45 +113,23 @@ static void head_settle(sk_tcp_env *e)
             heap_remove(e, h);
             continue;
         }
-        if (d >= horizon(e)) {
-            if ((d >> SK_WHEEL_SHIFT) == e->wheel_base) {
-                /* just past the horizon (a retransmission timer left
-                 * behind by a delayed ACK): the horizon moves over d's
-                 * bucket, whose entries join the heap, instead of the
-                 * entry going back and forth */
-                wheel_step(e);
-                continue;
-            }
-            heap_remove(e, h);
-            wheel_add(e, h, d);
-            continue;
-        }
         e->heap_key[0] = d;
         heap_down(e, 0);
     }
 }
 
-/* t's deadlines changed: file it, move its entry up (or, on the wheel,
- * to an earlier slot), or (later, off) leave the entry stale unless it is
- * the heap's top one. */
+/* t's deadlines changed: insert it, move its entry up, or (later, off)
+ * leave the entry stale unless it is the top one. */
 static void timer_resched(sk_tcp_env *e, sk_tcb *t)
 {
     sk_time d = tcb_deadline(t);
     if (t->heap_pos == SK_TCB_NONE) {
-        file_at(e, t, d);
-        if (e->heap_len == 0)
-            head_settle(e); /* it went to the wheel: bring the first bucket in */
-        return;
-    }
-    if (on_wheel(t)) {
-        if (d == SK_TIME_NEVER) {
-            wheel_remove(e, t);
-        } else if (d < slot_start(e, t->heap_pos)) {
-            wheel_remove(e, t);
-            file_at(e, t, d);
-        } else if (d < e->wheel_key[sk_tcb_index(e, t)]) {
-            e->wheel_key[sk_tcb_index(e, t)] = d; /* earlier, same slot */
-        }
+        if (d == SK_TIME_NEVER)
+            return;
+        t->heap_pos = e->heap_len;
+        e->heap[e->heap_len++] = sk_tcb_index(e, t);
+        e->heap_key[t->heap_pos] = d;
+        heap_up(e, t->heap_pos);
         return;
     }
     if (d < e->heap_key[t->heap_pos]) {
@@ -364,10 +160,6 @@ void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
     if (sk_tcb_ext_attached(e, t)) { /* the blank one's are off */
         for (int k = 0; k < SK_TCB_TIMERS; k++)
             t->x->timer[k] = SK_TIME_NEVER;
-    }
-    if (on_wheel(t)) {
-        wheel_remove(e, t);
-        return;
     }
     bool top = t->heap_pos == 0;
     heap_remove(e, t);
@@ -510,9 +302,6 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
     sk_tcp_bufcache_sweep(e, now);
     sk_tw_expire(e, now);
     sk_ho_expire(e, now);
-    /* everything due by now, and the rest of now's bucket, into the heap
-     * (by true deadlines: the top stays exact) */
-    wheel_advance(e, (now >> SK_WHEEL_SHIFT) + 1);
     while (e->heap_len > 0) {
         sk_tcb *t = &e->tcbs[e->heap[0]];
         if (e->heap_key[0] > now)
