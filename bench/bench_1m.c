@@ -17,7 +17,9 @@
  *     frame, and so on for --idle-s (default 600) virtual seconds. CPU
  *     time is the process's (CLOCK_PROCESS_CPUTIME_ID), virtual time is
  *     what the stacks saw: the ratio is the share of one core an idle
- *     million costs in a real event loop;
+ *     million costs in a real event loop. Keepalive is turned on for all
+ *     at once, or with --spread-s S in batches over S virtual seconds
+ *     (the probes then come spread, not a round at one instant);
  *   - TIME-WAIT: every client connection closed first (the server closes
  *     on the FIN), so a million connections wait out 2 MSL in the client
  *     stack's records (cfg.max_time_wait = N there) with their socket
@@ -306,7 +308,10 @@ static int parse(int argc, char **argv, opts_1m *o)
         }
         if (v == NULL)
             return 0;
-        unsigned long x = strtoul(v, NULL, 10);
+        char *end;
+        unsigned long x = strtoul(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end != '\0')
+            return 0; /* not a number: --spread-s 0 is one, "x" is not */
         if (strcmp(a, "--conns") == 0 && x > 0 && x <= 3000000)
             o->conns = (uint32_t)x;
         else if (strcmp(a, "--idle-s") == 0 && x > 0 && x <= 86400)

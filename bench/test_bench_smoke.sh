@@ -71,8 +71,11 @@ expect_rows "$TMP/csum" run_checksum_bench.sh "1500 B" "65536 B"
 
 # a million idle connections, in its smoke size (20,000): every connection
 # opened, kept through both idle phases, the table complete
-run run_1m_bench.sh "$TMP/1m" env SMOKE=1 bash "$HERE/run_1m_bench.sh" "$BUILD"
+run run_1m_bench.sh "$TMP/1m" env SMOKE=1 SPREAD_S=10 bash "$HERE/run_1m_bench.sh" "$BUILD"
 expect_header "$TMP/1m" run_1m_bench.sh
+# keepalive turned on over 10 s, then 120 s idle at 75 s: two probes each
+grep -q "^RESULT keepalive_idle_s=75 spread_s=10 probes=40000 " "$TMP/1m" ||
+    fail "run_1m_bench.sh: not two keepalive probes per connection"
 grep -q "^RESULT established_after=20000 " "$TMP/1m" ||
     fail "run_1m_bench.sh: not every connection established after the idle phases"
 expect_rows "$TMP/1m" run_1m_bench.sh "sizeof(sk_tcb), the core" "RSS after opening, MB" \
