@@ -103,26 +103,36 @@ static uint32_t below(sk_seq a, sk_seq b, sk_seq high)
     return sk_seq_lt(a, top) ? sk_seq_len(a, top) : 0;
 }
 
+/* Bytes of the record's ranges at or above `una` marked lost and not
+ * SACKed, below `bound`: with `rexmit`, retransmissions (sent twice or
+ * more) wholly below it; without, ranges that start below it, counted up
+ * to it. *first (may be NULL) gets the lowest such range. */
+static uint32_t lost_ranges(const sk_rtb *r, sk_seq una, sk_seq bound, bool rexmit,
+                            const sk_rtb_ent **first)
+{
+    uint32_t n = 0;
+    if (first != NULL)
+        *first = NULL;
+    for (uint32_t i = 0; i < r->n; i++) {
+        const sk_rtb_ent *x = &r->ent[i];
+        if ((x->marks & (SK_RTB_LOST | SK_RTB_SACKED)) != SK_RTB_LOST || sk_seq_le(x->end, una))
+            continue;
+        if (rexmit ? x->xmits < 2 || !sk_seq_le(x->end, bound) : !sk_seq_lt(x->seq, bound))
+            continue;
+        n += below(sk_seq_max(x->seq, una), x->end, bound);
+        if (first != NULL && *first == NULL)
+            *first = x;
+    }
+    return n;
+}
+
 /* RFC 8985 §6.2: RACK can mark a retransmission lost again (a range sent
  * later was delivered). RFC 6675's NextSeg starts above HighRxt and would
  * never resend it: these ranges below HighRxt are sent first. Returns their
  * bytes at or above `una`; *first (may be NULL) gets the lowest. */
 static uint32_t lost_rexmit_bytes(const sk_tcb *t, sk_seq una, const sk_rtb_ent **first)
 {
-    const sk_rtb *r = t->x->rtb;
-    uint32_t n = 0;
-    if (first != NULL)
-        *first = NULL;
-    for (uint32_t i = 0; i < r->n; i++) {
-        const sk_rtb_ent *x = &r->ent[i];
-        if ((x->marks & (SK_RTB_LOST | SK_RTB_SACKED)) != SK_RTB_LOST || x->xmits < 2 ||
-            sk_seq_le(x->end, una) || !sk_seq_le(x->end, r->high_rxt))
-            continue;
-        n += sk_seq_len(sk_seq_max(x->seq, una), x->end);
-        if (first != NULL && *first == NULL)
-            *first = x;
-    }
-    return n;
+    return lost_ranges(t->x->rtb, una, t->x->rtb->high_rxt, true, first);
 }
 
 /* Bytes of the hole [a, b) whose original transmission RACK has judged
@@ -673,19 +683,7 @@ uint32_t sk_rec_rto_skip_sacked(sk_tcb *t)
  * *first (may be NULL) gets the lowest such range. */
 static uint32_t lost_below(const sk_rtb *r, sk_seq una, sk_seq nxt, const sk_rtb_ent **first)
 {
-    uint32_t n = 0;
-    if (first != NULL)
-        *first = NULL;
-    for (uint32_t i = 0; i < r->n; i++) {
-        const sk_rtb_ent *x = &r->ent[i];
-        if ((x->marks & (SK_RTB_LOST | SK_RTB_SACKED)) != SK_RTB_LOST ||
-            sk_seq_le(x->end, una) || !sk_seq_lt(x->seq, nxt))
-            continue;
-        n += below(sk_seq_max(x->seq, una), x->end, nxt);
-        if (first != NULL && *first == NULL)
-            *first = x;
-    }
-    return n;
+    return lost_ranges(r, una, nxt, false, first);
 }
 
 uint32_t sk_rec_rto_flight(const sk_tcb *t)
