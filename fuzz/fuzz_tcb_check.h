@@ -203,8 +203,12 @@ static inline void fz_check_tables(const sk_tcp_env *e, const uint8_t *is_free)
     for (uint32_t b = 0; b <= e->hash_mask; b++) {
         if (e->hash[b] == 0)
             continue;
-        CHECK(e->hash[b] <= e->n_tcbs && !is_free[e->hash[b] - 1]);
-        CHECK(e->tcbs[e->hash[b] - 1].flags & SK_TF_HASHED);
+        uint32_t i = sk_demux_slot_tcb(e->hash[b]);
+        CHECK(i < e->n_tcbs && !is_free[i]);
+        CHECK(e->tcbs[i].flags & SK_TF_HASHED);
+        /* the tag is the tuple hash's top bits */
+        CHECK(e->hash[b] >> SK_DEMUX_TAG_SHIFT ==
+              sk_demux_hash(e, &e->tcbs[i].tuple) >> SK_DEMUX_TAG_SHIFT);
         in_hash++;
     }
     CHECK(hashed == in_hash);

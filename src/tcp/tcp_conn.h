@@ -34,6 +34,16 @@
 #include <stdint.h>
 
 #define SK_TCB_NONE UINT32_MAX
+/* A demux slot (tcp_demux.c) holds 0 (empty) or the TCB index + 1 in its
+ * low SK_DEMUX_TAG_SHIFT bits (max_sockets <= 2^24) and the top bits of the
+ * tuple's hash above them: a lookup reads only the TCBs whose tag matches,
+ * 1 in 128 of the others. The table has at most 2^25 slots, so the tag is
+ * not the bits that chose the slot. */
+#define SK_DEMUX_TAG_SHIFT 25
+static inline uint32_t sk_demux_slot_tcb(uint32_t v)
+{
+    return (v & ((1u << SK_DEMUX_TAG_SHIFT) - 1)) - 1;
+}
 /* Timer kinds past the public ones (enum sk_timer_kind) are internal: the
  * RACK reorder timer or the tail loss probe timeout (tcp_rack.c), one at a
  * time. They are not reported to the trace hook. */
@@ -406,7 +416,8 @@ struct sk_tcp_env {
 
     sk_ilist out_list; /* connections with something to send */
     sk_ilist ev_list;  /* sockets with unreported events */
-    /* Demux: open-addressing hash of 4-tuples to TCB index + 1 (0: empty) */
+    /* Demux: open-addressing hash of 4-tuples to TCB index + 1 (0: empty),
+     * with a tag of the tuple's hash above it (sk_demux_slot_tcb) */
     uint32_t *hash;
     uint32_t hash_mask;
     uint32_t demux_last; /* the last TCB found (only while hashed), or NONE */

@@ -21,8 +21,9 @@ static uint32_t tuple_hash(const sk_tcp_env *e, const sk_tuple *tu)
 void sk_demux_insert(sk_tcp_env *e, sk_tcb *t)
 {
     SK_ASSERT(!(t->flags & SK_TF_HASHED));
-    sk_ohash_insert(e->hash, e->hash_mask, tuple_hash(e, &t->tuple) & e->hash_mask,
-                    sk_tcb_index(e, t));
+    uint32_t h = tuple_hash(e, &t->tuple);
+    sk_ohash_insert(e->hash, e->hash_mask, h & e->hash_mask,
+                    sk_tcb_index(e, t) | (h >> SK_DEMUX_TAG_SHIFT) << SK_DEMUX_TAG_SHIFT);
     t->flags |= SK_TF_HASHED;
 }
 
@@ -33,11 +34,10 @@ uint32_t sk_demux_hash(const sk_tcp_env *e, const sk_tuple *tu)
 
 static uint32_t find_slot_h(sk_tcp_env *e, const sk_tuple *tu, uint32_t h)
 {
-    uint32_t i = h & e->hash_mask;
-    while (e->hash[i] != 0) {
-        if (sk_tuple_eq(&e->tcbs[e->hash[i] - 1].tuple, tu))
+    uint32_t i = h & e->hash_mask, tag = h >> SK_DEMUX_TAG_SHIFT;
+    for (uint32_t v; (v = e->hash[i]) != 0; i = (i + 1) & e->hash_mask) {
+        if (v >> SK_DEMUX_TAG_SHIFT == tag && sk_tuple_eq(&e->tcbs[sk_demux_slot_tcb(v)].tuple, tu))
             return i;
-        i = (i + 1) & e->hash_mask;
     }
     return SK_TCB_NONE;
 }
@@ -47,10 +47,10 @@ static uint32_t find_slot(sk_tcp_env *e, const sk_tuple *tu)
     return find_slot_h(e, tu, tuple_hash(e, tu));
 }
 
-static uint32_t tcb_home(const void *ctx, uint32_t idx)
+static uint32_t tcb_home(const void *ctx, uint32_t value)
 {
     const sk_tcp_env *e = ctx;
-    return tuple_hash(e, &e->tcbs[idx].tuple) & e->hash_mask;
+    return tuple_hash(e, &e->tcbs[sk_demux_slot_tcb(value + 1)].tuple) & e->hash_mask;
 }
 
 void sk_demux_remove(sk_tcp_env *e, sk_tcb *t)
@@ -81,7 +81,7 @@ sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu)
     uint32_t i = find_slot(e, tu);
     if (i == SK_TCB_NONE)
         return NULL;
-    e->demux_last = e->hash[i] - 1;
+    e->demux_last = sk_demux_slot_tcb(e->hash[i]);
     return &e->tcbs[e->demux_last];
 }
 
@@ -90,7 +90,7 @@ sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu)
 sk_tcb *sk_demux_lookup_h(sk_tcp_env *e, const sk_tuple *tu, uint32_t h)
 {
     uint32_t i = find_slot_h(e, tu, h);
-    return i == SK_TCB_NONE ? NULL : &e->tcbs[e->hash[i] - 1];
+    return i == SK_TCB_NONE ? NULL : &e->tcbs[sk_demux_slot_tcb(e->hash[i])];
 }
 
 sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport)

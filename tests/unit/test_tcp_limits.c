@@ -645,8 +645,12 @@ static void test_demux_collisions(void)
     sk_sock c[N];
     for (int i = 0; i < N; i++) {
         c[i] = open_at(&ts, port[i], TS_MS(1));
-        if (i == 0) /* the hash agrees with the table */
-            SK_CHECK_EQ(e->hash[e->hash_mask], c[0].idx);
+        if (i == 0) { /* the hash agrees with the table; the slot's tag is the hash's top */
+            uint32_t v = e->hash[e->hash_mask];
+            SK_CHECK_EQ(sk_demux_slot_tcb(v) + 1, c[0].idx);
+            SK_CHECK_EQ(v >> SK_DEMUX_TAG_SHIFT,
+                        sk_demux_hash(e, &e->tcbs[c[0].idx - 1].tuple) >> SK_DEMUX_TAG_SHIFT);
+        }
         SK_CHECK_EQ(state_of(&ts, c[i]), SK_TCP_ESTABLISHED);
     }
     for (uint32_t k = 0; k < N - 1; k++) /* the chain: slots 31, 0, 1, ... */
