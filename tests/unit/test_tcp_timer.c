@@ -93,7 +93,6 @@ static void test_ties_go_to_the_lower_index(void)
     ts_free(&ts);
 }
 
-
 /* ---- against a model: random deadlines at every scale ---- */
 
 enum { MODEL_N = 40 };
