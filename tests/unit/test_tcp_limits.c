@@ -615,16 +615,23 @@ static void test_reass_every_other_byte(void)
 
 /* The demux table's home slot of a tuple (tcp_demux.c's keyed hash); the
  * test checks it agrees with where the table put a lone entry. */
-static uint32_t home_slot(const sk_tcp_env *e, uint16_t lport, uint16_t rport)
+static uint32_t tuple_hash_of(const sk_tcp_env *e, uint16_t lport, uint16_t rport)
 {
     /* the one tuple key (base/tuple.h): laddr, lport, raddr, rport */
     uint8_t key[12] = {10, 0, 0, 2, (uint8_t)(lport >> 8), (uint8_t)lport,
                        10, 0, 0, 1, (uint8_t)(rport >> 8), (uint8_t)rport};
-    return (uint32_t)sk_siphash24(&e->ctx->key, key, sizeof key) & e->hash_mask;
+    return (uint32_t)sk_siphash24(&e->ctx->key, key, sizeof key);
+}
+
+static uint32_t home_slot(const sk_tcp_env *e, uint16_t lport, uint16_t rport)
+{
+    return tuple_hash_of(e, lport, rport) & e->hash_mask;
 }
 
 /* Twelve tuples with the same home slot, the last slot of the table, so the
- * probe chain wraps around. Each connection is found by its own segments;
+ * probe chain wraps around; the first three also share the slot's tag (the
+ * hash's top bits, SK_DEMUX_TAG_SHIFT), so only their tuples tell them
+ * apart. Each connection is found by its own segments;
  * removing from the middle and the head of the chain keeps the others
  * found; the one-entry cache never hands a freed slot's new owner the old
  * tuple's segments. */
@@ -638,8 +645,12 @@ static void test_demux_collisions(void)
     uint16_t port[N];
     int n = 0;
     for (uint32_t p = 1024; p < 65536 && n < N; p++) {
-        if (home_slot(e, (uint16_t)p, 80) == e->hash_mask)
-            port[n++] = (uint16_t)p;
+        if (home_slot(e, (uint16_t)p, 80) != e->hash_mask)
+            continue;
+        if (n > 0 && n < 3 && tuple_hash_of(e, (uint16_t)p, 80) >> SK_DEMUX_TAG_SHIFT !=
+                                   tuple_hash_of(e, port[0], 80) >> SK_DEMUX_TAG_SHIFT)
+            continue;
+        port[n++] = (uint16_t)p;
     }
     SK_CHECK_EQ(n, N);
     sk_sock c[N];
