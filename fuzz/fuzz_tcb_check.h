@@ -33,13 +33,13 @@ static inline void fz_check_seqs(const sk_tcp_env *e, const sk_tcb *t)
     /* nothing is sent that the send buffer does not hold (SYN and FIN take
      * a sequence number each, no byte) */
     uint32_t fin = (t->flags & SK_TF_FIN_SENT) ? 1u : 0u;
-    CHECK(sk_seq_le(t->snd_max, sk_seq_add(t->snd_buf_seq, (uint32_t)t->x->sndbuf.len + fin)));
+    CHECK(sk_seq_le(t->snd_max, sk_seq_add(t->x->snd_buf_seq, (uint32_t)t->x->sndbuf.len + fin)));
     if (!sk_tcb_synchronized(t))
         return;
     CHECK(sk_seq_le(t->iss, t->snd_una));
     /* acknowledged bytes have left the buffer; unacknowledged ones are in it */
-    CHECK(sk_seq_le(t->snd_buf_seq, t->snd_una));
-    CHECK(sk_seq_le(t->snd_una, sk_seq_add(t->snd_buf_seq, fin)));
+    CHECK(sk_seq_le(t->x->snd_buf_seq, t->snd_una));
+    CHECK(sk_seq_le(t->snd_una, sk_seq_add(t->x->snd_buf_seq, fin)));
     /* the window we offered never promised more than the buffer can take
      * (RFC 7323 §2.4 rounding included: tcp_output.c sk_tcp_fill_ack) */
     CHECK(sk_seq_le(t->rcv_nxt, t->rcv_adv));

@@ -136,7 +136,7 @@ bool sk_ack_peek(const sk_tcb *t, sk_ack_owed *rec, bool *last)
 sk_seq sk_ack_point(const sk_tcb *t)
 {
     if (t->x->n_ack_owed == 0)
-        return t->last_ack_sent;
+        return t->x->last_ack_sent;
     return t->x->ack_owed[slot(t, t->x->n_ack_owed - 1u)].ack;
 }
 

@@ -107,7 +107,7 @@ uint32_t sk_cc_full_ack_window(const sk_tcb *t, sk_seq ack)
 void sk_cc_ack_facts(const sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *a)
 {
     uint32_t queued = (uint32_t)sk_ring_len(&t->x->sndbuf);
-    uint32_t sent = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
+    uint32_t sent = sk_seq_len(t->x->snd_buf_seq, t->snd_nxt);
     memset(a, 0, sizeof *a);
     a->now = now;
     a->ack = ack;

@@ -184,6 +184,8 @@ typedef struct {
 
     /* Buffers (storage taken lazily from the environment's cache) */
     sk_ring sndbuf, rcvbuf;
+    sk_seq snd_buf_seq;   /* sequence number of the first byte in sndbuf */
+    sk_seq last_ack_sent; /* Last.ACK.sent (RFC 7323 §4.3) */
     sk_rtb *rtb; /* what was sent, with the send buffer (NULL without it) */
     sk_rset reass; /* ranges received out of order, above rcv_nxt; its
                     * storage in the receive buffer's block (none without) */
@@ -278,8 +280,6 @@ struct sk_tcb {
     sk_seq snd_nxt; /* next to send (goes back to snd_una on timeout) */
     sk_seq snd_max; /* highest sequence number sent + 1 */
     sk_seq snd_wl1, snd_wl2;
-    sk_seq snd_buf_seq; /* sequence number of the first byte in sndbuf */
-    sk_seq snd_fin_seq; /* valid with SK_TF_FIN_QUEUED: sequence number of our FIN */
     uint32_t snd_wnd;     /* peer's window, scaled */
     uint32_t max_snd_wnd; /* largest window the peer offered */
     uint16_t snd_mss;     /* effective MSS for what we send */
@@ -296,7 +296,6 @@ struct sk_tcb {
     uint32_t ts_offset;    /* TSval = now in ms + ts_offset */
     uint32_t ts_recent;    /* TS.Recent */
     sk_time ts_recent_age; /* when TS.Recent was recorded (§5.5) */
-    sk_seq last_ack_sent;  /* Last.ACK.sent */
 
     /* RTT and retransmission (RFC 6298), microseconds */
     uint32_t srtt, rttvar, rto;
@@ -348,6 +347,14 @@ static inline const sk_cc_ops *sk_tcb_cc(const sk_tcb *t)
 }
 /* t's algorithm becomes ops (a custom one needs t's own extension). */
 void sk_tcb_set_cc_ops(sk_tcb *t, const sk_cc_ops *ops);
+
+/* With SK_TF_FIN_QUEUED, the sequence number of our FIN: it follows the
+ * queued bytes (nothing is queued after it, and the buffer releases only
+ * bytes, never the FIN), so it is where the send buffer ends. */
+static inline sk_seq sk_tcb_fin_seq(const sk_tcb *t)
+{
+    return sk_seq_add(t->x->snd_buf_seq, (uint32_t)sk_ring_len(&t->x->sndbuf));
+}
 
 /* Where timer k's deadline lives: keepalive in the core (an idle
  * connection runs it), the others in the extension (TIME-WAIT too: a

@@ -34,6 +34,18 @@ bool sk_tcb_ext_blank_intact(const sk_tcp_env *e)
     return memcmp(&fresh, &e->ext_blank, sizeof fresh) == 0;
 }
 
+/* What an idle connection's send buffer starts at: SND.UNA, or with our
+ * FIN sent (and so acknowledged: FIN-WAIT-2) the FIN's own number (the
+ * buffer releases bytes, never the FIN); a FIN queued on a connection
+ * without its extension (a close) is not sent yet. A connection gives its extension back
+ * only when its fields say this and Last.ACK.sent is RCV.NXT
+ * (sk_tcb_ext_idle): attaching one again derives them, so the core need
+ * not keep them. */
+static sk_seq idle_buf_seq(const sk_tcb *t)
+{
+    return (t->flags & SK_TF_FIN_SENT) ? sk_seq_add(t->snd_una, (uint32_t)0 - 1u) : t->snd_una;
+}
+
 bool sk_tcb_ext_attached(const sk_tcp_env *e, const sk_tcb *t)
 {
     return t->x != &e->ext_blank;
@@ -48,6 +60,8 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
     if (x == NULL)
         return false;
     memcpy(x, &e->ext_blank, sizeof *x);
+    x->snd_buf_seq = idle_buf_seq(t);
+    x->last_ack_sent = t->rcv_nxt;
     t->x = x;
     if (t->flags & SK_TF_CC_PACKED) {
         t->flags &= ~(uint32_t)SK_TF_CC_PACKED;
@@ -88,6 +102,8 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
         t->x->parent != SK_TCB_NONE)
         return false;
     if (x->spur_rto != SK_SPUR_NONE || x->spur_fr != SK_SPUR_FR_NONE)
+        return false;
+    if (!sk_seq_eq(x->snd_buf_seq, idle_buf_seq(t)) || !sk_seq_eq(x->last_ack_sent, t->rcv_nxt))
         return false;
     if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER ||
         sk_tcb_timer(t, SK_TIMER_DELACK) != SK_TIME_NEVER ||

@@ -104,10 +104,8 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     if (t->x->parent != SK_TCB_NONE)
         sk_listen_enqueue(e, t);
     sk_tcb_notify(e, t, SK_EV_CONNECTED | SK_EV_WRITABLE);
-    if (t->flags & SK_TF_FIN_QUEUED) {
-        t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->x->sndbuf));
+    if (t->flags & SK_TF_FIN_QUEUED) /* closed while the handshake ran */
         sk_tcb_set_state(e, t, SK_TCP_FIN_WAIT_1, now);
-    }
     sk_tcb_mark_output(e, t);
 }
 
@@ -283,13 +281,13 @@ static void timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
  * sequence numbers but no buffer bytes). */
 static void release_acked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
 {
-    if (sk_seq_gt(ack, t->snd_buf_seq)) {
-        uint32_t n = sk_seq_len(t->snd_buf_seq, ack);
+    if (sk_seq_gt(ack, t->x->snd_buf_seq)) {
+        uint32_t n = sk_seq_len(t->x->snd_buf_seq, ack);
         size_t held = sk_ring_len(&t->x->sndbuf);
         if (n > held)
             n = (uint32_t)held;
         sk_ring_drop(&t->x->sndbuf, n);
-        t->snd_buf_seq = sk_seq_add(t->snd_buf_seq, n);
+        t->x->snd_buf_seq = sk_seq_add(t->x->snd_buf_seq, n);
         if (n > 0)
             sk_tcb_notify(e, t, SK_EV_WRITABLE);
     }
@@ -352,7 +350,7 @@ static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
 
 static bool our_fin_acked(const sk_tcb *t)
 {
-    return (t->flags & SK_TF_FIN_SENT) && sk_seq_gt(t->snd_una, t->snd_fin_seq);
+    return (t->flags & SK_TF_FIN_SENT) && sk_seq_gt(t->snd_una, sk_tcb_fin_seq(t));
 }
 
 static void enter_time_wait(sk_tcp_env *e, sk_tcb *t, sk_time now)

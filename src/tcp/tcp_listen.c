@@ -189,7 +189,7 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
     t->rcv_adv = t->rcv_nxt;
     t->iss = hs->iss;
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
-    t->snd_buf_seq = sk_seq_add(t->iss, 1);
+    t->x->snd_buf_seq = sk_seq_add(t->iss, 1);
     t->recover = t->iss;
     sk_tcp_take_syn_options(e, t, syn, now);
     sk_tcp_update_window(t, syn);
@@ -222,7 +222,7 @@ sk_tcb *sk_listen_promote(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk
     /* as output_syn and the retransmission timer left a child: RFC 7323
      * §4.3 Last.ACK.sent, Karn's timing of the first SYN,ACK (RFC 6298
      * §3), the backoff of its timeouts (§5.5, and §5.7 once established) */
-    t->last_ack_sent = t->rcv_nxt;
+    t->x->last_ack_sent = t->rcv_nxt;
     t->last_snd = hs->last_snd;
     t->timeouts = hs->timeouts;
     t->backoff = hs->timeouts < 16 ? hs->timeouts : 16;

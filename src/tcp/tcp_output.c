@@ -109,7 +109,7 @@ static void sk_tcp_fill_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h, const sk_t
     if (t->state != SK_TCP_SYN_SENT) {
         h->flags |= SK_TCP_ACK;
         h->ack = t->rcv_nxt;
-        t->last_ack_sent = t->rcv_nxt; /* RFC 7323 §4.3 Last.ACK.sent */
+        t->x->last_ack_sent = t->rcv_nxt; /* RFC 7323 §4.3 Last.ACK.sent */
     }
     sk_seq edge = sk_seq_add(t->rcv_nxt, win);
     if (sk_seq_gt(edge, t->rcv_adv))
@@ -376,7 +376,7 @@ static bool output_owed_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now, s
      * ACK this segment carries */
     seg_options_of(t, now, &rec, &out->hdr.opts);
     sk_sack_sent(e, t, &out->hdr.opts);
-    t->last_ack_sent = rec.ack;
+    t->x->last_ack_sent = rec.ack;
     return true;
 }
 
@@ -386,7 +386,7 @@ static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, ui
                        bool fin, const sk_tcp_opts *opts, sk_time now)
 {
     uint32_t data_len = (uint32_t)sk_ring_len(&t->x->sndbuf);
-    uint32_t off = sk_seq_len(t->snd_buf_seq, seq);
+    uint32_t off = sk_seq_len(t->x->snd_buf_seq, seq);
     seg_init(t, out, seq, fin ? SK_TCP_FIN : 0);
     out->data_off = off;
     out->hdr.payload_len = len;
@@ -409,12 +409,12 @@ static bool output_rexmit(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out
     if (!sk_rec_next_rexmit(t, budget, &s))
         return false;
     uint32_t data_len = (uint32_t)sk_ring_len(&t->x->sndbuf);
-    uint32_t off = sk_seq_len(t->snd_buf_seq, s.seq);
+    uint32_t off = sk_seq_len(t->x->snd_buf_seq, s.seq);
     uint32_t len = off < data_len ? data_len - off : 0;
     if (len > s.max)
         len = s.max;
     bool fin = (t->flags & SK_TF_FIN_SENT) &&
-               sk_seq_eq(sk_seq_add(s.seq, len), t->snd_fin_seq);
+               sk_seq_eq(sk_seq_add(s.seq, len), sk_tcb_fin_seq(t));
     if (len == 0 && !fin)
         return false;
     build_data(e, t, out, s.seq, len, fin, &opts, now);
@@ -433,7 +433,7 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     sk_tcp_opts opts;
     uint32_t budget = seg_budget(t, now, &opts);
     uint32_t data_len = (uint32_t)sk_ring_len(&t->x->sndbuf);
-    uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
+    uint32_t off = sk_seq_len(t->x->snd_buf_seq, t->snd_nxt);
     uint32_t avail = off < data_len ? data_len - off : 0;
     uint32_t fl = sk_seq_len(t->snd_una, t->snd_nxt);
     uint32_t rwnd = t->snd_wnd > fl ? t->snd_wnd - fl : 0;
@@ -447,7 +447,7 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         r->tlp_is_retrans = false;
     } else {
         bool fin = (t->flags & SK_TF_FIN_SENT) != 0;
-        sk_seq dend = fin ? t->snd_fin_seq : t->snd_max;
+        sk_seq dend = fin ? sk_tcb_fin_seq(t) : t->snd_max;
         uint32_t len = sk_seq_len(t->snd_una, dend);
         len = len < budget ? len : budget;
         if (len == 0 && !fin)
@@ -564,7 +564,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
     bool rto_rec = sk_rec_rto_recovery(t);
     uint32_t gbn_hole = rto_rec ? sk_rec_rto_skip_sacked(t) : UINT32_MAX;
     uint32_t data_len = (uint32_t)sk_ring_len(&t->x->sndbuf);
-    uint32_t off = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
+    uint32_t off = sk_seq_len(t->x->snd_buf_seq, t->snd_nxt);
     uint32_t avail = off < data_len ? data_len - off : 0;
     /* RFC 5681 §4.1: nothing sent for more than an RTO, nothing in flight:
      * the ACK clock is gone, start again from the restart window */
@@ -592,7 +592,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
         len = gbn_hole;
     /* our FIN follows the queued bytes */
     bool fin_waits = (t->flags & SK_TF_FIN_QUEUED) &&
-                     sk_seq_eq(sk_seq_add(t->snd_nxt, avail), t->snd_fin_seq);
+                     sk_seq_eq(sk_seq_add(t->snd_nxt, avail), sk_tcb_fin_seq(t));
     bool forced = (t->flags & SK_TF_FORCE_ONE) != 0; /* the persist timer fired */
     if (forced && (avail > 0 || fin_waits) && usable == 0)
         return output_probe(e, t, now, out, avail == 0);

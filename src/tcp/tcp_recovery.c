@@ -541,7 +541,7 @@ void sk_rec_on_timeout(sk_tcp_env *e, sk_tcb *t)
 static bool new_data_waits(const sk_tcb *t)
 {
     uint32_t queued = (uint32_t)sk_ring_len(&t->x->sndbuf);
-    uint32_t sent = sk_seq_len(t->snd_buf_seq, t->snd_nxt);
+    uint32_t sent = sk_seq_len(t->x->snd_buf_seq, t->snd_nxt);
     bool fin = (t->flags & SK_TF_FIN_QUEUED) && !(t->flags & SK_TF_FIN_SENT);
     return (sent < queued || fin) && sk_seq_len(t->snd_una, t->snd_nxt) < t->snd_wnd;
 }

@@ -160,7 +160,7 @@ static void undo_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time n
 static bool unsent_data(const sk_tcb *t)
 {
     uint32_t queued = (uint32_t)sk_ring_len(&t->x->sndbuf);
-    uint32_t sent = sk_seq_len(t->snd_buf_seq, t->snd_max);
+    uint32_t sent = sk_seq_len(t->x->snd_buf_seq, t->snd_max);
     bool fin_unsent = (t->flags & SK_TF_FIN_QUEUED) && !(t->flags & SK_TF_FIN_SENT);
     return sent < queued || fin_unsent;
 }

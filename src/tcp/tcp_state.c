@@ -124,8 +124,7 @@ void sk_tcb_queue_fin(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     if (t->flags & SK_TF_FIN_QUEUED)
         return;
-    t->flags |= SK_TF_FIN_QUEUED;
-    t->snd_fin_seq = sk_seq_add(t->snd_buf_seq, (uint32_t)sk_ring_len(&t->x->sndbuf));
+    t->flags |= SK_TF_FIN_QUEUED; /* at sk_tcb_fin_seq: after what is queued */
     if (t->state == SK_TCP_ESTABLISHED)
         sk_tcb_set_state(e, t, SK_TCP_FIN_WAIT_1, now);
     else if (t->state == SK_TCP_CLOSE_WAIT)

@@ -125,6 +125,16 @@ static void test_busy_keeps_extension(void)
     sk_tcb_ext_settle(e, t);
     SK_CHECK(sk_tcb_ext_attached(e, t));
     sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
+    /* nor fields that attaching could not derive: the send buffer's start
+     * away from SND.UNA, Last.ACK.sent away from RCV.NXT */
+    t->x->snd_buf_seq = sk_seq_add(t->snd_una, 1);
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(sk_tcb_ext_attached(e, t));
+    t->x->snd_buf_seq = t->snd_una;
+    t->x->last_ack_sent = sk_seq_add(t->rcv_nxt, (uint32_t)0 - 1u);
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(sk_tcb_ext_attached(e, t));
+    t->x->last_ack_sent = t->rcv_nxt;
     /* keepalive alone does not keep it */
     sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, TS_SEC(5));
     sk_tcb_ext_settle(e, t);
@@ -138,6 +148,14 @@ static void test_busy_keeps_extension(void)
     SK_CHECK_EQ(ts_state(&ts), SK_TCP_FIN_WAIT_2);
     TS_NOTHING(&ts, TS_SEC(1) + TS_MS(1)); /* output finds nothing to send: it settles */
     SK_CHECK(!sk_tcb_ext_attached(e, t));
+    /* attached again, FIN-WAIT-2 derives what the core does not keep: the
+     * buffer starts at the FIN (1001, acknowledged by 1002), the last ACK
+     * sent is RCV.NXT */
+    SK_CHECK(sk_tcb_ext_attach(e, t));
+    SK_CHECK_EQ(t->x->snd_buf_seq.v, 1001u);
+    SK_CHECK_EQ(sk_tcb_fin_seq(t).v, 1001u);
+    SK_CHECK_EQ(t->x->last_ack_sent.v, 5001u);
+    SK_CHECK(sk_tcb_ext_idle(e, t));
     ts_free(&ts);
 }
 
