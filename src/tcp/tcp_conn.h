@@ -295,7 +295,9 @@ struct sk_tcb {
     /* Timestamps (RFC 7323 §4.3, §5) */
     uint32_t ts_offset;    /* TSval = now in ms + ts_offset */
     uint32_t ts_recent;    /* TS.Recent */
-    sk_time ts_recent_age; /* when TS.Recent was recorded (§5.5) */
+    /* when TS.Recent was recorded, in ms modulo 2^32 (§5.5: tcp_ts.c
+     * ts_recent_valid) */
+    uint32_t ts_recent_ms;
 
     /* RTT and retransmission (RFC 6298), microseconds */
     uint32_t srtt, rttvar, rto;
@@ -832,12 +834,30 @@ void sk_rtt_rebase(sk_tcp_env *e, sk_tcb *t, uint32_t srtt, uint32_t rttvar);
 #define SK_MIN_RTT_WINDOW_US (300ull * 1000000ull)
 #define SK_MIN_RTT_AGE_SAT ((uint32_t)SK_MIN_RTT_WINDOW_US + 1u) /* fits 32 bits */
 _Static_assert(SK_MIN_RTT_WINDOW_US < UINT32_MAX, "the min RTT's age is a 32-bit offset");
+/* RFC 7323 §5.5: TS.Recent is invalid after 24 days without a segment
+ * recording it (well before the peer's clock can wrap at one tick per ms). */
+#define SK_PAWS_IDLE_MS (24u * 24u * 3600u * 1000u)
+/* The timestamp clocks' milliseconds: `now` in ms, modulo 2^32. */
+static inline uint32_t sk_ts_ms(sk_time now)
+{
+    return (uint32_t)(now / 1000u);
+}
 /* A segment for t arrived at now: keepalive idleness counts from here, and
- * the min RTT's age (kept relative to last_rcv) grows by the gap. */
+ * the min RTT's age (kept relative to last_rcv) grows by the gap. After
+ * more than 24 days of silence TS.Recent (recorded only while a segment is
+ * processed, so never after last_rcv) is past §5.5's limit: its 32-bit ms
+ * stamp is set to say so, as it could have wrapped (2^32 ms is 49.7 days)
+ * and read young. Within 24 days of the last segment the stamp's age is
+ * exact unless TS.Recent went 49.7 days without an update while segments
+ * kept arriving, which only old duplicates that PAWS drops could do
+ * (docs/rfc-coverage.md). */
 static inline void sk_tcb_heard(sk_tcb *t, sk_time now)
 {
-    uint64_t age = (uint64_t)t->min_rtt_age + (now - t->last_rcv);
+    uint64_t gap = now - t->last_rcv;
+    uint64_t age = (uint64_t)t->min_rtt_age + gap;
     t->min_rtt_age = age > SK_MIN_RTT_AGE_SAT ? SK_MIN_RTT_AGE_SAT : (uint32_t)age;
+    if (gap > (uint64_t)SK_PAWS_IDLE_MS * 1000u)
+        t->ts_recent_ms = sk_ts_ms(now) - SK_PAWS_IDLE_MS - 1u;
     t->last_rcv = now;
 }
 

@@ -10,13 +10,10 @@
  * (TCP_NO_TS). RSTs are never dropped for their timestamps (§3.2, §5.3). */
 #include "tcp/tcp_conn.h"
 
-/* §5.5: TS.Recent is invalid after 24 days without a segment recording it
- * (well before the peer's clock can wrap at one tick per ms). */
-#define SK_PAWS_IDLE SK_SEC(24ull * 24u * 3600u)
 
 uint32_t sk_ts_now(const sk_tcb *t, sk_time now)
 {
-    return (uint32_t)(now / 1000u) + t->ts_offset;
+    return sk_ts_ms(now) + t->ts_offset;
 }
 
 /* §3.2: timestamps are on when our SYN offered them (the configuration;
@@ -29,12 +26,14 @@ void sk_ts_on_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
     }
     t->flags |= SK_TF_TS_OK;
     t->ts_recent = seg->opts.ts_val;
-    t->ts_recent_age = now;
+    t->ts_recent_ms = sk_ts_ms(now);
 }
 
+/* §5.5's age, to 1 ms, from a 32-bit stamp (after 24 days of silence,
+ * before it could wrap, sk_tcb_heard marks it past the limit). */
 static bool ts_recent_valid(const sk_tcb *t, sk_time now)
 {
-    return now - t->ts_recent_age <= SK_PAWS_IDLE;
+    return sk_ts_ms(now) - t->ts_recent_ms <= SK_PAWS_IDLE_MS;
 }
 
 enum sk_paws sk_ts_paws(sk_tcp_env *e, bool ts_on, bool recent_valid, uint32_t ts_recent,
@@ -84,7 +83,7 @@ void sk_ts_record(sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
     if (sk_ts_before(seg->opts.ts_val, t->ts_recent) && ts_recent_valid(t, now))
         return;
     t->ts_recent = seg->opts.ts_val;
-    t->ts_recent_age = now;
+    t->ts_recent_ms = sk_ts_ms(now);
 }
 
 /* §4.1 RTTM: RTT = now - TSecr from every ACK that advances SND.UNA (the

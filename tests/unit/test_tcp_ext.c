@@ -12,7 +12,7 @@
 
 /* The connection record stays small: a ceiling that catches growth (the
  * issue's goal, 256 bytes, is not reached yet: docs/architecture.md). */
-_Static_assert(sizeof(sk_tcb) <= 256, "sk_tcb grew: move the field to sk_tcb_ext (issue 10: an idle connection <= 256 B)");
+_Static_assert(sizeof(sk_tcb) <= 240, "sk_tcb grew: move the field to sk_tcb_ext (issue 10: an idle connection <= 256 B)");
 
 static void test_idle_cost_reported(void)
 {

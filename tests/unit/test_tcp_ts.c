@@ -311,6 +311,23 @@ static void test_paws_24_days(void)
     ts_free(&ts);
 }
 
+/* §5.5 across the stamp's wrap: TS.Recent's time is kept in ms modulo
+ * 2^32 (49.7 days), so after 2^32 ms + 10 ms of silence the stamp alone
+ * reads 10 ms; the silence itself says TS.Recent is invalid, and the old
+ * TSval is no reason to drop. */
+static void test_paws_after_the_stamp_wraps(void)
+{
+    const sk_time_us wrap = TS_MS(1ull << 32);
+    ts_script ts;
+    init_ts(&ts, true, true);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1))); /* TS.Recent recorded at 1 ms */
+    TS_INJECT(&ts, wrap + TS_MS(11), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 100,
+              TS_TSOPT(ts_peer_clock(0), ts.us_tsval));
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_PAWS), 0u);
+    SK_CHECK_EQ_I(ts_recv(&ts, wrap + TS_MS(11), 1000), 100);
+    ts_free(&ts);
+}
+
 /* §5.3 / §3.2: RSTs are not subject to PAWS, nor dropped for lacking
  * timestamps. */
 static void test_paws_rst_not_subject(void)
@@ -395,6 +412,7 @@ int main(void)
     SK_RUN(test_ts_no_rtt_from_dsack);
     SK_RUN(test_paws_drop_and_ack);
     SK_RUN(test_paws_24_days);
+    SK_RUN(test_paws_after_the_stamp_wraps);
     SK_RUN(test_paws_rst_not_subject);
     SK_RUN(test_ts_missing_dropped);
     SK_RUN(test_time_wait_reopen_by_timestamp);
