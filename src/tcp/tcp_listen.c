@@ -211,18 +211,19 @@ sk_tcb *sk_listen_promote(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk
         sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, l, now);
         return NULL;
     }
-    /* the SYN,ACK was sent: SND.NXT past it, and the window it offered */
+    /* the SYN,ACK was sent: SND.NXT past it, the window it offered, and
+     * its ACK is RFC 7323 §4.3's Last.ACK.sent (a cookie's too) */
     t->snd_nxt = t->snd_max = sk_seq_add(hs->iss, 1);
     t->rcv_adv = sk_seq_add(t->rcv_nxt, hs->rcv_wnd);
+    t->x->last_ack_sent = t->rcv_nxt;
     if (!hs->from_record) {
         e->ctx->stats.syncookies_recv++;
         t->flags |= SK_TF_SYNCOOKIE;
         return t;
     }
-    /* as output_syn and the retransmission timer left a child: RFC 7323
-     * §4.3 Last.ACK.sent, Karn's timing of the first SYN,ACK (RFC 6298
-     * §3), the backoff of its timeouts (§5.5, and §5.7 once established) */
-    t->x->last_ack_sent = t->rcv_nxt;
+    /* as output_syn and the retransmission timer left a child: Karn's
+     * timing of the first SYN,ACK (RFC 6298 §3), the backoff of its
+     * timeouts (§5.5, and §5.7 once established) */
     t->last_snd = hs->last_snd;
     t->timeouts = hs->timeouts;
     t->backoff = hs->timeouts < 16 ? hs->timeouts : 16;

@@ -351,6 +351,45 @@ static void test_cookie_connection_data_both_ways(void)
     ts_free(&ts);
 }
 
+/* RFC 7323 §4.3: a cookie connection's Last.ACK.sent is its SYN,ACK's ACK,
+ * as a half-open child's is. Two segments arrive before our delayed ACK:
+ * the second does not cover Last.ACK.sent, so the ACK echoes the first's
+ * TSval (the earliest unacknowledged). The peer's ISN is in the upper half
+ * of the sequence space, where a Last.ACK.sent left at 0 (as a cookie
+ * connection once had until its first ACK) would seem to cover it. */
+static void test_cookie_connection_last_ack_sent(void)
+{
+    sk_stack_config cfg;
+    cookie_config(&cfg, SK_SYNCOOKIES_ALWAYS);
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_listen(&ts, 0));
+    ts.lport = US_PORT;
+    ts.rport = TS_PEER_PORT_PASSIVE;
+    const uint32_t irs = 0x90000000u;
+    ts_seg o = {.has_mss = true, .mss = 1460, .sack_ok = true, .has_ts = true,
+                .tsval = ts_peer_clock(0)};
+    sk_tcp_repr sa = {0};
+    SK_CHECK(syn_and_answer(&ts, 0, TS_PEER_PORT_PASSIVE, irs, o, &sa));
+    ts.iss = sa.seq.v;
+    ts.irs = irs;
+    ts.us_tsval = sa.opts.ts_val;
+    ts.ts_on = true;
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = irs + 1, .ack = ts.iss + 1);
+    SK_CHECK_EQ_I(sk_tcp_accept(ts.s, ts.listener, &ts.sock, NULL), 0);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->syncookies_recv, 1u);
+    TS_INJECT(&ts, TS_MS(15), .flags = TS_A, .seq = irs + 1, .ack = ts.iss + 1, .len = 100);
+    TS_INJECT(&ts, TS_MS(16), .flags = TS_A, .seq = irs + 101, .ack = ts.iss + 1, .len = 100);
+    const ts_out *a = ts_next(&ts, TS_SEC(1));
+    SK_CHECK(a != NULL);
+    if (a != NULL) {
+        SK_CHECK_EQ(a->hdr.ack.v, irs + 201);
+        SK_CHECK(a->hdr.opts.has_ts);
+        SK_CHECK_EQ(a->hdr.opts.ts_ecr, ts_peer_clock(TS_MS(15)));
+    }
+    ts_free(&ts);
+}
+
 /* A forged or stale cookie ACK: dropped, counted (TCP_COOKIE_BAD and
  * syncookies_failed) and answered <SEQ=SEG.ACK><CTL=RST> as any
  * unacceptable ACK to a listener (RFC 9293 §3.10.7.2); no connection. */
@@ -688,6 +727,7 @@ int main(void)
     SK_RUN(test_flood_cookies_keep_port_usable);
     SK_RUN(test_flood_without_cookies_refuses);
     SK_RUN(test_cookie_connection_data_both_ways);
+    SK_RUN(test_cookie_connection_last_ack_sent);
     SK_RUN(test_cookie_forged_and_expired);
     SK_RUN(test_no_cookie_check_when_none_sent);
     SK_RUN(test_table_full_cookie);
