@@ -33,13 +33,14 @@ static inline void fz_check_seqs(const sk_tcp_env *e, const sk_tcb *t)
     /* nothing is sent that the send buffer does not hold (SYN and FIN take
      * a sequence number each, no byte) */
     uint32_t fin = (t->flags & SK_TF_FIN_SENT) ? 1u : 0u;
-    CHECK(sk_seq_le(t->snd_max, sk_seq_add(t->x->snd_buf_seq, (uint32_t)t->x->sndbuf.len + fin)));
+    sk_seq buf_seq = sk_tcb_snd_buf_seq(e, t);
+    CHECK(sk_seq_le(t->snd_max, sk_seq_add(buf_seq, (uint32_t)t->x->sndbuf.len + fin)));
     if (!sk_tcb_synchronized(t))
         return;
     CHECK(sk_seq_le(t->iss, t->snd_una));
     /* acknowledged bytes have left the buffer; unacknowledged ones are in it */
-    CHECK(sk_seq_le(t->x->snd_buf_seq, t->snd_una));
-    CHECK(sk_seq_le(t->snd_una, sk_seq_add(t->x->snd_buf_seq, fin)));
+    CHECK(sk_seq_le(buf_seq, t->snd_una));
+    CHECK(sk_seq_le(t->snd_una, sk_seq_add(buf_seq, fin)));
     /* the window we offered never promised more than the buffer can take
      * (RFC 7323 §2.4 rounding included: tcp_output.c sk_tcp_fill_ack) */
     CHECK(sk_seq_le(t->rcv_nxt, t->rcv_adv));
@@ -169,6 +170,12 @@ static inline void fz_check_state(const sk_tcb *t)
 static inline void fz_check_tcb(const sk_tcp_env *e, const sk_tcb *t, uint64_t now)
 {
     fz_check_state(t);
+    /* an idle connection's extension goes back at the end of every entry
+     * point unless the fields attaching derives say otherwise: they must
+     * not (tcp_ext.c) */
+    if (sk_tcb_ext_attached(e, t) && t->cc_id != SK_CC_ID_CUSTOM && t->x->sndbuf_kb == 0 &&
+        t->x->rcvbuf_kb == 0)
+        CHECK(!sk_tcb_ext_idle_but_underivable(e, t));
     fz_check_rtb(e, t);
     fz_check_timers(e, t, now);
     /* a CLOSED TCB the application still holds (reset, timed out) has

@@ -538,6 +538,17 @@ bool sk_tcb_ext_blank_intact(const sk_tcp_env *e);
  * CLOSE-WAIT, FIN-WAIT-2 or TIME-WAIT, no buffer, no owed ACK, no timer but keepalive, no episode (recovery,
  * spurious detection, RTT measurement) and nothing pending for output? */
 bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t);
+/* Do t's send buffer start and Last.ACK.sent read what attaching derives
+ * (SND.UNA, or the FIN's number once it is sent; RCV.NXT)? An idle
+ * connection gives its extension back only then. */
+bool sk_tcb_ext_derivable(const sk_tcb *t);
+/* Where t's send buffer starts, with its extension or without (then
+ * derived: the TCB is idle). The stack reads t->x->snd_buf_seq on the
+ * paths that attach first; this is for whoever looks from outside. */
+sk_seq sk_tcb_snd_buf_seq(const sk_tcp_env *e, const sk_tcb *t);
+/* Idle in every other respect, but those fields read otherwise: a
+ * connection that holds memory it need not (the fuzz invariants look). */
+bool sk_tcb_ext_idle_but_underivable(const sk_tcp_env *e, const sk_tcb *t);
 /* At the end of an entry point (segment input, output, a timer, the
  * application's read): give an idle connection's extension back, its CC
  * state packed into the core. */

@@ -46,6 +46,11 @@ static sk_seq idle_buf_seq(const sk_tcb *t)
     return (t->flags & SK_TF_FIN_SENT) ? sk_seq_add(t->snd_una, (uint32_t)0 - 1u) : t->snd_una;
 }
 
+sk_seq sk_tcb_snd_buf_seq(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return sk_tcb_ext_attached(e, t) ? t->x->snd_buf_seq : idle_buf_seq(t);
+}
+
 bool sk_tcb_ext_attached(const sk_tcp_env *e, const sk_tcb *t)
 {
     return t->x != &e->ext_blank;
@@ -89,7 +94,14 @@ void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t)
      SK_TF_RTT_ACTIVE | SK_TF_OOO_FIN | SK_TF_KEEP_PROBE | SK_TF_DSACK | SK_TF_SACK_RECOVERY | \
      SK_TF_IN_ACCEPTQ)
 
-bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
+bool sk_tcb_ext_derivable(const sk_tcb *t)
+{
+    return sk_seq_eq(t->x->snd_buf_seq, idle_buf_seq(t)) &&
+           sk_seq_eq(t->x->last_ack_sent, t->rcv_nxt);
+}
+
+/* Idle but for the fields attaching derives (sk_tcb_ext_derivable). */
+static bool idle_otherwise(const sk_tcp_env *e, const sk_tcb *t)
 {
     const sk_tcb_ext *x = t->x;
     if ((t->state != SK_TCP_ESTABLISHED && t->state != SK_TCP_CLOSE_WAIT &&
@@ -103,8 +115,6 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
         return false;
     if (x->spur_rto != SK_SPUR_NONE || x->spur_fr != SK_SPUR_FR_NONE)
         return false;
-    if (!sk_seq_eq(x->snd_buf_seq, idle_buf_seq(t)) || !sk_seq_eq(x->last_ack_sent, t->rcv_nxt))
-        return false;
     if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER ||
         sk_tcb_timer(t, SK_TIMER_DELACK) != SK_TIME_NEVER ||
         sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER || sk_tcb_timer(t, SK_TIMER_RECOVERY) != SK_TIME_NEVER ||
@@ -112,6 +122,16 @@ bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
         sk_tcb_timer(t, SK_TIMER_PACING) != SK_TIME_NEVER)
         return false;
     return !sk_ilink_on(e, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
+}
+
+bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return idle_otherwise(e, t) && sk_tcb_ext_derivable(t);
+}
+
+bool sk_tcb_ext_idle_but_underivable(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return idle_otherwise(e, t) && !sk_tcb_ext_derivable(t);
 }
 
 void sk_tcb_ext_settle(sk_tcp_env *e, sk_tcb *t)
