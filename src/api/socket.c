@@ -379,7 +379,7 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->rcv_wscale = t->rcv_wscale;
     out->srtt_us = t->srtt;
     out->rttvar_us = t->rttvar;
-    out->rto_us = t->rto;
+    out->rto_us = sk_tcb_rto(&s->env, t);
     out->cwnd = t->cwnd;
     out->ssthresh = t->ssthresh;
     out->cc = sk_tcb_cc(t)->name;

@@ -169,6 +169,7 @@ enum sk_tcb_flags {
     SK_TF_HASHED = 1u << 27,     /* in the demux table */
     SK_TF_BOUND_ADDR = 1u << 28, /* listener: only segments to tuple.laddr (sk_tcp_listen_on) */
     SK_TF_ACK_PUSHED = 1u << 29, /* in-order data with PSH since our last ACK (tcp_ack.c) */
+    SK_TF_RTO_3S = 1u << 30,     /* no RTT sample and the handshake timed out: RTO 3 s (sk_tcb_rto) */
 };
 
 
@@ -300,7 +301,7 @@ struct sk_tcb {
     uint32_t ts_recent_ms;
 
     /* RTT and retransmission (RFC 6298), microseconds */
-    uint32_t srtt, rttvar, rto;
+    uint32_t srtt, rttvar; /* the RTO is derived from them: sk_tcb_rto */
     uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
     uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
     uint8_t keep_sent; /* keepalive probes unanswered */
@@ -841,6 +842,11 @@ void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now, sk_cc
 /* Set SRTT and RTTVAR (RFC 4015's rebase after a spurious timeout) and
  * recompute RTO = SRTT + max(G, 4 * RTTVAR) within the configured bounds. */
 void sk_rtt_rebase(sk_tcp_env *e, sk_tcb *t, uint32_t srtt, uint32_t rttvar);
+/* RFC 6298's RTO before backoff: from SRTT and RTTVAR (§2.3, with the
+ * configured floors and ceiling), the initial value before any sample
+ * (§2.1), 3 s once established without a sample after the handshake timed
+ * out (§5.7, SK_TF_RTO_3S). Computed, not kept: the core stays small. */
+uint32_t sk_tcb_rto(const sk_tcp_env *e, const sk_tcb *t);
 /* How long a minimum RTT sample stands (like Linux's tcp_min_rtt_wlen). */
 #define SK_MIN_RTT_WINDOW_US (300ull * 1000000ull)
 #define SK_MIN_RTT_AGE_SAT ((uint32_t)SK_MIN_RTT_WINDOW_US + 1u) /* fits 32 bits */

@@ -93,9 +93,8 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     e->ctx->stats.established++;
     /* RFC 6298 §5.7: the SYN (or SYN,ACK) timed out and, by Karn's rule,
      * there is no sample: data transmission starts with RTO = 3 s. */
-    uint32_t fallback = e->ctx->cfg.rto_max_us < 3000000u ? e->ctx->cfg.rto_max_us : 3000000u;
-    if (t->timeouts > 0 && t->srtt == 0 && t->rto < fallback)
-        t->rto = fallback;
+    if (t->timeouts > 0 && t->srtt == 0)
+        t->flags |= SK_TF_RTO_3S; /* sk_tcb_rto */
     t->backoff = 0;
     t->timeouts = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);

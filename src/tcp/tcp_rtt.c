@@ -23,7 +23,8 @@ void sk_rtt_init(sk_tcb *t, const sk_stack_config *cfg)
     t->rttvar = 0;
     t->min_rtt = 0;
     t->min_rtt_age = 0;
-    t->rto = clamp_rto(cfg->rto_initial_us, cfg);
+    t->flags &= ~(uint32_t)SK_TF_RTO_3S;
+    (void)cfg; /* the RTO follows from these (sk_tcb_rto) */
 }
 
 /* The minimum RTT over a window: a sample at or below the current minimum
@@ -53,7 +54,7 @@ static void trace_rtt(sk_tcp_env *e, const sk_tcb *t, uint32_t r, sk_time now)
     ev.rtt_us = r;
     ev.srtt_us = t->srtt;
     ev.rttvar_us = t->rttvar;
-    ev.rto_us = t->rto;
+    ev.rto_us = sk_tcb_rto(e, t);
     sk_ctx_trace(e->ctx, &ev);
 }
 
@@ -76,9 +77,20 @@ static uint32_t rto_of(uint32_t srtt, uint32_t rttvar, const sk_stack_config *cf
 
 void sk_rtt_rebase(sk_tcp_env *e, sk_tcb *t, uint32_t srtt, uint32_t rttvar)
 {
+    (void)e;
+    SK_ASSERT(srtt != 0); /* a rebase follows a sample (tcp_spurious.c) */
     t->srtt = srtt;
     t->rttvar = rttvar;
-    t->rto = rto_of(srtt, rttvar, &e->ctx->cfg);
+}
+
+uint32_t sk_tcb_rto(const sk_tcp_env *e, const sk_tcb *t)
+{
+    const sk_stack_config *cfg = &e->ctx->cfg;
+    if (t->srtt != 0)
+        return rto_of(t->srtt, t->rttvar, cfg);
+    uint32_t rto = clamp_rto(cfg->rto_initial_us, cfg);
+    uint32_t fallback = cfg->rto_max_us < 3000000u ? cfg->rto_max_us : 3000000u;
+    return (t->flags & SK_TF_RTO_3S) && rto < fallback ? fallback : rto;
 }
 
 void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t r, sk_time now, sk_cc_ack *facts)
@@ -95,7 +107,6 @@ void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t r, sk_time now, sk_cc_ack 
         t->rttvar = (uint32_t)(((uint64_t)t->rttvar * 3 + delta) / 4);
         t->srtt = (uint32_t)(((uint64_t)t->srtt * 7 + r) / 8);
     }
-    t->rto = rto_of(t->srtt, t->rttvar, &e->ctx->cfg);
     track_min_rtt(t, r, now);
     trace_rtt(e, t, r, now);
     if (facts != NULL) {

@@ -183,7 +183,7 @@ sk_time sk_tcp_next_deadline(const sk_tcp_env *e)
 
 uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e)
 {
-    uint64_t rto = (uint64_t)t->rto << (t->backoff < 16 ? t->backoff : 16);
+    uint64_t rto = (uint64_t)sk_tcb_rto(e, t) << (t->backoff < 16 ? t->backoff : 16);
     return rto > e->ctx->cfg.rto_max_us ? e->ctx->cfg.rto_max_us : (uint32_t)rto;
 }
 
