@@ -115,7 +115,7 @@ void sk_cc_ack_facts(const sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *a)
     a->srtt_us = t->srtt;
     a->min_rtt_us = t->min_rtt;
     a->in_flight = sk_seq_len(ack, t->snd_max);
-    a->delivered = t->delivered + a->acked;
+    a->delivered = sk_tcb_delivered(t) + a->acked;
     a->in_recovery = (t->flags & SK_TF_IN_RECOVERY) != 0;
     a->app_limited = sent >= queued && sk_seq_len(t->snd_una, t->snd_nxt) < t->cwnd;
 }

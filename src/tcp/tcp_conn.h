@@ -318,7 +318,9 @@ struct sk_tcb {
      * are written only by tcp_cc*.c: the rest of TCP reports events. */
     uint32_t cwnd, ssthresh;
     sk_seq recover;
-    uint64_t delivered; /* bytes acknowledged so far (the CC facts) */
+    /* bytes acknowledged so far (the CC facts), above 2^32: the low word
+     * is SND.UNA - (ISS + 1) (sk_tcb_delivered) */
+    uint32_t delivered_hi;
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
      * keepalive here (an idle connection runs it), the others in the
@@ -338,6 +340,15 @@ struct sk_tcb {
     sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
     uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */
 };
+
+/* Bytes acknowledged on t so far: every byte after our SYN up to SND.UNA,
+ * and 2^32 for each time that count wrapped. SND.UNA moves past ISS + 1
+ * only in the ACK processing (tcp_input.c on_new_ack), which carries the
+ * wraps into delivered_hi. */
+static inline uint64_t sk_tcb_delivered(const sk_tcb *t)
+{
+    return ((uint64_t)t->delivered_hi << 32) | sk_seq_len(sk_seq_add(t->iss, 1), t->snd_una);
+}
 
 /* A TCB's congestion control: one of the built-in algorithms by a byte in
  * the core, or (SK_CC_ID_CUSTOM) one that is not built in (a test's), kept

@@ -98,6 +98,31 @@ static void data_out(ts_script *ts, sk_time_us t, uint32_t seq, uint32_t n)
         TS_EXPECT(ts, t, .flags = TS_A, .seq = seq + 1000 * i, .ack = 5001, .len = 1000);
 }
 
+/* The delivered count past 2^32 bytes: the core keeps its high word, the
+ * low one is SND.UNA - (ISS + 1). A connection 1,000 bytes short of 4 GiB
+ * acknowledged (ISS moved back by that much: nothing else here reads it)
+ * gets 3,000 bytes acknowledged: the facts say 2^32 + 2,000, and the next
+ * ACK counts on from there. */
+static void test_delivered_past_4_gib(void)
+{
+    ts_script ts;
+    open_recorded(&ts);
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    t->iss = sk_seq_add(t->iss, 1000u); /* 2^32 - 1000 bytes already acknowledged */
+    SK_CHECK_EQ(sk_tcb_delivered(t), (1ull << 32) - 1000u);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
+    data_out(&ts, TS_SEC(1), 1001, 4);
+    TS_INJECT(&ts, TS_MS(1030), .flags = TS_A, .seq = 5001, .ack = 4001);
+    SK_CHECK_EQ(g_n, 1);
+    SK_CHECK_EQ(g_log[0].a.delivered, (1ull << 32) + 2000u);
+    SK_CHECK_EQ(sk_tcb_delivered(t), (1ull << 32) + 2000u);
+    TS_INJECT(&ts, TS_MS(1031), .flags = TS_A, .seq = 5001, .ack = 5001);
+    SK_CHECK_EQ(g_n, 2);
+    SK_CHECK_EQ(g_log[1].a.delivered, (1ull << 32) + 3000u);
+    ts_discard(&ts, TS_MS(1031));
+    ts_free(&ts);
+}
+
 static void test_ack_facts(void)
 {
     ts_script ts;
@@ -209,6 +234,7 @@ static void test_timeout_and_idle_events(void)
 int main(void)
 {
     SK_RUN(test_ack_facts);
+    SK_RUN(test_delivered_past_4_gib);
     SK_RUN(test_loss_and_recovery_events);
     SK_RUN(test_timeout_and_idle_events);
     return sk_test_finish();
