@@ -209,6 +209,9 @@ typedef struct {
     sk_seq sackc_ack;
     uint8_t sackc_dups, sackc_held;
 
+    /* last data (or SYN, FIN) sent: cwnd after idle (RFC 5681 §4.1) */
+    sk_time last_snd;
+
     /* the RTT measurement under way (SK_TF_RTT_ACTIVE, RFC 6298) */
     sk_seq rtt_seq;
     sk_time rtt_time;
@@ -327,7 +330,10 @@ struct sk_tcb {
      * extension */
     sk_time timer_keep;
     sk_time last_rcv; /* for keepalive idleness */
-    sk_time last_snd; /* last data (or SYN, FIN) sent: cwnd after idle */
+    /* without an extension: how long before last_rcv the last data (or
+     * SYN, FIN) was sent, in us, SK_LAST_SND_LONG_AGO past 2^32 - 2
+     * (tcp_ext.c: attaching derives the extension's last_snd from it) */
+    uint32_t last_snd_gap;
 
     /* Lists (indices into the TCB table) */
     sk_ilink out_link;    /* environment's output-pending list */
@@ -551,9 +557,12 @@ bool sk_tcb_ext_blank_intact(const sk_tcp_env *e);
  * spurious detection, RTT measurement) and nothing pending for output? */
 bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t);
 /* Do t's send buffer start and Last.ACK.sent read what attaching derives
- * (SND.UNA, or the FIN's number once it is sent; RCV.NXT)? An idle
- * connection gives its extension back only then. */
+ * (SND.UNA, or the FIN's number once it is sent; RCV.NXT), and was its
+ * last data sent no later than the last segment heard (so the core can
+ * keep the time as a gap before last_rcv)? An idle connection gives its
+ * extension back only then. */
 bool sk_tcb_ext_derivable(const sk_tcb *t);
+#define SK_LAST_SND_LONG_AGO UINT32_MAX
 /* Where t's send buffer starts, with its extension or without (then
  * derived: the TCB is idle). The stack reads t->x->snd_buf_seq on the
  * paths that attach first; this is for whoever looks from outside. */

@@ -46,6 +46,18 @@ static sk_seq idle_buf_seq(const sk_tcb *t)
     return (t->flags & SK_TF_FIN_SENT) ? sk_seq_add(t->snd_una, (uint32_t)0 - 1u) : t->snd_una;
 }
 
+/* When an idle connection last sent data: last_snd_gap before the last
+ * segment heard (all it sent was acknowledged since), or, for a gap of
+ * 2^32 - 1 us (71 minutes) or more and for a new connection, 2^32 us
+ * before it (at least; 0 early in the clock): RFC 5681 §4.1's test, idle
+ * longer than the RTO, a 32-bit count of microseconds, reads the same. */
+static sk_time idle_last_snd(const sk_tcb *t)
+{
+    if (t->last_snd_gap != SK_LAST_SND_LONG_AGO)
+        return t->last_rcv - t->last_snd_gap;
+    return t->last_rcv > ((sk_time)1 << 32) ? t->last_rcv - ((sk_time)1 << 32) : 0;
+}
+
 sk_seq sk_tcb_snd_buf_seq(const sk_tcp_env *e, const sk_tcb *t)
 {
     return sk_tcb_ext_attached(e, t) ? t->x->snd_buf_seq : idle_buf_seq(t);
@@ -67,6 +79,7 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
     memcpy(x, &e->ext_blank, sizeof *x);
     x->snd_buf_seq = idle_buf_seq(t);
     x->last_ack_sent = t->rcv_nxt;
+    x->last_snd = idle_last_snd(t);
     t->x = x;
     if (t->flags & SK_TF_CC_PACKED) {
         t->flags &= ~(uint32_t)SK_TF_CC_PACKED;
@@ -97,7 +110,7 @@ void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t)
 bool sk_tcb_ext_derivable(const sk_tcb *t)
 {
     return sk_seq_eq(t->x->snd_buf_seq, idle_buf_seq(t)) &&
-           sk_seq_eq(t->x->last_ack_sent, t->rcv_nxt);
+           sk_seq_eq(t->x->last_ack_sent, t->rcv_nxt) && t->x->last_snd <= t->last_rcv;
 }
 
 /* Idle but for the fields attaching derives (sk_tcb_ext_derivable). */
@@ -145,5 +158,7 @@ void sk_tcb_ext_settle(sk_tcp_env *e, sk_tcb *t)
             return;
         t->flags |= SK_TF_CC_PACKED;
     }
+    sk_time gap = t->last_rcv - t->x->last_snd; /* not negative: sk_tcb_ext_derivable */
+    t->last_snd_gap = gap < SK_LAST_SND_LONG_AGO ? (uint32_t)gap : SK_LAST_SND_LONG_AGO;
     sk_tcb_ext_detach(e, t);
 }

@@ -224,7 +224,7 @@ sk_tcb *sk_listen_promote(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk
     /* as output_syn and the retransmission timer left a child: Karn's
      * timing of the first SYN,ACK (RFC 6298 §3), the backoff of its
      * timeouts (§5.5, and §5.7 once established) */
-    t->last_snd = hs->last_snd;
+    t->x->last_snd = hs->last_snd;
     t->timeouts = hs->timeouts;
     t->backoff = hs->timeouts < 16 ? hs->timeouts : 16;
     t->retransmits = hs->resends;

@@ -297,7 +297,7 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
         if (out->retransmit && sk_seq_eq(seq, t->snd_una))
             restart_rexmt_for_head(e, t, now);
         arm_rexmt(e, t, now);
-        t->last_snd = now;
+        t->x->last_snd = now;
         /* the SYN is not recorded: SND.UNA passes it outside the ACK
          * processing that trims the record (data may wait in SYN-SENT) */
         if (t->x->rtb != NULL && !(out->hdr.flags & SK_TCP_SYN) &&
@@ -501,7 +501,7 @@ static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
         sk_tcb_set_rexmit_cause(t, SK_REXMIT_WINDOW_PROBE);
     }
     e->ctx->stats.bytes_out += fin ? 0u : 1u;
-    t->last_snd = now;
+    t->x->last_snd = now;
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
     return true;
 }
@@ -569,7 +569,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
     /* RFC 5681 §4.1: nothing sent for more than an RTO, nothing in flight:
      * the ACK clock is gone, start again from the restart window */
     if (avail > 0 && sk_seq_eq(t->snd_una, t->snd_max) &&
-        now - t->last_snd > sk_tcb_rto_current(t, e))
+        now - t->x->last_snd > sk_tcb_rto_current(t, e))
         sk_cc_after_idle(t, now);
     /* the peer's window counts every byte above SND.UNA; cwnd, in the loss
      * recovery after a timeout, what is still in the network */

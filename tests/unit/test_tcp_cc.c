@@ -347,6 +347,35 @@ static void test_restart_window_after_idle(void)
     ts_free(&ts);
 }
 
+/* The same rule across a long idle period in which the peer spoke: an
+ * idle connection keeps when it last sent as a 32-bit gap in us before the
+ * last segment heard, and a gap of 2^32 us (71 minutes) or more as "long
+ * ago". Here the peer's ACK comes 2^32 us + 0.5 s after our last data;
+ * 0.1 s later we send: idle for far more than an RTO, the restart window.
+ * (A gap cut to 32 bits would read 0.5 s, idle 0.6 s < RTO: all 8.) */
+static void test_restart_window_after_a_long_gap(void)
+{
+    ts_script ts;
+    open_mss1000(&ts);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    for (uint32_t i = 0; i < 4; i++)
+        dupack(&ts, TS_MS(1010), 2001 + 1000 * i);
+    TS_NOTHING(&ts, TS_MS(1010));
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 8000);
+    const sk_time_us heard = TS_SEC(1) + (1ull << 32) + TS_MS(500);
+    dupack(&ts, heard, 5001); /* the peer says something, nothing to answer */
+    TS_NOTHING(&ts, heard);
+    SK_CHECK_EQ_I(ts_send(&ts, heard + TS_MS(100), 8000), 8000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(&ts, heard + TS_MS(100), 5001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, heard + TS_MS(100));
+    SK_CHECK_EQ(ts_info(&ts).cwnd, 4000);
+    ts_discard(&ts, heard + TS_MS(100));
+    ts_free(&ts);
+}
+
 /* RFC 5681 §2: the SMSS congestion control counts excludes options. With
  * timestamps beside an MSS of 1000, segments carry 988 bytes and so does
  * the SMSS: RFC 5681's IW of 4 segments (SMSS <= 1095) is 3952, a stretch
@@ -399,6 +428,7 @@ int main(void)
     SK_RUN(test_fast_retransmit_after_2gib);
     SK_RUN(test_recovery_across_wrap);
     SK_RUN(test_restart_window_after_idle);
+    SK_RUN(test_restart_window_after_a_long_gap);
     SK_RUN(test_smss_without_options);
     return sk_test_finish();
 }
