@@ -438,7 +438,8 @@ struct sk_tcp_env {
     sk_ctx *ctx; /* the stack's configuration, statistics, trace, keys */
     const sk_cc_ops *cc_default; /* cfg.congestion_control, resolved */
 
-    sk_tcb *tcbs;
+    sk_tcb *tcbs;     /* n_tcbs cores from a cache line's start (tcbs_mem) */
+    void *tcbs_mem;   /* the allocation, SK_TCB_TABLE_ALIGN - 1 bytes larger */
     uint32_t n_tcbs;
     uint32_t free_head;
     uint32_t listen_head;
