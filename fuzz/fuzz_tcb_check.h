@@ -219,19 +219,7 @@ static inline void fz_check_tables(const sk_tcp_env *e, const uint8_t *is_free)
         in_hash++;
     }
     CHECK(hashed == in_hash);
-    /* the output list, singly linked: live TCBs, its tail and length, and
-     * every TCB on it says so */
-    uint32_t n_out = 0, last = SK_TCB_NONE;
-    for (uint32_t i = e->out_list.head; i != SK_TCB_NONE; i = e->tcbs[i].out_next) {
-        CHECK(i < e->n_tcbs && !is_free[i] && n_out < e->n_tcbs && sk_tcb_output_marked(&e->tcbs[i]));
-        last = i;
-        n_out++;
-    }
-    CHECK(last == e->out_list.tail && n_out == e->out_list.len);
-    uint32_t marked = 0;
-    for (uint32_t i = 0; i < e->n_tcbs; i++)
-        marked += !is_free[i] && sk_tcb_output_marked(&e->tcbs[i]);
-    CHECK(marked == n_out);
+    fz_walk_list(e, &e->out_list, offsetof(sk_tcb, out_link), is_free);
     fz_walk_list(e, &e->ev_list, offsetof(sk_tcb, ev_link), is_free);
     uint32_t in_heap = 0;
     for (uint32_t i = 0; i < e->n_tcbs; i++)

@@ -336,9 +336,7 @@ struct sk_tcb {
     uint32_t last_snd_gap;
 
     /* Lists (indices into the TCB table) */
-    /* the environment's output-pending list, singly linked (tcp_events.c):
-     * the next TCB, SK_TCB_NONE at the tail, SK_LINK_OFF when on no list */
-    uint32_t out_next;
+    sk_ilink out_link;    /* environment's output-pending list */
     sk_ilink ev_link;     /* environment's event-ready list */
     union {
         uint32_t heap_pos;  /* in use: position in the environment's timer heap, or NONE */
@@ -540,7 +538,7 @@ void sk_ilist_remove(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 uint32_t sk_ilist_pop(sk_tcp_env *e, sk_ilist *l, size_t link_off);
 /* Is the TCB at idx on a list through its link at link_off? */
 bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t link_off);
-/* A link offset is into the TCB (offsetof(sk_tcb, ev_link)), or, with
+/* A link offset is into the TCB (offsetof(sk_tcb, out_link)), or, with
  * SK_ILINK_EXT, into its extension (SK_ILINK_X(acc_link)): a TCB on such a
  * list holds its own extension, never the blank one. */
 #define SK_ILINK_EXT ((size_t)1 << 30)
@@ -615,11 +613,6 @@ sk_sock sk_tcb_handle(const sk_tcp_env *e, const sk_tcb *t);
 
 /* ---- tcp_events.c: output list, readiness, events ---- */
 void sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t);
-/* Is t on the output-pending list? */
-static inline bool sk_tcb_output_marked(const sk_tcb *t)
-{
-    return t->out_next != SK_LINK_OFF;
-}
 void sk_tcb_unmark_output(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_notify(sk_tcp_env *e, sk_tcb *t, uint32_t events);
 uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t);

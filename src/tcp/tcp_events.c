@@ -5,42 +5,16 @@
 
 #include "base/skassert.h"
 
-/* The output-pending list is singly linked (4 bytes of the core, not 8):
- * output takes connections from its head and puts them back at its tail;
- * only a connection released while on it (rare: what it had to send is
- * moot) is unlinked from the middle, by a walk from the head. */
 void sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t)
 {
-    if (sk_tcb_output_marked(t))
-        return;
     uint32_t idx = sk_tcb_index(e, t);
-    t->out_next = SK_TCB_NONE;
-    if (e->out_list.tail == SK_TCB_NONE)
-        e->out_list.head = idx;
-    else
-        e->tcbs[e->out_list.tail].out_next = idx;
-    e->out_list.tail = idx;
-    e->out_list.len++;
+    if (!sk_ilink_on(e, idx, offsetof(sk_tcb, out_link)))
+        sk_ilist_push(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
 }
 
 void sk_tcb_unmark_output(sk_tcp_env *e, sk_tcb *t)
 {
-    if (!sk_tcb_output_marked(t))
-        return;
-    uint32_t idx = sk_tcb_index(e, t);
-    uint32_t prev = SK_TCB_NONE;
-    for (uint32_t i = e->out_list.head; i != idx; i = e->tcbs[i].out_next) {
-        SK_ASSERT(i != SK_TCB_NONE);
-        prev = i;
-    }
-    if (prev == SK_TCB_NONE)
-        e->out_list.head = t->out_next;
-    else
-        e->tcbs[prev].out_next = t->out_next;
-    if (e->out_list.tail == idx)
-        e->out_list.tail = prev;
-    t->out_next = SK_LINK_OFF;
-    e->out_list.len--;
+    sk_ilist_remove(e, &e->out_list, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
 }
 
 /* ---- readiness and events ---- */

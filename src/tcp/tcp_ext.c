@@ -134,8 +134,7 @@ static bool idle_otherwise(const sk_tcp_env *e, const sk_tcb *t)
         sk_tcb_timer(t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER ||
         sk_tcb_timer(t, SK_TIMER_PACING) != SK_TIME_NEVER)
         return false;
-    (void)e;
-    return !sk_tcb_output_marked(t);
+    return !sk_ilink_on(e, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
 }
 
 bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)

@@ -133,7 +133,7 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->state = SK_TCP_CLOSED;
     t->heap_pos = SK_TCB_NONE;
     t->free_next = SK_TCB_NONE;
-    t->out_next = SK_LINK_OFF;
+    t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
     t->timer_keep = SK_TIME_NEVER; /* the others: off in the blank extension */
     t->last_rcv = now;
@@ -159,7 +159,7 @@ void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t)
     free_listener(e, t);
     sk_tcb_ext_detach(e, t);
     sk_demux_remove(e, t);
-    sk_tcb_unmark_output(e, t);
+    sk_ilist_remove(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
     sk_ilist_remove(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));
     sk_keep_prof_use(e, t, SK_KEEP_DEFAULT);
     t->gen++;
