@@ -283,7 +283,7 @@ struct sk_tcb {
     sk_seq snd_una; /* oldest unacknowledged */
     sk_seq snd_nxt; /* next to send (goes back to snd_una on timeout) */
     sk_seq snd_max; /* highest sequence number sent + 1 */
-    sk_seq snd_wl1, snd_wl2;
+    sk_seq snd_wl1; /* SND.WL2 is implied (tcp_input.c, the window update) */
     uint32_t snd_wnd;     /* peer's window, scaled */
     uint32_t max_snd_wnd; /* largest window the peer offered */
     uint16_t snd_mss;     /* effective MSS for what we send */
@@ -324,16 +324,16 @@ struct sk_tcb {
     /* bytes acknowledged so far (the CC facts), above 2^32: the low word
      * is SND.UNA - (ISS + 1) (sk_tcb_delivered) */
     uint32_t delivered_hi;
+    /* without an extension: how long before last_rcv the last data (or
+     * SYN, FIN) was sent, in us, SK_LAST_SND_LONG_AGO past 2^32 - 2
+     * (tcp_ext.c: attaching derives the extension's last_snd from it) */
+    uint32_t last_snd_gap;
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
      * keepalive here (an idle connection runs it), the others in the
      * extension */
     sk_time timer_keep;
     sk_time last_rcv; /* for keepalive idleness */
-    /* without an extension: how long before last_rcv the last data (or
-     * SYN, FIN) was sent, in us, SK_LAST_SND_LONG_AGO past 2^32 - 2
-     * (tcp_ext.c: attaching derives the extension's last_snd from it) */
-    uint32_t last_snd_gap;
 
     /* Lists (indices into the TCB table) */
     sk_ilink out_link;    /* environment's output-pending list */

@@ -453,7 +453,8 @@ static void test_window_update_ignores_reordered_segments(void)
     TS_INJECT(&ts, TS_MS(31), .flags = TS_PA, .seq = 5001, .ack = 1001, .len = 10,
               TS_WIN(3000));
     SK_CHECK_EQ(ts_info(&ts).snd_wnd, 2000);
-    /* same SEG.SEQ, an older ACK (SEG.ACK < SND.UNA = SND.WL2) */
+    /* same SEG.SEQ, an older ACK (SEG.ACK < SND.UNA = SND.WL2: the TCB
+     * keeps no SND.WL2, SND.UNA =< SEG.ACK implies it, tcp_input.c) */
     TS_INJECT(&ts, TS_MS(32), .flags = TS_A, .seq = 5011, .ack = 1001, TS_WIN(50000));
     SK_CHECK_EQ(ts_info(&ts).snd_wnd, 2000);
     /* same SEG.SEQ and SEG.ACK: taken, even when smaller */
