@@ -854,15 +854,16 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now);
 uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e);
 
 /* ---- tcp_rtt.c (RFC 6298) ---- */
-void sk_rtt_init(sk_tcb *t, const sk_stack_config *cfg);
+/* No RTT sample yet: the RTO is the initial one (RFC 6298 §2.1). */
+void sk_rtt_init(sk_tcb *t);
 /* The one function that takes every RTT sample (Karn's rule is decided by
- * the caller): the trace event, srtt/rttvar/rto (RFC 6298 §2), the
+ * the caller): the trace event, srtt/rttvar and so the RTO (RFC 6298 §2), the
  * windowed minimum RTT, and the CC facts (`facts` may be NULL: rtt_us,
  * srtt_us, min_rtt_us are filled in). */
 void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t rtt_us, sk_time now, sk_cc_ack *facts);
-/* Set SRTT and RTTVAR (RFC 4015's rebase after a spurious timeout) and
- * recompute RTO = SRTT + max(G, 4 * RTTVAR) within the configured bounds. */
-void sk_rtt_rebase(sk_tcp_env *e, sk_tcb *t, uint32_t srtt, uint32_t rttvar);
+/* Set SRTT and RTTVAR (RFC 4015's rebase after a spurious timeout); the
+ * RTO follows from them (sk_tcb_rto). */
+void sk_rtt_rebase(sk_tcb *t, uint32_t srtt, uint32_t rttvar);
 /* RFC 6298's RTO before backoff: from SRTT and RTTVAR (§2.3, with the
  * configured floors and ceiling), the initial value before any sample
  * (§2.1), 3 s once established without a sample after the handshake timed

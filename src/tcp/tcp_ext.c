@@ -37,10 +37,10 @@ bool sk_tcb_ext_blank_intact(const sk_tcp_env *e)
 /* What an idle connection's send buffer starts at: SND.UNA, or with our
  * FIN sent (and so acknowledged: FIN-WAIT-2) the FIN's own number (the
  * buffer releases bytes, never the FIN); a FIN queued on a connection
- * without its extension (a close) is not sent yet. A connection gives its extension back
- * only when its fields say this and Last.ACK.sent is RCV.NXT
- * (sk_tcb_ext_idle): attaching one again derives them, so the core need
- * not keep them. */
+ * without its extension (a close) is not sent yet. A connection gives its
+ * extension back only when its fields say this and Last.ACK.sent is
+ * RCV.NXT (sk_tcb_ext_derivable): attaching one again derives them, so
+ * the core need not keep them. */
 static sk_seq idle_buf_seq(const sk_tcb *t)
 {
     return (t->flags & SK_TF_FIN_SENT) ? sk_seq_add(t->snd_una, (uint32_t)0 - 1u) : t->snd_una;

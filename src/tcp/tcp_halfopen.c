@@ -223,7 +223,7 @@ bool sk_ho_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *
 /* ---- timers ---- */
 
 /* The timer interval after k timeouts: the initial RTO (within its
- * bounds, sk_rtt_init) doubled k times, at most rto_max (sk_tcb_rto_current). */
+ * bounds, sk_tcb_rto) doubled k times, at most rto_max (sk_tcb_rto_current). */
 uint64_t sk_ho_interval(const sk_tcp_env *e, uint32_t k)
 {
     const sk_stack_config *cfg = &e->ctx->cfg;

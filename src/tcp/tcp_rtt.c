@@ -17,14 +17,13 @@ static uint32_t clamp_rto(uint64_t rto, const sk_stack_config *cfg)
 }
 
 /* RFC 6298 §2.1: before any measurement RTO is the initial value. */
-void sk_rtt_init(sk_tcb *t, const sk_stack_config *cfg)
+void sk_rtt_init(sk_tcb *t)
 {
     t->srtt = 0;
     t->rttvar = 0;
     t->min_rtt = 0;
     t->min_rtt_age = 0;
-    t->flags &= ~(uint32_t)SK_TF_RTO_3S;
-    (void)cfg; /* the RTO follows from these (sk_tcb_rto) */
+    t->flags &= ~(uint32_t)SK_TF_RTO_3S; /* the RTO follows (sk_tcb_rto) */
 }
 
 /* The minimum RTT over a window: a sample at or below the current minimum
@@ -75,9 +74,8 @@ static uint32_t rto_of(uint32_t srtt, uint32_t rttvar, const sk_stack_config *cf
     return clamp_rto((uint64_t)srtt + k_var, cfg);
 }
 
-void sk_rtt_rebase(sk_tcp_env *e, sk_tcb *t, uint32_t srtt, uint32_t rttvar)
+void sk_rtt_rebase(sk_tcb *t, uint32_t srtt, uint32_t rttvar)
 {
-    (void)e;
     SK_ASSERT(srtt != 0); /* a rebase follows a sample (tcp_spurious.c) */
     t->srtt = srtt;
     t->rttvar = rttvar;

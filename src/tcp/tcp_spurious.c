@@ -130,7 +130,7 @@ static void adapt_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
         m = UINT32_MAX / 2;
     uint32_t srtt = t->x->spur_srtt > m ? t->x->spur_srtt : (uint32_t)m;
     uint32_t rttvar = t->x->spur_rttvar > m / 2 ? t->x->spur_rttvar : (uint32_t)(m / 2);
-    sk_rtt_rebase(e, t, srtt, rttvar);
+    sk_rtt_rebase(t, srtt, rttvar);
     t->backoff = 0;
     if (!sk_seq_eq(t->snd_una, t->snd_max))
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));

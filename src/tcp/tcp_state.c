@@ -65,7 +65,7 @@ void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv
     t->rcv_wscale = sk_tcp_our_wscale(e, sk_tcb_rcvbuf(e, t));
     t->last_rcv = now;
     t->ts_offset = sk_tcp_ts_offset(e, tu);
-    sk_rtt_init(t, &e->ctx->cfg);
+    sk_rtt_init(t);
     sk_cc_init(t, now);
 }
 

@@ -10,7 +10,6 @@
  * (TCP_NO_TS). RSTs are never dropped for their timestamps (§3.2, §5.3). */
 #include "tcp/tcp_conn.h"
 
-
 uint32_t sk_ts_now(const sk_tcb *t, sk_time now)
 {
     return sk_ts_ms(now) + t->ts_offset;
