@@ -31,6 +31,19 @@ static void dupack(ts_script *ts, sk_time_us t, uint32_t ack)
     TS_INJECT(ts, t, .flags = TS_A, .seq = 5001, .ack = ack);
 }
 
+/* Slow start from IW = 4: 4,000 bytes at 1 s, each segment ACKed at
+ * 1.01 s, cwnd 8,000; the next byte to send is 5001. */
+static void grow_cwnd_to_8000(ts_script *ts)
+{
+    SK_CHECK_EQ_I(ts_send(ts, TS_SEC(1), 4000), 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        expect_data(ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    for (uint32_t i = 0; i < 4; i++)
+        dupack(ts, TS_MS(1010), 2001 + 1000 * i);
+    TS_NOTHING(ts, TS_MS(1010));
+    SK_CHECK_EQ(ts_info(ts).cwnd, 8000);
+}
+
 /* Slow start: + min(acked, 2 SMSS) per ACK (RFC 3465 §2.3, L = 2 SMSS), so
  * the window doubles per RTT even when the peer ACKs every second segment. */
 static void test_slow_start(void)
@@ -133,14 +146,7 @@ static void test_newreno_partial_ack(void)
 {
     ts_script ts;
     open_mss1000(&ts);
-    /* grow cwnd to 8000 first */
-    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
-    for (uint32_t i = 0; i < 4; i++)
-        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
-    for (uint32_t i = 0; i < 4; i++)
-        dupack(&ts, TS_MS(1010), 2001 + 1000 * i);
-    TS_NOTHING(&ts, TS_MS(1010));
-    SK_CHECK_EQ(ts_info(&ts).cwnd, 8000);
+    grow_cwnd_to_8000(&ts);
     /* 8 segments [5001, 13001); [5001] and [7001] are lost */
     sk_time_us t = TS_SEC(2);
     SK_CHECK_EQ_I(ts_send(&ts, t, 20000), 20000);
@@ -321,13 +327,7 @@ static void test_restart_window_after_idle(void)
 {
     ts_script ts;
     open_mss1000(&ts);
-    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
-    for (uint32_t i = 0; i < 4; i++)
-        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
-    for (uint32_t i = 0; i < 4; i++)
-        dupack(&ts, TS_MS(1010), 2001 + 1000 * i);
-    TS_NOTHING(&ts, TS_MS(1010));
-    SK_CHECK_EQ(ts_info(&ts).cwnd, 8000);
+    grow_cwnd_to_8000(&ts);
     SK_CHECK_EQ(ts_info(&ts).rto_us, 1000000);
     /* idle for exactly one RTO since the last data went out: all 8 */
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(2), 8000), 8000);
@@ -357,13 +357,7 @@ static void test_restart_window_after_a_long_gap(void)
 {
     ts_script ts;
     open_mss1000(&ts);
-    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
-    for (uint32_t i = 0; i < 4; i++)
-        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
-    for (uint32_t i = 0; i < 4; i++)
-        dupack(&ts, TS_MS(1010), 2001 + 1000 * i);
-    TS_NOTHING(&ts, TS_MS(1010));
-    SK_CHECK_EQ(ts_info(&ts).cwnd, 8000);
+    grow_cwnd_to_8000(&ts);
     const sk_time_us heard = TS_SEC(1) + (1ull << 32) + TS_MS(500);
     dupack(&ts, heard, 5001); /* the peer says something, nothing to answer */
     TS_NOTHING(&ts, heard);

@@ -294,27 +294,36 @@ static void test_flood_without_cookies_refuses(void)
     client_during_flood(SK_SYNCOOKIES_OFF, false);
 }
 
+/* A stack that always answers with a cookie, listening; the peer's SYN
+ * (ISN irs, options o, timestamps) at time 0 and its cookie SYN,ACK, which
+ * the script then speaks to (ISS, IRS, our TSval). */
+static sk_tcp_repr cookie_syn(ts_script *ts, uint32_t irs, ts_seg o)
+{
+    sk_stack_config cfg;
+    cookie_config(&cfg, SK_SYNCOOKIES_ALWAYS);
+    ts_init(ts, &cfg);
+    SK_CHECK(ts_listen(ts, 0));
+    ts->lport = US_PORT;
+    ts->rport = TS_PEER_PORT_PASSIVE;
+    sk_tcp_repr sa = {0};
+    SK_CHECK(syn_and_answer(ts, 0, TS_PEER_PORT_PASSIVE, irs, o, &sa));
+    ts->iss = sa.seq.v;
+    ts->irs = irs;
+    ts->us_tsval = sa.opts.ts_val;
+    ts->ts_on = true;
+    return sa;
+}
+
 /* A cookie connection carries data both ways with what it negotiated:
  * the text of the third segment, scaled windows both ways, timestamps on
  * every segment, SACK blocks for a hole. */
 static void test_cookie_connection_data_both_ways(void)
 {
-    sk_stack_config cfg;
-    cookie_config(&cfg, SK_SYNCOOKIES_ALWAYS);
     ts_script ts;
-    ts_init(&ts, &cfg);
-    SK_CHECK(ts_listen(&ts, 0));
-    ts.lport = US_PORT;
-    ts.rport = TS_PEER_PORT_PASSIVE;
     ts_seg o = {.has_mss = true, .mss = 1460, .has_ws = true, .ws = 7, .sack_ok = true,
                 .has_ts = true, .tsval = ts_peer_clock(0)};
-    sk_tcp_repr sa = {0};
-    SK_CHECK(syn_and_answer(&ts, 0, TS_PEER_PORT_PASSIVE, 5000, o, &sa));
+    sk_tcp_repr sa = cookie_syn(&ts, 5000, o);
     SK_CHECK_EQ(sa.window, 65535);
-    ts.iss = sa.seq.v;
-    ts.irs = 5000;
-    ts.us_tsval = sa.opts.ts_val;
-    ts.ts_on = true;
     /* the third segment carries 100 bytes */
     TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = ts.iss + 1, .len = 100, TS_WIN(1000));
     SK_CHECK_EQ_I(sk_tcp_accept(ts.s, ts.listener, &ts.sock, NULL), 0);
@@ -359,22 +368,11 @@ static void test_cookie_connection_data_both_ways(void)
  * connection once had until its first ACK) would seem to cover it. */
 static void test_cookie_connection_last_ack_sent(void)
 {
-    sk_stack_config cfg;
-    cookie_config(&cfg, SK_SYNCOOKIES_ALWAYS);
     ts_script ts;
-    ts_init(&ts, &cfg);
-    SK_CHECK(ts_listen(&ts, 0));
-    ts.lport = US_PORT;
-    ts.rport = TS_PEER_PORT_PASSIVE;
     const uint32_t irs = 0x90000000u;
     ts_seg o = {.has_mss = true, .mss = 1460, .sack_ok = true, .has_ts = true,
                 .tsval = ts_peer_clock(0)};
-    sk_tcp_repr sa = {0};
-    SK_CHECK(syn_and_answer(&ts, 0, TS_PEER_PORT_PASSIVE, irs, o, &sa));
-    ts.iss = sa.seq.v;
-    ts.irs = irs;
-    ts.us_tsval = sa.opts.ts_val;
-    ts.ts_on = true;
+    cookie_syn(&ts, irs, o);
     TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = irs + 1, .ack = ts.iss + 1);
     SK_CHECK_EQ_I(sk_tcp_accept(ts.s, ts.listener, &ts.sock, NULL), 0);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->syncookies_recv, 1u);
