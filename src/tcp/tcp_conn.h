@@ -851,7 +851,6 @@ sk_time sk_tcp_next_deadline(const sk_tcp_env *e);
 sk_time sk_tcb_deadline(const sk_tcb *t);
 /* Fire every timer due at `now`. */
 void sk_tcp_run_timers(sk_tcp_env *e, sk_time now);
-uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e);
 
 /* ---- tcp_rtt.c (RFC 6298) ---- */
 /* No RTT sample yet: the RTO is the initial one (RFC 6298 §2.1). */
@@ -869,6 +868,8 @@ void sk_rtt_rebase(sk_tcb *t, uint32_t srtt, uint32_t rttvar);
  * (§2.1), 3 s once established without a sample after the handshake timed
  * out (§5.7, SK_TF_RTO_3S). Computed, not kept: the core stays small. */
 uint32_t sk_tcb_rto(const sk_tcp_env *e, const sk_tcb *t);
+/* sk_tcb_rto doubled per backoff (RFC 6298 §5.5), at most rto_max. */
+uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e);
 /* How long a minimum RTT sample stands (like Linux's tcp_min_rtt_wlen). */
 #define SK_MIN_RTT_WINDOW_US (300ull * 1000000ull)
 #define SK_MIN_RTT_AGE_SAT ((uint32_t)SK_MIN_RTT_WINDOW_US + 1u) /* fits 32 bits */

@@ -91,6 +91,14 @@ uint32_t sk_tcb_rto(const sk_tcp_env *e, const sk_tcb *t)
     return (t->flags & SK_TF_RTO_3S) && rto < fallback ? fallback : rto;
 }
 
+/* The RTO with its backoff (RFC 6298 §5.5), at most rto_max: here, beside
+ * sk_tcb_rto, which every timer arm computes through it. */
+uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e)
+{
+    uint64_t rto = (uint64_t)sk_tcb_rto(e, t) << (t->backoff < 16 ? t->backoff : 16);
+    return rto > e->ctx->cfg.rto_max_us ? e->ctx->cfg.rto_max_us : (uint32_t)rto;
+}
+
 void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t r, sk_time now, sk_cc_ack *facts)
 {
     if (r == 0)

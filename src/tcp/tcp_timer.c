@@ -181,12 +181,6 @@ sk_time sk_tcp_next_deadline(const sk_tcp_env *e)
     return sk_time_min(sk_time_min(tw, ho), t);
 }
 
-uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e)
-{
-    uint64_t rto = (uint64_t)sk_tcb_rto(e, t) << (t->backoff < 16 ? t->backoff : 16);
-    return rto > e->ctx->cfg.rto_max_us ? e->ctx->cfg.rto_max_us : (uint32_t)rto;
-}
-
 /* ---- firing ---- */
 
 static void trace_timer(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now)
