@@ -868,6 +868,10 @@ void sk_rtt_rebase(sk_tcb *t, uint32_t srtt, uint32_t rttvar);
  * (§2.1), 3 s once established without a sample after the handshake timed
  * out (§5.7, SK_TF_RTO_3S). Computed, not kept: the core stays small. */
 uint32_t sk_tcb_rto(const sk_tcp_env *e, const sk_tcb *t);
+/* The initial RTO within the configured bounds (RFC 6298 §2.1). */
+uint32_t sk_rto_initial(const sk_stack_config *cfg);
+/* rto doubled k times (RFC 6298 §5.5), at most rto_max. */
+uint32_t sk_rto_backoff(const sk_stack_config *cfg, uint32_t rto, uint32_t k);
 /* sk_tcb_rto doubled per backoff (RFC 6298 §5.5), at most rto_max. */
 uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e);
 /* How long a minimum RTT sample stands (like Linux's tcp_min_rtt_wlen). */

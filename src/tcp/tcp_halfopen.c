@@ -222,18 +222,12 @@ bool sk_ho_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_tcp_repr *
 
 /* ---- timers ---- */
 
-/* The timer interval after k timeouts: the initial RTO (within its
- * bounds, sk_tcb_rto) doubled k times, at most rto_max (sk_tcb_rto_current). */
+/* The timer interval after k timeouts: the initial RTO doubled k times,
+ * at most rto_max, as a connection's (tcp_rtt.c). */
 uint64_t sk_ho_interval(const sk_tcp_env *e, uint32_t k)
 {
     const sk_stack_config *cfg = &e->ctx->cfg;
-    uint64_t rto = cfg->rto_initial_us;
-    if (rto < cfg->rto_min_us)
-        rto = cfg->rto_min_us;
-    if (rto > cfg->rto_max_us)
-        rto = cfg->rto_max_us;
-    rto <<= k < 16 ? k : 16;
-    return rto > cfg->rto_max_us ? cfg->rto_max_us : rto;
+    return sk_rto_backoff(cfg, sk_rto_initial(cfg), k);
 }
 
 

@@ -81,22 +81,31 @@ void sk_rtt_rebase(sk_tcb *t, uint32_t srtt, uint32_t rttvar)
     t->rttvar = rttvar;
 }
 
+uint32_t sk_rto_initial(const sk_stack_config *cfg)
+{
+    return clamp_rto(cfg->rto_initial_us, cfg);
+}
+
+uint32_t sk_rto_backoff(const sk_stack_config *cfg, uint32_t rto, uint32_t k)
+{
+    uint64_t r = (uint64_t)rto << (k < 16 ? k : 16);
+    return r > cfg->rto_max_us ? cfg->rto_max_us : (uint32_t)r;
+}
+
 uint32_t sk_tcb_rto(const sk_tcp_env *e, const sk_tcb *t)
 {
     const sk_stack_config *cfg = &e->ctx->cfg;
     if (t->srtt != 0)
         return rto_of(t->srtt, t->rttvar, cfg);
-    uint32_t rto = clamp_rto(cfg->rto_initial_us, cfg);
+    uint32_t rto = sk_rto_initial(cfg);
     uint32_t fallback = cfg->rto_max_us < 3000000u ? cfg->rto_max_us : 3000000u;
     return (t->flags & SK_TF_RTO_3S) && rto < fallback ? fallback : rto;
 }
 
-/* The RTO with its backoff (RFC 6298 §5.5), at most rto_max: here, beside
- * sk_tcb_rto, which every timer arm computes through it. */
+/* Here, beside sk_tcb_rto, which every timer arm computes through it. */
 uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e)
 {
-    uint64_t rto = (uint64_t)sk_tcb_rto(e, t) << (t->backoff < 16 ? t->backoff : 16);
-    return rto > e->ctx->cfg.rto_max_us ? e->ctx->cfg.rto_max_us : (uint32_t)rto;
+    return sk_rto_backoff(&e->ctx->cfg, sk_tcb_rto(e, t), t->backoff);
 }
 
 void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t r, sk_time now, sk_cc_ack *facts)
