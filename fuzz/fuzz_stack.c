@@ -267,7 +267,8 @@ static void check_addr_gone(sk_stack *s, sk_ip4 old)
     sk_ipaddr a = sk_ipaddr_from_ip4(old);
     for (uint32_t i = 0; i < s->env.n_tcbs; i++) {
         const sk_tcb *t = &s->env.tcbs[i];
-        CHECK(!(t->flags & SK_TF_HASHED) || t->state == SK_TCP_LISTEN || !sk_ipaddr_eq(&t->tuple.laddr, &a));
+        sk_ipaddr la = sk_tcb_laddr(&s->env, t);
+        CHECK(!(t->flags & SK_TF_HASHED) || t->state == SK_TCP_LISTEN || !sk_ipaddr_eq(&la, &a));
     }
     /* nor a half-open record (tcp_halfopen.c) */
     const sk_recpool *p = &s->env.ho.pool;

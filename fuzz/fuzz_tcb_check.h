@@ -214,8 +214,8 @@ static inline void fz_check_tables(const sk_tcp_env *e, const uint8_t *is_free)
         CHECK(i < e->n_tcbs && !is_free[i]);
         CHECK(e->tcbs[i].flags & SK_TF_HASHED);
         /* the tag is the tuple hash's top bits */
-        CHECK(e->hash[b] >> SK_DEMUX_TAG_SHIFT ==
-              sk_demux_hash(e, &e->tcbs[i].tuple) >> SK_DEMUX_TAG_SHIFT);
+        sk_tuple tu = sk_tcb_tuple(e, &e->tcbs[i]);
+        CHECK(e->hash[b] >> SK_DEMUX_TAG_SHIFT == sk_demux_hash(e, &tu) >> SK_DEMUX_TAG_SHIFT);
         in_hash++;
     }
     CHECK(hashed == in_hash);
@@ -300,6 +300,37 @@ static inline void fz_check_halfopen(const sk_tcp_env *e, const uint8_t *is_free
     CHECK(by_listener == live);
 }
 
+/* The IPv6 address pairs (tcp_ends.c): each IPv6 TCB names one of its
+ * own, every other handed-out pair is on the free list, and a TCB's
+ * addresses are those it is hashed under. */
+static inline void fz_check_ends(const sk_tcp_env *e, const uint8_t *is_free)
+{
+    if (e->ip6 == NULL) {
+        for (uint32_t i = 0; i < e->n_tcbs; i++)
+            CHECK(!(e->tcbs[i].flags & SK_TF_IP6));
+        return;
+    }
+    CHECK(e->ip6_fresh <= e->n_tcbs && e->ip6_fresh <= 256);
+    uint8_t used[256] = {0};
+    uint32_t n_used = 0, n_free = 0;
+    for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        const sk_tcb *t = &e->tcbs[i];
+        if (is_free[i] || !(t->flags & SK_TF_IP6))
+            continue;
+        CHECK(!(t->flags & SK_TF_LISTENER) && t->ends.ra < e->ip6_fresh && !used[t->ends.ra]);
+        used[t->ends.ra] = 1;
+        n_used++;
+        sk_tuple tu = sk_tcb_tuple(e, t);
+        CHECK(tu.laddr.family == SK_AF_INET6 && sk_tcb_tuple_is(e, t, &tu));
+    }
+    for (uint32_t i = e->ip6_free; i != UINT32_MAX; n_free++) {
+        CHECK(i < e->ip6_fresh && !used[i] && n_free < e->ip6_fresh);
+        used[i] = 1;
+        memcpy(&i, e->ip6[i].l.b, sizeof i);
+    }
+    CHECK(n_used + n_free == e->ip6_fresh);
+}
+
 /* Every TCB that is not on the free list, and the tables that index them. */
 static inline void fz_check_stack(const sk_stack *s, uint64_t now)
 {
@@ -319,6 +350,7 @@ static inline void fz_check_stack(const sk_stack *s, uint64_t now)
             fz_check_tcb(e, &e->tcbs[i], now);
     }
     fz_check_tables(e, is_free);
+    fz_check_ends(e, is_free);
     fz_check_acceptqs(e, is_free);
     fz_check_halfopen(e, is_free, now);
 }

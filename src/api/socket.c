@@ -91,8 +91,8 @@ int sk_tcp_accept(sk_stack *s, sk_sock listener, sk_sock *out, sk_endpoint *peer
         return SK_EAGAIN;
     *out = sk_tcb_handle(&s->env, t);
     if (peer != NULL) {
-        peer->addr = t->tuple.raddr;
-        peer->port = t->tuple.rport;
+        peer->addr = sk_tcb_raddr(&s->env, t);
+        peer->port = t->ends.rport;
     }
     sk_tcb_ext_settle(&s->env, t); /* out of the accept queue: idle gives it back */
     return 0;
@@ -364,8 +364,9 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
         return SK_EBADHANDLE;
     memset(out, 0, sizeof *out);
     out->state = t->state;
-    out->local = (sk_endpoint){t->tuple.laddr, t->tuple.lport};
-    out->remote = (sk_endpoint){t->tuple.raddr, t->tuple.rport};
+    sk_tuple tu = sk_tcb_tuple(&s->env, t);
+    out->local = (sk_endpoint){tu.laddr, tu.lport};
+    out->remote = (sk_endpoint){tu.raddr, tu.rport};
     out->iss = t->iss.v;
     out->irs = t->irs.v;
     out->snd_una = t->snd_una.v;

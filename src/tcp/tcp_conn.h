@@ -136,7 +136,23 @@ typedef struct {
     uint16_t backlog;
     uint16_t listen_mss;  /* MSS override for children */
     uint32_t listen_isn;  /* fixed ISN for children (SK_TF_FIXED_ISN) */
+    sk_ipaddr laddr;      /* the address it listens on (any: SK_AF_UNSPEC or all zero) */
 } sk_tcb_listen;
+
+/* A connection's ends as its TCB keeps them (tcp_ends.c), 12 bytes where
+ * an sk_tuple takes 38: the ports, and the IPv4 addresses in place (their
+ * four bytes as stored, network order); an IPv6 connection (SK_TF_IP6)
+ * keeps its two addresses in the environment's pool, `ra` naming the
+ * entry. A listener's address is in its block (sk_tcb_listen.laddr). The
+ * rest of TCP reads them as an sk_tuple (sk_tcb_tuple) or compares one
+ * (sk_tcb_tuple_is). */
+typedef struct {
+    uint32_t la, ra;
+    uint16_t lport, rport;
+} sk_tcb_ends;
+typedef struct {
+    sk_ip6 l, r;
+} sk_ip6_pair;
 
 enum sk_tcb_flags {
     SK_TF_ACK_NOW = 1u << 0,     /* send an ACK at the next output */
@@ -167,10 +183,13 @@ enum sk_tcb_flags {
     SK_TF_SYNCOOKIE = 1u << 25,  /* made from a SYN cookie's ACK (tcp_syncookie.c) */
     SK_TF_CC_PACKED = 1u << 26,  /* no extension: the CC state is in cc_idle (tcp_ext.c) */
     SK_TF_HASHED = 1u << 27,     /* in the demux table */
-    SK_TF_BOUND_ADDR = 1u << 28, /* listener: only segments to tuple.laddr (sk_tcp_listen_on) */
+    SK_TF_BOUND_ADDR = 1u << 28, /* listener: only segments to lsn->laddr (sk_tcp_listen_on) */
     SK_TF_ACK_PUSHED = 1u << 29, /* in-order data with PSH since our last ACK (tcp_ack.c) */
     SK_TF_RTO_3S = 1u << 30,     /* no RTT sample and the handshake timed out: RTO 3 s (sk_tcb_rto) */
 };
+/* an IPv6 connection: its addresses are in the pool (sk_tcb_ends); a
+ * macro, as ISO C's enumerators stop below bit 31 */
+#define SK_TF_IP6 (1u << 31)
 
 
 /* The active-transfer extension: what a connection holds only while it
@@ -272,7 +291,7 @@ struct sk_tcb {
     uint32_t flags; /* enum sk_tcb_flags */
     uint8_t state; /* enum sk_tcp_state */
     uint8_t keep_prof;  /* keepalive settings: an index into e->keep_prof (tcp_keepprof.c) */
-    sk_tuple tuple;
+    sk_tcb_ends ends;   /* the tuple (sk_tcb_tuple) */
     uint8_t ev_pending; /* SK_EV_* bits not yet reported (all below 0x100) */
     int8_t error; /* pending error for the application (SK_ECONNRESET ...: -1..-127) */
     int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
@@ -496,6 +515,12 @@ struct sk_tcp_env {
     sk_time cookie_last;
     /* what a TCB without an extension points to (tcp_ext.c) */
     sk_tcb_ext ext_blank;
+    /* IPv6 connections' address pairs (tcp_ends.c): room for one per TCB,
+     * taken from the allocator at the first IPv6 connection, handed out in
+     * index order (the memory is touched only as far as it was used), then
+     * from the free list of pairs given back */
+    sk_ip6_pair *ip6;
+    uint32_t ip6_fresh, ip6_free;
     /* keepalive settings in use (t->keep_prof) */
     sk_keep_prof keep_prof[SK_KEEP_PROFILES];
 };
@@ -582,6 +607,39 @@ bool sk_tcb_ext_attached(const sk_tcp_env *e, const sk_tcb *t);
 bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t);
 /* Give t's extension back: t reads the blank one again. */
 void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t);
+
+/* ---- tcp_ends.c: a connection's ends ---- */
+/* t's ends become tu's (t is new: it had none); false when an IPv6
+ * connection finds no room for its addresses (the allocator had none). */
+bool sk_tcb_set_ends(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu);
+/* A listener's: its address and port. */
+void sk_tcb_set_listen_ends(sk_tcb *l, const sk_ipaddr *laddr, uint16_t port);
+/* t gives its ends back (it is being released). */
+void sk_tcb_drop_ends(sk_tcp_env *e, sk_tcb *t);
+/* The pool goes back to the allocator (sk_tcp_env_free). */
+void sk_tcp_ends_free(sk_tcp_env *e);
+sk_tuple sk_tcb_tuple(const sk_tcp_env *e, const sk_tcb *t);
+sk_ipaddr sk_tcb_laddr(const sk_tcp_env *e, const sk_tcb *t);
+sk_ipaddr sk_tcb_raddr(const sk_tcp_env *e, const sk_tcb *t);
+/* A connection's family: SK_AF_INET6 or SK_AF_INET4 */
+static inline uint8_t sk_tcb_family(const sk_tcb *t)
+{
+    return (t->flags & SK_TF_IP6) ? SK_AF_INET6 : SK_AF_INET4;
+}
+bool sk_tcb_tuple_is6(const sk_tcp_env *e, const sk_tcb *t, const sk_tuple *tu);
+/* Is tu t's tuple? (t a connection: the demux compares) Ports first, they
+ * differ most often. */
+static inline bool sk_tcb_tuple_is(const sk_tcp_env *e, const sk_tcb *t, const sk_tuple *tu)
+{
+    if (t->ends.lport != tu->lport || t->ends.rport != tu->rport)
+        return false;
+    if (t->flags & SK_TF_IP6)
+        return sk_tcb_tuple_is6(e, t, tu);
+    uint32_t la, ra;
+    memcpy(&la, tu->laddr.b, 4);
+    memcpy(&ra, tu->raddr.b, 4);
+    return tu->raddr.family == SK_AF_INET4 && la == t->ends.la && ra == t->ends.ra;
+}
 
 /* ---- tcp_keepprof.c: keepalive settings shared by index ---- */
 void sk_keep_prof_init(sk_tcp_env *e);
@@ -1067,8 +1125,8 @@ typedef struct {
 typedef struct {
     sk_seg_out out;        /* header, payload offset, retransmission cause */
     sk_tcb *t;             /* NULL: a stateless control segment */
-    const sk_tuple *tuple; /* &t->tuple, or &ctl_tuple */
-    sk_tuple ctl_tuple;
+    const sk_tuple *tuple; /* &tuple_buf */
+    sk_tuple tuple_buf;    /* the connection's (sk_tcb_tuple) or the control segment's */
     size_t len;            /* bytes written; 0: over the MTU (counted, asserted) */
 } sk_tcp_seg;
 #define SK_TCP_SEG_CSUM_OFF SK_TCP_CSUM_OFF /* where the interface puts the checksum */

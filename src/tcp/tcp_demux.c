@@ -21,7 +21,8 @@ static uint32_t tuple_hash(const sk_tcp_env *e, const sk_tuple *tu)
 void sk_demux_insert(sk_tcp_env *e, sk_tcb *t)
 {
     SK_ASSERT(!(t->flags & SK_TF_HASHED));
-    uint32_t h = tuple_hash(e, &t->tuple);
+    sk_tuple tu = sk_tcb_tuple(e, t);
+    uint32_t h = tuple_hash(e, &tu);
     sk_ohash_insert(e->hash, e->hash_mask, h & e->hash_mask,
                     sk_tcb_index(e, t) | (h >> SK_DEMUX_TAG_SHIFT) << SK_DEMUX_TAG_SHIFT);
     t->flags |= SK_TF_HASHED;
@@ -36,7 +37,7 @@ static uint32_t find_slot_h(sk_tcp_env *e, const sk_tuple *tu, uint32_t h)
 {
     uint32_t i = h & e->hash_mask, tag = h >> SK_DEMUX_TAG_SHIFT;
     for (uint32_t v; (v = e->hash[i]) != 0; i = (i + 1) & e->hash_mask) {
-        if (v >> SK_DEMUX_TAG_SHIFT == tag && sk_tuple_eq(&e->tcbs[sk_demux_slot_tcb(v)].tuple, tu))
+        if (v >> SK_DEMUX_TAG_SHIFT == tag && sk_tcb_tuple_is(e, &e->tcbs[sk_demux_slot_tcb(v)], tu))
             return i;
     }
     return SK_TCB_NONE;
@@ -50,20 +51,22 @@ static uint32_t find_slot(sk_tcp_env *e, const sk_tuple *tu)
 static uint32_t tcb_home(const void *ctx, uint32_t value)
 {
     const sk_tcp_env *e = ctx;
-    return tuple_hash(e, &e->tcbs[sk_demux_slot_tcb(value + 1)].tuple) & e->hash_mask;
+    sk_tuple tu = sk_tcb_tuple(e, &e->tcbs[sk_demux_slot_tcb(value + 1)]);
+    return tuple_hash(e, &tu) & e->hash_mask;
 }
 
 void sk_demux_remove(sk_tcp_env *e, sk_tcb *t)
 {
     if (!(t->flags & SK_TF_HASHED))
         return;
-    uint32_t h = tuple_hash(e, &t->tuple);
-    uint32_t i = find_slot_h(e, &t->tuple, h);
+    sk_tuple tu = sk_tcb_tuple(e, t);
+    uint32_t h = tuple_hash(e, &tu);
+    uint32_t i = find_slot_h(e, &tu, h);
     SK_ASSERT(i != SK_TCB_NONE);
     t->flags &= ~(uint32_t)SK_TF_HASHED;
     /* TIME-WAIT moves into a record (sk_tw_take adds it first): the tuple
      * stays held */
-    if (sk_tw_find_h(e, &t->tuple, h) == SK_TW_NONE)
+    if (sk_tw_find_h(e, &tu, h) == SK_TW_NONE)
         sk_demux_port_freed(e);
     if (e->demux_last == sk_tcb_index(e, t))
         e->demux_last = SK_TCB_NONE;
@@ -76,7 +79,7 @@ void sk_demux_remove(sk_tcp_env *e, sk_tcb *t)
  * than hashing it. */
 sk_tcb *sk_demux_lookup(sk_tcp_env *e, const sk_tuple *tu)
 {
-    if (e->demux_last != SK_TCB_NONE && sk_tuple_eq(&e->tcbs[e->demux_last].tuple, tu))
+    if (e->demux_last != SK_TCB_NONE && sk_tcb_tuple_is(e, &e->tcbs[e->demux_last], tu))
         return &e->tcbs[e->demux_last];
     uint32_t i = find_slot(e, tu);
     if (i == SK_TCB_NONE)
@@ -99,9 +102,9 @@ sk_tcb *sk_demux_listener(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t lport)
      * one (SK_TF_BOUND_ADDR), when laddr (NULL: any) must be that one */
     for (uint32_t i = e->listen_head; i != SK_TCB_NONE; i = e->tcbs[i].x->lsn->listen_next) {
         const sk_tcb *l = &e->tcbs[i];
-        if (l->tuple.lport != lport)
+        if (l->ends.lport != lport)
             continue;
-        if (laddr != NULL && (l->flags & SK_TF_BOUND_ADDR) && !sk_ipaddr_eq(laddr, &l->tuple.laddr))
+        if (laddr != NULL && (l->flags & SK_TF_BOUND_ADDR) && !sk_ipaddr_eq(laddr, &l->x->lsn->laddr))
             return NULL;
         return &e->tcbs[i];
     }

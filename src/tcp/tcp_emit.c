@@ -53,8 +53,8 @@ bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_s
         return false;
     }
     memset(o, 0, sizeof *o);
-    o->ctl_tuple = c.tuple;
-    o->tuple = &o->ctl_tuple;
+    o->tuple_buf = c.tuple;
+    o->tuple = &o->tuple_buf;
     sk_tcp_repr *h = &o->out.hdr;
     h->src_port = c.tuple.lport;
     h->dst_port = c.tuple.rport;
@@ -86,7 +86,9 @@ bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_
         sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, t, now);
         return false;
     }
-    uint32_t room = f->tso_room != NULL ? f->tso_room(f->tso_arg, &t->tuple, f->cap, now) : 0;
+    o->tuple_buf = sk_tcb_tuple(e, t);
+    o->tuple = &o->tuple_buf;
+    uint32_t room = f->tso_room != NULL ? f->tso_room(f->tso_arg, o->tuple, f->cap, now) : 0;
     bool any = sk_tcp_output(e, t, now, room, &o->out);
     sk_tcb_unmark_output(e, t);
     if (!any) {
@@ -94,7 +96,6 @@ bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_
         return false;
     }
     o->t = t;
-    o->tuple = &t->tuple;
     seg_write(e, now, f, o);
     /* round robin: the connection goes to the back of the list, unless
      * that was its last segment (a keepalive probe, a pure ACK of an idle

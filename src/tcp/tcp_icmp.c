@@ -46,10 +46,10 @@ static void mss_lower(sk_tcp_env *e, sk_tcb *t, uint32_t mss)
 static int pmtu_lower(sk_tcp_env *e, sk_tcb *t, uint16_t mtu)
 {
     /* RFC 8201 §4: an IPv6 path MTU is never below 1280 */
-    uint16_t floor = t->tuple.laddr.family == SK_AF_INET6 ? 1280 : SK_PMTU_MIN;
+    uint16_t floor = sk_tcb_family(t) == SK_AF_INET6 ? 1280 : SK_PMTU_MIN;
     if (mtu < floor)
         mtu = floor;
-    uint32_t mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, mtu);
+    uint32_t mss = sk_tcp_mss_from_mtu(sk_tcb_family(t), mtu);
     if (!sk_tcb_synchronized(t) || mss >= t->snd_mss)
         return SK_DROP_ICMP_PMTU_IGNORED;
     mss_lower(e, t, mss);
@@ -79,8 +79,10 @@ uint32_t sk_tcp_pmtu_to(sk_tcp_env *e, const sk_ipaddr *raddr, uint16_t mtu)
     uint32_t n = 0;
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         sk_tcb *t = &e->tcbs[i];
-        if ((t->flags & SK_TF_HASHED) && t->state != SK_TCP_LISTEN && sk_ipaddr_eq(&t->tuple.raddr, raddr) &&
-            pmtu_lower(e, t, mtu) == 0)
+        if (!(t->flags & SK_TF_HASHED) || t->state == SK_TCP_LISTEN)
+            continue;
+        sk_ipaddr ra = sk_tcb_raddr(e, t);
+        if (sk_ipaddr_eq(&ra, raddr) && pmtu_lower(e, t, mtu) == 0)
             n++;
     }
     return n;
@@ -129,7 +131,10 @@ void sk_tcp_unreachable_via(sk_tcp_env *e, sk_tcp_route_match via, const void *c
 {
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         sk_tcb *t = &e->tcbs[i];
-        if ((t->flags & SK_TF_HASHED) && via(ctx, &t->tuple))
+        if (!(t->flags & SK_TF_HASHED))
+            continue;
+        sk_tuple tu = sk_tcb_tuple(e, t);
+        if (via(ctx, &tu))
             sk_tcp_host_unreachable(e, t, now);
     }
     sk_ho_unreachable_via(e, via, ctx);
@@ -145,13 +150,13 @@ void sk_tcp_mtu_lowered(sk_tcp_env *e, uint8_t family, uint16_t mtu)
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         sk_tcb *t = &e->tcbs[i];
         if (!(t->flags & SK_TF_HASHED) || t->state == SK_TCP_LISTEN ||
-            (family != 0 && t->tuple.raddr.family != family))
+            (family != 0 && sk_tcb_family(t) != family))
             continue;
         /* the link's own MTU, not a path's: no RFC 8201 floor, so that no
          * segment exceeds the link (an IPv6 link below 1280 breaks RFC
          * 8200 §5; docs/rfc-coverage.md), and a SYN-RECEIVED child whose
          * MSS came from the old MTU takes the new one before its data */
-        uint32_t mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, mtu);
+        uint32_t mss = sk_tcp_mss_from_mtu(sk_tcb_family(t), mtu);
         if (!sk_tcb_synchronized(t) && mss < t->adv_mss)
             t->adv_mss = (uint16_t)mss; /* a SYN sent again announces what fits */
         if (mss >= t->snd_mss)
@@ -172,7 +177,10 @@ void sk_tcp_local_addr_gone(sk_tcp_env *e, const sk_ipaddr *local, int err, sk_t
 {
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         sk_tcb *t = &e->tcbs[i];
-        if ((t->flags & SK_TF_HASHED) && t->state != SK_TCP_LISTEN && sk_ipaddr_eq(&t->tuple.laddr, local))
+        if (!(t->flags & SK_TF_HASHED) || t->state == SK_TCP_LISTEN)
+            continue;
+        sk_ipaddr la = sk_tcb_laddr(e, t);
+        if (sk_ipaddr_eq(&la, local))
             sk_tcb_close(e, t, err, now);
     }
     sk_ho_local_addr_gone(e, local, now);

@@ -34,8 +34,9 @@ void sk_tcp_take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
 {
     uint16_t peer = seg->opts.has_mss ? seg->opts.mss : SK_DEFAULT_MSS;
     /* RFC 8201 §5.2 / RFC 1191 §3: a path MTU learnt before bounds it too */
-    uint16_t path = sk_tcp_path_mtu(e, &t->tuple.raddr, now);
-    uint16_t mtu_mss = sk_tcp_mss_from_mtu(t->tuple.laddr.family, path);
+    sk_ipaddr raddr = sk_tcb_raddr(e, t);
+    uint16_t path = sk_tcp_path_mtu(e, &raddr, now);
+    uint16_t mtu_mss = sk_tcp_mss_from_mtu(sk_tcb_family(t), path);
     t->snd_mss = peer < mtu_mss ? peer : mtu_mss;
     /* refuse absurdly small segments, but never send more than our own
      * link carries (RFC 9293 §3.7.1: Eff.snd.MSS is bounded by MMS_S) */
@@ -109,6 +110,14 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
 
 /* ---- SYN-SENT (RFC 9293 §3.10.7.3) ---- */
 
+/* An unacceptable ACK's answer: <SEQ=SEG.ACK><CTL=RST> (queued; false
+ * when the control queue is full). */
+static bool rst_at_ack(sk_tcp_env *e, const sk_tcb *t, sk_seq ack, sk_time now)
+{
+    sk_tuple tu = sk_tcb_tuple(e, t);
+    return sk_ctl_push(e, &tu, ack, sk_seq_make(0), SK_TCP_RST, now);
+}
+
 /* Returns true when a SYN,ACK completed the handshake: its text and FIN
  * are then processed from the sixth step on (synack_text). */
 static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
@@ -116,8 +125,7 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     bool has_ack = (seg->flags & SK_TCP_ACK) != 0;
     /* first: the ACK must acknowledge our SYN */
     if (has_ack && (sk_seq_le(seg->ack, t->iss) || sk_seq_gt(seg->ack, t->snd_max))) {
-        if (!(seg->flags & SK_TCP_RST) &&
-            sk_ctl_push(e, &t->tuple, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
+        if (!(seg->flags & SK_TCP_RST) && rst_at_ack(e, t, seg->ack, now))
             e->ctx->stats.resets_out++;
         drop(e, t, SK_DROP_TCP_BAD_ACK, now);
         return false;
@@ -416,7 +424,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     }
     if (t->state == SK_TCP_SYN_RECEIVED) {
         if (!sk_seq_gt(seg->ack, t->snd_una) || sk_seq_gt(seg->ack, t->snd_max)) {
-            if (sk_ctl_push(e, &t->tuple, seg->ack, sk_seq_make(0), SK_TCP_RST, now))
+            if (rst_at_ack(e, t, seg->ack, now))
                 e->ctx->stats.resets_out++;
             drop(e, t, SK_DROP_TCP_BAD_ACK, now);
             return V_DROP;
@@ -654,11 +662,11 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     uint8_t ctl = SK_TCP_SYN | SK_TCP_ACK | SK_TCP_RST | SK_TCP_FIN;
     if (t->state != SK_TCP_TIME_WAIT || (seg->flags & ctl) != SK_TCP_SYN)
         return false;
-    sk_tcb *l = sk_demux_listener(e, &t->tuple.laddr, t->tuple.lport);
+    sk_tuple tu = sk_tcb_tuple(e, t);
+    sk_tcb *l = sk_demux_listener(e, &tu.laddr, tu.lport);
     if (!sk_ts_reopen_ok(t, seg) || l == NULL || !sk_listen_syn_room(e, l))
         return false;
     sk_seq iss = sk_seq_add(t->snd_max, 65536u);
-    sk_tuple tu = t->tuple;
     sk_tcb_close(e, t, 0, now);
     sk_listen_syn(e, l, &tu, seg, &iss, now);
     return true;

@@ -23,8 +23,7 @@ sk_tcb *sk_listen_open(sk_tcp_env *e, const sk_ipaddr *laddr, uint16_t port, uin
     l->flags = SK_TF_LISTENER | SK_TF_APP_HELD;
     l->state = SK_TCP_LISTEN;
     l->x->lsn->ho_head = l->x->lsn->ho_tail = SK_HO_NONE;
-    l->tuple.laddr = *laddr; /* listeners take every address */
-    l->tuple.lport = port;
+    sk_tcb_set_listen_ends(l, laddr, port); /* listeners take every address */
     l->x->lsn->backlog = backlog;
     l->x->lsn->listen_mss = mss;
     if (fixed_isn != NULL) {
@@ -169,7 +168,7 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
     sk_tcb *t = sk_tcb_alloc(e, now);
     if (t == NULL)
         return NULL;
-    if (!sk_tcb_ext_attach(e, t)) { /* the handshake's extension (tcp_ext.c) */
+    if (!sk_tcb_ext_attach(e, t) || !sk_tcb_set_ends(e, t, tu)) { /* the handshake's extension (tcp_ext.c) */
         sk_tcb_release_if_unheld(e, t);
         return NULL;
     }

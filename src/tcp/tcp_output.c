@@ -145,8 +145,8 @@ static void fill_owed_ack(sk_tcp_env *e, sk_tcb *t, sk_tcp_repr *h, sk_seq ack)
 static void seg_init(const sk_tcb *t, sk_seg_out *out, sk_seq seq, uint8_t flags)
 {
     memset(out, 0, sizeof *out);
-    out->hdr.src_port = t->tuple.lport;
-    out->hdr.dst_port = t->tuple.rport;
+    out->hdr.src_port = t->ends.lport;
+    out->hdr.dst_port = t->ends.rport;
     out->hdr.seq = seq;
     out->hdr.flags = flags;
 }

@@ -58,7 +58,6 @@ uint8_t sk_tcp_our_wscale(const sk_tcp_env *e, uint32_t rcvbuf)
 
 void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv_mss, sk_time now)
 {
-    t->tuple = *tu;
     t->adv_mss = adv_mss;
     t->rcv_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
     t->snd_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
@@ -111,7 +110,8 @@ void sk_tcb_reset(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
         /* RFC 9293 §3.10.4 ABORT: <SEQ=SND.NXT><CTL=RST>. Our snd_nxt rolls
          * back to snd_una after a timeout; snd_max is the RFC's SND.NXT, and
          * a RST below the peer's RCV.NXT would be dropped (RFC 5961 §3.2). */
-        if (sk_ctl_push(e, &t->tuple, t->snd_max, t->rcv_nxt, SK_TCP_RST | SK_TCP_ACK, now))
+        sk_tuple tu = sk_tcb_tuple(e, t);
+        if (sk_ctl_push(e, &tu, t->snd_max, t->rcv_nxt, SK_TCP_RST | SK_TCP_ACK, now))
             e->ctx->stats.resets_out++;
     }
     sk_tcb_close(e, t, err, now);

@@ -92,6 +92,7 @@ void sk_tcp_env_free(sk_tcp_env *e)
     sk_tcp_bufcache_free(e);
     sk_tw_free(e);
     sk_ho_free(e);
+    sk_tcp_ends_free(e);
     sk_ctx_release(e->ctx, e->tcbs_mem, tcb_table_bytes(e->n_tcbs));
     e->tcbs_mem = NULL;
     sk_ctx_release(e->ctx, e->heap, sizeof(uint32_t) * e->n_tcbs);
@@ -159,6 +160,7 @@ void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t)
     free_listener(e, t);
     sk_tcb_ext_detach(e, t);
     sk_demux_remove(e, t);
+    sk_tcb_drop_ends(e, t);
     sk_ilist_remove(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
     sk_ilist_remove(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));
     sk_keep_prof_use(e, t, SK_KEEP_DEFAULT);

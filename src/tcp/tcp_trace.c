@@ -21,8 +21,9 @@ void sk_tcp_trace_init(const sk_tcp_env *e, const sk_tcb *t, enum sk_trace_kind 
     if (t == NULL)
         return;
     ev->sock = sk_tcb_handle(e, t);
-    ev->local = endpoint(&t->tuple.laddr, t->tuple.lport);
-    ev->remote = endpoint(&t->tuple.raddr, t->tuple.rport);
+    sk_tuple tu = sk_tcb_tuple(e, t);
+    ev->local = endpoint(&tu.laddr, tu.lport);
+    ev->remote = endpoint(&tu.raddr, tu.rport);
 }
 
 void sk_tcp_count_drop(sk_tcp_env *e, int reason, const sk_tcb *t, sk_time now)

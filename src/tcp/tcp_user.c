@@ -25,7 +25,7 @@ int sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
             sk_demux_port_freed(e); /* the TIME-WAIT record went, nothing holds tu */
         return SK_ENOSPC;
     }
-    if (!sk_tcb_ext_attach(e, t)) { /* the handshake's extension (tcp_ext.c) */
+    if (!sk_tcb_ext_attach(e, t) || !sk_tcb_set_ends(e, t, tu)) { /* the handshake's extension (tcp_ext.c) */
         sk_tcb_release_if_unheld(e, t);
         if (tw > 0)
             sk_demux_port_freed(e);

@@ -106,7 +106,7 @@ static void handshake(sk_stack *s, sk_sock l, uint16_t sport, uint16_t peer_mss,
     SK_CHECK(t != NULL);
     if (t == NULL)
         return;
-    SK_CHECK_EQ(t->tuple.raddr.family, SK_AF_INET6);
+    SK_CHECK_EQ(sk_tcb_raddr(&s->env, t).family, SK_AF_INET6);
     SK_CHECK_EQ(t->state, SK_TCP_ESTABLISHED);
     SK_CHECK_EQ(t->snd_mss, want);
     SK_CHECK_EQ(t->snd_wscale, 6);

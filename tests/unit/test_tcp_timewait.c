@@ -553,7 +553,7 @@ static void test_ipv6_tuple(void)
     SK_CHECK(t != NULL);
     if (t == NULL)
         return;
-    t->tuple = tu;
+    SK_CHECK(sk_tcb_set_ends(e, t, &tu));
     t->snd_max = sk_seq_make(1234);
     t->rcv_nxt = t->rcv_adv = sk_seq_make(5678);
     t->state = SK_TCP_TIME_WAIT;

@@ -1,0 +1,146 @@
+/* A connection's ends: the TCB keeps 12 bytes (sk_tcb_ends), the ports
+ * and, for IPv4, both addresses in place; an IPv6 connection's two
+ * addresses (32 bytes) live in the environment's pool of pairs, which
+ * holds room for one per TCB, taken from the allocator only when the first
+ * IPv6 connection opens. A stack that speaks IPv4 only never pays for
+ * IPv6's addresses, and no TCB carries the 26 bytes an sk_tuple would
+ * waste on them (bench/README-1m.md). */
+#include "tcp/tcp_conn.h"
+
+#include "base/skassert.h"
+
+#include <string.h>
+
+#define POOL_NONE UINT32_MAX
+
+/* A free pair keeps the next free pair's index in its first bytes. */
+static uint32_t pool_next_free(const sk_tcp_env *e, uint32_t i)
+{
+    uint32_t n;
+    memcpy(&n, e->ip6[i].l.b, sizeof n);
+    return n;
+}
+
+static bool pool_take(sk_tcp_env *e, uint32_t *out)
+{
+    if (e->ip6 == NULL) {
+        e->ip6 = sk_ctx_alloc(e->ctx, sizeof(sk_ip6_pair) * e->n_tcbs);
+        if (e->ip6 == NULL)
+            return false;
+        e->ip6_fresh = 0;
+        e->ip6_free = POOL_NONE;
+    }
+    if (e->ip6_free != POOL_NONE) {
+        *out = e->ip6_free;
+        e->ip6_free = pool_next_free(e, *out);
+        return true;
+    }
+    /* one pair per TCB at most: the fresh ones cannot run out */
+    SK_ASSERT(e->ip6_fresh < e->n_tcbs);
+    if (e->ip6_fresh >= e->n_tcbs)
+        return false;
+    *out = e->ip6_fresh++;
+    return true;
+}
+
+static void pool_give(sk_tcp_env *e, uint32_t i)
+{
+    memset(&e->ip6[i], 0, sizeof e->ip6[i]);
+    memcpy(e->ip6[i].l.b, &e->ip6_free, sizeof e->ip6_free);
+    e->ip6_free = i;
+}
+
+void sk_tcp_ends_free(sk_tcp_env *e)
+{
+    sk_ctx_release(e->ctx, e->ip6, sizeof(sk_ip6_pair) * e->n_tcbs);
+    e->ip6 = NULL;
+}
+
+bool sk_tcb_set_ends(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu)
+{
+    SK_ASSERT(!(t->flags & (SK_TF_IP6 | SK_TF_LISTENER)));
+    SK_ASSERT(tu->laddr.family == tu->raddr.family);
+    t->ends.lport = tu->lport;
+    t->ends.rport = tu->rport;
+    if (tu->raddr.family != SK_AF_INET6) {
+        SK_ASSERT(tu->raddr.family == SK_AF_INET4);
+        memcpy(&t->ends.la, tu->laddr.b, 4);
+        memcpy(&t->ends.ra, tu->raddr.b, 4);
+        return true;
+    }
+    uint32_t i;
+    if (!pool_take(e, &i))
+        return false;
+    memcpy(e->ip6[i].l.b, tu->laddr.b, 16);
+    memcpy(e->ip6[i].r.b, tu->raddr.b, 16);
+    t->ends.la = 0;
+    t->ends.ra = i;
+    t->flags |= SK_TF_IP6;
+    return true;
+}
+
+void sk_tcb_set_listen_ends(sk_tcb *l, const sk_ipaddr *laddr, uint16_t port)
+{
+    SK_ASSERT((l->flags & SK_TF_LISTENER) && l->x->lsn != NULL);
+    l->x->lsn->laddr = *laddr;
+    l->ends.lport = port;
+}
+
+void sk_tcb_drop_ends(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->flags & SK_TF_IP6)
+        pool_give(e, t->ends.ra);
+    t->flags &= ~(uint32_t)SK_TF_IP6;
+    memset(&t->ends, 0, sizeof t->ends);
+}
+
+static sk_ipaddr addr4(uint32_t stored)
+{
+    sk_ipaddr a;
+    memset(&a, 0, sizeof a);
+    a.family = SK_AF_INET4;
+    memcpy(a.b, &stored, 4);
+    return a;
+}
+
+static sk_ipaddr addr6(const sk_ip6 *b)
+{
+    sk_ipaddr a;
+    a.family = SK_AF_INET6;
+    memcpy(a.b, b->b, 16);
+    return a;
+}
+
+sk_ipaddr sk_tcb_laddr(const sk_tcp_env *e, const sk_tcb *t)
+{
+    if (t->flags & SK_TF_LISTENER)
+        return t->x->lsn->laddr;
+    return (t->flags & SK_TF_IP6) ? addr6(&e->ip6[t->ends.ra].l) : addr4(t->ends.la);
+}
+
+sk_ipaddr sk_tcb_raddr(const sk_tcp_env *e, const sk_tcb *t)
+{
+    if (t->flags & SK_TF_LISTENER) {
+        sk_ipaddr none;
+        memset(&none, 0, sizeof none);
+        return none;
+    }
+    return (t->flags & SK_TF_IP6) ? addr6(&e->ip6[t->ends.ra].r) : addr4(t->ends.ra);
+}
+
+sk_tuple sk_tcb_tuple(const sk_tcp_env *e, const sk_tcb *t)
+{
+    sk_tuple tu;
+    tu.laddr = sk_tcb_laddr(e, t);
+    tu.raddr = sk_tcb_raddr(e, t);
+    tu.lport = t->ends.lport;
+    tu.rport = t->ends.rport;
+    return tu;
+}
+
+bool sk_tcb_tuple_is6(const sk_tcp_env *e, const sk_tcb *t, const sk_tuple *tu)
+{
+    const sk_ip6_pair *p = &e->ip6[t->ends.ra];
+    return tu->raddr.family == SK_AF_INET6 && memcmp(p->r.b, tu->raddr.b, 16) == 0 &&
+           memcmp(p->l.b, tu->laddr.b, 16) == 0;
+}
