@@ -184,6 +184,11 @@ static inline void fz_check_tcb(const sk_tcp_env *e, const sk_tcb *t, uint64_t n
         return;
     fz_check_seqs(e, t);
     fz_check_buffers(e, t);
+    /* the TSval offset, where something may read it, is the tuple's */
+    if (sk_tcb_ext_attached(e, t) && ((t->flags & SK_TF_TS_OK) || !sk_tcb_synchronized(t))) {
+        sk_tuple tu = sk_tcb_tuple(e, t);
+        CHECK(t->x->ts_offset == sk_tcp_ts_offset(e, &tu));
+    }
 }
 
 /* A list's links are consistent (prev pointers, tail, length) and it holds

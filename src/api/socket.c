@@ -249,7 +249,7 @@ static int set_buf_limit(sk_tcp_env *e, sk_tcb *t, bool rcv, uint64_t value)
     /* our SYN not built yet: it offers the scale of the new limit (RFC
      * 7323 §2.2); once sent, the scale stays and only the window moves */
     if (rcv && t->state == SK_TCP_SYN_SENT && sk_seq_eq(t->snd_max, t->iss))
-        t->rcv_wscale = sk_tcp_our_wscale(e, sk_tcb_rcvbuf(e, t));
+        t->rcv_wscale = sk_tcp_our_wscale(e, sk_tcb_rcvbuf(e, t)) & 15u; /* at most 14 */
     if (rcv)
         sk_tcp_user_window_changed(e, t);
     else if (sk_tcb_readiness(e, t) & SK_EV_WRITABLE)

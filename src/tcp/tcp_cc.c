@@ -10,6 +10,7 @@
 
 const sk_cc_ops *const sk_cc_builtin[] = {&sk_cc_cubic, &sk_cc_newreno};
 #define N_BUILTIN (sizeof sk_cc_builtin / sizeof sk_cc_builtin[0])
+_Static_assert(N_BUILTIN < SK_CC_ID_CUSTOM, "a built-in algorithm's id fits below SK_CC_ID_CUSTOM in cc_id");
 
 const sk_cc_ops *sk_cc_find(const char *name)
 {
@@ -26,7 +27,7 @@ void sk_tcb_set_cc_ops(sk_tcb *t, const sk_cc_ops *ops)
 {
     for (size_t i = 0; i < N_BUILTIN; i++) {
         if (sk_cc_builtin[i] == ops) {
-            t->cc_id = (uint8_t)i;
+            t->cc_id = (unsigned)i & 3u;
             return;
         }
     }

@@ -99,7 +99,7 @@ typedef struct sk_tcp_env sk_tcp_env;
  * being the defaults (2 h, 75 s, 9, as RFC 1122 §4.2.3.6 and Linux). A
  * connection that changes them takes an entry with the same three values,
  * or a free one; entries are counted by their users (tcp_keepprof.c). */
-#define SK_KEEP_PROFILES 64
+#define SK_KEEP_PROFILES 64 /* sk_tcb.keep_prof's six bits */
 typedef struct {
     uint64_t idle, intvl;
     uint32_t refs; /* TCBs naming it (entry 0: not counted) */
@@ -284,18 +284,27 @@ typedef struct {
     /* the deadlines of the retransmission, delayed-ACK, persist, recovery
      * and pacing timers (sk_tcb_timer): off while idle */
     sk_time timer[SK_TCB_TIMERS];
+
+    /* TSval = now in ms + ts_offset (sk_ts_now): a function of the tuple
+     * (sk_tcp_ts_offset), set when the connection is made and computed
+     * again when a connection with timestamps attaches (tcp_ext.c) */
+    uint32_t ts_offset;
 } sk_tcb_ext;
 
 struct sk_tcb {
     uint32_t gen;   /* handle generation */
     uint32_t flags; /* enum sk_tcb_flags */
     uint8_t state; /* enum sk_tcp_state */
-    uint8_t keep_prof;  /* keepalive settings: an index into e->keep_prof (tcp_keepprof.c) */
-    sk_tcb_ends ends;   /* the tuple (sk_tcb_tuple) */
+    /* keepalive settings: an index into e->keep_prof (tcp_keepprof.c,
+     * SK_KEEP_PROFILES); the congestion control: sk_tcb_cc (tcp_cc.c) */
+    unsigned keep_prof : 6, cc_id : 2;
     uint8_t ev_pending; /* SK_EV_* bits not yet reported (all below 0x100) */
     int8_t error; /* pending error for the application (SK_ECONNRESET ...: -1..-127) */
+    sk_tcb_ends ends;   /* the tuple (sk_tcb_tuple) */
     int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
-    uint8_t cc_id;      /* the congestion control: sk_tcb_cc (tcp_cc.c) */
+    unsigned snd_wscale : 4, rcv_wscale : 4; /* RFC 7323 §2.3: at most 14 */
+    uint8_t keep_sent; /* keepalive probes unanswered */
+    uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
 
     /* Send sequence space (RFC 9293 §3.3.1) */
     sk_seq iss;
@@ -308,26 +317,22 @@ struct sk_tcb {
     uint16_t snd_mss;     /* effective MSS for what we send */
     uint16_t adv_mss;     /* MSS we announce */
     uint16_t rcv_mss;     /* the peer's full-sized segment, as seen (delayed ACK) */
-    uint8_t snd_wscale, rcv_wscale;
+    uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
+    uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
 
     /* Receive sequence space */
     sk_seq irs;
     sk_seq rcv_nxt;
     sk_seq rcv_adv; /* right edge of the window we last advertised */
 
-    /* Timestamps (RFC 7323 §4.3, §5) */
-    uint32_t ts_offset;    /* TSval = now in ms + ts_offset */
+    /* Timestamps (RFC 7323 §4.3, §5); the TSval offset is in the extension */
     uint32_t ts_recent;    /* TS.Recent */
     /* when TS.Recent was recorded, in ms modulo 2^32 (§5.5: tcp_ts.c
      * ts_recent_valid) */
     uint32_t ts_recent_ms;
 
     /* RTT and retransmission (RFC 6298), microseconds */
-    uint32_t srtt, rttvar; /* the RTO is derived from them: sk_tcb_rto */
-    uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
-    uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
-    uint8_t keep_sent; /* keepalive probes unanswered */
-    uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
+    uint32_t srtt, rttvar; /* the RTO is derived from them: sk_tcb_rto; backoff above */
     uint32_t min_rtt;      /* windowed minimum RTT sample, 0: none yet */
     /* how long before last_rcv min_rtt was taken, saturated at
      * SK_MIN_RTT_AGE_SAT: a sample is taken while a segment is processed,
@@ -348,6 +353,12 @@ struct sk_tcb {
      * (tcp_ext.c: attaching derives the extension's last_snd from it) */
     uint32_t last_snd_gap;
 
+    union {
+        uint32_t heap_pos;  /* in use: position in the environment's timer heap, or NONE */
+        uint32_t free_next; /* free: the next free slot */
+    };
+    uint32_t retransmits;
+
     /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
      * keepalive here (an idle connection runs it), the others in the
      * extension */
@@ -357,11 +368,6 @@ struct sk_tcb {
     /* Lists (indices into the TCB table) */
     sk_ilink out_link;    /* environment's output-pending list */
     sk_ilink ev_link;     /* environment's event-ready list */
-    union {
-        uint32_t heap_pos;  /* in use: position in the environment's timer heap, or NONE */
-        uint32_t free_next; /* free: the next free slot */
-    };
-    uint32_t retransmits;
     sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
     uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */
 };
@@ -378,7 +384,7 @@ static inline uint64_t sk_tcb_delivered(const sk_tcb *t)
 /* A TCB's congestion control: one of the built-in algorithms by a byte in
  * the core, or (SK_CC_ID_CUSTOM) one that is not built in (a test's), kept
  * in the extension, which such a connection then never gives back. */
-#define SK_CC_ID_CUSTOM 255
+#define SK_CC_ID_CUSTOM 3 /* cc_id's two bits: the built-in ones below it */
 extern const sk_cc_ops *const sk_cc_builtin[];
 static inline const sk_cc_ops *sk_tcb_cc(const sk_tcb *t)
 {
@@ -871,7 +877,10 @@ void sk_tcp_user_close(sk_tcp_env *e, sk_tcb *t, sk_time now);
 void sk_tcp_user_abort(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
 /* ---- tcp_ts.c (RFC 7323 §3-5, RFC 6191) ---- */
+/* Our TSval at `now`: t holds its extension (a segment is being built or
+ * taken in); sk_ts_now_derived for whoever looks from outside. */
 uint32_t sk_ts_now(const sk_tcb *t, sk_time now);
+uint32_t sk_ts_now_derived(const sk_tcp_env *e, const sk_tcb *t, sk_time now);
 /* The peer's SYN or SYN,ACK: negotiate and record TS.Recent. */
 void sk_ts_on_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
 /* PAWS (§5.3 R1) and the §3.2 rule for missing timestamps: false when the

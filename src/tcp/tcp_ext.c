@@ -80,6 +80,10 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
     x->snd_buf_seq = idle_buf_seq(t);
     x->last_ack_sent = t->rcv_nxt;
     x->last_snd = idle_last_snd(t);
+    if (t->flags & SK_TF_TS_OK) { /* without them nothing reads it after the handshake */
+        sk_tuple tu = sk_tcb_tuple(e, t);
+        x->ts_offset = sk_tcp_ts_offset(e, &tu);
+    }
     t->x = x;
     if (t->flags & SK_TF_CC_PACKED) {
         t->flags &= ~(uint32_t)SK_TF_CC_PACKED;

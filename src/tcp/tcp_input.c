@@ -46,7 +46,7 @@ void sk_tcp_take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     sk_ts_on_syn(e, t, seg, now);
     if (seg->opts.has_wscale && e->ctx->cfg.window_scaling) {
         t->flags |= SK_TF_WS_OK;
-        t->snd_wscale = seg->opts.wscale > 14 ? 14 : seg->opts.wscale;
+        t->snd_wscale = seg->opts.wscale > 14 ? 14u : seg->opts.wscale & 15u; /* §2.3 */
     } else {
         t->flags &= ~(uint32_t)SK_TF_WS_OK;
         t->snd_wscale = 0;

@@ -13,13 +13,16 @@ void sk_keep_prof_init(sk_tcp_env *e)
     e->keep_prof[SK_KEEP_DEFAULT].cnt = 9;
 }
 
+_Static_assert(SK_KEEP_PROFILES <= 64, "a profile index fits sk_tcb.keep_prof's six bits");
+
 void sk_keep_prof_use(sk_tcp_env *e, sk_tcb *t, uint8_t prof)
 {
     if (t->keep_prof != SK_KEEP_DEFAULT) {
         SK_ASSERT(e->keep_prof[t->keep_prof].refs > 0);
         e->keep_prof[t->keep_prof].refs--;
     }
-    t->keep_prof = prof;
+    SK_ASSERT(prof < SK_KEEP_PROFILES);
+    t->keep_prof = prof & (SK_KEEP_PROFILES - 1u);
     if (prof != SK_KEEP_DEFAULT)
         e->keep_prof[prof].refs++;
 }
