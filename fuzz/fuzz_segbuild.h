@@ -54,8 +54,7 @@ static inline sk_seq fz_near_edge(const sk_tcb *t, uint8_t sel, int32_t d)
     return sk_seq_add(base, (uint32_t)d);
 }
 
-static inline void fz_build_ts(fz_rd *r, const sk_tcp_env *e, const sk_tcb *t, uint64_t now,
-                               sk_tcp_opts *o)
+static inline void fz_build_ts(fz_rd *r, const sk_tcb *t, uint64_t now, sk_tcp_opts *o)
 {
     int32_t step = (int8_t)fz_rd8(r);
     if (fz_rd8(r) & 1)
@@ -69,15 +68,14 @@ static inline void fz_build_ts(fz_rd *r, const sk_tcp_env *e, const sk_tcb *t, u
             v = (v << 8) | fz_rd8(r);
         o->ts_ecr = v;
     } else {
-        o->ts_ecr = (t != NULL ? sk_ts_now_derived(e, t, now) : 0) - age;
+        o->ts_ecr = (t != NULL ? sk_ts_now(t, now) : 0) - age;
     }
 }
 
 /* Build the segment into buf (TCP header and payload, checksum left to the
  * caller); 0 when nothing fits. */
-static inline size_t fz_build_segment(const sk_tcp_env *e, const sk_tcb *t, uint64_t now,
-                                      const uint8_t *p, size_t n, uint16_t dport, uint8_t *buf,
-                                      size_t cap)
+static inline size_t fz_build_segment(const sk_tcb *t, uint64_t now, const uint8_t *p, size_t n,
+                                      uint16_t dport, uint8_t *buf, size_t cap)
 {
     static const uint8_t payload[255];
     fz_rd r = {p, n, 0};
@@ -101,7 +99,7 @@ static inline size_t fz_build_segment(const sk_tcp_env *e, const sk_tcb *t, uint
     h.opts.has_wscale = (ob & 0x40) != 0;
     h.opts.wscale = 7;
     if (ob & 2)
-        fz_build_ts(&r, e, t, now, &h.opts);
+        fz_build_ts(&r, t, now, &h.opts);
     uint8_t nb = (uint8_t)((ob >> 2) & 7);
     if (nb > SK_TCP_MAX_SACK)
         nb = SK_TCP_MAX_SACK;

@@ -381,7 +381,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (kind >= 0x98 && kind < 0xa0) {
             /* odd kinds: to the listener's port (its child), even: the connection */
             uint8_t seg[SK_TCP_MAX_HDR_LEN + 255];
-            size_t m = fz_build_segment(&s->env, sk_stack_tcb(s, c), now, data + i, n,
+            size_t m = fz_build_segment(sk_stack_tcb(s, c), now, data + i, n,
                                         (kind & 1) ? 80 : 40000, seg, sizeof seg);
             m = m > 0 ? fix_frame(seg, m, frame, sizeof frame, false) : 0;
             if (m > 0)

@@ -184,11 +184,12 @@ static inline void fz_check_tcb(const sk_tcp_env *e, const sk_tcb *t, uint64_t n
         return;
     fz_check_seqs(e, t);
     fz_check_buffers(e, t);
-    /* the TSval offset, where something may read it, is the tuple's */
-    if (sk_tcb_ext_attached(e, t) && ((t->flags & SK_TF_TS_OK) || !sk_tcb_synchronized(t))) {
-        sk_tuple tu = sk_tcb_tuple(e, t);
-        CHECK(t->x->ts_offset == sk_tcp_ts_offset(e, &tu));
-    }
+    /* the TSval offset is the tuple's */
+    sk_tuple tu = sk_tcb_tuple(e, t);
+    CHECK(t->ts_offset == sk_tcp_ts_offset(e, &tu));
+    /* MAX.SND.WND: the largest window offered, the current one among them */
+    if (sk_tcb_ext_attached(e, t) && sk_tcb_synchronized(t))
+        CHECK(t->x->max_snd_wnd >= t->snd_wnd);
 }
 
 /* A list's links are consistent (prev pointers, tail, length) and it holds

@@ -285,10 +285,11 @@ typedef struct {
      * and pacing timers (sk_tcb_timer): off while idle */
     sk_time timer[SK_TCB_TIMERS];
 
-    /* TSval = now in ms + ts_offset (sk_ts_now): a function of the tuple
-     * (sk_tcp_ts_offset), set when the connection is made and computed
-     * again when a connection with timestamps attaches (tcp_ext.c) */
-    uint32_t ts_offset;
+    /* the largest window the peer offered (RFC 5961 §5.2's MAX.SND.WND,
+     * RFC 9293 §3.8.6.2.1's sender SWS test): read and written only with
+     * the extension; an idle connection gives it back only while it is
+     * SND.WND, which attaching copies (tcp_ext.c) */
+    uint32_t max_snd_wnd;
 } sk_tcb_ext;
 
 struct sk_tcb {
@@ -313,7 +314,6 @@ struct sk_tcb {
     sk_seq snd_max; /* highest sequence number sent + 1 */
     sk_seq snd_wl1; /* SND.WL2 is implied (tcp_input.c, the window update) */
     uint32_t snd_wnd;     /* peer's window, scaled */
-    uint32_t max_snd_wnd; /* largest window the peer offered */
     uint16_t snd_mss;     /* effective MSS for what we send */
     uint16_t adv_mss;     /* MSS we announce */
     uint16_t rcv_mss;     /* the peer's full-sized segment, as seen (delayed ACK) */
@@ -325,7 +325,8 @@ struct sk_tcb {
     sk_seq rcv_nxt;
     sk_seq rcv_adv; /* right edge of the window we last advertised */
 
-    /* Timestamps (RFC 7323 §4.3, §5); the TSval offset is in the extension */
+    /* Timestamps (RFC 7323 §4.3, §5) */
+    uint32_t ts_offset;    /* TSval = now in ms + ts_offset */
     uint32_t ts_recent;    /* TS.Recent */
     /* when TS.Recent was recorded, in ms modulo 2^32 (§5.5: tcp_ts.c
      * ts_recent_valid) */
@@ -877,10 +878,7 @@ void sk_tcp_user_close(sk_tcp_env *e, sk_tcb *t, sk_time now);
 void sk_tcp_user_abort(sk_tcp_env *e, sk_tcb *t, sk_time now);
 
 /* ---- tcp_ts.c (RFC 7323 §3-5, RFC 6191) ---- */
-/* Our TSval at `now`: t holds its extension (a segment is being built or
- * taken in); sk_ts_now_derived for whoever looks from outside. */
 uint32_t sk_ts_now(const sk_tcb *t, sk_time now);
-uint32_t sk_ts_now_derived(const sk_tcp_env *e, const sk_tcb *t, sk_time now);
 /* The peer's SYN or SYN,ACK: negotiate and record TS.Recent. */
 void sk_ts_on_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
 /* PAWS (§5.3 R1) and the §3.2 rule for missing timestamps: false when the

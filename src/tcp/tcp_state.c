@@ -63,7 +63,7 @@ void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv
     t->snd_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
     t->rcv_wscale = sk_tcp_our_wscale(e, sk_tcb_rcvbuf(e, t)) & 15u; /* at most 14 */
     t->last_rcv = now;
-    t->x->ts_offset = sk_tcp_ts_offset(e, tu); /* the handshake's extension (tcp_ext.c) */
+    t->ts_offset = sk_tcp_ts_offset(e, tu);
     sk_rtt_init(t);
     sk_cc_init(t, now);
 }

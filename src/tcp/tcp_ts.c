@@ -12,13 +12,7 @@
 
 uint32_t sk_ts_now(const sk_tcb *t, sk_time now)
 {
-    return sk_ts_ms(now) + t->x->ts_offset; /* attached: only a segment in flight reads it */
-}
-
-uint32_t sk_ts_now_derived(const sk_tcp_env *e, const sk_tcb *t, sk_time now)
-{
-    sk_tuple tu = sk_tcb_tuple(e, t);
-    return sk_ts_ms(now) + sk_tcp_ts_offset(e, &tu);
+    return sk_ts_ms(now) + t->ts_offset;
 }
 
 /* §3.2: timestamps are on when our SYN offered them (the configuration;

@@ -637,7 +637,7 @@ ptrdiff_t ts_recv_(ts_script *ts, const char *file, int line, sk_time_us t, size
 uint32_t ts_us_clock(const ts_script *ts, sk_time_us t)
 {
     const sk_tcb *tcb = sk_stack_tcb(ts->s, ts->sock);
-    return tcb != NULL ? sk_ts_now_derived(&ts->s->env, tcb, t) : 0;
+    return tcb != NULL ? sk_ts_now(tcb, t) : 0;
 }
 
 sk_tcp_info ts_info(const ts_script *ts)

@@ -95,6 +95,45 @@ static void test_attach_detach_cycle(void)
     ts_free(&ts);
 }
 
+/* MAX.SND.WND lives in the extension: an idle connection gives it back
+ * only while the peer's window is the largest it offered (attaching copies
+ * SND.WND). One whose peer shrank its window keeps it, so an old ACK
+ * within the largest window still passes RFC 5961 §5.2's test, and gives
+ * it back once the window reopens. */
+static void test_max_window_across_idle(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    SK_CHECK(!attached(&ts));
+    const sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    uint32_t full = t->snd_wnd;
+    SK_CHECK(full > 40000);
+    static const uint8_t msg[100] = {7};
+    SK_CHECK_EQ_I(sk_tcp_send(ts.s, TS_SEC(1), ts.sock, msg, sizeof msg), 100);
+    TS_EXPECT(&ts, TS_SEC(1), .flags = TS_PA, .seq = 1001, .ack = 5001, .len = 100, .data = msg);
+    /* the peer acknowledges with a window of 1000 */
+    TS_INJECT(&ts, TS_SEC(1) + TS_MS(1), .flags = TS_A, .seq = 5001, .ack = 1101, TS_WIN(1000));
+    TS_NOTHING(&ts, TS_SEC(2));
+    SK_CHECK_EQ(t->snd_wnd, 1000);
+    SK_CHECK(attached(&ts)); /* idle, but SND.WND is not MAX.SND.WND */
+    /* 30,000 below SND.UNA: old, within the largest window: ignored, not challenged */
+    uint64_t old = ts_drops(&ts, SK_DROP_TCP_OLD_ACK);
+    TS_INJECT(&ts, TS_SEC(3), .flags = TS_A, .seq = 5001, .ack = 1101u - 30000u, TS_WIN(1000));
+    TS_NOTHING(&ts, TS_SEC(3));
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_OLD_ACK), old);
+    /* the window reopens: idle with nothing to keep */
+    TS_INJECT(&ts, TS_SEC(4), .flags = TS_A, .seq = 5001, .ack = 1101, TS_WIN(full));
+    TS_NOTHING(&ts, TS_SEC(4));
+    SK_CHECK(!attached(&ts));
+    /* attaching again reads the largest window: the same old ACK passes */
+    TS_INJECT(&ts, TS_SEC(5), .flags = TS_A, .seq = 5001, .ack = 1101u - 30000u, TS_WIN(full));
+    TS_NOTHING(&ts, TS_SEC(5));
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_OLD_ACK), old);
+    SK_CHECK(!attached(&ts));
+    ts_free(&ts);
+}
+
 /* What keeps the extension: an episode (recovery, spurious detection, RTT
  * measurement), an owed ACK, a timer other than keepalive, a state with a
  * handshake or a FIN in flight. A recovery can never span a detach. */
@@ -336,6 +375,7 @@ int main(void)
     SK_RUN(test_idle_cost_reported);
     SK_RUN(test_attach_detach_cycle);
     SK_RUN(test_busy_keeps_extension);
+    SK_RUN(test_max_window_across_idle);
     SK_RUN(test_passive_detached_when_accepted);
     SK_RUN(test_keepalive_on_idle_connection);
     SK_RUN(test_wake_without_memory);
