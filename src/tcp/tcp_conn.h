@@ -625,7 +625,22 @@ void sk_tcb_set_listen_ends(sk_tcb *l, const sk_ipaddr *laddr, uint16_t port);
 void sk_tcb_drop_ends(sk_tcp_env *e, sk_tcb *t);
 /* The pool goes back to the allocator (sk_tcp_env_free). */
 void sk_tcp_ends_free(sk_tcp_env *e);
-sk_tuple sk_tcb_tuple(const sk_tcp_env *e, const sk_tcb *t);
+sk_tuple sk_tcb_tuple_slow(const sk_tcp_env *e, const sk_tcb *t);
+/* t's tuple: an IPv4 connection's from the core alone (inline: every
+ * segment sent reads it), the others' through the pool or the block. */
+static inline sk_tuple sk_tcb_tuple(const sk_tcp_env *e, const sk_tcb *t)
+{
+    if (t->flags & (SK_TF_IP6 | SK_TF_LISTENER))
+        return sk_tcb_tuple_slow(e, t);
+    sk_tuple tu;
+    memset(&tu, 0, sizeof tu);
+    tu.laddr.family = tu.raddr.family = SK_AF_INET4;
+    memcpy(tu.laddr.b, &t->ends.la, 4);
+    memcpy(tu.raddr.b, &t->ends.ra, 4);
+    tu.lport = t->ends.lport;
+    tu.rport = t->ends.rport;
+    return tu;
+}
 sk_ipaddr sk_tcb_laddr(const sk_tcp_env *e, const sk_tcb *t);
 sk_ipaddr sk_tcb_raddr(const sk_tcp_env *e, const sk_tcb *t);
 /* A connection's family: SK_AF_INET6 or SK_AF_INET4 */

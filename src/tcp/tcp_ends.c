@@ -128,7 +128,7 @@ sk_ipaddr sk_tcb_raddr(const sk_tcp_env *e, const sk_tcb *t)
     return (t->flags & SK_TF_IP6) ? addr6(&e->ip6[t->ends.ra].r) : addr4(t->ends.ra);
 }
 
-sk_tuple sk_tcb_tuple(const sk_tcp_env *e, const sk_tcb *t)
+sk_tuple sk_tcb_tuple_slow(const sk_tcp_env *e, const sk_tcb *t)
 {
     sk_tuple tu;
     tu.laddr = sk_tcb_laddr(e, t);
