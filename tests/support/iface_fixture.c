@@ -1,8 +1,10 @@
 /* iface_fixture: see iface_fixture.h. */
 #include "iface_fixture.h"
 
+#include "base/checksum.h"
 #include "posix/posix_alloc.h"
 #include "sk_test.h"
+#include "wire/ipv6.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -74,4 +76,22 @@ size_t ifx_icmp4_error(sk_ip4 src, sk_ip4 dst, uint8_t type, uint8_t code, uint1
     ip.src = src;
     ip.dst = dst;
     return ifx_ip_wrap(&ip, msg, ml, buf, cap);
+}
+
+void ifx_tcp6_in(sk_stack *s, sk_time_us now, sk_ip6 src, sk_ip6 dst, const sk_tcp_repr *h)
+{
+    uint8_t seg[128], pkt[256];
+    size_t n = sk_tcp_emit(h, seg, sizeof seg);
+    sk_ipaddr s6 = sk_ipaddr_from_ip6(src), d6 = sk_ipaddr_from_ip6(dst);
+    sk_csum_l4_fill(&s6, &d6, SK_IPPROTO_TCP, seg, n, 16);
+    sk_ip6_repr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.payload_len = (uint16_t)n;
+    ip.next_header = SK_IPPROTO_TCP;
+    ip.hop_limit = 64;
+    ip.src = src;
+    ip.dst = dst;
+    sk_ip6_emit(&ip, pkt, SK_IP6_HDR_LEN);
+    memcpy(pkt + SK_IP6_HDR_LEN, seg, n);
+    sk_stack_input(s, now, pkt, SK_IP6_HDR_LEN + n);
 }

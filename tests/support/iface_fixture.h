@@ -8,6 +8,7 @@
 #include "synack/synack.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
+#include "wire/tcp_hdr.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,5 +37,9 @@ size_t ifx_ip_wrap(const sk_ip4_repr *ip, const void *pay, size_t n, uint8_t *bu
  * 64) in buf; returns its length (ifx_ip_wrap's checks). */
 size_t ifx_icmp4_error(sk_ip4 src, sk_ip4 dst, uint8_t type, uint8_t code, uint16_t next_hop_mtu,
                        const void *quote, size_t quote_len, uint8_t *buf, size_t cap);
+
+/* The TCP segment h (checksum filled) from src to dst in an IPv6 packet
+ * (hop limit 64) into the stack at `now` (a raw IP link). */
+void ifx_tcp6_in(sk_stack *s, sk_time_us now, sk_ip6 src, sk_ip6 dst, const sk_tcp_repr *h);
 
 #endif

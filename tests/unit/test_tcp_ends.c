@@ -7,7 +7,6 @@
  * connection was made with; the allocator failing at the pool is SK_ENOMEM
  * for that connect only, and nothing leaks. */
 #include "api/stack_impl.h"
-#include "base/checksum.h"
 #include "iface_fixture.h"
 #include "sk_test.h"
 #include "wire/ipv6.h"
@@ -105,20 +104,7 @@ static void test_ipv4_takes_no_pool(void)
 /* The peer's segment h from 2001:db8::<from> to us, into the stack. */
 static void inject6(sk_stack *s, sk_time_us now, uint8_t from, const sk_tcp_repr *h)
 {
-    uint8_t seg[128], pkt[256];
-    size_t n = sk_tcp_emit(h, seg, sizeof seg);
-    sk_ipaddr src = sk_ipaddr_from_ip6(a6(from)), dst = sk_ipaddr_from_ip6(a6(2));
-    sk_csum_l4_fill(&src, &dst, SK_IPPROTO_TCP, seg, n, 16);
-    sk_ip6_repr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.payload_len = (uint16_t)n;
-    ip.next_header = SK_IPPROTO_TCP;
-    ip.hop_limit = 64;
-    ip.src = a6(from);
-    ip.dst = a6(2);
-    sk_ip6_emit(&ip, pkt, SK_IP6_HDR_LEN);
-    memcpy(pkt + SK_IP6_HDR_LEN, seg, n);
-    sk_stack_input(s, now, pkt, SK_IP6_HDR_LEN + n);
+    ifx_tcp6_in(s, now, a6(from), a6(2), h);
 }
 
 /* Every segment we send at `now` goes; the TCP header of the last one to

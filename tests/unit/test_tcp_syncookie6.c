@@ -36,20 +36,7 @@ static sk_stack *make(void)
 /* The peer's segment h in an IPv6 packet to us, into the stack. */
 static void inject(sk_stack *s, sk_time_us now, const sk_tcp_repr *h)
 {
-    uint8_t seg[128], pkt[256];
-    size_t n = sk_tcp_emit(h, seg, sizeof seg);
-    sk_ipaddr src = sk_ipaddr_from_ip6(a6(1)), dst = sk_ipaddr_from_ip6(a6(2));
-    sk_csum_l4_fill(&src, &dst, SK_IPPROTO_TCP, seg, n, 16);
-    sk_ip6_repr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.payload_len = (uint16_t)n;
-    ip.next_header = SK_IPPROTO_TCP;
-    ip.hop_limit = 64;
-    ip.src = a6(1);
-    ip.dst = a6(2);
-    sk_ip6_emit(&ip, pkt, SK_IP6_HDR_LEN);
-    memcpy(pkt + SK_IP6_HDR_LEN, seg, n);
-    sk_stack_input(s, now, pkt, SK_IP6_HDR_LEN + n);
+    ifx_tcp6_in(s, now, a6(1), a6(2), h);
 }
 
 /* The one segment we send at `now` (false: none), checksum verified. */
