@@ -96,26 +96,16 @@ void sk_tcb_drop_ends(sk_tcp_env *e, sk_tcb *t)
 
 static sk_ipaddr addr4(uint32_t stored)
 {
-    sk_ipaddr a;
-    memset(&a, 0, sizeof a);
-    a.family = SK_AF_INET4;
+    sk_ip4 a;
     memcpy(a.b, &stored, 4);
-    return a;
-}
-
-static sk_ipaddr addr6(const sk_ip6 *b)
-{
-    sk_ipaddr a;
-    a.family = SK_AF_INET6;
-    memcpy(a.b, b->b, 16);
-    return a;
+    return sk_addr4(a);
 }
 
 sk_ipaddr sk_tcb_laddr(const sk_tcp_env *e, const sk_tcb *t)
 {
     if (t->flags & SK_TF_LISTENER)
         return t->x->lsn->laddr;
-    return (t->flags & SK_TF_IP6) ? addr6(&e->ip6[t->ends.ra].l) : addr4(t->ends.la);
+    return (t->flags & SK_TF_IP6) ? sk_ipaddr_from_ip6(e->ip6[t->ends.ra].l) : addr4(t->ends.la);
 }
 
 sk_ipaddr sk_tcb_raddr(const sk_tcp_env *e, const sk_tcb *t)
@@ -125,7 +115,7 @@ sk_ipaddr sk_tcb_raddr(const sk_tcp_env *e, const sk_tcb *t)
         memset(&none, 0, sizeof none);
         return none;
     }
-    return (t->flags & SK_TF_IP6) ? addr6(&e->ip6[t->ends.ra].r) : addr4(t->ends.ra);
+    return (t->flags & SK_TF_IP6) ? sk_ipaddr_from_ip6(e->ip6[t->ends.ra].r) : addr4(t->ends.ra);
 }
 
 sk_tuple sk_tcb_tuple_slow(const sk_tcp_env *e, const sk_tcb *t)

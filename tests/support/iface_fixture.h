@@ -1,7 +1,8 @@
 /* iface_fixture: the set-up the interface-layer tests
  * (tests/unit/test_iface_*.c) share: a stack on the heap with 4 sockets, on a
  * raw IP link or on an Ethernet link, created under a check; drop counters by
- * reason; and an IPv4 packet around a payload. */
+ * reason; an IPv4 packet around a payload; a TCP segment in an IPv6 packet
+ * into the stack. */
 #ifndef SK_TEST_IFACE_FIXTURE_H
 #define SK_TEST_IFACE_FIXTURE_H
 
