@@ -78,20 +78,25 @@ size_t ifx_icmp4_error(sk_ip4 src, sk_ip4 dst, uint8_t type, uint8_t code, uint1
     return ifx_ip_wrap(&ip, msg, ml, buf, cap);
 }
 
+size_t ifx_ip6_wrap(sk_ip6 src, sk_ip6 dst, uint8_t nh, const void *pay, size_t n, uint8_t *buf)
+{
+    sk_ip6_repr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.payload_len = (uint16_t)n;
+    ip.next_header = nh;
+    ip.hop_limit = 64;
+    ip.src = src;
+    ip.dst = dst;
+    sk_ip6_emit(&ip, buf, SK_IP6_HDR_LEN);
+    memcpy(buf + SK_IP6_HDR_LEN, pay, n);
+    return SK_IP6_HDR_LEN + n;
+}
+
 void ifx_tcp6_in(sk_stack *s, sk_time_us now, sk_ip6 src, sk_ip6 dst, const sk_tcp_repr *h)
 {
     uint8_t seg[128], pkt[256];
     size_t n = sk_tcp_emit(h, seg, sizeof seg);
     sk_ipaddr s6 = sk_ipaddr_from_ip6(src), d6 = sk_ipaddr_from_ip6(dst);
     sk_csum_l4_fill(&s6, &d6, SK_IPPROTO_TCP, seg, n, 16);
-    sk_ip6_repr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.payload_len = (uint16_t)n;
-    ip.next_header = SK_IPPROTO_TCP;
-    ip.hop_limit = 64;
-    ip.src = src;
-    ip.dst = dst;
-    sk_ip6_emit(&ip, pkt, SK_IP6_HDR_LEN);
-    memcpy(pkt + SK_IP6_HDR_LEN, seg, n);
-    sk_stack_input(s, now, pkt, SK_IP6_HDR_LEN + n);
+    sk_stack_input(s, now, pkt, ifx_ip6_wrap(src, dst, SK_IPPROTO_TCP, seg, n, pkt));
 }

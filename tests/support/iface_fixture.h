@@ -39,6 +39,11 @@ size_t ifx_ip_wrap(const sk_ip4_repr *ip, const void *pay, size_t n, uint8_t *bu
 size_t ifx_icmp4_error(sk_ip4 src, sk_ip4 dst, uint8_t type, uint8_t code, uint16_t next_hop_mtu,
                        const void *quote, size_t quote_len, uint8_t *buf, size_t cap);
 
+/* An IPv6 packet src -> dst (hop limit 64, next header nh) around the n
+ * bytes of `pay`, written to buf (room for SK_IP6_HDR_LEN + n); returns its
+ * length. */
+size_t ifx_ip6_wrap(sk_ip6 src, sk_ip6 dst, uint8_t nh, const void *pay, size_t n, uint8_t *buf);
+
 /* The TCP segment h (checksum filled) from src to dst in an IPv6 packet
  * (hop limit 64) into the stack at `now` (a raw IP link). */
 void ifx_tcp6_in(sk_stack *s, sk_time_us now, sk_ip6 src, sk_ip6 dst, const sk_tcp_repr *h);

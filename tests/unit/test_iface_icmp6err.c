@@ -40,20 +40,6 @@ static sk_stack *make6(void)
     return ifx_create(&cfg);
 }
 
-static size_t wrap6(sk_ip6 src, sk_ip6 dst, uint8_t nh, const void *pay, size_t n, uint8_t *buf)
-{
-    sk_ip6_repr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.payload_len = (uint16_t)n;
-    ip.next_header = nh;
-    ip.hop_limit = 64;
-    ip.src = src;
-    ip.dst = dst;
-    sk_ip6_emit(&ip, buf, SK_IP6_HDR_LEN);
-    memcpy(buf + SK_IP6_HDR_LEN, pay, n);
-    return SK_IP6_HDR_LEN + n;
-}
-
 /* An ICMPv6 error from `from` quoting q[0..qlen) (cut to fit a message). */
 static void err_in(sk_stack *s, sk_time_us t, sk_ip6 from, uint8_t type, uint8_t code,
                    uint32_t word, const uint8_t *q, size_t qlen)
@@ -69,7 +55,7 @@ static void err_in(sk_stack *s, sk_time_us t, sk_ip6 from, uint8_t type, uint8_t
     m.data_len = qlen < 1200 ? qlen : 1200;
     size_t ml = sk_icmp6_emit(from, US6, &m, msg, sizeof msg);
     SK_CHECK(ml > 0);
-    sk_stack_input(s, t, pkt, wrap6(from, US6, SK_IPPROTO_ICMPV6, msg, ml, pkt));
+    sk_stack_input(s, t, pkt, ifx_ip6_wrap(from, US6, SK_IPPROTO_ICMPV6, msg, ml, pkt));
 }
 
 /* p (an IPv6 packet of *n bytes) gets an extension header of `len` bytes
@@ -247,7 +233,7 @@ static sk_sock established(sk_stack *s, sk_time_us t, sk_ip6 dst, uint16_t lport
     size_t sl = sk_tcp_emit(&sa, seg, sizeof seg);
     sk_ipaddr sa6 = sk_ipaddr_from_ip6(dst), da6 = sk_ipaddr_from_ip6(US6);
     sk_csum_l4_fill(&sa6, &da6, SK_IPPROTO_TCP, seg, sl, 16);
-    sk_stack_input(s, t, pkt, wrap6(dst, US6, SK_IPPROTO_TCP, seg, sl, pkt));
+    sk_stack_input(s, t, pkt, ifx_ip6_wrap(dst, US6, SK_IPPROTO_TCP, seg, sl, pkt));
     SK_CHECK_EQ(out1(s, t, out), SK_IP6_HDR_LEN + 20); /* the ACK */
     *iss = syn.seq.v;
     return h;

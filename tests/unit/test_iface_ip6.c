@@ -41,21 +41,6 @@ static sk_stack *make6(uint16_t mtu)
     return ifx_create(&cfg);
 }
 
-/* An IPv6 packet src -> dst around `pay` (next header nh). */
-static size_t wrap6(sk_ip6 src, sk_ip6 dst, uint8_t nh, const void *pay, size_t n, uint8_t *buf)
-{
-    sk_ip6_repr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.payload_len = (uint16_t)n;
-    ip.next_header = nh;
-    ip.hop_limit = 64;
-    ip.src = src;
-    ip.dst = dst;
-    sk_ip6_emit(&ip, buf, SK_IP6_HDR_LEN);
-    memcpy(buf + SK_IP6_HDR_LEN, pay, n);
-    return SK_IP6_HDR_LEN + n;
-}
-
 /* A TCP segment from the peer to us, checksummed, in an IPv6 packet. */
 static size_t tcp6(const sk_tcp_repr *h, uint8_t *buf)
 {
@@ -63,7 +48,7 @@ static size_t tcp6(const sk_tcp_repr *h, uint8_t *buf)
     size_t n = sk_tcp_emit(h, seg, sizeof seg);
     sk_ipaddr s = sk_ipaddr_from_ip6(PEER6), d = sk_ipaddr_from_ip6(US6);
     sk_csum_l4_fill(&s, &d, SK_IPPROTO_TCP, seg, n, 16);
-    return wrap6(PEER6, US6, SK_IPPROTO_TCP, seg, n, buf);
+    return ifx_ip6_wrap(PEER6, US6, SK_IPPROTO_TCP, seg, n, buf);
 }
 
 static size_t out1(sk_stack *s, sk_time_us now, uint8_t *buf)
@@ -239,7 +224,7 @@ static void test_echo(void)
     m.data = (const uint8_t *)"synack-ipv6";
     m.data_len = 11;
     size_t ml = sk_icmp6_emit(PEER6, US6, &m, msg, sizeof msg);
-    sk_stack_input(s, 0, pkt, wrap6(PEER6, US6, SK_IPPROTO_ICMPV6, msg, ml, pkt));
+    sk_stack_input(s, 0, pkt, ifx_ip6_wrap(PEER6, US6, SK_IPPROTO_ICMPV6, msg, ml, pkt));
     size_t n = out1(s, 0, out);
     sk_ip6_repr ip;
     check_hdr6(out, n, SK_IPPROTO_ICMPV6, &ip);
@@ -251,16 +236,17 @@ static void test_echo(void)
     SK_CHECK(memcmp(r.data, "synack-ipv6", 11) == 0);
     /* to all-nodes: the reply comes from our address */
     ml = sk_icmp6_emit(PEER6, sk_ip6_all_nodes(), &m, msg, sizeof msg);
-    sk_stack_input(s, 0, pkt, wrap6(PEER6, sk_ip6_all_nodes(), SK_IPPROTO_ICMPV6, msg, ml, pkt));
+    sk_stack_input(s, 0, pkt,
+                   ifx_ip6_wrap(PEER6, sk_ip6_all_nodes(), SK_IPPROTO_ICMPV6, msg, ml, pkt));
     n = out1(s, 0, out);
     SK_CHECK_EQ_I(sk_ip6_parse(out, n, &ip), 0);
     SK_CHECK(sk_ip6_eq(ip.src, US6));
     /* not ours: another unicast address, a group we did not join */
     sk_ip6 other = a6(9), group = sk_ip6_solicited_node(a6(9));
     ml = sk_icmp6_emit(PEER6, other, &m, msg, sizeof msg);
-    sk_stack_input(s, 0, pkt, wrap6(PEER6, other, SK_IPPROTO_ICMPV6, msg, ml, pkt));
+    sk_stack_input(s, 0, pkt, ifx_ip6_wrap(PEER6, other, SK_IPPROTO_ICMPV6, msg, ml, pkt));
     ml = sk_icmp6_emit(PEER6, group, &m, msg, sizeof msg);
-    sk_stack_input(s, 0, pkt, wrap6(PEER6, group, SK_IPPROTO_ICMPV6, msg, ml, pkt));
+    sk_stack_input(s, 0, pkt, ifx_ip6_wrap(PEER6, group, SK_IPPROTO_ICMPV6, msg, ml, pkt));
     SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP6_NOT_FOR_US), 2);
     SK_CHECK_EQ(out1(s, 0, out), 0);
     /* ping out and the reply in */
@@ -273,7 +259,7 @@ static void test_echo(void)
     m.echo_id = 9;
     m.echo_seq = 3;
     ml = sk_icmp6_emit(PEER6, US6, &m, msg, sizeof msg);
-    n = wrap6(PEER6, US6, SK_IPPROTO_ICMPV6, msg, ml, pkt);
+    n = ifx_ip6_wrap(PEER6, US6, SK_IPPROTO_ICMPV6, msg, ml, pkt);
     pkt[7] = 61; /* hop limit */
     sk_stack_input(s, SK_MSEC(4), pkt, n);
     sk_ping_reply pr;
@@ -299,7 +285,7 @@ static size_t udp6(uint16_t port, const void *pay, size_t n, uint8_t *buf)
     memcpy(d + 8, pay, n);
     sk_ipaddr s = sk_ipaddr_from_ip6(PEER6), t = sk_ipaddr_from_ip6(US6);
     sk_csum_l4_fill(&s, &t, SK_IPPROTO_UDP, d, 8 + n, 6);
-    return wrap6(PEER6, US6, SK_IPPROTO_UDP, d, 8 + n, buf);
+    return ifx_ip6_wrap(PEER6, US6, SK_IPPROTO_UDP, d, 8 + n, buf);
 }
 
 /* UDP over IPv6 reaches a bound socket with both ends, and its reply
@@ -346,7 +332,7 @@ static void test_our_errors(void)
 {
     sk_stack *s = make6(1500);
     uint8_t pay[16] = {1, 2, 3, 4, 5, 6, 7, 8}, pkt[256], out[2048];
-    size_t pn = wrap6(PEER6, US6, 253, pay, sizeof pay, pkt);
+    size_t pn = ifx_ip6_wrap(PEER6, US6, 253, pay, sizeof pay, pkt);
     sk_stack_input(s, 0, pkt, pn);
     SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP6_UNKNOWN_PROTO), 1);
     size_t n = out1(s, 0, out);
@@ -365,19 +351,19 @@ static void test_our_errors(void)
     SK_CHECK_EQ_I(sk_icmp6_parse(ip.src, ip.dst, ip.payload, ip.payload_len, &r), 0);
     SK_CHECK(r.type == SK_ICMP6_DEST_UNREACH && r.code == SK_ICMP6_UNREACH_PORT);
     /* to a group: dropped, not answered */
-    sk_stack_input(s, 0, pkt, wrap6(PEER6, sk_ip6_all_nodes(), 253, pay, sizeof pay, pkt));
+    sk_stack_input(s, 0, pkt, ifx_ip6_wrap(PEER6, sk_ip6_all_nodes(), 253, pay, sizeof pay, pkt));
     SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP6_UNKNOWN_PROTO), 2);
     SK_CHECK_EQ(out1(s, 0, out), 0);
     /* an ICMPv6 error whose quote is not from us: dropped, not answered */
     uint8_t err[128], quote[48];
-    wrap6(a6(7), PEER6, SK_IPPROTO_TCP, pay, 8, quote);
+    ifx_ip6_wrap(a6(7), PEER6, SK_IPPROTO_TCP, pay, 8, quote);
     sk_icmp6_repr e;
     memset(&e, 0, sizeof e);
     e.type = SK_ICMP6_DEST_UNREACH;
     e.data = quote;
     e.data_len = 48;
     size_t el = sk_icmp6_emit(PEER6, US6, &e, err, sizeof err);
-    sk_stack_input(s, 0, pkt, wrap6(PEER6, US6, SK_IPPROTO_ICMPV6, err, el, pkt));
+    sk_stack_input(s, 0, pkt, ifx_ip6_wrap(PEER6, US6, SK_IPPROTO_ICMPV6, err, el, pkt));
     SK_CHECK_EQ(ifx_drops(s, SK_DROP_ICMP6_BAD_QUOTE), 1);
     SK_CHECK_EQ(out1(s, 0, out), 0);
     sk_stack_destroy(s);
@@ -394,22 +380,22 @@ static void test_errors_rate_limited(void)
     int sent = 0;
     for (int i = 0; i < 13; i++) {
         pay[0] = (uint8_t)i;
-        sk_stack_input(s, 0, pkt, wrap6(PEER6, US6, 253, pay, sizeof pay, pkt));
+        sk_stack_input(s, 0, pkt, ifx_ip6_wrap(PEER6, US6, 253, pay, sizeof pay, pkt));
         while (out1(s, 0, out) > 0)
             sent++;
     }
     SK_CHECK_EQ(sent, 10);
     SK_CHECK_EQ(sk_stack_stats(s)->icmp_rate_limited, 3);
-    sk_stack_input(s, SK_MSEC(10), pkt, wrap6(PEER6, US6, 253, pay, sizeof pay, pkt));
+    sk_stack_input(s, SK_MSEC(10), pkt, ifx_ip6_wrap(PEER6, US6, 253, pay, sizeof pay, pkt));
     SK_CHECK(out1(s, SK_MSEC(10), out) > 0);
-    sk_stack_input(s, SK_MSEC(10), pkt, wrap6(PEER6, US6, 253, pay, sizeof pay, pkt));
+    sk_stack_input(s, SK_MSEC(10), pkt, ifx_ip6_wrap(PEER6, US6, 253, pay, sizeof pay, pkt));
     SK_CHECK_EQ(out1(s, SK_MSEC(10), out), 0);
     uint8_t msg[64];
     sk_icmp6_repr m;
     memset(&m, 0, sizeof m);
     m.type = SK_ICMP6_ECHO_REQUEST;
     size_t ml = sk_icmp6_emit(PEER6, US6, &m, msg, sizeof msg);
-    sk_stack_input(s, SK_MSEC(10), pkt, wrap6(PEER6, US6, SK_IPPROTO_ICMPV6, msg, ml, pkt));
+    sk_stack_input(s, SK_MSEC(10), pkt, ifx_ip6_wrap(PEER6, US6, SK_IPPROTO_ICMPV6, msg, ml, pkt));
     SK_CHECK(out1(s, SK_MSEC(10), out) > 0);
     sk_stack_destroy(s);
 }
@@ -449,7 +435,7 @@ static sk_sock established(sk_stack *s, uint32_t *iss)
 static void ptb(sk_stack *s, sk_time_us t, uint32_t mtu, uint32_t seq)
 {
     uint8_t quote[SK_IP6_HDR_LEN + 20] = {0}, msg[128], pkt[256];
-    wrap6(US6, PEER6, SK_IPPROTO_TCP, quote, 20, quote);
+    ifx_ip6_wrap(US6, PEER6, SK_IPPROTO_TCP, quote, 20, quote);
     sk_store_be16(quote + 4, 1460); /* the full-sized segment it was (RFC 8201 §4 checks) */
     sk_store_be16(quote + 40, 50000);
     sk_store_be16(quote + 42, 80);
@@ -461,7 +447,7 @@ static void ptb(sk_stack *s, sk_time_us t, uint32_t mtu, uint32_t seq)
     m.data = quote;
     m.data_len = sizeof quote;
     size_t ml = sk_icmp6_emit(PEER6, US6, &m, msg, sizeof msg);
-    sk_stack_input(s, t, pkt, wrap6(PEER6, US6, SK_IPPROTO_ICMPV6, msg, ml, pkt));
+    sk_stack_input(s, t, pkt, ifx_ip6_wrap(PEER6, US6, SK_IPPROTO_ICMPV6, msg, ml, pkt));
 }
 
 static void test_packet_too_big(void)
@@ -503,12 +489,12 @@ static void test_bad_sources(void)
     mapped.b[15] = 1;
     sk_ip6 srcs[3] = {US6, lo, mapped};
     for (int i = 0; i < 3; i++)
-        sk_stack_input(s, 0, pkt, wrap6(srcs[i], US6, 253, pay, sizeof pay, pkt));
+        sk_stack_input(s, 0, pkt, ifx_ip6_wrap(srcs[i], US6, 253, pay, sizeof pay, pkt));
     SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP6_SRC_OURS), 3);
     pkt[0] = 0x50; /* version 5: the IPv4 parser refuses it */
     sk_stack_input(s, 0, pkt, SK_IP6_HDR_LEN + 8);
     SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP_VERSION), 1);
-    sk_stack_input(s, 0, pkt, wrap6(PEER6, US6, SK_IPPROTO_TCP, pay, sizeof pay, pkt) - 1);
+    sk_stack_input(s, 0, pkt, ifx_ip6_wrap(PEER6, US6, SK_IPPROTO_TCP, pay, sizeof pay, pkt) - 1);
     SK_CHECK_EQ(ifx_drops(s, SK_DROP_IP6_PAYLOAD_LEN), 1);
     SK_CHECK_EQ(out1(s, 0, out), 0);
     sk_stack_destroy(s);
