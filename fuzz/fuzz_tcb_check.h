@@ -311,30 +311,31 @@ static inline void fz_check_halfopen(const sk_tcp_env *e, const uint8_t *is_free
  * addresses are those it is hashed under. */
 static inline void fz_check_ends(const sk_tcp_env *e, const uint8_t *is_free)
 {
-    if (e->ip6 == NULL) {
+    const sk_slab *p = &e->ip6;
+    if (p->mem == NULL) {
         for (uint32_t i = 0; i < e->n_tcbs; i++)
             CHECK(!(e->tcbs[i].flags & SK_TF_IP6));
         return;
     }
-    CHECK(e->ip6_fresh <= e->n_tcbs && e->ip6_fresh <= 256);
+    CHECK(p->fresh <= e->n_tcbs && p->fresh <= 256);
     uint8_t used[256] = {0};
     uint32_t n_used = 0, n_free = 0;
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         const sk_tcb *t = &e->tcbs[i];
         if (is_free[i] || !(t->flags & SK_TF_IP6))
             continue;
-        CHECK(!(t->flags & SK_TF_LISTENER) && t->ends.ra < e->ip6_fresh && !used[t->ends.ra]);
+        CHECK(!(t->flags & SK_TF_LISTENER) && t->ends.ra < p->fresh && !used[t->ends.ra]);
         used[t->ends.ra] = 1;
         n_used++;
         sk_tuple tu = sk_tcb_tuple(e, t);
         CHECK(tu.laddr.family == SK_AF_INET6 && sk_tcb_tuple_is(e, t, &tu));
     }
-    for (uint32_t i = e->ip6_free; i != UINT32_MAX; n_free++) {
-        CHECK(i < e->ip6_fresh && !used[i] && n_free < e->ip6_fresh);
+    for (uint32_t i = p->free_head; i != SK_SLAB_NONE; n_free++) {
+        CHECK(i < p->fresh && !used[i] && n_free < p->fresh);
         used[i] = 1;
-        memcpy(&i, e->ip6[i].l.b, sizeof i);
+        i = sk_slab_next_free(p, i);
     }
-    CHECK(n_used + n_free == e->ip6_fresh);
+    CHECK(n_used + n_free == p->fresh);
 }
 
 /* Every TCB that is not on the free list, and the tables that index them. */

@@ -19,6 +19,7 @@
 #include "base/ring.h"
 #include "base/seq.h"
 #include "base/siphash.h"
+#include "base/slab.h"
 #include "base/tbucket.h"
 #include "base/tuple.h"
 #include "base/sktime.h"
@@ -522,12 +523,9 @@ struct sk_tcp_env {
     sk_time cookie_last;
     /* what a TCB without an extension points to (tcp_ext.c) */
     sk_tcb_ext ext_blank;
-    /* IPv6 connections' address pairs (tcp_ends.c): room for one per TCB,
-     * taken from the allocator at the first IPv6 connection, handed out in
-     * index order (the memory is touched only as far as it was used), then
-     * from the free list of pairs given back */
-    sk_ip6_pair *ip6;
-    uint32_t ip6_fresh, ip6_free;
+    /* IPv6 connections' address pairs (tcp_ends.c, sk_ip6_pair): room for
+     * one per TCB, taken from the allocator at the first IPv6 connection */
+    sk_slab ip6;
     /* keepalive settings in use (t->keep_prof) */
     sk_keep_prof keep_prof[SK_KEEP_PROFILES];
 };

@@ -11,49 +11,14 @@
 
 #include <string.h>
 
-#define POOL_NONE UINT32_MAX
-
-/* A free pair keeps the next free pair's index in its first bytes. */
-static uint32_t pool_next_free(const sk_tcp_env *e, uint32_t i)
+static sk_ip6_pair *pair(const sk_tcp_env *e, uint32_t i)
 {
-    uint32_t n;
-    memcpy(&n, e->ip6[i].l.b, sizeof n);
-    return n;
-}
-
-static bool pool_take(sk_tcp_env *e, uint32_t *out)
-{
-    if (e->ip6 == NULL) {
-        e->ip6 = sk_ctx_alloc(e->ctx, sizeof(sk_ip6_pair) * e->n_tcbs);
-        if (e->ip6 == NULL)
-            return false;
-        e->ip6_fresh = 0;
-        e->ip6_free = POOL_NONE;
-    }
-    if (e->ip6_free != POOL_NONE) {
-        *out = e->ip6_free;
-        e->ip6_free = pool_next_free(e, *out);
-        return true;
-    }
-    /* one pair per TCB at most: the fresh ones cannot run out */
-    SK_ASSERT(e->ip6_fresh < e->n_tcbs);
-    if (e->ip6_fresh >= e->n_tcbs)
-        return false;
-    *out = e->ip6_fresh++;
-    return true;
-}
-
-static void pool_give(sk_tcp_env *e, uint32_t i)
-{
-    memset(&e->ip6[i], 0, sizeof e->ip6[i]);
-    memcpy(e->ip6[i].l.b, &e->ip6_free, sizeof e->ip6_free);
-    e->ip6_free = i;
+    return sk_slab_at(&e->ip6, i);
 }
 
 void sk_tcp_ends_free(sk_tcp_env *e)
 {
-    sk_ctx_release(e->ctx, e->ip6, sizeof(sk_ip6_pair) * e->n_tcbs);
-    e->ip6 = NULL;
+    sk_slab_free(&e->ip6, e->ctx);
 }
 
 bool sk_tcb_set_ends(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu)
@@ -69,10 +34,10 @@ bool sk_tcb_set_ends(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu)
         return true;
     }
     uint32_t i;
-    if (!pool_take(e, &i))
+    if (!sk_slab_take(&e->ip6, e->ctx, &i))
         return false;
-    memcpy(e->ip6[i].l.b, tu->laddr.b, 16);
-    memcpy(e->ip6[i].r.b, tu->raddr.b, 16);
+    memcpy(pair(e, i)->l.b, tu->laddr.b, 16);
+    memcpy(pair(e, i)->r.b, tu->raddr.b, 16);
     t->ends.la = 0;
     t->ends.ra = i;
     t->flags |= SK_TF_IP6;
@@ -89,7 +54,7 @@ void sk_tcb_set_listen_ends(sk_tcb *l, const sk_ipaddr *laddr, uint16_t port)
 void sk_tcb_drop_ends(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->flags & SK_TF_IP6)
-        pool_give(e, t->ends.ra);
+        sk_slab_give(&e->ip6, t->ends.ra);
     t->flags &= ~(uint32_t)SK_TF_IP6;
     memset(&t->ends, 0, sizeof t->ends);
 }
@@ -105,7 +70,7 @@ sk_ipaddr sk_tcb_laddr(const sk_tcp_env *e, const sk_tcb *t)
 {
     if (t->flags & SK_TF_LISTENER)
         return t->x->lsn->laddr;
-    return (t->flags & SK_TF_IP6) ? sk_ipaddr_from_ip6(e->ip6[t->ends.ra].l) : addr4(t->ends.la);
+    return (t->flags & SK_TF_IP6) ? sk_ipaddr_from_ip6(pair(e, t->ends.ra)->l) : addr4(t->ends.la);
 }
 
 sk_ipaddr sk_tcb_raddr(const sk_tcp_env *e, const sk_tcb *t)
@@ -115,7 +80,7 @@ sk_ipaddr sk_tcb_raddr(const sk_tcp_env *e, const sk_tcb *t)
         memset(&none, 0, sizeof none);
         return none;
     }
-    return (t->flags & SK_TF_IP6) ? sk_ipaddr_from_ip6(e->ip6[t->ends.ra].r) : addr4(t->ends.ra);
+    return (t->flags & SK_TF_IP6) ? sk_ipaddr_from_ip6(pair(e, t->ends.ra)->r) : addr4(t->ends.ra);
 }
 
 sk_tuple sk_tcb_tuple_slow(const sk_tcp_env *e, const sk_tcb *t)
@@ -130,7 +95,7 @@ sk_tuple sk_tcb_tuple_slow(const sk_tcp_env *e, const sk_tcb *t)
 
 bool sk_tcb_tuple_is6(const sk_tcp_env *e, const sk_tcb *t, const sk_tuple *tu)
 {
-    const sk_ip6_pair *p = &e->ip6[t->ends.ra];
+    const sk_ip6_pair *p = pair(e, t->ends.ra);
     return tu->raddr.family == SK_AF_INET6 && memcmp(p->r.b, tu->raddr.b, 16) == 0 &&
            memcmp(p->l.b, tu->laddr.b, 16) == 0;
 }

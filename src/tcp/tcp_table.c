@@ -39,6 +39,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
         e->cc_default = &sk_cc_cubic;
     e->ctx->cfg.congestion_control = e->cc_default->name; /* the caller's string is not kept */
     e->n_tcbs = cfg->max_sockets;
+    sk_slab_init(&e->ip6, sizeof(sk_ip6_pair), e->n_tcbs);
     /* the table starts on a cache line (an allocator's 16-byte alignment
      * would not): with the 224-byte core every TCB then lies on exactly
      * four lines, never five (bench/README-1m.md) */

@@ -96,7 +96,7 @@ static void test_ipv4_takes_no_pool(void)
         check_ends(s, c, me, (uint16_t)(40000 + i), peer, 80);
         SK_CHECK(!(sk_stack_tcb(s, c)->flags & SK_TF_IP6));
     }
-    SK_CHECK(s->env.ip6 == NULL);
+    SK_CHECK(s->env.ip6.mem == NULL);
     sk_stack_destroy(s);
     SK_CHECK_EQ(a.live, 0);
 }
@@ -139,8 +139,8 @@ static void test_ipv6_pairs_reused(void)
         SK_CHECK_EQ_I(connect_to(s, peer, (uint16_t)(40000 + i), &c[i]), 0);
         check_ends(s, c[i], me, (uint16_t)(40000 + i), peer, 80);
     }
-    SK_CHECK(s->env.ip6 != NULL);
-    SK_CHECK_EQ(s->env.ip6_fresh, 3);
+    SK_CHECK(s->env.ip6.mem != NULL);
+    SK_CHECK_EQ(s->env.ip6.fresh, 3);
     /* the middle one's peer answers: the demux finds it by its pair */
     sk_tcp_repr h, out;
     SK_CHECK(drain(s, SK_MSEC(1), 11, 80, &out));
@@ -174,7 +174,7 @@ static void test_ipv6_pairs_reused(void)
     sk_ipaddr peer = sk_ipaddr_from_ip6(a6(20));
     sk_sock d;
     SK_CHECK_EQ_I(connect_to(s, peer, 40010, &d), 0);
-    SK_CHECK_EQ(s->env.ip6_fresh, 3);
+    SK_CHECK_EQ(s->env.ip6.fresh, 3);
     check_ends(s, d, me, 40010, peer, 80);
     check_ends(s, c[1], me, 40001, sk_ipaddr_from_ip6(a6(11)), 80);
     check_ends(s, c[2], me, 40002, sk_ipaddr_from_ip6(a6(12)), 80);
@@ -202,7 +202,7 @@ static void test_ipv6_pairs_reused(void)
     SK_CHECK(sk_ipaddr_eq(&who.addr, &p30));
     SK_CHECK_EQ(who.port, 50000);
     check_ends(s, k, me, 443, p30, 50000);
-    SK_CHECK_EQ(s->env.ip6_fresh, 4);
+    SK_CHECK_EQ(s->env.ip6.fresh, 4);
     /* a listener's own address reads back as it was given (any) */
     sk_tcp_info in;
     SK_CHECK_EQ_I(sk_tcp_get_info(s, l, &in), 0);
@@ -225,11 +225,11 @@ static void test_ipv6_pool_without_memory(void)
     /* the connect allocates the handshake's extension, then the pool */
     a.fail_at = a.calls + 2;
     SK_CHECK_EQ_I(connect_to(s, peer, 40000, &c), SK_ENOMEM);
-    SK_CHECK(s->env.ip6 == NULL);
+    SK_CHECK(s->env.ip6.mem == NULL);
     SK_CHECK_EQ(a.calls, a.fail_at);
     SK_CHECK_EQ_I(connect_to(s, peer, 40000, &c), 0);
     check_ends(s, c, sk_ipaddr_from_ip6(a6(2)), 40000, peer, 80);
-    SK_CHECK_EQ(s->env.ip6_fresh, 1);
+    SK_CHECK_EQ(s->env.ip6.fresh, 1);
     sk_stack_destroy(s);
     SK_CHECK_EQ(a.live, 0);
 }
