@@ -338,6 +338,35 @@ static inline void fz_check_ends(const sk_tcp_env *e, const uint8_t *is_free)
     CHECK(n_used + n_free == p->fresh);
 }
 
+/* The idle connections' histories (tcp_ext.c, sk_tcb_hist): a TCB names
+ * a record only while it has no extension (waking gives it back), each a
+ * record of its own; every other handed-out record is on the free list, and
+ * a free TCB names none. */
+static inline void fz_check_hist(const sk_tcp_env *e, const uint8_t *is_free)
+{
+    const sk_slab *p = &e->hist;
+    uint32_t n_used = 0, n_free = 0;
+    uint8_t used[256] = {0};
+    CHECK(p->fresh <= e->n_tcbs && p->fresh <= sizeof used);
+    for (uint32_t i = 0; i < e->n_tcbs; i++) {
+        const sk_tcb *t = &e->tcbs[i];
+        if (t->hist == 0)
+            continue;
+        CHECK(!is_free[i] && !sk_tcb_ext_attached(e, t) && p->mem != NULL);
+        CHECK(t->hist <= p->fresh && !used[t->hist - 1]);
+        used[t->hist - 1] = 1;
+        n_used++;
+    }
+    if (p->mem == NULL)
+        return;
+    for (uint32_t i = p->free_head; i != SK_SLAB_NONE; n_free++) {
+        CHECK(i < p->fresh && !used[i] && n_free < p->fresh);
+        used[i] = 1;
+        i = sk_slab_next_free(p, i);
+    }
+    CHECK(n_used + n_free == p->fresh);
+}
+
 /* Every TCB that is not on the free list, and the tables that index them. */
 static inline void fz_check_stack(const sk_stack *s, uint64_t now)
 {
@@ -358,6 +387,7 @@ static inline void fz_check_stack(const sk_stack *s, uint64_t now)
     }
     fz_check_tables(e, is_free);
     fz_check_ends(e, is_free);
+    fz_check_hist(e, is_free);
     fz_check_acceptqs(e, is_free);
     fz_check_halfopen(e, is_free, now);
 }

@@ -390,7 +390,7 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->rcvbuf_used = sk_ring_len(&t->x->rcvbuf);
     out->sndbuf = sk_tcb_sndbuf(&s->env, t);
     out->rcvbuf = sk_tcb_rcvbuf(&s->env, t);
-    out->retransmits = t->retransmits;
+    out->retransmits = sk_tcb_retransmits(&s->env, t);
     out->error = t->error;
     out->soft_error = t->soft_error;
     return 0;

@@ -84,6 +84,11 @@ typedef struct sk_cc_ops {
      * a zeroed cc_priv, when it becomes active again. NULL: nothing kept. */
     bool (*idle_pack)(const sk_tcb *t, uint32_t w[SK_CC_IDLE_WORDS]);
     void (*idle_unpack)(sk_tcb *t, const uint32_t w[SK_CC_IDLE_WORDS]);
+    /* what idle_pack gives for a connection still in its first slow start
+     * (no congestion signal, nothing counted): an idle connection whose
+     * words are these keeps none (tcp_ext.c, sk_tcb_hist), and unpacks
+     * these when it wakes */
+    uint32_t idle_fresh[SK_CC_IDLE_WORDS];
 } sk_cc_ops;
 
 extern const sk_cc_ops sk_cc_newreno;

@@ -244,7 +244,10 @@ static void cubic_after_idle(sk_tcb *t, sk_time now)
  * afresh) and the slow-start usage round (RFC 7661: everything sent was
  * acknowledged, so the next ACK starts a new round anyway). An epoch older than 71 minutes at its last ACK, or a last ACK
  * more than 17 minutes before the last segment, is dropped (the next stage
- * starts a new one, as after an idle period). */
+ * starts a new one, as after an idle period). Without an epoch, the words
+ * that only an epoch reads (cwnd_epoch, W_est, the ages) are written as
+ * their saturated or zero values, so that a connection still in its first
+ * slow start packs to sk_cc_cubic.idle_fresh whatever its timing. */
 #define IDLE_AGE_SAT UINT32_MAX
 #define IDLE_GAP_SAT ((1u << 30) - 1u) /* the two top bits are the flags */
 
@@ -257,14 +260,14 @@ static bool cubic_idle_pack(const sk_tcb *t, uint32_t w[SK_CC_IDLE_WORDS])
 {
     const cubic_state *s = (const cubic_state *)(const void *)t->x->cc_priv.bytes;
     const cubic_curve *c = &s->c;
+    bool epoch = c->epoch_valid && s->last_ack >= c->t_epoch;
     w[0] = c->w_max;
     w[1] = c->cwnd_prior;
-    w[2] = c->cwnd_epoch;
-    w[3] = c->w_est;
-    w[4] = c->epoch_valid && s->last_ack >= c->t_epoch ? sat_us(s->last_ack - c->t_epoch, IDLE_AGE_SAT)
-                                                       : IDLE_AGE_SAT;
-    w[5] = t->last_rcv >= s->last_ack ? sat_us(t->last_rcv - s->last_ack, IDLE_GAP_SAT)
-                                      : IDLE_GAP_SAT;
+    w[2] = epoch ? c->cwnd_epoch : 0;
+    w[3] = epoch ? c->w_est : 0;
+    w[4] = epoch ? sat_us(s->last_ack - c->t_epoch, IDLE_AGE_SAT) : IDLE_AGE_SAT;
+    w[5] = epoch && t->last_rcv >= s->last_ack ? sat_us(t->last_rcv - s->last_ack, IDLE_GAP_SAT)
+                                               : IDLE_GAP_SAT;
     w[5] |= (s->after_rto ? 1u << 30 : 0u) | (s->hs.active ? 1u << 31 : 0u);
     return true;
 }
@@ -311,5 +314,7 @@ const sk_cc_ops sk_cc_cubic = {
     .after_idle = cubic_after_idle,
     .idle_pack = cubic_idle_pack,
     .idle_unpack = cubic_idle_unpack,
+    /* no W_max, no epoch, HyStart++ running (cubic_init) */
+    .idle_fresh = {0, 0, 0, 0, IDLE_AGE_SAT, IDLE_GAP_SAT | 1u << 31},
     .on_spurious = cubic_on_spurious,
 };

@@ -123,4 +123,5 @@ const sk_cc_ops sk_cc_newreno = {
     .on_spurious = newreno_on_spurious,
     .idle_pack = newreno_idle_pack,
     .idle_unpack = newreno_idle_unpack,
+    .idle_fresh = {0}, /* no bytes counted toward the next increase */
 };

@@ -251,7 +251,7 @@ typedef struct {
     uint32_t spur_srtt, spur_rttvar; /* SRTT_prev, RTTVAR_prev (RFC 4015 §2) */
     uint32_t spur_fr_tsval;  /* RetransmitTS of the fast retransmit */
     sk_seq spur_fr_una, spur_fr_max; /* the retransmission episode's range (DSACK) */
-    uint32_t spur_fr_rexmits; /* t->retransmits when the episode began */
+    uint32_t spur_fr_rexmits; /* retransmits when the episode began */
     uint32_t spur_fr_dsacks; /* DSACKs since, inside the episode's range */
     bool spur_fr_rto;        /* that episode began at a timeout, not a fast retransmit */
 
@@ -291,6 +291,12 @@ typedef struct {
      * the extension; an idle connection gives it back only while it is
      * SND.WND, which attaching copies (tcp_ext.c) */
     uint32_t max_snd_wnd;
+
+    /* segments retransmitted on this connection (sk_tcb_retransmits), and
+     * the bytes acknowledged above 2^32 (sk_tcb_delivered); while idle in
+     * the connection's history (sk_tcb_hist) */
+    uint32_t retransmits;
+    uint32_t delivered_hi;
 } sk_tcb_ext;
 
 struct sk_tcb {
@@ -347,9 +353,6 @@ struct sk_tcb {
      * are written only by tcp_cc*.c: the rest of TCP reports events. */
     uint32_t cwnd, ssthresh;
     sk_seq recover;
-    /* bytes acknowledged so far (the CC facts), above 2^32: the low word
-     * is SND.UNA - (ISS + 1) (sk_tcb_delivered) */
-    uint32_t delivered_hi;
     /* without an extension: how long before last_rcv the last data (or
      * SYN, FIN) was sent, in us, SK_LAST_SND_LONG_AGO past 2^32 - 2
      * (tcp_ext.c: attaching derives the extension's last_snd from it) */
@@ -359,7 +362,9 @@ struct sk_tcb {
         uint32_t heap_pos;  /* in use: position in the environment's timer heap, or NONE */
         uint32_t free_next; /* free: the next free slot */
     };
-    uint32_t retransmits;
+    /* without an extension: the connection's history (sk_tcb_hist) in
+     * e->hist, its index + 1; 0: none, a history like a new connection's */
+    uint32_t hist;
 
     /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
      * keepalive here (an idle connection runs it), the others in the
@@ -371,16 +376,27 @@ struct sk_tcb {
     sk_ilink out_link;    /* environment's output-pending list */
     sk_ilink ev_link;     /* environment's event-ready list */
     sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
-    uint32_t cc_idle[SK_CC_IDLE_WORDS]; /* with SK_TF_CC_PACKED: what the CC keeps while idle */
 };
+
+/* What an idle connection (no extension) remembers of its past beyond the
+ * core, kept only when it differs from a new connection's (tcp_ext.c): the
+ * congestion control's packed state (SK_TF_CC_PACKED, unless it is the
+ * algorithm's idle_fresh words), the retransmissions, the bytes
+ * acknowledged above 2^32. A connection that never left slow start, never
+ * retransmitted and moved less than 4 GiB needs none. */
+typedef struct {
+    uint32_t cc[SK_CC_IDLE_WORDS];
+    uint32_t retransmits;
+    uint32_t delivered_hi;
+} sk_tcb_hist;
 
 /* Bytes acknowledged on t so far: every byte after our SYN up to SND.UNA,
  * and 2^32 for each time that count wrapped. SND.UNA moves past ISS + 1
  * only in the ACK processing (tcp_input.c on_new_ack), which carries the
- * wraps into delivered_hi. */
+ * wraps into delivered_hi. With the extension attached (the CC events). */
 static inline uint64_t sk_tcb_delivered(const sk_tcb *t)
 {
-    return ((uint64_t)t->delivered_hi << 32) | sk_seq_len(sk_seq_add(t->iss, 1), t->snd_una);
+    return ((uint64_t)t->x->delivered_hi << 32) | sk_seq_len(sk_seq_add(t->iss, 1), t->snd_una);
 }
 
 /* A TCB's congestion control: one of the built-in algorithms by a byte in
@@ -526,6 +542,9 @@ struct sk_tcp_env {
     /* IPv6 connections' address pairs (tcp_ends.c, sk_ip6_pair): room for
      * one per TCB, taken from the allocator at the first IPv6 connection */
     sk_slab ip6;
+    /* idle connections' histories (sk_tcb_hist, tcp_ext.c): room for one
+     * per TCB, taken from the allocator when the first one is kept */
+    sk_slab hist;
     /* keepalive settings in use (t->keep_prof) */
     sk_keep_prof keep_prof[SK_KEEP_PROFILES];
 };
@@ -603,7 +622,7 @@ sk_seq sk_tcb_snd_buf_seq(const sk_tcp_env *e, const sk_tcb *t);
 bool sk_tcb_ext_idle_but_underivable(const sk_tcp_env *e, const sk_tcb *t);
 /* At the end of an entry point (segment input, output, a timer, the
  * application's read): give an idle connection's extension back, its CC
- * state packed into the core. */
+ * state packed, in a history record if it needs one (sk_tcb_hist). */
 void sk_tcb_ext_settle(sk_tcp_env *e, sk_tcb *t);
 /* Does t hold an extension of its own (not the shared blank one)? */
 bool sk_tcb_ext_attached(const sk_tcp_env *e, const sk_tcb *t);
@@ -612,6 +631,10 @@ bool sk_tcb_ext_attached(const sk_tcp_env *e, const sk_tcb *t);
 bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t);
 /* Give t's extension back: t reads the blank one again. */
 void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t);
+/* t gives its history record back (attaching, or being released). */
+void sk_tcb_hist_drop(sk_tcp_env *e, sk_tcb *t);
+/* Segments t retransmitted, with its extension or without. */
+uint32_t sk_tcb_retransmits(const sk_tcp_env *e, const sk_tcb *t);
 
 /* ---- tcp_ends.c: a connection's ends ---- */
 /* t's ends become tu's (t is new: it had none); false when an IPv6

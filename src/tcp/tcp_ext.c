@@ -68,6 +68,47 @@ bool sk_tcb_ext_attached(const sk_tcp_env *e, const sk_tcb *t)
     return t->x != &e->ext_blank;
 }
 
+static sk_tcb_hist *hist_of(const sk_tcp_env *e, const sk_tcb *t)
+{
+    SK_ASSERT(t->hist != 0 && t->hist <= e->hist.fresh);
+    return sk_slab_at(&e->hist, t->hist - 1);
+}
+
+void sk_tcb_hist_drop(sk_tcp_env *e, sk_tcb *t)
+{
+    if (t->hist == 0)
+        return;
+    sk_slab_give(&e->hist, t->hist - 1);
+    t->hist = 0;
+}
+
+uint32_t sk_tcb_retransmits(const sk_tcp_env *e, const sk_tcb *t)
+{
+    if (sk_tcb_ext_attached(e, t) || t->hist == 0)
+        return t->x->retransmits; /* the blank extension's: 0 */
+    return hist_of(e, t)->retransmits;
+}
+
+/* Going idle: keep what differs from a new connection's history (the CC's
+ * packed words w, the counts) in a record; false when it needs one and the
+ * allocator has none (the connection keeps its extension). */
+static bool hist_keep(sk_tcp_env *e, sk_tcb *t, const uint32_t w[SK_CC_IDLE_WORDS])
+{
+    SK_ASSERT(t->hist == 0);
+    if (memcmp(w, sk_tcb_cc(t)->idle_fresh, sizeof(uint32_t) * SK_CC_IDLE_WORDS) == 0 &&
+        t->x->retransmits == 0 && t->x->delivered_hi == 0)
+        return true;
+    uint32_t i;
+    if (!sk_slab_take(&e->hist, e->ctx, &i))
+        return false;
+    sk_tcb_hist *h = sk_slab_at(&e->hist, i);
+    memcpy(h->cc, w, sizeof h->cc);
+    h->retransmits = t->x->retransmits;
+    h->delivered_hi = t->x->delivered_hi;
+    t->hist = i + 1;
+    return true;
+}
+
 bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
 {
     if (sk_tcb_ext_attached(e, t))
@@ -82,11 +123,17 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
     x->last_snd = idle_last_snd(t);
     x->max_snd_wnd = t->snd_wnd;
     t->x = x;
+    const sk_tcb_hist *h = t->hist != 0 ? hist_of(e, t) : NULL;
+    if (h != NULL) {
+        x->retransmits = h->retransmits;
+        x->delivered_hi = h->delivered_hi;
+    }
     if (t->flags & SK_TF_CC_PACKED) {
         t->flags &= ~(uint32_t)SK_TF_CC_PACKED;
         if (sk_tcb_cc(t)->idle_unpack != NULL)
-            sk_tcb_cc(t)->idle_unpack(t, t->cc_idle);
+            sk_tcb_cc(t)->idle_unpack(t, h != NULL ? h->cc : sk_tcb_cc(t)->idle_fresh);
     }
+    sk_tcb_hist_drop(e, t);
     return true;
 }
 
@@ -164,11 +211,12 @@ void sk_tcb_ext_settle(sk_tcp_env *e, sk_tcb *t)
     if (!sk_tcb_ext_attached(e, t) || !sk_tcb_ext_idle(e, t) || t->cc_id == SK_CC_ID_CUSTOM ||
         t->x->sndbuf_kb != 0 || t->x->rcvbuf_kb != 0)
         return;
-    if (sk_tcb_cc(t)->idle_pack != NULL) {
-        if (!sk_tcb_cc(t)->idle_pack(t, t->cc_idle))
-            return;
+    uint32_t w[SK_CC_IDLE_WORDS] = {0};
+    const sk_cc_ops *cc = sk_tcb_cc(t);
+    if ((cc->idle_pack != NULL && !cc->idle_pack(t, w)) || !hist_keep(e, t, w))
+        return;
+    if (cc->idle_pack != NULL)
         t->flags |= SK_TF_CC_PACKED;
-    }
     sk_time gap = t->last_rcv - t->x->last_snd; /* not negative: sk_tcb_ext_derivable */
     t->last_snd_gap = gap < SK_LAST_SND_LONG_AGO ? (uint32_t)gap : SK_LAST_SND_LONG_AGO;
     sk_tcb_ext_detach(e, t);

@@ -311,7 +311,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
     sk_cc_ack_facts(t, seg->ack, now, &facts);
     facts.paced = e->ctx->cfg.pacing;
     take_rtt_sample(e, t, seg, now, &facts); /* before snd_una moves */
-    t->delivered_hi = (uint32_t)(facts.delivered >> 32); /* the low word: SND.UNA, below */
+    t->x->delivered_hi = (uint32_t)(facts.delivered >> 32); /* the low word: SND.UNA, below */
     sk_rec_ack ra = {.ack = seg->ack, .acked = facts.acked, .sacked_delta = sacked,
                      .facts = &facts};
     sk_rec_on_ack(e, t, &ra, now);

@@ -226,7 +226,7 @@ sk_tcb *sk_listen_promote(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk
     t->x->last_snd = hs->last_snd;
     t->timeouts = hs->timeouts;
     t->backoff = hs->timeouts < 16 ? hs->timeouts : 16;
-    t->retransmits = hs->resends;
+    t->x->retransmits = hs->resends;
     t->soft_error = hs->soft_error;
     if (hs->rtt_timed) {
         t->flags |= SK_TF_RTT_ACTIVE;

@@ -278,7 +278,7 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
         SK_ASSERT(cause > SK_REXMIT_NONE && cause < SK_REXMIT__COUNT);
         out->retransmit = true;
         out->cause = cause;
-        t->retransmits++;
+        t->x->retransmits++;
         e->ctx->stats.retransmits++;
         e->ctx->stats.retransmits_by_cause[cause < SK_REXMIT__COUNT ? cause : SK_REXMIT_NONE]++;
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE; /* Karn: never time a retransmission */

@@ -54,7 +54,7 @@ static void dsack_episode(sk_tcb *t, bool rto)
     t->x->spur_fr_rto = rto;
     t->x->spur_fr_una = t->snd_una;
     t->x->spur_fr_max = t->snd_max;
-    t->x->spur_fr_rexmits = t->retransmits;
+    t->x->spur_fr_rexmits = t->x->retransmits;
     t->x->spur_fr_dsacks = 0;
 }
 
@@ -276,7 +276,7 @@ static void fr_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool adv
         }
         t->x->spur_fr = SK_SPUR_FR_DSACK;
     }
-    uint32_t rexmits = t->retransmits - t->x->spur_fr_rexmits;
+    uint32_t rexmits = t->x->retransmits - t->x->spur_fr_rexmits;
     if (!recovering && rexmits > 0 && t->x->spur_fr_dsacks >= rexmits)
         undo_fr(e, t, now);
 }

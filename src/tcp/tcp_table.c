@@ -40,6 +40,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     e->ctx->cfg.congestion_control = e->cc_default->name; /* the caller's string is not kept */
     e->n_tcbs = cfg->max_sockets;
     sk_slab_init(&e->ip6, sizeof(sk_ip6_pair), e->n_tcbs);
+    sk_slab_init(&e->hist, sizeof(sk_tcb_hist), e->n_tcbs);
     /* the table starts on a cache line (an allocator's 16-byte alignment
      * would not): with the 224-byte core every TCB then lies on exactly
      * four lines, never five (bench/README-1m.md) */
@@ -94,6 +95,7 @@ void sk_tcp_env_free(sk_tcp_env *e)
     sk_tw_free(e);
     sk_ho_free(e);
     sk_tcp_ends_free(e);
+    sk_slab_free(&e->hist, e->ctx);
     sk_ctx_release(e->ctx, e->tcbs_mem, tcb_table_bytes(e->n_tcbs));
     e->tcbs_mem = NULL;
     sk_ctx_release(e->ctx, e->heap, sizeof(uint32_t) * e->n_tcbs);
@@ -162,6 +164,7 @@ void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t)
     sk_tcb_ext_detach(e, t);
     sk_demux_remove(e, t);
     sk_tcb_drop_ends(e, t);
+    sk_tcb_hist_drop(e, t);
     sk_ilist_remove(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
     sk_ilist_remove(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));
     sk_keep_prof_use(e, t, SK_KEEP_DEFAULT);

@@ -74,6 +74,7 @@ static void rec_on_spurious(sk_tcb *t, sk_time now)
 static const sk_cc_ops rec_ops = {
     "recorder", rec_init, rec_on_ack, rec_on_congestion, rec_on_recovery_exit, rec_after_idle,
     rec_on_spurious, NULL, NULL, /* idle: nothing kept (tcp_ext.c) */
+    {0},
 };
 
 static void open_recorded(ts_script *ts)

@@ -9,10 +9,11 @@
 #include "tcp/tcp_conn.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* The connection record stays small: a ceiling at today's size catches
  * growth (issue 10 asks <= 256 bytes of core state: docs/architecture.md). */
-_Static_assert(sizeof(sk_tcb) <= 192, "sk_tcb grew: move the field to sk_tcb_ext (issue 10)");
+_Static_assert(sizeof(sk_tcb) <= 168, "sk_tcb grew: move the field to sk_tcb_ext (issue 10)");
 
 static void test_idle_cost_reported(void)
 {
@@ -247,6 +248,67 @@ static void test_keepalive_on_idle_connection(void)
     ts_free(&ts);
 }
 
+/* An idle connection keeps a history record (sk_tcb_hist) only when its
+ * past differs from a new connection's: a retransmission, 4 GiB
+ * acknowledged, a congestion signal in the CC's packed words. Waking gives
+ * the record back and its contents to the extension; releasing the
+ * connection gives it back too. */
+static void test_history_only_when_needed(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    sk_tcp_env *e = &ts.s->env;
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    /* a new connection: idle, packed, no record, the slab never taken */
+    SK_CHECK(!sk_tcb_ext_attached(e, t) && (t->flags & SK_TF_CC_PACKED));
+    SK_CHECK_EQ(t->hist, 0);
+    SK_CHECK(e->hist.mem == NULL);
+    /* a retransmission is history */
+    SK_CHECK(sk_tcb_ext_attach(e, t));
+    t->x->retransmits = 3;
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(!sk_tcb_ext_attached(e, t));
+    SK_CHECK_EQ(t->hist, 1); /* the slab's first record */
+    SK_CHECK_EQ(ts_info(&ts).retransmits, 3);
+    SK_CHECK(sk_tcb_ext_attach(e, t));
+    SK_CHECK_EQ(t->hist, 0);
+    SK_CHECK_EQ(e->hist.free_head, 0); /* given back */
+    SK_CHECK_EQ(t->x->retransmits, 3);
+    SK_CHECK_EQ(ts_info(&ts).retransmits, 3);
+    /* so are the bytes acknowledged above 2^32 */
+    t->x->retransmits = 0;
+    t->x->delivered_hi = 2;
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist == 1);
+    SK_CHECK(sk_tcb_ext_attach(e, t));
+    SK_CHECK_EQ(sk_tcb_delivered(t) >> 32, 2);
+    t->x->delivered_hi = 0;
+    /* nothing but a new connection's past again: no record */
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist == 0);
+    /* a congestion signal changes the curve: its words are kept and come
+     * back whole */
+    SK_CHECK(sk_tcb_ext_attach(e, t));
+    sk_cc_timeout(t, true, TS_SEC(2));
+    uint32_t w0[SK_CC_IDLE_WORDS], w1[SK_CC_IDLE_WORDS];
+    SK_CHECK(sk_tcb_cc(t)->idle_pack(t, w0));
+    SK_CHECK(memcmp(w0, sk_tcb_cc(t)->idle_fresh, sizeof w0) != 0);
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist == 1);
+    SK_CHECK(memcmp(((const sk_tcb_hist *)sk_slab_at(&e->hist, 0))->cc, w0, sizeof w0) == 0);
+    SK_CHECK(sk_tcb_ext_attach(e, t));
+    SK_CHECK(sk_tcb_cc(t)->idle_pack(t, w1));
+    SK_CHECK(memcmp(w0, w1, sizeof w0) == 0);
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(t->hist == 1);
+    /* released (an abort) idle: the record goes back */
+    SK_CHECK_EQ_I(sk_tcp_abort(ts.s, TS_SEC(3), ts.sock), 0);
+    SK_CHECK_EQ(e->hist.free_head, 0);
+    SK_CHECK_EQ(sk_slab_next_free(&e->hist, 0), SK_SLAB_NONE);
+    ts_free(&ts);
+}
+
 /* A counting allocator that fails while `fail` is set. */
 typedef struct {
     sk_allocator inner;
@@ -293,6 +355,31 @@ static void test_wake_without_memory(void)
     uint8_t b[16];
     SK_CHECK_EQ_I(sk_tcp_recv(ts.s, TS_MS(300), ts.sock, b, sizeof b), 10);
     SK_CHECK_MEM(b, msg, 10);
+    ts.s->ctx.cfg.alloc = f.inner;
+    ts_free(&ts);
+}
+
+/* Going idle with a history and no memory for its record: the connection
+ * keeps its extension (nothing lost) and gives it back at the next chance. */
+static void test_history_without_memory(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    sk_tcp_env *e = &ts.s->env;
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    SK_CHECK(sk_tcb_ext_attach(e, t));
+    t->x->retransmits = 1;
+    flaky f = {ts.s->ctx.cfg.alloc, true, 0};
+    ts.s->ctx.cfg.alloc = (sk_allocator){flaky_allocate, flaky_release, &f};
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK_EQ(f.failures, 1);
+    SK_CHECK(sk_tcb_ext_attached(e, t) && t->hist == 0);
+    SK_CHECK_EQ(ts_info(&ts).retransmits, 1);
+    f.fail = false;
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist != 0);
+    SK_CHECK_EQ(ts_info(&ts).retransmits, 1);
     ts.s->ctx.cfg.alloc = f.inner;
     ts_free(&ts);
 }
@@ -379,6 +466,8 @@ int main(void)
     SK_RUN(test_passive_detached_when_accepted);
     SK_RUN(test_keepalive_on_idle_connection);
     SK_RUN(test_wake_without_memory);
+    SK_RUN(test_history_only_when_needed);
+    SK_RUN(test_history_without_memory);
     SK_RUN(test_fin_wait_2_close_without_memory);
     SK_RUN(test_buffer_limits_keep_extension);
     return sk_test_finish();
