@@ -119,11 +119,11 @@ static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_
 {
     sk_time d = SK_TIME_NEVER;
     for (int k = 0; k < SK_TCB_TIMERS; k++) {
-        CHECK(sk_tcb_timer(t, (enum sk_timer_kind)k) == SK_TIME_NEVER || sk_tcb_timer(t, (enum sk_timer_kind)k) > now);
-        if (sk_tcb_timer(t, (enum sk_timer_kind)k) < d)
-            d = sk_tcb_timer(t, (enum sk_timer_kind)k);
+        CHECK(sk_tcb_timer(e, t, (enum sk_timer_kind)k) == SK_TIME_NEVER || sk_tcb_timer(e, t, (enum sk_timer_kind)k) > now);
+        if (sk_tcb_timer(e, t, (enum sk_timer_kind)k) < d)
+            d = sk_tcb_timer(e, t, (enum sk_timer_kind)k);
     }
-    CHECK(sk_tcb_deadline(t) == d);
+    CHECK(sk_tcb_deadline(e, t) == d);
     /* lazy re-arming (tcp_timer.c): an entry's key is at or below its
      * deadline, exact at the top; an entry may outlive its last timer */
     if (t->heap_pos != SK_TCB_NONE) {
@@ -142,7 +142,7 @@ static inline void fz_check_state(const sk_tcb *t)
     case SK_TCP_LISTEN:
         CHECK(t->flags & SK_TF_LISTENER);
         CHECK(t->x->sndbuf.len == 0 && t->x->rcvbuf.len == 0 && sk_rset_count(&t->x->reass) == 0);
-        CHECK(!(t->flags & SK_TF_HASHED) && sk_tcb_deadline(t) == SK_TIME_NEVER);
+        CHECK(!(t->flags & SK_TF_HASHED) && sk_tcb_deadline(e, t) == SK_TIME_NEVER);
         /* the public bounds (include/synack/stack.h): at most backlog in
          * the accept queue and min(backlog, syn_backlog) half-open; a
          * cookie's connection may join the accept queue while the SYN
@@ -152,12 +152,12 @@ static inline void fz_check_state(const sk_tcb *t)
         break;
     case SK_TCP_TIME_WAIT:
         /* RFC 9293 §3.10.7.4: only our FIN's ACK leads here */
-        CHECK(sk_tcb_timer(t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER);
+        CHECK(sk_tcb_timer(e, t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER);
         CHECK(sk_seq_eq(t->snd_una, t->snd_max) && t->x->sndbuf.len == 0);
         CHECK((t->flags & SK_TF_HASHED));
         break;
     case SK_TCP_CLOSED:
-        CHECK(!(t->flags & SK_TF_HASHED) && sk_tcb_deadline(t) == SK_TIME_NEVER);
+        CHECK(!(t->flags & SK_TF_HASHED) && sk_tcb_deadline(e, t) == SK_TIME_NEVER);
         CHECK(t->flags & (SK_TF_APP_HELD | SK_TF_IN_ACCEPTQ));
         break;
     default:

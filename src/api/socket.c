@@ -273,11 +273,7 @@ int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value
         return 0;
     case SK_SO_KEEPALIVE:
         t->flags = value ? t->flags | SK_TF_KEEPALIVE : t->flags & ~(uint32_t)SK_TF_KEEPALIVE;
-        if (value && sk_tcb_synchronized(t))
-            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE,
-                             t->last_rcv + sk_tcb_keep(&s->env, t)->idle);
-        else if (!value)
-            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, SK_TIME_NEVER);
+        sk_tcb_keep_changed(&s->env, t); /* idle since the last segment heard */
         return 0;
     case SK_SO_KEEPIDLE_US:
     case SK_SO_KEEPINTVL_US:
@@ -294,9 +290,8 @@ int sk_tcp_setopt(sk_stack *s, sk_sock sock, enum sk_sockopt opt, uint64_t value
         int r = sk_keep_prof_set(&s->env, t, k.idle, k.intvl, k.cnt);
         if (r != 0)
             return r;
-        /* a new idle time applies to the timer already running */
-        if (opt == SK_SO_KEEPIDLE_US && (t->flags & SK_TF_KEEPALIVE) && sk_tcb_synchronized(t))
-            sk_tcb_timer_set(&s->env, t, SK_TIMER_KEEPALIVE, t->last_rcv + k.idle);
+        /* new settings apply to the timer already running */
+        sk_tcb_keep_changed(&s->env, t);
         return 0;
     case SK_SO_SNDBUF:
     case SK_SO_RCVBUF:

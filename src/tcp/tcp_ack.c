@@ -106,7 +106,7 @@ static bool sack_hold(sk_tcp_env *e, sk_tcb *t, sk_time now)
     if (delay > c->sack_compress_us)
         delay = c->sack_compress_us;
     sk_time due = sk_time_after(now, delay);
-    if (sk_tcb_timer(t, SK_TIMER_DELACK) > due)
+    if (sk_tcb_timer(e, t, SK_TIMER_DELACK) > due)
         sk_tcb_timer_set(e, t, SK_TIMER_DELACK, due);
     e->ctx->stats.sack_compressed++;
     return true;
@@ -186,7 +186,7 @@ void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_ack_owe(e, t); /* one ACK per pair, also within a batch */
         return;
     }
-    if (sk_tcb_timer(t, SK_TIMER_DELACK) == SK_TIME_NEVER)
+    if (sk_tcb_timer(e, t, SK_TIMER_DELACK) == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->ctx->cfg.delack_us));
 }
 
@@ -206,7 +206,7 @@ void sk_ack_on_read(sk_tcp_env *e, sk_tcb *t)
 {
     if (!(t->flags & SK_TF_ACK_PUSHED) || !e->ctx->cfg.push_ack)
         return;
-    if (sk_ring_len(&t->x->rcvbuf) > 0 || sk_tcb_timer(t, SK_TIMER_DELACK) == SK_TIME_NEVER)
+    if (sk_ring_len(&t->x->rcvbuf) > 0 || sk_tcb_timer(e, t, SK_TIMER_DELACK) == SK_TIME_NEVER)
         return;
     t->flags &= ~(uint32_t)SK_TF_ACK_PUSHED;
     e->ctx->stats.acks_pushed++;

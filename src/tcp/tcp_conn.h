@@ -366,11 +366,10 @@ struct sk_tcb {
      * e->hist, its index + 1; 0: none, a history like a new connection's */
     uint32_t hist;
 
-    /* Timers: absolute deadlines, SK_TIME_NEVER when off (sk_tcb_timer):
-     * keepalive here (an idle connection runs it), the others in the
-     * extension */
-    sk_time timer_keep;
-    sk_time last_rcv; /* for keepalive idleness */
+    /* The last segment heard: keepalive idleness counts from here (its
+     * deadline is derived from it: sk_tcb_keep_deadline); the other
+     * timers' deadlines are in the extension */
+    sk_time last_rcv;
 
     /* Lists (indices into the TCB table) */
     sk_ilink out_link;    /* environment's output-pending list */
@@ -419,16 +418,23 @@ static inline sk_seq sk_tcb_fin_seq(const sk_tcb *t)
     return sk_seq_add(t->x->snd_buf_seq, (uint32_t)sk_ring_len(&t->x->sndbuf));
 }
 
-/* Where timer k's deadline lives: keepalive in the core (an idle
- * connection runs it), the others in the extension (TIME-WAIT too: a
- * connection waiting out 2 MSL, or FIN-WAIT-2's timeout, keeps it). */
+/* The keepalive deadline (tcp_timer.c), kept nowhere: with SK_TF_KEEPALIVE
+ * in a synchronized state short of TIME-WAIT, the idle time after the last
+ * segment heard, then a probe every interval (keep_sent of them sent so
+ * far); SK_TIME_NEVER otherwise. An idle connection runs it without its
+ * extension. Whatever can move it earlier (the option set, the settings
+ * changed, the state reaching ESTABLISHED, a probe answered) tells the heap
+ * (sk_tcb_keep_changed); later is lazy, like every timer's. */
+sk_time sk_tcb_keep_deadline(const sk_tcp_env *e, const sk_tcb *t);
+/* Where the other timers' deadlines live: in the extension (TIME-WAIT too:
+ * a connection waiting out 2 MSL, or FIN-WAIT-2's timeout, keeps it). */
 static inline sk_time *sk_tcb_timer_slot(sk_tcb *t, enum sk_timer_kind k)
 {
-    return k == SK_TIMER_KEEPALIVE ? &t->timer_keep : &t->x->timer[k];
+    return &t->x->timer[k];
 }
-static inline sk_time sk_tcb_timer(const sk_tcb *t, enum sk_timer_kind k)
+static inline sk_time sk_tcb_timer(const sk_tcp_env *e, const sk_tcb *t, enum sk_timer_kind k)
 {
-    return k == SK_TIMER_KEEPALIVE ? t->timer_keep : t->x->timer[k];
+    return k == SK_TIMER_KEEPALIVE ? sk_tcb_keep_deadline(e, t) : t->x->timer[k];
 }
 
 /* What the device said of the frame being input (sk_stack_input_meta),
@@ -945,11 +951,14 @@ bool sk_seg_has_dsack(const sk_tcb *t, const sk_tcp_repr *seg);
 bool sk_ts_reopen_ok(const sk_tcb *t, const sk_tcp_repr *seg);
 
 /* ---- tcp_timer.c ---- */
+/* Timer k (not keepalive: derived) of t goes off at `when`. */
 void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time when);
+/* What the keepalive deadline is derived from changed (sk_tcb_keep_deadline). */
+void sk_tcb_keep_changed(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t);
 sk_time sk_tcp_next_deadline(const sk_tcp_env *e);
 /* t's earliest deadline (the minimum of its timers), SK_TIME_NEVER: none */
-sk_time sk_tcb_deadline(const sk_tcb *t);
+sk_time sk_tcb_deadline(const sk_tcp_env *e, const sk_tcb *t);
 /* Fire every timer due at `now`. */
 void sk_tcp_run_timers(sk_tcp_env *e, sk_time now);
 
@@ -996,7 +1005,7 @@ static inline uint32_t sk_ts_ms(sk_time now)
  * exact unless TS.Recent went 49.7 days without an update while segments
  * kept arriving, which only old duplicates that PAWS drops could do
  * (docs/rfc-coverage.md). */
-static inline void sk_tcb_heard(sk_tcb *t, sk_time now)
+static inline void sk_tcb_heard(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     uint64_t gap = now - t->last_rcv;
     uint64_t age = (uint64_t)t->min_rtt_age + gap;
@@ -1004,6 +1013,10 @@ static inline void sk_tcb_heard(sk_tcb *t, sk_time now)
     if (gap > (uint64_t)SK_PAWS_IDLE_MS * 1000u)
         t->ts_recent_ms = sk_ts_ms(now) - SK_PAWS_IDLE_MS - 1u;
     t->last_rcv = now;
+    /* the keepalive deadline moved later: lazy (the timer heap), unless
+     * t is at the heap's top, which is kept exact */
+    if (t->heap_pos == 0)
+        sk_tcb_keep_changed(e, t);
 }
 
 /* ---- tcp_reass.c ---- */

@@ -176,11 +176,11 @@ static bool idle_otherwise(const sk_tcp_env *e, const sk_tcb *t)
         return false;
     if (x->spur_rto != SK_SPUR_NONE || x->spur_fr != SK_SPUR_FR_NONE)
         return false;
-    if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER ||
-        sk_tcb_timer(t, SK_TIMER_DELACK) != SK_TIME_NEVER ||
-        sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER || sk_tcb_timer(t, SK_TIMER_RECOVERY) != SK_TIME_NEVER ||
-        sk_tcb_timer(t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER ||
-        sk_tcb_timer(t, SK_TIMER_PACING) != SK_TIME_NEVER)
+    if (sk_tcb_timer(e, t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER ||
+        sk_tcb_timer(e, t, SK_TIMER_DELACK) != SK_TIME_NEVER ||
+        sk_tcb_timer(e, t, SK_TIMER_PERSIST) != SK_TIME_NEVER || sk_tcb_timer(e, t, SK_TIMER_RECOVERY) != SK_TIME_NEVER ||
+        sk_tcb_timer(e, t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER ||
+        sk_tcb_timer(e, t, SK_TIMER_PACING) != SK_TIME_NEVER)
         return false;
     return !sk_ilink_on(e, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
 }

@@ -99,7 +99,7 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     t->timeouts = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     if (t->flags & SK_TF_KEEPALIVE)
-        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, sk_tcb_keep(e, t)->idle));
+        sk_tcb_keep_changed(e, t); /* synchronized: idleness counts from now */
     if (t->x->parent != SK_TCB_NONE)
         sk_listen_enqueue(e, t);
     sk_tcb_notify(e, t, SK_EV_CONNECTED | SK_EV_WRITABLE);
@@ -149,7 +149,7 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     t->irs = seg->seq;
     t->rcv_nxt = sk_seq_add(seg->seq, 1);
     t->rcv_adv = t->rcv_nxt;
-    sk_tcb_heard(t, now); /* keepalive idleness counts from here, not from connect */
+    sk_tcb_heard(e, t, now); /* keepalive idleness counts from here, not from connect */
     sk_tcp_take_syn_options(e, t, seg, now);
     sk_tcp_update_window(t, seg);
     if (has_ack) {
@@ -322,7 +322,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
     release_acked(e, t, seg->ack);
     /* an ACK of a zero-window probe byte: the backoff was the persist
      * timer's (probes are never timed), and the probe was taken */
-    if (sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER)
+    if (sk_tcb_timer(e, t, SK_TIMER_PERSIST) != SK_TIME_NEVER)
         t->backoff = 0;
     timer_on_ack(e, t, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
@@ -362,8 +362,10 @@ static bool our_fin_acked(const sk_tcb *t)
 static void enter_time_wait(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     sk_tcb_set_state(e, t, SK_TCP_TIME_WAIT, now);
-    for (int k = 0; k < SK_TCB_TIMERS; k++)
-        sk_tcb_timer_set(e, t, (enum sk_timer_kind)k, SK_TIME_NEVER);
+    for (int k = 0; k < SK_TCB_TIMERS; k++) { /* keepalive: off in TIME-WAIT (derived) */
+        if (k != SK_TIMER_KEEPALIVE)
+            sk_tcb_timer_set(e, t, (enum sk_timer_kind)k, SK_TIME_NEVER);
+    }
     sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->ctx->cfg.time_wait_us));
     sk_tcb_trim_buffers(e, t);
     sk_tcb_notify(e, t, SK_EV_CLOSED);
@@ -482,7 +484,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         uint32_t old = t->snd_wnd;
         sk_tcp_update_window(t, seg);
         if (t->snd_wnd > old) {
-            if (old == 0 || sk_tcb_timer(t, SK_TIMER_PERSIST) != SK_TIME_NEVER) {
+            if (old == 0 || sk_tcb_timer(e, t, SK_TIMER_PERSIST) != SK_TIME_NEVER) {
                 /* the persist episode (zero or too small a window) is
                  * over: a stale persist timer would otherwise back off
                  * the retransmission timer */
@@ -600,7 +602,7 @@ static verdict process_text(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
         drop(e, t, SK_DROP_TCP_NO_MEMORY, now);
         return V_DROP;
     }
-    sk_tcb_heard(t, now);
+    sk_tcb_heard(e, t, now);
     if (off == 0) {
         deliver_in_order(e, t, data, len, seg, now);
     } else if (sk_reass_insert(e, t, seq, data, len)) {
@@ -712,8 +714,11 @@ void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_rep
 
 static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
-    sk_tcb_heard(t, now);
-    t->keep_sent = 0;
+    sk_tcb_heard(e, t, now); /* keepalive idleness counts from here */
+    if (t->keep_sent != 0) { /* the probes are answered: the next may be sooner */
+        t->keep_sent = 0;
+        sk_tcb_keep_changed(e, t);
+    }
     t->probes_unanswered = 0;
     bool crossed = simultaneous_synack(t, seg);
     bool ack_only = false;
@@ -737,8 +742,6 @@ static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_tim
     if (process_text(e, t, seg, now) == V_DROP)
         return;
     check_fin(e, t, seg, now);
-    if (t->flags & SK_TF_KEEPALIVE)
-        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, sk_tcb_keep(e, t)->idle));
 }
 
 /* RFC 9293 §3.10.7.1: CLOSED. A RST is dropped; otherwise answer with RST:

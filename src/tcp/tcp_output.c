@@ -245,7 +245,7 @@ static uint32_t pace_tso_room(const sk_tcp_env *e, const sk_tcb *t, uint32_t bud
 
 static void arm_rexmt(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) == SK_TIME_NEVER)
+    if (sk_tcb_timer(e, t, SK_TIMER_RETRANSMIT) == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
@@ -262,7 +262,7 @@ static void arm_rexmt(sk_tcp_env *e, sk_tcb *t, sk_time now)
  * backed off, in arm_rexmt. See docs/rfc-coverage.md. */
 static void restart_rexmt_for_head(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (sk_tcb_timer(t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER)
+    if (sk_tcb_timer(e, t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
@@ -515,8 +515,8 @@ static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
  * that sends what the window allows. */
 static void maybe_persist(sk_tcp_env *e, sk_tcb *t, uint32_t avail, uint32_t in_flight, sk_time now)
 {
-    if (avail > 0 && in_flight == 0 && sk_tcb_timer(t, SK_TIMER_RETRANSMIT) == SK_TIME_NEVER &&
-        sk_tcb_timer(t, SK_TIMER_PERSIST) == SK_TIME_NEVER)
+    if (avail > 0 && in_flight == 0 && sk_tcb_timer(e, t, SK_TIMER_RETRANSMIT) == SK_TIME_NEVER &&
+        sk_tcb_timer(e, t, SK_TIMER_PERSIST) == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 

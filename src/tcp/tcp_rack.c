@@ -162,7 +162,7 @@ void sk_tlp_arm(sk_tcp_env *e, sk_tcb *t, sk_time now)
     if (!sk_rack_on(t))
         return;
     sk_rtb *r = t->x->rtb;
-    if (sk_tcb_timer(t, SK_TIMER_RECOVERY) != SK_TIME_NEVER && r->timer_is_reo)
+    if (sk_tcb_timer(e, t, SK_TIMER_RECOVERY) != SK_TIME_NEVER && r->timer_is_reo)
         return; /* the reorder timer runs: no probe meanwhile */
     sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     uint32_t fl = sk_seq_len(t->snd_una, t->snd_max);
@@ -172,7 +172,7 @@ void sk_tlp_arm(sk_tcp_env *e, sk_tcb *t, sk_time now)
     uint64_t pto = t->srtt != 0 ? 2ull * t->srtt : 1000000u;
     if (t->srtt != 0 && fl <= t->snd_mss)
         pto += SK_TLP_WCDELACK_US;
-    sk_time when = sk_time_min(now + pto, sk_tcb_timer(t, SK_TIMER_RETRANSMIT));
+    sk_time when = sk_time_min(now + pto, sk_tcb_timer(e, t, SK_TIMER_RETRANSMIT));
     r->tlp_probe_due = false;
     r->timer_is_reo = false;
     sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, when);

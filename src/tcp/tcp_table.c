@@ -139,7 +139,6 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->free_next = SK_TCB_NONE;
     t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
-    t->timer_keep = SK_TIME_NEVER; /* the others: off in the blank extension */
     t->last_rcv = now;
     t->last_snd_gap = SK_LAST_SND_LONG_AGO; /* nothing sent yet: as long ago as can be */
     t->keep_prof = SK_KEEP_DEFAULT; /* 2 h, 75 s, 9 probes */

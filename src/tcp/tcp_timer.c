@@ -90,18 +90,28 @@ static void heap_remove(sk_tcp_env *e, sk_tcb *t)
     t->heap_pos = SK_TCB_NONE;
 }
 
+sk_time sk_tcb_keep_deadline(const sk_tcp_env *e, const sk_tcb *t)
+{
+    /* TIME-WAIT only waits out 2 MSL (RFC 9293 §3.10.8): no probes, no
+     * timeout with an error */
+    if (!(t->flags & SK_TF_KEEPALIVE) || !sk_tcb_synchronized(t) || t->state == SK_TCP_TIME_WAIT)
+        return SK_TIME_NEVER;
+    const sk_keep_prof *k = sk_tcb_keep(e, t);
+    return t->last_rcv + k->idle + (sk_time)t->keep_sent * k->intvl;
+}
+
 /* t's earliest deadline: the minimum of its timers. */
-static sk_time tcb_deadline(const sk_tcb *t)
+static sk_time tcb_deadline(const sk_tcp_env *e, const sk_tcb *t)
 {
     sk_time d = SK_TIME_NEVER;
     for (int k = 0; k < SK_TCB_TIMERS; k++)
-        d = sk_time_min(d, sk_tcb_timer(t, (enum sk_timer_kind)k));
+        d = sk_time_min(d, sk_tcb_timer(e, t, (enum sk_timer_kind)k));
     return d;
 }
 
-sk_time sk_tcb_deadline(const sk_tcb *t)
+sk_time sk_tcb_deadline(const sk_tcp_env *e, const sk_tcb *t)
 {
-    return tcb_deadline(t);
+    return tcb_deadline(e, t);
 }
 
 /* Make the top entry exact: stale ones take their true deadline and sink,
@@ -111,7 +121,7 @@ static void head_settle(sk_tcp_env *e)
 {
     while (e->heap_len > 0) {
         sk_tcb *h = &e->tcbs[e->heap[0]];
-        sk_time d = tcb_deadline(h);
+        sk_time d = tcb_deadline(e, h);
         SK_ASSERT(d >= e->heap_key[0]);
         if (d == e->heap_key[0])
             return;
@@ -128,7 +138,7 @@ static void head_settle(sk_tcp_env *e)
  * leave the entry stale unless it is the top one. */
 static void timer_resched(sk_tcp_env *e, sk_tcb *t)
 {
-    sk_time d = tcb_deadline(t);
+    sk_time d = tcb_deadline(e, t);
     if (t->heap_pos == SK_TCB_NONE) {
         if (d == SK_TIME_NEVER)
             return;
@@ -148,21 +158,28 @@ static void timer_resched(sk_tcp_env *e, sk_tcb *t)
 
 void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time when)
 {
-    if (sk_tcb_timer(t, k) == when)
+    SK_ASSERT(k != SK_TIMER_KEEPALIVE); /* derived: sk_tcb_keep_changed */
+    if (k == SK_TIMER_KEEPALIVE || t->x->timer[k] == when)
         return;
     /* only keepalive runs while idle: the others are in the extension,
      * attached by the paths that set them (FIN-WAIT-2's timeout at close
      * attaches it itself: sk_tcp_user_close) */
-    SK_ASSERT(k == SK_TIMER_KEEPALIVE || sk_tcb_ext_attached(e, t));
-    if (k != SK_TIMER_KEEPALIVE && !sk_tcb_ext_attach(e, t))
+    SK_ASSERT(sk_tcb_ext_attached(e, t));
+    if (!sk_tcb_ext_attach(e, t))
         return;
     *sk_tcb_timer_slot(t, k) = when;
     timer_resched(e, t);
 }
 
+void sk_tcb_keep_changed(sk_tcp_env *e, sk_tcb *t)
+{
+    timer_resched(e, t);
+}
+
+/* Every timer off; the keepalive deadline follows the state (the callers
+ * close the connection). */
 void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
 {
-    t->timer_keep = SK_TIME_NEVER;
     if (sk_tcb_ext_attached(e, t)) { /* the blank one's are off */
         for (int k = 0; k < SK_TCB_TIMERS; k++)
             t->x->timer[k] = SK_TIME_NEVER;
@@ -225,18 +242,13 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
     sk_tcb_mark_output(e, t);
 }
 
+/* Due (sk_tcb_keep_deadline): cnt probes unanswered close the connection;
+ * otherwise one more probe, which moves the deadline on by the interval
+ * (the schedule counts from the last segment heard, so a late run of the
+ * timers does not push the probes or the verdict later). */
 static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    /* TIME-WAIT only waits out 2 MSL (RFC 9293 §3.10.8): a keepalive timer
-     * re-armed there by a retransmitted FIN must neither probe nor time
-     * the connection out with an error */
-    if (!(t->flags & SK_TF_KEEPALIVE) || !sk_tcb_synchronized(t) ||
-        t->state == SK_TCP_TIME_WAIT)
-        return;
-    if (now - t->last_rcv < sk_tcb_keep(e, t)->idle && t->keep_sent == 0) {
-        sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, t->last_rcv + sk_tcb_keep(e, t)->idle);
-        return;
-    }
+    SK_ASSERT(sk_tcb_keep_deadline(e, t) <= now);
     if (t->keep_sent >= sk_tcb_keep(e, t)->cnt) {
         e->ctx->stats.conn_timeouts++;
         sk_tcb_close(e, t, SK_ETIMEDOUT, now);
@@ -244,7 +256,6 @@ static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
     }
     t->keep_sent++;
     t->flags |= SK_TF_KEEP_PROBE;
-    sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, sk_time_after(now, sk_tcb_keep(e, t)->intvl));
     sk_tcb_mark_output(e, t);
 }
 
@@ -310,18 +321,25 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
          * may close the TCB (removing it from the heap) or re-arm timers. */
         int first = -1;
         for (int k = 0; k < SK_TCB_TIMERS; k++) {
-            sk_time d = sk_tcb_timer(t, (enum sk_timer_kind)k);
+            sk_time d = sk_tcb_timer(e, t, (enum sk_timer_kind)k);
             if (sk_time_due(d, now) &&
-                (first < 0 || d < sk_tcb_timer(t, (enum sk_timer_kind)first)))
+                (first < 0 || d < sk_tcb_timer(e, t, (enum sk_timer_kind)first)))
                 first = k;
         }
         SK_ASSERT(first >= 0);
         if (first < 0)
             return;
+        if (first == SK_TIMER_KEEPALIVE) {
+            /* derived: firing moves it (a probe) or ends it (a close) */
+            fire_one(e, t, SK_TIMER_KEEPALIVE, now);
+            timer_resched(e, t);
+            sk_tcb_ext_settle(e, t);
+            continue;
+        }
         /* RFC 8985 §7.2: a probe scheduled in the RTO's place (at its
          * expiry) goes first; firing it restarts the RTO */
         if (first == SK_TIMER_RETRANSMIT && t->x->rtb != NULL && !t->x->rtb->timer_is_reo &&
-            sk_tcb_timer(t, SK_TIMER_RECOVERY) == sk_tcb_timer(t, SK_TIMER_RETRANSMIT))
+            sk_tcb_timer(e, t, SK_TIMER_RECOVERY) == sk_tcb_timer(e, t, SK_TIMER_RETRANSMIT))
             first = SK_TIMER_RECOVERY;
         *sk_tcb_timer_slot(t, (enum sk_timer_kind)first) = SK_TIME_NEVER;
         timer_resched(e, t);

@@ -198,7 +198,7 @@ void sk_tw_take(sk_tcp_env *e, sk_tcb *t, sk_time now)
     if (now < p->last_now)
         now = p->last_now;
     /* the time it has left (a held TCB closed late has less than 2*MSL) */
-    sk_time deadline = sk_tcb_timer(t, SK_TIMER_TIME_WAIT);
+    sk_time deadline = sk_tcb_timer(e, t, SK_TIMER_TIME_WAIT);
     if (deadline == SK_TIME_NEVER || deadline <= p->last_now)
         deadline = p->last_now + 1;
     if (deadline - p->last_now > e->ctx->cfg.time_wait_us)

@@ -178,10 +178,13 @@ static void test_busy_keeps_extension(void)
     SK_CHECK(sk_tcb_ext_attached(e, t));
     t->x->last_ack_sent = t->rcv_nxt;
     /* keepalive alone does not keep it */
-    sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, TS_SEC(5));
+    t->flags |= SK_TF_KEEPALIVE;
+    sk_tcb_keep_changed(e, t);
+    SK_CHECK(sk_tcb_keep_deadline(e, t) != SK_TIME_NEVER && t->heap_pos != SK_TCB_NONE);
     sk_tcb_ext_settle(e, t);
     SK_CHECK(!sk_tcb_ext_attached(e, t));
-    sk_tcb_timer_set(e, t, SK_TIMER_KEEPALIVE, SK_TIME_NEVER);
+    t->flags &= ~(uint32_t)SK_TF_KEEPALIVE;
+    sk_tcb_keep_changed(e, t);
     /* a FIN on its way keeps it until acknowledged */
     SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_SEC(1), ts.sock), 0);
     TS_EXPECT(&ts, TS_SEC(1), .flags = TS_FA, .seq = 1001, .ack = 5001);
@@ -448,7 +451,7 @@ static void test_fin_wait_2_close_without_memory(void)
             SK_CHECK_EQ(ts.s->env.heap_len, 0);
         } else {
             SK_CHECK(t != NULL && sk_tcb_ext_attached(&ts.s->env, t));
-            SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_TIME_WAIT), TS_SEC(2) + TS_SEC(60));
+            SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_TIME_WAIT), TS_SEC(2) + TS_SEC(60));
             TS_NOTHING(&ts, TS_SEC(2));
             SK_CHECK(sk_tcb_ext_attached(&ts.s->env, t)); /* kept for the timeout */
         }

@@ -56,6 +56,43 @@ static void test_keepalive_probes_and_drop(void)
     ts_free(&ts);
 }
 
+/* The keepalive deadline is derived (tcp_timer.c sk_tcb_keep_deadline):
+ * probes are due one idle time after the last segment heard and then every
+ * interval from there, so timers run late (the host was busy) send the
+ * late probe at once and the next on the schedule, not an interval after
+ * the late one; and the stack's next deadline is exact after every change,
+ * later (a segment heard) or sooner (a probe answered with an idle time
+ * shorter than the interval). */
+static void test_keepalive_schedule_from_last_heard(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    set_keepalive(&ts, TS_SEC(10), TS_SEC(30), 3);
+    sk_time_us t = TS_MS(1) + TS_SEC(10);
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), t);
+    /* a segment heard moves it later, and the next deadline says so */
+    TS_INJECT(&ts, TS_SEC(4), .flags = TS_A, .seq = 5001, .ack = 1001);
+    t = TS_SEC(4) + TS_SEC(10);
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), t);
+    /* the timers run 5 s late: the first probe then, the second on time */
+    TS_EXPECT(&ts, t + TS_SEC(5), .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), t + TS_SEC(30));
+    TS_NOTHING(&ts, t + TS_SEC(30) - 1);
+    TS_EXPECT(&ts, t + TS_SEC(30), .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
+    /* answered: 10 s idle from the answer, sooner than the third probe */
+    TS_INJECT(&ts, t + TS_SEC(31), .flags = TS_A, .seq = 5001, .ack = 1001);
+    SK_CHECK_EQ(sk_stack_poll_at(ts.s), t + TS_SEC(41));
+    TS_NOTHING(&ts, t + TS_SEC(41) - 1);
+    TS_EXPECT(&ts, t + TS_SEC(41), .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    /* turned off: nothing is due any more */
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_KEEPALIVE, 0), 0);
+    TS_NOTHING(&ts, t + TS_SEC(3600));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    ts_free(&ts);
+}
+
 /* Keepalive and its timings set on a listener carry over to the
  * connections it accepts (as SO_KEEPALIVE and TCP_KEEPIDLE do on Linux):
  * the first probe comes one idle time after the handshake's last segment. */
@@ -194,6 +231,7 @@ int main(void)
     SK_RUN(test_keepalive_option_ranges);
     SK_RUN(test_keepalive_defaults);
     SK_RUN(test_keepalive_inherited_from_listener);
+    SK_RUN(test_keepalive_schedule_from_last_heard);
     SK_RUN(test_keepalive_settings_table);
     return sk_test_finish();
 }

@@ -54,7 +54,7 @@ static void test_off_by_default(void)
     for (uint32_t i = 0; i < 10; i++)
         expect_data(&ts, T0, 1001 + 1000 * i, 1000, __LINE__);
     TS_NOTHING(&ts, T0);
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_PACING), SK_TIME_NEVER);
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_PACING), SK_TIME_NEVER);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->pacing_waits, 0u);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
@@ -72,7 +72,7 @@ static void test_spacing_is_size_over_rate(void)
         sk_time_us at = T0 + 500u * i;
         if (i > 0) {
             TS_NOTHING(&ts, at - 1);
-            SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_PACING), at);
+            SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_PACING), at);
             SK_CHECK_EQ(sk_stack_poll_at(ts.s), at);
         }
         expect_data(&ts, at, 1001 + 1000 * i, 1000, __LINE__);
@@ -126,13 +126,13 @@ static void test_timer_fires_and_sends(void)
     SK_CHECK_EQ_I(ts_send(&ts, T0, 3000), 3000);
     expect_data(&ts, T0, 1001, 1000, __LINE__);
     TS_NOTHING(&ts, T0);
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_PACING), T0 + 500u);
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_PACING), T0 + 500u);
     expect_data(&ts, T0 + 500u, 2001, 1000, __LINE__);
     expect_data(&ts, T0 + 1000u, 3001, 1000, __LINE__);
     TS_NOTHING(&ts, T0 + 1000u);
     /* nothing waits: the timer is off once it fired with nothing held */
-    SK_CHECK(sk_tcb_timer(t, SK_TIMER_PACING) == SK_TIME_NEVER ||
-             sk_tcb_timer(t, SK_TIMER_PACING) <= T0 + 1000u);
+    SK_CHECK(sk_tcb_timer(&ts.s->env, t, SK_TIMER_PACING) == SK_TIME_NEVER ||
+             sk_tcb_timer(&ts.s->env, t, SK_TIMER_PACING) <= T0 + 1000u);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
 }

@@ -60,7 +60,7 @@ static void test_pto_several_segments(void)
     ts_script ts;
     sk_tcb *t = open_rack(&ts, "newreno");
     send_segs(&ts, TS_SEC(1), 4, 4000);
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RECOVERY), TS_SEC(1) + 20000u);
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_RECOVERY), TS_SEC(1) + 20000u);
     TS_NOTHING(&ts, TS_SEC(1) + 19999u);
     expect_data(&ts, TS_SEC(1) + 20000u, 4001, 1000, __LINE__);
     TS_NOTHING(&ts, TS_SEC(1) + 20000u);
@@ -80,7 +80,7 @@ static void test_pto_one_segment(void)
     ts_script ts;
     sk_tcb *t = open_rack(&ts, "newreno");
     send_segs(&ts, TS_SEC(1), 1, 1000);
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RECOVERY), TS_SEC(1) + 220000u);
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_RECOVERY), TS_SEC(1) + 220000u);
     TS_NOTHING(&ts, TS_SEC(1) + 219999u);
     expect_data(&ts, TS_SEC(1) + 220000u, 1001, 1000, __LINE__);
     ts_discard(&ts, TS_SEC(100));
@@ -111,7 +111,7 @@ static void test_lost_tail_two_round_trips(void)
     sk_tcb *t = open_rack(&ts, "newreno");
     send_segs(&ts, TS_SEC(1), 4, 4000);
     ACK(&ts, TS_MS(1010), 3001);
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RECOVERY), TS_MS(1030));
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_RECOVERY), TS_MS(1030));
     TS_NOTHING(&ts, TS_MS(1030) - 1);
     expect_data(&ts, TS_MS(1030), 4001, 1000, __LINE__);
     ACKS(&ts, TS_MS(1040), 3001, 1, {4001, 5001});
@@ -169,7 +169,7 @@ static void test_rack_reorder_timer(void)
     send_segs(&ts, TS_SEC(1), 4, 4000);
     ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 3001});
     SK_CHECK_EQ(sk_rack_reo_wnd(t), 2500u);
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RECOVERY), TS_SEC(1) + 12500u);
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_RECOVERY), TS_SEC(1) + 12500u);
     TS_NOTHING(&ts, TS_SEC(1) + 12499u);
     expect_data(&ts, TS_SEC(1) + 12500u, 1001, 1000, __LINE__);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_marks, 1u);
@@ -365,10 +365,10 @@ static void test_pto_stops_with_the_record(void)
     ts_script ts;
     sk_tcb *t = open_rack(&ts, "newreno");
     send_segs(&ts, TS_SEC(1), 1, 1000);
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RECOVERY), TS_SEC(1) + 220000u);
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_RECOVERY), TS_SEC(1) + 220000u);
     ACK(&ts, TS_MS(1010), 2001);
     SK_CHECK(t->x->rtb == NULL);
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RECOVERY), SK_TIME_NEVER);
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_RECOVERY), SK_TIME_NEVER);
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(2), 1000), 1000);
     expect_data(&ts, TS_SEC(2), 2001, 1000, __LINE__);
     TS_NOTHING(&ts, TS_SEC(2));
@@ -435,7 +435,7 @@ static void test_probe_in_place_of_rto(void)
     const sk_stats *st = sk_stack_stats(ts.s);
     SK_CHECK_EQ(st->timeouts, 0u);
     SK_CHECK_EQ(st->tlp_probes, 1u);
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RETRANSMIT), TS_MS(1900) + 2u * rto);
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_RETRANSMIT), TS_MS(1900) + 2u * rto);
     /* the probe's SACK shows the tail lost: RACK repairs it */
     ACKS(&ts, TS_MS(1900) + rto + TS_MS(100), 5001, 1, {8001, 9001});
     expect_data(&ts, TS_MS(1900) + rto + TS_MS(100), 5001, 1000, __LINE__);
@@ -460,11 +460,11 @@ static void test_probe_before_rto_at_100ms(void)
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1900), 4000), 4000);
     for (uint32_t i = 0; i < 4; i++)
         expect_data(&ts, TS_MS(1900), 5001 + 1000 * i, 1000, __LINE__);
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RETRANSMIT), TS_MS(1900) + rto);
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_RETRANSMIT), TS_MS(1900) + rto);
     TS_NOTHING(&ts, TS_MS(2100) - 1);
     expect_data(&ts, TS_MS(2100), 8001, 1000, __LINE__); /* the probe */
     TS_NOTHING(&ts, TS_MS(2100));
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RETRANSMIT), TS_MS(2100) + rto);
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_RETRANSMIT), TS_MS(2100) + rto);
     /* its ACK, 100 ms later, SACKs the tail: RACK resends the rest, no
      * timeout at 2.2 s (where the RTO of the 4 segments was due) */
     ACKS(&ts, TS_MS(2200), 5001, 1, {8001, 9001});

@@ -383,11 +383,11 @@ static void test_head_retransmission_restarts_rto(void)
     ts_script ts;
     sk_tcb *t = open_conn(&ts, "newreno", 10, true);
     send_window(&ts, TS_SEC(1), 5, 5000);
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RETRANSMIT), TS_SEC(2));
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_RETRANSMIT), TS_SEC(2));
     SACKACK(&ts, TS_MS(1500), 1001, 1, {2001, 5001}); /* IsLost(1001) */
     expect_data(&ts, TS_MS(1500), 1001, 1000, __LINE__);
     TS_NOTHING(&ts, TS_MS(1500));
-    SK_CHECK_EQ(sk_tcb_timer(t, SK_TIMER_RETRANSMIT), TS_MS(2500));
+    SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_RETRANSMIT), TS_MS(2500));
     TS_NOTHING(&ts, TS_MS(2500) - 1);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 0u);
     expect_data(&ts, TS_MS(2500), 1001, 1000, __LINE__);
