@@ -225,7 +225,7 @@ static inline void fz_check_tables(const sk_tcp_env *e, const uint8_t *is_free)
         in_hash++;
     }
     CHECK(hashed == in_hash);
-    fz_walk_list(e, &e->out_list, offsetof(sk_tcb, out_link), is_free);
+    fz_walk_list(e, &e->out_list, SK_ILINK_X(out_link), is_free);
     fz_walk_list(e, &e->ev_list, offsetof(sk_tcb, ev_link), is_free);
     uint32_t in_heap = 0;
     for (uint32_t i = 0; i < e->n_tcbs; i++)

@@ -276,6 +276,10 @@ typedef struct {
     uint32_t parent;      /* passive connections: the listener, until accepted */
     sk_ilink child_link;  /* passive connections: the listener's children */
     sk_ilink acc_link;    /* the listener's accept queue */
+    /* the environment's output-pending list (sk_tcb_mark_output): a
+     * connection with something to send holds its extension, so an idle
+     * one needs no link in the core */
+    sk_ilink out_link;
 
     /* pacing (cfg.pacing, tcp_output.c): new data may not leave before
      * this time, in nanoseconds of the stack's clock; 0 before the first
@@ -371,9 +375,9 @@ struct sk_tcb {
      * timers' deadlines are in the extension */
     sk_time last_rcv;
 
-    /* Lists (indices into the TCB table) */
-    sk_ilink out_link;    /* environment's output-pending list */
-    sk_ilink ev_link;     /* environment's event-ready list */
+    /* the environment's event-ready list (an index link; the output list
+     * links through the extension: sk_tcb_ext.out_link) */
+    sk_ilink ev_link;
     sk_tcb_ext *x;        /* the active-transfer extension (tcp_ext.c) */
 };
 
@@ -593,7 +597,7 @@ void sk_ilist_remove(sk_tcp_env *e, sk_ilist *l, uint32_t idx, size_t link_off);
 uint32_t sk_ilist_pop(sk_tcp_env *e, sk_ilist *l, size_t link_off);
 /* Is the TCB at idx on a list through its link at link_off? */
 bool sk_ilink_on(const sk_tcp_env *e, uint32_t idx, size_t link_off);
-/* A link offset is into the TCB (offsetof(sk_tcb, out_link)), or, with
+/* A link offset is into the TCB (offsetof(sk_tcb, ev_link)), or, with
  * SK_ILINK_EXT, into its extension (SK_ILINK_X(acc_link)): a TCB on such a
  * list holds its own extension, never the blank one. */
 #define SK_ILINK_EXT ((size_t)1 << 30)

@@ -79,13 +79,7 @@ bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_
     if (e->out_list.head == SK_TCB_NONE)
         return false;
     sk_tcb *t = &e->tcbs[e->out_list.head];
-    if (!sk_tcb_ext_attach(e, t)) {
-        /* what it owed is lost like a dropped segment: the peer or our
-         * timers ask again */
-        sk_tcb_unmark_output(e, t);
-        sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, t, now);
-        return false;
-    }
+    SK_ASSERT(sk_tcb_ext_attached(e, t)); /* the list links through it (sk_tcb_mark_output) */
     o->tuple_buf = sk_tcb_tuple(e, t);
     o->tuple = &o->tuple_buf;
     uint32_t room = f->tso_room != NULL ? f->tso_room(f->tso_arg, o->tuple, f->cap, now) : 0;

@@ -5,16 +5,24 @@
 
 #include "base/skassert.h"
 
+/* The output list links through the extension: a connection that has
+ * something to send takes one now (an idle connection's keepalive probe),
+ * and one that finds no memory loses what it owed like a dropped segment
+ * (counted): the peer or our timers ask again. */
 void sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t)
 {
+    if (!sk_tcb_ext_attach(e, t)) {
+        sk_ctx_count_drop(e->ctx, SK_DROP_TCP_NO_MEMORY);
+        return;
+    }
     uint32_t idx = sk_tcb_index(e, t);
-    if (!sk_ilink_on(e, idx, offsetof(sk_tcb, out_link)))
-        sk_ilist_push(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
+    if (!sk_ilink_on(e, idx, SK_ILINK_X(out_link)))
+        sk_ilist_push(e, &e->out_list, idx, SK_ILINK_X(out_link));
 }
 
 void sk_tcb_unmark_output(sk_tcp_env *e, sk_tcb *t)
 {
-    sk_ilist_remove(e, &e->out_list, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
+    sk_ilist_remove(e, &e->out_list, sk_tcb_index(e, t), SK_ILINK_X(out_link));
 }
 
 /* ---- readiness and events ---- */

@@ -23,6 +23,7 @@ void sk_tcb_ext_blank_init(sk_tcb_ext *x, uint8_t iw_segs)
     x->parent = SK_TCB_NONE;
     x->child_link.next = x->child_link.prev = SK_LINK_OFF;
     x->acc_link.next = x->acc_link.prev = SK_LINK_OFF;
+    x->out_link.next = x->out_link.prev = SK_LINK_OFF;
     x->iw_segs = iw_segs;
 }
 
@@ -182,7 +183,7 @@ static bool idle_otherwise(const sk_tcp_env *e, const sk_tcb *t)
         sk_tcb_timer(e, t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER ||
         sk_tcb_timer(e, t, SK_TIMER_PACING) != SK_TIME_NEVER)
         return false;
-    return !sk_ilink_on(e, sk_tcb_index(e, t), offsetof(sk_tcb, out_link));
+    return !sk_ilink_on(e, sk_tcb_index(e, t), SK_ILINK_X(out_link));
 }
 
 /* The peer's window is the largest it ever offered: the usual idle peer,

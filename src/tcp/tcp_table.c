@@ -137,7 +137,6 @@ sk_tcb *sk_tcb_alloc(sk_tcp_env *e, sk_time now)
     t->state = SK_TCP_CLOSED;
     t->heap_pos = SK_TCB_NONE;
     t->free_next = SK_TCB_NONE;
-    t->out_link.next = t->out_link.prev = SK_LINK_OFF;
     t->ev_link.next = t->ev_link.prev = SK_LINK_OFF;
     t->last_rcv = now;
     t->last_snd_gap = SK_LAST_SND_LONG_AGO; /* nothing sent yet: as long ago as can be */
@@ -158,14 +157,14 @@ void sk_tcb_release_if_unheld(sk_tcp_env *e, sk_tcb *t)
         return;
     uint32_t idx = sk_tcb_index(e, t);
     sk_tcb_timer_clear_all(e, t);
+    sk_ilist_remove(e, &e->out_list, idx, SK_ILINK_X(out_link)); /* before the extension goes */
+    sk_ilist_remove(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));
     sk_tcb_free_buffers(e, t);
     free_listener(e, t);
     sk_tcb_ext_detach(e, t);
     sk_demux_remove(e, t);
     sk_tcb_drop_ends(e, t);
     sk_tcb_hist_drop(e, t);
-    sk_ilist_remove(e, &e->out_list, idx, offsetof(sk_tcb, out_link));
-    sk_ilist_remove(e, &e->ev_list, idx, offsetof(sk_tcb, ev_link));
     sk_keep_prof_use(e, t, SK_KEEP_DEFAULT);
     t->gen++;
     if (t->gen == 0)
