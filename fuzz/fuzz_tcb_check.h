@@ -136,7 +136,7 @@ static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_
     }
 }
 
-static inline void fz_check_state(const sk_tcb *t)
+static inline void fz_check_state(const sk_tcp_env *e, const sk_tcb *t)
 {
     switch (t->state) {
     case SK_TCP_LISTEN:
@@ -169,7 +169,7 @@ static inline void fz_check_state(const sk_tcb *t)
 
 static inline void fz_check_tcb(const sk_tcp_env *e, const sk_tcb *t, uint64_t now)
 {
-    fz_check_state(t);
+    fz_check_state(e, t);
     /* an idle connection's extension goes back at the end of every entry
      * point unless the fields attaching derives say otherwise: they must
      * not (tcp_ext.c) */
