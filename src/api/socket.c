@@ -387,6 +387,6 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->rcvbuf = sk_tcb_rcvbuf(&s->env, t);
     out->retransmits = sk_tcb_retransmits(&s->env, t);
     out->error = t->error;
-    out->soft_error = t->soft_error;
+    out->soft_error = sk_tcb_soft_error(&s->env, t);
     return 0;
 }

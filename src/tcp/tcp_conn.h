@@ -301,6 +301,20 @@ typedef struct {
      * the connection's history (sk_tcb_hist) */
     uint32_t retransmits;
     uint32_t delivered_hi;
+
+    /* SND.WL1 (SND.WL2 is implied: tcp_input.c, the window update). An
+     * idle connection keeps none: attaching derives RCV.NXT, so the window
+     * is then taken from any segment at or after RCV.NXT (tcp_ext.c;
+     * docs/rfc-coverage.md) */
+    sk_seq snd_wl1;
+    /* RFC 6582's recover (RFC 6675's RecoveryPoint): an idle connection's
+     * is SND.UNA - 1 (a new ACK outside recovery drags it there) or, after
+     * a timeout or a recovery ended at it, in its history */
+    sk_seq recover;
+    uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
+    uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
+    uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
+    int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
 } sk_tcb_ext;
 
 struct sk_tcb {
@@ -313,23 +327,18 @@ struct sk_tcb {
     uint8_t ev_pending; /* SK_EV_* bits not yet reported (all below 0x100) */
     int8_t error; /* pending error for the application (SK_ECONNRESET ...: -1..-127) */
     sk_tcb_ends ends;   /* the tuple (sk_tcb_tuple) */
-    int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
     unsigned snd_wscale : 4, rcv_wscale : 4; /* RFC 7323 §2.3: at most 14 */
     uint8_t keep_sent; /* keepalive probes unanswered */
-    uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
+    uint16_t rcv_mss;  /* the peer's full-sized segment, as seen (delayed ACK) */
 
     /* Send sequence space (RFC 9293 §3.3.1) */
     sk_seq iss;
     sk_seq snd_una; /* oldest unacknowledged */
     sk_seq snd_nxt; /* next to send (goes back to snd_una on timeout) */
     sk_seq snd_max; /* highest sequence number sent + 1 */
-    sk_seq snd_wl1; /* SND.WL2 is implied (tcp_input.c, the window update) */
-    uint32_t snd_wnd;     /* peer's window, scaled */
+    uint32_t snd_wnd;     /* peer's window, scaled (SND.WL1: in the extension) */
     uint16_t snd_mss;     /* effective MSS for what we send */
     uint16_t adv_mss;     /* MSS we announce */
-    uint16_t rcv_mss;     /* the peer's full-sized segment, as seen (delayed ACK) */
-    uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
-    uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
 
     /* Receive sequence space */
     sk_seq irs;
@@ -356,7 +365,6 @@ struct sk_tcb {
     /* Congestion control (RFC 5681, RFC 6582; tcp_cc.h). cwnd and ssthresh
      * are written only by tcp_cc*.c: the rest of TCP reports events. */
     uint32_t cwnd, ssthresh;
-    sk_seq recover;
     /* without an extension: how long before last_rcv the last data (or
      * SYN, FIN) was sent, in us, SK_LAST_SND_LONG_AGO past 2^32 - 2
      * (tcp_ext.c: attaching derives the extension's last_snd from it) */
@@ -385,12 +393,16 @@ struct sk_tcb {
  * core, kept only when it differs from a new connection's (tcp_ext.c): the
  * congestion control's packed state (SK_TF_CC_PACKED, unless it is the
  * algorithm's idle_fresh words), the retransmissions, the bytes
- * acknowledged above 2^32. A connection that never left slow start, never
- * retransmitted and moved less than 4 GiB needs none. */
+ * acknowledged above 2^32, recover when not SND.UNA - 1, the RTO backoff
+ * Karn's rule kept, an ICMP soft error. A connection that never left slow
+ * start, never retransmitted and moved less than 4 GiB needs none. */
 typedef struct {
     uint32_t cc[SK_CC_IDLE_WORDS];
     uint32_t retransmits;
     uint32_t delivered_hi;
+    sk_seq recover;     /* none: SND.UNA - 1 */
+    uint8_t backoff;    /* none: 0 */
+    int8_t soft_error;  /* none: 0 */
 } sk_tcb_hist;
 
 /* Bytes acknowledged on t so far: every byte after our SYN up to SND.UNA,
@@ -643,8 +655,10 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t);
 /* t gives its history record back (attaching, or being released). */
 void sk_tcb_hist_drop(sk_tcp_env *e, sk_tcb *t);
-/* Segments t retransmitted, with its extension or without. */
+/* Segments t retransmitted, and its last ICMP soft error, with its
+ * extension or without. */
 uint32_t sk_tcb_retransmits(const sk_tcp_env *e, const sk_tcb *t);
+int sk_tcb_soft_error(const sk_tcp_env *e, const sk_tcb *t);
 
 /* ---- tcp_ends.c: a connection's ends ---- */
 /* t's ends become tu's (t is new: it had none); false when an IPv6

@@ -90,22 +90,43 @@ uint32_t sk_tcb_retransmits(const sk_tcp_env *e, const sk_tcb *t)
     return hist_of(e, t)->retransmits;
 }
 
+int sk_tcb_soft_error(const sk_tcp_env *e, const sk_tcb *t)
+{
+    if (sk_tcb_ext_attached(e, t) || t->hist == 0)
+        return t->x->soft_error;
+    return hist_of(e, t)->soft_error;
+}
+
+/* recover as an idle connection without a history has it: a new ACK
+ * outside recovery drags it to SND.UNA - 1 (tcp_recovery.c) */
+static sk_seq idle_recover(const sk_tcb *t)
+{
+    return sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
+}
+
 /* Going idle: keep what differs from a new connection's history (the CC's
- * packed words w, the counts) in a record; false when it needs one and the
- * allocator has none (the connection keeps its extension). */
+ * packed words w, the counts, recover, the backoff, a soft error) in a
+ * record; false when it needs one and the allocator has none (the
+ * connection keeps its extension). */
 static bool hist_keep(sk_tcp_env *e, sk_tcb *t, const uint32_t w[SK_CC_IDLE_WORDS])
 {
     SK_ASSERT(t->hist == 0);
+    const sk_tcb_ext *x = t->x;
     if (memcmp(w, sk_tcb_cc(t)->idle_fresh, sizeof(uint32_t) * SK_CC_IDLE_WORDS) == 0 &&
-        t->x->retransmits == 0 && t->x->delivered_hi == 0)
+        x->retransmits == 0 && x->delivered_hi == 0 && sk_seq_eq(x->recover, idle_recover(t)) &&
+        x->backoff == 0 && x->soft_error == 0)
         return true;
     uint32_t i;
     if (!sk_slab_take(&e->hist, e->ctx, &i))
         return false;
     sk_tcb_hist *h = sk_slab_at(&e->hist, i);
+    memset(h, 0, sizeof *h);
     memcpy(h->cc, w, sizeof h->cc);
-    h->retransmits = t->x->retransmits;
-    h->delivered_hi = t->x->delivered_hi;
+    h->retransmits = x->retransmits;
+    h->delivered_hi = x->delivered_hi;
+    h->recover = x->recover;
+    h->backoff = x->backoff;
+    h->soft_error = x->soft_error;
     t->hist = i + 1;
     return true;
 }
@@ -123,11 +144,16 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
     x->last_ack_sent = t->rcv_nxt;
     x->last_snd = idle_last_snd(t);
     x->max_snd_wnd = t->snd_wnd;
+    x->snd_wl1 = t->rcv_nxt; /* the window from any segment at or after RCV.NXT */
+    x->recover = idle_recover(t);
     t->x = x;
     const sk_tcb_hist *h = t->hist != 0 ? hist_of(e, t) : NULL;
     if (h != NULL) {
         x->retransmits = h->retransmits;
         x->delivered_hi = h->delivered_hi;
+        x->recover = h->recover;
+        x->backoff = h->backoff;
+        x->soft_error = h->soft_error;
     }
     if (t->flags & SK_TF_CC_PACKED) {
         t->flags &= ~(uint32_t)SK_TF_CC_PACKED;
@@ -173,7 +199,7 @@ static bool idle_otherwise(const sk_tcp_env *e, const sk_tcb *t)
     if (x->sndbuf.buf != NULL || x->rcvbuf.buf != NULL || x->rtb != NULL)
         return false;
     if (x->n_ack_owed != 0 || x->dupacks != 0 || x->rcv_unacked != 0 ||
-        t->x->parent != SK_TCB_NONE)
+        t->x->parent != SK_TCB_NONE || x->timeouts != 0 || x->probes_unanswered != 0)
         return false;
     if (x->spur_rto != SK_SPUR_NONE || x->spur_fr != SK_SPUR_FR_NONE)
         return false;
@@ -190,10 +216,12 @@ static bool idle_otherwise(const sk_tcp_env *e, const sk_tcb *t)
  * its receive buffer read. Not so (its application has not read what we
  * sent, or its buffer shrank) the connection keeps its extension, which is
  * not a leak: the fuzz invariants (sk_tcb_ext_idle_but_underivable) ask
- * only about the fields that always read what attaching derives. */
+ * only about the fields that always read what attaching derives. So does
+ * one whose window was last set by a segment beyond RCV.NXT (a pure ACK
+ * ahead of our window's left edge): attaching takes SND.WL1 = RCV.NXT. */
 static bool max_wnd_derivable(const sk_tcb *t)
 {
-    return t->x->max_snd_wnd == t->snd_wnd;
+    return t->x->max_snd_wnd == t->snd_wnd && sk_seq_le(t->x->snd_wl1, t->rcv_nxt);
 }
 
 bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t)

@@ -95,6 +95,17 @@ uint16_t sk_tcp_path_mtu(sk_tcp_env *e, const sk_ipaddr *raddr, sk_time now)
     return p != 0 && p < mtu ? p : mtu;
 }
 
+/* The soft error lives in the extension (an idle connection's, given back
+ * at once, in its history: tcp_ext.c); without memory it is not kept. */
+static int set_soft_error(sk_tcp_env *e, sk_tcb *t, int err)
+{
+    if (!sk_tcb_ext_attach(e, t))
+        return SK_DROP_TCP_NO_MEMORY;
+    t->x->soft_error = (int8_t)err;
+    sk_tcb_ext_settle(e, t);
+    return 0;
+}
+
 int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, sk_time now)
 {
     sk_tcb *t = NULL;
@@ -109,11 +120,9 @@ int sk_tcp_icmp_error(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, int kind, s
             sk_tcb_close(e, t, SK_ECONNREFUSED, now);
             return 0;
         }
-        t->soft_error = SK_ECONNREFUSED;
-        return 0;
+        return set_soft_error(e, t, SK_ECONNREFUSED);
     default:
-        t->soft_error = SK_EHOSTUNREACH;
-        return 0;
+        return set_soft_error(e, t, SK_EHOSTUNREACH);
     }
 }
 
@@ -121,8 +130,9 @@ void sk_tcp_host_unreachable(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     if (t->state == SK_TCP_SYN_SENT)
         sk_tcb_close(e, t, SK_EHOSTUNREACH, now);
-    else if (t->state != SK_TCP_CLOSED && t->state != SK_TCP_LISTEN)
-        t->soft_error = SK_EHOSTUNREACH;
+    else if (t->state != SK_TCP_CLOSED && t->state != SK_TCP_LISTEN &&
+             set_soft_error(e, t, SK_EHOSTUNREACH) != 0)
+        sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, t, now);
 }
 
 /* The interface gave up resolving a next hop: TCP walks its own table and

@@ -74,7 +74,7 @@ static void take_rtt_sample(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
     t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
     if (!ts_sampled)
         sk_rtt_sample(e, t, (uint32_t)(now - t->x->rtt_time), now, facts);
-    t->backoff = 0;
+    t->x->backoff = 0;
 }
 
 void sk_tcp_update_window(sk_tcb *t, const sk_tcp_repr *seg)
@@ -82,7 +82,7 @@ void sk_tcp_update_window(sk_tcb *t, const sk_tcp_repr *seg)
     /* RFC 7323 §2.2: the window in a SYN is never scaled. */
     uint32_t w = (seg->flags & SK_TCP_SYN) ? seg->window : (uint32_t)seg->window << t->snd_wscale;
     t->snd_wnd = w;
-    t->snd_wl1 = seg->seq; /* SND.WL2 would be seg->ack: see the window update */
+    t->x->snd_wl1 = seg->seq; /* SND.WL2 would be seg->ack: see the window update */
     if (w > t->x->max_snd_wnd)
         t->x->max_snd_wnd = w;
 }
@@ -93,10 +93,10 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
     e->ctx->stats.established++;
     /* RFC 6298 §5.7: the SYN (or SYN,ACK) timed out and, by Karn's rule,
      * there is no sample: data transmission starts with RTO = 3 s. */
-    if (t->timeouts > 0 && t->srtt == 0)
+    if (t->x->timeouts > 0 && t->srtt == 0)
         t->flags |= SK_TF_RTO_3S; /* sk_tcb_rto */
-    t->backoff = 0;
-    t->timeouts = 0;
+    t->x->backoff = 0;
+    t->x->timeouts = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     if (t->flags & SK_TF_KEEPALIVE)
         sk_tcb_keep_changed(e, t); /* synchronized: idleness counts from now */
@@ -274,7 +274,7 @@ static verdict check_syn(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
 
 static void timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    t->timeouts = 0; /* progress: the retry count starts over */
+    t->x->timeouts = 0; /* progress: the retry count starts over */
     /* RFC 6298 §5.2-5.3: stop the timer when all is acknowledged, else
      * restart it */
     if (sk_seq_eq(t->snd_una, t->snd_max))
@@ -323,7 +323,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
     /* an ACK of a zero-window probe byte: the backoff was the persist
      * timer's (probes are never timed), and the probe was taken */
     if (sk_tcb_timer(e, t, SK_TIMER_PERSIST) != SK_TIME_NEVER)
-        t->backoff = 0;
+        t->x->backoff = 0;
     timer_on_ack(e, t, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
     sk_rec_after_ack(e, t, now); /* the probe timeout (RFC 8985 §7.2) */
@@ -480,7 +480,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
      * so SND.WL2 =< SND.UNA =< SEG.ACK holds whenever it is asked: the
      * test needs no SND.WL2, and the TCB keeps none (checked with an
      * assertion over the test suite and fuzz_stack before it went). */
-    if (sk_seq_le(t->snd_una, seg->ack) && sk_seq_le(t->snd_wl1, seg->seq)) {
+    if (sk_seq_le(t->snd_una, seg->ack) && sk_seq_le(t->x->snd_wl1, seg->seq)) {
         uint32_t old = t->snd_wnd;
         sk_tcp_update_window(t, seg);
         if (t->snd_wnd > old) {
@@ -488,7 +488,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
                 /* the persist episode (zero or too small a window) is
                  * over: a stale persist timer would otherwise back off
                  * the retransmission timer */
-                t->backoff = 0;
+                t->x->backoff = 0;
                 sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
             }
             sk_tcb_mark_output(e, t);
@@ -719,7 +719,7 @@ static void input_other(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_tim
         t->keep_sent = 0;
         sk_tcb_keep_changed(e, t);
     }
-    t->probes_unanswered = 0;
+    t->x->probes_unanswered = 0;
     bool crossed = simultaneous_synack(t, seg);
     bool ack_only = false;
     if (!sk_ts_check(e, t, seg, now)) /* RFC 7323 §5.3 R1 (PAWS), before the sequence test */

@@ -189,7 +189,7 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
     t->iss = hs->iss;
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->x->snd_buf_seq = sk_seq_add(t->iss, 1);
-    t->recover = t->iss;
+    t->x->recover = t->iss;
     sk_tcp_take_syn_options(e, t, syn, now);
     sk_tcp_update_window(t, syn);
     if (hs->from_record) {
@@ -224,10 +224,10 @@ sk_tcb *sk_listen_promote(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk
      * timing of the first SYN,ACK (RFC 6298 §3), the backoff of its
      * timeouts (§5.5, and §5.7 once established) */
     t->x->last_snd = hs->last_snd;
-    t->timeouts = hs->timeouts;
-    t->backoff = hs->timeouts < 16 ? hs->timeouts : 16;
+    t->x->timeouts = hs->timeouts;
+    t->x->backoff = hs->timeouts < 16 ? hs->timeouts : 16;
     t->x->retransmits = hs->resends;
-    t->soft_error = hs->soft_error;
+    t->x->soft_error = hs->soft_error;
     if (hs->rtt_timed) {
         t->flags |= SK_TF_RTT_ACTIVE;
         t->x->rtt_seq = hs->iss;

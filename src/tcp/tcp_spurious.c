@@ -116,7 +116,7 @@ static void adapt_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
      * ACKs lost, RTOs near 1 s at 100 ms RTT). The estimator keeps the
      * samples it took; the backoff still goes. */
     if (sk_seg_has_dsack(t, seg)) {
-        t->backoff = 0;
+        t->x->backoff = 0;
         if (!sk_seq_eq(t->snd_una, t->snd_max))
             sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT,
                              sk_time_after(now, sk_tcb_rto_current(t, e)));
@@ -131,7 +131,7 @@ static void adapt_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
     uint32_t srtt = t->x->spur_srtt > m ? t->x->spur_srtt : (uint32_t)m;
     uint32_t rttvar = t->x->spur_rttvar > m / 2 ? t->x->spur_rttvar : (uint32_t)(m / 2);
     sk_rtt_rebase(t, srtt, rttvar);
-    t->backoff = 0;
+    t->x->backoff = 0;
     if (!sk_seq_eq(t->snd_una, t->snd_max))
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
@@ -148,7 +148,7 @@ static void undo_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time n
     t->x->spur_fr = SK_SPUR_FR_NONE; /* undone once: no DSACK undo after it */
     sk_cc_spurious(t, now);
     t->snd_nxt = t->snd_max;
-    t->recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
+    t->x->recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
     adapt_rto(e, t, seg, now);
     e->ctx->stats.spurious_rtos++;
     sk_tcb_mark_output(e, t);

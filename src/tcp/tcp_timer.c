@@ -218,22 +218,22 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
     uint8_t limit = syn_phase ? e->ctx->cfg.syn_retries : e->ctx->cfg.max_retries;
     if (t->state == SK_TCP_SYN_RECEIVED && e->ctx->cfg.synack_retries != 0)
         limit = e->ctx->cfg.synack_retries;
-    if (t->timeouts >= limit) {
+    if (t->x->timeouts >= limit) {
         e->ctx->stats.conn_timeouts++;
         /* a handshake that died after an ICMP soft error reports it
          * (RFC 1122 §4.2.3.9; see tcp_icmp.c) */
-        int err = syn_phase && t->soft_error != 0 ? t->soft_error : SK_ETIMEDOUT;
+        int err = syn_phase && t->x->soft_error != 0 ? t->x->soft_error : SK_ETIMEDOUT;
         sk_tcb_close(e, t, err, now);
         return;
     }
     e->ctx->stats.timeouts++;
     if (!syn_phase) {
-        sk_spur_on_timeout(e, t, t->timeouts == 0, now);
-        sk_cc_timeout(t, t->timeouts == 0, now);
+        sk_spur_on_timeout(e, t, t->x->timeouts == 0, now);
+        sk_cc_timeout(t, t->x->timeouts == 0, now);
     }
-    t->timeouts++;
-    if (t->backoff < 16)
-        t->backoff++;
+    t->x->timeouts++;
+    if (t->x->backoff < 16)
+        t->x->backoff++;
     t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
     sk_rec_on_timeout(e, t); /* leaves recovery, recover = SND.MAX, scoreboard gone */
     t->snd_nxt = syn_phase ? t->iss : t->snd_una;
@@ -264,15 +264,15 @@ static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
  * (Linux does the same with tcp_retries2). */
 static void fire_persist(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
-    if (t->probes_unanswered >= e->ctx->cfg.max_retries) {
+    if (t->x->probes_unanswered >= e->ctx->cfg.max_retries) {
         e->ctx->stats.conn_timeouts++;
         sk_tcb_close(e, t, SK_ETIMEDOUT, now);
         return;
     }
-    t->probes_unanswered++;
+    t->x->probes_unanswered++;
     t->flags |= SK_TF_FORCE_ONE;
-    if (t->backoff < 16)
-        t->backoff++;
+    if (t->x->backoff < 16)
+        t->x->backoff++;
     sk_tcb_mark_output(e, t);
 }
 

@@ -6,6 +6,7 @@
 #include "tcp_script.h"
 
 #include "api/stack_impl.h"
+#include "synack/error.h"
 #include "tcp/tcp_conn.h"
 
 #include <stdio.h>
@@ -13,7 +14,7 @@
 
 /* The connection record stays small: a ceiling at today's size catches
  * growth (issue 10 asks <= 256 bytes of core state: docs/architecture.md). */
-_Static_assert(sizeof(sk_tcb) <= 152, "sk_tcb grew: move the field to sk_tcb_ext (issue 10)");
+_Static_assert(sizeof(sk_tcb) <= 136, "sk_tcb grew: move the field to sk_tcb_ext (issue 10)");
 
 static void test_idle_cost_reported(void)
 {
@@ -177,6 +178,26 @@ static void test_busy_keeps_extension(void)
     sk_tcb_ext_settle(e, t);
     SK_CHECK(sk_tcb_ext_attached(e, t));
     t->x->last_ack_sent = t->rcv_nxt;
+    /* an RTO or a zero-window probe unanswered (never so when idle), a
+     * window last set by a segment beyond RCV.NXT (attaching would take
+     * SND.WL1 = RCV.NXT) */
+    t->x->timeouts = 1;
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(sk_tcb_ext_attached(e, t));
+    t->x->timeouts = 0;
+    t->x->probes_unanswered = 1;
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(sk_tcb_ext_attached(e, t));
+    t->x->probes_unanswered = 0;
+    t->x->snd_wl1 = sk_seq_add(t->rcv_nxt, 1);
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(sk_tcb_ext_attached(e, t));
+    t->x->snd_wl1 = sk_seq_add(t->rcv_nxt, (uint32_t)0 - 100u); /* behind: derivable */
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(!sk_tcb_ext_attached(e, t));
+    SK_CHECK(sk_tcb_ext_attach(e, t));
+    SK_CHECK(sk_seq_eq(t->x->snd_wl1, t->rcv_nxt));
+    SK_CHECK(sk_seq_eq(t->x->recover, sk_seq_add(t->snd_una, (uint32_t)0 - 1u)));
     /* keepalive alone does not keep it */
     t->flags |= SK_TF_KEEPALIVE;
     sk_tcb_keep_changed(e, t);
@@ -258,7 +279,8 @@ static void test_keepalive_on_idle_connection(void)
 
 /* An idle connection keeps a history record (sk_tcb_hist) only when its
  * past differs from a new connection's: a retransmission, 4 GiB
- * acknowledged, a congestion signal in the CC's packed words. Waking gives
+ * acknowledged, recover or the RTO backoff or a soft error left behind, a
+ * congestion signal in the CC's packed words. Waking gives
  * the record back and its contents to the extension; releasing the
  * connection gives it back too. */
 static void test_history_only_when_needed(void)
@@ -292,6 +314,24 @@ static void test_history_only_when_needed(void)
     SK_CHECK(sk_tcb_ext_attach(e, t));
     SK_CHECK_EQ(sk_tcb_delivered(t) >> 32, 2);
     t->x->delivered_hi = 0;
+    /* and recover left at SND.UNA (a timeout's, all acknowledged since),
+     * Karn's backoff without a sample since, an ICMP soft error */
+    t->x->recover = t->snd_una;
+    t->x->backoff = 2;
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist == 1);
+    SK_CHECK(sk_tcb_ext_attach(e, t));
+    SK_CHECK(sk_seq_eq(t->x->recover, t->snd_una) && t->x->backoff == 2);
+    t->x->recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
+    t->x->backoff = 0;
+    sk_tcb_ext_settle(e, t);
+    SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist == 0);
+    sk_tcp_host_unreachable(e, t, TS_SEC(2)); /* a next hop that stopped answering */
+    SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist == 1);
+    SK_CHECK_EQ_I(ts_info(&ts).soft_error, SK_EHOSTUNREACH);
+    SK_CHECK(sk_tcb_ext_attach(e, t));
+    SK_CHECK_EQ_I(t->x->soft_error, SK_EHOSTUNREACH);
+    t->x->soft_error = 0;
     /* nothing but a new connection's past again: no record */
     sk_tcb_ext_settle(e, t);
     SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist == 0);
