@@ -43,7 +43,7 @@ static void probe(void *ctx, int side, const sk_stack *s, const sk_trace_event *
     uint32_t smss = sk_cc_smss(t);
     fprintf(tr->f, "%d %.3f %u %u %u %d\n", tr->seed, (double)ev->now / 1e6, t->cwnd / smss,
             t->ssthresh >= UINT32_MAX / 2 ? 0 : t->ssthresh / smss,
-            sk_seq_len(t->snd_una, t->snd_max) / smss, (t->flags & SK_TF_IN_RECOVERY) != 0);
+            sk_seq_len(t->snd_una, sk_tcb_snd_max(&s->env, t)) / smss, (t->flags & SK_TF_IN_RECOVERY) != 0);
 }
 
 static uint64_t env_u64(const char *name, uint64_t dflt)

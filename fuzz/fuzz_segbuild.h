@@ -35,7 +35,7 @@ static inline uint8_t fz_rd8(fz_rd *r)
 
 /* A sequence number `d` away from one of t's edges (t may be NULL: the
  * listener's fixed ISN 8000 and zeros). */
-static inline sk_seq fz_near_edge(const sk_tcb *t, uint8_t sel, int32_t d)
+static inline sk_seq fz_near_edge(const sk_tcp_env *e, const sk_tcb *t, uint8_t sel, int32_t d)
 {
     static const sk_tcb none;
     if (t == NULL)
@@ -43,8 +43,8 @@ static inline sk_seq fz_near_edge(const sk_tcb *t, uint8_t sel, int32_t d)
     sk_seq base;
     switch (sel % 8) {
     case 0: base = t->snd_una; break;
-    case 1: base = t->snd_nxt; break;
-    case 2: base = t->snd_max; break;
+    case 1: base = t == &none ? t->snd_una : sk_tcb_snd_nxt(e, t); break;
+    case 2: base = t == &none ? t->snd_una : sk_tcb_snd_max(e, t); break;
     case 3: base = t->rcv_nxt; break;
     case 4: base = t->rcv_adv; break;
     case 5: base = t->iss; break;
@@ -74,7 +74,8 @@ static inline void fz_build_ts(fz_rd *r, const sk_tcb *t, uint64_t now, sk_tcp_o
 
 /* Build the segment into buf (TCP header and payload, checksum left to the
  * caller); 0 when nothing fits. */
-static inline size_t fz_build_segment(const sk_tcb *t, uint64_t now, const uint8_t *p, size_t n,
+static inline size_t fz_build_segment(const sk_tcp_env *e, const sk_tcb *t, uint64_t now,
+                                      const uint8_t *p, size_t n,
                                       uint16_t dport, uint8_t *buf, size_t cap)
 {
     static const uint8_t payload[255];
@@ -87,8 +88,8 @@ static inline size_t fz_build_segment(const sk_tcb *t, uint64_t now, const uint8
     uint8_t sel = fz_rd8(&r);
     int32_t dseq = (int16_t)(uint16_t)(fz_rd8(&r) << 8);
     dseq |= fz_rd8(&r);
-    h.seq = fz_near_edge(t, sel & 15, (int16_t)dseq);
-    h.ack = fz_near_edge(t, (uint8_t)(sel >> 4), (int8_t)fz_rd8(&r));
+    h.seq = fz_near_edge(e, t, sel & 15, (int16_t)dseq);
+    h.ack = fz_near_edge(e, t, (uint8_t)(sel >> 4), (int8_t)fz_rd8(&r));
     uint8_t ob = fz_rd8(&r);
     h.window = (uint16_t)(fz_rd8(&r) << 8);
     h.payload_len = fz_rd8(&r);
@@ -105,7 +106,7 @@ static inline size_t fz_build_segment(const sk_tcb *t, uint64_t now, const uint8
         nb = SK_TCP_MAX_SACK;
     for (uint8_t k = 0; k < nb; k++) {
         uint8_t bsel = fz_rd8(&r);
-        sk_seq left = fz_near_edge(t, bsel, (int8_t)fz_rd8(&r));
+        sk_seq left = fz_near_edge(e, t, bsel, (int8_t)fz_rd8(&r));
         h.opts.sack[k].left = left;
         h.opts.sack[k].right = sk_seq_add(left, (uint32_t)fz_rd8(&r) * 8u);
     }

@@ -51,7 +51,8 @@ static void check_conn(sk_stack *s, sk_sock c)
     }
     const sk_tcb *t = sk_stack_tcb(s, c);
     CHECK(t != NULL && (t->flags & SK_TF_APP_HELD) && in.state == t->state);
-    CHECK(in.snd_una == t->snd_una.v && in.snd_nxt == t->snd_nxt.v && in.snd_max == t->snd_max.v);
+    CHECK(in.snd_una == t->snd_una.v && in.snd_nxt == sk_tcb_snd_nxt(&s->env, t).v &&
+          in.snd_max == sk_tcb_snd_max(&s->env, t).v);
     CHECK(in.sndbuf_used == t->x->sndbuf.len && in.rcvbuf_used == t->x->rcvbuf.len);
 }
 
@@ -381,7 +382,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (kind >= 0x98 && kind < 0xa0) {
             /* odd kinds: to the listener's port (its child), even: the connection */
             uint8_t seg[SK_TCP_MAX_HDR_LEN + 255];
-            size_t m = fz_build_segment(sk_stack_tcb(s, c), now, data + i, n,
+            size_t m = fz_build_segment(&s->env, sk_stack_tcb(s, c), now, data + i, n,
                                         (kind & 1) ? 80 : 40000, seg, sizeof seg);
             m = m > 0 ? fix_frame(seg, m, frame, sizeof frame, false) : 0;
             if (m > 0)

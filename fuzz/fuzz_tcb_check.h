@@ -28,13 +28,16 @@
 
 static inline void fz_check_seqs(const sk_tcp_env *e, const sk_tcb *t)
 {
-    CHECK(sk_seq_le(t->snd_una, t->snd_nxt));
-    CHECK(sk_seq_le(t->snd_nxt, t->snd_max));
+    sk_seq nxt = sk_tcb_snd_nxt(e, t), max = sk_tcb_snd_max(e, t);
+    CHECK(sk_seq_le(t->snd_una, nxt));
+    CHECK(sk_seq_le(nxt, max));
+    /* idle: nothing in flight (attaching derives both from SND.UNA) */
+    CHECK(sk_tcb_ext_attached(e, t) || (sk_seq_eq(nxt, t->snd_una) && sk_seq_eq(max, t->snd_una)));
     /* nothing is sent that the send buffer does not hold (SYN and FIN take
      * a sequence number each, no byte) */
     uint32_t fin = (t->flags & SK_TF_FIN_SENT) ? 1u : 0u;
     sk_seq buf_seq = sk_tcb_snd_buf_seq(e, t);
-    CHECK(sk_seq_le(t->snd_max, sk_seq_add(buf_seq, (uint32_t)t->x->sndbuf.len + fin)));
+    CHECK(sk_seq_le(max, sk_seq_add(buf_seq, (uint32_t)t->x->sndbuf.len + fin)));
     if (!sk_tcb_synchronized(t))
         return;
     CHECK(sk_seq_le(t->iss, t->snd_una));
@@ -81,7 +84,7 @@ static inline void fz_check_buffers(const sk_tcp_env *e, const sk_tcb *t)
     CHECK(t->x->n_sack_recent <= SK_TCP_MAX_SACK && t->x->n_peer_sack <= SK_TCP_MAX_SACK);
     for (uint8_t i = 0; i < t->x->n_peer_sack; i++)
         CHECK(sk_seq_lt(t->x->peer_sack[i].left, t->x->peer_sack[i].right) &&
-              sk_seq_le(t->x->peer_sack[i].right, t->snd_max));
+              sk_seq_le(t->x->peer_sack[i].right, t->x->snd_max));
 }
 
 /* The record of what was sent (tcp_rtb.h) comes and goes with the send
@@ -106,13 +109,13 @@ static inline void fz_check_rtb(const sk_tcp_env *e, const sk_tcb *t)
     for (uint32_t i = 0; i < r->n && i < r->cap; i++) {
         CHECK(sk_seq_lt(r->ent[i].seq, r->ent[i].end));
         CHECK(sk_seq_le(t->snd_una, r->ent[i].seq));
-        CHECK(sk_seq_le(r->ent[i].end, t->snd_max));
+        CHECK(sk_seq_le(r->ent[i].end, t->x->snd_max));
         if (i > 0)
             CHECK(sk_seq_le(r->ent[i - 1].end, r->ent[i].seq));
     }
     uint32_t n = sk_rset_count(&r->sacked);
     if (n > 0)
-        CHECK(sk_seq_le(sk_rset_at(&r->sacked, n - 1)->end, t->snd_max));
+        CHECK(sk_seq_le(sk_rset_at(&r->sacked, n - 1)->end, t->x->snd_max));
 }
 
 static inline void fz_check_timers(const sk_tcp_env *e, const sk_tcb *t, uint64_t now)
@@ -153,7 +156,7 @@ static inline void fz_check_state(const sk_tcp_env *e, const sk_tcb *t)
     case SK_TCP_TIME_WAIT:
         /* RFC 9293 §3.10.7.4: only our FIN's ACK leads here */
         CHECK(sk_tcb_timer(e, t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER);
-        CHECK(sk_seq_eq(t->snd_una, t->snd_max) && t->x->sndbuf.len == 0);
+        CHECK(sk_seq_eq(t->snd_una, sk_tcb_snd_max(e, t)) && t->x->sndbuf.len == 0);
         CHECK((t->flags & SK_TF_HASHED));
         break;
     case SK_TCP_CLOSED:

@@ -248,7 +248,7 @@ static int set_buf_limit(sk_tcp_env *e, sk_tcb *t, bool rcv, uint64_t value)
         return 0; /* for the connections it creates: child_new */
     /* our SYN not built yet: it offers the scale of the new limit (RFC
      * 7323 §2.2); once sent, the scale stays and only the window moves */
-    if (rcv && t->state == SK_TCP_SYN_SENT && sk_seq_eq(t->snd_max, t->iss))
+    if (rcv && t->state == SK_TCP_SYN_SENT && sk_seq_eq(sk_tcb_snd_max(e, t), t->iss))
         t->rcv_wscale = sk_tcp_our_wscale(e, sk_tcb_rcvbuf(e, t)) & 15u; /* at most 14 */
     if (rcv)
         sk_tcp_user_window_changed(e, t);
@@ -365,8 +365,8 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->iss = t->iss.v;
     out->irs = t->irs.v;
     out->snd_una = t->snd_una.v;
-    out->snd_nxt = t->snd_nxt.v;
-    out->snd_max = t->snd_max.v;
+    out->snd_nxt = sk_tcb_snd_nxt(&s->env, t).v;
+    out->snd_max = sk_tcb_snd_max(&s->env, t).v;
     out->snd_wnd = t->snd_wnd;
     out->rcv_nxt = t->rcv_nxt.v;
     out->rcv_wnd = sk_tcb_rcv_space(&s->env, t);
@@ -380,7 +380,7 @@ int sk_tcp_get_info(const sk_stack *s, sk_sock sock, sk_tcp_info *out)
     out->ssthresh = t->ssthresh;
     out->cc = sk_tcb_cc(t)->name;
     out->min_rtt_us = t->min_rtt;
-    out->unacked = sk_seq_len(t->snd_una, t->snd_max);
+    out->unacked = sk_seq_len(t->snd_una, sk_tcb_snd_max(&s->env, t));
     out->sndbuf_used = sk_ring_len(&t->x->sndbuf);
     out->rcvbuf_used = sk_ring_len(&t->x->rcvbuf);
     out->sndbuf = sk_tcb_sndbuf(&s->env, t);

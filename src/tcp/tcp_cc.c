@@ -57,9 +57,9 @@ bool sk_cc_slow_start_limited(sk_cc_usage *u, const sk_tcb *t, const sk_cc_ack *
     bool limited = !a->app_limited || 2u * (uint64_t)max > t->cwnd;
     if (!u->started) { /* the first round: it holds what this ACK saw */
         u->started = 1;
-        u->round_end = t->snd_max;
+        u->round_end = t->x->snd_max;
     } else if (sk_seq_ge(a->ack, u->round_end)) {
-        u->round_end = t->snd_max;
+        u->round_end = t->x->snd_max;
         max = a->in_flight;
     }
     u->max_flight = max & 0x7fffffffu;
@@ -91,13 +91,13 @@ uint32_t sk_cc_initial_window(const sk_tcb *t)
  * (test_limited_transmit_counts_bytes_beyond_cwnd). */
 uint32_t sk_cc_flight_for_ssthresh(const sk_tcb *t)
 {
-    uint32_t fl = sk_seq_len(t->snd_una, t->snd_max);
+    uint32_t fl = sk_seq_len(t->snd_una, t->x->snd_max);
     return fl < t->cwnd ? fl : t->cwnd;
 }
 
 uint32_t sk_cc_full_ack_window(const sk_tcb *t, sk_seq ack)
 {
-    uint32_t fl = sk_seq_len(ack, t->snd_max);
+    uint32_t fl = sk_seq_len(ack, t->x->snd_max);
     uint32_t smss = sk_cc_smss(t);
     uint32_t w = (fl > smss ? fl : smss) + smss;
     return w < t->ssthresh ? w : t->ssthresh;
@@ -108,17 +108,17 @@ uint32_t sk_cc_full_ack_window(const sk_tcb *t, sk_seq ack)
 void sk_cc_ack_facts(const sk_tcb *t, sk_seq ack, sk_time now, sk_cc_ack *a)
 {
     uint32_t queued = (uint32_t)sk_ring_len(&t->x->sndbuf);
-    uint32_t sent = sk_seq_len(t->x->snd_buf_seq, t->snd_nxt);
+    uint32_t sent = sk_seq_len(t->x->snd_buf_seq, t->x->snd_nxt);
     memset(a, 0, sizeof *a);
     a->now = now;
     a->ack = ack;
     a->acked = sk_seq_len(t->snd_una, ack);
     a->srtt_us = t->srtt;
     a->min_rtt_us = t->min_rtt;
-    a->in_flight = sk_seq_len(ack, t->snd_max);
+    a->in_flight = sk_seq_len(ack, t->x->snd_max);
     a->delivered = sk_tcb_delivered(t) + a->acked;
     a->in_recovery = (t->flags & SK_TF_IN_RECOVERY) != 0;
-    a->app_limited = sent >= queued && sk_seq_len(t->snd_una, t->snd_nxt) < t->cwnd;
+    a->app_limited = sent >= queued && sk_seq_len(t->snd_una, t->x->snd_nxt) < t->cwnd;
 }
 
 void sk_cc_init(sk_tcb *t, sk_time now)

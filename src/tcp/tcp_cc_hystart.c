@@ -67,7 +67,7 @@ static bool new_round(sk_hystart *h, sk_tcb *t, sk_time now)
     h->last_round_min = h->cur_round_min;
     h->cur_round_min = SK_HS_RTT_INF;
     h->samples = 0;
-    h->window_end = t->snd_nxt;
+    h->window_end = t->x->snd_nxt;
     h->started = true;
     h->round_start = (uint32_t)now; /* spans are taken mod 2^32 */
     h->train_span = 0;

@@ -302,6 +302,10 @@ typedef struct {
     uint32_t retransmits;
     uint32_t delivered_hi;
 
+    /* SND.NXT (goes back to SND.UNA on a timeout) and the highest sequence
+     * number sent + 1: both SND.UNA when idle, nothing in flight, which
+     * attaching derives (sk_tcb_snd_nxt, sk_tcb_snd_max read either) */
+    sk_seq snd_nxt, snd_max;
     /* SND.WL1 (SND.WL2 is implied: tcp_input.c, the window update). An
      * idle connection keeps none: attaching derives RCV.NXT, so the window
      * is then taken from any segment at or after RCV.NXT (tcp_ext.c;
@@ -333,9 +337,7 @@ struct sk_tcb {
 
     /* Send sequence space (RFC 9293 §3.3.1) */
     sk_seq iss;
-    sk_seq snd_una; /* oldest unacknowledged */
-    sk_seq snd_nxt; /* next to send (goes back to snd_una on timeout) */
-    sk_seq snd_max; /* highest sequence number sent + 1 */
+    sk_seq snd_una; /* oldest unacknowledged (SND.NXT, SND.MAX: in the extension) */
     uint32_t snd_wnd;     /* peer's window, scaled (SND.WL1: in the extension) */
     uint16_t snd_mss;     /* effective MSS for what we send */
     uint16_t adv_mss;     /* MSS we announce */
@@ -571,6 +573,17 @@ struct sk_tcp_env {
     sk_keep_prof keep_prof[SK_KEEP_PROFILES];
 };
 
+/* SND.NXT and SND.MAX with the extension or without: an idle connection
+ * has nothing in flight, both are SND.UNA (tcp_ext.c). */
+static inline sk_seq sk_tcb_snd_nxt(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return t->x != &e->ext_blank ? t->x->snd_nxt : t->snd_una;
+}
+static inline sk_seq sk_tcb_snd_max(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return t->x != &e->ext_blank ? t->x->snd_max : t->snd_una;
+}
+
 /* ---- per-connection buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF) ---- */
 #define SK_TCP_BUF_MIN SK_TCP_BUF_MIN_BYTES /* the smallest limit a connection takes */
 #define SK_TCP_BUF_KB_MAX 65535u   /* what 16 bits of KiB hold (64 MiB - 1 KiB) */
@@ -628,8 +641,9 @@ bool sk_tcb_ext_blank_intact(const sk_tcp_env *e);
  * CLOSE-WAIT, FIN-WAIT-2 or TIME-WAIT, no buffer, no owed ACK, no timer but keepalive, no episode (recovery,
  * spurious detection, RTT measurement) and nothing pending for output? */
 bool sk_tcb_ext_idle(const sk_tcp_env *e, const sk_tcb *t);
-/* Do t's send buffer start and Last.ACK.sent read what attaching derives
- * (SND.UNA, or the FIN's number once it is sent; RCV.NXT), and was its
+/* Do t's SND.NXT and SND.MAX (SND.UNA: nothing in flight), send buffer
+ * start and Last.ACK.sent read what attaching derives (SND.UNA, or the
+ * FIN's number once it is sent; RCV.NXT), and was its
  * last data sent no later than the last segment heard (so the core can
  * keep the time as a gap before last_rcv)? An idle connection gives its
  * extension back only then. */

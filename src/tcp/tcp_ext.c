@@ -144,6 +144,7 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
     x->last_ack_sent = t->rcv_nxt;
     x->last_snd = idle_last_snd(t);
     x->max_snd_wnd = t->snd_wnd;
+    x->snd_nxt = x->snd_max = t->snd_una; /* nothing in flight */
     x->snd_wl1 = t->rcv_nxt; /* the window from any segment at or after RCV.NXT */
     x->recover = idle_recover(t);
     t->x = x;
@@ -184,7 +185,8 @@ void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t)
 
 bool sk_tcb_ext_derivable(const sk_tcb *t)
 {
-    return sk_seq_eq(t->x->snd_buf_seq, idle_buf_seq(t)) &&
+    return sk_seq_eq(t->x->snd_nxt, t->snd_una) && sk_seq_eq(t->x->snd_max, t->snd_una) &&
+           sk_seq_eq(t->x->snd_buf_seq, idle_buf_seq(t)) &&
            sk_seq_eq(t->x->last_ack_sent, t->rcv_nxt) && t->x->last_snd <= t->last_rcv;
 }
 

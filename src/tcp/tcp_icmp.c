@@ -36,10 +36,11 @@ static void mss_lower(sk_tcp_env *e, sk_tcb *t, uint32_t mss)
 {
     t->snd_mss = (uint16_t)mss;
     e->ctx->stats.pmtu_lowered++;
-    t->snd_nxt = t->snd_una;
-    if (sk_tcb_ext_attached(e, t)) /* else nothing is in flight to resend */
-        sk_tcb_set_rexmit_cause(t, SK_REXMIT_PMTU);
     t->flags &= ~(uint32_t)(SK_TF_RTT_ACTIVE | SK_TF_REXMIT_ONE);
+    if (!sk_tcb_ext_attached(e, t)) /* idle: nothing is in flight to resend */
+        return;
+    t->x->snd_nxt = t->snd_una;
+    sk_tcb_set_rexmit_cause(t, SK_REXMIT_PMTU);
     sk_tcb_mark_output(e, t);
 }
 
@@ -61,7 +62,7 @@ static int icmp_find(sk_tcp_env *e, const sk_tuple *tu, sk_seq seq, sk_tcb **out
     sk_tcb *t = sk_demux_lookup(e, tu);
     if (t == NULL || (t->flags & SK_TF_LISTENER))
         return SK_DROP_ICMP_NO_CONN;
-    if (!sk_seq_in(seq, t->snd_una, t->snd_max))
+    if (!sk_seq_in(seq, t->snd_una, sk_tcb_snd_max(e, t)))
         return SK_DROP_ICMP_OUT_OF_WINDOW;
     *out = t;
     return 0;

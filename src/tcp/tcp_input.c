@@ -14,7 +14,7 @@ typedef enum { V_CONTINUE, V_DROP } verdict;
 
 static uint32_t flight(const sk_tcb *t)
 {
-    return sk_seq_len(t->snd_una, t->snd_max);
+    return sk_seq_len(t->snd_una, t->x->snd_max);
 }
 
 static void drop(sk_tcp_env *e, const sk_tcb *t, int reason, sk_time now)
@@ -124,7 +124,7 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
 {
     bool has_ack = (seg->flags & SK_TCP_ACK) != 0;
     /* first: the ACK must acknowledge our SYN */
-    if (has_ack && (sk_seq_le(seg->ack, t->iss) || sk_seq_gt(seg->ack, t->snd_max))) {
+    if (has_ack && (sk_seq_le(seg->ack, t->iss) || sk_seq_gt(seg->ack, t->x->snd_max))) {
         if (!(seg->flags & SK_TCP_RST) && rst_at_ack(e, t, seg->ack, now))
             e->ctx->stats.resets_out++;
         drop(e, t, SK_DROP_TCP_BAD_ACK, now);
@@ -155,8 +155,8 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
     if (has_ack) {
         t->snd_una = seg->ack;
         e->progress++; /* our SYN acknowledged: the path works both ways */
-        if (sk_seq_gt(t->snd_nxt, t->snd_una) == false)
-            t->snd_nxt = t->snd_una;
+        if (sk_seq_gt(t->x->snd_nxt, t->snd_una) == false)
+            t->x->snd_nxt = t->snd_una;
         take_rtt_sample(e, t, seg, now, NULL);
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         enter_established(e, t, now);
@@ -167,7 +167,7 @@ static bool input_syn_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
      * and a FIN on the crossed SYN (SYN+FIN included) are not taken: our
      * SYN,ACK does not acknowledge them, so the peer sends them again
      * (RFC 9293 would queue them until ESTABLISHED; Linux drops them too). */
-    t->snd_nxt = t->iss;
+    t->x->snd_nxt = t->iss;
     sk_tcb_set_state(e, t, SK_TCP_SYN_RECEIVED, now);
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     sk_tcb_mark_output(e, t);
@@ -191,7 +191,7 @@ static bool ack_past_peer_probe(const sk_tcb *t, const sk_tcp_repr *seg)
     return sk_tcp_seg_len(seg) == 0 && (seg->flags & SK_TCP_ACK) &&
            !(seg->flags & (SK_TCP_RST | SK_TCP_SYN)) &&
            sk_seq_eq(sk_seq_add(seg->seq, 1), t->rcv_nxt) && sk_seq_gt(seg->ack, t->snd_una) &&
-           sk_seq_le(seg->ack, t->snd_max);
+           sk_seq_le(seg->ack, t->x->snd_max);
 }
 
 /* *ack_only is set for a segment that is not acceptable only because our
@@ -277,7 +277,7 @@ static void timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
     t->x->timeouts = 0; /* progress: the retry count starts over */
     /* RFC 6298 §5.2-5.3: stop the timer when all is acknowledged, else
      * restart it */
-    if (sk_seq_eq(t->snd_una, t->snd_max))
+    if (sk_seq_eq(t->snd_una, t->x->snd_max))
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     else
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
@@ -317,8 +317,8 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
     sk_rec_on_ack(e, t, &ra, now);
     t->snd_una = seg->ack;
     e->progress++; /* RFC 4861 §7.3.1: new data acknowledged */
-    if (sk_seq_lt(t->snd_nxt, t->snd_una))
-        t->snd_nxt = t->snd_una;
+    if (sk_seq_lt(t->x->snd_nxt, t->snd_una))
+        t->x->snd_nxt = t->snd_una;
     release_acked(e, t, seg->ack);
     /* an ACK of a zero-window probe byte: the backoff was the persist
      * timer's (probes are never timed), and the probe was taken */
@@ -425,7 +425,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         return V_DROP;
     }
     if (t->state == SK_TCP_SYN_RECEIVED) {
-        if (!sk_seq_gt(seg->ack, t->snd_una) || sk_seq_gt(seg->ack, t->snd_max)) {
+        if (!sk_seq_gt(seg->ack, t->snd_una) || sk_seq_gt(seg->ack, t->x->snd_max)) {
             if (rst_at_ack(e, t, seg->ack, now))
                 e->ctx->stats.resets_out++;
             drop(e, t, SK_DROP_TCP_BAD_ACK, now);
@@ -447,14 +447,14 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
         t->snd_una = seg->ack;
         e->progress++; /* our SYN-ACK acknowledged */
-        if (sk_seq_lt(t->snd_nxt, t->snd_una))
-            t->snd_nxt = t->snd_una;
+        if (sk_seq_lt(t->x->snd_nxt, t->snd_una))
+            t->x->snd_nxt = t->snd_una;
         sk_tcp_update_window(t, seg);
         enter_established(e, t, now);
         return V_CONTINUE;
     }
     /* RFC 5961 §5.2: acceptable range is [SND.UNA - MAX.SND.WND, SND.NXT] */
-    if (sk_seq_gt(seg->ack, t->snd_max)) {
+    if (sk_seq_gt(seg->ack, t->x->snd_max)) {
         drop(e, t, SK_DROP_TCP_BAD_ACK, now);
         ack_now(e, t);
         return V_DROP;
@@ -668,7 +668,7 @@ static bool time_wait_reopen(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, s
     sk_tcb *l = sk_demux_listener(e, &tu.laddr, tu.lport);
     if (!sk_ts_reopen_ok(t, seg) || l == NULL || !sk_listen_syn_room(e, l))
         return false;
-    sk_seq iss = sk_seq_add(t->snd_max, 65536u);
+    sk_seq iss = sk_seq_add(t->x->snd_max, 65536u);
     sk_tcb_close(e, t, 0, now);
     sk_listen_syn(e, l, &tu, seg, &iss, now);
     return true;

@@ -187,7 +187,7 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
     t->rcv_nxt = sk_seq_add(syn->seq, 1);
     t->rcv_adv = t->rcv_nxt;
     t->iss = hs->iss;
-    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
+    t->snd_una = t->x->snd_nxt = t->x->snd_max = t->iss;
     t->x->snd_buf_seq = sk_seq_add(t->iss, 1);
     t->x->recover = t->iss;
     sk_tcp_take_syn_options(e, t, syn, now);
@@ -212,7 +212,7 @@ sk_tcb *sk_listen_promote(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk
     }
     /* the SYN,ACK was sent: SND.NXT past it, the window it offered, and
      * its ACK is RFC 7323 §4.3's Last.ACK.sent (a cookie's too) */
-    t->snd_nxt = t->snd_max = sk_seq_add(hs->iss, 1);
+    t->x->snd_nxt = t->x->snd_max = sk_seq_add(hs->iss, 1);
     t->rcv_adv = sk_seq_add(t->rcv_nxt, hs->rcv_wnd);
     t->x->last_ack_sent = t->rcv_nxt;
     if (!hs->from_record) {

@@ -188,7 +188,7 @@ static uint32_t pace_ratio(const sk_tcp_env *e, const sk_tcb *t)
  * what is out does not slow the sending of what it still may send. */
 static uint32_t pace_window(const sk_tcb *t)
 {
-    uint32_t fl = sk_seq_len(t->snd_una, t->snd_max);
+    uint32_t fl = sk_seq_len(t->snd_una, t->x->snd_max);
     return fl > t->cwnd ? fl : t->cwnd;
 }
 
@@ -273,7 +273,7 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
                          enum sk_rexmit_cause cause)
 {
     sk_seq seq = out->hdr.seq;
-    if (sk_seq_lt(seq, t->snd_max)) {
+    if (sk_seq_lt(seq, t->x->snd_max)) {
         /* every path that sends below SND.MAX names its cause first */
         SK_ASSERT(cause > SK_REXMIT_NONE && cause < SK_REXMIT__COUNT);
         out->retransmit = true;
@@ -291,8 +291,8 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
     }
     sk_rec_sent(t, seq, n); /* before SND.MAX moves */
     sk_seq end = sk_seq_add(seq, n);
-    if (sk_seq_gt(end, t->snd_max))
-        t->snd_max = end;
+    if (sk_seq_gt(end, t->x->snd_max))
+        t->x->snd_max = end;
     if (n > 0) {
         if (out->retransmit && sk_seq_eq(seq, t->snd_una))
             restart_rexmt_for_head(e, t, now);
@@ -328,7 +328,7 @@ static bool output_syn(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         out->hdr.opts.ts_ecr = synack ? t->ts_recent : 0; /* §3.2: TSecr 0 on a SYN */
     }
     sk_tcp_fill_ack(e, t, &out->hdr, NULL, now);
-    t->snd_nxt = sk_seq_add(t->iss, 1);
+    t->x->snd_nxt = sk_seq_add(t->iss, 1);
     account_sent(e, t, out, 1, now, SK_REXMIT_SYN);
     return true;
 }
@@ -343,9 +343,9 @@ static bool output_syn(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
 static sk_seq ack_seq(const sk_tcb *t)
 {
     sk_seq edge = sk_seq_add(t->snd_una, t->snd_wnd);
-    if (sk_seq_le(t->snd_max, edge))
-        return t->snd_max;
-    return sk_seq_gt(edge, t->snd_nxt) ? edge : t->snd_nxt;
+    if (sk_seq_le(t->x->snd_max, edge))
+        return t->x->snd_max;
+    return sk_seq_gt(edge, t->x->snd_nxt) ? edge : t->x->snd_nxt;
 }
 
 static bool output_pure_ack(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now, sk_seg_out *out)
@@ -433,21 +433,21 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
     sk_tcp_opts opts;
     uint32_t budget = seg_budget(t, now, &opts);
     uint32_t data_len = (uint32_t)sk_ring_len(&t->x->sndbuf);
-    uint32_t off = sk_seq_len(t->x->snd_buf_seq, t->snd_nxt);
+    uint32_t off = sk_seq_len(t->x->snd_buf_seq, t->x->snd_nxt);
     uint32_t avail = off < data_len ? data_len - off : 0;
-    uint32_t fl = sk_seq_len(t->snd_una, t->snd_nxt);
+    uint32_t fl = sk_seq_len(t->snd_una, t->x->snd_nxt);
     uint32_t rwnd = t->snd_wnd > fl ? t->snd_wnd - fl : 0;
-    if (avail > 0 && rwnd > 0 && sk_seq_eq(t->snd_nxt, t->snd_max)) {
+    if (avail > 0 && rwnd > 0 && sk_seq_eq(t->x->snd_nxt, t->x->snd_max)) {
         uint32_t len = avail < budget ? avail : budget;
         len = len < rwnd ? len : rwnd;
-        build_data(e, t, out, t->snd_nxt, len, false, &opts, now);
-        t->snd_nxt = sk_seq_add(t->snd_nxt, len);
+        build_data(e, t, out, t->x->snd_nxt, len, false, &opts, now);
+        t->x->snd_nxt = sk_seq_add(t->x->snd_nxt, len);
         account_sent(e, t, out, len, now, SK_REXMIT_NONE);
         pace_sent(e, t, len, now);
         r->tlp_is_retrans = false;
     } else {
         bool fin = (t->flags & SK_TF_FIN_SENT) != 0;
-        sk_seq dend = fin ? sk_tcb_fin_seq(t) : t->snd_max;
+        sk_seq dend = fin ? sk_tcb_fin_seq(t) : t->x->snd_max;
         uint32_t len = sk_seq_len(t->snd_una, dend);
         len = len < budget ? len : budget;
         if (len == 0 && !fin)
@@ -458,7 +458,7 @@ static bool output_tlp(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out)
         r->tlp_is_retrans = true;
     }
     r->tlp_pending = true;
-    r->tlp_end_seq = t->snd_max;
+    r->tlp_end_seq = t->x->snd_max;
     e->ctx->stats.tlp_probes++;
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
     return true;
@@ -475,7 +475,7 @@ static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t budget, uint32
 {
     if (len >= budget) /* a full-sized segment (its options take their share) */
         return true;
-    if (sk_seq_lt(t->snd_nxt, t->snd_max) && len == sk_seq_len(t->snd_nxt, t->snd_max))
+    if (sk_seq_lt(t->x->snd_nxt, t->x->snd_max) && len == sk_seq_len(t->x->snd_nxt, t->x->snd_max))
         return true;
     bool idle = in_flight == 0 || (t->flags & SK_TF_NODELAY);
     if (len == avail && (idle || (t->flags & SK_TF_FIN_QUEUED)))
@@ -492,10 +492,10 @@ static bool worth_sending(const sk_tcb *t, uint32_t len, uint32_t budget, uint32
 static bool output_probe(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out, bool fin)
 {
     t->flags &= ~(uint32_t)SK_TF_FORCE_ONE;
-    build_data(e, t, out, t->snd_nxt, fin ? 0u : 1u, fin, NULL, now);
-    sk_seq end = sk_seq_add(t->snd_nxt, 1);
-    if (sk_seq_gt(end, t->snd_max)) {
-        t->snd_max = end;
+    build_data(e, t, out, t->x->snd_nxt, fin ? 0u : 1u, fin, NULL, now);
+    sk_seq end = sk_seq_add(t->x->snd_nxt, 1);
+    if (sk_seq_gt(end, t->x->snd_max)) {
+        t->x->snd_max = end;
         /* a new probe byte: once the window opens, the segment that
          * carries it again is traced as a retransmission */
         sk_tcb_set_rexmit_cause(t, SK_REXMIT_WINDOW_PROBE);
@@ -526,7 +526,7 @@ static void maybe_persist(sk_tcp_env *e, sk_tcb *t, uint32_t avail, uint32_t in_
 static uint32_t limited_transmit(const sk_tcb *t)
 {
     if ((t->flags & SK_TF_IN_RECOVERY) || t->x->dupacks == 0 || t->x->dupacks > 2 ||
-        sk_seq_lt(t->snd_nxt, t->snd_max))
+        sk_seq_lt(t->x->snd_nxt, t->x->snd_max))
         return 0;
     return (uint32_t)t->x->dupacks * t->snd_mss;
 }
@@ -544,7 +544,7 @@ static uint32_t limited_transmit(const sk_tcb *t)
 static uint32_t tso_len(const sk_tcb *t, uint32_t len, uint32_t budget, uint32_t avail,
                         uint32_t in_flight, uint32_t tso_room)
 {
-    if (tso_room < 2 * budget || len <= budget || sk_seq_lt(t->snd_nxt, t->snd_max))
+    if (tso_room < 2 * budget || len <= budget || sk_seq_lt(t->x->snd_nxt, t->x->snd_max))
         return len < budget ? len : budget;
     uint32_t cap = tso_room - tso_room % budget; /* whole segments only */
     if (len > cap)
@@ -564,16 +564,16 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
     bool rto_rec = sk_rec_rto_recovery(t);
     uint32_t gbn_hole = rto_rec ? sk_rec_rto_skip_sacked(t) : UINT32_MAX;
     uint32_t data_len = (uint32_t)sk_ring_len(&t->x->sndbuf);
-    uint32_t off = sk_seq_len(t->x->snd_buf_seq, t->snd_nxt);
+    uint32_t off = sk_seq_len(t->x->snd_buf_seq, t->x->snd_nxt);
     uint32_t avail = off < data_len ? data_len - off : 0;
     /* RFC 5681 §4.1: nothing sent for more than an RTO, nothing in flight:
      * the ACK clock is gone, start again from the restart window */
-    if (avail > 0 && sk_seq_eq(t->snd_una, t->snd_max) &&
+    if (avail > 0 && sk_seq_eq(t->snd_una, t->x->snd_max) &&
         now - t->x->last_snd > sk_tcb_rto_current(t, e))
         sk_cc_after_idle(t, now);
     /* the peer's window counts every byte above SND.UNA; cwnd, in the loss
      * recovery after a timeout, what is still in the network */
-    uint32_t in_flight = sk_seq_len(t->snd_una, t->snd_nxt);
+    uint32_t in_flight = sk_seq_len(t->snd_una, t->x->snd_nxt);
     uint32_t cwnd_flight = rto_rec ? sk_rec_rto_flight(t) : in_flight;
     uint32_t cwnd = t->cwnd + limited_transmit(t) + sk_spur_frto_allowance(t);
     uint32_t cwnd_room = cwnd > cwnd_flight ? cwnd - cwnd_flight : 0;
@@ -592,7 +592,7 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
         len = gbn_hole;
     /* our FIN follows the queued bytes */
     bool fin_waits = (t->flags & SK_TF_FIN_QUEUED) &&
-                     sk_seq_eq(sk_seq_add(t->snd_nxt, avail), sk_tcb_fin_seq(t));
+                     sk_seq_eq(sk_seq_add(t->x->snd_nxt, avail), sk_tcb_fin_seq(t));
     bool forced = (t->flags & SK_TF_FORCE_ONE) != 0; /* the persist timer fired */
     if (forced && (avail > 0 || fin_waits) && usable == 0)
         return output_probe(e, t, now, out, avail == 0);
@@ -610,15 +610,15 @@ static bool output_data(sk_tcp_env *e, sk_tcb *t, sk_time now, sk_seg_out *out,
     }
     /* pacing holds new data only: the go-back-N after a timeout (below
      * SND.MAX) is sent as the window allows, a bare FIN carries no load */
-    if (len > 0 && !forced && sk_seq_eq(t->snd_nxt, t->snd_max) && pace_holds(e, t, now)) {
+    if (len > 0 && !forced && sk_seq_eq(t->x->snd_nxt, t->x->snd_max) && pace_holds(e, t, now)) {
         if (t->flags & SK_TF_ACK_NOW)
             return output_pure_ack(e, t, ack_seq(t), now, out);
         return false;
     }
-    build_data(e, t, out, t->snd_nxt, len, fin, &opts, now);
+    build_data(e, t, out, t->x->snd_nxt, len, fin, &opts, now);
     if (len > budget)
         out->hdr.gso_size = (uint16_t)budget; /* a super-segment */
-    t->snd_nxt = sk_seq_add(t->snd_nxt, len + (fin ? 1u : 0u));
+    t->x->snd_nxt = sk_seq_add(t->x->snd_nxt, len + (fin ? 1u : 0u));
     account_sent(e, t, out, len + (fin ? 1u : 0u), now, (enum sk_rexmit_cause)t->x->rexmit_cause);
     pace_sent(e, t, len, now);
     if (!out->retransmit)
@@ -633,21 +633,21 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, uint32_t tso_room, sk_
     case SK_TCP_LISTEN:
         return false;
     case SK_TCP_SYN_SENT:
-        if (sk_seq_eq(t->snd_nxt, t->iss))
+        if (sk_seq_eq(t->x->snd_nxt, t->iss))
             return output_syn(e, t, now, out);
         return false;
     case SK_TCP_SYN_RECEIVED:
-        if (sk_seq_eq(t->snd_nxt, t->iss) || (t->flags & SK_TF_ACK_NOW))
+        if (sk_seq_eq(t->x->snd_nxt, t->iss) || (t->flags & SK_TF_ACK_NOW))
             return output_syn(e, t, now, out);
         /* RFC 5961 §3.2: the challenge is <SEQ=SND.NXT><ACK=RCV.NXT><ACK> */
         if (t->flags & SK_TF_CHALLENGE)
-            return output_pure_ack(e, t, t->snd_nxt, now, out);
+            return output_pure_ack(e, t, t->x->snd_nxt, now, out);
         return false;
     case SK_TCP_TIME_WAIT:
-        if (output_owed_ack(e, t, t->snd_max, now, out))
+        if (output_owed_ack(e, t, t->x->snd_max, now, out))
             return true;
         if (t->flags & SK_TF_ACK_NOW)
-            return output_pure_ack(e, t, t->snd_max, now, out);
+            return output_pure_ack(e, t, t->x->snd_max, now, out);
         return false;
     default:
         break;

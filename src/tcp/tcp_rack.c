@@ -79,7 +79,7 @@ void sk_rack_dsack(sk_tcb *t, sk_seq ack)
     sk_rtb *r = t->x->rtb;
     if (sk_seq_lt(ack, r->dsack_round) && r->reo_wnd_mult > 1)
         return;
-    r->dsack_round = t->snd_max;
+    r->dsack_round = t->x->snd_max;
     if (r->reo_wnd_mult < 255)
         r->reo_wnd_mult++;
     r->reo_wnd_persist = SK_RACK_PERSIST;
@@ -165,9 +165,9 @@ void sk_tlp_arm(sk_tcp_env *e, sk_tcb *t, sk_time now)
     if (sk_tcb_timer(e, t, SK_TIMER_RECOVERY) != SK_TIME_NEVER && r->timer_is_reo)
         return; /* the reorder timer runs: no probe meanwhile */
     sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
-    uint32_t fl = sk_seq_len(t->snd_una, t->snd_max);
+    uint32_t fl = sk_seq_len(t->snd_una, t->x->snd_max);
     if (r->tlp_pending || (t->flags & SK_TF_IN_RECOVERY) || fl == 0 ||
-        sk_seq_lt(t->snd_nxt, t->snd_max))
+        sk_seq_lt(t->x->snd_nxt, t->x->snd_max))
         return;
     uint64_t pto = t->srtt != 0 ? 2ull * t->srtt : 1000000u;
     if (t->srtt != 0 && fl <= t->snd_mss)

@@ -30,7 +30,7 @@
  * goes stale. */
 static bool ack_beyond_recover(const sk_tcb *t, sk_seq ack)
 {
-    return sk_seq_len(ack, t->x->recover) > sk_seq_len(ack, t->snd_max);
+    return sk_seq_len(ack, t->x->recover) > sk_seq_len(ack, t->x->snd_max);
 }
 
 /* RFC 6675 §5 enters recovery on any duplicate ACK "not currently in loss
@@ -169,7 +169,7 @@ static uint32_t rack_lost_in_hole(const sk_rtb *r, sk_seq a, sk_seq b, sk_seq hr
 uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
 {
     if (t->x->rtb == NULL)
-        return sk_seq_len(una, t->snd_max);
+        return sk_seq_len(una, t->x->snd_max);
     sk_rec_hole *h = t->x->rtb->holes;
     uint32_t nh = sk_rec_holes(t, una, h), pipe = 0, k = 0;
     sk_seq hr = t->x->rtb->high_rxt;
@@ -188,13 +188,13 @@ uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
     sk_seq top = una;
     if (sk_rset_count(s) > 0)
         top = sk_seq_max(una, sk_rset_at(s, sk_rset_count(s) - 1)->end);
-    if (sk_seq_lt(top, t->snd_max)) {
-        uint32_t orig = sk_seq_len(top, t->snd_max);
+    if (sk_seq_lt(top, t->x->snd_max)) {
+        uint32_t orig = sk_seq_len(top, t->x->snd_max);
         /* RACK's marks there too: a range sent before a later-sent one
          * that a cumulative ACK delivered lies above every SACK block */
         if (rack)
-            orig -= rack_lost_in_hole(t->x->rtb, top, t->snd_max, hr, &k);
-        pipe += orig + below(top, t->snd_max, hr);
+            orig -= rack_lost_in_hole(t->x->rtb, top, t->x->snd_max, hr, &k);
+        pipe += orig + below(top, t->x->snd_max, hr);
     }
     /* a retransmission RACK has marked lost again is no longer in flight */
     uint32_t gone = sk_rack_on(t) ? lost_rexmit_bytes(t, una, NULL) : 0;
@@ -291,12 +291,12 @@ static sk_seq high_rxt_start(const sk_tcb *t, sk_seq ack, sk_time now)
 static void sack_enter(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
 {
     sk_rtb *r = t->x->rtb;
-    t->x->recover = t->snd_max; /* (4.1) RecoveryPoint = HighData */
+    t->x->recover = t->x->snd_max; /* (4.1) RecoveryPoint = HighData */
     t->flags |= SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY;
     r->high_rxt = high_rxt_start(t, ack, now);
     r->prr_delivered = 0;
     r->prr_out = 0;
-    r->recover_fs = sk_seq_len(ack, t->snd_max); /* RFC 6937: snd.nxt - snd.una */
+    r->recover_fs = sk_seq_len(ack, t->x->snd_max); /* RFC 6937: snd.nxt - snd.una */
     /* RFC 8985 §7.2: no probe in fast recovery; a PTO armed before the
      * duplicate ACKs came would fire in it (the reorder timer stays) */
     if (sk_rack_on(t) && !r->timer_is_reo)
@@ -470,7 +470,7 @@ static void newreno_dup_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
         return;
     /* step 2: enter fast retransmit / fast recovery */
     sk_cc_enter_recovery(t, now);
-    t->x->recover = t->snd_max;
+    t->x->recover = t->x->snd_max;
     t->flags |= SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE;
     sk_tcb_set_rexmit_cause(t, SK_REXMIT_FAST);
     e->ctx->stats.fast_retransmits++;
@@ -524,7 +524,7 @@ void sk_rec_on_timeout(sk_tcp_env *e, sk_tcb *t)
 {
     t->flags &= ~(uint32_t)(SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY | SK_TF_REXMIT_ONE);
     t->x->dupacks = 0;
-    t->x->recover = t->snd_max;
+    t->x->recover = t->x->snd_max;
     sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     if (t->x->rtb != NULL) {
         sk_rset_clear(&t->x->rtb->sacked);
@@ -541,9 +541,9 @@ void sk_rec_on_timeout(sk_tcp_env *e, sk_tcb *t)
 static bool new_data_waits(const sk_tcb *t)
 {
     uint32_t queued = (uint32_t)sk_ring_len(&t->x->sndbuf);
-    uint32_t sent = sk_seq_len(t->x->snd_buf_seq, t->snd_nxt);
+    uint32_t sent = sk_seq_len(t->x->snd_buf_seq, t->x->snd_nxt);
     bool fin = (t->flags & SK_TF_FIN_QUEUED) && !(t->flags & SK_TF_FIN_SENT);
-    return (sent < queued || fin) && sk_seq_len(t->snd_una, t->snd_nxt) < t->snd_wnd;
+    return (sent < queued || fin) && sk_seq_len(t->snd_una, t->x->snd_nxt) < t->snd_wnd;
 }
 
 /* RFC 6675 §4 NextSeg rule (4), when (1)-(3) found nothing and no new
@@ -560,8 +560,8 @@ static bool rescue_next(const sk_tcb *t, uint32_t budget, uint32_t room, sk_rec_
         return false;
     const sk_rset *sk = &r->sacked;
     uint32_t n = sk_rset_count(sk);
-    sk_seq lo = t->snd_una, hi = t->snd_max;
-    if (n > 0 && !sk_seq_lt(sk_rset_at(sk, n - 1)->end, t->snd_max)) {
+    sk_seq lo = t->snd_una, hi = t->x->snd_max;
+    if (n > 0 && !sk_seq_lt(sk_rset_at(sk, n - 1)->end, t->x->snd_max)) {
         hi = sk_rset_at(sk, n - 1)->start; /* no tail: the last hole */
         if (n > 1)
             lo = sk_seq_max(lo, sk_rset_at(sk, n - 2)->end);
@@ -670,12 +670,12 @@ uint32_t sk_rec_rto_skip_sacked(sk_tcb *t)
 {
     const sk_rset *sacked = &t->x->rtb->sacked;
     const sk_range *r;
-    while (sk_seq_lt(t->snd_nxt, t->snd_max) && (r = sk_rset_find(sacked, t->snd_nxt)) != NULL)
-        t->snd_nxt = sk_seq_lt(r->end, t->snd_max) ? r->end : t->snd_max;
+    while (sk_seq_lt(t->x->snd_nxt, t->x->snd_max) && (r = sk_rset_find(sacked, t->x->snd_nxt)) != NULL)
+        t->x->snd_nxt = sk_seq_lt(r->end, t->x->snd_max) ? r->end : t->x->snd_max;
     sk_range h;
-    if (sk_seq_lt(t->snd_nxt, t->snd_max) && sk_rset_first_hole(sacked, t->snd_nxt, &h) &&
-        sk_seq_lt(h.end, t->snd_max))
-        return sk_seq_len(t->snd_nxt, h.end);
+    if (sk_seq_lt(t->x->snd_nxt, t->x->snd_max) && sk_rset_first_hole(sacked, t->x->snd_nxt, &h) &&
+        sk_seq_lt(h.end, t->x->snd_max))
+        return sk_seq_len(t->x->snd_nxt, h.end);
     return UINT32_MAX;
 }
 
@@ -689,9 +689,9 @@ static uint32_t lost_below(const sk_rtb *r, sk_seq una, sk_seq nxt, const sk_rtb
 uint32_t sk_rec_rto_flight(const sk_tcb *t)
 {
     const sk_rtb *r = t->x->rtb;
-    uint32_t fl = sk_seq_len(t->snd_una, t->snd_nxt);
-    uint32_t sacked = sk_rtb_sacked_above(r, t->snd_una) - sk_rtb_sacked_above(r, t->snd_nxt);
-    uint32_t gone = sacked + (sk_rack_on(t) ? lost_below(r, t->snd_una, t->snd_nxt, NULL) : 0);
+    uint32_t fl = sk_seq_len(t->snd_una, t->x->snd_nxt);
+    uint32_t sacked = sk_rtb_sacked_above(r, t->snd_una) - sk_rtb_sacked_above(r, t->x->snd_nxt);
+    uint32_t gone = sacked + (sk_rack_on(t) ? lost_below(r, t->snd_una, t->x->snd_nxt, NULL) : 0);
     return fl > gone ? fl - gone : 0;
 }
 
@@ -705,10 +705,10 @@ static bool rto_rack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
     if (!sk_rack_on(t) || t->cwnd <= sk_rec_rto_flight(t))
         return false;
     const sk_rtb_ent *x;
-    if (lost_below(t->x->rtb, t->snd_una, t->snd_nxt, &x) == 0)
+    if (lost_below(t->x->rtb, t->snd_una, t->x->snd_nxt, &x) == 0)
         return false;
     s->seq = sk_seq_max(x->seq, t->snd_una);
-    uint32_t len = below(s->seq, x->end, t->snd_nxt);
+    uint32_t len = below(s->seq, x->end, t->x->snd_nxt);
     s->max = len < budget ? len : budget;
     s->cause = SK_REXMIT_RACK;
     return true;
@@ -747,7 +747,7 @@ void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n)
     if (!sack_recovering(t) || t->x->rtb == NULL || n == 0)
         return;
     t->x->rtb->prr_out += n; /* RFC 6937: prr_out += (data sent) */
-    bool rescue = t->x->rtb->rescue_pending && sk_seq_lt(seq, t->snd_max);
+    bool rescue = t->x->rtb->rescue_pending && sk_seq_lt(seq, t->x->snd_max);
     t->x->rtb->rescue_pending = false;
     if (rescue) { /* rule (4): "HighRxt MUST NOT be updated" */
         t->x->rtb->rescue_rxt = t->x->recover; /* RescueRxt = RecoveryPoint */
@@ -755,6 +755,6 @@ void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n)
         return;
     }
     sk_seq end = sk_seq_add(seq, n);
-    if (sk_seq_lt(seq, t->snd_max) && sk_seq_gt(end, t->x->rtb->high_rxt)) /* (C.2) */
-        t->x->rtb->high_rxt = sk_seq_min(end, t->snd_max);
+    if (sk_seq_lt(seq, t->x->snd_max) && sk_seq_gt(end, t->x->rtb->high_rxt)) /* (C.2) */
+        t->x->rtb->high_rxt = sk_seq_min(end, t->x->snd_max);
 }

@@ -133,7 +133,7 @@ void sk_sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg)
             e->ctx->stats.dsack_in++;
             continue;
         }
-        if (!sk_seq_lt(l, r) || sk_seq_lt(l, low) || sk_seq_gt(r, t->snd_max)) {
+        if (!sk_seq_lt(l, r) || sk_seq_lt(l, low) || sk_seq_gt(r, t->x->snd_max)) {
             e->ctx->stats.sack_blocks_bad++;
             continue;
         }

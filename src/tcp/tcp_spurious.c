@@ -53,7 +53,7 @@ static void dsack_episode(sk_tcb *t, bool rto)
     t->x->spur_fr = SK_SPUR_FR_DSACK;
     t->x->spur_fr_rto = rto;
     t->x->spur_fr_una = t->snd_una;
-    t->x->spur_fr_max = t->snd_max;
+    t->x->spur_fr_max = t->x->snd_max;
     t->x->spur_fr_rexmits = t->x->retransmits;
     t->x->spur_fr_dsacks = 0;
 }
@@ -72,7 +72,7 @@ void sk_spur_on_timeout(sk_tcp_env *e, sk_tcb *t, bool first, sk_time now)
     }
     t->x->spur_srtt = t->srtt + 2u * CLOCK_G_US;
     t->x->spur_rttvar = t->rttvar;
-    t->x->spur_recover = t->snd_max;
+    t->x->spur_recover = t->x->snd_max;
     if (t->flags & SK_TF_TS_OK) {
         t->x->spur_rto = SK_SPUR_EIFEL;
         t->x->spur_rto_tsval = sk_ts_now(t, now);
@@ -117,7 +117,7 @@ static void adapt_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
      * samples it took; the backoff still goes. */
     if (sk_seg_has_dsack(t, seg)) {
         t->x->backoff = 0;
-        if (!sk_seq_eq(t->snd_una, t->snd_max))
+        if (!sk_seq_eq(t->snd_una, t->x->snd_max))
             sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT,
                              sk_time_after(now, sk_tcb_rto_current(t, e)));
         return;
@@ -132,7 +132,7 @@ static void adapt_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
     uint32_t rttvar = t->x->spur_rttvar > m / 2 ? t->x->spur_rttvar : (uint32_t)(m / 2);
     sk_rtt_rebase(t, srtt, rttvar);
     t->x->backoff = 0;
-    if (!sk_seq_eq(t->snd_una, t->snd_max))
+    if (!sk_seq_eq(t->snd_una, t->x->snd_max))
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
 
@@ -147,7 +147,7 @@ static void undo_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time n
     t->x->spur_rto = SK_SPUR_NONE;
     t->x->spur_fr = SK_SPUR_FR_NONE; /* undone once: no DSACK undo after it */
     sk_cc_spurious(t, now);
-    t->snd_nxt = t->snd_max;
+    t->x->snd_nxt = t->x->snd_max;
     t->x->recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
     adapt_rto(e, t, seg, now);
     e->ctx->stats.spurious_rtos++;
@@ -160,7 +160,7 @@ static void undo_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time n
 static bool unsent_data(const sk_tcb *t)
 {
     uint32_t queued = (uint32_t)sk_ring_len(&t->x->sndbuf);
-    uint32_t sent = sk_seq_len(t->x->snd_buf_seq, t->snd_max);
+    uint32_t sent = sk_seq_len(t->x->snd_buf_seq, t->x->snd_max);
     bool fin_unsent = (t->flags & SK_TF_FIN_QUEUED) && !(t->flags & SK_TF_FIN_SENT);
     return sent < queued || fin_unsent;
 }
@@ -175,13 +175,13 @@ static void frto_first(sk_tcb *t, const sk_tcp_repr *seg, bool advanced)
 {
     bool sack = (t->flags & SK_TF_SACK_OK) != 0;
     if (!advanced || sk_seq_ge(seg->ack, t->x->spur_recover) ||
-        (sack && sk_seq_lt(seg->ack, t->snd_nxt)) || !unsent_data(t)) {
+        (sack && sk_seq_lt(seg->ack, t->x->snd_nxt)) || !unsent_data(t)) {
         t->x->spur_rto = SK_SPUR_NONE;
         return;
     }
     t->x->spur_rto = SK_SPUR_FRTO2;
-    t->snd_nxt = t->snd_max;
-    t->x->spur_frto_end = sk_seq_add(t->snd_max, 2u * sk_cc_smss(t));
+    t->x->snd_nxt = t->x->snd_max;
+    t->x->spur_frto_end = sk_seq_add(t->x->snd_max, 2u * sk_cc_smss(t));
 }
 
 /* With SACK (§3 step 3b): does a block report data below "recover" that
@@ -211,7 +211,7 @@ static void frto_second(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool a
     }
     t->x->spur_rto = SK_SPUR_NONE;
     sk_cc_frto_conventional(t);
-    t->snd_nxt = t->snd_una;
+    t->x->snd_nxt = t->snd_una;
     sk_tcb_mark_output(e, t);
 }
 
@@ -286,7 +286,7 @@ static void fr_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool adv
 static bool is_dup_ack(const sk_tcb *t, const sk_tcp_repr *seg, sk_seq prior_una)
 {
     return sk_seq_eq(seg->ack, prior_una) && seg->payload_len == 0 &&
-           !(seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) && !sk_seq_eq(prior_una, t->snd_max);
+           !(seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) && !sk_seq_eq(prior_una, t->x->snd_max);
 }
 
 void sk_spur_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_seq prior_una,

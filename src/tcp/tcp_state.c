@@ -111,7 +111,7 @@ void sk_tcb_reset(sk_tcp_env *e, sk_tcb *t, int err, sk_time now)
          * back to snd_una after a timeout; snd_max is the RFC's SND.NXT, and
          * a RST below the peer's RCV.NXT would be dropped (RFC 5961 §3.2). */
         sk_tuple tu = sk_tcb_tuple(e, t);
-        if (sk_ctl_push(e, &tu, t->snd_max, t->rcv_nxt, SK_TCP_RST | SK_TCP_ACK, now))
+        if (sk_ctl_push(e, &tu, sk_tcb_snd_max(e, t), t->rcv_nxt, SK_TCP_RST | SK_TCP_ACK, now))
             e->ctx->stats.resets_out++;
     }
     sk_tcb_close(e, t, err, now);

@@ -236,7 +236,7 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
         t->x->backoff++;
     t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
     sk_rec_on_timeout(e, t); /* leaves recovery, recover = SND.MAX, scoreboard gone */
-    t->snd_nxt = syn_phase ? t->iss : t->snd_una;
+    t->x->snd_nxt = syn_phase ? t->iss : t->snd_una;
     /* everything resent from here to SND.MAX is this timeout's go-back-N */
     sk_tcb_set_rexmit_cause(t, syn_phase ? SK_REXMIT_SYN : SK_REXMIT_TIMEOUT);
     sk_tcb_mark_output(e, t);

@@ -157,7 +157,7 @@ static void rec_fill(const sk_tcp_env *e, sk_tw_rec *r, const sk_tcb *t)
     memset(r, 0, sizeof *r);
     sk_tuple tu = sk_tcb_tuple(e, t);
     sk_rec_key_set(&r->key, &tu);
-    r->snd_nxt = t->snd_max; /* the RFC's SND.NXT (ours rolls back on a timeout) */
+    r->snd_nxt = t->x->snd_max; /* the RFC's SND.NXT (ours rolls back on a timeout) */
     r->rcv_nxt = t->rcv_nxt;
     uint32_t cur = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
     uint32_t field = cur >> t->rcv_wscale;

@@ -58,7 +58,7 @@ static bool drv_open(drv *d, const char *cc)
      * connection takes its extension as sending would (tcp_ext.c) */
     if (!sk_tcb_ext_attach(&d->ts.s->env, d->t))
         return false;
-    d->t->snd_nxt = d->t->snd_max = sk_seq_add(d->t->snd_una, d->t->cwnd);
+    d->t->x->snd_nxt = d->t->x->snd_max = sk_seq_add(d->t->snd_una, d->t->cwnd);
     return true;
 }
 
@@ -74,20 +74,20 @@ static int64_t drv_ack_bytes(drv *d, uint32_t bytes, uint32_t rtt_us, uint32_t s
     memset(&a, 0, sizeof a);
     a.now = d->now;
     a.acked = bytes;
-    if (a.acked > sk_seq_len(t->snd_una, t->snd_nxt))
-        a.acked = sk_seq_len(t->snd_una, t->snd_nxt);
+    if (a.acked > sk_seq_len(t->snd_una, t->x->snd_nxt))
+        a.acked = sk_seq_len(t->snd_una, t->x->snd_nxt);
     a.ack = sk_seq_add(t->snd_una, a.acked);
     a.rtt_us = rtt_us;
     a.srtt_us = srtt_us;
     a.min_rtt_us = srtt_us;
-    a.in_flight = sk_seq_len(a.ack, t->snd_max);
+    a.in_flight = sk_seq_len(a.ack, t->x->snd_max);
     a.app_limited = app_limited;
     a.paced = d->paced;
     sk_cc_on_ack(t, &a);
     t->snd_una = a.ack;
     sk_seq want = sk_seq_add(t->snd_una, t->cwnd);
-    if (sk_seq_gt(want, t->snd_nxt))
-        t->snd_nxt = t->snd_max = want;
+    if (sk_seq_gt(want, t->x->snd_nxt))
+        t->x->snd_nxt = t->x->snd_max = want;
     return (int64_t)t->cwnd - (int64_t)before;
 }
 
@@ -99,7 +99,7 @@ static int64_t drv_ack(drv *d, uint32_t segs, uint32_t rtt_us, uint32_t srtt_us,
 /* A congestion signal with the whole window in flight. */
 static void drv_ecn(drv *d)
 {
-    d->t->snd_max = d->t->snd_nxt = sk_seq_add(d->t->snd_una, d->t->cwnd);
+    d->t->x->snd_max = d->t->x->snd_nxt = sk_seq_add(d->t->snd_una, d->t->cwnd);
     sk_cc_ecn(d->t, d->now);
 }
 
@@ -242,7 +242,7 @@ static void test_cubic_after_timeout(void)
     sk_cc_timeout(d.t, true, d.now);
     SK_CHECK_EQ(d.t->cwnd, MSS);
     SK_CHECK_EQ(d.t->ssthresh, 70 * MSS);
-    d.t->snd_nxt = d.t->snd_max = sk_seq_add(d.t->snd_una, d.t->cwnd);
+    d.t->x->snd_nxt = d.t->x->snd_max = sk_seq_add(d.t->snd_una, d.t->cwnd);
     drv_slow_start_to(&d, 70 * MSS);
     SK_CHECK_EQ(d.t->cwnd, 70 * MSS);
     drv_ca(&d, 3.0, 200000, 1, NULL);
@@ -354,7 +354,7 @@ static void test_spurious_undo(void)
         SK_CHECK_EQ(d.t->cwnd, 100 * MSS);
         SK_CHECK_EQ(d.t->ssthresh, ss);
         /* after a timeout too: the loss window goes back */
-        d.t->snd_max = sk_seq_add(d.t->snd_una, d.t->cwnd);
+        d.t->x->snd_max = sk_seq_add(d.t->snd_una, d.t->cwnd);
         sk_cc_timeout(d.t, true, d.now);
         SK_CHECK_EQ(d.t->cwnd, MSS);
         sk_cc_spurious(d.t, d.now);
@@ -406,7 +406,7 @@ static void test_cubic_spurious_restores_curve(void)
 
 static int64_t hs_round(drv *d, uint32_t rtt_us, uint32_t samples)
 {
-    sk_seq end = d->t->snd_nxt;
+    sk_seq end = d->t->x->snd_nxt;
     int64_t last = 0;
     for (uint32_t i = 0; sk_seq_lt(d->t->snd_una, end); i++) {
         d->now += HS_SPREAD_US;
@@ -460,7 +460,7 @@ static void test_hystart_css_and_back(void)
     hs_round(&d, 50000, ALL);
     /* the 8th sample of this round ends slow start (its own ACK has grown
      * cwnd already): the ACKs after it grow by a quarter */
-    sk_seq end = d.t->snd_nxt;
+    sk_seq end = d.t->x->snd_nxt;
     for (uint32_t i = 0; sk_seq_lt(d.t->snd_una, end); i++) {
         d.now += HS_SPREAD_US;
         int64_t g = drv_ack(&d, 1, 60000, 60000, false);
@@ -510,7 +510,7 @@ static int train_round_p(bool paced, uint32_t gap_us, uint32_t hole_at, uint32_t
     hs_round(&d, 50000, ALL);
     hs_round(&d, 50000, ALL);
     SK_CHECK_EQ(d.t->ssthresh, UINT32_MAX / 2);
-    sk_seq end = d.t->snd_nxt;
+    sk_seq end = d.t->x->snd_nxt;
     int exit_at = -1;
     for (uint32_t i = 0; sk_seq_lt(d.t->snd_una, end) && exit_at < 0; i++) {
         d.now += (hole_at != 0 && i == hole_at) ? hole_us : gap_us;
@@ -577,7 +577,7 @@ static void test_hystart_initial_only(void)
     /* all but the first segment had arrived: the retransmission's ACK
      * covers the whole flight */
     d.now += 1000;
-    drv_ack_bytes(&d, sk_seq_len(d.t->snd_una, d.t->snd_nxt), 0, 50000, false);
+    drv_ack_bytes(&d, sk_seq_len(d.t->snd_una, d.t->x->snd_nxt), 0, 50000, false);
     SK_CHECK_EQ(d.t->cwnd, 3 * MSS); /* + 2 SMSS: RFC 3465 L = 2 */
     /* rounds of 3, 6 ... 48 segments at 50 ms, then 96 and 192 at 90 ms:
      * HyStart++ would have entered CSS in the first of those */
@@ -658,10 +658,10 @@ static void test_cubic_timeout(void)
  * before it, the sender application-limited or not; the change of cwnd. */
 static int64_t ss_ack(drv *d, uint32_t flight, uint32_t acked, bool app_limited)
 {
-    d->t->snd_nxt = d->t->snd_max = sk_seq_add(d->t->snd_una, flight);
+    d->t->x->snd_nxt = d->t->x->snd_max = sk_seq_add(d->t->snd_una, flight);
     d->now += 10000;
     int64_t grown = drv_ack_bytes(d, acked, 0, 10000, app_limited);
-    d->t->snd_nxt = d->t->snd_max = d->t->snd_una; /* the driver's refill undone */
+    d->t->x->snd_nxt = d->t->x->snd_max = d->t->snd_una; /* the driver's refill undone */
     return grown;
 }
 

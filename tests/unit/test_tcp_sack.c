@@ -257,8 +257,8 @@ static void test_arriving_blocks_validated(void)
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 4000), 4000);
     SK_CHECK(ts_discard(&ts, TS_MS(10)) > 0); /* 1001 .. 5001 in flight (initial window) */
     const sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
-    SK_CHECK(t->snd_max.v > 2461);
-    uint32_t max = t->snd_max.v;
+    SK_CHECK(t->x->snd_max.v > 2461);
+    uint32_t max = t->x->snd_max.v;
     /* one valid, one past SND.MAX, one empty (left == right) */
     TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5001, .ack = 1001,
               TS_SACK(3, {2461, max}, {2461, max + 1}, {3000, 3000}));

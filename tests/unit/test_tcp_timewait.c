@@ -554,7 +554,8 @@ static void test_ipv6_tuple(void)
     if (t == NULL)
         return;
     SK_CHECK(sk_tcb_set_ends(e, t, &tu));
-    t->snd_max = sk_seq_make(1234);
+    SK_CHECK(sk_tcb_ext_attach(e, t)); /* SND.MAX lives there */
+    t->x->snd_max = sk_seq_make(1234);
     t->rcv_nxt = t->rcv_adv = sk_seq_make(5678);
     t->state = SK_TCP_TIME_WAIT;
     sk_demux_insert(e, t);
