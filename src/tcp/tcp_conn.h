@@ -510,6 +510,18 @@ struct sk_tcp_env {
     uint32_t listen_head;
 
     sk_ilist out_list; /* connections with something to send */
+    /* Connections without an extension whose keepalive probe is due
+     * (SK_TF_KEEP_PROBE), oldest first: a ring of TCB indices with room for
+     * every TCB, taken from the allocator at the first probe, its start
+     * back at 0 whenever it empties (so it is touched only as deep as a
+     * burst of probes went). The output attaches each one only when its
+     * turn comes (tcp_emit.c), so a burst of a million probes holds one
+     * extension at a time; the output list links through the extension. */
+    struct {
+        uint32_t *idx;
+        uint32_t head, len;
+        sk_time used; /* the last probe queued: unused for SK_BUFCACHE_DECAY_US, it goes back */
+    } probe_q;
     sk_ilist ev_list;  /* sockets with unreported events */
     /* Demux: open-addressing hash of 4-tuples to TCB index + 1 (0: empty),
      * with a tag of the tuple's hash above it (sk_demux_slot_tcb) */
@@ -1224,11 +1236,18 @@ static inline bool sk_tcp_ctl_pending(const sk_tcp_env *e)
 }
 static inline bool sk_tcp_conn_pending(const sk_tcp_env *e)
 {
-    return e->out_list.head != SK_TCB_NONE;
+    return e->out_list.head != SK_TCB_NONE || e->probe_q.len > 0;
 }
+/* t, without its extension, has a keepalive probe to send (tcp_emit.c);
+ * false when the queue's memory could not be had. */
+bool sk_tcp_probe_queue(sk_tcp_env *e, sk_tcb *t, sk_time now);
+void sk_tcp_probe_q_free(sk_tcp_env *e);
+/* The queue's memory back once empty and unused a while (sk_tcp_run_timers). */
+void sk_tcp_probe_q_sweep(sk_tcp_env *e, sk_time now);
 /* The next control segment, written into f (false: none queued). */
 bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o);
-/* The next segment of the connection at the head of the output list,
+/* The next segment of the connection at the head of the output list (or,
+ * with that list empty, of the next connection in the probe queue),
  * written into f; the connection goes to the back of the list. False when
  * it had nothing to send (it leaves the list: call again while
  * sk_tcp_conn_pending). */

@@ -74,11 +74,68 @@ bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_s
     return true;
 }
 
+bool sk_tcp_probe_queue(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    if (e->probe_q.idx == NULL) {
+        e->probe_q.idx = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * e->n_tcbs);
+        if (e->probe_q.idx == NULL)
+            return false;
+        e->probe_q.head = e->probe_q.len = 0;
+    }
+    /* a TCB waits once (its SK_TF_KEEP_PROBE); one closed and reused while
+     * its entry waits may add a second, which finds the flag gone */
+    if (e->probe_q.len >= e->n_tcbs)
+        return false;
+    uint32_t at = e->probe_q.head + e->probe_q.len;
+    e->probe_q.idx[at >= e->n_tcbs ? at - e->n_tcbs : at] = sk_tcb_index(e, t);
+    e->probe_q.len++;
+    e->probe_q.used = now;
+    return true;
+}
+
+void sk_tcp_probe_q_sweep(sk_tcp_env *e, sk_time now)
+{
+    if (e->probe_q.idx != NULL && e->probe_q.len == 0 &&
+        sk_time_due(sk_time_after(e->probe_q.used, SK_BUFCACHE_DECAY_US), now))
+        sk_tcp_probe_q_free(e);
+}
+
+void sk_tcp_probe_q_free(sk_tcp_env *e)
+{
+    sk_ctx_release(e->ctx, e->probe_q.idx, sizeof(uint32_t) * e->n_tcbs);
+    e->probe_q.idx = NULL;
+    e->probe_q.head = e->probe_q.len = 0;
+}
+
+/* The probe queue's next connection whose probe is still due (one that
+ * closed has lost the flag), attached and on the output list; NULL when
+ * none is left. One attached since (a segment came) keeps the flag, which
+ * keeps its extension: its probe goes now too. */
+static sk_tcb *probe_next(sk_tcp_env *e, sk_time now)
+{
+    while (e->probe_q.len > 0) {
+        sk_tcb *t = &e->tcbs[e->probe_q.idx[e->probe_q.head]];
+        e->probe_q.len--;
+        e->probe_q.head = e->probe_q.len == 0 || e->probe_q.head + 1 == e->n_tcbs ? 0 : e->probe_q.head + 1;
+        if (!(t->flags & SK_TF_KEEP_PROBE))
+            continue;
+        if (!sk_tcb_ext_attach(e, t)) {
+            /* lost like a dropped segment: the next probe comes an interval later */
+            t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
+            sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, t, now);
+            continue;
+        }
+        sk_tcb_mark_output(e, t);
+        return t;
+    }
+    return NULL;
+}
+
 bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o)
 {
-    if (e->out_list.head == SK_TCB_NONE)
+    sk_tcb *t = e->out_list.head != SK_TCB_NONE ? &e->tcbs[e->out_list.head] : probe_next(e, now);
+    if (t == NULL)
         return false;
-    sk_tcb *t = &e->tcbs[e->out_list.head];
     SK_ASSERT(sk_tcb_ext_attached(e, t)); /* the list links through it (sk_tcb_mark_output) */
     o->tuple_buf = sk_tcb_tuple(e, t);
     o->tuple = &o->tuple_buf;

@@ -269,6 +269,11 @@ static void test_keepalive_on_idle_connection(void)
         SK_CHECK(!attached(&ts));
         TS_INJECT(&ts, t + TS_MS(1), .flags = TS_A, .seq = 5001, .ack = 1001);
         SK_CHECK(!attached(&ts));
+        /* nothing held but the probe queue, given back once unused a
+         * while (tcp_emit.c) */
+        SK_CHECK_EQ(ts.live_bytes, base + sizeof(uint32_t) * ts.s->env.n_tcbs);
+        SK_CHECK_EQ(ts.s->env.probe_q.len, 0);
+        TS_NOTHING(&ts, t + TS_MS(1) + SK_BUFCACHE_DECAY_US);
         SK_CHECK_EQ(ts.live_bytes, base);
         t += TS_MS(1);
     }
@@ -408,9 +413,11 @@ static void test_wake_without_memory(void)
 }
 
 /* The output list links through the extension: an idle connection's
- * keepalive probe takes one when it is due. Without memory the probe is
- * lost like a dropped segment (counted, the connection unharmed, nothing
- * left on the list) and the next one, an interval later, goes out. */
+ * keepalive probe waits in the probe queue and takes one when its turn
+ * comes. Without memory (neither for the queue nor for an extension) the
+ * probe is lost like a dropped segment (counted once, the connection
+ * unharmed, nothing left waiting) and the next one, an interval later,
+ * goes out. */
 static void test_probe_without_memory(void)
 {
     ts_script ts;
@@ -421,8 +428,9 @@ static void test_probe_without_memory(void)
     ts.s->ctx.cfg.alloc = (sk_allocator){flaky_allocate, flaky_release, &f};
     sk_time_us t = TS_MS(1) + TS_SEC(10);
     TS_NOTHING(&ts, t);
-    SK_CHECK_EQ(f.failures, 1);
+    SK_CHECK_EQ(f.failures, 2); /* the queue, then an extension to send it at once */
     SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 1);
+    SK_CHECK_EQ(ts.s->env.probe_q.len, 0);
     SK_CHECK(!attached(&ts));
     SK_CHECK_EQ(ts.s->env.out_list.len, 0);
     SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
@@ -433,6 +441,42 @@ static void test_probe_without_memory(void)
     SK_CHECK(!attached(&ts)); /* sent: given back at once */
     ts.s->ctx.cfg.alloc = f.inner;
     SK_CHECK(sk_tcb_ext_blank_intact(&ts.s->env));
+    ts_free(&ts);
+}
+
+/* A probe waits in the queue without an extension. If a segment comes
+ * first (the connection attaches for it), the probe still goes, and the
+ * connection detaches after it; one whose connection closed meanwhile is
+ * skipped (its flag went with the close). */
+static void test_probe_queue_waits(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    set_keepalive(&ts, TS_SEC(10), TS_SEC(5));
+    sk_tcp_env *e = &ts.s->env;
+    sk_time_us t = TS_MS(1) + TS_SEC(10);
+    sk_tcp_run_timers(e, t); /* the timer alone: the probe waits for output */
+    SK_CHECK_EQ(e->probe_q.len, 1);
+    SK_CHECK(!attached(&ts));
+    static const uint8_t msg[10] = {4, 2};
+    TS_INJECT(&ts, t, .flags = TS_PA, .seq = 5001, .ack = 1001, .len = 10, .data = msg);
+    uint8_t b[16];
+    SK_CHECK_EQ_I(sk_tcp_recv(ts.s, t, ts.sock, b, sizeof b), 10);
+    /* the probe (the segment did not cancel it), then the ACK owed */
+    TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1000, .ack = 5011, .len = 0);
+    SK_CHECK_EQ(e->probe_q.len, 0);
+    ts_discard(&ts, t + TS_SEC(1));
+    SK_CHECK(!attached(&ts));
+    /* queued, then the connection is aborted: nothing of it goes out */
+    t = t + TS_SEC(10);
+    sk_tcp_run_timers(e, t);
+    SK_CHECK_EQ(e->probe_q.len, 1);
+    SK_CHECK_EQ_I(sk_tcp_abort(ts.s, t, ts.sock), 0);
+    TS_EXPECT(&ts, t, .flags = TS_RA, .seq = 1001, .ack = 5011);
+    TS_NOTHING(&ts, t + TS_SEC(60));
+    SK_CHECK_EQ(e->probe_q.len, 0);
+    SK_CHECK(sk_tcb_ext_blank_intact(e));
     ts_free(&ts);
 }
 
@@ -546,6 +590,7 @@ int main(void)
     SK_RUN(test_history_only_when_needed);
     SK_RUN(test_history_without_memory);
     SK_RUN(test_probe_without_memory);
+    SK_RUN(test_probe_queue_waits);
     SK_RUN(test_fin_wait_2_close_without_memory);
     SK_RUN(test_buffer_limits_keep_extension);
     return sk_test_finish();
