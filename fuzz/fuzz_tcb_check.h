@@ -343,8 +343,9 @@ static inline void fz_check_ends(const sk_tcp_env *e, const uint8_t *is_free)
 
 /* The idle connections' histories (tcp_ext.c, sk_tcb_hist): a TCB names
  * a record only while it has no extension (waking gives it back), each a
- * record of its own; every other handed-out record is on the free list, and
- * a free TCB names none. */
+ * record of its own, and one that sent keepalive probes has one (the next
+ * probe's deadline); every other handed-out record is on the free list,
+ * and a free TCB names none. */
 static inline void fz_check_hist(const sk_tcp_env *e, const uint8_t *is_free)
 {
     const sk_slab *p = &e->hist;
@@ -353,6 +354,9 @@ static inline void fz_check_hist(const sk_tcp_env *e, const uint8_t *is_free)
     CHECK(p->fresh <= e->n_tcbs && p->fresh <= sizeof used);
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         const sk_tcb *t = &e->tcbs[i];
+        /* keepalive probes sent: the next one's deadline is kept somewhere */
+        if (!is_free[i] && t->keep_sent != 0 && !sk_tcb_ext_attached(e, t))
+            CHECK(t->hist != 0 && sk_tcb_keep_next(e, t) != SK_TIME_NEVER);
         if (t->hist == 0)
             continue;
         CHECK(!is_free[i] && !sk_tcb_ext_attached(e, t) && p->mem != NULL);

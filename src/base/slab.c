@@ -13,6 +13,7 @@ void sk_slab_init(sk_slab *s, uint32_t size, uint32_t cap)
     s->cap = cap;
     s->fresh = 0;
     s->free_head = SK_SLAB_NONE;
+    s->used = 0;
 }
 
 uint32_t sk_slab_next_free(const sk_slab *s, uint32_t i)
@@ -37,11 +38,13 @@ bool sk_slab_take(sk_slab *s, const sk_ctx *ctx, uint32_t *out)
         *out = s->free_head;
         s->free_head = sk_slab_next_free(s, *out);
         memset(sk_slab_at(s, *out), 0, sizeof(uint32_t));
+        s->used++;
         return true;
     }
     if (s->fresh >= s->cap)
         return false;
     *out = s->fresh++;
+    s->used++;
     return true;
 }
 
@@ -52,6 +55,7 @@ void sk_slab_give(sk_slab *s, uint32_t i)
     memset(r, 0, s->size);
     memcpy(r, &s->free_head, sizeof s->free_head);
     s->free_head = i;
+    s->used--;
 }
 
 void sk_slab_free(sk_slab *s, const sk_ctx *ctx)

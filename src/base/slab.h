@@ -23,6 +23,7 @@ typedef struct {
     uint32_t cap;       /* records at most */
     uint32_t fresh;     /* records handed out so far: [0, fresh) */
     uint32_t free_head; /* the last one given back, SK_SLAB_NONE: none */
+    uint32_t used;      /* records taken and not given back */
 } sk_slab;
 
 void sk_slab_init(sk_slab *s, uint32_t size, uint32_t cap);

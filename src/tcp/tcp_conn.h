@@ -319,6 +319,9 @@ typedef struct {
     uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
     uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
     int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
+    /* with keepalive probes sent (keep_sent > 0): when the next is due, an
+     * interval after the last (sk_tcb_keep_deadline) */
+    sk_time keep_next;
 } sk_tcb_ext;
 
 struct sk_tcb {
@@ -405,6 +408,7 @@ typedef struct {
     sk_seq recover;     /* none: SND.UNA - 1 */
     uint8_t backoff;    /* none: 0 */
     int8_t soft_error;  /* none: 0 */
+    sk_time keep_next;  /* with keepalive probes sent: the next one's deadline */
 } sk_tcb_hist;
 
 /* Bytes acknowledged on t so far: every byte after our SYN up to SND.UNA,
@@ -436,13 +440,15 @@ static inline sk_seq sk_tcb_fin_seq(const sk_tcb *t)
     return sk_seq_add(t->x->snd_buf_seq, (uint32_t)sk_ring_len(&t->x->sndbuf));
 }
 
-/* The keepalive deadline (tcp_timer.c), kept nowhere: with SK_TF_KEEPALIVE
- * in a synchronized state short of TIME-WAIT, the idle time after the last
- * segment heard, then a probe every interval (keep_sent of them sent so
- * far); SK_TIME_NEVER otherwise. An idle connection runs it without its
- * extension. Whatever can move it earlier (the option set, the settings
- * changed, the state reaching ESTABLISHED, a probe answered) tells the heap
- * (sk_tcb_keep_changed); later is lazy, like every timer's. */
+/* The keepalive deadline (tcp_timer.c), not kept in the core: with
+ * SK_TF_KEEPALIVE in a synchronized state short of TIME-WAIT, the idle time
+ * after the last segment heard; once probes went (keep_sent), an interval
+ * after the last one (keep_next, in the extension or the history record of
+ * an idle connection: tcp_ext.c); SK_TIME_NEVER otherwise. An idle
+ * connection runs it without its extension. Whatever can move it earlier
+ * (the option set, the settings changed, the state reaching ESTABLISHED, a
+ * probe answered) tells the heap (sk_tcb_keep_changed); later is lazy, like
+ * every timer's. */
 sk_time sk_tcb_keep_deadline(const sk_tcp_env *e, const sk_tcb *t);
 /* Where the other timers' deadlines live: in the extension (TIME-WAIT too:
  * a connection waiting out 2 MSL, or FIN-WAIT-2's timeout, keeps it). */
@@ -579,8 +585,11 @@ struct sk_tcp_env {
      * one per TCB, taken from the allocator at the first IPv6 connection */
     sk_slab ip6;
     /* idle connections' histories (sk_tcb_hist, tcp_ext.c): room for one
-     * per TCB, taken from the allocator when the first one is kept */
+     * per TCB, taken from the allocator when the first one is kept, given
+     * back once none was in use through SK_BUFCACHE_DECAY_US of timer runs
+     * (since hist_empty, SK_TIME_NEVER: in use) */
     sk_slab hist;
+    sk_time hist_empty;
     /* keepalive settings in use (t->keep_prof) */
     sk_keep_prof keep_prof[SK_KEEP_PROFILES];
 };
@@ -681,6 +690,13 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t);
 /* t gives its history record back (attaching, or being released). */
 void sk_tcb_hist_drop(sk_tcp_env *e, sk_tcb *t);
+/* The records' memory back once unused a while (sk_tcp_run_timers). */
+void sk_tcb_hist_sweep(sk_tcp_env *e, sk_time now);
+/* A keepalive probe went: the next is due at `next` (kept in the extension,
+ * or an idle connection's history record). */
+void sk_tcb_set_keep_next(sk_tcp_env *e, sk_tcb *t, sk_time next);
+/* keep_next with the extension or without (keep_sent > 0). */
+sk_time sk_tcb_keep_next(const sk_tcp_env *e, const sk_tcb *t);
 /* Segments t retransmitted, and its last ICMP soft error, with its
  * extension or without. */
 uint32_t sk_tcb_retransmits(const sk_tcp_env *e, const sk_tcb *t);

@@ -24,6 +24,7 @@ void sk_tcb_ext_blank_init(sk_tcb_ext *x, uint8_t iw_segs)
     x->child_link.next = x->child_link.prev = SK_LINK_OFF;
     x->acc_link.next = x->acc_link.prev = SK_LINK_OFF;
     x->out_link.next = x->out_link.prev = SK_LINK_OFF;
+    x->keep_next = SK_TIME_NEVER;
     x->iw_segs = iw_segs;
 }
 
@@ -83,6 +84,18 @@ void sk_tcb_hist_drop(sk_tcp_env *e, sk_tcb *t)
     t->hist = 0;
 }
 
+void sk_tcb_hist_sweep(sk_tcp_env *e, sk_time now)
+{
+    if (e->hist.mem == NULL || e->hist.used != 0) {
+        e->hist_empty = SK_TIME_NEVER;
+        return;
+    }
+    if (e->hist_empty == SK_TIME_NEVER || now < e->hist_empty)
+        e->hist_empty = now;
+    else if (now - e->hist_empty >= SK_BUFCACHE_DECAY_US)
+        sk_slab_free(&e->hist, e->ctx);
+}
+
 uint32_t sk_tcb_retransmits(const sk_tcp_env *e, const sk_tcb *t)
 {
     if (sk_tcb_ext_attached(e, t) || t->hist == 0)
@@ -104,6 +117,42 @@ static sk_seq idle_recover(const sk_tcb *t)
     return sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
 }
 
+/* A record holding a new connection's history, for t (which has none). */
+static sk_tcb_hist *hist_new(sk_tcp_env *e, sk_tcb *t)
+{
+    SK_ASSERT(t->hist == 0);
+    uint32_t i;
+    if (!sk_slab_take(&e->hist, e->ctx, &i))
+        return NULL;
+    sk_tcb_hist *h = sk_slab_at(&e->hist, i);
+    memset(h, 0, sizeof *h);
+    memcpy(h->cc, sk_tcb_cc(t)->idle_fresh, sizeof h->cc);
+    h->recover = idle_recover(t);
+    h->keep_next = SK_TIME_NEVER;
+    t->hist = i + 1;
+    return h;
+}
+
+void sk_tcb_set_keep_next(sk_tcp_env *e, sk_tcb *t, sk_time next)
+{
+    if (sk_tcb_ext_attached(e, t)) {
+        t->x->keep_next = next;
+        return;
+    }
+    sk_tcb_hist *h = t->hist != 0 ? hist_of(e, t) : hist_new(e, t);
+    if (h != NULL)
+        h->keep_next = next;
+    /* else the slab's memory was refused: sk_tcb_keep_deadline counts the
+     * probes from the last segment heard instead */
+}
+
+sk_time sk_tcb_keep_next(const sk_tcp_env *e, const sk_tcb *t)
+{
+    if (sk_tcb_ext_attached(e, t))
+        return t->x->keep_next;
+    return t->hist != 0 ? hist_of(e, t)->keep_next : SK_TIME_NEVER;
+}
+
 /* Going idle: keep what differs from a new connection's history (the CC's
  * packed words w, the counts, recover, the backoff, a soft error) in a
  * record; false when it needs one and the allocator has none (the
@@ -114,20 +163,18 @@ static bool hist_keep(sk_tcp_env *e, sk_tcb *t, const uint32_t w[SK_CC_IDLE_WORD
     const sk_tcb_ext *x = t->x;
     if (memcmp(w, sk_tcb_cc(t)->idle_fresh, sizeof(uint32_t) * SK_CC_IDLE_WORDS) == 0 &&
         x->retransmits == 0 && x->delivered_hi == 0 && sk_seq_eq(x->recover, idle_recover(t)) &&
-        x->backoff == 0 && x->soft_error == 0)
+        x->backoff == 0 && x->soft_error == 0 && t->keep_sent == 0)
         return true;
-    uint32_t i;
-    if (!sk_slab_take(&e->hist, e->ctx, &i))
+    sk_tcb_hist *h = hist_new(e, t);
+    if (h == NULL)
         return false;
-    sk_tcb_hist *h = sk_slab_at(&e->hist, i);
-    memset(h, 0, sizeof *h);
     memcpy(h->cc, w, sizeof h->cc);
     h->retransmits = x->retransmits;
     h->delivered_hi = x->delivered_hi;
     h->recover = x->recover;
     h->backoff = x->backoff;
     h->soft_error = x->soft_error;
-    t->hist = i + 1;
+    h->keep_next = t->keep_sent != 0 ? x->keep_next : SK_TIME_NEVER;
     return true;
 }
 
@@ -155,6 +202,7 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
         x->recover = h->recover;
         x->backoff = h->backoff;
         x->soft_error = h->soft_error;
+        x->keep_next = h->keep_next;
     }
     if (t->flags & SK_TF_CC_PACKED) {
         t->flags &= ~(uint32_t)SK_TF_CC_PACKED;

@@ -41,6 +41,7 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     e->n_tcbs = cfg->max_sockets;
     sk_slab_init(&e->ip6, sizeof(sk_ip6_pair), e->n_tcbs);
     sk_slab_init(&e->hist, sizeof(sk_tcb_hist), e->n_tcbs);
+    e->hist_empty = SK_TIME_NEVER;
     /* the table starts on a cache line (an allocator's 16-byte alignment
      * would not): with the 224-byte core every TCB then lies on exactly
      * four lines, never five (bench/README-1m.md) */

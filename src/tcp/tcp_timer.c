@@ -97,7 +97,12 @@ sk_time sk_tcb_keep_deadline(const sk_tcp_env *e, const sk_tcb *t)
     if (!(t->flags & SK_TF_KEEPALIVE) || !sk_tcb_synchronized(t) || t->state == SK_TCP_TIME_WAIT)
         return SK_TIME_NEVER;
     const sk_keep_prof *k = sk_tcb_keep(e, t);
-    return t->last_rcv + k->idle + (sk_time)t->keep_sent * k->intvl;
+    if (t->keep_sent == 0)
+        return t->last_rcv + k->idle;
+    sk_time next = sk_tcb_keep_next(e, t);
+    /* without memory for a history record to keep it: the schedule from
+     * the last segment heard */
+    return next != SK_TIME_NEVER ? next : t->last_rcv + k->idle + (sk_time)t->keep_sent * k->intvl;
 }
 
 /* t's earliest deadline: the minimum of its timers. */
@@ -243,9 +248,7 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
 }
 
 /* Due (sk_tcb_keep_deadline): cnt probes unanswered close the connection;
- * otherwise one more probe, which moves the deadline on by the interval
- * (the schedule counts from the last segment heard, so a late run of the
- * timers does not push the probes or the verdict later). */
+ * otherwise one more probe, and the next is due an interval after it. */
 static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     SK_ASSERT(sk_tcb_keep_deadline(e, t) <= now);
@@ -255,6 +258,7 @@ static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     }
     t->keep_sent++;
+    sk_tcb_set_keep_next(e, t, sk_time_after(now, sk_tcb_keep(e, t)->intvl));
     t->flags |= SK_TF_KEEP_PROBE;
     /* without its extension it waits for the output in the probe queue,
      * which attaches one at a time (tcp_emit.c) */
@@ -315,6 +319,7 @@ void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
 {
     sk_tcp_bufcache_sweep(e, now);
     sk_tcp_probe_q_sweep(e, now);
+    sk_tcb_hist_sweep(e, now);
     sk_tw_expire(e, now);
     sk_ho_expire(e, now);
     while (e->heap_len > 0) {

@@ -60,6 +60,7 @@ static void test_order_and_reuse(void)
         *(rec *)sk_slab_at(&s, i[k]) = (rec){k + 10, k + 20, k + 30};
     }
     SK_CHECK_EQ(g_allocs, 1); /* one allocation for all */
+    SK_CHECK_EQ(s.used, 4);
     SK_CHECK_EQ(g_live, 4 * sizeof(rec));
     uint32_t x;
     SK_CHECK(!sk_slab_take(&s, &g_ctx, &x)); /* full */
@@ -68,6 +69,7 @@ static void test_order_and_reuse(void)
     sk_slab_give(&s, 3);
     /* the free list, newest first; the rest of a record given back is zero */
     SK_CHECK_EQ(s.free_head, 3);
+    SK_CHECK_EQ(s.used, 2);
     SK_CHECK_EQ(sk_slab_next_free(&s, 3), 1);
     SK_CHECK_EQ(sk_slab_next_free(&s, 1), SK_SLAB_NONE);
     SK_CHECK_EQ(((rec *)sk_slab_at(&s, 3))->b, 0);
@@ -80,7 +82,7 @@ static void test_order_and_reuse(void)
     SK_CHECK(!sk_slab_take(&s, &g_ctx, &x));
     SK_CHECK_EQ(((rec *)sk_slab_at(&s, 0))->c, 30); /* the others untouched */
     sk_slab_free(&s, &g_ctx);
-    SK_CHECK(s.mem == NULL && s.fresh == 0 && s.free_head == SK_SLAB_NONE);
+    SK_CHECK(s.mem == NULL && s.fresh == 0 && s.free_head == SK_SLAB_NONE && s.used == 0);
     SK_CHECK_EQ(g_live, 0);
     sk_slab_free(&s, &g_ctx); /* again: harmless */
     /* used again after freeing: a new allocation, index order again */

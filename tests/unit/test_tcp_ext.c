@@ -269,11 +269,15 @@ static void test_keepalive_on_idle_connection(void)
         SK_CHECK(!attached(&ts));
         TS_INJECT(&ts, t + TS_MS(1), .flags = TS_A, .seq = 5001, .ack = 1001);
         SK_CHECK(!attached(&ts));
-        /* nothing held but the probe queue, given back once unused a
-         * while (tcp_emit.c) */
-        SK_CHECK_EQ(ts.live_bytes, base + sizeof(uint32_t) * ts.s->env.n_tcbs);
+        /* nothing held but the probe queue and the history records' slab
+         * (the probe's deadline waited in one), given back once unused
+         * through SK_BUFCACHE_DECAY_US of timer runs */
+        SK_CHECK_EQ(ts.live_bytes, base + sizeof(uint32_t) * ts.s->env.n_tcbs +
+                                       sizeof(sk_tcb_hist) * ts.s->env.n_tcbs);
         SK_CHECK_EQ(ts.s->env.probe_q.len, 0);
+        SK_CHECK_EQ(ts.s->env.hist.used, 0);
         TS_NOTHING(&ts, t + TS_MS(1) + SK_BUFCACHE_DECAY_US);
+        TS_NOTHING(&ts, t + TS_MS(1) + 2 * SK_BUFCACHE_DECAY_US);
         SK_CHECK_EQ(ts.live_bytes, base);
         t += TS_MS(1);
     }
@@ -428,7 +432,9 @@ static void test_probe_without_memory(void)
     ts.s->ctx.cfg.alloc = (sk_allocator){flaky_allocate, flaky_release, &f};
     sk_time_us t = TS_MS(1) + TS_SEC(10);
     TS_NOTHING(&ts, t);
-    SK_CHECK_EQ(f.failures, 2); /* the queue, then an extension to send it at once */
+    /* the history slab for the next probe's deadline, the queue, then an
+     * extension to send it at once */
+    SK_CHECK_EQ(f.failures, 3);
     SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 1);
     SK_CHECK_EQ(ts.s->env.probe_q.len, 0);
     SK_CHECK(!attached(&ts));

@@ -57,12 +57,13 @@ static void test_keepalive_probes_and_drop(void)
 }
 
 /* The keepalive deadline is derived (tcp_timer.c sk_tcb_keep_deadline):
- * probes are due one idle time after the last segment heard and then every
- * interval from there, so timers run late (the host was busy) send the
- * late probe at once and the next on the schedule, not an interval after
- * the late one; and the stack's next deadline is exact after every change,
- * later (a segment heard) or sooner (a probe answered with an idle time
- * shorter than the interval). */
+ * the first probe is due one idle time after the last segment heard, the
+ * next an interval after the last probe (timers run late, as on a busy
+ * host, move the rest with it, as on Linux); the stack's next deadline is
+ * exact after every change, later (a segment heard) or sooner (a probe
+ * answered with an idle time shorter than the interval). Turned on for a
+ * connection idle longer than that, the first probe goes at once and the
+ * rest follow at the interval, not all at once. */
 static void test_keepalive_schedule_from_last_heard(void)
 {
     ts_script ts;
@@ -75,8 +76,9 @@ static void test_keepalive_schedule_from_last_heard(void)
     TS_INJECT(&ts, TS_SEC(4), .flags = TS_A, .seq = 5001, .ack = 1001);
     t = TS_SEC(4) + TS_SEC(10);
     SK_CHECK_EQ(sk_stack_poll_at(ts.s), t);
-    /* the timers run 5 s late: the first probe then, the second on time */
+    /* the timers run 5 s late: the first probe then, the second 30 s on */
     TS_EXPECT(&ts, t + TS_SEC(5), .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
+    t += TS_SEC(5);
     SK_CHECK_EQ(sk_stack_poll_at(ts.s), t + TS_SEC(30));
     TS_NOTHING(&ts, t + TS_SEC(30) - 1);
     TS_EXPECT(&ts, t + TS_SEC(30), .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
@@ -86,10 +88,24 @@ static void test_keepalive_schedule_from_last_heard(void)
     TS_NOTHING(&ts, t + TS_SEC(41) - 1);
     TS_EXPECT(&ts, t + TS_SEC(41), .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
     SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
-    /* turned off: nothing is due any more */
+    /* answered; turned off: nothing is due for an hour of silence */
+    TS_INJECT(&ts, t + TS_SEC(42), .flags = TS_A, .seq = 5001, .ack = 1001);
     SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_KEEPALIVE, 0), 0);
-    TS_NOTHING(&ts, t + TS_SEC(3600));
+    TS_NOTHING(&ts, t + TS_SEC(3642));
     SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    /* on again an hour into the silence (cnt 3): one probe at once, then
+     * every 30 s, the verdict after the third */
+    t += TS_SEC(3642);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_KEEPALIVE, 1), 0);
+    TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
+    TS_NOTHING(&ts, t + TS_SEC(30) - 1);
+    TS_EXPECT(&ts, t + TS_SEC(30), .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
+    TS_EXPECT(&ts, t + TS_SEC(60), .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
+    TS_NOTHING(&ts, t + TS_SEC(90) - 1);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    TS_NOTHING(&ts, t + TS_SEC(90));
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_CLOSED);
+    SK_CHECK_EQ_I(ts_info(&ts).error, SK_ETIMEDOUT);
     ts_free(&ts);
 }
 
