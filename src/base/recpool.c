@@ -24,15 +24,26 @@ int sk_recpool_init(sk_recpool *p, const sk_ctx *c, uint32_t size, uint32_t cap)
     p->cap = cap;
     p->mask = sk_pow2_at_least(cap * 2) - 1;
     p->hkey = &c->key;
+    p->ctx = c;
     p->free_head = SK_REC_NONE;
+    /* the records are touched as used; the index (8 bytes a record, all
+     * written to clear it) only when the first record comes: a pool sized
+     * for a peak that never comes costs nothing */
     p->recs = sk_ctx_alloc(c, (size_t)size * cap);
-    p->slot = sk_ctx_alloc(c, sizeof(uint32_t) * ((size_t)p->mask + 1));
-    if (p->recs == NULL || p->slot == NULL) {
+    if (p->recs == NULL) {
         sk_recpool_free(p, c);
         return SK_ENOMEM;
     }
-    memset(p->slot, 0, sizeof(uint32_t) * ((size_t)p->mask + 1));
     return 0;
+}
+
+static bool index_alloc(sk_recpool *p)
+{
+    p->slot = sk_ctx_alloc(p->ctx, sizeof(uint32_t) * ((size_t)p->mask + 1));
+    if (p->slot == NULL)
+        return false;
+    memset(p->slot, 0, sizeof(uint32_t) * ((size_t)p->mask + 1));
+    return true;
 }
 
 void sk_recpool_free(sk_recpool *p, const sk_ctx *c)
@@ -146,6 +157,8 @@ uint32_t sk_recpool_add(sk_recpool *p, const void *rec)
 {
     const sk_rec_key *k = rec;
     SK_ASSERT(k->family != 0);
+    if (p->slot == NULL && !index_alloc(p))
+        return SK_REC_NONE;
     uint32_t i = take_free(p);
     if (i == SK_REC_NONE)
         return SK_REC_NONE;

@@ -51,12 +51,13 @@ typedef struct {
     unsigned char *recs;
     uint32_t size; /* bytes a record */
     uint32_t cap;
-    uint32_t *slot; /* record index + 1, 0: empty */
+    uint32_t *slot; /* record index + 1, 0: empty; NULL until the first record */
     uint32_t mask;  /* slots - 1 */
     uint32_t free_head; /* records given back, newest first */
     uint32_t fresh;     /* records [fresh, cap) never used: not touched */
     uint32_t count;     /* records in the index */
     const sk_siphash_key *hkey;
+    const sk_ctx *ctx; /* the allocator, for the index at the first record */
 } sk_recpool;
 
 /* A pool's size: `configured` when not 0, else 4 records per socket slot
@@ -98,8 +99,9 @@ uint32_t sk_recpool_find_h(const sk_recpool *p, const sk_tuple *tu, uint32_t h);
 
 /* Copy `rec` (p->size bytes, starting with its sk_rec_key, family not 0)
  * into a free record and index it by its key; its index, or SK_REC_NONE
- * when the pool is full (the owner decides whether something makes room).
- * The key must name no record already in the pool. */
+ * when the pool is full (the owner decides whether something makes room)
+ * or the index's memory, taken at the first record, was refused. The key
+ * must name no record already in the pool. */
 uint32_t sk_recpool_add(sk_recpool *p, const void *rec);
 
 /* Take record i out of the index and give it back; its key is cleared

@@ -182,9 +182,10 @@ static void rec_insert(sk_tcp_env *e, const sk_tw_rec *src, sk_time deadline)
         sk_tcp_count_drop(e, SK_DROP_TCP_TW_RECYCLED, NULL, p->last_now);
     }
     uint32_t i = sk_recpool_add(&p->pool, src);
-    SK_ASSERT(i != SK_TW_NONE);
-    if (i == SK_TW_NONE)
+    if (i == SK_TW_NONE) { /* the index's memory, at the first record, was refused */
+        sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, NULL, p->last_now);
         return;
+    }
     fifo_insert(p, i, deadline);
     e->ctx->stats.time_wait = p->pool.count;
     e->ctx->stats.tw_records++;

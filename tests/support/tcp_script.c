@@ -655,6 +655,21 @@ enum sk_tcp_state ts_state(const ts_script *ts)
     return ts_info(ts).state;
 }
 
+static size_t index_bytes(const sk_recpool *p)
+{
+    return p->slot == NULL ? 0 : sizeof(uint32_t) * ((size_t)p->mask + 1);
+}
+
+size_t ts_pool_index_bytes(const ts_script *ts)
+{
+    return index_bytes(&ts->s->env.ho.pool) + index_bytes(&ts->s->env.tw.pool);
+}
+
+size_t ts_pool_index_blocks(const ts_script *ts)
+{
+    return (size_t)(ts->s->env.ho.pool.slot != NULL) + (size_t)(ts->s->env.tw.pool.slot != NULL);
+}
+
 uint64_t ts_drops(const ts_script *ts, int reason)
 {
     return sk_stack_stats(ts->s)->drop[reason];

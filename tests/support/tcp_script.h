@@ -220,5 +220,9 @@ static inline uint32_t ts_peer_clock(sk_time_us t)
 enum sk_tcp_state ts_state(const ts_script *ts);
 /* Drops counted for a reason. */
 uint64_t ts_drops(const ts_script *ts, int reason);
+/* The half-open and TIME-WAIT pools' indexes, taken at their first record
+ * (base/recpool.c): bytes and allocations (0, 1 or 2). */
+size_t ts_pool_index_bytes(const ts_script *ts);
+size_t ts_pool_index_blocks(const ts_script *ts);
 
 #endif
