@@ -355,7 +355,8 @@ static inline void fz_check_hist(const sk_tcp_env *e, const uint8_t *is_free)
     for (uint32_t i = 0; i < e->n_tcbs; i++) {
         const sk_tcb *t = &e->tcbs[i];
         /* keepalive probes sent: the next one's deadline is kept somewhere */
-        if (!is_free[i] && t->keep_sent != 0 && !sk_tcb_ext_attached(e, t))
+        if (!is_free[i] && t->keep_sent != 0 && !(t->flags & SK_TF_KEEP_PROBE) &&
+            !sk_tcb_ext_attached(e, t))
             CHECK(t->hist != 0 && sk_tcb_keep_next(e, t) != SK_TIME_NEVER);
         if (t->hist == 0)
             continue;

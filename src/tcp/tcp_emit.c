@@ -120,8 +120,10 @@ static sk_tcb *probe_next(sk_tcp_env *e, sk_time now)
         if (!(t->flags & SK_TF_KEEP_PROBE))
             continue;
         if (!sk_tcb_ext_attach(e, t)) {
-            /* lost like a dropped segment: the next probe comes an interval later */
+            /* lost like a dropped segment: the next probe comes an interval
+             * after the last segment heard's schedule (sk_tcb_keep_deadline) */
             t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
+            sk_tcb_keep_changed(e, t);
             sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, t, now);
             continue;
         }

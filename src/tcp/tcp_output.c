@@ -655,8 +655,11 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, uint32_t tso_room, sk_
     if (output_owed_ack(e, t, ack_seq(t), now, out))
         return true;
     if (t->flags & SK_TF_KEEP_PROBE) {
-        /* RFC 9293 §3.8.4: SEG.SEQ = SND.NXT - 1, no data */
+        /* RFC 9293 §3.8.4: SEG.SEQ = SND.NXT - 1, no data; the next probe
+         * (or the verdict) an interval after this one */
         t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
+        sk_tcb_set_keep_next(e, t, sk_time_after(now, sk_tcb_keep(e, t)->intvl));
+        sk_tcb_keep_changed(e, t);
         return output_pure_ack(e, t, sk_seq_add(t->snd_una, (uint32_t)0 - 1u), now, out);
     }
     if (t->x->rtb != NULL && t->x->rtb->tlp_probe_due && output_tlp(e, t, now, out))

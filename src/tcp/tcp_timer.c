@@ -99,6 +99,8 @@ sk_time sk_tcb_keep_deadline(const sk_tcp_env *e, const sk_tcb *t)
     const sk_keep_prof *k = sk_tcb_keep(e, t);
     if (t->keep_sent == 0)
         return t->last_rcv + k->idle;
+    if (t->flags & SK_TF_KEEP_PROBE)
+        return SK_TIME_NEVER; /* the probe waits to be sent, which sets the next */
     sk_time next = sk_tcb_keep_next(e, t);
     /* without memory for a history record to keep it: the schedule from
      * the last segment heard */
@@ -248,7 +250,9 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
 }
 
 /* Due (sk_tcb_keep_deadline): cnt probes unanswered close the connection;
- * otherwise one more probe, and the next is due an interval after it. */
+ * otherwise one more probe, and the next is due an interval after it is
+ * sent (tcp_output.c): a connection waiting to send one (in the probe
+ * queue, a million of them in a burst) keeps no deadline. */
 static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     SK_ASSERT(sk_tcb_keep_deadline(e, t) <= now);
@@ -258,12 +262,14 @@ static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
         return;
     }
     t->keep_sent++;
-    sk_tcb_set_keep_next(e, t, sk_time_after(now, sk_tcb_keep(e, t)->intvl));
     t->flags |= SK_TF_KEEP_PROBE;
     /* without its extension it waits for the output in the probe queue,
      * which attaches one at a time (tcp_emit.c) */
-    if (sk_tcb_ext_attached(e, t) || !sk_tcp_probe_queue(e, t, now))
-        sk_tcb_mark_output(e, t);
+    if (!sk_tcb_ext_attached(e, t) && sk_tcp_probe_queue(e, t, now))
+        return;
+    sk_tcb_mark_output(e, t);
+    if (!sk_tcb_ext_attached(e, t)) /* no memory: lost like a dropped segment (counted) */
+        t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
 }
 
 /* RFC 9293 §3.8.6.1: probe the zero window for as long as the peer
