@@ -51,6 +51,8 @@ static inline uint32_t sk_demux_slot_tcb(uint32_t v)
 #define SK_TIMER_RECOVERY ((enum sk_timer_kind)SK_TIMER__COUNT)
 #define SK_TIMER_PACING ((enum sk_timer_kind)(SK_TIMER__COUNT + 1))
 #define SK_TCB_TIMERS (SK_TIMER__COUNT + 2)
+/* the extension's deadlines: every kind but keepalive (derived) */
+#define SK_EXT_TIMERS (SK_TCB_TIMERS - 1)
 #define SK_REASS_MAX SK_RSET_CAP /* out-of-order ranges kept: the floor (sk_reass_cap) */
 #define SK_REASS_CEIL 4096u       /* and the ceiling (a 64 MiB receive buffer) */
 #define SK_REASS_BYTES 16384u     /* receive buffer bytes per range */
@@ -202,6 +204,12 @@ typedef struct {
      * due, each as it would have been sent then */
     sk_ack_owed ack_owed[SK_ACK_OWED_MAX];
     uint8_t ack_owed_head, n_ack_owed;
+    /* (while idle: the history record's, or 0) */
+    uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
+    uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
+    uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
+    int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
+    uint8_t sackc_dups, sackc_held;
 
     /* Buffers (storage taken lazily from the environment's cache) */
     sk_ring sndbuf, rcvbuf;
@@ -214,12 +222,10 @@ typedef struct {
     /* SACK, receiving side (RFC 2018 §4, RFC 2883): left edges of the
      * ranges reported most recently, newest first, and a duplicate */
     sk_seq sack_recent[SK_TCP_MAX_SACK];
-    uint8_t n_sack_recent;
     sk_range dsack; /* with SK_TF_DSACK */
     /* SACK, sending side: the valid blocks the last ACK carried, for the
      * recovery module (RFC 6675) to read */
     sk_sack_block peer_sack[SK_TCP_MAX_SACK];
-    uint8_t n_peer_sack;
 
     sk_seq reass_fin;     /* with SK_TF_OOO_FIN */
     uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
@@ -227,13 +233,12 @@ typedef struct {
      * count is for, the duplicate ACKs sent at once at it, the out-of-order
      * segments whose ACK is held since our last ACK */
     sk_seq sackc_ack;
-    uint8_t sackc_dups, sackc_held;
+    sk_seq rtt_seq;
 
     /* last data (or SYN, FIN) sent: cwnd after idle (RFC 5681 §4.1) */
     sk_time last_snd;
 
     /* the RTT measurement under way (SK_TF_RTT_ACTIVE, RFC 6298) */
-    sk_seq rtt_seq;
     sk_time rtt_time;
 
     uint8_t dupacks;
@@ -254,11 +259,13 @@ typedef struct {
     uint32_t spur_fr_rexmits; /* retransmits when the episode began */
     uint32_t spur_fr_dsacks; /* DSACKs since, inside the episode's range */
     bool spur_fr_rto;        /* that episode began at a timeout, not a fast retransmit */
+    uint8_t n_sack_recent;
+    uint8_t n_peer_sack;
+    uint8_t iw_segs; /* initial window in segments (RFC 6928), 0: RFC 5681: the
+                      * stack's, in the blank extension too (sk_tcb_ext_blank_init) */
 
     sk_cc_priv cc_priv; /* the congestion control algorithm's own state */
     const sk_cc_ops *cc_custom; /* with cc_id SK_CC_ID_CUSTOM: its operations */
-    uint8_t iw_segs; /* initial window in segments (RFC 6928), 0: RFC 5681: the
-                      * stack's, in the blank extension too (sk_tcb_ext_blank_init) */
     /* Per-connection buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF) in KiB, 0:
      * the stack's cfg.sndbuf / cfg.rcvbuf (the blank extension reads 0). A
      * connection with a limit of its own keeps its extension
@@ -266,6 +273,10 @@ typedef struct {
      * the idle core stays small. A listener's are inherited by its children
      * (child_new). Read through sk_tcb_sndbuf/_rcvbuf. */
     uint16_t sndbuf_kb, rcvbuf_kb;
+    /* RFC 6582's recover (RFC 6675's RecoveryPoint): an idle connection's
+     * is SND.UNA - 1 (a new ACK outside recovery drags it there) or, after
+     * a timeout or a recovery ended at it, in its history */
+    sk_seq recover;
 
     /* A listener's block, and a passive connection's place under its
      * listener until accept: here, not in the core, because neither a
@@ -280,15 +291,23 @@ typedef struct {
      * connection with something to send holds its extension, so an idle
      * one needs no link in the core */
     sk_ilink out_link;
+    /* SND.WL1 (SND.WL2 is implied: tcp_input.c, the window update). An
+     * idle connection keeps none: attaching derives RCV.NXT, so the window
+     * is then taken from any segment at or after RCV.NXT (tcp_ext.c;
+     * docs/rfc-coverage.md) */
+    sk_seq snd_wl1;
 
     /* pacing (cfg.pacing, tcp_output.c): new data may not leave before
      * this time, in nanoseconds of the stack's clock; 0 before the first
      * paced segment */
     uint64_t pace_next_ns;
+    /* with keepalive probes sent (keep_sent > 0): when the next is due, an
+     * interval after the last (sk_tcb_keep_deadline) */
+    sk_time keep_next;
 
     /* the deadlines of the retransmission, delayed-ACK, persist, recovery
      * and pacing timers (sk_tcb_timer): off while idle */
-    sk_time timer[SK_TCB_TIMERS];
+    sk_time timer[SK_EXT_TIMERS]; /* by sk_ext_timer_idx */
 
     /* the largest window the peer offered (RFC 5961 §5.2's MAX.SND.WND,
      * RFC 9293 §3.8.6.2.1's sender SWS test): read and written only with
@@ -306,22 +325,6 @@ typedef struct {
      * number sent + 1: both SND.UNA when idle, nothing in flight, which
      * attaching derives (sk_tcb_snd_nxt, sk_tcb_snd_max read either) */
     sk_seq snd_nxt, snd_max;
-    /* SND.WL1 (SND.WL2 is implied: tcp_input.c, the window update). An
-     * idle connection keeps none: attaching derives RCV.NXT, so the window
-     * is then taken from any segment at or after RCV.NXT (tcp_ext.c;
-     * docs/rfc-coverage.md) */
-    sk_seq snd_wl1;
-    /* RFC 6582's recover (RFC 6675's RecoveryPoint): an idle connection's
-     * is SND.UNA - 1 (a new ACK outside recovery drags it there) or, after
-     * a timeout or a recovery ended at it, in its history */
-    sk_seq recover;
-    uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
-    uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
-    uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
-    int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
-    /* with keepalive probes sent (keep_sent > 0): when the next is due, an
-     * interval after the last (sk_tcb_keep_deadline) */
-    sk_time keep_next;
 } sk_tcb_ext;
 
 struct sk_tcb {
@@ -452,13 +455,17 @@ static inline sk_seq sk_tcb_fin_seq(const sk_tcb *t)
 sk_time sk_tcb_keep_deadline(const sk_tcp_env *e, const sk_tcb *t);
 /* Where the other timers' deadlines live: in the extension (TIME-WAIT too:
  * a connection waiting out 2 MSL, or FIN-WAIT-2's timeout, keeps it). */
+static inline unsigned sk_ext_timer_idx(enum sk_timer_kind k)
+{
+    return (unsigned)k > SK_TIMER_KEEPALIVE ? (unsigned)k - 1u : (unsigned)k;
+}
 static inline sk_time *sk_tcb_timer_slot(sk_tcb *t, enum sk_timer_kind k)
 {
-    return &t->x->timer[k];
+    return &t->x->timer[sk_ext_timer_idx(k)];
 }
 static inline sk_time sk_tcb_timer(const sk_tcp_env *e, const sk_tcb *t, enum sk_timer_kind k)
 {
-    return k == SK_TIMER_KEEPALIVE ? sk_tcb_keep_deadline(e, t) : t->x->timer[k];
+    return k == SK_TIMER_KEEPALIVE ? sk_tcb_keep_deadline(e, t) : t->x->timer[sk_ext_timer_idx(k)];
 }
 
 /* What the device said of the frame being input (sk_stack_input_meta),

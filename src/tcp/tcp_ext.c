@@ -18,7 +18,7 @@ void sk_tcb_ext_blank_init(sk_tcb_ext *x, uint8_t iw_segs)
     sk_ring_init(&x->sndbuf, NULL, 0);
     sk_ring_init(&x->rcvbuf, NULL, 0);
     sk_rset_init(&x->reass, NULL, 0);
-    for (int k = 0; k < SK_TCB_TIMERS; k++)
+    for (int k = 0; k < SK_EXT_TIMERS; k++)
         x->timer[k] = SK_TIME_NEVER;
     x->parent = SK_TCB_NONE;
     x->child_link.next = x->child_link.prev = SK_LINK_OFF;

@@ -43,8 +43,8 @@ int sk_tcp_env_init(sk_tcp_env *e, sk_ctx *ctx)
     sk_slab_init(&e->hist, sizeof(sk_tcb_hist), e->n_tcbs);
     e->hist_empty = SK_TIME_NEVER;
     /* the table starts on a cache line (an allocator's 16-byte alignment
-     * would not): with the 224-byte core every TCB then lies on exactly
-     * four lines, never five (bench/README-1m.md) */
+     * would not): with the 128-byte core every TCB then lies on exactly
+     * two lines, never three (bench/README-1m.md) */
     e->tcbs_mem = sk_ctx_alloc(e->ctx, tcb_table_bytes(e->n_tcbs));
     e->tcbs = e->tcbs_mem == NULL ? NULL : (sk_tcb *)(void *)align_up(e->tcbs_mem);
     e->heap = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * e->n_tcbs);

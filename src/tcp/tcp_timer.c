@@ -166,7 +166,7 @@ static void timer_resched(sk_tcp_env *e, sk_tcb *t)
 void sk_tcb_timer_set(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time when)
 {
     SK_ASSERT(k != SK_TIMER_KEEPALIVE); /* derived: sk_tcb_keep_changed */
-    if (k == SK_TIMER_KEEPALIVE || t->x->timer[k] == when)
+    if (k == SK_TIMER_KEEPALIVE || *sk_tcb_timer_slot(t, k) == when)
         return;
     /* only keepalive runs while idle: the others are in the extension,
      * attached by the paths that set them (FIN-WAIT-2's timeout at close
@@ -188,7 +188,7 @@ void sk_tcb_keep_changed(sk_tcp_env *e, sk_tcb *t)
 void sk_tcb_timer_clear_all(sk_tcp_env *e, sk_tcb *t)
 {
     if (sk_tcb_ext_attached(e, t)) { /* the blank one's are off */
-        for (int k = 0; k < SK_TCB_TIMERS; k++)
+        for (int k = 0; k < SK_EXT_TIMERS; k++)
             t->x->timer[k] = SK_TIME_NEVER;
     }
     bool top = t->heap_pos == 0;

@@ -29,7 +29,7 @@ static void test_idle_cost_reported(void)
            "ESTABLISHED connection: %.0f bytes (core + hash %.1f + heap 12)\n",
            sizeof(sk_tcb), sizeof(sk_tcb_ext), sizeof(sk_tcb_listen), idle, hash);
     SK_CHECK(sizeof(sk_tcb_ext) > sizeof(sk_tcb)); /* the split is worth it */
-    /* the table starts on a cache line: a 224-byte core lies on four */
+    /* the table starts on a cache line: a 128-byte core lies on two */
     SK_CHECK(((uintptr_t)(const void *)e->tcbs & 63u) == 0);
     SK_CHECK(idle < 400.0);
     ts_free(&ts);
