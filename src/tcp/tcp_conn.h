@@ -523,18 +523,22 @@ struct sk_tcp_env {
     uint32_t listen_head;
 
     sk_ilist out_list; /* connections with something to send */
-    /* Connections without an extension whose keepalive probe is due
-     * (SK_TF_KEEP_PROBE), oldest first: a ring of TCB indices with room for
-     * every TCB, taken from the allocator at the first probe, its start
-     * back at 0 whenever it empties (so it is touched only as deep as a
-     * burst of probes went). The output attaches each one only when its
-     * turn comes (tcp_emit.c), so a burst of a million probes holds one
-     * extension at a time; the output list links through the extension. */
+    /* Connections without an extension that have something to send (a
+     * keepalive probe, a close's FIN, ...), oldest first: a ring of TCB
+     * indices and generations with room for every TCB, taken from the
+     * allocator at the first one, its start back at 0 whenever it empties
+     * (touched only as deep as a burst went). The output attaches each one
+     * only at its turn (tcp_emit.c), so a burst of a million probes or
+     * closes holds one extension at a time; the output list links through
+     * the extension. An entry whose connection closed or was released
+     * since is skipped. Given back once empty and unused through
+     * SK_BUFCACHE_DECAY_US of timer runs. */
     struct {
-        uint32_t *idx;
+        sk_sock *ent;
         uint32_t head, len;
-        sk_time used; /* the last probe queued: unused for SK_BUFCACHE_DECAY_US, it goes back */
-    } probe_q;
+        bool pushed;     /* since the last sweep */
+        sk_time empty_at; /* when a sweep found it empty and unused */
+    } idle_out;
     sk_ilist ev_list;  /* sockets with unreported events */
     /* Demux: open-addressing hash of 4-tuples to TCB index + 1 (0: empty),
      * with a tag of the tuple's hash above it (sk_demux_slot_tcb) */
@@ -786,7 +790,10 @@ static inline uint32_t sk_tcb_index(const sk_tcp_env *e, const sk_tcb *t)
 sk_sock sk_tcb_handle(const sk_tcp_env *e, const sk_tcb *t);
 
 /* ---- tcp_events.c: output list, readiness, events ---- */
-void sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t);
+/* t has something to send: on the output list (with its extension), or,
+ * without one, in the queue that attaches it at its turn; false when
+ * neither had memory (counted TCP_NO_MEMORY: lost like a dropped segment). */
+bool sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_unmark_output(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_notify(sk_tcp_env *e, sk_tcb *t, uint32_t events);
 uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t);
@@ -1259,14 +1266,14 @@ static inline bool sk_tcp_ctl_pending(const sk_tcp_env *e)
 }
 static inline bool sk_tcp_conn_pending(const sk_tcp_env *e)
 {
-    return e->out_list.head != SK_TCB_NONE || e->probe_q.len > 0;
+    return e->out_list.head != SK_TCB_NONE || e->idle_out.len > 0;
 }
-/* t, without its extension, has a keepalive probe to send (tcp_emit.c);
- * false when the queue's memory could not be had. */
-bool sk_tcp_probe_queue(sk_tcp_env *e, sk_tcb *t, sk_time now);
-void sk_tcp_probe_q_free(sk_tcp_env *e);
+/* t, without its extension, has something to send (tcp_emit.c); false
+ * when the queue's memory could not be had or it is full. */
+bool sk_tcp_idle_out_push(sk_tcp_env *e, sk_tcb *t);
+void sk_tcp_idle_out_free(sk_tcp_env *e);
 /* The queue's memory back once empty and unused a while (sk_tcp_run_timers). */
-void sk_tcp_probe_q_sweep(sk_tcp_env *e, sk_time now);
+void sk_tcp_idle_out_sweep(sk_tcp_env *e, sk_time now);
 /* The next control segment, written into f (false: none queued). */
 bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o);
 /* The next segment of the connection at the head of the output list (or,

@@ -74,56 +74,64 @@ bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_s
     return true;
 }
 
-bool sk_tcp_probe_queue(sk_tcp_env *e, sk_tcb *t, sk_time now)
+bool sk_tcp_idle_out_push(sk_tcp_env *e, sk_tcb *t)
 {
-    if (e->probe_q.idx == NULL) {
-        e->probe_q.idx = sk_ctx_alloc(e->ctx, sizeof(uint32_t) * e->n_tcbs);
-        if (e->probe_q.idx == NULL)
+    if (e->idle_out.ent == NULL) {
+        e->idle_out.ent = sk_ctx_alloc(e->ctx, sizeof(sk_sock) * e->n_tcbs);
+        if (e->idle_out.ent == NULL)
             return false;
-        e->probe_q.head = e->probe_q.len = 0;
+        e->idle_out.head = e->idle_out.len = 0;
     }
-    /* a TCB waits once (its SK_TF_KEEP_PROBE); one closed and reused while
-     * its entry waits may add a second, which finds the flag gone */
-    if (e->probe_q.len >= e->n_tcbs)
+    /* a connection marked again before its turn waits twice (the second
+     * finds nothing to send); full, the caller attaches at once */
+    if (e->idle_out.len >= e->n_tcbs)
         return false;
-    uint32_t at = e->probe_q.head + e->probe_q.len;
-    e->probe_q.idx[at >= e->n_tcbs ? at - e->n_tcbs : at] = sk_tcb_index(e, t);
-    e->probe_q.len++;
-    e->probe_q.used = now;
+    uint32_t at = e->idle_out.head + e->idle_out.len;
+    e->idle_out.ent[at >= e->n_tcbs ? at - e->n_tcbs : at] = sk_tcb_handle(e, t);
+    e->idle_out.len++;
+    e->idle_out.pushed = true;
     return true;
 }
 
-void sk_tcp_probe_q_sweep(sk_tcp_env *e, sk_time now)
+void sk_tcp_idle_out_sweep(sk_tcp_env *e, sk_time now)
 {
-    if (e->probe_q.idx != NULL && e->probe_q.len == 0 &&
-        sk_time_due(sk_time_after(e->probe_q.used, SK_BUFCACHE_DECAY_US), now))
-        sk_tcp_probe_q_free(e);
+    if (e->idle_out.ent == NULL || e->idle_out.len > 0)
+        return;
+    if (e->idle_out.pushed) {
+        e->idle_out.pushed = false;
+        e->idle_out.empty_at = now;
+    } else if (sk_time_due(sk_time_after(e->idle_out.empty_at, SK_BUFCACHE_DECAY_US), now)) {
+        sk_tcp_idle_out_free(e);
+    }
 }
 
-void sk_tcp_probe_q_free(sk_tcp_env *e)
+void sk_tcp_idle_out_free(sk_tcp_env *e)
 {
-    sk_ctx_release(e->ctx, e->probe_q.idx, sizeof(uint32_t) * e->n_tcbs);
-    e->probe_q.idx = NULL;
-    e->probe_q.head = e->probe_q.len = 0;
+    sk_ctx_release(e->ctx, e->idle_out.ent, sizeof(sk_sock) * e->n_tcbs);
+    e->idle_out.ent = NULL;
+    e->idle_out.head = e->idle_out.len = 0;
+    e->idle_out.pushed = false;
 }
 
-/* The probe queue's next connection whose probe is still due (one that
- * closed has lost the flag), attached and on the output list; NULL when
- * none is left. One attached since (a segment came) keeps the flag, which
- * keeps its extension: its probe goes now too. */
-static sk_tcb *probe_next(sk_tcp_env *e, sk_time now)
+/* The queue's next connection still open as it was when it waited (not
+ * closed or released since), attached and on the output list; NULL when
+ * none is left. Without memory what it had to send is lost like a dropped
+ * segment: a keepalive probe's next comes on the schedule from the last
+ * segment heard (sk_tcb_keep_deadline). */
+static sk_tcb *idle_out_next(sk_tcp_env *e, sk_time now)
 {
-    while (e->probe_q.len > 0) {
-        sk_tcb *t = &e->tcbs[e->probe_q.idx[e->probe_q.head]];
-        e->probe_q.len--;
-        e->probe_q.head = e->probe_q.len == 0 || e->probe_q.head + 1 == e->n_tcbs ? 0 : e->probe_q.head + 1;
-        if (!(t->flags & SK_TF_KEEP_PROBE))
+    while (e->idle_out.len > 0) {
+        sk_sock h = e->idle_out.ent[e->idle_out.head];
+        e->idle_out.len--;
+        e->idle_out.head = e->idle_out.len == 0 || e->idle_out.head + 1 == e->n_tcbs ? 0 : e->idle_out.head + 1;
+        sk_tcb *t = &e->tcbs[h.idx - 1]; /* sk_tcb_handle: index + 1 */
+        if (t->gen != h.gen || t->state == SK_TCP_CLOSED || t->state == SK_TCP_LISTEN)
             continue;
         if (!sk_tcb_ext_attach(e, t)) {
-            /* lost like a dropped segment: the next probe comes an interval
-             * after the last segment heard's schedule (sk_tcb_keep_deadline) */
-            t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
-            sk_tcb_keep_changed(e, t);
+            if (t->flags & SK_TF_KEEP_PROBE) {
+                t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
+                sk_tcb_keep_changed(e, t);
+            }
             sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, t, now);
             continue;
         }
@@ -135,7 +143,7 @@ static sk_tcb *probe_next(sk_tcp_env *e, sk_time now)
 
 bool sk_tcp_next_conn(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o)
 {
-    sk_tcb *t = e->out_list.head != SK_TCB_NONE ? &e->tcbs[e->out_list.head] : probe_next(e, now);
+    sk_tcb *t = e->out_list.head != SK_TCB_NONE ? &e->tcbs[e->out_list.head] : idle_out_next(e, now);
     if (t == NULL)
         return false;
     SK_ASSERT(sk_tcb_ext_attached(e, t)); /* the list links through it (sk_tcb_mark_output) */

@@ -5,19 +5,24 @@
 
 #include "base/skassert.h"
 
-/* The output list links through the extension: a connection that has
- * something to send takes one now (an idle connection's keepalive probe),
- * and one that finds no memory loses what it owed like a dropped segment
+/* The output list links through the extension. A connection without one
+ * (an idle connection's keepalive probe, a close of an idle connection)
+ * waits in the idle-output queue and takes one only at its turn
+ * (tcp_emit.c); when that queue has no room it takes one now, and one
+ * that finds no memory loses what it owed like a dropped segment
  * (counted): the peer or our timers ask again. */
-void sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t)
+bool sk_tcb_mark_output(sk_tcp_env *e, sk_tcb *t)
 {
+    if (!sk_tcb_ext_attached(e, t) && sk_tcp_idle_out_push(e, t))
+        return true;
     if (!sk_tcb_ext_attach(e, t)) {
         sk_ctx_count_drop(e->ctx, SK_DROP_TCP_NO_MEMORY);
-        return;
+        return false;
     }
     uint32_t idx = sk_tcb_index(e, t);
     if (!sk_ilink_on(e, idx, SK_ILINK_X(out_link)))
         sk_ilist_push(e, &e->out_list, idx, SK_ILINK_X(out_link));
+    return true;
 }
 
 void sk_tcb_unmark_output(sk_tcp_env *e, sk_tcb *t)

@@ -96,7 +96,7 @@ void sk_tcp_env_free(sk_tcp_env *e)
     sk_tw_free(e);
     sk_ho_free(e);
     sk_tcp_ends_free(e);
-    sk_tcp_probe_q_free(e);
+    sk_tcp_idle_out_free(e);
     sk_slab_free(&e->hist, e->ctx);
     sk_ctx_release(e->ctx, e->tcbs_mem, tcb_table_bytes(e->n_tcbs));
     e->tcbs_mem = NULL;

@@ -263,12 +263,9 @@ static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
     }
     t->keep_sent++;
     t->flags |= SK_TF_KEEP_PROBE;
-    /* without its extension it waits for the output in the probe queue,
-     * which attaches one at a time (tcp_emit.c) */
-    if (!sk_tcb_ext_attached(e, t) && sk_tcp_probe_queue(e, t, now))
-        return;
-    sk_tcb_mark_output(e, t);
-    if (!sk_tcb_ext_attached(e, t)) /* no memory: lost like a dropped segment (counted) */
+    /* without its extension it waits in the idle-output queue, which
+     * attaches one at a time (tcp_emit.c) */
+    if (!sk_tcb_mark_output(e, t)) /* no memory: lost like a dropped segment (counted) */
         t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
 }
 
@@ -324,7 +321,7 @@ static void fire_one(sk_tcp_env *e, sk_tcb *t, enum sk_timer_kind k, sk_time now
 void sk_tcp_run_timers(sk_tcp_env *e, sk_time now)
 {
     sk_tcp_bufcache_sweep(e, now);
-    sk_tcp_probe_q_sweep(e, now);
+    sk_tcp_idle_out_sweep(e, now);
     sk_tcb_hist_sweep(e, now);
     sk_tw_expire(e, now);
     sk_ho_expire(e, now);

@@ -273,9 +273,9 @@ static void test_keepalive_on_idle_connection(void)
         /* nothing held but the probe queue and the history records' slab
          * (the probe's deadline waited in one), given back once unused
          * through SK_BUFCACHE_DECAY_US of timer runs */
-        SK_CHECK_EQ(ts.live_bytes, base + sizeof(uint32_t) * ts.s->env.n_tcbs +
+        SK_CHECK_EQ(ts.live_bytes, base + sizeof(sk_sock) * ts.s->env.n_tcbs +
                                        sizeof(sk_tcb_hist) * ts.s->env.n_tcbs);
-        SK_CHECK_EQ(ts.s->env.probe_q.len, 0);
+        SK_CHECK_EQ(ts.s->env.idle_out.len, 0);
         SK_CHECK_EQ(ts.s->env.hist.used, 0);
         TS_NOTHING(&ts, t + TS_MS(1) + SK_BUFCACHE_DECAY_US);
         TS_NOTHING(&ts, t + TS_MS(1) + 2 * SK_BUFCACHE_DECAY_US);
@@ -436,7 +436,7 @@ static void test_probe_without_memory(void)
     /* the queue, then an extension to send it at once */
     SK_CHECK_EQ(f.failures, 2);
     SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 1);
-    SK_CHECK_EQ(ts.s->env.probe_q.len, 0);
+    SK_CHECK_EQ(ts.s->env.idle_out.len, 0);
     SK_CHECK(!attached(&ts));
     SK_CHECK_EQ(ts.s->env.out_list.len, 0);
     SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
@@ -463,7 +463,7 @@ static void test_probe_queue_waits(void)
     sk_tcp_env *e = &ts.s->env;
     sk_time_us t = TS_MS(1) + TS_SEC(10);
     sk_tcp_run_timers(e, t); /* the timer alone: the probe waits for output */
-    SK_CHECK_EQ(e->probe_q.len, 1);
+    SK_CHECK_EQ(e->idle_out.len, 1);
     SK_CHECK(!attached(&ts));
     static const uint8_t msg[10] = {4, 2};
     TS_INJECT(&ts, t, .flags = TS_PA, .seq = 5001, .ack = 1001, .len = 10, .data = msg);
@@ -471,17 +471,17 @@ static void test_probe_queue_waits(void)
     SK_CHECK_EQ_I(sk_tcp_recv(ts.s, t, ts.sock, b, sizeof b), 10);
     /* the probe (the segment did not cancel it), then the ACK owed */
     TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1000, .ack = 5011, .len = 0);
-    SK_CHECK_EQ(e->probe_q.len, 0);
+    SK_CHECK_EQ(e->idle_out.len, 0);
     ts_discard(&ts, t + TS_SEC(1));
     SK_CHECK(!attached(&ts));
     /* queued, then the connection is aborted: nothing of it goes out */
     t = t + TS_SEC(10);
     sk_tcp_run_timers(e, t);
-    SK_CHECK_EQ(e->probe_q.len, 1);
+    SK_CHECK_EQ(e->idle_out.len, 1);
     SK_CHECK_EQ_I(sk_tcp_abort(ts.s, t, ts.sock), 0);
     TS_EXPECT(&ts, t, .flags = TS_RA, .seq = 1001, .ack = 5011);
     TS_NOTHING(&ts, t + TS_SEC(60));
-    SK_CHECK_EQ(e->probe_q.len, 0);
+    SK_CHECK_EQ(e->idle_out.len, 0);
     SK_CHECK(sk_tcb_ext_blank_intact(e));
     ts_free(&ts);
 }
