@@ -184,7 +184,7 @@ enum sk_tcb_flags {
     SK_TF_SACK_RECOVERY = 1u << 23, /* the recovery under way is RFC 6675's (with PRR) */
     SK_TF_RACK = 1u << 24,       /* RACK-TLP (RFC 8985): SACK negotiated and configured */
     SK_TF_SYNCOOKIE = 1u << 25,  /* made from a SYN cookie's ACK (tcp_syncookie.c) */
-    SK_TF_CC_PACKED = 1u << 26,  /* no extension: the CC state is in cc_idle (tcp_ext.c) */
+    SK_TF_CC_PACKED = 1u << 26,  /* no extension: the CC state packed (the history record, or the idle_fresh words) */
     SK_TF_HASHED = 1u << 27,     /* in the demux table */
     SK_TF_BOUND_ADDR = 1u << 28, /* listener: only segments to lsn->laddr (sk_tcp_listen_on) */
     SK_TF_ACK_PUSHED = 1u << 29, /* in-order data with PSH since our last ACK (tcp_ack.c) */
@@ -1277,7 +1277,7 @@ void sk_tcp_idle_out_sweep(sk_tcp_env *e, sk_time now);
 /* The next control segment, written into f (false: none queued). */
 bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o);
 /* The next segment of the connection at the head of the output list (or,
- * with that list empty, of the next connection in the probe queue),
+ * with that list empty, of the next connection in the idle-output queue),
  * written into f; the connection goes to the back of the list. False when
  * it had nothing to send (it leaves the list: call again while
  * sk_tcp_conn_pending). */

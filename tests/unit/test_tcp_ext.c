@@ -270,7 +270,7 @@ static void test_keepalive_on_idle_connection(void)
         SK_CHECK(!attached(&ts));
         TS_INJECT(&ts, t + TS_MS(1), .flags = TS_A, .seq = 5001, .ack = 1001);
         SK_CHECK(!attached(&ts));
-        /* nothing held but the probe queue and the history records' slab
+        /* nothing held but the idle-output queue and the history records' slab
          * (the probe's deadline waited in one), given back once unused
          * through SK_BUFCACHE_DECAY_US of timer runs */
         SK_CHECK_EQ(ts.live_bytes, base + sizeof(sk_sock) * ts.s->env.n_tcbs +
@@ -418,7 +418,7 @@ static void test_wake_without_memory(void)
 }
 
 /* The output list links through the extension: an idle connection's
- * keepalive probe waits in the probe queue and takes one when its turn
+ * keepalive probe waits in the idle-output queue and takes one when its turn
  * comes. Without memory (neither for the queue nor for an extension) the
  * probe is lost like a dropped segment (counted once, the connection
  * unharmed, nothing left waiting) and the next one, an interval later,
@@ -482,6 +482,40 @@ static void test_probe_queue_waits(void)
     TS_EXPECT(&ts, t, .flags = TS_RA, .seq = 1001, .ack = 5011);
     TS_NOTHING(&ts, t + TS_SEC(60));
     SK_CHECK_EQ(e->idle_out.len, 0);
+    SK_CHECK(sk_tcb_ext_blank_intact(e));
+    ts_free(&ts);
+}
+
+/* A close of an idle connection waits in the idle-output queue without an
+ * extension; its FIN goes at the output's turn. An entry whose connection
+ * was released before its turn (an abort) is skipped: a new connection in
+ * the same slot is not woken by it. */
+static void test_idle_close_waits(void)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    sk_tcp_env *e = &ts.s->env;
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_SEC(1), ts.sock), 0);
+    SK_CHECK_EQ(e->idle_out.len, 1);
+    SK_CHECK(!attached(&ts));
+    TS_EXPECT(&ts, TS_SEC(1), .flags = TS_FA, .seq = 1001, .ack = 5001);
+    SK_CHECK_EQ(e->idle_out.len, 0);
+    SK_CHECK(attached(&ts)); /* the FIN is in flight */
+    ts_free(&ts);
+
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    e = &ts.s->env;
+    uint32_t slot = sk_tcb_index(e, sk_stack_tcb(ts.s, ts.sock));
+    SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_SEC(1), ts.sock), 0);
+    SK_CHECK_EQ(e->idle_out.len, 1);
+    SK_CHECK_EQ_I(sk_tcp_abort(ts.s, TS_SEC(1), ts.sock), 0);
+    SK_CHECK(e->tcbs[slot].state == SK_TCP_CLOSED);
+    TS_EXPECT(&ts, TS_SEC(1), .flags = TS_RA, .seq = 1001, .ack = 5001);
+    TS_NOTHING(&ts, TS_SEC(2));
+    SK_CHECK_EQ(e->idle_out.len, 0);
+    SK_CHECK(e->tcbs[slot].x == &e->ext_blank); /* never attached for it */
     SK_CHECK(sk_tcb_ext_blank_intact(e));
     ts_free(&ts);
 }
@@ -597,6 +631,7 @@ int main(void)
     SK_RUN(test_history_without_memory);
     SK_RUN(test_probe_without_memory);
     SK_RUN(test_probe_queue_waits);
+    SK_RUN(test_idle_close_waits);
     SK_RUN(test_fin_wait_2_close_without_memory);
     SK_RUN(test_buffer_limits_keep_extension);
     return sk_test_finish();
