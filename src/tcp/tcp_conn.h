@@ -703,10 +703,9 @@ void sk_tcb_ext_detach(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_hist_drop(sk_tcp_env *e, sk_tcb *t);
 /* The records' memory back once unused a while (sk_tcp_run_timers). */
 void sk_tcb_hist_sweep(sk_tcp_env *e, sk_time now);
-/* A keepalive probe went: the next is due at `next` (kept in the extension,
- * or an idle connection's history record). */
-void sk_tcb_set_keep_next(sk_tcp_env *e, sk_tcb *t, sk_time next);
-/* keep_next with the extension or without (keep_sent > 0). */
+/* keep_next with the extension or without (keep_sent > 0): the output
+ * that sends a probe sets it in the extension, an idle connection's
+ * history record keeps it. */
 sk_time sk_tcb_keep_next(const sk_tcp_env *e, const sk_tcb *t);
 /* Segments t retransmitted, and its last ICMP soft error, with its
  * extension or without. */

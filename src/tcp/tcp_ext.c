@@ -133,19 +133,6 @@ static sk_tcb_hist *hist_new(sk_tcp_env *e, sk_tcb *t)
     return h;
 }
 
-void sk_tcb_set_keep_next(sk_tcp_env *e, sk_tcb *t, sk_time next)
-{
-    if (sk_tcb_ext_attached(e, t)) {
-        t->x->keep_next = next;
-        return;
-    }
-    sk_tcb_hist *h = t->hist != 0 ? hist_of(e, t) : hist_new(e, t);
-    if (h != NULL)
-        h->keep_next = next;
-    /* else the slab's memory was refused: sk_tcb_keep_deadline counts the
-     * probes from the last segment heard instead */
-}
-
 sk_time sk_tcb_keep_next(const sk_tcp_env *e, const sk_tcb *t)
 {
     if (sk_tcb_ext_attached(e, t))

@@ -658,7 +658,7 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, uint32_t tso_room, sk_
         /* RFC 9293 §3.8.4: SEG.SEQ = SND.NXT - 1, no data; the next probe
          * (or the verdict) an interval after this one */
         t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
-        sk_tcb_set_keep_next(e, t, sk_time_after(now, sk_tcb_keep(e, t)->intvl));
+        t->x->keep_next = sk_time_after(now, sk_tcb_keep(e, t)->intvl);
         sk_tcb_keep_changed(e, t);
         return output_pure_ack(e, t, sk_seq_add(t->snd_una, (uint32_t)0 - 1u), now, out);
     }
