@@ -251,8 +251,8 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
 
 /* Due (sk_tcb_keep_deadline): cnt probes unanswered close the connection;
  * otherwise one more probe, and the next is due an interval after it is
- * sent (tcp_output.c): a connection waiting to send one (in the probe
- * queue, a million of them in a burst) keeps no deadline. */
+ * sent (tcp_output.c): a connection waiting to send one (in the
+ * idle-output queue, a million of them in a burst) keeps no deadline. */
 static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
     SK_ASSERT(sk_tcb_keep_deadline(e, t) <= now);
