@@ -116,8 +116,8 @@ void sk_tcp_idle_out_free(sk_tcp_env *e)
 /* The queue's next connection still open as it was when it waited (not
  * closed or released since), attached and on the output list; NULL when
  * none is left. Without memory what it had to send is lost like a dropped
- * segment: a keepalive probe's next comes on the schedule from the last
- * segment heard (sk_tcb_keep_deadline). */
+ * segment: a keepalive probe's next comes an interval later
+ * (sk_tcb_keep_probe_lost). */
 static sk_tcb *idle_out_next(sk_tcp_env *e, sk_time now)
 {
     while (e->idle_out.len > 0) {
@@ -128,10 +128,8 @@ static sk_tcb *idle_out_next(sk_tcp_env *e, sk_time now)
         if (t->gen != h.gen || t->state == SK_TCP_CLOSED || t->state == SK_TCP_LISTEN)
             continue;
         if (!sk_tcb_ext_attach(e, t)) {
-            if (t->flags & SK_TF_KEEP_PROBE) {
-                t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
-                sk_tcb_keep_changed(e, t);
-            }
+            if (t->flags & SK_TF_KEEP_PROBE)
+                sk_tcb_keep_probe_lost(e, t, now);
             sk_tcp_count_drop(e, SK_DROP_TCP_NO_MEMORY, t, now);
             continue;
         }

@@ -140,6 +140,17 @@ sk_time sk_tcb_keep_next(const sk_tcp_env *e, const sk_tcb *t)
     return t->hist != 0 ? hist_of(e, t)->keep_next : SK_TIME_NEVER;
 }
 
+void sk_tcb_keep_probe_lost(sk_tcp_env *e, sk_tcb *t, sk_time now)
+{
+    t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
+    sk_time next = sk_time_after(now, sk_tcb_keep(e, t)->intvl);
+    if (sk_tcb_ext_attached(e, t))
+        t->x->keep_next = next;
+    else if (t->hist != 0)
+        hist_of(e, t)->keep_next = next;
+    sk_tcb_keep_changed(e, t);
+}
+
 /* Going idle: keep what differs from a new connection's history (the CC's
  * packed words w, the counts, recover, the backoff, a soft error) in a
  * record; false when it needs one and the allocator has none (the

@@ -102,8 +102,8 @@ sk_time sk_tcb_keep_deadline(const sk_tcp_env *e, const sk_tcb *t)
     if (t->flags & SK_TF_KEEP_PROBE)
         return SK_TIME_NEVER; /* the probe waits to be sent, which sets the next */
     sk_time next = sk_tcb_keep_next(e, t);
-    /* without memory for a history record to keep it: the schedule from
-     * the last segment heard */
+    /* a first probe lost without memory to keep its next
+     * (sk_tcb_keep_probe_lost): the schedule from the last segment heard */
     return next != SK_TIME_NEVER ? next : t->last_rcv + k->idle + (sk_time)t->keep_sent * k->intvl;
 }
 
@@ -266,7 +266,7 @@ static void fire_keepalive(sk_tcp_env *e, sk_tcb *t, sk_time now)
     /* without its extension it waits in the idle-output queue, which
      * attaches one at a time (tcp_emit.c) */
     if (!sk_tcb_mark_output(e, t)) /* no memory: lost like a dropped segment (counted) */
-        t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
+        sk_tcb_keep_probe_lost(e, t, now);
 }
 
 /* RFC 9293 §3.8.6.1: probe the zero window for as long as the peer

@@ -450,6 +450,50 @@ static void test_probe_without_memory(void)
     ts_free(&ts);
 }
 
+/* A later probe lost for want of memory (its connection already sent one,
+ * so its history record holds the schedule) counts, and the next goes an
+ * interval after it, not at once from the lost one's deadline; the
+ * interval after that ends the connection (three probes unanswered). At a
+ * 5 s interval the idle-output queue was given back (unused for a second)
+ * and the probe finds no memory for it nor for an extension at once
+ * (tcp_timer.c); at 500 ms it waits in the queue and finds no extension
+ * at its turn (tcp_emit.c). */
+static void later_probe_without_memory(sk_time_us intvl, long failures)
+{
+    ts_script ts;
+    ts_init(&ts, NULL);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    set_keepalive(&ts, TS_SEC(10), intvl);
+    SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_KEEPCNT, 3), 0);
+    sk_tcp_env *e = &ts.s->env;
+    sk_time_us t = TS_MS(1) + TS_SEC(10);
+    TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
+    SK_CHECK(!attached(&ts) && sk_stack_tcb(ts.s, ts.sock)->hist != 0);
+    flaky f = {ts.s->ctx.cfg.alloc, true, 0};
+    ts.s->ctx.cfg.alloc = (sk_allocator){flaky_allocate, flaky_release, &f};
+    TS_NOTHING(&ts, t + intvl);
+    SK_CHECK_EQ(f.failures, failures);
+    SK_CHECK_EQ(ts_drops(&ts, SK_DROP_TCP_NO_MEMORY), 1);
+    SK_CHECK_EQ(e->idle_out.len, 0);
+    SK_CHECK_EQ(sk_stack_tcb(ts.s, ts.sock)->keep_sent, 2);
+    f.fail = false;
+    TS_NOTHING(&ts, t + intvl + 1);
+    TS_NOTHING(&ts, t + 2 * intvl - 1);
+    TS_EXPECT(&ts, t + 2 * intvl, .flags = TS_A, .seq = 1000, .ack = 5001, .len = 0);
+    TS_NOTHING(&ts, t + 3 * intvl - 1);
+    SK_CHECK_EQ(ts_state(&ts), SK_TCP_ESTABLISHED);
+    TS_NOTHING(&ts, t + 3 * intvl);
+    SK_CHECK_EQ_I(ts_info(&ts).error, SK_ETIMEDOUT);
+    ts.s->ctx.cfg.alloc = f.inner;
+    ts_free(&ts);
+}
+
+static void test_later_probe_without_memory(void)
+{
+    later_probe_without_memory(TS_SEC(5), 2);
+    later_probe_without_memory(TS_MS(500), 1);
+}
+
 /* A probe waits in the queue without an extension. If a segment comes
  * first (the connection attaches for it), the probe still goes, and the
  * connection detaches after it; one whose connection closed meanwhile is
@@ -630,6 +674,7 @@ int main(void)
     SK_RUN(test_history_only_when_needed);
     SK_RUN(test_history_without_memory);
     SK_RUN(test_probe_without_memory);
+    SK_RUN(test_later_probe_without_memory);
     SK_RUN(test_probe_queue_waits);
     SK_RUN(test_idle_close_waits);
     SK_RUN(test_fin_wait_2_close_without_memory);
