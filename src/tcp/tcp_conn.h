@@ -195,6 +195,27 @@ enum sk_tcb_flags {
 #define SK_TF_IP6 (1u << 31)
 
 
+/* What a connection remembers of its past beyond a new connection's,
+ * besides the congestion control's state: in the extension while it has
+ * one, in its history record (sk_tcb_hist) when idle and different from a
+ * new connection's (tcp_ext.c, past_fresh: keep_next NEVER, recover
+ * SND.UNA - 1, the rest 0). */
+typedef struct {
+    /* with keepalive probes sent (keep_sent > 0): when the next is due,
+     * an interval after the last (sk_tcb_keep_deadline) */
+    sk_time keep_next;
+    /* segments retransmitted on this connection (sk_tcb_retransmits), and
+     * the bytes acknowledged above 2^32 (sk_tcb_delivered) */
+    uint32_t retransmits;
+    uint32_t delivered_hi;
+    /* RFC 6582's recover (RFC 6675's RecoveryPoint): an idle connection's
+     * is SND.UNA - 1 (a new ACK outside recovery drags it there) or, after
+     * a timeout or a recovery ended at it, in its history */
+    sk_seq recover;
+    uint8_t backoff;   /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
+    int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
+} sk_tcb_past;
+
 /* The active-transfer extension: what a connection holds only while it
  * moves data (owed ACKs, buffers, SACK blocks, an RTT measurement, a
  * recovery or spurious-detection episode, the congestion control's own
@@ -204,11 +225,8 @@ typedef struct {
      * due, each as it would have been sent then */
     sk_ack_owed ack_owed[SK_ACK_OWED_MAX];
     uint8_t ack_owed_head, n_ack_owed;
-    /* (while idle: the history record's, or 0) */
-    uint8_t backoff;  /* RTO doublings (RFC 6298 §5.5), kept until a valid sample */
     uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
     uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
-    int8_t soft_error; /* last ICMP soft error (RFC 1122 §4.2.3.9), reported on timeout */
     uint8_t sackc_dups, sackc_held;
 
     /* Buffers (storage taken lazily from the environment's cache) */
@@ -273,10 +291,11 @@ typedef struct {
      * the idle core stays small. A listener's are inherited by its children
      * (child_new). Read through sk_tcb_sndbuf/_rcvbuf. */
     uint16_t sndbuf_kb, rcvbuf_kb;
-    /* RFC 6582's recover (RFC 6675's RecoveryPoint): an idle connection's
-     * is SND.UNA - 1 (a new ACK outside recovery drags it there) or, after
-     * a timeout or a recovery ended at it, in its history */
-    sk_seq recover;
+    /* the largest window the peer offered (RFC 5961 §5.2's MAX.SND.WND,
+     * RFC 9293 §3.8.6.2.1's sender SWS test): read and written only with
+     * the extension; an idle connection gives it back only while it is
+     * SND.WND, which attaching copies (tcp_ext.c) */
+    uint32_t max_snd_wnd;
 
     /* A listener's block, and a passive connection's place under its
      * listener until accept: here, not in the core, because neither a
@@ -301,25 +320,13 @@ typedef struct {
      * this time, in nanoseconds of the stack's clock; 0 before the first
      * paced segment */
     uint64_t pace_next_ns;
-    /* with keepalive probes sent (keep_sent > 0): when the next is due, an
-     * interval after the last (sk_tcb_keep_deadline) */
-    sk_time keep_next;
+    /* the past beyond a new connection's: while idle in the history record,
+     * or the new connection's (sk_tcb_hist) */
+    sk_tcb_past past;
 
     /* the deadlines of the retransmission, delayed-ACK, persist, recovery
      * and pacing timers (sk_tcb_timer): off while idle */
     sk_time timer[SK_EXT_TIMERS]; /* by sk_ext_timer_idx */
-
-    /* the largest window the peer offered (RFC 5961 §5.2's MAX.SND.WND,
-     * RFC 9293 §3.8.6.2.1's sender SWS test): read and written only with
-     * the extension; an idle connection gives it back only while it is
-     * SND.WND, which attaching copies (tcp_ext.c) */
-    uint32_t max_snd_wnd;
-
-    /* segments retransmitted on this connection (sk_tcb_retransmits), and
-     * the bytes acknowledged above 2^32 (sk_tcb_delivered); while idle in
-     * the connection's history (sk_tcb_hist) */
-    uint32_t retransmits;
-    uint32_t delivered_hi;
 
     /* SND.NXT (goes back to SND.UNA on a timeout) and the highest sequence
      * number sent + 1: both SND.UNA when idle, nothing in flight, which
@@ -400,18 +407,15 @@ struct sk_tcb {
 /* What an idle connection (no extension) remembers of its past beyond the
  * core, kept only when it differs from a new connection's (tcp_ext.c): the
  * congestion control's packed state (SK_TF_CC_PACKED, unless it is the
- * algorithm's idle_fresh words), the retransmissions, the bytes
- * acknowledged above 2^32, recover when not SND.UNA - 1, the RTO backoff
- * Karn's rule kept, an ICMP soft error. A connection that never left slow
- * start, never retransmitted and moved less than 4 GiB needs none. */
+ * algorithm's idle_fresh words) and the past the extension held
+ * (sk_tcb_past: the retransmissions, the bytes acknowledged above 2^32,
+ * recover when not SND.UNA - 1, the RTO backoff Karn's rule kept, an ICMP
+ * soft error, the next keepalive probe's deadline). A connection that
+ * never left slow start, never retransmitted, moved less than 4 GiB and
+ * sent no probe needs none. */
 typedef struct {
     uint32_t cc[SK_CC_IDLE_WORDS];
-    uint32_t retransmits;
-    uint32_t delivered_hi;
-    sk_seq recover;     /* none: SND.UNA - 1 */
-    uint8_t backoff;    /* none: 0 */
-    int8_t soft_error;  /* none: 0 */
-    sk_time keep_next;  /* with keepalive probes sent: the next one's deadline */
+    sk_tcb_past past;
 } sk_tcb_hist;
 
 /* Bytes acknowledged on t so far: every byte after our SYN up to SND.UNA,
@@ -420,7 +424,7 @@ typedef struct {
  * wraps into delivered_hi. With the extension attached (the CC events). */
 static inline uint64_t sk_tcb_delivered(const sk_tcb *t)
 {
-    return ((uint64_t)t->x->delivered_hi << 32) | sk_seq_len(sk_seq_add(t->iss, 1), t->snd_una);
+    return ((uint64_t)t->x->past.delivered_hi << 32) | sk_seq_len(sk_seq_add(t->iss, 1), t->snd_una);
 }
 
 /* A TCB's congestion control: one of the built-in algorithms by a byte in

@@ -24,7 +24,7 @@ void sk_tcb_ext_blank_init(sk_tcb_ext *x, uint8_t iw_segs)
     x->child_link.next = x->child_link.prev = SK_LINK_OFF;
     x->acc_link.next = x->acc_link.prev = SK_LINK_OFF;
     x->out_link.next = x->out_link.prev = SK_LINK_OFF;
-    x->keep_next = SK_TIME_NEVER;
+    x->past.keep_next = SK_TIME_NEVER;
     x->iw_segs = iw_segs;
 }
 
@@ -96,25 +96,46 @@ void sk_tcb_hist_sweep(sk_tcp_env *e, sk_time now)
         sk_slab_free(&e->hist, e->ctx);
 }
 
-uint32_t sk_tcb_retransmits(const sk_tcp_env *e, const sk_tcb *t)
+/* t's past wherever it is: the extension, the history record, or (idle
+ * without a record) the blank extension's, read only for what does not
+ * depend on the connection (not recover: past_fresh). */
+static const sk_tcb_past *past_of(const sk_tcp_env *e, const sk_tcb *t)
 {
     if (sk_tcb_ext_attached(e, t) || t->hist == 0)
-        return t->x->retransmits; /* the blank extension's: 0 */
-    return hist_of(e, t)->retransmits;
+        return &t->x->past;
+    return &hist_of(e, t)->past;
+}
+
+uint32_t sk_tcb_retransmits(const sk_tcp_env *e, const sk_tcb *t)
+{
+    return past_of(e, t)->retransmits;
 }
 
 int sk_tcb_soft_error(const sk_tcp_env *e, const sk_tcb *t)
 {
-    if (sk_tcb_ext_attached(e, t) || t->hist == 0)
-        return t->x->soft_error;
-    return hist_of(e, t)->soft_error;
+    return past_of(e, t)->soft_error;
 }
 
-/* recover as an idle connection without a history has it: a new ACK
- * outside recovery drags it to SND.UNA - 1 (tcp_recovery.c) */
-static sk_seq idle_recover(const sk_tcb *t)
+sk_time sk_tcb_keep_next(const sk_tcp_env *e, const sk_tcb *t)
 {
-    return sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
+    return past_of(e, t)->keep_next;
+}
+
+/* A new connection's past, as an idle connection without a record has it:
+ * nothing retransmitted, no backoff, no error, no probe sent, and recover
+ * SND.UNA - 1 (a new ACK outside recovery drags it there: tcp_recovery.c). */
+static sk_tcb_past past_fresh(const sk_tcb *t)
+{
+    return (sk_tcb_past){.keep_next = SK_TIME_NEVER,
+                         .recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u)};
+}
+
+static bool past_is_fresh(const sk_tcb_past *p, const sk_tcb *t)
+{
+    sk_tcb_past f = past_fresh(t);
+    return p->keep_next == f.keep_next && p->retransmits == f.retransmits &&
+           p->delivered_hi == f.delivered_hi && sk_seq_eq(p->recover, f.recover) &&
+           p->backoff == f.backoff && p->soft_error == f.soft_error;
 }
 
 /* A record holding a new connection's history, for t (which has none). */
@@ -125,19 +146,10 @@ static sk_tcb_hist *hist_new(sk_tcp_env *e, sk_tcb *t)
     if (!sk_slab_take(&e->hist, e->ctx, &i))
         return NULL;
     sk_tcb_hist *h = sk_slab_at(&e->hist, i);
-    memset(h, 0, sizeof *h);
     memcpy(h->cc, sk_tcb_cc(t)->idle_fresh, sizeof h->cc);
-    h->recover = idle_recover(t);
-    h->keep_next = SK_TIME_NEVER;
+    h->past = past_fresh(t);
     t->hist = i + 1;
     return h;
-}
-
-sk_time sk_tcb_keep_next(const sk_tcp_env *e, const sk_tcb *t)
-{
-    if (sk_tcb_ext_attached(e, t))
-        return t->x->keep_next;
-    return t->hist != 0 ? hist_of(e, t)->keep_next : SK_TIME_NEVER;
 }
 
 void sk_tcb_keep_probe_lost(sk_tcp_env *e, sk_tcb *t, sk_time now)
@@ -145,34 +157,31 @@ void sk_tcb_keep_probe_lost(sk_tcp_env *e, sk_tcb *t, sk_time now)
     t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
     sk_time next = sk_time_after(now, sk_tcb_keep(e, t)->intvl);
     if (sk_tcb_ext_attached(e, t))
-        t->x->keep_next = next;
+        t->x->past.keep_next = next;
     else if (t->hist != 0)
-        hist_of(e, t)->keep_next = next;
+        hist_of(e, t)->past.keep_next = next;
     sk_tcb_keep_changed(e, t);
 }
 
 /* Going idle: keep what differs from a new connection's history (the CC's
- * packed words w, the counts, recover, the backoff, a soft error) in a
- * record; false when it needs one and the allocator has none (the
- * connection keeps its extension). */
+ * packed words w, the past: sk_tcb_past) in a record; false when it needs
+ * one and the allocator has none (the connection keeps its extension). A
+ * connection that sent a keepalive probe needs one (its next deadline);
+ * keep_next means nothing without probes sent. */
 static bool hist_keep(sk_tcp_env *e, sk_tcb *t, const uint32_t w[SK_CC_IDLE_WORDS])
 {
     SK_ASSERT(t->hist == 0);
-    const sk_tcb_ext *x = t->x;
+    sk_tcb_past past = t->x->past;
+    if (t->keep_sent == 0)
+        past.keep_next = SK_TIME_NEVER;
     if (memcmp(w, sk_tcb_cc(t)->idle_fresh, sizeof(uint32_t) * SK_CC_IDLE_WORDS) == 0 &&
-        x->retransmits == 0 && x->delivered_hi == 0 && sk_seq_eq(x->recover, idle_recover(t)) &&
-        x->backoff == 0 && x->soft_error == 0 && t->keep_sent == 0)
+        past_is_fresh(&past, t) && t->keep_sent == 0)
         return true;
     sk_tcb_hist *h = hist_new(e, t);
     if (h == NULL)
         return false;
     memcpy(h->cc, w, sizeof h->cc);
-    h->retransmits = x->retransmits;
-    h->delivered_hi = x->delivered_hi;
-    h->recover = x->recover;
-    h->backoff = x->backoff;
-    h->soft_error = x->soft_error;
-    h->keep_next = t->keep_sent != 0 ? x->keep_next : SK_TIME_NEVER;
+    h->past = past;
     return true;
 }
 
@@ -191,17 +200,9 @@ bool sk_tcb_ext_attach(sk_tcp_env *e, sk_tcb *t)
     x->max_snd_wnd = t->snd_wnd;
     x->snd_nxt = x->snd_max = t->snd_una; /* nothing in flight */
     x->snd_wl1 = t->rcv_nxt; /* the window from any segment at or after RCV.NXT */
-    x->recover = idle_recover(t);
-    t->x = x;
     const sk_tcb_hist *h = t->hist != 0 ? hist_of(e, t) : NULL;
-    if (h != NULL) {
-        x->retransmits = h->retransmits;
-        x->delivered_hi = h->delivered_hi;
-        x->recover = h->recover;
-        x->backoff = h->backoff;
-        x->soft_error = h->soft_error;
-        x->keep_next = h->keep_next;
-    }
+    x->past = h != NULL ? h->past : past_fresh(t);
+    t->x = x;
     if (t->flags & SK_TF_CC_PACKED) {
         t->flags &= ~(uint32_t)SK_TF_CC_PACKED;
         if (sk_tcb_cc(t)->idle_unpack != NULL)

@@ -102,7 +102,7 @@ static int set_soft_error(sk_tcp_env *e, sk_tcb *t, int err)
 {
     if (!sk_tcb_ext_attach(e, t))
         return SK_DROP_TCP_NO_MEMORY;
-    t->x->soft_error = (int8_t)err;
+    t->x->past.soft_error = (int8_t)err;
     sk_tcb_ext_settle(e, t);
     return 0;
 }

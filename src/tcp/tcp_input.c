@@ -74,7 +74,7 @@ static void take_rtt_sample(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk
     t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
     if (!ts_sampled)
         sk_rtt_sample(e, t, (uint32_t)(now - t->x->rtt_time), now, facts);
-    t->x->backoff = 0;
+    t->x->past.backoff = 0;
 }
 
 void sk_tcp_update_window(sk_tcb *t, const sk_tcp_repr *seg)
@@ -95,7 +95,7 @@ static void enter_established(sk_tcp_env *e, sk_tcb *t, sk_time now)
      * there is no sample: data transmission starts with RTO = 3 s. */
     if (t->x->timeouts > 0 && t->srtt == 0)
         t->flags |= SK_TF_RTO_3S; /* sk_tcb_rto */
-    t->x->backoff = 0;
+    t->x->past.backoff = 0;
     t->x->timeouts = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, SK_TIME_NEVER);
     if (t->flags & SK_TF_KEEPALIVE)
@@ -311,7 +311,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
     sk_cc_ack_facts(t, seg->ack, now, &facts);
     facts.paced = e->ctx->cfg.pacing;
     take_rtt_sample(e, t, seg, now, &facts); /* before snd_una moves */
-    t->x->delivered_hi = (uint32_t)(facts.delivered >> 32); /* the low word: SND.UNA, below */
+    t->x->past.delivered_hi = (uint32_t)(facts.delivered >> 32); /* the low word: SND.UNA, below */
     sk_rec_ack ra = {.ack = seg->ack, .acked = facts.acked, .sacked_delta = sacked,
                      .facts = &facts};
     sk_rec_on_ack(e, t, &ra, now);
@@ -323,7 +323,7 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
     /* an ACK of a zero-window probe byte: the backoff was the persist
      * timer's (probes are never timed), and the probe was taken */
     if (sk_tcb_timer(e, t, SK_TIMER_PERSIST) != SK_TIME_NEVER)
-        t->x->backoff = 0;
+        t->x->past.backoff = 0;
     timer_on_ack(e, t, now);
     sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
     sk_rec_after_ack(e, t, now); /* the probe timeout (RFC 8985 §7.2) */
@@ -488,7 +488,7 @@ static verdict check_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
                 /* the persist episode (zero or too small a window) is
                  * over: a stale persist timer would otherwise back off
                  * the retransmission timer */
-                t->x->backoff = 0;
+                t->x->past.backoff = 0;
                 sk_tcb_timer_set(e, t, SK_TIMER_PERSIST, SK_TIME_NEVER);
             }
             sk_tcb_mark_output(e, t);

@@ -189,7 +189,7 @@ static sk_tcb *child_new(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_
     t->iss = hs->iss;
     t->snd_una = t->x->snd_nxt = t->x->snd_max = t->iss;
     t->x->snd_buf_seq = sk_seq_add(t->iss, 1);
-    t->x->recover = t->iss;
+    t->x->past.recover = t->iss;
     sk_tcp_take_syn_options(e, t, syn, now);
     sk_tcp_update_window(t, syn);
     if (hs->from_record) {
@@ -225,9 +225,9 @@ sk_tcb *sk_listen_promote(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk
      * timeouts (§5.5, and §5.7 once established) */
     t->x->last_snd = hs->last_snd;
     t->x->timeouts = hs->timeouts;
-    t->x->backoff = hs->timeouts < 16 ? hs->timeouts : 16;
-    t->x->retransmits = hs->resends;
-    t->x->soft_error = hs->soft_error;
+    t->x->past.backoff = hs->timeouts < 16 ? hs->timeouts : 16;
+    t->x->past.retransmits = hs->resends;
+    t->x->past.soft_error = hs->soft_error;
     if (hs->rtt_timed) {
         t->flags |= SK_TF_RTT_ACTIVE;
         t->x->rtt_seq = hs->iss;

@@ -278,7 +278,7 @@ static void account_sent(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, uint32_t n, 
         SK_ASSERT(cause > SK_REXMIT_NONE && cause < SK_REXMIT__COUNT);
         out->retransmit = true;
         out->cause = cause;
-        t->x->retransmits++;
+        t->x->past.retransmits++;
         e->ctx->stats.retransmits++;
         e->ctx->stats.retransmits_by_cause[cause < SK_REXMIT__COUNT ? cause : SK_REXMIT_NONE]++;
         t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE; /* Karn: never time a retransmission */
@@ -658,7 +658,7 @@ bool sk_tcp_output(sk_tcp_env *e, sk_tcb *t, sk_time now, uint32_t tso_room, sk_
         /* RFC 9293 §3.8.4: SEG.SEQ = SND.NXT - 1, no data; the next probe
          * (or the verdict) an interval after this one */
         t->flags &= ~(uint32_t)SK_TF_KEEP_PROBE;
-        t->x->keep_next = sk_time_after(now, sk_tcb_keep(e, t)->intvl);
+        t->x->past.keep_next = sk_time_after(now, sk_tcb_keep(e, t)->intvl);
         sk_tcb_keep_changed(e, t);
         return output_pure_ack(e, t, sk_seq_add(t->snd_una, (uint32_t)0 - 1u), now, out);
     }

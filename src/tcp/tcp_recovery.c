@@ -30,7 +30,7 @@
  * goes stale. */
 static bool ack_beyond_recover(const sk_tcb *t, sk_seq ack)
 {
-    return sk_seq_len(ack, t->x->recover) > sk_seq_len(ack, t->x->snd_max);
+    return sk_seq_len(ack, t->x->past.recover) > sk_seq_len(ack, t->x->snd_max);
 }
 
 /* RFC 6675 §5 enters recovery on any duplicate ACK "not currently in loss
@@ -40,7 +40,7 @@ static bool ack_beyond_recover(const sk_tcb *t, sk_seq ack)
  * ACK must still reach what was outstanding. */
 static bool sack_may_enter(const sk_tcb *t, sk_seq ack)
 {
-    return sk_seq_eq(ack, t->x->recover) || ack_beyond_recover(t, ack);
+    return sk_seq_eq(ack, t->x->past.recover) || ack_beyond_recover(t, ack);
 }
 
 static bool sack_recovering(const sk_tcb *t)
@@ -291,7 +291,7 @@ static sk_seq high_rxt_start(const sk_tcb *t, sk_seq ack, sk_time now)
 static void sack_enter(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
 {
     sk_rtb *r = t->x->rtb;
-    t->x->recover = t->x->snd_max; /* (4.1) RecoveryPoint = HighData */
+    t->x->past.recover = t->x->snd_max; /* (4.1) RecoveryPoint = HighData */
     t->flags |= SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY;
     r->high_rxt = high_rxt_start(t, ack, now);
     r->prr_delivered = 0;
@@ -368,7 +368,7 @@ static void sack_exit(sk_tcb *t, const sk_rec_ack *ra)
 static void sack_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now)
 {
     bool exited = false;
-    if ((t->flags & SK_TF_IN_RECOVERY) && ra->facts != NULL && sk_seq_ge(ra->ack, t->x->recover)) {
+    if ((t->flags & SK_TF_IN_RECOVERY) && ra->facts != NULL && sk_seq_ge(ra->ack, t->x->past.recover)) {
         sack_exit(t, ra);
         if (!sk_rack_on(t))
             return;
@@ -470,7 +470,7 @@ static void newreno_dup_ack(sk_tcp_env *e, sk_tcb *t, sk_seq ack, sk_time now)
         return;
     /* step 2: enter fast retransmit / fast recovery */
     sk_cc_enter_recovery(t, now);
-    t->x->recover = t->x->snd_max;
+    t->x->past.recover = t->x->snd_max;
     t->flags |= SK_TF_IN_RECOVERY | SK_TF_REXMIT_ONE;
     sk_tcb_set_rexmit_cause(t, SK_REXMIT_FAST);
     e->ctx->stats.fast_retransmits++;
@@ -485,7 +485,7 @@ static void newreno_new_ack(sk_tcb *t, const sk_cc_ack *a)
         sk_cc_on_ack(t, a);
         return;
     }
-    if (sk_seq_ge(a->ack, t->x->recover)) {
+    if (sk_seq_ge(a->ack, t->x->past.recover)) {
         sk_cc_recovery_exit(t, a);
         t->flags &= ~(uint32_t)SK_TF_IN_RECOVERY;
         t->x->dupacks = 0;
@@ -514,7 +514,7 @@ void sk_rec_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_rec_ack *ra, sk_time now)
     else if (ra->dup)
         newreno_dup_ack(e, t, ra->ack, now);
     if (ra->facts != NULL && !(t->flags & SK_TF_IN_RECOVERY) && ack_beyond_recover(t, ra->ack))
-        t->x->recover = sk_seq_add(ra->ack, (uint32_t)0 - 1u); /* same verdicts, never stale */
+        t->x->past.recover = sk_seq_add(ra->ack, (uint32_t)0 - 1u); /* same verdicts, never stale */
 }
 
 /* RFC 6298 §5.4-5.7 took over: leave recovery; RFC 6582 §4: no fast
@@ -524,7 +524,7 @@ void sk_rec_on_timeout(sk_tcp_env *e, sk_tcb *t)
 {
     t->flags &= ~(uint32_t)(SK_TF_IN_RECOVERY | SK_TF_SACK_RECOVERY | SK_TF_REXMIT_ONE);
     t->x->dupacks = 0;
-    t->x->recover = t->x->snd_max;
+    t->x->past.recover = t->x->snd_max;
     sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     if (t->x->rtb != NULL) {
         sk_rset_clear(&t->x->rtb->sacked);
@@ -663,7 +663,7 @@ static bool sack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
 bool sk_rec_rto_recovery(const sk_tcb *t)
 {
     return !(t->flags & SK_TF_IN_RECOVERY) && (t->flags & SK_TF_SACK_OK) &&
-           t->x->rtb != NULL && sk_seq_lt(t->snd_una, t->x->recover);
+           t->x->rtb != NULL && sk_seq_lt(t->snd_una, t->x->past.recover);
 }
 
 uint32_t sk_rec_rto_skip_sacked(sk_tcb *t)
@@ -750,7 +750,7 @@ void sk_rec_sent(sk_tcb *t, sk_seq seq, uint32_t n)
     bool rescue = t->x->rtb->rescue_pending && sk_seq_lt(seq, t->x->snd_max);
     t->x->rtb->rescue_pending = false;
     if (rescue) { /* rule (4): "HighRxt MUST NOT be updated" */
-        t->x->rtb->rescue_rxt = t->x->recover; /* RescueRxt = RecoveryPoint */
+        t->x->rtb->rescue_rxt = t->x->past.recover; /* RescueRxt = RecoveryPoint */
         t->x->rtb->rescue_set = true;
         return;
     }

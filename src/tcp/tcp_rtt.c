@@ -105,7 +105,7 @@ uint32_t sk_tcb_rto(const sk_tcp_env *e, const sk_tcb *t)
 /* Here, beside sk_tcb_rto, which every timer arm computes through it. */
 uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e)
 {
-    return sk_rto_backoff(&e->ctx->cfg, sk_tcb_rto(e, t), t->x->backoff);
+    return sk_rto_backoff(&e->ctx->cfg, sk_tcb_rto(e, t), t->x->past.backoff);
 }
 
 void sk_rtt_sample(sk_tcp_env *e, sk_tcb *t, uint32_t r, sk_time now, sk_cc_ack *facts)

@@ -54,7 +54,7 @@ static void dsack_episode(sk_tcb *t, bool rto)
     t->x->spur_fr_rto = rto;
     t->x->spur_fr_una = t->snd_una;
     t->x->spur_fr_max = t->x->snd_max;
-    t->x->spur_fr_rexmits = t->x->retransmits;
+    t->x->spur_fr_rexmits = t->x->past.retransmits;
     t->x->spur_fr_dsacks = 0;
 }
 
@@ -116,7 +116,7 @@ static void adapt_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
      * ACKs lost, RTOs near 1 s at 100 ms RTT). The estimator keeps the
      * samples it took; the backoff still goes. */
     if (sk_seg_has_dsack(t, seg)) {
-        t->x->backoff = 0;
+        t->x->past.backoff = 0;
         if (!sk_seq_eq(t->snd_una, t->x->snd_max))
             sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT,
                              sk_time_after(now, sk_tcb_rto_current(t, e)));
@@ -131,7 +131,7 @@ static void adapt_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time 
     uint32_t srtt = t->x->spur_srtt > m ? t->x->spur_srtt : (uint32_t)m;
     uint32_t rttvar = t->x->spur_rttvar > m / 2 ? t->x->spur_rttvar : (uint32_t)(m / 2);
     sk_rtt_rebase(t, srtt, rttvar);
-    t->x->backoff = 0;
+    t->x->past.backoff = 0;
     if (!sk_seq_eq(t->snd_una, t->x->snd_max))
         sk_tcb_timer_set(e, t, SK_TIMER_RETRANSMIT, sk_time_after(now, sk_tcb_rto_current(t, e)));
 }
@@ -148,7 +148,7 @@ static void undo_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time n
     t->x->spur_fr = SK_SPUR_FR_NONE; /* undone once: no DSACK undo after it */
     sk_cc_spurious(t, now);
     t->x->snd_nxt = t->x->snd_max;
-    t->x->recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
+    t->x->past.recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
     adapt_rto(e, t, seg, now);
     e->ctx->stats.spurious_rtos++;
     sk_tcb_mark_output(e, t);
@@ -276,7 +276,7 @@ static void fr_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool adv
         }
         t->x->spur_fr = SK_SPUR_FR_DSACK;
     }
-    uint32_t rexmits = t->x->retransmits - t->x->spur_fr_rexmits;
+    uint32_t rexmits = t->x->past.retransmits - t->x->spur_fr_rexmits;
     if (!recovering && rexmits > 0 && t->x->spur_fr_dsacks >= rexmits)
         undo_fr(e, t, now);
 }

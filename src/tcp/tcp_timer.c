@@ -229,7 +229,7 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
         e->ctx->stats.conn_timeouts++;
         /* a handshake that died after an ICMP soft error reports it
          * (RFC 1122 §4.2.3.9; see tcp_icmp.c) */
-        int err = syn_phase && t->x->soft_error != 0 ? t->x->soft_error : SK_ETIMEDOUT;
+        int err = syn_phase && t->x->past.soft_error != 0 ? t->x->past.soft_error : SK_ETIMEDOUT;
         sk_tcb_close(e, t, err, now);
         return;
     }
@@ -239,8 +239,8 @@ static void fire_retransmit(sk_tcp_env *e, sk_tcb *t, sk_time now)
         sk_cc_timeout(t, t->x->timeouts == 0, now);
     }
     t->x->timeouts++;
-    if (t->x->backoff < 16)
-        t->x->backoff++;
+    if (t->x->past.backoff < 16)
+        t->x->past.backoff++;
     t->flags &= ~(uint32_t)SK_TF_RTT_ACTIVE;
     sk_rec_on_timeout(e, t); /* leaves recovery, recover = SND.MAX, scoreboard gone */
     t->x->snd_nxt = syn_phase ? t->iss : t->snd_una;
@@ -281,8 +281,8 @@ static void fire_persist(sk_tcp_env *e, sk_tcb *t, sk_time now)
     }
     t->x->probes_unanswered++;
     t->flags |= SK_TF_FORCE_ONE;
-    if (t->x->backoff < 16)
-        t->x->backoff++;
+    if (t->x->past.backoff < 16)
+        t->x->past.backoff++;
     sk_tcb_mark_output(e, t);
 }
 

@@ -36,7 +36,7 @@ int sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
     t->iss = fixed_isn != NULL ? sk_seq_make(*fixed_isn) : tw > 0 ? tw_iss : sk_tcp_isn(e, tu, now);
     t->snd_una = t->x->snd_nxt = t->x->snd_max = t->iss;
     t->x->snd_buf_seq = sk_seq_add(t->iss, 1);
-    t->x->recover = t->iss;
+    t->x->past.recover = t->iss;
     sk_tcb_set_state(e, t, SK_TCP_SYN_SENT, now);
     sk_demux_insert(e, t);
     e->ctx->stats.active_opens++;

@@ -268,7 +268,7 @@ static void test_fast_retransmit_after_2gib(void)
     if (t == NULL)
         return;
     SK_CHECK(sk_tcb_ext_attach(&ts.s->env, t)); /* recover lives there */
-    t->x->recover = sk_seq_make(1001u - 0x80000010u); /* 2^31 + 16 bytes ago */
+    t->x->past.recover = sk_seq_make(1001u - 0x80000010u); /* 2^31 + 16 bytes ago */
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 4000), 4000);
     for (uint32_t i = 0; i < 4; i++)
         expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);

@@ -197,7 +197,7 @@ static void test_busy_keeps_extension(void)
     SK_CHECK(!sk_tcb_ext_attached(e, t));
     SK_CHECK(sk_tcb_ext_attach(e, t));
     SK_CHECK(sk_seq_eq(t->x->snd_wl1, t->rcv_nxt));
-    SK_CHECK(sk_seq_eq(t->x->recover, sk_seq_add(t->snd_una, (uint32_t)0 - 1u)));
+    SK_CHECK(sk_seq_eq(t->x->past.recover, sk_seq_add(t->snd_una, (uint32_t)0 - 1u)));
     /* keepalive alone does not keep it */
     t->flags |= SK_TF_KEEPALIVE;
     sk_tcb_keep_changed(e, t);
@@ -306,7 +306,7 @@ static void test_history_only_when_needed(void)
     SK_CHECK(e->hist.mem == NULL);
     /* a retransmission is history */
     SK_CHECK(sk_tcb_ext_attach(e, t));
-    t->x->retransmits = 3;
+    t->x->past.retransmits = 3;
     sk_tcb_ext_settle(e, t);
     SK_CHECK(!sk_tcb_ext_attached(e, t));
     SK_CHECK_EQ(t->hist, 1); /* the slab's first record */
@@ -314,34 +314,34 @@ static void test_history_only_when_needed(void)
     SK_CHECK(sk_tcb_ext_attach(e, t));
     SK_CHECK_EQ(t->hist, 0);
     SK_CHECK_EQ(e->hist.free_head, 0); /* given back */
-    SK_CHECK_EQ(t->x->retransmits, 3);
+    SK_CHECK_EQ(t->x->past.retransmits, 3);
     SK_CHECK_EQ(ts_info(&ts).retransmits, 3);
     /* so are the bytes acknowledged above 2^32 */
-    t->x->retransmits = 0;
-    t->x->delivered_hi = 2;
+    t->x->past.retransmits = 0;
+    t->x->past.delivered_hi = 2;
     sk_tcb_ext_settle(e, t);
     SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist == 1);
     SK_CHECK(sk_tcb_ext_attach(e, t));
     SK_CHECK_EQ(sk_tcb_delivered(t) >> 32, 2);
-    t->x->delivered_hi = 0;
+    t->x->past.delivered_hi = 0;
     /* and recover left at SND.UNA (a timeout's, all acknowledged since),
      * Karn's backoff without a sample since, an ICMP soft error */
-    t->x->recover = t->snd_una;
-    t->x->backoff = 2;
+    t->x->past.recover = t->snd_una;
+    t->x->past.backoff = 2;
     sk_tcb_ext_settle(e, t);
     SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist == 1);
     SK_CHECK(sk_tcb_ext_attach(e, t));
-    SK_CHECK(sk_seq_eq(t->x->recover, t->snd_una) && t->x->backoff == 2);
-    t->x->recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
-    t->x->backoff = 0;
+    SK_CHECK(sk_seq_eq(t->x->past.recover, t->snd_una) && t->x->past.backoff == 2);
+    t->x->past.recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
+    t->x->past.backoff = 0;
     sk_tcb_ext_settle(e, t);
     SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist == 0);
     sk_tcp_host_unreachable(e, t, TS_SEC(2)); /* a next hop that stopped answering */
     SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist == 1);
     SK_CHECK_EQ_I(ts_info(&ts).soft_error, SK_EHOSTUNREACH);
     SK_CHECK(sk_tcb_ext_attach(e, t));
-    SK_CHECK_EQ_I(t->x->soft_error, SK_EHOSTUNREACH);
-    t->x->soft_error = 0;
+    SK_CHECK_EQ_I(t->x->past.soft_error, SK_EHOSTUNREACH);
+    t->x->past.soft_error = 0;
     /* nothing but a new connection's past again: no record */
     sk_tcb_ext_settle(e, t);
     SK_CHECK(!sk_tcb_ext_attached(e, t) && t->hist == 0);
@@ -574,7 +574,7 @@ static void test_history_without_memory(void)
     sk_tcp_env *e = &ts.s->env;
     sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
     SK_CHECK(sk_tcb_ext_attach(e, t));
-    t->x->retransmits = 1;
+    t->x->past.retransmits = 1;
     flaky f = {ts.s->ctx.cfg.alloc, true, 0};
     ts.s->ctx.cfg.alloc = (sk_allocator){flaky_allocate, flaky_release, &f};
     sk_tcb_ext_settle(e, t);

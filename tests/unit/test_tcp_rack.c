@@ -285,7 +285,7 @@ static void test_rack_mark_on_recovery_exit(void)
     for (uint32_t i = 0; i < 4; i++)
         expect_data(&ts, TS_MS(1011), 11001 + 1000 * i, 1000, __LINE__);
     TS_NOTHING(&ts, TS_MS(1011));
-    SK_CHECK_EQ(t->x->recover.v, t->iss.v + 1 + 10000);
+    SK_CHECK_EQ(t->x->past.recover.v, t->iss.v + 1 + 10000);
     ACKS(&ts, TS_MS(1020), 11001, 1, {12001, 15001});
     expect_data(&ts, TS_MS(1020), 11001, 1000, __LINE__);
     SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
@@ -603,7 +603,7 @@ static void test_new_recovery_skips_rexmit_in_flight(void)
     ACKS(&ts, TS_MS(1012), 1001, 1, {2001, 21001});
     n = sent_at(&ts, TS_MS(1012), q, 32);
     SK_CHECK(has_seq(q, n, 24001) && has_seq(q, n, 29001));
-    SK_CHECK_EQ(t->x->recover.v, 21001u);
+    SK_CHECK_EQ(t->x->past.recover.v, 21001u);
     ACKS(&ts, TS_MS(1021), 1001, 2, {22001, 23001}, {2001, 21001});
     n = sent_at(&ts, TS_MS(1021), q, 32);
     SK_CHECK(has_seq(q, n, 1001) && has_seq(q, n, 21001) && has_seq(q, n, 30001));

@@ -94,7 +94,7 @@ static void test_two_losses_one_round_trip(void)
     SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
     SK_CHECK_EQ(t->ssthresh, 5000u);
     SK_CHECK_EQ(t->cwnd, 7000u);
-    SK_CHECK_EQ(t->x->recover.v, 11001u);
+    SK_CHECK_EQ(t->x->past.recover.v, 11001u);
     expect_data(&ts, at, 1001, 1000, __LINE__);
     TS_NOTHING(&ts, at);
     SK_CHECK_EQ(pipe_of(t), 7000u); /* the retransmission counts (<= HighRxt) */
@@ -300,7 +300,7 @@ static void test_recovery_again_at_recovery_point(void)
     expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
     TS_INJECT(&ts, TS_MS(1020), .flags = TS_A, .seq = 5001, .ack = 11001);
     SK_CHECK(!(t->flags & SK_TF_IN_RECOVERY));
-    SK_CHECK_EQ(t->x->recover.v, 11001u);
+    SK_CHECK_EQ(t->x->past.recover.v, 11001u);
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1020), 5000), 5000);
     for (uint32_t i = 0; i < 5; i++) /* cwnd = ssthresh = 5000 */
         expect_data(&ts, TS_MS(1020), 11001 + 1000 * i, 1000, __LINE__);
