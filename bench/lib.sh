@@ -29,6 +29,23 @@ NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 USER_HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 # ---- checks before anything is created ----
+# linux_tcp_peer's congestion control, for every driver that runs it:
+# LINUX_CC (default cubic, the kernel's and Debian's default; empty: the
+# namespace's, inherited from the host, which may have set another: this
+# project's machines default to bbr, whose pacing held Linux's bulk sender
+# near 17 Gbit/s where cubic moves 30 over the same veth, and which paced
+# against synack's ACKs into runs at half speed). LINUX_CC_ARGS: the
+# peer's option, to put before its mode; linux_cc_note NS prints the
+# header line.
+LINUX_CC=${LINUX_CC-cubic}
+LINUX_CC_ARGS=()
+[ -z "$LINUX_CC" ] || LINUX_CC_ARGS=(-c "$LINUX_CC")
+linux_cc_note() { # linux_cc_note NS
+    echo "# linux_tcp_peer: congestion control ${LINUX_CC:-of the namespace} per socket" \
+        "(namespace default $(ip netns exec "$1" sysctl -n net.ipv4.tcp_congestion_control 2>/dev/null ||
+            echo unknown); LINUX_CC sets it)"
+}
+
 need_root() { # need_root WHY
     if [ "$(id -u)" -ne 0 ]; then
         echo "$ME: skipped: needs root ($1)" >&2

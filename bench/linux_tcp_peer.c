@@ -58,6 +58,7 @@
 static double opt_seconds; /* -t: size the client's run by time */
 static int opt_verify;     /* -v: the sink checks every byte */
 static int opt_ipv6;       /* -6: servers listen on [::] */
+static const char *opt_cc; /* -c CC: TCP_CONGESTION on every socket (NULL: the namespace's) */
 
 static double wall_now(void)
 {
@@ -80,6 +81,15 @@ static void die(const char *what)
     exit(1);
 }
 
+/* -c: the congestion control of this socket (an accepted one inherits
+ * its listener's) */
+static void set_cc(int fd)
+{
+    if (opt_cc != NULL &&
+        setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, opt_cc, (socklen_t)strlen(opt_cc)) != 0)
+        die("setsockopt TCP_CONGESTION");
+}
+
 static int listen_on(unsigned long port, int nonblock)
 {
     struct sockaddr_storage sa;
@@ -89,6 +99,7 @@ static int listen_on(unsigned long port, int nonblock)
         die("socket");
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    set_cc(fd);
     if (bind(fd, (struct sockaddr *)&sa, len) != 0)
         die("bind");
     if (listen(fd, 4096) != 0)
@@ -181,6 +192,7 @@ static int connect_to(const char *ip, unsigned long port)
         int fd = socket(sa.ss_family, SOCK_STREAM, 0);
         if (fd < 0)
             die("socket");
+        set_cc(fd);
         if (connect(fd, (struct sockaddr *)&sa, len) == 0)
             return fd;
         if (errno != EADDRNOTAVAIL)
@@ -362,6 +374,7 @@ static int client_open(client_ctx *c)
     if (fd < 0 || fd >= (1 << 20))
         die("socket");
     set_nodelay(fd);
+    set_cc(fd);
     if (connect(fd, (struct sockaddr *)&c->sa, c->salen) != 0 && errno != EINPROGRESS) {
         if (errno != EADDRNOTAVAIL)
             die("connect");
@@ -498,7 +511,9 @@ static void usage(void)
     fprintf(stderr, "usage: linux_tcp_peer [-6] [-v] bulk-sink PORT\n"
                     "       linux_tcp_peer [-t SECONDS] bulk-source ADDR PORT MIB\n"
                     "       linux_tcp_peer [-6] conn-server PORT N CONC\n"
-                    "       linux_tcp_peer [-t SECONDS] conn-client ADDR PORT N CONC\n");
+                    "       linux_tcp_peer [-t SECONDS] conn-client ADDR PORT N CONC\n"
+                    "  -c CC before any of them: that congestion control (TCP_CONGESTION)\n"
+                    "        on every socket, not the namespace's default\n");
     exit(2);
 }
 
@@ -515,6 +530,12 @@ int main(int argc, char **argv)
             opt_ipv6 = 1;
             argv++;
             argc--;
+        } else if (argc >= 3 && strcmp(argv[1], "-c") == 0) {
+            if (argv[2][0] == '\0' || strlen(argv[2]) >= 16) /* TCP_CA_NAME_MAX */
+                usage();
+            opt_cc = argv[2];
+            argv += 2;
+            argc -= 2;
         } else if (argc >= 3 && strcmp(argv[1], "-t") == 0) {
             char *end;
             opt_seconds = strtod(argv[2], &end);

@@ -74,7 +74,10 @@
 # Environment: ROUNDS (5), RUN_S (2: seconds per run), CONC (100; 0 skips
 # the concurrent test), CLIENT_CPU (0), SERVER_CPU (1), SEED (the order of
 # the runs; default from the date), STEP_TIMEOUT (60 s per program),
-# SYNACK_ARGS (extra arguments for synack serve; --stats), SYNACK_OFFLOAD
+# LINUX_CC (cubic; lib.sh): the congestion control of linux_tcp_peer's
+# sockets, every bulk and connection client and Linux's servers. KEEP_LOGS (a directory: each user-space server's whole output, e.g. its
+# --stats, kept as TAG-TEST-rROUND.log), SYNACK_ARGS (extra arguments for
+# synack serve; --stats), SYNACK_OFFLOAD
 # (1: synack serve --offload, IFF_VNET_HDR with checksum offload, TSO and
 # GRO on its TAP; 0: --no-offload, one complete frame per system call, the
 # measurement before offloads; empty: serve's default), PROFILE (0),
@@ -113,6 +116,11 @@ case $SYNACK_OFFLOAD in
     *) echo "$ME: SYNACK_OFFLOAD must be 1, 0 or empty" >&2; exit 2 ;;
 esac
 PROFILE=${PROFILE:-0}
+KEEP_LOGS=${KEEP_LOGS:-}
+if [ -n "$KEEP_LOGS" ] && ! { mkdir -p "$KEEP_LOGS" && [ -w "$KEEP_LOGS" ]; }; then
+    echo "$ME: KEEP_LOGS: cannot write to directory '$KEEP_LOGS'" >&2
+    exit 2
+fi
 TESTS=${TESTS:-bulk conn rr rrc}
 for t in $TESTS; do
     case $t in bulk|conn|rr|rrc) ;; *) echo "$ME: TESTS: unknown test '$t' (bulk conn rr rrc)" >&2; exit 2 ;; esac
@@ -131,7 +139,7 @@ if [ "$SMOKE" = 1 ]; then
     PROFILE_CONNS=20
     TESTS="bulk conn rr rrc" # every code path
 fi
-COMMAND="TESTS=\"$TESTS\" MQ=$MQ MQ_BULK=$MQ_BULK MQ_CPU1=$MQ_CPU1 ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS_GIVEN\" SYNACK_OFFLOAD=$SYNACK_OFFLOAD SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
+COMMAND="TESTS=\"$TESTS\" LINUX_CC=$LINUX_CC MQ=$MQ MQ_BULK=$MQ_BULK MQ_CPU1=$MQ_CPU1 ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC SYNACK_ARGS=\"$SYNACK_ARGS_GIVEN\" SYNACK_OFFLOAD=$SYNACK_OFFLOAD SMOKE=$SMOKE bash bench/run_tap_bench.sh $BUILD_DIR"
 
 need_root "network namespaces, TAP devices"
 need_numbers ROUNDS CONC CLIENT_CPU SERVER_CPU STEP_TIMEOUT PROFILE PROFILE_MIB PROFILE_CONNS
@@ -299,8 +307,8 @@ store() {
 
 client_args() { # client_args TEST: the client program and its arguments for one timed test
     case $1 in
-    bulk) echo "$PEER -t $RUN_S bulk-source 192.0.2.2 5001 0" ;;
-    conn*) echo "$PEER -t $RUN_S conn-client 192.0.2.2 5002 0 ${1#conn}" ;;
+    bulk) echo "$PEER ${LINUX_CC_ARGS[*]} -t $RUN_S bulk-source 192.0.2.2 5001 0" ;;
+    conn*) echo "$PEER ${LINUX_CC_ARGS[*]} -t $RUN_S conn-client 192.0.2.2 5002 0 ${1#conn}" ;;
     rr | rrc) echo "$RR -t $RUN_S ping 192.0.2.2 5002 0" ;; # rrc: Linux on both ends, as rr
     esac
 }
@@ -333,13 +341,14 @@ tap_test() { # tap_test TAG NS TEST SERVER_COMMAND...
     store "$tag" "$test" "$cli" "$(delta "$c0" "$c1")"
     grep -h "RESULT\|rror\|stats: retrans\|stats: opens" "$srv" | sed "s/^/    $tag server: /" |
         cut -c 1-160
+    [ -z "$KEEP_LOGS" ] || cp "$srv" "$KEEP_LOGS/$tag-$test-r$ROUND.log"
 }
 
 linux_test() { # linux_test TAG TEST: Linux's server in $NSB, the client in $NSA
     local tag=$1 test=$2 sargs srv=$TMP/linux.srv cli=$TMP/linux.cli args
     case $test in
-    bulk) sargs=("$PEER" bulk-sink 5001) ;;
-    conn*) sargs=("$PEER" conn-server 5002 0 "${test#conn}") ;;
+    bulk) sargs=("$PEER" "${LINUX_CC_ARGS[@]}" bulk-sink 5001) ;;
+    conn*) sargs=("$PEER" "${LINUX_CC_ARGS[@]}" conn-server 5002 0 "${test#conn}") ;;
     rr | rrc) sargs=("$RR" echo-server 5002) ;;
     esac
     start_server "$NSB" "$srv" "${sargs[@]}"
@@ -416,9 +425,9 @@ profile_one() { # profile_one TAG NS DEV TEST SERVER_COMMAND...
     traced=$(pgrep -P "$SRV_REAL" | head -n 1) # strace's child: the stack
     f0=$(tap_frames "$ns" "$dev")
     if [ "$test" = bulk ]; then
-        run_client "$ns" "$cli" "$PEER" bulk-source 192.0.2.2 5001 "$PROFILE_MIB"
+        run_client "$ns" "$cli" "$PEER" "${LINUX_CC_ARGS[@]}" bulk-source 192.0.2.2 5001 "$PROFILE_MIB"
     else
-        run_client "$ns" "$cli" "$PEER" conn-client 192.0.2.2 5002 "$PROFILE_CONNS" 1
+        run_client "$ns" "$cli" "$PEER" "${LINUX_CC_ARGS[@]}" conn-client 192.0.2.2 5002 "$PROFILE_CONNS" 1
     fi
     f1=$(tap_frames "$ns" "$dev")
     # end the stack itself so that strace prints its table and exits
@@ -470,7 +479,7 @@ mq_bulk() {
     local ns=$1 tag=$2 i pids=() sum
     for i in $(seq 1 "$MQ_BULK"); do
         exec_pinned "$CLIENT_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$ns" "$PEER" \
-            -t "$RUN_S" bulk-source 192.0.2.2 5001 0 >"$TMP/mqb.$i" 2>&1 &
+            "${LINUX_CC_ARGS[@]}" -t "$RUN_S" bulk-source 192.0.2.2 5001 0 >"$TMP/mqb.$i" 2>&1 &
         pids+=("$!")
         PIDS+=("$!")
     done
@@ -500,7 +509,7 @@ mq_item() { # mq_item cores1|cores2:bulk|conn
     if [ "$test" = bulk ]; then
         mq_bulk "$ns" "$tag"
     else
-        run_client "$ns" "$TMP/mqc" "$PEER" -t "$RUN_S" conn-client 192.0.2.2 5002 0 "$CONC"
+        run_client "$ns" "$TMP/mqc" "$PEER" "${LINUX_CC_ARGS[@]}" -t "$RUN_S" conn-client 192.0.2.2 5002 0 "$CONC"
         [ -n "$(field conn_per_s "$TMP/mqc")" ] ||
             { echo "$ME: $tag conn$CONC: the client failed:" >&2; cat "$TMP/mqc" >&2; FAIL=1; }
         record "mqconn.$tag" "$(field conn_per_s "$TMP/mqc")"
@@ -561,6 +570,7 @@ echo "# TAP benchmark: $ROUNDS rounds of ${RUN_S} s runs: bulk (one connection),
 echo "# pinning: client CPU $CLIENT_CPU, server CPU $SERVER_CPU (lwIP: both of its threads);" \
     "/proc/stat CPU time: CPUs $CPUS for every stack"
 echo "# client: TIME-WAIT off (tcp_max_tw_buckets=0), ports 49152-65535, in every setup"
+linux_cc_note "$NSA"
 [ $HAVE_LWIP = 1 ] && echo "# lwip: Debian's liblwip $(dpkg-query -W -f='${Version}' liblwip0 2>/dev/null ||
     echo '(version unknown)') as packaged (its lwipopts.h), 128-slot tcpip mailbox"
 echo "# background before: $(background_load "$CPUS" 1) busy CPU-s per s on CPUs $CPUS" \

@@ -21,7 +21,8 @@
 # `linux` column does in the other direction.
 #
 # Environment: MODES (any of "on off linux", default all), ROUNDS (3),
-# MIB (512: bytes sent per run), CLIENT_CPU (0),
+# MIB (512: bytes sent per run), LINUX_CC (cubic; lib.sh: the congestion
+# control of the sinks' and Linux's sending sockets), CLIENT_CPU (0),
 # SERVER_CPU (1), SEED, STEP_TIMEOUT (60). Exit: 0 done, 1 a run failed,
 # 2 usage/missing binaries, 77 not root. Addresses exist only in the
 # namespace the script makes; the trap deletes it and ends only its PIDs.
@@ -41,7 +42,7 @@ for m in $MODES; do
     case $m in on | off | linux) ;; *) echo "$ME: MODES: unknown mode '$m' (on off linux)" >&2; exit 2 ;; esac
 done
 [ -n "$MODES" ] || { echo "$ME: MODES: empty (on off linux)" >&2; exit 2; }
-COMMAND="MODES=\"$MODES\" ROUNDS=$ROUNDS MIB=$MIB bash bench/run_tapsend_bench.sh $BUILD_DIR"
+COMMAND="MODES=\"$MODES\" LINUX_CC=$LINUX_CC ROUNDS=$ROUNDS MIB=$MIB bash bench/run_tapsend_bench.sh $BUILD_DIR"
 need_root "network namespaces, TAP devices"
 need_numbers ROUNDS MIB CLIENT_CPU SERVER_CPU STEP_TIMEOUT
 need_range ROUNDS 1 50
@@ -88,12 +89,12 @@ wait_listen() {
 run_one() { # run_one on|off|linux
     local mode=$1 out=$TMP/sink.$1.$ROUND sink_ns=$NS
     [ "$mode" = linux ] && sink_ns=$NSA
-    serve_bg "$out" "$CLIENT_CPU" ip netns exec "$sink_ns" "$PEER" -v bulk-sink 5001
+    serve_bg "$out" "$CLIENT_CPU" ip netns exec "$sink_ns" "$PEER" "${LINUX_CC_ARGS[@]}" -v bulk-sink 5001
     wait_listen "$sink_ns" || { echo "$ME: the sink did not listen"; cat "$out"; FAIL=1; return; }
     stat_begin "$(cpu_list "$CLIENT_CPU" "$SERVER_CPU")"
     if [ "$mode" = linux ]; then
         exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$NSB" "$PEER" \
-            bulk-source 192.0.2.1 5001 "$MIB" >"$TMP/synack.$mode.$ROUND" 2>&1 &
+            "${LINUX_CC_ARGS[@]}" bulk-source 192.0.2.1 5001 "$MIB" >"$TMP/synack.$mode.$ROUND" 2>&1 &
     else
         # as run_fg, with FILE on stdin (a background job's default is /dev/null)
         exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$NS" "$SYNACK" connect \
@@ -123,6 +124,8 @@ run_one() { # run_one on|off|linux
 }
 
 provenance "$BUILD_DIR" "$COMMAND"
+linux_cc_note "$NS"
+echo "# synack sends with its own congestion control (CUBIC)"
 seed_order
 for r in $(seq 1 "$ROUNDS"); do
     ROUND=$r

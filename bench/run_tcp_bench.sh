@@ -48,7 +48,8 @@
 # Every synack bulk run verifies every byte it received (bench_tcp always
 # does) and Linux's sink does the same (-v); the run fails on a difference.
 #
-# Environment: ROUNDS (5), RUN_S (2: seconds per run), CONC (1000; 0 skips
+# Environment: LINUX_CC (cubic; lib.sh: linux_tcp_peer's congestion control),
+# ROUNDS (5), RUN_S (2: seconds per run), CONC (1000; 0 skips
 # the concurrent test), FAMILY (4 or 6), TW_MS (20), SYNACK_CPU, LINUX_CLIENT_CPU,
 # LINUX_SERVER_CPU, SEED (the order of the runs; default from the date),
 # STEP_TIMEOUT (60 s per program), SMOKE=1 (1 round of 0.3 s runs, CONC 50:
@@ -75,7 +76,7 @@ if [ "$SMOKE" = 1 ]; then
     RUN_S=0.3
     CONC=50
 fi
-COMMAND="ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC TW_MS=$TW_MS FAMILY=$FAMILY SMOKE=$SMOKE bash bench/run_tcp_bench.sh $BUILD_DIR"
+COMMAND="LINUX_CC=$LINUX_CC ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC TW_MS=$TW_MS FAMILY=$FAMILY SMOKE=$SMOKE bash bench/run_tcp_bench.sh $BUILD_DIR"
 
 need_root "network namespaces"
 BENCH=$BUILD_DIR/bench/bench_tcp
@@ -128,7 +129,7 @@ ALL_CPUS=$(cpu_list "$SYNACK_CPU" "$LINUX_CLIENT_CPU" "$LINUX_SERVER_CPU")
 start_server() {
     local out=$TMP/$1.srv
     shift
-    serve_bg "$out" "$LINUX_SERVER_CPU" ip netns exec "$NSB" "$PEER" ${PEER_FAM[@]+"${PEER_FAM[@]}"} "$@"
+    serve_bg "$out" "$LINUX_SERVER_CPU" ip netns exec "$NSB" "$PEER" "${LINUX_CC_ARGS[@]}" ${PEER_FAM[@]+"${PEER_FAM[@]}"} "$@"
     wait_ready "$out" && return 0
     echo "$ME: server $* did not start:" >&2
     cat "$out" >&2
@@ -138,7 +139,7 @@ start_server() {
 run_client() { # run_client OUT ARGS...
     local out=$1
     shift
-    run_fg "$out" "$LINUX_CLIENT_CPU" ip netns exec "$NSA" "$PEER" "$@"
+    run_fg "$out" "$LINUX_CLIENT_CPU" ip netns exec "$NSA" "$PEER" "${LINUX_CC_ARGS[@]}" "$@"
 }
 
 failed() { # failed WHAT FILE...: report a failed run with its output
@@ -244,6 +245,7 @@ ITEMS=(synack:bulk synack:conn1 linux:bulk linux:conn1)
 [ $HAVE_ETHTOOL = 1 ] && ITEMS+=(nooff:bulk)
 
 provenance "$BUILD_DIR" "$COMMAND"
+linux_cc_note "$NSA"
 seed_order
 echo "# synack vs Linux TCP: $ROUNDS rounds of ${RUN_S} s runs: bulk (one connection)," \
     "connections 1 at a time$([ "$CONC" != 0 ] && echo " and $CONC at once"); MTU 1500; IPv$FAMILY"

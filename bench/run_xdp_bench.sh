@@ -27,7 +27,8 @@
 #          is the same both ways)
 #   conn1  connections one at a time for RUN_S s, 1 byte each way
 #
-# Environment: ROUNDS (5), RUN_S (2), SEND_MIB (1024), CLIENT_CPU (0),
+# Environment: LINUX_CC (cubic; lib.sh: linux_tcp_peer's congestion control),
+# ROUNDS (5), RUN_S (2), SEND_MIB (1024), CLIENT_CPU (0),
 # SERVER_CPU (1), SEED, STEP_TIMEOUT (60), SMOKE=1 (1 round of 0.3 s runs,
 # 16 MiB). Exit: 0, 1 a measurement failed, 2 usage/missing binaries,
 # 77 not root.
@@ -46,7 +47,7 @@ SERVER_CPU=${SERVER_CPU:-1}
 STEP_TIMEOUT=${STEP_TIMEOUT:-60}
 CONC=0
 if [ "$SMOKE" = 1 ]; then ROUNDS=1; RUN_S=0.3; SEND_MIB=16; fi
-COMMAND="ROUNDS=$ROUNDS RUN_S=$RUN_S SEND_MIB=$SEND_MIB SMOKE=$SMOKE bash bench/run_xdp_bench.sh $BUILD_DIR"
+COMMAND="LINUX_CC=$LINUX_CC ROUNDS=$ROUNDS RUN_S=$RUN_S SEND_MIB=$SEND_MIB SMOKE=$SMOKE bash bench/run_xdp_bench.sh $BUILD_DIR"
 
 need_root "network namespaces, TAP devices, XDP programs"
 need_numbers ROUNDS SEND_MIB CLIENT_CPU SERVER_CPU STEP_TIMEOUT
@@ -146,8 +147,8 @@ serve_test() { # serve_test TAG TEST
         peer_seg "$tag" on; FAIL=1; return
     fi
     case $test in
-    bulk) args=("$PEER" -t "$RUN_S" bulk-source 192.0.2.2 5001 0) ;;
-    conn1) args=("$PEER" -t "$RUN_S" conn-client 192.0.2.2 5002 0 1) ;;
+    bulk) args=("$PEER" "${LINUX_CC_ARGS[@]}" -t "$RUN_S" bulk-source 192.0.2.2 5001 0) ;;
+    conn1) args=("$PEER" "${LINUX_CC_ARGS[@]}" -t "$RUN_S" conn-client 192.0.2.2 5002 0 1) ;;
     esac
     stat_begin "$CPUS"
     run_fg "$cli" "$CLIENT_CPU" ip netns exec "$(peer_ns "$tag")" "${args[@]}"
@@ -164,7 +165,7 @@ send_test() { # send_test TAG
     local tag=$1 srv=$TMP/$1.sink cli=$TMP/$1.conn dev
     read -r -a dev <<<"$(dev_args "$tag")"
     peer_seg "$tag" off
-    serve_bg "$srv" "$CLIENT_CPU" ip netns exec "$(peer_ns "$tag")" "$PEER" bulk-sink 5001
+    serve_bg "$srv" "$CLIENT_CPU" ip netns exec "$(peer_ns "$tag")" "$PEER" "${LINUX_CC_ARGS[@]}" bulk-sink 5001
     wait_ready "$srv" || { echo "$ME: sink did not start" >&2; stop_server; FAIL=1; return; }
     stat_begin "$CPUS"
     exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$(stack_ns "$tag")" \
@@ -188,9 +189,9 @@ send_test() { # send_test TAG
 linux_test() { # linux_test TEST
     local test=$1 srv=$TMP/linux.srv cli=$TMP/linux.cli sargs args
     case $test in
-    bulk) sargs=("$PEER" bulk-sink 5001); args=("$PEER" -t "$RUN_S" bulk-source 192.0.2.2 5001 0) ;;
-    conn1) sargs=("$PEER" conn-server 5002 0 1)
-        args=("$PEER" -t "$RUN_S" conn-client 192.0.2.2 5002 0 1) ;;
+    bulk) sargs=("$PEER" "${LINUX_CC_ARGS[@]}" bulk-sink 5001); args=("$PEER" "${LINUX_CC_ARGS[@]}" -t "$RUN_S" bulk-source 192.0.2.2 5001 0) ;;
+    conn1) sargs=("$PEER" "${LINUX_CC_ARGS[@]}" conn-server 5002 0 1)
+        args=("$PEER" "${LINUX_CC_ARGS[@]}" -t "$RUN_S" conn-client 192.0.2.2 5002 0 1) ;;
     esac
     serve_bg "$srv" "$SERVER_CPU" ip netns exec "$NSB" "${sargs[@]}"
     wait_ready "$srv" || { echo "$ME: linux server did not start" >&2; stop_server; FAIL=1; return; }
@@ -220,6 +221,7 @@ for item in "${ITEMS[@]}"; do
 done
 [ "${#ITEMS[@]}" = 11 ] || SKIP_EMPTY_ROWS=1 # lib.sh's table(): rows of items not run
 provenance "$BUILD_DIR" "$COMMAND"
+linux_cc_note "$NSA"
 seed_order
 echo "# AF_XDP benchmark: $ROUNDS rounds; bulk $RUN_S s, send $SEND_MIB MiB, conn1 $RUN_S s; MTU 1500"
 echo "# background before: $(background_load "$CPUS" 1) busy CPU-s per s on CPUs $CPUS"
