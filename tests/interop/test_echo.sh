@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # socat sends 10 MiB of random data to `synack serve --echo` and reads it
 # back identically; --discard takes 10 MiB; SIGTERM exits 0; clean capture;
-# the stream's rounds coalesced (the default); the echo again with
-# --busy-poll.
+# with --rx-coalesce 10 the stream's rounds coalesced; the echo again with
+# --busy-poll and the default (no coalescing).
 # Then the same echo through examples/echo_server (the README's example).
 . "$(dirname "$0")/lib.sh"
 it_require socat
 it_setup
 
 it_random "$IT_TMP/in" 10
-it_serve echo --echo 7 --discard 9 || { it_finish; exit 1; }
+it_serve echo --echo 7 --discard 9 --rx-coalesce 10 || { it_finish; exit 1; }
 
 start=$(date +%s.%N)
 nsx timeout 60 socat -t 30 -T 30 -b 65536 - "TCP:$SYNACK_IP:7" <"$IT_TMP/in" >"$IT_TMP/out"
@@ -26,7 +26,7 @@ check "SIGTERM: serve exits 0" test $? = 0
 in_bytes=$(sed -n 's/^stats: .*payload bytes in \([0-9]*\).*/\1/p' "$SERVE_LOG")
 check "serve counted 20 MiB of payload in ($in_bytes)" test "$in_bytes" = $((20 * 1048576))
 check "capture: no malformed frame, no bad checksum" it_pcap_clean "$SERVE_PCAP"
-# Receive coalescing (on by default): the 10 MiB streams arrived in rounds of
+# Receive coalescing (--rx-coalesce 10): the 10 MiB streams arrived in rounds of
 # 32 KiB and more, so rounds slept off the device and read what came meanwhile
 coal=$(sed -n 's/^stats: receive coalescing: \([0-9]*\) rounds slept [0-9]* us off the device, reading \([0-9]*\) frames/\1 \2/p' "$SERVE_LOG")
 check "receive coalescing: rounds that slept off the device read frames (${coal:-no stats line})" \
@@ -47,6 +47,8 @@ it_stop "$SERVE_PID" 10
 check "busy-poll: SIGTERM, serve exits 0" test $? = 0
 hits=$(sed -n 's/^stats: busy polling found work \([0-9]*\) times.*/\1/p' "$SERVE_LOG")
 check "busy-poll: spinning found work (${hits:-none} times)" test "${hits:-0}" -gt 0
+# without --rx-coalesce: off (the default), so no coalescing line
+check "default: receive coalescing off" sh -c "! grep -q '^stats: receive coalescing' '$SERVE_LOG'"
 
 EXAMPLE=$IT_BIN/examples/echo_server
 if [ "$SK_LINK" = tap ] && [ -x "$EXAMPLE" ]; then
