@@ -49,6 +49,10 @@
 # does) and Linux's sink does the same (-v); the run fails on a difference.
 #
 # Environment: LINUX_CC (cubic; lib.sh: linux_tcp_peer's congestion control),
+# SYNACK_TSO (0; 1: synack's bulk with `bench_tcp --tso`, both stacks
+# offloading checksums, TSO and GRO through the frame metadata, the
+# like-for-like of Linux's veth with its offloads; 0: MTU-sized frames each
+# checksummed, the like-for-like of linux-nooff),
 # ROUNDS (5), RUN_S (2: seconds per run), CONC (1000; 0 skips
 # the concurrent test), FAMILY (4 or 6), TW_MS (20), SYNACK_CPU, LINUX_CLIENT_CPU,
 # LINUX_SERVER_CPU, SEED (the order of the runs; default from the date),
@@ -71,12 +75,18 @@ LINUX_CLIENT_CPU=${LINUX_CLIENT_CPU:-0}
 LINUX_SERVER_CPU=${LINUX_SERVER_CPU:-1}
 STEP_TIMEOUT=${STEP_TIMEOUT:-60}
 FAMILY=${FAMILY:-4}
+SYNACK_TSO=${SYNACK_TSO:-0}
+case $SYNACK_TSO in
+    0) SYNACK_TSO_ARGS=() ;;
+    1) SYNACK_TSO_ARGS=(--tso) ;;
+    *) echo "$ME: SYNACK_TSO must be 0 or 1" >&2; exit 2 ;;
+esac
 if [ "$SMOKE" = 1 ]; then
     ROUNDS=1
     RUN_S=0.3
     CONC=50
 fi
-COMMAND="LINUX_CC=$LINUX_CC ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC TW_MS=$TW_MS FAMILY=$FAMILY SMOKE=$SMOKE bash bench/run_tcp_bench.sh $BUILD_DIR"
+COMMAND="LINUX_CC=$LINUX_CC SYNACK_TSO=$SYNACK_TSO ROUNDS=$ROUNDS RUN_S=$RUN_S CONC=$CONC TW_MS=$TW_MS FAMILY=$FAMILY SMOKE=$SMOKE bash bench/run_tcp_bench.sh $BUILD_DIR"
 
 need_root "network namespaces"
 BENCH=$BUILD_DIR/bench/bench_tcp
@@ -177,7 +187,7 @@ synack_bulk() {
     local out=$TMP/synack.out
     stat_begin "$SYNACK_CPUS"
     run_fg "$out" "$SYNACK_CPU" "$BENCH" bulk --seconds "$RUN_S" --timeout "$STEP_TIMEOUT" \
-        ${SYNACK_FAM[@]+"${SYNACK_FAM[@]}"}
+        ${SYNACK_FAM[@]+"${SYNACK_FAM[@]}"} ${SYNACK_TSO_ARGS[@]+"${SYNACK_TSO_ARGS[@]}"}
     local rc=$?
     stat_end
     if [ $rc != 0 ] || [ "$(field verified "$out")" != yes ]; then
