@@ -714,11 +714,11 @@ sk_time sk_tcb_keep_next(const sk_tcp_env *e, const sk_tcb *t);
 /* t's keepalive probe found no memory to go (sk_tcb_mark_output, the
  * idle-output queue): lost like a dropped segment, it still counts
  * (keep_sent), and the next goes an interval from now where keep_next can
- * be kept (the extension, or the record of a connection that already sent
- * one: every detached connection with keep_sent > 1 has one). A first
- * probe's connection may have neither: its next comes on the schedule
- * from the last segment heard (sk_tcb_keep_deadline), which timers run
- * late may find due at once, each time spending one of the probes. */
+ * be kept (the extension, or the history record, which a connection keeps
+ * once a probe of its went out: hist_keep). One none of whose probes went
+ * out may have neither: its next comes on the schedule from the last
+ * segment heard (sk_tcb_keep_deadline), which timers run late may find
+ * due at once, each time spending one of the probes. */
 void sk_tcb_keep_probe_lost(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* Segments t retransmitted, and its last ICMP soft error, with its
  * extension or without. */
