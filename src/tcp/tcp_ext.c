@@ -252,12 +252,10 @@ static bool idle_otherwise(const sk_tcp_env *e, const sk_tcb *t)
         return false;
     if (x->spur_rto != SK_SPUR_NONE || x->spur_fr != SK_SPUR_FR_NONE)
         return false;
-    if (sk_tcb_timer(e, t, SK_TIMER_RETRANSMIT) != SK_TIME_NEVER ||
-        sk_tcb_timer(e, t, SK_TIMER_DELACK) != SK_TIME_NEVER ||
-        sk_tcb_timer(e, t, SK_TIMER_PERSIST) != SK_TIME_NEVER || sk_tcb_timer(e, t, SK_TIMER_RECOVERY) != SK_TIME_NEVER ||
-        sk_tcb_timer(e, t, SK_TIMER_TIME_WAIT) != SK_TIME_NEVER ||
-        sk_tcb_timer(e, t, SK_TIMER_PACING) != SK_TIME_NEVER)
-        return false;
+    for (int k = 0; k < SK_EXT_TIMERS; k++) { /* every timer but keepalive (derived) */
+        if (x->timer[k] != SK_TIME_NEVER)
+            return false;
+    }
     return !sk_ilink_on(e, sk_tcb_index(e, t), SK_ILINK_X(out_link));
 }
 
