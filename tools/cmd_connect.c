@@ -75,8 +75,7 @@ typedef struct {
     uint64_t wait_us, window;
     int stdin_flags;
     bool stdin_eof, shut, peer_eof;
-    size_t in_len, in_off;
-    uint8_t in[IO_CAP];
+    bool send_full;                   /* the send buffer was full: stdin waits */
     uint8_t out[IO_CAP];
     const char *cc_path;              /* --trace-cc FILE */
     FILE *cc;
@@ -301,26 +300,40 @@ static int fail(client *cl, int err)
     return 1;
 }
 
-/* stdin -> connection. Returns 0, or an error code. */
+/* sk_tcp_send_fill's callback: standard input read straight into the
+ * connection's send buffer (no copy through a buffer of ours). 0 when
+ * stdin would block or ended (a read error ends it too, as before). */
+static size_t fill_from_stdin(void *ctx, uint8_t *buf, size_t cap)
+{
+    client *cl = ctx;
+    for (;;) {
+        ssize_t r = read(STDIN_FILENO, buf, cap);
+        if (r > 0)
+            return (size_t)r;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        cl->stdin_eof = true;
+        return 0;
+    }
+}
+
+/* stdin -> connection until stdin would block, ends, or the send buffer
+ * is full. Returns 0, or an error code. */
 static int pump_stdin(client *cl)
 {
-    for (;;) {
-        int e = tool_tcp_send_rest(cl->stack, cl->loop->now, cl->sock, cl->in, cl->in_len,
-                                   &cl->in_off);
-        if (e != 1)
-            return e; /* 0: the send buffer is full */
-        cl->in_off = cl->in_len = 0;
-        if (cl->stdin_eof)
-            break;
-        ssize_t r = read(STDIN_FILENO, cl->in, IO_CAP);
-        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    cl->send_full = false;
+    while (!cl->stdin_eof) {
+        ptrdiff_t n = sk_tcp_send_fill(cl->stack, cl->loop->now, cl->sock, fill_from_stdin, cl);
+        if (n == SK_EAGAIN) {
+            cl->send_full = true;
             return 0;
-        if (r <= 0) {
-            cl->stdin_eof = true;
-            sk_posix_loop_unwatch(cl->loop, STDIN_FILENO);
-            break;
         }
-        cl->in_len = (size_t)r;
+        if (n < 0)
+            return (int)n;
+        if (n == 0 && !cl->stdin_eof)
+            return 0; /* stdin would block */
     }
     if (!cl->shut) {
         cl->shut = true;
@@ -420,8 +433,8 @@ static int session(client *cl)
         }
         if (cl->peer_eof && cl->shut && (sk_sock_events(cl->stack, cl->sock) & SK_EV_CLOSED))
             return 0;
-        /* read stdin only when what was read before has been queued */
-        bool want = !cl->stdin_eof && cl->in_len == 0;
+        /* watch stdin only while the send buffer has room */
+        bool want = !cl->stdin_eof && !cl->send_full;
         if (want != watching) {
             if (want)
                 sk_posix_loop_watch(cl->loop, STDIN_FILENO, POLLIN);

@@ -101,18 +101,39 @@ static bool iperf2_refuse(FILE *log, const sk_endpoint *peer, const uint8_t *p, 
     return true;
 }
 
+/* sk_tcp_recv_view's callback for the sinks: count the bytes where they
+ * lie in the receive buffer (discard and iperf read nothing of them but
+ * iperf 2's header), without copying them out. */
+typedef struct {
+    server *sv;
+    serve_conn *c;
+    bool refuse;
+} sink_view;
+
+static size_t sink_consume(void *ctx, const uint8_t *p, size_t n)
+{
+    sink_view *v = ctx;
+    serve_conn *c = v->c;
+    if (c->svc == SVC_IPERF && c->bytes == 0 && !c->draining &&
+        iperf2_refuse(v->sv->log, &c->peer, p, n)) {
+        v->refuse = true;
+        return 0;
+    }
+    c->bytes += (uint64_t)n;
+    return n;
+}
+
 static int pump_sink(server *sv, serve_conn *c)
 {
+    sink_view v = {sv, c, false};
     for (;;) {
-        ptrdiff_t n = sk_tcp_recv(sv->stack, sv->loop->now, c->sock, c->out, SERVE_OUT_CAP);
+        ptrdiff_t n = sk_tcp_recv_view(sv->stack, sv->loop->now, c->sock, sink_consume, &v);
+        if (v.refuse)
+            return -1; /* reset: the client reports the failure */
         if (n == SK_EAGAIN)
             return 0;
         if (n <= 0)
             return n == 0 ? 1 : -1;
-        if (c->svc == SVC_IPERF && c->bytes == 0 && !c->draining &&
-            iperf2_refuse(sv->log, &c->peer, c->out, (size_t)n))
-            return -1; /* reset: the client reports the failure */
-        c->bytes += (uint64_t)n;
         c->t_last = c->t_active = sv->loop->now;
     }
 }

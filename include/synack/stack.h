@@ -569,6 +569,30 @@ ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *dat
  * sent FIN and everything before it was read), SK_EAGAIN when nothing is
  * ready, or an error (SK_ECONNRESET, SK_ETIMEDOUT ...). */
 ptrdiff_t sk_tcp_recv(sk_stack *s, sk_time_us now, sk_sock sock, void *buf, size_t cap);
+/* Zero-copy send and receive (as smoltcp's closures, lwIP's tcp_write
+ * without TCP_WRITE_FLAG_COPY): the application writes into and reads
+ * from the connection's own buffers instead of copying through one of its
+ * own. The callbacks run inside the call, must not call into the stack,
+ * and get spans that are valid only while they run. */
+/* fill(ctx, buf, cap) writes up to cap bytes of the stream at buf and
+ * returns how many it wrote (0..cap). It is called with the free space
+ * under the connection's limit (SK_SO_SNDBUF), in at most two spans when
+ * the space wraps; a fill shorter than its span ends the call. Returns the
+ * bytes queued (0: fill wrote nothing), or sk_tcp_send's errors (SK_EAGAIN:
+ * the send buffer is full and fill was not called; SK_EINVAL: fill NULL). */
+typedef size_t (*sk_tcp_fill_fn)(void *ctx, uint8_t *buf, size_t cap);
+ptrdiff_t sk_tcp_send_fill(sk_stack *s, sk_time_us now, sk_sock sock, sk_tcp_fill_fn fill,
+                           void *ctx);
+/* view(ctx, data, len) reads len in-order received bytes in place and
+ * returns how many it consumed (0..len); the rest stay for the next read.
+ * It is called with at most two spans (the buffer wraps); consuming less
+ * than a span ends the call. Returns the bytes consumed, 0 at end of
+ * stream, SK_EAGAIN when nothing is ready or view consumed nothing, or
+ * sk_tcp_recv's errors (SK_EINVAL: view NULL). Consumed bytes open the
+ * window as a read does. */
+typedef size_t (*sk_tcp_view_fn)(void *ctx, const uint8_t *data, size_t len);
+ptrdiff_t sk_tcp_recv_view(sk_stack *s, sk_time_us now, sk_sock sock, sk_tcp_view_fn view,
+                           void *ctx);
 /* Half-close: send FIN after the queued data. Receiving goes on. */
 int sk_tcp_shutdown(sk_stack *s, sk_time_us now, sk_sock sock);
 /* Graceful close and release of the handle: FIN after queued data; the

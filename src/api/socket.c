@@ -174,6 +174,32 @@ ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *dat
     return sk_tcp_user_send(&s->env, t, data, len);
 }
 
+ptrdiff_t sk_tcp_send_fill(sk_stack *s, sk_time_us now, sk_sock sock, sk_tcp_fill_fn fill,
+                           void *ctx)
+{
+    (void)now;
+    if (s == NULL || fill == NULL)
+        return SK_EINVAL;
+    sk_tcb *t;
+    int err = io_conn(s, sock, &t);
+    if (err != 0)
+        return err;
+    return sk_tcp_user_send_fill(&s->env, t, fill, ctx);
+}
+
+ptrdiff_t sk_tcp_recv_view(sk_stack *s, sk_time_us now, sk_sock sock, sk_tcp_view_fn view,
+                           void *ctx)
+{
+    (void)now;
+    if (s == NULL || view == NULL)
+        return SK_EINVAL;
+    sk_tcb *t;
+    int err = io_conn(s, sock, &t);
+    if (err != 0)
+        return err;
+    return sk_tcp_user_recv_view(&s->env, t, view, ctx);
+}
+
 ptrdiff_t sk_tcp_recv(sk_stack *s, sk_time_us now, sk_sock sock, void *buf, size_t cap)
 {
     (void)now;

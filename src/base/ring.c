@@ -119,3 +119,15 @@ size_t sk_ring_span(const sk_ring *r, size_t off, const uint8_t **p)
     *p = r->buf + at;
     return min_size(r->len - off, r->cap - at);
 }
+
+size_t sk_ring_tail_span(sk_ring *r, uint8_t **p)
+{
+    size_t room = sk_ring_free(r);
+    if (room == 0) {
+        *p = NULL;
+        return 0;
+    }
+    size_t at = ring_index(r, r->len);
+    *p = r->buf + at;
+    return min_size(room, r->cap - at);
+}

@@ -41,5 +41,10 @@ void sk_ring_drop(sk_ring *r, size_t n);
 /* Contiguous readable span at logical offset off: sets *p and returns its
  * length (may be shorter than len-off when the data wraps). */
 size_t sk_ring_span(const sk_ring *r, size_t off, const uint8_t **p);
+/* Contiguous free span at the tail (logical offset len), for a writer that
+ * fills the ring in place: sets *p (NULL when full) and returns its length,
+ * shorter than sk_ring_free when the free space wraps. Publish what was
+ * written with sk_ring_commit. */
+size_t sk_ring_tail_span(sk_ring *r, uint8_t **p);
 
 #endif

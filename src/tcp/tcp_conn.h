@@ -997,6 +997,11 @@ bool sk_cookie_ts_decode(uint32_t ts_ecr, sk_cookie_opts *o);
 int sk_tcp_user_connect(sk_tcp_env *e, const sk_tuple *tu, uint16_t adv_mss,
                         const uint32_t *fixed_isn, sk_time now, sk_tcb **out);
 ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t len);
+/* sk_tcp_send_fill / sk_tcp_recv_view (stack.h): the application writes
+ * into the send ring's free spans and reads the receive ring's in-order
+ * spans in place. */
+ptrdiff_t sk_tcp_user_send_fill(sk_tcp_env *e, sk_tcb *t, sk_tcp_fill_fn fill, void *ctx);
+ptrdiff_t sk_tcp_user_recv_view(sk_tcp_env *e, sk_tcb *t, sk_tcp_view_fn view, void *ctx);
 /* The receive limit grew (SK_SO_RCVBUF): a window update when it is
  * worth one, as after a read. */
 void sk_tcp_user_window_changed(sk_tcp_env *e, sk_tcb *t);

@@ -3,6 +3,7 @@
  * already checked (api/socket.c resolves handles and checks arguments;
  * listeners are tcp_listen.c's). Nothing here builds a segment: the calls
  * change state and mark the connection for output. */
+#include "base/skassert.h"
 #include "tcp/tcp_conn.h"
 
 #include "synack/error.h"
@@ -53,23 +54,73 @@ static bool send_side_open(enum sk_tcp_state st)
            st == SK_TCP_CLOSE_WAIT;
 }
 
-ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t len)
+/* 0 when the application may queue bytes, else the error sk_tcp_send
+ * returns (RFC 9293 §3.10.2: SEND after CLOSE or in a closing state). */
+static int send_allowed(const sk_tcb *t)
 {
     if (t->flags & SK_TF_FIN_QUEUED)
         return SK_ESHUTDOWN;
     if (!send_side_open(t->state))
         return SK_ENOTCONN;
+    return 0;
+}
+
+/* Room under the connection's limit (SK_SO_SNDBUF): the block is larger. */
+static size_t send_room(const sk_tcp_env *e, const sk_tcb *t)
+{
+    size_t used = sk_ring_len(&t->x->sndbuf), lim = sk_tcb_sndbuf(e, t);
+    return used >= lim ? 0 : lim - used;
+}
+
+ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t len)
+{
+    int err = send_allowed(t);
+    if (err != 0)
+        return err;
     if (len == 0)
         return 0;
     if (!sk_tcb_ensure_sndbuf(e, t))
         return SK_ENOBUFS;
-    /* at most the connection's limit (SK_SO_SNDBUF): the block is larger */
-    size_t used = sk_ring_len(&t->x->sndbuf), lim = sk_tcb_sndbuf(e, t);
-    size_t n = used >= lim ? 0 : sk_ring_write(&t->x->sndbuf, data, len < lim - used ? len : lim - used);
+    size_t room = send_room(e, t);
+    size_t n = room == 0 ? 0 : sk_ring_write(&t->x->sndbuf, data, len < room ? len : room);
     if (n == 0)
         return SK_EAGAIN;
     sk_tcb_mark_output(e, t);
     return (ptrdiff_t)n;
+}
+
+ptrdiff_t sk_tcp_user_send_fill(sk_tcp_env *e, sk_tcb *t, sk_tcp_fill_fn fill, void *ctx)
+{
+    int err = send_allowed(t);
+    if (err != 0)
+        return err;
+    if (!sk_tcb_ensure_sndbuf(e, t))
+        return SK_ENOBUFS;
+    sk_ring *r = &t->x->sndbuf;
+    size_t total = 0;
+    /* the free space is at most two spans: up to the block's end, then
+     * from its start */
+    for (int i = 0; i < 2; i++) {
+        size_t room = send_room(e, t);
+        uint8_t *p;
+        size_t span = room == 0 ? 0 : sk_ring_tail_span(r, &p);
+        if (span == 0)
+            break;
+        if (span > room)
+            span = room;
+        size_t n = fill(ctx, p, span);
+        SK_ASSERT(n <= span); /* a callback claiming more is a caller bug */
+        if (n > span)
+            n = span;
+        sk_ring_commit(r, n);
+        total += n;
+        if (n < span)
+            break;
+    }
+    if (total == 0)
+        return send_room(e, t) == 0 ? SK_EAGAIN : 0;
+    sk_tcb_mark_output(e, t);
+    return (ptrdiff_t)total;
 }
 
 /* After the application reads, tell the peer when the window has grown by
@@ -99,22 +150,63 @@ void sk_tcp_user_window_changed(sk_tcp_env *e, sk_tcb *t)
     maybe_window_update(e, t);
 }
 
+/* What the application consumed (n > 0): the window it opened, the ACK a
+ * read of pushed data sends, and the buffers an emptied connection gives
+ * back. */
+static void after_read(sk_tcp_env *e, sk_tcb *t)
+{
+    maybe_window_update(e, t);
+    sk_ack_on_read(e, t);
+    sk_tcb_trim_buffers(e, t);
+    sk_tcb_ext_settle(e, t);
+}
+
+/* Nothing was read: 0 at end of stream, else SK_EAGAIN. */
+static ptrdiff_t read_nothing(const sk_tcb *t)
+{
+    if ((t->flags & SK_TF_FIN_RCVD) || t->state == SK_TCP_CLOSED)
+        return 0;
+    return SK_EAGAIN;
+}
+
 ptrdiff_t sk_tcp_user_recv(sk_tcp_env *e, sk_tcb *t, void *buf, size_t cap)
 {
     /* an idle connection reads the blank extension: nothing to read */
     size_t n = sk_tcb_ext_attached(e, t) ? sk_ring_read(&t->x->rcvbuf, buf, cap) : 0;
     if (n > 0) {
-        maybe_window_update(e, t);
-        sk_ack_on_read(e, t);
-        sk_tcb_trim_buffers(e, t);
-        sk_tcb_ext_settle(e, t);
+        after_read(e, t);
         return (ptrdiff_t)n;
     }
     if (cap == 0)
         return 0;
-    if ((t->flags & SK_TF_FIN_RCVD) || t->state == SK_TCP_CLOSED)
-        return 0;
-    return SK_EAGAIN;
+    return read_nothing(t);
+}
+
+ptrdiff_t sk_tcp_user_recv_view(sk_tcp_env *e, sk_tcb *t, sk_tcp_view_fn view, void *ctx)
+{
+    if (!sk_tcb_ext_attached(e, t) || sk_ring_empty(&t->x->rcvbuf))
+        return read_nothing(t);
+    sk_ring *r = &t->x->rcvbuf;
+    size_t total = 0;
+    /* the in-order bytes are at most two spans (the ring wraps) */
+    for (int i = 0; i < 2; i++) {
+        const uint8_t *p;
+        size_t span = sk_ring_span(r, 0, &p);
+        if (span == 0)
+            break;
+        size_t n = view(ctx, p, span);
+        SK_ASSERT(n <= span); /* a callback claiming more is a caller bug */
+        if (n > span)
+            n = span;
+        sk_ring_drop(r, n);
+        total += n;
+        if (n < span)
+            break;
+    }
+    if (total == 0)
+        return SK_EAGAIN; /* the view took nothing: the bytes wait */
+    after_read(e, t);
+    return (ptrdiff_t)total;
 }
 
 int sk_tcp_user_shutdown(sk_tcp_env *e, sk_tcb *t, sk_time now)

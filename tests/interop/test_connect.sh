@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `synack connect` against Linux socat servers: 10 MiB each way and both
-# ways at once, byte for byte, exit 0 on a clean close; and the one-line
-# errors with a non-zero exit: refused, no answer, bad address, busy
-# device, no permission for /dev/net/tun.
+# `synack connect` against Linux socat servers: 10 MiB each way (stdin a
+# file and a pipe) and both ways at once, byte for byte, exit 0 on a clean
+# close; and the one-line errors with a non-zero exit: refused, no
+# answer, bad address, busy device, no permission for /dev/net/tun.
 . "$(dirname "$0")/lib.sh"
 it_require socat
 it_setup
@@ -28,6 +28,17 @@ cc_trace_ok() {
              END { exit !(n >= 2 && !bad && last_acked >= 10485760 && last_flight == 0) }' "$1"
 }
 check "synack -> Linux: --trace-cc samples, the last with everything acknowledged" cc_trace_ok "$IT_TMP/cc1.txt"
+
+# synack -> Linux from a pipe: stdin is read straight into the send buffer
+# (sk_tcp_send_fill), in the pipe's short reads, and would block whenever
+# cat lags behind
+"${NSX[@]}" timeout 60 socat -u TCP-LISTEN:45003,reuseaddr "OPEN:$IT_TMP/got4,creat,trunc" &
+srv=$!; IT_PIDS+=("$srv")
+it_wait_listen 45003 || bad "Linux listens on 45003"
+cat "$IT_TMP/in" | "${CONNECT[@]}" "$LINUX_IP" 45003 >/dev/null 2>"$IT_TMP/c4.err"
+check "synack -> Linux from a pipe: connect exits 0" test "${PIPESTATUS[1]}" = 0
+wait "$srv"
+check "synack -> Linux from a pipe: 10 MiB byte for byte" it_same "$IT_TMP/in" "$IT_TMP/got4"
 
 # Linux -> synack (stdin empty: synack half-closes at once)
 "${NSX[@]}" timeout 60 socat -u "OPEN:$IT_TMP/in" TCP-LISTEN:45001,reuseaddr &

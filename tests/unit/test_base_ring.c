@@ -95,10 +95,51 @@ static void test_ring_zero_capacity(void)
     SK_CHECK_EQ(sk_ring_read(&r, out, 4), 0u);
     SK_CHECK_EQ(sk_ring_span(&r, 0, &p), 0u);
     SK_CHECK(p == NULL);
+    uint8_t *t = in;
+    SK_CHECK_EQ(sk_ring_tail_span(&r, &t), 0u);
+    SK_CHECK(t == NULL);
     sk_ring_commit(&r, 0);
     sk_ring_drop(&r, 0);
     SK_CHECK_EQ(sk_ring_len(&r), 0u);
     SK_CHECK_EQ(out[0], 0u);
+}
+
+/* The tail span, filled in place and committed, at every head and fill
+ * level: it starts at the physical tail, ends at the storage's end or the
+ * head, and two spans in turn cover the whole free space. */
+static void test_ring_tail_span_every_head(void)
+{
+    uint8_t st[7], in[16], out[16];
+    const size_t cap = sizeof st;
+    for (size_t h = 0; h < cap; h++) {
+        for (size_t n = 0; n <= cap; n++) {
+            sk_ring r;
+            ring_at_head(&r, st, cap, h);
+            fill_pattern(in, cap, (uint8_t)(h * 16 + n));
+            SK_CHECK_EQ(sk_ring_write(&r, in, n), n);
+            uint8_t *p = NULL;
+            size_t s = sk_ring_tail_span(&r, &p);
+            size_t phys = (h + n) % cap, room = cap - n;
+            size_t want = room < cap - phys ? room : cap - phys;
+            SK_CHECK_EQ(s, want);
+            SK_CHECK(room == 0 ? p == NULL : p == st + phys);
+            if (p != NULL)
+                memcpy(p, in + n, s);
+            sk_ring_commit(&r, s);
+            SK_CHECK_EQ(sk_ring_len(&r), n + s);
+            /* the rest of the free space (after a wrap) is the next span */
+            size_t s2 = sk_ring_tail_span(&r, &p);
+            SK_CHECK_EQ(s2, room - s);
+            SK_CHECK(s2 == 0 ? p == NULL : p == st);
+            if (p != NULL)
+                memcpy(p, in + n + s, s2);
+            sk_ring_commit(&r, s2);
+            SK_CHECK_EQ(sk_ring_len(&r), cap);
+            memset(out, 0, sizeof out);
+            SK_CHECK_EQ(sk_ring_read(&r, out, cap), cap);
+            SK_CHECK_MEM(out, in, cap);
+        }
+    }
 }
 
 static void test_ring_peek_and_span_past_len(void)
@@ -318,6 +359,7 @@ int main(void)
     SK_RUN(test_ring_write_truncates_to_free);
     SK_RUN(test_ring_zero_capacity);
     SK_RUN(test_ring_peek_and_span_past_len);
+    SK_RUN(test_ring_tail_span_every_head);
     SK_RUN(test_ring_read_is_peek_plus_drop);
     SK_RUN(test_ring_write_at_then_commit);
     SK_RUN(test_ring_write_at_bounded_by_free);
