@@ -8,8 +8,11 @@
  *   [-v] bulk-sink PORT              accept one connection, read to EOF;
  *                                    -v: compare every byte with the
  *                                    source's pattern (as bench_tcp does)
- *   [-t S] bulk-source ADDR PORT MIB connect, write MIB MiB (with -t: for S
- *                                    seconds; MIB 0 = no size limit),
+ *   [-t S] [-i] bulk-source ADDR PORT MIB
+ *                                    connect, write MIB MiB (with -t: for S
+ *                                    seconds; MIB 0 = no size limit; with
+ *                                    -i: read from stdin, up to MIB MiB or
+ *                                    its end, as `nc < FILE` does),
  *                                    half-close, wait for the sink's EOF
  *   conn-server PORT N CONC          serve N connections (N 0: until the
  *                                    client's end marker): read one byte,
@@ -58,6 +61,7 @@
 static double opt_seconds; /* -t: size the client's run by time */
 static int opt_verify;     /* -v: the sink checks every byte */
 static int opt_ipv6;       /* -6: servers listen on [::] */
+static int opt_stdin;      /* -i: bulk-source sends what it reads from stdin */
 static const char *opt_cc; /* -c CC: TCP_CONGESTION on every socket (NULL: the namespace's) */
 
 static double wall_now(void)
@@ -212,16 +216,37 @@ static int bulk_source(const char *ip, unsigned long port, unsigned long mib)
     double stop = opt_seconds > 0 ? w0 + opt_seconds : 1e300;
     int fd = connect_to(ip, port);
     while (sent < total && wall_now() < stop) {
-        /* from the pattern at the stream's offset, so -v can check it */
-        size_t off = (size_t)(sent % BUF_LEN);
-        size_t n = total - sent < BUF_LEN - off ? (size_t)(total - sent) : BUF_LEN - off;
-        ssize_t w = write(fd, pattern + off, n);
-        if (w < 0) {
-            if (errno == EINTR)
+        const char *p;
+        size_t n;
+        if (opt_stdin) {
+            /* -i: what a read of stdin gives, into one buffer, as nc does */
+            size_t want = total - sent < BUF_LEN ? (size_t)(total - sent) : BUF_LEN;
+            ssize_t r = read(STDIN_FILENO, buf, want);
+            if (r < 0 && errno == EINTR)
                 continue;
-            die("write");
+            if (r < 0)
+                die("read stdin");
+            if (r == 0)
+                break;
+            p = buf;
+            n = (size_t)r;
+        } else {
+            /* from the pattern at the stream's offset, so -v can check it */
+            size_t off = (size_t)(sent % BUF_LEN);
+            p = (const char *)pattern + off;
+            n = total - sent < BUF_LEN - off ? (size_t)(total - sent) : BUF_LEN - off;
         }
-        sent += (unsigned long long)w;
+        while (n > 0) {
+            ssize_t w = write(fd, p, n);
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                die("write");
+            }
+            sent += (unsigned long long)w;
+            p += w;
+            n -= (size_t)w;
+        }
     }
     shutdown(fd, SHUT_WR);
     /* the sink closes once it has read everything: wait for its EOF */
@@ -509,11 +534,12 @@ static int conn_client(const char *ip, unsigned long port, unsigned long n, unsi
 static void usage(void)
 {
     fprintf(stderr, "usage: linux_tcp_peer [-6] [-v] bulk-sink PORT\n"
-                    "       linux_tcp_peer [-t SECONDS] bulk-source ADDR PORT MIB\n"
+                    "       linux_tcp_peer [-t SECONDS] [-i] bulk-source ADDR PORT MIB\n"
                     "       linux_tcp_peer [-6] conn-server PORT N CONC\n"
                     "       linux_tcp_peer [-t SECONDS] conn-client ADDR PORT N CONC\n"
                     "  -c CC before any of them: that congestion control (TCP_CONGESTION)\n"
-                    "        on every socket, not the namespace's default\n");
+                    "        on every socket, not the namespace's default\n"
+                    "  -i: bulk-source sends stdin (up to MIB MiB), not the pattern\n");
     exit(2);
 }
 
@@ -524,6 +550,10 @@ int main(int argc, char **argv)
     for (;;) {
         if (argc >= 2 && strcmp(argv[1], "-v") == 0) {
             opt_verify = 1;
+            argv++;
+            argc--;
+        } else if (argc >= 2 && strcmp(argv[1], "-i") == 0) {
+            opt_stdin = 1;
             argv++;
             argc--;
         } else if (argc >= 2 && strcmp(argv[1], "-6") == 0) {

@@ -18,9 +18,20 @@
 # same bytes (`linux_tcp_peer bulk-source`, pinned to SERVER_CPU, in
 # namespace skt-b-PID) over a veth pair with its default offloads to the
 # same verifying sink (CLIENT_CPU, skt-a-PID), as run_tap_bench.sh's
-# `linux` column does in the other direction.
+# `linux` column does in the other direction. Linux's sender writes its
+# pattern from memory, where synack reads FILE from stdin; "linux-file" is
+# the like-for-like baseline: Linux's sender reading the same FILE from
+# stdin into one 64 KiB buffer and writing it on (`bulk-source -i`, as
+# `nc < FILE` does), so both senders do the same work besides TCP.
 #
-# Environment: MODES (any of "on off linux", default all), ROUNDS (3),
+# A/B of two builds in the same rounds: BASE=DIR (another build directory)
+# adds the mode "base", DIR's synack run as "on" is, and the column
+# on/base; MODES defaults to "on base" then.
+#
+# SYNACK_ARGS: more arguments for both builds' `synack connect` (after
+# --offload/--no-offload and --stats), e.g. "--sndbuf 1M".
+#
+# Environment: MODES (any of "on off linux linux-file base", default all), ROUNDS (3),
 # MIB (512: bytes sent per run), LINUX_CC (cubic; lib.sh: the congestion
 # control of the sinks' and Linux's sending sockets), CLIENT_CPU (0),
 # SERVER_CPU (1), SEED, STEP_TIMEOUT (60). Exit: 0 done, 1 a run failed,
@@ -37,19 +48,25 @@ MIB=${MIB:-512}
 CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
 STEP_TIMEOUT=${STEP_TIMEOUT:-60}
-MODES=${MODES:-on off linux}
+BASE=${BASE:-}
+SYNACK_ARGS=${SYNACK_ARGS:-}
+if [ -n "$BASE" ]; then MODES=${MODES:-on base}; else MODES=${MODES:-on off linux linux-file}; fi
 for m in $MODES; do
-    case $m in on | off | linux) ;; *) echo "$ME: MODES: unknown mode '$m' (on off linux)" >&2; exit 2 ;; esac
+    case $m in on | off | linux | linux-file) ;;
+    base) [ -n "$BASE" ] || { echo "$ME: MODES: 'base' needs BASE=DIR (a build directory)" >&2; exit 2; } ;;
+    *) echo "$ME: MODES: unknown mode '$m' (on off linux linux-file base)" >&2; exit 2 ;;
+    esac
 done
-[ -n "$MODES" ] || { echo "$ME: MODES: empty (on off linux)" >&2; exit 2; }
-COMMAND="MODES=\"$MODES\" LINUX_CC=$LINUX_CC ROUNDS=$ROUNDS MIB=$MIB bash bench/run_tapsend_bench.sh $BUILD_DIR"
+[ -n "$MODES" ] || { echo "$ME: MODES: empty (on off linux linux-file base)" >&2; exit 2; }
+COMMAND="${BASE:+BASE=$BASE }${SYNACK_ARGS:+SYNACK_ARGS=\"$SYNACK_ARGS\" }MODES=\"$MODES\" LINUX_CC=$LINUX_CC ROUNDS=$ROUNDS MIB=$MIB bash bench/run_tapsend_bench.sh $BUILD_DIR"
 need_root "network namespaces, TAP devices"
 need_numbers ROUNDS MIB CLIENT_CPU SERVER_CPU STEP_TIMEOUT
 need_range ROUNDS 1 50
 need_range MIB 1 4096
 PEER=$BUILD_DIR/bench/linux_tcp_peer
 SYNACK=$BUILD_DIR/tools/synack
-for b in "$PEER" "$SYNACK"; do
+BASE_SYNACK=${BASE:+$BASE/tools/synack}
+for b in "$PEER" "$SYNACK" $BASE_SYNACK; do
     [ -x "$b" ] || { echo "$ME: $b is missing; build first" >&2; exit 2; }
 done
 "$SYNACK" connect --help 2>&1 | grep -q -- --offload ||
@@ -73,6 +90,8 @@ b = bytes(((i * 7 + (i >> 8)) & 255) for i in range(65536))
 with open(sys.argv[1], "wb") as f:
     for _ in range(int(sys.argv[2]) * 16):
         f.write(b)' "$TMP/data" "$MIB" || exit 1
+# written back now, not while the first rounds run (the file stays cached)
+sync -f "$TMP/data"
 BYTES=$((MIB * 1048576))
 
 # wait_listen NS: the sink listens on 5001 (ss in NS; at most 5 s)
@@ -86,20 +105,27 @@ wait_listen() {
     return 1
 }
 
-run_one() { # run_one on|off|linux
+run_one() { # run_one on|off|linux|linux-file
     local mode=$1 out=$TMP/sink.$1.$ROUND sink_ns=$NS
-    [ "$mode" = linux ] && sink_ns=$NSA
+    [ "${mode#linux}" != "$mode" ] && sink_ns=$NSA
     serve_bg "$out" "$CLIENT_CPU" ip netns exec "$sink_ns" "$PEER" "${LINUX_CC_ARGS[@]}" -v bulk-sink 5001
     wait_listen "$sink_ns" || { echo "$ME: the sink did not listen"; cat "$out"; FAIL=1; return; }
     stat_begin "$(cpu_list "$CLIENT_CPU" "$SERVER_CPU")"
     if [ "$mode" = linux ]; then
         exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$NSB" "$PEER" \
             "${LINUX_CC_ARGS[@]}" bulk-source 192.0.2.1 5001 "$MIB" >"$TMP/synack.$mode.$ROUND" 2>&1 &
+    elif [ "$mode" = linux-file ]; then
+        exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$NSB" "$PEER" \
+            "${LINUX_CC_ARGS[@]}" -i bulk-source 192.0.2.1 5001 "$MIB" <"$TMP/data" \
+            >"$TMP/synack.$mode.$ROUND" 2>&1 &
     else
         # as run_fg, with FILE on stdin (a background job's default is /dev/null)
-        exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$NS" "$SYNACK" connect \
-            --tap tw0 --addr 192.0.2.2/24 "--$([ "$mode" = on ] && echo offload || echo no-offload)" \
-            --stats 192.0.2.1 5001 <"$TMP/data" >"$TMP/synack.$mode.$ROUND" 2>&1 &
+        local bin=$SYNACK
+        [ "$mode" = base ] && bin=$BASE_SYNACK
+        # shellcheck disable=SC2086 # SYNACK_ARGS: words
+        exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$NS" "$bin" connect \
+            --tap tw0 --addr 192.0.2.2/24 "--$([ "$mode" = off ] && echo no-offload || echo offload)" \
+            --stats $SYNACK_ARGS 192.0.2.1 5001 <"$TMP/data" >"$TMP/synack.$mode.$ROUND" 2>&1 &
     fi
     local pid=$!
     PIDS+=("$pid")
@@ -136,15 +162,27 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 echo
 echo "Medians of $ROUNDS rounds, $MIB MiB sent to Linux's bulk-sink: synack over a TAP"
-echo "(--offload, --no-offload), Linux over veth with its default offloads (linux);"
-echo "ratios: median [min-max] of the per-round ratios"
-echo "| | --offload | --no-offload | linux | on/off | on/linux |"
-echo "|---|---|---|---|---|---|"
+echo "(--offload, --no-offload; FILE on stdin), Linux over veth with its default offloads"
+echo "(linux: from memory; linux-file: FILE on stdin); ratios: median [min-max] of the"
+echo "per-round ratios"
+echo "| | --offload | --no-offload | linux | linux-file | on/off | on/linux | on/linux-file |"
+echo "|---|---|---|---|---|---|---|---|"
 for metric in send_gbps send_cpugb; do
     label="Gbit/s"
     [ $metric = send_cpugb ] && label="CPU-s/GB (2 pinned CPUs)"
     f=$TMP/m.$metric
     echo "| $label | $(median "$f.on") | $(median "$f.off") | $(median "$f.linux") |" \
-        "$(paired "$f.on" "$f.off") | $(paired "$f.on" "$f.linux") |"
+        "$(median "$f.linux-file") | $(paired "$f.on" "$f.off") | $(paired "$f.on" "$f.linux") |" \
+        "$(paired "$f.on" "$f.linux-file") |"
 done
+if [ -n "$BASE" ]; then
+    echo
+    echo "A/B with BASE=$BASE (both --offload, the same rounds):"
+    echo "| | on | base | on/base |"
+    echo "|---|---|---|---|"
+    for metric in send_gbps send_cpugb; do
+        f=$TMP/m.$metric
+        echo "| $metric | $(median "$f.on") | $(median "$f.base") | $(paired "$f.on" "$f.base") |"
+    done
+fi
 exit $FAIL

@@ -177,6 +177,8 @@ grep -q "^  on: .* bytes verified.*super-segments written [1-9]" "$TMP/tapsend" 
     fail "run_tapsend_bench.sh: no verified run with super-segments"
 grep -q "^  linux: .* bytes verified" "$TMP/tapsend" ||
     fail "run_tapsend_bench.sh: no verified run of the Linux baseline"
+grep -q "^  linux-file: .* bytes verified" "$TMP/tapsend" ||
+    fail "run_tapsend_bench.sh: no verified run of Linux sending the file from stdin"
 env MODES="on bogus" bash "$HERE/run_tapsend_bench.sh" "$BUILD" >/dev/null 2>&1
 [ $? = 2 ] || fail "run_tapsend_bench.sh MODES='on bogus' is not a usage error"
 expect_rows "$TMP/tapsend" run_tapsend_bench.sh "Gbit/s" "CPU-s/GB (2 pinned CPUs)"

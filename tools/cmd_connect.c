@@ -75,7 +75,8 @@ typedef struct {
     uint64_t wait_us, window;
     int stdin_flags;
     bool stdin_eof, shut, peer_eof;
-    bool send_full;                   /* the send buffer was full: stdin waits */
+    bool send_full;                   /* too little room in the send buffer: stdin waits */
+    size_t lowat;                     /* the room worth a read of stdin */
     uint8_t out[IO_CAP];
     const char *cc_path;              /* --trace-cc FILE */
     FILE *cc;
@@ -320,11 +321,20 @@ static size_t fill_from_stdin(void *ctx, uint8_t *buf, size_t cap)
 }
 
 /* stdin -> connection until stdin would block, ends, or the send buffer
- * is full. Returns 0, or an error code. */
+ * has less room than cl->lowat: a read per ACK that frees a few segments
+ * would cost a system call each (as Linux wakes a writer only when a
+ * third of its buffer is free). Returns 0, or an error code. */
 static int pump_stdin(client *cl)
 {
     cl->send_full = false;
     while (!cl->stdin_eof) {
+        ptrdiff_t room = sk_tcp_send_space(cl->stack, cl->sock);
+        if (room < 0)
+            return (int)room;
+        if ((size_t)room < cl->lowat) {
+            cl->send_full = true;
+            return 0;
+        }
         ptrdiff_t n = sk_tcp_send_fill(cl->stack, cl->loop->now, cl->sock, fill_from_stdin, cl);
         if (n == SK_EAGAIN) {
             cl->send_full = true;
@@ -486,6 +496,10 @@ static int run(client *cl)
         sk_posix_loop_flush(cl->loop);
         return 1;
     }
+    sk_tcp_info info;
+    cl->lowat = 1;
+    if (sk_tcp_get_info(cl->stack, cl->sock, &info) == 0 && info.sndbuf >= 2)
+        cl->lowat = info.sndbuf / 2 < IO_CAP ? info.sndbuf / 2 : IO_CAP;
     cl->stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
     if (cl->stdin_flags >= 0)
         fcntl(STDIN_FILENO, F_SETFL, cl->stdin_flags | O_NONBLOCK);

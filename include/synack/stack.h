@@ -569,6 +569,12 @@ ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *dat
  * sent FIN and everything before it was read), SK_EAGAIN when nothing is
  * ready, or an error (SK_ECONNRESET, SK_ETIMEDOUT ...). */
 ptrdiff_t sk_tcp_recv(sk_stack *s, sk_time_us now, sk_sock sock, void *buf, size_t cap);
+/* Bytes sk_tcp_send would take now (0: the send buffer is at its limit),
+ * as lwIP's tcp_sndbuf; or sk_tcp_send's errors (SK_ESHUTDOWN after
+ * shutdown, SK_ENOTCONN on a listener or a closed connection ...). An
+ * application that reads its data from a file or a socket waits for a
+ * worthwhile amount of room before each read, not one per ACK. */
+ptrdiff_t sk_tcp_send_space(sk_stack *s, sk_sock sock);
 /* Zero-copy send and receive (as smoltcp's closures, lwIP's tcp_write
  * without TCP_WRITE_FLAG_COPY): the application writes into and reads
  * from the connection's own buffers instead of copying through one of its

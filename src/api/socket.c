@@ -174,6 +174,17 @@ ptrdiff_t sk_tcp_send(sk_stack *s, sk_time_us now, sk_sock sock, const void *dat
     return sk_tcp_user_send(&s->env, t, data, len);
 }
 
+ptrdiff_t sk_tcp_send_space(sk_stack *s, sk_sock sock)
+{
+    if (s == NULL)
+        return SK_EINVAL;
+    sk_tcb *t;
+    int err = io_conn(s, sock, &t);
+    if (err != 0)
+        return err;
+    return sk_tcp_user_send_space(&s->env, t);
+}
+
 ptrdiff_t sk_tcp_send_fill(sk_stack *s, sk_time_us now, sk_sock sock, sk_tcp_fill_fn fill,
                            void *ctx)
 {

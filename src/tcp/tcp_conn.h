@@ -1000,6 +1000,7 @@ ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t le
 /* sk_tcp_send_fill / sk_tcp_recv_view (stack.h): the application writes
  * into the send ring's free spans and reads the receive ring's in-order
  * spans in place. */
+ptrdiff_t sk_tcp_user_send_space(const sk_tcp_env *e, const sk_tcb *t);
 ptrdiff_t sk_tcp_user_send_fill(sk_tcp_env *e, sk_tcb *t, sk_tcp_fill_fn fill, void *ctx);
 ptrdiff_t sk_tcp_user_recv_view(sk_tcp_env *e, sk_tcb *t, sk_tcp_view_fn view, void *ctx);
 /* The receive limit grew (SK_SO_RCVBUF): a window update when it is

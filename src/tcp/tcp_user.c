@@ -65,11 +65,20 @@ static int send_allowed(const sk_tcb *t)
     return 0;
 }
 
-/* Room under the connection's limit (SK_SO_SNDBUF): the block is larger. */
+/* Room under the connection's limit (SK_SO_SNDBUF): the block is larger.
+ * An idle connection's blank extension holds nothing. */
 static size_t send_room(const sk_tcp_env *e, const sk_tcb *t)
 {
     size_t used = sk_ring_len(&t->x->sndbuf), lim = sk_tcb_sndbuf(e, t);
     return used >= lim ? 0 : lim - used;
+}
+
+ptrdiff_t sk_tcp_user_send_space(const sk_tcp_env *e, const sk_tcb *t)
+{
+    int err = send_allowed(t);
+    if (err != 0)
+        return err;
+    return (ptrdiff_t)send_room(e, t);
 }
 
 ptrdiff_t sk_tcp_user_send(sk_tcp_env *e, sk_tcb *t, const void *data, size_t len)

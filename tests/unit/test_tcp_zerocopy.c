@@ -1,4 +1,5 @@
 /* Zero-copy send and receive (sk_tcp_send_fill, sk_tcp_recv_view; stack.h)
+ * and the room a send would find (sk_tcp_send_space)
  * in virtual time, on a stack whose buffers are 4 KiB so that the free
  * space and the received bytes wrap: the callbacks get the spans in stream
  * order, what fill writes goes on the wire byte for byte, what view consumes
@@ -53,8 +54,10 @@ static void test_fill_goes_on_the_wire(void)
     SK_CHECK_EQ_I(sk_tcp_setopt(ts.s, ts.sock, SK_SO_NODELAY, 1), 0);
 
     /* the whole free space is one span: a short fill (3000) ends the call */
+    SK_CHECK_EQ_I(sk_tcp_send_space(ts.s, ts.sock), BUF);
     filler f = {.ts = &ts, .limit = 3000};
     SK_CHECK_EQ_I(sk_tcp_send_fill(ts.s, TS_MS(20), ts.sock, fill_pattern, &f), 3000);
+    SK_CHECK_EQ_I(sk_tcp_send_space(ts.s, ts.sock), BUF - 3000);
     SK_CHECK_EQ(f.calls, 1);
     SK_CHECK_EQ(f.caps[0], BUF);
     TS_EXPECT(&ts, TS_MS(20), .flags = TS_A, .seq = 1001, .ack = 5001, .len = 1460);
@@ -76,7 +79,8 @@ static void test_fill_goes_on_the_wire(void)
     TS_EXPECT(&ts, TS_MS(30), .flags = TS_PA, .seq = 6921, .ack = 5001, .len = 176);
     TS_NOTHING(&ts, TS_MS(30));
 
-    /* full: SK_EAGAIN, fill not called, and not writable */
+    /* full: no space, SK_EAGAIN, fill not called, and not writable */
+    SK_CHECK_EQ_I(sk_tcp_send_space(ts.s, ts.sock), 0);
     f = (filler){.ts = &ts, .limit = BUF};
     SK_CHECK_EQ_I(sk_tcp_send_fill(ts.s, TS_MS(31), ts.sock, fill_pattern, &f), SK_EAGAIN);
     SK_CHECK_EQ(f.calls, 0);
@@ -110,6 +114,7 @@ static void test_fill_within_the_limit(void)
     SK_CHECK_EQ_I(sk_tcp_send_fill(ts.s, TS_MS(20), ts.sock, fill_pattern, &f), 2048);
     SK_CHECK_EQ(f.calls, 1);
     SK_CHECK_EQ(f.caps[0], 2048u);
+    SK_CHECK_EQ_I(sk_tcp_send_space(ts.s, ts.sock), 0);
     SK_CHECK_EQ_I(sk_tcp_send_fill(ts.s, TS_MS(20), ts.sock, fill_pattern, &f), SK_EAGAIN);
     SK_CHECK_EQ(f.calls, 1);
     ts_discard(&ts, TS_MS(20));
@@ -139,9 +144,12 @@ static void test_misuse(void)
     int calls = 0;
     sk_sock zero = {0, 0};
     SK_CHECK_EQ_I(sk_tcp_send_fill(ts.s, 0, zero, fill_never, &calls), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_send_space(ts.s, zero), SK_EBADHANDLE);
+    SK_CHECK_EQ_I(sk_tcp_send_space(NULL, zero), SK_EINVAL);
     SK_CHECK_EQ_I(sk_tcp_recv_view(ts.s, 0, zero, view_never, &calls), SK_EBADHANDLE);
     SK_CHECK(ts_listen(&ts, 0));
     SK_CHECK_EQ_I(sk_tcp_send_fill(ts.s, 0, ts.listener, fill_never, &calls), SK_ENOTCONN);
+    SK_CHECK_EQ_I(sk_tcp_send_space(ts.s, ts.listener), SK_ENOTCONN);
     SK_CHECK_EQ_I(sk_tcp_recv_view(ts.s, 0, ts.listener, view_never, &calls), SK_ENOTCONN);
     SK_CHECK(ts_open_passive(&ts, TS_MS(1), TS_MS(10)));
     SK_CHECK_EQ_I(sk_tcp_send_fill(NULL, TS_MS(20), ts.sock, fill_never, &calls), SK_EINVAL);
@@ -152,6 +160,7 @@ static void test_misuse(void)
     SK_CHECK_EQ_I(sk_tcp_recv_view(ts.s, TS_MS(20), ts.sock, view_never, &calls), SK_EAGAIN);
     SK_CHECK_EQ_I(sk_tcp_shutdown(ts.s, TS_MS(21), ts.sock), 0);
     SK_CHECK_EQ_I(sk_tcp_send_fill(ts.s, TS_MS(21), ts.sock, fill_never, &calls), SK_ESHUTDOWN);
+    SK_CHECK_EQ_I(sk_tcp_send_space(ts.s, ts.sock), SK_ESHUTDOWN);
     SK_CHECK_EQ(calls, 0);
     TS_EXPECT(&ts, TS_MS(21), .flags = TS_FA, .seq = 1001, .ack = 5001);
     /* a reset connection reports its error */
