@@ -7,7 +7,9 @@
 #include "synack/error.h"
 #include "tool.h"
 
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static serve_conn *conn_of(const server *sv, sk_sock s)
@@ -18,13 +20,48 @@ static serve_conn *conn_of(const server *sv, sk_sock s)
     return c->sock.gen == s.gen ? c : NULL;
 }
 
+/* Spares kept: a burst of connections reuses them instead of the
+ * allocator's fresh (and, after a trim, faulted-in) memory. */
+#define SERVE_SPARE_MAX 256u
+
+serve_conn *serve_conn_new(server *sv)
+{
+    serve_conn *c = sv->spare;
+    if (c != NULL) {
+        sv->spare = c->next_spare;
+        sv->nspare--;
+    } else {
+        c = malloc(sizeof *c);
+        if (c == NULL)
+            return NULL;
+    }
+    memset(c, 0, offsetof(serve_conn, req));
+    return c;
+}
+
+void serve_conn_spares_free(server *sv)
+{
+    while (sv->spare != NULL) {
+        serve_conn *c = sv->spare;
+        sv->spare = c->next_spare;
+        free(c);
+    }
+    sv->nspare = 0;
+}
+
 void serve_conn_free(server *sv, serve_conn *c)
 {
     if (c->fd >= 0)
         close(c->fd);
     sv->conns[c->sock.idx] = NULL;
     sv->nconns--;
-    free(c);
+    if (sv->nspare < SERVE_SPARE_MAX) {
+        c->next_spare = sv->spare;
+        sv->spare = c;
+        sv->nspare++;
+    } else {
+        free(c);
+    }
 }
 
 static void iperf_report(server *sv, const serve_conn *c)
@@ -169,7 +206,7 @@ static void accept_all(server *sv, enum svc svc)
         sk_endpoint peer;
         if (sk_tcp_accept(sv->stack, sv->listener[svc], &s, &peer) != 0)
             return;
-        serve_conn *c = s.idx < sv->max_conns ? calloc(1, sizeof *c) : NULL;
+        serve_conn *c = s.idx < sv->max_conns ? serve_conn_new(sv) : NULL;
         if (c == NULL) {
             sk_tcp_abort(sv->stack, sv->loop->now, s);
             continue;

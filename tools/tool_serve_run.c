@@ -197,6 +197,7 @@ static int serve_one(server *sv)
     int r = sv->conns == NULL ? 1 : start_listeners(sv) != 0 ? 1 : run(sv);
     free(sv->conns);
     sv->conns = NULL;
+    serve_conn_spares_free(sv);
     return r;
 }
 
