@@ -60,7 +60,16 @@ static inline void fz_check_ring(const sk_ring *r, uint32_t limit)
 
 static inline void fz_check_buffers(const sk_tcp_env *e, const sk_tcb *t)
 {
-    fz_check_ring(&t->x->sndbuf, e->ctx->cfg.sndbuf);
+    /* a send buffer grown by auto-tuning (cfg.sndbuf_max) is larger than
+     * the stack's, its record sized for it */
+    const sk_stack_config *k = &e->ctx->cfg;
+    fz_check_ring(&t->x->sndbuf, k->sndbuf_max > k->sndbuf ? k->sndbuf_max : k->sndbuf);
+    if (t->x->sndbuf.cap > k->sndbuf) {
+        uint32_t ne, ns;
+        sk_rtb_caps((uint32_t)t->x->sndbuf.cap, &ne, &ns);
+        CHECK(t->x->rtb != NULL && t->x->rtb->cap == ne && t->x->rtb->sacked.cap == ns);
+        CHECK(t->x->sndbuf.cap <= sk_tcb_sndbuf(e, t) || t->x->sndbuf_kb != 0);
+    }
     fz_check_ring(&t->x->rcvbuf, e->ctx->cfg.rcvbuf);
     uint32_t n = sk_rset_count(&t->x->reass);
     /* the out-of-order ranges live in the receive buffer's block, after

@@ -15,6 +15,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
+/* The tools' send buffer auto-tuning ceiling (--sndbuf-max): Linux's
+ * net.ipv4.tcp_wmem maximum. */
+#define TOOL_SNDBUF_MAX (4u * 1024u * 1024u)
+
 const char tool_net_usage[] =
     "  --tap NAME | --tun NAME   attach the TAP (Ethernet) or TUN (IP) device\n"
     "  --create                  create the --tap/--tun device when it does not exist\n"
@@ -56,6 +60,10 @@ const char tool_net_usage[] =
     "  --sndbuf BYTES | --rcvbuf BYTES   each connection's send / receive buffer\n"
     "                            (1K..256M, K and M suffixes; default 256K): the receive\n"
     "                            window and the data in flight are at most these\n"
+    "  --sndbuf-max BYTES        send buffer auto-tuning: a connection held back by its\n"
+    "                            send buffer doubles it, up to BYTES (0: off; 1K..64M;\n"
+    "                            default 4M, or off when --sndbuf is given, as Linux's\n"
+    "                            SO_SNDBUF turns its auto-tuning off)\n"
     "  --pacing                  TCP pacing: new data leaves no faster than 2 x cwnd / SRTT\n"
     "                            in slow start, 1.2 x after (Linux's ratios); default off\n"
     "  --sack-compress N         after 3 duplicate ACKs at one point, hold up to N more\n"
@@ -245,6 +253,14 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
             return -1;
         }
         o->push_ack_off = !strcmp(v, "off");
+    } else if (!strcmp(opt, "--sndbuf-max")) {
+        if (strcmp(v, "0") != 0 && tool_parse_size(v, 1024, 65535u * 1024u, &n) != 0) {
+            tool_error(cmd, "bad --sndbuf-max '%s' (0: off, or bytes 1024..65535K, K and M "
+                            "suffixes, e.g. 4M)", v);
+            return -1;
+        }
+        o->sndbuf_max = strcmp(v, "0") != 0 ? (uint32_t)n : 0;
+        o->have_sndbuf_max = true;
     } else if (!strcmp(opt, "--sndbuf") || !strcmp(opt, "--rcvbuf")) {
         if (tool_parse_size(v, 1024, 256u * 1024 * 1024, &n) != 0) {
             tool_error(cmd, "bad %s '%s' (bytes 1024..256M, K and M suffixes, e.g. 6M)", opt, v);
@@ -273,7 +289,7 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
                                              "--mtu", "--pcap", "--plot", "--seed", "--impair",
                                              "--impair-in", "--impair-out", "--busy-poll", "--rx-coalesce",
                                              "--sndbuf", "--rcvbuf", "--dns", "--sack-compress",
-                                             "--push-ack"};
+                                             "--push-ack", "--sndbuf-max"};
     const char *opt = argv[*i];
     if (!strcmp(opt, "--trace")) {
         o->trace = true;
@@ -551,6 +567,11 @@ static int make_stack(tool_net *n, tool_net_tweak cfg_tweak, const void *ctx)
     cfg.alloc = sk_posix_allocator();
     if (o->sndbuf != 0)
         cfg.sndbuf = o->sndbuf;
+    /* auto-tuning from the stack's size up to 4 MiB (Linux's tcp_wmem
+     * ceiling), unless --sndbuf fixed the size; --sndbuf-max decides */
+    cfg.sndbuf_max = o->have_sndbuf_max ? o->sndbuf_max : o->sndbuf != 0 ? 0 : TOOL_SNDBUF_MAX;
+    if (cfg.sndbuf_max <= cfg.sndbuf)
+        cfg.sndbuf_max = 0; /* the fixed buffer is as large already: nothing to grow */
     cfg.pacing = o->pacing;
     if (o->have_sack_compress)
         cfg.sack_compress_nr = o->sack_compress;
@@ -719,6 +740,8 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->sack_recoveries, (unsigned long long)s->rack_marks,
             (unsigned long long)s->tlp_probes, (unsigned long long)s->tlp_losses,
             (unsigned long long)s->sack_scoreboard_full, (unsigned long long)s->rtb_coarse);
+    fprintf(f, "stats: send buffers grown %llu (failed %llu)\n",
+            (unsigned long long)s->sndbuf_grown, (unsigned long long)s->sndbuf_grow_failed);
     fprintf(f, "stats: opens active %llu passive %llu, established %llu, resets in %llu out "
             "%llu, challenge ACKs %llu, connection timeouts %llu\n",
             (unsigned long long)s->active_opens, (unsigned long long)s->passive_opens,

@@ -42,6 +42,8 @@ typedef struct {
     uint32_t rx_coalesce_us; /* --rx-coalesce, with have_rx_coalesce */
     bool have_rx_coalesce;   /* else SK_POSIX_LOOP_RX_COALESCE_DEFAULT */
     uint32_t sndbuf, rcvbuf; /* per-connection buffers; 0: the stack's default */
+    uint32_t sndbuf_max;     /* send buffer auto-tuning's ceiling (--sndbuf-max) */
+    bool have_sndbuf_max;
     bool dhcp;             /* --dhcp: the address from a DHCP lease (tool_lease.c) */
     sk_ip4 dns[3];         /* --dns, in order */
     uint8_t n_dns;

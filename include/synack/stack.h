@@ -243,6 +243,16 @@ typedef struct {
     uint16_t mtu;           /* link MTU (IP packet size), default 1500 */
     uint32_t max_sockets;   /* socket table size, default 1024 */
     uint32_t sndbuf;        /* per-connection send buffer limit, default 256 KiB */
+    /* Send buffer auto-tuning (Linux's tcp_sndbuf_expand): a connection
+     * whose sending waits only for its buffer (everything it holds is in
+     * flight, the buffer at least three quarters full, the congestion and
+     * the peer's windows larger) doubles it at an ACK, up to sndbuf_max
+     * bytes (at most 64 MiB - 1 KiB); a grown buffer is allocated on its
+     * own, outside the spare-buffer cache, and given back when the
+     * connection's send buffer empties. Not for a connection with
+     * SK_SO_SNDBUF set (Linux's SOCK_SNDBUF_LOCK). Default 0: off (the
+     * memory a stack uses stays what sndbuf says); the tools turn it on. */
+    uint32_t sndbuf_max;
     uint32_t rcvbuf;        /* per-connection receive buffer limit, default 256 KiB */
     bool window_scaling;    /* RFC 7323 window scale option, default on */
     bool sack;              /* RFC 2018 SACK-permitted on SYNs and SACK blocks, default on */
@@ -743,6 +753,8 @@ typedef struct {
     uint64_t sack_recoveries;         /* loss recoveries driven by the SACK scoreboard */
     uint64_t sack_scoreboard_full;    /* SACK blocks the scoreboard had no room for */
     uint64_t rtb_coarse;              /* transmissions recorded coarser: record full */
+    uint64_t sndbuf_grown;            /* send buffers doubled by auto-tuning (cfg.sndbuf_max) */
+    uint64_t sndbuf_grow_failed;      /* ... and not, for want of memory (kept as they were) */
     uint64_t rack_marks;              /* ranges RACK judged lost by time (RFC 8985 §6) */
     uint64_t tlp_probes;              /* tail loss probes sent (RFC 8985 §7) */
     uint64_t pacing_waits;            /* new data held for its pacing turn (cfg.pacing) */

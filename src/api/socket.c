@@ -271,6 +271,11 @@ static int set_buf_limit(sk_tcp_env *e, sk_tcb *t, bool rcv, uint64_t value)
     if (value < SK_TCP_BUF_MIN || value > stack)
         return SK_ERANGE;
     uint16_t kb = sk_tcb_buf_kb(stack, value);
+    /* with send buffer auto-tuning, a limit the application sets locks the
+     * buffer at it (Linux's SOCK_SNDBUF_LOCK), the stack's size too: kept
+     * as its KiB, never as 0 (which lets the buffer grow) */
+    if (!rcv && kb == 0 && e->ctx->cfg.sndbuf_max > e->ctx->cfg.sndbuf)
+        kb = (uint16_t)((value + 1023u) / 1024u);
     if (kb != (rcv ? t->x->rcvbuf_kb : t->x->sndbuf_kb)) {
         /* the limits live in the extension (tcp_conn.h): an idle
          * connection takes one back to hold its own */

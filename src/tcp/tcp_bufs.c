@@ -6,14 +6,21 @@
 /* The send buffer's block holds the record of what was sent after the
  * buffer bytes (tcp_rtb.h), its capacities sized from the send buffer: both
  * come and go together. */
-static size_t snd_bytes_aligned(const sk_tcp_env *e)
+static size_t snd_bytes_aligned_for(uint32_t bytes)
 {
-    return ((size_t)e->ctx->cfg.sndbuf + 15u) & ~(size_t)15u;
+    return ((size_t)bytes + 15u) & ~(size_t)15u;
+}
+
+/* The block of a send buffer of `bytes`: the stack's size, or a grown one
+ * (auto-tuning, below). */
+static size_t snd_block_size_for(uint32_t bytes)
+{
+    return snd_bytes_aligned_for(bytes) + sk_rtb_size(bytes);
 }
 
 static size_t snd_block_size(const sk_tcp_env *e)
 {
-    return snd_bytes_aligned(e) + sk_rtb_size(e->ctx->cfg.sndbuf);
+    return snd_block_size_for(e->ctx->cfg.sndbuf);
 }
 
 /* The receive buffer's block holds the out-of-order ranges (tcp_reass.c)
@@ -125,18 +132,89 @@ void sk_tcp_bufcache_sweep(sk_tcp_env *e, sk_time now)
     cache_sweep(e, &e->rcv_cache, rcv_block_size(e));
 }
 
+/* A send block of the stack's size goes back to the cache, a grown one
+ * to the allocator. */
+static void snd_give(sk_tcp_env *e, uint8_t *buf, size_t cap)
+{
+    if (cap == e->ctx->cfg.sndbuf)
+        cache_give(e, &e->snd_cache, buf, snd_block_size(e));
+    else
+        sk_ctx_release(e->ctx, buf, snd_block_size_for((uint32_t)cap));
+}
+
 bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->x->sndbuf.buf != NULL)
         return true;
     if (!sk_tcb_ext_attach(e, t))
         return false;
-    uint8_t *p = cache_take(e, &e->snd_cache, snd_block_size(e));
+    /* a grown connection whose buffer emptied takes its grown size again */
+    uint32_t bytes = t->x->sndbuf_kb == 0 && t->x->snd_auto_kb != 0 ? sk_tcb_sndbuf(e, t)
+                                                                      : e->ctx->cfg.sndbuf;
+    uint8_t *p = bytes == e->ctx->cfg.sndbuf ? cache_take(e, &e->snd_cache, snd_block_size(e))
+                                             : sk_ctx_alloc(e->ctx, snd_block_size_for(bytes));
     if (p == NULL)
         return false;
-    sk_ring_init(&t->x->sndbuf, p, e->ctx->cfg.sndbuf);
-    t->x->rtb = sk_rtb_place(p + snd_bytes_aligned(e), e->ctx->cfg.sndbuf);
+    sk_ring_init(&t->x->sndbuf, p, bytes);
+    t->x->rtb = sk_rtb_place(p + snd_bytes_aligned_for(bytes), bytes);
     return true;
+}
+
+/* Auto-tuning (stack.h, cfg.sndbuf_max): as Linux expands a socket's
+ * buffer when the application is limited by it and the congestion window
+ * is not the limit (tcp_should_expand_sndbuf), but measured on what the
+ * buffer holds rather than on the application's blocked writes, which a
+ * sans-I/O stack does not see: an application that waits for room worth a
+ * read (sk_tcp_send_space) never fails a write. The buffer is the limit
+ * when the ACK finds it at least three quarters full, all of it sent but
+ * a tail shorter than a segment (Nagle's, which a larger buffer would let
+ * go), and both windows larger than what it holds; an
+ * application-limited sender (buffer not full), a cwnd- or
+ * window-limited one (a segment or more unsent) and a closing one never
+ * grow. */
+bool sk_tcb_sndbuf_limited(const sk_tcp_env *e, const sk_tcb *t)
+{
+    uint32_t max = e->ctx->cfg.sndbuf_max;
+    if (max <= e->ctx->cfg.sndbuf || t->x->sndbuf_kb != 0 || t->x->sndbuf.buf == NULL ||
+        (t->flags & SK_TF_FIN_QUEUED))
+        return false;
+    uint32_t lim = sk_tcb_sndbuf(e, t);
+    size_t held = sk_ring_len(&t->x->sndbuf);
+    if (lim + 1024u > max || held < (size_t)lim / 4u * 3u)
+        return false;
+    /* a full segment unsent waits for a window: not the buffer's doing; a
+     * shorter tail may be Nagle's, which a larger buffer would send */
+    sk_seq end = sk_seq_add(t->x->snd_buf_seq, (uint32_t)held);
+    if (sk_seq_lt(t->x->snd_nxt, end) && sk_seq_len(t->x->snd_nxt, end) >= t->snd_mss)
+        return false;
+    return t->cwnd > held && t->snd_wnd > held;
+}
+
+void sk_tcb_sndbuf_grow(sk_tcp_env *e, sk_tcb *t)
+{
+    uint32_t max_kb = e->ctx->cfg.sndbuf_max / 1024u;
+    uint32_t kb = sk_tcb_sndbuf(e, t) / 1024u * 2u;
+    kb = kb > max_kb ? max_kb : kb;
+    uint32_t bytes = kb * 1024u;
+    sk_ring *old = &t->x->sndbuf;
+    if (t->x->rtb == NULL || bytes <= old->cap)
+        return;
+    uint8_t *p = sk_ctx_alloc(e->ctx, snd_block_size_for(bytes));
+    if (p == NULL) {
+        e->ctx->stats.sndbuf_grow_failed++;
+        return;
+    }
+    sk_ring grown;
+    sk_ring_init(&grown, p, bytes);
+    size_t held = sk_ring_peek(old, 0, p, sk_ring_len(old));
+    sk_ring_commit(&grown, held);
+    sk_rtb *rtb = sk_rtb_move(p + snd_bytes_aligned_for(bytes), bytes, t->x->rtb);
+    snd_give(e, old->buf, old->cap);
+    t->x->sndbuf = grown;
+    t->x->rtb = rtb;
+    t->x->snd_auto_kb = (uint16_t)kb;
+    e->ctx->stats.sndbuf_grown++;
+    sk_tcb_notify(e, t, SK_EV_WRITABLE);
 }
 
 bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
@@ -159,7 +237,7 @@ bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
 void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->x->sndbuf.buf != NULL && sk_ring_empty(&t->x->sndbuf)) {
-        cache_give(e, &e->snd_cache, t->x->sndbuf.buf, snd_block_size(e));
+        snd_give(e, t->x->sndbuf.buf, sk_ring_cap(&t->x->sndbuf));
         sk_ring_init(&t->x->sndbuf, NULL, 0);
         t->x->rtb = NULL;
         /* the probe or reorder timer belongs to the record (tcp_rack.c) */
@@ -175,7 +253,7 @@ void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
 void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t)
 {
     if (t->x->sndbuf.buf != NULL)
-        cache_give(e, &e->snd_cache, t->x->sndbuf.buf, snd_block_size(e));
+        snd_give(e, t->x->sndbuf.buf, sk_ring_cap(&t->x->sndbuf));
     t->x->rtb = NULL;
     if (t->x->rcvbuf.buf != NULL)
         cache_give(e, &e->rcv_cache, t->x->rcvbuf.buf, rcv_block_size(e));

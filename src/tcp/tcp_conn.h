@@ -291,6 +291,11 @@ typedef struct {
      * the idle core stays small. A listener's are inherited by its children
      * (child_new). Read through sk_tcb_sndbuf/_rcvbuf. */
     uint16_t sndbuf_kb, rcvbuf_kb;
+    /* The send buffer auto-tuning grew (tcp_bufs.c): the limit in KiB while
+     * sndbuf_kb is 0 (0: not grown). Forgotten with the extension when the
+     * connection goes idle: a new transfer grows again within a few round
+     * trips. */
+    uint16_t snd_auto_kb;
     /* the largest window the peer offered (RFC 5961 §5.2's MAX.SND.WND,
      * RFC 9293 §3.8.6.2.1's sender SWS test): read and written only with
      * the extension; an idle connection gives it back only while it is
@@ -623,6 +628,7 @@ static inline sk_seq sk_tcb_snd_max(const sk_tcp_env *e, const sk_tcb *t)
 /* ---- per-connection buffer limits (SK_SO_SNDBUF, SK_SO_RCVBUF) ---- */
 #define SK_TCP_BUF_MIN SK_TCP_BUF_MIN_BYTES /* the smallest limit a connection takes */
 #define SK_TCP_BUF_KB_MAX 65535u   /* what 16 bits of KiB hold (64 MiB - 1 KiB) */
+#define SK_TCP_SNDBUF_AUTO_MAX (SK_TCP_BUF_KB_MAX * 1024u) /* cfg.sndbuf_max's ceiling */
 /* A limit of `kb` KiB (0: none) under the stack's buffer size `stack`:
  * the buffer blocks are the stack's size, a connection uses at most this. */
 static inline uint32_t sk_tcb_buf_limit(uint32_t stack, uint16_t kb)
@@ -640,6 +646,8 @@ static inline uint16_t sk_tcb_buf_kb(uint32_t stack, uint64_t bytes)
 }
 static inline uint32_t sk_tcb_sndbuf(const sk_tcp_env *e, const sk_tcb *t)
 {
+    if (t->x->sndbuf_kb == 0 && t->x->snd_auto_kb != 0)
+        return (uint32_t)t->x->snd_auto_kb * 1024u;
     return sk_tcb_buf_limit(e->ctx->cfg.sndbuf, t->x->sndbuf_kb);
 }
 static inline uint32_t sk_tcb_rcvbuf(const sk_tcp_env *e, const sk_tcb *t)
@@ -812,6 +820,14 @@ uint32_t sk_tcb_readiness(const sk_tcp_env *e, const sk_tcb *t);
 
 /* ---- tcp_bufs.c: lazily allocated buffers with their cache ---- */
 bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t);
+/* Send buffer auto-tuning (cfg.sndbuf_max; tcp_bufs.c): is the send buffer
+ * what holds the connection back? Asked when an ACK arrives, before it
+ * releases anything. */
+bool sk_tcb_sndbuf_limited(const sk_tcp_env *e, const sk_tcb *t);
+/* Double the send buffer (at most cfg.sndbuf_max): its bytes and the
+ * record of what was sent move to a larger block. Out of memory: the
+ * buffer stays as it was, counted in stats.sndbuf_grow_failed. */
+void sk_tcb_sndbuf_grow(sk_tcp_env *e, sk_tcb *t);
 bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t);

@@ -287,6 +287,8 @@ static void timer_on_ack(sk_tcp_env *e, sk_tcb *t, sk_time now)
  * sequence numbers but no buffer bytes). */
 static void release_acked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
 {
+    /* before the ACK frees room: was the buffer the limit? (auto-tuning) */
+    bool grow = sk_seq_gt(ack, t->x->snd_buf_seq) && sk_tcb_sndbuf_limited(e, t);
     if (sk_seq_gt(ack, t->x->snd_buf_seq)) {
         uint32_t n = sk_seq_len(t->x->snd_buf_seq, ack);
         size_t held = sk_ring_len(&t->x->sndbuf);
@@ -299,6 +301,8 @@ static void release_acked(sk_tcp_env *e, sk_tcb *t, sk_seq ack)
     }
     if (t->x->rtb != NULL)
         sk_rtb_acked(t->x->rtb, ack);
+    if (grow && !sk_ring_empty(&t->x->sndbuf))
+        sk_tcb_sndbuf_grow(e, t);
     sk_tcb_trim_buffers(e, t);
 }
 

@@ -45,6 +45,28 @@ sk_rtb *sk_rtb_place(void *mem, uint32_t sndbuf)
     return r;
 }
 
+sk_rtb *sk_rtb_move(void *mem, uint32_t sndbuf, const sk_rtb *from)
+{
+    sk_rtb *r = sk_rtb_place(mem, sndbuf);
+    sk_rtb_ent *ent = r->ent;
+    uint32_t cap = r->cap;
+    sk_rset sacked = r->sacked;
+    sk_rec_hole *holes = r->holes; /* scratch: nothing to copy */
+    SK_ASSERT(from->n <= cap && from->sacked.n <= sacked.cap);
+    uint32_t n = from->n <= cap ? from->n : cap;
+    uint32_t ns = from->sacked.n <= sacked.cap ? from->sacked.n : sacked.cap;
+    *r = *from;
+    memcpy(ent, from->ent, n * sizeof *ent);
+    memcpy(sacked.r, from->sacked.r, ns * sizeof *sacked.r);
+    sacked.n = ns;
+    r->ent = ent;
+    r->n = n;
+    r->cap = cap;
+    r->sacked = sacked;
+    r->holes = holes;
+    return r;
+}
+
 void sk_rtb_init(sk_rtb *r)
 {
     sk_rtb_ent *ent = r->ent;

@@ -91,6 +91,10 @@ size_t sk_rtb_size(uint32_t sndbuf);
 /* Lay out an empty record, sized for `sndbuf`, in `mem` (sk_rtb_size bytes,
  * aligned like the allocator's blocks). */
 sk_rtb *sk_rtb_place(void *mem, uint32_t sndbuf);
+/* The send buffer grew: lay out a record for `sndbuf` in `mem` (as
+ * sk_rtb_place) holding what `from` holds (its entries, scoreboard and
+ * recovery variables), `sndbuf` at least what `from` was placed for. */
+sk_rtb *sk_rtb_move(void *mem, uint32_t sndbuf, const sk_rtb *from);
 /* Empty the record, keeping its storage. */
 void sk_rtb_init(sk_rtb *r);
 /* [seq, end) was emitted at `now` (new data, a retransmission or both).

@@ -504,7 +504,7 @@ static void end_write(sp_ctx *c, sp_end *e)
         sk_tcp_info in;
         if (sk_tcp_get_info(s, e->sock, &in) != 0)
             return;
-        size_t room = sc->cfg[e->side].sndbuf - in.sndbuf_used;
+        size_t room = in.sndbuf > in.sndbuf_used ? in.sndbuf - in.sndbuf_used : 0;
         size_t n = 1 + (size_t)sk_rng_below(&e->rng, sc->write_max);
         if (n > to_send(c, e) - e->sent)
             n = to_send(c, e) - e->sent;
@@ -944,6 +944,7 @@ static void collect(sp_ctx *c)
         r->sack_recoveries += st->sack_recoveries;
         r->rack_marks += st->rack_marks;
         r->tlp_probes += st->tlp_probes;
+        r->sndbuf_grown += st->sndbuf_grown;
         r->ts_rtt_samples += st->ts_rtt_samples;
         r->spurious_rtos += st->spurious_rtos;
         r->spurious_frs += st->spurious_fast_retransmits;

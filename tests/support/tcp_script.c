@@ -24,6 +24,8 @@ static const sk_ip4 PEER_ADDR = {{10, 0, 0, 1}};
 static void *ts_alloc(void *ctx, size_t size)
 {
     ts_script *ts = ctx;
+    if (ts->fail_alloc_min != 0 && size >= ts->fail_alloc_min)
+        return NULL;
     void *p = malloc(size);
     if (p != NULL) {
         ts->live_bytes += size;

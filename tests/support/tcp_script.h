@@ -139,6 +139,7 @@ typedef struct {
 
     /* allocator accounting */
     size_t live_bytes, live_blocks;
+    size_t fail_alloc_min; /* allocations of at least this many bytes fail (0: none) */
 } ts_script;
 
 /* A default configuration for scripts: us = 10.0.0.2/24, a counting malloc

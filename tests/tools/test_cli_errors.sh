@@ -107,6 +107,15 @@ for v in 0 1023 257M 268435457 6G 6MB 6.5M -1 M k "" " 6M" 0x100 999999999999999
         --addr 1.2.3.4/24 --sndbuf "$v" 1.2.3.5 80
 done
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --rcvbuf
+# the send buffer's auto-tuning ceiling: 0 (off) or 1024..65535K
+for v in 1023 64M 65536K 6G x -1 "" 0x100; do
+    expect_error_says "bad --sndbuf-max '.*' \\(0: off, or bytes 1024\.\.65535K" connect --tap x \
+        --addr 1.2.3.4/24 --sndbuf-max "$v" 1.2.3.5 80
+done
+for v in 0 1024 4M 65535K; do
+    expect_error_says "bad --busy-poll 'x'" serve --tap x --addr 1.2.3.4/24 --echo 7 \
+        --sndbuf-max "$v" --busy-poll x
+done
 # good sizes are taken (the error is then about the next, bad option)
 for v in 1024 1K 256k 6M 6m 256M 268435456; do
     expect_error_says "bad --busy-poll 'x'" serve --tap x --addr 1.2.3.4/24 --echo 7 \

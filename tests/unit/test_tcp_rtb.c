@@ -9,6 +9,8 @@
 #include "api/stack_impl.h"
 #include "tcp/tcp_rtb.h"
 
+#include <string.h>
+
 static sk_seq S(uint32_t v)
 {
     return sk_seq_make(v);
@@ -160,8 +162,58 @@ static void test_record_on_connection(void)
     ts_free(&ts);
 }
 
+/* The send buffer grew (auto-tuning): the record moves to a larger block
+ * with its entries, scoreboard and recovery variables, its capacities the
+ * larger buffer's, and the old block no longer referenced. */
+static void test_move_to_larger(void)
+{
+    static _Alignas(16) uint8_t a[65536], b[262144];
+    SK_CHECK(sk_rtb_size(64u * 1024u) <= sizeof a && sk_rtb_size(256u * 1024u) <= sizeof b);
+    sk_rtb *r = sk_rtb_place(a, 64u * 1024u);
+    SK_CHECK(sk_rtb_sent(r, S(1000), S(5000), 10));
+    SK_CHECK(sk_rtb_sent(r, S(5000), S(9000), 20));
+    SK_CHECK(sk_rtb_sent(r, S(2000), S(3000), 30)); /* a retransmission: a split */
+    SK_CHECK(sk_rtb_sack(r, S(6000), S(7000)));
+    SK_CHECK(sk_rtb_sack(r, S(8000), S(8500)));
+    r->high_rxt = S(3000);
+    r->prr_out = 77;
+    r->rack_rtt = 1234;
+    r->tlp_pending = true;
+    sk_rtb before = *r;
+    sk_rtb_ent ents[8];
+    for (uint32_t i = 0; i < r->n && i < 8; i++)
+        ents[i] = r->ent[i];
+
+    sk_rtb *m = sk_rtb_move(b, 256u * 1024u, r);
+    memset(a, 0xA5, sizeof a); /* nothing may point into the old block */
+    uint32_t ne, ns;
+    sk_rtb_caps(256u * 1024u, &ne, &ns);
+    SK_CHECK_EQ(m->cap, ne);
+    SK_CHECK_EQ(m->sacked.cap, ns);
+    SK_CHECK(ne > before.cap && ns > before.sacked.cap);
+    SK_CHECK_EQ(m->n, before.n);
+    for (uint32_t i = 0; i < m->n && i < 8; i++)
+        check_ent(m, i, ents[i].seq.v, ents[i].end.v, ents[i].sent, ents[i].xmits);
+    SK_CHECK_EQ(sk_rset_count(&m->sacked), 2u);
+    SK_CHECK_EQ(sk_rtb_sacked_above(m, S(1000)), 1500u);
+    SK_CHECK_EQ(m->high_rxt.v, 3000u);
+    SK_CHECK_EQ(m->prr_out, 77u);
+    SK_CHECK_EQ(m->rack_rtt, 1234u);
+    SK_CHECK(m->tlp_pending);
+    SK_CHECK((uint8_t *)m->ent >= b && (uint8_t *)m->ent < b + sizeof b);
+    SK_CHECK((uint8_t *)m->sacked.r >= b && (uint8_t *)m->sacked.r < b + sizeof b);
+    SK_CHECK((uint8_t *)m->holes >= b && (uint8_t *)m->holes < b + sizeof b);
+    /* and it goes on working: the cumulative ACK trims, more is recorded */
+    sk_rtb_acked(m, S(5000));
+    SK_CHECK(sk_rtb_sent(m, S(9000), S(12000), 40));
+    SK_CHECK_EQ(m->n, 2u);
+    check_ent(m, 0, 5000, 9000, 20, 1);
+    check_ent(m, 1, 9000, 12000, 40, 1);
+}
+
 int main(void)
 {
+    SK_RUN(test_move_to_larger);
     SK_RUN(test_merge_same_time);
     SK_RUN(test_retransmission_splits);
     SK_RUN(test_full_record);
