@@ -358,7 +358,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.dev.rx_csum = true;
     cfg.dev.gro = true;
     cfg.dev.tso_max = SK_TSO_MAX;
-    cfg.sndbuf_max = 8u * cfg.sndbuf; /* send buffer auto-tuning under hostile ACKs */
+    cfg.sndbuf_max = 8u * cfg.sndbuf; /* buffer auto-tuning under hostile segments */
+    cfg.rcvbuf_max = 8u * cfg.rcvbuf;
     sk_stack *s = fz_start(&cfg, &lo, sk_ip4_make(10, 0, 0, 1), &l, &c);
     sk_frame_meta meta;
     memset(&meta, 0, sizeof meta);

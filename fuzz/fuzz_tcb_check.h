@@ -70,11 +70,11 @@ static inline void fz_check_buffers(const sk_tcp_env *e, const sk_tcb *t)
         CHECK(t->x->rtb != NULL && t->x->rtb->cap == ne && t->x->rtb->sacked.cap == ns);
         CHECK(t->x->sndbuf.cap <= sk_tcb_sndbuf(e, t) || t->x->sndbuf_kb != 0);
     }
-    fz_check_ring(&t->x->rcvbuf, e->ctx->cfg.rcvbuf);
+    fz_check_ring(&t->x->rcvbuf, k->rcvbuf_max > k->rcvbuf ? k->rcvbuf_max : k->rcvbuf);
     uint32_t n = sk_rset_count(&t->x->reass);
     /* the out-of-order ranges live in the receive buffer's block, after
-     * the bytes, sized from the buffer; none without it */
-    uint32_t cap = t->x->rcvbuf.buf != NULL ? sk_reass_cap(e->ctx->cfg.rcvbuf) : 0;
+     * the bytes, sized from the buffer (a grown one too); none without it */
+    uint32_t cap = t->x->rcvbuf.buf != NULL ? sk_reass_cap((uint32_t)t->x->rcvbuf.cap) : 0;
     CHECK(n <= sk_rset_capacity(&t->x->reass) && sk_rset_capacity(&t->x->reass) == cap);
     if (cap > 0)
         CHECK((const uint8_t *)t->x->reass.r >= t->x->rcvbuf.buf + t->x->rcvbuf.cap);

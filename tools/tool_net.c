@@ -18,6 +18,13 @@
 /* The tools' send buffer auto-tuning ceiling (--sndbuf-max): Linux's
  * net.ipv4.tcp_wmem maximum. */
 #define TOOL_SNDBUF_MAX (4u * 1024u * 1024u)
+/* ... and the receive buffer's (--rcvbuf-max): net.ipv4.tcp_rmem's. */
+#define TOOL_RCVBUF_MAX (6u * 1024u * 1024u)
+/* Receive coalescing (--rx-coalesce) when the receive buffer auto-tunes:
+ * against cubic over a TAP, 10 us with a window that grows took bulk
+ * receiving from 40 to 72 Gbit/s; with a fixed 256 KiB window it cost
+ * (bench/README-tap.md, session 20). */
+#define TOOL_RX_COALESCE_AUTO_US 10u
 
 const char tool_net_usage[] =
     "  --tap NAME | --tun NAME   attach the TAP (Ethernet) or TUN (IP) device\n"
@@ -53,10 +60,14 @@ const char tool_net_usage[] =
     "                            default 0): lower latency for a CPU kept busy\n"
     "  --rx-coalesce US          while a stream arrives (a round read 32 KiB or more), sleep\n"
     "                            US microseconds between reads instead of being woken by\n"
-    "                            each frame (0..10000; default 0: off), like a NIC's\n"
-    "                            interrupt moderation: 10 helps against a pacing sender\n"
-    "                            (bbr), costs an unpaced one (cubic) window; busy\n"
-    "                            polling takes precedence\n"
+    "                            each frame (0..10000), like a NIC's interrupt\n"
+    "                            moderation; default 10 while the receive buffer\n"
+    "                            auto-tunes (--rcvbuf-max), else 0: with a fixed window\n"
+    "                            the sleep holds back the ACKs an unpaced sender\n"
+    "                            (cubic) needs; busy polling takes precedence\n"
+    ;
+/* the rest (one string would pass C's 4095-character minimum) */
+const char tool_net_usage_more[] =
     "  --sndbuf BYTES | --rcvbuf BYTES   each connection's send / receive buffer\n"
     "                            (1K..256M, K and M suffixes; default 256K): the receive\n"
     "                            window and the data in flight are at most these\n"
@@ -64,6 +75,10 @@ const char tool_net_usage[] =
     "                            send buffer doubles it, up to BYTES (0: off; 1K..64M;\n"
     "                            default 4M, or off when --sndbuf is given, as Linux's\n"
     "                            SO_SNDBUF turns its auto-tuning off)\n"
+    "  --rcvbuf-max BYTES        receive buffer auto-tuning: a connection whose peer fills\n"
+    "                            the window while the application keeps up doubles its\n"
+    "                            buffer, up to BYTES (0: off; default 6M, Linux's\n"
+    "                            tcp_rmem, or off when --rcvbuf is given)\n"
     "  --pacing                  TCP pacing: new data leaves no faster than 2 x cwnd / SRTT\n"
     "                            in slow start, 1.2 x after (Linux's ratios); default off\n"
     "  --sack-compress N         after 3 duplicate ACKs at one point, hold up to N more\n"
@@ -253,14 +268,15 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
             return -1;
         }
         o->push_ack_off = !strcmp(v, "off");
-    } else if (!strcmp(opt, "--sndbuf-max")) {
+    } else if (!strcmp(opt, "--sndbuf-max") || !strcmp(opt, "--rcvbuf-max")) {
         if (strcmp(v, "0") != 0 && tool_parse_size(v, 1024, 65535u * 1024u, &n) != 0) {
-            tool_error(cmd, "bad --sndbuf-max '%s' (0: off, or bytes 1024..65535K, K and M "
-                            "suffixes, e.g. 4M)", v);
+            tool_error(cmd, "bad %s '%s' (0: off, or bytes 1024..65535K, K and M "
+                            "suffixes, e.g. 4M)", opt, v);
             return -1;
         }
-        o->sndbuf_max = strcmp(v, "0") != 0 ? (uint32_t)n : 0;
-        o->have_sndbuf_max = true;
+        bool snd = opt[2] == 's';
+        *(snd ? &o->sndbuf_max : &o->rcvbuf_max) = strcmp(v, "0") != 0 ? (uint32_t)n : 0;
+        *(snd ? &o->have_sndbuf_max : &o->have_rcvbuf_max) = true;
     } else if (!strcmp(opt, "--sndbuf") || !strcmp(opt, "--rcvbuf")) {
         if (tool_parse_size(v, 1024, 256u * 1024 * 1024, &n) != 0) {
             tool_error(cmd, "bad %s '%s' (bytes 1024..256M, K and M suffixes, e.g. 6M)", opt, v);
@@ -289,7 +305,7 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
                                              "--mtu", "--pcap", "--plot", "--seed", "--impair",
                                              "--impair-in", "--impair-out", "--busy-poll", "--rx-coalesce",
                                              "--sndbuf", "--rcvbuf", "--dns", "--sack-compress",
-                                             "--push-ack", "--sndbuf-max"};
+                                             "--push-ack", "--sndbuf-max", "--rcvbuf-max"};
     const char *opt = argv[*i];
     if (!strcmp(opt, "--trace")) {
         o->trace = true;
@@ -340,7 +356,7 @@ int tool_net_next_arg(const char *cmd, const char *usage, tool_net_opts *o, int 
         if (t > 0)
             continue;
         if (!strcmp(argv[*i], "--help") || !strcmp(argv[*i], "-h")) {
-            printf("%s%s", usage, tool_net_usage);
+            printf("%s%s%s", usage, tool_net_usage, tool_net_usage_more);
             return 0;
         }
         return TOOL_ARG_OWN;
@@ -579,6 +595,10 @@ static int make_stack(tool_net *n, tool_net_tweak cfg_tweak, const void *ctx)
         cfg.push_ack = false;
     if (o->rcvbuf != 0)
         cfg.rcvbuf = o->rcvbuf;
+    /* the same for the receive buffer, up to Linux's tcp_rmem ceiling */
+    cfg.rcvbuf_max = o->have_rcvbuf_max ? o->rcvbuf_max : o->rcvbuf != 0 ? 0 : TOOL_RCVBUF_MAX;
+    if (cfg.rcvbuf_max <= cfg.rcvbuf)
+        cfg.rcvbuf_max = 0;
     if (o->plot_dir != NULL) {
         n->plot = plot_live_new(n->start);
         if (n->plot == NULL) {
@@ -604,6 +624,7 @@ static int make_stack(tool_net *n, tool_net_tweak cfg_tweak, const void *ctx)
     if (cfg_tweak != NULL)
         cfg_tweak(&cfg, ctx);
     n->mac = cfg.mac;
+    n->rcv_autotuned = cfg.rcvbuf_max > cfg.rcvbuf;
     int r = sk_stack_create(&cfg, &n->stack);
     if (r == SK_ENOTSUP && cfg.link == SK_LINK_ETHERNET) {
         tool_error(n->cmd, "this build has no Ethernet/ARP layer yet: use --tun instead of --tap");
@@ -672,8 +693,11 @@ int tool_net_start(tool_net *n, const char *cmd, tool_net_opts *o, FILE *log,
         .impair_seed = o->seed ? o->seed + o->queue : sk_posix_seed(),
         .batch = 64,
         .busy_poll_us = o->busy_poll_us,
+        /* coalescing by default only with an auto-tuned receive buffer,
+         * whose window outgrows the ACKs a coalescing sleep holds back */
         .rx_coalesce_us = o->have_rx_coalesce ? o->rx_coalesce_us
-                                              : SK_POSIX_LOOP_RX_COALESCE_DEFAULT,
+                          : n->rcv_autotuned   ? TOOL_RX_COALESCE_AUTO_US
+                                               : SK_POSIX_LOOP_RX_COALESCE_DEFAULT,
     };
     if (n->loop == NULL || sk_posix_loop_init(n->loop, &lc, err, sizeof err) != 0) {
         tool_error(cmd, "%s", n->loop ? err : "out of memory");
@@ -740,8 +764,10 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->sack_recoveries, (unsigned long long)s->rack_marks,
             (unsigned long long)s->tlp_probes, (unsigned long long)s->tlp_losses,
             (unsigned long long)s->sack_scoreboard_full, (unsigned long long)s->rtb_coarse);
-    fprintf(f, "stats: send buffers grown %llu (failed %llu)\n",
-            (unsigned long long)s->sndbuf_grown, (unsigned long long)s->sndbuf_grow_failed);
+    fprintf(f, "stats: send buffers grown %llu (failed %llu), receive buffers grown %llu "
+            "(failed %llu)\n",
+            (unsigned long long)s->sndbuf_grown, (unsigned long long)s->sndbuf_grow_failed,
+            (unsigned long long)s->rcvbuf_grown, (unsigned long long)s->rcvbuf_grow_failed);
     fprintf(f, "stats: opens active %llu passive %llu, established %llu, resets in %llu out "
             "%llu, challenge ACKs %llu, connection timeouts %llu\n",
             (unsigned long long)s->active_opens, (unsigned long long)s->passive_opens,

@@ -40,10 +40,12 @@ typedef struct {
     uint64_t seed;         /* 0: from the OS */
     uint32_t busy_poll_us; /* 0: sleep as soon as there is nothing to do */
     uint32_t rx_coalesce_us; /* --rx-coalesce, with have_rx_coalesce */
-    bool have_rx_coalesce;   /* else SK_POSIX_LOOP_RX_COALESCE_DEFAULT */
+    bool have_rx_coalesce;   /* else 10 us with receive auto-tuning, else 0 (tool_net.c) */
     uint32_t sndbuf, rcvbuf; /* per-connection buffers; 0: the stack's default */
     uint32_t sndbuf_max;     /* send buffer auto-tuning's ceiling (--sndbuf-max) */
     bool have_sndbuf_max;
+    uint32_t rcvbuf_max;     /* receive buffer auto-tuning's ceiling (--rcvbuf-max) */
+    bool have_rcvbuf_max;
     bool dhcp;             /* --dhcp: the address from a DHCP lease (tool_lease.c) */
     sk_ip4 dns[3];         /* --dns, in order */
     uint8_t n_dns;
@@ -61,6 +63,7 @@ typedef struct {
 
 /* The help text for the options above. */
 extern const char tool_net_usage[];
+extern const char tool_net_usage_more[];
 
 /* The argument loop's step: advances *i (start at 0) to the next argument,
  * taking the shared options (and their values) on the way. Returns
@@ -98,6 +101,7 @@ typedef struct {
     sk_mac mac;              /* the stack's (TAP) */
     struct sk_lease_ *lease; /* --dhcp: malloc'd by tool_dhcp_acquire (tool_lease.h) */
     struct plot_live *plot;  /* --plot: tool_plot_live.c; NULL: off */
+    bool rcv_autotuned;      /* the stack's receive buffer auto-tunes (cfg.rcvbuf_max) */
 } tool_net;
 
 /* Whether the device is opened with offloads (IFF_VNET_HDR; checksums

@@ -254,6 +254,15 @@ typedef struct {
      * memory a stack uses stays what sndbuf says); the tools turn it on. */
     uint32_t sndbuf_max;
     uint32_t rcvbuf;        /* per-connection receive buffer limit, default 256 KiB */
+    /* Receive buffer auto-tuning (Linux's dynamic right-sizing, by
+     * doubling): a connection whose peer filled the window it was offered
+     * while the application read everything it got doubles its buffer at
+     * that read, up to rcvbuf_max bytes (at most 64 MiB - 1 KiB), and
+     * announces the larger window; with it on, a SYN offers the window
+     * scale of rcvbuf_max (RFC 7323 §2.2: the scale is fixed then), unless
+     * SK_SO_RCVBUF was set. Not for a connection with SK_SO_RCVBUF set.
+     * Default 0: off; the tools turn it on (6 MiB, Linux's tcp_rmem). */
+    uint32_t rcvbuf_max;
     bool window_scaling;    /* RFC 7323 window scale option, default on */
     bool sack;              /* RFC 2018 SACK-permitted on SYNs and SACK blocks, default on */
     bool rack_tlp;          /* RFC 8985 RACK-TLP loss detection with SACK, default on */
@@ -755,6 +764,8 @@ typedef struct {
     uint64_t rtb_coarse;              /* transmissions recorded coarser: record full */
     uint64_t sndbuf_grown;            /* send buffers doubled by auto-tuning (cfg.sndbuf_max) */
     uint64_t sndbuf_grow_failed;      /* ... and not, for want of memory (kept as they were) */
+    uint64_t rcvbuf_grown;            /* receive buffers doubled by auto-tuning (cfg.rcvbuf_max) */
+    uint64_t rcvbuf_grow_failed;      /* ... and not, for want of memory */
     uint64_t rack_marks;              /* ranges RACK judged lost by time (RFC 8985 §6) */
     uint64_t tlp_probes;              /* tail loss probes sent (RFC 8985 §7) */
     uint64_t pacing_waits;            /* new data held for its pacing turn (cfg.pacing) */

@@ -89,12 +89,13 @@
  * window's worth of a stream: 22 full frames, or one merged segment of
  * half a super-segment). */
 #define SK_POSIX_LOOP_STREAM_BYTES 32768u
-/* The tools' default rx_coalesce_us: off, as in a zeroed
- * sk_posix_loop_config. Against a Linux sender with its default congestion
- * control (cubic, not paced) a coalescing sleep holds back the ACKs that
- * open its window: 10 us took a 256 KiB receive buffer from 39 to 25
- * Gbit/s; a pacing sender (bbr) is helped by it, 15 to 17 (bench/README-
- * tap.md, "receive coalescing against an unpaced sender"). */
+/* The default rx_coalesce_us: off, as in a zeroed sk_posix_loop_config.
+ * Against a Linux sender with its default congestion control (cubic, not
+ * paced) a coalescing sleep holds back the ACKs that open a fixed window:
+ * 10 us took a 256 KiB receive buffer from 39 to 25 Gbit/s; with a window
+ * that grows (cfg.rcvbuf_max) the same 10 us took it from 40 to 72, and
+ * the tools then coalesce by default (tools/tool_net.c; bench/README-
+ * tap.md, sessions 19 and 20). */
 #define SK_POSIX_LOOP_RX_COALESCE_DEFAULT 0u
 #define SK_POSIX_LOOP_RX_COALESCE_MAX 10000u
 

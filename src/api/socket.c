@@ -271,10 +271,11 @@ static int set_buf_limit(sk_tcp_env *e, sk_tcb *t, bool rcv, uint64_t value)
     if (value < SK_TCP_BUF_MIN || value > stack)
         return SK_ERANGE;
     uint16_t kb = sk_tcb_buf_kb(stack, value);
-    /* with send buffer auto-tuning, a limit the application sets locks the
-     * buffer at it (Linux's SOCK_SNDBUF_LOCK), the stack's size too: kept
-     * as its KiB, never as 0 (which lets the buffer grow) */
-    if (!rcv && kb == 0 && e->ctx->cfg.sndbuf_max > e->ctx->cfg.sndbuf)
+    /* with buffer auto-tuning, a limit the application sets locks the
+     * buffer at it (Linux's SOCK_SNDBUF_LOCK, SOCK_RCVBUF_LOCK), the
+     * stack's size too: kept as its KiB, never as 0 (which lets it grow) */
+    uint32_t auto_max = rcv ? e->ctx->cfg.rcvbuf_max : e->ctx->cfg.sndbuf_max;
+    if (kb == 0 && auto_max > stack)
         kb = (uint16_t)((value + 1023u) / 1024u);
     if (kb != (rcv ? t->x->rcvbuf_kb : t->x->sndbuf_kb)) {
         /* the limits live in the extension (tcp_conn.h): an idle
@@ -291,7 +292,7 @@ static int set_buf_limit(sk_tcp_env *e, sk_tcb *t, bool rcv, uint64_t value)
     /* our SYN not built yet: it offers the scale of the new limit (RFC
      * 7323 §2.2); once sent, the scale stays and only the window moves */
     if (rcv && t->state == SK_TCP_SYN_SENT && sk_seq_eq(sk_tcb_snd_max(e, t), t->iss))
-        t->rcv_wscale = sk_tcp_our_wscale(e, sk_tcb_rcvbuf(e, t)) & 15u; /* at most 14 */
+        t->rcv_wscale = sk_tcb_our_wscale(e, t) & 15u; /* at most 14 */
     if (rcv)
         sk_tcp_user_window_changed(e, t);
     else if (sk_tcb_readiness(e, t) & SK_EV_WRITABLE)

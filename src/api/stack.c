@@ -172,6 +172,9 @@ static int check_config(const sk_stack_config *cfg)
     if (cfg->sndbuf_max != 0 &&
         (cfg->sndbuf_max < cfg->sndbuf || cfg->sndbuf_max > SK_TCP_SNDBUF_AUTO_MAX))
         return SK_EINVAL;
+    if (cfg->rcvbuf_max != 0 &&
+        (cfg->rcvbuf_max < cfg->rcvbuf || cfg->rcvbuf_max > SK_TCP_SNDBUF_AUTO_MAX))
+        return SK_EINVAL;
     if (cfg->rto_min_us == 0 || cfg->rto_initial_us == 0 || cfg->rto_max_us < cfg->rto_min_us ||
         cfg->rto_var_min_us > cfg->rto_max_us)
         return SK_EINVAL;

@@ -43,6 +43,15 @@ static inline void sk_rset_init(sk_rset *rs, sk_range *r, uint32_t cap)
     rs->n = 0;
     rs->cap = cap;
 }
+/* The ranges of `from` into `to`'s storage (the first to->cap of them,
+ * ascending: a set moving to larger storage keeps them all). */
+static inline void sk_rset_copy(sk_rset *to, const sk_rset *from)
+{
+    uint32_t n = from->n < to->cap ? from->n : to->cap;
+    for (uint32_t i = 0; i < n; i++)
+        to->r[i] = from->r[i];
+    to->n = n;
+}
 /* Empty the set, keeping its storage. */
 static inline void sk_rset_clear(sk_rset *rs)
 {

@@ -131,3 +131,11 @@ size_t sk_ring_tail_span(sk_ring *r, uint8_t **p)
     *p = r->buf + at;
     return min_size(room, r->cap - at);
 }
+
+void sk_ring_copy_window(const sk_ring *r, uint8_t *dst)
+{
+    if (r->cap == 0)
+        return;
+    memcpy(dst, r->buf + r->head, r->cap - r->head);
+    memcpy(dst + (r->cap - r->head), r->buf, r->head);
+}

@@ -46,5 +46,10 @@ size_t sk_ring_span(const sk_ring *r, size_t off, const uint8_t **p);
  * shorter than sk_ring_free when the free space wraps. Publish what was
  * written with sk_ring_commit. */
 size_t sk_ring_tail_span(sk_ring *r, uint8_t **p);
+/* Copy the whole storage in logical order (offsets 0..cap from the head,
+ * bytes placed ahead with sk_ring_write_at included) to dst[0..cap): a
+ * ring re-initialised over dst with the same len holds what r holds at
+ * the same offsets (a buffer moving to larger storage). */
+void sk_ring_copy_window(const sk_ring *r, uint8_t *dst);
 
 #endif

@@ -26,14 +26,19 @@ static size_t snd_block_size(const sk_tcp_env *e)
 /* The receive buffer's block holds the out-of-order ranges (tcp_reass.c)
  * after the buffer bytes: the reassembly queue exists only with the buffer,
  * which is kept while it holds anything. */
-static size_t rcv_bytes_aligned(const sk_tcp_env *e)
+static size_t rcv_bytes_aligned_for(uint32_t bytes)
 {
-    return ((size_t)e->ctx->cfg.rcvbuf + 15u) & ~(size_t)15u;
+    return ((size_t)bytes + 15u) & ~(size_t)15u;
+}
+
+static size_t rcv_block_size_for(uint32_t bytes)
+{
+    return rcv_bytes_aligned_for(bytes) + sk_reass_cap(bytes) * sizeof(sk_range);
 }
 
 static size_t rcv_block_size(const sk_tcp_env *e)
 {
-    return rcv_bytes_aligned(e) + sk_reass_cap(e->ctx->cfg.rcvbuf) * sizeof(sk_range);
+    return rcv_block_size_for(e->ctx->cfg.rcvbuf);
 }
 
 /* The cache: a burst of connections that all hold buffers at once and
@@ -68,10 +73,55 @@ int sk_tcp_bufcache_init(sk_tcp_env *e)
     return cache_init(e, &e->snd_cache) == 0 && cache_init(e, &e->rcv_cache) == 0 ? 0 : -1;
 }
 
+/* Grown blocks (auto-tuning): taken by exact size, given back while a
+ * slot is free, all returned to the allocator at a sweep that finds none
+ * taken for SK_BUFCACHE_DECAY_US. */
+static void *big_take(sk_tcp_env *e, sk_bigcache *c, size_t size)
+{
+    for (uint8_t i = 0; i < c->n; i++)
+        if (c->size[i] == size) {
+            void *p = c->p[i];
+            c->n--;
+            c->p[i] = c->p[c->n];
+            c->size[i] = c->size[c->n];
+            c->taken = true;
+            return p;
+        }
+    return sk_ctx_alloc(e->ctx, size);
+}
+
+static void big_give(sk_tcp_env *e, sk_bigcache *c, void *p, size_t size)
+{
+    if (c->n < SK_BIGCACHE_SLOTS) {
+        c->p[c->n] = p;
+        c->size[c->n] = size;
+        c->n++;
+    } else {
+        sk_ctx_release(e->ctx, p, size);
+    }
+}
+
+static void big_release_all(sk_tcp_env *e, sk_bigcache *c)
+{
+    while (c->n > 0) {
+        c->n--;
+        sk_ctx_release(e->ctx, c->p[c->n], c->size[c->n]);
+    }
+}
+
+static void big_sweep(sk_tcp_env *e, sk_bigcache *c)
+{
+    if (!c->taken)
+        big_release_all(e, c);
+    c->taken = false;
+}
+
 void sk_tcp_bufcache_free(sk_tcp_env *e)
 {
     cache_release_all(e, &e->snd_cache, snd_block_size(e));
     cache_release_all(e, &e->rcv_cache, rcv_block_size(e));
+    big_release_all(e, &e->snd_big);
+    big_release_all(e, &e->rcv_big);
 }
 
 static void *cache_take(sk_tcp_env *e, sk_bufcache *c, size_t size)
@@ -130,16 +180,26 @@ void sk_tcp_bufcache_sweep(sk_tcp_env *e, sk_time now)
     e->bufcache_swept = now;
     cache_sweep(e, &e->snd_cache, snd_block_size(e));
     cache_sweep(e, &e->rcv_cache, rcv_block_size(e));
+    big_sweep(e, &e->snd_big);
+    big_sweep(e, &e->rcv_big);
 }
 
-/* A send block of the stack's size goes back to the cache, a grown one
- * to the allocator. */
+/* A send block of the stack's size goes back to its cache, a grown one
+ * to the cache of grown blocks. */
 static void snd_give(sk_tcp_env *e, uint8_t *buf, size_t cap)
 {
     if (cap == e->ctx->cfg.sndbuf)
         cache_give(e, &e->snd_cache, buf, snd_block_size(e));
     else
-        sk_ctx_release(e->ctx, buf, snd_block_size_for((uint32_t)cap));
+        big_give(e, &e->snd_big, buf, snd_block_size_for((uint32_t)cap));
+}
+
+static void rcv_give(sk_tcp_env *e, uint8_t *buf, size_t cap)
+{
+    if (cap == e->ctx->cfg.rcvbuf)
+        cache_give(e, &e->rcv_cache, buf, rcv_block_size(e));
+    else
+        big_give(e, &e->rcv_big, buf, rcv_block_size_for((uint32_t)cap));
 }
 
 bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t)
@@ -152,7 +212,7 @@ bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t)
     uint32_t bytes = t->x->sndbuf_kb == 0 && t->x->snd_auto_kb != 0 ? sk_tcb_sndbuf(e, t)
                                                                       : e->ctx->cfg.sndbuf;
     uint8_t *p = bytes == e->ctx->cfg.sndbuf ? cache_take(e, &e->snd_cache, snd_block_size(e))
-                                             : sk_ctx_alloc(e->ctx, snd_block_size_for(bytes));
+                                             : big_take(e, &e->snd_big, snd_block_size_for(bytes));
     if (p == NULL)
         return false;
     sk_ring_init(&t->x->sndbuf, p, bytes);
@@ -199,7 +259,7 @@ void sk_tcb_sndbuf_grow(sk_tcp_env *e, sk_tcb *t)
     sk_ring *old = &t->x->sndbuf;
     if (t->x->rtb == NULL || bytes <= old->cap)
         return;
-    uint8_t *p = sk_ctx_alloc(e->ctx, snd_block_size_for(bytes));
+    uint8_t *p = big_take(e, &e->snd_big, snd_block_size_for(bytes));
     if (p == NULL) {
         e->ctx->stats.sndbuf_grow_failed++;
         return;
@@ -223,13 +283,68 @@ bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
         return true;
     if (!sk_tcb_ext_attach(e, t))
         return false;
-    uint8_t *p = cache_take(e, &e->rcv_cache, rcv_block_size(e));
+    /* a grown connection whose buffer emptied takes its grown size again */
+    uint32_t bytes = t->x->rcvbuf_kb == 0 && t->x->rcv_auto_kb != 0 ? sk_tcb_rcvbuf(e, t)
+                                                                      : e->ctx->cfg.rcvbuf;
+    uint8_t *p = bytes == e->ctx->cfg.rcvbuf ? cache_take(e, &e->rcv_cache, rcv_block_size(e))
+                                             : big_take(e, &e->rcv_big, rcv_block_size_for(bytes));
     if (p == NULL)
         return false;
-    sk_ring_init(&t->x->rcvbuf, p, e->ctx->cfg.rcvbuf);
-    sk_rset_init(&t->x->reass, (sk_range *)(void *)(p + rcv_bytes_aligned(e)),
-                 sk_reass_cap(e->ctx->cfg.rcvbuf));
+    sk_ring_init(&t->x->rcvbuf, p, bytes);
+    sk_rset_init(&t->x->reass, (sk_range *)(void *)(p + rcv_bytes_aligned_for(bytes)),
+                 sk_reass_cap(bytes));
     return true;
+}
+
+/* Auto-tuning of the receive buffer (stack.h, cfg.rcvbuf_max), as Linux's
+ * dynamic right-sizing lets the window follow what the application reads
+ * per round trip, but on two facts rather than a receiver-side RTT
+ * estimate: the peer filled the window we offered (the window, not the
+ * path, held it back: tcp_input.c sets rcv_wnd_filled), and the
+ * application read every byte held (it keeps up: a slow reader must not
+ * be given a larger window). Then the buffer doubles: the bytes held
+ * ahead of a hole (at the same offsets) and the reassembly ranges move to
+ * a larger block; no memory for it keeps the buffer as it was, counted.
+ * A buffer the read emptied then goes back (to the cache of grown
+ * blocks), and the next segment takes one of the grown size. */
+void sk_tcb_rcvbuf_maybe_grow(sk_tcp_env *e, sk_tcb *t)
+{
+    bool filled = t->x->rcv_wnd_filled;
+    t->x->rcv_wnd_filled = false;
+    uint32_t max = e->ctx->cfg.rcvbuf_max;
+    if (!filled || max <= e->ctx->cfg.rcvbuf || t->x->rcvbuf_kb != 0 || t->x->rcvbuf.buf == NULL ||
+        !sk_ring_empty(&t->x->rcvbuf) || (t->flags & SK_TF_FIN_RCVD))
+        return;
+    uint32_t max_kb = max / 1024u;
+    uint32_t kb = sk_tcb_rcvbuf(e, t) / 1024u * 2u;
+    kb = kb > max_kb ? max_kb : kb;
+    uint32_t bytes = kb * 1024u;
+    sk_ring *old = &t->x->rcvbuf;
+    if (bytes <= old->cap)
+        return;
+    uint8_t *p = big_take(e, &e->rcv_big, rcv_block_size_for(bytes));
+    if (p == NULL) {
+        e->ctx->stats.rcvbuf_grow_failed++;
+        return;
+    }
+    sk_ring_copy_window(old, p); /* bytes held ahead of a hole, at their offsets */
+    sk_rset grown_set;
+    sk_rset_init(&grown_set, (sk_range *)(void *)(p + rcv_bytes_aligned_for(bytes)),
+                 sk_reass_cap(bytes));
+    sk_rset_copy(&grown_set, &t->x->reass);
+    rcv_give(e, old->buf, old->cap);
+    sk_ring_init(old, p, bytes);
+    t->x->reass = grown_set;
+    t->x->rcv_auto_kb = (uint16_t)kb;
+    e->ctx->stats.rcvbuf_grown++;
+}
+
+uint8_t sk_tcb_our_wscale(const sk_tcp_env *e, const sk_tcb *t)
+{
+    uint32_t b = sk_tcb_rcvbuf(e, t);
+    if (t->x->rcvbuf_kb == 0 && e->ctx->cfg.rcvbuf_max > b)
+        b = e->ctx->cfg.rcvbuf_max;
+    return sk_tcp_our_wscale(e, b);
 }
 
 /* Give back buffers that hold nothing, so idle connections cost no buffer
@@ -244,7 +359,7 @@ void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t)
         sk_tcb_timer_set(e, t, SK_TIMER_RECOVERY, SK_TIME_NEVER);
     }
     if (t->x->rcvbuf.buf != NULL && sk_ring_empty(&t->x->rcvbuf) && sk_rset_count(&t->x->reass) == 0) {
-        cache_give(e, &e->rcv_cache, t->x->rcvbuf.buf, rcv_block_size(e));
+        rcv_give(e, t->x->rcvbuf.buf, sk_ring_cap(&t->x->rcvbuf));
         sk_ring_init(&t->x->rcvbuf, NULL, 0);
         sk_rset_init(&t->x->reass, NULL, 0);
     }
@@ -256,7 +371,7 @@ void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t)
         snd_give(e, t->x->sndbuf.buf, sk_ring_cap(&t->x->sndbuf));
     t->x->rtb = NULL;
     if (t->x->rcvbuf.buf != NULL)
-        cache_give(e, &e->rcv_cache, t->x->rcvbuf.buf, rcv_block_size(e));
+        rcv_give(e, t->x->rcvbuf.buf, sk_ring_cap(&t->x->rcvbuf));
     sk_ring_init(&t->x->sndbuf, NULL, 0);
     sk_ring_init(&t->x->rcvbuf, NULL, 0);
     sk_rset_init(&t->x->reass, NULL, 0);

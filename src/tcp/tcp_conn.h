@@ -72,6 +72,18 @@ typedef struct sk_bufcache {
     uint32_t low; /* the fewest spares since the last sweep: unused all along */
 } sk_bufcache;
 
+/* Spare blocks grown by auto-tuning (any size above the stack's): a few,
+ * so that a bulk transfer whose buffer empties and fills again does not
+ * take a large block from the allocator each time; what stays unused for
+ * SK_BUFCACHE_DECAY_US goes back. */
+#define SK_BIGCACHE_SLOTS 8
+typedef struct {
+    void *p[SK_BIGCACHE_SLOTS];
+    size_t size[SK_BIGCACHE_SLOTS];
+    uint8_t n;
+    bool taken; /* one was taken since the last sweep */
+} sk_bigcache;
+
 /* One owed ACK (tcp_ack.c): RCV.NXT when it became due, TS.Recent then (its
  * TSecr, RFC 7323 §4.3), and for a duplicate ACK caused by an out-of-order
  * segment (with SACK) that segment's left edge, whose range its first
@@ -292,10 +304,14 @@ typedef struct {
      * (child_new). Read through sk_tcb_sndbuf/_rcvbuf. */
     uint16_t sndbuf_kb, rcvbuf_kb;
     /* The send buffer auto-tuning grew (tcp_bufs.c): the limit in KiB while
-     * sndbuf_kb is 0 (0: not grown). Forgotten with the extension when the
-     * connection goes idle: a new transfer grows again within a few round
-     * trips. */
+     * sndbuf_kb is 0 (0: not grown). A grown connection keeps its
+     * extension when idle, as one with limits of its own does
+     * (sk_tcb_ext_settle). */
     uint16_t snd_auto_kb;
+    /* ... and the receive buffer's (rcvbuf_kb 0; 0: not grown), with its
+     * signal: the peer filled the window we offered (tcp_input.c) */
+    uint16_t rcv_auto_kb;
+    bool rcv_wnd_filled;
     /* the largest window the peer offered (RFC 5961 §5.2's MAX.SND.WND,
      * RFC 9293 §3.8.6.2.1's sender SWS test): read and written only with
      * the extension; an idle connection gives it back only while it is
@@ -572,6 +588,7 @@ struct sk_tcp_env {
 
     /* Buffer cache: spare send and receive buffers (tcp_bufs.c) */
     sk_bufcache snd_cache, rcv_cache;
+    sk_bigcache snd_big, rcv_big;
     sk_time bufcache_swept; /* when the caches last gave back unused spares */
 
     uint32_t ephemeral_next;
@@ -652,6 +669,8 @@ static inline uint32_t sk_tcb_sndbuf(const sk_tcp_env *e, const sk_tcb *t)
 }
 static inline uint32_t sk_tcb_rcvbuf(const sk_tcp_env *e, const sk_tcb *t)
 {
+    if (t->x->rcvbuf_kb == 0 && t->x->rcv_auto_kb != 0)
+        return (uint32_t)t->x->rcv_auto_kb * 1024u;
     return sk_tcb_buf_limit(e->ctx->cfg.rcvbuf, t->x->rcvbuf_kb);
 }
 
@@ -828,6 +847,14 @@ bool sk_tcb_sndbuf_limited(const sk_tcp_env *e, const sk_tcb *t);
  * record of what was sent move to a larger block. Out of memory: the
  * buffer stays as it was, counted in stats.sndbuf_grow_failed. */
 void sk_tcb_sndbuf_grow(sk_tcp_env *e, sk_tcb *t);
+/* Receive buffer auto-tuning (cfg.rcvbuf_max): at a read that took every
+ * byte held, after the peer filled the window offered, double the receive
+ * buffer (its bytes, in order and out of order, and the reassembly ranges
+ * move to a larger block). */
+void sk_tcb_rcvbuf_maybe_grow(sk_tcp_env *e, sk_tcb *t);
+/* The window scale a SYN of t offers: from its receive limit, or from
+ * cfg.rcvbuf_max when the buffer may grow (RFC 7323 §2.2). */
+uint8_t sk_tcb_our_wscale(const sk_tcp_env *e, const sk_tcb *t);
 bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_trim_buffers(sk_tcp_env *e, sk_tcb *t);
 void sk_tcb_free_buffers(sk_tcp_env *e, sk_tcb *t);

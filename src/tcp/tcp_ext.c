@@ -283,9 +283,12 @@ bool sk_tcb_ext_idle_but_underivable(const sk_tcp_env *e, const sk_tcb *t)
 
 void sk_tcb_ext_settle(sk_tcp_env *e, sk_tcb *t)
 {
-    /* a custom CC, or buffer limits of its own, live only in the extension */
+    /* a custom CC, or buffer limits of its own (set, or grown by
+     * auto-tuning: a bulk transfer whose buffer empties at each read must
+     * not start again from the stack's size), live only in the extension */
     if (!sk_tcb_ext_attached(e, t) || !sk_tcb_ext_idle(e, t) || t->cc_id == SK_CC_ID_CUSTOM ||
-        t->x->sndbuf_kb != 0 || t->x->rcvbuf_kb != 0)
+        t->x->sndbuf_kb != 0 || t->x->rcvbuf_kb != 0 || t->x->snd_auto_kb != 0 ||
+        t->x->rcv_auto_kb != 0)
         return;
     uint32_t w[SK_CC_IDLE_WORDS] = {0};
     const sk_cc_ops *cc = sk_tcb_cc(t);

@@ -264,7 +264,7 @@ static void send_cookie(sk_tcp_env *e, sk_tcb *l, const sk_tuple *tu, const sk_t
         if (syn->opts.has_wscale && cfg->window_scaling) {
             co.wscale = (int8_t)(syn->opts.wscale > 14 ? 14 : syn->opts.wscale);
             o.has_wscale = true;
-            o.wscale = sk_tcp_our_wscale(e, sk_tcb_rcvbuf(e, l)); /* as child_new's */
+            o.wscale = sk_tcb_our_wscale(e, l); /* as child_new's */
         }
         co.sack_ok = o.sack_permitted = syn->opts.sack_permitted && cfg->sack;
         o.has_ts = true;

@@ -61,7 +61,7 @@ void sk_tcb_init_conn(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, uint16_t adv
     t->adv_mss = adv_mss;
     t->rcv_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
     t->snd_mss = adv_mss < SK_DEFAULT_MSS ? adv_mss : SK_DEFAULT_MSS;
-    t->rcv_wscale = sk_tcp_our_wscale(e, sk_tcb_rcvbuf(e, t)) & 15u; /* at most 14 */
+    t->rcv_wscale = sk_tcb_our_wscale(e, t) & 15u; /* at most 14 */
     t->last_rcv = now;
     t->ts_offset = sk_tcp_ts_offset(e, tu);
     sk_rtt_init(t);

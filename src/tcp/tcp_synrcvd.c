@@ -36,7 +36,7 @@ static uint32_t rec_rcvbuf(const sk_tcp_env *e, const sk_ho_rec *r)
 
 static uint8_t our_wscale(const sk_tcp_env *e, const sk_ho_rec *r)
 {
-    return (r->key.flags & SK_HO_WS) ? sk_tcp_our_wscale(e, rec_rcvbuf(e, r)) : 0;
+    return (r->key.flags & SK_HO_WS) ? sk_tcb_our_wscale(e, &e->tcbs[r->listener]) : 0;
 }
 
 /* The window field of our SYN,ACK: the whole free buffer, at most 65535

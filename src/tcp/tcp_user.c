@@ -164,6 +164,7 @@ void sk_tcp_user_window_changed(sk_tcp_env *e, sk_tcb *t)
  * back. */
 static void after_read(sk_tcp_env *e, sk_tcb *t)
 {
+    sk_tcb_rcvbuf_maybe_grow(e, t); /* auto-tuning: before the window is announced */
     maybe_window_update(e, t);
     sk_ack_on_read(e, t);
     sk_tcb_trim_buffers(e, t);

@@ -72,6 +72,7 @@ static void add_result(sp_result *sum, const sp_result *r)
     sum->rack_marks += r->rack_marks;
     sum->tlp_probes += r->tlp_probes;
     sum->sndbuf_grown += r->sndbuf_grown;
+    sum->rcvbuf_grown += r->rcvbuf_grown;
     sum->ts_rtt_samples += r->ts_rtt_samples;
     sum->spurious_rtos += r->spurious_rtos;
     sum->spurious_frs += r->spurious_frs;
@@ -128,8 +129,8 @@ static void print_totals(const char *name, const totals *t)
 {
     printf("  %s: %u seed(s), %llu + %llu bytes verified, %llu retransmits (%llu fast, %llu SACK recoveries, %llu RACK marks, %llu TLPs, %llu RTOs), "
            "lost %llu dup %llu reordered %llu corrupted %llu (dropped %llu) queue drops %llu, "
-           "zero-window ACKs %llu, persist %llu+%llu, send buffers grown %llu, longest run %.1f s "
-           "virtual\n",
+           "zero-window ACKs %llu, persist %llu+%llu, buffers grown %llu send %llu receive, "
+           "longest run %.1f s virtual\n",
            name, t->runs, (unsigned long long)t->sum.bytes[0], (unsigned long long)t->sum.bytes[1],
            (unsigned long long)t->sum.retransmits, (unsigned long long)t->sum.fast_retransmits,
            (unsigned long long)t->sum.sack_recoveries, (unsigned long long)t->sum.rack_marks,
@@ -138,7 +139,8 @@ static void print_totals(const char *name, const totals *t)
            (unsigned long long)t->sum.corrupted, (unsigned long long)t->sum.corrupt_dropped,
            (unsigned long long)t->sum.queue_drops, (unsigned long long)t->sum.zero_wnd_acks,
            (unsigned long long)t->sum.persist_fired[0], (unsigned long long)t->sum.persist_fired[1],
-           (unsigned long long)t->sum.sndbuf_grown, (double)t->sum.end_us / 1e6);
+           (unsigned long long)t->sum.sndbuf_grown, (unsigned long long)t->sum.rcvbuf_grown,
+           (double)t->sum.end_us / 1e6);
 }
 
 static bool selected(const char *name)
@@ -284,10 +286,14 @@ static void make_sweep_rfc(sp_scenario *sc, uint64_t seed, bool rfc)
         sc->cfg[side].initial_window_segments = iws[sk_rng_below(&r, sizeof iws)];
     }
     /* send buffer auto-tuning on half the seeds (up to 8x the buffer),
-     * drawn after everything else for the same reason */
+     * drawn after everything else for the same reason; then the receive
+     * buffer's */
     for (int side = 0; side < 2; side++)
         if (sk_rng_chance(&r, 0.5))
             sc->cfg[side].sndbuf_max = sc->cfg[side].sndbuf * 8u;
+    for (int side = 0; side < 2; side++)
+        if (sk_rng_chance(&r, 0.5))
+            sc->cfg[side].rcvbuf_max = sc->cfg[side].rcvbuf * 8u;
 }
 
 static void make_sweep(sp_scenario *sc, uint64_t seed)
@@ -333,6 +339,7 @@ static bool sweep_covered(const sp_result *s, char *buf, size_t cap)
         {"RACK loss marks (RFC 8985)", s->rack_marks > 0},
         {"tail loss probes", s->tlp_probes > 0},
         {"send buffers grown by auto-tuning", s->sndbuf_grown > 0},
+        {"receive buffers grown by auto-tuning", s->rcvbuf_grown > 0},
         {"timestamp RTT samples", s->ts_rtt_samples > 0},
         {"zero-window ACKs", s->zero_wnd_acks > 0},
         {"persist timer", s->persist_fired[0] + s->persist_fired[1] > 0},

@@ -945,6 +945,7 @@ static void collect(sp_ctx *c)
         r->rack_marks += st->rack_marks;
         r->tlp_probes += st->tlp_probes;
         r->sndbuf_grown += st->sndbuf_grown;
+        r->rcvbuf_grown += st->rcvbuf_grown;
         r->ts_rtt_samples += st->ts_rtt_samples;
         r->spurious_rtos += st->spurious_rtos;
         r->spurious_frs += st->spurious_fast_retransmits;

@@ -104,6 +104,7 @@ typedef struct {
     uint64_t sack_recoveries; /* both stacks: recoveries driven by the scoreboard (RFC 6675) */
     uint64_t rack_marks, tlp_probes; /* both stacks (RFC 8985) */
     uint64_t sndbuf_grown;   /* both stacks: send buffers doubled (cfg.sndbuf_max) */
+    uint64_t rcvbuf_grown;   /* both stacks: receive buffers doubled (cfg.rcvbuf_max) */
     uint64_t lost, dup, reordered, corrupted, queue_drops; /* link, both directions */
     uint64_t corrupt_dropped; /* corrupted copies the stacks dropped (== corrupted delivered) */
     uint32_t n_accepted;     /* connections the server application accepted */

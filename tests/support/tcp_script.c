@@ -491,11 +491,13 @@ static ts_seg peer_syn_opts(const ts_script *ts, sk_time_us t, ts_seg s)
     return s;
 }
 
-/* The window scale we announce: the smallest shift that covers rcvbuf. */
+/* The window scale we announce: the smallest shift that covers rcvbuf, or
+ * the buffer's auto-tuning ceiling (cfg.rcvbuf_max) when it may grow. */
 static uint8_t our_ws(const ts_script *ts)
 {
+    uint32_t b = ts->cfg.rcvbuf_max > ts->cfg.rcvbuf ? ts->cfg.rcvbuf_max : ts->cfg.rcvbuf;
     uint8_t ws = 0;
-    while (ws < 14 && ((uint32_t)65535 << ws) < ts->cfg.rcvbuf)
+    while (ws < 14 && ((uint32_t)65535 << ws) < b)
         ws++;
     return ws;
 }

@@ -3,8 +3,9 @@
  * to the ceiling, and the stream goes on byte for byte from the larger
  * block; an application-limited, a window-limited, a closing and a locked
  * (SK_SO_SNDBUF) connection never grow; a failed allocation leaves the
- * buffer as it was and is counted; a grown block goes back to the
- * allocator (the harness counts every byte) and a bad ceiling is refused. */
+ * buffer as it was and is counted; a grown block unused for a second goes
+ * back to the allocator (the harness counts every byte) and a bad ceiling
+ * is refused. */
 #include "sk_test.h"
 #include "tcp_script.h"
 
@@ -81,11 +82,16 @@ static void test_grows_when_the_buffer_is_the_limit(void)
     TS_INJECT(&ts, TS_MS(50), .flags = TS_A, .seq = 5001, .ack = 1001 + 2u * SMALL);
     SK_CHECK_EQ(grown(&ts), 2u);
     SK_CHECK_EQ(ts_info(&ts).sndbuf, 4u * SMALL);
-    /* everything acknowledged: the grown block goes back to the allocator
-     * (a cached block of the stack's size may stay, as before) */
+    /* everything acknowledged: the grown block waits in the cache of grown
+     * blocks, for this connection's next write; unused for a second, it
+     * goes back to the allocator (a cached block of the stack's size may
+     * stay, as before) */
     drain_data(&ts, TS_MS(50));
     TS_INJECT(&ts, TS_MS(60), .flags = TS_A, .seq = 5001, .ack = 1001 + ts.sent);
     SK_CHECK_EQ(ts_info(&ts).unacked, 0u);
+    SK_CHECK(ts.live_bytes > live_small);
+    ts_discard(&ts, TS_MS(60) + TS_SEC(1) + 1);
+    ts_discard(&ts, TS_MS(60) + TS_SEC(2) + 2);
     SK_CHECK(ts.live_bytes <= live_small);
     ts_free(&ts); /* fails on any byte not given back */
 }

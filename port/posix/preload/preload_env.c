@@ -68,9 +68,10 @@ static int parse_env(sk_stack_config *cfg)
     const char *mtu = getenv("SYNACK_MTU");
     sk_stack_config_default(cfg);
     cfg->link = SK_LINK_ETHERNET;
-    /* send buffers auto-tune as Linux's do (up to its tcp_wmem ceiling);
-     * a program's SO_SNDBUF fixes its own */
+    /* buffers auto-tune as Linux's do (up to its tcp_wmem and tcp_rmem
+     * ceilings); a program's SO_SNDBUF / SO_RCVBUF fixes its own */
     cfg->sndbuf_max = 4u * 1024u * 1024u;
+    cfg->rcvbuf_max = 6u * 1024u * 1024u;
     cfg->seed = sk_posix_seed();
     if (addr == NULL || sk_ip4_prefix_from_str(addr, &cfg->addr, &cfg->prefix_len) != 0) {
         snprintf(why, sizeof why, "SYNACK_ADDR must be an IPv4 address/prefix (got %s)",
