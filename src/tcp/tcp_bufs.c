@@ -75,7 +75,8 @@ int sk_tcp_bufcache_init(sk_tcp_env *e)
 
 /* Grown blocks (auto-tuning): taken by exact size, given back while a
  * slot is free, all returned to the allocator at a sweep that finds none
- * taken for SK_BUFCACHE_DECAY_US. */
+ * taken for SK_BUFCACHE_DECAY_US (a take of any size keeps them all:
+ * at most SK_BIGCACHE_SLOTS blocks wait). */
 static void *big_take(sk_tcp_env *e, sk_bigcache *c, size_t size)
 {
     for (uint8_t i = 0; i < c->n; i++)
@@ -184,6 +185,13 @@ void sk_tcp_bufcache_sweep(sk_tcp_env *e, sk_time now)
     big_sweep(e, &e->rcv_big);
 }
 
+/* Auto-tuning's next size, in KiB: twice the limit, at most the ceiling. */
+static uint32_t doubled_kb(uint32_t limit, uint32_t max)
+{
+    uint32_t kb = limit / 1024u * 2u;
+    return kb > max / 1024u ? max / 1024u : kb;
+}
+
 /* A send block of the stack's size goes back to its cache, a grown one
  * to the cache of grown blocks. */
 static void snd_give(sk_tcp_env *e, uint8_t *buf, size_t cap)
@@ -252,9 +260,7 @@ bool sk_tcb_sndbuf_limited(const sk_tcp_env *e, const sk_tcb *t)
 
 void sk_tcb_sndbuf_grow(sk_tcp_env *e, sk_tcb *t)
 {
-    uint32_t max_kb = e->ctx->cfg.sndbuf_max / 1024u;
-    uint32_t kb = sk_tcb_sndbuf(e, t) / 1024u * 2u;
-    kb = kb > max_kb ? max_kb : kb;
+    uint32_t kb = doubled_kb(sk_tcb_sndbuf(e, t), e->ctx->cfg.sndbuf_max);
     uint32_t bytes = kb * 1024u;
     sk_ring *old = &t->x->sndbuf;
     if (t->x->rtb == NULL || bytes <= old->cap)
@@ -315,9 +321,7 @@ void sk_tcb_rcvbuf_maybe_grow(sk_tcp_env *e, sk_tcb *t)
     if (!filled || max <= e->ctx->cfg.rcvbuf || t->x->rcvbuf_kb != 0 || t->x->rcvbuf.buf == NULL ||
         !sk_ring_empty(&t->x->rcvbuf) || (t->flags & SK_TF_FIN_RCVD))
         return;
-    uint32_t max_kb = max / 1024u;
-    uint32_t kb = sk_tcb_rcvbuf(e, t) / 1024u * 2u;
-    kb = kb > max_kb ? max_kb : kb;
+    uint32_t kb = doubled_kb(sk_tcb_rcvbuf(e, t), max);
     uint32_t bytes = kb * 1024u;
     sk_ring *old = &t->x->rcvbuf;
     if (bytes <= old->cap)
