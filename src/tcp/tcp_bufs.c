@@ -185,13 +185,6 @@ void sk_tcp_bufcache_sweep(sk_tcp_env *e, sk_time now)
     big_sweep(e, &e->rcv_big);
 }
 
-/* Auto-tuning's next size, in KiB: twice the limit, at most the ceiling. */
-static uint32_t doubled_kb(uint32_t limit, uint32_t max)
-{
-    uint32_t kb = limit / 1024u * 2u;
-    return kb > max / 1024u ? max / 1024u : kb;
-}
-
 /* A send block of the stack's size goes back to its cache, a grown one
  * to the cache of grown blocks. */
 static void snd_give(sk_tcp_env *e, uint8_t *buf, size_t cap)
@@ -217,8 +210,7 @@ bool sk_tcb_ensure_sndbuf(sk_tcp_env *e, sk_tcb *t)
     if (!sk_tcb_ext_attach(e, t))
         return false;
     /* a grown connection whose buffer emptied takes its grown size again */
-    uint32_t bytes = t->x->sndbuf_kb == 0 && t->x->snd_auto_kb != 0 ? sk_tcb_sndbuf(e, t)
-                                                                      : e->ctx->cfg.sndbuf;
+    uint32_t bytes = t->x->sndbuf_kb == 0 ? sk_tcb_sndbuf(e, t) : e->ctx->cfg.sndbuf;
     uint8_t *p = bytes == e->ctx->cfg.sndbuf ? cache_take(e, &e->snd_cache, snd_block_size(e))
                                              : big_take(e, &e->snd_big, snd_block_size_for(bytes));
     if (p == NULL)
@@ -248,7 +240,7 @@ bool sk_tcb_sndbuf_limited(const sk_tcp_env *e, const sk_tcb *t)
         return false;
     uint32_t lim = sk_tcb_sndbuf(e, t);
     size_t held = sk_ring_len(&t->x->sndbuf);
-    if (lim + 1024u > max || held < (size_t)lim / 4u * 3u)
+    if (lim >= max || held < (size_t)lim / 4u * 3u)
         return false;
     /* a full segment unsent waits for a window: not the buffer's doing; a
      * shorter tail may be Nagle's, which a larger buffer would send */
@@ -260,8 +252,8 @@ bool sk_tcb_sndbuf_limited(const sk_tcp_env *e, const sk_tcb *t)
 
 void sk_tcb_sndbuf_grow(sk_tcp_env *e, sk_tcb *t)
 {
-    uint32_t kb = doubled_kb(sk_tcb_sndbuf(e, t), e->ctx->cfg.sndbuf_max);
-    uint32_t bytes = kb * 1024u;
+    unsigned shift = t->x->snd_auto_shift + 1u;
+    uint32_t bytes = sk_tcb_auto_limit(e->ctx->cfg.sndbuf, e->ctx->cfg.sndbuf_max, shift);
     sk_ring *old = &t->x->sndbuf;
     if (t->x->rtb == NULL || bytes <= old->cap)
         return;
@@ -278,7 +270,7 @@ void sk_tcb_sndbuf_grow(sk_tcp_env *e, sk_tcb *t)
     snd_give(e, old->buf, old->cap);
     t->x->sndbuf = grown;
     t->x->rtb = rtb;
-    t->x->snd_auto_kb = (uint16_t)kb;
+    t->x->snd_auto_shift = (uint8_t)shift;
     e->ctx->stats.sndbuf_grown++;
     sk_tcb_notify(e, t, SK_EV_WRITABLE);
 }
@@ -290,8 +282,7 @@ bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
     if (!sk_tcb_ext_attach(e, t))
         return false;
     /* a grown connection whose buffer emptied takes its grown size again */
-    uint32_t bytes = t->x->rcvbuf_kb == 0 && t->x->rcv_auto_kb != 0 ? sk_tcb_rcvbuf(e, t)
-                                                                      : e->ctx->cfg.rcvbuf;
+    uint32_t bytes = t->x->rcvbuf_kb == 0 ? sk_tcb_rcvbuf(e, t) : e->ctx->cfg.rcvbuf;
     uint8_t *p = bytes == e->ctx->cfg.rcvbuf ? cache_take(e, &e->rcv_cache, rcv_block_size(e))
                                              : big_take(e, &e->rcv_big, rcv_block_size_for(bytes));
     if (p == NULL)
@@ -306,7 +297,7 @@ bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
  * dynamic right-sizing lets the window follow what the application reads
  * per round trip, but on two facts rather than a receiver-side RTT
  * estimate: the peer filled the window we offered (the window, not the
- * path, held it back: tcp_input.c sets rcv_wnd_filled), and the
+ * path, held it back: tcp_input.c sets SK_RCV_WND_FILLED), and the
  * application read every byte held (it keeps up: a slow reader must not
  * be given a larger window). Then the buffer doubles: the bytes held
  * ahead of a hole (at the same offsets) and the reassembly ranges move to
@@ -315,14 +306,14 @@ bool sk_tcb_ensure_rcvbuf(sk_tcp_env *e, sk_tcb *t)
  * blocks), and the next segment takes one of the grown size. */
 void sk_tcb_rcvbuf_maybe_grow(sk_tcp_env *e, sk_tcb *t)
 {
-    bool filled = t->x->rcv_wnd_filled;
-    t->x->rcv_wnd_filled = false;
+    bool filled = (t->x->rcv_auto & SK_RCV_WND_FILLED) != 0;
+    t->x->rcv_auto &= SK_RCV_AUTO_SHIFT; /* the signal is spent at every read */
     uint32_t max = e->ctx->cfg.rcvbuf_max;
     if (!filled || max <= e->ctx->cfg.rcvbuf || t->x->rcvbuf_kb != 0 || t->x->rcvbuf.buf == NULL ||
         !sk_ring_empty(&t->x->rcvbuf) || (t->flags & SK_TF_FIN_RCVD))
         return;
-    uint32_t kb = doubled_kb(sk_tcb_rcvbuf(e, t), max);
-    uint32_t bytes = kb * 1024u;
+    unsigned shift = (t->x->rcv_auto & SK_RCV_AUTO_SHIFT) + 1u;
+    uint32_t bytes = sk_tcb_auto_limit(e->ctx->cfg.rcvbuf, max, shift);
     sk_ring *old = &t->x->rcvbuf;
     if (bytes <= old->cap)
         return;
@@ -339,7 +330,7 @@ void sk_tcb_rcvbuf_maybe_grow(sk_tcp_env *e, sk_tcb *t)
     rcv_give(e, old->buf, old->cap);
     sk_ring_init(old, p, bytes);
     t->x->reass = grown_set;
-    t->x->rcv_auto_kb = (uint16_t)kb;
+    t->x->rcv_auto = (uint8_t)shift;
     e->ctx->stats.rcvbuf_grown++;
 }
 

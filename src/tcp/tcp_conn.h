@@ -240,6 +240,16 @@ typedef struct {
     uint8_t timeouts; /* retransmission timeouts since the last new ACK (max_retries) */
     uint8_t probes_unanswered; /* zero-window probes since the peer last spoke */
     uint8_t sackc_dups, sackc_held;
+    /* Buffer auto-tuning (tcp_bufs.c): how many times the send buffer
+     * doubled (sk_tcb_sndbuf: the stack's size << it, at most
+     * cfg.sndbuf_max, while sndbuf_kb is 0), and the receive buffer's count
+     * (SK_RCV_AUTO_SHIFT bits) with the signal that the peer filled the
+     * window we offered (SK_RCV_WND_FILLED, set by tcp_input.c). A grown
+     * connection keeps its extension when idle, as one with limits of its
+     * own does (sk_tcb_ext_settle). One byte each, in what was padding: the
+     * extension stays within glibc's per-thread cache (1,032 bytes). */
+    uint8_t snd_auto_shift;
+    uint8_t rcv_auto;
 
     /* Buffers (storage taken lazily from the environment's cache) */
     sk_ring sndbuf, rcvbuf;
@@ -303,15 +313,6 @@ typedef struct {
      * the idle core stays small. A listener's are inherited by its children
      * (child_new). Read through sk_tcb_sndbuf/_rcvbuf. */
     uint16_t sndbuf_kb, rcvbuf_kb;
-    /* The send buffer auto-tuning grew (tcp_bufs.c): the limit in KiB while
-     * sndbuf_kb is 0 (0: not grown). A grown connection keeps its
-     * extension when idle, as one with limits of its own does
-     * (sk_tcb_ext_settle). */
-    uint16_t snd_auto_kb;
-    /* ... and the receive buffer's (rcvbuf_kb 0; 0: not grown), with its
-     * signal: the peer filled the window we offered (tcp_input.c) */
-    uint16_t rcv_auto_kb;
-    bool rcv_wnd_filled;
     /* the largest window the peer offered (RFC 5961 §5.2's MAX.SND.WND,
      * RFC 9293 §3.8.6.2.1's sender SWS test): read and written only with
      * the extension; an idle connection gives it back only while it is
@@ -646,6 +647,15 @@ static inline sk_seq sk_tcb_snd_max(const sk_tcp_env *e, const sk_tcb *t)
 #define SK_TCP_BUF_MIN SK_TCP_BUF_MIN_BYTES /* the smallest limit a connection takes */
 #define SK_TCP_BUF_KB_MAX 65535u   /* what 16 bits of KiB hold (64 MiB - 1 KiB) */
 #define SK_TCP_SNDBUF_AUTO_MAX (SK_TCP_BUF_KB_MAX * 1024u) /* cfg.sndbuf_max's ceiling */
+#define SK_RCV_AUTO_SHIFT 0x7fu /* sk_tcb_ext.rcv_auto: the doublings */
+#define SK_RCV_WND_FILLED 0x80u /* ... and the peer filled the window offered */
+/* A buffer grown by auto-tuning: the stack's size doubled `shift` times,
+ * at most the ceiling. */
+static inline uint32_t sk_tcb_auto_limit(uint32_t stack, uint32_t max, unsigned shift)
+{
+    uint64_t v = (uint64_t)stack << (shift < 32u ? shift : 32u);
+    return v > max ? max : (uint32_t)v;
+}
 /* A limit of `kb` KiB (0: none) under the stack's buffer size `stack`:
  * the buffer blocks are the stack's size, a connection uses at most this. */
 static inline uint32_t sk_tcb_buf_limit(uint32_t stack, uint16_t kb)
@@ -663,14 +673,15 @@ static inline uint16_t sk_tcb_buf_kb(uint32_t stack, uint64_t bytes)
 }
 static inline uint32_t sk_tcb_sndbuf(const sk_tcp_env *e, const sk_tcb *t)
 {
-    if (t->x->sndbuf_kb == 0 && t->x->snd_auto_kb != 0)
-        return (uint32_t)t->x->snd_auto_kb * 1024u;
+    if (t->x->sndbuf_kb == 0 && t->x->snd_auto_shift != 0)
+        return sk_tcb_auto_limit(e->ctx->cfg.sndbuf, e->ctx->cfg.sndbuf_max, t->x->snd_auto_shift);
     return sk_tcb_buf_limit(e->ctx->cfg.sndbuf, t->x->sndbuf_kb);
 }
 static inline uint32_t sk_tcb_rcvbuf(const sk_tcp_env *e, const sk_tcb *t)
 {
-    if (t->x->rcvbuf_kb == 0 && t->x->rcv_auto_kb != 0)
-        return (uint32_t)t->x->rcv_auto_kb * 1024u;
+    if (t->x->rcvbuf_kb == 0 && (t->x->rcv_auto & SK_RCV_AUTO_SHIFT) != 0)
+        return sk_tcb_auto_limit(e->ctx->cfg.rcvbuf, e->ctx->cfg.rcvbuf_max,
+                                 t->x->rcv_auto & SK_RCV_AUTO_SHIFT);
     return sk_tcb_buf_limit(e->ctx->cfg.rcvbuf, t->x->rcvbuf_kb);
 }
 

@@ -287,8 +287,8 @@ void sk_tcb_ext_settle(sk_tcp_env *e, sk_tcb *t)
      * auto-tuning: a bulk transfer whose buffer empties at each read must
      * not start again from the stack's size), live only in the extension */
     if (!sk_tcb_ext_attached(e, t) || !sk_tcb_ext_idle(e, t) || t->cc_id == SK_CC_ID_CUSTOM ||
-        t->x->sndbuf_kb != 0 || t->x->rcvbuf_kb != 0 || t->x->snd_auto_kb != 0 ||
-        t->x->rcv_auto_kb != 0)
+        t->x->sndbuf_kb != 0 || t->x->rcvbuf_kb != 0 || t->x->snd_auto_shift != 0 ||
+        (t->x->rcv_auto & SK_RCV_AUTO_SHIFT) != 0)
         return;
     uint32_t w[SK_CC_IDLE_WORDS] = {0};
     const sk_cc_ops *cc = sk_tcb_cc(t);

@@ -549,7 +549,7 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
     /* the peer sent up to the window we offered, less than a segment
      * short: the window held it back (receive auto-tuning, tcp_bufs.c) */
     if (!sk_seq_lt(t->rcv_nxt, t->rcv_adv) || sk_seq_len(t->rcv_nxt, t->rcv_adv) < t->adv_mss)
-        t->x->rcv_wnd_filled = true;
+        t->x->rcv_auto |= SK_RCV_WND_FILLED;
     t->x->rcv_unacked += sk_ack_count_bytes(t, len) + more;
     e->ctx->stats.bytes_in += len + more; /* bytes the reassembly queue released count too */
     sk_tcb_notify(e, t, SK_EV_READABLE);
