@@ -12,6 +12,13 @@
 #include <stddef.h>
 #include <string.h>
 
+/* Taken and given back at every transfer's start and end: on 64-bit
+ * glibc, blocks up to 1,032 bytes come from the per-thread cache, larger
+ * ones from the slower bins (bench/README-1m.md, 08d57ae). A field added
+ * past this goes into padding or trades for another. */
+_Static_assert(sizeof(void *) != 8 || sizeof(sk_tcb_ext) <= 1032,
+               "the extension fits glibc's per-thread cache (1,032 bytes)");
+
 void sk_tcb_ext_blank_init(sk_tcb_ext *x, uint8_t iw_segs)
 {
     memset(x, 0, sizeof *x);
