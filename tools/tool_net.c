@@ -814,8 +814,10 @@ static void print_stats(tool_net *n)
                 (unsigned long long)l->polls, (unsigned long long)l->polls_skipped,
                 (unsigned long long)l->empty_reads);
         if (n->dev.vnet)
-            fprintf(f, "stats: offloads: super-segments written %llu, merged segments read %llu\n",
-                    (unsigned long long)l->supers_out, (unsigned long long)l->merged_in);
+            fprintf(f, "stats: offloads: super-segments written %llu, merged segments read %llu, "
+                       "frames gathered from the send buffer %llu\n",
+                    (unsigned long long)l->supers_out, (unsigned long long)l->merged_in,
+                    (unsigned long long)l->gathered_out);
         if (n->opts->busy_poll_us > 0)
             fprintf(f, "stats: busy polling found work %llu times without sleeping\n",
                     (unsigned long long)l->spin_hits);

@@ -526,6 +526,31 @@ size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap);
  * meta all zero. */
 size_t sk_stack_output_meta(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap,
                             sk_frame_meta *meta);
+/* A piece of an outgoing frame that stays where the stack keeps it
+ * (sk_stack_output_gather). */
+typedef struct {
+    const uint8_t *data;
+    size_t len;
+} sk_frame_span;
+#define SK_FRAME_SPANS_MAX 2
+/* As sk_stack_output_meta (the same frames, cap and *meta), except that a
+ * TCP segment's payload may stay in its connection's send buffer instead
+ * of being copied into buf: then buf[0..return) holds the frame up to the
+ * end of the TCP header, spans[0..*n_spans) the payload in order (at most
+ * SK_FRAME_SPANS_MAX: the buffer wraps), and the frame is their
+ * concatenation, for a gathering write (writev) or a device's scatter
+ * list. The views stay valid until the next call into the stack (any
+ * function taking it: an ACK that arrives, a send or a close may move or
+ * free what they point at), so write the frame first. Only a segment whose
+ * checksum the device completes (SK_FRAME_NEEDS_CSUM) and that leaves at
+ * once goes out this way: without dev.tx_csum, while the next hop's link
+ * address is being resolved, and while a trace callback is installed (the
+ * trace shows the payload) every frame is whole, with *n_spans 0, as
+ * sk_stack_output_meta gives it. 0 with *meta and *n_spans zero when any
+ * pointer is NULL or cap is too small. */
+size_t sk_stack_output_gather(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap,
+                              sk_frame_meta *meta, sk_frame_span spans[SK_FRAME_SPANS_MAX],
+                              size_t *n_spans);
 /* Complete a NEEDS_CSUM frame in software, as the device would (for a
  * capture, or a device that lost its offload): the one's-complement sum
  * of frame[csum_start..len) stored at csum_start + csum_offset, and the

@@ -326,6 +326,24 @@ int sk_posix_dev_write_meta_inplace(sk_posix_dev *dev, uint8_t *frame, size_t le
     return write_frame(dev->fd, &iov, 1);
 }
 
+int sk_posix_dev_write_gather_inplace(sk_posix_dev *dev, uint8_t *frame, size_t len,
+                                      const sk_frame_span *spans, size_t n_spans,
+                                      const sk_frame_meta *meta)
+{
+    if (n_spans > SK_FRAME_SPANS_MAX)
+        return -1;
+    uint8_t *hdr = frame - SK_VNET_HDR_LEN;
+    sk_vnet_hdr_encode(meta, hdr);
+    struct iovec iov[1 + SK_FRAME_SPANS_MAX];
+    iov[0].iov_base = hdr;
+    iov[0].iov_len = len + SK_VNET_HDR_LEN;
+    for (size_t i = 0; i < n_spans; i++) {
+        iov[1 + i].iov_base = (void *)(uintptr_t)spans[i].data;
+        iov[1 + i].iov_len = spans[i].len;
+    }
+    return write_frame(dev->fd, iov, (int)(1 + n_spans));
+}
+
 sk_mac sk_posix_random_mac(void)
 {
     sk_mac m;

@@ -98,6 +98,13 @@ long sk_posix_dev_read_meta_inplace(sk_posix_dev *dev, uint8_t *buf, size_t cap,
                                     sk_frame_meta *meta);
 int sk_posix_dev_write_meta_inplace(sk_posix_dev *dev, uint8_t *frame, size_t len,
                                     const sk_frame_meta *meta);
+/* As sk_posix_dev_write_meta_inplace for a frame from sk_stack_output_gather:
+ * header in the headroom, frame[0..len) and then the spans, in one writev();
+ * the kernel copies the payload straight from the stack's send buffer. -1
+ * for more than SK_FRAME_SPANS_MAX spans. */
+int sk_posix_dev_write_gather_inplace(sk_posix_dev *dev, uint8_t *frame, size_t len,
+                                      const sk_frame_span *spans, size_t n_spans,
+                                      const sk_frame_meta *meta);
 
 /* A random locally administered unicast MAC (02:xx:xx:xx:xx:xx family) for
  * synack's end of a TAP. */

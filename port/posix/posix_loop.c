@@ -90,6 +90,7 @@ int sk_posix_loop_init(sk_posix_loop *l, const sk_posix_loop_config *cfg, char *
             return -1;
         }
     }
+    l->gather = l->dev->vnet && l->pcap == NULL;
     l->now = sk_posix_now_us();
     return 0;
 }
@@ -189,23 +190,36 @@ static long loop_read_frame(sk_posix_loop *l)
 }
 
 /* The stack's next frame into loop_buf(l) (0: none), its metadata into
- * l->tx_meta on a vnet device. */
+ * l->tx_meta on a vnet device, a gathered payload's views into
+ * l->tx_spans (l->gather). */
 static size_t loop_output_frame(sk_posix_loop *l)
 {
     if (!l->dev->vnet)
         return sk_stack_output(l->stack, l->now, loop_buf(l), SK_POSIX_LOOP_FRAME_MAX);
+    if (l->gather)
+        return sk_stack_output_gather(l->stack, l->now, loop_buf(l), SK_POSIX_LOOP_FRAME_MAX,
+                                      &l->tx_meta, l->tx_spans, &l->tx_n_spans);
     return sk_stack_output_meta(l->stack, l->now, loop_buf(l), SK_POSIX_LOOP_FRAME_MAX,
                                 &l->tx_meta);
 }
 
 /* Write one frame (always in loop_buf(l)), on a vnet device with
- * l->tx_meta and its header in the headroom (the frame came from
- * loop_output_frame: a vnet device has no delay lines). */
+ * l->tx_meta and its header in the headroom, and the views of its payload
+ * when it was gathered (the frame came from loop_output_frame: a vnet
+ * device has no delay lines). */
 static int loop_write_frame(sk_posix_loop *l, uint8_t *frame, size_t len)
 {
     if (!l->dev->vnet)
         return sk_posix_dev_write(l->dev, frame, len);
-    int r = sk_posix_dev_write_meta_inplace(l->dev, frame, len, &l->tx_meta);
+    int r;
+    if (l->tx_n_spans > 0) {
+        r = sk_posix_dev_write_gather_inplace(l->dev, frame, len, l->tx_spans, l->tx_n_spans,
+                                              &l->tx_meta);
+        l->stats.gathered_out += r == 0;
+        l->tx_n_spans = 0; /* the views end with this write */
+    } else {
+        r = sk_posix_dev_write_meta_inplace(l->dev, frame, len, &l->tx_meta);
+    }
     l->stats.supers_out += r == 0 && l->tx_meta.gso_type != SK_GSO_NONE;
     return r;
 }

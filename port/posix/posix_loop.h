@@ -124,6 +124,8 @@ typedef struct {
     uint64_t coalesced;       /* rounds that slept without waiting on the device */
     uint64_t coalesced_frames; /* frames those rounds read */
     uint64_t supers_out;      /* vnet: TCP super-segments written (gso_type set) */
+    uint64_t gathered_out;    /* vnet: frames whose payload was written from the send
+                               * buffer (sk_stack_output_gather), not copied first */
     uint64_t merged_in;       /* vnet: merged (GRO) segments read (gso_type set) */
 } sk_posix_loop_stats;
 
@@ -146,6 +148,13 @@ typedef struct {
     unsigned nfds;            /* including the device at pfd[0] */
     sk_posix_loop_stats stats;
     sk_frame_meta rx_meta, tx_meta; /* vnet: of the frame in buf; else all zero */
+    /* vnet without a capture: frames come from sk_stack_output_gather, a
+     * TCP payload as views of the send buffer (tx_spans[0..tx_n_spans))
+     * after the headers in buf, written with them in one writev(); a
+     * capture wants each frame whole, so with one every frame is copied. */
+    bool gather;
+    size_t tx_n_spans;
+    sk_frame_span tx_spans[SK_FRAME_SPANS_MAX];
     /* The frame buffer (SK_POSIX_LOOP_FRAME_MAX bytes at
      * room + SK_POSIX_LOOP_HEADROOM) and, in front of it, room for a
      * virtio-net header: on a vnet device a frame and its header move in

@@ -387,32 +387,59 @@ void sk_stack_input(sk_stack *s, sk_time_us now, const uint8_t *frame, size_t le
 
 /* ---- output ---- */
 
+/* Where sk_stack_output_gather wants a payload's views. */
+typedef struct {
+    sk_frame_span *spans;
+    size_t *n_spans;
+} out_gather;
+
 /* One TCP segment framed: TCP writes it at the transport offset of the
  * tuple's family, the interface fills the checksum over the pseudo-header
  * and writes the IP header (DF on every segment: RFC 1191 path MTU
  * discovery). The checksum is left partial for the device when `meta`
  * asks for offload and the device takes it, for a frame that leaves at
  * once (a held one goes out later, complete); then *meta describes the
- * frame. Returns the frame length (an ARP or NS request when the segment
- * was held for resolution) or 0 (no route, or over the MTU: both
- * counted). The trace's payload view stays valid: a resolution request
- * overwrites only the bytes in front of the segment's payload. */
-static size_t output_tcp(sk_stack *s, sk_time now, const sk_tcp_seg *o, uint8_t *buf, size_t cap,
-                         sk_frame_meta *meta)
+ * frame. A payload TCP left in the send buffer (o->deferred, `g` set) is
+ * handed out as views when nothing here reads it (a partial checksum, a
+ * frame that leaves at once), else copied in before the interface sums or
+ * holds the frame. Returns the frame length, without the viewed payload
+ * (an ARP or NS request when the segment was held for resolution), or 0
+ * (no route, or over the MTU: both counted). The trace's payload view
+ * stays valid: a resolution request overwrites only the bytes in front of
+ * the segment's payload. */
+static size_t output_tcp(sk_stack *s, sk_time now, sk_tcp_seg *o, uint8_t *buf, size_t cap,
+                         sk_frame_meta *meta, const out_gather *g)
 {
     size_t n = 0;
     if (o->len > 0) {
         const sk_tcp_repr *h = &o->out.hdr;
         bool gso = h->gso_size > 0;
-        bool partial = meta != NULL && s->ctx.cfg.dev.tx_csum &&
-                       (gso || sk_iface_tx_direct(&s->ifc, &o->tuple->raddr, now));
+        uint8_t fam = o->tuple->raddr.family;
+        size_t off = sk_iface_l4_offset(&s->ifc, fam);
+        size_t thl = sk_tcp_hdr_len(h), plen = h->payload_len;
+        bool offload = meta != NULL && s->ctx.cfg.dev.tx_csum;
+        bool direct = offload && (o->deferred || !gso) &&
+                      sk_iface_tx_direct(&s->ifc, &o->tuple->raddr, now);
+        bool partial = offload && (gso || direct);
+        size_t n_spans = 0;
+        if (o->deferred) {
+            if (partial && direct && g != NULL)
+                n_spans = sk_tcp_seg_spans(o, g->spans);
+            else
+                sk_tcp_seg_fill_payload(o, buf + off + thl);
+        }
         sk_l4_out l4 = {o->tuple->laddr, o->tuple->raddr, SK_IPPROTO_TCP, true,
                         SK_TCP_SEG_CSUM_OFF, partial, gso};
         n = sk_iface_send_l4(&s->ifc, now, buf, cap, &l4, o->len);
-        uint8_t fam = o->tuple->raddr.family;
-        size_t off = sk_iface_l4_offset(&s->ifc, fam);
-        if (meta != NULL && n == off + o->len)
-            sk_tcp_frame_meta(meta, fam, off, sk_tcp_hdr_len(h), partial, h->gso_size);
+        bool whole = n == off + o->len;
+        if (meta != NULL && whole)
+            sk_tcp_frame_meta(meta, fam, off, thl, partial, h->gso_size);
+        /* a frame that leaves at once is this segment or nothing (no route) */
+        SK_ASSERT(n_spans == 0 || whole || n == 0);
+        if (n_spans > 0 && whole) {
+            n -= plen;
+            *g->n_spans = n_spans;
+        }
     }
     sk_tcp_seg_sent(&s->env, now, o);
     return n;
@@ -427,28 +454,29 @@ static uint32_t tso_room_of(void *arg, const sk_tuple *tu, size_t cap, sk_time n
 
 /* Where TCP writes its segment: the transport offset and room of each
  * family in buf; with `offload`, the device's super-segment room. */
-static sk_tcp_frame tcp_frame(sk_stack *s, uint8_t *buf, size_t cap, bool offload)
+static sk_tcp_frame tcp_frame(sk_stack *s, uint8_t *buf, size_t cap, bool offload, bool gather)
 {
     sk_tcp_frame f = {buf, cap,
                       {sk_iface_l4_offset(&s->ifc, SK_AF_INET4), sk_iface_l4_offset(&s->ifc, SK_AF_INET6)},
                       {sk_iface_l4_max(&s->ifc, SK_AF_INET4), sk_iface_l4_max(&s->ifc, SK_AF_INET6)},
                       {sk_iface_l4_gso_max(SK_AF_INET4), sk_iface_l4_gso_max(SK_AF_INET6)},
-                      offload ? tso_room_of : NULL, s};
+                      offload ? tso_room_of : NULL, s, gather};
     return f;
 }
 
 static size_t output_ctl(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
 {
     sk_tcp_seg o;
-    sk_tcp_frame f = tcp_frame(s, buf, cap, false);
-    return sk_tcp_next_ctl(&s->env, now, &f, &o) ? output_tcp(s, now, &o, buf, cap, NULL) : 0;
+    sk_tcp_frame f = tcp_frame(s, buf, cap, false, false);
+    return sk_tcp_next_ctl(&s->env, now, &f, &o) ? output_tcp(s, now, &o, buf, cap, NULL, NULL) : 0;
 }
 
-static size_t output_conn(sk_stack *s, sk_time now, uint8_t *buf, size_t cap, sk_frame_meta *meta)
+static size_t output_conn(sk_stack *s, sk_time now, uint8_t *buf, size_t cap, sk_frame_meta *meta,
+                          const out_gather *g)
 {
     sk_tcp_seg o;
-    sk_tcp_frame f = tcp_frame(s, buf, cap, meta != NULL);
-    return sk_tcp_next_conn(&s->env, now, &f, &o) ? output_tcp(s, now, &o, buf, cap, meta) : 0;
+    sk_tcp_frame f = tcp_frame(s, buf, cap, meta != NULL, g != NULL);
+    return sk_tcp_next_conn(&s->env, now, &f, &o) ? output_tcp(s, now, &o, buf, cap, meta, g) : 0;
 }
 
 /* One queued UDP datagram: the UDP header and payload at the transport
@@ -482,7 +510,7 @@ static size_t output_udp(sk_stack *s, sk_time now, uint8_t *buf, size_t cap)
 /* The transports' turn: UDP datagrams and TCP connections alternate, so
  * that neither starves the other. */
 static size_t output_transport(sk_stack *s, sk_time now, uint8_t *buf, size_t cap,
-                               sk_frame_meta *meta)
+                               sk_frame_meta *meta, const out_gather *g)
 {
     size_t n = 0;
     for (int round = 0; round < 2 && n == 0; round++) {
@@ -491,16 +519,17 @@ static size_t output_transport(sk_stack *s, sk_time now, uint8_t *buf, size_t ca
                 n = output_udp(s, now, buf, cap);
         } else {
             while (n == 0 && sk_tcp_conn_pending(&s->env))
-                n = output_conn(s, now, buf, cap, meta);
+                n = output_conn(s, now, buf, cap, meta, g);
         }
         s->udp_turn = !s->udp_turn;
     }
     return n;
 }
 
-/* meta NULL: no offload (sk_stack_output), every frame complete. */
+/* meta NULL: no offload (sk_stack_output), every frame complete; g NULL:
+ * every payload copied into buf. */
 static size_t output_frame(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap,
-                           sk_frame_meta *meta)
+                           sk_frame_meta *meta, const out_gather *g)
 {
     sk_tcp_env *e = &s->env;
     sk_tcp_run_timers(e, now);
@@ -509,7 +538,7 @@ static size_t output_frame(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap
     while (n == 0 && sk_tcp_ctl_pending(e))
         n = output_ctl(s, now, buf, cap);
     if (n == 0)
-        n = output_transport(s, now, buf, cap, meta);
+        n = output_transport(s, now, buf, cap, meta, g);
     if (n > 0)
         e->ctx->stats.frames_out++;
     return n;
@@ -519,7 +548,7 @@ size_t sk_stack_output(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap)
 {
     if (s == NULL || buf == NULL || cap < s->ctx.cfg.mtu + sk_iface_link_hdr(&s->ifc))
         return 0;
-    return output_frame(s, now, buf, cap, NULL);
+    return output_frame(s, now, buf, cap, NULL, NULL);
 }
 
 size_t sk_stack_output_meta(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap,
@@ -530,7 +559,22 @@ size_t sk_stack_output_meta(sk_stack *s, sk_time_us now, uint8_t *buf, size_t ca
     if (s == NULL || buf == NULL || meta == NULL ||
         cap < s->ctx.cfg.mtu + sk_iface_link_hdr(&s->ifc))
         return 0;
-    return output_frame(s, now, buf, cap, meta);
+    return output_frame(s, now, buf, cap, meta, NULL);
+}
+
+size_t sk_stack_output_gather(sk_stack *s, sk_time_us now, uint8_t *buf, size_t cap,
+                              sk_frame_meta *meta, sk_frame_span spans[SK_FRAME_SPANS_MAX],
+                              size_t *n_spans)
+{
+    if (meta != NULL)
+        memset(meta, 0, sizeof *meta);
+    if (n_spans != NULL)
+        *n_spans = 0;
+    if (s == NULL || buf == NULL || meta == NULL || spans == NULL || n_spans == NULL ||
+        cap < s->ctx.cfg.mtu + sk_iface_link_hdr(&s->ifc))
+        return 0;
+    out_gather g = {spans, n_spans};
+    return output_frame(s, now, buf, cap, meta, &g);
 }
 
 sk_time_us sk_stack_poll_at(const sk_stack *s)

@@ -1319,6 +1319,12 @@ typedef struct {
      * NULL: one segment per frame): the device's TSO room (api/frame_meta.c). */
     uint32_t (*tso_room)(void *arg, const sk_tuple *tu, size_t cap, sk_time now);
     void *tso_arg;
+    /* The caller may send a connection's payload from the send buffer
+     * (sk_stack_output_gather): seg_write leaves it out of the frame, and
+     * the caller either takes views of it (sk_tcp_seg_spans) or copies it
+     * in (sk_tcp_seg_fill_payload). Never while tracing: the trace shows
+     * the payload from the frame. */
+    bool gather;
 } sk_tcp_frame;
 /* One TCP segment on its way out: chosen and written at the frame's
  * offset for its family (sk_tcp_next_ctl, then sk_tcp_next_conn), framed
@@ -1330,6 +1336,8 @@ typedef struct {
     const sk_tuple *tuple; /* &tuple_buf */
     sk_tuple tuple_buf;    /* the connection's (sk_tcb_tuple) or the control segment's */
     size_t len;            /* bytes written; 0: over the MTU (counted, asserted) */
+    bool deferred;         /* the payload is still in the send buffer at out.data_off
+                            * (sk_tcp_frame.gather), not after the header */
 } sk_tcp_seg;
 #define SK_TCP_SEG_CSUM_OFF SK_TCP_CSUM_OFF /* where the interface puts the checksum */
 static inline bool sk_tcp_ctl_pending(const sk_tcp_env *e)
@@ -1348,6 +1356,12 @@ void sk_tcp_idle_out_free(sk_tcp_env *e);
 void sk_tcp_idle_out_sweep(sk_tcp_env *e, sk_time now);
 /* The next control segment, written into f (false: none queued). */
 bool sk_tcp_next_ctl(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o);
+/* A deferred payload (o->deferred): copied to dst, where the frame wants it
+ * (after the TCP header), or viewed in place, at most two spans (the send
+ * buffer wraps), returning how many. The views hold until the send buffer
+ * changes: the caller's next call into the stack. */
+void sk_tcp_seg_fill_payload(sk_tcp_seg *o, uint8_t *dst);
+size_t sk_tcp_seg_spans(const sk_tcp_seg *o, sk_frame_span spans[SK_FRAME_SPANS_MAX]);
 /* The next segment of the connection at the head of the output list (or,
  * with that list empty, of the next connection in the idle-output queue),
  * written into f; the connection goes to the back of the list. False when

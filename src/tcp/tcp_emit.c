@@ -12,7 +12,9 @@
 /* The output path sizes every segment to fit (tcp_output.c's segment
  * budget): a segment over the MTU's room is a bug, asserted and counted,
  * never silent. Header, options and payload at the family's offset;
- * o->out.hdr.payload then views the copy in the frame. */
+ * o->out.hdr.payload then views the copy in the frame. With f->gather a
+ * connection's payload stays in its send buffer (o->deferred) for the
+ * caller to view or copy; the room is checked as if it were copied. */
 static void seg_write(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_seg *o)
 {
     sk_tcp_repr *h = &o->out.hdr;
@@ -22,6 +24,7 @@ static void seg_write(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_
     size_t len = thl + h->payload_len;
     size_t max = h->gso_size > 0 ? f->gso_max[fi] : f->max[fi];
     o->len = 0;
+    o->deferred = false;
     if (len > cap || len > max) {
         SK_ASSERT(len <= max);
         sk_tcp_count_drop(e, SK_DROP_TCP_OVER_MTU, NULL, now);
@@ -32,11 +35,44 @@ static void seg_write(sk_tcp_env *e, sk_time now, const sk_tcp_frame *f, sk_tcp_
     h->payload = NULL;
     h->payload_len = 0;
     sk_tcp_emit(h, seg, cap);
-    if (plen > 0)
+    o->deferred = plen > 0 && f->gather && !sk_ctx_tracing(e->ctx);
+    if (plen > 0 && !o->deferred)
         sk_ring_peek(&o->t->x->sndbuf, o->out.data_off, seg + thl, plen);
     h->payload_len = plen;
-    h->payload = seg + thl;
+    h->payload = o->deferred ? NULL : seg + thl;
     o->len = len;
+}
+
+void sk_tcp_seg_fill_payload(sk_tcp_seg *o, uint8_t *dst)
+{
+    SK_ASSERT(o->deferred && o->t != NULL);
+    sk_tcp_repr *h = &o->out.hdr;
+    sk_ring_peek(&o->t->x->sndbuf, o->out.data_off, dst, h->payload_len);
+    h->payload = dst;
+    o->deferred = false;
+}
+
+size_t sk_tcp_seg_spans(const sk_tcp_seg *o, sk_frame_span spans[SK_FRAME_SPANS_MAX])
+{
+    SK_ASSERT(o->deferred && o->t != NULL);
+    const sk_ring *r = &o->t->x->sndbuf;
+    size_t want = o->out.hdr.payload_len, off = o->out.data_off, n = 0;
+    while (want > 0 && n < SK_FRAME_SPANS_MAX) {
+        const uint8_t *p;
+        size_t got = sk_ring_span(r, off, &p);
+        SK_ASSERT(got > 0); /* the payload lies inside the buffer (build_data) */
+        if (got == 0)
+            break;
+        if (got > want)
+            got = want;
+        spans[n].data = p;
+        spans[n].len = got;
+        n++;
+        off += got;
+        want -= got;
+    }
+    SK_ASSERT(want == 0); /* a ring wraps once */
+    return n;
 }
 
 /* The stateless control queue first, then the SYN,ACKs of half-open

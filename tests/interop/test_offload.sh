@@ -54,8 +54,9 @@ check "Linux -> synack: merged segments received (${merged:-none})" test "${merg
 check "Linux -> synack: capture clean" it_pcap_clean "$IT_TMP/p2.pcap"
 fi
 
-# stats_num LOG WORD: the number before WORD in serve/connect's
-# "stats: offloads: super-segments written N, merged segments read M"
+# stats_num LOG WORD: the number after WORD in serve/connect's
+# "stats: offloads: super-segments written N, merged segments read M,
+# frames gathered from the send buffer G"
 stats_num() {
     sed -n "s/^stats: offloads: .*$2 \([0-9]*\).*/\1/p" "$1" | head -1
 }
@@ -69,6 +70,9 @@ it_stop "$SERVE_PID" 10
 check "serve --offload: exits 0" test $? = 0
 w=$(stats_num "$SERVE_LOG" written); m=$(stats_num "$SERVE_LOG" read)
 check "serve --offload: super-segments written (${w:-none})" test "${w:-0}" -gt 0
+g=$(stats_num "$SERVE_LOG" buffer)
+check "serve --offload --pcap: every frame copied whole for the capture (gathered ${g:-none})" \
+    test "${g:-x}" = 0
 check "serve --offload: merged segments read (${m:-none})" test "${m:-0}" -gt 0
 check "serve --offload: capture clean (partial checksums completed)" it_pcap_clean "$SERVE_PCAP"
 big_out=$(it_pcap_count "$SERVE_PCAP" "ip.src == $SYNACK_IP && ip.len > 1500")
@@ -88,6 +92,9 @@ wait "$srv"
 check "connect --offload -> Linux: 10 MiB byte for byte" it_same "$IT_TMP/in" "$IT_TMP/got3"
 w=$(stats_num "$IT_TMP/c3.err" written)
 check "connect --offload -> Linux: super-segments written (${w:-none})" test "${w:-0}" -gt 0
+g=$(stats_num "$IT_TMP/c3.err" buffer)
+check "connect --offload -> Linux: payload written from the send buffer (${g:-none} frames)" \
+    test "${g:-0}" -gt 0
 
 # synack connect --offload: Linux -> synack
 "${NSX[@]}" timeout 60 socat -u "OPEN:$IT_TMP/in" TCP-LISTEN:46003,reuseaddr &
