@@ -24,6 +24,16 @@
 # stdin into one 64 KiB buffer and writing it on (`bulk-source -i`, as
 # `nc < FILE` does), so both senders do the same work besides TCP.
 #
+# From memory, with the standard tool: "iperf3" is `synack connect --iperf3
+# -t IPERF_S` (its client writes one 128 KiB block from memory again and
+# again, as iperf3's own does) against `iperf3 -s` on the Linux side of the
+# TAP; "linux-iperf3" is Linux's `iperf3 -c -C LINUX_CC -t IPERF_S` over the
+# veth pair to `iperf3 -s` in skt-a-PID. Same pinning (the sender on
+# SERVER_CPU, the server on CLIENT_CPU); the rate is what the iperf3 server
+# received (its JSON `sum_received`), the CPU per GB of those bytes. The
+# iperf3 server only counts bytes, where bulk-sink checks each one: its CPU
+# is not the limit there.
+#
 # A/B of two builds in the same rounds: BASE=DIR (another build directory)
 # adds the mode "base", DIR's synack run as "on" is, and the column
 # on/base; MODES defaults to "on base" then.
@@ -31,7 +41,8 @@
 # SYNACK_ARGS: more arguments for both builds' `synack connect` (after
 # --offload/--no-offload and --stats), e.g. "--sndbuf 1M".
 #
-# Environment: MODES (any of "on off linux linux-file base", default all), ROUNDS (3),
+# Environment: MODES (any of "on off linux linux-file iperf3 linux-iperf3
+# base", default all but base), IPERF_S (4: seconds of each iperf3 run), ROUNDS (3),
 # MIB (512: bytes sent per run), LINUX_CC (cubic; lib.sh: the congestion
 # control of the sinks' and Linux's sending sockets), CLIENT_CPU (0),
 # SERVER_CPU (1), SEED, STEP_TIMEOUT (60). Exit: 0 done, 1 a run failed,
@@ -50,19 +61,23 @@ SERVER_CPU=${SERVER_CPU:-1}
 STEP_TIMEOUT=${STEP_TIMEOUT:-60}
 BASE=${BASE:-}
 SYNACK_ARGS=${SYNACK_ARGS:-}
-if [ -n "$BASE" ]; then MODES=${MODES:-on base}; else MODES=${MODES:-on off linux linux-file}; fi
+IPERF_S=${IPERF_S:-4}
+ALL_MODES="on off linux linux-file iperf3 linux-iperf3 base"
+if [ -n "$BASE" ]; then MODES=${MODES:-on base}; else MODES=${MODES:-on off linux linux-file iperf3 linux-iperf3}; fi
 for m in $MODES; do
-    case $m in on | off | linux | linux-file) ;;
+    case $m in on | off | linux | linux-file | iperf3 | linux-iperf3) ;;
     base) [ -n "$BASE" ] || { echo "$ME: MODES: 'base' needs BASE=DIR (a build directory)" >&2; exit 2; } ;;
-    *) echo "$ME: MODES: unknown mode '$m' (on off linux linux-file base)" >&2; exit 2 ;;
+    *) echo "$ME: MODES: unknown mode '$m' ($ALL_MODES)" >&2; exit 2 ;;
     esac
 done
-[ -n "$MODES" ] || { echo "$ME: MODES: empty (on off linux linux-file base)" >&2; exit 2; }
-COMMAND="${BASE:+BASE=$BASE }${SYNACK_ARGS:+SYNACK_ARGS=\"$SYNACK_ARGS\" }MODES=\"$MODES\" LINUX_CC=$LINUX_CC ROUNDS=$ROUNDS MIB=$MIB bash bench/run_tapsend_bench.sh $BUILD_DIR"
+[ -n "$MODES" ] || { echo "$ME: MODES: empty ($ALL_MODES)" >&2; exit 2; }
+COMMAND="${BASE:+BASE=$BASE }${SYNACK_ARGS:+SYNACK_ARGS=\"$SYNACK_ARGS\" }MODES=\"$MODES\" LINUX_CC=$LINUX_CC ROUNDS=$ROUNDS MIB=$MIB IPERF_S=$IPERF_S bash bench/run_tapsend_bench.sh $BUILD_DIR"
 need_root "network namespaces, TAP devices"
-need_numbers ROUNDS MIB CLIENT_CPU SERVER_CPU STEP_TIMEOUT
+need_numbers ROUNDS MIB CLIENT_CPU SERVER_CPU STEP_TIMEOUT IPERF_S
 need_range ROUNDS 1 50
 need_range MIB 1 4096
+need_range IPERF_S 1 30
+case " $MODES " in *iperf3*) need_tools iperf3 python3 ;; esac
 PEER=$BUILD_DIR/bench/linux_tcp_peer
 SYNACK=$BUILD_DIR/tools/synack
 BASE_SYNACK=${BASE:+$BASE/tools/synack}
@@ -94,18 +109,68 @@ with open(sys.argv[1], "wb") as f:
 sync -f "$TMP/data"
 BYTES=$((MIB * 1048576))
 
-# wait_listen NS: the sink listens on 5001 (ss in NS; at most 5 s)
+# wait_listen NS [PORT]: the sink listens on PORT, default 5001 (ss in NS;
+# at most 5 s)
 wait_listen() {
     local _
     for _ in $(seq 1 100); do
-        ip netns exec "$1" ss -Hltn 'sport = :5001' | grep -q . && return 0
+        ip netns exec "$1" ss -Hltn "sport = :${2:-5001}" | grep -q . && return 0
         kill -0 "$SRV_PID" 2>/dev/null || return 1
         sleep 0.05
     done
     return 1
 }
 
-run_one() { # run_one on|off|linux|linux-file
+# iperf3_rx JSON: bytes and bits/s the iperf3 server received ("B BPS")
+iperf3_rx() {
+    python3 -c '
+import json, sys
+try:
+    e = json.load(open(sys.argv[1]))["end"]["sum_received"]
+    print(int(e["bytes"]), e["bits_per_second"])
+except (OSError, ValueError, KeyError, TypeError):
+    pass' "$1"
+}
+
+run_iperf3() { # run_iperf3 iperf3|linux-iperf3: from memory, to iperf3 -s
+    local mode=$1 out=$TMP/sink.$1.$ROUND sink_ns=$NS
+    [ "$mode" = linux-iperf3 ] && sink_ns=$NSA
+    serve_bg "$out" "$CLIENT_CPU" ip netns exec "$sink_ns" iperf3 -s -1 -J
+    wait_listen "$sink_ns" 5201 || { echo "$ME: iperf3 -s did not listen"; cat "$out"; FAIL=1; return; }
+    stat_begin "$(cpu_list "$CLIENT_CPU" "$SERVER_CPU")"
+    if [ "$mode" = linux-iperf3 ]; then
+        exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$NSB" iperf3 -c 192.0.2.1 \
+            -C "$LINUX_CC" -t "$IPERF_S" >"$TMP/synack.$mode.$ROUND" 2>&1 &
+    else
+        # shellcheck disable=SC2086 # SYNACK_ARGS: words
+        exec_pinned "$SERVER_CPU" timeout "$STEP_TIMEOUT" ip netns exec "$NS" "$SYNACK" connect \
+            --tap tw0 --addr 192.0.2.2/24 --offload --stats $SYNACK_ARGS \
+            --iperf3 -t "$IPERF_S" 192.0.2.1 </dev/null >"$TMP/synack.$mode.$ROUND" 2>&1 &
+    fi
+    local pid=$!
+    PIDS+=("$pid")
+    reap "$pid"
+    local rc=$?
+    reap "$SRV_PID"
+    stat_end
+    local rx bytes bps
+    rx=$(iperf3_rx "$out")
+    bytes=${rx%% *}; bps=${rx#* }
+    if [ $rc != 0 ] || [ -z "$rx" ] || [ "${bytes:-0}" -le 0 ]; then
+        echo "$ME: $mode round $ROUND failed: client rc=$rc, server received '${bytes:-nothing}'"
+        sed 's/^/    /' "$TMP/synack.$mode.$ROUND" | tail -5
+        FAIL=1
+        return
+    fi
+    local gbps
+    gbps=$(awk -v b="$bps" 'BEGIN { printf "%.3f", b / 1e9 }')
+    record "send_gbps.$mode" "$gbps"
+    record "send_cpugb.$mode" "$(per_gb "$STAT_BUSY_S" "$bytes")"
+    echo "  $mode: $gbps Gbit/s, $bytes bytes received by iperf3 -s in ${IPERF_S} s, pinned CPUs busy ${STAT_BUSY_S} s"
+}
+
+run_one() { # run_one on|off|linux|linux-file|base|iperf3|linux-iperf3
+    case $1 in iperf3 | linux-iperf3) run_iperf3 "$1"; return ;; esac
     local mode=$1 out=$TMP/sink.$1.$ROUND sink_ns=$NS
     [ "${mode#linux}" != "$mode" ] && sink_ns=$NSA
     serve_bg "$out" "$CLIENT_CPU" ip netns exec "$sink_ns" "$PEER" "${LINUX_CC_ARGS[@]}" -v bulk-sink 5001
@@ -160,21 +225,38 @@ for r in $(seq 1 "$ROUNDS"); do
     echo "round $r/$ROUNDS order: ${ORDER[*]}"
     for m in "${ORDER[@]}"; do run_one "$m"; done
 done
-echo
-echo "Medians of $ROUNDS rounds, $MIB MiB sent to Linux's bulk-sink: synack over a TAP"
-echo "(--offload, --no-offload; FILE on stdin), Linux over veth with its default offloads"
-echo "(linux: from memory; linux-file: FILE on stdin); ratios: median [min-max] of the"
-echo "per-round ratios"
-echo "| | --offload | --no-offload | linux | linux-file | on/off | on/linux | on/linux-file |"
-echo "|---|---|---|---|---|---|---|---|"
-for metric in send_gbps send_cpugb; do
-    label="Gbit/s"
-    [ $metric = send_cpugb ] && label="CPU-s/GB (2 pinned CPUs)"
-    f=$TMP/m.$metric
-    echo "| $label | $(median "$f.on") | $(median "$f.off") | $(median "$f.linux") |" \
-        "$(median "$f.linux-file") | $(paired "$f.on" "$f.off") | $(paired "$f.on" "$f.linux") |" \
-        "$(paired "$f.on" "$f.linux-file") |"
-done
+case " $MODES " in *" on "* | *" off "* | *" linux "* | *" linux-file "* | *" base "*)
+    echo
+    echo "Medians of $ROUNDS rounds, $MIB MiB sent to Linux's bulk-sink: synack over a TAP"
+    echo "(--offload, --no-offload; FILE on stdin), Linux over veth with its default offloads"
+    echo "(linux: from memory; linux-file: FILE on stdin); ratios: median [min-max] of the"
+    echo "per-round ratios"
+    echo "| | --offload | --no-offload | linux | linux-file | on/off | on/linux | on/linux-file |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for metric in send_gbps send_cpugb; do
+        label="Gbit/s"
+        [ $metric = send_cpugb ] && label="CPU-s/GB (2 pinned CPUs)"
+        f=$TMP/m.$metric
+        echo "| $label | $(median "$f.on") | $(median "$f.off") | $(median "$f.linux") |" \
+            "$(median "$f.linux-file") | $(paired "$f.on" "$f.off") | $(paired "$f.on" "$f.linux") |" \
+            "$(paired "$f.on" "$f.linux-file") |"
+    done
+    ;;
+esac
+case " $MODES " in *iperf3*)
+    echo
+    echo "From memory with iperf3 (medians of $ROUNDS rounds of $IPERF_S s, what iperf3 -s received):"
+    echo "synack connect --iperf3 over the TAP (--offload) against Linux's iperf3 -c over veth"
+    echo "| | synack --iperf3 | Linux iperf3 -c | synack/Linux |"
+    echo "|---|---|---|---|"
+    for metric in send_gbps send_cpugb; do
+        label="Gbit/s"
+        [ $metric = send_cpugb ] && label="CPU-s/GB (2 pinned CPUs)"
+        f=$TMP/m.$metric
+        echo "| $label | $(median "$f.iperf3") | $(median "$f.linux-iperf3") |" \
+            "$(paired "$f.iperf3" "$f.linux-iperf3") |"
+    done ;;
+esac
 if [ -n "$BASE" ]; then
     echo
     echo "A/B with BASE=$BASE (both --offload, the same rounds):"

@@ -171,7 +171,7 @@ fi
 
 # 64 MiB, not less: a smaller transfer can take under one jiffy of CPU on the
 # pinned CPUs, so /proc/stat reads 0 busy and the CPU-s/GB ratio is 0/0
-run run_tapsend_bench.sh "$TMP/tapsend" env ROUNDS=1 MIB=64 bash "$HERE/run_tapsend_bench.sh" "$BUILD"
+run run_tapsend_bench.sh "$TMP/tapsend" env ROUNDS=1 MIB=64 IPERF_S=1 bash "$HERE/run_tapsend_bench.sh" "$BUILD"
 expect_header "$TMP/tapsend" run_tapsend_bench.sh
 grep -q "^  on: .* bytes verified.*super-segments written [1-9]" "$TMP/tapsend" ||
     fail "run_tapsend_bench.sh: no verified run with super-segments"
@@ -179,6 +179,12 @@ grep -q "^  linux: .* bytes verified" "$TMP/tapsend" ||
     fail "run_tapsend_bench.sh: no verified run of the Linux baseline"
 grep -q "^  linux-file: .* bytes verified" "$TMP/tapsend" ||
     fail "run_tapsend_bench.sh: no verified run of Linux sending the file from stdin"
+grep -q "^  iperf3: .* bytes received by iperf3 -s" "$TMP/tapsend" ||
+    fail "run_tapsend_bench.sh: no run of synack connect --iperf3"
+grep -q "^  linux-iperf3: .* bytes received by iperf3 -s" "$TMP/tapsend" ||
+    fail "run_tapsend_bench.sh: no run of Linux's iperf3 client"
+grep -q "^| Gbit/s | [0-9.]* | [0-9.]* | [0-9.]* \\[" "$TMP/tapsend" ||
+    fail "run_tapsend_bench.sh: no iperf3 table with both rates and their ratio"
 env MODES="on bogus" bash "$HERE/run_tapsend_bench.sh" "$BUILD" >/dev/null 2>&1
 [ $? = 2 ] || fail "run_tapsend_bench.sh MODES='on bogus' is not a usage error"
 expect_rows "$TMP/tapsend" run_tapsend_bench.sh "Gbit/s" "CPU-s/GB (2 pinned CPUs)"
