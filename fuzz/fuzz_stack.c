@@ -15,7 +15,8 @@
  * device offloads everything (cfg.dev): a time step's kind also sets the
  * metadata of the frames that follow (checksum flags, a GSO type and size
  * from its bits and length), and the output is drained with
- * sk_stack_output_meta into a 64 KiB buffer: a frame over the MTU must be a
+ * sk_stack_output_meta and sk_stack_output_gather in turn into a 64 KiB
+ * buffer: a frame over the MTU must be a
  * TCP super-segment whose metadata says so, and a partial checksum,
  * completed as the device would, must verify. After every step the
  * stack's output is drained, poll_at must not be in the past, and every
@@ -234,14 +235,30 @@ static void check_out(const sk_stack_config *cfg, uint8_t *f, size_t n, sk_frame
     }
 }
 
+/* Every other frame through sk_stack_output_gather: views only with a
+ * partial checksum, at most two, never empty, and the frame they make
+ * (copied after the headers, as a device's gathering write would) is
+ * checked like any other. */
 static uint64_t drain_meta(const sk_stack_config *cfg, sk_stack *s, uint64_t now)
 {
     static uint8_t out[65536 + 64];
     sk_frame_meta m;
+    sk_frame_span sp[SK_FRAME_SPANS_MAX];
     for (int i = 0; i < 1000; i++) {
-        size_t n = sk_stack_output_meta(s, now, out, sizeof out, &m);
+        size_t ns = 0, n;
+        if (i & 1)
+            n = sk_stack_output_gather(s, now, out, sizeof out, &m, sp, &ns);
+        else
+            n = sk_stack_output_meta(s, now, out, sizeof out, &m);
         if (n == 0)
             break;
+        CHECK(ns <= SK_FRAME_SPANS_MAX);
+        CHECK(ns == 0 || (m.flags & SK_FRAME_NEEDS_CSUM));
+        for (size_t k = 0; k < ns; k++) {
+            CHECK(sp[k].data != NULL && sp[k].len > 0 && n + sp[k].len <= sizeof out);
+            memmove(out + n, sp[k].data, sp[k].len);
+            n += sp[k].len;
+        }
         check_out(cfg, out, n, &m);
     }
     uint64_t at = sk_stack_poll_at(s);
