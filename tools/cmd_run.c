@@ -19,11 +19,13 @@
 
 static const char usage_text[] =
     "usage: synack run --tap NAME --addr A.B.C.D/NN [--gw A.B.C.D] [--addr6 X:X::X/NN]\n"
-    "                  [--gw6 X:X::X] [--mac MAC] [--mtu N] -- PROGRAM [ARGS...]\n"
+    "                  [--gw6 X:X::X] [--mac MAC] [--mtu N] [--offload on|off] -- PROGRAM [ARGS...]\n"
     "  runs PROGRAM with its TCP and UDP sockets (AF_INET/AF_INET6) on synack over the\n"
     "  TAP device; other descriptors stay with the kernel. --addr6 adds an IPv6 address\n"
-    "  (native IPv6 for AF_INET6 sockets). SYNACK_PRELOAD names the library when it is not\n"
-    "  next to this command or in ../lib.\n";
+    "  (native IPv6 for AF_INET6 sockets). --offload (default on): the TAP with its\n"
+    "  virtio-net header, checksums offloaded both ways, TCP super-segments out and merged\n"
+    "  segments in; off: one complete frame per system call. SYNACK_PRELOAD names the\n"
+    "  library when it is not next to this command or in ../lib.\n";
 
 /* The library next to this binary, or in the install prefix's lib dirs. */
 static int find_lib(char *out, size_t cap)
@@ -78,6 +80,10 @@ static int check_opt(const char *opt, const char *v)
         tool_error(CMD, "--mac %s: not a MAC address", v);
         return -1;
     }
+    if (strcmp(opt, "--offload") == 0 && strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+        tool_error(CMD, "--offload %s: want on or off", v);
+        return -1;
+    }
     return 0;
 }
 
@@ -86,7 +92,7 @@ static const char *env_name(const char *opt)
     static const char *const map[][2] = {{"--tap", "SYNACK_TAP"}, {"--addr", "SYNACK_ADDR"},
                                          {"--gw", "SYNACK_GW"},   {"--mac", "SYNACK_MAC"},
                                          {"--mtu", "SYNACK_MTU"},  {"--addr6", "SYNACK_ADDR6"},
-                                         {"--gw6", "SYNACK_GW6"}};
+                                         {"--gw6", "SYNACK_GW6"},  {"--offload", "SYNACK_OFFLOAD"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(opt, map[i][0]) == 0)
             return map[i][1];

@@ -651,6 +651,14 @@ int sk_tcp_shutdown(sk_stack *s, sk_time_us now, sk_sock sock);
 int sk_tcp_close(sk_stack *s, sk_time_us now, sk_sock sock);
 /* Abortive close: RST now, release the handle. */
 int sk_tcp_abort(sk_stack *s, sk_time_us now, sk_sock sock);
+/* How many connections the application closed (sk_tcp_close) are still
+ * delivering: data or our FIN not yet acknowledged (FIN-WAIT-1, CLOSING,
+ * LAST-ACK; SYN-RECEIVED with the FIN queued). The kernel keeps such
+ * orphans after a process exits; a process that embeds the stack must run
+ * it until this is 0 (or it gives up) before it exits, or the peer never
+ * gets the tail of the stream. Walks the connection table: O(max_sockets).
+ * 0 for NULL. */
+uint32_t sk_tcp_closing_count(const sk_stack *s);
 
 enum sk_sockopt {
     SK_SO_NODELAY,        /* disable Nagle (bool) */

@@ -2,6 +2,7 @@
 #ifndef SK_PORT_BSD_PRIV_H
 #define SK_PORT_BSD_PRIV_H
 
+#include "posix_loop.h"
 #include "synack_bsd.h"
 
 #include <pthread.h>
@@ -59,7 +60,12 @@ struct sk_bsd_stack {
     uint16_t next_port;     /* for listen() on an unbound socket */
     uint32_t sndbuf_max, rcvbuf_max; /* the stack's buffer sizes: SO_SNDBUF/SO_RCVBUF's ceiling */
     char cc_default[16];    /* the stack's congestion control (TCP_CONGESTION when unset) */
-    uint8_t buf[65600];
+    /* The frame buffer (SK_POSIX_LOOP_FRAME_MAX bytes at
+     * room + SK_POSIX_LOOP_HEADROOM: a super-segment or a merged segment),
+     * with room for a virtio-net header in front, as the event loop's
+     * (posix_loop.h): on a vnet device frames move with their metadata,
+     * TCP payloads out from the send buffer (sk_stack_output_gather). */
+    _Alignas(16) uint8_t room[SK_POSIX_LOOP_HEADROOM + SK_POSIX_LOOP_FRAME_MAX];
 };
 
 extern pthread_mutex_t sk_bsd_mu;
@@ -74,6 +80,9 @@ void sk_bsd_leave(void);
 /* A new entry with its eventfd; NULL with errno set. */
 sk_bsd_fd *sk_bsd_fd_new(sk_bsd_stack *b, int domain, bool nonblock, bool cloexec);
 void sk_bsd_fd_free(sk_bsd_fd *e);
+/* close() of e's socket (a reset where close() resets) and e freed; with
+ * sk_bsd_mu held. */
+void sk_bsd_close_entry(sk_bsd_fd *e);
 /* Attach a synack handle to e (for readiness updates). */
 void sk_bsd_attach(sk_bsd_fd *e, sk_sock s);
 void sk_bsd_detach(sk_bsd_fd *e);

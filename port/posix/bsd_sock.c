@@ -364,13 +364,8 @@ int sk_bsd_shutdown(int fd, int how)
     return err ? sk_bsd_fail(err) : 0;
 }
 
-int sk_bsd_close(int fd)
+void sk_bsd_close_entry(sk_bsd_fd *e)
 {
-    if (sk_bsd_close_child(fd) == 0)
-        return 0;
-    sk_bsd_fd *e = sk_bsd_enter(fd);
-    if (e == NULL)
-        return -1;
     sk_bsd_stack *b = e->b;
     if (e->has_sock && e->udp) {
         sk_udp_close(b->stack, e->sock);
@@ -383,6 +378,17 @@ int sk_bsd_close(int fd)
             sk_tcp_close(b->stack, sk_bsd_now(), e->sock);
     }
     sk_bsd_fd_free(e);
+}
+
+int sk_bsd_close(int fd)
+{
+    if (sk_bsd_close_child(fd) == 0)
+        return 0;
+    sk_bsd_fd *e = sk_bsd_enter(fd);
+    if (e == NULL)
+        return -1;
+    sk_bsd_stack *b = e->b;
+    sk_bsd_close_entry(e);
     sk_bsd_kick(b);
     pthread_cond_broadcast(&sk_bsd_cv);
     sk_bsd_leave();

@@ -226,11 +226,29 @@ static void process_events(sk_bsd_stack *b)
         pthread_cond_broadcast(&sk_bsd_cv);
 }
 
+static uint8_t *frame_buf(sk_bsd_stack *b)
+{
+    return b->room + SK_POSIX_LOOP_HEADROOM;
+}
+
+/* Everything the stack queued, to the device: on a vnet device with the
+ * metadata, a TCP payload written from the send buffer (no capture here to
+ * want it whole). */
 static void drain_output(sk_bsd_stack *b, sk_time_us now)
 {
+    uint8_t *f = frame_buf(b);
     size_t n;
-    while ((n = sk_stack_output(b->stack, now, b->buf, sizeof b->buf)) > 0)
-        (void)sk_posix_dev_write(&b->dev, b->buf, n);
+    if (!b->dev.vnet) {
+        while ((n = sk_stack_output(b->stack, now, f, SK_POSIX_LOOP_FRAME_MAX)) > 0)
+            (void)sk_posix_dev_write(&b->dev, f, n);
+    } else {
+        sk_frame_meta m;
+        sk_frame_span sp[SK_FRAME_SPANS_MAX];
+        size_t ns;
+        while ((n = sk_stack_output_gather(b->stack, now, f, SK_POSIX_LOOP_FRAME_MAX, &m, sp,
+                                           &ns)) > 0)
+            (void)sk_posix_dev_write_gather_inplace(&b->dev, f, n, sp, ns, &m);
+    }
     sk_posix_dev_flush(&b->dev);
 }
 
@@ -280,11 +298,12 @@ bool sk_bsd_wait_until(sk_bsd_fd *e, sk_time_us deadline)
 static void thread_round(sk_bsd_stack *b)
 {
     sk_time_us now = sk_bsd_now();
+    sk_frame_meta m;
     for (int i = 0; i < 64; i++) {
-        long n = sk_posix_dev_read(&b->dev, b->buf, sizeof b->buf);
+        long n = sk_posix_dev_read_frame(&b->dev, frame_buf(b), SK_POSIX_LOOP_FRAME_MAX, &m);
         if (n <= 0)
             break;
-        sk_stack_input(b->stack, now, b->buf, (size_t)n);
+        sk_stack_input_meta(b->stack, now, frame_buf(b), (size_t)n, &m);
     }
     drain_output(b, now);
     process_events(b);
@@ -459,6 +478,50 @@ void sk_bsd_stop(sk_bsd_stack *b)
     free(b->by_idx);
     free(b->udp_by_idx);
     free(b);
+}
+
+uint32_t sk_bsd_finish(sk_bsd_stack *b, uint32_t idle_ms, uint32_t max_ms)
+{
+    if (b == NULL || forked_child)
+        return 0;
+    pthread_mutex_lock(&sk_bsd_mu);
+    for (int fd = 0; fd < SK_BSD_MAX_FDS; fd++) {
+        sk_bsd_fd *e = sk_bsd_lookup(fd);
+        if (e != NULL && e->b == b)
+            sk_bsd_close_entry(e);
+    }
+    sk_time_us start = sk_bsd_now(), heard = start;
+    drain_output(b, start);
+    uint64_t frames = sk_stack_stats(b->stack)->frames_in;
+    uint32_t left;
+    while ((left = sk_tcp_closing_count(b->stack)) > 0) {
+        sk_time_us now = sk_bsd_now();
+        if (sk_stack_stats(b->stack)->frames_in != frames) {
+            frames = sk_stack_stats(b->stack)->frames_in;
+            heard = now;
+        }
+        if (now - start >= (uint64_t)max_ms * 1000u || now - heard >= (uint64_t)idle_ms * 1000u)
+            break;
+        if (b->caller_loop) { /* nobody else moves this stack: a round of our own */
+            pthread_mutex_unlock(&sk_bsd_mu);
+            struct pollfd pfd = {b->dev.fd, POLLIN, 0};
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            (void)ppoll(&pfd, 1, &ts, NULL);
+            pthread_mutex_lock(&sk_bsd_mu);
+            thread_round(b);
+        } else { /* the stack's thread runs; look again in 10 ms or at its next event */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 10 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&sk_bsd_cv, &sk_bsd_mu, &ts);
+        }
+    }
+    pthread_mutex_unlock(&sk_bsd_mu);
+    return left;
 }
 
 sk_bsd_fd *sk_bsd_fd_new(sk_bsd_stack *b, int domain, bool nonblock, bool cloexec)

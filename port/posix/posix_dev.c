@@ -1,5 +1,8 @@
 #include "posix_dev.h"
 
+/* TCP's checksum field, from the TCP header (RFC 9293 §3.1) */
+#define SK_TCP_CSUM_FIELD 16
+
 #include "posix_sys.h"
 
 #include <errno.h>
@@ -324,6 +327,18 @@ int sk_posix_dev_write_meta_inplace(sk_posix_dev *dev, uint8_t *frame, size_t le
     sk_vnet_hdr_encode(meta, hdr);
     struct iovec iov = {hdr, len + SK_VNET_HDR_LEN};
     return write_frame(dev->fd, &iov, 1);
+}
+
+long sk_posix_dev_read_frame(sk_posix_dev *dev, uint8_t *buf, size_t cap, sk_frame_meta *meta)
+{
+    if (!dev->vnet) {
+        memset(meta, 0, sizeof *meta);
+        return sk_posix_dev_read(dev, buf, cap);
+    }
+    long n = sk_posix_dev_read_meta_inplace(dev, buf, cap, meta);
+    if (n > 0 && (meta->flags & SK_FRAME_NEEDS_CSUM) && meta->csum_offset != SK_TCP_CSUM_FIELD)
+        (void)sk_frame_csum_complete(buf, (size_t)n, meta);
+    return n;
 }
 
 int sk_posix_dev_write_gather_inplace(sk_posix_dev *dev, uint8_t *frame, size_t len,

@@ -98,6 +98,13 @@ long sk_posix_dev_read_meta_inplace(sk_posix_dev *dev, uint8_t *buf, size_t cap,
                                     sk_frame_meta *meta);
 int sk_posix_dev_write_meta_inplace(sk_posix_dev *dev, uint8_t *frame, size_t len,
                                     const sk_frame_meta *meta);
+/* One frame for sk_stack_input_meta, whatever the device: on a vnet device
+ * (the SK_VNET_HDR_LEN bytes before buf writable, as for _read_meta_inplace)
+ * its metadata, with a partial checksum of anything but TCP (UDP from this
+ * host: DHCP, DNS; the stack takes the device's word for TCP only)
+ * completed here as a device would; else *meta all zero. Returns as
+ * sk_posix_dev_read. */
+long sk_posix_dev_read_frame(sk_posix_dev *dev, uint8_t *buf, size_t cap, sk_frame_meta *meta);
 /* As sk_posix_dev_write_meta_inplace for a frame from sk_stack_output_gather:
  * header in the headroom, frame[0..len) and then the spans, in one writev();
  * the kernel copies the payload straight from the stack's send buffer. -1

@@ -172,19 +172,10 @@ static void capture(sk_posix_loop *l, uint8_t *frame, size_t len, const sk_frame
 }
 
 /* Read one frame into loop_buf(l): on a vnet device with its virtio-net header
- * into l->rx_meta (l->rx_meta stays all zero otherwise). The stack takes
- * the device's word for TCP checksums only (dev.rx_csum); a partial
- * checksum elsewhere (UDP from this host: DHCP, DNS; its field is at
- * offset 6, TCP's at 16) is completed here as a device would, so the
- * stack's software check passes. */
+ * into l->rx_meta (all zero otherwise; sk_posix_dev_read_frame). */
 static long loop_read_frame(sk_posix_loop *l)
 {
-    if (!l->dev->vnet)
-        return sk_posix_dev_read(l->dev, loop_buf(l), SK_POSIX_LOOP_FRAME_MAX);
-    long n = sk_posix_dev_read_meta_inplace(l->dev, loop_buf(l), SK_POSIX_LOOP_FRAME_MAX,
-                                            &l->rx_meta);
-    if (n > 0 && (l->rx_meta.flags & SK_FRAME_NEEDS_CSUM) && l->rx_meta.csum_offset != 16)
-        (void)sk_frame_csum_complete(loop_buf(l), (size_t)n, &l->rx_meta);
+    long n = sk_posix_dev_read_frame(l->dev, loop_buf(l), SK_POSIX_LOOP_FRAME_MAX, &l->rx_meta);
     l->stats.merged_in += n > 0 && l->rx_meta.gso_type != SK_GSO_NONE;
     return n;
 }

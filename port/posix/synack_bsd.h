@@ -92,6 +92,15 @@ int sk_bsd_step(sk_bsd_stack *b);
 /* Stop the thread (if any), close every socket of this stack (abortively), close
  * the device and free the stack. */
 void sk_bsd_stop(sk_bsd_stack *b);
+/* What the kernel does for a process's sockets when it exits, for a
+ * process whose stack dies with it: close every socket of b as close()
+ * would (FIN after what is queued; a reset where close() resets), then run
+ * the stack until every connection closed so far has delivered its data
+ * and FIN (sk_tcp_closing_count 0), or nothing has come from the network
+ * for idle_ms, or max_ms have passed. Returns how many connections were
+ * left undelivered. Nothing in a forked child (0). The LD_PRELOAD library
+ * calls it when the program exits. */
+uint32_t sk_bsd_finish(sk_bsd_stack *b, uint32_t idle_ms, uint32_t max_ms);
 /* The stack itself, for statistics (take no action on it while running). */
 sk_stack *sk_bsd_stack_of(sk_bsd_stack *b);
 

@@ -248,6 +248,21 @@ int sk_tcp_close(sk_stack *s, sk_time_us now, sk_sock sock)
     return 0;
 }
 
+uint32_t sk_tcp_closing_count(const sk_stack *s)
+{
+    if (s == NULL)
+        return 0;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->env.n_tcbs; i++) {
+        const sk_tcb *t = &s->env.tcbs[i];
+        if ((t->flags & (SK_TF_APP_HELD | SK_TF_LISTENER | SK_TF_FIN_QUEUED)) != SK_TF_FIN_QUEUED)
+            continue;
+        n += t->state == SK_TCP_FIN_WAIT_1 || t->state == SK_TCP_CLOSING ||
+             t->state == SK_TCP_LAST_ACK || t->state == SK_TCP_SYN_RECEIVED;
+    }
+    return n;
+}
+
 int sk_tcp_abort(sk_stack *s, sk_time_us now, sk_sock sock)
 {
     if (s == NULL)

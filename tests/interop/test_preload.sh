@@ -126,6 +126,41 @@ check "OpenBSD nc under synack: 1 MiB echoed byte-exact" it_same "$IT_TMP/nc.out
 check "socat under synack: exit 0" test $? = 0
 check "socat under synack: 1 MiB echoed byte-exact" it_same "$IT_TMP/socat.out" "$IT_TMP/up.bin"
 
+# offloads (synack run's default): socat under synack sends 6 MiB to a Linux
+# sink; the TAP's Linux side took them in super-segments (its rx counters
+# count one per write: more than a 1514-byte frame on average), and with
+# --offload off in frames of at most one MTU
+tap_rx() { # tap_rx: "packets bytes" Linux's side of the TAP received so far
+    echo "$(nsx cat "/sys/class/net/$DEV/statistics/rx_packets")" \
+        "$(nsx cat "/sys/class/net/$DEV/statistics/rx_bytes")"
+}
+upload() { # upload MODE: 6 MiB from socat under synack run --offload MODE
+    "${NSX[@]}" timeout 60 socat -u "TCP-LISTEN:9100,bind=$LINUX_IP,reuseaddr" \
+        "OPEN:$IT_TMP/sink.$1,creat,trunc" &
+    local srv=$!
+    IT_PIDS+=($srv)
+    it_wait_listen 9100 || return 1
+    local before after rc
+    before=$(tap_rx)
+    "${NSX[@]}" timeout 60 "$SYNACK" run --tap "$DEV" --addr "$SYNACK_IP/24" --offload "$1" -- \
+        socat -u - "TCP:$LINUX_IP:9100" <"$www/big.bin"
+    rc=$?
+    [ $rc = 0 ] || { it_log "upload $1: socat under synack exit $rc"; return 1; }
+    wait "$srv"
+    rc=$?
+    [ $rc = 0 ] || { it_log "upload $1: the Linux sink exit $rc"; return 1; }
+    after=$(tap_rx)
+    UP_AVG=$(echo "$before $after" | awk '{ n = $3 - $1; print (n > 0 ? int(($4 - $2) / n) : 0) }')
+}
+upload on
+check "socat under synack run --offload on: 6 MiB sent byte-exact" it_same "$IT_TMP/sink.on" "$www/big.bin"
+check "--offload on: super-segments on the TAP (${UP_AVG:-none} bytes per write on average)" \
+    test "${UP_AVG:-0}" -gt 1514
+upload off
+check "socat under synack run --offload off: 6 MiB sent byte-exact" it_same "$IT_TMP/sink.off" "$www/big.bin"
+check "--offload off: at most one MTU per frame (${UP_AVG:-none} bytes per write on average)" \
+    test "${UP_AVG:-9999}" -le 1514 -a "${UP_AVG:-0}" -gt 0
+
 # a python asyncio client under synack (non-blocking connect, epoll)
 cat >"$IT_TMP/aclient.py" <<PYEOF
 import asyncio, hashlib, sys
@@ -276,5 +311,11 @@ check "run: --addr6 without a prefix is refused ($out)" \
     sh -c "test $? = 2 && echo '$out' | grep -q 'want an IPv6 address with its prefix'"
 out=$("$SYNACK" run --tap "$DEV" --addr 192.0.2.2/24 2>&1)
 check "run: no program is refused" sh -c "test $? = 2 && echo '$out' | grep -q 'no program'"
+out=$("$SYNACK" run --tap "$DEV" --addr 192.0.2.2/24 --offload maybe -- true 2>&1)
+check "run: --offload maybe is refused ($out)" sh -c "test $? = 2 && echo '$out' | grep -q 'want on or off'"
+out=$("${NSX[@]}" env SYNACK_TAP="$DEV" SYNACK_ADDR="$SYNACK_IP/24" SYNACK_OFFLOAD=maybe \
+    LD_PRELOAD="$LIB" "$PY" -c 'import socket; socket.create_connection(("'"$LINUX_IP"'", 9000))' 2>&1)
+check "SYNACK_OFFLOAD=maybe: the library says why it has no stack" \
+    sh -c "echo '$out' | grep -q 'SYNACK_OFFLOAD must be on or off'"
 
 it_finish

@@ -105,6 +105,22 @@ static _Thread_local bool starting;
 
 bool sk_preload_starting(void) { return starting; }
 
+/* At exit() (not _exit), what the kernel does with a process's sockets:
+ * every one closed, and the connections finish delivering what was queued
+ * before the stack dies with the process (sk_bsd_finish): a program that
+ * writes a file and exits (nc < FILE, socat -u) loses nothing. Waits while
+ * the network answers, at most SYNACK_LINGER_S seconds (default 60; 0:
+ * not at all), and gives up after 5 s without a frame (the peer is gone). */
+static void finish_at_exit(void)
+{
+    const char *v = getenv("SYNACK_LINGER_S");
+    unsigned long s = v != NULL && *v != '\0' ? strtoul(v, NULL, 10) : 60;
+    if (s > 3600)
+        s = 3600;
+    if (s > 0 && the_stack != NULL)
+        (void)sk_bsd_finish(the_stack, 5000, (uint32_t)(s * 1000));
+}
+
 static void start_once(void)
 {
     starting = true;
@@ -121,16 +137,35 @@ static void start_once(void)
     }
     sk_posix_dev dev;
     char err[160];
-    if (sk_posix_dev_open(&dev, SK_DEV_TAP, tap, err, sizeof err) != 0) {
+    /* offloads as the tools have them (synack serve --offload): checksums
+     * both ways, TCP super-segments out written from the send buffer,
+     * merged segments in; SYNACK_OFFLOAD=0 (synack run --offload off): one
+     * complete frame per system call */
+    const char *off = getenv("SYNACK_OFFLOAD");
+    bool offload = off == NULL || *off == '\0' || strcmp(off, "1") == 0 || strcmp(off, "on") == 0;
+    if (!offload && strcmp(off, "0") != 0 && strcmp(off, "off") != 0) {
+        snprintf(why, sizeof why, "SYNACK_OFFLOAD must be on or off (got %s)", off);
+        starting = false;
+        return;
+    }
+    static const sk_dev_caps caps = {
+        .tx_csum = true, .rx_csum = true, .tso_max = SK_TSO_MAX, .gro = true};
+    int r = offload ? sk_posix_dev_open_vnet(&dev, SK_DEV_TAP, tap, &caps, err, sizeof err)
+                    : sk_posix_dev_open(&dev, SK_DEV_TAP, tap, err, sizeof err);
+    if (r != 0) {
         snprintf(why, sizeof why, "cannot open %s: %s", tap, err);
         starting = false;
         return;
     }
+    if (dev.vnet)
+        cfg.dev = caps;
     if (cfg.mtu == 0 || cfg.mtu > dev.mtu)
         cfg.mtu = dev.mtu;
     if (sk_bsd_start(&the_stack, &cfg, &dev, err, sizeof err) != 0) {
         sk_posix_dev_close(&dev);
         snprintf(why, sizeof why, "%s", err);
+    } else {
+        (void)atexit(finish_at_exit);
     }
     starting = false;
 }
