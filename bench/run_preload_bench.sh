@@ -12,8 +12,19 @@
 # CPU seconds (utime+stime from /proc/PID/stat) per 1000 requests. nginx on
 # SERVER_CPU, ab on CLIENT_CPU, the same for both (taskset).
 #
+# Bulk (TESTS containing "iperf3"): the same namespaces with iperf3, an
+# unmodified program moving data: `synack run -- iperf3 -c 192.0.2.1 -t
+# IPERF_S` (and with -R: receiving) against `iperf3 -s` on the TAP's Linux
+# side, and Linux's `iperf3 -c` from skp-b-PID to `iperf3 -s` in skp-a-PID
+# over the veth pair; the client on SERVER_CPU, the server on CLIENT_CPU;
+# the rate the receiving end counted (the client's JSON, sum_received),
+# and the client process's CPU seconds per GB (iperf3's own host_total,
+# from getrusage: for synack that includes the stack's thread). Linux's sockets run LINUX_CC (cubic), synack's its
+# own CUBIC.
+#
 # Usage (root): BUILD=build/release ROUNDS=3 N=10000 bench/run_preload_bench.sh
-# (or the build directory as the argument; SMOKE=1: one round of 200)
+# (or the build directory as the argument; SMOKE=1: one round of 200 and
+# 1 s of iperf3). TESTS: "ab iperf3" (the default), either alone.
 # Exit: 0 done, 1 a measurement failed, 2 usage/missing tools, 77 not root.
 ME=run_preload_bench
 . "$(dirname "$0")/lib.sh"
@@ -25,10 +36,18 @@ if [ "${SMOKE:-0}" = 1 ]; then # bench/test_bench_smoke.sh: one short round
     ROUNDS=1
     N=200
 fi
+IPERF_S=${IPERF_S:-3}
+[ "${SMOKE:-0}" = 1 ] && IPERF_S=1
+TESTS=${TESTS:-ab iperf3}
+for t in $TESTS; do
+    case $t in ab | iperf3) ;; *) echo "$ME: TESTS: unknown test '$t' (ab iperf3)" >&2; exit 2 ;; esac
+done
 STEP_TIMEOUT=${STEP_TIMEOUT:-120}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-need_numbers ROUNDS N STEP_TIMEOUT SERVER_CPU CLIENT_CPU
+need_numbers ROUNDS N STEP_TIMEOUT SERVER_CPU CLIENT_CPU IPERF_S
+need_range IPERF_S 1 30
+case " $TESTS " in *" iperf3 "*) need_tools iperf3 python3 ;; esac
 need_range ROUNDS 1 50
 need_range N 100 1000000
 need_root "network namespaces, TAP devices"
@@ -118,23 +137,95 @@ one_run() { # one_run TAG KA(""|-k)
         'BEGIN { printf "%s %.4f\n", r, (b - a) * 1000 / n }' >>"$TMP/m.cpu.$key"
 }
 
-provenance "$BUILD" "BUILD=$BUILD ROUNDS=$ROUNDS N=$N SERVER_CPU=$SERVER_CPU CLIENT_CPU=$CLIENT_CPU bench/run_preload_bench.sh"
+# iperf_run TAG DIR(send|recv): one iperf3 transfer, the client under
+# synack run (TAG synack) or on Linux over veth (linux)
+iperf_run() {
+    local tag=$1 dir=$2 sns=$NSS cns=$NSS out=$TMP/iperf.$1.$2.$ROUND rev=()
+    [ "$dir" = recv ] && rev=(-R)
+    if [ "$tag" = linux ]; then sns=$NSA; cns=$NSB; fi
+    ip netns exec "$sns" timeout "$STEP_TIMEOUT" taskset -c "$CLIENT_CPU" iperf3 -s -1 \
+        >"$TMP/iperf-s.log" 2>&1 &
+    local srv=$! _
+    PIDS+=("$srv")
+    for _ in $(seq 1 100); do
+        ip netns exec "$sns" ss -Hltn 'sport = :5201' | grep -q . && break
+        sleep 0.05
+    done
+    if [ "$tag" = synack ]; then
+        ip netns exec "$cns" timeout "$STEP_TIMEOUT" taskset -c "$SERVER_CPU" "$SYNACK" run \
+            --tap tp0 --addr 192.0.2.2/24 -- iperf3 -c 192.0.2.1 -t "$IPERF_S" "${rev[@]}" -J \
+            >"$out" 2>&1 &
+    else
+        ip netns exec "$cns" timeout "$STEP_TIMEOUT" taskset -c "$SERVER_CPU" iperf3 \
+            -c 192.0.2.1 -C "$LINUX_CC" -t "$IPERF_S" "${rev[@]}" -J >"$out" 2>&1 &
+    fi
+    local cpid=$!
+    PIDS+=("$cpid")
+    local rc r
+    reap "$cpid"
+    rc=$?
+    reap "$srv"
+    r=$(python3 -c '
+import json, sys
+try:
+    j = json.load(open(sys.argv[1]))
+    e = j["end"]["sum_received"]
+    c = j["end"]["cpu_utilization_percent"]["host_total"]
+    print(int(e["bytes"]), e["bits_per_second"], c, e["seconds"])
+except (OSError, ValueError, KeyError, TypeError):
+    pass' "$out")
+    if [ $rc != 0 ] || [ -z "$r" ]; then
+        echo "round $ROUND iperf3 $tag $dir: failed (rc $rc): $(tail -c 300 "$out" | tr '\n' ' ')" >&2
+        FAIL=1
+        return
+    fi
+    local bytes bps cpu secs
+    read -r bytes bps cpu secs <<<"$r"
+    local gbps cpugb
+    gbps=$(awk -v b="$bps" 'BEGIN { printf "%.3f", b / 1e9 }')
+    # iperf3's host_total: the client process's CPU over the test, in % of one CPU
+    cpugb=$(awk -v c="$cpu" -v s="$secs" -v b="$bytes" 'BEGIN { if (b > 0) printf "%.4f", c / 100 * s / (b / 1e9) }')
+    echo "round $ROUND iperf3 $tag $dir: $gbps Gbit/s, $bytes bytes, client CPU ${cpu} %" >&2
+    echo "$ROUND $gbps" >>"$TMP/m.gbps.$tag.$dir"
+    echo "$ROUND $cpugb" >>"$TMP/m.cpugb.$tag.$dir"
+}
+
+provenance "$BUILD" "BUILD=$BUILD ROUNDS=$ROUNDS N=$N IPERF_S=$IPERF_S TESTS=\"$TESTS\" SERVER_CPU=$SERVER_CPU CLIENT_CPU=$CLIENT_CPU bench/run_preload_bench.sh"
+linux_cc_note "$NSB"
 seed_order
-echo "# nginx $(nginx -v 2>&1 | sed 's/.*: //'), ab -c 10 -n $N, $ROUNDS rounds, seed $SEED"
+echo "# nginx $(nginx -v 2>&1 | sed 's/.*: //'), ab -c 10 -n $N, $ROUNDS rounds, seed $SEED; iperf3 -t $IPERF_S"
 for ROUND in $(seq 1 "$ROUNDS"); do
     shuffle synack linux
     for tag in "${ORDER[@]}"; do
-        start_nginx "$tag" || { FAIL=1; continue; }
-        one_run "$tag" ""
-        one_run "$tag" -k
-        stop_nginx
+        case " $TESTS " in *" ab "*)
+            start_nginx "$tag" || { FAIL=1; continue; }
+            one_run "$tag" ""
+            one_run "$tag" -k
+            stop_nginx ;;
+        esac
+        case " $TESTS " in *" iperf3 "*)
+            iperf_run "$tag" send
+            iperf_run "$tag" recv ;;
+        esac
     done
 done
-echo "| ab | synack req/s | linux req/s | synack/linux | synack CPU s/1000 req | linux CPU s/1000 req |"
-echo "|---|---:|---:|---:|---:|---:|"
-for ka in "" -ka; do
-    echo "| -c 10${ka:+ -k} | $(median "$TMP/m.rps.synack$ka") | $(median "$TMP/m.rps.linux$ka") |" \
-        "$(paired "$TMP/m.rps.synack$ka" "$TMP/m.rps.linux$ka") |" \
-        "$(median "$TMP/m.cpu.synack$ka") | $(median "$TMP/m.cpu.linux$ka") |"
-done
+case " $TESTS " in *" ab "*)
+    echo "| ab | synack req/s | linux req/s | synack/linux | synack CPU s/1000 req | linux CPU s/1000 req |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for ka in "" -ka; do
+        echo "| -c 10${ka:+ -k} | $(median "$TMP/m.rps.synack$ka") | $(median "$TMP/m.rps.linux$ka") |" \
+            "$(paired "$TMP/m.rps.synack$ka" "$TMP/m.rps.linux$ka") |" \
+            "$(median "$TMP/m.cpu.synack$ka") | $(median "$TMP/m.cpu.linux$ka") |"
+    done ;;
+esac
+case " $TESTS " in *" iperf3 "*)
+    echo
+    echo "| iperf3 -t $IPERF_S, the client | synack Gbit/s | linux Gbit/s | synack/linux | synack client CPU-s/GB | linux client CPU-s/GB |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for dir in send recv; do
+        echo "| $dir | $(median "$TMP/m.gbps.synack.$dir") | $(median "$TMP/m.gbps.linux.$dir") |" \
+            "$(paired "$TMP/m.gbps.synack.$dir" "$TMP/m.gbps.linux.$dir") |" \
+            "$(median "$TMP/m.cpugb.synack.$dir") | $(median "$TMP/m.cpugb.linux.$dir") |"
+    done ;;
+esac
 exit "$FAIL"

@@ -157,6 +157,9 @@ if command -v nginx >/dev/null && command -v ab >/dev/null; then
     [ "$(grep -c '200 complete, 0 failed' "$TMP/preload")" = 4 ] ||
         fail "run_preload_bench.sh: not 4 complete ab runs (synack, linux, with and without -k)"
     expect_rows "$TMP/preload" run_preload_bench.sh "-c 10" "-c 10 -k"
+    [ "$(grep -c '^round 1 iperf3 .*Gbit/s' "$TMP/preload")" = 4 ] ||
+        fail "run_preload_bench.sh: not 4 iperf3 runs (synack, linux; send, recv)"
+    expect_rows "$TMP/preload" run_preload_bench.sh send recv
 else
     echo "run_preload_bench.sh: skipped (nginx or ab not installed)"
 fi
