@@ -317,5 +317,9 @@ out=$("${NSX[@]}" env SYNACK_TAP="$DEV" SYNACK_ADDR="$SYNACK_IP/24" SYNACK_OFFLO
     LD_PRELOAD="$LIB" "$PY" -c 'import socket; socket.create_connection(("'"$LINUX_IP"'", 9000))' 2>&1)
 check "SYNACK_OFFLOAD=maybe: the library says why it has no stack" \
     sh -c "echo '$out' | grep -q 'SYNACK_OFFLOAD must be on or off'"
+out=$("${NSX[@]}" env SYNACK_TAP="$DEV" SYNACK_ADDR="$SYNACK_IP/24" SYNACK_LINGER_S=soon \
+    LD_PRELOAD="$LIB" "$PY" -c 'import socket; socket.create_connection(("'"$LINUX_IP"'", 9000))' 2>&1)
+check "SYNACK_LINGER_S=soon: the library says why it has no stack" \
+    sh -c "echo '$out' | grep -q 'SYNACK_LINGER_S must be whole seconds'"
 
 it_finish

@@ -5,6 +5,7 @@
 #include "posix/posix_sys.h"
 #include "synack/error.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static sk_bsd_stack *the_stack;
 static char why[200];
+static unsigned long linger_s = 60; /* SYNACK_LINGER_S: the finish at exit's bound */
 
 /* SYNACK_ADDR6 (one IPv6 address/prefix, on-link) and SYNACK_GW6: the
  * configuration moves to the address list (sk_stack_config.addrs), the
@@ -93,6 +95,18 @@ static int parse_env(sk_stack_config *cfg)
         return -1;
     /* connections in TIME-WAIT hold a slot for 2*MSL: a server closing
      * first (HTTP/1.0) needs room for a minute of connections */
+    const char *ls = getenv("SYNACK_LINGER_S");
+    if (ls != NULL && *ls != '\0') {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(ls, &end, 10);
+        if (errno != 0 || *end != '\0' || ls[0] == '-' || v > 3600) {
+            snprintf(why, sizeof why, "SYNACK_LINGER_S must be whole seconds, 0 to 3600 (got %s)",
+                     ls);
+            return -1;
+        }
+        linger_s = v;
+    }
     const char *ms = getenv("SYNACK_MAX_SOCKETS");
     cfg->max_sockets = ms != NULL && *ms != '\0' ? (uint32_t)strtoul(ms, NULL, 10) : 65536;
     return 0;
@@ -113,12 +127,8 @@ bool sk_preload_starting(void) { return starting; }
  * not at all), and gives up after 5 s without a frame (the peer is gone). */
 static void finish_at_exit(void)
 {
-    const char *v = getenv("SYNACK_LINGER_S");
-    unsigned long s = v != NULL && *v != '\0' ? strtoul(v, NULL, 10) : 60;
-    if (s > 3600)
-        s = 3600;
-    if (s > 0 && the_stack != NULL)
-        (void)sk_bsd_finish(the_stack, 5000, (uint32_t)(s * 1000));
+    if (linger_s > 0 && the_stack != NULL)
+        (void)sk_bsd_finish(the_stack, 5000, (uint32_t)(linger_s * 1000));
 }
 
 static void start_once(void)
