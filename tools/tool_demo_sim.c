@@ -385,8 +385,11 @@ static int make_stack(demo *d, demo_side *s)
     cfg.timestamps = d->o.timestamps;
     cfg.time_wait_us = DEMO_TIME_WAIT_US;
     cfg.delack_us = DEMO_DELACK_US;
-    /* the textbook delayed ACK unless --push-ack asks for Linux's */
+    /* the textbook delayed ACK unless --push-ack asks for Linux's ACK at
+     * a read; never Linux's quick ACKs, which the narration does not
+     * explain (the demo shows RFC 5681 §4.2's every second segment) */
     cfg.push_ack = d->o.push_ack;
+    cfg.quick_acks = 0;
     /* the demo teaches RFC 6298: RTO at least 1 s (§2.4), not the stack's
      * 200 ms default */
     cfg.rto_min_us = 1000000;

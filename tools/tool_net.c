@@ -86,7 +86,10 @@ const char tool_net_usage_more[] =
     "                            0: a duplicate ACK per out-of-order segment (RFC 5681)\n"
     "  --push-ack on|off         ACK at once when the application has read all data that\n"
     "                            ended with PSH, as Linux does (default on); off: the\n"
-    "                            delayed-ACK timer alone\n";
+    "                            delayed-ACK timer alone\n"
+    "  --quick-ack on|off        ACK each arrival at once after a connection's first data\n"
+    "                            and after a duplicate segment, until it sends data, as\n"
+    "                            Linux does (default on); off: the delayed-ACK rule alone\n";
 
 volatile sig_atomic_t tool_stop_flag;
 
@@ -268,6 +271,12 @@ static int option_value(const char *cmd, tool_net_opts *o, const char *opt, cons
             return -1;
         }
         o->push_ack_off = !strcmp(v, "off");
+    } else if (!strcmp(opt, "--quick-ack")) {
+        if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+            tool_error(cmd, "bad --quick-ack '%s' (on or off)", v);
+            return -1;
+        }
+        o->quick_ack_off = !strcmp(v, "off");
     } else if (!strcmp(opt, "--sndbuf-max") || !strcmp(opt, "--rcvbuf-max")) {
         if (strcmp(v, "0") != 0 && tool_parse_size(v, 1024, 65535u * 1024u, &n) != 0) {
             tool_error(cmd, "bad %s '%s' (0: off, or bytes 1024..65535K, K and M "
@@ -305,7 +314,8 @@ static int net_option(const char *cmd, tool_net_opts *o, int argc, char **argv, 
                                              "--mtu", "--pcap", "--plot", "--seed", "--impair",
                                              "--impair-in", "--impair-out", "--busy-poll", "--rx-coalesce",
                                              "--sndbuf", "--rcvbuf", "--dns", "--sack-compress",
-                                             "--push-ack", "--sndbuf-max", "--rcvbuf-max"};
+                                             "--push-ack", "--quick-ack", "--sndbuf-max",
+                                             "--rcvbuf-max"};
     const char *opt = argv[*i];
     if (!strcmp(opt, "--trace")) {
         o->trace = true;
@@ -593,6 +603,8 @@ static int make_stack(tool_net *n, tool_net_tweak cfg_tweak, const void *ctx)
         cfg.sack_compress_nr = o->sack_compress;
     if (o->push_ack_off)
         cfg.push_ack = false;
+    if (o->quick_ack_off)
+        cfg.quick_acks = 0;
     if (o->rcvbuf != 0)
         cfg.rcvbuf = o->rcvbuf;
     /* the same for the receive buffer, up to Linux's tcp_rmem ceiling */
@@ -745,11 +757,12 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
     fprintf(f, "stats: retransmissions %llu (fast %llu, timeouts %llu), dup ACKs in %llu, "
             "out-of-order %llu, owed ACKs merged %llu, SACKs compressed %llu, ACKs at a read of "
-            "pushed data %llu\n",
+            "pushed data %llu, quick ACKs %llu\n",
             (unsigned long long)s->retransmits, (unsigned long long)s->fast_retransmits,
             (unsigned long long)s->timeouts, (unsigned long long)s->dup_acks_in,
             (unsigned long long)s->ooo_segments, (unsigned long long)s->acks_merged,
-            (unsigned long long)s->sack_compressed, (unsigned long long)s->acks_pushed);
+            (unsigned long long)s->sack_compressed, (unsigned long long)s->acks_pushed,
+            (unsigned long long)s->acks_quick);
     fprintf(f, "stats: retransmissions by cause:");
     for (int c = SK_REXMIT_NONE + 1; c < SK_REXMIT__COUNT; c++)
         fprintf(f, "%s %s %llu", c > SK_REXMIT_NONE + 1 ? "," : "",

@@ -59,6 +59,7 @@ typedef struct {
     uint8_t sack_compress; /* --sack-compress N: cfg.sack_compress_nr, with have_sack_compress */
     bool have_sack_compress;
     bool push_ack_off; /* --push-ack off: cfg.push_ack false */
+    bool quick_ack_off; /* --quick-ack off: cfg.quick_acks 0 */
 } tool_net_opts;
 
 /* The help text for the options above. */

@@ -46,7 +46,7 @@ static const sc_optdef sc_optdefs[] = {
     CFG(initial_window_segments, 64), CFG(rto_initial_us, 600000000u),
     CFG(rto_min_us, 600000000u), CFG(rto_var_min_us, 600000000u), CFG(rto_max_us, 600000000u),
     CFG(max_retries, 255), CFG(syn_retries, 255), CFG(delack_us, 600000000u),
-    CFG(sack_compress_nr, 255), CFG(sack_compress_us, 600000000u), CFG(push_ack, 1),
+    CFG(sack_compress_nr, 255), CFG(sack_compress_us, 600000000u), CFG(push_ack, 1), CFG(quick_acks, 15),
     CFG(time_wait_us, 600000000u), CFG(challenge_ack_limit, 1000000u),
     CFG(sndbuf, 1u << 30), CFG(rcvbuf, 1u << 30), CFG(mtu, 1600),
 };

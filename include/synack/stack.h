@@ -327,6 +327,16 @@ typedef struct {
      * Linux does, rather than at the delayed-ACK timer. Default true; false:
      * the delayed-ACK rule alone (RFC 5681 §4.2 as a textbook shows it). */
     bool push_ack;
+    /* Quick-ACK mode, as Linux's receiver (tcp_enter_quickack_mode): at a
+     * connection's first data and after a duplicate segment (the peer
+     * retransmits what we hold), the next in-order arrivals are each ACKed
+     * at once, up to this many and at most half the window in segments (at
+     * least 2), so a sender in slow start or restarting from a cut window
+     * is not held a delayed-ACK interval per odd segment. Sending data ends
+     * the mode (an exchange's ACKs ride on its replies). Default
+     * SK_QUICK_ACKS_MAX (Linux's 16 less one: four bits of the connection's
+     * core); 0: the delayed-ACK rule alone. Counted in stats.acks_quick. */
+    uint8_t quick_acks;
     uint32_t time_wait_us;   /* TIME-WAIT = 2*MSL, default 60 s */
     uint32_t challenge_ack_limit; /* RFC 5961 challenge ACKs per second, default 1000 */
 
@@ -418,6 +428,8 @@ typedef struct {
 enum sk_syncookies { SK_SYNCOOKIES_OFF, SK_SYNCOOKIES_WHEN_FULL, SK_SYNCOOKIES_ALWAYS };
 
 #define SK_IW_SEGMENTS_MAX 64
+/* sk_stack_config.quick_acks at most */
+#define SK_QUICK_ACKS_MAX 15
 
 /* Fill `cfg` with the defaults above (addresses zero, no allocator). */
 void sk_stack_config_default(sk_stack_config *cfg);
@@ -764,6 +776,7 @@ typedef struct {
     uint64_t ooo_segments;            /* out-of-order segments queued */
     uint64_t opts_malformed;          /* segments with a malformed option list */
     uint64_t acks_merged;             /* owed ACKs merged into a later one: queue full */
+    uint64_t acks_quick;              /* ACKs sent at once in quick-ACK mode (cfg.quick_acks) */
     uint64_t sack_compressed;         /* out-of-order segments whose duplicate ACK was
                                          held for a later one (cfg.sack_compress_nr) */
     uint64_t acks_pushed;             /* ACKs sent at a read, for data that ended with

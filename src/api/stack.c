@@ -40,6 +40,7 @@ void sk_stack_config_default(sk_stack_config *cfg)
     cfg->sack_compress_nr = 44;   /* Linux's tcp_comp_sack_nr */
     cfg->sack_compress_us = 1000; /* Linux's tcp_comp_sack_delay_ns */
     cfg->push_ack = true;         /* Linux's ICSK_ACK_PUSHED */
+    cfg->quick_acks = SK_QUICK_ACKS_MAX; /* Linux's TCP_MAX_QUICKACKS, 16 */
     cfg->time_wait_us = 60000000;
     cfg->challenge_ack_limit = 1000;
     cfg->arp_cache_size = 64;
@@ -183,6 +184,8 @@ static int check_config(const sk_stack_config *cfg)
     if (cfg->pacing_ss_ratio > 1000 || cfg->pacing_ca_ratio > 1000)
         return SK_EINVAL;
     if (cfg->delack_us >= 500000 || cfg->sack_compress_us >= 500000) /* RFC 1122 §4.2.3.2: < 0.5 s */
+        return SK_EINVAL;
+    if (cfg->quick_acks > SK_QUICK_ACKS_MAX)
         return SK_EINVAL;
     if (cfg->ip_reass_max > 0 && cfg->ip_reass_timeout_us == 0)
         return SK_EINVAL;

@@ -182,12 +182,44 @@ uint32_t sk_ack_count_bytes(const sk_tcb *t, uint32_t len)
  * RFC 9293 §3.7.1, at most our MSS), as Linux estimates it. */
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now)
 {
+    if (t->quick_acks > 0) {
+        t->quick_acks = (t->quick_acks - 1u) & 0xFu;
+        if (t->x->rcv_unacked < 2u * t->rcv_mss)
+            e->ctx->stats.acks_quick++; /* (a pair would have been ACKed anyway) */
+        sk_ack_owe(e, t);
+        return;
+    }
     if (t->x->rcv_unacked >= 2u * t->rcv_mss) {
         sk_ack_owe(e, t); /* one ACK per pair, also within a batch */
         return;
     }
     if (sk_tcb_timer(e, t, SK_TIMER_DELACK) == SK_TIME_NEVER)
         sk_tcb_timer_set(e, t, SK_TIMER_DELACK, sk_time_after(now, e->ctx->cfg.delack_us));
+}
+
+/* Quick-ACK mode, as Linux's receiver enters it (tcp_incr_quickack): at
+ * the first data a sender in slow start grows its window by what each ACK
+ * covers and waits for the odd segment's ACK at every flight's end; after
+ * a duplicate segment (a timeout or a spurious retransmission: the peer
+ * sends again from a cut window) the same. Each of the next arrivals is
+ * ACKed at once, as many as half the window holds segments (at least 2,
+ * at most cfg.quick_acks), Linux's count. RFC 5681 §4.2 and RFC 1122
+ * §4.2.3.2 bound only how long an ACK may wait. A connection that sends
+ * data leaves the mode (sk_ack_quick_end): its ACKs ride on its replies,
+ * where Linux's ping-pong mode ignores the count. */
+void sk_ack_quick(sk_tcp_env *e, sk_tcb *t)
+{
+    uint32_t n = e->ctx->cfg.quick_acks;
+    if (n == 0)
+        return;
+    uint32_t wnd = sk_seq_gt(t->rcv_adv, t->rcv_nxt) ? sk_seq_len(t->rcv_nxt, t->rcv_adv) : 0;
+    uint32_t half = t->rcv_mss > 0 ? wnd / (2u * t->rcv_mss) : 0;
+    if (half < 2u)
+        half = 2u;
+    if (n > half)
+        n = half;
+    if (n > t->quick_acks)
+        t->quick_acks = n & 0xFu;
 }
 
 /* After a read (sk_tcp_user_recv) that left the receive buffer empty,

@@ -359,7 +359,11 @@ typedef struct {
 struct sk_tcb {
     uint32_t gen;   /* handle generation */
     uint32_t flags; /* enum sk_tcb_flags */
-    uint8_t state; /* enum sk_tcp_state */
+    /* enum sk_tcp_state (11 values); in-order arrivals still to be ACKed
+     * at once (quick-ACK mode, tcp_ack.c sk_ack_quick): here, not in the
+     * extension, which a receiver whose application reads at once gives
+     * back after every ACK (sk_tcb_ext_settle) */
+    unsigned state : 4, quick_acks : 4;
     /* keepalive settings: an index into e->keep_prof (tcp_keepprof.c,
      * SK_KEEP_PROFILES); the congestion control: sk_tcb_cc (tcp_cc.c) */
     unsigned keep_prof : 6, cc_id : 2;
@@ -1133,6 +1137,8 @@ uint32_t sk_tcb_rto_current(const sk_tcb *t, const sk_tcp_env *e);
 /* How long a minimum RTT sample stands (like Linux's tcp_min_rtt_wlen). */
 #define SK_MIN_RTT_WINDOW_US (300ull * 1000000ull)
 #define SK_MIN_RTT_AGE_SAT ((uint32_t)SK_MIN_RTT_WINDOW_US + 1u) /* fits 32 bits */
+_Static_assert(SK_QUICK_ACKS_MAX <= 15 && SK_TCP__STATE_COUNT <= 16,
+               "the state and the quick-ACK count share a byte of the core");
 _Static_assert(SK_MIN_RTT_WINDOW_US < UINT32_MAX, "the min RTT's age is a 32-bit offset");
 /* RFC 7323 §5.5: TS.Recent is invalid after 24 days without a segment
  * recording it (well before the peer's clock can wrap at one tick per ms). */
@@ -1208,6 +1214,15 @@ uint32_t sk_ack_count_bytes(const sk_tcb *t, uint32_t len);
 /* In-order text arrived (rcv_unacked counts it): owe an ACK for a pair of
  * full-sized segments, else start the delayed-ACK timer. */
 void sk_ack_schedule(sk_tcp_env *e, sk_tcb *t, sk_time now);
+/* Quick-ACK mode (cfg.quick_acks): the next in-order arrivals, up to the
+ * configured count and half the window in segments (at least 2), are each
+ * ACKed at once. Called at a connection's first data and for a duplicate
+ * segment; sending data ends it (sk_ack_quick_end). */
+void sk_ack_quick(sk_tcp_env *e, sk_tcb *t);
+static inline void sk_ack_quick_end(sk_tcb *t)
+{
+    t->quick_acks = 0;
+}
 /* A challenge ACK (RFC 5961), rate limited per stack (§7). */
 void sk_ack_challenge(sk_tcp_env *e, sk_tcb *t, sk_time now);
 /* The rate limit alone (RFC 5961 §7): true, and counted, when one more

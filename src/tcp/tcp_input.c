@@ -227,6 +227,9 @@ static verdict check_seq(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_ti
     }
     if (t->state == SK_TCP_TIME_WAIT && (seg->flags & SK_TCP_FIN)) /* FIN again: restart 2MSL */
         sk_tcb_timer_set(e, t, SK_TIMER_TIME_WAIT, sk_time_after(now, e->ctx->cfg.time_wait_us));
+    if (seg->payload_len > 0 &&
+        sk_seq_le(sk_seq_add(seg->seq, (uint32_t)seg->payload_len), t->rcv_nxt))
+        sk_ack_quick(e, t); /* text we hold: the peer sends it again (tcp_ack.c) */
     drop(e, t, SK_DROP_TCP_OUT_OF_WINDOW, now);
     ack_now(e, t);
     return V_DROP;
@@ -540,6 +543,8 @@ static void deliver_in_order(sk_tcp_env *e, sk_tcb *t, const uint8_t *data, uint
                              const sk_tcp_repr *seg, sk_time now)
 {
     sk_ack_update_rcv_mss(t, len, seg->gso_size);
+    if (sk_seq_eq(t->rcv_nxt, sk_seq_add(t->irs, 1)))
+        sk_ack_quick(e, t); /* the connection's first data (tcp_ack.c) */
     if (seg->flags & SK_TCP_PSH)
         t->flags |= SK_TF_ACK_PUSHED; /* the end of a write: sk_ack_on_read */
     sk_ring_write(&t->x->rcvbuf, data, len);

@@ -392,6 +392,8 @@ static void build_data(sk_tcp_env *e, sk_tcb *t, sk_seg_out *out, sk_seq seq, ui
     out->hdr.payload_len = len;
     if (len > 0 && off + len == data_len)
         out->hdr.flags |= SK_TCP_PSH;
+    if (len > 0)
+        sk_ack_quick_end(t); /* an exchange: our ACKs ride on our data */
     if (fin)
         t->flags |= SK_TF_FIN_SENT;
     sk_tcp_fill_ack(e, t, &out->hdr, opts, now);

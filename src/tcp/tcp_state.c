@@ -35,7 +35,7 @@ void sk_tcb_set_state(sk_tcp_env *e, sk_tcb *t, enum sk_tcp_state st, sk_time no
     enum sk_tcp_state old = t->state;
     if (old == st)
         return;
-    t->state = (uint8_t)st;
+    t->state = (unsigned)st & 0xFu;
     sk_tcp_trace_state(e, t, old, now);
 }
 

@@ -99,6 +99,10 @@ static sk_stack *make_stack(uint8_t host)
      * with the default 10 six rounds would outgrow the server's 256 KiB
      * receive buffer */
     cfg.initial_window_segments = 2;
+    /* the pair rule this test is about: the stack's default quick ACKs
+     * would ACK each of the first 15 segments at once (test_tcp_ackfreq.c
+     * test_quick_acks_*) */
+    cfg.quick_acks = 0;
     cfg.alloc.allocate = allocate;
     cfg.alloc.release = release;
     sk_stack *s = NULL;

@@ -63,6 +63,10 @@ void ts_config(sk_stack_config *cfg)
      * 200 ms (test_tcp_ccconf.c test_min_rto) */
     cfg->rto_min_us = 1000000;
     cfg->rack_tlp = false; /* test_tcp_rack.c turns it on */
+    /* the delayed-ACK rule from the first segment: quick ACKs (the stack's
+     * default) have their own tests (test_tcp_ackfreq.c test_quick_acks_*,
+     * tests/conformance/quick_ack.pkt) */
+    cfg->quick_acks = 0;
 }
 
 void ts_config_newreno(sk_stack_config *cfg)

@@ -92,6 +92,8 @@ expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --sack-compress x
 expect_usage_error connect --tap x --addr 1.2.3.4/24 --sack-compress
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --push-ack maybe
 expect_usage_error connect --tap x --addr 1.2.3.4/24 --push-ack
+expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --quick-ack maybe
+expect_usage_error connect --tap x --addr 1.2.3.4/24 --quick-ack
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --rx-coalesce -1
 expect_usage_error serve --tap x --addr 1.2.3.4/24 --echo 7 --rx-coalesce
 expect_usage_error connect --tap x --addr 1.2.3.4/24 --rx-coalesce 1ms 1.2.3.5 80

@@ -4,9 +4,14 @@
  * own ACK, with the ack number it would have had alone; out-of-order
  * arrivals each get a duplicate ACK; an odd segment waits for the delayed
  * ACK timer, or (PSH) for the application to read it all. Segments injected back to back without a TS_EXPECT between
- * them are one batch: output runs only when the script drains it. */
+ * them are one batch: output runs only when the script drains it. The
+ * scripts start without quick ACKs (ts_config); test_quick_acks_* turn
+ * them on, as the stack's default has them. */
 #include "sk_test.h"
 #include "tcp_script.h"
+
+#include "api/stack_impl.h"
+#include "tcp/tcp_conn.h" /* sk_tcb_ext_attached */
 
 #define MSS 1460u
 
@@ -263,6 +268,149 @@ static void test_push_ack_only_once(void)
     ts_free(&ts);
 }
 
+/* The stack's default: quick ACKs on (ts_config turns them off). */
+static sk_stack_config quick_config(uint8_t n)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.quick_acks = n;
+    return cfg;
+}
+
+/* Quick-ACK mode at a connection's first data (tcp_ack.c sk_ack_quick):
+ * that segment and the arrivals after it, SK_QUICK_ACKS_MAX in all, are
+ * each ACKed at once, also two of them within one batch; the next one
+ * waits for the delayed-ACK timer. */
+static void test_quick_acks_at_start(void)
+{
+    sk_stack_config cfg = quick_config(SK_QUICK_ACKS_MAX);
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    uint32_t seq = 5001, n = SK_QUICK_ACKS_MAX - 2u;
+    for (uint32_t i = 0; i < n; i++) {
+        sk_time_us t = TS_MS(10) + i * TS_MS(1);
+        TS_INJECT(&ts, t, .flags = TS_A, .seq = seq, .ack = 1001, .len = MSS);
+        seq += MSS;
+        TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1001, .ack = seq);
+    }
+    /* the last two of the count and one beyond, in one batch */
+    sk_time_us t = TS_MS(40);
+    batch(&ts, t, seq, 3, MSS);
+    TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1001, .ack = seq + MSS);
+    TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1001, .ack = seq + 2 * MSS);
+    TS_NOTHING(&ts, t + TS_MS(40) - 1);
+    TS_EXPECT(&ts, t + TS_MS(40), .flags = TS_A, .seq = 1001, .ack = seq + 3 * MSS);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_quick, SK_QUICK_ACKS_MAX);
+    ts_discard(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
+/* The count is at most half the window in segments (Linux's), at least 2:
+ * a 6000-byte receive buffer holds four 1460-byte segments, so two quick
+ * ACKs, and the third segment waits. */
+static void test_quick_acks_half_the_window(void)
+{
+    sk_stack_config cfg = quick_config(SK_QUICK_ACKS_MAX);
+    cfg.rcvbuf = 6000;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = MSS);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + MSS);
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 5001 + MSS, .ack = 1001, .len = MSS);
+    TS_EXPECT(&ts, TS_MS(11), .flags = TS_A, .seq = 1001, .ack = 5001 + 2 * MSS);
+    TS_INJECT(&ts, TS_MS(12), .flags = TS_A, .seq = 5001 + 2 * MSS, .ack = 1001, .len = MSS);
+    TS_NOTHING(&ts, TS_MS(52) - 1);
+    TS_EXPECT(&ts, TS_MS(52), .flags = TS_A, .seq = 1001, .ack = 5001 + 3 * MSS);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_quick, 2);
+    ts_discard(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
+/* A duplicate segment (text all below RCV.NXT: the peer sends again what
+ * we hold) is answered at once by the sequence check and starts the mode
+ * again; a segment beyond the window, also answered at once, does not. */
+static void test_quick_acks_after_duplicate(void)
+{
+    sk_stack_config cfg = quick_config(2);
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    batch(&ts, TS_MS(10), 5001, 3, MSS); /* two quick ACKs, the third waits */
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + MSS);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + 2 * MSS);
+    TS_EXPECT(&ts, TS_MS(50), .flags = TS_A, .seq = 1001, .ack = 5001 + 3 * MSS);
+    uint32_t nxt = 5001 + 3 * MSS;
+    TS_INJECT(&ts, TS_MS(60), .flags = TS_A, .seq = nxt + 10000000, .ack = 1001, .len = MSS);
+    TS_EXPECT(&ts, TS_MS(60), .flags = TS_A, .seq = 1001, .ack = nxt);
+    TS_INJECT(&ts, TS_MS(70), .flags = TS_A, .seq = nxt, .ack = 1001, .len = MSS);
+    TS_NOTHING(&ts, TS_MS(110) - 1);
+    TS_EXPECT(&ts, TS_MS(110), .flags = TS_A, .seq = 1001, .ack = nxt + MSS);
+    nxt += MSS;
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_quick, 2);
+    TS_INJECT(&ts, TS_MS(200), .flags = TS_A, .seq = 5001, .ack = 1001, .len = MSS);
+    TS_EXPECT(&ts, TS_MS(200), .flags = TS_A, .seq = 1001, .ack = nxt);
+    for (uint32_t i = 0; i < 2; i++) {
+        sk_time_us t = TS_MS(210) + i * TS_MS(1);
+        TS_INJECT(&ts, t, .flags = TS_A, .seq = nxt, .ack = 1001, .len = MSS);
+        nxt += MSS;
+        TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1001, .ack = nxt);
+    }
+    TS_INJECT(&ts, TS_MS(220), .flags = TS_A, .seq = nxt, .ack = 1001, .len = MSS);
+    TS_NOTHING(&ts, TS_MS(260) - 1);
+    TS_EXPECT(&ts, TS_MS(260), .flags = TS_A, .seq = 1001, .ack = nxt + MSS);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_quick, 4);
+    ts_discard(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
+/* Sending data ends the mode: a reply written in the same turn carries
+ * the first segment's ACK (no pure ACK before it), and the next lone
+ * segment waits for the delayed-ACK timer, as in Linux's ping-pong mode. */
+static void test_quick_acks_end_when_we_send(void)
+{
+    sk_stack_config cfg = quick_config(SK_QUICK_ACKS_MAX);
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 5001, .ack = 1001, .len = 100);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(10), 100000), 100);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(10), 10), 10);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_PA, .seq = 1001, .ack = 5101, .len = 10);
+    TS_NOTHING(&ts, TS_MS(10));
+    TS_INJECT(&ts, TS_MS(20), .flags = TS_A, .seq = 5101, .ack = 1011, .len = MSS);
+    TS_NOTHING(&ts, TS_MS(60) - 1);
+    TS_EXPECT(&ts, TS_MS(60), .flags = TS_A, .seq = 1011, .ack = 5101 + MSS);
+    ts_discard(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
+/* The count lives in the connection's core: a receiver whose application
+ * reads every segment at once gives its extension back after each ACK
+ * (tcp_ext.c), and the mode goes on across that. */
+static void test_quick_acks_survive_idle_extension(void)
+{
+    sk_stack_config cfg = quick_config(SK_QUICK_ACKS_MAX);
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    uint32_t seq = 5001;
+    for (uint32_t i = 0; i < 4; i++) {
+        sk_time_us t = TS_MS(10) + i * TS_MS(10);
+        TS_INJECT(&ts, t, .flags = TS_A, .seq = seq, .ack = 1001, .len = MSS);
+        seq += MSS;
+        TS_EXPECT(&ts, t, .flags = TS_A, .seq = 1001, .ack = seq);
+        SK_CHECK_EQ_I(ts_recv(&ts, t + TS_MS(1), 100000), (ptrdiff_t)MSS);
+        TS_NOTHING(&ts, t + TS_MS(1));
+        const sk_tcb *tcb = sk_stack_tcb(ts.s, ts.sock);
+        SK_CHECK(tcb != NULL && !sk_tcb_ext_attached(&ts.s->env, tcb));
+    }
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->acks_quick, 4);
+    ts_discard(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_even_batches);
@@ -276,5 +424,10 @@ int main(void)
     SK_RUN(test_push_ack_on_read);
     SK_RUN(test_push_ack_needs_all);
     SK_RUN(test_push_ack_only_once);
+    SK_RUN(test_quick_acks_at_start);
+    SK_RUN(test_quick_acks_half_the_window);
+    SK_RUN(test_quick_acks_after_duplicate);
+    SK_RUN(test_quick_acks_end_when_we_send);
+    SK_RUN(test_quick_acks_survive_idle_extension);
     return sk_test_finish();
 }

@@ -188,6 +188,13 @@ static void test_config_errors(void)
     cfg.delack_us = 499999;
     SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), 0);
     sk_stack_destroy(s);
+    /* the quick-ACK count fits four bits of the connection's core */
+    cfg = ts.cfg;
+    cfg.quick_acks = SK_QUICK_ACKS_MAX + 1;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
+    cfg.quick_acks = SK_QUICK_ACKS_MAX;
+    SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), 0);
+    sk_stack_destroy(s);
     /* and a compressed SACK's delay too */
     cfg.sack_compress_us = 500000;
     SK_CHECK_EQ_I(sk_stack_create(&cfg, &s), SK_EINVAL);
