@@ -345,6 +345,11 @@ run_srecv() { # CELL
     reap "$srv"
     record_result s-recv "$1" "$src"
     record_linux_counters s-recv "$1" "$TMP/ns0" "$TMP/ns1"
+    # how synack's receiver ACKed (its --stats at exit): what differs from
+    # Linux's receiver is the ACK pattern (bench/README-loss.md)
+    local acks
+    acks=$(grep -m1 -o 'ACKs at a read of pushed data [0-9]*, quick ACKs [0-9]*' "$log")
+    [ -z "$acks" ] || echo "$ME:   s-recv receiver: $acks"
 }
 
 run_ssend() { # CELL
