@@ -93,8 +93,6 @@ static int parse_env(sk_stack_config *cfg)
         cfg->mtu = (uint16_t)strtoul(mtu, NULL, 10);
     if (parse_addr6(cfg) != 0)
         return -1;
-    /* connections in TIME-WAIT hold a slot for 2*MSL: a server closing
-     * first (HTTP/1.0) needs room for a minute of connections */
     const char *ls = getenv("SYNACK_LINGER_S");
     if (ls != NULL && *ls != '\0') {
         char *end;
@@ -107,6 +105,8 @@ static int parse_env(sk_stack_config *cfg)
         }
         linger_s = v;
     }
+    /* connections in TIME-WAIT hold a slot for 2*MSL: a server closing
+     * first (HTTP/1.0) needs room for a minute of connections */
     const char *ms = getenv("SYNACK_MAX_SOCKETS");
     cfg->max_sockets = ms != NULL && *ms != '\0' ? (uint32_t)strtoul(ms, NULL, 10) : 65536;
     return 0;
