@@ -56,6 +56,8 @@ static const char usage_text[] =
     "  --timestamps       turn on timestamps (RFC 7323: RTTM, PAWS); off by default too\n"
     "  --push-ack         ACK at once when the application has read all data that ended\n"
     "                     with PSH, as Linux does; off by default: the textbook delayed ACK\n"
+    "  --quick-ack        ACK each of the first segments of data at once (quick-ACK mode,\n"
+    "                     as Linux's receiver), not every second one; off by default\n"
     "  --relative         show sequence numbers relative to each side's ISN\n"
     "  --columns LIST     after each segment, the sender's values: a comma-separated\n"
     "                     list of cwnd, ssthresh, flight, srtt, rto, or \"all\"\n"
@@ -75,7 +77,7 @@ typedef struct {
 enum {
     O_EXPLAIN, O_LANG, O_LOSS, O_DELAY, O_IMPAIR, O_SEED, O_BYTES, O_PCAP, O_TRACE, O_ISN_C, O_ISN_S,
     O_RANDOM_ISN, O_MSS_C, O_MSS_S, O_WSCALE, O_SACK, O_TS, O_RELATIVE, O_QUIET, O_VERBOSE, O_HELP,
-    O_COLUMNS, O_PUSH_ACK,
+    O_COLUMNS, O_PUSH_ACK, O_QUICK_ACK,
     O_PLOT, O_HTML,
 };
 
@@ -89,7 +91,7 @@ static const opt_def opt_defs[] = {
     {"--random-isn", O_RANDOM_ISN, false}, {"--mss-client", O_MSS_C, true},
     {"--mss-server", O_MSS_S, true}, {"--wscale", O_WSCALE, false},
     {"--sack", O_SACK, false},       {"--timestamps", O_TS, false},
-    {"--push-ack", O_PUSH_ACK, false},
+    {"--push-ack", O_PUSH_ACK, false}, {"--quick-ack", O_QUICK_ACK, false},
     {"--relative", O_RELATIVE, false}, {"--quiet", O_QUIET, false},
     {"--columns", O_COLUMNS, true},
     {"-q", O_QUIET, false},          {"--verbose", O_VERBOSE, false},
@@ -213,6 +215,7 @@ static int apply(parsed *p, const opt_def *def, const char *v)
     case O_SACK: p->o.sack = true; break;
     case O_TS: p->o.timestamps = true; break;
     case O_PUSH_ACK: p->o.push_ack = true; break;
+    case O_QUICK_ACK: p->o.quick_ack = true; break;
     case O_RELATIVE: p->o.relative = true; break;
     case O_QUIET: p->o.verbosity = DEMO_QUIET; break;
     case O_VERBOSE: p->o.verbosity = DEMO_VERBOSE; break;

@@ -45,6 +45,7 @@ typedef struct {
     bool wscale;
     bool sack, timestamps; /* off: the textbook handshake */
     bool push_ack; /* --push-ack: cfg.push_ack (off: the textbook delayed ACK) */
+    bool quick_ack; /* --quick-ack: cfg.quick_acks SK_QUICK_ACKS_MAX (off: 0) */
     bool relative;
     bool explain;
     enum demo_lang lang;
@@ -73,6 +74,7 @@ enum demo_cause {
     DEMO_CAUSE_PERSIST, /* window probe */
     DEMO_CAUSE_SACKC,   /* the ACK SACK compression held back (demo_rec.held) */
     DEMO_CAUSE_PUSHACK, /* pure ACK sent at a read of data that ended with PSH */
+    DEMO_CAUSE_QUICKACK, /* pure ACK sent at once in quick-ACK mode */
 };
 
 /* One segment as it left its sender (payload pointer cleared). */
@@ -129,6 +131,8 @@ typedef struct {
     uint64_t segs; /* segments sent */
     uint64_t sackc_seen; /* stats.sack_compressed at its previous segment */
     uint64_t pushack_seen; /* stats.acks_pushed at its previous segment */
+    uint64_t quickack_seen; /* stats.acks_quick at its previous segment */
+    uint64_t quick_owed;    /* of those, not yet seen leave */
 } demo_side;
 
 /* What happened when one delivered copy was processed. */
@@ -174,7 +178,7 @@ struct demo {
     uint64_t progress_shown;
     uint64_t t_established, t_last;
     bool established;
-    bool told_psh, told_pure_ack, told_handshake, told_win_edge, told_ts_echo;
+    bool told_psh, told_pure_ack, told_quick_ack, told_handshake, told_win_edge, told_ts_echo;
     bool told_rto_min, told_iw;
     uint32_t told_sack[2]; /* the first SACK block last explained, [0] == [1]: none */
     bool keep_lines; /* narrating, or writing pcapng comments */

@@ -235,6 +235,13 @@ static void explain_ack(xctx *x)
     } else if (x->r->cause == DEMO_CAUSE_PUSHACK) {
         char ms[32];
         say(d, demo_say(d, DEMO_X_PUSHACK, 3, x->snd, x->rcv, demo_ms_short(DEMO_DELACK_US, ms, sizeof ms)));
+    } else if (x->r->cause == DEMO_CAUSE_QUICKACK) {
+        if (!d->told_quick_ack) {
+            d->told_quick_ack = true;
+            say(d, demo_say(d, DEMO_X_QUICKACK, 2, x->snd, x->rcv));
+        } else {
+            say(d, demo_say(d, DEMO_X_QUICKACK_AGAIN, 1, x->snd));
+        }
     } else if (pure && !d->told_pure_ack) {
         d->told_pure_ack = true;
         say(d, demo_say(d, DEMO_X_PURE_ACK, 2, demo_seqnum(d, x->r->from, t->seq.v), x->snd));

@@ -183,6 +183,11 @@ DEMO_MSG_ENUM_(X_SACKC,
 DEMO_MSG_ENUM_(X_PUSHACK,
                "The {0}'s application read everything, and the data ended with PSH, the end of one of the {1}'s writes: no second segment is coming to trigger the ACK, so the {0} sends it now rather than when its delayed-ACK timer ({2} ms) fires (as Linux does; RFC 1122 §4.2.3.2 bounds how long an ACK may wait, not how soon it may go).",
                "{0}的应用程序已读完全部数据，而且数据以 PSH 结尾，即{1}一次写入的结尾：不会再有第二个报文段来触发确认，于是{0}立即发送 ACK，而不等延迟确认计时器（{2} ms）到期（Linux 也这样做；RFC 1122 第 4.2.3.2 节限制的是 ACK 最多能等多久，而不是最早何时发送）。")
+DEMO_MSG_ENUM_(X_QUICKACK,
+               "Quick ACK: the {0} acknowledges this segment at once, not waiting for a second one or for its delayed-ACK timer. At a connection's first data, and after a segment it already had, a receiver like Linux's ACKs each of the next arrivals at once (here at most 15, and no more than half its window holds segments), so that ACKs waiting at the receiver do not hold back the {1}'s slow start (RFC 1122 §4.2.3.2 and RFC 5681 §4.2 bound how long an ACK may wait, not how soon it may go).",
+               "快速确认：{0}立即确认这个报文段，既不等第二个报文段，也不等延迟确认计时器。在连接收到第一批数据时，以及收到一个已经有过的报文段之后，像 Linux 那样的接收方会立即确认接下来到达的每个报文段（这里最多 15 个，且不超过其窗口一半所能容纳的报文段数），这样在接收方等待的 ACK 就不会拖慢{1}的慢启动（RFC 1122 第 4.2.3.2 节和 RFC 5681 第 4.2 节限制的是 ACK 最多能等多久，而不是最早何时发送）。")
+DEMO_MSG_ENUM_(X_QUICKACK_AGAIN, "Another quick ACK from the {0} (quick-ACK mode, explained above).",
+               "{0}的又一个快速确认（快速确认模式，见上文）。")
 DEMO_MSG_ENUM_(X_FIN_ACTIVE,
                "The {0}'s application closes: the FIN takes sequence number {1}, like one byte of data, so that it can be acknowledged; the {0} can still receive.",
                "{0}的应用程序关闭连接：FIN 像一个数据字节一样占用序列号 {1}，这样它才能被确认；{0}仍然可以接收数据。")

@@ -152,6 +152,14 @@ static void tell_cause(demo *d, demo_side *s, demo_rec *r, uint64_t now)
     /* an ACK the application's read of pushed data sent (cfg.push_ack) */
     uint64_t pushed = st->acks_pushed - s->pushack_seen;
     s->pushack_seen += pushed;
+    /* ACKs quick-ACK mode owed at once (cfg.quick_acks): the stack may
+     * count several (a batch of arrivals) before the first goes out, and
+     * each leaves as a segment of its own, or on data */
+    s->quick_owed += st->acks_quick - s->quickack_seen;
+    s->quickack_seen = st->acks_quick;
+    bool quick = s->quick_owed > 0 && (r->tcp.flags & SK_TCP_ACK) && !r->rexmit;
+    if (quick)
+        s->quick_owed--;
     bool pure = !r->rexmit && r->cause == DEMO_CAUSE_NONE && r->tcp.payload_len == 0 &&
                 !(r->tcp.flags & (SK_TCP_SYN | SK_TCP_FIN));
     if (pure && s->delack_fired) {
@@ -159,6 +167,8 @@ static void tell_cause(demo *d, demo_side *s, demo_rec *r, uint64_t now)
         r->held = (uint32_t)held;
     } else if (pure && pushed > 0) {
         r->cause = DEMO_CAUSE_PUSHACK;
+    } else if (pure && quick) {
+        r->cause = DEMO_CAUSE_QUICKACK;
     }
     if (r->rexmit)
         s->rto_fired = false;
@@ -385,11 +395,11 @@ static int make_stack(demo *d, demo_side *s)
     cfg.timestamps = d->o.timestamps;
     cfg.time_wait_us = DEMO_TIME_WAIT_US;
     cfg.delack_us = DEMO_DELACK_US;
-    /* the textbook delayed ACK unless --push-ack asks for Linux's ACK at
-     * a read; never Linux's quick ACKs, which the narration does not
-     * explain (the demo shows RFC 5681 §4.2's every second segment) */
+    /* the textbook delayed ACK (RFC 5681 §4.2's every second segment)
+     * unless --push-ack asks for Linux's ACK at a read, --quick-ack for
+     * its quick ACKs at a connection's start */
     cfg.push_ack = d->o.push_ack;
-    cfg.quick_acks = 0;
+    cfg.quick_acks = d->o.quick_ack ? SK_QUICK_ACKS_MAX : 0;
     /* the demo teaches RFC 6298: RTO at least 1 s (§2.4), not the stack's
      * 200 ms default */
     cfg.rto_min_us = 1000000;

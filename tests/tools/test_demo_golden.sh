@@ -87,6 +87,11 @@ golden demo_sack_rack --sack --timestamps --bytes 100000 --loss 0.05 --seed 3 --
 # delayed-ACK timer instead, demo_explain)
 golden demo_push_ack --push-ack --explain
 golden demo_push_ack_zh --push-ack --explain --lang zh
+# quick ACKs (Linux's receiver at a connection's first data; the textbook
+# view ACKs every second segment, demo_explain)
+golden demo_quick_ack --quick-ack --explain
+golden demo_quick_ack_zh --quick-ack --explain --lang zh
+golden demo_quick_ack_bulk --quick-ack --bytes 30000 --explain
 
 # The textbook numbers are mandatory (also checked outside the golden file,
 # so that regenerating it cannot silently lose them).
@@ -133,6 +138,19 @@ expect_in demo_rexmit_goback '^ +Before any ACK the client may send 10240 bytes:
 expect_in demo_push_ack '^  6 +40\.000  client → server  ACK +seq=1021 ack=8011 ' "the ACK at the read, at once"
 expect_in demo_push_ack '^ +The client.s application read everything, and the data ended with PSH.*RFC 1122 §4\.2\.3\.2' "the ACK at a read explained"
 expect_in demo_push_ack_zh '^ +客户端的应用程序已读完全部数据，而且数据以 PSH 结尾' "the ACK at a read explained (zh)"
+expect_in demo_quick_ack '^  5 +30\.000  server → client  ACK +seq=8001 ack=1021 ' "the quick ACK, before the reply"
+expect_in demo_quick_ack '^ +Quick ACK: the server acknowledges this segment at once.*RFC 1122 §4\.2\.3\.2' "the quick ACK explained"
+expect_in demo_quick_ack_zh '^ +快速确认：服务器立即确认这个报文段' "the quick ACK explained (zh)"
+# the first flight of 10 segments: one ACK each in quick-ACK mode, one per
+# pair without it; 15 quick ACKs in all (cfg.quick_acks), each told
+first_flight_acks() { grep -cE '^ +[0-9]+ +30\.000  server → client  ACK +seq=8001 ' "$1"; }
+n=$(first_flight_acks "$tmp/demo_quick_ack_bulk.1")
+if [ "$n" = 10 ]; then ok; else bad "quick ACKs: $n ACKs of the first flight, want 10"; fi
+"$synack" demo --bytes 30000 >"$tmp/bulk_textbook" 2>&1
+n=$(first_flight_acks "$tmp/bulk_textbook")
+if [ "$n" = 5 ]; then ok; else bad "textbook delayed ACK: $n ACKs of the first flight, want 5"; fi
+n=$(grep -cE '^ +(Quick ACK: the server|Another quick ACK from the server)' "$tmp/demo_quick_ack_bulk.1")
+if [ "$n" = 15 ]; then ok; else bad "quick ACKs told: $n, want 15"; fi
 expect_in demo_explain '^ +The client waited for its delayed-ACK timer \(40 ms\).*RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2' "delayed ACK's RFC"
 expect_in demo_rexmit_queue '^ +3 +[0-9.]+  client → server  ACK +seq=1001 +ack=8001 +win=262144 ' "the real (scaled) window"
 expect_in demo_rexmit_queue '^  win: the real window, in bytes' "the window scale noted once"
