@@ -132,7 +132,7 @@ typedef struct {
     uint64_t sackc_seen; /* stats.sack_compressed at its previous segment */
     uint64_t pushack_seen; /* stats.acks_pushed at its previous segment */
     uint64_t quickack_seen; /* stats.acks_quick at its previous segment */
-    uint64_t quick_owed;    /* of those, not yet seen leave */
+    uint64_t quick_owed;    /* of those, not yet seen to leave */
 } demo_side;
 
 /* What happened when one delivered copy was processed. */
