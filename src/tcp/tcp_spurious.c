@@ -148,7 +148,14 @@ static void undo_rto(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time n
     t->x->spur_fr = SK_SPUR_FR_NONE; /* undone once: no DSACK undo after it */
     sk_cc_spurious(t, now);
     t->x->snd_nxt = t->x->snd_max;
-    t->x->past.recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
+    /* The same ACK may have started a recovery (sk_rec_on_ack runs first:
+     * it reached the timeout's SND.MAX and RACK found a loss above): its
+     * RecoveryPoint stands. Lowered below SND.UNA, the next ACK would end
+     * that recovery at once, and NextSeg rule (4)'s rescue ("HighACK >
+     * RescueRxt", RescueRxt = RecoveryPoint) would hold again after every
+     * rescue: output resent the tail without end (test_sim_tcp's sweep). */
+    if (!(t->flags & SK_TF_IN_RECOVERY))
+        t->x->past.recover = sk_seq_add(t->snd_una, (uint32_t)0 - 1u);
     adapt_rto(e, t, seg, now);
     e->ctx->stats.spurious_rtos++;
     sk_tcb_mark_output(e, t);

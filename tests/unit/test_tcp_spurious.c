@@ -434,6 +434,65 @@ static void test_dsack_late_spurious_timeout_undone(void)
     ts_free(&ts);
 }
 
+/* F-RTO (§3) with RACK: the second ACK after the timeout both proves it
+ * spurious (it acknowledges 6001, everything sent before the timeout) and
+ * shows a loss above: it SACKs the probe 8001 sent after the two new
+ * segments 6001 and 7001, which RACK then marks lost (RFC 8985 §6.2). The
+ * recovery that ACK enters (RFC 6675 §5: HighACK = RecoveryPoint 6001) is
+ * a real one: the undo must leave its RecoveryPoint (HighData, 9001),
+ * which once it lowered below SND.UNA; rule (4)'s rescue ("if HighACK >
+ * RescueRxt") then held again after every rescue, and output sent the
+ * tail segment forever at one instant (a seed of test_sim_tcp's sweep).
+ * Here: the lost pair is resent, at most one rescue, and recovery ends at
+ * the ACK of everything. */
+static void test_frto_undo_keeps_recovery_entered(void)
+{
+    sk_stack_config cfg;
+    ts_config_newreno(&cfg);
+    cfg.sack = true;
+    cfg.rack_tlp = true;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    ts.peer_sack = true;
+    ts.peer_mss = 1000;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 9000), 9000);
+    data_out(&ts, TS_SEC(1), 1001, 4);
+    TS_NOTHING(&ts, TS_MS(1020) - 1);
+    data_out(&ts, TS_MS(1020), 5001, 1); /* the probe: new data */
+    TS_NOTHING(&ts, TS_MS(2020) - 1);
+    data_out(&ts, TS_MS(2020), 1001, 1); /* the RTO; recover = 6001 */
+    TS_NOTHING(&ts, TS_MS(2020));
+    /* F-RTO step 2b: the first ACK covers the retransmission; two new
+     * segments */
+    TS_INJECT(&ts, TS_MS(2025), .flags = TS_A, .seq = 5001, .ack = 2001);
+    data_out(&ts, TS_MS(2025), 6001, 2);
+    TS_NOTHING(&ts, TS_MS(2025));
+    TS_NOTHING(&ts, TS_MS(2045) - 1);
+    data_out(&ts, TS_MS(2045), 8001, 1); /* the probe: new data */
+    TS_NOTHING(&ts, TS_MS(2045));
+    TS_INJECT(&ts, TS_MS(2060), .flags = TS_A, .seq = 5001, .ack = 6001,
+              TS_SACK(1, {8001, 9001}));
+    SK_CHECK_EQ(spurious_rtos(&ts), 1);
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    SK_CHECK(t->flags & SK_TF_SACK_RECOVERY);
+    SK_CHECK_EQ(t->x->past.recover.v, 9001u); /* RecoveryPoint = HighData */
+    data_out(&ts, TS_MS(2060), 6001, 2); /* RACK's losses */
+    TS_EXPECT(&ts, TS_MS(2060), .flags = TS_PA, .seq = 9001, .ack = 5001, .len = 1000);
+    TS_NOTHING(&ts, TS_MS(2060));
+    /* 6001 arrives: below RecoveryPoint, the recovery goes on (with 6000,
+     * it ended here) */
+    TS_INJECT(&ts, TS_MS(2070), .flags = TS_A, .seq = 5001, .ack = 7001,
+              TS_SACK(1, {8001, 9001}));
+    SK_CHECK(t->flags & SK_TF_SACK_RECOVERY);
+    TS_NOTHING(&ts, TS_MS(2070));
+    TS_INJECT(&ts, TS_MS(2080), .flags = TS_A, .seq = 5001, .ack = 10001);
+    SK_CHECK(!(t->flags & SK_TF_IN_RECOVERY));
+    TS_NOTHING(&ts, TS_SEC(10));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->timeouts, 1);
+    ts_free(&ts);
+}
+
 int main(void)
 {
     SK_RUN(test_eifel_spurious_timeout_undone);
@@ -451,5 +510,6 @@ int main(void)
     SK_RUN(test_eifel_spurious_fast_retransmit_undone);
     SK_RUN(test_eifel_genuine_fast_retransmit_kept);
     SK_RUN(test_dsack_late_spurious_timeout_undone);
+    SK_RUN(test_frto_undo_keeps_recovery_entered);
     return sk_test_finish();
 }
