@@ -57,6 +57,9 @@ static bool alike(const sk_tcb *t, const sk_ack_owed *o, const sk_ack_owed *r)
 static void owe(sk_tcp_env *e, sk_tcb *t, const sk_ack_owed *r)
 {
     t->x->rcv_unacked = 0;
+    /* this ACK covers RCV.NXT, and so any pushed data: the application's
+     * read before it leaves owes no ACK of its own (sk_ack_on_read) */
+    t->flags &= ~(uint32_t)SK_TF_ACK_PUSHED;
     t->x->sackc_held = 0;
     sk_tcb_timer_set(e, t, SK_TIMER_DELACK, SK_TIME_NEVER);
     sk_tcb_mark_output(e, t);

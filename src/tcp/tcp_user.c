@@ -132,10 +132,10 @@ ptrdiff_t sk_tcp_user_send_fill(sk_tcp_env *e, sk_tcb *t, sk_tcp_fill_fn fill, v
     return (ptrdiff_t)total;
 }
 
-/* After the application reads, tell the peer when the window has grown by
- * two segments or half the buffer, or at once when the peer had less than a
- * segment of window left (sk_tcp_rcv_window already applies the receiver
- * SWS rule of RFC 9293 §3.8.6.2.2, so the step is never tiny). */
+/* After the application reads (or the buffer grows), a window update of
+ * its own when the peer had less than a segment of window left or the
+ * window can double (below); sk_tcp_rcv_window already applies the
+ * receiver SWS rule of RFC 9293 §3.8.6.2.2, so the step is never tiny. */
 static void maybe_window_update(sk_tcp_env *e, sk_tcb *t)
 {
     if (!sk_tcb_synchronized(t) || (t->flags & SK_TF_FIN_RCVD))
@@ -144,11 +144,22 @@ static void maybe_window_update(sk_tcp_env *e, sk_tcb *t)
     uint32_t win = sk_tcp_rcv_window(e, t);
     if (win <= cur)
         return;
-    /* a peer that is (nearly) blocked must hear at once; otherwise wait for
-     * a worthwhile step, as Linux does in tcp_cleanup_rbuf */
-    uint32_t grow = win - cur;
+    /* ACKs already owed carry the window as it stands when they leave
+     * (fill_owed_ack): they are the update */
+    if (t->x->n_ack_owed > 0)
+        return;
+    /* A peer that is (nearly) blocked must hear at once. Otherwise the next
+     * ACK tells it, and an update of its own is worth a segment only when
+     * the window the peer knows is at most half the largest we offer and
+     * this one is at least twice it: Linux's rule (tcp_cleanup_rbuf). A
+     * step of a few MSS while data flows would cost one more ACK per read
+     * (session 23's captures, bench/README-loss.md). */
+    uint32_t max = (uint32_t)65535 << t->rcv_wscale;
+    uint32_t clamp = sk_tcb_rcvbuf(e, t);
+    if (clamp > max)
+        clamp = max;
     bool blocked = cur < t->adv_mss;
-    if (blocked || grow >= 2u * t->adv_mss || grow >= sk_tcb_rcvbuf(e, t) / 2) {
+    if (blocked || (cur <= clamp / 2 && win / 2 >= cur)) {
         t->flags |= SK_TF_ACK_NOW;
         sk_tcb_mark_output(e, t);
     }

@@ -325,6 +325,42 @@ static void test_read_one_mss_updates_nearly_closed(void)
     ts_free(&ts);
 }
 
+/* Reading while data flows: the window the peer knows is more than half
+ * the buffer, and the read would grow it by three segments but not double
+ * it. No update of its own (the next ACK carries the new window): Linux's
+ * rule (tcp_cleanup_rbuf), where an update after every 2 MSS read cost one
+ * ACK per read batch on a bulk transfer (bench/README-loss.md, session
+ * 23). Once the window the peer knows is half the buffer or less, a read
+ * that doubles it is told at once. */
+static void test_window_update_when_it_doubles(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.rcvbuf = 16384;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 1460);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 6461, .ack = 1001, .len = 1460);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 7921, TS_WIN(13464));
+    TS_INJECT(&ts, TS_MS(11), .flags = TS_A, .seq = 7921, .ack = 1001, .len = 1460);
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(12), 100000), 4380);
+    TS_NOTHING(&ts, TS_MS(51) - 1);
+    TS_EXPECT(&ts, TS_MS(51), .flags = TS_A, .seq = 1001, .ack = 9381, TS_WIN(16384));
+    /* six segments unread: 7624 of the window left, under half */
+    for (uint32_t i = 0; i < 6; i++)
+        TS_INJECT(&ts, TS_MS(60), .flags = TS_A, .seq = 9381 + 1460 * i, .ack = 1001,
+                  .len = 1460);
+    for (uint32_t i = 1; i <= 3; i++)
+        TS_EXPECT(&ts, TS_MS(60), .flags = TS_A, .seq = 1001, .ack = 9381 + 2920 * i,
+                  TS_WIN(16384 - 2920 * i));
+    TS_NOTHING(&ts, TS_MS(60));
+    SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(70), 100000), 8760);
+    TS_EXPECT(&ts, TS_MS(70), .flags = TS_A, .seq = 1001, .ack = 18141, TS_WIN(16384));
+    TS_NOTHING(&ts, TS_SEC(1));
+    ts_free(&ts);
+}
+
 /* The peer's window is open but smaller than a segment and than half the
  * largest window it offered: sender SWS avoidance holds the data. If the
  * window update that would release it is lost, nothing else would ever
@@ -516,6 +552,7 @@ int main(void)
     SK_RUN(test_zero_rcv_window_refuses_fin);
     SK_RUN(test_read_one_mss_updates_at_once);
     SK_RUN(test_read_one_mss_updates_nearly_closed);
+    SK_RUN(test_window_update_when_it_doubles);
     SK_RUN(test_small_window_override_timeout);
     SK_RUN(test_small_window_update_stops_timer);
     SK_RUN(test_fin_into_zero_window_kept_open);
