@@ -267,10 +267,25 @@ static uint64_t next_event(const sk_simnet *net)
     return t;
 }
 
+/* A flush that hit SK_SIM_FLUSH_CAP ends the run: a node whose output
+ * never ends at one instant would otherwise be drained again at the next
+ * step of that instant, up to SK_SIM_INSTANT_CAP times (10^10 frames, a
+ * hang rather than a failure). */
+static bool flush_overran(sk_simnet *net)
+{
+    uint64_t before = net->overruns;
+    sk_simnet_flush(net);
+    if (net->overruns == before)
+        return false;
+    net->stalled = true;
+    return true;
+}
+
 bool sk_simnet_step(sk_simnet *net, uint64_t limit)
 {
     net->stalled = false;
-    sk_simnet_flush(net);
+    if (flush_overran(net))
+        return false;
     uint64_t t = next_event(net);
     if (t == UINT64_MAX || t > limit) {
         if (limit > net->now && limit != UINT64_MAX) {
@@ -291,8 +306,7 @@ bool sk_simnet_step(sk_simnet *net, uint64_t limit)
         return false;
     }
     deliver_due(net);
-    sk_simnet_flush(net);
-    return true;
+    return !flush_overran(net);
 }
 
 bool sk_simnet_run_until(sk_simnet *net, uint64_t t)

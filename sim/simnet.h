@@ -95,8 +95,9 @@ void sk_simnet_flush(sk_simnet *net);
 /* Flush; move the clock to the next event if it is at or before `limit`,
  * deliver the frames due, flush again, and return true. Return false when
  * nothing is scheduled up to `limit` (the clock then moves to `limit`; it
- * never goes backwards), or when SK_SIM_INSTANT_CAP steps ran at one instant
- * (a livelock: the clock stays, an overrun is counted). */
+ * never goes backwards), or on a livelock (the clock stays, an overrun is
+ * counted): SK_SIM_INSTANT_CAP steps ran at one instant, or a flush drained
+ * SK_SIM_FLUSH_CAP frames from one node. */
 bool sk_simnet_step(sk_simnet *net, uint64_t limit);
 
 /* Step until time t. Returns true with now == max(now, t), or false if a

@@ -408,6 +408,41 @@ static void test_flush_cap_stops_endless_output(void)
     sk_simnet_free(net);
 }
 
+/* The same node under sk_simnet_run_until: the overrun ends the run (it
+ * returned true once the node had nothing scheduled, and a node whose
+ * output is due again at the same instant was drained without end). */
+static size_t chatty_due_output(void *n, uint64_t now, uint8_t *buf, size_t cap)
+{
+    (void)now;
+    (void)cap;
+    (*(uint64_t *)n)++;
+    buf[0] = 0x42;
+    return 1;
+}
+
+static uint64_t chatty_due_poll(void *n)
+{
+    (void)n;
+    return 0; /* always due: a stack that never stops sending */
+}
+
+static void test_flush_cap_ends_the_run(void)
+{
+    for (int due = 0; due < 2; due++) {
+        sk_simnet *net = sk_simnet_new(1);
+        uint64_t sent = 0;
+        sk_sim_node_ops ops = {NULL, chatty_due_output, due ? chatty_due_poll : NULL};
+        SK_CHECK_EQ_I(sk_simnet_add_node(net, &ops, &sent), 0);
+        SK_CHECK(!sk_simnet_run_until(net, 1 * MS));
+        SK_CHECK_EQ(sk_simnet_overruns(net), 1);
+        SK_CHECK_EQ(sent, SK_SIM_FLUSH_CAP);
+        SK_CHECK(!sk_simnet_step(net, 1 * MS)); /* and again at once */
+        SK_CHECK_EQ(sk_simnet_overruns(net), 2);
+        SK_CHECK_EQ(sent, 2 * (uint64_t)SK_SIM_FLUSH_CAP);
+        sk_simnet_free(net);
+    }
+}
+
 /* Two echo nodes with no delay anywhere bounce one frame forever at t = 0. */
 static void test_instant_cap_stops_livelock(void)
 {
@@ -492,6 +527,7 @@ int main(void)
     SK_RUN(test_past_deadline_runs_now);
     SK_RUN(test_determinism_event_log);
     SK_RUN(test_flush_cap_stops_endless_output);
+    SK_RUN(test_flush_cap_ends_the_run);
     SK_RUN(test_instant_cap_stops_livelock);
     SK_RUN(test_link_validation);
     SK_RUN(test_hub_node_sends_on_every_link);
