@@ -107,17 +107,23 @@ static void test_mixed_batch_duplicate_acks(void)
     ts_free(&ts);
 }
 
+/* A passive open with a 16 KiB receive buffer (no window scaling). */
+static void open_16k(ts_script *ts)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.rcvbuf = 16384;
+    ts_init(ts, &cfg);
+    SK_CHECK(ts_open_passive(ts, 0, TS_MS(1)));
+}
+
 /* Every owed ACK offers the same right edge: the window of an earlier ACK
  * is larger by what later segments took, so the edge never moves back
  * (RFC 9293 §3.8.6). A 16 KiB buffer, no window scaling. */
 static void test_batch_acks_keep_right_edge(void)
 {
-    sk_stack_config cfg;
-    ts_config(&cfg);
-    cfg.rcvbuf = 16384;
     ts_script ts;
-    ts_init(&ts, &cfg);
-    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    open_16k(&ts);
     uint32_t edge = 5001 + 16384;
     batch(&ts, TS_MS(10), 5001, 4, MSS);
     TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001 + 2 * MSS,
@@ -308,12 +314,8 @@ static void test_push_ack_covered_by_the_pair(void)
  * delayed-ACK timer. */
 static void test_owed_acks_carry_the_window_update(void)
 {
-    sk_stack_config cfg;
-    ts_config(&cfg);
-    cfg.rcvbuf = 16384;
     ts_script ts;
-    ts_init(&ts, &cfg);
-    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    open_16k(&ts);
     batch(&ts, TS_MS(10), 5001, 7, MSS);
     SK_CHECK_EQ_I(ts_recv(&ts, TS_MS(10), 100000), (ptrdiff_t)(7 * MSS));
     uint32_t edge = 5001 + 7 * MSS + 16384;
