@@ -220,13 +220,18 @@ static void fill_our_window(ts_script *ts)
     TS_NOTHING(ts, TS_MS(51));
 }
 
-static void small_rcvbuf_open(ts_script *ts)
+static void rcvbuf_open(ts_script *ts, uint32_t rcvbuf)
 {
     sk_stack_config cfg;
     ts_config(&cfg);
-    cfg.rcvbuf = 4096;
+    cfg.rcvbuf = rcvbuf;
     ts_init(ts, &cfg);
     SK_CHECK(ts_open_active(ts, 0, TS_MS(1)));
+}
+
+static void small_rcvbuf_open(ts_script *ts)
+{
+    rcvbuf_open(ts, 4096);
 }
 
 /* Our window is zero and a data segment arrives at RCV.NXT carrying a new
@@ -334,12 +339,8 @@ static void test_read_one_mss_updates_nearly_closed(void)
  * that doubles it is told at once. */
 static void test_window_update_when_it_doubles(void)
 {
-    sk_stack_config cfg;
-    ts_config(&cfg);
-    cfg.rcvbuf = 16384;
     ts_script ts;
-    ts_init(&ts, &cfg);
-    SK_CHECK(ts_open_active(&ts, 0, TS_MS(1)));
+    rcvbuf_open(&ts, 16384);
     TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 1460);
     TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 6461, .ack = 1001, .len = 1460);
     TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 7921, TS_WIN(13464));
