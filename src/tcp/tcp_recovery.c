@@ -717,6 +717,11 @@ static bool rto_rack_next(const sk_tcb *t, uint32_t budget, sk_rec_seg *s)
 bool sk_rec_next_rexmit(sk_tcb *t, uint32_t budget, sk_rec_seg *s)
 {
     s->rescue = false;
+    /* RecoveryPoint is never below SND.UNA in recovery: there rule (4)'s
+     * guard would never hold again (tcp_spurious.c undo_rto). Equal is
+     * seen: everything acknowledged by an ACK that did not end the
+     * recovery (the next new ACK does). */
+    SK_ASSERT(!sack_recovering(t) || sk_seq_le(t->snd_una, t->x->past.recover));
     if (sack_recovering(t) && t->x->rtb != NULL) {
         bool ok = sack_next(t, budget, s);
         t->x->rtb->rescue_pending = ok && s->rescue;
