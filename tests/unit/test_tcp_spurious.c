@@ -16,18 +16,24 @@
 
 #define SS_INIT (UINT32_MAX / 2) /* ssthresh before any congestion signal */
 
-static void open_conn(ts_script *ts, bool tstamps, bool sack)
+static void open_conn_rack(ts_script *ts, bool tstamps, bool sack, bool rack)
 {
     sk_stack_config cfg;
     ts_config_newreno(&cfg);
     cfg.timestamps = tstamps;
     cfg.sack = sack;
+    cfg.rack_tlp = rack;
     ts_init(ts, &cfg);
     ts->peer_ts = tstamps;
     ts->peer_sack = sack;
     ts->peer_mss = tstamps ? 1012 : 1000;
     SK_CHECK(ts_open_active(ts, 0, TS_MS(10)));
     SK_CHECK_EQ(ts_info(ts).cwnd, 4000);
+}
+
+static void open_conn(ts_script *ts, bool tstamps, bool sack)
+{
+    open_conn_rack(ts, tstamps, sack, false);
 }
 
 static void data_out(ts_script *ts, sk_time_us t, uint32_t seq, uint32_t n)
@@ -100,17 +106,8 @@ static void test_eifel_spurious_timeout_undone(void)
  * the next RTO (nothing else would bring an ACK). */
 static void test_eifel_undo_then_rack_hole(void)
 {
-    sk_stack_config cfg;
-    ts_config_newreno(&cfg);
-    cfg.timestamps = true;
-    cfg.sack = true;
-    cfg.rack_tlp = true;
     ts_script ts;
-    ts_init(&ts, &cfg);
-    ts.peer_ts = true;
-    ts.peer_sack = true;
-    ts.peer_mss = 1012;
-    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    open_conn_rack(&ts, true, true, true);
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 8000), 8000);
     data_out(&ts, TS_SEC(1), 1001, 4);
     uint32_t orig = ts.us_tsval;
@@ -443,19 +440,12 @@ static void test_dsack_late_spurious_timeout_undone(void)
  * which once it lowered below SND.UNA; rule (4)'s rescue ("if HighACK >
  * RescueRxt") then held again after every rescue, and output sent the
  * tail segment forever at one instant (a seed of test_sim_tcp's sweep).
- * Here: the lost pair is resent, at most one rescue, and recovery ends at
- * the ACK of everything. */
+ * Here: the lost pair is resent, the recovery goes on below RecoveryPoint
+ * and ends at the ACK of everything, and no timeout follows. */
 static void test_frto_undo_keeps_recovery_entered(void)
 {
-    sk_stack_config cfg;
-    ts_config_newreno(&cfg);
-    cfg.sack = true;
-    cfg.rack_tlp = true;
     ts_script ts;
-    ts_init(&ts, &cfg);
-    ts.peer_sack = true;
-    ts.peer_mss = 1000;
-    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    open_conn_rack(&ts, false, true, true);
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 9000), 9000);
     data_out(&ts, TS_SEC(1), 1001, 4);
     TS_NOTHING(&ts, TS_MS(1020) - 1);
