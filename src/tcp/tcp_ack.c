@@ -15,7 +15,10 @@
  * an out-of-order segment names that segment's range first (RFC 2018 §4:
  * "the first SACK block ... MUST specify the contiguous block of data
  * containing the segment which triggered this ACK"). The other blocks are
- * the ranges as they stand when the ACK is sent.
+ * the ranges as they stand when the ACK is sent, cut at the highest
+ * sequence number received when it became due (`high`): a later arrival
+ * reported beside an older ACK value looks to the sender like reordering
+ * (tcp_sack.c, sk_sack_fill).
  *
  * The records form a small ring per connection. Repeated ACKs (duplicate
  * ACKs) share a record with a count when they are alike: the same value and
@@ -45,13 +48,32 @@ static uint32_t slot(const sk_tcb *t, uint32_t i)
     return (t->x->ack_owed_head + i) % SK_ACK_OWED_MAX;
 }
 
+bool sk_ack_has_edge(const sk_ack_owed *o)
+{
+    return !sk_seq_eq(o->edge, o->ack);
+}
+
+sk_seq sk_ack_high(const sk_ack_owed *o)
+{
+    return sk_seq_add(o->ack, o->above);
+}
+
 /* Does the ACK described by `r` repeat record `o`? */
 static bool alike(const sk_tcb *t, const sk_ack_owed *o, const sk_ack_owed *r)
 {
-    if (!sk_seq_eq(o->ack, r->ack) || o->ecr != r->ecr || o->has_edge != r->has_edge)
+    if (!sk_seq_eq(o->ack, r->ack) || o->ecr != r->ecr || sk_ack_has_edge(o) != sk_ack_has_edge(r))
         return false;
-    return !r->has_edge ||
+    return !sk_ack_has_edge(r) ||
            sk_rset_find(&t->x->reass, o->edge) == sk_rset_find(&t->x->reass, r->edge);
+}
+
+/* The ACK of RCV.NXT now, with TS.Recent and what arrived above. */
+static sk_ack_owed now_record(const sk_tcb *t)
+{
+    uint32_t above = sk_seq_len(t->rcv_nxt, sk_sack_rcv_high(t));
+    sk_ack_owed r = {.ack = t->rcv_nxt, .edge = t->rcv_nxt, .ecr = t->ts_recent};
+    r.above = (above < SK_ACK_ABOVE_MAX ? above : SK_ACK_ABOVE_MAX) & SK_ACK_ABOVE_MAX;
+    return r;
 }
 
 static void owe(sk_tcp_env *e, sk_tcb *t, const sk_ack_owed *r)
@@ -67,6 +89,7 @@ static void owe(sk_tcp_env *e, sk_tcb *t, const sk_ack_owed *r)
     sk_ack_owed *last = n > 0 ? &t->x->ack_owed[slot(t, n - 1)] : NULL;
     if (last != NULL && alike(t, last, r) && last->dups < UINT8_MAX) {
         last->dups++;
+        last->above = r->above; /* (the same RCV.NXT: no gap was filled) */
         return;
     }
     if (n == SK_ACK_OWED_MAX) {
@@ -80,7 +103,7 @@ static void owe(sk_tcp_env *e, sk_tcb *t, const sk_ack_owed *r)
 
 void sk_ack_owe(sk_tcp_env *e, sk_tcb *t)
 {
-    sk_ack_owed r = {.ack = t->rcv_nxt, .ecr = t->ts_recent};
+    sk_ack_owed r = now_record(t);
     owe(e, t, &r);
 }
 
@@ -117,12 +140,11 @@ static bool sack_hold(sk_tcp_env *e, sk_tcb *t, sk_time now)
 
 void sk_ack_owe_ooo(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now)
 {
-    sk_ack_owed r = {.ack = t->rcv_nxt, .ecr = t->ts_recent};
+    sk_ack_owed r = now_record(t);
     if ((t->flags & SK_TF_SACK_OK) && sk_rset_find(&t->x->reass, seq) != NULL) {
         if (sack_hold(e, t, now))
             return;
-        r.edge = seq;
-        r.has_edge = true;
+        r.edge = seq; /* above RCV.NXT: not == ack */
     }
     owe(e, t, &r);
 }

@@ -85,15 +85,20 @@ typedef struct {
 } sk_bigcache;
 
 /* One owed ACK (tcp_ack.c): RCV.NXT when it became due, TS.Recent then (its
- * TSecr, RFC 7323 §4.3), and for a duplicate ACK caused by an out-of-order
- * segment (with SACK) that segment's left edge, whose range its first
- * block reports (RFC 2018 §4). `dups` more ACKs share all of it. */
+ * TSecr, RFC 7323 §4.3), how far above it data had arrived by then (its
+ * SACK blocks report nothing higher; at most SK_ACK_ABOVE_MAX: a block
+ * beyond is left to the ACKs after it), and for a duplicate ACK caused by
+ * an out-of-order segment (with SACK) that segment's left edge, whose range
+ * its first block reports (RFC 2018 §4); edge == ack for any other ACK (an
+ * out-of-order segment lies above RCV.NXT). `dups` more ACKs share all of
+ * it. Sixteen bytes: the extension holds SK_ACK_OWED_MAX of them. */
+#define SK_ACK_ABOVE_MAX 0xFFFFFFu
 typedef struct {
     sk_seq ack;
     sk_seq edge;
     uint32_t ecr;
-    uint8_t dups;
-    bool has_edge;
+    unsigned above : 24;
+    unsigned dups : 8;
 } sk_ack_owed;
 #define SK_IP4_TCP_HDRS 40   /* IPv4 + TCP headers without options */
 #define SK_IP6_TCP_HDRS 60   /* IPv6 + TCP headers without extension headers or options */
@@ -975,10 +980,14 @@ void sk_sack_on_syn(const sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg);
 void sk_sack_on_data(sk_tcb *t, sk_seq seq, uint32_t len);
 /* An out-of-order segment starting at seq was queued (or was already held). */
 void sk_sack_on_ooo(sk_tcb *t, sk_seq seq);
-/* The SACK blocks of our next ACK, at most `max` (RFC 2018 §3-4); with
- * `first`, the range holding that sequence number goes first (after a
- * DSACK block). Pure. */
-void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_seq *first);
+/* The SACK blocks of our next ACK, at most `max` (RFC 2018 §3-4): of the
+ * owed ACK `rec` (tcp_ack.c: its own segment's range first, after a DSACK
+ * block, and nothing above its `high`), or with rec NULL of an ACK now.
+ * Pure. */
+void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_ack_owed *rec);
+/* The highest sequence number received (RCV.NXT or the top of the held
+ * ranges). */
+sk_seq sk_sack_rcv_high(const sk_tcb *t);
 /* The blocks in `o` were sent. */
 void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o);
 /* An acceptable ACK arrived: record its valid blocks (before snd_una moves). */
@@ -1200,6 +1209,10 @@ void sk_ack_owe_ooo(sk_tcp_env *e, sk_tcb *t, sk_seq seq, sk_time now);
 /* The oldest owed ACK and whether it is the last one owed; false when none
  * is owed. */
 bool sk_ack_peek(const sk_tcb *t, sk_ack_owed *rec, bool *last);
+/* An owed ACK's own out-of-order segment (RFC 2018 §4's first block), and
+ * the highest sequence number received when it became due. */
+bool sk_ack_has_edge(const sk_ack_owed *o);
+sk_seq sk_ack_high(const sk_ack_owed *o);
 /* Last.ACK.sent as RFC 7323 §4.3 means it: the newest ACK we decided to
  * send (the newest owed one), else the last one sent. */
 sk_seq sk_ack_point(const sk_tcb *t);

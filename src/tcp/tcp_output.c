@@ -11,7 +11,7 @@
 /* ---- one segment budget ---- */
 
 /* The options of a non-SYN segment of t: those of an owed ACK `rec`
- * (its TSecr and first SACK block as of when it became due, tcp_ack.c),
+ * (its TSecr and SACK blocks as of when it became due, tcp_ack.c),
  * or with rec NULL those of any segment now. Pure: building them changes
  * nothing, so output may size a segment before it decides to send. */
 static void seg_options_of(const sk_tcb *t, sk_time now, const sk_ack_owed *rec,
@@ -27,8 +27,7 @@ static void seg_options_of(const sk_tcb *t, sk_time now, const sk_ack_owed *rec,
     }
     /* RFC 2018 §3: 40 bytes of option space hold 4 blocks, 3 beside the
      * 12 bytes of timestamps */
-    sk_sack_fill(t, o, o->has_ts ? 3 : SK_TCP_MAX_SACK,
-                 rec != NULL && rec->has_edge ? &rec->edge : NULL);
+    sk_sack_fill(t, o, o->has_ts ? 3 : SK_TCP_MAX_SACK, rec);
     /* a tiny MTU (68 leaves an MSS of 28): fewer blocks, the oldest go
      * first, so that a segment still fits and carries a byte */
     while (o->n_sack > 0 && sk_tcp_opts_len(o) >= t->snd_mss)

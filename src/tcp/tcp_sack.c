@@ -63,47 +63,74 @@ void sk_sack_on_ooo(sk_tcb *t, sk_seq seq)
     t->x->n_sack_recent = n;
 }
 
-static bool already_listed(const sk_tcp_opts *o, uint8_t from, const sk_range *r)
+static bool already_listed(const sk_tcp_opts *o, uint8_t from, sk_seq left)
 {
     for (uint8_t i = from; i < o->n_sack; i++)
-        if (sk_seq_eq(o->sack[i].left, r->start))
+        if (sk_seq_eq(o->sack[i].left, left))
             return true;
     return false;
 }
 
-static void add_block(sk_tcp_opts *o, sk_seq left, sk_seq right)
+/* Add held range r, cut at `high` (nothing received after the ACK became
+ * due), unless it lies wholly above or is listed already. */
+static void add_range(sk_tcp_opts *o, uint8_t from, const sk_range *r, sk_seq high)
 {
-    o->sack[o->n_sack].left = left;
-    o->sack[o->n_sack].right = right;
+    if (!sk_seq_lt(r->start, high) || already_listed(o, from, r->start))
+        return;
+    o->sack[o->n_sack].left = r->start;
+    o->sack[o->n_sack].right = sk_seq_min(r->end, high);
     o->n_sack++;
 }
 
+/* The highest sequence number received: RCV.NXT, or the end of the
+ * highest range held out of order. */
+sk_seq sk_sack_rcv_high(const sk_tcb *t)
+{
+    uint32_t n = sk_rset_count(&t->x->reass);
+    if (n == 0)
+        return t->rcv_nxt;
+    sk_seq end = sk_rset_at(&t->x->reass, n - 1u)->end;
+    return sk_seq_max(end, t->rcv_nxt);
+}
+
 /* RFC 2018 §3: at most 4 blocks, 3 beside timestamps (`max`); the DSACK
- * block first (RFC 2883 §4), then the range holding `first` (an owed
- * duplicate ACK's own segment, RFC 2018 §4), then the ranges named by the
- * recent edges, then any other held ranges in sequence order, each
- * reported once. */
-void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_seq *first_seq)
+ * block first (RFC 2883 §4), then the range holding an owed duplicate
+ * ACK's own segment (RFC 2018 §4), then the ranges named by the recent
+ * edges, then any other held ranges in sequence order, each reported once.
+ *
+ * An owed ACK reports nothing received after it became due: input may
+ * take many segments before output sends the ACKs they made due
+ * (tcp_ack.c), and an ACK whose value is older than RCV.NXT but whose
+ * blocks show later arrivals would tell the sender that segments above a
+ * gap the next ACK fills arrived before it. A sender takes that for
+ * reordering (RFC 8985 §6.2 step 4; Linux's tcp_check_sack_reordering) and
+ * waits a reordering window before each loss it detects from then on.
+ * So each range is cut at the record's `high`: the ACKs leave as a
+ * receiver that sent each at once would have sent them (a range that grew
+ * below `high` is reported as it stands). */
+void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_ack_owed *rec)
 {
     o->n_sack = 0;
     if (!(t->flags & SK_TF_SACK_OK))
         return;
-    if ((t->flags & SK_TF_DSACK) && o->n_sack < max)
-        add_block(o, t->x->dsack.start, t->x->dsack.end);
+    if ((t->flags & SK_TF_DSACK) && o->n_sack < max) {
+        o->sack[0].left = t->x->dsack.start;
+        o->sack[0].right = t->x->dsack.end;
+        o->n_sack = 1;
+    }
     uint8_t first = o->n_sack; /* the DSACK block may repeat a range */
-    const sk_range *own = first_seq != NULL ? sk_rset_find(&t->x->reass, *first_seq) : NULL;
+    sk_seq high = rec != NULL ? sk_ack_high(rec) : sk_sack_rcv_high(t);
+    const sk_range *own =
+        rec != NULL && sk_ack_has_edge(rec) ? sk_rset_find(&t->x->reass, rec->edge) : NULL;
     if (own != NULL && o->n_sack < max)
-        add_block(o, own->start, own->end);
+        add_range(o, first, own, high);
     for (uint8_t i = 0; i < t->x->n_sack_recent && o->n_sack < max; i++) {
         const sk_range *r = sk_rset_find(&t->x->reass, t->x->sack_recent[i]);
-        if (r != NULL && !already_listed(o, first, r))
-            add_block(o, r->start, r->end);
+        if (r != NULL)
+            add_range(o, first, r, high);
     }
-    for (uint32_t i = 0; i < sk_rset_count(&t->x->reass) && o->n_sack < max; i++) {
-        const sk_range *r = sk_rset_at(&t->x->reass, i);
-        if (!already_listed(o, first, r))
-            add_block(o, r->start, r->end);
-    }
+    for (uint32_t i = 0; i < sk_rset_count(&t->x->reass) && o->n_sack < max; i++)
+        add_range(o, first, sk_rset_at(&t->x->reass, i), high);
 }
 
 /* A duplicate is reported once (RFC 2883 §4: in the ACK it triggers). */
