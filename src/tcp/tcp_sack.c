@@ -103,7 +103,7 @@ sk_seq sk_sack_rcv_high(const sk_tcb *t)
  * (tcp_ack.c), and an ACK whose value is older than RCV.NXT but whose
  * blocks show later arrivals would tell the sender that segments above a
  * gap the next ACK fills arrived before it. A sender takes that for
- * reordering (RFC 8985 §6.2 step 4; Linux's tcp_check_sack_reordering) and
+ * reordering (RFC 8985 §6.2 step 3; Linux's tcp_check_sack_reordering) and
  * waits a reordering window before each loss it detects from then on.
  * So each range is cut at the record's `high`: the ACKs leave as a
  * receiver that sent each at once would have sent them (a range that grew

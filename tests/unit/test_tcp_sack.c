@@ -250,7 +250,7 @@ static void test_batched_dup_acks_first_block_each(void)
  * 8001 (9001), 9001 lost, 10001 (a duplicate ACK of 9001). Had the ACKs
  * of 7001 and 9001 reported [10001, 11001), the sender would see 10001
  * arrive before 7001-9001, which the next ACK acknowledges cumulatively:
- * reordering (RFC 8985 §6.2 step 4), and a Linux sender waits a reordering
+ * reordering (RFC 8985 §6.2 step 3), and a Linux sender waits a reordering
  * window before each later loss it detects. The ACKs leave as they would
  * have one segment at a time. */
 static void test_owed_ack_reports_nothing_later(void)
