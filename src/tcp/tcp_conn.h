@@ -86,12 +86,13 @@ typedef struct {
 
 /* One owed ACK (tcp_ack.c): RCV.NXT when it became due, TS.Recent then (its
  * TSecr, RFC 7323 §4.3), how far above it data had arrived by then (its
- * SACK blocks report nothing higher; at most SK_ACK_ABOVE_MAX: a block
- * beyond is left to the ACKs after it), and for a duplicate ACK caused by
- * an out-of-order segment (with SACK) that segment's left edge, whose range
- * its first block reports (RFC 2018 §4); edge == ack for any other ACK (an
- * out-of-order segment lies above RCV.NXT). `dups` more ACKs share all of
- * it. Sixteen bytes: the extension holds SK_ACK_OWED_MAX of them. */
+ * SACK blocks report nothing higher; SK_ACK_ABOVE_MAX, 16 MiB, stands for
+ * that much or more, and such a record reports the ranges as they stand),
+ * and for a duplicate ACK caused by an out-of-order segment (with SACK)
+ * that segment's left edge, whose range its first block reports (RFC 2018
+ * §4); edge == ack for any other ACK (an out-of-order segment lies above
+ * RCV.NXT). `dups` more ACKs share all of it. Sixteen bytes: the extension
+ * holds SK_ACK_OWED_MAX of them. */
 #define SK_ACK_ABOVE_MAX 0xFFFFFFu
 typedef struct {
     sk_seq ack;

@@ -119,7 +119,10 @@ void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_ack_owe
         o->n_sack = 1;
     }
     uint8_t first = o->n_sack; /* the DSACK block may repeat a range */
-    sk_seq high = rec != NULL ? sk_ack_high(rec) : sk_sack_rcv_high(t);
+    /* (a record that saw SK_ACK_ABOVE_MAX or more above its ACK is not
+     * cut: its own segment's range may lie beyond) */
+    sk_seq high = rec != NULL && rec->above < SK_ACK_ABOVE_MAX ? sk_ack_high(rec)
+                                                               : sk_sack_rcv_high(t);
     const sk_range *own =
         rec != NULL && sk_ack_has_edge(rec) ? sk_rset_find(&t->x->reass, rec->edge) : NULL;
     if (own != NULL && o->n_sack < max)

@@ -300,6 +300,37 @@ static void test_owed_ack_cut_inside_a_range(void)
     ts_free(&ts);
 }
 
+/* A record that saw 16 MiB or more above its ACK (SK_ACK_ABOVE_MAX) is not
+ * cut: a 32 MiB window, two segments held 17 MiB beyond a hole at 6001 in
+ * one batch; the first one's ACK still names its own range first (RFC
+ * 2018 §4), with the other as it stands. */
+static void test_owed_ack_far_above_not_cut(void)
+{
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.sack = true;
+    cfg.window_scaling = true;
+    cfg.rcvbuf = 32u << 20;
+    ts_script ts;
+    ts_init(&ts, &cfg);
+    ts.peer_sack = true;
+    ts.peer_ws = 7;
+    SK_CHECK(ts_open_passive(&ts, 0, TS_MS(1)));
+    /* one segment, its delayed ACK announces the scaled window */
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 1000);
+    TS_NOTHING(&ts, TS_MS(10));
+    TS_EXPECT(&ts, TS_MS(50), .flags = TS_A, .seq = 1001, .ack = 6001);
+    uint32_t far = 6001u + (17u << 20);
+    TS_INJECT(&ts, TS_MS(60), .flags = TS_A, .seq = far, .ack = 1001, .len = 1000);
+    TS_INJECT(&ts, TS_MS(60), .flags = TS_A, .seq = far + 2000, .ack = 1001, .len = 1000);
+    TS_EXPECT(&ts, TS_MS(60), .flags = TS_A, .seq = 1001, .ack = 6001,
+              TS_SACK(2, {far, far + 1000}, {far + 2000, far + 3000}));
+    TS_EXPECT(&ts, TS_MS(60), .flags = TS_A, .seq = 1001, .ack = 6001,
+              TS_SACK(2, {far + 2000, far + 3000}, {far, far + 1000}));
+    TS_NOTHING(&ts, TS_MS(60));
+    ts_free(&ts);
+}
+
 /* Arriving blocks: kept when within [SND.UNA, SND.MAX] and above the ACK,
  * else ignored and counted; a first block at or below the ACK is a DSACK
  * (RFC 2883 §4). */
@@ -507,6 +538,7 @@ int main(void)
     SK_RUN(test_batched_dup_acks_first_block_each);
     SK_RUN(test_owed_ack_reports_nothing_later);
     SK_RUN(test_owed_ack_cut_inside_a_range);
+    SK_RUN(test_owed_ack_far_above_not_cut);
     SK_RUN(test_arriving_blocks_validated);
     SK_RUN(test_sack_compression_holds_after_three);
     SK_RUN(test_sack_compression_delay);
