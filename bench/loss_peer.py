@@ -44,7 +44,8 @@ TRACE_FIELDS = (
     ("total_retrans", "I", 100), ("bytes_acked", "Q", 120), ("bytes_received", "Q", 128),
     ("min_rtt_us", "I", 148), ("busy_us", "Q", 168), ("rwnd_limited_us", "Q", 176),
     ("sndbuf_limited_us", "Q", 184), ("bytes_sent", "Q", 200), ("snd_wnd", "I", 228),
-    ("rcv_wnd", "I", 232), ("rto_us", "I", 8),
+    ("rcv_wnd", "I", 232), ("rto_us", "I", 8), ("reordering", "I", 88),
+    ("dsack_dups", "I", 216), ("reord_seen", "I", 220),
 )
 
 

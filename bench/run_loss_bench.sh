@@ -30,7 +30,10 @@
 #   Linux (linux, s-recv columns; /proc/net/netstat in A, the sender's
 #   namespace): TO TcpExt.TCPTimeouts, FR TCPFastRetrans, SR TCPSackRecovery,
 #   TLP TCPLossProbes, SP TCPSpuriousRTOs, DS TCPDSACKRecv (each a sign of a
-#   spurious retransmission), RS Tcp.RetransSegs.
+#   spurious retransmission), RO TCPSACKReorder (the times the sender
+#   inferred reordering from SACK or cumulative ACKs: from then on RACK waits
+#   a reordering window before each loss; 0 on this link, which does not
+#   reorder, unless the receiver's ACKs say otherwise), RS Tcp.RetransSegs.
 #   synack (s-send; `synack connect --stats`): RS retransmissions,
 #   FR segments resent by the loss recovery (causes fast, partial-ack, sack
 #   and rack: what TCPFastRetrans counts; before 2026-12-05 the number of
@@ -247,7 +250,7 @@ record_linux_counters() {
     local k n
     for k in TO:TcpExt.TCPTimeouts FR:TcpExt.TCPFastRetrans SR:TcpExt.TCPSackRecovery \
         TLP:TcpExt.TCPLossProbes SP:TcpExt.TCPSpuriousRTOs DS:TcpExt.TCPDSACKRecv \
-        RS:Tcp.RetransSegs; do
+        RO:TcpExt.TCPSACKReorder RS:Tcp.RetransSegs; do
         n=$(netstat_delta "$3" "$4" "${k#*:}")
         [ -n "$n" ] && record "${k%%:*}.$2.$1" "$n"
     done
@@ -499,8 +502,8 @@ echo "| RTT | loss | linux sender (to linux) | linux sender (to synack) | synack
 echo "|---|---|---|---|---|---|"
 linkc() { echo "$(med "in.$1.$2")/$(med "lost.$1.$2")/$(med "qd.$1.$2")"; }
 for cell in $CELLS; do
-    echo "| $(label "$cell") | $(counters "$cell" linux TO FR SR TLP SP DS RS) |" \
-        "$(counters "$cell" s-recv TO FR SR TLP SP DS RS) |" \
+    echo "| $(label "$cell") | $(counters "$cell" linux TO FR SR TLP SP DS RO RS) |" \
+        "$(counters "$cell" s-recv TO FR SR TLP SP DS RO RS) |" \
         "$(counters "$cell" s-send TO FR SR TLP SP RS) |" \
         "$(linkc "$cell" linux); $(linkc "$cell" s-recv); $(linkc "$cell" s-send) |"
 done
@@ -514,7 +517,7 @@ if [[ " ${STACKS[*]} " == *" linux-ba "* ]]; then
         echo "| $(label "$cell") | $(med "gp.$cell.linux-ba")$(cutoffs "$cell" linux-ba) |" \
             "$(med "gp.$cell.s-send")$(cutoffs "$cell" s-send) |" \
             "$(paired "$TMP/m.gp.$cell.s-send" "$TMP/m.gp.$cell.linux-ba") |" \
-            "$(counters "$cell" linux-ba TO FR SR TLP SP DS RS) |" \
+            "$(counters "$cell" linux-ba TO FR SR TLP SP DS RO RS) |" \
             "$(counters "$cell" s-send TO FR SR TLP SP RS) |" \
             "$(linkc "$cell" linux-ba); $(linkc "$cell" s-send) |"
     done
