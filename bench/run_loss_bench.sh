@@ -40,7 +40,8 @@
 #   recoveries, which SR counts), TO timeouts, TLP tail loss probes sent (new
 #   data or the last segment), SR SACK recoveries, SP spurious timeouts and
 #   fast retransmits undone (the "recovery" and "spurious" lines; "-" when
-#   this synack does not print them).
+#   this synack does not print them), RO ACKs that showed it reordering
+#   (RFC 8985 §6.2 step 3, as Linux's TCPSACKReorder).
 #
 # Cells (CELLS, space separated RTT_MS:LOSS, LOSS a percentage or `ge`):
 # default the full matrix, RTT 20 and 100 ms x loss 0 0.5 1 3 5 10 %, and
@@ -280,6 +281,8 @@ record_synack_counters() {
     if [ -n "$line" ]; then
         record "TLP.$2.$1" "$(sed -n 's/.*tail loss probes \([0-9]*\).*/\1/p' <<<"$line")"
         record "SR.$2.$1" "$(sed -n 's/.*SACK recoveries \([0-9]*\).*/\1/p' <<<"$line")"
+        grep -q 'reordering seen' <<<"$line" &&
+            record "RO.$2.$1" "$(sed -n 's/.*reordering seen \([0-9]*\).*/\1/p' <<<"$line")"
     fi
     line=$(grep -m1 '^stats: spurious retransmissions undone:' "$3")
     if [ -n "$line" ]; then
@@ -504,7 +507,7 @@ linkc() { echo "$(med "in.$1.$2")/$(med "lost.$1.$2")/$(med "qd.$1.$2")"; }
 for cell in $CELLS; do
     echo "| $(label "$cell") | $(counters "$cell" linux TO FR SR TLP SP DS RO RS) |" \
         "$(counters "$cell" s-recv TO FR SR TLP SP DS RO RS) |" \
-        "$(counters "$cell" s-send TO FR SR TLP SP RS) |" \
+        "$(counters "$cell" s-send TO FR SR TLP SP RO RS) |" \
         "$(linkc "$cell" linux); $(linkc "$cell" s-recv); $(linkc "$cell" s-send) |"
 done
 if [[ " ${STACKS[*]} " == *" linux-ba "* ]]; then
@@ -518,7 +521,7 @@ if [[ " ${STACKS[*]} " == *" linux-ba "* ]]; then
             "$(med "gp.$cell.s-send")$(cutoffs "$cell" s-send) |" \
             "$(paired "$TMP/m.gp.$cell.s-send" "$TMP/m.gp.$cell.linux-ba") |" \
             "$(counters "$cell" linux-ba TO FR SR TLP SP DS RO RS) |" \
-            "$(counters "$cell" s-send TO FR SR TLP SP RS) |" \
+            "$(counters "$cell" s-send TO FR SR TLP SP RO RS) |" \
             "$(linkc "$cell" linux-ba); $(linkc "$cell" s-send) |"
     done
 fi

@@ -773,10 +773,12 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->spurious_rtos,
             (unsigned long long)s->spurious_fast_retransmits);
     fprintf(f, "stats: recovery: SACK recoveries %llu, RACK marks %llu, tail loss probes %llu "
-            "(repaired a loss %llu), scoreboard full %llu, record coarse %llu\n",
+            "(repaired a loss %llu), scoreboard full %llu, record coarse %llu, "
+            "reordering seen %llu\n",
             (unsigned long long)s->sack_recoveries, (unsigned long long)s->rack_marks,
             (unsigned long long)s->tlp_probes, (unsigned long long)s->tlp_losses,
-            (unsigned long long)s->sack_scoreboard_full, (unsigned long long)s->rtb_coarse);
+            (unsigned long long)s->sack_scoreboard_full, (unsigned long long)s->rtb_coarse,
+            (unsigned long long)s->rack_reordering);
     fprintf(f, "stats: send buffers grown %llu (failed %llu), receive buffers grown %llu "
             "(failed %llu)\n",
             (unsigned long long)s->sndbuf_grown, (unsigned long long)s->sndbuf_grow_failed,

@@ -816,6 +816,9 @@ typedef struct {
     uint64_t tlp_probes;              /* tail loss probes sent (RFC 8985 §7) */
     uint64_t pacing_waits;            /* new data held for its pacing turn (cfg.pacing) */
     uint64_t tlp_losses;              /* probes that repaired a loss (§7.4) */
+    uint64_t rack_reordering;         /* ACKs that showed reordering: a range sent once
+                                       * delivered below the highest delivered (§6.2
+                                       * step 3; Linux's TCPSACKReorder) */
     /* UDP (RFC 768; the names of Linux's Udp: counters in brackets) */
     uint64_t udp_in, udp_out;         /* datagrams delivered to a socket / sent [InDatagrams, OutDatagrams] */
     uint64_t udp_no_port;             /* datagrams for no socket [NoPorts] */

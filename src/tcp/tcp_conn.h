@@ -1291,7 +1291,7 @@ uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una);
 
 /* ---- tcp_rack.c: RACK-TLP (RFC 8985) ---- */
 bool sk_rack_on(const sk_tcb *t);
-void sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now);
+bool sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now);
 void sk_rack_dsack(sk_tcb *t, sk_seq ack);
 void sk_rack_recovery_done(sk_tcb *t);
 uint32_t sk_rack_reo_wnd(const sk_tcb *t);

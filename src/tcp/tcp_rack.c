@@ -23,14 +23,15 @@ static bool sent_after(sk_time t1, sk_seq s1, sk_time t2, sk_seq s2)
     return t1 > t2 || (t1 == t2 && sk_seq_gt(s1, s2));
 }
 
-/* Steps 2-3 for one range newly delivered (cumulatively or SACKed). */
-static void delivered(sk_tcb *t, const sk_rtb_ent *x, sk_time now)
+/* Steps 2-3 for one range newly delivered (cumulatively or SACKed); true
+ * when it shows reordering. */
+static bool delivered(sk_tcb *t, const sk_rtb_ent *x, sk_time now)
 {
     sk_rtb *r = t->x->rtb;
     /* step 2: an ACK that may be for the original of a retransmission
      * ("ack_time - xmit_ts < min_RTT") tells nothing */
     if (x->xmits > 1 && t->min_rtt != 0 && now - x->sent < t->min_rtt)
-        return;
+        return false;
     if (!r->rack_valid || sent_after(x->sent, x->end, r->rack_xmit_ts, r->rack_end_seq)) {
         r->rack_rtt = (uint32_t)(now - x->sent);
         r->rack_xmit_ts = x->sent;
@@ -44,18 +45,23 @@ static void delivered(sk_tcb *t, const sk_rtb_ent *x, sk_time now)
      * DSACK-grown reo_wnd (up to SRTT) then delayed every loss mark,
      * lost retransmissions included, until the RTO came first. */
     if (sk_seq_lt(x->end, r->rack_fack)) {
-        if (x->xmits <= 1)
+        if (x->xmits <= 1) {
             r->reordering_seen = true;
+            return true;
+        }
     } else {
         r->rack_fack = x->end;
     }
+    return false;
 }
 
 /* The ACK's ranges: SACKed blocks (split to whole ranges, newly marked
- * ones delivered) and what the cumulative ACK covers. Before snd_una moves. */
-void sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now)
+ * ones delivered) and what the cumulative ACK covers. Before snd_una moves.
+ * True when one of them showed reordering (step 3). */
+bool sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now)
 {
     sk_rtb *r = t->x->rtb;
+    bool reordered = false;
     for (uint8_t b = 0; b < t->x->n_peer_sack; b++) {
         sk_seq l = t->x->peer_sack[b].left, h = t->x->peer_sack[b].right;
         sk_rtb_split(r, l, h);
@@ -63,13 +69,14 @@ void sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now)
             sk_rtb_ent *x = &r->ent[i];
             if (!sk_seq_le(l, x->seq) || !sk_seq_le(x->end, h) || (x->marks & SK_RTB_SACKED))
                 continue;
-            delivered(t, x, now);
+            reordered |= delivered(t, x, now);
             x->marks = (uint8_t)((x->marks & ~SK_RTB_LOST) | SK_RTB_SACKED);
         }
     }
     for (uint32_t i = 0; i < r->n && sk_seq_le(r->ent[i].end, ack); i++)
         if (!(r->ent[i].marks & SK_RTB_SACKED))
-            delivered(t, &r->ent[i], now);
+            reordered |= delivered(t, &r->ent[i], now);
+    return reordered;
 }
 
 /* §6.2 step 4: reo_wnd. A DSACK grows the multiplier once per round trip

@@ -238,7 +238,8 @@ int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_
                      sk_seq_le(seg->opts.sack[0].right, seg->ack);
         if (dsack)
             sk_rack_dsack(t, ack); /* §6.2 step 4 */
-        sk_rack_on_ack(t, ack, now);
+        if (sk_rack_on_ack(t, ack, now))
+            e->ctx->stats.rack_reordering++;
         tlp_on_ack(e, t, seg, dsack, now);
     }
     uint32_t before = sk_rtb_sacked_above(t->x->rtb, t->snd_una);

@@ -184,6 +184,7 @@ static void test_rack_reorder_timer(void)
     TS_NOTHING(&ts, TS_SEC(1) + 12500u);
     SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_marks, 0u);
     SK_CHECK(t->x->rtb->reordering_seen);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_reordering, 1u); /* the cumulative ACK's */
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
 }
@@ -311,6 +312,7 @@ static void test_retransmission_is_no_reordering(void)
     ACKS(&ts, TS_MS(1020), 5001, 1, {6001, 7001});
     SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
     SK_CHECK(!t->x->rtb->reordering_seen);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_reordering, 0u);
     SK_CHECK_EQ(sk_rack_reo_wnd(t), 0u);
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
@@ -320,6 +322,7 @@ static void test_retransmission_is_no_reordering(void)
     ACKS(&ts, TS_MS(1010), 1001, 1, {5001, 6001});
     ACKS(&ts, TS_MS(1011), 1001, 2, {2001, 3001}, {5001, 6001});
     SK_CHECK(t->x->rtb->reordering_seen);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_reordering, 1u); /* one ACK showed it */
     ts_discard(&ts, TS_SEC(100));
     ts_free(&ts);
 }
