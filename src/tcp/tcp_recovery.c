@@ -201,32 +201,48 @@ uint32_t sk_rec_pipe(const sk_tcb *t, sk_seq una)
     return pipe > gone ? pipe - gone : 0;
 }
 
+/* RFC 8985 §7.4.2 TLP_process_ack: an ACK that reaches TLP.end_seq (SND.MAX
+ * when the probe went) decides the episode: a probe of new data was
+ * delivered; a DSACK of the probe says the original had arrived too (no
+ * loss); an ACK beyond TLP.end_seq without one says the probe repaired a
+ * loss (the congestion response, unless a recovery under way has reduced
+ * already); a plain duplicate ACK without SACK says both copies arrived at
+ * a receiver that sends no DSACK. An ACK of exactly TLP.end_seq that
+ * advances or carries SACK blocks decides nothing: it is the original's
+ * ACK as likely as the probe's (a probe sent because an ACK was late is
+ * followed by the late ACK, then by the probe's DSACK), so the episode
+ * waits, as Linux's tcp_process_tlp_ack does. An episode still undecided
+ * when the record goes (everything acknowledged, the send buffer released)
+ * ends without a response; Linux would respond at a later ACK beyond
+ * TLP.end_seq that no DSACK preceded (docs/rfc-coverage.md, RFC 8985 §7). */
+static void tlp_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool dsack, sk_time now)
+{
+    sk_rtb *r = t->x->rtb;
+    if (!r->tlp_pending || sk_seq_lt(seg->ack, r->tlp_end_seq))
+        return;
+    if (!r->tlp_is_retrans || (dsack && sk_seq_eq(seg->opts.sack[0].right, r->tlp_end_seq))) {
+        r->tlp_pending = false;
+        return;
+    }
+    if (sk_seq_gt(seg->ack, r->tlp_end_seq)) {
+        r->tlp_pending = false;
+        e->ctx->stats.tlp_losses++;
+        if (!(t->flags & SK_TF_IN_RECOVERY)) /* a recovery under way has reduced already */
+            sk_cc_prr_enter(t, now);
+        return;
+    }
+    uint32_t w = (uint32_t)seg->window << t->snd_wscale;
+    bool pure_dup = sk_seq_eq(seg->ack, t->snd_una) && seg->opts.n_sack == 0 &&
+                    seg->payload_len == 0 && !(seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) &&
+                    w == t->snd_wnd;
+    if (pure_dup)
+        r->tlp_pending = false;
+}
+
 /* The peer's valid SACK blocks of this ACK (tcp_sack.c kept them) go into
  * the scoreboard. Returns the change in SACKed bytes above the cumulative
  * point (RFC 6937 DeliveredData's SACK part; negative when the ACK covers
  * bytes that were SACKed). */
-/* RFC 8985 §7.4: the ACK of a probe. A DSACK of the probe says the
- * original was delivered (no loss); an ACK covering a retransmitted probe
- * without one says the probe repaired a loss: the congestion response. */
-static void tlp_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool dsack, sk_time now)
-{
-    sk_rtb *r = t->x->rtb;
-    if (!r->tlp_pending)
-        return;
-    if (dsack && sk_seq_eq(seg->opts.sack[0].right, r->tlp_end_seq)) {
-        r->tlp_pending = false;
-        return;
-    }
-    if (!sk_seq_ge(seg->ack, r->tlp_end_seq))
-        return;
-    r->tlp_pending = false;
-    if (!r->tlp_is_retrans)
-        return;
-    e->ctx->stats.tlp_losses++;
-    if (!(t->flags & SK_TF_IN_RECOVERY)) /* a recovery under way has reduced already */
-        sk_cc_prr_enter(t, now);
-}
-
 int32_t sk_rec_mark_sacked(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now)
 {
     if (t->x->rtb == NULL)
