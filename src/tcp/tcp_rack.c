@@ -43,14 +43,19 @@ static bool delivered(sk_tcb *t, const sk_rtb_ent *x, sk_time now)
      * below RACK.fack by design ("Segment.retransmitted is FALSE"): counted
      * as reordering it set reordering_seen in the first recovery, and the
      * DSACK-grown reo_wnd (up to SRTT) then delayed every loss mark,
-     * lost retransmissions included, until the RTO came first. */
-    if (sk_seq_lt(x->end, r->rack_fack)) {
+     * lost retransmissions included, until the RTO came first. The first
+     * delivered range sets RACK.fack: compared with the record's zeroed
+     * field, every end in the half of the sequence space "below" 0 read as
+     * reordering, about half the connections (by ISN) saw it from their
+     * first ACK and waited reo_wnd before each loss mark for 2 GiB. */
+    if (r->rack_fack_valid && sk_seq_lt(x->end, r->rack_fack)) {
         if (x->xmits <= 1) {
             r->reordering_seen = true;
             return true;
         }
     } else {
         r->rack_fack = x->end;
+        r->rack_fack_valid = true;
     }
     return false;
 }

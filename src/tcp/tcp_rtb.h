@@ -80,6 +80,7 @@ typedef struct sk_rtb {
     uint32_t rack_rtt;      /* RACK.rtt */
     uint8_t reo_wnd_mult, reo_wnd_persist;
     bool rack_valid, reordering_seen, tlp_pending, tlp_is_retrans, tlp_probe_due;
+    bool rack_fack_valid; /* rack_fack holds a delivered end (none yet: no reordering to see) */
     bool timer_is_reo; /* SK_TIMER_RECOVERY is the reorder timer, else the PTO */
     bool ack_dsack;    /* the ACK being processed carried a DSACK */
 } sk_rtb;

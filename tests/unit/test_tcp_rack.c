@@ -330,6 +330,51 @@ static void test_rack_in_rto_recovery(void)
     ts_free(&ts);
 }
 
+/* §6.2 step 3 with an ISN in the upper half of the sequence space (the
+ * first data byte at 0xF0000000, "below" 0 in sequence arithmetic): the
+ * first delivered range sets RACK.fack. Compared with the record's zeroed
+ * RACK.fack, every ACK read as reordering (about half the connections, by
+ * ISN), and reo_wnd then delayed each loss mark, in recovery too. Here
+ * eight segments go; the first is acknowledged in order, the third to
+ * fifth come back SACKed (the second lost by RFC 6675's rule: recovery);
+ * then the seventh is SACKed: in recovery with no reordering seen reo_wnd
+ * is 0, so RACK marks the sixth lost at once (with reordering seen, 2.5 ms
+ * later: min RTT / 4). */
+static void test_fack_from_first_delivery(void)
+{
+    ts_script ts;
+    sk_stack_config cfg;
+    ts_config(&cfg);
+    cfg.congestion_control = "newreno";
+    cfg.sack = true;
+    cfg.rack_tlp = true;
+    ts_init(&ts, &cfg);
+    ts.peer_mss = 1000;
+    ts.peer_sack = true;
+    ts.us_isn = 0xF0000000u - 1u;
+    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
+    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    const uint32_t b = 0xF0000000u;
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 8000), 8000);
+    for (uint32_t i = 0; i < 8; i++)
+        expect_data(&ts, TS_SEC(1), b + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_SEC(1));
+    ACK(&ts, TS_MS(1010), b + 1000);
+    SK_CHECK(!t->x->rtb->reordering_seen);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_reordering, 0u);
+    ACKS(&ts, TS_MS(1011), b + 1000, 1, {b + 2000, b + 5000});
+    expect_data(&ts, TS_MS(1011), b + 1000, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1011));
+    SK_CHECK(t->flags & SK_TF_IN_RECOVERY);
+    SK_CHECK_EQ(sk_rack_reo_wnd(t), 0u);
+    ACKS(&ts, TS_MS(1012), b + 1000, 2, {b + 6000, b + 7000}, {b + 2000, b + 5000});
+    expect_data(&ts, TS_MS(1012), b + 5000, 1000, __LINE__);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->retransmits_by_cause[SK_REXMIT_RACK], 1u);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_reordering, 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 /* RFC 8985 §6.2 step 5 on the ACK that ends a recovery: 11001-14001, new
  * data sent in it at 1.011 s, come back at 1.020 s as 12001-15001 SACKed
  * above the new SND.UNA 11001 = RecoveryPoint, so 11001 is lost by time
@@ -703,6 +748,7 @@ int main(void)
     SK_RUN(test_rack_in_rto_recovery);
     SK_RUN(test_retransmission_is_no_reordering);
     SK_RUN(test_rack_mark_on_recovery_exit);
+    SK_RUN(test_fack_from_first_delivery);
     SK_RUN(test_probe_in_place_of_rto);
     SK_RUN(test_probe_before_rto_at_100ms);
     SK_RUN(test_pto_stops_with_the_record);
