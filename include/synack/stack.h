@@ -800,6 +800,10 @@ typedef struct {
     uint64_t sack_blocks_bad;         /* ignored: not within [snd_una, snd_max] */
     uint64_t dsack_in, dsack_out;     /* duplicate reports received / sent */
     uint64_t sack_blocks_out;         /* SACK blocks sent (DSACK included) */
+    uint64_t sack_ranges_untold;      /* ACKs sent with every block used while more
+                                       * out-of-order ranges were held: the sender
+                                       * learns of the rest later, and may take them
+                                       * for reordering (RFC 8985 §6.2 step 3) */
     uint64_t ts_rtt_samples;          /* RTT samples taken from TSecr (RTTM) */
     /* spurious retransmissions found and undone (RFC 3522, 5682, 3708) */
     uint64_t spurious_rtos;           /* timeouts: Eifel or F-RTO */

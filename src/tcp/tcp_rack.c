@@ -62,11 +62,19 @@ static bool delivered(sk_tcb *t, const sk_rtb_ent *x, sk_time now)
 
 /* The ACK's ranges: SACKed blocks (split to whole ranges, newly marked
  * ones delivered) and what the cumulative ACK covers. Before snd_una moves.
- * True when one of them showed reordering (step 3). */
+ * True when one of them showed reordering (step 3). Step 3 takes "each
+ * segment newly acknowledged, cumulatively or selectively, in ascending
+ * order of Segment.end_seq": the blocks are marked first (in the order the
+ * ACK lists them, most recent first), then one pass over the record, which
+ * is in sequence order, delivers them with the cumulatively acknowledged
+ * ranges. Delivered block by block and then the cumulative ranges, an ACK
+ * that moved the cumulative point over a segment the receiver had held for
+ * its delayed ACK and SACKed a range above a new hole read as reordering,
+ * as did two blocks newly reported in one ACK, and RACK then waited reo_wnd
+ * before each loss mark (RFC 8985 §6.2 step 4). */
 bool sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now)
 {
     sk_rtb *r = t->x->rtb;
-    bool reordered = false;
     for (uint8_t b = 0; b < t->x->n_peer_sack; b++) {
         sk_seq l = t->x->peer_sack[b].left, h = t->x->peer_sack[b].right;
         sk_rtb_split(r, l, h);
@@ -74,13 +82,19 @@ bool sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now)
             sk_rtb_ent *x = &r->ent[i];
             if (!sk_seq_le(l, x->seq) || !sk_seq_le(x->end, h) || (x->marks & SK_RTB_SACKED))
                 continue;
-            reordered |= delivered(t, x, now);
-            x->marks = (uint8_t)((x->marks & ~SK_RTB_LOST) | SK_RTB_SACKED);
+            x->marks = (uint8_t)((x->marks & ~SK_RTB_LOST) | SK_RTB_SACKED | SK_RTB_NEWLY_SACKED);
         }
     }
-    for (uint32_t i = 0; i < r->n && sk_seq_le(r->ent[i].end, ack); i++)
-        if (!(r->ent[i].marks & SK_RTB_SACKED))
-            reordered |= delivered(t, &r->ent[i], now);
+    bool reordered = false;
+    for (uint32_t i = 0; i < r->n; i++) {
+        sk_rtb_ent *x = &r->ent[i];
+        if (x->marks & SK_RTB_NEWLY_SACKED) {
+            x->marks = (uint8_t)(x->marks & ~SK_RTB_NEWLY_SACKED);
+            reordered |= delivered(t, x, now);
+        } else if (sk_seq_le(x->end, ack) && !(x->marks & SK_RTB_SACKED)) {
+            reordered |= delivered(t, x, now);
+        }
+    }
     return reordered;
 }
 

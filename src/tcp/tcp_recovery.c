@@ -547,6 +547,10 @@ void sk_rec_on_timeout(sk_tcp_env *e, sk_tcb *t)
         sk_rset_clear(&t->x->rtb->sacked);
         for (uint32_t i = 0; i < t->x->rtb->n; i++) /* RACK's marks go with it */
             t->x->rtb->ent[i].marks &= (uint8_t)~(SK_RTB_SACKED | SK_RTB_LOST);
+        /* and RACK.fack: the ranges SACKed before are delivered again when
+         * the next ACKs report them, below the old RACK.fack, which read
+         * as reordering (RFC 8985 §6.2 step 3) after every timeout */
+        t->x->rtb->rack_fack_valid = false;
         t->x->rtb->tlp_pending = false;
         t->x->rtb->tlp_probe_due = false;
         t->x->rtb->timer_is_reo = false;

@@ -43,6 +43,9 @@ enum sk_rtb_mark {
      * when it was resent): for pipe, the original is no longer in flight
      * (RFC 6675 IsLost with RACK's marks, tcp_recovery.c sk_rec_pipe) */
     SK_RTB_WAS_LOST = 1u << 3,
+    /* SACKed by the ACK being processed, for RACK's pass over the ranges it
+     * delivered in ascending order; set and cleared within sk_rack_on_ack */
+    SK_RTB_NEWLY_SACKED = 1u << 4,
 };
 
 typedef struct {

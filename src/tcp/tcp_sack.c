@@ -107,22 +107,57 @@ sk_seq sk_sack_rcv_high(const sk_tcb *t)
  * waits a reordering window before each loss it detects from then on.
  * So each range is cut at the record's `high`: the ACKs leave as a
  * receiver that sent each at once would have sent them (a range that grew
- * below `high` is reported as it stands). */
+ * below `high` is reported as it stands).
+ *
+ * An owed ACK older than a gap filled since reports no ranges (below).
+ *
+ * The DSACK block too goes only where the sender can tell it for one
+ * (RFC 2883 §4): at or below the ACK's value, or inside the held range
+ * reported as the second block. An owed ACK older than the duplicate
+ * (the duplicate came later in the same device read) would carry it above
+ * its cumulative point, where it reads as an ordinary block: data above a
+ * hole that the next ACK fills, reordering again (seen in the seeded
+ * simulation with a duplicating link). Such an ACK leaves it for a later
+ * one: the duplicate's own ACK, or the ordinary ACK at RCV.NXT. */
+static const sk_range *dsack_holder(const sk_tcb *t, sk_seq ack, sk_seq high)
+{
+    if (sk_seq_le(t->x->dsack.end, ack))
+        return NULL;
+    const sk_range *r = sk_rset_find(&t->x->reass, t->x->dsack.start);
+    if (r == NULL || sk_seq_gt(t->x->dsack.end, r->end) || sk_seq_gt(t->x->dsack.end, high))
+        return NULL;
+    return r;
+}
+
 void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_ack_owed *rec)
 {
     o->n_sack = 0;
     if (!(t->flags & SK_TF_SACK_OK))
         return;
-    if ((t->flags & SK_TF_DSACK) && o->n_sack < max) {
-        o->sack[0].left = t->x->dsack.start;
-        o->sack[0].right = t->x->dsack.end;
-        o->n_sack = 1;
-    }
-    uint8_t first = o->n_sack; /* the DSACK block may repeat a range */
     /* (a record that saw SK_ACK_ABOVE_MAX or more above its ACK is not
      * cut: its own segment's range may lie beyond) */
     sk_seq high = rec != NULL && rec->above < SK_ACK_ABOVE_MAX ? sk_ack_high(rec)
                                                                : sk_sack_rcv_high(t);
+    sk_seq ack = rec != NULL ? rec->ack : t->rcv_nxt;
+    /* an owed ACK below RCV.NXT: a gap it had has been filled since, and
+     * the ranges it held above the gap went with it into the in-order
+     * data; the ranges still held, above, would be reported without them,
+     * and the next ACK's cumulative point would show those ranges arriving
+     * after the ones reported (reordering, above). It reports none: the
+     * next ACK tells the whole */
+    if (sk_seq_lt(ack, t->rcv_nxt))
+        high = ack;
+    if ((t->flags & SK_TF_DSACK) && max > 0) {
+        const sk_range *holder = dsack_holder(t, ack, high);
+        if (sk_seq_le(t->x->dsack.end, ack) || (holder != NULL && max > 1)) {
+            o->sack[0].left = t->x->dsack.start;
+            o->sack[0].right = t->x->dsack.end;
+            o->n_sack = 1;
+            if (holder != NULL) /* §4: the range holding it, second */
+                add_range(o, 1, holder, high);
+        }
+    }
+    uint8_t first = o->n_sack > 0 ? 1 : 0; /* the DSACK block may repeat a range */
     const sk_range *own =
         rec != NULL && sk_ack_has_edge(rec) ? sk_rset_find(&t->x->reass, rec->edge) : NULL;
     if (own != NULL && o->n_sack < max)
@@ -136,14 +171,22 @@ void sk_sack_fill(const sk_tcb *t, sk_tcp_opts *o, uint8_t max, const sk_ack_owe
         add_range(o, first, sk_rset_at(&t->x->reass, i), high);
 }
 
-/* A duplicate is reported once (RFC 2883 §4: in the ACK it triggers). */
+/* A duplicate is reported once (RFC 2883 §4: in the ACK it triggers), by
+ * the first ACK whose first block is it (sk_sack_fill may leave it to a
+ * later ACK). */
 void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o)
 {
     e->ctx->stats.sack_blocks_out += o->n_sack;
-    if ((t->flags & SK_TF_DSACK) && o->n_sack > 0) {
+    uint8_t ranges = o->n_sack;
+    if ((t->flags & SK_TF_DSACK) && o->n_sack > 0 &&
+        sk_seq_eq(o->sack[0].left, t->x->dsack.start) &&
+        sk_seq_eq(o->sack[0].right, t->x->dsack.end)) {
         e->ctx->stats.dsack_out++;
         t->flags &= ~(uint32_t)SK_TF_DSACK;
+        ranges--;
     }
+    if (o->n_sack == (o->has_ts ? 3 : SK_TCP_MAX_SACK) && sk_rset_count(&t->x->reass) > ranges)
+        e->ctx->stats.sack_ranges_untold++;
 }
 
 /* A block is valid within [SND.UNA, SND.MAX], and above this ACK's own

@@ -943,6 +943,8 @@ static void collect(sp_ctx *c)
         r->dsack_out += st->dsack_out;
         r->sack_recoveries += st->sack_recoveries;
         r->rack_marks += st->rack_marks;
+        r->rack_reordering += st->rack_reordering;
+        r->sack_ranges_untold += st->sack_ranges_untold;
         r->tlp_probes += st->tlp_probes;
         r->sndbuf_grown += st->sndbuf_grown;
         r->rcvbuf_grown += st->rcvbuf_grown;

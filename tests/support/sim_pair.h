@@ -103,6 +103,8 @@ typedef struct {
     uint64_t spurious_rtos, spurious_frs; /* both stacks: undone (tcp_spurious.c) */
     uint64_t sack_recoveries; /* both stacks: recoveries driven by the scoreboard (RFC 6675) */
     uint64_t rack_marks, tlp_probes; /* both stacks (RFC 8985) */
+    uint64_t rack_reordering; /* both stacks: ACKs that showed RACK reordering (§6.2 step 3) */
+    uint64_t sack_ranges_untold; /* both stacks: ACKs with every SACK block used, ranges left out */
     uint64_t sndbuf_grown;   /* both stacks: send buffers doubled (cfg.sndbuf_max) */
     uint64_t rcvbuf_grown;   /* both stacks: receive buffers doubled (cfg.rcvbuf_max) */
     uint64_t lost, dup, reordered, corrupted, queue_drops; /* link, both directions */

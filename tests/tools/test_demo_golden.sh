@@ -115,12 +115,15 @@ expect_in() { # FILE REGEX WHAT
     if grep -qE "$2" "$tmp/$1.1"; then ok; else bad "$1: no $3"; fi
 }
 # each duplicate ACK names its own segment's range first (RFC 2018 §4):
-# at 1050 ms 23265-25288's, later the range 9097-19216 that a retransmission
-# grew; SACK compression holds the ACKs of the segments after the first
-# three duplicate ACKs and reports them in one (at 1071 ms, 5 of them, its
-# first block a D-SACK of a retransmission that arrived twice)
+# at 1050 ms 23265-25288's; SACK compression holds the ACKs of the
+# segments after the first three duplicate ACKs and reports them in one (at
+# 1071 ms, 5 of them, its first block a D-SACK of a retransmission that
+# arrived twice, inside the second block, the held range 9097-17192, as
+# RFC 2883 §4 has a duplicate above the ACK reported). (A later duplicate
+# ACK's own range first, out of the recent order: test_tcp_sack.c
+# test_batched_dup_acks_first_block_each.)
 expect_in demo_sack_ts 'sack 3 \{23265:25289\}\{20229:22253\}\{18205:19217\}>' "SACK blocks on the segment line"
-expect_in demo_sack_ts 'sack 3 \{9097:19217\}\{23265:25289\}\{20229:22253\}>' "a later duplicate ACK's own range first"
+expect_in demo_sack_ts 'sack 3 \{16181:17193\}\{9097:17193\}\{23265:25289\}>' "a D-SACK inside the second block"
 expect_in demo_sack_ts '^ +SACK \{23265:25289\}: the server holds bytes 23265 to 25288, .* the ACK still names 8085' "SACK block explained"
 expect_in demo_sack_ts '^ +D-SACK \{16181:17193\}: .* the server received bytes 16181 to 17192 twice \(RFC 2883\)' "D-SACK explained"
 expect_in demo_sack_ts '^ +SACK compression: after three duplicate ACKs, .* the next 5 out-of-order segment\(s\) .*RFC 5681 §4.2' "SACK compression explained"

@@ -375,6 +375,34 @@ static void test_fack_from_first_delivery(void)
     ts_free(&ts);
 }
 
+/* §6.2 step 3 takes an ACK's newly delivered ranges in ascending order.
+ * 1001-3001 go at 1.000 s, 3001-9001 at 1.001 s (two ranges of the record).
+ * The ACK of 3001 acknowledges the first range and SACKs 4001-5001 above a
+ * new hole; the next one newly SACKs 6001-7001 and 8001-9001, the most
+ * recent block first (an ACK between them was lost). Delivered block by
+ * block and then cumulatively, each read as reordering: 1001-3001 below
+ * 5001, 6001-7001 below 9001. */
+static void test_delivered_in_ascending_order(void)
+{
+    ts_script ts;
+    sk_tcb *t = open_rack_iw(&ts, "newreno", 8);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 2000), 2000);
+    for (uint32_t i = 0; i < 2; i++)
+        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1001), 6000), 6000);
+    for (uint32_t i = 2; i < 8; i++)
+        expect_data(&ts, TS_MS(1001), 1001 + 1000 * i, 1000, __LINE__);
+    TS_NOTHING(&ts, TS_MS(1001));
+    ACKS(&ts, TS_MS(1011), 3001, 1, {4001, 5001});
+    SK_CHECK(!t->x->rtb->reordering_seen);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_reordering, 0u);
+    ACKS(&ts, TS_MS(1012), 3001, 3, {8001, 9001}, {6001, 7001}, {4001, 5001});
+    SK_CHECK(!t->x->rtb->reordering_seen);
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->rack_reordering, 0u);
+    ts_discard(&ts, TS_SEC(100));
+    ts_free(&ts);
+}
+
 /* RFC 8985 §6.2 step 5 on the ACK that ends a recovery: 11001-14001, new
  * data sent in it at 1.011 s, come back at 1.020 s as 12001-15001 SACKed
  * above the new SND.UNA 11001 = RecoveryPoint, so 11001 is lost by time
@@ -749,6 +777,7 @@ int main(void)
     SK_RUN(test_retransmission_is_no_reordering);
     SK_RUN(test_rack_mark_on_recovery_exit);
     SK_RUN(test_fack_from_first_delivery);
+    SK_RUN(test_delivered_in_ascending_order);
     SK_RUN(test_probe_in_place_of_rto);
     SK_RUN(test_probe_before_rto_at_100ms);
     SK_RUN(test_pto_stops_with_the_record);

@@ -300,6 +300,50 @@ static void test_owed_ack_cut_inside_a_range(void)
     ts_free(&ts);
 }
 
+/* An owed ACK below RCV.NXT reports no range (tcp_sack.c sk_sack_fill).
+ * One batch: 5201 and 5401 (duplicate ACKs of 5001), then 5001 fills
+ * [5001, 5201): RCV.NXT jumps to 5301, 5401 stays held. The second
+ * duplicate ACK, sent after the fill, could name only [5401, 5501): the
+ * range it had seen below that, [5201, 5301), is in-order data now. The
+ * sender would see 5401 SACKed before 5201, which the next ACK then
+ * acknowledges cumulatively: reordering (RFC 8985 §6.2 step 3). So both
+ * duplicate ACKs go without blocks, and the fill's ACK tells the whole. */
+static void test_owed_ack_before_fill_reports_no_range(void)
+{
+    ts_script ts;
+    open_sack(&ts, false);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5201, .ack = 1001, .len = 100);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5401, .ack = 1001, .len = 100);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 200);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5301, TS_SACK(1, {5401, 5501}));
+    TS_NOTHING(&ts, TS_MS(10));
+    ts_free(&ts);
+}
+
+/* A DSACK goes in an ACK that lets the sender tell it for one (RFC 2883
+ * §4): at or below that ACK's value, or inside its second block. One
+ * batch: 5201 (a duplicate ACK of 5001), 5001 filling [5001, 5201) (RCV.NXT
+ * 5301), then 5101 again. The duplicate ACK of 5001, older than the
+ * duplicate, would carry [5101, 5201) above its cumulative point, an
+ * ordinary block to the sender (data above a hole the next ACK fills:
+ * reordering); it goes without, and the DSACK rides on the ACK of 5301
+ * (the fill's and the duplicate's, one ACK at RCV.NXT). */
+static void test_owed_dsack_in_its_own_ack(void)
+{
+    ts_script ts;
+    open_sack(&ts, false);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5201, .ack = 1001, .len = 100);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5001, .ack = 1001, .len = 200);
+    TS_INJECT(&ts, TS_MS(10), .flags = TS_A, .seq = 5101, .ack = 1001, .len = 100);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5001);
+    TS_EXPECT(&ts, TS_MS(10), .flags = TS_A, .seq = 1001, .ack = 5301, TS_SACK(1, {5101, 5201}));
+    TS_NOTHING(&ts, TS_MS(10));
+    SK_CHECK_EQ(sk_stack_stats(ts.s)->dsack_out, 1u);
+    ts_free(&ts);
+}
+
 /* A record that saw 16 MiB or more above its ACK (SK_ACK_ABOVE_MAX) is not
  * cut: a 32 MiB window, two segments held 17 MiB beyond a hole at 6001 in
  * one batch; the first one's ACK still names its own range first (RFC
@@ -539,6 +583,8 @@ int main(void)
     SK_RUN(test_owed_ack_reports_nothing_later);
     SK_RUN(test_owed_ack_cut_inside_a_range);
     SK_RUN(test_owed_ack_far_above_not_cut);
+    SK_RUN(test_owed_ack_before_fill_reports_no_range);
+    SK_RUN(test_owed_dsack_in_its_own_ack);
     SK_RUN(test_arriving_blocks_validated);
     SK_RUN(test_sack_compression_holds_after_three);
     SK_RUN(test_sack_compression_delay);
