@@ -757,12 +757,12 @@ static void print_stats(tool_net *n)
             (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
     fprintf(f, "stats: retransmissions %llu (fast %llu, timeouts %llu), dup ACKs in %llu, "
             "out-of-order %llu, owed ACKs merged %llu, SACKs compressed %llu, ACKs at a read of "
-            "pushed data %llu, quick ACKs %llu\n",
+            "pushed data %llu, quick ACKs %llu, SACK ranges untold %llu\n",
             (unsigned long long)s->retransmits, (unsigned long long)s->fast_retransmits,
             (unsigned long long)s->timeouts, (unsigned long long)s->dup_acks_in,
             (unsigned long long)s->ooo_segments, (unsigned long long)s->acks_merged,
             (unsigned long long)s->sack_compressed, (unsigned long long)s->acks_pushed,
-            (unsigned long long)s->acks_quick);
+            (unsigned long long)s->acks_quick, (unsigned long long)s->sack_ranges_untold);
     fprintf(f, "stats: retransmissions by cause:");
     for (int c = SK_REXMIT_NONE + 1; c < SK_REXMIT__COUNT; c++)
         fprintf(f, "%s %s %llu", c > SK_REXMIT_NONE + 1 ? "," : "",
