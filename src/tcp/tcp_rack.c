@@ -75,6 +75,7 @@ static bool delivered(sk_tcb *t, const sk_rtb_ent *x, sk_time now)
 bool sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now)
 {
     sk_rtb *r = t->x->rtb;
+    sk_seq top = ack; /* nothing newly delivered lies above */
     for (uint8_t b = 0; b < t->x->n_peer_sack; b++) {
         sk_seq l = t->x->peer_sack[b].left, h = t->x->peer_sack[b].right;
         sk_rtb_split(r, l, h);
@@ -83,10 +84,11 @@ bool sk_rack_on_ack(sk_tcb *t, sk_seq ack, sk_time now)
             if (!sk_seq_le(l, x->seq) || !sk_seq_le(x->end, h) || (x->marks & SK_RTB_SACKED))
                 continue;
             x->marks = (uint8_t)((x->marks & ~SK_RTB_LOST) | SK_RTB_SACKED | SK_RTB_NEWLY_SACKED);
+            top = sk_seq_max(top, x->end);
         }
     }
     bool reordered = false;
-    for (uint32_t i = 0; i < r->n; i++) {
+    for (uint32_t i = 0; i < r->n && sk_seq_lt(r->ent[i].seq, top); i++) {
         sk_rtb_ent *x = &r->ent[i];
         if (x->marks & SK_RTB_NEWLY_SACKED) {
             x->marks = (uint8_t)(x->marks & ~SK_RTB_NEWLY_SACKED);
