@@ -1318,6 +1318,10 @@ void sk_tcp_rx(sk_tcp_env *e, const sk_ipaddr *src, const sk_ipaddr *dst, const 
 void sk_tcp_take_syn_options(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, sk_time now);
 /* SND.WND, SND.WL1, SND.WL2 from an acceptable segment. */
 void sk_tcp_update_window(sk_tcb *t, const sk_tcp_repr *seg);
+/* RFC 5681 §2's duplicate-ACK conditions on the segment itself: no data,
+ * no SYN or FIN, the advertised window unchanged (the ACK value and the
+ * outstanding data are the caller's to check). */
+bool sk_tcp_ack_is_bare(const sk_tcb *t, const sk_tcp_repr *seg);
 /* A segment for this TCB (or listener). `seg` is parsed and checksummed. */
 void sk_tcp_input(sk_tcp_env *e, sk_tcb *t, const sk_tuple *tu, const sk_tcp_repr *seg,
                   sk_time now);

@@ -343,19 +343,23 @@ static void on_new_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t
  * sits past the window, so it is no outstanding data) and says nothing
  * about loss; counting it would fast-retransmit into a closed window after
  * the third probe. */
+bool sk_tcp_ack_is_bare(const sk_tcb *t, const sk_tcp_repr *seg)
+{
+    uint32_t w = (uint32_t)seg->window << t->snd_wscale;
+    return seg->payload_len == 0 && !(seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) && w == t->snd_wnd;
+}
+
 static void on_dup_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, int32_t sacked,
                        sk_time now)
 {
-    uint32_t w = (uint32_t)seg->window << t->snd_wscale;
-    if (flight(t) == 0 || w == 0)
+    if (flight(t) == 0 || seg->window == 0)
         return;
     /* RFC 6675 §2: an ACK whose SACK blocks cover octets not yet SACKed is
      * a duplicate "even if it carries new data, changes the advertised
      * window" (a receiver's window moves a little from ACK to ACK); RFC
      * 5681 §2's conditions hold for the rest */
     bool sack_news = sacked > 0;
-    if (!sack_news && (seg->payload_len != 0 || (seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) ||
-                       w != t->snd_wnd))
+    if (!sack_news && !sk_tcp_ack_is_bare(t, seg))
         return;
     sk_rec_ack ra = {.ack = seg->ack, .sacked_delta = sacked, .dup = true};
     sk_rec_on_ack(e, t, &ra, now);

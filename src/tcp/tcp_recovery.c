@@ -231,12 +231,8 @@ static void tlp_on_ack(sk_tcp_env *e, sk_tcb *t, const sk_tcp_repr *seg, bool ds
             sk_cc_prr_enter(t, now);
         return;
     }
-    uint32_t w = (uint32_t)seg->window << t->snd_wscale;
-    bool pure_dup = sk_seq_eq(seg->ack, t->snd_una) && seg->opts.n_sack == 0 &&
-                    seg->payload_len == 0 && !(seg->flags & (SK_TCP_SYN | SK_TCP_FIN)) &&
-                    w == t->snd_wnd;
-    if (pure_dup)
-        r->tlp_pending = false;
+    if (sk_seq_eq(seg->ack, t->snd_una) && seg->opts.n_sack == 0 && sk_tcp_ack_is_bare(t, seg))
+        r->tlp_pending = false; /* a plain duplicate ACK */
 }
 
 /* The peer's valid SACK blocks of this ACK (tcp_sack.c kept them) go into
