@@ -12,8 +12,9 @@
 
 #include "api/stack_impl.h"
 
-/* A connection with SACK and RACK-TLP, an initial window of `iw` segments. */
-static sk_tcb *open_rack_iw(ts_script *ts, const char *cc, uint8_t iw)
+/* A connection with SACK and RACK-TLP, an initial window of `iw` segments,
+ * our ISN `isn`. */
+static sk_tcb *open_rack_isn(ts_script *ts, const char *cc, uint8_t iw, uint32_t isn)
 {
     sk_stack_config cfg;
     ts_config(&cfg);
@@ -24,11 +25,17 @@ static sk_tcb *open_rack_iw(ts_script *ts, const char *cc, uint8_t iw)
     ts_init(ts, &cfg);
     ts->peer_mss = 1000;
     ts->peer_sack = true;
+    ts->us_isn = isn;
     SK_CHECK(ts_open_active(ts, 0, TS_MS(10)));
     sk_tcb *t = sk_stack_tcb(ts->s, ts->sock);
     SK_CHECK(t->flags & SK_TF_RACK);
     SK_CHECK_EQ(t->srtt, 10000u);
     return t;
+}
+
+static sk_tcb *open_rack_iw(ts_script *ts, const char *cc, uint8_t iw)
+{
+    return open_rack_isn(ts, cc, iw, TS_US_ISN);
 }
 
 static sk_tcb *open_rack(ts_script *ts, const char *cc)
@@ -343,17 +350,7 @@ static void test_rack_in_rto_recovery(void)
 static void test_fack_from_first_delivery(void)
 {
     ts_script ts;
-    sk_stack_config cfg;
-    ts_config(&cfg);
-    cfg.congestion_control = "newreno";
-    cfg.sack = true;
-    cfg.rack_tlp = true;
-    ts_init(&ts, &cfg);
-    ts.peer_mss = 1000;
-    ts.peer_sack = true;
-    ts.us_isn = 0xF0000000u - 1u;
-    SK_CHECK(ts_open_active(&ts, 0, TS_MS(10)));
-    sk_tcb *t = sk_stack_tcb(ts.s, ts.sock);
+    sk_tcb *t = open_rack_isn(&ts, "newreno", 10, 0xF0000000u - 1u);
     const uint32_t b = 0xF0000000u;
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 8000), 8000);
     for (uint32_t i = 0; i < 8; i++)
