@@ -211,7 +211,9 @@ run_one() { # run_one on|off|linux|linux-file|base|iperf3|linux-iperf3
     record "send_gbps.$mode" "$gbps"
     record "send_cpugb.$mode" "$(per_gb "$STAT_BUSY_S" "$BYTES")"
     echo "  $mode: $gbps Gbit/s, $BYTES bytes verified, pinned CPUs busy ${STAT_BUSY_S} s;" \
-        "$(sed -n 's/^stats: offloads: /offloads: /p' "$TMP/synack.$mode.$ROUND")"
+        "$(sed -n 's/^stats: offloads: /offloads: /p' "$TMP/synack.$mode.$ROUND")" \
+        "$(sed -n 's/^stats: retransmissions \([0-9]*\) .*/; retransmissions \1/p' "$TMP/synack.$mode.$ROUND")" \
+        "$(sed -n 's/^stats: recovery: .*\(tail loss probes [0-9]* (repaired a loss [0-9]*)\).*/, \1/p' "$TMP/synack.$mode.$ROUND")"
 }
 
 provenance "$BUILD_DIR" "$COMMAND"
