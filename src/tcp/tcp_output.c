@@ -25,9 +25,7 @@ static void seg_options_of(const sk_tcb *t, sk_time now, const sk_ack_owed *rec,
         o->ts_val = sk_ts_now(t, now);
         o->ts_ecr = rec != NULL ? rec->ecr : t->ts_recent;
     }
-    /* RFC 2018 §3: 40 bytes of option space hold 4 blocks, 3 beside the
-     * 12 bytes of timestamps */
-    sk_sack_fill(t, o, o->has_ts ? 3 : SK_TCP_MAX_SACK, rec);
+    sk_sack_fill(t, o, sk_tcp_sack_room(o), rec);
     /* a tiny MTU (68 leaves an MSS of 28): fewer blocks, the oldest go
      * first, so that a segment still fits and carries a byte */
     while (o->n_sack > 0 && sk_tcp_opts_len(o) >= t->snd_mss)

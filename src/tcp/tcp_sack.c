@@ -185,7 +185,7 @@ void sk_sack_sent(sk_tcp_env *e, sk_tcb *t, const sk_tcp_opts *o)
         t->flags &= ~(uint32_t)SK_TF_DSACK;
         ranges--;
     }
-    if (o->n_sack == (o->has_ts ? 3 : SK_TCP_MAX_SACK) && sk_rset_count(&t->x->reass) > ranges)
+    if (o->n_sack == sk_tcp_sack_room(o) && sk_rset_count(&t->x->reass) > ranges)
         e->ctx->stats.sack_ranges_untold++;
 }
 

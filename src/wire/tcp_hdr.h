@@ -99,6 +99,14 @@ int sk_tcp_parse(const uint8_t *seg, size_t len, sk_tcp_repr *out);
  * 40 (e.g. timestamps + 4 SACK blocks = 48) emit refuses: with timestamps
  * the caller must send at most 3 SACK blocks (RFC 2018 §3). */
 size_t sk_tcp_opts_len(const sk_tcp_opts *o);
+
+/* How many SACK blocks fit beside the other options of a data or ACK
+ * segment (RFC 2018 §3): 40 bytes of option space hold 4 (2 NOPs, kind,
+ * length, 8 bytes a block), 3 beside the 12 bytes of timestamps. */
+static inline uint8_t sk_tcp_sack_room(const sk_tcp_opts *o)
+{
+    return o->has_ts ? 3 : SK_TCP_MAX_SACK;
+}
 /* Header length (20 + options). */
 size_t sk_tcp_hdr_len(const sk_tcp_repr *r);
 
