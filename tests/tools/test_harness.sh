@@ -234,6 +234,28 @@ fi
 out=$(SYNACK_FUZZ_JOBS=two bash "$fuzz" "$fbuild" "$fsrc" 2>&1)
 rc=$?
 if [ $rc -ne 0 ] && grep -q "SYNACK_FUZZ_JOBS must be a positive number" <<<"$out"; then ok; else bad "fuzz_run, SYNACK_FUZZ_JOBS=two: exit $rc: $out"; fi
+# A split target (SYNACK_FUZZ_SPLIT): part k runs with -seed=k and its
+# share of the runs, rounded up (11 in 2: 6 each); the parts start and
+# report before the whole targets. The fake reports seed * 1000 + runs.
+cat >"$fbuild/fuzz/fuzz_demo" <<'FAKE'
+#!/bin/sh
+seed=0 runs=0
+for a; do
+    case $a in -seed=*) seed=${a#-seed=} ;; -runs=*) runs=${a#-runs=} ;; esac
+done
+echo "Done $((seed * 1000 + runs)) runs in 0 second(s)"
+FAKE
+printf '#!/bin/sh\necho "Done 1 runs in 0 second(s)"\n' >"$fbuild/fuzz/fuzz_other"
+out=$(SYNACK_FUZZ_RUNS=11 SYNACK_FUZZ_SPLIT="fuzz_demo:2" bash "$fuzz" "$fbuild" "$fsrc" 2>&1)
+rc=$?
+want=$'fuzz_demo (part 1 of 2, seed 1): Done 1006 runs in 0 seconds, no crash\nfuzz_demo (part 2 of 2, seed 2): Done 2006 runs in 0 seconds, no crash\nfuzz_other: Done 1 runs in 0 seconds, no crash'
+if [ $rc -eq 0 ] && [ "$(grep -v '^==' <<<"$out")" = "$want" ]; then ok; else bad "fuzz_run, fuzz_demo in two parts: exit $rc: $out"; fi
+out=$(SYNACK_FUZZ_RUNS=11 SYNACK_FUZZ_SPLIT="fuzz_demo:1" bash "$fuzz" "$fbuild" "$fsrc" 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && grep -q '^fuzz_demo: Done 1011 runs' <<<"$out"; then ok; else bad "fuzz_run, fuzz_demo in one part: exit $rc: $out"; fi
+out=$(SYNACK_FUZZ_SPLIT="fuzz_demo:two" bash "$fuzz" "$fbuild" "$fsrc" 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && grep -q "SYNACK_FUZZ_SPLIT: 'fuzz_demo:two' needs a positive number of parts" <<<"$out"; then ok; else bad "fuzz_run, SYNACK_FUZZ_SPLIT=fuzz_demo:two: exit $rc: $out"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] || exit 1
