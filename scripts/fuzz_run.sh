@@ -52,7 +52,7 @@ sources=("$src"/fuzz_*.c)
 if [ -n "${SYNACK_FUZZ_SECONDS:-}" ]; then
   echo "== fuzz: explore, ${SYNACK_FUZZ_SECONDS}s per target, random seed"
 else
-  echo "== fuzz: seed 1, a fixed number of runs per target"
+  echo "== fuzz: fixed seeds (1; 1..PARTS for a split target), a fixed number of runs per target"
 fi
 # fuzz_one NAME PART PARTS: one target (or its part PART of PARTS) from a
 # copy of its corpus; prints its result line, or the log's tail and a FAIL
