@@ -74,6 +74,10 @@
 # for the sending `synack connect`, e.g. --trace), SYNACK_RECV_ARGS (extra
 # options for the receiving `synack serve`, e.g. --sack-compress 0), KEEP_LOGS (a directory:
 # each s-send `synack connect` log is copied there as CELL-ROUND.log),
+# KEEP_NETSTAT (a directory: every TcpExt and Tcp counter of the Linux
+# sender's namespace that moved during a linux, linux-ba or s-recv transfer,
+# "Name delta" lines in DIR/CELL-TAG-rROUND.txt: how the same Linux sender
+# fared against each receiver, beyond the columns of the table),
 # TRACE_DIR (a directory: congestion state sampled every TRACE_MS, default
 # 10, ms during the linux, s-recv and s-send transfers: DIR/CELL-rROUND-linux-src.txt
 # and -linux-sink.txt the Linux source's and sink's TCP_INFO (loss_peer.py,
@@ -122,6 +126,7 @@ if [ -n "${TRACE_DIR:-}" ]; then
     mkdir -p "$TRACE_DIR" || exit 2
     TRACE_DIR=$(cd "$TRACE_DIR" && pwd)
 fi
+[ -z "${KEEP_NETSTAT:-}" ] || mkdir -p "$KEEP_NETSTAT" || exit 2
 if [ -n "${KEEP_PCAP:-}" ]; then
     need_tools dumpcap
     mkdir -p "$KEEP_PCAP" || exit 2
@@ -255,6 +260,9 @@ record_linux_counters() {
         n=$(netstat_delta "$3" "$4" "${k#*:}")
         [ -n "$n" ] && record "${k%%:*}.$2.$1" "$n"
     done
+    [ -z "${KEEP_NETSTAT:-}" ] ||
+        awk 'FNR == NR { b[$1] = $2; next } $2 != b[$1] { print $1, $2 - b[$1] }' "$3" "$4" \
+            >"$KEEP_NETSTAT/${2/:/-}-$1-r$ROUND.txt"
 }
 
 # record_synack_counters TAG CELL LOG: from `--stats`
