@@ -48,11 +48,18 @@ static void expect_data(ts_script *ts, sk_time_us t, uint32_t seq, uint32_t len,
     ts_expect_(ts, __FILE__, line, t, (ts_seg){.flags = TS_A, .seq = seq, .ack = 5001, .len = len});
 }
 
+/* `segs` full segments from `seq` on, one after the other, at t */
+static void expect_run(ts_script *ts, sk_time_us t, uint32_t seq, uint32_t segs, int line)
+{
+    for (uint32_t i = 0; i < segs; i++)
+        expect_data(ts, t, seq + 1000 * i, 1000, line);
+}
+#define EXPECT_RUN(ts, t, seq, segs) expect_run((ts), (t), (seq), (segs), __LINE__)
+
 static void send_segs(ts_script *ts, sk_time_us t, uint32_t segs, size_t queued)
 {
     SK_CHECK_EQ_I(ts_send(ts, t, queued), (ptrdiff_t)queued);
-    for (uint32_t i = 0; i < segs; i++)
-        expect_data(ts, t, 1001 + 1000 * i, 1000, __LINE__);
+    expect_run(ts, t, 1001, segs, __LINE__);
     TS_NOTHING(ts, t);
 }
 
@@ -353,8 +360,7 @@ static void test_fack_from_first_delivery(void)
     sk_tcb *t = open_rack_isn(&ts, "newreno", 10, 0xF0000000u - 1u);
     const uint32_t b = 0xF0000000u;
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 8000), 8000);
-    for (uint32_t i = 0; i < 8; i++)
-        expect_data(&ts, TS_SEC(1), b + 1000 * i, 1000, __LINE__);
+    EXPECT_RUN(&ts, TS_SEC(1), b, 8);
     TS_NOTHING(&ts, TS_SEC(1));
     ACK(&ts, TS_MS(1010), b + 1000);
     SK_CHECK(!t->x->rtb->reordering_seen);
@@ -384,11 +390,9 @@ static void test_delivered_in_ascending_order(void)
     ts_script ts;
     sk_tcb *t = open_rack_iw(&ts, "newreno", 8);
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 2000), 2000);
-    for (uint32_t i = 0; i < 2; i++)
-        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    EXPECT_RUN(&ts, TS_SEC(1), 1001, 2);
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1001), 6000), 6000);
-    for (uint32_t i = 2; i < 8; i++)
-        expect_data(&ts, TS_MS(1001), 1001 + 1000 * i, 1000, __LINE__);
+    EXPECT_RUN(&ts, TS_MS(1001), 3001, 6);
     TS_NOTHING(&ts, TS_MS(1001));
     ACKS(&ts, TS_MS(1011), 3001, 1, {4001, 5001});
     SK_CHECK(!t->x->rtb->reordering_seen);
@@ -417,8 +421,7 @@ static void test_rack_mark_on_recovery_exit(void)
     expect_data(&ts, TS_MS(1010), 1001, 1000, __LINE__);
     TS_NOTHING(&ts, TS_MS(1010));
     ACKS(&ts, TS_MS(1011), 1001, 1, {2001, 11001});
-    for (uint32_t i = 0; i < 4; i++)
-        expect_data(&ts, TS_MS(1011), 11001 + 1000 * i, 1000, __LINE__);
+    EXPECT_RUN(&ts, TS_MS(1011), 11001, 4);
     TS_NOTHING(&ts, TS_MS(1011));
     SK_CHECK_EQ(t->x->past.recover.v, t->iss.v + 1 + 10000);
     ACKS(&ts, TS_MS(1020), 11001, 1, {12001, 15001});
@@ -564,8 +567,7 @@ static void test_probe_in_place_of_rto(void)
     uint32_t rto = sk_tcb_rto_current(t, &ts.s->env);
     SK_CHECK(rto <= 2 * t->srtt);
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1900), 4000), 4000);
-    for (uint32_t i = 0; i < 4; i++)
-        expect_data(&ts, TS_MS(1900), 5001 + 1000 * i, 1000, __LINE__);
+    EXPECT_RUN(&ts, TS_MS(1900), 5001, 4);
     TS_NOTHING(&ts, TS_MS(1900) + rto - 1);
     expect_data(&ts, TS_MS(1900) + rto, 8001, 1000, __LINE__);
     TS_NOTHING(&ts, TS_MS(1900) + rto);
@@ -595,8 +597,7 @@ static void test_probe_before_rto_at_100ms(void)
     uint32_t rto = sk_tcb_rto_current(t, &ts.s->env);
     SK_CHECK_EQ(rto, t->srtt + 200000u);
     SK_CHECK_EQ_I(ts_send(&ts, TS_MS(1900), 4000), 4000);
-    for (uint32_t i = 0; i < 4; i++)
-        expect_data(&ts, TS_MS(1900), 5001 + 1000 * i, 1000, __LINE__);
+    EXPECT_RUN(&ts, TS_MS(1900), 5001, 4);
     SK_CHECK_EQ(sk_tcb_timer(&ts.s->env, t, SK_TIMER_RETRANSMIT), TS_MS(1900) + rto);
     TS_NOTHING(&ts, TS_MS(2100) - 1);
     expect_data(&ts, TS_MS(2100), 8001, 1000, __LINE__); /* the probe */
@@ -669,8 +670,7 @@ static void test_rack_lost_above_sacks(void)
     ts_script ts;
     sk_tcb *t = open_rack_iw(&ts, "newreno", 3);
     SK_CHECK_EQ_I(ts_send(&ts, TS_SEC(1), 20000), 20000);
-    for (uint32_t i = 0; i < 3; i++)
-        expect_data(&ts, TS_SEC(1), 1001 + 1000 * i, 1000, __LINE__);
+    EXPECT_RUN(&ts, TS_SEC(1), 1001, 3);
     TS_NOTHING(&ts, TS_SEC(1));
     ACKS(&ts, TS_MS(1010), 1001, 1, {2001, 4001});
     expect_data(&ts, TS_MS(1010), 4001, 1000, __LINE__); /* Limited Transmit */
